@@ -1,0 +1,130 @@
+// Elementwise kernels: check arrays, take pointers, release the GIL, call.
+//
+// A dual array of kind K and shape S is a C-contiguous array of shape
+// (planes(K), *S). A real operand is a C-contiguous array of the same dtype.
+// Operands hold either as many elements per plane as the output or one
+// (broadcast); anything else the Python layer broadcasts beforehand.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "hyperdiff/runtime.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace hyperdiff::bindings {
+namespace {
+
+int dtype_index(const py::array& a) {
+  switch (a.dtype().num()) {
+    case py::detail::npy_api::NPY_DOUBLE_:
+      return 0;
+    case py::detail::npy_api::NPY_FLOAT_:
+      return 1;
+    default:
+      throw py::type_error("hyperdiff kernels take float64 or float32 components, not " +
+                           std::string(py::str(a.dtype())));
+  }
+}
+
+void require_contiguous(const py::array& a, const char* what) {
+  if (!(a.flags() & py::array::c_style)) {
+    throw std::invalid_argument(std::string(what) + " must be C-contiguous");
+  }
+}
+
+int checked_planes(int kind) {
+  const int planes = kind_planes(kind);
+  if (planes == 0) throw std::invalid_argument("unknown kind " + std::to_string(kind));
+  return planes;
+}
+
+// Elements per plane of an operand with `planes` planes; it must match `count` or be 1.
+std::size_t operand_count(const py::array& a, int planes, std::size_t count, const char* what) {
+  require_contiguous(a, what);
+  const std::size_t size = static_cast<std::size_t>(a.size());
+  if (size % planes != 0 || (size / planes != count && size / planes != 1)) {
+    throw std::invalid_argument(std::string(what) + " does not match the output's shape");
+  }
+  return size / planes;
+}
+
+void unary(int function, int kind, const py::array& x, py::array& out) {
+  const int planes = checked_planes(kind);
+  const int dtype = dtype_index(x);
+  static const std::size_t table_size = unary_functions().size();
+  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
+    throw std::invalid_argument("unknown unary function " + std::to_string(function));
+  }
+  if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
+  require_contiguous(x, "x");
+  require_contiguous(out, "out");
+  if (!out.writeable()) throw std::invalid_argument("out is read-only");
+  if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
+    throw std::invalid_argument("x and out must both have shape (planes, ...) of one size");
+  }
+  const std::size_t count = static_cast<std::size_t>(x.size()) / planes;
+  const UnaryKernel kernel = kernel_table().unary[function][kind][dtype];
+  const void* xp = x.data();
+  void* op = out.mutable_data();
+  py::gil_scoped_release release;
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(xp, count, op, count, begin, end);
+  });
+}
+
+void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
+            bool y_parts, py::array& out) {
+  const int planes = checked_planes(kind);
+  const int dtype = dtype_index(out);
+  static const std::size_t table_size = binary_functions().size();
+  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
+    throw std::invalid_argument("unknown binary function " + std::to_string(function));
+  }
+  if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
+  if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
+    throw py::type_error("operands and out must have the same dtype");
+  }
+  require_contiguous(out, "out");
+  if (!out.writeable()) throw std::invalid_argument("out is read-only");
+  if (out.ndim() < 1 || out.shape(0) != planes) {
+    throw std::invalid_argument("out must have shape (planes, ...)");
+  }
+  const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
+  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
+  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
+  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
+  const BinaryKernel kernel = kernel_table().binary[function][kind][dtype][mode];
+  const Operand xo{x.data(), xn, xn == 1 && count != 1};
+  const Operand yo{y.data(), yn, yn == 1 && count != 1};
+  void* op = out.mutable_data();
+  py::gil_scoped_release release;
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(xo, yo, op, count, begin, end);
+  });
+}
+
+py::list function_list(const std::vector<FunctionInfo>& infos) {
+  py::list out;
+  for (const auto& f : infos) out.append(py::make_tuple(f.name, f.module));
+  return out;
+}
+
+}  // namespace
+
+void register_elementwise(py::module_& m) {
+  m.def("unary", &unary, py::arg("function"), py::arg("kind"), py::arg("x"), py::arg("out"),
+        "out = f(x) for the table's unary function index `function`.");
+  m.def("binary", &binary, py::arg("function"), py::arg("kind"), py::arg("x"),
+        py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
+        "out = f(x, y) for the table's binary function index `function`.");
+  m.attr("UNARY_FUNCTIONS") = function_list(unary_functions());
+  m.attr("BINARY_FUNCTIONS") = function_list(binary_functions());
+  m.attr("KINDS") = py::make_tuple(py::make_tuple("Dual", kind_planes(0)),
+                                   py::make_tuple("HyperDual", kind_planes(1)));
+}
+
+}  // namespace hyperdiff::bindings

@@ -1,0 +1,18 @@
+// Runtime settings: threads and the selected instruction set.
+#include <pybind11/stl.h>
+
+#include "hyperdiff/runtime.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace hyperdiff::bindings {
+
+void register_runtime(py::module_& m) {
+  m.def("isa", &kernel_isa, "The instruction set of the kernels in use.");
+  m.def("get_num_threads", &num_threads);
+  m.def("set_num_threads", &set_num_threads, py::arg("count"));
+  m.attr("PARALLEL_THRESHOLD") = kParallelThreshold;
+}
+
+}  // namespace hyperdiff::bindings

@@ -1,0 +1,292 @@
+// The table of elementwise binary functions f(x, y).
+//
+// Each entry computes the value and the partials fx, fy, fxx, fxy, fyy at
+// (x, y). Flags name the partials that are identically zero so the chain rule
+// (kinds.hpp) skips their terms. Entries are written for numerical care, e.g.
+// the quotient's partials use q = x/y: fy = -q/y rather than -x/y^2, which
+// would underflow y^2 in float32 at y ~ 1e-20.
+//
+// Conventions: maximum/minimum at a tie follow the first argument (numpy's
+// value); nan propagates as numpy's value does. hypot at (0, 0): partials 0.
+// floor_divide: all partials 0; remainder, fmod: d/dy = -(integer quotient).
+#pragma once
+
+#include <cmath>
+#include <type_traits>
+
+#include "common.hpp"
+#include "vector_math.hpp"
+
+namespace hyperdiff {
+inline namespace HYPERDIFF_ISA_NAMESPACE {
+
+template <class T>
+struct Partials {
+  T f0, fx, fy, fxx, fxy, fyy;
+};
+
+struct BinaryEntry {
+  static constexpr const char* module = "numpy";
+  static constexpr bool has_fx = true, has_fy = true;
+  static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
+};
+
+struct LinearEntry : BinaryEntry {
+  static constexpr bool has_fxx = false, has_fxy = false, has_fyy = false;
+};
+
+struct Add : LinearEntry {
+  static constexpr const char* name = "add";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) { p.f0 = x + y; p.fx = T(1); p.fy = T(1); }
+};
+
+struct Subtract : LinearEntry {
+  static constexpr const char* name = "subtract";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) { p.f0 = x - y; p.fx = T(1); p.fy = T(-1); }
+};
+
+struct Multiply : BinaryEntry {
+  static constexpr const char* name = "multiply";
+  static constexpr bool has_fxx = false, has_fyy = false;
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) { p.f0 = x * y; p.fx = y; p.fy = x; p.fxy = T(1); }
+};
+
+struct Divide : BinaryEntry {
+  static constexpr const char* name = "divide";
+  static constexpr bool has_fxx = false;
+  // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const T q = x / y;
+    const T r = T(1) / y;
+    p.f0 = q; p.fx = r; p.fy = -q * r; p.fxy = -r * r; p.fyy = T(2) * (q * r) * r;
+  }
+};
+
+struct Power : BinaryEntry {
+  static constexpr const char* name = "power";
+  // p = x^y: fx = y p/x, fxx = (y - 1) fx/x, fy = p log x, fyy = p log^2 x,
+  // fxy = p/x (1 + y log x). At x = 0 the p/x forms are replaced by the limits
+  // of y x^(y-1) (0 for y > 1 or y = 0, 1 for y = 1, inf below) and of
+  // y (y-1) x^(y-2); d/dy there is 0 (the limit from x > 0 for y > 0).
+  // float32 is evaluated in double: 1 + y log x cancels where y log x ~ -1.
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    if constexpr (std::is_same_v<T, float>) {
+      Partials<double> w;
+      eval<double>(x, y, w);
+      p = {T(w.f0), T(w.fx), T(w.fy), T(w.fxx), T(w.fxy), T(w.fyy)};
+      return;
+    }
+    const T v = std::pow(x, y);
+    const T lg = std::log(x);
+    const bool zero = x == T(0);
+    const T inf = T(INFINITY);
+    const T fx0 = (y > T(1) || y == T(0)) ? T(0) : (y == T(1) ? T(1) : inf);
+    const T fxx0 = (y > T(2) || y == T(0) || y == T(1))
+                       ? T(0)
+                       : (y == T(2) ? T(2) : (y * (y - T(1)) > T(0) ? inf : -inf));
+    const T v_over_x = v / x;
+    const T fx = zero ? fx0 : y * v_over_x;
+    p.f0 = v;
+    p.fx = fx;
+    p.fxx = zero ? fxx0 : (y - T(1)) * fx / x;
+    p.fy = zero ? T(0) : v * lg;
+    p.fxy = zero ? T(0) : v_over_x * (T(1) + y * lg);
+    p.fyy = zero ? T(0) : v * lg * lg;
+  }
+};
+
+struct Arctan2 : BinaryEntry {
+  static constexpr const char* name = "arctan2";
+  // atan2(x, y), r = hypot(x, y), u = x/r, w = y/r:
+  // fx = w/r, fy = -u/r, fxx = -2uw/r^2, fxy = (u^2 - w^2)/r^2, fyy = 2uw/r^2
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const T r = std::hypot(x, y);
+    const T u = x / r, w = y / r;
+    const T ir = T(1) / r;
+    p.f0 = std::atan2(x, y);
+    p.fx = w * ir;
+    p.fy = -u * ir;
+    p.fxx = T(-2) * u * w * ir * ir;
+    p.fxy = (u - w) * (u + w) * ir * ir;
+    p.fyy = T(2) * u * w * ir * ir;
+  }
+};
+
+struct Hypot : BinaryEntry {
+  static constexpr const char* name = "hypot";
+  // r = hypot(x, y), u = x/r, w = y/r: fx = u, fy = w, fxx = w^2/r,
+  // fxy = -uw/r, fyy = u^2/r; all 0 at the origin
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const T r = std::hypot(x, y);
+    const bool origin = r == T(0);
+    const T u = origin ? T(0) : x / r, w = origin ? T(0) : y / r;
+    const T ir = origin ? T(0) : T(1) / r;
+    p.f0 = r; p.fx = u; p.fy = w; p.fxx = w * w * ir; p.fxy = -u * w * ir; p.fyy = u * u * ir;
+  }
+};
+
+struct Maximum : LinearEntry {
+  static constexpr const char* name = "maximum";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const bool first = x >= y || x != x;  // numpy: nan propagates
+    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+  }
+};
+
+struct Minimum : LinearEntry {
+  static constexpr const char* name = "minimum";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const bool first = x <= y || x != x;
+    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+  }
+};
+
+struct Fmax : LinearEntry {
+  static constexpr const char* name = "fmax";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const bool first = x >= y || y != y;  // nan is ignored
+    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+  }
+};
+
+struct Fmin : LinearEntry {
+  static constexpr const char* name = "fmin";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const bool first = x <= y || y != y;
+    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+  }
+};
+
+struct Fmod : LinearEntry {
+  static constexpr const char* name = "fmod";
+  // fmod = x - n y with n = trunc(x/y) an integer recovered exactly from the value
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const T m = std::fmod(x, y);
+    p.f0 = m; p.fx = T(1); p.fy = -std::nearbyint((x - m) / y);
+  }
+};
+
+namespace detail {
+// The rounding error of d = fl(x - y) (Knuth's TwoSum): x - y = d + error exactly.
+template <class T>
+inline T difference_error(T x, T y, T d) {
+  const T b = d - x;
+  return (x - (d - b)) - (y + b);
+}
+
+// numpy's npy_divmod: floor quotient and Python-style remainder, bit for bit.
+template <class T>
+inline void floor_divmod(T x, T y, T& floordiv, T& mod) {
+  mod = std::fmod(x, y);
+  if (y == T(0)) {
+    floordiv = x / y;
+    return;
+  }
+  T div = (x - mod) / y;
+  if (mod != T(0)) {
+    if ((y < T(0)) != (mod < T(0))) {
+      mod += y;
+      div -= T(1);
+    }
+  } else {
+    mod = std::copysign(T(0), y);
+  }
+  if (div != T(0)) {
+    floordiv = std::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+  } else {
+    floordiv = std::copysign(T(0), x / y);
+  }
+}
+}  // namespace detail
+
+struct Remainder : LinearEntry {
+  static constexpr const char* name = "remainder";
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    T q, m;
+    detail::floor_divmod(x, y, q, m);
+    p.f0 = m; p.fx = T(1); p.fy = -q;
+  }
+};
+
+struct FloorDivide : LinearEntry {
+  static constexpr const char* name = "floor_divide";
+  static constexpr bool has_fx = false, has_fy = false;  // piecewise constant
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    T q, m;
+    detail::floor_divmod(x, y, q, m);
+    p.f0 = q;
+  }
+};
+
+struct Logaddexp : BinaryEntry {
+  static constexpr const char* name = "logaddexp";
+  // log(e^x + e^y): fx = s(x - y), fy = s(y - x), fxx = fyy = -fxy = fx fy,
+  // s the logistic function, both from e = exp(-|x - y|) without cancellation.
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const T d = x - y;
+    const T e = std::exp(-std::fabs(d)) * (T(1) - std::copysign(detail::difference_error(x, y, d), d));
+    const T big = T(1) / (T(1) + e), small = e * big;
+    // numpy's value, nan included
+    p.f0 = x == y ? x + detail::kLn2<T>
+           : d > T(0) ? x + std::log1p(std::exp(-d))
+           : d <= T(0) ? y + std::log1p(std::exp(d))
+           : d;
+    p.fx = d >= T(0) ? big : small;
+    p.fy = d >= T(0) ? small : big;
+    p.fxx = big * small; p.fxy = -big * small; p.fyy = big * small;
+  }
+};
+
+struct Logaddexp2 : BinaryEntry {
+  static constexpr const char* name = "logaddexp2";
+  // log2(2^x + 2^y): as logaddexp with base-2 logistic weights, second partials times ln 2
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    constexpr T ln2 = detail::kLn2<T>, log2e = detail::kLog2e<T>;
+    const T d = x - y;
+    const T e =
+        std::exp2(-std::fabs(d)) * (T(1) - ln2 * std::copysign(detail::difference_error(x, y, d), d));
+    const T big = T(1) / (T(1) + e), small = e * big;
+    p.f0 = x == y ? x + T(1)
+           : d > T(0) ? x + log2e * std::log1p(std::exp2(-d))
+           : d <= T(0) ? y + log2e * std::log1p(std::exp2(d))
+           : d;
+    p.fx = d >= T(0) ? big : small;
+    p.fy = d >= T(0) ? small : big;
+    p.fxx = ln2 * big * small; p.fxy = -ln2 * big * small; p.fyy = ln2 * big * small;
+  }
+};
+
+struct Copysign : LinearEntry {
+  static constexpr const char* name = "copysign";
+  static constexpr bool has_fy = false;
+  // |x| with y's sign: fx = +-1 as the signs agree
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    p.f0 = std::copysign(x, y);
+    p.fx = std::signbit(x) == std::signbit(y) ? T(1) : T(-1);
+  }
+};
+
+using BinaryFunctions =
+    TypeList<Add, Subtract, Multiply, Divide, Power, Arctan2, Hypot, Maximum, Minimum, Fmax, Fmin,
+             Fmod, Remainder, FloorDivide, Logaddexp, Logaddexp2, Copysign>;
+
+}  // namespace HYPERDIFF_ISA_NAMESPACE
+}  // namespace hyperdiff

@@ -1,0 +1,33 @@
+// Small shared pieces of the tables: a type list and math constants.
+#pragma once
+
+#include <cstddef>
+
+// The kernels are compiled once per instruction set (x86-64-v2/v3/v4) and
+// picked at run time. Each build puts its templates in its own inline
+// namespace so the linker never merges an AVX-512 instantiation with a
+// baseline one of the same name.
+#ifndef HYPERDIFF_ISA_NAMESPACE
+#define HYPERDIFF_ISA_NAMESPACE generic
+#endif
+
+namespace hyperdiff {
+
+template <class... Ts>
+struct TypeList {
+  static constexpr std::size_t size = sizeof...(Ts);
+};
+
+namespace detail {
+inline constexpr double kPi = 3.14159265358979323846264338327950288;
+template <class T>
+inline constexpr T kLn2 = T(0.693147180559945309417232121458176568);
+template <class T>
+inline constexpr T kLog2e = T(1.442695040888963407359924681001892137);
+template <class T>
+inline constexpr T kLn10 = T(2.30258509299404568401799145468436421);
+template <class T>
+inline constexpr T kTwoOverSqrtPi = T(1.12837916709551257389615890312154517);
+}  // namespace detail
+
+}  // namespace hyperdiff

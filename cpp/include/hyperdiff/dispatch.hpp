@@ -1,0 +1,36 @@
+// The type-erased kernel table the binding calls through. It is the same for
+// every instruction-set build; each build fills one (kernels.hpp).
+#pragma once
+
+#include <cstddef>
+
+namespace hyperdiff {
+
+// One binary operand: `planes` planes `plane_stride` apart, or one element
+// per plane broadcast over the whole range.
+struct Operand {
+  const void* data;
+  std::size_t plane_stride;
+  bool broadcast;
+};
+
+// Kernels process elements [begin, end) of every plane.
+using UnaryKernel = void (*)(const void* x, std::size_t x_plane_stride, void* out,
+                             std::size_t out_plane_stride, std::size_t begin, std::size_t end);
+using BinaryKernel = void (*)(Operand x, Operand y, void* out, std::size_t out_plane_stride,
+                              std::size_t begin, std::size_t end);
+
+// Which operands of a binary function carry derivative planes.
+enum PartsMode : int { kBothParts = 0, kFirstParts = 1, kSecondParts = 2 };
+
+inline constexpr int kMaxUnary = 64;
+inline constexpr int kMaxBinary = 32;
+inline constexpr int kKinds = 2;
+inline constexpr int kDtypes = 2;  // float64, float32
+
+struct KernelTable {
+  UnaryKernel unary[kMaxUnary][kKinds][kDtypes] = {};
+  BinaryKernel binary[kMaxBinary][kKinds][kDtypes][3] = {};
+};
+
+}  // namespace hyperdiff

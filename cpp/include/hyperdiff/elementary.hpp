@@ -1,0 +1,396 @@
+// The table of elementwise unary functions.
+//
+// Each entry names the ufunc it implements and computes, at a value a, the
+// value f0 = f(a) and the derivatives f1 = f'(a), f2 = f''(a) together (they
+// share subexpressions). The kinds' chain rules (kinds.hpp) do the rest, so an
+// entry here is all a new function needs, for every kind and scalar type.
+//
+// Conventions at non-differentiable points and domain edges:
+//   - piecewise constant functions (floor, ceil, trunc, rint, sign): f1 = f2 = 0;
+//   - absolute at 0: f1 = sign(0) = 0;
+//   - sqrt, cbrt at 0: f1 = +inf;
+//   - at +-inf, where f' has a limit, f1 and f2 take it (arctan, arcsinh, erf).
+// Values follow numpy's (nan outside the domain, then nan derivatives too).
+// Derivative formulas avoid cancellation: 1 - a^2 is formed as (1 - a)(1 + a),
+// tanh' as 1/cosh^2 rather than 1 - tanh^2, erf's exp(-a^2) with a^2 split exactly.
+#pragma once
+
+#include <cmath>
+#include <type_traits>
+
+#include "common.hpp"
+#include "special.hpp"
+#include "vector_math.hpp"
+
+namespace hyperdiff {
+inline namespace HYPERDIFF_ISA_NAMESPACE {
+
+struct UnaryEntry {
+  static constexpr const char* module = "numpy";
+  static constexpr bool zero_f2 = false;  // f'' == 0: the chain rule skips f2 e1 e2
+};
+
+namespace detail {
+template <class T>
+inline T if_inf(T a, T v, T limit) {
+  return std::isinf(a) ? limit : v;
+}
+template <class T>
+inline T sign_of(T a) {
+  return a > 0 ? T(1) : (a < 0 ? T(-1) : (a == 0 ? T(0) : a));
+}
+// exp(-a^2) with a^2 = hi + lo split exactly, so large |a| keeps full accuracy.
+template <class T>
+inline T gaussian(T a) {
+  const T hi = a * a;
+  const T lo = std::fma(a, a, -hi);
+  return std::exp(-hi) * (T(1) - lo);
+}
+}  // namespace detail
+
+struct Negative : UnaryEntry {
+  static constexpr const char* name = "negative";
+  static constexpr bool zero_f2 = true;
+  // -a: f' = -1
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = -a; f1 = T(-1); f2 = T(0); }
+};
+
+struct Positive : UnaryEntry {
+  static constexpr const char* name = "positive";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = a; f1 = T(1); f2 = T(0); }
+};
+
+struct Absolute : UnaryEntry {
+  static constexpr const char* name = "absolute";
+  static constexpr bool zero_f2 = true;
+  // |a|' = sign(a), with sign(0) = 0
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::fabs(a); f1 = detail::sign_of(a); f2 = T(0); }
+};
+
+struct Sign : UnaryEntry {
+  static constexpr const char* name = "sign";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = detail::sign_of(a); f1 = T(0); f2 = T(0); }
+};
+
+struct Sqrt : UnaryEntry {
+  static constexpr const char* name = "sqrt";
+  // sqrt' = 1/(2 sqrt a), sqrt'' = -sqrt'/(2a)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T s = std::sqrt(a);
+    f0 = s; f1 = T(0.5) / s; f2 = T(-0.5) * f1 / a;
+  }
+};
+
+struct Cbrt : UnaryEntry {
+  static constexpr const char* name = "cbrt";
+  // cbrt' = 1/(3 c^2), cbrt'' = -2 cbrt'/(3a), c = cbrt(a)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T c = std::cbrt(a);
+    f0 = c; f1 = T(1) / (T(3) * c * c); f2 = T(-2) / T(3) * f1 / a;
+  }
+};
+
+struct Square : UnaryEntry {
+  static constexpr const char* name = "square";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = a * a; f1 = T(2) * a; f2 = T(2); }
+};
+
+struct Reciprocal : UnaryEntry {
+  static constexpr const char* name = "reciprocal";
+  // (1/a)' = -r^2, (1/a)'' = 2 r^3, r = 1/a
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T r = T(1) / a;
+    f0 = r; f1 = -r * r; f2 = T(2) * r * r * r;
+  }
+};
+
+struct Exp : UnaryEntry {
+  static constexpr const char* name = "exp";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T e = std::exp(a); f0 = e; f1 = e; f2 = e; }
+};
+
+struct Exp2 : UnaryEntry {
+  static constexpr const char* name = "exp2";
+  // (2^a)' = ln2 2^a
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T e = std::exp2(a);
+    f0 = e; f1 = detail::kLn2<T> * e; f2 = detail::kLn2<T> * f1;
+  }
+};
+
+struct Expm1 : UnaryEntry {
+  static constexpr const char* name = "expm1";
+  // exp(a) directly: expm1(a) + 1 cancels for a << 0
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T e = std::exp(a); f0 = std::expm1(a); f1 = e; f2 = e; }
+};
+
+struct Log : UnaryEntry {
+  static constexpr const char* name = "log";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T r = T(1) / a; f0 = std::log(a); f1 = r; f2 = -r * r; }
+};
+
+struct Log2 : UnaryEntry {
+  static constexpr const char* name = "log2";
+  // log2' = 1/(a ln2)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::log2(a); f1 = T(1) / (a * detail::kLn2<T>); f2 = -f1 / a;
+  }
+};
+
+struct Log10 : UnaryEntry {
+  static constexpr const char* name = "log10";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::log10(a); f1 = T(1) / (a * detail::kLn10<T>); f2 = -f1 / a;
+  }
+};
+
+struct Log1p : UnaryEntry {
+  static constexpr const char* name = "log1p";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T r = T(1) / (T(1) + a); f0 = std::log1p(a); f1 = r; f2 = -r * r; }
+};
+
+struct Sin : UnaryEntry {
+  static constexpr const char* name = "sin";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T s = std::sin(a); f0 = s; f1 = std::cos(a); f2 = -s; }
+};
+
+struct Cos : UnaryEntry {
+  static constexpr const char* name = "cos";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T c = std::cos(a); f0 = c; f1 = -std::sin(a); f2 = -c; }
+};
+
+struct Tan : UnaryEntry {
+  static constexpr const char* name = "tan";
+  // tan' = 1 + t^2, tan'' = 2 t (1 + t^2)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T t = std::tan(a);
+    f0 = t; f1 = T(1) + t * t; f2 = T(2) * t * f1;
+  }
+};
+
+struct Arcsin : UnaryEntry {
+  static constexpr const char* name = "arcsin";
+  // asin' = 1/sqrt((1 - a)(1 + a)), asin'' = a asin'^3
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
+    f0 = std::asin(a); f1 = g; f2 = a * g * g * g;
+  }
+};
+
+struct Arccos : UnaryEntry {
+  static constexpr const char* name = "arccos";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
+    f0 = std::acos(a); f1 = -g; f2 = -a * g * g * g;
+  }
+};
+
+struct Arctan : UnaryEntry {
+  static constexpr const char* name = "arctan";
+  // atan' = 1/(1 + a^2), atan'' = -2a atan'^2; both -> 0 at +-inf
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / (T(1) + a * a);
+    f0 = std::atan(a); f1 = g; f2 = detail::if_inf(a, T(-2) * a * g * g, T(0));
+  }
+};
+
+struct Sinh : UnaryEntry {
+  static constexpr const char* name = "sinh";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T s = std::sinh(a); f0 = s; f1 = std::cosh(a); f2 = s; }
+};
+
+struct Cosh : UnaryEntry {
+  static constexpr const char* name = "cosh";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { const T c = std::cosh(a); f0 = c; f1 = std::sinh(a); f2 = c; }
+};
+
+struct Tanh : UnaryEntry {
+  static constexpr const char* name = "tanh";
+  // tanh' = 1/cosh^2 (1 - t^2 cancels for large |a|), tanh'' = -2 t tanh'
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T t = std::tanh(a);
+    const T c = std::cosh(a);
+    f0 = t; f1 = T(1) / (c * c); f2 = T(-2) * t * f1;
+  }
+};
+
+struct Arcsinh : UnaryEntry {
+  static constexpr const char* name = "arcsinh";
+  // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3; both -> 0 at +-inf
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / std::sqrt(T(1) + a * a);
+    f0 = std::asinh(a); f1 = g; f2 = detail::if_inf(a, -a * g * g * g, T(0));
+  }
+};
+
+struct Arccosh : UnaryEntry {
+  static constexpr const char* name = "arccosh";
+  // acosh' = 1/sqrt((a - 1)(a + 1)), acosh'' = -a acosh'^3
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / std::sqrt((a - T(1)) * (a + T(1)));
+    f0 = std::acosh(a); f1 = g; f2 = detail::if_inf(a, -a * g * g * g, T(0));
+  }
+};
+
+struct Arctanh : UnaryEntry {
+  static constexpr const char* name = "arctanh";
+  // atanh' = 1/((1 - a)(1 + a)), atanh'' = 2a atanh'^2
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = T(1) / ((T(1) - a) * (T(1) + a));
+    f0 = std::atanh(a); f1 = g; f2 = T(2) * a * g * g;
+  }
+};
+
+// numpy multiplies by the constant rounded to the component type.
+struct Deg2rad : UnaryEntry {
+  static constexpr const char* name = "deg2rad";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    constexpr T k = T(detail::kPi / 180.0);
+    f0 = a * k; f1 = k; f2 = T(0);
+  }
+};
+
+struct Rad2deg : UnaryEntry {
+  static constexpr const char* name = "rad2deg";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    constexpr T k = T(180.0 / detail::kPi);
+    f0 = a * k; f1 = k; f2 = T(0);
+  }
+};
+
+struct Floor : UnaryEntry {
+  static constexpr const char* name = "floor";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::floor(a); f1 = T(0); f2 = T(0); }
+};
+
+struct Ceil : UnaryEntry {
+  static constexpr const char* name = "ceil";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::ceil(a); f1 = T(0); f2 = T(0); }
+};
+
+struct Trunc : UnaryEntry {
+  static constexpr const char* name = "trunc";
+  static constexpr bool zero_f2 = true;
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::trunc(a); f1 = T(0); f2 = T(0); }
+};
+
+struct Rint : UnaryEntry {
+  static constexpr const char* name = "rint";
+  static constexpr bool zero_f2 = true;
+  // round half to even, as numpy
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::nearbyint(a); f1 = T(0); f2 = T(0); }
+};
+
+// scipy.special ufuncs: dispatched when scipy is importable.
+struct ScipySpecialEntry : UnaryEntry {
+  static constexpr const char* module = "scipy.special";
+};
+
+struct Erf : ScipySpecialEntry {
+  static constexpr const char* name = "erf";
+  // erf' = 2/sqrt(pi) exp(-a^2), erf'' = -2a erf'
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
+    f0 = std::erf(a); f1 = g; f2 = detail::if_inf(a, T(-2) * a * g, T(0));
+  }
+};
+
+struct Erfc : ScipySpecialEntry {
+  static constexpr const char* name = "erfc";
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
+    f0 = std::erfc(a); f1 = -g; f2 = detail::if_inf(a, T(2) * a * g, T(0));
+  }
+};
+
+struct Expit : ScipySpecialEntry {
+  static constexpr const char* name = "expit";
+  // s = 1/(1 + e^-a); s' = s(-a) s(a) and s'' = s' (1 - 2s), both from
+  // e = exp(-|a|) so neither cancels: 1 - 2s = -sign(a) |expm1(-|a|)| / (1 + e)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T e = std::exp(-std::fabs(a));
+    const T big = T(1) / (T(1) + e);  // s(|a|)
+    const T small = e * big;          // s(-|a|)
+    const T one_minus_2s = -std::copysign(std::expm1(-std::fabs(a)), a) * big;
+    f0 = T(1) / (T(1) + std::exp(-a));
+    f1 = big * small;
+    f2 = f1 * one_minus_2s;
+  }
+};
+
+struct Logit : ScipySpecialEntry {
+  static constexpr const char* name = "logit";
+  // logit' = 1/(p(1 - p)), logit'' = (2p - 1) logit'^2
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    // near 1/2, log1p of (2a - 1)/(1 - a) (both exact there) keeps relative accuracy
+    const T g = T(1) / (a * (T(1) - a));
+    const bool middle = a > T(0.3) && a < T(0.65);
+    f0 = middle ? std::log1p((T(2) * a - T(1)) / (T(1) - a)) : std::log(a / (T(1) - a));
+    f1 = g; f2 = (T(2) * a - T(1)) * g * g;
+  }
+};
+
+struct Gammaln : ScipySpecialEntry {
+  static constexpr const char* name = "gammaln";
+  // log|Gamma|' = digamma, '' = trigamma (evaluated in double)
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    int sign;
+    f0 = static_cast<T>(::lgamma_r(static_cast<double>(a), &sign));
+    f1 = static_cast<T>(detail::digamma(a));
+    f2 = static_cast<T>(detail::trigamma(a));
+  }
+};
+
+// The table, in the order the extension exports it.
+using UnaryFunctions =
+    TypeList<Negative, Positive, Absolute, Sign, Sqrt, Cbrt, Square, Reciprocal, Exp, Exp2, Expm1,
+             Log, Log2, Log10, Log1p, Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh,
+             Arcsinh, Arccosh, Arctanh, Deg2rad, Rad2deg, Floor, Ceil, Trunc, Rint, Erf, Erfc,
+             Expit, Logit, Gammaln>;
+
+}  // namespace HYPERDIFF_ISA_NAMESPACE
+}  // namespace hyperdiff
