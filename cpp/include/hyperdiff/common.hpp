@@ -12,6 +12,7 @@
 #endif
 
 namespace hyperdiff {
+inline namespace HYPERDIFF_ISA_NAMESPACE {
 
 template <class... Ts>
 struct TypeList {
@@ -30,4 +31,5 @@ template <class T>
 inline constexpr T kTwoOverSqrtPi = T(1.12837916709551257389615890312154517);
 }  // namespace detail
 
+}  // namespace HYPERDIFF_ISA_NAMESPACE
 }  // namespace hyperdiff

@@ -1,0 +1,46 @@
+"""hyperdiff: exact derivatives of numpy code through dual and hyper-dual numbers.
+
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = hd.hyperdual(np.linspace(0.1, 2, 5), e1=1.0, e2=1.0)
+    >>> y = np.sin(x) * np.exp(-x**2)     # y.value, y.e1 = f', y.e12 = f''
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._transforms import derivative
+from ._ufuncs import BINARY as _BINARY
+from ._ufuncs import UNARY as _UNARY
+from ._ufuncs import VALUE_ONLY as _VALUE_ONLY
+
+__all__ = [
+    "Dual",
+    "DualArray",
+    "HyperDual",
+    "derivative",
+    "dual",
+    "get_num_threads",
+    "hyperdual",
+    "set_num_threads",
+    "supported_ufuncs",
+]
+
+__version__ = "0.1.0"
+
+
+def get_num_threads() -> int:
+    """Threads the kernels use on large arrays (default: the CPUs present)."""
+    return _core.get_num_threads()
+
+
+def set_num_threads(count: int) -> None:
+    """Set the kernels' thread count; inputs below ~1e5 elements always run on one."""
+    _core.set_num_threads(count)
+
+
+def supported_ufuncs() -> list[str]:
+    """Names of the numpy (and scipy.special) ufuncs dual arrays support."""
+    from ._ufuncs import ufunc_name
+
+    return sorted({ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY)})

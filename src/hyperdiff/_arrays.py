@@ -1,0 +1,411 @@
+"""Dual and hyper-dual arrays: numpy duck arrays stored as planes.
+
+A dual array of shape S is one array `_data` of shape (planes, *S), the value
+plane first; `.value` and the parts are views of its planes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from . import _core, _ufuncs
+
+_KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
+
+
+class DualArray:
+    """Base of the dual number kinds; not constructed directly."""
+
+    __slots__ = ("_data",)
+    __array_priority__ = 100
+
+    _kind: ClassVar[int]
+    _planes: ClassVar[int]
+    _part_names: ClassVar[tuple[str, ...]]
+
+    _data: np.ndarray
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            f"create {type(self).__name__} arrays with hyperdiff.dual(...) or hyperdiff.hyperdual(...)"
+        )
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray) -> Any:
+        obj = object.__new__(cls)
+        obj._data = data
+        return obj
+
+    @classmethod
+    def _from_parts(cls, value: ArrayLike, parts: tuple[ArrayLike, ...], dtype: DTypeLike) -> Any:
+        for p in (value, *parts):
+            if isinstance(p, DualArray):
+                raise TypeError(
+                    "a dual array's parts must be real arrays, not dual arrays: nested "
+                    "transforms are not supported (use order=2 or hyperdual for second derivatives)"
+                )
+        arrays = [np.asarray(p) for p in (value, *parts)]
+        for a in arrays:
+            if a.dtype == object:
+                raise TypeError("dual array parts must be numeric arrays, not object arrays")
+        dt = np.dtype(dtype) if dtype is not None else _ufuncs.component_dtype(value, *parts)
+        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise TypeError(f"dual arrays have float64 or float32 components, not {dt}")
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        data = np.empty((cls._planes, *shape), dtype=dt)
+        for p, a in enumerate(arrays):
+            data[p, ...] = a
+        return cls._wrap(data)
+
+    # --- components -------------------------------------------------------
+    @property
+    def value(self) -> Any:
+        """The primal value (a view; a numpy scalar for 0-d arrays)."""
+        return self._data[0][()]
+
+    def _part(self, index: int) -> Any:
+        return self._data[index][()]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape[1:]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim - 1
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the components."""
+        return self._data.dtype
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if self.ndim == 0:
+            fields = [f"{label}={plane!r}" for label, plane in zip(("value", *self._part_names), self._data.tolist())]
+            if self.dtype != np.float64:
+                fields.append(f"dtype={self.dtype}")
+            return f"{name}({', '.join(fields)})"
+        indent = " " * (len(name) + 1)
+        fields = []
+        for label, plane in zip(("value", *self._part_names), self._data):
+            prefix = f"{label}="
+            text = np.array2string(plane, separator=", ", prefix=indent + prefix)
+            fields.append(prefix + text)
+        if self.dtype != np.float64:
+            fields.append(f"dtype={self.dtype}")
+        return f"{name}(" + (",\n" + indent).join(fields) + ")"
+
+    __str__ = __repr__
+
+    # --- shape manipulation -------------------------------------------------
+    @staticmethod
+    def _key(index: Any) -> tuple[Any, ...]:
+        key = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(k, DualArray) for k in key):
+            raise TypeError("dual arrays cannot be used as indices; index with x.value")
+        return (slice(None), *key)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._wrap(self._data[self._key(index)])
+
+    def __setitem__(self, index: Any, item: Any) -> None:
+        key = self._key(index)[1:]
+        if isinstance(item, DualArray):
+            if type(item) is not type(self):
+                raise TypeError(f"cannot assign a {type(item).__name__} into a {type(self).__name__}")
+            for p in range(self._planes):
+                self._data[(p, *key)] = item._data[p, ...]
+            return
+        self._data[(0, *key)] = item
+        for p in range(1, self._planes):
+            self._data[(p, *key)] = 0
+
+    def reshape(self, *shape: Any, order: str = "C") -> Any:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if order not in ("C", "A"):
+            raise ValueError("dual arrays reshape in C order only")
+        return self._wrap(self._data.reshape((self._planes, *shape)))
+
+    def transpose(self, *axes: Any) -> Any:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(range(self.ndim))[::-1]
+        axes = tuple(int(a) % self.ndim for a in axes) if self.ndim else ()
+        return self._wrap(self._data.transpose((0, *(a + 1 for a in axes))))
+
+    @property
+    def T(self) -> Any:
+        return self.transpose()
+
+    def ravel(self) -> Any:
+        return self._wrap(self._data.reshape(self._planes, -1))
+
+    def flatten(self) -> Any:
+        return self._wrap(self._data.reshape(self._planes, -1).copy())
+
+    def copy(self) -> Any:
+        return self._wrap(self._data.copy())
+
+    def astype(self, dtype: DTypeLike) -> Any:
+        dt = np.dtype(dtype)
+        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise TypeError(f"dual arrays have float64 or float32 components, not {dt}")
+        return self._wrap(self._data.astype(dt))
+
+    # --- numpy protocols ----------------------------------------------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        for x in (*inputs, *kwargs.get("out", ())):
+            if not isinstance(x, (DualArray, np.ndarray, numbers.Number, np.generic, list, tuple)):
+                if x is not None:
+                    return NotImplemented
+        return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from ._functions import dispatch_function
+
+        return dispatch_function(func, types, args, kwargs)
+
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+        # numpy code in the wild calls np.asarray on its inputs: hand it an object
+        # array of dual scalars (slow, exact) rather than values without parts.
+        if dtype is not None and np.dtype(dtype) != object:
+            raise TypeError(
+                f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "
+                "derivative parts; use .value for the values"
+            )
+        if copy is False:
+            raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
+        out = np.empty(self.shape, dtype=object)
+        for index in np.ndindex(self.shape):
+            out[index] = self._wrap(self._data[(slice(None), *index)].copy())
+        return out
+
+    # --- conversions that would drop the parts -------------------------------
+    def _no_scalar(self, kind: str) -> Any:
+        raise TypeError(
+            f"{kind}() of a {type(self).__name__} would drop its derivative parts; "
+            f"use {kind}(x.value) if that is what you want"
+        )
+
+    def __float__(self) -> float:
+        return self._no_scalar("float")
+
+    def __int__(self) -> int:
+        return self._no_scalar("int")
+
+    def __complex__(self) -> complex:
+        return self._no_scalar("complex")
+
+    def __index__(self) -> int:
+        return self._no_scalar("operator.index")
+
+    def __bool__(self) -> bool:
+        return bool(self._data[0])
+
+    # --- operators ----------------------------------------------------------
+    def __add__(self, other: Any) -> Any:
+        return _binary_operator(np.add, self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _binary_operator(np.add, other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _binary_operator(np.subtract, self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _binary_operator(np.subtract, other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _binary_operator(np.multiply, self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _binary_operator(np.multiply, other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _binary_operator(np.divide, self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _binary_operator(np.divide, other, self)
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _binary_operator(np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return _binary_operator(np.floor_divide, other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return _binary_operator(np.remainder, self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return _binary_operator(np.remainder, other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        # numpy's own fast paths for x**2 etc., so values match numpy's bit for bit
+        if isinstance(other, (int, float, np.integer, np.floating)):
+            fast = _FAST_POWERS.get(float(other))
+            if fast is not None:
+                return _ufuncs.apply_unary(fast, self)
+        return _binary_operator(np.power, self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _binary_operator(np.power, other, self)
+
+    def __iadd__(self, other: Any) -> Any:
+        return _binary_operator(np.add, self, other, out=self)
+
+    def __isub__(self, other: Any) -> Any:
+        return _binary_operator(np.subtract, self, other, out=self)
+
+    def __imul__(self, other: Any) -> Any:
+        return _binary_operator(np.multiply, self, other, out=self)
+
+    def __itruediv__(self, other: Any) -> Any:
+        return _binary_operator(np.divide, self, other, out=self)
+
+    def __neg__(self) -> Any:
+        return _ufuncs.apply_unary(np.negative, self)
+
+    def __pos__(self) -> Any:
+        return _ufuncs.apply_unary(np.positive, self)
+
+    def __abs__(self) -> Any:
+        return _ufuncs.apply_unary(np.absolute, self)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _compare(np.greater_equal, self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
+
+
+def _is_operand(x: Any) -> bool:
+    return isinstance(x, (DualArray, np.ndarray, numbers.Real, np.generic, list, tuple))
+
+
+def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
+    if not (_is_operand(a) and _is_operand(b)):
+        return NotImplemented
+    if (isinstance(a, np.ndarray) and a.dtype == object) or (
+        isinstance(b, np.ndarray) and b.dtype == object
+    ):
+        return NotImplemented  # an object array of duals: numpy's object loops take it
+    return _ufuncs.apply_binary(ufunc, a, b, out)
+
+
+def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Any:
+    if not (_is_operand(a) and _is_operand(b)):
+        return NotImplemented
+    values = [x.value if isinstance(x, DualArray) else x for x in (a, b)]
+    return ufunc(*values)
+
+
+class Dual(DualArray):
+    """Dual numbers a + d eps (eps^2 = 0): `.d` carries a first derivative."""
+
+    __slots__ = ()
+    _kind = _KIND_INDEX["Dual"]
+    _planes = 2
+    _part_names = ("d",)
+
+    @property
+    def d(self) -> Any:
+        return self._part(1)
+
+
+class HyperDual(DualArray):
+    """Hyper-dual numbers a + e1 eps1 + e2 eps2 + e12 eps1 eps2: with e1 = e2 = 1,
+    `.e1` is f' and `.e12` is f''."""
+
+    __slots__ = ()
+    _kind = _KIND_INDEX["HyperDual"]
+    _planes = 4
+    _part_names = ("e1", "e2", "e12")
+
+    @property
+    def e1(self) -> Any:
+        return self._part(1)
+
+    @property
+    def e2(self) -> Any:
+        return self._part(2)
+
+    @property
+    def e12(self) -> Any:
+        return self._part(3)
+
+
+def _method(ufunc: np.ufunc) -> Any:
+    def method(self: DualArray) -> Any:
+        return _ufuncs.apply_unary(ufunc, self)
+
+    method.__name__ = ufunc.__name__
+    method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
+    return method
+
+
+# numpy's loops over object arrays call x.sin(), x.exp(), ...: give the slow path
+# (np.asarray of a dual array) every table function.
+for _ufunc in _ufuncs.UNARY:
+    if not hasattr(DualArray, _ufunc.__name__):
+        setattr(DualArray, _ufunc.__name__, _method(_ufunc))
+
+
+def dual(value: ArrayLike, d: ArrayLike = 0.0, *, dtype: DTypeLike = None) -> Dual:
+    """A dual array value + d*eps; value and d broadcast together (d defaults to 0).
+
+    Components are float64 or float32, following numpy's promotion of the inputs.
+    """
+    return Dual._from_parts(value, (d,), dtype)
+
+
+def hyperdual(
+    value: ArrayLike,
+    e1: ArrayLike = 0.0,
+    e2: ArrayLike = 0.0,
+    e12: ArrayLike = 0.0,
+    *,
+    dtype: DTypeLike = None,
+) -> HyperDual:
+    """A hyper-dual array value + e1 eps1 + e2 eps2 + e12 eps1 eps2; parts broadcast.
+
+    With e1 = e2 = 1 and e12 = 0, f(x).e1 is f'(x) and f(x).e12 is f''(x).
+    """
+    return HyperDual._from_parts(value, (e1, e2, e12), dtype)

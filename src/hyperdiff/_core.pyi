@@ -1,0 +1,20 @@
+import numpy as np
+
+UNARY_FUNCTIONS: list[tuple[str, str]]
+BINARY_FUNCTIONS: list[tuple[str, str]]
+KINDS: tuple[tuple[str, int], ...]
+PARALLEL_THRESHOLD: int
+
+def unary(function: int, kind: int, x: np.ndarray, out: np.ndarray) -> None: ...
+def binary(
+    function: int,
+    kind: int,
+    x: np.ndarray,
+    x_parts: bool,
+    y: np.ndarray,
+    y_parts: bool,
+    out: np.ndarray,
+) -> None: ...
+def isa() -> str: ...
+def get_num_threads() -> int: ...
+def set_num_threads(count: int) -> None: ...

@@ -1,0 +1,203 @@
+"""numpy ufunc dispatch for dual arrays, built from the table the C++ core exports."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _core
+
+if TYPE_CHECKING:
+    from ._arrays import DualArray
+
+# numpy ufuncs that are the same function as a table entry under another name.
+_ALIASES = {"absolute": ("fabs",), "deg2rad": ("radians",), "rad2deg": ("degrees",)}
+
+# Ufuncs whose result depends on the value only (bool results): applied to `.value`.
+VALUE_ONLY: frozenset[np.ufunc] = frozenset(
+    getattr(np, name)
+    for name in (
+        "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+        "isnan", "isfinite", "isinf", "signbit",
+        "logical_and", "logical_or", "logical_xor", "logical_not",
+    )
+)
+
+
+_NAMES: dict[np.ufunc, str] = {}
+
+
+def _resolve(table: list[tuple[str, str]]) -> dict[np.ufunc, int]:
+    """Map each importable ufunc of the table (and its aliases) to its kernel index."""
+    found: dict[np.ufunc, int] = {}
+    for index, (name, module_name) in enumerate(table):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # scipy is optional
+            continue
+        for alias in (name, *_ALIASES.get(name, ())):
+            found[getattr(module, alias)] = index
+            _NAMES[getattr(module, alias)] = f"{module_name}.{alias}"
+    return found
+
+
+UNARY: dict[np.ufunc, int] = _resolve(_core.UNARY_FUNCTIONS)
+BINARY: dict[np.ufunc, int] = _resolve(_core.BINARY_FUNCTIONS)
+# float_power is power computed in float64, whatever the inputs.
+BINARY[np.float_power] = BINARY[np.power]
+_FORCED_DTYPE = {np.float_power: np.dtype(np.float64)}
+
+_SUPPORTED_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def ufunc_name(ufunc: np.ufunc) -> str:
+    return _NAMES.get(ufunc, f"numpy.{ufunc.__name__}")
+
+
+def unsupported(what: str) -> TypeError:
+    return TypeError(f"hyperdiff does not support {what} on dual arrays")
+
+
+def component_dtype(*operands: Any) -> np.dtype:
+    """numpy's promotion of the operands' component dtypes; ints promote to float64."""
+    from ._arrays import DualArray
+
+    # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
+    dtype = np.result_type(
+        *(
+            op.dtype if isinstance(op, DualArray)
+            else op if isinstance(op, (int, float, np.ndarray, np.generic))
+            else np.asarray(op)
+            for op in operands
+        )
+    )
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype.kind == "f" and dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    if dtype not in _SUPPORTED_DTYPES:
+        raise TypeError(
+            f"hyperdiff dual arrays have float64 or float32 components; got {dtype} "
+            "(complex components are not supported yet)"
+        )
+    return dtype
+
+
+def _check_kwargs(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
+    for key, value in kwargs.items():
+        harmless = {"where": True, "casting": "same_kind", "order": "K", "subok": True}
+        if key in harmless and value is harmless[key]:
+            continue
+        if key in harmless and isinstance(value, str) and value == harmless[key]:
+            continue
+        if key == "dtype" and value is None:
+            continue
+        raise TypeError(f"hyperdiff does not support the argument {key}= of {ufunc_name(ufunc)}")
+
+
+def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
+    arr = np.asarray(op, dtype=dtype)
+    own = arr.shape[len(lead):]
+    if own == shape or arr.size == int(np.prod(lead, dtype=np.int64)):
+        return np.ascontiguousarray(arr)
+    arr = arr.reshape(lead + (1,) * (len(shape) - len(own)) + own)
+    return np.ascontiguousarray(np.broadcast_to(arr, lead + shape))
+
+
+def _output(out: Any, cls: type[DualArray], dtype: np.dtype, shape: tuple[int, ...]) -> DualArray | None:
+    if out is None:
+        return None
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise TypeError("hyperdiff ufuncs have one output")
+        out = out[0]
+    if out is None:
+        return None
+    if type(out) is not cls:
+        raise TypeError(
+            f"out= must be a {cls.__name__} array: writing to {type(out).__name__} would drop "
+            "the derivative parts"
+        )
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(
+            f"out= has shape {out.shape} and dtype {out.dtype}; the result has {shape}, {dtype}"
+        )
+    return out
+
+
+def _store(out: DualArray | None, cls: type[DualArray], result: np.ndarray) -> DualArray:
+    if out is None:
+        return cls._wrap(result)
+    if result is not out._data:
+        out._data[...] = result
+    return out
+
+
+def _target(out: DualArray | None, planes: int, dtype: np.dtype, shape: tuple[int, ...],
+            inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Where the kernel writes: out's own buffer when it is contiguous and no input
+    overlaps it other than element for element, else a fresh array."""
+    if out is not None and out._data.flags.c_contiguous:
+        target = out._data
+        if all(
+            not np.may_share_memory(target, arr)
+            or (arr.shape == target.shape and arr.ctypes.data == target.ctypes.data)
+            for arr in inputs
+        ):
+            return target
+    return np.empty((planes, *shape), dtype=dtype)
+
+
+def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    cls = type(x)
+    data = np.ascontiguousarray(x._data)
+    target_out = _output(out, cls, data.dtype, x.shape)
+    result = _target(target_out, cls._planes, data.dtype, x.shape, (data,))
+    _core.unary(UNARY[ufunc], cls._kind, data, result)
+    return _store(target_out, cls, result)
+
+
+def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
+    from ._arrays import DualArray
+
+    a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
+    if a_dual and b_dual and type(a) is not type(b):
+        raise TypeError(
+            f"cannot combine {type(a).__name__} and {type(b).__name__} in {ufunc_name(ufunc)}: "
+            "their derivative parts mean different things; convert one explicitly"
+        )
+    cls: type[DualArray] = type(a) if a_dual else type(b)
+    if not a_dual:
+        a = np.asarray(a) if not np.isscalar(a) else a
+    if not b_dual:
+        b = np.asarray(b) if not np.isscalar(b) else b
+    dtype = _FORCED_DTYPE.get(ufunc) or component_dtype(a, b)
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    planes = (cls._planes,)
+    xa = _operand(a._data if a_dual else a, planes if a_dual else (), dtype, shape)
+    xb = _operand(b._data if b_dual else b, planes if b_dual else (), dtype, shape)
+    target_out = _output(out, cls, dtype, shape)
+    result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
+    _core.binary(BINARY[ufunc], cls._kind, xa, a_dual, xb, b_dual, result)
+    return _store(target_out, cls, result)
+
+
+def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The body of DualArray.__array_ufunc__."""
+    from ._arrays import DualArray
+
+    if method != "__call__":
+        raise unsupported(f"{ufunc_name(ufunc)}.{method}")
+    if ufunc in VALUE_ONLY:
+        values = [x.value if isinstance(x, DualArray) else x for x in inputs]
+        return ufunc(*values, **kwargs)
+    out = kwargs.pop("out", None)
+    _check_kwargs(ufunc, kwargs)
+    if len(inputs) == 1 and ufunc in UNARY:
+        return apply_unary(ufunc, inputs[0], out)
+    if len(inputs) == 2 and ufunc in BINARY:
+        return apply_binary(ufunc, inputs[0], inputs[1], out)
+    raise unsupported(ufunc_name(ufunc))
