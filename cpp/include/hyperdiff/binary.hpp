@@ -240,7 +240,8 @@ struct Logaddexp : BinaryEntry {
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T d = x - y;
-    const T e = std::exp(-std::fabs(d)) * (T(1) - std::copysign(detail::difference_error(x, y, d), d));
+    const T err = detail::difference_error(x, y, d);  // exp(-|d + err|), to first order in err
+    const T e = std::exp(-std::fabs(d)) * (T(1) - (d < T(0) ? -err : err));
     const T big = T(1) / (T(1) + e), small = e * big;
     // numpy's value, nan included
     p.f0 = x == y ? x + detail::kLn2<T>
@@ -260,8 +261,8 @@ struct Logaddexp2 : BinaryEntry {
   static void eval(T x, T y, Partials<T>& p) {
     constexpr T ln2 = detail::kLn2<T>, log2e = detail::kLog2e<T>;
     const T d = x - y;
-    const T e =
-        std::exp2(-std::fabs(d)) * (T(1) - ln2 * std::copysign(detail::difference_error(x, y, d), d));
+    const T err = detail::difference_error(x, y, d);
+    const T e = std::exp2(-std::fabs(d)) * (T(1) - ln2 * (d < T(0) ? -err : err));
     const T big = T(1) / (T(1) + e), small = e * big;
     p.f0 = x == y ? x + T(1)
            : d > T(0) ? x + log2e * std::log1p(std::exp2(-d))
