@@ -6,8 +6,9 @@
 // the quotient's partials use q = x/y: fy = -q/y rather than -x/y^2, which
 // would underflow y^2 in float32 at y ~ 1e-20.
 //
-// Conventions: maximum/minimum at a tie follow the first argument (numpy's
-// value); nan propagates as numpy's value does. hypot at (0, 0): partials 0.
+// Conventions: maximum/minimum/fmax/fmin take numpy's (vectorized) value, nan
+// handling and signed zeros included (x86 max/min return the second operand at
+// a tie); their derivative at a tie follows the first argument. hypot at (0, 0): partials 0.
 // floor_divide: all partials 0; remainder, fmod: d/dy = -(integer quotient).
 #pragma once
 
@@ -136,8 +137,9 @@ struct Maximum : LinearEntry {
   static constexpr const char* name = "maximum";
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const bool first = x >= y || x != x;  // numpy: nan propagates
-    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+    const bool take_x = x > y || x != x;
+    const bool follow_x = x >= y || x != x;
+    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -145,8 +147,9 @@ struct Minimum : LinearEntry {
   static constexpr const char* name = "minimum";
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const bool first = x <= y || x != x;
-    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+    const bool take_x = x < y || x != x;
+    const bool follow_x = x <= y || x != x;
+    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -154,8 +157,9 @@ struct Fmax : LinearEntry {
   static constexpr const char* name = "fmax";
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const bool first = x >= y || y != y;  // nan is ignored
-    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+    const bool take_x = x > y || y != y;
+    const bool follow_x = x >= y || y != y;
+    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -163,8 +167,9 @@ struct Fmin : LinearEntry {
   static constexpr const char* name = "fmin";
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const bool first = x <= y || y != y;
-    p.f0 = first ? x : y; p.fx = first ? T(1) : T(0); p.fy = first ? T(0) : T(1);
+    const bool take_x = x < y || y != y;
+    const bool follow_x = x <= y || y != y;
+    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
   }
 };
 

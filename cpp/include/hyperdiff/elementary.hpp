@@ -270,13 +270,13 @@ struct Arctanh : UnaryEntry {
   }
 };
 
-// numpy multiplies by the constant rounded to the component type.
+// numpy multiplies by pi/180 (180/pi) formed in the component type.
 struct Deg2rad : UnaryEntry {
   static constexpr const char* name = "deg2rad";
   static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    constexpr T k = T(detail::kPi / 180.0);
+    constexpr T k = T(detail::kPi) / T(180);
     f0 = a * k; f1 = k; f2 = T(0);
   }
 };
@@ -286,7 +286,7 @@ struct Rad2deg : UnaryEntry {
   static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    constexpr T k = T(180.0 / detail::kPi);
+    constexpr T k = T(180) / T(detail::kPi);
     f0 = a * k; f1 = k; f2 = T(0);
   }
 };

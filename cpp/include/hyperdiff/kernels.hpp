@@ -20,17 +20,44 @@ namespace detail {
 
 inline constexpr std::size_t kBlock = 256;
 
+// Table entries are evaluated in groups of kLanes with a constant trip count,
+// so every element goes through the vector libm variant. A plain loop would
+// leave a scalar epilogue calling the scalar libm, and a result would depend
+// on its position in the array (pow differs in the last bit between the two).
+inline constexpr std::size_t kLanes = 16;
+
+inline std::size_t padded(std::size_t m) { return (m + kLanes - 1) / kLanes * kLanes; }
+
+// `data[0, m)` itself, or a copy padded to whole lane groups with data[0].
+template <class T>
+const T* pad_to_lanes(const T* data, std::size_t m, T* buffer) {
+  if (m % kLanes == 0) return data;
+  std::copy(data, data + m, buffer);
+  std::fill(buffer + m, buffer + padded(m), data[0]);
+  return buffer;
+}
+
 template <class Kind, class Fn, class T>
 void unary_loop(const void* x_data, std::size_t x_stride, void* y_data, std::size_t y_stride,
                 std::size_t begin, std::size_t end) {
   const T* x = static_cast<const T*>(x_data);
   T* y = static_cast<T*>(y_data);
-  alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock];
+  alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock], pad[kBlock];
   for (std::size_t start = begin; start < end; start += kBlock) {
     const std::size_t m = std::min(kBlock, end - start);
-    const T* a = x + start;
+    const T* a = pad_to_lanes(x + start, m, pad);
+    for (std::size_t g = 0; g < padded(m); g += kLanes) {
 #pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) Fn::eval(a[i], f0[i], f1[i], f2[i]);
+      for (std::size_t i = g; i < g + kLanes; ++i) {
+        T v, d1, d2;
+        Fn::eval(a[i], v, d1, d2);
+        // a nan value (outside the domain) has nan derivatives, not finite ones
+        const bool defined = v == v;
+        f0[i] = v;
+        f1[i] = defined ? d1 : v;
+        f2[i] = defined ? d2 : v;
+      }
+    }
     const T* xp[Kind::planes];
     T* yp[Kind::planes];
     for (int p = 0; p < Kind::planes; ++p) {
@@ -74,6 +101,7 @@ void binary_loop(Operand x_op, Operand y_op, void* out_data, std::size_t out_str
   const OperandCursor<T, YN> yc(y_op);
   T* out = static_cast<T*>(out_data);
   alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock], fxx[kBlock], fxy[kBlock], fyy[kBlock];
+  alignas(64) T x_pad[kBlock], y_pad[kBlock];
   for (std::size_t start = begin; start < end; start += kBlock) {
     const std::size_t m = std::min(kBlock, end - start);
     const T* xp[XN];
@@ -82,18 +110,21 @@ void binary_loop(Operand x_op, Operand y_op, void* out_data, std::size_t out_str
     xc.planes(start, xp);
     yc.planes(start, yp);
     for (int p = 0; p < Kind::planes; ++p) op[p] = out + p * out_stride + start;
-    const T* xv = xp[0];
-    const T* yv = yp[0];
+    const T* xv = pad_to_lanes(xp[0], m, x_pad);
+    const T* yv = pad_to_lanes(yp[0], m, y_pad);
+    for (std::size_t g = 0; g < padded(m); g += kLanes) {
 #pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) {
-      Partials<T> d{};
-      Fn::eval(xv[i], yv[i], d);
-      f0[i] = d.f0;
-      if constexpr (need_fx) fx[i] = d.fx;
-      if constexpr (need_fy) fy[i] = d.fy;
-      if constexpr (need_fxx) fxx[i] = d.fxx;
-      if constexpr (need_fxy) fxy[i] = d.fxy;
-      if constexpr (need_fyy) fyy[i] = d.fyy;
+      for (std::size_t i = g; i < g + kLanes; ++i) {
+        Partials<T> d{};
+        Fn::eval(xv[i], yv[i], d);
+        if (d.f0 != d.f0) d = {d.f0, d.f0, d.f0, d.f0, d.f0, d.f0};  // as for unary
+        f0[i] = d.f0;
+        if constexpr (need_fx) fx[i] = d.fx;
+        if constexpr (need_fy) fy[i] = d.fy;
+        if constexpr (need_fxx) fxx[i] = d.fxx;
+        if constexpr (need_fxy) fxy[i] = d.fxy;
+        if constexpr (need_fyy) fyy[i] = d.fyy;
+      }
     }
     Kind::template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp, yp,
                                               op, m);

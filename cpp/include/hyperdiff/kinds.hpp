@@ -15,6 +15,11 @@
 // These two rules per kind are the only place derivative algebra lives; every
 // elementwise function supplies only (f0, f1, f2) or its partials.
 //
+// A zero part is a strong zero: it contributes exactly 0 even where the
+// derivative is inf or nan (sqrt' and log' at 0), because the direction it
+// stands for is not perturbed. Without this, a constant operand or an unseeded
+// e12 would turn a finite result into nan.
+//
 // Storage is struct-of-arrays: plane p of a block is planes[p][0..m).
 #pragma once
 
@@ -26,6 +31,12 @@ namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 
 enum class KindId : int { Dual = 0, HyperDual = 1 };
+
+// derivative * part, with a zero part a strong zero.
+template <class T>
+inline T scaled(T derivative, T part) {
+  return part == T(0) ? T(0) : derivative * part;
+}
 
 // Pointers to the planes of one block. A real (derivative-free) operand has
 // one plane.
@@ -67,7 +78,7 @@ struct Dual {
     for (std::size_t i = 0; i < m; ++i) {
       const T d = xd[i];
       y0[i] = f.f0[i];
-      yd[i] = f.f1[i] * d;
+      yd[i] = scaled(f.f1[i], d);
     }
   }
 
@@ -82,8 +93,8 @@ struct Dual {
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       T d = T(0);
-      if constexpr (XParts && Fn::has_fx) d += f.fx[i] * xd[i];
-      if constexpr (YParts && Fn::has_fy) d += f.fy[i] * yd[i];
+      if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], xd[i]);
+      if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], yd[i]);
       o0[i] = f.f0[i];
       od[i] = d;
     }
@@ -107,11 +118,11 @@ struct HyperDual {
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       const T a1 = x1[i], a2 = x2[i], a12 = x12[i], g = f.f1[i];
-      T h = g * a12;
-      if constexpr (!Fn::zero_f2) h += f.f2[i] * a1 * a2;
+      T h = scaled(g, a12);
+      if constexpr (!Fn::zero_f2) h += scaled(f.f2[i], a1 * a2);
       y0[i] = f.f0[i];
-      y1[i] = g * a1;
-      y2[i] = g * a2;
+      y1[i] = scaled(g, a1);
+      y2[i] = scaled(g, a2);
       y12[i] = h;
     }
   }
@@ -133,20 +144,20 @@ struct HyperDual {
     for (std::size_t i = 0; i < m; ++i) {
       T d1 = T(0), d2 = T(0), d12 = T(0);
       if constexpr (XParts && Fn::has_fx) {
-        d1 += f.fx[i] * x1[i];
-        d2 += f.fx[i] * x2[i];
-        d12 += f.fx[i] * x12[i];
+        d1 += scaled(f.fx[i], x1[i]);
+        d2 += scaled(f.fx[i], x2[i]);
+        d12 += scaled(f.fx[i], x12[i]);
       }
       if constexpr (YParts && Fn::has_fy) {
-        d1 += f.fy[i] * y1[i];
-        d2 += f.fy[i] * y2[i];
-        d12 += f.fy[i] * y12[i];
+        d1 += scaled(f.fy[i], y1[i]);
+        d2 += scaled(f.fy[i], y2[i]);
+        d12 += scaled(f.fy[i], y12[i]);
       }
-      if constexpr (XParts && Fn::has_fxx) d12 += f.fxx[i] * x1[i] * x2[i];
+      if constexpr (XParts && Fn::has_fxx) d12 += scaled(f.fxx[i], x1[i] * x2[i]);
       if constexpr (XParts && YParts && Fn::has_fxy) {
-        d12 += f.fxy[i] * (x1[i] * y2[i] + x2[i] * y1[i]);
+        d12 += scaled(f.fxy[i], x1[i] * y2[i] + x2[i] * y1[i]);
       }
-      if constexpr (YParts && Fn::has_fyy) d12 += f.fyy[i] * y1[i] * y2[i];
+      if constexpr (YParts && Fn::has_fyy) d12 += scaled(f.fyy[i], y1[i] * y2[i]);
       o0[i] = f.f0[i];
       o1[i] = d1;
       o2[i] = d2;

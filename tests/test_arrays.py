@@ -1,0 +1,377 @@
+"""Dual arrays as numpy users meet them: construction, operators, indexing,
+broadcasting, out=, conventions at special values, and no silent loss of parts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+RNG = np.random.default_rng(20261123)
+
+
+# --- construction and components -------------------------------------------
+def test_constructors_broadcast_parts_and_expose_views() -> None:
+    x = hd.hyperdual(np.arange(6.0).reshape(2, 3), e1=1.0, e2=np.array([1.0, 2.0, 3.0]))
+    assert isinstance(x, hd.HyperDual)
+    assert (x.shape, x.ndim, x.size, len(x), x.dtype) == ((2, 3), 2, 6, 2, np.float64)
+    np.testing.assert_array_equal(x.e1, np.ones((2, 3)))
+    np.testing.assert_array_equal(x.e2, [[1, 2, 3], [1, 2, 3]])
+    np.testing.assert_array_equal(x.e12, np.zeros((2, 3)))
+    assert np.shares_memory(x.value, x._data)  # zero-copy views
+    d = hd.dual(3.0, 1.0)
+    assert d.shape == () and d.value == 3.0 and d.d == 1.0
+    assert (d**2).d == 6.0
+
+
+def test_component_dtype_follows_numpy_promotion() -> None:
+    f32 = np.ones(3, dtype=np.float32)
+    assert hd.dual(f32, 1.0).dtype == np.float32  # Python scalars are weak
+    assert hd.dual(f32, np.ones(3)).dtype == np.float64
+    assert hd.dual(np.arange(3), 1).dtype == np.float64  # integers become float64
+    x = hd.dual(f32, 1.0)
+    assert (x * 2.0).dtype == np.float32
+    assert (x * np.ones(3)).dtype == np.float64
+    assert np.sin(x).d.dtype == np.float32
+    assert np.float_power(x, 2.0).dtype == np.float64  # as numpy's float_power
+    with pytest.raises(TypeError, match="complex"):
+        hd.dual(np.ones(2) + 1j, 1.0)
+
+
+def test_repr_iteration_and_shape_methods() -> None:
+    x = hd.dual(np.arange(6.0).reshape(2, 3), 1.0)
+    assert repr(hd.dual(3.0, 1.0)) == "Dual(value=3.0, d=1.0)"
+    assert "d=" in repr(x) and "value=" in repr(x)
+    assert "float32" in repr(x.astype(np.float32))
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].shape == (3,)
+    np.testing.assert_array_equal(x.T.value, x.value.T)
+    np.testing.assert_array_equal(x.transpose(1, 0).d, np.ones((3, 2)))
+    np.testing.assert_array_equal(x.reshape(3, 2).value, x.value.reshape(3, 2))
+    np.testing.assert_array_equal(x.reshape(-1).value, np.arange(6.0))
+    np.testing.assert_array_equal(x.ravel().value, np.arange(6.0))
+    np.testing.assert_array_equal(np.reshape(x, (6,)).value, np.arange(6.0))
+    assert np.shape(x) == (2, 3) and np.ndim(x) == 2 and np.size(x) == 6
+    c = x.copy()
+    c[0, 0] = 99.0
+    assert x.value[0, 0] == 0.0
+    with pytest.raises(TypeError):
+        len(hd.dual(1.0, 1.0))
+
+
+# --- indexing ----------------------------------------------------------------
+def test_indexing_slicing_fancy_and_masks() -> None:
+    v = np.arange(12.0).reshape(3, 4)
+    x = hd.hyperdual(v, e1=v * 10, e2=1.0)
+    for key in (1, (1, 2), slice(1, 3), (slice(None), [0, 3]), v > 5, (Ellipsis, 1), (None, 0)):
+        np.testing.assert_array_equal(x[key].value, v[key])
+        np.testing.assert_array_equal(x[key].e1, (v * 10)[key])
+    with pytest.raises(TypeError, match="indices"):
+        x[hd.dual(1.0, 0.0)]
+
+
+def test_item_assignment_keeps_or_zeroes_parts() -> None:
+    x = hd.dual(np.zeros(5), 1.0)
+    x[1:3] = hd.dual(np.array([7.0, 8.0]), 2.0)
+    x[4] = 5.0  # a real number has zero derivative
+    np.testing.assert_array_equal(x.value, [0, 7, 8, 0, 5])
+    np.testing.assert_array_equal(x.d, [1, 2, 2, 1, 0])
+    with pytest.raises(TypeError, match="HyperDual"):
+        x[0] = hd.hyperdual(1.0)
+
+
+# --- operators ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("op", "fx", "fy"),
+    [
+        (lambda a, b: a + b, lambda a, b: 1.0, lambda a, b: 1.0),
+        (lambda a, b: a - b, lambda a, b: 1.0, lambda a, b: -1.0),
+        (lambda a, b: a * b, lambda a, b: b, lambda a, b: a),
+        (lambda a, b: a / b, lambda a, b: 1 / b, lambda a, b: -a / b**2),
+        (lambda a, b: a**b, lambda a, b: b * a ** (b - 1), lambda a, b: a**b * np.log(a)),
+        (lambda a, b: a // b, lambda a, b: 0.0, lambda a, b: 0.0),
+        (lambda a, b: a % b, lambda a, b: 1.0, lambda a, b: -np.floor(a / b)),
+    ],
+)
+def test_operators_both_ways_with_scalars_and_arrays(op, fx, fy) -> None:  # type: ignore[no-untyped-def]
+    a = np.array([1.5, 2.25, 3.75])
+    b = 1.25
+    for other in (b, np.float64(b), np.full(3, b)):
+        left = op(hd.dual(a, 1.0), other)
+        right = op(other, hd.dual(a, 1.0))
+        np.testing.assert_allclose(left.value, op(a, b), rtol=1e-15)
+        np.testing.assert_allclose(left.d, np.broadcast_to(fx(a, b), 3), rtol=1e-14)
+        np.testing.assert_allclose(right.value, op(b, a), rtol=1e-15)
+        np.testing.assert_allclose(right.d, np.broadcast_to(fy(b, a), 3), rtol=1e-14)
+
+
+def test_unary_operators_and_comparisons() -> None:
+    x = hd.dual(np.array([-2.0, 0.0, 3.0]), 1.0)
+    np.testing.assert_array_equal((-x).d, [-1, -1, -1])
+    np.testing.assert_array_equal((+x).d, [1, 1, 1])
+    np.testing.assert_array_equal(abs(x).d, [-1, 0, 1])  # sign(0) = 0
+    np.testing.assert_array_equal(x < 1, [True, True, False])
+    np.testing.assert_array_equal(x == hd.dual(np.array([-2.0, 1.0, 3.0]), 5.0), [True, False, True])
+    np.testing.assert_array_equal(np.isfinite(x), [True, True, True])
+    np.testing.assert_array_equal(np.signbit(-x), [False, True, True])
+
+
+def test_in_place_operators_write_into_the_array() -> None:
+    x = hd.dual(np.array([1.0, 2.0]), 1.0)
+    data = x._data
+    x *= x
+    x += 1.0
+    assert x._data is data
+    np.testing.assert_array_equal(x.value, [2.0, 5.0])
+    np.testing.assert_array_equal(x.d, [2.0, 4.0])
+
+
+def test_kinds_do_not_mix() -> None:
+    with pytest.raises(TypeError, match="cannot combine Dual and HyperDual"):
+        hd.dual(1.0, 1.0) + hd.hyperdual(1.0, 1.0)
+
+
+# --- broadcasting and out= ---------------------------------------------------
+def test_broadcasting_matches_rowwise_application() -> None:
+    a = hd.hyperdual(RNG.uniform(1, 2, (4, 1)), e1=RNG.normal(size=(4, 1)), e2=1.0)
+    b = hd.hyperdual(RNG.uniform(1, 2, 5), e1=0.0, e2=RNG.normal(size=5), e12=1.0)
+    for ufunc in (np.add, np.multiply, np.divide, np.power, np.arctan2, np.hypot):
+        full = ufunc(a, b)
+        assert full.shape == (4, 5)
+        for i in range(4):
+            row = ufunc(a[i], b)
+            np.testing.assert_array_equal(full[i]._data, row._data, err_msg=ufunc.__name__)
+    scalar = hd.hyperdual(1.5, 1.0, 2.0)
+    np.testing.assert_array_equal((scalar * b)._data[:, 2], (scalar * b[2])._data)
+
+
+def test_out_argument() -> None:
+    x = hd.hyperdual(np.linspace(0.1, 1, 7), 1.0, 1.0)
+    out = hd.hyperdual(np.zeros(7))
+    res = np.sin(x, out=out)
+    assert res is out
+    np.testing.assert_array_equal(out._data, np.sin(x)._data)
+    res = np.multiply(x, 2.0, out=(out,))
+    assert res is out
+    np.testing.assert_array_equal(out.e1, np.full(7, 2.0))
+    strided = hd.hyperdual(np.zeros(14))[::2]  # non-contiguous out
+    np.exp(x, out=strided)
+    np.testing.assert_array_equal(strided._data, np.exp(x)._data)
+    with pytest.raises(TypeError, match="drop the derivative"):
+        np.sin(x, out=np.zeros(7))
+    with pytest.raises(ValueError, match="shape"):
+        np.sin(x, out=hd.hyperdual(np.zeros(3)))
+
+
+def test_overlapping_out_is_computed_as_if_from_copies() -> None:
+    v = np.arange(1.0, 9.0)
+    x = hd.dual(v, v)
+    expected = np.add(x[1:].copy(), x[:-1].copy())
+    np.add(x[1:], x[:-1], out=x[1:])
+    np.testing.assert_array_equal(x[1:]._data, expected._data)
+
+
+def test_inputs_are_not_mutated() -> None:
+    v = np.array([0.5, 1.0])
+    x = hd.dual(v, 1.0)
+    before = x._data.copy()
+    np.sin(x) + x * 3 - x**2
+    np.testing.assert_array_equal(x._data, before)
+    np.testing.assert_array_equal(v, [0.5, 1.0])
+
+
+# --- identities ---------------------------------------------------------------
+def test_identities_on_hyperduals() -> None:
+    v = RNG.uniform(0.1, 10, 1000)
+    x = hd.hyperdual(v, 1.0, 1.0)
+    one = np.sin(x) ** 2 + np.cos(x) ** 2
+    np.testing.assert_allclose(one.value, 1.0, rtol=0, atol=4e-16)
+    np.testing.assert_allclose(one.e1, 0.0, atol=1e-14)
+    np.testing.assert_allclose(one.e12, 0.0, atol=1e-14)
+    back = np.exp(np.log(x))
+    np.testing.assert_allclose(back.value, v, rtol=1e-15)  # exp and log each round
+    np.testing.assert_allclose(back.e1, 1.0, rtol=1e-15)
+    # f'' = 0 comes from E (-1/x^2) + E (1/x)^2: rounding relative to 1/x
+    assert (np.abs(back.e12) <= 4 * np.finfo(float).eps / v).all()
+    q = x / x
+    np.testing.assert_array_equal(q.value, 1.0)
+    np.testing.assert_array_equal(q.e1, 0.0)
+    np.testing.assert_array_equal(q.e12, 0.0)
+
+
+def test_float32_quotient_does_not_underflow() -> None:
+    a = hd.dual(np.float32(1e-25), 0.0)
+    b = hd.dual(np.float32(1e-25), 1.0)
+    r = -a / b
+    assert r.dtype == np.float32 and np.isfinite(r.d)
+    assert r.d == pytest.approx(1e25, rel=1e-6)  # d/db (-a/b) = a/b^2
+    h = -np.float32(1e-25) / hd.hyperdual(np.float32(1e-25), 1.0, 1.0)
+    assert h.e1 == pytest.approx(1e25, rel=1e-6)
+    assert h.e12 == -np.inf  # -2a/b^3 = -2e50 overflows float32, as it must
+
+
+def test_denormals_are_not_flushed() -> None:
+    # the core is built without -ffast-math, which would set flush-to-zero process-wide
+    tiny = np.float64(5e-324)
+    assert tiny * 1.0 != 0.0
+    assert (hd.dual(tiny, 1.0) * 1.0).value == tiny
+
+
+# --- values bit for bit where the value is a correctly rounded operation --------
+EXACT_UNARY = ("negative", "positive", "absolute", "fabs", "sign", "sqrt", "square",
+               "reciprocal", "floor", "ceil", "trunc", "rint", "deg2rad", "rad2deg")  # fmt: skip
+EXACT_BINARY = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "fmax", "fmin",
+                "fmod", "remainder", "floor_divide", "copysign")  # fmt: skip
+SPECIALS = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.5, np.inf, -np.inf, np.nan, 1e-310, 1e300])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", EXACT_UNARY)
+def test_exact_unary_values_are_numpys(name: str, dtype: type) -> None:
+    ufunc = getattr(np, name)
+    with np.errstate(all="ignore"):
+        v = np.concatenate([SPECIALS, RNG.normal(scale=100, size=200)]).astype(dtype)
+        expected = ufunc(v)
+    for x in (hd.dual(v, 1.0), hd.hyperdual(v, 1.0, 1.0)):
+        np.testing.assert_array_equal(ufunc(x).value, expected)
+        assert ufunc(x).value.dtype == expected.dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", EXACT_BINARY)
+def test_exact_binary_values_are_numpys(name: str, dtype: type) -> None:
+    ufunc = getattr(np, name)
+    a = np.concatenate([np.repeat(SPECIALS, SPECIALS.size), RNG.normal(scale=10, size=300)])
+    b = np.concatenate([np.tile(SPECIALS, SPECIALS.size), RNG.normal(scale=3, size=300)])
+    with np.errstate(all="ignore"):
+        a, b = a.astype(dtype), b.astype(dtype)
+        expected = ufunc(a, b)
+    got = ufunc(hd.hyperdual(a, 1.0), hd.hyperdual(b, 0.0, 1.0)).value
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+# --- conventions at special values -----------------------------------------------
+INF, NAN = np.inf, np.nan
+SPECIAL_CASES = [
+    # ufunc, x, f0, f1, f2 (the documented conventions and limits)
+    (np.sqrt, 0.0, 0.0, INF, -INF),
+    (np.cbrt, 0.0, 0.0, INF, -INF),
+    (np.absolute, 0.0, 0.0, 0.0, 0.0),
+    (np.sign, 0.0, 0.0, 0.0, 0.0),
+    (np.floor, 2.0, 2.0, 0.0, 0.0),
+    (np.rint, 2.5, 2.0, 0.0, 0.0),
+    (np.log, 0.0, -INF, INF, -INF),
+    (np.log, -1.0, NAN, NAN, NAN),
+    (np.exp, -INF, 0.0, 0.0, 0.0),
+    (np.exp, INF, INF, INF, INF),
+    (np.arctan, INF, np.pi / 2, 0.0, 0.0),
+    (np.arctan, -INF, -np.pi / 2, 0.0, 0.0),
+    (np.arcsinh, INF, INF, 0.0, 0.0),
+    (np.tanh, INF, 1.0, 0.0, 0.0),
+    (np.arcsin, 1.0, np.pi / 2, INF, INF),
+    (np.arcsin, 2.0, NAN, NAN, NAN),
+    (np.sin, NAN, NAN, NAN, NAN),
+    (np.reciprocal, 0.0, INF, -INF, INF),
+]
+
+
+def test_zero_parts_are_strong_zeros() -> None:
+    # a constant (zero parts) never picks up nan from an infinite derivative
+    c = np.sqrt(hd.hyperdual(0.0))
+    assert (c.e1, c.e2, c.e12) == (0.0, 0.0, 0.0)
+    d = np.log(hd.dual(np.array([0.0, 1.0]), np.array([0.0, 1.0])))
+    np.testing.assert_array_equal(d.d, [0.0, 1.0])
+
+
+@pytest.mark.parametrize(("ufunc", "x", "f0", "f1", "f2"), SPECIAL_CASES)
+def test_special_values_follow_the_documented_conventions(ufunc, x, f0, f1, f2) -> None:  # type: ignore[no-untyped-def]
+    r = ufunc(hd.hyperdual(x, 1.0, 1.0))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(r.value, ufunc(np.float64(x)))
+    np.testing.assert_array_equal([r.value, r.e1, r.e12], [f0, f1, f2])
+
+
+def test_special_value_conventions_of_binary_functions() -> None:
+    zero = hd.hyperdual(0.0, 1.0, 0.0), hd.hyperdual(0.0, 0.0, 1.0)
+    h = np.hypot(*zero)
+    assert (h.value, h.e1, h.e2, h.e12) == (0.0, 0.0, 0.0, 0.0)
+    tie = np.maximum(hd.dual(1.0, 1.0), hd.dual(1.0, 5.0))
+    assert tie.d == 1.0  # a tie follows the first argument
+    zeros = np.maximum(hd.dual(np.zeros(20), 1.0), hd.dual(np.full(20, -0.0), 5.0))
+    np.testing.assert_array_equal(np.signbit(zeros.value), np.signbit(np.maximum(0.0, np.full(20, -0.0))))
+    m = np.maximum(hd.dual(np.nan, 1.0), hd.dual(1.0, 5.0))
+    assert np.isnan(m.value) and np.isnan(m.d)  # a nan value has nan derivatives
+    m = np.fmax(hd.dual(np.nan, 1.0), hd.dual(1.0, 5.0))
+    assert m.value == 1.0 and m.d == 5.0
+    p = hd.dual(0.0, 1.0) ** hd.dual(2.0, 1.0)  # d/dy 0^y = 0 for y > 0
+    assert (p.value, p.d) == (0.0, 0.0)
+    for y, fx in ((3.0, 0.0), (1.0, 1.0), (0.5, INF), (0.0, 0.0)):
+        assert np.power(hd.dual(0.0, 1.0), y).d == fx, y
+
+
+# --- nothing is lost silently -----------------------------------------------------
+def test_unsupported_ufuncs_and_functions_raise_naming_them() -> None:
+    x = hd.dual(np.array([1.0, 2.0]), 1.0)
+    with pytest.raises(TypeError, match=r"numpy\.spacing"):
+        np.spacing(x)
+    with pytest.raises(TypeError, match=r"numpy\.add\.reduce"):
+        np.add.reduce(x)
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.det"):
+        np.linalg.det(x)
+    with pytest.raises(TypeError, match=r"numpy\.fft"):
+        np.fft.fft(x)
+    with pytest.raises(TypeError, match="argument where="):
+        np.sin(x, where=np.array([True, False]))
+
+
+def test_asarray_keeps_the_parts_and_float_conversion_refuses() -> None:
+    x = hd.dual(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    obj = np.asarray(x)
+    assert obj.dtype == object and obj.shape == (2,)
+    assert isinstance(obj[1], hd.Dual) and obj[1].d == 4.0
+    with pytest.raises(TypeError, match=r"\.value"):
+        np.asarray(x, dtype=float)
+    with pytest.raises(TypeError, match="drop"):
+        float(hd.dual(1.0, 1.0))
+    with pytest.raises(TypeError, match="drop"):
+        math.sin(hd.dual(1.0, 1.0))  # type: ignore[arg-type]
+
+
+def test_object_array_slow_path_is_exact() -> None:
+    def f(x):  # type: ignore[no-untyped-def]
+        x = np.asarray(x)  # as scipy and friends do
+        return np.sin(x) * x**2
+
+    v = np.array([0.3, 1.7])
+    np.testing.assert_allclose(hd.derivative(f)(v), np.cos(v) * v**2 + 2 * v * np.sin(v), rtol=1e-15)
+
+
+# --- the derivative transform -------------------------------------------------------
+def test_derivative_first_and_second_order_any_shape() -> None:
+    v = RNG.uniform(0.1, 2, (3, 4))
+    f = lambda x: np.sin(x) * np.exp(-(x**2))  # noqa: E731
+    d1 = np.cos(v) * np.exp(-(v**2)) - 2 * v * np.sin(v) * np.exp(-(v**2))
+    d2 = np.exp(-(v**2)) * ((4 * v**2 - 3) * np.sin(v) - 4 * v * np.cos(v))
+    np.testing.assert_allclose(hd.derivative(f)(v), d1, rtol=1e-13)
+    np.testing.assert_allclose(hd.derivative(f, order=2)(v), d2, rtol=1e-13, atol=1e-15)
+    assert hd.derivative(f)(0.5).shape == ()
+
+
+def test_derivative_argnums_constants_and_tuples() -> None:
+    g = lambda a, b: a * b**3  # noqa: E731
+    assert hd.derivative(g, argnums=1)(2.0, 3.0) == 54.0
+    assert hd.derivative(g, order=2, argnums=1)(2.0, 3.0) == 36.0
+    np.testing.assert_array_equal(hd.derivative(lambda x: 5.0)(np.ones(3)), np.zeros(3))
+    d_sin, d_cos = hd.derivative(lambda x: (np.sin(x), np.cos(x)))(0.0)
+    assert (d_sin, d_cos) == (1.0, -0.0)
+
+
+def test_derivative_errors_are_clear() -> None:
+    with pytest.raises(ValueError, match="order"):
+        hd.derivative(np.sin, order=3)
+    with pytest.raises(TypeError, match="nested"):
+        hd.derivative(hd.derivative(np.sin))(1.0)
