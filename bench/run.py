@@ -202,21 +202,26 @@ def measure(
     values = case.operands(n, seed)
     f = case.ufunc
     numpy_out = f(*values)
-    calls: list[Call] = [lambda: f(*values, out=numpy_out)]
+    # keyed by (side, "out" | "alloc"); side is "numpy" or a kind
+    calls: dict[tuple[str, str], Call] = {("numpy", "out"): lambda: f(*values, out=numpy_out)}
     if alloc:
-        calls.append(lambda: f(*values))
+        calls["numpy", "alloc"] = lambda: f(*values)
     for kind in kinds:
         duals = [KINDS[kind](v) for v in values]
         dual_out = f(*duals)
-        calls.append(lambda duals=duals, dual_out=dual_out: f(*duals, out=dual_out))
+        calls[kind, "out"] = lambda duals=duals, dual_out=dual_out: f(*duals, out=dual_out)
         if alloc:
-            calls.append(lambda duals=duals: f(*duals))
-    times = iter(interleaved(calls, rounds))
-    numpy_time = next(times)
-    numpy_alloc = next(times) if alloc else None
+            calls[kind, "alloc"] = lambda duals=duals: f(*duals)
+    times = dict(zip(calls, interleaved(list(calls.values()), rounds), strict=True))
     return [
         Row(
-            case.name, kind, n, numpy_time, next(times), numpy_alloc, next(times) if alloc else None
+            function=case.name,
+            kind=kind,
+            n=n,
+            numpy=times["numpy", "out"],
+            hyperdiff=times[kind, "out"],
+            numpy_alloc=times.get(("numpy", "alloc")),
+            hyperdiff_alloc=times.get((kind, "alloc")),
         )
         for kind in kinds
     ]

@@ -161,16 +161,12 @@ class Domain:
     avoid: Predicate | None = None
 
 
-def dom(
-    sample: Sampler, extra: Sequence[float] = (), avoid: Predicate | None = None
-) -> Domain:
+def dom(sample: Sampler, extra: Sequence[float] = (), avoid: Predicate | None = None) -> Domain:
     """A one-argument domain; ``extra`` are fixed points added to the draws."""
     return Domain(sample, tuple((float(e),) for e in extra), avoid)
 
 
-def dom2(
-    sample: Sampler, extra: Sequence[Point] = (), avoid: Predicate | None = None
-) -> Domain:
+def dom2(sample: Sampler, extra: Sequence[Point] = (), avoid: Predicate | None = None) -> Domain:
     """A two-argument domain; ``extra`` are fixed (x, y) pairs."""
     return Domain(sample, tuple(extra), avoid)
 
@@ -281,43 +277,29 @@ EXPM1 = dom(
     mix(uniform(-700, 700), loguniform(1e-12, 1.0, signed=True)),
     (1e-10, -1e-10, 1e-300),
 )
-EXPM1_32 = dom(
-    mix(uniform(-80, 80), loguniform(1e-6, 1.0, signed=True)), (2.0**-20, -(2.0**-30))
-)
+EXPM1_32 = dom(mix(uniform(-80, 80), loguniform(1e-6, 1.0, signed=True)), (2.0**-20, -(2.0**-30)))
 UNIT_OPEN = dom(uniform(-1, 1), (1 - 1e-6, -1 + 1e-6, 1 - 1e-12, 1e-8))
 UNIT_OPEN32 = dom(uniform(-1, 1), (1 - 2.0**-20, -1 + 2.0**-20, 2.0**-24))
-ARCCOSH = dom(
-    mix(loguniform(1.0 + 1e-10, 1e6), uniform(1.0, 2.0)), (1 + 1e-12, 1 + 1e-6, 1e100)
-)
+ARCCOSH = dom(mix(loguniform(1.0 + 1e-10, 1e6), uniform(1.0, 2.0)), (1 + 1e-12, 1 + 1e-6, 1e100))
 ARCCOSH32 = dom(
     mix(loguniform(1.0 + 2.0**-23, 1e6), uniform(1.0, 2.0)),
     (1 + 2.0**-23, 1 + 2.0**-12),
 )
-TANH = dom(
-    mix(uniform(-20, 20), loguniform(1e-10, 20, signed=True)), (1e-10, 0.5, -19.0, 1e3)
-)
-TANH32 = dom(
-    mix(uniform(-8, 8), loguniform(1e-6, 1.0, signed=True)), (2.0**-20, 0.5, -8.0)
-)
+TANH = dom(mix(uniform(-20, 20), loguniform(1e-10, 20, signed=True)), (1e-10, 0.5, -19.0, 1e3))
+TANH32 = dom(mix(uniform(-8, 8), loguniform(1e-6, 1.0, signed=True)), (2.0**-20, 0.5, -8.0))
 DEGREES = dom(uniform(-720, 720), (1e5, -3e-5))
 ROUNDING = dom(AROUND_ZERO, (0.25, -0.75, 1e6 + 0.25), avoid=near_integer)
 ROUNDING32 = dom(AROUND_ZERO32, (0.25, -0.75, 1e4 + 0.25), avoid=near_integer)
 ROUND_HALF = dom(uniform(-100, 100), (0.25, -2.75, 1e6 + 0.25), avoid=near_half_integer)
 NONZERO = dom(AROUND_ZERO, (1e-30, -1e-30, -1e200), avoid=is_zero)
 NONZERO32 = dom(AROUND_ZERO32, avoid=is_zero)
-ERF = dom(
-    mix(uniform(-6, 6), loguniform(1e-10, 6, signed=True)), (1e-10, -0.5, 5.9, 30.0)
-)
+ERF = dom(mix(uniform(-6, 6), loguniform(1e-10, 6, signed=True)), (1e-10, -0.5, 5.9, 30.0))
 ERFC = dom(uniform(-6, 20), (1e-10, 19.9, -5.9))
 ERFC32 = dom(uniform(-4, 9), (8.9, -3.9))
 EXPIT = dom(mix(uniform(-30, 30), uniform(-700, 700)), (1e-10, -700.0, 30.0))
 EXPIT32 = dom(uniform(-80, 80), (2.0**-20, -80.0, 15.0))
-LOGIT = dom(
-    mix(uniform(0, 1), loguniform(1e-10, 0.5)), (1e-10, 1 - 1e-10, 0.5 + 1e-9, 1 - 1e-6)
-)
-LOGIT32 = dom(
-    mix(uniform(0, 1), loguniform(1e-6, 0.5)), (2.0**-20, 1 - 2.0**-20, 0.5 + 2.0**-20)
-)
+LOGIT = dom(mix(uniform(0, 1), loguniform(1e-10, 0.5)), (1e-10, 1 - 1e-10, 0.5 + 1e-9, 1 - 1e-6))
+LOGIT32 = dom(mix(uniform(0, 1), loguniform(1e-6, 0.5)), (2.0**-20, 1 - 2.0**-20, 0.5 + 2.0**-20))
 # The minimum of Gamma, a half-integer, negative non-integers (log|Gamma|).
 GAMMA_EXTRA = (1.4616321449683622, 2.5, -0.5, -1.5, -2.3, -3.7)
 GAMMALN = dom(uniform(0, 50), (1e-6, *GAMMA_EXTRA, -10.25), avoid=nonpositive_integer)
@@ -395,9 +377,7 @@ LOGADDEXP = dom2(
     ),
     ((0.0, 1e-10), (700.0, 690.0), (-700.0, -650.0)),
 )
-LOGADDEXP32 = dom2(
-    near(uniform(-60, 60), uniform(-20, 20)), ((0.0, 2.0**-20), (80.0, 70.0))
-)
+LOGADDEXP32 = dom2(near(uniform(-60, 60), uniform(-20, 20)), ((0.0, 2.0**-20), (80.0, 70.0)))
 COPYSIGN = dom2(
     pair(SIGNED_MID, mix(uniform(-10, 10), SIGNED_MID)),
     ((2.0, -1e-2), (-2.0, 3.0)),
@@ -489,9 +469,7 @@ def references(fn: MpFunction, point: Point) -> list[float]:
 def fits(values: Sequence[float], dtype: str) -> bool:
     """Every value is zero or a normal number of ``dtype``."""
     info = np.finfo(dtype)
-    return all(
-        v == 0.0 or float(info.tiny) <= abs(v) <= float(info.max) for v in values
-    )
+    return all(v == 0.0 or float(info.tiny) <= abs(v) <= float(info.max) for v in values)
 
 
 def in_dtype(point: Sequence[float], dtype: str) -> Point:
@@ -500,9 +478,7 @@ def in_dtype(point: Sequence[float], dtype: str) -> Point:
 
 
 def accepted(domain: Domain, point: Point) -> bool:
-    return all(math.isfinite(t) for t in point) and not (
-        domain.avoid and domain.avoid(*point)
-    )
+    return all(math.isfinite(t) for t in point) and not (domain.avoid and domain.avoid(*point))
 
 
 def rng_for(name: str, dtype: str) -> np.random.Generator:

@@ -223,9 +223,7 @@ class Case:
         """Record ``what`` as failed at its worst point among ``bad``."""
         i = int(np.argmax(np.where(bad, err, -1.0)))
         names = ARGS[self.arity]
-        point = ", ".join(
-            f"{a}={v[i]!r}" for a, v in zip(names, self.args, strict=True)
-        )
+        point = ", ".join(f"{a}={v[i]!r}" for a, v in zip(names, self.args, strict=True))
         self.failures.append(
             f"{self.name} [{self.dtype}] {what}: worst {err[i]:.3g} ulps "
             f"({note.lstrip('; ') or 'over tolerance'}) at {point}: got {got[i]!r}, expected "

@@ -71,9 +71,8 @@ void unary(int function, int kind, const py::array& x, py::array& out) {
   const void* xp = x.data();
   void* op = out.mutable_data();
   py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    kernel(xp, count, op, count, begin, end);
-  });
+  parallel_for(
+      count, [&](std::size_t begin, std::size_t end) { kernel(xp, count, op, count, begin, end); });
 }
 
 void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
@@ -102,9 +101,8 @@ void binary(int function, int kind, const py::array& x, bool x_parts, const py::
   const Operand yo{y.data(), yn, yn == 1 && count != 1};
   void* op = out.mutable_data();
   py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    kernel(xo, yo, op, count, begin, end);
-  });
+  parallel_for(count,
+               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
 }
 
 py::list function_list(const std::vector<FunctionInfo>& infos) {
@@ -118,8 +116,8 @@ py::list function_list(const std::vector<FunctionInfo>& infos) {
 void register_elementwise(py::module_& m) {
   m.def("unary", &unary, py::arg("function"), py::arg("kind"), py::arg("x"), py::arg("out"),
         "out = f(x) for the table's unary function index `function`.");
-  m.def("binary", &binary, py::arg("function"), py::arg("kind"), py::arg("x"),
-        py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
+  m.def("binary", &binary, py::arg("function"), py::arg("kind"), py::arg("x"), py::arg("x_parts"),
+        py::arg("y"), py::arg("y_parts"), py::arg("out"),
         "out = f(x, y) for the table's binary function index `function`.");
   m.attr("UNARY_FUNCTIONS") = function_list(unary_functions());
   m.attr("BINARY_FUNCTIONS") = function_list(binary_functions());

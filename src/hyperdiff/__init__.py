@@ -1,8 +1,8 @@
 """hyperdiff: exact derivatives of numpy code through dual and hyper-dual numbers.
 
-    >>> import numpy as np, hyperdiff as hd
-    >>> x = hd.hyperdual(np.linspace(0.1, 2, 5), e1=1.0, e2=1.0)
-    >>> y = np.sin(x) * np.exp(-x**2)     # y.value, y.e1 = f', y.e12 = f''
+>>> import numpy as np, hyperdiff as hd
+>>> x = hd.hyperdual(np.linspace(0.1, 2, 5), e1=1.0, e2=1.0)
+>>> y = np.sin(x) * np.exp(-x**2)     # y.value, y.e1 = f', y.e12 = f''
 """
 
 from __future__ import annotations

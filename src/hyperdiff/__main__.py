@@ -28,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     y = f(x)
     print(f"f(x) = {args.expr}    [kernels: {_core.isa()}]")
     print(f"{'x':>10} {'f(x)':>24} {'f1(x)':>24} {'f2(x)':>24}")
-    for xi, v, d1, d2 in zip(args.at, np.atleast_1d(y.value), np.atleast_1d(y.e1),
-                             np.atleast_1d(y.e12)):
+    for xi, v, d1, d2 in zip(
+        args.at, np.atleast_1d(y.value), np.atleast_1d(y.e1), np.atleast_1d(y.e12), strict=True
+    ):
         print(f"{xi:>10.6g} {v:>24.17g} {d1:>24.17g} {d2:>24.17g}")
     return 0
 

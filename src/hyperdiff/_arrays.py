@@ -32,7 +32,7 @@ class DualArray:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
-            f"create {type(self).__name__} arrays with hyperdiff.dual(...) or hyperdiff.hyperdual(...)"
+            f"create {type(self).__name__} arrays with hyperdiff.dual() or hyperdiff.hyperdual()"
         )
 
     @classmethod
@@ -100,13 +100,18 @@ class DualArray:
     def __repr__(self) -> str:
         name = type(self).__name__
         if self.ndim == 0:
-            fields = [f"{label}={plane!r}" for label, plane in zip(("value", *self._part_names), self._data.tolist())]
+            fields = [
+                f"{label}={plane!r}"
+                for label, plane in zip(
+                    ("value", *self._part_names), self._data.tolist(), strict=True
+                )
+            ]
             if self.dtype != np.float64:
                 fields.append(f"dtype={self.dtype}")
             return f"{name}({', '.join(fields)})"
         indent = " " * (len(name) + 1)
         fields = []
-        for label, plane in zip(("value", *self._part_names), self._data):
+        for label, plane in zip(("value", *self._part_names), self._data, strict=True):
             prefix = f"{label}="
             text = np.array2string(plane, separator=", ", prefix=indent + prefix)
             fields.append(prefix + text)
@@ -131,7 +136,9 @@ class DualArray:
         key = self._key(index)[1:]
         if isinstance(item, DualArray):
             if type(item) is not type(self):
-                raise TypeError(f"cannot assign a {type(item).__name__} into a {type(self).__name__}")
+                raise TypeError(
+                    f"cannot assign a {type(item).__name__} into a {type(self).__name__}"
+                )
             for p in range(self._planes):
                 self._data[(p, *key)] = item._data[p, ...]
             return

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import DualArray, Dual, HyperDual, dual, hyperdual
+from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 
 
 def _parts(result: Any, kind: type[DualArray], order: int, shape: tuple[int, ...]) -> Any:
@@ -18,7 +18,9 @@ def _parts(result: Any, kind: type[DualArray], order: int, shape: tuple[int, ...
         return [_parts(r, kind, order, shape) for r in result]
     if isinstance(result, DualArray):
         if type(result) is not kind:
-            raise TypeError(f"the function returned a {type(result).__name__}, expected {kind.__name__}")
+            raise TypeError(
+                f"the function returned a {type(result).__name__}, expected {kind.__name__}"
+            )
         return np.array(result._data[1 if order == 1 else 3])
     if isinstance(result, np.ndarray) and result.dtype == object:
         # the slow path: an object array of dual scalars (after np.asarray)
@@ -43,7 +45,9 @@ def derivative(f: Callable[..., Any], order: int = 1, argnums: int = 0) -> Calla
 
     def df(*args: Any, **kwargs: Any) -> Any:
         if not -len(args) <= argnums < len(args):
-            raise TypeError(f"argnums={argnums} but the function got {len(args)} positional arguments")
+            raise TypeError(
+                f"argnums={argnums} but the function got {len(args)} positional arguments"
+            )
         x = args[argnums]
         if isinstance(x, DualArray):
             raise TypeError(

@@ -19,9 +19,20 @@ _ALIASES = {"absolute": ("fabs",), "deg2rad": ("radians",), "rad2deg": ("degrees
 VALUE_ONLY: frozenset[np.ufunc] = frozenset(
     getattr(np, name)
     for name in (
-        "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-        "isnan", "isfinite", "isinf", "signbit",
-        "logical_and", "logical_or", "logical_xor", "logical_not",
+        "equal",
+        "not_equal",
+        "less",
+        "less_equal",
+        "greater",
+        "greater_equal",
+        "isnan",
+        "isfinite",
+        "isinf",
+        "signbit",
+        "logical_and",
+        "logical_or",
+        "logical_xor",
+        "logical_not",
     )
 )
 
@@ -67,8 +78,10 @@ def component_dtype(*operands: Any) -> np.dtype:
     # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
     dtype = np.result_type(
         *(
-            op.dtype if isinstance(op, DualArray)
-            else op if isinstance(op, (int, float, np.ndarray, np.generic))
+            op.dtype
+            if isinstance(op, DualArray)
+            else op
+            if isinstance(op, (int, float, np.ndarray, np.generic))
             else np.asarray(op)
             for op in operands
         )
@@ -100,14 +113,16 @@ def _check_kwargs(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
     arr = np.asarray(op, dtype=dtype)
-    own = arr.shape[len(lead):]
+    own = arr.shape[len(lead) :]
     if own == shape or arr.size == int(np.prod(lead, dtype=np.int64)):
         return np.ascontiguousarray(arr)
     arr = arr.reshape(lead + (1,) * (len(shape) - len(own)) + own)
     return np.ascontiguousarray(np.broadcast_to(arr, lead + shape))
 
 
-def _output(out: Any, cls: type[DualArray], dtype: np.dtype, shape: tuple[int, ...]) -> DualArray | None:
+def _output(
+    out: Any, cls: type[DualArray], dtype: np.dtype, shape: tuple[int, ...]
+) -> DualArray | None:
     if out is None:
         return None
     if isinstance(out, tuple):
@@ -136,8 +151,13 @@ def _store(out: DualArray | None, cls: type[DualArray], result: np.ndarray) -> D
     return out
 
 
-def _target(out: DualArray | None, planes: int, dtype: np.dtype, shape: tuple[int, ...],
-            inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+def _target(
+    out: DualArray | None,
+    planes: int,
+    dtype: np.dtype,
+    shape: tuple[int, ...],
+    inputs: tuple[np.ndarray, ...],
+) -> np.ndarray:
     """Where the kernel writes: out's own buffer when it is contiguous and no input
     overlaps it other than element for element, else a fresh array."""
     if out is not None and out._data.flags.c_contiguous:
@@ -163,6 +183,10 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
 def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     from ._arrays import DualArray
 
+    fast = _fast_binary(ufunc, a, b) if out is None else None
+    if fast is not None:
+        return fast
+
     a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
     if a_dual and b_dual and type(a) is not type(b):
         raise TypeError(
@@ -185,7 +209,33 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     return _store(target_out, cls, result)
 
 
-def apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
+    """The common cases, without promotion or broadcasting work: two contiguous
+    duals of one kind, shape and dtype, or a contiguous dual and a Python number."""
+    from ._arrays import DualArray
+
+    if ufunc in _FORCED_DTYPE:
+        return None
+    a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
+    if a_dual and b_dual:
+        if type(a) is not type(b) or a._data.shape != b._data.shape or a.dtype != b.dtype:
+            return None
+    elif not ((a_dual and type(b) in (float, int)) or (b_dual and type(a) in (float, int))):
+        return None
+    dual_operand = a if a_dual else b
+    data = dual_operand._data
+    xa = a._data if a_dual else np.asarray(a, dtype=data.dtype)
+    xb = b._data if b_dual else np.asarray(b, dtype=data.dtype)
+    if not (xa.flags.c_contiguous and xb.flags.c_contiguous):
+        return None
+    result = np.empty_like(data)
+    _core.binary(BINARY[ufunc], dual_operand._kind, xa, a_dual, xb, b_dual, result)
+    return dual_operand._wrap(result)
+
+
+def apply_ufunc(
+    ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     """The body of DualArray.__array_ufunc__."""
     from ._arrays import DualArray
 

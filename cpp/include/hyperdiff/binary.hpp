@@ -39,20 +39,33 @@ struct LinearEntry : BinaryEntry {
 struct Add : LinearEntry {
   static constexpr const char* name = "add";
   template <class T>
-  static void eval(T x, T y, Partials<T>& p) { p.f0 = x + y; p.fx = T(1); p.fy = T(1); }
+  static void eval(T x, T y, Partials<T>& p) {
+    p.f0 = x + y;
+    p.fx = T(1);
+    p.fy = T(1);
+  }
 };
 
 struct Subtract : LinearEntry {
   static constexpr const char* name = "subtract";
   template <class T>
-  static void eval(T x, T y, Partials<T>& p) { p.f0 = x - y; p.fx = T(1); p.fy = T(-1); }
+  static void eval(T x, T y, Partials<T>& p) {
+    p.f0 = x - y;
+    p.fx = T(1);
+    p.fy = T(-1);
+  }
 };
 
 struct Multiply : BinaryEntry {
   static constexpr const char* name = "multiply";
   static constexpr bool has_fxx = false, has_fyy = false;
   template <class T>
-  static void eval(T x, T y, Partials<T>& p) { p.f0 = x * y; p.fx = y; p.fy = x; p.fxy = T(1); }
+  static void eval(T x, T y, Partials<T>& p) {
+    p.f0 = x * y;
+    p.fx = y;
+    p.fy = x;
+    p.fxy = T(1);
+  }
 };
 
 struct Divide : BinaryEntry {
@@ -63,7 +76,11 @@ struct Divide : BinaryEntry {
   static void eval(T x, T y, Partials<T>& p) {
     const T q = x / y;
     const T r = T(1) / y;
-    p.f0 = q; p.fx = r; p.fy = -q * r; p.fxy = -r * r; p.fyy = T(2) * (q * r) * r;
+    p.f0 = q;
+    p.fx = r;
+    p.fy = -q * r;
+    p.fxy = -r * r;
+    p.fyy = T(2) * (q * r) * r;
   }
 };
 
@@ -129,7 +146,12 @@ struct Hypot : BinaryEntry {
     const bool origin = r == T(0);
     const T u = origin ? T(0) : x / r, w = origin ? T(0) : y / r;
     const T ir = origin ? T(0) : T(1) / r;
-    p.f0 = r; p.fx = u; p.fy = w; p.fxx = w * w * ir; p.fxy = -u * w * ir; p.fyy = u * u * ir;
+    p.f0 = r;
+    p.fx = u;
+    p.fy = w;
+    p.fxx = w * w * ir;
+    p.fxy = -u * w * ir;
+    p.fyy = u * u * ir;
   }
 };
 
@@ -139,7 +161,9 @@ struct Maximum : LinearEntry {
   static void eval(T x, T y, Partials<T>& p) {
     const bool take_x = x > y || x != x;
     const bool follow_x = x >= y || x != x;
-    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
+    p.f0 = take_x ? x : y;
+    p.fx = follow_x ? T(1) : T(0);
+    p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -149,7 +173,9 @@ struct Minimum : LinearEntry {
   static void eval(T x, T y, Partials<T>& p) {
     const bool take_x = x < y || x != x;
     const bool follow_x = x <= y || x != x;
-    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
+    p.f0 = take_x ? x : y;
+    p.fx = follow_x ? T(1) : T(0);
+    p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -159,7 +185,9 @@ struct Fmax : LinearEntry {
   static void eval(T x, T y, Partials<T>& p) {
     const bool take_x = x > y || y != y;
     const bool follow_x = x >= y || y != y;
-    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
+    p.f0 = take_x ? x : y;
+    p.fx = follow_x ? T(1) : T(0);
+    p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -169,7 +197,9 @@ struct Fmin : LinearEntry {
   static void eval(T x, T y, Partials<T>& p) {
     const bool take_x = x < y || y != y;
     const bool follow_x = x <= y || y != y;
-    p.f0 = take_x ? x : y; p.fx = follow_x ? T(1) : T(0); p.fy = follow_x ? T(0) : T(1);
+    p.f0 = take_x ? x : y;
+    p.fx = follow_x ? T(1) : T(0);
+    p.fy = follow_x ? T(0) : T(1);
   }
 };
 
@@ -179,7 +209,9 @@ struct Fmod : LinearEntry {
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T m = std::fmod(x, y);
-    p.f0 = m; p.fx = T(1); p.fy = -std::nearbyint((x - m) / y);
+    p.f0 = m;
+    p.fx = T(1);
+    p.fy = -std::nearbyint((x - m) / y);
   }
 };
 
@@ -223,7 +255,9 @@ struct Remainder : LinearEntry {
   static void eval(T x, T y, Partials<T>& p) {
     T q, m;
     detail::floor_divmod(x, y, q, m);
-    p.f0 = m; p.fx = T(1); p.fy = -q;
+    p.f0 = m;
+    p.fx = T(1);
+    p.fy = -q;
   }
 };
 
@@ -249,13 +283,15 @@ struct Logaddexp : BinaryEntry {
     const T e = std::exp(-std::fabs(d)) * (T(1) - (d < T(0) ? -err : err));
     const T big = T(1) / (T(1) + e), small = e * big;
     // numpy's value, nan included
-    p.f0 = x == y ? x + detail::kLn2<T>
-           : d > T(0) ? x + std::log1p(std::exp(-d))
+    p.f0 = x == y      ? x + detail::kLn2<T>
+           : d > T(0)  ? x + std::log1p(std::exp(-d))
            : d <= T(0) ? y + std::log1p(std::exp(d))
-           : d;
+                       : d;
     p.fx = d >= T(0) ? big : small;
     p.fy = d >= T(0) ? small : big;
-    p.fxx = big * small; p.fxy = -big * small; p.fyy = big * small;
+    p.fxx = big * small;
+    p.fxy = -big * small;
+    p.fyy = big * small;
   }
 };
 
@@ -269,13 +305,15 @@ struct Logaddexp2 : BinaryEntry {
     const T err = detail::difference_error(x, y, d);
     const T e = std::exp2(-std::fabs(d)) * (T(1) - ln2 * (d < T(0) ? -err : err));
     const T big = T(1) / (T(1) + e), small = e * big;
-    p.f0 = x == y ? x + T(1)
-           : d > T(0) ? x + log2e * std::log1p(std::exp2(-d))
+    p.f0 = x == y      ? x + T(1)
+           : d > T(0)  ? x + log2e * std::log1p(std::exp2(-d))
            : d <= T(0) ? y + log2e * std::log1p(std::exp2(d))
-           : d;
+                       : d;
     p.fx = d >= T(0) ? big : small;
     p.fy = d >= T(0) ? small : big;
-    p.fxx = ln2 * big * small; p.fxy = -ln2 * big * small; p.fyy = ln2 * big * small;
+    p.fxx = ln2 * big * small;
+    p.fxy = -ln2 * big * small;
+    p.fyy = ln2 * big * small;
   }
 };
 
@@ -286,7 +324,7 @@ struct Copysign : LinearEntry {
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = std::copysign(x, y);
-    p.fx = std::signbit(x) == std::signbit(y) ? T(1) : T(-1);
+    p.fx = std::copysign(T(1), x) * std::copysign(T(1), y);
   }
 };
 

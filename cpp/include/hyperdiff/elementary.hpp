@@ -53,14 +53,22 @@ struct Negative : UnaryEntry {
   static constexpr bool zero_f2 = true;
   // -a: f' = -1
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = -a; f1 = T(-1); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = -a;
+    f1 = T(-1);
+    f2 = T(0);
+  }
 };
 
 struct Positive : UnaryEntry {
   static constexpr const char* name = "positive";
   static constexpr bool zero_f2 = true;
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = a; f1 = T(1); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = a;
+    f1 = T(1);
+    f2 = T(0);
+  }
 };
 
 struct Absolute : UnaryEntry {
@@ -68,14 +76,22 @@ struct Absolute : UnaryEntry {
   static constexpr bool zero_f2 = true;
   // |a|' = sign(a), with sign(0) = 0
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::fabs(a); f1 = detail::sign_of(a); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::fabs(a);
+    f1 = detail::sign_of(a);
+    f2 = T(0);
+  }
 };
 
 struct Sign : UnaryEntry {
   static constexpr const char* name = "sign";
   static constexpr bool zero_f2 = true;
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = detail::sign_of(a); f1 = T(0); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = detail::sign_of(a);
+    f1 = T(0);
+    f2 = T(0);
+  }
 };
 
 struct Sqrt : UnaryEntry {
@@ -84,7 +100,9 @@ struct Sqrt : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T s = std::sqrt(a);
-    f0 = s; f1 = T(0.5) / s; f2 = T(-0.5) * f1 / a;
+    f0 = s;
+    f1 = T(0.5) / s;
+    f2 = T(-0.5) * f1 / a;
   }
 };
 
@@ -94,14 +112,20 @@ struct Cbrt : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T c = std::cbrt(a);
-    f0 = c; f1 = T(1) / (T(3) * c * c); f2 = T(-2) / T(3) * f1 / a;
+    f0 = c;
+    f1 = T(1) / (T(3) * c * c);
+    f2 = T(-2) / T(3) * f1 / a;
   }
 };
 
 struct Square : UnaryEntry {
   static constexpr const char* name = "square";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = a * a; f1 = T(2) * a; f2 = T(2); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = a * a;
+    f1 = T(2) * a;
+    f2 = T(2);
+  }
 };
 
 struct Reciprocal : UnaryEntry {
@@ -110,14 +134,21 @@ struct Reciprocal : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T r = T(1) / a;
-    f0 = r; f1 = -r * r; f2 = T(2) * r * r * r;
+    f0 = r;
+    f1 = -r * r;
+    f2 = T(2) * r * r * r;
   }
 };
 
 struct Exp : UnaryEntry {
   static constexpr const char* name = "exp";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T e = std::exp(a); f0 = e; f1 = e; f2 = e; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T e = std::exp(a);
+    f0 = e;
+    f1 = e;
+    f2 = e;
+  }
 };
 
 struct Exp2 : UnaryEntry {
@@ -126,7 +157,9 @@ struct Exp2 : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T e = std::exp2(a);
-    f0 = e; f1 = detail::kLn2<T> * e; f2 = detail::kLn2<T> * f1;
+    f0 = e;
+    f1 = detail::kLn2<T> * e;
+    f2 = detail::kLn2<T> * f1;
   }
 };
 
@@ -134,13 +167,23 @@ struct Expm1 : UnaryEntry {
   static constexpr const char* name = "expm1";
   // exp(a) directly: expm1(a) + 1 cancels for a << 0
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T e = std::exp(a); f0 = std::expm1(a); f1 = e; f2 = e; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T e = std::exp(a);
+    f0 = std::expm1(a);
+    f1 = e;
+    f2 = e;
+  }
 };
 
 struct Log : UnaryEntry {
   static constexpr const char* name = "log";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T r = T(1) / a; f0 = std::log(a); f1 = r; f2 = -r * r; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T r = T(1) / a;
+    f0 = std::log(a);
+    f1 = r;
+    f2 = -r * r;
+  }
 };
 
 struct Log2 : UnaryEntry {
@@ -148,7 +191,9 @@ struct Log2 : UnaryEntry {
   // log2' = 1/(a ln2)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = std::log2(a); f1 = T(1) / (a * detail::kLn2<T>); f2 = -f1 / a;
+    f0 = std::log2(a);
+    f1 = T(1) / (a * detail::kLn2<T>);
+    f2 = -f1 / a;
   }
 };
 
@@ -156,26 +201,43 @@ struct Log10 : UnaryEntry {
   static constexpr const char* name = "log10";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = std::log10(a); f1 = T(1) / (a * detail::kLn10<T>); f2 = -f1 / a;
+    f0 = std::log10(a);
+    f1 = T(1) / (a * detail::kLn10<T>);
+    f2 = -f1 / a;
   }
 };
 
 struct Log1p : UnaryEntry {
   static constexpr const char* name = "log1p";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T r = T(1) / (T(1) + a); f0 = std::log1p(a); f1 = r; f2 = -r * r; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T r = T(1) / (T(1) + a);
+    f0 = std::log1p(a);
+    f1 = r;
+    f2 = -r * r;
+  }
 };
 
 struct Sin : UnaryEntry {
   static constexpr const char* name = "sin";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T s = std::sin(a); f0 = s; f1 = std::cos(a); f2 = -s; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T s = std::sin(a);
+    f0 = s;
+    f1 = std::cos(a);
+    f2 = -s;
+  }
 };
 
 struct Cos : UnaryEntry {
   static constexpr const char* name = "cos";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T c = std::cos(a); f0 = c; f1 = -std::sin(a); f2 = -c; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T c = std::cos(a);
+    f0 = c;
+    f1 = -std::sin(a);
+    f2 = -c;
+  }
 };
 
 struct Tan : UnaryEntry {
@@ -184,7 +246,9 @@ struct Tan : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T t = std::tan(a);
-    f0 = t; f1 = T(1) + t * t; f2 = T(2) * t * f1;
+    f0 = t;
+    f1 = T(1) + t * t;
+    f2 = T(2) * t * f1;
   }
 };
 
@@ -194,7 +258,9 @@ struct Arcsin : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
-    f0 = std::asin(a); f1 = g; f2 = a * g * g * g;
+    f0 = std::asin(a);
+    f1 = g;
+    f2 = a * g * g * g;
   }
 };
 
@@ -203,7 +269,9 @@ struct Arccos : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
-    f0 = std::acos(a); f1 = -g; f2 = -a * g * g * g;
+    f0 = std::acos(a);
+    f1 = -g;
+    f2 = -a * g * g * g;
   }
 };
 
@@ -213,20 +281,32 @@ struct Arctan : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / (T(1) + a * a);
-    f0 = std::atan(a); f1 = g; f2 = detail::if_inf(a, T(-2) * a * g * g, T(0));
+    f0 = std::atan(a);
+    f1 = g;
+    f2 = detail::if_inf(a, T(-2) * a * g * g, T(0));
   }
 };
 
 struct Sinh : UnaryEntry {
   static constexpr const char* name = "sinh";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T s = std::sinh(a); f0 = s; f1 = std::cosh(a); f2 = s; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T s = std::sinh(a);
+    f0 = s;
+    f1 = std::cosh(a);
+    f2 = s;
+  }
 };
 
 struct Cosh : UnaryEntry {
   static constexpr const char* name = "cosh";
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { const T c = std::cosh(a); f0 = c; f1 = std::sinh(a); f2 = c; }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T c = std::cosh(a);
+    f0 = c;
+    f1 = std::sinh(a);
+    f2 = c;
+  }
 };
 
 struct Tanh : UnaryEntry {
@@ -236,7 +316,9 @@ struct Tanh : UnaryEntry {
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T t = std::tanh(a);
     const T c = std::cosh(a);
-    f0 = t; f1 = T(1) / (c * c); f2 = T(-2) * t * f1;
+    f0 = t;
+    f1 = T(1) / (c * c);
+    f2 = T(-2) * t * f1;
   }
 };
 
@@ -246,7 +328,9 @@ struct Arcsinh : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / std::sqrt(T(1) + a * a);
-    f0 = std::asinh(a); f1 = g; f2 = detail::if_inf(a, -a * g * g * g, T(0));
+    f0 = std::asinh(a);
+    f1 = g;
+    f2 = detail::if_inf(a, -a * g * g * g, T(0));
   }
 };
 
@@ -256,7 +340,9 @@ struct Arccosh : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / std::sqrt((a - T(1)) * (a + T(1)));
-    f0 = std::acosh(a); f1 = g; f2 = detail::if_inf(a, -a * g * g * g, T(0));
+    f0 = std::acosh(a);
+    f1 = g;
+    f2 = detail::if_inf(a, -a * g * g * g, T(0));
   }
 };
 
@@ -266,7 +352,9 @@ struct Arctanh : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = T(1) / ((T(1) - a) * (T(1) + a));
-    f0 = std::atanh(a); f1 = g; f2 = T(2) * a * g * g;
+    f0 = std::atanh(a);
+    f1 = g;
+    f2 = T(2) * a * g * g;
   }
 };
 
@@ -277,7 +365,9 @@ struct Deg2rad : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     constexpr T k = T(detail::kPi) / T(180);
-    f0 = a * k; f1 = k; f2 = T(0);
+    f0 = a * k;
+    f1 = k;
+    f2 = T(0);
   }
 };
 
@@ -287,7 +377,9 @@ struct Rad2deg : UnaryEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     constexpr T k = T(180) / T(detail::kPi);
-    f0 = a * k; f1 = k; f2 = T(0);
+    f0 = a * k;
+    f1 = k;
+    f2 = T(0);
   }
 };
 
@@ -295,21 +387,33 @@ struct Floor : UnaryEntry {
   static constexpr const char* name = "floor";
   static constexpr bool zero_f2 = true;
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::floor(a); f1 = T(0); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::floor(a);
+    f1 = T(0);
+    f2 = T(0);
+  }
 };
 
 struct Ceil : UnaryEntry {
   static constexpr const char* name = "ceil";
   static constexpr bool zero_f2 = true;
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::ceil(a); f1 = T(0); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::ceil(a);
+    f1 = T(0);
+    f2 = T(0);
+  }
 };
 
 struct Trunc : UnaryEntry {
   static constexpr const char* name = "trunc";
   static constexpr bool zero_f2 = true;
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::trunc(a); f1 = T(0); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::trunc(a);
+    f1 = T(0);
+    f2 = T(0);
+  }
 };
 
 struct Rint : UnaryEntry {
@@ -317,7 +421,11 @@ struct Rint : UnaryEntry {
   static constexpr bool zero_f2 = true;
   // round half to even, as numpy
   template <class T>
-  static void eval(T a, T& f0, T& f1, T& f2) { f0 = std::nearbyint(a); f1 = T(0); f2 = T(0); }
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    f0 = std::nearbyint(a);
+    f1 = T(0);
+    f2 = T(0);
+  }
 };
 
 // scipy.special ufuncs: dispatched when scipy is importable.
@@ -331,7 +439,9 @@ struct Erf : ScipySpecialEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
-    f0 = std::erf(a); f1 = g; f2 = detail::if_inf(a, T(-2) * a * g, T(0));
+    f0 = std::erf(a);
+    f1 = g;
+    f2 = detail::if_inf(a, T(-2) * a * g, T(0));
   }
 };
 
@@ -340,7 +450,9 @@ struct Erfc : ScipySpecialEntry {
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
-    f0 = std::erfc(a); f1 = -g; f2 = detail::if_inf(a, T(2) * a * g, T(0));
+    f0 = std::erfc(a);
+    f1 = -g;
+    f2 = detail::if_inf(a, T(2) * a * g, T(0));
   }
 };
 
@@ -369,7 +481,8 @@ struct Logit : ScipySpecialEntry {
     const T g = T(1) / (a * (T(1) - a));
     const bool middle = a > T(0.3) && a < T(0.65);
     f0 = middle ? std::log1p((T(2) * a - T(1)) / (T(1) - a)) : std::log(a / (T(1) - a));
-    f1 = g; f2 = (T(2) * a - T(1)) * g * g;
+    f1 = g;
+    f2 = (T(2) * a - T(1)) * g * g;
   }
 };
 

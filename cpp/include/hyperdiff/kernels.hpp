@@ -117,17 +117,17 @@ void binary_loop(Operand x_op, Operand y_op, void* out_data, std::size_t out_str
       for (std::size_t i = g; i < g + kLanes; ++i) {
         Partials<T> d{};
         Fn::eval(xv[i], yv[i], d);
-        if (d.f0 != d.f0) d = {d.f0, d.f0, d.f0, d.f0, d.f0, d.f0};  // as for unary
+        const bool defined = d.f0 == d.f0;  // as for unary functions
         f0[i] = d.f0;
-        if constexpr (need_fx) fx[i] = d.fx;
-        if constexpr (need_fy) fy[i] = d.fy;
-        if constexpr (need_fxx) fxx[i] = d.fxx;
-        if constexpr (need_fxy) fxy[i] = d.fxy;
-        if constexpr (need_fyy) fyy[i] = d.fyy;
+        if constexpr (need_fx) fx[i] = defined ? d.fx : d.f0;
+        if constexpr (need_fy) fy[i] = defined ? d.fy : d.f0;
+        if constexpr (need_fxx) fxx[i] = defined ? d.fxx : d.f0;
+        if constexpr (need_fxy) fxy[i] = defined ? d.fxy : d.f0;
+        if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
       }
     }
-    Kind::template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp, yp,
-                                              op, m);
+    Kind::template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp, yp, op,
+                                              m);
   }
 }
 

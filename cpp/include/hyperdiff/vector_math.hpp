@@ -9,8 +9,8 @@
 #pragma once
 
 #if defined(__GLIBC__) && defined(__x86_64__) && defined(HYPERDIFF_USE_LIBMVEC)
-#define HYPERDIFF_SIMD_DECLARE(name, fname)                                     \
-  _Pragma("omp declare simd notinbranch") double name(double) noexcept;       \
+#define HYPERDIFF_SIMD_DECLARE(name, fname)                             \
+  _Pragma("omp declare simd notinbranch") double name(double) noexcept; \
   _Pragma("omp declare simd notinbranch") float fname(float) noexcept;
 #define HYPERDIFF_SIMD_DECLARE2(name, fname)                                    \
   _Pragma("omp declare simd notinbranch") double name(double, double) noexcept; \
