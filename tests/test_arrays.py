@@ -381,3 +381,24 @@ def test_derivative_errors_are_clear() -> None:
         hd.derivative(np.sin, order=3)
     with pytest.raises(TypeError, match="nested"):
         hd.derivative(hd.derivative(np.sin))(1.0)
+
+
+# --- threads -------------------------------------------------------------------------
+def test_threaded_kernels_give_the_single_threaded_result() -> None:
+    from hyperdiff import _core
+
+    n = 3 * _core.PARALLEL_THRESHOLD + 17  # several chunks and a ragged end
+    x = hd.hyperdual(RNG.uniform(0.1, 3, n), 1.0, 1.0)
+    y = hd.hyperdual(RNG.uniform(0.1, 3, n), 0.0, 1.0)
+    before = hd.get_num_threads()
+    try:
+        hd.set_num_threads(1)
+        single = (np.sin(x)._data, np.power(x, y)._data)
+        hd.set_num_threads(3)
+        threaded = (np.sin(x)._data, np.power(x, y)._data)
+    finally:
+        hd.set_num_threads(before)
+    for a, b in zip(single, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="at least 1"):
+        hd.set_num_threads(0)
