@@ -98,14 +98,21 @@ def component_dtype(*operands: Any) -> np.dtype:
     return dtype
 
 
+# ufunc keyword arguments accepted only at their defaults (a `where=` mask
+# would leave parts of `out` unwritten, a `dtype=` would recast the parts).
+_DEFAULT_KWARGS = {
+    "where": True,
+    "casting": "same_kind",
+    "order": "K",
+    "subok": True,
+    "dtype": None,
+}
+
+
 def _check_kwargs(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
     for key, value in kwargs.items():
-        harmless = {"where": True, "casting": "same_kind", "order": "K", "subok": True}
-        if key in harmless and value is harmless[key]:
-            continue
-        if key in harmless and isinstance(value, str) and value == harmless[key]:
-            continue
-        if key == "dtype" and value is None:
+        default = _DEFAULT_KWARGS.get(key, ...)
+        if value is default or (isinstance(value, str) and value == default):
             continue
         raise TypeError(f"hyperdiff does not support the argument {key}= of {ufunc_name(ufunc)}")
 
