@@ -2,18 +2,31 @@
 
 Anything not registered raises a TypeError naming the function, rather than
 letting numpy compute a derivative-free or wrong answer.
+
+Every function here is written once for all kinds, on the planes `_data`
+(shape (planes, *shape), value plane first):
+- linear and structural functions (sum, mean, cumsum, trace, reshape, concatenate,
+  take, ...) are the numpy function applied to `_data` with the axes shifted by one,
+  which applies it to every plane at once;
+- selections (min, max, sort, where, clip) choose by the value and carry the parts
+  of the chosen element; their value plane is numpy's own result on the values, so
+  values agree with numpy bit for bit (signed zeros, nan placement included);
+- nonlinear functions (prod, cumprod, polyval) are composed from the exact ufuncs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import DualArray
+from ._ufuncs import component_dtype
 
 _REGISTRY: dict[Callable[..., Any], Callable[..., Any]] = {}
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -32,41 +45,889 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
     if impl is None:
         module = getattr(func, "__module__", None) or "numpy"
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
+    # numpy's own wrappers forward unset arguments as np._NoValue: treat them as unset
+    kwargs = {k: v for k, v in kwargs.items() if v is not np._NoValue}
     return impl(*args, **kwargs)
 
 
+# --- helpers ----------------------------------------------------------------------
+Planes = np.ndarray  # an array of shape (planes, *shape)
+
+
+def _kind(name: str, *operands: Any) -> type[DualArray]:
+    """The one dual kind among the operands; Dual and HyperDual do not mix."""
+    kinds = {type(op) for op in operands if isinstance(op, DualArray)}
+    if len(kinds) > 1:
+        a, b = sorted(k.__name__ for k in kinds)
+        raise TypeError(
+            f"cannot combine {a} and {b} in numpy.{name}: "
+            "their derivative parts mean different things; convert one explicitly"
+        )
+    if not kinds:
+        raise TypeError(f"hyperdiff's numpy.{name} needs a dual array operand")
+    return kinds.pop()
+
+
+def _planes(x: Any, cls: type[DualArray], dtype: np.dtype | None = None) -> Planes:
+    """x as planes of kind cls: a dual's `_data`, or a constant (value plane, zero parts)."""
+    if isinstance(x, DualArray):
+        return x._data if dtype is None or x.dtype == dtype else x._data.astype(dtype)
+    a = np.asarray(x)
+    if a.dtype == object:
+        raise TypeError(
+            "cannot mix object arrays (of dual scalars, from np.asarray) with dual arrays; "
+            "build one dual array with np.stack or concatenate instead"
+        )
+    if dtype is None:
+        dtype = component_dtype(a)
+    data = np.zeros((cls._planes, *a.shape), dtype=dtype)
+    data[0] = a
+    return data
+
+
+def _aligned(planes: Planes, ndim: int) -> Planes:
+    """Planes with leading length-1 axes, so they broadcast like an ndim array would."""
+    shape = planes.shape[1:]
+    return planes.reshape((planes.shape[0], *(1,) * (ndim - len(shape)), *shape))
+
+
+def _float_dtype(dtype: Any, name: str) -> np.dtype | None:
+    if dtype is None:
+        return None
+    dt = np.dtype(dtype)
+    if dt not in _FLOATS:
+        raise TypeError(
+            f"dual arrays have float64 or float32 components: dtype={dt} is not supported "
+            f"in numpy.{name}"
+        )
+    return dt
+
+
+def _unsupported(name: str, argument: str) -> TypeError:
+    return TypeError(f"hyperdiff does not support the argument {argument}= of numpy.{name}")
+
+
+def _kind_out(name: str, out: Any, *operands: Any) -> type[DualArray]:
+    """The operands' kind (the out= array's when all operands are plain), with out=
+    checked against it."""
+    if any(isinstance(op, DualArray) for op in operands):
+        cls = _kind(name, *operands)
+    else:
+        cls = _kind(name, out)
+    _check_out(out, cls, name)
+    return cls
+
+
+def _check_out(out: Any, cls: type[DualArray], name: str) -> None:
+    if out is not None and type(out) is not cls:
+        raise TypeError(
+            f"out= of numpy.{name} must be a {cls.__name__} array: writing to "
+            f"{type(out).__name__} would drop the derivative parts"
+        )
+
+
+def _store(result: DualArray, out: DualArray | None) -> Any:
+    if out is None:
+        return result
+    if out.shape != result.shape:
+        raise ValueError(f"out= has shape {out.shape}; the result has shape {result.shape}")
+    out._data[...] = result._data
+    return out
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """Normalized axes of an array of ndim dimensions (None: all of them)."""
+    return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
+
+
+def _shift(axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of `_data` that are the array's axes (the plane axis is 0)."""
+    return tuple(a + 1 for a in axes)
+
+
+def _where_mask(where: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    if where is True:
+        return None
+    if isinstance(where, DualArray):
+        raise TypeError("where= must be a boolean array, not a dual array")
+    return np.broadcast_to(np.asarray(where, dtype=bool), shape)
+
+
+def _to_last(data: Planes, axes: tuple[int, ...]) -> Planes:
+    """Move the array axes `axes` to the end and merge them into one axis."""
+    kept = [a for a in range(data.ndim - 1) if a not in axes]
+    moved = np.transpose(data, (0, *_shift(tuple(kept)), *_shift(axes)))
+    return moved.reshape((*moved.shape[: 1 + len(kept)], -1))
+
+
+def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _constant_planes(cls: type[DualArray], value: float, dtype: np.dtype) -> Planes:
+    """One element (value, 0, ...) as planes, shaped (planes, 1) for broadcasting."""
+    planes = np.zeros((cls._planes, 1), dtype=dtype)
+    planes[0] = value
+    return planes
+
+
+# --- reductions ---------------------------------------------------------------------
+@implements(np.sum)
+def _sum(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    # linear: the sum of every plane. One reduction over `_data` sums each plane in
+    # the same order (pairwise along the contiguous axis) as numpy sums the values.
+    cls = _kind_out("sum", out, a)
+    data = _planes(a, cls)
+    shape = data.shape[1:]
+    dt = _float_dtype(dtype, "sum")
+    axes = _shift(_axes(axis, len(shape)))
+    mask = _where_mask(where, shape)
+    kw: dict[str, Any] = {"axis": axes, "dtype": dt, "keepdims": keepdims}
+    if mask is not None:
+        kw["where"] = mask
+    result = np.sum(data, **kw)
+    if initial is not None:  # a constant: it adds to the value only
+        result[0] = np.sum(data[0], **{**kw, "axis": tuple(a - 1 for a in axes)}, initial=initial)
+    return _store(cls._wrap(result), out)
+
+
+@implements(np.nansum)
+def _nansum(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    # numpy replaces nan values by 0 and sums; a replaced element is the constant 0
+    cls = _kind_out("nansum", out, a)
+    data = _planes(a, cls)
+    nan = np.isnan(data[0])
+    if nan.any():
+        data = data.copy()
+        data[:, nan] = 0
+    return _sum(cls._wrap(data), axis, dtype, out, keepdims, initial, where)
+
+
+@implements(np.mean)
+def _mean(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *,
+    where: Any = True,
+) -> Any:
+    # linear: numpy's mean of `_data` (its sum, divided by the count, in numpy's dtypes)
+    cls = _kind_out("mean", out, a)
+    data = _planes(a, cls)
+    shape = data.shape[1:]
+    kw: dict[str, Any] = {
+        "axis": _shift(_axes(axis, len(shape))),
+        "dtype": _float_dtype(dtype, "mean"),
+        "keepdims": keepdims,
+    }
+    mask = _where_mask(where, shape)
+    if mask is not None:
+        kw["where"] = mask
+    return _store(cls._wrap(np.mean(data, **kw)), out)
+
+
+@implements(np.cumsum)
+def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    cls = _kind_out("cumsum", out, a)
+    data = _planes(a, cls)
+    if axis is None:
+        data, axis = data.reshape(cls._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    result = np.cumsum(data, axis=ax, dtype=_float_dtype(dtype, "cumsum"))
+    return _store(cls._wrap(result), out)
+
+
+def _tree_product(x: DualArray) -> DualArray:
+    """The product over the last axis by pairwise halving: log2(n) exact multiplies.
+
+    The order of the multiplications differs from numpy's sequential one, so values
+    agree with np.prod to a few ulps, not bit for bit.
+    """
+    n = x.shape[-1]
+    if n == 0:
+        data = np.zeros((x._planes, *x.shape[:-1]), dtype=x.dtype)
+        data[0] = 1
+        return x._wrap(data)
+    while n > 1:
+        half = n // 2
+        paired = np.multiply(x[..., :half], x[..., half : 2 * half])
+        if n % 2:  # the odd element waits for the next round
+            paired = x._wrap(np.concatenate([paired._data, x._data[..., 2 * half :]], axis=-1))
+        x, n = paired, half + n % 2
+    return x[..., 0]
+
+
+def _prepare_product(
+    name: str, a: Any, dtype: Any, where: Any, cls: type[DualArray]
+) -> tuple[Planes, tuple[int, ...]]:
+    data = _planes(a, cls, _float_dtype(dtype, name))
+    mask = _where_mask(where, data.shape[1:])
+    if mask is not None:  # numpy's masked-out elements count as the identity, 1
+        data = np.where(mask, data, _aligned(_constant_planes(cls, 1, data.dtype), data.ndim - 1))
+    return data, data.shape[1:]
+
+
+@implements(np.prod)
+def _prod(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    cls = _kind_out("prod", out, a)
+    data, shape = _prepare_product("prod", a, dtype, where, cls)
+    axes = _axes(axis, len(shape))
+    result = _tree_product(cls._wrap(_to_last(data, axes)))
+    if initial is not None:  # a constant factor, in the result's dtype as numpy casts it
+        result = np.multiply(result, np.asarray(initial, dtype=result.dtype))
+    if keepdims:
+        result = result.reshape(_keepdims_shape(shape, axes))
+    return _store(result, out)
+
+
+@implements(np.cumprod)
+def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    # A log-step (Hillis-Steele) prefix scan: after the step with shift s every element
+    # holds the product of the 2s elements ending at it; log2(n) exact multiplies, no
+    # division (zeros in the values are fine). Values agree with numpy's sequential
+    # products to a few ulps.
+    cls = _kind_out("cumprod", out, a)
+    data, _ = _prepare_product("cumprod", a, dtype, True, cls)
+    if axis is None:
+        data, axis = data.reshape(cls._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    scan = np.ascontiguousarray(np.moveaxis(data, ax, -1))
+    n, step = scan.shape[-1], 1
+    while step < n:
+        product = np.multiply(cls._wrap(scan[..., step:]), cls._wrap(scan[..., :-step]))
+        following = np.empty_like(scan)
+        following[..., :step] = scan[..., :step]
+        following[..., step:] = product._data
+        scan, step = following, 2 * step
+    return _store(cls._wrap(np.moveaxis(scan, -1, ax)), out)
+
+
+def _extremum(
+    name: str,
+    value_function: Callable[..., Any],
+    select: Callable[..., Any],
+    a: Any,
+    axis: Any,
+    out: Any,
+    keepdims: bool,
+    initial: Any,
+    where: Any,
+) -> Any:
+    """min/max: numpy's value; the parts of the first element attaining it."""
+    cls = _kind_out(name, out, a)
+    data = _planes(a, cls)
+    shape = data.shape[1:]
+    kw: dict[str, Any] = {"axis": axis, "keepdims": keepdims}
+    if initial is not None:
+        kw["initial"] = initial
+    if where is not True:
+        kw["where"] = where
+    value = np.asarray(value_function(data[0], **kw))  # numpy's checks and messages too
+    axes = _axes(axis, len(shape))
+    candidates = _to_last(data, axes)
+    mask = _where_mask(where, shape)
+    if initial is not None:
+        # The initial value is a constant that numpy's reduction sees first (and so
+        # wins ties); masked-out elements are never chosen.
+        start = _aligned(_constant_planes(cls, initial, data.dtype), candidates.ndim - 1)
+        if mask is not None:
+            keep = _to_last(mask[None], axes)[0]
+            candidates = np.where(keep, candidates, start)
+        start = np.broadcast_to(start, (*candidates.shape[:-1], 1))
+        candidates = np.concatenate([start, candidates], axis=-1)
+    index = select(candidates[0], axis=-1, keepdims=True)
+    parts = np.take_along_axis(candidates[1:], index[None], axis=-1)
+    result = np.empty((cls._planes, *value.shape), dtype=data.dtype)
+    result[0] = value
+    result[1:] = parts.reshape(result[1:].shape)
+    # a nan value has nan derivatives, as np.maximum/np.minimum give it
+    np.copyto(result[1:], np.nan, where=np.isnan(value))
+    return _store(cls._wrap(result), out)
+
+
+@implements(np.max, np.amax)
+def _max(
+    a: Any,
+    axis: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    return _extremum("max", np.max, np.argmax, a, axis, out, keepdims, initial, where)
+
+
+@implements(np.min, np.amin)
+def _min(
+    a: Any,
+    axis: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = True,
+) -> Any:
+    return _extremum("min", np.min, np.argmin, a, axis, out, keepdims, initial, where)
+
+
+def _value_of(a: Any) -> Any:
+    return a._data[0] if isinstance(a, DualArray) else a
+
+
+@implements(np.argmax)
+def _argmax(a: Any, axis: Any = None, out: Any = None, **kwargs: Any) -> Any:
+    return np.argmax(_value_of(a), axis=axis, out=_value_of(out), **kwargs)
+
+
+@implements(np.argmin)
+def _argmin(a: Any, axis: Any = None, out: Any = None, **kwargs: Any) -> Any:
+    return np.argmin(_value_of(a), axis=axis, out=_value_of(out), **kwargs)
+
+
+@implements(np.nonzero)
+def _nonzero(a: Any) -> Any:
+    return np.nonzero(_value_of(a))
+
+
+# --- diagonals ----------------------------------------------------------------------
+def _two_axes(a: DualArray, axis1: int, axis2: int) -> tuple[int, int]:
+    if a.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    return normalize_axis_index(axis1, a.ndim) + 1, normalize_axis_index(axis2, a.ndim) + 1
+
+
+@implements(np.trace)
+def _trace(
+    a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None
+) -> Any:
+    cls = _kind_out("trace", out, a)
+    ax1, ax2 = _two_axes(a, axis1, axis2)
+    data = np.trace(a._data, offset, ax1, ax2, dtype=_float_dtype(dtype, "trace"))
+    return _store(cls._wrap(data), out)
+
+
+@implements(np.diagonal)
+def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    ax1, ax2 = _two_axes(a, axis1, axis2)
+    return a._wrap(np.diagonal(a._data, offset, ax1, ax2))
+
+
+@implements(np.diag)
+def _diag(v: Any, k: int = 0) -> Any:
+    if v.ndim not in (1, 2):
+        raise ValueError("Input must be 1- or 2-d.")
+    # np.diag decides by ndim, so it cannot take the planes at once: one call per plane
+    return v._wrap(np.stack([np.diag(plane, k) for plane in v._data]))
+
+
+# --- selection by a condition ---------------------------------------------------------
+@implements(np.where)
+def _where(condition: Any, *xy: Any) -> Any:
+    if not xy:  # np.where(c) is np.nonzero(c), of the values
+        return np.nonzero(_value_of(condition))
+    if len(xy) != 2:
+        raise ValueError("either both or neither of x and y should be given")
+    if isinstance(condition, DualArray):
+        condition = condition._data[0]
+    x, y = xy
+    if not (isinstance(x, DualArray) or isinstance(y, DualArray)):
+        return np.where(condition, x, y)  # only the condition was dual: plain numpy
+    cls = _kind("where", x, y)
+    dtype = component_dtype(x, y)
+    shape = np.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
+    planes = [_aligned(_planes(op, cls, dtype), len(shape)) for op in (x, y)]
+    return cls._wrap(np.where(condition, *planes))
+
+
+@implements(np.select)
+def _select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    cls = _kind("select", *choicelist, default)
+    dtype = component_dtype(*choicelist, default)
+    conditions = [np.asarray(_value_of(c)) for c in condlist]
+    for c in conditions:
+        if c.dtype != bool:
+            raise TypeError("invalid entry in condlist: should be boolean ndarray")
+    choices = [_planes(c, cls, dtype) for c in (*choicelist, default)]
+    shape = np.broadcast_shapes(*(c.shape for c in conditions), *(c.shape[1:] for c in choices))
+    result = np.array(np.broadcast_to(_aligned(choices[-1], len(shape)), (cls._planes, *shape)))
+    # the first condition that holds wins, as in numpy: apply them from the last
+    for c, choice in zip(conditions[::-1], choices[-2::-1], strict=True):
+        np.copyto(result, _aligned(choice, len(shape)), where=c)
+    return cls._wrap(result)
+
+
+@implements(np.clip)
+def _clip(
+    a: Any,
+    a_min: Any = np._NoValue,
+    a_max: Any = np._NoValue,
+    out: Any = None,
+    *,
+    min: Any = np._NoValue,  # numpy's names
+    max: Any = np._NoValue,
+    **kwargs: Any,
+) -> Any:
+    if kwargs:
+        raise _unsupported("clip", next(iter(kwargs)))
+    lo = a_min if a_min is not np._NoValue else min
+    hi = a_max if a_max is not np._NoValue else max
+    lo = None if lo is np._NoValue else lo
+    hi = None if hi is np._NoValue else hi
+    cls = _kind_out("clip", out, a, lo, hi)
+    # numpy's value (its checks too; np.clip keeps -0.0 where np.maximum gives 0.0)
+    value = np.clip(_value_of(a), _value_of(lo), _value_of(hi))
+    # clip is minimum(maximum(a, lo), hi): the exact ufuncs carry the parts of the
+    # chosen operand (a tie keeps a, a nan value has nan parts)
+    result = a if isinstance(a, DualArray) else cls._wrap(_planes(a, cls))
+    if lo is not None:
+        result = np.maximum(result, lo)
+    if hi is not None:
+        result = np.minimum(result, hi)
+    result = result.copy() if result is a else result
+    result._data[0] = value
+    return _store(result, out)
+
+
+# --- joining ----------------------------------------------------------------------
+@implements(np.concatenate)
+def _concatenate(
+    arrays: Sequence[Any],
+    axis: Any = 0,
+    out: Any = None,
+    *,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
+    cls = _kind_out("concatenate", out, *arrays)
+    # constants in their own dtype: numpy's casting= then judges every input
+    planes = [_planes(x, cls) for x in arrays]
+    dt = _float_dtype(dtype, "concatenate") or component_dtype(*arrays)
+    if axis is None:
+        planes, axis = [p.reshape(cls._planes, -1) for p in planes], 0
+    if planes[0].ndim == 1:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    ax = normalize_axis_index(axis, planes[0].ndim - 1) + 1
+    result = np.concatenate(planes, axis=ax, dtype=dt, casting=casting)
+    return _store(cls._wrap(result), out)
+
+
+@implements(np.stack)
+def _stack(
+    arrays: Sequence[Any],
+    axis: int = 0,
+    out: Any = None,
+    *,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
+    cls = _kind_out("stack", out, *arrays)
+    planes = [_planes(x, cls) for x in arrays]
+    dt = _float_dtype(dtype, "stack") or component_dtype(*arrays)
+    ax = normalize_axis_index(axis, planes[0].ndim) + 1
+    result = np.stack(planes, axis=ax, dtype=dt, casting=casting)
+    return _store(cls._wrap(result), out)
+
+
+def _atleast(x: Any, ndim: int) -> Any:
+    """numpy's atleast_1d/2d/3d of one array, dual or plain."""
+    if not isinstance(x, DualArray):
+        return (np.atleast_1d, np.atleast_2d, np.atleast_3d)[ndim - 1](x)
+    shape = x.shape
+    if len(shape) >= ndim:
+        return x
+    if ndim == 1:
+        shape = (1,)
+    elif ndim == 2:
+        shape = (1, *shape) if shape else (1, 1)
+    else:  # numpy: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)
+        shape = {0: (1, 1, 1), 1: (1, *shape, 1), 2: (*shape, 1)}[len(shape)]
+    return x.reshape(shape)
+
+
+def _atleast_all(arys: tuple[Any, ...], ndim: int) -> Any:
+    result = tuple(_atleast(x, ndim) for x in arys)
+    return result[0] if len(result) == 1 else result
+
+
+@implements(np.atleast_1d)
+def _atleast_1d(*arys: Any) -> Any:
+    return _atleast_all(arys, 1)
+
+
+@implements(np.atleast_2d)
+def _atleast_2d(*arys: Any) -> Any:
+    return _atleast_all(arys, 2)
+
+
+@implements(np.atleast_3d)
+def _atleast_3d(*arys: Any) -> Any:
+    return _atleast_all(arys, 3)
+
+
+@implements(np.hstack)
+def _hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    arrays = [_atleast(x, 1) for x in tup]
+    axis = 0 if arrays and np.ndim(arrays[0]) == 1 else 1
+    return _concatenate(arrays, axis, dtype=dtype, casting=casting)
+
+
+@implements(np.vstack)
+def _vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    return _concatenate([_atleast(x, 2) for x in tup], 0, dtype=dtype, casting=casting)
+
+
+@implements(np.dstack)
+def _dstack(tup: Sequence[Any]) -> Any:
+    return _concatenate([_atleast(x, 3) for x in tup], 2)
+
+
+@implements(np.column_stack)
+def _column_stack(tup: Sequence[Any]) -> Any:
+    def column(x: Any) -> Any:  # 0-d and 1-d inputs become columns
+        if np.ndim(x) >= 2:
+            return x
+        return (x if isinstance(x, DualArray) else np.asarray(x)).reshape(-1, 1)
+
+    return _concatenate([column(x) for x in tup], 1)
+
+
+# --- broadcasting -------------------------------------------------------------------
+def _shape_tuple(shape: Any) -> tuple[int, ...]:
+    return (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+
+
+@implements(np.broadcast_to)
+def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
+    if not isinstance(array, DualArray):
+        return np.broadcast_to(array, shape)
+    target = _shape_tuple(shape)
+    if len(target) < array.ndim:  # numpy's error, before the plane axis could be remapped
+        np.broadcast_to(array._data[0], target)
+    data = _aligned(array._data, len(target))
+    return array._wrap(np.broadcast_to(data, (array._planes, *target)))
+
+
+@implements(np.broadcast_arrays)
+def _broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
+    shape = np.broadcast_shapes(*(np.shape(x) for x in args))
+    return tuple(_broadcast_to(x, shape) for x in args)
+
+
+# --- shape and order ------------------------------------------------------------------
+def _plane_order(a: DualArray, order: str | None, name: str) -> str:
+    """C or F: numpy's 'A' is F for an F-contiguous array (each plane is laid out alike)."""
+    if order is None:
+        order = "C"
+    if order == "A":
+        plane = a._data[0]
+        return "F" if plane.flags.f_contiguous and not plane.flags.c_contiguous else "C"
+    if order not in ("C", "F"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A' in numpy.{name}, not {order!r}")
+    return order
+
+
+@implements(np.reshape)
+def _reshape(
+    a: Any, shape: Any = None, order: str = "C", *, copy: bool | None = None, **kwargs: Any
+) -> Any:
+    if "newshape" in kwargs:  # numpy < 2.4
+        shape = kwargs.pop("newshape")
+    if kwargs:
+        raise _unsupported("reshape", next(iter(kwargs)))
+    target = _shape_tuple(shape)
+    planes = a._planes
+    if _plane_order(a, order, "reshape") == "C":
+        return a._wrap(np.reshape(a._data, (planes, *target), copy=copy))
+    # F order with the plane axis moved last (slowest in F order): every plane alike
+    moved = np.moveaxis(a._data, 0, -1)
+    return a._wrap(np.moveaxis(np.reshape(moved, (*target, planes), order="F", copy=copy), -1, 0))
+
+
+@implements(np.ravel)
+def _ravel(a: Any, order: str = "C") -> Any:
+    if order == "K":  # memory order; every plane has the same strides
+        return a._wrap(np.stack([np.ravel(plane, order="K") for plane in a._data]))
+    return _reshape(a, -1, order)
+
+
+@implements(np.transpose)
+def _transpose(a: Any, axes: Any = None) -> Any:
+    order = tuple(range(a.ndim))[::-1] if axes is None else normalize_axis_tuple(axes, a.ndim)
+    if len(order) != a.ndim:
+        raise ValueError("axes don't match array")
+    return a._wrap(np.transpose(a._data, (0, *_shift(order))))
+
+
+@implements(np.swapaxes)
+def _swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    ax1, ax2 = (normalize_axis_index(x, a.ndim) + 1 for x in (axis1, axis2))
+    return a._wrap(np.swapaxes(a._data, ax1, ax2))
+
+
+@implements(np.moveaxis)
+def _moveaxis(a: Any, source: Any, destination: Any) -> Any:
+    src = _shift(normalize_axis_tuple(source, a.ndim, "source"))
+    dst = _shift(normalize_axis_tuple(destination, a.ndim, "destination"))
+    return a._wrap(np.moveaxis(a._data, src, dst))
+
+
+@implements(np.squeeze)
+def _squeeze(a: Any, axis: Any = None) -> Any:
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(a.shape) if n == 1)
+    else:
+        axes = normalize_axis_tuple(axis, a.ndim)
+    return a._wrap(np.squeeze(a._data, axis=_shift(axes)))
+
+
+@implements(np.expand_dims)
+def _expand_dims(a: Any, axis: Any) -> Any:
+    count = 1 if np.ndim(axis) == 0 else len(axis)
+    return a._wrap(np.expand_dims(a._data, _shift(normalize_axis_tuple(axis, a.ndim + count))))
+
+
+@implements(np.flip)
+def _flip(m: Any, axis: Any = None) -> Any:
+    return m._wrap(np.flip(m._data, _shift(_axes(axis, m.ndim))))
+
+
+@implements(np.roll)
+def _roll(a: Any, shift: Any, axis: Any = None) -> Any:
+    if axis is None:  # numpy rolls the flattened array
+        flat = np.roll(a._data.reshape(a._planes, -1), shift, axis=1)
+        return a._wrap(flat.reshape(a._data.shape))
+    axes = _shift(normalize_axis_tuple(axis, a.ndim, allow_duplicate=True))
+    return a._wrap(np.roll(a._data, shift, axis=axes if np.ndim(axis) else axes[0]))
+
+
+@implements(np.tile)
+def _tile(A: Any, reps: Any) -> Any:
+    reps = _shape_tuple(reps)
+    ndim = max(len(reps), A.ndim)
+    data = A._data.reshape((A._planes, *(1,) * (ndim - A.ndim), *A.shape))
+    return A._wrap(np.tile(data, (1, *(1,) * (ndim - len(reps)), *reps)))
+
+
+@implements(np.repeat)
+def _repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
+    if isinstance(repeats, DualArray):
+        raise TypeError("repeats must be integers, not a dual array")
+    if axis is None:
+        return a._wrap(np.repeat(a._data.reshape(a._planes, -1), repeats, axis=1))
+    return a._wrap(np.repeat(a._data, repeats, axis=normalize_axis_index(axis, a.ndim) + 1))
+
+
+# --- indexing -------------------------------------------------------------------------
+def _indices(indices: Any) -> np.ndarray:
+    if isinstance(indices, DualArray):
+        raise TypeError("dual arrays cannot be used as indices; index with x.value")
+    return np.asarray(indices)
+
+
+@implements(np.take)
+def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Any:
+    cls = _kind_out("take", out, a)
+    data = _planes(a, cls)
+    if axis is None:
+        data, axis = data.reshape(cls._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    return _store(cls._wrap(np.take(data, _indices(indices), axis=ax, mode=mode)), out)
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
+    index = _indices(indices)
+    if not isinstance(arr, DualArray):
+        raise TypeError("dual arrays cannot be used as indices; index with x.value")
+    data = arr._data
+    if axis is None:  # numpy: over the flattened array, with 1-d indices
+        if index.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        data, axis = data.reshape(arr._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    if index.ndim != data.ndim - 1:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    return arr._wrap(np.take_along_axis(data, index[None], axis=ax))
+
+
+def _sort_args(name: str, order: Any) -> None:
+    if order is not None:
+        raise _unsupported(name, "order")
+
+
+@implements(np.sort)
+def _sort(
+    a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
+) -> Any:
+    _sort_args("sort", order)
+    data = a._data
+    if axis is None:
+        data, axis = data.reshape(a._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1)
+    result = np.empty_like(data)
+    # numpy's sorted values (its placement of -0.0/0.0 and nan); the parts follow a
+    # stable sort, so equal values keep their order, as numpy's stable sort does
+    result[0] = np.sort(data[0], axis=ax, kind=kind, stable=stable)
+    index = np.argsort(data[0], axis=ax, kind="stable")
+    result[1:] = np.take_along_axis(data[1:], index[None], axis=ax + 1)
+    return a._wrap(result)
+
+
+@implements(np.argsort)
+def _argsort(
+    a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
+) -> Any:
+    _sort_args("argsort", order)
+    return np.argsort(a._data[0], axis=axis, kind=kind, stable=stable)
+
+
+# --- arithmetic built from the ufuncs -------------------------------------------------
+@implements(np.polyval)
+def _polyval(p: Any, x: Any) -> Any:
+    # Horner's scheme as numpy writes it (y = y * x + pv from zeros_like(x)), with the
+    # exact ufuncs: values agree with numpy bit for bit, parts are exact.
+    _kind("polyval", p, x)
+    coefficients = p if isinstance(p, DualArray) else np.asarray(p)
+    y: Any = np.zeros_like(x) if isinstance(x, DualArray) else np.zeros_like(np.asarray(x))
+    for i in range(len(coefficients)):
+        y = y * x + coefficients[i]
+    return y
+
+
+@implements(np.diff)
+def _diff(
+    a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue, append: Any = np._NoValue
+) -> Any:
+    cls = _kind("diff", a, prepend, append)
+    data = _planes(a, cls)
+    if data.ndim == 1:
+        raise ValueError("diff requires input that is at least one dimensional")
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    pieces = []
+    for extra, where in ((prepend, 0), (append, 1)):
+        if extra is np._NoValue:
+            continue
+        planes = _planes(extra, cls)
+        if planes.ndim == 1:  # a scalar spans the other axes, as in numpy
+            shape = list(data.shape)
+            shape[ax] = 1
+            planes = np.broadcast_to(planes.reshape(-1, *(1,) * (data.ndim - 1)), shape)
+        pieces.append((where, planes))
+    if pieces:
+        data = np.concatenate(
+            [p for w, p in pieces if w == 0] + [data] + [p for w, p in pieces if w == 1], axis=ax
+        )
+    return cls._wrap(np.diff(data, n, axis=ax))
+
+
+# --- new arrays like a dual array ---------------------------------------------------------
+def _like(
+    name: str, a: Any, dtype: Any, shape: Any, device: Any, fill: Callable[[Planes], None]
+) -> Any:
+    if device not in (None, "cpu"):
+        raise _unsupported(name, "device")
+    dt = _float_dtype(dtype, name) or a.dtype
+    target = a.shape if shape is None else _shape_tuple(shape)
+    data = np.empty((a._planes, *target), dtype=dt)
+    fill(data)
+    return a._wrap(data)
+
+
+# order= and subok= only choose a memory layout or subclass: results are the same
+@implements(np.zeros_like)
+def _zeros_like(
+    a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, **kw: Any
+) -> Any:
+    return _like("zeros_like", a, dtype, shape, kw.pop("device", None), lambda d: d.fill(0))
+
+
+@implements(np.ones_like)
+def _ones_like(
+    a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, **kw: Any
+) -> Any:
+    def fill(data: Planes) -> None:
+        data.fill(0)
+        data[0] = 1
+
+    return _like("ones_like", a, dtype, shape, kw.pop("device", None), fill)
+
+
+@implements(np.empty_like)
+def _empty_like(
+    prototype: Any,
+    dtype: Any = None,
+    order: str = "K",
+    subok: bool = True,
+    shape: Any = None,
+    **kw: Any,
+) -> Any:
+    return _like("empty_like", prototype, dtype, shape, kw.pop("device", None), lambda d: None)
+
+
+@implements(np.full_like)
+def _full_like(
+    a: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    order: str = "K",
+    subok: bool = True,
+    shape: Any = None,
+    **kw: Any,
+) -> Any:
+    cls = _kind("full_like", a, fill_value)
+    if not isinstance(a, DualArray):  # a plain prototype and a dual fill value
+        a = cls._wrap(_planes(a, cls))
+
+    def fill(data: Planes) -> None:
+        data[...] = _aligned(_planes(fill_value, cls), data.ndim - 1)
+
+    return _like("full_like", a, dtype, shape, kw.pop("device", None), fill)
+
+
+@implements(np.copy)
+def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
+    return a.copy()
+
+
 @implements(np.shape)
-def _shape(a: DualArray) -> tuple[int, ...]:
+def _shape(a: Any) -> tuple[int, ...]:
     return a.shape
 
 
 @implements(np.ndim)
-def _ndim(a: DualArray) -> int:
+def _ndim(a: Any) -> int:
     return a.ndim
 
 
 @implements(np.size)
-def _size(a: DualArray, axis: int | None = None) -> int:
-    return a.size if axis is None else a.shape[axis]
-
-
-@implements(np.reshape)
-def _reshape(a: DualArray, shape: Any = None, order: str = "C", **kwargs: Any) -> Any:
-    return a.reshape(kwargs.get("newshape", shape), order=order)
-
-
-@implements(np.ravel)
-def _ravel(a: DualArray, order: str = "C") -> Any:
-    if order != "C":
-        raise ValueError("dual arrays ravel in C order only")
-    return a.ravel()
-
-
-@implements(np.transpose)
-def _transpose(a: DualArray, axes: Any = None) -> Any:
-    return a.transpose() if axes is None else a.transpose(axes)
-
-
-@implements(np.copy)
-def _copy(a: DualArray, order: str = "K", subok: bool = False) -> Any:
-    return a.copy()
+def _size(a: Any, axis: Any = None) -> int:
+    if axis is None:
+        return a.size
+    return int(np.prod([a.shape[i] for i in _axes(axis, a.ndim)], dtype=np.int64))
