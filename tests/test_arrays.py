@@ -324,8 +324,8 @@ def test_unsupported_ufuncs_and_functions_raise_naming_them() -> None:
         np.spacing(x)
     with pytest.raises(TypeError, match=r"numpy\.add\.reduce"):
         np.add.reduce(x)
-    with pytest.raises(TypeError, match=r"numpy\.linalg\.det"):
-        np.linalg.det(x)
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.svd"):
+        np.linalg.svd(x)
     with pytest.raises(TypeError, match=r"numpy\.fft"):
         np.fft.fft(x)
     with pytest.raises(TypeError, match="argument where="):

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import _core
+from . import _algebra, _core, linalg  # noqa: F401 (_algebra registers np.dot, np.einsum, ...)
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._transforms import derivative
 from ._ufuncs import BINARY as _BINARY
@@ -22,6 +22,7 @@ __all__ = [
     "dual",
     "get_num_threads",
     "hyperdual",
+    "linalg",
     "set_num_threads",
     "supported_ufuncs",
 ]

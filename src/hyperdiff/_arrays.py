@@ -27,6 +27,13 @@ class DualArray:
     _kind: ClassVar[int]
     _planes: ClassVar[int]
     _part_names: ClassVar[tuple[str, ...]]
+    # The algebra's multiplication table: each (i, j, k) says plane i times plane j
+    # adds to plane k (a triple may repeat: it then adds twice); products absent
+    # vanish (eps^2 = 0). Multilinear numpy functions (matmul, einsum, ...) and
+    # linear algebra are built on it, for every kind.
+    _products: ClassVar[tuple[tuple[int, int, int], ...]]
+    # The highest derivative order the kind carries (the nilpotency index - 1).
+    _order: ClassVar[int]
 
     _data: np.ndarray
 
@@ -34,6 +41,17 @@ class DualArray:
         raise TypeError(
             f"create {type(self).__name__} arrays with hyperdiff.dual() or hyperdiff.hyperdual()"
         )
+
+    # The C++ kernels of this kind (out = f(x), out = f(x, y) on planes).
+    @classmethod
+    def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
+        _core.unary(function, cls._kind, x, out)
+
+    @classmethod
+    def _binary_kernel(
+        cls, function: int, x: np.ndarray, x_parts: bool, y: np.ndarray, y_parts: bool, out: Any
+    ) -> None:
+        _core.binary(function, cls._kind, x, x_parts, y, y_parts, out)
 
     @classmethod
     def _wrap(cls, data: np.ndarray) -> Any:
@@ -149,24 +167,19 @@ class DualArray:
     def reshape(self, *shape: Any, order: str = "C") -> Any:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        if order not in ("C", "A"):
-            raise ValueError("dual arrays reshape in C order only")
-        return self._wrap(self._data.reshape((self._planes, *shape)))
+        return np.reshape(self, shape, order=order)
 
     def transpose(self, *axes: Any) -> Any:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(range(self.ndim))[::-1]
-        axes = tuple(int(a) % self.ndim for a in axes) if self.ndim else ()
-        return self._wrap(self._data.transpose((0, *(a + 1 for a in axes))))
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return np.transpose(self, axes or None)
 
     @property
     def T(self) -> Any:
         return self.transpose()
 
-    def ravel(self) -> Any:
-        return self._wrap(self._data.reshape(self._planes, -1))
+    def ravel(self, order: str = "C") -> Any:
+        return np.ravel(self, order=order)
 
     def flatten(self) -> Any:
         return self._wrap(self._data.reshape(self._planes, -1).copy())
@@ -290,6 +303,12 @@ class DualArray:
     def __itruediv__(self, other: Any) -> Any:
         return _binary_operator(np.divide, self, other, out=self)
 
+    def __matmul__(self, other: Any) -> Any:
+        return np.matmul(self, other) if _is_operand(other) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return np.matmul(other, self) if _is_operand(other) else NotImplemented
+
     def __neg__(self) -> Any:
         return _ufuncs.apply_unary(np.negative, self)
 
@@ -412,6 +431,8 @@ class Dual(DualArray):
     _kind = _KIND_INDEX["Dual"]
     _planes = 2
     _part_names = ("d",)
+    _products = ((0, 0, 0), (0, 1, 1), (1, 0, 1))
+    _order = 1
 
     @property
     def d(self) -> Any:
@@ -426,6 +447,13 @@ class HyperDual(DualArray):
     _kind = _KIND_INDEX["HyperDual"]
     _planes = 4
     _part_names = ("e1", "e2", "e12")
+    _products = (
+        *((0, k, k) for k in range(4)),
+        *((k, 0, k) for k in range(1, 4)),
+        (1, 2, 3),
+        (2, 1, 3),
+    )
+    _order = 2
 
     @property
     def e1(self) -> Any:

@@ -54,7 +54,7 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
 Planes = np.ndarray  # an array of shape (planes, *shape)
 
 
-def _kind(name: str, *operands: Any) -> type[DualArray]:
+def common_kind(name: str, *operands: Any) -> type[DualArray]:
     """The one dual kind among the operands; Dual and HyperDual do not mix."""
     kinds = {type(op) for op in operands if isinstance(op, DualArray)}
     if len(kinds) > 1:
@@ -111,9 +111,9 @@ def _kind_out(name: str, out: Any, *operands: Any) -> type[DualArray]:
     """The operands' kind (the out= array's when all operands are plain), with out=
     checked against it."""
     if any(isinstance(op, DualArray) for op in operands):
-        cls = _kind(name, *operands)
+        cls = common_kind(name, *operands)
     else:
-        cls = _kind(name, out)
+        cls = common_kind(name, out)
     _check_out(out, cls, name)
     return cls
 
@@ -466,7 +466,7 @@ def _where(condition: Any, *xy: Any) -> Any:
     x, y = xy
     if not (isinstance(x, DualArray) or isinstance(y, DualArray)):
         return np.where(condition, x, y)  # only the condition was dual: plain numpy
-    cls = _kind("where", x, y)
+    cls = common_kind("where", x, y)
     dtype = component_dtype(x, y)
     shape = np.broadcast_shapes(np.shape(condition), np.shape(x), np.shape(y))
     planes = [_aligned(_planes(op, cls, dtype), len(shape)) for op in (x, y)]
@@ -477,7 +477,7 @@ def _where(condition: Any, *xy: Any) -> Any:
 def _select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
-    cls = _kind("select", *choicelist, default)
+    cls = common_kind("select", *choicelist, default)
     dtype = component_dtype(*choicelist, default)
     conditions = [np.asarray(_value_of(c)) for c in condlist]
     for c in conditions:
@@ -822,7 +822,7 @@ def _argsort(
 def _polyval(p: Any, x: Any) -> Any:
     # Horner's scheme as numpy writes it (y = y * x + pv from zeros_like(x)), with the
     # exact ufuncs: values agree with numpy bit for bit, parts are exact.
-    _kind("polyval", p, x)
+    common_kind("polyval", p, x)
     coefficients = p if isinstance(p, DualArray) else np.asarray(p)
     y: Any = np.zeros_like(x) if isinstance(x, DualArray) else np.zeros_like(np.asarray(x))
     for i in range(len(coefficients)):
@@ -834,7 +834,7 @@ def _polyval(p: Any, x: Any) -> Any:
 def _diff(
     a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue, append: Any = np._NoValue
 ) -> Any:
-    cls = _kind("diff", a, prepend, append)
+    cls = common_kind("diff", a, prepend, append)
     data = _planes(a, cls)
     if data.ndim == 1:
         raise ValueError("diff requires input that is at least one dimensional")
@@ -910,7 +910,7 @@ def _full_like(
     shape: Any = None,
     **kw: Any,
 ) -> Any:
-    cls = _kind("full_like", a, fill_value)
+    cls = common_kind("full_like", a, fill_value)
     if not isinstance(a, DualArray):  # a plain prototype and a dual fill value
         a = cls._wrap(_planes(a, cls))
 

@@ -183,7 +183,7 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     data = np.ascontiguousarray(x._data)
     target_out = _output(out, cls, data.dtype, x.shape)
     result = _target(target_out, cls._planes, data.dtype, x.shape, (data,))
-    _core.unary(UNARY[ufunc], cls._kind, data, result)
+    cls._unary_kernel(UNARY[ufunc], data, result)
     return _store(target_out, cls, result)
 
 
@@ -212,7 +212,7 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     xb = _operand(b._data if b_dual else b, planes if b_dual else (), dtype, shape)
     target_out = _output(out, cls, dtype, shape)
     result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
-    _core.binary(BINARY[ufunc], cls._kind, xa, a_dual, xb, b_dual, result)
+    cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
     return _store(target_out, cls, result)
 
 
@@ -236,7 +236,7 @@ def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
     if not (xa.flags.c_contiguous and xb.flags.c_contiguous):
         return None
     result = np.empty_like(data)
-    _core.binary(BINARY[ufunc], dual_operand._kind, xa, a_dual, xb, b_dual, result)
+    dual_operand._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
     return dual_operand._wrap(result)
 
 
@@ -248,6 +248,10 @@ def apply_ufunc(
 
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
+    from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
+
+    if ufunc in MULTILINEAR_UFUNCS:
+        return apply_multilinear_ufunc(ufunc, inputs, kwargs)
     if ufunc in VALUE_ONLY:
         values = [x.value if isinstance(x, DualArray) else x for x in inputs]
         return ufunc(*values, **kwargs)

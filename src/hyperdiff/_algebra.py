@@ -1,0 +1,199 @@
+"""Multilinear numpy functions on dual arrays, through each kind's multiplication table.
+
+Every kind is an algebra whose planes multiply by a fixed table: plane i of x
+times plane j of y adds to plane k of x*y, a triple (i, j, k) in `kind._products`.
+For any multilinear function B (matmul, dot, einsum, outer, ...)
+
+    B(x, y)[k] = sum over (i, j) -> k of B(x[i], y[j]),
+
+so one loop over the table differentiates them all, on every kind, with the
+value plane computed by numpy's own B on the values. Linear algebra
+(`hyperdiff.linalg`) is written on the same plane lists.
+
+Inside this module and linalg.py an operand is a *plane list*: one ndarray per
+plane, `None` for a plane known to be zero (whose products are skipped). A
+plain ndarray is the one-plane list `[array]`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._arrays import DualArray
+from ._functions import common_kind, implements
+
+Planes = list[Any]  # list[np.ndarray | None]
+
+
+def planes_of(x: Any, name: str) -> Planes:
+    if isinstance(x, DualArray):
+        return list(x._data)
+    array = np.asarray(x)
+    if array.dtype == object:
+        raise TypeError(
+            f"numpy.{name} of a dual array and an object array is not supported; pass dual arrays "
+            "(an object array of duals comes from np.asarray on a dual array)"
+        )
+    return [array]
+
+
+def wrap(cls: type[DualArray], planes: Planes) -> Any:
+    """A dual array of kind cls from a plane list (None planes become zeros)."""
+    present = [p for p in planes if p is not None]
+    dtype = np.result_type(*present)
+    if dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(
+            f"the result has {dtype} components; hyperdiff dual arrays have float64 or "
+            "float32 components"
+        )
+    shape = np.broadcast_shapes(*(p.shape for p in present))
+    data = np.zeros((cls._planes, *shape), dtype=dtype)
+    for k, p in enumerate(planes):
+        if p is not None:
+            data[k] = p
+    return cls._wrap(data)
+
+
+@functools.cache
+def product_targets(cls: type[DualArray]) -> dict[tuple[int, int], tuple[int, ...]]:
+    """(i, j) -> the planes that plane i times plane j adds to (a plane may repeat)."""
+    table: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, j, k in cls._products:
+        table[i, j].append(k)
+    return {pair: tuple(ks) for pair, ks in table.items()}
+
+
+def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: Planes) -> Planes:
+    """op(*operands) in the algebra of cls, for op linear in each operand."""
+    table = product_targets(cls)
+    out: Planes = [None] * cls._planes
+    for combo in itertools.product(*(range(len(o)) for o in operands)):
+        if any(o[i] is None for o, i in zip(operands, combo, strict=True)):
+            continue
+        targets: tuple[int, ...] = (combo[0],)
+        for i in combo[1:]:
+            targets = tuple(k for t in targets for k in table.get((t, i), ()))
+        if not targets:
+            continue
+        term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
+        for k in targets:
+            out[k] = term if out[k] is None else out[k] + term
+    return out
+
+
+def linear(op: Callable[[Any], Any], x: Planes) -> Planes:
+    """A function linear in x, applied plane by plane."""
+    return [None if p is None else op(p) for p in x]
+
+
+def add(x: Planes, y: Planes, sign: float = 1.0) -> Planes:
+    """x + sign*y, plane by plane (the lists may differ in length: a plain operand)."""
+    n = max(len(x), len(y))
+    x = x + [None] * (n - len(x))
+    y = y + [None] * (n - len(y))
+    out: Planes = []
+    for a, b in zip(x, y, strict=True):
+        if b is None:
+            out.append(a)
+        elif a is None:
+            out.append(b if sign == 1.0 else -b)
+        else:
+            out.append(a + b if sign == 1.0 else a - b)
+    return out
+
+
+def apply(name: str, op: Callable[..., Any], *operands: Any) -> Any:
+    """op(*operands) for a numpy function linear in each operand, on dual arrays;
+    name is numpy's (numpy.<name>)."""
+    cls = common_kind(name, *operands)
+    return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise TypeError(f"hyperdiff does not support the argument out= of numpy.{name}")
+
+
+@implements(np.dot)
+def _dot(a: Any, b: Any, out: Any = None) -> Any:
+    _no_out("dot", out)
+    return apply("dot", np.dot, a, b)
+
+
+@implements(np.vdot)
+def _vdot(a: Any, b: Any) -> Any:
+    return apply("vdot", np.vdot, a, b)
+
+
+@implements(np.inner)
+def _inner(a: Any, b: Any) -> Any:
+    return apply("inner", np.inner, a, b)
+
+
+@implements(np.outer)
+def _outer(a: Any, b: Any, out: Any = None) -> Any:
+    _no_out("outer", out)
+    return apply("outer", np.outer, a, b)
+
+
+@implements(np.kron)
+def _kron(a: Any, b: Any) -> Any:
+    return apply("kron", np.kron, a, b)
+
+
+@implements(np.tensordot)
+def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
+    return apply("tensordot", lambda x, y: np.tensordot(x, y, axes), a, b)
+
+
+@implements(np.cross)
+def _cross(
+    a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None
+) -> Any:
+    def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.cross(x, y, axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
+
+    return apply("cross", cross, a, b)
+
+
+@implements(np.einsum)
+def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: Any) -> Any:
+    _no_out("einsum", out)
+    if kwargs:
+        raise TypeError(
+            f"hyperdiff does not support the arguments {sorted(kwargs)} of numpy.einsum"
+        )
+    if not isinstance(operands[0], str):
+        raise TypeError("hyperdiff supports numpy.einsum with a subscripts string only")
+    subscripts, arrays = operands[0], operands[1:]
+    return apply("einsum", lambda *xs: np.einsum(subscripts, *xs, optimize=optimize), *arrays)
+
+
+# Multilinear gufuncs arrive through __array_ufunc__, not __array_function__.
+MULTILINEAR_UFUNCS: dict[np.ufunc, str] = {
+    u: f"{u.__name__}"
+    for u in (getattr(np, n, None) for n in ("matmul", "vecdot", "matvec", "vecmat"))
+    if u is not None
+}
+
+
+def apply_multilinear_ufunc(
+    ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    name = MULTILINEAR_UFUNCS[ufunc]
+    out = kwargs.pop("out", None)
+    if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
+        raise TypeError(f"hyperdiff does not support the argument out= of numpy.{name}")
+    if set(kwargs) - {"axes", "axis", "keepdims"}:
+        raise TypeError(
+            f"hyperdiff does not support the arguments {sorted(kwargs)} of numpy.{name}"
+        )
+    return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs)

@@ -1,0 +1,334 @@
+"""Multilinear numpy functions on dual arrays: matmul and @, dot, vdot, inner, outer,
+tensordot, einsum, cross, kron, vecdot, matvec, vecmat.
+
+The reference is the calculus of multilinear maps, evaluated with numpy on plain float
+arrays and independent of the package's algebra: for B linear in each operand and
+x_i(t) = a_i + t a_i',
+
+    d/dt B = sum_i B(..., a_i', ...),
+    e12    = sum_i B(..., a_i^(12), ...) + sum_{i != j} B(..., a_i^(1), ..., a_j^(2), ...),
+
+so with e1 and e2 seeded along different directions the mixed term B(a1, b2) + B(a2, b1)
+is checked, not just 2 B(a', b').
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+SEED = 20261124
+RNG = np.random.default_rng(SEED)
+
+
+@pytest.fixture(autouse=True)
+def _same_numbers_in_any_order() -> None:
+    """Each test draws the same random inputs whichever tests ran before it."""
+    global RNG
+    RNG = np.random.default_rng(SEED)
+
+
+# (name, function, operand shapes)
+CASES: list[tuple[str, Callable[..., Any], list[tuple[int, ...]]]] = [
+    ("matmul-2d-2d", np.matmul, [(3, 4), (4, 5)]),
+    ("matmul-1d-2d", np.matmul, [(4,), (4, 5)]),
+    ("matmul-2d-1d", np.matmul, [(3, 4), (4,)]),
+    ("matmul-1d-1d", np.matmul, [(4,), (4,)]),
+    ("matmul-stacked-broadcast", np.matmul, [(2, 1, 3, 4), (5, 4, 2)]),
+    ("matmul-stacked-1d", np.matmul, [(2, 3, 4), (4,)]),
+    ("matmul-axes", lambda x, y: np.matmul(x, y, axes=[(0, 1), (0, 1), (0, 1)]), [(4, 3), (3, 5)]),
+    ("operator-2d-2d", operator.matmul, [(3, 4), (4, 5)]),
+    ("operator-1d-2d", operator.matmul, [(4,), (4, 2)]),
+    ("operator-2d-1d", operator.matmul, [(3, 4), (4,)]),
+    ("operator-stacked-broadcast", operator.matmul, [(2, 3, 4), (1, 4, 2)]),
+    ("dot-2d-2d", np.dot, [(3, 4), (4, 5)]),
+    ("dot-1d-1d", np.dot, [(4,), (4,)]),
+    ("dot-2d-1d", np.dot, [(3, 4), (4,)]),
+    ("dot-nd-nd", np.dot, [(2, 3, 4), (5, 4, 2)]),
+    ("vdot-1d", np.vdot, [(5,), (5,)]),
+    ("vdot-flattens", np.vdot, [(3, 4), (4, 3)]),
+    ("inner-1d", np.inner, [(4,), (4,)]),
+    ("inner-nd", np.inner, [(2, 3, 4), (5, 4)]),
+    ("outer-1d", np.outer, [(3,), (4,)]),
+    ("outer-flattens", np.outer, [(2, 3), (4,)]),
+    ("tensordot-default", np.tensordot, [(3, 4, 5), (4, 5, 2)]),
+    ("tensordot-int-1", lambda x, y: np.tensordot(x, y, axes=1), [(3, 4), (4, 5)]),
+    ("tensordot-int-0", lambda x, y: np.tensordot(x, y, axes=0), [(2, 3), (4,)]),
+    ("tensordot-pair-of-ints", lambda x, y: np.tensordot(x, y, axes=(2, 0)), [(3, 4, 5), (5, 2)]),
+    (
+        "tensordot-pair-of-lists",
+        lambda x, y: np.tensordot(x, y, axes=([1, 0], [0, 2])),
+        [(3, 4, 5), (4, 2, 3)],
+    ),
+    ("einsum-matmul", lambda x, y: np.einsum("ij,jk->ik", x, y), [(3, 4), (4, 5)]),
+    ("einsum-full-contraction", lambda x, y: np.einsum("ij,ij->", x, y), [(3, 4), (3, 4)]),
+    ("einsum-implicit-batched", lambda x, y: np.einsum("bij,bjk", x, y), [(2, 3, 4), (2, 4, 5)]),
+    ("einsum-ellipsis", lambda x, y: np.einsum("...ij,...j->...i", x, y), [(2, 3, 4), (4,)]),
+    ("einsum-outer", lambda x, y: np.einsum("i,j->ij", x, y), [(3,), (4,)]),
+    (
+        "einsum-3-chain",
+        lambda x, y, z: np.einsum("ij,jk,kl->il", x, y, z),
+        [(3, 4), (4, 5), (5, 2)],
+    ),
+    (
+        "einsum-3-quadratic-form",
+        lambda x, y, z: np.einsum("i,ij,j->", x, y, z),
+        [(3,), (3, 4), (4,)],
+    ),
+    (
+        "einsum-3-batched",
+        lambda x, y, z: np.einsum("bi,bij,j->b", x, y, z),
+        [(2, 3), (2, 3, 4), (4,)],
+    ),
+    ("cross-3", np.cross, [(3,), (3,)]),
+    ("cross-broadcast", np.cross, [(4, 3), (3,)]),
+    ("cross-axes", lambda x, y: np.cross(x, y, axisa=0, axisb=0), [(3, 4), (3, 4)]),
+    ("cross-axis", lambda x, y: np.cross(x, y, axis=0), [(3, 2), (3, 2)]),
+    ("kron-2d", np.kron, [(2, 3), (3, 2)]),
+    ("kron-1d", np.kron, [(3,), (2,)]),
+]
+if hasattr(np, "vecdot"):
+    CASES += [
+        ("vecdot", np.vecdot, [(3, 4), (4,)]),
+        ("vecdot-axis", lambda x, y: np.vecdot(x, y, axis=0), [(4, 3), (4, 1)]),
+    ]
+if hasattr(np, "matvec"):
+    CASES += [
+        ("matvec", np.matvec, [(2, 3, 4), (4,)]),
+        ("vecmat", np.vecmat, [(3,), (2, 3, 4)]),
+    ]
+
+# which operands are dual arrays (the others are plain ndarrays); at least one dual
+PATTERNS = {n: [p for p in itertools.product((True, False), repeat=n) if any(p)] for n in (2, 3)}
+PARAMS = [pytest.param(func, shapes, id=name) for name, func, shapes in CASES]
+RTOL = {np.float64: 1e-13, np.float32: 2e-6}
+
+
+# --- helpers -----------------------------------------------------------------------
+def seeded(kind: str, shape: tuple[int, ...], dtype: Any, e12: bool = False) -> list[np.ndarray]:
+    """Random components [value, parts...] of one operand; e1 and e2 differ."""
+    count = {"plain": 1, "dual": 2, "hyperdual": 4}[kind]
+    parts = [RNG.standard_normal(shape).astype(dtype) for _ in range(count)]
+    if kind == "hyperdual" and not e12:
+        parts[3] = np.zeros(shape, dtype=dtype)
+    return parts
+
+
+def make(kind: str, parts: list[np.ndarray]) -> Any:
+    if kind == "plain":
+        return parts[0]
+    if kind == "dual":
+        return hd.dual(parts[0], parts[1])
+    return hd.hyperdual(parts[0], *parts[1:])
+
+
+def components(x: Any) -> list[np.ndarray]:
+    if isinstance(x, np.ndarray):
+        return [x]
+    if isinstance(x, hd.Dual):
+        return [x.value, x.d]
+    return [x.value, x.e1, x.e2, x.e12]
+
+
+def reference(func: Callable[..., Any], operands: list[list[np.ndarray]]) -> list[Any]:
+    """[value, parts...] of func on the operands, from the multilinear calculus.
+
+    Also returns, per part, the largest term magnitude (the scale rounding is relative to).
+    """
+    values = [o[0] for o in operands]
+
+    def b(replace: dict[int, np.ndarray]) -> np.ndarray:
+        return np.asarray(func(*(replace.get(i, v) for i, v in enumerate(values))))
+
+    def total(terms: list[np.ndarray]) -> tuple[np.ndarray, float]:
+        out = terms[0]
+        for t in terms[1:]:
+            out = out + t
+        return out, max(float(np.max(np.abs(t), initial=0.0)) for t in terms)
+
+    planes = max(len(o) for o in operands)
+    dual_ops = [i for i, o in enumerate(operands) if len(o) > 1]
+    result: list[Any] = [(b({}), 0.0)]
+    for k in range(1, min(planes, 3)):  # d, or e1 and e2: one operand's part at a time
+        result.append(total([b({i: operands[i][k]}) for i in dual_ops]))
+    if planes == 4:
+        terms = [b({i: operands[i][3]}) for i in dual_ops]
+        terms += [
+            b({i: operands[i][1], j: operands[j][2]}) for i in dual_ops for j in dual_ops if i != j
+        ]
+        result.append(total(terms))
+    return result
+
+
+def check(got: Any, ref: list[Any], kind: str, dtype: Any) -> None:
+    value, _ = ref[0]
+    assert isinstance(got, hd.Dual if kind == "dual" else hd.HyperDual)
+    assert got.dtype == value.dtype == dtype
+    assert got.shape == value.shape
+    np.testing.assert_array_equal(got.value, value)  # numpy's B on the values, bit for bit
+    names = ["d"] if kind == "dual" else ["e1", "e2", "e12"]
+    for name, (part, scale) in zip(names, ref[1:], strict=True):
+        got_part = getattr(got, name)
+        assert got_part.dtype == dtype
+        np.testing.assert_allclose(
+            got_part, part, rtol=RTOL[dtype], atol=RTOL[dtype] * scale, err_msg=name
+        )
+
+
+# --- values and derivatives ----------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["dual", "hyperdual"])
+@pytest.mark.parametrize(("func", "shapes"), PARAMS)
+def test_multilinear_value_and_parts(
+    func: Callable[..., Any], shapes: list[tuple[int, ...]], kind: str, dtype: Any
+) -> None:
+    for pattern in PATTERNS[len(shapes)]:  # every mix of dual and plain operands
+        operands = [
+            seeded(kind if is_dual else "plain", shape, dtype)
+            for shape, is_dual in zip(shapes, pattern, strict=True)
+        ]
+        args = [
+            make(kind if is_dual else "plain", o)
+            for o, is_dual in zip(operands, pattern, strict=True)
+        ]
+        before = [p.copy() for o in operands for p in o]
+        got = func(*args)
+        check(got, reference(func, operands), kind, dtype)
+        after = [p for a in args for p in components(a)]
+        for x, y in zip(before, after, strict=True):
+            np.testing.assert_array_equal(x, y)  # inputs are not mutated
+
+
+@pytest.mark.parametrize(
+    ("func", "shapes"),
+    [
+        (np.matmul, [(3, 4), (4, 2)]),
+        (np.dot, [(3,), (3,)]),
+        (lambda x, y: np.einsum("ij,j->i", x, y), [(3, 4), (4,)]),
+        (lambda x, y, z: np.einsum("i,ij,j", x, y, z), [(3,), (3, 4), (4,)]),
+        (np.kron, [(2, 2), (3,)]),
+        (np.cross, [(2, 3), (3,)]),
+    ],
+)
+def test_hyperdual_with_seeded_e12(func: Callable[..., Any], shapes: list[tuple[int, ...]]) -> None:
+    """Nonzero e12 seeds add B(..., a^(12), ...) to the second-order part."""
+    operands = [seeded("hyperdual", s, np.float64, e12=True) for s in shapes]
+    got = func(*(make("hyperdual", o) for o in operands))
+    check(got, reference(func, operands), "hyperdual", np.float64)
+
+
+def test_second_derivative_along_one_direction() -> None:
+    """e1 = e2 = direction: e12 is d^2/dt^2 B(a + t a', b + t b') = 2 B(a', b')."""
+    a, da, b, db = (RNG.standard_normal(s) for s in [(3, 4), (3, 4), (4, 2), (4, 2)])
+    got = hd.hyperdual(a, da, da) @ hd.hyperdual(b, db, db)
+    np.testing.assert_array_equal(got.value, a @ b)
+    np.testing.assert_allclose(got.e1, da @ b + a @ db, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got.e2, got.e1, rtol=0, atol=0)
+    np.testing.assert_allclose(got.e12, 2 * (da @ db), rtol=1e-13, atol=1e-13)
+
+
+def test_float32_dual_with_float64_array_promotes_like_numpy() -> None:
+    a, da = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+    b = RNG.standard_normal((4, 2))
+    got = hd.dual(a, da) @ b
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got.value, a @ b)
+    np.testing.assert_allclose(got.d, da @ b, rtol=1e-13, atol=1e-13)
+    kept = hd.dual(a, da) @ b.astype(np.float32)
+    assert kept.dtype == np.float32 and kept.d.dtype == np.float32
+
+
+def test_dual_scalar_results_from_vector_contractions() -> None:
+    x = hd.dual(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))
+    for result in (x @ x, np.dot(x, x), np.vdot(x, x), np.inner(x, x), np.einsum("i,i", x, x)):
+        assert isinstance(result, hd.Dual) and result.shape == ()
+        assert result.value == 14.0 and result.d == 2.0  # d/dx0 |x|^2 = 2 x0
+
+
+def test_jacobian_of_outer_product_by_seeding_unit_directions() -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    n = x.size
+    eye = np.eye(n)
+    jacobian = np.stack([np.outer(hd.dual(x, eye[k]), hd.dual(x, eye[k])).d for k in range(n)], -1)
+    assert jacobian.shape == (n, n, n)
+    np.testing.assert_array_equal(jacobian.sum(axis=(0, 1)), np.full(n, 20.0))
+    # d(x_i x_j)/dx_k = delta_ik x_j + x_i delta_jk
+    closed_form = np.einsum("ik,j->ijk", eye, x) + np.einsum("i,jk->ijk", x, eye)
+    np.testing.assert_array_equal(jacobian, closed_form)
+
+
+# --- errors ------------------------------------------------------------------------
+MIXED_KIND_CALLS: list[Callable[[Any, Any], Any]] = [
+    np.matmul,
+    operator.matmul,
+    np.dot,
+    np.vdot,
+    np.inner,
+    np.outer,
+    np.tensordot,
+    lambda x, y: np.tensordot(x, y, axes=1),
+    lambda x, y: np.einsum("ij,jk->ik", x, y),
+    lambda x, y: np.einsum("ij,jk,kl->il", x, y, np.ones((3, 3))),
+    np.cross,
+    np.kron,
+]
+if hasattr(np, "vecdot"):
+    MIXED_KIND_CALLS.append(np.vecdot)
+
+
+@pytest.mark.parametrize("call", MIXED_KIND_CALLS)
+def test_mixing_dual_with_hyperdual_raises(call: Callable[[Any, Any], Any]) -> None:
+    v = RNG.standard_normal((3, 3))
+    x, y = hd.dual(v, 1.0), hd.hyperdual(v, 1.0, 1.0)
+    with pytest.raises(TypeError, match="Dual and HyperDual"):
+        call(x, y)
+    with pytest.raises(TypeError, match="Dual and HyperDual"):
+        call(y, x)
+
+
+@pytest.mark.parametrize("out_kind", ["ndarray", "dual"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, y, out: np.matmul(x, y, out=out),
+        lambda x, y, out: np.dot(x, y, out=out),
+        lambda x, y, out: np.outer(x[0], y[0], out=out),
+        lambda x, y, out: np.einsum("ij,jk->ik", x, y, out=out),
+    ],
+    ids=["matmul", "dot", "outer", "einsum"],
+)
+def test_out_argument_raises_type_error(call: Callable[..., Any], out_kind: str) -> None:
+    v = RNG.standard_normal((3, 3))
+    out = np.zeros((3, 3)) if out_kind == "ndarray" else hd.dual(np.zeros((3, 3)), 0.0)
+    with pytest.raises(TypeError, match="out="):
+        call(hd.dual(v, 1.0), v, out)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        np.matmul,
+        operator.matmul,
+        np.dot,
+        np.inner,
+        np.outer,
+        np.kron,
+        lambda x, y: np.einsum("ij,jk->ik", x, y),
+        lambda x, y: np.tensordot(x, y, axes=1),
+    ],
+)
+@pytest.mark.parametrize("object_first", [False, True])
+def test_object_array_operand_raises(call: Callable[[Any, Any], Any], object_first: bool) -> None:
+    v = RNG.standard_normal((3, 3))
+    x = hd.dual(v, 1.0)
+    for obj in (np.asarray(hd.dual(v, 2.0)), v.astype(object)):
+        assert obj.dtype == object
+        with pytest.raises(TypeError, match="object"):
+            call(obj, x) if object_first else call(x, obj)
