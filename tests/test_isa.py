@@ -1,4 +1,4 @@
-"""The kernels of every instruction set this CPU runs pass the reference tests.
+"""The kernels of every instruction set this CPU runs pass the reference and Jet tests.
 
 The extension holds x86-64-v2, v3 (AVX2) and v4 (AVX-512) builds of the same
 kernels and picks the best at import; HYPERDIFF_ISA forces one. Each is checked
@@ -16,7 +16,8 @@ import pytest
 
 from hyperdiff import _core
 
-REFERENCE_TESTS = Path(__file__).resolve().parent / "test_references.py"
+HERE = Path(__file__).resolve().parent
+REFERENCE_TESTS = [str(HERE / "test_references.py"), str(HERE / "test_jet_kernels.py")]
 
 
 def _runs(isa: str) -> bool:
@@ -34,7 +35,7 @@ def test_reference_tests_pass_on_each_instruction_set(isa: str) -> None:
     if not _runs(isa):
         pytest.skip(f"this CPU does not run x86-64-{isa}")
     env = {**os.environ, "HYPERDIFF_ISA": isa}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REFERENCE_TESTS)]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *REFERENCE_TESTS]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
 

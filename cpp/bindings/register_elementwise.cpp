@@ -7,6 +7,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -105,6 +107,100 @@ void binary(int function, int kind, const py::array& x, bool x_parts, const py::
                [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
 }
 
+void check_unary_function(int function) {
+  static const std::size_t table_size = unary_functions().size();
+  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
+    throw std::invalid_argument("unknown unary function " + std::to_string(function));
+  }
+}
+
+void check_binary_function(int function) {
+  static const std::size_t table_size = binary_functions().size();
+  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
+    throw std::invalid_argument("unknown binary function " + std::to_string(function));
+  }
+}
+
+// A Jet layout from `first` = P and `pairs`, a C-contiguous int64 array of
+// shape (Q, 2) with entries in [0, P); its planes are 1 + P + Q.
+JetLayout jet_layout(std::int64_t first, const py::array& pairs) {
+  if (first < 0)
+    throw std::invalid_argument("first (the number of first-order parts) must be >= 0");
+  if (pairs.dtype().kind() != 'i' || pairs.itemsize() != sizeof(std::int64_t)) {
+    throw py::type_error("pairs must be an int64 array, not " +
+                         std::string(py::str(pairs.dtype())));
+  }
+  if (pairs.ndim() != 2 || pairs.shape(1) != 2) {
+    throw std::invalid_argument("pairs must have shape (Q, 2)");
+  }
+  require_contiguous(pairs, "pairs");
+  const std::int64_t second = pairs.shape(0);
+  if (first + second >= std::numeric_limits<int>::max()) {
+    throw std::invalid_argument("too many parts for a Jet layout");
+  }
+  const auto* data = static_cast<const std::int64_t*>(pairs.data());
+  for (std::int64_t k = 0; k < 2 * second; ++k) {
+    if (data[k] < 0 || data[k] >= first) {
+      throw std::invalid_argument("pairs entries must lie in [0, first)");
+    }
+  }
+  return JetLayout{static_cast<int>(first), static_cast<int>(second), data};
+}
+
+void jet_unary(int function, std::int64_t first, const py::array& pairs, const py::array& x,
+               py::array& out) {
+  check_unary_function(function);
+  const JetLayout layout = jet_layout(first, pairs);
+  const int planes = 1 + layout.first + layout.second;
+  const int dtype = dtype_index(x);
+  if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
+  require_contiguous(x, "x");
+  require_contiguous(out, "out");
+  if (!out.writeable()) throw std::invalid_argument("out is read-only");
+  if (x.ndim() < 1 || x.shape(0) != planes || out.ndim() < 1 || out.shape(0) != planes ||
+      x.size() != out.size()) {
+    throw std::invalid_argument(
+        "x and out must both have shape (1 + first + len(pairs), ...) of one size");
+  }
+  const std::size_t count = static_cast<std::size_t>(x.size()) / planes;
+  const JetUnaryKernel kernel = kernel_table().jet_unary[function][dtype];
+  const void* xp = x.data();
+  void* op = out.mutable_data();
+  py::gil_scoped_release release;
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(layout, xp, count, op, count, begin, end);
+  });
+}
+
+void jet_binary(int function, std::int64_t first, const py::array& pairs, const py::array& x,
+                bool x_parts, const py::array& y, bool y_parts, py::array& out) {
+  check_binary_function(function);
+  const JetLayout layout = jet_layout(first, pairs);
+  const int planes = 1 + layout.first + layout.second;
+  const int dtype = dtype_index(out);
+  if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
+  if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
+    throw py::type_error("operands and out must have the same dtype");
+  }
+  require_contiguous(out, "out");
+  if (!out.writeable()) throw std::invalid_argument("out is read-only");
+  if (out.ndim() < 1 || out.shape(0) != planes) {
+    throw std::invalid_argument("out must have shape (1 + first + len(pairs), ...)");
+  }
+  const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
+  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
+  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
+  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
+  const JetBinaryKernel kernel = kernel_table().jet_binary[function][dtype][mode];
+  const Operand xo{x.data(), xn, xn == 1 && count != 1};
+  const Operand yo{y.data(), yn, yn == 1 && count != 1};
+  void* op = out.mutable_data();
+  py::gil_scoped_release release;
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(layout, xo, yo, op, count, begin, end);
+  });
+}
+
 py::list function_list(const std::vector<FunctionInfo>& infos) {
   py::list out;
   for (const auto& f : infos) out.append(py::make_tuple(f.name, f.module));
@@ -119,6 +215,12 @@ void register_elementwise(py::module_& m) {
   m.def("binary", &binary, py::arg("function"), py::arg("kind"), py::arg("x"), py::arg("x_parts"),
         py::arg("y"), py::arg("y_parts"), py::arg("out"),
         "out = f(x, y) for the table's binary function index `function`.");
+  m.def("jet_unary", &jet_unary, py::arg("function"), py::arg("first"), py::arg("pairs"),
+        py::arg("x"), py::arg("out"),
+        "out = f(x) on a Jet of `first` first-order parts and second-order parts `pairs`.");
+  m.def("jet_binary", &jet_binary, py::arg("function"), py::arg("first"), py::arg("pairs"),
+        py::arg("x"), py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
+        "out = f(x, y) on a Jet of `first` first-order parts and second-order parts `pairs`.");
   m.attr("UNARY_FUNCTIONS") = function_list(unary_functions());
   m.attr("BINARY_FUNCTIONS") = function_list(binary_functions());
   m.attr("KINDS") = py::make_tuple(py::make_tuple("Dual", kind_planes(0)),

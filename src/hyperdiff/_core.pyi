@@ -1,4 +1,5 @@
 import numpy as np
+import numpy.typing as npt
 
 UNARY_FUNCTIONS: list[tuple[str, str]]
 BINARY_FUNCTIONS: list[tuple[str, str]]
@@ -9,6 +10,23 @@ def unary(function: int, kind: int, x: np.ndarray, out: np.ndarray) -> None: ...
 def binary(
     function: int,
     kind: int,
+    x: np.ndarray,
+    x_parts: bool,
+    y: np.ndarray,
+    y_parts: bool,
+    out: np.ndarray,
+) -> None: ...
+def jet_unary(
+    function: int,
+    first: int,
+    pairs: npt.NDArray[np.int64],
+    x: np.ndarray,
+    out: np.ndarray,
+) -> None: ...
+def jet_binary(
+    function: int,
+    first: int,
+    pairs: npt.NDArray[np.int64],
     x: np.ndarray,
     x_parts: bool,
     y: np.ndarray,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace hyperdiff {
 
@@ -20,6 +21,20 @@ using UnaryKernel = void (*)(const void* x, std::size_t x_plane_stride, void* ou
 using BinaryKernel = void (*)(Operand x, Operand y, void* out, std::size_t out_plane_stride,
                               std::size_t begin, std::size_t end);
 
+// The run-time layout of a Jet (kinds.hpp): 1 + first + second planes, and
+// pairs[2q], pairs[2q+1] the first-order indices of second-order part q.
+struct JetLayout {
+  int first;
+  int second;
+  const std::int64_t* pairs;
+};
+
+using JetUnaryKernel = void (*)(const JetLayout& layout, const void* x, std::size_t x_plane_stride,
+                                void* out, std::size_t out_plane_stride, std::size_t begin,
+                                std::size_t end);
+using JetBinaryKernel = void (*)(const JetLayout& layout, Operand x, Operand y, void* out,
+                                 std::size_t out_plane_stride, std::size_t begin, std::size_t end);
+
 // Which operands of a binary function carry derivative planes.
 enum PartsMode : int { kBothParts = 0, kFirstParts = 1, kSecondParts = 2 };
 
@@ -31,6 +46,8 @@ inline constexpr int kDtypes = 2;  // float64, float32
 struct KernelTable {
   UnaryKernel unary[kMaxUnary][kKinds][kDtypes] = {};
   BinaryKernel binary[kMaxBinary][kKinds][kDtypes][3] = {};
+  JetUnaryKernel jet_unary[kMaxUnary][kDtypes] = {};
+  JetBinaryKernel jet_binary[kMaxBinary][kDtypes][3] = {};
 };
 
 }  // namespace hyperdiff

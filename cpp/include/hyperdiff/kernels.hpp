@@ -3,11 +3,14 @@
 // block's derivative values (vectorized), the kind's chain rule combines them
 // with the operand planes. A broadcast operand (one element) is splatted into
 // a block buffer once, so the inner loops always see contiguous data.
+// A kind's plane count is a constant (Dual, HyperDual) or, for Jet, its layout
+// given at call time; the drivers take the kind as a value for that reason.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <vector>
 
 #include "binary.hpp"
 #include "dispatch.hpp"
@@ -37,11 +40,49 @@ const T* pad_to_lanes(const T* data, std::size_t m, T* buffer) {
   return buffer;
 }
 
+// Planes of a kind known at compile time, or 0 for Jet's run-time layout.
+template <class Kind>
+constexpr std::size_t fixed_planes() {
+  if constexpr (std::is_same_v<Kind, Jet>) {
+    return 0;
+  } else {
+    return Kind::planes;
+  }
+}
+
+template <class Kind>
+int plane_count(const Kind& kind) {
+  if constexpr (std::is_same_v<Kind, Jet>) {
+    return kind.planes();
+  } else {
+    return Kind::planes;
+  }
+}
+
+// Room for n items: an array when N fixes n at compile time, else a vector.
+template <class V, std::size_t N>
+struct Slots {
+  alignas(64) V items[N];
+  explicit Slots(std::size_t) {}
+  V* data() { return items; }
+  const V* data() const { return items; }
+};
+
+template <class V>
+struct Slots<V, 0> {
+  std::vector<V> items;
+  explicit Slots(std::size_t n) : items(n) {}
+  V* data() { return items.data(); }
+  const V* data() const { return items.data(); }
+};
+
 template <class Kind, class Fn, class T>
-void unary_loop(const void* x_data, std::size_t x_stride, void* y_data, std::size_t y_stride,
-                std::size_t begin, std::size_t end) {
-  const T* x = static_cast<const T*>(x_data);
-  T* y = static_cast<T*>(y_data);
+void unary_blocks(const Kind& kind, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
+                  std::size_t begin, std::size_t end) {
+  constexpr std::size_t N = fixed_planes<Kind>();
+  const int planes = plane_count(kind);
+  Slots<const T*, N> xp(planes);
+  Slots<T*, N> yp(planes);
   alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock], pad[kBlock];
   for (std::size_t start = begin; start < end; start += kBlock) {
     const std::size_t m = std::min(kBlock, end - start);
@@ -58,60 +99,84 @@ void unary_loop(const void* x_data, std::size_t x_stride, void* y_data, std::siz
         f2[i] = defined ? d2 : v;
       }
     }
-    const T* xp[Kind::planes];
-    T* yp[Kind::planes];
-    for (int p = 0; p < Kind::planes; ++p) {
-      xp[p] = x + p * x_stride + start;
-      yp[p] = y + p * y_stride + start;
+    for (int p = 0; p < planes; ++p) {
+      xp.data()[p] = x + p * x_stride + start;
+      yp.data()[p] = y + p * y_stride + start;
     }
-    Kind::template unary<Fn>(UnaryBlock<T>{f0, f1, f2}, xp, yp, m);
+    kind.template unary<Fn>(UnaryBlock<T>{f0, f1, f2}, xp.data(), yp.data(), m);
   }
 }
 
-// The planes of one binary operand for the block at `start`.
-template <class T, int N>
+// The table's entries: a fixed kind's layout is its type, Jet's an argument.
+template <class Kind, class Fn, class T>
+void unary_loop(const void* x, std::size_t x_stride, void* y, std::size_t y_stride,
+                std::size_t begin, std::size_t end) {
+  unary_blocks<Kind, Fn, T>(Kind{}, static_cast<const T*>(x), x_stride, static_cast<T*>(y),
+                            y_stride, begin, end);
+}
+
+template <class Fn, class T>
+void jet_unary_loop(const JetLayout& layout, const void* x, std::size_t x_stride, void* y,
+                    std::size_t y_stride, std::size_t begin, std::size_t end) {
+  unary_blocks<Jet, Fn, T>(Jet{layout.first, layout.second, layout.pairs}, static_cast<const T*>(x),
+                           x_stride, static_cast<T*>(y), y_stride, begin, end);
+}
+
+// The `count` planes of one binary operand for the block at `start` (N:
+// count if fixed at compile time, else 0).
+template <class T, std::size_t N>
 struct OperandCursor {
   const T* data;
   std::size_t stride;
   bool broadcast;
-  alignas(64) T splat[N][kBlock];
+  int count;
+  Slots<T, N * kBlock> splat;
 
-  explicit OperandCursor(const Operand& op)
-      : data(static_cast<const T*>(op.data)), stride(op.plane_stride), broadcast(op.broadcast) {
+  OperandCursor(const Operand& op, int count)
+      : data(static_cast<const T*>(op.data)),
+        stride(op.plane_stride),
+        broadcast(op.broadcast),
+        count(count),
+        splat(op.broadcast ? count * kBlock : 0) {
     if (broadcast) {
-      for (int p = 0; p < N; ++p) std::fill_n(splat[p], kBlock, data[p * stride]);
+      for (int p = 0; p < count; ++p) {
+        std::fill_n(splat.data() + p * kBlock, kBlock, data[p * stride]);
+      }
     }
   }
   void planes(std::size_t start, const T** out) const {
-    for (int p = 0; p < N; ++p) out[p] = broadcast ? splat[p] : data + p * stride + start;
+    for (int p = 0; p < count; ++p) {
+      out[p] = broadcast ? splat.data() + p * kBlock : data + p * stride + start;
+    }
   }
 };
 
 template <class Kind, class Fn, bool XParts, bool YParts, class T>
-void binary_loop(Operand x_op, Operand y_op, void* out_data, std::size_t out_stride,
-                 std::size_t begin, std::size_t end) {
-  constexpr int XN = XParts ? Kind::planes : 1;
-  constexpr int YN = YParts ? Kind::planes : 1;
+void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::size_t out_stride,
+                   std::size_t begin, std::size_t end) {
+  constexpr std::size_t N = fixed_planes<Kind>();
+  constexpr std::size_t XN = XParts ? N : 1;
+  constexpr std::size_t YN = YParts ? N : 1;
+  const int planes = plane_count(kind);
   constexpr bool second = Kind::second_order;
   constexpr bool need_fx = XParts && Fn::has_fx, need_fy = YParts && Fn::has_fy;
   constexpr bool need_fxx = second && XParts && Fn::has_fxx;
   constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy;
   constexpr bool need_fyy = second && YParts && Fn::has_fyy;
-  const OperandCursor<T, XN> xc(x_op);
-  const OperandCursor<T, YN> yc(y_op);
-  T* out = static_cast<T*>(out_data);
+  const OperandCursor<T, XN> xc(x_op, XParts ? planes : 1);
+  const OperandCursor<T, YN> yc(y_op, YParts ? planes : 1);
+  Slots<const T*, XN> xp(xc.count);
+  Slots<const T*, YN> yp(yc.count);
+  Slots<T*, N> op(planes);
   alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock], fxx[kBlock], fxy[kBlock], fyy[kBlock];
   alignas(64) T x_pad[kBlock], y_pad[kBlock];
   for (std::size_t start = begin; start < end; start += kBlock) {
     const std::size_t m = std::min(kBlock, end - start);
-    const T* xp[XN];
-    const T* yp[YN];
-    T* op[Kind::planes];
-    xc.planes(start, xp);
-    yc.planes(start, yp);
-    for (int p = 0; p < Kind::planes; ++p) op[p] = out + p * out_stride + start;
-    const T* xv = pad_to_lanes(xp[0], m, x_pad);
-    const T* yv = pad_to_lanes(yp[0], m, y_pad);
+    xc.planes(start, xp.data());
+    yc.planes(start, yp.data());
+    for (int p = 0; p < planes; ++p) op.data()[p] = out + p * out_stride + start;
+    const T* xv = pad_to_lanes(xp.data()[0], m, x_pad);
+    const T* yv = pad_to_lanes(yp.data()[0], m, y_pad);
     for (std::size_t g = 0; g < padded(m); g += kLanes) {
 #pragma omp simd
       for (std::size_t i = g; i < g + kLanes; ++i) {
@@ -126,9 +191,23 @@ void binary_loop(Operand x_op, Operand y_op, void* out_data, std::size_t out_str
         if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
       }
     }
-    Kind::template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp, yp, op,
-                                              m);
+    kind.template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp.data(),
+                                             yp.data(), op.data(), m);
   }
+}
+
+template <class Kind, class Fn, bool XParts, bool YParts, class T>
+void binary_loop(Operand x, Operand y, void* out, std::size_t out_stride, std::size_t begin,
+                 std::size_t end) {
+  binary_blocks<Kind, Fn, XParts, YParts, T>(Kind{}, x, y, static_cast<T*>(out), out_stride, begin,
+                                             end);
+}
+
+template <class Fn, bool XParts, bool YParts, class T>
+void jet_binary_loop(const JetLayout& layout, Operand x, Operand y, void* out,
+                     std::size_t out_stride, std::size_t begin, std::size_t end) {
+  binary_blocks<Jet, Fn, XParts, YParts, T>(Jet{layout.first, layout.second, layout.pairs}, x, y,
+                                            static_cast<T*>(out), out_stride, begin, end);
 }
 
 template <class T>
@@ -153,6 +232,23 @@ void fill_kind_binary(KernelTable& table, TypeList<Fns...>) {
    ...);
 }
 
+template <class T, class... Fns>
+void fill_jet(KernelTable& table, TypeList<Fns...>) {
+  constexpr int t = dtype_index<T>();
+  int i = 0;
+  ((table.jet_unary[i++][t] = &jet_unary_loop<Fns, T>), ...);
+}
+
+template <class T, class... Fns>
+void fill_jet_binary(KernelTable& table, TypeList<Fns...>) {
+  constexpr int t = dtype_index<T>();
+  int i = 0;
+  ((table.jet_binary[i][t][kBothParts] = &jet_binary_loop<Fns, true, true, T>,
+    table.jet_binary[i][t][kFirstParts] = &jet_binary_loop<Fns, true, false, T>,
+    table.jet_binary[i++][t][kSecondParts] = &jet_binary_loop<Fns, false, true, T>),
+   ...);
+}
+
 template <class... Kinds>
 void fill_table(KernelTable& table, TypeList<Kinds...>) {
   ((fill_kind<Kinds, double>(table, UnaryFunctions{}),
@@ -160,6 +256,10 @@ void fill_table(KernelTable& table, TypeList<Kinds...>) {
     fill_kind_binary<Kinds, double>(table, BinaryFunctions{}),
     fill_kind_binary<Kinds, float>(table, BinaryFunctions{})),
    ...);
+  fill_jet<double>(table, UnaryFunctions{});
+  fill_jet<float>(table, UnaryFunctions{});
+  fill_jet_binary<double>(table, BinaryFunctions{});
+  fill_jet_binary<float>(table, BinaryFunctions{});
 }
 
 }  // namespace detail

@@ -15,6 +15,18 @@
 // These two rules per kind are the only place derivative algebra lives; every
 // elementwise function supplies only (f0, f1, f2) or its partials.
 //
+// Jet has its layout at run time and covers the multivariate kinds: a value,
+// P first-order parts g_p (eps_p^2 = 0) and Q second-order parts h_q, each the
+// coefficient of a product eps_a eps_b named by its pair (a_q, b_q):
+//   DualVec(K)            P = K,       Q = 0
+//   HyperDualVec(K1, K2)  P = K1 + K2, Q = K1 K2,       pairs (i, K1 + j)
+//   symmetric Hessian     P = K,       Q = K (K+1) / 2, pairs (i, j), i <= j
+//   HyperDual             P = 2,       Q = 1,           pair (0, 1)
+// Its rules are HyperDual's with (e1, e2) -> (g_a, g_b) for each pair:
+//   unary:  (f0, f1 g_p, f1 h_q + f2 g_a g_b)
+//   binary: g_p: fx x_p + fy y_p
+//           h_q: fx xh_q + fy yh_q + fxx x_a x_b + fxy (x_a y_b + x_b y_a) + fyy y_a y_b.
+//
 // A zero part is a strong zero: it contributes exactly 0 even where the
 // derivative is inf or nan (sqrt' and log' at 0), because the direction it
 // stands for is not perturbed. Without this, a constant operand or an unseeded
@@ -24,6 +36,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "common.hpp"
 
@@ -163,6 +176,89 @@ struct HyperDual {
       o2[i] = d2;
       o12[i] = d12;
     }
+  }
+};
+
+// The multivariate kind with a run-time layout (see the top of this file):
+// planes 0 | 1 .. P | P+1 .. P+Q hold the value, the g_p and the h_q, and
+// pairs[2q], pairs[2q+1] are the first-order indices of h_q. Each rule runs
+// plane by plane over the block. Second-order planes are written first, so an
+// output that is also the input (out=x) is read before it is overwritten.
+struct Jet {
+  static constexpr bool second_order = true;
+
+  int first;                  // P
+  int second;                 // Q
+  const std::int64_t* pairs;  // Q x 2, each index in [0, P)
+
+  int planes() const { return 1 + first + second; }
+
+  template <class Fn, class T>
+  void unary(UnaryBlock<T> f, const T* const* x, T* const* y, std::size_t m) const {
+    for (int q = 0; q < second; ++q) {
+      const T* xa = x[1 + pairs[2 * q]];
+      const T* xb = x[1 + pairs[2 * q + 1]];
+      const T* xh = x[1 + first + q];
+      T* yh = y[1 + first + q];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) {
+        T h = scaled(f.f1[i], xh[i]);
+        if constexpr (!Fn::zero_f2) h += scaled(f.f2[i], xa[i] * xb[i]);
+        yh[i] = h;
+      }
+    }
+    for (int p = 1; p <= first; ++p) {
+      const T* xg = x[p];
+      T* yg = y[p];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) yg[i] = scaled(f.f1[i], xg[i]);
+    }
+    T* y0 = y[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) y0[i] = f.f0[i];
+  }
+
+  // XParts/YParts: whether each operand carries derivative planes (a real
+  // operand has only its value plane, which stands in for the unused pointers).
+  template <class Fn, bool XParts, bool YParts, class T>
+  void binary(BinaryBlock<T> f, const T* const* x, const T* const* y, T* const* out,
+              std::size_t m) const {
+    constexpr bool use_fx = XParts && Fn::has_fx, use_fy = YParts && Fn::has_fy;
+    constexpr bool use_fxx = XParts && Fn::has_fxx, use_fyy = YParts && Fn::has_fyy;
+    constexpr bool use_fxy = XParts && YParts && Fn::has_fxy;
+    const auto x_plane = [&](std::int64_t p) { return x[XParts ? p : 0]; };
+    const auto y_plane = [&](std::int64_t p) { return y[YParts ? p : 0]; };
+    for (int q = 0; q < second; ++q) {
+      const std::int64_t a = 1 + pairs[2 * q], b = 1 + pairs[2 * q + 1], h = 1 + first + q;
+      const T *xa = x_plane(a), *xb = x_plane(b), *xh = x_plane(h);
+      const T *ya = y_plane(a), *yb = y_plane(b), *yh = y_plane(h);
+      T* oh = out[h];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) {
+        T d = T(0);
+        if constexpr (use_fx) d += scaled(f.fx[i], xh[i]);
+        if constexpr (use_fy) d += scaled(f.fy[i], yh[i]);
+        if constexpr (use_fxx) d += scaled(f.fxx[i], xa[i] * xb[i]);
+        if constexpr (use_fxy) d += scaled(f.fxy[i], xa[i] * yb[i] + xb[i] * ya[i]);
+        if constexpr (use_fyy) d += scaled(f.fyy[i], ya[i] * yb[i]);
+        oh[i] = d;
+      }
+    }
+    for (int p = 1; p <= first; ++p) {
+      const T* xg = x_plane(p);
+      const T* yg = y_plane(p);
+      T* og = out[p];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) {
+        T d = T(0);
+        if constexpr (use_fx) d += scaled(f.fx[i], xg[i]);
+        if constexpr (use_fy) d += scaled(f.fy[i], yg[i]);
+        og[i] = d;
+      }
+    }
+    T* o0 = out[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) o0[i] = f.f0[i];
   }
 };
 
