@@ -57,13 +57,15 @@ def calls(
         if first is None:
             kernel = partial(_core.unary, UNARY["sin"], HYPERDUAL, x, out)
         else:
-            kernel = partial(_core.jet_unary, UNARY["sin"], first, pairs, x, out)
+            kernel = partial(_core.jet_unary, UNARY["sin"], _core.JetLayout(first, pairs), x, out)
         return kernel, partial(np.sin, values, out=real_out), partial(np.copyto, out, x), planes
     index = BINARY["multiply"]
     if first is None:
         kernel = partial(_core.binary, index, HYPERDUAL, x, True, y, True, out)
     else:
-        kernel = partial(_core.jet_binary, index, first, pairs, x, True, y, True, out)
+        kernel = partial(
+            _core.jet_binary, index, _core.JetLayout(first, pairs), x, True, y, True, out
+        )
     copy = partial(np.add, x, y, out=out)  # two planes read, one written, per plane
     return kernel, partial(np.multiply, values, other, out=real_out), copy, planes
 

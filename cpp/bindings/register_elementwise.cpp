@@ -11,6 +11,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "hyperdiff/runtime.hpp"
 #include "register.hpp"
@@ -121,37 +122,56 @@ void check_binary_function(int function) {
   }
 }
 
-// A Jet layout from `first` = P and `pairs`, a C-contiguous int64 array of
-// shape (Q, 2) with entries in [0, P); its planes are 1 + P + Q.
-JetLayout jet_layout(std::int64_t first, const py::array& pairs) {
-  if (first < 0)
-    throw std::invalid_argument("first (the number of first-order parts) must be >= 0");
-  if (pairs.dtype().kind() != 'i' || pairs.itemsize() != sizeof(std::int64_t)) {
-    throw py::type_error("pairs must be an int64 array, not " +
-                         std::string(py::str(pairs.dtype())));
-  }
-  if (pairs.ndim() != 2 || pairs.shape(1) != 2) {
-    throw std::invalid_argument("pairs must have shape (Q, 2)");
-  }
-  require_contiguous(pairs, "pairs");
-  const std::int64_t second = pairs.shape(0);
-  if (first + second >= std::numeric_limits<int>::max()) {
-    throw std::invalid_argument("too many parts for a Jet layout");
-  }
-  const auto* data = static_cast<const std::int64_t*>(pairs.data());
-  for (std::int64_t k = 0; k < 2 * second; ++k) {
-    if (data[k] < 0 || data[k] >= first) {
-      throw std::invalid_argument("pairs entries must lie in [0, first)");
+// A Jet layout, checked once when Python makes it (every call of a kind reuses
+// it): `first` = P and `pairs`, an integer array of shape (Q, 2) with entries
+// in [0, P), and the runs of consecutive pairs the one-element rules loop over.
+class Layout {
+ public:
+  Layout(std::int64_t first, const py::array& pairs_array) {
+    if (first < 0) {
+      throw std::invalid_argument("first (the number of first-order parts) must be >= 0");
     }
+    if (pairs_array.dtype().kind() != 'i') {
+      throw py::type_error("pairs must be an integer array, not " +
+                           std::string(py::str(pairs_array.dtype())));
+    }
+    const auto checked =
+        py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>(pairs_array);
+    if (checked.ndim() != 2 || checked.shape(1) != 2) {
+      throw std::invalid_argument("pairs must have shape (Q, 2)");
+    }
+    const std::int64_t second = checked.shape(0);
+    if (first + second >= std::numeric_limits<int>::max()) {
+      throw std::invalid_argument("too many parts for a Jet layout");
+    }
+    pairs_.assign(checked.data(), checked.data() + 2 * second);
+    for (const std::int64_t index : pairs_) {
+      if (index < 0 || index >= first) {
+        throw std::invalid_argument("pairs entries must lie in [0, first)");
+      }
+    }
+    for (std::int64_t q = 0; q < second;) {
+      const std::int64_t a = pairs_[2 * q], b = pairs_[2 * q + 1];
+      std::int64_t n = 1;
+      while (q + n < second && pairs_[2 * (q + n)] == a && pairs_[2 * (q + n) + 1] == b + n) ++n;
+      runs_.insert(runs_.end(), {q, a, b, n});
+      q += n;
+    }
+    layout_ = JetLayout{static_cast<int>(first), static_cast<int>(second), pairs_.data(),
+                        runs_.data(), static_cast<int>(runs_.size() / 4)};
   }
-  return JetLayout{static_cast<int>(first), static_cast<int>(second), data};
-}
+  const JetLayout& get() const { return layout_; }
+  int planes() const { return 1 + layout_.first + layout_.second; }
 
-void jet_unary(int function, std::int64_t first, const py::array& pairs, const py::array& x,
-               py::array& out) {
+ private:
+  std::vector<std::int64_t> pairs_, runs_;
+  JetLayout layout_{};
+};
+
+void jet_unary(int function, const Layout& jet, const py::array& x, py::array& out) {
   check_unary_function(function);
-  const JetLayout layout = jet_layout(first, pairs);
-  const int planes = 1 + layout.first + layout.second;
+  const JetLayout& layout = jet.get();
+  const int planes = jet.planes();
   const int dtype = dtype_index(x);
   if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
   require_contiguous(x, "x");
@@ -172,11 +192,11 @@ void jet_unary(int function, std::int64_t first, const py::array& pairs, const p
   });
 }
 
-void jet_binary(int function, std::int64_t first, const py::array& pairs, const py::array& x,
-                bool x_parts, const py::array& y, bool y_parts, py::array& out) {
+void jet_binary(int function, const Layout& jet, const py::array& x, bool x_parts,
+                const py::array& y, bool y_parts, py::array& out) {
   check_binary_function(function);
-  const JetLayout layout = jet_layout(first, pairs);
-  const int planes = 1 + layout.first + layout.second;
+  const JetLayout& layout = jet.get();
+  const int planes = jet.planes();
   const int dtype = dtype_index(out);
   if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
   if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
@@ -215,12 +235,16 @@ void register_elementwise(py::module_& m) {
   m.def("binary", &binary, py::arg("function"), py::arg("kind"), py::arg("x"), py::arg("x_parts"),
         py::arg("y"), py::arg("y_parts"), py::arg("out"),
         "out = f(x, y) for the table's binary function index `function`.");
-  m.def("jet_unary", &jet_unary, py::arg("function"), py::arg("first"), py::arg("pairs"),
-        py::arg("x"), py::arg("out"),
-        "out = f(x) on a Jet of `first` first-order parts and second-order parts `pairs`.");
-  m.def("jet_binary", &jet_binary, py::arg("function"), py::arg("first"), py::arg("pairs"),
-        py::arg("x"), py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
-        "out = f(x, y) on a Jet of `first` first-order parts and second-order parts `pairs`.");
+  py::class_<Layout>(m, "JetLayout",
+                     "A checked Jet layout: `first` first-order parts and second-order parts "
+                     "whose first-order index pairs are the rows of `pairs` (Q x 2).")
+      .def(py::init<std::int64_t, const py::array&>(), py::arg("first"), py::arg("pairs"))
+      .def_property_readonly("planes", &Layout::planes);
+  m.def("jet_unary", &jet_unary, py::arg("function"), py::arg("layout"), py::arg("x"),
+        py::arg("out"), "out = f(x) on a Jet of the given layout.");
+  m.def("jet_binary", &jet_binary, py::arg("function"), py::arg("layout"), py::arg("x"),
+        py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
+        "out = f(x, y) on a Jet of the given layout.");
   m.attr("UNARY_FUNCTIONS") = function_list(unary_functions());
   m.attr("BINARY_FUNCTIONS") = function_list(binary_functions());
   m.attr("KINDS") = py::make_tuple(py::make_tuple("Dual", kind_planes(0)),

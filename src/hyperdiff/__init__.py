@@ -9,7 +9,23 @@ from __future__ import annotations
 
 from . import _algebra, _core, linalg  # noqa: F401 (_algebra registers np.dot, np.einsum, ...)
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
-from ._transforms import derivative
+from ._multivariate import (
+    DualVec,
+    HyperDualVec,
+    dualvec,
+    dualvec_type,
+    hyperdualvec,
+    hyperdualvec_type,
+)
+from ._transforms import (
+    derivative,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+)
 from ._ufuncs import BINARY as _BINARY
 from ._ufuncs import UNARY as _UNARY
 from ._ufuncs import VALUE_ONLY as _VALUE_ONLY
@@ -17,14 +33,26 @@ from ._ufuncs import VALUE_ONLY as _VALUE_ONLY
 __all__ = [
     "Dual",
     "DualArray",
+    "DualVec",
     "HyperDual",
+    "HyperDualVec",
     "derivative",
     "dual",
+    "dualvec",
+    "dualvec_type",
     "get_num_threads",
+    "grad",
+    "hessian",
+    "hvp",
     "hyperdual",
+    "hyperdualvec",
+    "hyperdualvec_type",
+    "jacobian",
+    "jvp",
     "linalg",
     "set_num_threads",
     "supported_ufuncs",
+    "value_and_grad",
 ]
 
 __version__ = "0.1.0"

@@ -196,4 +196,28 @@ def apply_multilinear_ufunc(
         raise TypeError(
             f"hyperdiff does not support the arguments {sorted(kwargs)} of numpy.{name}"
         )
+    if ufunc is np.matmul and not kwargs:
+        batched = _matmul_with_constant(*inputs)
+        if batched is not None:
+            return batched
     return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs)
+
+
+def _matmul_with_constant(a: Any, b: Any) -> Any:
+    """a @ b with one plain matrix operand: the part planes in one BLAS call (a
+    Jacobian's K planes become one matrix product), the value by numpy's own call."""
+    dual_first = isinstance(a, DualArray)
+    x, m = (a, b) if dual_first else (b, a)
+    if isinstance(m, DualArray) or not isinstance(m, np.ndarray) or m.ndim != 2:
+        return None
+    if m.dtype not in (np.dtype(np.float64), np.dtype(np.float32)) or x.ndim == 0:
+        return None
+    parts = x._data[1:]
+    if dual_first:
+        product = parts @ m
+    elif x.ndim == 1:
+        product = np.moveaxis(m @ parts.T, -1, 0)
+    else:
+        product = m @ parts
+    value = x._data[0] @ m if dual_first else m @ x._data[0]
+    return wrap(type(x), [value, *product])

@@ -216,9 +216,12 @@ class DualArray:
             )
         if copy is False:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
+        # one copy with the plane axis last: each element's planes are contiguous,
+        # its own view (the kernels' fast path for single elements)
+        per_element = np.moveaxis(self._data, 0, -1).copy()
         out = np.empty(self.shape, dtype=object)
         for index in np.ndindex(self.shape):
-            out[index] = self._wrap(self._data[(slice(None), *index)].copy())
+            out[index] = self._wrap(per_element[index])
         return out
 
     # --- conversions that would drop the parts -------------------------------

@@ -16,17 +16,18 @@ def binary(
     y_parts: bool,
     out: np.ndarray,
 ) -> None: ...
-def jet_unary(
-    function: int,
-    first: int,
-    pairs: npt.NDArray[np.int64],
-    x: np.ndarray,
-    out: np.ndarray,
-) -> None: ...
+
+class JetLayout:
+    """A checked Jet layout (first-order parts, pairs of the second-order parts)."""
+
+    def __init__(self, first: int, pairs: npt.NDArray[np.integer]) -> None: ...
+    @property
+    def planes(self) -> int: ...
+
+def jet_unary(function: int, layout: JetLayout, x: np.ndarray, out: np.ndarray) -> None: ...
 def jet_binary(
     function: int,
-    first: int,
-    pairs: npt.NDArray[np.int64],
+    layout: JetLayout,
     x: np.ndarray,
     x_parts: bool,
     y: np.ndarray,

@@ -1,35 +1,459 @@
-"""Function transforms: derivatives of unchanged numpy functions."""
+"""Function transforms: derivatives of unchanged numpy functions, JAX-style.
+
+Each transform seeds its inputs as dual arrays of one kind, calls the function
+once per chunk of variables, and reads the derivatives off the output's planes:
+
+- derivative: Dual / HyperDual, elementwise f' and f'';
+- grad, value_and_grad, jacobian: DualVec(K), K columns of the Jacobian a pass;
+- hessian: HyperDualVec(K), a symmetric Hessian block a pass (blocks of two seed
+  sets off the diagonal when the variables are chunked);
+- jvp: Dual; hvp: HyperDualVec(K, 1) (K rows of H v a pass).
+
+Output shapes are jax.jacfwd's and jax.hessian's: out.shape + in.shape (+ in.shape).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._multivariate import dualvec_type, hyperdualvec_type
+
+ArgNums = int | Sequence[int]
+
+# Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
+_PLANE_BUDGET = 1 << 22
+_MAX_CHUNK = 128
 
 
-def _parts(result: Any, kind: type[DualArray], order: int, shape: tuple[int, ...]) -> Any:
-    """f' (order 1, from .d) or f'' (order 2, from .e12) of one output."""
-    if isinstance(result, tuple):
-        return tuple(_parts(r, kind, order, shape) for r in result)
-    if isinstance(result, list):
-        return [_parts(r, kind, order, shape) for r in result]
-    if isinstance(result, DualArray):
-        if type(result) is not kind:
+# --- inputs ----------------------------------------------------------------------
+def _variable(x: Any, where: str) -> np.ndarray:
+    """An input to differentiate as a float array (never the user's own object)."""
+    if isinstance(x, DualArray):
+        raise TypeError(
+            f"{where} got a dual array: nested transforms are not supported; use hessian "
+            "(or derivative(f, order=2)) for second derivatives"
+        )
+    array = np.array(x, copy=True)
+    if array.dtype == object:
+        raise TypeError(f"{where} needs numeric inputs, not an object array")
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    if array.dtype.kind == "c":
+        raise TypeError(f"{where}: complex inputs are not supported yet")
+    if array.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(f"{where} needs float64 or float32 inputs, not {array.dtype}")
+    return array
+
+
+def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums or not all(isinstance(i, int) for i in nums):
+        raise TypeError(f"{where}: argnums must be an int or a tuple of ints, not {argnums!r}")
+    for i in nums:
+        if not -count <= i < count:
+            raise TypeError(f"{where}: argnums={argnums!r} but the function got {count} arguments")
+    normal = tuple(i % count for i in nums)
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"{where}: argnums {argnums!r} repeats an argument")
+    return normal
+
+
+class _Variables:
+    """The inputs at argnums, flattened into one vector of n variables."""
+
+    def __init__(self, args: tuple[Any, ...], argnums: ArgNums, where: str) -> None:
+        self.args = args
+        self.nums = _argnums(argnums, len(args), where)
+        self.arrays = [_variable(args[i], where) for i in self.nums]
+        self.sizes = [a.size for a in self.arrays]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist()
+        self.n = int(self.offsets[-1])
+        self.dtype = np.result_type(*self.arrays)
+
+    def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
+        """The argument list with input r replaced by a `cls` array whose part planes
+        are parts(r) (shape (planes - 1, size))."""
+        new = list(self.args)
+        for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
+            data = np.empty((cls._planes, *a.shape), dtype=self.dtype)
+            data[0] = a
+            data[1:] = parts(r).reshape(cls._planes - 1, *a.shape)
+            new[i] = cls._wrap(data)
+        return new
+
+    def unit_rows(self, r: int, start: int, count: int) -> np.ndarray:
+        """Rows start .. start+count of the n x n identity, restricted to input r."""
+        rows = np.zeros((count, self.sizes[r]), dtype=self.dtype)
+        k = np.arange(count)
+        column = start + k - self.offsets[r]
+        inside = (column >= 0) & (column < self.sizes[r])
+        rows[k[inside], column[inside]] = 1
+        return rows
+
+    def split(self, array: np.ndarray) -> list[np.ndarray]:
+        """Cut the last axis (n variables) per input and shape each like its input."""
+        lead = array.shape[:-1]
+        return [
+            array[..., o : o + s].reshape((*lead, *a.shape))
+            for o, s, a in zip(self.offsets, self.sizes, self.arrays, strict=False)
+        ]
+
+
+def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], int]) -> int:
+    """Variables a pass: chunk_size if given, else the most that keep planes(k) x size
+    within the budget (and at most _MAX_CHUNK)."""
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+        return min(chunk_size, n)
+    k = min(n, _MAX_CHUNK)
+    while k > 1 and planes(k) * max(size, 1) > _PLANE_BUDGET:
+        k -= 1
+    return k
+
+
+# --- outputs -------------------------------------------------------------------------
+def _tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
+    if isinstance(tree, tuple):
+        return tuple(_tree_map(fn, t) for t in tree)
+    if isinstance(tree, list):
+        return [_tree_map(fn, t) for t in tree]
+    if isinstance(tree, dict):
+        return {k: _tree_map(fn, v) for k, v in tree.items()}
+    return fn(tree)
+
+
+def _tree_leaves(tree: Any) -> list[Any]:
+    leaves: list[Any] = []
+    _tree_map(leaves.append, tree)
+    return leaves
+
+
+def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarray:
+    """The planes (cls._planes, *shape) of one output: a dual array, an object array of
+    dual scalars (after np.asarray), or a value that does not depend on the inputs."""
+    if isinstance(leaf, DualArray):
+        if type(leaf) is not cls:
             raise TypeError(
-                f"the function returned a {type(result).__name__}, expected {kind.__name__}"
+                f"the function returned a {type(leaf).__name__}, expected {cls.__name__}: "
+                "it mixed in dual numbers of its own"
             )
-        return np.array(result._data[1 if order == 1 else 3])
-    if isinstance(result, np.ndarray) and result.dtype == object:
-        # the slow path: an object array of dual scalars (after np.asarray)
-        out = np.empty(result.shape)
-        for index, item in np.ndenumerate(result):
-            out[index] = _parts(item, kind, order, ()) if isinstance(item, DualArray) else 0.0
+        return leaf._data
+    if isinstance(leaf, np.ndarray) and leaf.dtype == object:
+        out = np.zeros((cls._planes, *leaf.shape), dtype=dtype)
+        for index, item in np.ndenumerate(leaf):
+            out[(slice(None), *index)] = _output_planes(item, cls, dtype)
         return out
-    # the output does not depend on the input: its derivative is zero
-    return np.zeros(np.broadcast_shapes(np.shape(result), shape))
+    value = np.asarray(leaf)
+    if value.dtype == object or value.dtype.kind not in "biuf":
+        raise TypeError(f"the function returned {type(leaf).__name__}, not a numeric array")
+    out = np.zeros((cls._planes, *value.shape), dtype=np.result_type(value.dtype, dtype))
+    out[0] = value
+    return out
+
+
+def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
+    """One block for an int argnums, a tuple of blocks for a tuple."""
+    return blocks[0] if isinstance(argnums, int) else tuple(blocks)
+
+
+# --- first order ------------------------------------------------------------------------
+def _jacobian_pass(
+    f: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: ArgNums,
+    chunk_size: int | None,
+    where: str,
+) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
+    """f's output values, the variables, the raw output, and per output leaf the
+    Jacobian of shape out.shape + (n,)."""
+    v = _Variables(args, argnums, where)
+    k_max = _chunk(v.n, v.n, chunk_size, lambda k: k + 1)
+    values: Any = None
+    jacobians: list[np.ndarray] = []
+    for start in range(0, max(v.n, 1), k_max):
+        k = max(min(k_max, v.n - start), 1)
+        cls = dualvec_type(k)
+        out = f(*v.seeded(cls, lambda r, s=start, k=k: v.unit_rows(r, s, k)), **kwargs)
+        planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
+        if values is None:
+            values = _rebuild(out, [np.array(p[0]) for p in planes])
+            jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
+        for jac, p in zip(jacobians, planes, strict=True):
+            jac[..., start : start + k] = np.moveaxis(p[1 : 1 + k], 0, -1)[..., : v.n - start]
+    return values, v, out, jacobians
+
+
+def _rebuild(tree: Any, leaves: list[Any]) -> Any:
+    it = iter(leaves)
+    return _tree_map(lambda _: next(it), tree)
+
+
+def jacobian(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+) -> Callable[..., Any]:
+    """The Jacobian of f, shaped like jax.jacfwd: out.shape + in.shape per input.
+
+    With a tuple argnums, each output gives a tuple of blocks. chunk_size sets the
+    partials per pass (default: as many as fit a memory budget, up to 128).
+    elementwise=True: f acts point by point on its broadcast inputs; the result is
+    the per-point derivative, of the output's shape, from a single pass.
+    """
+    if elementwise:
+        return _elementwise_first(f, argnums, "jacobian")
+
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        _, v, out, jacobians = _jacobian_pass(f, args, kwargs, argnums, chunk_size, "jacobian")
+        blocks = [_structured(argnums, v.split(j)) for j in jacobians]
+        return _rebuild(out, blocks)
+
+    return _named(jac, "jacobian", f)
+
+
+def _scalar_gradient(
+    f: Callable[..., Any],
+    args: Any,
+    kwargs: Any,
+    argnums: ArgNums,
+    chunk_size: int | None,
+    where: str,
+) -> tuple[Any, Any]:
+    values, v, _, jacobians = _jacobian_pass(f, args, kwargs, argnums, chunk_size, where)
+    if len(jacobians) != 1 or jacobians[0].ndim != 1:
+        raise TypeError(f"{where} needs a function with one scalar output; use jacobian for others")
+    return values, _structured(argnums, v.split(jacobians[0]))
+
+
+def grad(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+) -> Callable[..., Any]:
+    """The gradient of a scalar function, shaped like its input (a tuple for a tuple
+    argnums). elementwise=True: per-point derivatives of a pointwise f (see jacobian)."""
+    if elementwise:
+        return _elementwise_first(f, argnums, "grad")
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "grad")[1]
+
+    return _named(gradient, "grad", f)
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: ArgNums = 0, *, chunk_size: int | None = None
+) -> Callable[..., Any]:
+    """(f(x), grad f(x)) from the same passes."""
+
+    def both(*args: Any, **kwargs: Any) -> Any:
+        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "value_and_grad")
+
+    return _named(both, "value_and_grad", f)
+
+
+def _broadcast_inputs(v: _Variables) -> tuple[int, ...]:
+    return np.broadcast_shapes(*(a.shape for a in v.arrays))
+
+
+def _elementwise_first(f: Callable[..., Any], argnums: ArgNums, where: str) -> Callable[..., Any]:
+    def per_point(*args: Any, **kwargs: Any) -> Any:
+        v = _Variables(args, argnums, where)
+        shape = _broadcast_inputs(v)
+        v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
+        count = len(v.nums)
+        cls = dualvec_type(count)
+        # input r carries the unit partial r at every point
+        out = f(
+            *v.seeded(cls, lambda r: np.eye(count)[:, r : r + 1] * np.ones(shape).ravel()), **kwargs
+        )
+        return _tree_map(
+            lambda leaf: _structured(argnums, list(_output_planes(leaf, cls, v.dtype)[1:].copy())),
+            out,
+        )
+
+    return _named(per_point, where, f)
+
+
+# --- second order -----------------------------------------------------------------------
+def hessian(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+) -> Callable[..., Any]:
+    """The Hessian of f, shaped like jax.hessian: out.shape + in_i.shape + in_j.shape;
+    with a tuple argnums a tuple of tuples of blocks [i][j].
+
+    One pass of HyperDualVec(n) when the n variables fit the budget, else symmetric
+    blocks of chunk_size variables (diagonal blocks stored once). elementwise=True:
+    per-point Hessians of a pointwise f in one pass.
+    """
+    if elementwise:
+        return _elementwise_hessian(f, argnums)
+
+    def hess(*args: Any, **kwargs: Any) -> Any:
+        v = _Variables(args, argnums, "hessian")
+        n = v.n
+        k_max = _chunk(n, n, chunk_size, lambda k: 1 + 2 * k + k * k)
+        out: Any = None
+        hessians: list[np.ndarray] = []
+        starts = range(0, max(n, 1), k_max)
+        for i0 in starts:
+            for j0 in starts:
+                if j0 < i0:
+                    continue
+                k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
+                if i0 == j0:
+                    cls = hyperdualvec_type(k1)
+                    seeds = lambda r, i0=i0, k1=k1: v.unit_rows(r, i0, k1)  # noqa: E731
+                else:
+                    cls = hyperdualvec_type(k1, k2)
+                    seeds = lambda r, i0=i0, j0=j0, k1=k1, k2=k2: np.concatenate(  # noqa: E731
+                        [v.unit_rows(r, i0, k1), v.unit_rows(r, j0, k2)]
+                    )
+
+                def parts(r: int, cls: Any = cls, seeds: Any = seeds) -> np.ndarray:
+                    h = np.zeros((cls._planes - 1 - cls._first, v.sizes[r]), dtype=v.dtype)
+                    return np.concatenate([seeds(r), h])
+
+                out = f(*v.seeded(cls, parts), **kwargs)
+                leaves = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
+                if not hessians:
+                    hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]
+                for h, p in zip(hessians, leaves, strict=True):
+                    block = cls._wrap(p).hess  # (k1, k2, *out_shape)
+                    block = np.moveaxis(block, (0, 1), (-2, -1))
+                    rows, cols = min(k1, n - i0), min(k2, n - j0)
+                    h[..., i0 : i0 + rows, j0 : j0 + cols] = block[..., :rows, :cols]
+                    if i0 != j0:
+                        h[..., j0 : j0 + cols, i0 : i0 + rows] = np.swapaxes(
+                            block[..., :rows, :cols], -1, -2
+                        )
+        return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
+
+    return _named(hess, "hessian", f)
+
+
+def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
+    """Cut an (..., n, n) Hessian into blocks [a][b] of shape out + in_a + in_b."""
+    lead = h.shape[:-2]
+    blocks = tuple(
+        tuple(
+            h[..., oa : oa + sa, ob : ob + sb].reshape((*lead, *xa.shape, *xb.shape))
+            for ob, sb, xb in zip(v.offsets, v.sizes, v.arrays, strict=False)
+        )
+        for oa, sa, xa in zip(v.offsets, v.sizes, v.arrays, strict=False)
+    )
+    return blocks[0][0] if isinstance(argnums, int) else blocks
+
+
+def _elementwise_hessian(f: Callable[..., Any], argnums: ArgNums) -> Callable[..., Any]:
+    def per_point(*args: Any, **kwargs: Any) -> Any:
+        v = _Variables(args, argnums, "hessian")
+        shape = _broadcast_inputs(v)
+        v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
+        count = len(v.nums)
+        cls = hyperdualvec_type(count)
+        size = int(np.prod(shape, dtype=np.int64))
+
+        def parts(r: int) -> np.ndarray:
+            p = np.zeros((cls._planes - 1, size), dtype=v.dtype)
+            p[r] = 1
+            return p
+
+        out = f(*v.seeded(cls, parts), **kwargs)
+
+        def blocks(leaf: Any) -> Any:
+            h = cls._wrap(_output_planes(leaf, cls, v.dtype)).hess
+            nested = tuple(tuple(h[a, b] for b in range(count)) for a in range(count))
+            return nested[0][0] if isinstance(argnums, int) else nested
+
+        return _tree_map(blocks, out)
+
+    return _named(per_point, "hessian", f)
+
+
+# --- products with a direction ------------------------------------------------------------
+def _pairs(primals: Any, tangents: Any, where: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(f"{where} takes primals and tangents as tuples (or lists) of arguments")
+    if len(primals) != len(tangents):
+        raise ValueError(f"{where}: {len(primals)} primals but {len(tangents)} tangents")
+    xs = tuple(_variable(p, where) for p in primals)
+    ts = tuple(_variable(t, where) for t in tangents)
+    for x, t in zip(xs, ts, strict=True):
+        if x.shape != t.shape:
+            raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of {x.shape}")
+    return xs, ts
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """(f(*primals), the directional derivative of f along tangents), as jax.jvp."""
+    xs, ts = _pairs(primals, tangents, "jvp")
+    out = f(*(dual(x, t) for x, t in zip(xs, ts, strict=True)))
+    dtype = np.result_type(*xs)
+    planes = [_output_planes(leaf, Dual, dtype) for leaf in _tree_leaves(out)]
+    values = _rebuild(out, [np.array(p[0]) for p in planes])
+    return values, _rebuild(out, [np.array(p[1]) for p in planes])
+
+
+def hvp(
+    f: Callable[..., Any],
+    primals: Sequence[Any],
+    tangents: Sequence[Any],
+    *,
+    chunk_size: int | None = None,
+) -> Any:
+    """The Hessian of a scalar f times the tangents, shaped like the primals (a tuple
+    for several), without forming the Hessian: HyperDualVec(K, 1) passes."""
+    xs, ts = _pairs(primals, tangents, "hvp")
+    v = _Variables(xs, tuple(range(len(xs))), "hvp")
+    k_max = _chunk(v.n, v.n, chunk_size, lambda k: 2 * k + 2)
+    result = np.zeros(v.n, dtype=v.dtype)
+    for start in range(0, max(v.n, 1), k_max):
+        k = max(min(k_max, v.n - start), 1)
+        cls = hyperdualvec_type(k, 1)
+
+        def parts(r: int, start: int = start, k: int = k) -> np.ndarray:
+            tangent = ts[r].reshape(1, -1).astype(v.dtype)
+            return np.concatenate([v.unit_rows(r, start, k), tangent, np.zeros((k, v.sizes[r]))])
+
+        out = f(*v.seeded(cls, parts))
+        leaves = _tree_leaves(out)
+        if len(leaves) != 1:
+            raise TypeError("hvp needs a function with one scalar output")
+        p = _output_planes(leaves[0], cls, v.dtype)
+        if p.ndim != 1:
+            raise TypeError("hvp needs a function with one scalar output")
+        result[start : start + k] = p[1 + k + 1 :][: v.n - start]
+    blocks = v.split(result)
+    return tuple(blocks) if len(xs) > 1 else blocks[0]
+
+
+# --- elementwise derivatives ---------------------------------------------------------------
+def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) -> Any:
+    """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
+
+    def leaf(r: Any) -> np.ndarray:
+        part = np.array(_output_planes(r, kind, seeded.dtype)[1 if order == 1 else 3])
+        if isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object):
+            return part
+        # a constant output: zero derivative at every point of the input
+        return np.zeros(np.broadcast_shapes(part.shape, seeded.shape), dtype=part.dtype)
+
+    return _tree_map(leaf, result)
 
 
 def derivative(f: Callable[..., Any], order: int = 1, argnums: int = 0) -> Callable[..., Any]:
@@ -58,8 +482,15 @@ def derivative(f: Callable[..., Any], order: int = 1, argnums: int = 0) -> Calla
         new_args = list(args)
         new_args[argnums] = seeded
         result = f(*new_args, **kwargs)
-        return _parts(result, Dual if order == 1 else HyperDual, order, seeded.shape)
+        return _parts(result, Dual if order == 1 else HyperDual, order, seeded)
 
     df.__name__ = f"derivative_{getattr(f, '__name__', 'f')}"
     df.__doc__ = f"d^{order}/dx^{order} of {getattr(f, '__name__', 'f')}, elementwise."
     return df
+
+
+def _named(wrapper: Callable[..., Any], what: str, f: Callable[..., Any]) -> Callable[..., Any]:
+    name = getattr(f, "__name__", "f")
+    wrapper.__name__ = f"{what}_{name}"
+    wrapper.__doc__ = f"{what} of {name}."
+    return wrapper

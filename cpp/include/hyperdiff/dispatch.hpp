@@ -23,10 +23,14 @@ using BinaryKernel = void (*)(Operand x, Operand y, void* out, std::size_t out_p
 
 // The run-time layout of a Jet (kinds.hpp): 1 + first + second planes, and
 // pairs[2q], pairs[2q+1] the first-order indices of second-order part q.
+// runs[4r .. 4r+3] = (q0, a, b0, n): second-order parts q0 .. q0+n-1 have the
+// pairs (a, b0), (a, b0 + 1), ... (rows of the Hessian blocks), run_count of them.
 struct JetLayout {
   int first;
   int second;
   const std::int64_t* pairs;
+  const std::int64_t* runs;
+  int run_count;
 };
 
 using JetUnaryKernel = void (*)(const JetLayout& layout, const void* x, std::size_t x_plane_stride,

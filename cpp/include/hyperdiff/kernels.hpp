@@ -76,29 +76,43 @@ struct Slots<V, 0> {
   const V* data() const { return items.data(); }
 };
 
+// f0, f1, f2 of the m <= kBlock values x[0, m) into buffers of kBlock.
+template <class Fn, class T>
+void unary_derivatives(const T* x, std::size_t m, T* f0, T* f1, T* f2) {
+  alignas(64) T pad[kBlock];
+  const T* a = pad_to_lanes(x, m, pad);
+  for (std::size_t g = 0; g < padded(m); g += kLanes) {
+#pragma omp simd
+    for (std::size_t i = g; i < g + kLanes; ++i) {
+      T v, d1, d2;
+      Fn::eval(a[i], v, d1, d2);
+      // a nan value (outside the domain) has nan derivatives, not finite ones
+      const bool defined = v == v;
+      f0[i] = v;
+      f1[i] = defined ? d1 : v;
+      f2[i] = defined ? d2 : v;
+    }
+  }
+}
+
 template <class Kind, class Fn, class T>
 void unary_blocks(const Kind& kind, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
                   std::size_t begin, std::size_t end) {
   constexpr std::size_t N = fixed_planes<Kind>();
   const int planes = plane_count(kind);
+  alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock];
+  if constexpr (std::is_same_v<Kind, Jet>) {
+    if (end - begin == 1 && x_stride == 1 && y_stride == 1) {  // one element: see Jet
+      unary_derivatives<Fn>(x, 1, f0, f1, f2);
+      kind.template unary_element<Fn>(f0[0], f1[0], f2[0], x, y);
+      return;
+    }
+  }
   Slots<const T*, N> xp(planes);
   Slots<T*, N> yp(planes);
-  alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock], pad[kBlock];
   for (std::size_t start = begin; start < end; start += kBlock) {
     const std::size_t m = std::min(kBlock, end - start);
-    const T* a = pad_to_lanes(x + start, m, pad);
-    for (std::size_t g = 0; g < padded(m); g += kLanes) {
-#pragma omp simd
-      for (std::size_t i = g; i < g + kLanes; ++i) {
-        T v, d1, d2;
-        Fn::eval(a[i], v, d1, d2);
-        // a nan value (outside the domain) has nan derivatives, not finite ones
-        const bool defined = v == v;
-        f0[i] = v;
-        f1[i] = defined ? d1 : v;
-        f2[i] = defined ? d2 : v;
-      }
-    }
+    unary_derivatives<Fn>(x + start, m, f0, f1, f2);
     for (int p = 0; p < planes; ++p) {
       xp.data()[p] = x + p * x_stride + start;
       yp.data()[p] = y + p * y_stride + start;
@@ -118,8 +132,9 @@ void unary_loop(const void* x, std::size_t x_stride, void* y, std::size_t y_stri
 template <class Fn, class T>
 void jet_unary_loop(const JetLayout& layout, const void* x, std::size_t x_stride, void* y,
                     std::size_t y_stride, std::size_t begin, std::size_t end) {
-  unary_blocks<Jet, Fn, T>(Jet{layout.first, layout.second, layout.pairs}, static_cast<const T*>(x),
-                           x_stride, static_cast<T*>(y), y_stride, begin, end);
+  unary_blocks<Jet, Fn, T>(
+      Jet{layout.first, layout.second, layout.pairs, layout.runs, layout.run_count},
+      static_cast<const T*>(x), x_stride, static_cast<T*>(y), y_stride, begin, end);
 }
 
 // The `count` planes of one binary operand for the block at `start` (N:
@@ -163,20 +178,12 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   constexpr bool need_fxx = second && XParts && Fn::has_fxx;
   constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy;
   constexpr bool need_fyy = second && YParts && Fn::has_fyy;
-  const OperandCursor<T, XN> xc(x_op, XParts ? planes : 1);
-  const OperandCursor<T, YN> yc(y_op, YParts ? planes : 1);
-  Slots<const T*, XN> xp(xc.count);
-  Slots<const T*, YN> yp(yc.count);
-  Slots<T*, N> op(planes);
   alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock], fxx[kBlock], fxy[kBlock], fyy[kBlock];
   alignas(64) T x_pad[kBlock], y_pad[kBlock];
-  for (std::size_t start = begin; start < end; start += kBlock) {
-    const std::size_t m = std::min(kBlock, end - start);
-    xc.planes(start, xp.data());
-    yc.planes(start, yp.data());
-    for (int p = 0; p < planes; ++p) op.data()[p] = out + p * out_stride + start;
-    const T* xv = pad_to_lanes(xp.data()[0], m, x_pad);
-    const T* yv = pad_to_lanes(yp.data()[0], m, y_pad);
+  const BinaryBlock<T> f{f0, fx, fy, fxx, fxy, fyy};
+  const auto partials = [&](const T* x_values, const T* y_values, std::size_t m) {
+    const T* xv = pad_to_lanes(x_values, m, x_pad);
+    const T* yv = pad_to_lanes(y_values, m, y_pad);
     for (std::size_t g = 0; g < padded(m); g += kLanes) {
 #pragma omp simd
       for (std::size_t i = g; i < g + kLanes; ++i) {
@@ -191,8 +198,29 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
         if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
       }
     }
-    kind.template binary<Fn, XParts, YParts>(BinaryBlock<T>{f0, fx, fy, fxx, fxy, fyy}, xp.data(),
-                                             yp.data(), op.data(), m);
+  };
+  if constexpr (std::is_same_v<Kind, Jet>) {
+    if (end - begin == 1 && out_stride == 1 && !x_op.broadcast && !y_op.broadcast) {
+      // one element: see Jet (planes one apart: the operands hold one element too)
+      const T* x = static_cast<const T*>(x_op.data);
+      const T* y = static_cast<const T*>(y_op.data);
+      partials(x, y, 1);
+      kind.template binary_element<Fn, XParts, YParts>(f, x, y, out);
+      return;
+    }
+  }
+  const OperandCursor<T, XN> xc(x_op, XParts ? planes : 1);
+  const OperandCursor<T, YN> yc(y_op, YParts ? planes : 1);
+  Slots<const T*, XN> xp(xc.count);
+  Slots<const T*, YN> yp(yc.count);
+  Slots<T*, N> op(planes);
+  for (std::size_t start = begin; start < end; start += kBlock) {
+    const std::size_t m = std::min(kBlock, end - start);
+    xc.planes(start, xp.data());
+    yc.planes(start, yp.data());
+    for (int p = 0; p < planes; ++p) op.data()[p] = out + p * out_stride + start;
+    partials(xp.data()[0], yp.data()[0], m);
+    kind.template binary<Fn, XParts, YParts>(f, xp.data(), yp.data(), op.data(), m);
   }
 }
 
@@ -206,8 +234,9 @@ void binary_loop(Operand x, Operand y, void* out, std::size_t out_stride, std::s
 template <class Fn, bool XParts, bool YParts, class T>
 void jet_binary_loop(const JetLayout& layout, Operand x, Operand y, void* out,
                      std::size_t out_stride, std::size_t begin, std::size_t end) {
-  binary_blocks<Jet, Fn, XParts, YParts, T>(Jet{layout.first, layout.second, layout.pairs}, x, y,
-                                            static_cast<T*>(out), out_stride, begin, end);
+  binary_blocks<Jet, Fn, XParts, YParts, T>(
+      Jet{layout.first, layout.second, layout.pairs, layout.runs, layout.run_count}, x, y,
+      static_cast<T*>(out), out_stride, begin, end);
 }
 
 template <class T>

@@ -190,8 +190,84 @@ struct Jet {
   int first;                  // P
   int second;                 // Q
   const std::int64_t* pairs;  // Q x 2, each index in [0, P)
+  const std::int64_t* runs;   // run_count x (q0, a, b0, n): see for_each_run
+  int run_count;
 
   int planes() const { return 1 + first + second; }
+
+  // Calls body(q0, a, b0, n) for each run of second-order planes q0 .. q0+n-1
+  // whose pairs are (a, b0), (a, b0 + 1), ...: the layouts are rows of them
+  // (h[i, j] for consecutive j), and a run is one vectorizable loop.
+  template <class Body>
+  void for_each_run(Body body) const {
+    for (int r = 0; r < run_count; ++r) {
+      const std::int64_t* run = runs + 4 * r;
+      body(static_cast<int>(run[0]), run[1], run[2], static_cast<int>(run[3]));
+    }
+  }
+
+  // One element with its planes one apart (a 0-d array: numpy's object loops
+  // after np.asarray work element by element). The same rules as below with
+  // the plane as the inner loop; plane by plane, each loop would run once.
+  template <class Fn, class T>
+  void unary_element(T f0, T f1, T f2, const T* x, T* y) const {
+    const T* g = x + 1;
+    for_each_run([&](int q0, std::int64_t a, std::int64_t b0, int n) {
+      const T* xh = x + 1 + first + q0;
+      T* yh = y + 1 + first + q0;
+      const T ga = g[a];
+      const T* gb = g + b0;
+#pragma omp simd
+      for (int t = 0; t < n; ++t) {
+        T h = scaled(f1, xh[t]);
+        if constexpr (!Fn::zero_f2) h += scaled(f2, ga * gb[t]);
+        yh[t] = h;
+      }
+    });
+#pragma omp simd
+    for (int p = 1; p <= first; ++p) y[p] = scaled(f1, x[p]);
+    y[0] = f0;
+  }
+
+  template <class Fn, bool XParts, bool YParts, class T>
+  void binary_element(BinaryBlock<T> f, const T* x, const T* y, T* out) const {
+    constexpr bool use_fx = XParts && Fn::has_fx, use_fy = YParts && Fn::has_fy;
+    constexpr bool use_fxx = XParts && Fn::has_fxx, use_fyy = YParts && Fn::has_fyy;
+    constexpr bool use_fxy = XParts && YParts && Fn::has_fxy;
+    const T fx = use_fx ? f.fx[0] : T(0), fy = use_fy ? f.fy[0] : T(0);
+    const T fxx = use_fxx ? f.fxx[0] : T(0), fxy = use_fxy ? f.fxy[0] : T(0);
+    const T fyy = use_fyy ? f.fyy[0] : T(0);
+    // a real operand has its value only: it stands in for the unread planes
+    const T* xg = XParts ? x + 1 : x;
+    const T* yg = YParts ? y + 1 : y;
+    for_each_run([&](int q0, std::int64_t a, std::int64_t b0, int n) {
+      const std::int64_t h = 1 + first + q0;
+      const T* xh = XParts ? x + h : x;
+      const T* yh = YParts ? y + h : y;
+      const T xa = XParts ? xg[a] : T(0), ya = YParts ? yg[a] : T(0);
+      const T* xb = XParts ? xg + b0 : x;
+      const T* yb = YParts ? yg + b0 : y;
+      T* oh = out + h;
+#pragma omp simd
+      for (int t = 0; t < n; ++t) {
+        T d = T(0);
+        if constexpr (use_fx) d += scaled(fx, xh[t]);
+        if constexpr (use_fy) d += scaled(fy, yh[t]);
+        if constexpr (use_fxx) d += scaled(fxx, xa * xb[t]);
+        if constexpr (use_fxy) d += scaled(fxy, xa * yb[t] + xb[t] * ya);
+        if constexpr (use_fyy) d += scaled(fyy, ya * yb[t]);
+        oh[t] = d;
+      }
+    });
+#pragma omp simd
+    for (int p = 1; p <= first; ++p) {
+      T d = T(0);
+      if constexpr (use_fx) d += scaled(fx, x[p]);
+      if constexpr (use_fy) d += scaled(fy, y[p]);
+      out[p] = d;
+    }
+    out[0] = f.f0[0];
+  }
 
   template <class Fn, class T>
   void unary(UnaryBlock<T> f, const T* const* x, T* const* y, std::size_t m) const {

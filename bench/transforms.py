@@ -1,0 +1,208 @@
+"""Gradients, Hessians and Jacobians through the transform API, against numpy
+evaluating the function alone and, when installed, JAX and num-dual.
+
+Every time is the median of interleaved rounds in this one process; the table
+gives each time and its ratio to numpy's f(x). JAX is timed at steady state
+(jit compiled beforehand) and on a first call (trace + compile + run of a fresh
+jit); num-dual evaluates the same function on its dual scalars (Python lists).
+
+    python bench/transforms.py
+    python bench/transforms.py --out bench/results_transforms.md
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread on every side; the comparison is of single-thread work.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import argparse
+import importlib.util
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from run import interleaved, markdown
+
+import hyperdiff as hd
+
+HAVE_JAX = importlib.util.find_spec("jax") is not None
+HAVE_NUM_DUAL = importlib.util.find_spec("num_dual") is not None
+Call = Callable[[], object]
+
+
+def rosen(x: Any, xp: Any = np) -> Any:
+    """The extended Rosenbrock function, written on whole arrays."""
+    return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosen_list(x: Sequence[Any]) -> Any:
+    """The same for num-dual, which passes a list of dual scalars."""
+    return sum(100.0 * (b - a * a) ** 2 + (1 - a) ** 2 for a, b in itertools.pairwise(x))
+
+
+def pointwise(x: Any, y: Any, z: Any, xp: Any = np) -> Any:
+    return xp.exp(x * y) * xp.sin(z) + x**2 * xp.log(1 + y**2 + z**2)
+
+
+def first_call(call: Call) -> float:
+    """Seconds of one call (that builds a fresh, uncompiled jit and runs it)."""
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def block(x: Any) -> Any:
+    return x.block_until_ready() if hasattr(x, "block_until_ready") else x
+
+
+class Case:
+    def __init__(self, name: str, numpy_f: Call, hyperdiff: Call) -> None:
+        self.name, self.numpy_f, self.hyperdiff = name, numpy_f, hyperdiff
+        self.peers: dict[str, Call] = {}
+        self.jax_first: Call | None = None
+        self.scale = 1.0  # peers timed on a sample of the work are scaled by this
+
+
+def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list[Case]:
+    rng = np.random.default_rng(20261125)
+    found: list[Case] = []
+    jax = jnp = nd = None
+    if HAVE_JAX:
+        import jax
+        import jax.numpy as jnp
+    if HAVE_NUM_DUAL:
+        import num_dual as nd
+
+    for n in sizes:
+        x = rng.uniform(-2, 2, n)
+        for what, transform in (("grad", hd.grad), ("hessian", hd.hessian)):
+            case = Case(
+                f"rosen {what} n={n}", lambda x=x: rosen(x), lambda x=x, t=transform: t(rosen)(x)
+            )
+            if jax is not None:
+                jt = jax.grad if what == "grad" else jax.hessian
+                xj = jnp.asarray(x)
+                compiled = jax.jit(jt(lambda v: rosen(v, jnp)))
+                block(compiled(xj))
+                case.peers["jax (jit)"] = lambda c=compiled, xj=xj: block(c(xj))
+                case.jax_first = lambda jt=jt, xj=xj: block(
+                    jax.jit(jt(lambda v: rosen(v, jnp)))(xj)
+                )
+            if nd is not None:
+                nt = nd.gradient if what == "grad" else nd.hessian
+                case.peers["num-dual"] = lambda nt=nt, x=list(x): nt(rosen_list, x)
+            found.append(case)
+
+    x, y, z = (rng.uniform(-1, 1, points) for _ in range(3))
+    batched = hd.hessian(pointwise, argnums=(0, 1, 2), elementwise=True)
+    case = Case(
+        f"3x3 Hessians at {points:.0e} points",
+        lambda: pointwise(x, y, z),
+        lambda: batched(x, y, z),
+    )
+    if jax is not None:
+
+        def batched_jax() -> Any:
+            hessian = jax.hessian(lambda a, b, c: pointwise(a, b, c, jnp), argnums=(0, 1, 2))
+            return jax.jit(jax.vmap(hessian))
+
+        hj = batched_jax()
+        xs = tuple(jnp.asarray(v) for v in (x, y, z))
+        block(hj(*xs)[0][0])
+        case.peers["jax (jit)"] = lambda: block(hj(*xs)[0][0])
+        case.jax_first = lambda: block(batched_jax()(*xs)[0][0])
+    if nd is not None:
+        # num-dual works point by point: time 1% of the points and scale up
+        sample = max(points // 100, 1)
+        scale = points / sample
+
+        def numdual_points() -> None:
+            for i in range(sample):
+                nd.hessian(_nd_pointwise, [x[i], y[i], z[i]])
+
+        case.peers[f"num-dual (x{scale:.0f} of {sample} points)"] = numdual_points
+        case.scale = scale
+    found.append(case)
+
+    m, n = jac_shape
+    w = rng.normal(size=(m, n)) / np.sqrt(n)
+    v = rng.normal(size=n)
+    case = Case(
+        f"Jacobian {m}x{n} of tanh(W x)",
+        lambda: np.tanh(w @ v),
+        lambda: hd.jacobian(lambda u: np.tanh(w @ u))(v),
+    )
+    if jax is not None:
+        wj, vj = jnp.asarray(w), jnp.asarray(v)
+        jj = jax.jit(jax.jacfwd(lambda u: jnp.tanh(wj @ u)))
+        block(jj(vj))
+        case.peers["jax (jit)"] = lambda: block(jj(vj))
+        case.jax_first = lambda: block(jax.jit(jax.jacfwd(lambda u: jnp.tanh(wj @ u)))(vj))
+    found.append(case)
+    return found
+
+
+def _nd_pointwise(v: Sequence[Any]) -> Any:
+    x, y, z = v
+    return (x * y).exp() * z.sin() + x**2 * (1 + y**2 + z**2).log()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--points", type=int, default=10**5)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--out", type=Path, metavar="FILE")
+    args = parser.parse_args(argv)
+    hd.set_num_threads(1)
+
+    rows: list[list[str]] = []
+    for case in cases(args.sizes, args.points, (10_000, 100)):
+        calls = [case.numpy_f, case.hyperdiff, *case.peers.values()]
+        times = interleaved(calls, args.rounds)
+        scale = case.scale
+        named = dict(zip(["numpy f", "hyperdiff", *case.peers], times, strict=True))
+        for name in case.peers:
+            if name.startswith("num-dual") and scale != 1.0:
+                named[name] *= scale
+        if case.jax_first is not None:
+            named["jax (first call)"] = min(first_call(case.jax_first) for _ in range(3))
+        base = named["numpy f"]
+        for name, seconds in named.items():
+            ours = named["hyperdiff"]
+            rows.append(
+                [
+                    case.name,
+                    name,
+                    f"{seconds * 1e3:.3f}",
+                    f"{seconds / base:.1f}x",
+                    "" if name == "hyperdiff" else f"{ours / seconds:.2f}",
+                ]
+            )
+            print(f"  {case.name}: {name} {seconds * 1e3:.3f} ms", flush=True)
+    headers = ["case", "who", "ms", "/ numpy f", "hyperdiff / who"]
+    table = markdown(headers, rows, numeric_from=2)
+    print("\n" + table)
+    if args.out:
+        args.out.write_text(
+            "# Transforms against numpy's f alone, JAX and num-dual\n\n"
+            f"`python bench/transforms.py {' '.join(argv or [])}`\n\n" + table + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""Multivariate duals: many partials, and a block of second partials, in one pass.
+
+One C++ kind, Jet, serves them all. Its planes are the value, first-order parts
+g_0 .. g_{P-1} and second-order parts h_q, each h_q with a pair (a_q, b_q):
+    f(x):  g -> f' g,   h_q -> f' h_q + f'' g_a g_b.
+- DualVec(K): P = K and no h: a gradient or a K-column Jacobian block.
+- HyperDualVec(K1, K2): g = (g1[K1], g2[K2]) and h[i, j] with the pair
+  (i, K1 + j): the mixed block d2f/dX dY of two seed sets.
+- HyperDualVec(K): one seed set; h holds the upper triangle (i <= j) of the
+  symmetric Hessian block, stored and computed once.
+A class per layout (made on demand and cached) keeps kinds from mixing.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from . import _core
+from ._arrays import DualArray
+
+
+class JetArray(DualArray):
+    """Base of the multivariate kinds; the layout is a class attribute."""
+
+    __slots__ = ()
+    _kind = -1
+    _first: ClassVar[int]
+    _pairs: ClassVar[np.ndarray]  # (Q, 2) int64
+    _layout: ClassVar[_core.JetLayout]
+
+    @classmethod
+    def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
+        _core.jet_unary(function, cls._layout, x, out)
+
+    @classmethod
+    def _binary_kernel(
+        cls, function: int, x: np.ndarray, x_parts: bool, y: np.ndarray, y_parts: bool, out: Any
+    ) -> None:
+        _core.jet_binary(function, cls._layout, x, x_parts, y, y_parts, out)
+
+
+class DualVec(JetArray):
+    """value + sum_k grad[k] eps_k (eps_i eps_j = 0): K partials in one pass."""
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The K first-order parts, shape (K, *shape) (a view)."""
+        return self._data[1 : 1 + self._first]
+
+
+class HyperDualVec(JetArray):
+    """Gradient blocks and a block of second partials.
+
+    Two seed sets (K1, K2): `grad1` (K1, *shape), `grad2` (K2, *shape) and `hess`
+    (K1, K2, *shape), the mixed second partials. One seed set (K): `grad` and
+    the symmetric `hess` (K, K, *shape), stored as its upper triangle.
+    """
+
+    __slots__ = ()
+    _sizes: ClassVar[tuple[int, int | None]]
+
+    @property
+    def grad1(self) -> np.ndarray:
+        return self._data[1 : 1 + self._sizes[0]]
+
+    @property
+    def grad2(self) -> np.ndarray:
+        k1, k2 = self._sizes
+        return self.grad1 if k2 is None else self._data[1 + k1 : 1 + k1 + k2]
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self.grad1
+
+    @property
+    def hess(self) -> np.ndarray:
+        """The second partials, shape (K1, K2, *shape) (a copy for one seed set)."""
+        k1, k2 = self._sizes
+        h = self._data[1 + self._first :]
+        if k2 is not None:
+            return h.reshape(k1, k2, *self.shape)
+        i, j = np.triu_indices(k1)
+        full = np.empty((k1, k1, *self.shape), dtype=self.dtype)
+        full[i, j] = h
+        full[j, i] = h
+        return full
+
+
+def _products(first: int, pairs: np.ndarray) -> tuple[tuple[int, int, int], ...]:
+    """The multiplication table of a layout: (i, j, k) = plane i times plane j adds to k."""
+    planes = 1 + first + len(pairs)
+    table = [(0, k, k) for k in range(planes)] + [(k, 0, k) for k in range(1, planes)]
+    for q, (a, b) in enumerate(pairs.tolist()):
+        # a pair (a, a) is listed twice: (g_a eps_a)^2 adds 2 g_a^2, the f'' g_a^2 term
+        table += [(1 + a, 1 + b, 1 + first + q), (1 + b, 1 + a, 1 + first + q)]
+    return tuple(table)
+
+
+def _make(
+    base: type[JetArray], name: str, first: int, pairs: np.ndarray, parts: tuple[str, ...]
+) -> Any:
+    pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
+    attributes = {
+        "__slots__": (),
+        "_first": first,
+        "_pairs": pairs,
+        "_layout": _core.JetLayout(first, pairs),
+        "_planes": 1 + first + len(pairs),
+        "_part_names": parts,
+        "_products": _products(first, pairs),
+        "_order": 2 if len(pairs) else 1,
+    }
+    return type(name, (base,), attributes)
+
+
+@functools.cache
+def dualvec_type(k: int) -> type[DualVec]:
+    """The DualVec class of K partials."""
+    if k < 1:
+        raise ValueError(f"a DualVec needs at least one partial, not {k}")
+    parts = tuple(f"grad[{i}]" for i in range(k))
+    return _make(DualVec, f"DualVec{k}", k, np.empty((0, 2)), parts)
+
+
+@functools.cache
+def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
+    """The HyperDualVec class of seed sets K1 and K2, or of one seed set K1 (symmetric)."""
+    if k1 < 1 or (k2 is not None and k2 < 1):
+        raise ValueError(f"a HyperDualVec needs at least one partial per seed set, not {k1}, {k2}")
+    if k2 is None:
+        i, j = np.triu_indices(k1)
+        pairs = np.stack([i, j], axis=1)
+        parts = (
+            *(f"grad[{a}]" for a in range(k1)),
+            *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
+        )
+        cls = _make(HyperDualVec, f"HyperDualVec{k1}", k1, pairs, parts)
+    else:
+        i, j = np.meshgrid(np.arange(k1), np.arange(k2), indexing="ij")
+        pairs = np.stack([i.ravel(), k1 + j.ravel()], axis=1)
+        parts = (
+            *(f"grad1[{a}]" for a in range(k1)),
+            *(f"grad2[{b}]" for b in range(k2)),
+            *(f"hess[{a},{b}]" for a, b in zip(i.ravel(), j.ravel(), strict=True)),
+        )
+        cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts)
+    cls._sizes = (k1, k2)
+    return cls
+
+
+def dualvec(value: ArrayLike, grad: ArrayLike, *, dtype: DTypeLike = None) -> DualVec:
+    """value + sum_k grad[k] eps_k; grad has shape (K, ...) broadcasting against value.
+
+    For f(x), `.grad[k]` is the derivative along the direction grad[k] of x.
+    """
+    grad = np.asarray(grad)
+    if grad.ndim < 1:
+        raise ValueError("grad must have a leading axis of the K partials")
+    return dualvec_type(grad.shape[0])._from_parts(value, tuple(grad), dtype)
+
+
+def hyperdualvec(
+    value: ArrayLike,
+    grad1: ArrayLike,
+    grad2: ArrayLike | None = None,
+    hess: ArrayLike | None = None,
+    *,
+    dtype: DTypeLike = None,
+) -> HyperDualVec:
+    """A HyperDualVec seeded with grad1 (K1, ...) and grad2 (K2, ...); without grad2,
+    one seed set and a symmetric hess. hess (K1, K2, ...) defaults to zero."""
+    grad1 = np.asarray(grad1)
+    if grad1.ndim < 1:
+        raise ValueError("grad1 must have a leading axis of the K1 partials")
+    k1 = grad1.shape[0]
+    if grad2 is None:
+        cls = hyperdualvec_type(k1)
+        i, j = np.triu_indices(k1)
+        h = () if hess is None else tuple(np.asarray(hess)[i, j])
+        seeds: tuple[Any, ...] = tuple(grad1)
+    else:
+        grad2 = np.asarray(grad2)
+        cls = hyperdualvec_type(k1, grad2.shape[0])
+        h = () if hess is None else tuple(np.asarray(hess).reshape(-1, *np.shape(hess)[2:]))
+        seeds = (*grad1, *grad2)
+    zeros = (0.0,) * (cls._planes - 1 - cls._first) if hess is None else h
+    return cls._from_parts(value, (*seeds, *zeros), dtype)

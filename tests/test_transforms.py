@@ -1,0 +1,293 @@
+"""The transform API (grad, jacobian, hessian, jvp, hvp, value_and_grad) against
+scipy's analytic Rosenbrock derivatives and hand-derived closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import optimize
+
+import hyperdiff as hd
+
+RNG = np.random.default_rng(20261125)
+
+
+# --- scipy's Rosenbrock: np.asarray inside, the slow exact path ---------------------
+@pytest.mark.parametrize("n", [2, 10, 100, 1000])
+def test_rosen_gradient_matches_scipy(n: int) -> None:
+    x = RNG.uniform(-2, 2, n)
+    expected = optimize.rosen_der(x)
+    # entries are differences of terms as large as the largest entry: rounding
+    # is relative to that scale
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(hd.grad(optimize.rosen)(x), expected, rtol=1e-13, atol=1e-15 * scale)
+
+
+@pytest.mark.parametrize("n", [2, 10, 100])
+def test_rosen_hessian_matches_scipy(n: int) -> None:
+    x = RNG.uniform(-2, 2, n)
+    np.testing.assert_allclose(
+        hd.hessian(optimize.rosen)(x), optimize.rosen_hess(x), rtol=1e-13, atol=1e-12
+    )
+
+
+def test_rosen_hessian_n1000_in_chunks() -> None:
+    x = RNG.uniform(-2, 2, 1000)
+    h = hd.hessian(optimize.rosen)(x)
+    np.testing.assert_allclose(h, optimize.rosen_hess(x), rtol=1e-13, atol=1e-12)
+
+
+def rosen_vectorized(x: np.ndarray) -> object:
+    """Rosenbrock written on the arrays themselves (no np.asarray): the fast path."""
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 3, 7])
+def test_chunked_hessian_and_gradient_agree_with_scipy(chunk_size: int | None) -> None:
+    x = RNG.uniform(-2, 2, 11)
+    h = hd.hessian(rosen_vectorized, chunk_size=chunk_size)(x)
+    np.testing.assert_allclose(h, optimize.rosen_hess(x), rtol=1e-13, atol=1e-12)
+    g = hd.grad(rosen_vectorized, chunk_size=chunk_size)(x)
+    np.testing.assert_allclose(g, optimize.rosen_der(x), rtol=1e-13)
+
+
+def test_value_and_grad() -> None:
+    x = RNG.uniform(-2, 2, 5)
+    value, gradient = hd.value_and_grad(optimize.rosen)(x)
+    assert value == pytest.approx(optimize.rosen(x), rel=1e-15)
+    np.testing.assert_allclose(gradient, optimize.rosen_der(x), rtol=1e-13)
+
+
+# --- scipy.optimize as a client --------------------------------------------------
+def test_minimize_trust_exact_converges_like_analytic_derivatives() -> None:
+    x0 = np.array([1.3, 0.7, 0.8, 1.9, 1.2])
+    analytic = optimize.minimize(
+        optimize.rosen, x0, jac=optimize.rosen_der, hess=optimize.rosen_hess, method="trust-exact"
+    )
+    ours = optimize.minimize(
+        optimize.rosen,
+        x0,
+        jac=hd.grad(optimize.rosen),
+        hess=hd.hessian(optimize.rosen),
+        method="trust-exact",
+    )
+    assert ours.success and analytic.success
+    assert ours.nit <= analytic.nit
+    np.testing.assert_allclose(ours.x, np.ones(5), atol=1e-5)  # to the default gtol
+    np.testing.assert_allclose(ours.x, analytic.x, rtol=1e-12)
+
+
+def test_least_squares_converges_like_analytic_jacobian() -> None:
+    t = np.linspace(0, 3, 20)
+    y = 2.5 * np.exp(-1.3 * t) + 0.5
+
+    def residuals(p: np.ndarray) -> object:
+        return p[0] * np.exp(-p[1] * t) + p[2] - y
+
+    def analytic_jacobian(p: np.ndarray) -> np.ndarray:
+        e = np.exp(-p[1] * t)
+        return np.stack([e, -p[0] * t * e, np.ones_like(t)], axis=1)
+
+    p0 = np.array([1.0, 0.5, 0.0])
+    analytic = optimize.least_squares(residuals, p0, jac=analytic_jacobian)
+    ours = optimize.least_squares(residuals, p0, jac=hd.jacobian(residuals))
+    assert ours.success
+    assert ours.nfev <= analytic.nfev and ours.njev <= analytic.njev
+    np.testing.assert_allclose(ours.x, [2.5, 1.3, 0.5], rtol=1e-8)
+    np.testing.assert_allclose(hd.jacobian(residuals)(p0), analytic_jacobian(p0), rtol=1e-15)
+
+
+# --- shapes and argnums as in JAX ----------------------------------------------------
+def test_jacobian_of_outer_product() -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    j = hd.jacobian(lambda v: np.outer(v, v))(x)
+    assert j.shape == (4, 4, 4)  # out.shape + in.shape
+    expected = np.einsum("ik,j->ijk", np.eye(4), x) + np.einsum("jk,i->ijk", np.eye(4), x)
+    np.testing.assert_array_equal(j, expected)
+    np.testing.assert_array_equal(j.reshape(16, 4).sum(axis=0), [20.0] * 4)
+
+
+def test_shapes_follow_jax_for_any_input_shape() -> None:
+    x = RNG.uniform(0.5, 1.5, (2, 3))
+
+    def f(a: np.ndarray) -> object:
+        return np.sin(a) * a.sum()
+
+    assert hd.jacobian(f)(x).shape == (2, 3, 2, 3)
+    assert hd.hessian(lambda a: np.sum(np.exp(a)))(x).shape == (2, 3, 2, 3)
+    assert hd.hessian(f)(x).shape == (2, 3, 2, 3, 2, 3)
+    # d/da_kl [sin(a_ij) * S] = cos(a_ij) S delta + sin(a_ij)
+    s = x.sum()
+    expected = np.einsum("ij,ik,jl->ijkl", np.cos(x) * s, np.eye(2), np.eye(3)) + np.sin(x)[
+        :, :, None, None
+    ] * np.ones((2, 3))
+    np.testing.assert_allclose(hd.jacobian(f)(x), expected, rtol=1e-15)
+
+
+def test_argnums_tuples_nest_like_jax() -> None:
+    def f(x: object, y: object, z: object) -> object:
+        return np.sum(x * y**2) + z
+
+    x, y = RNG.uniform(1, 2, 3), RNG.uniform(1, 2, (2, 3))
+    gx, gz = hd.grad(f, argnums=(0, 2))(x, y, 1.5)
+    np.testing.assert_allclose(gx, np.sum(y**2, axis=0), rtol=1e-15)
+    assert gz == 1.0 and np.shape(gz) == ()
+    h = hd.hessian(f, argnums=(0, 1))(x, y, 0.0)
+    assert [[b.shape for b in row] for row in h] == [
+        [(3, 3), (3, 2, 3)],
+        [(2, 3, 3), (2, 3, 2, 3)],
+    ]
+    np.testing.assert_array_equal(h[0][0], np.zeros((3, 3)))
+    # d2/dx_i dy_kl = 2 y_kl delta_il
+    np.testing.assert_allclose(h[0][1], 2 * np.einsum("kl,il->ikl", y, np.eye(3)))
+    np.testing.assert_allclose(h[1][0], np.transpose(h[0][1], (1, 2, 0)))
+    np.testing.assert_allclose(
+        h[1][1].reshape(6, 6), np.diag(np.broadcast_to(2 * x, (2, 3)).ravel())
+    )
+
+
+def test_tuple_outputs_and_constant_outputs() -> None:
+    x = np.array([0.5, 1.5])
+
+    def f(v: object) -> tuple[object, float, np.ndarray]:
+        return np.exp(v), 3.0, np.ones(2)
+
+    j_exp, j_const, j_ones = hd.jacobian(f)(x)
+    np.testing.assert_allclose(j_exp, np.diag(np.exp(x)), rtol=1e-15)
+    assert j_const.shape == (2,) and not j_const.any()
+    assert j_ones.shape == (2, 2) and not j_ones.any()
+    np.testing.assert_array_equal(hd.grad(lambda v: 1.0)(x), np.zeros(2))
+    assert hd.hessian(lambda v: 2.0)(x).shape == (2, 2)
+
+
+def test_two_matrix_loss_mixed_partials() -> None:
+    X, Y = RNG.normal(size=(2, 3)), RNG.normal(size=(3, 2))
+
+    def loss(a: object, b: object) -> object:
+        return np.sum(np.sin(a) * b.T) + np.linalg.norm(a @ b, "fro") ** 2
+
+    (hxx, hxy), (hyx, hyy) = hd.hessian(loss, argnums=(0, 1))(X, Y)
+    xy = X @ Y
+    # ||XY||^2: d2/dX_ij dX_kl = 2 d_ik (Y Y^T)_jl; d2/dY_ij dY_kl = 2 (X^T X)_ik d_jl;
+    # d2/dX_ij dY_kl = 2 (X_ik Y_jl + (XY)_il d_jk); sin(X) Y^T adds diagonal terms.
+    exx = 2 * np.einsum("ik,jl->ijkl", np.eye(2), Y @ Y.T)
+    exx += np.einsum("ij,ik,jl->ijkl", -np.sin(X) * Y.T, np.eye(2), np.eye(3))
+    eyy = 2 * np.einsum("ik,jl->ijkl", X.T @ X, np.eye(2))
+    exy = 2 * (np.einsum("ik,jl->ijkl", X, Y) + np.einsum("il,jk->ijkl", xy, np.eye(3)))
+    exy += np.einsum("ij,il,jk->ijkl", np.cos(X), np.eye(2), np.eye(3))
+    np.testing.assert_allclose(hxx, exx, atol=1e-13)
+    np.testing.assert_allclose(hyy, eyy, atol=1e-13)
+    np.testing.assert_allclose(hxy, exy, atol=1e-13)
+    np.testing.assert_allclose(hyx, np.transpose(exy, (2, 3, 0, 1)), atol=1e-13)
+
+
+# --- elementwise (vmap-like) ------------------------------------------------------------
+def batched(x: object, y: object, z: object) -> object:
+    return np.exp(x * y) * np.sin(z) + x**2 * np.log(1 + y**2 + z**2)
+
+
+def test_batched_hessians_at_1e5_points() -> None:
+    x, y, z = (RNG.uniform(-1, 1, 10**5) for _ in range(3))
+    h = hd.hessian(batched, argnums=(0, 1, 2), elementwise=True)(x, y, z)
+    e, s, c, d = np.exp(x * y), np.sin(z), np.cos(z), 1 + y**2 + z**2
+    expected = {
+        (0, 0): y**2 * e * s + 2 * np.log(d),
+        (0, 1): (e + x * y * e) * s + 4 * x * y / d,
+        (0, 2): y * e * c + 4 * x * z / d,
+        (1, 1): x**2 * e * s + x**2 * (2 / d - 4 * y**2 / d**2),
+        (1, 2): x * e * c - 4 * x**2 * y * z / d**2,
+        (2, 2): -e * s + x**2 * (2 / d - 4 * z**2 / d**2),
+    }
+    for (a, b), want in expected.items():
+        np.testing.assert_allclose(h[a][b], want, rtol=1e-12, atol=1e-13)
+        np.testing.assert_array_equal(h[b][a], h[a][b])
+    g = hd.grad(batched, argnums=(0, 1, 2), elementwise=True)(x, y, z)
+    np.testing.assert_allclose(g[2], e * c + 2 * x**2 * z / d, rtol=1e-12, atol=1e-13)
+
+
+def test_elementwise_broadcasts_inputs() -> None:
+    x, y = np.linspace(0.5, 1, 4)[:, None], np.linspace(1, 2, 3)
+    gx, gy = hd.grad(lambda a, b: a**2 * b, argnums=(0, 1), elementwise=True)(x, y)
+    assert gx.shape == gy.shape == (4, 3)
+    np.testing.assert_allclose(gx, 2 * x * y)
+    np.testing.assert_allclose(gy, np.broadcast_to(x**2, (4, 3)))
+    assert hd.hessian(lambda a: a**3, elementwise=True)(x).shape == (4, 1)
+
+
+# --- jvp and hvp --------------------------------------------------------------------------
+def test_jvp_and_hvp_against_rosen() -> None:
+    x, v = RNG.uniform(-2, 2, 6), RNG.normal(size=6)
+    value, tangent = hd.jvp(optimize.rosen, (x,), (v,))
+    assert value == pytest.approx(optimize.rosen(x), rel=1e-15)
+    assert tangent == pytest.approx(optimize.rosen_der(x) @ v, rel=1e-13)
+    np.testing.assert_allclose(
+        hd.hvp(optimize.rosen, (x,), (v,)), optimize.rosen_hess_prod(x, v), rtol=1e-13
+    )
+    np.testing.assert_allclose(
+        hd.hvp(rosen_vectorized, (x,), (v,), chunk_size=4),
+        optimize.rosen_hess_prod(x, v),
+        rtol=1e-13,
+    )
+
+
+def test_jvp_of_several_arguments() -> None:
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    out, tangent = hd.jvp(lambda a, b: a * b, (x, y), (np.ones(2), np.zeros(2)))
+    np.testing.assert_array_equal(out, x * y)
+    np.testing.assert_array_equal(tangent, y)
+
+
+# --- memory, inputs, errors -----------------------------------------------------------------
+def test_large_jacobian_is_chunked() -> None:
+    planes_seen: list[int] = []
+
+    def f(x: hd.DualArray) -> object:
+        planes_seen.append(x._data.shape[0])
+        return np.tanh(x[::100])
+
+    x = RNG.uniform(-1, 1, 10_000)
+    j = hd.jacobian(f)(x)
+    assert j.shape == (100, 10_000)
+    assert max(planes_seen) <= 129
+    expected = np.zeros((100, 10_000))
+    expected[np.arange(100), np.arange(0, 10_000, 100)] = 1 - np.tanh(x[::100]) ** 2
+    np.testing.assert_allclose(j, expected, rtol=1e-15)
+    assert hd.jacobian(f, chunk_size=1000)(x).shape == (100, 10_000)
+    assert max(planes_seen[-10:]) == 1001
+
+
+def test_inputs_are_not_mutated_and_lists_work() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    before = x.copy()
+
+    def f(v: object) -> object:
+        v[0] = 10.0  # a function that writes into its input
+        return np.sum(v**2)
+
+    g = hd.grad(f)(x)
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_array_equal(g, [0.0, 4.0, 6.0])
+    np.testing.assert_array_equal(hd.grad(lambda v: np.sum(v**2))([1.0, 2.0]), [2.0, 4.0])
+    assert hd.grad(lambda t: t**3)(2.0) == 12.0
+    assert hd.hessian(lambda t: t**3)(2) == 12.0
+
+
+def test_float32_inputs_give_float32_derivatives() -> None:
+    x = np.array([0.5, 1.0], dtype=np.float32)
+    g = hd.grad(lambda v: np.sum(np.sin(v)))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, np.cos(x), rtol=1e-6)
+    assert hd.hessian(lambda v: np.sum(v**3))(x).dtype == np.float32
+
+
+def test_errors_are_clear() -> None:
+    with pytest.raises(TypeError, match="scalar output"):
+        hd.grad(lambda v: v * 2)(np.ones(3))
+    with pytest.raises(TypeError, match="argnums"):
+        hd.grad(lambda v: np.sum(v), argnums=1)(np.ones(3))
+    with pytest.raises(TypeError, match="nested"):
+        hd.grad(lambda v: hd.grad(lambda w: np.sum(w * v))(v))(np.ones(2))
+    with pytest.raises(ValueError, match="tangent"):
+        hd.jvp(np.sin, (np.ones(3),), (np.ones(2),))
+    with pytest.raises(ValueError, match="chunk_size"):
+        hd.jacobian(np.sin, chunk_size=0)(np.ones(2))
