@@ -446,6 +446,12 @@ def test_streamed_outputs_match_ordinary_stores(kind: str, dtype: type) -> None:
         assert out._data.flags.c_contiguous and out._data.ctypes.data % 64 != 0
         np.testing.assert_array_equal(np.divide(x, y, out=out)._data, (x / y)._data)
         np.testing.assert_array_equal(np.sin(x, out=out)._data, np.sin(x)._data)
+        # an output not aligned to its element size (numpy allows it): ordinary stores
+        raw = np.empty(planes * n * itemsize + 1, dtype=np.uint8)[1:]
+        out = type(x)._wrap(raw.view(dtype).reshape(planes, n))
+        assert not out._data.flags.aligned and out._data.flags.c_contiguous
+        np.testing.assert_array_equal(np.multiply(x, y, out=out)._data, (x * y)._data)
+        np.testing.assert_array_equal(np.exp(x, out=out)._data, np.exp(x)._data)
         # in place, and a broadcast second operand
         expected = (x * y)._data.copy()
         z = x.copy()

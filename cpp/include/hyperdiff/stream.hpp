@@ -36,16 +36,19 @@ inline constexpr bool kCanStream = false;
 
 inline constexpr std::size_t kLine = 64;
 
-// dst[0, m) = src[0, m), whole cache lines of dst with streaming stores.
-// `src` is a 64-byte aligned staging buffer.
+// dst[0, m) = src[0, m) (a staging buffer), whole cache lines of dst with
+// streaming stores.
 template <class T>
 void stream_block(T* dst, const T* src, std::size_t m) {
 #if defined(__SSE2__)
   constexpr std::size_t per_line = kLine / sizeof(T);
   const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(dst) % kLine;
-  // dst is T-aligned, so the head is a whole number of elements
-  std::size_t head = misalignment == 0 ? 0 : (kLine - misalignment) / sizeof(T);
-  head = std::min(head, m);
+  // numpy allows arrays not aligned to their element; then no element starts a line
+  if (misalignment % sizeof(T) != 0) {
+    std::copy(src, src + m, dst);
+    return;
+  }
+  const std::size_t head = std::min(misalignment == 0 ? 0 : (kLine - misalignment) / sizeof(T), m);
   std::copy(src, src + head, dst);
   std::size_t i = head;
   char* d = reinterpret_cast<char*>(dst + i);
@@ -84,7 +87,8 @@ inline void stream_fence() {
 template <class T>
 std::size_t first_block(const T* first, std::size_t block) {
   const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(first) % kLine;
-  return misalignment == 0 ? block : (kLine - misalignment) / sizeof(T);
+  if (misalignment == 0 || misalignment % sizeof(T) != 0) return block;
+  return (kLine - misalignment) / sizeof(T);
 }
 
 // Whether a kernel call writing `planes` planes of `count` elements streams.
