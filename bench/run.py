@@ -20,6 +20,7 @@ import gc
 import importlib
 import math
 import platform
+import random
 import statistics
 import sys
 import time
@@ -163,7 +164,9 @@ def untimed_aliases(cases: Sequence[Case]) -> list[str]:
 
 
 def interleaved(calls: Sequence[Call], rounds: int, number: int = 1) -> list[float]:
-    """Median seconds per call of each callable; the callables alternate in every round.
+    """Median seconds per call of each callable; the callables alternate in every round,
+    in an order shuffled afresh each round (seeded), so none always runs after the same
+    one: what ran just before decides what is still in cache.
 
     Each callable runs once beforehand (warm-up: code paths, page faults of out=).
     """
@@ -174,8 +177,12 @@ def interleaved(calls: Sequence[Call], rounds: int, number: int = 1) -> list[flo
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        order = list(range(len(calls)))
+        shuffle = random.Random(len(calls)).shuffle
         for _ in range(rounds):
-            for call, times in zip(calls, samples, strict=True):
+            shuffle(order)
+            for k in order:
+                call, times = calls[k], samples[k]
                 start = time.perf_counter()
                 for _ in loop:
                     call()

@@ -14,6 +14,7 @@ void register_runtime(py::module_& m) {
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("count"));
   m.attr("PARALLEL_THRESHOLD") = kParallelThreshold;
+  m.attr("STREAM_THRESHOLD_BYTES") = kStreamBytes;
 }
 
 }  // namespace hyperdiff::bindings

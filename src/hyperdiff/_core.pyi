@@ -5,6 +5,7 @@ UNARY_FUNCTIONS: list[tuple[str, str]]
 BINARY_FUNCTIONS: list[tuple[str, str]]
 KINDS: tuple[tuple[str, int], ...]
 PARALLEL_THRESHOLD: int
+STREAM_THRESHOLD_BYTES: int
 
 def unary(function: int, kind: int, x: np.ndarray, out: np.ndarray) -> None: ...
 def binary(

@@ -42,6 +42,11 @@ using JetBinaryKernel = void (*)(const JetLayout& layout, Operand x, Operand y, 
 // Which operands of a binary function carry derivative planes.
 enum PartsMode : int { kBothParts = 0, kFirstParts = 1, kSecondParts = 2 };
 
+// A kernel call writing at least this many output bytes stores them with
+// streaming (non-temporal) stores (stream.hpp). Smaller outputs may still be
+// in the last-level cache when the next operation reads them.
+inline constexpr std::size_t kStreamBytes = std::size_t(8) << 20;
+
 inline constexpr int kMaxUnary = 64;
 inline constexpr int kMaxBinary = 32;
 inline constexpr int kKinds = 2;
