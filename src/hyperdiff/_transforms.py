@@ -109,8 +109,8 @@ def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], in
     if chunk_size is not None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-        return min(chunk_size, n)
-    k = min(n, _MAX_CHUNK)
+        return max(min(chunk_size, n), 1)
+    k = max(min(n, _MAX_CHUNK), 1)
     while k > 1 and planes(k) * max(size, 1) > _PLANE_BUDGET:
         k -= 1
     return k

@@ -12,6 +12,20 @@ from . import _core
 if TYPE_CHECKING:
     from ._arrays import DualArray
 
+
+def _dual_type() -> type[DualArray]:
+    """DualArray, imported on first use (_arrays imports this module); a local
+    import in every call would cost a microsecond per operation."""
+    global _DUAL
+    if _DUAL is None:
+        from ._arrays import DualArray
+
+        _DUAL = DualArray
+    return _DUAL
+
+
+_DUAL: type[DualArray] | None = None
+
 # numpy ufuncs that are the same function as a table entry under another name.
 _ALIASES = {"absolute": ("fabs",), "deg2rad": ("radians",), "rad2deg": ("degrees",)}
 
@@ -73,8 +87,7 @@ def unsupported(what: str) -> TypeError:
 
 def component_dtype(*operands: Any) -> np.dtype:
     """numpy's promotion of the operands' component dtypes; ints promote to float64."""
-    from ._arrays import DualArray
-
+    DualArray = _dual_type()
     # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
     dtype = np.result_type(
         *(
@@ -188,8 +201,7 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
 
 
 def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
-    from ._arrays import DualArray
-
+    DualArray = _dual_type()
     fast = _fast_binary(ufunc, a, b) if out is None else None
     if fast is not None:
         return fast
@@ -217,10 +229,10 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
 
 
 def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
-    """The common cases, without promotion or broadcasting work: two contiguous
-    duals of one kind, shape and dtype, or a contiguous dual and a Python number."""
-    from ._arrays import DualArray
-
+    """The common cases, without promotion or broadcasting work: two duals of one
+    kind, shape and dtype (views such as x[1:] are copied contiguous), or a dual and
+    a Python number."""
+    DualArray = _dual_type()
     if ufunc in _FORCED_DTYPE:
         return None
     a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
@@ -231,11 +243,9 @@ def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
         return None
     dual_operand = a if a_dual else b
     data = dual_operand._data
-    xa = a._data if a_dual else np.asarray(a, dtype=data.dtype)
-    xb = b._data if b_dual else np.asarray(b, dtype=data.dtype)
-    if not (xa.flags.c_contiguous and xb.flags.c_contiguous):
-        return None
-    result = np.empty_like(data)
+    xa = np.ascontiguousarray(a._data) if a_dual else np.asarray(a, dtype=data.dtype)
+    xb = np.ascontiguousarray(b._data) if b_dual else np.asarray(b, dtype=data.dtype)
+    result = np.empty(data.shape, dtype=data.dtype)
     dual_operand._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
     return dual_operand._wrap(result)
 
@@ -244,14 +254,14 @@ def apply_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     """The body of DualArray.__array_ufunc__."""
-    from ._arrays import DualArray
-
+    DualArray = _dual_type()
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
-    from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
+    if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
+        from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
 
-    if ufunc in MULTILINEAR_UFUNCS:
-        return apply_multilinear_ufunc(ufunc, inputs, kwargs)
+        if ufunc in MULTILINEAR_UFUNCS:
+            return apply_multilinear_ufunc(ufunc, inputs, kwargs)
     if ufunc in VALUE_ONLY:
         values = [x.value if isinstance(x, DualArray) else x for x in inputs]
         return ufunc(*values, **kwargs)
