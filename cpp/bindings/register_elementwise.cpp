@@ -55,59 +55,6 @@ std::size_t operand_count(const py::array& a, int planes, std::size_t count, con
   return size / planes;
 }
 
-void unary(int function, int kind, const py::array& x, py::array& out) {
-  const int planes = checked_planes(kind);
-  const int dtype = dtype_index(x);
-  static const std::size_t table_size = unary_functions().size();
-  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
-    throw std::invalid_argument("unknown unary function " + std::to_string(function));
-  }
-  if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
-  require_contiguous(x, "x");
-  require_contiguous(out, "out");
-  if (!out.writeable()) throw std::invalid_argument("out is read-only");
-  if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
-    throw std::invalid_argument("x and out must both have shape (planes, ...) of one size");
-  }
-  const std::size_t count = static_cast<std::size_t>(x.size()) / planes;
-  const UnaryKernel kernel = kernel_table().unary[function][kind][dtype];
-  const void* xp = x.data();
-  void* op = out.mutable_data();
-  py::gil_scoped_release release;
-  parallel_for(
-      count, [&](std::size_t begin, std::size_t end) { kernel(xp, count, op, count, begin, end); });
-}
-
-void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
-            bool y_parts, py::array& out) {
-  const int planes = checked_planes(kind);
-  const int dtype = dtype_index(out);
-  static const std::size_t table_size = binary_functions().size();
-  if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
-    throw std::invalid_argument("unknown binary function " + std::to_string(function));
-  }
-  if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
-  if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
-    throw py::type_error("operands and out must have the same dtype");
-  }
-  require_contiguous(out, "out");
-  if (!out.writeable()) throw std::invalid_argument("out is read-only");
-  if (out.ndim() < 1 || out.shape(0) != planes) {
-    throw std::invalid_argument("out must have shape (planes, ...)");
-  }
-  const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
-  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
-  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
-  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
-  const BinaryKernel kernel = kernel_table().binary[function][kind][dtype][mode];
-  const Operand xo{x.data(), xn, xn == 1 && count != 1};
-  const Operand yo{y.data(), yn, yn == 1 && count != 1};
-  void* op = out.mutable_data();
-  py::gil_scoped_release release;
-  parallel_for(count,
-               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
-}
-
 void check_unary_function(int function) {
   static const std::size_t table_size = unary_functions().size();
   if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
@@ -120,6 +67,81 @@ void check_binary_function(int function) {
   if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
     throw std::invalid_argument("unknown binary function " + std::to_string(function));
   }
+}
+
+void check_out(const py::array& out, int planes) {
+  require_contiguous(out, "out");
+  if (!out.writeable()) throw std::invalid_argument("out is read-only");
+  if (out.ndim() < 1 || out.shape(0) != planes) {
+    throw std::invalid_argument("out must have shape (planes, ...) with planes = " +
+                                std::to_string(planes) + " (1 + first + len(pairs) for a Jet)");
+  }
+}
+
+// A checked unary call of any kind: the dtype index and the elements per plane.
+struct UnaryCall {
+  int dtype;
+  std::size_t count;
+};
+
+UnaryCall check_unary(int function, int planes, const py::array& x, const py::array& out) {
+  check_unary_function(function);
+  const int dtype = dtype_index(x);
+  if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
+  require_contiguous(x, "x");
+  check_out(out, planes);
+  if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
+    throw std::invalid_argument("x must have the shape of out");
+  }
+  return {dtype, static_cast<std::size_t>(x.size()) / planes};
+}
+
+// A checked binary call of any kind: dtype index, elements per plane, operands.
+struct BinaryCall {
+  int dtype;
+  std::size_t count;
+  PartsMode mode;
+  Operand x, y;
+};
+
+BinaryCall check_binary(int function, int planes, const py::array& x, bool x_parts,
+                        const py::array& y, bool y_parts, const py::array& out) {
+  check_binary_function(function);
+  const int dtype = dtype_index(out);
+  if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
+  if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
+    throw py::type_error("operands and out must have the same dtype");
+  }
+  check_out(out, planes);
+  const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
+  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
+  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
+  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
+  return {dtype, count, mode, Operand{x.data(), xn, xn == 1 && count != 1},
+          Operand{y.data(), yn, yn == 1 && count != 1}};
+}
+
+void unary(int function, int kind, const py::array& x, py::array& out) {
+  const UnaryCall call = check_unary(function, checked_planes(kind), x, out);
+  const UnaryKernel kernel = kernel_table().unary[function][kind][call.dtype];
+  const void* xp = x.data();
+  void* op = out.mutable_data();
+  const std::size_t count = call.count;
+  py::gil_scoped_release release;
+  parallel_for(
+      count, [&](std::size_t begin, std::size_t end) { kernel(xp, count, op, count, begin, end); });
+}
+
+void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
+            bool y_parts, py::array& out) {
+  const BinaryCall call = check_binary(function, checked_planes(kind), x, x_parts, y, y_parts, out);
+  const BinaryKernel kernel = kernel_table().binary[function][kind][call.dtype][call.mode];
+  void* op = out.mutable_data();
+  const std::size_t count = call.count;
+  py::gil_scoped_release release;
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(call.x, call.y, op, count, begin, end);
+  });
 }
 
 // A Jet layout, checked once when Python makes it (every call of a kind reuses
@@ -169,23 +191,12 @@ class Layout {
 };
 
 void jet_unary(int function, const Layout& jet, const py::array& x, py::array& out) {
-  check_unary_function(function);
+  const UnaryCall call = check_unary(function, jet.planes(), x, out);
+  const JetUnaryKernel kernel = kernel_table().jet_unary[function][call.dtype];
   const JetLayout& layout = jet.get();
-  const int planes = jet.planes();
-  const int dtype = dtype_index(x);
-  if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
-  require_contiguous(x, "x");
-  require_contiguous(out, "out");
-  if (!out.writeable()) throw std::invalid_argument("out is read-only");
-  if (x.ndim() < 1 || x.shape(0) != planes || out.ndim() < 1 || out.shape(0) != planes ||
-      x.size() != out.size()) {
-    throw std::invalid_argument(
-        "x and out must both have shape (1 + first + len(pairs), ...) of one size");
-  }
-  const std::size_t count = static_cast<std::size_t>(x.size()) / planes;
-  const JetUnaryKernel kernel = kernel_table().jet_unary[function][dtype];
   const void* xp = x.data();
   void* op = out.mutable_data();
+  const std::size_t count = call.count;
   py::gil_scoped_release release;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
     kernel(layout, xp, count, op, count, begin, end);
@@ -194,30 +205,14 @@ void jet_unary(int function, const Layout& jet, const py::array& x, py::array& o
 
 void jet_binary(int function, const Layout& jet, const py::array& x, bool x_parts,
                 const py::array& y, bool y_parts, py::array& out) {
-  check_binary_function(function);
+  const BinaryCall call = check_binary(function, jet.planes(), x, x_parts, y, y_parts, out);
+  const JetBinaryKernel kernel = kernel_table().jet_binary[function][call.dtype][call.mode];
   const JetLayout& layout = jet.get();
-  const int planes = jet.planes();
-  const int dtype = dtype_index(out);
-  if (!x_parts && !y_parts) throw std::invalid_argument("one operand must carry parts");
-  if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
-    throw py::type_error("operands and out must have the same dtype");
-  }
-  require_contiguous(out, "out");
-  if (!out.writeable()) throw std::invalid_argument("out is read-only");
-  if (out.ndim() < 1 || out.shape(0) != planes) {
-    throw std::invalid_argument("out must have shape (1 + first + len(pairs), ...)");
-  }
-  const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
-  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
-  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
-  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
-  const JetBinaryKernel kernel = kernel_table().jet_binary[function][dtype][mode];
-  const Operand xo{x.data(), xn, xn == 1 && count != 1};
-  const Operand yo{y.data(), yn, yn == 1 && count != 1};
   void* op = out.mutable_data();
+  const std::size_t count = call.count;
   py::gil_scoped_release release;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    kernel(layout, xo, yo, op, count, begin, end);
+    kernel(layout, call.x, call.y, op, count, begin, end);
   });
 }
 
