@@ -291,3 +291,45 @@ def test_errors_are_clear() -> None:
         hd.jvp(np.sin, (np.ones(3),), (np.ones(2),))
     with pytest.raises(ValueError, match="chunk_size"):
         hd.jacobian(np.sin, chunk_size=0)(np.ones(2))
+
+
+# --- the multivariate kinds by hand ---------------------------------------------------------
+def test_multivariate_kinds_by_hand() -> None:
+    a, b = 0.5, 2.0
+    x = hd.hyperdualvec(a, np.array([1.0, 0.0]))  # one seed set of K = 2
+    y = hd.hyperdualvec(b, np.array([0.0, 1.0]))
+    f = np.sin(x * y)
+    assert isinstance(f, hd.HyperDualVec) and f.hess.shape == (2, 2)
+    s, c = np.sin(a * b), np.cos(a * b)
+    np.testing.assert_allclose(f.grad, [c * b, c * a], rtol=1e-15)
+    expected = -s * np.array([[b * b, a * b], [a * b, a * a]]) + c * np.array([[0, 1], [1, 0]])
+    np.testing.assert_allclose(f.hess, expected, rtol=1e-15)
+    # two seed sets: the mixed block d2/dx dy only
+    u = hd.hyperdualvec(a, [1.0], [0.0])
+    w = hd.hyperdualvec(b, [0.0], [1.0])
+    g = np.sin(u * w)
+    assert g.hess.shape == (1, 1)
+    np.testing.assert_allclose(g.hess[0, 0], expected[0, 1], rtol=1e-15)
+    d = hd.dualvec(np.array([a, b]), np.eye(2))
+    np.testing.assert_allclose(np.exp(d).grad, np.diag(np.exp([a, b])), rtol=1e-15)
+    with pytest.raises(TypeError, match="cannot combine"):
+        x + hd.dualvec(1.0, [1.0, 0.0])
+    with pytest.raises(TypeError, match="cannot combine"):
+        x + u
+
+
+def test_linear_algebra_under_the_transforms() -> None:
+    a = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    inv = np.linalg.inv(a)
+    # Jacobi's formula, and d2 log|det A| / dA_ij dA_kl = -inv_jk inv_li
+    np.testing.assert_allclose(hd.jacobian(np.linalg.det)(a), np.linalg.det(a) * inv.T, rtol=1e-13)
+    hess = hd.hessian(lambda m: np.linalg.slogdet(m)[1])(a)
+    np.testing.assert_allclose(hess, -np.einsum("jk,li->ijkl", inv, inv), atol=1e-14)
+    b = RNG.normal(size=3)
+    # d solve(A, b)_i / dA_kl = -inv_ik x_l
+    x = np.linalg.solve(a, b)
+    np.testing.assert_allclose(
+        hd.jacobian(lambda m: np.linalg.solve(m, b))(a),
+        -np.einsum("ik,l->ikl", inv, x),
+        atol=1e-14,
+    )
