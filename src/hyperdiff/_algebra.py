@@ -28,10 +28,10 @@ import numpy as np
 from ._arrays import DualArray
 from ._functions import common_kind, implements
 
-Planes = list[Any]  # list[np.ndarray | None]
+PlaneList = list[Any]  # list[np.ndarray | None]
 
 
-def planes_of(x: Any, name: str) -> Planes:
+def planes_of(x: Any, name: str) -> PlaneList:
     if isinstance(x, DualArray):
         return list(x._data)
     array = np.asarray(x)
@@ -43,7 +43,7 @@ def planes_of(x: Any, name: str) -> Planes:
     return [array]
 
 
-def wrap(cls: type[DualArray], planes: Planes) -> Any:
+def wrap(cls: type[DualArray], planes: PlaneList) -> Any:
     """A dual array of kind cls from a plane list (None planes become zeros)."""
     present = [p for p in planes if p is not None]
     dtype = np.result_type(*present)
@@ -71,10 +71,10 @@ def product_targets(cls: type[DualArray]) -> dict[tuple[int, int], tuple[int, ..
     return {pair: tuple(ks) for pair, ks in table.items()}
 
 
-def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: Planes) -> Planes:
+def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
     """op(*operands) in the algebra of cls, for op linear in each operand."""
     table = product_targets(cls)
-    out: Planes = [None] * cls._planes
+    out: PlaneList = [None] * cls._planes
     for combo in itertools.product(*(range(len(o)) for o in operands)):
         if any(o[i] is None for o, i in zip(operands, combo, strict=True)):
             continue
@@ -89,17 +89,17 @@ def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: Planes) ->
     return out
 
 
-def linear(op: Callable[[Any], Any], x: Planes) -> Planes:
+def linear(op: Callable[[Any], Any], x: PlaneList) -> PlaneList:
     """A function linear in x, applied plane by plane."""
     return [None if p is None else op(p) for p in x]
 
 
-def add(x: Planes, y: Planes, sign: float = 1.0) -> Planes:
+def add(x: PlaneList, y: PlaneList, sign: float = 1.0) -> PlaneList:
     """x + sign*y, plane by plane (the lists may differ in length: a plain operand)."""
     n = max(len(x), len(y))
     x = x + [None] * (n - len(x))
     y = y + [None] * (n - len(y))
-    out: Planes = []
+    out: PlaneList = []
     for a, b in zip(x, y, strict=True):
         if b is None:
             out.append(a)

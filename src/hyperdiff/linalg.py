@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._algebra import Planes, add, linear, multiply, planes_of, wrap
+from ._algebra import PlaneList, add, linear, multiply, planes_of, wrap
 from ._arrays import Dual, DualArray
 from ._functions import common_kind, implements
 
@@ -85,20 +85,20 @@ def _kind_of(name: str, *operands: Any) -> type[DualArray] | None:
 
 
 # --- the algebra on plane lists --------------------------------------------
-def _mm(cls: type[DualArray], a: Planes, b: Planes) -> Planes:
+def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
     return multiply(cls, np.matmul, a, b)
 
 
-def _perturbation(planes: Planes) -> Planes:
+def _perturbation(planes: PlaneList) -> PlaneList:
     return [None, *planes[1:]]
 
 
 def _solve_planes(
-    cls: type[DualArray], a: Planes, b: Planes, a0_inv: np.ndarray, x0: Any
-) -> Planes:
+    cls: type[DualArray], a: PlaneList, b: PlaneList, a0_inv: np.ndarray, x0: Any
+) -> PlaneList:
     """x with a x = b in the algebra, given x0 = solve(a0, b0) and a0^-1.
 
-    Planes are ordered so that every product (i, j, k) with i > 0 has j < k:
+    PlaneList are ordered so that every product (i, j, k) with i > 0 has j < k:
     a0 x_k = b_k - sum_{(i,j,k), i>0} a_i x_j determines the planes in order.
     """
     # numpy.linalg.solve: b is a vector (stack) only when it is one-dimensional
@@ -107,7 +107,7 @@ def _solve_planes(
     def apply(m: np.ndarray, v: np.ndarray) -> np.ndarray:
         return (m @ v[..., None])[..., 0] if vector else m @ v
 
-    x: Planes = [x0] + [None] * (cls._planes - 1)
+    x: PlaneList = [x0] + [None] * (cls._planes - 1)
     for k in range(1, cls._planes):
         rhs = b[k] if k < len(b) else None
         for i, j, target in cls._products:
@@ -147,7 +147,7 @@ def inv(a: Any) -> Any:
     return wrap(cls, _solve_planes(cls, pa, identity, a_inv, a_inv))
 
 
-def _log_det_increment(cls: type[DualArray], pa: Planes) -> Any:
+def _log_det_increment(cls: type[DualArray], pa: PlaneList) -> Any:
     """tr log(I + M) = tr M - tr(M^2)/2 with M = a0^-1 (a - a0), a dual scalar (stack)
     with a zero value plane. Exact: M^3 = 0."""
     a_inv = np.linalg.inv(pa[0])
@@ -181,7 +181,7 @@ def slogdet(a: Any) -> SlogdetResult:
 
 
 # --- symmetric eigenproblem ----------------------------------------------------
-def _symmetric_planes(a: DualArray, uplo: str) -> Planes:
+def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
     """The planes of the symmetric matrix numpy's eigh/cholesky read: one triangle."""
     if uplo not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
@@ -193,7 +193,7 @@ def _symmetric_planes(a: DualArray, uplo: str) -> Planes:
     return [a._data[0], *(symmetrize(p) for p in a._data[1:])]
 
 
-def _eigh_planes(cls: type[DualArray], a: DualArray, uplo: str) -> tuple[Planes, Planes]:
+def _eigh_planes(cls: type[DualArray], a: DualArray, uplo: str) -> tuple[PlaneList, PlaneList]:
     w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)
     n = a.shape[-1]
     pa = _symmetric_planes(a, uplo)
@@ -203,7 +203,7 @@ def _eigh_planes(cls: type[DualArray], a: DualArray, uplo: str) -> tuple[Planes,
     gap = w0[..., None, :] - w0[..., :, None]  # gap_ij = w_j - w_i
     gap[..., np.arange(n), np.arange(n)] = np.inf  # K_ii = 0
     eye = np.broadcast_to(np.eye(n, dtype=v0.dtype), v0.shape)
-    w: Planes = [eye]
+    w: PlaneList = [eye]
     c = b
     for _ in range(cls._order):
         c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
@@ -248,9 +248,9 @@ def _half_lower(s: np.ndarray) -> np.ndarray:
     return np.tril(s, -1) + 0.5 * np.tril(np.triu(s))
 
 
-def _triangular_correction(cls: type[DualArray], p: Planes) -> Planes:
+def _triangular_correction(cls: type[DualArray], p: PlaneList) -> PlaneList:
     """Lower-triangular Q, zero value, with (I + Q)(I + Q)^T = I + P (P symmetric)."""
-    q: Planes = [None] * len(p)
+    q: PlaneList = [None] * len(p)
     for _ in range(cls._order):
         q = linear(_half_lower, add(p, _mm(cls, q, linear(_mT, q)), sign=-1.0))
     return q
@@ -542,8 +542,8 @@ def expm(a: Any) -> Any:
     a4 = _mm(cls, a2, a2)
     a6 = _mm(cls, a2, a4)
 
-    def combo(*terms: tuple[float, Planes]) -> Planes:
-        out: Planes = [None]
+    def combo(*terms: tuple[float, PlaneList]) -> PlaneList:
+        out: PlaneList = [None]
         for c, x in terms:
             out = add(out, linear(lambda p, c=c: c * p, x))
         return out
