@@ -94,6 +94,19 @@ class _Variables:
         rows[k[inside], column[inside]] = 1
         return rows
 
+    def seed_parts(
+        self, cls: type[DualArray], *seed_sets: tuple[int, int]
+    ) -> Callable[[int], np.ndarray]:
+        """parts(r) for seeded(): the unit rows of each seed set (start, count), then
+        zero second-order planes (for a Jet class)."""
+
+        def parts(r: int) -> np.ndarray:
+            rows = [self.unit_rows(r, start, count) for start, count in seed_sets]
+            second = cls._planes - 1 - sum(count for _, count in seed_sets)
+            return np.concatenate([*rows, np.zeros((second, self.sizes[r]), dtype=self.dtype)])
+
+        return parts
+
     def split(self, array: np.ndarray) -> list[np.ndarray]:
         """Cut the last axis (n variables) per input and shape each like its input."""
         lead = array.shape[:-1]
@@ -179,7 +192,7 @@ def _jacobian_pass(
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
         cls = dualvec_type(k)
-        out = f(*v.seeded(cls, lambda r, s=start, k=k: v.unit_rows(r, s, k)), **kwargs)
+        out = f(*v.seeded(cls, v.seed_parts(cls, (start, k))), **kwargs)
         planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
         if values is None:
             values = _rebuild(out, [np.array(p[0]) for p in planes])
@@ -315,19 +328,13 @@ def hessian(
                 if j0 < i0:
                     continue
                 k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
+                # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
                     cls = hyperdualvec_type(k1)
-                    seeds = lambda r, i0=i0, k1=k1: v.unit_rows(r, i0, k1)  # noqa: E731
+                    parts = v.seed_parts(cls, (i0, k1))
                 else:
                     cls = hyperdualvec_type(k1, k2)
-                    seeds = lambda r, i0=i0, j0=j0, k1=k1, k2=k2: np.concatenate(  # noqa: E731
-                        [v.unit_rows(r, i0, k1), v.unit_rows(r, j0, k2)]
-                    )
-
-                def parts(r: int, cls: Any = cls, seeds: Any = seeds) -> np.ndarray:
-                    h = np.zeros((cls._planes - 1 - cls._first, v.sizes[r]), dtype=v.dtype)
-                    return np.concatenate([seeds(r), h])
-
+                    parts = v.seed_parts(cls, (i0, k1), (j0, k2))
                 out = f(*v.seeded(cls, parts), **kwargs)
                 leaves = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
                 if not hessians:
