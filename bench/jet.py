@@ -26,8 +26,8 @@ from hyperdiff import _core
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import Call, interleaved
 
-UNARY = {name: i for i, (name, _) in enumerate(_core.UNARY_FUNCTIONS)}
-BINARY = {name: i for i, (name, _) in enumerate(_core.BINARY_FUNCTIONS)}
+UNARY = {name: i for i, (name, *_) in enumerate(_core.UNARY_FUNCTIONS)}
+BINARY = {name: i for i, (name, *_) in enumerate(_core.BINARY_FUNCTIONS)}
 HYPERDUAL = [name for name, _ in _core.KINDS].index("HyperDual")
 
 

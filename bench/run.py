@@ -144,7 +144,7 @@ def table_cases() -> list[Case]:
         (1, _core.UNARY_FUNCTIONS, _ufuncs.UNARY),
         (2, _core.BINARY_FUNCTIONS, _ufuncs.BINARY),
     ):
-        for name, module_name in table:
+        for name, module_name, _ in table:
             try:
                 module = importlib.import_module(module_name)
             except ImportError:

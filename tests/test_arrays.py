@@ -37,8 +37,13 @@ def test_component_dtype_follows_numpy_promotion() -> None:
     assert (x * np.ones(3)).dtype == np.float64
     assert np.sin(x).d.dtype == np.float32
     assert np.float_power(x, 2.0).dtype == np.float64  # as numpy's float_power
-    with pytest.raises(TypeError, match="complex"):
-        hd.dual(np.ones(2) + 1j, 1.0)
+    assert hd.dual(np.ones(2) + 1j, 1.0).dtype == np.complex128
+    assert (x * 1j).dtype == np.complex64  # a Python complex stays weak too
+    assert (hd.dual(np.ones(2), 1.0) + np.ones(2, np.complex64)).dtype == np.complex128
+    with pytest.raises(TypeError, match="drop the imaginary parts"):
+        hd.dual(np.ones(2) + 1j, 1.0, dtype=np.float64)
+    with pytest.raises(TypeError, match=r"complex64 components, not (clongdouble|complex256)"):
+        hd.dual(np.ones(2, dtype=np.clongdouble), 1.0)
 
 
 def test_repr_iteration_and_shape_methods() -> None:

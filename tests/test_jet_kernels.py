@@ -21,8 +21,8 @@ import pytest
 from hyperdiff import _core
 
 Array = npt.NDArray[np.floating]
-UNARY = {name: i for i, (name, _) in enumerate(_core.UNARY_FUNCTIONS)}
-BINARY = {name: i for i, (name, _) in enumerate(_core.BINARY_FUNCTIONS)}
+UNARY = {name: i for i, (name, *_) in enumerate(_core.UNARY_FUNCTIONS)}
+BINARY = {name: i for i, (name, *_) in enumerate(_core.BINARY_FUNCTIONS)}
 HYPERDUAL = dict(_core.KINDS)
 HYPERDUAL_KIND = [name for name, _ in _core.KINDS].index("HyperDual")
 DUAL_KIND = [name for name, _ in _core.KINDS].index("Dual")

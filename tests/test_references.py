@@ -364,4 +364,5 @@ def test_references_cover_the_package_table() -> None:
         import scipy.special  # noqa: F401
     except ImportError:
         referenced -= SCIPY_FUNCTIONS
-    assert dispatched - value_only == referenced
+    # conjugate is not in the table: the identity on real components (test_complex.py)
+    assert dispatched - value_only - {"conjugate"} == referenced

@@ -27,9 +27,14 @@ int dtype_index(const py::array& a) {
       return 0;
     case py::detail::npy_api::NPY_FLOAT_:
       return 1;
+    case py::detail::npy_api::NPY_CDOUBLE_:
+      return 2;
+    case py::detail::npy_api::NPY_CFLOAT_:
+      return 3;
     default:
-      throw py::type_error("hyperdiff kernels take float64 or float32 components, not " +
-                           std::string(py::str(a.dtype())));
+      throw py::type_error(
+          "hyperdiff kernels take float64, float32, complex128 or complex64 components, not " +
+          std::string(py::str(a.dtype())));
   }
 }
 
@@ -78,6 +83,17 @@ void check_out(const py::array& out, int planes) {
   }
 }
 
+// A kernel of the table, or a TypeError naming the function (complex
+// components exist only for the functions with complex derivatives).
+template <class Kernel>
+Kernel checked(Kernel kernel, bool unary_table, int function) {
+  if (kernel == nullptr) {
+    const FunctionInfo info = (unary_table ? unary_functions() : binary_functions())[function];
+    throw py::type_error("hyperdiff has no complex kernel for " + info.module + "." + info.name);
+  }
+  return kernel;
+}
+
 // A checked unary call of any kind: the dtype index and the elements per plane.
 struct UnaryCall {
   int dtype;
@@ -123,7 +139,8 @@ BinaryCall check_binary(int function, int planes, const py::array& x, bool x_par
 
 void unary(int function, int kind, const py::array& x, py::array& out) {
   const UnaryCall call = check_unary(function, checked_planes(kind), x, out);
-  const UnaryKernel kernel = kernel_table().unary[function][kind][call.dtype];
+  const UnaryKernel kernel =
+      checked(kernel_table().unary[function][kind][call.dtype], true, function);
   const void* xp = x.data();
   void* op = out.mutable_data();
   const std::size_t count = call.count;
@@ -135,7 +152,8 @@ void unary(int function, int kind, const py::array& x, py::array& out) {
 void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
             bool y_parts, py::array& out) {
   const BinaryCall call = check_binary(function, checked_planes(kind), x, x_parts, y, y_parts, out);
-  const BinaryKernel kernel = kernel_table().binary[function][kind][call.dtype][call.mode];
+  const BinaryKernel kernel =
+      checked(kernel_table().binary[function][kind][call.dtype][call.mode], false, function);
   void* op = out.mutable_data();
   const std::size_t count = call.count;
   py::gil_scoped_release release;
@@ -192,7 +210,8 @@ class Layout {
 
 void jet_unary(int function, const Layout& jet, const py::array& x, py::array& out) {
   const UnaryCall call = check_unary(function, jet.planes(), x, out);
-  const JetUnaryKernel kernel = kernel_table().jet_unary[function][call.dtype];
+  const JetUnaryKernel kernel =
+      checked(kernel_table().jet_unary[function][call.dtype], true, function);
   const JetLayout& layout = jet.get();
   const void* xp = x.data();
   void* op = out.mutable_data();
@@ -206,7 +225,8 @@ void jet_unary(int function, const Layout& jet, const py::array& x, py::array& o
 void jet_binary(int function, const Layout& jet, const py::array& x, bool x_parts,
                 const py::array& y, bool y_parts, py::array& out) {
   const BinaryCall call = check_binary(function, jet.planes(), x, x_parts, y, y_parts, out);
-  const JetBinaryKernel kernel = kernel_table().jet_binary[function][call.dtype][call.mode];
+  const JetBinaryKernel kernel =
+      checked(kernel_table().jet_binary[function][call.dtype][call.mode], false, function);
   const JetLayout& layout = jet.get();
   void* op = out.mutable_data();
   const std::size_t count = call.count;
@@ -218,7 +238,7 @@ void jet_binary(int function, const Layout& jet, const py::array& x, bool x_part
 
 py::list function_list(const std::vector<FunctionInfo>& infos) {
   py::list out;
-  for (const auto& f : infos) out.append(py::make_tuple(f.name, f.module));
+  for (const auto& f : infos) out.append(py::make_tuple(f.name, f.module, f.has_complex));
   return out;
 }
 

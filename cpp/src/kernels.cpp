@@ -1,12 +1,21 @@
-// Compiled once per instruction set; CMake defines HYPERDIFF_ISA_NAMESPACE
-// (v2, v3, v4) and the matching -march, and the entry point's name.
+// Compiled once per instruction set and per component family (real: float64
+// and float32; complex: complex128 and complex64), so the six objects build
+// in parallel. CMake defines HYPERDIFF_ISA_NAMESPACE (v2, v3, v4) with the
+// matching -march, HYPERDIFF_COMPLEX, and the entry point's name.
 #include "hyperdiff/kernels.hpp"
+
+#include <complex>
 
 namespace hyperdiff {
 
 void HYPERDIFF_FILL_FUNCTION(KernelTable& table) {
   static_assert(UnaryFunctions::size <= kMaxUnary && BinaryFunctions::size <= kMaxBinary);
-  detail::fill_table(table, Kinds{});
+#if HYPERDIFF_COMPLEX
+  using Components = TypeList<std::complex<double>, std::complex<float>>;
+#else
+  using Components = TypeList<double, float>;
+#endif
+  detail::fill_table(table, Kinds{}, Components{});
 }
 
 }  // namespace hyperdiff

@@ -12,13 +12,22 @@
 
 namespace hyperdiff {
 
+// Each instruction set's kernels come in two objects (kernels.cpp).
+#define HYPERDIFF_DECLARE_FILL(isa)                \
+  void fill_kernels_##isa##_real(KernelTable&);    \
+  void fill_kernels_##isa##_complex(KernelTable&); \
+  inline void fill_kernels_##isa(KernelTable& t) { \
+    fill_kernels_##isa##_real(t);                  \
+    fill_kernels_##isa##_complex(t);               \
+  }
 #if HYPERDIFF_X86_ISAS
-void fill_kernels_v2(KernelTable&);
-void fill_kernels_v3(KernelTable&);
-void fill_kernels_v4(KernelTable&);
+HYPERDIFF_DECLARE_FILL(v2)
+HYPERDIFF_DECLARE_FILL(v3)
+HYPERDIFF_DECLARE_FILL(v4)
 #else
-void fill_kernels_generic(KernelTable&);
+HYPERDIFF_DECLARE_FILL(generic)
 #endif
+#undef HYPERDIFF_DECLARE_FILL
 
 namespace {
 
@@ -65,7 +74,7 @@ const Selected& selected() {
 
 template <class... Fns>
 std::vector<FunctionInfo> names(TypeList<Fns...>) {
-  return {FunctionInfo{Fns::name, Fns::module}...};
+  return {FunctionInfo{Fns::name, Fns::module, Fns::has_complex}...};
 }
 
 std::atomic<int> thread_count{std::max(1, static_cast<int>(std::thread::hardware_concurrency()))};

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from . import _algebra, _core, linalg  # noqa: F401 (_algebra registers np.dot, np.einsum, ...)
+from . import _algebra, _complex, _core, linalg  # noqa: F401 (they register np.dot, np.real, ...)
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._multivariate import (
     DualVec,
@@ -25,8 +25,12 @@ from ._transforms import (
     jacobian,
     jvp,
     value_and_grad,
+    wirtinger,
 )
 from ._ufuncs import BINARY as _BINARY
+from ._ufuncs import COMPLEX_BINARY as _COMPLEX_BINARY
+from ._ufuncs import COMPLEX_UNARY as _COMPLEX_UNARY
+from ._ufuncs import NOT_HOLOMORPHIC as _NOT_HOLOMORPHIC
 from ._ufuncs import UNARY as _UNARY
 from ._ufuncs import VALUE_ONLY as _VALUE_ONLY
 
@@ -51,8 +55,10 @@ __all__ = [
     "jvp",
     "linalg",
     "set_num_threads",
+    "supported_complex_ufuncs",
     "supported_ufuncs",
     "value_and_grad",
+    "wirtinger",
 ]
 
 __version__ = "0.1.0"
@@ -72,4 +78,12 @@ def supported_ufuncs() -> list[str]:
     """Names of the numpy (and scipy.special) ufuncs dual arrays support."""
     from ._ufuncs import ufunc_name
 
-    return sorted({ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY)})
+    return sorted({ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY, *_NOT_HOLOMORPHIC)})
+
+
+def supported_complex_ufuncs() -> list[str]:
+    """Names of the ufuncs complex dual arrays support (holomorphic ones from the
+    table, and abs, conjugate, sign)."""
+    from ._ufuncs import ufunc_name
+
+    return sorted({ufunc_name(u) for u in (*_COMPLEX_UNARY, *_COMPLEX_BINARY, *_NOT_HOLOMORPHIC)})

@@ -27,6 +27,7 @@ import numpy as np
 
 from ._arrays import DualArray
 from ._functions import common_kind, implements
+from ._ufuncs import COMPONENT_DTYPES, check_component_dtype
 
 PlaneList = list[Any]  # list[np.ndarray | None]
 
@@ -49,11 +50,7 @@ def wrap(cls: type[DualArray], planes: PlaneList) -> Any:
     dtype = np.result_type(*present)
     if dtype.kind in "biu":
         dtype = np.dtype(np.float64)
-    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise TypeError(
-            f"the result has {dtype} components; hyperdiff dual arrays have float64 or "
-            "float32 components"
-        )
+    check_component_dtype(dtype)
     shape = np.broadcast_shapes(*(p.shape for p in present))
     data = np.zeros((cls._planes, *shape), dtype=dtype)
     for k, p in enumerate(planes):
@@ -210,7 +207,7 @@ def _matmul_with_constant(a: Any, b: Any) -> Any:
     x, m = (a, b) if dual_first else (b, a)
     if isinstance(m, DualArray) or not isinstance(m, np.ndarray) or m.ndim != 2:
         return None
-    if m.dtype not in (np.dtype(np.float64), np.dtype(np.float32)) or x.ndim == 0:
+    if m.dtype not in COMPONENT_DTYPES or x.ndim == 0:
         return None
     parts = x._data[1:]
     if dual_first:

@@ -72,8 +72,11 @@ class DualArray:
             if a.dtype == object:
                 raise TypeError("dual array parts must be numeric arrays, not object arrays")
         dt = np.dtype(dtype) if dtype is not None else _ufuncs.component_dtype(value, *parts)
-        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise TypeError(f"dual arrays have float64 or float32 components, not {dt}")
+        _ufuncs.check_component_dtype(dt)
+        if dt.kind == "f" and any(a.dtype.kind == "c" for a in arrays):
+            raise TypeError(
+                f"complex components do not fit dtype {dt}: it would drop the imaginary parts"
+            )
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
         data = np.empty((cls._planes, *shape), dtype=dt)
         for p, a in enumerate(arrays):
@@ -105,6 +108,24 @@ class DualArray:
     def dtype(self) -> np.dtype:
         """The dtype of the components."""
         return self._data.dtype
+
+    # --- complex components: parts are derivatives along real parameters, so
+    # real, imag and conj act plane by plane, as on any real-linear map ----------
+    @property
+    def real(self) -> Any:
+        """The real parts, as a dual array (numpy's meaning; the primal is `.value`)."""
+        return np.real(self)
+
+    @property
+    def imag(self) -> Any:
+        """The imaginary parts, as a dual array (zeros for real components)."""
+        return np.imag(self)
+
+    def conj(self) -> Any:
+        return np.conjugate(self)
+
+    def conjugate(self) -> Any:
+        return np.conjugate(self)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -188,9 +209,12 @@ class DualArray:
         return self._wrap(self._data.copy())
 
     def astype(self, dtype: DTypeLike) -> Any:
-        dt = np.dtype(dtype)
-        if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise TypeError(f"dual arrays have float64 or float32 components, not {dt}")
+        dt = _ufuncs.check_component_dtype(np.dtype(dtype))
+        if dt.kind == "f" and self.dtype.kind == "c":
+            raise TypeError(
+                f"astype({dt}) of complex components would drop the imaginary parts; "
+                "use .real (a dual array of the real parts) or np.abs"
+            )
         return self._wrap(self._data.astype(dt))
 
     # --- numpy protocols ----------------------------------------------------
@@ -319,7 +343,7 @@ class DualArray:
         return _ufuncs.apply_unary(np.positive, self)
 
     def __abs__(self) -> Any:
-        return _ufuncs.apply_unary(np.absolute, self)
+        return np.absolute(self)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return _compare(np.equal, self, other)
@@ -407,7 +431,7 @@ _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.posit
 
 
 def _is_operand(x: Any) -> bool:
-    return isinstance(x, (DualArray, np.ndarray, numbers.Real, np.generic, list, tuple))
+    return isinstance(x, (DualArray, np.ndarray, numbers.Number, np.generic, list, tuple))
 
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:

@@ -1,8 +1,9 @@
 import numpy as np
 import numpy.typing as npt
 
-UNARY_FUNCTIONS: list[tuple[str, str]]
-BINARY_FUNCTIONS: list[tuple[str, str]]
+# (name, module, has complex kernels) in the tables' order
+UNARY_FUNCTIONS: list[tuple[str, str, bool]]
+BINARY_FUNCTIONS: list[tuple[str, str, bool]]
 KINDS: tuple[tuple[str, int], ...]
 PARALLEL_THRESHOLD: int
 STREAM_THRESHOLD_BYTES: int

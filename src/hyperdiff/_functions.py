@@ -23,10 +23,9 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import DualArray
-from ._ufuncs import component_dtype
+from ._ufuncs import COMPONENT_DTYPES, component_dtype
 
 _REGISTRY: dict[Callable[..., Any], Callable[..., Any]] = {}
-_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -95,9 +94,10 @@ def _float_dtype(dtype: Any, name: str) -> np.dtype | None:
     if dtype is None:
         return None
     dt = np.dtype(dtype)
-    if dt not in _FLOATS:
+    if dt not in COMPONENT_DTYPES:
         raise TypeError(
-            f"dual arrays have float64 or float32 components: dtype={dt} is not supported "
+            "dual arrays have float64, float32, complex128 or complex64 components: "
+            f"dtype={dt} is not supported "
             f"in numpy.{name}"
         )
     return dt

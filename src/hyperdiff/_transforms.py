@@ -21,6 +21,7 @@ import numpy as np
 
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._multivariate import dualvec_type, hyperdualvec_type
+from ._ufuncs import COMPONENT_DTYPES
 
 ArgNums = int | Sequence[int]
 
@@ -30,8 +31,10 @@ _MAX_CHUNK = 128
 
 
 # --- inputs ----------------------------------------------------------------------
-def _variable(x: Any, where: str) -> np.ndarray:
-    """An input to differentiate as a float array (never the user's own object)."""
+def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarray:
+    """An input to differentiate as a float or complex array (never the user's own
+    object). Complex inputs need holomorphic=True (then they must be complex, as in
+    JAX); None takes both (a tangent's direction is a real parameter either way)."""
     if isinstance(x, DualArray):
         raise TypeError(
             f"{where} got a dual array: nested transforms are not supported; use hessian "
@@ -42,10 +45,20 @@ def _variable(x: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where} needs numeric inputs, not an object array")
     if array.dtype.kind in "biu":
         array = array.astype(np.float64)
-    if array.dtype.kind == "c":
-        raise TypeError(f"{where}: complex inputs are not supported yet")
-    if array.dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise TypeError(f"{where} needs float64 or float32 inputs, not {array.dtype}")
+    if array.dtype.kind == "f" and array.dtype.itemsize < 4:
+        array = array.astype(np.float32)
+    if array.dtype not in COMPONENT_DTYPES:
+        raise TypeError(f"{where} needs float or complex inputs, not {array.dtype}")
+    if holomorphic is False and array.dtype.kind == "c":
+        raise TypeError(
+            f"{where} got a complex input: pass holomorphic=True for the complex derivative "
+            "f'(z) of a holomorphic f, or use hyperdiff.wirtinger for any f"
+        )
+    if holomorphic is True and array.dtype.kind != "c":
+        raise TypeError(
+            f"{where}(..., holomorphic=True) needs complex inputs, not {array.dtype}; "
+            "convert them with x.astype(complex)"
+        )
     return array
 
 
@@ -65,10 +78,12 @@ def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
 class _Variables:
     """The inputs at argnums, flattened into one vector of n variables."""
 
-    def __init__(self, args: tuple[Any, ...], argnums: ArgNums, where: str) -> None:
+    def __init__(
+        self, args: tuple[Any, ...], argnums: ArgNums, where: str, holomorphic: bool = False
+    ) -> None:
         self.args = args
         self.nums = _argnums(argnums, len(args), where)
-        self.arrays = [_variable(args[i], where) for i in self.nums]
+        self.arrays = [_variable(args[i], where, holomorphic) for i in self.nums]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist()
         self.n = int(self.offsets[-1])
@@ -162,7 +177,7 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
             out[(slice(None), *index)] = _output_planes(item, cls, dtype)
         return out
     value = np.asarray(leaf)
-    if value.dtype == object or value.dtype.kind not in "biuf":
+    if value.dtype == object or value.dtype.kind not in "biufc":
         raise TypeError(f"the function returned {type(leaf).__name__}, not a numeric array")
     out = np.zeros((cls._planes, *value.shape), dtype=np.result_type(value.dtype, dtype))
     out[0] = value
@@ -182,17 +197,22 @@ def _jacobian_pass(
     argnums: ArgNums,
     chunk_size: int | None,
     where: str,
+    holomorphic: bool = False,
+    direction: complex = 1,
 ) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
     """f's output values, the variables, the raw output, and per output leaf the
-    Jacobian of shape out.shape + (n,)."""
-    v = _Variables(args, argnums, where)
+    Jacobian of shape out.shape + (n,): derivatives along `direction` (1, or 1j for
+    the imaginary parts of complex inputs) times each unit vector."""
+    v = _Variables(args, argnums, where, holomorphic or direction != 1)
     k_max = _chunk(v.n, v.n, chunk_size, lambda k: k + 1)
     values: Any = None
     jacobians: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
         cls = dualvec_type(k)
-        out = f(*v.seeded(cls, v.seed_parts(cls, (start, k))), **kwargs)
+        parts = v.seed_parts(cls, (start, k))
+        seed = parts if direction == 1 else (lambda r, parts=parts: parts(r) * direction)
+        out = f(*v.seeded(cls, seed), **kwargs)
         planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
         if values is None:
             values = _rebuild(out, [np.array(p[0]) for p in planes])
@@ -213,6 +233,7 @@ def jacobian(
     *,
     chunk_size: int | None = None,
     elementwise: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """The Jacobian of f, shaped like jax.jacfwd: out.shape + in.shape per input.
 
@@ -220,12 +241,16 @@ def jacobian(
     partials per pass (default: as many as fit a memory budget, up to 128).
     elementwise=True: f acts point by point on its broadcast inputs; the result is
     the per-point derivative, of the output's shape, from a single pass.
+    holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
+    holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
     if elementwise:
-        return _elementwise_first(f, argnums, "jacobian")
+        return _elementwise_first(f, argnums, "jacobian", holomorphic)
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        _, v, out, jacobians = _jacobian_pass(f, args, kwargs, argnums, chunk_size, "jacobian")
+        _, v, out, jacobians = _jacobian_pass(
+            f, args, kwargs, argnums, chunk_size, "jacobian", holomorphic
+        )
         blocks = [_structured(argnums, v.split(j)) for j in jacobians]
         return _rebuild(out, blocks)
 
@@ -239,8 +264,11 @@ def _scalar_gradient(
     argnums: ArgNums,
     chunk_size: int | None,
     where: str,
+    holomorphic: bool,
 ) -> tuple[Any, Any]:
-    values, v, _, jacobians = _jacobian_pass(f, args, kwargs, argnums, chunk_size, where)
+    values, v, _, jacobians = _jacobian_pass(
+        f, args, kwargs, argnums, chunk_size, where, holomorphic
+    )
     if len(jacobians) != 1 or jacobians[0].ndim != 1:
         raise TypeError(f"{where} needs a function with one scalar output; use jacobian for others")
     return values, _structured(argnums, v.split(jacobians[0]))
@@ -252,25 +280,34 @@ def grad(
     *,
     chunk_size: int | None = None,
     elementwise: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """The gradient of a scalar function, shaped like its input (a tuple for a tuple
-    argnums). elementwise=True: per-point derivatives of a pointwise f (see jacobian)."""
+    argnums). elementwise=True: per-point derivatives of a pointwise f (see jacobian).
+    A complex output of real inputs gives the complex gradient d Re f + i d Im f.
+    holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
+    holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+    """
     if elementwise:
-        return _elementwise_first(f, argnums, "grad")
+        return _elementwise_first(f, argnums, "grad", holomorphic)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
-        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "grad")[1]
+        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "grad", holomorphic)[1]
 
     return _named(gradient, "grad", f)
 
 
 def value_and_grad(
-    f: Callable[..., Any], argnums: ArgNums = 0, *, chunk_size: int | None = None
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """(f(x), grad f(x)) from the same passes."""
 
     def both(*args: Any, **kwargs: Any) -> Any:
-        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "value_and_grad")
+        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "value_and_grad", holomorphic)
 
     return _named(both, "value_and_grad", f)
 
@@ -279,9 +316,11 @@ def _broadcast_inputs(v: _Variables) -> tuple[int, ...]:
     return np.broadcast_shapes(*(a.shape for a in v.arrays))
 
 
-def _elementwise_first(f: Callable[..., Any], argnums: ArgNums, where: str) -> Callable[..., Any]:
+def _elementwise_first(
+    f: Callable[..., Any], argnums: ArgNums, where: str, holomorphic: bool
+) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
-        v = _Variables(args, argnums, where)
+        v = _Variables(args, argnums, where, holomorphic)
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
@@ -305,6 +344,7 @@ def hessian(
     *,
     chunk_size: int | None = None,
     elementwise: bool = False,
+    holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """The Hessian of f, shaped like jax.hessian: out.shape + in_i.shape + in_j.shape;
     with a tuple argnums a tuple of tuples of blocks [i][j].
@@ -312,12 +352,14 @@ def hessian(
     One pass of HyperDualVec(n) when the n variables fit the budget, else symmetric
     blocks of chunk_size variables (diagonal blocks stored once). elementwise=True:
     per-point Hessians of a pointwise f in one pass.
+    holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
+    holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
     if elementwise:
-        return _elementwise_hessian(f, argnums)
+        return _elementwise_hessian(f, argnums, holomorphic)
 
     def hess(*args: Any, **kwargs: Any) -> Any:
-        v = _Variables(args, argnums, "hessian")
+        v = _Variables(args, argnums, "hessian", holomorphic)
         n = v.n
         k_max = _chunk(n, n, chunk_size, lambda k: 1 + 2 * k + k * k)
         out: Any = None
@@ -366,9 +408,11 @@ def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
     return blocks[0][0] if isinstance(argnums, int) else blocks
 
 
-def _elementwise_hessian(f: Callable[..., Any], argnums: ArgNums) -> Callable[..., Any]:
+def _elementwise_hessian(
+    f: Callable[..., Any], argnums: ArgNums, holomorphic: bool
+) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
-        v = _Variables(args, argnums, "hessian")
+        v = _Variables(args, argnums, "hessian", holomorphic)
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
@@ -393,22 +437,29 @@ def _elementwise_hessian(f: Callable[..., Any], argnums: ArgNums) -> Callable[..
 
 
 # --- products with a direction ------------------------------------------------------------
-def _pairs(primals: Any, tangents: Any, where: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _pairs(
+    primals: Any, tangents: Any, where: str, holomorphic: bool | None
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"{where} takes primals and tangents as tuples (or lists) of arguments")
     if len(primals) != len(tangents):
         raise ValueError(f"{where}: {len(primals)} primals but {len(tangents)} tangents")
-    xs = tuple(_variable(p, where) for p in primals)
-    ts = tuple(_variable(t, where) for t in tangents)
+    xs = tuple(_variable(p, where, holomorphic) for p in primals)
+    ts = tuple(_variable(t, where, None) for t in tangents)
     for x, t in zip(xs, ts, strict=True):
         if x.shape != t.shape:
             raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of {x.shape}")
+        if t.dtype.kind == "c" and x.dtype.kind != "c":
+            raise TypeError(f"{where}: a complex tangent for a real primal")
     return xs, ts
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
-    """(f(*primals), the directional derivative of f along tangents), as jax.jvp."""
-    xs, ts = _pairs(primals, tangents, "jvp")
+    """(f(*primals), the directional derivative of f along tangents), as jax.jvp.
+
+    Complex primals need no promise: the result is d/dt f(primals + t tangents) for
+    real t, for any f."""
+    xs, ts = _pairs(primals, tangents, "jvp", None)
     out = f(*(dual(x, t) for x, t in zip(xs, ts, strict=True)))
     dtype = np.result_type(*xs)
     planes = [_output_planes(leaf, Dual, dtype) for leaf in _tree_leaves(out)]
@@ -422,13 +473,15 @@ def hvp(
     tangents: Sequence[Any],
     *,
     chunk_size: int | None = None,
+    holomorphic: bool = False,
 ) -> Any:
     """The Hessian of a scalar f times the tangents, shaped like the primals (a tuple
-    for several), without forming the Hessian: HyperDualVec(K, 1) passes."""
-    xs, ts = _pairs(primals, tangents, "hvp")
-    v = _Variables(xs, tuple(range(len(xs))), "hvp")
+    for several), without forming the Hessian: HyperDualVec(K, 1) passes.
+    holomorphic=True: complex primals, the complex Hessian of a holomorphic f."""
+    xs, ts = _pairs(primals, tangents, "hvp", holomorphic)
+    v = _Variables(xs, tuple(range(len(xs))), "hvp", holomorphic)
     k_max = _chunk(v.n, v.n, chunk_size, lambda k: 2 * k + 2)
-    result = np.zeros(v.n, dtype=v.dtype)
+    result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
         cls = hyperdualvec_type(k, 1)
@@ -444,7 +497,10 @@ def hvp(
         p = _output_planes(leaves[0], cls, v.dtype)
         if p.ndim != 1:
             raise TypeError("hvp needs a function with one scalar output")
+        if result is None:
+            result = np.zeros(v.n, dtype=p.dtype)
         result[start : start + k] = p[1 + k + 1 :][: v.n - start]
+    assert result is not None
     blocks = v.split(result)
     return tuple(blocks) if len(xs) > 1 else blocks[0]
 
@@ -463,30 +519,45 @@ def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) ->
     return _tree_map(leaf, result)
 
 
-def derivative(f: Callable[..., Any], order: int = 1, argnums: int = 0) -> Callable[..., Any]:
+def derivative(
+    f: Callable[..., Any],
+    order: int = 1,
+    argnums: int = 0,
+    *,
+    holomorphic: bool = False,
+    check_holomorphic: bool = False,
+) -> Callable[..., Any]:
     """Elementwise derivative of f with respect to its argument `argnums`.
 
     `derivative(f)(x)` is f'(x) at every point of x (any shape); `order=2` gives
-    f''(x) in the same single pass, through hyper-dual numbers.
+    f''(x) in the same single pass, through hyper-dual numbers. A complex output of a
+    real x is fine (d/dx of expm(1j*x*H)).
+
+    Complex x needs holomorphic=True, the promise that f is complex-differentiable:
+    the result is then f'(z) (f''(z)). check_holomorphic=True checks the promise:
+    it also differentiates along the imaginary direction and raises ValueError where
+    the Wirtinger derivative df/dz-bar is not zero to rounding (see wirtinger).
     """
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, not {order!r}")
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
+    if check_holomorphic and not holomorphic:
+        raise ValueError("check_holomorphic=True checks holomorphic=True; pass both")
 
     def df(*args: Any, **kwargs: Any) -> Any:
         if not -len(args) <= argnums < len(args):
             raise TypeError(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
-        x = args[argnums]
-        if isinstance(x, DualArray):
-            raise TypeError(
-                "derivative got a dual array: nested transforms are not supported; "
-                "use derivative(f, order=2) for second derivatives"
-            )
-        seeded = dual(x, 1.0) if order == 1 else hyperdual(x, 1.0, 1.0)
+        x = _variable(args[argnums], "derivative", holomorphic)
         new_args = list(args)
+        if check_holomorphic:
+            derivatives = _wirtinger_pointwise(f, new_args, kwargs, (argnums % len(args),), x.dtype)
+            _check_holomorphic(derivatives)
+            if order == 1:  # the same pass: the derivative along the real direction
+                return _tree_map(lambda planes: planes[0], derivatives)
+        seeded = dual(x, 1.0) if order == 1 else hyperdual(x, 1.0, 1.0)
         new_args[argnums] = seeded
         result = f(*new_args, **kwargs)
         return _parts(result, Dual if order == 1 else HyperDual, order, seeded)
@@ -494,6 +565,113 @@ def derivative(f: Callable[..., Any], order: int = 1, argnums: int = 0) -> Calla
     df.__name__ = f"derivative_{getattr(f, '__name__', 'f')}"
     df.__doc__ = f"d^{order}/dx^{order} of {getattr(f, '__name__', 'f')}, elementwise."
     return df
+
+
+# --- complex inputs: Wirtinger derivatives --------------------------------------------------
+def _complexified(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[Any]:
+    """The arguments with those at nums as complex arrays (real ones converted)."""
+    new = list(args)
+    for i in nums:
+        x = _variable(args[i], "wirtinger", None)
+        new[i] = x if x.dtype.kind == "c" else x.astype(np.result_type(x.dtype, np.complex64))
+    return new
+
+
+def _wirtinger_pointwise(
+    f: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    nums: tuple[int, ...],
+    dtype: np.dtype,
+) -> Any:
+    """One pass of DualVec(2 count) over the broadcast inputs at nums: per output leaf
+    the planes (count reals, then count imaginaries) of the derivatives along the real
+    and the imaginary direction of each input, point by point."""
+    count = len(nums)
+    shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
+    cls = dualvec_type(2 * count)
+    new = list(args)
+    for r, i in enumerate(nums):
+        data = np.zeros((cls._planes, *shape), dtype=dtype)
+        data[0] = args[i]
+        data[1 + r] = 1
+        data[1 + count + r] = 1j
+        new[i] = cls._wrap(data)
+    out = f(*new, **kwargs)
+    return _tree_map(lambda leaf: _output_planes(leaf, cls, dtype)[1:].copy(), out)
+
+
+def _check_holomorphic(derivatives: Any) -> None:
+    """ValueError unless df/dz-bar = (d_x + i d_y)/2 vanishes to rounding: relative to
+    |d_x| + |d_y|, within the square root of the dtype's epsilon (rounding differs
+    between the two directions by a few ulps; a non-holomorphic f is off by O(1))."""
+    for planes in _tree_leaves(derivatives):
+        d_x, d_y = planes[0], planes[1]
+        tolerance = np.sqrt(np.finfo(planes.dtype).eps)
+        with np.errstate(invalid="ignore", over="ignore"):
+            d_conj = np.abs(d_x + 1j * d_y) / 2
+            bad = d_conj > tolerance * (np.abs(d_x) + np.abs(d_y)) / 2
+        if np.any(bad):
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"the function is not holomorphic at {int(bad.sum())} of {bad.size} points "
+                f"(first at index {first}: df/dz-bar = {(d_x + 1j * d_y)[first] / 2}, "
+                f"df/dz = {(d_x - 1j * d_y)[first] / 2}); use hyperdiff.wirtinger"
+            )
+
+
+def wirtinger(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    elementwise: bool = False,
+    chunk_size: int | None = None,
+) -> Callable[..., Any]:
+    """The Wirtinger derivatives (df/dz, df/dz-bar) of any f of complex inputs.
+
+    From the derivatives along the real and the imaginary direction of each input,
+    df/dz = (d_x - i d_y)/2 and df/dz-bar = (d_x + i d_y)/2: exact for functions
+    that are not holomorphic (abs, conj, angle, real, imag); df/dz-bar = 0 exactly
+    when f is holomorphic. Real inputs are taken as complex.
+
+    Shaped like jacobian (out.shape + in.shape, a tuple of blocks for a tuple argnums),
+    each of df/dz and df/dz-bar; elementwise=True gives per-point derivatives of a
+    pointwise f in one pass.
+    """
+
+    def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
+
+    def per_point(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "wirtinger")
+        new = _complexified(args, nums)
+        dtype = np.result_type(*(new[i] for i in nums))
+        derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype)
+        count = len(nums)
+        leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
+        return tuple(
+            _rebuild(derivatives, [_structured(argnums, list(w[side])) for w in leaves])
+            for side in (0, 1)
+        )
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "wirtinger")
+        new = tuple(_complexified(args, nums))
+        _, v, out, real_jacobians = _jacobian_pass(
+            f, new, kwargs, argnums, chunk_size, "wirtinger", True
+        )
+        *_, imaginary_jacobians = _jacobian_pass(
+            f, new, kwargs, argnums, chunk_size, "wirtinger", True, direction=1j
+        )
+        leaves = [
+            pair(j_x, j_y) for j_x, j_y in zip(real_jacobians, imaginary_jacobians, strict=True)
+        ]
+        return tuple(
+            _rebuild(out, [_structured(argnums, v.split(w[side])) for w in leaves])
+            for side in (0, 1)
+        )
+
+    return _named(per_point if elementwise else full, "wirtinger", f)
 
 
 def _named(wrapper: Callable[..., Any], what: str, f: Callable[..., Any]) -> Callable[..., Any]:

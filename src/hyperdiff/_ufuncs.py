@@ -51,13 +51,17 @@ VALUE_ONLY: frozenset[np.ufunc] = frozenset(
 )
 
 
+# Ufuncs with their own rule for complex dual arrays (_complex.py): conjugate
+# (also for real ones), and abs and sign, which are not holomorphic.
+NOT_HOLOMORPHIC: frozenset[np.ufunc] = frozenset((np.conjugate, np.absolute, np.sign))
+
 _NAMES: dict[np.ufunc, str] = {}
 
 
-def _resolve(table: list[tuple[str, str]]) -> dict[np.ufunc, int]:
+def _resolve(table: list[tuple[str, str, bool]]) -> dict[np.ufunc, int]:
     """Map each importable ufunc of the table (and its aliases) to its kernel index."""
     found: dict[np.ufunc, int] = {}
-    for index, (name, module_name) in enumerate(table):
+    for index, (name, module_name, _) in enumerate(table):
         try:
             module = importlib.import_module(module_name)
         except ImportError:  # scipy is optional
@@ -74,7 +78,15 @@ BINARY: dict[np.ufunc, int] = _resolve(_core.BINARY_FUNCTIONS)
 BINARY[np.float_power] = BINARY[np.power]
 _FORCED_DTYPE = {np.float_power: np.dtype(np.float64)}
 
-_SUPPORTED_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+COMPONENT_DTYPES = tuple(map(np.dtype, (np.float64, np.float32, np.complex128, np.complex64)))
+
+# The table entries with complex kernels (holomorphic functions numpy takes complex).
+COMPLEX_UNARY: frozenset[np.ufunc] = frozenset(
+    u for u, i in UNARY.items() if _core.UNARY_FUNCTIONS[i][2]
+)
+COMPLEX_BINARY: frozenset[np.ufunc] = frozenset(
+    u for u, i in BINARY.items() if _core.BINARY_FUNCTIONS[i][2]
+)
 
 
 def ufunc_name(ufunc: np.ufunc) -> str:
@@ -83,6 +95,16 @@ def ufunc_name(ufunc: np.ufunc) -> str:
 
 def unsupported(what: str) -> TypeError:
     return TypeError(f"hyperdiff does not support {what} on dual arrays")
+
+
+def check_component_dtype(dtype: np.dtype) -> np.dtype:
+    """dtype itself if dual arrays can have it as components, else a TypeError."""
+    if dtype not in COMPONENT_DTYPES:
+        raise TypeError(
+            "hyperdiff dual arrays have float64, float32, complex128 or complex64 components, "
+            f"not {dtype}"
+        )
+    return dtype
 
 
 def component_dtype(*operands: Any) -> np.dtype:
@@ -94,7 +116,7 @@ def component_dtype(*operands: Any) -> np.dtype:
             op.dtype
             if isinstance(op, DualArray)
             else op
-            if isinstance(op, (int, float, np.ndarray, np.generic))
+            if isinstance(op, (int, float, complex, np.ndarray, np.generic))
             else np.asarray(op)
             for op in operands
         )
@@ -103,12 +125,7 @@ def component_dtype(*operands: Any) -> np.dtype:
         return np.dtype(np.float64)
     if dtype.kind == "f" and dtype.itemsize < 4:
         return np.dtype(np.float32)
-    if dtype not in _SUPPORTED_DTYPES:
-        raise TypeError(
-            f"hyperdiff dual arrays have float64 or float32 components; got {dtype} "
-            "(complex components are not supported yet)"
-        )
-    return dtype
+    return check_component_dtype(dtype)
 
 
 # ufunc keyword arguments accepted only at their defaults (a `where=` mask
@@ -192,6 +209,8 @@ def _target(
 
 
 def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    if x._data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
+        raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     cls = type(x)
     data = np.ascontiguousarray(x._data)
     target_out = _output(out, cls, data.dtype, x.shape)
@@ -217,7 +236,11 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
         a = np.asarray(a) if not np.isscalar(a) else a
     if not b_dual:
         b = np.asarray(b) if not np.isscalar(b) else b
-    dtype = _FORCED_DTYPE.get(ufunc) or component_dtype(a, b)
+    dtype = component_dtype(a, b)
+    if ufunc in _FORCED_DTYPE:
+        dtype = _FORCED_DTYPE[ufunc] if dtype.kind == "f" else np.dtype(np.complex128)
+    if dtype.kind == "c" and ufunc not in COMPLEX_BINARY:
+        raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     planes = (cls._planes,)
     xa = _operand(a._data if a_dual else a, planes if a_dual else (), dtype, shape)
@@ -226,6 +249,9 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
     cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
     return _store(target_out, cls, result)
+
+
+_SCALARS = (float, int, complex)
 
 
 def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
@@ -239,10 +265,14 @@ def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
     if a_dual and b_dual:
         if type(a) is not type(b) or a._data.shape != b._data.shape or a.dtype != b.dtype:
             return None
-    elif not ((a_dual and type(b) in (float, int)) or (b_dual and type(a) in (float, int))):
+    elif not ((a_dual and type(b) in _SCALARS) or (b_dual and type(a) in _SCALARS)):
         return None
     dual_operand = a if a_dual else b
     data = dual_operand._data
+    if data.dtype.kind == "c" and ufunc not in COMPLEX_BINARY:
+        return None  # the general path reports it
+    if (type(a) is complex or type(b) is complex) and data.dtype.kind != "c":
+        return None  # promotes to complex
     xa = np.ascontiguousarray(a._data) if a_dual else np.asarray(a, dtype=data.dtype)
     xb = np.ascontiguousarray(b._data) if b_dual else np.asarray(b, dtype=data.dtype)
     result = np.empty(data.shape, dtype=data.dtype)
@@ -267,6 +297,12 @@ def apply_ufunc(
         return ufunc(*values, **kwargs)
     out = kwargs.pop("out", None)
     _check_kwargs(ufunc, kwargs)
+    if len(inputs) == 1 and ufunc in NOT_HOLOMORPHIC:
+        x = inputs[0]
+        if isinstance(x, DualArray) and (x.dtype.kind == "c" or ufunc is np.conjugate):
+            from . import _complex
+
+            return _complex.apply(ufunc, x, out)
     if len(inputs) == 1 and ufunc in UNARY:
         return apply_unary(ufunc, inputs[0], out)
     if len(inputs) == 2 and ufunc in BINARY:

@@ -84,6 +84,24 @@ def _kind_of(name: str, *operands: Any) -> type[DualArray] | None:
     return common_kind(f"linalg.{name}", *operands)
 
 
+# The factorizations built on transposes (A^T A, Q^T Q = I, eigenvector gauges) are
+# written for real matrices; their complex forms (conjugate transposes, a phase
+# convention for eigenvectors) are not implemented.
+
+
+def _real_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
+    """_kind_of for the real-only functions: a TypeError for complex operands."""
+    cls = _kind_of(name, *operands)
+    kinds = (
+        x.dtype.kind if isinstance(x, DualArray) else np.asarray(x).dtype.kind for x in operands
+    )
+    if cls is not None and "c" in kinds:
+        raise TypeError(
+            f"hyperdiff.linalg.{name} supports real dual matrices only, not complex ones"
+        )
+    return cls
+
+
 # --- the algebra on plane lists --------------------------------------------
 def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
     return multiply(cls, np.matmul, a, b)
@@ -171,13 +189,17 @@ def det(a: Any) -> Any:
 
 @implements(np.linalg.slogdet)
 def slogdet(a: Any) -> SlogdetResult:
-    """(sign, log|det|); the sign is a plain array (its derivative is zero)."""
+    """(sign, log|det|); for real matrices the sign is a plain array (its derivative
+    is zero), for complex ones a dual array of the phase det/|det|."""
     cls = _kind_of("slogdet", a)
     if cls is None:
         return SlogdetResult(*np.linalg.slogdet(a))
     _square(a, "slogdet")
     sign, logabsdet = np.linalg.slogdet(a._data[0])
-    return SlogdetResult(sign, logabsdet + _log_det_increment(cls, planes_of(a, "slogdet")))
+    increment = _log_det_increment(cls, planes_of(a, "slogdet"))
+    if a.dtype.kind == "c":  # log det = log sign + log|det|: the phase moves too
+        return SlogdetResult(sign * np.exp(1j * increment.imag), logabsdet + increment.real)
+    return SlogdetResult(sign, logabsdet + increment)
 
 
 # --- symmetric eigenproblem ----------------------------------------------------
@@ -222,7 +244,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, from the
     triangle UPLO as numpy reads it. The eigenvalues must be distinct (else the
     eigenvectors are not differentiable; their parts come out inf/nan)."""
-    cls = _kind_of("eigh", a)
+    cls = _real_kind_of("eigh", a)
     if cls is None:
         return EighResult(*np.linalg.eigh(a, UPLO=UPLO))
     _square(a, "eigh")
@@ -233,7 +255,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """The eigenvalues of a symmetric matrix (ascending); see eigh."""
-    cls = _kind_of("eigvalsh", a)
+    cls = _real_kind_of("eigvalsh", a)
     if cls is None:
         return np.linalg.eigvalsh(a, UPLO=UPLO)
     _square(a, "eigvalsh")
@@ -261,7 +283,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     """Cholesky factor L (a = L L^T) of a symmetric positive definite matrix; with
     upper=True the factor U = L^T (a = U^T U). Like numpy, it reads the lower
     triangle of a, or the upper one for upper=True."""
-    cls = _kind_of("cholesky", a)
+    cls = _real_kind_of("cholesky", a)
     if cls is None:
         return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
     _square(a, "cholesky")
@@ -282,7 +304,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     """QR of an m x n matrix with m >= n and full column rank, modes 'reduced' and
     'r'. R keeps the signs of numpy's diagonal; the parts follow from
     R^T R = A^T A and Q = A R^-1."""
-    cls = _kind_of("qr", a)
+    cls = _real_kind_of("qr", a)
     if cls is None:
         return np.linalg.qr(a, mode=mode)
     if mode not in ("reduced", "r"):
@@ -325,7 +347,7 @@ def _full_rank(a0: np.ndarray, name: str) -> None:
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     """(x, residuals, rank, s) as numpy's, for a full-column-rank value matrix; x,
     residuals and s carry parts, from x = x0 + (A^T A)^-1 A^T (b - A x0)."""
-    cls = _kind_of("lstsq", a, b)
+    cls = _real_kind_of("lstsq", a, b)
     if cls is None:
         return np.linalg.lstsq(a, b, rcond=rcond)
     pa, pb = planes_of(a, "lstsq"), planes_of(b, "lstsq")
@@ -356,7 +378,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
 @implements(np.linalg.pinv)
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
     """The pseudo-inverse of a full-rank value matrix: (A^T A)^-1 A^T or A^T (A A^T)^-1."""
-    cls = _kind_of("pinv", a)
+    cls = _real_kind_of("pinv", a)
     kwargs: dict[str, Any] = {"hermitian": hermitian}
     if rcond is not None:
         kwargs["rcond"] = rcond
@@ -421,11 +443,18 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Any:
 
 
 # --- norms ---------------------------------------------------------------------
+def _squared(x: Any) -> Any:
+    """|x|^2 elementwise: x x, or Re(x conj(x)) for complex x (a real dual array)."""
+    return (x * np.conjugate(x)).real if x.dtype.kind == "c" else x * x
+
+
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
     if axis is None:  # a vector: numpy takes sqrt(x . x)
-        return np.sqrt(np.dot(x, x)) if ord in (None, 2) else _vector_norm(x, ord, 0, False)
+        if ord not in (None, 2):
+            return _vector_norm(x, ord, 0, False)
+        return np.sqrt(np.sum(_squared(x)) if x.dtype.kind == "c" else np.dot(x, x))
     if ord is None or ord == 2:
-        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        return np.sqrt(np.sum(_squared(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
         return np.max(abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -433,7 +462,7 @@ def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
     if ord == 1:
         return np.sum(abs(x), axis=axis, keepdims=keepdims)
     if ord == 0:  # a count: derivative zero
-        count = np.sum(x.value != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+        count = np.sum(x.value != 0, axis=axis, keepdims=keepdims).astype(x.value.real.dtype)
         return wrap(type(x), [count])
     return np.sum(abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
@@ -441,13 +470,15 @@ def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
 def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any:
     row, col = (a % x.ndim for a in axis)
     if ord in (None, "fro"):
-        result = np.sqrt(np.sum(x * x, axis=(row, col)))
+        result = np.sqrt(np.sum(_squared(x), axis=(row, col)))
     elif ord in (1, -1, np.inf, -np.inf):
         summed, other = (row, col) if ord in (1, -1) else (col, row)
         sums = np.sum(abs(x), axis=summed)
         reduce = np.max if ord in (1, np.inf) else np.min
         result = reduce(sums, axis=other - 1 if other > summed else other)
     elif ord in (2, -2, "nuc"):
+        if x.dtype.kind == "c":
+            raise TypeError(f"hyperdiff.linalg.norm(ord={ord!r}) supports real matrices only")
         moved = np.moveaxis(x, (row, col), (-2, -1))
         # the Gram matrix of the shorter side: its eigenvalues are the squared
         # singular values, with no structural zeros

@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "common.hpp"
+#include "complex.hpp"
 #include "vector_math.hpp"
 
 namespace hyperdiff {
@@ -30,6 +31,7 @@ struct BinaryEntry {
   static constexpr const char* module = "numpy";
   static constexpr bool has_fx = true, has_fy = true;
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
+  static constexpr bool has_complex = false;  // complex kernels (holomorphic in x and y)
 };
 
 struct LinearEntry : BinaryEntry {
@@ -38,6 +40,7 @@ struct LinearEntry : BinaryEntry {
 
 struct Add : LinearEntry {
   static constexpr const char* name = "add";
+  static constexpr bool has_complex = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = x + y;
@@ -48,6 +51,7 @@ struct Add : LinearEntry {
 
 struct Subtract : LinearEntry {
   static constexpr const char* name = "subtract";
+  static constexpr bool has_complex = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = x - y;
@@ -58,10 +62,15 @@ struct Subtract : LinearEntry {
 
 struct Multiply : BinaryEntry {
   static constexpr const char* name = "multiply";
+  static constexpr bool has_complex = true;
   static constexpr bool has_fxx = false, has_fyy = false;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    p.f0 = x * y;
+    if constexpr (is_complex_v<T>) {
+      p.f0 = detail::complex_multiply(x, y);
+    } else {
+      p.f0 = x * y;
+    }
     p.fx = y;
     p.fy = x;
     p.fxy = T(1);
@@ -71,11 +80,18 @@ struct Multiply : BinaryEntry {
 struct Divide : BinaryEntry {
   static constexpr const char* name = "divide";
   static constexpr bool has_fxx = false;
+  static constexpr bool has_complex = true;
   // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const T q = x / y;
-    const T r = T(1) / y;
+    T q, r;
+    if constexpr (is_complex_v<T>) {
+      q = detail::complex_divide(x, y);
+      r = detail::complex_reciprocal(y);
+    } else {
+      q = x / y;
+      r = T(1) / y;
+    }
     p.f0 = q;
     p.fx = r;
     p.fy = -q * r;
@@ -91,14 +107,24 @@ struct Power : BinaryEntry {
   // of y x^(y-1) (0 for y > 1 or y = 0, 1 for y = 1, inf below) and of
   // y (y-1) x^(y-2); d/dy there is 0 (the limit from x > 0 for y > 0).
   // float32 is evaluated in double: 1 + y log x cancels where y log x ~ -1.
+  // Complex: the same partials with complex log and quotients; at x = 0 the
+  // limits above for real y, none (nan) for complex y.
+  static constexpr bool has_complex = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (is_complex_v<T>) {
+      complex_eval(x, y, p);
+    } else if constexpr (std::is_same_v<T, float>) {
       Partials<double> w;
-      eval<double>(x, y, w);
+      real_eval<double>(x, y, w);
       p = {T(w.f0), T(w.fx), T(w.fy), T(w.fxx), T(w.fxy), T(w.fyy)};
-      return;
+    } else {
+      real_eval(x, y, p);
     }
+  }
+
+  template <class T>
+  static void real_eval(T x, T y, Partials<T>& p) {
     const T v = std::pow(x, y);
     const T lg = std::log(x);
     const bool zero = x == T(0);
@@ -115,6 +141,37 @@ struct Power : BinaryEntry {
     p.fy = zero ? T(0) : v * lg;
     p.fxy = zero ? T(0) : v_over_x * (T(1) + y * lg);
     p.fyy = zero ? T(0) : v * lg * lg;
+  }
+
+  template <class C>
+  static void complex_eval(C x, C y, Partials<C>& p) {
+    using R = typename C::value_type;
+    if constexpr (std::is_same_v<R, float>) {
+      Partials<std::complex<double>> w;
+      complex_eval<std::complex<double>>(x, y, w);
+      p = {detail::complex_power(x, y), C(w.fx), C(w.fy), C(w.fxx), C(w.fxy), C(w.fyy)};
+      return;
+    } else {
+      const C v = detail::complex_power(x, y);
+      p.f0 = v;
+      if (x == C(0)) {
+        Partials<R> w;
+        real_eval<R>(R(0), y.real(), w);
+        const R nan = R(NAN);
+        const bool real_y = y.imag() == R(0);
+        p.fx = real_y ? C(w.fx) : C(nan, nan);
+        p.fxx = real_y ? C(w.fxx) : C(nan, nan);
+        p.fy = p.fxy = p.fyy = real_y ? C(0) : C(nan, nan);
+        return;
+      }
+      const C lg = std::log(x);
+      const C v_over_x = detail::complex_divide(v, x);
+      p.fx = y * v_over_x;
+      p.fxx = (y - C(1)) * detail::complex_divide(p.fx, x);
+      p.fy = v * lg;
+      p.fxy = v_over_x * (C(1) + y * lg);
+      p.fyy = v * lg * lg;
+    }
   }
 };
 

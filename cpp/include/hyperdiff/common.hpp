@@ -1,7 +1,9 @@
 // Small shared pieces of the tables: a type list and math constants.
 #pragma once
 
+#include <complex>
 #include <cstddef>
+#include <type_traits>
 
 // The kernels are compiled once per instruction set (x86-64-v2/v3/v4) and
 // picked at run time. Each build puts its templates in its own inline
@@ -19,6 +21,14 @@ struct TypeList {
   static constexpr std::size_t size = sizeof...(Ts);
 };
 
+// Complex components: std::complex<float or double>.
+template <class T>
+struct IsComplex : std::false_type {};
+template <class R>
+struct IsComplex<std::complex<R>> : std::true_type {};
+template <class T>
+inline constexpr bool is_complex_v = IsComplex<T>::value;
+
 namespace detail {
 inline constexpr double kPi = 3.14159265358979323846264338327950288;
 template <class T>
@@ -27,6 +37,8 @@ template <class T>
 inline constexpr T kLog2e = T(1.442695040888963407359924681001892137);
 template <class T>
 inline constexpr T kLn10 = T(2.30258509299404568401799145468436421);
+template <class T>
+inline constexpr T kLog10e = T(0.434294481903251827651128918916605082);
 template <class T>
 inline constexpr T kTwoOverSqrtPi = T(1.12837916709551257389615890312154517);
 }  // namespace detail

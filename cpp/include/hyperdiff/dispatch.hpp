@@ -50,7 +50,7 @@ inline constexpr std::size_t kStreamBytes = std::size_t(8) << 20;
 inline constexpr int kMaxUnary = 64;
 inline constexpr int kMaxBinary = 32;
 inline constexpr int kKinds = 2;
-inline constexpr int kDtypes = 2;  // float64, float32
+inline constexpr int kDtypes = 4;  // float64, float32, complex128, complex64
 
 struct KernelTable {
   UnaryKernel unary[kMaxUnary][kKinds][kDtypes] = {};

@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "common.hpp"
+#include "complex.hpp"
 #include "special.hpp"
 #include "vector_math.hpp"
 
@@ -28,12 +29,24 @@ inline namespace HYPERDIFF_ISA_NAMESPACE {
 struct UnaryEntry {
   static constexpr const char* module = "numpy";
   static constexpr bool zero_f2 = false;  // f'' == 0: the chain rule skips f2 e1 e2
+  static constexpr bool has_complex = false;
+};
+
+// A holomorphic function numpy also evaluates on complex numbers: it gets
+// complex kernels, and its f1, f2 are the complex derivatives. (Non-holomorphic
+// ones, abs, conj, angle, are built from real and imaginary parts in Python.)
+struct HolomorphicEntry : UnaryEntry {
+  static constexpr bool has_complex = true;
 };
 
 namespace detail {
 template <class T>
 inline T if_inf(T a, T v, T limit) {
-  return std::isinf(a) ? limit : v;
+  if constexpr (is_complex_v<T>) {
+    return std::isinf(a.real()) || std::isinf(a.imag()) ? limit : v;
+  } else {
+    return std::isinf(a) ? limit : v;
+  }
 }
 template <class T>
 inline T sign_of(T a) {
@@ -48,7 +61,7 @@ inline T gaussian(T a) {
 }
 }  // namespace detail
 
-struct Negative : UnaryEntry {
+struct Negative : HolomorphicEntry {
   static constexpr const char* name = "negative";
   static constexpr bool zero_f2 = true;
   // -a: f' = -1
@@ -60,7 +73,7 @@ struct Negative : UnaryEntry {
   }
 };
 
-struct Positive : UnaryEntry {
+struct Positive : HolomorphicEntry {
   static constexpr const char* name = "positive";
   static constexpr bool zero_f2 = true;
   template <class T>
@@ -94,7 +107,7 @@ struct Sign : UnaryEntry {
   }
 };
 
-struct Sqrt : UnaryEntry {
+struct Sqrt : HolomorphicEntry {
   static constexpr const char* name = "sqrt";
   // sqrt' = 1/(2 sqrt a), sqrt'' = -sqrt'/(2a)
   template <class T>
@@ -118,29 +131,38 @@ struct Cbrt : UnaryEntry {
   }
 };
 
-struct Square : UnaryEntry {
+struct Square : HolomorphicEntry {
   static constexpr const char* name = "square";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = a * a;
+    if constexpr (is_complex_v<T>) {
+      f0 = detail::complex_multiply(a, a);
+    } else {
+      f0 = a * a;
+    }
     f1 = T(2) * a;
     f2 = T(2);
   }
 };
 
-struct Reciprocal : UnaryEntry {
+struct Reciprocal : HolomorphicEntry {
   static constexpr const char* name = "reciprocal";
   // (1/a)' = -r^2, (1/a)'' = 2 r^3, r = 1/a
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T r = T(1) / a;
+    T r;
+    if constexpr (is_complex_v<T>) {
+      r = detail::complex_reciprocal(a);
+    } else {
+      r = T(1) / a;
+    }
     f0 = r;
     f1 = -r * r;
     f2 = T(2) * r * r * r;
   }
 };
 
-struct Exp : UnaryEntry {
+struct Exp : HolomorphicEntry {
   static constexpr const char* name = "exp";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -151,31 +173,40 @@ struct Exp : UnaryEntry {
   }
 };
 
-struct Exp2 : UnaryEntry {
+struct Exp2 : HolomorphicEntry {
   static constexpr const char* name = "exp2";
   // (2^a)' = ln2 2^a
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T e = std::exp2(a);
+    T e;
+    if constexpr (is_complex_v<T>) {
+      e = std::exp(a * detail::kLn2<typename T::value_type>);  // numpy's order
+    } else {
+      e = std::exp2(a);
+    }
     f0 = e;
     f1 = detail::kLn2<T> * e;
     f2 = detail::kLn2<T> * f1;
   }
 };
 
-struct Expm1 : UnaryEntry {
+struct Expm1 : HolomorphicEntry {
   static constexpr const char* name = "expm1";
   // exp(a) directly: expm1(a) + 1 cancels for a << 0
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T e = std::exp(a);
-    f0 = std::expm1(a);
+    if constexpr (is_complex_v<T>) {
+      f0 = detail::complex_expm1(a);
+    } else {
+      f0 = std::expm1(a);
+    }
     f1 = e;
     f2 = e;
   }
 };
 
-struct Log : UnaryEntry {
+struct Log : HolomorphicEntry {
   static constexpr const char* name = "log";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -186,39 +217,51 @@ struct Log : UnaryEntry {
   }
 };
 
-struct Log2 : UnaryEntry {
+struct Log2 : HolomorphicEntry {
   static constexpr const char* name = "log2";
   // log2' = 1/(a ln2)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = std::log2(a);
+    if constexpr (is_complex_v<T>) {
+      f0 = std::log(a) * detail::kLog2e<typename T::value_type>;  // numpy's order
+    } else {
+      f0 = std::log2(a);
+    }
     f1 = T(1) / (a * detail::kLn2<T>);
     f2 = -f1 / a;
   }
 };
 
-struct Log10 : UnaryEntry {
+struct Log10 : HolomorphicEntry {
   static constexpr const char* name = "log10";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = std::log10(a);
+    if constexpr (is_complex_v<T>) {
+      f0 = std::log(a) * detail::kLog10e<typename T::value_type>;  // numpy's order
+    } else {
+      f0 = std::log10(a);
+    }
     f1 = T(1) / (a * detail::kLn10<T>);
     f2 = -f1 / a;
   }
 };
 
-struct Log1p : UnaryEntry {
+struct Log1p : HolomorphicEntry {
   static constexpr const char* name = "log1p";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T r = T(1) / (T(1) + a);
-    f0 = std::log1p(a);
+    if constexpr (is_complex_v<T>) {
+      f0 = detail::complex_log1p(a);
+    } else {
+      f0 = std::log1p(a);
+    }
     f1 = r;
     f2 = -r * r;
   }
 };
 
-struct Sin : UnaryEntry {
+struct Sin : HolomorphicEntry {
   static constexpr const char* name = "sin";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -229,7 +272,7 @@ struct Sin : UnaryEntry {
   }
 };
 
-struct Cos : UnaryEntry {
+struct Cos : HolomorphicEntry {
   static constexpr const char* name = "cos";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -240,7 +283,7 @@ struct Cos : UnaryEntry {
   }
 };
 
-struct Tan : UnaryEntry {
+struct Tan : HolomorphicEntry {
   static constexpr const char* name = "tan";
   // tan' = 1 + t^2, tan'' = 2 t (1 + t^2)
   template <class T>
@@ -252,7 +295,7 @@ struct Tan : UnaryEntry {
   }
 };
 
-struct Arcsin : UnaryEntry {
+struct Arcsin : HolomorphicEntry {
   static constexpr const char* name = "arcsin";
   // asin' = 1/sqrt((1 - a)(1 + a)), asin'' = a asin'^3
   template <class T>
@@ -264,7 +307,7 @@ struct Arcsin : UnaryEntry {
   }
 };
 
-struct Arccos : UnaryEntry {
+struct Arccos : HolomorphicEntry {
   static constexpr const char* name = "arccos";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -275,7 +318,7 @@ struct Arccos : UnaryEntry {
   }
 };
 
-struct Arctan : UnaryEntry {
+struct Arctan : HolomorphicEntry {
   static constexpr const char* name = "arctan";
   // atan' = 1/(1 + a^2), atan'' = -2a atan'^2; both -> 0 at +-inf
   template <class T>
@@ -287,7 +330,7 @@ struct Arctan : UnaryEntry {
   }
 };
 
-struct Sinh : UnaryEntry {
+struct Sinh : HolomorphicEntry {
   static constexpr const char* name = "sinh";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -298,7 +341,7 @@ struct Sinh : UnaryEntry {
   }
 };
 
-struct Cosh : UnaryEntry {
+struct Cosh : HolomorphicEntry {
   static constexpr const char* name = "cosh";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -309,7 +352,7 @@ struct Cosh : UnaryEntry {
   }
 };
 
-struct Tanh : UnaryEntry {
+struct Tanh : HolomorphicEntry {
   static constexpr const char* name = "tanh";
   // tanh' = 1/cosh^2 (1 - t^2 cancels for large |a|), tanh'' = -2 t tanh'
   template <class T>
@@ -322,7 +365,7 @@ struct Tanh : UnaryEntry {
   }
 };
 
-struct Arcsinh : UnaryEntry {
+struct Arcsinh : HolomorphicEntry {
   static constexpr const char* name = "arcsinh";
   // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3; both -> 0 at +-inf
   template <class T>
@@ -334,19 +377,26 @@ struct Arcsinh : UnaryEntry {
   }
 };
 
-struct Arccosh : UnaryEntry {
+struct Arccosh : HolomorphicEntry {
   static constexpr const char* name = "arccosh";
-  // acosh' = 1/sqrt((a - 1)(a + 1)), acosh'' = -a acosh'^3
+  // acosh' = 1/sqrt((a - 1)(a + 1)), acosh'' = -a acosh'^3; for complex a
+  // the principal branch needs sqrt(a - 1) sqrt(a + 1) (the one-root form
+  // flips sign where (a - 1)(a + 1) crosses the negative real axis)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt((a - T(1)) * (a + T(1)));
+    T g;
+    if constexpr (is_complex_v<T>) {
+      g = T(1) / (std::sqrt(a - T(1)) * std::sqrt(a + T(1)));
+    } else {
+      g = T(1) / std::sqrt((a - T(1)) * (a + T(1)));
+    }
     f0 = std::acosh(a);
     f1 = g;
     f2 = detail::if_inf(a, -a * g * g * g, T(0));
   }
 };
 
-struct Arctanh : UnaryEntry {
+struct Arctanh : HolomorphicEntry {
   static constexpr const char* name = "arctanh";
   // atanh' = 1/((1 - a)(1 + a)), atanh'' = 2a atanh'^2
   template <class T>
@@ -419,10 +469,15 @@ struct Trunc : UnaryEntry {
 struct Rint : UnaryEntry {
   static constexpr const char* name = "rint";
   static constexpr bool zero_f2 = true;
+  static constexpr bool has_complex = true;  // each part rounded: derivative 0 all the same
   // round half to even, as numpy
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    f0 = std::nearbyint(a);
+    if constexpr (is_complex_v<T>) {
+      f0 = T(std::nearbyint(a.real()), std::nearbyint(a.imag()));
+    } else {
+      f0 = std::nearbyint(a);
+    }
     f1 = T(0);
     f2 = T(0);
   }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <complex>
 #include <cstddef>
 #include <type_traits>
 #include <vector>
@@ -267,25 +268,66 @@ void jet_binary_loop(const JetLayout& layout, Operand x, Operand y, void* out,
       static_cast<T*>(out), out_stride, begin, end);
 }
 
+// The table's dtype order: float64, float32, complex128, complex64.
 template <class T>
 constexpr int dtype_index() {
-  return std::is_same_v<T, double> ? 0 : 1;
+  if constexpr (std::is_same_v<T, double>) {
+    return 0;
+  } else if constexpr (std::is_same_v<T, float>) {
+    return 1;
+  } else if constexpr (std::is_same_v<T, std::complex<double>>) {
+    return 2;
+  } else {
+    static_assert(std::is_same_v<T, std::complex<float>>);
+    return 3;
+  }
+}
+
+// Complex kernels exist for the entries that have complex derivatives; the
+// slot of any other stays null and the binding reports the function.
+template <class Fn, class T>
+constexpr bool supports() {
+  return !is_complex_v<T> || Fn::has_complex;
+}
+
+template <class Kind, class Fn, class T>
+constexpr UnaryKernel unary_kernel() {
+  if constexpr (supports<Fn, T>()) return &unary_loop<Kind, Fn, T>;
+  return nullptr;
+}
+
+template <class Kind, class Fn, bool XParts, bool YParts, class T>
+constexpr BinaryKernel binary_kernel() {
+  if constexpr (supports<Fn, T>()) return &binary_loop<Kind, Fn, XParts, YParts, T>;
+  return nullptr;
+}
+
+template <class Fn, class T>
+constexpr JetUnaryKernel jet_unary_kernel() {
+  if constexpr (supports<Fn, T>()) return &jet_unary_loop<Fn, T>;
+  return nullptr;
+}
+
+template <class Fn, bool XParts, bool YParts, class T>
+constexpr JetBinaryKernel jet_binary_kernel() {
+  if constexpr (supports<Fn, T>()) return &jet_binary_loop<Fn, XParts, YParts, T>;
+  return nullptr;
 }
 
 template <class Kind, class T, class... Fns>
 void fill_kind(KernelTable& table, TypeList<Fns...>) {
   constexpr int k = static_cast<int>(Kind::id), t = dtype_index<T>();
   int i = 0;
-  ((table.unary[i++][k][t] = &unary_loop<Kind, Fns, T>), ...);
+  ((table.unary[i++][k][t] = unary_kernel<Kind, Fns, T>()), ...);
 }
 
 template <class Kind, class T, class... Fns>
 void fill_kind_binary(KernelTable& table, TypeList<Fns...>) {
   constexpr int k = static_cast<int>(Kind::id), t = dtype_index<T>();
   int i = 0;
-  ((table.binary[i][k][t][kBothParts] = &binary_loop<Kind, Fns, true, true, T>,
-    table.binary[i][k][t][kFirstParts] = &binary_loop<Kind, Fns, true, false, T>,
-    table.binary[i++][k][t][kSecondParts] = &binary_loop<Kind, Fns, false, true, T>),
+  ((table.binary[i][k][t][kBothParts] = binary_kernel<Kind, Fns, true, true, T>(),
+    table.binary[i][k][t][kFirstParts] = binary_kernel<Kind, Fns, true, false, T>(),
+    table.binary[i++][k][t][kSecondParts] = binary_kernel<Kind, Fns, false, true, T>()),
    ...);
 }
 
@@ -293,30 +335,31 @@ template <class T, class... Fns>
 void fill_jet(KernelTable& table, TypeList<Fns...>) {
   constexpr int t = dtype_index<T>();
   int i = 0;
-  ((table.jet_unary[i++][t] = &jet_unary_loop<Fns, T>), ...);
+  ((table.jet_unary[i++][t] = jet_unary_kernel<Fns, T>()), ...);
 }
 
 template <class T, class... Fns>
 void fill_jet_binary(KernelTable& table, TypeList<Fns...>) {
   constexpr int t = dtype_index<T>();
   int i = 0;
-  ((table.jet_binary[i][t][kBothParts] = &jet_binary_loop<Fns, true, true, T>,
-    table.jet_binary[i][t][kFirstParts] = &jet_binary_loop<Fns, true, false, T>,
-    table.jet_binary[i++][t][kSecondParts] = &jet_binary_loop<Fns, false, true, T>),
+  ((table.jet_binary[i][t][kBothParts] = jet_binary_kernel<Fns, true, true, T>(),
+    table.jet_binary[i][t][kFirstParts] = jet_binary_kernel<Fns, true, false, T>(),
+    table.jet_binary[i++][t][kSecondParts] = jet_binary_kernel<Fns, false, true, T>()),
    ...);
 }
 
-template <class... Kinds>
-void fill_table(KernelTable& table, TypeList<Kinds...>) {
-  ((fill_kind<Kinds, double>(table, UnaryFunctions{}),
-    fill_kind<Kinds, float>(table, UnaryFunctions{}),
-    fill_kind_binary<Kinds, double>(table, BinaryFunctions{}),
-    fill_kind_binary<Kinds, float>(table, BinaryFunctions{})),
+template <class T, class... Kinds>
+void fill_component(KernelTable& table, TypeList<Kinds...>) {
+  ((fill_kind<Kinds, T>(table, UnaryFunctions{}),
+    fill_kind_binary<Kinds, T>(table, BinaryFunctions{})),
    ...);
-  fill_jet<double>(table, UnaryFunctions{});
-  fill_jet<float>(table, UnaryFunctions{});
-  fill_jet_binary<double>(table, BinaryFunctions{});
-  fill_jet_binary<float>(table, BinaryFunctions{});
+  fill_jet<T>(table, UnaryFunctions{});
+  fill_jet_binary<T>(table, BinaryFunctions{});
+}
+
+template <class KindList, class... Ts>
+void fill_table(KernelTable& table, KindList kinds, TypeList<Ts...>) {
+  (fill_component<Ts>(table, kinds), ...);
 }
 
 }  // namespace detail

@@ -14,6 +14,7 @@ namespace hyperdiff {
 struct FunctionInfo {
   std::string name;
   std::string module;
+  bool has_complex;  // complex128 and complex64 kernels exist
 };
 
 // The kernel table of the best instruction set this CPU supports, or the one

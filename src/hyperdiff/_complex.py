@@ -1,0 +1,97 @@
+"""Complex dual arrays: the functions of z that are not holomorphic.
+
+Parts are derivatives along real parameters (DESIGN.md), so a function that is
+not complex-differentiable is exact all the same: real, imag and conj are
+real-linear and act on every plane alike, and abs, angle and sign are real
+functions of the real and imaginary parts, built from the table's hypot and
+arctan2. For a real dual array they are numpy's real meanings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._arrays import DualArray
+from ._functions import implements
+from ._ufuncs import _output, _store
+
+# conjugate, absolute, sign: see _ufuncs.NOT_HOLOMORPHIC
+
+
+def _is_complex(x: DualArray) -> bool:
+    return x._data.dtype.kind == "c"
+
+
+@implements(np.real)
+def real(val: Any) -> Any:
+    if not _is_complex(val):
+        return val  # numpy returns a real array itself
+    return val._wrap(val._data.real)
+
+
+@implements(np.imag)
+def imag(val: Any) -> Any:
+    if not _is_complex(val):
+        return val._wrap(np.zeros_like(val._data))
+    return val._wrap(val._data.imag)
+
+
+@implements(np.iscomplexobj)
+def iscomplexobj(x: Any) -> bool:
+    return x.dtype.kind == "c"
+
+
+@implements(np.isrealobj)
+def isrealobj(x: Any) -> bool:
+    return x.dtype.kind != "c"
+
+
+# Elementwise tests of the value (bool results).
+@implements(np.iscomplex)
+def iscomplex(x: Any) -> Any:
+    return np.iscomplex(x.value)
+
+
+@implements(np.isreal)
+def isreal(x: Any) -> Any:
+    return np.isreal(x.value)
+
+
+# abs and angle take numpy's own value: the table's hypot and arctan2 run through
+# libmvec, within an ulp or two of the scalar libm numpy calls.
+@implements(np.angle)
+def angle(z: Any, deg: bool = False) -> Any:
+    result = np.arctan2(imag(z), real(z))
+    if deg:
+        result = result * (180 / np.pi)
+    result._data[0] = np.angle(z.value, deg=deg)
+    return result
+
+
+def conjugate(x: DualArray) -> DualArray:
+    return x._wrap(np.conjugate(x._data))
+
+
+def absolute(x: DualArray) -> DualArray:
+    result = np.hypot(x._wrap(x._data.real), x._wrap(x._data.imag))
+    result._data[0] = np.absolute(x.value)
+    return result
+
+
+def sign(x: DualArray) -> DualArray:
+    # z/|z| for the parts; numpy's own value (it divides by |z| its own way and
+    # gives 0 at 0, where the parts are nan: sign is not differentiable there)
+    result = x / absolute(x)
+    result._data[0] = np.sign(x.value)
+    return result
+
+
+_COMPLEX_UFUNCS = {np.conjugate: conjugate, np.absolute: absolute, np.sign: sign}
+
+
+def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    result = _COMPLEX_UFUNCS[ufunc](x)
+    target = _output(out, type(result), result.dtype, result.shape)
+    return _store(target, type(result), result._data)
