@@ -17,7 +17,10 @@ import pytest
 from hyperdiff import _core
 
 HERE = Path(__file__).resolve().parent
-REFERENCE_TESTS = [str(HERE / "test_references.py"), str(HERE / "test_jet_kernels.py")]
+REFERENCE_TESTS = [
+    str(HERE / name)
+    for name in ("test_references.py", "test_complex_references.py", "test_jet_kernels.py")
+]
 
 
 def _runs(isa: str) -> bool:

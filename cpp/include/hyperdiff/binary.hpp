@@ -108,7 +108,7 @@ struct Power : BinaryEntry {
   // y (y-1) x^(y-2); d/dy there is 0 (the limit from x > 0 for y > 0).
   // float32 is evaluated in double: 1 + y log x cancels where y log x ~ -1.
   // Complex: the same partials with complex log and quotients; at x = 0 the
-  // limits above for real y, none (nan) for complex y.
+  // limits above for real y, and for complex y 0 where Re y is large enough.
   static constexpr bool has_complex = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
@@ -155,13 +155,19 @@ struct Power : BinaryEntry {
       const C v = detail::complex_power(x, y);
       p.f0 = v;
       if (x == C(0)) {
-        Partials<R> w;
-        real_eval<R>(R(0), y.real(), w);
-        const R nan = R(NAN);
-        const bool real_y = y.imag() == R(0);
-        p.fx = real_y ? C(w.fx) : C(nan, nan);
-        p.fxx = real_y ? C(w.fxx) : C(nan, nan);
-        p.fy = p.fxy = p.fyy = real_y ? C(0) : C(nan, nan);
+        const R yr = y.real();
+        if (y.imag() == R(0)) {
+          Partials<R> w;
+          real_eval<R>(R(0), yr, w);
+          p.fx = C(w.fx);
+          p.fxx = C(w.fxx);
+          p.fy = p.fxy = p.fyy = C(0);
+        } else {  // each partial -> 0 where Re y exceeds its order in x, else none
+          const C nan(R(NAN), R(NAN)), zero(R(0), R(0));
+          p.fx = p.fxy = yr > R(1) ? zero : nan;
+          p.fxx = yr > R(2) ? zero : nan;
+          p.fy = p.fyy = yr > R(0) ? zero : nan;
+        }
         return;
       }
       const C lg = std::log(x);

@@ -89,7 +89,8 @@ std::complex<R> plain_multiply(std::complex<R> x, std::complex<R> y) {
   return {x.real() * y.real() - x.imag() * y.imag(), x.real() * y.imag() + x.imag() * y.real()};
 }
 
-// x ** y as numpy: 1 for y = 0, 0 or nan at x = 0, repeated (unfused)
+// x ** y as numpy: 1 for y = 0; at x = 0, 0 for Re y > 0 and nan otherwise;
+// repeated (unfused)
 // products for integer y with |y| < 100, else C99's cpow.
 template <class R>
 HYPERDIFF_UNFUSED std::complex<R> complex_power(std::complex<R> x, std::complex<R> y) {
@@ -97,7 +98,7 @@ HYPERDIFF_UNFUSED std::complex<R> complex_power(std::complex<R> x, std::complex<
   const R yr = y.real(), yi = y.imag();
   if (yr == R(0) && yi == R(0)) return C(R(1), R(0));
   if (x.real() == R(0) && x.imag() == R(0)) {
-    return (yr > R(0) && yi == R(0)) ? C(R(0), R(0)) : C(R(NAN), R(NAN));
+    return yr > R(0) ? C(R(0), R(0)) : C(R(NAN), R(NAN));
   }
   if (yi == R(0) && yr == std::trunc(yr) && std::fabs(yr) < R(100)) {
     const std::int64_t n = static_cast<std::int64_t>(yr);

@@ -52,6 +52,17 @@ template <class T>
 inline T sign_of(T a) {
   return a > 0 ? T(1) : (a < 0 ? T(-1) : (a == 0 ? T(0) : a));
 }
+// 1 + a^2; for complex a as (1 + ia)(1 - ia), which keeps its accuracy near
+// a = +-i, where 1 + a^2 cancels.
+template <class T>
+inline T one_plus_square(T a) {
+  if constexpr (is_complex_v<T>) {
+    using R = typename T::value_type;
+    return T(R(1) - a.imag(), a.real()) * T(R(1) + a.imag(), -a.real());
+  } else {
+    return T(1) + a * a;
+  }
+}
 // exp(-a^2) with a^2 = hi + lo split exactly, so large |a| keeps full accuracy.
 template <class T>
 inline T gaussian(T a) {
@@ -285,12 +296,18 @@ struct Cos : HolomorphicEntry {
 
 struct Tan : HolomorphicEntry {
   static constexpr const char* name = "tan";
-  // tan' = 1 + t^2, tan'' = 2 t (1 + t^2)
+  // tan' = 1 + t^2, tan'' = 2 t tan'; for complex a, tan' = 1/cos^2 a, as
+  // t -> +-i away from the real axis and 1 + t^2 cancels
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T t = std::tan(a);
     f0 = t;
-    f1 = T(1) + t * t;
+    if constexpr (is_complex_v<T>) {
+      const T c = std::cos(a);
+      f1 = T(1) / (c * c);
+    } else {
+      f1 = T(1) + t * t;
+    }
     f2 = T(2) * t * f1;
   }
 };
@@ -323,7 +340,7 @@ struct Arctan : HolomorphicEntry {
   // atan' = 1/(1 + a^2), atan'' = -2a atan'^2; both -> 0 at +-inf
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / (T(1) + a * a);
+    const T g = T(1) / detail::one_plus_square(a);
     f0 = std::atan(a);
     f1 = g;
     f2 = detail::if_inf(a, T(-2) * a * g * g, T(0));
@@ -370,7 +387,7 @@ struct Arcsinh : HolomorphicEntry {
   // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3; both -> 0 at +-inf
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt(T(1) + a * a);
+    const T g = T(1) / std::sqrt(detail::one_plus_square(a));
     f0 = std::asinh(a);
     f1 = g;
     f2 = detail::if_inf(a, -a * g * g * g, T(0));
