@@ -226,9 +226,7 @@ class DualArray:
         return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from ._functions import dispatch_function
-
-        return dispatch_function(func, types, args, kwargs)
+        return (_DISPATCH or _dispatch_function())(func, types, args, kwargs)
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
@@ -427,6 +425,19 @@ class DualArray:
     # --- end of the ndarray methods ------------------------------------------------------
 
 
+_DISPATCH: Any = None
+
+
+def _dispatch_function() -> Any:
+    """_functions.dispatch_function, imported on first use (it imports this module);
+    an import in every __array_function__ call would cost about a microsecond."""
+    global _DISPATCH
+    from ._functions import dispatch_function
+
+    _DISPATCH = dispatch_function
+    return _DISPATCH
+
+
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
 
 
@@ -435,6 +446,10 @@ def _is_operand(x: Any) -> bool:
 
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
+    if out is None:
+        fast = _ufuncs._fast_binary(ufunc, a, b)
+        if fast is not None:
+            return fast
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     if (isinstance(a, np.ndarray) and a.dtype == object) or (

@@ -14,6 +14,7 @@ Output shapes are jax.jacfwd's and jax.hessian's: out.shape + in.shape (+ in.sha
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,8 +86,8 @@ class _Variables:
         self.nums = _argnums(argnums, len(args), where)
         self.arrays = [_variable(args[i], where, holomorphic) for i in self.nums]
         self.sizes = [a.size for a in self.arrays]
-        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist()
-        self.n = int(self.offsets[-1])
+        self.offsets = [0, *itertools.accumulate(self.sizes)]
+        self.n = self.offsets[-1]
         self.dtype = np.result_type(*self.arrays)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
@@ -109,18 +110,26 @@ class _Variables:
         rows[k[inside], column[inside]] = 1
         return rows
 
-    def seed_parts(
-        self, cls: type[DualArray], *seed_sets: tuple[int, int]
-    ) -> Callable[[int], np.ndarray]:
-        """parts(r) for seeded(): the unit rows of each seed set (start, count), then
-        zero second-order planes (for a Jet class)."""
-
-        def parts(r: int) -> np.ndarray:
-            rows = [self.unit_rows(r, start, count) for start, count in seed_sets]
-            second = cls._planes - 1 - sum(count for _, count in seed_sets)
-            return np.concatenate([*rows, np.zeros((second, self.sizes[r]), dtype=self.dtype)])
-
-        return parts
+    def seeded_units(
+        self, cls: type[DualArray], *seed_sets: tuple[int, int], scale: complex = 1
+    ) -> list[Any]:
+        """seeded() with the parts of each seed set (start, count) the unit rows
+        start .. start+count (times scale), one set after the other, and the
+        second-order planes of a Jet class zero."""
+        new = list(self.args)
+        for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
+            size, offset = self.sizes[r], self.offsets[r]
+            data = np.zeros((cls._planes, size), dtype=self.dtype)
+            data[0] = a.reshape(-1)
+            plane = 1
+            for start, count in seed_sets:
+                lo, hi = max(start, offset), min(start + count, offset + size)
+                if lo < hi:  # the set's variables lo .. hi belong to this input
+                    k = np.arange(hi - lo)
+                    data[plane + lo - start + k, lo - offset + k] = scale
+                plane += count
+            new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
+        return new
 
     def split(self, array: np.ndarray) -> list[np.ndarray]:
         """Cut the last axis (n variables) per input and shape each like its input."""
@@ -210,15 +219,14 @@ def _jacobian_pass(
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
         cls = dualvec_type(k)
-        parts = v.seed_parts(cls, (start, k))
-        seed = parts if direction == 1 else (lambda r, parts=parts: parts(r) * direction)
-        out = f(*v.seeded(cls, seed), **kwargs)
+        out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
         if values is None:
             values = _rebuild(out, [np.array(p[0]) for p in planes])
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for jac, p in zip(jacobians, planes, strict=True):
-            jac[..., start : start + k] = np.moveaxis(p[1 : 1 + k], 0, -1)[..., : v.n - start]
+            parts = p[1 : 1 + k].transpose(*range(1, p.ndim), 0)  # the part axis last
+            jac[..., start : start + k] = parts[..., : v.n - start]
     return values, v, out, jacobians
 
 
@@ -373,11 +381,11 @@ def hessian(
                 # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
                     cls = hyperdualvec_type(k1)
-                    parts = v.seed_parts(cls, (i0, k1))
+                    seeded = v.seeded_units(cls, (i0, k1))
                 else:
                     cls = hyperdualvec_type(k1, k2)
-                    parts = v.seed_parts(cls, (i0, k1), (j0, k2))
-                out = f(*v.seeded(cls, parts), **kwargs)
+                    seeded = v.seeded_units(cls, (i0, k1), (j0, k2))
+                out = f(*seeded, **kwargs)
                 leaves = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
                 if not hessians:
                     hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]

@@ -257,27 +257,33 @@ _SCALARS = (float, int, complex)
 def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
     """The common cases, without promotion or broadcasting work: two duals of one
     kind, shape and dtype (views such as x[1:] are copied contiguous), or a dual and
-    a Python number."""
-    DualArray = _dual_type()
+    a Python number. None for anything else (the general path takes it)."""
+    DualArray = _DUAL or _dual_type()
+    if type(a) is type(b):
+        if not isinstance(a, DualArray):
+            return None
+        dual, scalar, data = a, None, a._data
+        if data.shape != b._data.shape or data.dtype != b._data.dtype:
+            return None
+    elif type(b) in _SCALARS and isinstance(a, DualArray):
+        dual, scalar, data = a, b, a._data
+    elif type(a) in _SCALARS and isinstance(b, DualArray):
+        dual, scalar, data = b, a, b._data
+    else:
+        return None
+    if data.dtype.kind == "c":
+        if ufunc not in COMPLEX_BINARY:
+            return None  # the general path reports it
+    elif type(scalar) is complex:
+        return None  # promotes to complex
     if ufunc in _FORCED_DTYPE:
         return None
-    a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
-    if a_dual and b_dual:
-        if type(a) is not type(b) or a._data.shape != b._data.shape or a.dtype != b.dtype:
-            return None
-    elif not ((a_dual and type(b) in _SCALARS) or (b_dual and type(a) in _SCALARS)):
-        return None
-    dual_operand = a if a_dual else b
-    data = dual_operand._data
-    if data.dtype.kind == "c" and ufunc not in COMPLEX_BINARY:
-        return None  # the general path reports it
-    if (type(a) is complex or type(b) is complex) and data.dtype.kind != "c":
-        return None  # promotes to complex
-    xa = np.ascontiguousarray(a._data) if a_dual else np.asarray(a, dtype=data.dtype)
-    xb = np.ascontiguousarray(b._data) if b_dual else np.asarray(b, dtype=data.dtype)
+    a_parts, b_parts = scalar is None or dual is a, scalar is None or dual is b
+    xa = np.ascontiguousarray(a._data) if a_parts else np.asarray(a, dtype=data.dtype)
+    xb = np.ascontiguousarray(b._data) if b_parts else np.asarray(b, dtype=data.dtype)
     result = np.empty(data.shape, dtype=data.dtype)
-    dual_operand._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
-    return dual_operand._wrap(result)
+    dual._binary_kernel(BINARY[ufunc], xa, a_parts, xb, b_parts, result)
+    return dual._wrap(result)
 
 
 def apply_ufunc(
