@@ -1,7 +1,8 @@
 // Elementwise kernels: check arrays, take pointers, release the GIL, call.
 //
-// A dual array of kind K and shape S is a C-contiguous array of shape
-// (planes(K), *S). A real operand is a C-contiguous array of the same dtype.
+// A dual array of kind K and shape S is an array of shape (planes(K), *S) whose
+// planes are each one C-contiguous block (its out= must be C-contiguous). A real
+// operand is a C-contiguous array of the same dtype.
 // Operands hold either as many elements per plane as the output or one
 // (broadcast); anything else the Python layer broadcasts beforehand.
 #include <pybind11/numpy.h>
@@ -50,14 +51,41 @@ int checked_planes(int kind) {
   return planes;
 }
 
-// Elements per plane of an operand with `planes` planes; it must match `count` or be 1.
-std::size_t operand_count(const py::array& a, int planes, std::size_t count, const char* what) {
-  require_contiguous(a, what);
+// Elements per plane and the distance between planes (in elements) of an operand
+// with `planes` planes. Each plane must be one C-contiguous block; the planes may
+// lie further apart, as in a view x[..., 1:] of a dual array's planes, which then
+// needs no copy.
+struct PlaneLayout {
+  std::size_t count;
+  std::size_t stride;
+};
+
+PlaneLayout plane_layout(const py::array& a, int planes, const char* what) {
   const std::size_t size = static_cast<std::size_t>(a.size());
-  if (size % planes != 0 || (size / planes != count && size / planes != 1)) {
+  if (size % planes != 0) throw std::invalid_argument(std::string(what) + " has no whole planes");
+  const std::size_t count = size / planes;
+  if (a.flags() & py::array::c_style) return {count, count};
+  const py::ssize_t item = a.itemsize();
+  bool blocks = planes > 1 && a.ndim() >= 1 && a.shape(0) == planes && a.strides(0) > 0 &&
+                a.strides(0) % item == 0;
+  py::ssize_t expected = item;
+  for (py::ssize_t d = a.ndim() - 1; blocks && d >= 1; --d) {
+    blocks = a.shape(d) == 1 || a.strides(d) == expected;
+    expected *= a.shape(d);
+  }
+  if (!blocks) {
+    throw std::invalid_argument(std::string(what) + " must be C-contiguous within each plane");
+  }
+  return {count, static_cast<std::size_t>(a.strides(0) / item)};
+}
+
+// An operand's layout, which must have `count` elements per plane or one.
+PlaneLayout operand_layout(const py::array& a, int planes, std::size_t count, const char* what) {
+  const PlaneLayout layout = plane_layout(a, planes, what);
+  if (layout.count != count && layout.count != 1) {
     throw std::invalid_argument(std::string(what) + " does not match the output's shape");
   }
-  return size / planes;
+  return layout;
 }
 
 void check_unary_function(int function) {
@@ -94,22 +122,23 @@ Kernel checked(Kernel kernel, bool unary_table, int function) {
   return kernel;
 }
 
-// A checked unary call of any kind: the dtype index and the elements per plane.
+// A checked unary call of any kind: the dtype index, elements per plane, x's plane stride.
 struct UnaryCall {
   int dtype;
   std::size_t count;
+  std::size_t x_stride;
 };
 
 UnaryCall check_unary(int function, int planes, const py::array& x, const py::array& out) {
   check_unary_function(function);
   const int dtype = dtype_index(x);
   if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
-  require_contiguous(x, "x");
   check_out(out, planes);
   if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
     throw std::invalid_argument("x must have the shape of out");
   }
-  return {dtype, static_cast<std::size_t>(x.size()) / planes};
+  const PlaneLayout layout = plane_layout(x, planes, "x");
+  return {dtype, layout.count, layout.stride};
 }
 
 // A checked binary call of any kind: dtype index, elements per plane, operands.
@@ -130,11 +159,11 @@ BinaryCall check_binary(int function, int planes, const py::array& x, bool x_par
   }
   check_out(out, planes);
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
-  const std::size_t xn = operand_count(x, x_parts ? planes : 1, count, "x");
-  const std::size_t yn = operand_count(y, y_parts ? planes : 1, count, "y");
+  const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
+  const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
   const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
-  return {dtype, count, mode, Operand{x.data(), xn, xn == 1 && count != 1},
-          Operand{y.data(), yn, yn == 1 && count != 1}};
+  return {dtype, count, mode, Operand{x.data(), xl.stride, xl.count == 1 && count != 1},
+          Operand{y.data(), yl.stride, yl.count == 1 && count != 1}};
 }
 
 void unary(int function, int kind, const py::array& x, py::array& out) {
@@ -143,10 +172,11 @@ void unary(int function, int kind, const py::array& x, py::array& out) {
       checked(kernel_table().unary[function][kind][call.dtype], true, function);
   const void* xp = x.data();
   void* op = out.mutable_data();
-  const std::size_t count = call.count;
+  const std::size_t count = call.count, x_stride = call.x_stride;
   py::gil_scoped_release release;
-  parallel_for(
-      count, [&](std::size_t begin, std::size_t end) { kernel(xp, count, op, count, begin, end); });
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    kernel(xp, x_stride, op, count, begin, end);
+  });
 }
 
 void binary(int function, int kind, const py::array& x, bool x_parts, const py::array& y,
@@ -215,10 +245,10 @@ void jet_unary(int function, const Layout& jet, const py::array& x, py::array& o
   const JetLayout& layout = jet.get();
   const void* xp = x.data();
   void* op = out.mutable_data();
-  const std::size_t count = call.count;
+  const std::size_t count = call.count, x_stride = call.x_stride;
   py::gil_scoped_release release;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    kernel(layout, xp, count, op, count, begin, end);
+    kernel(layout, xp, x_stride, op, count, begin, end);
   });
 }
 

@@ -64,6 +64,9 @@ class HyperDualVec(JetArray):
 
     __slots__ = ()
     _sizes: ClassVar[tuple[int, int | None]]
+    # The plane of each second partial (a, b), row by row: K1 x K2 plane indices
+    # (the symmetric kind reads its one stored triangle twice).
+    _hess_planes: ClassVar[np.ndarray]
 
     @property
     def grad1(self) -> np.ndarray:
@@ -82,14 +85,9 @@ class HyperDualVec(JetArray):
     def hess(self) -> np.ndarray:
         """The second partials, shape (K1, K2, *shape) (a copy for one seed set)."""
         k1, k2 = self._sizes
-        h = self._data[1 + self._first :]
         if k2 is not None:
-            return h.reshape(k1, k2, *self.shape)
-        i, j = np.triu_indices(k1)
-        full = np.empty((k1, k1, *self.shape), dtype=self.dtype)
-        full[i, j] = h
-        full[j, i] = h
-        return full
+            return self._data[1 + self._first :].reshape(k1, k2, *self.shape)
+        return self._data[self._hess_planes].reshape(k1, k1, *self.shape)
 
 
 def _products(first: int, pairs: np.ndarray) -> tuple[tuple[int, int, int], ...]:
@@ -141,6 +139,9 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
             *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
         )
         cls = _make(HyperDualVec, f"HyperDualVec{k1}", k1, pairs, parts)
+        planes = np.empty((k1, k1), dtype=np.intp)
+        planes[i, j] = planes[j, i] = 1 + k1 + np.arange(len(pairs))
+        cls._hess_planes = planes.ravel()
     else:
         i, j = np.meshgrid(np.arange(k1), np.arange(k2), indexing="ij")
         pairs = np.stack([i.ravel(), k1 + j.ravel()], axis=1)
@@ -150,6 +151,7 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
             *(f"hess[{a},{b}]" for a, b in zip(i.ravel(), j.ravel(), strict=True)),
         )
         cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts)
+        cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
     cls._sizes = (k1, k2)
     return cls
 

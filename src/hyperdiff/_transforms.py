@@ -41,15 +41,17 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             f"{where} got a dual array: nested transforms are not supported; use hessian "
             "(or derivative(f, order=2)) for second derivatives"
         )
-    array = np.array(x, copy=True)
-    if array.dtype == object:
-        raise TypeError(f"{where} needs numeric inputs, not an object array")
-    if array.dtype.kind in "biu":
-        array = array.astype(np.float64)
-    if array.dtype.kind == "f" and array.dtype.itemsize < 4:
-        array = array.astype(np.float32)
+    # read only (copied into the seeded planes), so the user's array itself is fine
+    array = np.asarray(x)
     if array.dtype not in COMPONENT_DTYPES:
-        raise TypeError(f"{where} needs float or complex inputs, not {array.dtype}")
+        if array.dtype == object:
+            raise TypeError(f"{where} needs numeric inputs, not an object array")
+        if array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        elif array.dtype.kind == "f" and array.dtype.itemsize < 4:
+            array = array.astype(np.float32)
+        else:
+            raise TypeError(f"{where} needs float or complex inputs, not {array.dtype}")
     if holomorphic is False and array.dtype.kind == "c":
         raise TypeError(
             f"{where} got a complex input: pass holomorphic=True for the complex derivative "
@@ -121,12 +123,14 @@ class _Variables:
             size, offset = self.sizes[r], self.offsets[r]
             data = np.zeros((cls._planes, size), dtype=self.dtype)
             data[0] = a.reshape(-1)
+            flat = data.reshape(-1)
             plane = 1
             for start, count in seed_sets:
                 lo, hi = max(start, offset), min(start + count, offset + size)
-                if lo < hi:  # the set's variables lo .. hi belong to this input
-                    k = np.arange(hi - lo)
-                    data[plane + lo - start + k, lo - offset + k] = scale
+                if lo < hi:  # the set's variables lo .. hi belong to this input:
+                    # (plane + lo - start + t, lo - offset + t), a diagonal of the planes
+                    first = (plane + lo - start) * size + lo - offset
+                    flat[first : first + (hi - lo) * (size + 1) : size + 1] = scale
                 plane += count
             new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
         return new
@@ -223,11 +227,17 @@ def _jacobian_pass(
         planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
         if values is None:
             values = _rebuild(out, [np.array(p[0]) for p in planes])
+            if k >= v.n:  # one pass: the parts are the whole Jacobian
+                return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for jac, p in zip(jacobians, planes, strict=True):
-            parts = p[1 : 1 + k].transpose(*range(1, p.ndim), 0)  # the part axis last
-            jac[..., start : start + k] = parts[..., : v.n - start]
+            jac[..., start : start + k] = _parts_last(p[1 : 1 + k])[..., : v.n - start]
     return values, v, out, jacobians
+
+
+def _parts_last(parts: np.ndarray) -> np.ndarray:
+    """Part planes (k, *shape) as an array (*shape, k), copied contiguous."""
+    return np.ascontiguousarray(parts.transpose(*range(1, parts.ndim), 0))
 
 
 def _rebuild(tree: Any, leaves: list[Any]) -> Any:
@@ -387,11 +397,16 @@ def hessian(
                     seeded = v.seeded_units(cls, (i0, k1), (j0, k2))
                 out = f(*seeded, **kwargs)
                 leaves = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
+                # per leaf the block (*out_shape, k1, k2)
+                blocks = [
+                    _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
+                ]
+                if k1 >= n:  # one pass: the block is the whole Hessian
+                    hessians = [b[..., :n, :n] for b in blocks]
+                    break
                 if not hessians:
                     hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]
-                for h, p in zip(hessians, leaves, strict=True):
-                    block = cls._wrap(p).hess  # (k1, k2, *out_shape)
-                    block = np.moveaxis(block, (0, 1), (-2, -1))
+                for h, block in zip(hessians, blocks, strict=True):
                     rows, cols = min(k1, n - i0), min(k2, n - j0)
                     h[..., i0 : i0 + rows, j0 : j0 + cols] = block[..., :rows, :cols]
                     if i0 != j0:

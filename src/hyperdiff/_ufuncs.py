@@ -147,6 +147,16 @@ def _check_kwargs(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
         raise TypeError(f"hyperdiff does not support the argument {key}= of {ufunc_name(ufunc)}")
 
 
+def kernel_planes(data: np.ndarray) -> np.ndarray:
+    """A dual array's planes as the kernels take them: itself when each plane is one
+    C-contiguous block (the planes may lie apart, as in the view x[1:]), else a copy."""
+    if data.flags.c_contiguous or (
+        data[0].flags.c_contiguous and data.strides[0] > 0 and data.strides[0] % data.itemsize == 0
+    ):
+        return data
+    return np.ascontiguousarray(data)
+
+
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
     arr = np.asarray(op, dtype=dtype)
@@ -201,7 +211,11 @@ def _target(
         target = out._data
         if all(
             not np.may_share_memory(target, arr)
-            or (arr.shape == target.shape and arr.ctypes.data == target.ctypes.data)
+            or (
+                arr.shape == target.shape
+                and arr.strides == target.strides
+                and arr.ctypes.data == target.ctypes.data
+            )
             for arr in inputs
         ):
             return target
@@ -212,7 +226,7 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     if x._data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     cls = type(x)
-    data = np.ascontiguousarray(x._data)
+    data = kernel_planes(x._data)
     target_out = _output(out, cls, data.dtype, x.shape)
     result = _target(target_out, cls._planes, data.dtype, x.shape, (data,))
     cls._unary_kernel(UNARY[ufunc], data, result)
@@ -279,8 +293,8 @@ def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
     if ufunc in _FORCED_DTYPE:
         return None
     a_parts, b_parts = scalar is None or dual is a, scalar is None or dual is b
-    xa = np.ascontiguousarray(a._data) if a_parts else np.asarray(a, dtype=data.dtype)
-    xb = np.ascontiguousarray(b._data) if b_parts else np.asarray(b, dtype=data.dtype)
+    xa = kernel_planes(a._data) if a_parts else np.asarray(a, dtype=data.dtype)
+    xb = kernel_planes(b._data) if b_parts else np.asarray(b, dtype=data.dtype)
     result = np.empty(data.shape, dtype=data.dtype)
     dual._binary_kernel(BINARY[ufunc], xa, a_parts, xb, b_parts, result)
     return dual._wrap(result)

@@ -218,8 +218,11 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
     }
   };
   if constexpr (std::is_same_v<Kind, Jet>) {
-    if (end - begin == 1 && out_stride == 1 && !x_op.broadcast && !y_op.broadcast) {
-      // one element: see Jet (planes one apart: the operands hold one element too)
+    const bool x_adjacent = !XParts || x_op.plane_stride == 1;
+    const bool y_adjacent = !YParts || y_op.plane_stride == 1;
+    if (end - begin == 1 && out_stride == 1 && x_adjacent && y_adjacent && !x_op.broadcast &&
+        !y_op.broadcast) {
+      // one element with its planes one apart: see Jet
       const T* x = static_cast<const T*>(x_op.data);
       const T* y = static_cast<const T*>(y_op.data);
       partials(x, y, 1);
