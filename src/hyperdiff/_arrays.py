@@ -219,10 +219,9 @@ class DualArray:
 
     # --- numpy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        for x in (*inputs, *kwargs.get("out", ())):
-            if not isinstance(x, (DualArray, np.ndarray, numbers.Number, np.generic, list, tuple)):
-                if x is not None:
-                    return NotImplemented
+        for x in (*inputs, *kwargs.get("out", ())) if kwargs else inputs:
+            if not isinstance(x, _OPERAND_TYPES) and x is not None:
+                return NotImplemented
         return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -441,8 +440,22 @@ def _dispatch_function() -> Any:
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
 
 
+# What dual arrays combine with (numbers.Number last: its ABC check is the slowest).
+_OPERAND_TYPES = (
+    DualArray,
+    np.ndarray,
+    float,
+    int,
+    complex,
+    np.generic,
+    list,
+    tuple,
+    numbers.Number,
+)
+
+
 def _is_operand(x: Any) -> bool:
-    return isinstance(x, (DualArray, np.ndarray, numbers.Number, np.generic, list, tuple))
+    return isinstance(x, _OPERAND_TYPES)
 
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:

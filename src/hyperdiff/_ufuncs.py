@@ -223,10 +223,18 @@ def _target(
 
 
 def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
-    if x._data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
-        raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     cls = type(x)
     data = kernel_planes(x._data)
+    if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
+        if ufunc in NOT_HOLOMORPHIC:
+            from . import _complex
+
+            return _complex.apply(ufunc, x, out)
+        raise unsupported(f"{ufunc_name(ufunc)} of complex values")
+    if out is None:  # the common call
+        result = np.empty(data.shape, dtype=data.dtype)
+        cls._unary_kernel(UNARY[ufunc], data, result)
+        return cls._wrap(result)
     target_out = _output(out, cls, data.dtype, x.shape)
     result = _target(target_out, cls._planes, data.dtype, x.shape, (data,))
     cls._unary_kernel(UNARY[ufunc], data, result)
@@ -304,9 +312,16 @@ def apply_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     """The body of DualArray.__array_ufunc__."""
-    DualArray = _dual_type()
+    DualArray = _DUAL or _dual_type()
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
+    if not kwargs:  # the common calls first
+        if len(inputs) == 1 and ufunc in UNARY and isinstance(inputs[0], DualArray):
+            return apply_unary(ufunc, inputs[0])
+        if len(inputs) == 2 and ufunc in BINARY:
+            fast = _fast_binary(ufunc, inputs[0], inputs[1])
+            if fast is not None:
+                return fast
     if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
         from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
 
@@ -317,12 +332,10 @@ def apply_ufunc(
         return ufunc(*values, **kwargs)
     out = kwargs.pop("out", None)
     _check_kwargs(ufunc, kwargs)
-    if len(inputs) == 1 and ufunc in NOT_HOLOMORPHIC:
-        x = inputs[0]
-        if isinstance(x, DualArray) and (x.dtype.kind == "c" or ufunc is np.conjugate):
-            from . import _complex
+    if len(inputs) == 1 and ufunc is np.conjugate and isinstance(inputs[0], DualArray):
+        from . import _complex
 
-            return _complex.apply(ufunc, x, out)
+        return _complex.apply(ufunc, inputs[0], out)
     if len(inputs) == 1 and ufunc in UNARY:
         return apply_unary(ufunc, inputs[0], out)
     if len(inputs) == 2 and ufunc in BINARY:
