@@ -26,6 +26,7 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 import argparse
 import importlib.util
 import itertools
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -166,8 +167,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=10**5)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--out", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--reuse-memory",
+        action="store_true",
+        help="call hd.reuse_freed_memory() first (glibc keeps freed memory for reuse)",
+    )
     args = parser.parse_args(argv)
     hd.set_num_threads(1)
+    if args.reuse_memory and not hd.reuse_freed_memory():
+        print("hd.reuse_freed_memory() does not apply here (no glibc)")
 
     rows: list[list[str]] = []
     for case in cases(args.sizes, args.points, (10_000, 100)):
@@ -199,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         args.out.write_text(
             "# Transforms against numpy's f alone, JAX and num-dual\n\n"
-            f"`python bench/transforms.py {' '.join(argv or [])}`\n\n" + table + "\n"
+            f"`python bench/transforms.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
+            "\n\n" + table + "\n"
         )
     return 0
 

@@ -498,3 +498,12 @@ def test_streamed_outputs_match_ordinary_stores(kind: str, dtype: type) -> None:
         np.testing.assert_array_equal(np.divide(x, y)._data, _chunked(np.divide, x, y, chunk=chunk))
     finally:
         hd.set_num_threads(before)
+
+
+def test_reuse_freed_memory_is_an_explicit_process_setting() -> None:
+    assert isinstance(hd.reuse_freed_memory(), bool)  # False without glibc
+    x = hd.hyperdual(np.linspace(0.1, 1.0, 1 << 16), 1.0, 1.0)
+    y = np.exp(x)  # arrays work as before
+    np.testing.assert_array_equal(y.e12, y.value)
+    with pytest.raises(ValueError, match="limit"):
+        hd.reuse_freed_memory(-1)
