@@ -328,3 +328,26 @@ def test_multivariate_kinds_with_complex_components() -> None:
     np.testing.assert_array_equal(y.value, np.log(z))
     assert_close(y.grad[0], 1 / z, ulps=2)
     assert_close(y.grad[1], 1j / z, ulps=2)
+
+
+@pytest.mark.parametrize("complex_values", [False, True])
+def test_var_and_std_values_and_derivatives(complex_values: bool) -> None:
+    """var(a + t b): numpy's value bit for bit; d/dt = 2 sum Re(conj(a - mean a)(b - mean b))
+    / (n - ddof) and d^2/dt^2 = 2 sum |b - mean b|^2 / (n - ddof), closed forms."""
+    a = random_complex((4, 5), seed=40) if complex_values else random_complex((4, 5), 40).real
+    b = random_complex((4, 5), seed=41) if complex_values else random_complex((4, 5), 41).real
+    x = hd.hyperdual(a, b, b)
+    for axis, ddof in ((None, 0), (0, 1), (1, 0)):
+        v, s = np.var(x, axis=axis, ddof=ddof), np.std(x, axis=axis, ddof=ddof)
+        np.testing.assert_array_equal(v.value, np.var(a, axis=axis, ddof=ddof))
+        np.testing.assert_array_equal(s.value, np.std(a, axis=axis, ddof=ddof))
+        n = a.size if axis is None else a.shape[axis]
+        da = a - a.mean(axis=axis, keepdims=True)
+        db = b - b.mean(axis=axis, keepdims=True)
+        first = 2 * np.sum((np.conj(da) * db).real, axis=axis) / (n - ddof)
+        second = 2 * np.sum(np.abs(db) ** 2, axis=axis) / (n - ddof)
+        assert_close(v.e1, first, ulps=32)
+        assert_close(v.e12, second, ulps=32)
+        assert_close(s.e1, first / (2 * np.sqrt(v.value)), ulps=32)
+    with pytest.raises(TypeError, match=r"argument where= of numpy\.var"):
+        np.var(x, where=np.ones((4, 5), bool))

@@ -253,6 +253,49 @@ def _mean(
     return _store(cls._wrap(np.mean(data, **kw)), out)
 
 
+@implements(np.var)
+def _var(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = True,
+    mean: Any = None,
+    correction: Any = None,
+    _std: bool = False,
+) -> Any:
+    # numpy's own steps on dual arrays: d = a - mean(a), sum(d conj(d)) / (n - ddof)
+    for name, value, default in (
+        ("dtype", dtype, None),
+        ("out", out, None),
+        ("where", where, True),
+        ("mean", mean, None),
+    ):
+        if value is not default:
+            raise _unsupported("var" if not _std else "std", name)
+    if correction is not None:
+        ddof = correction
+    shape = np.shape(a)
+    axes = _axes(axis, len(shape))
+    count = int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    d = a - np.mean(a, axis=axes, keepdims=True)
+    if d.dtype.kind == "c":  # |d|^2 as numpy forms it: re^2 + im^2
+        re, im = d.real, d.imag
+        squares = re * re + im * im
+    else:
+        squares = d * d
+    result = np.sum(squares, axis=axes, keepdims=keepdims) / max(count - ddof, 0)
+    return np.sqrt(result) if _std else result
+
+
+@implements(np.std)
+def _std(a: Any, *args: Any, **kwargs: Any) -> Any:
+    return _var(a, *args, **kwargs, _std=True)
+
+
 @implements(np.cumsum)
 def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     cls = _kind_out("cumsum", out, a)
