@@ -12,20 +12,23 @@
 
 namespace hyperdiff {
 
-// Each instruction set's kernels come in two objects (kernels.cpp).
-#define HYPERDIFF_DECLARE_FILL(isa)                \
+// Each instruction set's kernels come in two objects (kernels.cpp); x86-64-v4
+// takes its complex kernels from v3 (CMakeLists.txt says why).
+#define HYPERDIFF_DECLARE_FILL(isa, complex_isa)   \
   void fill_kernels_##isa##_real(KernelTable&);    \
-  void fill_kernels_##isa##_complex(KernelTable&); \
   inline void fill_kernels_##isa(KernelTable& t) { \
     fill_kernels_##isa##_real(t);                  \
-    fill_kernels_##isa##_complex(t);               \
+    fill_kernels_##complex_isa##_complex(t);       \
   }
 #if HYPERDIFF_X86_ISAS
-HYPERDIFF_DECLARE_FILL(v2)
-HYPERDIFF_DECLARE_FILL(v3)
-HYPERDIFF_DECLARE_FILL(v4)
+void fill_kernels_v2_complex(KernelTable&);
+void fill_kernels_v3_complex(KernelTable&);
+HYPERDIFF_DECLARE_FILL(v2, v2)
+HYPERDIFF_DECLARE_FILL(v3, v3)
+HYPERDIFF_DECLARE_FILL(v4, v3)
 #else
-HYPERDIFF_DECLARE_FILL(generic)
+void fill_kernels_generic_complex(KernelTable&);
+HYPERDIFF_DECLARE_FILL(generic, generic)
 #endif
 #undef HYPERDIFF_DECLARE_FILL
 
