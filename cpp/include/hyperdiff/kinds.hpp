@@ -12,8 +12,9 @@
 // and for a binary f(x, y) with partials fx, fy, fxx, fxy, fyy
 //   first parts:  fx x' + fy y'
 //   e12:          fx x12 + fy y12 + fxx x1 x2 + fxy (x1 y2 + x2 y1) + fyy y1 y2.
-// These two rules per kind are the only place derivative algebra lives; every
-// elementwise function supplies only (f0, f1, f2) or its partials.
+// These rules, written once below (first_order, unary_second, binary_second)
+// and called by every kind's loops, are the only place derivative algebra
+// lives; every elementwise function supplies only (f0, f1, f2) or its partials.
 //
 // Jet has its layout at run time and covers the multivariate kinds: a value,
 // P first-order parts g_p (eps_p^2 = 0) and Q second-order parts h_q, each the
@@ -77,6 +78,45 @@ struct BinaryBlock {
   const T* fyy;
 };
 
+// The chain rules, once for every kind, element by element. The kinds' loops
+// call them with no variables of their own in the loop body: under
+// `omp simd`, GCC turns such variables into per-lane arrays in memory, and for
+// std::complex components that keeps the loop from vectorizing.
+
+// A first-order part of f(x, y): fx x' + fy y' (the terms whose operand has
+// parts and whose partial is not identically zero).
+template <class Fn, bool XParts, bool YParts, class T>
+inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
+  T d = T(0);
+  if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], x1);
+  if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], y1);
+  return d;
+}
+
+// A second-order part of f(x): f' h + f'' a b, for the product of the
+// first-order parts a and b that h is the coefficient of.
+template <class Fn, class T>
+inline T unary_second(T f1, T f2, T a, T b, T h) {
+  if constexpr (Fn::zero_f2) {
+    return scaled(f1, h);
+  } else {
+    return scaled(f1, h) + scaled(f2, a * b);
+  }
+}
+
+// A second-order part of f(x, y): fx xh + fy yh + fxx xa xb + fxy (xa yb + xb ya)
+// + fyy ya yb.
+template <class Fn, bool XParts, bool YParts, class T>
+inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh, T ya, T yb, T yh) {
+  T d = T(0);
+  if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], xh);
+  if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], yh);
+  if constexpr (XParts && Fn::has_fxx) d += scaled(f.fxx[i], xa * xb);
+  if constexpr (XParts && YParts && Fn::has_fxy) d += scaled(f.fxy[i], xa * yb + xb * ya);
+  if constexpr (YParts && Fn::has_fyy) d += scaled(f.fyy[i], ya * yb);
+  return d;
+}
+
 struct Dual {
   static constexpr KindId id = KindId::Dual;
   static constexpr int planes = 2;
@@ -89,9 +129,8 @@ struct Dual {
     T* yd = y[1];
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
-      const T d = xd[i];
       y0[i] = f.f0[i];
-      yd[i] = scaled(f.f1[i], d);
+      yd[i] = scaled(f.f1[i], xd[i]);
     }
   }
 
@@ -105,11 +144,8 @@ struct Dual {
     T* od = out[1];
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
-      T d = T(0);
-      if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], xd[i]);
-      if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], yd[i]);
       o0[i] = f.f0[i];
-      od[i] = d;
+      od[i] = first_order<Fn, XParts, YParts>(f, i, xd[i], yd[i]);
     }
   }
 };
@@ -130,13 +166,10 @@ struct HyperDual {
     T* y12 = y[3];
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
-      const T a1 = x1[i], a2 = x2[i], a12 = x12[i], g = f.f1[i];
-      T h = scaled(g, a12);
-      if constexpr (!Fn::zero_f2) h += scaled(f.f2[i], a1 * a2);
+      y12[i] = unary_second<Fn>(f.f1[i], f.f2[i], x1[i], x2[i], x12[i]);
       y0[i] = f.f0[i];
-      y1[i] = scaled(g, a1);
-      y2[i] = scaled(g, a2);
-      y12[i] = h;
+      y1[i] = scaled(f.f1[i], x1[i]);
+      y2[i] = scaled(f.f1[i], x2[i]);
     }
   }
 
@@ -155,26 +188,10 @@ struct HyperDual {
     T* o12 = out[3];
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
-      T d1 = T(0), d2 = T(0), d12 = T(0);
-      if constexpr (XParts && Fn::has_fx) {
-        d1 += scaled(f.fx[i], x1[i]);
-        d2 += scaled(f.fx[i], x2[i]);
-        d12 += scaled(f.fx[i], x12[i]);
-      }
-      if constexpr (YParts && Fn::has_fy) {
-        d1 += scaled(f.fy[i], y1[i]);
-        d2 += scaled(f.fy[i], y2[i]);
-        d12 += scaled(f.fy[i], y12[i]);
-      }
-      if constexpr (XParts && Fn::has_fxx) d12 += scaled(f.fxx[i], x1[i] * x2[i]);
-      if constexpr (XParts && YParts && Fn::has_fxy) {
-        d12 += scaled(f.fxy[i], x1[i] * y2[i] + x2[i] * y1[i]);
-      }
-      if constexpr (YParts && Fn::has_fyy) d12 += scaled(f.fyy[i], y1[i] * y2[i]);
+      o12[i] = binary_second<Fn, XParts, YParts>(f, i, x1[i], x2[i], x12[i], y1[i], y2[i], y12[i]);
+      o1[i] = first_order<Fn, XParts, YParts>(f, i, x1[i], y1[i]);
+      o2[i] = first_order<Fn, XParts, YParts>(f, i, x2[i], y2[i]);
       o0[i] = f.f0[i];
-      o1[i] = d1;
-      o2[i] = d2;
-      o12[i] = d12;
     }
   }
 };
@@ -218,53 +235,35 @@ struct Jet {
       const T ga = g[a];
       const T* gb = g + b0;
 #pragma omp simd
-      for (int t = 0; t < n; ++t) {
-        T h = scaled(f1, xh[t]);
-        if constexpr (!Fn::zero_f2) h += scaled(f2, ga * gb[t]);
-        yh[t] = h;
-      }
+      for (int t = 0; t < n; ++t) yh[t] = unary_second<Fn>(f1, f2, ga, gb[t], xh[t]);
     });
 #pragma omp simd
     for (int p = 1; p <= first; ++p) y[p] = scaled(f1, x[p]);
     y[0] = f0;
   }
 
+  // A real operand holds its value only: its parts are never read (the rules
+  // ignore them), and 0 stands in for them.
   template <class Fn, bool XParts, bool YParts, class T>
   void binary_element(BinaryBlock<T> f, const T* x, const T* y, T* out) const {
-    constexpr bool use_fx = XParts && Fn::has_fx, use_fy = YParts && Fn::has_fy;
-    constexpr bool use_fxx = XParts && Fn::has_fxx, use_fyy = YParts && Fn::has_fyy;
-    constexpr bool use_fxy = XParts && YParts && Fn::has_fxy;
-    const T fx = use_fx ? f.fx[0] : T(0), fy = use_fy ? f.fy[0] : T(0);
-    const T fxx = use_fxx ? f.fxx[0] : T(0), fxy = use_fxy ? f.fxy[0] : T(0);
-    const T fyy = use_fyy ? f.fyy[0] : T(0);
-    // a real operand has its value only: it stands in for the unread planes
-    const T* xg = XParts ? x + 1 : x;
-    const T* yg = YParts ? y + 1 : y;
     for_each_run([&](int q0, std::int64_t a, std::int64_t b0, int n) {
       const std::int64_t h = 1 + first + q0;
-      const T* xh = XParts ? x + h : x;
+      const T* xh = XParts ? x + h : x;  // (in range for a real operand too)
       const T* yh = YParts ? y + h : y;
-      const T xa = XParts ? xg[a] : T(0), ya = YParts ? yg[a] : T(0);
-      const T* xb = XParts ? xg + b0 : x;
-      const T* yb = YParts ? yg + b0 : y;
+      const T* xb = XParts ? x + 1 + b0 : x;
+      const T* yb = YParts ? y + 1 + b0 : y;
+      const T xa = XParts ? x[1 + a] : T(0), ya = YParts ? y[1 + a] : T(0);
       T* oh = out + h;
 #pragma omp simd
       for (int t = 0; t < n; ++t) {
-        T d = T(0);
-        if constexpr (use_fx) d += scaled(fx, xh[t]);
-        if constexpr (use_fy) d += scaled(fy, yh[t]);
-        if constexpr (use_fxx) d += scaled(fxx, xa * xb[t]);
-        if constexpr (use_fxy) d += scaled(fxy, xa * yb[t] + xb[t] * ya);
-        if constexpr (use_fyy) d += scaled(fyy, ya * yb[t]);
-        oh[t] = d;
+        oh[t] = binary_second<Fn, XParts, YParts>(f, 0, xa, XParts ? xb[t] : T(0),
+                                                  XParts ? xh[t] : T(0), ya, YParts ? yb[t] : T(0),
+                                                  YParts ? yh[t] : T(0));
       }
     });
 #pragma omp simd
     for (int p = 1; p <= first; ++p) {
-      T d = T(0);
-      if constexpr (use_fx) d += scaled(fx, x[p]);
-      if constexpr (use_fy) d += scaled(fy, y[p]);
-      out[p] = d;
+      out[p] = first_order<Fn, XParts, YParts>(f, 0, XParts ? x[p] : T(0), YParts ? y[p] : T(0));
     }
     out[0] = f.f0[0];
   }
@@ -278,9 +277,7 @@ struct Jet {
       T* yh = y[1 + first + q];
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) {
-        T h = scaled(f.f1[i], xh[i]);
-        if constexpr (!Fn::zero_f2) h += scaled(f.f2[i], xa[i] * xb[i]);
-        yh[i] = h;
+        yh[i] = unary_second<Fn>(f.f1[i], f.f2[i], xa[i], xb[i], xh[i]);
       }
     }
     for (int p = 1; p <= first; ++p) {
@@ -299,9 +296,6 @@ struct Jet {
   template <class Fn, bool XParts, bool YParts, class T>
   void binary(BinaryBlock<T> f, const T* const* x, const T* const* y, T* const* out,
               std::size_t m) const {
-    constexpr bool use_fx = XParts && Fn::has_fx, use_fy = YParts && Fn::has_fy;
-    constexpr bool use_fxx = XParts && Fn::has_fxx, use_fyy = YParts && Fn::has_fyy;
-    constexpr bool use_fxy = XParts && YParts && Fn::has_fxy;
     const auto x_plane = [&](std::int64_t p) { return x[XParts ? p : 0]; };
     const auto y_plane = [&](std::int64_t p) { return y[YParts ? p : 0]; };
     for (int q = 0; q < second; ++q) {
@@ -311,13 +305,7 @@ struct Jet {
       T* oh = out[h];
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) {
-        T d = T(0);
-        if constexpr (use_fx) d += scaled(f.fx[i], xh[i]);
-        if constexpr (use_fy) d += scaled(f.fy[i], yh[i]);
-        if constexpr (use_fxx) d += scaled(f.fxx[i], xa[i] * xb[i]);
-        if constexpr (use_fxy) d += scaled(f.fxy[i], xa[i] * yb[i] + xb[i] * ya[i]);
-        if constexpr (use_fyy) d += scaled(f.fyy[i], ya[i] * yb[i]);
-        oh[i] = d;
+        oh[i] = binary_second<Fn, XParts, YParts>(f, i, xa[i], xb[i], xh[i], ya[i], yb[i], yh[i]);
       }
     }
     for (int p = 1; p <= first; ++p) {
@@ -325,12 +313,8 @@ struct Jet {
       const T* yg = y_plane(p);
       T* og = out[p];
 #pragma omp simd
-      for (std::size_t i = 0; i < m; ++i) {
-        T d = T(0);
-        if constexpr (use_fx) d += scaled(f.fx[i], xg[i]);
-        if constexpr (use_fy) d += scaled(f.fy[i], yg[i]);
-        og[i] = d;
-      }
+      for (std::size_t i = 0; i < m; ++i)
+        og[i] = first_order<Fn, XParts, YParts>(f, i, xg[i], yg[i]);
     }
     T* o0 = out[0];
 #pragma omp simd
