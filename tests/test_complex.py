@@ -351,3 +351,19 @@ def test_var_and_std_values_and_derivatives(complex_values: bool) -> None:
         assert_close(s.e1, first / (2 * np.sqrt(v.value)), ulps=32)
     with pytest.raises(TypeError, match=r"argument where= of numpy\.var"):
         np.var(x, where=np.ones((4, 5), bool))
+
+
+def test_chunked_complex_transforms_match_the_closed_forms() -> None:
+    a = random_complex((3, 7), seed=50)
+    z = random_complex(7, seed=51)
+    jac = hd.jacobian(lambda z: a @ np.sin(z), holomorphic=True, chunk_size=3)(z)
+    assert_close(jac, a * np.cos(z), ulps=8)
+    # sum exp(z_k z_{k+1}): d2/dz_k dz_{k+1} = (1 + z_k z_{k+1}) e^{z_k z_{k+1}}
+    hess = hd.hessian(lambda z: np.sum(np.exp(z[:-1] * z[1:])), holomorphic=True, chunk_size=2)(z)
+    e = np.exp(z[:-1] * z[1:])
+    want = np.diag(np.r_[z[1:] ** 2 * e, 0] + np.r_[0, z[:-1] ** 2 * e])
+    want += np.diag((1 + z[:-1] * z[1:]) * e, 1) + np.diag((1 + z[:-1] * z[1:]) * e, -1)
+    assert_close(hess, want, ulps=16)
+    dz, dzbar = hd.wirtinger(lambda z: np.abs(z) ** 2, chunk_size=2)(z)
+    assert_close(dz, np.diag(np.conj(z)), ulps=4)
+    assert_close(dzbar, np.diag(z), ulps=4)
