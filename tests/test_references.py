@@ -22,6 +22,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from reference_harness import check_derivatives as harness_check_derivatives
+from reference_harness import check_values as harness_check_values
+from reference_harness import function_cases
+from reference_harness import probe_cases as harness_probe_cases
 
 import hyperdiff as hd
 
@@ -277,42 +281,29 @@ class Case:
                 f"{type(result).__name__}, expected {type(seed).__name__}"
             )
 
+    def check_parts(self, probe: Probe, result: Any) -> None:
+        for part, key in probe.parts.items():
+            self.check_part(probe, result, part, key)
+
     def assert_passed(self) -> None:
         if self.failures:
             pytest.fail("\n".join(self.failures), pytrace=False)
 
 
 def cases(arity: str) -> list[Any]:
-    return [
-        pytest.param(name, dtype, id=f"{name}-{dtype}")
-        for name in FUNCTIONS[arity]
-        for dtype in DTYPES
-    ]
+    return function_cases(FUNCTIONS[arity], DTYPES)
 
 
 def probe_cases(arity: str) -> list[Any]:
-    return [
-        pytest.param(name, dtype, probe, id=f"{name}-{dtype}-{probe.id}")
-        for name in FUNCTIONS[arity]
-        for dtype in DTYPES
-        for probe in PROBES[arity]
-    ]
+    return harness_probe_cases(FUNCTIONS[arity], DTYPES, PROBES[arity])
 
 
 def check_values(arity: str, name: str, dtype: str) -> None:
-    case = Case(arity, name, dtype)
-    for probe in PROBES[arity]:
-        case.check_value(probe, case.run(probe))
-    case.assert_passed()
+    harness_check_values(Case(arity, name, dtype), PROBES[arity])
 
 
 def check_derivatives(arity: str, name: str, dtype: str, probe: Probe) -> None:
-    case = Case(arity, name, dtype)
-    result = case.run(probe)
-    case.check_kind(probe, result)
-    for part, key in probe.parts.items():
-        case.check_part(probe, result, part, key)
-    case.assert_passed()
+    harness_check_derivatives(Case(arity, name, dtype), probe)
 
 
 @pytest.mark.parametrize(("name", "dtype"), cases("unary"))
