@@ -167,15 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=10**5)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--out", type=Path, metavar="FILE")
-    parser.add_argument(
-        "--reuse-memory",
-        action="store_true",
-        help="call hd.reuse_freed_memory() first (glibc keeps freed memory for reuse)",
-    )
     args = parser.parse_args(argv)
     hd.set_num_threads(1)
-    if args.reuse_memory and not hd.reuse_freed_memory():
-        print("hd.reuse_freed_memory() does not apply here (no glibc)")
 
     rows: list[list[str]] = []
     for case in cases(args.sizes, args.points, (10_000, 100)):

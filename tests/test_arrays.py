@@ -500,10 +500,58 @@ def test_streamed_outputs_match_ordinary_stores(kind: str, dtype: type) -> None:
         hd.set_num_threads(before)
 
 
-def test_reuse_freed_memory_is_an_explicit_process_setting() -> None:
-    assert isinstance(hd.reuse_freed_memory(), bool)  # False without glibc
-    x = hd.hyperdual(np.linspace(0.1, 1.0, 1 << 16), 1.0, 1.0)
-    y = np.exp(x)  # arrays work as before
-    np.testing.assert_array_equal(y.e12, y.value)
-    with pytest.raises(ValueError, match="limit"):
-        hd.reuse_freed_memory(-1)
+def test_reuse_memory_reuses_large_blocks_only_inside_its_scope() -> None:
+    from hyperdiff._memory import cached_bytes
+
+    size = 1 << 16  # 512 KiB of float64: above the cache's 256 KiB floor
+    hd.release_memory()
+    assert cached_bytes() == 0
+    with hd.reuse_memory():
+        kept = np.full(size, 3.0)  # allocated in the scope, outlives it
+        np.full(size, 7.0)  # freed at once: kept for reuse
+        assert cached_bytes() == 8 * size
+        zeros = np.zeros(size)  # calloc of a reused (dirty) block is still zeros
+        assert cached_bytes() == 0
+        np.testing.assert_array_equal(zeros, 0.0)
+        with hd.reuse_memory():  # nested: closing the inner scope keeps the cache
+            del zeros
+        assert cached_bytes() == 8 * size
+        grown = np.arange(size, dtype=np.float64)
+        grown.resize(2 * size, refcheck=False)  # realloc through the cache
+        np.testing.assert_array_equal(grown[:size], np.arange(size))
+        np.testing.assert_array_equal(grown[size:], 0.0)
+        small = np.ones(10)  # below the floor: malloc's own
+    # the blocks stay for the next scope (up to 128 MiB) until released
+    kept_bytes = cached_bytes()
+    assert kept_bytes >= 8 * size
+    assert hd.release_memory() == kept_bytes
+    assert cached_bytes() == 0
+    np.testing.assert_array_equal(kept, 3.0)
+    np.testing.assert_array_equal(small, 1.0)
+    del kept, grown  # freed outside any scope: straight to free()
+    assert cached_bytes() == 0
+
+
+def test_reuse_memory_closes_on_error_and_transforms_keep_a_bounded_cache() -> None:
+    from hyperdiff._memory import cached_bytes
+
+    hd.release_memory()
+    with pytest.raises(RuntimeError), hd.reuse_memory():
+        np.ones(1 << 17)
+        raise RuntimeError
+    assert cached_bytes() == 8 << 17
+    with hd.reuse_memory():  # the scope closed: the next one starts afresh
+        assert np.ones(1 << 17).sum() == 1 << 17
+    x = np.linspace(-1.0, 1.0, 60)
+    h = hd.hessian(lambda v: np.sum(np.sin(v[1:] * v[:-1]) ** 2))(x)  # 1891 planes of 59
+    assert 0 < cached_bytes() <= 128 << 20
+    hd.release_memory()
+    a, b = x[:-1], x[1:]
+    s2, c2 = np.sin(2 * a * b), np.cos(2 * a * b)
+    expected = np.zeros((60, 60))
+    expected[np.arange(59), np.arange(59)] += 2 * b**2 * c2
+    expected[np.arange(1, 60), np.arange(1, 60)] += 2 * a**2 * c2
+    off = s2 + 2 * a * b * c2
+    expected[np.arange(59), np.arange(1, 60)] += off
+    expected[np.arange(1, 60), np.arange(59)] += off
+    np.testing.assert_allclose(h, expected, rtol=1e-13, atol=1e-14)

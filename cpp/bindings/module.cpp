@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "hyperdiff's C++ kernels: elementwise functions on dual-number planes.";
   hyperdiff::bindings::register_elementwise(m);
   hyperdiff::bindings::register_runtime(m);
+  hyperdiff::bindings::register_memory(m);
 }

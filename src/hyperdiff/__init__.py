@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import _algebra, _complex, _core, linalg  # noqa: F401 (they register np.dot, np.real, ...)
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._memory import release_memory, reuse_memory
 from ._multivariate import (
     DualVec,
     HyperDualVec,
@@ -54,7 +55,8 @@ __all__ = [
     "jacobian",
     "jvp",
     "linalg",
-    "reuse_freed_memory",
+    "release_memory",
+    "reuse_memory",
     "set_num_threads",
     "supported_complex_ufuncs",
     "supported_ufuncs",
@@ -73,32 +75,6 @@ def get_num_threads() -> int:
 def set_num_threads(count: int) -> None:
     """Set the kernels' thread count; inputs below ~1e5 elements always run on one."""
     _core.set_num_threads(count)
-
-
-def reuse_freed_memory(limit: int = 512 << 20) -> bool:
-    """Have glibc's malloc keep up to `limit` bytes of freed memory for reuse.
-
-    Every operation on a dual array allocates its output, planes x size elements,
-    and drops temporaries as soon as they are used. By default glibc returns large
-    freed blocks to the system, so the next allocation faults in fresh zeroed pages,
-    which can cost more than the arithmetic: hessian(rosen) at n = 100 (5151 planes)
-    takes about a third of the time with this set (bench/transforms.py
-    --reuse-memory). It is malloc's setting for the whole process, so hyperdiff
-    leaves it alone unless asked. Returns False where it does not apply (no glibc).
-    """
-    import ctypes
-    import ctypes.util
-
-    if limit < 0:
-        raise ValueError(f"limit must be a byte count >= 0, not {limit}")
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
-    except (OSError, AttributeError):
-        return False
-    trim_threshold, mmap_threshold = -1, -3  # malloc.h's M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
-    # blocks below 32 MiB (glibc's largest mmap threshold) then come from the heap,
-    # and the heap keeps up to `limit` free at its top instead of trimming it
-    return bool(mallopt(mmap_threshold, 32 << 20)) and bool(mallopt(trim_threshold, limit))
 
 
 def supported_ufuncs() -> list[str]:

@@ -14,6 +14,7 @@ Output shapes are jax.jacfwd's and jax.hessian's: out.shape + in.shape (+ in.sha
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._memory import reuse_memory
 from ._multivariate import dualvec_type, hyperdualvec_type
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -200,6 +202,27 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
 def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
     """One block for an int argnums, a tuple of blocks for a tuple."""
     return blocks[0] if isinstance(argnums, int) else tuple(blocks)
+
+
+def _reusing_memory(transform: Callable[..., Any]) -> Callable[..., Any]:
+    """The transform run in a memory scope: its large temporaries reuse freed blocks
+    (_memory.py says why)."""
+
+    @functools.wraps(transform)
+    def scoped(*args: Any, **kwargs: Any) -> Any:
+        with reuse_memory():
+            return transform(*args, **kwargs)
+
+    return scoped
+
+
+def _named(
+    wrapper: Callable[..., Any], what: str, f: Callable[..., Any], doc: str | None = None
+) -> Callable[..., Any]:
+    name = getattr(f, "__name__", "f")
+    wrapper.__name__ = f"{what}_{name}"
+    wrapper.__doc__ = doc or f"{what} of {name}."
+    return _reusing_memory(wrapper)
 
 
 # --- first order ------------------------------------------------------------------------
@@ -477,6 +500,7 @@ def _pairs(
     return xs, ts
 
 
+@_reusing_memory
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(f(*primals), the directional derivative of f along tangents), as jax.jvp.
 
@@ -490,6 +514,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return values, _rebuild(out, [np.array(p[1]) for p in planes])
 
 
+@_reusing_memory
 def hvp(
     f: Callable[..., Any],
     primals: Sequence[Any],
@@ -585,9 +610,8 @@ def derivative(
         result = f(*new_args, **kwargs)
         return _parts(result, Dual if order == 1 else HyperDual, order, seeded)
 
-    df.__name__ = f"derivative_{getattr(f, '__name__', 'f')}"
-    df.__doc__ = f"d^{order}/dx^{order} of {getattr(f, '__name__', 'f')}, elementwise."
-    return df
+    name = getattr(f, "__name__", "f")
+    return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
 
 
 # --- complex inputs: Wirtinger derivatives --------------------------------------------------
@@ -695,10 +719,3 @@ def wirtinger(
         )
 
     return _named(per_point if elementwise else full, "wirtinger", f)
-
-
-def _named(wrapper: Callable[..., Any], what: str, f: Callable[..., Any]) -> Callable[..., Any]:
-    name = getattr(f, "__name__", "f")
-    wrapper.__name__ = f"{what}_{name}"
-    wrapper.__doc__ = f"{what} of {name}."
-    return wrapper

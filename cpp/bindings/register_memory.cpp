@@ -1,0 +1,75 @@
+// numpy's allocator (NEP 49) backed by a BlockCache while a scope is open: the
+// transforms open one around the user's function, so its large temporaries are
+// reused instead of faulted in afresh (block_cache.hpp says why).
+#include "register.hpp"  // Python.h first, as numpy's headers need
+
+#define NPY_NO_DEPRECATED_API NPY_1_22_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include "hyperdiff/block_cache.hpp"
+
+namespace py = pybind11;
+
+namespace hyperdiff::bindings {
+
+namespace {
+
+// Never destroyed: arrays allocated through it may be freed at interpreter exit.
+BlockCache& block_cache() {
+  static BlockCache* cache = new BlockCache;
+  return *cache;
+}
+
+void* cache_malloc(void*, std::size_t size) { return block_cache().allocate(size); }
+void* cache_calloc(void*, std::size_t count, std::size_t item) {
+  return block_cache().allocate_zeroed(count, item);
+}
+void* cache_realloc(void*, void* block, std::size_t size) {
+  return block_cache().reallocate(block, size);
+}
+void cache_free(void*, void* block, std::size_t) { block_cache().release(block); }
+
+PyDataMem_Handler cache_handler = {
+    "hyperdiff_block_cache", 1, {nullptr, cache_malloc, cache_calloc, cache_realloc, cache_free}};
+
+}  // namespace
+
+void register_memory(py::module_& m) {
+  if (_import_array() < 0) throw py::error_already_set();
+  // arrays keep a reference to their allocator, so the capsule lives with the module
+  py::object handler =
+      py::reinterpret_steal<py::object>(PyCapsule_New(&cache_handler, "mem_handler", nullptr));
+  if (!handler) throw py::error_already_set();
+  m.attr("_block_cache_handler") = handler;
+
+  m.def(
+      "open_memory_scope",
+      [handler]() {
+        block_cache().open_scope();
+        PyObject* previous = PyDataMem_SetHandler(handler.ptr());
+        if (previous == nullptr) {
+          block_cache().close_scope();
+          throw py::error_already_set();
+        }
+        return py::reinterpret_steal<py::object>(previous);
+      },
+      "Have numpy allocate through the block cache in this context; returns the "
+      "allocator to restore with close_memory_scope.");
+  m.def(
+      "close_memory_scope",
+      [](py::object previous) {
+        PyObject* ours = PyDataMem_SetHandler(previous.ptr());
+        Py_XDECREF(ours);
+        block_cache().close_scope();
+        if (ours == nullptr) throw py::error_already_set();
+      },
+      py::arg("previous"));
+  m.def(
+      "cached_bytes", [] { return block_cache().cached_bytes(); },
+      "Bytes of freed blocks the cache holds.");
+  m.def(
+      "release_memory", [] { return block_cache().release_all(); },
+      "Give every cached block back to malloc; returns the bytes given back.");
+}
+
+}  // namespace hyperdiff::bindings
