@@ -210,6 +210,125 @@ def test_views_with_planes_apart_are_read_in_place(kind: str) -> None:
             _core.unary(0, 0, x._data[:, ::2], np.empty((2, 2, 4)))
 
 
+FAST_KINDS = {
+    "Dual": lambda v, g: hd.dual(v, g[0]),
+    "HyperDual": lambda v, g: hd.hyperdual(v, g[0], g[1], g[0] * g[1]),
+    "DualVec3": lambda v, g: hd.dualvec(v, g),
+    "HyperDualVec2": lambda v, g: hd.hyperdualvec(v, g[:2]),
+    "HyperDualVec2x1": lambda v, g: hd.hyperdualvec(v, g[:2], g[2:]),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "complex128", "complex64"])
+@pytest.mark.parametrize("kind", list(FAST_KINDS))
+def test_operators_in_cpp_agree_with_the_general_path(kind: str, dtype: str) -> None:
+    """The common calls run whole in C++ (_core.fast_unary, fast_binary, fast_getitem);
+    the general path (taken with out=) must give the same planes, bit for bit, and
+    the same class and dtype (Python numbers are weak, as in numpy)."""
+    shape = (3, 5)
+    v = RNG.uniform(0.5, 2.0, shape)
+    g = RNG.uniform(-1.0, 1.0, (3, *shape))
+    if dtype.startswith("complex"):
+        v, g = v + 0.5j * v[::-1], g - 0.25j
+    make = FAST_KINDS[kind]
+    a, b = make(v.astype(dtype), g.astype(dtype)), make((v**2).astype(dtype), g[::-1].astype(dtype))
+
+    def general(ufunc: np.ufunc, *args: object) -> hd.DualArray:
+        dual = next(x for x in args if isinstance(x, hd.DualArray))
+        out = type(dual)._wrap(np.empty_like(dual._data))
+        return ufunc(*args, out=out)
+
+    cases = [
+        (a * b, general(np.multiply, a, b)),
+        (a - b, general(np.subtract, a, b)),
+        (a / 3, general(np.divide, a, 3)),
+        (2.5 - a, general(np.subtract, 2.5, a)),
+        (1.5 / a, general(np.divide, 1.5, a)),
+        (a**3, general(np.power, a, 3)),
+        (np.sin(a), general(np.sin, a)),
+        (np.exp(b), general(np.exp, b)),
+        (a[1:] * b[:-1], general(np.multiply, a[1:].copy(), b[:-1].copy())),
+        (np.sqrt(a[:, 2:]), general(np.sqrt, a[:, 2:].copy())),
+    ]
+    if dtype.startswith("complex"):
+        cases.append((a * (1 - 2j), general(np.multiply, a, 1 - 2j)))
+    for got, want in cases:
+        assert type(got) is type(a) and got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got._data, want._data)
+    # these are the fast path's: C++ takes them whole
+    from hyperdiff import _core
+    from hyperdiff._ufuncs import FAST_BINARY, UNARY
+
+    for args in ((a, b), (a, 3), (2.5, a), (a[1:], b[:-1])):
+        assert _core.fast_binary(FAST_BINARY[np.subtract], *args) is not None
+    assert _core.fast_unary(UNARY[np.sin], a[1:]) is not None
+    assert _core.fast_unary(UNARY[np.sin], a[:, 2:]) is None  # rows apart: copied first
+    assert _core.fast_getitem(a, (0, slice(1, 3))) is not None
+    # exact identities of the fast path itself: a plain operand has no parts
+    np.testing.assert_array_equal((a - 2)._data[1:], a._data[1:])
+    np.testing.assert_array_equal((a * 2)._data, a._data * np.asarray(2, dtype))
+    np.testing.assert_array_equal((2 * a)._data, (a * 2)._data)
+
+
+def test_operators_in_cpp_leave_the_uncommon_cases_to_python() -> None:
+    x = hd.dual(np.array([1.5, 2.5]), 1.0)
+    x32 = hd.dual(np.array([1.5, 2.5], dtype=np.float32), 1.0)
+    from hyperdiff import _core
+    from hyperdiff._ufuncs import FAST_BINARY
+
+    multiply = FAST_BINARY[np.multiply]
+    m = hd.dual(np.arange(12.0).reshape(3, 4), 1.0)
+    for args in ((x, 2**60), (x, True), (x, np.float32(2)), (x, 1j), (x, x32), (m[:, ::2], 2)):
+        assert _core.fast_binary(multiply, *args) is None
+    assert _core.fast_binary(FAST_BINARY.get(np.float_power), x, x) is None
+    big = 2**60 + 1  # beyond float64's exact integers: numpy's own conversion
+    np.testing.assert_array_equal((x * big)._data, x._data * np.float64(big))
+    np.testing.assert_array_equal((x32 * 16777217)._data, x32._data * np.float32(16777217))
+    assert (x * True).dtype == np.float64 and (x * np.float32(2)).dtype == np.float64
+    assert (x32 * 2.0).dtype == np.float32  # a Python float is weak
+    z = x * 1j  # promotes: the general path
+    assert z.dtype == np.complex128
+    np.testing.assert_array_equal(z.d, [1j, 1j])
+    assert (x32 * 1j).dtype == np.complex64
+    assert (x * x32).dtype == np.float64  # two dtypes: promoted
+    with pytest.raises(TypeError, match="cannot combine"):
+        x * hd.hyperdual(np.array([1.5, 2.5]), 1.0, 1.0)
+    with pytest.raises(ValueError):
+        x * m  # shapes that do not broadcast
+    assert (m * np.ones(4)).shape == (3, 4)  # broadcasting: the general path
+    np.testing.assert_array_equal((m[:, ::2] * 2).d, np.full((3, 2), 2.0))  # not blocks
+    with pytest.raises(TypeError, match=r"does not support numpy\.floor of complex"):
+        np.floor(x * 1j)
+
+
+def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
+    v = np.arange(24.0).reshape(2, 3, 4)
+    x = hd.hyperdual(v, v + 1, v + 2, v + 3)
+    keys = [
+        1,
+        -1,
+        slice(1, None),
+        (0, 2),
+        (Ellipsis, 1),
+        (None, 0),
+        (slice(None), [0, 2]),
+        v > 10,
+        (np.array([0, 1]), slice(None), 3),
+        (),
+    ]
+    for key in keys:
+        want = x._data[(slice(None), *(key if isinstance(key, tuple) else (key,)))]
+        got = x[key]
+        assert type(got) is hd.HyperDual
+        np.testing.assert_array_equal(got._data, want)
+    with pytest.raises(TypeError, match="cannot be used as indices"):
+        x[hd.dual(0.0, 1.0)]
+    with pytest.raises(TypeError, match="cannot be used as indices"):
+        x[0, hd.dual(0.0, 1.0)]
+    with pytest.raises(IndexError):
+        x[5]
+
+
 def test_inputs_are_not_mutated() -> None:
     v = np.array([0.5, 1.0])
     x = hd.dual(v, 1.0)

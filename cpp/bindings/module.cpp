@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   hyperdiff::bindings::register_elementwise(m);
   hyperdiff::bindings::register_runtime(m);
   hyperdiff::bindings::register_memory(m);
+  hyperdiff::bindings::register_operators(m);
 }

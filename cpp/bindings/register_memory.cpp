@@ -1,12 +1,11 @@
 // numpy's allocator (NEP 49) backed by a BlockCache while a scope is open: the
 // transforms open one around the user's function, so its large temporaries are
 // reused instead of faulted in afresh (block_cache.hpp says why).
-#include "register.hpp"  // Python.h first, as numpy's headers need
-
-#define NPY_NO_DEPRECATED_API NPY_1_22_API_VERSION
-#include <numpy/arrayobject.h>
-
+#define HYPERDIFF_IMPORT_NUMPY
+#include "numpy_api.hpp"
+// (numpy_api.hpp first: it defines what numpy's headers read)
 #include "hyperdiff/block_cache.hpp"
+#include "register.hpp"
 
 namespace py = pybind11;
 

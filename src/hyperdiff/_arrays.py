@@ -37,6 +37,14 @@ class DualArray:
 
     _data: np.ndarray
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # a concrete kind (a kind index, or a Jet layout): the C++ fast path of the
+        # common operations (_core.fast_unary, fast_binary, fast_getitem) runs its kernels
+        layout = cls.__dict__.get("_layout")
+        if layout is not None or cls.__dict__.get("_kind", -1) >= 0:
+            _core.register_class(cls, cls._kind, layout)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
             f"create {type(self).__name__} arrays with hyperdiff.dual() or hyperdiff.hyperdual()"
@@ -169,7 +177,8 @@ class DualArray:
         return (slice(None), *key)
 
     def __getitem__(self, index: Any) -> Any:
-        return self._wrap(self._data[self._key(index)])
+        fast = _core.fast_getitem(self, index)
+        return fast if fast is not None else self._wrap(self._data[self._key(index)])
 
     def __setitem__(self, index: Any, item: Any) -> None:
         key = self._key(index)[1:]

@@ -223,6 +223,10 @@ def _target(
 
 
 def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    if out is None:
+        fast = _core.fast_unary(UNARY[ufunc], x)
+        if fast is not None:
+            return fast
     cls = type(x)
     data = kernel_planes(x._data)
     if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
@@ -273,39 +277,15 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     return _store(target_out, cls, result)
 
 
-_SCALARS = (float, int, complex)
+# The table entries C++ runs whole for the common calls (_core.fast_binary:
+# two duals of one kind, shape and dtype, or a dual and a Python number);
+# float_power's forced float64 takes the general path.
+FAST_BINARY: dict[np.ufunc, int] = {u: i for u, i in BINARY.items() if u not in _FORCED_DTYPE}
 
 
 def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
-    """The common cases, without promotion or broadcasting work: two duals of one
-    kind, shape and dtype (views such as x[1:] are copied contiguous), or a dual and
-    a Python number. None for anything else (the general path takes it)."""
-    DualArray = _DUAL or _dual_type()
-    if type(a) is type(b):
-        if not isinstance(a, DualArray):
-            return None
-        dual, scalar, data = a, None, a._data
-        if data.shape != b._data.shape or data.dtype != b._data.dtype:
-            return None
-    elif type(b) in _SCALARS and isinstance(a, DualArray):
-        dual, scalar, data = a, b, a._data
-    elif type(a) in _SCALARS and isinstance(b, DualArray):
-        dual, scalar, data = b, a, b._data
-    else:
-        return None
-    if data.dtype.kind == "c":
-        if ufunc not in COMPLEX_BINARY:
-            return None  # the general path reports it
-    elif type(scalar) is complex:
-        return None  # promotes to complex
-    if ufunc in _FORCED_DTYPE:
-        return None
-    a_parts, b_parts = scalar is None or dual is a, scalar is None or dual is b
-    xa = kernel_planes(a._data) if a_parts else np.asarray(a, dtype=data.dtype)
-    xb = kernel_planes(b._data) if b_parts else np.asarray(b, dtype=data.dtype)
-    result = np.empty(data.shape, dtype=data.dtype)
-    dual._binary_kernel(BINARY[ufunc], xa, a_parts, xb, b_parts, result)
-    return dual._wrap(result)
+    """f(a, b) for the common cases, or None for anything else (the general path)."""
+    return _core.fast_binary(FAST_BINARY.get(ufunc), a, b)
 
 
 def apply_ufunc(
@@ -315,13 +295,13 @@ def apply_ufunc(
     DualArray = _DUAL or _dual_type()
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
-    if not kwargs:  # the common calls first
-        if len(inputs) == 1 and ufunc in UNARY and isinstance(inputs[0], DualArray):
-            return apply_unary(ufunc, inputs[0])
-        if len(inputs) == 2 and ufunc in BINARY:
-            fast = _fast_binary(ufunc, inputs[0], inputs[1])
-            if fast is not None:
-                return fast
+    if not kwargs:  # the common calls first, whole in C++
+        if len(inputs) == 1:
+            fast = _core.fast_unary(UNARY.get(ufunc), inputs[0])
+        else:
+            fast = _core.fast_binary(FAST_BINARY.get(ufunc), *inputs)
+        if fast is not None:
+            return fast
     if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
         from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
 

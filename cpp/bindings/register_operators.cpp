@@ -1,0 +1,358 @@
+// The common calls of the Python operators, whole in C++.
+//
+// At a dozen elements an operation on a dual array is all overhead: the kernel
+// takes well under a microsecond, the Python path (type checks, an output
+// array, the kernel call, the wrapper object) several. The dual classes register
+// their kernels here once (a kind index, or a Jet layout); then
+//
+//   fast_unary(function, x)        f(x)
+//   fast_binary(function, a, b)    f(a, b): two duals of one class, shape and
+//                                  dtype, or a dual and a Python float or int
+//   fast_getitem(x, key)           x[key] (a dual in the key is refused)
+//
+// read the planes, allocate the result, run the table's kernel and wrap the
+// result in the operand's class. Whatever else (broadcasting, promotion, views
+// whose planes are not blocks, keywords, a missing complex kernel) returns None
+// and Python's general path takes it, with its errors. METH_FASTCALL functions,
+// since pybind11's argument handling alone costs about what the kernel does.
+#include "numpy_api.hpp"
+// (numpy_api.hpp first: it defines what numpy's headers read)
+#include <complex>
+#include <cstdint>
+#include <cstring>
+#include <unordered_map>
+
+#include "hyperdiff/runtime.hpp"
+#include "jet_layout.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace hyperdiff::bindings {
+namespace {
+
+struct ClassKernels {
+  int kind;           // Dual, HyperDual: the kind index; -1 for a Jet
+  const Layout* jet;  // the Jet's layout (kept alive with the class)
+};
+
+// Never destroyed: the classes (and their layouts) live until exit anyway.
+std::unordered_map<PyTypeObject*, ClassKernels>& registered() {
+  static auto* classes = new std::unordered_map<PyTypeObject*, ClassKernels>;
+  return *classes;
+}
+
+const ClassKernels* kernels_of(PyObject* obj) {
+  const auto& classes = registered();
+  const auto found = classes.find(Py_TYPE(obj));
+  return found == classes.end() ? nullptr : &found->second;
+}
+
+PyObject* data_name() {
+  static PyObject* name = PyUnicode_InternFromString("_data");
+  return name;
+}
+
+int dtype_column(int type_num) {
+  switch (type_num) {
+    case NPY_DOUBLE:
+      return 0;
+    case NPY_FLOAT:
+      return 1;
+    case NPY_CDOUBLE:
+      return 2;
+    case NPY_CFLOAT:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+// A dual operand's planes: its `_data` when each plane is one C-contiguous block.
+struct Planes {
+  PyArrayObject* array = nullptr;  // owned
+  int column = -1;
+  std::size_t count = 0;   // elements per plane
+  std::size_t stride = 0;  // elements from one plane to the next
+
+  Planes() = default;
+  Planes(const Planes&) = delete;
+  Planes& operator=(const Planes&) = delete;
+  ~Planes() { Py_XDECREF(array); }
+
+  // False (and no Python error) when the general path must take it.
+  bool read(PyObject* dual) {
+    PyObject* data = PyObject_GetAttr(dual, data_name());
+    if (data == nullptr) {
+      PyErr_Clear();
+      return false;
+    }
+    if (!PyArray_CheckExact(data)) {
+      Py_DECREF(data);
+      return false;
+    }
+    array = reinterpret_cast<PyArrayObject*>(data);
+    column = dtype_column(PyArray_TYPE(array));
+    const int ndim = PyArray_NDIM(array);
+    if (column < 0 || ndim < 1 || PyArray_DIM(array, 0) < 2) return false;
+    count = static_cast<std::size_t>(PyArray_SIZE(array) / PyArray_DIM(array, 0));
+    if (PyArray_IS_C_CONTIGUOUS(array)) {
+      stride = count;
+      return true;
+    }
+    const npy_intp item = PyArray_ITEMSIZE(array), plane_step = PyArray_STRIDE(array, 0);
+    npy_intp expected = item;
+    for (int d = ndim - 1; d >= 1; --d) {
+      if (PyArray_DIM(array, d) != 1 && PyArray_STRIDE(array, d) != expected) return false;
+      expected *= PyArray_DIM(array, d);
+    }
+    if (plane_step <= 0 || plane_step % item != 0) return false;
+    stride = static_cast<std::size_t>(plane_step / item);
+    return true;
+  }
+};
+
+// A Python float, int or (for complex components) complex, exactly those types,
+// as a component of the given dtype column, converted as numpy converts it (an
+// int only where float64 holds it exactly: no int -> float64 -> float32 double
+// rounding).
+struct Scalar {
+  alignas(16) unsigned char bytes[16];
+
+  bool read(PyObject* obj, int column) {
+    double re = 0.0, im = 0.0;
+    if (PyFloat_CheckExact(obj)) {
+      re = PyFloat_AS_DOUBLE(obj);
+    } else if (PyLong_CheckExact(obj)) {
+      int overflow = 0;
+      const long long integer = PyLong_AsLongLongAndOverflow(obj, &overflow);
+      constexpr long long exact = 1LL << 53;
+      if (overflow != 0 || integer > exact || integer < -exact) return false;
+      re = static_cast<double>(integer);
+    } else if (PyComplex_CheckExact(obj) && column >= 2) {
+      const Py_complex value = PyComplex_AsCComplex(obj);
+      re = value.real;
+      im = value.imag;
+    } else {
+      return false;
+    }
+    switch (column) {
+      case 0:
+        store(re);
+        break;
+      case 1:
+        store(static_cast<float>(re));
+        break;
+      case 2:
+        store(std::complex<double>(re, im));
+        break;
+      default:
+        store(std::complex<float>(static_cast<float>(re), static_cast<float>(im)));
+    }
+    return true;
+  }
+
+ private:
+  template <class T>
+  void store(T value) {
+    static_assert(sizeof(T) <= sizeof bytes);
+    std::memcpy(bytes, &value, sizeof value);
+  }
+};
+
+// An empty array of `like`'s plane count and shape (C order), and its dtype.
+PyArrayObject* new_planes(PyArrayObject* like) {
+  PyArray_Descr* descr = PyArray_DESCR(like);
+  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
+  return reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
+      &PyArray_Type, descr, PyArray_NDIM(like), PyArray_DIMS(like), nullptr, nullptr, 0, nullptr));
+}
+
+// `data` wrapped as an instance of `type` (a registered dual class: slots only,
+// no __init__ to run); steals `data`.
+PyObject* wrap(PyTypeObject* type, PyObject* data) {
+  if (data == nullptr) return nullptr;
+  PyObject* obj = type->tp_alloc(type, 0);
+  if (obj == nullptr || PyObject_SetAttr(obj, data_name(), data) < 0) {
+    Py_XDECREF(obj);
+    Py_DECREF(data);
+    return nullptr;
+  }
+  Py_DECREF(data);
+  return obj;
+}
+
+// Small calls run on this thread with the GIL held; large ones as the binding's.
+template <class Body>
+void run(std::size_t count, const Body& body) {
+  if (count < 4096) {
+    body(0, count);
+    return;
+  }
+  py::gil_scoped_release release;
+  parallel_for(count, body);
+}
+
+bool function_index(PyObject* obj, std::size_t table_size, int* function) {
+  if (!PyLong_CheckExact(obj)) return false;  // None: no kernel for this ufunc
+  const long index = PyLong_AsLong(obj);
+  if (index < 0 || static_cast<std::size_t>(index) >= table_size) {
+    PyErr_Clear();
+    return false;
+  }
+  *function = static_cast<int>(index);
+  return true;
+}
+
+PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  static const std::size_t table_size = unary_functions().size();
+  int function;
+  if (nargs != 2 || !function_index(args[0], table_size, &function)) Py_RETURN_NONE;
+  const ClassKernels* kernels = kernels_of(args[1]);
+  Planes x;
+  if (kernels == nullptr || !x.read(args[1])) Py_RETURN_NONE;
+  const KernelTable& table = kernel_table();
+  const UnaryKernel kernel =
+      kernels->jet ? nullptr : table.unary[function][kernels->kind][x.column];
+  const JetUnaryKernel jet_kernel = kernels->jet ? table.jet_unary[function][x.column] : nullptr;
+  if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
+
+  PyArrayObject* out = new_planes(x.array);
+  if (out == nullptr) return nullptr;
+  const void* xp = PyArray_DATA(x.array);
+  void* op = PyArray_DATA(out);
+  const std::size_t count = x.count, x_stride = x.stride;
+  if (kernel != nullptr) {
+    run(count,
+        [&](std::size_t begin, std::size_t end) { kernel(xp, x_stride, op, count, begin, end); });
+  } else {
+    const JetLayout& layout = kernels->jet->get();
+    run(count, [&](std::size_t begin, std::size_t end) {
+      jet_kernel(layout, xp, x_stride, op, count, begin, end);
+    });
+  }
+  return wrap(Py_TYPE(args[1]), reinterpret_cast<PyObject*>(out));
+}
+
+PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  static const std::size_t table_size = binary_functions().size();
+  int function;
+  if (nargs != 3 || !function_index(args[0], table_size, &function)) Py_RETURN_NONE;
+  PyObject *a = args[1], *b = args[2];
+  const ClassKernels* a_kernels = kernels_of(a);
+  const ClassKernels* b_kernels = kernels_of(b);
+  Planes x, y;
+  Scalar scalar;
+  Operand xo{}, yo{};
+  PartsMode mode;
+  PyObject* dual;  // the operand whose planes shape the result
+  if (a_kernels != nullptr && b_kernels != nullptr) {
+    if (Py_TYPE(a) != Py_TYPE(b) || !x.read(a) || !y.read(b)) Py_RETURN_NONE;
+    if (x.column != y.column || PyArray_NDIM(x.array) != PyArray_NDIM(y.array) ||
+        !PyArray_CompareLists(PyArray_DIMS(x.array), PyArray_DIMS(y.array),
+                              PyArray_NDIM(x.array))) {
+      Py_RETURN_NONE;
+    }
+    xo = {PyArray_DATA(x.array), x.stride, false};
+    yo = {PyArray_DATA(y.array), y.stride, false};
+    mode = kBothParts;
+    dual = a;
+  } else if (a_kernels != nullptr) {
+    if (!x.read(a) || !scalar.read(b, x.column)) Py_RETURN_NONE;
+    xo = {PyArray_DATA(x.array), x.stride, false};
+    yo = {scalar.bytes, 1, x.count != 1};
+    mode = kFirstParts;
+    dual = a;
+  } else if (b_kernels != nullptr) {
+    if (!y.read(b) || !scalar.read(a, y.column)) Py_RETURN_NONE;
+    xo = {scalar.bytes, 1, y.count != 1};
+    yo = {PyArray_DATA(y.array), y.stride, false};
+    mode = kSecondParts;
+    dual = b;
+  } else {
+    Py_RETURN_NONE;
+  }
+  const ClassKernels* kernels = dual == a ? a_kernels : b_kernels;
+  const Planes& shape = dual == a ? x : y;
+  const KernelTable& table = kernel_table();
+  const BinaryKernel kernel =
+      kernels->jet ? nullptr : table.binary[function][kernels->kind][shape.column][mode];
+  const JetBinaryKernel jet_kernel =
+      kernels->jet ? table.jet_binary[function][shape.column][mode] : nullptr;
+  if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
+
+  PyArrayObject* out = new_planes(shape.array);
+  if (out == nullptr) return nullptr;
+  void* op = PyArray_DATA(out);
+  const std::size_t count = shape.count;
+  if (kernel != nullptr) {
+    run(count, [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
+  } else {
+    const JetLayout& layout = kernels->jet->get();
+    run(count, [&](std::size_t begin, std::size_t end) {
+      jet_kernel(layout, xo, yo, op, count, begin, end);
+    });
+  }
+  return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
+}
+
+PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
+  PyObject* key = args[1];
+  const bool is_tuple = PyTuple_CheckExact(key);
+  const Py_ssize_t length = is_tuple ? PyTuple_GET_SIZE(key) : 1;
+  for (Py_ssize_t i = 0; i < length; ++i) {
+    if (kernels_of(is_tuple ? PyTuple_GET_ITEM(key, i) : key) != nullptr) Py_RETURN_NONE;
+  }
+  if (!is_tuple && PyTuple_Check(key)) Py_RETURN_NONE;  // a tuple subclass: Python's path
+  PyObject* data = PyObject_GetAttr(args[0], data_name());
+  if (data == nullptr) return nullptr;
+  // the planes axis first, then the key: (slice(None), *key)
+  PyObject* full = PyTuple_New(length + 1);
+  if (full == nullptr) {
+    Py_DECREF(data);
+    return nullptr;
+  }
+  PyObject* all = PySlice_New(nullptr, nullptr, nullptr);
+  PyTuple_SET_ITEM(full, 0, all);
+  for (Py_ssize_t i = 0; i < length; ++i) {
+    PyObject* item = is_tuple ? PyTuple_GET_ITEM(key, i) : key;
+    Py_INCREF(item);
+    PyTuple_SET_ITEM(full, i + 1, item);
+  }
+  PyObject* result = all == nullptr ? nullptr : PyObject_GetItem(data, full);
+  Py_DECREF(full);
+  Py_DECREF(data);
+  return wrap(Py_TYPE(args[0]), result);
+}
+
+PyMethodDef operator_methods[] = {
+    {"fast_unary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_unary)),
+     METH_FASTCALL, "f(x) of a registered dual class, or None for Python's general path."},
+    {"fast_binary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_binary)),
+     METH_FASTCALL, "f(a, b) of the common cases, or None for Python's general path."},
+    {"fast_getitem", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_getitem)),
+     METH_FASTCALL, "x[key] of a registered dual class, or None for Python's general path."},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace
+
+void register_operators(py::module_& m) {
+  if (PyModule_AddFunctions(m.ptr(), operator_methods) < 0) throw py::error_already_set();
+  m.def(
+      "register_class",
+      [](py::type cls, int kind, py::object layout) {
+        const Layout* jet = layout.is_none() ? nullptr : &layout.cast<const Layout&>();
+        if (jet == nullptr && kind_planes(kind) == 0) {
+          throw std::invalid_argument("unknown kind " + std::to_string(kind));
+        }
+        // the class and its layout live until exit (as in the registry)
+        cls.inc_ref();
+        layout.inc_ref();
+        registered()[reinterpret_cast<PyTypeObject*>(cls.ptr())] = {jet ? -1 : kind, jet};
+      },
+      py::arg("cls"), py::arg("kind"), py::arg("layout"),
+      "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");
+}
+
+}  // namespace hyperdiff::bindings
