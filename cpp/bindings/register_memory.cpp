@@ -4,6 +4,8 @@
 #define HYPERDIFF_IMPORT_NUMPY
 #include "numpy_api.hpp"
 // (numpy_api.hpp first: it defines what numpy's headers read)
+#include <cstring>
+
 #include "hyperdiff/block_cache.hpp"
 #include "register.hpp"
 
@@ -19,14 +21,40 @@ BlockCache& block_cache() {
   return *cache;
 }
 
-void* cache_malloc(void*, std::size_t size) { return block_cache().allocate(size); }
+// numpy's allocator at import (its default), for every request below the
+// cache's floor: numpy keeps small blocks of its own, and a detour through
+// the cache would cost a lock and a lookup per small array.
+PyDataMemAllocator numpy_allocator;
+
+void* cache_malloc(void*, std::size_t size) {
+  if (size < BlockCache::kMinBytes) return numpy_allocator.malloc(numpy_allocator.ctx, size);
+  return block_cache().allocate(size);
+}
+
 void* cache_calloc(void*, std::size_t count, std::size_t item) {
-  return block_cache().allocate_zeroed(count, item);
+  if (item != 0 && count > std::size_t(-1) / item) return nullptr;
+  if (count * item < BlockCache::kMinBytes) {
+    return numpy_allocator.calloc(numpy_allocator.ctx, count, item);
+  }
+  return block_cache().allocate_zeroed(count * item);
 }
+
 void* cache_realloc(void*, void* block, std::size_t size) {
-  return block_cache().reallocate(block, size);
+  const std::size_t old = block == nullptr ? 0 : block_cache().size_of(block);
+  if (old == 0) return numpy_allocator.realloc(numpy_allocator.ctx, block, size);  // numpy's
+  void* moved = size < BlockCache::kMinBytes ? numpy_allocator.malloc(numpy_allocator.ctx, size)
+                                             : block_cache().allocate(size);
+  if (moved != nullptr) {
+    std::memcpy(moved, block, old < size ? old : size);
+    block_cache().release(block);
+  }
+  return moved;
 }
-void cache_free(void*, void* block, std::size_t) { block_cache().release(block); }
+
+void cache_free(void*, void* block, std::size_t size) {
+  if (block != nullptr && block_cache().release(block)) return;
+  numpy_allocator.free(numpy_allocator.ctx, block, size);
+}
 
 PyDataMem_Handler cache_handler = {
     "hyperdiff_block_cache", 1, {nullptr, cache_malloc, cache_calloc, cache_realloc, cache_free}};
@@ -35,6 +63,13 @@ PyDataMem_Handler cache_handler = {
 
 void register_memory(py::module_& m) {
   if (_import_array() < 0) throw py::error_already_set();
+  // numpy's allocator now: kept (with its capsule) for the small requests
+  PyObject* numpy_handler = PyDataMem_GetHandler();
+  if (numpy_handler == nullptr) throw py::error_already_set();
+  const auto* handler_struct =
+      static_cast<PyDataMem_Handler*>(PyCapsule_GetPointer(numpy_handler, "mem_handler"));
+  if (handler_struct == nullptr) throw py::error_already_set();
+  numpy_allocator = handler_struct->allocator;  // the capsule's reference is kept for good
   // arrays keep a reference to their allocator, so the capsule lives with the module
   py::object handler =
       py::reinterpret_steal<py::object>(PyCapsule_New(&cache_handler, "mem_handler", nullptr));

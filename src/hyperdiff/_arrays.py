@@ -318,7 +318,8 @@ class DualArray:
         if isinstance(other, (int, float, np.integer, np.floating)):
             fast = _FAST_POWERS.get(float(other))
             if fast is not None:
-                return _ufuncs.apply_unary(fast, self)
+                result = _core.fast_unary(_ufuncs.UNARY[fast], self)
+                return result if result is not None else _ufuncs.apply_unary(fast, self)
         return _binary_operator(np.power, self, other)
 
     def __rpow__(self, other: Any) -> Any:

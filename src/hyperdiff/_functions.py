@@ -191,7 +191,10 @@ def _sum(
     plain = dtype is None and out is None and initial is None and where is True
     if plain and isinstance(a, DualArray):  # the common call, with no checks to make
         data = a._data
-        axes = tuple(range(1, data.ndim)) if axis is None else _shift(_axes(axis, data.ndim - 1))
+        if axis is None:  # (a 1-d array's one axis as an int: numpy parses it faster)
+            axes: Any = 1 if data.ndim == 2 else tuple(range(1, data.ndim))
+        else:
+            axes = _shift(_axes(axis, data.ndim - 1))
         return a._wrap(np.add.reduce(data, axis=axes, keepdims=keepdims))
     cls = _kind_out("sum", out, a)
     data = _planes(a, cls)

@@ -26,6 +26,8 @@ from ._memory import reuse_memory
 from ._multivariate import dualvec_type, hyperdualvec_type
 from ._ufuncs import COMPONENT_DTYPES
 
+_REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
+
 ArgNums = int | Sequence[int]
 
 # Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
@@ -44,6 +46,8 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "(or derivative(f, order=2)) for second derivatives"
         )
     # read only (copied into the seeded planes), so the user's array itself is fine
+    if type(x) is np.ndarray and x.dtype in _REAL_DTYPES and holomorphic is not True:
+        return x  # the common call
     array = np.asarray(x)
     if array.dtype not in COMPONENT_DTYPES:
         if array.dtype == object:
@@ -87,12 +91,15 @@ class _Variables:
         self, args: tuple[Any, ...], argnums: ArgNums, where: str, holomorphic: bool = False
     ) -> None:
         self.args = args
-        self.nums = _argnums(argnums, len(args), where)
+        if type(argnums) is int and -len(args) <= argnums < len(args):  # the common call
+            self.nums: tuple[int, ...] = (argnums % len(args),)
+        else:
+            self.nums = _argnums(argnums, len(args), where)
         self.arrays = [_variable(args[i], where, holomorphic) for i in self.nums]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
         self.n = self.offsets[-1]
-        self.dtype = np.result_type(*self.arrays)
+        self.dtype = self.arrays[0].dtype if len(self.arrays) == 1 else np.result_type(*self.arrays)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
         """The argument list with input r replaced by a `cls` array whose part planes
@@ -122,28 +129,63 @@ class _Variables:
         second-order planes of a Jet class zero."""
         new = list(self.args)
         for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
-            size, offset = self.sizes[r], self.offsets[r]
-            data = np.zeros((cls._planes, size), dtype=self.dtype)
+            size = self.sizes[r]
+            key = (cls, size, self.offsets[r], self.dtype.char, seed_sets, scale)
+            template = _SEED_TEMPLATES.get(key)
+            if template is not None:
+                data = template.copy()
+            else:
+                data = _seed_template(*key)
+                if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
+                    if len(_SEED_TEMPLATES) >= 256:
+                        _SEED_TEMPLATES.clear()
+                    _SEED_TEMPLATES[key] = data.copy()
+                    _SEED_TEMPLATES[key].flags.writeable = False
             data[0] = a.reshape(-1)
-            flat = data.reshape(-1)
-            plane = 1
-            for start, count in seed_sets:
-                lo, hi = max(start, offset), min(start + count, offset + size)
-                if lo < hi:  # the set's variables lo .. hi belong to this input:
-                    # (plane + lo - start + t, lo - offset + t), a diagonal of the planes
-                    first = (plane + lo - start) * size + lo - offset
-                    flat[first : first + (hi - lo) * (size + 1) : size + 1] = scale
-                plane += count
             new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
         return new
 
     def split(self, array: np.ndarray) -> list[np.ndarray]:
         """Cut the last axis (n variables) per input and shape each like its input."""
         lead = array.shape[:-1]
+        if len(self.arrays) == 1:
+            return [array.reshape((*lead, *self.arrays[0].shape))]
         return [
             array[..., o : o + s].reshape((*lead, *a.shape))
             for o, s, a in zip(self.offsets, self.sizes, self.arrays, strict=False)
         ]
+
+
+# Seed planes (value plane zero) of small inputs, by (class, size, offset, dtype,
+# seed sets, scale): a call then copies one and writes the values in. Up to
+# _TEMPLATE_ELEMENTS elements each (DualVec(64) of 64 variables), 256 of them.
+_SEED_TEMPLATES: dict[tuple[Any, ...], np.ndarray] = {}
+_TEMPLATE_ELEMENTS = 1 << 13
+
+
+def _seed_template(
+    cls: type[DualArray],
+    size: int,
+    offset: int,
+    dtype: str,
+    seed_sets: tuple[tuple[int, int], ...],
+    scale: complex,
+) -> np.ndarray:
+    """The planes (cls._planes, size) of an input of `size` variables from `offset` on,
+    with the value plane zero and the part planes of each seed set (start, count) the
+    unit rows start .. start+count (times scale), one set after the other (the
+    second-order planes of a Jet class zero)."""
+    data = np.zeros((cls._planes, size), dtype=dtype)
+    flat = data.reshape(-1)
+    plane = 1
+    for start, count in seed_sets:
+        lo, hi = max(start, offset), min(start + count, offset + size)
+        if lo < hi:  # the set's variables lo .. hi belong to this input:
+            # (plane + lo - start + t, lo - offset + t), a diagonal of the planes
+            first = (plane + lo - start) * size + lo - offset
+            flat[first : first + (hi - lo) * (size + 1) : size + 1] = scale
+        plane += count
+    return data
 
 
 def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], int]) -> int:
@@ -199,6 +241,13 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     return out
 
 
+def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[np.ndarray]:
+    """The planes of every output leaf (one dual array: its own, at once)."""
+    if type(out) is cls:
+        return [out._data]
+    return [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
+
+
 def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
     """One block for an int argnums, a tuple of blocks for a tuple."""
     return blocks[0] if isinstance(argnums, int) else tuple(blocks)
@@ -235,10 +284,12 @@ def _jacobian_pass(
     where: str,
     holomorphic: bool = False,
     direction: complex = 1,
+    want_values: bool = True,
 ) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
-    """f's output values, the variables, the raw output, and per output leaf the
-    Jacobian of shape out.shape + (n,): derivatives along `direction` (1, or 1j for
-    the imaginary parts of complex inputs) times each unit vector."""
+    """f's output values (() unless want_values), the variables, the raw output, and
+    per output leaf the Jacobian of shape out.shape + (n,): derivatives along
+    `direction` (1, or 1j for the imaginary parts of complex inputs) times each unit
+    vector."""
     v = _Variables(args, argnums, where, holomorphic or direction != 1)
     k_max = _chunk(v.n, v.n, chunk_size, lambda k: k + 1)
     values: Any = None
@@ -247,9 +298,9 @@ def _jacobian_pass(
         k = max(min(k_max, v.n - start), 1)
         cls = dualvec_type(k)
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
-        planes = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
+        planes = _all_output_planes(out, cls, v.dtype)
         if values is None:
-            values = _rebuild(out, [np.array(p[0]) for p in planes])
+            values = _rebuild(out, [np.array(p[0]) for p in planes]) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
                 return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
@@ -290,7 +341,7 @@ def jacobian(
 
     def jac(*args: Any, **kwargs: Any) -> Any:
         _, v, out, jacobians = _jacobian_pass(
-            f, args, kwargs, argnums, chunk_size, "jacobian", holomorphic
+            f, args, kwargs, argnums, chunk_size, "jacobian", holomorphic, want_values=False
         )
         blocks = [_structured(argnums, v.split(j)) for j in jacobians]
         return _rebuild(out, blocks)
@@ -306,9 +357,10 @@ def _scalar_gradient(
     chunk_size: int | None,
     where: str,
     holomorphic: bool,
+    want_value: bool = True,
 ) -> tuple[Any, Any]:
     values, v, _, jacobians = _jacobian_pass(
-        f, args, kwargs, argnums, chunk_size, where, holomorphic
+        f, args, kwargs, argnums, chunk_size, where, holomorphic, want_values=want_value
     )
     if len(jacobians) != 1 or jacobians[0].ndim != 1:
         raise TypeError(f"{where} needs a function with one scalar output; use jacobian for others")
@@ -333,7 +385,9 @@ def grad(
         return _elementwise_first(f, argnums, "grad", holomorphic)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
-        return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "grad", holomorphic)[1]
+        return _scalar_gradient(
+            f, args, kwargs, argnums, chunk_size, "grad", holomorphic, want_value=False
+        )[1]
 
     return _named(gradient, "grad", f)
 
@@ -419,7 +473,7 @@ def hessian(
                     cls = hyperdualvec_type(k1, k2)
                     seeded = v.seeded_units(cls, (i0, k1), (j0, k2))
                 out = f(*seeded, **kwargs)
-                leaves = [_output_planes(leaf, cls, v.dtype) for leaf in _tree_leaves(out)]
+                leaves = _all_output_planes(out, cls, v.dtype)
                 # per leaf the block (*out_shape, k1, k2)
                 blocks = [
                     _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
@@ -444,6 +498,8 @@ def hessian(
 def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
     """Cut an (..., n, n) Hessian into blocks [a][b] of shape out + in_a + in_b."""
     lead = h.shape[:-2]
+    if isinstance(argnums, int):
+        return h.reshape((*lead, *v.arrays[0].shape, *v.arrays[0].shape))
     blocks = tuple(
         tuple(
             h[..., oa : oa + sa, ob : ob + sb].reshape((*lead, *xa.shape, *xb.shape))
@@ -451,7 +507,7 @@ def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
         )
         for oa, sa, xa in zip(v.offsets, v.sizes, v.arrays, strict=False)
     )
-    return blocks[0][0] if isinstance(argnums, int) else blocks
+    return blocks
 
 
 def _elementwise_hessian(
@@ -705,10 +761,10 @@ def wirtinger(
         nums = _argnums(argnums, len(args), "wirtinger")
         new = tuple(_complexified(args, nums))
         _, v, out, real_jacobians = _jacobian_pass(
-            f, new, kwargs, argnums, chunk_size, "wirtinger", True
+            f, new, kwargs, argnums, chunk_size, "wirtinger", True, want_values=False
         )
         *_, imaginary_jacobians = _jacobian_pass(
-            f, new, kwargs, argnums, chunk_size, "wirtinger", True, direction=1j
+            f, new, kwargs, argnums, chunk_size, "wirtinger", True, 1j, want_values=False
         )
         leaves = [
             pair(j_x, j_y) for j_x, j_y in zip(real_jacobians, imaginary_jacobians, strict=True)

@@ -7,9 +7,9 @@
 // arithmetic. While a scope is open, freed blocks of kMinBytes or more are kept
 // (up to kMaxBytes in all) and handed out again for the same size. When the last
 // scope closes, up to kKeepBytes of them stay for the next scope (the next call
-// of a transform has the same sizes) and the rest go back to malloc; release()
-// gives back those too. Blocks carry their size in a header, so free and
-// realloc need nothing else.
+// of a transform has the same sizes) and the rest go back to malloc; release_all()
+// gives back those too. Smaller requests are not the cache's: the numpy glue
+// (register_memory.cpp) sends them to numpy's own allocator.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +17,7 @@
 #include <cstring>
 #include <iterator>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -24,50 +25,53 @@ namespace hyperdiff {
 
 class BlockCache {
  public:
-  static constexpr std::size_t kMinBytes = std::size_t(1) << 18;   // smaller ones: malloc's own
+  static constexpr std::size_t kMinBytes = std::size_t(1) << 18;   // smaller ones: not here
   static constexpr std::size_t kMaxBytes = std::size_t(1) << 29;   // 512 MiB kept in a scope
   static constexpr std::size_t kKeepBytes = std::size_t(1) << 27;  // 128 MiB kept between
-  // A multiple of malloc's alignment (16), so blocks keep it.
-  static constexpr std::size_t kHeader = 64;
 
+  // A block of `size` (at least kMinBytes) bytes, reused when one is cached.
   void* allocate(std::size_t size) {
-    if (void* block = reuse(size)) return block;
-    return with_header(std::malloc(kHeader + size), size);
+    std::lock_guard<std::mutex> lock(mutex_);
+    void* block = reuse(size);
+    if (block == nullptr) block = std::malloc(size);
+    if (block != nullptr) handed_out_.emplace(block, size);
+    return block;
   }
 
-  void* allocate_zeroed(std::size_t count, std::size_t item) {
-    if (item != 0 && count > (std::size_t(-1) - kHeader) / item) return nullptr;
-    const std::size_t size = count * item;
-    if (void* block = reuse(size)) return std::memset(block, 0, size);
-    return with_header(std::calloc(1, kHeader + size), size);
-  }
-
-  void* reallocate(void* block, std::size_t size) {
-    if (block == nullptr) return allocate(size);
-    const std::size_t old = size_of(block);
-    if (old >= kMinBytes || size >= kMinBytes) {  // through the cache both ways
-      void* moved = allocate(size);
-      if (moved != nullptr) {
-        std::memcpy(moved, block, old < size ? old : size);
-        release(block);
-      }
-      return moved;
+  void* allocate_zeroed(std::size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    void* block = reuse(size);
+    if (block != nullptr) {
+      std::memset(block, 0, size);
+    } else {
+      block = std::calloc(1, size);
     }
-    return with_header(std::realloc(base_of(block), kHeader + size), size);
+    if (block != nullptr) handed_out_.emplace(block, size);
+    return block;
   }
 
-  void release(void* block) {
-    if (block == nullptr) return;
-    const std::size_t size = size_of(block);
-    if (size >= kMinBytes) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (scopes_ > 0 && cached_bytes_ + size <= kMaxBytes) {
-        free_.emplace_back(size, block);
-        cached_bytes_ += size;
-        return;
-      }
+  // The size of a block this cache handed out, or 0 for any other pointer.
+  std::size_t size_of(void* block) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = handed_out_.find(block);
+    return found == handed_out_.end() ? 0 : found->second;
+  }
+
+  // Take back a block this cache handed out (kept while a scope is open, else
+  // freed); false for any other pointer, which the caller frees its own way.
+  bool release(void* block) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = handed_out_.find(block);
+    if (found == handed_out_.end()) return false;
+    const std::size_t size = found->second;
+    handed_out_.erase(found);
+    if (scopes_ > 0 && cached_bytes_ + size <= kMaxBytes) {
+      free_.emplace_back(size, block);
+      cached_bytes_ += size;
+    } else {
+      std::free(block);
     }
-    std::free(base_of(block));
+    return true;
   }
 
   void open_scope() {
@@ -94,33 +98,20 @@ class BlockCache {
   }
 
  private:
-  static void* with_header(void* base, std::size_t size) {
-    if (base == nullptr) return nullptr;
-    std::memcpy(base, &size, sizeof size);
-    return static_cast<char*>(base) + kHeader;
-  }
-  static void* base_of(void* block) { return static_cast<char*>(block) - kHeader; }
-  static std::size_t size_of(void* block) {
-    std::size_t size;
-    std::memcpy(&size, base_of(block), sizeof size);
-    return size;
-  }
-
   // Free the oldest blocks until at most `keep` bytes stay cached (mutex held).
   void drop_until(std::size_t keep) {
     std::size_t dropped = 0;
     while (dropped < free_.size() && cached_bytes_ > keep) {
       cached_bytes_ -= free_[dropped].first;
-      std::free(base_of(free_[dropped].second));
+      std::free(free_[dropped].second);
       ++dropped;
     }
     free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(dropped));
   }
 
+  // A cached block of exactly `size` bytes, or null (mutex held). Newest first:
+  // the most recently freed block is the likeliest still in cache.
   void* reuse(std::size_t size) {
-    if (size < kMinBytes) return nullptr;
-    std::lock_guard<std::mutex> lock(mutex_);
-    // newest first: the most recently freed block is the likeliest still in cache
     for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
       if (it->first == size) {
         void* block = it->second;
@@ -133,7 +124,8 @@ class BlockCache {
   }
 
   std::mutex mutex_;
-  std::vector<std::pair<std::size_t, void*>> free_;  // (size, block)
+  std::unordered_map<void*, std::size_t> handed_out_;  // block -> size
+  std::vector<std::pair<std::size_t, void*>> free_;    // (size, block), oldest first
   std::size_t cached_bytes_ = 0;
   int scopes_ = 0;
 };
