@@ -59,6 +59,48 @@ void cache_free(void*, void* block, std::size_t size) {
 PyDataMem_Handler cache_handler = {
     "hyperdiff_block_cache", 1, {nullptr, cache_malloc, cache_calloc, cache_realloc, cache_free}};
 
+// The handler capsule (made at import; arrays keep a reference to it).
+PyObject* cache_handler_capsule = nullptr;
+
+// Open a scope: numpy allocates through the cache in this context. Returns the
+// allocator to restore (a new reference), or null with a Python error.
+PyObject* open_scope() {
+  block_cache().open_scope();
+  PyObject* previous = PyDataMem_SetHandler(cache_handler_capsule);
+  if (previous == nullptr) block_cache().close_scope();
+  return previous;
+}
+
+// Close a scope opened by open_scope (steals `previous`); false on a Python error.
+bool close_scope(PyObject* previous) {
+  PyObject* ours = PyDataMem_SetHandler(previous);
+  Py_DECREF(previous);
+  Py_XDECREF(ours);
+  block_cache().close_scope();
+  return ours != nullptr;
+}
+
+// call_in_memory_scope(fn, args, kwargs): fn(*args, **kwargs) in a scope, which
+// closes however the call ends (the transforms' wrapper; a METH_FASTCALL function
+// because a Python context manager costs microseconds on a small transform).
+PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyTuple_Check(args[1]) || (args[2] != Py_None && !PyDict_Check(args[2]))) {
+    PyErr_SetString(PyExc_TypeError, "call_in_memory_scope(fn, args: tuple, kwargs: dict)");
+    return nullptr;
+  }
+  PyObject* previous = open_scope();
+  if (previous == nullptr) return nullptr;
+  PyObject* result = PyObject_Call(args[0], args[1], args[2] == Py_None ? nullptr : args[2]);
+  if (!close_scope(previous)) Py_CLEAR(result);  // an error of its own (then chained)
+  return result;
+}
+
+PyMethodDef memory_methods[] = {
+    {"call_in_memory_scope",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_in_memory_scope)),
+     METH_FASTCALL, "fn(*args, **kwargs) with numpy allocating through the block cache."},
+    {nullptr, nullptr, 0, nullptr}};
+
 }  // namespace
 
 void register_memory(py::module_& m) {
@@ -70,21 +112,16 @@ void register_memory(py::module_& m) {
       static_cast<PyDataMem_Handler*>(PyCapsule_GetPointer(numpy_handler, "mem_handler"));
   if (handler_struct == nullptr) throw py::error_already_set();
   numpy_allocator = handler_struct->allocator;  // the capsule's reference is kept for good
-  // arrays keep a reference to their allocator, so the capsule lives with the module
-  py::object handler =
-      py::reinterpret_steal<py::object>(PyCapsule_New(&cache_handler, "mem_handler", nullptr));
-  if (!handler) throw py::error_already_set();
-  m.attr("_block_cache_handler") = handler;
+  // arrays keep a reference to their allocator, so the capsule lives for good
+  cache_handler_capsule = PyCapsule_New(&cache_handler, "mem_handler", nullptr);
+  if (cache_handler_capsule == nullptr) throw py::error_already_set();
+  if (PyModule_AddFunctions(m.ptr(), memory_methods) < 0) throw py::error_already_set();
 
   m.def(
       "open_memory_scope",
-      [handler]() {
-        block_cache().open_scope();
-        PyObject* previous = PyDataMem_SetHandler(handler.ptr());
-        if (previous == nullptr) {
-          block_cache().close_scope();
-          throw py::error_already_set();
-        }
+      [] {
+        PyObject* previous = open_scope();
+        if (previous == nullptr) throw py::error_already_set();
         return py::reinterpret_steal<py::object>(previous);
       },
       "Have numpy allocate through the block cache in this context; returns the "
@@ -92,10 +129,7 @@ void register_memory(py::module_& m) {
   m.def(
       "close_memory_scope",
       [](py::object previous) {
-        PyObject* ours = PyDataMem_SetHandler(previous.ptr());
-        Py_XDECREF(ours);
-        block_cache().close_scope();
-        if (ours == nullptr) throw py::error_already_set();
+        if (!close_scope(previous.release().ptr())) throw py::error_already_set();
       },
       py::arg("previous"));
   m.def(

@@ -18,6 +18,29 @@ from . import _core, _ufuncs
 _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 
+def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
+    """A binary operator method: the common calls whole in C++ (_core.fast_binary),
+    the others through _binary_operator."""
+    index, fast = _ufuncs.FAST_BINARY.get(ufunc), _core.fast_binary
+    if reflected:
+
+        def method(self: Any, other: Any) -> Any:
+            result = fast(index, other, self)
+            return result if result is not None else _binary_operator(ufunc, other, self)
+
+    else:
+
+        def method(self: Any, other: Any) -> Any:
+            result = fast(index, self, other)
+            return result if result is not None else _binary_operator(ufunc, self, other)
+
+    method.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
+    return method
+
+
+_power = _operator(np.power)
+
+
 class DualArray:
     """Base of the dual number kinds; not constructed directly."""
 
@@ -228,6 +251,13 @@ class DualArray:
 
     # --- numpy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method == "__call__" and not kwargs:  # the common calls, whole in C++
+            if len(inputs) == 1:
+                fast = _core.fast_unary(_ufuncs.UNARY.get(ufunc), self)
+            else:
+                fast = _core.fast_binary(_ufuncs.FAST_BINARY.get(ufunc), *inputs)
+            if fast is not None:
+                return fast
         for x in (*inputs, *kwargs.get("out", ())) if kwargs else inputs:
             if not isinstance(x, _OPERAND_TYPES) and x is not None:
                 return NotImplemented
@@ -276,42 +306,14 @@ class DualArray:
     def __bool__(self) -> bool:
         return bool(self._data[0])
 
-    # --- operators ----------------------------------------------------------
-    def __add__(self, other: Any) -> Any:
-        return _binary_operator(np.add, self, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return _binary_operator(np.add, other, self)
-
-    def __sub__(self, other: Any) -> Any:
-        return _binary_operator(np.subtract, self, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return _binary_operator(np.subtract, other, self)
-
-    def __mul__(self, other: Any) -> Any:
-        return _binary_operator(np.multiply, self, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return _binary_operator(np.multiply, other, self)
-
-    def __truediv__(self, other: Any) -> Any:
-        return _binary_operator(np.divide, self, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return _binary_operator(np.divide, other, self)
-
-    def __floordiv__(self, other: Any) -> Any:
-        return _binary_operator(np.floor_divide, self, other)
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        return _binary_operator(np.floor_divide, other, self)
-
-    def __mod__(self, other: Any) -> Any:
-        return _binary_operator(np.remainder, self, other)
-
-    def __rmod__(self, other: Any) -> Any:
-        return _binary_operator(np.remainder, other, self)
+    # --- operators: the common calls go straight to C++ (_operator) -------------
+    __add__, __radd__ = _operator(np.add), _operator(np.add, reflected=True)
+    __sub__, __rsub__ = _operator(np.subtract), _operator(np.subtract, reflected=True)
+    __mul__, __rmul__ = _operator(np.multiply), _operator(np.multiply, reflected=True)
+    __truediv__, __rtruediv__ = _operator(np.divide), _operator(np.divide, reflected=True)
+    __floordiv__ = _operator(np.floor_divide)
+    __rfloordiv__ = _operator(np.floor_divide, reflected=True)
+    __mod__, __rmod__ = _operator(np.remainder), _operator(np.remainder, reflected=True)
 
     def __pow__(self, other: Any) -> Any:
         # numpy's own fast paths for x**2 etc., so values match numpy's bit for bit
@@ -320,10 +322,9 @@ class DualArray:
             if fast is not None:
                 result = _core.fast_unary(_ufuncs.UNARY[fast], self)
                 return result if result is not None else _ufuncs.apply_unary(fast, self)
-        return _binary_operator(np.power, self, other)
+        return _power(self, other)
 
-    def __rpow__(self, other: Any) -> Any:
-        return _binary_operator(np.power, other, self)
+    __rpow__ = _operator(np.power, reflected=True)
 
     def __iadd__(self, other: Any) -> Any:
         return _binary_operator(np.add, self, other, out=self)
@@ -469,10 +470,6 @@ def _is_operand(x: Any) -> bool:
 
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
-    if out is None:
-        fast = _ufuncs._fast_binary(ufunc, a, b)
-        if fast is not None:
-            return fast
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     if (isinstance(a, np.ndarray) and a.dtype == object) or (

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
-from ._memory import reuse_memory
 from ._multivariate import dualvec_type, hyperdualvec_type
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -46,8 +46,6 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "(or derivative(f, order=2)) for second derivatives"
         )
     # read only (copied into the seeded planes), so the user's array itself is fine
-    if type(x) is np.ndarray and x.dtype in _REAL_DTYPES and holomorphic is not True:
-        return x  # the common call
     array = np.asarray(x)
     if array.dtype not in COMPONENT_DTYPES:
         if array.dtype == object:
@@ -87,18 +85,27 @@ def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
 class _Variables:
     """The inputs at argnums, flattened into one vector of n variables."""
 
+    __slots__ = ("args", "arrays", "dtype", "n", "nums", "offsets", "sizes")
+
     def __init__(
         self, args: tuple[Any, ...], argnums: ArgNums, where: str, holomorphic: bool = False
     ) -> None:
         self.args = args
-        if type(argnums) is int and -len(args) <= argnums < len(args):  # the common call
-            self.nums: tuple[int, ...] = (argnums % len(args),)
+        if type(argnums) is int and -len(args) <= argnums < len(args):
+            x = args[argnums]
+            if type(x) is np.ndarray and x.dtype in _REAL_DTYPES and holomorphic is not True:
+                # the common call: one float array, read where it is
+                self.nums: tuple[int, ...] = (argnums % len(args),)
+                self.arrays, self.sizes, self.n, self.dtype = [x], [x.size], x.size, x.dtype
+                self.offsets = [0, x.size]
+                return
+            self.nums = (argnums % len(args),)
         else:
             self.nums = _argnums(argnums, len(args), where)
         self.arrays = [_variable(args[i], where, holomorphic) for i in self.nums]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
-        self.n = self.offsets[-1]
+        self.n: int = self.offsets[-1]
         self.dtype = self.arrays[0].dtype if len(self.arrays) == 1 else np.result_type(*self.arrays)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
@@ -129,20 +136,15 @@ class _Variables:
         second-order planes of a Jet class zero."""
         new = list(self.args)
         for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
-            size = self.sizes[r]
-            key = (cls, size, self.offsets[r], self.dtype.char, seed_sets, scale)
+            key = (cls, self.sizes[r], self.offsets[r], self.dtype.char, seed_sets, scale)
             template = _SEED_TEMPLATES.get(key)
-            if template is not None:
-                data = template.copy()
+            data = template.copy() if template is not None else _seed_template(*key)
+            if a.ndim == 1:
+                data[0] = a
+                new[i] = cls._wrap(data)
             else:
-                data = _seed_template(*key)
-                if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
-                    if len(_SEED_TEMPLATES) >= 256:
-                        _SEED_TEMPLATES.clear()
-                    _SEED_TEMPLATES[key] = data.copy()
-                    _SEED_TEMPLATES[key].flags.writeable = False
-            data[0] = a.reshape(-1)
-            new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
+                data[0] = a.reshape(-1)
+                new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
         return new
 
     def split(self, array: np.ndarray) -> list[np.ndarray]:
@@ -174,7 +176,7 @@ def _seed_template(
     """The planes (cls._planes, size) of an input of `size` variables from `offset` on,
     with the value plane zero and the part planes of each seed set (start, count) the
     unit rows start .. start+count (times scale), one set after the other (the
-    second-order planes of a Jet class zero)."""
+    second-order planes of a Jet class zero). A copy of a small one is kept."""
     data = np.zeros((cls._planes, size), dtype=dtype)
     flat = data.reshape(-1)
     plane = 1
@@ -185,12 +187,20 @@ def _seed_template(
             first = (plane + lo - start) * size + lo - offset
             flat[first : first + (hi - lo) * (size + 1) : size + 1] = scale
         plane += count
+    if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
+        if len(_SEED_TEMPLATES) >= 256:
+            _SEED_TEMPLATES.clear()
+        kept = data.copy()
+        kept.flags.writeable = False
+        _SEED_TEMPLATES[cls, size, offset, dtype, seed_sets, scale] = kept
     return data
 
 
 def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], int]) -> int:
     """Variables a pass: chunk_size if given, else the most that keep planes(k) x size
     within the budget (and at most _MAX_CHUNK)."""
+    if chunk_size is None and n <= _MAX_CHUNK and planes(n) * size <= _PLANE_BUDGET:
+        return max(n, 1)  # one pass
     if chunk_size is not None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
@@ -259,8 +269,7 @@ def _reusing_memory(transform: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(transform)
     def scoped(*args: Any, **kwargs: Any) -> Any:
-        with reuse_memory():
-            return transform(*args, **kwargs)
+        return _core.call_in_memory_scope(transform, args, kwargs)
 
     return scoped
 
@@ -311,6 +320,8 @@ def _jacobian_pass(
 
 def _parts_last(parts: np.ndarray) -> np.ndarray:
     """Part planes (k, *shape) as an array (*shape, k), copied contiguous."""
+    if parts.ndim == 1:  # a scalar output's
+        return parts.copy()
     return np.ascontiguousarray(parts.transpose(*range(1, parts.ndim), 0))
 
 
