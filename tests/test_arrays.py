@@ -4,6 +4,7 @@ broadcasting, out=, conventions at special values, and no silent loss of parts."
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -649,6 +650,26 @@ def test_reuse_memory_reuses_large_blocks_only_inside_its_scope() -> None:
     np.testing.assert_array_equal(small, 1.0)
     del kept, grown  # freed outside any scope: straight to free()
     assert cached_bytes() == 0
+
+
+def test_transforms_allocate_through_the_cache_only_during_the_call() -> None:
+    handler_name = getattr(np, "_core", np.core).multiarray.get_handler_name
+    before = handler_name()
+    inside: list[str] = []
+
+    def f(x: Any) -> Any:
+        inside.append(handler_name())
+        return np.sum(x * x)
+
+    np.testing.assert_array_equal(hd.grad(f)(np.ones(3)), [2.0, 2.0, 2.0])
+    assert inside == ["hyperdiff_block_cache"] and handler_name() == before
+
+    def fails(x: Any) -> Any:
+        raise RuntimeError("inside the function")
+
+    with pytest.raises(RuntimeError, match="inside the function"):
+        hd.hessian(fails)(np.ones(3))
+    assert handler_name() == before  # restored however the call ends
 
 
 def test_reuse_memory_closes_on_error_and_transforms_keep_a_bounded_cache() -> None:

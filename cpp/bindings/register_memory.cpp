@@ -51,8 +51,10 @@ void* cache_realloc(void*, void* block, std::size_t size) {
   return moved;
 }
 
+// numpy frees with the size it allocated, so a small block is never the cache's
+// (and needs no lock or lookup).
 void cache_free(void*, void* block, std::size_t size) {
-  if (block != nullptr && block_cache().release(block)) return;
+  if (size >= BlockCache::kMinBytes && block_cache().release(block)) return;
   numpy_allocator.free(numpy_allocator.ctx, block, size);
 }
 
@@ -80,17 +82,19 @@ bool close_scope(PyObject* previous) {
   return ours != nullptr;
 }
 
-// call_in_memory_scope(fn, args, kwargs): fn(*args, **kwargs) in a scope, which
-// closes however the call ends (the transforms' wrapper; a METH_FASTCALL function
-// because a Python context manager costs microseconds on a small transform).
-PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 3 || !PyTuple_Check(args[1]) || (args[2] != Py_None && !PyDict_Check(args[2]))) {
-    PyErr_SetString(PyExc_TypeError, "call_in_memory_scope(fn, args: tuple, kwargs: dict)");
+// call_in_memory_scope(fn, *args, **kwargs): fn(*args, **kwargs) in a scope, which
+// closes however the call ends. The transforms return it bound to their body by
+// functools.partial, so a call reaches the body with no Python frame between (a
+// Python context manager costs microseconds on a small transform).
+PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+  const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  if (nargs < 1) {
+    PyErr_SetString(PyExc_TypeError, "call_in_memory_scope needs the function to call");
     return nullptr;
   }
   PyObject* previous = open_scope();
   if (previous == nullptr) return nullptr;
-  PyObject* result = PyObject_Call(args[0], args[1], args[2] == Py_None ? nullptr : args[2]);
+  PyObject* result = PyObject_Vectorcall(args[0], args + 1, nargs - 1, kwnames);
   if (!close_scope(previous)) Py_CLEAR(result);  // an error of its own (then chained)
   return result;
 }
@@ -98,7 +102,9 @@ PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, Py_ssize_t narg
 PyMethodDef memory_methods[] = {
     {"call_in_memory_scope",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_in_memory_scope)),
-     METH_FASTCALL, "fn(*args, **kwargs) with numpy allocating through the block cache."},
+     METH_FASTCALL | METH_KEYWORDS,
+     "call_in_memory_scope(fn, *args, **kwargs): fn's call with numpy allocating through "
+     "the block cache."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -196,6 +196,20 @@ def _seed_template(
     return data
 
 
+# Planes a pass holds for k variables: DualVec(k); two HyperDualVec(k) blocks at most
+# (k1 = k2 = k); HyperDualVec(k, 1) for hvp.
+def _dualvec_planes(k: int) -> int:
+    return 1 + k
+
+
+def _hessian_planes(k: int) -> int:
+    return 1 + 2 * k + k * k
+
+
+def _hvp_planes(k: int) -> int:
+    return 2 * k + 2
+
+
 def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], int]) -> int:
     """Variables a pass: chunk_size if given, else the most that keep planes(k) x size
     within the budget (and at most _MAX_CHUNK)."""
@@ -263,14 +277,18 @@ def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
     return blocks[0] if isinstance(argnums, int) else tuple(blocks)
 
 
+class _Transformed(functools.partial):  # type: ignore[type-arg]
+    """A transform's body bound to _core.call_in_memory_scope: it runs in a memory
+    scope (_memory.py says why), and a call reaches it with no Python frame between."""
+
+    def __repr__(self) -> str:
+        return f"<hyperdiff {self.__name__}>"
+
+
 def _reusing_memory(transform: Callable[..., Any]) -> Callable[..., Any]:
-    """The transform run in a memory scope: its large temporaries reuse freed blocks
-    (_memory.py says why)."""
-
-    @functools.wraps(transform)
-    def scoped(*args: Any, **kwargs: Any) -> Any:
-        return _core.call_in_memory_scope(transform, args, kwargs)
-
+    scoped = _Transformed(_core.call_in_memory_scope, transform)
+    scoped.__name__, scoped.__doc__ = transform.__name__, transform.__doc__
+    scoped.__wrapped__ = transform
     return scoped
 
 
@@ -300,7 +318,7 @@ def _jacobian_pass(
     `direction` (1, or 1j for the imaginary parts of complex inputs) times each unit
     vector."""
     v = _Variables(args, argnums, where, holomorphic or direction != 1)
-    k_max = _chunk(v.n, v.n, chunk_size, lambda k: k + 1)
+    k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
@@ -368,14 +386,18 @@ def _scalar_gradient(
     chunk_size: int | None,
     where: str,
     holomorphic: bool,
-    want_value: bool = True,
 ) -> tuple[Any, Any]:
     values, v, _, jacobians = _jacobian_pass(
-        f, args, kwargs, argnums, chunk_size, where, holomorphic, want_values=want_value
+        f, args, kwargs, argnums, chunk_size, where, holomorphic
     )
+    return values, _structured(argnums, v.split(_scalar_jacobian(jacobians, where)))
+
+
+def _scalar_jacobian(jacobians: list[np.ndarray], where: str) -> np.ndarray:
+    """The one Jacobian row of a scalar function (TypeError for other outputs)."""
     if len(jacobians) != 1 or jacobians[0].ndim != 1:
         raise TypeError(f"{where} needs a function with one scalar output; use jacobian for others")
-    return values, _structured(argnums, v.split(jacobians[0]))
+    return jacobians[0]
 
 
 def grad(
@@ -396,9 +418,10 @@ def grad(
         return _elementwise_first(f, argnums, "grad", holomorphic)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
-        return _scalar_gradient(
-            f, args, kwargs, argnums, chunk_size, "grad", holomorphic, want_value=False
-        )[1]
+        _, v, _, jacobians = _jacobian_pass(
+            f, args, kwargs, argnums, chunk_size, "grad", holomorphic, want_values=False
+        )
+        return _structured(argnums, v.split(_scalar_jacobian(jacobians, "grad")))
 
     return _named(gradient, "grad", f)
 
@@ -467,7 +490,7 @@ def hessian(
     def hess(*args: Any, **kwargs: Any) -> Any:
         v = _Variables(args, argnums, "hessian", holomorphic)
         n = v.n
-        k_max = _chunk(n, n, chunk_size, lambda k: 1 + 2 * k + k * k)
+        k_max = _chunk(n, n, chunk_size, _hessian_planes)
         out: Any = None
         hessians: list[np.ndarray] = []
         starts = range(0, max(n, 1), k_max)
@@ -595,7 +618,7 @@ def hvp(
     holomorphic=True: complex primals, the complex Hessian of a holomorphic f."""
     xs, ts = _pairs(primals, tangents, "hvp", holomorphic)
     v = _Variables(xs, tuple(range(len(xs))), "hvp", holomorphic)
-    k_max = _chunk(v.n, v.n, chunk_size, lambda k: 2 * k + 2)
+    k_max = _chunk(v.n, v.n, chunk_size, _hvp_planes)
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
