@@ -326,6 +326,54 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return wrap(Py_TYPE(args[0]), result);
 }
 
+// --- methods of the dual classes, whole in C (no Python frame on the common call)
+// An operator's spec: (function index or None, ufunc, fallback, reflected). Its
+// call is fast_binary(index, self, other) (operands swapped when reflected) and,
+// when that gives None, fallback(ufunc, a, b).
+PyObject* operator_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "a binary operator takes one operand");
+    return nullptr;
+  }
+  const bool reflected = PyTuple_GET_ITEM(spec, 3) == Py_True;
+  PyObject* operands[3] = {PyTuple_GET_ITEM(spec, 0), reflected ? args[1] : args[0],
+                           reflected ? args[0] : args[1]};
+  PyObject* result = fast_binary(nullptr, operands, 3);
+  if (result != Py_None) return result;  // the result, or an error
+  Py_DECREF(result);
+  operands[0] = PyTuple_GET_ITEM(spec, 1);
+  return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 2), operands, 3, nullptr);
+}
+
+// __getitem__: fast_getitem(self, key) or, when that gives None, fallback(self, key).
+PyObject* getitem_call(PyObject* fallback, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "__getitem__ takes one key");
+    return nullptr;
+  }
+  PyObject* result = fast_getitem(nullptr, args, 2);
+  if (result != Py_None) return result;
+  Py_DECREF(result);
+  return PyObject_Vectorcall(fallback, args, 2, nullptr);
+}
+
+PyMethodDef operator_def = {
+    "operator", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(operator_call)),
+    METH_FASTCALL, "A binary operator of a dual class."};
+PyMethodDef getitem_def = {
+    "__getitem__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(getitem_call)),
+    METH_FASTCALL, "x[key]: each plane indexed by key."};
+
+// A C function bound to `self_object`, made a method (bound per instance).
+py::object method(PyMethodDef* def, PyObject* self_object) {
+  PyObject* function = PyCFunction_New(def, self_object);
+  if (function == nullptr) throw py::error_already_set();
+  PyObject* bound = PyInstanceMethod_New(function);
+  Py_DECREF(function);
+  if (bound == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(bound);
+}
+
 PyMethodDef operator_methods[] = {
     {"fast_unary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_unary)),
      METH_FASTCALL, "f(x) of a registered dual class, or None for Python's general path."},
@@ -353,6 +401,17 @@ void register_operators(py::module_& m) {
       },
       py::arg("cls"), py::arg("kind"), py::arg("layout"),
       "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");
+  m.def(
+      "operator_method",
+      [](py::object index, py::object ufunc, py::object fallback, bool reflected) {
+        const py::tuple spec = py::make_tuple(index, ufunc, fallback, reflected);
+        return method(&operator_def, spec.ptr());
+      },
+      py::arg("index"), py::arg("ufunc"), py::arg("fallback"), py::arg("reflected"),
+      "A binary operator method: fast_binary(index, ...) or fallback(ufunc, a, b).");
+  m.def(
+      "getitem_method", [](py::object fallback) { return method(&getitem_def, fallback.ptr()); },
+      py::arg("fallback"), "A __getitem__ method: fast_getitem or fallback(self, key).");
 }
 
 }  // namespace hyperdiff::bindings

@@ -18,24 +18,26 @@ from . import _core, _ufuncs
 _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 
+def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
+    """An operator's general path (the common calls never get here: _operator)."""
+    if not (_is_operand(a) and _is_operand(b)):
+        return NotImplemented
+    if (isinstance(a, np.ndarray) and a.dtype == object) or (
+        isinstance(b, np.ndarray) and b.dtype == object
+    ):
+        return NotImplemented  # an object array of duals: numpy's object loops take it
+    return _ufuncs.apply_binary(ufunc, a, b, out)
+
+
 def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
-    """A binary operator method: the common calls whole in C++ (_core.fast_binary),
-    the others through _binary_operator."""
-    index, fast = _ufuncs.FAST_BINARY.get(ufunc), _core.fast_binary
-    if reflected:
+    """A binary operator method, a C function: the common calls whole in C++
+    (_core.fast_binary), the others through _binary_operator."""
+    return _core.operator_method(_ufuncs.FAST_BINARY.get(ufunc), ufunc, _binary_operator, reflected)
 
-        def method(self: Any, other: Any) -> Any:
-            result = fast(index, other, self)
-            return result if result is not None else _binary_operator(ufunc, other, self)
 
-    else:
-
-        def method(self: Any, other: Any) -> Any:
-            result = fast(index, self, other)
-            return result if result is not None else _binary_operator(ufunc, self, other)
-
-    method.__name__ = f"__{'r' if reflected else ''}{ufunc.__name__}__"
-    return method
+def _getitem(self: Any, index: Any) -> Any:
+    """__getitem__'s general path (a dual array in the key: the error)."""
+    return self._wrap(self._data[self._key(index)])
 
 
 _power = _operator(np.power)
@@ -199,9 +201,7 @@ class DualArray:
             raise TypeError("dual arrays cannot be used as indices; index with x.value")
         return (slice(None), *key)
 
-    def __getitem__(self, index: Any) -> Any:
-        fast = _core.fast_getitem(self, index)
-        return fast if fast is not None else self._wrap(self._data[self._key(index)])
+    __getitem__ = _core.getitem_method(_getitem)  # a C function: x[key] on every plane
 
     def __setitem__(self, index: Any, item: Any) -> None:
         key = self._key(index)[1:]
@@ -467,16 +467,6 @@ _OPERAND_TYPES = (
 
 def _is_operand(x: Any) -> bool:
     return isinstance(x, _OPERAND_TYPES)
-
-
-def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
-    if not (_is_operand(a) and _is_operand(b)):
-        return NotImplemented
-    if (isinstance(a, np.ndarray) and a.dtype == object) or (
-        isinstance(b, np.ndarray) and b.dtype == object
-    ):
-        return NotImplemented  # an object array of duals: numpy's object loops take it
-    return _ufuncs.apply_binary(ufunc, a, b, out)
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Any:

@@ -491,6 +491,17 @@ def hessian(
         v = _Variables(args, argnums, "hessian", holomorphic)
         n = v.n
         k_max = _chunk(n, n, chunk_size, _hessian_planes)
+        if k_max >= n:  # one pass of the symmetric kind: its block is the whole Hessian
+            k = max(n, 1)
+            cls = hyperdualvec_type(k)
+            out = f(*v.seeded_units(cls, (0, k)), **kwargs)
+            if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
+                return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
+            hessians = [
+                _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k, k)[..., :n, :n]
+                for p in _all_output_planes(out, cls, v.dtype)
+            ]
+            return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
         out: Any = None
         hessians: list[np.ndarray] = []
         starts = range(0, max(n, 1), k_max)
@@ -512,9 +523,6 @@ def hessian(
                 blocks = [
                     _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
                 ]
-                if k1 >= n:  # one pass: the block is the whole Hessian
-                    hessians = [b[..., :n, :n] for b in blocks]
-                    break
                 if not hessians:
                     hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]
                 for h, block in zip(hessians, blocks, strict=True):
