@@ -2,9 +2,17 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstddef>
+
 namespace hyperdiff::bindings {
 void register_elementwise(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
 void register_memory(pybind11::module_& m);
 void register_operators(pybind11::module_& m);
+
+// Arrays of BlockCache::kMinBytes or more allocated so far, by numpy through the
+// block cache or by the operators' fast path (register_memory.cpp): how a
+// transform learns whether its function needs a memory scope.
+void note_large_array();
+std::size_t large_arrays();
 }  // namespace hyperdiff::bindings

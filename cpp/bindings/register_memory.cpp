@@ -4,6 +4,7 @@
 #define HYPERDIFF_IMPORT_NUMPY
 #include "numpy_api.hpp"
 // (numpy_api.hpp first: it defines what numpy's headers read)
+#include <atomic>
 #include <cstring>
 
 #include "hyperdiff/block_cache.hpp"
@@ -26,8 +27,11 @@ BlockCache& block_cache() {
 // the cache would cost a lock and a lookup per small array.
 PyDataMemAllocator numpy_allocator;
 
+std::atomic<std::size_t> large_array_count{0};
+
 void* cache_malloc(void*, std::size_t size) {
   if (size < BlockCache::kMinBytes) return numpy_allocator.malloc(numpy_allocator.ctx, size);
+  note_large_array();
   return block_cache().allocate(size);
 }
 
@@ -36,6 +40,7 @@ void* cache_calloc(void*, std::size_t count, std::size_t item) {
   if (count * item < BlockCache::kMinBytes) {
     return numpy_allocator.calloc(numpy_allocator.ctx, count, item);
   }
+  note_large_array();
   return block_cache().allocate_zeroed(count * item);
 }
 
@@ -82,20 +87,33 @@ bool close_scope(PyObject* previous) {
   return ours != nullptr;
 }
 
-// call_in_memory_scope(fn, *args, **kwargs): fn(*args, **kwargs) in a scope, which
-// closes however the call ends. The transforms return it bound to their body by
-// functools.partial, so a call reaches the body with no Python frame between (a
-// Python context manager costs microseconds on a small transform).
+// call_in_memory_scope(state, fn, *args, **kwargs): fn(*args, **kwargs), in a
+// scope if the function needs one. The transforms return it bound to a state
+// and their body by functools.partial, so a call reaches the body with no Python
+// frame between. The state (a bytearray of one byte) says whether the last call
+// allocated large arrays: a scope costs a few microseconds (numpy's handler is a
+// context variable, set twice), which is a fifth of a gradient of 10 variables,
+// and pays only where arrays reach the cache's floor. A scoped call that
+// allocated none turns it off; an unscoped one whose operations made a large
+// output (the fast path counts them) turns it back on for the next call.
 PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
   const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-  if (nargs < 1) {
-    PyErr_SetString(PyExc_TypeError, "call_in_memory_scope needs the function to call");
+  if (nargs < 2 || !PyByteArray_CheckExact(args[0]) || PyByteArray_GET_SIZE(args[0]) < 1) {
+    PyErr_SetString(PyExc_TypeError, "call_in_memory_scope(state: bytearray, fn, *args)");
     return nullptr;
+  }
+  char& scoped = PyByteArray_AS_STRING(args[0])[0];
+  const std::size_t before = large_arrays();
+  if (scoped == 0) {
+    PyObject* result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
+    if (large_arrays() != before) scoped = 1;
+    return result;
   }
   PyObject* previous = open_scope();
   if (previous == nullptr) return nullptr;
-  PyObject* result = PyObject_Vectorcall(args[0], args + 1, nargs - 1, kwnames);
+  PyObject* result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
   if (!close_scope(previous)) Py_CLEAR(result);  // an error of its own (then chained)
+  if (result != nullptr && large_arrays() == before) scoped = 0;
   return result;
 }
 
@@ -103,11 +121,14 @@ PyMethodDef memory_methods[] = {
     {"call_in_memory_scope",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_in_memory_scope)),
      METH_FASTCALL | METH_KEYWORDS,
-     "call_in_memory_scope(fn, *args, **kwargs): fn's call with numpy allocating through "
-     "the block cache."},
+     "call_in_memory_scope(state, fn, *args, **kwargs): fn's call, with numpy allocating "
+     "through the block cache when the state says the function makes large arrays."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
+
+void note_large_array() { large_array_count.fetch_add(1, std::memory_order_relaxed); }
+std::size_t large_arrays() { return large_array_count.load(std::memory_order_relaxed); }
 
 void register_memory(py::module_& m) {
   if (_import_array() < 0) throw py::error_already_set();

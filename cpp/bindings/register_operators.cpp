@@ -22,6 +22,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "hyperdiff/block_cache.hpp"
 #include "hyperdiff/runtime.hpp"
 #include "jet_layout.hpp"
 #include "register.hpp"
@@ -164,8 +165,12 @@ struct Scalar {
 PyArrayObject* new_planes(PyArrayObject* like) {
   PyArray_Descr* descr = PyArray_DESCR(like);
   Py_INCREF(descr);  // PyArray_NewFromDescr steals it
-  return reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
+  auto* out = reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
       &PyArray_Type, descr, PyArray_NDIM(like), PyArray_DIMS(like), nullptr, nullptr, 0, nullptr));
+  if (out != nullptr && static_cast<std::size_t>(PyArray_NBYTES(out)) >= BlockCache::kMinBytes) {
+    note_large_array();
+  }
+  return out;
 }
 
 // `data` wrapped as an instance of `type` (a registered dual class: slots only,

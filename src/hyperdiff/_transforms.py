@@ -279,14 +279,16 @@ def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
 
 class _Transformed(functools.partial):  # type: ignore[type-arg]
     """A transform's body bound to _core.call_in_memory_scope: it runs in a memory
-    scope (_memory.py says why), and a call reaches it with no Python frame between."""
+    scope while its function makes large arrays (_memory.py says why), and a call
+    reaches it with no Python frame between."""
 
     def __repr__(self) -> str:
         return f"<hyperdiff {self.__name__}>"
 
 
 def _reusing_memory(transform: Callable[..., Any]) -> Callable[..., Any]:
-    scoped = _Transformed(_core.call_in_memory_scope, transform)
+    # one byte of state: a scope for the next call (the first one always has one)
+    scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), transform)
     scoped.__name__, scoped.__doc__ = transform.__name__, transform.__doc__
     scoped.__wrapped__ = transform
     return scoped
