@@ -165,6 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--points", type=int, default=10**5)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--number",
+        type=int,
+        default=1,
+        help="calls per timed sample (1: every sample is one call after the other "
+        "libraries' calls, so no code is warm from a previous call of its own)",
+    )
     parser.add_argument("--out", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
     hd.set_num_threads(1)
@@ -172,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[list[str]] = []
     for case in cases(args.sizes, args.points, (10_000, 100)):
         calls = [case.numpy_f, case.hyperdiff, *case.peers.values()]
-        times = interleaved(calls, args.rounds)
+        times = interleaved(calls, args.rounds, number=args.number)
         scale = case.scale
         named = dict(zip(["numpy f", "hyperdiff", *case.peers], times, strict=True))
         for name in case.peers:

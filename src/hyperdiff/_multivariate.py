@@ -113,6 +113,8 @@ def _make(
         "_part_names": parts,
         "_products": _products(first, pairs),
         "_order": 2 if len(pairs) else 1,
+        # the transforms' seed planes of one input of K variables, per dtype
+        "_unit_seeds": {},
     }
     return type(name, (base,), attributes)
 

@@ -138,7 +138,14 @@ class _Variables:
         for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
             key = (cls, self.sizes[r], self.offsets[r], self.dtype.char, seed_sets, scale)
             template = _SEED_TEMPLATES.get(key)
-            data = template.copy() if template is not None else _seed_template(*key)
+            if template is not None:
+                data = template.copy()
+            else:
+                data = _seed_template(*key)
+                if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
+                    if len(_SEED_TEMPLATES) >= 256:
+                        _SEED_TEMPLATES.clear()
+                    _SEED_TEMPLATES[key] = _read_only(data.copy())
             if a.ndim == 1:
                 data[0] = a
                 new[i] = cls._wrap(data)
@@ -176,7 +183,7 @@ def _seed_template(
     """The planes (cls._planes, size) of an input of `size` variables from `offset` on,
     with the value plane zero and the part planes of each seed set (start, count) the
     unit rows start .. start+count (times scale), one set after the other (the
-    second-order planes of a Jet class zero). A copy of a small one is kept."""
+    second-order planes of a Jet class zero)."""
     data = np.zeros((cls._planes, size), dtype=dtype)
     flat = data.reshape(-1)
     plane = 1
@@ -187,13 +194,30 @@ def _seed_template(
             first = (plane + lo - start) * size + lo - offset
             flat[first : first + (hi - lo) * (size + 1) : size + 1] = scale
         plane += count
-    if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
-        if len(_SEED_TEMPLATES) >= 256:
-            _SEED_TEMPLATES.clear()
-        kept = data.copy()
-        kept.flags.writeable = False
-        _SEED_TEMPLATES[cls, size, offset, dtype, seed_sets, scale] = kept
     return data
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _seeded_one(cls: type[DualArray], v: _Variables) -> list[Any]:
+    """The arguments with the one input seeded by all its variables in one seed set
+    (cls the kind of v.n partials): the common call, from unit planes kept on the
+    class per dtype (and copied)."""
+    x = v.arrays[0]
+    template = cls._unit_seeds.get(v.dtype)  # type: ignore[attr-defined]
+    if template is not None:
+        data = template.copy()
+    else:
+        data = _seed_template(cls, v.n, 0, v.dtype.char, ((0, v.n),), 1)
+        if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
+            cls._unit_seeds[v.dtype] = _read_only(data.copy())  # type: ignore[attr-defined]
+    data[0] = x.reshape(-1)
+    new = list(v.args)
+    new[v.nums[0]] = cls._wrap(data.reshape(cls._planes, *x.shape))
+    return new
 
 
 # Planes a pass holds for k variables: DualVec(k); two HyperDualVec(k) blocks at most
@@ -321,6 +345,12 @@ def _jacobian_pass(
     vector."""
     v = _Variables(args, argnums, where, holomorphic or direction != 1)
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
+    if k_max >= v.n > 0 and len(v.nums) == 1 and direction == 1:  # the common call
+        cls = dualvec_type(v.n)
+        out = f(*_seeded_one(cls, v), **kwargs)
+        planes = _all_output_planes(out, cls, v.dtype)
+        values = _rebuild(out, [np.array(p[0]) for p in planes]) if want_values else ()
+        return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
     values: Any = None
     jacobians: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
@@ -496,7 +526,8 @@ def hessian(
         if k_max >= n:  # one pass of the symmetric kind: its block is the whole Hessian
             k = max(n, 1)
             cls = hyperdualvec_type(k)
-            out = f(*v.seeded_units(cls, (0, k)), **kwargs)
+            seeded = _seeded_one(cls, v) if len(v.nums) == 1 and n else v.seeded_units(cls, (0, k))
+            out = f(*seeded, **kwargs)
             if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
                 return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
             hessians = [
