@@ -202,21 +202,35 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def _seeded_one(cls: type[DualArray], v: _Variables) -> list[Any]:
-    """The arguments with the one input seeded by all its variables in one seed set
-    (cls the kind of v.n partials): the common call, from unit planes kept on the
+def _one_array(
+    args: tuple[Any, ...], argnums: ArgNums, chunk_size: int | None, holomorphic: bool
+) -> np.ndarray | None:
+    """The common call's input, or None: argnums an int naming a float64 or float32
+    ndarray of 1 to _MAX_CHUNK variables (so one pass), chunk_size unset."""
+    if type(argnums) is int and chunk_size is None and not holomorphic:
+        if -len(args) <= argnums < len(args):
+            x = args[argnums]
+            if type(x) is np.ndarray and x.dtype in _REAL_DTYPES and 0 < x.size <= _MAX_CHUNK:
+                return x
+    return None
+
+
+def _seeded_one(
+    cls: type[DualArray], args: tuple[Any, ...], index: int, x: np.ndarray
+) -> list[Any]:
+    """The arguments with args[index] = x seeded by all its variables in one seed set
+    (cls the kind of x.size partials): the common call, from unit planes kept on the
     class per dtype (and copied)."""
-    x = v.arrays[0]
-    template = cls._unit_seeds.get(v.dtype)  # type: ignore[attr-defined]
+    template = cls._unit_seeds.get(x.dtype)  # type: ignore[attr-defined]
     if template is not None:
         data = template.copy()
     else:
-        data = _seed_template(cls, v.n, 0, v.dtype.char, ((0, v.n),), 1)
+        data = _seed_template(cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
         if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
-            cls._unit_seeds[v.dtype] = _read_only(data.copy())  # type: ignore[attr-defined]
+            cls._unit_seeds[x.dtype] = _read_only(data.copy())  # type: ignore[attr-defined]
     data[0] = x.reshape(-1)
-    new = list(v.args)
-    new[v.nums[0]] = cls._wrap(data.reshape(cls._planes, *x.shape))
+    new = list(args)
+    new[index] = cls._wrap(data.reshape(cls._planes, *x.shape))
     return new
 
 
@@ -345,12 +359,6 @@ def _jacobian_pass(
     vector."""
     v = _Variables(args, argnums, where, holomorphic or direction != 1)
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
-    if k_max >= v.n > 0 and len(v.nums) == 1 and direction == 1:  # the common call
-        cls = dualvec_type(v.n)
-        out = f(*_seeded_one(cls, v), **kwargs)
-        planes = _all_output_planes(out, cls, v.dtype)
-        values = _rebuild(out, [np.array(p[0]) for p in planes]) if want_values else ()
-        return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
     values: Any = None
     jacobians: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
@@ -450,6 +458,15 @@ def grad(
         return _elementwise_first(f, argnums, "grad", holomorphic)
 
     def gradient(*args: Any, **kwargs: Any) -> Any:
+        x = _one_array(args, argnums, chunk_size, holomorphic)
+        if x is not None:  # the common call, in few steps (it is all overhead when small)
+            cls = dualvec_type(x.size)
+            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
+            if type(out) is cls and out._data.ndim == 1:
+                return out._data[1:].reshape(x.shape)
+            planes = _all_output_planes(out, cls, x.dtype)
+            jacobians = [_parts_last(p[1:]) for p in planes]
+            return _scalar_jacobian(jacobians, "grad").reshape(x.shape)
         _, v, _, jacobians = _jacobian_pass(
             f, args, kwargs, argnums, chunk_size, "grad", holomorphic, want_values=False
         )
@@ -520,14 +537,25 @@ def hessian(
         return _elementwise_hessian(f, argnums, holomorphic)
 
     def hess(*args: Any, **kwargs: Any) -> Any:
+        x = _one_array(args, argnums, chunk_size, holomorphic)
+        if x is not None:  # the common call, in few steps (it is all overhead when small)
+            n = x.size
+            cls = hyperdualvec_type(n)
+            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
+            if type(out) is cls and out._data.ndim == 1:
+                return out._data[cls._hess_planes].reshape(*x.shape, *x.shape)
+            hessians = [
+                _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], *x.shape, *x.shape)
+                for p in _all_output_planes(out, cls, x.dtype)
+            ]
+            return _rebuild(out, hessians)
         v = _Variables(args, argnums, "hessian", holomorphic)
         n = v.n
         k_max = _chunk(n, n, chunk_size, _hessian_planes)
         if k_max >= n:  # one pass of the symmetric kind: its block is the whole Hessian
             k = max(n, 1)
             cls = hyperdualvec_type(k)
-            seeded = _seeded_one(cls, v) if len(v.nums) == 1 and n else v.seeded_units(cls, (0, k))
-            out = f(*seeded, **kwargs)
+            out = f(*v.seeded_units(cls, (0, k)), **kwargs)
             if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
                 return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
             hessians = [
