@@ -264,6 +264,9 @@ class DualArray:
         return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        impl = (_FUNCTIONS or _functions()).get(func)
+        if impl is not None and not kwargs and all(issubclass(t, DualArray) for t in types):
+            return impl(*args)  # the common call: dual arrays only, no keywords
         return (_DISPATCH or _dispatch_function())(func, types, args, kwargs)
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
@@ -317,11 +320,15 @@ class DualArray:
 
     def __pow__(self, other: Any) -> Any:
         # numpy's own fast paths for x**2 etc., so values match numpy's bit for bit
-        if isinstance(other, (int, float, np.integer, np.floating)):
+        if type(other) is int or type(other) is float:  # the common call: no conversion
+            fast = _FAST_POWERS.get(other)
+        elif isinstance(other, (np.integer, np.floating)):
             fast = _FAST_POWERS.get(float(other))
-            if fast is not None:
-                result = _core.fast_unary(_ufuncs.UNARY[fast], self)
-                return result if result is not None else _ufuncs.apply_unary(fast, self)
+        else:
+            fast = None
+        if fast is not None:
+            result = _core.fast_unary(_FAST_POWER_INDEX[fast], self)
+            return result if result is not None else _ufuncs.apply_unary(fast, self)
         return _power(self, other)
 
     __rpow__ = _operator(np.power, reflected=True)
@@ -436,6 +443,16 @@ class DualArray:
 
 
 _DISPATCH: Any = None
+_FUNCTIONS: dict[Any, Any] | None = None
+
+
+def _functions() -> dict[Any, Any]:
+    """_functions' registry of numpy functions, imported on first use (as below)."""
+    global _FUNCTIONS
+    from ._functions import _REGISTRY
+
+    _FUNCTIONS = _REGISTRY
+    return _FUNCTIONS
 
 
 def _dispatch_function() -> Any:
@@ -448,7 +465,9 @@ def _dispatch_function() -> Any:
     return _DISPATCH
 
 
+# (keys hash as the equal ints do: x**2 finds 2.0)
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
+_FAST_POWER_INDEX = {ufunc: _ufuncs.UNARY[ufunc] for ufunc in _FAST_POWERS.values()}
 
 
 # What dual arrays combine with (numbers.Number last: its ABC check is the slowest).

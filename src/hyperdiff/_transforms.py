@@ -228,9 +228,13 @@ def _seeded_one(
         data = _seed_template(cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
         if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
             cls._unit_seeds[x.dtype] = _read_only(data.copy())  # type: ignore[attr-defined]
-    data[0] = x.reshape(-1)
     new = list(args)
-    new[index] = cls._wrap(data.reshape(cls._planes, *x.shape))
+    if x.ndim == 1:
+        data[0] = x
+        new[index] = cls._wrap(data)
+    else:
+        data[0] = x.reshape(-1)
+        new[index] = cls._wrap(data.reshape(cls._planes, *x.shape))
     return new
 
 
