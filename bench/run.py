@@ -164,9 +164,20 @@ def untimed_aliases(cases: Sequence[Case]) -> list[str]:
 
 
 def interleaved(calls: Sequence[Call], rounds: int, number: int = 1) -> list[float]:
-    """Median seconds per call of each callable; the callables alternate in every round,
-    in an order shuffled afresh each round (seeded), so none always runs after the same
-    one: what ran just before decides what is still in cache.
+    """Median seconds per call of each callable (interleaved_samples' medians)."""
+    return [statistics.median(times) for times in interleaved_samples(calls, rounds, number)]
+
+
+def paired_ratio(samples: Sequence[Sequence[float]], a: int, b: int) -> float:
+    """The median over rounds of samples[a] / samples[b] within each round: the
+    ratio of two callables timed minutes apart on a machine whose speed drifts."""
+    return statistics.median(x / y for x, y in zip(samples[a], samples[b], strict=True))
+
+
+def interleaved_samples(calls: Sequence[Call], rounds: int, number: int = 1) -> list[list[float]]:
+    """Seconds per call of each callable in each round; the callables alternate in
+    every round, in an order shuffled afresh each round (seeded), so none always runs
+    after the same one: what ran just before decides what is still in cache.
 
     Each callable runs once beforehand (warm-up: code paths, page faults of out=).
     """
@@ -190,7 +201,7 @@ def interleaved(calls: Sequence[Call], rounds: int, number: int = 1) -> list[flo
     finally:
         if gc_was_enabled:
             gc.enable()
-    return [statistics.median(times) for times in samples]
+    return samples
 
 
 def default_rounds(n: int) -> int:

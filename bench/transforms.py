@@ -2,9 +2,14 @@
 evaluating the function alone and, when installed, JAX and num-dual.
 
 Every time is the median of interleaved rounds in this one process; the table
-gives each time and its ratio to numpy's f(x). JAX is timed at steady state
-(jit compiled beforehand) and on a first call (trace + compile + run of a fresh
-jit); num-dual evaluates the same function on its dual scalars (Python lists).
+gives each time, its ratio to numpy's f(x), and hyperdiff's time over each peer's
+as the median of that ratio within each round (robust to a machine whose speed
+drifts between rounds). JAX is timed at steady state (jit compiled beforehand)
+and on a first call (trace + compile + run of a fresh jit); num-dual evaluates
+the same function on its dual scalars (Python lists). Each transform is built
+once, as a user passes jac=hd.grad(f) to scipy and as JAX's jit is built once.
+--number sets the calls per sample: 1 (the default) times every call cold, after
+the other libraries' calls.
 
     python bench/transforms.py
     python bench/transforms.py --out bench/results_transforms.md
@@ -27,6 +32,7 @@ import argparse
 import functools
 import importlib.util
 import itertools
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -34,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from run import interleaved, markdown
+from run import interleaved_samples, markdown, paired_ratio
 
 import hyperdiff as hd
 
@@ -179,24 +185,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[list[str]] = []
     for case in cases(args.sizes, args.points, (10_000, 100)):
         calls = [case.numpy_f, case.hyperdiff, *case.peers.values()]
-        times = interleaved(calls, args.rounds, number=args.number)
-        scale = case.scale
-        named = dict(zip(["numpy f", "hyperdiff", *case.peers], times, strict=True))
-        for name in case.peers:
-            if name.startswith("num-dual") and scale != 1.0:
-                named[name] *= scale
+        samples = interleaved_samples(calls, args.rounds, number=args.number)
+        names = ["numpy f", "hyperdiff", *case.peers]
+        # times are medians; ratios are medians of the ratios within each round
+        scales = [case.scale if name.startswith("num-dual") else 1.0 for name in names]
+        named = {
+            name: (statistics.median(times) * scale, paired_ratio(samples, 1, k) / scale)
+            for k, (name, times, scale) in enumerate(zip(names, samples, scales, strict=True))
+        }
         if case.jax_first is not None:
-            named["jax (first call)"] = min(first_call(case.jax_first) for _ in range(3))
-        base = named["numpy f"]
-        for name, seconds in named.items():
-            ours = named["hyperdiff"]
+            first = min(first_call(case.jax_first) for _ in range(3))
+            named["jax (first call)"] = (first, named["hyperdiff"][0] / first)
+        base = named["numpy f"][0]
+        for name, (seconds, ours_over) in named.items():
             rows.append(
                 [
                     case.name,
                     name,
                     f"{seconds * 1e3:.3f}",
                     f"{seconds / base:.1f}x",
-                    "" if name == "hyperdiff" else f"{ours / seconds:.2f}",
+                    "" if name == "hyperdiff" else f"{ours_over:.2f}",
                 ]
             )
             print(f"  {case.name}: {name} {seconds * 1e3:.3f} ms", flush=True)
