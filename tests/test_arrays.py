@@ -302,6 +302,29 @@ def test_operators_in_cpp_leave_the_uncommon_cases_to_python() -> None:
         np.floor(x * 1j)
 
 
+def test_power_and_numpy_functions_in_cpp_match_their_general_paths() -> None:
+    v = np.linspace(0.5, 2.0, 6)
+    x = hd.hyperdual(v, 1.0, 1.0)
+    for exponent, ufunc in ((2, np.square), (2.0, np.square), (0.5, np.sqrt), (-1, np.reciprocal)):
+        np.testing.assert_array_equal((x**exponent)._data, ufunc(x)._data)  # numpy's fast paths
+        # a numpy scalar exponent: the Python path, the same fast path
+        np.testing.assert_array_equal((x ** np.float32(exponent))._data, ufunc(x)._data)
+    np.testing.assert_array_equal((x**True)._data, x._data)
+    cube = x**3  # the power kernel: 3 x^2, 6 x
+    np.testing.assert_allclose(cube.e1, 3 * v**2, rtol=1e-15)
+    np.testing.assert_allclose(cube.e12, 6 * v, rtol=1e-15)
+    with pytest.raises(TypeError):
+        x ** "2"
+    m = hd.dual(np.arange(6.0).reshape(2, 3), 1.0)
+    np.testing.assert_array_equal(np.sum(m).d, 6.0)  # registered, dual only: straight to it
+    np.testing.assert_array_equal(np.sum(m, axis=0).d, [2.0, 2.0, 2.0])  # keywords
+    both = np.concatenate([m, np.ones((1, 3))])  # a plain array among the types
+    assert type(both) is hd.Dual and both.shape == (3, 3)
+    np.testing.assert_array_equal(both.d[2], 0.0)
+    with pytest.raises(TypeError, match=r"does not support numpy\.unique"):
+        np.unique(m)
+
+
 def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
     v = np.arange(24.0).reshape(2, 3, 4)
     x = hd.hyperdual(v, v + 1, v + 2, v + 3)

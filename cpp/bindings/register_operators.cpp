@@ -362,6 +362,64 @@ PyObject* getitem_call(PyObject* fallback, PyObject* const* args, Py_ssize_t nar
   return PyObject_Vectorcall(fallback, args, 2, nullptr);
 }
 
+// __pow__: spec (fast powers {exponent: unary function index}, fallback). A Python
+// float or int exponent found there (2, 0.5, -1, 1: numpy's own fast paths, so values
+// match numpy's) is fast_unary(index, self); anything else is fallback(self, other).
+PyObject* power_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "__pow__ takes one exponent");
+    return nullptr;
+  }
+  if (PyFloat_CheckExact(args[1]) || PyLong_CheckExact(args[1])) {
+    PyObject* index = PyDict_GetItemWithError(PyTuple_GET_ITEM(spec, 0), args[1]);  // borrowed
+    if (index == nullptr && PyErr_Occurred()) return nullptr;
+    if (index != nullptr) {
+      PyObject* operands[2] = {index, args[0]};
+      PyObject* result = fast_unary(nullptr, operands, 2);
+      if (result != Py_None) return result;
+      Py_DECREF(result);
+    }
+  }
+  return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), args, 2, nullptr);
+}
+
+// __array_function__: spec (registry {numpy function: implementation}, fallback).
+// A registered function called with dual arrays only (types all registered
+// classes) and no keywords is implementation(*args); anything else goes to
+// fallback(self, func, types, args, kwargs).
+PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 5) {
+    PyErr_SetString(PyExc_TypeError, "__array_function__(func, types, args, kwargs)");
+    return nullptr;
+  }
+  PyObject *types = args[2], *call_args = args[3], *kwargs = args[4];
+  const bool plain =
+      PyTuple_CheckExact(call_args) && PyDict_CheckExact(kwargs) && PyDict_GET_SIZE(kwargs) == 0;
+  PyObject* impl = plain ? PyDict_GetItemWithError(PyTuple_GET_ITEM(spec, 0), args[1]) : nullptr;
+  if (impl == nullptr && PyErr_Occurred()) return nullptr;
+  if (impl != nullptr) {
+    PyObject* iterator = PyObject_GetIter(types);
+    if (iterator == nullptr) return nullptr;
+    bool duals = true;
+    while (PyObject* type = PyIter_Next(iterator)) {
+      duals = duals && registered().count(reinterpret_cast<PyTypeObject*>(type)) != 0;
+      Py_DECREF(type);
+    }
+    Py_DECREF(iterator);
+    if (PyErr_Occurred()) return nullptr;
+    if (duals) return PyObject_Call(impl, call_args, nullptr);
+  }
+  return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), args, 5, nullptr);
+}
+
+PyMethodDef power_def = {"__pow__",
+                         reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(power_call)),
+                         METH_FASTCALL, "x ** y."};
+PyMethodDef array_function_def = {
+    "__array_function__",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(array_function_call)), METH_FASTCALL,
+    "numpy's function protocol: the registered implementations."};
+
 PyMethodDef operator_def = {
     "operator", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(operator_call)),
     METH_FASTCALL, "A binary operator of a dual class."};
@@ -414,6 +472,21 @@ void register_operators(py::module_& m) {
       },
       py::arg("index"), py::arg("ufunc"), py::arg("fallback"), py::arg("reflected"),
       "A binary operator method: fast_binary(index, ...) or fallback(ufunc, a, b).");
+  m.def(
+      "power_method",
+      [](py::dict fast_powers, py::object fallback) {
+        return method(&power_def, py::make_tuple(fast_powers, fallback).ptr());
+      },
+      py::arg("fast_powers"), py::arg("fallback"),
+      "A __pow__ method: fast_unary for the exponents in fast_powers, else fallback.");
+  m.def(
+      "array_function_method",
+      [](py::dict registry, py::object fallback) {
+        return method(&array_function_def, py::make_tuple(registry, fallback).ptr());
+      },
+      py::arg("registry"), py::arg("fallback"),
+      "An __array_function__ method: registry[func](*args) for dual arrays and no "
+      "keywords, else fallback(self, func, types, args, kwargs).");
   m.def(
       "getitem_method", [](py::object fallback) { return method(&getitem_def, fallback.ptr()); },
       py::arg("fallback"), "A __getitem__ method: fast_getitem or fallback(self, key).");

@@ -35,12 +35,32 @@ def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
     return _core.operator_method(_ufuncs.FAST_BINARY.get(ufunc), ufunc, _binary_operator, reflected)
 
 
+# numpy function -> implementation on dual arrays (_functions fills it)
+FUNCTION_REGISTRY: dict[Any, Any] = {}
+
+
+def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+    """__array_function__'s general path (keywords, other array types, errors)."""
+    return (_DISPATCH or _dispatch_function())(func, types, args, kwargs)
+
+
+def _pow(self: Any, other: Any) -> Any:
+    """__pow__'s general path: numpy scalar exponents of the fast powers, the rest."""
+    if isinstance(other, (int, float, np.integer, np.floating)):
+        fast = _FAST_POWERS.get(float(other))
+        if fast is not None:
+            return _ufuncs.apply_unary(fast, self)
+    return _power(self, other)
+
+
 def _getitem(self: Any, index: Any) -> Any:
     """__getitem__'s general path (a dual array in the key: the error)."""
     return self._wrap(self._data[self._key(index)])
 
 
 _power = _operator(np.power)
+# numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0)
+_FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
 
 
 class DualArray:
@@ -263,11 +283,9 @@ class DualArray:
                 return NotImplemented
         return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
 
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        impl = (_FUNCTIONS or _functions()).get(func)
-        if impl is not None and not kwargs and all(issubclass(t, DualArray) for t in types):
-            return impl(*args)  # the common call: dual arrays only, no keywords
-        return (_DISPATCH or _dispatch_function())(func, types, args, kwargs)
+    # a C function: the registered implementation straight away for dual arrays only
+    # and no keywords, else _array_function
+    __array_function__ = _core.array_function_method(FUNCTION_REGISTRY, _array_function)
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
@@ -318,18 +336,9 @@ class DualArray:
     __rfloordiv__ = _operator(np.floor_divide, reflected=True)
     __mod__, __rmod__ = _operator(np.remainder), _operator(np.remainder, reflected=True)
 
-    def __pow__(self, other: Any) -> Any:
-        # numpy's own fast paths for x**2 etc., so values match numpy's bit for bit
-        if type(other) is int or type(other) is float:  # the common call: no conversion
-            fast = _FAST_POWERS.get(other)
-        elif isinstance(other, (np.integer, np.floating)):
-            fast = _FAST_POWERS.get(float(other))
-        else:
-            fast = None
-        if fast is not None:
-            result = _core.fast_unary(_FAST_POWER_INDEX[fast], self)
-            return result if result is not None else _ufuncs.apply_unary(fast, self)
-        return _power(self, other)
+    # a C function: numpy's own fast paths for x**2 etc. (values bit for bit numpy's)
+    # for a Python number exponent, else _pow
+    __pow__ = _core.power_method({e: _ufuncs.UNARY[u] for e, u in _FAST_POWERS.items()}, _pow)
 
     __rpow__ = _operator(np.power, reflected=True)
 
@@ -443,16 +452,6 @@ class DualArray:
 
 
 _DISPATCH: Any = None
-_FUNCTIONS: dict[Any, Any] | None = None
-
-
-def _functions() -> dict[Any, Any]:
-    """_functions' registry of numpy functions, imported on first use (as below)."""
-    global _FUNCTIONS
-    from ._functions import _REGISTRY
-
-    _FUNCTIONS = _REGISTRY
-    return _FUNCTIONS
 
 
 def _dispatch_function() -> Any:
@@ -463,11 +462,6 @@ def _dispatch_function() -> Any:
 
     _DISPATCH = dispatch_function
     return _DISPATCH
-
-
-# (keys hash as the equal ints do: x**2 finds 2.0)
-_FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
-_FAST_POWER_INDEX = {ufunc: _ufuncs.UNARY[ufunc] for ufunc in _FAST_POWERS.values()}
 
 
 # What dual arrays combine with (numbers.Number last: its ABC check is the slowest).

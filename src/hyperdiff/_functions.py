@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._arrays import DualArray
+from ._arrays import FUNCTION_REGISTRY, DualArray
 from ._ufuncs import COMPONENT_DTYPES, component_dtype
 
-_REGISTRY: dict[Callable[..., Any], Callable[..., Any]] = {}
+# numpy function -> implementation on dual arrays (the dict DualArray's C
+# __array_function__ reads)
+_REGISTRY: dict[Callable[..., Any], Callable[..., Any]] = FUNCTION_REGISTRY
 
 
 def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
