@@ -136,8 +136,8 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
         sample = max(points // 100, 1)
         scale = points / sample
 
-        def numdual_points() -> None:
-            for i in range(sample):
+        def numdual_points(count: int = sample) -> None:
+            for i in range(count):
                 nd.hessian(_nd_pointwise, [x[i], y[i], z[i]])
 
         case.peers[f"num-dual (x{scale:.0f} of {sample} points)"] = numdual_points
@@ -157,17 +157,17 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
         case.jax_first = lambda: block(jax.jit(jax.jacfwd(lambda u: jnp.tanh(wj @ u)))(vj))
     if nd is not None:
         # num-dual works on lists of dual scalars: time 1% of the rows and scale up
-        sample = max(m // 100, 1)
-        rows = [list(row) for row in w[:sample]]
+        row_count = max(m // 100, 1)
+        rows = [list(row) for row in w[:row_count]]
         vl = list(v)
 
         def numdual_rows(u: Sequence[Any]) -> list[Any]:
             return [sum(wij * uj for wij, uj in zip(row, u, strict=True)).tanh() for row in rows]
 
-        case.peers[f"num-dual (x{m / sample:.0f} of {sample} rows)"] = lambda: nd.jacobian(
+        case.peers[f"num-dual (x{m / row_count:.0f} of {row_count} rows)"] = lambda: nd.jacobian(
             numdual_rows, vl
         )
-        case.scale = m / sample
+        case.scale = m / row_count
     found.append(case)
     return found
 

@@ -137,21 +137,7 @@ class _Variables:
         new = list(self.args)
         for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
             key = (cls, self.sizes[r], self.offsets[r], self.dtype.char, seed_sets, scale)
-            template = _SEED_TEMPLATES.get(key)
-            if template is not None:
-                data = template.copy()
-            else:
-                data = _seed_template(*key)
-                if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
-                    if len(_SEED_TEMPLATES) >= 256:
-                        _SEED_TEMPLATES.clear()
-                    _SEED_TEMPLATES[key] = _read_only(data.copy())
-            if a.ndim == 1:
-                data[0] = a
-                new[i] = cls._wrap(data)
-            else:
-                data[0] = a.reshape(-1)
-                new[i] = cls._wrap(data.reshape(cls._planes, *a.shape))
+            new[i] = _with_values(cls, _fresh_seed(_SEED_TEMPLATES, key, *key), a)
         return new
 
     def split(self, array: np.ndarray) -> list[np.ndarray]:
@@ -197,9 +183,38 @@ def _seed_template(
     return data
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
+def _fresh_seed(
+    kept: dict[Any, np.ndarray],
+    key: Any,
+    cls: type[DualArray],
+    size: int,
+    offset: int,
+    dtype: str,
+    seed_sets: tuple[tuple[int, int], ...],
+    scale: complex,
+) -> np.ndarray:
+    """Seed planes (_seed_template) to write into: a copy of kept[key], or built (and
+    a copy kept under key when small, up to 256 of them)."""
+    template = kept.get(key)
+    if template is not None:
+        return template.copy()
+    data = _seed_template(cls, size, offset, dtype, seed_sets, scale)
+    if data.size <= _TEMPLATE_ELEMENTS:
+        if len(kept) >= 256:
+            kept.clear()
+        kept[key] = data.copy()
+        kept[key].flags.writeable = False
+    return data
+
+
+def _with_values(cls: type[DualArray], data: np.ndarray, x: np.ndarray) -> DualArray:
+    """Seed planes (planes, x.size) with x's values written in, as a cls array of x's
+    shape."""
+    if x.ndim == 1:
+        data[0] = x
+        return cls._wrap(data)
+    data[0] = x.reshape(-1)
+    return cls._wrap(data.reshape(cls._planes, *x.shape))
 
 
 def _one_array(
@@ -221,20 +236,10 @@ def _seeded_one(
     """The arguments with args[index] = x seeded by all its variables in one seed set
     (cls the kind of x.size partials): the common call, from unit planes kept on the
     class per dtype (and copied)."""
-    template = cls._unit_seeds.get(x.dtype)  # type: ignore[attr-defined]
-    if template is not None:
-        data = template.copy()
-    else:
-        data = _seed_template(cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
-        if data.size <= _TEMPLATE_ELEMENTS:  # a small one is kept for next time
-            cls._unit_seeds[x.dtype] = _read_only(data.copy())  # type: ignore[attr-defined]
+    seeds = cls._unit_seeds  # type: ignore[attr-defined]
+    data = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
     new = list(args)
-    if x.ndim == 1:
-        data[0] = x
-        new[index] = cls._wrap(data)
-    else:
-        data[0] = x.reshape(-1)
-        new[index] = cls._wrap(data.reshape(cls._planes, *x.shape))
+    new[index] = _with_values(cls, data, x)
     return new
 
 
