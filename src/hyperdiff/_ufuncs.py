@@ -295,13 +295,7 @@ def apply_ufunc(
     DualArray = _DUAL or _dual_type()
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
-    if not kwargs:  # the common calls first, whole in C++
-        if len(inputs) == 1:
-            fast = _core.fast_unary(UNARY.get(ufunc), inputs[0])
-        else:
-            fast = _core.fast_binary(FAST_BINARY.get(ufunc), *inputs)
-        if fast is not None:
-            return fast
+    # (the common calls never get here: DualArray.__array_ufunc__ ran them in C++)
     if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
         from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
 
