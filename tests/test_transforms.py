@@ -333,3 +333,21 @@ def test_linear_algebra_under_the_transforms() -> None:
         -np.einsum("ik,l->ikl", inv, x),
         atol=1e-14,
     )
+
+
+def test_common_call_reads_other_outputs_through_the_general_extraction() -> None:
+    """grad and hessian of one small float array take a short path; outputs that are not
+    one scalar dual (trees, constants, vectors) must still come out right."""
+    x = np.array([[0.3, 0.7], [1.1, -0.4]])
+    h_out, h_const = hd.hessian(lambda v: (np.sin(v) * v[0, 0], 2.0))(x)
+    # out[i, j] = sin(v_ij) v_00: closed-form second partials
+    expected = np.zeros((2, 2) * 3)
+    for i, j in np.ndindex(2, 2):
+        expected[i, j, i, j, i, j] -= np.sin(x[i, j]) * x[0, 0]
+        expected[i, j, i, j, 0, 0] += np.cos(x[i, j])
+        expected[i, j, 0, 0, i, j] += np.cos(x[i, j])
+    np.testing.assert_allclose(h_out, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(h_const, np.zeros((2, 2, 2, 2)))
+    np.testing.assert_array_equal(hd.grad(lambda v: 3.0)(x), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="one scalar output"):
+        hd.grad(lambda v: v * 2)(x)
