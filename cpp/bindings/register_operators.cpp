@@ -307,6 +307,25 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
 }
 
+// Whether the plane axis can go in front of the key: (slice(None), *key) indexes each
+// plane as numpy indexes the array unless the key's advanced indices (arrays, lists,
+// and integers beside them) are separated by a slice, None or Ellipsis; numpy then
+// moves their axes first, in front of the plane axis too. Only Python ints count as
+// plain integers here: anything else unknown is taken as advanced (the safe side).
+bool advanced_adjacent(PyObject* key) {
+  Py_ssize_t first = -1, last = -1, count = 0;
+  bool array_like = false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+    PyObject* item = PyTuple_GET_ITEM(key, i);
+    if (PySlice_Check(item) || item == Py_None || item == Py_Ellipsis) continue;
+    array_like = array_like || !PyLong_CheckExact(item);
+    if (first < 0) first = i;
+    last = i;
+    ++count;
+  }
+  return !array_like || last - first + 1 == count;
+}
+
 PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
   PyObject* key = args[1];
@@ -316,6 +335,7 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (kernels_of(is_tuple ? PyTuple_GET_ITEM(key, i) : key) != nullptr) Py_RETURN_NONE;
   }
   if (!is_tuple && PyTuple_Check(key)) Py_RETURN_NONE;  // a tuple subclass: Python's path
+  if (is_tuple && !advanced_adjacent(key)) Py_RETURN_NONE;
   PyObject* data = PyObject_GetAttr(args[0], data_name());
   if (data == nullptr) return nullptr;
   // the planes axis first, then the key: (slice(None), *key)
