@@ -483,10 +483,16 @@ void register_operators(py::module_& m) {
         if (jet == nullptr && kind_planes(kind) == 0) {
           throw std::invalid_argument("unknown kind " + std::to_string(kind));
         }
+        // Not a sequence (x[key] still works, through mp_subscript): numpy turns any
+        // failed float() of a sequence into "setting an array element with a
+        // sequence", which would hide the derivative-parts TypeError of plain[0] = x
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        if (type->tp_as_sequence != nullptr) type->tp_as_sequence->sq_item = nullptr;
+        PyType_Modified(type);
         // the class and its layout live until exit (as in the registry)
         cls.inc_ref();
         layout.inc_ref();
-        registered()[reinterpret_cast<PyTypeObject*>(cls.ptr())] = {jet ? -1 : kind, jet};
+        registered()[type] = {jet ? -1 : kind, jet};
       },
       py::arg("cls"), py::arg("kind"), py::arg("layout"),
       "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");

@@ -19,6 +19,7 @@ from ._multivariate import (
     hyperdualvec_type,
 )
 from ._transforms import (
+    PerformanceWarning,
     derivative,
     grad,
     hessian,
@@ -41,6 +42,7 @@ __all__ = [
     "DualVec",
     "HyperDual",
     "HyperDualVec",
+    "PerformanceWarning",
     "derivative",
     "dual",
     "dualvec",

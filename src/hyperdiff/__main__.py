@@ -27,17 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     def f(x: object) -> object:
         return eval(args.expr, {"__builtins__": {}}, {**namespace, "x": x})
 
-    points = np.array(args.at)
-    if not np.any(points.imag):
-        points = points.real
-    x = hd.hyperdual(points, e1=1.0, e2=1.0)
-    y = f(x)
     print(f"f(x) = {args.expr}    [kernels: {_core.isa()}]")
     print(f"{'x':>10} {'f(x)':>24} {'f1(x)':>24} {'f2(x)':>24}")
-    for xi, v, d1, d2 in zip(
-        points, np.atleast_1d(y.value), np.atleast_1d(y.e1), np.atleast_1d(y.e12), strict=True
-    ):
-        print(f"{xi:>10.6g} {v:>24.17g} {d1:>24.17g} {d2:>24.17g}")
+    # each point on its own (an expression such as cumsum(x) must not mix them), real
+    # unless it is complex itself
+    for point in args.at:
+        xi = point if point.imag else point.real
+        y = f(hd.hyperdual(xi, e1=1.0, e2=1.0))
+        if isinstance(y, hd.HyperDual) and y.size == 1:  # cumsum(x) of a point has shape (1,)
+            y = y.reshape(())
+            row = (y.value, y.e1, y.e12)
+        elif np.ndim(y) == 0 and np.isscalar(y):  # a constant
+            row = (y, 0.0, 0.0)
+        else:
+            got = f"{type(y).__name__} of shape {np.shape(y)}"
+            parser.error(f"{args.expr} must give one number at each point, not {got}")
+        print(f"{xi:>10.6g}" + "".join(f" {v:>24.17g}" for v in row))
     return 0
 
 

@@ -16,7 +16,8 @@ Every function here is written once for all kinds, on the planes `_data`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -159,11 +160,24 @@ def _where_mask(where: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     return np.broadcast_to(np.asarray(where, dtype=bool), shape)
 
 
+@contextlib.contextmanager
+def _errors_of(on_values: Callable[[], Any]) -> Iterator[None]:
+    """numpy's own error for the user's array: when numpy refuses the stacked planes
+    (its message would count the plane axis), the same call on the value plane raises
+    what numpy says of the user's array."""
+    try:
+        yield
+    except (ValueError, IndexError, TypeError):
+        on_values()
+        raise
+
+
 def _to_last(data: Planes, axes: tuple[int, ...]) -> Planes:
     """Move the array axes `axes` to the end and merge them into one axis."""
     kept = [a for a in range(data.ndim - 1) if a not in axes]
     moved = np.transpose(data, (0, *_shift(tuple(kept)), *_shift(axes)))
-    return moved.reshape((*moved.shape[: 1 + len(kept)], -1))
+    merged = int(np.prod([data.shape[1 + a] for a in axes], dtype=np.int64))
+    return moved.reshape((*moved.shape[: 1 + len(kept)], merged))  # (not -1: sizes may be 0)
 
 
 def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -729,11 +743,13 @@ def _reshape(
         raise _unsupported("reshape", next(iter(kwargs)))
     target = _shape_tuple(shape)
     planes = a._planes
-    if _plane_order(a, order, "reshape") == "C":
-        return a._wrap(np.reshape(a._data, (planes, *target), copy=copy))
-    # F order with the plane axis moved last (slowest in F order): every plane alike
-    moved = np.moveaxis(a._data, 0, -1)
-    return a._wrap(np.moveaxis(np.reshape(moved, (*target, planes), order="F", copy=copy), -1, 0))
+    with _errors_of(lambda: np.reshape(a._data[0], target, order=order, copy=copy)):
+        if _plane_order(a, order, "reshape") == "C":
+            return a._wrap(np.reshape(a._data, (planes, *target), copy=copy))
+        # F order with the plane axis moved last (slowest in F order): every plane alike
+        moved = np.moveaxis(a._data, 0, -1)
+        reshaped = np.reshape(moved, (*target, planes), order="F", copy=copy)
+        return a._wrap(np.moveaxis(reshaped, -1, 0))
 
 
 @implements(np.ravel)
@@ -821,10 +837,12 @@ def _indices(indices: Any) -> np.ndarray:
 def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Any:
     cls = _kind_out("take", out, a)
     data = _planes(a, cls)
-    if axis is None:
-        data, axis = data.reshape(cls._planes, -1), 0
-    ax = normalize_axis_index(axis, data.ndim - 1) + 1
-    return _store(cls._wrap(np.take(data, _indices(indices), axis=ax, mode=mode)), out)
+    index = _indices(indices)
+    with _errors_of(lambda: np.take(data[0], index, axis=axis, mode=mode)):
+        if axis is None:
+            data, axis = data.reshape(cls._planes, -1), 0
+        ax = normalize_axis_index(axis, data.ndim - 1) + 1
+        return _store(cls._wrap(np.take(data, index, axis=ax, mode=mode)), out)
 
 
 @implements(np.take_along_axis)

@@ -14,6 +14,7 @@ A class per layout (made on demand and cached) keeps kinds from mixing.
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, ClassVar
 
 import numpy as np
@@ -124,6 +125,7 @@ def dualvec_type(k: int) -> type[DualVec]:
     """The DualVec class of K partials."""
     if k < 1:
         raise ValueError(f"a DualVec needs at least one partial, not {k}")
+    _check_layout_size(f"DualVec{k}", 1 + k)
     parts = tuple(f"grad[{i}]" for i in range(k))
     return _make(DualVec, f"DualVec{k}", k, np.empty((0, 2)), parts)
 
@@ -133,6 +135,7 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
     """The HyperDualVec class of seed sets K1 and K2, or of one seed set K1 (symmetric)."""
     if k1 < 1 or (k2 is not None and k2 < 1):
         raise ValueError(f"a HyperDualVec needs at least one partial per seed set, not {k1}, {k2}")
+    _check_layout_size(f"HyperDualVec{k1}" + ("" if k2 is None else f"x{k2}"), _planes(k1, k2))
     if k2 is None:
         i, j = np.triu_indices(k1)
         pairs = np.stack([i, j], axis=1)
@@ -155,6 +158,25 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
         cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts)
         cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
     cls._sizes = (k1, k2)
+    return cls
+
+
+@functools.cache
+def probed_hyperdualvec_type(k: int) -> type[HyperDualVec]:
+    """HyperDualVec(k) and one more first-order direction, the pointwise probe of the
+    elementwise transforms (after the k partials; no second-order planes of its own)."""
+    _check_layout_size(f"HyperDualVec{k}", _planes(k, None) + 1)
+    i, j = np.triu_indices(k)
+    parts = (
+        *(f"grad[{a}]" for a in range(k)),
+        "probe",
+        *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
+    )
+    cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, np.stack([i, j], axis=1), parts)
+    planes = np.empty((k, k), dtype=np.intp)
+    planes[i, j] = planes[j, i] = 2 + k + np.arange(len(i))
+    cls._hess_planes = planes.ravel()
+    cls._sizes = (k, None)
     return cls
 
 
@@ -183,15 +205,66 @@ def hyperdualvec(
     if grad1.ndim < 1:
         raise ValueError("grad1 must have a leading axis of the K1 partials")
     k1 = grad1.shape[0]
+    if grad2 is not None:
+        grad2 = np.asarray(grad2)
+        if grad2.ndim < 1:
+            raise ValueError("grad2 must have a leading axis of the K2 partials")
+    k2 = None if grad2 is None else grad2.shape[0]
+    _check_size(k1, k2, value, grad1, grad2, hess)
+    hess_array = None if hess is None else np.asarray(hess)
+    if hess_array is not None and hess_array.shape[:2] != (k1, k1 if k2 is None else k2):
+        raise ValueError(
+            f"hess must have shape (K1, {'K1' if k2 is None else 'K2'}, ...) = "
+            f"({k1}, {k1 if k2 is None else k2}, ...), not {hess_array.shape}"
+        )
     if grad2 is None:
         cls = hyperdualvec_type(k1)
         i, j = np.triu_indices(k1)
-        h = () if hess is None else tuple(np.asarray(hess)[i, j])
+        if hess_array is not None and not np.array_equal(
+            hess_array, np.swapaxes(hess_array, 0, 1), equal_nan=True
+        ):
+            raise ValueError(
+                "with one seed set the Hessian block is symmetric (it is stored once): "
+                "hess[a, b] must equal hess[b, a]; pass grad2 for two seed sets"
+            )
+        h = () if hess_array is None else tuple(hess_array[i, j])
         seeds: tuple[Any, ...] = tuple(grad1)
     else:
-        grad2 = np.asarray(grad2)
-        cls = hyperdualvec_type(k1, grad2.shape[0])
-        h = () if hess is None else tuple(np.asarray(hess).reshape(-1, *np.shape(hess)[2:]))
+        cls = hyperdualvec_type(k1, k2)
+        h = () if hess_array is None else tuple(hess_array.reshape(-1, *hess_array.shape[2:]))
         seeds = (*grad1, *grad2)
     zeros = (0.0,) * (cls._planes - 1 - cls._first) if hess is None else h
     return cls._from_parts(value, (*seeds, *zeros), dtype)
+
+
+# Planes a layout may have: its product table is built in Python (HyperDualVec(2896)
+# has 4.2 million planes, 8.4 million products, and takes seconds to make).
+_MAX_LAYOUT_PLANES = 1 << 22
+
+
+def _planes(k1: int, k2: int | None) -> int:
+    return 1 + k1 + (k1 * (k1 + 1) // 2 if k2 is None else k2 + k1 * k2)
+
+
+def _check_layout_size(name: str, planes: int) -> None:
+    if planes > _MAX_LAYOUT_PLANES:
+        raise MemoryError(
+            f"{name} would have {planes:,} planes per element (at most {_MAX_LAYOUT_PLANES:,}): "
+            "seed fewer partials at a time (the transforms' chunk_size does)"
+        )
+
+
+def _check_size(k1: int, k2: int | None, *arrays: Any) -> None:
+    """A MemoryError before any work when the planes cannot fit in memory."""
+    planes = _planes(k1, k2)
+    shapes = [np.shape(a)[1:] if i < 2 else np.shape(a)[2:] for i, a in enumerate(arrays[1:])]
+    elements = int(np.prod(np.broadcast_shapes(np.shape(arrays[0]), *shapes), dtype=np.int64))
+    needed = planes * max(elements, 1) * 16  # the planes, and as much again for one result
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > available:
+        raise MemoryError(
+            f"a HyperDualVec with {k1}{'' if k2 is None else f' x {k2}'} partials has {planes:,} "
+            f"planes per element: {needed / 2**30:.1f} GiB for {elements:,} elements, more "
+            f"than this machine's {available / 2**30:.1f} GiB; seed fewer partials at a time "
+            "(hessian's chunk_size does)"
+        )

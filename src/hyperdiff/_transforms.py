@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
+import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,7 +26,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
-from ._multivariate import dualvec_type, hyperdualvec_type
+from ._multivariate import dualvec_type, hyperdualvec_type, probed_hyperdualvec_type
 from ._ufuncs import COMPONENT_DTYPES
 
 _REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
@@ -47,6 +50,8 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
         )
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
+    if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
+        array = array.astype(array.dtype.newbyteorder("="))
     if array.dtype not in COMPONENT_DTYPES:
         if array.dtype == object:
             raise TypeError(f"{where} needs numeric inputs, not an object array")
@@ -69,10 +74,19 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
     return array
 
 
-def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or not all(isinstance(i, int) for i in nums):
+def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
+    """argnums as a tuple, or a TypeError when it is not an int or a sequence of ints."""
+    if isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        nums = (argnums,)
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
         raise TypeError(f"{where}: argnums must be an int or a tuple of ints, not {argnums!r}")
+    return nums
+
+
+def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
+    nums = _checked_argnums(argnums, where)
     for i in nums:
         if not -count <= i < count:
             raise TypeError(f"{where}: argnums={argnums!r} but the function got {count} arguments")
@@ -414,6 +428,7 @@ def jacobian(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    _checked_argnums(argnums, "jacobian")
     if elementwise:
         return _elementwise_first(f, argnums, "jacobian", holomorphic)
 
@@ -463,6 +478,7 @@ def grad(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    _checked_argnums(argnums, "grad")
     if elementwise:
         return _elementwise_first(f, argnums, "grad", holomorphic)
 
@@ -492,6 +508,7 @@ def value_and_grad(
     holomorphic: bool = False,
 ) -> Callable[..., Any]:
     """(f(x), grad f(x)) from the same passes."""
+    _checked_argnums(argnums, "value_and_grad")
 
     def both(*args: Any, **kwargs: Any) -> Any:
         return _scalar_gradient(f, args, kwargs, argnums, chunk_size, "value_and_grad", holomorphic)
@@ -511,15 +528,23 @@ def _elementwise_first(
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
-        cls = dualvec_type(count)
-        # input r carries the unit partial r at every point
-        out = f(
-            *v.seeded(cls, lambda r: np.eye(count)[:, r : r + 1] * np.ones(shape).ravel()), **kwargs
-        )
-        return _tree_map(
-            lambda leaf: _structured(argnums, list(_output_planes(leaf, cls, v.dtype)[1:].copy())),
-            out,
-        )
+        cls = dualvec_type(count + 1)
+        weights = _probe_weights(shape, v.dtype)
+
+        def parts(r: int) -> np.ndarray:
+            # input r carries the unit partial r at every point, and every input the probe
+            p = np.zeros((count + 1, *shape), dtype=v.dtype)
+            p[r], p[count] = 1, weights
+            return p
+
+        out = f(*v.seeded(cls, parts), **kwargs)
+
+        def leaf_parts(leaf: Any) -> Any:
+            planes = _output_planes(leaf, cls, v.dtype)
+            _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
+            return _structured(argnums, list(planes[1 : 1 + count].copy()))
+
+        return _tree_map(leaf_parts, out)
 
     return _named(per_point, where, f)
 
@@ -542,6 +567,7 @@ def hessian(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    _checked_argnums(argnums, "hessian")
     if elementwise:
         return _elementwise_hessian(f, argnums, holomorphic)
 
@@ -552,9 +578,9 @@ def hessian(
             cls = hyperdualvec_type(n)
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
             if type(out) is cls and out._data.ndim == 1:
-                return out._data[cls._hess_planes].reshape(*x.shape, *x.shape)
+                return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
             hessians = [
-                _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], *x.shape, *x.shape)
+                _parts_last(p[cls._hess_planes]).reshape((*p.shape[1:], *x.shape, *x.shape))
                 for p in _all_output_planes(out, cls, x.dtype)
             ]
             return _rebuild(out, hessians)
@@ -575,10 +601,14 @@ def hessian(
         out: Any = None
         hessians: list[np.ndarray] = []
         starts = range(0, max(n, 1), k_max)
+        passes = len(starts) * (len(starts) + 1) // 2
+        started = time.perf_counter()
         for i0 in starts:
             for j0 in starts:
                 if j0 < i0:
                     continue
+                if i0 == 0 and j0 == starts[min(1, len(starts) - 1)]:
+                    _warn_if_long("hessian", n, k_max, passes, time.perf_counter() - started)
                 k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
                 # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
@@ -594,6 +624,7 @@ def hessian(
                     _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
                 ]
                 if not hessians:
+                    _check_result_size("hessian", [(*p.shape[1:], n, n) for p in leaves])
                     hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]
                 for h, block in zip(hessians, blocks, strict=True):
                     rows, cols = min(k1, n - i0), min(k2, n - j0)
@@ -605,6 +636,38 @@ def hessian(
         return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
 
     return _named(hess, "hessian", f)
+
+
+class PerformanceWarning(UserWarning):
+    """A transform will take very long: what it costs, and what costs less."""
+
+
+# A chunked transform whose passes add up to more than this says so before going on.
+_LONG_SECONDS = 60.0
+
+
+def _warn_if_long(where: str, n: int, chunk: int, passes: int, first_pass: float) -> None:
+    """After the first pass, the estimated time of all of them, if it is long."""
+    estimate = first_pass * passes
+    if estimate > _LONG_SECONDS:
+        warnings.warn(
+            f"{where} of {n:,} variables: {passes:,} passes of {chunk} variables at "
+            f"{first_pass:.3g} s each, about {estimate / 60:,.0f} minutes (forward mode costs "
+            "O(n^2) evaluations); hvp gives Hessian-vector products at O(n)",
+            PerformanceWarning,
+            stacklevel=4,
+        )
+
+
+def _check_result_size(where: str, shapes: list[tuple[int, ...]]) -> None:
+    """A MemoryError before the passes when the results cannot fit in memory."""
+    needed = 8 * sum(int(np.prod(s, dtype=np.int64)) for s in shapes)
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > available:
+        raise MemoryError(
+            f"{where}: the result needs {needed / 2**30:.1f} GiB, more than this machine's "
+            f"{available / 2**30:.1f} GiB"
+        )
 
 
 def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
@@ -630,18 +693,20 @@ def _elementwise_hessian(
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
-        cls = hyperdualvec_type(count)
-        size = int(np.prod(shape, dtype=np.int64))
+        cls = probed_hyperdualvec_type(count)
+        weights = _probe_weights(shape, v.dtype)
 
         def parts(r: int) -> np.ndarray:
-            p = np.zeros((cls._planes - 1, size), dtype=v.dtype)
-            p[r] = 1
+            p = np.zeros((cls._planes - 1, *shape), dtype=v.dtype)
+            p[r], p[count] = 1, weights
             return p
 
         out = f(*v.seeded(cls, parts), **kwargs)
 
         def blocks(leaf: Any) -> Any:
-            h = cls._wrap(_output_planes(leaf, cls, v.dtype)).hess
+            planes = _output_planes(leaf, cls, v.dtype)
+            _check_pointwise("hessian", planes[1 : 1 + count], planes[1 + count], weights, shape)
+            h = cls._wrap(planes).hess
             nested = tuple(tuple(h[a, b] for b in range(count)) for a in range(count))
             return nested[0][0] if isinstance(argnums, int) else nested
 
@@ -721,6 +786,71 @@ def hvp(
     return tuple(blocks) if len(xs) > 1 else blocks[0]
 
 
+# --- the pointwise probe ------------------------------------------------------------------
+# Elementwise transforms seed the same direction at every point, which gives J @ 1: the
+# per-point derivatives only when f acts point by point (J diagonal). They check it in
+# the same pass with one more direction, the probe, seeded w_i at point i. A pointwise f
+# carries each point's tangent through its own operations only, and scaling a tangent
+# by a power of two is exact in every one of them, so the probe's part is w_i times the
+# point's parts, to rounding; a function that mixes points adds w_j of other points.
+_PROBE: np.ndarray = np.empty(0)
+
+
+def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """One of the 32 numbers +-2^k (k = 0 .. 15) at each point: all different on the
+    first 32 points, then from a multiplicative hash of the index (no period that a
+    shift or a reversal of the points could match). Kept for the largest size."""
+    global _PROBE
+    size = int(np.prod(shape, dtype=np.int64))
+    if _PROBE.size < size:
+        index = np.arange(max(size, 1024), dtype=np.uint64)
+        code = (index * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(59)  # the top 5 bits
+        code[:32] = index[:32]
+        sign = 1.0 - 2.0 * (code & np.uint64(1)).astype(np.float64)
+        _PROBE = sign * np.exp2((code >> np.uint64(1)).astype(np.float64))
+    real = np.empty(0, dtype=dtype).real.dtype
+    return _PROBE[:size].astype(real, copy=False).reshape(shape)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether numpy broadcasts an array of `shape` to `target`."""
+    if len(shape) > len(target):
+        return False
+    return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1], strict=False))
+
+
+def _check_pointwise(
+    where: str, parts: np.ndarray, probe: np.ndarray, weights: np.ndarray, shape: tuple[int, ...]
+) -> None:
+    """ValueError unless the output's probe part is w times the sum of its parts (each
+    of shape out_shape, which the inputs' `shape` must broadcast to)."""
+    out_shape = probe.shape
+    if not _broadcasts_to(shape, out_shape):
+        raise ValueError(
+            f"{where} gives per-point derivatives of a function acting point by point, but "
+            f"its output's shape {out_shape} is not its input's {shape} broadcast (it "
+            "reduces, selects or reorders points); use jacobian for its derivatives"
+        )
+    total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = total * weights
+        agree = probe == expected
+        if agree.all():  # the common answer, in three passes over the points
+            return
+        scale = np.abs(weights) * (np.abs(parts).sum(axis=0) if len(parts) > 1 else np.abs(total))
+        tolerance = 64 * np.finfo(probe.dtype).eps  # rounding of a sum over the inputs
+        agree |= np.abs(probe - expected) <= tolerance * scale
+        agree |= np.isnan(probe) & np.isnan(expected)
+    if not agree.all():
+        at = np.unravel_index(int(np.argmin(agree.reshape(-1))), out_shape)
+        raise ValueError(
+            f"{where} gives per-point derivatives of a function acting point by point, but "
+            f"this one mixes points: output {[int(i) for i in at]} depends on other input elements "
+            "than its own (as np.cumsum, x - x.mean(), np.sort or x[::-1] do); use jacobian "
+            "for its derivatives"
+        )
+
+
 # --- elementwise derivatives ---------------------------------------------------------------
 def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) -> Any:
     """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
@@ -742,6 +872,7 @@ def derivative(
     *,
     holomorphic: bool = False,
     check_holomorphic: bool = False,
+    check_pointwise: bool = True,
 ) -> Callable[..., Any]:
     """Elementwise derivative of f with respect to its argument `argnums`.
 
@@ -753,6 +884,14 @@ def derivative(
     the result is then f'(z) (f''(z)). check_holomorphic=True checks the promise:
     it also differentiates along the imaginary direction and raises ValueError where
     the Wirtinger derivative df/dz-bar is not zero to rounding (see wirtinger).
+
+    f must act point by point (each output element depends on the input element it
+    lines up with, as np.sin, x * y or np.where do): a pass seeded with 1 everywhere
+    gives J @ 1, which is f' only then. So the pass also carries a probe direction, and
+    f that mixes points at first order (np.cumsum, x - x.mean(), np.sort, x[::-1])
+    raises ValueError; use jacobian for those. The probe is a hyper-dual part: for
+    order=1 it costs about 1.6x a plain dual pass; check_pointwise=False skips it
+    (your promise that f is pointwise: a mixing f then gives J @ 1 silently).
     """
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, not {order!r}")
@@ -773,10 +912,27 @@ def derivative(
             _check_holomorphic(derivatives)
             if order == 1:  # the same pass: the derivative along the real direction
                 return _tree_map(lambda planes: planes[0], derivatives)
-        seeded = dual(x, 1.0) if order == 1 else hyperdual(x, 1.0, 1.0)
-        new_args[argnums] = seeded
+        if not check_pointwise:
+            seeded = dual(x, 1.0) if order == 1 else hyperdual(x, 1.0, 1.0)
+            new_args[argnums] = seeded
+            return _parts(f(*new_args, **kwargs), Dual if order == 1 else HyperDual, order, seeded)
+        # e1 along 1 (f', and f'' in e12), e2 the probe: a pointwise f gives e2 = w f'
+        weights = _probe_weights(x.shape, x.dtype)
+        new_args[argnums] = hyperdual(x, 1.0, weights)
         result = f(*new_args, **kwargs)
-        return _parts(result, Dual if order == 1 else HyperDual, order, seeded)
+
+        def leaf(r: Any) -> np.ndarray:
+            planes = _output_planes(r, HyperDual, x.dtype)
+            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+                # a constant output: zero derivative at every point of the input
+                shape = np.broadcast_shapes(planes.shape[1:], x.shape)
+                return np.zeros(shape, dtype=planes.dtype)
+            _check_pointwise("derivative", planes[1:2], planes[2], weights, x.shape)
+            if order == 1:
+                return planes[1].copy()
+            return planes[3] / weights  # e12 = f'' w at every point: exact (w = +-2^k)
+
+        return _tree_map(leaf, result)
 
     name = getattr(f, "__name__", "f")
     return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
@@ -853,6 +1009,7 @@ def wirtinger(
     each of df/dz and df/dz-bar; elementwise=True gives per-point derivatives of a
     pointwise f in one pass.
     """
+    _checked_argnums(argnums, "wirtinger")
 
     def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,7 +91,24 @@ COMPLEX_BINARY: frozenset[np.ufunc] = frozenset(
 
 
 def ufunc_name(ufunc: np.ufunc) -> str:
-    return _NAMES.get(ufunc, f"numpy.{ufunc.__name__}")
+    """The ufunc's public name with its real module (scipy.special.gamma, not numpy.gamma)."""
+    name = _NAMES.get(ufunc)
+    return name if name is not None else _find_module(ufunc)
+
+
+def _find_module(ufunc: np.ufunc) -> str:
+    """Where a ufunc outside the table lives: numpy, scipy.special, or any imported public
+    module that has it under its name (only on the way to an error, so a scan is fine)."""
+    name = ufunc.__name__
+    preferred = ("numpy", "scipy.special")
+    others = sorted(
+        m for m in list(sys.modules) if not any(p.startswith("_") for p in m.split("."))
+    )
+    for module_name in (*preferred, *others):
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, name, None) is ufunc:
+            return f"{module_name}.{name}"
+    return f"the ufunc {name}"
 
 
 def unsupported(what: str) -> TypeError:
@@ -296,12 +314,19 @@ def apply_ufunc(
     if method != "__call__":
         raise unsupported(f"{ufunc_name(ufunc)}.{method}")
     # (the common calls never get here: DualArray.__array_ufunc__ ran them in C++)
+    if not any(isinstance(x, DualArray) for x in inputs):
+        return _constant_into(ufunc, inputs, kwargs)  # only out= is a dual array
     if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
         from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
 
         if ufunc in MULTILINEAR_UFUNCS:
             return apply_multilinear_ufunc(ufunc, inputs, kwargs)
     if ufunc in VALUE_ONLY:
+        if any(isinstance(o, DualArray) for o in _outputs(kwargs)):
+            raise TypeError(
+                f"out= of {ufunc_name(ufunc)} cannot be a dual array: its result is boolean, "
+                "with no derivative parts"
+            )
         values = [x.value if isinstance(x, DualArray) else x for x in inputs]
         return ufunc(*values, **kwargs)
     out = kwargs.pop("out", None)
@@ -315,3 +340,25 @@ def apply_ufunc(
     if len(inputs) == 2 and ufunc in BINARY:
         return apply_binary(ufunc, inputs[0], inputs[1], out)
     raise unsupported(ufunc_name(ufunc))
+
+
+def _outputs(kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    out = kwargs.get("out")
+    return () if out is None else out if isinstance(out, tuple) else (out,)
+
+
+def _constant_into(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """ufunc(plain inputs, out=dual): numpy's values (and casting rules) into the value
+    plane; the result depends on no dual number, so its parts are zero."""
+    kwargs = dict(kwargs)
+    outs = _outputs(kwargs)
+    kwargs.pop("out", None)
+    _check_kwargs(ufunc, kwargs)  # a where= mask would leave parts unwritten
+    if len(outs) != 1:
+        raise TypeError(
+            f"hyperdiff writes one out= dual array, {ufunc_name(ufunc)} has {len(outs)}"
+        )
+    (out,) = outs
+    ufunc(*inputs, out=out._data[0, ...], **kwargs)
+    out._data[1:] = 0
+    return out

@@ -1,0 +1,128 @@
+"""Elementwise transforms on functions that mix points raise; on pointwise ones they
+give the per-point derivatives (closed forms).
+
+derivative(f)(x) and elementwise=True seed one direction at every point, which gives
+J @ 1: the per-point derivatives only when J is diagonal. Before the probe, np.cumsum,
+x - x.mean(), np.sort or x[::-1] returned J @ 1 without a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+X = np.array([0.3, 1.7, -0.4, 2.2, 0.9, -1.3, 0.5])
+
+MIXING: dict[str, Callable[[Any], Any]] = {
+    "cumsum": np.cumsum,
+    "minus mean": lambda x: x - x.mean(),
+    "sort of unsorted": np.sort,
+    "reversed": lambda x: x[::-1],
+    "roll": lambda x: np.roll(x, 1),
+    "swap of two": lambda x: x[[1, 0, 2, 3, 4, 5, 6]],
+    "times the sum": lambda x: x * np.sum(x),
+    "neighbours": lambda x: np.concatenate([x[:1], x[1:] * x[:-1]]),
+    "neighbour sums": lambda x: np.concatenate([x[:1], x[1:] + x[:-1]]),
+    "matmul": lambda x: np.triu(np.ones((7, 7))) @ x,
+    "mixes at a shift of 40": lambda x: x + np.roll(x, 40),
+}
+
+# (f, f', f'') acting point by point, including through broadcasting, np.where,
+# reductions over a new axis and a diagonal matmul.
+POINTWISE: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "sin x": (lambda x: np.sin(x) * x, lambda x: np.cos(x) * x + np.sin(x),
+              lambda x: 2 * np.cos(x) - np.sin(x) * x),
+    "where": (lambda x: np.where(x > 0, x**3, -x), lambda x: np.where(X > 0, 3 * X**2, -1.0),
+              lambda x: np.where(X > 0, 6 * X, 0.0)),
+    "sum over a new axis": (lambda x: np.sum(x[:, None] * np.array([1.0, 2.0]), axis=1) ** 2,
+                            lambda x: 18 * x, lambda x: np.full_like(x, 18.0)),
+    "diagonal matmul": (lambda x: (np.diag(x) @ np.ones(7)) * x, lambda x: 2 * x,
+                        lambda x: np.full_like(x, 2.0)),
+    "sort of sorted": (lambda x: np.sort(np.sort(x)) * 0 + np.exp(x), np.exp, np.exp),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(MIXING))
+@pytest.mark.parametrize("order", [1, 2])
+def test_derivative_of_a_mixing_function_raises(name: str, order: int) -> None:
+    x = np.linspace(-1.0, 2.0, 64) if "40" in name else X
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.derivative(MIXING[name], order=order)(x)
+
+
+@pytest.mark.parametrize("name", list(MIXING))
+def test_elementwise_transforms_of_a_mixing_function_raise(name: str) -> None:
+    x = np.linspace(-1.0, 2.0, 64) if "40" in name else X
+    mixing = MIXING[name]
+
+    def g(a: Any, b: Any) -> Any:
+        return mixing(a) * b
+
+    for transform in (hd.grad, hd.jacobian, hd.hessian):
+        with pytest.raises(ValueError, match="mixes points"):
+            transform(g, argnums=(0, 1), elementwise=True)(x, x)
+
+
+def test_mixing_in_the_second_argument_only_raises() -> None:
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.grad(lambda a, b: np.sin(a) * np.cumsum(b), argnums=(0, 1), elementwise=True)(X, X)
+
+
+@pytest.mark.parametrize("name", list(POINTWISE))
+def test_derivative_of_a_pointwise_function(name: str) -> None:
+    f, f1, f2 = POINTWISE[name]
+    np.testing.assert_allclose(hd.derivative(f)(X), f1(X), rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(hd.derivative(f, order=2)(X), f2(X), rtol=1e-14, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 5), (40_000,)])
+def test_derivative_is_exact_per_point_at_every_shape(shape: tuple[int, ...]) -> None:
+    # the probe divides f'' w by w = +-2^k: exact, so bit for bit the unprobed answer
+    x = np.linspace(0.1, 3.0, int(np.prod(shape))).reshape(shape)
+
+    def f(t: Any) -> Any:
+        return np.log1p(t**2) / (1 + t)
+
+    def f1(t: Any) -> Any:
+        return 2 * t / ((1 + t**2) * (1 + t)) - np.log1p(t**2) / (1 + t) ** 2
+
+    got1, got2 = hd.derivative(f)(x), hd.derivative(f, order=2)(x)
+    np.testing.assert_allclose(got1, f1(x), rtol=1e-13)
+    np.testing.assert_array_equal(got1, hd.derivative(f, check_pointwise=False)(x))
+    np.testing.assert_array_equal(got2, hd.derivative(f, order=2, check_pointwise=False)(x))
+
+
+def test_elementwise_hessian_of_a_pointwise_function() -> None:
+    h = hd.hessian(lambda a, b: a**2 * np.sin(b), argnums=(0, 1), elementwise=True)(X, 2 * X)
+    np.testing.assert_allclose(h[0][0], 2 * np.sin(2 * X), rtol=1e-15)
+    np.testing.assert_allclose(h[0][1], 2 * X * np.cos(2 * X), rtol=1e-15)
+    np.testing.assert_allclose(h[1][1], -(X**2) * np.sin(2 * X), rtol=1e-15)
+
+
+def test_output_that_reduces_or_selects_raises() -> None:
+    for f in (np.sum, lambda x: x[::2], lambda x: np.outer(x, x)):
+        with pytest.raises(ValueError, match="use jacobian"):
+            hd.derivative(f)(X)
+
+
+def test_one_point_takes_any_output() -> None:
+    h = np.array([[0.0, 1.0], [1.0, 0.0]])
+    got = hd.derivative(lambda t: np.sin(t * h) + np.cumsum(t * np.ones(3)).sum())(0.5)
+    np.testing.assert_allclose(got, np.cos(0.5 * h) * h + 6.0, rtol=1e-15)
+
+
+def test_complex_holomorphic_derivative_is_probed() -> None:
+    z = np.array([0.5 + 1j, -1 + 0.25j, 2 - 1j])
+    np.testing.assert_allclose(hd.derivative(np.sin, holomorphic=True)(z), np.cos(z), rtol=1e-15)
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.derivative(np.cumsum, holomorphic=True)(z)
+
+
+def test_check_pointwise_false_is_the_promise() -> None:
+    got = hd.derivative(np.cumsum, check_pointwise=False)(np.ones(3))
+    np.testing.assert_array_equal(got, [1.0, 2.0, 3.0])  # J @ 1, as promised by the caller
