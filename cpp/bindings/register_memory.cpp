@@ -96,12 +96,28 @@ bool close_scope(PyObject* previous) {
 // and pays only where arrays reach the cache's floor. A scoped call that
 // allocated none turns it off; an unscoped one whose operations made a large
 // output (the fast path counts them) turns it back on for the next call.
+//
+// It also counts the transforms running on this thread, one inside the function
+// of another (transform_depth): a transform tags the dual numbers it seeds with
+// its depth, so those of two nested transforms never pass for each other.
+thread_local int transform_depth = 0;
+
+struct TransformDepth {
+  TransformDepth() { ++transform_depth; }
+  ~TransformDepth() { --transform_depth; }
+  TransformDepth(const TransformDepth&) = delete;
+  TransformDepth& operator=(const TransformDepth&) = delete;
+};
+
+PyObject* current_transform_depth(PyObject*, PyObject*) { return PyLong_FromLong(transform_depth); }
+
 PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
   const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
   if (nargs < 2 || !PyByteArray_CheckExact(args[0]) || PyByteArray_GET_SIZE(args[0]) < 1) {
     PyErr_SetString(PyExc_TypeError, "call_in_memory_scope(state: bytearray, fn, *args)");
     return nullptr;
   }
+  const TransformDepth depth;
   char& scoped = PyByteArray_AS_STRING(args[0])[0];
   const std::size_t before = large_arrays();
   if (scoped == 0) {
@@ -123,6 +139,9 @@ PyMethodDef memory_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "call_in_memory_scope(state, fn, *args, **kwargs): fn's call, with numpy allocating "
      "through the block cache when the state says the function makes large arrays."},
+    {"transform_depth", current_transform_depth, METH_NOARGS,
+     "transform_depth(): how many transforms run on this thread, one inside another's "
+     "function (0 outside any)."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -6,6 +6,7 @@ plane first; `.value` and the parts are views of its planes.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -113,6 +114,11 @@ class DualArray:
     _products: ClassVar[tuple[tuple[int, int, int], ...]]
     # The highest derivative order the kind carries (the nilpotency index - 1).
     _order: ClassVar[int]
+    # Whose perturbations the parts are: 0 for arrays built by hand, n for the
+    # variables a transform seeds at depth n (one inside the function of another
+    # is at depth 2). Kinds of different tags are different classes (tagged), so
+    # two transforms' parts never combine as one perturbation.
+    _tag: ClassVar[int] = 0
 
     _data: np.ndarray
 
@@ -263,9 +269,7 @@ class DualArray:
         key = _with_plane_axis_last(self._key(index))
         if isinstance(item, DualArray):
             if type(item) is not type(self):
-                raise TypeError(
-                    f"cannot assign a {type(item).__name__} into a {type(self).__name__}"
-                )
+                raise combine_error("an assignment x[key] = item", type(self), type(item))
             _planes_last(self._data)[key] = _planes_last(item._data)
             return
         self._data[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
@@ -496,6 +500,41 @@ def _dispatch_function() -> Any:
 
     _DISPATCH = dispatch_function
     return _DISPATCH
+
+
+@functools.cache
+def tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
+    """The kind cls with its parts the perturbations of the transform at depth `tag`
+    (a subclass, so its operations and their fast paths are cls's)."""
+    base = cls.__mro__[1] if cls._tag else cls
+    if tag == 0:
+        return base
+    own = "_layout" if "_layout" in vars(base) else "_kind"
+    attributes = {"__slots__": (), "_tag": tag, own: getattr(base, own)}
+    sub = type(base.__name__, (base,), {"__module__": base.__module__, **attributes})
+    sub.__qualname__ = base.__qualname__
+    return sub
+
+
+def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeError:
+    """The TypeError for dual arrays of kinds a and b meeting in `where`."""
+    if a._tag == b._tag:
+        return TypeError(
+            f"cannot combine {a.__name__} and {b.__name__} in {where}: "
+            "their derivative parts mean different things; convert one explicitly"
+        )
+    if 0 in (a._tag, b._tag):
+        return TypeError(
+            f"a dual array built by hand (hd.dual, hd.hyperdual, ...) meets a transform's "
+            f"variables in {where}: its parts would pass for the transform's; build it "
+            "from .value, or differentiate with the transform alone"
+        )
+    return TypeError(
+        f"dual numbers of two nested transforms meet in {where}: the function of the inner "
+        "transform uses a variable of the outer one (a closure); nesting transforms that "
+        "share variables is not supported yet. Compute the inner derivative by hand or "
+        "take the mixed derivatives from one transform (hessian with argnums)"
+    )
 
 
 # What dual arrays combine with (numbers.Number last: its ABC check is the slowest).

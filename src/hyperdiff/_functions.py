@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._arrays import FUNCTION_REGISTRY, DualArray
+from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error
 from ._ufuncs import COMPONENT_DTYPES, component_dtype
 
 # numpy function -> implementation on dual arrays (the dict DualArray's C
@@ -64,11 +64,8 @@ def common_kind(name: str, *operands: Any) -> type[DualArray]:
     """The one dual kind among the operands; Dual and HyperDual do not mix."""
     kinds = {type(op) for op in operands if isinstance(op, DualArray)}
     if len(kinds) > 1:
-        a, b = sorted(k.__name__ for k in kinds)
-        raise TypeError(
-            f"cannot combine {a} and {b} in numpy.{name}: "
-            "their derivative parts mean different things; convert one explicitly"
-        )
+        a, b = sorted(kinds, key=lambda k: (k._tag, k.__name__))[:2]
+        raise combine_error(f"numpy.{name}", a, b)
     if not kinds:
         raise TypeError(f"hyperdiff's numpy.{name} needs a dual array operand")
     return kinds.pop()

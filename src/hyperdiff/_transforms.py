@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
 from ._multivariate import dualvec_type, hyperdualvec_type, probed_hyperdualvec_type
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -36,6 +36,13 @@ ArgNums = int | Sequence[int]
 # Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
 _PLANE_BUDGET = 1 << 22
 _MAX_CHUNK = 128
+
+
+def _seeds(cls: type[DualArray]) -> type[DualArray]:
+    """The kind cls for the variables of this transform: tagged with its depth (the
+    transforms running on this thread, itself included), so arrays of an enclosing
+    transform, or built by hand, are never taken for its own."""
+    return tagged(cls, _core.transform_depth())
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -308,6 +315,8 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     dual scalars (after np.asarray), or a value that does not depend on the inputs."""
     if isinstance(leaf, DualArray):
         if type(leaf) is not cls:
+            if type(leaf)._tag != cls._tag:
+                raise combine_error("the function's output", cls, type(leaf))
             raise TypeError(
                 f"the function returned a {type(leaf).__name__}, expected {cls.__name__}: "
                 "it mixed in dual numbers of its own"
@@ -386,7 +395,7 @@ def _jacobian_pass(
     jacobians: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
-        cls = dualvec_type(k)
+        cls = _seeds(dualvec_type(k))
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
         if values is None:
@@ -485,7 +494,7 @@ def grad(
     def gradient(*args: Any, **kwargs: Any) -> Any:
         x = _one_array(args, argnums, chunk_size, holomorphic)
         if x is not None:  # the common call, in few steps (it is all overhead when small)
-            cls = dualvec_type(x.size)
+            cls = _seeds(dualvec_type(x.size))
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[1:].reshape(x.shape)
@@ -528,7 +537,7 @@ def _elementwise_first(
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
-        cls = dualvec_type(count + 1)
+        cls = _seeds(dualvec_type(count + 1))
         weights = _probe_weights(shape, v.dtype)
 
         def parts(r: int) -> np.ndarray:
@@ -575,7 +584,7 @@ def hessian(
         x = _one_array(args, argnums, chunk_size, holomorphic)
         if x is not None:  # the common call, in few steps (it is all overhead when small)
             n = x.size
-            cls = hyperdualvec_type(n)
+            cls = _seeds(hyperdualvec_type(n))
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
@@ -589,7 +598,7 @@ def hessian(
         k_max = _chunk(n, n, chunk_size, _hessian_planes)
         if k_max >= n:  # one pass of the symmetric kind: its block is the whole Hessian
             k = max(n, 1)
-            cls = hyperdualvec_type(k)
+            cls = _seeds(hyperdualvec_type(k))
             out = f(*v.seeded_units(cls, (0, k)), **kwargs)
             if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
                 return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
@@ -612,10 +621,10 @@ def hessian(
                 k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
                 # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
-                    cls = hyperdualvec_type(k1)
+                    cls = _seeds(hyperdualvec_type(k1))
                     seeded = v.seeded_units(cls, (i0, k1))
                 else:
-                    cls = hyperdualvec_type(k1, k2)
+                    cls = _seeds(hyperdualvec_type(k1, k2))
                     seeded = v.seeded_units(cls, (i0, k1), (j0, k2))
                 out = f(*seeded, **kwargs)
                 leaves = _all_output_planes(out, cls, v.dtype)
@@ -693,7 +702,7 @@ def _elementwise_hessian(
         shape = _broadcast_inputs(v)
         v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
         count = len(v.nums)
-        cls = probed_hyperdualvec_type(count)
+        cls = _seeds(probed_hyperdualvec_type(count))
         weights = _probe_weights(shape, v.dtype)
 
         def parts(r: int) -> np.ndarray:
@@ -740,9 +749,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     Complex primals need no promise: the result is d/dt f(primals + t tangents) for
     real t, for any f."""
     xs, ts = _pairs(primals, tangents, "jvp", None)
-    out = f(*(dual(x, t) for x, t in zip(xs, ts, strict=True)))
+    cls = _seeds(Dual)
+    out = f(*(cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)))
     dtype = np.result_type(*xs)
-    planes = [_output_planes(leaf, Dual, dtype) for leaf in _tree_leaves(out)]
+    planes = [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
     values = _rebuild(out, [np.array(p[0]) for p in planes])
     return values, _rebuild(out, [np.array(p[1]) for p in planes])
 
@@ -765,7 +775,7 @@ def hvp(
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
-        cls = hyperdualvec_type(k, 1)
+        cls = _seeds(hyperdualvec_type(k, 1))
 
         def parts(r: int, start: int = start, k: int = k) -> np.ndarray:
             tangent = ts[r].reshape(1, -1).astype(v.dtype)
@@ -913,16 +923,18 @@ def derivative(
             if order == 1:  # the same pass: the derivative along the real direction
                 return _tree_map(lambda planes: planes[0], derivatives)
         if not check_pointwise:
-            seeded = dual(x, 1.0) if order == 1 else hyperdual(x, 1.0, 1.0)
+            cls = _seeds(Dual if order == 1 else HyperDual)
+            seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
             new_args[argnums] = seeded
-            return _parts(f(*new_args, **kwargs), Dual if order == 1 else HyperDual, order, seeded)
+            return _parts(f(*new_args, **kwargs), cls, order, seeded)
         # e1 along 1 (f', and f'' in e12), e2 the probe: a pointwise f gives e2 = w f'
         weights = _probe_weights(x.shape, x.dtype)
-        new_args[argnums] = hyperdual(x, 1.0, weights)
+        cls = _seeds(HyperDual)
+        new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
         result = f(*new_args, **kwargs)
 
         def leaf(r: Any) -> np.ndarray:
-            planes = _output_planes(r, HyperDual, x.dtype)
+            planes = _output_planes(r, cls, x.dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 # a constant output: zero derivative at every point of the input
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
@@ -960,7 +972,7 @@ def _wirtinger_pointwise(
     and the imaginary direction of each input, point by point."""
     count = len(nums)
     shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
-    cls = dualvec_type(2 * count)
+    cls = _seeds(dualvec_type(2 * count))
     new = list(args)
     for r, i in enumerate(nums):
         data = np.zeros((cls._planes, *shape), dtype=dtype)

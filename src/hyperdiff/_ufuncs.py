@@ -271,10 +271,9 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
 
     a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
     if a_dual and b_dual and type(a) is not type(b):
-        raise TypeError(
-            f"cannot combine {type(a).__name__} and {type(b).__name__} in {ufunc_name(ufunc)}: "
-            "their derivative parts mean different things; convert one explicitly"
-        )
+        from ._arrays import combine_error
+
+        raise combine_error(ufunc_name(ufunc), type(a), type(b))
     cls: type[DualArray] = type(a) if a_dual else type(b)
     if not a_dual:
         a = np.asarray(a) if not np.isscalar(a) else a
