@@ -63,6 +63,10 @@ def pointwise(x: Any, y: Any, z: Any, xp: Any = np) -> Any:
     return xp.exp(x * y) * xp.sin(z) + x**2 * xp.log(1 + y**2 + z**2)
 
 
+def xxy_norm(x: Any, y: Any, xp: Any = np) -> Any:
+    return xp.linalg.norm(x @ x @ y)
+
+
 def first_call(call: Call) -> float:
     """Seconds of one call (that builds a fresh, uncompiled jit and runs it)."""
     start = time.perf_counter()
@@ -142,6 +146,33 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
 
         case.peers[f"num-dual (x{scale:.0f} of {sample} points)"] = numdual_points
         case.scale = scale
+    found.append(case)
+
+    # the first question users asked: mixed partials of ||X X Y||_F, 5x5 (1,326 planes)
+    xm, ym = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
+    mixed = hd.hessian(xxy_norm, argnums=(0, 1))
+    case = Case(
+        "d2/dXdY, d2/dY2 of ||X X Y||, 5x5", lambda: xxy_norm(xm, ym), lambda: mixed(xm, ym)
+    )
+    if jax is not None:
+        hxy = jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))
+        xj, yj = jnp.asarray(xm), jnp.asarray(ym)
+        block(hxy(xj, yj)[0][1])
+        case.peers["jax (jit)"] = lambda: block(hxy(xj, yj)[0][1])
+        case.jax_first = lambda: block(
+            jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))(xj, yj)[0][1]
+        )
+    found.append(case)
+
+    u = rng.normal(size=100)
+    outer = hd.jacobian(lambda t: np.outer(t, t))
+    case = Case("Jacobian of outer(x, x), n=100", lambda: np.outer(u, u), lambda: outer(u))
+    if jax is not None:
+        jo = jax.jit(jax.jacfwd(lambda t: jnp.outer(t, t)))
+        uj = jnp.asarray(u)
+        block(jo(uj))
+        case.peers["jax (jit)"] = lambda: block(jo(uj))
+        case.jax_first = lambda: block(jax.jit(jax.jacfwd(lambda t: jnp.outer(t, t)))(uj))
     found.append(case)
 
     m, n = jac_shape

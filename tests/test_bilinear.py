@@ -332,3 +332,26 @@ def test_object_array_operand_raises(call: Callable[[Any, Any], Any], object_fir
         assert obj.dtype == object
         with pytest.raises(TypeError, match="object"):
             call(obj, x) if object_first else call(x, obj)
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        hd.Dual,
+        hd.HyperDual,
+        hd.dualvec_type(4),
+        hd.hyperdualvec_type(3),
+        hd.hyperdualvec_type(2, 3),
+    ],
+    ids=lambda c: c.__name__,
+)
+def test_the_batched_products_layout_is_the_kinds_product_table(cls: Any) -> None:
+    """The bilinear functions' batched path reads each kind as (K, pairs); the rest of
+    the package reads its product table. Both must describe one algebra."""
+    from hyperdiff._algebra import layout
+
+    first, pairs = layout(cls)
+    table = [(0, k, k) for k in range(cls._planes)] + [(k, 0, k) for k in range(1, cls._planes)]
+    for q, (a, b) in enumerate(pairs.tolist()):
+        table += [(1 + a, 1 + b, 1 + first + q), (1 + b, 1 + a, 1 + first + q)]
+    assert sorted(table) == sorted(cls._products)
