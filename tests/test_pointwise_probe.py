@@ -126,3 +126,14 @@ def test_complex_holomorphic_derivative_is_probed() -> None:
 def test_check_pointwise_false_is_the_promise() -> None:
     got = hd.derivative(np.cumsum, check_pointwise=False)(np.ones(3))
     np.testing.assert_array_equal(got, [1.0, 2.0, 3.0])  # J @ 1, as promised by the caller
+
+
+def test_wirtinger_and_checked_holomorphic_derivatives_are_probed() -> None:
+    z = np.array([0.5 + 1j, -1 + 0.25j, 2 - 1j])
+    d_z, d_conj = hd.wirtinger(lambda t: np.abs(t) ** 2, elementwise=True)(z)
+    np.testing.assert_allclose(d_z, np.conj(z), rtol=1e-15)  # d|z|^2/dz = conj(z)
+    np.testing.assert_allclose(d_conj, z, rtol=1e-15)
+    with pytest.raises(ValueError, match="wirtinger .* mixes points"):
+        hd.wirtinger(lambda t: np.cumsum(t) * np.conj(t), elementwise=True)(z)
+    with pytest.raises(ValueError, match="derivative .* mixes points"):
+        hd.derivative(np.cumsum, holomorphic=True, check_holomorphic=True)(z)

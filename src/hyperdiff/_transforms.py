@@ -918,7 +918,9 @@ def derivative(
         x = _variable(args[argnums], "derivative", holomorphic)
         new_args = list(args)
         if check_holomorphic:
-            derivatives = _wirtinger_pointwise(f, new_args, kwargs, (argnums % len(args),), x.dtype)
+            derivatives = _wirtinger_pointwise(
+                f, new_args, kwargs, (argnums % len(args),), x.dtype, "derivative"
+            )
             _check_holomorphic(derivatives)
             if order == 1:  # the same pass: the derivative along the real direction
                 return _tree_map(lambda planes: planes[0], derivatives)
@@ -966,22 +968,32 @@ def _wirtinger_pointwise(
     kwargs: dict[str, Any],
     nums: tuple[int, ...],
     dtype: np.dtype,
+    where: str,
 ) -> Any:
-    """One pass of DualVec(2 count) over the broadcast inputs at nums: per output leaf
-    the planes (count reals, then count imaginaries) of the derivatives along the real
-    and the imaginary direction of each input, point by point."""
+    """One pass of DualVec(2 count + 1) over the broadcast inputs at nums: per output
+    leaf the planes (count reals, then count imaginaries) of the derivatives along the
+    real and the imaginary direction of each input, point by point; the last direction
+    is the pointwise probe (real, on every input)."""
     count = len(nums)
     shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
-    cls = _seeds(dualvec_type(2 * count))
+    cls = _seeds(dualvec_type(2 * count + 1))
+    weights = _probe_weights(shape, dtype)
     new = list(args)
     for r, i in enumerate(nums):
         data = np.zeros((cls._planes, *shape), dtype=dtype)
         data[0] = args[i]
         data[1 + r] = 1
         data[1 + count + r] = 1j
+        data[-1] = weights
         new[i] = cls._wrap(data)
     out = f(*new, **kwargs)
-    return _tree_map(lambda leaf: _output_planes(leaf, cls, dtype)[1:].copy(), out)
+
+    def leaf(output: Any) -> np.ndarray:
+        planes = _output_planes(output, cls, dtype)
+        _check_pointwise(where, planes[1 : 1 + count], planes[-1], weights, shape)
+        return planes[1:-1].copy()
+
+    return _tree_map(leaf, out)
 
 
 def _check_holomorphic(derivatives: Any) -> None:
@@ -1030,7 +1042,7 @@ def wirtinger(
         nums = _argnums(argnums, len(args), "wirtinger")
         new = _complexified(args, nums)
         dtype = np.result_type(*(new[i] for i in nums))
-        derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype)
+        derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype, "wirtinger")
         count = len(nums)
         leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
         return tuple(
