@@ -776,9 +776,9 @@ def test_qr_complete_mode_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "call",
-    [np.linalg.det, np.linalg.inv, lambda x: np.linalg.solve(x, np.ones(2))],
-    ids=["det", "inv", "solve"],
-)
+    [np.linalg.inv, lambda x: np.linalg.solve(x, np.ones(2))],
+    ids=["inv", "solve"],
+)  # det is differentiable there: tests/test_linalg_rank.py
 @pytest.mark.parametrize("kind", ["dual", "hyperdual"])
 def test_singular_value_matrix_raises_linalg_error(call: Any, kind: str) -> None:
     singular = np.array([[1.0, 2.0], [2.0, 4.0]])

@@ -16,7 +16,7 @@ kind's algebra (see _algebra.py), so they hold for every kind and order:
 - cholesky, qr: the fixed points Q = Phi(P - Q Q^T), one order per sweep.
 
 Values are numpy's own results on the value planes (bit for bit), except expm,
-which numpy lacks, and multi_dot (multiplied left to right).
+which numpy lacks.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._algebra import PlaneList, add, linear, multiply, planes_of, wrap
+from ._algebra import (
+    PlaneList,
+    _batched_matmul,
+    _bilinear,
+    add,
+    linear,
+    multiply,
+    planes_of,
+    wrap,
+)
 from ._arrays import Dual, DualArray
 from ._functions import common_kind, implements
 
@@ -103,8 +112,37 @@ def _real_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
 
 
 # --- the algebra on plane lists --------------------------------------------
+def _stacked(cls: type[DualArray], planes: PlaneList) -> np.ndarray:
+    """A plane list as one (planes, ...) array, zeros for the absent planes."""
+    present = [p for p in planes if p is not None]
+    out = np.zeros(
+        (cls._planes, *np.broadcast_shapes(*(p.shape for p in present))),
+        dtype=np.result_type(*present),
+    )
+    for k, p in enumerate(planes):
+        if p is not None:
+            out[k] = p
+    return out
+
+
+def _constant(planes: PlaneList) -> bool:
+    return all(p is None for p in planes[1:])
+
+
 def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
-    return multiply(cls, np.matmul, a, b)
+    """a @ b in the algebra, on the stacked planes: one batched matmul when an operand
+    is a constant, else _algebra's bilinear rule (five batched matmuls)."""
+    if _constant(a) and _constant(b):
+        return [None if a[0] is None or b[0] is None else a[0] @ b[0]]
+    if _constant(a) or _constant(b):
+        constant, planes = (a[0], b) if _constant(a) else (b[0], a)
+        if constant is None:
+            return [None]
+        stack = _stacked(cls, planes)
+        fixed = np.broadcast_to(constant, (len(stack), *np.shape(constant)))
+        product = _batched_matmul(fixed, stack) if _constant(a) else _batched_matmul(stack, fixed)
+        return list(product)
+    return list(_bilinear(cls, np.matmul, _batched_matmul, _stacked(cls, a), _stacked(cls, b)))
 
 
 def _perturbation(planes: PlaneList) -> PlaneList:
@@ -165,38 +203,116 @@ def inv(a: Any) -> Any:
     return wrap(cls, _solve_planes(cls, pa, identity, a_inv, a_inv))
 
 
-def _log_det_increment(cls: type[DualArray], pa: PlaneList) -> Any:
+def _log_det_increment(cls: type[DualArray], pa: PlaneList, a0_inv: np.ndarray) -> Any:
     """tr log(I + M) = tr M - tr(M^2)/2 with M = a0^-1 (a - a0), a dual scalar (stack)
     with a zero value plane. Exact: M^3 = 0."""
-    a_inv = np.linalg.inv(pa[0])
-    m = linear(lambda p: a_inv @ p, _perturbation(pa))
+    m = linear(lambda p: a0_inv @ p, _perturbation(pa))
     mm = _mm(cls, m, m)
     trace = lambda p: np.trace(p, axis1=-2, axis2=-1)  # noqa: E731
     return wrap(cls, add(linear(trace, m), linear(lambda p: 0.5 * trace(p), mm), sign=-1.0))
 
 
+def _mH(a: np.ndarray) -> np.ndarray:
+    return np.conj(_mT(a))
+
+
+def _well_conditioned_inverse(a0: np.ndarray) -> np.ndarray | None:
+    """a0^-1 when every matrix of the stack has a 1-norm condition number below
+    eps^(-1/4) (8e3 in float64, 54 in float32), else None. Above it det(a0) a0^-1
+    loses more than eps^(3/4) of the adjugate's digits to cancellation."""
+    try:
+        a0_inv = np.linalg.inv(a0)
+    except LinAlgError:
+        return None
+    if a0.shape[-1] == 0:
+        return a0_inv
+    norm1 = lambda x: np.max(np.sum(np.abs(x), axis=-2), axis=-1)  # noqa: E731
+    with np.errstate(over="ignore", invalid="ignore"):
+        condition = norm1(a0) * norm1(a0_inv)
+    limit = np.finfo(a0.dtype).eps ** -0.25
+    return a0_inv if np.all(condition <= limit) else None
+
+
+def _cofactor_weights(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For singular values s (..., n): one_i = prod_{l != i} s_l and, off the
+    diagonal, two_ij = prod_{l != i, j} s_l (two_ii = 0): products, no division,
+    so they hold at zero singular values."""
+    n = s.shape[-1]
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # l < i
+    reversed_s = np.flip(s, axis=-1)[..., :-1]
+    after = np.flip(np.cumprod(np.concatenate([ones, reversed_s], axis=-1), axis=-1), axis=-1)
+    one = before * after
+    above = np.triu(np.ones((n, n), dtype=bool), 1)
+    running = np.cumprod(np.where(above, s[..., np.newaxis, :], 1), axis=-1)  # prod_{i<l<=j}
+    between = np.ones_like(running)  # between_ij = prod_{i<l<j} s_l for j > i
+    between[..., 1:] = running[..., :-1]
+    upper = np.where(above, before[..., :, np.newaxis] * between * after[..., np.newaxis, :], 0)
+    return one, upper + _mT(upper)
+
+
+def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
+    """det(a) for any a0, singular ones included: with a0 = U diag(s) V^H and
+    M = U^H (a - a0) V, det(a) = det(U) det(V^H) det(diag(s) + M), and as M^3 = 0
+        det(diag(s) + M) = prod s + sum_i one_i M_ii
+                           + sum_{i<j} two_ij (M_ii M_jj - M_ij M_ji)
+    (_cofactor_weights): the adjugate and the second-order minors of a0, with no
+    division by det(a0)."""
+    u, s, vh = np.linalg.svd(pa[0])
+    phase = np.linalg.det(u) * np.linalg.det(vh)  # +-1, or a unit complex number
+    one, two = _cofactor_weights(s)
+    m = linear(lambda p: _mH(u) @ p @ _mH(vh), _perturbation(pa))
+
+    def first(x: np.ndarray) -> np.ndarray:
+        return np.sum(one * np.diagonal(x, 0, -2, -1), axis=-1)
+
+    def second(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # symmetric bilinear: second(M, M) is the sum over i < j above
+        dx, dy = np.diagonal(x, 0, -2, -1), np.diagonal(y, 0, -2, -1)
+        diagonal = np.einsum("...i,...ij,...j->...", dx, two, dy)
+        return 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
+
+    increment = add(linear(first, m), multiply(cls, second, m, m))
+    return [np.linalg.det(pa[0]), *linear(lambda p: phase * p, increment[1:])]
+
+
 @implements(np.linalg.det)
 def det(a: Any) -> Any:
-    """The determinant; det(a0 + N) = det(a0) exp(tr log(I + a0^-1 N)). Needs an
-    invertible value matrix."""
+    """The determinant, differentiable everywhere (singular matrices included). A
+    well-conditioned value matrix: det(a0 + N) = det(a0) exp(tr log(I + a0^-1 N));
+    an ill-conditioned or singular one: the adjugate and second-order minors from
+    the SVD of a0 (_det_through_svd). The value is numpy's."""
     cls = _kind_of("det", a)
     if cls is None:
         return np.linalg.det(a)
     _square(a, "det")
-    increment = _log_det_increment(cls, planes_of(a, "det"))
-    return np.linalg.det(a._data[0]) * np.exp(increment)
+    pa = planes_of(a, "det")
+    a0_inv = _well_conditioned_inverse(pa[0])
+    if a0_inv is None:
+        return wrap(cls, _det_through_svd(cls, pa))
+    return np.linalg.det(pa[0]) * np.exp(_log_det_increment(cls, pa, a0_inv))
 
 
 @implements(np.linalg.slogdet)
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|); for real matrices the sign is a plain array (its derivative
-    is zero), for complex ones a dual array of the phase det/|det|."""
+    is zero), for complex ones a dual array of the phase det/|det|. At a singular
+    value matrix numpy returns sign 0 and log|det| = -inf; log|det(a0 + tE)| has no
+    derivative there (it tends to -inf as t -> 0), so those entries get nan parts."""
     cls = _kind_of("slogdet", a)
     if cls is None:
         return SlogdetResult(*np.linalg.slogdet(a))
     _square(a, "slogdet")
-    sign, logabsdet = np.linalg.slogdet(a._data[0])
-    increment = _log_det_increment(cls, planes_of(a, "slogdet"))
+    pa = planes_of(a, "slogdet")
+    sign, logabsdet = np.linalg.slogdet(pa[0])
+    singular = sign == 0
+    a0 = pa[0]
+    if np.any(singular):  # invert the others; the singular ones' parts become nan
+        eye = np.eye(a0.shape[-1], dtype=a0.dtype)
+        a0 = np.where(singular[..., np.newaxis, np.newaxis], eye, a0)
+    increment = _log_det_increment(cls, pa, np.linalg.inv(a0))
+    if np.any(singular):
+        increment._data[1:] = np.where(singular, np.nan, increment._data[1:])
     if a.dtype.kind == "c":  # log det = log sign + log|det|: the phase moves too
         return SlogdetResult(sign * np.exp(1j * increment.imag), logabsdet + increment.real)
     return SlogdetResult(sign, logabsdet + increment)
@@ -334,70 +450,200 @@ def qr(a: Any, mode: str = "reduced") -> Any:
 
 
 # --- least squares and pseudo-inverse -------------------------------------------
-def _full_rank(a0: np.ndarray, name: str) -> None:
-    rank = np.linalg.matrix_rank(a0)
-    if np.any(rank < min(a0.shape[-2:])):
+# numpy cuts singular values at or below a cut-off (pinv: rtol * max(s); lstsq:
+# rcond * max(s)) and returns the pseudo-inverse of the rank-k truncation
+# A_k = U_k S_k V_k^T. With G = A^T A (A tall; a wide A is handled as A^T),
+#     A_k^+ = V_k S_k^-1 U_k^T = G_k^+ A^T,   G_k^+ = V_k S_k^-2 V_k^T,
+# an identity at every A, so it holds in the algebra. G_k^+ is the inverse of G on the
+# span of its k largest eigenvalues: smooth where the kept and the dropped singular
+# values are separated (s_k > s_k+1), which the strict cut-off guarantees unless a
+# singular value lies exactly at it. In the eigenbasis V of the value, B = V^T G V =
+# diag(s^2) + F; rotations W = exp(K), K_ij = C_ij / (w_j - w_i) for i kept and j
+# dropped or the other way round (one order per sweep, as in eigh), make
+# C = W^T B W block diagonal; then G_k^+ = (V W) [C_11^-1, 0; 0, 0] (V W)^T. Within
+# each block nothing is rotated: repeated singular values are fine there.
+_NO_VALUE: Any = np._NoValue  # numpy's marker of an argument not given
+
+
+def _separated(
+    singular: np.ndarray, cutoff: np.ndarray, relative: np.ndarray, name: str, exact: bool
+) -> None:
+    """A LinAlgError when a singular value lies at the cut-off: there the rank of the
+    truncation jumps under a perturbation and the result is not differentiable.
+    exact=False allows a few roundings (LAPACK's gelsd compares scaled copies).
+    With a relative cut-off >= 1 every singular value is always cut: no jump."""
+    tolerance = 0.0 if exact else 4 * np.finfo(singular.dtype).eps * cutoff
+    at_cutoff = (np.abs(singular - cutoff) <= tolerance) & (relative[..., np.newaxis] < 1)
+    if np.any(at_cutoff):
         raise LinAlgError(
-            f"{name} of a dual array needs a full-rank value matrix: at lower rank the "
-            "result is not differentiable"
+            f"{name} of a dual array: a singular value of the value matrix lies at the "
+            "cut-off (the relative cut-off times the largest singular value), where the "
+            "rank of the truncated result jumps: it is not differentiable there; choose "
+            "another rtol/rcond"
         )
+
+
+def _block_diagonalize(
+    cls: type[DualArray],
+    gram: PlaneList,
+    basis: np.ndarray,
+    eigenvalues: np.ndarray,
+    kept: np.ndarray,
+) -> tuple[PlaneList, PlaneList]:
+    """(Q, C) with Q orthogonal, Q0 = basis, C = Q^T G Q whose kept-dropped blocks
+    vanish (to the kind's order); C0 = diag(eigenvalues), the eigenvalues of G0 in
+    basis's column order."""
+    n = eigenvalues.shape[-1]
+    eye = np.broadcast_to(np.eye(n, dtype=basis.dtype), basis.shape)
+    rotated = linear(lambda p: _mT(basis) @ p @ basis, _perturbation(gram))
+    b = [eye * eigenvalues[..., np.newaxis, :], *rotated[1:]]
+    coupled = kept[..., :, np.newaxis] != kept[..., np.newaxis, :]
+    # gap_ij = w_j - w_i: nonzero across the cut (kept ones are larger), inf elsewhere
+    gap = np.where(
+        coupled, eigenvalues[..., np.newaxis, :] - eigenvalues[..., :, np.newaxis], np.inf
+    )
+    w: PlaneList = [eye]
+    if np.any(coupled) and any(p is not None for p in b[1:]):
+        for _ in range(cls._order):
+            c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
+            k = [None, *(None if p is None else p / gap for p in c[1:])]
+            # exp(K) = I + K + K^2/2 exactly, since K^3 = 0: W stays orthogonal
+            w = _mm(cls, w, add(add([eye], k), linear(lambda p: 0.5 * p, _mm(cls, k, k))))
+        c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
+        c[0] = b[0]
+    else:
+        c = b
+    q = linear(lambda p: basis @ p, w)
+    q[0] = basis
+    return q, c
+
+
+def _kept_inverse(
+    cls: type[DualArray], q: PlaneList, c: PlaneList, eigenvalues: np.ndarray, kept: np.ndarray
+) -> PlaneList:
+    """G_k^+ = Q [C_11^-1, 0; 0, 0] Q^T from _block_diagonalize's (Q, C)."""
+    n = eigenvalues.shape[-1]
+    eye = np.broadcast_to(np.eye(n, dtype=q[0].dtype), q[0].shape)
+    kept_block = kept[..., :, np.newaxis] & kept[..., np.newaxis, :]
+    # [C_11, 0; 0, I]: invertible, its inverse [C_11^-1, 0; 0, I]; the I block is then cut
+    restricted = [
+        eye * np.where(kept, eigenvalues, 1)[..., np.newaxis, :],
+        *(None if p is None else np.where(kept_block, p, 0) for p in c[1:]),
+    ]
+    diagonal = np.where(kept, 1 / np.where(kept, eigenvalues, 1), 0)
+    restricted_inv = eye * diagonal[..., np.newaxis, :]
+    inverse = _solve_planes(cls, restricted, [eye], restricted_inv, restricted_inv)
+    inverse = [None if p is None else np.where(kept_block, p, 0) for p in inverse]
+    return _mm(cls, q, _mm(cls, inverse, linear(_mT, q)))
+
+
+def _truncation(a0: np.ndarray, hermitian: bool = False) -> tuple[bool, np.ndarray, np.ndarray]:
+    """(tall, basis, s): numpy's SVD of a0 (as pinv calls it) and the eigenbasis of the
+    Gram matrix of the shorter side (A^T A if tall, else A A^T)."""
+    m, n = a0.shape[-2:]
+    u, s, vt = np.linalg.svd(a0, full_matrices=False, hermitian=hermitian)
+    tall = m >= n
+    return tall, _mT(vt) if tall else u, s
 
 
 @implements(np.linalg.lstsq)
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
-    """(x, residuals, rank, s) as numpy's, for a full-column-rank value matrix; x,
-    residuals and s carry parts, from x = x0 + (A^T A)^-1 A^T (b - A x0)."""
+    """(x, residuals, rank, s) as numpy's, for any shape and rank of a: x is the
+    minimum-norm least-squares solution A_k^+ b of the rank-k truncation numpy
+    solves (singular values <= rcond * max(s) cut), with its exact derivatives
+    (x = G_k^+ A^T b, or A^T G_k^+ b for a wide a; G the Gram matrix of the shorter
+    side). Differentiable unless a singular value of a lies at the cut-off
+    (LinAlgError).
+
+    - residuals: numpy returns them only for m > n and full rank; then they carry
+      parts (sum of (b - a x)^2); otherwise numpy's empty plain array.
+    - rank: numpy's int (locally constant).
+    - s: a dual array of numpy's singular values. The kept ones carry their parts
+      (nan/inf where two are equal: not differentiable); the cut ones carry nan parts
+      when a has parts (numpy treats them as zero; at an exactly rank-deficient a they
+      are not differentiable), zero parts when only b has parts.
+    """
     cls = _real_kind_of("lstsq", a, b)
     if cls is None:
         return np.linalg.lstsq(a, b, rcond=rcond)
     pa, pb = planes_of(a, "lstsq"), planes_of(b, "lstsq")
-    if pa[0].ndim != 2:
-        raise LinAlgError("lstsq: a must be two-dimensional")
-    m, n = pa[0].shape
-    if m < n:
-        raise TypeError("hyperdiff supports numpy.linalg.lstsq of dual arrays with m >= n only")
-    _full_rank(pa[0], "numpy.linalg.lstsq")
+    # numpy checks the shapes (and raises as numpy does)
     x0, numpy_residuals, rank, s0 = np.linalg.lstsq(pa[0], pb[0], rcond=rcond)
-    at = linear(_mT, pa)
-    gram = _mm(cls, at, pa)
-    residual = add(pb, _mm(cls, pa, [x0]), sign=-1.0)
-    rhs = _perturbation(_mm(cls, at, residual))
-    g_inv = np.linalg.inv(gram[0])
-    x = add([x0], _solve_planes(cls, gram, rhs, g_inv, None))
+    m, n = pa[0].shape
+    a_has_parts = len(pa) > 1
+    if a_has_parts and min(m, n) > 0:
+        # numpy solves in double precision (LAPACK's gelsd); gelsd's dlalsd takes
+        # machine precision for an rcond outside (0, 1)
+        eps = np.finfo(np.float64).eps
+        relative = eps * max(m, n) if rcond is None else float(rcond)
+        relative = relative if 0 < relative < 1 else eps
+        _separated(s0, relative * s0[0], np.asarray(relative), "numpy.linalg.lstsq", False)
+    x: PlaneList = [x0]
+    singular_dual = wrap(cls, [s0])
+    if min(m, n) > 0:
+        tall, basis, singular = _truncation(pa[0])
+        kept = np.arange(min(m, n)) < rank
+        base = pa if tall else linear(_mT, pa)  # tall: base = A, else A^T
+        gram = _mm(cls, linear(_mT, base), base)
+        q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
+        inverse = _kept_inverse(cls, q, c, singular * singular, kept)
+        if tall:
+            x = _mm(cls, inverse, _mm(cls, linear(_mT, base), pb))
+        else:
+            x = _mm(cls, base, _mm(cls, inverse, pb))
+        x[0] = x0
     x_dual = wrap(cls, x)
-    residuals: Any = np.empty((0,), dtype=x_dual.dtype)
-    if m > n:
+    residuals: Any = numpy_residuals
+    if m > n and rank == n:
         r = b - a @ x_dual
         residuals = np.sum(r * r, axis=0).reshape(-1)
         residuals._data[0] = numpy_residuals
-    singular = np.sqrt(eigvalsh(wrap(cls, gram)))[::-1]
-    singular._data[0] = s0
-    return x_dual, residuals, rank, singular
+    # the singular values: the eigenvalues of the kept block C_11 (square roots)
+    if a_has_parts and min(m, n) > 0:
+        kept_block = wrap(cls, [None if p is None else p[:rank, :rank] for p in c])
+        kept_singular = np.sqrt(eigvalsh(kept_block))[::-1]
+        singular_dual._data[1:, :rank] = kept_singular._data[1:]
+        singular_dual._data[1:, rank:] = np.nan
+    return x_dual, residuals, rank, singular_dual
 
 
 @implements(np.linalg.pinv)
-def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
-    """The pseudo-inverse of a full-rank value matrix: (A^T A)^-1 A^T or A^T (A A^T)^-1."""
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_VALUE) -> Any:
+    """numpy's pseudo-inverse, V_k S_k^-1 U_k^T with the singular values at or below
+    the cut-off (rtol or rcond times the largest) cut, and the exact derivatives of
+    that truncated result (G_k^+ A^T, see above), for any rank. A LinAlgError where
+    it is not differentiable: a singular value exactly at the cut-off."""
     cls = _real_kind_of("pinv", a)
-    kwargs: dict[str, Any] = {"hermitian": hermitian}
-    if rcond is not None:
-        kwargs["rcond"] = rcond
-    if rtol is not None:
+    kwargs: dict[str, Any] = {"rcond": rcond, "hermitian": hermitian}
+    if rtol is not _NO_VALUE:
         kwargs["rtol"] = rtol
     if cls is None:
         return np.linalg.pinv(a, **kwargs)
     pa = planes_of(a, "pinv")
-    _full_rank(pa[0], "numpy.linalg.pinv")
+    value = np.linalg.pinv(pa[0], **kwargs)
+    if pa[0].size == 0:
+        return wrap(cls, [value])
     m, n = pa[0].shape[-2:]
-    tall = m >= n
+    # numpy's relative cut-off (numpy.linalg.pinv's own rules)
+    if rcond is not None:
+        relative = rcond
+    elif rtol is _NO_VALUE:
+        relative = 1e-15
+    elif rtol is None:
+        relative = max(m, n) * np.finfo(value.dtype).eps
+    else:
+        relative = rtol
+    relative = np.asarray(relative)
+    tall, basis, singular = _truncation(pa[0], hermitian)
+    cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
+    _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
+    kept = singular > cutoff
     base = pa if tall else linear(_mT, pa)  # pinv(A) = pinv(A^T)^T
     gram = _mm(cls, linear(_mT, base), base)
-    g_inv = np.linalg.inv(gram[0])
-    rhs = linear(_mT, base)
-    x = _solve_planes(cls, gram, rhs, g_inv, g_inv @ rhs[0])
-    x[0] = np.linalg.pinv(pa[0], **kwargs)
-    if not tall:
-        x = [x[0], *linear(_mT, x)[1:]]
+    q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
+    inverse = _kept_inverse(cls, q, c, singular * singular, kept)
+    x = _mm(cls, inverse, linear(_mT, base)) if tall else _mm(cls, base, inverse)
+    x[0] = value
     return wrap(cls, x)
 
 
@@ -427,18 +673,59 @@ def matrix_power(a: Any, n: int) -> Any:
     return result
 
 
+def _chain_order(shapes: list[tuple[int, ...]]) -> np.ndarray:
+    """numpy.linalg.multi_dot's split points: the cheapest parenthesization by
+    dynamic programming, ties to the first split, as numpy breaks them."""
+    count = len(shapes)
+    sizes = [s[0] for s in shapes] + [shapes[-1][1]]
+    cost = np.zeros((count, count))
+    split = np.zeros((count, count), dtype=np.intp)
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            cost[i, j] = np.inf
+            for k in range(i, j):
+                q = cost[i, k] + cost[k + 1, j] + sizes[i] * sizes[k + 1] * sizes[j + 1]
+                if q < cost[i, j]:
+                    cost[i, j], split[i, j] = q, k
+    return split
+
+
+def _chain_product(arrays: list[Any], split: np.ndarray, i: int, j: int) -> Any:
+    if i == j:
+        return arrays[i]
+    k = int(split[i, j])
+    return np.dot(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
+
+
 @implements(np.linalg.multi_dot)
 def multi_dot(arrays: Any, *, out: Any = None) -> Any:
-    """The chained product, left to right (the value plane may round differently from
-    numpy's cost-optimal order)."""
+    """The chained product with numpy's checks (at least two arrays; the first and
+    the last may be 1-D, the others 2-D) and numpy's multiplication order, so the
+    value is numpy's."""
     if out is not None:
         raise TypeError("hyperdiff does not support the argument out= of numpy.linalg.multi_dot")
     arrays = list(arrays)
     if not any(isinstance(x, DualArray) for x in arrays):
         return np.linalg.multi_dot(arrays)
-    result = arrays[0]
-    for x in arrays[1:]:
-        result = np.dot(result, x)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    if len(arrays) == 2:
+        return np.dot(arrays[0], arrays[1])
+    arrays = [x if isinstance(x, DualArray) else np.asanyarray(x) for x in arrays]
+    first_ndim, last_ndim = arrays[0].ndim, arrays[-1].ndim
+    if first_ndim == 1:
+        arrays[0] = arrays[0].reshape(1, -1)
+    if last_ndim == 1:
+        arrays[-1] = arrays[-1].reshape(-1, 1)
+    for x in arrays:
+        if x.ndim != 2:
+            raise LinAlgError(f"{x.ndim}-dimensional array given. Array must be two-dimensional")
+    result = _chain_product(arrays, _chain_order([x.shape for x in arrays]), 0, len(arrays) - 1)
+    if first_ndim == 1 and last_ndim == 1:
+        return result[0, 0]
+    if first_ndim == 1 or last_ndim == 1:
+        return result.ravel()
     return result
 
 
