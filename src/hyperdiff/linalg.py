@@ -31,7 +31,6 @@ from ._algebra import (
     _bilinear,
     add,
     linear,
-    multiply,
     planes_of,
     wrap,
 )
@@ -261,19 +260,21 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
     u, s, vh = np.linalg.svd(pa[0])
     phase = np.linalg.det(u) * np.linalg.det(vh)  # +-1, or a unit complex number
     one, two = _cofactor_weights(s)
-    m = linear(lambda p: _mH(u) @ p @ _mH(vh), _perturbation(pa))
+    # all planes at once (the value plane is zero: M is the perturbation)
+    m = _mH(u) @ _stacked(cls, _perturbation(pa)) @ _mH(vh)
 
     def first(x: np.ndarray) -> np.ndarray:
         return np.sum(one * np.diagonal(x, 0, -2, -1), axis=-1)
 
     def second(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        # symmetric bilinear: second(M, M) is the sum over i < j above
+        # symmetric bilinear: second(M, M) is the sum over i < j above; a leading
+        # plane axis of x and y broadcasts through (the batched form _bilinear takes)
         dx, dy = np.diagonal(x, 0, -2, -1), np.diagonal(y, 0, -2, -1)
         diagonal = np.einsum("...i,...ij,...j->...", dx, two, dy)
         return 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
 
-    increment = add(linear(first, m), multiply(cls, second, m, m))
-    return [np.linalg.det(pa[0]), *linear(lambda p: phase * p, increment[1:])]
+    increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
+    return [np.linalg.det(pa[0]), *increment[1:]]
 
 
 @implements(np.linalg.det)
