@@ -263,6 +263,15 @@ class DualArray:
 
     __getitem__ = _core.getitem_method(_getitem)  # a C function: x[key] on every plane
 
+    # Pickling (multiprocessing, dask, deepcopy) names the kind by how it is made,
+    # since the multivariate kinds are classes made per layout at run time.
+    _spec: ClassVar[tuple[Any, ...]]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        from ._multivariate import restore
+
+        return restore, (self._spec, self._tag, self._data)
+
     def __setitem__(self, index: Any, item: Any) -> None:
         # every plane at once through a planes-last view, so the key selects exactly
         # the elements numpy's x[key] = item would, whatever its advanced indices
@@ -567,6 +576,7 @@ class Dual(DualArray):
 
     __slots__ = ()
     _kind = _KIND_INDEX["Dual"]
+    _spec = ("Dual",)
     _planes = 2
     _part_names = ("d",)
     _products = ((0, 0, 0), (0, 1, 1), (1, 0, 1))
@@ -583,6 +593,7 @@ class HyperDual(DualArray):
 
     __slots__ = ()
     _kind = _KIND_INDEX["HyperDual"]
+    _spec = ("HyperDual",)
     _planes = 4
     _part_names = ("e1", "e2", "e12")
     _products = (

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._arrays import DualArray
+from ._arrays import Dual, DualArray, HyperDual, tagged
 
 
 class JetArray(DualArray):
@@ -102,11 +102,17 @@ def _products(first: int, pairs: np.ndarray) -> tuple[tuple[int, int, int], ...]
 
 
 def _make(
-    base: type[JetArray], name: str, first: int, pairs: np.ndarray, parts: tuple[str, ...]
+    base: type[JetArray],
+    name: str,
+    first: int,
+    pairs: np.ndarray,
+    parts: tuple[str, ...],
+    spec: tuple[Any, ...],
 ) -> Any:
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     attributes = {
         "__slots__": (),
+        "_spec": spec,
         "_first": first,
         "_pairs": pairs,
         "_layout": _core.JetLayout(first, pairs),
@@ -127,7 +133,7 @@ def dualvec_type(k: int) -> type[DualVec]:
         raise ValueError(f"a DualVec needs at least one partial, not {k}")
     _check_layout_size(f"DualVec{k}", 1 + k)
     parts = tuple(f"grad[{i}]" for i in range(k))
-    return _make(DualVec, f"DualVec{k}", k, np.empty((0, 2)), parts)
+    return _make(DualVec, f"DualVec{k}", k, np.empty((0, 2)), parts, ("dualvec", k))
 
 
 @functools.cache
@@ -143,7 +149,7 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
             *(f"grad[{a}]" for a in range(k1)),
             *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
         )
-        cls = _make(HyperDualVec, f"HyperDualVec{k1}", k1, pairs, parts)
+        cls = _make(HyperDualVec, f"HyperDualVec{k1}", k1, pairs, parts, ("hyperdualvec", k1))
         planes = np.empty((k1, k1), dtype=np.intp)
         planes[i, j] = planes[j, i] = 1 + k1 + np.arange(len(pairs))
         cls._hess_planes = planes.ravel()
@@ -155,7 +161,8 @@ def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
             *(f"grad2[{b}]" for b in range(k2)),
             *(f"hess[{a},{b}]" for a, b in zip(i.ravel(), j.ravel(), strict=True)),
         )
-        cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts)
+        spec = ("hyperdualvec", k1, k2)
+        cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts, spec)
         cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
     cls._sizes = (k1, k2)
     return cls
@@ -172,7 +179,8 @@ def probed_hyperdualvec_type(k: int) -> type[HyperDualVec]:
         "probe",
         *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
     )
-    cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, np.stack([i, j], axis=1), parts)
+    pairs = np.stack([i, j], axis=1)
+    cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, pairs, parts, ("probed", k))
     planes = np.empty((k, k), dtype=np.intp)
     planes[i, j] = planes[j, i] = 2 + k + np.arange(len(i))
     cls._hess_planes = planes.ravel()
@@ -268,3 +276,15 @@ def _check_size(k1: int, k2: int | None, *arrays: Any) -> None:
             f"than this machine's {available / 2**30:.1f} GiB; seed fewer partials at a time "
             "(hessian's chunk_size does)"
         )
+
+
+def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
+    """A pickled dual array back: its kind from spec (see DualArray.__reduce__)."""
+    makers: dict[str, Any] = {
+        "Dual": lambda: Dual,
+        "HyperDual": lambda: HyperDual,
+        "dualvec": dualvec_type,
+        "hyperdualvec": hyperdualvec_type,
+        "probed": probed_hyperdualvec_type,
+    }
+    return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)

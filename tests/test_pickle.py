@@ -1,0 +1,65 @@
+"""Every kind pickles, deep-copies and crosses processes (multiprocessing, dask), the
+multivariate kinds too, though their classes are made per layout at run time."""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff._arrays import tagged
+from hyperdiff._multivariate import probed_hyperdualvec_type
+
+RNG = np.random.default_rng(7)
+
+
+def _random(cls: type, shape: tuple[int, ...], dtype: Any = np.float64) -> Any:
+    data = RNG.uniform(0.5, 1.5, (cls._planes, *shape))
+    if np.dtype(dtype).kind == "c":
+        data = data + 1j * RNG.uniform(0.5, 1.5, data.shape)
+    return cls._wrap(data.astype(dtype))
+
+
+KINDS = {
+    "Dual": hd.Dual,
+    "HyperDual": hd.HyperDual,
+    "DualVec3": hd.dualvec_type(3),
+    "HyperDualVec3": hd.hyperdualvec_type(3),
+    "HyperDualVec2x3": hd.hyperdualvec_type(2, 3),
+    "probed HyperDualVec2": probed_hyperdualvec_type(2),
+    "a transform's DualVec2": tagged(hd.dualvec_type(2), 1),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_pickle_and_deepcopy_keep_kind_planes_and_dtype(kind: str, dtype: Any) -> None:
+    x = _random(KINDS[kind], (2, 3), dtype)
+    copies = [pickle.loads(pickle.dumps(x, protocol)) for protocol in range(2, 6)]
+    for y in [*copies, copy.deepcopy(x), copy.copy(x)]:
+        assert type(y) is type(x)
+        assert y.dtype == x.dtype
+        np.testing.assert_array_equal(y._data, x._data)
+    assert not np.shares_memory(copy.deepcopy(x)._data, x._data)
+
+
+def _sin_in_a_worker(x: Any) -> Any:
+    return np.sin(x)
+
+
+def test_dual_arrays_cross_processes() -> None:
+    # the child computes sin; its parts must be cos(value) * the parts sent
+    xs = [_random(cls, (4,)) for cls in KINDS.values() if cls._order == 1]
+    context = multiprocessing.get_context("spawn")  # (fork warns in threaded processes)
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        results = list(pool.map(_sin_in_a_worker, xs))
+    for x, y in zip(xs, results, strict=True):
+        assert type(y) is type(x)
+        np.testing.assert_allclose(y.value, np.sin(x.value), rtol=1e-15)
+        np.testing.assert_allclose(y._data[1:], np.cos(x.value) * x._data[1:], rtol=1e-15)
