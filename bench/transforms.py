@@ -63,6 +63,10 @@ def pointwise(x: Any, y: Any, z: Any, xp: Any = np) -> Any:
     return xp.exp(x * y) * xp.sin(z) + x**2 * xp.log(1 + y**2 + z**2)
 
 
+def sin_chain(x: Any, xp: Any = np) -> Any:
+    return xp.sum(xp.sin(x[:-1]) * x[1:])
+
+
 def xxy_norm(x: Any, y: Any, xp: Any = np) -> Any:
     return xp.linalg.norm(x @ x @ y)
 
@@ -163,6 +167,26 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
             jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))(xj, yj)[0][1]
         )
     found.append(case)
+
+    # the Laplacian in O(n): hessian_diag's 1 + 2n planes, against the trace of the
+    # Hessian (1 + n + n(n+1)/2 planes; at n = 1000 it takes seconds: n = 100 only)
+    for n in (100, 1000):
+        xl = rng.uniform(-1, 1, n)
+        lap = hd.laplacian(sin_chain)
+        case = Case(
+            f"Laplacian of sum sin(x_i) x_i+1, n={n}",
+            lambda x=xl: sin_chain(x),
+            (lambda lap=lap, x=xl: lap(x)),
+        )
+        if n <= 100:
+            full = hd.hessian(sin_chain)
+            case.peers["hyperdiff trace(hessian)"] = lambda full=full, x=xl: np.trace(full(x))
+        if jax is not None:
+            tj = jax.jit(lambda v: jnp.trace(jax.hessian(lambda w: sin_chain(w, jnp))(v)))
+            xj = jnp.asarray(xl)
+            block(tj(xj))
+            case.peers["jax trace(hessian) (jit)"] = lambda tj=tj, xj=xj: block(tj(xj))
+        found.append(case)
 
     u = rng.normal(size=100)
     outer = hd.jacobian(lambda t: np.outer(t, t))

@@ -188,6 +188,40 @@ def probed_hyperdualvec_type(k: int) -> type[HyperDualVec]:
     return cls
 
 
+class HyperDualDiag(JetArray):
+    """K partials and only the diagonal second partials d^2/dx_a^2 (1 + 2K planes, not
+    the Hessian's 1 + K + K(K+1)/2): the layout of hessian_diag and laplacian."""
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The K first-order parts, shape (K, *shape) (a view)."""
+        return self._data[1 : 1 + self._first]
+
+    @property
+    def hess_diag(self) -> np.ndarray:
+        """The K diagonal second partials, shape (K, *shape) (a view)."""
+        return self._data[1 + self._first :]
+
+
+@functools.cache
+def hyperdualdiag_type(k: int, probe: bool = False) -> type[HyperDualDiag]:
+    """The HyperDualDiag class of K partials (and, with probe, one more first-order
+    direction after them: the elementwise transforms' pointwise probe)."""
+    if k < 1:
+        raise ValueError(f"a HyperDualDiag needs at least one partial, not {k}")
+    first = k + probe
+    _check_layout_size(f"HyperDualDiag{k}", 1 + first + k)
+    diagonal = np.stack([np.arange(k), np.arange(k)], axis=1)
+    parts = (
+        *(f"grad[{a}]" for a in range(k)),
+        *(("probe",) if probe else ()),
+        *(f"hess[{a},{a}]" for a in range(k)),
+    )
+    return _make(HyperDualDiag, f"HyperDualDiag{k}", first, diagonal, parts, ("diag", k, probe))
+
+
 def dualvec(value: ArrayLike, grad: ArrayLike, *, dtype: DTypeLike = None) -> DualVec:
     """value + sum_k grad[k] eps_k; grad has shape (K, ...) broadcasting against value.
 
@@ -286,5 +320,6 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
         "dualvec": dualvec_type,
         "hyperdualvec": hyperdualvec_type,
         "probed": probed_hyperdualvec_type,
+        "diag": hyperdualdiag_type,
     }
     return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)

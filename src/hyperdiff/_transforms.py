@@ -26,7 +26,12 @@ import numpy as np
 
 from . import _core
 from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
-from ._multivariate import dualvec_type, hyperdualvec_type, probed_hyperdualvec_type
+from ._multivariate import (
+    dualvec_type,
+    hyperdualdiag_type,
+    hyperdualvec_type,
+    probed_hyperdualvec_type,
+)
 from ._ufuncs import COMPONENT_DTYPES
 
 _REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
@@ -722,6 +727,120 @@ def _elementwise_hessian(
         return _tree_map(blocks, out)
 
     return _named(per_point, "hessian", f)
+
+
+# --- the Hessian's diagonal: O(n) ------------------------------------------------------------
+def _diagonal_planes(k: int) -> int:
+    return 1 + 2 * k
+
+
+def hessian_diag(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+) -> Callable[..., Any]:
+    """The diagonal of f's Hessian, d^2 f / dx_i^2 for each variable, without the rest:
+    shaped out.shape + in.shape (a tuple of such for a tuple argnums).
+
+    Each pass seeds K variables in a layout that carries their K diagonal second
+    partials only (1 + 2K planes, where the Hessian has 1 + K + K(K+1)/2), so the work
+    grows as n, not n^2: n = 1,000 variables are one pass of 2,001 planes.
+    elementwise=True: per-point second derivatives of a pointwise f in every argument
+    of argnums (one pass of 1 + 2 count planes and the pointwise probe)."""
+    _checked_argnums(argnums, "hessian_diag")
+
+    def diagonal(*args: Any, **kwargs: Any) -> Any:
+        if elementwise:
+            stacked = _elementwise_diagonal(f, args, kwargs, argnums, holomorphic, "hessian_diag")
+            return _tree_map(lambda d: _structured(argnums, list(d)), stacked)
+        v = _Variables(args, argnums, "hessian_diag", holomorphic)
+        return _rebuild_leaves(_diagonal_passes(f, v, kwargs, chunk_size), v, argnums)
+
+    return _named(diagonal, "hessian_diag", f)
+
+
+def laplacian(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+) -> Callable[..., Any]:
+    """The Laplacian of f, the sum of d^2 f / dx_i^2 over every variable of argnums,
+    shaped like f's output: hessian_diag's O(n) passes, summed. elementwise=True: at
+    every point of a pointwise f (e.g. of a field u(x, y, z) on a grid), summed over
+    the arguments."""
+    _checked_argnums(argnums, "laplacian")
+
+    def total(*args: Any, **kwargs: Any) -> Any:
+        if elementwise:
+            stacked = _elementwise_diagonal(f, args, kwargs, argnums, holomorphic, "laplacian")
+            return _tree_map(lambda d: d.sum(axis=0), stacked)
+        v = _Variables(args, argnums, "laplacian", holomorphic)
+        out, diagonals = _diagonal_passes(f, v, kwargs, chunk_size)
+        return _rebuild(out, [d.sum(axis=-1) for d in diagonals])
+
+    return _named(total, "laplacian", f)
+
+
+def _diagonal_passes(
+    f: Callable[..., Any], v: _Variables, kwargs: dict[str, Any], chunk_size: int | None
+) -> tuple[Any, list[np.ndarray]]:
+    """f's output and, per output leaf, its Hessian diagonal of shape out.shape + (n,)."""
+    k_max = _chunk(v.n, v.n, chunk_size, _diagonal_planes)
+    out: Any = None
+    diagonals: list[np.ndarray] = []
+    for start in range(0, max(v.n, 1), k_max):
+        k = max(min(k_max, v.n - start), 1)
+        cls = _seeds(hyperdualdiag_type(k))
+        out = f(*v.seeded_units(cls, (start, k)), **kwargs)
+        planes = _all_output_planes(out, cls, v.dtype)
+        if not diagonals:
+            diagonals = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
+        for diagonal, p in zip(diagonals, planes, strict=True):
+            diagonal[..., start : start + k] = _parts_last(p[1 + k :])[..., : v.n - start]
+    return out, diagonals
+
+
+def _rebuild_leaves(result: tuple[Any, list[np.ndarray]], v: _Variables, argnums: ArgNums) -> Any:
+    out, leaves = result
+    return _rebuild(out, [_structured(argnums, v.split(leaf)) for leaf in leaves])
+
+
+def _elementwise_diagonal(
+    f: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: ArgNums,
+    holomorphic: bool,
+    where: str,
+) -> Any:
+    """Per output leaf, the second derivatives in each argument of argnums at every
+    point of a pointwise f, stacked: (count, *shape)."""
+    v = _Variables(args, argnums, where, holomorphic)
+    shape = _broadcast_inputs(v)
+    v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
+    count = len(v.nums)
+    cls = _seeds(hyperdualdiag_type(count, probe=True))
+    weights = _probe_weights(shape, v.dtype)
+
+    def parts(r: int) -> np.ndarray:
+        p = np.zeros((cls._planes - 1, *shape), dtype=v.dtype)
+        p[r], p[count] = 1, weights
+        return p
+
+    out = f(*v.seeded(cls, parts), **kwargs)
+
+    def leaf(output: Any) -> Any:
+        planes = _output_planes(output, cls, v.dtype)
+        _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
+        return planes[2 + count :].copy()
+
+    return _tree_map(leaf, out)
 
 
 # --- products with a direction ------------------------------------------------------------
