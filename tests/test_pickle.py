@@ -14,7 +14,7 @@ import pytest
 
 import hyperdiff as hd
 from hyperdiff._arrays import tagged
-from hyperdiff._multivariate import probed_hyperdualvec_type
+from hyperdiff._multivariate import hyperdualdiag_type, probed_hyperdualvec_type
 
 RNG = np.random.default_rng(7)
 
@@ -33,6 +33,7 @@ KINDS = {
     "HyperDualVec3": hd.hyperdualvec_type(3),
     "HyperDualVec2x3": hd.hyperdualvec_type(2, 3),
     "probed HyperDualVec2": probed_hyperdualvec_type(2),
+    "HyperDualDiag3": hyperdualdiag_type(3),
     "a transform's DualVec2": tagged(hd.dualvec_type(2), 1),
 }
 
