@@ -64,3 +64,8 @@ def test_dual_arrays_cross_processes() -> None:
         assert type(y) is type(x)
         np.testing.assert_allclose(y.value, np.sin(x.value), rtol=1e-15)
         np.testing.assert_allclose(y._data[1:], np.cos(x.value) * x._data[1:], rtol=1e-15)
+
+
+def test_one_class_per_layout_however_the_factory_is_called() -> None:
+    assert hd.hyperdualvec_type(3) is hd.hyperdualvec_type(3, None) is hd.hyperdualvec_type(k1=3)
+    assert hyperdualdiag_type(2) is hyperdualdiag_type(2, False) is hyperdualdiag_type(k=2)

@@ -136,9 +136,13 @@ def dualvec_type(k: int) -> type[DualVec]:
     return _make(DualVec, f"DualVec{k}", k, np.empty((0, 2)), parts, ("dualvec", k))
 
 
-@functools.cache
 def hyperdualvec_type(k1: int, k2: int | None = None) -> type[HyperDualVec]:
     """The HyperDualVec class of seed sets K1 and K2, or of one seed set K1 (symmetric)."""
+    return _hyperdualvec_type(k1, k2)  # one class per layout, however called
+
+
+@functools.cache
+def _hyperdualvec_type(k1: int, k2: int | None) -> type[HyperDualVec]:
     if k1 < 1 or (k2 is not None and k2 < 1):
         raise ValueError(f"a HyperDualVec needs at least one partial per seed set, not {k1}, {k2}")
     _check_layout_size(f"HyperDualVec{k1}" + ("" if k2 is None else f"x{k2}"), _planes(k1, k2))
@@ -205,10 +209,14 @@ class HyperDualDiag(JetArray):
         return self._data[1 + self._first :]
 
 
-@functools.cache
 def hyperdualdiag_type(k: int, probe: bool = False) -> type[HyperDualDiag]:
     """The HyperDualDiag class of K partials (and, with probe, one more first-order
     direction after them: the elementwise transforms' pointwise probe)."""
+    return _hyperdualdiag_type(k, bool(probe))  # one class per layout, however called
+
+
+@functools.cache
+def _hyperdualdiag_type(k: int, probe: bool) -> type[HyperDualDiag]:
     if k < 1:
         raise ValueError(f"a HyperDualDiag needs at least one partial, not {k}")
     first = k + probe
