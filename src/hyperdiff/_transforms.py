@@ -534,31 +534,51 @@ def _broadcast_inputs(v: _Variables) -> tuple[int, ...]:
     return np.broadcast_shapes(*(a.shape for a in v.arrays))
 
 
+def _pointwise_pass(
+    f: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: ArgNums,
+    holomorphic: bool,
+    where: str,
+    layout: Callable[[int], type[DualArray]],
+) -> tuple[Any, Callable[[Any], np.ndarray], int, type[DualArray]]:
+    """One pass of an elementwise transform: input r of the `count` at argnums carries
+    the unit partial r at every point, and every input the pointwise probe (direction
+    `count` of layout(count)). Returns f's output, a function giving an output leaf's
+    planes once the probe shows f pointwise, count and the seeded class."""
+    v = _Variables(args, argnums, where, holomorphic)
+    shape = _broadcast_inputs(v)
+    v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
+    count = len(v.nums)
+    cls = _seeds(layout(count))
+    weights = _probe_weights(shape, v.dtype)
+
+    def parts(r: int) -> np.ndarray:
+        p = np.zeros((cls._planes - 1, *shape), dtype=v.dtype)
+        p[r], p[count] = 1, weights
+        return p
+
+    out = f(*v.seeded(cls, parts), **kwargs)
+
+    def checked_planes(leaf: Any) -> np.ndarray:
+        planes = _output_planes(leaf, cls, v.dtype)
+        _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
+        return planes
+
+    return out, checked_planes, count, cls
+
+
 def _elementwise_first(
     f: Callable[..., Any], argnums: ArgNums, where: str, holomorphic: bool
 ) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
-        v = _Variables(args, argnums, where, holomorphic)
-        shape = _broadcast_inputs(v)
-        v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
-        count = len(v.nums)
-        cls = _seeds(dualvec_type(count + 1))
-        weights = _probe_weights(shape, v.dtype)
-
-        def parts(r: int) -> np.ndarray:
-            # input r carries the unit partial r at every point, and every input the probe
-            p = np.zeros((count + 1, *shape), dtype=v.dtype)
-            p[r], p[count] = 1, weights
-            return p
-
-        out = f(*v.seeded(cls, parts), **kwargs)
-
-        def leaf_parts(leaf: Any) -> Any:
-            planes = _output_planes(leaf, cls, v.dtype)
-            _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
-            return _structured(argnums, list(planes[1 : 1 + count].copy()))
-
-        return _tree_map(leaf_parts, out)
+        out, planes, count, _ = _pointwise_pass(
+            f, args, kwargs, argnums, holomorphic, where, lambda c: dualvec_type(c + 1)
+        )
+        return _tree_map(
+            lambda leaf: _structured(argnums, list(planes(leaf)[1 : 1 + count].copy())), out
+        )
 
     return _named(per_point, where, f)
 
@@ -703,24 +723,12 @@ def _elementwise_hessian(
     f: Callable[..., Any], argnums: ArgNums, holomorphic: bool
 ) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
-        v = _Variables(args, argnums, "hessian", holomorphic)
-        shape = _broadcast_inputs(v)
-        v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
-        count = len(v.nums)
-        cls = _seeds(probed_hyperdualvec_type(count))
-        weights = _probe_weights(shape, v.dtype)
-
-        def parts(r: int) -> np.ndarray:
-            p = np.zeros((cls._planes - 1, *shape), dtype=v.dtype)
-            p[r], p[count] = 1, weights
-            return p
-
-        out = f(*v.seeded(cls, parts), **kwargs)
+        out, planes, count, cls = _pointwise_pass(
+            f, args, kwargs, argnums, holomorphic, "hessian", probed_hyperdualvec_type
+        )
 
         def blocks(leaf: Any) -> Any:
-            planes = _output_planes(leaf, cls, v.dtype)
-            _check_pointwise("hessian", planes[1 : 1 + count], planes[1 + count], weights, shape)
-            h = cls._wrap(planes).hess
+            h = cls._wrap(planes(leaf)).hess
             nested = tuple(tuple(h[a, b] for b in range(count)) for a in range(count))
             return nested[0][0] if isinstance(argnums, int) else nested
 
@@ -821,26 +829,10 @@ def _elementwise_diagonal(
 ) -> Any:
     """Per output leaf, the second derivatives in each argument of argnums at every
     point of a pointwise f, stacked: (count, *shape)."""
-    v = _Variables(args, argnums, where, holomorphic)
-    shape = _broadcast_inputs(v)
-    v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
-    count = len(v.nums)
-    cls = _seeds(hyperdualdiag_type(count, probe=True))
-    weights = _probe_weights(shape, v.dtype)
-
-    def parts(r: int) -> np.ndarray:
-        p = np.zeros((cls._planes - 1, *shape), dtype=v.dtype)
-        p[r], p[count] = 1, weights
-        return p
-
-    out = f(*v.seeded(cls, parts), **kwargs)
-
-    def leaf(output: Any) -> Any:
-        planes = _output_planes(output, cls, v.dtype)
-        _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
-        return planes[2 + count :].copy()
-
-    return _tree_map(leaf, out)
+    out, planes, count, _ = _pointwise_pass(
+        f, args, kwargs, argnums, holomorphic, where, lambda c: hyperdualdiag_type(c, True)
+    )
+    return _tree_map(lambda leaf: planes(leaf)[2 + count :].copy(), out)
 
 
 # --- products with a direction ------------------------------------------------------------
