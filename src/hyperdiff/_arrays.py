@@ -539,10 +539,10 @@ def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeErr
             "from .value, or differentiate with the transform alone"
         )
     return TypeError(
-        f"dual numbers of two nested transforms meet in {where}: the function of the inner "
-        "transform uses a variable of the outer one (a closure); nesting transforms that "
-        "share variables is not supported yet. Compute the inner derivative by hand or "
-        "take the mixed derivatives from one transform (hessian with argnums)"
+        f"dual numbers of nested transforms meet in {where} at a total derivative order "
+        f"above 2 ({a.__name__} and {b.__name__}): a first-order transform nests in a "
+        "first-order one, but around or inside a second-order one (hessian, hvp, "
+        "derivative(order=2)), or three deep, it needs order 3, which is not supported yet"
     )
 
 

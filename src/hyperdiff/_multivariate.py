@@ -230,6 +230,98 @@ def _hyperdualdiag_type(k: int, probe: bool) -> type[HyperDualDiag]:
     return _make(HyperDualDiag, f"HyperDualDiag{k}", first, diagonal, parts, ("diag", k, probe))
 
 
+# --- nesting: the product of two transforms' first-order kinds ------------------------------
+# An inner transform (tag B, deeper) whose function uses an outer one's variable (tag A)
+# computes in the product algebra: first order in A times first order in B is the mixed
+# block of HyperDualVec(KA, KB): planes 1, a_i, b_j, a_i b_j. Nothing of either is
+# confused with the other, and nothing is dropped (DESIGN.md section 6).
+def first_order_kind(cls: type[DualArray]) -> bool:
+    """A kind whose parts are first derivatives only (Dual, DualVec) of a transform."""
+    return cls._order == 1 and cls._tag != 0 and not hasattr(cls, "_inner")
+
+
+def product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
+    """The kind of the arithmetic between the first-order kinds of an outer transform
+    and an inner one (outer._tag < inner._tag)."""
+    return _product_type(outer, inner)
+
+
+@functools.cache
+def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
+    k1, k2 = outer._planes - 1, inner._planes - 1
+    i, j = np.meshgrid(np.arange(k1), np.arange(k2), indexing="ij")
+    parts = (
+        *(f"outer[{a}]" for a in range(k1)),
+        *(f"inner[{b}]" for b in range(k2)),
+        *(f"outer[{a}]*inner[{b}]" for a, b in zip(i.ravel(), j.ravel(), strict=True)),
+    )
+    spec = ("product", outer._spec, outer._tag, inner._spec, inner._tag)
+    pairs = np.stack([i.ravel(), k1 + j.ravel()], axis=1)
+    cls = _make(HyperDualVec, f"{outer.__name__}x{inner.__name__}", k1 + k2, pairs, parts, spec)
+    cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
+    cls._sizes = (k1, k2)
+    cls._outer, cls._inner = outer, inner
+    cls._tag = inner._tag  # the class's own tag (combine_error): the deeper one
+    return cls
+
+
+def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
+    """x (of the product's outer or inner kind, or the product itself) in the product."""
+    if type(x) is product:
+        return x
+    k1, k2 = product._sizes
+    data = np.zeros((product._planes, *x.shape), dtype=x.dtype)
+    data[0] = x._data[0]
+    if type(x) is product._outer:
+        data[1 : 1 + k1] = x._data[1:]
+    else:
+        data[1 + k1 : 1 + k1 + k2] = x._data[1:]
+    return product._wrap(data)
+
+
+def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None:
+    """The product kind two dual kinds meet in, or None when they do not (a hand-built
+    kind, a second-order one, an order beyond 2, or two kinds of one tag)."""
+    for x, y in ((a, b), (b, a)):
+        product = getattr(x, "_inner", None)
+        if product is not None and y in (x._outer, x._inner):
+            return x  # type: ignore[return-value]
+    if first_order_kind(a) and first_order_kind(b) and a._tag != b._tag:
+        outer, inner = (a, b) if a._tag < b._tag else (b, a)
+        return product_type(outer, inner)
+    return None
+
+
+def unify(operands: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The operands with dual arrays of an outer and an inner transform lifted into
+    their product kind (unchanged when the dual kinds are one, or do not meet)."""
+    kinds = {type(x) for x in operands if isinstance(x, DualArray)}
+    if len(kinds) != 2:
+        return operands
+    product = promote(*kinds)
+    if product is None:
+        return operands  # the caller's common_kind says why they do not combine
+    return tuple(lift(x, product) if isinstance(x, DualArray) else x for x in operands)
+
+
+def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
+    """An inner transform's output in the product algebra, read as that transform reads
+    its own planes: a dual array of the outer kind, of shape (inner planes, *shape),
+    whose value planes are the inner planes (1, b_j) and whose parts carry their outer
+    derivatives (a_i, a_i b_j)."""
+    product = type(x) if hasattr(type(x), "_inner") else product_type(type(x), inner)
+    x = lift(x, product)
+    outer = product._outer
+    k1, k2 = product._sizes
+    data = np.empty((1 + k1, 1 + k2, *x.shape), dtype=x.dtype)
+    planes = x._data
+    data[0, 0] = planes[0]
+    data[1:, 0] = planes[1 : 1 + k1]
+    data[0, 1:] = planes[1 + k1 : 1 + k1 + k2]
+    data[1:, 1:] = planes[1 + k1 + k2 :].reshape(k1, k2, *x.shape)
+    return outer._wrap(data)
+
+
 def dualvec(value: ArrayLike, grad: ArrayLike, *, dtype: DTypeLike = None) -> DualVec:
     """value + sum_k grad[k] eps_k; grad has shape (K, ...) broadcasting against value.
 
@@ -330,4 +422,10 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
         "probed": probed_hyperdualvec_type,
         "diag": hyperdualdiag_type,
     }
+    if spec[0] == "product":
+        outer, outer_tag, inner, inner_tag = spec[1:]
+        kinds = (
+            tagged(makers[k[0]](*k[1:]), t) for k, t in ((outer, outer_tag), (inner, inner_tag))
+        )
+        return product_type(*kinds)._wrap(data)
     return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)

@@ -28,9 +28,13 @@ from . import _core
 from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
+    first_order_kind,
     hyperdualdiag_type,
     hyperdualvec_type,
+    inner_parts,
+    lift,
     probed_hyperdualvec_type,
+    promote,
 )
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -97,6 +101,45 @@ def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
     return nums
 
 
+def _outer_variable(x: Any) -> DualArray | None:
+    """x when it is a variable of an enclosing transform (a nested call's input),
+    else None; other dual arrays are refused by _variable."""
+    if isinstance(x, DualArray) and x._tag != 0 and getattr(type(x), "_inner", None) is None:
+        return x
+    return None
+
+
+def _nested_seed(
+    seeded: DualArray, outer: DualArray | None, outer_tangent: DualArray | None = None
+) -> DualArray:
+    """A nested transform's seeded input, in the product of its kind and an enclosing
+    transform's: with the outer parts of its values (`outer`, the enclosing transform's
+    variable it was seeded from) and, for jvp's one direction, of its tangent (the
+    mixed planes)."""
+    kind = type(outer if outer is not None else outer_tangent)
+    product = promote(kind, type(seeded))
+    if product is None:
+        raise _order_error(kind, type(seeded))
+    lifted = lift(seeded, product)
+    k1, k2 = product._sizes
+    if outer is not None:
+        lifted._data[1 : 1 + k1] = outer._data[1:]
+    if outer_tangent is not None:
+        if type(outer_tangent) is not kind or k2 != 1:
+            raise combine_error("jvp's primals and tangents", kind, type(outer_tangent))
+        lifted._data[2 + k1 :] = outer_tangent._data[1:]
+    return lifted
+
+
+def _order_error(a: type[DualArray], b: type[DualArray]) -> TypeError:
+    return TypeError(
+        f"nested transforms of total derivative order above 2 ({a.__name__} of the outer "
+        f"transform, {b.__name__} of the inner): a first-order transform nests in a "
+        "first-order one; around or inside a Hessian (order 2) it needs order 3, which is "
+        "not supported yet"
+    )
+
+
 def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
     nums = _checked_argnums(argnums, where)
     for i in nums:
@@ -111,7 +154,7 @@ def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
 class _Variables:
     """The inputs at argnums, flattened into one vector of n variables."""
 
-    __slots__ = ("args", "arrays", "dtype", "n", "nums", "offsets", "sizes")
+    __slots__ = ("args", "arrays", "dtype", "n", "nums", "offsets", "outer", "sizes")
 
     def __init__(
         self, args: tuple[Any, ...], argnums: ArgNums, where: str, holomorphic: bool = False
@@ -123,12 +166,19 @@ class _Variables:
                 # the common call: one float array, read where it is
                 self.nums: tuple[int, ...] = (argnums % len(args),)
                 self.arrays, self.sizes, self.n, self.dtype = [x], [x.size], x.size, x.dtype
-                self.offsets = [0, x.size]
+                self.offsets, self.outer = [0, x.size], None
                 return
             self.nums = (argnums % len(args),)
         else:
             self.nums = _argnums(argnums, len(args), where)
-        self.arrays = [_variable(args[i], where, holomorphic) for i in self.nums]
+        # an input that is an outer transform's variable: seeded from its values, then
+        # lifted with its outer parts into the product kind (_nested_seed)
+        outer = [_outer_variable(args[i]) for i in self.nums]
+        self.outer = outer if any(o is not None for o in outer) else None
+        self.arrays = [
+            _variable(args[i] if o is None else o._data[0], where, holomorphic)
+            for i, o in zip(self.nums, outer, strict=True)
+        ]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
         self.n: int = self.offsets[-1]
@@ -143,6 +193,14 @@ class _Variables:
             data[0] = a
             data[1:] = parts(r).reshape(cls._planes - 1, *a.shape)
             new[i] = cls._wrap(data)
+        return self._nested(new)
+
+    def _nested(self, new: list[Any]) -> list[Any]:
+        """The seeded arguments, those of outer variables in their product kind."""
+        if self.outer is not None:
+            for i, o in zip(self.nums, self.outer, strict=True):
+                if o is not None:
+                    new[i] = _nested_seed(new[i], o)
         return new
 
     def unit_rows(self, r: int, start: int, count: int) -> np.ndarray:
@@ -164,7 +222,7 @@ class _Variables:
         for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
             key = (cls, self.sizes[r], self.offsets[r], self.dtype.char, seed_sets, scale)
             new[i] = _with_values(cls, _fresh_seed(_SEED_TEMPLATES, key, *key), a)
-        return new
+        return self._nested(new)
 
     def split(self, array: np.ndarray) -> list[np.ndarray]:
         """Cut the last axis (n variables) per input and shape each like its input."""
@@ -320,6 +378,12 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     dual scalars (after np.asarray), or a value that does not depend on the inputs."""
     if isinstance(leaf, DualArray):
         if type(leaf) is not cls:
+            if getattr(type(leaf), "_inner", None) is cls or (
+                first_order_kind(cls) and promote(type(leaf), cls) is not None
+            ):
+                # an output of this transform's and an outer one's variables: this
+                # transform's planes, as dual arrays of the outer kind
+                return inner_parts(leaf, cls)  # type: ignore[return-value]
             if type(leaf)._tag != cls._tag:
                 raise combine_error("the function's output", cls, type(leaf))
             raise TypeError(
@@ -404,7 +468,7 @@ def _jacobian_pass(
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
         if values is None:
-            values = _rebuild(out, [np.array(p[0]) for p in planes]) if want_values else ()
+            values = _rebuild(out, [_copied(p[0]) for p in planes]) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
                 return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
@@ -414,10 +478,19 @@ def _jacobian_pass(
 
 
 def _parts_last(parts: np.ndarray) -> np.ndarray:
-    """Part planes (k, *shape) as an array (*shape, k), copied contiguous."""
+    """Part planes (k, *shape) as an array (*shape, k), copied contiguous (a dual array
+    of an outer transform's kind when this one is nested: see inner_parts)."""
     if parts.ndim == 1:  # a scalar output's
         return parts.copy()
+    if isinstance(parts, DualArray):
+        return np.moveaxis(parts, 0, -1).copy()
     return np.ascontiguousarray(parts.transpose(*range(1, parts.ndim), 0))
+
+
+def _copied(plane: Any) -> Any:
+    """A plane of an output's planes as an array of its own (a dual array of an outer
+    transform's kind when this one is nested)."""
+    return plane.copy() if isinstance(plane, DualArray) else np.array(plane)
 
 
 def _rebuild(tree: Any, leaves: list[Any]) -> Any:
@@ -859,13 +932,29 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
     Complex primals need no promise: the result is d/dt f(primals + t tangents) for
     real t, for any f."""
-    xs, ts = _pairs(primals, tangents, "jvp", None)
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    # primals or tangents that are an enclosing transform's variables (jvp of jvp)
+    outer = [_outer_variable(p) for p in primals]
+    outer_tangents = [_outer_variable(t) for t in tangents]
+    xs, ts = _pairs(
+        [p if o is None else o._data[0] for p, o in zip(primals, outer, strict=True)],
+        [t if o is None else o._data[0] for t, o in zip(tangents, outer_tangents, strict=True)],
+        "jvp",
+        None,
+    )
     cls = _seeds(Dual)
-    out = f(*(cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)))
+    seeded = [cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)]
+    for i, (primal, tangent) in enumerate(zip(outer, outer_tangents, strict=True)):
+        if primal is not None or tangent is not None:
+            seeded[i] = _nested_seed(seeded[i], primal, tangent)
+    out = f(*seeded)
     dtype = np.result_type(*xs)
     planes = [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
-    values = _rebuild(out, [np.array(p[0]) for p in planes])
-    return values, _rebuild(out, [np.array(p[1]) for p in planes])
+    values = _rebuild(out, [_copied(p[0]) for p in planes])
+    return values, _rebuild(out, [_copied(p[1]) for p in planes])
 
 
 @_reusing_memory
@@ -977,7 +1066,7 @@ def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) ->
     """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
 
     def leaf(r: Any) -> np.ndarray:
-        part = np.array(_output_planes(r, kind, seeded.dtype)[1 if order == 1 else 3])
+        part = _copied(_output_planes(r, kind, seeded.dtype)[1 if order == 1 else 3])
         if isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object):
             return part
         # a constant output: zero derivative at every point of the input
@@ -1026,7 +1115,8 @@ def derivative(
             raise TypeError(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
-        x = _variable(args[argnums], "derivative", holomorphic)
+        outer = _outer_variable(args[argnums])
+        x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
         new_args = list(args)
         if check_holomorphic:
             derivatives = _wirtinger_pointwise(
@@ -1040,10 +1130,18 @@ def derivative(
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
             new_args[argnums] = seeded
             return _parts(f(*new_args, **kwargs), cls, order, seeded)
-        # e1 along 1 (f', and f'' in e12), e2 the probe: a pointwise f gives e2 = w f'
+        # the first direction along 1 (f'; with order 2, f'' in e12), the second the
+        # probe: a pointwise f gives it w f'. Order 1 stays first-order (DualVec(2)), so
+        # an inner or outer transform can meet it in their product (nesting).
         weights = _probe_weights(x.shape, x.dtype)
-        cls = _seeds(HyperDual)
-        new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
+        if order == 1:
+            cls = _seeds(dualvec_type(2))
+            new_args[argnums] = cls._from_parts(x, (1.0, weights), None)
+        else:
+            cls = _seeds(HyperDual)
+            new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
+        if outer is not None:
+            new_args[argnums] = _nested_seed(new_args[argnums], outer)
         result = f(*new_args, **kwargs)
 
         def leaf(r: Any) -> np.ndarray:

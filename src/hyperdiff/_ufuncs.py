@@ -271,9 +271,14 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
 
     a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
     if a_dual and b_dual and type(a) is not type(b):
-        from ._arrays import combine_error
+        # an outer transform's variable meeting an inner one's: their product kind
+        from ._multivariate import unify
 
-        raise combine_error(ufunc_name(ufunc), type(a), type(b))
+        a, b = unify((a, b))
+        if type(a) is not type(b):
+            from ._arrays import combine_error
+
+            raise combine_error(ufunc_name(ufunc), type(a), type(b))
     cls: type[DualArray] = type(a) if a_dual else type(b)
     if not a_dual:
         a = np.asarray(a) if not np.isscalar(a) else a
