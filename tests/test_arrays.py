@@ -321,8 +321,8 @@ def test_power_and_numpy_functions_in_cpp_match_their_general_paths() -> None:
     both = np.concatenate([m, np.ones((1, 3))])  # a plain array among the types
     assert type(both) is hd.Dual and both.shape == (3, 3)
     np.testing.assert_array_equal(both.d[2], 0.0)
-    with pytest.raises(TypeError, match=r"does not support numpy\.unique"):
-        np.unique(m)
+    with pytest.raises(TypeError, match=r"does not support numpy\.histogram"):
+        np.histogram(m)
 
 
 def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
@@ -499,12 +499,12 @@ def test_unsupported_ufuncs_and_functions_raise_naming_them() -> None:
     x = hd.dual(np.array([1.0, 2.0]), 1.0)
     with pytest.raises(TypeError, match=r"numpy\.spacing"):
         np.spacing(x)
-    with pytest.raises(TypeError, match=r"numpy\.add\.reduce"):
-        np.add.reduce(x)
+    with pytest.raises(TypeError, match=r"numpy\.subtract\.reduce"):
+        np.subtract.reduce(x)
     with pytest.raises(TypeError, match=r"numpy\.linalg\.svd"):
         np.linalg.svd(x)
-    with pytest.raises(TypeError, match=r"numpy\.fft"):
-        np.fft.fft(x)
+    with pytest.raises(TypeError, match=r"numpy\.histogram"):
+        np.histogram(x)
     with pytest.raises(TypeError, match="argument where="):
         np.sin(x, where=np.array([True, False]))
 

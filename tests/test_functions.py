@@ -528,9 +528,8 @@ def test_unsupported_arguments_raise_clear_errors() -> None:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda x: np.unique(x), r"numpy\.unique"),
-        (lambda x: np.fft.fft(x), r"numpy\.fft\.fft"),
-        (lambda x: np.median(x), r"numpy\.median"),
+        (lambda x: np.histogram(x), r"numpy\.histogram"),
+        (lambda x: np.nanmedian(x), r"numpy\.nanmedian"),
         (lambda x: np.nanmax(x), r"numpy\.nanmax"),
     ],
 )

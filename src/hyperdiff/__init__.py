@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from . import _algebra, _complex, _core, linalg  # noqa: F401 (they register np.dot, np.real, ...)
+# (they register numpy's functions: np.dot, np.fft.fft, np.pad, ...)
+from . import _algebra, _complex, _core, _fft, _numeric, _shapes, linalg  # noqa: F401
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._memory import release_memory, reuse_memory
 from ._multivariate import (

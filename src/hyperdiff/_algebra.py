@@ -267,15 +267,33 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         raise TypeError(
             f"hyperdiff does not support the arguments {sorted(kwargs)} of numpy.einsum"
         )
-    if not isinstance(operands[0], str):
-        raise TypeError("hyperdiff supports numpy.einsum with a subscripts string only")
-    subscripts, arrays = operands[0], operands[1:]
+    if isinstance(operands[0], str):
+        subscripts, arrays = operands[0], operands[1:]
+    else:
+        subscripts, arrays = _sublist_subscripts(operands)
     return apply(
         "einsum",
         lambda *xs: np.einsum(subscripts, *xs, optimize=optimize),
         *arrays,
         batched=_batched_einsum(subscripts.replace(" ", ""), optimize),
     )
+
+
+def _sublist_subscripts(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """einsum(op0, sublist0, op1, sublist1, ..., [sublistout]) as a subscripts string:
+    axis label k is the k-th of A..Z a..z (numpy's order, which the implicit output
+    sorts by), Ellipsis is '...'."""
+    letters = string.ascii_uppercase + string.ascii_lowercase
+
+    def term(sublist: Any) -> str:
+        return "".join("..." if k is Ellipsis else letters[int(k)] for k in sublist)
+
+    output = len(operands) % 2 == 1  # a trailing output sublist
+    arrays = operands[0:-1:2] if output else operands[0::2]
+    subscripts = ",".join(term(s) for s in operands[1::2])
+    if output:
+        subscripts += "->" + term(operands[-1])
+    return subscripts, tuple(arrays)
 
 
 def _batched_einsum(subscripts: str, optimize: Any) -> Any:

@@ -323,8 +323,9 @@ def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any
     return _store(cls._wrap(result), out)
 
 
-def _tree_product(x: DualArray) -> DualArray:
-    """The product over the last axis by pairwise halving: log2(n) exact multiplies.
+def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
+    """The product over the last axis by pairwise halving: log2(n) exact multiplies
+    (or the reduction by another associative binary ufunc: logaddexp, hypot, ...).
 
     The order of the multiplications differs from numpy's sequential one, so values
     agree with np.prod to a few ulps, not bit for bit (the tree rounds less).
@@ -332,11 +333,11 @@ def _tree_product(x: DualArray) -> DualArray:
     n = x.shape[-1]
     if n == 0:
         data = np.zeros((x._planes, *x.shape[:-1]), dtype=x.dtype)
-        data[0] = 1
+        data[0] = ufunc.identity
         return x._wrap(data)
     while n > 1:
         half = n // 2
-        paired = np.multiply(x[..., :half], x[..., half : 2 * half])
+        paired = ufunc(x[..., :half], x[..., half : 2 * half])
         if n % 2:  # the odd element waits for the next round
             paired = x._wrap(np.concatenate([paired._data, x._data[..., 2 * half :]], axis=-1))
         x, n = paired, half + n % 2
@@ -374,23 +375,24 @@ def _prod(
     return _store(result, out)
 
 
-def _prefix_product(x: DualArray) -> DualArray:
+def _prefix_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
     """Inclusive prefix products over the last axis, as a work-efficient log-step scan:
     multiply neighbouring pairs, scan the pairs (half as long), then fill in the even
     positions with one more multiply. About 2n exact multiplies in 2 log2(n) ufunc
     calls, no division (zeros in the values are fine). The order of multiplication
     differs from numpy's sequential one: values agree to a few ulps on short axes;
     on long ones both round like sqrt(n) ulps (against a long double reference this
-    scan is no less accurate than numpy's loop)."""
+    scan is no less accurate than numpy's loop). Any associative binary ufunc scans
+    alike (maximum, logaddexp, ...); the earlier operand is always the first."""
     n = x.shape[-1]
     if n <= 1:
         return x._wrap(x._data.copy())
-    pairs = _prefix_product(np.multiply(x[..., 0 : n - n % 2 : 2], x[..., 1::2]))
+    pairs = _prefix_product(ufunc(x[..., 0 : n - n % 2 : 2], x[..., 1::2]), ufunc)
     result = np.empty_like(x._data)
     result[..., 0] = x._data[..., 0]
     result[..., 1::2] = pairs._data  # 2i+1: the product of the pairs up to i
     evens = (n - 1) // 2  # 2i for i >= 1: the pairs up to i-1, times element 2i
-    result[..., 2::2] = np.multiply(pairs[..., :evens], x[..., 2::2])._data
+    result[..., 2::2] = ufunc(pairs[..., :evens], x[..., 2::2])._data
     return x._wrap(result)
 
 

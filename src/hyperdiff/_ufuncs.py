@@ -315,8 +315,10 @@ def apply_ufunc(
 ) -> Any:
     """The body of DualArray.__array_ufunc__."""
     DualArray = _DUAL or _dual_type()
-    if method != "__call__":
-        raise unsupported(f"{ufunc_name(ufunc)}.{method}")
+    if method != "__call__":  # reduce, accumulate, outer, at, reduceat
+        from ._ufunc_methods import apply_method
+
+        return apply_method(ufunc, method, inputs, kwargs)
     # (the common calls never get here: DualArray.__array_ufunc__ ran them in C++)
     if not any(isinstance(x, DualArray) for x in inputs):
         return _constant_into(ufunc, inputs, kwargs)  # only out= is a dual array

@@ -1,0 +1,617 @@
+"""Numeric numpy functions on dual arrays: order statistics (median, quantile,
+percentile), averages and integrals (average, trapezoid, gradient), interpolation and
+grids (interp, linspace, geomspace), convolution, rounding and cleaning (round,
+nan_to_num, real_if_close), sinc, the function appliers (apply_along_axis,
+piecewise), and the comparisons of values (isclose, allclose, array_equal, unique).
+
+Values are numpy's own results on the value plane wherever numpy computes them;
+the parts follow from the calculus of each function:
+- order statistics are x_(lo) + g (x_(hi) - x_(lo)) for the sorted values, with lo,
+  hi and the weight g fixed by the order of the values and the method (numpy's
+  Hyndman-Fan table, copied below): the parts interpolate with the same weights;
+- linear functions (gradient, linspace in its end points, convolution in each
+  operand) are numpy's function of the part planes (bilinear ones by the algebra's
+  product rule, _algebra.apply);
+- the rest is composed from the exact ufuncs (average, trapezoid, interp, geomspace,
+  sinc), or has derivative zero (round) or follows the value's selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import _algebra
+from ._arrays import DualArray
+from ._functions import (
+    _aligned,
+    _axes,
+    _float_dtype,
+    _keepdims_shape,
+    _kind_out,
+    _planes,
+    _store,
+    _to_last,
+    _unsupported,
+    _value_of,
+    common_kind,
+    implements,
+)
+from ._shapes import _with_value
+from ._ufuncs import component_dtype
+
+
+def _plain(name: str, argument: str, x: Any) -> Any:
+    if isinstance(x, DualArray):
+        raise TypeError(
+            f"hyperdiff's numpy.{name} takes {argument} as a plain array: derivatives with "
+            f"respect to {argument} are not supported"
+        )
+    return x
+
+
+def _as_dual(x: Any, cls: type[DualArray], dtype: Any = None) -> Any:
+    """x as a dual array of kind cls (a constant when plain)."""
+    if isinstance(x, DualArray):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return cls._wrap(_planes(x, cls, None if dtype is None else np.dtype(dtype)))
+
+
+# --- order statistics -------------------------------------------------------------------
+def _compute_virtual_index(n: int, q: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    return n * q + (alpha + q * (1 - alpha - beta)) - 1
+
+
+def _discrete(index: np.ndarray, previous_wins: Callable[..., np.ndarray]) -> np.ndarray:
+    previous = np.floor(index)
+    gamma = index - previous
+    chosen = np.where(previous_wins(gamma, index), previous, previous + 1).astype(np.intp)
+    return np.maximum(chosen, 0)
+
+
+# numpy's quantile methods (numpy/lib/_function_base_impl.py, _QuantileMethods): the
+# virtual index of each quantile in the sorted sample, and the method's weight rule
+# (None: the method picks one element)
+_VIRTUAL_INDEX: dict[str, Callable[[int, np.ndarray], np.ndarray]] = {
+    "inverted_cdf": lambda n, q: _discrete(n * q - 1, lambda g, _: g == 0),
+    "averaged_inverted_cdf": lambda n, q: n * q - 1,
+    "closest_observation": lambda n, q: _discrete(
+        n * q - 1 - 0.5, lambda g, i: (g == 0) & (np.floor(i) % 2 == 1)
+    ),
+    "interpolated_inverted_cdf": lambda n, q: _compute_virtual_index(n, q, 0, 1),
+    "hazen": lambda n, q: _compute_virtual_index(n, q, 0.5, 0.5),
+    "weibull": lambda n, q: _compute_virtual_index(n, q, 0, 0),
+    "linear": lambda n, q: (n - 1) * q,
+    "median_unbiased": lambda n, q: _compute_virtual_index(n, q, 1 / 3.0, 1 / 3.0),
+    "normal_unbiased": lambda n, q: _compute_virtual_index(n, q, 3 / 8.0, 3 / 8.0),
+    "lower": lambda n, q: np.floor((n - 1) * q).astype(np.intp),
+    "higher": lambda n, q: np.ceil((n - 1) * q).astype(np.intp),
+    "midpoint": lambda n, q: 0.5 * (np.floor((n - 1) * q) + np.ceil((n - 1) * q)),
+    "nearest": lambda n, q: np.around((n - 1) * q).astype(np.intp),
+}
+_FIX_GAMMA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "averaged_inverted_cdf": lambda g, _: np.where(g == 0, 0.5, 1.0),
+    "midpoint": lambda g, i: np.where(i % 1 == 0, 0.0, 0.5),
+}
+
+
+def _quantile_weights(n: int, q: np.ndarray, method: str) -> tuple[np.ndarray, ...]:
+    """(lo, hi, g): quantile = sorted[lo] + g (sorted[hi] - sorted[lo]), as numpy forms it."""
+    index = np.asarray(_VIRTUAL_INDEX[method](n, q))
+    if index.dtype.kind in "iu":  # a method that picks one element
+        return index, index, np.zeros(index.shape)
+    lo = np.array(np.floor(index))
+    hi = np.array(lo + 1)
+    above, below = index >= n - 1, index < 0
+    lo[above] = hi[above] = n - 1
+    lo[below] = hi[below] = 0
+    gamma = index - np.where(above, -1.0, lo)  # (numpy's weight there: lo = hi anyway)
+    gamma = _FIX_GAMMA.get(method, lambda g, _: g)(gamma, index)
+    return lo.astype(np.intp), hi.astype(np.intp), np.asarray(gamma, dtype=np.float64)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) for t >= 0.5."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _order_statistic(
+    name: str,
+    a: Any,
+    q: np.ndarray,
+    axis: Any,
+    method: str,
+    keepdims: bool,
+    out: Any,
+    value: np.ndarray,
+) -> Any:
+    """The dual result of a quantile-like function whose value numpy gave: the parts of
+    the sorted sample interpolated at the quantiles' indices with numpy's weights."""
+    cls = _kind_out(name, out, a)
+    data = _planes(a, cls)
+    shape = data.shape[1:]
+    axes = _axes(axis, len(shape))
+    sample = _to_last(data, axes)  # (planes, *kept, n)
+    n = sample.shape[-1]
+    order = np.argsort(sample[0], axis=-1, kind="stable")  # nan last, as numpy's sort
+    parts = np.take_along_axis(sample[1:], order[None], axis=-1)
+    lo, hi, gamma = _quantile_weights(n, q, method)
+    gamma = gamma.astype(parts.real.dtype)
+    # (planes-1, *kept, *q.shape) -> numpy's order: q's axes first
+    result = _lerp(parts[..., lo], parts[..., hi], gamma)
+    kept = result.ndim - 1 - q.ndim
+    result = np.moveaxis(result, tuple(range(1 + kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
+    if keepdims:
+        result = result.reshape((result.shape[0], *q.shape, *_keepdims_shape(shape, axes)))
+    value = np.asarray(value)
+    result = result.reshape((result.shape[0], *value.shape))
+    np.copyto(result, np.nan, where=np.isnan(value))  # a nan in the sample: nan parts
+    return _store(cls._wrap(_with_value(value, result)), out)
+
+
+def _quantile_args(name: str, q: Any, weights: Any) -> np.ndarray:
+    if weights is not None:
+        raise _unsupported(name, "weights")
+    return np.asanyarray(_plain(name, "q", q))
+
+
+@implements(np.quantile)
+def _quantile(
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Any:
+    q_array = _quantile_args("quantile", q, weights)
+    if interpolation is not None:  # numpy's deprecated name
+        raise _unsupported("quantile", "interpolation")
+    # (numpy's value of the q given: a Python float q keeps float32 results float32)
+    value = np.quantile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
+    return _order_statistic("quantile", a, q_array, axis, method, keepdims, out, value)
+
+
+@implements(np.percentile)
+def _percentile(
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+    interpolation: Any = None,
+) -> Any:
+    q_array = _quantile_args("percentile", q, weights)
+    if interpolation is not None:
+        raise _unsupported("percentile", "interpolation")
+    value = np.percentile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
+    fraction = np.true_divide(q_array, 100)
+    return _order_statistic("percentile", a, fraction, axis, method, keepdims, out, value)
+
+
+@implements(np.median)
+def _median(
+    a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
+) -> Any:
+    # the mean of the middle one or two sorted values: the midpoint method at q = 1/2
+    value = np.median(_value_of(a), axis=axis, keepdims=keepdims)
+    return _order_statistic("median", a, np.asarray(0.5), axis, "midpoint", keepdims, out, value)
+
+
+# --- averages, integrals, differences ---------------------------------------------------------
+@implements(np.average)
+def _average(
+    a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *, keepdims: Any = False
+) -> Any:
+    # numpy's own steps (sum(a w) / sum(w)) on dual arrays
+    keepdims = keepdims is True
+    shape = np.shape(a)
+    axes = None if axis is None else normalize_axis_tuple(axis, len(shape), argname="axis")
+    if weights is None:
+        avg = np.mean(a, axis=axes, keepdims=keepdims)
+        scale: Any = np.asarray(np.prod(shape) / max(np.prod(np.shape(avg)), 1))
+        scale = scale.astype(avg.dtype if isinstance(avg, DualArray) else np.asarray(avg).dtype)
+    else:
+        w = weights if isinstance(weights, DualArray) else np.asanyarray(weights)
+        if np.shape(w) != shape:
+            if axes is None:
+                raise TypeError("Axis must be specified when shapes of a and weights differ.")
+            if np.shape(w) != tuple(shape[ax] for ax in axes):
+                raise ValueError(
+                    "Shape of weights must be consistent with shape of a along specified axis."
+                )
+            w = np.transpose(w, np.argsort(axes))
+            w = np.reshape(w, tuple(s if ax in axes else 1 for ax, s in enumerate(shape)))
+        scale = np.sum(w, axis=axes, keepdims=keepdims)
+        if np.any(_value_of(scale) == 0.0):
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        avg = np.sum(np.multiply(a, w), axis=axes, keepdims=keepdims) / scale
+    if not returned:
+        return avg
+    if np.shape(scale) != np.shape(avg):
+        scale = np.broadcast_to(scale, np.shape(avg)).copy()
+    return avg, scale
+
+
+@implements(np.trapezoid)
+def _trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    # numpy's formula: sum(d (y[1:] + y[:-1]) / 2) along the axis
+    y = y if isinstance(y, DualArray) else np.asanyarray(y)
+    if x is None:
+        d = dx
+    else:
+        x = x if isinstance(x, DualArray) else np.asanyarray(x)
+        if np.ndim(x) == 1:
+            d = np.diff(x)
+            shape = [1] * np.ndim(y)
+            shape[axis] = np.shape(d)[0]
+            d = np.reshape(d, shape)
+        else:
+            d = np.diff(x, axis=axis)
+    nd = np.ndim(y)
+    upper = [slice(None)] * nd
+    lower = [slice(None)] * nd
+    upper[axis] = slice(1, None)
+    lower[axis] = slice(None, -1)
+    return np.sum(d * (y[tuple(upper)] + y[tuple(lower)]) / 2.0, axis=axis)
+
+
+@implements(np.gradient)
+def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    # linear in f for fixed spacing: numpy's gradient of every plane
+    for spacing in varargs:
+        _plain("gradient", "the spacing", spacing)
+    if not isinstance(f, DualArray):
+        raise TypeError("hyperdiff's numpy.gradient needs f as a dual array")
+    if f.ndim == 0:
+        np.gradient(f._data[0], *varargs, axis=axis, edge_order=edge_order)  # numpy's error
+    axes = tuple(a + 1 for a in _axes(axis, f.ndim))
+    result = np.gradient(f._data, *varargs, axis=axes, edge_order=edge_order)
+    if len(axes) == 1:
+        return f._wrap(result)
+    return tuple(f._wrap(r) for r in result)
+
+
+# --- interpolation and grids --------------------------------------------------------------------
+@implements(np.interp)
+def _interp(
+    x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period: Any = None
+) -> Any:
+    # piecewise linear: on the segment xp[j] <= x < xp[j+1] (the last one closed),
+    # f = fp[j] + t (fp[j+1] - fp[j]), t = (x - xp[j]) / (xp[j+1] - xp[j]); outside,
+    # left/right (default fp[0], fp[-1]). Exact in x and in fp, and in both (the mixed
+    # part through t times fp); at a knot the derivative in x is the right segment's.
+    _plain("interp", "xp", xp)
+    if period is not None:
+        raise _unsupported("interp", "period")
+    cls = common_kind("interp", x, fp, left, right)
+    value = np.interp(_value_of(x), xp, _value_of(fp), _value_of(left), _value_of(right))
+    value = np.asarray(value)
+    knots = np.asarray(xp, dtype=np.float64)
+    f = _as_dual(fp, cls, value.dtype)
+    at = _as_dual(x, cls, np.float64) if isinstance(x, DualArray) else np.asarray(x, np.float64)
+    xv = np.asarray(_value_of(x), dtype=np.float64)
+    low = f[0] if left is None else left
+    high = f[-1] if right is None else right
+    if len(knots) == 1:
+        inside: Any = np.broadcast_to(f[0], xv.shape) if xv.ndim else f[0]
+    else:
+        j = np.clip(np.searchsorted(knots, xv, side="right") - 1, 0, len(knots) - 2)
+        x0, x1 = knots[j], knots[j + 1]
+        f0, f1 = f[j], f[j + 1]
+        t = (at - x0) / (x1 - x0)
+        inside = f0 + t * (f1 - f0)
+    result = np.where(xv < knots[0], low, np.where(xv > knots[-1], high, inside))
+    result = _as_dual(result, cls, value.dtype)
+    data = result._data.reshape((cls._planes, *value.shape))
+    return cls._wrap(_with_value(value, data[1:]))
+
+
+def _device(name: str, device: Any) -> None:
+    if device not in (None, "cpu"):
+        raise _unsupported(name, "device")
+
+
+@implements(np.linspace)
+def _linspace(
+    start: Any,
+    stop: Any,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+    *,
+    device: Any = None,
+) -> Any:
+    # linear in (start, stop): numpy's linspace of every plane's end points
+    _device("linspace", device)
+    cls = common_kind("linspace", start, stop)
+    dt = _float_dtype(dtype, "linspace")
+    common = component_dtype(start, stop)  # (a Python float end point is weak, as in numpy)
+    first, last = _planes(start, cls, common), _planes(stop, cls, common)
+    ndim = len(np.broadcast_shapes(first.shape[1:], last.shape[1:]))
+    first, last = _aligned(first, ndim), _aligned(last, ndim)
+    value = np.linspace(first[0], last[0], num, endpoint, retstep, dt, axis)
+    ax = normalize_axis_index(axis, ndim + 1) + 1
+    parts = np.linspace(first[1:], last[1:], num, endpoint, retstep, dt, ax)
+    if not retstep:
+        return cls._wrap(_with_value(value, parts))
+    step_parts = np.reshape(parts[1], (cls._planes - 1, *np.shape(value[1])))
+    return cls._wrap(_with_value(value[0], parts[0])), cls._wrap(_with_value(value[1], step_parts))
+
+
+@implements(np.geomspace)
+def _geomspace(
+    start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0
+) -> Any:
+    # start (stop/start)^t at t = i/div: exp and log of the exact ufuncs, end points as
+    # numpy sets them (start and, with endpoint, stop exactly)
+    cls = common_kind("geomspace", start, stop)
+    dt = _float_dtype(dtype, "geomspace")
+    value = np.asarray(np.geomspace(_value_of(start), _value_of(stop), num, endpoint, dt, axis))
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    common = component_dtype(start, stop)
+    a, b = _as_dual(start, cls, common), _as_dual(stop, cls, common)
+    a = np.broadcast_to(a, shape)[None]
+    b = np.broadcast_to(b, shape)[None]
+    div = (num - 1) if endpoint else num
+    t = (np.arange(num, dtype=np.float64) / max(div, 1)).reshape((num, *(1,) * len(shape)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grid = a * np.exp(t * np.log(b / a))
+    data = np.array(np.broadcast_to(grid._data, (cls._planes, num, *shape)))
+    if num > 0:
+        data[:, 0] = a._data[:, 0]
+        if endpoint and num > 1:
+            data[:, -1] = b._data[:, 0]
+    data = np.moveaxis(data, 1, normalize_axis_index(axis, len(shape) + 1) + 1)
+    return cls._wrap(_with_value(value, data[1:]))
+
+
+# --- convolution ----------------------------------------------------------------------------
+def _batched_convolve(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """np.convolve(x[b], y[b], mode) for every b: the shorter operand, reversed, against
+    sliding windows of the longer one padded with zeros."""
+
+    def convolve(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        n, m = x.shape[-1], y.shape[-1]
+        short, long = (x, y) if n <= m else (y, x)
+        k = short.shape[-1]
+        padded = np.pad(long, ((0, 0), (k - 1, k - 1)))
+        windows = sliding_window_view(padded, k, axis=-1)  # (batch, n + m - 1, k)
+        full = np.einsum("bkj,bj->bk", windows, short[:, ::-1])
+        lo, hi = min(n, m), max(n, m)
+        if mode == "same":
+            return full[:, (lo - 1) // 2 : (lo - 1) // 2 + hi]
+        if mode == "valid":
+            return full[:, lo - 1 : hi]
+        return full
+
+    return convolve
+
+
+def _bilinear_1d(
+    name: str, op: Callable[..., Any], batched: Callable[..., Any], a: Any, v: Any
+) -> Any:
+    cls = common_kind(name, a, v)
+    if isinstance(a, DualArray) and isinstance(v, DualArray):
+        return _algebra.apply(name, op, a, v, batched=batched)
+    # one plain operand: the parts are op(parts, constant), one batched call
+    dual, plain = (a, v) if isinstance(a, DualArray) else (v, a)
+    plain = np.asarray(plain)
+    value = np.asarray(op(a._data[0] if a is dual else plain, v._data[0] if v is dual else plain))
+    const = np.broadcast_to(plain, (cls._planes - 1, *plain.shape))
+    parts = batched(dual._data[1:], const) if a is dual else batched(const, dual._data[1:])
+    return cls._wrap(_with_value(value, parts))
+
+
+def _check_1d(name: str, a: Any, v: Any, mode: str) -> None:
+    if np.ndim(a) != 1 or np.ndim(v) != 1 or mode not in ("full", "same", "valid"):
+        # numpy's error for the values
+        getattr(np, name)(np.atleast_1d(_value_of(a)), np.atleast_1d(_value_of(v)), mode)
+        getattr(np, name)(_value_of(a), _value_of(v), mode)
+
+
+@implements(np.convolve)
+def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    _check_1d("convolve", a, v, mode)
+    return _bilinear_1d(
+        "convolve", lambda x, y: np.convolve(x, y, mode), _batched_convolve(mode), a, v
+    )
+
+
+@implements(np.correlate)
+def _correlate(a: Any, v: Any, mode: str = "valid") -> Any:
+    # correlate(a, v) = convolve(a, conj(v) reversed): real-bilinear (the conjugate is
+    # real-linear), so the product rule holds for complex parts too
+    _check_1d("correlate", a, v, mode)
+    conv = _batched_convolve(mode)
+    return _bilinear_1d(
+        "correlate",
+        lambda x, y: np.correlate(x, y, mode),
+        lambda x, y: conv(x, np.conj(y[:, ::-1])),
+        a,
+        v,
+    )
+
+
+# --- rounding and cleaning ----------------------------------------------------------------
+@implements(np.round, np.around)
+def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    # piecewise constant: numpy's rounded value, derivative 0 (floor's convention)
+    cls = _kind_out("round", out, a)
+    value = np.round(_planes(a, cls)[0], decimals)
+    data = np.zeros((cls._planes, *value.shape), dtype=value.dtype)
+    data[0] = value
+    return _store(cls._wrap(data), out)
+
+
+@implements(np.nan_to_num)
+def _nan_to_num(
+    x: Any, copy: bool = True, nan: Any = 0.0, posinf: Any = None, neginf: Any = None
+) -> Any:
+    # the identity where the value is finite; a replaced nan/inf is a constant (zero
+    # parts). Complex: the real and imaginary components each on their own.
+    for name, c in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        _plain("nan_to_num", name, c)
+    data = x._data if not copy else x._data.copy()
+    value = data[0]
+    components = [(value.real, data[1:].real)]
+    if data.dtype.kind == "c":
+        components.append((value.imag, data[1:].imag))
+    for v, parts in components:
+        np.copyto(parts, 0, where=~np.isfinite(v))
+    np.nan_to_num(value, copy=False, nan=nan, posinf=posinf, neginf=neginf)
+    return x if not copy else x._wrap(data)
+
+
+@implements(np.real_if_close)
+def _real_if_close(a: Any, tol: float = 100) -> Any:
+    # numpy's test, on the parts too: dropping imaginary parts must drop only noise
+    if a.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(a.dtype.type).eps * tol
+    if np.all(np.abs(a._data.imag) < tol):
+        return a.real
+    return a
+
+
+@implements(np.sinc)
+def _sinc(x: Any) -> Any:
+    # sinc(x) = sin(pi x) / (pi x); at x = 0 its Taylor series 1 - (pi x)^2 / 6 is
+    # exact to second order (value 1, f' = 0, f'' = -pi^2/3)
+    if x._order > 2:
+        raise TypeError(f"hyperdiff's numpy.sinc supports derivatives to order 2, not {x._order}")
+    value = x._data[0]
+    zero = value == 0
+    safe = np.where(zero, 1.0, x) if zero.any() else x
+    y = np.pi * safe
+    result = np.sin(y) / y
+    if zero.any():
+        result = np.where(zero, 1 - np.square(np.pi * x) / 6, result)
+    result._data[0] = np.sinc(value)
+    return result
+
+
+# --- appliers ----------------------------------------------------------------------------------
+def _stack_results(results: list[Any]) -> Any:
+    if any(isinstance(r, DualArray) for r in results):
+        return np.stack(results)
+    return np.stack([np.asanyarray(r) for r in results])
+
+
+@implements(np.apply_along_axis)
+def _apply_along_axis(
+    func1d: Callable[..., Any], axis: int, arr: Any, *args: Any, **kwargs: Any
+) -> Any:
+    # numpy's loop over the 1-d slices (a Python loop over elements, as numpy's own)
+    axis = normalize_axis_index(axis, arr.ndim)
+    moved = np.moveaxis(arr, axis, -1)
+    outer = moved.shape[:-1]
+    if 0 in outer:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    results = [func1d(moved[index], *args, **kwargs) for index in np.ndindex(outer)]
+    stacked = _stack_results(results)
+    res_ndim = stacked.ndim - 1
+    stacked = np.reshape(stacked, (*outer, *stacked.shape[1:]))
+    dims = list(range(stacked.ndim))
+    permute = dims[:axis] + dims[stacked.ndim - res_ndim :] + dims[axis : stacked.ndim - res_ndim]
+    return np.transpose(stacked, permute)
+
+
+@implements(np.piecewise)
+def _piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: Any) -> Any:
+    # numpy's algorithm on the dual array: y[cond] = func(x[cond]) or the constant
+    n2 = len(funclist)
+    if isinstance(condlist, DualArray):
+        condlist = condlist._data[0]
+    if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray)) and x.ndim != 0):
+        condlist = [condlist]
+    conditions = np.asarray(condlist, dtype=bool)
+    n = len(conditions)
+    if n == n2 - 1:
+        otherwise = ~np.any(conditions, axis=0, keepdims=True)
+        conditions = np.concatenate([conditions, otherwise], axis=0)
+        n += 1
+    elif n != n2:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    y = np.zeros_like(x)
+    for cond, func in zip(conditions, funclist, strict=False):
+        if not callable(func):
+            y[cond] = func
+        else:
+            vals = x[cond]
+            if vals.size > 0:
+                y[cond] = func(vals, *args, **kw)
+    return y
+
+
+# --- comparisons of values ------------------------------------------------------------------------
+@implements(np.isclose)
+def _isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    return np.isclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+
+
+@implements(np.allclose)
+def _allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    return np.allclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+
+
+@implements(np.array_equal)
+def _array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
+    return np.array_equal(_value_of(a1), _value_of(a2), equal_nan=equal_nan)
+
+
+@implements(np.array_equiv)
+def _array_equiv(a1: Any, a2: Any) -> Any:
+    return np.array_equiv(_value_of(a1), _value_of(a2))
+
+
+@implements(np.unique)
+def _unique(
+    ar: Any,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    axis: Any = None,
+    *,
+    equal_nan: bool = True,
+    sorted: bool = True,
+) -> Any:
+    # numpy's unique values (and indices, inverse, counts); a selection, so each unique
+    # value carries the parts of its first occurrence (the convention of max and sort)
+    found = np.unique(
+        ar._data[0],
+        return_index=True,
+        return_inverse=return_inverse,
+        return_counts=return_counts,
+        axis=axis,
+        equal_nan=equal_nan,
+        sorted=sorted,
+    )
+    values, first = found[0], found[1]
+    if axis is None:
+        parts = ar._data[1:].reshape(ar._planes - 1, -1)[:, first]
+    else:
+        parts = np.take(ar._data[1:], first, axis=normalize_axis_index(axis, ar.ndim) + 1)
+    result = ar._wrap(_with_value(values, parts))
+    extra = ([first] if return_index else []) + list(found[2:])
+    return (result, *extra) if extra else result

@@ -1,0 +1,247 @@
+"""Shape and selection functions of numpy on dual arrays: triangles, splits, flips and
+rotations, pad, append/insert/delete, rollaxis, partition.
+
+Each one moves, copies or zeroes elements, so it is the same function of every plane:
+numpy's own function on `_data` with the array's axes shifted past the plane axis. Where
+numpy's argument conventions would not survive the extra axis (insert's and pad's
+broadcasting of values, delete's index forms), the function is run once on an array of
+element numbers, which tells where every element of the result comes from; every plane
+is then one gather. Selections by value (partition) pick by the value plane and carry the
+parts of the element picked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from ._arrays import DualArray
+from ._functions import (
+    Planes,
+    _concatenate,
+    _indices,
+    _planes,
+    _unsupported,
+    _value_of,
+    common_kind,
+    implements,
+)
+from ._ufuncs import component_dtype
+
+
+def _numbers(shape: tuple[int, ...], start: int = 0) -> np.ndarray:
+    """Element numbers start, start+1, ... of an array of this shape (C order)."""
+    return np.arange(start, start + int(np.prod(shape, dtype=np.int64)), dtype=np.intp).reshape(
+        shape
+    )
+
+
+def _gather(sources: list[Planes], index: np.ndarray, dtype: np.dtype) -> Planes:
+    """Planes whose element at i is element index[i] of the sources' planes, flattened
+    and joined in order."""
+    flat = np.concatenate([s.reshape(s.shape[0], -1) for s in sources], axis=1, dtype=dtype)
+    return flat[:, index]
+
+
+def _with_value(value: Any, parts: Planes) -> Planes:
+    """One array of planes: numpy's value and the parts (in the value's dtype)."""
+    value = np.asarray(value)
+    data = np.empty((1 + parts.shape[0], *value.shape), dtype=value.dtype)
+    data[0] = value
+    data[1:] = parts
+    return data
+
+
+def _kind_dtype(name: str, a: Any, *others: Any) -> tuple[type[DualArray], np.dtype]:
+    cls = common_kind(name, a, *others)
+    return cls, a.dtype if isinstance(a, DualArray) else component_dtype(a)
+
+
+# --- triangles ------------------------------------------------------------------------
+def _triangle(func: Callable[..., Any]) -> Callable[..., Any]:
+    def triangle(m: Any, k: int = 0) -> Any:
+        data = m._data
+        if m.ndim == 0:
+            func(data[0], k)  # numpy's error
+        if m.ndim == 1:  # numpy: a 1-d array is the row of an n x n matrix
+            data = np.broadcast_to(data[:, None, :], (m._planes, m.shape[0], m.shape[0]))
+        return m._wrap(func(data, k))
+
+    return triangle
+
+
+implements(np.tril)(_triangle(np.tril))
+implements(np.triu)(_triangle(np.triu))
+
+
+# --- splits ---------------------------------------------------------------------------
+def _splitter(func: Callable[..., Any], axis_of: Callable[[int], int] | None) -> Callable[..., Any]:
+    """split, array_split (axis given) and hsplit, vsplit, dsplit (axis from ndim)."""
+
+    def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+        ios = _indices(indices_or_sections) if np.ndim(indices_or_sections) else indices_or_sections
+        if axis_of is None:
+            func(ary._data[0], ios, axis)  # numpy's checks (views: cheap)
+        else:
+            func(ary._data[0], ios)
+            axis = axis_of(ary.ndim)
+        ax = normalize_axis_index(axis, ary.ndim) + 1
+        return [ary._wrap(p) for p in np.array_split(ary._data, ios, axis=ax)]
+
+    return split
+
+
+implements(np.split)(_splitter(np.split, None))
+implements(np.array_split)(_splitter(np.array_split, None))
+implements(np.hsplit)(_splitter(np.hsplit, lambda ndim: 1 if ndim > 1 else 0))
+implements(np.vsplit)(_splitter(np.vsplit, lambda ndim: 0))
+implements(np.dsplit)(_splitter(np.dsplit, lambda ndim: 2))
+
+
+# --- flips and rotations ----------------------------------------------------------------
+@implements(np.flipud)
+def _flipud(m: Any) -> Any:
+    np.flipud(m._data[0])  # numpy's check (a view)
+    return m._wrap(np.flip(m._data, 1))
+
+
+@implements(np.fliplr)
+def _fliplr(m: Any) -> Any:
+    np.fliplr(m._data[0])
+    return m._wrap(np.flip(m._data, 2))
+
+
+@implements(np.rot90)
+def _rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
+    np.rot90(m._data[0], k, axes)  # numpy's checks (a view)
+    shifted = tuple(normalize_axis_index(a, m.ndim) + 1 for a in axes)
+    return m._wrap(np.rot90(m._data, k, shifted))
+
+
+@implements(np.rollaxis)
+def _rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    np.rollaxis(a._data[0], axis, start)  # numpy's checks (a view)
+    n = a.ndim
+    axis = normalize_axis_index(axis, n)
+    if start < 0:
+        start += n
+    if axis < start:  # numpy's rule: the axis lands just before `start`
+        start -= 1
+    order = [i for i in range(n) if i != axis]
+    order.insert(start, axis)
+    return a._wrap(np.transpose(a._data, (0, *(i + 1 for i in order))))
+
+
+# --- pad ------------------------------------------------------------------------------------
+# modes that copy elements (their index runs through np.pad itself), and modes that
+# are linear in the array (numpy's np.pad of the part planes, with the plane axis
+# unpadded: reflect/symmetric with reflect_type='odd' are 2 edge - mirror image)
+_PAD_SELECT = ("constant", "edge", "reflect", "symmetric", "wrap", "empty")
+_PAD_LINEAR = ("mean", "linear_ramp")
+
+
+def _pad_pairs(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    """(before, after) for every axis, as numpy reads pad_width (already checked)."""
+    if isinstance(pad_width, dict):
+        pairs = [(0, 0)] * ndim
+        for axis, width in pad_width.items():
+            pairs[axis] = (width, width) if np.ndim(width) == 0 else tuple(width)
+        return pairs
+    widths = np.broadcast_to(np.round(np.asarray(pad_width)).astype(np.intp), (ndim, 2))
+    return [(int(b), int(a)) for b, a in widths]
+
+
+@implements(np.pad)
+def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+    if callable(mode) or mode not in (*_PAD_SELECT, *_PAD_LINEAR):
+        name = getattr(mode, "__name__", mode)
+        raise TypeError(
+            f"hyperdiff does not support numpy.pad with mode={name!r} (it picks by value "
+            "or calls a function): use a selecting or linear mode"
+        )
+    cv = kwargs.get("constant_values", 0)
+    cls = common_kind("pad", array, cv)
+    data = _planes(array, cls)
+    plain = {k: _value_of(v) for k, v in kwargs.items()}
+    value = np.pad(data[0], pad_width, mode, **plain)  # numpy's checks, its values
+    if mode in _PAD_LINEAR or kwargs.get("reflect_type", "even") == "odd":
+        if mode == "linear_ramp":  # the ramp's end values are constants: zero parts
+            kwargs = {**kwargs, "end_values": 0}
+        pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
+        return cls._wrap(_with_value(value, np.pad(data[1:], pairs, mode, **kwargs)))
+    numbers = _numbers(array.shape)
+    if mode in ("constant", "empty"):  # constants numbered -1, -2, ... (numpy pairs them)
+        cv = 0 if mode == "empty" else cv
+        constants = _planes(cv, cls)
+        marks = -1 - _numbers(constants.shape[1:])
+        index = np.pad(numbers, pad_width, "constant", constant_values=marks)
+        index = np.where(index < 0, array.size - 1 - index, index)
+        parts = _gather([data[1:], constants[1:]], index, value.dtype)
+    else:
+        parts = _gather([data[1:]], np.pad(numbers, pad_width, mode, **kwargs), value.dtype)
+    return cls._wrap(_with_value(value, parts))
+
+
+# --- append, insert, delete -----------------------------------------------------------------
+def _flat(x: Any) -> Any:
+    return x.reshape(-1) if isinstance(x, DualArray) else np.ravel(x)
+
+
+@implements(np.append)
+def _append(arr: Any, values: Any, axis: Any = None) -> Any:
+    if axis is None:
+        return _concatenate([_flat(arr), _flat(values)], 0)
+    return _concatenate([arr, values], axis)
+
+
+@implements(np.insert)
+def _insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+    cls, dtype = _kind_dtype("insert", arr, values)
+    obj = _indices(obj) if not isinstance(obj, slice) else obj
+    vdata = _planes(values, cls)
+    if vdata.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(
+            "numpy.insert casts the values to the array's dtype: complex values into a real "
+            "dual array would drop their imaginary parts"
+        )
+    data = _planes(arr, cls, dtype)
+    value = np.insert(data[0], obj, vdata[0], axis)  # numpy's checks and casts
+    index = np.insert(_numbers(data.shape[1:]), obj, _numbers(vdata.shape[1:], arr.size), axis)
+    return cls._wrap(_with_value(value, _gather([data[1:], vdata[1:]], index, value.dtype)))
+
+
+@implements(np.delete)
+def _delete(arr: Any, obj: Any, axis: Any = None) -> Any:
+    obj = _indices(obj) if not isinstance(obj, slice) else obj
+    index = np.delete(_numbers(arr.shape), obj, axis)
+    return arr._wrap(_gather([arr._data], index, arr.dtype))
+
+
+# --- partition --------------------------------------------------------------------------------
+@implements(np.partition)
+def _partition(
+    a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
+) -> Any:
+    if order is not None:
+        raise _unsupported("partition", "order")
+    data = a._data
+    if axis is None:
+        data, axis = data.reshape(a._planes, -1), 0
+    ax = normalize_axis_index(axis, data.ndim - 1)
+    kth = _indices(kth)
+    # numpy's partition of the values; the parts follow the elements argpartition moves
+    # there (the same selection algorithm: equal values at every position)
+    index = np.argpartition(data[0], kth, axis=ax, kind=kind)
+    result = np.take_along_axis(data, index[None], axis=ax + 1)
+    result[0] = np.partition(data[0], kth, axis=ax, kind=kind)
+    return a._wrap(result)
+
+
+@implements(np.argpartition)
+def _argpartition(
+    a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
+) -> Any:
+    return np.argpartition(_value_of(a), kth, axis=axis, kind=kind, order=order)

@@ -1,0 +1,206 @@
+"""The methods of binary ufuncs on dual arrays: reduce, accumulate, outer, at, reduceat.
+
+- reduce: add, multiply, maximum, minimum are np.sum, np.prod, np.max, np.min; the other
+  associative table entries (fmax, fmin, logaddexp, logaddexp2, hypot) reduce by
+  pairwise halving with the exact binary kernel, their values numpy's own reduce.
+- accumulate: add is np.cumsum, multiply np.cumprod; the other associative entries scan
+  in log steps with the kernel (the earlier operand first, so maximum's ties keep the
+  earlier element's parts, as numpy's sequential loop does), values numpy's.
+- outer(a, b) is the ordinary call on a[..., None, ...] and b, for every binary entry.
+- at: add, subtract, multiply in place, unbuffered (repeated indices apply again).
+- reduceat: add (linear: numpy's reduceat of every plane).
+Non-associative entries (subtract, divide, power, arctan2, ...) have no reduce or
+accumulate here: a TypeError names the method, never a result without parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from ._arrays import DualArray
+from ._functions import (
+    _axes,
+    _cumprod,
+    _cumsum,
+    _keepdims_shape,
+    _max,
+    _min,
+    _planes,
+    _prefix_product,
+    _prod,
+    _store,
+    _sum,
+    _to_last,
+    _tree_product,
+    common_kind,
+)
+from ._ufuncs import BINARY, VALUE_ONLY, ufunc_name, unsupported
+
+# associative table entries: reduce and accumulate by a tree or a log-step scan
+_ASSOCIATIVE = frozenset(
+    (np.maximum, np.minimum, np.fmax, np.fmin, np.logaddexp, np.logaddexp2, np.hypot)
+)
+_REDUCTIONS = {np.add: _sum, np.multiply: _prod, np.maximum: _max, np.minimum: _min}
+_ACCUMULATIONS = {np.add: _cumsum, np.multiply: _cumprod}
+
+
+def apply_method(
+    ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """ufunc.method(*inputs, **kwargs) with a dual array among the inputs or out=."""
+    name = f"{ufunc_name(ufunc)}.{method}"
+    if ufunc in VALUE_ONLY and method != "at":  # boolean results: of the values
+        if any(isinstance(o, DualArray) for o in _outs(kwargs)):
+            raise TypeError(f"out= of {name} cannot be a dual array: its result is boolean")
+        values = [x._data[0] if isinstance(x, DualArray) else x for x in inputs]
+        return getattr(ufunc, method)(*values, **kwargs)
+    if ufunc not in BINARY:
+        raise unsupported(name)
+    if method == "outer":
+        return _outer(ufunc, name, *inputs, **kwargs)
+    if method == "at":
+        return _at(ufunc, name, *inputs, **kwargs)
+    kwargs = dict(kwargs)
+    outs = _outs(kwargs)
+    if len(outs) > 1:
+        raise TypeError(f"{name} has one output")
+    kwargs["out"] = outs[0] if outs else None
+    if method == "reduce":
+        return _reduce(ufunc, name, *inputs, **kwargs)
+    if method == "accumulate":
+        return _accumulate(ufunc, name, *inputs, **kwargs)
+    if method == "reduceat" and ufunc is np.add:
+        return _reduceat(name, *inputs, **kwargs)
+    raise unsupported(name)
+
+
+def _outs(kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    out = kwargs.get("out")
+    return () if out is None else tuple(o for o in (out if isinstance(out, tuple) else (out,)))
+
+
+def _no_arguments(name: str, **given: Any) -> None:
+    for key, (value, default) in given.items():
+        if value is not default:
+            raise TypeError(f"hyperdiff does not support the argument {key}= of {name}")
+
+
+def _outer(ufunc: np.ufunc, name: str, a: Any, b: Any, **kwargs: Any) -> Any:
+    # outer(a, b)[i..., j...] = f(a[i...], b[j...]): a gets b.ndim new trailing axes
+    a = a if isinstance(a, DualArray) else np.asarray(a)
+    return ufunc(a.reshape(np.shape(a) + (1,) * np.ndim(b)), b, **kwargs)
+
+
+def _reduce(
+    ufunc: np.ufunc,
+    name: str,
+    array: Any,
+    axis: Any = 0,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = np._NoValue,
+    where: Any = True,
+) -> Any:
+    initial = None if initial is np._NoValue else initial
+    if ufunc in _REDUCTIONS:
+        if ufunc in (np.maximum, np.minimum):
+            _no_arguments(name, dtype=(dtype, None))
+            return _REDUCTIONS[ufunc](array, axis, out, keepdims, initial, where)
+        return _REDUCTIONS[ufunc](array, axis, dtype, out, keepdims, initial, where)
+    if ufunc not in _ASSOCIATIVE:
+        raise unsupported(name)
+    _no_arguments(name, dtype=(dtype, None), initial=(initial, None), where=(where, True))
+    cls = common_kind(name, array, out)
+    data = _planes(array, cls)
+    # numpy's value (and its checks: an empty axis without identity raises)
+    value = np.asarray(ufunc.reduce(data[0], axis=axis, keepdims=keepdims))
+    axes = _axes(axis, data.ndim - 1)
+    result = _tree_product(cls._wrap(_to_last(data, axes)), ufunc)
+    if keepdims:
+        result = result.reshape(_keepdims_shape(data.shape[1:], axes))
+    result._data[0] = value
+    return _store(result, out)
+
+
+def _accumulate(
+    ufunc: np.ufunc, name: str, array: Any, axis: int = 0, dtype: Any = None, out: Any = None
+) -> Any:
+    if ufunc in _ACCUMULATIONS:
+        return _ACCUMULATIONS[ufunc](array, axis, dtype, out)
+    if ufunc not in _ASSOCIATIVE:
+        raise unsupported(name)
+    _no_arguments(name, dtype=(dtype, None))
+    cls = common_kind(name, array, out)
+    data = _planes(array, cls)
+    value = ufunc.accumulate(data[0], axis=axis)  # numpy's value and checks
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    scan = _prefix_product(cls._wrap(np.moveaxis(data, ax, -1)), ufunc)
+    result = np.moveaxis(scan._data, -1, ax).copy()
+    result[0] = value
+    return _store(cls._wrap(result), out)
+
+
+def _reduceat(
+    name: str, array: Any, indices: Any, axis: int = 0, dtype: Any = None, out: Any = None
+) -> Any:
+    # linear: numpy's add.reduceat of every plane
+    _no_arguments(name, dtype=(dtype, None))
+    cls = common_kind(name, array, out)
+    data = _planes(array, cls)
+    index = np.asarray(indices)
+    np.add.reduceat(data[0], index, axis=axis)  # numpy's checks, for the array's axes
+    ax = normalize_axis_index(axis, data.ndim - 1) + 1
+    return _store(cls._wrap(np.add.reduceat(data, index, axis=ax)), out)
+
+
+def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwargs: Any) -> Any:
+    # a[indices] op= b, unbuffered: every occurrence of a repeated index applies again
+    if ufunc not in (np.add, np.subtract, np.multiply):
+        raise unsupported(name)
+    if kwargs:
+        raise TypeError(f"hyperdiff does not support the arguments {sorted(kwargs)} of {name}")
+    if not isinstance(a, DualArray):
+        raise TypeError(
+            f"{name} into a plain array would drop the derivative parts of its operand; "
+            "make the target a dual array"
+        )
+    if isinstance(indices, DualArray):
+        raise TypeError("dual arrays cannot be used as indices; index with x.value")
+    cls = common_kind(name, a, b)
+    size = a.size
+    # the flat element numbers the indices select, exactly as numpy reads them
+    targets = np.arange(size, dtype=np.intp).reshape(a.shape)[indices]
+    flat_targets = np.ravel(targets)
+    operand = _planes(b, cls, a.dtype)
+    operand = np.broadcast_to(
+        operand.reshape(
+            (cls._planes, *(1,) * (targets.ndim - operand.ndim + 1), *operand.shape[1:])
+        ),
+        (cls._planes, *targets.shape),
+    ).reshape(cls._planes, -1)
+    work = a._data.reshape(cls._planes, -1)  # a view when a's planes are contiguous
+    if ufunc is np.multiply:
+        value = work[0].copy()
+        np.multiply.at(value, flat_targets, operand[0])  # numpy's values, bit for bit
+        # repeated targets in rounds: the k-th occurrence of every target in round k
+        order = np.argsort(flat_targets, kind="stable")
+        sorted_targets = flat_targets[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_targets)) + 1]
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        for r in range(int(rank.max(initial=-1)) + 1):
+            chosen = rank == r
+            where = flat_targets[chosen]
+            product = np.multiply(cls._wrap(work[:, where]), cls._wrap(operand[:, chosen]))
+            work[:, where] = product._data
+        work[0] = value
+    else:
+        # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit)
+        np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)
+    if not np.shares_memory(work, a._data):
+        a._data[...] = work.reshape(a._data.shape)
+    return None
