@@ -564,3 +564,12 @@ def test_float32_stays_float32() -> None:
     ):
         expected = f(a.value)
         assert f(a).dtype == np.asarray(expected).dtype
+
+
+def test_ufunc_at_with_a_slice_or_ellipsis_index() -> None:
+    x = hd.dual(np.arange(4.0), 1.0)
+    np.add.at(x, slice(0, 2), 1.0)  # numpy passes the index among the ufunc's inputs
+    np.testing.assert_array_equal(x.value, [1.0, 2.0, 2.0, 3.0])
+    np.multiply.at(x, (Ellipsis,), 2.0)
+    np.testing.assert_array_equal(x.value, [2.0, 4.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.d, 2.0)

@@ -133,7 +133,7 @@ def test_wirtinger_and_checked_holomorphic_derivatives_are_probed() -> None:
     d_z, d_conj = hd.wirtinger(lambda t: np.abs(t) ** 2, elementwise=True)(z)
     np.testing.assert_allclose(d_z, np.conj(z), rtol=1e-15)  # d|z|^2/dz = conj(z)
     np.testing.assert_allclose(d_conj, z, rtol=1e-15)
-    with pytest.raises(ValueError, match="wirtinger .* mixes points"):
+    with pytest.raises(ValueError, match=r"wirtinger .* mixes points"):
         hd.wirtinger(lambda t: np.cumsum(t) * np.conj(t), elementwise=True)(z)
-    with pytest.raises(ValueError, match="derivative .* mixes points"):
+    with pytest.raises(ValueError, match=r"derivative .* mixes points"):
         hd.derivative(np.cumsum, holomorphic=True, check_holomorphic=True)(z)

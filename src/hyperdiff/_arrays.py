@@ -325,7 +325,9 @@ class DualArray:
                 fast = _core.fast_binary(_ufuncs.FAST_BINARY.get(ufunc), *inputs)
             if fast is not None:
                 return fast
-        for x in (*inputs, *kwargs.get("out", ())) if kwargs else inputs:
+        # (ufunc.at's second input is an index: a slice, Ellipsis or a tuple is fine)
+        operands = inputs if method != "at" else (inputs[0], *inputs[2:])
+        for x in (*operands, *kwargs.get("out", ())) if kwargs else operands:
             if not isinstance(x, _OPERAND_TYPES) and x is not None:
                 return NotImplemented
         return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
@@ -615,6 +617,18 @@ class HyperDual(DualArray):
     @property
     def e12(self) -> Any:
         return self._part(3)
+
+
+class ProbedDual(HyperDual):
+    """The variables of derivative(f) (order 1): e1 carries f', e2 the pointwise probe
+    (see _transforms). They run on the hyper-dual kernels, the fastest of three parts
+    or more; e12 is computed but means nothing. Where they meet another kind (nesting)
+    they are their first-order part, a DualVec(2) (first_order_view)."""
+
+    __slots__ = ()
+    _kind = _KIND_INDEX["HyperDual"]
+    _spec = ("ProbedDual",)
+    _first_order_view = True
 
 
 def _method(ufunc: np.ufunc) -> Any:

@@ -25,16 +25,18 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
+from ._arrays import Dual, DualArray, HyperDual, ProbedDual, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
     first_order_kind,
+    first_order_view,
     hyperdualdiag_type,
     hyperdualvec_type,
     inner_parts,
     lift,
     probed_hyperdualvec_type,
     promote,
+    view_kind,
 )
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -116,6 +118,7 @@ def _nested_seed(
     transform's: with the outer parts of its values (`outer`, the enclosing transform's
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
     mixed planes)."""
+    outer = None if outer is None else first_order_view(outer)
     kind = type(outer if outer is not None else outer_tangent)
     product = promote(kind, type(seeded))
     if product is None:
@@ -378,7 +381,9 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     dual scalars (after np.asarray), or a value that does not depend on the inputs."""
     if isinstance(leaf, DualArray):
         if type(leaf) is not cls:
-            if getattr(type(leaf), "_inner", None) is cls or (
+            if type(leaf) is view_kind(cls):  # a ProbedDual computed as its view
+                return leaf._data
+            if getattr(type(leaf), "_inner", None) is view_kind(cls) or (
                 first_order_kind(cls) and promote(type(leaf), cls) is not None
             ):
                 # an output of this transform's and an outer one's variables: this
@@ -1130,16 +1135,12 @@ def derivative(
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
             new_args[argnums] = seeded
             return _parts(f(*new_args, **kwargs), cls, order, seeded)
-        # the first direction along 1 (f'; with order 2, f'' in e12), the second the
-        # probe: a pointwise f gives it w f'. Order 1 stays first-order (DualVec(2)), so
-        # an inner or outer transform can meet it in their product (nesting).
+        # e1 along 1 (f', and with order 2 f'' in e12), e2 the probe: a pointwise f
+        # gives e2 = w f'. Order 1 is a ProbedDual, whose first-order part (a DualVec(2))
+        # is what an inner or outer transform meets (nesting)
         weights = _probe_weights(x.shape, x.dtype)
-        if order == 1:
-            cls = _seeds(dualvec_type(2))
-            new_args[argnums] = cls._from_parts(x, (1.0, weights), None)
-        else:
-            cls = _seeds(HyperDual)
-            new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
+        cls = _seeds(ProbedDual if order == 1 else HyperDual)
+        new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
         if outer is not None:
             new_args[argnums] = _nested_seed(new_args[argnums], outer)
         result = f(*new_args, **kwargs)
