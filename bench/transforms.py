@@ -152,6 +152,34 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
         case.scale = scale
     found.append(case)
 
+    # a gradient through an inner gradient step (nested transforms), against the same
+    # value by hand: (I - a H(t)) grad L(t - a grad L(t)) from hessian and grad
+    for n in sizes:
+        theta = rng.uniform(-1, 1, n)
+        outer_grad = hd.grad(lambda t: rosen(t - 1e-3 * hd.grad(rosen)(t)))
+        inner_grad, inner_hessian = hd.grad(rosen), hd.hessian(rosen)
+
+        def by_hand(t: Any = theta, g: Any = inner_grad, h: Any = inner_hessian) -> Any:
+            step = t - 1e-3 * g(t)
+            return (np.eye(t.size) - 1e-3 * h(t)) @ g(step)
+
+        case = Case(
+            f"grad through a grad step, n={n}",
+            lambda t=theta: rosen(t),
+            (lambda g=outer_grad, t=theta: g(t)),
+        )
+        case.peers["hyperdiff by hand (hessian + grad)"] = by_hand
+        if jax is not None:
+
+            def meta(t: Any) -> Any:
+                return rosen(t - 1e-3 * jax.grad(lambda u: rosen(u, jnp))(t), jnp)
+
+            gj = jax.jit(jax.grad(meta))
+            tj = jnp.asarray(theta)
+            block(gj(tj))
+            case.peers["jax (jit)"] = lambda gj=gj, tj=tj: block(gj(tj))
+        found.append(case)
+
     # the first question users asked: mixed partials of ||X X Y||_F, 5x5 (1,326 planes)
     xm, ym = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
     mixed = hd.hessian(xxy_norm, argnums=(0, 1))
