@@ -188,11 +188,11 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
     )
     if jax is not None:
         hxy = jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))
-        xj, yj = jnp.asarray(xm), jnp.asarray(ym)
-        block(hxy(xj, yj)[0][1])
-        case.peers["jax (jit)"] = lambda: block(hxy(xj, yj)[0][1])
+        xmj, ymj = jnp.asarray(xm), jnp.asarray(ym)  # (bound here: later cases reuse names)
+        block(hxy(xmj, ymj)[0][1])
+        case.peers["jax (jit)"] = lambda: block(hxy(xmj, ymj)[0][1])
         case.jax_first = lambda: block(
-            jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))(xj, yj)[0][1]
+            jax.jit(jax.hessian(lambda a, b: xxy_norm(a, b, jnp), argnums=(0, 1)))(xmj, ymj)[0][1]
         )
     found.append(case)
 
@@ -223,8 +223,8 @@ def cases(sizes: Sequence[int], points: int, jac_shape: tuple[int, int]) -> list
         jo = jax.jit(jax.jacfwd(lambda t: jnp.outer(t, t)))
         uj = jnp.asarray(u)
         block(jo(uj))
-        case.peers["jax (jit)"] = lambda: block(jo(uj))
-        case.jax_first = lambda: block(jax.jit(jax.jacfwd(lambda t: jnp.outer(t, t)))(uj))
+        case.peers["jax (jit)"] = lambda jo=jo, uj=uj: block(jo(uj))
+        case.jax_first = lambda uj=uj: block(jax.jit(jax.jacfwd(lambda t: jnp.outer(t, t)))(uj))
     found.append(case)
 
     m, n = jac_shape
