@@ -265,8 +265,9 @@ MP_FUNCTIONS: dict[str, Entry] = {
     "numpy.divide": _b(lambda a, b: a / b, True),
     "numpy.power": _b(_power, True),
     "numpy.float_power": _b(_power, True),
-    "numpy.arctan2": _b(mp.atan2),
-    "numpy.hypot": _b(mp.hypot),
+    # Piecewise at the origin (arctan2 jumps, hypot has a cone point).
+    "numpy.arctan2": _pw(mp.atan2, 2),
+    "numpy.hypot": _pw(mp.hypot, 2),
     "numpy.maximum": _pw(lambda a, b: _first(a, b, lambda p, q: p >= q), 2),
     "numpy.minimum": _pw(lambda a, b: _first(a, b, lambda p, q: p <= q), 2),
     "numpy.fmax": _pw(lambda a, b: _first(a, b, lambda p, q: p >= q), 2),
@@ -278,6 +279,10 @@ MP_FUNCTIONS: dict[str, Entry] = {
     "numpy.logaddexp2": _b(lambda a, b: _logaddexp(a, b, 2)),
     "numpy.copysign": _pw(_copysign, 2),
 }
+
+PERIODIC = frozenset(
+    MP_FUNCTIONS[n].fn for n in ("numpy.fmod", "numpy.remainder", "numpy.floor_divide")
+)
 
 # float_power computes in float64 whatever its inputs: kept out of 32-bit trees.
 WIDENING = frozenset({"numpy.float_power"})
@@ -551,6 +556,8 @@ def limits(entry: Entry, args: tuple[Any, ...], dep: tuple[bool, ...], cplx: boo
     inf_at = [i for i, a in enumerate(args) if _isinf(a)]
     if cplx:
         raise Undefined  # complex infinities are not modelled
+    if entry.fn in PERIODIC:
+        raise Undefined  # numpy: fmod / remainder / floor_divide of inf are nan
     if entry.saturates:
         paths = [[(mpf(m),) for m in SATURATED]]
     else:
