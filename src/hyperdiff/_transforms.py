@@ -447,6 +447,55 @@ def _named(
     return _reusing_memory(wrapper)
 
 
+# --- has_aux: f returns (output, aux), as in JAX ------------------------------------------
+def _with_aux(
+    f: Callable[..., Any],
+    where: str,
+    make: Callable[[Callable[..., Any]], Callable[..., Any]],
+    value_first: bool = False,
+) -> Callable[..., Any]:
+    """The transform `make` of f's output, returning (result, aux) (value_and_grad:
+    ((value, aux), grad)), aux as its values: this transform does not differentiate it
+    (an enclosing transform's parts in it stay)."""
+
+    def with_aux(*args: Any, **kwargs: Any) -> Any:
+        kept: list[Any] = []
+
+        def output(*a: Any, **k: Any) -> Any:
+            pair = f(*a, **k)
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(
+                    f"{where}(..., has_aux=True) needs f to return a pair (output, aux), "
+                    f"not {type(pair).__name__}"
+                )
+            if not kept:  # (a chunked transform calls f again: the same aux)
+                kept.append(_tree_map(_aux_value, pair[1]))
+            return pair[0]
+
+        output.__name__ = getattr(f, "__name__", "f")
+        result = make(output)(*args, **kwargs)
+        if value_first:
+            return (result[0], kept[0]), result[1]
+        return result, kept[0]
+
+    with_aux.__name__ = f"{where}_{getattr(f, '__name__', 'f')}"
+    with_aux.__doc__ = f"{where} of {getattr(f, '__name__', 'f')}, with its aux."
+    return with_aux
+
+
+def _aux_value(leaf: Any) -> Any:
+    """An aux leaf without this transform's parts (the transform running f now)."""
+    if not isinstance(leaf, DualArray):
+        return leaf
+    kind, depth = type(leaf), _core.transform_depth()
+    inner = getattr(kind, "_inner", None)
+    if inner is not None and inner._tag == depth:  # with an enclosing transform's parts
+        return inner_parts(leaf, inner)[0]
+    if kind._tag == depth:
+        return np.array(leaf._data[0])
+    return leaf
+
+
 # --- first order ------------------------------------------------------------------------
 def _jacobian_pass(
     f: Callable[..., Any],
@@ -510,6 +559,7 @@ def jacobian(
     chunk_size: int | None = None,
     elementwise: bool = False,
     holomorphic: bool = False,
+    has_aux: bool = False,
 ) -> Callable[..., Any]:
     """The Jacobian of f, shaped like jax.jacfwd: out.shape + in.shape per input.
 
@@ -520,6 +570,14 @@ def jacobian(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    if has_aux:
+        return _with_aux(
+            f,
+            "jacobian",
+            lambda g: jacobian(
+                g, argnums, chunk_size=chunk_size, elementwise=elementwise, holomorphic=holomorphic
+            ),
+        )
     _checked_argnums(argnums, "jacobian")
     if elementwise:
         return _elementwise_first(f, argnums, "jacobian", holomorphic)
@@ -563,6 +621,7 @@ def grad(
     chunk_size: int | None = None,
     elementwise: bool = False,
     holomorphic: bool = False,
+    has_aux: bool = False,
 ) -> Callable[..., Any]:
     """The gradient of a scalar function, shaped like its input (a tuple for a tuple
     argnums). elementwise=True: per-point derivatives of a pointwise f (see jacobian).
@@ -570,6 +629,14 @@ def grad(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    if has_aux:
+        return _with_aux(
+            f,
+            "grad",
+            lambda g: grad(
+                g, argnums, chunk_size=chunk_size, elementwise=elementwise, holomorphic=holomorphic
+            ),
+        )
     _checked_argnums(argnums, "grad")
     if elementwise:
         return _elementwise_first(f, argnums, "grad", holomorphic)
@@ -598,8 +665,16 @@ def value_and_grad(
     *,
     chunk_size: int | None = None,
     holomorphic: bool = False,
+    has_aux: bool = False,
 ) -> Callable[..., Any]:
     """(f(x), grad f(x)) from the same passes."""
+    if has_aux:
+        return _with_aux(
+            f,
+            "value_and_grad",
+            lambda g: value_and_grad(g, argnums, chunk_size=chunk_size, holomorphic=holomorphic),
+            value_first=True,
+        )
     _checked_argnums(argnums, "value_and_grad")
 
     def both(*args: Any, **kwargs: Any) -> Any:
@@ -669,6 +744,7 @@ def hessian(
     chunk_size: int | None = None,
     elementwise: bool = False,
     holomorphic: bool = False,
+    has_aux: bool = False,
 ) -> Callable[..., Any]:
     """The Hessian of f, shaped like jax.hessian: out.shape + in_i.shape + in_j.shape;
     with a tuple argnums a tuple of tuples of blocks [i][j].
@@ -679,6 +755,14 @@ def hessian(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     """
+    if has_aux:
+        return _with_aux(
+            f,
+            "hessian",
+            lambda g: hessian(
+                g, argnums, chunk_size=chunk_size, elementwise=elementwise, holomorphic=holomorphic
+            ),
+        )
     _checked_argnums(argnums, "hessian")
     if elementwise:
         return _elementwise_hessian(f, argnums, holomorphic)
@@ -1088,6 +1172,7 @@ def derivative(
     holomorphic: bool = False,
     check_holomorphic: bool = False,
     check_pointwise: bool = True,
+    has_aux: bool = False,
 ) -> Callable[..., Any]:
     """Elementwise derivative of f with respect to its argument `argnums`.
 
@@ -1108,6 +1193,19 @@ def derivative(
     order=1 it costs about 1.6x a plain dual pass; check_pointwise=False skips it
     (your promise that f is pointwise: a mixing f then gives J @ 1 silently).
     """
+    if has_aux:
+        return _with_aux(
+            f,
+            "derivative",
+            lambda g: derivative(
+                g,
+                order,
+                argnums,
+                holomorphic=holomorphic,
+                check_holomorphic=check_holomorphic,
+                check_pointwise=check_pointwise,
+            ),
+        )
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, not {order!r}")
     if not isinstance(argnums, int):
