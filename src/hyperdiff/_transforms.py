@@ -154,10 +154,23 @@ def _argnums(argnums: ArgNums, count: int, where: str) -> tuple[int, ...]:
     return normal
 
 
-class _Variables:
-    """The inputs at argnums, flattened into one vector of n variables."""
+def _is_tree(x: Any) -> bool:
+    """Whether an input is a container of inputs (JAX's pytree): a dict, or a list or
+    tuple holding arrays or containers. A flat list of numbers stays one array."""
+    if isinstance(x, dict):
+        return True
+    return isinstance(x, (list, tuple)) and any(
+        isinstance(item, (dict, list, tuple, np.ndarray, DualArray)) for item in x
+    )
 
-    __slots__ = ("args", "arrays", "dtype", "n", "nums", "offsets", "outer", "sizes")
+
+class _Variables:
+    """The inputs at argnums, flattened into one vector of n variables: each input an
+    array, or a container (pytree) of them, whose leaves are the arrays in order."""
+
+    __slots__ = (
+        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "sizes", "trees",
+    )  # fmt: skip
 
     def __init__(
         self, args: tuple[Any, ...], argnums: ArgNums, where: str, holomorphic: bool = False
@@ -169,18 +182,26 @@ class _Variables:
                 # the common call: one float array, read where it is
                 self.nums: tuple[int, ...] = (argnums % len(args),)
                 self.arrays, self.sizes, self.n, self.dtype = [x], [x.size], x.size, x.dtype
-                self.offsets, self.outer = [0, x.size], None
+                self.offsets, self.outer, self.trees = [0, x.size], None, None
                 return
             self.nums = (argnums % len(args),)
         else:
             self.nums = _argnums(argnums, len(args), where)
+        # each input's leaves (one for an array), and its container to rebuild
+        trees = [args[i] if _is_tree(args[i]) else None for i in self.nums]
+        self.trees = trees if any(t is not None for t in trees) else None
+        leaves = [
+            leaf
+            for i, tree in zip(self.nums, trees, strict=True)
+            for leaf in (_tree_leaves(tree) if tree is not None else [args[i]])
+        ]
         # an input that is an outer transform's variable: seeded from its values, then
         # lifted with its outer parts into the product kind (_nested_seed)
-        outer = [_outer_variable(args[i]) for i in self.nums]
+        outer = [_outer_variable(leaf) for leaf in leaves]
         self.outer = outer if any(o is not None for o in outer) else None
         self.arrays = [
-            _variable(args[i] if o is None else o._data[0], where, holomorphic)
-            for i, o in zip(self.nums, outer, strict=True)
+            _variable(leaf if o is None else o._data[0], where, holomorphic)
+            for leaf, o in zip(leaves, outer, strict=True)
         ]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
@@ -190,21 +211,46 @@ class _Variables:
     def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
         """The argument list with input r replaced by a `cls` array whose part planes
         are parts(r) (shape (planes - 1, size))."""
-        new = list(self.args)
-        for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
+        seeded = []
+        for r, a in enumerate(self.arrays):
             data = np.empty((cls._planes, *a.shape), dtype=self.dtype)
             data[0] = a
             data[1:] = parts(r).reshape(cls._planes - 1, *a.shape)
-            new[i] = cls._wrap(data)
-        return self._nested(new)
+            seeded.append(cls._wrap(data))
+        return self._arguments(seeded)
 
-    def _nested(self, new: list[Any]) -> list[Any]:
-        """The seeded arguments, those of outer variables in their product kind."""
+    def _arguments(self, seeded: list[Any]) -> list[Any]:
+        """The argument list with the inputs' leaves seeded: those of outer variables
+        in their product kind, containers rebuilt around them."""
         if self.outer is not None:
-            for i, o in zip(self.nums, self.outer, strict=True):
-                if o is not None:
-                    new[i] = _nested_seed(new[i], o)
+            seeded = [
+                s if o is None else _nested_seed(s, o)
+                for s, o in zip(seeded, self.outer, strict=True)
+            ]
+        new = list(self.args)
+        for i, leaves in zip(self.nums, self.per_input(seeded), strict=True):
+            new[i] = leaves
         return new
+
+    def groups(self) -> list[range]:
+        """Per input at argnums, the indices of its leaves among the arrays."""
+        counts = [
+            1 if tree is None else len(_tree_leaves(tree))
+            for tree in (self.trees or [None] * len(self.nums))
+        ]
+        starts = [0, *itertools.accumulate(counts)]
+        return [range(a, b) for a, b in itertools.pairwise(starts)]
+
+    def rebuild(self, index: int, leaves: list[Any]) -> Any:
+        """Input `index`'s leaf, or its container rebuilt with these leaves."""
+        tree = None if self.trees is None else self.trees[index]
+        return leaves[0] if tree is None else _rebuild(tree, leaves)
+
+    def per_input(self, leaves: list[Any]) -> list[Any]:
+        """Per input at argnums: its leaf, or its container rebuilt with its leaves."""
+        if self.trees is None:
+            return leaves
+        return [self.rebuild(a, [leaves[i] for i in g]) for a, g in enumerate(self.groups())]
 
     def unit_rows(self, r: int, start: int, count: int) -> np.ndarray:
         """Rows start .. start+count of the n x n identity, restricted to input r."""
@@ -221,21 +267,24 @@ class _Variables:
         """seeded() with the parts of each seed set (start, count) the unit rows
         start .. start+count (times scale), one set after the other, and the
         second-order planes of a Jet class zero."""
-        new = list(self.args)
-        for r, (i, a) in enumerate(zip(self.nums, self.arrays, strict=True)):
+        seeded = []
+        for r, a in enumerate(self.arrays):
             key = (cls, self.sizes[r], self.offsets[r], self.dtype.char, seed_sets, scale)
-            new[i] = _with_values(cls, _fresh_seed(_SEED_TEMPLATES, key, *key), a)
-        return self._nested(new)
+            seeded.append(_with_values(cls, _fresh_seed(_SEED_TEMPLATES, key, *key), a))
+        return self._arguments(seeded)
 
-    def split(self, array: np.ndarray) -> list[np.ndarray]:
-        """Cut the last axis (n variables) per input and shape each like its input."""
+    def split(self, array: np.ndarray) -> list[Any]:
+        """Cut the last axis (n variables) per input and shape each like its input (a
+        container input: its container of such)."""
         lead = array.shape[:-1]
-        if len(self.arrays) == 1:
+        if len(self.arrays) == 1 and self.trees is None:
             return [array.reshape((*lead, *self.arrays[0].shape))]
-        return [
-            array[..., o : o + s].reshape((*lead, *a.shape))
-            for o, s, a in zip(self.offsets, self.sizes, self.arrays, strict=False)
-        ]
+        return self.per_input(
+            [
+                array[..., o : o + s].reshape((*lead, *a.shape))
+                for o, s, a in zip(self.offsets, self.sizes, self.arrays, strict=False)
+            ]
+        )
 
 
 # Seed planes (value plane zero) of small inputs, by (class, size, offset, dtype,
@@ -701,6 +750,8 @@ def _pointwise_pass(
     `count` of layout(count)). Returns f's output, a function giving an output leaf's
     planes once the probe shows f pointwise, count and the seeded class."""
     v = _Variables(args, argnums, where, holomorphic)
+    if v.trees is not None:
+        raise TypeError(f"{where}(..., elementwise=True) takes arrays, not containers of them")
     shape = _broadcast_inputs(v)
     v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
     count = len(v.nums)
@@ -867,18 +918,23 @@ def _check_result_size(where: str, shapes: list[tuple[int, ...]]) -> None:
 
 
 def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
-    """Cut an (..., n, n) Hessian into blocks [a][b] of shape out + in_a + in_b."""
+    """Cut an (..., n, n) Hessian into blocks [a][b] of shape out + in_a + in_b; for a
+    container input, as jax.hessian: its container of the other input's containers."""
     lead = h.shape[:-2]
-    if isinstance(argnums, int):
+    if isinstance(argnums, int) and v.trees is None:
         return h.reshape((*lead, *v.arrays[0].shape, *v.arrays[0].shape))
-    blocks = tuple(
-        tuple(
-            h[..., oa : oa + sa, ob : ob + sb].reshape((*lead, *xa.shape, *xb.shape))
-            for ob, sb, xb in zip(v.offsets, v.sizes, v.arrays, strict=False)
-        )
-        for oa, sa, xa in zip(v.offsets, v.sizes, v.arrays, strict=False)
-    )
-    return blocks
+    groups = v.groups()
+
+    def block(i: int, j: int) -> np.ndarray:
+        (oi, si, xi), (oj, sj, xj) = ((v.offsets[k], v.sizes[k], v.arrays[k]) for k in (i, j))
+        return h[..., oi : oi + si, oj : oj + sj].reshape((*lead, *xi.shape, *xj.shape))
+
+    def blocks(a: int, b: int) -> Any:
+        return v.rebuild(a, [v.rebuild(b, [block(i, j) for j in groups[b]]) for i in groups[a]])
+
+    if isinstance(argnums, int):
+        return blocks(0, 0)
+    return tuple(tuple(blocks(a, b) for b in range(len(groups))) for a in range(len(groups)))
 
 
 def _elementwise_hessian(

@@ -1,0 +1,75 @@
+"""Inputs that are containers (JAX's pytrees: dicts, and lists or tuples of arrays or
+containers): results are shaped as jax.grad / jax.jacfwd / jax.hessian give them,
+written out here by hand, with values from closed forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+PARAMS = {"w": np.array([1.0, 2.0]), "b": 0.5}
+
+
+def model(p: Any) -> Any:
+    # sum(w^2) b + b^3: d/dw = 2 w b, d/db = sum(w^2) + 3 b^2
+    return np.sum(p["w"] ** 2) * p["b"] + p["b"] ** 3
+
+
+def test_grad_and_value_and_grad_of_a_dict() -> None:
+    g = hd.grad(model)(PARAMS)
+    assert set(g) == {"w", "b"} and g["w"].shape == (2,) and np.shape(g["b"]) == ()
+    np.testing.assert_array_equal(g["w"], [1.0, 2.0])
+    assert g["b"] == 5.75
+    value, g2 = hd.value_and_grad(model)(PARAMS)
+    assert value == 2.625 and g2["b"] == 5.75
+    assert PARAMS == {"w": PARAMS["w"], "b": 0.5}  # the input is not mutated
+
+
+def test_jacobian_of_a_dict() -> None:
+    # jacfwd(lambda p: p["w"] * p["b"])(p): {"w": (2, 2), "b": (2,)}
+    jac = hd.jacobian(lambda p: p["w"] * p["b"])(PARAMS)
+    np.testing.assert_array_equal(jac["w"], 0.5 * np.eye(2))
+    np.testing.assert_array_equal(jac["b"], [1.0, 2.0])
+
+
+def test_hessian_of_a_dict_is_a_dict_of_dicts() -> None:
+    # jax.hessian(f)(p)["w"]["b"].shape == (2,), ["w"]["w"] (2, 2), ["b"]["b"] ()
+    h = hd.hessian(model)(PARAMS)
+    np.testing.assert_array_equal(h["w"]["w"], np.eye(2))
+    np.testing.assert_array_equal(h["w"]["b"], [2.0, 4.0])
+    np.testing.assert_array_equal(h["b"]["w"], [2.0, 4.0])
+    assert h["b"]["b"] == 3.0
+    chunked = hd.hessian(model, chunk_size=1)(PARAMS)
+    np.testing.assert_array_equal(chunked["w"]["b"], h["w"]["b"])
+
+
+def test_containers_among_several_arguments() -> None:
+    def g(x: Any, p: Any) -> Any:
+        return np.sum(x * p["w"]) + p["b"]
+
+    x = np.array([3.0, 4.0])
+    gx, gp = hd.grad(g, argnums=(0, 1))(x, PARAMS)
+    np.testing.assert_array_equal(gx, PARAMS["w"])
+    np.testing.assert_array_equal(gp["w"], x)
+    assert gp["b"] == 1.0
+    h = hd.hessian(g, argnums=(0, 1))(x, PARAMS)
+    np.testing.assert_array_equal(h[0][1]["w"], np.eye(2))  # d2/dx dw
+    np.testing.assert_array_equal(h[0][1]["b"], [0.0, 0.0])
+    np.testing.assert_array_equal(h[1][0]["w"], np.eye(2))
+
+
+def test_nested_tuples_and_lists() -> None:
+    g = hd.grad(lambda t: t[0] * t[1][0] + t[1][1])((2.0, [np.array(3.0), 4.0]))
+    assert isinstance(g, tuple) and isinstance(g[1], list)
+    assert (float(g[0]), float(g[1][0]), float(g[1][1])) == (3.0, 2.0, 1.0)
+    # a flat list of numbers stays one array input
+    np.testing.assert_array_equal(hd.grad(lambda v: v[0] * v[1])([1.0, 2.0]), [2.0, 1.0])
+
+
+def test_elementwise_takes_arrays() -> None:
+    with pytest.raises(TypeError, match="not containers"):
+        hd.grad(lambda p: p["w"] ** 2, elementwise=True)(PARAMS)
