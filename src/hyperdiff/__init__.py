@@ -25,11 +25,14 @@ from ._transforms import (
     grad,
     hessian,
     hessian_diag,
+    hessp,
     hvp,
     jacobian,
     jvp,
     laplacian,
+    linearize,
     value_and_grad,
+    vjp,
     wirtinger,
 )
 from ._ufuncs import BINARY as _BINARY
@@ -54,6 +57,7 @@ __all__ = [
     "grad",
     "hessian",
     "hessian_diag",
+    "hessp",
     "hvp",
     "hyperdual",
     "hyperdualvec",
@@ -62,12 +66,14 @@ __all__ = [
     "jvp",
     "laplacian",
     "linalg",
+    "linearize",
     "release_memory",
     "reuse_memory",
     "set_num_threads",
     "supported_complex_ufuncs",
     "supported_ufuncs",
     "value_and_grad",
+    "vjp",
     "wirtinger",
 ]
 

@@ -1141,6 +1141,57 @@ def hvp(
     return tuple(blocks) if len(xs) > 1 else blocks[0]
 
 
+def hessp(f: Callable[..., Any], *, chunk_size: int | None = None) -> Callable[..., Any]:
+    """scipy.optimize's hessp: a callable (x, p, *args) -> H(x) p for the Hessian of
+    f(x, *args) in x, without forming it (hvp's passes):
+    `minimize(f, x0, jac=hd.grad(f), hessp=hd.hessp(f), method="trust-krylov")`."""
+
+    def product(x: Any, p: Any, *args: Any) -> Any:
+        return hvp(lambda u: f(u, *args), (x,), (p,), chunk_size=chunk_size)
+
+    product.__name__ = f"hessp_{getattr(f, '__name__', 'f')}"
+    return product
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """(f(*primals), vjp_fn) as jax.vjp: vjp_fn(cotangent) is the tuple over the primals
+    of cotangent . J. In forward mode this computes the whole Jacobian once (passes of
+    up to 128 columns, n/128 evaluations of f for n inputs); each vjp_fn call is then a
+    contraction, exact and cheap. Prefer grad for one scalar output."""
+    argnums = tuple(range(len(primals)))
+    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
+    leaves = _tree_leaves(out)
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        cotangents = _tree_leaves(cotangent)
+        if len(cotangents) != len(leaves):
+            raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {len(leaves)}")
+        total = None
+        for c, jac in zip(cotangents, jacobians, strict=True):
+            c = np.asarray(c)
+            if c.shape != jac.shape[:-1]:
+                raise ValueError(
+                    f"vjp: a cotangent of shape {c.shape} for an output of shape {jac.shape[:-1]}"
+                )
+            term = np.tensordot(c, jac, axes=c.ndim)
+            total = term if total is None else total + term
+        return tuple(v.split(np.asarray(total)))
+
+    return values, vjp_fn
+
+
+def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """(f(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the directional
+    derivative at the primals. In forward mode each f_jvp call is one jvp pass of f
+    (there is no tape to replay): exact, at the cost of an evaluation of f."""
+    value = f(*primals)
+
+    def f_jvp(*tangents: Any) -> Any:
+        return jvp(f, primals, tangents)[1]
+
+    return value, f_jvp
+
+
 # --- the pointwise probe ------------------------------------------------------------------
 # Elementwise transforms seed the same direction at every point, which gives J @ 1: the
 # per-point derivatives only when f acts point by point (J diagonal). They check it in
