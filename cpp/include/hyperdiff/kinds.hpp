@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "common.hpp"
 
@@ -198,9 +199,19 @@ struct HyperDual {
 
 // The multivariate kind with a run-time layout (see the top of this file):
 // planes 0 | 1 .. P | P+1 .. P+Q hold the value, the g_p and the h_q, and
-// pairs[2q], pairs[2q+1] are the first-order indices of h_q. Each rule runs
-// plane by plane over the block. Second-order planes are written first, so an
-// output that is also the input (out=x) is read before it is overwritten.
+// pairs[2q], pairs[2q+1] are the first-order indices of h_q. Second-order
+// planes are written first, so an output that is also the input (out=x) is
+// read before it is overwritten.
+//
+// The first-order planes are written up to kGroup at a time, one loop per
+// group, and the value plane in the first group's loop, never a loop of its
+// own. Measured (Zen 5, 1 thread, N = 1e6 and 4e6, outputs streamed): with one
+// loop per plane, DualVec(1) ran 3-6x slower than Dual on the same bytes and
+// DualVec(2) 2x slower than HyperDual, while equally fast in cache. The value
+// plane's loop is only a copy, which GCC turns into an inline `rep movsq`; that
+// microcoded copy in every block stalled the loads of the next blocks' planes
+// out of cache. Loops of one plane each, the rest of the difference (DualVec(3)
+// at N = 1e6: 0.55 against 0.23 ns per element and plane), are gone in groups.
 struct Jet {
   static constexpr bool second_order = true;
 
@@ -211,6 +222,32 @@ struct Jet {
   int run_count;
 
   int planes() const { return 1 + first + second; }
+
+  static constexpr int kGroup = 4;
+
+  // Calls group(p, std::index_sequence<0, .., G-1>{}, value) for the groups of
+  // first-order planes p .. p+G-1 (G = kGroup, then 2 and 1 for the rest),
+  // value a std::true_type for the first group (the one that also writes the
+  // value plane), std::false_type after it. A layout has P >= 1.
+  template <class Group>
+  void for_each_group(Group group) const {
+    int p = 1;
+    const auto next = [&](auto value) {
+      const int left = first - p + 1;
+      if (left >= kGroup) {
+        group(p, std::make_index_sequence<kGroup>{}, value);
+        p += kGroup;
+      } else if (left >= 2) {
+        group(p, std::make_index_sequence<2>{}, value);
+        p += 2;
+      } else {
+        group(p, std::make_index_sequence<1>{}, value);
+        p += 1;
+      }
+    };
+    next(std::true_type{});
+    while (p <= first) next(std::false_type{});
+  }
 
   // Calls body(q0, a, b0, n) for each run of second-order planes q0 .. q0+n-1
   // whose pairs are (a, b0), (a, b0 + 1), ...: the layouts are rows of them
@@ -280,15 +317,28 @@ struct Jet {
         yh[i] = unary_second<Fn>(f.f1[i], f.f2[i], xa[i], xb[i], xh[i]);
       }
     }
-    for (int p = 1; p <= first; ++p) {
-      const T* xg = x[p];
-      T* yg = y[p];
-#pragma omp simd
-      for (std::size_t i = 0; i < m; ++i) yg[i] = scaled(f.f1[i], xg[i]);
-    }
     T* y0 = y[0];
+    if (first == 0) {  // no parts: a layout none of hyperdiff's kinds has
 #pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) y0[i] = f.f0[i];
+      for (std::size_t i = 0; i < m; ++i) y0[i] = f.f0[i];
+      return;
+    }
+    for_each_group([&](int p, auto planes, auto value) {
+      unary_group<value>(f, x + p, y + p, y0, m, planes);
+    });
+  }
+
+  // Planes g = 0 .. G-1 of yg = f1 xg, and y0 = f0 when Value, in one loop.
+  template <bool Value, class T, std::size_t... G>
+  static void unary_group(UnaryBlock<T> f, const T* const* xg, T* const* yg, T* y0, std::size_t m,
+                          std::index_sequence<G...>) {
+    const T* const xs[] = {xg[G]...};
+    T* const ys[] = {yg[G]...};
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) {
+      ((ys[G][i] = scaled(f.f1[i], xs[G][i])), ...);
+      if constexpr (Value) y0[i] = f.f0[i];
+    }
   }
 
   // XParts/YParts: whether each operand carries derivative planes (a real
@@ -308,17 +358,31 @@ struct Jet {
         oh[i] = binary_second<Fn, XParts, YParts>(f, i, xa[i], xb[i], xh[i], ya[i], yb[i], yh[i]);
       }
     }
-    for (int p = 1; p <= first; ++p) {
-      const T* xg = x_plane(p);
-      const T* yg = y_plane(p);
-      T* og = out[p];
-#pragma omp simd
-      for (std::size_t i = 0; i < m; ++i)
-        og[i] = first_order<Fn, XParts, YParts>(f, i, xg[i], yg[i]);
-    }
     T* o0 = out[0];
+    if (first == 0) {  // as for unary functions
 #pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) o0[i] = f.f0[i];
+      for (std::size_t i = 0; i < m; ++i) o0[i] = f.f0[i];
+      return;
+    }
+    for_each_group([&](int p, auto planes, auto value) {
+      binary_group<Fn, XParts, YParts, value>(f, x + (XParts ? p : 0), y + (YParts ? p : 0),
+                                              out + p, o0, m, planes);
+    });
+  }
+
+  // Planes g = 0 .. G-1 of og = fx xg + fy yg, and o0 = f0 when Value, in one
+  // loop (a real operand's one plane stands in for all of its xg or yg).
+  template <class Fn, bool XParts, bool YParts, bool Value, class T, std::size_t... G>
+  static void binary_group(const BinaryBlock<T>& f, const T* const* xg, const T* const* yg,
+                           T* const* og, T* o0, std::size_t m, std::index_sequence<G...>) {
+    const T* const xs[] = {xg[XParts ? G : 0]...};
+    const T* const ys[] = {yg[YParts ? G : 0]...};
+    T* const os[] = {og[G]...};
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) {
+      ((os[G][i] = first_order<Fn, XParts, YParts>(f, i, xs[G][i], ys[G][i])), ...);
+      if constexpr (Value) o0[i] = f.f0[i];
+    }
   }
 };
 
