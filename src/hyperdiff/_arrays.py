@@ -619,18 +619,6 @@ class HyperDual(DualArray):
         return self._part(3)
 
 
-class ProbedDual(HyperDual):
-    """The variables of derivative(f) (order 1): e1 carries f', e2 the pointwise probe
-    (see _transforms). They run on the hyper-dual kernels, the fastest of three parts
-    or more; e12 is computed but means nothing. Where they meet another kind (nesting)
-    they are their first-order part, a DualVec(2) (first_order_view)."""
-
-    __slots__ = ()
-    _kind = _KIND_INDEX["HyperDual"]
-    _spec = ("ProbedDual",)
-    _first_order_view = True
-
-
 def _method(ufunc: np.ufunc) -> Any:
     def method(self: DualArray) -> Any:
         return _ufuncs.apply_unary(ufunc, self)

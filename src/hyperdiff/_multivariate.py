@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, ProbedDual, tagged
+from ._arrays import Dual, DualArray, HyperDual, tagged
 
 
 class JetArray(DualArray):
@@ -236,24 +236,8 @@ def _hyperdualdiag_type(k: int, probe: bool) -> type[HyperDualDiag]:
 # block of HyperDualVec(KA, KB): planes 1, a_i, b_j, a_i b_j. Nothing of either is
 # confused with the other, and nothing is dropped (DESIGN.md section 6).
 def first_order_kind(cls: type[DualArray]) -> bool:
-    """A kind whose parts are first derivatives only (Dual, DualVec, or a view as one)
-    of a transform."""
-    cls = view_kind(cls)
+    """A kind whose parts are first derivatives only (Dual, DualVec) of a transform."""
     return cls._order == 1 and cls._tag != 0 and not hasattr(cls, "_inner")
-
-
-def view_kind(cls: type[DualArray]) -> type[DualArray]:
-    """The kind a kind computes as where it meets others: ProbedDual's first-order
-    part is a DualVec(2) (its e12 plane means nothing); any other kind is itself."""
-    if getattr(cls, "_first_order_view", False):
-        return tagged(dualvec_type(2), cls._tag)
-    return cls
-
-
-def first_order_view(x: DualArray) -> DualArray:
-    """x as its view_kind (a ProbedDual's first three planes: a view, no copy)."""
-    kind = view_kind(type(x))
-    return x if kind is type(x) else kind._wrap(x._data[: kind._planes])
 
 
 def product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
@@ -281,10 +265,8 @@ def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperD
     return cls
 
 
-def lift(x: DualArray, product: type[DualArray]) -> DualArray:
-    """x (of the product's outer or inner kind, or the product itself) in the product
-    (or, for a kind and its view, in the view)."""
-    x = first_order_view(x)
+def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
+    """x (of the product's outer or inner kind, or the product itself) in the product."""
     if type(x) is product:
         return x
     k1, k2 = product._sizes
@@ -297,13 +279,9 @@ def lift(x: DualArray, product: type[DualArray]) -> DualArray:
     return product._wrap(data)
 
 
-def promote(a: type[DualArray], b: type[DualArray]) -> type[DualArray] | None:
+def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None:
     """The product kind two dual kinds meet in, or None when they do not (a hand-built
-    kind, a second-order one, an order beyond 2, or two kinds of one tag); a kind and
-    its view meet in the view."""
-    a, b = view_kind(a), view_kind(b)
-    if a is b:
-        return a
+    kind, a second-order one, an order beyond 2, or two kinds of one tag)."""
     for x, y in ((a, b), (b, a)):
         product = getattr(x, "_inner", None)
         if product is not None and y in (x._outer, x._inner):
@@ -439,7 +417,6 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
     """A pickled dual array back: its kind from spec (see DualArray.__reduce__)."""
     makers: dict[str, Any] = {
         "Dual": lambda: Dual,
-        "ProbedDual": lambda: ProbedDual,
         "HyperDual": lambda: HyperDual,
         "dualvec": dualvec_type,
         "hyperdualvec": hyperdualvec_type,
