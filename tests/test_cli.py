@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import math
 import subprocess
 import sys
+
+import pytest
+
+from hyperdiff.__main__ import main
 
 
 def run(*args: str) -> str:
@@ -42,3 +48,54 @@ def test_real_points_stay_real_beside_a_complex_one() -> None:
 
 def test_constant_expression() -> None:
     assert run("1.0", "--at", "3").splitlines()[2].split() == ["3", "1", "0", "0"]
+
+
+def run_failing(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The CLI in this process (quicker than a subprocess per case): exit status 1,
+    nothing on stdout, the message on stderr."""
+    assert main(list(args)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return captured.err
+
+
+def test_order_range_and_formats() -> None:
+    rows = run("x**3", "--order", "1", "--range", "0", "2", "--num", "3").splitlines()
+    assert rows[1].split() == ["x", "f(x)", "f1(x)"]
+    assert [[float(v) for v in r.split()] for r in rows[2:]] == [[0, 0, 0], [1, 1, 3], [2, 8, 12]]
+    assert run("x**2", "--format", "csv", "--at", "3").splitlines() == [
+        "x,f(x),f1(x),f2(x)",
+        "3.0,9.0,6.0,2.0",
+    ]
+    assert json.loads(run("x**2", "--format", "json", "--at", "3", "1j")) == [
+        {"x": 3.0, "f(x)": 9.0, "f1(x)": 6.0, "f2(x)": 2.0},
+        {"x": {"re": 0.0, "im": 1.0}, "f(x)": -1.0, "f1(x)": {"re": 0.0, "im": 2.0}, "f2(x)": 2.0},
+    ]
+
+
+def test_scipy_functions_by_name() -> None:
+    pytest.importorskip("scipy.special")
+    row = run("erf(x)", "--at", "0").splitlines()[2].split()
+    assert [float(v) for v in row[:3]] == [0.0, 0.0, 2 / math.sqrt(math.pi)]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').getcwd()",  # no builtins
+        "open('/etc/passwd')",  # no files
+        "x.__class__",  # no attributes
+        "np.save('f', x)",  # nothing of numpy beyond the functions by name
+        "load('f')",
+        "sin(x, out=x)",  # no keywords
+        "[x for x in ()]",
+        "lambda: 1",
+        "y + 1",
+        "sin(x",
+    ],
+)
+def test_anything_but_arithmetic_and_functions_is_refused_in_one_line(
+    expression: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = run_failing(capsys, expression, "--at", "1")
+    assert message.startswith("python -m hyperdiff: ") and message.count("\n") == 1
