@@ -627,49 +627,6 @@ def _x(name: str) -> Tree:
 
 
 KNOWN_DEFECTS: dict[str, Defect] = {
-    # logaddexp(x, 2.0) at x = -inf: d/dx nan, want 0 (also logaddexp2, and
-    # both arguments -inf).
-    "logaddexp(-inf, y)": Defect(
-        lambda n, a, d: (
-            n in ("numpy.logaddexp", "numpy.logaddexp2") and any(_isinf(v) and v < 0 for v in a)
-        ),
-        ("b", "numpy.logaddexp", ("x",), ("c", 2.0)),
-        -math.inf,
-        "float64",
-    ),
-    # erf(x) at x = +-inf: d/dx nan, want 0 (also erfc).
-    "erf'(+-inf)": Defect(
-        lambda n, a, d: n in ("scipy.special.erf", "scipy.special.erfc") and _any_inf(a),
-        _x("scipy.special.erf"),
-        math.inf,
-        "float64",
-    ),
-    # arctan2(2.0, x) at x = -inf: d2/dx2 nan, want 0 (partials at an infinite
-    # argument).
-    "arctan2(y, inf)": Defect(
-        lambda n, a, d: n == "numpy.arctan2" and _any_inf(a),
-        ("b", "numpy.arctan2", ("c", 2.0), ("x",)),
-        -math.inf,
-        "float64",
-    ),
-    # Found by this campaign (not in the list being fixed when it was written):
-    # logaddexp(x, 3.0) at x = +inf: d/dx nan, want 1 (also logaddexp2; and
-    # through an overflow, logaddexp(cosh(x), 0.001) at x = 1.3e16 in float32).
-    "logaddexp(+inf, y)": Defect(
-        lambda n, a, d: (
-            n in ("numpy.logaddexp", "numpy.logaddexp2") and any(_isinf(v) and v > 0 for v in a)
-        ),
-        ("b", "numpy.logaddexp", ("x",), ("c", 3.0)),
-        math.inf,
-        "float64",
-    ),
-    # hypot(0.5, x) at x = +-inf: d/dx nan, want +-1.
-    "hypot(y, inf)": Defect(
-        lambda n, a, d: n == "numpy.hypot" and _any_inf(a),
-        ("b", "numpy.hypot", ("c", 0.5), ("x",)),
-        math.inf,
-        "float64",
-    ),
     # power(x, 3.0) at x = inf: d/dx nan, want inf (x**3.0 too; float_power).
     "power(inf, w)": Defect(
         lambda n, a, d: n in ("numpy.power", "numpy.float_power") and _isinf(a[0]),
@@ -698,17 +655,6 @@ KNOWN_DEFECTS: dict[str, Defect] = {
         ("b", "numpy.divide", ("x",), ("b", "numpy.power", ("c", 0.5 - 2j), ("x",))),
         30j,
         "complex64",
-    ),
-    # arcsinh(x) at x = 1e200: d/dx 0.0, want 1e-200 (1 + x**2 overflows; also
-    # arccosh, and beyond sqrt(max) in float32).
-    "arcsinh'(huge)": Defect(
-        lambda n, a, d: (
-            n in ("numpy.arcsinh", "numpy.arccosh")
-            and any(_finite(v) and abs(v) > math.sqrt(d.max) / 2 for v in a)
-        ),
-        _x("numpy.arcsinh"),
-        1e200,
-        "float64",
     ),
 }
 

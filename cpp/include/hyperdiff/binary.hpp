@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "common.hpp"
@@ -181,40 +182,75 @@ struct Power : BinaryEntry {
   }
 };
 
+namespace detail {
+// The direction (u, w) = (x, y)/r of a point at distance r = hypot(x, y), and
+// 1/r, from the point scaled by a power of 2 where r overflows (near the
+// largest floats) or loses bits (subnormals); an infinite coordinate gives the
+// direction of the limit, (+-1, 0) or, both infinite, the diagonal
+// (+-1, +-1)/sqrt2, and 1/r = 0. nan at the origin.
+template <class T>
+inline void direction(T x, T y, T r, T& u, T& w, T& ir) {
+  constexpr T up = T(1) / (std::numeric_limits<T>::epsilon() * std::numeric_limits<T>::epsilon());
+  constexpr T max = std::numeric_limits<T>::max();
+  const T scale = r < std::numeric_limits<T>::min() ? up : (r > max ? T(0.5) : T(1));
+  const bool x_inf = std::fabs(x) == T(INFINITY), y_inf = std::fabs(y) == T(INFINITY);
+  const bool any_inf = x_inf || y_inf;
+  const T xs = x_inf ? std::copysign(T(1), x) : (any_inf ? T(0) : x * scale);
+  const T ys = y_inf ? std::copysign(T(1), y) : (any_inf ? T(0) : y * scale);
+  const T rs = std::hypot(xs, ys);
+  u = xs / rs;
+  w = ys / rs;
+  ir = any_inf ? T(0) : scale / rs;
+}
+
+// a b, but 0 for a = 0 whatever b (an exact zero of a partial stays 0 where
+// its other factor, a power of 1/r, overflows).
+template <class T>
+inline T zero_or_product(T a, T b) {
+  return a == T(0) ? T(0) : a * b;
+}
+}  // namespace detail
+
 struct Arctan2 : BinaryEntry {
   static constexpr const char* name = "arctan2";
   // atan2(x, y), r = hypot(x, y), u = x/r, w = y/r:
-  // fx = w/r, fy = -u/r, fxx = -2uw/r^2, fxy = (u^2 - w^2)/r^2, fyy = 2uw/r^2
+  // fx = w/r, fy = -u/r, fxx = -2uw/r^2, fxy = (u^2 - w^2)/r^2, fyy = 2uw/r^2.
+  // (u, w) from detail::direction; at +-inf all partials -> 0 (1/r = 0); an
+  // exact zero of the numerator stays 0 where 1/r overflows (subnormals).
+  // nan at the origin.
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
-    const T r = std::hypot(x, y);
-    const T u = x / r, w = y / r;
-    const T ir = T(1) / r;
+    T u, w, ir;
+    detail::direction(x, y, std::hypot(x, y), u, w, ir);
+    const T uw = u * w, diff = (u - w) * (u + w);
     p.f0 = std::atan2(x, y);
-    p.fx = w * ir;
-    p.fy = -u * ir;
-    p.fxx = T(-2) * u * w * ir * ir;
-    p.fxy = (u - w) * (u + w) * ir * ir;
-    p.fyy = T(2) * u * w * ir * ir;
+    p.fx = detail::zero_or_product(w, ir);
+    p.fy = -detail::zero_or_product(u, ir);
+    p.fxx = T(-2) * detail::zero_or_product(uw, ir * ir);
+    p.fxy = detail::zero_or_product(diff, ir * ir);
+    p.fyy = T(2) * detail::zero_or_product(uw, ir * ir);
   }
 };
 
 struct Hypot : BinaryEntry {
   static constexpr const char* name = "hypot";
   // r = hypot(x, y), u = x/r, w = y/r: fx = u, fy = w, fxx = w^2/r,
-  // fxy = -uw/r, fyy = u^2/r; all 0 at the origin
+  // fxy = -uw/r, fyy = u^2/r. (u, w) from detail::direction (finite where r
+  // overflows; the diagonal at (+-inf, +-inf)); all 0 at the origin.
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T r = std::hypot(x, y);
     const bool origin = r == T(0);
-    const T u = origin ? T(0) : x / r, w = origin ? T(0) : y / r;
-    const T ir = origin ? T(0) : T(1) / r;
+    T du, dw, dir;
+    detail::direction(x, y, r, du, dw, dir);
+    const T u = origin ? T(0) : du, w = origin ? T(0) : dw;
+    const T ir = origin ? T(0) : dir;
     p.f0 = r;
     p.fx = u;
     p.fy = w;
-    p.fxx = w * w * ir;
-    p.fxy = -u * w * ir;
-    p.fyy = u * u * ir;
+    p.fxx = detail::zero_or_product(w * w, ir);
+    p.fxy = -detail::zero_or_product(u * w, ir);
+    p.fyy = detail::zero_or_product(u * u, ir);
   }
 };
 
@@ -339,11 +375,15 @@ struct Logaddexp : BinaryEntry {
   static constexpr const char* name = "logaddexp";
   // log(e^x + e^y): fx = s(x - y), fy = s(y - x), fxx = fyy = -fxy = fx fy,
   // s the logistic function, both from e = exp(-|x - y|) without cancellation.
+  // An infinite difference (an infinite argument) gives e = 0: fx, fy = 1, 0
+  // or 0, 1 (the error term is nan there). x == y, infinities included (numpy's
+  // value treats inf == inf as a tie), gives e = 1: fx = fy = 1/2.
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T d = x - y;
     const T err = detail::difference_error(x, y, d);  // exp(-|d + err|), to first order in err
-    const T e = std::exp(-std::fabs(d)) * (T(1) - (d < T(0) ? -err : err));
+    const T e_rounded = std::exp(-std::fabs(d)) * (T(1) - (d < T(0) ? -err : err));
+    const T e = x == y ? T(1) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
     const T big = T(1) / (T(1) + e), small = e * big;
     // numpy's value, nan included
     p.f0 = x == y      ? x + detail::kLn2<T>
@@ -366,7 +406,8 @@ struct Logaddexp2 : BinaryEntry {
     constexpr T ln2 = detail::kLn2<T>, log2e = detail::kLog2e<T>;
     const T d = x - y;
     const T err = detail::difference_error(x, y, d);
-    const T e = std::exp2(-std::fabs(d)) * (T(1) - ln2 * (d < T(0) ? -err : err));
+    const T e_rounded = std::exp2(-std::fabs(d)) * (T(1) - ln2 * (d < T(0) ? -err : err));
+    const T e = x == y ? T(1) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
     const T big = T(1) / (T(1) + e), small = e * big;
     p.f0 = x == y      ? x + T(1)
            : d > T(0)  ? x + log2e * std::log1p(std::exp2(-d))
@@ -383,11 +424,12 @@ struct Logaddexp2 : BinaryEntry {
 struct Copysign : LinearEntry {
   static constexpr const char* name = "copysign";
   static constexpr bool has_fy = false;
-  // |x| with y's sign: fx = +-1 as the signs agree
+  // |x| with y's sign: fx = +-1 as the signs agree; 0 at x = +-0, as
+  // |x|' = sign(0) = 0 (copysign(x, 1) is |x|)
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = std::copysign(x, y);
-    p.fx = std::copysign(T(1), x) * std::copysign(T(1), y);
+    p.fx = x == T(0) ? T(0) : std::copysign(T(1), x) * std::copysign(T(1), y);
   }
 };
 

@@ -9,13 +9,20 @@
 //   - piecewise constant functions (floor, ceil, trunc, rint, sign): f1 = f2 = 0;
 //   - absolute at 0: f1 = sign(0) = 0;
 //   - sqrt, cbrt at 0: f1 = +inf;
-//   - at +-inf, where f' has a limit, f1 and f2 take it (arctan, arcsinh, erf).
+//   - -0 is 0 for a function defined on one side of it (sqrt, log, logit: f1 = +inf,
+//     the one-sided derivative); for one defined on both sides it names the side
+//     from the left, as in IEEE's 1/-0 = -inf (cbrt'' and digamma at -0: +inf);
+//   - at +-inf, where f' has a limit, f1 and f2 take it (arctan, arcsinh, erf);
+//   - poles of the derivatives: +-inf where both sides agree (trigamma), else nan.
 // Values follow numpy's (nan outside the domain, then nan derivatives too).
 // Derivative formulas avoid cancellation: 1 - a^2 is formed as (1 - a)(1 + a),
-// tanh' as 1/cosh^2 rather than 1 - tanh^2, erf's exp(-a^2) with a^2 split exactly.
+// tanh' as 1/cosh^2 rather than 1 - tanh^2, erf's exp(-a^2) with a^2 split exactly;
+// and overflow: where a^2 overflows (|a| > 1e154 in float64), arctan', arcsinh'
+// and arccosh' are formed from 1/|a| (1/(1 + a^2) -> (1/a)^2).
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "common.hpp"
@@ -40,6 +47,22 @@ struct HolomorphicEntry : UnaryEntry {
 };
 
 namespace detail {
+// Beyond this |a|, 1 + a^2 rounds to a^2 (and a^2 overflows soon after).
+template <class T>
+inline constexpr T kHuge = T(1) / std::numeric_limits<T>::epsilon();
+
+// a with -0 turned into +0 (x + 0 is +0 for x = -0, x otherwise; compilers
+// may not fold it without -fno-signed-zeros): for functions defined on one
+// side of 0, whose derivative there is the one-sided +inf. Complex: a.
+template <class T>
+inline T unsigned_zero(T a) {
+  if constexpr (is_complex_v<T>) {
+    return a;
+  } else {
+    return a + T(0);
+  }
+}
+
 template <class T>
 inline T if_inf(T a, T v, T limit) {
   if constexpr (is_complex_v<T>) {
@@ -64,11 +87,14 @@ inline T one_plus_square(T a) {
   }
 }
 // exp(-a^2) with a^2 = hi + lo split exactly, so large |a| keeps full accuracy.
+// Where exp(-hi) underflows to 0 the result is 0: there lo may be -inf (a^2
+// overflowed) or nan (a = +-inf), and 0 * (1 - lo) would be nan.
 template <class T>
 inline T gaussian(T a) {
   const T hi = a * a;
   const T lo = std::fma(a, a, -hi);
-  return std::exp(-hi) * (T(1) - lo);
+  const T e = std::exp(-hi);
+  return e == T(0) ? T(0) : e * (T(1) - lo);
 }
 }  // namespace detail
 
@@ -120,13 +146,13 @@ struct Sign : UnaryEntry {
 
 struct Sqrt : HolomorphicEntry {
   static constexpr const char* name = "sqrt";
-  // sqrt' = 1/(2 sqrt a), sqrt'' = -sqrt'/(2a)
+  // sqrt' = 1/(2 sqrt a), sqrt'' = -sqrt'/(2a); at -0 as at +0 (sqrt(-0) = -0)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T s = std::sqrt(a);
     f0 = s;
-    f1 = T(0.5) / s;
-    f2 = T(-0.5) * f1 / a;
+    f1 = T(0.5) / detail::unsigned_zero(s);
+    f2 = T(-0.5) * f1 / detail::unsigned_zero(a);
   }
 };
 
@@ -219,9 +245,10 @@ struct Expm1 : HolomorphicEntry {
 
 struct Log : HolomorphicEntry {
   static constexpr const char* name = "log";
+  // log' = 1/a, log'' = -1/a^2; at -0 as at +0
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T r = T(1) / a;
+    const T r = T(1) / detail::unsigned_zero(a);
     f0 = std::log(a);
     f1 = r;
     f2 = -r * r;
@@ -230,30 +257,38 @@ struct Log : HolomorphicEntry {
 
 struct Log2 : HolomorphicEntry {
   static constexpr const char* name = "log2";
-  // log2' = 1/(a ln2)
+  // log2' = log2(e)/a (1/(a ln2) would overflow a ln2 for log10's ln10 near
+  // the largest floats), log2'' = -log2'/a; at -0 as at +0
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     if constexpr (is_complex_v<T>) {
       f0 = std::log(a) * detail::kLog2e<typename T::value_type>;  // numpy's order
+      f1 = T(1) / (a * detail::kLn2<T>);
+      f2 = -f1 / a;
     } else {
+      const T z = detail::unsigned_zero(a);
       f0 = std::log2(a);
+      f1 = detail::kLog2e<T> / z;
+      f2 = -f1 / z;
     }
-    f1 = T(1) / (a * detail::kLn2<T>);
-    f2 = -f1 / a;
   }
 };
 
 struct Log10 : HolomorphicEntry {
   static constexpr const char* name = "log10";
+  // as log2
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     if constexpr (is_complex_v<T>) {
       f0 = std::log(a) * detail::kLog10e<typename T::value_type>;  // numpy's order
+      f1 = T(1) / (a * detail::kLn10<T>);
+      f2 = -f1 / a;
     } else {
+      const T z = detail::unsigned_zero(a);
       f0 = std::log10(a);
+      f1 = detail::kLog10e<T> / z;
+      f2 = -f1 / z;
     }
-    f1 = T(1) / (a * detail::kLn10<T>);
-    f2 = -f1 / a;
   }
 };
 
@@ -337,13 +372,21 @@ struct Arccos : HolomorphicEntry {
 
 struct Arctan : HolomorphicEntry {
   static constexpr const char* name = "arctan";
-  // atan' = 1/(1 + a^2), atan'' = -2a atan'^2; both -> 0 at +-inf
+  // atan' = 1/(1 + a^2), atan'' = -2 (a atan') atan'; both -> 0 at +-inf.
+  // Real |a| > kHuge: atan' = (1/a)^2 (a^2 overflows)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / detail::one_plus_square(a);
+    T g;
+    if constexpr (is_complex_v<T>) {
+      g = T(1) / detail::one_plus_square(a);
+    } else {
+      const bool huge = std::fabs(a) > detail::kHuge<T>;
+      const T q = T(1) / (huge ? a : T(1) + a * a);
+      g = huge ? q * q : q;
+    }
     f0 = std::atan(a);
     f1 = g;
-    f2 = detail::if_inf(a, T(-2) * a * g * g, T(0));
+    f2 = detail::if_inf(a, T(-2) * (a * g) * g, T(0));
   }
 };
 
@@ -384,10 +427,17 @@ struct Tanh : HolomorphicEntry {
 
 struct Arcsinh : HolomorphicEntry {
   static constexpr const char* name = "arcsinh";
-  // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3; both -> 0 at +-inf
+  // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3 (a asinh' first: ~ +-1);
+  // both -> 0 at +-inf. Real |a| > kHuge: asinh' = 1/|a| (a^2 overflows)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt(detail::one_plus_square(a));
+    T g;
+    if constexpr (is_complex_v<T>) {
+      g = T(1) / std::sqrt(detail::one_plus_square(a));
+    } else {
+      const T m = std::fabs(a);
+      g = T(1) / (m > detail::kHuge<T> ? m : std::sqrt(T(1) + a * a));
+    }
     f0 = std::asinh(a);
     f1 = g;
     f2 = detail::if_inf(a, -a * g * g * g, T(0));
@@ -398,14 +448,15 @@ struct Arccosh : HolomorphicEntry {
   static constexpr const char* name = "arccosh";
   // acosh' = 1/sqrt((a - 1)(a + 1)), acosh'' = -a acosh'^3; for complex a
   // the principal branch needs sqrt(a - 1) sqrt(a + 1) (the one-root form
-  // flips sign where (a - 1)(a + 1) crosses the negative real axis)
+  // flips sign where (a - 1)(a + 1) crosses the negative real axis).
+  // Real a > kHuge: acosh' = 1/a (a^2 overflows)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     T g;
     if constexpr (is_complex_v<T>) {
       g = T(1) / (std::sqrt(a - T(1)) * std::sqrt(a + T(1)));
     } else {
-      g = T(1) / std::sqrt((a - T(1)) * (a + T(1)));
+      g = T(1) / (a > detail::kHuge<T> ? a : std::sqrt((a - T(1)) * (a + T(1))));
     }
     f0 = std::acosh(a);
     f1 = g;
@@ -513,7 +564,7 @@ struct Erf : ScipySpecialEntry {
     const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
     f0 = std::erf(a);
     f1 = g;
-    f2 = detail::if_inf(a, T(-2) * a * g, T(0));
+    f2 = detail::if_inf(a, T(-2) * (a * g), T(0));  // (a g first: 2a overflows)
   }
 };
 
@@ -524,7 +575,7 @@ struct Erfc : ScipySpecialEntry {
     const T g = detail::kTwoOverSqrtPi<T> * detail::gaussian(a);
     f0 = std::erfc(a);
     f1 = -g;
-    f2 = detail::if_inf(a, T(2) * a * g, T(0));
+    f2 = detail::if_inf(a, T(2) * (a * g), T(0));
   }
 };
 
@@ -546,11 +597,11 @@ struct Expit : ScipySpecialEntry {
 
 struct Logit : ScipySpecialEntry {
   static constexpr const char* name = "logit";
-  // logit' = 1/(p(1 - p)), logit'' = (2p - 1) logit'^2
+  // logit' = 1/(p(1 - p)), logit'' = (2p - 1) logit'^2; at -0 as at +0
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     // near 1/2, log1p of (2a - 1)/(1 - a) (both exact there) keeps relative accuracy
-    const T g = T(1) / (a * (T(1) - a));
+    const T g = T(1) / (detail::unsigned_zero(a) * (T(1) - a));
     const bool middle = a > T(0.3) && a < T(0.65);
     f0 = middle ? std::log1p((T(2) * a - T(1)) / (T(1) - a)) : std::log(a / (T(1) - a));
     f1 = g;
@@ -560,11 +611,13 @@ struct Logit : ScipySpecialEntry {
 
 struct Gammaln : ScipySpecialEntry {
   static constexpr const char* name = "gammaln";
-  // log|Gamma|' = digamma, '' = trigamma (evaluated in double)
+  // log|Gamma|' = digamma, '' = trigamma (evaluated in double); the value at
+  // -inf is scipy's -inf (lgamma's is +inf)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     int sign;
-    f0 = static_cast<T>(::lgamma_r(static_cast<double>(a), &sign));
+    const T v = static_cast<T>(::lgamma_r(static_cast<double>(a), &sign));
+    f0 = a == -std::numeric_limits<T>::infinity() ? a : v;
     f1 = static_cast<T>(detail::digamma(a));
     f2 = static_cast<T>(detail::trigamma(a));
   }

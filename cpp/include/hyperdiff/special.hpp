@@ -10,12 +10,15 @@ inline namespace HYPERDIFF_ISA_NAMESPACE {
 namespace detail {
 
 // Digamma psi(x) = d/dx log|Gamma(x)|.
-// x <= 0: reflection psi(x) = psi(1 - x) - pi cot(pi x); poles at 0, -1, ... give nan.
+// x <= 0: reflection psi(x) = psi(1 - x) - pi cot(pi x). Poles at 0, -1, ...:
+// psi -> -inf from the right and +inf from the left, so nan, except at +-0,
+// whose sign names the side (-inf at +0, +inf at -0).
 // Near its positive root x0 the asymptotic series cancels, so there a Taylor
 // series about x0 keeps relative accuracy.
 inline double digamma(double x) {
   if (std::isnan(x) || x == -INFINITY) return NAN;
   if (x <= 0) {
+    if (x == 0) return -1 / x;
     if (x == std::floor(x)) return NAN;
     // pi cot(pi x) with the argument reduced exactly to [-1/2, 1/2].
     const double r = x - std::nearbyint(x);
@@ -52,11 +55,13 @@ inline double digamma(double x) {
 }
 
 // Trigamma psi1(x) = psi'(x).
-// x <= 0: reflection psi1(x) = -psi1(1 - x) + pi^2 / sin^2(pi x); poles give nan.
+// x <= 0: reflection psi1(x) = -psi1(1 - x) + pi^2 / sin^2(pi x). Poles at
+// 0, -1, ...: +inf (from both sides).
 inline double trigamma(double x) {
   if (std::isnan(x) || x == -INFINITY) return NAN;
+  if (x == INFINITY) return 0;
   if (x <= 0) {
-    if (x == std::floor(x)) return NAN;
+    if (x == std::floor(x)) return INFINITY;
     const double s = std::sin(kPi * (x - std::nearbyint(x)));
     return -trigamma(1 - x) + kPi * kPi / (s * s);
   }
