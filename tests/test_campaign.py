@@ -634,28 +634,6 @@ KNOWN_DEFECTS: dict[str, Defect] = {
         math.inf,
         "float64",
     ),
-    # divide(x, x) at x = 1e-170: the second-order part (.e12) nan, want 0;
-    # below sqrt(smallest normal) in every dtype (float32: x = 1e-20).
-    "divide(a, tiny b): d2 nan": Defect(
-        lambda n, a, d: (
-            n == "numpy.divide"
-            and _finite(a[1])
-            and 0 < _size(a[1]) < 4 * math.sqrt(float(np.finfo(d.name).tiny))
-        ),
-        ("b", "numpy.divide", ("x",), ("x",)),
-        1e-170,
-        "float64",
-    ),
-    # complex64 divide(x, power(0.5-2j, x)) at x = 30j (|denominator| 1.9e17):
-    # .e12 (3.61e-16-1.14e-16j), want (-3.38e-16+9.09e-17j); the second-order
-    # part of a complex64 quotient is off from |b| ~ 1e12 (4e-6 relative) and
-    # wrong from |b| ~ 1e15. complex128 is right.
-    "complex64 divide(a, huge b): d2 wrong": Defect(
-        lambda n, a, d: n == "numpy.divide" and d.name == "complex64" and _size(a[1]) > 1e10,
-        ("b", "numpy.divide", ("x",), ("b", "numpy.power", ("c", 0.5 - 2j), ("x",))),
-        30j,
-        "complex64",
-    ),
 }
 
 

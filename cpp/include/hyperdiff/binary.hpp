@@ -33,6 +33,7 @@ struct BinaryEntry {
   static constexpr bool has_fx = true, has_fy = true;
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
   static constexpr bool has_complex = false;  // complex kernels (holomorphic in x and y)
+  static constexpr bool quotient = false;     // second order by the quotient rule (kinds.hpp)
 };
 
 struct LinearEntry : BinaryEntry {
@@ -82,6 +83,7 @@ struct Divide : BinaryEntry {
   static constexpr const char* name = "divide";
   static constexpr bool has_fxx = false;
   static constexpr bool has_complex = true;
+  static constexpr bool quotient = true;  // fxy, fyy square 1/y: see binary_second
   // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {

@@ -192,10 +192,12 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   constexpr std::size_t YN = YParts ? N : 1;
   const int planes = plane_count(kind);
   constexpr bool second = Kind::second_order;
-  constexpr bool need_fx = XParts && Fn::has_fx, need_fy = YParts && Fn::has_fy;
+  // a quotient's second order reads q = f0 and 1/y = fx instead of fxy, fyy (kinds.hpp)
+  constexpr bool quotient = second && Fn::quotient;
+  constexpr bool need_fx = (XParts || quotient) && Fn::has_fx, need_fy = YParts && Fn::has_fy;
   constexpr bool need_fxx = second && XParts && Fn::has_fxx;
-  constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy;
-  constexpr bool need_fyy = second && YParts && Fn::has_fyy;
+  constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy && !quotient;
+  constexpr bool need_fyy = second && YParts && Fn::has_fyy && !quotient;
   alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock], fxx[kBlock], fxy[kBlock], fyy[kBlock];
   alignas(64) T x_pad[kBlock], y_pad[kBlock];
   const BinaryBlock<T> f{f0, fx, fy, fxx, fxy, fyy};
