@@ -224,3 +224,91 @@ def test_depth_is_per_thread() -> None:
 
     hd.derivative(f)(1.0)
     assert depths == [1, 0, 1.0]
+
+
+# numpy functions of several arrays, one from an outer transform (w c1) and one from
+# an inner one (t c2), meeting in their product kind. Linear ones: F(w c1, t c2) =
+# w u + t v with u = F(c1, 0), v = F(0, c2) by plain numpy, so for g = sum(F^2),
+# d/dw d/dt g = 2 sum(u v). Bilinear ones: sum F(w c1, t c2) = w t sum F(c1, c2).
+C1 = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+C2 = np.array([[0.5, 4.0, -3.0], [-1.5, 2.0, 1.0]])
+MASK = np.array([[True, False, True], [False, False, True]])
+LINEAR_PAIRS: dict[str, Callable[[Any, Any], Any]] = {
+    "concatenate": lambda a, b: np.concatenate([a, b]),
+    "concatenate axis=None": lambda a, b: np.concatenate((a, b), axis=None),
+    "stack": lambda a, b: np.stack([a, b], axis=1),
+    "hstack": lambda a, b: np.hstack([a, b]),
+    "vstack": lambda a, b: np.vstack((a, b)),
+    "where": lambda a, b: np.where(MASK, a, b),
+    "select": lambda a, b: np.select([MASK, ~MASK], [a, b]),
+    "diff prepend": lambda a, b: np.diff(a, prepend=b[:, :1], axis=1),
+    "linspace": lambda a, b: np.linspace(a[0], b[0], 4),
+    "subtract.outer": lambda a, b: np.subtract.outer(a[0], b[1]),
+    "add.reduce": lambda a, b: np.add.reduce(np.stack([a, b]), axis=0),
+    "add.accumulate": lambda a, b: np.add.accumulate(np.concatenate([a, b]), axis=1),
+}
+BILINEAR_PAIRS: dict[str, Callable[[Any, Any], Any]] = {
+    "matmul": lambda a, b: a @ b.T,
+    "dot": lambda a, b: np.dot(a.T, b),
+    "outer": np.outer,
+    "inner": np.inner,
+    "kron": np.kron,
+    "tensordot": lambda a, b: np.tensordot(a, b, axes=([1], [1])),
+    "einsum": lambda a, b: np.einsum("ij,kj->ik", a, b),
+    "vdot": lambda a, b: np.vdot(a, b),
+    "cross": lambda a, b: np.cross(a, b),
+}
+
+
+def _mixed(g: Callable[[Any, Any], Any]) -> Any:
+    """d/dw d/dt g(w, t) at w = 1.5, t = -0.5, by nesting (outer w, inner t)."""
+    return hd.derivative(lambda w: hd.derivative(lambda t: g(w, t))(-0.5))(1.5)
+
+
+@pytest.mark.parametrize("name", list(LINEAR_PAIRS))
+def test_numpy_functions_combine_an_outer_and_an_inner_variable(name: str) -> None:
+    func = LINEAR_PAIRS[name]
+    u = np.asarray(func(C1.copy(), np.zeros_like(C2)), dtype=float)
+    v = np.asarray(func(np.zeros_like(C1), C2.copy()), dtype=float)
+    got = _mixed(lambda w, t: np.sum(func(w * C1, t * C2) ** 2))
+    np.testing.assert_allclose(got, 2 * np.sum(u * v), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(BILINEAR_PAIRS))
+def test_bilinear_functions_of_an_outer_and_an_inner_variable(name: str) -> None:
+    func = BILINEAR_PAIRS[name]
+    got = _mixed(lambda w, t: np.sum(func(w * C1, t * C2)))
+    np.testing.assert_allclose(got, np.sum(func(C1, C2)), rtol=1e-14)
+
+
+def test_linalg_solve_of_an_outer_matrix_and_an_inner_right_hand_side() -> None:
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    b = np.array([1.0, -2.0])
+    # sum solve(w A, t b) = (t / w) s: d/dw d/dt = -s / w^2 at w = 1.5
+    got = _mixed(lambda w, t: np.sum(np.linalg.solve(w * a, t * b)))
+    np.testing.assert_allclose(got, -np.sum(np.linalg.solve(a, b)) / 1.5**2, rtol=1e-14)
+
+
+def _add_at(a: Any, b: Any) -> Any:
+    np.add.at(a, 0, b)
+    return a
+
+
+def _augmented(a: Any, b: Any) -> Any:
+    a += b
+    return a
+
+
+def _item(a: Any, b: Any) -> Any:
+    a[0] = b
+    return a
+
+
+@pytest.mark.parametrize("write", [_add_at, _augmented, _item], ids=["add.at", "+=", "x[0] ="])
+def test_an_inner_variable_written_into_an_outer_array_in_place_is_refused(
+    write: Callable[[Any, Any], Any],
+) -> None:
+    # the sum carries both transforms' parts: an outer array cannot hold it
+    with pytest.raises(TypeError, match=r"in place|out= must be"):
+        _mixed(lambda w, t: np.sum(write(w * np.ones(3), t)))
+    assert _core.transform_depth() == 0

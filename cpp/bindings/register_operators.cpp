@@ -410,9 +410,10 @@ PyObject* power_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
 }
 
 // __array_function__: spec (registry {numpy function: implementation}, fallback).
-// A registered function called with dual arrays only (types all registered
-// classes) and no keywords is implementation(*args); anything else goes to
-// fallback(self, func, types, args, kwargs).
+// A registered function called with dual arrays of one registered class only
+// and no keywords is implementation(*args); anything else goes to
+// fallback(self, func, types, args, kwargs) (two dual kinds: the fallback lifts
+// an outer and an inner transform's kinds into their product).
 PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 5) {
     PyErr_SetString(PyExc_TypeError, "__array_function__(func, types, args, kwargs)");
@@ -427,13 +428,15 @@ PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t 
     PyObject* iterator = PyObject_GetIter(types);
     if (iterator == nullptr) return nullptr;
     bool duals = true;
+    int count = 0;
     while (PyObject* type = PyIter_Next(iterator)) {
       duals = duals && registered().count(reinterpret_cast<PyTypeObject*>(type)) != 0;
+      ++count;
       Py_DECREF(type);
     }
     Py_DECREF(iterator);
     if (PyErr_Occurred()) return nullptr;
-    if (duals) return PyObject_Call(impl, call_args, nullptr);
+    if (duals && count == 1) return PyObject_Call(impl, call_args, nullptr);
   }
   return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), args, 5, nullptr);
 }

@@ -540,12 +540,31 @@ def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeErr
             f"variables in {where}: its parts would pass for the transform's; build it "
             "from .value, or differentiate with the transform alone"
         )
+    if _meet_in_a_product(a, b):  # the caller could not lift: it writes in place
+        return TypeError(
+            f"an outer and an inner transform's dual numbers ({a.__name__} and "
+            f"{b.__name__}) meet in {where}, which writes in place: their combination "
+            "carries both transforms' parts (their product kind), which the target cannot "
+            "hold; build a new array instead (x + y, np.where, np.concatenate, ...)"
+        )
     return TypeError(
         f"dual numbers of nested transforms meet in {where} at a total derivative order "
         f"above 2 ({a.__name__} and {b.__name__}): a first-order transform nests in a "
         "first-order one, but around or inside a second-order one (hessian, hvp, "
         "derivative(order=2)), or three deep, it needs order 3, which is not supported yet"
     )
+
+
+def _meet_in_a_product(a: type[DualArray], b: type[DualArray]) -> bool:
+    """Whether kinds of two transforms meet in their product kind (_multivariate)."""
+    for x, y in ((a, b), (b, a)):
+        if getattr(x, "_inner", None) is not None and y in (x._outer, x._inner):
+            return True
+
+    def first_order(k: type[DualArray]) -> bool:
+        return k._order == 1 and k._tag != 0 and not hasattr(k, "_inner")
+
+    return first_order(a) and first_order(b) and a._tag != b._tag
 
 
 # What dual arrays combine with (numbers.Number last: its ABC check is the slowest).

@@ -50,6 +50,12 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
     if kwargs:  # numpy's own wrappers forward unset arguments as np._NoValue: unset
         kwargs = {k: v for k, v in kwargs.items() if v is not np._NoValue}
+    if len(types) > 1:  # an outer and an inner transform's kinds meet in their product
+        from ._multivariate import common_product, lift_arguments
+
+        product = common_product(t for t in types if issubclass(t, DualArray))
+        if product is not None:
+            args, kwargs = lift_arguments(product, args), lift_arguments(product, kwargs)
     return impl(*args, **kwargs)
 
 
@@ -65,7 +71,8 @@ def common_kind(name: str, *operands: Any) -> type[DualArray]:
     kinds = {type(op) for op in operands if isinstance(op, DualArray)}
     if len(kinds) > 1:
         a, b = sorted(kinds, key=lambda k: (k._tag, k.__name__))[:2]
-        raise combine_error(f"numpy.{name}", a, b)
+        where = name if name.startswith(("numpy.", "scipy.")) else f"numpy.{name}"
+        raise combine_error(where, a, b)
     if not kinds:
         raise TypeError(f"hyperdiff's numpy.{name} needs a dual array operand")
     return kinds.pop()

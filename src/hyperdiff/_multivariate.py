@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, tagged
+from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
 
 
 class JetArray(DualArray):
@@ -274,8 +274,10 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     data[0] = x._data[0]
     if type(x) is product._outer:
         data[1 : 1 + k1] = x._data[1:]
-    else:
+    elif type(x) is product._inner:
         data[1 + k1 : 1 + k1 + k2] = x._data[1:]
+    else:
+        raise combine_error("a nested transform", type(x), product)
     return product._wrap(data)
 
 
@@ -302,6 +304,37 @@ def unify(operands: tuple[Any, ...]) -> tuple[Any, ...]:
     if product is None:
         return operands  # the caller's common_kind says why they do not combine
     return tuple(lift(x, product) if isinstance(x, DualArray) else x for x in operands)
+
+
+def common_product(kinds: Any) -> type[DualArray] | None:
+    """The product kind all the given dual kinds meet in, or None (one kind, or kinds
+    that do not meet: the caller's common_kind says why)."""
+    kinds = list(kinds)
+    if len(kinds) < 2:
+        return None
+    product: type[DualArray] | None = kinds[0]
+    for kind in kinds[1:]:
+        if product is None:
+            return None
+        product = kind if kind is product else promote(product, kind)
+    return product
+
+
+def lift_arguments(product: type[DualArray], args: Any) -> Any:
+    """args (a numpy function's positional or keyword arguments) with every dual array,
+    also inside the sequences numpy functions take (concatenate's, select's), lifted
+    into the product kind."""
+
+    def lifted(x: Any) -> Any:
+        if isinstance(x, DualArray):
+            return lift(x, product)  # type: ignore[arg-type]
+        if isinstance(x, list | tuple) and any(isinstance(y, DualArray) for y in x):
+            return type(x)(lifted(y) for y in x)
+        return x
+
+    if isinstance(args, dict):
+        return {k: lifted(v) for k, v in args.items()}
+    return tuple(lifted(a) for a in args)
 
 
 def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:

@@ -37,6 +37,7 @@ from ._functions import (
     _tree_product,
     common_kind,
 )
+from ._multivariate import common_product, lift_arguments
 from ._ufuncs import BINARY, VALUE_ONLY, ufunc_name, unsupported
 
 # associative table entries: reduce and accumulate by a tree or a log-step scan
@@ -59,6 +60,10 @@ def apply_method(
         return getattr(ufunc, method)(*values, **kwargs)
     if ufunc not in BINARY:
         raise unsupported(name)
+    if method != "at":  # an outer and an inner transform's kinds meet in their product
+        product = common_product({type(x) for x in inputs if isinstance(x, DualArray)})
+        if product is not None:
+            inputs = lift_arguments(product, inputs)
     if method == "outer":
         return _outer(ufunc, name, *inputs, **kwargs)
     if method == "at":
