@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -36,6 +38,27 @@ def jet_binary(
     y_parts: bool,
     out: np.ndarray,
 ) -> None: ...
+def chain_unary(
+    kind: int | JetLayout,
+    x: np.ndarray,
+    f0: np.ndarray,
+    f1: np.ndarray,
+    f2: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """out = f(x) on a kind (its index, or a Jet layout) from f, f', f'' at x's value."""
+
+def chain_binary(
+    kind: int | JetLayout,
+    x: np.ndarray,
+    x_parts: bool,
+    y: np.ndarray,
+    y_parts: bool,
+    partials: Sequence[np.ndarray],
+    out: np.ndarray,
+) -> None:
+    """out = f(x, y) from the partials (f0, fx, fy, fxx, fxy, fyy) at the values."""
+
 def isa() -> str: ...
 def get_num_threads() -> int: ...
 def set_num_threads(count: int) -> None: ...
