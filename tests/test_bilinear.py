@@ -72,6 +72,8 @@ CASES: list[tuple[str, Callable[..., Any], list[tuple[int, ...]]]] = [
     ("einsum-implicit-batched", lambda x, y: np.einsum("bij,bjk", x, y), [(2, 3, 4), (2, 4, 5)]),
     ("einsum-ellipsis", lambda x, y: np.einsum("...ij,...j->...i", x, y), [(2, 3, 4), (4,)]),
     ("einsum-outer", lambda x, y: np.einsum("i,j->ij", x, y), [(3,), (4,)]),
+    ("einsum-implicit-order", lambda x, y: np.einsum("bA,AC", x, y), [(2, 3), (3, 4)]),
+    ("einsum-implicit-ellipsis", lambda x, y: np.einsum("...j,kj", x, y), [(2, 3, 4), (5, 4)]),
     (
         "einsum-3-chain",
         lambda x, y, z: np.einsum("ij,jk,kl->il", x, y, z),
@@ -91,13 +93,20 @@ CASES: list[tuple[str, Callable[..., Any], list[tuple[int, ...]]]] = [
     ("cross-broadcast", np.cross, [(4, 3), (3,)]),
     ("cross-axes", lambda x, y: np.cross(x, y, axisa=0, axisb=0), [(3, 4), (3, 4)]),
     ("cross-axis", lambda x, y: np.cross(x, y, axis=0), [(3, 2), (3, 2)]),
+    ("cross-axisc", lambda x, y: np.cross(x, y, axisc=0), [(4, 3), (3,)]),
     ("kron-2d", np.kron, [(2, 3), (3, 2)]),
     ("kron-1d", np.kron, [(3,), (2,)]),
+    ("kron-3d-1d", np.kron, [(2, 1, 3), (2,)]),
+    ("dot-scalar", np.dot, [(), (3, 2)]),
+    ("dot-3d-1d", np.dot, [(2, 3, 4), (4,)]),
+    ("inner-scalar", np.inner, [(3,), ()]),
+    ("tensordot-negative-axes", lambda x, y: np.tensordot(x, y, axes=(-1, -2)), [(3, 4), (4, 2)]),
 ]
 if hasattr(np, "vecdot"):
     CASES += [
         ("vecdot", np.vecdot, [(3, 4), (4,)]),
         ("vecdot-axis", lambda x, y: np.vecdot(x, y, axis=0), [(4, 3), (4, 1)]),
+        ("vecdot-negative-axis", lambda x, y: np.vecdot(x, y, axis=-2), [(4, 3), (4, 1)]),
     ]
 if hasattr(np, "matvec"):
     CASES += [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import string
 from collections import defaultdict
 from collections.abc import Callable
@@ -184,7 +185,26 @@ def apply(
                 y._data.astype(dtype, copy=False),
             )
         )
+    if len(operands) == 2 and batched is not None:
+        return _with_constant(cls, op, batched, *(planes_of(x, name) for x in operands))
     return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
+
+
+def _with_constant(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x: PlaneList,
+    y: PlaneList,
+) -> Any:
+    """op(x, y) with one operand a constant (a one-plane list): numpy's own value, and
+    the parts of the dual operand in one batched call against the broadcast constant."""
+    value = np.asarray(op(x[0], y[0]))
+    if len(x) > 1:
+        parts = batched(np.stack(x[1:]), np.broadcast_to(y[0], (len(x) - 1, *y[0].shape)))
+    else:
+        parts = batched(np.broadcast_to(x[0], (len(y) - 1, *x[0].shape)), np.stack(y[1:]))
+    return wrap(cls, [value, *parts])
 
 
 def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -216,22 +236,71 @@ def _no_out(name: str, out: Any) -> None:
         raise TypeError(f"hyperdiff does not support the argument out= of numpy.{name}")
 
 
+def _batched_contraction(na: int, nb: int, axes_a: Any, axes_b: Any) -> Any:
+    """np.tensordot over a leading axis of both operands, for operands of na and nb axes
+    contracting axes_a with axes_b: one einsum, output axes as tensordot orders them (a's
+    free axes, then b's)."""
+    letters = iter(string.ascii_letters[1:])  # "a" is the leading axis
+    sub_a = [next(letters) for _ in range(na)]
+    sub_b = [next(letters) for _ in range(nb)]
+    for i, j in zip(axes_a, axes_b, strict=True):
+        sub_b[j] = sub_a[i]
+    contracted = {sub_a[i] for i in axes_a}
+    output = [c for c in sub_a if c not in contracted] + [c for c in sub_b if c not in contracted]
+    subscripts = f"a{''.join(sub_a)},a{''.join(sub_b)}->a{''.join(output)}"
+    return lambda x, y: np.einsum(subscripts, x, y, optimize=True)
+
+
+def _tensordot_axes(na: int, nb: int, axes: Any) -> tuple[list[int], list[int]]:
+    """numpy.tensordot's axes argument as two lists of non-negative axes."""
+    try:
+        n = operator.index(axes)
+    except TypeError:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if np.ndim(axes_a) == 0 else list(axes_a)
+        axes_b = [axes_b] if np.ndim(axes_b) == 0 else list(axes_b)
+    else:
+        axes_a, axes_b = list(range(na - n, na)), list(range(n))
+    return [int(i) % max(na, 1) for i in axes_a], [int(j) % max(nb, 1) for j in axes_b]
+
+
 @implements(np.dot)
 def _dot(a: Any, b: Any, out: Any = None) -> Any:
     _no_out("dot", out)
-    # dot is matmul for operands of one or two axes
-    matrices = all(1 <= np.ndim(x) <= 2 for x in (a, b))
-    return apply("dot", np.dot, a, b, batched=_batched_matmul if matrices else None)
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:  # a product by a scalar
+        batched: Any = _batched_multiply
+    elif na <= 2 and nb <= 2:  # matmul for operands of one or two axes
+        batched = _batched_matmul
+    else:  # a's last axis with b's second-to-last (its only one for a vector)
+        batched = _batched_contraction(na, nb, [na - 1], [max(nb - 2, 0)])
+    return apply("dot", np.dot, a, b, batched=batched)
+
+
+def _batched_multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x * y over a leading axis of both (operands of different numbers of axes)."""
+    lead = max(x.ndim, y.ndim)
+    x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
+    y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
+    return x * y
 
 
 @implements(np.vdot)
 def _vdot(a: Any, b: Any) -> Any:
-    return apply("vdot", np.vdot, a, b)
+    def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        flat_x, flat_y = x.reshape(len(x), -1), y.reshape(len(y), -1)
+        return np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
+
+    return apply("vdot", np.vdot, a, b, batched=batched)
 
 
 @implements(np.inner)
 def _inner(a: Any, b: Any) -> Any:
-    return apply("inner", np.inner, a, b)
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return apply("inner", np.inner, a, b, batched=_batched_multiply)
+    batched = _batched_contraction(na, nb, [na - 1], [nb - 1])
+    return apply("inner", np.inner, a, b, batched=batched)
 
 
 @implements(np.outer)
@@ -242,12 +311,28 @@ def _outer(a: Any, b: Any, out: Any = None) -> Any:
 
 @implements(np.kron)
 def _kron(a: Any, b: Any) -> Any:
-    return apply("kron", np.kron, a, b)
+    def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        # kron is the outer product with each axis of x interleaved before b's
+        nd = max(x.ndim, y.ndim) - 1
+        sa = (1,) * (nd + 1 - x.ndim) + x.shape[1:]
+        sb = (1,) * (nd + 1 - y.ndim) + y.shape[1:]
+        x = x.reshape(len(x), *(d for s in sa for d in (s, 1)))
+        y = y.reshape(len(y), *(d for s in sb for d in (1, s)))
+        return (x * y).reshape(-1, *(p * q for p, q in zip(sa, sb, strict=True)))
+
+    return apply("kron", np.kron, a, b, batched=batched)
 
 
 @implements(np.tensordot)
 def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
-    return apply("tensordot", lambda x, y: np.tensordot(x, y, axes), a, b)
+    na, nb = np.ndim(a), np.ndim(b)
+    axes_a, axes_b = _tensordot_axes(na, nb, axes)
+    valid = len(axes_a) == len(axes_b) and all(
+        np.shape(a)[i] == np.shape(b)[j] for i, j in zip(axes_a, axes_b, strict=True)
+    )
+    # numpy's own errors for invalid axes: the unbatched path calls it
+    batched = _batched_contraction(na, nb, axes_a, axes_b) if valid else None
+    return apply("tensordot", lambda x, y: np.tensordot(x, y, axes), a, b, batched=batched)
 
 
 @implements(np.cross)
@@ -257,7 +342,31 @@ def _cross(
     def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.cross(x, y, axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
 
-    return apply("cross", cross, a, b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    # numpy's cross broadcasts: a leading axis of both works when every axis argument
+    # counts from the end (the output's ndim from a zero-stride trial of the shapes)
+    na, nb = np.ndim(a), np.ndim(b)
+    zero = np.zeros(())
+    trial = np.cross(
+        np.broadcast_to(zero, np.shape(a)),
+        np.broadcast_to(zero, np.shape(b)),
+        axisa=axisa,
+        axisb=axisb,
+        axisc=axisc,
+    )
+    ends = (axisa - na if axisa >= 0 else axisa, axisb - nb if axisb >= 0 else axisb)
+    end_c = axisc - trial.ndim if axisc >= 0 else axisc
+
+    def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        lead = max(x.ndim, y.ndim)
+        x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
+        y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
+        if trial.ndim == 0:  # 2-vectors: a scalar each, no output axis
+            return np.cross(x, y, axisa=ends[0], axisb=ends[1])
+        return np.cross(x, y, axisa=ends[0], axisb=ends[1], axisc=end_c)
+
+    return apply("cross", cross, a, b, batched=batched)
 
 
 @implements(np.einsum)
@@ -298,11 +407,15 @@ def _sublist_subscripts(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]
 
 def _batched_einsum(subscripts: str, optimize: Any) -> Any:
     """einsum over a leading axis of two operands: a letter the subscripts do not use in
-    front of each (explicit mode only: the implicit output order would move it)."""
+    front of each (the implicit output written out, else it would move that axis)."""
     inputs, arrow, output = subscripts.partition("->")
+    if not arrow:  # numpy's implicit output: '...', then the labels used once, sorted
+        labels = inputs.replace("...", "").replace(",", "")
+        once = sorted(c for c in set(labels) if labels.count(c) == 1)
+        output = ("..." if "..." in inputs else "") + "".join(once)
     letters = set(subscripts)
     free = next((c for c in string.ascii_letters if c not in letters), None)
-    if not arrow or free is None or inputs.count(",") != 1:
+    if free is None or inputs.count(",") != 1:
         return None
     a, b = inputs.split(",")
     batched = f"{free}{a},{free}{b}->{free}{output}"
@@ -333,7 +446,30 @@ def apply_multilinear_ufunc(
         if batched is not None:
             return batched
         return apply(name, np.matmul, *inputs, batched=_batched_matmul)
-    return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs)
+    batched = None
+    if _counted_from_the_end(kwargs.get("axes", kwargs.get("axis", -1))):
+        # a gufunc broadcasts its loop axes: the leading axis of both, aligned, is one
+        core_x, core_y = (g.count(",") + 1 if g else 0 for g in _core_groups(ufunc))
+
+        def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            loops = max(x.ndim - core_x, y.ndim - core_y)
+            x = x.reshape(x.shape[:1] + (1,) * (loops - x.ndim + core_x) + x.shape[1:])
+            y = y.reshape(y.shape[:1] + (1,) * (loops - y.ndim + core_y) + y.shape[1:])
+            return ufunc(x, y, **kwargs)
+
+    return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched)
+
+
+def _core_groups(ufunc: np.ufunc) -> list[str]:
+    """The input core-dimension groups of a gufunc's signature: "(m,n),(n)->(m)" gives
+    ["m,n", "n"]."""
+    inputs = ufunc.signature.partition("->")[0]
+    return [g.strip("()") for g in inputs.split("),(")]
+
+
+def _counted_from_the_end(axes: Any) -> bool:
+    """Whether every axis in a gufunc's axis=/axes= argument is negative."""
+    return all(int(a) < 0 for a in np.ravel(np.asarray(axes, dtype=object)))
 
 
 def _matmul_with_constant(a: Any, b: Any) -> Any:
