@@ -10,6 +10,7 @@ from __future__ import annotations
 # (they register numpy's functions: np.dot, np.fft.fft, np.pad, ...)
 from . import _algebra, _complex, _core, _fft, _numeric, _shapes, linalg  # noqa: F401
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
+from ._custom import custom_jvp
 from ._memory import release_memory, reuse_memory
 from ._multivariate import (
     DualVec,
@@ -49,6 +50,7 @@ __all__ = [
     "HyperDual",
     "HyperDualVec",
     "PerformanceWarning",
+    "custom_jvp",
     "derivative",
     "dual",
     "dualvec",
@@ -92,14 +94,18 @@ def set_num_threads(count: int) -> None:
 
 def supported_ufuncs() -> list[str]:
     """Names of the numpy (and scipy.special) ufuncs dual arrays support."""
+    from ._special import names
     from ._ufuncs import ufunc_name
 
-    return sorted({ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY, *_NOT_HOLOMORPHIC)})
+    table = {ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY, *_NOT_HOLOMORPHIC)}
+    return sorted(table | set(names()))
 
 
 def supported_complex_ufuncs() -> list[str]:
     """Names of the ufuncs complex dual arrays support (holomorphic ones from the
     table, and abs, conjugate, sign)."""
+    from ._special import names
     from ._ufuncs import ufunc_name
 
-    return sorted({ufunc_name(u) for u in (*_COMPLEX_UNARY, *_COMPLEX_BINARY, *_NOT_HOLOMORPHIC)})
+    table = {ufunc_name(u) for u in (*_COMPLEX_UNARY, *_COMPLEX_BINARY, *_NOT_HOLOMORPHIC)}
+    return sorted(table | set(names(complex_values=True)))

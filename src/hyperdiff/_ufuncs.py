@@ -248,6 +248,10 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     cls = type(x)
     data = kernel_planes(x._data)
     if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
+        if ufunc in _special_table():  # (scipy's complex erf, erfc)
+            from ._special import apply
+
+            return apply(ufunc, (x,), {"out": out})
         if ufunc in NOT_HOLOMORPHIC:
             from . import _complex
 
@@ -345,7 +349,17 @@ def apply_ufunc(
         return apply_unary(ufunc, inputs[0], out)
     if len(inputs) == 2 and ufunc in BINARY:
         return apply_binary(ufunc, inputs[0], inputs[1], out)
+    if ufunc in _special_table():  # scipy.special functions differentiated on the value
+        from ._special import apply
+
+        return apply(ufunc, inputs, {**kwargs, "out": out})
     raise unsupported(ufunc_name(ufunc))
+
+
+def _special_table() -> dict[np.ufunc, Any]:
+    from ._special import table
+
+    return table()
 
 
 def _outputs(kwargs: dict[str, Any]) -> tuple[Any, ...]:
