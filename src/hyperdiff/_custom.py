@@ -1,0 +1,386 @@
+"""Custom derivative rules: JAX's `custom_jvp`, for every dual kind and order.
+
+The user gives f and a rule `jvp(primals, tangents) -> (f(primals), Df(primals)[tangents])`,
+linear in the tangents. On plain arrays f runs as written; on dual arrays of any kind
+the rule supplies the derivative. Write a dual argument as x = x0 + y: x0 its values,
+y its parts (a dual array of the same kind with a zero value plane). Then, since y^3 = 0
+in every kind:
+
+- first-order kinds (y^2 = 0):   f(x) = f(x0) + Df(x0)[y]         = rule(x0; y)
+- second-order kinds:            f(x) = f(x0) + Df(x0)[y] + 1/2 D^2f(x0)[y, y]
+                                      = f(x0) + Df(x0 + y/2)[y]    = rule(x0 + y/2; y)
+
+The second line is the rule itself differentiated, as JAX does: its own numpy code runs
+on dual arrays of the kind, and the kind's product table forms exactly its pairs
+(the Hessian's triangle, a diagonal, two seed sets' mixed block, two nested transforms'
+product), so there is no loop over planes and no plane the kind does not have. Inside
+that rule only first order of anything computed from the primal matters (it multiplies
+a tangent, whose value is zero), so a custom function called there on the same kind
+(the rule computing f(x)) takes the first line: the recursion ends after one level, and
+an external solver only ever sees plain values.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from ._arrays import DualArray, combine_error
+from ._multivariate import lift, promote
+from ._transforms import _rebuild, _tree_leaves, _tree_map
+
+R = TypeVar("R")
+
+JVPRule = Callable[..., tuple[Any, Any]]
+
+# Kinds whose custom functions give first order only on this thread: those of the rules
+# running at second order (see the module's docstring).
+_STATE = threading.local()
+
+
+def _first_order_kinds() -> set[type[DualArray]]:
+    kinds: set[type[DualArray]] | None = getattr(_STATE, "kinds", None)
+    if kinds is None:
+        kinds = _STATE.kinds = set()
+    return kinds
+
+
+@contextmanager
+def _first_order(kind: type[DualArray]) -> Iterator[None]:
+    kinds = _first_order_kinds()
+    added = kind not in kinds
+    kinds.add(kind)
+    try:
+        yield
+    finally:
+        if added:
+            kinds.discard(kind)
+
+
+class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
+    """A function with a user-supplied derivative rule, as `jax.custom_jvp`.
+
+    >>> @hd.custom_jvp
+    ... def f(x, y):
+    ...     return np.sin(x) * y
+    >>> @f.defjvp
+    ... def f_jvp(primals, tangents):
+    ...     (x, y), (x_dot, y_dot) = primals, tangents
+    ...     return f(x, y), np.cos(x) * x_dot * y + np.sin(x) * y_dot
+
+    On plain numbers and arrays f runs as written. On dual arrays of any kind (those
+    of every transform, nested ones, hand-built `hd.dual`/`hd.hyperdual`, real or
+    complex) the rule gives the derivative, at every order the kind carries: at second
+    order the rule is differentiated (its numpy code runs on dual arrays), as in JAX.
+    So the rule must be written in numpy operations hyperdiff can differentiate, linear
+    in the tangents; anything it needs of f at the primals it gets by calling f, which
+    the rule serves too (an external solver inside f only ever sees plain values).
+
+    - `defjvp(jvp)`: `jvp(primals, tangents) -> (primal_out, tangent_out)`, primals
+      and tangents tuples of f's arguments (containers as the arguments are); the
+      outputs must have f's output structure, each tangent the shape of its primal.
+      An argument that is not a dual array gets a zero tangent.
+    - `defjvps(*jvps)`: one rule per argument, `jvp_i(t_i, primal_out, *primals)`, or
+      None for an argument f does not depend on; their contributions add up.
+    - `nondiff_argnums`: arguments passed to the rule first, `jvp(*nondiff, primals,
+      tangents)`, and not differentiated (a dual array there is a TypeError, where JAX
+      would silently stop its gradient).
+
+    Limits: a rule that calls a transform (hd.derivative, ...) at its primals runs at
+    total order 3 under a second-order transform, which raises TypeError; f and its
+    rule must not close over a transform's variables (pass them as arguments).
+    """
+
+    fun: Callable[..., R]
+    nondiff_argnums: tuple[int, ...]
+    jvp: JVPRule | None
+
+    def __init__(self, fun: Callable[..., R], nondiff_argnums: Sequence[int] = ()) -> None:
+        if not callable(fun):
+            raise TypeError(f"custom_jvp needs a function, not {type(fun).__name__}")
+        nums = tuple(nondiff_argnums)
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nums):
+            raise TypeError(
+                f"custom_jvp: nondiff_argnums must be non-negative ints, not {nondiff_argnums!r}"
+            )
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = nums
+        self.jvp = None
+
+    def __repr__(self) -> str:
+        return f"<hyperdiff custom_jvp {self._name}>"
+
+    @property
+    def _name(self) -> str:
+        return getattr(self.fun, "__name__", repr(self.fun))
+
+    def defjvp(self, jvp: JVPRule, symbolic_zeros: bool = False) -> JVPRule:
+        """Set the rule `jvp(primals, tangents) -> (primal_out, tangent_out)` (after the
+        nondiff arguments, when there are any); returns it, so it decorates."""
+        if symbolic_zeros:
+            raise TypeError("custom_jvp.defjvp: symbolic_zeros=True is not supported")
+        if not callable(jvp):
+            raise TypeError(f"custom_jvp.defjvp needs a function, not {type(jvp).__name__}")
+        count = len(self.nondiff_argnums) + 2
+        try:
+            signature: inspect.Signature | None = inspect.signature(jvp)
+        except (TypeError, ValueError):  # a builtin without one: trust it
+            signature = None
+        if signature is not None:
+            try:
+                signature.bind(*range(count))
+            except TypeError:
+                expected = "(primals, tangents)"
+                if self.nondiff_argnums:
+                    expected = f"({len(self.nondiff_argnums)} nondiff arguments, primals, tangents)"
+                raise TypeError(
+                    f"the custom_jvp rule {getattr(jvp, '__name__', jvp)!r} of {self._name} "
+                    f"must take {count} positional arguments {expected}; its signature is "
+                    f"{signature}"
+                ) from None
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable[..., Any] | None) -> None:
+        """A rule from one function per argument: `jvp_i(t_i, primal_out, *primals)`
+        gives argument i's contribution to the tangent (None: no dependence)."""
+        if self.nondiff_argnums:
+            raise TypeError("custom_jvp.defjvps cannot be used with nondiff_argnums")
+
+        def jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+            if len(jvps) != len(primals):
+                raise TypeError(
+                    f"custom_jvp.defjvps of {self._name} got {len(jvps)} rules for "
+                    f"{len(primals)} arguments"
+                )
+            out = self(*primals)
+            total: Any = None
+            for t, rule in zip(tangents, jvps, strict=True):
+                if rule is None:
+                    continue
+                term = rule(t, out, *primals)
+                total = term if total is None else _tree_add(total, term)
+            if total is None:
+                total = _tree_map(lambda leaf: np.zeros_like(_value_of(leaf)), out)
+            return out, total
+
+        jvp.__name__ = f"{self._name}_jvps"
+        self.defjvp(jvp)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> R:
+        if self.jvp is None:
+            raise TypeError(f"No JVP defined for custom_jvp function {self._name} using defjvp.")
+        args = _resolve_kwargs(self.fun, self._name, args, kwargs)
+        nondiff = set(self.nondiff_argnums)
+        if nondiff and max(nondiff) >= len(args):
+            raise TypeError(
+                f"custom_jvp function {self._name}: nondiff_argnums={self.nondiff_argnums} "
+                f"but it got {len(args)} arguments"
+            )
+        for i in nondiff:
+            if any(isinstance(leaf, DualArray) for leaf in _tree_leaves(args[i])):
+                raise TypeError(
+                    f"custom_jvp function {self._name}: argument {i} is in nondiff_argnums "
+                    "but is a dual array (its derivative would be dropped); differentiate "
+                    "it as a primal instead"
+                )
+        diff = tuple(i for i in range(len(args)) if i not in nondiff)
+        primals = tuple(args[i] for i in diff)
+        leaves = _tree_leaves(primals)
+        if not any(isinstance(leaf, DualArray) for leaf in leaves):
+            return self.fun(*args)
+        return self._apply(args, diff, primals, leaves)  # type: ignore[no-any-return]
+
+    def _apply(
+        self, args: tuple[Any, ...], diff: tuple[int, ...], primals: Any, leaves: list[Any]
+    ) -> Any:
+        """f on dual arguments through the rule (the module's docstring)."""
+        kind, leaves = _common_kind(leaves, self._name)
+        second_order = kind._order == 2 and kind not in _first_order_kinds()
+        values, tangents, points = [], [], []
+        for leaf in leaves:
+            if isinstance(leaf, DualArray):
+                value = np.array(leaf._data[0])  # the rule's own copies
+                tangent = leaf._data.copy()
+                tangent[0] = 0
+                values.append(value)
+                tangents.append(kind._wrap(tangent))
+                if second_order:
+                    midpoint = leaf._data.copy()
+                    midpoint[1:] *= 0.5
+                    points.append(kind._wrap(midpoint))
+            else:
+                value = _plain_leaf(leaf, self._name)
+                values.append(leaf)
+                tangents.append(np.zeros(np.shape(value), dtype=_tangent_dtype(value)))
+                points.append(leaf)
+        nondiff = tuple(args[i] for i in self.nondiff_argnums)
+        primal_args = _rebuild(primals, points if second_order else values)
+        tangent_args = _rebuild(primals, tangents)
+        assert self.jvp is not None
+        if second_order:
+            with _first_order(kind):
+                pair = self.jvp(*nondiff, primal_args, tangent_args)
+        else:
+            pair = self.jvp(*nondiff, primal_args, tangent_args)
+        primal_out, tangent_out = _checked_pair(pair, self._name)
+        outs = _tree_leaves(primal_out)
+        tangent_leaves = _tree_leaves(tangent_out)
+        if _structure(primal_out) != _structure(tangent_out):
+            raise TypeError(
+                f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
+                f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
+            )
+        results = [
+            _assemble(p, t, kind, second_order, self._name, i)
+            for i, (p, t) in enumerate(zip(outs, tangent_leaves, strict=True))
+        ]
+        return _rebuild(primal_out, results)
+
+
+def _resolve_kwargs(
+    fun: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
+    """The arguments as positions (JAX's resolve_kwargs): the rule takes tuples."""
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"custom_jvp function {name}: {error}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"custom_jvp function {name}: keyword arguments {sorted(bound.kwargs)} cannot be "
+            "resolved to positions (the rule receives primals as a tuple)"
+        )
+    return tuple(bound.args)
+
+
+def _common_kind(leaves: list[Any], name: str) -> tuple[type[DualArray], list[Any]]:
+    """The one kind the dual arguments compute in (an outer and an inner transform's
+    variables: their product kind), and the leaves lifted into it."""
+    kinds = list(dict.fromkeys(type(leaf) for leaf in leaves if isinstance(leaf, DualArray)))
+    kind = kinds[0]
+    for other in kinds[1:]:
+        if other is kind:
+            continue
+        product = promote(kind, other)
+        if product is None:
+            raise combine_error(f"the arguments of custom_jvp function {name}", kind, other)
+        kind = product
+    if len(kinds) > 1:
+        leaves = [
+            lift(leaf, kind) if isinstance(leaf, DualArray) and type(leaf) is not kind else leaf
+            for leaf in leaves
+        ]
+    return kind, leaves
+
+
+def _plain_leaf(leaf: Any, name: str) -> np.ndarray:
+    value = np.asarray(leaf)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(
+            f"custom_jvp function {name} got a {type(leaf).__name__} argument: primals are "
+            "numbers or arrays (or containers of them); pass others through nondiff_argnums"
+        )
+    return value
+
+
+def _tangent_dtype(value: np.ndarray) -> np.dtype:
+    return value.dtype if value.dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def _checked_pair(pair: Any, name: str) -> tuple[Any, Any]:
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise TypeError(
+            f"the custom_jvp rule of {name} must return a pair (primal_out, tangent_out), "
+            f"not {_describe(pair)}"
+        )
+    return pair[0], pair[1]
+
+
+def _structure(tree: Any) -> Any:
+    """A container's skeleton (tuples, lists, dicts; leaves as None)."""
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(_structure(t) for t in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((k, _structure(v)) for k, v in tree.items()))
+    return None
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of {len(x)}"
+    if isinstance(x, dict):
+        return f"a dict with keys {list(x)}"
+    return f"a {type(x).__name__}"
+
+
+def _value_of(leaf: Any) -> np.ndarray:
+    return leaf._data[0] if isinstance(leaf, DualArray) else np.asarray(leaf)
+
+
+def _tree_add(a: Any, b: Any) -> Any:
+    if _structure(a) != _structure(b):
+        raise TypeError("custom_jvp.defjvps: the rules' tangents differ in structure")
+    return _rebuild(a, [x + y for x, y in zip(_tree_leaves(a), _tree_leaves(b), strict=True)])
+
+
+def _assemble(
+    primal: Any, tangent: Any, kind: type[DualArray], second_order: bool, name: str, index: int
+) -> DualArray:
+    """One output of f: the rule's primal value, with the parts of its tangent."""
+    where = f"the custom_jvp rule of {name}, output {index}"
+    if isinstance(primal, DualArray):
+        if not second_order:
+            raise TypeError(
+                f"{where}: the primal output is a dual array at plain primals, so f or its "
+                "rule uses dual arrays it was not passed (a closure over a transform's "
+                "variable?); pass them as arguments"
+            )
+        value = primal._data[0]  # f at the values, the primal's value plane
+    else:
+        value = np.asarray(primal)
+        if value.dtype.kind not in "biufc":
+            raise TypeError(f"{where}: the primal output is a {type(primal).__name__}")
+    if isinstance(tangent, DualArray):
+        if type(tangent) is not kind:
+            raise TypeError(
+                f"{where}: the tangent output is a {type(tangent).__name__}, expected "
+                f"{kind.__name__} (the tangents' kind): the rule mixed in dual arrays it was "
+                "not passed (a closure over a transform's variable?)"
+            )
+        parts, dtype = tangent._data[1:], tangent.dtype
+    else:
+        plain = np.asarray(tangent)
+        if plain.dtype.kind not in "biufc":
+            raise TypeError(f"{where}: the tangent output is a {type(tangent).__name__}")
+        if np.any(plain != 0):
+            raise TypeError(
+                f"{where}: the tangent output does not depend on the tangents but is not zero; "
+                "a JVP is linear in the tangents"
+            )
+        parts, dtype = None, plain.dtype
+    if np.shape(tangent) != value.shape:
+        raise TypeError(
+            f"{where}: the tangent has shape {np.shape(tangent)}, the primal {value.shape} "
+            "(they must match)"
+        )
+    if dtype.kind == "c" and value.dtype.kind != "c":
+        raise TypeError(
+            f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
+        )
+    result_dtype = np.result_type(value.dtype, dtype, np.float32)
+    data = np.zeros((kind._planes, *value.shape), dtype=result_dtype)
+    data[0] = value
+    if parts is not None:
+        data[1:] = parts
+    return kind._wrap(data)  # type: ignore[no-any-return]
