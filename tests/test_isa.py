@@ -29,6 +29,7 @@ def _runs(isa: str) -> bool:
     return subprocess.run(probe, env=env, capture_output=True).returncode == 0
 
 
+@pytest.mark.slow  # the reference suites again, in a subprocess per ISA
 @pytest.mark.parametrize("isa", ["v2", "v3", "v4"])
 def test_reference_tests_pass_on_each_instruction_set(isa: str) -> None:
     if not _core.isa().startswith("x86-64"):

@@ -31,6 +31,7 @@ def test_rosen_hessian_matches_scipy(n: int) -> None:
     )
 
 
+@pytest.mark.slow  # 500,500 Hessian planes in chunks: ~12 s
 def test_rosen_hessian_n1000_in_chunks() -> None:
     x = RNG.uniform(-2, 2, 1000)
     h = hd.hessian(optimize.rosen)(x)
