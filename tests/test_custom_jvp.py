@@ -404,3 +404,10 @@ def test_nothing_the_user_passed_is_mutated() -> None:
     v = np.array([0.5, 1.5])
     hd.grad(lambda w: np.sum(f(w)))(v)
     np.testing.assert_array_equal(v, [0.5, 1.5])
+
+
+def test_arguments_that_are_not_arrays() -> None:
+    with pytest.raises(TypeError, match="pass others through nondiff_argnums"):
+        sin_times(hd.dual(1.0, 1.0), "two")
+    with pytest.raises(TypeError, match="an object array of dual numbers"):
+        sin_times(hd.dual(1.0, 1.0), np.asarray(hd.dual([1.0, 2.0], 1.0)))

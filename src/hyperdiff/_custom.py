@@ -111,15 +111,12 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             )
         functools.update_wrapper(self, fun)
         self.fun = fun
+        self._name: str = getattr(fun, "__name__", None) or repr(fun)
         self.nondiff_argnums = nums
         self.jvp = None
 
     def __repr__(self) -> str:
         return f"<hyperdiff custom_jvp {self._name}>"
-
-    @property
-    def _name(self) -> str:
-        return getattr(self.fun, "__name__", repr(self.fun))
 
     def defjvp(self, jvp: JVPRule, symbolic_zeros: bool = False) -> JVPRule:
         """Set the rule `jvp(primals, tangents) -> (primal_out, tangent_out)` (after the
@@ -177,53 +174,64 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     def __call__(self, *args: Any, **kwargs: Any) -> R:
         if self.jvp is None:
             raise TypeError(f"No JVP defined for custom_jvp function {self._name} using defjvp.")
-        args = _resolve_kwargs(self.fun, self._name, args, kwargs)
-        nondiff = set(self.nondiff_argnums)
-        if nondiff and max(nondiff) >= len(args):
+        if kwargs:
+            args = _resolve_kwargs(self.fun, self._name, args, kwargs)
+        primals = args if not self.nondiff_argnums else self._primals(args)
+        # the common call: arrays as arguments, no containers
+        flat = not any(isinstance(a, _CONTAINERS) for a in primals)
+        leaves = primals if flat else tuple(_tree_leaves(primals))
+        if not any(isinstance(leaf, DualArray) for leaf in leaves):
+            return self.fun(*args)
+        return self._apply(args, primals, leaves, flat)  # type: ignore[no-any-return]
+
+    def _primals(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The arguments not in nondiff_argnums (those checked: no dual arrays)."""
+        if max(self.nondiff_argnums) >= len(args):
             raise TypeError(
                 f"custom_jvp function {self._name}: nondiff_argnums={self.nondiff_argnums} "
                 f"but it got {len(args)} arguments"
             )
-        for i in nondiff:
+        for i in self.nondiff_argnums:
             if any(isinstance(leaf, DualArray) for leaf in _tree_leaves(args[i])):
                 raise TypeError(
                     f"custom_jvp function {self._name}: argument {i} is in nondiff_argnums "
                     "but is a dual array (its derivative would be dropped); differentiate "
                     "it as a primal instead"
                 )
-        diff = tuple(i for i in range(len(args)) if i not in nondiff)
-        primals = tuple(args[i] for i in diff)
-        leaves = _tree_leaves(primals)
-        if not any(isinstance(leaf, DualArray) for leaf in leaves):
-            return self.fun(*args)
-        return self._apply(args, diff, primals, leaves)  # type: ignore[no-any-return]
+        return tuple(a for i, a in enumerate(args) if i not in self.nondiff_argnums)
 
     def _apply(
-        self, args: tuple[Any, ...], diff: tuple[int, ...], primals: Any, leaves: list[Any]
+        self, args: tuple[Any, ...], primals: tuple[Any, ...], leaves: tuple[Any, ...], flat: bool
     ) -> Any:
         """f on dual arguments through the rule (the module's docstring)."""
         kind, leaves = _common_kind(leaves, self._name)
+        if kind._order not in (1, 2):  # the rules below hold while y^3 = 0
+            raise TypeError(
+                f"custom_jvp function {self._name} got a {kind.__name__} of derivative order "
+                f"{kind._order}: custom rules serve orders 1 and 2"
+            )
         second_order = kind._order == 2 and kind not in _first_order_kinds()
-        values, tangents, points = [], [], []
+        points, tangents = [], []
         for leaf in leaves:
             if isinstance(leaf, DualArray):
-                value = np.array(leaf._data[0])  # the rule's own copies
-                tangent = leaf._data.copy()
+                data = leaf._data
+                tangent = np.empty_like(data)  # y: the parts, value 0
                 tangent[0] = 0
-                values.append(value)
+                tangent[1:] = data[1:]
                 tangents.append(kind._wrap(tangent))
-                if second_order:
-                    midpoint = leaf._data.copy()
-                    midpoint[1:] *= 0.5
-                    points.append(kind._wrap(midpoint))
+                if second_order:  # x0 + y/2, in one pass
+                    points.append(kind._wrap(data * _halves(kind, data.ndim, data.dtype)))
+                else:  # x0, the rule's own copy
+                    points.append(np.array(data[0]))
             else:
                 value = _plain_leaf(leaf, self._name)
-                values.append(leaf)
-                tangents.append(np.zeros(np.shape(value), dtype=_tangent_dtype(value)))
+                tangents.append(np.zeros(value.shape, dtype=_tangent_dtype(value)))
                 points.append(leaf)
         nondiff = tuple(args[i] for i in self.nondiff_argnums)
-        primal_args = _rebuild(primals, points if second_order else values)
-        tangent_args = _rebuild(primals, tangents)
+        if flat:
+            primal_args, tangent_args = tuple(points), tuple(tangents)
+        else:
+            primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
         assert self.jvp is not None
         if second_order:
             with _first_order(kind):
@@ -231,18 +239,30 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         else:
             pair = self.jvp(*nondiff, primal_args, tangent_args)
         primal_out, tangent_out = _checked_pair(pair, self._name)
-        outs = _tree_leaves(primal_out)
-        tangent_leaves = _tree_leaves(tangent_out)
+        if not isinstance(primal_out, _CONTAINERS) and not isinstance(tangent_out, _CONTAINERS):
+            return _assemble(primal_out, tangent_out, kind, second_order, self._name, 0)
         if _structure(primal_out) != _structure(tangent_out):
             raise TypeError(
                 f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
                 f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
             )
+        pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
         results = [
-            _assemble(p, t, kind, second_order, self._name, i)
-            for i, (p, t) in enumerate(zip(outs, tangent_leaves, strict=True))
+            _assemble(p, t, kind, second_order, self._name, i) for i, (p, t) in enumerate(pairs)
         ]
         return _rebuild(primal_out, results)
+
+
+_CONTAINERS = (tuple, list, dict)
+
+
+@functools.cache
+def _halves(kind: type[DualArray], ndim: int, dtype: np.dtype) -> np.ndarray:
+    """(1, 1/2, 1/2, ...) along the plane axis: x0 + y/2 from x's planes."""
+    scale = np.full((kind._planes,) + (1,) * (ndim - 1), 0.5, dtype=dtype)
+    scale[0] = 1
+    scale.flags.writeable = False
+    return scale
 
 
 def _resolve_kwargs(
@@ -264,7 +284,7 @@ def _resolve_kwargs(
     return tuple(bound.args)
 
 
-def _common_kind(leaves: list[Any], name: str) -> tuple[type[DualArray], list[Any]]:
+def _common_kind(leaves: Sequence[Any], name: str) -> tuple[type[DualArray], Sequence[Any]]:
     """The one kind the dual arguments compute in (an outer and an inner transform's
     variables: their product kind), and the leaves lifted into it."""
     kinds = list(dict.fromkeys(type(leaf) for leaf in leaves if isinstance(leaf, DualArray)))
@@ -286,6 +306,11 @@ def _common_kind(leaves: list[Any], name: str) -> tuple[type[DualArray], list[An
 
 def _plain_leaf(leaf: Any, name: str) -> np.ndarray:
     value = np.asarray(leaf)
+    if value.dtype == object and any(isinstance(v, DualArray) for v in value.flat):
+        raise TypeError(
+            f"custom_jvp function {name} got an object array of dual numbers (np.asarray "
+            "of a dual array): pass the dual array itself"
+        )
     if value.dtype.kind not in "biufc":
         raise TypeError(
             f"custom_jvp function {name} got a {type(leaf).__name__} argument: primals are "
@@ -379,8 +404,7 @@ def _assemble(
             f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
         )
     result_dtype = np.result_type(value.dtype, dtype, np.float32)
-    data = np.zeros((kind._planes, *value.shape), dtype=result_dtype)
+    data = np.empty((kind._planes, *value.shape), dtype=result_dtype)
     data[0] = value
-    if parts is not None:
-        data[1:] = parts
+    data[1:] = 0 if parts is None else parts
     return kind._wrap(data)  # type: ignore[no-any-return]
