@@ -206,8 +206,6 @@ def test_unsupported_complex_operations_raise_naming_the_function() -> None:
         np.maximum(x, 1.0)
     with pytest.raises(TypeError, match="drop the imaginary parts"):
         x.astype(np.float64)
-    with pytest.raises(TypeError, match="complex"):
-        hd.linalg.eigh(hd.dual(hermitian(3, 0), 1.0))
     with pytest.raises(TypeError, match="complex kernel"):
         from hyperdiff import _core
 

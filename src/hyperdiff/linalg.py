@@ -38,24 +38,45 @@ from ._arrays import Dual, DualArray
 from ._functions import common_kind, implements
 
 __all__ = [
+    "EigResult",
     "EighResult",
     "LinAlgError",
     "QRResult",
+    "SVDResult",
     "SlogdetResult",
+    "cho_factor",
+    "cho_solve",
     "cholesky",
+    "cond",
     "det",
+    "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "expm",
     "inv",
+    "logm",
     "lstsq",
+    "lu_factor",
+    "lu_solve",
+    "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "pinv",
     "qr",
     "slogdet",
     "solve",
+    "solve_banded",
+    "solve_sylvester",
+    "solve_triangular",
+    "sqrtm",
+    "svd",
+    "svdvals",
+    "trace",
+    "vector_norm",
 ]
 
 LinAlgError = np.linalg.LinAlgError
@@ -80,6 +101,11 @@ def _mT(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
+def _mH(a: np.ndarray) -> np.ndarray:
+    """The conjugate transpose (the transpose of a real matrix)."""
+    return np.conj(_mT(a)) if a.dtype.kind == "c" else _mT(a)
+
+
 def _square(a: DualArray, name: str) -> None:
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise LinAlgError(f"{name}: last 2 dimensions of the array must be square")
@@ -92,22 +118,8 @@ def _kind_of(name: str, *operands: Any) -> type[DualArray] | None:
     return common_kind(f"linalg.{name}", *operands)
 
 
-# The factorizations built on transposes (A^T A, Q^T Q = I, eigenvector gauges) are
-# written for real matrices; their complex forms (conjugate transposes, a phase
-# convention for eigenvectors) are not implemented.
-
-
-def _real_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
-    """_kind_of for the real-only functions: a TypeError for complex operands."""
-    cls = _kind_of(name, *operands)
-    kinds = (
-        x.dtype.kind if isinstance(x, DualArray) else np.asarray(x).dtype.kind for x in operands
-    )
-    if cls is not None and "c" in kinds:
-        raise TypeError(
-            f"hyperdiff.linalg.{name} supports real dual matrices only, not complex ones"
-        )
-    return cls
+# The factorizations are written with conjugate transposes (A^H A, Q^H Q = I), so
+# they hold for real and complex matrices alike.
 
 
 # --- the algebra on plane lists --------------------------------------------
@@ -209,10 +221,6 @@ def _log_det_increment(cls: type[DualArray], pa: PlaneList, a0_inv: np.ndarray) 
     mm = _mm(cls, m, m)
     trace = lambda p: np.trace(p, axis1=-2, axis2=-1)  # noqa: E731
     return wrap(cls, add(linear(trace, m), linear(lambda p: 0.5 * trace(p), mm), sign=-1.0))
-
-
-def _mH(a: np.ndarray) -> np.ndarray:
-    return np.conj(_mT(a))
 
 
 def _well_conditioned_inverse(a0: np.ndarray) -> np.ndarray | None:
@@ -319,49 +327,131 @@ def slogdet(a: Any) -> SlogdetResult:
     return SlogdetResult(sign, logabsdet + increment)
 
 
-# --- symmetric eigenproblem ----------------------------------------------------
+# --- gauges and separation -------------------------------------------------------
+def _distinct(values: np.ndarray, scale: np.ndarray, name: str, what: str) -> None:
+    """A LinAlgError naming `name` where two of `values` (last axis) are equal within
+    rounding (n eps scale): there the ordered values and their vectors are not
+    differentiable (a crossing), so no derivative would be right."""
+    n = values.shape[-1]
+    if n < 2:
+        return
+    eps = np.finfo(values.real.dtype).eps
+    tolerance = n * eps * np.asarray(scale)[..., np.newaxis, np.newaxis]
+    gaps = np.abs(values[..., :, np.newaxis] - values[..., np.newaxis, :])
+    repeated = (gaps <= tolerance) & ~np.eye(n, dtype=bool)
+    if np.any(repeated):
+        index = np.argwhere(repeated)[0]
+        i, j = int(index[-2]), int(index[-1])
+        first = values[tuple(index[:-2])]
+        raise LinAlgError(
+            f"{name} of a dual array: the value matrix has repeated {what} "
+            f"({first[i]!r} and {first[j]!r}, equal within rounding), where they and "
+            "their vectors are not differentiable"
+        )
+
+
+def _unit_phases(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> Any:
+    """Unit phases (a dual array (..., 1, k), value 1) that keep the entry in row
+    rows[..., j] of each column of a complex matrix (planes) real, as it is in the
+    value: LAPACK's gauge (numpy's eigh makes the first (UPLO='L') or last ('U') entry
+    real, svd the first of V (m >= n) or of U (m < n), eig the largest). Multiplied
+    in, the parts are the derivatives of numpy's own vectors. None for real ones."""
+    x = wrap(cls, vectors)
+    if x.dtype.kind != "c":
+        return None
+    z = np.take_along_axis(x, rows[..., np.newaxis, :], axis=-2)
+    sign = np.where(z.value.real < 0, -1.0, 1.0)
+    phase = np.conjugate(z) / np.abs(z) * sign
+    phase._data[0] = 1.0
+    return phase
+
+
+def _times_columns(cls: type[DualArray], planes: PlaneList, factor: Any, k: int) -> PlaneList:
+    """The first k columns of a matrix (planes) times factor (..., 1, k) in the algebra."""
+    x = wrap(cls, planes)
+    data = x._data.copy()
+    data[..., :k] = (x[..., :k] * factor)._data
+    return list(data)
+
+
+def _real_entries(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> PlaneList:
+    """The vectors in numpy's gauge (see _unit_phases), value planes unchanged."""
+    phase = _unit_phases(cls, vectors, rows)
+    if phase is None:
+        return vectors
+    out = _times_columns(cls, vectors, phase, rows.shape[-1])
+    out[0] = vectors[0]
+    return out
+
+
+def _exp_nilpotent(cls: type[DualArray], k: PlaneList, eye: np.ndarray) -> PlaneList:
+    """exp(K) = I + K + K^2/2, exact for K with a zero value plane (K^3 = 0); unitary
+    for an anti-Hermitian K."""
+    return add(add([eye], k), linear(lambda p: 0.5 * p, _mm(cls, k, k)))
+
+
+def _eye(n: int, like: np.ndarray, dtype: Any = None) -> np.ndarray:
+    return np.broadcast_to(np.eye(n, dtype=dtype or like.dtype), (*like.shape[:-2], n, n))
+
+
+# --- Hermitian eigenproblem ----------------------------------------------------------
 def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
-    """The planes of the symmetric matrix numpy's eigh/cholesky read: one triangle."""
+    """The planes of the Hermitian (real: symmetric) matrix numpy's eigh/cholesky read:
+    one triangle, and the real part of the diagonal (LAPACK ignores its imaginary
+    part)."""
     if uplo not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
 
-    def symmetrize(p: np.ndarray) -> np.ndarray:
-        half = np.tril(p) if uplo == "L" else np.triu(p)
-        return half + _mT(np.tril(p, -1) if uplo == "L" else np.triu(p, 1))
+    def hermitian(p: np.ndarray) -> np.ndarray:
+        strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
+        diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
+        return strict + _mH(strict) + diagonal
 
-    return [a._data[0], *(symmetrize(p) for p in a._data[1:])]
+    return [a._data[0], *(hermitian(p) for p in a._data[1:])]
 
 
-def _eigh_planes(cls: type[DualArray], a: DualArray, uplo: str) -> tuple[PlaneList, PlaneList]:
+def _eigh_planes(
+    cls: type[DualArray], a: DualArray, uplo: str, check: bool = True
+) -> tuple[PlaneList, PlaneList]:
     w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)
     n = a.shape[-1]
+    if check:
+        _distinct(w0, np.max(np.abs(w0), axis=-1, initial=0.0), "numpy.linalg.eigh", "eigenvalues")
     pa = _symmetric_planes(a, uplo)
     # in the eigenbasis of a0: b = diag(w0) + e
-    e = linear(lambda p: _mT(v0) @ p @ v0, _perturbation(pa))
+    e = linear(lambda p: _mH(v0) @ p @ v0, _perturbation(pa))
     b = [np.zeros_like(v0) + np.eye(n, dtype=v0.dtype) * w0[..., None, :], *e[1:]]
     gap = w0[..., None, :] - w0[..., :, None]  # gap_ij = w_j - w_i
     gap[..., np.arange(n), np.arange(n)] = np.inf  # K_ii = 0
-    eye = np.broadcast_to(np.eye(n, dtype=v0.dtype), v0.shape)
+    eye = _eye(n, v0)
     w: PlaneList = [eye]
     c = b
     for _ in range(cls._order):
-        c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
+        c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
         k = [None, *(None if p is None else p / gap for p in c[1:])]
-        # exp(K) = I + K + K^2/2 exactly, since K^3 = 0: W stays orthogonal
-        w = _mm(cls, w, add(add([eye], k), linear(lambda p: 0.5 * p, _mm(cls, k, k))))
-    c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
-    eigenvalues = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1) for p in c[1:])]
+        # K is anti-Hermitian (C is Hermitian): W = exp(K) stays unitary
+        w = _mm(cls, w, _exp_nilpotent(cls, k, eye))
+    c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
+    eigenvalues = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
     eigenvectors = linear(lambda p: v0 @ p, w)
     eigenvectors[0] = v0
+    if v0.dtype.kind == "c":  # numpy's gauge: the first (L) or last (U) entry real
+        rows = np.full(w0.shape, 0 if uplo == "L" else n - 1)
+        eigenvectors = _real_entries(cls, eigenvectors, rows)
+        eigenvectors[0] = v0
     return eigenvalues, eigenvectors
 
 
 @implements(np.linalg.eigh)
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, from the
-    triangle UPLO as numpy reads it. The eigenvalues must be distinct (else the
-    eigenvectors are not differentiable; their parts come out inf/nan)."""
-    cls = _real_kind_of("eigh", a)
+    """Eigenvalues (ascending) and eigenvectors of a real symmetric or complex
+    Hermitian matrix, from the triangle UPLO as numpy reads it. The eigenvalues must
+    be distinct (a LinAlgError where two are equal within rounding: the eigenvectors
+    are not differentiable there). Gauge: real matrices, numpy's signs (locally
+    constant); complex ones, numpy's phases, which make the first entry of each
+    eigenvector real (UPLO='L'; the last for 'U'), and the parts are the derivatives
+    of vectors kept so (those of numpy's own output)."""
+    cls = _kind_of("eigh", a)
     if cls is None:
         return EighResult(*np.linalg.eigh(a, UPLO=UPLO))
     _square(a, "eigh")
@@ -369,16 +459,280 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     return EighResult(wrap(cls, values), wrap(cls, vectors))
 
 
+def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
+    values = wrap(type(a), _eigh_planes(type(a), a, uplo, check)[0])
+    values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=uplo)
+    return values
+
+
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
-    """The eigenvalues of a symmetric matrix (ascending); see eigh."""
-    cls = _real_kind_of("eigvalsh", a)
+    """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh."""
+    cls = _kind_of("eigvalsh", a)
     if cls is None:
         return np.linalg.eigvalsh(a, UPLO=UPLO)
     _square(a, "eigvalsh")
-    values = wrap(cls, _eigh_planes(cls, a, UPLO)[0])
-    values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=UPLO)
-    return values
+    return _eigvalsh(a, UPLO)
+
+
+# --- singular value decomposition -----------------------------------------------
+# For a tall A (m >= n; a wide one is handled as A^H) with A0 = U0 S0 V0^H (U0 m x m),
+# B = U0^H A V0 = S0 + E. Rotations P = exp(Ku), Q = exp(Kv) (anti-Hermitian K) make
+# C = P^H B Q diagonal, one order per sweep as in eigh: off the diagonal
+#     C_ij - Ku_ij s_j + s_i Kv_ij = 0 and its (j, i) mirror, so for i != j < n
+#     Ku_ij = (s_j C_ij + s_i conj(C_ji)) / (s_j^2 - s_i^2),
+#     Kv_ij = (s_i C_ij + s_j conj(C_ji)) / (s_j^2 - s_i^2),
+# and Ku_ij = C_ij / s_j for the rows i >= n of U's complement; on the diagonal (complex
+# A) Ku_ii = i Im(C_ii) / s_i keeps C_ii real. Then s = diag(C), U = U0 P, V = V0 Q,
+# and a phase per column pair restores numpy's gauge (_real_entries).
+class SVDResult(NamedTuple):
+    U: Any
+    S: Any
+    Vh: Any
+
+
+def _svd_planes(
+    cls: type[DualArray],
+    pa: PlaneList,
+    u0: np.ndarray,
+    s0: np.ndarray,
+    v0: np.ndarray,
+    selected: np.ndarray,
+) -> tuple[PlaneList, PlaneList, PlaneList]:
+    """(U, s, V) planes for a tall A (m >= n) from an SVD u0 (m x m), s0, v0 (n x n,
+    V itself) of its value. Only the singular values in `selected` (..., n) (and all
+    vectors when every one is) are differentiated: they must be simple and nonzero."""
+    m, n = pa[0].shape[-2:]
+    dtype = np.result_type(*(p for p in pa if p is not None), u0)
+    s0 = s0.astype(dtype.type(0).real.dtype, copy=False)
+    rectangular = np.zeros((*s0.shape[:-1], m, n), dtype=dtype)
+    rectangular[..., np.arange(n), np.arange(n)] = s0
+    e = linear(lambda p: _mH(u0) @ p @ v0, _perturbation(pa))
+    b = [rectangular, *e[1:]]
+    eye_m, eye_n = _eye(m, u0, dtype), _eye(n, v0, dtype)
+    p_rot: PlaneList = [eye_m]
+    q_rot: PlaneList = [eye_n]
+    s_i, s_j = s0[..., :, np.newaxis], s0[..., np.newaxis, :]
+    couple = (selected[..., :, np.newaxis] | selected[..., np.newaxis, :]) & ~np.eye(n, dtype=bool)
+    denominator = np.where(couple, s_j * s_j - s_i * s_i, np.inf)
+    safe = np.where(selected, s0, np.inf)  # 1/safe: 0 for the others
+    index = np.arange(n)
+    for _ in range(cls._order):
+        c = _mm(cls, _mm(cls, linear(_mH, p_rot), b), q_rot)
+        stack = _stacked(cls, c)[1:]
+        top = stack[..., :n, :n]
+        mirror = _mH(top)  # conj(C_ji) at (i, j)
+        ku = np.zeros((*stack.shape[:-2], m, m), dtype=dtype)
+        ku[..., :n, :n] = (s_j * top + s_i * mirror) / denominator
+        kv = (s_i * top + s_j * mirror) / denominator
+        if m > n:  # the complement of U's first n columns
+            lower = stack[..., n:, :] / safe[..., np.newaxis, :]
+            ku[..., n:, :n] = lower
+            ku[..., :n, n:] = -_mH(lower)
+        if dtype.kind == "c":
+            ku[..., index, index] = 1j * np.diagonal(top, 0, -2, -1).imag / safe
+        p_rot = _mm(cls, p_rot, _exp_nilpotent(cls, [None, *ku], eye_m))
+        q_rot = _mm(cls, q_rot, _exp_nilpotent(cls, [None, *kv], eye_n))
+    c = _mm(cls, _mm(cls, linear(_mH, p_rot), b), q_rot)
+    singular = [s0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
+    u = linear(lambda p: u0 @ p, p_rot)
+    v = linear(lambda p: v0 @ p, q_rot)
+    u[0], v[0] = u0, v0
+    return u, singular, v
+
+
+def _check_singular(
+    s0: np.ndarray, selected: np.ndarray, shape: tuple[int, ...], name: str
+) -> None:
+    """A LinAlgError naming `name` where a selected singular value is zero or equal to
+    another (within max(m, n) eps s_max): not differentiable there."""
+    scale = np.max(s0, axis=-1, initial=0.0)
+    tolerance = max(shape[-2:]) * np.finfo(s0.dtype).eps * scale
+    if np.any((s0 <= tolerance[..., np.newaxis]) & selected):
+        raise LinAlgError(
+            f"{name} of a dual array: the value matrix has a zero singular value (rank "
+            "deficient), where the singular values and vectors are not differentiable"
+        )
+    n = s0.shape[-1]
+    gaps = np.abs(s0[..., :, np.newaxis] - s0[..., np.newaxis, :])
+    involved = (selected[..., :, np.newaxis] | selected[..., np.newaxis, :]) & ~np.eye(
+        n, dtype=bool
+    )
+    if np.any((gaps <= tolerance[..., np.newaxis, np.newaxis]) & involved):
+        _distinct(s0, scale, name, "singular values")
+
+
+def _svd_dual(
+    cls: type[DualArray], a: Any, full_matrices: bool, selected: np.ndarray | None, name: str
+) -> tuple[PlaneList, PlaneList, PlaneList, np.ndarray, np.ndarray]:
+    """(U, s, Vh) planes of a (numpy's layout for full_matrices) and numpy's u0, vh0.
+    selected: the singular values to differentiate (None: all, and the vectors)."""
+    pa = planes_of(a, "linalg.svd")
+    u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=full_matrices)
+    m, n = pa[0].shape[-2:]
+    k = min(m, n)
+    chosen = np.ones(s0.shape, dtype=bool) if selected is None else selected
+    _check_singular(s0, chosen, pa[0].shape, name)
+    tall = m >= n
+    left, right = (u0, _mH(vh0)) if tall else (_mH(vh0), u0)
+    base = pa if tall else linear(_mH, pa)
+    if left.shape[-1] < left.shape[-2]:  # thin: complete the basis from a full SVD
+        full = np.linalg.svd(pa[0], full_matrices=True)
+        complement = full[0][..., :, k:] if tall else _mH(full[2])[..., :, k:]
+        left = np.concatenate([left, complement], axis=-1)
+    u, singular, v = _svd_planes(cls, base, left, s0, right, chosen)
+    if selected is None:
+        # numpy's gauge: V's first row real (m >= n), U's first row for m < n (the
+        # tall problem's V); one phase per singular pair keeps A = U S V^H
+        phase = _unit_phases(cls, [p[..., :, :k] for p in v], np.zeros(s0.shape, dtype=np.intp))
+        if phase is not None:
+            u, v = _times_columns(cls, u, phase, k), _times_columns(cls, v, phase, k)
+    if not tall:
+        u, v = v, u
+    if not full_matrices:
+        u = [p[..., :, :k] for p in u]
+        v = [p[..., :, :k] for p in v]
+    return u, singular, linear(_mH, v), u0, vh0
+
+
+@implements(np.linalg.svd)
+def svd(
+    a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+) -> Any:
+    """numpy's SVD with the derivatives of its outputs, for real and complex matrices
+    (stacks too). The singular values must be distinct and nonzero (a LinAlgError
+    otherwise: they and the vectors are not differentiable there). Gauge: numpy's
+    signs (real), and for complex matrices numpy's phases, which make the first row
+    of V (m >= n) or of U (m < n) real; the parts are the derivatives of vectors kept
+    so, that is of numpy's own output. With full_matrices=True and m != n the columns
+    of the complement (beyond min(m, n)) are not unique: their parts hold the
+    complement unrotated within itself (U_c^H dU_c = 0), which is numpy's derivative
+    for a real complement of dimension 1 and a convention otherwise. hermitian=True
+    runs numpy's own algorithm (eigh, signs moved into V) on the dual array."""
+    cls = _kind_of("svd", a)
+    if cls is None:
+        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+    value = np.linalg.svd(a._data[0], full_matrices, compute_uv, hermitian)  # numpy's checks
+    if hermitian:
+        return _hermitian_svd(a, compute_uv, value)
+    u, s, vh, _, _ = _svd_dual(
+        cls,
+        a,
+        full_matrices,
+        None if compute_uv else np.ones((*a.shape[:-2], min(a.shape[-2:])), dtype=bool),
+        "numpy.linalg.svd",
+    )
+    if not compute_uv:
+        s[0] = value
+        return wrap(cls, s)
+    u[0], s[0], vh[0] = value
+    return SVDResult(wrap(cls, u), wrap(cls, s), wrap(cls, vh))
+
+
+def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
+    """numpy's hermitian=True SVD on the dual array: |eigenvalues| descending, the
+    eigenvectors as U and, with the eigenvalues' signs, as V."""
+    w = _eigvalsh(a) if not compute_uv else None
+    if compute_uv:
+        w, vectors = eigh(a)
+    _check_singular(
+        np.abs(w.value), np.ones(w.shape, dtype=bool), a.shape, "numpy.linalg.svd(hermitian=True)"
+    )
+    sign = np.sign(w.value)
+    order = np.argsort(np.abs(w.value), axis=-1)[..., ::-1]
+    s = np.take_along_axis(np.abs(w), order, axis=-1)
+    if not compute_uv:
+        s._data[0] = value
+        return s
+    u = np.take_along_axis(vectors, order[..., np.newaxis, :], axis=-1)
+    sign = np.take_along_axis(sign, order, axis=-1)
+    vh = np.conjugate(np.swapaxes(u * sign[..., np.newaxis, :], -1, -2))
+    u._data[0], s._data[0], vh._data[0] = value
+    return SVDResult(u, s, vh)
+
+
+@implements(np.linalg.svdvals)
+def svdvals(x: Any, /) -> Any:
+    """The singular values, descending (numpy.linalg.svd(x, compute_uv=False))."""
+    return svd(x, compute_uv=False)
+
+
+# --- general eigenproblem -----------------------------------------------------------
+# A0 = V0 diag(w0) V0^-1 with distinct eigenvalues; B = V0^-1 A V0 = diag(w0) + E.
+# Similarities W = I + K, K_ij = C_ij / (w_j - w_i) (K_ii = 0), make C = W^-1 B W
+# diagonal, one order per sweep; W^-1 = I - K + K^2 exactly (K^3 = 0). Then
+# eigenvalues = diag(C), and the vectors V0 W scaled as numpy's (unit norm, the
+# largest entry real).
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+def _eig_planes(cls: type[DualArray], pa: PlaneList, name: str) -> tuple[PlaneList, PlaneList]:
+    w0, v0 = np.linalg.eig(pa[0])
+    n = w0.shape[-1]
+    _distinct(w0, np.max(np.abs(w0), axis=-1, initial=0.0), name, "eigenvalues")
+    v0_inv = np.linalg.inv(v0)
+    e = linear(lambda p: v0_inv @ p.astype(v0.dtype, copy=False) @ v0, _perturbation(pa))
+    eye = _eye(n, v0)
+    b = [eye * w0[..., np.newaxis, :], *e[1:]]
+    gap = w0[..., np.newaxis, :] - w0[..., :, np.newaxis]  # gap_ij = w_j - w_i
+    gap[..., np.arange(n), np.arange(n)] = np.inf
+    w: PlaneList = [eye]
+    w_inv: PlaneList = [eye]
+    for _ in range(cls._order):
+        c = _mm(cls, w_inv, _mm(cls, b, w))
+        k = [None, *(None if p is None else p / gap for p in c[1:])]
+        w = _mm(cls, w, add([eye], k))
+        w_inv = _mm(cls, add(add([eye], k, sign=-1.0), _mm(cls, k, k)), w_inv)
+    c = _mm(cls, w_inv, _mm(cls, b, w))
+    values = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1) for p in c[1:])]
+    x = wrap(cls, linear(lambda p: v0 @ p, w))
+    # numpy's (LAPACK's geev) normalization: unit 2-norm, the largest entry real
+    # (LAPACK zeroes its imaginary part exactly: pick the largest among the real ones)
+    x = x / np.sqrt(
+        np.sum((x * np.conjugate(x)).real if x.dtype.kind == "c" else x * x, axis=-2, keepdims=True)
+    )
+    vectors = list(x._data)
+    if v0.dtype.kind == "c":
+        rows = np.argmax(np.where(v0.imag == 0, np.abs(v0), -1.0), axis=-2)
+        vectors = _real_entries(cls, vectors, rows)
+    vectors[0] = v0
+    return values, vectors
+
+
+@implements(np.linalg.eig)
+def eig(a: Any) -> EigResult:
+    """Eigenvalues and right eigenvectors of a square matrix, real or complex, as numpy
+    returns them (complex where numpy's are). The eigenvalues must be distinct (a
+    LinAlgError naming numpy.linalg.eig otherwise: a repeated eigenvalue and its
+    vectors are not differentiable). The vectors follow numpy's normalization (unit
+    2-norm, and for complex ones the largest entry real, LAPACK's geev convention),
+    so the parts are the derivatives of numpy's own output."""
+    cls = _kind_of("eig", a)
+    if cls is None:
+        return EigResult(*np.linalg.eig(a))
+    _square(a, "eig")
+    pa = planes_of(a, "linalg.eig")
+    values, vectors = _eig_planes(cls, pa, "numpy.linalg.eig")
+    return EigResult(wrap(cls, values), wrap(cls, vectors))
+
+
+@implements(np.linalg.eigvals)
+def eigvals(a: Any) -> Any:
+    """The eigenvalues of a square matrix (numpy's values and order); see eig."""
+    cls = _kind_of("eigvals", a)
+    if cls is None:
+        return np.linalg.eigvals(a)
+    _square(a, "eigvals")
+    pa = planes_of(a, "linalg.eigvals")
+    value = np.linalg.eigvals(pa[0])
+    values = _eig_planes(cls, pa, "numpy.linalg.eigvals")[0]
+    # numpy's eigvals (no vectors) may order them otherwise than eig: match by value
+    order = np.argmin(np.abs(value[..., :, np.newaxis] - values[0][..., np.newaxis, :]), axis=-1)
+    result = wrap(cls, [np.take_along_axis(p, order, axis=-1) for p in values])
+    result._data[0] = value
+    return result
 
 
 # --- triangular factorizations -------------------------------------------------
@@ -391,7 +745,7 @@ def _triangular_correction(cls: type[DualArray], p: PlaneList) -> PlaneList:
     """Lower-triangular Q, zero value, with (I + Q)(I + Q)^T = I + P (P symmetric)."""
     q: PlaneList = [None] * len(p)
     for _ in range(cls._order):
-        q = linear(_half_lower, add(p, _mm(cls, q, linear(_mT, q)), sign=-1.0))
+        q = linear(_half_lower, add(p, _mm(cls, q, linear(_mH, q)), sign=-1.0))
     return q
 
 
@@ -400,20 +754,20 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     """Cholesky factor L (a = L L^T) of a symmetric positive definite matrix; with
     upper=True the factor U = L^T (a = U^T U). Like numpy, it reads the lower
     triangle of a, or the upper one for upper=True."""
-    cls = _real_kind_of("cholesky", a)
+    cls = _kind_of("cholesky", a)
     if cls is None:
         return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
     _square(a, "cholesky")
     if upper:
-        l0 = _mT(np.linalg.cholesky(a._data[0], upper=True))
+        l0 = _mH(np.linalg.cholesky(a._data[0], upper=True))
     else:
         l0 = np.linalg.cholesky(a._data[0])
     l0_inv = np.linalg.inv(l0)
     symmetric = _symmetric_planes(a, "U" if upper else "L")
-    p = linear(lambda s: l0_inv @ s @ _mT(l0_inv), _perturbation(symmetric))
+    p = linear(lambda s: l0_inv @ s @ _mH(l0_inv), _perturbation(symmetric))
     q = _triangular_correction(cls, p)
     factor = [l0, *linear(lambda s: l0 @ s, q)[1:]]
-    return wrap(cls, linear(_mT, factor) if upper else factor)
+    return wrap(cls, linear(_mH, factor) if upper else factor)
 
 
 @implements(np.linalg.qr)
@@ -421,7 +775,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     """QR of an m x n matrix with m >= n and full column rank, modes 'reduced' and
     'r'. R keeps the signs of numpy's diagonal; the parts follow from
     R^T R = A^T A and Q = A R^-1."""
-    cls = _real_kind_of("qr", a)
+    cls = _kind_of("qr", a)
     if cls is None:
         return np.linalg.qr(a, mode=mode)
     if mode not in ("reduced", "r"):
@@ -435,10 +789,10 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     pa = planes_of(a, "qr")
     q0, r0 = np.linalg.qr(pa[0])
     r0_inv = np.linalg.inv(r0)
-    gram = _mm(cls, linear(_mT, pa), pa)
+    gram = _mm(cls, linear(_mH, pa), pa)
     # (I + U)^T (I + U) = I + P with U upper triangular: the transposed Cholesky problem
-    p = linear(lambda s: _mT(r0_inv) @ s @ r0_inv, _perturbation(gram))
-    u = linear(_mT, _triangular_correction(cls, p))
+    p = linear(lambda s: _mH(r0_inv) @ s @ r0_inv, _perturbation(gram))
+    u = linear(_mH, _triangular_correction(cls, p))
     r = [r0, *linear(lambda s: s @ r0, u)[1:]]
     if mode == "r":
         return wrap(cls, r)
@@ -496,7 +850,7 @@ def _block_diagonalize(
     basis's column order."""
     n = eigenvalues.shape[-1]
     eye = np.broadcast_to(np.eye(n, dtype=basis.dtype), basis.shape)
-    rotated = linear(lambda p: _mT(basis) @ p @ basis, _perturbation(gram))
+    rotated = linear(lambda p: _mH(basis) @ p @ basis, _perturbation(gram))
     b = [eye * eigenvalues[..., np.newaxis, :], *rotated[1:]]
     coupled = kept[..., :, np.newaxis] != kept[..., np.newaxis, :]
     # gap_ij = w_j - w_i: nonzero across the cut (kept ones are larger), inf elsewhere
@@ -506,11 +860,11 @@ def _block_diagonalize(
     w: PlaneList = [eye]
     if np.any(coupled) and any(p is not None for p in b[1:]):
         for _ in range(cls._order):
-            c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
+            c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
             k = [None, *(None if p is None else p / gap for p in c[1:])]
             # exp(K) = I + K + K^2/2 exactly, since K^3 = 0: W stays orthogonal
             w = _mm(cls, w, add(add([eye], k), linear(lambda p: 0.5 * p, _mm(cls, k, k))))
-        c = _mm(cls, linear(_mT, w), _mm(cls, b, w))
+        c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
         c[0] = b[0]
     else:
         c = b
@@ -535,7 +889,7 @@ def _kept_inverse(
     restricted_inv = eye * diagonal[..., np.newaxis, :]
     inverse = _solve_planes(cls, restricted, [eye], restricted_inv, restricted_inv)
     inverse = [None if p is None else np.where(kept_block, p, 0) for p in inverse]
-    return _mm(cls, q, _mm(cls, inverse, linear(_mT, q)))
+    return _mm(cls, q, _mm(cls, inverse, linear(_mH, q)))
 
 
 def _truncation(a0: np.ndarray, hermitian: bool = False) -> tuple[bool, np.ndarray, np.ndarray]:
@@ -544,7 +898,7 @@ def _truncation(a0: np.ndarray, hermitian: bool = False) -> tuple[bool, np.ndarr
     m, n = a0.shape[-2:]
     u, s, vt = np.linalg.svd(a0, full_matrices=False, hermitian=hermitian)
     tall = m >= n
-    return tall, _mT(vt) if tall else u, s
+    return tall, _mH(vt) if tall else u, s
 
 
 @implements(np.linalg.lstsq)
@@ -564,7 +918,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
       when a has parts (numpy treats them as zero; at an exactly rank-deficient a they
       are not differentiable), zero parts when only b has parts.
     """
-    cls = _real_kind_of("lstsq", a, b)
+    cls = _kind_of("lstsq", a, b)
     if cls is None:
         return np.linalg.lstsq(a, b, rcond=rcond)
     pa, pb = planes_of(a, "lstsq"), planes_of(b, "lstsq")
@@ -584,12 +938,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     if min(m, n) > 0:
         tall, basis, singular = _truncation(pa[0])
         kept = np.arange(min(m, n)) < rank
-        base = pa if tall else linear(_mT, pa)  # tall: base = A, else A^T
-        gram = _mm(cls, linear(_mT, base), base)
+        base = pa if tall else linear(_mH, pa)  # tall: base = A, else A^T
+        gram = _mm(cls, linear(_mH, base), base)
         q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
         inverse = _kept_inverse(cls, q, c, singular * singular, kept)
         if tall:
-            x = _mm(cls, inverse, _mm(cls, linear(_mT, base), pb))
+            x = _mm(cls, inverse, _mm(cls, linear(_mH, base), pb))
         else:
             x = _mm(cls, base, _mm(cls, inverse, pb))
         x[0] = x0
@@ -597,12 +951,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     residuals: Any = numpy_residuals
     if m > n and rank == n:
         r = b - a @ x_dual
-        residuals = np.sum(r * r, axis=0).reshape(-1)
+        residuals = np.sum(_squared(r), axis=0).reshape(-1)
         residuals._data[0] = numpy_residuals
     # the singular values: the eigenvalues of the kept block C_11 (square roots)
     if a_has_parts and min(m, n) > 0:
         kept_block = wrap(cls, [None if p is None else p[:rank, :rank] for p in c])
-        kept_singular = np.sqrt(eigvalsh(kept_block))[::-1]
+        kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
         singular_dual._data[1:, :rank] = kept_singular._data[1:]
         singular_dual._data[1:, rank:] = np.nan
     return x_dual, residuals, rank, singular_dual
@@ -614,7 +968,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     the cut-off (rtol or rcond times the largest) cut, and the exact derivatives of
     that truncated result (G_k^+ A^T, see above), for any rank. A LinAlgError where
     it is not differentiable: a singular value exactly at the cut-off."""
-    cls = _real_kind_of("pinv", a)
+    cls = _kind_of("pinv", a)
     kwargs: dict[str, Any] = {"rcond": rcond, "hermitian": hermitian}
     if rtol is not _NO_VALUE:
         kwargs["rtol"] = rtol
@@ -639,11 +993,11 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
     _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
     kept = singular > cutoff
-    base = pa if tall else linear(_mT, pa)  # pinv(A) = pinv(A^T)^T
-    gram = _mm(cls, linear(_mT, base), base)
+    base = pa if tall else linear(_mH, pa)  # pinv(A) = pinv(A^T)^T
+    gram = _mm(cls, linear(_mH, base), base)
     q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
     inverse = _kept_inverse(cls, q, c, singular * singular, kept)
-    x = _mm(cls, inverse, linear(_mT, base)) if tall else _mm(cls, base, inverse)
+    x = _mm(cls, inverse, linear(_mH, base)) if tall else _mm(cls, base, inverse)
     x[0] = value
     return wrap(cls, x)
 
@@ -765,18 +1119,13 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
         reduce = np.max if ord in (1, np.inf) else np.min
         result = reduce(sums, axis=other - 1 if other > summed else other)
     elif ord in (2, -2, "nuc"):
-        if x.dtype.kind == "c":
-            raise TypeError(f"hyperdiff.linalg.norm(ord={ord!r}) supports real matrices only")
         moved = np.moveaxis(x, (row, col), (-2, -1))
-        # the Gram matrix of the shorter side: its eigenvalues are the squared
-        # singular values, with no structural zeros
-        wide = moved.shape[-2] < moved.shape[-1]
-        gram = moved @ np.swapaxes(moved, -1, -2) if wide else np.swapaxes(moved, -1, -2) @ moved
-        singular = np.sqrt(eigvalsh(gram))  # ascending
+        which = {2: "largest", -2: "smallest", "nuc": "all"}[ord]
+        singular = _singular_values(moved, which, f"numpy.linalg.norm(ord={ord!r})")
         if ord == 2:
-            result = singular[..., -1]
-        elif ord == -2:
             result = singular[..., 0]
+        elif ord == -2:
+            result = singular[..., -1]
         else:
             result = np.sum(singular, axis=-1)
     else:
@@ -797,6 +1146,84 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     result = _norm(x, ord, axis, keepdims)
     result._data[0] = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)
     return result
+
+
+def _singular_values(x: DualArray, which: str, name: str) -> Any:
+    """The singular values of x (descending) as a dual array whose parts are right for
+    the ones `which` names ("largest", "smallest", "extremes" or "all"): only those
+    need to be simple and nonzero."""
+    k = min(x.shape[-2:])
+    selected = np.zeros((*x.shape[:-2], k), dtype=bool)
+    if which in ("largest", "extremes", "all"):
+        selected[..., 0] = True
+    if which in ("smallest", "extremes", "all"):
+        selected[..., -1] = True
+    if which == "all":
+        selected[...] = True
+    return wrap(type(x), _svd_dual(type(x), x, False, selected, name)[1])
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+    """numpy.linalg.matrix_norm: norm over the last two axes (see norm)."""
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
+    """numpy.linalg.vector_norm: the norm of the vectors along axis (all axes for
+    None, several as one flattened axis); the value is numpy's."""
+    if not isinstance(x, DualArray):
+        return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+    value = np.linalg.vector_norm(x.value, axis=axis, keepdims=keepdims, ord=ord)
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    axes = (axes,) if isinstance(axes, int) else tuple(a % x.ndim for a in axes)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    flat = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[a] for a in kept), -1)
+    result = _vector_norm(flat, ord, -1, False)
+    result = result.reshape(value.shape)
+    result._data[0] = value
+    return result
+
+
+@implements(np.linalg.cond)
+def cond(x: Any, p: Any = None) -> Any:
+    """numpy.linalg.cond: s_max / s_min for p in (None, 2, -2) (only the extreme
+    singular values need be simple and nonzero), else norm(x, p) norm(inv(x), p).
+    The value is numpy's."""
+    if not isinstance(x, DualArray):
+        return np.linalg.cond(x, p)
+    value = np.linalg.cond(x.value, p)
+    if p in (None, 2, -2):
+        singular = _singular_values(x, "extremes", "numpy.linalg.cond")
+        first, last = singular[..., 0], singular[..., -1]
+        result = last / first if p == -2 else first / last
+    else:
+        _square(x, "cond")
+        axes = (-2, -1)
+        result = norm(x, ord=p, axis=axes) * norm(inv(x), ord=p, axis=axes)
+    result._data[0] = value
+    return result
+
+
+@implements(np.linalg.matrix_rank)
+def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
+    """numpy.linalg.matrix_rank of the value: an integer, locally constant (no parts)."""
+    value = A.value if isinstance(A, DualArray) else A
+    tol = tol.value if isinstance(tol, DualArray) else tol
+    return np.linalg.matrix_rank(value, tol, hermitian, rtol=rtol)
+
+
+@implements(np.linalg.trace)
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """numpy.linalg.trace: the trace over the last two axes (linear)."""
+    return np.trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+@implements(np.linalg.diagonal)
+def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """numpy.linalg.diagonal: the diagonal of the last two axes (linear)."""
+    return np.diagonal(x, offset, axis1=-2, axis2=-1)
 
 
 def _norm(x: DualArray, ord: Any, axis: Any, keepdims: bool) -> Any:
@@ -877,3 +1304,328 @@ def expm(a: Any) -> Any:
     for _ in range(squarings):
         r = _mm(cls, r, r)
     return wrap(cls, r)
+
+
+# --- scipy.linalg mirrors ------------------------------------------------------------
+# scipy.linalg cannot dispatch to dual arrays (it converts its inputs to float arrays),
+# so its differentiable functions are mirrored here with scipy's signatures. Values are
+# scipy's own results on the value planes; the parts come from the same identities in
+# the algebra as above. Plain arrays are passed to scipy unchanged.
+def _scipy_linalg() -> Any:
+    import scipy.linalg
+
+    return scipy.linalg
+
+
+def _scipy_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
+    if not any(isinstance(x, DualArray) for x in operands):
+        return None
+    return common_kind(f"scipy.linalg.{name}", *operands)
+
+
+def _matrix(planes: PlaneList, name: str) -> None:
+    if planes[0].ndim != 2 or planes[0].shape[0] != planes[0].shape[1]:
+        raise ValueError(f"hyperdiff.linalg.{name} expects a square 2-d matrix")
+
+
+def _solve_with(cls: type[DualArray], a: PlaneList, b: PlaneList, x0: np.ndarray) -> Any:
+    """x with a x = b in the algebra (x0: the value, from scipy)."""
+    a = [a[0].astype(np.result_type(a[0], x0), copy=False), *a[1:]]
+    return wrap(cls, _solve_planes(cls, a, b, np.linalg.inv(a[0]), x0))
+
+
+def _sylvester_planes(a0: np.ndarray, b0: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Y with a0 Y + Y b0 = c for a stack c (planes, m, n) at once (Bartels-Stewart):
+    complex Schur forms a0 = Za Ta Za^H, b0 = Zb Tb Zb^H, then column j of the
+    triangular problem for every plane in one triangular solve,
+        (Ta + Tb_jj I) y_j = c_j - sum_{k<j} y_k Tb_kj."""
+    sl = _scipy_linalg()
+    ta, za = sl.schur(a0.astype(complex), output="complex")
+    tb, zb = sl.schur(b0.astype(complex), output="complex")
+    _, m, n = c.shape
+    rotated = _mH(za) @ c @ zb  # (planes, m, n)
+    y = np.zeros_like(rotated)
+    eye = np.eye(m)
+    for j in range(n):
+        rhs = rotated[:, :, j] - y[:, :, :j] @ tb[:j, j]
+        y[:, :, j] = sl.solve_triangular(ta + tb[j, j] * eye, rhs.T).T
+    out = za @ y @ _mH(zb)
+    if not any(np.iscomplexobj(x) for x in (a0, b0, c)):
+        return out.real
+    return out
+
+
+def _chord(
+    cls: type[DualArray],
+    x0: np.ndarray,
+    residual: Any,
+    a0: np.ndarray,
+    b0: np.ndarray,
+) -> PlaneList:
+    """The X with residual(X) = 0 in the algebra, X's value x0, residual's derivative
+    in X at x0 being -(a0 dX + dX b0): chord sweeps X += S^-1(residual(X)) with
+    S(Y) = a0 Y + Y b0, each exact to one more order."""
+    x: PlaneList = [x0]
+    for _ in range(cls._order):
+        r = _stacked(cls, residual(x))[1:]
+        if not np.any(r):
+            break
+        step = _sylvester_planes(a0, b0, r)
+        x = add(x, [None, *step])
+    x[0] = x0
+    return x
+
+
+def solve_triangular(
+    a: Any,
+    b: Any,
+    trans: Any = 0,
+    lower: bool = False,
+    unit_diagonal: bool = False,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+) -> Any:
+    """scipy.linalg.solve_triangular: x with T x = b (trans 0/'N'), T^T x = b (1/'T') or
+    T^H x = b (2/'C'), T the lower or upper triangle of a (unit diagonal if asked)."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("solve_triangular", a, b)
+    kwargs = {"trans": trans, "lower": lower, "unit_diagonal": unit_diagonal}
+    if cls is None:
+        return sl.solve_triangular(
+            a, b, overwrite_b=overwrite_b, check_finite=check_finite, **kwargs
+        )
+    pa, pb = planes_of(a, "linalg.solve_triangular"), planes_of(b, "linalg.solve_triangular")
+    x0 = sl.solve_triangular(pa[0], pb[0], check_finite=check_finite, **kwargs)
+    n = pa[0].shape[-1]
+    triangle = [np.tril(p) if lower else np.triu(p) for p in pa]
+    if unit_diagonal:
+        eye = np.eye(n, dtype=bool)
+        triangle = [np.where(eye, 1 if k == 0 else 0, p) for k, p in enumerate(triangle)]
+    transpose = {0: None, "N": None, 1: _mT, "T": _mT, 2: _mH, "C": _mH}[trans]
+    if transpose is not None:
+        triangle = linear(transpose, triangle)
+    return _solve_with(cls, triangle, pb, x0)
+
+
+def cho_factor(
+    a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True
+) -> tuple[Any, bool]:
+    """scipy.linalg.cho_factor: (c, lower), c holding the Cholesky factor (L with
+    a = L L^H, or U with a = U^H U) in one triangle and a's entries in the other, as
+    scipy leaves them. Reads the lower (or upper) triangle of a."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("cho_factor", a)
+    if cls is None:
+        return sl.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
+    c0, low = sl.cho_factor(a._data[0], lower=lower, check_finite=check_finite)
+    factor = cholesky(a, upper=not lower)
+    mask = (
+        np.tril(np.ones(a.shape[-2:], dtype=bool))
+        if lower
+        else np.triu(np.ones(a.shape[-2:], dtype=bool))
+    )
+    data = np.where(mask, factor._data, a._data.astype(factor.dtype, copy=False))
+    data[0] = c0
+    return cls._wrap(data), low
+
+
+def cho_solve(
+    c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, check_finite: bool = True
+) -> Any:
+    """scipy.linalg.cho_solve: x with a x = b from cho_factor's (c, lower)."""
+    sl = _scipy_linalg()
+    c, lower = c_and_lower
+    cls = _scipy_kind_of("cho_solve", c, b)
+    if cls is None:
+        return sl.cho_solve((c, lower), b, overwrite_b=overwrite_b, check_finite=check_finite)
+    pc, pb = planes_of(c, "linalg.cho_solve"), planes_of(b, "linalg.cho_solve")
+    x0 = sl.cho_solve((pc[0], lower), pb[0], check_finite=check_finite)
+    factor = [np.tril(p) if lower else np.triu(p) for p in pc]
+    full = _mm(cls, factor, linear(_mH, factor)) if lower else _mm(cls, linear(_mH, factor), factor)
+    return _solve_with(cls, full, pb, x0)
+
+
+def _permutation(piv: np.ndarray) -> np.ndarray:
+    """The row order of LAPACK's interchanges: P A = A[perm]."""
+    perm = np.arange(len(piv))
+    for i, p in enumerate(piv):
+        perm[i], perm[p] = perm[p], perm[i]
+    return perm
+
+
+def lu_factor(
+    a: Any, overwrite_a: bool = False, check_finite: bool = True
+) -> tuple[Any, np.ndarray]:
+    """scipy.linalg.lu_factor of a square matrix: (lu, piv) with P A = L U, L unit lower
+    (its strict triangle in lu) and U upper. The pivots are locally constant; L and U
+    from (I + Lq)(I + Uq) = I + L0^-1 P (A - A0) U0^-1, one order per sweep."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("lu_factor", a)
+    if cls is None:
+        return sl.lu_factor(a, overwrite_a=overwrite_a, check_finite=check_finite)
+    pa = planes_of(a, "linalg.lu_factor")
+    _matrix(pa, "lu_factor")
+    lu0, piv = sl.lu_factor(pa[0], check_finite=check_finite)
+    n = lu0.shape[-1]
+    eye = np.eye(n, dtype=lu0.dtype)
+    l0, u0 = np.tril(lu0, -1) + eye, np.triu(lu0)
+    l0_inv, u0_inv = np.linalg.inv(l0), np.linalg.inv(u0)
+    perm = _permutation(piv)
+    m = linear(lambda p: l0_inv @ p[perm] @ u0_inv, _perturbation(pa))
+    lq: PlaneList = [None]
+    uq: PlaneList = [None]
+    for _ in range(cls._order):
+        r = add(m, _mm(cls, lq, uq), sign=-1.0)
+        lq, uq = linear(lambda p: np.tril(p, -1), r), linear(np.triu, r)
+    lower = linear(lambda p: l0 @ p, lq)
+    upper = linear(lambda p: p @ u0, uq)
+    lu = add(lower, upper)
+    lu[0] = lu0
+    return wrap(cls, lu), piv
+
+
+def lu_solve(
+    lu_and_piv: tuple[Any, np.ndarray],
+    b: Any,
+    trans: int = 0,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+) -> Any:
+    """scipy.linalg.lu_solve: x with A x = b (trans 0), A^T x = b (1) or A^H x = b (2),
+    A = P^T L U from lu_factor's (lu, piv)."""
+    sl = _scipy_linalg()
+    lu, piv = lu_and_piv
+    cls = _scipy_kind_of("lu_solve", lu, b)
+    if cls is None:
+        return sl.lu_solve(
+            (lu, piv), b, trans=trans, overwrite_b=overwrite_b, check_finite=check_finite
+        )
+    pl, pb = planes_of(lu, "linalg.lu_solve"), planes_of(b, "linalg.lu_solve")
+    x0 = sl.lu_solve((pl[0], piv), pb[0], trans=trans, check_finite=check_finite)
+    n = pl[0].shape[-1]
+    unit = [
+        np.tril(pl[0], -1) + np.eye(n, dtype=pl[0].dtype),
+        *linear(lambda p: np.tril(p, -1), pl[1:]),
+    ]
+    product = _mm(cls, unit, linear(np.triu, pl))
+    inverse = np.argsort(_permutation(piv))
+    a = linear(lambda p: p[..., inverse, :], product)
+    transpose = {0: None, 1: _mT, 2: _mH}[trans]
+    return _solve_with(cls, a if transpose is None else linear(transpose, a), pb, x0)
+
+
+def solve_banded(
+    l_and_u: tuple[int, int],
+    ab: Any,
+    b: Any,
+    overwrite_ab: bool = False,
+    overwrite_b: bool = False,
+    check_finite: bool = True,
+) -> Any:
+    """scipy.linalg.solve_banded: x with A x = b, A the banded matrix of ab in LAPACK's
+    band storage (A[i, j] = ab[u + i - j, j])."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("solve_banded", ab, b)
+    if cls is None:
+        return sl.solve_banded(
+            l_and_u,
+            ab,
+            b,
+            overwrite_ab=overwrite_ab,
+            overwrite_b=overwrite_b,
+            check_finite=check_finite,
+        )
+    pab, pb = planes_of(ab, "linalg.solve_banded"), planes_of(b, "linalg.solve_banded")
+    x0 = sl.solve_banded(l_and_u, pab[0], pb[0], check_finite=check_finite)
+    lower, upper = l_and_u
+    n = pab[0].shape[-1]
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    inside = (i - j <= lower) & (j - i <= upper)
+    rows, cols = i[inside], j[inside]
+
+    def dense(p: np.ndarray) -> np.ndarray:
+        out = np.zeros((n, n), dtype=p.dtype)
+        out[rows, cols] = p[upper + rows - cols, cols]
+        return out
+
+    return _solve_with(cls, linear(dense, pab), pb, x0)
+
+
+def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
+    """scipy.linalg.solve_sylvester: X with A X + X B = Q (A, B, Q any of them dual)."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("solve_sylvester", a, b, q)
+    if cls is None:
+        return sl.solve_sylvester(a, b, q)
+    pa, pb, pq = (planes_of(x, "linalg.solve_sylvester") for x in (a, b, q))
+    x0 = sl.solve_sylvester(pa[0], pb[0], pq[0])
+
+    def residual(x: PlaneList) -> PlaneList:
+        return add(pq, add(_mm(cls, pa, x), _mm(cls, x, pb)), sign=-1.0)
+
+    return wrap(cls, _chord(cls, x0, residual, pa[0], pb[0]))
+
+
+def _sqrtm_planes(cls: type[DualArray], pa: PlaneList, x0: np.ndarray) -> PlaneList:
+    """X with X X = A in the algebra, X's value x0 (a square root of A0 with no two
+    eigenvalues summing to zero, as the principal one)."""
+    pa = [
+        pa[0],
+        *(None if p is None else p.astype(np.result_type(p, x0), copy=False) for p in pa[1:]),
+    ]
+    return _chord(cls, x0, lambda x: add(pa, _mm(cls, x, x), sign=-1.0), x0, x0)
+
+
+def sqrtm(A: Any, disp: bool = True, blocksize: int = 64) -> Any:
+    """scipy.linalg.sqrtm: the principal square root; parts from X0 dX + dX X0 = dA
+    (and its second-order form), differentiable where A0 has no eigenvalue on the
+    closed negative real axis."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("sqrtm", A)
+    if cls is None:
+        return sl.sqrtm(A)
+    pa = planes_of(A, "linalg.sqrtm")
+    _matrix(pa, "sqrtm")
+    x0 = sl.sqrtm(pa[0])
+    return wrap(cls, _sqrtm_planes(cls, pa, x0))
+
+
+def logm(A: Any, disp: bool = True) -> Any:
+    """scipy.linalg.logm: the principal logarithm. The parts are those of the inverse
+    scaling and squaring form log A = 2^k log(A^(1/2^k)) evaluated in the algebra: k
+    square roots (each X X = R by Sylvester sweeps) until ||R - I||_1 <= 1/4, then
+    log R = 2 atanh(Z), Z = (R - I)(R + I)^-1, by its series to rounding. The value is
+    scipy's. Differentiable where A0 has no eigenvalue on the closed negative real axis."""
+    sl = _scipy_linalg()
+    cls = _scipy_kind_of("logm", A)
+    if cls is None:
+        return sl.logm(A)
+    pa = planes_of(A, "linalg.logm")
+    _matrix(pa, "logm")
+    value = sl.logm(pa[0])
+    n = pa[0].shape[-1]
+    eye = np.eye(n)
+    r = pa
+    roots = 0
+    while np.max(np.sum(np.abs(r[0] - eye), axis=0)) > 0.25:
+        if roots == 64:
+            raise LinAlgError("hyperdiff.linalg.logm: the square roots do not approach I")
+        r = _sqrtm_planes(cls, r, sl.sqrtm(r[0]))
+        roots += 1
+    plus_inv = np.linalg.inv(r[0] + eye)
+    shifted = add(r, [-eye])
+    z = _solve_planes(
+        cls, add(r, [eye]), [*linear(lambda p: p, shifted)], plus_inv, plus_inv @ shifted[0]
+    )
+    size = float(np.max(np.sum(np.abs(z[0]), axis=0))) if n else 0.0
+    z2 = _mm(cls, z, z)
+    term, total = z, z
+    power = 1
+    eps = np.finfo(np.float64).eps
+    while size**power > eps / 4 and power < 200:
+        power += 2
+        term = _mm(cls, term, z2)
+        total = add(total, linear(lambda p, c=power: p / c, term))
+    result = linear(lambda p: 2.0 ** (roots + 1) * p, total)
+    result[0] = value
+    return wrap(cls, result)
