@@ -411,3 +411,62 @@ def test_arguments_that_are_not_arrays() -> None:
         sin_times(hd.dual(1.0, 1.0), "two")
     with pytest.raises(TypeError, match="an object array of dual numbers"):
         sin_times(hd.dual(1.0, 1.0), np.asarray(hd.dual([1.0, 2.0], 1.0)))
+
+
+# --- the other transforms, and custom functions inside rules --------------------------------
+@hd.custom_jvp
+def square(x: Any) -> Any:
+    return x * x
+
+
+square.defjvps(lambda x_dot, out, x: 2 * x * x_dot)
+
+
+@hd.custom_jvp
+def quartic(x: Any) -> Any:
+    return square(square(x))
+
+
+@quartic.defjvp
+def _quartic_jvp(primals: Any, tangents: Any) -> Any:
+    # a rule calling another custom function: at second order both rules are differentiated
+    (x,), (x_dot,) = primals, tangents
+    return quartic(x), 4 * square(x) * x * x_dot
+
+
+def test_value_and_grad_vjp_linearize_has_aux() -> None:
+    x = np.array([0.3, 1.2])
+    value, gradient = hd.value_and_grad(lambda v: np.sum(square(v)))(x)
+    np.testing.assert_allclose([value, *gradient], [np.sum(x**2), *(2 * x)], rtol=1e-15)
+    _, f_vjp = hd.vjp(square, x)
+    np.testing.assert_allclose(f_vjp(np.array([1.0, -2.0]))[0], 2 * x * [1.0, -2.0], rtol=1e-15)
+    _, f_jvp = hd.linearize(square, x)
+    np.testing.assert_allclose(f_jvp(np.array([3.0, 1.0])), 2 * x * [3.0, 1.0], rtol=1e-15)
+    gradient, aux = hd.grad(lambda v: (np.sum(square(v)), square(v)), has_aux=True)(x)
+    np.testing.assert_allclose(gradient, 2 * x, rtol=1e-15)
+    np.testing.assert_allclose(aux, x**2, rtol=1e-15)
+
+
+def test_custom_functions_inside_rules() -> None:
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(hd.derivative(quartic)(x), 4 * x**3, rtol=1e-15)
+    np.testing.assert_allclose(hd.derivative(quartic, order=2)(x), 12 * x**2, rtol=1e-15)
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: np.sum(quartic(v)))(x), np.diag(12 * x**2), rtol=1e-15
+    )
+
+
+def test_wirtinger_of_a_custom_real_function_of_z() -> None:
+    @hd.custom_jvp
+    def abs2(z: Any) -> Any:
+        return np.abs(z) ** 2
+
+    @abs2.defjvp
+    def _abs2_jvp(primals: Any, tangents: Any) -> Any:
+        (z,), (z_dot,) = primals, tangents
+        return abs2(z), 2 * np.real(np.conj(z) * z_dot)  # R-linear, not holomorphic
+
+    z = np.array([1.0 + 2.0j, -0.5 + 0.3j])
+    d_z, d_zbar = hd.wirtinger(abs2, elementwise=True)(z)  # |z|^2 = z zbar
+    np.testing.assert_allclose(d_z, np.conj(z), rtol=1e-15)
+    np.testing.assert_allclose(d_zbar, z, rtol=1e-15)
