@@ -301,6 +301,20 @@ def test_outer_and_inner_variables_in_one_custom_call() -> None:
     got = hd.derivative(lambda a: hd.derivative(lambda b: root(a * b))(1.0))(X)
     np.testing.assert_allclose(got, d1 + X * d2, rtol=1e-13)
 
+    @hd.custom_jvp
+    def product3(x: Any, y: Any, z: Any) -> Any:
+        return x * y * z
+
+    product3.defjvps(
+        lambda dx, out, x, y, z: dx * y * z,
+        lambda dy, out, x, y, z: x * dy * z,
+        lambda dz, out, x, y, z: x * y * dz,
+    )
+    # the outer variable a, the inner b and a b (their product kind) in one call:
+    # d/da d/db [a b (a b)] = d/da 2 a^2 b = 4 a b
+    got = hd.derivative(lambda a: hd.derivative(lambda b: product3(a, b, a * b))(2.0))(X)
+    np.testing.assert_allclose(got, 8 * X, rtol=1e-15)
+
 
 def test_jacobian_of_a_jacobian() -> None:
     _, _, d2 = root_closed_forms(X)

@@ -204,7 +204,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         self, args: tuple[Any, ...], primals: tuple[Any, ...], leaves: tuple[Any, ...], flat: bool
     ) -> Any:
         """f on dual arguments through the rule (the module's docstring)."""
-        kind, leaves = _common_kind(leaves, self._name)
+        kind, lifted = _common_kind(leaves, self._name)
         if kind._order not in (1, 2):  # the rules below hold while y^3 = 0
             raise TypeError(
                 f"custom_jvp function {self._name} got a {kind.__name__} of derivative order "
@@ -212,7 +212,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             )
         second_order = kind._order == 2 and kind not in _first_order_kinds()
         points, tangents = [], []
-        for leaf in leaves:
+        for leaf in lifted:
             if isinstance(leaf, DualArray):
                 data = leaf._data
                 tangent = np.empty_like(data)  # y: the parts, value 0
@@ -256,12 +256,18 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
 _CONTAINERS = (tuple, list, dict)
 
 
-@functools.cache
+_HALVES: dict[tuple[int, int, np.dtype], np.ndarray] = {}
+
+
 def _halves(kind: type[DualArray], ndim: int, dtype: np.dtype) -> np.ndarray:
     """(1, 1/2, 1/2, ...) along the plane axis: x0 + y/2 from x's planes."""
-    scale = np.full((kind._planes,) + (1,) * (ndim - 1), 0.5, dtype=dtype)
-    scale[0] = 1
-    scale.flags.writeable = False
+    key = (kind._planes, ndim, dtype)
+    scale = _HALVES.get(key)
+    if scale is None:
+        scale = np.full((kind._planes,) + (1,) * (ndim - 1), 0.5, dtype=dtype)
+        scale[0] = 1
+        scale.flags.writeable = False
+        _HALVES[key] = scale
     return scale
 
 
@@ -288,20 +294,21 @@ def _common_kind(leaves: Sequence[Any], name: str) -> tuple[type[DualArray], Seq
     """The one kind the dual arguments compute in (an outer and an inner transform's
     variables: their product kind), and the leaves lifted into it."""
     kinds = list(dict.fromkeys(type(leaf) for leaf in leaves if isinstance(leaf, DualArray)))
-    kind = kinds[0]
+    if len(kinds) == 1:
+        return kinds[0], leaves
+    kind, product = kinds[0], None
     for other in kinds[1:]:
-        if other is kind:
+        if other is kind:  # (an outer, an inner kind and their product)
             continue
         product = promote(kind, other)
         if product is None:
             raise combine_error(f"the arguments of custom_jvp function {name}", kind, other)
         kind = product
-    if len(kinds) > 1:
-        leaves = [
-            lift(leaf, kind) if isinstance(leaf, DualArray) and type(leaf) is not kind else leaf
-            for leaf in leaves
-        ]
-    return kind, leaves
+    assert product is not None
+    return kind, [
+        lift(leaf, product) if isinstance(leaf, DualArray) and type(leaf) is not kind else leaf
+        for leaf in leaves
+    ]
 
 
 def _plain_leaf(leaf: Any, name: str) -> np.ndarray:
