@@ -290,8 +290,9 @@ WIDENING = frozenset({"numpy.float_power"})
 
 
 def _ufunc_names() -> dict[str, np.ufunc]:
-    from hyperdiff._ufuncs import ufunc_name
+    from hyperdiff._ufuncs import resolve_late, ufunc_name
 
+    resolve_late(import_modules=True)  # scipy.special's entries (hyperdiff imports it lazily)
     table = [*UNARY, *BINARY, np.conjugate]
     return {ufunc_name(u): u for u in table}
 

@@ -59,22 +59,25 @@ NOT_HOLOMORPHIC: frozenset[np.ufunc] = frozenset((np.conjugate, np.absolute, np.
 _NAMES: dict[np.ufunc, str] = {}
 
 
-def _resolve(table: list[tuple[str, str, bool]]) -> dict[np.ufunc, int]:
-    """Map each importable ufunc of the table (and its aliases) to its kernel index."""
-    found: dict[np.ufunc, int] = {}
+def _resolve(table: list[tuple[str, str, bool]], found: dict[np.ufunc, int], late: bool) -> None:
+    """Map each ufunc of the table (and its aliases) to its kernel index: numpy's at
+    once; scipy's (late=True) only when their module is already imported, so that
+    `import hyperdiff` does not import scipy.special (half of its import time)."""
     for index, (name, module_name, _) in enumerate(table):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # scipy is optional
+        if (module_name != "numpy") != late:
+            continue
+        module = sys.modules.get(module_name) if late else importlib.import_module(module_name)
+        if module is None:  # scipy (optional) not imported yet: resolve_late() does it
             continue
         for alias in (name, *_ALIASES.get(name, ())):
             found[getattr(module, alias)] = index
             _NAMES[getattr(module, alias)] = f"{module_name}.{alias}"
-    return found
 
 
-UNARY: dict[np.ufunc, int] = _resolve(_core.UNARY_FUNCTIONS)
-BINARY: dict[np.ufunc, int] = _resolve(_core.BINARY_FUNCTIONS)
+UNARY: dict[np.ufunc, int] = {}
+BINARY: dict[np.ufunc, int] = {}
+_resolve(_core.UNARY_FUNCTIONS, UNARY, late=False)
+_resolve(_core.BINARY_FUNCTIONS, BINARY, late=False)
 # float_power is power computed in float64, whatever the inputs.
 BINARY[np.float_power] = BINARY[np.power]
 _FORCED_DTYPE = {np.float_power: np.dtype(np.float64)}
@@ -82,12 +85,50 @@ _FORCED_DTYPE = {np.float_power: np.dtype(np.float64)}
 COMPONENT_DTYPES = tuple(map(np.dtype, (np.float64, np.float32, np.complex128, np.complex64)))
 
 # The table entries with complex kernels (holomorphic functions numpy takes complex).
-COMPLEX_UNARY: frozenset[np.ufunc] = frozenset(
-    u for u, i in UNARY.items() if _core.UNARY_FUNCTIONS[i][2]
-)
-COMPLEX_BINARY: frozenset[np.ufunc] = frozenset(
-    u for u, i in BINARY.items() if _core.BINARY_FUNCTIONS[i][2]
-)
+COMPLEX_UNARY: set[np.ufunc] = set()
+COMPLEX_BINARY: set[np.ufunc] = set()
+
+# The table entries C++ runs whole for the common calls (_core.fast_binary:
+# two duals of one kind, shape and dtype, or a dual and a Python number);
+# float_power's forced float64 takes the general path.
+FAST_BINARY: dict[np.ufunc, int] = {}
+
+_LATE_MODULES = {m for _, m, _ in (*_core.UNARY_FUNCTIONS, *_core.BINARY_FUNCTIONS)} - {"numpy"}
+
+
+def _derived() -> None:
+    """The sets and maps computed from UNARY and BINARY, updated in place."""
+    COMPLEX_UNARY.update(u for u, i in UNARY.items() if _core.UNARY_FUNCTIONS[i][2])
+    COMPLEX_BINARY.update(u for u, i in BINARY.items() if _core.BINARY_FUNCTIONS[i][2])
+    FAST_BINARY.update({u: i for u, i in BINARY.items() if u not in _FORCED_DTYPE})
+
+
+def resolve_late(import_modules: bool = False) -> bool:
+    """Add the table's scipy.special ufuncs once scipy.special is imported (or import
+    it, if installed, with import_modules=True). A user can only hold a scipy ufunc
+    after importing scipy.special, so calling this when a ufunc is not found (the
+    general path of __array_ufunc__) recognizes them without importing scipy here.
+    True when something was added."""
+    if not _LATE_MODULES:
+        return False
+    if import_modules:
+        for module_name in _LATE_MODULES:
+            try:
+                importlib.import_module(module_name)
+            except ImportError:  # scipy is optional
+                pass
+    if not any(m in sys.modules for m in _LATE_MODULES):
+        return False
+    before = len(UNARY) + len(BINARY)
+    _resolve(_core.UNARY_FUNCTIONS, UNARY, late=True)
+    _resolve(_core.BINARY_FUNCTIONS, BINARY, late=True)
+    _LATE_MODULES.difference_update(m for m in list(_LATE_MODULES) if m in sys.modules)
+    _derived()
+    return len(UNARY) + len(BINARY) > before
+
+
+_derived()
+resolve_late()  # scipy.special imported before hyperdiff: its entries now
 
 
 def ufunc_name(ufunc: np.ufunc) -> str:
@@ -303,12 +344,6 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     return _store(target_out, cls, result)
 
 
-# The table entries C++ runs whole for the common calls (_core.fast_binary:
-# two duals of one kind, shape and dtype, or a dual and a Python number);
-# float_power's forced float64 takes the general path.
-FAST_BINARY: dict[np.ufunc, int] = {u: i for u, i in BINARY.items() if u not in _FORCED_DTYPE}
-
-
 def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
     """f(a, b) for the common cases, or None for anything else (the general path)."""
     return _core.fast_binary(FAST_BINARY.get(ufunc), a, b)
@@ -319,6 +354,8 @@ def apply_ufunc(
 ) -> Any:
     """The body of DualArray.__array_ufunc__."""
     DualArray = _DUAL or _dual_type()
+    if _LATE_MODULES and ufunc not in UNARY and ufunc not in BINARY:
+        resolve_late()  # scipy.special imported after hyperdiff
     if method != "__call__":  # reduce, accumulate, outer, at, reduceat
         from ._ufunc_methods import apply_method
 
