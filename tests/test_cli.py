@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -99,3 +100,76 @@ def test_anything_but_arithmetic_and_functions_is_refused_in_one_line(
 ) -> None:
     message = run_failing(capsys, expression, "--at", "1")
     assert message.startswith("python -m hyperdiff: ") and message.count("\n") == 1
+
+
+def test_plot_draws_f_and_two_derivatives_into_a_png(tmp_path: Any, capsys: Any) -> None:
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from hyperdiff import __main__ as cli
+
+    path = tmp_path / "f.png"
+    assert main(["sin(x)", "--range", "0", "6", "--num", "60", "--plot", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 62  # the table is printed as well
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        width, height = (round(s * cli.PLOT_DPI) for s in cli.PLOT_SIZE)
+        assert image.size == (width, height)
+        colors = {c[:3] for _, c in image.convert("RGBA").getcolors(width * height)}
+    # matplotlib's first three line colours: f, f' and f'' are drawn
+    assert {(0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E), (0x2C, 0xA0, 0x2C)} <= colors
+
+
+def test_plot_errors_are_one_line(tmp_path: Any, capsys: Any, monkeypatch: Any) -> None:
+    pytest.importorskip("matplotlib")
+    cases = [
+        (["x**2", "--at", "1j", "--plot", str(tmp_path / "c.png")], "complex"),
+        (["x**2", "--at", "1", "--plot", str(tmp_path / "no" / "dir.png")], "--plot"),
+        (["x**2", "--at", "1", "--plot", str(tmp_path / "f.unknown")], "--plot"),
+    ]
+    for args, expected in cases:
+        message = run_failing(capsys, *args)
+        assert expected in message and message.count("\n") == 1, message
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # as if not installed
+    message = run_failing(capsys, "x", "--at", "1", "--plot", str(tmp_path / "f.png"))
+    assert "hyperdiff[plot]" in message and message.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["+" * 100_000 + "x", "--at", "1"],  # deeper than Python's parser
+        ["x", "--range", "0", "nan"],
+        ["x", "--range", "0", "1", "--num", "0"],
+        ["arctan2(x)", "--at", "1"],  # a function called with the wrong arity
+        ["sum(x, x, x, x, x)", "--at", "1"],
+        ["x ** 1e400", "--at", "2"],  # inf as the exponent: nan derivatives, not an error?
+    ],
+)
+def test_errors_are_one_line_everywhere(args: list[str], capsys: Any) -> None:
+    status = main(args)
+    captured = capsys.readouterr()
+    if status == 0:  # (computable after all: a table, nothing on stderr)
+        assert captured.err == "" and captured.out
+        return
+    assert status == 1 and captured.out == ""
+    assert captured.err.startswith("python -m hyperdiff: ") and captured.err.count("\n") == 1
+    assert len(captured.err) < 300
+
+
+def test_progress_bar_only_on_a_terminal(capsys: Any, monkeypatch: Any) -> None:
+    pytest.importorskip("tqdm")
+    from hyperdiff import __main__ as cli
+
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)  # (else only runs over a second)
+    assert main(["x**2", "--range", "0", "1", "--num", "50"]) == 0
+    assert capsys.readouterr().err == ""  # output into a pipe or file: silent
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["x**2", "--range", "0", "1", "--num", "50"]) == 0
+    captured = capsys.readouterr()
+    assert "/50" in captured.err  # the bar, on stderr
+    assert len(captured.out.splitlines()) == 52  # the table unchanged
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # without the extra: nothing
+    assert main(["x**2", "--range", "0", "1", "--num", "50"]) == 0
+    assert capsys.readouterr().err == ""

@@ -1,10 +1,11 @@
-"""python -m hyperdiff [EXPR] [--at X ... | --range A B --num N]: f and its derivatives.
+"""python -m hyperdiff [EXPR] [--at X ... | --range A B --num N] [--plot F]: f, f', f''.
 
 EXPR is an expression in x of numbers, + - * / ** %, and the functions dual arrays
 support, by name (sin, exp, erf when scipy is installed, arctan2, sum, ...), e.g.
 "tanh(x)**3 + erf(x)". Points may be complex (--at 1+2j): then the derivatives are the
 complex derivatives of a holomorphic f (for any other f, along the real axis). Each
-point is evaluated on its own."""
+point is evaluated on its own. --plot draws f, f' and f'' (matplotlib: the [plot]
+extra); long runs show a progress bar on a terminal (tqdm: the [progress] extra)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,50 @@ def _row(y: Any, order: int) -> tuple[Any, ...]:
                      f"of shape {np.shape(y)}")  # fmt: skip
 
 
+# --plot: the image's size in inches at PLOT_DPI (800 x 500 pixels)
+PLOT_SIZE = (8.0, 5.0)
+PLOT_DPI = 100
+# the progress bar appears only after this many seconds (tqdm's delay): long runs only
+PROGRESS_DELAY = 1.0
+
+
+def _progress(points: list[complex]) -> Any:
+    """points, through a tqdm progress bar on stderr when the output is a terminal and
+    tqdm is installed (the [progress] extra); else the points themselves, silently."""
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return points
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return points
+    return tqdm(points, delay=PROGRESS_DELAY, unit="pt", leave=False, file=sys.stderr)
+
+
+def _plot(path: str, expr: str, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """f and its derivatives against x, saved to path (format from its suffix)."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install 'hyperdiff[plot]'") from None
+    table = np.array(rows, dtype=complex).reshape(len(rows), len(names))
+    if np.any(table.imag != 0):
+        raise ValueError("--plot draws real functions of real points (a value here is complex)")
+    table = table.real
+    figure = Figure(figsize=PLOT_SIZE, dpi=PLOT_DPI)  # no pyplot: no GUI backend, no state
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    labels = ["f(x)", "f'(x)", "f''(x)"]
+    style = "-" if len(rows) > 1 else "o"
+    for column in range(1, len(names)):
+        axes.plot(table[:, 0], table[:, column], style, label=labels[column - 1])
+    axes.set_xlabel("x")
+    axes.set_title(expr)
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.savefig(path, dpi=PLOT_DPI)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hyperdiff", description=__doc__)
     parser.add_argument("expr", nargs="?", default=DEFAULT, help="expression in x")
@@ -90,36 +135,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num", type=int, default=5, help="points of --range (5)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=2, help="derivatives")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--plot", metavar="OUT.png", help="also draw f, f', f'' into a file")
     args = parser.parse_args(argv)
 
     def fail(message: str) -> int:
         print(f"python -m hyperdiff: {message}", file=sys.stderr)
         return 1
 
+    try:
+        return _run(args)
+    except _Failure as failure:
+        return fail(str(failure))
+    except BrokenPipeError:  # e.g. piped into head: the reader is gone, nothing to say
+        sys.stderr.close()
+        return 1
+    except KeyboardInterrupt:
+        return fail("interrupted")
+    except Exception as error:  # anything else: still one line, never a traceback
+        return fail(f"{type(error).__name__}: {error}")
+
+
+class _Failure(Exception):
+    """A one-line error for the user (printed after the program's name)."""
+
+
+def _run(args: argparse.Namespace) -> int:
     functions = _functions()
+    shown = args.expr if len(args.expr) <= 80 else f"{args.expr[:77]}..."  # in messages
     try:
         code = compile_expression(args.expr, functions)
-    except ValueError as error:
-        return fail(f"{args.expr}: {error}")
+    except (ValueError, RecursionError, MemoryError) as error:
+        message = str(error) if isinstance(error, ValueError) else "the expression is too deep"
+        raise _Failure(f"{shown}: {message}") from None
     if args.range is not None:
+        if not all(np.isfinite(args.range)):
+            raise _Failure("--range needs finite A and B")
         if args.num < 1:
-            return fail("--num must be at least 1")
-        points: list[complex] = list(np.linspace(*args.range, args.num))
+            raise _Failure("--num must be at least 1")
+        points: list[complex] = np.linspace(*args.range, args.num).tolist()
     else:
         points = args.at if args.at is not None else [0.5, 1.0, 2.0]
 
     namespace = {**functions, **_CONSTANTS}
     rows = []
-    for point in points:
+    for point in _progress(points):
         xi = point if complex(point).imag else complex(point).real  # real unless complex
         try:
             with np.errstate(all="ignore"):
                 y = eval(code, {"__builtins__": {}}, {**namespace, "x": hd.hyperdual(xi, 1, 1)})
             rows.append((xi, *_row(y, args.order)))
-        except (TypeError, ValueError, ArithmeticError, IndexError) as error:
-            return fail(f"{args.expr} at x = {xi}: {error}")
+        except Exception as error:  # any failure of the user's expression, in one line
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise _Failure(f"{shown} at x = {xi}: {message}") from None
 
     names = ["x", "f(x)", "f1(x)", "f2(x)"][: args.order + 2]
+    if args.plot is not None:
+        try:
+            _plot(args.plot, args.expr, names, rows)
+        except (ValueError, OSError) as error:
+            raise _Failure(f"--plot {args.plot}: {error}") from None
     if args.format == "json":
 
         def number(v: Any) -> Any:
