@@ -364,3 +364,17 @@ def test_the_batched_products_layout_is_the_kinds_product_table(cls: Any) -> Non
     for q, (a, b) in enumerate(pairs.tolist()):
         table += [(1 + a, 1 + b, 1 + first + q), (1 + b, 1 + a, 1 + first + q)]
     assert sorted(table) == sorted(cls._products)
+
+
+def test_hessian_of_a_matrix_product_norm_by_closed_form() -> None:
+    # f(X, Y) = ||X Y||_F^2 with X 3x4, Y 4x2: every plane pair of a HyperDualVec(20)
+    # meets in the products; the blocks by hand:
+    #   d2f/dX_ab dX_cd = 2 d_ac (Y Y^T)_bd,   d2f/dY_ab dY_cd = 2 d_bd (X^T X)_ac,
+    #   d2f/dX_ab dY_cd = 2 ((X Y)_ad d_bc + X_ac Y_bd)
+    x, y = RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
+    (hxx, hxy), (_, hyy) = hd.hessian(lambda a, b: np.sum((a @ b) ** 2), argnums=(0, 1))(x, y)
+    eye3, eye4, eye2 = np.eye(3), np.eye(4), np.eye(2)
+    np.testing.assert_allclose(hxx, 2 * np.einsum("ac,bd->abcd", eye3, y @ y.T), rtol=1e-13)
+    np.testing.assert_allclose(hyy, 2 * np.einsum("bd,ac->abcd", eye2, x.T @ x), rtol=1e-13)
+    mixed = 2 * (np.einsum("ad,bc->abcd", x @ y, eye4) + np.einsum("ac,bd->abcd", x, y))
+    np.testing.assert_allclose(hxy, mixed, rtol=1e-13, atol=1e-13)

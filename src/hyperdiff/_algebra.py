@@ -105,6 +105,8 @@ def _bilinear(
     million products of plane pairs."""
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
     a, b, h = _pair_planes(cls)
+    if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3:
+        return _matrix_product(cls, value, x, y)
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
@@ -121,6 +123,33 @@ def _bilinear(
         out[k] = op(x[0], y[k]) + op(x[k], y[0])
     for ka, kb, kh in zip(a.tolist(), b.tolist(), h.tolist(), strict=True):
         out[kh] += op(x[ka], y[kb]) + op(x[kb], y[ka])
+    return out
+
+
+def _matrix_product(
+    cls: type[DualArray], value: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """_bilinear for the product of two matrices (planes (P, m, n) and (P, n, p)) in
+    three GEMMs: x_k y0 for every k as one (P·m x n)(n x p) product, x0 y_k as one
+    (m x n)(n x P·p), and every pair block x_i y_j of the K first-order planes as one
+    (K·m x n)(n x K·p) product, from which each second-order plane takes its two."""
+    planes, m, n = x.shape
+    p = y.shape[2]
+    rest = planes - 1
+    out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
+    out[0] = value
+    np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
+    beside = np.moveaxis(y[1:], 0, 1).reshape(n, rest * p)  # y's planes side by side
+    out[1:] += np.moveaxis((x[0] @ beside).reshape(m, rest, p), 1, 0)
+    first, pairs = layout(cls)
+    if len(pairs):
+        rows = x[1 : 1 + first].reshape(first * m, n)
+        columns = np.moveaxis(y[1 : 1 + first], 0, 1).reshape(n, first * p)
+        blocks = (rows @ columns).reshape(first, m, first, p)  # [i, :, j, :] = x_i y_j
+        # x_i y_j + x_j y_i for every (i, j), contiguous by pair, then the layout's rows
+        both = blocks.transpose(0, 2, 1, 3) + blocks.transpose(2, 0, 1, 3)
+        rows_of_pairs = pairs[:, 0] * first + pairs[:, 1]
+        out[1 + first :] += np.take(both.reshape(first * first, m, p), rows_of_pairs, axis=0)
     return out
 
 
