@@ -2,12 +2,13 @@
 
 Each function F is evaluated along A(t1, t2) = A + t1 E1 + t2 E2 (real t, real or
 complex A and E). The reference derivatives are central differences of mpmath's own
-F (mp.svd_r/svd_c, mp.eig, mp.eighe, ...) at 40 digits on the exact values of the
-float inputs: dF/dt1, dF/dt2 with h = 1e-15 and d2F/dt1dt2 with h = 1e-10 (errors
-below 1e-19). mpmath's vectors are put in numpy's gauge first (signs; complex phases
-that make the entry numpy keeps real real), which is the convention hyperdiff
-documents. A few closed forms (an eigenvalue's derivative u^H dA v / u^H v, a
-singular value's Re u^H dA v) check the first order a second way.
+F (mp.svd_r/svd_c, mp.eig, mp.eighe, mp.cholesky, mp.qr, mp.lu_solve, ...) at 30
+digits on the exact values of the float inputs: dF/dt1, dF/dt2 with h = 1e-12 and
+d2F/dt1dt2 with h = 1e-8 (truncation and rounding below 1e-14 relative). mpmath's
+vectors are put in numpy's gauge first (signs; complex phases that make the entry
+numpy keeps real real), which is the convention hyperdiff documents. A few closed
+forms (an eigenvalue's derivative u^H dA v / u^H v, a singular value's Re u^H dA v)
+check the first order a second way.
 
 Kinds: HyperDual (both first derivatives and the mixed second one), Dual, and
 HyperDualVec through hd.hessian (the Hessian in (t1, t2)).
@@ -24,9 +25,9 @@ from mpmath import mp
 
 import hyperdiff as hd
 
-mp.dps = 40
-H1 = mp.mpf("1e-15")
-H2 = mp.mpf("1e-10")
+mp.dps = 30
+H1 = mp.mpf("1e-12")
+H2 = mp.mpf("1e-8")
 RTOL = 1e-9
 
 
@@ -38,10 +39,12 @@ def random(shape: tuple[int, ...], complex_: bool, seed: int) -> np.ndarray:
 
 # --- mpmath side ----------------------------------------------------------------------
 def to_mp(a: np.ndarray) -> Any:
-    m = mp.matrix(*a.shape)
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            z = complex(a[i, j])
+    """An mpmath matrix of the exact values (a 1-d array: a column)."""
+    a2 = a.reshape(-1, 1) if a.ndim == 1 else a
+    m = mp.matrix(*a2.shape)
+    for i in range(a2.shape[0]):
+        for j in range(a2.shape[1]):
+            z = complex(a2[i, j])
             m[i, j] = mp.mpc(z.real, z.imag) if np.iscomplexobj(a) else mp.mpf(z.real)
     return m
 
@@ -50,17 +53,18 @@ def to_np(values: list[Any]) -> np.ndarray:
     return np.array([complex(v) for v in values])
 
 
-MpFunction = Callable[[Any], list[Any]]
+MpFunction = Callable[..., list[Any]]
 
 
 def mp_derivatives(
-    f: MpFunction, a: np.ndarray, e1: np.ndarray, e2: np.ndarray
+    f: MpFunction, arrays: tuple[np.ndarray, ...], e1: list[np.ndarray], e2: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dF/dt1, dF/dt2, d2F/dt1dt2) at t = 0 by central differences in mpmath."""
-    a_mp, e1_mp, e2_mp = to_mp(a), to_mp(e1), to_mp(e2)
+    a_mp = [to_mp(a) for a in arrays]
+    e1_mp, e2_mp = [to_mp(e) for e in e1], [to_mp(e) for e in e2]
 
     def at(t1: Any, t2: Any) -> list[Any]:
-        return f(a_mp + t1 * e1_mp + t2 * e2_mp)
+        return f(*(a + t1 * x + t2 * y for a, x, y in zip(a_mp, e1_mp, e2_mp, strict=True)))
 
     def diff(x: list[Any], y: list[Any], h: Any) -> list[Any]:
         return [(p - q) / (2 * h) for p, q in zip(x, y, strict=True)]
@@ -108,39 +112,43 @@ def close(got: np.ndarray, want: np.ndarray, scale: float = 1.0, rtol: float = R
 
 
 def check(
-    f: Callable[[Any], Any],
+    f: Callable[..., Any],
     f_mp: MpFunction,
-    a: np.ndarray,
+    *arrays: np.ndarray,
     seed: int = 1,
     hessian: bool = True,
+    rtol: float = RTOL,
 ) -> None:
-    """f on HyperDual and Dual (and HyperDualVec through hd.hessian) against mpmath."""
-    e1 = random(a.shape, np.iscomplexobj(a), seed)
-    e2 = random(a.shape, np.iscomplexobj(a), seed + 1)
-    d1, d2, d12 = mp_derivatives(f_mp, a, e1, e2)
-    before = a.copy()
-    got = planes(f(hd.hyperdual(a, e1, e2, 0.0)))
-    np.testing.assert_array_equal(got[0], values(f(a)))  # numpy's value, bit for bit
-    close(got[1], d1)
-    close(got[2], d2)
-    close(got[3], d12, scale=np.max(np.abs(d1)))
-    close(planes(f(hd.dual(a, e1)))[1], d1)
-    np.testing.assert_array_equal(a, before)  # nothing the user passed is mutated
+    """f of dual arrays (HyperDual, Dual; HyperDualVec through hd.hessian) against
+    mpmath along A_i + t1 E1_i + t2 E2_i; f's value must be the plain call's."""
+    e1 = [random(a.shape, np.iscomplexobj(a), seed + 10 * k) for k, a in enumerate(arrays)]
+    e2 = [random(a.shape, np.iscomplexobj(a), seed + 10 * k + 1) for k, a in enumerate(arrays)]
+    d1, d2, d12 = mp_derivatives(f_mp, arrays, e1, e2)
+    before = [a.copy() for a in arrays]
+    got = planes(f(*(hd.hyperdual(a, x, y, 0.0) for a, x, y in zip(arrays, e1, e2, strict=True))))
+    np.testing.assert_array_equal(got[0], values(f(*arrays)))  # the plain call's value
+    scale = float(np.max(np.abs(d1)))
+    close(got[1], d1, rtol=rtol)
+    close(got[2], d2, rtol=rtol)
+    close(got[3], d12, scale, rtol=rtol)
+    close(planes(f(*(hd.dual(a, x) for a, x in zip(arrays, e1, strict=True))))[1], d1, rtol=rtol)
+    for a, b in zip(arrays, before, strict=True):
+        np.testing.assert_array_equal(a, b)  # nothing the user passed is mutated
     if hessian:
-        _, _, d11 = mp_derivatives(f_mp, a, e1, e1)
-        _, _, d22 = mp_derivatives(f_mp, a, e2, e2)
+        _, _, d11 = mp_derivatives(f_mp, arrays, e1, e1)
+        _, _, d22 = mp_derivatives(f_mp, arrays, e2, e2)
 
         def along(t: Any) -> Any:
-            outputs = f(a + t[0] * e1 + t[1] * e2)
+            moved = (a + t[0] * x + t[1] * y for a, x, y in zip(arrays, e1, e2, strict=True))
+            outputs = f(*moved)
             outputs = outputs if isinstance(outputs, tuple) else (outputs,)
             return np.concatenate([np.ravel(o) for o in outputs])
 
         h = hd.hessian(along)(np.zeros(2))
-        scale = float(np.max(np.abs(d1)))
-        close(h[:, 0, 0], d11, scale)
-        close(h[:, 0, 1], d12, scale)
-        close(h[:, 1, 0], d12, scale)
-        close(h[:, 1, 1], d22, scale)
+        close(h[:, 0, 0], d11, scale, rtol=rtol)
+        close(h[:, 0, 1], d12, scale, rtol=rtol)
+        close(h[:, 1, 0], d12, scale, rtol=rtol)
+        close(h[:, 1, 1], d22, scale, rtol=rtol)
 
 
 # --- svd ----------------------------------------------------------------------------------
@@ -269,7 +277,7 @@ def test_matrix_norms(ord: Any, complex_: bool) -> None:
         s = mp_svd(m, hint, "s")
         return [{2: s[0], -2: s[-1], "nuc": sum(s)}[ord]]
 
-    check(lambda x: np.linalg.norm(x, ord), reference, a)
+    check(lambda x: np.linalg.norm(x, ord), reference, a, hessian=complex_)
     check(lambda x: np.linalg.matrix_norm(x, ord=ord), reference, a, hessian=False)
 
 
@@ -423,3 +431,268 @@ def test_norm_needs_only_the_extreme_value_simple() -> None:
     got = np.linalg.norm(hd.dual(a, e), 2)
     assert got.value == 3.0
     close(np.array([got._data[1]]), np.array([e[0, 0]]))
+
+
+# --- complex (and real) factorizations and solves: conjugate transposes ---------------------
+def mp_solve(m: Any, r: Any) -> Any:
+    """m^-1 r for a matrix r too (mp.lu_solve takes one column)."""
+    columns = [mp.lu_solve(m, r[:, j]) for j in range(r.cols)]
+    return mp.matrix([[c[i] for c in columns] for i in range(m.rows)])
+
+
+def spd(n: int, complex_: bool, seed: int) -> np.ndarray:
+    m = random((n, n), complex_, seed)
+    return m @ np.conj(m.T) + n * np.eye(n)
+
+
+def general(n: int, complex_: bool, seed: int) -> np.ndarray:
+    return random((n, n), complex_, seed) + n * np.eye(n)
+
+
+def mp_hermitian(m: Any, lower: bool = True) -> Any:
+    return lower_hermitian(m, upper=not lower)
+
+
+def mp_qr(a: Any, r_signs: np.ndarray, what: str) -> list[Any]:
+    """Reduced QR with R's diagonal real, signed as numpy's."""
+    q, r = mp.qr(a, mode="skinny")
+    n = a.cols
+    for j in range(n):
+        flip = (mp.re(r[j, j]) > 0) != (r_signs[j] > 0)
+        if flip:
+            for i in range(a.rows):
+                q[i, j] = -q[i, j]
+            for k in range(n):
+                r[j, k] = -r[j, k]
+    r = mp.matrix([[r[i, j] for j in range(n)] for i in range(n)])
+    return flat([q if what == "Q" else r])
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_cholesky_qr_conjugate_transposes(complex_: bool) -> None:
+    s = spd(3, complex_, 200)
+    check(np.linalg.cholesky, lambda m: flat([mp.cholesky(mp_hermitian(m))]), s)
+    check(
+        lambda x: np.linalg.cholesky(x, upper=True),
+        lambda m: flat([mp.cholesky(mp_hermitian(m, lower=False)).H]),
+        s,
+        hessian=False,
+    )
+    a = random((4, 3), complex_, 201)
+    signs = np.diagonal(np.linalg.qr(a)[1]).real
+    check(lambda x: np.linalg.qr(x)[0], lambda m: mp_qr(m, signs, "Q"), a)
+    check(lambda x: np.linalg.qr(x, mode="r"), lambda m: mp_qr(m, signs, "R"), a, hessian=False)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_solve_inv_det_slogdet(complex_: bool) -> None:
+    a = general(3, complex_, 210)
+    b = random((3, 2), complex_, 211)
+    check(np.linalg.solve, lambda m, r: flat([mp_solve(m, r)]), a, b)
+    check(np.linalg.inv, lambda m: flat([mp.inverse(m)]), a, hessian=False)
+    check(np.linalg.det, lambda m: [mp.det(m)], a, hessian=False)
+    check(lambda x: np.linalg.slogdet(x)[1], lambda m: [mp.log(abs(mp.det(m)))], a, hessian=False)
+    if complex_:
+        check(
+            lambda x: np.linalg.slogdet(x)[0],
+            lambda m: [mp.det(m) / abs(mp.det(m))],
+            a,
+            hessian=False,
+        )
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("shape", [(4, 2), (2, 4)], ids=["tall", "wide"])
+def test_lstsq_pinv_conjugate_transposes(shape: tuple[int, int], complex_: bool) -> None:
+    a = random(shape, complex_, 220)
+    b = random((shape[0],), complex_, 221)
+
+    def mp_pinv(m: Any) -> Any:  # full rank: (A^H A)^-1 A^H, or A^H (A A^H)^-1
+        return mp.inverse(m.H * m) * m.H if m.rows >= m.cols else m.H * mp.inverse(m * m.H)
+
+    check(np.linalg.pinv, lambda m: flat([mp_pinv(m)]), a)
+    check(lambda x, y: np.linalg.lstsq(x, y)[0], lambda m, r: flat([mp_pinv(m) * r]), a, b)
+    if shape[0] > shape[1]:
+
+        def residual(m: Any, r: Any) -> list[Any]:
+            d = r - m * (mp_pinv(m) * r)
+            return [sum(abs(d[i]) ** 2 for i in range(d.rows))]
+
+        check(lambda x, y: np.linalg.lstsq(x, y)[1], residual, a, b, hessian=False)
+
+
+# --- scipy.linalg mirrors -----------------------------------------------------------------------
+scipy_linalg = pytest.importorskip("scipy.linalg")
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("lower", [False, True], ids=["upper", "lower"])
+@pytest.mark.parametrize("trans", [0, "T", 2])
+def test_solve_triangular(trans: Any, lower: bool, complex_: bool) -> None:
+    a = general(3, complex_, 230)  # the other triangle is never read
+    b = random((3,), complex_, 231)
+    unit = trans == "T"  # once with a unit diagonal
+
+    def reference(m: Any, r: Any) -> list[Any]:
+        t = m.copy()
+        for i in range(3):
+            for j in range(3):
+                if (j > i and lower) or (j < i and not lower):
+                    t[i, j] = 0
+            if unit:
+                t[i, i] = 1
+        t = {0: t, "T": t.T, 2: t.H}[trans]
+        return flat([mp_solve(t, r)])
+
+    def solve(x: Any, y: Any) -> Any:
+        module = hd.linalg if isinstance(x, hd.DualArray) else scipy_linalg
+        return module.solve_triangular(x, y, trans=trans, lower=lower, unit_diagonal=unit)
+
+    check(solve, reference, a, b, hessian=trans == 0)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("lower", [False, True], ids=["upper", "lower"])
+def test_cho_factor_cho_solve(lower: bool, complex_: bool) -> None:
+    s = spd(3, complex_, 240)
+    b = random((3, 2), complex_, 241)
+
+    def module(x: Any) -> Any:
+        return hd.linalg if isinstance(x, hd.DualArray) else scipy_linalg
+
+    def factor(x: Any) -> Any:
+        return module(x).cho_factor(x, lower=lower)[0]
+
+    def reference_factor(m: Any) -> list[Any]:
+        c = mp.cholesky(mp_hermitian(m, lower))
+        c = c if lower else c.H
+        out = m.copy()  # scipy leaves a's entries in the other triangle
+        for i in range(3):
+            for j in range(3):
+                if (j <= i and lower) or (j >= i and not lower):
+                    out[i, j] = c[i, j]
+        return flat([out])
+
+    def solve(x: Any, y: Any) -> Any:
+        m = module(x) if isinstance(x, hd.DualArray) else module(y)
+        return m.cho_solve(m.cho_factor(x, lower=lower), y)
+
+    check(factor, reference_factor, s, hessian=lower)
+    check(solve, lambda m, r: flat([mp_solve(mp_hermitian(m, lower), r)]), s, b)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_lu_factor_lu_solve(complex_: bool) -> None:
+    a = random((3, 3), complex_, 250)
+    b = random((3,), complex_, 251)
+    _, piv = scipy_linalg.lu_factor(a)
+    perm = np.arange(3)
+    for i, p in enumerate(piv):
+        perm[i], perm[p] = perm[p], perm[i]
+
+    def reference_factor(m: Any) -> list[Any]:
+        """Doolittle on the rows in numpy's pivot order (the pivots are locally constant)."""
+        pa = mp.matrix([[m[int(i), j] for j in range(3)] for i in perm])
+        lu = mp.matrix(3, 3)
+        for i in range(3):
+            for j in range(3):
+                total = pa[i, j] - sum(lu[i, k] * lu[k, j] for k in range(min(i, j)))
+                lu[i, j] = total if i <= j else total / lu[j, j]
+        return flat([lu])
+
+    def module(x: Any) -> Any:
+        return hd.linalg if isinstance(x, hd.DualArray) else scipy_linalg
+
+    check(lambda x: module(x).lu_factor(x)[0], reference_factor, a)
+    assert np.array_equal(hd.linalg.lu_factor(hd.dual(a, a))[1], piv)
+    for trans in (0, 1, 2):
+
+        def solve(x: Any, y: Any, t: int = trans) -> Any:
+            m = module(x) if isinstance(x, hd.DualArray) else module(y)
+            return m.lu_solve(m.lu_factor(x), y, trans=t)
+
+        def reference(m: Any, r: Any, t: int = trans) -> list[Any]:
+            return flat([mp_solve({0: m, 1: m.T, 2: m.H}[t], r)])
+
+        check(solve, reference, a, b, hessian=trans == 0)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_solve_banded(complex_: bool) -> None:
+    lower, upper, n = 1, 2, 4
+    ab = random((lower + upper + 1, n), complex_, 260)
+    ab[upper] += 4.0  # the diagonal
+    b = random((n, 2), complex_, 261)
+
+    def reference(m: Any, r: Any) -> list[Any]:
+        dense = mp.matrix(n, n)
+        for i in range(n):
+            for j in range(n):
+                if -upper <= i - j <= lower:
+                    dense[i, j] = m[upper + i - j, j]
+        return flat([mp_solve(dense, r)])
+
+    def solve(x: Any, y: Any) -> Any:
+        duals = isinstance(x, hd.DualArray)
+        return (hd.linalg if duals else scipy_linalg).solve_banded((lower, upper), x, y)
+
+    check(solve, reference, ab, b)
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_solve_sylvester(complex_: bool) -> None:
+    a = general(3, complex_, 270)
+    b = random((2, 2), complex_, 271) + 2 * np.eye(2)
+    q = random((3, 2), complex_, 272)
+
+    def reference(ma: Any, mb: Any, mq: Any) -> list[Any]:
+        """(I kron A + B^T kron I) vec(X) = vec(Q), vec by columns."""
+        big = mp.matrix(6, 6)
+        rhs = mp.matrix(6, 1)
+        for j in range(2):
+            for i in range(3):
+                rhs[3 * j + i] = mq[i, j]
+                for k in range(3):
+                    big[3 * j + i, 3 * j + k] += ma[i, k]
+                for k in range(2):
+                    big[3 * k + i, 3 * j + i] += mb[j, k]
+        x = mp_solve(big, rhs)
+        return [x[3 * j + i] for i in range(3) for j in range(2)]
+
+    def solve(x: Any, y: Any, z: Any) -> Any:
+        duals = isinstance(x, hd.DualArray)
+        return (hd.linalg if duals else scipy_linalg).solve_sylvester(x, y, z)
+
+    check(solve, reference, a, b, q)
+
+
+def mp_primary(f: Callable[[Any], Any]) -> MpFunction:
+    """f(A) = V f(D) V^-1 from mpmath's eigendecomposition (distinct eigenvalues), f
+    on the principal branch (a negative real eigenvalue of a real matrix, moved along
+    real directions, stays on the side numpy and scipy take: f(-1) = f(-1 + 0j))."""
+
+    def primary(m: Any) -> list[Any]:
+        e, v = mp.eig(m)
+        n = m.rows
+        d = mp.diag([f(mp.mpc(z)) for z in e])
+        return flat([v * d * mp.inverse(v)] if n else [])
+
+    return primary
+
+
+@pytest.mark.parametrize(
+    "kind", ["spd", "general", "complex", "negative-eigenvalues"], ids=lambda k: k
+)
+def test_sqrtm_logm(kind: str) -> None:
+    if kind == "spd":
+        a = spd(3, False, 280) / 3
+    elif kind == "negative-eigenvalues":  # a real matrix whose logarithm is complex
+        a = np.array([[-1.0, 0.3, 0.1], [0.2, 2.0, 0.4], [0.0, 0.5, 3.0]])
+    else:
+        a = general(3, kind == "complex", 281) / 3
+
+    def module(x: Any) -> Any:
+        return hd.linalg if isinstance(x, hd.DualArray) else scipy_linalg
+
+    check(lambda x: module(x).sqrtm(x), mp_primary(mp.sqrt), a, hessian=kind == "general")
+    check(lambda x: module(x).logm(x), mp_primary(mp.log), a, hessian=kind != "general")
