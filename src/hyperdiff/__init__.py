@@ -20,6 +20,7 @@ from ._multivariate import (
     hyperdualvec,
     hyperdualvec_type,
 )
+from ._sparsity import hessian_sparsity, jacobian_sparsity
 from ._transforms import (
     PerformanceWarning,
     derivative,
@@ -59,12 +60,14 @@ __all__ = [
     "grad",
     "hessian",
     "hessian_diag",
+    "hessian_sparsity",
     "hessp",
     "hvp",
     "hyperdual",
     "hyperdualvec",
     "hyperdualvec_type",
     "jacobian",
+    "jacobian_sparsity",
     "jvp",
     "laplacian",
     "linalg",
@@ -95,9 +98,7 @@ def set_num_threads(count: int) -> None:
 def supported_ufuncs() -> list[str]:
     """Names of the numpy (and scipy.special) ufuncs dual arrays support."""
     from ._special import names
-    from ._ufuncs import resolve_late, ufunc_name
-
-    resolve_late(import_modules=True)  # scipy.special's entries, if installed
+    from ._ufuncs import ufunc_name
 
     table = {ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY, *_NOT_HOLOMORPHIC)}
     return sorted(table | set(names()))
@@ -107,9 +108,7 @@ def supported_complex_ufuncs() -> list[str]:
     """Names of the ufuncs complex dual arrays support (holomorphic ones from the
     table, and abs, conjugate, sign)."""
     from ._special import names
-    from ._ufuncs import resolve_late, ufunc_name
-
-    resolve_late(import_modules=True)  # scipy.special's entries, if installed
+    from ._ufuncs import ufunc_name
 
     table = {ufunc_name(u) for u in (*_COMPLEX_UNARY, *_COMPLEX_BINARY, *_NOT_HOLOMORPHIC)}
     return sorted(table | set(names(complex_values=True)))

@@ -604,6 +604,7 @@ def jacobian(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: bool = False,
+    sparsity: Any = None,
 ) -> Callable[..., Any]:
     """The Jacobian of f, shaped like jax.jacfwd: out.shape + in.shape per input.
 
@@ -613,7 +614,15 @@ def jacobian(
     the per-point derivative, of the output's shape, from a single pass.
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+    sparsity="auto" or a pattern: the Jacobian as scipy.sparse CSR (out.size, in.size), from
+    one compressed pass per call (detection and coloring once per input shape; _sparsity.py).
     """
+    if sparsity is not None:
+        from ._sparsity import sparse_transform
+
+        return sparse_transform(
+            "jacobian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
+        )
     if has_aux:
         return _with_aux(
             f,
@@ -791,6 +800,7 @@ def hessian(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: bool = False,
+    sparsity: Any = None,
 ) -> Callable[..., Any]:
     """The Hessian of f, shaped like jax.hessian: out.shape + in_i.shape + in_j.shape;
     with a tuple argnums a tuple of tuples of blocks [i][j].
@@ -800,7 +810,15 @@ def hessian(
     per-point Hessians of a pointwise f in one pass.
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+    sparsity="auto" or a pattern: the Hessian as scipy.sparse CSR (in.size, in.size); a sum
+    of terms (Rosenbrock, r @ r) costs one HyperDualVec(c) pass (_sparsity.py).
     """
+    if sparsity is not None:
+        from ._sparsity import sparse_transform
+
+        return sparse_transform(
+            "hessian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
+        )
     if has_aux:
         return _with_aux(
             f,

@@ -1,0 +1,1703 @@
+"""Sparse Jacobians and Hessians: sparsity detection, coloring, compressed passes.
+
+Detection runs f on a *tracer*: an array type that carries, per element, the set of
+inputs it depends on (a boolean CSR matrix: rows = elements in C order, columns =
+inputs) instead of numbers, through numpy's protocols:
+- elementwise functions keep the set, binary ones unite (with broadcasting), a
+  function with derivative 0 (floor, sign, comparisons) empties it;
+- indexing, reshaping, concatenating, ... move rows (`_MOVES`: the function applied
+  to arrays of element numbers says where each row goes);
+- reductions, matmul, einsum, ... unite along the contracted axes (a constant
+  operand's zeros are structural: L @ x with a stencil matrix L keeps its pattern);
+- linear algebra (solve, inv, det, ...) is dense.
+
+Second order (Hessian patterns of a scalar f) adds *events*: every nonlinear step at
+an element (sin(u), u*v, u/v, ...) is an event whose pairs are the cross product of
+its operands' sets (u x u for sin, u x v for a product); an element carries the set
+of events it depends on, exactly as it carries inputs (a second CSR matrix whose
+columns are the events). The Hessian pattern is the union of the pairs of the events
+the output reaches: H_f = sum_e (df/dy_e) * (local second derivative at e).
+
+A global pattern holds for every input, so branching on values (`if x[0] > 0`) is
+impossible and raises; `local=True` carries the values as well, follows the branches
+taken at that point (and max/min/where select by value), and gives the pattern there.
+
+Coloring: columns j, k of a Jacobian may share a color when no row has both. One
+DualVec(c) pass seeded with the c color sums gives every nonzero directly:
+J[i, j] = (J S)[i, color(j)]. Hessians of partially separable functions
+f = sum_t f_t(x_{S_t}) (Rosenbrock, least squares r @ r) keep the terms f_t
+apart: one HyperDualVec(c) pass, colors distinct within each term's variables, and
+H[i, j] = sum_t h_t[color(i), color(j)] over the terms holding i and j: O(n) work for
+c small, forward mode only. (Star coloring needs Hessian-vector products: each costs
+a gradient, n planes in forward mode, so it does not give O(n) here.)
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._arrays import DualArray
+from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
+
+__all__ = [
+    "color_columns",
+    "hessian_sparsity",
+    "jacobian_sparsity",
+    "sparse_hessian",
+    "sparse_jacobian",
+]
+
+
+def _sp() -> Any:
+    import scipy.sparse  # optional dependency: only sparse transforms need it
+
+    return scipy.sparse
+
+
+# --- boolean CSR helpers ----------------------------------------------------------------
+def _empty(rows: int, cols: int) -> Any:
+    return _sp().csr_matrix((rows, cols), dtype=bool)
+
+
+def _widen(m: Any, cols: int) -> Any:
+    """m with more columns (events are numbered as they appear)."""
+    if m.shape[1] == cols:
+        return m
+    return _sp().csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], cols))
+
+
+def _union(a: Any, b: Any) -> Any:
+    if a.nnz == 0:
+        return b
+    if b.nnz == 0:
+        return a
+    cols = max(a.shape[1], b.shape[1])
+    return _widen(a, cols) + _widen(b, cols)
+
+
+def _rows(m: Any, index: np.ndarray | None) -> Any:
+    """Rows `index` of m (None: all of them, unchanged)."""
+    if index is None:
+        return m
+    if m.nnz == 0:
+        return _empty(len(index), m.shape[1])
+    return m[index]
+
+
+def _connect(out: np.ndarray, inp: np.ndarray, rows: int, cols: int) -> Any:
+    """The boolean matrix (rows, cols) with ones at (out[k], inp[k])."""
+    data = np.ones(len(out), dtype=bool)
+    m = _sp().csr_matrix((data, (out, inp)), shape=(rows, cols))
+    m.sum_duplicates()
+    m.data[:] = True
+    return m
+
+
+def _through(c: Any, m: Any) -> Any:
+    """Rows of c @ m as sets: row i the union of m's rows j with c[i, j]."""
+    if m.nnz == 0 or c.nnz == 0:
+        return _empty(c.shape[0], m.shape[1])
+    return (c @ m).astype(bool)
+
+
+# --- the trace: what all tracers of one detection run share ---------------------------------
+_BRANCH = (
+    "sparsity detection: the function branches on a traced value ({what}); a global "
+    "pattern holds for every input, so it cannot. Use the local pattern at a point, "
+    "hd.jacobian_sparsity(f, local=True)(x) (or hessian_sparsity), and pass it as "
+    "sparsity=pattern while the branches taken stay the same"
+)
+
+
+class _Trace:
+    """Inputs n, whether events (second order) are kept, whether values are carried
+    (local pattern), the events so far, and whether full sums stay terms (Hessian
+    plans)."""
+
+    def __init__(self, n: int, second: bool, local: bool, terms: bool = False) -> None:
+        self.n = n
+        self.second = second
+        self.local = local
+        self.terms = terms
+        self.events = 0
+        # batches (first event, A, B): event first + r pairs A[r] x B[r] (and B x A)
+        self.batches: list[tuple[int, Any, Any]] = []
+
+    def new_events(self, a: Any, b: Any) -> Any:
+        """Events for each row whose sets a, b are both non-empty; their rows (a CSR
+        of width self.events)."""
+        size = a.shape[0]
+        live = np.flatnonzero((np.diff(a.indptr) > 0) & (np.diff(b.indptr) > 0))
+        first = self.events
+        self.events += len(live)
+        if len(live):
+            self.batches.append((first, a[live], b[live]))
+        indptr = np.zeros(size + 1, dtype=np.int64)
+        indptr[live + 1] = 1
+        np.cumsum(indptr, out=indptr)
+        cols = np.arange(first, first + len(live), dtype=np.int64)
+        data = np.ones(len(live), dtype=bool)
+        return _sp().csr_matrix((data, cols, indptr), shape=(size, self.events))
+
+    def pairs(self, reached: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(owner, i, j) for the pairs of the events `reached[k]` (owner k), i <= j."""
+        owners, rows, cols = [], [], []
+        reached = np.asarray(reached, dtype=np.int64)
+        ev_owner = np.arange(len(reached), dtype=np.int64)
+        for first, a, b in self.batches:
+            sel = (reached >= first) & (reached < first + a.shape[0])
+            if not sel.any():
+                continue
+            local, owner = reached[sel] - first, ev_owner[sel]
+            ra, rb = a[local], b[local]
+            ca, cb = np.diff(ra.indptr), np.diff(rb.indptr)
+            counts = ca * cb
+            total = int(counts.sum())
+            pos = np.arange(total, dtype=np.int64)
+            start = np.repeat(np.cumsum(counts) - counts, counts)
+            row = np.repeat(np.arange(len(local)), counts)
+            k = pos - start
+            cbr = cb[row]
+            i = ra.indices[ra.indptr[row] + k // cbr].astype(np.int64)
+            j = rb.indices[rb.indptr[row] + k % cbr].astype(np.int64)
+            owners.append(owner[row])
+            rows.append(np.minimum(i, j))
+            cols.append(np.maximum(i, j))
+        if not owners:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, e
+        return np.concatenate(owners), np.concatenate(rows), np.concatenate(cols)
+
+
+# --- the tracer -----------------------------------------------------------------------
+class SparsityTracer:
+    """An array of dependency sets (first order, and events for second order), with the
+    values too for a local pattern. Made by jacobian_sparsity / hessian_sparsity."""
+
+    __slots__ = ("_g", "_h", "_shape", "_trace", "_value")
+    __array_priority__ = 200
+
+    def __init__(self, trace: _Trace, shape: tuple[int, ...], g: Any, h: Any, value: Any) -> None:
+        self._trace = trace
+        self._shape = tuple(int(s) for s in shape)
+        self._g = g
+        self._h = h
+        self._value = value
+
+    # --- array attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._value.dtype if self._value is not None else np.dtype(np.float64)
+
+    @property
+    def T(self) -> Any:
+        return np.transpose(self)
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self._shape[0]
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"SparsityTracer(shape={self._shape}, nnz={self._g.nnz})"
+
+    # --- where a number is demanded
+    def __bool__(self) -> bool:
+        if self._trace.local and self._value is not None:
+            return bool(self._value)
+        raise TypeError(_BRANCH.format(what="bool() of a traced array"))
+
+    def __float__(self) -> float:
+        raise TypeError(_BRANCH.format(what="float() of a traced array drops its dependencies"))
+
+    def __int__(self) -> int:
+        raise TypeError(_BRANCH.format(what="int() of a traced array"))
+
+    def __index__(self) -> int:
+        raise TypeError(_BRANCH.format(what="a traced array used as an index"))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            "sparsity detection: np.asarray of a traced array would drop its dependencies "
+            "(a function outside numpy's protocols converted it)"
+        )
+
+    # --- operators (through the ufuncs)
+    def __add__(self, o: Any) -> Any:
+        return np.add(self, o)
+
+    def __radd__(self, o: Any) -> Any:
+        return np.add(o, self)
+
+    def __sub__(self, o: Any) -> Any:
+        return np.subtract(self, o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return np.subtract(o, self)
+
+    def __mul__(self, o: Any) -> Any:
+        return np.multiply(self, o)
+
+    def __rmul__(self, o: Any) -> Any:
+        return np.multiply(o, self)
+
+    def __truediv__(self, o: Any) -> Any:
+        return np.divide(self, o)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return np.divide(o, self)
+
+    def __pow__(self, o: Any) -> Any:
+        return np.power(self, o)
+
+    def __rpow__(self, o: Any) -> Any:
+        return np.power(o, self)
+
+    def __matmul__(self, o: Any) -> Any:
+        return np.matmul(self, o)
+
+    def __rmatmul__(self, o: Any) -> Any:
+        return np.matmul(o, self)
+
+    def __neg__(self) -> Any:
+        return np.negative(self)
+
+    def __pos__(self) -> Any:
+        return np.positive(self)
+
+    def __abs__(self) -> Any:
+        return np.absolute(self)
+
+    def __lt__(self, o: Any) -> Any:
+        return np.less(self, o)
+
+    def __le__(self, o: Any) -> Any:
+        return np.less_equal(self, o)
+
+    def __gt__(self, o: Any) -> Any:
+        return np.greater(self, o)
+
+    def __ge__(self, o: Any) -> Any:
+        return np.greater_equal(self, o)
+
+    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+        return np.equal(self, o)
+
+    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+        return np.not_equal(self, o)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- methods: numpy's functions
+    def sum(self, *a: Any, **k: Any) -> Any:
+        return np.sum(self, *a, **k)
+
+    def mean(self, *a: Any, **k: Any) -> Any:
+        return np.mean(self, *a, **k)
+
+    def prod(self, *a: Any, **k: Any) -> Any:
+        return np.prod(self, *a, **k)
+
+    def max(self, *a: Any, **k: Any) -> Any:
+        return np.max(self, *a, **k)
+
+    def min(self, *a: Any, **k: Any) -> Any:
+        return np.min(self, *a, **k)
+
+    def dot(self, o: Any) -> Any:
+        return np.dot(self, o)
+
+    def reshape(self, *shape: Any, **k: Any) -> Any:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return np.reshape(self, shape, **k)
+
+    def ravel(self) -> Any:
+        return np.ravel(self)
+
+    def flatten(self) -> Any:
+        return np.ravel(self)
+
+    def transpose(self, *axes: Any) -> Any:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return np.transpose(self, axes or None)
+
+    def squeeze(self, axis: Any = None) -> Any:
+        return np.squeeze(self, axis)
+
+    def copy(self) -> Any:
+        return np.copy(self)
+
+    def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
+        return np.clip(self, a_min, a_max)
+
+    def astype(self, dtype: Any, **k: Any) -> Any:
+        if np.dtype(dtype).kind not in "fc":
+            raise TypeError(
+                f"sparsity detection: astype({np.dtype(dtype)}) of a traced array "
+                "(an integer or boolean has derivative 0; use np.floor or a comparison)"
+            )
+        return self
+
+    # --- indexing
+    def __getitem__(self, key: Any) -> Any:
+        if _has_tracer(key):
+            raise TypeError(_BRANCH.format(what="a traced array used as an index"))
+        ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
+        ids = np.asarray(ids)
+        value = None if self._value is None else np.asarray(self._value[key])
+        rows = ids.ravel()
+        h = None if self._h is None else _rows(self._h, rows)
+        return SparsityTracer(self._trace, ids.shape, _rows(self._g, rows), h, value)
+
+    def __setitem__(self, key: Any, item: Any) -> None:
+        if _has_tracer(key):
+            raise TypeError(_BRANCH.format(what="a traced array used as an index"))
+        trace = self._trace
+        item = _lift(item, trace)
+        ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)
+        target = ids[key]
+        src = np.broadcast_to(
+            np.arange(item.size, dtype=np.int64).reshape(item.shape), np.shape(target)
+        ).ravel()
+        order = np.arange(self.size, dtype=np.int64)
+        order[np.ravel(target)] = self.size + src
+        sp = _sp()
+        self._g = sp.vstack([self._g, item._g], format="csr")[order]
+        if trace.second:
+            cols = trace.events
+            both = [_widen(self._h, cols), _widen(item._h, cols)]
+            self._h = sp.vstack(both, format="csr")[order]
+        if self._value is not None:
+            value = np.array(self._value, dtype=np.result_type(self._value, item._value))
+            value[key] = item._value
+            self._value = value
+
+    # --- numpy's protocols
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _apply_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        rule = _FUNCTIONS.get(func)
+        if rule is not None:
+            return rule(func, *args, **kwargs)
+        if func in _MOVES:
+            return _move(func, args, kwargs)
+        raise TypeError(f"sparsity detection does not support {_function_name(func)}")
+
+
+def _function_name(func: Any) -> str:
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module}.{getattr(func, '__name__', func)}"
+
+
+def _has_tracer(x: Any) -> bool:
+    if isinstance(x, SparsityTracer):
+        return True
+    if isinstance(x, (tuple, list)):
+        return any(_has_tracer(y) for y in x)
+    return False
+
+
+def _trace_of(*xs: Any) -> _Trace:
+    for x in xs:
+        if isinstance(x, SparsityTracer):
+            return x._trace
+        if isinstance(x, (tuple, list)):
+            for y in x:
+                if isinstance(y, SparsityTracer):
+                    return y._trace
+    raise AssertionError("no tracer among the operands")
+
+
+def _lift(x: Any, trace: _Trace) -> SparsityTracer:
+    """x as a tracer (a constant: empty sets)."""
+    if isinstance(x, SparsityTracer):
+        return x
+    if isinstance(x, (DualArray, _Terms)):
+        raise TypeError(f"sparsity detection got a {type(x).__name__} among the operands")
+    value = np.asarray(x)
+    h = _empty(value.size, trace.events) if trace.second else None
+    return SparsityTracer(trace, value.shape, _empty(value.size, trace.n), h, value)
+
+
+def _value(x: Any) -> Any:
+    return x._value if isinstance(x, SparsityTracer) else x
+
+
+def _const_value(x: Any) -> bool:
+    return not isinstance(x, SparsityTracer) or x._g.nnz == 0
+
+
+def _broadcast_index(shape: tuple[int, ...], out: tuple[int, ...]) -> np.ndarray | None:
+    """Row of each output element in an operand of `shape` broadcast to `out`."""
+    if shape == out:
+        return None
+    size = int(np.prod(shape, dtype=np.int64))
+    return np.broadcast_to(np.arange(size, dtype=np.int64).reshape(shape), out).ravel()
+
+
+# --- ufuncs ---------------------------------------------------------------------------
+_ZERO = frozenset(
+    ("sign", "floor", "ceil", "trunc", "rint", "floor_divide", *(u.__name__ for u in VALUE_ONLY))
+)
+_PIECEWISE_LINEAR = frozenset(
+    "negative positive absolute fabs deg2rad radians rad2deg degrees conjugate add "
+    "subtract maximum minimum fmax fmin fmod remainder".split()
+)
+_SELECT = {"maximum": np.greater_equal, "fmax": np.greater_equal}
+_SELECT_MIN = {"minimum": np.less_equal, "fmin": np.less_equal}
+_KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conjugate", "copysign"))
+
+
+def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict) -> Any:
+    name = ufunc.__name__
+    if method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
+        func = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}[name]
+        return _FUNCTIONS[func](func, *inputs, **kwargs)
+    if name == "matmul" and method == "__call__":
+        return _matmul(np.matmul, *inputs, **kwargs)
+    if method == "outer" and len(inputs) == 2:
+        a, b = inputs
+        return ufunc(np.reshape(a, (*np.shape(a), *(1,) * np.ndim(b))), b)
+    if method != "__call__":
+        raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}.{method}")
+    if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
+        raise TypeError(f"sparsity detection: {ufunc_name(ufunc)} with out= or where=")
+    if name not in _KNOWN or ufunc.nin != len(inputs):
+        raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
+    trace = _trace_of(*inputs)
+    values = [_value(x) for x in inputs]
+    value = ufunc(*values) if trace.local else None
+    out_shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+    if name in _ZERO:
+        if trace.local:
+            return value  # a comparison's or a step's value: no dependency
+        size = int(np.prod(out_shape, dtype=np.int64))
+        h = _empty(size, trace.events) if trace.second else None
+        return SparsityTracer(trace, out_shape, _empty(size, trace.n), h, None)
+    ops = [_lift(x, trace) for x in inputs]
+    idx = [_broadcast_index(o.shape, out_shape) for o in ops]
+    gs = [_rows(o._g, i) for o, i in zip(ops, idx, strict=True)]
+    hs = [_rows(o._h, i) for o, i in zip(ops, idx, strict=True)] if trace.second else None
+    if len(ops) == 2:
+        b_const = ops[1]._g.nnz == 0
+        if name == "copysign":  # |a| sign(b): b's derivative is 0
+            gs, hs = gs[:1], None if hs is None else hs[:1]
+        elif trace.local and (name in _SELECT or name in _SELECT_MIN):
+            cmp = _SELECT.get(name) or _SELECT_MIN[name]
+            va, vb = (np.broadcast_to(v, out_shape).ravel() for v in values)
+            take_a, take_b = cmp(va, vb), cmp(vb, va)  # both at a tie
+            keep = [np.flatnonzero(take_a), np.flatnonzero(take_b)]
+            gs = [_mask_rows(g, k) for g, k in zip(gs, keep, strict=True)]
+            if hs is not None:
+                hs = [_mask_rows(h, k) for h, k in zip(hs, keep, strict=True)]
+        g = _union(gs[0], gs[1]) if len(gs) == 2 else gs[0]
+    else:
+        b_const = False
+        g = gs[0]
+    if hs is None:
+        return SparsityTracer(trace, out_shape, g, None, value)
+    h = functools.reduce(_union, hs)
+    if name in _PIECEWISE_LINEAR or name == "copysign":
+        pass
+    elif name == "multiply":
+        h = _union(h, trace.new_events(gs[0], gs[1]))
+    elif name == "divide" and b_const:
+        pass  # linear in a
+    elif name in ("power", "float_power") and b_const and not trace.local:
+        exponent = np.asarray(values[1])
+        if not (exponent.size == 1 and float(exponent.ravel()[0]) in (0.0, 1.0)):
+            h = _union(h, trace.new_events(gs[0], gs[0]))
+    else:  # nonlinear in every operand together
+        h = _union(h, trace.new_events(g, g))
+    return SparsityTracer(trace, out_shape, g, h, value)
+
+
+def _mask_rows(m: Any, keep: np.ndarray) -> Any:
+    """m with the rows outside `keep` emptied."""
+    mask = np.zeros(m.shape[0], dtype=bool)
+    mask[keep] = True
+    row_of = np.repeat(mask, np.diff(m.indptr))
+    out = _sp().csr_matrix((row_of, m.indices, m.indptr), shape=m.shape)
+    out.eliminate_zeros()
+    return out
+
+
+# --- functions that move elements: numpy's own, on element numbers ------------------------
+_MOVES = {
+    np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.rollaxis, np.squeeze,
+    np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip,
+    np.fliplr, np.flipud, np.rot90, np.roll, np.concatenate, np.stack, np.hstack, np.vstack,
+    np.dstack, np.column_stack, np.tile, np.repeat, np.take, np.take_along_axis, np.diag,
+    np.diagonal, np.diagflat, np.triu, np.tril, np.copy, np.append, np.delete, np.insert,
+    np.split, np.array_split, np.hsplit, np.vsplit, np.block, np.where, np.pad, np.asarray,
+    np.array, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.asanyarray,
+    np.ascontiguousarray, np.broadcast_arrays,
+}  # fmt: skip
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _move(func: Any, args: tuple[Any, ...], kwargs: dict) -> Any:
+    """func applied to element numbers (1 + the row in the stacked sets of every
+    tracer operand, 0 for constants) says where each output element comes from."""
+    trace = _trace_of(*args, *kwargs.values())
+    if func is np.pad and kwargs.get("mode", args[2] if len(args) > 2 else "constant") not in (
+        _PAD_MODES
+    ):
+        raise TypeError("sparsity detection: numpy.pad supports the modes " + ", ".join(_PAD_MODES))
+    if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
+        value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
+        shape = np.shape(args[0])
+        if "shape" in kwargs:
+            shape = tuple(np.atleast_1d(kwargs["shape"]))
+        size = int(np.prod(shape, dtype=np.int64))
+        h = _empty(size, trace.events) if trace.second else None
+        if value is None:
+            return SparsityTracer(trace, shape, _empty(size, trace.n), h, None)
+        return SparsityTracer(trace, value.shape, _empty(value.size, trace.n), h, value)
+    tracers: list[SparsityTracer] = []
+
+    def ids(x: Any, in_sequence: bool) -> Any:
+        if isinstance(x, SparsityTracer):
+            start = 1 + sum(t.size for t in tracers)
+            tracers.append(x)
+            return np.arange(start, start + x.size, dtype=np.int64).reshape(x.shape)
+        if isinstance(x, (list, tuple)) and _has_tracer(x):
+            return type(x)(ids(y, True) for y in x)
+        if in_sequence or func is np.where:
+            return np.zeros(np.shape(x), dtype=np.int64)
+        return x
+
+    where_cond = func is np.where and isinstance(args[0], SparsityTracer)
+    if where_cond and trace.local:
+        raise AssertionError("a local trace's comparisons are plain arrays")
+    call_args = list(args)
+    if func is np.where:
+        if len(args) != 3:
+            raise TypeError("sparsity detection: numpy.where with one argument (nonzero)")
+        call_args[0] = True if where_cond else _value(args[0])
+        moved = [ids(call_args[0], False), ids(args[1], True), ids(args[2], True)]
+        moved[0] = call_args[0]
+        result = np.where(*moved)
+        if where_cond:  # either branch, for any input: both
+            other = np.where(False, *moved[1:])
+            return _gather_union(trace, tracers, [result, other], None)
+    else:
+        result = func(*[ids(a, False) for a in args], **kwargs)
+    value = None
+    if trace.local:
+        value = func(*[_values_in(a) for a in args], **kwargs)
+    if isinstance(result, (list, tuple)):
+        values = value if value is not None else [None] * len(result)
+        return type(result)(
+            _gather(trace, tracers, np.asarray(r), v) for r, v in zip(result, values, strict=True)
+        )
+    return _gather(trace, tracers, np.asarray(result), value)
+
+
+def _values_in(x: Any) -> Any:
+    if isinstance(x, SparsityTracer):
+        return x._value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_values_in(y) for y in x)
+    return x
+
+
+def _stacked(trace: _Trace, tracers: list[SparsityTracer]) -> tuple[Any, Any]:
+    """Every tracer's sets, one after the other, after an empty row 0 (for constants)."""
+    sp = _sp()
+    g = sp.vstack([_empty(1, trace.n), *(t._g for t in tracers)], format="csr")
+    h = None
+    if trace.second:
+        cols = trace.events
+        h = sp.vstack([_empty(1, cols), *(_widen(t._h, cols) for t in tracers)], format="csr")
+    return g, h
+
+
+def _gather(trace: _Trace, tracers: list[SparsityTracer], ids: np.ndarray, value: Any) -> Any:
+    if not tracers:
+        return value
+    if (
+        len(tracers) == 1
+        and ids.size
+        and np.array_equal(ids.ravel(), np.arange(1, 1 + tracers[0].size))
+    ):
+        t = tracers[0]
+        return SparsityTracer(trace, ids.shape, t._g, t._h, value)
+    g, h = _stacked(trace, tracers)
+    rows = ids.ravel()
+    return SparsityTracer(trace, ids.shape, g[rows], None if h is None else h[rows], value)
+
+
+def _gather_union(
+    trace: _Trace, tracers: list[SparsityTracer], ids: list[np.ndarray], value: Any
+) -> Any:
+    g, h = _stacked(trace, tracers)
+    shape = np.broadcast_shapes(*(i.shape for i in ids))
+    rows = [np.broadcast_to(i, shape).ravel() for i in ids]
+    gu = functools.reduce(_union, [g[r] for r in rows])
+    hu = None if h is None else functools.reduce(_union, [h[r] for r in rows])
+    return SparsityTracer(trace, shape, gu, hu, value)
+
+
+# --- reductions ------------------------------------------------------------------------
+def _reduction(
+    func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+    keepdims: bool = False, *, nonlinear: bool, select: str | None = None, **kwargs: Any,
+) -> Any:  # fmt: skip
+    if out is not None or kwargs.get("where", True) is not True:
+        raise TypeError(f"sparsity detection: {_function_name(func)} with out= or where=")
+    trace = _trace_of(a)
+    if not isinstance(a, SparsityTracer):
+        return func(a, axis=axis, keepdims=keepdims)
+    ndim = a.ndim
+    axes = tuple(range(ndim)) if axis is None else tuple(np.atleast_1d(axis).tolist())
+    axes = tuple(ax % ndim if ndim else 0 for ax in axes)
+    kept_shape = tuple(1 if d in axes else s for d, s in enumerate(a.shape))
+    out_shape = kept_shape if keepdims else tuple(s for d, s in enumerate(a.shape) if d not in axes)
+    out_size = int(np.prod(out_shape, dtype=np.int64))
+    value = None
+    if trace.local:
+        value = np.asarray(func(a._value, axis=axis, keepdims=keepdims, **kwargs))
+    if (
+        trace.terms
+        and not trace.local
+        and func in (np.sum, np.mean)
+        and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
+    ):
+        return _Terms([(a, 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
+    owner = np.broadcast_to(
+        np.arange(out_size, dtype=np.int64).reshape(kept_shape), a.shape
+    ).ravel()
+    elements = np.arange(a.size, dtype=np.int64)
+    if select is not None and trace.local and a.size:
+        # max/min at a point: the element(s) attaining it
+        best = np.broadcast_to(np.asarray(func(a._value, axis=axis, keepdims=True)), a.shape)
+        hit = (a._value == best).ravel()
+        owner, elements = owner[hit], elements[hit]
+    c = _connect(owner, elements, out_size, a.size)
+    g = _through(c, a._g)
+    h = None
+    if trace.second:
+        h = _through(c, _widen(a._h, trace.events))
+        if nonlinear:
+            h = _union(h, trace.new_events(g, g))
+    return SparsityTracer(trace, out_shape, g, h, value)
+
+
+def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) > 1):
+        raise TypeError("sparsity detection: numpy.linalg.norm supports the 2-norm only")
+    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True)
+
+
+def _cumulative(func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+    trace = _trace_of(a)
+    if out is not None:
+        raise TypeError(f"sparsity detection: {_function_name(func)} with out=")
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    axis = axis % a.ndim
+    moved = np.moveaxis(np.arange(a.size, dtype=np.int64).reshape(a.shape), axis, -1)
+    length = a.shape[axis]
+    lines = moved.reshape(-1, length)
+    p, q = np.tril_indices(length)
+    out_ids = lines[:, p].ravel()
+    in_ids = lines[:, q].ravel()
+    c = _connect(out_ids, in_ids, a.size, a.size)
+    g = _through(c, a._g)
+    value = func(a._value, axis=axis) if trace.local else None
+    h = None
+    if trace.second:
+        h = _through(c, _widen(a._h, trace.events))
+        if func is np.cumprod:
+            h = _union(h, trace.new_events(g, g))
+    return SparsityTracer(trace, a.shape, g, h, value)
+
+
+def _diff(func: Any, a: Any, n: int = 1, axis: int = -1, **kwargs: Any) -> Any:
+    if kwargs:
+        raise TypeError("sparsity detection: numpy.diff with prepend= or append=")
+    for _ in range(n):
+        lo = [slice(None)] * a.ndim
+        hi = [slice(None)] * a.ndim
+        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+        a = a[tuple(hi)] - a[tuple(lo)]
+    return a
+
+
+def _clip(func: Any, a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any) -> Any:
+    if a_min is not None:
+        a = np.maximum(a, a_min)
+    if a_max is not None:
+        a = np.minimum(a, a_max)
+    return a
+
+
+# --- multilinear functions: einsum ------------------------------------------------------
+def _parse(spec: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit labels per operand and for the output (ellipses spelled out)."""
+    spec = spec.replace(" ", "")
+    ins, arrow, out = spec.partition("->")
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError("einsum: operands and subscripts do not match")
+    used = set(spec) - set(".,->")
+    pool = [c for c in string.ascii_letters if c not in used]
+    width = max((len(s) - len(t.replace("...", "")) for t, s in zip(terms, shapes, strict=True)
+                 if "..." in t), default=0)  # fmt: skip
+    ell = "".join(pool[:width])
+    labels = []
+    for t, s in zip(terms, shapes, strict=True):
+        if "..." in t:
+            k = len(s) - len(t.replace("...", ""))
+            t = t.replace("...", ell[width - k :])
+        labels.append(t)
+    if not arrow:
+        counts = {c: "".join(labels).count(c) for c in set("".join(labels))}
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return labels, out
+
+
+def _einsum_rule(func: Any, spec: Any, *operands: Any, **kwargs: Any) -> Any:
+    if not isinstance(spec, str) or kwargs.get("out") is not None:
+        raise TypeError("sparsity detection: numpy.einsum takes a subscript string here")
+    return _einsum(spec, list(operands))
+
+
+def _einsum(spec: str, operands: list[Any]) -> Any:
+    trace = _trace_of(*operands)
+    shapes = [tuple(np.shape(o)) for o in operands]
+    labels, out = _parse(spec, shapes)
+    sizes: dict[str, int] = {}
+    for lab, s in zip(labels, shapes, strict=True):
+        for c, d in zip(lab, s, strict=True):
+            if d != 1:
+                sizes[c] = d
+    for lab in labels:
+        for c in lab:
+            sizes.setdefault(c, 1)
+    # a size-1 axis broadcast against a longer one: the operand does not depend on it
+    ops, labs = [], []
+    for o, lab in zip(operands, labels, strict=True):
+        squeeze = tuple(k for k, c in enumerate(lab) if np.shape(o)[k] == 1 and sizes[c] != 1)
+        if squeeze:
+            o = np.squeeze(o, axis=squeeze)
+            lab = "".join(c for k, c in enumerate(lab) if k not in squeeze)
+        ops.append(o)
+        labs.append(lab)
+    value = None
+    if trace.local:
+        value = np.asarray(np.einsum(f"{','.join(labs)}->{out}", *[_value(o) for o in ops]))
+    out_shape = tuple(sizes[c] for c in out)
+    traced = [k for k, o in enumerate(ops) if isinstance(o, SparsityTracer)]
+    if len(traced) > 1 and trace.second:
+        return _einsum_expanded(trace, ops, labs, out, sizes, value)
+    out_size = int(np.prod(out_shape, dtype=np.int64))
+    g = _empty(out_size, trace.n)
+    h = _empty(out_size, trace.events) if trace.second else None
+    for k in traced:
+        x, lx = ops[k], labs[k]
+        others = [(ops[j], labs[j]) for j in range(len(ops)) if j != k]
+        c = _einsum_connection(x, lx, others, out, sizes)
+        g = _union(g, _through(c, x._g))
+        if h is not None:
+            h = _union(h, _through(c, _widen(x._h, trace.events)))
+    return SparsityTracer(trace, out_shape, g, h, value)
+
+
+def _einsum_connection(
+    x: SparsityTracer, lx: str, others: list[tuple[Any, str]], out: str, sizes: dict[str, int]
+) -> Any:
+    """The boolean matrix (out.size, x.size): which of x's elements each output element
+    takes (the other operands nonzero: a constant's zeros, a tracer possibly not)."""
+    other_labels = set("".join(lab for _, lab in others))
+    free = sorted(set(out) | set(lx))
+    m_labels = "".join(c for c in free if c in other_labels)
+    if others:
+        masks = [
+            np.ones(np.shape(o), dtype=np.float64)
+            if isinstance(o, SparsityTracer)
+            else (np.asarray(o) != 0).astype(np.float64)
+            for o, _ in others
+        ]
+        spec = ",".join(lab for _, lab in others) + "->" + m_labels
+        m = np.einsum(spec, *masks) != 0
+    else:
+        m = np.ones((), dtype=bool)
+    delta = [c for c in free if c not in other_labels]
+    nz = np.nonzero(m) if m.ndim else ()
+    count = len(nz[0]) if m.ndim else int(bool(m))
+    grids = np.indices([sizes[c] for c in delta]).reshape(len(delta), -1) if delta else None
+    per = grids.shape[1] if grids is not None else 1
+    coord: dict[str, np.ndarray] = {}
+    for t, c in enumerate(m_labels):
+        coord[c] = np.repeat(nz[t], per)
+    for t, c in enumerate(delta):
+        coord[c] = np.tile(grids[t], count)  # type: ignore[index]
+    total = count * per
+
+    def flat(lab: str) -> np.ndarray:
+        if not lab:
+            return np.zeros(total, dtype=np.int64)
+        return np.ravel_multi_index(tuple(coord[c] for c in lab), tuple(sizes[c] for c in lab))
+
+    out_size = int(np.prod([sizes[c] for c in out], dtype=np.int64))
+    return _connect(flat(out), flat(lx), out_size, x.size)
+
+
+def _einsum_expanded(
+    trace: _Trace, ops: list[Any], labs: list[str], out: str, sizes: dict[str, int], value: Any
+) -> Any:
+    """Several traced operands, second order: the product over every label's index,
+    then the sum over the contracted ones (exact pairs: r @ r has r_i x r_i only)."""
+    full = "".join(sorted(set("".join(labs))))
+    full_shape = tuple(sizes[c] for c in full)
+    if int(np.prod(full_shape, dtype=np.int64)) > 1 << 24:
+        raise TypeError("sparsity detection: a product of traced operands too large to expand")
+    product: Any = None
+    for o, lab in zip(ops, labs, strict=True):
+        expanded = _to_labels(o, lab, full, full_shape)
+        product = expanded if product is None else product * expanded
+    contracted = tuple(k for k, c in enumerate(full) if c not in out)
+    result = np.sum(product, axis=contracted) if contracted else product
+    remaining = "".join(c for c in full if c in out)
+    result = np.transpose(result, [remaining.index(c) for c in out]) if out else result
+    if isinstance(result, SparsityTracer):
+        result._value = value
+    return result
+
+
+def _to_labels(o: Any, lab: str, full: str, full_shape: tuple[int, ...]) -> Any:
+    """o (labels lab) broadcast over the labels `full`: diagonal of repeated labels,
+    then the axes in full's order, size-1 axes for the labels it lacks."""
+    uniq = "".join(dict.fromkeys(lab))
+    if uniq != lab:
+        if isinstance(o, SparsityTracer):
+            ids = np.einsum(f"{lab}->{uniq}", np.arange(o.size).reshape(o.shape))
+            o = o.ravel()[ids]
+        else:
+            o = np.einsum(f"{lab}->{uniq}", o)
+    order = sorted(range(len(uniq)), key=lambda k: full.index(uniq[k]))
+    o = np.transpose(o, order)
+    shape = tuple(full_shape[k] if c in uniq else 1 for k, c in enumerate(full))
+    return np.reshape(o, shape)
+
+
+def _labels_matmul(na: int, nb: int) -> str:
+    if na == 0 or nb == 0:
+        raise ValueError("matmul: input operand does not have enough dimensions")
+    a = "...ij" if na >= 2 else "j"
+    b = "...jk" if nb >= 2 else "j"
+    o = "..." + ("i" if na >= 2 else "") + ("k" if nb >= 2 else "")
+    return f"{a},{b}->{o}"
+
+
+def _matmul(func: Any, a: Any, b: Any, **kwargs: Any) -> Any:
+    if kwargs.get("out") is not None:
+        raise TypeError("sparsity detection: numpy.matmul with out=")
+    na, nb = np.ndim(a), np.ndim(b)
+    trace = _trace_of(a, b)
+    if trace.terms and not trace.local:
+        terms = _product_terms(a, b)
+        if terms is not None:
+            return terms
+    return _einsum(_labels_matmul(na, nb), [a, b])
+
+
+def _dot(func: Any, a: Any, b: Any, out: Any = None) -> Any:
+    if out is not None:
+        raise TypeError("sparsity detection: numpy.dot with out=")
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return np.multiply(a, b)
+    if na <= 2 and nb <= 2:
+        return _matmul(func, a, b)
+    la = string.ascii_lowercase[: na - 1] + "z"
+    lb = string.ascii_uppercase[: nb - 2] + "z" + "Y"
+    return _einsum(f"{la},{lb}->{la[:-1]}{lb[:-2]}Y", [a, b])
+
+
+def _vdot(func: Any, a: Any, b: Any) -> Any:
+    return _matmul(func, np.ravel(a), np.ravel(b))
+
+
+def _inner(func: Any, a: Any, b: Any) -> Any:
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return np.multiply(a, b)
+    if na == 1 and nb == 1:
+        return _matmul(func, a, b)
+    la = string.ascii_lowercase[: na - 1] + "z"
+    lb = string.ascii_uppercase[: nb - 1] + "z"
+    return _einsum(f"{la},{lb}->{la[:-1]}{lb[:-1]}", [a, b])
+
+
+def _outer(func: Any, a: Any, b: Any, out: Any = None) -> Any:
+    return _einsum("i,j->ij", [np.ravel(a), np.ravel(b)])
+
+
+def _tensordot(func: Any, a: Any, b: Any, axes: Any = 2) -> Any:
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, int):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = (list(np.atleast_1d(x)) for x in axes)
+    ax_a = [x % na for x in ax_a]
+    ax_b = [x % nb for x in ax_b]
+    la = list(string.ascii_lowercase[:na])
+    lb = list(string.ascii_uppercase[:nb])
+    for i, j in zip(ax_a, ax_b, strict=True):
+        lb[j] = la[i]
+    out = [c for k, c in enumerate(la) if k not in ax_a] + [
+        c for k, c in enumerate(lb) if k not in ax_b
+    ]
+    return _einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", [a, b])
+
+
+def _trace_rule(func: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    return np.sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+# --- linear algebra: dense ----------------------------------------------------------------
+def _stand_in(x: Any) -> Any:
+    """A value of x's shape for which linear algebra succeeds (global traces carry none)."""
+    if not isinstance(x, SparsityTracer):
+        return x
+    if x._value is not None:
+        return x._value
+    shape = x.shape
+    if len(shape) >= 2 and shape[-1] == shape[-2]:
+        return np.broadcast_to(np.eye(shape[-1]), shape).copy()
+    return np.ones(shape)
+
+
+def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Every output element depends on every input of every traced operand."""
+    trace = _trace_of(*args)
+    tracers = [a for a in args if isinstance(a, SparsityTracer)]
+    if func is np.linalg.solve and len(args) == 2 and not isinstance(args[0], SparsityTracer):
+        # a constant matrix: each right-hand side column on its own
+        b = args[1]
+        value = func(_value(args[0]), b._value) if trace.local else None
+        vector = b.ndim == 1 or (b.ndim == np.ndim(args[0]) - 1)
+        column = np.sum(b, axis=-1 if vector else -2, keepdims=True)
+        ones = np.zeros(b.shape)
+        result = column + ones  # broadcast back (a constant adds no dependency)
+        result._value = value
+        return result
+    results = func(*[_stand_in(a) for a in args], **kwargs)
+    value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
+    g_all = functools.reduce(_union, [_through(_ones_row(t.size), t._g) for t in tracers])
+    h_all = None
+    if trace.second:
+        h_all = functools.reduce(
+            _union, [_through(_ones_row(t.size), _widen(t._h, trace.events)) for t in tracers]
+        )
+
+    def one(r: Any, v: Any) -> SparsityTracer:
+        shape = np.shape(r)
+        size = int(np.prod(shape, dtype=np.int64))
+        rows = np.zeros(size, dtype=np.int64)
+        g = g_all[rows]
+        h = None
+        if h_all is not None:
+            h = _union(h_all[rows], trace.new_events(g, g))
+        return SparsityTracer(trace, shape, g, h, None if v is None else np.asarray(v))
+
+    if isinstance(results, tuple):
+        values = value if value is not None else [None] * len(results)
+        return type(results)(*(one(r, v) for r, v in zip(results, values, strict=True)))
+    return one(results, value)
+
+
+def _ones_row(size: int) -> Any:
+    return _sp().csr_matrix(np.ones((1, size), dtype=bool))
+
+
+def _reject(func: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(_BRANCH.format(what=_function_name(func)))
+
+
+def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
+    trace = _trace_of(*args)
+    if not trace.local:
+        raise TypeError(_BRANCH.format(what=_function_name(func)))
+    return func(*[_values_in(a) for a in args], **kwargs)
+
+
+def _shape_of(func: Any, a: Any) -> Any:
+    if func is np.shape:
+        return a.shape
+    return a.ndim if func is np.ndim else a.size
+
+
+_FUNCTIONS: dict[Any, Callable[..., Any]] = {
+    np.sum: functools.partial(_reduction, nonlinear=False),
+    np.mean: functools.partial(_reduction, nonlinear=False),
+    np.nansum: functools.partial(_reduction, nonlinear=False),
+    np.prod: functools.partial(_reduction, nonlinear=True),
+    np.max: functools.partial(_reduction, nonlinear=False, select="max"),
+    np.min: functools.partial(_reduction, nonlinear=False, select="min"),
+    np.amax: functools.partial(_reduction, nonlinear=False, select="max"),
+    np.amin: functools.partial(_reduction, nonlinear=False, select="min"),
+    np.var: functools.partial(_reduction, nonlinear=True),
+    np.std: functools.partial(_reduction, nonlinear=True),
+    np.linalg.norm: _norm,
+    np.cumsum: _cumulative,
+    np.cumprod: _cumulative,
+    np.diff: _diff,
+    np.clip: _clip,
+    np.einsum: _einsum_rule,
+    np.matmul: _matmul,
+    np.dot: _dot,
+    np.vdot: _vdot,
+    np.inner: _inner,
+    np.outer: _outer,
+    np.tensordot: _tensordot,
+    np.trace: _trace_rule,
+    np.linalg.solve: _dense,
+    np.linalg.inv: _dense,
+    np.linalg.det: _dense,
+    np.linalg.slogdet: _dense,
+    np.linalg.pinv: _dense,
+    np.linalg.cholesky: _dense,
+    np.linalg.eigh: _dense,
+    np.linalg.eigvalsh: _dense,
+    np.linalg.lstsq: _dense,
+    np.argmax: _local_only,
+    np.argmin: _local_only,
+    np.argsort: _local_only,
+    np.nonzero: _local_only,
+    np.any: _local_only,
+    np.all: _local_only,
+    np.shape: _shape_of,
+    np.ndim: _shape_of,
+    np.size: _shape_of,
+}
+
+
+def _is_full_sum(
+    ndim: int, size: int, axis: Any, dtype: Any, out: Any, keepdims: Any, extra: dict
+) -> bool:
+    """Whether np.sum / np.mean with these arguments sums every element of an array
+    of size > 1 into a scalar (then a Hessian plan keeps it as terms)."""
+    whole = axis is None or (ndim == 1 and axis in (0, -1, (0,), (-1,)))
+    return size > 1 and whole and dtype is None and out is None and not keepdims and not extra
+
+
+def _sum_arguments(
+    a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False,
+    **extra: Any,
+) -> tuple[Any, Any, Any, Any, dict]:  # fmt: skip
+    return axis, dtype, out, keepdims, extra
+
+
+# --- full sums kept as terms (the Hessian plan's trace and pass) -------------------------------
+class _Terms:
+    """sum_k w_k * sum(a_k) + constant, with the arrays a_k kept: a full sum (np.sum,
+    mean, r @ r) during a Hessian plan's trace or pass. Scaling and adding keep it;
+    anything else sums it first (and the plan then falls back)."""
+
+    __array_priority__ = 300
+
+    def __init__(self, parts: list[tuple[Any, Any]], constant: Any) -> None:
+        self.parts = parts
+        self.constant = constant
+
+    def materialize(self) -> Any:
+        total: Any = self.constant
+        for a, w in self.parts:
+            scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
+            total = _full_sum(scaled) + total
+        return total
+
+    @staticmethod
+    def _scalar(x: Any) -> bool:
+        return isinstance(x, (int, float, np.floating, np.integer)) or (
+            isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
+        )
+
+    def __add__(self, o: Any) -> Any:
+        if isinstance(o, _Terms):
+            return _Terms(self.parts + o.parts, self.constant + o.constant)
+        if self._scalar(o):
+            return _Terms(self.parts, self.constant + o)
+        return self.materialize() + o
+
+    __radd__ = __add__
+
+    def __sub__(self, o: Any) -> Any:
+        return self + (-o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return (-self) + o
+
+    def __mul__(self, o: Any) -> Any:
+        if self._scalar(o):
+            return _Terms([(a, w * o) for a, w in self.parts], self.constant * o)
+        return self.materialize() * o
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o: Any) -> Any:
+        if self._scalar(o):
+            return self * (1.0 / o)
+        return self.materialize() / o
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return o / self.materialize()
+
+    def __neg__(self) -> Any:
+        return self * -1.0
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __pow__(self, o: Any) -> Any:
+        return self.materialize() ** o
+
+    def __rpow__(self, o: Any) -> Any:
+        return o ** self.materialize()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.materialize(), name)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = tuple(x.materialize() if isinstance(x, _Terms) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        def plain(x: Any) -> Any:
+            if isinstance(x, _Terms):
+                return x.materialize()
+            if isinstance(x, (list, tuple)):
+                return type(x)(plain(y) for y in x)
+            return x
+
+        return func(*plain(args), **plain(kwargs))
+
+    def __bool__(self) -> bool:
+        return bool(self.materialize())
+
+    def __float__(self) -> float:
+        return float(self.materialize())
+
+
+def _full_sum(a: Any) -> Any:
+    """np.sum of a, not kept as terms."""
+    if isinstance(a, SparsityTracer):
+        trace = a._trace
+        terms, trace.terms = trace.terms, False
+        try:
+            return np.sum(a)
+        finally:
+            trace.terms = terms
+    if isinstance(a, DualArray):
+        return _base_sum(a)
+    return np.sum(a)
+
+
+# --- detection: the public functions ---------------------------------------------------
+def _trace_input(x: np.ndarray, trace: _Trace) -> SparsityTracer:
+    n = x.size
+    g = _sp().identity(n, dtype=bool, format="csr")
+    h = _empty(n, 0) if trace.second else None
+    return SparsityTracer(trace, x.shape, g, h, np.array(x) if trace.local else None)
+
+
+def _input_array(x: Any, where: str) -> np.ndarray:
+    if isinstance(x, (DualArray, SparsityTracer)):
+        raise TypeError(f"{where} got a {type(x).__name__}: sparse transforms do not nest")
+    array = np.asarray(x)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{where} needs a real float input, not {array.dtype}")
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def _call_traced(
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict, argnum: int, trace: _Trace,
+    where: str,
+) -> tuple[np.ndarray, Any]:  # fmt: skip
+    if not isinstance(argnum, int) or isinstance(argnum, bool):
+        raise TypeError(f"{where}: argnums must be one int for a sparse result, not {argnum!r}")
+    x = _input_array(args[argnum], where)
+    new = list(args)
+    new[argnum] = _trace_input(x, trace)
+    return x, f(*new, **kwargs)
+
+
+def _output_sets(out: Any, trace: _Trace, where: str) -> SparsityTracer:
+    if isinstance(out, _Terms):
+        out = out.materialize()
+    if isinstance(out, SparsityTracer):
+        return out
+    if isinstance(out, (tuple, list, dict)) or isinstance(out, DualArray):
+        raise TypeError(f"{where}: f must return one array for a sparse result")
+    value = np.asarray(out)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"{where}: f returned {type(out).__name__}, not a numeric array")
+    return _lift(value, trace)
+
+
+def jacobian_sparsity(
+    f: Callable[..., Any], argnums: int = 0, *, local: bool = False
+) -> Callable[..., Any]:
+    """The Jacobian's sparsity pattern of f with respect to args[argnums], as a boolean
+    scipy.sparse CSR array of shape (out.size, in.size) (elements in C order).
+
+    Global (default): valid for every input, from one run of f on a tracer that
+    carries dependency sets instead of numbers; branching on values raises.
+    local=True: the pattern at this point (the tracer carries the values too, and
+    follows the branches taken; max/min/where select by value).
+    A constant operand's zeros are structural (L @ x keeps L's pattern)."""
+
+    def pattern(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore") if local else _nothing():
+            trace = _Trace(0, False, local)
+            x = (
+                _input_array(args[argnums], "jacobian_sparsity")
+                if isinstance(argnums, int)
+                else None
+            )
+            trace.n = 0 if x is None else x.size
+            _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian_sparsity")
+            sets = _output_sets(out, trace, "jacobian_sparsity")
+        return _sp().csr_array(sets._g)
+
+    pattern.__name__ = f"jacobian_sparsity_{getattr(f, '__name__', 'f')}"
+    return pattern
+
+
+def hessian_sparsity(
+    f: Callable[..., Any], argnums: int = 0, *, local: bool = False
+) -> Callable[..., Any]:
+    """The Hessian's sparsity pattern of a scalar f with respect to args[argnums]: a
+    symmetric boolean scipy.sparse CSR array (in.size, in.size). Second-order
+    dependencies come from products and nonlinear functions (x*y pairs x with y,
+    sin(x+y) pairs both with both; x+y pairs nothing). local=True as in
+    jacobian_sparsity."""
+
+    def pattern(*args: Any, **kwargs: Any) -> Any:
+        return _hessian_pattern(f, args, kwargs, argnums, local, "hessian_sparsity")[0]
+
+    pattern.__name__ = f"hessian_sparsity_{getattr(f, '__name__', 'f')}"
+    return pattern
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: Any) -> None:
+        return None
+
+
+def _hessian_pattern(
+    f: Callable[..., Any], args: tuple, kwargs: dict, argnums: int, local: bool, where: str,
+    terms: bool = False,
+) -> tuple[Any, Any]:  # fmt: skip
+    """(pattern, terms): terms the (term owner, i, j) triples and term sizes when f's
+    output is a weighted sum of full sums (a _Terms), else None."""
+    with np.errstate(all="ignore") if local else _nothing():
+        if not isinstance(argnums, int) or isinstance(argnums, bool):
+            raise TypeError(f"{where}: argnums must be one int, not {argnums!r}")
+        x = _input_array(args[argnums], where)
+        trace = _Trace(x.size, True, local, terms)
+        _, out = _call_traced(f, args, kwargs, argnums, trace, where)
+        n = x.size
+        term_info = None
+        if isinstance(out, _Terms) and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
+            parts = [a for a, _ in out.parts]
+            h = _sp().vstack([_widen(a._h, trace.events) for a in parts], format="csr")
+            owner_of_event = np.repeat(np.arange(h.shape[0]), np.diff(h.indptr))
+            owners, i, j = trace.pairs(h.indices)
+            owners = owner_of_event[owners]
+            term_info = (owners, i, j, [a.size for a in parts], [a.shape for a in parts])
+            sets = None
+        else:
+            sets = _output_sets(out, trace, where)
+            if sets.size != 1:
+                raise TypeError(f"{where}: f must return a scalar, not shape {sets.shape}")
+            _, i, j = trace.pairs(_widen(sets._h, trace.events).indices)
+    sp = _sp()
+    data = np.ones(2 * len(i), dtype=bool)
+    m = sp.csr_array((data, (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n))
+    m.sum_duplicates()
+    m.data[:] = True
+    del sets
+    return m, term_info
+
+
+# --- coloring ---------------------------------------------------------------------------
+def _conflicts(pattern: Any) -> Any:
+    """Columns sharing a row, as a symmetric CSR adjacency without the diagonal."""
+    p = _sp().csr_matrix(pattern, dtype=bool)
+    g = (p.T @ p).tocsr()
+    g.setdiag(False)
+    g.eliminate_zeros()
+    return g
+
+
+def _jones_plassmann(adj: Any, seed: int = 0) -> np.ndarray:
+    """Greedy coloring in rounds (vectorized): a vertex takes the smallest color its
+    colored neighbors lack once every neighbor of higher priority is colored (largest
+    degree first, random among ties); at most max degree + 1 colors."""
+    n = adj.shape[0]
+    degree = np.diff(adj.indptr)
+    rng = np.random.default_rng(seed)
+    priority = degree * float(n) + rng.permutation(n)
+    src = np.repeat(np.arange(n), degree)
+    dst = adj.indices.astype(np.int64)
+    colors = np.full(n, -1, dtype=np.int64)
+    higher = priority[dst] > priority[src]
+    while (colors < 0).any():
+        open_ = colors < 0
+        blocked = np.zeros(n, dtype=bool)
+        blocked[src[higher & open_[dst] & open_[src]]] = True
+        ready = np.flatnonzero(open_ & ~blocked)
+        slot = np.full(n, -1, dtype=np.int64)
+        slot[ready] = np.arange(len(ready))
+        e = (slot[src] >= 0) & (colors[dst] >= 0)
+        width = int(colors.max()) + 2
+        taken = np.zeros((len(ready), width), dtype=bool)
+        taken[slot[src[e]], colors[dst[e]]] = True
+        colors[ready] = np.argmin(taken, axis=1)
+    return colors
+
+
+def _cyclic_valid(pattern: Any, k: int) -> bool:
+    """Whether color(j) = j mod k separates the columns of every row."""
+    p = _sp().csr_matrix(pattern)
+    rows = np.repeat(np.arange(p.shape[0], dtype=np.int64), np.diff(p.indptr))
+    key = rows * k + p.indices % k
+    return bool(np.bincount(key, minlength=p.shape[0] * k).max(initial=0) <= 1)
+
+
+def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
+    """A column coloring of a sparsity pattern: (colors, count), no two columns of one
+    color sharing a row. Cyclic colors j mod k (the natural-order greedy result on
+    banded patterns: k = the band's width, the optimum) when they need fewer colors
+    than a vectorized greedy (Jones-Plassmann, largest degree first) finds."""
+    p = _sp().csr_matrix(pattern, dtype=bool)
+    n = p.shape[1]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    lower = int(np.diff(p.indptr).max(initial=0))
+    if lower >= n:
+        return np.arange(n, dtype=np.int64), n
+    colors = _jones_plassmann(_conflicts(p))
+    count = int(colors.max()) + 1 if n else 0
+    for k in range(max(lower, 1), count):
+        if _cyclic_valid(p, k):
+            return np.arange(n, dtype=np.int64) % k, k
+    return colors, count
+
+
+# --- compressed evaluation: Jacobians ---------------------------------------------------------
+class _JacobianPlan:
+    """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass."""
+
+    def __init__(self, pattern: Any, n: int) -> None:
+        sp = _sp()
+        p = sp.csr_array(pattern, dtype=bool)
+        p.sort_indices()
+        self.shape = p.shape
+        m = p.shape[0]
+        if p.shape[1] != n:
+            raise ValueError(
+                f"the sparsity pattern has {p.shape[1]} columns, the input {n} elements"
+            )
+        self.colors, self.count = color_columns(p)
+        self.indices = p.indices.astype(np.int64)
+        self.indptr = p.indptr.astype(np.int64)
+        rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
+        self.gather = self.colors[self.indices] * m + rows
+        # slots (color, row) no nonzero of the pattern reads: a value there means the
+        # pattern is wrong for this call (f's constants changed, or a branch)
+        used = np.zeros(max(self.count, 1) * m, dtype=bool)
+        used[self.gather] = True
+        self.unused = np.flatnonzero(~used)
+        c = max(self.count, 1)
+        self.seed = np.zeros((c, n))
+        self.seed[self.colors, np.arange(n)] = 1.0
+
+
+def _pattern_arg(sparsity: Any, where: str) -> Any:
+    if isinstance(sparsity, str):
+        if sparsity != "auto":
+            raise ValueError(f"{where}: sparsity must be 'auto' or a pattern, not {sparsity!r}")
+        return None
+    sp = _sp()
+    if not (sp.issparse(sparsity) or isinstance(sparsity, np.ndarray)):
+        raise TypeError(f"{where}: sparsity must be 'auto', a scipy.sparse pattern or an array")
+    return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
+
+
+def _key(args: tuple[Any, ...], argnums: int) -> tuple[Any, ...]:
+    return (*((np.shape(a), getattr(a, "dtype", type(a))) for a in args), argnums)
+
+
+def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
+    """hd.jacobian(f, sparsity=...): see there."""
+    from ._multivariate import dualvec_type
+    from ._transforms import _named, _output_planes, _seeds
+
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
+        raise TypeError(f"jacobian(sparsity=...): argnums must be one int, not {argnums!r}")
+    given = _pattern_arg(sparsity, "jacobian")
+    plans: dict[Any, _JacobianPlan] = {}
+
+    def jac(*args: Any, **kwargs: Any) -> Any:
+        key = _key(args, argnums)
+        plan = plans.get(key)
+        x = _input_array(args[argnums], "jacobian")
+        if plan is None:
+            pattern = given
+            if pattern is None:
+                pattern = jacobian_sparsity(f, argnums)(*args, **kwargs)
+            plan = plans[key] = _JacobianPlan(pattern, x.size)
+        c = max(plan.count, 1)
+        cls = _seeds(dualvec_type(c))
+        data = np.empty((1 + c, x.size), dtype=x.dtype)
+        data[0] = x.reshape(-1)
+        data[1:] = plan.seed
+        new = list(args)
+        new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
+        out = f(*new, **kwargs)
+        planes = _output_planes(out, cls, x.dtype)
+        m = plan.shape[0]
+        if planes[0].size != m:
+            raise ValueError(
+                f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
+            )
+        parts = planes[1:].reshape(-1)
+        if plan.unused.size and np.any(parts[plan.unused]):
+            raise ValueError(
+                "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
+                "point (a branch, or a constant of f that changed since the detection): "
+                "pass a pattern that holds here, or make a new hd.jacobian(f, sparsity=...)"
+            )
+        values = parts[plan.gather]
+        return _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
+
+    jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
+    return _named(jac, "jacobian", f, jac.__doc__)
+
+
+# --- compressed evaluation: Hessians ----------------------------------------------------------
+@functools.cache
+def _term_kind(c: int, tag: int) -> type[DualArray]:
+    """HyperDualVec(c) at transform depth `tag` whose full sums stay terms."""
+    from ._multivariate import hyperdualvec_type
+
+    base = hyperdualvec_type(c)
+
+    def __array_function__(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in (np.sum, np.mean) and args and args[0] is self:
+            if _is_full_sum(self.ndim, self.size, *_sum_arguments(*args, **kwargs)):
+                return _Terms([(self, 1.0 if func is np.sum else 1.0 / self.size)], 0.0)
+        if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and not kwargs:
+            terms = _product_terms(*args)
+            if terms is not None:
+                return terms
+        return base.__array_function__(self, func, types, args, kwargs)
+
+    def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
+            terms = _product_terms(*inputs)
+            if terms is not None:
+                return terms
+        return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+    attributes = {
+        "__slots__": (),
+        "_tag": tag,
+        "_layout": base._layout,
+        "__array_function__": __array_function__,
+        "__array_ufunc__": __array_ufunc__,
+        "__module__": base.__module__,
+    }
+    sub = type(base.__name__, (base,), attributes)
+    sub.__qualname__ = base.__qualname__
+    return sub
+
+
+def _product_terms(a: Any, b: Any) -> Any:
+    """a . b of two 1-d arrays of one kind (r @ r), kept as the terms a * b."""
+    if type(a) is type(b) and np.ndim(a) == 1 and np.ndim(b) == 1 and np.size(a) > 1:
+        return _Terms([(a * b, 1.0)], 0.0)
+    return None
+
+
+def _base_sum(a: Any) -> Any:
+    """np.sum through the kind's own rule (a _Terms materializing)."""
+    for klass in type(a).__mro__[1:]:
+        if "__array_function__" in vars(klass):
+            return klass.__array_function__(a, np.sum, (type(a),), (a,), {})
+    return np.sum(a)
+
+
+class _HessianPlan:
+    """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
+    or, when f is not a sum of terms, the dense Hessian read at the pattern."""
+
+    def __init__(self, pattern: Any, terms: Any, n: int) -> None:
+        sp = _sp()
+        self.n = n
+        p = sp.csr_array(pattern, dtype=bool)
+        p.sort_indices()
+        self.pattern = p
+        self.indices = p.indices.astype(np.int64)
+        self.indptr = p.indptr.astype(np.int64)
+        self.terms = terms
+        if terms is None:
+            self.count = n
+            return
+        owners, i, j, sizes, shapes = terms
+        self.sizes, self.shapes = sizes, shapes
+        total = int(sum(sizes))
+        # colors distinct within each term's variables: a column coloring of the
+        # term x variable incidence
+        incidence = _connect(
+            np.concatenate([owners, owners]), np.concatenate([i, j]), max(total, 1), n
+        )
+        self.colors, count = color_columns(incidence)
+        self.count = max(count, 1)
+        c = self.count
+        # plane of the pair (color(i), color(j)) in HyperDualVec(c)'s layout
+        planes = np.empty((c, c), dtype=np.int64)
+        a, b = np.triu_indices(c)
+        planes[a, b] = planes[b, a] = 1 + c + np.arange(len(a))
+        keep = np.ones(len(i), dtype=bool)
+        if len(i):  # one triple per (term, i, j)
+            code = (owners * n + i) * n + j
+            _, first = np.unique(code, return_index=True)
+            keep[:] = False
+            keep[first] = True
+        owners, i, j = owners[keep], i[keep], j[keep]
+        gather = planes[self.colors[i], self.colors[j]] * total + owners
+        # CSR slot of (i, j) and of (j, i) (off the diagonal)
+        slot_ij = self._slots(i, j)
+        off = i != j
+        slot_ji = self._slots(j[off], i[off])
+        self.gather = np.concatenate([gather, gather[off]])
+        self.owner = np.concatenate([owners, owners[off]])
+        self.slots = np.concatenate([slot_ij, slot_ji])
+        self.seed = np.zeros((c, n))
+        self.seed[self.colors, np.arange(n)] = 1.0
+
+    def _slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Positions of the entries (i, j) in the pattern's CSR data."""
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
+        flat = rows * self.n + self.indices  # sorted: rows, then sorted columns
+        key = i * self.n + j
+        pos = np.searchsorted(flat, key)
+        if len(key) and (pos.max() >= len(flat) or np.any(flat[pos] != key)):
+            raise ValueError("hessian: the sparsity pattern given misses a nonzero of the Hessian")
+        return pos
+
+
+def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
+    """hd.hessian(f, sparsity=...): see there."""
+    from ._transforms import _named, _output_planes, hessian
+
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
+        raise TypeError(f"hessian(sparsity=...): argnums must be one int, not {argnums!r}")
+    given = _pattern_arg(sparsity, "hessian")
+    plans: dict[Any, _HessianPlan] = {}
+    dense = hessian(f, argnums)
+
+    def hess(*args: Any, **kwargs: Any) -> Any:
+        key = _key(args, argnums)
+        plan = plans.get(key)
+        x = _input_array(args[argnums], "hessian")
+        if plan is None:
+            pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
+            if given is not None:
+                pattern = given
+            plan = plans[key] = _HessianPlan(pattern, terms, x.size)
+        sp = _sp()
+        if plan.terms is None:
+            full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
+            rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
+            values = full[rows, plan.indices]
+            return sp.csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
+        c = plan.count
+        cls = _term_kind(c, _depth())
+        data = np.zeros((cls._planes, x.size), dtype=x.dtype)
+        data[0] = x.reshape(-1)
+        data[1 : 1 + c] = plan.seed
+        new = list(args)
+        new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
+        out = f(*new, **kwargs)
+        if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
+            raise ValueError(
+                "hessian: f's sum of terms differs from the one detected (a branch?): "
+                "make a new hd.hessian(f, sparsity=...)"
+            )
+        planes = np.concatenate(
+            [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts],
+            axis=1,
+        ).reshape(-1)
+        weights = np.concatenate(
+            [
+                np.broadcast_to(np.asarray(w, dtype=x.dtype), np.shape(a)).ravel()
+                for a, w in out.parts
+            ]
+        )
+        contributions = planes[plan.gather] * weights[plan.owner]
+        values = np.bincount(plan.slots, contributions, minlength=len(plan.indices))
+        return sp.csr_array(
+            (values.astype(x.dtype, copy=False), plan.indices, plan.indptr), shape=(x.size, x.size)
+        )
+
+    hess.__doc__ = "The sparse Hessian (scipy.sparse CSR, in.size x in.size)."
+    return _named(hess, "hessian", f, hess.__doc__)
+
+
+def _depth() -> int:
+    from . import _core
+
+    return _core.transform_depth()
+
+
+def sparse_transform(
+    name: str, f: Callable[..., Any], argnums: Any, sparsity: Any, chunk_size: Any,
+    elementwise: bool, holomorphic: bool, has_aux: bool,
+) -> Callable[..., Any]:  # fmt: skip
+    """jacobian / hessian with sparsity=...: the other options do not combine with it."""
+    if chunk_size is not None or elementwise or holomorphic or has_aux:
+        raise TypeError(
+            f"{name}(sparsity=...) does not combine with chunk_size, elementwise, "
+            "holomorphic or has_aux"
+        )
+    if name == "jacobian":
+        return sparse_jacobian(f, argnums, sparsity)
+    return sparse_hessian(f, argnums, sparsity)

@@ -1,0 +1,304 @@
+"""Sparse Jacobians and Hessians (issue 19): detected patterns against the known
+patterns of stencils (scipy.sparse.diags / kron), values against closed forms and the
+dense transforms, colors against the banded optimum, drop-in use in scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sp = pytest.importorskip("scipy.sparse")
+
+
+def dense(pattern) -> np.ndarray:
+    return np.asarray(pattern.toarray(), dtype=bool)
+
+
+def tridiagonal(n: int) -> np.ndarray:
+    return dense(sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(n, n)))
+
+
+# --- the functions ------------------------------------------------------
+def laplace_1d(u):
+    """-u'' + u^3 on a grid, Dirichlet rows at the ends (a tridiagonal Jacobian)."""
+    r = np.empty_like(u)
+    r[1:-1] = -u[:-2] + 2 * u[1:-1] - u[2:] + u[1:-1] ** 3
+    r[0] = u[0]
+    r[-1] = u[-1]
+    return r
+
+
+def laplace_2d(u, m=5):
+    """The 5-point Laplacian of u on an m x m grid (zero outside) plus sin(u)."""
+    v = np.pad(u.reshape(m, m), 1)
+    r = 4 * v[1:-1, 1:-1] - v[:-2, 1:-1] - v[2:, 1:-1] - v[1:-1, :-2] - v[1:-1, 2:]
+    return (r + np.sin(v[1:-1, 1:-1])).ravel()
+
+
+def laplace_2d_matmul(u, m=5):
+    """The same operator as L U + U L^T with a dense constant L (zeros structural)."""
+    lap = 2 * np.eye(m) - np.eye(m, k=1) - np.eye(m, k=-1)
+    grid = u.reshape(m, m)
+    return (lap @ grid + grid @ lap.T).ravel()
+
+
+def laplacian_pattern_2d(m: int) -> np.ndarray:
+    one = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(m, m))
+    return dense(sp.kron(one, sp.eye(m)) + sp.kron(sp.eye(m), one))
+
+
+def banded(x, half=2):
+    """r_i = sum_{|k| <= half} (k + 2) x_{i+k}^2 (zero outside): band of 2 half + 1."""
+    padded = np.pad(x, half)
+    n = x.size
+    return sum(
+        (k + half + 1.0) * padded[half + k : half + k + n] ** 2 for k in range(-half, half + 1)
+    )
+
+
+def block_diagonal(x, blocks=4):
+    a = np.arange(1.0, 10.0).reshape(3, 3)
+    return np.tanh(np.einsum("ij,bj->bi", a, x.reshape(blocks, 3))).ravel()
+
+
+def arrowhead(x):
+    """r_i = x_0 x_i (i < n-1), r_{n-1} = sum x^2: first column, diagonal, last row."""
+    return np.concatenate([x[0] * x[:-1], np.sum(x**2, keepdims=True)])
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hessian(x: np.ndarray) -> np.ndarray:
+    """Closed form: the tridiagonal Hessian of rosenbrock."""
+    n = x.size
+    h = np.zeros((n, n))
+    i = np.arange(n - 1)
+    h[i, i] += 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    h[i + 1, i + 1] += 200
+    h[i, i + 1] = h[i + 1, i] = -400 * x[:-1]
+    return h
+
+
+# --- patterns ------------------------------------------------------
+def test_pattern_1d_laplacian():
+    got = hd.jacobian_sparsity(laplace_1d)(np.zeros(9))
+    want = tridiagonal(9)
+    want[0, 1] = want[-1, -2] = False  # the Dirichlet rows
+    assert got.shape == (9, 9)
+    np.testing.assert_array_equal(dense(got), want)
+
+
+@pytest.mark.parametrize("f", [laplace_2d, laplace_2d_matmul])
+def test_pattern_2d_laplacian(f):
+    got = hd.jacobian_sparsity(f)(np.ones(25))
+    np.testing.assert_array_equal(dense(got), laplacian_pattern_2d(5))
+
+
+def test_pattern_banded_block_arrowhead():
+    n = 12
+    got = dense(hd.jacobian_sparsity(banded)(np.ones(n)))
+    rows, cols = np.indices((n, n))
+    np.testing.assert_array_equal(got, abs(rows - cols) <= 2)
+    got = dense(hd.jacobian_sparsity(block_diagonal)(np.ones(12)))
+    np.testing.assert_array_equal(got, np.kron(np.eye(4), np.ones((3, 3))).astype(bool))
+    got = dense(hd.jacobian_sparsity(arrowhead)(np.ones(6)))
+    want = np.eye(6, dtype=bool)
+    want[:, 0] = want[-1, :] = True
+    np.testing.assert_array_equal(got, want)
+
+
+def test_hessian_patterns():
+    x = np.ones(4)
+    # products pair their factors' inputs; a sum pairs nothing; sin(u) pairs u's with u's
+    got = dense(hd.hessian_sparsity(lambda v: v[0] * v[1] + v[2] + np.sin(v[2] + v[3]))(x))
+    want = np.zeros((4, 4), dtype=bool)
+    want[0, 1] = want[1, 0] = True
+    want[2:, 2:] = True
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        dense(hd.hessian_sparsity(rosenbrock)(np.ones(7))), tridiagonal(7)
+    )
+    # r @ r: each r_i with itself only (here diagonal)
+    got = dense(hd.hessian_sparsity(lambda v: np.exp(v) @ np.exp(v))(x))
+    np.testing.assert_array_equal(got, np.eye(4, dtype=bool))
+
+
+def test_functions_move_and_reduce():
+    x = np.ones(6)
+    got = dense(hd.jacobian_sparsity(lambda v: np.cumsum(v[::-1])[::2])(x))
+    want = np.array([[k >= 5 - j for k in range(6)] for j in (0, 2, 4)])
+    np.testing.assert_array_equal(got, want)
+    got = dense(hd.jacobian_sparsity(lambda v: np.linalg.solve(np.eye(3) + 1, v[:3]) + v[3:])(x))
+    want = np.zeros((3, 6), dtype=bool)
+    want[:, :3] = True
+    want[[0, 1, 2], [3, 4, 5]] = True
+    np.testing.assert_array_equal(got, want)
+    got = dense(hd.jacobian_sparsity(lambda v: np.max(v.reshape(2, 3), axis=1))(x))
+    np.testing.assert_array_equal(got, np.kron(np.eye(2), np.ones(3)).astype(bool))
+
+
+# --- branches, errors ------------------------------------------------------
+def branchy(x):
+    if x[0] > 0:
+        return x[1:] * x[0]
+    return np.maximum(x[1:], 0.5) * 2
+
+
+def test_branch_raises_globally_and_local_pattern_follows_it():
+    with pytest.raises(TypeError, match="local=True"):
+        hd.jacobian_sparsity(branchy)(np.ones(4))
+    got = dense(hd.jacobian_sparsity(branchy, local=True)(np.array([1.0, 2, 3, 4])))
+    want = np.zeros((3, 4), dtype=bool)
+    want[:, 0] = True
+    want[[0, 1, 2], [1, 2, 3]] = True
+    np.testing.assert_array_equal(got, want)
+    # x[0] <= 0: maximum takes x_i only where x_i >= 0.5
+    got = dense(hd.jacobian_sparsity(branchy, local=True)(np.array([-1.0, 0.2, 3, 0.1])))
+    want = np.zeros((3, 4), dtype=bool)
+    want[1, 2] = True
+    np.testing.assert_array_equal(got, want)
+
+
+def test_unsupported_function_is_named():
+    with pytest.raises(TypeError, match=r"numpy\.sort"):
+        hd.jacobian_sparsity(np.sort)(np.ones(3))
+    with pytest.raises(TypeError, match=r"numpy\.fft\.fft"):
+        hd.jacobian_sparsity(np.fft.fft)(np.ones(3))
+
+
+# --- coloring ------------------------------------------------------
+@pytest.mark.parametrize("half", [0, 1, 2, 5])
+def test_banded_colors_are_the_band_width(half):
+    n = 200
+    pattern = sp.diags([np.ones(n)] * (2 * half + 1), range(-half, half + 1), shape=(n, n))
+    colors, count = hd._sparsity.color_columns(pattern)
+    assert count == 2 * half + 1  # the optimum: a row holds 2 half + 1 columns
+    p = sp.csr_matrix(pattern)
+    for row in range(n):  # no two columns of a row share a color
+        cols = p.indices[p.indptr[row] : p.indptr[row + 1]]
+        assert len(set(colors[cols])) == len(cols)
+
+
+def test_coloring_is_valid_on_a_random_pattern():
+    rng = np.random.default_rng(1)
+    p = sp.random(60, 40, density=0.08, random_state=rng, format="csr")
+    colors, count = hd._sparsity.color_columns(p)
+    assert count <= int(np.diff(sp.csc_matrix(p).T.tocsr().indptr).max()) * 60
+    for row in range(60):
+        cols = p.indices[p.indptr[row] : p.indptr[row + 1]]
+        assert len(set(colors[cols])) == len(cols)
+    conflicts = (p.T @ p).tocsr()
+    assert count <= int(np.diff(conflicts.indptr).max())  # at most max degree + 1
+
+
+# --- values ------------------------------------------------------
+def test_sparse_jacobian_values():
+    u = np.linspace(-1, 1, 9)
+    before = u.copy()
+    j = hd.jacobian(laplace_1d, sparsity="auto")
+    got = j(u)
+    assert sp.issparse(got) and got.shape == (9, 9)
+    want = np.diag(np.r_[1.0, 2 + 3 * u[1:-1] ** 2, 1.0])
+    want += np.diag(np.r_[0.0, -np.ones(7)], 1) + np.diag(np.r_[-np.ones(7), 0.0], -1)
+    np.testing.assert_allclose(got.toarray(), want, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(u, before)
+    u2 = np.linspace(0, 2, 9)  # the plan is reused: a second point
+    np.testing.assert_allclose(j(u2).toarray(), hd.jacobian(laplace_1d)(u2), rtol=1e-15)
+    x = np.random.default_rng(0).normal(size=25)
+    for f in (laplace_2d, laplace_2d_matmul, banded):
+        np.testing.assert_allclose(
+            hd.jacobian(f, sparsity="auto")(x).toarray(), hd.jacobian(f)(x), rtol=1e-14
+        )
+
+
+def test_sparse_jacobian_given_pattern_and_float32():
+    x = np.linspace(0.5, 1.5, 8).astype(np.float32)
+    pattern = hd.jacobian_sparsity(laplace_1d)(x)
+    got = hd.jacobian(laplace_1d, sparsity=pattern)(x)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.toarray(), hd.jacobian(laplace_1d)(x), rtol=1e-6)
+
+
+def test_changed_constant_outside_the_pattern_raises():
+    def f(x, a):
+        return a @ x
+
+    j = hd.jacobian(f, sparsity="auto")
+    x = np.ones(5)
+    band = np.eye(5) + np.eye(5, k=1)
+    np.testing.assert_array_equal(j(x, band).toarray(), band)
+    with pytest.raises(ValueError, match="outside its sparsity pattern"):
+        j(x, np.ones((5, 5)))
+
+
+def test_sparse_hessian_rosenbrock_closed_form():
+    x = np.random.default_rng(2).uniform(-1, 2, 11)
+    h = hd.hessian(rosenbrock, sparsity="auto")
+    got = h(x)
+    assert sp.issparse(got) and got.nnz == 11 + 2 * 10
+    np.testing.assert_allclose(got.toarray(), rosenbrock_hessian(x), rtol=1e-14)
+    x2 = x + 0.5
+    np.testing.assert_allclose(h(x2).toarray(), rosenbrock_hessian(x2), rtol=1e-14)
+
+
+def test_sparse_hessian_terms_and_fallback():
+    x = np.random.default_rng(3).uniform(0.1, 1, 8)
+
+    def least_squares(v):  # 0.5 r @ r + mean of a second set of terms
+        r = v[1:] * v[:-1] - 1
+        return 0.5 * (r @ r) + np.mean(np.cos(v)) + 3.0
+
+    def coupled(v):  # not a sum of terms: the dense Hessian, read at the pattern
+        return np.sum(v[1:] * v[:-1]) ** 2
+
+    for f in (least_squares, coupled):
+        got = hd.hessian(f, sparsity="auto")(x)
+        np.testing.assert_allclose(got.toarray(), hd.hessian(f)(x), rtol=1e-13, atol=1e-15)
+
+
+def test_options_that_do_not_combine():
+    with pytest.raises(TypeError, match="sparsity"):
+        hd.jacobian(laplace_1d, sparsity="auto", has_aux=True)
+    with pytest.raises(TypeError, match="one int"):
+        hd.jacobian(laplace_1d, (0, 1), sparsity="auto")
+
+
+# --- drop-in use in scipy ------------------------------------------------------------
+def test_least_squares_with_sparse_jacobian():
+    optimize = pytest.importorskip("scipy.optimize")
+    x_true = np.linspace(0.2, 1.0, 30)
+    b = laplace_1d(x_true)
+
+    def fun(u):
+        return laplace_1d(u) - b
+
+    result = optimize.least_squares(
+        fun,
+        np.zeros(30),
+        jac=hd.jacobian(fun, sparsity="auto"),
+        method="trf",
+        xtol=1e-15,
+        ftol=1e-15,
+        gtol=1e-15,
+    )
+    np.testing.assert_allclose(result.x, x_true, rtol=1e-10)
+
+
+def test_solve_ivp_with_sparse_jacobian():
+    integrate = pytest.importorskip("scipy.integrate")
+    linalg = pytest.importorskip("scipy.linalg")
+    n = 10
+    a = -50 * (2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1))
+
+    def rhs(t, y):
+        return a @ y
+
+    y0 = np.sin(np.linspace(0, 3, n))
+    jac = hd.jacobian(rhs, argnums=1, sparsity="auto")
+    sol = integrate.solve_ivp(rhs, (0, 0.05), y0, method="BDF", jac=jac, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sol.y[:, -1], linalg.expm(0.05 * a) @ y0, rtol=1e-6, atol=1e-9)
+    assert sp.issparse(jac(0.0, y0))
