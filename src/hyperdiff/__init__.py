@@ -98,7 +98,9 @@ def set_num_threads(count: int) -> None:
 def supported_ufuncs() -> list[str]:
     """Names of the numpy (and scipy.special) ufuncs dual arrays support."""
     from ._special import names
-    from ._ufuncs import ufunc_name
+    from ._ufuncs import resolve_late, ufunc_name
+
+    resolve_late(import_modules=True)  # scipy.special's entries, if installed
 
     table = {ufunc_name(u) for u in (*_UNARY, *_BINARY, *_VALUE_ONLY, *_NOT_HOLOMORPHIC)}
     return sorted(table | set(names()))
@@ -108,7 +110,9 @@ def supported_complex_ufuncs() -> list[str]:
     """Names of the ufuncs complex dual arrays support (holomorphic ones from the
     table, and abs, conjugate, sign)."""
     from ._special import names
-    from ._ufuncs import ufunc_name
+    from ._ufuncs import resolve_late, ufunc_name
+
+    resolve_late(import_modules=True)  # scipy.special's entries, if installed
 
     table = {ufunc_name(u) for u in (*_COMPLEX_UNARY, *_COMPLEX_BINARY, *_NOT_HOLOMORPHIC)}
     return sorted(table | set(names(complex_values=True)))
