@@ -1,10 +1,10 @@
-"""Custom derivative rules: JAX's `custom_jvp`, for every dual kind and order.
+"""Custom derivative rules: JAX's `custom_jvp`, for every dual kind of order 1 and 2.
 
 The user gives f and a rule `jvp(primals, tangents) -> (f(primals), Df(primals)[tangents])`,
 linear in the tangents. On plain arrays f runs as written; on dual arrays of any kind
 the rule supplies the derivative. Write a dual argument as x = x0 + y: x0 its values,
 y its parts (a dual array of the same kind with a zero value plane). Then, since y^3 = 0
-in every kind:
+in every kind of order 1 or 2 (Taylor kinds of degree 3 and more raise TypeError):
 
 - first-order kinds (y^2 = 0):   f(x) = f(x0) + Df(x0)[y]         = rule(x0; y)
 - second-order kinds:            f(x) = f(x0) + Df(x0)[y] + 1/2 D^2f(x0)[y, y]
@@ -94,7 +94,9 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
 
     Limits: a rule that calls a transform (hd.derivative, ...) at its primals runs at
     total order 3 under a second-order transform, which raises TypeError; f and its
-    rule must not close over a transform's variables (pass them as arguments).
+    rule must not close over a transform's variables (pass them as arguments: a closed
+    over variable's derivative is caught where f's value comes back as a dual array,
+    and can be missed at second order); kinds of order 3 and more raise TypeError.
     """
 
     fun: Callable[..., R]
