@@ -30,7 +30,7 @@ import numpy as np
 from ._arrays import DualArray
 from ._functions import common_kind, implements
 from ._multivariate import unify
-from ._ufuncs import COMPONENT_DTYPES, check_component_dtype
+from ._ufuncs import COMPONENT_DTYPES, admit, check_component_dtype
 
 PlaneList = list[Any]  # list[np.ndarray | None]
 
@@ -200,6 +200,7 @@ def apply(
 ) -> Any:
     """op(*operands) for a numpy function linear in each operand, on dual arrays;
     name is numpy's (numpy.<name>). batched: op over a leading axis of two operands."""
+    operands = tuple(admit(x) for x in operands)  # object arrays of dual scalars: duals
     operands = unify(operands)  # an outer and an inner transform's kinds: their product
     cls = common_kind(name, *operands)
     if len(operands) == 2 and all(isinstance(x, DualArray) for x in operands):

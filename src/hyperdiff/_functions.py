@@ -24,7 +24,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error
-from ._ufuncs import COMPONENT_DTYPES, component_dtype
+from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
 # numpy function -> implementation on dual arrays (the dict DualArray's C
 # __array_function__ reads)
@@ -80,14 +80,12 @@ def common_kind(name: str, *operands: Any) -> type[DualArray]:
 
 def _planes(x: Any, cls: type[DualArray], dtype: np.dtype | None = None) -> Planes:
     """x as planes of kind cls: a dual's `_data`, or a constant (value plane, zero parts)."""
+    x = admit(x)  # an object array of dual scalars: a dual array
     if isinstance(x, DualArray):
+        if type(x) is not cls:
+            raise combine_error("a numpy function", type(x), cls)
         return x._data if dtype is None or x.dtype == dtype else x._data.astype(dtype)
     a = np.asarray(x)
-    if a.dtype == object:
-        raise TypeError(
-            "cannot mix object arrays (of dual scalars, from np.asarray) with dual arrays; "
-            "build one dual array with np.stack or concatenate instead"
-        )
     if dtype is None:
         dtype = component_dtype(a)
     data = np.zeros((cls._planes, *a.shape), dtype=dtype)

@@ -166,9 +166,62 @@ def check_component_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
+def from_objects(array: np.ndarray) -> Any:
+    """An object array of dual scalars and numbers (np.array of dual scalars, a list
+    mixing them with numbers) as one dual array of their kind, the numbers constants:
+    what it becomes wherever it meets a dual array (numbers only: a plain array)."""
+    DualArray = _dual_type()
+    flat = array.ravel()
+    is_dual = np.fromiter((isinstance(e, DualArray) for e in flat), bool, flat.size)
+    duals = flat[is_dual]
+    kinds = sorted({type(e) for e in duals}, key=lambda k: (k._tag, k.__name__))
+    if not kinds and all(isinstance(e, int | float | complex | np.number) for e in flat):
+        return np.array(flat.tolist()).reshape(array.shape)  # numbers only: a plain array
+    if not kinds or any(e.ndim for e in duals):
+        raise TypeError(
+            "an object array meets a dual array, but its elements are not dual scalars "
+            "and numbers; build one dual array with np.stack or np.concatenate"
+        )
+    if len(kinds) > 1:
+        from ._arrays import combine_error
+
+        raise combine_error("an object array of dual numbers", kinds[0], kinds[1])
+    cls = kinds[0]
+    numbers = flat[~is_dual].tolist()
+    if not all(isinstance(e, int | float | complex | np.number) for e in numbers):
+        raise TypeError(
+            "an object array meets a dual array, but its elements are not dual scalars "
+            "and numbers; build one dual array with np.stack or np.concatenate"
+        )
+    dtype = component_dtype(*duals, *numbers)
+    data = np.zeros((cls._planes, flat.size), dtype=dtype)
+    data[:, is_dual] = np.stack([e._data for e in duals], axis=1)
+    data[0, ~is_dual] = numbers
+    return cls._wrap(data.reshape(cls._planes, *array.shape))
+
+
+def admit(op: Any) -> Any:
+    """An operand meeting a dual array: an object array (or a list holding dual
+    scalars) becomes a dual array (from_objects); anything else is itself."""
+    if isinstance(op, np.ndarray):
+        return from_objects(op) if op.dtype == object else op
+    if isinstance(op, list | tuple) and any(isinstance(e, _dual_type()) for e in _walk(op)):
+        return from_objects(np.array(op, dtype=object))
+    return op
+
+
+def _walk(items: Any) -> Any:
+    for item in items:
+        if isinstance(item, list | tuple):
+            yield from _walk(item)
+        else:
+            yield item
+
+
 def component_dtype(*operands: Any) -> np.dtype:
     """numpy's promotion of the operands' component dtypes; ints promote to float64."""
     DualArray = _dual_type()
+    operands = tuple(admit(op) for op in operands)
     # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
     dtype = np.result_type(
         *(
@@ -324,6 +377,10 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
             from ._arrays import combine_error
 
             raise combine_error(ufunc_name(ufunc), type(a), type(b))
+    if not (a_dual and b_dual):  # an object array of dual scalars: a dual array
+        a, b = admit(a), admit(b)
+        if isinstance(a, DualArray) and isinstance(b, DualArray):
+            return apply_binary(ufunc, a, b, out)
     cls: type[DualArray] = type(a) if a_dual else type(b)
     if not a_dual:
         a = np.asarray(a) if not np.isscalar(a) else a
