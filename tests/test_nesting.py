@@ -312,3 +312,60 @@ def test_an_inner_variable_written_into_an_outer_array_in_place_is_refused(
     with pytest.raises(TypeError, match=r"in place|out= must be"):
         _mixed(lambda w, t: np.sum(write(w * np.ones(3), t)))
     assert _core.transform_depth() == 0
+
+
+# An inner transform of the outer transform's own variable, seeded alike, computes in
+# the symmetric product (the Hessian's layout, half the planes); an array of either
+# transform alone meeting it moves both to the full product. Closed forms by hand.
+SYMMETRIC_CASES: dict[str, tuple[Callable[[], Any], Any]] = {
+    # d/dx [d/dy sin y]_{y=x} = -sin x
+    "derivative of a derivative at the same point": (
+        lambda: hd.derivative(lambda x: hd.derivative(np.sin)(x))(0.7),
+        -np.sin(0.7),
+    ),
+    # d/dx [d/dy x y^2]_{y=x} = d/dx 2x^2 = 4x: x (outer alone) meets y
+    "the outer variable meeting the inner one": (
+        lambda: hd.derivative(lambda x: hd.derivative(lambda y: x * y**2)(x))(3.0),
+        12.0,
+    ),
+    # grad_w sum(grad_v sum(w v^2) at v = w) = grad_w sum(2 w^2) = 4 w
+    "grad of an inner grad of the same vector": (
+        lambda: hd.grad(lambda w: np.sum(hd.grad(lambda v: np.sum(w * v**2))(w)))(W),
+        4 * W,
+    ),
+    # inner grad_v (sum v^2 + sum t^3) = 2v at v = t; grad_t sum(2t) = 2
+    "an output term of the outer variable alone": (
+        lambda: hd.grad(lambda t: np.sum(hd.grad(lambda v: np.sum(v**2) + np.sum(t**3))(t)))(W),
+        2 * np.ones(3),
+    ),
+    # jacobian_t of grad_v sum(sin(v)) at v = t: the Hessian diag(-sin t)
+    "jacobian of an inner grad": (
+        lambda: hd.jacobian(lambda t: hd.grad(lambda v: np.sum(np.sin(v)))(t))(W),
+        np.diag(-np.sin(W)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SYMMETRIC_CASES))
+def test_inner_transform_of_the_outer_variable(name: str) -> None:
+    nested, expected = SYMMETRIC_CASES[name]
+    np.testing.assert_allclose(nested(), expected, rtol=1e-14, atol=1e-15)
+
+
+def test_the_symmetric_product_is_the_hessians_layout_and_pickles() -> None:
+    import pickle
+
+    seen: list[Any] = []
+
+    def inner(v: Any) -> Any:
+        seen.append(v)
+        return np.sum(v**3)
+
+    # grad_t sum(grad_v sum v^3 at v = t) = grad_t sum(3 t^2) = 6 t
+    got = hd.grad(lambda t: np.sum(hd.grad(inner)(t)))(W)
+    np.testing.assert_allclose(got, 6 * W, rtol=1e-15)
+    (v,) = seen
+    assert type(v)._planes == 1 + 3 + 6  # value, 3 first parts, the triangle of 3x3
+    back = pickle.loads(pickle.dumps(v))
+    assert type(back) is type(v)
+    np.testing.assert_array_equal(back._data, v._data)

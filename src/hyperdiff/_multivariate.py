@@ -265,10 +265,55 @@ def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperD
     return cls
 
 
+# When an inner transform differentiates with respect to the very variable an outer one
+# seeded, with the same directions (grad of L(t - a grad L(t)): the inner seeds t, whose
+# outer parts are the same unit seeds), every array computed from it has equal a_i and
+# b_i parts and a symmetric block a_i b_j: the Hessian's layout holds it in half the
+# planes. It stays in that kind while only it meets itself and constants, and becomes
+# the full product (expand) when an array of either transform alone meets it.
+def symmetric_product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
+    """The kind of an inner transform's arithmetic when its variable is the outer
+    transform's variable, seeded alike (outer._tag < inner._tag, K directions each)."""
+    return _symmetric_product_type(outer, inner)
+
+
+@functools.cache
+def _symmetric_product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
+    k = inner._planes - 1
+    base = hyperdualvec_type(k)
+    spec = ("symmetric", outer._spec, outer._tag, inner._spec, inner._tag)
+    attributes = {
+        "__slots__": (),
+        "_spec": spec,
+        "_outer": outer,
+        "_inner": inner,
+        "_symmetric": True,
+        "_tag": inner._tag,
+        "_layout": base._layout,  # its own: the C++ fast paths register it
+    }
+    cls = type(f"{outer.__name__}x{inner.__name__}", (base,), attributes)
+    cls.__qualname__ = cls.__name__
+    return cls
+
+
+def _expand(x: DualArray, product: type[HyperDualVec]) -> DualArray:
+    """A symmetric product array in the full product: its one set of first parts as
+    both the a_i and the b_i planes, its triangle as the whole a_i b_j block."""
+    k1, k2 = product._sizes
+    data = np.empty((product._planes, *x.shape), dtype=x.dtype)
+    data[0] = x._data[0]
+    data[1 : 1 + k1] = x._data[1 : 1 + k1]
+    data[1 + k1 : 1 + k1 + k2] = x._data[1 : 1 + k1]
+    data[1 + k1 + k2 :] = x._data[type(x)._hess_planes]
+    return product._wrap(data)
+
+
 def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     """x (of the product's outer or inner kind, or the product itself) in the product."""
     if type(x) is product:
         return x
+    if getattr(type(x), "_symmetric", False):
+        return _expand(x, product)
     k1, k2 = product._sizes
     data = np.zeros((product._planes, *x.shape), dtype=x.dtype)
     data[0] = x._data[0]
@@ -284,6 +329,10 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
 def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None:
     """The product kind two dual kinds meet in, or None when they do not (a hand-built
     kind, a second-order one, an order beyond 2, or two kinds of one tag)."""
+    for x, y in ((a, b), (b, a)):
+        if getattr(x, "_symmetric", False):  # meeting either transform alone: in full
+            full = product_type(x._outer, x._inner)
+            return full if y in (x._outer, x._inner, full) else None
     for x, y in ((a, b), (b, a)):
         product = getattr(x, "_inner", None)
         if product is not None and y in (x._outer, x._inner):
@@ -342,6 +391,13 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     its own planes: a dual array of the outer kind, of shape (inner planes, *shape),
     whose value planes are the inner planes (1, b_j) and whose parts carry their outer
     derivatives (a_i, a_i b_j)."""
+    if getattr(type(x), "_symmetric", False):  # (1, b_j) planes and their a_i parts
+        k = inner._planes - 1
+        sym = np.empty((1 + k, 1 + k, *x.shape), dtype=x.dtype)
+        sym[0, 0] = x._data[0]
+        sym[1:, 0] = sym[0, 1:] = x._data[1 : 1 + k]
+        sym[1:, 1:] = x._data[type(x)._hess_planes].reshape(k, k, *x.shape)
+        return type(x)._outer._wrap(sym)
     product = promote(type(x), inner)
     assert product is not None and hasattr(product, "_inner")
     x = lift(x, product)
@@ -456,10 +512,11 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
         "probed": probed_hyperdualvec_type,
         "diag": hyperdualdiag_type,
     }
-    if spec[0] == "product":
+    if spec[0] in ("product", "symmetric"):
         outer, outer_tag, inner, inner_tag = spec[1:]
         kinds = (
             tagged(makers[k[0]](*k[1:]), t) for k, t in ((outer, outer_tag), (inner, inner_tag))
         )
-        return product_type(*kinds)._wrap(data)
+        make = product_type if spec[0] == "product" else symmetric_product_type
+        return make(*kinds)._wrap(data)
     return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)

@@ -35,6 +35,7 @@ from ._multivariate import (
     lift,
     probed_hyperdualvec_type,
     promote,
+    symmetric_product_type,
 )
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -120,6 +121,12 @@ def _nested_seed(
     product = promote(kind, type(seeded))
     if product is None:
         raise _order_error(kind, type(seeded))
+    if outer_tangent is None and _seeded_alike(seeded, outer):
+        # the outer variable itself, in the same directions: the symmetric product
+        symmetric = symmetric_product_type(kind, type(seeded))
+        data = np.zeros((symmetric._planes, *seeded.shape), dtype=seeded.dtype)
+        data[: seeded._planes] = seeded._data
+        return symmetric._wrap(data)
     lifted = lift(seeded, product)
     k1, k2 = product._sizes
     if outer is not None:
@@ -129,6 +136,17 @@ def _nested_seed(
             raise combine_error("jvp's primals and tangents", kind, type(outer_tangent))
         lifted._data[2 + k1 :] = outer_tangent._data[1:]
     return lifted
+
+
+def _seeded_alike(seeded: DualArray, outer: DualArray | None) -> bool:
+    """Whether an inner transform seeds its variable in the very directions the outer
+    transform seeded it (its outer parts are the inner seeds, plane for plane)."""
+    return (
+        outer is not None
+        and outer._planes == seeded._planes
+        and outer.dtype == seeded.dtype
+        and np.array_equal(outer._data[1:], seeded._data[1:])
+    )
 
 
 def _order_error(a: type[DualArray], b: type[DualArray]) -> TypeError:
