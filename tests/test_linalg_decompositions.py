@@ -696,3 +696,34 @@ def test_sqrtm_logm(kind: str) -> None:
 
     check(lambda x: module(x).sqrtm(x), mp_primary(mp.sqrt), a, hessian=kind == "general")
     check(lambda x: module(x).logm(x), mp_primary(mp.log), a, hessian=kind != "general")
+
+
+# --- scipy.linalg's own functions refuse dual arrays, pointing to hyperdiff.linalg ---------------
+SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+PIVOTS = np.arange(3, dtype=np.int32)
+SCIPY_CALLS: dict[str, Callable[[Any, np.ndarray], Any]] = {
+    "expm": lambda x, b: scipy_linalg.expm(x),
+    "sqrtm": lambda x, b: scipy_linalg.sqrtm(x),
+    "logm": lambda x, b: scipy_linalg.logm(x),
+    "solve_triangular": lambda x, b: scipy_linalg.solve_triangular(x, b),
+    "cho_factor": lambda x, b: scipy_linalg.cho_factor(x),
+    "cho_solve": lambda x, b: scipy_linalg.cho_solve((x, False), b),
+    "lu_factor": lambda x, b: scipy_linalg.lu_factor(x),
+    "lu_solve": lambda x, b: scipy_linalg.lu_solve((x, PIVOTS), b),
+    "solve_banded": lambda x, b: scipy_linalg.solve_banded((1, 1), x, b),
+    "solve_sylvester": lambda x, b: scipy_linalg.solve_sylvester(x, x, x),
+    "svd": lambda x, b: scipy_linalg.svd(x),
+    "eig": lambda x, b: scipy_linalg.eig(x),
+    "solve": lambda x, b: scipy_linalg.solve(x, b),
+}
+
+
+@pytest.mark.parametrize("name", list(SCIPY_CALLS))
+def test_scipy_linalg_refuses_dual_arrays_naming_the_mirror(name: str) -> None:
+    """Not numpy's "setting an array element with a sequence": the package's TypeError,
+    naming scipy's function and hyperdiff.linalg's (which exists)."""
+    x = hd.dual(SPD, np.ones((3, 3)))
+    with pytest.raises(TypeError, match=rf"scipy\.linalg\.{name} .* hyperdiff\.linalg\.{name} "):
+        SCIPY_CALLS[name](x, np.ones(3))
+    assert callable(getattr(hd.linalg, name))
+    SCIPY_CALLS[name](SPD, np.ones(3))  # plain arrays: scipy as ever

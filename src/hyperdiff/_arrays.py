@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import numbers
+import sys
+import types
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -96,6 +98,39 @@ def _with_plane_axis_last(key: tuple[Any, ...]) -> tuple[Any, ...]:
 _power = _operator(np.power)
 # numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0)
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
+
+
+# scipy.linalg cannot dispatch: it converts its inputs with np.asarray and hands them
+# to LAPACK, which fails on the object array (numpy's "setting an array element with
+# a sequence", or scipy's "object arrays are not supported"). hyperdiff.linalg
+# registers here the names it has (name -> how it mirrors scipy's); a dual array
+# converted inside one of those scipy.linalg functions gets a TypeError pointing there.
+# Found from the calling frames, so scipy itself is not patched; other scipy.linalg
+# functions see the object array as before.
+SCIPY_LINALG_MIRRORS: dict[str, str] = {}
+
+
+def _scipy_linalg_refusal() -> str | None:
+    """The TypeError message when scipy.linalg is converting a dual array, else None."""
+    frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
+        frame = frame.f_back
+    name: str | None = None
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
+        # the outermost scipy.linalg function: its own frame, or scipy's batching
+        # wrapper (scipy._lib._util._apply_over_batch) holding it as f
+        wrapped = frame.f_locals.get("f") if frame.f_code.co_name == "wrapper" else None
+        if getattr(wrapped, "__module__", "").startswith("scipy.linalg"):
+            name = wrapped.__name__.lstrip("_")
+        elif frame.f_globals["__name__"].startswith("scipy.linalg"):
+            name = frame.f_code.co_name.lstrip("_")
+        frame = frame.f_back
+    if name is None or name not in SCIPY_LINALG_MIRRORS:
+        return None
+    return (
+        f"scipy.linalg.{name} cannot differentiate dual arrays (it converts them to floats "
+        f"for LAPACK); use hyperdiff.linalg.{name} ({SCIPY_LINALG_MIRRORS[name]})"
+    )
 
 
 class DualArray:
@@ -339,6 +374,9 @@ class DualArray:
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
         # array of dual scalars (slow, exact) rather than values without parts.
+        refusal = _scipy_linalg_refusal()
+        if refusal is not None:
+            raise TypeError(refusal)
         if dtype is not None and np.dtype(dtype) != object:
             raise TypeError(
                 f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "

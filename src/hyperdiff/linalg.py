@@ -1,11 +1,16 @@
-"""Linear algebra on dual arrays: mirrors numpy.linalg and adds `expm`.
+"""Linear algebra on dual arrays: mirrors numpy.linalg, and scipy.linalg's
+differentiable functions (expm, sqrtm, logm, solve_triangular, cho_factor/cho_solve,
+lu_factor/lu_solve, solve_banded, solve_sylvester) with scipy's signatures.
 
 `np.linalg.solve(A, b)` and friends dispatch here when an operand is a dual
-array; `hyperdiff.linalg.<name>` accepts dual and plain arrays alike.
+array; `hyperdiff.linalg.<name>` accepts dual and plain arrays alike. scipy.linalg
+cannot dispatch: its own functions, handed a dual array, raise a TypeError naming
+the hyperdiff.linalg function to call instead (_arrays.SCIPY_LINALG_MIRRORS).
 
 Every function factorizes the value matrix once with numpy (LAPACK) and gets
 the derivative planes from exact perturbation identities written in the
-kind's algebra (see _algebra.py), so they hold for every kind and order:
+kind's algebra (see _algebra.py), so they hold for every kind and order, for
+real and complex matrices (conjugate transposes throughout):
 
 - solve, inv: plane by plane back-substitution, A0 X_k = B_k - sum A_i X_j
   over the products (i, j) -> k with i > 0;
@@ -13,10 +18,24 @@ kind's algebra (see _algebra.py), so they hold for every kind and order:
   because M^3 = 0 (a product of three perturbations vanishes);
 - eigh:  Jacobi-like sweeps K_ij = C_ij / (w_j - w_i), W <- W exp(K), each
   gaining one order (needs distinct eigenvalues);
-- cholesky, qr: the fixed points Q = Phi(P - Q Q^T), one order per sweep.
+- svd:   two-sided sweeps of rotations exp(Ku), exp(Kv); eig: similarities
+  I + K (distinct values; a LinAlgError naming the function otherwise);
+- cholesky, qr, lu_factor: the fixed points Q = Phi(P - Q Q^H), one order per
+  sweep;
+- sqrtm, solve_sylvester: chord sweeps of the Sylvester equation A0 Y + Y B0 = R
+  (one Schur form, every plane at once); logm: square roots, then the atanh
+  series, in the algebra.
 
-Values are numpy's own results on the value planes (bit for bit), except expm,
-which numpy lacks.
+Gauges: eigenvectors and singular vectors are numpy's, and their parts are the
+derivatives of numpy's own outputs: signs locally constant; complex phases as
+LAPACK fixes them (eigh: the first entry real for UPLO='L', the last for 'U';
+svd: the first row of V real for m >= n, of U for m < n; eig: unit norm and the
+largest entry real). The one convention of our own: svd(full_matrices=True)'s
+columns beyond min(m, n) span the complement, which is not unique; their parts
+hold it unrotated within itself.
+
+Values are numpy's (or scipy's) own results on the value planes (bit for bit),
+except expm, computed here by scipy's algorithm.
 """
 
 from __future__ import annotations
@@ -34,7 +53,7 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import Dual, DualArray
+from ._arrays import SCIPY_LINALG_MIRRORS, Dual, DualArray
 from ._functions import common_kind, implements
 
 __all__ = [
@@ -1315,6 +1334,24 @@ def _scipy_linalg() -> Any:
     import scipy.linalg
 
     return scipy.linalg
+
+
+# scipy.linalg's own functions, handed a dual array, raise a TypeError pointing here
+SCIPY_LINALG_MIRRORS.update(
+    dict.fromkeys(
+        (
+            "solve_triangular cho_factor cho_solve lu_factor lu_solve solve_banded "
+            "solve_sylvester sqrtm logm expm"
+        ).split(),
+        "scipy's signature",
+    )
+)
+SCIPY_LINALG_MIRRORS.update(
+    dict.fromkeys(
+        "solve inv det eig eigvals eigh eigvalsh svd cholesky qr lstsq pinv norm".split(),
+        "numpy.linalg's signature",
+    )
+)
 
 
 def _scipy_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
