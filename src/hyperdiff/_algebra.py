@@ -84,6 +84,7 @@ def layout(cls: type[DualArray]) -> tuple[int, np.ndarray]:
     return 2, np.array([[0, 1]], dtype=np.intp)  # HyperDual: e1, e2, e1 e2
 
 
+@functools.cache
 def _pair_planes(cls: type[DualArray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(a planes, b planes, product planes) of the kind's second-order products."""
     first, pairs = layout(cls)
