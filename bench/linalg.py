@@ -57,7 +57,23 @@ OPERATIONS: dict[str, Operation] = {
     "cholesky": (np.linalg.cholesky, _spd),
     "eigh": (np.linalg.eigh, _spd),
     "expm": (hd.linalg.expm, lambda n, rng: (_matrix(n, rng) / n,)),
+    "svd": (np.linalg.svd, lambda n, rng: (_matrix(n, rng),)),
+    "svdvals": (np.linalg.svdvals, lambda n, rng: (_matrix(n, rng),)),
+    "eig": (np.linalg.eig, lambda n, rng: (_matrix(n, rng),)),
+    "lu_factor": (hd.linalg.lu_factor, lambda n, rng: (_matrix(n, rng),)),
+    "solve_triangular": (
+        hd.linalg.solve_triangular,
+        lambda n, rng: (np.triu(_matrix(n, rng)), rng.standard_normal(n)),
+    ),
+    "solve_sylvester": (
+        hd.linalg.solve_sylvester,
+        lambda n, rng: (*_two_matrices(n, rng), _matrix(n, rng)),
+    ),
+    "sqrtm": (hd.linalg.sqrtm, _spd),
+    "logm": (hd.linalg.logm, _spd),
 }
+# hyperdiff.linalg's mirrors of scipy.linalg: scipy's function is the baseline
+SCIPY_BASELINES = {"expm", "lu_factor", "solve_triangular", "solve_sylvester", "sqrtm", "logm"}
 
 KINDS: dict[str, Callable[[np.ndarray, np.random.Generator], hd.DualArray]] = {
     "Dual": lambda v, rng: hd.dual(v, rng.standard_normal(v.shape)),
@@ -68,11 +84,11 @@ KINDS: dict[str, Callable[[np.ndarray, np.random.Generator], hd.DualArray]] = {
 
 
 def baseline(name: str) -> Callable[..., object]:
-    """numpy's function, or scipy's for expm (numpy has none)."""
-    if name == "expm":
+    """numpy's function, or scipy's for the scipy.linalg mirrors (numpy has none)."""
+    if name in SCIPY_BASELINES:
         import scipy.linalg
 
-        return scipy.linalg.expm
+        return getattr(scipy.linalg, name)
     return OPERATIONS[name][0]
 
 
@@ -107,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out.write_text(
             "# Linear algebra on dual matrices, ratios to numpy\n\n"
             f"`python bench/linalg.py {' '.join(argv or [])}`; all parts seeded; "
-            "expm's baseline is scipy.linalg.expm.\n\n" + table + "\n"
+            "the scipy.linalg mirrors' baseline is scipy's function.\n\n" + table + "\n"
         )
     return 0
 

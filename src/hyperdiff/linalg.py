@@ -40,6 +40,7 @@ except expm, computed here by scipy's algorithm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -180,9 +181,15 @@ def _perturbation(planes: PlaneList) -> PlaneList:
 
 
 def _solve_planes(
-    cls: type[DualArray], a: PlaneList, b: PlaneList, a0_inv: np.ndarray, x0: Any
+    cls: type[DualArray],
+    a: PlaneList,
+    b: PlaneList,
+    a0_inv: np.ndarray | None,
+    x0: Any,
+    solver: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> PlaneList:
-    """x with a x = b in the algebra, given x0 = solve(a0, b0) and a0^-1.
+    """x with a x = b in the algebra, given x0 = solve(a0, b0) and a0^-1 (or a solver
+    of a0 y = r, e.g. a triangular or banded one).
 
     PlaneList are ordered so that every product (i, j, k) with i > 0 has j < k:
     a0 x_k = b_k - sum_{(i,j,k), i>0} a_i x_j determines the planes in order.
@@ -202,7 +209,7 @@ def _solve_planes(
             term = apply(a[i], x[j])
             rhs = -term if rhs is None else rhs - term
         if rhs is not None:
-            x[k] = apply(a0_inv, rhs)
+            x[k] = solver(rhs) if solver is not None else apply(a0_inv, rhs)
     return x
 
 
@@ -1365,10 +1372,18 @@ def _matrix(planes: PlaneList, name: str) -> None:
         raise ValueError(f"hyperdiff.linalg.{name} expects a square 2-d matrix")
 
 
-def _solve_with(cls: type[DualArray], a: PlaneList, b: PlaneList, x0: np.ndarray) -> Any:
-    """x with a x = b in the algebra (x0: the value, from scipy)."""
+def _solve_with(
+    cls: type[DualArray],
+    a: PlaneList,
+    b: PlaneList,
+    x0: np.ndarray,
+    solver: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Any:
+    """x with a x = b in the algebra (x0: the value, from scipy; solver: a0 y = r, by
+    default through a0^-1)."""
     a = [a[0].astype(np.result_type(a[0], x0), copy=False), *a[1:]]
-    return wrap(cls, _solve_planes(cls, a, b, np.linalg.inv(a[0]), x0))
+    a0_inv = np.linalg.inv(a[0]) if solver is None else None
+    return wrap(cls, _solve_planes(cls, a, b, a0_inv, x0, solver))
 
 
 def _sylvester_planes(a0: np.ndarray, b0: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -1441,7 +1456,11 @@ def solve_triangular(
     transpose = {0: None, "N": None, 1: _mT, "T": _mT, 2: _mH, "C": _mH}[trans]
     if transpose is not None:
         triangle = linear(transpose, triangle)
-    return _solve_with(cls, triangle, pb, x0)
+
+    def solver(r: np.ndarray) -> np.ndarray:
+        return sl.solve_triangular(pa[0], r, check_finite=False, **kwargs)
+
+    return _solve_with(cls, triangle, pb, x0, solver)
 
 
 def cho_factor(
@@ -1479,7 +1498,11 @@ def cho_solve(
     x0 = sl.cho_solve((pc[0], lower), pb[0], check_finite=check_finite)
     factor = [np.tril(p) if lower else np.triu(p) for p in pc]
     full = _mm(cls, factor, linear(_mH, factor)) if lower else _mm(cls, linear(_mH, factor), factor)
-    return _solve_with(cls, full, pb, x0)
+
+    def solver(r: np.ndarray) -> np.ndarray:
+        return sl.cho_solve((pc[0], lower), r, check_finite=False)
+
+    return _solve_with(cls, full, pb, x0, solver)
 
 
 def _permutation(piv: np.ndarray) -> np.ndarray:
@@ -1548,7 +1571,11 @@ def lu_solve(
     inverse = np.argsort(_permutation(piv))
     a = linear(lambda p: p[..., inverse, :], product)
     transpose = {0: None, 1: _mT, 2: _mH}[trans]
-    return _solve_with(cls, a if transpose is None else linear(transpose, a), pb, x0)
+
+    def solver(r: np.ndarray) -> np.ndarray:
+        return sl.lu_solve((pl[0], piv), r, trans=trans, check_finite=False)
+
+    return _solve_with(cls, a if transpose is None else linear(transpose, a), pb, x0, solver)
 
 
 def solve_banded(
@@ -1585,7 +1612,10 @@ def solve_banded(
         out[rows, cols] = p[upper + rows - cols, cols]
         return out
 
-    return _solve_with(cls, linear(dense, pab), pb, x0)
+    def solver(r: np.ndarray) -> np.ndarray:
+        return sl.solve_banded(l_and_u, pab[0], r, check_finite=False)
+
+    return _solve_with(cls, linear(dense, pab), pb, x0, solver)
 
 
 def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
