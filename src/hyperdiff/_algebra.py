@@ -111,12 +111,12 @@ def _bilinear(
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
-        parts = batched(rest_x, y[1:]) + batched(x[1:], rest_y)
+        out = np.empty((cls._planes, *value.shape), dtype=np.result_type(value, x, y))
+        out[0] = value
+        np.add(batched(rest_x, y[1:]), batched(x[1:], rest_y), out=out[1:])  # no copy after
         if len(h):
-            parts[h - 1] += batched(x[a], y[b])
-            parts[h - 1] += batched(x[b], y[a])
-        out = np.empty((cls._planes, *value.shape), dtype=np.result_type(value, parts))
-        out[0], out[1:] = value, parts
+            out[h] += batched(x[a], y[b])
+            out[h] += batched(x[b], y[a])
         return out
     out = np.empty((cls._planes, *value.shape), dtype=value.dtype)
     out[0] = value
