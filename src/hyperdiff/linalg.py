@@ -437,8 +437,10 @@ def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
 
 
 def _eigh_planes(
-    cls: type[DualArray], a: DualArray, uplo: str, check: bool = True
+    cls: type[DualArray], a: DualArray, uplo: str, check: bool = True, vectors: bool = True
 ) -> tuple[PlaneList, PlaneList]:
+    """(eigenvalues, eigenvectors) planes; vectors=False: the eigenvalues only, which
+    need one sweep fewer (a rotation of order k moves them at order k + 1 only)."""
     w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)
     n = a.shape[-1]
     if check:
@@ -452,13 +454,15 @@ def _eigh_planes(
     eye = _eye(n, v0)
     w: PlaneList = [eye]
     c = b
-    for _ in range(cls._order):
+    for _ in range(cls._order if vectors else cls._order - 1):
         c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
         k = [None, *(None if p is None else p / gap for p in c[1:])]
         # K is anti-Hermitian (C is Hermitian): W = exp(K) stays unitary
         w = _mm(cls, w, _exp_nilpotent(cls, k, eye))
     c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
     eigenvalues = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
+    if not vectors:
+        return eigenvalues, []
     eigenvectors = linear(lambda p: v0 @ p, w)
     eigenvectors[0] = v0
     if v0.dtype.kind == "c":  # numpy's gauge: the first (L) or last (U) entry real
@@ -486,7 +490,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 
 
 def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
-    values = wrap(type(a), _eigh_planes(type(a), a, uplo, check)[0])
+    values = wrap(type(a), _eigh_planes(type(a), a, uplo, check, vectors=False)[0])
     values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=uplo)
     return values
 
@@ -524,6 +528,7 @@ def _svd_planes(
     s0: np.ndarray,
     v0: np.ndarray,
     selected: np.ndarray,
+    sweeps: int,
 ) -> tuple[PlaneList, PlaneList, PlaneList]:
     """(U, s, V) planes for a tall A (m >= n) from an SVD u0 (m x m), s0, v0 (n x n,
     V itself) of its value. Only the singular values in `selected` (..., n) (and all
@@ -543,7 +548,7 @@ def _svd_planes(
     denominator = np.where(couple, s_j * s_j - s_i * s_i, np.inf)
     safe = np.where(selected, s0, np.inf)  # 1/safe: 0 for the others
     index = np.arange(n)
-    for _ in range(cls._order):
+    for _ in range(sweeps):
         c = _mm(cls, _mm(cls, linear(_mH, p_rot), b), q_rot)
         stack = _stacked(cls, c)[1:]
         top = stack[..., :n, :n]
@@ -606,7 +611,9 @@ def _svd_dual(
         full = np.linalg.svd(pa[0], full_matrices=True)
         complement = full[0][..., :, k:] if tall else _mH(full[2])[..., :, k:]
         left = np.concatenate([left, complement], axis=-1)
-    u, singular, v = _svd_planes(cls, base, left, s0, right, chosen)
+    # the values alone need one sweep fewer (as eigh's)
+    sweeps = cls._order if selected is None else cls._order - 1
+    u, singular, v = _svd_planes(cls, base, left, s0, right, chosen, sweeps)
     if selected is None:
         # numpy's gauge: V's first row real (m >= n), U's first row for m < n (the
         # tall problem's V); one phase per singular pair keeps A = U S V^H
@@ -694,7 +701,9 @@ class EigResult(NamedTuple):
     eigenvectors: Any
 
 
-def _eig_planes(cls: type[DualArray], pa: PlaneList, name: str) -> tuple[PlaneList, PlaneList]:
+def _eig_planes(
+    cls: type[DualArray], pa: PlaneList, name: str, vectors: bool = True
+) -> tuple[PlaneList, PlaneList]:
     w0, v0 = np.linalg.eig(pa[0])
     n = w0.shape[-1]
     _distinct(w0, np.max(np.abs(w0), axis=-1, initial=0.0), name, "eigenvalues")
@@ -706,13 +715,15 @@ def _eig_planes(cls: type[DualArray], pa: PlaneList, name: str) -> tuple[PlaneLi
     gap[..., np.arange(n), np.arange(n)] = np.inf
     w: PlaneList = [eye]
     w_inv: PlaneList = [eye]
-    for _ in range(cls._order):
+    for _ in range(cls._order if vectors else cls._order - 1):
         c = _mm(cls, w_inv, _mm(cls, b, w))
         k = [None, *(None if p is None else p / gap for p in c[1:])]
         w = _mm(cls, w, add([eye], k))
         w_inv = _mm(cls, add(add([eye], k, sign=-1.0), _mm(cls, k, k)), w_inv)
     c = _mm(cls, w_inv, _mm(cls, b, w))
     values = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1) for p in c[1:])]
+    if not vectors:
+        return values, []
     x = wrap(cls, linear(lambda p: v0 @ p, w))
     # numpy's (LAPACK's geev) normalization: unit 2-norm, the largest entry real
     # (LAPACK zeroes its imaginary part exactly: pick the largest among the real ones)
@@ -753,7 +764,7 @@ def eigvals(a: Any) -> Any:
     _square(a, "eigvals")
     pa = planes_of(a, "linalg.eigvals")
     value = np.linalg.eigvals(pa[0])
-    values = _eig_planes(cls, pa, "numpy.linalg.eigvals")[0]
+    values = _eig_planes(cls, pa, "numpy.linalg.eigvals", vectors=False)[0]
     # numpy's eigvals (no vectors) may order them otherwise than eig: match by value
     order = np.argmin(np.abs(value[..., :, np.newaxis] - values[0][..., np.newaxis, :]), axis=-1)
     result = wrap(cls, [np.take_along_axis(p, order, axis=-1) for p in values])
