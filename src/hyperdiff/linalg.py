@@ -572,6 +572,58 @@ def _svd_planes(
     return u, singular, v
 
 
+def _svd_thin_planes(
+    cls: type[DualArray],
+    pa: PlaneList,
+    u0: np.ndarray,
+    s0: np.ndarray,
+    v0: np.ndarray,
+    selected: np.ndarray,
+    sweeps: int,
+) -> tuple[PlaneList, PlaneList, PlaneList]:
+    """_svd_planes for the thin SVD (u0 m x n, m >= n) in O(m n^2): the complement of
+    U enters only through R = A V - U (U^H A V), which lies in it. With Z = R S^-1
+    (= U2 Ku21), the first n columns of (U U2) exp(Ku) are
+        U (I + K11 + (K11^2 - Z^H Z)/2) + Z (I + K11/2),
+    exactly what _svd_planes computes with the m x m rotation."""
+    n = pa[0].shape[-1]
+    dtype = np.result_type(*(p for p in pa if p is not None), u0)
+    s0 = s0.astype(dtype.type(0).real.dtype, copy=False)
+    pa = [p if p is None else p.astype(dtype, copy=False) for p in pa]
+    eye = _eye(n, v0, dtype)
+    u: PlaneList = [u0.astype(dtype, copy=False)]
+    v: PlaneList = [v0.astype(dtype, copy=False)]
+    s_i, s_j = s0[..., :, np.newaxis], s0[..., np.newaxis, :]
+    couple = (selected[..., :, np.newaxis] | selected[..., np.newaxis, :]) & ~np.eye(n, dtype=bool)
+    denominator = np.where(couple, s_j * s_j - s_i * s_i, np.inf)
+    safe = np.where(selected, s0, np.inf)  # 1/safe: 0 for the others
+    index = np.arange(n)
+    for _ in range(sweeps):
+        av = _mm(cls, pa, v)
+        c = _mm(cls, linear(_mH, u), av)
+        stack = _stacked(cls, c)[1:]
+        mirror = _mH(stack)  # conj(C_ji) at (i, j)
+        ku = (s_j * stack + s_i * mirror) / denominator
+        kv = (s_i * stack + s_j * mirror) / denominator
+        if dtype.kind == "c":
+            ku[..., index, index] = 1j * np.diagonal(stack, 0, -2, -1).imag / safe
+        k11: PlaneList = [None, *ku]
+        z = _perturbation(add(av, _mm(cls, u, c), sign=-1.0))
+        z = linear(lambda p: p / safe[..., np.newaxis, :], z)
+        inner = add(
+            add([eye], k11),
+            linear(
+                lambda p: 0.5 * p, add(_mm(cls, k11, k11), _mm(cls, linear(_mH, z), z), sign=-1.0)
+            ),
+        )
+        u = add(_mm(cls, u, inner), _mm(cls, z, add([eye], linear(lambda p: 0.5 * p, k11))))
+        v = _mm(cls, v, _exp_nilpotent(cls, [None, *kv], eye))
+    c = _mm(cls, linear(_mH, u), _mm(cls, pa, v))
+    singular = [s0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
+    u[0], v[0] = u0, v0
+    return u, singular, v
+
+
 def _check_singular(
     s0: np.ndarray, selected: np.ndarray, shape: tuple[int, ...], name: str
 ) -> None:
@@ -607,13 +659,12 @@ def _svd_dual(
     tall = m >= n
     left, right = (u0, _mH(vh0)) if tall else (_mH(vh0), u0)
     base = pa if tall else linear(_mH, pa)
-    if left.shape[-1] < left.shape[-2]:  # thin: complete the basis from a full SVD
-        full = np.linalg.svd(pa[0], full_matrices=True)
-        complement = full[0][..., :, k:] if tall else _mH(full[2])[..., :, k:]
-        left = np.concatenate([left, complement], axis=-1)
     # the values alone need one sweep fewer (as eigh's)
     sweeps = cls._order if selected is None else cls._order - 1
-    u, singular, v = _svd_planes(cls, base, left, s0, right, chosen, sweeps)
+    if left.shape[-1] == left.shape[-2] and m != n:  # full_matrices: the complement too
+        u, singular, v = _svd_planes(cls, base, left, s0, right, chosen, sweeps)
+    else:
+        u, singular, v = _svd_thin_planes(cls, base, left, s0, right, chosen, sweeps)
     if selected is None:
         # numpy's gauge: V's first row real (m >= n), U's first row for m < n (the
         # tall problem's V); one phase per singular pair keeps A = U S V^H
@@ -651,7 +702,7 @@ def svd(
     u, s, vh, _, _ = _svd_dual(
         cls,
         a,
-        full_matrices,
+        full_matrices and compute_uv,
         None if compute_uv else np.ones((*a.shape[:-2], min(a.shape[-2:])), dtype=bool),
         "numpy.linalg.svd",
     )
