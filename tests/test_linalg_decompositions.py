@@ -281,6 +281,21 @@ def test_matrix_norms(ord: Any, complex_: bool) -> None:
     check(lambda x: np.linalg.matrix_norm(x, ord=ord), reference, a, hessian=False)
 
 
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_nuclear_norm_at_repeated_singular_values(complex_: bool) -> None:
+    """The sum of the singular values is smooth where they repeat (full rank): the
+    mpmath reference differentiates the sum, whose terms separate off the point."""
+    q = np.linalg.qr(random((4, 4), complex_, 65))[0]
+    w = np.linalg.qr(random((3, 3), complex_, 66))[0]
+    a = q[:, :3] @ np.diag([2.0, 2.0, 1.0]) @ np.conj(w.T)
+    assert np.ptp(np.linalg.svd(a, compute_uv=False)[:2]) < 1e-14
+    check(lambda x: np.linalg.norm(x, "nuc"), lambda m: [sum(mp_svd(m, a[0], "s"))], a)
+    stack = hd.dual(np.stack([a, 2 * a]), np.stack([a, a]))  # d/dt of |(1 + t) A|_* etc.
+    np.testing.assert_allclose(np.linalg.norm(stack, "nuc", axis=(1, 2))._data[1], [5.0, 5.0])
+    with pytest.raises(np.linalg.LinAlgError, match=r"norm\(ord='nuc'\).*rank"):
+        np.linalg.norm(hd.dual(np.diag([1.0, 0.0]), np.ones((2, 2))), "nuc")
+
+
 @pytest.mark.parametrize("p", [None, 2, -2, 1, "fro"])
 def test_cond(p: Any) -> None:
     a = random((3, 3), True, 70)

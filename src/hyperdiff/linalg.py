@@ -1208,14 +1208,12 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
         result = reduce(sums, axis=other - 1 if other > summed else other)
     elif ord in (2, -2, "nuc"):
         moved = np.moveaxis(x, (row, col), (-2, -1))
-        which = {2: "largest", -2: "smallest", "nuc": "all"}[ord]
-        singular = _singular_values(moved, which, f"numpy.linalg.norm(ord={ord!r})")
-        if ord == 2:
-            result = singular[..., 0]
-        elif ord == -2:
-            result = singular[..., -1]
+        name = f"numpy.linalg.norm(ord={ord!r})"
+        if ord == "nuc":
+            result = _nuclear_norm(moved, name)
         else:
-            result = np.sum(singular, axis=-1)
+            singular = _singular_values(moved, "largest" if ord == 2 else "smallest", name)
+            result = singular[..., 0] if ord == 2 else singular[..., -1]
     else:
         raise ValueError(f"invalid norm order {ord!r} for matrices")
     if keepdims:
@@ -1249,6 +1247,37 @@ def _singular_values(x: DualArray, which: str, name: str) -> Any:
     if which == "all":
         selected[...] = True
     return wrap(type(x), _svd_dual(type(x), x, False, selected, name)[1])
+
+
+def _nuclear_norm(x: DualArray, name: str) -> Any:
+    """The sum of the singular values, tr sqrt(G) with G = A^H A (A A^H if wide): smooth
+    wherever A has full rank, repeated singular values included. The root X of
+    X X = G by chord sweeps; in the eigenbasis V of X0 = V S V^H the Sylvester
+    operator X0 Y + Y X0 is diagonal, Y_ij = R_ij / (s_i + s_j)."""
+    cls = type(x)
+    pa = planes_of(x, "linalg.norm")
+    m, n = pa[0].shape[-2:]
+    wide = m < n
+    u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=False)
+    if s0.shape[-1]:
+        scale = max(m, n) * np.finfo(s0.dtype).eps * s0[..., 0]
+        if np.any(s0[..., -1] <= scale):
+            raise LinAlgError(
+                f"{name} of a dual array: the value matrix has a zero singular value (rank "
+                "deficient), where the nuclear norm is not differentiable"
+            )
+    gram = _mm(cls, pa, linear(_mH, pa)) if wide else _mm(cls, linear(_mH, pa), pa)
+    v = u0 if wide else _mH(vh0)
+    x0 = (v * s0[..., np.newaxis, :]) @ _mH(v)
+    pairs = s0[..., :, np.newaxis] + s0[..., np.newaxis, :]
+
+    def solve(r: np.ndarray) -> np.ndarray:
+        return v @ ((_mH(v) @ r @ v) / pairs) @ _mH(v)
+
+    root = _chord(cls, x0, lambda y: add(gram, _mm(cls, y, y), sign=-1.0), solve)
+    trace = linear(lambda p: np.trace(p, axis1=-2, axis2=-1).real, root)
+    trace[0] = np.sum(s0, axis=-1)  # norm() puts numpy's value in
+    return wrap(cls, trace)
 
 
 @implements(np.linalg.matrix_norm)
@@ -1472,20 +1501,19 @@ def _sylvester_planes(a0: np.ndarray, b0: np.ndarray, c: np.ndarray) -> np.ndarr
 def _chord(
     cls: type[DualArray],
     x0: np.ndarray,
-    residual: Any,
-    a0: np.ndarray,
-    b0: np.ndarray,
+    residual: Callable[[PlaneList], PlaneList],
+    solve: Callable[[np.ndarray], np.ndarray],
 ) -> PlaneList:
-    """The X with residual(X) = 0 in the algebra, X's value x0, residual's derivative
-    in X at x0 being -(a0 dX + dX b0): chord sweeps X += S^-1(residual(X)) with
-    S(Y) = a0 Y + Y b0, each exact to one more order."""
+    """The X with residual(X) = 0 in the algebra, X's value x0, where residual's
+    derivative in X at x0 is -S and solve(R) = S^-1 R for a stack of planes (here S is
+    a Sylvester operator Y -> a0 Y + Y b0): chord sweeps X += S^-1 residual(X), each
+    exact to one more order."""
     x: PlaneList = [x0]
     for _ in range(cls._order):
         r = _stacked(cls, residual(x))[1:]
         if not np.any(r):
             break
-        step = _sylvester_planes(a0, b0, r)
-        x = add(x, [None, *step])
+        x = add(x, [None, *solve(r)])
     x[0] = x0
     return x
 
@@ -1692,7 +1720,8 @@ def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
     def residual(x: PlaneList) -> PlaneList:
         return add(pq, add(_mm(cls, pa, x), _mm(cls, x, pb)), sign=-1.0)
 
-    return wrap(cls, _chord(cls, x0, residual, pa[0], pb[0]))
+    solve = lambda r: _sylvester_planes(pa[0], pb[0], r)  # noqa: E731
+    return wrap(cls, _chord(cls, x0, residual, solve))
 
 
 def _sqrtm_planes(cls: type[DualArray], pa: PlaneList, x0: np.ndarray) -> PlaneList:
@@ -1702,7 +1731,8 @@ def _sqrtm_planes(cls: type[DualArray], pa: PlaneList, x0: np.ndarray) -> PlaneL
         pa[0],
         *(None if p is None else p.astype(np.result_type(p, x0), copy=False) for p in pa[1:]),
     ]
-    return _chord(cls, x0, lambda x: add(pa, _mm(cls, x, x), sign=-1.0), x0, x0)
+    solve = lambda r: _sylvester_planes(x0, x0, r)  # noqa: E731
+    return _chord(cls, x0, lambda x: add(pa, _mm(cls, x, x), sign=-1.0), solve)
 
 
 def sqrtm(A: Any, disp: bool = True, blocksize: int = 64) -> Any:
