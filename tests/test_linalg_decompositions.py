@@ -713,6 +713,19 @@ def test_sqrtm_logm(kind: str) -> None:
     check(lambda x: module(x).logm(x), mp_primary(mp.log), a, hessian=kind != "general")
 
 
+@pytest.mark.parametrize("name", ["sqrtm", "logm"])
+def test_sqrtm_logm_off_the_principal_branch_raise(name: str) -> None:
+    """At a zero eigenvalue, and at a negative one moved along complex directions
+    (across the branch cut), the principal root and logarithm are not differentiable."""
+    function = getattr(hd.linalg, name)
+    with pytest.raises(np.linalg.LinAlgError, match=rf"scipy\.linalg\.{name}.*branch"):
+        function(hd.dual(np.diag([0.0, 1.0]), np.eye(2)))
+    negative = np.diag([-1.0, 2.0])
+    with pytest.raises(np.linalg.LinAlgError, match=rf"scipy\.linalg\.{name}"):
+        function(hd.dual(negative.astype(complex), 1j * np.eye(2)))
+    function(hd.dual(negative, np.eye(2)))  # real directions: differentiable
+
+
 # --- scipy.linalg's own functions refuse dual arrays, pointing to hyperdiff.linalg ---------------
 SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
 PIVOTS = np.arange(3, dtype=np.int32)

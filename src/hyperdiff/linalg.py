@@ -1735,16 +1735,38 @@ def _sqrtm_planes(cls: type[DualArray], pa: PlaneList, x0: np.ndarray) -> PlaneL
     return _chord(cls, x0, lambda x: add(pa, _mm(cls, x, x), sign=-1.0), solve)
 
 
+def _principal_branch(pa: PlaneList, name: str) -> None:
+    """A LinAlgError naming scipy.linalg.<name> where the principal square root or
+    logarithm is not differentiable: a zero eigenvalue of A0, or a negative real one
+    when the parts are complex (they cross the branch cut). A real matrix moved along
+    real directions keeps a simple negative eigenvalue real, on scipy's side of the
+    cut: differentiable."""
+    eigenvalues = np.linalg.eigvals(pa[0])
+    size = np.max(np.abs(eigenvalues), initial=0.0)
+    tolerance = pa[0].shape[-1] * np.finfo(eigenvalues.real.dtype).eps * size
+    on_cut = (np.abs(eigenvalues.imag) <= tolerance) & (eigenvalues.real < 0)
+    if np.any(np.abs(eigenvalues) <= tolerance) or (
+        np.any(on_cut) and any(p is not None and np.iscomplexobj(p) for p in pa)
+    ):
+        raise LinAlgError(
+            f"scipy.linalg.{name} of a dual array: the value matrix has an eigenvalue at 0 "
+            "or on the negative real axis with complex parts, where the principal branch "
+            "is not differentiable"
+        )
+
+
 def sqrtm(A: Any, disp: bool = True, blocksize: int = 64) -> Any:
     """scipy.linalg.sqrtm: the principal square root; parts from X0 dX + dX X0 = dA
     (and its second-order form), differentiable where A0 has no eigenvalue on the
-    closed negative real axis."""
+    closed negative real axis (real matrices along real directions: where none is
+    zero). A LinAlgError where it is not."""
     sl = _scipy_linalg()
     cls = _scipy_kind_of("sqrtm", A)
     if cls is None:
         return sl.sqrtm(A)
     pa = planes_of(A, "linalg.sqrtm")
     _matrix(pa, "sqrtm")
+    _principal_branch(pa, "sqrtm")
     x0 = sl.sqrtm(pa[0])
     return wrap(cls, _sqrtm_planes(cls, pa, x0))
 
@@ -1761,6 +1783,7 @@ def logm(A: Any, disp: bool = True) -> Any:
         return sl.logm(A)
     pa = planes_of(A, "linalg.logm")
     _matrix(pa, "logm")
+    _principal_branch(pa, "logm")
     value = sl.logm(pa[0])
     n = pa[0].shape[-1]
     eye = np.eye(n)
