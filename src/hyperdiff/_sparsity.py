@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
 from ._arrays import DualArray
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -1400,21 +1401,46 @@ def _cyclic_valid(pattern: Any, k: int) -> bool:
     return bool(np.bincount(key, minlength=p.shape[0] * k).max(initial=0) <= 1)
 
 
+def _greedy(adj: Any) -> np.ndarray:
+    """Sequential greedy coloring in natural order: each vertex the smallest color its
+    lower-numbered neighbors lack (a Python loop over vertices, O(edges))."""
+    n = adj.shape[0]
+    indptr = adj.indptr.tolist()
+    indices = adj.indices.tolist()
+    colors = [-1] * n
+    for v in range(n):
+        used = {colors[u] for u in indices[indptr[v] : indptr[v + 1]]}
+        c = 0
+        while c in used:
+            c += 1
+        colors[v] = c
+    return np.array(colors, dtype=np.int64)
+
+
+# edges of the conflict graph up to which the sequential greedy runs (about 0.5 s)
+_GREEDY_EDGES = 4_000_000
+
+
 def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     """A column coloring of a sparsity pattern: (colors, count), no two columns of one
-    color sharing a row. Cyclic colors j mod k (the natural-order greedy result on
-    banded patterns: k = the band's width, the optimum) when they need fewer colors
-    than a vectorized greedy (Jones-Plassmann, largest degree first) finds."""
+    color sharing a row. Cyclic colors j mod k when some k no larger than the other
+    results works (on a banded pattern k = the band's width: the optimum, as a row
+    holds that many columns); else the sequential greedy in natural order (a vectorized
+    Jones-Plassmann greedy, largest degree first, on conflict graphs of more than
+    _GREEDY_EDGES edges)."""
     p = _sp().csr_matrix(pattern, dtype=bool)
     n = p.shape[1]
     if n == 0:
         return np.zeros(0, dtype=np.int64), 0
-    lower = int(np.diff(p.indptr).max(initial=0))
+    lower = max(int(np.diff(p.indptr).max(initial=0)), 1)
     if lower >= n:
         return np.arange(n, dtype=np.int64), n
-    colors = _jones_plassmann(_conflicts(p))
-    count = int(colors.max()) + 1 if n else 0
-    for k in range(max(lower, 1), count):
+    if _cyclic_valid(p, lower):  # the lower bound: optimal
+        return np.arange(n, dtype=np.int64) % lower, lower
+    adj = _conflicts(p)
+    colors = _greedy(adj) if adj.nnz <= _GREEDY_EDGES else _jones_plassmann(adj)
+    count = int(colors.max()) + 1
+    for k in range(lower + 1, count):
         if _cyclic_valid(p, k):
             return np.arange(n, dtype=np.int64) % k, k
     return colors, count
@@ -1650,7 +1676,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             values = full[rows, plan.indices]
             return sp.csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
         c = plan.count
-        cls = _term_kind(c, _depth())
+        cls = _term_kind(c, _core.transform_depth())
         data = np.zeros((cls._planes, x.size), dtype=x.dtype)
         data[0] = x.reshape(-1)
         data[1 : 1 + c] = plan.seed
@@ -1662,30 +1688,28 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
                 "hessian: f's sum of terms differs from the one detected (a branch?): "
                 "make a new hd.hessian(f, sparsity=...)"
             )
-        planes = np.concatenate(
-            [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts],
-            axis=1,
-        ).reshape(-1)
-        weights = np.concatenate(
-            [
-                np.broadcast_to(np.asarray(w, dtype=x.dtype), np.shape(a)).ravel()
-                for a, w in out.parts
+        parts = [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts]
+        planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
+        weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
+        if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:
+            contributions = planes[plan.gather]  # one weight: applied to the sums
+            scale = weights[0]
+        else:
+            each = [
+                np.broadcast_to(w, np.shape(a)).ravel()
+                for w, (a, _) in zip(weights, out.parts, strict=True)
             ]
-        )
-        contributions = planes[plan.gather] * weights[plan.owner]
+            contributions = planes[plan.gather] * np.concatenate(each)[plan.owner]
+            scale = None
         values = np.bincount(plan.slots, contributions, minlength=len(plan.indices))
+        if scale is not None and scale != 1:
+            values *= scale
         return sp.csr_array(
             (values.astype(x.dtype, copy=False), plan.indices, plan.indptr), shape=(x.size, x.size)
         )
 
     hess.__doc__ = "The sparse Hessian (scipy.sparse CSR, in.size x in.size)."
     return _named(hess, "hessian", f, hess.__doc__)
-
-
-def _depth() -> int:
-    from . import _core
-
-    return _core.transform_depth()
 
 
 def sparse_transform(
