@@ -1461,8 +1461,8 @@ class _JacobianPlan:
                 f"the sparsity pattern has {p.shape[1]} columns, the input {n} elements"
             )
         self.colors, self.count = color_columns(p)
-        self.indices = p.indices.astype(np.int64)
-        self.indptr = p.indptr.astype(np.int64)
+        # int32 when it fits: scipy then builds each result without scanning them
+        self.indices, self.indptr = _index_arrays(p)
         rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
         self.gather = self.colors[self.indices] * m + rows
         # slots (color, row) no nonzero of the pattern reads: a value there means the
@@ -1473,6 +1473,12 @@ class _JacobianPlan:
         c = max(self.count, 1)
         self.seed = np.zeros((c, n))
         self.seed[self.colors, np.arange(n)] = 1.0
+
+
+def _index_arrays(p: Any) -> tuple[np.ndarray, np.ndarray]:
+    small = max(p.nnz, *p.shape) < 2**31 - 1
+    dtype = np.int32 if small else np.int64
+    return p.indices.astype(dtype), p.indptr.astype(dtype)
 
 
 def _pattern_arg(sparsity: Any, where: str) -> Any:
@@ -1600,8 +1606,8 @@ class _HessianPlan:
         p = sp.csr_array(pattern, dtype=bool)
         p.sort_indices()
         self.pattern = p
-        self.indices = p.indices.astype(np.int64)
-        self.indptr = p.indptr.astype(np.int64)
+        # int32 when it fits: scipy then builds each result without scanning them
+        self.indices, self.indptr = _index_arrays(p)
         self.terms = terms
         if terms is None:
             self.count = n
