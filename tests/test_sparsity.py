@@ -243,6 +243,10 @@ def test_sparse_hessian_rosenbrock_closed_form():
     np.testing.assert_allclose(got.toarray(), rosenbrock_hessian(x), rtol=1e-14)
     x2 = x + 0.5
     np.testing.assert_allclose(h(x2).toarray(), rosenbrock_hessian(x2), rtol=1e-14)
+    x32 = x.astype(np.float32)
+    got = h(x32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.toarray(), rosenbrock_hessian(x32.astype(float)), rtol=1e-5)
 
 
 def test_sparse_hessian_terms_and_fallback():

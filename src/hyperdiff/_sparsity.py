@@ -1629,8 +1629,10 @@ class _HessianPlan:
         planes[a, b] = planes[b, a] = 1 + c + np.arange(len(a))
         keep = np.ones(len(i), dtype=bool)
         if len(i):  # one triple per (term, i, j)
-            code = (owners * n + i) * n + j
-            _, first = np.unique(code, return_index=True)
+            if total * n * n < 2**62:
+                _, first = np.unique((owners * n + i) * n + j, return_index=True)
+            else:
+                _, first = np.unique(np.stack([owners, i, j], 1), axis=0, return_index=True)
             keep[:] = False
             keep[first] = True
         owners, i, j = owners[keep], i[keep], j[keep]
@@ -1639,9 +1641,13 @@ class _HessianPlan:
         slot_ij = self._slots(i, j)
         off = i != j
         slot_ji = self._slots(j[off], i[off])
-        self.gather = np.concatenate([gather, gather[off]])
-        self.owner = np.concatenate([owners, owners[off]])
-        self.slots = np.concatenate([slot_ij, slot_ji])
+        # H's data = M @ (the term arrays' planes, flat): one sparse product a call
+        slots = np.concatenate([slot_ij, slot_ji])
+        columns = np.concatenate([gather, gather[off]])
+        width = (1 + c + len(a)) * total
+        self.matrix = _sp().csr_matrix(
+            (np.ones(len(slots)), (slots, columns)), shape=(len(self.indices), width)
+        )
         self.seed = np.zeros((c, n))
         self.seed[self.colors, np.arange(n)] = 1.0
 
@@ -1683,9 +1689,10 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             return sp.csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
         c = plan.count
         cls = _term_kind(c, _core.transform_depth())
-        data = np.zeros((cls._planes, x.size), dtype=x.dtype)
+        data = np.empty((cls._planes, x.size), dtype=x.dtype)  # (reused memory)
         data[0] = x.reshape(-1)
         data[1 : 1 + c] = plan.seed
+        data[1 + c :] = 0
         new = list(args)
         new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
         out = f(*new, **kwargs)
@@ -1698,18 +1705,16 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
         weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
         if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:
-            contributions = planes[plan.gather]  # one weight: applied to the sums
-            scale = weights[0]
+            values = plan.matrix @ planes  # one weight: applied to the sums
+            if float(weights[0]) != 1:
+                values *= weights[0]
         else:
             each = [
                 np.broadcast_to(w, np.shape(a)).ravel()
                 for w, (a, _) in zip(weights, out.parts, strict=True)
             ]
-            contributions = planes[plan.gather] * np.concatenate(each)[plan.owner]
-            scale = None
-        values = np.bincount(plan.slots, contributions, minlength=len(plan.indices))
-        if scale is not None and scale != 1:
-            values *= scale
+            weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
+            values = plan.matrix @ weighted.reshape(-1)
         return sp.csr_array(
             (values.astype(x.dtype, copy=False), plan.indices, plan.indptr), shape=(x.size, x.size)
         )

@@ -1,0 +1,181 @@
+"""Sparse Jacobians and Hessians (issue 19): hd.jacobian / hd.hessian with
+sparsity="auto" against numpy's f alone, the dense hyperdiff transforms and JAX.
+
+Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5; the 5-point Laplacian
+residual on a 300 x 300 grid; the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
+
+Every steady-state time is the median of interleaved rounds in this one process
+(bench/run.py's interleaved_samples), with its ratio to numpy's f(x) of the same
+round. Preparation (sparsity detection + coloring + the first call, which builds the
+plan) is timed apart, once, on a fresh transform; "detect" and "color" split it.
+Peers: the dense hyperdiff transform and jax.jacfwd / jax.hessian (jit compiled
+beforehand, float64, one thread) where the dense n x n result fits (n <= 1e4 for
+jax.hessian of a cheap f, n <= 1e3 otherwise), and JAX's compressed pass with the
+same colors (vmap of jvp over the c seeds: what asdex runs, without its recovery
+into a sparse matrix). asdex itself is not installed here.
+
+    python bench/sparse.py              # about a minute
+    python bench/sparse.py --rounds 31
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import argparse
+import importlib.util
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from run import interleaved_samples, markdown
+
+import hyperdiff as hd
+from hyperdiff._sparsity import color_columns
+
+HAVE_JAX = importlib.util.find_spec("jax") is not None
+Call = Callable[[], object]
+
+
+def banded(x: Any, xp: Any = np) -> Any:
+    """A tridiagonal residual: -x'' + exp(x) inside, x at the two ends."""
+    inner = -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * xp.exp(x[1:-1])
+    return xp.concatenate([x[:1], inner, x[-1:]])
+
+
+def laplace(u: Any, xp: Any = np, m: int = 300) -> Any:
+    """The 5-point Laplacian residual on an m x m grid (zero outside) plus u^3."""
+    v = xp.pad(u.reshape(m, m), 1)
+    c = v[1:-1, 1:-1]
+    r = 4.0 * c - v[:-2, 1:-1] - v[2:, 1:-1] - v[1:-1, :-2] - v[1:-1, 2:] + c**3
+    return r.reshape(-1)
+
+
+def rosen(x: Any, xp: Any = np) -> Any:
+    return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def once(call: Call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def jax_peers(f: Callable[..., Any], x: np.ndarray, hessian: bool, dense: bool, seeds: Any):
+    """JAX's steady-state calls: the dense jacfwd/hessian (when dense) and the compressed
+    pass over the seeds (Jacobians)."""
+    import jax
+    import jax.numpy as jnp
+
+    xj = jnp.asarray(x)
+    g = lambda v: f(v, jnp)  # noqa: E731
+    calls: dict[str, Call] = {}
+    if dense:
+        full = jax.jit(jax.hessian(g) if hessian else jax.jacfwd(g))
+        full(xj).block_until_ready()
+        calls["JAX dense"] = lambda: full(xj).block_until_ready()
+    if seeds is not None:
+        sj = jnp.asarray(seeds)
+        compressed = jax.jit(jax.vmap(lambda s: jax.jvp(g, (xj,), (s,))[1]))
+        compressed(sj).block_until_ready()
+        calls["JAX jvp x c"] = lambda: compressed(sj).block_until_ready()
+    return calls
+
+
+def case(
+    name: str, f: Callable[..., Any], n: int, hessian: bool, rounds: int, dense_max: int,
+    jax_dense_max: int,
+) -> list[str]:  # fmt: skip
+    x = np.random.default_rng(0).uniform(0.1, 0.9, n)
+    fx = lambda: f(x)  # noqa: E731
+    transform = hd.hessian if hessian else hd.jacobian
+    # preparation, apart: detection, coloring, and the first call of a fresh transform
+    detect = hd.hessian_sparsity if hessian else hd.jacobian_sparsity
+    t_detect = once(lambda: detect(f)(x))
+    pattern = (hd.jacobian_sparsity(f)(x)) if not hessian else None
+    colors, count = color_columns(pattern) if pattern is not None else (None, None)
+    t_color = once(lambda: color_columns(pattern)) if pattern is not None else float("nan")
+    sparse = transform(f, sparsity="auto")
+    t_first = once(lambda: sparse(x))
+    if hessian:
+        plan = next(iter(sparse.__wrapped__.__closure__[-1].cell_contents.values()), None)
+        count = getattr(plan, "count", None)
+    calls: dict[str, Call] = {"numpy f": fx, "hyperdiff sparse": lambda: sparse(x)}
+    if n <= dense_max:
+        full = transform(f)
+        calls["hyperdiff dense"] = lambda: full(x)
+    if HAVE_JAX:
+        seeds = None
+        if colors is not None:
+            seeds = np.zeros((count, n))
+            seeds[colors, np.arange(n)] = 1.0
+        calls.update(jax_peers(f, x, hessian, n <= jax_dense_max, seeds))
+    # a call of over 0.3 s (the dense Hessians) is timed once, apart, not in the rounds
+    single = {}
+    for key in [k for k in calls if k.endswith("dense")]:
+        single[key] = once(calls[key])
+        if single[key] > 0.3:
+            del calls[key]
+        else:
+            del single[key]
+    samples = interleaved_samples(list(calls.values()), rounds)
+    med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
+    med.update(single)
+    base = med["numpy f"]
+
+    def cell(key: str) -> str:
+        if key not in med:
+            return "-"
+        once_mark = "*" if key in single else ""
+        return f"{med[key] * 1e3:.3f}{once_mark} ({med[key] / base:.1f}x)"
+
+    return [
+        name,
+        f"{n:.0e}" if n >= 1000 else str(n),
+        str(count),
+        f"{base * 1e3:.3f}",
+        cell("hyperdiff sparse"),
+        cell("hyperdiff dense"),
+        cell("JAX dense"),
+        cell("JAX jvp x c"),
+        f"{t_detect:.3f}",
+        f"{t_color:.3f}" if t_color == t_color else "-",
+        f"{t_first:.3f}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    rows = []
+    for n in (1000, 10_000, 100_000):
+        rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
+    rows.append(case("2-D Laplacian 300x300", laplace, 90_000, False, args.rounds, 0, 0))
+    for n in (1000, 10_000, 100_000):
+        rows.append(case("Rosenbrock Hessian", rosen, n, True, args.rounds, 1000, 10_000))
+    headers = [
+        "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "hd dense ms (x f)",
+        "JAX dense ms (x f)", "JAX jvp x c ms (x f)", "detect s", "color s", "first call s",
+    ]  # fmt: skip
+    print(markdown(headers, rows, 1))
+    print(
+        f"\nmedians of {args.rounds} interleaved rounds; (x f): over numpy's f(x) in the "
+        "same rounds (*: one call, timed apart: over 0.3 s); detect, color, first call: "
+        "once each, on a fresh transform (the first call includes detection, coloring and "
+        "one evaluation)"
+    )
+
+
+if __name__ == "__main__":
+    main()
