@@ -34,6 +34,7 @@ import numpy as np
 from ._arrays import DualArray, combine_error
 from ._multivariate import lift, promote
 from ._transforms import _rebuild, _tree_leaves, _tree_map
+from ._ufuncs import from_objects
 
 R = TypeVar("R")
 
@@ -182,6 +183,10 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         # the common call: arrays as arguments, no containers
         flat = not any(isinstance(a, _CONTAINERS) for a in primals)
         leaves = primals if flat else tuple(_tree_leaves(primals))
+        if any(_holds_duals(leaf) for leaf in leaves):
+            # np.asarray of a dual array (scipy's habit): one dual array again
+            leaves = tuple(from_objects(x) if _holds_duals(x) else x for x in leaves)
+            primals = leaves if flat else _rebuild(primals, list(leaves))
         if not any(isinstance(leaf, DualArray) for leaf in leaves):
             return self.fun(*args)
         return self._apply(args, primals, leaves, flat)  # type: ignore[no-any-return]
@@ -315,17 +320,21 @@ def _common_kind(leaves: Sequence[Any], name: str) -> tuple[type[DualArray], Seq
 
 def _plain_leaf(leaf: Any, name: str) -> np.ndarray:
     value = np.asarray(leaf)
-    if value.dtype == object and any(isinstance(v, DualArray) for v in value.flat):
-        raise TypeError(
-            f"custom_jvp function {name} got an object array of dual numbers (np.asarray "
-            "of a dual array): pass the dual array itself"
-        )
     if value.dtype.kind not in "biufc":
         raise TypeError(
             f"custom_jvp function {name} got a {type(leaf).__name__} argument: primals are "
             "numbers or arrays (or containers of them); pass others through nondiff_argnums"
         )
     return value
+
+
+def _holds_duals(leaf: Any) -> bool:
+    """An object array holding dual scalars (np.asarray of a dual array)."""
+    return (
+        isinstance(leaf, np.ndarray)
+        and leaf.dtype == object
+        and any(isinstance(e, DualArray) for e in leaf.flat)
+    )
 
 
 def _tangent_dtype(value: np.ndarray) -> np.dtype:
