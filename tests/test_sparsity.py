@@ -271,6 +271,112 @@ def test_options_that_do_not_combine():
         hd.jacobian(laplace_1d, (0, 1), sparsity="auto")
 
 
+# --- many numpy functions: patterns against the dense Jacobian's nonzeros -----------------
+_RNG = np.random.default_rng(0)
+A = _RNG.normal(size=(4, 6))
+A[A < 0] = 0  # structural zeros of a constant
+
+
+def _assigned(v):
+    r = v.copy()
+    r[2:5] = v[:3] ** 2
+    return r
+
+
+CASES = {
+    "reshape_T": lambda v: np.sin(v.reshape(2, 6).T).ravel(),
+    "moveaxis": lambda v: np.moveaxis(v.reshape(2, 3, 2), 0, -1).ravel() * v[0],
+    "concat_stack": lambda v: np.concatenate(
+        [np.stack([v[:3], v[3:6]], axis=1).ravel(), v[6:] ** 2]
+    ),
+    "hstack_vstack": lambda v: np.vstack([v[:6], np.hstack([v[6:9], np.ones(3)])]).ravel(),
+    "pad_edge": lambda v: np.pad(v[:6], 2, mode="edge") * 2,
+    "pad_reflect": lambda v: np.pad(v.reshape(3, 4), 1, mode="reflect").ravel(),
+    "roll_flip": lambda v: np.roll(np.flip(v), 3) * v,
+    "tile_repeat": lambda v: np.tile(v[:3], 2) + np.repeat(v[3:6], 2),
+    "take": lambda v: np.take(v, [0, 5, 5, 11]) ** 2,
+    "diag_triu": lambda v: np.triu(np.outer(v[:4], v[4:8])).ravel(),
+    "where_const": lambda v: np.where(np.arange(12) % 2 == 0, v, v[::-1] ** 2),
+    "where_traced": lambda v: np.where(v > 0.5, v, 2 * v[::-1]),
+    "sum_axis": lambda v: np.sum(v.reshape(3, 4) ** 2, axis=0),
+    "mean_keep": lambda v: (
+        v.reshape(3, 4) - np.mean(v.reshape(3, 4), axis=1, keepdims=True)
+    ).ravel(),
+    "prod": lambda v: np.prod(v.reshape(4, 3), axis=1),
+    "max": lambda v: np.max(v.reshape(4, 3), axis=1),
+    "cumsum": lambda v: np.cumsum(v.reshape(3, 4), axis=1).ravel(),
+    "cumprod": lambda v: np.cumprod(v[:5]),
+    "diff": lambda v: np.diff(v, n=2) * v[2:],
+    "clip": lambda v: np.clip(v, 0.2, 0.8) * 3,
+    "einsum_ij": lambda v: np.einsum("ij,j->i", A, np.exp(v[:6])),
+    "einsum_trace": lambda v: np.einsum("ii->i", v[:9].reshape(3, 3)),
+    "einsum_two": lambda v: np.einsum(
+        "ij,jk->ik", v[:6].reshape(2, 3), v[6:].reshape(3, 2)
+    ).ravel(),
+    "matmul_batched": lambda v: (v.reshape(2, 2, 3) @ np.ones((3, 2))).ravel(),
+    "dot_nd": lambda v: np.dot(v.reshape(2, 2, 3), np.arange(6.0).reshape(3, 2)).ravel(),
+    "tensordot": lambda v: np.tensordot(
+        v.reshape(2, 2, 3), v.reshape(3, 2, 2), axes=([2], [0])
+    ).ravel(),
+    "inner_outer": lambda v: np.concatenate(
+        [np.inner(v.reshape(3, 4), v[:4]), np.outer(v[:2], v[2:4]).ravel()]
+    ),
+    "trace": lambda v: np.atleast_1d(np.trace(v[:9].reshape(3, 3))),
+    "solve": lambda v: np.linalg.solve(v[:9].reshape(3, 3) + 3 * np.eye(3), v[9:]),
+    "solve_const": lambda v: np.linalg.solve(np.eye(4) + 1, v.reshape(4, 3)).ravel(),
+    "inv_det": lambda v: np.append(
+        np.linalg.inv(v[:4].reshape(2, 2) + 2 * np.eye(2)).ravel(),
+        np.linalg.det(v[4:8].reshape(2, 2)),
+    ),
+    "norm": lambda v: np.linalg.norm(v.reshape(3, 4), axis=1),
+    "setitem": lambda v: _assigned(v),
+    "matmul_const_zeros": lambda v: A @ v[:6],
+    "arctan2_hypot": lambda v: np.arctan2(v[:6], v[6:]) + np.hypot(v[6:], 1.0),
+    "maximum": lambda v: np.maximum(v[:6], v[6:]) ** 2,
+    "broadcast": lambda v: (v[:3, None] * v[None, 3:7]).ravel(),
+    "ufunc_reduce": lambda v: np.add.reduce(v.reshape(3, 4) ** 2, axis=1),
+    "ufunc_outer": lambda v: np.multiply.outer(v[:3], v[3:5]).ravel(),
+    "floor_sign": lambda v: v * np.floor(v * 3) + np.sign(v),
+    "astype_copy": lambda v: v.astype(float).copy() ** 3,
+    "split": lambda v: np.split(v, 3)[1] * np.array_split(v, 2)[0][:4],
+    "expand_squeeze": lambda v: np.squeeze(np.expand_dims(v, 0), 0) ** 2,
+    "broadcast_to": lambda v: np.broadcast_to(v[:4], (3, 4)).ravel() * np.arange(12),
+    "diagonal_diag": lambda v: (
+        np.diag(np.diag(v[:3])).ravel() + np.diagonal(v[:9].reshape(3, 3)).sum()
+    ),
+    "std_var": lambda v: np.stack([np.std(v[:4]), np.var(v[4:])]),
+}
+# where the global pattern holds more than the nonzeros at a point: selections by value
+# (where, max, clip, maximum), floor(3 v) = 0 below 1/3, a zero constant weight
+SUPERSETS = {"where_traced", "max", "clip", "maximum", "floor_sign", "broadcast_to"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_patterns_hold_the_nonzeros(name):
+    f = CASES[name]
+    x = np.random.default_rng(1).uniform(0.1, 0.9, 12)
+    pattern = dense(hd.jacobian_sparsity(f)(x))
+    jac = np.asarray(hd.jacobian(f)(x)).reshape(pattern.shape)
+    nonzero = jac != 0
+    assert not (nonzero & ~pattern).any()
+    if name not in SUPERSETS:
+        np.testing.assert_array_equal(pattern, nonzero)
+    assert not (nonzero & ~dense(hd.jacobian_sparsity(f, local=True)(x))).any()
+    np.testing.assert_allclose(
+        hd.jacobian(f, sparsity="auto")(x).toarray(), jac, rtol=1e-13, atol=1e-15
+    )
+
+    def g(v):  # a scalar of f: its Hessian
+        r = f(v)
+        return np.sum(0.5 * r**2 + np.sin(r))
+
+    hess = hd.hessian(g)(x)
+    assert not ((hess != 0) & ~dense(hd.hessian_sparsity(g)(x))).any()
+    np.testing.assert_allclose(
+        hd.hessian(g, sparsity="auto")(x).toarray(), hess, rtol=1e-12, atol=1e-12
+    )
+
+
 # --- drop-in use in scipy ------------------------------------------------------------
 def test_least_squares_with_sparse_jacobian():
     optimize = pytest.importorskip("scipy.optimize")

@@ -397,9 +397,13 @@ class SparsityTracer:
 
     # --- numpy's protocols
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(x, _Terms) for x in inputs):
+            return NotImplemented  # a sum kept as terms: summed first, by _Terms
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if _Terms in types:
+            return NotImplemented
         rule = _FUNCTIONS.get(func)
         if rule is not None:
             return rule(func, *args, **kwargs)
