@@ -223,6 +223,12 @@ def test_nondiff_argnums() -> None:
     np.testing.assert_allclose(hd.derivative(lambda v: power(n=3, x=v))(x), 3 * x**2)
     with pytest.raises(TypeError, match="nondiff_argnums but is a dual array"):
         hd.derivative(lambda v: power(v, 2.0))(x)
+    by_name = hd.custom_jvp(power.fun, nondiff_argnames=("n",))
+    by_name.defjvp(_power_jvp)
+    assert by_name.nondiff_argnums == (0,)
+    np.testing.assert_allclose(hd.derivative(lambda v: by_name(3, v))(x), 3 * x**2)
+    with pytest.raises(TypeError, match="'m', not a parameter"):
+        hd.custom_jvp(power.fun, nondiff_argnames=("m",))
 
 
 def test_containers_in_and_out() -> None:

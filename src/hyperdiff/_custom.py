@@ -89,9 +89,9 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
       An argument that is not a dual array gets a zero tangent.
     - `defjvps(*jvps)`: one rule per argument, `jvp_i(t_i, primal_out, *primals)`, or
       None for an argument f does not depend on; their contributions add up.
-    - `nondiff_argnums`: arguments passed to the rule first, `jvp(*nondiff, primals,
-      tangents)`, and not differentiated (a dual array there is a TypeError, where JAX
-      would silently stop its gradient).
+    - `nondiff_argnums` (or `nondiff_argnames`): arguments passed to the rule first, in
+      their order in f, `jvp(*nondiff, primals, tangents)`, and not differentiated (a
+      dual array there is a TypeError, where JAX would silently stop its gradient).
 
     Limits: a rule that calls a transform (hd.derivative, ...) at its primals runs at
     total order 3 under a second-order transform, which raises TypeError; f and its
@@ -102,20 +102,38 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
 
     fun: Callable[..., R]
     nondiff_argnums: tuple[int, ...]
+    nondiff_argnames: tuple[str, ...]
     jvp: JVPRule | None
 
-    def __init__(self, fun: Callable[..., R], nondiff_argnums: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        fun: Callable[..., R],
+        nondiff_argnums: Sequence[int] = (),
+        nondiff_argnames: Sequence[str] = (),
+    ) -> None:
         if not callable(fun):
             raise TypeError(f"custom_jvp needs a function, not {type(fun).__name__}")
-        nums = tuple(nondiff_argnums)
+        nums = set(nondiff_argnums)
         if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nums):
             raise TypeError(
                 f"custom_jvp: nondiff_argnums must be non-negative ints, not {nondiff_argnums!r}"
             )
+        if isinstance(nondiff_argnames, str):
+            nondiff_argnames = (nondiff_argnames,)
+        if nondiff_argnames:
+            parameters = list(inspect.signature(fun).parameters)
+            for name in nondiff_argnames:
+                if name not in parameters:
+                    raise TypeError(
+                        f"custom_jvp: nondiff_argnames names {name!r}, not a parameter of "
+                        f"{getattr(fun, '__name__', fun)}{inspect.signature(fun)}"
+                    )
+                nums.add(parameters.index(name))
         functools.update_wrapper(self, fun)
         self.fun = fun
         self._name: str = getattr(fun, "__name__", None) or repr(fun)
-        self.nondiff_argnums = nums
+        self.nondiff_argnums = tuple(sorted(nums))  # (JAX's order: by position)
+        self.nondiff_argnames = tuple(nondiff_argnames)
         self.jvp = None
 
     def __repr__(self) -> str:
