@@ -988,6 +988,50 @@ def _trace_rule(func: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int =
     return np.sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
 
 
+def _correlate(func: Any, a: Any, v: Any, mode: str = "valid") -> Any:
+    return _convolve(np.convolve, a, v[::-1], mode)
+
+
+def _convolve(func: Any, a: Any, v: Any, mode: str = "full") -> Any:
+    """np.convolve of a traced and a constant operand: out[t] takes a[j] where the
+    constant's entry t - j (shifted by the mode's offset) is nonzero."""
+    trace = _trace_of(a, v)
+    if isinstance(a, SparsityTracer) and isinstance(v, SparsityTracer):
+        raise TypeError("sparsity detection: numpy.convolve of two traced arrays")
+    if isinstance(v, SparsityTracer):
+        a, v = v, a
+    kernel = np.asarray(v)
+    n, k = a.size, kernel.size
+    if a.ndim != 1 or kernel.ndim != 1:
+        raise ValueError("convolve: object too deep for desired array")
+    lo, length = {
+        "full": (0, n + k - 1),
+        "same": ((min(n, k) - 1) // 2, max(n, k)),
+        "valid": (min(n, k) - 1, max(n, k) - min(n, k) + 1),
+    }[mode]
+    taps = np.flatnonzero(kernel)
+    j = np.tile(np.arange(n, dtype=np.int64), len(taps))
+    t = j + np.repeat(taps, n) - lo
+    keep = (t >= 0) & (t < length)
+    c = _connect(t[keep], j[keep], length, n)
+    value = np.convolve(a._value, kernel, mode) if trace.local else None
+    h = _through(c, _widen(a._h, trace.events)) if trace.second else None
+    return SparsityTracer(trace, (length,), _through(c, a._g), h, value)
+
+
+def _sort(func: Any, a: Any, axis: Any = -1, **kwargs: Any) -> Any:
+    """np.sort: at a point (local) a permutation along the axis; globally any element
+    of the axis can land anywhere on it."""
+    trace = _trace_of(a)
+    if axis is None:
+        a, axis = np.ravel(a), -1
+    if trace.local:
+        order = np.argsort(a._value, axis=axis, **kwargs)
+        return np.take_along_axis(a, order, axis=axis)
+    everything = np.sum(a, axis=axis, keepdims=True)
+    return everything + np.zeros(a.shape)
+
+
 # --- linear algebra: dense ----------------------------------------------------------------
 def _stand_in(x: Any) -> Any:
     """A value of x's shape for which linear algebra succeeds (global traces carry none)."""
@@ -1085,6 +1129,9 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.outer: _outer,
     np.tensordot: _tensordot,
     np.trace: _trace_rule,
+    np.convolve: _convolve,
+    np.correlate: _correlate,
+    np.sort: _sort,
     np.linalg.solve: _dense,
     np.linalg.inv: _dense,
     np.linalg.det: _dense,
