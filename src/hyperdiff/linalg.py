@@ -514,7 +514,8 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
 #     Kv_ij = (s_i C_ij + s_j conj(C_ji)) / (s_j^2 - s_i^2),
 # and Ku_ij = C_ij / s_j for the rows i >= n of U's complement; on the diagonal (complex
 # A) Ku_ii = i Im(C_ii) / s_i keeps C_ii real. Then s = diag(C), U = U0 P, V = V0 Q,
-# and a phase per column pair restores numpy's gauge (_real_entries).
+# and a phase per column pair restores numpy's gauge (_unit_phases). Without the full
+# U (full_matrices=False, values only) _svd_thin_planes does the same in O(m n^2).
 class SVDResult(NamedTuple):
     U: Any
     S: Any
