@@ -121,8 +121,14 @@ def check(
 ) -> None:
     """f of dual arrays (HyperDual, Dual; HyperDualVec through hd.hessian) against
     mpmath along A_i + t1 E1_i + t2 E2_i; f's value must be the plain call's."""
-    e1 = [random(a.shape, np.iscomplexobj(a), seed + 10 * k) for k, a in enumerate(arrays)]
-    e2 = [random(a.shape, np.iscomplexobj(a), seed + 10 * k + 1) for k, a in enumerate(arrays)]
+    e1 = [
+        random(a.shape, np.iscomplexobj(a), seed + 10 * k).astype(a.dtype)
+        for k, a in enumerate(arrays)
+    ]
+    e2 = [
+        random(a.shape, np.iscomplexobj(a), seed + 10 * k + 1).astype(a.dtype)
+        for k, a in enumerate(arrays)
+    ]
     d1, d2, d12 = mp_derivatives(f_mp, arrays, e1, e2)
     before = [a.copy() for a in arrays]
     got = planes(f(*(hd.hyperdual(a, x, y, 0.0) for a, x, y in zip(arrays, e1, e2, strict=True))))
@@ -724,6 +730,31 @@ def test_sqrtm_logm_off_the_principal_branch_raise(name: str) -> None:
     with pytest.raises(np.linalg.LinAlgError, match=rf"scipy\.linalg\.{name}"):
         function(hd.dual(negative.astype(complex), 1j * np.eye(2)))
     function(hd.dual(negative, np.eye(2)))  # real directions: differentiable
+
+
+# --- float32 in, float32 out ----------------------------------------------------------------------
+@pytest.mark.parametrize("complex_", [False, True], ids=["float32", "complex64"])
+def test_single_precision_stays_single(complex_: bool) -> None:
+    """float32 (complex64) matrices give float32 (complex64) parts, as numpy's and
+    scipy's values, with derivatives against mpmath to single precision."""
+    dtype = np.complex64 if complex_ else np.float32
+    a = general(3, complex_, 300).astype(dtype)
+    s = spd(3, complex_, 301).astype(dtype)
+    hint = numpy_gauge_hint(a.astype(np.complex128 if complex_ else np.float64))
+    module = lambda x: hd.linalg if isinstance(x, hd.DualArray) else scipy_linalg  # noqa: E731
+    cases: list[tuple[Callable[..., Any], MpFunction, np.ndarray]] = [
+        (np.linalg.svdvals, lambda m: mp_svd(m, hint, "s"), a),
+        (lambda x: np.linalg.eigvalsh(x), lambda m: mp_eigh(mp_hermitian(m), s, 0, "values"), s),
+        (lambda x: module(x).sqrtm(x), mp_primary(mp.sqrt), s),
+        (lambda x: module(x).lu_factor(x)[0], None, a),
+        (lambda x: module(x).solve_sylvester(x, x, x), None, a),
+    ]
+    for f, f_mp, x in cases:
+        out = f(hd.hyperdual(x, x, x, 0))
+        assert out.dtype == np.asarray(f(x)).dtype, f
+        assert out.dtype in (np.float32, np.complex64)
+        if f_mp is not None:
+            check(f, f_mp, x, hessian=False, rtol=2e-4)
 
 
 # --- scipy.linalg's own functions refuse dual arrays, pointing to hyperdiff.linalg ---------------

@@ -1514,7 +1514,8 @@ def _chord(
         r = _stacked(cls, residual(x))[1:]
         if not np.any(r):
             break
-        x = add(x, [None, *solve(r)])
+        step = solve(r).astype(np.result_type(x0, r), copy=False)  # float32 stays so
+        x = add(x, [None, *step])
     x[0] = x0
     return x
 
