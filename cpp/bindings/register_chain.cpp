@@ -14,6 +14,7 @@
 // Every array is C-contiguous: operands and out of shape (planes, *S) (a real
 // operand of a binary function: shape S), the derivative arrays of shape S.
 #include <pybind11/numpy.h>
+#include <pybind11/stl.h>
 
 #include <algorithm>
 #include <complex>

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -319,6 +320,342 @@ def _spence(f0: Any, z: Any) -> Arrays:
         return np.where(inside, f1, np.nan), np.where(inside, f2, np.nan)
 
 
+def _exponential(log_base: float) -> Callable[..., Arrays]:
+    # b^x: f1 = ln b f0, f2 = ln^2 b f0 (exp10, exp2)
+    def rule(f0: Any, x: Any) -> Arrays:
+        return log_base * f0, log_base * log_base * f0
+
+    return rule
+
+
+def _expm1(f0: Any, x: Any) -> Arrays:
+    e = np.exp(x)
+    return e, e
+
+
+def _log1p(f0: Any, x: Any) -> Arrays:
+    # f1 = 1/(1 + x), f2 = -f1^2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = 1 / (1 + x)
+        return r, -r * r
+
+
+def _cbrt(f0: Any, x: Any) -> Arrays:
+    # f1 = x^(-2/3)/3 = 1/(3 f0^2), f2 = -2/(9 x f0^2) = -2 f1/(3 x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = 1 / (3 * f0 * f0)
+        return f1, -2 * f1 / (3 * x)
+
+
+def _cosm1(f0: Any, x: Any) -> Arrays:
+    return -np.sin(x), -np.cos(x)
+
+
+def _exprel(f0: Any, x: Any) -> Arrays:
+    # (e^x - 1)/x: f1 = (e^x (x - 1) + 1)/x^2, f2 = (e^x (x^2 - 2x + 2) - 2)/x^3, which
+    # cancel near 0; there (|x| < 1/2) the series sum_k x^k/(k+1)! differentiated termwise
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = np.exp(x)
+        f1 = (e * (x - 1) + 1) / (x * x)
+        f2 = (e * (x * x - 2 * x + 2) - 2) / (x * x * x)
+    near = np.abs(x) < 0.5
+    if np.any(near):
+        t = np.where(near, x, 0.0)
+        s1, s2 = np.zeros_like(t), np.zeros_like(t)
+        for k in range(24, 0, -1):  # Horner in t: terms k x^(k-1)/(k+1)!, k(k-1) x^(k-2)/(k+1)!
+            s1 = s1 * t + k / math.factorial(k + 1)
+            s2 = s2 * t + (k + 1) * k / math.factorial(k + 2)
+        f1, f2 = np.where(near, s1, f1), np.where(near, s2, f2)
+    return f1, f2
+
+
+_DEGREE = math.pi / 180
+
+
+def _sindg(f0: Any, x: Any) -> Arrays:
+    # sin(x deg): f1 = (pi/180) cos(x deg), f2 = -(pi/180)^2 sin(x deg)
+    return _DEGREE * _sc().cosdg(x), -_DEGREE * _DEGREE * f0
+
+
+def _cosdg(f0: Any, x: Any) -> Arrays:
+    return -_DEGREE * _sc().sindg(x), -_DEGREE * _DEGREE * f0
+
+
+def _tandg(f0: Any, x: Any) -> Arrays:
+    # f1 = (pi/180)(1 + tan^2), f2 = 2 (pi/180) tan f1
+    f1 = _DEGREE * (1 + f0 * f0)
+    return f1, 2 * _DEGREE * f0 * f1
+
+
+def _cotdg(f0: Any, x: Any) -> Arrays:
+    f1 = -_DEGREE * (1 + f0 * f0)
+    return f1, -2 * _DEGREE * f0 * f1
+
+
+def _boxcox(shift: float) -> Callable[..., Arrays]:
+    # ((s + x)^l - 1)/l (log at l = 0): f1 = (s + x)^(l-1), f2 = (l - 1)(s + x)^(l-2)
+    def rule(f0: Any, x: Any, lmbda: Any) -> Arrays:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = shift + x
+            return u ** (lmbda - 1), (lmbda - 1) * u ** (lmbda - 2)
+
+    return rule
+
+
+def _inv_boxcox(shift: float) -> Callable[..., Arrays]:
+    # x = (1 + l y)^(1/l) - s: dx/dy = u^(1-l), d2x/dy2 = (1 - l) u^(1-2l), u = x + s
+    def rule(f0: Any, y: Any, lmbda: Any) -> Arrays:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = f0 + shift
+            return u ** (1 - lmbda), (1 - lmbda) * u ** (1 - 2 * lmbda)
+
+    return rule
+
+
+def _hyp1f1(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
+    # d/dx 1F1(a; b; x) = a/b 1F1(a+1; b+1; x)
+    sc = _sc()
+    return (a / b) * sc.hyp1f1(a + 1, b + 1, x), (
+        a * (a + 1) / (b * (b + 1)) * sc.hyp1f1(a + 2, b + 2, x)
+    )
+
+
+def _hyp2f1(f0: Any, a: Any, b: Any, c: Any, z: Any) -> Arrays:
+    # d/dz 2F1(a, b; c; z) = ab/c 2F1(a+1, b+1; c+1; z)
+    sc = _sc()
+    return (a * b / c) * sc.hyp2f1(a + 1, b + 1, c + 1, z), (
+        a * (a + 1) * b * (b + 1) / (c * (c + 1)) * sc.hyp2f1(a + 2, b + 2, c + 2, z)
+    )
+
+
+def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
+    # Student's t cdf: f1 = the pdf, f2 = -(df + 1) t / (df + t^2) f1
+    sc = _sc()
+    log_pdf = (
+        sc.gammaln((df + 1) / 2)
+        - sc.gammaln(df / 2)
+        - 0.5 * np.log(df * math.pi)
+        - (df + 1) / 2 * np.log1p(t * t / df)
+    )
+    f1 = np.exp(log_pdf)
+    return f1, -(df + 1) * t / (df + t * t) * f1
+
+
+def _chdtr(sign: float) -> Callable[..., Arrays]:
+    # chi-squared cdf = P(v/2, x/2): f1 = P'(x/2)/2, f2 = P''(x/2)/4 (chdtrc: negated)
+    def rule(f0: Any, v: Any, x: Any) -> Arrays:
+        d1, d2 = _gammainc_density(v / 2, x / 2)
+        return sign * d1 / 2, sign * d2 / 4
+
+    return rule
+
+
+# Complete elliptic integrals of the parameter m:
+#   K' = (E - (1 - m) K) / (2 m (1 - m)),  E' = (E - K) / (2 m),
+#   K'' = (m (1 - m) K - 2 (1 - 2m) (E - (1 - m) K)) / (4 m^2 (1 - m)^2),
+#   E'' = (E' - K') / (2m) - E' / m;
+# all cancel near m = 0, where (|m| < 0.1) the series K = pi/2 sum c_n^2 m^n and
+# E = pi/2 sum c_n^2 m^n / (1 - 2n), c_n = (2n)! / (2^(2n) n!^2), are differentiated.
+def _elliptic_series(m: Any, second_kind: bool) -> Arrays:
+    c = [1.0]
+    for n in range(1, 40):
+        c.append(c[-1] * (2 * n - 1) / (2 * n))
+    s1, s2 = np.zeros_like(m), np.zeros_like(m)
+    for n in range(39, 0, -1):
+        w = c[n] ** 2 / (1 - 2 * n) if second_kind else c[n] ** 2
+        s1 = s1 * m + n * w
+    for n in range(39, 1, -1):
+        w = c[n] ** 2 / (1 - 2 * n) if second_kind else c[n] ** 2
+        s2 = s2 * m + n * (n - 1) * w
+    return math.pi / 2 * s1, math.pi / 2 * s2
+
+
+def _elliptic(second_kind: bool) -> Callable[..., Arrays]:
+    def rule(f0: Any, m: Any) -> Arrays:
+        sc = _sc()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k, e = sc.ellipk(m), sc.ellipe(m)
+            d = e - (1 - m) * k
+            k1 = d / (2 * m * (1 - m))
+            e1 = (e - k) / (2 * m)
+            if second_kind:
+                f1, f2 = e1, (e1 - k1) / (2 * m) - e1 / m
+            else:
+                f1, f2 = k1, (m * (1 - m) * k - 2 * (1 - 2 * m) * d) / (4 * m * m * (1 - m) ** 2)
+        near = np.abs(m) < 0.1
+        if np.any(near):
+            s1, s2 = _elliptic_series(np.where(near, m, 0.0), second_kind)
+            f1, f2 = np.where(near, s1, f1), np.where(near, s2, f2)
+        return f1, f2
+
+    return rule
+
+
+def _beta_density(a: Any, b: Any, x: Any) -> Arrays:
+    """d/dx I_x(a, b) = x^(a-1) (1-x)^(b-1) / B(a, b) and its derivative
+    ((a-1)/x - (b-1)/(1-x)) times it (xlogy/xlog1py keep x = 0, 1 exact)."""
+    sc = _sc()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        lb = sc.betaln(a, b)
+        f1 = np.exp(sc.xlogy(a - 1, x) + sc.xlog1py(b - 1, -x) - lb)
+        up = np.where(
+            a == 1, 0.0, (a - 1) * np.exp(sc.xlogy(a - 2, x) + sc.xlog1py(b - 1, -x) - lb)
+        )
+        down = np.where(
+            b == 1, 0.0, (b - 1) * np.exp(sc.xlogy(a - 1, x) + sc.xlog1py(b - 2, -x) - lb)
+        )
+        inside = (x >= 0) & (x <= 1)
+        return np.where(inside, f1, np.nan), np.where(inside, up - down, np.nan)
+
+
+def _betainc(sign: float) -> Callable[..., Arrays]:
+    # I_x(a, b) in x (betaincc = 1 - I: negated)
+    def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
+        d1, d2 = _beta_density(a, b, x)
+        return sign * d1, sign * d2
+
+    return rule
+
+
+def _gdtr(sign: float) -> Callable[..., Arrays]:
+    # gamma cdf gdtr(a, b, x) = P(b, a x): f1 = a P'(a x), f2 = a^2 P''(a x)
+    def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
+        d1, d2 = _gammainc_density(b, a * x)
+        return sign * a * d1, sign * a * a * d2
+
+    return rule
+
+
+def _pdtr(sign: float) -> Callable[..., Arrays]:
+    # Poisson cdf pdtr(k, m) = Q(k + 1, m) in m: f1 = -P'(k + 1, m) (pdtrc: negated)
+    def rule(f0: Any, k: Any, m: Any) -> Arrays:
+        d1, d2 = _gammainc_density(np.floor(k) + 1, m)
+        return -sign * d1, -sign * d2
+
+    return rule
+
+
+def _bdtr(sign: float) -> Callable[..., Arrays]:
+    # binomial cdf bdtr(k, n, p) = I_{1-p}(n - k, k + 1) in p: f1 = -I', f2 = I''
+    def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
+        k = np.floor(k)
+        d1, d2 = _beta_density(n - k, k + 1, 1 - p)
+        return -sign * d1, sign * d2
+
+    return rule
+
+
+def _expn(f0: Any, n: Any, x: Any) -> Arrays:
+    # E_n' = -E_{n-1}, E_n'' = E_{n-2}, with E_0 = e^-x/x, E_{-1} = e^-x (1 + x)/x^2
+    sc = _sc()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        e = np.exp(-x)
+        below = {0: e / x, -1: e * (1 + x) / (x * x)}
+        m1 = np.where(n >= 2, sc.expn(np.maximum(n - 1, 0), x), below[0])
+        m2 = np.where(
+            n >= 3, sc.expn(np.maximum(n - 2, 0), x), np.where(n == 2, below[0], below[-1])
+        )
+        m2 = np.where(n == 0, e * (x * x + 2 * x + 2) / (x * x * x), m2)
+        m1 = np.where(n == 0, below[-1], m1)
+        return -m1, m2
+
+
+def _hyp0f1(f0: Any, v: Any, z: Any) -> Arrays:
+    # d/dz 0F1(; v; z) = 0F1(; v+1; z)/v
+    sc = _sc()
+    return sc.hyp0f1(v + 1, z) / v, sc.hyp0f1(v + 2, z) / (v * (v + 1))
+
+
+def _huber(f0: Any, delta: Any, r: Any) -> Arrays:
+    # r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond: f1 = clip(r), f2 = 1 inside
+    inside = np.abs(r) <= delta
+    f1 = np.where(inside, r, delta * np.sign(r))
+    return np.where(delta < 0, np.nan, f1), np.where(delta < 0, np.nan, inside * 1.0)
+
+
+def _pseudo_huber(f0: Any, delta: Any, r: Any) -> Arrays:
+    # delta^2 (sqrt(1 + (r/delta)^2) - 1): f1 = r/s, f2 = 1/s^3, s = sqrt(1 + (r/delta)^2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt(1 + (r / delta) ** 2)
+        return r / s, 1 / (s * s * s)
+
+
+def _ellipkm1(f0: Any, p: Any) -> Arrays:
+    # ellipkm1(p) = K(1 - p): derivatives of K at m = 1 - p, signs of the chain rule
+    f1, f2 = _elliptic(False)(None, 1 - p)
+    return -f1, f2
+
+
+# Orthogonal polynomials in x (n, alpha, beta constants), by their derivative identities:
+#   C_n^(a)' = 2a C_{n-1}^(a+1)      P_n = C_n^(1/2)     U_n = C_n^(1)
+#   T_n' = n U_{n-1}                H_n' = 2n H_{n-1}   He_n' = n He_{n-1}
+#   L_n^(a)' = -L_{n-1}^(a+1)        P_n^(a,b)' = (n + a + b + 1)/2 P_{n-1}^(a+1,b+1)
+# (the lowered degree's polynomial is 0 below degree 0).
+def _lowered(values: Any, n: Any, k: int) -> Any:
+    return np.where(n >= k, values, 0.0)
+
+
+def _gegenbauer_d(n: Any, a: Any, x: Any) -> Arrays:
+    sc = _sc()
+    m1, m2 = np.maximum(n - 1, 0), np.maximum(n - 2, 0)
+    d1 = 2 * a * _lowered(sc.eval_gegenbauer(m1, a + 1, x), n, 1)
+    d2 = 4 * a * (a + 1) * _lowered(sc.eval_gegenbauer(m2, a + 2, x), n, 2)
+    return d1, d2
+
+
+def _eval_gegenbauer(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
+    return _gegenbauer_d(n, a, x)
+
+
+def _eval_legendre(f0: Any, n: Any, x: Any) -> Arrays:
+    return _gegenbauer_d(n, np.float64(0.5), x)
+
+
+def _eval_chebyu(f0: Any, n: Any, x: Any) -> Arrays:
+    return _gegenbauer_d(n, np.float64(1.0), x)
+
+
+def _eval_chebyt(f0: Any, n: Any, x: Any) -> Arrays:
+    sc = _sc()
+    d1 = n * _lowered(sc.eval_chebyu(np.maximum(n - 1, 0), x), n, 1)
+    u1, _ = _gegenbauer_d(np.maximum(n - 1, 0), np.float64(1.0), x)  # U_{n-1}'
+    return d1, n * _lowered(u1, n, 2)
+
+
+def _eval_hermite(f0: Any, n: Any, x: Any) -> Arrays:
+    sc = _sc()
+    h1 = _lowered(sc.eval_hermite(np.maximum(n - 1, 0).astype(np.int64), x), n, 1)
+    h2 = _lowered(sc.eval_hermite(np.maximum(n - 2, 0).astype(np.int64), x), n, 2)
+    return 2 * n * h1, 4 * n * (n - 1) * h2
+
+
+def _eval_hermitenorm(f0: Any, n: Any, x: Any) -> Arrays:
+    sc = _sc()
+    h1 = _lowered(sc.eval_hermitenorm(np.maximum(n - 1, 0).astype(np.int64), x), n, 1)
+    h2 = _lowered(sc.eval_hermitenorm(np.maximum(n - 2, 0).astype(np.int64), x), n, 2)
+    return n * h1, n * (n - 1) * h2
+
+
+def _eval_genlaguerre(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
+    sc = _sc()
+    l1 = _lowered(sc.eval_genlaguerre(np.maximum(n - 1, 0), a + 1, x), n, 1)
+    l2 = _lowered(sc.eval_genlaguerre(np.maximum(n - 2, 0), a + 2, x), n, 2)
+    return -l1, l2
+
+
+def _eval_laguerre(f0: Any, n: Any, x: Any) -> Arrays:
+    return _eval_genlaguerre(f0, n, np.float64(0.0), x)
+
+
+def _eval_jacobi(f0: Any, n: Any, a: Any, b: Any, x: Any) -> Arrays:
+    sc = _sc()
+    c1 = (n + a + b + 1) / 2
+    c2 = c1 * (n + a + b + 2) / 2
+    j1 = _lowered(sc.eval_jacobi(np.maximum(n - 1, 0), a + 1, b + 1, x), n, 1)
+    j2 = _lowered(sc.eval_jacobi(np.maximum(n - 2, 0), a + 2, b + 2, x), n, 2)
+    return c1 * j1, c2 * j2
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -416,6 +753,56 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ive",), Entry("ive", ("v", "z"), (1,), ie)),
         (("kv",), Entry("kv", ("v", "z"), (1,), k, complex=True)),
         (("kve",), Entry("kve", ("v", "z"), (1,), ke, complex=True)),
+        (("exp10",), Entry("exp10", x, (0,), _exponential(math.log(10)))),
+        (("exp2",), Entry("exp2", x, (0,), _exponential(math.log(2)))),
+        (("expm1",), Entry("expm1", x, (0,), _expm1, complex=True)),
+        (("log1p",), Entry("log1p", x, (0,), _log1p, complex=True)),
+        (("cbrt",), Entry("cbrt", x, (0,), _cbrt)),
+        (("cosm1",), Entry("cosm1", x, (0,), _cosm1)),
+        (("exprel",), Entry("exprel", x, (0,), _exprel)),
+        (("sindg",), Entry("sindg", x, (0,), _sindg)),
+        (("cosdg",), Entry("cosdg", x, (0,), _cosdg)),
+        (("tandg",), Entry("tandg", x, (0,), _tandg)),
+        (("cotdg",), Entry("cotdg", x, (0,), _cotdg)),
+        (("boxcox",), Entry("boxcox", ("x", "lmbda"), (0,), _boxcox(0.0))),
+        (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0,), _boxcox(1.0))),
+        (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0,), _inv_boxcox(0.0))),
+        (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0,), _inv_boxcox(1.0))),
+        (("hyp1f1",), Entry("hyp1f1", ("a", "b", "x"), (2,), _hyp1f1)),
+        (("hyp2f1",), Entry("hyp2f1", ("a", "b", "c", "z"), (3,), _hyp2f1, complex=True)),
+        (("stdtr",), Entry("stdtr", ("df", "t"), (1,), _stdtr)),
+        (("chdtr",), Entry("chdtr", ("v", "x"), (1,), _chdtr(1.0))),
+        (("chdtrc",), Entry("chdtrc", ("v", "x"), (1,), _chdtr(-1.0))),
+        (("ellipk",), Entry("ellipk", ("m",), (0,), _elliptic(False))),
+        (("ellipe",), Entry("ellipe", ("m",), (0,), _elliptic(True))),
+        (("ellipkm1",), Entry("ellipkm1", ("p",), (0,), _ellipkm1)),
+        (("betainc",), Entry("betainc", ("a", "b", "x"), (2,), _betainc(1.0))),
+        (("betaincc",), Entry("betaincc", ("a", "b", "x"), (2,), _betainc(-1.0))),
+        (("gdtr",), Entry("gdtr", ("a", "b", "x"), (2,), _gdtr(1.0))),
+        (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (2,), _gdtr(-1.0))),
+        (("pdtr",), Entry("pdtr", ("k", "m"), (1,), _pdtr(1.0))),
+        (("pdtrc",), Entry("pdtrc", ("k", "m"), (1,), _pdtr(-1.0))),
+        (("bdtr",), Entry("bdtr", ("k", "n", "p"), (2,), _bdtr(1.0))),
+        (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (2,), _bdtr(-1.0))),
+        (("expn",), Entry("expn", ("n", "x"), (1,), _expn)),
+        (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1)),
+        (("huber",), Entry("huber", ("delta", "r"), (1,), _huber)),
+        (("pseudo_huber",), Entry("pseudo_huber", ("delta", "r"), (1,), _pseudo_huber)),
+        (
+            ("eval_gegenbauer",),
+            Entry("eval_gegenbauer", ("n", "alpha", "x"), (2,), _eval_gegenbauer),
+        ),
+        (("eval_legendre",), Entry("eval_legendre", ("n", "x"), (1,), _eval_legendre)),
+        (("eval_chebyt",), Entry("eval_chebyt", ("n", "x"), (1,), _eval_chebyt)),
+        (("eval_chebyu",), Entry("eval_chebyu", ("n", "x"), (1,), _eval_chebyu)),
+        (("eval_hermite",), Entry("eval_hermite", ("n", "x"), (1,), _eval_hermite)),
+        (("eval_hermitenorm",), Entry("eval_hermitenorm", ("n", "x"), (1,), _eval_hermitenorm)),
+        (("eval_laguerre",), Entry("eval_laguerre", ("n", "x"), (1,), _eval_laguerre)),
+        (
+            ("eval_genlaguerre",),
+            Entry("eval_genlaguerre", ("n", "alpha", "x"), (2,), _eval_genlaguerre),
+        ),
+        (("eval_jacobi",), Entry("eval_jacobi", ("n", "alpha", "beta", "x"), (3,), _eval_jacobi)),
     ]
 
 
@@ -430,14 +817,19 @@ def _private_entries() -> list[tuple[str, Entry]]:
     ]
 
 
-@functools.cache
 def table() -> dict[np.ufunc, Entry]:
-    """The scipy.special ufuncs this module differentiates (empty without scipy)."""
-    try:
-        import scipy.special
-        import scipy.special._ufuncs as private
-    except ImportError:
+    """The scipy.special ufuncs this module differentiates (empty while scipy.special is
+    not imported: no ufunc of it can have reached a dual array then)."""
+    if "scipy.special" not in sys.modules:
         return {}
+    return _scipy_table()
+
+
+@functools.cache
+def _scipy_table() -> dict[np.ufunc, Entry]:
+    import scipy.special
+    import scipy.special._ufuncs as private
+
     found: dict[np.ufunc, Entry] = {}
     for names, entry in _entries():
         for name in names:
@@ -454,7 +846,9 @@ def table() -> dict[np.ufunc, Entry]:
 def names(complex_values: bool = False) -> list[str]:
     """Public names (scipy.special.x) of the functions the table differentiates (of
     complex values: the holomorphic ones with scipy's complex loops)."""
-    if not table():
+    try:
+        import scipy.special  # noqa: F401
+    except ImportError:
         return []
     listed = [*_entries(), *(((e.name,), e) for _, e in _private_entries())]
     return sorted(
@@ -475,6 +869,8 @@ def _kind(cls: Any) -> Any:
 def _wide(value: Any) -> np.ndarray:
     """A value in float64 or complex128 (derivatives are computed there)."""
     arr = np.asarray(value)
+    if arr.dtype.kind in "biu":  # integer orders and counts stay integers (scipy's loops)
+        return arr
     return arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64, copy=False)
 
 
@@ -495,12 +891,18 @@ def _ready(d: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
 
 def apply(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """ufunc(*inputs) for a table function with dual arrays among the inputs."""
-    entry = table()[ufunc]
-    DualArray = _dual_type()
-    name = f"scipy.special.{entry.name}"
     kwargs = dict(kwargs)
     out = kwargs.pop("out", None)
     _check_kwargs(ufunc, kwargs)
+    return evaluate(table()[ufunc], ufunc, tuple(inputs), out)
+
+
+def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...], out: Any) -> Any:
+    """function(*inputs) (scipy's function of the values) with entry's derivatives, for
+    dual arrays among the inputs: the body of apply, and of hyperdiff.special's
+    functions that scipy cannot dispatch."""
+    DualArray = _dual_type()
+    name = f"scipy.special.{entry.name}"
     if len(inputs) != len(entry.args):
         raise TypeError(f"{name} takes {len(entry.args)} arguments, not {len(inputs)}")
     duals = [n for n, a in enumerate(inputs) if isinstance(a, DualArray)]
@@ -529,13 +931,13 @@ def apply(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> A
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
         for a in inputs
     ]
-    f0 = np.asarray(ufunc(*values))  # scipy's own value
+    f0 = np.asarray(function(*values))  # scipy's own value
     dtype = check_component_dtype(f0.dtype)
     if dtype.kind == "c" and not entry.complex:
         raise TypeError(f"hyperdiff does not support {name} of complex values on dual arrays")
     shape = f0.shape
     wide = [_wide(v) for v in values]
-    f0_wide = f0 if f0.dtype == _wide(f0).dtype else np.asarray(ufunc(*wide))
+    f0_wide = f0 if f0.dtype == _wide(f0).dtype else np.asarray(function(*wide))
     derivatives = entry.rule(f0_wide, *wide)
     if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
         fx, fy, fxx, _, fyy = derivatives

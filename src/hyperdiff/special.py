@@ -1,0 +1,122 @@
+"""scipy.special's Python-level functions that start with `np.asarray` of their inputs, for
+dual arrays.
+
+scipy.special.polygamma and multigammaln convert their arguments with np.asarray before
+calling their ufuncs, so a dual array reaches them as an object array of dual scalars,
+which scipy's ufuncs refuse (numpy's "ufunc 'psi' not supported for the input types").
+scipy.special.logsumexp and log_softmax do too, and then treat the object array as
+complex or call isfinite on it, which numpy refuses (softmax gets through, slowly, as an
+object array). These mirror them under the same names and signatures: plain inputs go to
+scipy; dual ones get scipy's value and the derivatives of hyperdiff's scipy.special
+table (polygamma, multigammaln), or the same shifted formulas on dual arrays (logsumexp,
+softmax, log_softmax: values within a few ulps of scipy's). Every other scipy.special
+function (the ufuncs, zeta, softplus) takes dual arrays directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._special import Arrays, Entry, evaluate
+
+__all__ = ["log_softmax", "logsumexp", "multigammaln", "polygamma", "softmax"]
+
+
+def _scipy_special() -> Any:
+    import scipy.special
+
+    return scipy.special
+
+
+def _is_dual(x: Any) -> bool:
+    from ._arrays import DualArray
+
+    return isinstance(x, DualArray)
+
+
+def polygamma(n: Any, x: Any) -> Any:
+    """scipy.special.polygamma(n, x), differentiable in x (n: integer constants);
+    d/dx psi^(n)(x) = psi^(n+1)(x)."""
+    sc = _scipy_special()
+    if not (_is_dual(n) or _is_dual(x)):
+        return sc.polygamma(n, x)
+
+    def rule(f0: Any, n_: Any, x_: Any) -> Arrays:
+        return sc.polygamma(n_ + 1, x_), sc.polygamma(n_ + 2, x_)
+
+    entry = Entry("polygamma", ("n", "x"), (1,), rule)
+    return evaluate(entry, lambda n_, x_: np.asarray(sc.polygamma(n_, x_)), (n, x), None)
+
+
+def multigammaln(a: Any, d: int) -> Any:
+    """scipy.special.multigammaln(a, d), differentiable in a (d: the dimension, an int);
+    log Gamma_d(a) = d(d-1)/4 log pi + sum_j gammaln(a - (j-1)/2), so its derivatives
+    are the sums of psi and polygamma(1, .) at a - (j-1)/2, j = 1..d."""
+    sc = _scipy_special()
+    if _is_dual(d):
+        raise TypeError(
+            "hyperdiff cannot differentiate scipy.special.multigammaln in its argument d "
+            "(a dual array here): d is the dimension, an integer"
+        )
+    if not _is_dual(a):
+        return sc.multigammaln(a, d)
+
+    def rule(f0: Any, a_: Any) -> Arrays:
+        shifts = [a_ - (j - 1) / 2 for j in range(1, int(d) + 1)]
+        return sum(sc.psi(s) for s in shifts), sum(sc.polygamma(1, s) for s in shifts)
+
+    entry = Entry("multigammaln", ("a",), (0,), rule)
+    return evaluate(entry, lambda a_: np.asarray(sc.multigammaln(a_, d)), (a,), None)
+
+
+def _shift(x: Any, axis: Any) -> Any:
+    """The maximum of x's values along axis (kept), 0 where it is not finite: the
+    constant the stable formulas subtract (its derivative cancels)."""
+    from ._arrays import DualArray
+
+    values = x.value if isinstance(x, DualArray) else np.asarray(x)
+    m = np.max(values, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
+
+
+def logsumexp(
+    a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False
+) -> Any:
+    """scipy.special.logsumexp for dual arrays: log(sum(b exp(a - m))) + m, m the
+    maximum of a's values; with return_sign, (log|sum|, its sign as values)."""
+    if not (_is_dual(a) or _is_dual(b)):
+        return _scipy_special().logsumexp(
+            a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign
+        )
+    m = _shift(a, axis)
+    terms = np.exp(a - m) if b is None else b * np.exp(a - m)
+    total = np.sum(terms, axis=axis, keepdims=True)
+    if return_sign:
+        sign = np.sign(total.value if _is_dual(total) else total)
+        out = np.log(np.abs(total)) + m
+    else:
+        out = np.log(total) + m
+    if not keepdims:
+        axes = tuple(range(np.ndim(out))) if axis is None else axis
+        out = np.squeeze(out, axis=axes)
+        if return_sign:
+            sign = np.squeeze(sign, axis=axes)
+    return (out, sign) if return_sign else out
+
+
+def softmax(x: Any, axis: Any = None) -> Any:
+    """scipy.special.softmax for dual arrays: exp(x - m) / sum(exp(x - m))."""
+    if not _is_dual(x):
+        return _scipy_special().softmax(x, axis=axis)
+    e = np.exp(x - _shift(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(x: Any, axis: Any = None) -> Any:
+    """scipy.special.log_softmax for dual arrays: (x - m) - log(sum(exp(x - m)))."""
+    if not _is_dual(x):
+        return _scipy_special().log_softmax(x, axis=axis)
+    t = x - _shift(x, axis)
+    return t - np.log(np.sum(np.exp(t), axis=axis, keepdims=True))

@@ -1,0 +1,534 @@
+"""scipy.special functions differentiated on the value (src/hyperdiff/_special.py).
+
+Values must be scipy's own, bit for bit (float64 and, where scipy has float32 loops,
+float32); first and second derivatives are checked against mpmath's functions
+differentiated by mp.diff at 30 digits (an independent reference: mpmath computes
+the functions by its own series, not by scipy's recurrences), then each kind once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+mp = pytest.importorskip("mpmath")
+
+
+# name: (function of the dual argument, mpmath function, points, float32 loops)
+UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
+    "psi": (sc.psi, mp.digamma, [0.3, 1.7, 12.5, -2.5], True),
+    "digamma": (sc.digamma, mp.digamma, [2.25], True),
+    "gamma": (sc.gamma, mp.gamma, [0.3, 2.5, 7.25, -1.5], True),
+    "loggamma": (sc.loggamma, mp.loggamma, [0.3, 2.5, 30.0], True),
+    "rgamma": (sc.rgamma, mp.rgamma, [0.3, 2.5, -1.5, 0.0, -3.0], True),
+    "gammainc": (
+        lambda x: sc.gammainc(2.5, x),
+        lambda x: mp.gammainc(2.5, 0, x, regularized=True),
+        [0.5, 2.0, 7.0],
+        True,
+    ),
+    "gammaincc": (
+        lambda x: sc.gammaincc(0.75, x),
+        lambda x: mp.gammainc(0.75, x, mp.inf, regularized=True),
+        [0.5, 2.0, 7.0],
+        True,
+    ),
+    "entr": (sc.entr, lambda x: -x * mp.log(x), [0.2, 1.0, 3.5], True),
+    "ndtr": (sc.ndtr, mp.ncdf, [-3.0, 0.1, 2.0], True),
+    "log_ndtr": (sc.log_ndtr, lambda x: mp.log(mp.ncdf(x)), [-30.0, -3.0, 0.1, 4.0], True),
+    "ndtri": (sc.ndtri, lambda p: mp.sqrt(2) * mp.erfinv(2 * p - 1), [1e-5, 0.3, 0.9], True),
+    "erfinv": (sc.erfinv, mp.erfinv, [-0.9, 0.2, 0.999], True),
+    "erfcinv": (sc.erfcinv, lambda x: mp.erfinv(1 - x), [0.01, 0.7, 1.8], True),
+    "erfcx": (sc.erfcx, lambda x: mp.exp(x * x) * mp.erfc(x), [-2.0, 0.5, 30.0, 80.0, 1e3], True),
+    "erfi": (sc.erfi, mp.erfi, [-1.5, 0.5, 3.0], True),
+    "dawsn": (
+        sc.dawsn,
+        lambda x: mp.sqrt(mp.pi) / 2 * mp.exp(-x * x) * mp.erfi(x),
+        [-1.5, 0.5, 6.0],
+        True,
+    ),
+    "exp1": (sc.exp1, mp.e1, [0.1, 1.0, 20.0], True),
+    "expi": (sc.expi, mp.ei, [-2.0, 0.1, 1.0, 20.0], True),
+    "log_expit": (sc.log_expit, lambda x: -mp.log(1 + mp.exp(-x)), [-40.0, -1.0, 0.5, 30.0], True),
+    "spence": (sc.spence, lambda z: mp.polylog(2, 1 - z), [0.0625, 0.95, 1.0, 1.04, 3.0], True),
+    "zeta": (lambda q: sc.zeta(3.0, q), lambda q: mp.zeta(3, q), [0.5, 1.0, 4.5], True),
+    "i0": (sc.i0, lambda x: mp.besseli(0, x), [-2.0, 0.0, 0.5, 9.0], True),
+    "i1": (sc.i1, lambda x: mp.besseli(1, x), [-2.0, 0.0, 0.5, 9.0], True),
+    "i0e": (sc.i0e, lambda x: mp.besseli(0, x) * mp.exp(-abs(x)), [-2.0, 0.5, 9.0], True),
+    "i1e": (sc.i1e, lambda x: mp.besseli(1, x) * mp.exp(-abs(x)), [-2.0, 0.5, 9.0], True),
+    "k0": (sc.k0, ("K", 0, False), [0.5, 3.0], True),
+    "k1e": (sc.k1e, ("K", 1, True), [0.5, 3.0], True),
+    "j0": (sc.j0, lambda x: mp.besselj(0, x), [-1.0, 0.0, 0.5, 7.0], True),
+    "j1": (sc.j1, lambda x: mp.besselj(1, x), [-1.0, 0.0, 0.5, 7.0], True),
+    "y0": (sc.y0, ("Y", 0), [0.5, 7.0], True),
+    "y1": (sc.y1, ("Y", 1), [0.5, 7.0], True),
+    "jv": (lambda x: sc.jv(2.5, x), lambda x: mp.besselj(2.5, x), [0.5, 3.0, 20.0], True),
+    "jn": (lambda x: sc.jn(3, x), lambda x: mp.besselj(3, x), [-1.5, 0.0, 4.0], True),
+    "yv": (lambda x: sc.yv(0.3, x), lambda x: mp.bessely(0.3, x), [0.5, 3.0, 20.0], True),
+    "iv": (lambda x: sc.iv(1.5, x), lambda x: mp.besseli(1.5, x), [0.5, 3.0, 20.0], True),
+    "ive": (
+        lambda x: sc.ive(0.7, x),
+        lambda x: mp.besseli(0.7, x) * mp.exp(-x),
+        [0.5, 3.0, 20.0],
+        True,
+    ),
+    "kv": (lambda x: sc.kv(2.0, x), ("K", 2, False), [0.5, 3.0, 20.0], True),
+    "kve": (
+        lambda x: sc.kve(0.7, x),
+        lambda x: mp.besselk(0.7, x) * mp.exp(x),
+        [0.5, 3.0, 20.0],
+        True,
+    ),
+    "exp10": (sc.exp10, lambda x: mp.power(10, x), [-1.5, 0.5, 3.0], True),
+    "exp2": (sc.exp2, lambda x: mp.power(2, x), [-1.5, 0.5, 3.0], True),
+    "expm1": (sc.expm1, mp.expm1, [-1.5, 1e-3, 3.0], True),
+    "log1p": (sc.log1p, mp.log1p, [-0.5, 1e-3, 3.0], True),
+    "cbrt": (sc.cbrt, lambda x: mp.sign(x) * mp.cbrt(abs(x)), [-8.5, 0.25, 3.0], True),
+    "cosm1": (sc.cosm1, lambda x: mp.cos(x) - 1, [-1.5, 1e-3, 3.0], True),
+    "exprel": (sc.exprel, lambda x: mp.expm1(x) / x, [-3.0, 1e-3, 0.4, 0.6, 5.0], True),
+    "sindg": (sc.sindg, lambda x: mp.sin(x * mp.pi / 180), [-30.0, 45.0, 200.0], True),
+    "cosdg": (sc.cosdg, lambda x: mp.cos(x * mp.pi / 180), [-30.0, 45.0, 200.0], True),
+    "tandg": (sc.tandg, lambda x: mp.tan(x * mp.pi / 180), [-30.0, 45.0, 200.0], True),
+    "cotdg": (sc.cotdg, lambda x: mp.cot(x * mp.pi / 180), [-30.0, 45.0, 200.0], True),
+    "boxcox": (lambda x: sc.boxcox(x, 0.3), lambda x: (x**0.3 - 1) / 0.3, [0.5, 3.0], True),
+    "boxcox1p": (
+        lambda x: sc.boxcox1p(x, -0.5),
+        lambda x: ((1 + x) ** -0.5 - 1) / -0.5,
+        [-0.5, 3.0],
+        True,
+    ),
+    "inv_boxcox": (
+        lambda y: sc.inv_boxcox(y, 0.3),
+        lambda y: (1 + 0.3 * y) ** (1 / 0.3),
+        [0.5, 3.0],
+        True,
+    ),
+    "inv_boxcox1p": (
+        lambda y: sc.inv_boxcox1p(y, 0.3),
+        lambda y: (1 + 0.3 * y) ** (1 / 0.3) - 1,
+        [0.5, 3.0],
+        True,
+    ),
+    "hyp1f1": (
+        lambda x: sc.hyp1f1(0.5, 1.5, x),
+        lambda x: mp.hyp1f1(0.5, 1.5, x),
+        [-2.0, 0.5, 3.0],
+        True,
+    ),
+    "hyp2f1": (
+        lambda z: sc.hyp2f1(0.5, 1.25, 2.5, z),
+        lambda z: mp.hyp2f1(0.5, 1.25, 2.5, z),
+        [-2.0, 0.3, 0.75],
+        True,
+    ),
+    "stdtr": (
+        lambda t: sc.stdtr(3.5, t),
+        lambda t: (
+            1 - mp.betainc(3.5 / 2, 0.5, 0, 3.5 / (3.5 + t * t), regularized=True) / 2
+            if t > 0
+            else mp.betainc(3.5 / 2, 0.5, 0, 3.5 / (3.5 + t * t), regularized=True) / 2
+        ),
+        [-2.0, 0.5, 3.0],
+        True,
+    ),
+    "chdtr": (
+        lambda x: sc.chdtr(3.0, x),
+        lambda x: mp.gammainc(1.5, 0, x / 2, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "chdtrc": (
+        lambda x: sc.chdtrc(3.0, x),
+        lambda x: mp.gammainc(1.5, x / 2, mp.inf, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "ellipk": (sc.ellipk, mp.ellipk, [-2.0, 0.05, 0.3, 0.9], True),
+    "ellipe": (sc.ellipe, mp.ellipe, [-2.0, 0.05, 0.3, 0.9], True),
+    "ellipkm1": (sc.ellipkm1, lambda p: mp.ellipk(1 - p), [0.05, 0.5, 0.95], True),
+    "betainc": (
+        lambda x: sc.betainc(2.5, 0.75, x),
+        lambda x: mp.betainc(2.5, 0.75, 0, x, regularized=True),
+        [0.1, 0.5, 0.9],
+        True,
+    ),
+    "betaincc": (
+        lambda x: sc.betaincc(1.0, 3.0, x),
+        lambda x: mp.betainc(1.0, 3.0, x, 1, regularized=True),
+        [0.1, 0.5, 0.9],
+        True,
+    ),
+    "gdtr": (
+        lambda x: sc.gdtr(1.5, 2.5, x),
+        lambda x: mp.gammainc(2.5, 0, 1.5 * x, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "gdtrc": (
+        lambda x: sc.gdtrc(1.5, 2.5, x),
+        lambda x: mp.gammainc(2.5, 1.5 * x, mp.inf, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "pdtr": (
+        lambda m: sc.pdtr(3, m),
+        lambda m: mp.gammainc(4, m, mp.inf, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "pdtrc": (
+        lambda m: sc.pdtrc(3, m),
+        lambda m: mp.gammainc(4, 0, m, regularized=True),
+        [0.5, 3.0],
+        True,
+    ),
+    "bdtr": (
+        lambda p: sc.bdtr(3, 10, p),
+        lambda p: mp.betainc(7, 4, 0, 1 - p, regularized=True),
+        [0.2, 0.6],
+        False,  # (scipy's float32 loop takes n as a float: deprecated)
+    ),
+    "bdtrc": (
+        lambda p: sc.bdtrc(3, 10, p),
+        lambda p: mp.betainc(7, 4, 1 - p, 1, regularized=True),
+        [0.2, 0.6],
+        False,  # (scipy's float32 loop takes n as a float: deprecated)
+    ),
+    "expn": (lambda x: sc.expn(2, x), lambda x: mp.expint(2, x), [0.25, 3.0], True),
+    "expn(0)": (lambda x: sc.expn(0, x), lambda x: mp.exp(-x) / x, [0.25, 3.0], True),
+    "expn(1)": (lambda x: sc.expn(1, x), lambda x: mp.expint(1, x), [0.25, 3.0], True),
+    "hyp0f1": (lambda z: sc.hyp0f1(1.5, z), lambda z: mp.hyp0f1(1.5, z), [-3.0, 0.5, 4.0], True),
+    "huber": (
+        lambda r: sc.huber(1.5, r),
+        lambda r: r * r / 2 if abs(r) <= 1.5 else 1.5 * (abs(r) - 0.75),
+        [-3.0, 0.5, 4.0],
+        True,
+    ),
+    "pseudo_huber": (
+        lambda r: sc.pseudo_huber(1.5, r),
+        lambda r: 2.25 * (mp.sqrt(1 + (r / 1.5) ** 2) - 1),
+        [-3.0, 0.5, 4.0],
+        True,
+    ),
+    "eval_gegenbauer": (
+        lambda x: sc.eval_gegenbauer(4, 0.75, x),
+        lambda x: mp.gegenbauer(4, 0.75, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_legendre": (
+        lambda x: sc.eval_legendre(5, x),
+        lambda x: mp.legendre(5, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_chebyt": (
+        lambda x: sc.eval_chebyt(4, x),
+        lambda x: mp.chebyt(4, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_chebyu": (
+        lambda x: sc.eval_chebyu(4, x),
+        lambda x: mp.chebyu(4, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_hermite": (
+        lambda x: sc.eval_hermite(4, x),
+        lambda x: mp.hermite(4, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_hermitenorm": (
+        lambda x: sc.eval_hermitenorm(4, x),
+        lambda x: mp.hermite(4, x / mp.sqrt(2)) / 4,
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_laguerre": (
+        lambda x: sc.eval_laguerre(3, x),
+        lambda x: mp.laguerre(3, 0, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_genlaguerre": (
+        lambda x: sc.eval_genlaguerre(3, 1.5, x),
+        lambda x: mp.laguerre(3, 1.5, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_jacobi": (
+        lambda x: sc.eval_jacobi(3, 0.5, 1.5, x),
+        lambda x: mp.jacobi(3, 0.5, 1.5, x),
+        [-0.6, 0.3, 2.0],
+        True,
+    ),
+    "eval_legendre(1)": (
+        lambda x: sc.eval_legendre(1, x),
+        lambda x: x,
+        [-0.6, 2.0],
+        True,
+    ),
+}
+
+
+def _reference(f: Any, x: float, n: int, digits: int = 30) -> float:
+    """The n-th derivative of mpmath's f at x by mp.diff; for ("K", order, scaled), of
+    the integer-order K_n (or e^x K_n) from the modified Bessel equation
+    K'' = (1 + n^2/x^2) K - K'/x with K_n' = -K_{n-1} - (n/x) K_n (mpmath's integer-order
+    K is slow under mp.diff); ("Y", order) likewise from Bessel's equation."""
+    with mp.workdps(digits):
+        t = mp.mpf(x)
+        if isinstance(f, tuple) and f[0] == "Y":  # Y'' = -(1 - n^2/x^2) Y - Y'/x
+            order = f[1]
+            y = mp.bessely(order, t)
+            below = mp.bessely(order - 1, t) if order >= 1 else -mp.bessely(1, t)
+            y1 = below - order / t * y
+            return float((y, y1, -(1 - order**2 / t**2) * y - y1 / t)[n])
+        if isinstance(f, tuple):
+            _, order, scaled = f
+            k = mp.besselk(order, t)
+            k1 = -mp.besselk(abs(order - 1), t) - order / t * k
+            k2 = (1 + order**2 / t**2) * k - k1 / t
+            if scaled:
+                k, k1, k2 = k, k1 + k, k2 + 2 * k1 + k
+                k, k1, k2 = (mp.exp(t) * v for v in (k, k1, k2))
+            return float((k, k1, k2)[n])
+        return float(mp.diff(f, t, n))
+
+
+def _close(got: Any, want: float, rtol: float, atol: float = 0.0) -> None:
+    np.testing.assert_allclose(float(got), want, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_values_and_derivatives(name: str) -> None:
+    f, ref, points, has_float32 = UNARY[name]
+    x = np.array(points)
+    y = f(hd.hyperdual(x, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, f(x))  # scipy's value, bit for bit
+    assert y.dtype == np.float64
+    for i, p in enumerate(points):
+        d1 = _reference(ref, p, 1)
+        _close(y.e1[i], d1, rtol=1e-12, atol=1e-15)
+        _close(y.e2[i], d1, rtol=1e-12, atol=1e-15)
+        _close(y.e12[i], _reference(ref, p, 2), rtol=1e-11, atol=1e-14)
+    if has_float32:
+        x32 = x.astype(np.float32)
+        y32 = f(hd.hyperdual(x32, 1.0, 1.0))
+        want = f(x32)  # float32 where scipy picks its float32 loop (gammainc(2.5, x): not)
+        assert y32.dtype == want.dtype
+        np.testing.assert_array_equal(y32.value, want)
+        for i, p in enumerate(x32.tolist()):  # (the float32 points, exactly)
+            _close(y32.e1[i], _reference(ref, p, 1, digits=20), rtol=1e-5, atol=1e-30)
+            _close(y32.e12[i], _reference(ref, p, 2, digits=20), rtol=1e-5, atol=1e-6)
+
+
+# name: (function, mpmath function, points (x, y), float32 loops)
+BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float, float]]]] = {
+    "beta": (sc.beta, mp.beta, [(0.7, 2.5), (3.0, 1.25)]),
+    "betaln": (sc.betaln, lambda a, b: mp.log(mp.beta(a, b)), [(0.7, 2.5), (30.0, 1.25)]),
+    "xlogy": (sc.xlogy, lambda x, y: x * mp.log(y), [(0.7, 2.5), (-3.0, 0.25)]),
+    "xlog1py": (sc.xlog1py, lambda x, y: x * mp.log1p(y), [(0.7, 2.5), (-3.0, -0.25)]),
+    "rel_entr": (sc.rel_entr, lambda x, y: x * mp.log(x / y), [(0.7, 2.5), (3.0, 0.25)]),
+    "kl_div": (sc.kl_div, lambda x, y: x * mp.log(x / y) - x + y, [(0.7, 2.5), (3.0, 0.25)]),
+}
+
+
+def _partial(f: Callable[..., Any], x: float, y: float, n: tuple[int, int]) -> float:
+    with mp.workdps(30):
+        return float(mp.diff(f, (mp.mpf(x), mp.mpf(y)), n))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_values_and_partials(name: str) -> None:
+    """x seeded in e1 and y in e2 give fx, fy and fxy; each alone (the other a
+    constant) gives fxx or fyy."""
+    f, ref, points = BINARY[name]
+    x, y = (np.array(c) for c in zip(*points, strict=True))
+    both = f(hd.hyperdual(x, 1.0, 0.0), hd.hyperdual(y, 0.0, 1.0))
+    np.testing.assert_array_equal(both.value, f(x, y))
+    in_x = f(hd.hyperdual(x, 1.0, 1.0), y)
+    in_y = f(x, hd.hyperdual(y, 1.0, 1.0))
+    for i, (p, q) in enumerate(points):
+        _close(both.e1[i], _partial(ref, p, q, (1, 0)), rtol=1e-12)
+        _close(both.e2[i], _partial(ref, p, q, (0, 1)), rtol=1e-12)
+        _close(both.e12[i], _partial(ref, p, q, (1, 1)), rtol=1e-11, atol=1e-15)
+        _close(in_x.e12[i], _partial(ref, p, q, (2, 0)), rtol=1e-11, atol=1e-15)
+        _close(in_y.e12[i], _partial(ref, p, q, (0, 2)), rtol=1e-11, atol=1e-15)
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    b32 = f(hd.hyperdual(x32, 1.0, 0.0), hd.hyperdual(y32, 0.0, 1.0))
+    assert b32.dtype == np.float32
+    np.testing.assert_array_equal(b32.value, f(x32, y32))
+    for i, (p, q) in enumerate(zip(x32.tolist(), y32.tolist(), strict=True)):
+        _close(b32.e12[i], _partial(ref, p, q, (1, 1)), rtol=1e-5, atol=1e-6)
+
+
+def test_each_kind() -> None:
+    """Dual, HyperDual, DualVec (hd.grad) and HyperDualVec (hd.hessian) through one
+    function of two variables: f = jv(1.5, x0) * psi(x1) + betaln(x0, x1)."""
+    p = np.array([1.3, 2.2])
+
+    def f(v: Any) -> Any:
+        return sc.jv(1.5, v[0]) * sc.psi(v[1]) + sc.betaln(v[0], v[1])
+
+    def f_mp(a: Any, b: Any) -> Any:
+        return mp.besselj(1.5, a) * mp.digamma(b) + mp.log(mp.beta(a, b))
+
+    grad = [_partial(f_mp, *p, n) for n in ((1, 0), (0, 1))]
+    hess = [[_partial(f_mp, *p, (2, 0)), _partial(f_mp, *p, (1, 1))]]
+    hess.append([hess[0][1], _partial(f_mp, *p, (0, 2))])
+    d = f(hd.dual(p, [1.0, 0.0]))
+    np.testing.assert_allclose(d.d, grad[0], rtol=1e-12)
+    h = f(hd.hyperdual(p, [1.0, 0.0], [0.0, 1.0]))
+    np.testing.assert_allclose([h.e1, h.e2, h.e12], [grad[0], grad[1], hess[0][1]], rtol=1e-12)
+    np.testing.assert_allclose(hd.grad(f)(p), grad, rtol=1e-12)
+    np.testing.assert_allclose(hd.hessian(f)(p), hess, rtol=1e-11)
+    # a HyperDualDiag (hessian_diag: the second derivative of an elementwise f)
+    x = np.array([0.5, 2.0, 6.0])
+    diag = hd.hessian_diag(lambda t: np.sum(sc.gammaln(t) + sc.i0e(t)))(x)
+    want = [_reference(lambda t: mp.loggamma(t) + mp.besseli(0, t) * mp.exp(-t), v, 2) for v in x]
+    np.testing.assert_allclose(diag, want, rtol=1e-12)
+
+
+def test_complex_values() -> None:
+    """Holomorphic functions of complex values: f' and f'' of the complex variable,
+    against mpmath's (the derivative along a real direction is f')."""
+    z = np.array([0.5 + 1.0j, -1.2 + 0.3j])
+    cases = {
+        "erf": (sc.erf, mp.erf),
+        "erfc": (sc.erfc, mp.erfc),
+        "jv": (lambda t: sc.jv(1.5, t), lambda t: mp.besselj(1.5, t)),
+        "kv": (lambda t: sc.kv(0.5, t), lambda t: mp.besselk(0.5, t)),
+        "exp1": (sc.exp1, mp.e1),
+    }
+    for name, (f, ref) in cases.items():
+        y = f(hd.hyperdual(z, 1.0, 1.0))
+        assert y.dtype == np.complex128, name
+        np.testing.assert_array_equal(y.value, f(z))
+        with mp.workdps(30):
+            d1 = [complex(mp.diff(ref, mp.mpc(v), 1)) for v in z]
+            d2 = [complex(mp.diff(ref, mp.mpc(v), 2)) for v in z]
+        np.testing.assert_allclose(y.e1, d1, rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(y.e12, d2, rtol=1e-11, err_msg=name)
+    y = sc.erf(hd.dual(z.astype(np.complex64), 1.0))
+    assert y.dtype == np.complex64
+    np.testing.assert_array_equal(y.value, sc.erf(z.astype(np.complex64)))
+
+
+def test_domain_edges() -> None:
+    """nan derivatives where scipy's value is nan (outside the domain); finite limits at
+    removable points; a zero part stays zero even where f' is not finite."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = sc.gammainc(1.5, hd.hyperdual(np.array([-1.0, 0.0]), 1.0, 1.0))
+        assert np.isnan(y.value[0]) and np.isnan(y.e1[0]) and np.isnan(y.e12[0])
+        assert (y.e1[1], y.e12[1]) == (0.0, np.inf)  # x^(a-1), x^(a-2) at 0 for a = 1.5
+        y = sc.gammainc(1.0, hd.hyperdual(np.array([0.0]), 1.0, 1.0))  # 1 - e^-x
+        assert (y.e1[0], y.e12[0]) == (1.0, -1.0)
+        y = sc.spence(hd.hyperdual(np.array([-0.5, 0.0]), 1.0, 1.0))
+        assert np.isnan(y.e1[0]) and np.isnan(y.e12[0])
+        assert y.e1[1] == -np.inf
+        y = sc.rel_entr(hd.hyperdual(np.array([-1.0, 1.0]), 1.0, 1.0), np.array([1.0, -1.0]))
+        assert np.all(y.value == np.inf) and np.all(np.isnan(y.e1))
+        y = sc.entr(hd.dual(np.array([0.0, 1.0]), np.array([0.0, 1.0])))
+        assert (y.d[0], y.d[1]) == (0.0, -1.0)  # unperturbed at 0, where f' = inf
+        y = sc.xlogy(hd.dual(np.array([0.0]), 1.0), hd.dual(np.array([0.0]), 0.0))
+        assert y.value[0] == 0.0 and y.d[0] == -np.inf  # d/dx x log y = log 0
+
+
+def test_order_parameters_must_be_constants() -> None:
+    v = hd.dual(np.array([1.5]), 1.0)
+    for call, arg in [
+        (lambda: sc.jv(v, 2.0), "scipy.special.jv in its argument v"),
+        (lambda: sc.kve(v, 2.0), "scipy.special.kve in its argument v"),
+        (lambda: sc.gammainc(v, 2.0), "scipy.special.gammainc in its argument a"),
+        (lambda: sc.gammaincc(v, v), "scipy.special.gammaincc in its argument a"),
+        (lambda: sc.zeta(2.0 + v, 1.5), "scipy.special.zeta in its argument x"),
+        (lambda: sc.zeta(v + 2.0), "scipy.special.zeta in its argument x"),
+    ]:
+        with pytest.raises(TypeError, match=arg):
+            call()
+    with pytest.raises(TypeError, match=r"scipy\.special\.psi of complex values"):
+        sc.psi(hd.dual(np.array([1.0 + 1.0j]), 1.0))
+
+
+def test_out_broadcasting_and_no_mutation() -> None:
+    x = hd.dual(np.array([[0.5], [2.0]]), 1.0)
+    before = x._data.copy()
+    v = np.array([0.0, 1.0, 2.5])
+    y = sc.jv(v, x)  # orders broadcast against x
+    assert y.shape == (2, 3)
+    np.testing.assert_array_equal(y.value, sc.jv(v, x.value))
+    np.testing.assert_allclose(y.d, (sc.jv(v - 1, x.value) - sc.jv(v + 1, x.value)) / 2)
+    np.testing.assert_array_equal(x._data, before)
+    out = hd.dual(np.zeros((2, 3)), 0.0)
+    assert sc.jv(v, x, out=out) is out
+    np.testing.assert_array_equal(out._data, y._data)
+
+
+def test_listed_as_supported() -> None:
+    names = set(hd.supported_ufuncs())
+    for name in [*UNARY, *BINARY]:
+        assert f"scipy.special.{name.split('(')[0]}" in names, name
+
+
+def test_python_level_functions_scipy_cannot_dispatch() -> None:
+    """polygamma and multigammaln convert with np.asarray: hd.special mirrors them."""
+    x = np.array([0.4, 2.5])
+    y = hd.special.polygamma(2, hd.hyperdual(x, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, sc.polygamma(2, x))
+    for i, p in enumerate(x):
+        _close(y.e1[i], _reference(lambda t: mp.polygamma(2, t), p, 1), rtol=1e-12)
+        _close(y.e12[i], _reference(lambda t: mp.polygamma(2, t), p, 2), rtol=1e-11)
+    a = np.array([2.25, 7.0])
+    y = hd.special.multigammaln(hd.hyperdual(a, 1.0, 1.0), 3)
+    np.testing.assert_array_equal(y.value, sc.multigammaln(a, 3))
+
+    def ref(t: Any) -> Any:
+        return 3 * 2 / 4 * mp.log(mp.pi) + sum(mp.loggamma(t - (j - 1) / 2) for j in (1, 2, 3))
+
+    for i, p in enumerate(a):
+        _close(y.e1[i], _reference(ref, p, 1), rtol=1e-12)
+        _close(y.e12[i], _reference(ref, p, 2), rtol=1e-11)
+    assert hd.special.polygamma(1, 2.5) == sc.polygamma(1, 2.5)  # plain: scipy's
+    with pytest.raises(TypeError, match=r"scipy\.special\.polygamma in its argument n"):
+        hd.special.polygamma(hd.dual(1.0, 1.0), 2.5)
+    with pytest.raises(ValueError):  # scipy's own check of the domain a > (d - 1)/2
+        hd.special.multigammaln(hd.dual(np.array([0.5]), 1.0), 3)
+
+
+def test_python_level_functions_on_numpy() -> None:
+    """logsumexp, softmax, log_softmax (hd.special's; scipy's softmax through its object
+    array too) and softplus against closed forms: d logsumexp = softmax, the softmax
+    Jacobian diag(s) - s s^T; values within a few ulps of scipy's."""
+    x = np.array([[0.3, -1.2, 2.0], [4.0, 0.5, -3.0]])
+    s = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    for axis in (1, None):
+        lse = hd.special.logsumexp(hd.dual(x, 1.0), axis=axis)
+        np.testing.assert_allclose(lse.value, sc.logsumexp(x, axis=axis), rtol=4e-16)
+    grad = hd.grad(lambda v: hd.special.logsumexp(v, axis=1).sum())(x)
+    np.testing.assert_allclose(grad, s, rtol=1e-14)
+    jac = np.array([np.diag(r) - np.outer(r, r) for r in s])
+    for softmax in (hd.special.softmax, sc.softmax):
+        got = hd.jacobian(lambda v, f=softmax: f(v[0], axis=0))(x)  # (3, 2, 3)
+        np.testing.assert_allclose(got[:, 0, :], jac[0], atol=1e-15)
+        np.testing.assert_allclose(got[:, 1, :], 0.0, atol=0.0)
+    got = hd.jacobian(lambda v: hd.special.log_softmax(v, axis=1))(x)
+    for r in range(2):
+        np.testing.assert_allclose(got[r, :, r, :], np.eye(3) - s[r], atol=1e-15)
+    y = hd.special.log_softmax(hd.dual(x, 1.0), axis=1)
+    np.testing.assert_allclose(y.value, sc.log_softmax(x, axis=1), rtol=4e-16, atol=4e-16)
+    b = np.array([2.0, -0.5, 1.0])
+    out, sign = hd.special.logsumexp(hd.dual(x[0], 1.0), b=b, return_sign=True)
+    want, want_sign = sc.logsumexp(x[0], b=b, return_sign=True)
+    np.testing.assert_allclose(out.value, want, rtol=4e-16)
+    assert sign == want_sign
+    assert hd.special.softmax(x).tolist() == sc.softmax(x).tolist()  # plain: scipy's
+    np.testing.assert_allclose(hd.derivative(sc.softplus)(x), sc.expit(x), rtol=1e-15)
