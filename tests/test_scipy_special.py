@@ -457,6 +457,9 @@ def test_order_parameters_must_be_constants() -> None:
             call()
     with pytest.raises(TypeError, match=r"scipy\.special\.psi of complex values"):
         sc.psi(hd.dual(np.array([1.0 + 1.0j]), 1.0))
+    if hasattr(hd, "taylor_array"):  # a kind of order 3: f' and f'' are not enough
+        with pytest.raises(TypeError, match=r"scipy\.special\.psi on Taylor3"):
+            sc.psi(hd.taylor_array(np.array([0.5]), [1.0], degree=3))
 
 
 def test_out_broadcasting_and_no_mutation() -> None:

@@ -927,6 +927,11 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
 
             raise combine_error(name, type(inputs[duals[0]]), type(inputs[duals[1]]))
     cls = type(inputs[duals[0]])
+    if getattr(cls, "_order", 2) > 2 or (cls._kind < 0 and not hasattr(cls, "_layout")):
+        raise TypeError(
+            f"hyperdiff does not support {name} on {cls.__name__} arrays: its rule gives "
+            "the first and second derivatives only"
+        )
     values = [
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
         for a in inputs
