@@ -209,7 +209,7 @@ def _solve_planes(
             term = apply(a[i], x[j])
             rhs = -term if rhs is None else rhs - term
         if rhs is not None:
-            x[k] = solver(rhs) if solver is not None else apply(a0_inv, rhs)
+            x[k] = solver(rhs) if solver is not None else apply(a0_inv, rhs)  # type: ignore[arg-type]
     return x
 
 
@@ -385,7 +385,7 @@ def _unit_phases(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> 
     x = wrap(cls, vectors)
     if x.dtype.kind != "c":
         return None
-    z = np.take_along_axis(x, rows[..., np.newaxis, :], axis=-2)
+    z: Any = np.take_along_axis(x, rows[..., np.newaxis, :], axis=-2)
     sign = np.where(z.value.real < 0, -1.0, 1.0)
     phase = np.conjugate(z) / np.abs(z) * sign
     phase._data[0] = 1.0
@@ -696,8 +696,9 @@ def svd(
     runs numpy's own algorithm (eigh, signs moved into V) on the dual array."""
     cls = _kind_of("svd", a)
     if cls is None:
-        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
-    value = np.linalg.svd(a._data[0], full_matrices, compute_uv, hermitian)  # numpy's checks
+        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)  # type: ignore[call-overload]
+    # numpy's value (and checks)
+    value = np.linalg.svd(a._data[0], full_matrices, compute_uv, hermitian)  # type: ignore[call-overload]
     if hermitian:
         return _hermitian_svd(a, compute_uv, value)
     u, s, vh, _, _ = _svd_dual(
@@ -717,21 +718,24 @@ def svd(
 def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
     """numpy's hermitian=True SVD on the dual array: |eigenvalues| descending, the
     eigenvectors as U and, with the eigenvalues' signs, as V."""
-    w = _eigvalsh(a) if not compute_uv else None
+    w: Any
+    vectors: Any = None
     if compute_uv:
         w, vectors = eigh(a)
+    else:
+        w = _eigvalsh(a)
     _check_singular(
         np.abs(w.value), np.ones(w.shape, dtype=bool), a.shape, "numpy.linalg.svd(hermitian=True)"
     )
     sign = np.sign(w.value)
     order = np.argsort(np.abs(w.value), axis=-1)[..., ::-1]
-    s = np.take_along_axis(np.abs(w), order, axis=-1)
+    s: Any = np.take_along_axis(np.abs(w), order, axis=-1)
     if not compute_uv:
         s._data[0] = value
         return s
-    u = np.take_along_axis(vectors, order[..., np.newaxis, :], axis=-1)
+    u: Any = np.take_along_axis(vectors, order[..., np.newaxis, :], axis=-1)
     sign = np.take_along_axis(sign, order, axis=-1)
-    vh = np.conjugate(np.swapaxes(u * sign[..., np.newaxis, :], -1, -2))
+    vh: Any = np.conjugate(np.swapaxes(u * sign[..., np.newaxis, :], -1, -2))
     u._data[0], s._data[0], vh._data[0] = value
     return SVDResult(u, s, vh)
 
@@ -782,12 +786,12 @@ def _eig_planes(
     x = x / np.sqrt(
         np.sum((x * np.conjugate(x)).real if x.dtype.kind == "c" else x * x, axis=-2, keepdims=True)
     )
-    vectors = list(x._data)
+    columns = list(x._data)
     if v0.dtype.kind == "c":
         rows = np.argmax(np.where(v0.imag == 0, np.abs(v0), -1.0), axis=-2)
-        vectors = _real_entries(cls, vectors, rows)
-    vectors[0] = v0
-    return values, vectors
+        columns = _real_entries(cls, columns, rows)
+    columns[0] = v0
+    return values, columns
 
 
 @implements(np.linalg.eig)
@@ -1430,7 +1434,7 @@ def expm(a: Any) -> Any:
 # scipy's own results on the value planes; the parts come from the same identities in
 # the algebra as above. Plain arrays are passed to scipy unchanged.
 def _scipy_linalg() -> Any:
-    import scipy.linalg
+    import scipy.linalg  # type: ignore[import-untyped]
 
     return scipy.linalg
 
@@ -1809,7 +1813,7 @@ def logm(A: Any, disp: bool = True) -> Any:
     while size**power > eps / 4 and power < 200:
         power += 2
         term = _mm(cls, term, z2)
-        total = add(total, linear(lambda p, c=power: p / c, term))
+        total = add(total, linear(lambda p, c=power: p / c, term))  # type: ignore[misc]
     result = linear(lambda p: 2.0 ** (roots + 1) * p, total)
     result[0] = value
     return wrap(cls, result)
