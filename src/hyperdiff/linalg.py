@@ -50,6 +50,7 @@ from ._algebra import (
     _batched_matmul,
     _bilinear,
     add,
+    layout,
     linear,
     planes_of,
     wrap,
@@ -162,9 +163,12 @@ def _constant(planes: PlaneList) -> bool:
 
 def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
     """a @ b in the algebra, on the stacked planes: one batched matmul when an operand
-    is a constant, else _algebra's bilinear rule (five batched matmuls)."""
+    is a constant, two when both are perturbations (no value plane: the sweeps'
+    K K, Lq Uq, ...), else _algebra's bilinear rule (five batched matmuls)."""
     if _constant(a) and _constant(b):
         return [None if a[0] is None or b[0] is None else a[0] @ b[0]]
+    if a[0] is None and b[0] is None:
+        return _perturbation_product(cls, a, b)
     if _constant(a) or _constant(b):
         constant, planes = (a[0], b) if _constant(a) else (b[0], a)
         if constant is None:
@@ -174,6 +178,20 @@ def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
         product = _batched_matmul(fixed, stack) if _constant(a) else _batched_matmul(stack, fixed)
         return list(product)
     return list(_bilinear(cls, np.matmul, _batched_matmul, _stacked(cls, a), _stacked(cls, b)))
+
+
+def _perturbation_product(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
+    """a @ b for two operands with zero value planes: only the second-order planes,
+    a_i b_j + a_j b_i for each pair (i, j) of the layout (as _bilinear's pair terms)."""
+    first, pairs = layout(cls)
+    out: PlaneList = [None] * cls._planes
+    if not len(pairs):
+        return out
+    x, y = _stacked(cls, a), _stacked(cls, b)
+    i, j = 1 + pairs[:, 0], 1 + pairs[:, 1]
+    products = _batched_matmul(x[i], y[j]) + _batched_matmul(x[j], y[i])
+    out[1 + first :] = list(products)
+    return out
 
 
 def _perturbation(planes: PlaneList) -> PlaneList:
