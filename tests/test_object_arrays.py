@@ -85,3 +85,13 @@ def test_object_arrays_of_other_things_raise() -> None:
     rows[0], rows[1] = x, x  # dual arrays, not scalars
     with pytest.raises(TypeError, match="not dual scalars"):
         rows + x[0]
+
+
+def test_assigning_an_object_array_of_dual_scalars() -> None:
+    x = hd.dual(np.zeros(4), 0.0)
+    y = hd.dual(X, np.array([1.0, 10.0, 100.0]))
+    x[1:] = np.array([y[2], 5.0, y[0]], dtype=object)
+    np.testing.assert_array_equal(x.value, [0, 3, 5, 1])
+    np.testing.assert_array_equal(x.d, [0, 100, 0, 1])
+    x[:2] = [y[1], 7.0]  # a list holding dual scalars
+    np.testing.assert_array_equal(x.d, [10, 0, 0, 1])

@@ -311,6 +311,8 @@ class DualArray:
         # every plane at once through a planes-last view, so the key selects exactly
         # the elements numpy's x[key] = item would, whatever its advanced indices
         key = _with_plane_axis_last(self._key(index))
+        if isinstance(item, np.ndarray | list | tuple):
+            item = _ufuncs.admit(item)  # an object array of dual scalars: a dual array
         if isinstance(item, DualArray):
             if type(item) is not type(self):
                 raise combine_error("an assignment x[key] = item", type(self), type(item))
