@@ -34,6 +34,7 @@ a gradient, n planes in forward mode, so it does not give O(n) here.)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import string
 from collections.abc import Callable
@@ -451,10 +452,6 @@ def _value(x: Any) -> Any:
     return x._value if isinstance(x, SparsityTracer) else x
 
 
-def _const_value(x: Any) -> bool:
-    return not isinstance(x, SparsityTracer) or x._g.nnz == 0
-
-
 def _broadcast_index(shape: tuple[int, ...], out: tuple[int, ...]) -> np.ndarray | None:
     """Row of each output element in an operand of `shape` broadcast to `out`."""
     if shape == out:
@@ -471,8 +468,9 @@ _PIECEWISE_LINEAR = frozenset(
     "negative positive absolute fabs deg2rad radians rad2deg degrees conjugate add "
     "subtract maximum minimum fmax fmin fmod remainder".split()
 )
+# at a point (local), max/min take the operand that attains them (both at a tie)
 _SELECT = {"maximum": np.greater_equal, "fmax": np.greater_equal}
-_SELECT_MIN = {"minimum": np.less_equal, "fmin": np.less_equal}
+_SELECT |= {"minimum": np.less_equal, "fmin": np.less_equal}
 _KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conjugate", "copysign"))
 
 
@@ -510,8 +508,8 @@ def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: 
         b_const = ops[1]._g.nnz == 0
         if name == "copysign":  # |a| sign(b): b's derivative is 0
             gs, hs = gs[:1], None if hs is None else hs[:1]
-        elif trace.local and (name in _SELECT or name in _SELECT_MIN):
-            cmp = _SELECT.get(name) or _SELECT_MIN[name]
+        elif trace.local and name in _SELECT:
+            cmp = _SELECT[name]
             va, vb = (np.broadcast_to(v, out_shape).ravel() for v in values)
             take_a, take_b = cmp(va, vb), cmp(vb, va)  # both at a tie
             keep = [np.flatnonzero(take_a), np.flatnonzero(take_b)]
@@ -1088,10 +1086,6 @@ def _ones_row(size: int) -> Any:
     return _sp().csr_matrix(np.ones((1, size), dtype=bool))
 
 
-def _reject(func: Any, *args: Any, **kwargs: Any) -> Any:
-    raise TypeError(_BRANCH.format(what=_function_name(func)))
-
-
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -1331,14 +1325,10 @@ def jacobian_sparsity(
     A constant operand's zeros are structural (L @ x keeps L's pattern)."""
 
     def pattern(*args: Any, **kwargs: Any) -> Any:
-        with np.errstate(all="ignore") if local else _nothing():
-            trace = _Trace(0, False, local)
-            x = (
-                _input_array(args[argnums], "jacobian_sparsity")
-                if isinstance(argnums, int)
-                else None
-            )
-            trace.n = 0 if x is None else x.size
+        with _quiet(local):
+            if not isinstance(argnums, int) or isinstance(argnums, bool):
+                raise TypeError(f"jacobian_sparsity: argnums must be one int, not {argnums!r}")
+            trace = _Trace(_input_array(args[argnums], "jacobian_sparsity").size, False, local)
             _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian_sparsity")
             sets = _output_sets(out, trace, "jacobian_sparsity")
         return _sp().csr_array(sets._g)
@@ -1363,12 +1353,10 @@ def hessian_sparsity(
     return pattern
 
 
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: Any) -> None:
-        return None
+def _quiet(local: bool) -> Any:
+    """Values at a point (local) may divide by zero, ...: numpy's warnings are not the
+    pattern's business."""
+    return np.errstate(all="ignore") if local else contextlib.nullcontext()
 
 
 def _hessian_pattern(
@@ -1377,7 +1365,7 @@ def _hessian_pattern(
 ) -> tuple[Any, Any]:  # fmt: skip
     """(pattern, terms): terms the (term owner, i, j) triples and term sizes when f's
     output is a weighted sum of full sums (a _Terms), else None."""
-    with np.errstate(all="ignore") if local else _nothing():
+    with _quiet(local):
         if not isinstance(argnums, int) or isinstance(argnums, bool):
             raise TypeError(f"{where}: argnums must be one int, not {argnums!r}")
         x = _input_array(args[argnums], where)
@@ -1392,7 +1380,6 @@ def _hessian_pattern(
             owners, i, j = trace.pairs(h.indices)
             owners = owner_of_event[owners]
             term_info = (owners, i, j, [a.size for a in parts], [a.shape for a in parts])
-            sets = None
         else:
             sets = _output_sets(out, trace, where)
             if sets.size != 1:
@@ -1403,7 +1390,6 @@ def _hessian_pattern(
     m = sp.csr_array((data, (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n))
     m.sum_duplicates()
     m.data[:] = True
-    del sets
     return m, term_info
 
 
