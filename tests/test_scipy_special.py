@@ -535,3 +535,23 @@ def test_python_level_functions_on_numpy() -> None:
     assert sign == want_sign
     assert hd.special.softmax(x).tolist() == sc.softmax(x).tolist()  # plain: scipy's
     np.testing.assert_allclose(hd.derivative(sc.softplus)(x), sc.expit(x), rtol=1e-15)
+
+
+def test_trigamma_tetragamma_against_scipy_and_mpmath() -> None:
+    """The vectorized polygamma(1, .) and polygamma(2, .) of the gamma family's rules:
+    scipy's polygamma (Hurwitz zeta) on a grid of positive x, mpmath at negative x
+    (where scipy's reflection loses digits near the zeros of polygamma(2, .))."""
+    from hyperdiff._special import _trigamma_tetragamma
+
+    x = np.concatenate([np.linspace(1e-3, 40, 2001), [1e-8, 7.999999, 8.0, 1e5, 1e300]])
+    p1, p2 = _trigamma_tetragamma(x)
+    np.testing.assert_allclose(p1, sc.polygamma(1, x), rtol=2e-15)
+    np.testing.assert_allclose(p2, sc.polygamma(2, x), rtol=2e-15)
+    for t in (-0.3, -2.5, -2.49925, -7.2, -3.1):
+        q1, q2 = _trigamma_tetragamma(np.array([t]))
+        with mp.workdps(30):
+            _close(q1[0], float(mp.polygamma(1, t)), rtol=1e-15)
+            _close(q2[0], float(mp.polygamma(2, t)), rtol=1e-15)
+    q1, q2 = _trigamma_tetragamma(np.array([0.0, -3.0, np.inf, np.nan]))
+    np.testing.assert_array_equal(q1, sc.polygamma(1, np.array([0.0, -3.0, np.inf, np.nan])))
+    np.testing.assert_array_equal(q2, [-np.inf, -np.inf, 0.0, np.nan])

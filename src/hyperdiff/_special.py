@@ -59,14 +59,76 @@ def _sc() -> Any:
     return scipy.special
 
 
+# B_2k, k = 1..12: the asymptotic series of the polygamma functions
+_BERNOULLI = (
+    1 / 6,
+    -1 / 30,
+    1 / 42,
+    -1 / 30,
+    5 / 66,
+    -691 / 2730,
+    7 / 6,
+    -3617 / 510,
+    43867 / 798,
+    -174611 / 330,
+    854513 / 138,
+    -236364091 / 2730,
+)
+
+
+def _trigamma_tetragamma(x: Any) -> Arrays:
+    """(polygamma(1, x), polygamma(2, x)) of a real array, vectorized here (scipy's
+    polygamma is a Hurwitz zeta call per element, 10-20x slower than the rest of the
+    rules): shift to z >= 8 by psi_n(x) = psi_n(x + 1) - (-1)^n n!/x^(n+1), then
+      psi1(z) ~ 1/z + 1/(2z^2) + sum_k B_2k / z^(2k+1),
+      psi2(z) ~ -1/z^2 - 1/z^3 - sum_k (2k+1) B_2k / z^(2k+2),  k = 1..12
+    (the first omitted term is below 1e-17 relative at z >= 8); x <= 0 by the reflections
+      psi1(x) = pi^2/sin^2(pi x) - psi1(1 - x),
+      psi2(x) = psi2(1 - x) - 2 pi^3 cos(pi x)/sin^3(pi x),
+    with the argument reduced exactly (r = x - round(x)); at the poles 0, -1, ...
+    scipy's inf and -inf."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        neg = x <= 0
+        z = np.where(neg, 1 - x, x)
+        acc1, acc2 = np.zeros_like(z), np.zeros_like(z)
+        while True:
+            small = z < 8
+            if not small.any():
+                break
+            inv = 1 / np.where(small, z, np.inf)  # (0 where z is shifted enough)
+            inv2 = inv * inv
+            acc1 += inv2
+            acc2 -= 2 * inv2 * inv
+            z += small
+        w = 1 / (z * z)
+        s1, s2 = np.zeros_like(z), np.zeros_like(z)
+        for k in range(len(_BERNOULLI), 0, -1):
+            s1 = s1 * w + _BERNOULLI[k - 1]
+            s2 = s2 * w + (2 * k + 1) * _BERNOULLI[k - 1]
+        inv = 1 / z
+        p1 = acc1 + inv + w / 2 + s1 * w * inv
+        p2 = acc2 - w - w * inv - s2 * w * w
+        if neg.any():
+            r = x - np.round(x)
+            # cos(pi r) as sin(pi (1/2 - |r|)): exact zero at half-integers
+            sn, cs = np.sin(np.pi * r), np.sin(np.pi * (0.5 - np.abs(r)))
+            pole = r == 0
+            p1 = np.where(neg, np.where(pole, np.inf, np.pi**2 / (sn * sn) - p1), p1)
+            p2 = np.where(neg, np.where(pole, -np.inf, p2 - 2 * np.pi**3 * cs / sn**3), p2)
+    return p1, p2
+
+
 def _psi_n(n: int, x: Any) -> Any:
-    """polygamma(n, x) for n >= 1 on real arrays (scipy's own formula)."""
-    return _sc().polygamma(n, x)
+    """polygamma(n, x): n = 1, 2 of real arrays here, others scipy's."""
+    if n not in (1, 2) or np.iscomplexobj(x):
+        return _sc().polygamma(n, x)
+    return _trigamma_tetragamma(x)[n - 1]
 
 
 def _digamma(f0: Any, x: Any) -> Arrays:
     # psi' = polygamma(1, x), psi'' = polygamma(2, x)
-    return _psi_n(1, x), _psi_n(2, x)
+    return _trigamma_tetragamma(x)
 
 
 def _gamma(f0: Any, x: Any) -> Arrays:
