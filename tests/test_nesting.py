@@ -369,3 +369,37 @@ def test_the_symmetric_product_is_the_hessians_layout_and_pickles() -> None:
     back = pickle.loads(pickle.dumps(v))
     assert type(back) is type(v)
     np.testing.assert_array_equal(back._data, v._data)
+
+
+# Every first-order transform inside every other: d/dx [dg/dy (x, y0)] for
+# g = sin(x y) + x^2 y, whose mixed partial is cos(x y) - x y sin(x y) + 2 x.
+def _g(x: Any, y: Any) -> Any:
+    return np.sin(x * y) + x**2 * y
+
+
+Y0, X0 = 0.4, 1.3
+INNER: dict[str, Callable[[Any], Any]] = {
+    "derivative": lambda x: hd.derivative(lambda y: _g(x, y))(Y0),
+    "grad": lambda x: hd.grad(lambda y: _g(x, y))(Y0),
+    "value_and_grad": lambda x: hd.value_and_grad(lambda y: _g(x, y))(Y0)[1],
+    "jacobian": lambda x: hd.jacobian(lambda y: _g(x, y))(Y0),
+    "jvp": lambda x: hd.jvp(lambda y: _g(x, y), (Y0,), (1.0,))[1],
+    "elementwise grad": lambda x: hd.grad(lambda y: _g(x, y), elementwise=True)(Y0),
+}
+OUTER: dict[str, Callable[[Callable[[Any], Any]], Any]] = {
+    "derivative": lambda h: hd.derivative(h)(X0),
+    "grad": lambda h: hd.grad(h)(X0),
+    "value_and_grad": lambda h: hd.value_and_grad(h)(X0)[1],
+    "jacobian": lambda h: hd.jacobian(h)(X0),
+    "jvp": lambda h: hd.jvp(h, (X0,), (1.0,))[1],
+    "elementwise grad": lambda h: hd.grad(h, elementwise=True)(X0),
+}
+
+
+@pytest.mark.parametrize("inner", list(INNER))
+@pytest.mark.parametrize("outer", list(OUTER))
+def test_every_first_order_transform_nests_in_every_other(outer: str, inner: str) -> None:
+    got = OUTER[outer](INNER[inner])
+    expected = np.cos(X0 * Y0) - X0 * Y0 * np.sin(X0 * Y0) + 2 * X0
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    assert _core.transform_depth() == 0
