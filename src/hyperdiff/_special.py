@@ -755,13 +755,61 @@ def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
     return rule
 
 
-def _fixed_order(rule: Callable[..., Arrays], v: float) -> Callable[..., Arrays]:
-    """j0, i1e, ... as jv, ive, ... of the constant order v."""
+# The fixed-order functions j0, j1, y0, y1, i0, i1, k0, k1 and the scaled i0e, i1e, k0e,
+# k1e from their own (fast) ufuncs, C_0 and C_1, and the order-0/1 closed forms
+#   J0' = -J1,          J0'' = J1/x - J0;    J1' = J0 - J1/x,  J1'' = 2J1/x^2 - J0/x - J1
+#   I0' = I1,           I0'' = I0 - I1/x;    I1' = I0 - I1/x,  I1'' = 2I1/x^2 - I0/x + I1
+#   K0' = -K1,          K0'' = K0 + K1/x;    K1' = -K0 - K1/x, K1'' = 2K1/x^2 + K0/x + K1
+# (Y as J; C1/x = 1/2 at x = 0 for J and I). J1'' and I1'' cancel near 0, where
+# (|x| < 1) their series sum_k (+-1)^k (2k+1)(2k) x^(2k-1) / (2^(2k+1) k! (k+1)!) is used.
+# The forms are linear in C, so on the scaled values they give e^-|x| I^(k) and
+# e^x K^(k), and the product rule the scaled functions' derivatives:
+#   ive' = D1 - s ive, ive'' = D2 - 2 s D1 + ive (s = sign x);  kve' = D1 + kve, ...
+def _order_one_series(x: Any, sign: float) -> Any:
+    t = np.where(np.abs(x) < 1, x, 0.0)
+    out = np.zeros_like(t)
+    for k in range(12, 0, -1):  # Horner in t^2, then one factor t
+        scale = 2 ** (2 * k + 1) * math.factorial(k) * math.factorial(k + 1)
+        c = sign**k * (2 * k + 1) * (2 * k) / scale
+        out = out * t * t + c
+    return out * t
 
-    def fixed(f0: Any, x: Any) -> Arrays:
-        return rule(f0, np.float64(v), x)
 
-    return fixed
+def _fixed_bessel(family: str, order: int, scaled: bool = False) -> Callable[..., Arrays]:
+    def rule(f0: Any, x: Any) -> Arrays:
+        sc = _sc()
+        first, second = {
+            "j": (sc.j0, sc.j1),
+            "y": (sc.y0, sc.y1),
+            "i": (sc.i0e, sc.i1e) if scaled else (sc.i0, sc.i1),
+            "k": (sc.k0e, sc.k1e) if scaled else (sc.k0, sc.k1),
+        }[family]
+        c0, c1 = first(x), second(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = c1 / x
+            if family in "ji":
+                r = np.where(x == 0, 0.5, r)
+            if family in "jy":
+                d1, d2 = (-c1, r - c0) if order == 0 else (c0 - r, 2 * r / x - c0 / x - c1)
+            elif family == "i":
+                d1, d2 = (c1, c0 - r) if order == 0 else (c0 - r, 2 * r / x - c0 / x + c1)
+            else:
+                d1, d2 = (-c1, c0 + r) if order == 0 else (-c0 - r, 2 * r / x + c0 / x + c1)
+            if order == 1 and family in "ji":
+                near = np.abs(x) < 1
+                series = _order_one_series(x, -1.0 if family == "j" else 1.0)
+                if scaled:
+                    series = series * np.exp(-np.abs(x))
+                d2 = np.where(near, series, d2)
+        c = c0 if order == 0 else c1
+        if scaled and family == "i":
+            s = np.sign(x)
+            return d1 - s * c, d2 - 2 * s * d1 + c
+        if scaled:
+            return d1 + c, d2 + 2 * d1 + c
+        return d1, d2
+
+    return rule
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -797,18 +845,18 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("expi",), Entry("expi", x, (0,), _expi, complex=True)),
         (("log_expit",), Entry("log_expit", x, (0,), _log_expit)),
         (("spence",), Entry("spence", ("z",), (0,), _spence)),
-        (("i0",), Entry("i0", x, (0,), _fixed_order(i, 0))),
-        (("i1",), Entry("i1", x, (0,), _fixed_order(i, 1))),
-        (("i0e",), Entry("i0e", x, (0,), _fixed_order(ie, 0))),
-        (("i1e",), Entry("i1e", x, (0,), _fixed_order(ie, 1))),
-        (("j0",), Entry("j0", x, (0,), _fixed_order(j, 0))),
-        (("j1",), Entry("j1", x, (0,), _fixed_order(j, 1))),
-        (("y0",), Entry("y0", x, (0,), _fixed_order(y, 0))),
-        (("y1",), Entry("y1", x, (0,), _fixed_order(y, 1))),
-        (("k0",), Entry("k0", x, (0,), _fixed_order(k, 0))),
-        (("k1",), Entry("k1", x, (0,), _fixed_order(k, 1))),
-        (("k0e",), Entry("k0e", x, (0,), _fixed_order(ke, 0))),
-        (("k1e",), Entry("k1e", x, (0,), _fixed_order(ke, 1))),
+        (("i0",), Entry("i0", x, (0,), _fixed_bessel("i", 0))),
+        (("i1",), Entry("i1", x, (0,), _fixed_bessel("i", 1))),
+        (("i0e",), Entry("i0e", x, (0,), _fixed_bessel("i", 0, scaled=True))),
+        (("i1e",), Entry("i1e", x, (0,), _fixed_bessel("i", 1, scaled=True))),
+        (("j0",), Entry("j0", x, (0,), _fixed_bessel("j", 0))),
+        (("j1",), Entry("j1", x, (0,), _fixed_bessel("j", 1))),
+        (("y0",), Entry("y0", x, (0,), _fixed_bessel("y", 0))),
+        (("y1",), Entry("y1", x, (0,), _fixed_bessel("y", 1))),
+        (("k0",), Entry("k0", x, (0,), _fixed_bessel("k", 0))),
+        (("k1",), Entry("k1", x, (0,), _fixed_bessel("k", 1))),
+        (("k0e",), Entry("k0e", x, (0,), _fixed_bessel("k", 0, scaled=True))),
+        (("k1e",), Entry("k1e", x, (0,), _fixed_bessel("k", 1, scaled=True))),
         (("jv", "jn"), Entry("jv", ("v", "z"), (1,), j, complex=True)),
         (("yv",), Entry("yv", ("v", "z"), (1,), y, complex=True)),
         (("iv",), Entry("iv", ("v", "z"), (1,), i, complex=True)),
