@@ -557,3 +557,48 @@ def test_trigamma_tetragamma_against_scipy_and_mpmath() -> None:
     q1, q2 = _trigamma_tetragamma(np.array([0.0, -3.0, np.inf, np.nan]))
     np.testing.assert_array_equal(q1, sc.polygamma(1, np.array([0.0, -3.0, np.inf, np.nan])))
     np.testing.assert_array_equal(q2, [-np.inf, -np.inf, 0.0, np.nan])
+
+
+def _table_calls() -> list[tuple[str, Any]]:
+    """Every table entry as a function of one dual argument (constants 1.5 elsewhere,
+    integers where scipy wants them)."""
+    from hyperdiff import _core
+    from hyperdiff._special import table
+
+    cxx_table = {name for name, module, _ in _core.UNARY_FUNCTIONS if module == "scipy.special"}
+    calls = []
+    for ufunc, entry in table().items():
+        if not entry.dual or entry.name in cxx_table:  # (erf, erfc: complex values only here)
+            continue
+        for position in entry.dual:
+            # integer orders where scipy has a loop for them (bdtr's k, n)
+            codes = max(ufunc.types, key=lambda t: t.count("l")).split("->")[0]
+            constants = [2 if code in "lqi" else 1.5 for code in codes]
+
+            def call(x: Any, u: Any = ufunc, p: int = position, c: list[Any] = constants) -> Any:
+                args = list(c)
+                args[p] = x
+                return u(*args)
+
+            calls.append((f"{entry.name}[{entry.args[position]}]", call))
+    return calls
+
+
+SPECIAL_POINTS = np.array([0.0, -0.0, 1.0, -1.0, -2.0, 0.5, 1e-300, -1e-300, 1e300, -1e300])
+SPECIAL_POINTS = np.concatenate([SPECIAL_POINTS, [np.inf, -np.inf, np.nan, 1e-8, 40.0, -40.0]])
+
+
+@pytest.mark.parametrize(
+    "name, call", _table_calls(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_special_points(name: str, call: Callable[[Any], Any]) -> None:
+    """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
+    from the rules (pytest turns warnings into errors), scipy's value, and nan
+    derivatives wherever scipy's value is nan."""
+    with np.errstate(all="ignore"):
+        want = call(SPECIAL_POINTS)
+    with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
+        y = call(hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, want)
+    nan = np.isnan(want)
+    assert np.all(np.isnan(y.e1[nan])) and np.all(np.isnan(y.e12[nan])), name

@@ -1053,7 +1053,8 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     shape = f0.shape
     wide = [_wide(v) for v in values]
     f0_wide = f0 if f0.dtype == _wide(f0).dtype else np.asarray(function(*wide))
-    derivatives = entry.rule(f0_wide, *wide)
+    with np.errstate(all="ignore"):  # (the rules' inf and nan are the derivatives' own)
+        derivatives = entry.rule(f0_wide, *wide)
     if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
         fx, fy, fxx, _, fyy = derivatives
         derivatives = (fx, fxx) if duals[0] == entry.dual[0] else (fy, fyy)
