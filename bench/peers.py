@@ -1,6 +1,6 @@
 """The side-by-side tasks of issue 13 (T1-T7), each checked against a closed form
 before it is timed, against numpy's f alone and, when installed, JAX (jit, steady
-state and first call) and PyTorch (torch.func, eager).
+state and first call) and PyTorch (torch.func, eager; T7's complex tasks: no peer).
 
     T1   f'(x) of f = sin(x) exp(-x^2/2) + log(1 + x^2), elementwise, N = 1e6 and 1e7
     T2   f''(x) of the same (hyper-dual), N = 1e6
@@ -18,6 +18,10 @@ library gets one BLAS/XLA thread; hyperdiff one thread too (--threads to change)
     python bench/peers.py
     python bench/peers.py --quick                          # smaller sizes, fewer rounds
     python bench/peers.py --out bench/results_peers.md
+
+JAX comes with `pip install ".[bench]"`; PyTorch is left out of that extra (a plain
+`pip install torch` fetches a CUDA build of several GB): `pip install torch==2.13.0`
+takes the CPU build these machines keep on disk.
 """
 
 from __future__ import annotations
@@ -180,6 +184,11 @@ def tasks(quick: bool) -> list[Task]:
         task.peers["jax (jit)"] = lambda: ready(compiled(*jax_args))
         task.firsts["jax (first call)"] = lambda: ready(build()(*jax_args))
 
+    def eager(transformed: Callable[..., Any], *args: Any) -> None:
+        """A PyTorch peer: torch.func's transform run eagerly (no compile step)."""
+        torch_args = [torch.from_numpy(np.ascontiguousarray(a)) for a in args]
+        found[-1].peers["torch.func (eager)"] = lambda: transformed(*torch_args)
+
     sizes = [10**5] if quick else [10**6, 10**7]
     for n in sizes:
         x = rng.uniform(-3, 3, n)
@@ -191,9 +200,7 @@ def tasks(quick: bool) -> list[Task]:
         if jax is not None:
             jitted("T1", lambda: jax.jit(jax.vmap(jax.grad(lambda v: t1(v, jnp)))), x)
         if torch is not None:
-            tx = torch.from_numpy(x)
-            grad = torch.func.vmap(torch.func.grad(lambda v: t1(v, torch)))
-            found[-1].peers["torch.func (eager)"] = lambda grad=grad, tx=tx: grad(tx)
+            eager(torch.func.vmap(torch.func.grad(lambda v: t1(v, torch))), x)
 
     n = 10**5 if quick else 10**6
     x = rng.uniform(-3, 3, n)
@@ -205,6 +212,9 @@ def tasks(quick: bool) -> list[Task]:
     if jax is not None:
         second = jax.grad(jax.grad(lambda v: t1(v, jnp)))
         jitted("T2", lambda: jax.jit(jax.vmap(second)), x)
+    if torch is not None:
+        tf = torch.func
+        eager(tf.vmap(tf.grad(tf.grad(lambda v: t1(v, torch)))), x)
 
     x3 = rng.uniform(-2, 2, 100)
     h3 = hd.hessian(rosen)
@@ -214,6 +224,8 @@ def tasks(quick: bool) -> list[Task]:
     )  # fmt: skip
     if jax is not None:
         jitted("T3", lambda: jax.jit(jax.hessian(lambda v: rosen(v, jnp))), x3)
+    if torch is not None:
+        eager(torch.func.hessian(lambda v: rosen(v, torch)), x3)
 
     points = 10**4 if quick else 10**5
     px, py, pz = (rng.uniform(-1, 1, points) for _ in range(3))
@@ -232,6 +244,9 @@ def tasks(quick: bool) -> list[Task]:
     if jax is not None:
         hj = jax.hessian(lambda a, b, c: pointwise(a, b, c, jnp), argnums=(0, 1, 2))
         jitted("T4", lambda: jax.jit(jax.vmap(hj)), px, py, pz)
+    if torch is not None:
+        ht = torch.func.hessian(lambda a, b, c: pointwise(a, b, c, torch), argnums=(0, 1, 2))
+        eager(torch.func.vmap(ht), px, py, pz)
 
     x5 = rng.uniform(-1, 1, 100)
     j5 = hd.jacobian(lambda v: np.outer(v, v))
@@ -241,6 +256,8 @@ def tasks(quick: bool) -> list[Task]:
     )  # fmt: skip
     if jax is not None:
         jitted("T5", lambda: jax.jit(jax.jacfwd(lambda v: jnp.outer(v, v))), x5)
+    if torch is not None:
+        eager(torch.func.jacfwd(lambda v: torch.outer(v, v)), x5)
 
     xm, ym = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
     h6 = hd.hessian(xxy_norm, argnums=(0, 1))
@@ -263,6 +280,8 @@ def tasks(quick: bool) -> list[Task]:
         compiled(xj, yj)[0][1].block_until_ready()
         found[-1].peers["jax (jit)"] = lambda: compiled(xj, yj)[0][1].block_until_ready()
         found[-1].firsts["jax (first call)"] = lambda: h6j()(xj, yj)[0][1].block_until_ready()
+    if torch is not None:
+        eager(torch.func.hessian(lambda a, b: xxy_norm(a, b, torch), argnums=(0, 1)), xm, ym)
 
     a = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
     herm = (a + a.conj().T) / 2
