@@ -10,9 +10,10 @@ dtype. Arguments that are orders or shape parameters (jv's v, gammainc's a) must
 constants: a dual array there is a TypeError naming the function and the argument.
 
 scipy is imported on first use (it stays an optional dependency); `table()` is empty
-without it. Functions that scipy computes in C++ with their own kernels (erf, erfc,
-expit, logit, gammaln) stay in the elementary table; erf and erfc of complex values
-come here.
+until scipy.special is imported. The five scipy.special functions of the C++ table
+(erf, erfc, expit, logit, gammaln: elementary.hpp) stay there; erf and erfc of complex
+values come here. Kinds beyond second order (Taylor) are refused: the rules give f'
+and f'' only.
 """
 
 from __future__ import annotations
