@@ -9,5 +9,6 @@ PYBIND11_MODULE(_core, m) {
   hyperdiff::bindings::register_runtime(m);
   hyperdiff::bindings::register_memory(m);
   hyperdiff::bindings::register_operators(m);
+  hyperdiff::bindings::register_taylor(m);
   hyperdiff::bindings::register_chain(m);
 }

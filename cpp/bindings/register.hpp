@@ -9,6 +9,7 @@ void register_elementwise(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
 void register_memory(pybind11::module_& m);
 void register_operators(pybind11::module_& m);
+void register_taylor(pybind11::module_& m);
 void register_chain(pybind11::module_& m);
 
 // Arrays of BlockCache::kMinBytes or more allocated so far, by numpy through the

@@ -21,6 +21,7 @@ from ._multivariate import (
     hyperdualvec_type,
 )
 from ._sparsity import hessian_sparsity, jacobian_sparsity
+from ._taylor import TaylorArray, taylor, taylor_array, taylor_type
 from ._transforms import (
     PerformanceWarning,
     derivative,
@@ -51,6 +52,7 @@ __all__ = [
     "HyperDual",
     "HyperDualVec",
     "PerformanceWarning",
+    "TaylorArray",
     "custom_jvp",
     "derivative",
     "dual",
@@ -78,6 +80,9 @@ __all__ = [
     "special",
     "supported_complex_ufuncs",
     "supported_ufuncs",
+    "taylor",
+    "taylor_array",
+    "taylor_type",
     "value_and_grad",
     "vjp",
     "wirtinger",

@@ -30,6 +30,8 @@ import numpy as np
 from ._arrays import DualArray
 from ._functions import common_kind, implements
 from ._multivariate import unify
+from ._taylor import TaylorArray
+from ._taylor import bilinear as _taylor_bilinear
 from ._ufuncs import COMPONENT_DTYPES, admit, check_component_dtype
 
 PlaneList = list[Any]  # list[np.ndarray | None]
@@ -104,6 +106,8 @@ def _bilinear(
     or, with `batched` (op over a leading axis of both operands), five calls whatever
     the planes: a Hessian's 1,326 planes are five batched matrix products, not 1.76
     million products of plane pairs."""
+    if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
+        return _taylor_bilinear(cls, op, batched, x, y)
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
     a, b, h = _pair_planes(cls)
     if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3:

@@ -1345,8 +1345,14 @@ def derivative(
                 check_pointwise=check_pointwise,
             ),
         )
+    if isinstance(order, (int, np.integer)) and not isinstance(order, bool) and order >= 3:
+        from ._taylor import taylor_derivative  # any order: Taylor arrays
+
+        return taylor_derivative(
+            f, int(order), argnums, holomorphic, check_holomorphic, check_pointwise
+        )
     if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, not {order!r}")
+        raise ValueError(f"order must be a positive integer, not {order!r}")
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
     if check_holomorphic and not holomorphic:

@@ -1,0 +1,1026 @@
+// Taylor kind: truncated univariate Taylor polynomials of run-time degree d.
+//
+// An element is x(t) = sum_k x_k t^k / k!, stored as d + 1 planes x_0 .. x_d:
+// plane k holds the k-th derivative d^k x / dt^k at t = 0 (derivative-style
+// coefficients, as jax.experimental.jet's series), not x^(k)/k!. With them a
+// seed x = a + t gives f^(k)(a) in plane k with no factorials: the recurrences
+// below carry integer binomial weights C(n, j), exact in T, so chains of exact
+// operations stay exact (sin's derivatives are +-sin/+-cos to the bit, the third
+// derivative of x^3 is 6).
+//
+// The rules are the standard O(d^2) recurrences of Taylor-mode AD, one per
+// function family, each from the function's ODE (Griewank & Walther, ch. 13):
+//   product     z = u v:       z_k = sum_{j=0..k} C(k,j) u_j v_{k-j}          (Leibniz)
+//   quotient    q = u / v:     q_k = (u_k - sum_{j<k} C(k,j) q_j v_{k-j}) / v_0
+//   y' = g x':                 y_k = sum_{i=0..k-1} C(k-1,i) g_i x_{k-i}     ("integral")
+//   y' = x'/h:                 y_k = (x_k - sum_{i=1..k-1} C(k-1,i) h_i y_{k-i}) / h_0
+//   square root s^2 = u:       s_k = (u_k - sum_{j=1..k-1} C(k,j) s_j s_{k-j}) / (2 s_0)
+// and the families
+//   exp, exp2, expm1:          e' = c e x'                 (c = 1, ln 2)
+//   log, log2, log10, log1p:   y' = c x'/h,  h = x, 1 + x
+//   sin/cos, sinh/cosh:        p' = q x', q' = -+p x'      (the pair together)
+//   tan, tanh:                 y' = w x',  w = 1 +- y^2    (w_0 from the table: 1/cos^2 ...)
+//   arctan, arctanh:           y' = x'/h,  h = 1 +- x^2
+//   arcsin, arccos, arcsinh, arccosh: y' = +-x'/h, h = sqrt(1 - x^2), sqrt(1 + x^2), sqrt(x^2 - 1)
+//   sqrt, cbrt, reciprocal, square: s^2 = x; y' = x'/(3 y^2); 1/x; x x
+//   erf, erfc:                 y' = +-2/sqrt(pi) g x',  g = exp(-x^2) (g_0 as the table's)
+//   expit:                     s' = s r x', r = 1 - s (r_k = -s_k: no cancellation for |x| large)
+//   logit:                     y' = x'/(x r), r = 1 - x
+//   power:                     constant integer exponent: repeated products (exact);
+//                              constant p: x y' = p y x'; constant base: z' = z log(x) y';
+//                              both: exp(y log x)
+//   arctan2(x, y):             z' = (y x' - x y')/(x^2 + y^2), on (x, y)/hypot(x_0, y_0)
+//   hypot:                     r^2 = x^2 + y^2, on (x, y)/hypot(x_0, y_0)
+//   logaddexp(2):              z' = w x' + r y', w = s(c (x - y)), r = 1 - w
+//   piecewise linear (zero f''): y_k = f1 x_k for every k (floor: 0; absolute: sign x_k)
+// Values and first coefficients come from the table entries themselves (f0, f1
+// of elementary.hpp / binary.hpp), so degree 1 agrees with Dual bit for bit and
+// the value with numpy's. gammaln has no recurrence here (its ODE needs
+// polygamma of every order): degree <= 2 only, from f1 = digamma, f2 = trigamma.
+//
+// Strong zeros as in kinds.hpp: a product whose second factor (a part) is 0 is
+// 0, and a quotient whose numerator is 0 is 0, so a constant operand or an
+// unperturbed coefficient never turns inf (sqrt' at 0) into nan.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+#include "binary.hpp"
+#include "dispatch.hpp"
+#include "elementary.hpp"
+#include "kernels.hpp"
+
+namespace hyperdiff {
+
+// The highest degree the kernels take: binomial weights C(d, j) stay exact in
+// float64 far beyond; float32 holds them exactly up to d = 24.
+inline constexpr int kTaylorMaxDegree = 64;
+
+using TaylorUnaryKernel = void (*)(int degree, const void* x, std::size_t x_plane_stride, void* out,
+                                   std::size_t out_plane_stride, std::size_t begin,
+                                   std::size_t end);
+using TaylorBinaryKernel = void (*)(int degree, Operand x, Operand y, void* out,
+                                    std::size_t out_plane_stride, std::size_t begin,
+                                    std::size_t end);
+
+struct TaylorTable {
+  TaylorUnaryKernel unary[kMaxUnary][kDtypes] = {};
+  int unary_degree[kMaxUnary] = {};  // the highest degree each unary function takes
+  TaylorBinaryKernel binary[kMaxBinary][kDtypes][3] = {};
+};
+
+inline namespace HYPERDIFF_ISA_NAMESPACE {
+namespace taylor {
+
+using detail::kBlock;
+
+// One block's worth of work: the degree, the block's length and the binomial
+// table binom[n (d+1) + j] = C(n, j).
+template <class T>
+struct Ctx {
+  int d;
+  std::size_t m;
+  const T* binom;
+  const T* row(int n) const { return binom + n * (d + 1); }
+};
+
+// A series of one block held in scratch memory: d + 1 planes of kBlock.
+template <class T>
+struct Series {
+  T* s[kTaylorMaxDegree + 1];
+  T* operator[](int k) const { return s[k]; }
+  const T* const* planes() const { return s; }
+};
+
+// Scratch memory for a kernel call: `count` series of degree d (at least four
+// planes each, so a rule may use a series' planes as temporaries).
+template <class T>
+class Scratch {
+ public:
+  Scratch(int d, int count)
+      : series_(count), memory_(static_cast<std::size_t>(count) * planes(d) * kBlock) {
+    for (int c = 0; c < count; ++c) {
+      for (int k = 0; k < planes(d); ++k) {
+        series_[c].s[k] = memory_.data() + (static_cast<std::size_t>(c) * planes(d) + k) * kBlock;
+      }
+    }
+  }
+  const Series<T>& operator[](int c) const { return series_[c]; }
+
+ private:
+  static int planes(int d) { return std::max(d + 1, 4); }
+  std::vector<Series<T>> series_;
+  std::vector<T> memory_;
+};
+
+template <class T>
+std::vector<T> binomials(int d) {
+  std::vector<double> c((d + 1) * (d + 1), 0.0);
+  for (int n = 0; n <= d; ++n) {
+    c[n * (d + 1)] = 1.0;
+    for (int j = 1; j <= n; ++j) {
+      c[n * (d + 1) + j] = c[(n - 1) * (d + 1) + j - 1] + (j < n ? c[(n - 1) * (d + 1) + j] : 0.0);
+    }
+  }
+  return std::vector<T>(c.begin(), c.end());
+}
+
+// b == 0 ? 0 : a b, the strong zero of a part b.
+template <class T>
+inline T part(T a, T b) {
+  return b == T(0) ? T(0) : a * b;
+}
+
+// num == 0 ? 0 : num / den.
+template <class T>
+inline T quotient(T num, T den) {
+  return num == T(0) ? T(0) : num / den;
+}
+
+// acc = sum_{j=lo..hi} w[j] a_j b_{k-j} (acc = 0 when lo > hi).
+template <class T>
+void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b, int k, int lo,
+                  int hi, const T* w) {
+  const std::size_t m = c.m;
+#pragma omp simd
+  for (std::size_t i = 0; i < m; ++i) acc[i] = T(0);
+  for (int j = lo; j <= hi; ++j) {
+    const T wj = w[j];
+    const T* aj = a[j];
+    const T* bj = b[k - j];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) acc[i] += wj * part(aj[i], bj[i]);
+  }
+}
+
+// z_k = sum_{j=0..k} C(k,j) a_j b_{k-j}, the Leibniz coefficient k of a b.
+template <class T>
+void leibniz(const Ctx<T>& c, T* z, const T* const* a, const T* const* b, int k) {
+  sum_products(c, z, a, b, k, 0, k, c.row(k));
+}
+
+// y_k = sum_{i=0..k-1} C(k-1,i) g_i x_{k-i}, coefficient k of y' = g x'.
+template <class T>
+void integral(const Ctx<T>& c, T* y, const T* const* g, const T* const* x, int k) {
+  sum_products(c, y, g, x, k, 0, k - 1, c.row(k - 1));
+}
+
+// y_k = (x_k - sum_{i=1..k-1} C(k-1,i) h_i y_{k-i}) / h_0, coefficient k of y' = x'/h.
+template <class T>
+void over(const Ctx<T>& c, T* y, const T* const* x, const T* const* h, const T* const* ys, int k) {
+  sum_products(c, y, h, ys, k, 1, k - 1, c.row(k - 1));
+  const T* xk = x[k];
+  const T* h0 = h[0];
+#pragma omp simd
+  for (std::size_t i = 0; i < c.m; ++i) y[i] = quotient(xk[i] - y[i], h0[i]);
+}
+
+// s_k = (u_k - sum_{j=1..k-1} C(k,j) s_j s_{k-j}) / (2 s_0), coefficient k of sqrt(u).
+template <class T>
+void root(const Ctx<T>& c, const T* const* s, const T* uk, T* sk, int k) {
+  sum_products(c, sk, s, s, k, 1, k - 1, c.row(k));
+  const T* s0 = s[0];
+#pragma omp simd
+  for (std::size_t i = 0; i < c.m; ++i) sk[i] = quotient(uk[i] - sk[i], T(2) * s0[i]);
+}
+
+// q_k = (u_k - sum_{j<k} C(k,j) q_j v_{k-j}) / v_0, coefficient k of u / v.
+template <class T>
+void divide(const Ctx<T>& c, T* q, const T* uk, const T* const* qs, const T* const* v, int k) {
+  sum_products(c, q, qs, v, k, 0, k - 1, c.row(k));
+  const T* v0 = v[0];
+#pragma omp simd
+  for (std::size_t i = 0; i < c.m; ++i) q[i] = quotient(uk[i] - q[i], v0[i]);
+}
+
+template <class T>
+void scale(const Ctx<T>& c, T* out, const T* in, T factor) {
+#pragma omp simd
+  for (std::size_t i = 0; i < c.m; ++i) out[i] = part(factor, in[i]);
+}
+
+template <class T>
+void fill(const Ctx<T>& c, T* out, const T* in) {
+#pragma omp simd
+  for (std::size_t i = 0; i < c.m; ++i) out[i] = in[i];
+}
+
+// --- unary rules ---------------------------------------------------------
+// A rule fills y_2 .. y_d (y_0 = f0 and y_1 = f1 x_1 are set by the driver)
+// from x's planes, the table's f0, f1 and scratch series. `scratch` is how
+// many series it needs, `degree` the highest degree it supports.
+struct RuleBase {
+  static constexpr int scratch = 0;
+  static constexpr int degree = kTaylorMaxDegree;
+};
+
+// f'' = 0: y_k = f1 x_k for every k (floor, sign: 0; absolute: sign(x) x_k).
+struct LinearRule : RuleBase {
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T* f1,
+                    const T*, const Scratch<T>&) {
+    for (int k = 2; k <= c.d; ++k) {
+      const T* xk = x[k];
+      T* yk = y[k];
+#pragma omp simd
+      for (std::size_t i = 0; i < c.m; ++i) yk[i] = part(f1[i], xk[i]);
+    }
+  }
+};
+
+// Only degree 2, from f1, f2 (gammaln: higher coefficients need polygamma).
+struct SecondOrderRule : RuleBase {
+  static constexpr int degree = 2;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T* f1,
+                    const T* f2, const Scratch<T>&) {
+    if (c.d < 2) return;
+    const T *x1 = x[1], *x2 = x[2];
+    T* y2 = y[2];
+#pragma omp simd
+    for (std::size_t i = 0; i < c.m; ++i) y2[i] = part(f1[i], x2[i]) + part(f2[i], x1[i] * x1[i]);
+  }
+};
+
+// e' = s e x': exp (e = y), exp2 (s = ln 2, e = 2^x = f0), expm1 (e = exp x = f1).
+template <int Which>  // 0 exp, 1 exp2, 2 expm1
+struct ExpRule : RuleBase {
+  static constexpr int scratch = 2;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
+                    const T*, const Scratch<T>& s) {
+    const Series<T>& e = s[0];
+    const Series<T>& z = s[1];  // s x
+    const T factor = Which == 1 ? detail::kLn2<T> : T(1);
+    fill(c, e[0], Which == 2 ? f1 : f0);
+    for (int k = 1; k <= c.d; ++k) scale(c, z[k], x[k], factor);
+    for (int k = 1; k <= c.d; ++k) {
+      integral(c, e[k], e.planes(), z.planes(), k);
+      if (k >= 2) fill(c, y[k], e[k]);
+    }
+  }
+};
+
+// y' = s x'/h with h = x (log, log2, log10) or 1 + x (log1p); s = 1, log2 e, log10 e.
+template <int Which>  // 0 log, 1 log2, 2 log10, 3 log1p
+struct LogRule : RuleBase {
+  static constexpr int scratch = 2;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>& s) {
+    Series<T> h = s[0];         // its planes 1.. are x's
+    const Series<T>& u = s[1];  // the natural log's coefficients
+    const T* x0 = x[0];
+    T* h0 = h[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < c.m; ++i) {
+      h0[i] = Which == 3 ? T(1) + x0[i] : detail::unsigned_zero(x0[i]);
+    }
+    for (int k = 1; k <= c.d; ++k) h.s[k] = const_cast<T*>(x[k]);
+    const T factor = Which == 1 ? detail::kLog2e<T> : (Which == 2 ? detail::kLog10e<T> : T(1));
+    for (int k = 1; k <= c.d; ++k) {
+      over(c, u[k], x, h.planes(), u.planes(), k);
+      if (k >= 2) scale(c, y[k], u[k], factor);
+    }
+  }
+};
+
+// p' = q x', q' = sigma p x': sin (q = cos, sigma = -1), cos (q = -sin), sinh, cosh
+// (sigma = 1); p_0 = f0, q_0 = f1.
+template <int Sigma>
+struct PairRule : RuleBase {
+  static constexpr int scratch = 2;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
+                    const T*, const Scratch<T>& s) {
+    const Series<T>& p = s[0];
+    const Series<T>& q = s[1];
+    fill(c, p[0], f0);
+    fill(c, q[0], f1);
+    for (int k = 1; k <= c.d; ++k) {
+      integral(c, p[k], q.planes(), x, k);
+      integral(c, q[k], p.planes(), x, k);
+      if (Sigma < 0) scale(c, q[k], q[k], T(-1));
+      if (k >= 2) fill(c, y[k], p[k]);
+    }
+  }
+};
+
+// y' = w x', w = 1 + sigma y^2: tan (sigma = 1), tanh (-1); w_0 = f1 (the table's
+// 1 + t^2, 1/cos^2, 1/cosh^2).
+template <int Sigma>
+struct TanRule : RuleBase {
+  static constexpr int scratch = 3;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
+                    const T*, const Scratch<T>& s) {
+    const Series<T>& t = s[0];
+    const Series<T>& w = s[1];
+    fill(c, t[0], f0);
+    fill(c, w[0], f1);
+    for (int k = 1; k <= c.d; ++k) {
+      integral(c, t[k], w.planes(), x, k);
+      leibniz(c, w[k], t.planes(), t.planes(), k);
+      if (Sigma < 0) scale(c, w[k], w[k], T(-1));
+      if (k >= 2) fill(c, y[k], t[k]);
+    }
+  }
+};
+
+// y' = sigma x'/h for h a function of x alone, h_0 from the entry, h_k from x.
+// Kind: 0 arctan (1 + x^2), 1 arctanh (1 - x^2), 2 arcsin/arccos (sqrt(1 - x^2)),
+// 3 arcsinh (sqrt(1 + x^2)), 4 arccosh (sqrt(x^2 - 1)), 5 logit (x (1 - x)).
+template <int Kind, int Sigma>
+struct OverRule : RuleBase {
+  static constexpr int scratch = 4;
+  template <class T>
+  static T h0_of(T a) {
+    if constexpr (Kind == 0) return detail::one_plus_square(a);
+    if constexpr (Kind == 1 || Kind == 2) {
+      const T u = (T(1) - a) * (T(1) + a);
+      if constexpr (Kind == 1) {
+        return u;
+      } else {
+        return std::sqrt(u);
+      }
+    }
+    if constexpr (Kind == 3) return std::sqrt(detail::one_plus_square(a));
+    if constexpr (Kind == 4) {
+      if constexpr (is_complex_v<T>) {
+        return std::sqrt(a - T(1)) * std::sqrt(a + T(1));
+      } else {
+        return std::sqrt((a - T(1)) * (a + T(1)));
+      }
+    }
+    if constexpr (Kind == 5) return detail::unsigned_zero(a) * (T(1) - a);
+  }
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>& s) {
+    const Series<T>& h = s[0];
+    const Series<T>& u = s[1];   // y / sigma
+    const Series<T>& sq = s[2];  // x^2 (or 1 - x for logit)
+    const Series<T>& v = s[3];   // the radicand of the roots
+    const T* x0 = x[0];
+    T* hp = h[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i]);
+    if constexpr (Kind == 5) {
+#pragma omp simd
+      for (std::size_t i = 0; i < c.m; ++i) sq[0][i] = T(1) - x0[i];
+      for (int k = 1; k <= c.d; ++k) scale(c, sq[k], x[k], T(-1));
+    }
+    for (int k = 1; k <= c.d; ++k) {
+      if constexpr (Kind == 5) {
+        leibniz(c, h[k], x, sq.planes(), k);
+      } else {
+        leibniz(c, sq[k], x, x, k);
+        if constexpr (Kind == 0) fill(c, h[k], sq[k]);
+        if constexpr (Kind == 1) scale(c, h[k], sq[k], T(-1));
+        if constexpr (Kind >= 2) {
+          if constexpr (Kind == 2) {
+            scale(c, v[k], sq[k], T(-1));
+          } else {
+            fill(c, v[k], sq[k]);
+          }
+          root(c, h.planes(), v[k], h[k], k);
+        }
+      }
+      over(c, u[k], x, h.planes(), u.planes(), k);
+      if (k >= 2) scale(c, y[k], u[k], T(Sigma));
+    }
+  }
+};
+
+// sqrt: y^2 = x.
+struct SqrtRule : RuleBase {
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>&) {
+    for (int k = 2; k <= c.d; ++k) root(c, y, x[k], y[k], k);
+  }
+};
+
+// cbrt: y' = x'/h, h = 3 y^2.
+struct CbrtRule : RuleBase {
+  static constexpr int scratch = 1;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T*,
+                    const T*, const Scratch<T>& s) {
+    const Series<T>& h = s[0];
+    (void)f0;
+    leibniz(c, h[0], y, y, 0);
+    scale(c, h[0], h[0], T(3));
+    for (int k = 1; k <= c.d; ++k) {
+      if (k >= 2) over(c, y[k], x, h.planes(), y, k);
+      leibniz(c, h[k], y, y, k);
+      scale(c, h[k], h[k], T(3));
+    }
+  }
+};
+
+// reciprocal: y x = 1.
+struct ReciprocalRule : RuleBase {
+  static constexpr int scratch = 1;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>& s) {
+    const Series<T>& zero = s[0];
+    std::fill_n(zero[0], kBlock, T(0));
+    for (int k = 2; k <= c.d; ++k) divide(c, y[k], zero[0], y, x, k);
+  }
+};
+
+// square: x x.
+struct SquareRule : RuleBase {
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>&) {
+    for (int k = 2; k <= c.d; ++k) leibniz(c, y[k], x, x, k);
+  }
+};
+
+// erf, erfc: y' = sigma 2/sqrt(pi) g x', g = exp(-x^2): g' = g z', z = -x^2.
+template <int Sigma>
+struct ErfRule : RuleBase {
+  static constexpr int scratch = 3;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
+                    const Scratch<T>& s) {
+    const Series<T>& g = s[0];
+    const Series<T>& z = s[1];
+    const Series<T>& acc = s[2];
+    const T* x0 = x[0];
+    T* g0 = g[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < c.m; ++i) g0[i] = detail::gaussian(x0[i]);
+    const T factor = T(Sigma) * detail::kTwoOverSqrtPi<T>;
+    for (int k = 1; k <= c.d; ++k) {
+      leibniz(c, z[k], x, x, k);
+      scale(c, z[k], z[k], T(-1));
+      integral(c, g[k], g.planes(), z.planes(), k);
+      if (k >= 2) {
+        integral(c, acc[0], g.planes(), x, k);
+        scale(c, y[k], acc[0], factor);
+      }
+    }
+  }
+};
+
+// expit: s' = w x', w = s r, r = 1 - s with r_0 from exp(-|x|) and r_k = -s_k.
+struct ExpitRule : RuleBase {
+  static constexpr int scratch = 3;
+  template <class Fn, class T>
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T* f1,
+                    const T*, const Scratch<T>& s) {
+    const Series<T>& e = s[0];  // s
+    const Series<T>& r = s[1];
+    const Series<T>& w = s[2];
+    const T* x0 = x[0];
+    T *e0 = e[0], *r0 = r[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < c.m; ++i) {
+      const T a = x0[i];
+      const T ex = std::exp(-std::fabs(a));
+      const T big = T(1) / (T(1) + ex), small = ex * big;
+      e0[i] = a >= T(0) ? big : small;
+      r0[i] = a >= T(0) ? small : big;
+    }
+    fill(c, w[0], f1);
+    for (int k = 1; k <= c.d; ++k) {
+      integral(c, e[k], w.planes(), x, k);
+      scale(c, r[k], e[k], T(-1));
+      leibniz(c, w[k], e.planes(), r.planes(), k);
+      if (k >= 2) fill(c, y[k], e[k]);
+    }
+  }
+};
+
+template <class Fn>
+struct UnaryRule : std::conditional_t<Fn::zero_f2, LinearRule, SecondOrderRule> {};
+template <>
+struct UnaryRule<Sqrt> : SqrtRule {};
+template <>
+struct UnaryRule<Cbrt> : CbrtRule {};
+template <>
+struct UnaryRule<Square> : SquareRule {};
+template <>
+struct UnaryRule<Reciprocal> : ReciprocalRule {};
+template <>
+struct UnaryRule<Exp> : ExpRule<0> {};
+template <>
+struct UnaryRule<Exp2> : ExpRule<1> {};
+template <>
+struct UnaryRule<Expm1> : ExpRule<2> {};
+template <>
+struct UnaryRule<Log> : LogRule<0> {};
+template <>
+struct UnaryRule<Log2> : LogRule<1> {};
+template <>
+struct UnaryRule<Log10> : LogRule<2> {};
+template <>
+struct UnaryRule<Log1p> : LogRule<3> {};
+template <>
+struct UnaryRule<Sin> : PairRule<-1> {};
+template <>
+struct UnaryRule<Cos> : PairRule<-1> {};
+template <>
+struct UnaryRule<Sinh> : PairRule<1> {};
+template <>
+struct UnaryRule<Cosh> : PairRule<1> {};
+template <>
+struct UnaryRule<Tan> : TanRule<1> {};
+template <>
+struct UnaryRule<Tanh> : TanRule<-1> {};
+template <>
+struct UnaryRule<Arctan> : OverRule<0, 1> {};
+template <>
+struct UnaryRule<Arctanh> : OverRule<1, 1> {};
+template <>
+struct UnaryRule<Arcsin> : OverRule<2, 1> {};
+template <>
+struct UnaryRule<Arccos> : OverRule<2, -1> {};
+template <>
+struct UnaryRule<Arcsinh> : OverRule<3, 1> {};
+template <>
+struct UnaryRule<Arccosh> : OverRule<4, 1> {};
+template <>
+struct UnaryRule<Logit> : OverRule<5, 1> {};
+template <>
+struct UnaryRule<Erf> : ErfRule<1> {};
+template <>
+struct UnaryRule<Erfc> : ErfRule<-1> {};
+template <>
+struct UnaryRule<Expit> : ExpitRule {};
+
+// --- the drivers ---------------------------------------------------------
+
+// Output planes of a block in scratch (an out= that is also x is read to the
+// end before it is written).
+template <class Fn, class T>
+void unary_blocks(int d, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
+                  std::size_t begin, std::size_t end) {
+  using Rule = UnaryRule<Fn>;
+  const std::vector<T> binom = binomials<T>(d);
+  Scratch<T> scratch(d, Rule::scratch + 1);
+  const Series<T>& out = scratch[Rule::scratch];
+  alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock];
+  const T* xp[kTaylorMaxDegree + 1];
+  for (std::size_t start = begin, m = 0; start < end; start += m) {
+    m = std::min(kBlock, end - start);
+    const Ctx<T> c{d, m, binom.data()};
+    for (int k = 0; k <= d; ++k) xp[k] = x + k * x_stride + start;
+    detail::unary_derivatives<Fn>(xp[0], m, f0, f1, f2);
+    T *y0 = out[0], *y1 = out[1];
+    const T* x1 = d >= 1 ? xp[1] : xp[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) {
+      y0[i] = f0[i];
+      if (d >= 1) y1[i] = part(f1[i], x1[i]);
+    }
+    if (d >= 2) Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
+    for (int k = 0; k <= d; ++k) std::copy_n(out[k], m, y + k * y_stride + start);
+  }
+}
+
+template <class Fn, class T>
+void unary_loop(int d, const void* x, std::size_t x_stride, void* y, std::size_t y_stride,
+                std::size_t begin, std::size_t end) {
+  unary_blocks<Fn, T>(d, static_cast<const T*>(x), x_stride, static_cast<T*>(y), y_stride, begin,
+                      end);
+}
+
+// --- binary rules --------------------------------------------------------
+// A rule fills z_1 .. z_d (z_0 = f0 is set by the driver) from the operands'
+// series (a constant operand's coefficients beyond its value are a zero
+// plane) and the entry's partials p (fx, fy where the entry has them).
+
+template <class T>
+struct BinaryPartials {
+  const T* f0;
+  const T* fx;
+  const T* fy;
+};
+
+struct BinaryRuleBase {
+  static constexpr int scratch = 0;
+};
+
+// Locally linear (add, subtract, maximum, fmod, copysign, ...): z_k = fx x_k + fy y_k.
+template <class Fn>
+struct LinearBinaryRule : BinaryRuleBase {
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>& p, const Scratch<T>&, const Operand&) {
+    for (int k = 1; k <= c.d; ++k) {
+      const T *xk = x[k], *yk = y[k];
+      T* zk = z[k];
+#pragma omp simd
+      for (std::size_t i = 0; i < c.m; ++i) {
+        T v = T(0);
+        if constexpr (Fn::has_fx) v += part(p.fx[i], xk[i]);
+        if constexpr (Fn::has_fy) v += part(p.fy[i], yk[i]);
+        zk[i] = v;
+      }
+    }
+  }
+};
+
+struct MultiplyRule : BinaryRuleBase {
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>&, const Scratch<T>&, const Operand&) {
+    for (int k = 1; k <= c.d; ++k) leibniz(c, z[k], x, y, k);
+  }
+};
+
+struct DivideRule : BinaryRuleBase {
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>&, const Scratch<T>&, const Operand&) {
+    for (int k = 1; k <= c.d; ++k) divide(c, z[k], x[k], z, y, k);
+  }
+};
+
+// x^y. Four cases (see the top of the file); the value is the entry's.
+struct PowerRule : BinaryRuleBase {
+  static constexpr int scratch = 4;
+  static constexpr int kMaxIntegerPower = 64;
+
+  // Whether the m exponents p are one integer n, |n| <= kMaxIntegerPower (a
+  // constant exponent: x**3 is x x x, exact where the products are, and defined at 0).
+  template <class T>
+  static bool integer_exponent(const T* p, std::size_t m, int& n) {
+    double re;
+    if constexpr (is_complex_v<T>) {
+      if (p[0].imag() != 0) return false;
+      re = static_cast<double>(p[0].real());
+    } else {
+      re = static_cast<double>(p[0]);
+    }
+    if (!(std::fabs(re) <= kMaxIntegerPower) || re != std::nearbyint(re)) return false;
+    for (std::size_t i = 1; i < m; ++i) {
+      if (p[i] != p[0]) return false;
+    }
+    n = static_cast<int>(re);
+    return true;
+  }
+
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
+                    int integer, bool is_integer) {
+    const std::size_t m = c.m;
+    if (is_integer) {
+      // x^|n| by squaring, then 1/that for n < 0: products only (exact where they are)
+      const Series<T>& acc = s[0];
+      const Series<T>& sq = s[1];
+      const Series<T>& tmp = s[2];
+      const int n = integer < 0 ? -integer : integer;
+      for (int k = 0; k <= c.d; ++k) {
+        std::fill_n(acc[k], m, k == 0 ? T(1) : T(0));
+        fill(c, sq[k], x[k]);
+      }
+      for (int e = n; e > 0; e >>= 1) {
+        if (e & 1) {
+          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], acc.planes(), sq.planes(), k);
+          for (int k = 0; k <= c.d; ++k) fill(c, acc[k], tmp[k]);
+        }
+        if (e > 1) {
+          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], sq.planes(), sq.planes(), k);
+          for (int k = 0; k <= c.d; ++k) fill(c, sq[k], tmp[k]);
+        }
+      }
+      if (integer >= 0) {
+        for (int k = 1; k <= c.d; ++k) fill(c, z[k], acc[k]);
+        return;
+      }
+      const Series<T>& one = s[3];
+      std::fill_n(one[0], kBlock, T(0));
+      // z = 1/acc with z_0 = 1/acc_0 computed here (the entry's value stays in z_0)
+      const Series<T>& q = s[1];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) q[0][i] = T(1) / acc[0][i];
+      for (int k = 1; k <= c.d; ++k) {
+        divide(c, q[k], one[0], q.planes(), acc.planes(), k);
+        fill(c, z[k], q[k]);
+      }
+      return;
+    }
+    if (!y_parts) {
+      // constant p: x z' = p z x', z_k = (p sum C(k-1,i) z_i x_{k-i} - sum_{i>=1} C(k-1,i) x_i
+      // z_{k-i}) / x_0
+      const Series<T>& a = s[0];
+      const Series<T>& b = s[1];
+      const T* p0 = y[0];
+      const T* x0 = x[0];
+      for (int k = 1; k <= c.d; ++k) {
+        T* zk = z[k];
+        if (k == 1) {
+          const T* x1 = x[1];
+#pragma omp simd
+          for (std::size_t i = 0; i < m; ++i) zk[i] = part(p.fx[i], x1[i]);
+          continue;
+        }
+        integral(c, a[0], z, x, k);
+        sum_products(c, b[0], x, z, k, 1, k - 1, c.row(k - 1));
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) zk[i] = quotient(p0[i] * a[0][i] - b[0][i], x0[i]);
+      }
+      return;
+    }
+    // z' = z l', l = y log x: log x by its recurrence (or the constant log x_0)
+    const Series<T>& lg = s[0];
+    const Series<T>& l = s[1];
+    Series<T> h = s[2];  // x, its planes 1.. x's own
+    const T* x0 = x[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) {
+      lg[0][i] = std::log(x0[i]);
+      h[0][i] = x0[i];
+    }
+    for (int k = 1; k <= c.d; ++k) h.s[k] = const_cast<T*>(x[k]);
+    for (int k = 1; k <= c.d; ++k) {
+      if (x_parts) {
+        over(c, lg[k], x, h.planes(), lg.planes(), k);
+      } else {
+        std::fill_n(lg[k], m, T(0));
+      }
+    }
+    for (int k = 1; k <= c.d; ++k) leibniz(c, l[k], y, lg.planes(), k);
+    for (int k = 1; k <= c.d; ++k) {
+      // z_k = sum C(k-1,i) z_i l_{k-i}, with a zero z_i a strong zero (x = 0, log = -inf)
+      T* zk = z[k];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) zk[i] = T(0);
+      const T* w = c.row(k - 1);
+      for (int j = 0; j < k; ++j) {
+        const T wj = w[j];
+        const T *zj = z[j], *lj = l[k - j];
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i)
+          zk[i] += wj * (zj[i] == T(0) ? T(0) : part(zj[i], lj[i]));
+      }
+    }
+  }
+};
+
+// arctan2(x, y) on (x, y)/R, R = hypot(x_0, y_0): z' = (y x' - x y')/h, h = x^2 + y^2.
+// hypot likewise: R r(x/R, y/R), r^2 = h.
+template <bool Hypot>
+struct AngleRule : BinaryRuleBase {
+  static constexpr int scratch = 6;
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const Scratch<T>& s) {
+    const std::size_t m = c.m;
+    const Series<T>& u = s[0];
+    const Series<T>& w = s[1];
+    const Series<T>& h = s[2];
+    const Series<T>& r = s[3];  // the result on the scaled operands
+    const Series<T>& acc = s[4];
+    const Series<T>& tmp = s[5];
+    T* big = acc[0];
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) {
+      const T rr = std::hypot(x[0][i], y[0][i]);
+      big[i] = rr;
+      const T inv = rr > T(0) && rr < T(INFINITY) ? T(1) / rr : T(1);
+      tmp[0][i] = inv;
+    }
+    for (int k = 0; k <= c.d; ++k) {
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) {
+        u[k][i] = x[k][i] * tmp[0][i];
+        w[k][i] = y[k][i] * tmp[0][i];
+      }
+    }
+    for (int k = 0; k <= c.d; ++k) {
+      leibniz(c, h[k], u.planes(), u.planes(), k);
+      leibniz(c, tmp[1], w.planes(), w.planes(), k);
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) h[k][i] += tmp[1][i];
+    }
+    if constexpr (Hypot) {
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) r[0][i] = std::sqrt(h[0][i]);
+      for (int k = 1; k <= c.d; ++k) {
+        root(c, r.planes(), h[k], r[k], k);
+        const T* scale_back = big;
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) {
+          const T f = scale_back[i] > T(0) && scale_back[i] < T(INFINITY) ? scale_back[i] : T(1);
+          z[k][i] = part(f, r[k][i]);
+        }
+      }
+    } else {
+      for (int k = 1; k <= c.d; ++k) {
+        // N_{k-1} = sum C(k-1,i) (w_i u_{k-i} - u_i w_{k-i})
+        integral(c, tmp[1], w.planes(), u.planes(), k);
+        integral(c, tmp[2], u.planes(), w.planes(), k);
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) tmp[3][i] = tmp[1][i] - tmp[2][i];
+        sum_products(c, r[k], h.planes(), z, k, 1, k - 1, c.row(k - 1));
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) z[k][i] = quotient(tmp[3][i] - r[k][i], h[0][i]);
+      }
+    }
+  }
+};
+
+// logaddexp(2): z' = w x' + r y', w = s(c d), r = 1 - w, d = x - y;
+// w' = c w r d', r' = -w'. w_0, r_0 = the entry's fx, fy.
+template <bool Base2>
+struct LogaddexpRule : BinaryRuleBase {
+  static constexpr int scratch = 5;
+  template <class T>
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>& p, const Scratch<T>& s) {
+    const std::size_t m = c.m;
+    const Series<T>& w = s[0];
+    const Series<T>& r = s[1];
+    const Series<T>& q = s[2];
+    const Series<T>& dd = s[3];
+    const Series<T>& tmp = s[4];
+    const T factor = Base2 ? detail::kLn2<T> : T(1);
+    fill(c, w[0], p.fx);
+    fill(c, r[0], p.fy);
+    for (int k = 1; k <= c.d; ++k) {
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) dd[k][i] = factor * (x[k][i] - y[k][i]);
+    }
+    leibniz(c, q[0], w.planes(), r.planes(), 0);
+    for (int k = 1; k <= c.d; ++k) {
+      integral(c, z[k], w.planes(), x, k);
+      integral(c, tmp[0], r.planes(), y, k);
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) z[k][i] += tmp[0][i];
+      integral(c, w[k], q.planes(), dd.planes(), k);
+      scale(c, r[k], w[k], T(-1));
+      leibniz(c, q[k], w.planes(), r.planes(), k);
+    }
+  }
+};
+
+template <class Fn, class T>
+struct BinaryDispatch {
+  static constexpr bool linear = !Fn::has_fxx && !Fn::has_fxy && !Fn::has_fyy;
+  static constexpr int scratch = std::is_same_v<Fn, Power>                                    ? 4
+                                 : (std::is_same_v<Fn, Arctan2> || std::is_same_v<Fn, Hypot>) ? 6
+                                 : (std::is_same_v<Fn, Logaddexp> || std::is_same_v<Fn, Logaddexp2>)
+                                     ? 5
+                                     : 0;
+  static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                    const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
+                    int integer, bool is_integer) {
+    if constexpr (std::is_same_v<Fn, Multiply> || std::is_same_v<Fn, Divide>) {
+      constexpr bool divide = std::is_same_v<Fn, Divide>;
+      if (divide ? !y_parts : !(x_parts && y_parts)) {
+        // by a constant (x c, c x, x / c): each plane scaled, x / c divided
+        const T* k0 = x_parts ? y[0] : x[0];
+        const T* const* v = x_parts ? x : y;
+        for (int k = 1; k <= c.d; ++k) {
+          const T* vk = v[k];
+          T* zk = z[k];
+          if constexpr (divide) {
+#pragma omp simd
+            for (std::size_t i = 0; i < c.m; ++i) zk[i] = quotient(vk[i], k0[i]);
+          } else {
+#pragma omp simd
+            for (std::size_t i = 0; i < c.m; ++i) zk[i] = part(k0[i], vk[i]);
+          }
+        }
+        return;
+      }
+      if constexpr (std::is_same_v<Fn, Multiply>) {
+        MultiplyRule::apply(c, x, y, z, p, s, Operand{});
+      } else {
+        DivideRule::apply(c, x, y, z, p, s, Operand{});
+      }
+    } else if constexpr (std::is_same_v<Fn, Power>) {
+      PowerRule::apply(c, x, y, z, p, s, x_parts, y_parts, integer, is_integer);
+    } else if constexpr (std::is_same_v<Fn, Arctan2>) {
+      AngleRule<false>::apply(c, x, y, z, s);
+    } else if constexpr (std::is_same_v<Fn, Hypot>) {
+      AngleRule<true>::apply(c, x, y, z, s);
+    } else if constexpr (std::is_same_v<Fn, Logaddexp>) {
+      LogaddexpRule<false>::apply(c, x, y, z, p, s);
+    } else if constexpr (std::is_same_v<Fn, Logaddexp2>) {
+      LogaddexpRule<true>::apply(c, x, y, z, p, s);
+    } else {
+      static_assert(linear, "a binary entry without a Taylor rule");
+      LinearBinaryRule<Fn>::apply(c, x, y, z, p, s, Operand{});
+    }
+  }
+};
+
+template <class Fn, bool XParts, bool YParts, class T>
+void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_stride,
+                   std::size_t begin, std::size_t end) {
+  using D = BinaryDispatch<Fn, T>;
+  const std::vector<T> binom = binomials<T>(d);
+  // scratch: the rule's, the output block, a zero plane, and splats of broadcast operands
+  Scratch<T> scratch(d, D::scratch + 4);
+  const Series<T>& zblock = scratch[D::scratch];
+  const Series<T>& zero = scratch[D::scratch + 1];
+  const Series<T>& xs = scratch[D::scratch + 2];
+  const Series<T>& ys = scratch[D::scratch + 3];
+  std::fill_n(zero[0], kBlock, T(0));
+  const T* xd = static_cast<const T*>(x_op.data);
+  const T* yd = static_cast<const T*>(y_op.data);
+  const int xn = XParts ? d + 1 : 1, yn = YParts ? d + 1 : 1;
+  if (x_op.broadcast) {
+    for (int k = 0; k < xn; ++k) std::fill_n(xs[k], kBlock, xd[k * x_op.plane_stride]);
+  }
+  if (y_op.broadcast) {
+    for (int k = 0; k < yn; ++k) std::fill_n(ys[k], kBlock, yd[k * y_op.plane_stride]);
+  }
+  alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock];
+  alignas(64) T x_pad[kBlock], y_pad[kBlock];
+  const T* xp[kTaylorMaxDegree + 1];
+  const T* yp[kTaylorMaxDegree + 1];
+  for (std::size_t start = begin, m = 0; start < end; start += m) {
+    m = std::min(kBlock, end - start);
+    for (int k = 0; k <= d; ++k) {
+      xp[k] = k < xn ? (x_op.broadcast ? xs[k] : xd + k * x_op.plane_stride + start) : zero[0];
+      yp[k] = k < yn ? (y_op.broadcast ? ys[k] : yd + k * y_op.plane_stride + start) : zero[0];
+    }
+    {
+      const T* xv = detail::pad_to_lanes(xp[0], m, x_pad);
+      const T* yv = detail::pad_to_lanes(yp[0], m, y_pad);
+      for (std::size_t g = 0; g < detail::padded(m); g += detail::kLanes) {
+#pragma omp simd
+        for (std::size_t i = g; i < g + detail::kLanes; ++i) {
+          Partials<T> q{};
+          Fn::eval(xv[i], yv[i], q);
+          const bool defined = q.f0 == q.f0;
+          f0[i] = q.f0;
+          fx[i] = defined ? q.fx : q.f0;
+          fy[i] = defined ? q.fy : q.f0;
+        }
+      }
+    }
+    const Ctx<T> c{d, m, binom.data()};
+    int integer = 0;
+    bool is_integer = false;
+    if constexpr (std::is_same_v<Fn, Power> && !YParts) {
+      is_integer = PowerRule::integer_exponent(yp[0], m, integer);
+    }
+    fill(c, zblock[0], f0);
+    if (d >= 1) {
+      D::apply(c, xp, yp, zblock.s, BinaryPartials<T>{f0, fx, fy}, scratch, XParts, YParts, integer,
+               is_integer);
+    }
+    for (int k = 0; k <= d; ++k) std::copy_n(zblock[k], m, out + k * out_stride + start);
+  }
+}
+
+template <class Fn, bool XParts, bool YParts, class T>
+void binary_loop(int d, Operand x, Operand y, void* out, std::size_t out_stride, std::size_t begin,
+                 std::size_t end) {
+  binary_blocks<Fn, XParts, YParts, T>(d, x, y, static_cast<T*>(out), out_stride, begin, end);
+}
+
+template <class Fn, class T>
+constexpr TaylorUnaryKernel unary_kernel() {
+  if constexpr (detail::supports<Fn, T>()) return &unary_loop<Fn, T>;
+  return nullptr;
+}
+
+template <class T, class... Fns>
+void fill_unary(TaylorTable& table, TypeList<Fns...>) {
+  constexpr int t = detail::dtype_index<T>();
+  int i = 0;
+  ((table.unary_degree[i] = UnaryRule<Fns>::degree, table.unary[i++][t] = unary_kernel<Fns, T>()),
+   ...);
+}
+
+template <class Fn, bool XParts, bool YParts, class T>
+constexpr TaylorBinaryKernel binary_kernel() {
+  if constexpr (detail::supports<Fn, T>()) return &binary_loop<Fn, XParts, YParts, T>;
+  return nullptr;
+}
+
+template <class T, class... Fns>
+void fill_binary(TaylorTable& table, TypeList<Fns...>) {
+  constexpr int t = detail::dtype_index<T>();
+  int i = 0;
+  ((table.binary[i][t][kBothParts] = binary_kernel<Fns, true, true, T>(),
+    table.binary[i][t][kFirstParts] = binary_kernel<Fns, true, false, T>(),
+    table.binary[i++][t][kSecondParts] = binary_kernel<Fns, false, true, T>()),
+   ...);
+}
+
+template <class... Ts>
+void fill_table(TaylorTable& table, TypeList<Ts...>) {
+  ((fill_unary<Ts>(table, UnaryFunctions{}), fill_binary<Ts>(table, BinaryFunctions{})), ...);
+}
+
+}  // namespace taylor
+}  // namespace HYPERDIFF_ISA_NAMESPACE
+}  // namespace hyperdiff

@@ -1,0 +1,235 @@
+"""Taylor arrays: truncated univariate Taylor polynomials of any degree d.
+
+An element is x(t) = sum_k x_k t^k / k!, stored as d + 1 planes x_0 .. x_d, plane k
+the k-th derivative d^k x/dt^k at t = 0 (derivative-style coefficients, as
+jax.experimental.jet's series, not x^(k)/k!). Seeded x = a + t, any function built
+from the table's ufuncs gives f(a), f'(a), ..., f^(d)(a) in its planes. The C++
+kernels (cpp/include/hyperdiff/taylor.hpp) propagate the planes through every table
+function by its ODE's O(d^2) recurrence.
+
+- `taylor_type(d)`: the kind of degree d (one class per degree, cached);
+- `taylor(f, x, v, order)`: the coefficients of t -> f(x + t v) (or of a given input
+  series), derivative style;
+- `derivative(f, order=k)` for k >= 3 runs here (`taylor_derivative`).
+
+Multilinear functions (matmul, dot, einsum, ...) of two Taylor arrays use the
+Leibniz rule z_k = sum_j C(k, j) B(x_j, y_{k-j}) (`bilinear`, batched); linear
+algebra beyond products (solve, inv, det, eigh, ...) raises a TypeError at degree 3
+and above (its rules exist to order 2).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _core
+from ._arrays import DualArray
+
+MAX_DEGREE: int = _core.TAYLOR_MAX_DEGREE
+
+
+class TaylorArray(DualArray):
+    """Base of the Taylor kinds: plane k is the k-th derivative along the seeded
+    direction (`.coefficients`, shape (d, *shape)); the degree is a class attribute."""
+
+    __slots__ = ()
+    _kind = -1
+    _degree: ClassVar[int]
+
+    @classmethod
+    def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
+        _core.taylor_unary(function, cls._degree, x, out)
+
+    @classmethod
+    def _binary_kernel(
+        cls, function: int, x: np.ndarray, x_parts: bool, y: np.ndarray, y_parts: bool, out: Any
+    ) -> None:
+        _core.taylor_binary(function, cls._degree, x, x_parts, y, y_parts, out)
+
+    @property
+    def degree(self) -> int:
+        return self._degree
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """The derivatives d^k/dt^k, k = 1 .. d, shape (d, *shape) (a view)."""
+        return self._data[1:]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (self._degree, self._tag, self._data)
+
+
+def _restore(degree: int, tag: int, data: np.ndarray) -> TaylorArray:
+    from ._arrays import tagged
+
+    return tagged(taylor_type(degree), tag)._wrap(data)  # type: ignore[no-any-return]
+
+
+def _products(degree: int) -> tuple[tuple[int, int, int], ...]:
+    """The multiplication table: plane i times plane j adds C(i + j, i) times to plane
+    i + j (the Leibniz rule in derivative-style coefficients; a triple repeated adds
+    again, _algebra.multiply's convention)."""
+    return tuple(
+        (i, j, i + j)
+        for i in range(degree + 1)
+        for j in range(degree + 1 - i)
+        for _ in range(math.comb(i + j, i))
+    )
+
+
+@functools.cache
+def taylor_type(degree: int) -> type[TaylorArray]:
+    """The Taylor kind of degree d (d + 1 planes)."""
+    if not isinstance(degree, int) or isinstance(degree, bool) or not 1 <= degree <= MAX_DEGREE:
+        raise ValueError(f"a Taylor degree is an integer in [1, {MAX_DEGREE}], not {degree!r}")
+    attributes = {
+        "__slots__": (),
+        "__module__": __name__,
+        "_degree": degree,
+        "_planes": degree + 1,
+        "_part_names": tuple(f"d{k}" for k in range(1, degree + 1)),
+        "_products": _products(degree),
+        "_order": degree,
+        "_spec": ("taylor", degree),
+    }
+    return type(f"Taylor{degree}", (TaylorArray,), attributes)
+
+
+def taylor_array(x: ArrayLike, coefficients: Sequence[ArrayLike], degree: int | None = None) -> Any:
+    """A Taylor array of value x and derivatives `coefficients` (x_1, x_2, ...; those
+    beyond them zero) of the given degree (default: len(coefficients))."""
+    d = len(coefficients) if degree is None else degree
+    if len(coefficients) > d:
+        raise ValueError(f"{len(coefficients)} coefficients do not fit degree {d}")
+    parts = (*coefficients, *([0.0] * (d - len(coefficients))))
+    return taylor_type(d)._from_parts(x, parts, None)
+
+
+# --- multilinear functions --------------------------------------------------------------
+def bilinear(
+    cls: type[TaylorArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> np.ndarray:
+    """The planes of op(x, y) for op bilinear and x, y the planes of two Taylor arrays:
+    z_k = sum_j C(k, j) op(x_j, y_{k-j}); the value by numpy's own op. With `batched`
+    (op over a leading axis), the (d+1)(d+2)/2 - 1 products are one call."""
+    d = cls._degree
+    value = np.asarray(op(x[0], y[0]))
+    pairs = [(i, k - i) for k in range(1, d + 1) for i in range(k + 1)]
+    i = np.array([p[0] for p in pairs])
+    j = np.array([p[1] for p in pairs])
+    k = i + j
+    weights = np.array([math.comb(int(a + b), int(a)) for a, b in pairs], dtype=float)
+    if batched is not None:
+        terms = batched(x[i], y[j])
+        terms = terms * weights.reshape(-1, *([1] * (terms.ndim - 1))).astype(terms.real.dtype)
+        out = np.zeros((d + 1, *value.shape), dtype=np.result_type(value, terms))
+        np.add.at(out, k, terms)
+    else:
+        out = np.zeros((d + 1, *value.shape), dtype=value.dtype)
+        for a, b, w in zip(i.tolist(), j.tolist(), weights.tolist(), strict=True):
+            term = op(x[a], y[b])
+            out[a + b] += term if w == 1.0 else w * term
+    out[0] = value
+    return out
+
+
+def check_linalg(name: str, cls: type[DualArray]) -> None:
+    """A TypeError for linear algebra on a Taylor kind of degree 3 or more (the rules
+    of hyperdiff.linalg are written to order 2)."""
+    if issubclass(cls, TaylorArray) and cls._degree > 2:
+        raise TypeError(
+            f"hyperdiff's numpy.linalg.{name} supports Taylor arrays to degree 2, not "
+            f"{cls._degree}: its perturbation rules are written to second order"
+        )
+
+
+# --- transforms ---------------------------------------------------------------------------
+def taylor(
+    f: Callable[..., Any],
+    x: ArrayLike,
+    v: ArrayLike | Sequence[ArrayLike],
+    order: int,
+    *,
+    holomorphic: bool = False,
+) -> Any:
+    """The Taylor coefficients of t -> f(x + t v) at t = 0, to `order`, derivative
+    style: an array of shape (order + 1, *out.shape) whose plane k is d^k/dt^k f(x + t v)
+    (plane 0 is f(x); divide plane k by k! for the coefficient of t^k). This is
+    jax.experimental.jet's convention.
+
+    v may also be a list of arrays [x_1, x_2, ...]: the input's own derivatives
+    d^k x/dt^k (an input curve; later ones zero), as jet's input series. f takes one
+    array; for a function of several, close over the others. Its output may be a
+    container (tuple, list, dict) of arrays, each returned as planes.
+    """
+    from ._transforms import _output_planes, _seeds, _tree_map, _variable
+
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"order must be a positive integer, not {order!r}")
+    point = _variable(x, "taylor", None if holomorphic else False)
+    series = list(v) if isinstance(v, (list, tuple)) else [v]
+    if len(series) > order:
+        raise ValueError(f"{len(series)} input coefficients do not fit order {order}")
+    cls = _seeds(taylor_type(order))
+    parts = (*series, *([0.0] * (order - len(series))))
+    seeded = cls._from_parts(point, parts, None)
+    result = f(seeded)
+    return _tree_map(lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result)
+
+
+def taylor_derivative(
+    f: Callable[..., Any],
+    order: int,
+    argnums: int,
+    holomorphic: bool,
+    check_holomorphic: bool,
+    check_pointwise: bool,
+) -> Callable[..., Any]:
+    """derivative(f, order=k) for k >= 3: one pass on Taylor arrays seeded x + t. With
+    check_pointwise, a first-order pass with the probe (derivative(f)) first checks that
+    f acts point by point (as derivative(f, order=2) checks it at first order), and
+    check_holomorphic checks the promise the same way (derivative(f, holomorphic=True,
+    check_holomorphic=True))."""
+    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
+
+    if not isinstance(argnums, int):
+        raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
+
+    def df(*args: Any, **kwargs: Any) -> Any:
+        if not -len(args) <= argnums < len(args):
+            raise TypeError(
+                f"argnums={argnums} but the function got {len(args)} positional arguments"
+            )
+        x = _variable(args[argnums], "derivative", holomorphic)
+        if check_pointwise or check_holomorphic:
+            first = derivative(
+                f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
+            )
+            first(*args, **kwargs)
+        cls = _seeds(taylor_type(order))
+        seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
+        new_args = list(args)
+        new_args[argnums] = seeded
+        result = f(*new_args, **kwargs)
+
+        def leaf(r: Any) -> np.ndarray:
+            planes = _output_planes(r, cls, x.dtype)
+            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+                shape = np.broadcast_shapes(planes.shape[1:], x.shape)
+                return np.zeros(shape, dtype=planes.dtype)
+            return np.array(planes[order])
+
+        return _tree_map(leaf, result)
+
+    name = getattr(f, "__name__", "f")
+    return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
