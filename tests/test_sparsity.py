@@ -187,12 +187,17 @@ def test_coloring_is_valid_on_a_random_pattern():
     rng = np.random.default_rng(1)
     p = sp.random(60, 40, density=0.08, random_state=rng, format="csr")
     colors, count = hd._sparsity.color_columns(p)
-    assert count <= int(np.diff(sp.csc_matrix(p).T.tocsr().indptr).max()) * 60
     for row in range(60):
         cols = p.indices[p.indptr[row] : p.indptr[row + 1]]
         assert len(set(colors[cols])) == len(cols)
     conflicts = (p.T @ p).tocsr()
     assert count <= int(np.diff(conflicts.indptr).max())  # at most max degree + 1
+    # the vectorized greedy for large conflict graphs: a proper coloring too
+    adjacency = hd._sparsity._conflicts(p)
+    colors = hd._sparsity._jones_plassmann(adjacency)
+    rows, cols = adjacency.nonzero()
+    assert (colors >= 0).all() and (colors[rows] != colors[cols]).all()
+    assert colors.max() + 1 <= int(np.diff(adjacency.indptr).max()) + 1
 
 
 # --- values ------------------------------------------------------
@@ -221,6 +226,9 @@ def test_sparse_jacobian_given_pattern_and_float32():
     got = hd.jacobian(laplace_1d, sparsity=pattern)(x)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got.toarray(), hd.jacobian(laplace_1d)(x), rtol=1e-6)
+    # a dense boolean array as the pattern
+    got = hd.jacobian(laplace_1d, sparsity=pattern.toarray())(x.astype(np.float64))
+    np.testing.assert_allclose(got.toarray(), hd.jacobian(laplace_1d)(x.astype(float)))
 
 
 def test_changed_constant_outside_the_pattern_raises():
