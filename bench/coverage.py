@@ -244,7 +244,17 @@ def run() -> tuple[dict[str, dict[str, tuple[str, str]]], dict[str, list[str]]]:
             functions, skipped[module_name] = _callables(module_name)
         except ImportError:
             continue
-        table[module_name] = {name: classify(f) for name, f in functions.items()}
+        rows = {name: classify(f) for name, f in functions.items()}
+        if (
+            module_name == "scipy.special"
+        ):  # hyperdiff.special's mirrors of what scipy cannot dispatch
+            for name in hd.special.__all__:
+                if name in rows and rows[name][0] != "supported":
+                    rows[name] = (
+                        rows[name][0],
+                        f"use hyperdiff.special.{name}; scipy's: {rows[name][1]}",
+                    )
+        table[module_name] = rows
     return table, skipped
 
 
