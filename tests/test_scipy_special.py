@@ -596,9 +596,54 @@ def test_special_points(name: str, call: Callable[[Any], Any]) -> None:
     from the rules (pytest turns warnings into errors), scipy's value, and nan
     derivatives wherever scipy's value is nan."""
     with np.errstate(all="ignore"):
-        want = call(SPECIAL_POINTS)
+        wants = call(SPECIAL_POINTS)
     with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
-        y = call(hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0))
-    np.testing.assert_array_equal(y.value, want)
-    nan = np.isnan(want)
-    assert np.all(np.isnan(y.e1[nan])) and np.all(np.isnan(y.e12[nan])), name
+        ys = call(hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0))
+    if not isinstance(ys, tuple):  # (sici, airy, ...: several outputs)
+        ys, wants = (ys,), (wants,)
+    for y, want in zip(ys, wants, strict=True):
+        np.testing.assert_array_equal(y.value, want)
+        nan = np.isnan(want)
+        assert np.all(np.isnan(y.e1[nan])) and np.all(np.isnan(y.e12[nan])), name
+
+
+def test_functions_of_several_outputs() -> None:
+    """sici, shichi (series for Si'' and Shi'' below |x| = 1/2), fresnel and airy
+    (complex too): each output's f' and f'' against mpmath; scipy's real Ci, Chi are
+    even (Ci(|x|))."""
+    x = np.array([-2.0, -0.3, 0.3, 0.49, 0.51, 4.0])
+    references = {
+        sc.sici: (mp.si, lambda t: mp.ci(abs(t))),
+        sc.shichi: (mp.shi, lambda t: mp.chi(abs(t))),
+        sc.fresnel: (
+            lambda t: mp.fresnels(t),
+            lambda t: mp.fresnelc(t),
+        ),
+    }
+    for f, refs in references.items():
+        outputs = f(hd.hyperdual(x, 1.0, 1.0))
+        for y, want, ref in zip(outputs, f(x), refs, strict=True):
+            np.testing.assert_array_equal(y.value, want)
+            for i, p in enumerate(x):
+                _close(y.e1[i], _reference(ref, p, 1), rtol=1e-13, atol=1e-15)
+                _close(y.e12[i], _reference(ref, p, 2), rtol=1e-12, atol=1e-14)
+    si, ci = sc.sici(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    assert (si.e1[0], si.e12[0], ci.e1[0]) == (1.0, 0.0, np.inf)
+    z = np.array([0.5 + 0.2j, -1.5 + 0.0j])
+    airy = sc.airy(hd.hyperdual(z, 1.0, 1.0))
+    funcs = [
+        mp.airyai,
+        lambda t: mp.airyai(t, 1),
+        mp.airybi,
+        lambda t: mp.airybi(t, 1),
+    ]
+    for y, want, ref in zip(airy, sc.airy(z), funcs, strict=True):
+        np.testing.assert_array_equal(y.value, want)
+        with mp.workdps(30):
+            for i, p in enumerate(z):
+                d1 = complex(mp.diff(ref, mp.mpc(p), 1))
+                d2 = complex(mp.diff(ref, mp.mpc(p), 2))
+                np.testing.assert_allclose(y.e1[i], d1, rtol=1e-12, atol=1e-15)
+                np.testing.assert_allclose(y.e12[i], d2, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match=r"out= of scipy\.special\.sici"):
+        sc.sici(hd.dual(np.array([1.0]), 1.0), out=(np.zeros(1), np.zeros(1)))

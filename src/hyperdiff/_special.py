@@ -37,8 +37,10 @@ Arrays = tuple[Any, ...]
 class Entry:
     """A scipy.special ufunc: its public name, argument names, the positions that may be
     dual arrays, and its rule. With one dual position the rule maps (f0, *values) to
-    (f1, f2) in that argument; with two, to (fx, fy, fxx, fxy, fyy). `complex`: the
-    function is holomorphic in its dual arguments and scipy has complex loops."""
+    (f1, f2) in that argument; with two, to (fx, fy, fxx, fxy, fyy); for a function of
+    several outputs (sici, airy), f0 is their tuple and the rule gives one (f1, f2)
+    each. `complex`: the function is holomorphic in its dual arguments and scipy has
+    complex loops."""
 
     name: str
     args: tuple[str, ...]
@@ -719,6 +721,48 @@ def _eval_jacobi(f0: Any, n: Any, a: Any, b: Any, x: Any) -> Arrays:
     return c1 * j1, c2 * j2
 
 
+# Functions with several outputs: one (f1, f2) per output.
+def _small_series(x: Any, hyperbolic: bool) -> Any:
+    """d/dx (sin x / x) (or sinh x / x) = sum_k (+-1)^k 2k x^(2k-1) / (2k+1)!, for |x| < 1/2
+    where (x cos x - sin x)/x^2 cancels."""
+    t = np.where(np.abs(x) < 0.5, x, 0.0)
+    out = np.zeros_like(t)
+    for k in range(10, 0, -1):
+        out = out * t * t + (1.0 if hyperbolic else (-1.0) ** k) * 2 * k / math.factorial(2 * k + 1)
+    return out * t
+
+
+def _sici(value: Any, x: Any, hyperbolic: bool = False) -> tuple[Arrays, Arrays]:
+    # Si' = sin x/x (1 at 0), Si'' = (x cos x - sin x)/x^2 (series near 0);
+    # Ci' = cos x/x, Ci'' = -sin x/x - cos x/x^2 (scipy's real Ci is even: Ci(|x|)).
+    # shichi: sinh, cosh, and Chi'' = sinh x/x - cosh x/x^2.
+    s, c = (np.sinh(x), np.cosh(x)) if hyperbolic else (np.sin(x), np.cos(x))
+    sinc = np.where(x == 0, 1.0, s / x)
+    d2 = (x * c - s) / (x * x)
+    d2 = np.where(np.abs(x) < 0.5, _small_series(x, hyperbolic), d2)
+    c2 = (sinc - c / (x * x)) if hyperbolic else (-sinc - c / (x * x))
+    return (sinc, d2), (c / x, c2)
+
+
+def _shichi(value: Any, x: Any) -> tuple[Arrays, Arrays]:
+    return _sici(value, x, hyperbolic=True)
+
+
+def _fresnel(value: Any, z: Any) -> tuple[Arrays, Arrays]:
+    # S' = sin(pi z^2/2), S'' = pi z cos(pi z^2/2); C' = cos(.), C'' = -pi z sin(.)
+    t = z * z / 2
+    if not np.iscomplexobj(t):  # sin(pi t) with t reduced mod 2: exact zeros at integers
+        t = t - 2 * np.round(t / 2)
+    s, c = np.sin(np.pi * t), np.cos(np.pi * t)
+    return (s, np.pi * z * c), (c, -np.pi * z * s)
+
+
+def _airy(value: Any, z: Any) -> tuple[Arrays, ...]:
+    # Ai'' = z Ai: (Ai, Ai') -> (Ai', z Ai), (z Ai, Ai + z Ai'); Bi the same
+    ai, aip, bi, bip = value
+    return (aip, z * ai), (z * ai, ai + z * aip), (bip, z * bi), (z * bi, bi + z * bip)
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -887,6 +931,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ellipk",), Entry("ellipk", ("m",), (0,), _elliptic(False))),
         (("ellipe",), Entry("ellipe", ("m",), (0,), _elliptic(True))),
         (("ellipkm1",), Entry("ellipkm1", ("p",), (0,), _ellipkm1)),
+        (("sici",), Entry("sici", x, (0,), _sici)),
+        (("shichi",), Entry("shichi", x, (0,), _shichi)),
+        (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
+        (("airy",), Entry("airy", ("z",), (0,), _airy, complex=True)),
         (("betainc",), Entry("betainc", ("a", "b", "x"), (2,), _betainc(1.0))),
         (("betaincc",), Entry("betaincc", ("a", "b", "x"), (2,), _betainc(-1.0))),
         (("gdtr",), Entry("gdtr", ("a", "b", "x"), (2,), _gdtr(1.0))),
@@ -1047,15 +1095,32 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
         for a in inputs
     ]
-    f0 = np.asarray(function(*values))  # scipy's own value
+    value = function(*values)  # scipy's own value (a tuple for sici, airy, ...)
+    several = isinstance(value, tuple)
+    f0s = [np.asarray(v) for v in (value if several else (value,))]
+    f0 = f0s[0]
     dtype = check_component_dtype(f0.dtype)
     if dtype.kind == "c" and not entry.complex:
         raise TypeError(f"hyperdiff does not support {name} of complex values on dual arrays")
     shape = f0.shape
     wide = [_wide(v) for v in values]
-    f0_wide = f0 if f0.dtype == _wide(f0).dtype else np.asarray(function(*wide))
+    if f0.dtype == _wide(f0).dtype:
+        wide_value = value
+    else:
+        wide_value = function(*wide)
     with np.errstate(all="ignore"):  # (the rules' inf and nan are the derivatives' own)
-        derivatives = entry.rule(f0_wide, *wide)
+        derivatives = entry.rule(wide_value, *wide)
+    if several:  # one (f1, f2) per output, one dual argument
+        if out is not None:
+            raise TypeError(f"hyperdiff does not support out= of {name} on dual arrays")
+        x = _planes(inputs[duals[0]], dtype, shape)
+        results = []
+        for f0_k, (f1, f2) in zip(f0s, derivatives, strict=True):
+            result = np.empty((cls._planes, *shape), dtype=dtype)
+            parts = [_ready(d, dtype, shape) for d in (f0_k, f1, f2)]
+            _core.chain_unary(_kind(cls), x, *parts, result)
+            results.append(cls._wrap(result))
+        return tuple(results)
     if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
         fx, fy, fxx, _, fyy = derivatives
         derivatives = (fx, fxx) if duals[0] == entry.dual[0] else (fy, fyy)
