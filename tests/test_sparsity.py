@@ -264,10 +264,16 @@ def test_sparse_hessian_terms_and_fallback():
         r = v[1:] * v[:-1] - 1
         return 0.5 * (r @ r) + np.mean(np.cos(v)) + 3.0
 
+    weights = np.linspace(0.5, 2.0, 7)
+
+    def weighted(v):  # w @ r**2 and r @ w: terms with a constant's weights
+        r = np.sin(v[1:] - v[:-1] ** 2)
+        return 0.5 * (weights @ r**2) + np.dot(np.exp(v[:-1]), weights)
+
     def coupled(v):  # not a sum of terms: the dense Hessian, read at the pattern
         return np.sum(v[1:] * v[:-1]) ** 2
 
-    for f in (least_squares, coupled):
+    for f in (least_squares, weighted, coupled):
         got = hd.hessian(f, sparsity="auto")(x)
         np.testing.assert_allclose(got.toarray(), hd.hessian(f)(x), rtol=1e-13, atol=1e-15)
 

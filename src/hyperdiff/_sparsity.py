@@ -1619,9 +1619,16 @@ def _term_kind(c: int, tag: int) -> type[DualArray]:
 
 
 def _product_terms(a: Any, b: Any) -> Any:
-    """a . b of two 1-d arrays of one kind (r @ r), kept as the terms a * b."""
-    if type(a) is type(b) and np.ndim(a) == 1 and np.ndim(b) == 1 and np.size(a) > 1:
+    """a . b of 1-d arrays, kept as terms: a * b for two of one kind (r @ r), the
+    other weighted by a constant's entries (w @ r**2, a weighted least squares)."""
+    if np.ndim(a) != 1 or np.ndim(b) != 1 or np.size(a) < 2 or np.size(a) != np.size(b):
+        return None
+    if type(a) is type(b):
         return _Terms([(a * b, 1.0)], 0.0)
+    for weights, terms in ((a, b), (b, a)):
+        if type(weights) is np.ndarray and weights.dtype.kind in "fiu":
+            if isinstance(terms, (SparsityTracer, DualArray)):
+                return _Terms([(terms, weights)], 0.0)
     return None
 
 
