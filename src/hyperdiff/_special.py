@@ -763,6 +763,116 @@ def _airy(value: Any, z: Any) -> tuple[Arrays, ...]:
     return (aip, z * ai), (z * ai, ai + z * aip), (bip, z * bi), (z * bi, bi + z * bip)
 
 
+def _hyperu(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
+    # d/dx U(a, b, x) = -a U(a+1, b+1, x)
+    sc = _sc()
+    return -a * sc.hyperu(a + 1, b + 1, x), a * (a + 1) * sc.hyperu(a + 2, b + 2, x)
+
+
+def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
+    # x^y - 1: fx = y x^(y-1), fy = x^y log x, fxx = y (y-1) x^(y-2),
+    # fxy = x^(y-1) (1 + y log x), fyy = x^y log^2 x
+    p, lx = f0 + 1, np.log(x)
+    xm1 = x ** (y - 1)
+    return y * xm1, p * lx, y * (y - 1) * x ** (y - 2), xm1 * (1 + y * lx), p * lx * lx
+
+
+def _poch(f0: Any, z: Any, m: Any) -> Arrays:
+    # (z)_m = Gamma(z+m)/Gamma(z): with u = psi(z+m) - psi(z), v = psi(z+m),
+    # fz = P u, fm = P v, fzz = P (u^2 + psi1(z+m) - psi1(z)), fzm = P (u v + psi1(z+m)),
+    # fmm = P (v^2 + psi1(z+m))
+    sc = _sc()
+    v = sc.psi(z + m)
+    u = v - sc.psi(z)
+    t = _psi_n(1, z + m)
+    return f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t)
+
+
+def _wrightomega(f0: Any, z: Any) -> Arrays:
+    # w' = w/(1 + w), w'' = w/(1 + w)^3
+    r = 1 / (1 + f0)
+    return f0 * r, f0 * r * r * r
+
+
+def _constant(f0: Any, x: Any) -> Arrays:
+    # piecewise constant (gammasgn, round): derivative 0, as numpy's floor and round
+    zero = np.zeros_like(x)
+    return zero, zero
+
+
+def _inverse(f1: Any, f2: Any) -> Arrays:
+    """The derivatives of the inverse g of f at y = f(x): g' = 1/f'(x), g'' = -f''/f'^3."""
+    g1 = 1 / f1
+    return g1, -f2 * g1 * g1 * g1
+
+
+def _gammaincinv(sign: float) -> Callable[..., Arrays]:
+    # x = P^-1(a, y) (gammainccinv: Q^-1, Q' = -P')
+    def rule(f0: Any, a: Any, y: Any) -> Arrays:
+        d1, d2 = _gammainc_density(a, f0)
+        return _inverse(sign * d1, sign * d2)
+
+    return rule
+
+
+def _betaincinv(sign: float) -> Callable[..., Arrays]:
+    def rule(f0: Any, a: Any, b: Any, y: Any) -> Arrays:
+        d1, d2 = _beta_density(a, b, f0)
+        return _inverse(sign * d1, sign * d2)
+
+    return rule
+
+
+def _stdtrit(f0: Any, df: Any, p: Any) -> Arrays:
+    # t = stdtr^-1(df, p): the inverse of stdtr in t
+    return _inverse(*_stdtr(None, df, f0))
+
+
+def _chdtri(f0: Any, v: Any, p: Any) -> Arrays:
+    # x = chdtrc^-1(v, p)
+    return _inverse(*_chdtr(-1.0)(None, v, f0))
+
+
+def _ndtri_exp(f0: Any, y: Any) -> Arrays:
+    # x = ndtri(e^y): x' = e^y / phi(x) = sqrt(2 pi) e^(y + x^2/2), x'' = x' (1 + x x')
+    d = _SQRT_2PI * np.exp(y + f0 * f0 / 2)
+    return d, d * (1 + f0 * d)
+
+
+def _incomplete_elliptic(second_kind: bool) -> Callable[..., Arrays]:
+    # in phi: F' = 1/D, F'' = m sin cos / D^3; E' = D, E'' = -m sin cos / D, D = sqrt(1 - m sin^2)
+    def rule(f0: Any, phi: Any, m: Any) -> Arrays:
+        s, c = np.sin(phi), np.cos(phi)
+        d = np.sqrt(1 - m * s * s)
+        if second_kind:
+            return d, -m * s * c / d
+        return 1 / d, m * s * c / (d * d * d)
+
+    return rule
+
+
+def _owens_t(f0: Any, h: Any, a: Any) -> Arrays:
+    # T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2)/2)/(1 + x^2) dx:
+    # T_h = -phi(h) erf(a h/sqrt 2)/2, T_a = exp(-h^2 (1 + a^2)/2) / (2 pi (1 + a^2)),
+    # T_hh = (h phi(h) erf(a h/sqrt 2) - phi(h) a sqrt(2/pi) exp(-a^2 h^2/2))/2,
+    # T_ha = -h exp(-h^2 (1 + a^2)/2)/(2 pi), T_aa = -T_a a (h^2 + 2/(1 + a^2))
+    sc = _sc()
+    phi = np.exp(-h * h / 2) / _SQRT_2PI
+    e = sc.erf(a * h / math.sqrt(2))
+    q = 1 + a * a
+    g = np.exp(-h * h * q / 2) / (2 * math.pi)
+    t_a = g / q
+    t_hh = (h * phi * e - phi * a * math.sqrt(2 / math.pi) * np.exp(-a * a * h * h / 2)) / 2
+    return -phi * e / 2, t_a, t_hh, -h * g, -t_a * a * (h * h + 2 / q)
+
+
+def _lambertw(f0: Any, z: Any, k: Any, tol: Any) -> Arrays:
+    # z = W e^W: W' = 1/(e^W + z) (1 at z = 0), W'' = -W'^2 (e^W W' + 1)
+    e = np.exp(f0)
+    d = 1 / (e + z)
+    return d, -d * d * (e * d + 1)
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -931,6 +1041,22 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ellipk",), Entry("ellipk", ("m",), (0,), _elliptic(False))),
         (("ellipe",), Entry("ellipe", ("m",), (0,), _elliptic(True))),
         (("ellipkm1",), Entry("ellipkm1", ("p",), (0,), _ellipkm1)),
+        (("hyperu",), Entry("hyperu", ("a", "b", "x"), (2,), _hyperu)),
+        (("powm1",), Entry("powm1", ("x", "y"), (0, 1), _powm1)),
+        (("poch",), Entry("poch", ("z", "m"), (0, 1), _poch)),
+        (("wrightomega",), Entry("wrightomega", ("z",), (0,), _wrightomega, complex=True)),
+        (("gammasgn",), Entry("gammasgn", x, (0,), _constant)),
+        (("round",), Entry("round", x, (0,), _constant)),
+        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (1,), _gammaincinv(1.0))),
+        (("gammainccinv",), Entry("gammainccinv", ("a", "y"), (1,), _gammaincinv(-1.0))),
+        (("betaincinv",), Entry("betaincinv", ("a", "b", "y"), (2,), _betaincinv(1.0))),
+        (("betainccinv",), Entry("betainccinv", ("a", "b", "y"), (2,), _betaincinv(-1.0))),
+        (("stdtrit",), Entry("stdtrit", ("df", "p"), (1,), _stdtrit)),
+        (("chdtri",), Entry("chdtri", ("v", "p"), (1,), _chdtri)),
+        (("ndtri_exp",), Entry("ndtri_exp", ("y",), (0,), _ndtri_exp)),
+        (("ellipkinc",), Entry("ellipkinc", ("phi", "m"), (0,), _incomplete_elliptic(False))),
+        (("ellipeinc",), Entry("ellipeinc", ("phi", "m"), (0,), _incomplete_elliptic(True))),
+        (("owens_t",), Entry("owens_t", ("h", "a"), (0, 1), _owens_t)),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
         (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
@@ -969,6 +1095,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
 # _riemann_zeta), with the public name and the rule.
 def _private_entries() -> list[tuple[str, Entry]]:
     return [
+        ("_lambertw", Entry("lambertw", ("z", "k", "tol"), (0,), _lambertw, complex=True)),
         ("_zeta", Entry("zeta", ("x", "q"), (1,), _hurwitz_zeta_in_q)),
         # Riemann zeta(x): its derivative in x is no scipy function
         ("_riemann_zeta", Entry("zeta", ("x",), (), _hurwitz_zeta_in_q)),
