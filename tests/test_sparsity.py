@@ -278,6 +278,23 @@ def test_sparse_hessian_terms_and_fallback():
         np.testing.assert_allclose(got.toarray(), hd.hessian(f)(x), rtol=1e-13, atol=1e-15)
 
 
+def test_sparse_hessian_of_a_branching_f_with_its_local_pattern():
+    def branchy(v):
+        if np.sum(v) > 0:
+            return np.sum(v[1:] ** 2 * v[:-1])
+        return np.sum(v**4) + v[0] * v[-1]
+
+    x = np.linspace(0.1, 0.6, 6)
+    pattern = hd.hessian_sparsity(branchy, local=True)(x)
+    want = tridiagonal(6)
+    want[0, 0] = False  # v0 enters linearly
+    np.testing.assert_array_equal(dense(pattern), want)
+    h = hd.hessian(branchy, sparsity=pattern)  # the global trace cannot: dense, read
+    np.testing.assert_allclose(h(x).toarray(), hd.hessian(branchy)(x), rtol=1e-14)
+    with pytest.raises(ValueError, match="outside the sparsity pattern"):
+        h(-x)  # the other branch pairs v0 with v5
+
+
 def test_options_that_do_not_combine():
     with pytest.raises(TypeError, match="sparsity"):
         hd.jacobian(laplace_1d, sparsity="auto", has_aux=True)

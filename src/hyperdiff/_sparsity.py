@@ -1252,6 +1252,19 @@ class _Terms:
     def __bool__(self) -> bool:
         return bool(self.materialize())
 
+    # comparisons (a branch at a point, for a local trace): of the sum
+    def __lt__(self, o: Any) -> Any:
+        return self.materialize() < o
+
+    def __le__(self, o: Any) -> Any:
+        return self.materialize() <= o
+
+    def __gt__(self, o: Any) -> Any:
+        return self.materialize() > o
+
+    def __ge__(self, o: Any) -> Any:
+        return self.materialize() >= o
+
     def __float__(self) -> float:
         return float(self.materialize())
 
@@ -1721,7 +1734,14 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         plan = plans.get(key)
         x = _input_array(args[argnums], "hessian")
         if plan is None:
-            pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
+            try:
+                pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
+            except TypeError as error:
+                if given is None or "branches on a traced value" not in str(error):
+                    raise
+                # a pattern given for an f that branches: its terms could change with
+                # the branch, so the dense Hessian, read at the pattern
+                pattern, terms = given, None
             if given is not None:
                 pattern = given
             plan = plans[key] = _HessianPlan(pattern, terms, x.size)
@@ -1730,6 +1750,11 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
             rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
             values = full[rows, plan.indices]
+            if np.count_nonzero(full) != np.count_nonzero(values):
+                raise ValueError(
+                    "hessian: the Hessian has a nonzero outside the sparsity pattern given "
+                    "at this point: pass a pattern that holds here"
+                )
             return sp.csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
         c = plan.count
         cls = _term_kind(c, _core.transform_depth())
