@@ -183,6 +183,22 @@ def test_banded_colors_are_the_band_width(half):
         assert len(set(colors[cols])) == len(cols)
 
 
+@pytest.mark.parametrize("points", [5, 9])
+def test_2d_stencil_colors_are_the_optimum(points):
+    m = 12
+    one = sp.diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(m, m))
+    if points == 5:
+        pattern = sp.kron(one, sp.eye(m)) + sp.kron(sp.eye(m), one)
+    else:
+        pattern = sp.kron(one, one)
+    colors, count = hd._sparsity.color_columns(pattern)
+    assert count == points  # the optimum: a row holds that many columns
+    p = sp.csr_matrix(pattern)
+    for row in range(m * m):
+        cols = p.indices[p.indptr[row] : p.indptr[row + 1]]
+        assert len(set(colors[cols])) == len(cols)
+
+
 def test_coloring_is_valid_on_a_random_pattern():
     rng = np.random.default_rng(1)
     p = sp.random(60, 40, density=0.08, random_state=rng, format="csr")

@@ -1443,12 +1443,48 @@ def _jones_plassmann(adj: Any, seed: int = 0) -> np.ndarray:
     return colors
 
 
-def _cyclic_valid(pattern: Any, k: int) -> bool:
-    """Whether color(j) = j mod k separates the columns of every row."""
-    p = _sp().csr_matrix(pattern)
+def _valid(p: Any, colors: np.ndarray, k: int) -> bool:
+    """Whether the colors (of k) separate the columns of every row of the CSR p."""
     rows = np.repeat(np.arange(p.shape[0], dtype=np.int64), np.diff(p.indptr))
-    key = rows * k + p.indices % k
+    key = rows * k + colors[p.indices]
     return bool(np.bincount(key, minlength=p.shape[0] * k).max(initial=0) <= 1)
+
+
+def _cyclic(n: int, k: int, period: int = 0, shift: int = 0) -> np.ndarray:
+    """Colors j mod k, or on a grid of rows of `period` columns (j = a period + b),
+    (b + shift a) mod k: the optimal colorings of banded and of 2-d stencil patterns
+    (5 colors for the 5-point Laplacian: (b + 2 a) mod 5)."""
+    j = np.arange(n, dtype=np.int64)
+    if not period:
+        return j % k
+    return (j % period + shift * (j // period)) % k
+
+
+def _grid_period(p: Any) -> int:
+    """The most frequent column offset beyond the diagonal's neighbours (a 2-d
+    stencil's row length), or 0."""
+    rows = np.repeat(np.arange(p.shape[0], dtype=np.int64), np.diff(p.indptr))
+    offsets = np.abs(p.indices.astype(np.int64) - rows)
+    offsets = offsets[offsets > 1]
+    if offsets.size == 0:
+        return 0
+    values, counts = np.unique(offsets, return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+def _cyclic_colors(p: Any, lower: int, upper: int) -> tuple[np.ndarray, int] | None:
+    """The fewest colors below `upper` among the cyclic candidates, or None."""
+    n = p.shape[1]
+    period = _grid_period(p) if p.shape[0] == n else 0
+    for k in range(lower, upper):
+        if _valid(p, _cyclic(n, k), k):
+            return _cyclic(n, k), k
+        if period and period < n:
+            for shift in range(1, k):
+                colors = _cyclic(n, k, period, shift)
+                if _valid(p, colors, k):
+                    return colors, k
+    return None
 
 
 def _greedy(adj: Any) -> np.ndarray:
@@ -1473,11 +1509,11 @@ _GREEDY_EDGES = 4_000_000
 
 def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     """A column coloring of a sparsity pattern: (colors, count), no two columns of one
-    color sharing a row. Cyclic colors j mod k when some k no larger than the other
-    results works (on a banded pattern k = the band's width: the optimum, as a row
-    holds that many columns); else the sequential greedy in natural order (a vectorized
-    Jones-Plassmann greedy, largest degree first, on conflict graphs of more than
-    _GREEDY_EDGES edges)."""
+    color sharing a row. Cyclic colors (_cyclic: j mod k, or on the grid a 2-d stencil
+    implies) when some k smaller than the greedy's works (on a banded pattern k = the
+    band's width, on the 5-point Laplacian 5: the optima, as a row holds that many
+    columns); else the sequential greedy in natural order (a vectorized
+    Jones-Plassmann greedy, largest degree first, past _GREEDY_EDGES edges)."""
     p = _sp().csr_matrix(pattern, dtype=bool)
     n = p.shape[1]
     if n == 0:
@@ -1485,15 +1521,13 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     lower = max(int(np.diff(p.indptr).max(initial=0)), 1)
     if lower >= n:
         return np.arange(n, dtype=np.int64), n
-    if _cyclic_valid(p, lower):  # the lower bound: optimal
-        return np.arange(n, dtype=np.int64) % lower, lower
+    cyclic = _cyclic_colors(p, lower, lower + 1)  # the lower bound: optimal
+    if cyclic is not None:
+        return cyclic
     adj = _conflicts(p)
     colors = _greedy(adj) if adj.nnz <= _GREEDY_EDGES else _jones_plassmann(adj)
     count = int(colors.max()) + 1
-    for k in range(lower + 1, count):
-        if _cyclic_valid(p, k):
-            return np.arange(n, dtype=np.int64) % k, k
-    return colors, count
+    return _cyclic_colors(p, lower + 1, count) or (colors, count)
 
 
 # --- compressed evaluation: Jacobians ---------------------------------------------------------
