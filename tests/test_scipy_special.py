@@ -293,6 +293,38 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
         [-1.0, 0.5, 2.0],
         True,
     ),
+    "struve": (lambda x: sc.struve(1.5, x), lambda x: mp.struveh(1.5, x), [0.3, 9.0], True),
+    "struve(0)": (lambda x: sc.struve(0, x), lambda x: mp.struveh(0, x), [0.3, 9.0], True),
+    "modstruve": (
+        lambda x: sc.modstruve(-0.5, x),
+        lambda x: mp.struvel(-0.5, x),
+        [0.3, 9.0],
+        True,
+    ),
+    "fdtr": (
+        lambda x: sc.fdtr(3.0, 5.5, x),
+        lambda x: mp.betainc(1.5, 2.75, 0, 3 * x / (3 * x + 5.5), regularized=True),
+        [0.3, 2.0],
+        True,
+    ),
+    "fdtrc": (
+        lambda x: sc.fdtrc(3.0, 5.5, x),
+        lambda x: mp.betainc(1.5, 2.75, 3 * x / (3 * x + 5.5), 1, regularized=True),
+        [0.3, 2.0],
+        True,
+    ),
+    "nbdtr": (
+        lambda p: sc.nbdtr(3, 5, p),
+        lambda p: mp.betainc(5, 4, 0, p, regularized=True),
+        [0.3, 0.8],
+        False,  # (scipy's float32 loop takes k, n as floats: deprecated)
+    ),
+    "nbdtrc": (
+        lambda p: sc.nbdtrc(3, 5, p),
+        lambda p: mp.betainc(5, 4, p, 1, regularized=True),
+        [0.3, 0.8],
+        False,
+    ),
     "eval_legendre(1)": (
         lambda x: sc.eval_legendre(1, x),
         lambda x: x,
@@ -715,3 +747,35 @@ def test_lambertw() -> None:
     with mp.workdps(30):
         want = complex(mp.diff(lambda t: mp.lambertw(t, 1), mp.mpc(1, 1), 1))
     np.testing.assert_allclose(w.d[0], want, rtol=1e-13)
+
+
+def test_integrals_by_their_integrands() -> None:
+    """itj0y0, iti0k0, itairy, itstruve0, itmodstruve0 (integrals from 0 to x): f' is
+    the integrand and f'' its derivative, from mpmath's functions."""
+    x = np.array([-0.5, 0.3, 2.0])
+    cases = {
+        sc.itj0y0: [(lambda t: mp.besselj(0, t)), (lambda t: mp.bessely(0, t))],
+        sc.iti0k0: [(lambda t: mp.besseli(0, t)), (lambda t: mp.besselk(0, t))],
+        sc.itairy: [
+            mp.airyai,
+            mp.airybi,
+            lambda t: mp.airyai(-t),
+            lambda t: mp.airybi(-t),
+        ],
+        sc.itstruve0: [lambda t: mp.struveh(0, t)],
+        sc.itmodstruve0: [lambda t: mp.struvel(0, t)],
+    }
+    for f, integrands in cases.items():
+        outputs = f(hd.hyperdual(x, 1.0, 1.0))
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        values = f(x)
+        values = values if isinstance(values, tuple) else (values,)
+        for y, want, g in zip(outputs, values, integrands, strict=True):
+            np.testing.assert_array_equal(y.value, want)
+            with mp.workdps(30):
+                for i, p in enumerate(x):
+                    if np.isnan(want[i]):  # (Y0, K0 below 0)
+                        assert np.isnan(y.e1[i]) and np.isnan(y.e12[i])
+                        continue
+                    _close(y.e1[i], float(g(mp.mpf(p))), rtol=1e-14)
+                    _close(y.e12[i], float(mp.diff(g, mp.mpf(p), 1)), rtol=1e-13, atol=1e-16)

@@ -873,6 +873,89 @@ def _lambertw(f0: Any, z: Any, k: Any, tol: Any) -> Arrays:
     return d, -d * d * (e * d + 1)
 
 
+def _fdtr(sign: float) -> Callable[..., Arrays]:
+    # F cdf = I_u(dfn/2, dfd/2), u = dfn x/(dfn x + dfd): F' = I'(u) u',
+    # F'' = I''(u) u'^2 + I'(u) u'', u' = dfn dfd/(dfn x + dfd)^2, u'' = -2 dfn u'/(dfn x + dfd)
+    def rule(f0: Any, dfn: Any, dfd: Any, x: Any) -> Arrays:
+        w = dfn * x + dfd
+        u = dfn * x / w
+        u1 = dfn * dfd / (w * w)
+        u2 = -2 * dfn * u1 / w
+        d1, d2 = _beta_density(dfn / 2, dfd / 2, u)
+        return sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)
+
+    return rule
+
+
+def _nbdtr(sign: float) -> Callable[..., Arrays]:
+    # negative binomial cdf nbdtr(k, n, p) = I_p(n, k + 1) in p (nbdtrc: negated)
+    def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
+        d1, d2 = _beta_density(n, np.floor(k) + 1, p)
+        return sign * d1, sign * d2
+
+    return rule
+
+
+# Struve functions in x (v constant), DLMF 11.4.27 and 11.4.29:
+#   2 H_v' = H_{v-1} - H_{v+1} + (x/2)^v / (sqrt(pi) Gamma(v + 3/2)),
+#   2 L_v' = L_{v-1} + L_{v+1} + (x/2)^v / (sqrt(pi) Gamma(v + 3/2)),
+# applied twice (no division by x).
+def _struve_terms(v: Any, x: Any) -> Arrays:
+    """A(v) = (x/2)^v / (2 sqrt(pi) Gamma(v + 3/2)) at v - 1, v, v + 1, and A'(v)."""
+    sc = _sc()
+    c = 1 / (2 * math.sqrt(math.pi))
+
+    def a(order: Any) -> Any:
+        return (x / 2) ** order * sc.rgamma(order + 1.5) * c
+
+    da = np.where(v == 0, 0.0, v / 2 * (x / 2) ** (v - 1) * sc.rgamma(v + 1.5) * c)
+    return a(v - 1), a(v), a(v + 1), da
+
+
+def _struve(modified: bool) -> Callable[..., Arrays]:
+    def rule(f0: Any, v: Any, x: Any) -> Arrays:
+        sc = _sc()
+        fn = sc.modstruve if modified else sc.struve
+        s = 1.0 if modified else -1.0
+        am, a0, ap, da = _struve_terms(v, x)
+        m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
+        d1 = (m1 + s * p1) / 2 + a0
+        d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
+        return d1, d2
+
+    return rule
+
+
+def _integrals(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # itj0y0: (int_0^x J0, int_0^x Y0) -> (J0, -J1), (Y0, -Y1)
+    sc = _sc()
+    return (sc.j0(x), -sc.j1(x)), (sc.y0(x), -sc.y1(x))
+
+
+def _integrals_i0k0(value: Any, x: Any) -> tuple[Arrays, ...]:
+    sc = _sc()
+    return (sc.i0(x), sc.i1(x)), (sc.k0(x), -sc.k1(x))
+
+
+def _integrals_airy(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # itairy: int_0^x Ai(t), Bi(t), Ai(-t), Bi(-t) dt
+    ai, aip, bi, bip = _sc().airy(x)
+    ain, aipn, bin_, bipn = _sc().airy(-x)
+    return (ai, aip), (bi, bip), (ain, -aipn), (bin_, -bipn)
+
+
+def _integral_struve(modified: bool) -> Callable[..., Arrays]:
+    # itstruve0 = int_0^x H0: (H0, H0'); itmodstruve0 likewise with L0
+    def rule(f0: Any, x: Any) -> Arrays:
+        sc = _sc()
+        zero = np.zeros_like(x)
+        h0 = (sc.modstruve if modified else sc.struve)(zero, x)
+        d1, _ = _struve(modified)(h0, zero, x)
+        return h0, d1
+
+    return rule
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -1057,6 +1140,17 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ellipkinc",), Entry("ellipkinc", ("phi", "m"), (0,), _incomplete_elliptic(False))),
         (("ellipeinc",), Entry("ellipeinc", ("phi", "m"), (0,), _incomplete_elliptic(True))),
         (("owens_t",), Entry("owens_t", ("h", "a"), (0, 1), _owens_t)),
+        (("fdtr",), Entry("fdtr", ("dfn", "dfd", "x"), (2,), _fdtr(1.0))),
+        (("fdtrc",), Entry("fdtrc", ("dfn", "dfd", "x"), (2,), _fdtr(-1.0))),
+        (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (2,), _nbdtr(1.0))),
+        (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (2,), _nbdtr(-1.0))),
+        (("struve",), Entry("struve", ("v", "x"), (1,), _struve(False))),
+        (("modstruve",), Entry("modstruve", ("v", "x"), (1,), _struve(True))),
+        (("itstruve0",), Entry("itstruve0", x, (0,), _integral_struve(False))),
+        (("itmodstruve0",), Entry("itmodstruve0", x, (0,), _integral_struve(True))),
+        (("itj0y0",), Entry("itj0y0", x, (0,), _integrals)),
+        (("iti0k0",), Entry("iti0k0", x, (0,), _integrals_i0k0)),
+        (("itairy",), Entry("itairy", x, (0,), _integrals_airy)),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
         (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
