@@ -325,6 +325,60 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
         [0.3, 0.8],
         False,
     ),
+    "yn": (lambda x: sc.yn(2, x), ("Y", 2), [0.5, 3.0], False),
+    "kn": (lambda x: sc.kn(1, x), ("K", 1, False), [0.5, 3.0], False),
+    "jve": (lambda x: sc.jve(1.5, x), lambda x: mp.besselj(1.5, x), [0.5, 3.0], True),
+    "yve": (lambda x: sc.yve(0.5, x), lambda x: mp.bessely(0.5, x), [0.5, 3.0], True),
+    "eval_sh_legendre": (
+        lambda x: sc.eval_sh_legendre(3, x),
+        lambda x: mp.legendre(3, 2 * x - 1),
+        [0.2, 0.7],
+        True,
+    ),
+    "eval_sh_chebyt": (
+        lambda x: sc.eval_sh_chebyt(3, x),
+        lambda x: mp.chebyt(3, 2 * x - 1),
+        [0.2, 0.7],
+        True,
+    ),
+    "eval_sh_chebyu": (
+        lambda x: sc.eval_sh_chebyu(3, x),
+        lambda x: mp.chebyu(3, 2 * x - 1),
+        [0.2, 0.7],
+        True,
+    ),
+    "eval_chebyc": (
+        lambda x: sc.eval_chebyc(3, x),
+        lambda x: 2 * mp.chebyt(3, x / 2),
+        [0.2, 1.7],
+        True,
+    ),
+    "eval_chebys": (
+        lambda x: sc.eval_chebys(3, x),
+        lambda x: mp.chebyu(3, x / 2),
+        [0.2, 1.7],
+        True,
+    ),
+    "voigt_profile": (
+        lambda x: sc.voigt_profile(x, 0.7, 0.4),
+        lambda x: (
+            mp.re(
+                mp.exp(-(((x + 0.4j) / (0.7 * mp.sqrt(2))) ** 2))
+                * mp.erfc(-1j * (x + 0.4j) / (0.7 * mp.sqrt(2)))
+            )
+            / (0.7 * mp.sqrt(2 * mp.pi))
+        ),
+        [-1.0, 0.5],
+        True,
+    ),
+    "ber": (sc.ber, lambda x: mp.ber(0, x), [0.5, 3.0], True),
+    "bei": (sc.bei, lambda x: mp.bei(0, x), [0.5, 3.0], True),
+    "ker": (sc.ker, lambda x: mp.ker(0, x), [0.5, 3.0], True),
+    "kei": (sc.kei, lambda x: mp.kei(0, x), [0.5, 3.0], True),
+    "berp": (sc.berp, ("D", lambda x: mp.ber(0, x)), [0.5, 3.0], True),
+    "beip": (sc.beip, ("D", lambda x: mp.bei(0, x)), [0.5, 3.0], True),
+    "kerp": (sc.kerp, ("D", lambda x: mp.ker(0, x)), [0.5, 3.0], True),
+    "keip": (sc.keip, ("D", lambda x: mp.kei(0, x)), [0.5, 3.0], True),
     "eval_legendre(1)": (
         lambda x: sc.eval_legendre(1, x),
         lambda x: x,
@@ -338,9 +392,11 @@ def _reference(f: Any, x: float, n: int, digits: int = 30) -> float:
     """The n-th derivative of mpmath's f at x by mp.diff; for ("K", order, scaled), of
     the integer-order K_n (or e^x K_n) from the modified Bessel equation
     K'' = (1 + n^2/x^2) K - K'/x with K_n' = -K_{n-1} - (n/x) K_n (mpmath's integer-order
-    K is slow under mp.diff); ("Y", order) likewise from Bessel's equation."""
+    K is slow under mp.diff); ("Y", order) likewise from Bessel's equation; ("D", g): f = g'."""
     with mp.workdps(digits):
         t = mp.mpf(x)
+        if isinstance(f, tuple) and f[0] == "D":  # f is the derivative of f[1]
+            return float(mp.diff(f[1], t, n + 1))
         if isinstance(f, tuple) and f[0] == "Y":  # Y'' = -(1 - n^2/x^2) Y - Y'/x
             order = f[1]
             y = mp.bessely(order, t)
@@ -472,6 +528,7 @@ def test_complex_values() -> None:
         "jv": (lambda t: sc.jv(1.5, t), lambda t: mp.besselj(1.5, t)),
         "kv": (lambda t: sc.kv(0.5, t), lambda t: mp.besselk(0.5, t)),
         "exp1": (sc.exp1, mp.e1),
+        "wofz": (sc.wofz, lambda t: mp.exp(-(t**2)) * mp.erfc(-1j * t)),
     }
     for name, (f, ref) in cases.items():
         y = f(hd.hyperdual(z, 1.0, 1.0))
@@ -482,6 +539,10 @@ def test_complex_values() -> None:
             d2 = [complex(mp.diff(ref, mp.mpc(v), 2)) for v in z]
         np.testing.assert_allclose(y.e1, d1, rtol=1e-12, err_msg=name)
         np.testing.assert_allclose(y.e12, d2, rtol=1e-11, err_msg=name)
+    y = sc.ber(hd.hyperdual(np.array([0.0]), 1.0, 1.0))  # the limits at 0
+    assert (y.e1[0], y.e12[0]) == (0.0, 0.0)
+    y = sc.beip(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    assert (y.e1[0], y.e12[0]) == (0.5, 0.0)
     y = sc.erf(hd.dual(z.astype(np.complex64), 1.0))
     assert y.dtype == np.complex64
     np.testing.assert_array_equal(y.value, sc.erf(z.astype(np.complex64)))

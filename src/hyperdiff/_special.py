@@ -956,6 +956,63 @@ def _integral_struve(modified: bool) -> Callable[..., Arrays]:
     return rule
 
 
+def _rescaled(
+    rule: Callable[..., Arrays], scale: float, shift: float, outer: float = 1.0
+) -> Callable[..., Arrays]:
+    """f(x) = outer p(scale x + shift) from the rule of p: f' = outer scale p',
+    f'' = outer scale^2 p'' (eval_sh_legendre = P_n(2x - 1), eval_chebyc = 2 T_n(x/2), ...)."""
+
+    def rescaled(f0: Any, n: Any, x: Any) -> Arrays:
+        d1, d2 = rule(None, n, scale * x + shift)
+        return outer * scale * d1, outer * scale * scale * d2
+
+    return rescaled
+
+
+def _wofz(f0: Any, z: Any) -> Arrays:
+    # Faddeeva w(z) = exp(-z^2) erfc(-iz): w' = -2z w + 2i/sqrt(pi), w'' = -2w - 2z w'
+    d1 = -2 * z * f0 + 2j / math.sqrt(math.pi)
+    return d1, -2 * f0 - 2 * z * d1
+
+
+def _voigt_profile(f0: Any, x: Any, sigma: Any, gamma: Any) -> Arrays:
+    # V = Re w(z) / (sigma sqrt(2 pi)), z = (x + i gamma)/(sigma sqrt 2), in x:
+    # V' = Re w'(z) / (c sigma sqrt 2), V'' = Re w''(z) / (c 2 sigma^2), c = sigma sqrt(2 pi)
+    sc = _sc()
+    z = (x + 1j * gamma) / (sigma * math.sqrt(2))
+    w = sc.wofz(z)
+    d1, d2 = _wofz(w, z)
+    c = sigma * _SQRT_2PI
+    return d1.real / (c * sigma * math.sqrt(2)), d2.real / (c * 2 * sigma * sigma)
+
+
+# Kelvin functions: ber + i bei = J_0(x e^(3 pi i/4)), so with the derivatives scipy has
+# (berp, beip, kerp, keip): ber'' = -ber'/x - bei, bei'' = -bei'/x + ber (ker, kei the
+# same); at 0 the limits ber''(0) = 0, bei''(0) = 1/2; the third derivative (of berp,
+# ...) d/dx ber'' = ber'/x^2 - ber''/x - bei' (0 at 0 for ber, bei).
+def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
+    def rule(f0: Any, x: Any) -> Arrays:
+        sc = _sc()
+        first = name[0] + "e"  # ber/bei or ker/kei
+        real, imag = getattr(sc, first + "r"), getattr(sc, first + "i")
+        real_p, imag_p = getattr(sc, first + "rp"), getattr(sc, first + "ip")
+        own_is_real = name[2] == "r"
+        vp = real_p(x) if own_is_real else imag_p(x)
+        other, other_p = (imag(x), imag_p(x)) if own_is_real else (real(x), real_p(x))
+        sign = -1.0 if own_is_real else 1.0  # ber'' = ... - bei, bei'' = ... + ber
+        v2 = -vp / x + sign * other
+        if name[0] == "b":
+            v2 = np.where(x == 0, 0.0 if own_is_real else 0.5, v2)
+        if not derivative:
+            return vp, v2
+        v3 = vp / (x * x) - v2 / x + sign * other_p
+        if name[0] == "b":
+            v3 = np.where(x == 0, 0.0, v3)
+        return v2, v3
+
+    return rule
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -1055,6 +1112,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
     x = ("x",)
     j, y, i, k = (_bessel(f, False) for f in "jyik")
     ie, ke = _bessel("i", True), _bessel("k", True)
+    sh_legendre = _rescaled(_eval_legendre, 2.0, -1.0)  # P_n(2x - 1)
+    sh_chebyt = _rescaled(_eval_chebyt, 2.0, -1.0)
+    sh_chebyu = _rescaled(_eval_chebyu, 2.0, -1.0)
+    chebyc = _rescaled(_eval_chebyt, 0.5, 0.0, 2.0)  # 2 T_n(x/2)
+    chebys = _rescaled(_eval_chebyu, 0.5, 0.0)  # U_n(x/2)
     return [
         (("psi", "digamma"), Entry("psi", x, (0,), _digamma)),
         (("gamma",), Entry("gamma", x, (0,), _gamma)),
@@ -1151,6 +1213,22 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("itj0y0",), Entry("itj0y0", x, (0,), _integrals)),
         (("iti0k0",), Entry("iti0k0", x, (0,), _integrals_i0k0)),
         (("itairy",), Entry("itairy", x, (0,), _integrals_airy)),
+        (("yn",), Entry("yn", ("n", "x"), (1,), y)),
+        (("kn",), Entry("kn", ("n", "x"), (1,), k)),
+        (("jve",), Entry("jve", ("v", "z"), (1,), j)),  # (real z: jve = jv)
+        (("yve",), Entry("yve", ("v", "z"), (1,), y)),
+        (("eval_sh_legendre",), Entry("eval_sh_legendre", ("n", "x"), (1,), sh_legendre)),
+        (("eval_sh_chebyt",), Entry("eval_sh_chebyt", ("n", "x"), (1,), sh_chebyt)),
+        (("eval_sh_chebyu",), Entry("eval_sh_chebyu", ("n", "x"), (1,), sh_chebyu)),
+        (("eval_chebyc",), Entry("eval_chebyc", ("n", "x"), (1,), chebyc)),
+        (("eval_chebys",), Entry("eval_chebys", ("n", "x"), (1,), chebys)),
+        (("wofz",), Entry("wofz", ("z",), (0,), _wofz, complex=True)),
+        (("voigt_profile",), Entry("voigt_profile", ("x", "sigma", "gamma"), (0,), _voigt_profile)),
+        *(((n,), Entry(n, x, (0,), _kelvin(n, False))) for n in ("ber", "bei", "ker", "kei")),
+        *(
+            ((n + "p",), Entry(n + "p", x, (0,), _kelvin(n, True)))
+            for n in ("ber", "bei", "ker", "kei")
+        ),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
         (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
