@@ -542,6 +542,34 @@ def test_lstsq_pinv_conjugate_transposes(shape: tuple[int, int], complex_: bool)
         check(lambda x, y: np.linalg.lstsq(x, y)[1], residual, a, b, hessian=False)
 
 
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+def test_pinv_lstsq_of_a_rank_deficient_matrix(complex_: bool) -> None:
+    """numpy cuts the singular values below rcond * s_max: the parts are those of the
+    rank-2 truncation V_2 S_2^-1 U_2^H, whose mpmath reference keeps the two largest
+    singular triplets at every point."""
+    a = random((4, 2), complex_, 225) @ random((2, 3), complex_, 226)
+    b = random((4,), complex_, 227)
+
+    def truncated_pinv(m: Any) -> Any:
+        u, s, vh = (mp.svd_c if complex_ else mp.svd_r)(m, full_matrices=False)
+        order = sorted(range(3), key=lambda i: -s[i])[:2]
+        out = mp.matrix(3, 4)
+        for k in order:
+            for i in range(3):
+                for j in range(4):
+                    out[i, j] += mp.conj(vh[k, i]) * mp.conj(u[j, k]) / s[k]
+        return out
+
+    check(lambda x: np.linalg.pinv(x, rcond=1e-8), lambda m: flat([truncated_pinv(m)]), a)
+    check(
+        lambda x, y: np.linalg.lstsq(x, y, rcond=1e-8)[0],
+        lambda m, r: flat([truncated_pinv(m) * r]),
+        a,
+        b,
+        hessian=False,
+    )
+
+
 # --- scipy.linalg mirrors -----------------------------------------------------------------------
 scipy_linalg = pytest.importorskip("scipy.linalg")
 
