@@ -379,6 +379,22 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
     "beip": (sc.beip, ("D", lambda x: mp.bei(0, x)), [0.5, 3.0], True),
     "kerp": (sc.kerp, ("D", lambda x: mp.ker(0, x)), [0.5, 3.0], True),
     "keip": (sc.keip, ("D", lambda x: mp.kei(0, x)), [0.5, 3.0], True),
+    "wright_bessel": (
+        lambda x: sc.wright_bessel(0.5, 1.5, x),
+        lambda x: mp.nsum(
+            lambda k: x**k / (mp.factorial(k) * mp.gamma(0.5 * k + 1.5)), [0, mp.inf]
+        ),
+        [0.3, 2.0],
+        True,
+    ),
+    "log_wright_bessel": (
+        lambda x: sc.log_wright_bessel(0.5, 1.5, x),
+        lambda x: mp.log(
+            mp.nsum(lambda k: x**k / (mp.factorial(k) * mp.gamma(0.5 * k + 1.5)), [0, mp.inf])
+        ),
+        [0.3, 2.0],
+        True,
+    ),
     "eval_legendre(1)": (
         lambda x: sc.eval_legendre(1, x),
         lambda x: x,
@@ -840,3 +856,25 @@ def test_integrals_by_their_integrands() -> None:
                         continue
                     _close(y.e1[i], float(g(mp.mpf(p))), rtol=1e-14)
                     _close(y.e12[i], float(mp.diff(g, mp.mpf(p), 1)), rtol=1e-13, atol=1e-16)
+
+
+def test_parabolic_cylinder_functions() -> None:
+    """pbdv, pbvv, pbwa (value and derivative outputs): f' and f'' of each output against
+    mpmath's D_v, V(-v - 1/2, x), W(a, x) differentiated."""
+    x = np.array([-1.2, 2.5])
+    cases = [
+        (lambda t: sc.pbdv(1.5, t), lambda t: mp.pcfd(1.5, t)),
+        (lambda t: sc.pbvv(1.5, t), lambda t: mp.pcfv(-2.0, t)),
+        (lambda t: sc.pbwa(0.5, t), lambda t: mp.pcfw(0.5, t)),
+    ]
+    for f, ref in cases:
+        y, yp = f(hd.hyperdual(x, 1.0, 1.0))
+        want, want_p = f(x)
+        np.testing.assert_array_equal(y.value, want)
+        np.testing.assert_array_equal(yp.value, want_p)
+        for i, p in enumerate(x):
+            d = [_reference(ref, p, k) for k in (1, 2)] + [_reference(("D", ref), p, 2)]
+            _close(y.e1[i], d[0], rtol=1e-9, atol=1e-12)  # (scipy's pbwa: ~1e-11)
+            _close(y.e12[i], d[1], rtol=1e-9, atol=1e-12)
+            _close(yp.e1[i], d[1], rtol=1e-9, atol=1e-12)
+            _close(yp.e12[i], d[2], rtol=1e-9, atol=1e-12)

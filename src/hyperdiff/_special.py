@@ -1013,6 +1013,30 @@ def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
     return rule
 
 
+def _wright_bessel(log: bool) -> Callable[..., Arrays]:
+    # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
+    # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
+    def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
+        sc = _sc()
+        if not log:
+            return sc.wright_bessel(a, a + b, x), sc.wright_bessel(a, 2 * a + b, x)
+        f1 = np.exp(sc.log_wright_bessel(a, a + b, x) - f0)
+        return f1, np.exp(sc.log_wright_bessel(a, 2 * a + b, x) - f0) - f1 * f1
+
+    return rule
+
+
+def _parabolic(weber: bool) -> Callable[..., tuple[Arrays, Arrays]]:
+    # (y, y') of y'' = q y: D_v, V_v (pbdv, pbvv): q = x^2/4 - v - 1/2; W(a, x) (pbwa):
+    # q = a - x^2/4. y: (y', q y); y': (q y, q' y + q y')
+    def rule(value: Any, v: Any, x: Any) -> tuple[Arrays, Arrays]:
+        y, yp = value
+        q, dq = (v - x * x / 4, -x / 2) if weber else (x * x / 4 - v - 0.5, x / 2)
+        return (yp, q * y), (q * y, dq * y + q * yp)
+
+    return rule
+
+
 def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
     # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
     sc = _sc()
@@ -1229,6 +1253,14 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             ((n + "p",), Entry(n + "p", x, (0,), _kelvin(n, True)))
             for n in ("ber", "bei", "ker", "kei")
         ),
+        (("wright_bessel",), Entry("wright_bessel", ("a", "b", "x"), (2,), _wright_bessel(False))),
+        (
+            ("log_wright_bessel",),
+            Entry("log_wright_bessel", ("a", "b", "x"), (2,), _wright_bessel(True)),
+        ),
+        (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False))),
+        (("pbvv",), Entry("pbvv", ("v", "x"), (1,), _parabolic(False))),
+        (("pbwa",), Entry("pbwa", ("a", "x"), (1,), _parabolic(True))),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
         (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
