@@ -89,14 +89,16 @@ def _trigamma_tetragamma(x: Any) -> Arrays:
       psi1(x) = pi^2/sin^2(pi x) - psi1(1 - x),
       psi2(x) = psi2(1 - x) - 2 pi^3 cos(pi x)/sin^3(pi x),
     with the argument reduced exactly (r = x - round(x)); at the poles 0, -1, ...
-    scipy's inf and -inf."""
-    x = np.asarray(x, dtype=np.float64)
+    scipy's inf and -inf. Complex x the same way, by real parts (shift while Re z < 8,
+    reflect where Re x <= 0)."""
+    x = np.asarray(x)
+    x = x.astype(np.complex128 if x.dtype.kind == "c" else np.float64, copy=False)
     with np.errstate(all="ignore"):
-        neg = x <= 0
+        neg = x.real <= 0
         z = np.where(neg, 1 - x, x)
         acc1, acc2 = np.zeros_like(z), np.zeros_like(z)
         while True:
-            small = z < 8
+            small = z.real < 8
             if not small.any():
                 break
             inv = 1 / np.where(small, z, np.inf)  # (0 where z is shifted enough)
@@ -113,9 +115,11 @@ def _trigamma_tetragamma(x: Any) -> Arrays:
         p1 = acc1 + inv + w / 2 + s1 * w * inv
         p2 = acc2 - w - w * inv - s2 * w * w
         if neg.any():
-            r = x - np.round(x)
-            # cos(pi r) as sin(pi (1/2 - |r|)): exact zero at half-integers
-            sn, cs = np.sin(np.pi * r), np.sin(np.pi * (0.5 - np.abs(r)))
+            r = x - np.round(x.real)
+            if x.dtype.kind == "c":
+                sn, cs = np.sin(np.pi * r), np.cos(np.pi * r)
+            else:  # cos(pi r) as sin(pi (1/2 - |r|)): exact zero at half-integers
+                sn, cs = np.sin(np.pi * r), np.sin(np.pi * (0.5 - np.abs(r)))
             pole = r == 0
             p1 = np.where(neg, np.where(pole, np.inf, np.pi**2 / (sn * sn) - p1), p1)
             p2 = np.where(neg, np.where(pole, -np.inf, p2 - 2 * np.pi**3 * cs / sn**3), p2)
@@ -123,8 +127,8 @@ def _trigamma_tetragamma(x: Any) -> Arrays:
 
 
 def _psi_n(n: int, x: Any) -> Any:
-    """polygamma(n, x): n = 1, 2 of real arrays here, others scipy's."""
-    if n not in (1, 2) or np.iscomplexobj(x):
+    """polygamma(n, x): n = 1, 2 here (real or complex), others scipy's."""
+    if n not in (1, 2):
         return _sc().polygamma(n, x)
     return _trigamma_tetragamma(x)[n - 1]
 
@@ -154,8 +158,9 @@ def _rgamma(f0: Any, x: Any) -> Arrays:
         psi = sc.psi(x)
         f1 = -f0 * psi
         f2 = f0 * (psi * psi - _psi_n(1, x))
-        pole = (x <= 0) & (x == np.floor(x))
-        n = np.where(pole, -x, 0.0)
+        re = np.real(x)
+        pole = (re <= 0) & (re == np.floor(re)) & (np.imag(x) == 0)
+        n = np.where(pole, -re, 0.0)
         signed_factorial = np.where(n % 2 == 1, -1.0, 1.0) * sc.gamma(n + 1)
         f1 = np.where(pole, signed_factorial, f1)
         f2 = np.where(pole, -2 * signed_factorial * sc.psi(n + 1), f2)
@@ -1142,10 +1147,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
     chebyc = _rescaled(_eval_chebyt, 0.5, 0.0, 2.0)  # 2 T_n(x/2)
     chebys = _rescaled(_eval_chebyu, 0.5, 0.0)  # U_n(x/2)
     return [
-        (("psi", "digamma"), Entry("psi", x, (0,), _digamma)),
-        (("gamma",), Entry("gamma", x, (0,), _gamma)),
-        (("loggamma",), Entry("loggamma", x, (0,), _loggamma)),
-        (("rgamma",), Entry("rgamma", x, (0,), _rgamma)),
+        (("psi", "digamma"), Entry("psi", x, (0,), _digamma, complex=True)),
+        (("gamma",), Entry("gamma", x, (0,), _gamma, complex=True)),
+        (("loggamma",), Entry("loggamma", x, (0,), _loggamma, complex=True)),
+        (("rgamma",), Entry("rgamma", x, (0,), _rgamma, complex=True)),
         (("beta",), Entry("beta", ("a", "b"), (0, 1), _beta)),
         (("betaln",), Entry("betaln", ("a", "b"), (0, 1), _betaln)),
         (("gammainc",), Entry("gammainc", ("a", "x"), (1,), _gammainc)),
