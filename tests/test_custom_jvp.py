@@ -395,7 +395,7 @@ BAD_RULES: dict[str, tuple[Callable[[Any, Any], Any], str]] = {
 
 
 @pytest.mark.parametrize("name", BAD_RULES)
-@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("order", [1, 2, 3])
 def test_bad_rules_raise(name: str, order: int) -> None:
     rule, message = BAD_RULES[name]
     with pytest.raises(TypeError, match=message):
@@ -498,3 +498,42 @@ def test_wirtinger_of_a_custom_real_function_of_z() -> None:
     d_z, d_zbar = hd.wirtinger(abs2, elementwise=True)(z)  # |z|^2 = z zbar
     np.testing.assert_allclose(d_z, np.conj(z), rtol=1e-15)
     np.testing.assert_allclose(d_zbar, z, rtol=1e-15)
+
+
+# --- Taylor kinds (derivative order 3 and more): the rule one degree at a time --------------
+def root_derivatives(x: np.ndarray) -> list[np.ndarray]:
+    """y' .. y'''' of the implicit root, differentiating (3 y^2 + 1) y' = 1 by hand:
+    y'' = -6 y y'^3, y''' = -6 y'^4 - 18 y y'^2 y'',
+    y'''' = -42 y'^3 y'' - 36 y y' y''^2 - 18 y y'^2 y'''."""
+    y, d1, d2 = root_closed_forms(x)
+    d3 = -6 * d1**4 - 18 * y * d1**2 * d2
+    d4 = -42 * d1**3 * d2 - 36 * y * d1 * d2**2 - 18 * y * d1**2 * d3
+    return [d1, d2, d3, d4]
+
+
+def test_implicit_function_third_and_fourth_derivatives() -> None:
+    _, _, d3, d4 = root_derivatives(X)
+    np.testing.assert_allclose(hd.derivative(root, order=3)(X), d3, rtol=1e-12)
+    SOLVES.clear()
+    np.testing.assert_allclose(hd.derivative(root, order=4)(X), d4, rtol=1e-12)
+    assert all(isinstance(v, float) for v in SOLVES)  # the solver saw values only
+
+
+@pytest.mark.parametrize("degree", [1, 2, 4])
+def test_taylor_arrays_of_any_degree(degree: int) -> None:
+    out = root(hd.taylor_array(X, [1.0], degree=degree))
+    expected = np.stack(root_derivatives(X)[:degree])
+    np.testing.assert_allclose(out.coefficients, expected, rtol=1e-12)
+
+
+def test_taylor_orders_of_rules_calling_custom_functions() -> None:
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(hd.derivative(quartic, order=3)(x), 24 * x, rtol=1e-15)
+    np.testing.assert_allclose(hd.derivative(quartic, order=4)(x), np.full(3, 24.0), rtol=1e-15)
+    np.testing.assert_array_equal(hd.derivative(quartic, order=5)(x), np.zeros(3))
+    np.testing.assert_array_equal(hd.derivative(ste_floor, order=3)(x), np.zeros(3))
+    # softplus''' = s (1 - s) (1 - 2 s), s = expit(x)
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(
+        hd.derivative(log1pexp, order=3)(x), s * (1 - s) * (1 - 2 * s), rtol=1e-13
+    )

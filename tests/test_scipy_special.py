@@ -731,9 +731,10 @@ SPECIAL_POINTS = np.array([0.0, -0.0, 1.0, -1.0, -2.0, 0.5, 1e-300, -1e-300, 1e3
 SPECIAL_POINTS = np.concatenate([SPECIAL_POINTS, [np.inf, -np.inf, np.nan, 1e-8, 40.0, -40.0]])
 
 
-@pytest.mark.parametrize(
-    "name, call", _table_calls(), ids=lambda v: v if isinstance(v, str) else ""
-)
+TABLE_CALLS = _table_calls()
+
+
+@pytest.mark.parametrize("name, call", TABLE_CALLS, ids=[name for name, _ in TABLE_CALLS])
 def test_special_points(name: str, call: Callable[[Any], Any]) -> None:
     """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
     from the rules (pytest turns warnings into errors), scipy's value, and nan

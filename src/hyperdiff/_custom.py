@@ -1,10 +1,10 @@
-"""Custom derivative rules: JAX's `custom_jvp`, for every dual kind of order 1 and 2.
+"""Custom derivative rules: JAX's `custom_jvp`, for every dual kind and Taylor degree.
 
 The user gives f and a rule `jvp(primals, tangents) -> (f(primals), Df(primals)[tangents])`,
 linear in the tangents. On plain arrays f runs as written; on dual arrays of any kind
 the rule supplies the derivative. Write a dual argument as x = x0 + y: x0 its values,
 y its parts (a dual array of the same kind with a zero value plane). Then, since y^3 = 0
-in every kind of order 1 or 2 (Taylor kinds of degree 3 and more raise TypeError):
+in every kind of order 1 or 2:
 
 - first-order kinds (y^2 = 0):   f(x) = f(x0) + Df(x0)[y]         = rule(x0; y)
 - second-order kinds:            f(x) = f(x0) + Df(x0)[y] + 1/2 D^2f(x0)[y, y]
@@ -18,6 +18,10 @@ that rule only first order of anything computed from the primal matters (it mult
 a tangent, whose value is zero), so a custom function called there on the same kind
 (the rule computing f(x)) takes the first line: the recursion ends after one level, and
 an external solver only ever sees plain values.
+
+Taylor arrays x(t) of any degree d go one degree at a time instead: F = f(x(t)) has
+F' = Df(x)[x'], the rule at x and x' truncated to degree d - 1, whose own custom calls
+meet degree d - 1, and so on down to plain values (custom_jvp._apply_taylor).
 """
 
 from __future__ import annotations
@@ -77,8 +81,9 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
 
     On plain numbers and arrays f runs as written. On dual arrays of any kind (those
     of every transform, nested ones, hand-built `hd.dual`/`hd.hyperdual`, real or
-    complex) the rule gives the derivative, at every order the kind carries: at second
-    order the rule is differentiated (its numpy code runs on dual arrays), as in JAX.
+    complex, and Taylor arrays of any degree: derivative(f, order=k)) the rule gives
+    the derivative, at every order the kind carries: from second order on the rule is
+    differentiated (its numpy code runs on dual arrays), as in JAX.
     So the rule must be written in numpy operations hyperdiff can differentiate, linear
     in the tangents; anything it needs of f at the primals it gets by calling f, which
     the rule serves too (an external solver inside f only ever sees plain values).
@@ -97,7 +102,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     total order 3 under a second-order transform, which raises TypeError; f and its
     rule must not close over a transform's variables (pass them as arguments: a closed
     over variable's derivative is caught where f's value comes back as a dual array,
-    and can be missed at second order); kinds of order 3 and more raise TypeError.
+    and can be missed at second order).
     """
 
     fun: Callable[..., R]
@@ -230,6 +235,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     ) -> Any:
         """f on dual arguments through the rule (the module's docstring)."""
         kind, lifted = _common_kind(leaves, self._name)
+        if hasattr(kind, "_degree"):  # a Taylor kind: one degree at a time
+            return self._apply_taylor(args, primals, lifted, flat, kind)
         if kind._order not in (1, 2):  # the rules below hold while y^3 = 0
             raise TypeError(
                 f"custom_jvp function {self._name} got a {kind.__name__} of derivative order "
@@ -277,8 +284,114 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         ]
         return _rebuild(primal_out, results)
 
+    def _apply_taylor(
+        self,
+        args: tuple[Any, ...],
+        primals: tuple[Any, ...],
+        leaves: Sequence[Any],
+        flat: bool,
+        kind: type[DualArray],
+    ) -> Any:
+        """f on Taylor arrays x(t) of degree d (planes x^(k)(0), k = 0 .. d): with
+        F(t) = f(x(t)), F' = Df(x)[x'] = rule(x; x') needs x to degree d - 1 only, so
+        the rule runs on Taylor arrays of degree d - 1 (plain values at d = 1): x
+        truncated, and x' (planes x^(k+1)). Then F^(k) = (F')^(k-1) for k >= 1 and
+        F(0) the rule's primal value. Custom calls inside the rule meet degree d - 1,
+        and so on down: d rule calls of falling degree, exact."""
+        from ._arrays import tagged
+        from ._taylor import taylor_type
+
+        degree: int = kind._degree  # type: ignore[attr-defined]
+        lower: type[DualArray] | None = None
+        if degree > 1:
+            lower = tagged(taylor_type(degree - 1), kind._tag)  # type: ignore[arg-type]
+        points, tangents = [], []
+        for leaf in leaves:
+            if isinstance(leaf, DualArray):
+                data = leaf._data
+                if lower is None:  # the rule's own copies of the planes
+                    points.append(np.array(data[0]))
+                    tangents.append(np.array(data[1]))
+                else:
+                    points.append(lower._wrap(data[:-1].copy()))
+                    tangents.append(lower._wrap(data[1:].copy()))
+            else:
+                value = _plain_leaf(leaf, self._name)
+                tangents.append(np.zeros(value.shape, dtype=_tangent_dtype(value)))
+                points.append(leaf)
+        nondiff = tuple(args[i] for i in self.nondiff_argnums)
+        if flat:
+            primal_args, tangent_args = tuple(points), tuple(tangents)
+        else:
+            primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
+        assert self.jvp is not None
+        pair = self.jvp(*nondiff, primal_args, tangent_args)
+        primal_out, tangent_out = _checked_pair(pair, self._name)
+        if _structure(primal_out) != _structure(tangent_out):
+            raise TypeError(
+                f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
+                f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
+            )
+        pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
+        results = [_integrated(p, t, kind, lower, self._name, i) for i, (p, t) in enumerate(pairs)]
+        return (
+            results[0] if not isinstance(primal_out, _CONTAINERS) else _rebuild(primal_out, results)
+        )
+
 
 _CONTAINERS = (tuple, list, dict)
+
+
+def _integrated(
+    primal: Any,
+    tangent: Any,
+    kind: type[DualArray],
+    lower: type[DualArray] | None,
+    name: str,
+    index: int,
+) -> DualArray:
+    """One output of f on Taylor arrays: the rule's primal value, then the planes of
+    its tangent F' (of degree d - 1) one derivative up."""
+    where = f"the custom_jvp rule of {name}, output {index}"
+    value = _value_of(primal)
+    if isinstance(primal, DualArray) and type(primal) is not lower:
+        raise TypeError(
+            f"{where}: the primal output is a {type(primal).__name__}, expected "
+            f"{'plain values' if lower is None else lower.__name__} (a closure over a "
+            "transform's variable?)"
+        )
+    if isinstance(tangent, DualArray):
+        if type(tangent) is not lower:
+            raise TypeError(
+                f"{where}: the tangent output is a {type(tangent).__name__}, expected "
+                f"{'plain values' if lower is None else lower.__name__} (a closure over a "
+                "transform's variable?)"
+            )
+        parts: np.ndarray | None = tangent._data
+    else:
+        plain = np.asarray(tangent)
+        if plain.dtype.kind not in "biufc":
+            raise TypeError(f"{where}: the tangent output is a {type(tangent).__name__}")
+        if lower is not None and np.any(plain != 0):
+            raise TypeError(
+                f"{where}: the tangent output does not depend on the tangents but is not zero; "
+                "a JVP is linear in the tangents"
+            )
+        parts = plain[None] if lower is None else None  # degree 1: F' is plain values
+    if np.shape(tangent) != value.shape:
+        raise TypeError(
+            f"{where}: the tangent has shape {np.shape(tangent)}, the primal {value.shape} "
+            "(they must match)"
+        )
+    dtype = value.dtype if parts is None else parts.dtype
+    if dtype.kind == "c" and value.dtype.kind != "c":
+        raise TypeError(
+            f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
+        )
+    data = np.empty((kind._planes, *value.shape), np.result_type(value.dtype, dtype, np.float32))
+    data[0] = value
+    data[1:] = 0 if parts is None else parts
+    return kind._wrap(data)  # type: ignore[no-any-return]
 
 
 _HALVES: dict[tuple[int, int, np.dtype], np.ndarray] = {}
