@@ -527,6 +527,9 @@ def test_each_kind() -> None:
     np.testing.assert_allclose([h.e1, h.e2, h.e12], [grad[0], grad[1], hess[0][1]], rtol=1e-12)
     np.testing.assert_allclose(hd.grad(f)(p), grad, rtol=1e-12)
     np.testing.assert_allclose(hd.hessian(f)(p), hess, rtol=1e-11)
+    # nested transforms: the product kind of two tags (a Jet layout) through chain_binary
+    inner = hd.derivative(lambda a: hd.derivative(lambda b: sc.beta(a, b))(2.5))(1.5)
+    _close(inner, _partial(mp.beta, 1.5, 2.5, (1, 1)), rtol=1e-12)
     # a HyperDualDiag (hessian_diag: the second derivative of an elementwise f)
     x = np.array([0.5, 2.0, 6.0])
     diag = hd.hessian_diag(lambda t: np.sum(sc.gammaln(t) + sc.i0e(t)))(x)
