@@ -1507,7 +1507,7 @@ def _sylvester_planes(a0: np.ndarray, b0: np.ndarray, c: np.ndarray) -> np.ndarr
         (Ta + Tb_jj I) y_j = c_j - sum_{k<j} y_k Tb_kj."""
     sl = _scipy_linalg()
     ta, za = sl.schur(a0.astype(complex), output="complex")
-    tb, zb = sl.schur(b0.astype(complex), output="complex")
+    tb, zb = (ta, za) if b0 is a0 else sl.schur(b0.astype(complex), output="complex")
     _, m, n = c.shape
     rotated = _mH(za) @ c @ zb  # (planes, m, n)
     y = np.zeros_like(rotated)
