@@ -814,3 +814,33 @@ def test_scipy_linalg_refuses_dual_arrays_naming_the_mirror(name: str) -> None:
         SCIPY_CALLS[name](x, np.ones(3))
     assert callable(getattr(hd.linalg, name))
     SCIPY_CALLS[name](SPD, np.ones(3))  # plain arrays: scipy as ever
+
+
+# --- Taylor arrays: degree 2 through the same rules, degree 3 refused ----------------------------
+def test_taylor_degree_two_and_the_refusal_beyond() -> None:
+    """hd.taylor(f, A, V, 2)'s planes are d/dt and d2/dt2 of f(A + t V): those of a
+    HyperDual seeded e1 = e2 = V (checked against mpmath above); degree 3 raises
+    naming the function (the rules are written to second order)."""
+    a = general(3, False, 320)
+    s = spd(3, False, 321)
+    v = random((3, 3), False, 322)
+    v = v + v.T
+    module = hd.linalg
+    cases: list[tuple[Callable[[Any], Any], np.ndarray]] = [
+        (lambda x: np.linalg.svd(x)[0], a),
+        (lambda x: np.linalg.eig(x)[0], a),
+        (lambda x: np.linalg.eigh(x)[1], s),
+        (np.linalg.cholesky, s),
+        (lambda x: np.linalg.norm(x, "nuc"), a),
+        (lambda x: module.lu_factor(x)[0], a),
+        (module.sqrtm, s),
+    ]
+    for f, x in cases:
+        planes_ = hd.taylor(f, x, v, 2)
+        want = f(hd.hyperdual(x, v, v, 0.0))._data
+        close(planes_[1], want[1], rtol=1e-13)
+        close(planes_[2], want[3], rtol=1e-13)
+    with pytest.raises(TypeError, match=r"numpy\.linalg\.svd .*degree 2"):
+        hd.taylor(np.linalg.svd, a, v, 3)
+    with pytest.raises(TypeError, match=r"scipy\.linalg\.sqrtm.*degree 2"):
+        hd.taylor(module.sqrtm, s, v, 3)

@@ -57,6 +57,7 @@ from ._algebra import (
 )
 from ._arrays import SCIPY_LINALG_MIRRORS, Dual, DualArray
 from ._functions import common_kind, implements
+from ._taylor import TaylorArray, check_linalg
 
 __all__ = [
     "EigResult",
@@ -136,7 +137,9 @@ def _kind_of(name: str, *operands: Any) -> type[DualArray] | None:
     """The dual kind among the operands, or None when all are plain arrays."""
     if not any(isinstance(x, DualArray) for x in operands):
         return None
-    return common_kind(f"linalg.{name}", *operands)
+    cls = common_kind(f"linalg.{name}", *operands)
+    check_linalg(name, cls)  # Taylor arrays: the rules here are written to order 2
+    return cls
 
 
 # The factorizations are written with conjugate transposes (A^H A, Q^H Q = I), so
@@ -167,7 +170,7 @@ def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
     K K, Lq Uq, ...), else _algebra's bilinear rule (five batched matmuls)."""
     if _constant(a) and _constant(b):
         return [None if a[0] is None or b[0] is None else a[0] @ b[0]]
-    if a[0] is None and b[0] is None:
+    if a[0] is None and b[0] is None and not issubclass(cls, TaylorArray):
         return _perturbation_product(cls, a, b)
     if _constant(a) or _constant(b):
         constant, planes = (a[0], b) if _constant(a) else (b[0], a)
@@ -1414,6 +1417,7 @@ def expm(a: Any) -> Any:
     if not isinstance(a, DualArray):
         return expm(Dual._from_parts(a, (0.0,), None)).value
     cls = type(a)
+    check_linalg("expm", cls)
     planes = list(a._data)
     a0 = planes[0]
     if a0.ndim < 2 or a0.shape[-1] != a0.shape[-2]:
@@ -1478,7 +1482,13 @@ SCIPY_LINALG_MIRRORS.update(
 def _scipy_kind_of(name: str, *operands: Any) -> type[DualArray] | None:
     if not any(isinstance(x, DualArray) for x in operands):
         return None
-    return common_kind(f"scipy.linalg.{name}", *operands)
+    cls = common_kind(f"scipy.linalg.{name}", *operands)
+    if issubclass(cls, TaylorArray) and cls._degree > 2:
+        raise TypeError(
+            f"hyperdiff.linalg.{name} (scipy.linalg.{name}'s mirror) supports Taylor arrays "
+            f"to degree 2, not {cls._degree}: its perturbation rules are written to second order"
+        )
+    return cls
 
 
 def _matrix(planes: PlaneList, name: str) -> None:
