@@ -37,10 +37,10 @@ Arrays = tuple[Any, ...]
 class Entry:
     """A scipy.special ufunc: its public name, argument names, the positions that may be
     dual arrays, and its rule. With one dual position the rule maps (f0, *values) to
-    (f1, f2) in that argument; with two, to (fx, fy, fxx, fxy, fyy); for a function of
-    several outputs (sici, airy), f0 is their tuple and the rule gives one (f1, f2)
-    each. `complex`: the function is holomorphic in its dual arguments and scipy has
-    complex loops."""
+    (f1, f2) in that argument (f2 may be a function, called for second-order kinds
+    only); with two, to (fx, fy, fxx, fxy, fyy); for a function of several outputs
+    (sici, airy), f0 is their tuple and the rule gives one (f1, f2) each. `complex`:
+    the function is holomorphic in its dual arguments and scipy has complex loops."""
 
     name: str
     args: tuple[str, ...]
@@ -1056,25 +1056,27 @@ def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
 #   ive = iv e^-|x|: ive' = e^-|x| (I' - s I), ive'' = e^-|x| (I'' - 2 s I' + I), s = sign x
 #   kve = kv e^x:    kve' = e^x (K' + K),       kve'' = e^x (K'' + 2 K' + K)
 def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
+    # f'' is returned lazily (a function): first-order kinds never pay for C_{v-2}, C_{v+2}
     def rule(f0: Any, v: Any, x: Any) -> Arrays:
         sc = _sc()
         fn = {"j": sc.jv, "y": sc.yv, "i": sc.ive if scaled else sc.iv}.get(family)
         if family == "k":
             fn = sc.kve if scaled else sc.kv
         assert fn is not None
-        m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
+        m1, p1 = fn(v - 1, x), fn(v + 1, x)
         if family in "jy":
-            return (m1 - p1) / 2, (m2 - 2 * f0 + p2) / 4
-        if family == "i":
-            d1, d2 = (m1 + p1) / 2, (m2 + 2 * f0 + p2) / 4
-            if not scaled:
-                return d1, d2
-            s = np.sign(x.real) if np.iscomplexobj(x) else np.sign(x)
-            return d1 - s * f0, d2 - 2 * s * d1 + f0
-        d1, d2 = -(m1 + p1) / 2, (m2 + 2 * f0 + p2) / 4
+            return (m1 - p1) / 2, lambda: (fn(v - 2, x) - 2 * f0 + fn(v + 2, x)) / 4
+        d1 = (m1 + p1) / 2 if family == "i" else -(m1 + p1) / 2
+
+        def d2() -> Any:
+            return (fn(v - 2, x) + 2 * f0 + fn(v + 2, x)) / 4
+
         if not scaled:
             return d1, d2
-        return d1 + f0, d2 + 2 * d1 + f0
+        if family == "i":
+            s = np.sign(x.real) if np.iscomplexobj(x) else np.sign(x)
+            return d1 - s * f0, lambda: d2() - 2 * s * d1 + f0
+        return d1 + f0, lambda: d2() + 2 * d1 + f0
 
     return rule
 
@@ -1446,6 +1448,13 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         wide_value = function(*wide)
     with np.errstate(all="ignore"):  # (the rules' inf and nan are the derivatives' own)
         derivatives = entry.rule(wide_value, *wide)
+        # a rule may give f'' as a function, evaluated for second-order kinds only
+        if not several and any(callable(d) for d in derivatives):
+            second_order = getattr(cls, "_order", 2) >= 2
+            derivatives = tuple(
+                (d() if second_order else np.zeros_like(derivatives[0])) if callable(d) else d
+                for d in derivatives
+            )
     if several:  # one (f1, f2) per output, one dual argument
         if out is not None:
             raise TypeError(f"hyperdiff does not support out= of {name} on dual arrays")
