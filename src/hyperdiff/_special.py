@@ -275,7 +275,25 @@ def _log_ndtr(f0: Any, x: Any) -> Arrays:
             math.sqrt(2 / math.pi) / sc.erfcx(-x / math.sqrt(2)),
             np.exp(-(x * x) / 2) / (_SQRT_2PI * sc.ndtr(x)),
         )
-        return m, -m * (x + m)
+        f2 = -m * (x + m)
+    # x + m cancels below -20 (m ~ |x|): there x + m = m S with the asymptotic series
+    # S = sum_n (-1)^(n+1) (2n-1)!! / x^(2n) (1 - |x| / m, Mills' ratio), so
+    # f2 = -m^2 S = -(m/x)^2 (x^2 S) (-1 at -inf; no overflow of m^2)
+    far = x < -20
+    if np.any(far):
+        u = np.where(far, 1 / (x * x), 0.0)
+        series, c = np.zeros_like(u), 1.0
+        terms = []
+        for n in range(1, 17):  # c = (2n-1)!!
+            terms.append((-1.0) ** (n + 1) * c)
+            c *= 2 * n + 1
+        for t in reversed(terms):  # x^2 S by Horner in u
+            series = series * u + t
+        with np.errstate(over="ignore", invalid="ignore"):
+            ratio = m / x
+            far_f2 = np.where(np.isinf(x), -1.0, -ratio * ratio * series)
+        f2 = np.where(far, far_f2, f2)
+    return m, f2
 
 
 def _ndtri(f0: Any, p: Any) -> Arrays:
