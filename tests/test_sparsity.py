@@ -462,3 +462,38 @@ def test_solve_ivp_with_sparse_jacobian():
     sol = integrate.solve_ivp(rhs, (0, 0.05), y0, method="BDF", jac=jac, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(sol.y[:, -1], linalg.expm(0.05 * a) @ y0, rtol=1e-6, atol=1e-9)
     assert sp.issparse(jac(0.0, y0))
+
+
+# --- custom_jvp functions: the rule defines the derivative, not the body --------------------
+@hd.custom_jvp
+def ste_round(x):  # straight-through estimator: rounds, derivative 1
+    return np.rint(x)
+
+
+@ste_round.defjvp
+def _ste_round_jvp(p, t):
+    return ste_round(p[0]), t[0]
+
+
+@hd.custom_jvp
+def smooth_square(x):  # a quantized x**2 whose rule is the smooth 2 x
+    return np.rint(x) * x
+
+
+@smooth_square.defjvp
+def _smooth_square_jvp(p, t):
+    (x,), (dx,) = p, t
+    return smooth_square(x), 2 * x * dx * (np.sum(np.ones_like(x)) / x.size)  # a sum inside
+
+
+def test_custom_jvp_counts_dense_in_its_inputs():
+    x = np.array([0.2, 1.7, 2.4, 3.1])
+    f = lambda x: ste_round(x) + x[::-1]  # noqa: E731
+    want = np.eye(4) + np.eye(4)[::-1]  # the rule's identity plus the reversal
+    assert dense(hd.jacobian_sparsity(f)(x)).all()
+    assert dense(hd.jacobian_sparsity(f, local=True)(x)).all()
+    np.testing.assert_array_equal(hd.jacobian(f, sparsity="auto")(x).toarray(), want)
+    g = lambda x: np.sum(smooth_square(x)) + np.sum(x[1:] * x[:-1])  # noqa: E731
+    want = 2 * np.eye(4) + np.eye(4, k=1) + np.eye(4, k=-1)
+    assert dense(hd.hessian_sparsity(g)(x)).all()
+    np.testing.assert_allclose(hd.hessian(g, sparsity="auto")(x).toarray(), want, rtol=1e-15)

@@ -126,6 +126,9 @@ class _Trace:
         self.second = second
         self.local = local
         self.terms = terms
+        # a custom_jvp function was met: its rule, not its body, is the derivative, so
+        # it counts as dense in its inputs, and a Hessian plan does not keep terms
+        self.custom = False
         self.events = 0
         # batches (first event, A, B): event first + r pairs A[r] x B[r] (and B x A)
         self.batches: list[tuple[int, Any, Any]] = []
@@ -1086,6 +1089,64 @@ def _ones_row(size: int) -> Any:
     return _sp().csr_matrix(np.ones((1, size), dtype=bool))
 
 
+# --- custom_jvp functions: dense in their inputs -----------------------------------------
+def _leaves(x: Any) -> list[Any]:
+    if isinstance(x, (tuple, list)):
+        return [leaf for y in x for leaf in _leaves(y)]
+    if isinstance(x, dict):
+        return [leaf for y in x.values() for leaf in _leaves(y)]
+    return [x]
+
+
+def _replaced(x: Any, leaf: Callable[[Any], Any]) -> Any:
+    if isinstance(x, (tuple, list)):
+        items = [_replaced(y, leaf) for y in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if isinstance(x, dict):
+        return type(x)((k, _replaced(y, leaf)) for k, y in x.items())
+    return leaf(x)
+
+
+def traced(args: tuple[Any, ...]) -> bool:
+    """Whether a tracer is among the arguments (nested in tuples, lists, dicts)."""
+    return any(isinstance(leaf, SparsityTracer) for leaf in _leaves(args))
+
+
+def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> Any:
+    """A custom_jvp function called on tracers (custom_jvp.__call__ sends them here).
+    Its rule, not its body, defines the derivative, and the rule is not traced: every
+    output element depends on every input of every traced argument, and (second
+    order) pairs all of them. The body runs once on values for the outputs' shapes
+    (at a point: the values; globally: stand-ins, as for linear algebra)."""
+    tracers = [leaf for leaf in _leaves(args) if isinstance(leaf, SparsityTracer)]
+    trace = tracers[0]._trace
+    trace.custom = True
+    try:
+        with np.errstate(all="ignore"):
+            result = fun(*_replaced(args, _stand_in))
+    except Exception as error:
+        raise TypeError(
+            f"sparsity detection: custom_jvp function {name} failed on stand-in values of "
+            f"its arguments' shapes ({type(error).__name__}: {error}); its outputs' shapes "
+            "are needed (use local=True, which runs it at the point's values)"
+        ) from error
+    g_all = functools.reduce(_union, [_through(_ones_row(t.size), t._g) for t in tracers])
+    h_all = None
+    if trace.second:
+        rows = [_through(_ones_row(t.size), _widen(t._h, trace.events)) for t in tracers]
+        h_all = _union(functools.reduce(_union, rows), trace.new_events(g_all, g_all))
+
+    def dense(value: Any) -> Any:
+        value = np.asarray(value)
+        if value.dtype.kind not in "fc":
+            return value  # an integer or boolean output: no derivative
+        rows = np.zeros(value.size, dtype=np.int64)
+        h = None if h_all is None else _widen(h_all, trace.events)[rows]
+        return SparsityTracer(trace, value.shape, g_all[rows], h, value if trace.local else None)
+
+    return _replaced(result, dense)
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -1386,7 +1447,10 @@ def _hessian_pattern(
         _, out = _call_traced(f, args, kwargs, argnums, trace, where)
         n = x.size
         term_info = None
-        if isinstance(out, _Terms) and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
+        # terms only without custom functions: their rules, run on the pass's arrays,
+        # would keep their own sums as terms
+        live = isinstance(out, _Terms) and not trace.custom
+        if live and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
             parts = [a for a, _ in out.parts]
             h = _sp().vstack([_widen(a._h, trace.events) for a in parts], format="csr")
             owner_of_event = np.repeat(np.arange(h.shape[0]), np.diff(h.indptr))
