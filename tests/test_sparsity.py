@@ -247,7 +247,7 @@ def test_sparse_jacobian_given_pattern_and_float32():
     np.testing.assert_allclose(got.toarray(), hd.jacobian(laplace_1d)(x.astype(float)))
 
 
-def test_changed_constant_outside_the_pattern_raises():
+def test_changed_constant_gets_its_own_or_a_new_plan():
     def f(x, a):
         return a @ x
 
@@ -255,8 +255,10 @@ def test_changed_constant_outside_the_pattern_raises():
     x = np.ones(5)
     band = np.eye(5) + np.eye(5, k=1)
     np.testing.assert_array_equal(j(x, band).toarray(), band)
-    with pytest.raises(ValueError, match="outside its sparsity pattern"):
-        j(x, np.ones((5, 5)))
+    full = np.arange(1.0, 26.0).reshape(5, 5)
+    np.testing.assert_array_equal(j(x, full).toarray(), full)  # another array: its plan
+    band[4, 0] = 7.0  # the same array changed in place: the pass's check, then detected again
+    np.testing.assert_array_equal(j(x, band).toarray(), band)
 
 
 def test_sparse_hessian_rosenbrock_closed_form():
@@ -497,3 +499,40 @@ def test_custom_jvp_counts_dense_in_its_inputs():
     want = 2 * np.eye(4) + np.eye(4, k=1) + np.eye(4, k=-1)
     assert dense(hd.hessian_sparsity(g)(x)).all()
     np.testing.assert_allclose(hd.hessian(g, sparsity="auto")(x).toarray(), want, rtol=1e-15)
+
+
+# --- plans: keyed on every argument, and a wrong pattern raises -----------------------------
+def test_plan_per_non_differentiated_argument():
+    x = np.arange(1.0, 7.0)
+    n = x.size
+    f = lambda x, k: np.roll(x, k) * x  # noqa: E731
+    g = lambda x, k: np.sum(np.roll(x, k) * x**2)  # noqa: E731
+    jac, hess = hd.jacobian(f, sparsity="auto"), hd.hessian(g, sparsity="auto")
+    for k in (1, 2, 1, 3):
+        i = np.arange(n)
+        want = np.diag(np.roll(x, k))
+        want[i, (i - k) % n] += x  # d/dx_{i-k} of x_{i-k} x_i
+        np.testing.assert_array_equal(jac(x, k).toarray(), want)
+        h = np.diag(2 * np.roll(x, k))  # g = sum_i x_{i-k} x_i^2
+        h[i, (i - k) % n] += 2 * x
+        h[(i - k) % n, i] += 2 * x
+        np.testing.assert_array_equal(hess(x, k).toarray(), h)
+        kw = hd.jacobian(lambda x, *, k: f(x, k), sparsity="auto")
+        np.testing.assert_array_equal(kw(x, k=k).toarray(), want)
+
+
+def test_pattern_given_that_misses_an_entry_raises():
+    x = np.arange(1.0, 5.0)
+    eye = np.eye(4, dtype=bool)
+    # every (color, row) slot used: only the probe direction sees the missing entries
+    with pytest.raises(ValueError, match="outside its sparsity pattern"):
+        hd.jacobian(lambda x: x + 5 * np.roll(x, 1), sparsity=eye)(x)
+    x1, x2 = np.array([1.0, 3.0, 2.0]), np.array([3.0, 1.0, 2.0])
+    local = hd.jacobian_sparsity(np.sort, local=True)(x1)
+    jac = hd.jacobian(np.sort, sparsity=local)
+    np.testing.assert_array_equal(jac(x1).toarray(), np.eye(3)[[0, 2, 1]])
+    with pytest.raises(ValueError, match="outside its sparsity pattern"):
+        jac(x2)  # another ordering: another permutation
+    g = lambda x: 0.5 * np.sum(x) ** 2 + np.prod(x[:2])  # noqa: E731  (not a sum of terms)
+    with pytest.raises(ValueError, match="outside the sparsity pattern"):
+        hd.hessian(g, sparsity=eye)(x)

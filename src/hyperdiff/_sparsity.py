@@ -1598,7 +1598,7 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
 class _JacobianPlan:
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass."""
 
-    def __init__(self, pattern: Any, n: int) -> None:
+    def __init__(self, pattern: Any, n: int, given: Any = None) -> None:
         sp = _sp()
         p = sp.csr_array(pattern, dtype=bool)
         p.sort_indices()
@@ -1619,8 +1619,40 @@ class _JacobianPlan:
         used[self.gather] = True
         self.unused = np.flatnonzero(~used)
         c = max(self.count, 1)
+        # a pattern given (not detected) is checked in full: J w in a direction w,
+        # random, from a pass of its own must match the recovered J's
+        self.probe = None if given is None else _probe(n)
         self.seed = np.zeros((c, n))
         self.seed[self.colors, np.arange(n)] = 1.0
+
+
+def _probe(n: int) -> np.ndarray:
+    return np.random.default_rng(n).uniform(1.0, 2.0, n)
+
+
+# relative tolerance of a probe's J w (rounding of the pass against the recovered J's),
+# in float64; float32 1e3 eps
+_PROBE_RTOL = 1e-8
+
+
+def _probe_holds(jac: Any, w: np.ndarray, jw: np.ndarray) -> bool:
+    """Whether the recovered J gives the pass's J w (both rounded: to _PROBE_RTOL of
+    the row's scale |J| w + |J w|): a pattern given that misses an entry does not."""
+    rtol = max(_PROBE_RTOL, 1e3 * _eps(jac.dtype))
+    jw = jw.reshape(-1)
+    recovered = jac @ w
+    size = _sp().csr_array((np.abs(jac.data), jac.indices, jac.indptr), shape=jac.shape)
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(recovered - jw) > rtol * (size @ w + np.abs(jw))
+    if not bad.any():
+        return True
+    both_nan = np.isnan(recovered) & np.isnan(jw)
+    return not np.any(bad & ~both_nan)
+
+
+@functools.cache
+def _eps(dtype: np.dtype) -> float:
+    return float(np.finfo(dtype).eps)
 
 
 def _index_arrays(p: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -1640,8 +1672,72 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
 
 
-def _key(args: tuple[Any, ...], argnums: int) -> tuple[Any, ...]:
-    return (*((np.shape(a), getattr(a, "dtype", type(a))) for a in args), argnums)
+def _token(a: Any, keep: bool) -> Any:
+    """What of a non-differentiated argument a plan's key holds: its value when
+    hashable (k in np.roll(x, k), t in rhs(t, y)), else the object by identity, and
+    for an array a copy of its values too (`keep`: a plan's own key), compared at
+    each lookup: an array changed in place gets a new plan."""
+    if isinstance(a, np.ndarray):
+        return _Identity(a, keep)
+    try:
+        hash(a)
+    except TypeError:
+        return _Identity(a, False)
+    return (type(a), a)
+
+
+class _Identity:
+    """A key by identity that holds its object (so its id is not reused) and, for a
+    plan's own key, a copy of an array's values then."""
+
+    __slots__ = ("obj", "values")
+
+    def __init__(self, obj: Any, keep: bool) -> None:
+        self.obj = obj
+        self.values = np.array(obj) if keep and isinstance(obj, np.ndarray) else None
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Identity) or other.obj is not self.obj:
+            return False
+        for kept in (self.values, other.values):
+            if kept is not None and not _same(kept, self.obj):
+                return False
+        return True
+
+
+def _same(kept: np.ndarray, now: np.ndarray) -> bool:
+    if kept.shape != now.shape or kept.dtype != now.dtype:
+        return False
+    try:
+        return bool(np.array_equal(kept, now, equal_nan=kept.dtype.kind in "fc"))
+    except (TypeError, ValueError):  # objects that do not compare: a new plan
+        return False
+
+
+def _key(args: tuple[Any, ...], kwargs: dict, argnums: int, keep: bool = False) -> tuple:
+    """A plan's key: the shapes and dtypes of args[argnums], everything else by value
+    (or identity and values): each can change the pattern."""
+    x = args[argnums] if argnums < len(args) else None
+    key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]
+    key.extend(_token(a, keep) for k, a in enumerate(args) if k != argnums)
+    if kwargs:
+        key.extend((name, _token(kwargs[name], keep)) for name in sorted(kwargs))
+    return tuple(key)
+
+
+# plans kept per transform (the oldest dropped first): rhs(t, y) keys a plan per t
+_MAX_PLANS = 16
+
+
+def _keep(plans: dict, key: Any, plan: Any) -> Any:
+    plans.pop(key, None)
+    if len(plans) >= _MAX_PLANS:
+        del plans[next(iter(plans))]
+    plans[key] = plan
+    return plan
 
 
 def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
@@ -1655,37 +1751,61 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
     plans: dict[Any, _JacobianPlan] = {}
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        key = _key(args, argnums)
+        key = _key(args, kwargs, argnums)
         plan = plans.get(key)
         x = _input_array(args[argnums], "jacobian")
+        fresh = plan is None
         if plan is None:
-            pattern = given
-            if pattern is None:
-                pattern = jacobian_sparsity(f, argnums)(*args, **kwargs)
-            plan = plans[key] = _JacobianPlan(pattern, x.size)
-        c = max(plan.count, 1)
+            key = _key(args, kwargs, argnums, keep=True)
+            plan = _keep(plans, key, _JacobianPlan(pattern_at(args, kwargs), x.size, given))
+        result = compressed(plan, x, args, kwargs)
+        if result is None and not fresh and given is None:
+            # a stale plan (what f reads besides its arguments changed): detect again
+            key = _key(args, kwargs, argnums, keep=True)
+            plan = _keep(plans, key, _JacobianPlan(pattern_at(args, kwargs), x.size, given))
+            result = compressed(plan, x, args, kwargs)
+        if result is None:
+            raise ValueError(
+                "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
+                "point (a branch, or a pattern given that misses an entry): pass a pattern "
+                "that holds here"
+            )
+        return result
+
+    def pattern_at(args: tuple[Any, ...], kwargs: dict) -> Any:
+        return given if given is not None else jacobian_sparsity(f, argnums)(*args, **kwargs)
+
+    def run(seed: np.ndarray, x: np.ndarray, args: tuple, kwargs: dict) -> np.ndarray:
+        """The planes of f's output with x seeded by the rows of `seed`."""
+        c = seed.shape[0]
         cls = _seeds(dualvec_type(c))
         data = np.empty((1 + c, x.size), dtype=x.dtype)
         data[0] = x.reshape(-1)
-        data[1:] = plan.seed
+        data[1:] = seed
         new = list(args)
         new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
-        out = f(*new, **kwargs)
-        planes = _output_planes(out, cls, x.dtype)
+        return _output_planes(f(*new, **kwargs), cls, x.dtype)
+
+    def compressed(plan: _JacobianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+        """J from one pass of plan, or None when the pass shows the pattern is wrong."""
+        planes = run(plan.seed, x, args, kwargs)
         m = plan.shape[0]
         if planes[0].size != m:
             raise ValueError(
                 f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
             )
         parts = planes[1:].reshape(-1)
+        # J S = the compressed parts exactly: the slots no entry of the pattern
+        # reads hold zeros (the others are read as they are)
         if plan.unused.size and np.any(parts[plan.unused]):
-            raise ValueError(
-                "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
-                "point (a branch, or a constant of f that changed since the detection): "
-                "pass a pattern that holds here, or make a new hd.jacobian(f, sparsity=...)"
-            )
+            return None
         values = parts[plan.gather]
-        return _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
+        result = _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
+        if plan.probe is not None:
+            jw = run(plan.probe[None], x, args, kwargs)[1]
+            if not _probe_holds(result, plan.probe, jw):
+                return None
+        return result
 
     jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
     return _named(jac, "jacobian", f, jac.__doc__)
@@ -1828,32 +1948,43 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
     dense = hessian(f, argnums)
 
     def hess(*args: Any, **kwargs: Any) -> Any:
-        key = _key(args, argnums)
+        key = _key(args, kwargs, argnums)
         plan = plans.get(key)
         x = _input_array(args[argnums], "hessian")
         if plan is None:
-            try:
-                pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
-            except TypeError as error:
-                if given is None or "branches on a traced value" not in str(error):
-                    raise
-                # a pattern given for an f that branches: its terms could change with
-                # the branch, so the dense Hessian, read at the pattern
-                pattern, terms = given, None
-            if given is not None:
-                pattern = given
-            plan = plans[key] = _HessianPlan(pattern, terms, x.size)
+            plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        return evaluate(plan, x, args, kwargs)
+
+    def new_plan(args: tuple, kwargs: dict, x: np.ndarray) -> _HessianPlan:
+        try:
+            pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
+        except TypeError as error:
+            if given is None or "branches on a traced value" not in str(error):
+                raise
+            # a pattern given for an f that branches: its terms could change with
+            # the branch, so the dense Hessian, read at the pattern
+            pattern, terms = given, None
+        if given is not None:
+            pattern = given
+        return _HessianPlan(pattern, terms, x.size)
+
+    def at_pattern(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+        """The dense Hessian read at the plan's pattern; a nonzero outside it raises."""
+        full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
+        rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
+        values = full[rows, plan.indices]
+        if np.count_nonzero(full) != np.count_nonzero(values):
+            raise ValueError(
+                "hessian: the Hessian has a nonzero outside the sparsity pattern at this "
+                "point (a branch, or a pattern given that misses an entry): pass a pattern "
+                "that holds here"
+            )
+        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
+
+    def evaluate(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
         sp = _sp()
         if plan.terms is None:
-            full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
-            rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
-            values = full[rows, plan.indices]
-            if np.count_nonzero(full) != np.count_nonzero(values):
-                raise ValueError(
-                    "hessian: the Hessian has a nonzero outside the sparsity pattern given "
-                    "at this point: pass a pattern that holds here"
-                )
-            return sp.csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
+            return at_pattern(plan, x, args, kwargs)
         c = plan.count
         cls = _term_kind(c, _core.transform_depth())
         data = np.empty((cls._planes, x.size), dtype=x.dtype)  # (reused memory)
@@ -1864,10 +1995,9 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
         out = f(*new, **kwargs)
         if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
-            raise ValueError(
-                "hessian: f's sum of terms differs from the one detected (a branch?): "
-                "make a new hd.hessian(f, sparsity=...)"
-            )
+            # f's sum of terms differs from the one detected (a branch, or a sum the
+            # trace keeps and dual arrays do not): the dense Hessian, read at the pattern
+            return at_pattern(plan, x, args, kwargs)
         parts = [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
         weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
