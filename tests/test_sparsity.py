@@ -536,3 +536,64 @@ def test_pattern_given_that_misses_an_entry_raises():
     g = lambda x: 0.5 * np.sum(x) ** 2 + np.prod(x[:2])  # noqa: E731  (not a sum of terms)
     with pytest.raises(ValueError, match="outside the sparsity pattern"):
         hd.hessian(g, sparsity=eye)(x)
+
+
+# --- what used to crash ----------------------------------------------------------------------
+def test_term_scheme_sums_dual_arrays_do_not_keep():
+    x = np.array([0.5, 1.5, 2.0, 0.3])
+    cases = [
+        (lambda x: np.einsum("i,i->", np.sin(x), x), np.diag(-np.sin(x) * x + 2 * np.cos(x))),
+        (lambda x: np.vdot(x.reshape(2, 2), x.reshape(2, 2) ** 2), np.diag(6 * x)),
+        (lambda x: np.sum(x**2) + np.sum(x > 1), 2 * np.eye(4)),
+    ]
+    for f, want in cases:
+        np.testing.assert_allclose(hd.hessian(f, sparsity="auto")(x).toarray(), want, rtol=1e-14)
+
+
+def linear_matrix(f, n):
+    """The matrix of a linear f, column by column from unit vectors (numpy alone)."""
+    return np.stack([np.ravel(f(e)) for e in np.eye(n)], axis=1)
+
+
+def test_dot_kron_cross_round_real():
+    x = np.array([0.5, 1.5, 2.0, 0.3, -1.2, 0.7])
+    a = np.arange(1.0, 13.0).reshape(2, 3, 2)
+    dot = lambda x: np.dot(np.stack([x, x]).reshape(2, 3, 2), x[:2])  # noqa: E731
+    got = hd.jacobian_sparsity(lambda x: np.dot(a, x[:2]))(x)
+    np.testing.assert_array_equal(dense(got), linear_matrix(lambda x: np.dot(a, x[:2]), 6) != 0)
+    want = np.zeros((6, 6), dtype=bool)  # out[i, j] = x[2j] x[0] + x[2j+1] x[1]
+    for j in range(3):
+        want[[j, 3 + j]] = np.isin(np.arange(6), [0, 1, 2 * j, 2 * j + 1])
+    np.testing.assert_array_equal(dense(hd.jacobian_sparsity(dot)(x)), want)
+    kron = hd.jacobian(lambda x: np.kron(x[:2], x[2:5]), sparsity="auto")(x).toarray()
+    want = np.zeros((6, 6))
+    for i in range(2):
+        for j in range(3):
+            want[3 * i + j, i] = x[2 + j]
+            want[3 * i + j, 2 + j] = x[i]
+    np.testing.assert_array_equal(kron, want)
+
+    def skew(v):
+        return np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+
+    cross = hd.jacobian(lambda x: np.cross(x[:3], x[3:]), sparsity="auto")(x).toarray()
+    np.testing.assert_array_equal(cross, np.hstack([-skew(x[3:]), skew(x[:3])]))
+    f = lambda x: np.round(x, 1) + np.real(x) * np.imag(x) + x  # noqa: E731
+    np.testing.assert_array_equal(hd.jacobian(f, sparsity="auto")(x).toarray(), np.eye(6))
+
+
+def test_linear_algebra_the_tracer_does_not_know_is_dense():
+    x = np.array([2.0, 0.5, -0.3, 1.5])
+
+    def f(x):
+        m = x.reshape(2, 2)
+        s = np.linalg.svd(m, compute_uv=False)
+        _, r = np.linalg.qr(m)
+        sol = np.linalg.lstsq(m, np.ones(2), rcond=None)[0]
+        return np.concatenate([s, np.abs(np.linalg.eigvals(m @ m.T)), np.diag(r) ** 2, sol])
+
+    assert dense(hd.jacobian_sparsity(f)(x)).all()
+    got = hd.jacobian(f, sparsity="auto")(x).toarray()
+    h = 1e-6  # central differences of numpy's f: the reference
+    want = np.stack([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(4)], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)

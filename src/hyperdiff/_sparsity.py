@@ -184,7 +184,7 @@ class SparsityTracer:
     """An array of dependency sets (first order, and events for second order), with the
     values too for a local pattern. Made by jacobian_sparsity / hessian_sparsity."""
 
-    __slots__ = ("_g", "_h", "_shape", "_trace", "_value")
+    __slots__ = ("_g", "_h", "_plain", "_shape", "_trace", "_value")
     __array_priority__ = 200
 
     def __init__(self, trace: _Trace, shape: tuple[int, ...], g: Any, h: Any, value: Any) -> None:
@@ -193,6 +193,9 @@ class SparsityTracer:
         self._g = g
         self._h = h
         self._value = value
+        # a value a dual array would give as a plain array (a comparison, and what is
+        # computed from plain ones alone): a full sum of it is no term of a Hessian plan
+        self._plain = False
 
     # --- array attributes
     @property
@@ -475,6 +478,14 @@ _PIECEWISE_LINEAR = frozenset(
 _SELECT = {"maximum": np.greater_equal, "fmax": np.greater_equal}
 _SELECT |= {"minimum": np.less_equal, "fmin": np.less_equal}
 _KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conjugate", "copysign"))
+# ufuncs whose result on dual arrays is a plain array (comparisons, isnan, ...)
+_PLAIN_VALUED = frozenset(u.__name__ for u in VALUE_ONLY)
+
+
+def _all_plain(inputs: Any) -> bool:
+    """Whether every tracer among the operands is plain-valued (and there is one)."""
+    tracers = [x for x in inputs if isinstance(x, SparsityTracer)]
+    return bool(tracers) and all(x._plain for x in tracers)
 
 
 def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict) -> Any:
@@ -502,7 +513,9 @@ def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: 
             return value  # a comparison's or a step's value: no dependency
         size = int(np.prod(out_shape, dtype=np.int64))
         h = _empty(size, trace.events) if trace.second else None
-        return SparsityTracer(trace, out_shape, _empty(size, trace.n), h, None)
+        zero = SparsityTracer(trace, out_shape, _empty(size, trace.n), h, None)
+        zero._plain = name in _PLAIN_VALUED or _all_plain(inputs)
+        return zero
     ops = [_lift(x, trace) for x in inputs]
     idx = [_broadcast_index(o.shape, out_shape) for o in ops]
     gs = [_rows(o._g, i) for o, i in zip(ops, idx, strict=True)]
@@ -525,6 +538,11 @@ def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: 
         g = gs[0]
     if hs is None:
         return SparsityTracer(trace, out_shape, g, None, value)
+    if _all_plain(inputs):
+        h = _empty(g.shape[0], trace.events)
+        out = SparsityTracer(trace, out_shape, g, h, value)
+        out._plain = True
+        return out
     h = functools.reduce(_union, hs)
     if name in _PIECEWISE_LINEAR or name == "copysign":
         pass
@@ -651,10 +669,13 @@ def _gather(trace: _Trace, tracers: list[SparsityTracer], ids: np.ndarray, value
         and np.array_equal(ids.ravel(), np.arange(1, 1 + tracers[0].size))
     ):
         t = tracers[0]
-        return SparsityTracer(trace, ids.shape, t._g, t._h, value)
-    g, h = _stacked(trace, tracers)
-    rows = ids.ravel()
-    return SparsityTracer(trace, ids.shape, g[rows], None if h is None else h[rows], value)
+        out = SparsityTracer(trace, ids.shape, t._g, t._h, value)
+    else:
+        g, h = _stacked(trace, tracers)
+        rows = ids.ravel()
+        out = SparsityTracer(trace, ids.shape, g[rows], None if h is None else h[rows], value)
+    out._plain = all(t._plain for t in tracers)
+    return out
 
 
 def _gather_union(
@@ -690,6 +711,7 @@ def _reduction(
     if (
         trace.terms
         and not trace.local
+        and not a._plain
         and func in (np.sum, np.mean)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
@@ -890,7 +912,8 @@ def _einsum_expanded(
         expanded = _to_labels(o, lab, full, full_shape)
         product = expanded if product is None else product * expanded
     contracted = tuple(k for k, c in enumerate(full) if c not in out)
-    result = np.sum(product, axis=contracted) if contracted else product
+    with _no_terms(trace):  # np.einsum on dual arrays gives no terms either
+        result = np.sum(product, axis=contracted) if contracted else product
     remaining = "".join(c for c in full if c in out)
     result = np.transpose(result, [remaining.index(c) for c in out]) if out else result
     if isinstance(result, SparsityTracer):
@@ -944,12 +967,20 @@ def _dot(func: Any, a: Any, b: Any, out: Any = None) -> Any:
     if na <= 2 and nb <= 2:
         return _matmul(func, a, b)
     la = string.ascii_lowercase[: na - 1] + "z"
+    if nb == 1:  # the last axis of a with b's only one
+        return _einsum(f"{la},z->{la[:-1]}", [a, b])
     lb = string.ascii_uppercase[: nb - 2] + "z" + "Y"
     return _einsum(f"{la},{lb}->{la[:-1]}{lb[:-2]}Y", [a, b])
 
 
 def _vdot(func: Any, a: Any, b: Any) -> Any:
-    return _matmul(func, np.ravel(a), np.ravel(b))
+    trace = _trace_of(a, b)
+    if trace.terms and not trace.local:  # as a Hessian plan's pass keeps it (1-d only)
+        terms = _product_terms(a, b)
+        if terms is not None:
+            return terms
+    with _no_terms(trace):
+        return _einsum("i,i->", [np.ravel(a), np.ravel(b)])
 
 
 def _inner(func: Any, a: Any, b: Any) -> Any:
@@ -1081,12 +1112,20 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
 
     if isinstance(results, tuple):
         values = value if value is not None else [None] * len(results)
-        return type(results)(*(one(r, v) for r, v in zip(results, values, strict=True)))
+        each = [one(r, v) for r, v in zip(results, values, strict=True)]
+        # a named tuple (slogdet, eigh, svd, qr, ...) takes its fields one by one
+        return type(results)(*each) if hasattr(results, "_fields") else tuple(each)
     return one(results, value)
 
 
 def _ones_row(size: int) -> Any:
     return _sp().csr_matrix(np.ones((1, size), dtype=bool))
+
+
+def _multi_dot(func: Any, arrays: Any, *, out: Any = None) -> Any:
+    if out is not None:
+        raise TypeError("sparsity detection: numpy.linalg.multi_dot with out=")
+    return functools.reduce(np.dot, arrays)
 
 
 # --- custom_jvp functions: dense in their inputs -----------------------------------------
@@ -1147,6 +1186,59 @@ def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> An
     return _replaced(result, dense)
 
 
+@contextlib.contextmanager
+def _no_terms(trace: _Trace) -> Any:
+    """Full sums as plain sums (inside functions a dual array does not keep as terms)."""
+    terms, trace.terms = trace.terms, False
+    try:
+        yield
+    finally:
+        trace.terms = terms
+
+
+def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+    """np.round / np.around / np.fix: piecewise constant, derivative 0 (as np.rint)."""
+    trace = _trace_of(a)
+    if trace.local:
+        return func(_value(a), *args, **kwargs)
+    return np.floor(a)
+
+
+def _real(func: Any, a: Any) -> Any:
+    """np.real / np.real_if_close of a real traced array: itself; np.imag: zero."""
+    if func is np.imag:
+        return np.zeros_like(a)
+    return a
+
+
+def _kron(func: Any, a: Any, b: Any) -> Any:
+    """a (x) b as the broadcast product of a (a0, 1, a1, 1, ...) and b (1, b0, 1, b1, ...)."""
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + tuple(np.shape(a))
+    sb = (1,) * (nd - np.ndim(b)) + tuple(np.shape(b))
+    pa = np.reshape(a, sum(((s, 1) for s in sa), ()))
+    pb = np.reshape(b, sum(((1, s) for s in sb), ()))
+    return np.reshape(pa * pb, tuple(x * y for x, y in zip(sa, sb, strict=True)))
+
+
+def _cross(func: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+           axis: Any = None) -> Any:  # fmt: skip
+    """np.cross of vectors of 3 (or 2) along the last axes, from products of components."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = np.moveaxis(a, axisa, -1), np.moveaxis(b, axisb, -1)
+    la, lb = np.shape(a)[-1], np.shape(b)[-1]
+    if (la, lb) == (2, 2):
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    if la not in (2, 3) or lb not in (2, 3):
+        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
+    z = np.zeros(np.shape(a)[:-1])
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2] if la == 3 else z
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2] if lb == 3 else z
+    c = np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return np.moveaxis(c, -1, axisc)
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -1196,6 +1288,23 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.linalg.eigh: _dense,
     np.linalg.eigvalsh: _dense,
     np.linalg.lstsq: _dense,
+    np.linalg.svd: _dense,
+    np.linalg.eig: _dense,
+    np.linalg.eigvals: _dense,
+    np.linalg.qr: _dense,
+    np.linalg.matrix_power: _dense,
+    np.linalg.cond: _dense,
+    np.linalg.tensorinv: _dense,
+    np.linalg.tensorsolve: _dense,
+    np.linalg.multi_dot: _multi_dot,
+    np.round: _step,
+    np.around: _step,
+    np.fix: _step,
+    np.real: _real,
+    np.real_if_close: _real,
+    np.imag: _real,
+    np.kron: _kron,
+    np.cross: _cross,
     np.argmax: _local_only,
     np.argmin: _local_only,
     np.argsort: _local_only,
@@ -1206,6 +1315,9 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.ndim: _shape_of,
     np.size: _shape_of,
 }
+
+if hasattr(np.linalg, "svdvals"):  # numpy 2
+    _FUNCTIONS[np.linalg.svdvals] = _dense
 
 
 def _is_full_sum(
