@@ -911,3 +911,56 @@ def test_gamma_family_of_complex_values() -> None:
             d2 = [complex(mp.diff(ref, mp.mpc(v), 2)) for v in z]
         np.testing.assert_allclose(y.e1, d1, rtol=1e-13)
         np.testing.assert_allclose(y.e12, d2, rtol=1e-13)
+
+
+# Orthogonal polynomials at integer, non-integer and negative degrees (scipy: hypergeometric
+# forms off the integers, reflections P_n = P_{-n-1}, T_n = T_{-n}, U_n = -U_{-n-2} at negative
+# integers): family: (scipy of (n, x), mpmath of (n, x)).
+ORTHOGONAL: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], Any]]] = {
+    "eval_legendre": (sc.eval_legendre, lambda n, x: mp.legenp(n, 0, x)),
+    "eval_chebyt": (sc.eval_chebyt, mp.chebyt),
+    "eval_chebyu": (sc.eval_chebyu, mp.chebyu),
+    "eval_gegenbauer": (
+        lambda n, x: sc.eval_gegenbauer(n, 1.5, x),
+        lambda n, x: mp.gegenbauer(n, 1.5, x),
+    ),
+    "eval_laguerre": (sc.eval_laguerre, lambda n, x: mp.laguerre(n, 0, x)),
+    "eval_genlaguerre": (
+        lambda n, x: sc.eval_genlaguerre(n, 0.5, x),
+        lambda n, x: mp.laguerre(n, 0.5, x),
+    ),
+    "eval_jacobi": (
+        lambda n, x: sc.eval_jacobi(n, 1.0, 2.0, x),
+        lambda n, x: mp.jacobi(n, 1, 2, x),
+    ),
+    "eval_sh_legendre": (sc.eval_sh_legendre, lambda n, x: mp.legenp(n, 0, 2 * x - 1)),
+    "eval_sh_chebyt": (sc.eval_sh_chebyt, lambda n, x: mp.chebyt(n, 2 * x - 1)),
+    "eval_sh_chebyu": (sc.eval_sh_chebyu, lambda n, x: mp.chebyu(n, 2 * x - 1)),
+    "eval_chebyc": (sc.eval_chebyc, lambda n, x: 2 * mp.chebyt(n, x / 2)),
+    "eval_chebys": (sc.eval_chebys, lambda n, x: mp.chebyu(n, x / 2)),
+}
+ORTHOGONAL_DEGREES = [0, 1, 3, 2.0, 0.5, 1.5, 3.7, -0.5, -1.5]
+NEGATIVE_INTEGERS = [-1, -2, -3.0]  # reflected in P, T, U; 0 in the others
+
+
+@pytest.mark.parametrize("name", sorted(ORTHOGONAL))
+def test_orthogonal_polynomials_of_any_degree(name: str) -> None:
+    f, ref = ORTHOGONAL[name]
+    reflected = name in ("eval_legendre", "eval_chebyt", "eval_chebyu")
+    degrees = ORTHOGONAL_DEGREES + (NEGATIVE_INTEGERS if reflected else [])
+    x = np.array([0.3, 0.9] if "_sh_" in name else [0.3, -0.6])  # real for every degree
+    checked = 0
+    for n in degrees:
+        y = f(n, hd.hyperdual(x, 1.0, 1.0))
+        np.testing.assert_array_equal(y.value, f(n, x))
+        for i, p in enumerate(x.tolist()):
+            if np.isnan(y.value[i]):  # L_n^(a) where Gamma(n + a + 1) has a pole: nan
+                continue
+            checked += 1
+            with mp.workdps(30):
+                t = mp.mpf(p)
+                want = [float(mp.diff(lambda s, n=n: ref(n, s), t, k)) for k in (1, 2)]
+            # scipy's non-integer degrees go through hyp2f1 (about 1e-12 relative)
+            _close(y.e1[i], want[0], rtol=1e-10, atol=1e-12)
+            _close(y.e12[i], want[1], rtol=1e-10, atol=1e-12)
+    assert checked >= 2 * len(degrees) - 2

@@ -678,16 +678,23 @@ def _ellipkm1(f0: Any, p: Any) -> Arrays:
 #   C_n^(a)' = 2a C_{n-1}^(a+1)      P_n = C_n^(1/2)     U_n = C_n^(1)
 #   T_n' = n U_{n-1}                H_n' = 2n H_{n-1}   He_n' = n He_{n-1}
 #   L_n^(a)' = -L_{n-1}^(a+1)        P_n^(a,b)' = (n + a + b + 1)/2 P_{n-1}^(a+1,b+1)
-# (the lowered degree's polynomial is 0 below degree 0).
-def _lowered(values: Any, n: Any, k: int) -> Any:
-    return np.where(n >= k, values, 0.0)
+# They hold for every real degree n (scipy evaluates a non-integer degree by the hypergeometric
+# forms, e.g. P_n(x) = 2F1(-n, n+1; 1; (1-x)/2), whose z-derivative gives them); only a polynomial
+# of integer degree below k has a k-th derivative 0 (the lowered degree's polynomial is 0 there).
+# scipy's negative integer degrees of P, T, U are reflections, applied first (true for every n):
+#   P_n = P_{-n-1}      T_n = T_{-n}      U_n = -U_{-n-2}
+def _lowered(n: Any, k: int) -> tuple[Any, Any]:
+    """The degree n - k for the k-th derivative's identity, and where that derivative is 0
+    (n an integer below k); the degree is clamped to 0 there so scipy sees a valid polynomial."""
+    zero = (n == np.floor(n)) & (n < k)
+    return np.where(zero, 0, n - k), zero
 
 
 def _gegenbauer_d(n: Any, a: Any, x: Any) -> Arrays:
     sc = _sc()
-    m1, m2 = np.maximum(n - 1, 0), np.maximum(n - 2, 0)
-    d1 = 2 * a * _lowered(sc.eval_gegenbauer(m1, a + 1, x), n, 1)
-    d2 = 4 * a * (a + 1) * _lowered(sc.eval_gegenbauer(m2, a + 2, x), n, 2)
+    (m1, z1), (m2, z2) = _lowered(n, 1), _lowered(n, 2)
+    d1 = 2 * a * np.where(z1, 0.0, sc.eval_gegenbauer(m1, a + 1, x))
+    d2 = 4 * a * (a + 1) * np.where(z2, 0.0, sc.eval_gegenbauer(m2, a + 2, x))
     return d1, d2
 
 
@@ -696,38 +703,46 @@ def _eval_gegenbauer(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
 
 
 def _eval_legendre(f0: Any, n: Any, x: Any) -> Arrays:
-    return _gegenbauer_d(n, np.float64(0.5), x)
+    return _gegenbauer_d(np.where(n < -0.5, -n - 1, n), np.float64(0.5), x)
 
 
 def _eval_chebyu(f0: Any, n: Any, x: Any) -> Arrays:
-    return _gegenbauer_d(n, np.float64(1.0), x)
+    d1, d2 = _gegenbauer_d(np.where(n < -1, -n - 2, n), np.float64(1.0), x)
+    sign = np.where(n < -1, -1.0, 1.0)
+    return sign * d1, sign * d2
 
 
 def _eval_chebyt(f0: Any, n: Any, x: Any) -> Arrays:
+    # T_n' = n U_{n-1}, T_n'' = n U_{n-1}' (n >= 0 after the reflection; U_{-1} = 0)
     sc = _sc()
-    d1 = n * _lowered(sc.eval_chebyu(np.maximum(n - 1, 0), x), n, 1)
-    u1, _ = _gegenbauer_d(np.maximum(n - 1, 0), np.float64(1.0), x)  # U_{n-1}'
-    return d1, n * _lowered(u1, n, 2)
+    n = np.abs(n)
+    m1, z1 = _lowered(n, 1)
+    d1 = n * np.where(z1, 0.0, sc.eval_chebyu(m1, x))
+    u1, _ = _eval_chebyu(None, n - 1, x)
+    return d1, n * u1
 
 
 def _eval_hermite(f0: Any, n: Any, x: Any) -> Arrays:
     sc = _sc()
-    h1 = _lowered(sc.eval_hermite(np.maximum(n - 1, 0).astype(np.int64), x), n, 1)
-    h2 = _lowered(sc.eval_hermite(np.maximum(n - 2, 0).astype(np.int64), x), n, 2)
+    (m1, z1), (m2, z2) = _lowered(n, 1), _lowered(n, 2)  # scipy's degree is an integer
+    h1 = np.where(z1, 0.0, sc.eval_hermite(m1.astype(np.int64), x))
+    h2 = np.where(z2, 0.0, sc.eval_hermite(m2.astype(np.int64), x))
     return 2 * n * h1, 4 * n * (n - 1) * h2
 
 
 def _eval_hermitenorm(f0: Any, n: Any, x: Any) -> Arrays:
     sc = _sc()
-    h1 = _lowered(sc.eval_hermitenorm(np.maximum(n - 1, 0).astype(np.int64), x), n, 1)
-    h2 = _lowered(sc.eval_hermitenorm(np.maximum(n - 2, 0).astype(np.int64), x), n, 2)
+    (m1, z1), (m2, z2) = _lowered(n, 1), _lowered(n, 2)
+    h1 = np.where(z1, 0.0, sc.eval_hermitenorm(m1.astype(np.int64), x))
+    h2 = np.where(z2, 0.0, sc.eval_hermitenorm(m2.astype(np.int64), x))
     return n * h1, n * (n - 1) * h2
 
 
 def _eval_genlaguerre(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
     sc = _sc()
-    l1 = _lowered(sc.eval_genlaguerre(np.maximum(n - 1, 0), a + 1, x), n, 1)
-    l2 = _lowered(sc.eval_genlaguerre(np.maximum(n - 2, 0), a + 2, x), n, 2)
+    (m1, z1), (m2, z2) = _lowered(n, 1), _lowered(n, 2)
+    l1 = np.where(z1, 0.0, sc.eval_genlaguerre(m1, a + 1, x))
+    l2 = np.where(z2, 0.0, sc.eval_genlaguerre(m2, a + 2, x))
     return -l1, l2
 
 
@@ -739,8 +754,9 @@ def _eval_jacobi(f0: Any, n: Any, a: Any, b: Any, x: Any) -> Arrays:
     sc = _sc()
     c1 = (n + a + b + 1) / 2
     c2 = c1 * (n + a + b + 2) / 2
-    j1 = _lowered(sc.eval_jacobi(np.maximum(n - 1, 0), a + 1, b + 1, x), n, 1)
-    j2 = _lowered(sc.eval_jacobi(np.maximum(n - 2, 0), a + 2, b + 2, x), n, 2)
+    (m1, z1), (m2, z2) = _lowered(n, 1), _lowered(n, 2)
+    j1 = np.where(z1, 0.0, sc.eval_jacobi(m1, a + 1, b + 1, x))
+    j2 = np.where(z2, 0.0, sc.eval_jacobi(m2, a + 2, b + 2, x))
     return c1 * j1, c2 * j2
 
 
