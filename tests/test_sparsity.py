@@ -533,6 +533,14 @@ def test_pattern_given_that_misses_an_entry_raises():
     np.testing.assert_array_equal(jac(x1).toarray(), np.eye(3)[[0, 2, 1]])
     with pytest.raises(ValueError, match="outside its sparsity pattern"):
         jac(x2)  # another ordering: another permutation
+
+    def branchy(x):  # global detection cannot vouch for a pattern: each call is probed
+        return x**2 * np.roll(x, 1) if x[0] > 0 else 3 * x
+
+    jac = hd.jacobian(branchy, sparsity=hd.jacobian_sparsity(branchy, local=True)(-x))
+    np.testing.assert_array_equal(jac(-x).toarray(), 3 * np.eye(4))
+    with pytest.raises(ValueError, match="outside its sparsity pattern"):
+        jac(x)  # the other branch: x_{i-1} x_i^2
     g = lambda x: 0.5 * np.sum(x) ** 2 + np.prod(x[:2])  # noqa: E731  (not a sum of terms)
     with pytest.raises(ValueError, match="outside the sparsity pattern"):
         hd.hessian(g, sparsity=eye)(x)

@@ -1710,7 +1710,7 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
 class _JacobianPlan:
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass."""
 
-    def __init__(self, pattern: Any, n: int, given: Any = None) -> None:
+    def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
         sp = _sp()
         p = sp.csr_array(pattern, dtype=bool)
         p.sort_indices()
@@ -1731,9 +1731,9 @@ class _JacobianPlan:
         used[self.gather] = True
         self.unused = np.flatnonzero(~used)
         c = max(self.count, 1)
-        # a pattern given (not detected) is checked in full: J w in a direction w,
-        # random, from a pass of its own must match the recovered J's
-        self.probe = None if given is None else _probe(n)
+        # a pattern given that detection cannot vouch for is checked in full: J w in
+        # a direction w, random, from a pass of its own must match the recovered J's
+        self.probe = _probe(n) if probe else None
         self.seed = np.zeros((c, n))
         self.seed[self.colors, np.arange(n)] = 1.0
 
@@ -1869,12 +1869,12 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
         fresh = plan is None
         if plan is None:
             key = _key(args, kwargs, argnums, keep=True)
-            plan = _keep(plans, key, _JacobianPlan(pattern_at(args, kwargs), x.size, given))
+            plan = _keep(plans, key, new_plan(args, kwargs, x))
         result = compressed(plan, x, args, kwargs)
         if result is None and not fresh and given is None:
             # a stale plan (what f reads besides its arguments changed): detect again
             key = _key(args, kwargs, argnums, keep=True)
-            plan = _keep(plans, key, _JacobianPlan(pattern_at(args, kwargs), x.size, given))
+            plan = _keep(plans, key, new_plan(args, kwargs, x))
             result = compressed(plan, x, args, kwargs)
         if result is None:
             raise ValueError(
@@ -1884,8 +1884,21 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
             )
         return result
 
-    def pattern_at(args: tuple[Any, ...], kwargs: dict) -> Any:
-        return given if given is not None else jacobian_sparsity(f, argnums)(*args, **kwargs)
+    def new_plan(args: tuple[Any, ...], kwargs: dict, x: np.ndarray) -> _JacobianPlan:
+        if given is None:
+            return _JacobianPlan(jacobian_sparsity(f, argnums)(*args, **kwargs), x.size)
+        # a pattern given holding the global one is right at these arguments; else
+        # (f branches, or detection fails) each call checks it by a probe
+        try:
+            detected = _sp().csr_array(jacobian_sparsity(f, argnums)(*args, **kwargs))
+        except Exception:  # whatever stops detection: the probe decides
+            detected = None
+        holds = (
+            detected is not None
+            and detected.shape == given.shape
+            and (detected.astype(bool) > given.astype(bool)).nnz == 0
+        )
+        return _JacobianPlan(given, x.size, probe=not holds)
 
     def run(seed: np.ndarray, x: np.ndarray, args: tuple, kwargs: dict) -> np.ndarray:
         """The planes of f's output with x seeded by the rows of `seed`."""
