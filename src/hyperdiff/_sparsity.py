@@ -1148,7 +1148,14 @@ def _replaced(x: Any, leaf: Callable[[Any], Any]) -> Any:
 
 def traced(args: tuple[Any, ...]) -> bool:
     """Whether a tracer is among the arguments (nested in tuples, lists, dicts)."""
-    return any(isinstance(leaf, SparsityTracer) for leaf in _leaves(args))
+    for a in args:
+        if isinstance(a, SparsityTracer):
+            return True
+        if isinstance(a, (tuple, list, dict)) and traced(
+            tuple(a.values()) if isinstance(a, dict) else a
+        ):
+            return True
+    return False
 
 
 def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> Any:
