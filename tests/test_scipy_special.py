@@ -8,6 +8,7 @@ the functions by its own series, not by scipy's recurrences), then each kind onc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -964,3 +965,109 @@ def test_orthogonal_polynomials_of_any_degree(name: str) -> None:
             _close(y.e1[i], want[0], rtol=1e-10, atol=1e-12)
             _close(y.e12[i], want[1], rtol=1e-10, atol=1e-12)
     assert checked >= 2 * len(degrees) - 2
+
+
+def _scaled_bessel_reference(family: str, v: float, x: float) -> tuple[float, float]:
+    """(f', f'') of ive or kve from the recurrences at 80 digits (they cancel by x^2, which
+    the digits absorb); orders as mpf, so v - 1 is exact."""
+    with mp.workdps(80):
+        t, n = mp.mpf(x), mp.mpf(v)
+        if family == "i":
+            c = [mp.besseli(n + k, t) for k in (-2, -1, 0, 1, 2)]
+            d1, d2, s = (c[1] + c[3]) / 2, (c[0] + 2 * c[2] + c[4]) / 4, mp.sign(t)
+            e = mp.exp(-abs(t))
+            return float(mp.re(e * (d1 - s * c[2]))), float(mp.re(e * (d2 - 2 * s * d1 + c[2])))
+        c = [mp.besselk(n + k, t) for k in (-2, -1, 0, 1, 2)]
+        d1, d2, e = -(c[1] + c[3]) / 2, (c[0] + 2 * c[2] + c[4]) / 4, mp.exp(t)
+        return float(e * (d1 + c[2])), float(e * (d2 + 2 * d1 + c[2]))
+
+
+def _ode_reference(name: str, x: float) -> tuple[float, float]:
+    """(f', f'') of dawsn, erfcx, log_ndtr by their differential equations at enough digits to
+    absorb the cancellation (4 x^4 and x^2), ellipkm1 by mp.diff of K(1 - p) (p exact)."""
+    with mp.workdps(int(4 * math.log10(max(abs(x), 10.0))) + 40):
+        t = mp.mpf(x)
+        if name == "dawsn":  # D' = 1 - 2x D, D'' = -2D - 2x D'
+            f = mp.sqrt(mp.pi) / 2 * mp.exp(-t * t) * mp.erfi(t)
+            d1 = 1 - 2 * t * f
+            return float(d1), float(-2 * f - 2 * t * d1)
+        if name == "erfcx":  # f' = 2x f - 2/sqrt(pi), f'' = 2f + 2x f'
+            f = mp.exp(t * t) * mp.erfc(t)
+            d1 = 2 * t * f - 2 / mp.sqrt(mp.pi)
+            return float(d1), float(2 * f + 2 * t * d1)
+        if name == "log_ndtr":  # m = phi/Phi, f'' = -m (x + m)
+            m = mp.npdf(t) / mp.ncdf(t)
+            return float(m), float(-m * (t + m))
+        g = lambda q: mp.ellipk(1 - q)  # noqa: E731
+        return float(mp.diff(g, t, 1, h=t * 1e-15)), float(mp.diff(g, t, 2, h=t * 1e-12))
+
+
+# (name, function, reference, points, rtol): asymptotic forms past the switches (dawsn, erfcx
+# at |x| > 7, the scaled Bessel functions at |x| > max(25, v^2), log_ndtr below -20, ellipkm1
+# by p itself); just below a switch the differential equations' forms still cancel (4 x^4 and
+# x^2 ulps: up to about 1e-12 in f'' at 6.9 and 24.9), the looser rtol of those points.
+EXTREME: list[
+    tuple[str, Callable[[Any], Any], Callable[[float], tuple[float, float]], list[float]]
+] = [
+    ("dawsn", sc.dawsn, lambda x: _ode_reference("dawsn", x), [7.1, -7.1, 30.0, 1e4, -1e4, 1e8]),
+    ("erfcx", sc.erfcx, lambda x: _ode_reference("erfcx", x), [7.01, 49.9, 50.1, 1e4, 1e8]),
+    ("log_ndtr", sc.log_ndtr, lambda x: _ode_reference("log_ndtr", x), [-1e7, -1e10]),
+    (
+        "ellipkm1",
+        sc.ellipkm1,
+        lambda p: _ode_reference("ellipkm1", p),
+        [1e-30, 1e-12, 1e-6, 0.3, 0.51, 0.95],
+    ),
+    ("i0e", sc.i0e, lambda x: _scaled_bessel_reference("i", 0, x), [25.1, 1e4, 1e8, -1e4]),
+    ("i1e", sc.i1e, lambda x: _scaled_bessel_reference("i", 1, x), [25.1, 1e4, 1e8, -1e4]),
+    ("k0e", sc.k0e, lambda x: _scaled_bessel_reference("k", 0, x), [25.1, 1e4, 1e8]),
+    ("k1e", sc.k1e, lambda x: _scaled_bessel_reference("k", 1, x), [25.1, 1e4, 1e8]),
+    (
+        "ive(2.5)",
+        lambda x: sc.ive(2.5, x),
+        lambda x: _scaled_bessel_reference("i", 2.5, x),
+        [25.1, 1e4, 1e8],
+    ),
+    (
+        "ive(3)",
+        lambda x: sc.ive(3, x),
+        lambda x: _scaled_bessel_reference("i", 3, x),
+        [-30.0, 1e4, -1e8],
+    ),
+    (
+        "kve(2.5)",
+        lambda x: sc.kve(2.5, x),
+        lambda x: _scaled_bessel_reference("k", 2.5, x),
+        [25.1, 1e4, 1e8],
+    ),
+    (
+        "kve(7.3)",
+        lambda x: sc.kve(7.3, x),
+        lambda x: _scaled_bessel_reference("k", 7.3, x),
+        [60.0, 1e4, 1e8],
+    ),
+]
+BELOW_SWITCH: list[
+    tuple[str, Callable[[Any], Any], Callable[[float], tuple[float, float]], list[float]]
+] = [
+    ("dawsn", sc.dawsn, lambda x: _ode_reference("dawsn", x), [6.9]),
+    ("erfcx", sc.erfcx, lambda x: _ode_reference("erfcx", x), [6.99]),
+    ("i0e", sc.i0e, lambda x: _scaled_bessel_reference("i", 0, x), [24.9]),
+    ("kve(2.5)", lambda x: sc.kve(2.5, x), lambda x: _scaled_bessel_reference("k", 2.5, x), [24.9]),
+]
+
+
+@pytest.mark.parametrize(
+    "case, rtol",
+    [(c, 4e-15) for c in EXTREME] + [(c, 2e-12) for c in BELOW_SWITCH],
+    ids=[c[0] for c in EXTREME] + [c[0] + "-below-switch" for c in BELOW_SWITCH],
+)
+def test_extreme_arguments(case: Any, rtol: float) -> None:
+    _, f, ref, points = case
+    x = np.array(points)
+    y = f(hd.hyperdual(x, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, f(x))
+    for i, p in enumerate(points):
+        d1, d2 = ref(p)
+        _close(y.e1[i], d1, rtol=rtol)
+        _close(y.e12[i], d2, rtol=rtol)
