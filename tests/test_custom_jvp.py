@@ -537,3 +537,173 @@ def test_taylor_orders_of_rules_calling_custom_functions() -> None:
     np.testing.assert_allclose(
         hd.derivative(log1pexp, order=3)(x), s * (1 - s) * (1 - 2 * s), rtol=1e-13
     )
+
+
+# --- custom functions called on a rule's tangents (issue 18's review) ------------------------
+@hd.custom_jvp
+def safe_div(a: Any, b: Any) -> Any:  # a / b, 0 where b == 0
+    return np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
+
+
+@safe_div.defjvp
+def _safe_div_jvp(primals: Any, tangents: Any) -> Any:
+    (a, b), (a_dot, b_dot) = primals, tangents
+    q = safe_div(a, b)
+    return q, np.where(b == 0, 0.0, (a_dot - q * b_dot) / np.where(b == 0, 1.0, b))
+
+
+@hd.custom_jvp
+def mysqrt(x: Any) -> Any:
+    return np.sqrt(x)
+
+
+@mysqrt.defjvp
+def _mysqrt_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (x_dot,) = primals, tangents
+    y = mysqrt(x)
+    return y, safe_div(x_dot, 2 * y)  # a custom call on the tangent: its f'' is needed
+
+
+@hd.custom_jvp
+def times(a: Any, b: Any) -> Any:
+    return a * b
+
+
+times.defjvps(lambda a_dot, _, a, b: a_dot * b, lambda b_dot, _, a, b: a * b_dot)
+
+
+@hd.custom_jvp
+def sine(x: Any) -> Any:
+    return np.sin(x)
+
+
+@sine.defjvp
+def _sine_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (x_dot,) = primals, tangents
+    return sine(x), times(np.cos(x), x_dot)
+
+
+def test_custom_calls_on_a_rules_tangents_keep_second_order() -> None:
+    x = np.array([4.0, 0.25, 9.0])
+    # sqrt' = x^-1/2 / 2, sqrt'' = -x^-3/2 / 4
+    np.testing.assert_allclose(hd.derivative(mysqrt)(x), 0.5 / np.sqrt(x), rtol=1e-15)
+    np.testing.assert_allclose(hd.derivative(mysqrt, order=2)(x), -0.25 * x**-1.5, rtol=1e-15)
+    np.testing.assert_allclose(hd.grad(hd.grad(mysqrt))(4.0), -0.03125, rtol=1e-15)
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: np.sum(mysqrt(v)))(x), np.diag(-0.25 * x**-1.5), rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        hd.hessian_diag(lambda v: np.sum(mysqrt(v)))(x), -0.25 * x**-1.5, rtol=1e-15
+    )
+    np.testing.assert_allclose(hd.derivative(mysqrt, order=3)(x), 0.375 * x**-2.5, rtol=1e-14)
+    # a / b: d2/da2 = 0, d2/da db = -1/b^2, d2/db2 = 2a/b^3
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: safe_div(v[0], v[1]))(np.array([1.0, 2.0])),
+        [[0.0, -0.25], [-0.25, 0.25]],
+        rtol=1e-15,
+    )
+    u = np.array([0.7, 0.3, -1.1])
+    np.testing.assert_allclose(hd.derivative(sine, order=2)(u), -np.sin(u), rtol=1e-15)
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: np.sum(sine(v)))(u), np.diag(-np.sin(u)), rtol=1e-15, atol=1e-300
+    )
+
+
+@hd.custom_jvp
+def lsolve(a: Any, b: Any) -> Any:
+    return np.linalg.solve(a, b)
+
+
+@lsolve.defjvp
+def _lsolve_jvp(primals: Any, tangents: Any) -> Any:
+    (a, b), (a_dot, b_dot) = primals, tangents
+    x = lsolve(a, b)
+    return x, lsolve(a, b_dot - a_dot @ x)  # JAX's rule: the JVP of a solve is a solve
+
+
+@hd.custom_jvp
+def cumulative(x: Any) -> Any:
+    return np.cumsum(x)
+
+
+@cumulative.defjvp
+def _cumulative_jvp(primals: Any, tangents: Any) -> Any:
+    return cumulative(primals[0]), cumulative(tangents[0])  # f itself on the tangent
+
+
+A_SOLVE = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.4, 5.0]])
+B_SOLVE = np.array([1.0, 2.0, 3.0])
+
+
+def test_a_rule_calling_f_on_its_tangents_implicit_solve() -> None:
+    theta = np.array([0.2, -0.1, 0.3])
+
+    def f(t: Any) -> Any:
+        return np.sum(lsolve(A_SOLVE + np.diag(t), B_SOLVE))
+
+    # s(t) = 1^T A(t)^-1 b, A = A0 + diag(t): with z = A^-1 b, u = A^-T 1,
+    # ds/dt_i = -u_i z_i and d2s/dt_i dt_j = (A^-1)_ji u_j z_i + u_i (A^-1)_ij z_j
+    inv = np.linalg.inv(A_SOLVE + np.diag(theta))
+    z, u = inv @ B_SOLVE, inv.T @ np.ones(3)
+    hessian = inv.T * u[None, :] * z[:, None] + u[:, None] * inv * z[None, :]
+    np.testing.assert_allclose(hd.grad(f)(theta), -u * z, rtol=1e-14)
+    np.testing.assert_allclose(hd.hessian(f)(theta), hessian, rtol=1e-13)
+    np.testing.assert_allclose(hd.jacobian(hd.grad(f))(theta), hessian, rtol=1e-13)
+    np.testing.assert_allclose(hd.hessian_diag(f)(theta), np.diag(hessian), rtol=1e-13)
+    # along e_0: x(s) = sum_k (-s)^k (A^-1 E)^k A^-1 b, so s''' = -6 1^T (A^-1 E)^3 z
+    e = np.zeros((3, 3))
+    e[0, 0] = 1.0
+    step = inv @ e
+    d3 = -6 * np.sum(step @ step @ step @ z)
+    along = hd.derivative(lambda s: f(theta + s * np.array([1.0, 0.0, 0.0])), order=3)
+    np.testing.assert_allclose(along(0.0), d3, rtol=1e-13)
+    # in b: the Hessian of sum(sin(A^-1 b)) is A^-T diag(-sin z) A^-1
+    a = A_SOLVE + np.diag(theta)
+    np.testing.assert_allclose(
+        hd.hessian(lambda b: np.sum(np.sin(lsolve(a, b))))(B_SOLVE),
+        inv.T @ np.diag(-np.sin(z)) @ inv,
+        rtol=1e-13,
+    )
+
+
+def test_a_rule_calling_f_on_its_tangents_linear_operator() -> None:
+    v = np.array([0.3, -0.2, 0.5, 0.1])
+    lower = np.tril(np.ones((4, 4)))  # cumsum as a matrix
+    c = lower @ v
+
+    def g(w: Any) -> Any:
+        return np.sum(np.sin(cumulative(w)))
+
+    np.testing.assert_allclose(hd.grad(g)(v), lower.T @ np.cos(c), rtol=1e-15)
+    np.testing.assert_allclose(
+        hd.hessian(g)(v), lower.T @ np.diag(-np.sin(c)) @ lower, rtol=1e-14, atol=1e-300
+    )
+    # along v itself (a HyperDual): d2/ds2 sum(sin(s c)) = -sum(c^2 sin(s c))
+    np.testing.assert_allclose(
+        hd.derivative(lambda s: g(s * v), order=2)(1.0), -np.sum(c**2 * np.sin(c)), rtol=1e-14
+    )
+
+
+def _closing_over(a: Any) -> hd.custom_jvp[Any]:
+    @hd.custom_jvp
+    def f(x: Any) -> Any:
+        return np.sin(a * x)
+
+    @f.defjvp
+    def _(primals: Any, tangents: Any) -> Any:  # the primal computed in the rule
+        (x,), (x_dot,) = primals, tangents
+        return np.sin(a * x), a * np.cos(a * x) * x_dot
+
+    return f
+
+
+def test_a_closure_over_a_transforms_variable_raises_at_second_order() -> None:
+    a, x = 1.3, 0.4
+    with pytest.raises(TypeError, match="closes over a transform's variable"):
+        hd.hessian(lambda v: _closing_over(v[0])(v[1]))(np.array([a, x]))
+    with pytest.raises(TypeError, match="closes over a transform's variable"):
+        hd.derivative(lambda s: _closing_over(s)(s), order=2)(a)
+    # a closure over plain values is fine: d2/dx2 sin(a x) = -a^2 sin(a x)
+    np.testing.assert_allclose(
+        hd.derivative(_closing_over(a), order=2)(x), -(a**2) * np.sin(a * x), rtol=1e-15
+    )

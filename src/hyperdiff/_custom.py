@@ -14,10 +14,18 @@ The second line is the rule itself differentiated, as JAX does: its own numpy co
 on dual arrays of the kind, and the kind's product table forms exactly its pairs
 (the Hessian's triangle, a diagonal, two seed sets' mixed block, two nested transforms'
 product), so there is no loop over planes and no plane the kind does not have. Inside
-that rule only first order of anything computed from the primal matters (it multiplies
-a tangent, whose value is zero), so a custom function called there on the same kind
-(the rule computing f(x)) takes the first line: the recursion ends after one level, and
-an external solver only ever sees plain values.
+that rule only first order of anything computed from the primal alone matters (it
+multiplies a tangent, whose value is zero), so a custom function called there on the
+rule's primals (the rule computing f(x)) takes the first line: that recursion ends after
+one level, and an external solver only ever sees plain values. A custom call on
+arguments computed from the tangents (a quantity linear in them has value 0), as
+`safe_div(x_dot, 2 * y)`, takes the second line, whose terms in y^2 it needs. A function
+called inside its own rule on that rule's tangents (`lsolve(A, db - dA @ x)`: the JVP of
+a solve is a solve) is linear in them and its rule would only call it on them again: its
+body runs on them instead, as JAX's linearization runs it, so that body must be numpy
+code hyperdiff differentiates. At second order a rule's primal output computed in the
+rule has first-order parts Df(x0)[y]/2, half its tangent's: where they are not (a rule
+closing over a transform's variable), a TypeError says so.
 
 Taylor arrays x(t) of any degree d go one degree at a time instead: F = f(x(t)) has
 F' = Df(x)[x'], the rule at x and x' truncated to degree d - 1, whose own custom calls
@@ -35,6 +43,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from ._algebra import layout
 from ._arrays import DualArray, combine_error
 from ._multivariate import lift, promote
 from ._transforms import _rebuild, _tree_leaves, _tree_map
@@ -44,28 +53,56 @@ R = TypeVar("R")
 
 JVPRule = Callable[..., tuple[Any, Any]]
 
-# Kinds whose custom functions give first order only on this thread: those of the rules
-# running at second order (see the module's docstring).
+
+class _Frame:
+    """A rule running on this thread: of which function, on which kind, at which order,
+    at which primal points, and whether its call had tangent-dependent arguments."""
+
+    __slots__ = ("fun", "kind", "points", "second_order", "via_tangent")
+
+    def __init__(
+        self,
+        fun: custom_jvp[Any],
+        kind: type[DualArray],
+        points: list[Any],
+        second_order: bool,
+        via_tangent: bool,
+    ) -> None:
+        self.fun, self.kind, self.points = fun, kind, points
+        self.second_order, self.via_tangent = second_order, via_tangent
+
+
 _STATE = threading.local()
 
 
-def _first_order_kinds() -> set[type[DualArray]]:
-    kinds: set[type[DualArray]] | None = getattr(_STATE, "kinds", None)
-    if kinds is None:
-        kinds = _STATE.kinds = set()
-    return kinds
+def _frames() -> list[_Frame]:
+    frames: list[_Frame] | None = getattr(_STATE, "frames", None)
+    if frames is None:
+        frames = _STATE.frames = []
+    return frames
 
 
 @contextmanager
-def _first_order(kind: type[DualArray]) -> Iterator[None]:
-    kinds = _first_order_kinds()
-    added = kind not in kinds
-    kinds.add(kind)
+def _running(frame: _Frame) -> Iterator[None]:
+    frames = _frames()
+    frames.append(frame)
     try:
         yield
     finally:
-        if added:
-            kinds.discard(kind)
+        frames.pop()
+
+
+def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> bool:
+    """Whether a call inside a second-order rule has arguments computed from the rule's
+    tangents: a dual argument that is not one of the rule's primal points and has a zero
+    in its value plane (a quantity linear in the tangents has values 0; one computed
+    from the primals alone with a zero value takes the exact formula too, which is
+    never wrong, only dearer)."""
+    ids = {id(point) for point in points}
+    return any(
+        isinstance(leaf, DualArray) and id(leaf) not in ids and not np.all(leaf._data[0] != 0)
+        for leaf in leaves
+    )
 
 
 class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
@@ -98,11 +135,16 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
       their order in f, `jvp(*nondiff, primals, tangents)`, and not differentiated (a
       dual array there is a TypeError, where JAX would silently stop its gradient).
 
+    A rule may call custom functions, f itself included, on its primals and on its
+    tangents (`return x, lsolve(A, db - dA @ x)`, JAX's solve rule: there f's body runs
+    on the tangents, so it must be numpy code hyperdiff can differentiate).
+
     Limits: a rule that calls a transform (hd.derivative, ...) at its primals runs at
     total order 3 under a second-order transform, which raises TypeError; f and its
-    rule must not close over a transform's variables (pass them as arguments: a closed
-    over variable's derivative is caught where f's value comes back as a dual array,
-    and can be missed at second order).
+    rule must not close over a transform's variables (pass them as arguments): a closed
+    over variable's derivative is caught where f's value comes back as a dual array at
+    first order, and at second order where the rule's primal output has derivative parts
+    its tangent lacks (TypeError both).
     """
 
     fun: Callable[..., R]
@@ -246,7 +288,25 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
                 f"custom_jvp function {self._name} got a {kind.__name__} of derivative order "
                 f"{kind._order}: custom rules serve orders 1 and 2"
             )
-        second_order = kind._order == 2 and kind not in _first_order_kinds()
+        # which formula (the module's docstring): a call from no rule on this kind takes
+        # the kind's order; inside a second-order rule, a call on the rule's primals alone
+        # only needs first order, one on its tangents the exact formula; inside a
+        # first-order rule every dual argument comes from its tangents (its primals are
+        # plain), and first order is exact
+        frame = next((f for f in reversed(_frames()) if f.kind is kind), None)
+        if frame is None:
+            via_tangent, second_order = False, kind._order == 2
+        elif frame.second_order:
+            via_tangent = second_order = _tangent_dependent(lifted, frame.points)
+        else:
+            via_tangent, second_order = True, False
+        if via_tangent and any(f.fun is self and f.kind is kind for f in _frames()):
+            # f applied to its own rule's tangents (the JVP of a solve is a solve): f is
+            # linear in them, and its rule would only call f on them again; f's body
+            # differentiates them, as JAX's linearization runs it
+            rest = iter(primals)  # (np.asarray's dual scalars as dual arrays)
+            call = [a if i in self.nondiff_argnums else next(rest) for i, a in enumerate(args)]
+            return self.fun(*call)
         points, tangents = [], []
         for leaf in lifted:
             if isinstance(leaf, DualArray):
@@ -269,10 +329,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         else:
             primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
         assert self.jvp is not None
-        if second_order:
-            with _first_order(kind):
-                pair = self.jvp(*nondiff, primal_args, tangent_args)
-        else:
+        with _running(_Frame(self, kind, points, second_order, via_tangent)):
             pair = self.jvp(*nondiff, primal_args, tangent_args)
         primal_out, tangent_out = _checked_pair(pair, self._name)
         if not isinstance(primal_out, _CONTAINERS) and not isinstance(tangent_out, _CONTAINERS):
@@ -524,6 +581,12 @@ def _assemble(
                 "rule uses dual arrays it was not passed (a closure over a transform's "
                 "variable?); pass them as arguments"
             )
+        if type(primal) is not kind:
+            raise TypeError(
+                f"{where}: the primal output is a {type(primal).__name__}, expected "
+                f"{kind.__name__} (the primals' kind): f or its rule uses dual arrays it was "
+                "not passed (a closure over a transform's variable?); pass them as arguments"
+            )
         value = primal._data[0]  # f at the values, the primal's value plane
     else:
         value = np.asarray(primal)
@@ -556,8 +619,37 @@ def _assemble(
         raise TypeError(
             f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
         )
+    if isinstance(primal, DualArray):
+        _check_consistent(primal, tangent, kind, where)
     result_dtype = np.result_type(value.dtype, dtype, np.float32)
     data = np.empty((kind._planes, *value.shape), dtype=result_dtype)
     data[0] = value
     data[1:] = 0 if parts is None else parts
     return kind._wrap(data)  # type: ignore[no-any-return]
+
+
+def _check_consistent(primal: DualArray, tangent: Any, kind: type[DualArray], where: str) -> None:
+    """At second order the rule runs at x0 + y/2, so a primal output it computes as f
+    there has first-order parts Df(x0)[y]/2, half its tangent's. A closure over a
+    transform's variable adds that variable's first-order parts to the primal (f's value
+    computed in the rule) but not to the tangent, which the result takes its derivatives
+    from: raise rather than drop them. (A primal with no first-order parts, as f(x) called
+    in the rule gives when f is flat, or a step function, is not compared.)"""
+    first = layout(kind)[0]
+    ours = primal._data[1 : 1 + first]
+    if not np.any(ours != 0):
+        return
+    if isinstance(tangent, DualArray):
+        half = tangent._data[1 : 1 + first] / 2
+    else:
+        half = np.zeros_like(ours)
+    scale = np.abs(ours) + np.abs(half)
+    if np.all(np.abs(ours - half) <= 1e-6 * scale + 1e-12 * np.max(scale)):
+        return
+    raise TypeError(
+        f"{where}: at second order the primal output's first-order derivative parts are not "
+        "half the tangent's (the rule runs at x0 + y/2), so the rule's tangent misses "
+        "derivatives its primal has: f or its rule closes over a transform's variable (pass "
+        "it as an argument), or the rule computes its primal output differentiably but "
+        "inconsistently with its tangent (return f(*primals) as the primal output)"
+    )
