@@ -59,6 +59,20 @@ def chain_binary(
 ) -> None:
     """out = f(x, y) from the partials (f0, fx, fy, fxx, fxy, fyy) at the values."""
 
+# Taylor kernels (taylor.hpp): planes (degree + 1, ...), plane k the k-th derivative
+TAYLOR_MAX_DEGREE: int
+TAYLOR_UNARY_DEGREES: list[int]
+
+def taylor_unary(function: int, degree: int, x: np.ndarray, out: np.ndarray) -> None: ...
+def taylor_binary(
+    function: int,
+    degree: int,
+    x: np.ndarray,
+    x_parts: bool,
+    y: np.ndarray,
+    y_parts: bool,
+    out: np.ndarray,
+) -> None: ...
 def isa() -> str: ...
 def get_num_threads() -> int: ...
 def set_num_threads(count: int) -> None: ...
