@@ -110,7 +110,7 @@ def _bilinear(
         return _taylor_bilinear(cls, op, batched, x, y)
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
     a, b, h = _pair_planes(cls)
-    if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3:
+    if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3 and _small(x, y):
         return _matrix_product(cls, value, x, y)
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
@@ -131,6 +131,12 @@ def _bilinear(
     return out
 
 
+def _small(x: np.ndarray, y: np.ndarray) -> bool:
+    """Matrices small enough that numpy's per-matrix overhead in a batched matmul
+    outweighs the work (for large ones a batch of GEMMs is as fast, and allocates less)."""
+    return x.shape[1] * x.shape[2] * y.shape[2] <= 1 << 15
+
+
 def _matrix_product(
     cls: type[DualArray], value: np.ndarray, x: np.ndarray, y: np.ndarray
 ) -> np.ndarray:
@@ -147,7 +153,10 @@ def _matrix_product(
     beside = np.moveaxis(y[1:], 0, 1).reshape(n, rest * p)  # y's planes side by side
     out[1:] += np.moveaxis((x[0] @ beside).reshape(m, rest, p), 1, 0)
     first, pairs = layout(cls)
-    if len(pairs):
+    if 0 < 2 * len(pairs) < first * first:  # few pairs (HyperDual: one of four blocks)
+        a, b, h = _pair_planes(cls)
+        out[h] += np.matmul(x[a], y[b]) + np.matmul(x[b], y[a])
+    elif len(pairs):  # a Hessian's triangle: every block x_i y_j is needed
         rows = x[1 : 1 + first].reshape(first * m, n)
         columns = np.moveaxis(y[1 : 1 + first], 0, 1).reshape(n, first * p)
         blocks = (rows @ columns).reshape(first, m, first, p)  # [i, :, j, :] = x_i y_j
