@@ -610,6 +610,24 @@ def test_custom_calls_on_a_rules_tangents_keep_second_order() -> None:
 
 
 @hd.custom_jvp
+def cube(x: Any) -> Any:
+    return np.asarray(x, dtype=np.float64) ** 3  # plain values only (a dual raises)
+
+
+@cube.defjvp
+def _cube_jvp(primals: Any, tangents: Any) -> Any:
+    (x,), (x_dot,) = primals, tangents
+    return cube(np.asarray(x)), 3 * x**2 * x_dot  # f on a copy of its primal
+
+
+def test_a_rule_calling_f_on_a_copy_of_a_primal_with_zeros() -> None:
+    # the copy has value 0 where x does, as a tangent would: its planes say it is x
+    x = np.array([0.0, 0.5, -2.0])
+    np.testing.assert_allclose(hd.derivative(cube, order=2)(x), 6 * x, rtol=1e-15)
+    np.testing.assert_allclose(hd.hessian(lambda v: np.sum(cube(v)))(x), np.diag(6 * x), rtol=1e-15)
+
+
+@hd.custom_jvp
 def lsolve(a: Any, b: Any) -> Any:
     return np.linalg.solve(a, b)
 

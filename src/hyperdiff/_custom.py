@@ -92,17 +92,31 @@ def _running(frame: _Frame) -> Iterator[None]:
         frames.pop()
 
 
-def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> bool:
+def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, bool]:
     """Whether a call inside a second-order rule has arguments computed from the rule's
-    tangents: a dual argument that is not one of the rule's primal points and has a zero
-    in its value plane (a quantity linear in the tangents has values 0; one computed
-    from the primals alone with a zero value takes the exact formula too, which is
-    never wrong, only dearer)."""
-    ids = {id(point) for point in points}
-    return any(
-        isinstance(leaf, DualArray) and id(leaf) not in ids and not np.all(leaf._data[0] != 0)
-        for leaf in leaves
-    )
+    tangents, and whether those are linear in them: (a dual argument that is not one of
+    the rule's primal points has a zero in its value plane, every such argument's value
+    plane is zero). A quantity linear in the tangents has values 0; one computed from
+    the primals alone with a zero value takes the exact formula too, which is never
+    wrong, only dearer. (A point is recognized by identity, or by its planes when
+    np.asarray made it an object array and the call a dual array again.)"""
+    dependent, linear = False, True
+    for leaf in leaves:
+        if not isinstance(leaf, DualArray) or np.all(leaf._data[0] != 0):
+            continue
+        if any(
+            leaf is point
+            or (
+                type(leaf) is type(point)
+                and leaf.shape == point.shape
+                and np.array_equal(leaf._data, point._data)
+            )
+            for point in points
+        ):
+            continue
+        dependent = True
+        linear = linear and not np.any(leaf._data[0])
+    return dependent, dependent and linear
 
 
 class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
@@ -294,13 +308,15 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         # first-order rule every dual argument comes from its tangents (its primals are
         # plain), and first order is exact
         frame = next((f for f in reversed(_frames()) if f.kind is kind), None)
+        linear = False
         if frame is None:
             via_tangent, second_order = False, kind._order == 2
         elif frame.second_order:
-            via_tangent = second_order = _tangent_dependent(lifted, frame.points)
+            via_tangent, linear = _tangent_dependent(lifted, frame.points)
+            second_order = via_tangent
         else:
-            via_tangent, second_order = True, False
-        if via_tangent and any(f.fun is self and f.kind is kind for f in _frames()):
+            via_tangent, linear, second_order = True, True, False
+        if linear and any(f.fun is self and f.kind is kind for f in _frames()):
             # f applied to its own rule's tangents (the JVP of a solve is a solve): f is
             # linear in them, and its rule would only call f on them again; f's body
             # differentiates them, as JAX's linearization runs it
