@@ -725,3 +725,20 @@ def test_a_closure_over_a_transforms_variable_raises_at_second_order() -> None:
     np.testing.assert_allclose(
         hd.derivative(_closing_over(a), order=2)(x), -(a**2) * np.sin(a * x), rtol=1e-15
     )
+
+
+def test_a_primal_computed_in_the_rule_is_no_closure_in_float32() -> None:
+    @hd.custom_jvp
+    def tanh(x: Any) -> Any:
+        return np.tanh(x)
+
+    @tanh.defjvp
+    def _(primals: Any, tangents: Any) -> Any:  # 1 - tanh^2 cancels at large x
+        (x,), (x_dot,) = primals, tangents
+        return np.tanh(x), (1 - np.tanh(x) ** 2) * x_dot
+
+    x = np.linspace(-6, 6, 25, dtype=np.float32)
+    t = np.tanh(x.astype(np.float64))
+    out = hd.derivative(tanh, order=2)(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, -2 * t * (1 - t**2), rtol=0, atol=1e-6)
