@@ -19,6 +19,7 @@ and f'' only.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import sys
 from collections.abc import Callable
@@ -327,22 +328,52 @@ def _erfcx(f0: Any, x: Any) -> Arrays:
         return f1, f2
     big = x > 7
     if np.any(big):
-        s1, s2 = _odd_series(np.where(big, x, 100.0), -0.5)
-        f1 = np.where(big, s1 / math.sqrt(math.pi), f1)
-        f2 = np.where(big, s2 / math.sqrt(math.pi), f2)
+        s1, s2 = _odd_series(np.broadcast_to(x, big.shape)[big], -0.5)
+        f1 = _put(f1, big, s1 / math.sqrt(math.pi))
+        f2 = _put(f2, big, s2 / math.sqrt(math.pi))
+    return f1, f2
+
+
+def _put(d: Any, where: Any, values: Any) -> Any:
+    """d (a new array) with values at where: an asymptotic form computed on those points only."""
+    out = np.array(np.broadcast_to(d, where.shape))
+    out[where] = values
+    return out
+
+
+def _by_bands(t: Any, edges: tuple[float, ...], series: Callable[[Any], Arrays]) -> Arrays:
+    """series(mask) -> its (f1, f2) on t[mask], applied band by band of |t| (a series stopping
+    when its terms are negligible stops early on the far bands, without waiting for the near)."""
+    f1, f2 = np.empty_like(t), np.empty_like(t)
+    a = np.abs(t)
+    for lo, hi in itertools.pairwise(edges):
+        m = (a >= lo) & (a < hi)
+        if np.any(m):
+            f1[m], f2[m] = series(m)
     return f1, f2
 
 
 def _odd_series(t: Any, r: float) -> Arrays:
     """The first two derivatives of sum_n c_n t^-(2n+1), c_n = r^n (2n-1)!!, termwise, for
-    |t| > 7: 50 terms (the terms fall to about exp(-t^2) of the first near n = t^2)."""
+    |t| > 7: up to 50 terms (they fall to about exp(-t^2) of the first near n = t^2), until
+    the terms are below 1e-17 of the sums (band by band of |t|)."""
+    return _by_bands(t, (0.0, 10.0, 20.0, np.inf), lambda m: _odd_series_on(t[m], r))
+
+
+def _odd_series_on(t: Any, r: float) -> Arrays:
     s1, s2 = np.zeros_like(t), np.zeros_like(t)
     with np.errstate(under="ignore"):
         u = 1 / (t * t)
         w, c = u, 1.0  # w = t^-(2n+2)
         for n in range(50):
-            s1 -= c * (2 * n + 1) * w
-            s2 += c * (2 * n + 1) * (2 * n + 2) * w / t
+            a1 = c * (2 * n + 1) * w
+            a2 = a1 * (2 * n + 2) / t
+            s1 -= a1
+            s2 += a2
+            if np.all(np.abs(a2) <= 1e-17 * np.abs(s2)) and np.all(
+                np.abs(a1) <= 1e-17 * np.abs(s1)
+            ):
+                break
             c *= r * (2 * n + 1)
             w = w * u
     return s1, s2
@@ -376,8 +407,8 @@ def _dawsn(f0: Any, z: Any) -> Arrays:
         return d1, d2
     big = np.abs(z) > 7
     if np.any(big):
-        s1, s2 = _odd_series(np.where(big, z, 100.0), 0.5)
-        d1, d2 = np.where(big, s1 / 2, d1), np.where(big, s2 / 2, d2)
+        s1, s2 = _odd_series(np.broadcast_to(z, big.shape)[big], 0.5)
+        d1, d2 = _put(d1, big, s1 / 2), _put(d2, big, s2 / 2)
     return d1, d2
 
 
@@ -1123,33 +1154,48 @@ def _hankel_scaled(family: str, v: Any, x: Any) -> tuple[Any, Any, Any]:
     real |x| > max(25, v^2), from Hankel's expansions differentiated termwise,
       ive(v, x) ~ (2 pi x)^-1/2 sum_k (-1)^k a_k x^-k,  kve(v, x) ~ (pi/(2x))^1/2 sum_k a_k x^-k,
       a_k = a_{k-1} (4v^2 - (2k-1)^2)/(8k)
-    (50 terms: at x = 25 the sums of f' and f'' are within 1e-18 of the functions' for
-    v <= 5; e^-2x, ive's other exponential, is below 1e-21 there). ive at x < 0 (integer v):
-    ive(v, x) = (-1)^v ive(v, -x).
-    Returns (where, f1, f2)."""
+    (up to 50 terms, until they are below 1e-17 of the sums: at x = 25 the sums of f' and f''
+    are within 1e-18 of the functions' for v <= 5; e^-2x, ive's other exponential, is below
+    1e-21 there). ive at x < 0 (integer v): ive(v, x) = (-1)^v ive(v, -x).
+    Returns (where, f1, f2 at those points)."""
     v = np.asarray(v, dtype=float)
     t = np.abs(x)
     big = (t > np.maximum(25.0, v * v)) & np.isfinite(t)
     if family == "k":
         big &= x > 0
-    t = np.where(big, t, 100.0)
-    c = 1 / math.sqrt(2 * math.pi) if family == "i" else math.sqrt(math.pi / 2)
-    a = np.full_like(v, c)
-    u = 1 / t
-    w = 1 / np.sqrt(t)  # t^-(k + 1/2)
-    f1, f2 = np.zeros_like(t * a), np.zeros_like(t * a)
+    if not np.any(big):
+        return big, None, None
+    vb = np.broadcast_to(v, big.shape)[big]
+    xb = np.broadcast_to(x, big.shape)[big]
+    tb = np.abs(xb)
+    f1, f2 = _by_bands(
+        tb, (0.0, 50.0, 200.0, np.inf), lambda m: _hankel_series(family, vb[m], tb[m])
+    )
+    if family == "i":  # the reflection: f'(x) = -(-1)^v g'(-x), f''(x) = (-1)^v g''(-x)
+        parity = np.where(np.mod(vb, 2) == 1, -1.0, 1.0)
+        f1, f2 = np.where(xb < 0, -parity * f1, f1), np.where(xb < 0, parity * f2, f2)
+    return big, f1, f2
+
+
+def _hankel_series(family: str, vb: Any, tb: Any) -> Arrays:
+    a = np.full_like(tb, 1 / math.sqrt(2 * math.pi) if family == "i" else math.sqrt(math.pi / 2))
+    u = 1 / tb
+    w = np.sqrt(u) * u  # t^-(k + 3/2)
+    f1, f2 = np.zeros_like(tb), np.zeros_like(tb)
     with np.errstate(under="ignore"):
         for k in range(50):
-            f1 = f1 - a * (k + 0.5) * w * u
-            f2 = f2 + a * (k + 0.5) * (k + 1.5) * w * u * u
-            a = a * (4 * v * v - (2 * k + 1) ** 2) / (8 * (k + 1))
+            a1 = a * (k + 0.5) * w
+            a2 = a1 * (k + 1.5) * u
+            f1, f2 = f1 - a1, f2 + a2
+            if np.all(np.abs(a2) <= 1e-17 * np.abs(f2)) and np.all(
+                np.abs(a1) <= 1e-17 * np.abs(f1)
+            ):
+                break
+            a = a * (4 * vb * vb - (2 * k + 1) ** 2) / (8 * (k + 1))
             if family == "i":
                 a = -a
             w = w * u
-    if family == "i":  # the reflection: f'(x) = -(-1)^v g'(-x), f''(x) = (-1)^v g''(-x)
-        parity = np.where(np.mod(v, 2) == 1, -1.0, 1.0)
-        f1, f2 = np.where(x < 0, -parity * f1, f1), np.where(x < 0, parity * f2, f2)
-    return big, f1, f2
+    return f1, f2
 
 
 def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
@@ -1178,9 +1224,9 @@ def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
         if np.iscomplexobj(x):
             return e1, e2
         big, h1, h2 = _hankel_scaled(family, v, x)
-        if not np.any(big):
+        if h1 is None:
             return e1, e2
-        return np.where(big, h1, e1), lambda: np.where(big, h2, e2())
+        return _put(e1, big, h1), lambda: _put(e2(), big, h2)
 
     return rule
 
@@ -1240,8 +1286,8 @@ def _fixed_bessel(family: str, order: int, scaled: bool = False) -> Callable[...
         else:
             d1, d2 = d1 + c, d2 + 2 * d1 + c
         big, h1, h2 = _hankel_scaled(family, np.float64(order), x)
-        if np.any(big):
-            d1, d2 = np.where(big, h1, d1), np.where(big, h2, d2)
+        if h1 is not None:
+            d1, d2 = _put(d1, big, h1), _put(d2, big, h2)
         return d1, d2
 
     return rule
