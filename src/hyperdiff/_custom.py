@@ -109,6 +109,7 @@ def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, 
             or (
                 type(leaf) is type(point)
                 and leaf.shape == point.shape
+                and np.array_equal(leaf._data[0], point._data[0])  # (cheap, first)
                 and np.array_equal(leaf._data, point._data)
             )
             for point in points
@@ -651,7 +652,7 @@ def _check_consistent(primal: DualArray, tangent: Any, kind: type[DualArray], wh
     computed in the rule) but not to the tangent, which the result takes its derivatives
     from: raise rather than drop them. (A primal with no first-order parts, as f(x) called
     in the rule gives when f is flat, or a step function, is not compared.)"""
-    first = layout(kind)[0]
+    first = layout(kind)[0]  # type: ignore[arg-type]  # (a class is hashable)
     ours = primal._data[1 : 1 + first]
     if not np.any(ours != 0):
         return
