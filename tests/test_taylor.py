@@ -314,3 +314,24 @@ def test_inputs_not_mutated_and_out_aliasing() -> None:
     reference = np.sin(t)._data.copy()
     np.sin(t, out=t)  # the output is the input: read before written
     np.testing.assert_array_equal(t._data, reference)
+
+
+def test_long_inputs_in_chunks_match_the_whole_pass() -> None:
+    # a pointwise f on a long x runs chunk by chunk (cache-sized): the same numbers
+    x = np.random.default_rng(11).uniform(-3, 3, 100_003)
+    f = lambda v: np.sin(v) * np.exp(-0.5 * v * v) + np.log(1.0 + v * v)  # noqa: E731
+    for k in (3, 10):
+        whole = hd.derivative(f, order=k, check_pointwise=False)(x)
+        np.testing.assert_array_equal(hd.derivative(f, order=k)(x), whole)
+    # functions that depend on the whole x are run on the whole x
+    w = np.random.default_rng(12).uniform(1, 2, x.size)
+    np.testing.assert_allclose(
+        hd.derivative(lambda v: v**3 * w[: len(v)], order=3)(x), 6 * w, rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        hd.derivative(lambda v: np.sin(v) * (len(v) / x.size), order=3)(x), -np.cos(x), atol=1e-15
+    )
+    y = np.cos(x)
+    np.testing.assert_allclose(
+        hd.derivative(lambda v, c: v**4 * c, order=3)(x, y), 24 * x * y, rtol=1e-14
+    )

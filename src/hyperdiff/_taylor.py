@@ -187,6 +187,61 @@ def taylor(
     return _tree_map(lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result)
 
 
+# Plane elements per chunk of a pointwise f evaluated chunk by chunk (_in_chunks):
+# 2^17 / (d + 1) points (11,264 at degree 10, 32,768 at 3), whose temporaries (1 MB
+# each in float64) stay in cache, where the kernels run 3-9x faster than on arrays of
+# 1e6 points. Measured (T1 at 1e6, degree 10 / 3, ms): chunks of 2048 points 350 / 169,
+# 8192: 202 / 119, 16384: 257 / 88, 32768: 283 / 90; whole: 790 / 120.
+CHUNK_PLANE_ELEMENTS = 1 << 17
+
+
+def _in_chunks(
+    f: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    argnums: int,
+    x: np.ndarray,
+    cls: type[TaylorArray],
+    first: Any,
+) -> np.ndarray | None:
+    """The k-th derivative of a pointwise f (checked so by the probe pass, which gave
+    `first`, f' at every point) from f on chunks of a 1-d x, or None where that does not
+    apply: x short or not 1-d, an output other than one array of x's shape, f failing on
+    a chunk (it may use other arrays of x's length), or a chunk whose f' differs from
+    `first` beyond rounding (f depends on the chunk, e.g. on len(x) or on a captured
+    array of x's length): then the caller runs f on the whole x."""
+    order = cls._degree
+    chunk = max(4096, CHUNK_PLANE_ELEMENTS // (order + 1) // 1024 * 1024)
+    n = x.shape[0] if x.ndim == 1 else 0
+    if n < 2 * chunk or not isinstance(first, np.ndarray) or first.shape != x.shape:
+        return None
+    out: np.ndarray | None = None
+    scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
+    eps = float(np.finfo(first.dtype).eps)
+    zeros = [0.0] * (order - 1)
+    new_args = list(args)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        new_args[argnums] = cls._from_parts(x[start:stop], (1.0, *zeros), None)
+        try:
+            result = f(*new_args, **kwargs)
+        except Exception:  # f meant for the whole x: run it so
+            return None
+        if type(result) is not cls or result.shape != (stop - start,):
+            return None
+        planes = result._data
+        with np.errstate(invalid="ignore"):
+            agree = np.isclose(
+                planes[1], first[start:stop], rtol=64 * eps, atol=64 * eps * scale, equal_nan=True
+            )
+        if not agree.all():
+            return None
+        if out is None:
+            out = np.empty(x.shape, dtype=planes.dtype)
+        out[start:stop] = planes[order]
+    return out
+
+
 def taylor_derivative(
     f: Callable[..., Any],
     order: int,
@@ -198,7 +253,8 @@ def taylor_derivative(
     """derivative(f, order=k) for k >= 3: one pass on Taylor arrays seeded x + t. With
     check_pointwise, a first-order pass with the probe (derivative(f)) first checks that
     f acts point by point (as derivative(f, order=2) checks it at first order), and
-    check_holomorphic checks the promise the same way (derivative(f, holomorphic=True,
+    then a long 1-d x goes through f in cache-sized chunks (_in_chunks); check_holomorphic
+    checks the promise the same way (derivative(f, holomorphic=True,
     check_holomorphic=True))."""
     from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
 
@@ -211,12 +267,15 @@ def taylor_derivative(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
         x = _variable(args[argnums], "derivative", holomorphic)
+        cls = _seeds(taylor_type(order))
         if check_pointwise or check_holomorphic:
             first = derivative(
                 f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
-            )
-            first(*args, **kwargs)
-        cls = _seeds(taylor_type(order))
+            )(*args, **kwargs)
+            if check_pointwise:
+                chunked = _in_chunks(f, args, kwargs, argnums, x, cls, first)
+                if chunked is not None:
+                    return chunked
         seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)
         new_args[argnums] = seeded
