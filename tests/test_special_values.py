@@ -8,15 +8,20 @@ form is not finite at the point it is replaced by a limit:
 - at +-inf: the limit along x -> +-inf, from the closed form at 1e1000 and
   1e2000 (far beyond every dtype's range): equal after rounding -> that value;
   growing -> +-inf; anything else (oscillation, poles piling up) -> nan;
-- at a finite singular point (a pole, sqrt(0), a domain end): the one-sided
-  limit from the side a signed zero names (IEEE's 1/-0 = -inf), else from the
-  side where the function is real; if both sides are real and disagree, the
-  derivative is undefined: nan.
+- at a finite singular point (a pole, sqrt(0), a domain end), for each part
+  not finite there: the one-sided limit from the side a signed zero names
+  (IEEE's 1/-0 = -inf), else from the side where that part is real (x^y at
+  x = -0: d/dx from the left at an integer y, d/dy from the right), read from
+  two steps toward the zero as at +-inf (so log x -> -inf shows); if both
+  sides of a nonzero point are real and disagree, the derivative is
+  undefined: nan.
 - where numpy's value is nan (outside the domain, inf - inf), nan.
 Binary functions take the limit along the diagonal when both arguments are
 infinite (numpy's value treats inf == inf as a tie: logaddexp(inf, inf) = inf,
 not nan), and their partials at the origin are nan unless the closed form
-states a convention (hypot: 0).
+states a convention (hypot: 0; power: d/dx x^0 = 0). power's x tends to inf
+and 0 much further (DEEP_PROXIES), since x^y's limits in x with a tiny y
+fixed show only where |y log x| is large.
 
 The closed forms themselves are checked against mpmath's numerical
 differentiation (mp.diff) at an ordinary point, so a typo there cannot agree
@@ -187,26 +192,54 @@ UNARY_FUNCTIONS: dict[str, Callable[[Mp], Mp]] = {
 ORDINARY = {"arccosh": mpf(1.75), "logit": mpf(0.3)}
 
 
-def _pow(x: Mp, y: Mp) -> Mp:
-    """x^y as exp(y log|x|) (mp.power multiplies out huge integer exponents)."""
+def _pow(x: Mp, y: Mp, k: int = 0) -> Mp:
+    """x^(y - k) as exp((y - k) log|x|) (mp.power multiplies out huge integer
+    exponents), its sign at x < 0 from the exact y (y - k rounds to y at 1e200);
+    beyond |y log x| = 1e6, far out of every dtype's range, 2^(+-2e6) (mpmath
+    takes minutes for exp(1e2000))."""
     if x == 0:
-        return mp.power(x, y)
+        return mp.power(x, y - k)
+    sign = 1
     if x < 0:
         if not mp.isint(y):
             return mpmath.mpc(0, 1)  # not real
-        sign = 1 if mp.isint(y / 2) else -1
-        return sign * mp.exp(y * mp.log(-x))
-    return mp.exp(y * mp.log(x))
+        sign = 1 if mp.isint(y / 2) == (k % 2 == 0) else -1
+    t = (y - k) * mp.log(abs(x))
+    if abs(t) > 10**6:
+        return sign * mp.ldexp(mpf(1), int(mp.sign(t)) * 2 * 10**6)
+    return sign * mp.exp(t)
+
+
+NONREAL = mpmath.mpc(0, 1)
 
 
 def _power(x: Mp, y: Mp) -> tuple[Mp, Mp, Mp, Mp, Mp]:
+    """x^y's partials. y = 0: x^0 = 1 for every x (numpy's 0^0 too), so d/dx
+    and d2/dx2 are 0 there. x < 0: x^y is real at integer y only, so the
+    partials in y are not real (mpmath's 0 * log(x) would hide it at y = 0).
+    A part that divides by zero (at x = 0) is inf: not finite, so its limit."""
+
+    def part(f: Callable[[], Mp]) -> Mp:
+        try:
+            return f()
+        except ZeroDivisionError:
+            return mp.inf
+
+    fx = part(lambda: mpf(0) if y == 0 else y * _pow(x, y, 1))
+    fxx = part(lambda: mpf(0) if y == 0 else y * (y - 1) * _pow(x, y, 2))
+    if x < 0:
+        if abs(y) >= INF_PROXIES[0]:
+            # real at integer y only: as y -> +-inf through the reals the parts
+            # have a limit only where they vanish (their sign is no limit)
+            fx, fxx = (v if abs(v) < mpf("1e-400") else NONREAL for v in (fx, fxx))
+        return fx, NONREAL, fxx, NONREAL, NONREAL
     lg = mp.log(x)
     return (
-        y * _pow(x, y - 1),
-        _pow(x, y) * lg,
-        y * (y - 1) * _pow(x, y - 2),
-        _pow(x, y - 1) * (1 + y * lg),
-        _pow(x, y) * lg**2,
+        fx,
+        part(lambda: _pow(x, y) * lg),
+        fxx,
+        part(lambda: _pow(x, y, 1) * (1 + y * lg)),
+        part(lambda: _pow(x, y) * lg**2),
     )
 
 
@@ -280,10 +313,18 @@ BINARY_ORDINARY_POWER = (mpf(1.25), mpf(2.75))
 # References.
 
 INF_PROXIES = (mpf(10) ** 1000, mpf(10) ** 2000)
-# One step aside from a singular point: 2^-3000 from 0 (far below the
-# smallest subnormal, 2^-1074), 2^-2400 relative from any other point
-# (1/sqrt of it overflows every dtype), exact at SIDE_PREC bits.
-SIDE_STEP = mpf(2) ** -3000
+# Steps aside from a singular point: 2^-3000 and 2^-6000 from 0 (far below the
+# smallest subnormal, 2^-1074; two, so a slow divergence such as log x shows),
+# 2^-2400 relative from any other point (1/sqrt of it overflows every dtype),
+# exact at SIDE_PREC bits.
+SIDE_STEPS = (mpf(2) ** -3000, mpf(2) ** -6000)
+# x^y's limits in x with y fixed hold only where |y log x| is large, beyond
+# 1e2000 for y = 5e-324: power's x tends to inf and 0 through these (mpmath's
+# exponents are unbounded).
+DEEP_PROXIES = (mpf(2) ** (2**1100), mpf(2) ** (2**1200))
+DEEP_STEPS = tuple(1 / p for p in DEEP_PROXIES)
+# Arguments of a closed form that take DEEP_PROXIES and DEEP_STEPS.
+DEEP = {"power": (0,)}
 SIDE_RELATIVE_STEP = mpf(2) ** -2400
 SIDE_PREC = 2600  # bits, plus the point's binary exponent
 
@@ -300,36 +341,53 @@ def _to_dtype(v: Any, dtype: str) -> float:
         return float(np.array(float(mpmath.re(v))).astype(dtype))
 
 
-def _evaluate(fn: Callable[..., tuple[Mp, ...]], args: tuple[Mp, ...]) -> tuple[Any, ...] | None:
-    """The closed form at ``args``, or None where it is not finite there."""
+def _parts(fn: Callable[..., tuple[Mp, ...]], args: tuple[Mp, ...], n: int) -> list[Any]:
+    """The closed form's parts at ``args``, None where a part is not finite (all
+    None where the closed form raises)."""
     try:
         parts = fn(*args)
     except (ZeroDivisionError, ValueError):
-        return None
-    if any(_real(v) and not mp.isfinite(mpmath.re(v)) for v in parts):
-        return None
-    return parts
+        return [None] * n
+    return [None if _real(v) and not mp.isfinite(mpmath.re(v)) else v for v in parts]
 
 
-def _sides(point: tuple[float, ...], args: tuple[Mp, ...]) -> list[tuple[Mp, ...]]:
-    """``args`` moved one step aside from a singular ``point``, in the order to
-    try: a signed zero's own side first, then the other; a point without a
-    zero (x = +-1) both ways."""
+def _limit_of(a: float, b: float) -> float:
+    """The limit of a sequence from two rounded terms, the second further along:
+    equal -> that value; growing with one sign -> +-inf; anything else -> nan."""
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return a
+    if a * b > 0 and abs(b) > abs(a):
+        return math.copysign(math.inf, b)
+    return math.nan
+
+
+def _sides(point: tuple[float, ...], args: tuple[Mp, ...], deep: tuple[int, ...]) -> list[Any]:
+    """``args`` moved aside from a singular ``point``, in the order to try: a
+    signed zero's own side first, then the other, each as two steps toward the
+    zero (2^-3000, 2^-6000; for the arguments in ``deep``, DEEP_STEPS); a point
+    without a zero (x = +-1) one relative step both ways."""
     zeros = [i for i, v in enumerate(point) if v == 0]
     if not zeros:
         finite = [i for i, v in enumerate(point) if not math.isinf(v)]
         return [
-            tuple(
-                a * (1 + k * SIDE_RELATIVE_STEP) if i in finite else a for i, a in enumerate(args)
-            )
+            [
+                tuple(
+                    a * (1 + k * SIDE_RELATIVE_STEP) if i in finite else a
+                    for i, a in enumerate(args)
+                )
+            ]
             for k in (-1, 1)
         ]
     sides = []
     for k in (1, -1):
-        moved = list(args)
-        for i in zeros:
-            moved[i] = k * math.copysign(1.0, point[i]) * SIDE_STEP
-        sides.append(tuple(moved))
+        steps = []
+        for n in range(2):
+            moved = list(args)
+            for i in zeros:
+                step = DEEP_STEPS[n] if i in deep else SIDE_STEPS[n]
+                moved[i] = k * math.copysign(1.0, point[i]) * step
+            steps.append(tuple(moved))
+        sides.append(steps)
     return sides
 
 
@@ -339,28 +397,42 @@ def _rounded_at(
     args: tuple[Mp, ...],
     dtype: str,
     domain: Callable[..., bool],
-) -> list[float] | None:
+    n: int,
+    deep: tuple[int, ...],
+) -> list[float]:
     """``fn`` at ``args`` (``point`` with its infinities replaced by a proxy)
-    rounded to ``dtype``, or its limit at a singular point; None if none."""
-    parts = _evaluate(fn, args)
-    if parts is not None:
-        return [_to_dtype(v, dtype) for v in parts]
+    rounded to ``dtype``, each part not finite there replaced by its limit at
+    the singular point (nan where it has none)."""
+    parts = _parts(fn, args, n)
+    out = [math.nan if v is None else _to_dtype(v, dtype) for v in parts]
+    missing = [k for k, v in enumerate(parts) if v is None]
     zeros = sum(v == 0 for v in point)
-    if zeros > 1:  # the origin of a binary function: depends on the path
-        return None
+    if not missing or zeros > 1:  # the origin of a binary function: depends on the path
+        return out
     finite = [abs(mpf(v)) for v in point if v != 0 and not math.isinf(v)]
     with mp.workprec(SIDE_PREC + max([int(mp.mag(v)) for v in finite], default=0)):
-        sides = [_evaluate(fn, a) if domain(*a) else None for a in _sides(point, args)]
-    sides = [side for side in sides if side is not None and all(_real(v) for v in side)]
-    if not sides:
-        return None
-    first = [_to_dtype(v, dtype) for v in sides[0]]
-    if zeros:  # the first real side
-        return first
-    for side in sides[1:]:  # both sides: they must agree
-        second = [_to_dtype(v, dtype) for v in side]
-        first = [a if a == b else math.nan for a, b in zip(first, second, strict=True)]
-    return first
+        # (deep steps with an infinite y would take mpmath minutes: |y log x| ~ 1e1331)
+        deep_zeros = () if any(math.isinf(v) for v in point) else deep
+        sides = [
+            [_parts(fn, a, n) if domain(*a) else [None] * n for a in steps]
+            for steps in _sides(point, args, deep_zeros)
+        ]
+    for k in missing:
+        # each part from the sides where it is real (x^y at x < 0: d/dx at an
+        # integer y, but not d/dy)
+        found = [
+            [_to_dtype(at[k], dtype) for at in side]
+            for side in sides
+            if all(at[k] is not None and _real(at[k]) for at in side)
+        ]
+        if not found:
+            continue
+        if zeros:  # the first real side, its limit from the two steps
+            out[k] = _limit_of(*found[0])
+        else:  # both sides: they must agree
+            values = [side[0] for side in found]
+            out[k] = values[0] if all(v == values[0] for v in values) else math.nan
+    return out
 
 
 def _limit_at(
@@ -369,30 +441,24 @@ def _limit_at(
     dtype: str,
     n: int,
     domain: Callable[..., bool] = lambda *args: True,
+    deep: tuple[int, ...] = (),
 ) -> tuple[float, ...]:
     """The closed form ``fn`` at ``point`` rounded to ``dtype``, or its limit
     there (see the top of the file); ``domain`` says whether a point aside is
-    in the function's real domain."""
-    nan = (math.nan,) * n
+    in the function's real domain; the arguments in ``deep`` tend to their
+    infinities and zeros through DEEP_PROXIES and DEEP_STEPS."""
     if not any(math.isinf(v) for v in point):
-        found = _rounded_at(fn, point, tuple(mpf(v) for v in point), dtype, domain)
-        return nan if found is None else tuple(found)
+        return tuple(_rounded_at(fn, point, tuple(mpf(v) for v in point), dtype, domain, n, deep))
     rounded = []
-    for proxy in INF_PROXIES:
-        args = tuple(math.copysign(1, v) * proxy if math.isinf(v) else mpf(v) for v in point)
-        found = _rounded_at(fn, point, args, dtype, domain)
-        if found is None:
-            return nan
-        rounded.append(found)
-    out = []
-    for a, b in zip(*rounded, strict=True):
-        if a == b or (math.isnan(a) and math.isnan(b)):
-            out.append(a)
-        elif a * b > 0 and abs(b) > abs(a):  # growing without bound
-            out.append(math.copysign(math.inf, b))
-        else:
-            out.append(math.nan)
-    return tuple(out)
+    for k, proxy in enumerate(INF_PROXIES):
+        args = tuple(
+            mpf(v)
+            if not math.isinf(v)
+            else math.copysign(1, v) * (DEEP_PROXIES[k] if i in deep else proxy)
+            for i, v in enumerate(point)
+        )
+        rounded.append(_rounded_at(fn, point, args, dtype, domain, n, deep))
+    return tuple(_limit_of(a, b) for a, b in zip(*rounded, strict=True))
 
 
 def _real_at(name: str, x: Mp) -> bool:
@@ -453,7 +519,7 @@ def binary_expected(name: str, dtype: str) -> tuple[np.ndarray, np.ndarray, dict
                 parts = BINARY[name](*BINARY_ORDINARY_POWER)
                 rows.append(tuple(0.0 if v is ZERO else math.nan for v in parts))
             else:
-                rows.append(_limit_at(BINARY[name], (a, b), dtype, 5))
+                rows.append(_limit_at(BINARY[name], (a, b), dtype, 5, deep=DEEP.get(name, ())))
     cols = np.array(rows).T
     return xs, ys, dict(zip(("fx", "fy", "fxx", "fxy", "fyy"), cols, strict=True))
 
@@ -527,22 +593,8 @@ def unary_cases() -> list[Any]:
 
 
 # Known wrong derivatives at special points, left for now: the sweep skips
-# them (tests below reproduce each as a strict xfail, so a fix shows).
-#   power: at x = 0, at infinite arguments and where x^y or x^(y-1)
-#     overflows while the partial does not (fx at (5e-324, 5e-324) inf, want 1;
-#     fx at (0, y < 0) +inf, want -inf; fx at (-inf, 1) nan, want 1; ...);
-#     its conventions there need their own design (see the campaign's
-#     KNOWN_DEFECTS "power(inf, w)").
-#   divide(+-0, y) with 1/y overflowing (y subnormal): fy, fyy nan, want 0
-#     (-q r = -0 * inf); a select would cost divide, a hot function.
-# power is left out of the sweep (its references at huge proxies are slow too);
-# test_power_partial_where_the_power_overflows reproduces one case.
-KNOWN_BINARY = {"power": "power's partials at 0, infinities and overflow (see KNOWN_BINARY)"}
-
-
-def divide_zero_by_subnormal(x: np.ndarray, y: np.ndarray, dtype: str) -> np.ndarray:
-    with np.errstate(divide="ignore", over="ignore"):
-        return (x == 0) & np.isinf(np.reciprocal(y.astype(dtype)))
+# them (a test below reproduces each as a strict xfail, so a fix shows).
+KNOWN_BINARY: dict[str, str] = {}
 
 
 def binary_cases() -> list[Any]:
@@ -630,10 +682,8 @@ def test_binary_special_values(name: str, dtype: str) -> None:
         ("HyperDual(x; 1, 1), (y; 0, 0): .e12 vs fxx", xx.e12, "fxx", second),
         ("x, HyperDual(y; 1, 1): .e12 vs fyy", yy.e12, "fyy", second),
     )
-    skip = divide_zero_by_subnormal(x, y, dtype) if name == "divide" else np.zeros(x.shape, bool)
     for what, got, key, tol in checks:
-        expected = np.where(skip & np.isin(key, ("fy", "fyy")), got, ref[key])
-        failures += report(what, [x, y], got, expected, dtype, tol)
+        failures += report(what, [x, y], got, ref[key], dtype, tol)
     if failures:
         pytest.fail(f"{name} [{dtype}]:\n" + "\n".join(failures), pytrace=False)
 
@@ -703,13 +753,70 @@ def test_inverse_hyperbolic_derivatives_where_the_square_overflows(f: np.ufunc) 
     np.testing.assert_allclose(y32.d, 1 / np.array([1e30, 3e38]), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="power: x^(y-1) overflows where y x^(y-1) does not")
 def test_power_partial_where_the_power_overflows() -> None:
-    # d/dx x^y = y x^(y-1) = 1 at x = y = 5e-324 (x^(y-1) = 1/x overflows)
-    assert seeded_pair(np.power, 5e-324, 5e-324)[0] == pytest.approx(1.0)
+    # d/dx x^y = y x^(y-1) = 1 at x = y = 5e-324 (x^(y-1) = 1/x overflows);
+    # 2.5 x^1.5 = 2.5e300 at x = 1e200 (x^2.5 overflows)
+    assert seeded_pair(np.power, 5e-324, 5e-324)[0] == pytest.approx(1.0, rel=1e-15)
+    assert seeded_pair(np.power, 1e200, 2.5)[0] == pytest.approx(2.5e300, rel=1e-15)
 
 
-@pytest.mark.xfail(strict=True, reason="divide: -q/y as -q * (1/y), 0 * inf at subnormal y")
 def test_divide_zero_by_a_subnormal() -> None:
-    # d/dy (x/y) = -x/y^2 = 0 at x = 0
-    assert seeded_pair(np.divide, 0.0, 5e-324)[1] == 0.0
+    # d/dy (x/y) = -x/y^2 = 0 at x = 0; d2/dy2 = 2x/y^3 = 0
+    for x in (0.0, -0.0):
+        _, fy, _, _, fyy = seeded_pair(np.divide, x, 5e-324)
+        assert (fy, fyy) == (0.0, 0.0)
+
+
+def test_tanh_derivative_where_cosh_squared_overflows() -> None:
+    # tanh' = 1/cosh^2 x = 4 e^-2x / (1 + e^-2x)^2: subnormal for x in (354.4, 372.5), then 0
+    x = np.arange(350.0, 376.0, 0.5)
+    y = np.tanh(hyper(np.concatenate([x, -x]), 1.0, 1.0))
+    with mp.workdps(MP_DPS):
+        d1 = [1 / mp.cosh(mpf(v)) ** 2 for v in np.concatenate([x, -x])]
+        want = np.array([_to_dtype(d, "float64") for d in d1])
+        want2 = np.array([_to_dtype(-2 * mp.tanh(v) * d, "float64") for v, d in zip(
+            np.concatenate([x, -x]).tolist(), d1, strict=True)])  # fmt: skip
+    tiny = np.finfo(np.float64).tiny
+    assert ((want < tiny) & (want > 0)).sum() > 60  # the subnormal range is in the sweep
+    # as mpmath rounds, to within a unit where subnormal, else to the sweep's budget
+    for got, ref, budget in ((y.e1, want, ULPS["first"]), (y.e12, want2, ULPS["second"])):
+        err = ulp_error(got, ref, "float64")
+        assert err[np.abs(ref) < tiny].max() <= 1.0 and err.max() <= budget
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_complex_tanh_at_huge_real_parts(dtype: str) -> None:
+    # tanh -> +-1 and its derivatives -> 0 as |Re z| grows (cosh z overflows)
+    z = np.array([400 + 1j, -400 + 2j, 1e30 + 0.5j, -1e30 - 3j, 30 + 1j, 89 + 0.25j], dtype)
+    y = np.tanh(hyper(z, 1.0, 1.0))
+    with mp.workdps(MP_DPS):
+        d1 = [complex(1 / mp.cosh(mpmath.mpc(v)) ** 2) for v in z.tolist()]
+    d1 = np.array(d1).astype(dtype)
+    assert np.all(np.isfinite(y.e1)) and np.all(np.isfinite(y.e12))
+    np.testing.assert_allclose(y.e1, d1, rtol=1e-5 if dtype == "complex64" else 1e-13, atol=0)
+    np.testing.assert_allclose(y.e12, -2 * np.tanh(z) * d1, rtol=1e-4, atol=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_divide_first_order_where_its_terms_overflow(dtype: str) -> None:
+    # (x/x)' = 0: as x'/y - q y'/y its terms overflow at the smallest normal
+    # number with parts of 8 (inf - inf); the quotient rule (x' - q y')/y does not
+    tiny = np.finfo(dtype).tiny
+    x = hd.dual(np.full(3, tiny, dtype), np.array([8.0, -8.0, 1.0], dtype))
+    assert np.array_equal((x / x).d, np.zeros(3))
+    assert np.array_equal(hd.derivative(lambda v: v / v)(np.full(40, tiny, dtype)), np.zeros(40))
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_complex_power_partials_where_the_power_overflows(dtype: str) -> None:
+    # z^w overflows, d/dz = w z^(w-1) and d2/dz2 = w (w-1) z^(w-2) do not
+    z0 = 1e200 + 1e200j if dtype == "complex128" else 1e20 + 1e20j
+    z, w = np.array([z0], dtype), np.array([2.5], dtype)
+    y = np.power(hyper(z, 1.0, 1.0), w)
+    with mp.workdps(MP_DPS):
+        zm = mpmath.mpc(z0)
+        fx = complex(mpf(2.5) * mp.power(zm, 1.5))
+        fxx = complex(mpf(2.5) * mpf(1.5) * mp.power(zm, 0.5))
+    rtol = 1e-13 if dtype == "complex128" else 1e-5
+    np.testing.assert_allclose(y.e1, [fx], rtol=rtol)
+    np.testing.assert_allclose(y.e12, [fxx], rtol=rtol)

@@ -12,6 +12,7 @@
 // floor_divide: all partials 0; remainder, fmod: d/dy = -(integer quotient).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -34,6 +35,11 @@ struct BinaryEntry {
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
   static constexpr bool has_complex = false;  // complex kernels (holomorphic in x and y)
   static constexpr bool quotient = false;     // second order by the quotient rule (kinds.hpp)
+  // eval returns T(1) at the elements whose partials edges(x, y, p) recomputes,
+  // else T(0) (a scalar pass after the vector loop, kernels.hpp): rare points
+  // the vector formulas do not cover (power's zeros, infinities, overflow). A
+  // flag of the element type keeps the loop vectorized (a bool one did not)
+  static constexpr bool has_edges = false;
 };
 
 struct LinearEntry : BinaryEntry {
@@ -83,8 +89,9 @@ struct Divide : BinaryEntry {
   static constexpr const char* name = "divide";
   static constexpr bool has_fxx = false;
   static constexpr bool has_complex = true;
-  static constexpr bool quotient = true;  // fxy, fyy square 1/y: see binary_second
-  // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2
+  static constexpr bool quotient = true;  // by the quotient rule: see first_order, binary_second
+  // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2; fy = -q at q = 0
+  // (x = 0: -x/y^2 is 0 along y, also where 1/y overflows)
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     T q, r;
@@ -97,53 +104,192 @@ struct Divide : BinaryEntry {
     }
     p.f0 = q;
     p.fx = r;
-    p.fy = -q * r;
+    p.fy = q == T(0) ? -q : -q * r;  // 0 at x = 0 also where 1/y overflows (subnormal y)
     p.fxy = -r * r;
     p.fyy = T(2) * (q * r) * r;
   }
 };
 
+namespace detail {
+// c x^e in the limit x -> 0+ (at_zero) or x -> +inf, for c, e not nan: c where
+// e = 0, else 0 where x^e vanishes and inf where it grows, with c's sign; 0 for c = 0.
+template <class T>
+inline T power_limit(T c, T e, bool at_zero) {
+  if (c == T(0) || e == T(0)) return c;
+  const bool vanishes = at_zero ? e > T(0) : e < T(0);
+  return std::copysign(vanishes ? T(0) : T(INFINITY), c);
+}
+
+// min <= |q| <= max: a normal float (complex: its larger part), not 0, inf or nan.
+template <class T>
+inline bool normal_magnitude(T q) {
+  using R = decltype(std::abs(std::real(q)));
+  R m;
+  if constexpr (is_complex_v<T>) {
+    m = std::max(std::fabs(q.real()), std::fabs(q.imag()));
+  } else {
+    m = std::fabs(q);
+  }
+  return (m >= std::numeric_limits<R>::min()) & (m <= std::numeric_limits<R>::max());
+}
+}  // namespace detail
+
 struct Power : BinaryEntry {
   static constexpr const char* name = "power";
-  // p = x^y: fx = y p/x, fxx = (y - 1) fx/x, fy = p log x, fyy = p log^2 x,
-  // fxy = p/x (1 + y log x). At x = 0 the p/x forms are replaced by the limits
-  // of y x^(y-1) (0 for y > 1 or y = 0, 1 for y = 1, inf below) and of
-  // y (y-1) x^(y-2); d/dy there is 0 (the limit from x > 0 for y > 0).
-  // float32 is evaluated in double: 1 + y log x cancels where y log x ~ -1.
-  // Complex: the same partials with complex log and quotients; at x = 0 the
-  // limits above for real y, and for complex y 0 where Re y is large enough.
+  // p = x^y: fx = y x^(y-1), fxx = y (y-1) x^(y-2), fy = p log x,
+  // fxy = x^(y-1) (1 + y log x), fyy = p log^2 x.
+  // The vector loop (eval) takes u = p/x = x^(y-1) and w = u/x = x^(y-2):
+  // fx = y u, fxx = y (y-1) w, each a few roundings from exact where p, u, w
+  // are normal floats and y is finite. It flags the other elements (p not nan)
+  // for edges, a scalar pass, which takes the limits there:
+  // - x, y finite and nonzero (p, u or w over- or underflows, subnormal x):
+  //   the same formulas in long double (x87: 64-bit significand, exponents to
+  //   +-16382, so no partial within double's range over- or underflows on the
+  //   way; where long double is double, as the vector loop).
+  // - y = 0: x^0 = 1 for every x (numpy's 0^0 and nan^0 too): fx = fxx = 0;
+  //   fy = log x, fxy = 1/x, fyy = log^2 x for x > 0, nan for x <= 0 (x^y has
+  //   no derivative in y at y = 0 there).
+  // - x = 1: 1^y = 1: fy = fyy = 0, fxy = 1, fx = y, fxx = y (y-1), y infinite too.
+  // - x = +-0, +inf (y != 0): the limits as x -> 0+ or +inf, y fixed: fx, fxx
+  //   by power_limit (x = 0: fx = 0 for y > 1, 1 at y = 1, inf with y's sign
+  //   below; x = inf: inf for y > 1, 1 at y = 1, 0 below); fy, fyy -> 0 where
+  //   x^y -> 0, and fy -> -inf (x = 0) or inf (x = inf), fyy -> inf where it
+  //   grows; fxy -> 0 at x = 0 for y > 1, -inf for 0 < y <= 1, inf for y < 0,
+  //   and at x = inf inf for y >= 1, 0 below.
+  // - x = -0, -inf with finite integer y (x^y defined on both sides): fx and
+  //   fxx from the left, as IEEE's pow(-0, -1) = -inf: x^e has the sign
+  //   (-1)^e there. Other y: x = -0 is 0 (the right side); x = -inf has
+  //   fx = fxx = nan (x^y is not real), but 0 where they vanish at y = +-inf
+  //   (as for finite x < 0 below).
+  // - x < 0: x^y is real at integer y only, so fy, fxy, fyy are nan.
+  // - y = +-inf (x finite, x != 1): the limits along y. Where |x|^y -> inf
+  //   (and at x = -1): fx -> inf with y's sign, fxx, fxy, fyy -> inf, fy ->
+  //   inf with the sign of log|x|; where |x|^y -> 0 all -> 0. x < 0: x^y is
+  //   real at integer y only, and through them fx's sign alternates: the
+  //   parts that do not vanish are nan (numpy's value follows C99, which
+  //   takes every large float as an even integer: pow(-2, inf) = inf).
+  // float32 is evaluated in double (its edges are double's edges). Complex:
+  // the same forms with complex log and quotients, in complex long double
+  // where p, u or w is not a normal float; at x = 0, the real limits above for
+  // real y (y > 0: p = 0), and for complex y 0 where Re y exceeds the order
+  // of the partial in x, else nan (numpy's 0^y is nan for Re y <= 0).
   static constexpr bool has_complex = true;
+  static constexpr bool has_edges = true;
+
   template <class T>
-  static void eval(T x, T y, Partials<T>& p) {
+  static T eval(T x, T y, Partials<T>& p) {
     if constexpr (is_complex_v<T>) {
       complex_eval(x, y, p);
+      return T(0);
     } else if constexpr (std::is_same_v<T, float>) {
       Partials<double> w;
-      real_eval<double>(x, y, w);
+      const double edge = real_eval<double>(x, y, w);
       p = {T(w.f0), T(w.fx), T(w.fy), T(w.fxx), T(w.fxy), T(w.fyy)};
+      return T(edge);
     } else {
-      real_eval(x, y, p);
+      return real_eval(x, y, p);
     }
   }
 
   template <class T>
-  static void real_eval(T x, T y, Partials<T>& p) {
+  static void edges(T x, T y, Partials<T>& p) {
+    if constexpr (std::is_same_v<T, float>) {
+      Partials<double> w;
+      real_edges<double>(x, y, w);
+      p = {p.f0, T(w.fx), T(w.fy), T(w.fxx), T(w.fxy), T(w.fyy)};
+    } else if constexpr (!is_complex_v<T>) {
+      real_edges(x, y, p);
+    }
+  }
+
+  template <class T>
+  static T real_eval(T x, T y, Partials<T>& p) {
     const T v = std::pow(x, y);
     const T lg = std::log(x);
-    const bool zero = x == T(0);
-    const T inf = T(INFINITY);
-    const T fx0 = (y > T(1) || y == T(0)) ? T(0) : (y == T(1) ? T(1) : inf);
-    const T fxx0 = (y > T(2) || y == T(0) || y == T(1))
-                       ? T(0)
-                       : (y == T(2) ? T(2) : (y * (y - T(1)) > T(0) ? inf : -inf));
-    const T v_over_x = v / x;
-    const T fx = zero ? fx0 : y * v_over_x;
+    const T u = v / x, w = u / x;
     p.f0 = v;
-    p.fx = fx;
-    p.fxx = zero ? fxx0 : (y - T(1)) * fx / x;
-    p.fy = zero ? T(0) : v * lg;
-    p.fxy = zero ? T(0) : v_over_x * (T(1) + y * lg);
-    p.fyy = zero ? T(0) : v * lg * lg;
+    p.fx = y * u;
+    p.fxx = (y * (y - T(1))) * w;
+    p.fy = v * lg;
+    p.fxy = u * (T(1) + y * lg);
+    p.fyy = v * lg * lg;
+    // (& rather than &&: the branches of && kept float32's loop, evaluated in
+    // double, scalar below AVX-512)
+    const bool regular = detail::normal_magnitude(v) & detail::normal_magnitude(u) &
+                         detail::normal_magnitude(w) &
+                         (std::fabs(y) <= std::numeric_limits<T>::max());
+    return (v == v) & !regular ? T(1) : T(0);
+  }
+
+  template <class T>
+  static void real_edges(T x, T y, Partials<T>& p) {
+    const T inf = T(INFINITY), nan = T(NAN);
+    if (y == T(0)) {  // x^0 = 1
+      const bool positive = x > T(0);
+      p.fx = p.fxx = T(0);
+      p.fy = positive ? std::log(x) : nan;
+      p.fxy = positive ? T(1) / x : nan;
+      p.fyy = p.fy * p.fy;
+      return;
+    }
+    if (x == T(1)) {  // 1^y = 1
+      p.fx = y;
+      p.fxx = y * (y - T(1));
+      p.fy = p.fyy = T(0);
+      p.fxy = T(1);
+      return;
+    }
+    if (x != x || y != y) {
+      p.fx = p.fxx = p.fy = p.fxy = p.fyy = nan;
+      return;
+    }
+    const bool y_inf = std::isinf(y), negative = std::signbit(x);
+    const bool integer = !y_inf && y == std::trunc(y);
+    const bool even = integer && std::fmod(y, T(2)) == T(0);
+    if (x == T(0) || std::isinf(x)) {
+      const bool zero = x == T(0);
+      p.fx = detail::power_limit(y, y - T(1), zero);
+      p.fxx = detail::power_limit(y * (y - T(1)), y - T(2), zero);
+      if (negative && integer) {  // the left side: x^(y-1) has the sign (-1)^(y-1)
+        p.fx = even ? -p.fx : p.fx;
+        p.fxx = even ? p.fxx : -p.fxx;
+      } else if (negative && !zero) {  // (-inf)^y, y not an integer: not real
+        p.fx = y_inf && p.fx == T(0) ? T(0) : nan;
+        p.fxx = y_inf && p.fxx == T(0) ? T(0) : nan;
+      }
+      if (negative && !zero) {
+        p.fy = p.fxy = p.fyy = nan;
+        return;
+      }
+      const bool grows = zero ? y < T(0) : y > T(0);  // x^y -> inf
+      p.fy = grows ? (zero ? -inf : inf) : T(0);
+      p.fyy = grows ? inf : T(0);
+      if (zero) {
+        p.fxy = y > T(1) ? T(0) : (y > T(0) ? -inf : inf);
+      } else {
+        p.fxy = y >= T(1) ? inf : T(0);
+      }
+      return;
+    }
+    if (y_inf) {
+      const T la = std::log(std::fabs(x));
+      const bool grows = y * la > T(0) || x == T(-1);  // |x|^y -> inf, or |y|
+      p.fx = grows ? (negative ? nan : std::copysign(inf, y)) : T(0);
+      p.fxx = grows ? (negative ? nan : inf) : T(0);
+      p.fy = negative ? nan : (grows ? std::copysign(inf, la) : T(0));
+      p.fxy = negative ? nan : (grows ? inf : T(0));
+      p.fyy = negative ? nan : (grows ? inf : T(0));
+      return;
+    }
+    using L = long double;
+    const L xl = x, yl = y;
+    const L v = std::pow(xl, yl), lg = std::log(xl);
+    const L u = v / xl, w = u / xl;
+    p.fx = T(yl * u);
+    p.fxx = T((yl * (yl - 1)) * w);
+    p.fy = T(v * lg);
+    p.fxy = T(u * (1 + yl * lg));
+    p.fyy = T(v * lg * lg);
   }
 
   template <class C>
@@ -157,28 +303,45 @@ struct Power : BinaryEntry {
     } else {
       const C v = detail::complex_power(x, y);
       p.f0 = v;
+      const R yr = y.real();
       if (x == C(0)) {
-        const R yr = y.real();
+        const C nan(R(NAN), R(NAN)), zero(R(0), R(0));
         if (y.imag() == R(0)) {
           Partials<R> w;
-          real_eval<R>(R(0), yr, w);
+          real_edges<R>(R(0), yr, w);
           p.fx = C(w.fx);
           p.fxx = C(w.fxx);
-          p.fy = p.fxy = p.fyy = C(0);
-        } else {  // each partial -> 0 where Re y exceeds its order in x, else none
-          const C nan(R(NAN), R(NAN)), zero(R(0), R(0));
-          p.fx = p.fxy = yr > R(1) ? zero : nan;
+        } else {
+          p.fx = yr > R(1) ? zero : nan;
           p.fxx = yr > R(2) ? zero : nan;
-          p.fy = p.fyy = yr > R(0) ? zero : nan;
         }
+        // each y-partial -> 0 where Re y exceeds its order in x, else none
+        p.fxy = yr > R(1) ? zero : nan;
+        p.fy = p.fyy = yr > R(0) ? zero : nan;
+        return;
+      }
+      const C u = detail::complex_divide(v, x);
+      const C w = detail::complex_divide(u, x);
+      const bool finite = std::isfinite(x.real()) && std::isfinite(x.imag()) && std::isfinite(yr) &&
+                          std::isfinite(y.imag());
+      if (finite && !(detail::normal_magnitude(v) && detail::normal_magnitude(u) &&
+                      detail::normal_magnitude(w))) {
+        using L = std::complex<long double>;
+        const L xl(x), yl(y);
+        const L vl = std::pow(xl, yl), lgl = std::log(xl);
+        const L ul = vl / xl, wl = ul / xl;
+        p.fx = C(yl * ul);
+        p.fxx = C((yl * (yl - L(1))) * wl);
+        p.fy = C(vl * lgl);
+        p.fxy = C(ul * (L(1) + yl * lgl));
+        p.fyy = C(vl * lgl * lgl);
         return;
       }
       const C lg = std::log(x);
-      const C v_over_x = detail::complex_divide(v, x);
-      p.fx = y * v_over_x;
-      p.fxx = (y - C(1)) * detail::complex_divide(p.fx, x);
+      p.fx = y * u;
+      p.fxx = (y - C(1)) * (y * w);
       p.fy = v * lg;
-      p.fxy = v_over_x * (C(1) + y * lg);
+      p.fxy = u * (C(1) + y * lg);
       p.fyy = v * lg * lg;
     }
   }

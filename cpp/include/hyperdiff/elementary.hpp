@@ -414,13 +414,34 @@ struct Cosh : HolomorphicEntry {
 
 struct Tanh : HolomorphicEntry {
   static constexpr const char* name = "tanh";
-  // tanh' = 1/cosh^2 (1 - t^2 cancels for large |a|), tanh'' = -2 t tanh'
+  // tanh' = 1/cosh^2 (1 - t^2 cancels for large |a|), tanh'' = -2 t tanh'.
+  // 1/cosh^2 = 4e/(1 + e)^2 with e = exp(-2|a|) <= 1: no overflow where cosh^2
+  // does (|a| > 355: a subnormal tanh', 0 from 373; 0 at +-inf). Complex: the same
+  // with e = exp(-+2a) for |Re a| > 20 (cosh overflows from 710), else
+  // 1/cosh^2, accurate near the poles i pi (k + 1/2), where 1 + e cancels.
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T t = std::tanh(a);
-    const T c = std::cosh(a);
+    if constexpr (is_complex_v<T>) {
+      using R = typename T::value_type;
+      const R re = a.real();
+      if (std::fabs(re) > R(20)) {
+        const T e = std::exp(re > R(0) ? R(-2) * a : R(2) * a);
+        const T one_e = T(1) + e;
+        f1 = T(4) * e / (one_e * one_e);
+      } else {
+        const T c = std::cosh(a);
+        f1 = T(1) / (c * c);
+      }
+    } else {  // 4e as (2h)(2h), h = exp(-|a|): one rounding where 4e is subnormal
+      const T h = std::exp(-std::fabs(a));
+      const T one_e = T(1) + h * h, den = one_e * one_e;
+      f0 = t;
+      f1 = (T(2) * h) * (T(2) * h) / den;
+      f2 = ((T(-2) * t) * (T(2) * h)) * (T(2) * h) / den;  // t = +-1 there: one rounding too
+      return;
+    }
     f0 = t;
-    f1 = T(1) / (c * c);
     f2 = T(-2) * t * f1;
   }
 };

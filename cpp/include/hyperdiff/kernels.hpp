@@ -192,14 +192,18 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   constexpr std::size_t YN = YParts ? N : 1;
   const int planes = plane_count(kind);
   constexpr bool second = Kind::second_order;
-  // a quotient's second order reads q = f0 and 1/y = fx instead of fxy, fyy (kinds.hpp)
-  constexpr bool quotient = second && Fn::quotient;
-  constexpr bool need_fx = (XParts || quotient) && Fn::has_fx, need_fy = YParts && Fn::has_fy;
+  // a quotient reads q = f0 and 1/y = fx instead of fy, fxy, fyy (kinds.hpp)
+  constexpr bool quotient = Fn::quotient;
+  constexpr bool need_fx = (XParts || quotient) && Fn::has_fx;
+  constexpr bool need_fy = YParts && Fn::has_fy && !quotient;
   constexpr bool need_fxx = second && XParts && Fn::has_fxx;
   constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy && !quotient;
   constexpr bool need_fyy = second && YParts && Fn::has_fyy && !quotient;
   alignas(64) T f0[kBlock], fx[kBlock], fy[kBlock], fxx[kBlock], fxy[kBlock], fyy[kBlock];
   alignas(64) T x_pad[kBlock], y_pad[kBlock];
+  // an entry with edge cases (Fn::has_edges) flags them from eval; its scalar
+  // Fn::edges recomputes the flagged elements' partials after the vector loop
+  alignas(64) T edge[Fn::has_edges ? kBlock : 1];
   const BinaryBlock<T> f{f0, fx, fy, fxx, fxy, fyy};
   const auto partials = [&](const T* x_values, const T* y_values, std::size_t m) {
     const T* xv = pad_to_lanes(x_values, m, x_pad);
@@ -208,7 +212,11 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
 #pragma omp simd
       for (std::size_t i = g; i < g + kLanes; ++i) {
         Partials<T> d{};
-        Fn::eval(xv[i], yv[i], d);
+        if constexpr (Fn::has_edges) {
+          edge[i] = Fn::eval(xv[i], yv[i], d);
+        } else {
+          Fn::eval(xv[i], yv[i], d);
+        }
         const bool defined = d.f0 == d.f0;  // as for unary functions
         f0[i] = d.f0;
         if constexpr (need_fx) fx[i] = defined ? d.fx : d.f0;
@@ -216,6 +224,19 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
         if constexpr (need_fxx) fxx[i] = defined ? d.fxx : d.f0;
         if constexpr (need_fxy) fxy[i] = defined ? d.fxy : d.f0;
         if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
+      }
+    }
+    if constexpr (Fn::has_edges) {
+      for (std::size_t i = 0; i < m; ++i) {
+        if (edge[i] == T(0)) continue;
+        Partials<T> d{};
+        d.f0 = f0[i];  // the value stays the vector loop's
+        Fn::edges(xv[i], yv[i], d);
+        if constexpr (need_fx) fx[i] = d.fx;
+        if constexpr (need_fy) fy[i] = d.fy;
+        if constexpr (need_fxx) fxx[i] = d.fxx;
+        if constexpr (need_fxy) fxy[i] = d.fxy;
+        if constexpr (need_fyy) fyy[i] = d.fyy;
       }
     }
   };

@@ -88,6 +88,13 @@ struct BinaryBlock {
 // parts and whose partial is not identically zero).
 template <class Fn, bool XParts, bool YParts, class T>
 inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
+  if constexpr (Fn::quotient) {
+    // q = x/y: q' = (x' - q y')/y, as 1/y times the difference: fx x' + fy y' =
+    // x'/y - q y'/y overflows in its terms where q' does not (x/x at the
+    // smallest normal float32, parts of 8: -inf + inf)
+    const T x_1 = XParts ? x1 : T(0), y_1 = YParts ? y1 : T(0);
+    return scaled(f.fx[i], x_1 - scaled(f.f0[i], y_1));
+  }
   T d = T(0);
   if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], x1);
   if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], y1);
