@@ -37,8 +37,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -82,16 +81,6 @@ def _frames() -> list[_Frame]:
     return frames
 
 
-@contextmanager
-def _running(frame: _Frame) -> Iterator[None]:
-    frames = _frames()
-    frames.append(frame)
-    try:
-        yield
-    finally:
-        frames.pop()
-
-
 def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, bool]:
     """Whether a call inside a second-order rule has arguments computed from the rule's
     tangents, and whether those are linear in them: (a dual argument that is not one of
@@ -102,16 +91,15 @@ def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, 
     np.asarray made it an object array and the call a dual array again.)"""
     dependent, linear = False, True
     for leaf in leaves:
-        if not isinstance(leaf, DualArray) or np.all(leaf._data[0] != 0):
+        if not isinstance(leaf, DualArray) or any(leaf is point for point in points):
+            continue
+        if leaf._data[0].all():  # no zero value
             continue
         if any(
-            leaf is point
-            or (
-                type(leaf) is type(point)
-                and leaf.shape == point.shape
-                and np.array_equal(leaf._data[0], point._data[0])  # (cheap, first)
-                and np.array_equal(leaf._data, point._data)
-            )
+            type(leaf) is type(point)
+            and leaf.shape == point.shape
+            and np.array_equal(leaf._data[0], point._data[0])  # (cheap, first)
+            and np.array_equal(leaf._data, point._data)
             for point in points
         ):
             continue
@@ -346,8 +334,12 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         else:
             primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
         assert self.jvp is not None
-        with _running(_Frame(self, kind, points, second_order, via_tangent)):
+        frames = _frames()
+        frames.append(_Frame(self, kind, points, second_order, via_tangent))
+        try:
             pair = self.jvp(*nondiff, primal_args, tangent_args)
+        finally:
+            frames.pop()
         primal_out, tangent_out = _checked_pair(pair, self._name)
         if not isinstance(primal_out, _CONTAINERS) and not isinstance(tangent_out, _CONTAINERS):
             return _assemble(primal_out, tangent_out, kind, second_order, self._name, 0)
@@ -645,6 +637,9 @@ def _assemble(
     return kind._wrap(data)  # type: ignore[no-any-return]
 
 
+_ROOT_EPS: dict[np.dtype, float] = {}
+
+
 def _check_consistent(primal: DualArray, tangent: Any, kind: type[DualArray], where: str) -> None:
     """At second order the rule runs at x0 + y/2, so a primal output it computes as f
     there has first-order parts Df(x0)[y]/2, half its tangent's. A closure over a
@@ -654,17 +649,22 @@ def _check_consistent(primal: DualArray, tangent: Any, kind: type[DualArray], wh
     in the rule gives when f is flat, or a step function, is not compared.)"""
     first = layout(kind)[0]  # type: ignore[arg-type]  # (a class is hashable)
     ours = primal._data[1 : 1 + first]
-    if not np.any(ours != 0):
-        return
     if isinstance(tangent, DualArray):
-        half = tangent._data[1 : 1 + first] / 2
+        theirs = tangent._data[1 : 1 + first]
+        if (ours + ours == theirs).all():  # (the usual case, exactly)
+            return
+        half = theirs / 2
     else:
         half = np.zeros_like(ours)
+    if not ours.any():
+        return
     # rounding: a rule's tangent may be less accurate than the primal's own derivative
     # (1 - tanh(x)^2 at large x), so each plane is compared on its own largest part
-    scale = (np.abs(ours) + np.abs(half)).reshape(first, -1)
-    tolerance = np.sqrt(np.finfo(ours.dtype).eps) * np.max(scale, axis=1, keepdims=True)
-    if np.all(np.abs(ours - half).reshape(first, -1) <= tolerance):
+    scale = (np.abs(ours) + np.abs(half)).reshape(first, -1).max(axis=1, keepdims=True)
+    root = _ROOT_EPS.get(ours.dtype)
+    if root is None:
+        root = _ROOT_EPS[ours.dtype] = float(np.sqrt(np.finfo(ours.dtype).eps))
+    if (np.abs(ours - half).reshape(first, -1) <= root * scale).all():
         return
     raise TypeError(
         f"{where}: at second order the primal output's first-order derivative parts are not "
