@@ -39,7 +39,7 @@ def client() -> Iterator[Any]:
             processes=True,
             n_workers=2,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: no clash with another cluster
             silence_logs=logging.ERROR,
         ) as cluster,
         distributed.Client(cluster) as c,
