@@ -742,3 +742,21 @@ def test_a_primal_computed_in_the_rule_is_no_closure_in_float32() -> None:
     out = hd.derivative(tanh, order=2)(x)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, -2 * t * (1 - t**2), rtol=0, atol=1e-6)
+
+
+def test_a_kink_of_a_primal_computed_in_the_rule_is_no_closure() -> None:
+    @hd.custom_jvp
+    def relu(x: Any) -> Any:
+        return np.maximum(x, 0)
+
+    @relu.defjvp
+    def _(primals: Any, tangents: Any) -> Any:  # at 0 np.maximum's parts differ from 0
+        (x,), (x_dot,) = primals, tangents
+        return np.maximum(x, 0), np.where(x > 0, x_dot, 0)
+
+    x = np.array([-1.0, 0.0, 2.0])
+    # relu(x)^2 = x^2 for x > 0, else 0 (the rule's derivative 0 at 0)
+    np.testing.assert_array_equal(
+        hd.hessian(lambda v: np.sum(relu(v) ** 2))(x), np.diag([0.0, 0.0, 2.0])
+    )
+    np.testing.assert_array_equal(hd.derivative(relu, order=2)(x), np.zeros(3))

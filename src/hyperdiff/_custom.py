@@ -24,8 +24,10 @@ called inside its own rule on that rule's tangents (`lsolve(A, db - dA @ x)`: th
 a solve is a solve) is linear in them and its rule would only call it on them again: its
 body runs on them instead, as JAX's linearization runs it, so that body must be numpy
 code hyperdiff differentiates. At second order a rule's primal output computed in the
-rule has first-order parts Df(x0)[y]/2, half its tangent's: where they are not (a rule
-closing over a transform's variable), a TypeError says so.
+rule has first-order parts Df(x0)[y]/2, half its tangent's: where they are not, the rule
+runs once more at the plain values, and a primal output still a dual array there (a
+closure over a transform's variable) raises TypeError (a kink of a primal computed in
+the rule, np.maximum(x, 0) at 0, against the rule's own tangent there, does not).
 
 Taylor arrays x(t) of any degree d go one degree at a time instead: F = f(x(t)) has
 F' = Df(x)[x'], the rule at x and x' truncated to degree d - 1, whose own custom calls
@@ -333,16 +335,38 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             primal_args, tangent_args = tuple(points), tuple(tangents)
         else:
             primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
-        assert self.jvp is not None
+        jvp = self.jvp
+        assert jvp is not None
         frames = _frames()
         frames.append(_Frame(self, kind, points, second_order, via_tangent))
         try:
-            pair = self.jvp(*nondiff, primal_args, tangent_args)
+            pair = jvp(*nondiff, primal_args, tangent_args)
         finally:
             frames.pop()
         primal_out, tangent_out = _checked_pair(pair, self._name)
+        seen: list[bool] = []
+
+        def closed_over() -> bool:
+            """Whether the rule's primal output at the plain values is still a dual array
+            (f or its rule uses one it was not passed): what tells a closure from a kink
+            of a primal computed in the rule (np.maximum(x, 0) at 0 against the rule's
+            own choice of tangent there), where halves differ too. Asked only then."""
+            if not seen:
+                plain = [np.array(x._data[0]) if isinstance(x, DualArray) else x for x in lifted]
+                again_args = tuple(plain) if flat else _rebuild(primals, plain)
+                frames.append(_Frame(self, kind, plain, False, via_tangent))
+                try:
+                    again = jvp(*nondiff, again_args, tangent_args)
+                finally:
+                    frames.pop()
+                leaves = _tree_leaves(_checked_pair(again, self._name)[0])
+                seen.append(any(isinstance(leaf, DualArray) for leaf in leaves))
+            return seen[0]
+
         if not isinstance(primal_out, _CONTAINERS) and not isinstance(tangent_out, _CONTAINERS):
-            return _assemble(primal_out, tangent_out, kind, second_order, self._name, 0)
+            return _assemble(
+                primal_out, tangent_out, kind, second_order, self._name, 0, closed_over
+            )
         if _structure(primal_out) != _structure(tangent_out):
             raise TypeError(
                 f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
@@ -350,7 +374,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             )
         pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
         results = [
-            _assemble(p, t, kind, second_order, self._name, i) for i, (p, t) in enumerate(pairs)
+            _assemble(p, t, kind, second_order, self._name, i, closed_over)
+            for i, (p, t) in enumerate(pairs)
         ]
         return _rebuild(primal_out, results)
 
@@ -579,7 +604,13 @@ def _tree_add(a: Any, b: Any) -> Any:
 
 
 def _assemble(
-    primal: Any, tangent: Any, kind: type[DualArray], second_order: bool, name: str, index: int
+    primal: Any,
+    tangent: Any,
+    kind: type[DualArray],
+    second_order: bool,
+    name: str,
+    index: int,
+    closed_over: Callable[[], bool] | None = None,
 ) -> DualArray:
     """One output of f: the rule's primal value, with the parts of its tangent."""
     where = f"the custom_jvp rule of {name}, output {index}"
@@ -629,7 +660,13 @@ def _assemble(
             f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
         )
     if isinstance(primal, DualArray):
-        _check_consistent(primal, tangent, kind, where)
+        if not _consistent(primal, tangent, kind) and closed_over is not None and closed_over():
+            raise TypeError(
+                f"{where}: f or its rule closes over a transform's variable (at second order "
+                "its primal output has first-order derivative parts that are not half its "
+                "tangent's, and at the plain values it is still a dual array): its "
+                "derivative would be lost; pass the variable as an argument"
+            )
     result_dtype = np.result_type(value.dtype, dtype, np.float32)
     data = np.empty((kind._planes, *value.shape), dtype=result_dtype)
     data[0] = value
@@ -640,36 +677,28 @@ def _assemble(
 _ROOT_EPS: dict[np.dtype, float] = {}
 
 
-def _check_consistent(primal: DualArray, tangent: Any, kind: type[DualArray], where: str) -> None:
+def _consistent(primal: DualArray, tangent: Any, kind: type[DualArray]) -> bool:
     """At second order the rule runs at x0 + y/2, so a primal output it computes as f
     there has first-order parts Df(x0)[y]/2, half its tangent's. A closure over a
     transform's variable adds that variable's first-order parts to the primal (f's value
     computed in the rule) but not to the tangent, which the result takes its derivatives
-    from: raise rather than drop them. (A primal with no first-order parts, as f(x) called
-    in the rule gives when f is flat, or a step function, is not compared.)"""
+    from. (A primal with no first-order parts, as f(x) called in the rule gives when f
+    is flat, or a step function, is not compared.)"""
     first = layout(kind)[0]  # type: ignore[arg-type]  # (a class is hashable)
     ours = primal._data[1 : 1 + first]
     if isinstance(tangent, DualArray):
         theirs = tangent._data[1 : 1 + first]
         if (ours + ours == theirs).all():  # (the usual case, exactly)
-            return
+            return True
         half = theirs / 2
     else:
         half = np.zeros_like(ours)
     if not ours.any():
-        return
+        return True
     # rounding: a rule's tangent may be less accurate than the primal's own derivative
     # (1 - tanh(x)^2 at large x), so each plane is compared on its own largest part
     scale = (np.abs(ours) + np.abs(half)).reshape(first, -1).max(axis=1, keepdims=True)
     root = _ROOT_EPS.get(ours.dtype)
     if root is None:
         root = _ROOT_EPS[ours.dtype] = float(np.sqrt(np.finfo(ours.dtype).eps))
-    if (np.abs(ours - half).reshape(first, -1) <= root * scale).all():
-        return
-    raise TypeError(
-        f"{where}: at second order the primal output's first-order derivative parts are not "
-        "half the tangent's (the rule runs at x0 + y/2), so the rule's tangent misses "
-        "derivatives its primal has: f or its rule closes over a transform's variable (pass "
-        "it as an argument), or the rule computes its primal output differentiably but "
-        "inconsistently with its tangent (return f(*primals) as the primal output)"
-    )
+    return bool((np.abs(ours - half).reshape(first, -1) <= root * scale).all())
