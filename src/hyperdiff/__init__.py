@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 # (they register numpy's functions: np.dot, np.fft.fft, np.pad, ...)
-from . import _algebra, _complex, _core, _fft, _numeric, _shapes, linalg, special  # noqa: F401
+from . import _algebra, _complex, _core, _fft, _numeric, _shapes, linalg, special, stats  # noqa: F401
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._custom import custom_jvp
 from ._memory import release_memory, reuse_memory
@@ -78,6 +78,7 @@ __all__ = [
     "reuse_memory",
     "set_num_threads",
     "special",
+    "stats",
     "supported_complex_ufuncs",
     "supported_ufuncs",
     "taylor",

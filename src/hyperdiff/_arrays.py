@@ -111,10 +111,17 @@ SCIPY_LINALG_MIRRORS: dict[str, str] = {}
 
 
 def _scipy_linalg_refusal() -> str | None:
-    """The TypeError message when scipy.linalg is converting a dual array, else None."""
+    """The TypeError message when scipy.linalg (or a scipy.stats distribution, see
+    hyperdiff.stats) is converting a dual array, else None."""
     frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
         frame = frame.f_back
+    if "scipy.stats" in sys.modules:
+        from .stats import scipy_stats_refusal
+
+        refusal = scipy_stats_refusal(frame)
+        if refusal is not None:
+            return refusal
     name: str | None = None
     while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
         # the outermost scipy.linalg function: its own frame, or scipy's batching

@@ -1,0 +1,301 @@
+"""A few scipy.stats distributions' log densities and distribution functions, for dual arrays.
+
+scipy.stats' distribution methods convert their arguments with `np.asarray` (a dual array
+becomes an object array of dual scalars) and then call numpy's `isnan`, `place`, `xlogy`, ...
+on that object array, which numpy refuses; no protocol lets a dual array through. So a dual
+array handed to `scipy.stats.norm.logpdf` (and the others) raises the package's TypeError
+pointing here, and these mirrors give the most used methods under scipy's names and
+signatures: plain inputs go to scipy.stats; dual ones get the closed forms below, written with
+numpy and scipy.special functions that differentiate (values within a few ulps of scipy's;
+outside the support the log densities are -inf and the distribution functions 0 or 1, as
+scipy's, with derivative 0). A shape parameter differentiates where its scipy.special
+function does (gammaln, xlogy, betaln in all; stdtr, gammainc, betainc in x only: a dual
+shape there raises naming that function).
+
+    norm.logpdf, pdf, cdf, logcdf, sf, logsf (x, loc=0, scale=1)
+    t.logpdf, pdf, cdf (x, df, loc=0, scale=1)
+    gamma.logpdf, pdf, cdf (x, a, loc=0, scale=1)
+    beta.logpdf, pdf, cdf (x, a, b, loc=0, scale=1)
+    poisson.logpmf, pmf (k, mu, loc=0)          (k: integer constants)
+    binom.logpmf, pmf (k, n, p, loc=0)          (k, n: integer constants)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["beta", "binom", "gamma", "norm", "poisson", "t"]
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _sc() -> Any:
+    import scipy.special
+
+    return scipy.special
+
+
+def _scipy_dist(name: str) -> Any:
+    import scipy.stats
+
+    return getattr(scipy.stats, name)
+
+
+def _any_dual(*args: Any) -> bool:
+    from ._arrays import DualArray
+
+    return any(isinstance(a, DualArray) for a in args)
+
+
+def _values(x: Any) -> Any:
+    from ._arrays import DualArray
+
+    return x.value if isinstance(x, DualArray) else np.asarray(x)
+
+
+def _constant(name: str, **args: Any) -> None:
+    for arg, value in args.items():
+        if _any_dual(value):
+            raise TypeError(
+                f"hyperdiff cannot differentiate hyperdiff.stats.{name} in its argument {arg} "
+                "(a dual array here): it is an integer"
+            )
+
+
+def _standardized(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
+    """z = (x - loc)/scale and log(scale) (nan where scale <= 0, as scipy)."""
+    bad = _values(scale) <= 0
+    z = (x - loc) / scale
+    if np.any(bad):
+        z = np.where(bad, np.nan, z)
+    return z, np.log(np.where(bad, 1.0, scale))
+
+
+def _inside(z: Any, lo: float, hi: float, f: Any, outside: float) -> Any:
+    """f(z) on [lo, hi] (z clamped into it elsewhere, so f sees valid arguments), the
+    constant outside beyond."""
+    zv = _values(z)
+    out_lo, out_hi = zv < lo, zv > hi
+    if not (np.any(out_lo) or np.any(out_hi)):
+        return f(z)
+    mid = (lo + hi) / 2 if np.isfinite(hi) else lo + 1.0
+    inside = np.where(out_lo | out_hi, mid, z)
+    return np.where(out_lo | out_hi, outside, f(inside))
+
+
+class _Norm:
+    """hyperdiff's mirror of scipy.stats.norm (logpdf, pdf, cdf, logcdf, sf, logsf)."""
+
+    def logpdf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """-z^2/2 - log sqrt(2 pi) - log scale, z = (x - loc)/scale."""
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").logpdf(x, loc, scale)
+        z, log_scale = _standardized(x, loc, scale)
+        return -(z * z) / 2 - _LOG_SQRT_2PI - log_scale
+
+    def pdf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").pdf(x, loc, scale)
+        return np.exp(self.logpdf(x, loc, scale))
+
+    def cdf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """ndtr(z)."""
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").cdf(x, loc, scale)
+        return _sc().ndtr(_standardized(x, loc, scale)[0])
+
+    def logcdf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """log_ndtr(z)."""
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").logcdf(x, loc, scale)
+        return _sc().log_ndtr(_standardized(x, loc, scale)[0])
+
+    def sf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """ndtr(-z)."""
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").sf(x, loc, scale)
+        return _sc().ndtr(-_standardized(x, loc, scale)[0])
+
+    def logsf(self, x: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """log_ndtr(-z)."""
+        if not _any_dual(x, loc, scale):
+            return _scipy_dist("norm").logsf(x, loc, scale)
+        return _sc().log_ndtr(-_standardized(x, loc, scale)[0])
+
+
+class _T:
+    """hyperdiff's mirror of scipy.stats.t (logpdf, pdf, cdf)."""
+
+    def logpdf(self, x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """gammaln((df+1)/2) - gammaln(df/2) - log(df pi)/2 - (df+1)/2 log1p(z^2/df)
+        - log scale."""
+        if not _any_dual(x, df, loc, scale):
+            return _scipy_dist("t").logpdf(x, df, loc, scale)
+        sc = _sc()
+        z, log_scale = _standardized(x, loc, scale)
+        return (
+            sc.gammaln((df + 1) / 2)
+            - sc.gammaln(df / 2)
+            - np.log(df * np.pi) / 2
+            - (df + 1) / 2 * np.log1p(z * z / df)
+            - log_scale
+        )
+
+    def pdf(self, x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        if not _any_dual(x, df, loc, scale):
+            return _scipy_dist("t").pdf(x, df, loc, scale)
+        return np.exp(self.logpdf(x, df, loc, scale))
+
+    def cdf(self, x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """stdtr(df, z) (differentiable in z)."""
+        if not _any_dual(x, df, loc, scale):
+            return _scipy_dist("t").cdf(x, df, loc, scale)
+        return _sc().stdtr(df, _standardized(x, loc, scale)[0])
+
+
+class _Gamma:
+    """hyperdiff's mirror of scipy.stats.gamma (logpdf, pdf, cdf)."""
+
+    def logpdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """xlogy(a - 1, z) - z - gammaln(a) - log scale for z >= 0, -inf below."""
+        if not _any_dual(x, a, loc, scale):
+            return _scipy_dist("gamma").logpdf(x, a, loc, scale)
+        sc = _sc()
+        z, log_scale = _standardized(x, loc, scale)
+        inner = _inside(z, 0.0, np.inf, lambda u: sc.xlogy(a - 1, u) - u, -np.inf)
+        return inner - sc.gammaln(a) - log_scale
+
+    def pdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        if not _any_dual(x, a, loc, scale):
+            return _scipy_dist("gamma").pdf(x, a, loc, scale)
+        return np.exp(self.logpdf(x, a, loc, scale))
+
+    def cdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """gammainc(a, z) (differentiable in z), 0 below the support."""
+        if not _any_dual(x, a, loc, scale):
+            return _scipy_dist("gamma").cdf(x, a, loc, scale)
+        sc = _sc()
+        z = _standardized(x, loc, scale)[0]
+        return _inside(z, 0.0, np.inf, lambda u: sc.gammainc(a, u), 0.0)
+
+
+class _Beta:
+    """hyperdiff's mirror of scipy.stats.beta (logpdf, pdf, cdf)."""
+
+    def logpdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """xlogy(a - 1, z) + xlog1py(b - 1, -z) - betaln(a, b) - log scale on [0, 1]."""
+        if not _any_dual(x, a, b, loc, scale):
+            return _scipy_dist("beta").logpdf(x, a, b, loc, scale)
+        sc = _sc()
+        z, log_scale = _standardized(x, loc, scale)
+        inner = _inside(z, 0.0, 1.0, lambda u: sc.xlogy(a - 1, u) + sc.xlog1py(b - 1, -u), -np.inf)
+        return inner - sc.betaln(a, b) - log_scale
+
+    def pdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        if not _any_dual(x, a, b, loc, scale):
+            return _scipy_dist("beta").pdf(x, a, b, loc, scale)
+        return np.exp(self.logpdf(x, a, b, loc, scale))
+
+    def cdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
+        """betainc(a, b, z) (differentiable in z), 0 below the support and 1 above."""
+        if not _any_dual(x, a, b, loc, scale):
+            return _scipy_dist("beta").cdf(x, a, b, loc, scale)
+        sc = _sc()
+        z = _standardized(x, loc, scale)[0]
+        below = _values(z) < 0
+        return np.where(below, 0.0, _inside(z, 0.0, 1.0, lambda u: sc.betainc(a, b, u), 1.0))
+
+
+def _counts(k: Any, loc: Any, upper: Any = np.inf) -> tuple[Any, Any]:
+    """k - loc and where it is a count in [0, upper] (elsewhere the log pmf is -inf)."""
+    j = np.asarray(k) - np.asarray(loc)
+    return j, (j == np.floor(j)) & (j >= 0) & (j <= upper)
+
+
+class _Poisson:
+    """hyperdiff's mirror of scipy.stats.poisson (logpmf, pmf) in mu."""
+
+    def logpmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:
+        """xlogy(k, mu) - gammaln(k + 1) - mu."""
+        if not _any_dual(k, mu, loc):
+            return _scipy_dist("poisson").logpmf(k, mu, loc)
+        _constant("poisson.logpmf", k=k, loc=loc)
+        sc = _sc()
+        j, ok = _counts(k, loc)
+        return np.where(ok, sc.xlogy(j, mu) - sc.gammaln(j + 1) - mu, -np.inf)
+
+    def pmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:
+        if not _any_dual(k, mu, loc):
+            return _scipy_dist("poisson").pmf(k, mu, loc)
+        return np.exp(self.logpmf(k, mu, loc))
+
+
+class _Binom:
+    """hyperdiff's mirror of scipy.stats.binom (logpmf, pmf) in p."""
+
+    def logpmf(self, k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+        """-log(n + 1) - betaln(n - k + 1, k + 1) + xlogy(k, p) + xlog1py(n - k, -p)."""
+        if not _any_dual(k, n, p, loc):
+            return _scipy_dist("binom").logpmf(k, n, p, loc)
+        _constant("binom.logpmf", k=k, n=n, loc=loc)
+        sc = _sc()
+        j, ok = _counts(k, loc, np.asarray(n))
+        combiln = -np.log(np.asarray(n) + 1.0) - sc.betaln(np.asarray(n) - j + 1, j + 1)
+        return np.where(ok, combiln + sc.xlogy(j, p) + sc.xlog1py(n - j, -p), -np.inf)
+
+    def pmf(self, k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+        if not _any_dual(k, n, p, loc):
+            return _scipy_dist("binom").pmf(k, n, p, loc)
+        return np.exp(self.logpmf(k, n, p, loc))
+
+
+norm = _Norm()
+t = _T()
+gamma = _Gamma()
+beta = _Beta()
+poisson = _Poisson()
+binom = _Binom()
+
+MIRRORS = {
+    "norm": ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"),
+    "t": ("logpdf", "pdf", "cdf"),
+    "gamma": ("logpdf", "pdf", "cdf"),
+    "beta": ("logpdf", "pdf", "cdf"),
+    "poisson": ("logpmf", "pmf"),
+    "binom": ("logpmf", "pmf"),
+}
+
+
+def scipy_stats_refusal(frame: Any) -> str | None:
+    """The TypeError message when a scipy.stats distribution's method (frame: the first
+    frame above numpy's) is converting a dual array, else None."""
+    dist, method = None, None
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
+        if frame.f_globals["__name__"].startswith("scipy.stats"):
+            owner = frame.f_locals.get("self")
+            name = getattr(owner, "name", None) or getattr(
+                getattr(owner, "dist", None), "name", None
+            )
+            kind = type(owner).__name__
+            if name is None and kind.endswith(("_gen", "_frozen")):  # multivariate ones
+                name = kind.rsplit("_", 1)[0]
+            if isinstance(name, str):
+                dist, method = name, frame.f_code.co_name.lstrip("_")
+        frame = frame.f_back
+    if dist is None:
+        return None
+    if method in MIRRORS.get(dist, ()):
+        where = f"use hyperdiff.stats.{dist}.{method} (same signature)"
+    else:
+        where = (
+            "hyperdiff.stats mirrors " + ", ".join(sorted(MIRRORS)) + "'s log densities and "
+            "distribution functions; otherwise write the formula with numpy and scipy.special "
+            "functions on the dual array (those differentiate)"
+        )
+    return (
+        f"scipy.stats.{dist}.{method} cannot differentiate dual arrays (it converts them with "
+        f"np.asarray and calls numpy functions that refuse the object array); {where}"
+    )
