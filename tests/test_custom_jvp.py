@@ -675,6 +675,17 @@ def test_a_rule_calling_f_on_its_tangents_implicit_solve() -> None:
     d3 = -6 * np.sum(step @ step @ step @ z)
     along = hd.derivative(lambda s: f(theta + s * np.array([1.0, 0.0, 0.0])), order=3)
     np.testing.assert_allclose(along(0.0), d3, rtol=1e-13)
+    p = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(hd.hvp(f, (theta,), (p,)), hessian @ p, rtol=1e-13)
+    np.testing.assert_allclose(hd.hessp(f)(theta, p), hessian @ p, rtol=1e-13)
+    # complex b along A0 + s I: x(s) = (A0 + s I)^-1 b has x'' = 2 A0^-3 b
+    w = np.array([0.3 + 0.2j, -0.1 + 0.5j, 0.4 - 0.3j])
+    inv0 = np.linalg.inv(A_SOLVE)
+    np.testing.assert_allclose(
+        hd.derivative(lambda s: lsolve(A_SOLVE + s * np.eye(3), w), order=2)(0.0),
+        2 * inv0 @ inv0 @ inv0 @ w,
+        rtol=1e-13,
+    )
     # in b: the Hessian of sum(sin(A^-1 b)) is A^-T diag(-sin z) A^-1
     a = A_SOLVE + np.diag(theta)
     np.testing.assert_allclose(
