@@ -57,20 +57,14 @@ JVPRule = Callable[..., tuple[Any, Any]]
 
 class _Frame:
     """A rule running on this thread: of which function, on which kind, at which order,
-    at which primal points, and whether its call had tangent-dependent arguments."""
+    at which primal points."""
 
-    __slots__ = ("fun", "kind", "points", "second_order", "via_tangent")
+    __slots__ = ("fun", "kind", "points", "second_order")
 
     def __init__(
-        self,
-        fun: custom_jvp[Any],
-        kind: type[DualArray],
-        points: list[Any],
-        second_order: bool,
-        via_tangent: bool,
+        self, fun: custom_jvp[Any], kind: type[DualArray], points: list[Any], second_order: bool
     ) -> None:
-        self.fun, self.kind, self.points = fun, kind, points
-        self.second_order, self.via_tangent = second_order, via_tangent
+        self.fun, self.kind, self.points, self.second_order = fun, kind, points, second_order
 
 
 _STATE = threading.local()
@@ -299,14 +293,12 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         # first-order rule every dual argument comes from its tangents (its primals are
         # plain), and first order is exact
         frame = next((f for f in reversed(_frames()) if f.kind is kind), None)
-        linear = False
         if frame is None:
-            via_tangent, second_order = False, kind._order == 2
+            linear, second_order = False, kind._order == 2
         elif frame.second_order:
-            via_tangent, linear = _tangent_dependent(lifted, frame.points)
-            second_order = via_tangent
+            second_order, linear = _tangent_dependent(lifted, frame.points)
         else:
-            via_tangent, linear, second_order = True, True, False
+            linear, second_order = True, False
         if linear and any(f.fun is self and f.kind is kind for f in _frames()):
             # f applied to its own rule's tangents (the JVP of a solve is a solve): f is
             # linear in them, and its rule would only call f on them again; f's body
@@ -338,7 +330,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         jvp = self.jvp
         assert jvp is not None
         frames = _frames()
-        frames.append(_Frame(self, kind, points, second_order, via_tangent))
+        frames.append(_Frame(self, kind, points, second_order))
         try:
             pair = jvp(*nondiff, primal_args, tangent_args)
         finally:
@@ -354,7 +346,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             if not seen:
                 plain = [np.array(x._data[0]) if isinstance(x, DualArray) else x for x in lifted]
                 again_args = tuple(plain) if flat else _rebuild(primals, plain)
-                frames.append(_Frame(self, kind, plain, False, via_tangent))
+                frames.append(_Frame(self, kind, plain, False))
                 try:
                     again = jvp(*nondiff, again_args, tangent_args)
                 finally:
