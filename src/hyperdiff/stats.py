@@ -18,6 +18,7 @@ shape there raises naming that function).
     beta.logpdf, pdf, cdf (x, a, b, loc=0, scale=1)
     poisson.logpmf, pmf (k, mu, loc=0)          (k: integer constants)
     binom.logpmf, pmf (k, n, p, loc=0)          (k, n: integer constants)
+    multivariate_normal.logpdf, pdf (x, mean=None, cov=1)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["beta", "binom", "gamma", "norm", "poisson", "t"]
+__all__ = ["beta", "binom", "gamma", "multivariate_normal", "norm", "poisson", "t"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -252,8 +253,42 @@ class _Binom:
         return np.exp(self.logpmf(k, n, p, loc))
 
 
+class _MultivariateNormal:
+    """hyperdiff's mirror of scipy.stats.multivariate_normal (logpdf, pdf)."""
+
+    def logpdf(self, x: Any, mean: Any = None, cov: Any = 1) -> Any:
+        """-(d log(2 pi) + log det cov + (x - mean)^T cov^-1 (x - mean))/2, over x's last
+        axis (cov: a matrix, a vector (diagonal) or a scalar; positive definite)."""
+        if not _any_dual(x, mean, cov):
+            return _scipy_dist("multivariate_normal").logpdf(x, mean, cov)
+        cov_ndim, mean_ndim = np.ndim(cov), np.ndim(mean) if mean is not None else 0
+        dim = np.shape(mean)[-1] if mean_ndim else (np.shape(cov)[-1] if cov_ndim else 1)
+        if cov_ndim < 2:  # a scalar times the identity, or a vector: the diagonal
+            cov = cov * np.eye(dim)
+        if np.min(np.linalg.eigvalsh(_values(cov))) <= 0:
+            raise ValueError("multivariate_normal: cov must be symmetric positive definite")
+        if not _any_dual(x):
+            x = np.asarray(x, dtype=float)
+        if np.ndim(x) == 0 or (dim == 1 and np.shape(x)[-1] != 1):
+            x = x[..., None]  # points of dimension 1
+        dev = x if mean is None else x - mean
+        shape = np.shape(dev)[:-1]
+        flat = np.reshape(dev, (-1, dim))
+        solved = np.linalg.solve(cov, flat.T)  # cov^-1 (x - mean), one column per point
+        maha = np.sum(flat.T * solved, axis=0)
+        logdet = np.linalg.slogdet(cov)[1]
+        out = np.reshape(-(dim * math.log(2 * math.pi) + logdet + maha) / 2, shape)
+        return np.squeeze(out) if np.ndim(out) else out
+
+    def pdf(self, x: Any, mean: Any = None, cov: Any = 1) -> Any:
+        if not _any_dual(x, mean, cov):
+            return _scipy_dist("multivariate_normal").pdf(x, mean, cov)
+        return np.exp(self.logpdf(x, mean, cov))
+
+
 norm = _Norm()
 t = _T()
+multivariate_normal = _MultivariateNormal()
 gamma = _Gamma()
 beta = _Beta()
 poisson = _Poisson()
@@ -266,6 +301,7 @@ MIRRORS = {
     "beta": ("logpdf", "pdf", "cdf"),
     "poisson": ("logpmf", "pmf"),
     "binom": ("logpmf", "pmf"),
+    "multivariate_normal": ("logpdf", "pdf"),
 }
 
 
