@@ -1002,8 +1002,8 @@ def _ode_reference(name: str, x: float) -> tuple[float, float]:
         return float(mp.diff(g, t, 1, h=t * 1e-15)), float(mp.diff(g, t, 2, h=t * 1e-12))
 
 
-# (name, function, reference, points, rtol): asymptotic forms past the switches (dawsn, erfcx
-# at |x| > 7, the scaled Bessel functions at |x| > max(25, v^2), log_ndtr below -20, ellipkm1
+# (name, function, reference, points): asymptotic forms past the switches (dawsn, erfcx at
+# |x| > 7, ive at |x| > max(25, v^2/2), kve past max(25, v^2/4), log_ndtr below -20, ellipkm1
 # by p itself); just below a switch the differential equations' forms still cancel (4 x^4 and
 # x^2 ulps: up to about 1e-12 in f'' at 6.9 and 24.9), the looser rtol of those points.
 EXTREME: list[
@@ -1045,6 +1045,18 @@ EXTREME: list[
         lambda x: sc.kve(7.3, x),
         lambda x: _scaled_bessel_reference("k", 7.3, x),
         [60.0, 1e4, 1e8],
+    ),
+    (  # past v^2/2 (ive) and v^2/4 (kve)
+        "ive(10)",
+        lambda x: sc.ive(10, x),
+        lambda x: _scaled_bessel_reference("i", 10, x),
+        [51.0, 1e4],
+    ),
+    (
+        "kve(30)",
+        lambda x: sc.kve(30, x),
+        lambda x: _scaled_bessel_reference("k", 30, x),
+        [230.0, 1e4],
     ),
 ]
 BELOW_SWITCH: list[

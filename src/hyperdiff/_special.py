@@ -1151,7 +1151,8 @@ def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
 #   kve = kv e^x:    kve' = e^x (K' + K),       kve'' = e^x (K'' + 2 K' + K)
 def _hankel_scaled(family: str, v: Any, x: Any) -> tuple[Any, Any, Any]:
     """ive or kve's first two derivatives where the recurrences' forms cancel (by x, x^2):
-    real |x| > max(25, v^2), from Hankel's expansions differentiated termwise,
+    real |x| > max(25, v^2/2) (ive; kve: v^2/4), from Hankel's expansions differentiated
+    termwise,
       ive(v, x) ~ (2 pi x)^-1/2 sum_k (-1)^k a_k x^-k,  kve(v, x) ~ (pi/(2x))^1/2 sum_k a_k x^-k,
       a_k = a_{k-1} (4v^2 - (2k-1)^2)/(8k)
     (up to 50 terms, until they are below 1e-17 of the sums: at x = 25 the sums of f' and f''
@@ -1160,7 +1161,9 @@ def _hankel_scaled(family: str, v: Any, x: Any) -> tuple[Any, Any, Any]:
     Returns (where, f1, f2 at those points)."""
     v = np.asarray(v, dtype=float)
     t = np.abs(x)
-    big = (t > np.maximum(25.0, v * v)) & np.isfinite(t)
+    # (past v^2/2 the first terms fall as 1/k! and ive's alternating sum's largest term is
+    # below 10 times the sum; kve's terms keep one sign)
+    big = (t > np.maximum(25.0, v * v / (2.0 if family == "i" else 4.0))) & np.isfinite(t)
     if family == "k":
         big &= x > 0
     if not np.any(big):
