@@ -57,14 +57,16 @@ JVPRule = Callable[..., tuple[Any, Any]]
 
 class _Frame:
     """A rule running on this thread: of which function, on which kind, at which order,
-    at which primal points."""
+    at which primal points; and the results of the first-order custom calls it made on
+    them (a primal output among them, f(x) as the rule computed it, needs no check)."""
 
-    __slots__ = ("fun", "kind", "points", "second_order")
+    __slots__ = ("fun", "kind", "points", "results", "second_order")
 
     def __init__(
         self, fun: custom_jvp[Any], kind: type[DualArray], points: list[Any], second_order: bool
     ) -> None:
         self.fun, self.kind, self.points, self.second_order = fun, kind, points, second_order
+        self.results: list[Any] = []
 
 
 _STATE = threading.local()
@@ -330,7 +332,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         jvp = self.jvp
         assert jvp is not None
         frames = _frames()
-        frames.append(_Frame(self, kind, points, second_order))
+        own = _Frame(self, kind, points, second_order)
+        frames.append(own)
         try:
             pair = jvp(*nondiff, primal_args, tangent_args)
         finally:
@@ -355,10 +358,14 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
                 seen.append(any(isinstance(leaf, DualArray) for leaf in leaves))
             return seen[0]
 
+        trusted = own.results
         if not isinstance(primal_out, _CONTAINERS) and not isinstance(tangent_out, _CONTAINERS):
-            return _assemble(
-                primal_out, tangent_out, kind, second_order, self._name, 0, closed_over
+            out = _assemble(
+                primal_out, tangent_out, kind, second_order, self._name, 0, closed_over, trusted
             )
+            if frame is not None and frame.second_order and not second_order:
+                frame.results.append(out)  # f(x) in the rule that runs there
+            return out
         if _structure(primal_out) != _structure(tangent_out):
             raise TypeError(
                 f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
@@ -366,9 +373,11 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             )
         pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
         results = [
-            _assemble(p, t, kind, second_order, self._name, i, closed_over)
+            _assemble(p, t, kind, second_order, self._name, i, closed_over, trusted)
             for i, (p, t) in enumerate(pairs)
         ]
+        if frame is not None and frame.second_order and not second_order:
+            frame.results.extend(results)
         return _rebuild(primal_out, results)
 
     def _apply_taylor(
@@ -603,6 +612,7 @@ def _assemble(
     name: str,
     index: int,
     closed_over: Callable[[], bool] | None = None,
+    trusted: Sequence[Any] = (),
 ) -> DualArray:
     """One output of f: the rule's primal value, with the parts of its tangent."""
     where = f"the custom_jvp rule of {name}, output {index}"
@@ -652,7 +662,12 @@ def _assemble(
             f"{where}: the tangent is complex ({dtype}) but the primal is real ({value.dtype})"
         )
     if isinstance(primal, DualArray):
-        if not _consistent(primal, tangent, kind) and closed_over is not None and closed_over():
+        if (
+            closed_over is not None
+            and not any(primal is result for result in trusted)
+            and not _consistent(primal, tangent, kind)
+            and closed_over()
+        ):
             raise TypeError(
                 f"{where}: f or its rule closes over a transform's variable (at second order "
                 "its primal output has first-order derivative parts that are not half its "
