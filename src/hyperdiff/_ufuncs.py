@@ -210,6 +210,13 @@ def admit(op: Any) -> Any:
     return op
 
 
+def _admitted(op: Any) -> Any:
+    """What component_dtype promotes for an operand that is not a number or a numeric
+    array: a dual array's dtype for object arrays and lists of dual scalars."""
+    op = admit(op)
+    return op.dtype if isinstance(op, _dual_type()) else np.asarray(op)
+
+
 def _walk(items: Any) -> Any:
     for item in items:
         if isinstance(item, list | tuple):
@@ -221,15 +228,15 @@ def _walk(items: Any) -> Any:
 def component_dtype(*operands: Any) -> np.dtype:
     """numpy's promotion of the operands' component dtypes; ints promote to float64."""
     DualArray = _dual_type()
-    operands = tuple(admit(op) for op in operands)
     # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
     dtype = np.result_type(
         *(
             op.dtype
             if isinstance(op, DualArray)
             else op
-            if isinstance(op, (int, float, complex, np.ndarray, np.generic))
-            else np.asarray(op)
+            if isinstance(op, (int, float, complex, np.generic))
+            or (isinstance(op, np.ndarray) and op.dtype != object)
+            else _admitted(op)
             for op in operands
         )
     )
