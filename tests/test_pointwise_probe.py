@@ -137,3 +137,40 @@ def test_wirtinger_and_checked_holomorphic_derivatives_are_probed() -> None:
         hd.wirtinger(lambda t: np.cumsum(t) * np.conj(t), elementwise=True)(z)
     with pytest.raises(ValueError, match=r"derivative .* mixes points"):
         hd.derivative(np.cumsum, holomorphic=True, check_holomorphic=True)(z)
+
+
+# Functions that mix points only at second order: at these points their Jacobian is
+# the identity, so the first-order probe passes; their second-order parts mix points
+# (x + (sum(x) - s)^2 at sum(x) = s gave hessian(elementwise=True) = 32 where a
+# pointwise reading would be 2, and derivative(order=2) = 0 as the weights summed to 0).
+P = np.array([1.0, -1.0, 2.0, -2.0, 0.5])
+PALINDROME = np.array([1.0, 2.0, 3.0, 2.0, 1.0])
+SECOND_ORDER_MIXING: dict[str, tuple[Callable[[Any], Any], np.ndarray]] = {
+    "x + (sum(x) - s)^2 at sum(x) = s": (lambda v: v + (np.sum(v) - P.sum()) ** 2, P),
+    "x + (x - x[::-1])^2 at a palindrome": (lambda v: v + (v - v[::-1]) ** 2, PALINDROME),
+    "x + cumsum(x - c)^2 at x = c": (lambda v: v + np.cumsum(v - P) ** 2, P),
+    "sin(x) + (x @ x - |p|^2)^2": (lambda v: np.sin(v) + (v @ v - P @ P) ** 2, P),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER_MIXING))
+def test_mixing_only_at_second_order_raises(name: str) -> None:
+    f, at = SECOND_ORDER_MIXING[name]
+    np.testing.assert_allclose(hd.jacobian(f)(at), hd.jacobian(f)(at) * np.eye(at.size))
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.derivative(f, order=2)(at)
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.hessian(f, elementwise=True)(at)
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.hessian(lambda a, b: f(a) * b, argnums=(0, 1), elementwise=True)(at, 2.0 + at)
+
+
+def test_second_order_of_pointwise_functions_passes_the_check() -> None:
+    x = np.linspace(-2, 2, 7)
+    got = hd.derivative(lambda v: np.sin(v) * v**2, order=2)(x)
+    want = -np.sin(x) * x**2 + 4 * x * np.cos(x) + 2 * np.sin(x)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+    hxy = hd.hessian(lambda a, b: np.exp(a * b) + a**2 * b, argnums=(0, 1), elementwise=True)
+    np.testing.assert_allclose(
+        hxy(x, x + 1)[0][1], np.exp(x * (x + 1)) * (1 + x * (x + 1)) + 2 * x, rtol=1e-14
+    )

@@ -175,19 +175,28 @@ def _hyperdualvec_type(k1: int, k2: int | None) -> type[HyperDualVec]:
 @functools.cache
 def probed_hyperdualvec_type(k: int) -> type[HyperDualVec]:
     """HyperDualVec(k) and one more first-order direction, the pointwise probe of the
-    elementwise transforms (after the k partials; no second-order planes of its own)."""
-    _check_layout_size(f"HyperDualVec{k}", _planes(k, None) + 1)
+    elementwise transforms (after the k partials), with the second-order planes of each
+    partial and the probe, and of the probe twice (after the Hessian's triangle): a
+    pointwise f gives them w times the Hessian's row sums and w^2 times its sum, which
+    a function mixing points only at second order does not (its first-order parts can
+    pass)."""
+    _check_layout_size(f"HyperDualVec{k}", _planes(k, None) + 2 + k)
     i, j = np.triu_indices(k)
     parts = (
         *(f"grad[{a}]" for a in range(k)),
         "probe",
         *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
+        *(f"probe_hess[{a}]" for a in range(k)),
+        "probe_probe",
     )
-    pairs = np.stack([i, j], axis=1)
+    probe_pairs = np.stack([np.arange(k + 1), np.full(k + 1, k)], axis=1)
+    pairs = np.concatenate([np.stack([i, j], axis=1), probe_pairs])
     cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, pairs, parts, ("probed", k))
     planes = np.empty((k, k), dtype=np.intp)
     planes[i, j] = planes[j, i] = 2 + k + np.arange(len(i))
     cls._hess_planes = planes.ravel()
+    cls._probe_pairs = 2 + k + len(i) + np.arange(k)  # then (probe, probe), the last
+    cls._probe_square = 2 + k + len(i) + k
     cls._sizes = (k, None)
     return cls
 

@@ -790,6 +790,14 @@ def _pointwise_pass(
     def checked_planes(leaf: Any) -> np.ndarray:
         planes = _output_planes(leaf, cls, v.dtype)
         _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
+        probe_pairs = getattr(cls, "_probe_pairs", None)
+        if probe_pairs is not None:  # second order: (partial a, probe) = w sum_b H_ab
+            rows = planes[cls._hess_planes].reshape(count, count, *planes.shape[1:])
+            rows = np.swapaxes(rows, 0, 1)
+            _check_pointwise(where, rows, planes[probe_pairs], weights, shape, finite_only=True)
+            # (probe, probe) = w^2 sum_ab H_ab: catches mixing that cancels along 1 and w
+            square = planes[cls._probe_square]
+            _check_pointwise(where, planes[probe_pairs], square, weights, shape, True)
         return planes
 
     return out, checked_planes, count, cls
@@ -1257,10 +1265,17 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 
 def _check_pointwise(
-    where: str, parts: np.ndarray, probe: np.ndarray, weights: np.ndarray, shape: tuple[int, ...]
+    where: str,
+    parts: np.ndarray,
+    probe: np.ndarray,
+    weights: np.ndarray,
+    shape: tuple[int, ...],
+    finite_only: bool = False,
 ) -> None:
     """ValueError unless the output's probe part is w times the sum of its parts (each
-    of shape out_shape, which the inputs' `shape` must broadcast to)."""
+    of shape out_shape, which the inputs' `shape` must broadcast to). finite_only: points
+    where either side is inf or nan are not judged (the second-order check, whose parts
+    overflow where the first-order ones still hold)."""
     out_shape = probe.shape
     if not _broadcasts_to(shape, out_shape):
         raise ValueError(
@@ -1278,6 +1293,8 @@ def _check_pointwise(
         tolerance = 64 * np.finfo(probe.dtype).eps  # rounding of a sum over the inputs
         agree |= np.abs(probe - expected) <= tolerance * scale
         agree |= np.isnan(probe) & np.isnan(expected)
+        if finite_only:
+            agree |= ~(np.isfinite(probe) & np.isfinite(expected))
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), out_shape)
         raise ValueError(
@@ -1385,9 +1402,9 @@ def derivative(
         if order == 1:
             cls = _seeds(dualvec_type(2))
             new_args[argnums] = cls._from_parts(x, (1.0, weights), None)
-        else:
-            cls = _seeds(HyperDual)
-            new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0), None)
+        else:  # planes 1, e, probe, e e (f''), and e probe, probe probe (w f'', w^2 f'')
+            cls = _seeds(probed_hyperdualvec_type(1))
+            new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0, 0.0, 0.0), None)
         if outer is not None:
             new_args[argnums] = _nested_seed(new_args[argnums], outer)
         result = f(*new_args, **kwargs)
@@ -1401,7 +1418,11 @@ def derivative(
             _check_pointwise("derivative", planes[1:2], planes[2], weights, x.shape)
             if order == 1:
                 return planes[1].copy()
-            return planes[3] / weights  # e12 = f'' w at every point: exact (w = +-2^k)
+            # f'' w in the (e, probe) plane: a function mixing points only at second
+            # order (x + (sum(x) - s)^2 where sum(x) = s) passes the first check
+            _check_pointwise("derivative", planes[3:4], planes[4], weights, x.shape, True)
+            _check_pointwise("derivative", planes[4:5], planes[5], weights, x.shape, True)
+            return planes[3].copy()
 
         return _tree_map(leaf, result)
 
