@@ -21,15 +21,10 @@ into a sparse matrix). asdex itself is not installed here.
 
 from __future__ import annotations
 
-import os
+# isort: off
+import one_thread  # noqa: F401  (first: the thread settings, before numpy)
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault(
-    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-)
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("JAX_ENABLE_X64", "1")
+# isort: on
 
 import argparse
 import importlib.util
