@@ -16,6 +16,7 @@
 
 #include "hyperdiff/runtime.hpp"
 #include "jet_layout.hpp"
+#include "operands.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -23,70 +24,10 @@ namespace py = pybind11;
 namespace hyperdiff::bindings {
 namespace {
 
-int dtype_index(const py::array& a) {
-  switch (a.dtype().num()) {
-    case py::detail::npy_api::NPY_DOUBLE_:
-      return 0;
-    case py::detail::npy_api::NPY_FLOAT_:
-      return 1;
-    case py::detail::npy_api::NPY_CDOUBLE_:
-      return 2;
-    case py::detail::npy_api::NPY_CFLOAT_:
-      return 3;
-    default:
-      throw py::type_error(
-          "hyperdiff kernels take float64, float32, complex128 or complex64 components, not " +
-          std::string(py::str(a.dtype())));
-  }
-}
-
-void require_contiguous(const py::array& a, const char* what) {
-  if (!(a.flags() & py::array::c_style)) {
-    throw std::invalid_argument(std::string(what) + " must be C-contiguous");
-  }
-}
-
 int checked_planes(int kind) {
   const int planes = kind_planes(kind);
   if (planes == 0) throw std::invalid_argument("unknown kind " + std::to_string(kind));
   return planes;
-}
-
-// Elements per plane and the distance between planes (in elements) of an operand
-// with `planes` planes. Each plane must be one C-contiguous block; the planes may
-// lie further apart, as in a view x[..., 1:] of a dual array's planes, which then
-// needs no copy.
-struct PlaneLayout {
-  std::size_t count;
-  std::size_t stride;
-};
-
-PlaneLayout plane_layout(const py::array& a, int planes, const char* what) {
-  const std::size_t size = static_cast<std::size_t>(a.size());
-  if (size % planes != 0) throw std::invalid_argument(std::string(what) + " has no whole planes");
-  const std::size_t count = size / planes;
-  if (a.flags() & py::array::c_style) return {count, count};
-  const py::ssize_t item = a.itemsize();
-  bool blocks = planes > 1 && a.ndim() >= 1 && a.shape(0) == planes && a.strides(0) > 0 &&
-                a.strides(0) % item == 0;
-  py::ssize_t expected = item;
-  for (py::ssize_t d = a.ndim() - 1; blocks && d >= 1; --d) {
-    blocks = a.shape(d) == 1 || a.strides(d) == expected;
-    expected *= a.shape(d);
-  }
-  if (!blocks) {
-    throw std::invalid_argument(std::string(what) + " must be C-contiguous within each plane");
-  }
-  return {count, static_cast<std::size_t>(a.strides(0) / item)};
-}
-
-// An operand's layout, which must have `count` elements per plane or one.
-PlaneLayout operand_layout(const py::array& a, int planes, std::size_t count, const char* what) {
-  const PlaneLayout layout = plane_layout(a, planes, what);
-  if (layout.count != count && layout.count != 1) {
-    throw std::invalid_argument(std::string(what) + " does not match the output's shape");
-  }
-  return layout;
 }
 
 void check_unary_function(int function) {
@@ -100,15 +41,6 @@ void check_binary_function(int function) {
   static const std::size_t table_size = binary_functions().size();
   if (function < 0 || static_cast<std::size_t>(function) >= table_size) {
     throw std::invalid_argument("unknown binary function " + std::to_string(function));
-  }
-}
-
-void check_out(const py::array& out, int planes) {
-  require_contiguous(out, "out");
-  if (!out.writeable()) throw std::invalid_argument("out is read-only");
-  if (out.ndim() < 1 || out.shape(0) != planes) {
-    throw std::invalid_argument("out must have shape (planes, ...) with planes = " +
-                                std::to_string(planes) + " (1 + first + len(pairs) for a Jet)");
   }
 }
 
@@ -134,7 +66,7 @@ UnaryCall check_unary(int function, int planes, const py::array& x, const py::ar
   check_unary_function(function);
   const int dtype = dtype_index(x);
   if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
-  check_out(out, planes);
+  check_out(out, planes, "1 + first + len(pairs) for a Jet");
   if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
     throw std::invalid_argument("x must have the shape of out");
   }
@@ -158,7 +90,7 @@ BinaryCall check_binary(int function, int planes, const py::array& x, bool x_par
   if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
     throw py::type_error("operands and out must have the same dtype");
   }
-  check_out(out, planes);
+  check_out(out, planes, "1 + first + len(pairs) for a Jet");
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
   const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
   const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
