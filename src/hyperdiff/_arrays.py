@@ -10,13 +10,14 @@ import functools
 import numbers
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from . import _core, _ufuncs
+from . import _core
+from ._table import FAST_BINARY, UNARY, check_component_dtype
 
 _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
@@ -29,13 +30,13 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
         isinstance(b, np.ndarray) and b.dtype == object
     ):
         return NotImplemented  # an object array of duals: numpy's object loops take it
-    return _ufuncs.apply_binary(ufunc, a, b, out)
+    return _apply_binary(ufunc, a, b, out)
 
 
 def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
     """A binary operator method, a C function: the common calls whole in C++
     (_core.fast_binary), the others through _binary_operator."""
-    return _core.operator_method(_ufuncs.FAST_BINARY.get(ufunc), ufunc, _binary_operator, reflected)
+    return _core.operator_method(FAST_BINARY.get(ufunc), ufunc, _binary_operator, reflected)
 
 
 # numpy function -> implementation on dual arrays (_functions fills it)
@@ -44,7 +45,7 @@ FUNCTION_REGISTRY: dict[Any, Any] = {}
 
 def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
     """__array_function__'s general path (keywords, other array types, errors)."""
-    return (_DISPATCH or _dispatch_function())(func, types, args, kwargs)
+    return _dispatch_function(func, types, args, kwargs)
 
 
 def _pow(self: Any, other: Any) -> Any:
@@ -52,7 +53,7 @@ def _pow(self: Any, other: Any) -> Any:
     if isinstance(other, (int, float, np.integer, np.floating)):
         fast = _FAST_POWERS.get(float(other))
         if fast is not None:
-            return _ufuncs.apply_unary(fast, self)
+            return _apply_unary(fast, self)
     return _power(self, other)
 
 
@@ -117,9 +118,7 @@ def _scipy_linalg_refusal() -> str | None:
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
         frame = frame.f_back
     if "scipy.stats" in sys.modules:
-        from .stats import scipy_stats_refusal
-
-        refusal = scipy_stats_refusal(frame)
+        refusal = _scipy_stats_refusal(frame)
         if refusal is not None:
             return refusal
     name: str | None = None
@@ -206,8 +205,8 @@ class DualArray:
         for a in arrays:
             if a.dtype == object:
                 raise TypeError("dual array parts must be numeric arrays, not object arrays")
-        dt = np.dtype(dtype) if dtype is not None else _ufuncs.component_dtype(value, *parts)
-        _ufuncs.check_component_dtype(dt)
+        dt = np.dtype(dtype) if dtype is not None else component_dtype(value, *parts)
+        check_component_dtype(dt)
         if dt.kind == "f" and any(a.dtype.kind == "c" for a in arrays):
             raise TypeError(
                 f"complex components do not fit dtype {dt}: it would drop the imaginary parts"
@@ -310,16 +309,14 @@ class DualArray:
     _spec: ClassVar[tuple[Any, ...]]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        from ._multivariate import restore
-
-        return restore, (self._spec, self._tag, self._data)
+        return _restore, (self._spec, self._tag, self._data)
 
     def __setitem__(self, index: Any, item: Any) -> None:
         # every plane at once through a planes-last view, so the key selects exactly
         # the elements numpy's x[key] = item would, whatever its advanced indices
         key = _with_plane_axis_last(self._key(index))
         if isinstance(item, np.ndarray | list | tuple):
-            item = _ufuncs.admit(item)  # an object array of dual scalars: a dual array
+            item = admit(item)  # an object array of dual scalars: a dual array
         if isinstance(item, DualArray):
             if type(item) is not type(self):
                 raise combine_error("an assignment x[key] = item", type(self), type(item))
@@ -352,7 +349,7 @@ class DualArray:
         return self._wrap(self._data.copy())
 
     def astype(self, dtype: DTypeLike) -> Any:
-        dt = _ufuncs.check_component_dtype(np.dtype(dtype))
+        dt = check_component_dtype(np.dtype(dtype))
         if dt.kind == "f" and self.dtype.kind == "c":
             raise TypeError(
                 f"astype({dt}) of complex components would drop the imaginary parts; "
@@ -364,9 +361,9 @@ class DualArray:
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method == "__call__" and not kwargs:  # the common calls, whole in C++
             if len(inputs) == 1:
-                fast = _core.fast_unary(_ufuncs.UNARY.get(ufunc), self)
+                fast = _core.fast_unary(UNARY.get(ufunc), self)
             else:
-                fast = _core.fast_binary(_ufuncs.FAST_BINARY.get(ufunc), *inputs)
+                fast = _core.fast_binary(FAST_BINARY.get(ufunc), *inputs)
             if fast is not None:
                 return fast
         # (ufunc.at's second input is an index: a slice, Ellipsis or a tuple is fine)
@@ -374,7 +371,7 @@ class DualArray:
         for x in (*operands, *kwargs.get("out", ())) if kwargs else operands:
             if not isinstance(x, _OPERAND_TYPES) and x is not None:
                 return NotImplemented
-        return _ufuncs.apply_ufunc(ufunc, method, inputs, kwargs)
+        return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     # a C function: the registered implementation straight away for dual arrays only
     # and no keywords, else _array_function
@@ -434,7 +431,7 @@ class DualArray:
 
     # a C function: numpy's own fast paths for x**2 etc. (values bit for bit numpy's)
     # for a Python number exponent, else _pow
-    __pow__ = _core.power_method({e: _ufuncs.UNARY[u] for e, u in _FAST_POWERS.items()}, _pow)
+    __pow__ = _core.power_method({e: UNARY[u] for e, u in _FAST_POWERS.items()}, _pow)
 
     __rpow__ = _operator(np.power, reflected=True)
 
@@ -457,10 +454,10 @@ class DualArray:
         return np.matmul(other, self) if _is_operand(other) else NotImplemented
 
     def __neg__(self) -> Any:
-        return _ufuncs.apply_unary(np.negative, self)
+        return _apply_unary(np.negative, self)
 
     def __pos__(self) -> Any:
-        return _ufuncs.apply_unary(np.positive, self)
+        return _apply_unary(np.positive, self)
 
     def __abs__(self) -> Any:
         return np.absolute(self)
@@ -547,17 +544,32 @@ class DualArray:
     # --- end of the ndarray methods ------------------------------------------------------
 
 
-_DISPATCH: Any = None
+# --- the rules above: their entry points, handed over at their import ----------------------
+# The array classes are the kinds layer: imports go down only (_core, _table -> kinds ->
+# rules -> transforms -> CLI; tests/test_imports.py checks it). What they call at run time
+# from the layers above is registered here by those modules when they are imported
+# (hyperdiff's __init__ imports them all): _ufuncs the ufunc calls, _functions numpy's
+# functions, _multivariate the unpickler of every kind, stats scipy.stats' refusal.
+def _not_registered(*args: Any) -> Any:
+    raise RuntimeError("hyperdiff's rule modules are not loaded: import hyperdiff")
 
 
-def _dispatch_function() -> Any:
-    """_functions.dispatch_function, imported on first use (it imports this module);
-    an import in every __array_function__ call would cost about a microsecond."""
-    global _DISPATCH
-    from ._functions import dispatch_function
+_apply_ufunc: Callable[..., Any] = _not_registered
+_apply_unary: Callable[..., Any] = _not_registered
+_apply_binary: Callable[..., Any] = _not_registered
+_dispatch_function: Callable[..., Any] = _not_registered
+_restore: Callable[..., Any] = _not_registered
+_scipy_stats_refusal: Callable[[Any], str | None] = _not_registered
 
-    _DISPATCH = dispatch_function
-    return _DISPATCH
+
+def register_rules(**entries: Callable[..., Any]) -> None:
+    """Called by the modules above at their import with their entry points: apply_ufunc,
+    apply_unary, apply_binary (_ufuncs), dispatch_function (_functions), restore
+    (_multivariate), scipy_stats_refusal (stats)."""
+    for name, entry in entries.items():
+        if globals().get(f"_{name}") is None:
+            raise TypeError(f"no rule entry point named {name}")
+        globals()[f"_{name}"] = entry
 
 
 @functools.cache
@@ -639,6 +651,83 @@ def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Any:
     return ufunc(*values)
 
 
+def from_objects(array: np.ndarray) -> Any:
+    """An object array of dual scalars and numbers (np.array of dual scalars, a list
+    mixing them with numbers) as one dual array of their kind, the numbers constants:
+    what it becomes wherever it meets a dual array (numbers only: a plain array)."""
+    flat = array.ravel()
+    is_dual = np.fromiter((isinstance(e, DualArray) for e in flat), bool, flat.size)
+    duals = flat[is_dual]
+    kinds = sorted({type(e) for e in duals}, key=lambda k: (k._tag, k.__name__))
+    if not kinds and all(isinstance(e, int | float | complex | np.number) for e in flat):
+        return np.array(flat.tolist()).reshape(array.shape)  # numbers only: a plain array
+    if not kinds or any(e.ndim for e in duals):
+        raise TypeError(
+            "an object array meets a dual array, but its elements are not dual scalars "
+            "and numbers; build one dual array with np.stack or np.concatenate"
+        )
+    if len(kinds) > 1:
+        raise combine_error("an object array of dual numbers", kinds[0], kinds[1])
+    cls = kinds[0]
+    numbers = flat[~is_dual].tolist()
+    if not all(isinstance(e, int | float | complex | np.number) for e in numbers):
+        raise TypeError(
+            "an object array meets a dual array, but its elements are not dual scalars "
+            "and numbers; build one dual array with np.stack or np.concatenate"
+        )
+    dtype = component_dtype(*duals, *numbers)
+    data = np.zeros((cls._planes, flat.size), dtype=dtype)
+    data[:, is_dual] = np.stack([e._data for e in duals], axis=1)
+    data[0, ~is_dual] = numbers
+    return cls._wrap(data.reshape(cls._planes, *array.shape))
+
+
+def admit(op: Any) -> Any:
+    """An operand meeting a dual array: an object array (or a list holding dual
+    scalars) becomes a dual array (from_objects); anything else is itself."""
+    if isinstance(op, np.ndarray):
+        return from_objects(op) if op.dtype == object else op
+    if isinstance(op, list | tuple) and any(isinstance(e, DualArray) for e in _walk(op)):
+        return from_objects(np.array(op, dtype=object))
+    return op
+
+
+def _admitted(op: Any) -> Any:
+    """What component_dtype promotes for an operand that is not a number or a numeric
+    array: a dual array's dtype for object arrays and lists of dual scalars."""
+    op = admit(op)
+    return op.dtype if isinstance(op, DualArray) else np.asarray(op)
+
+
+def _walk(items: Any) -> Any:
+    for item in items:
+        if isinstance(item, list | tuple):
+            yield from _walk(item)
+        else:
+            yield item
+
+
+def component_dtype(*operands: Any) -> np.dtype:
+    """numpy's promotion of the operands' component dtypes; ints promote to float64."""
+    # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
+    dtype = np.result_type(
+        *(
+            op.dtype
+            if isinstance(op, DualArray)
+            else op
+            if isinstance(op, (int, float, complex, np.generic))
+            or (isinstance(op, np.ndarray) and op.dtype != object)
+            else _admitted(op)
+            for op in operands
+        )
+    )
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype.kind == "f" and dtype.itemsize < 4:
+        return np.dtype(np.float32)
+    return check_component_dtype(dtype)
+
+
 class Dual(DualArray):
     """Dual numbers a + d eps (eps^2 = 0): `.d` carries a first derivative."""
 
@@ -687,7 +776,7 @@ class HyperDual(DualArray):
 
 def _method(ufunc: np.ufunc) -> Any:
     def method(self: DualArray) -> Any:
-        return _ufuncs.apply_unary(ufunc, self)
+        return _apply_unary(ufunc, self)
 
     method.__name__ = ufunc.__name__
     method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
@@ -696,7 +785,7 @@ def _method(ufunc: np.ufunc) -> Any:
 
 # numpy's loops over object arrays call x.sin(), x.exp(), ...: give the slow path
 # (np.asarray of a dual array) every table function.
-for _ufunc in _ufuncs.UNARY:
+for _ufunc in UNARY:
     if not hasattr(DualArray, _ufunc.__name__):
         setattr(DualArray, _ufunc.__name__, _method(_ufunc))
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error
+from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error, register_rules
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
 # numpy function -> implementation on dual arrays (the dict DualArray's C
@@ -57,6 +57,9 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if product is not None:
             args, kwargs = lift_arguments(product, args), lift_arguments(product, kwargs)
     return impl(*args, **kwargs)
+
+
+register_rules(dispatch_function=dispatch_function)  # DualArray's general path
 
 
 _OPERAND_TYPES = (DualArray, np.ndarray)

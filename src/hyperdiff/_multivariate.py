@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
+from ._arrays import Dual, DualArray, HyperDual, combine_error, register_rules, tagged
 
 
 class JetArray(DualArray):
@@ -529,3 +529,6 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
         make = product_type if spec[0] == "product" else symmetric_product_type
         return make(*kinds)._wrap(data)
     return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)
+
+
+register_rules(restore=restore)  # DualArray.__reduce__'s unpickler

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import _core
+from ._arrays import (  # noqa: F401  (admit, component_dtype, from_objects: importers find them here)
+    DualArray,
+    admit,
+    combine_error,
+    component_dtype,
+    from_objects,
+    register_rules,
+)
 
 # The table's maps and names live in _table (below the array classes); importers of
 # this module find them here too.
@@ -27,103 +35,10 @@ from ._table import (  # noqa: F401
     unsupported,
 )
 
-if TYPE_CHECKING:
-    from ._arrays import DualArray
-
 
 def _dual_type() -> type[DualArray]:
-    """DualArray, imported on first use (_arrays imports this module); a local
-    import in every call would cost a microsecond per operation."""
-    global _DUAL
-    if _DUAL is None:
-        from ._arrays import DualArray
-
-        _DUAL = DualArray
-    return _DUAL
-
-
-_DUAL: type[DualArray] | None = None
-
-
-def from_objects(array: np.ndarray) -> Any:
-    """An object array of dual scalars and numbers (np.array of dual scalars, a list
-    mixing them with numbers) as one dual array of their kind, the numbers constants:
-    what it becomes wherever it meets a dual array (numbers only: a plain array)."""
-    DualArray = _dual_type()
-    flat = array.ravel()
-    is_dual = np.fromiter((isinstance(e, DualArray) for e in flat), bool, flat.size)
-    duals = flat[is_dual]
-    kinds = sorted({type(e) for e in duals}, key=lambda k: (k._tag, k.__name__))
-    if not kinds and all(isinstance(e, int | float | complex | np.number) for e in flat):
-        return np.array(flat.tolist()).reshape(array.shape)  # numbers only: a plain array
-    if not kinds or any(e.ndim for e in duals):
-        raise TypeError(
-            "an object array meets a dual array, but its elements are not dual scalars "
-            "and numbers; build one dual array with np.stack or np.concatenate"
-        )
-    if len(kinds) > 1:
-        from ._arrays import combine_error
-
-        raise combine_error("an object array of dual numbers", kinds[0], kinds[1])
-    cls = kinds[0]
-    numbers = flat[~is_dual].tolist()
-    if not all(isinstance(e, int | float | complex | np.number) for e in numbers):
-        raise TypeError(
-            "an object array meets a dual array, but its elements are not dual scalars "
-            "and numbers; build one dual array with np.stack or np.concatenate"
-        )
-    dtype = component_dtype(*duals, *numbers)
-    data = np.zeros((cls._planes, flat.size), dtype=dtype)
-    data[:, is_dual] = np.stack([e._data for e in duals], axis=1)
-    data[0, ~is_dual] = numbers
-    return cls._wrap(data.reshape(cls._planes, *array.shape))
-
-
-def admit(op: Any) -> Any:
-    """An operand meeting a dual array: an object array (or a list holding dual
-    scalars) becomes a dual array (from_objects); anything else is itself."""
-    if isinstance(op, np.ndarray):
-        return from_objects(op) if op.dtype == object else op
-    if isinstance(op, list | tuple) and any(isinstance(e, _dual_type()) for e in _walk(op)):
-        return from_objects(np.array(op, dtype=object))
-    return op
-
-
-def _admitted(op: Any) -> Any:
-    """What component_dtype promotes for an operand that is not a number or a numeric
-    array: a dual array's dtype for object arrays and lists of dual scalars."""
-    op = admit(op)
-    return op.dtype if isinstance(op, _dual_type()) else np.asarray(op)
-
-
-def _walk(items: Any) -> Any:
-    for item in items:
-        if isinstance(item, list | tuple):
-            yield from _walk(item)
-        else:
-            yield item
-
-
-def component_dtype(*operands: Any) -> np.dtype:
-    """numpy's promotion of the operands' component dtypes; ints promote to float64."""
-    DualArray = _dual_type()
-    # Python scalars stay weakly typed (float32 + 1.0 is float32), as in numpy.
-    dtype = np.result_type(
-        *(
-            op.dtype
-            if isinstance(op, DualArray)
-            else op
-            if isinstance(op, (int, float, complex, np.generic))
-            or (isinstance(op, np.ndarray) and op.dtype != object)
-            else _admitted(op)
-            for op in operands
-        )
-    )
-    if dtype.kind in "biu":
-        return np.dtype(np.float64)
-    if dtype.kind == "f" and dtype.itemsize < 4:
-        return np.dtype(np.float32)
-    return check_component_dtype(dtype)
+    """DualArray (for the modules that import it from here)."""
+    return DualArray
 
 
 # ufunc keyword arguments accepted only at their defaults (a `where=` mask
@@ -248,7 +163,6 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
 
 
 def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
-    DualArray = _dual_type()
     fast = _fast_binary(ufunc, a, b) if out is None else None
     if fast is not None:
         return fast
@@ -260,8 +174,6 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
 
         a, b = unify((a, b))
         if type(a) is not type(b):
-            from ._arrays import combine_error
-
             raise combine_error(ufunc_name(ufunc), type(a), type(b))
     if not (a_dual and b_dual):  # an object array of dual scalars: a dual array
         a, b = admit(a), admit(b)
@@ -296,7 +208,6 @@ def apply_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     """The body of DualArray.__array_ufunc__."""
-    DualArray = _DUAL or _dual_type()
     if _LATE_MODULES and ufunc not in UNARY and ufunc not in BINARY:
         resolve_late()  # scipy.special imported after hyperdiff
     if method != "__call__":  # reduce, accumulate, outer, at, reduceat
@@ -362,3 +273,6 @@ def _constant_into(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, A
     ufunc(*inputs, out=out._data[0, ...], **kwargs)
     out._data[1:] = 0
     return out
+
+
+register_rules(apply_ufunc=apply_ufunc, apply_unary=apply_unary, apply_binary=apply_binary)

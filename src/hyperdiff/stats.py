@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import register_rules
+
 __all__ = ["beta", "binom", "gamma", "multivariate_normal", "norm", "poisson", "t"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -335,3 +337,6 @@ def scipy_stats_refusal(frame: Any) -> str | None:
         f"scipy.stats.{dist}.{method} cannot differentiate dual arrays (it converts them with "
         f"np.asarray and calls numpy functions that refuse the object array); {where}"
     )
+
+
+register_rules(scipy_stats_refusal=scipy_stats_refusal)  # DualArray.__array__'s
