@@ -20,9 +20,10 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, ParamSpec, TypeVar, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
@@ -42,6 +43,11 @@ from ._ufuncs import COMPONENT_DTYPES
 _REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
 
 ArgNums = int | Sequence[int]
+# What the transforms return for array inputs and outputs (a pytree of them for
+# pytrees: typed as the common case)
+_Array = npt.NDArray[Any]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
 _PLANE_BUDGET = 1 << 22
@@ -117,7 +123,7 @@ def _nested_seed(
     transform's: with the outer parts of its values (`outer`, the enclosing transform's
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
     mixed planes)."""
-    kind = type(outer if outer is not None else outer_tangent)
+    kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
     product = promote(kind, type(seeded))
     if product is None:
         raise _order_error(kind, type(seeded))
@@ -220,7 +226,7 @@ class _Variables:
         ]
         self.sizes = [a.size for a in self.arrays]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
-        self.n: int = self.offsets[-1]
+        self.n = self.offsets[-1]
         self.dtype = self.arrays[0].dtype if len(self.arrays) == 1 else np.result_type(*self.arrays)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int], np.ndarray]) -> list[Any]:
@@ -488,16 +494,19 @@ class _Transformed(functools.partial):  # type: ignore[type-arg]
     scope while its function makes large arrays (_memory.py says why), and a call
     reaches it with no Python frame between."""
 
+    __name__: str
+    __wrapped__: Callable[..., Any]
+
     def __repr__(self) -> str:
         return f"<hyperdiff {self.__name__}>"
 
 
-def _reusing_memory(transform: Callable[..., Any]) -> Callable[..., Any]:
+def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
     # one byte of state: a scope for the next call (the first one always has one)
     scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), transform)
     scoped.__name__, scoped.__doc__ = transform.__name__, transform.__doc__
     scoped.__wrapped__ = transform
-    return scoped
+    return cast(Callable[_P, _R], scoped)  # the partial calls transform(*args, **kwargs)
 
 
 def _named(
@@ -614,6 +623,39 @@ def _rebuild(tree: Any, leaves: list[Any]) -> Any:
     return _tree_map(lambda _: next(it), tree)
 
 
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+    sparsity: None = None,
+) -> Callable[..., _Array]: ...
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    argnums: Sequence[int],
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+    sparsity: None = None,
+) -> Callable[..., tuple[_Array, ...]]: ...
+@overload
+def jacobian(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: bool = False,
+    sparsity: Any = None,
+) -> Callable[..., Any]: ...
 def jacobian(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -634,6 +676,35 @@ def jacobian(
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     sparsity="auto" or a pattern: the Jacobian as scipy.sparse CSR (out.size, in.size), from
     one compressed pass per call (detection and coloring once per input shape; _sparsity.py).
+
+    Parameters
+    ----------
+    f : callable
+        A function of arrays written with numpy; its outputs are arrays, numbers or
+        containers (tuples, lists, dicts) of them.
+    argnums : int or tuple of int, default 0
+        The positional argument(s) to differentiate; each may be a container of arrays.
+    chunk_size, elementwise, holomorphic, has_aux, sparsity
+        As described above; has_aux=True: f returns (output, aux) and the call gives
+        (jacobian, aux).
+
+    Returns
+    -------
+    callable
+        Taking f's arguments and giving the Jacobian of each output, of shape
+        out.shape + in.shape (a tuple of blocks, one per input, for a tuple argnums).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x: np.array([x[0] ** 2 * x[1], np.sin(x[1])])
+    >>> x = np.array([3.0, 0.5])
+    >>> J = hd.jacobian(f)(x)             # [[2 x0 x1, x0^2], [0, cos x1]]
+    >>> J
+    array([[3.        , 9.        ],
+           [0.        , 0.87758256]])
+    >>> np.allclose(J, [[2 * 3.0 * 0.5, 3.0**2], [0.0, np.cos(0.5)]])
+    True
     """
     if sparsity is not None:
         from ._sparsity import sparse_transform
@@ -685,6 +756,36 @@ def _scalar_jacobian(jacobians: list[np.ndarray], where: str) -> np.ndarray:
     return jacobians[0]
 
 
+@overload
+def grad(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+) -> Callable[..., _Array]: ...
+@overload
+def grad(
+    f: Callable[..., Any],
+    argnums: Sequence[int],
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+) -> Callable[..., tuple[_Array, ...]]: ...
+@overload
+def grad(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: bool,
+) -> Callable[..., Any]: ...
 def grad(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -699,6 +800,35 @@ def grad(
     A complex output of real inputs gives the complex gradient d Re f + i d Im f.
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+
+    Parameters
+    ----------
+    f : callable
+        A function with one scalar output, written with numpy.
+    argnums : int or tuple of int, default 0
+        The positional argument(s) to differentiate (arrays, or containers of arrays).
+    chunk_size : int, optional
+        Partials per pass (default: as many as fit a memory budget, up to 128).
+    elementwise, holomorphic : bool
+        As described above.
+    has_aux : bool, default False
+        f returns (output, aux); the call then gives (gradient, aux).
+
+    Returns
+    -------
+    callable
+        Taking f's arguments and giving the gradient, shaped like the input (a tuple of
+        gradients for a tuple argnums).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x: np.sum(x**3)        # gradient 3 x^2
+    >>> hd.grad(f)(np.array([1.0, 2.0, 3.0]))
+    array([ 3., 12., 27.])
+    >>> g = hd.grad(lambda x: np.sum(np.sin(x)))(np.array([0.0, 1.0]))
+    >>> np.allclose(g, np.cos([0.0, 1.0]))
+    True
     """
     if has_aux:
         return _with_aux(
@@ -716,7 +846,8 @@ def grad(
         x = _one_array(args, argnums, chunk_size, holomorphic)
         if x is not None:  # the common call, in few steps (it is all overhead when small)
             cls = _seeds(dualvec_type(x.size))
-            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
+            # (_one_array gave x: argnums is an int)
+            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[1:].reshape(x.shape)
             planes = _all_output_planes(out, cls, x.dtype)
@@ -730,6 +861,24 @@ def grad(
     return _named(gradient, "grad", f)
 
 
+@overload
+def value_and_grad(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    chunk_size: int | None = None,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+) -> Callable[..., tuple[_Array, _Array]]: ...
+@overload
+def value_and_grad(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    holomorphic: bool = False,
+    has_aux: bool = False,
+) -> Callable[..., Any]: ...
 def value_and_grad(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -818,6 +967,39 @@ def _elementwise_first(
 
 
 # --- second order -----------------------------------------------------------------------
+@overload
+def hessian(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+    sparsity: None = None,
+) -> Callable[..., _Array]: ...
+@overload
+def hessian(
+    f: Callable[..., Any],
+    argnums: Sequence[int],
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: Literal[False] = False,
+    sparsity: None = None,
+) -> Callable[..., tuple[tuple[_Array, ...], ...]]: ...
+@overload
+def hessian(
+    f: Callable[..., Any],
+    argnums: ArgNums = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+    has_aux: bool = False,
+    sparsity: Any = None,
+) -> Callable[..., Any]: ...
 def hessian(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -838,6 +1020,31 @@ def hessian(
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     sparsity="auto" or a pattern: the Hessian as scipy.sparse CSR (in.size, in.size); a sum
     of terms (Rosenbrock, r @ r) costs one HyperDualVec(c) pass (_sparsity.py).
+
+    Parameters
+    ----------
+    f : callable
+        A function of arrays written with numpy (outputs: arrays, or containers of them).
+    argnums : int or tuple of int, default 0
+        The positional argument(s) to differentiate.
+    chunk_size, elementwise, holomorphic, has_aux, sparsity
+        As described above; has_aux=True: f returns (output, aux) and the call gives
+        (hessian, aux).
+
+    Returns
+    -------
+    callable
+        Taking f's arguments and giving the Hessian of each output, of shape
+        out.shape + in.shape + in.shape.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x: x[0] ** 2 * x[1] + np.exp(x[1])
+    >>> H = hd.hessian(f)(np.array([1.0, 0.0]))   # [[2 x1, 2 x0], [2 x0, e^x1]]
+    >>> H
+    array([[0., 2.],
+           [2., 1.]])
     """
     if sparsity is not None:
         from ._sparsity import sparse_transform
@@ -862,7 +1069,8 @@ def hessian(
         if x is not None:  # the common call, in few steps (it is all overhead when small)
             n = x.size
             cls = _seeds(hyperdualvec_type(n))
-            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)
+            # (_one_array gave x: argnums is an int)
+            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
             hessians = [
@@ -884,8 +1092,8 @@ def hessian(
                 for p in _all_output_planes(out, cls, v.dtype)
             ]
             return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
-        out: Any = None
-        hessians: list[np.ndarray] = []
+        out = None
+        hessians = []
         starts = range(0, max(n, 1), k_max)
         passes = len(starts) * (len(starts) + 1) // 2
         started = time.perf_counter()
@@ -1111,11 +1319,36 @@ def _pairs(
 
 
 @_reusing_memory
-def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[_Array, _Array]:
     """(f(*primals), the directional derivative of f along tangents), as jax.jvp.
 
     Complex primals need no promise: the result is d/dt f(primals + t tangents) for
-    real t, for any f."""
+    real t, for any f.
+
+    Parameters
+    ----------
+    f : callable
+        A function of arrays written with numpy.
+    primals : tuple of array_like
+        f's positional arguments.
+    tangents : tuple of array_like
+        One direction per primal, of its shape.
+
+    Returns
+    -------
+    value, derivative : ndarray
+        f(*primals) and d/dt f(primals + t tangents) at t = 0, each shaped like f's
+        output (containers of them for a container output).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x, v = np.array([1.0, 2.0]), np.array([1.0, 0.5])
+    >>> hd.jvp(lambda x: x**3, (x,), (v,))     # (x^3, 3 x^2 v)
+    (array([1., 8.]), array([3., 6.]))
+    """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
     if len(primals) != len(tangents):
@@ -1152,7 +1385,33 @@ def hvp(
 ) -> Any:
     """The Hessian of a scalar f times the tangents, shaped like the primals (a tuple
     for several), without forming the Hessian: HyperDualVec(K, 1) passes.
-    holomorphic=True: complex primals, the complex Hessian of a holomorphic f."""
+    holomorphic=True: complex primals, the complex Hessian of a holomorphic f.
+
+    Parameters
+    ----------
+    f : callable
+        A function with one scalar output, written with numpy.
+    primals : tuple of array_like
+        f's positional arguments, the point x.
+    tangents : tuple of array_like
+        The vector v, one array per primal, of its shape.
+    chunk_size : int, optional
+        Rows of H v per pass (default: as many as fit a memory budget, up to 128).
+    holomorphic : bool, default False
+        As described above.
+
+    Returns
+    -------
+    ndarray or tuple of ndarray
+        H(x) v, shaped like the primal (a tuple of arrays for several primals).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x: np.sum(x**3)        # H = diag(6 x)
+    >>> hd.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, -1.0]),))
+    array([  6., -12.])
+    """
     xs, ts = _pairs(primals, tangents, "hvp", holomorphic)
     v = _Variables(xs, tuple(range(len(xs))), "hvp", holomorphic)
     k_max = _chunk(v.n, v.n, chunk_size, _hvp_planes)
@@ -1309,7 +1568,7 @@ def _check_pointwise(
 def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) -> Any:
     """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
 
-    def leaf(r: Any) -> np.ndarray:
+    def leaf(r: Any) -> Any:  # an array (a dual array of an outer kind when nested)
         part = _copied(_output_planes(r, kind, seeded.dtype)[1 if order == 1 else 3])
         if isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object):
             return part
@@ -1319,6 +1578,28 @@ def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) ->
     return _tree_map(leaf, result)
 
 
+@overload
+def derivative(
+    f: Callable[..., Any],
+    order: int = 1,
+    argnums: int = 0,
+    *,
+    holomorphic: bool = False,
+    check_holomorphic: bool = False,
+    check_pointwise: bool = True,
+    has_aux: Literal[False] = False,
+) -> Callable[..., _Array]: ...
+@overload
+def derivative(
+    f: Callable[..., Any],
+    order: int = 1,
+    argnums: int = 0,
+    *,
+    holomorphic: bool = False,
+    check_holomorphic: bool = False,
+    check_pointwise: bool = True,
+    has_aux: bool,
+) -> Callable[..., Any]: ...
 def derivative(
     f: Callable[..., Any],
     order: int = 1,
@@ -1348,6 +1629,36 @@ def derivative(
     a pass of 3 planes instead of a dual's 2 (about 1.4x the time at 1e7 points);
     check_pointwise=False skips it (your promise that f is pointwise: a mixing f then
     gives J @ 1 silently).
+
+    Parameters
+    ----------
+    f : callable
+        A function acting point by point, written with numpy.
+    order : int, default 1
+        1 for f', 2 for f''; 3 and above through Taylor arrays (hyperdiff.taylor).
+    argnums : int, default 0
+        The positional argument to differentiate.
+    holomorphic, check_holomorphic, check_pointwise : bool
+        As described above.
+    has_aux : bool, default False
+        f returns (output, aux); the call then gives (derivative, aux).
+
+    Returns
+    -------
+    callable
+        Taking f's arguments and giving the derivative of the given order at every
+        point, shaped like f's output.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = np.array([0.5, 1.0, 2.0])
+    >>> hd.derivative(lambda x: x**3)(x)           # 3 x^2
+    array([ 0.75,  3.  , 12.  ])
+    >>> hd.derivative(lambda x: x**3, order=2)(x)  # 6 x
+    array([ 3.,  6., 12.])
+    >>> np.allclose(hd.derivative(np.sin, order=2)(x), -np.sin(x))
+    True
     """
     if has_aux:
         return _with_aux(
@@ -1409,7 +1720,7 @@ def derivative(
             new_args[argnums] = _nested_seed(new_args[argnums], outer)
         result = f(*new_args, **kwargs)
 
-        def leaf(r: Any) -> np.ndarray:
+        def leaf(r: Any) -> Any:  # an array (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 # a constant output: zero derivative at every point of the input
@@ -1493,6 +1804,22 @@ def _check_holomorphic(derivatives: Any) -> None:
             )
 
 
+@overload
+def wirtinger(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    elementwise: bool = False,
+    chunk_size: int | None = None,
+) -> Callable[..., tuple[_Array, _Array]]: ...
+@overload
+def wirtinger(
+    f: Callable[..., Any],
+    argnums: Sequence[int],
+    *,
+    elementwise: bool = False,
+    chunk_size: int | None = None,
+) -> Callable[..., tuple[tuple[_Array, ...], tuple[_Array, ...]]]: ...
 def wirtinger(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -1510,6 +1837,30 @@ def wirtinger(
     Shaped like jacobian (out.shape + in.shape, a tuple of blocks for a tuple argnums),
     each of df/dz and df/dz-bar; elementwise=True gives per-point derivatives of a
     pointwise f in one pass.
+
+    Parameters
+    ----------
+    f : callable
+        A function of complex arrays written with numpy.
+    argnums : int or tuple of int, default 0
+        The positional argument(s) to differentiate.
+    elementwise : bool, default False
+        f acts point by point: per-point derivatives, of the output's shape.
+    chunk_size : int, optional
+        Partials per pass (see jacobian).
+
+    Returns
+    -------
+    callable
+        Taking f's arguments and giving the pair (df/dz, df/dz-bar), each shaped like
+        jacobian's result (like the output with elementwise=True).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> z = np.array([1.0 + 2.0j, -0.5j])
+    >>> hd.wirtinger(lambda z: z * np.conj(z), elementwise=True)(z)  # (conj z, z)
+    (array([1.-2.j , 0.+0.5j]), array([1.+2.j , 0.-0.5j]))
     """
     _checked_argnums(argnums, "wirtinger")
 
