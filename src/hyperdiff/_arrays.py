@@ -11,10 +11,14 @@ import numbers
 import sys
 import types
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, cast
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike, DTypeLike
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from . import _core
 from ._table import FAST_BINARY, UNARY, check_component_dtype
@@ -126,7 +130,7 @@ def _scipy_linalg_refusal() -> str | None:
         # the outermost scipy.linalg function: its own frame, or scipy's batching
         # wrapper (scipy._lib._util._apply_over_batch) holding it as f
         wrapped = frame.f_locals.get("f") if frame.f_code.co_name == "wrapper" else None
-        if getattr(wrapped, "__module__", "").startswith("scipy.linalg"):
+        if wrapped is not None and getattr(wrapped, "__module__", "").startswith("scipy.linalg"):
             name = wrapped.__name__.lstrip("_")
         elif frame.f_globals["__name__"].startswith("scipy.linalg"):
             name = frame.f_code.co_name.lstrip("_")
@@ -160,6 +164,14 @@ class DualArray:
     # is at depth 2). Kinds of different tags are different classes (tagged), so
     # two transforms' parts never combine as one perturbation.
     _tag: ClassVar[int] = 0
+    # Set by the multivariate kinds only (_multivariate.py; read with getattr/hasattr
+    # where a kind may lack them): the pairs of the second-order planes, the Hessian's
+    # planes, the two tags' kinds of a product kind, the probe's square plane
+    _pairs: ClassVar[np.ndarray]
+    _hess_planes: ClassVar[np.ndarray]
+    _outer: ClassVar[type[DualArray]]
+    _inner: ClassVar[type[DualArray]]
+    _probe_square: ClassVar[int]
 
     _data: np.ndarray
 
@@ -188,13 +200,15 @@ class DualArray:
         _core.binary(function, cls._kind, x, x_parts, y, y_parts, out)
 
     @classmethod
-    def _wrap(cls, data: np.ndarray) -> Any:
+    def _wrap(cls, data: np.ndarray) -> Self:
         obj = object.__new__(cls)
         obj._data = data
         return obj
 
     @classmethod
-    def _from_parts(cls, value: ArrayLike, parts: tuple[ArrayLike, ...], dtype: DTypeLike) -> Any:
+    def _from_parts(
+        cls, value: ArrayLike, parts: tuple[ArrayLike, ...], dtype: DTypeLike | None
+    ) -> Self:
         for p in (value, *parts):
             if isinstance(p, DualArray):
                 raise TypeError(
@@ -219,12 +233,21 @@ class DualArray:
 
     # --- components -------------------------------------------------------
     @property
-    def value(self) -> Any:
-        """The primal value (a view; a numpy scalar for 0-d arrays)."""
-        return self._data[0][()]
+    def value(self) -> npt.NDArray[Any]:
+        """The primal value: a view of the value plane, of the array's shape (a numpy
+        scalar for 0-d arrays).
 
-    def _part(self, index: int) -> Any:
-        return self._data[index][()]
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> np.exp(hd.dual([0.0, 1.0], 1.0)).value     # exp(x)
+        array([1.        , 2.71828183])
+        """
+        return self._part(0)
+
+    def _part(self, index: int) -> npt.NDArray[Any]:
+        part: npt.NDArray[Any] = self._data[index][()]  # (a numpy scalar for 0-d arrays)
+        return part
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -302,7 +325,11 @@ class DualArray:
             raise TypeError("dual arrays cannot be used as indices; index with x.value")
         return key
 
-    __getitem__ = _core.getitem_method(_getitem)  # a C function: x[key] on every plane
+    if TYPE_CHECKING:
+
+        def __getitem__(self, key: Any) -> Self: ...
+    else:
+        __getitem__ = _core.getitem_method(_getitem)  # a C function: x[key] on every plane
 
     # Pickling (multiprocessing, dask, deepcopy) names the kind by how it is made,
     # since the multivariate kinds are classes made per layout at run time.
@@ -325,21 +352,21 @@ class DualArray:
         self._data[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
         _planes_last(self._data[1:])[key] = 0
 
-    def reshape(self, *shape: Any, order: str = "C") -> Any:
+    def reshape(self, *shape: Any, order: Literal["C", "F", "A"] = "C") -> Any:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return np.reshape(self, shape, order=order)
 
     def transpose(self, *axes: Any) -> Any:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
+            return np.transpose(self, axes[0] or None)
         return np.transpose(self, axes or None)
 
     @property
     def T(self) -> Any:
         return self.transpose()
 
-    def ravel(self, order: str = "C") -> Any:
+    def ravel(self, order: Literal["C", "F", "A", "K"] = "C") -> Any:
         return np.ravel(self, order=order)
 
     def flatten(self) -> Any:
@@ -377,7 +404,7 @@ class DualArray:
     # and no keywords, else _array_function
     __array_function__ = _core.array_function_method(FUNCTION_REGISTRY, _array_function)
 
-    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
         # array of dual scalars (slow, exact) rather than values without parts.
         refusal = _scipy_linalg_refusal()
@@ -399,7 +426,7 @@ class DualArray:
         return out
 
     # --- conversions that would drop the parts -------------------------------
-    def _no_scalar(self, kind: str) -> Any:
+    def _no_scalar(self, kind: str) -> NoReturn:
         raise TypeError(
             f"{kind}() of a {type(self).__name__} would drop its derivative parts; "
             f"use {kind}(x.value) if that is what you want"
@@ -421,31 +448,50 @@ class DualArray:
         return bool(self._data[0])
 
     # --- operators: the common calls go straight to C++ (_operator) -------------
-    __add__, __radd__ = _operator(np.add), _operator(np.add, reflected=True)
-    __sub__, __rsub__ = _operator(np.subtract), _operator(np.subtract, reflected=True)
-    __mul__, __rmul__ = _operator(np.multiply), _operator(np.multiply, reflected=True)
-    __truediv__, __rtruediv__ = _operator(np.divide), _operator(np.divide, reflected=True)
-    __floordiv__ = _operator(np.floor_divide)
-    __rfloordiv__ = _operator(np.floor_divide, reflected=True)
-    __mod__, __rmod__ = _operator(np.remainder), _operator(np.remainder, reflected=True)
+    if TYPE_CHECKING:
+        # The C methods below as type checkers see them: with numbers, numpy arrays or
+        # a dual array of its kind, a dual array gives its kind (inside nested
+        # transforms the product of two kinds, which user code does not name).
+        def __add__(self, other: Any) -> Self: ...
+        def __radd__(self, other: Any) -> Self: ...
+        def __sub__(self, other: Any) -> Self: ...
+        def __rsub__(self, other: Any) -> Self: ...
+        def __mul__(self, other: Any) -> Self: ...
+        def __rmul__(self, other: Any) -> Self: ...
+        def __truediv__(self, other: Any) -> Self: ...
+        def __rtruediv__(self, other: Any) -> Self: ...
+        def __floordiv__(self, other: Any) -> Self: ...
+        def __rfloordiv__(self, other: Any) -> Self: ...
+        def __mod__(self, other: Any) -> Self: ...
+        def __rmod__(self, other: Any) -> Self: ...
+        def __pow__(self, other: Any) -> Self: ...
+        def __rpow__(self, other: Any) -> Self: ...
+    else:
+        __add__, __radd__ = _operator(np.add), _operator(np.add, reflected=True)
+        __sub__, __rsub__ = _operator(np.subtract), _operator(np.subtract, reflected=True)
+        __mul__, __rmul__ = _operator(np.multiply), _operator(np.multiply, reflected=True)
+        __truediv__, __rtruediv__ = _operator(np.divide), _operator(np.divide, reflected=True)
+        __floordiv__ = _operator(np.floor_divide)
+        __rfloordiv__ = _operator(np.floor_divide, reflected=True)
+        __mod__, __rmod__ = _operator(np.remainder), _operator(np.remainder, reflected=True)
 
-    # a C function: numpy's own fast paths for x**2 etc. (values bit for bit numpy's)
-    # for a Python number exponent, else _pow
-    __pow__ = _core.power_method({e: UNARY[u] for e, u in _FAST_POWERS.items()}, _pow)
+        # a C function: numpy's own fast paths for x**2 etc. (values bit for bit numpy's)
+        # for a Python number exponent, else _pow
+        __pow__ = _core.power_method({e: UNARY[u] for e, u in _FAST_POWERS.items()}, _pow)
 
-    __rpow__ = _operator(np.power, reflected=True)
+        __rpow__ = _operator(np.power, reflected=True)
 
-    def __iadd__(self, other: Any) -> Any:
-        return _binary_operator(np.add, self, other, out=self)
+    def __iadd__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.add, self, other, out=self))
 
-    def __isub__(self, other: Any) -> Any:
-        return _binary_operator(np.subtract, self, other, out=self)
+    def __isub__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.subtract, self, other, out=self))
 
-    def __imul__(self, other: Any) -> Any:
-        return _binary_operator(np.multiply, self, other, out=self)
+    def __imul__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.multiply, self, other, out=self))
 
-    def __itruediv__(self, other: Any) -> Any:
-        return _binary_operator(np.divide, self, other, out=self)
+    def __itruediv__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.divide, self, other, out=self))
 
     def __matmul__(self, other: Any) -> Any:
         return np.matmul(self, other) if _is_operand(other) else NotImplemented
@@ -462,10 +508,10 @@ class DualArray:
     def __abs__(self) -> Any:
         return np.absolute(self)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return _compare(np.equal, self, other)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return _compare(np.not_equal, self, other)
 
     def __lt__(self, other: Any) -> Any:
@@ -527,7 +573,8 @@ class DualArray:
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
         """Sort in place by the value; the parts move with their elements."""
-        self._data[...] = np.sort(self, *args, **kwargs)._data
+        # (np.sort dispatches to the dual arrays' sort: a dual array, not an ndarray)
+        self._data[...] = np.sort(self, *args, **kwargs)._data  # type: ignore[attr-defined]
 
     def argsort(self, *args: Any, **kwargs: Any) -> Any:
         return np.argsort(self, *args, **kwargs)
@@ -740,7 +787,15 @@ class Dual(DualArray):
     _order = 1
 
     @property
-    def d(self) -> Any:
+    def d(self) -> npt.NDArray[Any]:
+        """The dual part: the derivative along the seeded direction (a view).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> np.sin(hd.dual([0.0, np.pi], 1.0)).d       # cos(x)
+        array([ 1., -1.])
+        """
         return self._part(1)
 
 
@@ -762,15 +817,39 @@ class HyperDual(DualArray):
     _order = 2
 
     @property
-    def e1(self) -> Any:
+    def e1(self) -> npt.NDArray[Any]:
+        """The eps1 part: f' along e1 (a view).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> (hd.hyperdual([1.0, 2.0], 1.0, 1.0) ** 3).e1     # 3 x^2
+        array([ 3., 12.])
+        """
         return self._part(1)
 
     @property
-    def e2(self) -> Any:
+    def e2(self) -> npt.NDArray[Any]:
+        """The eps2 part: f' along e2 (a view).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> (hd.hyperdual([1.0, 2.0], 1.0, 2.0) ** 3).e2     # 3 x^2 e2
+        array([ 6., 24.])
+        """
         return self._part(2)
 
     @property
-    def e12(self) -> Any:
+    def e12(self) -> npt.NDArray[Any]:
+        """The eps1 eps2 part: f'' e1 e2 + f' e12, so f'' with e1 = e2 = 1 (a view).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> (hd.hyperdual([1.0, 2.0], 1.0, 1.0) ** 3).e12    # 6 x
+        array([ 6., 12.])
+        """
         return self._part(3)
 
 
@@ -790,10 +869,32 @@ for _ufunc in UNARY:
         setattr(DualArray, _ufunc.__name__, _method(_ufunc))
 
 
-def dual(value: ArrayLike, d: ArrayLike = 0.0, *, dtype: DTypeLike = None) -> Dual:
+def dual(value: ArrayLike, d: ArrayLike = 0.0, *, dtype: DTypeLike | None = None) -> Dual:
     """A dual array value + d*eps; value and d broadcast together (d defaults to 0).
 
     Components are float64 or float32, following numpy's promotion of the inputs.
+
+    Parameters
+    ----------
+    value : array_like
+        The primal values.
+    d : array_like, default 0.0
+        The dual part (the direction: 1 gives f'), broadcast against value.
+    dtype : dtype, optional
+        The components' dtype (float64, float32, complex128, complex64).
+
+    Returns
+    -------
+    Dual
+        The dual array; numpy functions of it carry f'(value) d in `.d`.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = hd.dual(np.array([1.0, 4.0]), 1.0)
+    >>> y = np.sqrt(x)                  # d/dx sqrt(x) = 1 / (2 sqrt(x))
+    >>> y.value, y.d
+    (array([1., 2.]), array([0.5 , 0.25]))
     """
     return Dual._from_parts(value, (d,), dtype)
 
@@ -804,10 +905,37 @@ def hyperdual(
     e2: ArrayLike = 0.0,
     e12: ArrayLike = 0.0,
     *,
-    dtype: DTypeLike = None,
+    dtype: DTypeLike | None = None,
 ) -> HyperDual:
     """A hyper-dual array value + e1 eps1 + e2 eps2 + e12 eps1 eps2; parts broadcast.
 
     With e1 = e2 = 1 and e12 = 0, f(x).e1 is f'(x) and f(x).e12 is f''(x).
+
+    Parameters
+    ----------
+    value : array_like
+        The primal values.
+    e1, e2 : array_like, default 0.0
+        The two first-order parts (directions), broadcast against value.
+    e12 : array_like, default 0.0
+        The second-order part.
+    dtype : dtype, optional
+        The components' dtype (float64, float32, complex128, complex64).
+
+    Returns
+    -------
+    HyperDual
+        The hyper-dual array; numpy functions of it carry f' e1, f' e2 and
+        f'' e1 e2 + f' e12 in `.e1`, `.e2`, `.e12`.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = hd.hyperdual(np.array([0.0, 1.0]), 1.0, 1.0)
+    >>> y = x * np.exp(x)               # f' = (1 + x) e^x, f'' = (2 + x) e^x
+    >>> bool(np.allclose(y.e1, (1 + x.value) * np.exp(x.value)))
+    True
+    >>> bool(np.allclose(y.e12, (2 + x.value) * np.exp(x.value)))
+    True
     """
     return HyperDual._from_parts(value, (e1, e2, e12), dtype)
