@@ -820,6 +820,13 @@ def _eval_jacobi(f0: Any, n: Any, a: Any, b: Any, x: Any) -> Arrays:
     return c1 * j1, c2 * j2
 
 
+def _eval_sh_jacobi(f0: Any, n: Any, p: Any, q: Any, x: Any) -> Arrays:
+    # G_n^(p,q)(x) = P_n^(p-q, q-1)(2x - 1) / C(2n + p - 1, n) (scipy's normalization)
+    d1, d2 = _eval_jacobi(None, n, p - q, q - 1, 2 * x - 1)
+    norm = _sc().binom(2 * n + p - 1, n)
+    return 2 * d1 / norm, 4 * d2 / norm
+
+
 # Functions with several outputs: one (f1, f2) per output.
 def _small_series(x: Any, hyperbolic: bool) -> Any:
     """d/dx (sin x / x) (or sinh x / x) = sum_k (+-1)^k 2k x^(2k-1) / (2k+1)!, for |x| < 1/2
@@ -1136,10 +1143,140 @@ def _parabolic(weber: bool) -> Callable[..., tuple[Arrays, Arrays]]:
     return rule
 
 
-def _hurwitz_zeta_in_q(f0: Any, s: Any, q: Any) -> Arrays:
-    # zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1) zeta(s + 2, q)
+# zeta in its exponent s (scipy has no function for d/ds): Euler-Maclaurin summation,
+#   zeta(s, q) = sum_{k<N} (q+k)^-s + a^(1-s)/(s-1) + a^-s/2
+#                + sum_j B_2j/(2j)! (s)_(2j-1) a^(-s-2j+1),       a = q + N,
+# differentiated term by term in s (each term is a power of a times a rational function
+# of s). N = 10 and the 12 terms of _BERNOULLI leave ~1e-19 for s > 0. Below s = 0 the
+# sum and the integral term cancel (1e-14 relative at s = -0.25, 2e-13 at -1), so
+# Riemann's zeta there comes from the functional equation zeta(s) = chi(s) zeta(1 - s),
+# whose product rule cancels near s = 0 instead (chi ~ s, zeta(1 - s) ~ -1/s).
+_EM_TERMS = 10
+
+
+def _zeta_in_s(s: Any, q: Any, order: int = 2) -> tuple[Any, ...]:
+    """(zeta, d/ds zeta, d2/ds2 zeta) at s > -1/4, q > 0 (Hurwitz; Riemann's at q = 1),
+    to order: 1 leaves the second derivative out."""
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    t = q[..., None] + np.arange(_EM_TERMS)  # the summed points, on a last axis
+    log_t = np.log(t)
+    power = t ** -s[..., None]
+    a = q + _EM_TERMS
+    log_a = np.log(a)
+    u = s - 1
+    tail = a**-u / u  # the integral from a to infinity
+    half = a**-s / 2
+    value = power.sum(-1) + tail + half
+    d1 = -(log_t * power).sum(-1) + tail * (-log_a - 1 / u) - log_a * half
+    d2 = (log_t**2 * power).sum(-1) + tail * (log_a**2 + 2 * log_a / u + 2 / u**2) + log_a**2 * half
+    rising = np.ones_like(s)  # (s)_(2j-1), with its first two derivatives by Leibniz
+    rising_1 = np.zeros_like(s)
+    rising_2 = np.zeros_like(s)
+    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+        for i in range(2 * j - 3 if j > 1 else 0, 2 * j - 1):  # factors s+i not yet in
+            factor = s + i
+            rising_2 = rising_2 * factor + 2 * rising_1
+            rising_1 = rising_1 * factor + rising
+            rising = rising * factor
+        weight = bernoulli / math.factorial(2 * j) * a ** (-s - 2 * j + 1)
+        value = value + weight * rising
+        d1 = d1 + weight * (rising_1 - log_a * rising)
+        d2 = d2 + weight * (rising_2 - 2 * log_a * rising_1 + log_a**2 * rising)
+    return (value, d1, d2)[: order + 1]
+
+
+def _riemann_zeta_in_s(s: Any) -> tuple[Any, Any]:
+    """(d/ds, d2/ds2) of Riemann's zeta(s) at every real s."""
+    s = np.asarray(s, dtype=np.float64)
+    direct = s >= -0.25
+    _, d1, d2 = _zeta_in_s(np.where(direct, s, 1.5), 1.0)
+    # zeta(s) = chi(s) Z(s), Z(s) = zeta(1 - s), chi = (2 pi)^s / pi sin(pi s / 2) Gamma(1 - s)
+    r = np.where(direct, -1.0, s)
+    z0, z1, z2 = _zeta_in_s(1 - r, 1.0)
+    z1 = -z1  # d/ds zeta(1 - s)
     sc = _sc()
-    return -s * sc.zeta(s + 1, q), s * (s + 1) * sc.zeta(s + 2, q)
+    log_2pi = math.log(2 * math.pi)
+    power = np.exp(r * log_2pi) / math.pi
+    sine, cosine = np.sin(np.pi * r / 2), np.cos(np.pi * r / 2)
+    gamma = sc.gamma(1 - r)
+    psi0, psi1 = sc.psi(1 - r), sc.polygamma(1, 1 - r)
+    # the three factors' values and derivatives: A = power, S = sine, G = gamma
+    a0, a1, a2 = power, power * log_2pi, power * log_2pi**2
+    s0, s1, s2 = sine, np.pi / 2 * cosine, -((np.pi / 2) ** 2) * sine
+    g0, g1, g2 = gamma, -gamma * psi0, gamma * (psi0**2 + psi1)
+    chi0 = a0 * s0 * g0
+    chi1 = a1 * s0 * g0 + a0 * s1 * g0 + a0 * s0 * g1
+    chi2 = (
+        a2 * s0 * g0 + a0 * s2 * g0 + a0 * s0 * g2
+        + 2 * (a1 * s1 * g0 + a1 * s0 * g1 + a0 * s1 * g1)
+    )  # fmt: skip
+    reflected1 = chi1 * z0 + chi0 * z1
+    reflected2 = chi2 * z0 + 2 * chi1 * z1 + chi0 * z2
+    return np.where(direct, d1, reflected1), np.where(direct, d2, reflected2)
+
+
+def _hurwitz_zeta(f0: Any, s: Any, q: Any) -> Arrays:
+    # in q: zeta(s, q) = sum_k (k + q)^-s: d/dq = -s zeta(s + 1, q), d2/dq2 = s (s + 1)
+    # zeta(s + 2, q); d2/ds dq = -zeta(s + 1, q) - s d/ds zeta(s + 1, q). scipy's zeta(s, q)
+    # is nan below s = 1, and so are these.
+    sc = _sc()
+    defined = (s > 1) & (q > 0)
+    s_in, q_in = np.where(defined, s, 2.0), np.where(defined, q, 1.0)
+    _, fs, fss = _zeta_in_s(s_in, q_in)
+    _, fs_next = _zeta_in_s(s_in + 1, q_in, order=1)
+    zeta_next = sc.zeta(s + 1, q)
+    fq, fqq = -s * zeta_next, s * (s + 1) * sc.zeta(s + 2, q)
+    fsq = -zeta_next - s * fs_next
+    nan = np.where(defined, 0.0, np.nan)
+    return fs + nan, fq, fss + nan, fsq + nan, fqq
+
+
+def _riemann_zeta(f0: Any, s: Any) -> Arrays:
+    return _riemann_zeta_in_s(s)
+
+
+# Spherical Bessel functions in z (n constant), for hyperdiff.special's spherical_jn, yn,
+# in, kn (scipy's convert z with np.asarray first). y' is scipy's own (derivative=True); y'' and
+# y''' come from the ODE  z^2 y'' + 2 z y' + (s z^2 - n(n+1)) y = 0  (s = 1 for j, y;
+# -1 for the modified i, k), and for j and i near z = 0, where the ODE's terms divide
+# by z and cancel, from their power series  sum_k s^k z^(n+2k) / (2^k k! (2n+2k+1)!!).
+def _spherical_near_zero(n: Any, z: Any, sign: float, m: int) -> Any:
+    """The m-th derivative of j_n (sign 1) or i_n (sign -1) for |z| < 1 (twelve terms)."""
+    log_double_factorial = (n + 1) * math.log(2) + _sc().gammaln(n + 1.5) - math.log(math.pi) / 2
+    coefficient = np.exp(-log_double_factorial)  # 1/(2n+1)!!
+    out = np.zeros(np.broadcast_shapes(np.shape(n), np.shape(z)), dtype=np.result_type(z, 1.0))
+    for k in range(12):
+        power = n + 2 * k
+        falling = np.ones_like(power, dtype=np.float64)
+        for i in range(m):
+            falling = falling * (power - i)
+        with np.errstate(all="ignore"):
+            term = falling * coefficient * z ** np.where(falling == 0, 0, power - m)
+        out = out + np.where(falling == 0, 0.0, term)
+        coefficient = coefficient * (-sign) / (2 * (k + 1) * (2 * n + 2 * k + 3))
+    return out
+
+
+def _spherical(name: str, sign: float, derivative: bool) -> Callable[..., Arrays]:
+    """The rule of spherical_<name>(n, z, derivative) in z."""
+
+    def rule(f0: Any, n: Any, z: Any) -> Arrays:
+        sc = _sc()
+        y = getattr(sc, f"spherical_{name}")(n, z)
+        y1 = getattr(sc, f"spherical_{name}")(n, z, derivative=True)
+        c = n * (n + 1.0)
+        y2 = -2 * y1 / z - (sign - c / z**2) * y
+        orders = (y2, 2 * y1 / z**2 - 2 * y2 / z - 2 * c / z**3 * y - (sign - c / z**2) * y1)
+        if name in ("jn", "in"):  # regular at 0: the series below |z| = 1, where the
+            # ODE's terms cancel (for n = 1 their 1/z^2 parts exactly)
+            near = np.abs(z) < 1
+            orders = tuple(
+                np.where(near, _spherical_near_zero(n, z, sign, m), d)
+                for m, d in ((2, orders[0]), (3, orders[1]))
+            )
+        return orders if derivative else (y1, orders[0])
+
+    return rule
 
 
 # Bessel functions in x with the order v constant, by the recurrences
@@ -1457,6 +1594,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry("eval_genlaguerre", ("n", "alpha", "x"), (2,), _eval_genlaguerre),
         ),
         (("eval_jacobi",), Entry("eval_jacobi", ("n", "alpha", "beta", "x"), (3,), _eval_jacobi)),
+        (("eval_sh_jacobi",), Entry("eval_sh_jacobi", ("n", "p", "q", "x"), (3,), _eval_sh_jacobi)),
     ]
 
 
@@ -1465,10 +1603,9 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
 def _private_entries() -> list[tuple[str, Entry]]:
     return [
         ("_lambertw", Entry("lambertw", ("z", "k", "tol"), (0,), _lambertw, complex=True)),
-        ("_zeta", Entry("zeta", ("x", "q"), (1,), _hurwitz_zeta_in_q)),
-        # Riemann zeta(x): its derivative in x is no scipy function
-        ("_riemann_zeta", Entry("zeta", ("x",), (), _hurwitz_zeta_in_q)),
-        ("zetac", Entry("zetac", ("x",), (), _hurwitz_zeta_in_q)),
+        ("_zeta", Entry("zeta", ("x", "q"), (0, 1), _hurwitz_zeta)),
+        ("_riemann_zeta", Entry("zeta", ("x",), (0,), _riemann_zeta)),
+        ("zetac", Entry("zetac", ("x",), (0,), _riemann_zeta)),
     ]
 
 

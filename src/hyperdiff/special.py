@@ -1,16 +1,17 @@
 """scipy.special's Python-level functions that start with `np.asarray` of their inputs, for
 dual arrays.
 
-scipy.special.polygamma and multigammaln convert their arguments with np.asarray before
-calling their ufuncs, so a dual array reaches them as an object array of dual scalars,
-which scipy's ufuncs refuse (numpy's "ufunc 'psi' not supported for the input types").
-scipy.special.logsumexp and log_softmax do too, and then treat the object array as
-complex or call isfinite on it, which numpy refuses (softmax gets through, slowly, as an
-object array). These mirror them under the same names and signatures: plain inputs go to
-scipy; dual ones get scipy's value and the derivatives of hyperdiff's scipy.special
-table (polygamma, multigammaln), or the same shifted formulas on dual arrays (logsumexp,
-softmax, log_softmax: values within a few ulps of scipy's). Every other scipy.special
-function (the ufuncs, zeta, softplus) takes dual arrays directly.
+scipy.special.polygamma, multigammaln and the spherical Bessel functions convert their
+arguments with np.asarray before calling their ufuncs, so a dual array reaches them as an
+object array of dual scalars, which scipy's ufuncs refuse (numpy's "ufunc 'psi' not
+supported for the input types"). scipy.special.logsumexp and log_softmax do too, and
+then treat the object array as complex or call isfinite on it, which numpy refuses
+(softmax gets through, slowly, as an object array). These mirror them under the same
+names and signatures: plain inputs go to scipy; dual ones get scipy's value and the
+derivatives of hyperdiff's scipy.special table (polygamma, multigammaln, spherical_jn,
+yn, in, kn), or the same shifted formulas on dual arrays (logsumexp, softmax,
+log_softmax: values within a few ulps of scipy's). Every other scipy.special function
+(the ufuncs, zeta, softplus) takes dual arrays directly.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from ._special import Arrays, Entry, evaluate
+from ._special import Arrays, Entry, _spherical, evaluate
 
-__all__ = ["log_softmax", "logsumexp", "multigammaln", "polygamma", "softmax"]
+__all__ = [
+    "log_softmax",
+    "logsumexp",
+    "multigammaln",
+    "polygamma",
+    "softmax",
+    "spherical_in",
+    "spherical_jn",
+    "spherical_kn",
+    "spherical_yn",
+]
 
 
 def _scipy_special() -> Any:
@@ -120,3 +131,43 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
         return _scipy_special().log_softmax(x, axis=axis)
     t = x - _shift(x, axis)
     return t - np.log(np.sum(np.exp(t), axis=axis, keepdims=True))
+
+
+def _spherical_bessel(name: str, sign: float, n: Any, z: Any, derivative: bool) -> Any:
+    function = getattr(_scipy_special(), f"spherical_{name}")
+    if _is_dual(n):
+        raise TypeError(
+            f"hyperdiff cannot differentiate scipy.special.spherical_{name} in its argument n "
+            "(a dual array here): n is the order, an integer"
+        )
+    if not _is_dual(z):
+        return function(n, z, derivative=derivative)
+    entry = Entry(f"spherical_{name}", ("n", "z"), (1,), _spherical(name, sign, derivative), True)
+
+    def value(n_: Any, z_: Any) -> np.ndarray:
+        return np.asarray(function(n_, z_, derivative=derivative))
+
+    return evaluate(entry, value, (np.asarray(n, dtype=np.int64), z), None)
+
+
+def spherical_jn(n: Any, z: Any, derivative: bool = False) -> Any:
+    """scipy.special.spherical_jn(n, z, derivative), differentiable in z (real or complex;
+    n: integer orders): j_n' is scipy's own, j_n'' and j_n''' come from the spherical
+    Bessel equation (from its power series near 0)."""
+    return _spherical_bessel("jn", 1.0, n, z, derivative)
+
+
+def spherical_yn(n: Any, z: Any, derivative: bool = False) -> Any:
+    """scipy.special.spherical_yn(n, z, derivative), differentiable in z (as spherical_jn)."""
+    return _spherical_bessel("yn", 1.0, n, z, derivative)
+
+
+def spherical_in(n: Any, z: Any, derivative: bool = False) -> Any:
+    """scipy.special.spherical_in(n, z, derivative), differentiable in z: i_n'' and i_n'''
+    come from the modified spherical Bessel equation (from its power series near 0)."""
+    return _spherical_bessel("in", -1.0, n, z, derivative)
+
+
+def spherical_kn(n: Any, z: Any, derivative: bool = False) -> Any:
+    """scipy.special.spherical_kn(n, z, derivative), differentiable in z (as spherical_in)."""
+    return _spherical_bessel("kn", -1.0, n, z, derivative)
