@@ -680,6 +680,34 @@ def test_python_level_functions_scipy_cannot_dispatch() -> None:
         hd.special.multigammaln(hd.dual(np.array([0.5]), 1.0), 3)
 
 
+@pytest.mark.parametrize(
+    "name, call",
+    [
+        ("polygamma", lambda v: sc.polygamma(1, v)),
+        ("multigammaln", lambda v: sc.multigammaln(v, 2)),
+        ("logsumexp", lambda v: sc.logsumexp(v)),
+        ("log_softmax", lambda v: sc.log_softmax(v)),
+        ("spherical_jn", lambda v: sc.spherical_jn(1, v)),
+        ("spherical_yn", lambda v: sc.spherical_yn(1, v, derivative=True)),
+        ("spherical_in", lambda v: sc.spherical_in(1, v)),
+        ("spherical_kn", lambda v: sc.spherical_kn(1, v)),
+    ],
+)
+def test_scipy_versions_point_to_the_mirrors(name: str, call: Callable[[Any], Any]) -> None:
+    """scipy's own function, given a dual array, raises naming hyperdiff.special's
+    (not numpy's "ufunc '_zeta' not supported for the input types")."""
+    v = hd.dual(np.array([1.5, 2.5]), 1.0)
+    with pytest.raises(TypeError, match=rf"scipy\.special\.{name} .*hyperdiff\.special\.{name}"):
+        call(v)
+    assert np.all(np.isfinite(getattr(hd.special, name)(*_mirror_arguments(name, v)).value))
+
+
+def _mirror_arguments(name: str, v: Any) -> tuple[Any, ...]:
+    return {"polygamma": (1, v), "multigammaln": (v, 2)}.get(
+        name, (1, v) if name.startswith("spherical") else (v,)
+    )
+
+
 def test_python_level_functions_on_numpy() -> None:
     """logsumexp, softmax, log_softmax (hd.special's; scipy's softmax through its object
     array too) and softplus against closed forms: d logsumexp = softmax, the softmax

@@ -113,6 +113,9 @@ _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.posit
 # Found from the calling frames, so scipy itself is not patched; other scipy.linalg
 # functions see the object array as before.
 SCIPY_LINALG_MIRRORS: dict[str, str] = {}
+# The same for scipy.special's Python functions that convert their inputs (polygamma,
+# spherical_jn, logsumexp...): hyperdiff.special registers the names it mirrors.
+SCIPY_SPECIAL_MIRRORS: set[str] = set()
 
 
 def _scipy_linalg_refusal() -> str | None:
@@ -126,6 +129,7 @@ def _scipy_linalg_refusal() -> str | None:
         if refusal is not None:
             return refusal
     name: str | None = None
+    special: str | None = None
     while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
         # the outermost scipy.linalg function: its own frame, or scipy's batching
         # wrapper (scipy._lib._util._apply_over_batch) holding it as f
@@ -134,7 +138,16 @@ def _scipy_linalg_refusal() -> str | None:
             name = wrapped.__name__.lstrip("_")
         elif frame.f_globals["__name__"].startswith("scipy.linalg"):
             name = frame.f_code.co_name.lstrip("_")
+        elif frame.f_globals["__name__"].startswith("scipy.special"):
+            # its own frame, or its decorator's (spherical_jn's reflection holds it as fun)
+            wrapped = frame.f_locals.get("fun") if frame.f_code.co_name == "wrapper" else None
+            special = getattr(wrapped, "__name__", frame.f_code.co_name)
         frame = frame.f_back
+    if special in SCIPY_SPECIAL_MIRRORS:
+        return (
+            f"scipy.special.{special} cannot differentiate dual arrays (it converts its "
+            f"inputs with np.asarray); use hyperdiff.special.{special}"
+        )
     if name is None or name not in SCIPY_LINALG_MIRRORS:
         return None
     return (

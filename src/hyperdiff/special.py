@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import SCIPY_SPECIAL_MIRRORS
 from ._special import Arrays, Entry, _spherical, evaluate
 
 __all__ = [
@@ -171,3 +172,8 @@ def spherical_in(n: Any, z: Any, derivative: bool = False) -> Any:
 def spherical_kn(n: Any, z: Any, derivative: bool = False) -> Any:
     """scipy.special.spherical_kn(n, z, derivative), differentiable in z (as spherical_in)."""
     return _spherical_bessel("kn", -1.0, n, z, derivative)
+
+
+# scipy's own versions of these, given a dual array, raise a TypeError pointing here
+# (softmax is left out: scipy's gets through on the object array, slowly)
+SCIPY_SPECIAL_MIRRORS.update(name for name in __all__ if name != "softmax")
