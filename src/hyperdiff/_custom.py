@@ -109,6 +109,7 @@ def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, 
 class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     """A function with a user-supplied derivative rule, as `jax.custom_jvp`.
 
+    >>> import numpy as np, hyperdiff as hd
     >>> @hd.custom_jvp
     ... def f(x, y):
     ...     return np.sin(x) * y
@@ -146,6 +147,34 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     over variable's derivative is caught where f's value comes back as a dual array at
     first order, and at second order where the rule's primal output has derivative parts
     its tangent lacks (TypeError both).
+
+    Parameters
+    ----------
+    fun : callable
+        The function; on plain values it runs as written.
+    nondiff_argnums : sequence of int, optional
+        Positions of arguments the rule receives first and that are not differentiated.
+    nondiff_argnames : sequence of str, optional
+        The same by name.
+
+    Returns
+    -------
+    custom_jvp
+        A callable like fun; define its rule with `defjvp` or `defjvps`.
+
+    Examples
+    --------
+    With the rule above, transforms use it (f = sin(x) y: df/dx = cos(x) y, and
+    d2f/dx2 = -sin(x) y from the rule differentiated):
+
+    >>> x = np.array([0.0, 0.5])
+    >>> dfdx = hd.derivative(f)(x, 2.0)
+    >>> dfdx
+    array([2.        , 1.75516512])
+    >>> bool(np.allclose(dfdx, np.cos(x) * 2.0))
+    True
+    >>> bool(np.allclose(hd.derivative(f, order=2)(x, 2.0), -np.sin(x) * 2.0))
+    True
     """
 
     fun: Callable[..., R]
@@ -308,7 +337,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             rest = iter(primals)  # (np.asarray's dual scalars as dual arrays)
             call = [a if i in self.nondiff_argnums else next(rest) for i, a in enumerate(args)]
             return self.fun(*call)
-        points, tangents = [], []
+        points: list[Any] = []  # dual arrays, or plain arrays at first order
+        tangents: list[Any] = []
         for leaf in lifted:
             if isinstance(leaf, DualArray):
                 data = leaf._data
@@ -401,7 +431,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         lower: type[DualArray] | None = None
         if degree > 1:
             lower = tagged(taylor_type(degree - 1), kind._tag)  # type: ignore[arg-type]
-        points, tangents = [], []
+        points: list[Any] = []  # plain arrays at degree 1, else Taylor arrays of degree - 1
+        tangents: list[Any] = []
         for leaf in leaves:
             if isinstance(leaf, DualArray):
                 data = leaf._data
@@ -487,7 +518,7 @@ def _integrated(
     data = np.empty((kind._planes, *value.shape), np.result_type(value.dtype, dtype, np.float32))
     data[0] = value
     data[1:] = 0 if parts is None else parts
-    return kind._wrap(data)  # type: ignore[no-any-return]
+    return kind._wrap(data)
 
 
 _HALVES: dict[tuple[int, int, np.dtype], np.ndarray] = {}
@@ -678,7 +709,7 @@ def _assemble(
     data = np.empty((kind._planes, *value.shape), dtype=result_dtype)
     data[0] = value
     data[1:] = 0 if parts is None else parts
-    return kind._wrap(data)  # type: ignore[no-any-return]
+    return kind._wrap(data)
 
 
 _ROOT_EPS: dict[np.dtype, float] = {}
