@@ -28,8 +28,11 @@ J[i, j] = (J S)[i, color(j)]. Hessians of partially separable functions
 f = sum_t f_t(x_{S_t}) (Rosenbrock, least squares r @ r) keep the terms f_t
 apart: one HyperDualVec(c) pass, colors distinct within each term's variables, and
 H[i, j] = sum_t h_t[color(i), color(j)] over the terms holding i and j: O(n) work for
-c small, forward mode only. (Star coloring needs Hessian-vector products: each costs
-a gradient, n planes in forward mode, so it does not give O(n) here.)
+c small, forward mode only. Any other sparse Hessian (no sum of terms as the trace
+sees it: an einsum, a cumulative sum, a Python sum) is read off H S for a star
+coloring (color_star, direct recovery): HyperDualVec(k, c) passes over k rows of H
+at a time, n (1 + c) planes in all against the dense Hessian's n (n + 1) / 2 (forward
+mode's H S costs a gradient's n planes per color, so this is not O(n)).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import string
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +52,7 @@ from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
     "color_columns",
+    "color_star",
     "hessian_sparsity",
     "jacobian_sparsity",
     "sparse_hessian",
@@ -1713,6 +1718,153 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     return _cyclic_colors(p, lower + 1, count) or (colors, count)
 
 
+# --- star coloring: symmetric Hessians ------------------------------------------------------
+def _adjacency(pattern: Any) -> Any:
+    """The graph of a symmetric pattern: (pattern or its transpose) without the
+    diagonal, CSR with sorted indices."""
+    p = _sp().csr_matrix(pattern, dtype=bool)
+    g = (p + p.T).tocsr()
+    g.setdiag(False)
+    g.eliminate_zeros()
+    g.sort_indices()
+    return g
+
+
+def _one_of_color(adj: Any, colors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each edge (i, j) of adj (CSR order): whether j is i's only neighbor of its
+    color, and whether i is j's only neighbor of its color."""
+    n = adj.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(adj.indptr))
+    cols = adj.indices.astype(np.int64)
+    counts = np.bincount(rows * k + colors[cols], minlength=n * k)
+    return counts[rows * k + colors[cols]] == 1, counts[cols * k + colors[rows]] == 1
+
+
+def _is_star(adj: Any, colors: np.ndarray, k: int) -> bool:
+    """Whether colors (of k) star-color the graph: adjacent vertices differ, and no
+    path on four vertices has two colors: along it the middle edge (b, c) would have
+    a neighbor of c's color besides c at b and one of b's color besides b at c."""
+    rows = np.repeat(np.arange(adj.shape[0], dtype=np.int64), np.diff(adj.indptr))
+    if np.any(colors[rows] == colors[adj.indices]):
+        return False
+    only_j, only_i = _one_of_color(adj, colors, k)
+    return bool(np.all(only_j | only_i))
+
+
+def _greedy_star(adj: Any) -> np.ndarray:
+    """Greedy star coloring in natural order (after Gebremedhin, Manne and Pothen
+    2005, "What color is your Jacobian?", sec. 4): vertex v takes the smallest color
+    not forbidden, where for each colored neighbor w (color d) the colors forbidden
+    are d, and the color of each colored neighbor x != v of w when x already has a
+    neighbor besides w of color d (the path v-w-x-y would be two-colored) or v does
+    (z-v-w-x would). counts[u][d]: u's colored neighbors of color d. A Python loop:
+    O(sum of deg(w)^2)."""
+    n = adj.shape[0]
+    indptr = adj.indptr.tolist()
+    indices = adj.indices.tolist()
+    colors = [-1] * n
+    counts: list[dict[int, int]] = [{} for _ in range(n)]
+    for v in range(n):
+        nv = indices[indptr[v] : indptr[v + 1]]
+        forbidden = set()
+        at_v = counts[v]
+        for w in nv:
+            d = colors[w]
+            if d < 0:
+                continue
+            forbidden.add(d)
+            two_at_v = at_v.get(d, 0) >= 2
+            for x in indices[indptr[w] : indptr[w + 1]]:
+                cx = colors[x]
+                if cx >= 0 and x != v and (two_at_v or counts[x].get(d, 0) >= 2):
+                    forbidden.add(cx)
+        c = 0
+        while c in forbidden:
+            c += 1
+        colors[v] = c
+        for u in nv:
+            counts[u][c] = counts[u].get(c, 0) + 1
+    return np.array(colors, dtype=np.int64)
+
+
+# vertices up to which the greedy star coloring runs after a cyclic one was found
+# (its Python loop: about 1 s per 1e5 vertices of a 2-d stencil)
+_GREEDY_STAR_VERTICES = 20_000
+# the cyclic candidates tried: up to this many colors
+_CYCLIC_STAR_MAX = 32
+
+
+def color_star(pattern: Any) -> tuple[np.ndarray, int]:
+    """A star coloring of a symmetric pattern's graph: (colors, count), adjacent
+    vertices of distinct colors and every path on four vertices of three colors at
+    least, so that H S (S: the colors' 0/1 seeds) gives every nonzero of H directly:
+    H[i, i] = (H S)[i, color(i)], and H[i, j] = (H S)[i, color(j)] when j is i's only
+    neighbor of that color, else (H S)[j, color(i)] (then i is j's only one; both
+    cannot fail, or the two would end a two-colored path). The cyclic colors of
+    color_columns (j mod k, or (b + s a) mod k on a 2-d stencil's grid) when some k
+    up to the largest degree + 1 is a star coloring (3 for a tridiagonal pattern,
+    5 for the 5-point stencil), else, and when it has fewer colors, the greedy star
+    coloring in natural order (2 for an arrowhead)."""
+    adj = _adjacency(pattern)
+    n = adj.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if adj.nnz == 0:
+        return np.zeros(n, dtype=np.int64), 1
+    degree = int(np.diff(adj.indptr).max())
+    period = _grid_period(adj + _sp().eye(n, format="csr", dtype=bool))
+    found = None
+    for k in range(2, min(degree + 1, _CYCLIC_STAR_MAX) + 1):
+        shifts = range(1, k) if period and period < n else ()
+        for colors in (_cyclic(n, k), *(_cyclic(n, k, period, s) for s in shifts)):
+            if _is_star(adj, colors, k):
+                found = (colors, k)
+                break
+        if found:
+            break
+    if found is not None and (found[1] <= 3 or n > _GREEDY_STAR_VERTICES):
+        return found
+    colors = _greedy_star(adj)
+    count = int(colors.max()) + 1
+    if found is not None and found[1] <= count:
+        return found
+    return colors, count
+
+
+class _StarReads:
+    """Where each nonzero of a symmetric pattern p (CSR, sorted) is read off H S for a
+    star coloring: the rows of H S needed, and each entry's place in them, flat."""
+
+    def __init__(self, p: Any) -> None:
+        n = p.shape[0]
+        adj = _adjacency(p)
+        self.colors, count = color_star(adj)
+        self.count = max(count, 1)
+        k = self.count
+        colors = self.colors
+        # for each edge i < j the entry read: (i, color j) when j is i's only neighbor
+        # of its color, else (j, color i); H[i, j] and H[j, i] the same number
+        only_j, only_i = _one_of_color(adj, colors, k)
+        if not np.all(only_j | only_i):
+            raise AssertionError("color_star gave no star coloring")
+        a_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(adj.indptr))
+        a_cols = adj.indices.astype(np.int64)
+        edge_key = a_rows * n + a_cols  # sorted (CSR order)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(p.indptr))
+        cols = p.indices.astype(np.int64)
+        lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+        read_row, read_color = rows.copy(), colors[rows]  # the diagonal
+        off = lo != hi
+        edge = np.searchsorted(edge_key, lo[off] * n + hi[off])
+        first = only_j[edge]
+        read_row[off] = np.where(first, lo[off], hi[off])
+        read_color[off] = np.where(first, colors[hi[off]], colors[lo[off]])
+        self.rows, where = np.unique(read_row, return_inverse=True)
+        self.read = where * k + read_color
+        self.seed = np.zeros((k, n))
+        self.seed[colors, np.arange(n)] = 1.0
+
+
 # --- compressed evaluation: Jacobians ---------------------------------------------------------
 class _JacobianPlan:
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass."""
@@ -1931,7 +2083,7 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
         # reads hold zeros (the others are read as they are)
         if plan.unused.size and np.any(parts[plan.unused]):
             return None
-        values = parts[plan.gather]
+        values = np.take(parts, plan.gather)  # (faster than parts[plan.gather])
         result = _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
         if plan.probe is not None:
             jw = run(plan.probe[None], x, args, kwargs)[1]
@@ -2005,11 +2157,15 @@ def _base_sum(a: Any) -> Any:
 
 class _HessianPlan:
     """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
-    or, when f is not a sum of terms, the dense Hessian read at the pattern."""
+    or, when f is not a sum of terms, a star coloring's H S (star()), or the dense
+    Hessian read at the pattern when the pattern is not known to hold (trusted:
+    detected, or given and holding the detected one)."""
 
-    def __init__(self, pattern: Any, terms: Any, n: int) -> None:
+    def __init__(self, pattern: Any, terms: Any, n: int, trusted: bool = False) -> None:
         sp = _sp()
         self.n = n
+        self.trusted = trusted
+        self._star: _StarReads | bool | None = False  # not made yet
         p = sp.csr_array(pattern, dtype=bool)
         p.sort_indices()
         self.pattern = p
@@ -2058,6 +2214,17 @@ class _HessianPlan:
         self.seed = np.zeros((c, n))
         self.seed[self.colors, np.arange(n)] = 1.0
 
+    def star(self) -> _StarReads | None:
+        """The star coloring's reads (made once), or None: the pattern is not trusted,
+        or its colors c are so many that H S's rows, n (1 + c) planes in all, cost
+        more than the dense Hessian's n (n + 1) / 2."""
+        if self._star is False:
+            reads = _StarReads(self.pattern) if self.trusted else None
+            if reads is not None and 2 * (1 + reads.count) >= self.n + 1:
+                reads = None
+            self._star = reads
+        return self._star  # type: ignore[return-value]
+
     def _slots(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Positions of the entries (i, j) in the pattern's CSR data."""
         rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
@@ -2071,7 +2238,8 @@ class _HessianPlan:
 
 def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
     """hd.hessian(f, sparsity=...): see there."""
-    from ._transforms import _named, _output_planes, hessian
+    from ._multivariate import hyperdualvec_type
+    from ._transforms import _chunk, _named, _output_planes, _seeds, _warn_if_long, hessian
 
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"hessian(sparsity=...): argnums must be one int, not {argnums!r}")
@@ -2089,16 +2257,17 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
 
     def new_plan(args: tuple, kwargs: dict, x: np.ndarray) -> _HessianPlan:
         try:
-            pattern, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
+            detected, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
         except TypeError as error:
             if given is None or "branches on a traced value" not in str(error):
                 raise
             # a pattern given for an f that branches: its terms could change with
             # the branch, so the dense Hessian, read at the pattern
-            pattern, terms = given, None
-        if given is not None:
-            pattern = given
-        return _HessianPlan(pattern, terms, x.size)
+            return _HessianPlan(given, None, x.size)
+        if given is None:
+            return _HessianPlan(detected, terms, x.size, trusted=True)
+        holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
+        return _HessianPlan(given, terms, x.size, trusted=holds)
 
     def at_pattern(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
         """The dense Hessian read at the plan's pattern; a nonzero outside it raises."""
@@ -2113,10 +2282,43 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             )
         return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
 
+    def star_pass(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+        """H from the rows of H S a star coloring needs (HyperDualVec(k, c) passes of
+        k rows each: unit seeds of the rows, the c color sums), or, when no star
+        coloring is used (star()), the dense Hessian read at the pattern."""
+        reads = plan.star()
+        if reads is None:
+            return at_pattern(plan, x, args, kwargs)
+        c, rows, n = reads.count, reads.rows, x.size
+        k_max = _chunk(len(rows), n, None, lambda k: 1 + k + c + k * c)
+        starts = range(0, len(rows), k_max)
+        hs = None
+        began = time.perf_counter()
+        for start in starts:
+            chunk = rows[start : start + k_max]
+            k = len(chunk)
+            cls = _seeds(hyperdualvec_type(k, c))
+            data = np.zeros((cls._planes, n), dtype=x.dtype)
+            data[0] = x.reshape(-1)
+            data[1 + np.arange(k), chunk] = 1
+            data[1 + k : 1 + k + c] = reads.seed
+            new = list(args)
+            new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
+            planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
+            if planes.size != cls._planes:
+                raise TypeError(f"hessian: f must return a scalar, not shape {planes.shape[1:]}")
+            if hs is None:
+                hs = np.empty((len(rows), c), dtype=planes.dtype)
+            hs[start : start + k] = planes.reshape(-1)[cls._hess_planes].reshape(k, c)
+            if start == 0 and len(starts) > 1:
+                _warn_if_long("hessian", n, k_max, len(starts), time.perf_counter() - began)
+        values = np.zeros(0) if hs is None else np.take(hs.reshape(-1), reads.read)
+        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(n, n))
+
     def evaluate(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
         sp = _sp()
         if plan.terms is None:
-            return at_pattern(plan, x, args, kwargs)
+            return star_pass(plan, x, args, kwargs)
         c = plan.count
         cls = _term_kind(c, _core.transform_depth())
         data = np.empty((cls._planes, x.size), dtype=x.dtype)  # (reused memory)
@@ -2128,8 +2330,9 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         out = f(*new, **kwargs)
         if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
             # f's sum of terms differs from the one detected (a branch, or a sum the
-            # trace keeps and dual arrays do not): the dense Hessian, read at the pattern
-            return at_pattern(plan, x, args, kwargs)
+            # trace keeps and dual arrays do not): H S of a star coloring, or the dense
+            # Hessian read at the pattern
+            return star_pass(plan, x, args, kwargs)
         parts = [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
         weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
