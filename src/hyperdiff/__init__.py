@@ -7,8 +7,20 @@
 
 from __future__ import annotations
 
-# (they register numpy's functions: np.dot, np.fft.fft, np.pad, ...)
-from . import _algebra, _complex, _core, _fft, _numeric, _shapes, linalg, special, stats  # noqa: F401
+# The rule modules register what the array classes and _ufuncs call (numpy's functions:
+# np.dot, np.fft.fft, np.pad, ...; ufunc methods, gufuncs, complex and scipy rules):
+from . import (  # noqa: F401
+    _algebra,
+    _complex,
+    _core,
+    _fft,
+    _numeric,
+    _shapes,
+    _ufunc_methods,
+    linalg,
+    special,
+    stats,
+)
 from ._arrays import Dual, DualArray, HyperDual, dual, hyperdual
 from ._custom import custom_jvp
 from ._memory import release_memory, reuse_memory

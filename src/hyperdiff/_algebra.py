@@ -32,7 +32,7 @@ from ._functions import common_kind, implements
 from ._multivariate import unify
 from ._taylor import TaylorArray
 from ._taylor import bilinear as _taylor_bilinear
-from ._ufuncs import COMPONENT_DTYPES, admit, check_component_dtype
+from ._ufuncs import COMPONENT_DTYPES, GUFUNC_RULES, admit, check_component_dtype
 
 PlaneList = list[Any]  # list[np.ndarray | None]
 
@@ -502,6 +502,9 @@ def apply_multilinear_ufunc(
             return ufunc(x, y, **kwargs)
 
     return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched)
+
+
+GUFUNC_RULES.update(dict.fromkeys(MULTILINEAR_UFUNCS, apply_multilinear_ufunc))
 
 
 def _core_groups(ufunc: np.ufunc) -> list[str]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._arrays import DualArray
 from ._functions import implements
-from ._ufuncs import _output, _store
+from ._ufuncs import COMPLEX_RULES, _output, _store
 
 # conjugate, absolute, sign: see _ufuncs.NOT_HOLOMORPHIC
 
@@ -95,3 +95,7 @@ def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     result = _COMPLEX_UFUNCS[ufunc](x)
     target = _output(out, type(result), result.dtype, result.shape)
     return _store(target, type(result), result._data)
+
+
+# conjugate (of any dual array) and the non-holomorphic absolute and sign of complex ones
+COMPLEX_RULES.update(dict.fromkeys(_COMPLEX_UFUNCS, apply))

@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._ufuncs import _check_kwargs, _dual_type, _output, _store, check_component_dtype
+from ._ufuncs import (
+    _check_kwargs,
+    _dual_type,
+    _output,
+    _store,
+    check_component_dtype,
+    register_ufunc_rules,
+)
 
 Arrays = tuple[Any, ...]
 
@@ -1687,6 +1694,9 @@ def apply(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> A
     out = kwargs.pop("out", None)
     _check_kwargs(ufunc, kwargs)
     return evaluate(table()[ufunc], ufunc, tuple(inputs), out)
+
+
+register_ufunc_rules(special=apply, special_table=table)  # _ufuncs.apply_ufunc's
 
 
 def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...], out: Any) -> Any:

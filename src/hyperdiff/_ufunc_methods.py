@@ -38,7 +38,7 @@ from ._functions import (
     common_kind,
 )
 from ._multivariate import common_product, lift_arguments
-from ._ufuncs import BINARY, VALUE_ONLY, ufunc_name, unsupported
+from ._ufuncs import BINARY, VALUE_ONLY, register_ufunc_rules, ufunc_name, unsupported
 
 # associative table entries: reduce and accumulate by a tree or a log-step scan
 _ASSOCIATIVE = frozenset(
@@ -80,6 +80,9 @@ def apply_method(
     if method == "reduceat" and ufunc is np.add:
         return _reduceat(name, *inputs, **kwargs)
     raise unsupported(name)
+
+
+register_ufunc_rules(method=apply_method)  # _ufuncs.apply_ufunc's other methods
 
 
 def _outs(kwargs: dict[str, Any]) -> tuple[Any, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -144,13 +145,9 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     data = kernel_planes(x._data)
     if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
         if ufunc in _special_table():  # (scipy's complex erf, erfc)
-            from ._special import apply
-
-            return apply(ufunc, (x,), {"out": out})
+            return _apply_special(ufunc, (x,), {"out": out})
         if ufunc in NOT_HOLOMORPHIC:
-            from . import _complex
-
-            return _complex.apply(ufunc, x, out)
+            return COMPLEX_RULES[ufunc](ufunc, x, out)
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     if out is None:  # the common call
         result = np.empty(data.shape, dtype=data.dtype)
@@ -211,17 +208,14 @@ def apply_ufunc(
     if _LATE_MODULES and ufunc not in UNARY and ufunc not in BINARY:
         resolve_late()  # scipy.special imported after hyperdiff
     if method != "__call__":  # reduce, accumulate, outer, at, reduceat
-        from ._ufunc_methods import apply_method
-
-        return apply_method(ufunc, method, inputs, kwargs)
+        return _apply_method(ufunc, method, inputs, kwargs)
     # (the common calls never get here: DualArray.__array_ufunc__ ran them in C++)
     if not any(isinstance(x, DualArray) for x in inputs):
         return _constant_into(ufunc, inputs, kwargs)  # only out= is a dual array
     if ufunc.signature is not None:  # a gufunc: the multilinear ones are supported
-        from ._algebra import MULTILINEAR_UFUNCS, apply_multilinear_ufunc
-
-        if ufunc in MULTILINEAR_UFUNCS:
-            return apply_multilinear_ufunc(ufunc, inputs, kwargs)
+        rule = GUFUNC_RULES.get(ufunc)
+        if rule is not None:
+            return rule(ufunc, inputs, kwargs)
     if ufunc in VALUE_ONLY:
         if any(isinstance(o, DualArray) for o in _outputs(kwargs)):
             raise TypeError(
@@ -233,24 +227,50 @@ def apply_ufunc(
     out = kwargs.pop("out", None)
     _check_kwargs(ufunc, kwargs)
     if len(inputs) == 1 and ufunc is np.conjugate and isinstance(inputs[0], DualArray):
-        from . import _complex
-
-        return _complex.apply(ufunc, inputs[0], out)
+        return COMPLEX_RULES[ufunc](ufunc, inputs[0], out)
     if len(inputs) == 1 and ufunc in UNARY:
         return apply_unary(ufunc, inputs[0], out)
     if len(inputs) == 2 and ufunc in BINARY:
         return apply_binary(ufunc, inputs[0], inputs[1], out)
     if ufunc in _special_table():  # scipy.special functions differentiated on the value
-        from ._special import apply
-
-        return apply(ufunc, inputs, {**kwargs, "out": out})
+        return _apply_special(ufunc, inputs, {**kwargs, "out": out})
     raise unsupported(ufunc_name(ufunc))
 
 
-def _special_table() -> dict[np.ufunc, Any]:
-    from ._special import table
+# --- the rule modules beside this one: what they register at their import -----------------
+# _ufunc_methods, _algebra, _complex and _special import this module, so it reaches them
+# through these (hyperdiff's __init__ imports them all; tests/test_imports.py keeps the
+# imports going down): ufunc methods (reduce, accumulate, outer, at, reduceat), the
+# multilinear gufuncs (matmul, vecdot, matvec, vecmat), conjugate and the non-holomorphic
+# absolute and sign of complex values, and scipy.special's functions differentiated on the
+# value (their table read when asked: scipy.special is imported late, if at all).
+GUFUNC_RULES: dict[np.ufunc, Callable[[np.ufunc, tuple[Any, ...], dict[str, Any]], Any]] = {}
+COMPLEX_RULES: dict[np.ufunc, Callable[[np.ufunc, Any, Any], Any]] = {}
 
-    return table()
+
+def _no_rules(*args: Any) -> Any:
+    raise RuntimeError("hyperdiff's rule modules are not loaded: import hyperdiff")
+
+
+_apply_method: Callable[[np.ufunc, str, tuple[Any, ...], dict[str, Any]], Any] = _no_rules
+_apply_special: Callable[[np.ufunc, tuple[Any, ...], dict[str, Any]], Any] = _no_rules
+_special_table: Callable[[], dict[np.ufunc, Any]] = dict
+
+
+def register_ufunc_rules(
+    *,
+    method: Callable[[np.ufunc, str, tuple[Any, ...], dict[str, Any]], Any] | None = None,
+    special: Callable[[np.ufunc, tuple[Any, ...], dict[str, Any]], Any] | None = None,
+    special_table: Callable[[], dict[np.ufunc, Any]] | None = None,
+) -> None:
+    """The entry points of _ufunc_methods (method) and _special (special, special_table)."""
+    global _apply_method, _apply_special, _special_table
+    if method is not None:
+        _apply_method = method
+    if special is not None:
+        _apply_special = special
+    if special_table is not None:
+        _special_table = special_table
 
 
 def _outputs(kwargs: dict[str, Any]) -> tuple[Any, ...]:
