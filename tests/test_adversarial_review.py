@@ -1,0 +1,219 @@
+"""Adversarial review (2026-12-01): defects found by using hyperdiff from outside, as a
+numpy/JAX user would. Each test states what the right answer is from an independent
+reference (a closed form, or mpmath); a test showing a defect is a strict xfail, so it
+starts failing (as XPASS) when the defect is fixed and the marker should go.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+X = np.arange(1.0, 7.0)
+
+
+def _roll_jacobian(u: np.ndarray, k: int) -> np.ndarray:
+    """d/du of roll(u, k) * u: row i is u_{i-k} u_i."""
+    n = u.size
+    jac = np.zeros((n, n))
+    for i in range(n):
+        j = (i - k) % n
+        jac[i, i] += u[j]
+        jac[i, j] += u[i]
+    return jac
+
+
+def _roll_hessian(u: np.ndarray, k: int) -> np.ndarray:
+    """Hessian of sum_i u_i u_{i-k}^2."""
+    n = u.size
+    hess = np.zeros((n, n))
+    for i in range(n):
+        j = (i - k) % n
+        hess[j, j] += 2 * u[i]
+        hess[i, j] += 2 * u[j]
+        hess[j, i] += 2 * u[j]
+    return hess
+
+
+# --- 1. sparse Jacobians/Hessians reuse a stale plan when what f reads changes ----------
+# README ("Plans"): "If what f reads besides its arguments changes, the pass checks the
+# slots no nonzero uses and detects again." The check only sees slots that no nonzero of
+# the old pattern uses; with a diagonal pattern (1 color) or any compression whose slots
+# are all used, a changed f goes undetected and the compressed parts are read with the
+# old pattern: wrong numbers, no error (_sparsity.py, sparse_jacobian's `compressed`).
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sparsity='auto' keeps a stale plan when a global f reads changes (roll shift)",
+)
+def test_sparse_jacobian_after_the_shift_f_reads_changes() -> None:
+    state = {"k": 1}
+
+    def f(u):
+        return np.roll(u, state["k"]) * u
+
+    jac = hd.jacobian(f, sparsity="auto")
+    np.testing.assert_allclose(jac(X).toarray(), _roll_jacobian(X, 1), rtol=0, atol=1e-14)
+    state["k"] = 2
+    got = jac(X).toarray()  # diag(6, 8, 4, 6, 8, 10) and nothing else
+    np.testing.assert_allclose(got, _roll_jacobian(X, 2), rtol=0, atol=1e-14)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sparsity='auto' keeps a stale plan when a matrix f closes over is edited in place",
+)
+def test_sparse_jacobian_after_a_captured_matrix_is_edited() -> None:
+    w = np.eye(6)
+
+    def f(u):
+        return w @ u
+
+    jac = hd.jacobian(f, sparsity="auto")
+    np.testing.assert_array_equal(jac(X).toarray(), np.eye(6))
+    w[0, 5] = 3.0
+    got = jac(X).toarray()  # row 0: [4, 0, 0, 0, 0, 0]; the Jacobian is w itself
+    np.testing.assert_array_equal(got, w)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sparsity='auto' keeps a stale plan when a captured matrix is replaced",
+)
+def test_sparse_jacobian_after_a_captured_matrix_is_replaced() -> None:
+    box = [np.eye(6)]
+
+    def f(u):
+        return box[0] @ u
+
+    jac = hd.jacobian(f, sparsity="auto")
+    np.testing.assert_array_equal(jac(X).toarray(), np.eye(6))
+    box[0] = np.ones((6, 6))
+    got = jac(X).toarray()  # row 0: [6, 0, 0, 0, 0, 0]
+    np.testing.assert_array_equal(got, np.ones((6, 6)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hessian(sparsity='auto') keeps a stale plan when a global f reads changes",
+)
+def test_sparse_hessian_after_the_shift_f_reads_changes() -> None:
+    state = {"k": 1}
+
+    def f(u):
+        return np.sum(u * np.roll(u, state["k"]) ** 2)
+
+    hess = hd.hessian(f, sparsity="auto")
+    np.testing.assert_allclose(hess(X).toarray(), _roll_hessian(X, 1), rtol=0, atol=1e-13)
+    state["k"] = 2
+    np.testing.assert_allclose(hess(X).toarray(), _roll_hessian(X, 2), rtol=0, atol=1e-13)
+
+
+def test_sparse_jacobian_after_an_argument_changes_is_right() -> None:
+    """The documented case that does work: a changed argument (k by value) re-plans."""
+    jac = hd.jacobian(lambda u, k: np.roll(u, k) * u, sparsity="auto")
+    jac(X, 1)
+    np.testing.assert_allclose(jac(X, 2).toarray(), _roll_jacobian(X, 2), rtol=0, atol=1e-14)
+
+
+# --- 2. holomorphic=True accepts a real-valued (so non-holomorphic) f ------------------
+# A non-constant real-valued function of z is never holomorphic; JAX refuses it
+# ("grad with holomorphic=True requires outputs with complex dtype"). hyperdiff returns
+# the derivative along the real axis as if it were f'(z): grad of |z|^2 gives 2 Re z.
+# (_transforms.py: _variable checks that the inputs are complex, nothing checks the
+# output; check_holomorphic=True would catch it, but is off by default.)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="grad(holomorphic=True) of a real-valued f returns a number instead of raising",
+)
+def test_holomorphic_grad_of_a_real_valued_function_raises() -> None:
+    z = np.array([1 + 2j, 0.5 - 1j])
+    with pytest.raises(TypeError):
+        hd.grad(lambda w: np.sum(np.abs(w) ** 2), holomorphic=True)(z)  # gives [2, 1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="derivative(holomorphic=True) of a real-valued f returns a number instead of raising",
+)
+def test_holomorphic_derivative_of_a_real_valued_function_raises() -> None:
+    z = np.array([1 + 2j, 0.5 - 1j])
+    with pytest.raises(TypeError):
+        hd.derivative(lambda w: w.real, holomorphic=True)(z)
+
+
+# --- 3. integer-order scipy.special functions given a float order -----------------------
+# scipy truncates n of yn, kn, expn to an integer (with a RuntimeWarning) and returns the
+# value of the integer order; hyperdiff's rule differentiates the float order, so value and
+# derivative belong to different functions (_special.py: the entries yn, kn -> _bessel's y,
+# k; expn -> _expn take n as given; pdtr/bdtr already floor k).
+
+
+def _hyperdual_at(x: float) -> object:
+    return hd.hyperdual(np.array(x), 1.0, 1.0)
+
+
+@pytest.mark.xfail(strict=True, reason="yn(4.2, x): value of Y_4, derivative of Y_4.2")
+@pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
+def test_yn_float_order_derivative_matches_its_value() -> None:
+    import scipy.special as sc
+
+    r = sc.yn(4.2, _hyperdual_at(2.0))
+    assert r.value == sc.yn(4, 2.0)
+    with mpmath.workdps(30):
+        want = float((mpmath.bessely(3, 2) - mpmath.bessely(5, 2)) / 2)  # Y_4' = 4.4041...
+    assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives 5.9968 (Y_4.2')
+
+
+@pytest.mark.xfail(strict=True, reason="kn(1.3, x): value of K_1, derivative of K_1.3")
+@pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
+def test_kn_float_order_derivative_matches_its_value() -> None:
+    import scipy.special as sc
+
+    r = sc.kn(1.3, _hyperdual_at(1.0))
+    assert r.value == sc.kn(1, 1.0)
+    with mpmath.workdps(30):
+        want = float(-(mpmath.besselk(0, 1) + mpmath.besselk(2, 1)) / 2)  # K_1' = -1.0229...
+    assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives -1.4278
+
+
+@pytest.mark.xfail(strict=True, reason="expn(0.7, x): value of E_0, derivative of E_0.7 terms")
+@pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
+def test_expn_float_order_derivative_matches_its_value() -> None:
+    import scipy.special as sc
+
+    r = sc.expn(0.7, _hyperdual_at(0.3))
+    assert r.value == sc.expn(0, 0.3)
+    with mpmath.workdps(30):
+        t = mpmath.mpf("0.3")
+        want = float(-mpmath.exp(-t) * (1 + t) / t**2)  # E_0' = (e^-t/t)' = -10.7007...
+    assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives -2.4694 (= -E_0(0.3))
+
+
+# --- checks that held (kept as guards: independent references) -------------------------
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigvalsh_of_a_nonsymmetric_matrix_reads_one_triangle(uplo: str) -> None:
+    """numpy's eigh reads one triangle; the parts must be the derivative of that (JAX's
+    eigh with symmetrize_input=False differs here; mpmath on the completed matrix)."""
+    rng = np.random.default_rng(3)
+    a, v = rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
+    r = np.linalg.eigvalsh(hd.dual(a, v), UPLO=uplo)
+    tri = np.tril if uplo == "L" else np.triu
+
+    def sym(m):
+        return tri(m) + tri(m, -1 if uplo == "L" else 1).T
+
+    s0, s1 = mpmath.matrix(sym(a).tolist()), mpmath.matrix(sym(v).tolist())
+    want = [
+        float(mpmath.diff(lambda t, k=k: sorted(mpmath.eigsy(s0 + t * s1)[0])[k], 0))
+        for k in range(3)
+    ]
+    np.testing.assert_allclose(r.d, want, rtol=1e-10, atol=1e-12)
