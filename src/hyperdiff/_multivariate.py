@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -68,6 +68,8 @@ class HyperDualVec(JetArray):
     # The plane of each second partial (a, b), row by row: K1 x K2 plane indices
     # (the symmetric kind reads its one stored triangle twice).
     _hess_planes: ClassVar[np.ndarray]
+    # the probed kind's (probe, a) planes (probed_hyperdualvec_type)
+    _probe_pairs: ClassVar[np.ndarray]
 
     @property
     def grad1(self) -> np.ndarray:
@@ -88,7 +90,8 @@ class HyperDualVec(JetArray):
         k1, k2 = self._sizes
         if k2 is not None:
             return self._data[1 + self._first :].reshape(k1, k2, *self.shape)
-        return self._data[self._hess_planes].reshape(k1, k1, *self.shape)
+        hess: np.ndarray = self._data[self._hess_planes]
+        return hess.reshape(k1, k1, *self.shape)
 
 
 def _products(first: int, pairs: np.ndarray) -> tuple[tuple[int, int, int], ...]:
@@ -101,14 +104,17 @@ def _products(first: int, pairs: np.ndarray) -> tuple[tuple[int, int, int], ...]
     return tuple(table)
 
 
+_Kind = TypeVar("_Kind", bound="JetArray")
+
+
 def _make(
-    base: type[JetArray],
+    base: type[_Kind],
     name: str,
     first: int,
     pairs: np.ndarray,
     parts: tuple[str, ...],
     spec: tuple[Any, ...],
-) -> Any:
+) -> type[_Kind]:
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     attributes = {
         "__slots__": (),
@@ -123,7 +129,7 @@ def _make(
         # the transforms' seed planes of one input of K variables, per dtype
         "_unit_seeds": {},
     }
-    return type(name, (base,), attributes)
+    return cast("type[_Kind]", type(name, (base,), attributes))
 
 
 @functools.cache
@@ -146,6 +152,7 @@ def _hyperdualvec_type(k1: int, k2: int | None) -> type[HyperDualVec]:
     if k1 < 1 or (k2 is not None and k2 < 1):
         raise ValueError(f"a HyperDualVec needs at least one partial per seed set, not {k1}, {k2}")
     _check_layout_size(f"HyperDualVec{k1}" + ("" if k2 is None else f"x{k2}"), _planes(k1, k2))
+    pairs: np.ndarray
     if k2 is None:
         i, j = np.triu_indices(k1)
         pairs = np.stack([i, j], axis=1)
@@ -158,12 +165,13 @@ def _hyperdualvec_type(k1: int, k2: int | None) -> type[HyperDualVec]:
         planes[i, j] = planes[j, i] = 1 + k1 + np.arange(len(pairs))
         cls._hess_planes = planes.ravel()
     else:
-        i, j = np.meshgrid(np.arange(k1), np.arange(k2), indexing="ij")
-        pairs = np.stack([i.ravel(), k1 + j.ravel()], axis=1)
+        a, b = np.meshgrid(np.arange(k1), np.arange(k2), indexing="ij")
+        i, j = a.ravel(), b.ravel()
+        pairs = np.stack([i, k1 + j], axis=1)
         parts = (
             *(f"grad1[{a}]" for a in range(k1)),
             *(f"grad2[{b}]" for b in range(k2)),
-            *(f"hess[{a},{b}]" for a, b in zip(i.ravel(), j.ravel(), strict=True)),
+            *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
         )
         spec = ("hyperdualvec", k1, k2)
         cls = _make(HyperDualVec, f"HyperDualVec{k1}x{k2}", k1 + k2, pairs, parts, spec)
@@ -252,7 +260,7 @@ def first_order_kind(cls: type[DualArray]) -> bool:
 def product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
     """The kind of the arithmetic between the first-order kinds of an outer transform
     and an inner one (outer._tag < inner._tag)."""
-    return _product_type(outer, inner)
+    return _product_type(outer, inner)  # type: ignore[arg-type]  # classes hash (mypy#11470)
 
 
 @functools.cache
@@ -283,7 +291,7 @@ def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperD
 def symmetric_product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperDualVec]:
     """The kind of an inner transform's arithmetic when its variable is the outer
     transform's variable, seeded alike (outer._tag < inner._tag, K directions each)."""
-    return _symmetric_product_type(outer, inner)
+    return _symmetric_product_type(outer, inner)  # type: ignore[arg-type]  # (mypy#11470)
 
 
 @functools.cache
@@ -309,6 +317,7 @@ def _expand(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     """A symmetric product array in the full product: its one set of first parts as
     both the a_i and the b_i planes, its triangle as the whole a_i b_j block."""
     k1, k2 = product._sizes
+    assert k2 is not None  # a product kind: two seed sets
     data = np.empty((product._planes, *x.shape), dtype=x.dtype)
     data[0] = x._data[0]
     data[1 : 1 + k1] = x._data[1 : 1 + k1]
@@ -324,6 +333,7 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     if getattr(type(x), "_symmetric", False):
         return _expand(x, product)
     k1, k2 = product._sizes
+    assert k2 is not None  # a product kind: two seed sets
     data = np.zeros((product._planes, *x.shape), dtype=x.dtype)
     data[0] = x._data[0]
     if type(x) is product._outer:
@@ -412,6 +422,7 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     x = lift(x, product)
     outer = product._outer
     k1, k2 = product._sizes
+    assert k2 is not None  # a product kind: two seed sets
     data = np.empty((1 + k1, 1 + k2, *x.shape), dtype=x.dtype)
     planes = x._data
     data[0, 0] = planes[0]
@@ -421,10 +432,33 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     return outer._wrap(data)
 
 
-def dualvec(value: ArrayLike, grad: ArrayLike, *, dtype: DTypeLike = None) -> DualVec:
+def dualvec(value: ArrayLike, grad: ArrayLike, *, dtype: DTypeLike | None = None) -> DualVec:
     """value + sum_k grad[k] eps_k; grad has shape (K, ...) broadcasting against value.
 
     For f(x), `.grad[k]` is the derivative along the direction grad[k] of x.
+
+    Parameters
+    ----------
+    value : array_like
+        The primal values.
+    grad : array_like
+        The K directions, shape (K, ...), each broadcast against value.
+    dtype : dtype, optional
+        The components' dtype (float64, float32, complex128, complex64).
+
+    Returns
+    -------
+    DualVec
+        A DualVec(K) array; numpy functions of it carry the K directional derivatives
+        in `.grad` (shape (K, ...)).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = hd.dualvec(np.array([1.0, 2.0]), [[1.0, 0.0], [0.0, 1.0]])  # e_0, e_1
+    >>> y = x[0] ** 2 * x[1]            # grad = (2 x0 x1, x0^2) = (4, 1)
+    >>> y.value, y.grad
+    (np.float64(2.0), array([4., 1.]))
     """
     grad = np.asarray(grad)
     if grad.ndim < 1:
@@ -438,10 +472,40 @@ def hyperdualvec(
     grad2: ArrayLike | None = None,
     hess: ArrayLike | None = None,
     *,
-    dtype: DTypeLike = None,
+    dtype: DTypeLike | None = None,
 ) -> HyperDualVec:
     """A HyperDualVec seeded with grad1 (K1, ...) and grad2 (K2, ...); without grad2,
-    one seed set and a symmetric hess. hess (K1, K2, ...) defaults to zero."""
+    one seed set and a symmetric hess. hess (K1, K2, ...) defaults to zero.
+
+    Parameters
+    ----------
+    value : array_like
+        The primal values.
+    grad1 : array_like
+        The first seed set, shape (K1, ...).
+    grad2 : array_like, optional
+        The second seed set, shape (K2, ...); without it, grad1 seeds both.
+    hess : array_like, optional
+        The second-order parts, shape (K1, K2, ...) (symmetric (K1, K1, ...) for one
+        seed set); zero by default.
+    dtype : dtype, optional
+        The components' dtype (float64, float32, complex128, complex64).
+
+    Returns
+    -------
+    HyperDualVec
+        An array whose numpy functions carry the gradients in `.grad1`, `.grad2` and
+        the second derivatives along the seed pairs in `.hess` (K1, K2, ...).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> x = hd.hyperdualvec(np.array([1.0, 2.0]), np.eye(2))   # one seed set
+    >>> y = x[0] ** 2 * x[1]            # Hessian [[2 x1, 2 x0], [2 x0, 0]]
+    >>> y.hess
+    array([[4., 2.],
+           [2., 0.]])
+    """
     grad1 = np.asarray(grad1)
     if grad1.ndim < 1:
         raise ValueError("grad1 must have a leading axis of the K1 partials")
