@@ -171,6 +171,36 @@ def taylor(
     d^k x/dt^k (an input curve; later ones zero), as jet's input series. f takes one
     array; for a function of several, close over the others. Its output may be a
     container (tuple, list, dict) of arrays, each returned as planes.
+
+    Parameters
+    ----------
+    f : callable
+        A function of one array, written with numpy.
+    x : array_like
+        The point.
+    v : array_like or sequence of array_like
+        The direction (x's shape), or the input curve's derivatives [x_1, x_2, ...].
+    order : int
+        The highest derivative, at least 1.
+    holomorphic : bool, default False
+        Complex x, with f complex-differentiable.
+
+    Returns
+    -------
+    ndarray
+        Shape (order + 1, *out.shape): plane k is d^k/dt^k f(x + t v) at t = 0
+        (a container of such arrays for a container output).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> hd.taylor(np.exp, np.array([0.0, 1.0]), np.ones(2), 3)  # e^x in every plane
+    array([[1.        , 2.71828183],
+           [1.        , 2.71828183],
+           [1.        , 2.71828183],
+           [1.        , 2.71828183]])
+    >>> hd.taylor(lambda x: x**4, np.array([2.0]), np.ones(1), 4)[:, 0]  # 4!/(4-k)! x^(4-k)
+    array([16., 32., 48., 48., 24.])
     """
     from ._transforms import _output_planes, _seeds, _tree_map, _variable
 
