@@ -785,3 +785,43 @@ def test_singular_value_matrix_raises_linalg_error(call: Any, kind: str) -> None
     x = hd.dual(singular, np.eye(2)) if kind == "dual" else hd.hyperdual(singular, 1.0, 1.0)
     with pytest.raises(np.linalg.LinAlgError):
         call(x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_expm_hessian_and_nested_against_mpmath(dtype: type) -> None:
+    """The block-triangular parts of expm (first order; second order from both orders of
+    the two perturbations) on a symmetric Hessian kind, a stack of matrices and a nested
+    transform: the mixed and pure second partials of sum(W * expm(x A + y B + x y C))
+    (large enough to need squarings) against mpmath's expm differentiated by mp.diff."""
+    rng = np.random.default_rng(7)
+    mats = [rng.normal(size=(N, N)) for _ in range(4)]
+    if dtype is np.complex128:
+        mats = [m + 1j * rng.normal(size=(N, N)) for m in mats]
+    a, b, c, w = (2.0 * m for m in mats)
+    point = np.array([0.7, -0.4])
+
+    def f(v: Any) -> Any:
+        return np.sum(w * hd.linalg.expm(v[0] * a + v[1] * b + v[0] * v[1] * c)).real
+
+    def f_mp(x: Any, y: Any) -> Any:
+        m = mp.matrix((x * a + y * b + x * y * c).tolist())
+        e = mp.expm(m)
+        return mp.re(sum(w[i, j] * e[i, j] for i in range(N) for j in range(N)))
+
+    with mp.workdps(40):
+        d = {
+            n: float(mp.diff(f_mp, tuple(point), n))
+            for n in ((1, 0), (0, 1), (2, 0), (1, 1), (0, 2))
+        }
+    want = np.array([[d[2, 0], d[1, 1]], [d[1, 1], d[0, 2]]])
+    grad_want = [d[1, 0], d[0, 1]]
+    assert_close(hd.hessian(f)(point), want, 1e-12, "expm hessian")
+    assert_close(hd.jacobian(hd.grad(f))(point), want, 1e-12, "expm nested")
+    assert_close(hd.grad(f)(point), np.array(grad_want), 1e-12, "expm grad")
+    # a stack of three matrices, each its own exponential
+    stack = np.stack([a, b, c]) / 4
+    got = hd.linalg.expm(hd.dual(stack, np.stack([b, c, a]) / 4))
+    for k in range(3):
+        single = hd.linalg.expm(hd.dual(stack[k], [b, c, a][k] / 4))
+        assert_close(got.value[k], single.value, 1e-14, "expm stack value")
+        assert_close(got.d[k], single.d, 1e-13, "expm stack part")

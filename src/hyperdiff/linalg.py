@@ -55,7 +55,7 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import SCIPY_LINALG_MIRRORS, Dual, DualArray
+from ._arrays import SCIPY_LINALG_MIRRORS, DualArray
 from ._functions import common_kind, implements
 from ._taylor import TaylorArray, check_linalg
 
@@ -1409,19 +1409,102 @@ _PADE13 = (
 _THETA13 = 5.371920351148152
 
 
+def _power_of_two_scale(target: float, norm: Any) -> Any:
+    """2^k near target/norm for each norm (1 where a norm or the target is 0): a plane
+    scaled by it has about the target's size, exactly (a power of two)."""
+    norm = np.asarray(norm, dtype=np.float64)
+    safe = (norm > 0) & np.isfinite(norm) & (target > 0)
+    ratio = np.where(safe, target / np.where(safe, norm, 1.0), 1.0)
+    return np.exp2(np.round(np.log2(ratio)))
+
+
+def _expm_by_blocks(cls: type[DualArray], data: np.ndarray, expm_values: Any) -> np.ndarray:
+    """expm's planes for a kind of order <= 2 from expm of block triangular matrices
+    (Higham, Functions of Matrices, 3.2; Higham & Relton 2014 for second order):
+      expm([[A, E], [0, A]]) has L(A, E), the Frechet derivative, as its top right block,
+      expm([[A, E, H], [0, A, F], [0, 0, A]]) has L(A, H) + T(E, F) as its top right block,
+    and the part of e_a e_b is L(A, H) + T(E_a, E_b) + T(E_b, E_a) (both orders of the
+    two perturbations). Each perturbation is scaled by a power of two to A's norm first,
+    so the blocks need as many squarings as A (and the scale divides out exactly).
+    One batched expm for the first-order planes, one for the second-order ones."""
+    first, pairs = layout(cls)
+    a = data[0]
+    n = a.shape[-1]
+    value = np.asarray(expm_values(a))
+    out = np.zeros((cls._planes, *value.shape), dtype=value.dtype)
+    out[0] = value
+    if data.shape[0] == 1 or a.size == 0:
+        return out
+    parts = data.astype(value.dtype, copy=False)
+    a = parts[0]
+
+    def one_norm(m: np.ndarray) -> Any:  # the largest 1-norm of the matrices in m
+        return np.abs(m).sum(axis=-2).max(axis=-1).reshape(m.shape[0], -1).max(axis=1)
+
+    target = float(one_norm(a[None])[0])
+    scale = _power_of_two_scale(target, one_norm(parts[1 : 1 + first]))
+    s = scale.reshape(-1, *(1,) * a.ndim)
+    blocks = np.zeros((first, *a.shape[:-2], 2 * n, 2 * n), dtype=value.dtype)
+    blocks[..., :n, :n] = a
+    blocks[..., n:, n:] = a
+    blocks[..., :n, n:] = s * parts[1 : 1 + first]
+    out[1 : 1 + first] = expm_values(blocks)[..., :n, n:] / s
+    if len(pairs):
+        ia, ib = pairs[:, 0], pairs[:, 1]
+        sa, sb = s[ia], s[ib]
+        e_a, e_b = sa * parts[1 + ia], sb * parts[1 + ib]
+        q = len(pairs)
+        blocks = np.zeros((2 * q, *a.shape[:-2], 3 * n, 3 * n), dtype=value.dtype)
+        for k in range(3):  # A on the diagonal
+            blocks[..., k * n : (k + 1) * n, k * n : (k + 1) * n] = a
+        blocks[:q, ..., :n, n : 2 * n] = e_a  # L(A, H) + T(E_a, E_b)
+        blocks[:q, ..., n : 2 * n, 2 * n :] = e_b
+        blocks[:q, ..., :n, 2 * n :] = sa * sb * parts[1 + first :]
+        blocks[q:, ..., :n, n : 2 * n] = e_b  # T(E_b, E_a)
+        blocks[q:, ..., n : 2 * n, 2 * n :] = e_a
+        corners = expm_values(blocks)[..., :n, 2 * n :]
+        out[1 + first :] = (corners[:q] + corners[q:]) / (sa * sb)
+    return out
+
+
+def _expm_values(a: np.ndarray) -> np.ndarray:
+    """expm of plain (stacked) matrices: expm's scaling and squaring with the degree-13
+    Pade approximant, on the values (the squarings from the largest 1-norm)."""
+    norm1 = float(np.max(np.sum(np.abs(a), axis=-2))) if a.size else 0.0
+    squarings = max(0, int(np.ceil(np.log2(norm1 / _THETA13)))) if norm1 > 0 else 0
+    scaled = a / 2.0**squarings
+    eye = np.eye(a.shape[-1], dtype=a.dtype)
+    b = _PADE13
+    a2 = scaled @ scaled
+    a4 = a2 @ a2
+    a6 = a2 @ a4
+    u = scaled @ (
+        a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye
+    )
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(squarings):
+        r = r @ r
+    return r
+
+
 def expm(a: Any) -> Any:
     """The matrix exponential by scaling and squaring with a degree-13 Pade
-    approximant, evaluated in the algebra so the parts are the exact derivatives
-    of the computed value: d/dx expm(x A) = A expm(x A). Plain arrays go through
-    the same code (value only)."""
+    approximant (more squarings than scipy's, and closer to mpmath at large norms).
+    Kinds of order <= 2 get the parts from the same algorithm on block triangular
+    matrices (_expm_by_blocks: two batched calls); Taylor kinds run it in the algebra, so
+    their parts are the exact derivatives of the computed value: d/dx expm(x A) =
+    A expm(x A)."""
     if not isinstance(a, DualArray):
-        return expm(Dual._from_parts(a, (0.0,), None)).value
+        return _expm_values(np.asarray(a))
     cls = type(a)
     check_linalg("expm", cls)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise LinAlgError("expm: last 2 dimensions of the array must be square")
+    if not issubclass(cls, TaylorArray):
+        return cls._wrap(_expm_by_blocks(cls, a._data, _expm_values))
     planes = list(a._data)
     a0 = planes[0]
-    if a0.ndim < 2 or a0.shape[-1] != a0.shape[-2]:
-        raise LinAlgError("expm: last 2 dimensions of the array must be square")
     norm1 = np.max(np.sum(np.abs(a0), axis=-2)) if a0.size else 0.0
     squarings = max(0, int(np.ceil(np.log2(norm1 / _THETA13)))) if norm1 > 0 else 0
     scaled = linear(lambda p: p / 2.0**squarings, planes)
