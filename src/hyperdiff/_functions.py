@@ -105,7 +105,7 @@ def _aligned(planes: Planes, ndim: int) -> Planes:
 def _float_dtype(dtype: Any, name: str) -> np.dtype | None:
     if dtype is None:
         return None
-    dt = np.dtype(dtype)
+    dt: np.dtype = np.dtype(dtype)
     if dt not in COMPONENT_DTYPES:
         raise TypeError(
             "dual arrays have float64, float32, complex128 or complex64 components: "
@@ -216,7 +216,8 @@ def _sum(
             axes: Any = 1 if data.ndim == 2 else tuple(range(1, data.ndim))
         else:
             axes = _shift(_axes(axis, data.ndim - 1))
-        return a._wrap(np.add.reduce(data, axis=axes, keepdims=keepdims))
+        # (keepdims: the caller's bool, which numpy's stubs want as a literal)
+        return a._wrap(np.add.reduce(data, axis=axes, keepdims=keepdims))  # type: ignore[call-overload]
     cls = _kind_out("sum", out, a)
     data = _planes(a, cls)
     shape = data.shape[1:]
@@ -621,7 +622,8 @@ def _concatenate(
     if planes[0].ndim == 1:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
     ax = normalize_axis_index(axis, planes[0].ndim - 1) + 1
-    result = np.concatenate(planes, axis=ax, dtype=dt, casting=casting)
+    # (casting: the caller's string, which numpy checks)
+    result = np.concatenate(planes, axis=ax, dtype=dt, casting=casting)  # type: ignore[call-overload]
     return _store(cls._wrap(result), out)
 
 
@@ -638,7 +640,8 @@ def _stack(
     planes = [_planes(x, cls) for x in arrays]
     dt = _float_dtype(dtype, "stack") or component_dtype(*arrays)
     ax = normalize_axis_index(axis, planes[0].ndim) + 1
-    result = np.stack(planes, axis=ax, dtype=dt, casting=casting)
+    # (casting: the caller's string, which numpy checks)
+    result = np.stack(planes, axis=ax, dtype=dt, casting=casting)  # type: ignore[call-overload]
     return _store(cls._wrap(result), out)
 
 
@@ -750,7 +753,8 @@ def _reshape(
         raise _unsupported("reshape", next(iter(kwargs)))
     target = _shape_tuple(shape)
     planes = a._planes
-    with _errors_of(lambda: np.reshape(a._data[0], target, order=order, copy=copy)):
+    # (order: the caller's string, which numpy checks)
+    with _errors_of(lambda: np.reshape(a._data[0], target, order=order, copy=copy)):  # type: ignore[call-overload]
         if _plane_order(a, order, "reshape") == "C":
             return a._wrap(np.reshape(a._data, (planes, *target), copy=copy))
         # F order with the plane axis moved last (slowest in F order): every plane alike
@@ -845,11 +849,12 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
     cls = _kind_out("take", out, a)
     data = _planes(a, cls)
     index = _indices(indices)
-    with _errors_of(lambda: np.take(data[0], index, axis=axis, mode=mode)):
+    # (mode: the caller's string, which numpy checks)
+    with _errors_of(lambda: np.take(data[0], index, axis=axis, mode=mode)):  # type: ignore[call-overload]
         if axis is None:
             data, axis = data.reshape(cls._planes, -1), 0
         ax = normalize_axis_index(axis, data.ndim - 1) + 1
-        return _store(cls._wrap(np.take(data, index, axis=ax, mode=mode)), out)
+        return _store(cls._wrap(np.take(data, index, axis=ax, mode=mode)), out)  # type: ignore[call-overload]
 
 
 @implements(np.take_along_axis)
@@ -1008,17 +1013,17 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
 
 
 @implements(np.shape)
-def _shape(a: Any) -> tuple[int, ...]:
+def _shape(a: DualArray) -> tuple[int, ...]:
     return a.shape
 
 
 @implements(np.ndim)
-def _ndim(a: Any) -> int:
+def _ndim(a: DualArray) -> int:
     return a.ndim
 
 
 @implements(np.size)
-def _size(a: Any, axis: Any = None) -> int:
+def _size(a: DualArray, axis: Any = None) -> int:
     if axis is None:
         return a.size
     return int(np.prod([a.shape[i] for i in _axes(axis, a.ndim)], dtype=np.int64))
