@@ -11,7 +11,11 @@ import pytest
 
 api = pytest.importorskip("mypy.api")
 
-NDARRAY = "numpy.ndarray[tuple[Any, ...], numpy.dtype[Any]]"
+NDARRAY = "NDArray"
+# numpy's spelling of NDArray[Any] in revealed types (numpy 2.1+ types the shape)
+_NDARRAY_REVEALED = re.compile(
+    r"numpy\.ndarray\[(?:tuple\[Any, \.\.\.\]|Any), numpy\.dtype\[Any\]\]"
+)
 
 # each reveal_type line ends with the type mypy must reveal
 USER_FILE = f"""
@@ -75,7 +79,7 @@ def test_a_users_types_are_not_any(tmp_path: Path, cache: Path) -> None:
     out, status = _run_mypy(USER_FILE, tmp_path, cache)
     lines = textwrap.dedent(USER_FILE).splitlines()
     revealed = {
-        int(m[1]): m[2]
+        int(m[1]): _NDARRAY_REVEALED.sub(NDARRAY, m[2])
         for m in re.finditer(r"user\.py:(\d+): note: Revealed type is \"(.*)\"", out)
     }
     expected = {
@@ -100,4 +104,4 @@ def test_a_users_type_errors_are_found(tmp_path: Path, cache: Path) -> None:
     out, status = _run_mypy(source, tmp_path, cache)
     assert status == 1
     assert 'user.py:6: error: "HyperDual" has no attribute "d"' in out, out
-    assert 'user.py:7: error: "ndarray[tuple[Any, ...], dtype[Any]]" has no attribute "e1"' in out
+    assert re.search(r'user\.py:7: error: "ndarray\[.*\]" has no attribute "e1"', out), out
