@@ -150,16 +150,15 @@ def test_holomorphic_derivative_of_a_real_valued_function_raises() -> None:
 
 # --- 3. integer-order scipy.special functions given a float order -----------------------
 # scipy truncates n of yn, kn, expn to an integer (with a RuntimeWarning) and returns the
-# value of the integer order; hyperdiff's rule differentiates the float order, so value and
-# derivative belong to different functions (_special.py: the entries yn, kn -> _bessel's y,
-# k; expn -> _expn take n as given; pdtr/bdtr already floor k).
+# value of the integer order; hyperdiff's rules differentiated the float order, so value and
+# derivative belonged to different functions. Fixed: _special._integer_order truncates n
+# for the rules of yn, kn and expn (pdtr/bdtr already floor k).
 
 
 def _hyperdual_at(x: float) -> object:
     return hd.hyperdual(np.array(x), 1.0, 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="yn(4.2, x): value of Y_4, derivative of Y_4.2")
 @pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
 def test_yn_float_order_derivative_matches_its_value() -> None:
     import scipy.special as sc
@@ -171,7 +170,6 @@ def test_yn_float_order_derivative_matches_its_value() -> None:
     assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives 5.9968 (Y_4.2')
 
 
-@pytest.mark.xfail(strict=True, reason="kn(1.3, x): value of K_1, derivative of K_1.3")
 @pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
 def test_kn_float_order_derivative_matches_its_value() -> None:
     import scipy.special as sc
@@ -183,7 +181,6 @@ def test_kn_float_order_derivative_matches_its_value() -> None:
     assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives -1.4278
 
 
-@pytest.mark.xfail(strict=True, reason="expn(0.7, x): value of E_0, derivative of E_0.7 terms")
 @pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
 def test_expn_float_order_derivative_matches_its_value() -> None:
     import scipy.special as sc

@@ -688,6 +688,17 @@ def _bdtr(sign: float) -> Callable[..., Arrays]:
     return rule
 
 
+def _integer_order(rule: Callable[..., Arrays]) -> Callable[..., Arrays]:
+    """The rule of a function of an integer order n (yn, kn, expn) at n truncated toward
+    zero, as scipy's loops cast a float n (with a RuntimeWarning): its value is of that
+    order, and so must its derivatives be."""
+
+    def truncated(f0: Any, n: Any, x: Any) -> Arrays:
+        return rule(f0, np.trunc(n) if np.asarray(n).dtype.kind == "f" else n, x)
+
+    return truncated
+
+
 def _expn(f0: Any, n: Any, x: Any) -> Arrays:
     # E_n' = -E_{n-1}, E_n'' = E_{n-2}, with E_0 = e^-x/x, E_{-1} = e^-x (1 + x)/x^2
     sc = _sc()
@@ -1546,8 +1557,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("itj0y0",), Entry("itj0y0", x, (0,), _integrals)),
         (("iti0k0",), Entry("iti0k0", x, (0,), _integrals_i0k0)),
         (("itairy",), Entry("itairy", x, (0,), _integrals_airy)),
-        (("yn",), Entry("yn", ("n", "x"), (1,), y)),
-        (("kn",), Entry("kn", ("n", "x"), (1,), k)),
+        (("yn",), Entry("yn", ("n", "x"), (1,), _integer_order(y))),
+        (("kn",), Entry("kn", ("n", "x"), (1,), _integer_order(k))),
         (("jve",), Entry("jve", ("v", "z"), (1,), j)),  # (real z: jve = jv)
         (("yve",), Entry("yve", ("v", "z"), (1,), y)),
         (("eval_sh_legendre",), Entry("eval_sh_legendre", ("n", "x"), (1,), sh_legendre)),
@@ -1582,7 +1593,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("pdtrc",), Entry("pdtrc", ("k", "m"), (1,), _pdtr(-1.0))),
         (("bdtr",), Entry("bdtr", ("k", "n", "p"), (2,), _bdtr(1.0))),
         (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (2,), _bdtr(-1.0))),
-        (("expn",), Entry("expn", ("n", "x"), (1,), _expn)),
+        (("expn",), Entry("expn", ("n", "x"), (1,), _integer_order(_expn))),
         (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1)),
         (("huber",), Entry("huber", ("delta", "r"), (1,), _huber)),
         (("pseudo_huber",), Entry("pseudo_huber", ("delta", "r"), (1,), _pseudo_huber)),
