@@ -174,12 +174,18 @@ def paired_ratio(samples: Sequence[Sequence[float]], a: int, b: int) -> float:
     return statistics.median(x / y for x, y in zip(samples[a], samples[b], strict=True))
 
 
-def interleaved_samples(calls: Sequence[Call], rounds: int, number: int = 1) -> list[list[float]]:
+def interleaved_samples(
+    calls: Sequence[Call],
+    rounds: int,
+    number: int = 1,
+    timer: Callable[[], float] = time.perf_counter,
+) -> list[list[float]]:
     """Seconds per call of each callable in each round; the callables alternate in
     every round, in an order shuffled afresh each round (seeded), so none always runs
     after the same one: what ran just before decides what is still in cache.
 
     Each callable runs once beforehand (warm-up: code paths, page faults of out=).
+    timer: time.process_time on a loaded machine (this process's CPU time).
     """
     for call in calls:
         call()
@@ -194,10 +200,10 @@ def interleaved_samples(calls: Sequence[Call], rounds: int, number: int = 1) -> 
             shuffle(order)
             for k in order:
                 call, times = calls[k], samples[k]
-                start = time.perf_counter()
+                start = timer()
                 for _ in loop:
                     call()
-                times.append((time.perf_counter() - start) / number)
+                times.append((timer() - start) / number)
     finally:
         if gc_was_enabled:
             gc.enable()

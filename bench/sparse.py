@@ -13,10 +13,16 @@ Peers: the dense hyperdiff transform and jax.jacfwd / jax.hessian (jit compiled
 beforehand, float64, one thread) where the dense n x n result fits (n <= 1e4 for
 jax.hessian of a cheap f, n <= 1e3 otherwise), and JAX's compressed pass with the
 same colors (vmap of jvp over the c seeds: what asdex runs, without its recovery
-into a sparse matrix). asdex itself is not installed here.
+into a sparse matrix), and asdex (`pip install asdex`) when importable: its
+asdex.jacobian / asdex.hessian (detection and coloring on the jaxpr) jitted, BCOO out,
+its preparation timed as ours, through the first call (which compiles).
 
-    python bench/sparse.py              # about a minute
+A last case, Rosenbrock summed by einsum, is a Hessian the trace sees as no sum of
+terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes).
+
+    python bench/sparse.py              # a few minutes (asdex's preparation: seconds a case)
     python bench/sparse.py --rounds 31
+    python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import one_thread  # noqa: F401  (first: the thread settings, before numpy)
 
 import argparse
 import importlib.util
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,7 +48,10 @@ import hyperdiff as hd
 from hyperdiff._sparsity import color_columns
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
+HAVE_ASDEX = HAVE_JAX and importlib.util.find_spec("asdex") is not None
 Call = Callable[[], object]
+# wall time, or with --cpu this process's CPU time (a loaded machine)
+TIMER = time.perf_counter
 
 
 def banded(x: Any, xp: Any = np) -> Any:
@@ -67,21 +78,64 @@ def rosen(x: Any, xp: Any = np) -> Any:
     return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
+def rosen_einsum(x: Any, xp: Any = np) -> Any:
+    """Rosenbrock as r . r by einsum: no sum of terms to the trace (a star coloring)."""
+    r = xp.concatenate([10.0 * (x[1:] - x[:-1] ** 2), 1.0 - x[:-1]])
+    return xp.einsum("i,i->", r, r)
+
+
+def import_asdex() -> Any:
+    """asdex, imported with this folder off sys.path: numba (asdex's dependency)
+    imports `coverage`, which bench/coverage.py would shadow."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    try:
+        import asdex
+    finally:
+        sys.path[:] = saved
+    return asdex
+
+
+def colors_of(transform: Any) -> int | None:
+    """Colors of a sparse hessian transform's plan (its first call made it)."""
+    for cell in transform.__wrapped__.__closure__ or ():
+        kept = cell.cell_contents
+        if isinstance(kept, dict) and kept:
+            plan = next(iter(kept.values()))
+            if plan.terms is not None:
+                return plan.count
+            reads = plan.star()
+            return None if reads is None else reads.count
+    return None
+
+
 def once(call: Call) -> float:
-    start = time.perf_counter()
+    start = TIMER()
     call()
-    return time.perf_counter() - start
+    return TIMER() - start
 
 
-def jax_peers(f: Callable[..., Any], x: np.ndarray, hessian: bool, dense: bool, seeds: Any):
-    """JAX's steady-state calls: the dense jacfwd/hessian (when dense) and the compressed
-    pass over the seeds (Jacobians)."""
+def jax_peers(
+    f: Callable[..., Any], x: np.ndarray, hessian: bool, dense: bool, seeds: Any,
+    prep: dict[str, float],
+) -> dict[str, Call]:  # fmt: skip
+    """JAX's steady-state calls: the dense jacfwd/hessian (when dense), the compressed
+    pass over the seeds (Jacobians), and asdex's jitted sparse transform (its
+    preparation into prep: asdex.jacobian/hessian, then the first call)."""
     import jax
     import jax.numpy as jnp
 
     xj = jnp.asarray(x)
     g = lambda v: f(v, jnp)  # noqa: E731
     calls: dict[str, Call] = {}
+    if HAVE_ASDEX:
+        asdex = import_asdex()
+        start = TIMER()
+        prepared = jax.jit((asdex.hessian if hessian else asdex.jacobian)(g, xj))
+        jax.block_until_ready(prepared(xj))
+        prep["asdex"] = TIMER() - start
+        calls["asdex"] = lambda: jax.block_until_ready(prepared(xj))
     if dense:
         full = jax.jit(jax.hessian(g) if hessian else jax.jacfwd(g))
         full(xj).block_until_ready()
@@ -110,9 +164,9 @@ def case(
     sparse = transform(f, sparsity="auto")
     t_first = once(lambda: sparse(x))
     if hessian:
-        plan = next(iter(sparse.__wrapped__.__closure__[-1].cell_contents.values()), None)
-        count = getattr(plan, "count", None)
+        count = colors_of(sparse)
     calls: dict[str, Call] = {"numpy f": fx, "hyperdiff sparse": lambda: sparse(x)}
+    prep: dict[str, float] = {}
     if n <= dense_max:
         full = transform(f)
         calls["hyperdiff dense"] = lambda: full(x)
@@ -121,7 +175,7 @@ def case(
         if colors is not None:
             seeds = np.zeros((count, n))
             seeds[colors, np.arange(n)] = 1.0
-        calls.update(jax_peers(f, x, hessian, n <= jax_dense_max, seeds))
+        calls.update(jax_peers(f, x, hessian, n <= jax_dense_max, seeds, prep))
     # a call of over 0.3 s (the dense Hessians) is timed once, apart, not in the rounds
     single = {}
     for key in [k for k in calls if k.endswith("dense")]:
@@ -130,7 +184,7 @@ def case(
             del calls[key]
         else:
             del single[key]
-    samples = interleaved_samples(list(calls.values()), rounds)
+    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
     med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
     med.update(single)
     base = med["numpy f"]
@@ -150,16 +204,22 @@ def case(
         cell("hyperdiff dense"),
         cell("JAX dense"),
         cell("JAX jvp x c"),
+        cell("asdex"),
         f"{t_detect:.3f}",
         f"{t_color:.3f}" if t_color == t_color else "-",
         f"{t_first:.3f}",
+        f"{prep['asdex']:.3f}" if "asdex" in prep else "-",
     ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--cpu", action="store_true", help="time CPU time (a loaded machine)")
     args = parser.parse_args()
+    global TIMER
+    if args.cpu:
+        TIMER = time.process_time
     rows = []
     for n in (1000, 10_000, 100_000):
         rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
@@ -167,16 +227,21 @@ def main() -> None:
     rows.append(case("2-D Laplacian 300x300", laplace, 90_000, False, args.rounds, 0, 0))
     for n in (1000, 10_000, 100_000):
         rows.append(case("Rosenbrock Hessian", rosen, n, True, args.rounds, 1000, 10_000))
+    star = "Rosenbrock Hessian, einsum (star)"
+    rows.append(case(star, rosen_einsum, 1000, True, args.rounds, 0, 1000))
     headers = [
         "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "hd dense ms (x f)",
-        "JAX dense ms (x f)", "JAX jvp x c ms (x f)", "detect s", "color s", "first call s",
+        "JAX dense ms (x f)", "JAX jvp x c ms (x f)", "asdex ms (x f)", "detect s", "color s",
+        "first call s", "asdex prep s",
     ]  # fmt: skip
     print(markdown(headers, rows, 1))
     print(
-        f"\nmedians of {args.rounds} interleaved rounds; (x f): over numpy's f(x) in the "
-        "same rounds (*: one call, timed apart: over 0.3 s); detect, color, first call: "
-        "once each, on a fresh transform (the first call includes detection, coloring and "
-        "one evaluation)"
+        f"\n{'CPU' if args.cpu else 'wall'} times, medians of {args.rounds} interleaved "
+        "rounds; (x f): over numpy's f(x) in the same rounds (*: one call, timed apart: "
+        "over 0.3 s); detect, color, first call: once each, on a fresh transform (the "
+        "first call includes detection, coloring and one evaluation); asdex prep: "
+        "asdex.jacobian/hessian (detection, coloring) and the first call of its jitted "
+        "function (compilation, one evaluation)"
     )
 
 
