@@ -193,6 +193,74 @@ def test_expn_float_order_derivative_matches_its_value() -> None:
     assert abs(r.e1 - want) <= 1e-13 * abs(want)  # gives -2.4694 (= -E_0(0.3))
 
 
+# --- 4. numpy.sinc near (not at) 0: the quotient rule on sin(pi x)/(pi x) cancels ------
+# _numeric.py's _sinc special-cases x == 0 exactly (its Taylor series) but elsewhere
+# divides dual numbers, so the parts are (y cos y - sin y)/y^2-type differences of nearly
+# equal terms: at x = 1e-9 f' is 0 (want -pi^2/3 x) and f'' is -pi^2 (want -pi^2/3,
+# 3x off); relative error ~1e-3 at 1e-7, ~1e-6 at 1e-5; in float32 ~1.5% at x = 1e-3.
+
+
+def _sinc_derivatives(x: float) -> tuple[float, float]:
+    """(f', f'') of sin(pi x)/(pi x) by mpmath at 50 digits (its series near 0)."""
+    with mpmath.workdps(50):
+        t = mpmath.mpf(x)
+
+        def f(u):
+            return mpmath.sinpi(u) / (mpmath.pi * u) if u != 0 else mpmath.mpf(1)
+
+        return float(mpmath.diff(f, t)), float(mpmath.diff(f, t, 2))
+
+
+@pytest.mark.xfail(strict=True, reason="np.sinc's parts lose all digits for 0 < |x| < 1e-6")
+@pytest.mark.parametrize("x", [1e-9, 1e-7])
+def test_sinc_near_zero_float64(x: float) -> None:
+    r = np.sinc(hd.hyperdual(np.array(x), 1.0, 1.0))
+    d1, d2 = _sinc_derivatives(x)
+    assert abs(r.e1 - d1) <= 1e-12 * abs(d1)  # 1e-9: gives 0.0 (want -3.29e-9)
+    assert abs(r.e12 - d2) <= 1e-12 * abs(d2)  # 1e-9: gives -9.87 (want -3.29)
+
+
+@pytest.mark.xfail(strict=True, reason="np.sinc's parts off by ~1.5% in float32 at x = 1e-3")
+def test_sinc_near_zero_float32() -> None:
+    x = np.float32(1e-3)
+    r = np.sinc(hd.hyperdual(np.array(x), np.float32(1), np.float32(1)))
+    assert r.value.dtype == np.float32
+    d1, d2 = _sinc_derivatives(float(x))
+    assert abs(float(r.e1) - d1) <= 1e-5 * abs(d1)  # gives -0.0033392 (want -0.0032899)
+    assert abs(float(r.e12) - d2) <= 1e-5 * abs(d2)  # gives -3.191 (want -3.290)
+
+
+# --- 5. nan where the derivative is finite (scipy.special rules at edge points) ---------
+
+
+@pytest.mark.xfail(strict=True, reason="struve/modstruve(0, x)'' at x = 0 is nan (want 0)")
+@pytest.mark.parametrize("name", ["struve", "modstruve"])
+def test_struve_order_zero_at_the_origin(name: str) -> None:
+    import scipy.special as sc
+
+    # H_0(x) = (2/pi)(x - x^3/9 + ...), L_0(x) = (2/pi)(x + x^3/9 + ...)
+    r = getattr(sc, name)(0.0, _hyperdual_at(0.0))
+    assert r.value == 0.0
+    assert abs(r.e1 - 2 / np.pi) <= 1e-15
+    assert r.e12 == 0.0  # gives nan: (x/2)^(v-1) at v = 0, x = 0 in _struve_terms
+
+
+@pytest.mark.xfail(strict=True, reason="xlogy(0, y)'' at y = 0 is nan; xlogy(0, y) is 0 for all y")
+def test_xlogy_of_zero_is_constant_in_y() -> None:
+    import scipy.special as sc
+
+    r = sc.xlogy(0.0, _hyperdual_at(0.0))
+    assert (r.value, r.e1, r.e12) == (0.0, 0.0, 0.0)  # e12 is nan
+
+
+@pytest.mark.xfail(strict=True, reason="powm1(0, y)' is nan; 0**y - 1 = -1 for all y > 0")
+def test_powm1_of_zero_base_is_constant_in_y() -> None:
+    import scipy.special as sc
+
+    r = sc.powm1(0.0, _hyperdual_at(2.0))
+    assert (r.value, r.e1, r.e12) == (-1.0, 0.0, 0.0)  # e1, e12 are nan (0 * log 0)
+
+
 # --- checks that held (kept as guards: independent references) -------------------------
 
 
