@@ -23,6 +23,7 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py              # a few minutes (asdex's preparation: seconds a case)
     python bench/sparse.py --rounds 31
     python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
+    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery / whole call
 """
 
 from __future__ import annotations
@@ -212,14 +213,59 @@ def case(
     ]
 
 
+def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
+    """Where a sparse Jacobian's call goes: f's compressed DualVec(c) pass alone (its
+    seeded input built beforehand, in a memory scope as the transform runs it), with the
+    recovery's checks and gather, and the whole call."""
+    from hyperdiff import _core
+    from hyperdiff._multivariate import dualvec_type
+    from hyperdiff._transforms import _seeds
+
+    x = np.random.default_rng(0).uniform(0.1, 0.9, n)
+    jac = hd.jacobian(f, sparsity="auto")
+    jac(x)
+    plan = next(
+        next(iter(c.cell_contents.values()))
+        for c in jac.__wrapped__.__closure__ or ()
+        if isinstance(c.cell_contents, dict) and c.cell_contents
+    )
+    scope = bytearray(b"\x01")
+    data = np.concatenate([x[None], plan.seed])
+    seeded = _core.call_in_memory_scope(scope, lambda: _seeds(dualvec_type(plan.count))._wrap(data))
+
+    def gathered() -> Any:
+        parts = f(seeded)._data[1:].reshape(-1)
+        np.any(parts[plan.unused])
+        return np.take(parts, plan.gather)
+
+    calls: dict[str, Call] = {
+        "numpy f": lambda: f(x),
+        "pass": lambda: _core.call_in_memory_scope(scope, f, seeded),
+        "pass + checks + gather": lambda: _core.call_in_memory_scope(scope, gathered),
+        "whole call": lambda: jac(x),
+    }
+    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
+    med = [statistics.median(s) for s in samples]
+    print(f"{name}, n = {n:.0e}, {plan.count} colors:")
+    for key, m in zip(calls, med, strict=True):
+        print(f"  {key:24s} {m * 1e3:7.3f} ms  {m / med[0]:5.2f}x numpy f")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--cpu", action="store_true", help="time CPU time (a loaded machine)")
+    parser.add_argument(
+        "--split", action="store_true", help="only where the n = 1e5 Jacobians' time goes"
+    )
     args = parser.parse_args()
     global TIMER
     if args.cpu:
         TIMER = time.process_time
+    if args.split:
+        split("banded Jacobian", banded, 100_000, args.rounds)
+        split("2-D Laplacian 300x300", laplace, 90_000, args.rounds)
+        return
     rows = []
     for n in (1000, 10_000, 100_000):
         rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
