@@ -137,21 +137,37 @@ def _small(x: np.ndarray, y: np.ndarray) -> bool:
     return x.shape[1] * x.shape[2] * y.shape[2] <= 1 << 15
 
 
+@functools.cache
+def _pair_gather(cls: type[DualArray], m: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices into the (K·m, K·p) matrix of blocks x_i y_j (K first-order planes,
+    m x p blocks) of x_a y_b and of x_b y_a for every pair (a, b), pair by pair."""
+    first, pairs = layout(cls)
+    a, b = pairs[:, 0, None, None], pairs[:, 1, None, None]
+    row, column = np.arange(m)[:, None], np.arange(p)
+    width = first * p
+    return ((a * m + row) * width + b * p + column).ravel(), (
+        (b * m + row) * width + a * p + column
+    ).ravel()
+
+
 def _matrix_product(
     cls: type[DualArray], value: np.ndarray, x: np.ndarray, y: np.ndarray
 ) -> np.ndarray:
     """_bilinear for the product of two matrices (planes (P, m, n) and (P, n, p)) in
     three GEMMs: x_k y0 for every k as one (P·m x n)(n x p) product, x0 y_k as one
-    (m x n)(n x P·p), and every pair block x_i y_j of the K first-order planes as one
-    (K·m x n)(n x K·p) product, from which each second-order plane takes its two."""
+    (P·p x n)(n x m) product of the transposes, and every pair block x_i y_j of the K
+    first-order planes as one (K·m x n)(n x K·p) product, from which each second-order
+    plane gathers its two (one np.take each: numpy's strided adds and fancy indexing of
+    5x5 blocks cost three times as much)."""
     planes, m, n = x.shape
     p = y.shape[2]
     rest = planes - 1
     out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
     out[0] = value
     np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
-    beside = np.moveaxis(y[1:], 0, 1).reshape(n, rest * p)  # y's planes side by side
-    out[1:] += np.moveaxis((x[0] @ beside).reshape(m, rest, p), 1, 0)
+    # x0 y_k = (y_k^T x0^T)^T: the y_k^T stacked as rows, one product
+    stacked = y[1:].transpose(0, 2, 1).reshape(rest * p, n)
+    out[1:] += (stacked @ x[0].T).reshape(rest, p, m).transpose(0, 2, 1)
     first, pairs = layout(cls)
     if 0 < 2 * len(pairs) < first * first:  # few pairs (HyperDual: one of four blocks)
         a, b, h = _pair_planes(cls)
@@ -159,11 +175,11 @@ def _matrix_product(
     elif len(pairs):  # a Hessian's triangle: every block x_i y_j is needed
         rows = x[1 : 1 + first].reshape(first * m, n)
         columns = np.moveaxis(y[1 : 1 + first], 0, 1).reshape(n, first * p)
-        blocks = (rows @ columns).reshape(first, m, first, p)  # [i, :, j, :] = x_i y_j
-        # x_i y_j + x_j y_i for every (i, j), contiguous by pair, then the layout's rows
-        both = blocks.transpose(0, 2, 1, 3) + blocks.transpose(2, 0, 1, 3)
-        rows_of_pairs = pairs[:, 0] * first + pairs[:, 1]
-        out[1 + first :] += np.take(both.reshape(first * first, m, p), rows_of_pairs, axis=0)
+        blocks = (rows @ columns).ravel()  # [(i, r), (j, c)] = (x_i y_j)[r, c]
+        ab, ba = _pair_gather(cls, m, p)
+        pair_sums = np.take(blocks, ab)
+        pair_sums += np.take(blocks, ba)
+        out[1 + first :] += pair_sums.reshape(len(pairs), m, p)
     return out
 
 
