@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _core, _transforms
 from ._arrays import DualArray
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -2368,3 +2368,6 @@ def sparse_transform(
     if name == "jacobian":
         return sparse_jacobian(f, argnums, sparsity)
     return sparse_hessian(f, argnums, sparsity)
+
+
+_transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _transforms
 from ._arrays import DualArray
 
 # The Taylor kinds are one layer down (the rules use them); importers find them here too.
@@ -210,3 +211,6 @@ def taylor_derivative(
 
     name = getattr(f, "__name__", "f")
     return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
+
+
+_transforms.EXTENSIONS["taylor_derivative"] = taylor_derivative  # derivative(order >= 3)

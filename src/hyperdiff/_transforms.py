@@ -49,6 +49,12 @@ _Array = npt.NDArray[Any]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+# The transforms built on this module's plumbing (_seeds, _variable, _output_planes, ...),
+# which it calls back: they register here at their import, so imports only go down
+# (tests/test_imports.py). "sparse_transform": jacobian/hessian(sparsity=...) (_sparsity);
+# "taylor_derivative": derivative(order >= 3) (_taylor).
+EXTENSIONS: dict[str, Callable[..., Any]] = {}
+
 # Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
 _PLANE_BUDGET = 1 << 22
 _MAX_CHUNK = 128
@@ -707,9 +713,7 @@ def jacobian(
     True
     """
     if sparsity is not None:
-        from ._sparsity import sparse_transform
-
-        return sparse_transform(
+        return EXTENSIONS["sparse_transform"](
             "jacobian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
         )
     if has_aux:
@@ -1047,9 +1051,7 @@ def hessian(
            [2., 1.]])
     """
     if sparsity is not None:
-        from ._sparsity import sparse_transform
-
-        return sparse_transform(
+        return EXTENSIONS["sparse_transform"](
             "hessian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
         )
     if has_aux:
@@ -1674,9 +1676,7 @@ def derivative(
             ),
         )
     if isinstance(order, (int, np.integer)) and not isinstance(order, bool) and order >= 3:
-        from ._taylor import taylor_derivative  # any order: Taylor arrays
-
-        return taylor_derivative(
+        return EXTENSIONS["taylor_derivative"](  # any order: Taylor arrays (_taylor)
             f, int(order), argnums, holomorphic, check_holomorphic, check_pointwise
         )
     if order not in (1, 2):
