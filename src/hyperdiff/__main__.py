@@ -172,7 +172,8 @@ def _run(args: argparse.Namespace) -> int:
             raise _Failure("--range needs finite A and B")
         if args.num < 1:
             raise _Failure("--num must be at least 1")
-        points: list[complex] = np.linspace(*args.range, args.num).tolist()
+        start, stop = args.range
+        points: list[complex] = np.linspace(start, stop, args.num).tolist()
     else:
         points = args.at if args.at is not None else [0.5, 1.0, 2.0]
 

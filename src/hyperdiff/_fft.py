@@ -82,6 +82,7 @@ def _many_axes(func: Callable[..., Any], default: Any) -> Callable[..., Any]:
     return transform
 
 
+_f: Callable[..., Any]  # numpy's transforms, of three signatures
 for _f in (np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.hfft, np.fft.ihfft):
     implements(_f)(_one_axis(_f))
 for _f in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2):
