@@ -30,8 +30,8 @@ import numpy as np
 from ._arrays import DualArray
 from ._functions import common_kind, implements
 from ._multivariate import unify
-from ._taylor import TaylorArray
-from ._taylor import bilinear as _taylor_bilinear
+from ._taylor_arrays import TaylorArray
+from ._taylor_arrays import bilinear as _taylor_bilinear
 from ._ufuncs import COMPONENT_DTYPES, GUFUNC_RULES, admit, check_component_dtype
 
 PlaneList = list[Any]  # list[np.ndarray | None]

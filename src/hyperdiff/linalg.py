@@ -57,7 +57,7 @@ from ._algebra import (
 )
 from ._arrays import SCIPY_LINALG_MIRRORS, DualArray
 from ._functions import common_kind, implements
-from ._taylor import TaylorArray, check_linalg
+from ._taylor_arrays import TaylorArray, check_linalg
 
 __all__ = [
     "EigResult",
