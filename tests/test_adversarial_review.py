@@ -261,6 +261,36 @@ def test_powm1_of_zero_base_is_constant_in_y() -> None:
     assert (r.value, r.e1, r.e12) == (-1.0, 0.0, 0.0)  # e1, e12 are nan (0 * log 0)
 
 
+# --- 6. the object-array path computes float32 where numpy computes float64 -------------
+# Code that starts with np.asarray(x) (the README's slow-but-exact path) gets an object
+# array of dual scalars; numpy hands the elements of a float64 operand to the object loop
+# as Python floats, which are weak, so float32 dual scalars stay float32. numpy's own f on
+# float32 values promotes to float64 there (so does hyperdiff's fast path for the same
+# expression without np.asarray): the value 4.05 comes back as float32 4.0499997.
+# (_arrays.py: __array__ builds the object array; the scalars' binary ops treat Python
+# floats as weak, _arrays.py:772.)
+
+_SHIFT = np.array([0.1, 0.2])
+
+
+def _squared_distance_via_asarray(x):
+    x = np.asarray(x)
+    return np.sum((x - _SHIFT) ** 2)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="np.asarray path: float32 dual scalars - float64 array -> f32"
+)
+def test_object_path_promotes_like_numpy() -> None:
+    x = np.float32([1.0, 2.0])
+    want = _squared_distance_via_asarray(x)  # numpy on the values: float64 4.05
+    assert want.dtype == np.float64
+    value, grad = hd.value_and_grad(_squared_distance_via_asarray)(x)
+    assert value.dtype == np.float64  # float32 here
+    assert value == want
+    np.testing.assert_array_equal(grad, 2 * (x.astype(np.float64) - _SHIFT))
+
+
 # --- checks that held (kept as guards: independent references) -------------------------
 
 
