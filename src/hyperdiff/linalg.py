@@ -41,6 +41,7 @@ except expm, computed here by scipy's algorithm.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -186,7 +187,7 @@ def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
 def _perturbation_product(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
     """a @ b for two operands with zero value planes: only the second-order planes,
     a_i b_j + a_j b_i for each pair (i, j) of the layout (as _bilinear's pair terms)."""
-    first, pairs = layout(cls)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     out: PlaneList = [None] * cls._planes
     if not len(pairs):
         return out
@@ -219,7 +220,8 @@ def _solve_planes(
     vector = next(p for p in b if p is not None).ndim == 1
 
     def apply(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return (m @ v[..., None])[..., 0] if vector else m @ v
+        result: np.ndarray = (m @ v[..., None])[..., 0] if vector else m @ v
+        return result
 
     x: PlaneList = [x0] + [None] * (cls._planes - 1)
     for k in range(1, cls._planes):
@@ -266,7 +268,10 @@ def _log_det_increment(cls: type[DualArray], pa: PlaneList, a0_inv: np.ndarray) 
     with a zero value plane. Exact: M^3 = 0."""
     m = linear(lambda p: a0_inv @ p, _perturbation(pa))
     mm = _mm(cls, m, m)
-    trace = lambda p: np.trace(p, axis1=-2, axis2=-1)  # noqa: E731
+
+    def trace(p: Any) -> Any:
+        return np.trace(p, axis1=-2, axis2=-1)
+
     return wrap(cls, add(linear(trace, m), linear(lambda p: 0.5 * trace(p), mm), sign=-1.0))
 
 
@@ -280,7 +285,10 @@ def _well_conditioned_inverse(a0: np.ndarray) -> np.ndarray | None:
         return None
     if a0.shape[-1] == 0:
         return a0_inv
-    norm1 = lambda x: np.max(np.sum(np.abs(x), axis=-2), axis=-1)  # noqa: E731
+
+    def norm1(x: np.ndarray) -> Any:
+        return np.max(np.sum(np.abs(x), axis=-2), axis=-1)
+
     with np.errstate(over="ignore", invalid="ignore"):
         condition = norm1(a0) * norm1(a0_inv)
     limit = np.finfo(a0.dtype).eps ** -0.25
@@ -319,14 +327,16 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
     m = _mH(u) @ _stacked(cls, _perturbation(pa)) @ _mH(vh)
 
     def first(x: np.ndarray) -> np.ndarray:
-        return np.sum(one * np.diagonal(x, 0, -2, -1), axis=-1)
+        result: np.ndarray = np.sum(one * np.diagonal(x, 0, -2, -1), axis=-1)
+        return result
 
     def second(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         # symmetric bilinear: second(M, M) is the sum over i < j above; a leading
         # plane axis of x and y broadcasts through (the batched form _bilinear takes)
         dx, dy = np.diagonal(x, 0, -2, -1), np.diagonal(y, 0, -2, -1)
         diagonal = np.einsum("...i,...ij,...j->...", dx, two, dy)
-        return 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
+        result: np.ndarray = 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
+        return result
 
     increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
     return [np.linalg.det(pa[0]), *increment[1:]]
@@ -452,7 +462,8 @@ def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
     def hermitian(p: np.ndarray) -> np.ndarray:
         strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
         diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
-        return strict + _mH(strict) + diagonal
+        result: np.ndarray = strict + _mH(strict) + diagonal
+        return result
 
     return [a._data[0], *(hermitian(p) for p in a._data[1:])]
 
@@ -462,7 +473,7 @@ def _eigh_planes(
 ) -> tuple[PlaneList, PlaneList]:
     """(eigenvalues, eigenvectors) planes; vectors=False: the eigenvalues only, which
     need one sweep fewer (a rotation of order k moves them at order k + 1 only)."""
-    w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)
+    w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)  # type: ignore[call-overload]  # (UPLO: a str)
     n = a.shape[-1]
     if check:
         _distinct(w0, np.max(np.abs(w0), axis=-1, initial=0.0), "numpy.linalg.eigh", "eigenvalues")
@@ -504,7 +515,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     of vectors kept so (those of numpy's own output)."""
     cls = _kind_of("eigh", a)
     if cls is None:
-        return EighResult(*np.linalg.eigh(a, UPLO=UPLO))
+        return EighResult(*np.linalg.eigh(a, UPLO=UPLO))  # type: ignore[call-overload]  # (a str)
     _square(a, "eigh")
     values, vectors = _eigh_planes(cls, a, UPLO)
     return EighResult(wrap(cls, values), wrap(cls, vectors))
@@ -512,7 +523,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 
 def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
     values = wrap(type(a), _eigh_planes(type(a), a, uplo, check, vectors=False)[0])
-    values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=uplo)
+    values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=uplo)  # type: ignore[call-overload]
     return values
 
 
@@ -521,7 +532,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh."""
     cls = _kind_of("eigvalsh", a)
     if cls is None:
-        return np.linalg.eigvalsh(a, UPLO=UPLO)
+        return np.linalg.eigvalsh(a, UPLO=UPLO)  # type: ignore[call-overload]  # (UPLO: a str)
     _square(a, "eigvalsh")
     return _eigvalsh(a, UPLO)
 
@@ -891,7 +902,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     R^T R = A^T A and Q = A R^-1."""
     cls = _kind_of("qr", a)
     if cls is None:
-        return np.linalg.qr(a, mode=mode)
+        return np.linalg.qr(a, mode=mode)  # type: ignore[call-overload]  # (mode: a str)
     if mode not in ("reduced", "r"):
         raise TypeError(
             f"hyperdiff does not support numpy.linalg.qr with mode={mode!r} on dual arrays "
@@ -1298,7 +1309,8 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
     pairs = s0[..., :, np.newaxis] + s0[..., np.newaxis, :]
 
     def solve(r: np.ndarray) -> np.ndarray:
-        return v @ ((_mH(v) @ r @ v) / pairs) @ _mH(v)
+        result: np.ndarray = v @ ((_mH(v) @ r @ v) / pairs) @ _mH(v)
+        return result
 
     root = _chord(cls, x0, lambda y: add(gram, _mm(cls, y, y), sign=-1.0), solve)
     trace = linear(lambda p: np.trace(p, axis1=-2, axis2=-1).real, root)
@@ -1427,7 +1439,7 @@ def _expm_by_blocks(cls: type[DualArray], data: np.ndarray, expm_values: Any) ->
     two perturbations). Each perturbation is scaled by a power of two to A's norm first,
     so the blocks need as many squarings as A (and the scale divides out exactly).
     One batched expm for the first-order planes, one for the second-order ones."""
-    first, pairs = layout(cls)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     a = data[0]
     n = a.shape[-1]
     value = np.asarray(expm_values(a))
@@ -1518,7 +1530,7 @@ def expm(a: Any) -> Any:
     def combo(*terms: tuple[float, PlaneList]) -> PlaneList:
         out: PlaneList = [None]
         for c, x in terms:
-            out = add(out, linear(lambda p, c=c: c * p, x))
+            out = add(out, linear(partial(np.multiply, c), x))
         return out
 
     u_inner = _mm(cls, a6, combo((b[13], a6), (b[11], a4), (b[9], a2)))
@@ -1539,7 +1551,7 @@ def expm(a: Any) -> Any:
 # scipy's own results on the value planes; the parts come from the same identities in
 # the algebra as above. Plain arrays are passed to scipy unchanged.
 def _scipy_linalg() -> Any:
-    import scipy.linalg  # type: ignore[import-untyped]
+    import scipy.linalg
 
     return scipy.linalg
 
@@ -1608,7 +1620,7 @@ def _sylvester_planes(a0: np.ndarray, b0: np.ndarray, c: np.ndarray) -> np.ndarr
     for j in range(n):
         rhs = rotated[:, :, j] - y[:, :, :j] @ tb[:j, j]
         y[:, :, j] = sl.solve_triangular(ta + tb[j, j] * eye, rhs.T).T
-    out = za @ y @ _mH(zb)
+    out: np.ndarray = za @ y @ _mH(zb)
     if not any(np.iscomplexobj(x) for x in (a0, b0, c)):
         return out.real
     return out
@@ -1665,7 +1677,8 @@ def solve_triangular(
         triangle = linear(transpose, triangle)
 
     def solver(r: np.ndarray) -> np.ndarray:
-        return sl.solve_triangular(pa[0], r, check_finite=False, **kwargs)
+        result: np.ndarray = sl.solve_triangular(pa[0], r, check_finite=False, **kwargs)
+        return result
 
     return _solve_with(cls, triangle, pb, x0, solver)
 
@@ -1679,7 +1692,10 @@ def cho_factor(
     sl = _scipy_linalg()
     cls = _scipy_kind_of("cho_factor", a)
     if cls is None:
-        return sl.cho_factor(a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite)
+        result: tuple[Any, bool] = sl.cho_factor(
+            a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite
+        )
+        return result
     c0, low = sl.cho_factor(a._data[0], lower=lower, check_finite=check_finite)
     factor = cholesky(a, upper=not lower)
     mask = (
@@ -1707,7 +1723,8 @@ def cho_solve(
     full = _mm(cls, factor, linear(_mH, factor)) if lower else _mm(cls, linear(_mH, factor), factor)
 
     def solver(r: np.ndarray) -> np.ndarray:
-        return sl.cho_solve((pc[0], lower), r, check_finite=False)
+        result: np.ndarray = sl.cho_solve((pc[0], lower), r, check_finite=False)
+        return result
 
     return _solve_with(cls, full, pb, x0, solver)
 
@@ -1729,7 +1746,10 @@ def lu_factor(
     sl = _scipy_linalg()
     cls = _scipy_kind_of("lu_factor", a)
     if cls is None:
-        return sl.lu_factor(a, overwrite_a=overwrite_a, check_finite=check_finite)
+        result: tuple[Any, np.ndarray] = sl.lu_factor(
+            a, overwrite_a=overwrite_a, check_finite=check_finite
+        )
+        return result
     pa = planes_of(a, "linalg.lu_factor")
     _matrix(pa, "lu_factor")
     lu0, piv = sl.lu_factor(pa[0], check_finite=check_finite)
@@ -1780,7 +1800,8 @@ def lu_solve(
     transpose = {0: None, 1: _mT, 2: _mH}[trans]
 
     def solver(r: np.ndarray) -> np.ndarray:
-        return sl.lu_solve((pl[0], piv), r, trans=trans, check_finite=False)
+        result: np.ndarray = sl.lu_solve((pl[0], piv), r, trans=trans, check_finite=False)
+        return result
 
     return _solve_with(cls, a if transpose is None else linear(transpose, a), pb, x0, solver)
 
@@ -1820,7 +1841,8 @@ def solve_banded(
         return out
 
     def solver(r: np.ndarray) -> np.ndarray:
-        return sl.solve_banded(l_and_u, pab[0], r, check_finite=False)
+        result: np.ndarray = sl.solve_banded(l_and_u, pab[0], r, check_finite=False)
+        return result
 
     return _solve_with(cls, linear(dense, pab), pb, x0, solver)
 
