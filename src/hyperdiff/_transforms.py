@@ -53,7 +53,7 @@ _R = TypeVar("_R")
 # which it calls back: they register here at their import, so imports only go down
 # (tests/test_imports.py). "sparse_transform": jacobian/hessian(sparsity=...) (_sparsity);
 # "taylor_derivative": derivative(order >= 3) (_taylor).
-EXTENSIONS: dict[str, Callable[..., Any]] = {}
+EXTENSIONS: dict[str, Callable[..., Callable[..., Any]]] = {}  # each makes a transform
 
 # Elements (planes x array size) a seeded input may hold; chunks are sized to fit.
 _PLANE_BUDGET = 1 << 22
@@ -64,7 +64,7 @@ def _seeds(cls: type[DualArray]) -> type[DualArray]:
     """The kind cls for the variables of this transform: tagged with its depth (the
     transforms running on this thread, itself included), so arrays of an enclosing
     transform, or built by hand, are never taken for its own."""
-    return tagged(cls, _core.transform_depth())
+    return tagged(cls, _core.transform_depth())  # type: ignore[arg-type]  # (mypy#11470)
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -1195,7 +1195,7 @@ def _elementwise_hessian(
         )
 
         def blocks(leaf: Any) -> Any:
-            h = cls._wrap(planes(leaf)).hess
+            h = cls._wrap(planes(leaf)).hess  # type: ignore[attr-defined]  # (a HyperDualVec)
             nested = tuple(tuple(h[a, b] for b in range(count)) for a in range(count))
             return nested[0][0] if isinstance(argnums, int) else nested
 
