@@ -9,6 +9,7 @@ arctan2. For a real dual array they are numpy's real meanings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,12 +40,12 @@ def imag(val: Any) -> Any:
 
 
 @implements(np.iscomplexobj)
-def iscomplexobj(x: Any) -> bool:
+def iscomplexobj(x: DualArray) -> bool:
     return x.dtype.kind == "c"
 
 
 @implements(np.isrealobj)
-def isrealobj(x: Any) -> bool:
+def isrealobj(x: DualArray) -> bool:
     return x.dtype.kind != "c"
 
 
@@ -75,7 +76,8 @@ def conjugate(x: DualArray) -> DualArray:
 
 
 def absolute(x: DualArray) -> DualArray:
-    result = np.hypot(x._wrap(x._data.real), x._wrap(x._data.imag))
+    # (np.hypot of dual arrays is a dual array: numpy's stubs say ndarray)
+    result: DualArray = np.hypot(x._wrap(x._data.real), x._wrap(x._data.imag))  # type: ignore[assignment]
     result._data[0] = np.absolute(x.value)
     return result
 
@@ -88,7 +90,11 @@ def sign(x: DualArray) -> DualArray:
     return result
 
 
-_COMPLEX_UFUNCS = {np.conjugate: conjugate, np.absolute: absolute, np.sign: sign}
+_COMPLEX_UFUNCS: dict[np.ufunc, Callable[[DualArray], DualArray]] = {
+    np.conjugate: conjugate,
+    np.absolute: absolute,
+    np.sign: sign,
+}
 
 
 def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:

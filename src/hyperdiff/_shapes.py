@@ -118,7 +118,7 @@ def _fliplr(m: Any) -> Any:
 def _rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
     np.rot90(m._data[0], k, axes)  # numpy's checks (a view)
     shifted = tuple(normalize_axis_index(a, m.ndim) + 1 for a in axes)
-    return m._wrap(np.rot90(m._data, k, shifted))
+    return m._wrap(np.rot90(m._data, k, shifted))  # type: ignore[arg-type]  # (two: checked)
 
 
 @implements(np.rollaxis)
@@ -239,9 +239,10 @@ def _partition(
     kth = _indices(kth)
     # numpy's partition of the values; the parts follow the elements argpartition moves
     # there (the same selection algorithm: equal values at every position)
-    index = np.argpartition(data[0], kth, axis=ax, kind=kind)
+    # (kind: the caller's string, which numpy checks)
+    index = np.argpartition(data[0], kth, axis=ax, kind=kind)  # type: ignore[arg-type]
     result = np.take_along_axis(data, index[None], axis=ax + 1)
-    result[0] = np.partition(data[0], kth, axis=ax, kind=kind)
+    result[0] = np.partition(data[0], kth, axis=ax, kind=kind)  # type: ignore[call-overload]
     return a._wrap(result)
 
 
@@ -249,4 +250,4 @@ def _partition(
 def _argpartition(
     a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
 ) -> Any:
-    return np.argpartition(_value_of(a), kth, axis=axis, kind=kind, order=order)
+    return np.argpartition(_value_of(a), kth, axis=axis, kind=kind, order=order)  # type: ignore[arg-type]

@@ -1374,6 +1374,7 @@ def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
 
         if not scaled:
             return d1, d2
+        e2: Callable[[], Any]
         if family == "i":
             s = np.sign(x.real) if np.iscomplexobj(x) else np.sign(x)
             e1, e2 = d1 - s * f0, lambda: d2() - 2 * s * d1 + f0
@@ -1730,11 +1731,12 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
                 f"hyperdiff cannot differentiate {name} in its argument {entry.args[n]} "
                 f"(a dual array here): {name} is differentiable {where}"
             )
-    inputs = list(inputs)
     if len(duals) == 2 and type(inputs[duals[0]]) is not type(inputs[duals[1]]):
         from ._multivariate import unify
 
-        inputs[duals[0]], inputs[duals[1]] = unify((inputs[duals[0]], inputs[duals[1]]))
+        unified = list(inputs)
+        unified[duals[0]], unified[duals[1]] = unify((inputs[duals[0]], inputs[duals[1]]))
+        inputs = tuple(unified)
         if type(inputs[duals[0]]) is not type(inputs[duals[1]]):
             from ._arrays import combine_error
 
@@ -1779,7 +1781,7 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         for f0_k, (f1, f2) in zip(f0s, derivatives, strict=True):
             result = np.empty((cls._planes, *shape), dtype=dtype)
             parts = [_ready(d, dtype, shape) for d in (f0_k, f1, f2)]
-            _core.chain_unary(_kind(cls), x, *parts, result)
+            _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
             results.append(cls._wrap(result))
         return tuple(results)
     if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
@@ -1790,7 +1792,7 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     result = np.empty((cls._planes, *shape), dtype=dtype)
     if len(duals) == 1:
         x = _planes(inputs[duals[0]], dtype, shape)
-        _core.chain_unary(_kind(cls), x, *parts, result)
+        _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
     else:
         x = _planes(inputs[duals[0]], dtype, shape)
         y = _planes(inputs[duals[1]], dtype, shape)

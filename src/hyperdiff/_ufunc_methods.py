@@ -125,7 +125,7 @@ def _reduce(
     cls = common_kind(name, array, out)
     data = _planes(array, cls)
     # numpy's value (and its checks: an empty axis without identity raises)
-    value = np.asarray(ufunc.reduce(data[0], axis=axis, keepdims=keepdims))
+    value = np.asarray(ufunc.reduce(data[0], axis=axis, keepdims=keepdims))  # type: ignore[call-overload]
     axes = _axes(axis, data.ndim - 1)
     result = _tree_product(cls._wrap(_to_last(data, axes)), ufunc)
     if keepdims:
@@ -203,12 +203,14 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
         for r in range(int(rank.max(initial=-1)) + 1):
             chosen = rank == r
             where = flat_targets[chosen]
-            product = np.multiply(cls._wrap(work[:, where]), cls._wrap(operand[:, chosen]))
+            # (a dual array: numpy's stubs type np.multiply of array-likes as ndarray)
+            factors = cls._wrap(work[:, where]), cls._wrap(operand[:, chosen])
+            product: DualArray = np.multiply(*factors)  # type: ignore[assignment]
             work[:, where] = product._data
         work[0] = value
     else:
         # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit)
-        np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)
+        np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)  # type: ignore[arg-type]
     if not np.shares_memory(work, a._data):
         a._data[...] = work.reshape(a._data.shape)
     return None
