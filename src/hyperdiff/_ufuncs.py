@@ -137,17 +137,27 @@ def _target(
 
 
 def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    """f(x) called from Python (-x, x.sin(), x ** np.float64(2)): C++'s fast path first
+    (it takes the common call whole), then the checked path."""
     if out is None:
         fast = _core.fast_unary(UNARY[ufunc], x)
         if fast is not None:
             return fast
+    return checked_unary(ufunc, x, out)
+
+
+def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    """f(x) where the fast path declined or does not apply (out=): the checked kernels,
+    and the rare cases (complex values without a kernel)."""
     cls = type(x)
     data = kernel_planes(x._data)
     if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
         if ufunc in _special_table():  # (scipy's complex erf, erfc)
-            return _apply_special(ufunc, (x,), {"out": out})
+            special: DualArray = _apply_special(ufunc, (x,), {"out": out})
+            return special
         if ufunc in NOT_HOLOMORPHIC:
-            return COMPLEX_RULES[ufunc](ufunc, x, out)
+            rule: DualArray = COMPLEX_RULES[ufunc](ufunc, x, out)
+            return rule
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     if out is None:  # the common call
         result = np.empty(data.shape, dtype=data.dtype)
@@ -160,10 +170,8 @@ def apply_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
 
 
 def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
-    fast = _fast_binary(ufunc, a, b) if out is None else None
-    if fast is not None:
-        return fast
-
+    """f(a, b) where the fast path (C++: operators and __array_ufunc__ try it first)
+    declined or does not apply: broadcasting, promotion, mixed kinds, out=."""
     a_dual, b_dual = isinstance(a, DualArray), isinstance(b, DualArray)
     if a_dual and b_dual and type(a) is not type(b):
         # an outer transform's variable meeting an inner one's: their product kind
@@ -196,11 +204,6 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     return _store(target_out, cls, result)
 
 
-def _fast_binary(ufunc: np.ufunc, a: Any, b: Any) -> DualArray | None:
-    """f(a, b) for the common cases, or None for anything else (the general path)."""
-    return _core.fast_binary(FAST_BINARY.get(ufunc), a, b)
-
-
 def apply_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
@@ -228,8 +231,8 @@ def apply_ufunc(
     _check_kwargs(ufunc, kwargs)
     if len(inputs) == 1 and ufunc is np.conjugate and isinstance(inputs[0], DualArray):
         return COMPLEX_RULES[ufunc](ufunc, inputs[0], out)
-    if len(inputs) == 1 and ufunc in UNARY:
-        return apply_unary(ufunc, inputs[0], out)
+    if len(inputs) == 1 and ufunc in UNARY:  # (__array_ufunc__ tried the fast path)
+        return checked_unary(ufunc, inputs[0], out)
     if len(inputs) == 2 and ufunc in BINARY:
         return apply_binary(ufunc, inputs[0], inputs[1], out)
     if ufunc in _special_table():  # scipy.special functions differentiated on the value

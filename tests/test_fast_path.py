@@ -1,0 +1,186 @@
+"""The C++ fast path (register_operators.cpp: operators, __array_ufunc__'s common calls,
+__getitem__, __pow__, __array_function__) and the checked path (the Python rules and
+the checked kernels) give the same bits on every registered kind and component dtype.
+
+Each case computes one operation both ways: the fast way (asserted to be taken, so the
+test compares two paths) and a way the fast path never takes (out=, a keyword, a numpy
+scalar, the planes made non-contiguous, Python's fallback called directly). Where the
+fast path declines (strided, broadcast, 0-d against an array, an int beyond 2^53) the
+result must still be the one the checked path gives on a contiguous copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+from hyperdiff._arrays import DualArray, _getitem
+from hyperdiff._multivariate import dualvec_type, hyperdualdiag_type, hyperdualvec_type
+from hyperdiff._table import BINARY, UNARY
+
+KINDS: dict[str, Callable[[], type[DualArray]]] = {
+    "Dual": lambda: hd.Dual,
+    "HyperDual": lambda: hd.HyperDual,
+    "DualVec3": lambda: dualvec_type(3),
+    "HyperDualVec2": lambda: hyperdualvec_type(2),
+    "HyperDualVec1x2": lambda: hyperdualvec_type(1, 2),
+    "HyperDualDiag2": lambda: hyperdualdiag_type(2),
+}
+DTYPES = (np.float64, np.float32, np.complex128, np.complex64)
+
+
+def make(kind: str, dtype: Any, shape: tuple[int, ...], seed: int = 0) -> DualArray:
+    cls = KINDS[kind]()
+    rng = np.random.default_rng(seed)
+    data = rng.uniform(0.5, 1.5, (cls._planes, *shape))
+    if np.dtype(dtype).kind == "c":
+        data = data + 1j * rng.uniform(-0.5, 0.5, data.shape)
+    return cls._wrap(data.astype(dtype))
+
+
+def same(a: Any, b: Any) -> None:
+    """Same kind, shape, dtype and bits."""
+    assert type(a) is type(b)
+    assert a._data.shape == b._data.shape and a._data.dtype == b._data.dtype
+    assert np.ascontiguousarray(a._data).tobytes() == np.ascontiguousarray(b._data).tobytes()
+
+
+def out_like(x: DualArray) -> DualArray:
+    return type(x)._wrap(np.empty(x._data.shape, x._data.dtype))
+
+
+def unary_for(dtype: Any) -> list[np.ufunc]:
+    complex_ok = {u for u, i in UNARY.items() if _core.UNARY_FUNCTIONS[i][2]}
+    wanted = [np.sin, np.exp, np.sqrt, np.log, np.tanh, np.square, np.reciprocal]
+    return [u for u in wanted if np.dtype(dtype).kind == "f" or u in complex_ok]
+
+
+def binary_for(dtype: Any) -> list[np.ufunc]:
+    complex_ok = {u for u, i in BINARY.items() if _core.BINARY_FUNCTIONS[i][2]}
+    wanted = [np.add, np.subtract, np.multiply, np.divide, np.power, np.maximum]
+    return [u for u in wanted if np.dtype(dtype).kind == "f" or u in complex_ok]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", KINDS)
+def test_unary(kind: str, dtype: Any) -> None:
+    for shape in ((7,), (3, 4), ()):
+        x = make(kind, dtype, shape)
+        for ufunc in unary_for(dtype):
+            assert _core.fast_unary(UNARY[ufunc], x) is not None  # the fast path takes it
+            fast = ufunc(x)
+            same(fast, ufunc(x, out=out_like(x)))  # out=: the checked kernels
+            same(fast, getattr(x, ufunc.__name__)() if hasattr(x, ufunc.__name__) else fast)
+            # planes apart (x[1:] of a longer array) and strided views
+            if shape:
+                wide = make(kind, dtype, (shape[0] + 1, *shape[1:]))
+                wide._data[:, 1:] = x._data
+                same(fast, ufunc(wide[1:]))
+                strided = type(x)._wrap(np.repeat(x._data, 2, axis=-1)[..., ::2])
+                assert _core.fast_unary(UNARY[ufunc], strided) is None  # declined
+                same(fast, ufunc(strided))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", KINDS)
+def test_binary(kind: str, dtype: Any) -> None:
+    for shape in ((7,), (3, 4), ()):
+        x, y = make(kind, dtype, shape, 1), make(kind, dtype, shape, 2)
+        for ufunc in binary_for(dtype):
+            index = BINARY[ufunc]
+            assert _core.fast_binary(index, x, y) is not None
+            fast = ufunc(x, y)
+            same(fast, ufunc(x, y, out=out_like(x)))
+            if shape:  # broadcast: the fast path declines, the checked one broadcasts
+                row = make(kind, dtype, shape[-1:], 3)
+                full = type(x)._wrap(np.ascontiguousarray(np.broadcast_to(
+                    row._data[(slice(None),) + (None,) * (len(shape) - 1)], x._data.shape
+                )))  # fmt: skip
+                assert _core.fast_binary(index, x, row) is None or len(shape) == 1
+                same(ufunc(x, full), ufunc(x, row))
+                scalar = make(kind, dtype, (), 4)  # a 0-d dual against an array
+                full = type(x)._wrap(np.ascontiguousarray(
+                    np.broadcast_to(scalar._data.reshape(-1, *([1] * len(shape))), x._data.shape)
+                ))  # fmt: skip
+                same(ufunc(x, full), ufunc(x, scalar))
+
+
+NUMBERS = (3, -2, 2.5, 0.1, 1e-300, 2**53, 2**60, 1.5 + 0.5j, True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", ["Dual", "HyperDualVec2"])
+def test_python_numbers(kind: str, dtype: Any) -> None:
+    """A Python number meeting a dual array: C++ converts the ones it takes (float, int
+    within 2^53, complex for complex components) as numpy does; the rest go to Python.
+    Either way the result is numpy's promotion and the checked kernels' bits."""
+    x = make(kind, dtype, (5,))
+    for number in NUMBERS:
+        for ufunc in (np.add, np.multiply, np.subtract, np.divide):
+            if isinstance(number, complex) and np.dtype(dtype).kind == "f":
+                continue  # promotes to complex: the general path, tested elsewhere
+            for a, b in ((x, number), (number, x)):
+                fast = ufunc(a, b)
+                operator = {np.add: "__add__", np.multiply: "__mul__"}.get(ufunc)
+                if operator is not None and a is x:
+                    same(fast, getattr(x, operator)(b))
+                checked = ufunc(a, b, out=out_like(fast))
+                same(fast, checked)
+                assert fast.dtype == np.result_type(x.value, number)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", KINDS)
+def test_power(kind: str, dtype: Any) -> None:
+    """x ** 2, 0.5, -1, 1 are numpy's fast paths (square, sqrt, reciprocal, positive)
+    for Python and numpy scalar exponents alike; other exponents are power's kernel."""
+    x = make(kind, dtype, (6,))
+    for exponent, ufunc in ((2, np.square), (0.5, np.sqrt), (-1, np.reciprocal), (1, np.positive)):
+        fast = x**exponent
+        same(fast, ufunc(x, out=out_like(x)))
+        same(fast, x ** np.float64(exponent))
+        same(fast, x ** np.int64(exponent) if exponent != 0.5 else fast)
+    for exponent in (3, 1.5):
+        same(x**exponent, np.power(x, exponent, out=out_like(x)))
+
+
+KEYS: tuple[tuple[tuple[int, ...], Any], ...] = (  # (the array's shape, the key)
+    ((6,), 3),
+    ((6,), -1),
+    ((6,), slice(1, 5, 2)),
+    ((3, 4), (slice(None), 1)),
+    ((3, 4), (1, slice(None, None, -1))),
+    ((6,), Ellipsis),
+    ((6,), None),
+    ((3, 4), (None, 2)),
+    ((6,), np.array([0, 2, 3])),
+    ((6,), [1, 1, 0]),
+    ((6,), np.array([True, False, True, False, True, True])),
+    ((2, 2), (np.array([0, 1]), np.array([1, 0]))),
+    ((2, 3, 2), (np.array([0, 1]), slice(None), np.array([1, 0]))),  # separated: Python's
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_getitem(kind: str) -> None:
+    for shape, key in KEYS:
+        x = make(kind, np.float64, shape)
+        fast = x[key]
+        same(fast, _getitem(x, key))  # Python's fallback, called directly
+        expected = np.stack([plane[key] for plane in x._data])  # numpy, plane by plane
+        assert np.array_equal(fast._data, expected)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_array_function(kind: str) -> None:
+    """A registered numpy function with no keywords runs straight from C; with keywords
+    through Python's dispatch: the same implementation, the same bits."""
+    x = make(kind, np.float64, (3, 4))
+    same(np.sum(x), np.sum(x, axis=None))
+    same(np.transpose(x), np.transpose(x, axes=None))
+    same(np.concatenate((x, x)), np.concatenate((x, x), axis=0))
