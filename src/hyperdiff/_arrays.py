@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 from . import _core
 from ._table import FAST_BINARY, UNARY, check_component_dtype
 
+# The kernel index of a ufunc, or None (bound once: `UNARY.get(ufunc)` in __array_ufunc__
+# costs ~40 ns more per call on CPython 3.11, its attribute load left unspecialized)
+_unary_index = UNARY.get
+_fast_binary_index = FAST_BINARY.get
+
 _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 
@@ -401,9 +406,9 @@ class DualArray:
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method == "__call__" and not kwargs:  # the common calls, whole in C++
             if len(inputs) == 1:
-                fast = _core.fast_unary(UNARY.get(ufunc), self)
+                fast = _core.fast_unary(_unary_index(ufunc), self)
             else:
-                fast = _core.fast_binary(FAST_BINARY.get(ufunc), *inputs)
+                fast = _core.fast_binary(_fast_binary_index(ufunc), *inputs)
             if fast is not None:
                 return fast
         # (ufunc.at's second input is an index: a slice, Ellipsis or a tuple is fine)
