@@ -41,7 +41,7 @@ import contextlib
 import functools
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -313,10 +313,10 @@ class SparsityTracer:
     def __ge__(self, o: Any) -> Any:
         return np.greater_equal(self, o)
 
-    def __eq__(self, o: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, o: Any) -> Any:
         return np.equal(self, o)
 
-    def __ne__(self, o: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, o: Any) -> Any:
         return np.not_equal(self, o)
 
     __hash__ = None  # type: ignore[assignment]
@@ -480,7 +480,7 @@ _PIECEWISE_LINEAR = frozenset(
     "subtract maximum minimum fmax fmin fmod remainder".split()
 )
 # at a point (local), max/min take the operand that attains them (both at a tie)
-_SELECT = {"maximum": np.greater_equal, "fmax": np.greater_equal}
+_SELECT: dict[str, np.ufunc] = {"maximum": np.greater_equal, "fmax": np.greater_equal}
 _SELECT |= {"minimum": np.less_equal, "fmin": np.less_equal}
 _KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conjugate", "copysign"))
 # ufuncs whose result on dual arrays is a plain array (comparisons, isnan, ...)
@@ -493,7 +493,9 @@ def _all_plain(inputs: Any) -> bool:
     return bool(tracers) and all(x._plain for x in tracers)
 
 
-def _apply_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict) -> Any:
+def _apply_ufunc(
+    ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     name = ufunc.__name__
     if method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
         func = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}[name]
@@ -588,7 +590,7 @@ _MOVES = {
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
-def _move(func: Any, args: tuple[Any, ...], kwargs: dict) -> Any:
+def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """func applied to element numbers (1 + the row in the stacked sets of every
     tracer operand, 0 for constants) says where each output element comes from."""
     trace = _trace_of(*args, *kwargs.values())
@@ -1051,7 +1053,8 @@ def _convolve(func: Any, a: Any, v: Any, mode: str = "full") -> Any:
     t = j + np.repeat(taps, n) - lo
     keep = (t >= 0) & (t < length)
     c = _connect(t[keep], j[keep], length, n)
-    value = np.convolve(a._value, kernel, mode) if trace.local else None
+    # (mode: the caller's string, which numpy checks)
+    value = np.convolve(a._value, kernel, mode) if trace.local else None  # type: ignore[call-overload]
     h = _through(c, _widen(a._h, trace.events)) if trace.second else None
     return SparsityTracer(trace, (length,), _through(c, a._g), h, value)
 
@@ -1151,7 +1154,7 @@ def _replaced(x: Any, leaf: Callable[[Any], Any]) -> Any:
     return leaf(x)
 
 
-def traced(args: tuple[Any, ...]) -> bool:
+def traced(args: Sequence[Any]) -> bool:
     """Whether a tracer is among the arguments (nested in tuples, lists, dicts)."""
     for a in args:
         if isinstance(a, SparsityTracer):
@@ -1333,7 +1336,7 @@ if hasattr(np.linalg, "svdvals"):  # numpy 2
 
 
 def _is_full_sum(
-    ndim: int, size: int, axis: Any, dtype: Any, out: Any, keepdims: Any, extra: dict
+    ndim: int, size: int, axis: Any, dtype: Any, out: Any, keepdims: Any, extra: dict[str, Any]
 ) -> bool:
     """Whether np.sum / np.mean with these arguments sums every element of an array
     of size > 1 into a scalar (then a Hessian plan keeps it as terms)."""
@@ -1344,7 +1347,7 @@ def _is_full_sum(
 def _sum_arguments(
     a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False,
     **extra: Any,
-) -> tuple[Any, Any, Any, Any, dict]:  # fmt: skip
+) -> tuple[Any, Any, Any, Any, dict[str, Any]]:  # fmt: skip
     return axis, dtype, out, keepdims, extra
 
 
@@ -1486,8 +1489,8 @@ def _input_array(x: Any, where: str) -> np.ndarray:
 
 
 def _call_traced(
-    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict, argnum: int, trace: _Trace,
-    where: str,
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnum: int,
+    trace: _Trace, where: str,
 ) -> tuple[np.ndarray, Any]:  # fmt: skip
     if not isinstance(argnum, int) or isinstance(argnum, bool):
         raise TypeError(f"{where}: argnums must be one int for a sparse result, not {argnum!r}")
@@ -1558,8 +1561,8 @@ def _quiet(local: bool) -> Any:
 
 
 def _hessian_pattern(
-    f: Callable[..., Any], args: tuple, kwargs: dict, argnums: int, local: bool, where: str,
-    terms: bool = False,
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int,
+    local: bool, where: str, terms: bool = False,
 ) -> tuple[Any, Any]:  # fmt: skip
     """(pattern, terms): terms the (term owner, i, j) triples and term sizes when f's
     output is a weighted sum of full sums (a _Terms), else None."""
@@ -1988,11 +1991,13 @@ def _same(kept: np.ndarray, now: np.ndarray) -> bool:
         return False
 
 
-def _key(args: tuple[Any, ...], kwargs: dict, argnums: int, keep: bool = False) -> tuple:
+def _key(
+    args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int, keep: bool = False
+) -> tuple[Any, ...]:
     """A plan's key: the shapes and dtypes of args[argnums], everything else by value
     (or identity and values): each can change the pattern."""
     x = args[argnums] if argnums < len(args) else None
-    key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]
+    key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]  # type: ignore[arg-type]
     key.extend(_token(a, keep) for k, a in enumerate(args) if k != argnums)
     if kwargs:
         key.extend((name, _token(kwargs[name], keep)) for name in sorted(kwargs))
@@ -2003,7 +2008,7 @@ def _key(args: tuple[Any, ...], kwargs: dict, argnums: int, keep: bool = False) 
 _MAX_PLANS = 16
 
 
-def _keep(plans: dict, key: Any, plan: Any) -> Any:
+def _keep(plans: dict[str, Any], key: Any, plan: Any) -> Any:
     plans.pop(key, None)
     if len(plans) >= _MAX_PLANS:
         del plans[next(iter(plans))]
@@ -2043,7 +2048,7 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
             )
         return result
 
-    def new_plan(args: tuple[Any, ...], kwargs: dict, x: np.ndarray) -> _JacobianPlan:
+    def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
             return _JacobianPlan(jacobian_sparsity(f, argnums)(*args, **kwargs), x.size)
         # a pattern given holding the global one is right at these arguments; else
@@ -2059,7 +2064,9 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
         )
         return _JacobianPlan(given, x.size, probe=not holds)
 
-    def run(seed: np.ndarray, x: np.ndarray, args: tuple, kwargs: dict) -> np.ndarray:
+    def run(
+        seed: np.ndarray, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> np.ndarray:
         """The planes of f's output with x seeded by the rows of `seed`."""
         c = seed.shape[0]
         cls = _seeds(dualvec_type(c))
@@ -2070,7 +2077,9 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
         new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
         return _output_planes(f(*new, **kwargs), cls, x.dtype)
 
-    def compressed(plan: _JacobianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+    def compressed(
+        plan: _JacobianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """J from one pass of plan, or None when the pass shows the pattern is wrong."""
         planes = run(plan.seed, x, args, kwargs)
         m = plan.shape[0]
@@ -2151,7 +2160,7 @@ def _base_sum(a: Any) -> Any:
     """np.sum through the kind's own rule (a _Terms materializing)."""
     for klass in type(a).__mro__[1:]:
         if "__array_function__" in vars(klass):
-            return klass.__array_function__(a, np.sum, (type(a),), (a,), {})
+            return klass.__array_function__(a, np.sum, (type(a),), (a,), {})  # type: ignore[attr-defined]
     return np.sum(a)
 
 
@@ -2230,7 +2239,7 @@ class _HessianPlan:
         rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
         flat = rows * self.n + self.indices  # sorted: rows, then sorted columns
         key = i * self.n + j
-        pos = np.searchsorted(flat, key)
+        pos: np.ndarray = np.searchsorted(flat, key)
         if len(key) and (pos.max() >= len(flat) or np.any(flat[pos] != key)):
             raise ValueError("hessian: the sparsity pattern given misses a nonzero of the Hessian")
         return pos
@@ -2255,7 +2264,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
         return evaluate(plan, x, args, kwargs)
 
-    def new_plan(args: tuple, kwargs: dict, x: np.ndarray) -> _HessianPlan:
+    def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _HessianPlan:
         try:
             detected, terms = _hessian_pattern(f, args, kwargs, argnums, False, "hessian", True)
         except TypeError as error:
@@ -2269,7 +2278,9 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
         return _HessianPlan(given, terms, x.size, trusted=holds)
 
-    def at_pattern(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+    def at_pattern(
+        plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """The dense Hessian read at the plan's pattern; a nonzero outside it raises."""
         full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
         rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
@@ -2282,7 +2293,9 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             )
         return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
 
-    def star_pass(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+    def star_pass(
+        plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """H from the rows of H S a star coloring needs (HyperDualVec(k, c) passes of
         k rows each: unit seeds of the rows, the c color sums), or, when no star
         coloring is used (star()), the dense Hessian read at the pattern."""
@@ -2315,7 +2328,9 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         values = np.zeros(0) if hs is None else np.take(hs.reshape(-1), reads.read)
         return _sp().csr_array((values, plan.indices, plan.indptr), shape=(n, n))
 
-    def evaluate(plan: _HessianPlan, x: np.ndarray, args: tuple, kwargs: dict) -> Any:
+    def evaluate(
+        plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         sp = _sp()
         if plan.terms is None:
             return star_pass(plan, x, args, kwargs)
