@@ -89,7 +89,7 @@ def layout(cls: type[DualArray]) -> tuple[int, np.ndarray]:
 @functools.cache
 def _pair_planes(cls: type[DualArray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(a planes, b planes, product planes) of the kind's second-order products."""
-    first, pairs = layout(cls)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # (mypy#11470)
     return 1 + pairs[:, 0], 1 + pairs[:, 1], 1 + first + np.arange(len(pairs))
 
 
@@ -109,7 +109,7 @@ def _bilinear(
     if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
         return _taylor_bilinear(cls, op, batched, x, y)
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
-    a, b, h = _pair_planes(cls)
+    a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3 and _small(x, y):
         return _matrix_product(cls, value, x, y)
     if batched is not None:
@@ -134,14 +134,15 @@ def _bilinear(
 def _small(x: np.ndarray, y: np.ndarray) -> bool:
     """Matrices small enough that numpy's per-matrix overhead in a batched matmul
     outweighs the work (for large ones a batch of GEMMs is as fast, and allocates less)."""
-    return x.shape[1] * x.shape[2] * y.shape[2] <= 1 << 15
+    result: bool = x.shape[1] * x.shape[2] * y.shape[2] <= 1 << 15
+    return result
 
 
 @functools.cache
 def _pair_gather(cls: type[DualArray], m: int, p: int) -> tuple[np.ndarray, np.ndarray]:
     """Flat indices into the (K·m, K·p) matrix of blocks x_i y_j (K first-order planes,
     m x p blocks) of x_a y_b and of x_b y_a for every pair (a, b), pair by pair."""
-    first, pairs = layout(cls)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # (mypy#11470)
     a, b = pairs[:, 0, None, None], pairs[:, 1, None, None]
     row, column = np.arange(m)[:, None], np.arange(p)
     width = first * p
@@ -168,15 +169,15 @@ def _matrix_product(
     # x0 y_k = (y_k^T x0^T)^T: the y_k^T stacked as rows, one product
     stacked = y[1:].transpose(0, 2, 1).reshape(rest * p, n)
     out[1:] += (stacked @ x[0].T).reshape(rest, p, m).transpose(0, 2, 1)
-    first, pairs = layout(cls)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if 0 < 2 * len(pairs) < first * first:  # few pairs (HyperDual: one of four blocks)
-        a, b, h = _pair_planes(cls)
+        a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
         out[h] += np.matmul(x[a], y[b]) + np.matmul(x[b], y[a])
     elif len(pairs):  # a Hessian's triangle: every block x_i y_j is needed
         rows = x[1 : 1 + first].reshape(first * m, n)
         columns = np.moveaxis(y[1 : 1 + first], 0, 1).reshape(n, first * p)
         blocks = (rows @ columns).ravel()  # [(i, r), (j, c)] = (x_i y_j)[r, c]
-        ab, ba = _pair_gather(cls, m, p)
+        ab, ba = _pair_gather(cls, m, p)  # type: ignore[arg-type]  # (mypy#11470)
         pair_sums = np.take(blocks, ab)
         pair_sums += np.take(blocks, ba)
         out[1 + first :] += pair_sums.reshape(len(pairs), m, p)
@@ -185,7 +186,7 @@ def _matrix_product(
 
 def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
     """op(*operands) in the algebra of cls, for op linear in each operand."""
-    table = product_targets(cls)
+    table = product_targets(cls)  # type: ignore[arg-type]  # (mypy#11470)
     out: PlaneList = [None] * cls._planes
     for combo in itertools.product(*(range(len(o)) for o in operands)):
         if any(o[i] is None for o, i in zip(operands, combo, strict=True)):
@@ -283,12 +284,14 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = out[..., 0]
     if x_vector:
         out = out[..., 0] if y_vector else out[..., 0, :]
-    return out
+    result: np.ndarray = out
+    return result
 
 
 def _batched_outer(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     n = x.shape[0]
-    return x.reshape(n, -1, 1) * y.reshape(n, 1, -1)
+    result: np.ndarray = x.reshape(n, -1, 1) * y.reshape(n, 1, -1)
+    return result
 
 
 def _no_out(name: str, out: Any) -> None:
@@ -342,14 +345,16 @@ def _batched_multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     lead = max(x.ndim, y.ndim)
     x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
     y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
-    return x * y
+    result: np.ndarray = x * y
+    return result
 
 
 @implements(np.vdot)
 def _vdot(a: Any, b: Any) -> Any:
     def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         flat_x, flat_y = x.reshape(len(x), -1), y.reshape(len(y), -1)
-        return np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
+        result: np.ndarray = np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
+        return result
 
     return apply("vdot", np.vdot, a, b, batched=batched)
 
@@ -378,7 +383,8 @@ def _kron(a: Any, b: Any) -> Any:
         sb = (1,) * (nd + 1 - y.ndim) + y.shape[1:]
         x = x.reshape(len(x), *(d for s in sa for d in (s, 1)))
         y = y.reshape(len(y), *(d for s in sb for d in (1, s)))
-        return (x * y).reshape(-1, *(p * q for p, q in zip(sa, sb, strict=True)))
+        result: np.ndarray = (x * y).reshape(-1, *(p * q for p, q in zip(sa, sb, strict=True)))
+        return result
 
     return apply("kron", np.kron, a, b, batched=batched)
 
@@ -515,7 +521,8 @@ def apply_multilinear_ufunc(
             loops = max(x.ndim - core_x, y.ndim - core_y)
             x = x.reshape(x.shape[:1] + (1,) * (loops - x.ndim + core_x) + x.shape[1:])
             y = y.reshape(y.shape[:1] + (1,) * (loops - y.ndim + core_y) + y.shape[1:])
-            return ufunc(x, y, **kwargs)
+            result: np.ndarray = ufunc(x, y, **kwargs)
+            return result
 
     return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched)
 
@@ -526,6 +533,7 @@ GUFUNC_RULES.update(dict.fromkeys(MULTILINEAR_UFUNCS, apply_multilinear_ufunc))
 def _core_groups(ufunc: np.ufunc) -> list[str]:
     """The input core-dimension groups of a gufunc's signature: "(m,n),(n)->(m)" gives
     ["m,n", "n"]."""
+    assert ufunc.signature is not None  # a gufunc's
     inputs = ufunc.signature.partition("->")[0]
     return [g.strip("()") for g in inputs.split("),(")]
 
