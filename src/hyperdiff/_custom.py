@@ -337,28 +337,20 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             rest = iter(primals)  # (np.asarray's dual scalars as dual arrays)
             call = [a if i in self.nondiff_argnums else next(rest) for i, a in enumerate(args)]
             return self.fun(*call)
-        points: list[Any] = []  # dual arrays, or plain arrays at first order
-        tangents: list[Any] = []
-        for leaf in lifted:
-            if isinstance(leaf, DualArray):
-                data = leaf._data
-                tangent = np.empty_like(data)  # y: the parts, value 0
-                tangent[0] = 0
-                tangent[1:] = data[1:]
-                tangents.append(kind._wrap(tangent))
-                if second_order:  # x0 + y/2, in one pass
-                    points.append(kind._wrap(data * _halves(kind, data.ndim, data.dtype)))
-                else:  # x0, the rule's own copy
-                    points.append(np.array(data[0]))
-            else:
-                value = _plain_leaf(leaf, self._name)
-                tangents.append(np.zeros(value.shape, dtype=_tangent_dtype(value)))
-                points.append(leaf)
-        nondiff = tuple(args[i] for i in self.nondiff_argnums)
-        if flat:
-            primal_args, tangent_args = tuple(points), tuple(tangents)
-        else:
-            primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
+
+        def split(leaf: DualArray) -> tuple[Any, Any]:
+            data = leaf._data
+            tangent = np.empty_like(data)  # y: the parts, value 0
+            tangent[0] = 0
+            tangent[1:] = data[1:]
+            if second_order:  # x0 + y/2, in one pass
+                return kind._wrap(data * _halves(kind, data.ndim, data.dtype)), kind._wrap(tangent)
+            return np.array(data[0]), kind._wrap(tangent)  # x0, the rule's own copy
+
+        # points: dual arrays, or plain arrays at first order
+        nondiff, points, primal_args, tangent_args = self._rule_arguments(
+            args, primals, lifted, flat, split
+        )
         jvp = self.jvp
         assert jvp is not None
         frames = _frames()
@@ -396,12 +388,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             if frame is not None and frame.second_order and not second_order:
                 frame.results.append(out)  # f(x) in the rule that runs there
             return out
-        if _structure(primal_out) != _structure(tangent_out):
-            raise TypeError(
-                f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
-                f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
-            )
-        pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
+        pairs = self._output_pairs(primal_out, tangent_out)
         results = [
             _assemble(p, t, kind, second_order, self._name, i, closed_over, trusted)
             for i, (p, t) in enumerate(pairs)
@@ -409,6 +396,42 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         if frame is not None and frame.second_order and not second_order:
             frame.results.extend(results)
         return _rebuild(primal_out, results)
+
+    def _rule_arguments(
+        self,
+        args: tuple[Any, ...],
+        primals: tuple[Any, ...],
+        leaves: Sequence[Any],
+        flat: bool,
+        split: Callable[[DualArray], tuple[Any, Any]],
+    ) -> tuple[tuple[Any, ...], list[Any], Any, Any]:
+        """The rule's arguments from f's leaves: (nondiff arguments, the points, the
+        primal arguments, the tangent arguments). `split` gives a dual leaf's point and
+        tangent (the kind's own way); any other leaf is its own point, tangent zero."""
+        points: list[Any] = []
+        tangents: list[Any] = []
+        for leaf in leaves:
+            if isinstance(leaf, DualArray):
+                point, tangent = split(leaf)
+            else:
+                value = _plain_leaf(leaf, self._name)
+                point, tangent = leaf, np.zeros(value.shape, dtype=_tangent_dtype(value))
+            points.append(point)
+            tangents.append(tangent)
+        nondiff = tuple(args[i] for i in self.nondiff_argnums)
+        if flat:
+            return nondiff, points, tuple(points), tuple(tangents)
+        return nondiff, points, _rebuild(primals, points), _rebuild(primals, tangents)
+
+    def _output_pairs(self, primal_out: Any, tangent_out: Any) -> Any:
+        """The rule's outputs leaf by leaf, (primal, tangent), when both have one
+        structure."""
+        if _structure(primal_out) != _structure(tangent_out):
+            raise TypeError(
+                f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
+                f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
+            )
+        return zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
 
     def _apply_taylor(
         self,
@@ -431,35 +454,21 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         lower: type[DualArray] | None = None
         if degree > 1:
             lower = tagged(taylor_type(degree - 1), kind._tag)  # type: ignore[arg-type]
-        points: list[Any] = []  # plain arrays at degree 1, else Taylor arrays of degree - 1
-        tangents: list[Any] = []
-        for leaf in leaves:
-            if isinstance(leaf, DualArray):
-                data = leaf._data
-                if lower is None:  # the rule's own copies of the planes
-                    points.append(np.array(data[0]))
-                    tangents.append(np.array(data[1]))
-                else:
-                    points.append(lower._wrap(data[:-1].copy()))
-                    tangents.append(lower._wrap(data[1:].copy()))
-            else:
-                value = _plain_leaf(leaf, self._name)
-                tangents.append(np.zeros(value.shape, dtype=_tangent_dtype(value)))
-                points.append(leaf)
-        nondiff = tuple(args[i] for i in self.nondiff_argnums)
-        if flat:
-            primal_args, tangent_args = tuple(points), tuple(tangents)
-        else:
-            primal_args, tangent_args = _rebuild(primals, points), _rebuild(primals, tangents)
+
+        def split(leaf: DualArray) -> tuple[Any, Any]:
+            data = leaf._data
+            if lower is None:  # the rule's own copies of the planes
+                return np.array(data[0]), np.array(data[1])
+            return lower._wrap(data[:-1].copy()), lower._wrap(data[1:].copy())
+
+        # points: plain arrays at degree 1, else Taylor arrays of degree - 1
+        nondiff, _, primal_args, tangent_args = self._rule_arguments(
+            args, primals, leaves, flat, split
+        )
         assert self.jvp is not None
         pair = self.jvp(*nondiff, primal_args, tangent_args)
         primal_out, tangent_out = _checked_pair(pair, self._name)
-        if _structure(primal_out) != _structure(tangent_out):
-            raise TypeError(
-                f"the custom_jvp rule of {self._name} must return primal and tangent outputs "
-                f"of one structure; got {_describe(primal_out)} and {_describe(tangent_out)}"
-            )
-        pairs = zip(_tree_leaves(primal_out), _tree_leaves(tangent_out), strict=True)
+        pairs = self._output_pairs(primal_out, tangent_out)
         results = [_integrated(p, t, kind, lower, self._name, i) for i, (p, t) in enumerate(pairs)]
         return (
             results[0] if not isinstance(primal_out, _CONTAINERS) else _rebuild(primal_out, results)
