@@ -279,13 +279,12 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     lead = max(x.ndim, y.ndim)
     x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
     y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
-    out = np.matmul(x, y)
+    out: np.ndarray = np.matmul(x, y)
     if y_vector:
         out = out[..., 0]
     if x_vector:
         out = out[..., 0] if y_vector else out[..., 0, :]
-    result: np.ndarray = out
-    return result
+    return out
 
 
 def _batched_outer(x: np.ndarray, y: np.ndarray) -> np.ndarray:
