@@ -11,7 +11,7 @@ import numbers
 import sys
 import types
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, Protocol, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -637,8 +637,17 @@ def register_rules(**entries: Callable[..., Any]) -> None:
         globals()[f"_{name}"] = entry
 
 
+_Kind = TypeVar("_Kind", bound=DualArray)
+
+
+class _Tagging(Protocol):
+    """tagged's type: a tagged kind is a subclass of the kind it is given."""
+
+    def __call__(self, cls: type[_Kind], tag: int, /) -> type[_Kind]: ...
+
+
 @functools.cache
-def tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
+def _tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
     """The kind cls with its parts the perturbations of the transform at depth `tag`
     (a subclass, so its operations and their fast paths are cls's)."""
     base = cls.__mro__[1] if cls._tag else cls
@@ -649,6 +658,9 @@ def tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
     sub = type(base.__name__, (base,), {"__module__": base.__module__, **attributes})
     sub.__qualname__ = base.__qualname__
     return sub
+
+
+tagged = cast(_Tagging, _tagged)  # (cached: one class per kind and tag)
 
 
 def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeError:

@@ -453,7 +453,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         degree: int = kind._degree  # type: ignore[attr-defined]
         lower: type[DualArray] | None = None
         if degree > 1:
-            lower = tagged(taylor_type(degree - 1), kind._tag)  # type: ignore[arg-type]
+            lower = tagged(taylor_type(degree - 1), kind._tag)
 
         def split(leaf: DualArray) -> tuple[Any, Any]:
             data = leaf._data

@@ -592,7 +592,8 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
         )
         make = product_type if spec[0] == "product" else symmetric_product_type
         return make(*kinds)._wrap(data)
-    return tagged(makers[spec[0]](*spec[1:]), tag)._wrap(data)
+    kind: type[DualArray] = tagged(makers[spec[0]](*spec[1:]), tag)
+    return kind._wrap(data)
 
 
 register_rules(restore=restore)  # DualArray.__reduce__'s unpickler

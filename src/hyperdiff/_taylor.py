@@ -100,7 +100,7 @@ def taylor(
     if len(series) > order:
         raise ValueError(f"{len(series)} input coefficients do not fit order {order}")
     cls = _seeds(taylor_type(order))
-    parts = (*series, *([0.0] * (order - len(series))))
+    parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)
     result = f(seeded)
     return _tree_map(lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result)

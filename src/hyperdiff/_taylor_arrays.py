@@ -59,7 +59,7 @@ class TaylorArray(DualArray):
 def _restore(degree: int, tag: int, data: np.ndarray) -> TaylorArray:
     from ._arrays import tagged
 
-    return tagged(taylor_type(degree), tag)._wrap(data)  # type: ignore[no-any-return]
+    return tagged(taylor_type(degree), tag)._wrap(data)
 
 
 def _products(degree: int) -> tuple[tuple[int, int, int], ...]:

@@ -48,6 +48,7 @@ ArgNums = int | Sequence[int]
 _Array = npt.NDArray[Any]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_Kind = TypeVar("_Kind", bound=DualArray)
 
 # The transforms built on this module's plumbing (_seeds, _variable, _output_planes, ...),
 # which it calls back: they register here at their import, so imports only go down
@@ -60,11 +61,11 @@ _PLANE_BUDGET = 1 << 22
 _MAX_CHUNK = 128
 
 
-def _seeds(cls: type[DualArray]) -> type[DualArray]:
+def _seeds(cls: type[_Kind]) -> type[_Kind]:
     """The kind cls for the variables of this transform: tagged with its depth (the
     transforms running on this thread, itself included), so arrays of an enclosing
     transform, or built by hand, are never taken for its own."""
-    return tagged(cls, _core.transform_depth())  # type: ignore[arg-type]  # (mypy#11470)
+    return tagged(cls, _core.transform_depth())
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -1365,7 +1366,7 @@ def jvp(
         None,
     )
     cls = _seeds(Dual)
-    seeded = [cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)]
+    seeded: list[DualArray] = [cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)]
     for i, (primal, tangent) in enumerate(zip(outer, outer_tangents, strict=True)):
         if primal is not None or tangent is not None:
             seeded[i] = _nested_seed(seeded[i], primal, tangent)
