@@ -55,7 +55,13 @@ def test_public_functions_are_documented(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "kind, names", [("Dual", ["value", "d"]), ("HyperDual", ["e1", "e2", "e12"])]
+    "kind, names",
+    [
+        ("Dual", ["value", "d"]),
+        ("HyperDual", ["e1", "e2", "e12"]),
+        ("DualVec", ["grad"]),
+        ("HyperDualVec", ["hess"]),
+    ],
 )
 def test_array_parts_are_documented(kind: str, names: list[str]) -> None:
     import hyperdiff as hd

@@ -51,7 +51,16 @@ class DualVec(JetArray):
 
     @property
     def grad(self) -> np.ndarray:
-        """The K first-order parts, shape (K, *shape) (a view)."""
+        """The K first-order parts, shape (K, *shape) (a view).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> x = hd.dualvec(np.array([0.0, 1.0]), [[1.0, 1.0], [1.0, -1.0]])
+        >>> np.exp(x).grad                  # e^x times each direction
+        array([[ 1.        ,  2.71828183],
+               [ 1.        , -2.71828183]])
+        """
         return self._data[1 : 1 + self._first]
 
 
@@ -73,20 +82,31 @@ class HyperDualVec(JetArray):
 
     @property
     def grad1(self) -> np.ndarray:
+        """The first seed set's parts, shape (K1, *shape) (a view)."""
         return self._data[1 : 1 + self._sizes[0]]
 
     @property
     def grad2(self) -> np.ndarray:
+        """The second seed set's parts, shape (K2, *shape) (grad1 for one seed set)."""
         k1, k2 = self._sizes
         return self.grad1 if k2 is None else self._data[1 + k1 : 1 + k1 + k2]
 
     @property
     def grad(self) -> np.ndarray:
+        """The first-order parts of one seed set, shape (K, *shape) (grad1)."""
         return self.grad1
 
     @property
     def hess(self) -> np.ndarray:
-        """The second partials, shape (K1, K2, *shape) (a copy for one seed set)."""
+        """The second partials, shape (K1, K2, *shape) (a copy for one seed set).
+
+        Examples
+        --------
+        >>> import numpy as np, hyperdiff as hd
+        >>> x = hd.hyperdualvec(np.array([1.0, 2.0]), [[1.0, 0.0]], [[0.0, 1.0]])  # e0; e1
+        >>> (x[0] * x[1] ** 2).hess         # d2/dx0 dx1 (x0 x1^2) = 2 x1
+        array([[4.]])
+        """
         k1, k2 = self._sizes
         if k2 is not None:
             return self._data[1 + self._first :].reshape(k1, k2, *self.shape)
