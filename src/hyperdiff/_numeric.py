@@ -70,7 +70,8 @@ def _discrete(index: np.ndarray, previous_wins: Callable[..., np.ndarray]) -> np
     previous = np.floor(index)
     gamma = index - previous
     chosen = np.where(previous_wins(gamma, index), previous, previous + 1).astype(np.intp)
-    return np.maximum(chosen, 0)
+    result: np.ndarray = np.maximum(chosen, 0)
+    return result
 
 
 # numpy's quantile methods (numpy/lib/_function_base_impl.py, _QuantileMethods): the
@@ -117,7 +118,8 @@ def _quantile_weights(n: int, q: np.ndarray, method: str) -> tuple[np.ndarray, .
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """numpy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) for t >= 0.5."""
     diff = b - a
-    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    result: np.ndarray = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return result
 
 
 def _order_statistic(
@@ -177,7 +179,8 @@ def _quantile(
     if interpolation is not None:  # numpy's deprecated name
         raise _unsupported("quantile", "interpolation")
     # (numpy's value of the q given: a Python float q keeps float32 results float32)
-    value = np.quantile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
+    # (method, keepdims: the caller's, which numpy checks)
+    value = np.quantile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)  # type: ignore[call-overload]
     return _order_statistic("quantile", a, q_array, axis, method, keepdims, out, value)
 
 
@@ -197,7 +200,8 @@ def _percentile(
     q_array = _quantile_args("percentile", q, weights)
     if interpolation is not None:
         raise _unsupported("percentile", "interpolation")
-    value = np.percentile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
+    # (method, keepdims: the caller's, which numpy checks)
+    value = np.percentile(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)  # type: ignore[call-overload]
     fraction = np.true_divide(q_array, 100)
     return _order_statistic("percentile", a, fraction, axis, method, keepdims, out, value)
 
@@ -277,9 +281,9 @@ def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> A
     if not isinstance(f, DualArray):
         raise TypeError("hyperdiff's numpy.gradient needs f as a dual array")
     if f.ndim == 0:
-        np.gradient(f._data[0], *varargs, axis=axis, edge_order=edge_order)  # numpy's error
+        np.gradient(f._data[0], *varargs, axis=axis, edge_order=edge_order)  # type: ignore[call-overload]  # numpy's error
     axes = tuple(a + 1 for a in _axes(axis, f.ndim))
-    result = np.gradient(f._data, *varargs, axis=axes, edge_order=edge_order)
+    result = np.gradient(f._data, *varargs, axis=axes, edge_order=edge_order)  # type: ignore[call-overload]
     if len(axes) == 1:
         return f._wrap(result)
     return tuple(f._wrap(r) for r in result)
@@ -345,9 +349,10 @@ def _linspace(
     first, last = _planes(start, cls, common), _planes(stop, cls, common)
     ndim = len(np.broadcast_shapes(first.shape[1:], last.shape[1:]))
     first, last = _aligned(first, ndim), _aligned(last, ndim)
-    value = np.linspace(first[0], last[0], num, endpoint, retstep, dt, axis)
+    # (retstep: the caller's bool, which numpy's stubs want as a literal)
+    value = np.linspace(first[0], last[0], num, endpoint, retstep, dt, axis)  # type: ignore[call-overload]
     ax = normalize_axis_index(axis, ndim + 1) + 1
-    parts = np.linspace(first[1:], last[1:], num, endpoint, retstep, dt, ax)
+    parts = np.linspace(first[1:], last[1:], num, endpoint, retstep, dt, ax)  # type: ignore[call-overload]
     if not retstep:
         return cls._wrap(_with_value(value, parts))
     step_parts = np.reshape(parts[1], (cls._planes - 1, *np.shape(value[1])))
@@ -374,9 +379,10 @@ def _geomspace(
         grid = a * np.exp(t * np.log(b / a))
     data = np.array(np.broadcast_to(grid._data, (cls._planes, num, *shape)))
     if num > 0:
-        data[:, 0] = a._data[:, 0]
+        # (np.broadcast_to kept a and b dual arrays: numpy's stubs say ndarray)
+        data[:, 0] = a._data[:, 0]  # type: ignore[attr-defined]
         if endpoint and num > 1:
-            data[:, -1] = b._data[:, 0]
+            data[:, -1] = b._data[:, 0]  # type: ignore[attr-defined]
     data = np.moveaxis(data, 1, normalize_axis_index(axis, len(shape) + 1) + 1)
     return cls._wrap(_with_value(value, data[1:]))
 
@@ -392,7 +398,7 @@ def _batched_convolve(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarra
         k = short.shape[-1]
         padded = np.pad(long, ((0, 0), (k - 1, k - 1)))
         windows = sliding_window_view(padded, k, axis=-1)  # (batch, n + m - 1, k)
-        full = np.einsum("bkj,bj->bk", windows, short[:, ::-1])
+        full: np.ndarray = np.einsum("bkj,bj->bk", windows, short[:, ::-1])
         lo, hi = min(n, m), max(n, m)
         if mode == "same":
             return full[:, (lo - 1) // 2 : (lo - 1) // 2 + hi]
@@ -429,7 +435,11 @@ def _check_1d(name: str, a: Any, v: Any, mode: str) -> None:
 def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
     _check_1d("convolve", a, v, mode)
     return _bilinear_1d(
-        "convolve", lambda x, y: np.convolve(x, y, mode), _batched_convolve(mode), a, v
+        "convolve",
+        lambda x, y: np.convolve(x, y, mode),  # type: ignore[call-overload]  # (mode: a str)
+        _batched_convolve(mode),
+        a,
+        v,
     )
 
 
@@ -441,7 +451,7 @@ def _correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     conv = _batched_convolve(mode)
     return _bilinear_1d(
         "correlate",
-        lambda x, y: np.correlate(x, y, mode),
+        lambda x, y: np.correlate(x, y, mode),  # type: ignore[call-overload]  # (mode: a str)
         lambda x, y: conv(x, np.conj(y[:, ::-1])),
         a,
         v,
@@ -503,7 +513,7 @@ def _sinc(x: Any) -> Any:
     result = np.sin(y) / y
     if zero.any():
         result = np.where(zero, 1 - np.square(np.pi * x) / 6, result)
-    result._data[0] = np.sinc(value)
+    result._data[0] = np.sinc(value)  # type: ignore[union-attr]  # (a dual array)
     return result
 
 
@@ -598,7 +608,7 @@ def _unique(
 ) -> Any:
     # numpy's unique values (and indices, inverse, counts); a selection, so each unique
     # value carries the parts of its first occurrence (the convention of max and sort)
-    found = np.unique(
+    found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
         ar._data[0],
         return_index=True,
         return_inverse=return_inverse,
