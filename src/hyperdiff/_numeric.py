@@ -111,7 +111,9 @@ def _quantile_weights(n: int, q: np.ndarray, method: str) -> tuple[np.ndarray, .
     lo[above] = hi[above] = n - 1
     lo[below] = hi[below] = 0
     gamma = index - np.where(above, -1.0, lo)  # (numpy's weight there: lo = hi anyway)
-    gamma = _FIX_GAMMA.get(method, lambda g, _: g)(gamma, index)
+    fix = _FIX_GAMMA.get(method)
+    if fix is not None:
+        gamma = fix(gamma, index)
     return lo.astype(np.intp), hi.astype(np.intp), np.asarray(gamma, dtype=np.float64)
 
 
