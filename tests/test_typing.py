@@ -48,6 +48,8 @@ reveal_type(x * 2.0 - 1.0)  # hyperdiff._arrays.HyperDual
 reveal_type(1.0 / x)  # hyperdiff._arrays.HyperDual
 reveal_type(x**2)  # hyperdiff._arrays.HyperDual
 reveal_type(x[0])  # hyperdiff._arrays.HyperDual
+reveal_type(x.sum(axis=0))  # hyperdiff._arrays.HyperDual
+reveal_type(x.reshape(2, 1).T)  # hyperdiff._arrays.HyperDual
 d = hd.dual(np.eye(2), np.ones((2, 2)))
 reveal_type(d.d)  # {NDARRAY}
 det = np.linalg.det(d)  # numpy's stubs take a dual array as an array-like

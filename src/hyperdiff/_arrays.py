@@ -287,20 +287,20 @@ class DualArray:
     # --- complex components: parts are derivatives along real parameters, so
     # real, imag and conj act plane by plane, as on any real-linear map ----------
     @property
-    def real(self) -> Any:
+    def real(self) -> Self:
         """The real parts, as a dual array (numpy's meaning; the primal is `.value`)."""
-        return np.real(self)
+        return cast("Self", np.real(self))
 
     @property
-    def imag(self) -> Any:
+    def imag(self) -> Self:
         """The imaginary parts, as a dual array (zeros for real components)."""
-        return np.imag(self)
+        return cast("Self", np.imag(self))
 
-    def conj(self) -> Any:
-        return np.conjugate(self)
+    def conj(self) -> Self:
+        return cast("Self", np.conjugate(self))
 
-    def conjugate(self) -> Any:
-        return np.conjugate(self)
+    def conjugate(self) -> Self:
+        return cast("Self", np.conjugate(self))
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -370,30 +370,30 @@ class DualArray:
         self._data[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
         _planes_last(self._data[1:])[key] = 0
 
-    def reshape(self, *shape: Any, order: Literal["C", "F", "A"] = "C") -> Any:
+    def reshape(self, *shape: Any, order: Literal["C", "F", "A"] = "C") -> Self:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return np.reshape(self, shape, order=order)
+        return cast("Self", np.reshape(self, shape, order=order))
 
-    def transpose(self, *axes: Any) -> Any:
+    def transpose(self, *axes: Any) -> Self:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            return np.transpose(self, axes[0] or None)
-        return np.transpose(self, axes or None)
+            return cast("Self", np.transpose(self, axes[0] or None))
+        return cast("Self", np.transpose(self, axes or None))
 
     @property
-    def T(self) -> Any:
+    def T(self) -> Self:
         return self.transpose()
 
-    def ravel(self, order: Literal["C", "F", "A", "K"] = "C") -> Any:
-        return np.ravel(self, order=order)
+    def ravel(self, order: Literal["C", "F", "A", "K"] = "C") -> Self:
+        return cast("Self", np.ravel(self, order=order))
 
-    def flatten(self) -> Any:
+    def flatten(self) -> Self:
         return self._wrap(self._data.reshape(self._planes, -1).copy())
 
-    def copy(self) -> Any:
+    def copy(self) -> Self:
         return self._wrap(self._data.copy())
 
-    def astype(self, dtype: DTypeLike) -> Any:
+    def astype(self, dtype: DTypeLike) -> Self:
         dt = check_component_dtype(np.dtype(dtype))
         if dt.kind == "f" and self.dtype.kind == "c":
             raise TypeError(
@@ -547,26 +547,26 @@ class DualArray:
     __hash__ = None  # type: ignore[assignment]
 
     # --- ndarray methods: numpy's functions, through the registry in _functions --------
-    def sum(self, *args: Any, **kwargs: Any) -> Any:
-        return np.sum(self, *args, **kwargs)
+    def sum(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.sum(self, *args, **kwargs))
 
-    def mean(self, *args: Any, **kwargs: Any) -> Any:
-        return np.mean(self, *args, **kwargs)
+    def mean(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.mean(self, *args, **kwargs))
 
-    def prod(self, *args: Any, **kwargs: Any) -> Any:
-        return np.prod(self, *args, **kwargs)
+    def prod(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.prod(self, *args, **kwargs))
 
-    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
-        return np.cumsum(self, *args, **kwargs)
+    def cumsum(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.cumsum(self, *args, **kwargs))
 
-    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
-        return np.cumprod(self, *args, **kwargs)
+    def cumprod(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.cumprod(self, *args, **kwargs))
 
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        return np.max(self, *args, **kwargs)
+    def max(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.max(self, *args, **kwargs))
 
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        return np.min(self, *args, **kwargs)
+    def min(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.min(self, *args, **kwargs))
 
     def argmax(self, *args: Any, **kwargs: Any) -> Any:
         return np.argmax(self, *args, **kwargs)
@@ -574,20 +574,20 @@ class DualArray:
     def argmin(self, *args: Any, **kwargs: Any) -> Any:
         return np.argmin(self, *args, **kwargs)
 
-    def clip(self, min: Any = None, max: Any = None, out: Any = None, **kwargs: Any) -> Any:
-        return np.clip(self, min, max, out=out, **kwargs)
+    def clip(self, min: Any = None, max: Any = None, out: Any = None, **kwargs: Any) -> Self:
+        return cast("Self", np.clip(self, min, max, out=out, **kwargs))
 
-    def squeeze(self, axis: Any = None) -> Any:
-        return np.squeeze(self, axis)
+    def squeeze(self, axis: Any = None) -> Self:
+        return cast("Self", np.squeeze(self, axis))
 
-    def swapaxes(self, axis1: int, axis2: int) -> Any:
-        return np.swapaxes(self, axis1, axis2)
+    def swapaxes(self, axis1: int, axis2: int) -> Self:
+        return cast("Self", np.swapaxes(self, axis1, axis2))
 
-    def take(self, *args: Any, **kwargs: Any) -> Any:
-        return np.take(self, *args, **kwargs)
+    def take(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.take(self, *args, **kwargs))
 
-    def repeat(self, repeats: Any, axis: Any = None) -> Any:
-        return np.repeat(self, repeats, axis)
+    def repeat(self, repeats: Any, axis: Any = None) -> Self:
+        return cast("Self", np.repeat(self, repeats, axis))
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
         """Sort in place by the value; the parts move with their elements."""
@@ -597,11 +597,11 @@ class DualArray:
     def argsort(self, *args: Any, **kwargs: Any) -> Any:
         return np.argsort(self, *args, **kwargs)
 
-    def diagonal(self, *args: Any, **kwargs: Any) -> Any:
-        return np.diagonal(self, *args, **kwargs)
+    def diagonal(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.diagonal(self, *args, **kwargs))
 
-    def trace(self, *args: Any, **kwargs: Any) -> Any:
-        return np.trace(self, *args, **kwargs)
+    def trace(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.trace(self, *args, **kwargs))
 
     def nonzero(self) -> Any:
         return np.nonzero(self)
