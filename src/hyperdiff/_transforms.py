@@ -892,7 +892,16 @@ def value_and_grad(
     holomorphic: bool = False,
     has_aux: bool = False,
 ) -> Callable[..., Any]:
-    """(f(x), grad f(x)) from the same passes."""
+    """(f(x), grad f(x)) from the same passes.
+
+    Parameters and the shape of the gradient are grad's.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> hd.value_and_grad(lambda x: np.sum(x**3))(np.array([1.0, 2.0]))  # (sum x^3, 3 x^2)
+    (array(9.), array([ 3., 12.]))
+    """
     if has_aux:
         return _with_aux(
             f,
@@ -1225,7 +1234,15 @@ def hessian_diag(
     partials only (1 + 2K planes, where the Hessian has 1 + K + K(K+1)/2), so the work
     grows as n, not n^2: n = 1,000 variables are one pass of 2,001 planes.
     elementwise=True: per-point second derivatives of a pointwise f in every argument
-    of argnums (one pass of 1 + 2 count planes and the pointwise probe)."""
+    of argnums (one pass of 1 + 2 count planes and the pointwise probe).
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x: np.sum(x**3) + x[0] * x[1]    # diagonal 6 x (the x0 x1 term is off it)
+    >>> hd.hessian_diag(f)(np.array([1.0, 2.0]))
+    array([ 6., 12.])
+    """
     _checked_argnums(argnums, "hessian_diag")
 
     def diagonal(*args: Any, **kwargs: Any) -> Any:
@@ -1249,7 +1266,14 @@ def laplacian(
     """The Laplacian of f, the sum of d^2 f / dx_i^2 over every variable of argnums,
     shaped like f's output: hessian_diag's O(n) passes, summed. elementwise=True: at
     every point of a pointwise f (e.g. of a field u(x, y, z) on a grid), summed over
-    the arguments."""
+    the arguments.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> float(hd.laplacian(lambda x: np.sum(x**3))(np.array([1.0, 2.0])))  # 6 (x0 + x1)
+    18.0
+    """
     _checked_argnums(argnums, "laplacian")
 
     def total(*args: Any, **kwargs: Any) -> Any:
@@ -1445,7 +1469,15 @@ def hvp(
 def hessp(f: Callable[..., Any], *, chunk_size: int | None = None) -> Callable[..., Any]:
     """scipy.optimize's hessp: a callable (x, p, *args) -> H(x) p for the Hessian of
     f(x, *args) in x, without forming it (hvp's passes):
-    `minimize(f, x0, jac=hd.grad(f), hessp=hd.hessp(f), method="trust-krylov")`."""
+    `minimize(f, x0, jac=hd.grad(f), hessp=hd.hessp(f), method="trust-krylov")`.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> f = lambda x, a: a * np.sum(x**3)                 # H = diag(6 a x)
+    >>> hd.hessp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]), 0.5)
+    array([3., 6.])
+    """
 
     def product(x: Any, p: Any, *args: Any) -> Any:
         return hvp(lambda u: f(u, *args), (x,), (p,), chunk_size=chunk_size)
@@ -1458,7 +1490,15 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     """(f(*primals), vjp_fn) as jax.vjp: vjp_fn(cotangent) is the tuple over the primals
     of cotangent . J. In forward mode this computes the whole Jacobian once (passes of
     up to 128 columns, n/128 evaluations of f for n inputs); each vjp_fn call is then a
-    contraction, exact and cheap. Prefer grad for one scalar output."""
+    contraction, exact and cheap. Prefer grad for one scalar output.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> y, vjp_fn = hd.vjp(lambda x: x**2, np.array([1.0, 3.0]))   # J = diag(2 x)
+    >>> vjp_fn(np.array([1.0, 1.0]))
+    (array([2., 6.]),)
+    """
     argnums = tuple(range(len(primals)))
     values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
     leaves = _tree_leaves(out)
@@ -1484,7 +1524,15 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """(f(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the directional
     derivative at the primals. In forward mode each f_jvp call is one jvp pass of f
-    (there is no tape to replay): exact, at the cost of an evaluation of f."""
+    (there is no tape to replay): exact, at the cost of an evaluation of f.
+
+    Examples
+    --------
+    >>> import numpy as np, hyperdiff as hd
+    >>> y, f_jvp = hd.linearize(lambda x: x**3, np.array([2.0]))   # 3 x^2 t
+    >>> f_jvp(np.array([0.5]))
+    array([6.])
+    """
     value = f(*primals)
 
     def f_jvp(*tangents: Any) -> Any:
