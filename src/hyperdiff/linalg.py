@@ -40,6 +40,7 @@ except expm, computed here by scipy's algorithm.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
@@ -202,6 +203,44 @@ def _perturbation(planes: PlaneList) -> PlaneList:
     return [None, *planes[1:]]
 
 
+class _Level(NamedTuple):
+    """One level of _solve_planes: its planes ks, the products (i, j, k), i > 0, that
+    feed them (sorted by k), and where each plane's products start in that order."""
+
+    ks: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    k: np.ndarray
+    starts: np.ndarray
+    single: bool  # one product per plane (first-order kinds): no sums
+    i_view: Any  # i, or the slice it spans (a view of the stack, not a copy)
+    j_view: Any  # j, or 0 when every product is a_i x0 (broadcast, not copied)
+
+
+@functools.cache
+def _solve_levels(products: tuple[tuple[int, int, int], ...], planes: int) -> tuple[_Level, ...]:
+    """The planes of x in a x = b grouped by level: level 1 needs x0 only, level L the
+    planes of levels below (a kind of order d has d levels)."""
+    level = [0] * planes
+    feeds: list[list[tuple[int, int, int]]] = [[] for _ in range(planes)]
+    for i, j, k in sorted(products, key=lambda p: p[2]):
+        if i > 0 and k > 0:
+            level[k] = max(level[k], level[j] + 1)
+            feeds[k].append((i, j, k))
+    out = []
+    for lv in range(1, max(level, default=0) + 1):
+        ks = [k for k in range(1, planes) if level[k] == lv]
+        terms = [t for k in ks for t in feeds[k]]
+        i, j, k = (np.array(c, dtype=np.intp) for c in zip(*terms, strict=True))
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        span = len(i) > 0 and bool(np.all(np.diff(i) == 1))
+        i_view = slice(int(i[0]), int(i[-1]) + 1) if span else i
+        j_view = 0 if not j.any() else j
+        ks_array = np.array(ks, dtype=np.intp)
+        out.append(_Level(ks_array, i, j, k, starts, len(starts) == len(k), i_view, j_view))
+    return tuple(out)
+
+
 def _solve_planes(
     cls: type[DualArray],
     a: PlaneList,
@@ -211,29 +250,71 @@ def _solve_planes(
     solver: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> PlaneList:
     """x with a x = b in the algebra, given x0 = solve(a0, b0) and a0^-1 (or a solver
-    of a0 y = r, e.g. a triangular or banded one).
+    of a0 y = r for a 2-d a0, e.g. a triangular or banded one).
 
-    PlaneList are ordered so that every product (i, j, k) with i > 0 has j < k:
-    a0 x_k = b_k - sum_{(i,j,k), i>0} a_i x_j determines the planes in order.
+    a0 x_k = b_k - sum_{(i,j,k), i>0} a_i x_j, where x_j is always of a lower level than
+    x_k (_solve_levels): level by level, all its products a_i x_j are one batched matmul,
+    summed per plane, and all its planes one batched product with a0^-1 (one solver
+    call on the planes side by side): no loop over planes.
     """
     # numpy.linalg.solve: b is a vector (stack) only when it is one-dimensional
     vector = next(p for p in b if p is not None).ndim == 1
+    x0 = np.asarray(x0)
+    planes = cls._planes
+    a, b = a[:planes], b[:planes]
+    # every plane of a given (the common call): every plane of x has its product a_k x0
+    full = len(a) == planes and all(p is not None for p in a)
+    a_stack = np.stack(a if full else [p if p is not None else np.zeros_like(a[0]) for p in a])
+    b_planes = [p for p in b[1:] if p is not None]
+    b_stack = np.stack([b[0], *b_planes]) if len(b_planes) == planes - 1 else None
+    x = np.empty((planes, *x0.shape), dtype=np.result_type(x0, a_stack, *b_planes))
+    x[0] = x0
+    # matmul of stacks: the operands' own axes last, the stacks' axes aligned on the left
+    lead = x0.ndim + vector - 2
 
-    def apply(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-        result: np.ndarray = (m @ v[..., None])[..., 0] if vector else m @ v
-        return result
+    def matrices(m: np.ndarray) -> np.ndarray:  # (T, *stack, n, n), stack padded to x's
+        return m.reshape(m.shape[:1] + (1,) * (lead - (m.ndim - 3)) + m.shape[1:])
 
-    x: PlaneList = [x0] + [None] * (cls._planes - 1)
-    for k in range(1, cls._planes):
-        rhs = b[k] if k < len(b) else None
-        for i, j, target in cls._products:
-            if target != k or i == 0 or i >= len(a) or a[i] is None or x[j] is None:
-                continue
-            term = apply(a[i], x[j])
-            rhs = -term if rhs is None else rhs - term
-        if rhs is not None:
-            x[k] = solver(rhs) if solver is not None else apply(a0_inv, rhs)  # type: ignore[arg-type]
-    return x
+    def times(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return (m @ v[..., None])[..., 0] if vector else m @ v
+
+    def solved(rhs: np.ndarray) -> np.ndarray:
+        if solver is None:
+            assert a0_inv is not None
+            return times(matrices(np.asarray(a0_inv)[None]), rhs)
+        n = x0.shape[0]  # the planes side by side as the columns of one right-hand side
+        columns = np.moveaxis(rhs, 0, 1).reshape(n, -1)
+        return np.moveaxis(np.asarray(solver(columns)).reshape(n, len(rhs), *x0.shape[1:]), 1, 0)
+
+    levels = _solve_levels(cls._products, planes)
+    if full:  # every product of every level, every plane live
+        for level in levels:
+            terms = times(matrices(a_stack[level.i_view]), x[level.j_view])
+            sums = terms if level.single else np.add.reduceat(terms, level.starts, axis=0)
+            x[level.ks] = solved(-sums if b_stack is None else b_stack[level.ks] - sums)
+        return list(x)
+    # planes of a missing (None: zero): the products that exist, the planes they reach
+    have_a = np.array([p is not None for p in a] + [False] * (planes - len(a)))
+    have_b = np.array([p is not None for p in b] + [False] * (planes - len(b)))
+    known = np.zeros(planes, dtype=bool)
+    known[0] = True
+    for level in levels:
+        ks = level.ks
+        use = have_a[level.i] & known[level.j]
+        rhs = np.zeros((len(ks), *x0.shape), dtype=x.dtype)
+        live = have_b[ks].copy()
+        if live.any():
+            rhs[live] = np.stack([b[k] for k in ks[live]])
+        if use.any():
+            terms = times(matrices(a_stack[level.i[use]]), x[level.j[use]])
+            position = np.searchsorted(ks, level.k[use])  # sorted: sums plane by plane
+            starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
+            rhs[position[starts]] -= np.add.reduceat(terms, starts, axis=0)
+            live[position] = True
+        if live.any():
+            x[ks[live]] = solved(rhs[live])
+            known[ks[live]] = True
+    return [x[k] if known[k] else None for k in range(planes)]
 
 
 # --- solve, inv, det, slogdet ------------------------------------------------
