@@ -223,10 +223,10 @@ def _solve_levels(products: tuple[tuple[int, int, int], ...], planes: int) -> tu
     planes of levels below (a kind of order d has d levels)."""
     level = [0] * planes
     feeds: list[list[tuple[int, int, int]]] = [[] for _ in range(planes)]
-    for i, j, k in sorted(products, key=lambda p: p[2]):
-        if i > 0 and k > 0:
-            level[k] = max(level[k], level[j] + 1)
-            feeds[k].append((i, j, k))
+    for a, b, c in sorted(products, key=lambda p: p[2]):  # plane a times plane b adds to c
+        if a > 0 and c > 0:
+            level[c] = max(level[c], level[b] + 1)
+            feeds[c].append((a, b, c))
     out = []
     for lv in range(1, max(level, default=0) + 1):
         ks = [k for k in range(1, planes) if level[k] == lv]
@@ -276,7 +276,8 @@ def _solve_planes(
         return m.reshape(m.shape[:1] + (1,) * (lead - (m.ndim - 3)) + m.shape[1:])
 
     def times(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return (m @ v[..., None])[..., 0] if vector else m @ v
+        product: np.ndarray = (m @ v[..., None])[..., 0] if vector else m @ v
+        return product
 
     def solved(rhs: np.ndarray) -> np.ndarray:
         if solver is None:
