@@ -100,15 +100,17 @@ _FIX_GAMMA: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def _quantile_weights(n: int, q: np.ndarray, method: str) -> tuple[np.ndarray, ...]:
-    """(lo, hi, g): quantile = sorted[lo] + g (sorted[hi] - sorted[lo]), as numpy forms it."""
+def _quantile_weights(n: Any, q: np.ndarray, method: str) -> tuple[np.ndarray, ...]:
+    """(lo, hi, g): quantile = sorted[lo] + g (sorted[hi] - sorted[lo]), as numpy forms it
+    (n: the sample size, or an array of sizes broadcasting against q)."""
     index = np.asarray(_VIRTUAL_INDEX[method](n, q))
     if index.dtype.kind in "iu":  # a method that picks one element
         return index, index, np.zeros(index.shape)
     lo = np.array(np.floor(index))
     hi = np.array(lo + 1)
-    above, below = index >= n - 1, index < 0
-    lo[above] = hi[above] = n - 1
+    last = np.broadcast_to(np.subtract(n, 1), index.shape)
+    above, below = index >= last, index < 0
+    lo[above] = hi[above] = last[above]
     lo[below] = hi[below] = 0
     gamma = index - np.where(above, -1.0, lo)  # (numpy's weight there: lo = hi anyway)
     fix = _FIX_GAMMA.get(method)
@@ -133,9 +135,11 @@ def _order_statistic(
     keepdims: bool,
     out: Any,
     value: np.ndarray,
+    skip_nan: bool = False,
 ) -> Any:
     """The dual result of a quantile-like function whose value numpy gave: the parts of
-    the sorted sample interpolated at the quantiles' indices with numpy's weights."""
+    the sorted sample interpolated at the quantiles' indices with numpy's weights
+    (skip_nan: numpy's nan-functions, each slice's sample its values that are not nan)."""
     cls = _kind_out(name, out, a)
     data = _planes(a, cls)
     shape = data.shape[1:]
@@ -144,10 +148,26 @@ def _order_statistic(
     n = sample.shape[-1]
     order = np.argsort(sample[0], axis=-1, kind="stable")  # nan last, as numpy's sort
     parts = np.take_along_axis(sample[1:], order[None], axis=-1)
-    lo, hi, gamma = _quantile_weights(n, q, method)
-    gamma = gamma.astype(parts.real.dtype)
+    if skip_nan:  # the present values come first in each sorted slice: count them
+        present = np.sum(~np.isnan(sample[0]), axis=-1)
+        counts = present.reshape((*present.shape, *(1,) * q.ndim))
+        lo, hi, gamma = _quantile_weights(counts, q, method)
+        kept = parts.shape[1:-1]
+        lo, hi = (np.broadcast_to(i, (*kept, *q.shape)) for i in (lo, hi))
+        gamma = np.broadcast_to(gamma, (*kept, *q.shape)).astype(parts.real.dtype)
+
+        def gather(index: np.ndarray) -> np.ndarray:
+            flat = np.clip(index, 0, max(n - 1, 0)).reshape((1, *kept, -1))
+            return np.take_along_axis(parts, flat, axis=-1).reshape(
+                (parts.shape[0], *kept, *q.shape)
+            )
+
+        result = _lerp(gather(lo), gather(hi), gamma)
+    else:
+        lo, hi, gamma = _quantile_weights(n, q, method)
+        gamma = gamma.astype(parts.real.dtype)
+        result = _lerp(parts[..., lo], parts[..., hi], gamma)
     # (planes-1, *kept, *q.shape) -> numpy's order: q's axes first
-    result = _lerp(parts[..., lo], parts[..., hi], gamma)
     kept = result.ndim - 1 - q.ndim
     result = np.moveaxis(result, tuple(range(1 + kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
     if keepdims:
@@ -627,3 +647,50 @@ def _unique(
     result = ar._wrap(_with_value(values, parts))
     extra = ([first] if return_index else []) + list(found[2:])
     return (result, *extra) if extra else result
+
+
+# --- nan-aware order statistics ---------------------------------------------------------------
+def _nan_order_statistic(function: Callable[..., Any], scale: float) -> Callable[..., Any]:
+    """nanquantile (scale 1) and nanpercentile (q in percent, scale 100): numpy's value
+    over each slice's present values (nan read as missing); the parts of those values
+    interpolated with numpy's weights for that slice's count."""
+    name = function.__name__
+
+    def statistic(
+        a: Any,
+        q: Any,
+        axis: Any = None,
+        out: Any = None,
+        overwrite_input: bool = False,
+        method: str = "linear",
+        keepdims: Any = np._NoValue,
+        *,
+        weights: Any = None,
+    ) -> Any:
+        if weights is not None:
+            raise _unsupported(name, "weights")
+        fraction = np.true_divide(np.asanyarray(_plain(name, "q", q)), scale)
+        value = function(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
+        keep = keepdims is True
+        return _order_statistic(name, a, fraction, axis, method, keep, out, value, skip_nan=True)
+
+    return statistic
+
+
+implements(np.nanquantile)(_nan_order_statistic(np.nanquantile, 1))
+implements(np.nanpercentile)(_nan_order_statistic(np.nanpercentile, 100))
+
+
+@implements(np.nanmedian)
+def _nanmedian(
+    a: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    keepdims: Any = np._NoValue,
+) -> Any:
+    # the mean of the middle one or two present values: midpoint at q = 1/2
+    value = np.nanmedian(_value_of(a), axis=axis, keepdims=keepdims)
+    keep = keepdims is True
+    half = np.asarray(0.5)
+    return _order_statistic("nanmedian", a, half, axis, "midpoint", keep, out, value, skip_nan=True)

@@ -237,6 +237,8 @@ def apply_ufunc(
         return apply_binary(ufunc, inputs[0], inputs[1], out)
     if ufunc in _special_table():  # scipy.special functions differentiated on the value
         return _apply_special(ufunc, inputs, {**kwargs, "out": out})
+    if ufunc in ELEMENTWISE_RULES:  # numpy ufuncs outside the table (ldexp, frexp, modf, ...)
+        return ELEMENTWISE_RULES[ufunc](ufunc, inputs, out)
     raise unsupported(ufunc_name(ufunc))
 
 
@@ -249,6 +251,8 @@ def apply_ufunc(
 # value (their table read when asked: scipy.special is imported late, if at all).
 GUFUNC_RULES: dict[np.ufunc, Callable[[np.ufunc, tuple[Any, ...], dict[str, Any]], Any]] = {}
 COMPLEX_RULES: dict[np.ufunc, Callable[[np.ufunc, Any, Any], Any]] = {}
+# numpy ufuncs with a rule of their own outside the table (_elementwise): f(ufunc, inputs, out)
+ELEMENTWISE_RULES: dict[np.ufunc, Callable[[np.ufunc, tuple[Any, ...], Any], Any]] = {}
 
 
 def _no_rules(*args: Any) -> Any:

@@ -1,0 +1,136 @@
+"""numpy's elementwise functions outside the C++ table, whose calculus is one line:
+
+    ldexp(x, n) = x 2^n           d/dx = 2^n (exact: every plane scaled by 2^n)
+    frexp(x) = (m, e), x = m 2^e  m = x 2^-e with e fixed by the value: m' = 2^-e x'
+    modf(x) = (x - trunc(x), trunc(x))   parts (x', 0)
+    divmod(x, y) = (floor_divide(x, y), remainder(x, y))   the table's two
+    heaviside(x, h) = 0, h, 1 for x <, =, > 0   parts: h's where x == 0, else 0
+    spacing(x), fix(x)            piecewise constant: parts 0 (as floor, sign)
+
+Values are numpy's own (the ufunc on the value plane). Integer results (frexp's
+exponent) and the booleans of isposinf/isneginf are plain arrays of the values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._arrays import DualArray
+from ._functions import _aligned, _planes, _value_of, common_kind, implements
+from ._shapes import _with_value
+from ._ufuncs import ELEMENTWISE_RULES, ufunc_name
+
+
+def _integer(ufunc: np.ufunc, name: str, x: Any) -> Any:
+    if isinstance(x, DualArray):
+        raise TypeError(f"{ufunc_name(ufunc)} takes {name} as integers: it cannot be a dual array")
+    return x
+
+
+def _store(ufunc: np.ufunc, results: tuple[Any, ...], out: Any) -> Any:
+    """The results, or written into out= (a dual array for a dual result, a plain one for
+    a plain result), as numpy's out= returns them."""
+    if out is None:
+        return results if len(results) > 1 else results[0]
+    outs = out if isinstance(out, tuple) else (out,)
+    if len(outs) != len(results):
+        raise ValueError(f"{ufunc_name(ufunc)} has {len(results)} outputs, out= has {len(outs)}")
+    written = []
+    for result, target in zip(results, outs, strict=True):
+        if target is None:
+            written.append(result)
+            continue
+        if isinstance(result, DualArray):
+            if type(target) is not type(result):
+                raise TypeError(
+                    f"out= of {ufunc_name(ufunc)} must be a {type(result).__name__} array: "
+                    f"writing to {type(target).__name__} would drop the derivative parts"
+                )
+            if target.shape != result.shape:
+                raise ValueError(f"out= has shape {target.shape}; the result has {result.shape}")
+            target._data[...] = result._data
+        else:
+            target[...] = result
+        written.append(target)
+    return tuple(written) if len(written) > 1 else written[0]
+
+
+def _constant_like(x: DualArray, value: np.ndarray) -> DualArray:
+    """value (a piecewise constant function of x) with zero parts."""
+    return x._wrap(_with_value(value, np.zeros((x._planes - 1, *np.shape(value)), value.dtype)))
+
+
+def _ldexp(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    x, n = inputs
+    n = _integer(ufunc, "the exponent", n)
+    cls = common_kind("ldexp", x)
+    data = _planes(x, cls)
+    shape = np.broadcast_shapes(data.shape[1:], np.shape(n))
+    return _store(ufunc, (cls._wrap(np.ldexp(_aligned(data, len(shape)), n)),), out)
+
+
+def _frexp(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    (x,) = inputs
+    mantissa, exponent = np.frexp(x._data[0])
+    parts = np.ldexp(x._data[1:], -exponent[None])
+    return _store(ufunc, (x._wrap(_with_value(mantissa, parts)), exponent), out)
+
+
+def _modf(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    (x,) = inputs
+    fraction, integral = np.modf(x._data[0])
+    return _store(
+        ufunc, (x._wrap(_with_value(fraction, x._data[1:])), _constant_like(x, integral)), out
+    )
+
+
+def _divmod(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    x, y = inputs
+    quotient, remainder = np.floor_divide(x, y), np.remainder(x, y)
+    values = np.divmod(_value_of(x), _value_of(y))  # numpy's (one computation for both)
+    quotient._data[0], remainder._data[0] = values
+    return _store(ufunc, (quotient, remainder), out)
+
+
+def _heaviside(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    x, h = inputs
+    cls = common_kind("heaviside", x, h)
+    value = np.heaviside(_value_of(x), _value_of(h))
+    h_parts = _aligned(_planes(h, cls), value.ndim)[1:]
+    parts = np.where(_value_of(x) == 0, h_parts, 0).astype(value.dtype, copy=False)
+    return _store(ufunc, (cls._wrap(_with_value(value, parts)),), out)
+
+
+def _spacing(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
+    (x,) = inputs
+    return _store(ufunc, (_constant_like(x, np.spacing(x._data[0])),), out)
+
+
+_RULES: dict[np.ufunc, Callable[[np.ufunc, tuple[Any, ...], Any], Any]] = {
+    np.ldexp: _ldexp,
+    np.frexp: _frexp,
+    np.modf: _modf,
+    np.divmod: _divmod,
+    np.heaviside: _heaviside,
+    np.spacing: _spacing,
+}
+ELEMENTWISE_RULES.update(_RULES)
+
+
+@implements(np.fix)
+def _fix(x: Any, out: Any = None) -> Any:
+    # rounding toward zero: numpy's np.fix is np.trunc (parts 0, as floor)
+    return np.trunc(x, out=out) if out is not None else np.trunc(x)
+
+
+@implements(np.isposinf)
+def _isposinf(x: Any, out: Any = None) -> Any:
+    return np.isposinf(_value_of(x), out)
+
+
+@implements(np.isneginf)
+def _isneginf(x: Any, out: Any = None) -> Any:
+    return np.isneginf(_value_of(x), out)

@@ -1,0 +1,233 @@
+"""numpy's searching, counting and set functions on dual arrays.
+
+Most only look at the values: searchsorted, digitize, count_nonzero, argwhere,
+flatnonzero, lexsort and isin return numpy's plain result on `x.value` (indices and
+booleans have no derivative). The unique and set functions return values chosen from
+their inputs: each value carries the parts of its first occurrence, as np.unique does
+(intersect1d: in ar1 when it is a dual array, else in ar2). bincount and histogram sum
+weights per bin: linear in the weights, so dual weights give dual counts (the bins
+fixed by the values); histogram's bin edges, when numpy spreads them between the
+data's min and max, move with those two elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._arrays import DualArray
+from ._functions import _planes, _value_of, common_kind, implements
+from ._shapes import _with_value
+
+
+def _values(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_value_of(k) for k in x)
+    return _value_of(x)
+
+
+# --- value-only ---------------------------------------------------------------------------
+@implements(np.searchsorted)
+def _searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
+    return np.searchsorted(_value_of(a), _value_of(v), side, _value_of(sorter))
+
+
+@implements(np.digitize)
+def _digitize(x: Any, bins: Any, right: bool = False) -> Any:
+    return np.digitize(_value_of(x), _value_of(bins), right)
+
+
+@implements(np.count_nonzero)
+def _count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+    return np.count_nonzero(_value_of(a), axis=axis, keepdims=keepdims)
+
+
+@implements(np.argwhere)
+def _argwhere(a: Any) -> Any:
+    return np.argwhere(_value_of(a))
+
+
+@implements(np.flatnonzero)
+def _flatnonzero(a: Any) -> Any:
+    return np.flatnonzero(_value_of(a))
+
+
+@implements(np.lexsort)
+def _lexsort(keys: Any, axis: int = -1) -> Any:
+    return np.lexsort(_values(keys), axis)
+
+
+@implements(np.isin)
+def _isin(
+    element: Any,
+    test_elements: Any,
+    assume_unique: bool = False,
+    invert: bool = False,
+    *,
+    kind: Any = None,
+) -> Any:
+    return np.isin(_value_of(element), _value_of(test_elements), assume_unique, invert, kind=kind)
+
+
+# --- unique values and sets ------------------------------------------------------------------
+def _first_occurrences(values: np.ndarray, sources: Sequence[Any]) -> Any:
+    """values (each found among the sources) as a dual array whose parts are those of
+    its first occurrence in the sources, flattened and joined in order."""
+    cls = common_kind("a set function", *sources)
+    planes = [_planes(s, cls).reshape(cls._planes, -1) for s in sources]
+    joined = np.concatenate(planes, axis=1)
+    found, first = np.unique(joined[0], return_index=True)
+    position = first[np.searchsorted(found, values)]
+    parts = joined[1:, position].astype(values.dtype, copy=False)
+    return cls._wrap(_with_value(values, parts))
+
+
+@implements(np.unique_values)
+def _unique_values(x: Any) -> Any:
+    return _first_occurrences(np.unique_values(x._data[0]), [x])
+
+
+def _unique_result(function: Any, x: Any) -> Any:
+    found = function(x._data[0])
+    return found._replace(values=_first_occurrences(found.values, [x]))
+
+
+@implements(np.unique_counts)
+def _unique_counts(x: Any) -> Any:
+    return _unique_result(np.unique_counts, x)
+
+
+@implements(np.unique_inverse)
+def _unique_inverse(x: Any) -> Any:
+    return _unique_result(np.unique_inverse, x)
+
+
+@implements(np.unique_all)
+def _unique_all(x: Any) -> Any:
+    return _unique_result(np.unique_all, x)
+
+
+@implements(np.union1d)
+def _union1d(ar1: Any, ar2: Any) -> Any:
+    common_kind("union1d", ar1, ar2)
+    return _first_occurrences(np.union1d(_value_of(ar1), _value_of(ar2)), [ar1, ar2])
+
+
+@implements(np.intersect1d)
+def _intersect1d(
+    ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False
+) -> Any:
+    common_kind("intersect1d", ar1, ar2)
+    found = np.intersect1d(_value_of(ar1), _value_of(ar2), assume_unique, return_indices)
+    values = found[0] if return_indices else found
+    source = ar1 if isinstance(ar1, DualArray) else ar2
+    result = _first_occurrences(values, [source])
+    return (result, *found[1:]) if return_indices else result
+
+
+@implements(np.setdiff1d)
+def _setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    # ar1's values not in ar2: ar1's parts (none when ar1 is plain)
+    common_kind("setdiff1d", ar1, ar2)
+    values = np.setdiff1d(_value_of(ar1), _value_of(ar2), assume_unique)
+    if not isinstance(ar1, DualArray):
+        return values
+    return _first_occurrences(values, [ar1])
+
+
+@implements(np.setxor1d)
+def _setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    common_kind("setxor1d", ar1, ar2)
+    values = np.setxor1d(_value_of(ar1), _value_of(ar2), assume_unique)
+    return _first_occurrences(values, [ar1, ar2])
+
+
+# --- counts per bin ----------------------------------------------------------------------------
+def _bin_sums(index: np.ndarray, weights: DualArray, length: int) -> np.ndarray:
+    """Sums of the weights' planes per bin, all planes in one np.bincount (plane p's
+    bins offset by p * length), in numpy's order of summation and its float64."""
+    planes = weights._data.reshape(weights._planes, -1)
+    offsets = (np.arange(weights._planes) * length)[:, None]
+    sums = np.bincount((index + offsets).ravel(), planes.ravel(), length * len(planes))
+    return sums.reshape(weights._planes, length)
+
+
+@implements(np.bincount)
+def _bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
+    # the weights' sums per bin: linear in the weights
+    if isinstance(x, DualArray):
+        raise TypeError("numpy.bincount counts integers: x cannot be a dual array")
+    value = np.bincount(x, _value_of(weights), minlength)  # numpy's checks and values
+    if not isinstance(weights, DualArray):
+        return value
+    sums = _bin_sums(np.ravel(x).astype(np.intp), weights, len(value))
+    return weights._wrap(_with_value(value, sums[1:]))
+
+
+@implements(np.histogram)
+def _histogram(
+    a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
+) -> Any:
+    if isinstance(bins, DualArray) or isinstance(range, DualArray):
+        raise TypeError("hyperdiff's numpy.histogram takes bins and range as plain values")
+    cls = common_kind("histogram", a, weights)
+    values = np.asarray(_value_of(a))
+    counts, edges = np.histogram(values, bins, range, density, _value_of(weights))
+    # the edges: constants, or spread between min(a) and max(a) (numpy's rule when
+    # neither explicit edges nor a range are given and the data are not constant)
+    edges_out: Any = edges
+    if isinstance(a, DualArray) and np.ndim(bins) == 0 and range is None and a.size:
+        low, high = np.min(a), np.max(a)
+        if low._data[0] == high._data[0]:  # numpy: constant data get edges v -+ 0.5
+            low, high = low - 0.5, high + 0.5
+        spread = np.linspace(low, high, len(edges))
+        edges_out = cls._wrap(_with_value(edges, spread._data[1:]))
+    if not isinstance(weights, DualArray) and not (density and isinstance(edges_out, DualArray)):
+        return counts, edges_out
+    # which bin each value falls in: numpy's (the last bin closed), out of range dropped
+    flat = values.ravel()
+    index = np.searchsorted(edges, flat, side="right") - 1
+    index[flat == edges[-1]] = len(edges) - 2
+    inside = (flat >= edges[0]) & (flat <= edges[-1])
+    if not isinstance(weights, DualArray):
+        weights = cls._wrap(_planes(np.ones_like(flat) if weights is None else weights, cls))
+    w = weights.reshape(-1)[inside]
+    sums = w._wrap(_bin_sums(index[inside], w, len(edges) - 1))
+    if density:
+        width = np.diff(edges_out)
+        sums = sums / np.sum(sums) / width
+    return cls._wrap(_with_value(counts, sums._data[1:])), edges_out
+
+
+@implements(np.histogram_bin_edges)
+def _histogram_bin_edges(a: Any, bins: Any = 10, range: Any = None, weights: Any = None) -> Any:
+    # numpy's edges; spread between min(a) and max(a) they move with those two elements
+    return _histogram(a, bins, range, None, weights)[1]
+
+
+# --- truth values and index helpers: of the values ------------------------------------------
+@implements(np.all)
+def _all(a: Any, axis: Any = None, out: Any = None, keepdims: Any = np._NoValue, **kw: Any) -> Any:
+    return np.all(_value_of(a), axis=axis, out=out, keepdims=keepdims, **kw)
+
+
+@implements(np.any)
+def _any(a: Any, axis: Any = None, out: Any = None, keepdims: Any = np._NoValue, **kw: Any) -> Any:
+    return np.any(_value_of(a), axis=axis, out=out, keepdims=keepdims, **kw)
+
+
+@implements(np.diag_indices_from)
+def _diag_indices_from(arr: Any) -> Any:
+    return np.diag_indices_from(_value_of(arr))
+
+
+@implements(np.tril_indices_from)
+def _tril_indices_from(arr: Any, k: int = 0) -> Any:
+    return np.tril_indices_from(_value_of(arr), k)
+
+
+@implements(np.triu_indices_from)
+def _triu_indices_from(arr: Any, k: int = 0) -> Any:
+    return np.triu_indices_from(_value_of(arr), k)
