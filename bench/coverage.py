@@ -152,6 +152,7 @@ def _argument_lists(obj: Any, s: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     yield (x, x, x)
     yield (x, 1, 0)
     yield (m, 0, 1)
+    yield (x, x, 1)  # a degree or count last (polyfit)
 
 
 def _has_dual(result: Any, depth: int = 0) -> bool:
