@@ -18,7 +18,6 @@ plain ndarray is the one-plane list `[array]`.
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
 import string
 from collections import defaultdict
@@ -186,20 +185,39 @@ def _matrix_product(
 
 def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
     """op(*operands) in the algebra of cls, for op linear in each operand."""
-    table = product_targets(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    following = _following(cls)
     out: PlaneList = [None] * cls._planes
-    for combo in itertools.product(*(range(len(o)) for o in operands)):
-        if any(o[i] is None for o, i in zip(operands, combo, strict=True)):
+    # the combinations of planes (one per operand) whose product is not zero, in
+    # lexicographic order, each prefix extended only while it has targets (a bundle's
+    # hundreds of planes make planes^3 combinations, of which a few thousand count)
+    stack: list[tuple[tuple[int, ...], tuple[int, ...]]] = [
+        ((i,), (i,)) for i in reversed(range(len(operands[0]))) if operands[0][i] is not None
+    ]
+    while stack:
+        combo, targets = stack.pop()
+        if len(combo) == len(operands):
+            term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
+            for k in targets:
+                out[k] = term if out[k] is None else out[k] + term
             continue
-        targets: tuple[int, ...] = (combo[0],)
-        for i in combo[1:]:
-            targets = tuple(k for t in targets for k in table.get((t, i), ()))
-        if not targets:
-            continue
-        term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
-        for k in targets:
-            out[k] = term if out[k] is None else out[k] + term
+        operand = operands[len(combo)]
+        extended: dict[int, list[int]] = defaultdict(list)
+        for t in targets:
+            for i, ks in following[t]:
+                if i < len(operand) and operand[i] is not None:
+                    extended[i].extend(ks)
+        stack.extend(((*combo, i), tuple(extended[i])) for i in sorted(extended, reverse=True))
     return out
+
+
+@functools.cache
+def _following(cls: type[DualArray]) -> dict[int, list[tuple[int, tuple[int, ...]]]]:
+    """t -> [(i, the planes that plane t times plane i adds to), ...] (product_targets
+    by its first plane)."""
+    following: dict[int, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for (t, i), ks in product_targets(cls).items():  # type: ignore[arg-type]  # (mypy#11470)
+        following[t].append((i, ks))
+    return following
 
 
 def linear(op: Callable[[Any], Any], x: PlaneList) -> PlaneList:

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
 from ._arrays import Dual, DualArray, HyperDual, combine_error, register_rules, tagged
+from ._taylor_arrays import bundle_inner_parts, lift_bundle, nested_bundle, register_products
 
 
 class JetArray(DualArray):
@@ -350,6 +351,8 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     """x (of the product's outer or inner kind, or the product itself) in the product."""
     if type(x) is product:
         return x
+    if not hasattr(product, "_sizes"):  # a bundle (nested_bundle)
+        return lift_bundle(x, product)  # type: ignore[arg-type]
     if getattr(type(x), "_symmetric", False):
         return _expand(x, product)
     k1, k2 = product._sizes
@@ -371,7 +374,8 @@ def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None
     for x, y in ((a, b), (b, a)):
         if getattr(x, "_symmetric", False):  # meeting either transform alone: in full
             full = product_type(x._outer, x._inner)
-            return full if y in (x._outer, x._inner, full) else None
+            if y in (x._outer, x._inner, full):
+                return full
     for x, y in ((a, b), (b, a)):
         product = getattr(x, "_inner", None)
         if product is not None and y in (x._outer, x._inner):
@@ -379,7 +383,8 @@ def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None
     if first_order_kind(a) and first_order_kind(b) and a._tag != b._tag:
         outer, inner = (a, b) if a._tag < b._tag else (b, a)
         return product_type(outer, inner)
-    return None
+    # beyond total order 2: a bundle of Taylor series (_taylor_arrays)
+    return nested_bundle(a, b)  # type: ignore[return-value]
 
 
 def unify(operands: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -439,6 +444,8 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
         return type(x)._outer._wrap(sym)
     product = promote(type(x), inner)
     assert product is not None and hasattr(product, "_inner")
+    if not hasattr(product, "_sizes"):  # a bundle (nested_bundle)
+        return bundle_inner_parts(lift(x, product), inner)
     x = lift(x, product)
     outer = product._outer
     k1, k2 = product._sizes
@@ -617,3 +624,4 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
 
 
 register_rules(restore=restore)  # DualArray.__reduce__'s unpickler
+register_products(product_type, lift)  # the bundles beyond total order 2 (_taylor_arrays)

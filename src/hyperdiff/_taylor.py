@@ -20,6 +20,7 @@ and above (its rules exist to order 2).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,9 +34,12 @@ from ._arrays import DualArray
 from ._taylor_arrays import (  # noqa: F401
     MAX_DEGREE,
     TaylorArray,
+    TaylorBundle,
     _products,
+    _read_row,
     _restore,
     bilinear,
+    bundle_type,
     check_linalg,
     taylor_array,
     taylor_type,
@@ -214,3 +218,79 @@ def taylor_derivative(
 
 
 _transforms.EXTENSIONS["taylor_derivative"] = taylor_derivative  # derivative(order >= 3)
+
+
+def _box(orders: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+    """Every multi-index k <= orders."""
+    return tuple(itertools.product(*(range(o + 1) for o in orders)))
+
+
+def mixed_derivative(
+    f: Callable[..., Any],
+    orders: Sequence[int],
+    argnums: Any,
+    holomorphic: bool,
+    check_pointwise: bool,
+) -> Callable[..., Any]:
+    """derivative(f, order=(k_1, ..., k_r), argnums=(a_1, ..., a_r)): the mixed partial
+    d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
+    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r)."""
+    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
+
+    orders = tuple(orders)
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in orders) or any(
+        k < 0 for k in orders
+    ):
+        raise ValueError(f"order must be non-negative integers, one per argnum, not {orders!r}")
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in nums):
+        raise TypeError(f"derivative: argnums must be an int or a tuple of ints, not {argnums!r}")
+    if len(nums) != len(orders):
+        raise ValueError(
+            f"derivative: order={orders!r} gives {len(orders)} orders for {len(nums)} argnums"
+        )
+    if sum(orders) < 1:
+        raise ValueError(f"order {orders!r} has no derivative in it")
+    if sum(orders) > MAX_DEGREE:
+        raise ValueError(f"a total order of at most {MAX_DEGREE}, not {sum(orders)}")
+    cls = _seeds(bundle_type(_box(tuple(int(k) for k in orders))))
+    target = next(r for r, row in enumerate(cls._exponents.tolist()) if tuple(row) == tuple(orders))
+    m = cls._count
+    directions = cls._exponents[1:]
+
+    def df(*args: Any, **kwargs: Any) -> Any:
+        positions = []
+        for a in nums:
+            if not -len(args) <= a < len(args):
+                raise TypeError(f"argnums={argnums!r} but the function got {len(args)} arguments")
+            positions.append(a % len(args))
+        if len(set(positions)) != len(positions):
+            raise ValueError(f"derivative: argnums {argnums!r} repeats an argument")
+        xs = [_variable(args[a], "derivative", holomorphic) for a in positions]
+        dtype = np.result_type(*xs)
+        if check_pointwise:  # each argument's probe pass: f acts point by point in it
+            for a, k in zip(positions, orders, strict=True):
+                if k:
+                    derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
+        new_args = list(args)
+        for v, (a, x) in enumerate(zip(positions, xs, strict=True)):
+            data = np.zeros((cls._planes, *x.shape), dtype=dtype)
+            data[0] = x
+            data[1 : 1 + m] = directions[:, v].reshape(m, *([1] * x.ndim))
+            new_args[a] = cls._wrap(data)
+        result = f(*new_args, **kwargs)
+        shape = np.broadcast_shapes(*(x.shape for x in xs))
+
+        def leaf(r: Any) -> np.ndarray:
+            planes = _output_planes(r, cls, dtype)
+            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+                return np.zeros(np.broadcast_shapes(planes.shape[1:], shape), dtype=planes.dtype)
+            return _read_row(cls, planes, target)
+
+        return _tree_map(leaf, result)
+
+    name = getattr(f, "__name__", "f")
+    return _named(df, "derivative", f, f"d^{orders} of {name} in arguments {nums}, elementwise.")
+
+
+_transforms.EXTENSIONS["mixed_derivative"] = mixed_derivative  # derivative(order=(k, ...))

@@ -12,7 +12,9 @@ linear algebra beyond products raises at degree 3 and above (`check_linalg`).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -103,6 +105,15 @@ def taylor_array(x: ArrayLike, coefficients: Sequence[ArrayLike], degree: int | 
 
 
 # --- multilinear functions --------------------------------------------------------------
+@functools.cache
+def _weighted_products(cls: type[DualArray]) -> tuple[np.ndarray, ...]:
+    """The kind's products but the value's, each (i, j) -> k once with its weight (the
+    times _products lists it): C(i + j, i) for a Taylor kind."""
+    counts = Counter(t for t in cls._products if t != (0, 0, 0))
+    i, j, k = (np.array(c, dtype=np.intp) for c in zip(*counts, strict=True))
+    return i, j, k, np.array(list(counts.values()), dtype=float)
+
+
 def bilinear(
     cls: type[TaylorArray],
     op: Callable[..., Any],
@@ -111,25 +122,21 @@ def bilinear(
     y: np.ndarray,
 ) -> np.ndarray:
     """The planes of op(x, y) for op bilinear and x, y the planes of two Taylor arrays:
-    z_k = sum_j C(k, j) op(x_j, y_{k-j}); the value by numpy's own op. With `batched`
-    (op over a leading axis), the (d+1)(d+2)/2 - 1 products are one call."""
-    d = cls._degree
+    z_k = sum_j C(k, j) op(x_j, y_{k-j}) (a bundle: direction by direction); the value
+    by numpy's own op. With `batched` (op over a leading axis), the products are one
+    call."""
     value = np.asarray(op(x[0], y[0]))
-    pairs = [(i, k - i) for k in range(1, d + 1) for i in range(k + 1)]
-    i = np.array([p[0] for p in pairs])
-    j = np.array([p[1] for p in pairs])
-    k = i + j
-    weights = np.array([math.comb(int(a + b), int(a)) for a, b in pairs], dtype=float)
+    i, j, k, weights = _weighted_products(cls)
     if batched is not None:
         terms = batched(x[i], y[j])
         terms = terms * weights.reshape(-1, *([1] * (terms.ndim - 1))).astype(terms.real.dtype)
-        out = np.zeros((d + 1, *value.shape), dtype=np.result_type(value, terms))
+        out = np.zeros((cls._planes, *value.shape), dtype=np.result_type(value, terms))
         np.add.at(out, k, terms)
     else:
-        out = np.zeros((d + 1, *value.shape), dtype=value.dtype)
-        for a, b, w in zip(i.tolist(), j.tolist(), weights.tolist(), strict=True):
+        out = np.zeros((cls._planes, *value.shape), dtype=value.dtype)
+        for a, b, c, w in zip(i.tolist(), j.tolist(), k.tolist(), weights.tolist(), strict=True):
             term = op(x[a], y[b])
-            out[a + b] += term if w == 1.0 else w * term
+            out[c] += term if w == 1.0 else w * term
     out[0] = value
     return out
 
@@ -142,3 +149,423 @@ def check_linalg(name: str, cls: type[DualArray]) -> None:
             f"hyperdiff's numpy.linalg.{name} supports Taylor arrays to degree 2, not "
             f"{cls._degree}: its perturbation rules are written to second order"
         )
+
+
+# --- directional bundles: mixed partials of any order ----------------------------------
+# A mixed partial d^i f (a multi-index i over V variables, |i| = d) from univariate
+# Taylor series (Griewank, Utke and Walther 2000): along an integer direction k, the
+# d-th derivative of t -> f(x + t k) is d! sum_{|j| = d} (d^j f / j!) k^j, and the
+# finite difference Delta^i over k at 0 keeps the j = i term alone (Delta^{i_v} of
+# k_v^{j_v} vanishes for j_v < i_v, and |j| = |i|), so
+#     d^i f = (1/d!) sum_{0 < k <= i} (-1)^{|i - k|} C(i, k) (d-th plane along k).
+# A downward closed set S of multi-indices (every k <= i of an i in S is in S) is read
+# from the series along its own members k != 0, each to the degree D = max |i|: one
+# pass, M = |S| - 1 directions sharing the value, an array of 1 + M D planes. Its
+# algebra is R[t_1 .. t_M]/(t_m^(D+1), t_m t_n): every function acts direction by
+# direction, so the Taylor kernels, the Leibniz rule and the Taylor rules of linear
+# algebra serve it unchanged (why this layout and not a tensor-product one: no kernel
+# of its own, every table function and complex dtype at once; it holds D times the
+# planes of the monomials it reads). Plane (m, p), the p-th derivative along
+# direction m, is 1 + (p - 1) M + m, so each degree's M planes are one block.
+class TaylorBundle(TaylorArray):
+    """Taylor series of degree D along M integer directions of V variables, sharing
+    the value: `partials()` reads the mixed partials d^i f of the multi-indices i of
+    the bundle's set (`exponents`)."""
+
+    __slots__ = ()
+    _exponents: ClassVar[np.ndarray]  # (M + 1, V) the multi-indices read, row 0 zero
+    _count: ClassVar[int]  # M
+    _series: ClassVar[int]  # D
+    # the read-out d^i f = (1/|i|!) sum of w * plane, as (row i, plane, w) triples sorted
+    # by row (w the integers (-1)^|i - k| C(i, k), so an exact sum stays exact), and 1/|i|!
+    _readout: ClassVar[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    _scales: ClassVar[np.ndarray]
+    _groups: ClassVar[tuple[type[DualArray], ...]]
+
+    @property
+    def degree(self) -> int:
+        return self._series
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """The derivatives along each direction, shape (D, M, *shape) (a view)."""
+        return self._data[1:].reshape(self._series, self._count, *self.shape)
+
+    def partials(self) -> np.ndarray:
+        """d^i f for the rows i of `exponents`, shape (M + 1, *shape)."""
+        return _read(type(self), self._data)
+
+    @classmethod
+    def _spread(cls, x: np.ndarray, parts: bool, n: int) -> np.ndarray:
+        """An operand as the Taylor kernels of degree D take M n elements: planes
+        (D + 1, M, n) (the value once per direction), or a plain operand repeated."""
+        d, m = cls._series, cls._count
+        if not parts:
+            flat = x.reshape(-1)
+            return flat if flat.size == 1 else np.ascontiguousarray(np.broadcast_to(flat, (m, n)))
+        count = x[0].size
+        work = np.empty((d + 1, m, n), dtype=x.dtype)
+        work[0] = x[0].reshape(1, count)
+        work[1:] = x[1:].reshape(d, m, count)
+        return work
+
+    @classmethod
+    def _gather(cls, work: np.ndarray, out: np.ndarray) -> None:
+        out[0] = work[0, 0].reshape(out.shape[1:])
+        out[1:] = work[1:].reshape(out[1:].shape)
+
+    @classmethod
+    def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
+        n = out[0].size
+        work = cls._spread(x, True, n)
+        result = np.empty((cls._series + 1, cls._count, n), dtype=out.dtype)
+        _core.taylor_unary(function, cls._series, work, result)
+        cls._gather(result, out)
+
+    @classmethod
+    def _binary_kernel(
+        cls, function: int, x: np.ndarray, x_parts: bool, y: np.ndarray, y_parts: bool, out: Any
+    ) -> None:
+        n = out[0].size
+        result = np.empty((cls._series + 1, cls._count, n), dtype=out.dtype)
+        _core.taylor_binary(
+            function,
+            cls._series,
+            cls._spread(x, x_parts, n),
+            x_parts,
+            cls._spread(y, y_parts, n),
+            y_parts,
+            result,
+        )
+        cls._gather(result, out)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        exponents = tuple(map(tuple, self._exponents.tolist()))
+        return _restore_bundle, (exponents, self._tag, self._data)
+
+
+def _restore_bundle(exponents: tuple[tuple[int, ...], ...], tag: int, data: np.ndarray) -> Any:
+    from ._arrays import tagged
+
+    return tagged(bundle_type(exponents), tag)._wrap(data)
+
+
+def _plane(count: int, direction: Any, degree: Any) -> Any:
+    """The plane of the degree-th derivative (>= 1) along a direction."""
+    return 1 + (degree - 1) * count + direction
+
+
+def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
+    """The class attributes of the bundle reading the multi-indices `exponents` (rows,
+    downward closed, row 0 zero)."""
+    s, _ = exponents.shape
+    m = s - 1
+    orders = exponents.sum(axis=1)
+    d = int(orders.max(initial=1))
+    index = {tuple(row): r for r, row in enumerate(exponents.tolist())}
+    rows, planes, weights = [], [], []
+    for r, i in enumerate(exponents.tolist()):
+        order = sum(i)
+        if order == 0:
+            rows.append(r), planes.append(0), weights.append(1.0)
+            continue
+        support = [v for v, e in enumerate(i) if e]
+        for ks in itertools.product(*(range(i[v] + 1) for v in support)):
+            if not any(ks):
+                continue
+            k = [0] * len(i)
+            w = 1
+            for v, kv in zip(support, ks, strict=True):
+                k[v] = kv
+                w *= math.comb(i[v], kv) * (-1) ** (i[v] - kv)
+            direction = index.get(tuple(k))
+            if direction is None:
+                raise ValueError(f"the multi-indices are not downward closed: {k} <= {i}")
+            rows.append(r)
+            planes.append(_plane(m, direction - 1, order))
+            weights.append(w)
+    parts = tuple(
+        f"d{p}[{'.'.join(map(str, k))}]" for p in range(1, d + 1) for k in index if any(k)
+    )
+    products = [(0, 0, 0)]
+    products += [(0, k, k) for k in range(1, 1 + m * d)] + [(k, 0, k) for k in range(1, 1 + m * d)]
+    for a in range(1, d):
+        for b in range(1, d + 1 - a):
+            for direction in range(m):
+                triple = (
+                    _plane(m, direction, a),
+                    _plane(m, direction, b),
+                    _plane(m, direction, a + b),
+                )
+                products += [triple] * math.comb(a + b, a)
+    return {
+        "__slots__": (),
+        "__module__": __name__,
+        "_exponents": exponents,
+        "_count": m,
+        "_series": d,
+        "_planes": 1 + m * d,
+        "_part_names": parts,
+        "_products": tuple(products),
+        "_order": d,
+        "_readout": (np.array(rows), np.array(planes), np.array(weights, dtype=float)),
+        "_scales": np.array([1.0 / math.factorial(int(o)) for o in orders]),
+        "_spec": ("bundle", tuple(index)),
+    }
+
+
+def _downward_closed(rows: Any) -> np.ndarray:
+    """The multi-indices as an int array, row 0 the zero index, the rest sorted by
+    total order (checked downward closed by the read-out)."""
+    exponents = np.array(sorted(set(map(tuple, rows)), key=lambda r: (sum(r), r)), dtype=np.int64)
+    if exponents.ndim != 2 or exponents.shape[0] < 2 or exponents[0].any():
+        raise ValueError("a bundle reads the zero multi-index and at least one more")
+    if (exponents < 0).any():
+        raise ValueError("multi-indices are non-negative")
+    return exponents
+
+
+@functools.cache
+def bundle_type(exponents: tuple[tuple[int, ...], ...]) -> type[TaylorBundle]:
+    """The bundle kind reading the mixed partials of the downward closed set of
+    multi-indices `exponents` (one tuple of V orders each, the zero one included)."""
+    attributes = _bundle_attributes(_downward_closed(exponents))
+    cls = type(
+        f"TaylorBundle{attributes['_series']}x{attributes['_count']}", (TaylorBundle,), attributes
+    )
+    cls._groups = (cls,)
+    return cls
+
+
+def _read(cls: type[TaylorBundle], data: np.ndarray) -> np.ndarray:
+    """The mixed partials (rows of cls._exponents) of a bundle's planes."""
+    rows, planes, weights = cls._readout
+    terms = data[planes] * weights.reshape(-1, *([1] * (data.ndim - 1))).astype(data.real.dtype)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    sums = np.add.reduceat(terms, starts, axis=0)
+    return sums * cls._scales.reshape(-1, *([1] * (data.ndim - 1))).astype(data.real.dtype)
+
+
+def _read_row(cls: type[TaylorBundle], data: np.ndarray, row: int) -> np.ndarray:
+    """One mixed partial (row of cls._exponents) of a bundle's planes."""
+    rows, planes, weights = cls._readout
+    take = rows == row
+    w = weights[take].astype(data.real.dtype)
+    return np.tensordot(w, data[planes[take]], axes=1) * data.real.dtype.type(cls._scales[row])
+
+
+# --- nesting beyond total order 2: the product of two transforms' kinds as a bundle -------
+# An inner transform whose function uses an outer one's variables computes in the
+# product of their algebras. Beyond total order 2 (a Hessian around or inside a
+# first-order transform, three transforms deep) that product is a bundle over the
+# variables of both: its multi-indices are the outer kind's times the inner's (alpha +
+# beta), and the inner transform reads each of its planes (beta) as an array of the
+# outer kind (its alpha). Every kind's plane is a mixed partial d^alpha (Dual's e,
+# HyperDual's e1 e2, a Jet layout's e_a and e_a e_b, a Taylor kind's t^k), so the
+# product needs nothing of either kind but its multi-indices.
+def _is_bundle(kind: type[DualArray]) -> bool:
+    return issubclass(kind, TaylorBundle)
+
+
+# _multivariate's product kinds, registered at its import (register_products): the full
+# product kind of two transforms' kinds, and an array lifted into a product kind.
+_PRODUCTS: dict[str, Callable[..., Any]] = {}
+
+
+def register_products(
+    product_type: Callable[[type[DualArray], type[DualArray]], type[DualArray]],
+    lift: Callable[[DualArray, type[DualArray]], DualArray],
+) -> None:
+    _PRODUCTS.update(product_type=product_type, lift=lift)
+
+
+def _full(kind: type[DualArray]) -> type[DualArray]:
+    """A symmetric product kind's full product (its planes are not one monomial each)."""
+    if getattr(kind, "_symmetric", False):
+        return _PRODUCTS["product_type"](kind._outer, kind._inner)  # type: ignore[attr-defined,no-any-return]
+    return kind
+
+
+@functools.cache
+def _kind_exponents(kind: type[DualArray]) -> np.ndarray:
+    """The multi-index of each plane of a kind (planes, V), over its own variables."""
+    if _is_bundle(kind):
+        return kind._exponents  # type: ignore[attr-defined,no-any-return]
+    if issubclass(kind, TaylorArray):
+        return np.arange(kind._degree + 1).reshape(-1, 1)
+    first = getattr(kind, "_first", None)
+    if first is not None:
+        pairs = np.asarray(kind._pairs).reshape(-1, 2)  # type: ignore[attr-defined]
+    elif kind._order == 1:  # Dual
+        first, pairs = kind._planes - 1, np.empty((0, 2), dtype=np.intp)
+    else:  # HyperDual: e1, e2, e1 e2
+        first, pairs = 2, np.array([[0, 1]])
+    exponents = np.zeros((1 + first + len(pairs), first), dtype=np.int64)
+    exponents[1 + np.arange(first), np.arange(first)] = 1
+    for q, (a, b) in enumerate(pairs.tolist()):
+        exponents[1 + first + q, a] += 1
+        exponents[1 + first + q, b] += 1
+    return exponents
+
+
+def _groups_of(kind: type[DualArray]) -> tuple[type[DualArray], ...]:
+    """The transforms' seed kinds whose variables a kind's are, in order."""
+    kind = _full(kind)
+    if _is_bundle(kind):
+        return kind._groups  # type: ignore[attr-defined,no-any-return]
+    if hasattr(kind, "_inner"):
+        return _groups_of(kind._outer) + _groups_of(kind._inner)  # type: ignore[attr-defined]
+    return (kind,)
+
+
+def _monomials(x: DualArray) -> tuple[type[DualArray], np.ndarray]:
+    """x's kind (a symmetric product expanded) and its planes as mixed partials, one
+    per row of that kind's multi-indices."""
+    kind = _full(type(x))
+    if kind is not type(x):
+        x = _PRODUCTS["lift"](x, kind)
+    if _is_bundle(kind):
+        return kind, _read(kind, x._data)  # type: ignore[arg-type]
+    return kind, x._data
+
+
+def _columns(kind: type[DualArray], within: type[DualArray]) -> np.ndarray | None:
+    """Where a kind's variables lie among `within`'s, or None when they do not."""
+    groups, target = _groups_of(kind), _groups_of(within)
+    sizes = (_kind_exponents(g).shape[1] for g in target)
+    offsets = dict(zip(target, itertools.accumulate(sizes, initial=0), strict=False))
+    if not all(g in offsets for g in groups):
+        return None
+    return np.concatenate(
+        [offsets[g] + np.arange(_kind_exponents(g).shape[1]) for g in groups]
+    ).astype(np.intp)
+
+
+def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> np.ndarray:
+    """The linear map from mixed partials d^alpha (rows of `exponents`, over the
+    bundle's variables) to the bundle's planes: along direction k, the p-th derivative
+    is sum_{|alpha| = p} (p!/alpha!) k^alpha d^alpha (alpha beyond degree D dropped)."""
+    orders = exponents.sum(axis=1)
+    k = bundle._exponents[1:]  # (M, V)
+    weights = np.prod(k[:, None, :].astype(float) ** exponents[None, :, :], axis=2)  # (M, Q)
+    factor = np.array(
+        [math.factorial(int(p)) / math.prod(math.factorial(int(e)) for e in row)
+         for p, row in zip(orders, exponents, strict=True)]
+    )  # fmt: skip
+    m, d = bundle._count, bundle._series
+    out = np.zeros((bundle._planes, exponents.shape[0]))
+    out[0, orders == 0] = 1.0
+    for q in np.flatnonzero((orders >= 1) & (orders <= d)):
+        out[_plane(m, np.arange(m), int(orders[q])), q] = factor[q] * weights[:, q]
+    return out
+
+
+def _embedded(kind: type[DualArray], bundle: type[TaylorBundle]) -> np.ndarray:
+    """A kind's multi-indices over the bundle's variables."""
+    columns = _columns(kind, bundle)
+    if columns is None:
+        from ._arrays import combine_error
+
+        raise combine_error("a nested transform", kind, bundle)
+    own = _kind_exponents(kind)
+    exponents = np.zeros((own.shape[0], bundle._exponents.shape[1]), dtype=np.int64)
+    exponents[:, columns] = own
+    return exponents
+
+
+@functools.cache
+def _lift_matrix(kind: type[DualArray], bundle: type[TaylorBundle]) -> np.ndarray:
+    """The linear map from a kind's mixed partials to a bundle's planes."""
+    return _lift_exponents(bundle, _embedded(kind, bundle))
+
+
+def lift_bundle(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
+    """x (of a kind whose variables are among the bundle's) in the bundle."""
+    if type(x) is bundle:
+        return x
+    kind, planes = _monomials(x)
+    matrix = _lift_matrix(kind, bundle).astype(planes.real.dtype)
+    return bundle._wrap(np.tensordot(matrix, planes, axes=1))
+
+
+@functools.cache
+def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[TaylorBundle]:
+    """The kind of the arithmetic between an outer transform's kind and an inner one's
+    (outer._tag < inner._tag) beyond total order 2: the bundle of the multi-indices
+    alpha + beta (outer-major), which inner_parts reads back."""
+    outer = _full(outer)
+    a, b = _kind_exponents(outer), _kind_exponents(inner)
+    rows = np.concatenate(
+        [np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))], axis=1
+    )  # row p * len(b) + q: alpha_p + beta_q
+    exponents = np.array(sorted(map(tuple, rows.tolist()), key=lambda r: (sum(r), r)))
+    attributes = _bundle_attributes(exponents)
+    order = {tuple(r): n for n, r in enumerate(exponents.tolist())}
+    attributes.update(
+        _outer=outer,
+        _inner=inner,
+        _tag=inner._tag,
+        _groups=_groups_of(outer) + _groups_of(inner),
+        # the row of alpha_p + beta_q, as an (outer planes, inner planes) grid
+        _grid=np.array([order[tuple(r)] for r in rows.tolist()]).reshape(len(a), len(b)),
+    )
+    name = f"{outer.__name__}x{inner.__name__}"
+    cls = type(name, (TaylorBundle,), attributes)
+    cls.__qualname__ = name
+    return cls
+
+
+def nested_bundle(a: type[DualArray], b: type[DualArray]) -> type[DualArray] | None:
+    """The kind two transforms' kinds meet in beyond total order 2 (_multivariate.promote
+    asks when its products do not serve): a bundle holding the other's variables, or the
+    product bundle of kinds with variables of no transform in common; else None."""
+    if not (a._tag and b._tag) or a._tag == b._tag:
+        return None
+    for x, y in ((a, b), (b, a)):
+        if _is_bundle(x) and hasattr(x, "_inner") and _columns(y, x) is not None:
+            return x
+    if set(_groups_of(a)) & set(_groups_of(b)):
+        return None
+    outer, inner = (a, b) if a._tag < b._tag else (b, a)
+    if _is_bundle(outer) and not hasattr(outer, "_inner"):
+        return None
+    return bundle_product(outer, inner)
+
+
+def bundle_seed(
+    bundle: type[TaylorBundle],
+    outer: DualArray | None,
+    seeded: DualArray,
+    tangent: DualArray | None = None,
+) -> DualArray:
+    """An inner transform's seeded variable (its value the outer variable's) with the
+    outer variable's parts, in their product bundle; for jvp (one direction t), also
+    its tangent's outer parts (the terms t d^alpha of the tangent's alpha)."""
+    data = lift_bundle(seeded, bundle)._data
+    if outer is not None:
+        data += lift_bundle(outer, bundle)._data
+        data[0] = seeded._data[0]
+    if tangent is not None:
+        kind, planes = _monomials(tangent)
+        exponents = _embedded(kind, bundle)[1:]  # its value is the seeded t part
+        exponents[:, _columns(bundle._inner, bundle)] += 1  # type: ignore[attr-defined]
+        matrix = _lift_exponents(bundle, exponents).astype(planes.real.dtype)
+        data += np.tensordot(matrix, planes[1:], axes=1)
+    return bundle._wrap(data)
+
+
+def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
+    """An inner transform's output in a product bundle, read as that transform reads its
+    own planes: an array of the outer kind of shape (inner planes, *shape), whose planes
+    carry each inner plane's outer derivatives."""
+    bundle = type(x)
+    if getattr(bundle, "_inner", None) is not inner:
+        raise TypeError(
+            f"an output of kind {bundle.__name__} read by a transform of {inner.__name__}"
+        )
+    partials = _read(bundle, x._data)  # type: ignore[arg-type]
+    grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
+    outer = bundle._outer  # type: ignore[attr-defined]
+    if _is_bundle(outer):  # its planes from its mixed partials
+        grid = np.tensordot(_lift_matrix(outer, outer).astype(grid.real.dtype), grid, axes=1)
+    return outer._wrap(grid)  # type: ignore[no-any-return]

@@ -118,7 +118,7 @@ def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
 def _outer_variable(x: Any) -> DualArray | None:
     """x when it is a variable of an enclosing transform (a nested call's input),
     else None; other dual arrays are refused by _variable."""
-    if isinstance(x, DualArray) and x._tag != 0 and getattr(type(x), "_inner", None) is None:
+    if isinstance(x, DualArray) and x._tag != 0:  # a product kind too (three deep)
         return x
     return None
 
@@ -134,6 +134,10 @@ def _nested_seed(
     product = promote(kind, type(seeded))
     if product is None:
         raise _order_error(kind, type(seeded))
+    if not hasattr(product, "_sizes"):  # beyond total order 2: a bundle (_taylor)
+        from ._taylor_arrays import bundle_seed
+
+        return bundle_seed(product, outer, seeded, outer_tangent)  # type: ignore[arg-type]
     if outer_tangent is None and _seeded_alike(seeded, outer):
         # the outer variable itself, in the same directions: the symmetric product
         symmetric = symmetric_product_type(kind, type(seeded))
@@ -1724,6 +1728,8 @@ def derivative(
                 check_pointwise=check_pointwise,
             ),
         )
+    if isinstance(order, (tuple, list)):  # mixed partials: a bundle of Taylor series
+        return EXTENSIONS["mixed_derivative"](f, order, argnums, holomorphic, check_pointwise)
     if isinstance(order, (int, np.integer)) and not isinstance(order, bool) and order >= 3:
         return EXTENSIONS["taylor_derivative"](  # any order: Taylor arrays (_taylor)
             f, int(order), argnums, holomorphic, check_holomorphic, check_pointwise
