@@ -396,3 +396,20 @@ def test_elementwise_special_points() -> None:
     np.testing.assert_array_equal(out.d, [4.0, 4.0, 4.0])
     with pytest.raises(TypeError, match="drop the derivative parts"):
         np.ldexp(x, 2, out=np.zeros(3))
+
+
+def test_nan_reductions_with_initial_where_and_out() -> None:
+    v = np.array([[1.0, np.nan, 3.0], [np.nan, -2.0, 0.5]])
+    x = hd.dual(v, np.arange(6.0).reshape(2, 3))
+    mask = np.array([[True, True, False], [True, True, True]])
+    top = np.nanmax(x, axis=1, initial=-5.0, where=mask)
+    np.testing.assert_array_equal(top.value, np.nanmax(v, axis=1, initial=-5.0, where=mask))
+    np.testing.assert_array_equal(top.d, [0.0, 5.0])  # the chosen elements' parts
+    product = np.nanprod(x, axis=1, where=mask)
+    np.testing.assert_array_equal(product.value, np.nanprod(v, axis=1, where=mask))
+    np.testing.assert_array_equal(product.d, [0.0, 4.0 * 0.5 + (-2.0) * 5.0])  # product rule
+    out = hd.dual(np.zeros(2), np.zeros(2))
+    assert np.nanmean(x, axis=1, out=out) is out
+    np.testing.assert_array_equal(out.d, [(0.0 + 2.0) / 2, (4.0 + 5.0) / 2])
+    with pytest.raises(TypeError, match=r"where= of numpy\.nanmean"):
+        np.nanmean(x, where=mask)

@@ -268,3 +268,14 @@ def test_histogram_in_weights_and_data(kw: dict[str, Any]) -> None:
     np.testing.assert_allclose(
         getattr(moving, "d", np.zeros_like(edge_along)), edge_along, rtol=1e-9, atol=1e-12
     )
+
+
+def test_histogram_edges_of_constant_data() -> None:
+    # numpy's edges v -+ 0.5 around constant data: they move with min and max (here both
+    # the first element, as np.min and np.max pick it)
+    data = hd.dual(np.full(3, 2.0), np.array([1.0, 3.0, 5.0]))
+    counts, edges = np.histogram(data, 4)
+    expected_counts, expected_edges = np.histogram(np.full(3, 2.0), 4)
+    np.testing.assert_array_equal(counts, expected_counts)
+    np.testing.assert_array_equal(edges.value, expected_edges)
+    np.testing.assert_array_equal(edges.d, 1.0)

@@ -667,9 +667,7 @@ def _nan_order_statistic(function: Callable[..., Any], scale: float) -> Callable
         *,
         weights: Any = None,
     ) -> Any:
-        if weights is not None:
-            raise _unsupported(name, "weights")
-        fraction = np.true_divide(np.asanyarray(_plain(name, "q", q)), scale)
+        fraction = np.true_divide(_quantile_args(name, q, weights), scale)
         value = function(_value_of(a), q, axis=axis, method=method, keepdims=keepdims)
         keep = keepdims is True
         return _order_statistic(name, a, fraction, axis, method, keep, out, value, skip_nan=True)
