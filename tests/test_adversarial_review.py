@@ -128,20 +128,12 @@ def test_sparse_jacobian_after_an_argument_changes_is_right() -> None:
 # output; check_holomorphic=True would catch it, but is off by default.)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grad(holomorphic=True) of a real-valued f returns a number instead of raising",
-)
 def test_holomorphic_grad_of_a_real_valued_function_raises() -> None:
     z = np.array([1 + 2j, 0.5 - 1j])
     with pytest.raises(TypeError):
         hd.grad(lambda w: np.sum(np.abs(w) ** 2), holomorphic=True)(z)  # gives [2, 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="derivative(holomorphic=True) of a real-valued f returns a number instead of raising",
-)
 def test_holomorphic_derivative_of_a_real_valued_function_raises() -> None:
     z = np.array([1 + 2j, 0.5 - 1j])
     with pytest.raises(TypeError):

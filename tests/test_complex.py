@@ -365,3 +365,42 @@ def test_chunked_complex_transforms_match_the_closed_forms() -> None:
     dz, dzbar = hd.wirtinger(lambda z: np.abs(z) ** 2, chunk_size=2)(z)
     assert_close(dz, np.diag(np.conj(z)), ulps=4)
     assert_close(dzbar, np.diag(z), ulps=4)
+
+
+REAL_VALUED_CALLS = {
+    "grad": lambda f, z: hd.grad(lambda w: np.sum(f(w)), holomorphic=True)(z),
+    "grad elementwise": lambda f, z: hd.grad(f, holomorphic=True, elementwise=True)(z),
+    "jacobian": lambda f, z: hd.jacobian(f, holomorphic=True)(z),
+    "jacobian chunked": lambda f, z: hd.jacobian(f, holomorphic=True, chunk_size=1)(z),
+    "hessian": lambda f, z: hd.hessian(lambda w: np.sum(f(w)), holomorphic=True)(z),
+    "hessian of a tuple": lambda f, z: hd.hessian(
+        lambda w: np.sum(f(w)), argnums=(0,), holomorphic=True
+    )(z),
+    "hessian chunked": lambda f, z: hd.hessian(
+        lambda w: np.sum(f(w)), holomorphic=True, chunk_size=1
+    )(z),
+    "hessian elementwise": lambda f, z: hd.hessian(f, holomorphic=True, elementwise=True)(z),
+    "hessian_diag": lambda f, z: hd.hessian_diag(lambda w: np.sum(f(w)), holomorphic=True)(z),
+    "laplacian": lambda f, z: hd.laplacian(lambda w: np.sum(f(w)), holomorphic=True)(z),
+    "hvp": lambda f, z: hd.hvp(lambda w: np.sum(f(w)), (z,), (z,), holomorphic=True),
+    "derivative": lambda f, z: hd.derivative(f, holomorphic=True)(z),
+    "derivative order 2": lambda f, z: hd.derivative(f, order=2, holomorphic=True)(z),
+    "derivative unchecked": lambda f, z: hd.derivative(f, holomorphic=True, check_pointwise=False)(
+        z
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_VALUED_CALLS))
+def test_holomorphic_transforms_refuse_real_valued_functions(name: str) -> None:
+    """holomorphic=True of a real-valued f (|z|^2: not complex-differentiable) raises, as
+    JAX's does, instead of returning its derivative along the real axis as f'(z); a
+    holomorphic f through the same call gives f'(z) (z^3: 3 z^2 summed or per point)."""
+    z = np.array([1.0 + 2.0j, 0.5 - 1.0j])
+    call = REAL_VALUED_CALLS[name]
+    with pytest.raises(TypeError, match="holomorphic=True\\) needs a function with complex"):
+        call(lambda w: np.abs(w) ** 2, z)
+    got = np.asarray(call(lambda w: w**3, z))
+    assert got.dtype.kind == "c" and np.all(np.isfinite(got))
+    if name.startswith(("grad", "derivative")) and "2" not in name:
+        np.testing.assert_allclose(got, 3 * z**2, rtol=1e-15)

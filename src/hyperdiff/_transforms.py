@@ -495,6 +495,19 @@ def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[
     return [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
 
 
+def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
+    """holomorphic=True promises a complex-differentiable f, whose outputs are complex
+    (JAX's rule too): a real-valued f of complex inputs is not holomorphic unless it is
+    constant, and its parts along the real axis are no f'(z)."""
+    for p in planes:
+        if p.dtype.kind != "c":
+            raise TypeError(
+                f"{where}(..., holomorphic=True) needs a function with complex outputs, not "
+                f"{p.dtype}: a real-valued function of complex inputs is not holomorphic "
+                "(unless constant); use hyperdiff.wirtinger for its derivatives"
+            )
+
+
 def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
     """One block for an int argnums, a tuple of blocks for a tuple."""
     return blocks[0] if isinstance(argnums, int) else tuple(blocks)
@@ -586,15 +599,16 @@ def _jacobian_pass(
     argnums: ArgNums,
     chunk_size: int | None,
     where: str,
-    holomorphic: bool = False,
+    holomorphic: bool | None = False,
     direction: complex = 1,
     want_values: bool = True,
 ) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
     """f's output values (() unless want_values), the variables, the raw output, and
     per output leaf the Jacobian of shape out.shape + (n,): derivatives along
     `direction` (1, or 1j for the imaginary parts of complex inputs) times each unit
-    vector."""
-    v = _Variables(args, argnums, where, holomorphic or direction != 1)
+    vector. holomorphic: True for complex inputs and outputs, None for complex inputs
+    and any outputs (wirtinger's passes)."""
+    v = _Variables(args, argnums, where, holomorphic is not False or direction != 1)
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
@@ -603,6 +617,8 @@ def _jacobian_pass(
         cls = _seeds(dualvec_type(k))
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
+        if holomorphic:
+            _complex_outputs(planes, where)
         if values is None:
             values = _rebuild(out, [_copied(p[0]) for p in planes]) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
@@ -956,6 +972,8 @@ def _pointwise_pass(
 
     def checked_planes(leaf: Any) -> np.ndarray:
         planes = _output_planes(leaf, cls, v.dtype)
+        if holomorphic:
+            _complex_outputs([planes], where)
         _check_pointwise(where, planes[1 : 1 + count], planes[1 + count], weights, shape)
         probe_pairs = getattr(cls, "_probe_pairs", None)
         if probe_pairs is not None:  # second order: (partial a, probe) = w sum_b H_ab
@@ -1087,6 +1105,8 @@ def hessian(
             cls = _seeds(hyperdualvec_type(n))
             # (_one_array gave x: argnums is an int)
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
+            if holomorphic:
+                _complex_outputs(_all_output_planes(out, cls, x.dtype), "hessian")
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
             hessians = [
@@ -1101,6 +1121,8 @@ def hessian(
             k = max(n, 1)
             cls = _seeds(hyperdualvec_type(k))
             out = f(*v.seeded_units(cls, (0, k)), **kwargs)
+            if holomorphic:
+                _complex_outputs(_all_output_planes(out, cls, v.dtype), "hessian")
             if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
                 return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
             hessians = [
@@ -1129,6 +1151,8 @@ def hessian(
                     seeded = v.seeded_units(cls, (i0, k1), (j0, k2))
                 out = f(*seeded, **kwargs)
                 leaves = _all_output_planes(out, cls, v.dtype)
+                if holomorphic:
+                    _complex_outputs(leaves, "hessian")
                 # per leaf the block (*out_shape, k1, k2)
                 blocks = [
                     _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
@@ -1254,7 +1278,9 @@ def hessian_diag(
             stacked = _elementwise_diagonal(f, args, kwargs, argnums, holomorphic, "hessian_diag")
             return _tree_map(lambda d: _structured(argnums, list(d)), stacked)
         v = _Variables(args, argnums, "hessian_diag", holomorphic)
-        return _rebuild_leaves(_diagonal_passes(f, v, kwargs, chunk_size), v, argnums)
+        return _rebuild_leaves(
+            _diagonal_passes(f, v, kwargs, chunk_size, holomorphic, "hessian_diag"), v, argnums
+        )
 
     return _named(diagonal, "hessian_diag", f)
 
@@ -1285,14 +1311,19 @@ def laplacian(
             stacked = _elementwise_diagonal(f, args, kwargs, argnums, holomorphic, "laplacian")
             return _tree_map(lambda d: d.sum(axis=0), stacked)
         v = _Variables(args, argnums, "laplacian", holomorphic)
-        out, diagonals = _diagonal_passes(f, v, kwargs, chunk_size)
+        out, diagonals = _diagonal_passes(f, v, kwargs, chunk_size, holomorphic, "laplacian")
         return _rebuild(out, [d.sum(axis=-1) for d in diagonals])
 
     return _named(total, "laplacian", f)
 
 
 def _diagonal_passes(
-    f: Callable[..., Any], v: _Variables, kwargs: dict[str, Any], chunk_size: int | None
+    f: Callable[..., Any],
+    v: _Variables,
+    kwargs: dict[str, Any],
+    chunk_size: int | None,
+    holomorphic: bool,
+    where: str,
 ) -> tuple[Any, list[np.ndarray]]:
     """f's output and, per output leaf, its Hessian diagonal of shape out.shape + (n,)."""
     k_max = _chunk(v.n, v.n, chunk_size, _diagonal_planes)
@@ -1303,6 +1334,8 @@ def _diagonal_passes(
         cls = _seeds(hyperdualdiag_type(k))
         out = f(*v.seeded_units(cls, (start, k)), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
+        if holomorphic:
+            _complex_outputs(planes, where)
         if not diagonals:
             diagonals = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for diagonal, p in zip(diagonals, planes, strict=True):
@@ -1460,6 +1493,8 @@ def hvp(
         if len(leaves) != 1:
             raise TypeError("hvp needs a function with one scalar output")
         p = _output_planes(leaves[0], cls, v.dtype)
+        if holomorphic:
+            _complex_outputs([p], "hvp")
         if p.ndim != 1:
             raise TypeError("hvp needs a function with one scalar output")
         if result is None:
@@ -1760,7 +1795,10 @@ def derivative(
             cls = _seeds(Dual if order == 1 else HyperDual)
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
             new_args[argnums] = seeded
-            return _parts(f(*new_args, **kwargs), cls, order, seeded)
+            result = f(*new_args, **kwargs)
+            if holomorphic:
+                _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
+            return _parts(result, cls, order, seeded)
         # the first direction along 1 (f'; order 2: f'' in e12), the second the probe:
         # a pointwise f gives it w f'. Order 1 is first order, a DualVec(2) (3 planes,
         # faster than a hyper-dual's 4), so transforms nest around or in it
@@ -1777,6 +1815,8 @@ def derivative(
 
         def leaf(r: Any) -> Any:  # an array (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
+            if holomorphic:
+                _complex_outputs([planes], "derivative")
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 # a constant output: zero derivative at every point of the input
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
@@ -1938,10 +1978,10 @@ def wirtinger(
         nums = _argnums(argnums, len(args), "wirtinger")
         new = tuple(_complexified(args, nums))
         _, v, out, real_jacobians = _jacobian_pass(
-            f, new, kwargs, argnums, chunk_size, "wirtinger", True, want_values=False
+            f, new, kwargs, argnums, chunk_size, "wirtinger", None, want_values=False
         )
         *_, imaginary_jacobians = _jacobian_pass(
-            f, new, kwargs, argnums, chunk_size, "wirtinger", True, 1j, want_values=False
+            f, new, kwargs, argnums, chunk_size, "wirtinger", None, 1j, want_values=False
         )
         leaves = [
             pair(j_x, j_y) for j_x, j_y in zip(real_jacobians, imaginary_jacobians, strict=True)
