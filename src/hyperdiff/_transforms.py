@@ -20,7 +20,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,14 @@ ArgNums = int | Sequence[int]
 # What the transforms return for array inputs and outputs (a pytree of them for
 # pytrees: typed as the common case)
 _Array = npt.NDArray[Any]
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from typing_extensions import Unpack
+
+    # hvp's primals beyond one array (its result: a tuple), apart from the one-array
+    # call, so that mypy does not take both of hvp's overloads for an array's Any
+    _Several: TypeAlias = tuple[Any, Any, Unpack[tuple[Any, ...]]] | list[Any]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _Kind = TypeVar("_Kind", bound=DualArray)
@@ -1438,6 +1446,24 @@ def jvp(
     return values, _rebuild(out, [_copied(p[1]) for p in planes])
 
 
+@overload
+def hvp(
+    f: Callable[..., Any],
+    primals: tuple[Any],
+    tangents: tuple[Any],
+    *,
+    chunk_size: int | None = None,
+    holomorphic: bool = False,
+) -> _Array: ...
+@overload
+def hvp(
+    f: Callable[..., Any],
+    primals: _Several,
+    tangents: _Several,
+    *,
+    chunk_size: int | None = None,
+    holomorphic: bool = False,
+) -> Any: ...
 @_reusing_memory
 def hvp(
     f: Callable[..., Any],
