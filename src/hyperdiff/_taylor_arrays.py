@@ -16,7 +16,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -126,7 +126,7 @@ def bilinear(
     by numpy's own op. With `batched` (op over a leading axis), the products are one
     call."""
     value = np.asarray(op(x[0], y[0]))
-    i, j, k, weights = _weighted_products(cls)
+    i, j, k, weights = _weighted_products(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if batched is not None:
         terms = batched(x[i], y[j])
         terms = terms * weights.reshape(-1, *([1] * (terms.ndim - 1))).astype(terms.real.dtype)
@@ -267,7 +267,9 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
     for r, i in enumerate(exponents.tolist()):
         order = sum(i)
         if order == 0:
-            rows.append(r), planes.append(0), weights.append(1.0)
+            rows.append(r)
+            planes.append(0)
+            weights.append(1.0)
             continue
         support = [v for v, e in enumerate(i) if e]
         for ks in itertools.product(*(range(i[v] + 1) for v in support)):
@@ -330,9 +332,8 @@ def bundle_type(exponents: tuple[tuple[int, ...], ...]) -> type[TaylorBundle]:
     """The bundle kind reading the mixed partials of the downward closed set of
     multi-indices `exponents` (one tuple of V orders each, the zero one included)."""
     attributes = _bundle_attributes(_downward_closed(exponents))
-    cls = type(
-        f"TaylorBundle{attributes['_series']}x{attributes['_count']}", (TaylorBundle,), attributes
-    )
+    name = f"TaylorBundle{attributes['_series']}x{attributes['_count']}"
+    cls = cast("type[TaylorBundle]", type(name, (TaylorBundle,), attributes))
     cls._groups = (cls,)
     return cls
 
@@ -343,7 +344,9 @@ def _read(cls: type[TaylorBundle], data: np.ndarray) -> np.ndarray:
     terms = data[planes] * weights.reshape(-1, *([1] * (data.ndim - 1))).astype(data.real.dtype)
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     sums = np.add.reduceat(terms, starts, axis=0)
-    return sums * cls._scales.reshape(-1, *([1] * (data.ndim - 1))).astype(data.real.dtype)
+    scales = cls._scales.reshape(-1, *([1] * (data.ndim - 1))).astype(data.real.dtype)
+    read: np.ndarray = sums * scales
+    return read
 
 
 def _read_row(cls: type[TaylorBundle], data: np.ndarray, row: int) -> np.ndarray:
@@ -351,7 +354,9 @@ def _read_row(cls: type[TaylorBundle], data: np.ndarray, row: int) -> np.ndarray
     rows, planes, weights = cls._readout
     take = rows == row
     w = weights[take].astype(data.real.dtype)
-    return np.tensordot(w, data[planes[take]], axes=1) * data.real.dtype.type(cls._scales[row])
+    scale = data.real.dtype.type(cls._scales[row])
+    read: np.ndarray = np.tensordot(w, data[planes[take]], axes=1) * scale
+    return read
 
 
 # --- nesting beyond total order 2: the product of two transforms' kinds as a bundle -------
@@ -382,7 +387,7 @@ def register_products(
 def _full(kind: type[DualArray]) -> type[DualArray]:
     """A symmetric product kind's full product (its planes are not one monomial each)."""
     if getattr(kind, "_symmetric", False):
-        return _PRODUCTS["product_type"](kind._outer, kind._inner)  # type: ignore[attr-defined,no-any-return]
+        return _PRODUCTS["product_type"](kind._outer, kind._inner)  # type: ignore[no-any-return]
     return kind
 
 
@@ -395,7 +400,7 @@ def _kind_exponents(kind: type[DualArray]) -> np.ndarray:
         return np.arange(kind._degree + 1).reshape(-1, 1)
     first = getattr(kind, "_first", None)
     if first is not None:
-        pairs = np.asarray(kind._pairs).reshape(-1, 2)  # type: ignore[attr-defined]
+        pairs = np.asarray(kind._pairs).reshape(-1, 2)
     elif kind._order == 1:  # Dual
         first, pairs = kind._planes - 1, np.empty((0, 2), dtype=np.intp)
     else:  # HyperDual: e1, e2, e1 e2
@@ -414,7 +419,7 @@ def _groups_of(kind: type[DualArray]) -> tuple[type[DualArray], ...]:
     if _is_bundle(kind):
         return kind._groups  # type: ignore[attr-defined,no-any-return]
     if hasattr(kind, "_inner"):
-        return _groups_of(kind._outer) + _groups_of(kind._inner)  # type: ignore[attr-defined]
+        return _groups_of(kind._outer) + _groups_of(kind._inner)
     return (kind,)
 
 
@@ -432,12 +437,12 @@ def _monomials(x: DualArray) -> tuple[type[DualArray], np.ndarray]:
 def _columns(kind: type[DualArray], within: type[DualArray]) -> np.ndarray | None:
     """Where a kind's variables lie among `within`'s, or None when they do not."""
     groups, target = _groups_of(kind), _groups_of(within)
-    sizes = (_kind_exponents(g).shape[1] for g in target)
+    sizes = (_kind_exponents(g).shape[1] for g in target)  # type: ignore[arg-type]  # (mypy#11470)
     offsets = dict(zip(target, itertools.accumulate(sizes, initial=0), strict=False))
     if not all(g in offsets for g in groups):
         return None
     return np.concatenate(
-        [offsets[g] + np.arange(_kind_exponents(g).shape[1]) for g in groups]
+        [offsets[g] + np.arange(_kind_exponents(g).shape[1]) for g in groups]  # type: ignore[arg-type]  # (mypy#11470)
     ).astype(np.intp)
 
 
@@ -467,7 +472,7 @@ def _embedded(kind: type[DualArray], bundle: type[TaylorBundle]) -> np.ndarray:
         from ._arrays import combine_error
 
         raise combine_error("a nested transform", kind, bundle)
-    own = _kind_exponents(kind)
+    own = _kind_exponents(kind)  # type: ignore[arg-type]  # (mypy#11470)
     exponents = np.zeros((own.shape[0], bundle._exponents.shape[1]), dtype=np.int64)
     exponents[:, columns] = own
     return exponents
@@ -484,7 +489,7 @@ def lift_bundle(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
     if type(x) is bundle:
         return x
     kind, planes = _monomials(x)
-    matrix = _lift_matrix(kind, bundle).astype(planes.real.dtype)
+    matrix = _lift_matrix(kind, bundle).astype(planes.real.dtype)  # type: ignore[arg-type]  # (mypy#11470)
     return bundle._wrap(np.tensordot(matrix, planes, axes=1))
 
 
@@ -494,7 +499,7 @@ def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[Taylo
     (outer._tag < inner._tag) beyond total order 2: the bundle of the multi-indices
     alpha + beta (outer-major), which inner_parts reads back."""
     outer = _full(outer)
-    a, b = _kind_exponents(outer), _kind_exponents(inner)
+    a, b = _kind_exponents(outer), _kind_exponents(inner)  # type: ignore[arg-type]  # (mypy#11470)
     rows = np.concatenate(
         [np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))], axis=1
     )  # row p * len(b) + q: alpha_p + beta_q
@@ -529,7 +534,7 @@ def nested_bundle(a: type[DualArray], b: type[DualArray]) -> type[DualArray] | N
     outer, inner = (a, b) if a._tag < b._tag else (b, a)
     if _is_bundle(outer) and not hasattr(outer, "_inner"):
         return None
-    return bundle_product(outer, inner)
+    return bundle_product(outer, inner)  # type: ignore[arg-type]  # (mypy#11470)
 
 
 def bundle_seed(
@@ -548,7 +553,7 @@ def bundle_seed(
     if tangent is not None:
         kind, planes = _monomials(tangent)
         exponents = _embedded(kind, bundle)[1:]  # its value is the seeded t part
-        exponents[:, _columns(bundle._inner, bundle)] += 1  # type: ignore[attr-defined]
+        exponents[:, _columns(bundle._inner, bundle)] += 1
         matrix = _lift_exponents(bundle, exponents).astype(planes.real.dtype)
         data += np.tensordot(matrix, planes[1:], axes=1)
     return bundle._wrap(data)
@@ -565,7 +570,7 @@ def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
         )
     partials = _read(bundle, x._data)  # type: ignore[arg-type]
     grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
-    outer = bundle._outer  # type: ignore[attr-defined]
+    outer = bundle._outer
     if _is_bundle(outer):  # its planes from its mixed partials
-        grid = np.tensordot(_lift_matrix(outer, outer).astype(grid.real.dtype), grid, axes=1)
-    return outer._wrap(grid)  # type: ignore[no-any-return]
+        grid = np.tensordot(_lift_matrix(outer, outer).astype(grid.real.dtype), grid, axes=1)  # type: ignore[arg-type]  # (mypy#11470)
+    return outer._wrap(grid)
