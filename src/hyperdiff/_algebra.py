@@ -185,7 +185,7 @@ def _matrix_product(
 
 def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
     """op(*operands) in the algebra of cls, for op linear in each operand."""
-    following = _following(cls)
+    following = _following(cls)  # type: ignore[arg-type]  # (mypy#11470)
     out: PlaneList = [None] * cls._planes
     # the combinations of planes (one per operand) whose product is not zero, in
     # lexicographic order, each prefix extended only while it has targets (a bundle's

@@ -624,4 +624,5 @@ def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
 
 
 register_rules(restore=restore)  # DualArray.__reduce__'s unpickler
-register_products(product_type, lift)  # the bundles beyond total order 2 (_taylor_arrays)
+# the bundles beyond total order 2 (_taylor_arrays); lift takes the product kinds it is given
+register_products(product_type, lift)  # type: ignore[arg-type]

@@ -168,8 +168,8 @@ def _order_statistic(
         gamma = gamma.astype(parts.real.dtype)
         result = _lerp(parts[..., lo], parts[..., hi], gamma)
     # (planes-1, *kept, *q.shape) -> numpy's order: q's axes first
-    kept = result.ndim - 1 - q.ndim
-    result = np.moveaxis(result, tuple(range(1 + kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
+    n_kept = result.ndim - 1 - q.ndim
+    result = np.moveaxis(result, tuple(range(1 + n_kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
     if keepdims:
         result = result.reshape((result.shape[0], *q.shape, *_keepdims_shape(shape, axes)))
     value = np.asarray(value)

@@ -232,7 +232,8 @@ def _roots(p: Any) -> Any:
         shift = np.diag(np.ones(n - 2, p.dtype), -1)[1:]
         companion = np.concatenate((np.reshape(-p[1:] / p[0], (1, n - 1)), shift))
         _distinct_roots(np.linalg.eigvals(_value_of(companion)))
-        roots = np.linalg.eigvals(companion)
+        # (the eigenvalues of a dual matrix are dual: numpy's stubs say ndarray)
+        roots: DualArray = np.linalg.eigvals(companion)  # type: ignore[assignment]
     else:
         roots = cls._wrap(np.zeros((cls._planes, 0), dtype=p.dtype))
     zeros = np.zeros(trailing, _value_of(roots).dtype)
@@ -262,7 +263,7 @@ def _linalg_tensordot(x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
 
 @implements(np.linalg.vecdot)
 def _linalg_vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
-    return np.vecdot(x1, x2, axis=axis)
+    return np.vecdot(x1, x2, axis=axis)  # type: ignore[call-overload]  # (stubs lack axis=)
 
 
 @implements(np.linalg.matrix_transpose)

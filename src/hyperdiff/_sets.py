@@ -31,7 +31,8 @@ def _values(x: Any) -> Any:
 # --- value-only ---------------------------------------------------------------------------
 @implements(np.searchsorted)
 def _searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
-    return np.searchsorted(_value_of(a), _value_of(v), side, _value_of(sorter))
+    # (side: the caller's string, which numpy checks)
+    return np.searchsorted(_value_of(a), _value_of(v), side, _value_of(sorter))  # type: ignore[call-overload]
 
 
 @implements(np.digitize)
@@ -120,7 +121,8 @@ def _intersect1d(
     ar1: Any, ar2: Any, assume_unique: bool = False, return_indices: bool = False
 ) -> Any:
     common_kind("intersect1d", ar1, ar2)
-    found = np.intersect1d(_value_of(ar1), _value_of(ar2), assume_unique, return_indices)
+    # (return_indices: the caller's bool, which numpy's stubs want as a literal)
+    found = np.intersect1d(_value_of(ar1), _value_of(ar2), assume_unique, return_indices)  # type: ignore[call-overload]
     values = found[0] if return_indices else found
     source = ar1 if isinstance(ar1, DualArray) else ar2
     result = _first_occurrences(values, [source])
@@ -183,7 +185,8 @@ def _histogram(
         if low._data[0] == high._data[0]:  # numpy: constant data get edges v -+ 0.5
             low, high = low - 0.5, high + 0.5
         spread = np.linspace(low, high, len(edges))
-        edges_out = cls._wrap(_with_value(edges, spread._data[1:]))
+        # (np.linspace of dual ends is a dual array: numpy's stubs say ndarray)
+        edges_out = cls._wrap(_with_value(edges, spread._data[1:]))  # type: ignore[attr-defined]
     if not isinstance(weights, DualArray) and not (density and isinstance(edges_out, DualArray)):
         return counts, edges_out
     # which bin each value falls in: numpy's (the last bin closed), out of range dropped

@@ -275,7 +275,8 @@ def _cov(
     if dtype is None:
         dtype = np.result_type(*(v for v in values.values() if v is not None), np.float64)
     x = cls._wrap(_planes(m, cls, np.dtype(dtype)))
-    x = np.atleast_2d(x)
+    # (numpy's functions of dual arrays give dual arrays: their stubs say ndarray)
+    x = np.atleast_2d(x)  # type: ignore[assignment]
     if not rowvar and np.ndim(m) != 1:
         x = x.T
     if x.shape[0] == 0:
@@ -284,7 +285,7 @@ def _cov(
         other = np.atleast_2d(cls._wrap(_planes(y, cls, np.dtype(dtype))))
         if not rowvar and other.shape[0] != 1:
             other = other.T
-        x = np.concatenate((x, other), axis=0)
+        x = np.concatenate((x, other), axis=0)  # type: ignore[assignment]
     if ddof is None:
         ddof = 0 if bias else 1
     n = x.shape[1]

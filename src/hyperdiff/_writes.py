@@ -67,8 +67,9 @@ def _choose(a: Any, choices: Sequence[Any], out: Any = None, mode: str = "raise"
     a = _indices(a)
     choices = list(choices)
     cls = _kind_out("choose", out, *choices)
-    value = np.choose(a, [_value_of(c) for c in choices], mode=mode)
-    index = np.choose(a, _numbered(choices), mode=mode)
+    # (mode: the caller's string, which numpy checks)
+    value = np.choose(a, [_value_of(c) for c in choices], mode=mode)  # type: ignore[call-overload]
+    index = np.choose(a, _numbered(choices), mode=mode)  # type: ignore[call-overload]
     return _store(cls._wrap(_with_value(value, _gathered(cls, choices, index, value.dtype))), out)
 
 
@@ -106,7 +107,7 @@ def _write(name: str, target: Any, sources: Sequence[Any], run: Callable[..., No
 @implements(np.put)
 def _put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
     ind = _indices(ind)
-    _write("put", a, [v], lambda t, s: np.put(t, ind, s, mode=mode))
+    _write("put", a, [v], lambda t, s: np.put(t, ind, s, mode=mode))  # type: ignore[arg-type]
 
 
 @implements(np.place)
@@ -127,7 +128,7 @@ def _copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -
 
     def run(t: np.ndarray, s: Any) -> None:
         # (element numbers: intp into intp, whatever the values' casting)
-        np.copyto(t, s, casting="unsafe" if t.dtype == np.intp else casting, where=where)
+        np.copyto(t, s, casting="unsafe" if t.dtype == np.intp else casting, where=where)  # type: ignore[arg-type]
 
     _write("copyto", dst, [src], run)
 
