@@ -141,13 +141,22 @@ def bilinear(
     return out
 
 
-def check_linalg(name: str, cls: type[DualArray]) -> None:
-    """A TypeError for linear algebra on a Taylor kind of degree 3 or more (the rules
-    of hyperdiff.linalg are written to order 2)."""
-    if issubclass(cls, TaylorArray) and cls._degree > 2:
+# Linear algebra whose rule holds at any order: the perturbation recurrence of
+# a0 x_k = b_k - sum_{(i, j, k)} a_i x_j over the kind's products (solve, inv and the
+# triangular solver), and log det's series tr log(I + M) (det at a
+# well-conditioned matrix, slogdet).
+ANY_DEGREE_LINALG = frozenset({"solve", "inv", "det", "slogdet", "solve_triangular"})
+
+
+def check_linalg(name: str, cls: type[DualArray], where: str | None = None) -> None:
+    """A TypeError for linear algebra on a Taylor kind (or bundle) of degree 3 or more
+    whose rule in hyperdiff.linalg is written to order 2."""
+    if issubclass(cls, TaylorArray) and cls._order > 2 and name not in ANY_DEGREE_LINALG:
+        where = where or f"hyperdiff's numpy.linalg.{name}"
         raise TypeError(
-            f"hyperdiff's numpy.linalg.{name} supports Taylor arrays to degree 2, not "
-            f"{cls._degree}: its perturbation rules are written to second order"
+            f"{where} supports Taylor arrays to degree 2, not {cls._order}: its perturbation "
+            "rule is written to second order (solve, inv, det, slogdet and solve_triangular "
+            "take any degree)"
         )
 
 
