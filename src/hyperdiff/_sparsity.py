@@ -28,8 +28,10 @@ J[i, j] = (J S)[i, color(j)]. Hessians of partially separable functions
 f = sum_t f_t(x_{S_t}) (Rosenbrock, least squares r @ r) keep the terms f_t
 apart: one HyperDualVec(c) pass, colors distinct within each term's variables, and
 H[i, j] = sum_t h_t[color(i), color(j)] over the terms holding i and j: O(n) work for
-c small, forward mode only. Any other sparse Hessian (no sum of terms as the trace
-sees it: an einsum, a cumulative sum, a Python sum) is read off H S for a star
+c small, forward mode only (np.sum/mean of an array, a . b by @, dot, vdot, inner
+or einsum("ij,ij->"), weighted by a constant, scaled and added). Any other sparse
+Hessian (no sum of terms as the trace sees it: a cumulative sum's last element, a
+reduction along an axis) is read off H S for a star
 coloring (color_star, direct recovery): HyperDualVec(k, c) passes over k rows of H
 at a time, n (1 + c) planes in all against the dense Hessian's n (n + 1) / 2 (forward
 mode's H S costs a gradient's n planes per color, so this is not O(n)).
@@ -821,7 +823,28 @@ def _parse(spec: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
 def _einsum_rule(func: Any, spec: Any, *operands: Any, **kwargs: Any) -> Any:
     if not isinstance(spec, str) or kwargs.get("out") is not None:
         raise TypeError("sparsity detection: numpy.einsum takes a subscript string here")
+    trace = _trace_of(*operands)
+    if trace.terms and not trace.local and not kwargs:  # as a Hessian plan's pass keeps it
+        terms = _einsum_terms(spec, *operands)
+        if terms is not None:
+            return terms
     return _einsum(spec, list(operands))
+
+
+def _einsum_terms(spec: Any, *operands: Any) -> Any:
+    """einsum("ij,ij->", a, b) (or "ij,ij"), of two arrays of one shape over all their
+    labels, kept as terms as a . b is (_product_terms of the raveled arrays); None for
+    any other einsum."""
+    if not isinstance(spec, str) or len(operands) != 2:
+        return None
+    ins, _, out = spec.replace(" ", "").partition("->")
+    first, _, second = ins.partition(",")
+    a, b = operands
+    if out or first != second or len(set(first)) != len(first) or not first.isalpha():
+        return None
+    if np.shape(a) != np.shape(b) or np.ndim(a) != len(first):
+        return None
+    return _product_terms(np.ravel(a), np.ravel(b))
 
 
 def _einsum(spec: str, operands: list[Any]) -> Any:
@@ -2118,6 +2141,10 @@ def _term_kind(c: int, tag: int) -> type[DualArray]:
                 return _Terms([(self, 1.0 if func is np.sum else 1.0 / self.size)], 0.0)
         if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and not kwargs:
             terms = _product_terms(*args)
+            if terms is not None:
+                return terms
+        if func is np.einsum and not kwargs:
+            terms = _einsum_terms(*args)
             if terms is not None:
                 return terms
         return base.__array_function__(self, func, types, args, kwargs)
