@@ -2,7 +2,8 @@
 tried on small dual arrays, classified as
 
 - supported: some call returns dual numbers (a dual array, or a tuple, list or object
-  array holding them): the result carries derivative parts;
+  array holding them): the result carries derivative parts; or it returns None and has
+  written into a dual argument (np.put, np.copyto, ...);
 - value-only: a call returns plain values without error (shapes, indices, comparisons);
 - raises: every call raises (the note gives hyperdiff's message where one is among them).
 
@@ -211,6 +212,7 @@ def classify(obj: Callable[..., Any]) -> tuple[str, str]:
     count = sum(1 for _ in _argument_lists(obj, _samples()))
     for k in range(count):
         args = list(_argument_lists(obj, _samples()))[k]
+        before = [a._data.copy() for a in args if isinstance(a, hd.DualArray)]
         try:
             with (
                 warnings.catch_warnings(),
@@ -229,6 +231,11 @@ def classify(obj: Callable[..., Any]) -> tuple[str, str]:
         if _has_dual(result):
             obj_array = isinstance(result, np.ndarray) and result.dtype == object
             return "supported", "object array of dual scalars" if obj_array else ""
+        after = [a._data for a in args if isinstance(a, hd.DualArray)]
+        if result is None and any(
+            not np.array_equal(a, b, equal_nan=True) for a, b in zip(after, before, strict=True)
+        ):
+            return "supported", "writes into its dual argument"
         if value_only is None:
             value_only = f"returns {type(result).__name__} for ({_describe(args)})"
     if value_only is not None:
