@@ -64,10 +64,15 @@ def _writer(name: str) -> Callable[[Any, Any], None]:
         "putmask": lambda t, v: np.putmask(t, np.arange(12).reshape(3, 4) > 6, v),
         "copyto": lambda t, v: np.copyto(t, v[:4], where=[True, False, False, True]),
         "fill_diagonal": lambda t, v: np.fill_diagonal(t, v[:2], wrap=True),
+        "put_along_axis": lambda t, v: np.put_along_axis(
+            t, np.array([[1], [3], [0]]), v[:3, None], 1
+        ),
     }[name]
 
 
-@pytest.mark.parametrize("name", ["put", "put-clip", "place", "putmask", "copyto", "fill_diagonal"])
+@pytest.mark.parametrize(
+    "name", ["put", "put-clip", "place", "putmask", "copyto", "fill_diagonal", "put_along_axis"]
+)
 @pytest.mark.parametrize("cls", KINDS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_writes_write_every_plane(name: str, cls: Any, dtype: Any) -> None:
@@ -112,6 +117,7 @@ def test_writing_dual_values_into_plain_arrays_is_refused() -> None:
         lambda t: np.putmask(t, [True, False, True], v),
         lambda t: np.copyto(t[:2], v),
         lambda t: np.fill_diagonal(t.reshape(1, 3), v),
+        lambda t: np.put_along_axis(t, np.array([0, 2]), v, 0),
     ):
         target = np.zeros(3)
         with pytest.raises(TypeError, match="derivative parts"):

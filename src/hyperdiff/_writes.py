@@ -1,6 +1,6 @@
 """numpy's selections and writes on dual arrays: compress, choose, extract (new arrays)
-and put, place, putmask, copyto, fill_diagonal (writes into their first argument, as
-numpy's do).
+and put, place, putmask, copyto, fill_diagonal, put_along_axis (writes into their first
+argument, as numpy's do).
 
 Each one only moves elements, so it is run twice: once by numpy on the values (its
 checks, casts, cycling of short value lists, the value plane bit for bit), and once on
@@ -136,3 +136,9 @@ def _copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -
 @implements(np.fill_diagonal)
 def _fill_diagonal(a: Any, val: Any, wrap: bool = False) -> None:
     _write("fill_diagonal", a, [val], lambda t, s: np.fill_diagonal(t, s, wrap))
+
+
+@implements(np.put_along_axis)
+def _put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
+    index = _indices(indices)
+    _write("put_along_axis", arr, [values], lambda t, s: np.put_along_axis(t, index, s, axis))
