@@ -225,6 +225,10 @@ BUILD_CASES: dict[str, tuple[Callable[[Any], Any], np.ndarray]] = {
     ),
     "unstack": (lambda a: np.unstack(np.reshape(a, (2, 3)), axis=1)[2], RNG.normal(size=6)),
     "cumulative_sum": (lambda a: np.cumulative_sum(a, include_initial=True), VECTOR),
+    "apply_over_axes": (
+        lambda a: np.apply_over_axes(np.sum, np.reshape(a, (2, 3)) ** 2, [0, -1]),
+        RNG.normal(size=6),
+    ),
     "cumulative_prod": (
         lambda a: np.cumulative_prod(np.reshape(a, (2, 3)), axis=1),
         RNG.normal(size=6),

@@ -24,9 +24,9 @@ DTYPES = (np.float64, np.float32)
 
 def make(cls: Any, values: np.ndarray, dtype: Any, seed: int = 0) -> Any:
     rng = np.random.default_rng(seed)
-    data = rng.normal(size=(cls._planes, *values.shape))
+    data = rng.normal(size=(cls._planes, *values.shape)).astype(dtype)
     data[0] = values
-    return cls._wrap(data.astype(dtype))
+    return cls._wrap(data)
 
 
 def per_plane(result: Any, reference: Callable[[int], Any]) -> None:
@@ -285,3 +285,17 @@ def test_histogram_edges_of_constant_data() -> None:
     np.testing.assert_array_equal(counts, expected_counts)
     np.testing.assert_array_equal(edges.value, expected_edges)
     np.testing.assert_array_equal(edges.d, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+def test_sort_complex_carries_the_parts_of_the_sorted_values(dtype: Any) -> None:
+    values = np.array([2.0, -1.0, 2.0, 0.5], dtype=dtype)
+    if np.dtype(dtype).kind == "c":
+        values = values + np.array([1j, 0, -1j, 2j], dtype=dtype)
+    x = make(hd.dualvec_type(2), values, dtype)
+    result = np.sort_complex(x)
+    expected = np.sort_complex(values)
+    np.testing.assert_array_equal(result.value, expected)
+    assert result.dtype == expected.dtype
+    order = np.argsort(values, kind="stable")
+    np.testing.assert_array_equal(result._data[1:], x._data[1:, order])

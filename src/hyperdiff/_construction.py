@@ -270,3 +270,19 @@ def _cumulative_function(name: str, scan: Any, identity: float) -> Any:
 if hasattr(np, "cumulative_sum"):  # numpy >= 2.1
     implements(np.cumulative_sum)(_cumulative_function("cumulative_sum", _cumsum, 0.0))
     implements(np.cumulative_prod)(_cumulative_function("cumulative_prod", _cumprod, 1.0))
+
+
+@implements(np.apply_over_axes)
+def _apply_over_axes(func: Any, a: Any, axes: Any) -> Any:
+    # numpy's loop: func(val, axis) over the axes, a dropped axis expanded back
+    value = a
+    n = np.ndim(a)
+    for axis in (axes,) if np.ndim(axes) == 0 else axes:
+        axis = axis + n if axis < 0 else axis
+        result = func(value, axis)
+        if np.ndim(result) != np.ndim(value):
+            result = np.expand_dims(result, axis)
+            if np.ndim(result) != np.ndim(value):
+                raise ValueError("function is not returning an array of the correct shape")
+        value = result
+    return value

@@ -234,3 +234,11 @@ def _tril_indices_from(arr: Any, k: int = 0) -> Any:
 @implements(np.triu_indices_from)
 def _triu_indices_from(arr: Any, k: int = 0) -> Any:
     return np.triu_indices_from(_value_of(arr), k)
+
+
+@implements(np.sort_complex)
+def _sort_complex(a: Any) -> Any:
+    # sorted by the values (real part, then imaginary), the parts following; complex128
+    # for real input, as numpy's
+    result = np.sort(a)
+    return result if result.dtype.kind == "c" else result.astype(np.complex128)
