@@ -106,8 +106,7 @@ void unary(int function, int kind, const py::array& x, py::array& out) {
   const void* xp = x.data();
   void* op = out.mutable_data();
   const std::size_t count = call.count, x_stride = call.x_stride;
-  py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+  run_kernel(count, [&](std::size_t begin, std::size_t end) {
     kernel(xp, x_stride, op, count, begin, end);
   });
 }
@@ -119,8 +118,7 @@ void binary(int function, int kind, const py::array& x, bool x_parts, const py::
       checked(kernel_table().binary[function][kind][call.dtype][call.mode], false, function);
   void* op = out.mutable_data();
   const std::size_t count = call.count;
-  py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+  run_kernel(count, [&](std::size_t begin, std::size_t end) {
     kernel(call.x, call.y, op, count, begin, end);
   });
 }
@@ -133,8 +131,7 @@ void jet_unary(int function, const Layout& jet, const py::array& x, py::array& o
   const void* xp = x.data();
   void* op = out.mutable_data();
   const std::size_t count = call.count, x_stride = call.x_stride;
-  py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+  run_kernel(count, [&](std::size_t begin, std::size_t end) {
     kernel(layout, xp, x_stride, op, count, begin, end);
   });
 }
@@ -147,8 +144,7 @@ void jet_binary(int function, const Layout& jet, const py::array& x, bool x_part
   const JetLayout& layout = jet.get();
   void* op = out.mutable_data();
   const std::size_t count = call.count;
-  py::gil_scoped_release release;
-  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+  run_kernel(count, [&](std::size_t begin, std::size_t end) {
     kernel(layout, call.x, call.y, op, count, begin, end);
   });
 }

@@ -31,6 +31,7 @@
 #include "hyperdiff/block_cache.hpp"
 #include "hyperdiff/runtime.hpp"
 #include "jet_layout.hpp"
+#include "operands.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -60,21 +61,6 @@ PyObject* data_name() {
   return name;
 }
 
-int dtype_column(int type_num) {
-  switch (type_num) {
-    case NPY_DOUBLE:
-      return 0;
-    case NPY_FLOAT:
-      return 1;
-    case NPY_CDOUBLE:
-      return 2;
-    case NPY_CFLOAT:
-      return 3;
-    default:
-      return -1;
-  }
-}
-
 // A dual operand's planes: its `_data` when each plane is one C-contiguous block.
 struct Planes {
   PyArrayObject* array = nullptr;  // owned
@@ -102,19 +88,14 @@ struct Planes {
     column = dtype_column(PyArray_TYPE(array));
     const int ndim = PyArray_NDIM(array);
     if (column < 0 || ndim < 1 || PyArray_DIM(array, 0) < 2) return false;
-    count = static_cast<std::size_t>(PyArray_SIZE(array) / PyArray_DIM(array, 0));
-    if (PyArray_IS_C_CONTIGUOUS(array)) {
-      stride = count;
-      return true;
+    PlaneLayout layout;
+    if (!plane_blocks(ndim, PyArray_DIMS(array), PyArray_STRIDES(array),
+                      static_cast<npy_intp>(PyArray_ITEMSIZE(array)),
+                      PyArray_IS_C_CONTIGUOUS(array), &layout)) {
+      return false;
     }
-    const npy_intp item = PyArray_ITEMSIZE(array), plane_step = PyArray_STRIDE(array, 0);
-    npy_intp expected = item;
-    for (int d = ndim - 1; d >= 1; --d) {
-      if (PyArray_DIM(array, d) != 1 && PyArray_STRIDE(array, d) != expected) return false;
-      expected *= PyArray_DIM(array, d);
-    }
-    if (plane_step <= 0 || plane_step % item != 0) return false;
-    stride = static_cast<std::size_t>(plane_step / item);
+    count = layout.count;
+    stride = layout.stride;
     return true;
   }
 };
@@ -193,17 +174,6 @@ PyObject* wrap(PyTypeObject* type, PyObject* data) {
   return obj;
 }
 
-// Small calls run on this thread with the GIL held; large ones as the binding's.
-template <class Body>
-void run(std::size_t count, const Body& body) {
-  if (count < 4096) {
-    body(0, count);
-    return;
-  }
-  py::gil_scoped_release release;
-  parallel_for(count, body);
-}
-
 bool function_index(PyObject* obj, std::size_t table_size, int* function) {
   if (!PyLong_CheckExact(obj)) return false;  // None: no kernel for this ufunc
   const long index = PyLong_AsLong(obj);
@@ -234,11 +204,12 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   void* op = PyArray_DATA(out);
   const std::size_t count = x.count, x_stride = x.stride;
   if (kernel != nullptr) {
-    run(count,
-        [&](std::size_t begin, std::size_t end) { kernel(xp, x_stride, op, count, begin, end); });
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      kernel(xp, x_stride, op, count, begin, end);
+    });
   } else {
     const JetLayout& layout = kernels->jet->get();
-    run(count, [&](std::size_t begin, std::size_t end) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
       jet_kernel(layout, xp, x_stride, op, count, begin, end);
     });
   }
@@ -297,10 +268,11 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   void* op = PyArray_DATA(out);
   const std::size_t count = shape.count;
   if (kernel != nullptr) {
-    run(count, [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
+    run_kernel(count,
+               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
   } else {
     const JetLayout& layout = kernels->jet->get();
-    run(count, [&](std::size_t begin, std::size_t end) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
       jet_kernel(layout, xo, yo, op, count, begin, end);
     });
   }
