@@ -321,8 +321,8 @@ def test_power_and_numpy_functions_in_cpp_match_their_general_paths() -> None:
     both = np.concatenate([m, np.ones((1, 3))])  # a plain array among the types
     assert type(both) is hd.Dual and both.shape == (3, 3)
     np.testing.assert_array_equal(both.d[2], 0.0)
-    with pytest.raises(TypeError, match=r"does not support numpy\.histogram2d"):
-        np.histogram2d(m[0], m[1])
+    with pytest.raises(TypeError, match=r"does not support numpy\.i0"):
+        np.i0(m)
 
 
 def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
@@ -501,10 +501,10 @@ def test_unsupported_ufuncs_and_functions_raise_naming_them() -> None:
         np.nextafter(x, 0.0)
     with pytest.raises(TypeError, match=r"numpy\.subtract\.reduce"):
         np.subtract.reduce(x)
-    with pytest.raises(TypeError, match=r"numpy\.histogramdd"):
-        np.histogramdd(x.reshape(1, 2))
-    with pytest.raises(TypeError, match=r"numpy\.histogram2d"):
-        np.histogram2d(x, x)
+    with pytest.raises(TypeError, match=r"numpy\.einsum_path"):
+        np.einsum_path("i,i", x, x)
+    with pytest.raises(TypeError, match=r"numpy\.array2string"):
+        np.array2string(x)
     with pytest.raises(TypeError, match="argument where="):
         np.sin(x, where=np.array([True, False]))
 

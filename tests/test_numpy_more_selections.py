@@ -299,3 +299,34 @@ def test_sort_complex_carries_the_parts_of_the_sorted_values(dtype: Any) -> None
     assert result.dtype == expected.dtype
     order = np.argsort(values, kind="stable")
     np.testing.assert_array_equal(result._data[1:], x._data[1:, order])
+
+
+@pytest.mark.parametrize(
+    "kw", [{}, {"bins": (3, 4)}, {"bins": 4, "density": True}, {"range": [(-1, 1), (-2, 2)]}]
+)
+def test_histogram2d_and_histogramdd_in_weights_and_data(kw: dict[str, Any]) -> None:
+    rng = np.random.default_rng(3)
+    x, y, w = rng.normal(size=40), rng.normal(size=40), rng.random(40)
+    direction = np.cos(np.arange(40.0))
+    counts, xedges, yedges = np.histogram2d(x, y, weights=hd.dual(w, direction), **kw)
+    expected = np.histogram2d(x, y, weights=w, **kw)
+    np.testing.assert_array_equal(counts.value, expected[0])
+    np.testing.assert_array_equal(xedges, expected[1])
+    np.testing.assert_array_equal(yedges, expected[2])
+    along = _fd(lambda v: np.histogram2d(x, y, weights=v, **kw)[0], w, direction)
+    np.testing.assert_allclose(counts.d, along, rtol=1e-9, atol=1e-10)
+    # the data: counts piecewise constant, spread edges move with min and max
+    sample = hd.dual(np.stack([x, y], axis=1), np.stack([direction, -direction], axis=1))
+    plain_counts, edges = np.histogramdd(sample, **kw)
+    dd = np.histogramdd(np.stack([x, y], axis=1), **kw)
+    np.testing.assert_array_equal(getattr(plain_counts, "value", plain_counts), dd[0])
+    for i in range(2):
+        moved = _fd(
+            lambda t, i=i: np.histogramdd(
+                np.stack([x, y], axis=1) + t[0] * np.stack([direction, -direction], axis=1), **kw
+            )[1][i],
+            np.zeros(1),
+            np.ones(1),
+        )
+        np.testing.assert_array_equal(getattr(edges[i], "value", edges[i]), dd[1][i])
+        np.testing.assert_allclose(getattr(edges[i], "d", np.zeros_like(moved)), moved, atol=1e-9)

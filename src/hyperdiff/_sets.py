@@ -242,3 +242,77 @@ def _sort_complex(a: Any) -> Any:
     # for real input, as numpy's
     result = np.sort(a)
     return result if result.dtype.kind == "c" else result.astype(np.complex128)
+
+
+def _columns(sample: Any) -> list[Any]:
+    """histogramdd's sample as its D coordinate arrays (an (N, D) array or D arrays)."""
+    if isinstance(sample, (list, tuple)):
+        return list(sample)
+    if np.ndim(sample) == 1:
+        return [sample]
+    return [sample[:, i] for i in range(np.shape(sample)[1])]
+
+
+@implements(np.histogramdd)
+def _histogramdd(
+    sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
+) -> Any:
+    # numpy's counts and edges; dual weights sum per bin (linear in them), the bins fixed
+    # by the values; an axis's edges spread between the data's min and max (an int bin
+    # count and no range) move with those two elements
+    columns = _columns(sample)
+    if any(isinstance(b, DualArray) for b in (bins if isinstance(bins, list) else [bins])):
+        raise TypeError("hyperdiff's numpy.histogramdd takes bins as plain values")
+    cls = common_kind("histogramdd", *columns, weights)
+    values = [np.asarray(_value_of(c)) for c in columns]
+    counts, edges = np.histogramdd(values, bins, range, density, _value_of(weights))
+    d = len(columns)
+    counts_per_axis = [bins] * d if np.ndim(bins) == 0 else list(bins)
+    edges_out: list[Any] = list(edges)
+    for i, column in enumerate(columns):
+        spread = np.ndim(counts_per_axis[i]) == 0 and (range is None or range[i] is None)
+        if isinstance(column, DualArray) and spread and column.size:
+            low, high = np.min(column), np.max(column)
+            if low._data[0] == high._data[0]:
+                low, high = low - 0.5, high + 0.5
+            moving = np.linspace(low, high, len(edges[i]))
+            edges_out[i] = cls._wrap(_with_value(edges[i], moving._data[1:]))
+    moving_edges = any(isinstance(e, DualArray) for e in edges_out)
+    if not isinstance(weights, DualArray) and not (density and moving_edges):
+        return counts, edges_out
+    n = len(values[0]) if d else 0
+    index, inside = np.zeros(n, dtype=np.intp), np.ones(n, dtype=bool)
+    for v, e in zip(values, edges, strict=True):  # numpy's bins: the last one closed
+        k = np.searchsorted(e, v, side="right")
+        k[v == e[-1]] -= 1
+        inside &= (k >= 1) & (k <= len(e) - 1)
+        index = index * (len(e) - 1) + np.clip(k - 1, 0, len(e) - 2)
+    if not isinstance(weights, DualArray):
+        weights = cls._wrap(_planes(np.ones(n) if weights is None else weights, cls))
+    w = weights.reshape(-1)[inside]
+    sums: Any = w._wrap(_bin_sums(index[inside], w, counts.size).reshape(-1, *counts.shape))
+    if density:
+        total = np.sum(sums)
+        for i, e in enumerate(edges_out):
+            shape = [1] * d
+            shape[i] = counts.shape[i]
+            sums = sums / np.reshape(np.diff(e), shape)
+        sums = sums / total
+    return cls._wrap(_with_value(counts, sums._data[1:])), edges_out
+
+
+@implements(np.histogram2d)
+def _histogram2d(
+    x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
+) -> Any:
+    # numpy's steps: histogramdd of the pair
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length.")
+    try:
+        n = len(bins)
+    except TypeError:
+        n = 1
+    if n not in {1, 2}:
+        bins = [np.asarray(bins), np.asarray(bins)]
+    counts, edges = _histogramdd([x, y], bins, range, density, weights)
+    return counts, edges[0], edges[1]
