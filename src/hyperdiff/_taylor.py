@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import _transforms
 from ._arrays import DualArray
@@ -54,7 +54,7 @@ def taylor(
     order: int,
     *,
     holomorphic: bool = False,
-) -> Any:
+) -> NDArray[Any]:
     """The Taylor coefficients of t -> f(x + t v) at t = 0, to `order`, derivative
     style: an array of shape (order + 1, *out.shape) whose plane k is d^k/dt^k f(x + t v)
     (plane 0 is f(x); divide plane k by k! for the coefficient of t^k). This is
@@ -107,7 +107,11 @@ def taylor(
     parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)
     result = f(seeded)
-    return _tree_map(lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result)
+    # (a container of such arrays for a container output: typed as the common case)
+    planes: NDArray[Any] = _tree_map(
+        lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result
+    )
+    return planes
 
 
 # Plane elements per chunk of a pointwise f evaluated chunk by chunk (_in_chunks):
