@@ -1,6 +1,6 @@
 """numpy functions that build or rearrange arrays, on dual arrays: ediff1d, unwrap,
 logspace, vander, diagflat, meshgrid, block, resize, trim_zeros, matrix_transpose,
-unstack, cumulative_sum and cumulative_prod.
+unstack, cumulative_sum and cumulative_prod, and the applier apply_over_axes.
 
 Most move or copy elements, or are linear: numpy's function of every plane at once
 (the plane axis kept out of their axes), or one gather of element numbers. The rest are

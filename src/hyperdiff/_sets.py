@@ -1,13 +1,15 @@
-"""numpy's searching, counting and set functions on dual arrays.
+"""numpy's searching, counting, sorting and set functions on dual arrays, and its
+histograms.
 
 Most only look at the values: searchsorted, digitize, count_nonzero, argwhere,
-flatnonzero, lexsort and isin return numpy's plain result on `x.value` (indices and
-booleans have no derivative). The unique and set functions return values chosen from
-their inputs: each value carries the parts of its first occurrence, as np.unique does
-(intersect1d: in ar1 when it is a dual array, else in ar2). bincount and histogram sum
-weights per bin: linear in the weights, so dual weights give dual counts (the bins
-fixed by the values); histogram's bin edges, when numpy spreads them between the
-data's min and max, move with those two elements.
+flatnonzero, lexsort, isin, all, any and the *_indices_from helpers return numpy's plain
+result on `x.value` (indices and booleans have no derivative). The unique and set
+functions return values chosen from their inputs: each value carries the parts of its
+first occurrence, as np.unique does (intersect1d: in ar1 when it is a dual array, else
+in ar2); sort_complex carries the parts of the values it sorts. bincount, histogram,
+histogram2d and histogramdd sum weights per bin: linear in the weights, so dual weights
+give dual counts (the bins fixed by the values); the bin edges, when numpy spreads them
+between the data's min and max, move with those two elements.
 """
 
 from __future__ import annotations
