@@ -38,6 +38,8 @@ reveal_type(hd.derivative(np.sin, order=2)(x0))  # {NDARRAY}
 reveal_type(hd.jvp(np.sin, (x0,), (x0,)))  # tuple[{NDARRAY}, {NDARRAY}]
 reveal_type(hd.hvp(f, (x0,), (x0,)))  # {NDARRAY}
 reveal_type(hd.taylor(np.sin, x0, x0, 3))  # {NDARRAY}
+reveal_type(hd.hessian_diag(f)(x0))  # {NDARRAY}
+reveal_type(hd.laplacian(f)(x0))  # {NDARRAY}
 reveal_type(hd.value_and_grad(f)(x0))  # tuple[{NDARRAY}, {NDARRAY}]
 reveal_type(hd.wirtinger(np.conj)(x0))  # tuple[{NDARRAY}, {NDARRAY}]
 

@@ -1255,6 +1255,24 @@ def _diagonal_planes(k: int) -> int:
     return 1 + 2 * k
 
 
+@overload
+def hessian_diag(
+    f: Callable[..., Any],
+    argnums: int = 0,
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+) -> Callable[..., _Array]: ...
+@overload
+def hessian_diag(
+    f: Callable[..., Any],
+    argnums: Sequence[int],
+    *,
+    chunk_size: int | None = None,
+    elementwise: bool = False,
+    holomorphic: bool = False,
+) -> Callable[..., tuple[_Array, ...]]: ...
 def hessian_diag(
     f: Callable[..., Any],
     argnums: ArgNums = 0,
@@ -1300,7 +1318,7 @@ def laplacian(
     chunk_size: int | None = None,
     elementwise: bool = False,
     holomorphic: bool = False,
-) -> Callable[..., Any]:
+) -> Callable[..., _Array]:
     """The Laplacian of f, the sum of d^2 f / dx_i^2 over every variable of argnums,
     shaped like f's output: hessian_diag's O(n) passes, summed. elementwise=True: at
     every point of a pointwise f (e.g. of a field u(x, y, z) on a grid), summed over
