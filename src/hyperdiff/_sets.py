@@ -278,7 +278,8 @@ def _histogramdd(
             if low._data[0] == high._data[0]:
                 low, high = low - 0.5, high + 0.5
             moving = np.linspace(low, high, len(edges[i]))
-            edges_out[i] = cls._wrap(_with_value(edges[i], moving._data[1:]))
+            # (np.linspace of dual ends is a dual array: numpy's stubs say ndarray)
+            edges_out[i] = cls._wrap(_with_value(edges[i], moving._data[1:]))  # type: ignore[attr-defined]
     moving_edges = any(isinstance(e, DualArray) for e in edges_out)
     if not isinstance(weights, DualArray) and not (density and moving_edges):
         return counts, edges_out
