@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from mpmath import mp
 
 import hyperdiff as hd
 
@@ -417,3 +418,22 @@ def test_nan_reductions_with_initial_where_and_out() -> None:
     np.testing.assert_array_equal(out.d, [(0.0 + 2.0) / 2, (4.0 + 5.0) / 2])
     with pytest.raises(TypeError, match=r"where= of numpy\.nanmean"):
         np.nanmean(x, where=mask)
+
+
+def test_i0_against_mpmath() -> None:
+    # I0' = I1, I0'' = (I0 + I2) / 2 (mpmath, 30 digits); numpy's value bit for bit
+    mp.dps = 30
+    x = np.array([-9.5, -3.0, 0.0, 0.7, 7.99, 8.0, 8.01, 30.0, 300.0])
+    y = np.i0(hd.hyperdual(x, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, np.i0(x))
+    first = np.array([float(mp.besseli(1, v)) for v in x])
+    second = np.array([float((mp.besseli(0, v) + mp.besseli(2, v)) / 2) for v in x])
+    np.testing.assert_allclose(y.e1, first, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(y.e12, second, rtol=2e-13)
+    hessian = hd.hessian(lambda v: np.sum(np.i0(v)))(x[:5])
+    np.testing.assert_allclose(hessian, np.diag(second[:5]), rtol=2e-13, atol=1e-15)
+    single = np.i0(hd.dual(x[:8].astype(np.float32), 1.0))
+    np.testing.assert_array_equal(single.value, np.i0(x[:8].astype(np.float32)))
+    np.testing.assert_allclose(single.d, first[:8], rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="complex"):
+        np.i0(hd.dual(np.array([1j]), 1.0))
