@@ -6,6 +6,7 @@
     divmod(x, y) = (floor_divide(x, y), remainder(x, y))   the table's two
     heaviside(x, h) = 0, h, 1 for x <, =, > 0   parts: h's where x == 0, else 0
     spacing(x), fix(x)            piecewise constant: parts 0 (as floor, sign)
+    i0(x)                         numpy's Chebyshev expansions run on the dual array
 
 Values are numpy's own (the ufunc on the value plane). Integer results (frexp's
 exponent) and the booleans of isposinf/isneginf are plain arrays of the values.
