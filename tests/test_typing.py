@@ -4,6 +4,7 @@ types against the ones written beside each line (skipped when mypy is absent).""
 from __future__ import annotations
 
 import re
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -61,9 +62,12 @@ det = np.linalg.det(d)  # numpy's stubs take a dual array as an array-like
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One mypy cache for the module's runs (numpy's stubs are read once, ~3 s)."""
-    return tmp_path_factory.mktemp("mypy_cache")
+def cache() -> Path:
+    """A mypy cache kept between runs in the system's temporary folder (numpy's stubs
+    take ~3 s to read cold; mypy checks its cache against the files, so it is safe)."""
+    import mypy.version
+
+    return Path(tempfile.gettempdir()) / f"hyperdiff-test-typing-mypy-{mypy.version.__version__}"
 
 
 def _run_mypy(source: str, tmp_path: Path, cache: Path) -> tuple[str, int]:
