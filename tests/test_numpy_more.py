@@ -437,3 +437,14 @@ def test_i0_against_mpmath() -> None:
     np.testing.assert_allclose(single.d, first[:8], rtol=1e-5, atol=1e-6)
     with pytest.raises(TypeError, match="complex"):
         np.i0(hd.dual(np.array([1j]), 1.0))
+
+
+def test_astype_casts_every_plane() -> None:
+    x = hd.dualvec(np.array([1.5, -2.25]), np.array([[1.0, 0.5], [0.25, -1.0]]).T)
+    single = np.astype(x, np.float32)
+    assert single.dtype == np.float32
+    np.testing.assert_array_equal(single._data, x._data.astype(np.float32))
+    assert np.astype(x, np.float64, copy=False) is x
+    np.testing.assert_array_equal(np.astype(x, np.complex128)._data, x._data.astype(complex))
+    with pytest.raises(TypeError, match="int64"):
+        np.astype(x, np.int64)

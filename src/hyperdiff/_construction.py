@@ -1,6 +1,6 @@
 """numpy functions that build or rearrange arrays, on dual arrays: ediff1d, unwrap,
 logspace, vander, diagflat, meshgrid, block, resize, trim_zeros, matrix_transpose,
-unstack, cumulative_sum and cumulative_prod, and the applier apply_over_axes.
+unstack, cumulative_sum and cumulative_prod, astype, and the applier apply_over_axes.
 
 Most move or copy elements, or are linear: numpy's function of every plane at once
 (the plane axis kept out of their axes), or one gather of element numbers. The rest are
@@ -286,3 +286,13 @@ def _apply_over_axes(func: Any, a: Any, axes: Any) -> Any:
                 raise ValueError("function is not returning an array of the correct shape")
         value = result
     return value
+
+
+@implements(np.astype)
+def _astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+    # every plane cast alike (float64, float32, complex128, complex64 only)
+    if device not in (None, "cpu"):
+        raise TypeError("hyperdiff does not support the argument device= of numpy.astype")
+    if not copy and x.dtype == np.dtype(dtype):
+        return x
+    return x.astype(dtype)
