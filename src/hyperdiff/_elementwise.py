@@ -157,7 +157,9 @@ def _i0(x: Any) -> Any:
     if x.dtype.kind == "c":
         raise TypeError("i0 not supported for complex values")
     value = np.i0(x._data[0])  # numpy's value
-    constants = np.i0._implementation.__globals__  # (numpy's tables, _i0A and _i0B)
+    # numpy's tables _i0A and _i0B, from the module of np.i0's implementation (the
+    # dispatcher's attribute, unknown to numpy's stubs)
+    constants = np.i0._implementation.__globals__  # type: ignore[attr-defined]
     a = x * np.where(x._data[0] < 0, -1.0, 1.0).astype(x.dtype)
     small = a._data[0] <= 8.0
     far = np.where(small, 16.0, a)  # (the other branch's argument, kept in its range)

@@ -170,6 +170,50 @@ def _bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
     return weights._wrap(_with_value(value, sums[1:]))
 
 
+def _moving_edges(cls: type[DualArray], column: Any, edges: np.ndarray) -> Any:
+    """numpy's edges spread between the min and max of a dual data column (constant
+    data: v -+ 0.5), moving with those two elements."""
+    low, high = np.min(column), np.max(column)
+    if low._data[0] == high._data[0]:
+        low, high = low - 0.5, high + 0.5
+    spread: Any = np.linspace(low, high, len(edges))  # (dual ends: a dual array)
+    return cls._wrap(_with_value(edges, spread._data[1:]))
+
+
+def _binned(
+    cls: type[DualArray],
+    values: list[np.ndarray],
+    edges: Sequence[np.ndarray],
+    weights: Any,
+    counts: np.ndarray,
+    density: Any,
+    edges_out: Sequence[Any],
+) -> Any:
+    """numpy's counts with the parts of the weights summed per bin (numpy's bins on the
+    values, the last one closed, out of range and nan dropped); density= divides by the
+    bin volumes (dual when their edges move) and the total."""
+    n = values[0].size
+    index, inside = np.zeros(n, dtype=np.intp), np.ones(n, dtype=bool)
+    for v, e in zip(values, edges, strict=True):
+        flat = v.ravel()
+        k = np.searchsorted(e, flat, side="right")
+        k[flat == e[-1]] -= 1
+        inside &= (k >= 1) & (k <= len(e) - 1)
+        index = index * (len(e) - 1) + np.clip(k - 1, 0, len(e) - 2)
+    if not isinstance(weights, DualArray):
+        weights = cls._wrap(_planes(np.ones(n) if weights is None else weights, cls))
+    w = weights.reshape(-1)[inside]
+    sums: Any = w._wrap(_bin_sums(index[inside], w, counts.size).reshape(-1, *counts.shape))
+    if density:
+        total = np.sum(sums)
+        for i, e in enumerate(edges_out):
+            shape = [1] * counts.ndim
+            shape[i] = counts.shape[i]
+            sums = sums / np.reshape(np.diff(e), shape)
+        sums = sums / total
+    return cls._wrap(_with_value(counts, sums._data[1:]))
+
+
 @implements(np.histogram)
 def _histogram(
     a: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
@@ -180,30 +224,13 @@ def _histogram(
     values = np.asarray(_value_of(a))
     counts, edges = np.histogram(values, bins, range, density, _value_of(weights))
     # the edges: constants, or spread between min(a) and max(a) (numpy's rule when
-    # neither explicit edges nor a range are given and the data are not constant)
+    # neither explicit edges nor a range are given)
     edges_out: Any = edges
     if isinstance(a, DualArray) and np.ndim(bins) == 0 and range is None and a.size:
-        low, high = np.min(a), np.max(a)
-        if low._data[0] == high._data[0]:  # numpy: constant data get edges v -+ 0.5
-            low, high = low - 0.5, high + 0.5
-        spread = np.linspace(low, high, len(edges))
-        # (np.linspace of dual ends is a dual array: numpy's stubs say ndarray)
-        edges_out = cls._wrap(_with_value(edges, spread._data[1:]))  # type: ignore[attr-defined]
+        edges_out = _moving_edges(cls, a, edges)
     if not isinstance(weights, DualArray) and not (density and isinstance(edges_out, DualArray)):
         return counts, edges_out
-    # which bin each value falls in: numpy's (the last bin closed), out of range dropped
-    flat = values.ravel()
-    index = np.searchsorted(edges, flat, side="right") - 1
-    index[flat == edges[-1]] = len(edges) - 2
-    inside = (flat >= edges[0]) & (flat <= edges[-1])
-    if not isinstance(weights, DualArray):
-        weights = cls._wrap(_planes(np.ones_like(flat) if weights is None else weights, cls))
-    w = weights.reshape(-1)[inside]
-    sums = w._wrap(_bin_sums(index[inside], w, len(edges) - 1))
-    if density:
-        width = np.diff(edges_out)
-        sums = sums / np.sum(sums) / width
-    return cls._wrap(_with_value(counts, sums._data[1:])), edges_out
+    return _binned(cls, [values], [edges], weights, counts, density, [edges_out]), edges_out
 
 
 @implements(np.histogram_bin_edges)
@@ -274,34 +301,12 @@ def _histogramdd(
     for i, column in enumerate(columns):
         spread = np.ndim(counts_per_axis[i]) == 0 and (range is None or range[i] is None)
         if isinstance(column, DualArray) and spread and column.size:
-            low, high = np.min(column), np.max(column)
-            if low._data[0] == high._data[0]:
-                low, high = low - 0.5, high + 0.5
-            moving = np.linspace(low, high, len(edges[i]))
-            # (np.linspace of dual ends is a dual array: numpy's stubs say ndarray)
-            edges_out[i] = cls._wrap(_with_value(edges[i], moving._data[1:]))  # type: ignore[attr-defined]
-    moving_edges = any(isinstance(e, DualArray) for e in edges_out)
-    if not isinstance(weights, DualArray) and not (density and moving_edges):
+            edges_out[i] = _moving_edges(cls, column, edges[i])
+    if not isinstance(weights, DualArray) and not (
+        density and any(isinstance(e, DualArray) for e in edges_out)
+    ):
         return counts, edges_out
-    n = len(values[0]) if d else 0
-    index, inside = np.zeros(n, dtype=np.intp), np.ones(n, dtype=bool)
-    for v, e in zip(values, edges, strict=True):  # numpy's bins: the last one closed
-        k = np.searchsorted(e, v, side="right")
-        k[v == e[-1]] -= 1
-        inside &= (k >= 1) & (k <= len(e) - 1)
-        index = index * (len(e) - 1) + np.clip(k - 1, 0, len(e) - 2)
-    if not isinstance(weights, DualArray):
-        weights = cls._wrap(_planes(np.ones(n) if weights is None else weights, cls))
-    w = weights.reshape(-1)[inside]
-    sums: Any = w._wrap(_bin_sums(index[inside], w, counts.size).reshape(-1, *counts.shape))
-    if density:
-        total = np.sum(sums)
-        for i, e in enumerate(edges_out):
-            shape = [1] * d
-            shape[i] = counts.shape[i]
-            sums = sums / np.reshape(np.diff(e), shape)
-        sums = sums / total
-    return cls._wrap(_with_value(counts, sums._data[1:])), edges_out
+    return _binned(cls, values, edges, weights, counts, density, edges_out), edges_out
 
 
 @implements(np.histogram2d)
