@@ -405,6 +405,36 @@ def test_sinc_with_its_limit_at_zero() -> None:
     assert np.sinc(hd.dual(np.float32(0.5), 1.0)).dtype == np.float32
 
 
+def test_sinc_near_zero_against_mpmath() -> None:
+    """Near 0 (not at it) the quotient rule on sin(pi x)/(pi x) cancels (f'' was -pi^2 at
+    arange's -2.2e-16): f', f'' against mpmath on both sides of the series' switch at
+    |pi x| = 1, float32, complex (holomorphic) and a second-order kind."""
+    mpmath = pytest.importorskip("mpmath")
+
+    def ref(x: complex, n: int) -> complex:
+        with mpmath.workdps(50):
+            t = mpmath.mpc(x)
+            return complex(mpmath.diff(lambda u: mpmath.sinpi(u) / (mpmath.pi * u), t, n))
+
+    points = [-2.2e-16, 1e-9, 1e-7, 1e-5, 0.3, 1 / np.pi - 1e-9, 1 / np.pi + 1e-9, 2.5]
+    result = np.sinc(hd.hyperdual(np.array(points), 1.0, 1.0))
+    for i, x in enumerate(points):
+        np.testing.assert_allclose(result.e1[i], ref(x, 1).real, rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(result.e12[i], ref(x, 2).real, rtol=1e-14)
+    tiny = np.sinc(hd.hyperdual(np.array(1e-300), 1.0, 1.0))  # f' = -pi^2 x/3 + O(x^3)
+    np.testing.assert_allclose([tiny.e1, tiny.e12], [-(np.pi**2) / 3 * 1e-300, -(np.pi**2) / 3])
+    x32 = np.float32([1e-3, -0.2, 0.7])
+    r32 = np.sinc(hd.hyperdual(x32, np.float32(1), np.float32(1)))
+    assert r32.dtype == np.float32
+    for i, x in enumerate(x32.tolist()):
+        np.testing.assert_allclose(r32.e12[i], ref(x, 2).real, rtol=2e-7)
+    z = np.array([1e-8 + 1e-8j, 0.3 - 0.2j])
+    got = hd.derivative(np.sinc, holomorphic=True)(z)
+    np.testing.assert_allclose(got, [ref(complex(v), 1) for v in z], rtol=1e-14)
+    hessians = hd.hessian(np.sinc, elementwise=True)(np.array([1e-12, 0.4]))
+    np.testing.assert_allclose(hessians, [ref(1e-12, 2).real, ref(0.4, 2).real], rtol=1e-14)
+
+
 def test_real_if_close_drops_only_imaginary_noise() -> None:
     x = hd.dual(np.array([1.0 + 1e-18j, 2.0]), np.array([3.0 + 0j, 1.0]))
     assert np.real_if_close(x).dtype == np.float64

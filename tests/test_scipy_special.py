@@ -1202,3 +1202,20 @@ def test_spherical_bessel_functions(name: str, derivative: bool) -> None:
         np.testing.assert_allclose(y.e12[i], want[k + 1], rtol=1e-13)
     with pytest.raises(TypeError, match=f"spherical_{name} in its argument n"):
         f(hd.dual(np.array([1.0]), 1.0), 0.5)
+
+
+@pytest.mark.parametrize("name", ["struve", "modstruve"])
+def test_struve_near_the_origin(name: str) -> None:
+    """Below |x| = 1 the recurrences for H_v', H_v'' cancel (inf - inf at 0): the
+    power series there, against mpmath on both sides of the switch and at 0."""
+    f, mf = getattr(sc, name), {"struve": mp.struveh, "modstruve": mp.struvel}[name]
+    for v in (0.0, 1.0, 2.5, 0.3):
+        x = np.array([1e-9, 1e-3, 0.5, 0.999, 1.001, 3.0])
+        y = f(v, hd.hyperdual(x, 1.0, 1.0))
+        for i, p in enumerate(x.tolist()):
+            _close(y.e1[i], _reference(lambda t, v=v: mf(v, t), p, 1), rtol=1e-12, atol=1e-300)
+            _close(y.e12[i], _reference(lambda t, v=v: mf(v, t), p, 2), rtol=1e-12, atol=1e-300)
+    at0 = f(0.0, hd.hyperdual(np.array(0.0), 1.0, 1.0))  # H_0 = (2/pi)(x -+ x^3/9 ...)
+    np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [2 / np.pi, 0.0], rtol=1e-15)
+    at0 = f(1.0, hd.hyperdual(np.array(0.0), 1.0, 1.0))  # H_1 = (2/pi)(x^2/3 - ...)
+    np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [0.0, 4 / (3 * np.pi)], rtol=1e-15)

@@ -233,15 +233,15 @@ def _xlogy(f0: Any, x: Any, y: Any) -> Arrays:
     # x log y (0 where x = 0): fx = log y, fy = x/y, fxx = 0, fxy = 1/y, fyy = -x/y^2
     with np.errstate(divide="ignore", invalid="ignore"):
         r = 1 / y
-        q = np.where(x == 0, 0, x * r)
-        return np.log(y), q, np.zeros_like(q), r, -q * r
+        q = np.where(x == 0, 0, x * r)  # (xlogy(0, y) = 0 for every y: constant in y)
+        return np.log(y), q, np.zeros_like(q), r, np.where(x == 0, 0, -q * r)
 
 
 def _xlog1py(f0: Any, x: Any, y: Any) -> Arrays:
     with np.errstate(divide="ignore", invalid="ignore"):
         r = 1 / (1 + y)
         q = np.where(x == 0, 0, x * r)
-        return np.log1p(y), q, np.zeros_like(q), r, -q * r
+        return np.log1p(y), q, np.zeros_like(q), r, np.where(x == 0, 0, -q * r)
 
 
 def _relative_entropy(kl: bool) -> Callable[..., Arrays]:
@@ -896,9 +896,14 @@ def _hyperu(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
 def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
     # x^y - 1: fx = y x^(y-1), fy = x^y log x, fxx = y (y-1) x^(y-2),
     # fxy = x^(y-1) (1 + y log x), fyy = x^y log^2 x
+    # at x = 0 (y > 0) x^y is 0 for every y: fy = fyy = 0 (not 0 * log 0), and
+    # fxy = x^(y-1) (1 + y log x) -> 0 for y > 1
     p, lx = f0 + 1, np.log(x)
     xm1 = x ** (y - 1)
-    return y * xm1, p * lx, y * (y - 1) * x ** (y - 2), xm1 * (1 + y * lx), p * lx * lx
+    zero = (x == 0) & (y > 0)
+    fy, fyy = np.where(zero, 0, p * lx), np.where(zero, 0, p * lx * lx)
+    fxy = np.where(zero & (y > 1), 0, xm1 * (1 + y * lx))
+    return y * xm1, fy, y * (y - 1) * x ** (y - 2), fxy, fyy
 
 
 def _poch(f0: Any, z: Any, m: Any) -> Arrays:
@@ -1036,6 +1041,26 @@ def _struve_terms(v: Any, x: Any) -> Arrays:
     return a(v - 1), a(v), a(v + 1), da
 
 
+def _struve_series(v: Any, x: Any, sign: float, m: int) -> Any:
+    """The m-th derivative of H_v (sign -1) or L_v (sign 1) from its power series
+    sum_k sign^k (x/2)^(2k+v+1) / (Gamma(k+3/2) Gamma(k+v+3/2)), for |x| < 1 (fifteen
+    terms); a term whose power the derivative takes to 0 is 0 (also at x = 0)."""
+    sc = _sc()
+    out = np.zeros(np.broadcast_shapes(np.shape(v), np.shape(x)))
+    for k in range(15):
+        power = 2 * k + v + 1
+        falling = np.ones_like(power, dtype=np.float64)
+        for i in range(m):
+            falling = falling * (power - i)
+        with np.errstate(all="ignore"):
+            term = (
+                sign**k * falling / 2.0**m * (x / 2) ** np.where(falling == 0, 0, power - m)
+                * sc.rgamma(k + 1.5) * sc.rgamma(k + v + 1.5)
+            )  # fmt: skip
+        out = out + np.where(falling == 0, 0.0, term)
+    return out
+
+
 def _struve(modified: bool) -> Callable[..., Arrays]:
     def rule(f0: Any, v: Any, x: Any) -> Arrays:
         sc = _sc()
@@ -1045,6 +1070,11 @@ def _struve(modified: bool) -> Callable[..., Arrays]:
         m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
         d1 = (m1 + s * p1) / 2 + a0
         d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
+        # below |x| = 1 the recurrences' terms cancel (inf - inf at x = 0): the series
+        near = np.abs(x) < 1
+        if np.any(near):
+            d1 = np.where(near, _struve_series(v, x, s, 1), d1)
+            d2 = np.where(near, _struve_series(v, x, s, 2), d2)
         return d1, d2
 
     return rule
