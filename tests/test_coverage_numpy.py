@@ -603,3 +603,17 @@ def test_ufunc_at_with_a_slice_or_ellipsis_index() -> None:
     np.multiply.at(x, (Ellipsis,), 2.0)
     np.testing.assert_array_equal(x.value, [2.0, 4.0, 4.0, 6.0])
     np.testing.assert_array_equal(x.d, 2.0)
+
+
+@pytest.mark.parametrize("name", ["mean", "var", "std"])
+def test_reductions_of_lists_of_dual_numbers(name: str) -> None:
+    """numpy's mean/var/std of a list (an object array) of dual numbers end in
+    float64(result), which no dual number survives: a TypeError saying to stack them,
+    and the stacked call gives the derivative (d/dt mean(x + t) = 1; var, std: 0)."""
+    x = hd.dual(np.array([1.0, 2.0, 4.0]), 1.0)
+    values = [x[0], x[1], x[2]]
+    with pytest.raises(TypeError, match=rf"np\.{name}\(np\.stack\(values\)\)"):
+        getattr(np, name)(values)
+    got = getattr(np, name)(np.stack(values))
+    assert float(got.value) == getattr(np, name)(x.value)
+    assert float(got.d) == (1.0 if name == "mean" else 0.0)

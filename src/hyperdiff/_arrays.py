@@ -161,6 +161,25 @@ def _scipy_linalg_refusal() -> str | None:
     )
 
 
+def _object_reduction_hint() -> str:
+    """numpy's mean, var and std of an object array (a list) of dual numbers convert the
+    result with dtype.type(...), which no dual number survives: say what works instead."""
+    frame: types.FrameType | None = sys._getframe(2)
+    name = None
+    for _ in range(5):  # the outermost of numpy's methods (std calls var)
+        if frame is None:
+            break
+        if frame.f_globals.get("__name__") == "numpy._core._methods":
+            name = frame.f_code.co_name.lstrip("_")
+        frame = frame.f_back
+    if name is None:
+        return ""
+    return (
+        f" (numpy.{name} of an object array or list of dual numbers converts its result "
+        f"to floats: stack them into one dual array first, np.{name}(np.stack(values)))"
+    )
+
+
 class DualArray:
     """Base of the dual number kinds; not constructed directly."""
 
@@ -431,7 +450,7 @@ class DualArray:
         if dtype is not None and np.dtype(dtype) != object:
             raise TypeError(
                 f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "
-                "derivative parts; use .value for the values"
+                "derivative parts; use .value for the values" + _object_reduction_hint()
             )
         if copy is False:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
