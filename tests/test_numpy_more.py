@@ -448,3 +448,28 @@ def test_astype_casts_every_plane() -> None:
     np.testing.assert_array_equal(np.astype(x, np.complex128)._data, x._data.astype(complex))
     with pytest.raises(TypeError, match="int64"):
         np.astype(x, np.int64)
+
+
+COMPLEX_CASES: dict[str, Callable[[Any], Any]] = {
+    "nanmean": lambda a: np.nanmean(a, axis=1),
+    "nanvar": lambda a: np.nanvar(a, axis=1),
+    "nanstd": lambda a: np.nanstd(a, axis=0, ddof=1),
+    "nanprod": lambda a: np.nanprod(a, axis=1),
+    "nancumsum": lambda a: np.nancumsum(a, axis=1),
+    "cov": lambda a: np.cov(a),
+    "corrcoef": lambda a: np.corrcoef(a),
+}
+
+
+@pytest.mark.parametrize("name", COMPLEX_CASES)
+def test_complex_statistics_along_a_complex_direction(name: str) -> None:
+    # d/dt f(x + t v) for real t: the parts of f at a dual array with parts v
+    f = COMPLEX_CASES[name]
+    real = NAN_X[:, :4] if name.startswith("nan") else SAMPLES[:, :4]
+    x = real + 1j * RNG.normal(size=(3, 4))
+    v = RNG.normal(size=x.shape) + 1j * RNG.normal(size=x.shape)
+    result = f(hd.dual(x, v))
+    np.testing.assert_array_equal(result.value, f(x))
+    h = 1e-4
+    central = [(f(x + s * v) - f(x - s * v)) / (2 * s) for s in (h, h / 2)]
+    np.testing.assert_allclose(result.d, (4 * central[1] - central[0]) / 3, rtol=1e-8, atol=1e-9)
