@@ -556,10 +556,10 @@ def _sinc(x: Any) -> Any:
     # the derivatives in float64 (complex128), rounded to the dtype once
     y = np.pi * x._data[0].astype(np.complex128 if dtype.kind == "c" else np.float64)
     d1, d2 = _sinc_derivatives(y)
-    parts = [np.ascontiguousarray(d, dtype=dtype) for d in (value, np.pi * d1, np.pi**2 * d2)]
+    f0, f1, f2 = (np.ascontiguousarray(d, dtype=dtype) for d in (value, np.pi * d1, np.pi**2 * d2))
     result = np.empty(x._data.shape, dtype=dtype)
     kind = cls._kind if cls._kind >= 0 else cls._layout
-    _core.chain_unary(kind, np.ascontiguousarray(x._data, dtype=dtype), *parts, result)
+    _core.chain_unary(kind, np.ascontiguousarray(x._data, dtype=dtype), f0, f1, f2, result)
     return cls._wrap(result)
 
 
