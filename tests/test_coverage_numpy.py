@@ -617,3 +617,16 @@ def test_reductions_of_lists_of_dual_numbers(name: str) -> None:
     got = getattr(np, name)(np.stack(values))
     assert float(got.value) == getattr(np, name)(x.value)
     assert float(got.d) == (1.0 if name == "mean" else 0.0)
+
+
+def test_builtin_divmod() -> None:
+    """divmod(x, c) and divmod(c, x) as numpy's divmod: the quotient constant, the
+    remainder x - c q (derivative 1) and c - x q (derivative -q)."""
+    x = hd.dual(np.array([5.5, -3.25]), 1.0)
+    q, r = divmod(x, 2.0)
+    np.testing.assert_array_equal(q.value, np.floor_divide(x.value, 2.0))
+    np.testing.assert_array_equal(r.value, np.remainder(x.value, 2.0))
+    np.testing.assert_array_equal([q.d, r.d], [[0.0, 0.0], [1.0, 1.0]])
+    q, r = divmod(7.0, x)
+    np.testing.assert_array_equal(r.value, np.remainder(7.0, x.value))
+    np.testing.assert_array_equal(r.d, -np.floor_divide(7.0, x.value))

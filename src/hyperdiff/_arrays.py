@@ -530,6 +530,12 @@ class DualArray:
     def __itruediv__(self, other: Any) -> Self:
         return cast("Self", _binary_operator(np.divide, self, other, out=self))
 
+    def __divmod__(self, other: Any) -> Any:
+        return np.divmod(self, other) if _is_operand(other) else NotImplemented
+
+    def __rdivmod__(self, other: Any) -> Any:
+        return np.divmod(other, self) if _is_operand(other) else NotImplemented
+
     def __matmul__(self, other: Any) -> Any:
         return np.matmul(self, other) if _is_operand(other) else NotImplemented
 
