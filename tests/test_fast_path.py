@@ -163,6 +163,9 @@ KEYS: tuple[tuple[tuple[int, ...], Any], ...] = (  # (the array's shape, the key
     ((6,), np.array([True, False, True, False, True, True])),
     ((2, 2), (np.array([0, 1]), np.array([1, 0]))),
     ((2, 3, 2), (np.array([0, 1]), slice(None), np.array([1, 0]))),  # separated: Python's
+    ((2, 3, 2), (np.int64(1), slice(None), np.int64(0))),  # numpy integers: basic
+    ((2, 3, 2), (np.int64(1), slice(None), [1, 0])),  # an integer and a list, separated
+    ((2, 3, 2), (True, slice(None), 1)),  # a bool: advanced (numpy adds an axis)
 )
 
 

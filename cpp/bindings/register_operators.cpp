@@ -279,23 +279,37 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
 }
 
-// Whether the plane axis can go in front of the key: (slice(None), *key) indexes each
-// plane as numpy indexes the array unless the key's advanced indices (arrays, lists,
-// and integers beside them) are separated by a slice, None or Ellipsis; numpy then
-// moves their axes first, in front of the plane axis too. Only Python ints count as
-// plain integers here: anything else unknown is taken as advanced (the safe side).
+// An index numpy takes as a plain integer: a Python int (not a bool) or a numpy integer.
+bool plain_integer(PyObject* item) {
+  return (PyLong_Check(item) && !PyBool_Check(item)) || PyArray_IsScalar(item, Integer);
+}
+
+// Whether the plane axis can go in front of the key (a tuple): (slice(None), *key)
+// indexes each plane as numpy indexes the array unless the key's advanced indices
+// (arrays, lists, and integers beside them) are separated by a slice, None or
+// Ellipsis; numpy then moves their axes first, in front of the plane axis too.
+// Anything but a plain integer, slice, None or Ellipsis counts as advanced. The one
+// copy of the rule: Python's __getitem__ path asks it too (_core.advanced_adjacent).
 bool advanced_adjacent(PyObject* key) {
   Py_ssize_t first = -1, last = -1, count = 0;
   bool array_like = false;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
     PyObject* item = PyTuple_GET_ITEM(key, i);
     if (PySlice_Check(item) || item == Py_None || item == Py_Ellipsis) continue;
-    array_like = array_like || !PyLong_CheckExact(item);
+    array_like = array_like || !plain_integer(item);
     if (first < 0) first = i;
     last = i;
     ++count;
   }
   return !array_like || last - first + 1 == count;
+}
+
+PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1 || !PyTuple_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "advanced_adjacent takes one tuple (an index key)");
+    return nullptr;
+  }
+  return PyBool_FromLong(advanced_adjacent(args[0]));
 }
 
 PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
@@ -445,6 +459,9 @@ PyMethodDef operator_methods[] = {
      METH_FASTCALL, "f(a, b) of the common cases, or None for Python's general path."},
     {"fast_getitem", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_getitem)),
      METH_FASTCALL, "x[key] of a registered dual class, or None for Python's general path."},
+    {"advanced_adjacent",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(advanced_adjacent_call)),
+     METH_FASTCALL, "Whether (slice(None), *key) indexes each plane as numpy indexes x."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -68,28 +68,13 @@ def _pow(self: Any, other: Any) -> Any:
 
 def _getitem(self: Any, index: Any) -> Any:
     """__getitem__'s general path: a dual array in the key (the error), and keys whose
-    advanced indices are separated (numpy would move their axes before the plane axis)."""
+    advanced indices are separated (numpy would move their axes before the plane axis;
+    the rule is C++'s, the fast path's: _core.advanced_adjacent)."""
     key = self._key(index)
-    if _advanced_separated(key):
+    if not _core.advanced_adjacent(key):
         picked = _planes_last(self._data)[_with_plane_axis_last(key)]
         return self._wrap(np.ascontiguousarray(picked.transpose((-1, *range(picked.ndim - 1)))))
     return self._wrap(self._data[(slice(None), *key)])
-
-
-def _is_integer(k: Any) -> bool:
-    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
-
-
-def _advanced_separated(key: tuple[Any, ...]) -> bool:
-    """Whether numpy moves this key's advanced-index axes to the front: arrays (and the
-    integers beside them) split by a slice, None or Ellipsis. (slice(None), *key) then
-    does not index each plane as numpy indexes the array: the plane axis would follow
-    the advanced axes."""
-    positions = [
-        i for i, k in enumerate(key) if not (k is None or k is Ellipsis or isinstance(k, slice))
-    ]
-    has_array = any(not _is_integer(key[i]) for i in positions)
-    return has_array and positions[-1] - positions[0] + 1 != len(positions)
 
 
 def _planes_last(data: np.ndarray) -> np.ndarray:
