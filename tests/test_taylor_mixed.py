@@ -173,6 +173,23 @@ def test_nesting_of_derivative_jvp_and_hvp_beyond_order_two() -> None:
     assert got == pytest.approx(0.5 * np.sin(0.5) - 3 * np.cos(0.5), rel=1e-14)
 
 
+def test_inner_output_of_the_outer_variables_alone() -> None:
+    # a Hessian of a function not of its own variable (x^3 closed over): zero, as an
+    # array of the outer kind; and one of both
+    x0 = np.array([0.5, 1.5])
+    np.testing.assert_array_equal(
+        hd.grad(lambda x: np.sum(hd.hessian(lambda y: np.sum(x**3))(x)))(x0), [0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        hd.hessian(lambda x: np.sum(hd.grad(lambda y: np.sum(x**3))(x)))(x0), np.zeros((2, 2))
+    )
+    # hessian_y sum(x^3 y^2) at y = x is diag(2 x^3): its Jacobian 6 x_i^2 at i = j = k
+    t = hd.jacobian(lambda x: hd.hessian(lambda y: np.sum(x**3 * y**2))(x))(x0)
+    want = np.zeros((2, 2, 2))
+    want[0, 0, 0], want[1, 1, 1] = 6 * x0**2
+    np.testing.assert_allclose(t, want, rtol=1e-15, atol=1e-15)
+
+
 def test_bundle_arrays_pickle_and_read_their_partials() -> None:
     seen: list[Any] = []
 

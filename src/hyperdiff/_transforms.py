@@ -29,7 +29,6 @@ from . import _core
 from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
-    first_order_kind,
     hyperdualdiag_type,
     hyperdualvec_type,
     inner_parts,
@@ -471,7 +470,7 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     if isinstance(leaf, DualArray):
         if type(leaf) is not cls:
             if getattr(type(leaf), "_inner", None) is cls or (
-                first_order_kind(cls) and promote(type(leaf), cls) is not None
+                promote(type(leaf), cls) is not None  # (a bundle beyond order 2)
             ):
                 # an output of this transform's and an outer one's variables: this
                 # transform's planes, as dual arrays of the outer kind
