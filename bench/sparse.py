@@ -5,6 +5,9 @@ Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin 
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
 residual on a 300 x 300 grid; the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
 
+"unchecked" is the same transform with check_sparsity=False (no probe direction J w /
+H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
+
 Every steady-state time is the median of interleaved rounds in this one process
 (bench/run.py's interleaved_samples), with its ratio to numpy's f(x) of the same
 round. Preparation (sparsity detection + coloring + the first call, which builds the
@@ -24,6 +27,7 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py --rounds 31
     python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
     python bench/sparse.py --split --cpu --rounds 101   # pass / recovery / whole call
+    python bench/sparse.py --check-cost --cpu --rounds 41   # the probe's cost alone
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ HAVE_ASDEX = HAVE_JAX and importlib.util.find_spec("asdex") is not None
 Call = Callable[[], object]
 # wall time, or with --cpu this process's CPU time (a loaded machine)
 TIMER = time.perf_counter
+# --check-cost: hyperdiff's checked and unchecked transforms alone (no dense or JAX peers)
+PEERS = True
 
 
 def banded(x: Any, xp: Any = np) -> Any:
@@ -166,12 +172,15 @@ def case(
     t_first = once(lambda: sparse(x))
     if hessian:
         count = colors_of(sparse)
+    unchecked = transform(f, sparsity="auto", check_sparsity=False)
+    unchecked(x)
     calls: dict[str, Call] = {"numpy f": fx, "hyperdiff sparse": lambda: sparse(x)}
+    calls["hyperdiff unchecked"] = lambda: unchecked(x)
     prep: dict[str, float] = {}
-    if n <= dense_max:
+    if n <= dense_max and PEERS:
         full = transform(f)
         calls["hyperdiff dense"] = lambda: full(x)
-    if HAVE_JAX:
+    if HAVE_JAX and PEERS:
         seeds = None
         if colors is not None:
             seeds = np.zeros((count, n))
@@ -202,6 +211,7 @@ def case(
         str(count),
         f"{base * 1e3:.3f}",
         cell("hyperdiff sparse"),
+        cell("hyperdiff unchecked"),
         cell("hyperdiff dense"),
         cell("JAX dense"),
         cell("JAX jvp x c"),
@@ -258,25 +268,34 @@ def main() -> None:
     parser.add_argument(
         "--split", action="store_true", help="only where the n = 1e5 Jacobians' time goes"
     )
+    parser.add_argument(
+        "--check-cost",
+        action="store_true",
+        help="only the check's cost: banded 1e5 (exp, sin), Laplacian, Rosenbrock 1e4 and 1e5",
+    )
     args = parser.parse_args()
-    global TIMER
+    global TIMER, PEERS
     if args.cpu:
         TIMER = time.process_time
+    if args.check_cost:
+        PEERS = False
     if args.split:
         split("banded Jacobian", banded, 100_000, args.rounds)
         split("2-D Laplacian 300x300", laplace, 90_000, args.rounds)
         return
     rows = []
-    for n in (1000, 10_000, 100_000):
+    small = () if args.check_cost else (1000, 10_000)
+    for n in (*small, 100_000):
         rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
     rows.append(case("banded Jacobian, sin", banded_sin, 100_000, False, args.rounds, 0, 0))
     rows.append(case("2-D Laplacian 300x300", laplace, 90_000, False, args.rounds, 0, 0))
-    for n in (1000, 10_000, 100_000):
+    for n in (*small[:1], 10_000, 100_000):
         rows.append(case("Rosenbrock Hessian", rosen, n, True, args.rounds, 1000, 10_000))
     star = "Rosenbrock Hessian, cumsum (star)"
     rows.append(case(star, rosen_cumsum, 1000, True, args.rounds, 0, 1000))
     headers = [
-        "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "hd dense ms (x f)",
+        "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "unchecked ms (x f)",
+        "hd dense ms (x f)",
         "JAX dense ms (x f)", "JAX jvp x c ms (x f)", "asdex ms (x f)", "detect s", "color s",
         "first call s", "asdex prep s",
     ]  # fmt: skip

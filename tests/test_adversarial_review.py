@@ -46,10 +46,6 @@ def _roll_hessian(u: np.ndarray, k: int) -> np.ndarray:
 # old pattern: wrong numbers, no error (_sparsity.py, sparse_jacobian's `compressed`).
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sparsity='auto' keeps a stale plan when a global f reads changes (roll shift)",
-)
 def test_sparse_jacobian_after_the_shift_f_reads_changes() -> None:
     state = {"k": 1}
 
@@ -63,10 +59,6 @@ def test_sparse_jacobian_after_the_shift_f_reads_changes() -> None:
     np.testing.assert_allclose(got, _roll_jacobian(X, 2), rtol=0, atol=1e-14)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sparsity='auto' keeps a stale plan when a matrix f closes over is edited in place",
-)
 def test_sparse_jacobian_after_a_captured_matrix_is_edited() -> None:
     w = np.eye(6)
 
@@ -80,10 +72,6 @@ def test_sparse_jacobian_after_a_captured_matrix_is_edited() -> None:
     np.testing.assert_array_equal(got, w)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sparsity='auto' keeps a stale plan when a captured matrix is replaced",
-)
 def test_sparse_jacobian_after_a_captured_matrix_is_replaced() -> None:
     box = [np.eye(6)]
 
@@ -97,10 +85,6 @@ def test_sparse_jacobian_after_a_captured_matrix_is_replaced() -> None:
     np.testing.assert_array_equal(got, np.ones((6, 6)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hessian(sparsity='auto') keeps a stale plan when a global f reads changes",
-)
 def test_sparse_hessian_after_the_shift_f_reads_changes() -> None:
     state = {"k": 1}
 

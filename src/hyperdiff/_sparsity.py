@@ -35,6 +35,14 @@ reduction along an axis) is read off H S for a star
 coloring (color_star, direct recovery): HyperDualVec(k, c) passes over k rows of H
 at a time, n (1 + c) planes in all against the dense Hessian's n (n + 1) / 2 (forward
 mode's H S costs a gradient's n planes per color, so this is not O(n)).
+
+Plans go stale when what f reads besides its arguments changes its pattern (a global,
+a matrix it closes over). So each pass carries one more direction, a probe w (uniform
+in [1, 2), distinct), and its part J w (each term's S^T H_t w, a star coloring's rows
+of H w) is compared with the recovered matrix times w (_mismatch: to the rounding of a
+sum, 64 eps of a row's |J| w). A mismatch: the pattern is detected again, the plan
+rebuilt and the result recomputed; if the fresh plan fails as well, ValueError
+(check_sparsity=False: no probe).
 """
 
 from __future__ import annotations
@@ -1887,13 +1895,15 @@ class _StarReads:
         read_color[off] = np.where(first, colors[hi[off]], colors[lo[off]])
         self.rows, where = np.unique(read_row, return_inverse=True)
         self.read = where * k + read_color
+        self.read_all = read_row * k + read_color  # the same, all n rows of H S read
         self.seed = np.zeros((k, n))
         self.seed[colors, np.arange(n)] = 1.0
 
 
 # --- compressed evaluation: Jacobians ---------------------------------------------------------
 class _JacobianPlan:
-    """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass."""
+    """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
+    (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
 
     def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
         sp = _sp()
@@ -1912,39 +1922,82 @@ class _JacobianPlan:
         self.gather = self.colors[self.indices] * m + rows
         # slots (color, row) no nonzero of the pattern reads: a value there means the
         # pattern is wrong for this call (f's constants changed, or a branch)
-        used = np.zeros(max(self.count, 1) * m, dtype=bool)
+        c = max(self.count, 1)
+        used = np.zeros(c * m, dtype=bool)
         used[self.gather] = True
         self.unused = np.flatnonzero(~used)
-        c = max(self.count, 1)
-        # a pattern given that detection cannot vouch for is checked in full: J w in
-        # a direction w, random, from a pass of its own must match the recovered J's
+        self.c = c
+        # the probe: J w in one more direction w of the same pass, against the
+        # recovered J's J w (_mismatch), to rtol of a row's scale
         self.probe = _probe(n) if probe else None
-        self.seed = np.zeros((c, n))
+        self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
+        self.seed = np.zeros((c + probe, n))
         self.seed[self.colors, np.arange(n)] = 1.0
+        if self.probe is not None:
+            self.seed[c] = self.probe
 
 
 def _probe(n: int) -> np.ndarray:
+    """The probe direction w: uniform in [1, 2), all different (fixed per n). Unlike
+    the 32 powers of two of _transforms._probe_weights (which keep a pointwise f's
+    parts exact), a nonzero the pattern lacks, read into the entry of a column j of
+    its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights."""
     return np.random.default_rng(n).uniform(1.0, 2.0, n)
 
 
-# relative tolerance of a probe's J w (rounding of the pass against the recovered J's),
-# in float64; float32 1e3 eps
-_PROBE_RTOL = 1e-8
+def _tight(dtype: np.dtype) -> float:
+    """The rounding of a sum (as _transforms._check_pointwise): a mismatch beyond it
+    and a plan of an earlier call is detected again."""
+    return 64 * _eps(dtype)
 
 
-def _probe_holds(jac: Any, w: np.ndarray, jw: np.ndarray) -> bool:
-    """Whether the recovered J gives the pass's J w (both rounded: to _PROBE_RTOL of
-    the row's scale |J| w + |J w|): a pattern given that misses an entry does not."""
-    rtol = max(_PROBE_RTOL, 1e3 * _eps(jac.dtype))
-    jw = jw.reshape(-1)
-    recovered = jac @ w
-    size = _sp().csr_array((np.abs(jac.data), jac.indices, jac.indptr), shape=jac.shape)
-    with np.errstate(invalid="ignore"):
-        bad = np.abs(recovered - jw) > rtol * (size @ w + np.abs(jw))
-    if not bad.any():
+def _loose(dtype: np.dtype) -> float:
+    """Beyond the rounding of a sum: f's own cancellation (a freshly detected plan
+    whose pass still mismatches by less is kept, checked to this from then on)."""
+    return max(1e-8, 1e3 * _eps(dtype))
+
+
+def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> float:
+    """How far the pass's probe part (J w, H w) is from the recovered matrix times
+    v (w): the largest |difference| over the row's scale sum_j |M_ij v_j| + |probe_i|
+    (nan agrees with nan; inf where the scale is 0), or 0 when every row is within
+    rtol of |M v| + |probe|, which the scale bounds from above (the common answer:
+    the two sum in other orders, so most rows differ by a rounding; the exact scale
+    is computed for the other rows alone)."""
+    probe = probe.reshape(-1)
+    recovered = matrix @ v
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        diff = recovered - probe
+        np.abs(diff, out=diff)
+        bound = np.abs(recovered)
+        bound += np.abs(probe)
+        bound *= rtol
+        within = diff <= bound
+        if within.all():
+            return 0.0
+        rows = np.flatnonzero(~within)
+        recovered, probe = recovered[rows], probe[rows]
+        if np.all(np.isnan(recovered) & np.isnan(probe)):
+            return 0.0
+        some = matrix[rows]
+        owner = np.repeat(np.arange(rows.size), np.diff(some.indptr))
+        terms = np.abs(some.data) * np.abs(v)[some.indices]
+        scale = np.bincount(owner, weights=terms, minlength=rows.size) + np.abs(probe)
+        ratio = np.abs(recovered - probe) / scale
+        ratio[np.isnan(recovered) & np.isnan(probe)] = 0.0
+    return float(np.nan_to_num(ratio, nan=np.inf).max(initial=0.0))
+
+
+def _accept(plan: Any, mismatch: float, fresh: bool, dtype: np.dtype) -> bool:
+    """Whether a pass's result stands: its mismatch within the plan's rtol (_tight
+    of the dtype at first), or, for a plan detected at this call, within _loose (f's
+    own rounding: the plan's rtol becomes _loose)."""
+    if mismatch <= plan.rtol:
         return True
-    both_nan = np.isnan(recovered) & np.isnan(jw)
-    return not np.any(bad & ~both_nan)
+    if fresh and mismatch <= _loose(dtype):
+        plan.rtol = _loose(dtype)
+        return True
+    return False
 
 
 @functools.cache
@@ -2039,8 +2092,20 @@ def _keep(plans: dict[str, Any], key: Any, plan: Any) -> Any:
     return plan
 
 
-def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
-    """hd.jacobian(f, sparsity=...): see there."""
+_STALE = (
+    "{where}: the sparsity pattern detected at this very call does not hold in the pass "
+    "that follows (its probe {product} is off by {by:.1e} of a row's scale; inf: a part "
+    "where the pattern has no nonzero): f's pattern changes from one call to the next "
+    "(it reads something its own calls change), or a defect of sparsity detection. "
+    "check_sparsity=False skips the check"
+)
+
+
+def sparse_jacobian(
+    f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True
+) -> Callable[..., Any]:
+    """hd.jacobian(f, sparsity=...): see there. check: the probe direction (J w) in
+    every pass, so that a plan gone stale is detected again."""
     from ._multivariate import dualvec_type
     from ._transforms import _named, _output_planes, _seeds
 
@@ -2057,23 +2122,28 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
         if plan is None:
             key = _key(args, kwargs, argnums, keep=True)
             plan = _keep(plans, key, new_plan(args, kwargs, x))
-        result = compressed(plan, x, args, kwargs)
-        if result is None and not fresh and given is None:
+        result, mismatch = compressed(plan, x, args, kwargs)
+        if _accept(plan, mismatch, fresh, x.dtype):
+            return result
+        if not fresh and given is None:
             # a stale plan (what f reads besides its arguments changed): detect again
             key = _key(args, kwargs, argnums, keep=True)
             plan = _keep(plans, key, new_plan(args, kwargs, x))
-            result = compressed(plan, x, args, kwargs)
-        if result is None:
-            raise ValueError(
-                "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
-                "point (a branch, or a pattern given that misses an entry): pass a pattern "
-                "that holds here"
-            )
-        return result
+            result, mismatch = compressed(plan, x, args, kwargs)
+            if _accept(plan, mismatch, True, x.dtype):
+                return result
+        if given is None:
+            raise ValueError(_STALE.format(where="jacobian", product="J w", by=mismatch))
+        raise ValueError(
+            "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
+            "point (a branch, or a pattern given that misses an entry): pass a pattern "
+            "that holds here"
+        )
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
-            return _JacobianPlan(jacobian_sparsity(f, argnums)(*args, **kwargs), x.size)
+            detected = jacobian_sparsity(f, argnums)(*args, **kwargs)
+            return _JacobianPlan(detected, x.size, probe=check)
         # a pattern given holding the global one is right at these arguments; else
         # (f branches, or detection fails) each call checks it by a probe
         try:
@@ -2085,43 +2155,37 @@ def sparse_jacobian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Calla
             and detected.shape == given.shape
             and (detected.astype(bool) > given.astype(bool)).nnz == 0
         )
-        return _JacobianPlan(given, x.size, probe=not holds)
-
-    def run(
-        seed: np.ndarray, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> np.ndarray:
-        """The planes of f's output with x seeded by the rows of `seed`."""
-        c = seed.shape[0]
-        cls = _seeds(dualvec_type(c))
-        data = np.empty((1 + c, x.size), dtype=x.dtype)
-        data[0] = x.reshape(-1)
-        data[1:] = seed
-        new = list(args)
-        new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
-        return _output_planes(f(*new, **kwargs), cls, x.dtype)
+        return _JacobianPlan(given, x.size, probe=check or not holds)
 
     def compressed(
         plan: _JacobianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        """J from one pass of plan, or None when the pass shows the pattern is wrong."""
-        planes = run(plan.seed, x, args, kwargs)
+    ) -> tuple[Any, float]:
+        """J from one pass of plan, and how far the pass shows the pattern is from
+        right (_mismatch; inf: a part where the pattern has no nonzero)."""
+        c = plan.seed.shape[0]
+        cls = _seeds(dualvec_type(c))
+        data = np.empty((1 + c, x.size), dtype=x.dtype)
+        data[0] = x.reshape(-1)
+        data[1:] = plan.seed
+        new = list(args)
+        new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
+        planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
         m = plan.shape[0]
         if planes[0].size != m:
             raise ValueError(
                 f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
             )
-        parts = planes[1:].reshape(-1)
+        parts = planes[1 : 1 + plan.c].reshape(-1)
         # J S = the compressed parts exactly: the slots no entry of the pattern
         # reads hold zeros (the others are read as they are)
         if plan.unused.size and np.any(parts[plan.unused]):
-            return None
+            return None, np.inf
         values = np.take(parts, plan.gather)  # (faster than parts[plan.gather])
         result = _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
-        if plan.probe is not None:
-            jw = run(plan.probe[None], x, args, kwargs)[1]
-            if not _probe_holds(result, plan.probe, jw):
-                return None
-        return result
+        if plan.probe is None:
+            return result, 0.0
+        plan.rtol = plan.rtol or _tight(x.dtype)
+        return result, _mismatch(result, plan.probe, planes[1 + plan.c], plan.rtol)
 
     jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
     return _named(jac, "jacobian", f, jac.__doc__)
@@ -2195,12 +2259,18 @@ class _HessianPlan:
     """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
     or, when f is not a sum of terms, a star coloring's H S (star()), or the dense
     Hessian read at the pattern when the pattern is not known to hold (trusted:
-    detected, or given and holding the detected one)."""
+    detected, or given and holding the detected one). probe: the passes carry one
+    more direction w, so that each term's S^T H_t w (a star coloring's rows of H w)
+    checks the recovered H (_mismatch)."""
 
-    def __init__(self, pattern: Any, terms: Any, n: int, trusted: bool = False) -> None:
+    def __init__(
+        self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False
+    ) -> None:
         sp = _sp()
         self.n = n
         self.trusted = trusted
+        self.probe = _probe(n) if probe else None
+        self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self._star: _StarReads | bool | None = False  # not made yet
         p = sp.csr_array(pattern, dtype=bool)
         p.sort_indices()
@@ -2222,10 +2292,11 @@ class _HessianPlan:
         self.colors, count = color_columns(incidence)
         self.count = max(count, 1)
         c = self.count
-        # plane of the pair (color(i), color(j)) in HyperDualVec(c)'s layout
-        planes = np.empty((c, c), dtype=np.int64)
-        a, b = np.triu_indices(c)
-        planes[a, b] = planes[b, a] = 1 + c + np.arange(len(a))
+        d = self.directions = c + probe  # the probe w: direction c
+        # plane of the pair (color(i), color(j)) in HyperDualVec(d)'s layout
+        planes = np.empty((d, d), dtype=np.int64)
+        a, b = np.triu_indices(d)
+        planes[a, b] = planes[b, a] = 1 + d + np.arange(len(a))
         keep = np.ones(len(i), dtype=bool)
         if len(i):  # one triple per (term, i, j)
             if total * n * n < 2**62:
@@ -2243,12 +2314,24 @@ class _HessianPlan:
         # H's data = M @ (the term arrays' planes, flat): one sparse product a call
         slots = np.concatenate([slot_ij, slot_ji])
         columns = np.concatenate([gather, gather[off]])
-        width = (1 + c + len(a)) * total
+        width = (1 + d + len(a)) * total
         self.matrix = _sp().csr_matrix(
             (np.ones(len(slots)), (slots, columns)), shape=(len(self.indices), width)
         )
-        self.seed = np.zeros((c, n))
+        self.seed = np.zeros((d, n))
         self.seed[self.colors, np.arange(n)] = 1.0
+        if self.probe is not None:
+            w = self.probe
+            self.seed[c] = w
+            # term t's (S^T H_t w)[color a], recovered: sum over its pairs (i, j) (and
+            # (j, i)) with color(i) = a of h_t[a, color(j)] w_j; from the pass: the
+            # plane (a, w) of term t
+            rows = np.concatenate([self.colors[i], self.colors[j[off]]]) * total
+            rows += np.concatenate([owners, owners[off]])
+            self.check = _sp().csr_matrix(
+                (np.concatenate([w[j], w[i[off]]]), (rows, columns)), shape=(c * total, width)
+            )
+            self.check_planes = planes[:c, c]  # the planes (a, w), a < c
 
     def star(self) -> _StarReads | None:
         """The star coloring's reads (made once), or None: the pattern is not trusted,
@@ -2272,8 +2355,11 @@ class _HessianPlan:
         return pos
 
 
-def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callable[..., Any]:
-    """hd.hessian(f, sparsity=...): see there."""
+def sparse_hessian(
+    f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True
+) -> Callable[..., Any]:
+    """hd.hessian(f, sparsity=...): see there. check: the probe direction (H w) in
+    every pass, so that a plan gone stale is detected again."""
     from ._multivariate import hyperdualvec_type
     from ._transforms import _chunk, _named, _output_planes, _seeds, _warn_if_long, hessian
 
@@ -2287,9 +2373,25 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
         key = _key(args, kwargs, argnums)
         plan = plans.get(key)
         x = _input_array(args[argnums], "hessian")
+        fresh = plan is None
         if plan is None:
             plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
-        return evaluate(plan, x, args, kwargs)
+        result, mismatch = evaluate(plan, x, args, kwargs)
+        if _accept(plan, mismatch, fresh, x.dtype):
+            return result
+        if not fresh and given is None:
+            # a stale plan (what f reads besides its arguments changed): detect again
+            plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+            result, mismatch = evaluate(plan, x, args, kwargs)
+            if _accept(plan, mismatch, True, x.dtype):
+                return result
+        if given is None:
+            raise ValueError(_STALE.format(where="hessian", product="H w", by=mismatch))
+        raise ValueError(
+            "hessian: the Hessian has a nonzero outside the sparsity pattern at this "
+            "point (a branch, or a pattern given that misses an entry): pass a pattern "
+            "that holds here"
+        )
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _HessianPlan:
         try:
@@ -2301,79 +2403,87 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             # the branch, so the dense Hessian, read at the pattern
             return _HessianPlan(given, None, x.size)
         if given is None:
-            return _HessianPlan(detected, terms, x.size, trusted=True)
+            return _HessianPlan(detected, terms, x.size, trusted=True, probe=check)
         holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
-        return _HessianPlan(given, terms, x.size, trusted=holds)
+        return _HessianPlan(given, terms, x.size, trusted=holds, probe=check)
 
     def at_pattern(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        """The dense Hessian read at the plan's pattern; a nonzero outside it raises."""
+    ) -> tuple[Any, float]:
+        """The dense Hessian read at the plan's pattern (mismatch inf: a nonzero
+        outside it)."""
         full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
         rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
         values = full[rows, plan.indices]
         if np.count_nonzero(full) != np.count_nonzero(values):
-            raise ValueError(
-                "hessian: the Hessian has a nonzero outside the sparsity pattern at this "
-                "point (a branch, or a pattern given that misses an entry): pass a pattern "
-                "that holds here"
-            )
-        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size))
+            return None, np.inf
+        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size)), 0.0
 
     def star_pass(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
+    ) -> tuple[Any, float]:
         """H from the rows of H S a star coloring needs (HyperDualVec(k, c) passes of
-        k rows each: unit seeds of the rows, the c color sums), or, when no star
-        coloring is used (star()), the dense Hessian read at the pattern."""
+        k rows each: unit seeds of the rows, the c color sums; with the probe w as
+        direction c + 1, and all n rows: H w), or, when no star coloring is used
+        (star()), the dense Hessian read at the pattern."""
         reads = plan.star()
         if reads is None:
             return at_pattern(plan, x, args, kwargs)
-        c, rows, n = reads.count, reads.rows, x.size
-        k_max = _chunk(len(rows), n, None, lambda k: 1 + k + c + k * c)
+        c, n, w = reads.count, x.size, plan.probe
+        rows, read = (reads.rows, reads.read) if w is None else (np.arange(n), reads.read_all)
+        seed = reads.seed if w is None else np.concatenate([reads.seed, w[None]])
+        b = seed.shape[0]
+        k_max = _chunk(len(rows), n, None, lambda k: 1 + k + b + k * b)
         starts = range(0, len(rows), k_max)
         hs = None
         began = time.perf_counter()
         for start in starts:
             chunk = rows[start : start + k_max]
             k = len(chunk)
-            cls = _seeds(hyperdualvec_type(k, c))
+            cls = _seeds(hyperdualvec_type(k, b))
             data = np.zeros((cls._planes, n), dtype=x.dtype)
             data[0] = x.reshape(-1)
             data[1 + np.arange(k), chunk] = 1
-            data[1 + k : 1 + k + c] = reads.seed
+            data[1 + k : 1 + k + b] = seed
             new = list(args)
             new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
             planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
             if planes.size != cls._planes:
                 raise TypeError(f"hessian: f must return a scalar, not shape {planes.shape[1:]}")
             if hs is None:
-                hs = np.empty((len(rows), c), dtype=planes.dtype)
-            hs[start : start + k] = planes.reshape(-1)[cls._hess_planes].reshape(k, c)
+                hs = np.empty((len(rows), b), dtype=planes.dtype)
+            hs[start : start + k] = planes.reshape(-1)[cls._hess_planes].reshape(k, b)
             if start == 0 and len(starts) > 1:
                 _warn_if_long("hessian", n, k_max, len(starts), time.perf_counter() - began)
-        values = np.zeros(0) if hs is None else np.take(hs.reshape(-1), reads.read)
-        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(n, n))
+        if hs is None:
+            hs = np.zeros((0, b))
+        values = np.take(hs[:, :c].reshape(-1), read)
+        result = _sp().csr_array((values, plan.indices, plan.indptr), shape=(n, n))
+        if w is None:
+            return result, 0.0
+        plan.rtol = plan.rtol or _tight(x.dtype)
+        return result, _mismatch(result, w, hs[:, c], plan.rtol)
 
     def evaluate(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
+    ) -> tuple[Any, float]:
+        """H from the plan's pass, and how far the probe shows it is from right."""
         sp = _sp()
         if plan.terms is None:
             return star_pass(plan, x, args, kwargs)
-        c = plan.count
-        cls = _term_kind(c, _core.transform_depth())
+        d = plan.directions
+        cls = _term_kind(d, _core.transform_depth())
         data = np.empty((cls._planes, x.size), dtype=x.dtype)  # (reused memory)
         data[0] = x.reshape(-1)
-        data[1 : 1 + c] = plan.seed
-        data[1 + c :] = 0
+        data[1 : 1 + d] = plan.seed
+        data[1 + d :] = 0
         new = list(args)
         new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
         out = f(*new, **kwargs)
         if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
-            # f's sum of terms differs from the one detected (a branch, or a sum the
-            # trace keeps and dual arrays do not): H S of a star coloring, or the dense
-            # Hessian read at the pattern
+            # f's sum of terms differs from the one detected (a stale plan, or a sum
+            # the trace keeps and dual arrays do not): H S of a star coloring, or the
+            # dense Hessian read at the pattern
             return star_pass(plan, x, args, kwargs)
         parts = [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
@@ -2389,9 +2499,15 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        return sp.csr_array(
+        result = sp.csr_array(
             (values.astype(x.dtype, copy=False), plan.indices, plan.indptr), shape=(x.size, x.size)
         )
+        if plan.probe is None:
+            return result, 0.0
+        # each term's S^T H_t w, recovered from its blocks, against the pass's
+        probe = planes.reshape(cls._planes, -1)[plan.check_planes]
+        plan.rtol = plan.rtol or _tight(x.dtype)
+        return result, _mismatch(plan.check, planes, probe, plan.rtol)
 
     hess.__doc__ = "The sparse Hessian (scipy.sparse CSR, in.size x in.size)."
     return _named(hess, "hessian", f, hess.__doc__)
@@ -2399,7 +2515,7 @@ def sparse_hessian(f: Callable[..., Any], argnums: int, sparsity: Any) -> Callab
 
 def sparse_transform(
     name: str, f: Callable[..., Any], argnums: Any, sparsity: Any, chunk_size: Any,
-    elementwise: bool, holomorphic: bool, has_aux: bool,
+    elementwise: bool, holomorphic: bool, has_aux: bool, check_sparsity: bool = True,
 ) -> Callable[..., Any]:  # fmt: skip
     """jacobian / hessian with sparsity=...: the other options do not combine with it."""
     if chunk_size is not None or elementwise or holomorphic or has_aux:
@@ -2408,8 +2524,8 @@ def sparse_transform(
             "holomorphic or has_aux"
         )
     if name == "jacobian":
-        return sparse_jacobian(f, argnums, sparsity)
-    return sparse_hessian(f, argnums, sparsity)
+        return sparse_jacobian(f, argnums, sparsity, check_sparsity)
+    return sparse_hessian(f, argnums, sparsity, check_sparsity)
 
 
 _transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)

@@ -667,6 +667,7 @@ def jacobian(
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
     sparsity: None = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., _Array]: ...
 @overload
 def jacobian(
@@ -678,6 +679,7 @@ def jacobian(
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
     sparsity: None = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., tuple[_Array, ...]]: ...
 @overload
 def jacobian(
@@ -689,6 +691,7 @@ def jacobian(
     holomorphic: bool = False,
     has_aux: bool = False,
     sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]: ...
 def jacobian(
     f: Callable[..., Any],
@@ -699,6 +702,7 @@ def jacobian(
     holomorphic: bool = False,
     has_aux: bool = False,
     sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]:
     """The Jacobian of f, shaped like jax.jacfwd: out.shape + in.shape per input.
 
@@ -710,6 +714,11 @@ def jacobian(
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     sparsity="auto" or a pattern: the Jacobian as scipy.sparse CSR (out.size, in.size), from
     one compressed pass per call (detection and coloring once per input shape; _sparsity.py).
+    The pass also carries a probe direction w and compares its J w with the recovered
+    matrix's: when what f reads besides its arguments changed the pattern (a global, a
+    matrix it closes over), the pattern is detected again and the Jacobian recomputed
+    (one more plane a pass). check_sparsity=False skips the probe (your promise that
+    f's pattern depends on its arguments alone: a changed one then gives wrong numbers).
 
     Parameters
     ----------
@@ -718,7 +727,7 @@ def jacobian(
         containers (tuples, lists, dicts) of them.
     argnums : int or tuple of int, default 0
         The positional argument(s) to differentiate; each may be a container of arrays.
-    chunk_size, elementwise, holomorphic, has_aux, sparsity
+    chunk_size, elementwise, holomorphic, has_aux, sparsity, check_sparsity
         As described above; has_aux=True: f returns (output, aux) and the call gives
         (jacobian, aux).
 
@@ -741,9 +750,10 @@ def jacobian(
     True
     """
     if sparsity is not None:
-        return EXTENSIONS["sparse_transform"](
-            "jacobian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
-        )
+        options = (chunk_size, elementwise, holomorphic, has_aux, check_sparsity)
+        return EXTENSIONS["sparse_transform"]("jacobian", f, argnums, sparsity, *options)
+    if not check_sparsity:
+        raise ValueError("check_sparsity=False skips a check of sparsity=...; pass both")
     if has_aux:
         return _with_aux(
             f,
@@ -1020,6 +1030,7 @@ def hessian(
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
     sparsity: None = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., _Array]: ...
 @overload
 def hessian(
@@ -1031,6 +1042,7 @@ def hessian(
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
     sparsity: None = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., tuple[tuple[_Array, ...], ...]]: ...
 @overload
 def hessian(
@@ -1042,6 +1054,7 @@ def hessian(
     holomorphic: bool = False,
     has_aux: bool = False,
     sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]: ...
 def hessian(
     f: Callable[..., Any],
@@ -1052,6 +1065,7 @@ def hessian(
     holomorphic: bool = False,
     has_aux: bool = False,
     sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]:
     """The Hessian of f, shaped like jax.hessian: out.shape + in_i.shape + in_j.shape;
     with a tuple argnums a tuple of tuples of blocks [i][j].
@@ -1062,7 +1076,11 @@ def hessian(
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     sparsity="auto" or a pattern: the Hessian as scipy.sparse CSR (in.size, in.size); a sum
-    of terms (Rosenbrock, r @ r) costs one HyperDualVec(c) pass (_sparsity.py).
+    of terms (Rosenbrock, r @ r) costs one HyperDualVec(c) pass (_sparsity.py). The pass
+    also carries a probe direction w (HyperDualVec(c + 1)) and compares each term's
+    H w with the recovered blocks': when what f reads besides its arguments changed
+    the pattern, it is detected again and the Hessian recomputed. check_sparsity=False
+    skips the probe (as for jacobian).
 
     Parameters
     ----------
@@ -1070,7 +1088,7 @@ def hessian(
         A function of arrays written with numpy (outputs: arrays, or containers of them).
     argnums : int or tuple of int, default 0
         The positional argument(s) to differentiate.
-    chunk_size, elementwise, holomorphic, has_aux, sparsity
+    chunk_size, elementwise, holomorphic, has_aux, sparsity, check_sparsity
         As described above; has_aux=True: f returns (output, aux) and the call gives
         (hessian, aux).
 
@@ -1090,9 +1108,10 @@ def hessian(
            [2., 1.]])
     """
     if sparsity is not None:
-        return EXTENSIONS["sparse_transform"](
-            "hessian", f, argnums, sparsity, chunk_size, elementwise, holomorphic, has_aux
-        )
+        options = (chunk_size, elementwise, holomorphic, has_aux, check_sparsity)
+        return EXTENSIONS["sparse_transform"]("hessian", f, argnums, sparsity, *options)
+    if not check_sparsity:
+        raise ValueError("check_sparsity=False skips a check of sparsity=...; pass both")
     if has_aux:
         return _with_aux(
             f,
