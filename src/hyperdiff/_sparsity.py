@@ -2101,6 +2101,42 @@ _STALE = (
 )
 
 
+def _planned_call(
+    where: str, plans: dict[Any, Any], detected: bool, new_plan: Callable[..., Any],
+    run: Callable[..., tuple[Any, float]], args: tuple[Any, ...], kwargs: dict[str, Any],
+    argnums: int,
+) -> Any:  # fmt: skip
+    """A call of a sparse transform: its plan for these arguments (made at their first
+    call), the pass (run: the result and its probe's mismatch), and on a mismatch, for
+    a detected pattern (not one given), the pattern detected again, the plan rebuilt
+    and the pass run again; a fresh plan that fails raises."""
+    key = _key(args, kwargs, argnums)
+    plan = plans.get(key)
+    x = _input_array(args[argnums], where)
+    fresh = plan is None
+    if plan is None:
+        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+    result, mismatch = run(plan, x, args, kwargs)
+    if _accept(plan, mismatch, fresh, x.dtype):
+        return result
+    if not fresh and detected:
+        # a stale plan (what f reads besides its arguments changed): detect again
+        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        result, mismatch = run(plan, x, args, kwargs)
+        if _accept(plan, mismatch, True, x.dtype):
+            return result
+    matrix, product, pattern = (
+        ("Jacobian", "J w", "its") if where == "jacobian" else ("Hessian", "H w", "the")
+    )
+    if detected:
+        raise ValueError(_STALE.format(where=where, product=product, by=mismatch))
+    raise ValueError(
+        f"{where}: the {matrix} has a nonzero outside {pattern} sparsity pattern at this "
+        "point (a branch, or a pattern given that misses an entry): pass a pattern that "
+        "holds here"
+    )
+
+
 def sparse_jacobian(
     f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True
 ) -> Callable[..., Any]:
@@ -2115,29 +2151,8 @@ def sparse_jacobian(
     plans: dict[Any, _JacobianPlan] = {}
 
     def jac(*args: Any, **kwargs: Any) -> Any:
-        key = _key(args, kwargs, argnums)
-        plan = plans.get(key)
-        x = _input_array(args[argnums], "jacobian")
-        fresh = plan is None
-        if plan is None:
-            key = _key(args, kwargs, argnums, keep=True)
-            plan = _keep(plans, key, new_plan(args, kwargs, x))
-        result, mismatch = compressed(plan, x, args, kwargs)
-        if _accept(plan, mismatch, fresh, x.dtype):
-            return result
-        if not fresh and given is None:
-            # a stale plan (what f reads besides its arguments changed): detect again
-            key = _key(args, kwargs, argnums, keep=True)
-            plan = _keep(plans, key, new_plan(args, kwargs, x))
-            result, mismatch = compressed(plan, x, args, kwargs)
-            if _accept(plan, mismatch, True, x.dtype):
-                return result
-        if given is None:
-            raise ValueError(_STALE.format(where="jacobian", product="J w", by=mismatch))
-        raise ValueError(
-            "jacobian: the Jacobian has a nonzero outside its sparsity pattern at this "
-            "point (a branch, or a pattern given that misses an entry): pass a pattern "
-            "that holds here"
+        return _planned_call(
+            "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums
         )
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
@@ -2370,27 +2385,8 @@ def sparse_hessian(
     dense = hessian(f, argnums)
 
     def hess(*args: Any, **kwargs: Any) -> Any:
-        key = _key(args, kwargs, argnums)
-        plan = plans.get(key)
-        x = _input_array(args[argnums], "hessian")
-        fresh = plan is None
-        if plan is None:
-            plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
-        result, mismatch = evaluate(plan, x, args, kwargs)
-        if _accept(plan, mismatch, fresh, x.dtype):
-            return result
-        if not fresh and given is None:
-            # a stale plan (what f reads besides its arguments changed): detect again
-            plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
-            result, mismatch = evaluate(plan, x, args, kwargs)
-            if _accept(plan, mismatch, True, x.dtype):
-                return result
-        if given is None:
-            raise ValueError(_STALE.format(where="hessian", product="H w", by=mismatch))
-        raise ValueError(
-            "hessian: the Hessian has a nonzero outside the sparsity pattern at this "
-            "point (a branch, or a pattern given that misses an entry): pass a pattern "
-            "that holds here"
+        return _planned_call(
+            "hessian", plans, given is None, new_plan, evaluate, args, kwargs, argnums
         )
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _HessianPlan:
