@@ -1977,15 +1977,19 @@ def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> flo
             return 0.0
         rows = np.flatnonzero(~within)
         recovered, probe = recovered[rows], probe[rows]
-        if np.all(np.isnan(recovered) & np.isnan(probe)):
-            return 0.0
-        some = matrix[rows]
-        owner = np.repeat(np.arange(rows.size), np.diff(some.indptr))
-        terms = np.abs(some.data) * np.abs(v)[some.indices]
+        both_nan = np.isnan(recovered) & np.isnan(probe)
+        # the scale of those rows, from the CSR arrays (scipy's row indexing costs
+        # more at small sizes)
+        start = matrix.indptr[rows].astype(np.int64)
+        counts = matrix.indptr[rows + 1] - start
+        first = np.cumsum(counts) - counts
+        pos = np.repeat(start - first, counts) + np.arange(int(counts.sum()))
+        terms = np.abs(matrix.data[pos]) * np.abs(v[matrix.indices[pos]])
+        owner = np.repeat(np.arange(rows.size), counts)
         scale = np.bincount(owner, weights=terms, minlength=rows.size) + np.abs(probe)
         ratio = np.abs(recovered - probe) / scale
-        ratio[np.isnan(recovered) & np.isnan(probe)] = 0.0
-    return float(np.nan_to_num(ratio, nan=np.inf).max(initial=0.0))
+    ratio = np.where(both_nan, 0.0, np.where(np.isnan(ratio), np.inf, ratio))
+    return float(ratio.max())
 
 
 def _accept(plan: Any, mismatch: float, fresh: bool, dtype: np.dtype) -> bool:
