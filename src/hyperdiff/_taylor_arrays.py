@@ -460,8 +460,10 @@ def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> np.nda
     bundle's variables) to the bundle's planes: along direction k, the p-th derivative
     is sum_{|alpha| = p} (p!/alpha!) k^alpha d^alpha (alpha beyond degree D dropped)."""
     orders = exponents.sum(axis=1)
-    k = bundle._exponents[1:]  # (M, V)
-    weights = np.prod(k[:, None, :].astype(float) ** exponents[None, :, :], axis=2)  # (M, Q)
+    k = bundle._exponents[1:].astype(float)  # (M, V)
+    weights = np.ones((k.shape[0], exponents.shape[0]))  # (M, Q): k^alpha, over alpha's
+    for q, v in zip(*np.nonzero(exponents), strict=True):  # support only (not M Q V)
+        weights[:, q] *= k[:, v] ** exponents[q, v]
     factor = np.array(
         [math.factorial(int(p)) / math.prod(math.factorial(int(e)) for e in row)
          for p, row in zip(orders, exponents, strict=True)]
