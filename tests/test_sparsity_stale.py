@@ -228,3 +228,23 @@ def test_check_sparsity_option():
     x = X[:5]
     got = hd.hessian(lambda u: np.sum(np.sin(u) * u), sparsity="auto", check_sparsity=False)(x)
     np.testing.assert_allclose(got.toarray(), np.diag(2 * np.cos(x) - x * np.sin(x)), rtol=1e-15)
+
+
+def test_pattern_given_is_probed_and_raises_when_f_changes():
+    """A pattern given cannot be replaced: a change of f that leaves it raises."""
+    stencil = 2 * np.eye(N) - np.eye(N, k=1) - np.eye(N, k=-1)
+    jac = hd.jacobian(lambda u: stencil @ u, sparsity=stencil != 0)
+    np.testing.assert_array_equal(jac(X).toarray(), stencil)
+    stencil[0, 3] = 0.5  # column 3 has column 0's color: only the probe sees it
+    with pytest.raises(ValueError, match="outside its sparsity pattern"):
+        jac(X)
+    state = {"k": 1}
+
+    def f(u):
+        return np.sum(u**2 * np.roll(u, state["k"]))
+
+    hess = hd.hessian(f, sparsity=hd.hessian_sparsity(f)(X))
+    np.testing.assert_allclose(hess(X).toarray(), cubic_sum_hessian(X, 1), rtol=1e-15)
+    state["k"] = 3
+    with pytest.raises(ValueError, match="outside the sparsity pattern"):
+        hess(X)
