@@ -248,3 +248,14 @@ def test_pattern_given_is_probed_and_raises_when_f_changes():
     state["k"] = 3
     with pytest.raises(ValueError, match="outside the sparsity pattern"):
         hess(X)
+
+
+def test_infinite_derivatives_are_not_judged():
+    """sqrt'(0) = inf: J w is inf both ways (inf - inf is no mismatch), no re-plan."""
+    x = np.array([0.0, 1.0, 4.0])
+    with np.errstate(divide="ignore"):
+        want = np.diag(0.5 / np.sqrt(x))
+    np.testing.assert_array_equal(hd.jacobian(np.sqrt, sparsity="auto")(x).toarray(), want)
+    got = hd.hessian(lambda u: np.sum(u**1.5), sparsity="auto")(x).toarray()
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(got, np.diag(0.75 / np.sqrt(x)), rtol=1e-15)

@@ -1960,10 +1960,11 @@ def _loose(dtype: np.dtype) -> float:
 def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> float:
     """How far the pass's probe part (J w, H w) is from the recovered matrix times
     v (w): the largest |difference| over the row's scale sum_j |M_ij v_j| + |probe_i|
-    (nan agrees with nan; inf where the scale is 0), or 0 when every row is within
-    rtol of |M v| + |probe|, which the scale bounds from above (the common answer:
-    the two sum in other orders, so most rows differ by a rounding; the exact scale
-    is computed for the other rows alone)."""
+    (inf where the scale is 0), or 0 when every row is within rtol of |M v| + |probe|,
+    which the scale bounds from above (the common answer: the two sum in other
+    orders, so most rows differ by a rounding; the exact scale is computed for the
+    other rows alone). A row whose either side is inf or nan (a derivative that is,
+    sqrt'(0)) is not judged."""
     probe = probe.reshape(-1)
     recovered = matrix @ v
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
@@ -1977,7 +1978,7 @@ def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> flo
             return 0.0
         rows = np.flatnonzero(~within)
         recovered, probe = recovered[rows], probe[rows]
-        both_nan = np.isnan(recovered) & np.isnan(probe)
+        judged = np.isfinite(recovered) & np.isfinite(probe)
         # the scale of those rows, from the CSR arrays (scipy's row indexing costs
         # more at small sizes)
         start = matrix.indptr[rows].astype(np.int64)
@@ -1988,8 +1989,7 @@ def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> flo
         owner = np.repeat(np.arange(rows.size), counts)
         scale = np.bincount(owner, weights=terms, minlength=rows.size) + np.abs(probe)
         ratio = np.abs(recovered - probe) / scale
-    ratio = np.where(both_nan, 0.0, np.where(np.isnan(ratio), np.inf, ratio))
-    return float(ratio.max())
+    return float(np.where(judged, ratio, 0.0).max())
 
 
 def _accept(plan: Any, mismatch: float, fresh: bool, dtype: np.dtype) -> bool:
