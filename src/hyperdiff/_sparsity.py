@@ -2100,7 +2100,8 @@ _STALE = (
     "{where}: the sparsity pattern detected at this very call does not hold in the pass "
     "that follows (its probe {product} is off by {by:.1e} of a row's scale; inf: a part "
     "where the pattern has no nonzero): f's pattern changes from one call to the next "
-    "(it reads something its own calls change), or a defect of sparsity detection. "
+    "(it reads something its own calls change), f's intermediates cancel more than 8 "
+    "digits of the probe's sums, or a defect of sparsity detection. "
     "check_sparsity=False skips the check"
 )
 
