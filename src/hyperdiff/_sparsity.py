@@ -1960,10 +1960,10 @@ def _loose(dtype: np.dtype) -> float:
 def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> float:
     """How far the pass's probe part (J w, H w) is from the recovered matrix times
     v (w): the largest |difference| over the row's scale sum_j |M_ij v_j| + |probe_i|
-    (inf where the scale is 0), or 0 when every row is within rtol of |M v| + |probe|,
-    which the scale bounds from above (the common answer: the two sum in other
-    orders, so most rows differ by a rounding; the exact scale is computed for the
-    other rows alone). A row whose either side is inf or nan (a derivative that is,
+    (inf where the scale is 0), or 0 when every row is within rtol of |M v|, which
+    the scale bounds from above (the common answer: the two sum in other orders, so
+    most rows differ by a rounding; the exact scale is computed for the other rows
+    alone, those where M v cancels). A row whose either side is inf or nan (a derivative that is,
     sqrt'(0)) is not judged."""
     probe = probe.reshape(-1)
     recovered = matrix @ v
@@ -1971,7 +1971,6 @@ def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> flo
         diff = recovered - probe
         np.abs(diff, out=diff)
         bound = np.abs(recovered)
-        bound += np.abs(probe)
         bound *= rtol
         within = diff <= bound
         if within.all():
