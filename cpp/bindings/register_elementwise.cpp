@@ -94,7 +94,7 @@ BinaryCall check_binary(int function, int planes, const py::array& x, bool x_par
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
   const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
   const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
-  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
+  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kXParts) : kYParts;
   return {dtype, count, mode, Operand{x.data(), xl.stride, xl.count == 1 && count != 1},
           Operand{y.data(), yl.stride, yl.count == 1 && count != 1}};
 }

@@ -61,17 +61,17 @@ PyObject* data_name() {
   return name;
 }
 
-// A dual operand's planes: its `_data` when each plane is one C-contiguous block.
-struct Planes {
+// A dual operand's `_data` (its planes) when each plane is one C-contiguous block.
+struct DualData {
   PyArrayObject* array = nullptr;  // owned
   int column = -1;
   std::size_t count = 0;   // elements per plane
   std::size_t stride = 0;  // elements from one plane to the next
 
-  Planes() = default;
-  Planes(const Planes&) = delete;
-  Planes& operator=(const Planes&) = delete;
-  ~Planes() { Py_XDECREF(array); }
+  DualData() = default;
+  DualData(const DualData&) = delete;
+  DualData& operator=(const DualData&) = delete;
+  ~DualData() { Py_XDECREF(array); }
 
   // False (and no Python error) when the general path must take it.
   bool read(PyObject* dual) {
@@ -190,7 +190,7 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   int function;
   if (nargs != 2 || !function_index(args[0], table_size, &function)) Py_RETURN_NONE;
   const ClassKernels* kernels = kernels_of(args[1]);
-  Planes x;
+  DualData x;
   if (kernels == nullptr || !x.read(args[1])) Py_RETURN_NONE;
   const KernelTable& table = kernel_table();
   const UnaryKernel kernel =
@@ -223,7 +223,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject *a = args[1], *b = args[2];
   const ClassKernels* a_kernels = kernels_of(a);
   const ClassKernels* b_kernels = kernels_of(b);
-  Planes x, y;
+  DualData x, y;
   Scalar scalar;
   Operand xo{}, yo{};
   PartsMode mode;
@@ -243,19 +243,19 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (!x.read(a) || !scalar.read(b, x.column)) Py_RETURN_NONE;
     xo = {PyArray_DATA(x.array), x.stride, false};
     yo = {scalar.bytes, 1, x.count != 1};
-    mode = kFirstParts;
+    mode = kXParts;
     dual = a;
   } else if (b_kernels != nullptr) {
     if (!y.read(b) || !scalar.read(a, y.column)) Py_RETURN_NONE;
     xo = {scalar.bytes, 1, y.count != 1};
     yo = {PyArray_DATA(y.array), y.stride, false};
-    mode = kSecondParts;
+    mode = kYParts;
     dual = b;
   } else {
     Py_RETURN_NONE;
   }
   const ClassKernels* kernels = dual == a ? a_kernels : b_kernels;
-  const Planes& shape = dual == a ? x : y;
+  const DualData& shape = dual == a ? x : y;
   const KernelTable& table = kernel_table();
   const BinaryKernel kernel =
       kernels->jet ? nullptr : table.binary[function][kernels->kind][shape.column][mode];

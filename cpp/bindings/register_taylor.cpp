@@ -118,7 +118,7 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
   const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
   const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
-  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kFirstParts) : kSecondParts;
+  const PartsMode mode = x_parts ? (y_parts ? kBothParts : kXParts) : kYParts;
   const TaylorBinaryKernel kernel = table().binary[function][dtype][mode];
   if (kernel == nullptr) {
     throw py::type_error("hyperdiff has no complex kernel for " + function_name(false, function));

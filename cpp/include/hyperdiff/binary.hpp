@@ -419,52 +419,39 @@ struct Hypot : BinaryEntry {
   }
 };
 
-struct Maximum : LinearEntry {
+// maximum, minimum, fmax, fmin: one rule, the selection of an operand. Max:
+// which comparison (x > y, or x < y); PropagateNan: a nan operand is the result
+// (maximum, minimum: x's nan by taking x, y's by taking y) or is passed over
+// (fmax, fmin: y's nan by taking x, x's by taking y). The value is taken
+// where x wins strictly (a tie takes y, as x86's max/min), the derivative
+// follows x at a tie: d = 1 for the selected operand, 0 for the other.
+template <bool Max, bool PropagateNan>
+struct Selection : LinearEntry {
+  template <class T>
+  static void eval(T x, T y, Partials<T>& p) {
+    const bool nan_takes_x = PropagateNan ? x != x : y != y;
+    const bool take_x = (Max ? x > y : x < y) || nan_takes_x;
+    const bool follow_x = (Max ? x >= y : x <= y) || nan_takes_x;
+    p.f0 = take_x ? x : y;
+    p.fx = follow_x ? T(1) : T(0);
+    p.fy = follow_x ? T(0) : T(1);
+  }
+};
+
+struct Maximum : Selection<true, true> {
   static constexpr const char* name = "maximum";
-  template <class T>
-  static void eval(T x, T y, Partials<T>& p) {
-    const bool take_x = x > y || x != x;
-    const bool follow_x = x >= y || x != x;
-    p.f0 = take_x ? x : y;
-    p.fx = follow_x ? T(1) : T(0);
-    p.fy = follow_x ? T(0) : T(1);
-  }
 };
 
-struct Minimum : LinearEntry {
+struct Minimum : Selection<false, true> {
   static constexpr const char* name = "minimum";
-  template <class T>
-  static void eval(T x, T y, Partials<T>& p) {
-    const bool take_x = x < y || x != x;
-    const bool follow_x = x <= y || x != x;
-    p.f0 = take_x ? x : y;
-    p.fx = follow_x ? T(1) : T(0);
-    p.fy = follow_x ? T(0) : T(1);
-  }
 };
 
-struct Fmax : LinearEntry {
+struct Fmax : Selection<true, false> {
   static constexpr const char* name = "fmax";
-  template <class T>
-  static void eval(T x, T y, Partials<T>& p) {
-    const bool take_x = x > y || y != y;
-    const bool follow_x = x >= y || y != y;
-    p.f0 = take_x ? x : y;
-    p.fx = follow_x ? T(1) : T(0);
-    p.fy = follow_x ? T(0) : T(1);
-  }
 };
 
-struct Fmin : LinearEntry {
+struct Fmin : Selection<false, false> {
   static constexpr const char* name = "fmin";
-  template <class T>
-  static void eval(T x, T y, Partials<T>& p) {
-    const bool take_x = x < y || y != y;
-    const bool follow_x = x <= y || y != y;
-    p.f0 = take_x ? x : y;
-    p.fx = follow_x ? T(1) : T(0);
-    p.fy = follow_x ? T(0) : T(1);
-  }
 };
 
 struct Fmod : LinearEntry {

@@ -40,7 +40,7 @@ using JetBinaryKernel = void (*)(const JetLayout& layout, Operand x, Operand y, 
                                  std::size_t out_plane_stride, std::size_t begin, std::size_t end);
 
 // Which operands of a binary function carry derivative planes.
-enum PartsMode : int { kBothParts = 0, kFirstParts = 1, kSecondParts = 2 };
+enum PartsMode : int { kBothParts = 0, kXParts = 1, kYParts = 2 };
 
 // A kernel call writing at least this many output bytes stores them with
 // streaming (non-temporal) stores (stream.hpp). Smaller outputs may still be

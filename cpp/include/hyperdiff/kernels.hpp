@@ -352,8 +352,8 @@ void fill_kind_binary(KernelTable& table, TypeList<Fns...>) {
   constexpr int k = static_cast<int>(Kind::id), t = dtype_index<T>();
   int i = 0;
   ((table.binary[i][k][t][kBothParts] = binary_kernel<Kind, Fns, true, true, T>(),
-    table.binary[i][k][t][kFirstParts] = binary_kernel<Kind, Fns, true, false, T>(),
-    table.binary[i++][k][t][kSecondParts] = binary_kernel<Kind, Fns, false, true, T>()),
+    table.binary[i][k][t][kXParts] = binary_kernel<Kind, Fns, true, false, T>(),
+    table.binary[i++][k][t][kYParts] = binary_kernel<Kind, Fns, false, true, T>()),
    ...);
 }
 
@@ -369,8 +369,8 @@ void fill_jet_binary(KernelTable& table, TypeList<Fns...>) {
   constexpr int t = dtype_index<T>();
   int i = 0;
   ((table.jet_binary[i][t][kBothParts] = jet_binary_kernel<Fns, true, true, T>(),
-    table.jet_binary[i][t][kFirstParts] = jet_binary_kernel<Fns, true, false, T>(),
-    table.jet_binary[i++][t][kSecondParts] = jet_binary_kernel<Fns, false, true, T>()),
+    table.jet_binary[i][t][kXParts] = jet_binary_kernel<Fns, true, false, T>(),
+    table.jet_binary[i++][t][kYParts] = jet_binary_kernel<Fns, false, true, T>()),
    ...);
 }
 

@@ -53,13 +53,6 @@ inline T scaled(T derivative, T part) {
   return part == T(0) ? T(0) : derivative * part;
 }
 
-// Pointers to the planes of one block. A real (derivative-free) operand has
-// one plane.
-template <class T, int N>
-struct Planes {
-  T* p[N];
-};
-
 // Per-block derivative values of a unary function at the value plane.
 template <class T>
 struct UnaryBlock {
@@ -342,12 +335,12 @@ struct Jet {
       for (std::size_t i = 0; i < m; ++i) y0[i] = f.f0[i];
       return;
     }
-    for_each_group([&](int p, auto planes, auto value) {
-      unary_group<value>(f, x + p, y + p, y0, m, planes);
+    for_each_group([&](int p, auto members, auto value) {
+      unary_group<value>(f, x + p, y + p, y0, m, members);
     });
   }
 
-  // Planes g = 0 .. G-1 of yg = f1 xg, and y0 = f0 when Value, in one loop.
+  // First-order planes g = 0 .. G-1 of yg = f1 xg, and y0 = f0 when Value, in one loop.
   template <bool Value, class T, std::size_t... G>
   static void unary_group(UnaryBlock<T> f, const T* const* xg, T* const* yg, T* y0, std::size_t m,
                           std::index_sequence<G...>) {
@@ -383,13 +376,13 @@ struct Jet {
       for (std::size_t i = 0; i < m; ++i) o0[i] = f.f0[i];
       return;
     }
-    for_each_group([&](int p, auto planes, auto value) {
+    for_each_group([&](int p, auto members, auto value) {
       binary_group<Fn, XParts, YParts, value>(f, x + (XParts ? p : 0), y + (YParts ? p : 0),
-                                              out + p, o0, m, planes);
+                                              out + p, o0, m, members);
     });
   }
 
-  // Planes g = 0 .. G-1 of og = fx xg + fy yg, and o0 = f0 when Value, in one
+  // First-order planes g = 0 .. G-1 of og = fx xg + fy yg, and o0 = f0 when Value, in one
   // loop (a real operand's one plane stands in for all of its xg or yg).
   template <class Fn, bool XParts, bool YParts, bool Value, class T, std::size_t... G>
   static void binary_group(const BinaryBlock<T>& f, const T* const* xg, const T* const* yg,

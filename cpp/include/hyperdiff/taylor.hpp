@@ -1018,8 +1018,8 @@ void fill_binary(TaylorTable& table, TypeList<Fns...>) {
   constexpr int t = detail::dtype_index<T>();
   int i = 0;
   ((table.binary[i][t][kBothParts] = binary_kernel<Fns, true, true, T>(),
-    table.binary[i][t][kFirstParts] = binary_kernel<Fns, true, false, T>(),
-    table.binary[i++][t][kSecondParts] = binary_kernel<Fns, false, true, T>()),
+    table.binary[i][t][kXParts] = binary_kernel<Fns, true, false, T>(),
+    table.binary[i++][t][kYParts] = binary_kernel<Fns, false, true, T>()),
    ...);
 }
 
