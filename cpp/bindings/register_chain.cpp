@@ -40,6 +40,7 @@ struct Tabled {
   static constexpr bool has_fx = true, has_fy = true;
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
   static constexpr bool quotient = false;
+  static constexpr bool structural_zeros = false;
 };
 
 constexpr std::size_t kChainBlock = 64;

@@ -35,6 +35,9 @@ struct BinaryEntry {
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
   static constexpr bool has_complex = false;  // complex kernels (holomorphic in x and y)
   static constexpr bool quotient = false;     // second order by the quotient rule (kinds.hpp)
+  // a partial that is 0 is 0 by structure (a selection), never by underflow:
+  // a strong zero in the chain rule (kinds.hpp)
+  static constexpr bool structural_zeros = false;
   // eval returns T(1) at the elements whose partials edges(x, y, p) recomputes,
   // else T(0) (a scalar pass after the vector loop, kernels.hpp): rare points
   // the vector formulas do not cover (power's zeros, infinities, overflow). A
@@ -424,9 +427,11 @@ struct Hypot : BinaryEntry {
 // (maximum, minimum: x's nan by taking x, y's by taking y) or is passed over
 // (fmax, fmin: y's nan by taking x, x's by taking y). The value is taken
 // where x wins strictly (a tie takes y, as x86's max/min), the derivative
-// follows x at a tie: d = 1 for the selected operand, 0 for the other.
+// follows x at a tie: d = 1 for the selected operand, 0 for the other, a
+// structural zero (kinds.hpp: fmax(cbrt x, 0.5)' at 0 is 0).
 template <bool Max, bool PropagateNan>
 struct Selection : LinearEntry {
+  static constexpr bool structural_zeros = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const bool nan_takes_x = PropagateNan ? x != x : y != y;

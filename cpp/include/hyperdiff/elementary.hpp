@@ -37,6 +37,15 @@ struct UnaryEntry {
   static constexpr const char* module = "numpy";
   static constexpr bool zero_f2 = false;  // f'' == 0: the chain rule skips f2 e1 e2
   static constexpr bool has_complex = false;
+  // f' is 0 by structure (a step), never by underflow: a strong zero (kinds.hpp)
+  static constexpr bool structural_zeros = false;
+};
+
+// Piecewise constant (floor, ceil, trunc, rint, sign): f1 = f2 = 0, and the
+// parts are 0 whatever the operand's (floor(cbrt(x) + 0.5)' at 0 is 0).
+struct StepEntry : UnaryEntry {
+  static constexpr bool zero_f2 = true;
+  static constexpr bool structural_zeros = true;
 };
 
 // A holomorphic function numpy also evaluates on complex numbers: it gets
@@ -133,9 +142,8 @@ struct Absolute : UnaryEntry {
   }
 };
 
-struct Sign : UnaryEntry {
+struct Sign : StepEntry {
   static constexpr const char* name = "sign";
-  static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     f0 = detail::sign_of(a);
@@ -522,9 +530,8 @@ struct Rad2deg : UnaryEntry {
   }
 };
 
-struct Floor : UnaryEntry {
+struct Floor : StepEntry {
   static constexpr const char* name = "floor";
-  static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     f0 = std::floor(a);
@@ -533,9 +540,8 @@ struct Floor : UnaryEntry {
   }
 };
 
-struct Ceil : UnaryEntry {
+struct Ceil : StepEntry {
   static constexpr const char* name = "ceil";
-  static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     f0 = std::ceil(a);
@@ -544,9 +550,8 @@ struct Ceil : UnaryEntry {
   }
 };
 
-struct Trunc : UnaryEntry {
+struct Trunc : StepEntry {
   static constexpr const char* name = "trunc";
-  static constexpr bool zero_f2 = true;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     f0 = std::trunc(a);
@@ -555,9 +560,8 @@ struct Trunc : UnaryEntry {
   }
 };
 
-struct Rint : UnaryEntry {
+struct Rint : StepEntry {
   static constexpr const char* name = "rint";
-  static constexpr bool zero_f2 = true;
   static constexpr bool has_complex = true;  // each part rounded: derivative 0 all the same
   // round half to even, as numpy
   template <class T>

@@ -31,7 +31,14 @@
 // A zero part is a strong zero: it contributes exactly 0 even where the
 // derivative is inf or nan (sqrt' and log' at 0), because the direction it
 // stands for is not perturbed. Without this, a constant operand or an unseeded
-// e12 would turn a finite result into nan.
+// e12 would turn a finite result into nan. A zero derivative is a strong zero
+// only where it is zero by the function's structure (Fn::structural_zeros: a
+// selection, max(x, c) = c, or a step, floor): the result does not move with
+// that operand, whatever its parts (fmax(cbrt x, 0.5)' at 0 is 0, not 0 inf).
+// Elsewhere a zero derivative may have underflowed (atan2's x/r^2 at r = 1e37
+// in float32), and times an infinite part it stays nan: the dtype has lost
+// both magnitudes, and their product could be anything (0 would be a wrong
+// number, inf as well: the true one there is -1).
 //
 // Storage is struct-of-arrays: plane p of a block is planes[p][0..m).
 #pragma once
@@ -51,6 +58,17 @@ enum class KindId : int { Dual = 0, HyperDual = 1 };
 template <class T>
 inline T scaled(T derivative, T part) {
   return part == T(0) ? T(0) : derivative * part;
+}
+
+// derivative * part for Fn's first-order terms: a zero derivative is a strong
+// zero too where Fn says its zeros are structural (see the top of this file).
+template <class Fn, class T>
+inline T term(T derivative, T part) {
+  if constexpr (Fn::structural_zeros) {
+    return (derivative == T(0)) | (part == T(0)) ? T(0) : derivative * part;
+  } else {
+    return scaled(derivative, part);
+  }
 }
 
 // Per-block derivative values of a unary function at the value plane.
@@ -89,8 +107,8 @@ inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
     return scaled(f.fx[i], x_1 - scaled(f.f0[i], y_1));
   }
   T d = T(0);
-  if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], x1);
-  if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], y1);
+  if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], x1);
+  if constexpr (YParts && Fn::has_fy) d += term<Fn>(f.fy[i], y1);
   return d;
 }
 
@@ -99,9 +117,9 @@ inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
 template <class Fn, class T>
 inline T unary_second(T f1, T f2, T a, T b, T h) {
   if constexpr (Fn::zero_f2) {
-    return scaled(f1, h);
+    return term<Fn>(f1, h);
   } else {
-    return scaled(f1, h) + scaled(f2, a * b);
+    return term<Fn>(f1, h) + scaled(f2, a * b);
   }
 }
 
@@ -122,8 +140,8 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
     return scaled(r, x_h - scaled(q, y_h) - scaled(q_a, y_b) - scaled(q_b, y_a));
   }
   T d = T(0);
-  if constexpr (XParts && Fn::has_fx) d += scaled(f.fx[i], xh);
-  if constexpr (YParts && Fn::has_fy) d += scaled(f.fy[i], yh);
+  if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], xh);
+  if constexpr (YParts && Fn::has_fy) d += term<Fn>(f.fy[i], yh);
   if constexpr (XParts && Fn::has_fxx) d += scaled(f.fxx[i], xa * xb);
   if constexpr (XParts && YParts && Fn::has_fxy) d += scaled(f.fxy[i], xa * yb + xb * ya);
   if constexpr (YParts && Fn::has_fyy) d += scaled(f.fyy[i], ya * yb);
@@ -143,7 +161,7 @@ struct Dual {
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       y0[i] = f.f0[i];
-      yd[i] = scaled(f.f1[i], xd[i]);
+      yd[i] = term<Fn>(f.f1[i], xd[i]);
     }
   }
 
@@ -181,8 +199,8 @@ struct HyperDual {
     for (std::size_t i = 0; i < m; ++i) {
       y12[i] = unary_second<Fn>(f.f1[i], f.f2[i], x1[i], x2[i], x12[i]);
       y0[i] = f.f0[i];
-      y1[i] = scaled(f.f1[i], x1[i]);
-      y2[i] = scaled(f.f1[i], x2[i]);
+      y1[i] = term<Fn>(f.f1[i], x1[i]);
+      y2[i] = term<Fn>(f.f1[i], x2[i]);
     }
   }
 
@@ -287,7 +305,7 @@ struct Jet {
       for (int t = 0; t < n; ++t) yh[t] = unary_second<Fn>(f1, f2, ga, gb[t], xh[t]);
     });
 #pragma omp simd
-    for (int p = 1; p <= first; ++p) y[p] = scaled(f1, x[p]);
+    for (int p = 1; p <= first; ++p) y[p] = term<Fn>(f1, x[p]);
     y[0] = f0;
   }
 
@@ -336,19 +354,19 @@ struct Jet {
       return;
     }
     for_each_group([&](int p, auto members, auto value) {
-      unary_group<value>(f, x + p, y + p, y0, m, members);
+      unary_group<Fn, value>(f, x + p, y + p, y0, m, members);
     });
   }
 
   // First-order planes g = 0 .. G-1 of yg = f1 xg, and y0 = f0 when Value, in one loop.
-  template <bool Value, class T, std::size_t... G>
+  template <class Fn, bool Value, class T, std::size_t... G>
   static void unary_group(UnaryBlock<T> f, const T* const* xg, T* const* yg, T* y0, std::size_t m,
                           std::index_sequence<G...>) {
     const T* const xs[] = {xg[G]...};
     T* const ys[] = {yg[G]...};
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
-      ((ys[G][i] = scaled(f.f1[i], xs[G][i])), ...);
+      ((ys[G][i] = term<Fn>(f.f1[i], xs[G][i])), ...);
       if constexpr (Value) y0[i] = f.f0[i];
     }
   }
