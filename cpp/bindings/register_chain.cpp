@@ -41,6 +41,7 @@ struct Tabled {
   static constexpr bool has_fxx = true, has_fxy = true, has_fyy = true;
   static constexpr bool quotient = false;
   static constexpr bool structural_zeros = false;
+  static constexpr bool unit_fxy = false;
 };
 
 constexpr std::size_t kChainBlock = 64;

@@ -38,6 +38,8 @@ struct BinaryEntry {
   // a partial that is 0 is 0 by structure (a selection), never by underflow:
   // a strong zero in the chain rule (kinds.hpp)
   static constexpr bool structural_zeros = false;
+  // fxy = 1 (a product): the chain rule does not reorder fxy (x_a y_b + x_b y_a)
+  static constexpr bool unit_fxy = false;
   // eval returns T(1) at the elements whose partials edges(x, y, p) recomputes,
   // else T(0) (a scalar pass after the vector loop, kernels.hpp): rare points
   // the vector formulas do not cover (power's zeros, infinities, overflow). A
@@ -75,6 +77,7 @@ struct Multiply : BinaryEntry {
   static constexpr const char* name = "multiply";
   static constexpr bool has_complex = true;
   static constexpr bool has_fxx = false, has_fyy = false;
+  static constexpr bool unit_fxy = true;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     if constexpr (is_complex_v<T>) {

@@ -40,9 +40,14 @@
 // both magnitudes, and their product could be anything (0 would be a wrong
 // number, inf as well: the true one there is -1).
 //
+// A second-order term d a b is formed as (d a) b where |d| < 1: a b alone
+// overflows where d a b need not (scaled_product).
+//
 // Storage is struct-of-arrays: plane p of a block is planes[p][0..m).
 #pragma once
 
+#include <cmath>
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -69,6 +74,38 @@ inline T term(T derivative, T part) {
   } else {
     return scaled(derivative, part);
   }
+}
+
+// |q| < 1 (complex: each part), false for nan.
+template <class T>
+inline bool below_one(T q) {
+  if constexpr (is_complex_v<T>) {
+    return (std::fabs(q.real()) < decltype(std::fabs(q.real()))(1)) &
+           (std::fabs(q.imag()) < decltype(std::fabs(q.imag()))(1));
+  } else {
+    return std::fabs(q) < T(1);
+  }
+}
+
+// derivative * (a * b), with a zero product a strong zero, formed as
+// (derivative * a) * b where |derivative| < 1: a * b alone overflows where the
+// term need not (log'' = -1/a^2 at a = 1e20 with parts 1e20 in float32), and
+// where |derivative| >= 1 the term overflows with it. The choice depends on
+// the derivative only, so scaling a part by a power of two scales the term
+// exactly (the pointwise probe of hd.derivative relies on it).
+template <class T>
+inline T scaled_product(T derivative, T a, T b) {
+  const T ab = a * b;
+  return ab == T(0) ? T(0) : (below_one(derivative) ? (derivative * a) * b : derivative * ab);
+}
+
+// derivative * (a b + c d), the same way.
+template <class T>
+inline T scaled_sum(T derivative, T a, T b, T c, T d) {
+  const T s = a * b + c * d;
+  return s == T(0) ? T(0)
+                   : (below_one(derivative) ? (derivative * a) * b + (derivative * c) * d
+                                            : derivative * s);
 }
 
 // Per-block derivative values of a unary function at the value plane.
@@ -119,7 +156,7 @@ inline T unary_second(T f1, T f2, T a, T b, T h) {
   if constexpr (Fn::zero_f2) {
     return term<Fn>(f1, h);
   } else {
-    return term<Fn>(f1, h) + scaled(f2, a * b);
+    return term<Fn>(f1, h) + scaled_product(f2, a, b);
   }
 }
 
@@ -142,9 +179,15 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
   T d = T(0);
   if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], xh);
   if constexpr (YParts && Fn::has_fy) d += term<Fn>(f.fy[i], yh);
-  if constexpr (XParts && Fn::has_fxx) d += scaled(f.fxx[i], xa * xb);
-  if constexpr (XParts && YParts && Fn::has_fxy) d += scaled(f.fxy[i], xa * yb + xb * ya);
-  if constexpr (YParts && Fn::has_fyy) d += scaled(f.fyy[i], ya * yb);
+  if constexpr (XParts && Fn::has_fxx) d += scaled_product(f.fxx[i], xa, xb);
+  if constexpr (XParts && YParts && Fn::has_fxy) {
+    if constexpr (Fn::unit_fxy) {  // fxy = 1 (nan with the value): nothing to reorder
+      d += scaled(f.fxy[i], xa * yb + xb * ya);
+    } else {
+      d += scaled_sum(f.fxy[i], xa, yb, xb, ya);
+    }
+  }
+  if constexpr (YParts && Fn::has_fyy) d += scaled_product(f.fyy[i], ya, yb);
   return d;
 }
 
