@@ -21,6 +21,7 @@
 // and arccosh' are formed from 1/|a| (1/(1 + a^2) -> (1/a)^2).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -94,6 +95,28 @@ inline T one_plus_square(T a) {
   } else {
     return T(1) + a * a;
   }
+}
+
+// 2^-(E/2 + 8), E the largest binary exponent: t = s a for any |a| from
+// kHuge to the largest float squares without over- or underflow.
+template <class R>
+constexpr R huge_scale() {
+  R s = R(1);
+  for (int e = 0; e < std::numeric_limits<R>::max_exponent / 2 + 8; ++e) s /= R(2);
+  return s;
+}
+
+// For complex a: s and s^2 (1 + a^2) = (s + i t)(s - i t), t = s a, with s = 1
+// (the same operations as one_plus_square) or, where a component of a exceeds
+// kHuge and a^2 would overflow, huge_scale: a power of two, so the principal
+// branch (sqrt(s^2 w) = s sqrt(w)) and the signs of zeros are kept.
+template <class C>
+inline C scaled_one_plus_square(C a, typename C::value_type& s) {
+  using R = typename C::value_type;
+  const bool huge = std::max(std::fabs(a.real()), std::fabs(a.imag())) > kHuge<R>;
+  s = huge ? huge_scale<R>() : R(1);
+  const C t = a * s;
+  return C(s - t.imag(), t.real()) * C(s + t.imag(), -t.real());
 }
 // exp(-a^2) with a^2 = hi + lo split exactly, so large |a| keeps full accuracy.
 // Where exp(-hi) underflows to 0 the result is 0: there lo may be -inf (a^2
@@ -381,12 +404,15 @@ struct Arccos : HolomorphicEntry {
 struct Arctan : HolomorphicEntry {
   static constexpr const char* name = "arctan";
   // atan' = 1/(1 + a^2), atan'' = -2 (a atan') atan'; both -> 0 at +-inf.
-  // Real |a| > kHuge: atan' = (1/a)^2 (a^2 overflows)
+  // Real |a| > kHuge: atan' = (1/a)^2 (a^2 overflows); complex: s (s / (s^2
+  // (1 + a^2))) with s a power of two (detail::scaled_one_plus_square)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     T g;
     if constexpr (is_complex_v<T>) {
-      g = T(1) / detail::one_plus_square(a);
+      typename T::value_type s;
+      const T w = detail::scaled_one_plus_square(a, s);
+      g = s * (T(s) / w);
     } else {
       const bool huge = std::fabs(a) > detail::kHuge<T>;
       const T q = T(1) / (huge ? a : T(1) + a * a);
@@ -457,12 +483,15 @@ struct Tanh : HolomorphicEntry {
 struct Arcsinh : HolomorphicEntry {
   static constexpr const char* name = "arcsinh";
   // asinh' = 1/sqrt(1 + a^2), asinh'' = -a asinh'^3 (a asinh' first: ~ +-1);
-  // both -> 0 at +-inf. Real |a| > kHuge: asinh' = 1/|a| (a^2 overflows)
+  // both -> 0 at +-inf. Real |a| > kHuge: asinh' = 1/|a| (a^2 overflows);
+  // complex: s / sqrt(s^2 (1 + a^2)) (detail::scaled_one_plus_square)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     T g;
     if constexpr (is_complex_v<T>) {
-      g = T(1) / std::sqrt(detail::one_plus_square(a));
+      typename T::value_type s;
+      const T w = detail::scaled_one_plus_square(a, s);
+      g = T(s) / std::sqrt(w);
     } else {
       const T m = std::fabs(a);
       g = T(1) / (m > detail::kHuge<T> ? m : std::sqrt(T(1) + a * a));
