@@ -242,3 +242,17 @@ def test_underflowed_partial_times_infinite_part_is_nan(dtype: str, kind: str) -
         x = np.array([np.finfo(np.dtype(dtype)).tiny], dtype=dtype)
         assert np.isnan(hd.derivative(lambda t: np.arctan2(0.5 / t, 0.5))(x)).all()
 
+
+@pytest.mark.parametrize("dtype", REAL)
+def test_subnormal_parts_pass_the_pointwise_probe(dtype: str) -> None:
+    """cos(arctan2(2, x)) at x = 5.07e13 in float32 (the campaign at 400
+    examples): f' = 2 sin(atan2(2, x)) / (x^2 + 4) ~ 3e-41 is subnormal, where
+    w f' (the probe's part, w = +-2^k) is not w times the rounded f': pointwise
+    all the same, and f' is the closed form's to a subnormal."""
+    x = np.full(40, 50688650379264.0 if dtype == "float32" else 3.4e103, dtype=dtype)
+    got = hd.derivative(lambda t: np.cos(np.arctan2(2.0, t)))(x)
+    with mp.workprec(100):
+        t = mpmath.mpf(float(x[0]))
+        want = float(2 * mpmath.sin(mpmath.atan2(2, t)) / (t * t + 4))
+    tiny = np.finfo(np.dtype(dtype)).smallest_subnormal
+    np.testing.assert_allclose(got, want, rtol=16 * np.finfo(np.dtype(dtype)).eps, atol=2 * tiny)

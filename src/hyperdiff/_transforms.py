@@ -1701,8 +1701,11 @@ def _check_pointwise(
         if agree.all():  # the common answer, in three passes over the points
             return
         scale = np.abs(weights) * (np.abs(parts).sum(axis=0) if len(parts) > 1 else np.abs(total))
-        tolerance = 64 * np.finfo(probe.dtype).eps  # rounding of a sum over the inputs
-        agree |= np.abs(probe - expected) <= tolerance * scale
+        finfo = np.finfo(probe.dtype)
+        # the rounding of a sum over the inputs; and of subnormal parts, which
+        # scaling by w does not keep exact (half a subnormal in each of the two)
+        tolerance = 64 * finfo.eps * scale + (np.abs(weights) + 1) * finfo.smallest_subnormal
+        agree |= np.abs(probe - expected) <= tolerance
         agree |= np.isnan(probe) & np.isnan(expected)
         if finite_only:
             agree |= ~(np.isfinite(probe) & np.isfinite(expected))
