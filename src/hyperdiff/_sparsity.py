@@ -1963,8 +1963,8 @@ def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> flo
     (inf where the scale is 0), or 0 when every row is within rtol of |M v|, which
     the scale bounds from above (the common answer: the two sum in other orders, so
     most rows differ by a rounding; the exact scale is computed for the other rows
-    alone, those where M v cancels). A row whose either side is inf or nan (a derivative that is,
-    sqrt'(0)) is not judged."""
+    alone, those where M v cancels). A row whose either side is inf or nan (a
+    derivative that is, sqrt'(0)) is not judged."""
     probe = probe.reshape(-1)
     recovered = matrix @ v
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
