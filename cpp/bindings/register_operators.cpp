@@ -304,6 +304,22 @@ bool advanced_adjacent(PyObject* key) {
   return !array_like || last - first + 1 == count;
 }
 
+// plane_blocks(data): whether an ndarray of planes (the plane axis first) is as the
+// kernels take it, by the rule the fast and checked calls apply (operands.hpp); Python's
+// general path copies the planes when not (_ufuncs.kernel_planes).
+PyObject* plane_blocks_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1 || !PyArray_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "plane_blocks takes one ndarray");
+    return nullptr;
+  }
+  auto* array = reinterpret_cast<PyArrayObject*>(args[0]);
+  PlaneLayout layout;
+  const bool blocks = plane_blocks(PyArray_NDIM(array), PyArray_DIMS(array), PyArray_STRIDES(array),
+                                   static_cast<npy_intp>(PyArray_ITEMSIZE(array)),
+                                   PyArray_IS_C_CONTIGUOUS(array), &layout);
+  return PyBool_FromLong(blocks);
+}
+
 PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 1 || !PyTuple_Check(args[0])) {
     PyErr_SetString(PyExc_TypeError, "advanced_adjacent takes one tuple (an index key)");
@@ -462,6 +478,8 @@ PyMethodDef operator_methods[] = {
     {"advanced_adjacent",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(advanced_adjacent_call)),
      METH_FASTCALL, "Whether (slice(None), *key) indexes each plane as numpy indexes x."},
+    {"plane_blocks", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(plane_blocks_call)),
+     METH_FASTCALL, "Whether each plane of an array of planes is one C-contiguous block."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

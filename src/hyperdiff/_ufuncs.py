@@ -63,12 +63,9 @@ def _check_kwargs(ufunc: np.ufunc, kwargs: dict[str, Any]) -> None:
 
 def kernel_planes(data: np.ndarray) -> np.ndarray:
     """A dual array's planes as the kernels take them: itself when each plane is one
-    C-contiguous block (the planes may lie apart, as in the view x[1:]), else a copy."""
-    if data.flags.c_contiguous or (
-        data[0].flags.c_contiguous and data.strides[0] > 0 and data.strides[0] % data.itemsize == 0
-    ):
-        return data
-    return np.ascontiguousarray(data)
+    C-contiguous block (the planes may lie apart, as in the view x[1:]; the rule is the
+    kernels' own, _core.plane_blocks), else a copy."""
+    return data if _core.plane_blocks(data) else np.ascontiguousarray(data)
 
 
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
