@@ -146,14 +146,37 @@ inline T quotient(T num, T den) {
   return num == T(0) ? T(0) : num / den;
 }
 
-// acc = sum_{j=lo..hi} w[j] a_j b_{k-j} (acc = 0 when lo > hi).
+// acc = sum_{j=lo..hi} w[j] a_j b_{k-j} (acc = 0 when lo > hi), four terms a pass over
+// the block: acc is read and written once per four terms, not once per term (that
+// traffic bounded the recurrences in cache); the terms are added in the same order,
+// ((0 + t_lo) + t_lo+1) + ..., as one at a time.
 template <class T>
 void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b, int k, int lo,
                   int hi, const T* w) {
   const std::size_t m = c.m;
+  bool started = false;
+  int j = lo;
+  for (; j + 3 <= hi; j += 4) {
+    const T w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
+    const T *a0 = a[j], *a1 = a[j + 1], *a2 = a[j + 2], *a3 = a[j + 3];
+    const T *b0 = b[k - j], *b1 = b[k - j - 1], *b2 = b[k - j - 2], *b3 = b[k - j - 3];
+    const bool first = !started;
 #pragma omp simd
-  for (std::size_t i = 0; i < m; ++i) acc[i] = T(0);
-  for (int j = lo; j <= hi; ++j) {
+    for (std::size_t i = 0; i < m; ++i) {
+      T sum = first ? T(0) : acc[i];
+      sum += w0 * part(a0[i], b0[i]);
+      sum += w1 * part(a1[i], b1[i]);
+      sum += w2 * part(a2[i], b2[i]);
+      sum += w3 * part(a3[i], b3[i]);
+      acc[i] = sum;
+    }
+    started = true;
+  }
+  if (!started) {
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) acc[i] = T(0);
+  }
+  for (; j <= hi; ++j) {
     const T wj = w[j];
     const T* aj = a[j];
     const T* bj = b[k - j];
