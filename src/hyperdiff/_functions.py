@@ -854,6 +854,7 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
         if axis is None:
             data, axis = data.reshape(cls._planes, -1), 0
         ax = normalize_axis_index(axis, data.ndim - 1) + 1
+        # (mode: the caller's string, which numpy checked above)
         return _store(cls._wrap(np.take(data, index, axis=ax, mode=mode)), out)  # type: ignore[call-overload]
 
 

@@ -303,6 +303,7 @@ def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> A
         _plain("gradient", "the spacing", spacing)
     if not isinstance(f, DualArray):
         raise TypeError("hyperdiff's numpy.gradient needs f as a dual array")
+    # (the caller's spacings and edge_order, which numpy checks: its stubs want literals)
     if f.ndim == 0:
         np.gradient(f._data[0], *varargs, axis=axis, edge_order=edge_order)  # type: ignore[call-overload]  # numpy's error
     axes = tuple(a + 1 for a in _axes(axis, f.ndim))

@@ -250,4 +250,5 @@ def _partition(
 def _argpartition(
     a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
 ) -> Any:
+    # (kind: the caller's string, which numpy checks)
     return np.argpartition(_value_of(a), kth, axis=axis, kind=kind, order=order)  # type: ignore[arg-type]

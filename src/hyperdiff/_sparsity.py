@@ -2076,6 +2076,7 @@ def _key(
     """A plan's key: the shapes and dtypes of args[argnums], everything else by value
     (or identity and values): each can change the pattern."""
     x = args[argnums] if argnums < len(args) else None
+    # (np.shape takes any object, None included: numpy's stubs want an array-like)
     key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]  # type: ignore[arg-type]
     key.extend(_token(a, keep) for k, a in enumerate(args) if k != argnums)
     if kwargs:
@@ -2269,7 +2270,7 @@ def _product_terms(a: Any, b: Any) -> Any:
 def _base_sum(a: Any) -> Any:
     """np.sum through the kind's own rule (a _Terms materializing)."""
     for klass in type(a).__mro__[1:]:
-        if "__array_function__" in vars(klass):
+        if "__array_function__" in vars(klass):  # (so klass has it: mypy cannot tell)
             return klass.__array_function__(a, np.sum, (type(a),), (a,), {})  # type: ignore[attr-defined]
     return np.sum(a)
 

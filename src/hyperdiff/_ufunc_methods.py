@@ -124,7 +124,8 @@ def _reduce(
     _no_arguments(name, dtype=(dtype, None), initial=(initial, None), where=(where, True))
     cls = common_kind(name, array, out)
     data = _planes(array, cls)
-    # numpy's value (and its checks: an empty axis without identity raises)
+    # numpy's value (and its checks: an empty axis without identity raises; keepdims:
+    # the caller's bool, which numpy's stubs want as a literal)
     value = np.asarray(ufunc.reduce(data[0], axis=axis, keepdims=keepdims))  # type: ignore[call-overload]
     axes = _axes(axis, data.ndim - 1)
     result = _tree_product(cls._wrap(_to_last(data, axes)), ufunc)
@@ -209,7 +210,8 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
             work[:, where] = product._data
         work[0] = value
     else:
-        # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit)
+        # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit; the index
+        # a tuple with a slice, which numpy takes and its stubs do not)
         np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)  # type: ignore[arg-type]
     if not np.shares_memory(work, a._data):
         a._data[...] = work.reshape(a._data.shape)
