@@ -287,6 +287,15 @@ PERIODIC = frozenset(
     MP_FUNCTIONS[n].fn for n in ("numpy.fmod", "numpy.remainder", "numpy.floor_divide")
 )
 
+# Piecewise constant: every partial is 0 where the function is defined (the
+# package's convention, elementary.hpp / binary.hpp). The stencil would not
+# see it where the steps are denser than its step: floor(0.5/x) at x = 3e-248
+# steps every 2e-495, and its differences follow 0.5/x (campaign at 2000).
+STEPS = frozenset(
+    MP_FUNCTIONS[n].fn
+    for n in ("numpy.sign", "numpy.floor", "numpy.ceil", "numpy.trunc", "numpy.rint")
+) | {MP_FUNCTIONS["numpy.floor_divide"].fn}
+
 # float_power computes in float64 whatever its inputs: kept out of 32-bit trees.
 WIDENING = frozenset({"numpy.float_power"})
 
@@ -607,10 +616,14 @@ def _local(name: str, args: tuple[Any, ...], dep: tuple[bool, ...], cplx: bool) 
         args = tuple(mp.inf * mp.sign(a) if abs(a) > SATURATE else a for a in args)
     try:
         if _any_inf(args):
-            return limits(entry, args, dep, cplx)
-        return stencil(entry, args, dep, cplx)
+            out = limits(entry, args, dep, cplx)
+        else:
+            out = stencil(entry, args, dep, cplx)
     except Undefined:
         return {}
+    if entry.fn in STEPS and out:
+        out = {k: (q if k == "g" else mpf(0)) for k, q in out.items()}
+    return out
 
 
 # Defects being fixed in the C++ table (see the module docstring). Each: a
@@ -1240,6 +1253,13 @@ MODEL_CORRECTIONS: dict[str, tuple[Tree, list[complex], str]] = {
         ("b", "numpy.power", ("u", "numpy.arcsin", ("b", "numpy.power", X, ("c", -1.5))), X),
         [-1 + 30j],
         "complex64",
+    ),
+    # At 2000 examples: floor_divide's partials are 0 (STEPS), also where its
+    # steps (every 2e-495 here) are denser than the stencil's
+    "floor_divide with steps denser than the stencil": (
+        ("b", "numpy.floor_divide", ("c", 0.5), X),
+        [3.3525926605450627e-248],
+        "float64",
     ),
     # At 2000 examples, the package's own error: hd.derivative's pointwise
     # probe raised where both sides were complex infinities with different nan
