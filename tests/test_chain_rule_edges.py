@@ -256,3 +256,26 @@ def test_subnormal_parts_pass_the_pointwise_probe(dtype: str) -> None:
         want = float(2 * mpmath.sin(mpmath.atan2(2, t)) / (t * t + 4))
     tiny = np.finfo(np.dtype(dtype)).smallest_subnormal
     np.testing.assert_allclose(got, want, rtol=16 * np.finfo(np.dtype(dtype)).eps, atol=2 * tiny)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", COMPLEX)
+def test_complex_tan_far_from_the_real_axis(dtype: str, kind: str) -> None:
+    """tan' = 1/cos^2 a and tan'' = 2 tan(a) tan' at |Im a| from 3 to past the
+    overflow of cos a (710 in complex128, 89 in complex64; it gave nan there),
+    against mpmath: tan' -> 4 e^(-2 |Im a|) e^(+-2i Re a), 0 in the dtype."""
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    tiny = float(np.finfo(np.dtype(dtype)).smallest_subnormal)
+    far = 800.0 if dtype == "complex128" else 100.0
+    points = [0.5 + 3j, 1 - 25j, -2 + 40j, 0.25 + far * 1j, -1 - far * 1j]
+    value = np.array(points, dtype=dtype)
+    r = np.tan(seeded(kind, value, 1.0, dtype))
+    with mp.workprec(100):
+        for n, z in enumerate(value):
+            a = mpmath.mpc(complex(z))
+            f1 = 1 / mpmath.cos(a) ** 2
+            want = {1: f1, 2: 2 * mpmath.tan(a) * f1}
+            for (label, order, scale), got in parts(kind, r):
+                ref = want[order] * scale
+                err = abs(mpmath.mpc(complex(got[n])) - ref)
+                assert err <= 16 * eps * abs(ref) + 4 * tiny, (kind, label, complex(z), got[n])

@@ -363,14 +363,22 @@ struct Cos : HolomorphicEntry {
 struct Tan : HolomorphicEntry {
   static constexpr const char* name = "tan";
   // tan' = 1 + t^2, tan'' = 2 t tan'; for complex a, tan' = 1/cos^2 a, as
-  // t -> +-i away from the real axis and 1 + t^2 cancels
+  // t -> +-i away from the real axis and 1 + t^2 cancels. Beyond |Im a| = 20,
+  // where cos a overflows soon (|Im a| ~ 710, complex64 89: it gave nan),
+  // tan' = e / (cos(a) e^-|y|)^2 with e = e^-2|y|, y = Im a, the scaled
+  // cos(a) e^-|y| = (cos x (1 + e) / 2, -sign(y) sin x (1 - e) / 2), x = Re a
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     const T t = std::tan(a);
     f0 = t;
     if constexpr (is_complex_v<T>) {
+      using R = typename T::value_type;
+      const R x = a.real(), y = a.imag();
       const T c = std::cos(a);
-      f1 = T(1) / (c * c);
+      const R e = std::exp(R(-2) * std::fabs(y));
+      const T scaled(std::cos(x) * ((R(1) + e) / R(2)),
+                     -std::copysign(R(1), y) * std::sin(x) * ((R(1) - e) / R(2)));
+      f1 = std::fabs(y) > R(20) ? T(e) / (scaled * scaled) : T(1) / (c * c);
     } else {
       f1 = T(1) + t * t;
     }
