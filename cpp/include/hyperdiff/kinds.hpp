@@ -40,14 +40,12 @@
 // both magnitudes, and their product could be anything (0 would be a wrong
 // number, inf as well: the true one there is -1).
 //
-// A second-order term d a b is formed as (d a) b where |d| < 1: a b alone
-// overflows where d a b need not (scaled_product).
+// A second-order term d a b is formed as (d a) b: a b alone overflows where
+// d a b need not (scaled_product).
 //
 // Storage is struct-of-arrays: plane p of a block is planes[p][0..m).
 #pragma once
 
-#include <cmath>
-#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -76,36 +74,24 @@ inline T term(T derivative, T part) {
   }
 }
 
-// |q| < 1 (complex: each part), false for nan.
-template <class T>
-inline bool below_one(T q) {
-  if constexpr (is_complex_v<T>) {
-    return (std::fabs(q.real()) < decltype(std::fabs(q.real()))(1)) &
-           (std::fabs(q.imag()) < decltype(std::fabs(q.imag()))(1));
-  } else {
-    return std::fabs(q) < T(1);
-  }
-}
-
-// derivative * (a * b), with a zero product a strong zero, formed as
-// (derivative * a) * b where |derivative| < 1: a * b alone overflows where the
-// term need not (log'' = -1/a^2 at a = 1e20 with parts 1e20 in float32), and
-// where |derivative| >= 1 the term overflows with it. The choice depends on
-// the derivative only, so scaling a part by a power of two scales the term
-// exactly (the pointwise probe of hd.derivative relies on it).
+// derivative * a * b as (derivative * a) * b, 0 where a or b is 0 (a strong
+// zero). a * b first overflows where the term need not (log'' = -1/a^2 at
+// a = 1e20 with parts 1e20 in float32) and underflows to a subnormal, losing
+// bits, where the parts are tiny and the derivative large (sqrt'' at x^x with
+// x = 30j in complex64). The order does not depend on the parts, so scaling
+// a part by a power of two scales the term exactly (the pointwise probe of
+// hd.derivative relies on it).
 template <class T>
 inline T scaled_product(T derivative, T a, T b) {
-  const T ab = a * b;
-  return ab == T(0) ? T(0) : (below_one(derivative) ? (derivative * a) * b : derivative * ab);
+  return (a == T(0)) | (b == T(0)) ? T(0) : (derivative * a) * b;
 }
 
-// derivative * (a b + c d), the same way.
+// derivative * (a b + c d), each product as scaled_product's (a zero factor
+// drops its product: fxy (x_a y_b + x_b y_a) with x = (1, 0), y = (0, 1) and
+// fxy = inf is inf, not inf + nan).
 template <class T>
 inline T scaled_sum(T derivative, T a, T b, T c, T d) {
-  const T s = a * b + c * d;
-  return s == T(0) ? T(0)
-                   : (below_one(derivative) ? (derivative * a) * b + (derivative * c) * d
-                                            : derivative * s);
+  return scaled_product(derivative, a, b) + scaled_product(derivative, c, d);
 }
 
 // Per-block derivative values of a unary function at the value plane.
