@@ -39,11 +39,11 @@ def _roll_hessian(u: np.ndarray, k: int) -> np.ndarray:
 
 
 # --- 1. sparse Jacobians/Hessians reuse a stale plan when what f reads changes ----------
-# README ("Plans"): "If what f reads besides its arguments changes, the pass checks the
-# slots no nonzero uses and detects again." The check only sees slots that no nonzero of
-# the old pattern uses; with a diagonal pattern (1 color) or any compression whose slots
-# are all used, a changed f goes undetected and the compressed parts are read with the
-# old pattern: wrong numbers, no error (_sparsity.py, sparse_jacobian's `compressed`).
+# The check used to see only slots that no nonzero of the old pattern uses; with a
+# diagonal pattern (1 color) or any compression whose slots are all used, a changed f went
+# undetected and the parts were read with the old pattern: wrong numbers, no error. Fixed
+# (99acbc6): every compressed pass carries a probe direction w and compares J w (H w)
+# with the recovered matrix times w; a mismatch detects the pattern again and recomputes.
 
 
 def test_sparse_jacobian_after_the_shift_f_reads_changes() -> None:
