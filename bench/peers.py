@@ -327,8 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="hyperdiff threads (1)")
     parser.add_argument("--only", nargs="+", metavar="T", help="tasks by prefix, e.g. T1 T6")
     parser.add_argument("--out", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--no-fusion", action="store_true", help="run every operation eagerly (fusion.hpp off)"
+    )
     args = parser.parse_args(argv)
     hd.set_num_threads(args.threads)
+    if args.no_fusion:
+        hd._core.fusion_min_count(2**62)
     rounds = args.rounds or (5 if args.quick else 7)
 
     rows: list[list[str]] = []

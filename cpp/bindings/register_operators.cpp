@@ -23,11 +23,14 @@
 // measured exception: at n = 10 the Python dispatch was 3-4x the kernel.)
 #include "numpy_api.hpp"
 // (numpy_api.hpp first: it defines what numpy's headers read)
+#include <structmember.h>  // PyMemberDef: the slot's offset
+
 #include <complex>
 #include <cstdint>
 #include <cstring>
 #include <unordered_map>
 
+#include "fusion.hpp"
 #include "hyperdiff/block_cache.hpp"
 #include "hyperdiff/runtime.hpp"
 #include "jet_layout.hpp"
@@ -61,12 +64,105 @@ PyObject* data_name() {
   return name;
 }
 
-// A dual operand's `_data` (its planes) when each plane is one C-contiguous block.
+// --- the planes' slot and its one door (fusion.hpp) ----------------------------
+// DualArray's slot `_store` holds the planes (an ndarray) or a recorded operation
+// (a Deferred, fusion.hpp); `_data`, the descriptor below, is how everything but
+// the fast path reads it: it computes what is pending and hands out the array.
+Py_ssize_t store_offset = -1;           // of the slot in a dual array
+PyTypeObject* deferred_type = nullptr;  // fusion::Node's Python class
+
+PyObject*& stored(PyObject* dual) {
+  return *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(dual) + store_offset);
+}
+
+void replace_stored(PyObject* dual, PyObject* value) {
+  Py_XINCREF(value);
+  PyObject* old = stored(dual);
+  stored(dual) = value;
+  Py_XDECREF(old);  // last: it may free a Deferred and its node
+}
+
+bool is_deferred(PyObject* obj) { return Py_TYPE(obj) == deferred_type; }
+
+fusion::NodePtr node_of(PyObject* deferred) { return py::handle(deferred).cast<fusion::NodePtr>(); }
+
+// An empty array for a node's planes (its dtype and shape, C order).
+PyArrayObject* node_planes(const fusion::Node& node) {
+  Py_INCREF(node.descr);  // PyArray_NewFromDescr steals it
+  auto* out = reinterpret_cast<PyArrayObject*>(
+      PyArray_NewFromDescr(&PyArray_Type, node.descr, static_cast<int>(node.dims.size()),
+                           const_cast<npy_intp*>(node.dims.data()), nullptr, nullptr, 0, nullptr));
+  if (out != nullptr && static_cast<std::size_t>(PyArray_NBYTES(out)) >= BlockCache::kMinBytes) {
+    note_large_array();
+  }
+  return out;
+}
+
+// The computed planes in a dual's slot (a new reference), or nullptr with an error.
+PyObject* computed_planes(PyObject* dual) {
+  PyObject* value = stored(dual);
+  if (value == nullptr) {
+    PyErr_SetString(PyExc_AttributeError, "_data");
+    return nullptr;
+  }
+  if (is_deferred(value)) {
+    const fusion::NodePtr node = node_of(value);
+    if (!fusion::compute(node, node_planes)) return nullptr;
+    replace_stored(dual, reinterpret_cast<PyObject*>(node->result));
+    value = stored(dual);
+  }
+  Py_INCREF(value);
+  return value;
+}
+
+PyObject* get_data(PyObject* dual, void*) {
+  PyObject* planes = computed_planes(dual);
+  if (planes != nullptr && !fusion::readers().empty() &&
+      !fusion::flush_readers(planes, node_planes)) {
+    Py_DECREF(planes);
+    return nullptr;
+  }
+  return planes;
+}
+
+int set_data(PyObject* dual, PyObject* value, void*) {
+  replace_stored(dual, value);
+  return 0;
+}
+
+// The planes' shape and dtype without computing anything (shape, ndim, dtype,
+// len): the array, or for a pending node a read-only stand-in of zeros (zero
+// strides over a static block: no allocation, no computation).
+PyObject* get_header(PyObject* dual, void*) {
+  PyObject* value = stored(dual);
+  if (value == nullptr || !is_deferred(value)) return get_data(dual, nullptr);
+  const fusion::NodePtr node = node_of(value);
+  if (node->result != nullptr) return Py_NewRef(reinterpret_cast<PyObject*>(node->result));
+  alignas(16) static unsigned char zeros[16] = {};
+  const std::vector<npy_intp> strides(node->dims.size(), 0);
+  Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
+  return PyArray_NewFromDescr(&PyArray_Type, node->descr, static_cast<int>(node->dims.size()),
+                              const_cast<npy_intp*>(node->dims.data()),
+                              const_cast<npy_intp*>(strides.data()), zeros, 0, nullptr);
+}
+
+PyGetSetDef data_getset[] = {
+    {"_data", get_data, set_data, "The planes (the plane axis first), computed if pending.",
+     nullptr},
+    {"_header", get_header, nullptr,
+     "The planes' shape and dtype, for reading those only (nothing is computed).", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+// A dual operand's planes when each plane is one C-contiguous block: an array, or
+// a pending operation (node) of the planes' shape and dtype.
 struct DualData {
   PyArrayObject* array = nullptr;  // owned
+  fusion::NodePtr node;
   int column = -1;
   std::size_t count = 0;   // elements per plane
   std::size_t stride = 0;  // elements from one plane to the next
+  int ndim = 0;
+  const npy_intp* dims = nullptr;
 
   DualData() = default;
   DualData(const DualData&) = delete;
@@ -75,18 +171,82 @@ struct DualData {
 
   // False (and no Python error) when the general path must take it.
   bool read(PyObject* dual) {
-    PyObject* data = PyObject_GetAttr(dual, data_name());
-    if (data == nullptr) {
-      PyErr_Clear();
-      return false;
+    PyObject* value = stored(dual);
+    if (value == nullptr) return false;
+    if (is_deferred(value)) {
+      fusion::NodePtr pending = node_of(value);
+      if (pending->result == nullptr) {
+        column = pending->column;
+        count = stride = pending->count;
+        ndim = static_cast<int>(pending->dims.size());
+        dims = pending->dims.data();
+        node = std::move(pending);
+        return true;
+      }
+      replace_stored(dual, reinterpret_cast<PyObject*>(pending->result));
+      value = stored(dual);
     }
-    if (!PyArray_CheckExact(data)) {
-      Py_DECREF(data);
-      return false;
+    if (!PyArray_CheckExact(value)) return false;
+    Py_INCREF(value);
+    return read_array(reinterpret_cast<PyArrayObject*>(value));
+  }
+
+  // A pending operand computed (the dual's slot then holds its planes).
+  bool compute(PyObject* dual) {
+    if (node == nullptr) return true;
+    if (!fusion::compute(node, node_planes)) return false;
+    replace_stored(dual, reinterpret_cast<PyObject*>(node->result));
+    node.reset();
+    Py_INCREF(stored(dual));
+    return read_array(reinterpret_cast<PyArrayObject*>(stored(dual)));
+  }
+
+  // As a recorded operation's input: a pending node (whose graph, with
+  // `extra_pending` more operations, stays within kMaxPending), or an array nothing
+  // else holds (the slot, `holders` readers of this call, pending nodes' inputs)
+  // that owns its memory, so that no view of it can be written without `_data`.
+  bool recordable(int holders, int extra_pending) const {
+    if (node != nullptr) {
+      return node->result == nullptr && node->pending + extra_pending <= fusion::kMaxPending;
     }
-    array = reinterpret_cast<PyArrayObject*>(data);
+    auto* obj = reinterpret_cast<PyObject*>(array);
+    return PyArray_BASE(array) == nullptr && PyArray_CHKFLAGS(array, NPY_ARRAY_OWNDATA) &&
+           static_cast<std::size_t>(Py_REFCNT(obj)) ==
+               1 + static_cast<std::size_t>(holders) + fusion::reader_count(obj);
+  }
+
+  // recordable, after computing a pending operand whose graph is too large (the
+  // chain then goes on from its planes): 1 yes, 0 no, -1 a Python error.
+  int ready(PyObject* dual, int holders, int extra_pending) {
+    if (recordable(holders, extra_pending)) return 1;
+    if (node == nullptr) return 0;
+    if (!compute(dual)) return PyErr_Occurred() ? -1 : 0;
+    return recordable(holders, extra_pending) ? 1 : 0;
+  }
+
+  fusion::Input input() const {
+    fusion::Input in;
+    if (node != nullptr) {
+      in.kind = fusion::Input::kNode;
+      in.node = node;
+    } else {
+      in.kind = fusion::Input::kArray;
+      Py_INCREF(array);
+      in.array = array;
+      in.stride = stride;
+    }
+    return in;
+  }
+
+  PyArray_Descr* descr() const { return node != nullptr ? node->descr : PyArray_DESCR(array); }
+
+ private:
+  bool read_array(PyArrayObject* value) {
+    Py_XDECREF(array);
+    array = value;
     column = dtype_column(PyArray_TYPE(array));
-    const int ndim = PyArray_NDIM(array);
+    ndim = PyArray_NDIM(array);
+    dims = PyArray_DIMS(array);
     if (column < 0 || ndim < 1 || PyArray_DIM(array, 0) < 2) return false;
     PlaneLayout layout;
     if (!plane_blocks(ndim, PyArray_DIMS(array), PyArray_STRIDES(array),
@@ -99,6 +259,23 @@ struct DualData {
     return true;
   }
 };
+
+// A recorded operation of `like`'s shape and dtype, as a new dual of `type`.
+PyObject* record(PyTypeObject* type, const DualData& like, fusion::NodePtr node) {
+  Py_INCREF(like.descr());
+  node->descr = like.descr();
+  node->column = like.column;
+  node->dims.assign(like.dims, like.dims + like.ndim);
+  node->count = like.count;
+  PyObject* deferred = py::cast(std::move(node)).release().ptr();
+  PyObject* obj = type->tp_alloc(type, 0);
+  if (obj == nullptr) {
+    Py_DECREF(deferred);
+    return nullptr;
+  }
+  stored(obj) = deferred;
+  return obj;
+}
 
 // A Python float, int or (for complex components) complex, exactly those types,
 // as a component of the given dtype column, converted as numpy converts it (an
@@ -197,6 +374,17 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       kernels->jet ? nullptr : table.unary[function][kernels->kind][x.column];
   const JetUnaryKernel jet_kernel = kernels->jet ? table.jet_unary[function][x.column] : nullptr;
   if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
+  const int ready = x.count >= fusion::min_count() ? x.ready(args[1], 1, 1) : 0;
+  if (ready < 0) return nullptr;
+  if (ready == 1) {
+    auto node = std::make_shared<fusion::Node>();
+    node->unary = kernel;
+    node->jet_unary = jet_kernel;
+    node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
+    node->add_input(0, x.input());
+    return record(Py_TYPE(args[1]), x, std::move(node));
+  }
+  if (!x.compute(args[1])) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
 
   PyArrayObject* out = new_planes(x.array);
   if (out == nullptr) return nullptr;
@@ -225,37 +413,28 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const ClassKernels* b_kernels = kernels_of(b);
   DualData x, y;
   Scalar scalar;
-  Operand xo{}, yo{};
   PartsMode mode;
   PyObject* dual;  // the operand whose planes shape the result
   if (a_kernels != nullptr && b_kernels != nullptr) {
     if (Py_TYPE(a) != Py_TYPE(b) || !x.read(a) || !y.read(b)) Py_RETURN_NONE;
-    if (x.column != y.column || PyArray_NDIM(x.array) != PyArray_NDIM(y.array) ||
-        !PyArray_CompareLists(PyArray_DIMS(x.array), PyArray_DIMS(y.array),
-                              PyArray_NDIM(x.array))) {
+    if (x.column != y.column || x.ndim != y.ndim || !PyArray_CompareLists(x.dims, y.dims, x.ndim)) {
       Py_RETURN_NONE;
     }
-    xo = {PyArray_DATA(x.array), x.stride, false};
-    yo = {PyArray_DATA(y.array), y.stride, false};
     mode = kBothParts;
     dual = a;
   } else if (a_kernels != nullptr) {
     if (!x.read(a) || !scalar.read(b, x.column)) Py_RETURN_NONE;
-    xo = {PyArray_DATA(x.array), x.stride, false};
-    yo = {scalar.bytes, 1, x.count != 1};
     mode = kXParts;
     dual = a;
   } else if (b_kernels != nullptr) {
     if (!y.read(b) || !scalar.read(a, y.column)) Py_RETURN_NONE;
-    xo = {scalar.bytes, 1, y.count != 1};
-    yo = {PyArray_DATA(y.array), y.stride, false};
     mode = kYParts;
     dual = b;
   } else {
     Py_RETURN_NONE;
   }
   const ClassKernels* kernels = dual == a ? a_kernels : b_kernels;
-  const DualData& shape = dual == a ? x : y;
+  DualData& shape = dual == a ? x : y;
   const KernelTable& table = kernel_table();
   const BinaryKernel kernel =
       kernels->jet ? nullptr : table.binary[function][kernels->kind][shape.column][mode];
@@ -263,10 +442,42 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       kernels->jet ? table.jet_binary[function][shape.column][mode] : nullptr;
   if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
 
+  const std::size_t count = shape.count;
+  if (count >= fusion::min_count()) {
+    // x op x reads one array twice; each pending operand counts the other's graph
+    const bool both = mode == kBothParts;
+    const int holders = both && x.array != nullptr && x.array == y.array ? 2 : 1;
+    auto others = [&](const DualData& other, const DualData& self) {
+      return both && other.node != nullptr && other.node != self.node ? other.node->pending : 0;
+    };
+    const int x_ready = mode == kYParts ? 1 : x.ready(a, holders, 1 + others(y, x));
+    const int y_ready =
+        mode == kXParts || x_ready != 1 ? x_ready : y.ready(b, holders, 1 + others(x, y));
+    if (x_ready < 0 || y_ready < 0) return nullptr;
+    const bool recordable = x_ready == 1 && y_ready == 1;
+    if (recordable) {
+      auto node = std::make_shared<fusion::Node>();
+      node->binary = kernel;
+      node->jet_binary = jet_kernel;
+      node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
+      node->arity = 2;
+      fusion::Input number;
+      std::memcpy(number.scalar, scalar.bytes, sizeof number.scalar);
+      node->add_input(0, mode == kYParts ? std::move(number) : x.input());
+      node->add_input(1, mode == kXParts ? std::move(number) : y.input());
+      return record(Py_TYPE(dual), shape, std::move(node));
+    }
+  }
+  if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
+    return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
+  }
+  const Operand xo = mode == kYParts ? Operand{scalar.bytes, 1, count != 1}
+                                     : Operand{PyArray_DATA(x.array), x.stride, false};
+  const Operand yo = mode == kXParts ? Operand{scalar.bytes, 1, count != 1}
+                                     : Operand{PyArray_DATA(y.array), y.stride, false};
   PyArrayObject* out = new_planes(shape.array);
   if (out == nullptr) return nullptr;
   void* op = PyArray_DATA(out);
-  const std::size_t count = shape.count;
   if (kernel != nullptr) {
     run_kernel(count,
                [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
@@ -506,6 +717,41 @@ void register_operators(py::module_& m) {
       },
       py::arg("cls"), py::arg("kind"), py::arg("layout"),
       "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");
+  auto deferred = py::class_<fusion::Node, fusion::NodePtr>(
+      m, "Deferred", "A recorded elementwise operation (the planes of a dual array, pending).");
+  deferred_type = reinterpret_cast<PyTypeObject*>(deferred.ptr());
+  m.def(
+      "install_planes",
+      [](py::type cls) {
+        // the slot's offset, from its member descriptor
+        PyObject* member =
+            PyDict_GetItemString(reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_dict, "_store");
+        if (member == nullptr || Py_TYPE(member) != &PyMemberDescr_Type) {
+          throw py::type_error("install_planes needs a class with the slot _store");
+        }
+        store_offset = reinterpret_cast<PyMemberDescrObject*>(member)->d_member->offset;
+        for (PyGetSetDef* def = data_getset; def->name != nullptr; ++def) {
+          PyObject* descriptor = PyDescr_NewGetSet(reinterpret_cast<PyTypeObject*>(cls.ptr()), def);
+          if (descriptor == nullptr ||
+              PyObject_SetAttrString(cls.ptr(), def->name, descriptor) < 0) {
+            Py_XDECREF(descriptor);
+            throw py::error_already_set();
+          }
+          Py_DECREF(descriptor);
+        }
+      },
+      py::arg("cls"),
+      "Give cls (DualArray) the descriptors _data and _header over its slot _store.");
+  m.def(
+      "fusion_min_count",
+      [](std::size_t count) {
+        const std::size_t previous = fusion::min_count();
+        fusion::min_count() = count;
+        return previous;
+      },
+      py::arg("count"),
+      "Set the elements per plane from which the fast path records operations (fusion.hpp); "
+      "returns the previous value.");
   m.def(
       "operator_method",
       [](py::object index, py::object ufunc, py::object fallback, bool reflected) {

@@ -168,7 +168,9 @@ def _object_reduction_hint() -> str:
 class DualArray:
     """Base of the dual number kinds; not constructed directly."""
 
-    __slots__ = ("_data",)
+    # The planes live in the slot _store, read through the descriptor _data that
+    # _core installs below (it computes recorded operations first: fusion.hpp)
+    __slots__ = ("_store",)
     __array_priority__ = 100
 
     _kind: ClassVar[int]
@@ -195,7 +197,9 @@ class DualArray:
     _inner: ClassVar[type[DualArray]]
     _probe_square: ClassVar[int]
 
+    _store: np.ndarray | _core.Deferred
     _data: np.ndarray
+    _header: np.ndarray  # _data's shape and dtype only (read-only, maybe zeros)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -224,7 +228,7 @@ class DualArray:
     @classmethod
     def _wrap(cls, data: np.ndarray) -> Self:
         obj = object.__new__(cls)
-        obj._data = data
+        obj._store = data  # a new object: nothing pending to compute, no readers
         return obj
 
     @classmethod
@@ -273,11 +277,11 @@ class DualArray:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self._data.shape[1:]
+        return self._header.shape[1:]
 
     @property
     def ndim(self) -> int:
-        return self._data.ndim - 1
+        return self._header.ndim - 1
 
     @property
     def size(self) -> int:
@@ -286,7 +290,7 @@ class DualArray:
     @property
     def dtype(self) -> np.dtype:
         """The dtype of the components."""
-        return self._data.dtype
+        return self._header.dtype
 
     # --- complex components: parts are derivatives along real parameters, so
     # real, imag and conj act plane by plane, as on any real-linear map ----------
@@ -617,6 +621,9 @@ class DualArray:
         return np.nonzero(self)
 
     # --- end of the ndarray methods ------------------------------------------------------
+
+
+_core.install_planes(DualArray)  # DualArray._data: the planes' one door
 
 
 # --- the rules above: their entry points, handed over at their import ----------------------

@@ -1,0 +1,308 @@
+// Deferred elementwise chains: the operators' fast path records large operations
+// and runs a chain of them block by block.
+//
+// At a hundred thousand elements and more a chain like sin(x) * exp(-x**2 / 2) +
+// log(1 + x**2) on dual arrays is bound by memory traffic: run eagerly, every
+// operation reads and writes every plane of a full-size temporary. So from
+// kMinCount elements per plane the fast path records an operation (a Node, held in
+// the result's `_data` slot) instead of running it, and the first read of the
+// result's planes runs the recorded graph block by block: each block of a few
+// thousand elements goes through all the kernels while its temporaries stay in
+// cache, and only results somebody still holds are written out in full. The
+// kernels and their order per element are those of eager evaluation, so the bits
+// are too.
+//
+// Reads of the planes go through one door, the `_data` descriptor
+// (register_operators.cpp), which computes a pending node, so every other path
+// (indexing, numpy functions, linear algebra, writes) sees computed planes. A node
+// records an input array only when nothing else holds it (no view, no `.value`:
+// its reference count says so), and the descriptor computes an array's pending
+// readers before handing the array out, so a later write to it cannot reach a
+// recorded operation.
+#pragma once
+
+#include "numpy_api.hpp"
+// (numpy_api.hpp first: it defines what numpy's headers read)
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#include "hyperdiff/dispatch.hpp"
+#include "hyperdiff/runtime.hpp"
+
+namespace hyperdiff::bindings::fusion {
+
+// Elements per plane from which operations are recorded (below, a kernel's
+// temporaries fit in cache anyway and recording would only cost).
+inline std::size_t& min_count() {
+  static std::size_t count = 1 << 15;
+  return count;
+}
+
+// Pending operations one graph may hold (counted with repeats); past it the
+// operands are computed first. Bounds the graph walks and the scratch.
+inline constexpr int kMaxPending = 64;
+
+struct Node;
+using NodePtr = std::shared_ptr<Node>;
+
+// The pending nodes that read each array (one entry per input that reads it).
+inline std::unordered_map<PyObject*, std::vector<Node*>>& readers() {
+  static auto* map = new std::unordered_map<PyObject*, std::vector<Node*>>;
+  return *map;
+}
+
+inline void erase_one(std::vector<Node*>& list, Node* node) {
+  const auto found = std::find(list.begin(), list.end(), node);
+  if (found != list.end()) list.erase(found);
+}
+
+inline std::size_t reader_count(PyObject* array) {
+  const auto& map = readers();
+  if (map.empty()) return 0;
+  const auto found = map.find(array);
+  return found == map.end() ? 0 : found->second.size();
+}
+
+// One operand of a recorded operation.
+struct Input {
+  enum Kind { kScalar, kArray, kNode } kind = kScalar;
+  NodePtr node;                               // kNode: a pending operation
+  PyArrayObject* array = nullptr;             // kArray: planes (an owned reference)
+  std::size_t stride = 0;                     // kArray: elements from one plane to the next
+  alignas(16) unsigned char scalar[16] = {};  // kScalar: a component
+};
+
+// One recorded operation: a table kernel of one kind and dtype on one or two
+// inputs, giving planes of the shape in `dims` (the plane axis first).
+struct Node : std::enable_shared_from_this<Node> {
+  UnaryKernel unary = nullptr;
+  BinaryKernel binary = nullptr;
+  JetUnaryKernel jet_unary = nullptr;
+  JetBinaryKernel jet_binary = nullptr;
+  const JetLayout* layout = nullptr;
+  Input inputs[2];
+  int arity = 1;
+  PyArray_Descr* descr = nullptr;  // owned
+  int column = 0;                  // the kernel tables' dtype column
+  std::vector<npy_intp> dims;
+  std::size_t count = 0;            // elements per plane
+  int pending = 1;                  // pending operations in the graph below, this one included
+  std::vector<Node*> node_readers;  // pending nodes with this one as an input
+  PyArrayObject* result = nullptr;  // owned, once computed
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node() {
+    release_inputs();
+    Py_XDECREF(result);
+    Py_XDECREF(descr);
+  }
+
+  void add_input(int i, Input input) {
+    inputs[i] = std::move(input);
+    if (inputs[i].kind == Input::kArray) {
+      readers()[reinterpret_cast<PyObject*>(inputs[i].array)].push_back(this);
+    } else if (inputs[i].kind == Input::kNode) {
+      inputs[i].node->node_readers.push_back(this);
+      pending += inputs[i].node->pending;
+    }
+  }
+
+  void release_inputs() {
+    for (int i = 0; i < arity; ++i) {
+      Input& in = inputs[i];
+      if (in.kind == Input::kArray) {
+        auto& map = readers();
+        const auto found = map.find(reinterpret_cast<PyObject*>(in.array));
+        if (found != map.end()) {
+          erase_one(found->second, this);
+          if (found->second.empty()) map.erase(found);
+        }
+        Py_DECREF(in.array);
+        in.array = nullptr;
+      } else if (in.kind == Input::kNode) {
+        erase_one(in.node->node_readers, this);
+        in.node.reset();
+      }
+      in.kind = Input::kScalar;
+    }
+  }
+
+  // Computed: keep the planes, hand the readers the array instead of this node.
+  void set_result(PyArrayObject* planes) {
+    result = planes;
+    release_inputs();
+    const std::vector<Node*> waiting = std::move(node_readers);
+    node_readers.clear();
+    for (Node* reader : waiting) {
+      for (int i = 0; i < reader->arity; ++i) {
+        Input& in = reader->inputs[i];
+        if (in.kind != Input::kNode || in.node.get() != this) continue;
+        Py_INCREF(planes);
+        Input array;
+        array.kind = Input::kArray;
+        array.array = planes;
+        array.stride = count;
+        const NodePtr keep = std::move(in.node);  // `this` outlives the swap
+        in = Input{};
+        reader->add_input(i, std::move(array));
+      }
+    }
+  }
+};
+
+// How many bytes one component takes.
+inline std::size_t item_bytes(const Node& node) {
+  return static_cast<std::size_t>(PyDataType_ELSIZE(node.descr));
+}
+
+inline int plane_count(const Node& node) { return static_cast<int>(node.dims[0]); }
+
+// Runs the pending graph below `root` block by block; writes root and every node
+// held outside the graph (by its dual array, or by a pending node of another
+// graph) in full. False with a Python error set when an allocation fails.
+inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&)) {
+  if (root->result != nullptr) return true;
+  // post order: inputs before readers (`order` keeps every node alive to the end)
+  std::vector<NodePtr> order;
+  std::unordered_map<Node*, int> position, edges;
+  auto visit = [&](auto&& self, const NodePtr& node) -> void {
+    if (position.count(node.get()) != 0) return;
+    for (int i = 0; i < node->arity; ++i) {
+      const Input& in = node->inputs[i];
+      if (in.kind != Input::kNode) continue;
+      ++edges[in.node.get()];
+      self(self, in.node);
+    }
+    position[node.get()] = static_cast<int>(order.size());
+    order.push_back(node);
+  };
+  visit(visit, root);
+
+  const std::size_t n = order.size(), item = item_bytes(*root), count = root->count;
+  const int planes = plane_count(*root);
+  std::vector<PyArrayObject*> full(n, nullptr);
+  std::vector<int> slot(n, -1), last_use(n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kNode) last_use[position[in.node.get()]] = static_cast<int>(k);
+    }
+  }
+  bool failed = false;
+  for (std::size_t k = 0; k < n && !failed; ++k) {
+    Node* node = order[k].get();
+    // held outside the graph: owners besides `order` and this graph's inputs
+    const long owners = order[k].use_count() - 1 - edges[node];
+    if (node == root.get() || owners > 0 || last_use[k] < 0) {
+      full[k] = new_planes(*node);
+      failed = full[k] == nullptr;
+    }
+  }
+  if (failed) {
+    for (PyArrayObject* array : full) Py_XDECREF(array);
+    return false;
+  }
+  // scratch slots for the rest, reused once their last reader has run
+  std::vector<int> free_slots;
+  int slots = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (full[k] == nullptr) {
+      if (free_slots.empty()) {
+        slot[k] = slots++;
+      } else {
+        slot[k] = free_slots.back();
+        free_slots.pop_back();
+      }
+    }
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind != Input::kNode) continue;
+      const int p = position[in.node.get()];
+      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
+        free_slots.push_back(slot[p]);
+        slot[p] = -slot[p] - 2;  // freed, but still the input of this step
+      }
+    }
+  }
+  for (int& s : slot) {
+    if (s < -1) s = -s - 2;
+  }
+  // a block's scratch within ~256 KiB (L2), in whole kernel blocks
+  std::size_t block = 4096;
+  const std::size_t per_element = static_cast<std::size_t>(std::max(slots, 1)) * planes * item;
+  while (block > 256 && per_element * block > (std::size_t(1) << 18)) block /= 2;
+
+  auto pointer = [&](PyArrayObject* array, std::size_t begin) {
+    return static_cast<unsigned char*>(PyArray_DATA(array)) + begin * item;
+  };
+  parallel_for(count, [&](std::size_t begin, std::size_t end) {
+    const std::size_t bytes = std::max<std::size_t>(per_element * block, 64);
+    std::unique_ptr<unsigned char[]> scratch(new unsigned char[bytes + 64]);
+    unsigned char* base =
+        scratch.get() + (64 - reinterpret_cast<std::uintptr_t>(scratch.get()) % 64);
+    auto scratch_of = [&](int s) {
+      return base + static_cast<std::size_t>(s) * planes * block * item;
+    };
+    for (std::size_t start = begin; start < end; start += block) {
+      const std::size_t m = std::min(block, end - start);
+      for (std::size_t k = 0; k < n; ++k) {
+        const Node& node = *order[k];
+        Operand operands[2];
+        for (int i = 0; i < node.arity; ++i) {
+          const Input& in = node.inputs[i];
+          if (in.kind == Input::kScalar) {
+            operands[i] = {in.scalar, 1, true};
+          } else if (in.kind == Input::kArray) {
+            operands[i] = {pointer(in.array, start), in.stride, false};
+          } else {
+            const int p = position.at(in.node.get());
+            operands[i] = full[p] != nullptr ? Operand{pointer(full[p], start), count, false}
+                                             : Operand{scratch_of(slot[p]), block, false};
+          }
+        }
+        void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))
+                                       : static_cast<void*>(scratch_of(slot[k]));
+        const std::size_t out_stride = full[k] != nullptr ? count : block;
+        if (node.unary != nullptr) {
+          node.unary(operands[0].data, operands[0].plane_stride, out, out_stride, 0, m);
+        } else if (node.jet_unary != nullptr) {
+          node.jet_unary(*node.layout, operands[0].data, operands[0].plane_stride, out, out_stride,
+                         0, m);
+        } else if (node.binary != nullptr) {
+          node.binary(operands[0], operands[1], out, out_stride, 0, m);
+        } else {
+          node.jet_binary(*node.layout, operands[0], operands[1], out, out_stride, 0, m);
+        }
+      }
+    }
+  });
+  // readers first, so a computed input hands its array to the nodes still pending
+  for (std::size_t k = n; k-- > 0;) {
+    if (full[k] != nullptr) order[k]->set_result(full[k]);
+  }
+  return true;
+}
+
+// Computes the pending nodes that read `array`, before it is handed to code that
+// might write to it. False with a Python error set when an allocation fails.
+inline bool flush_readers(PyObject* array, PyArrayObject* (*new_planes)(const Node&)) {
+  const auto found = readers().find(array);
+  if (found == readers().end()) return true;
+  std::vector<std::weak_ptr<Node>> waiting;
+  for (Node* reader : found->second) waiting.push_back(reader->weak_from_this());
+  for (const auto& weak : waiting) {
+    const NodePtr reader = weak.lock();  // computing one may have dropped another
+    if (reader != nullptr && !compute(reader, new_planes)) return false;
+  }
+  return true;
+}
+
+}  // namespace hyperdiff::bindings::fusion

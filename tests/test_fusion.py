@@ -1,0 +1,274 @@
+"""Deferred elementwise chains (cpp/bindings/fusion.hpp): large operations on dual
+arrays are recorded by the fast path and run block by block when their planes are
+read. What a user can observe must not change: the values (the same kernels in the
+same order: the same bits as eager evaluation, and right against closed forms), and
+above all no write after recording may reach a recorded operation, whichever way the
+planes were reached (views, .value, x[...] = v, out=, np.copyto)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+from hyperdiff._arrays import DualArray
+
+N = 1000  # elements: above the threshold the fixture sets, so every fast call records
+
+
+@pytest.fixture(autouse=True)
+def record_from_64() -> Iterator[None]:
+    previous = _core.fusion_min_count(64)
+    yield
+    _core.fusion_min_count(previous)
+
+
+def pending(x: DualArray) -> bool:
+    """Whether x's planes are a recorded operation (not yet computed)."""
+    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
+
+
+def eager(f, *args):  # type: ignore[no-untyped-def]
+    """f evaluated with recording off: the reference bits (same kernels, one at a time)."""
+    previous = _core.fusion_min_count(1 << 62)
+    try:
+        return f(*args)
+    finally:
+        _core.fusion_min_count(previous)
+
+
+def t1(x):  # type: ignore[no-untyped-def]
+    return np.sin(x) * np.exp(-(x**2) / 2) + np.log(1 + x**2)
+
+
+def t1_first(x: np.ndarray) -> np.ndarray:
+    g = np.exp(-(x**2) / 2)
+    return np.cos(x) * g - x * np.sin(x) * g + 2 * x / (1 + x**2)
+
+
+def t1_second(x: np.ndarray) -> np.ndarray:
+    g = np.exp(-(x**2) / 2)
+    return (
+        -np.sin(x) * g
+        - 2 * x * np.cos(x) * g
+        + (x**2 - 1) * np.sin(x) * g
+        + (2 - 2 * x**2) / (1 + x**2) ** 2
+    )
+
+
+rng = np.random.default_rng(7)
+X = rng.uniform(-3, 3, N)
+
+KINDS = {
+    "dual": lambda x, dt: hd.dual(x.astype(dt), 1.0),
+    "hyperdual": lambda x, dt: hd.hyperdual(x.astype(dt), 1.0, 1.0, 0.0),
+    "dualvec3": lambda x, dt: hd.dualvec(
+        x.astype(dt), [np.ones(N, dt), x.astype(dt), x.astype(dt) ** 2]
+    ),
+    "hyperdualvec2": lambda x, dt: hd.hyperdualvec(x.astype(dt), [np.ones(N, dt), x.astype(dt)]),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_same_bits_as_eager(kind: str, dtype: type) -> None:
+    def build() -> DualArray:
+        return KINDS[kind](X, dtype)
+
+    def chain(x):  # type: ignore[no-untyped-def]
+        y = t1(x) - 3.0 * x + x * x / (2 + np.tanh(x))
+        return np.sqrt(1 + y * y) + (-y) ** 2
+
+    got = chain(build())
+    assert pending(got)
+    want = eager(chain, build())
+    assert not pending(want)
+    assert got._data.dtype == want._data.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got._data, want._data)
+
+
+def test_derivatives_against_closed_forms() -> None:
+    x = rng.uniform(-3, 3, 50_000)
+    np.testing.assert_allclose(hd.derivative(t1)(x), t1_first(x), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(hd.derivative(t1, order=2)(x), t1_second(x), rtol=1e-12, atol=1e-13)
+    y = hd.dual(x, 1.0)
+    z = t1(y)
+    assert pending(z)
+    np.testing.assert_allclose(z.d, t1_first(x), rtol=1e-13, atol=1e-14)
+
+
+def test_records_at_the_default_threshold() -> None:
+    _core.fusion_min_count(1 << 15)
+    y = np.sin(hd.dual(np.ones(1 << 15), 1.0))
+    assert pending(y)
+    assert not pending(np.sin(hd.dual(np.ones((1 << 15) - 1), 1.0)))
+    close(y.d, np.cos(np.ones(1 << 15)))
+
+
+# --- writes after recording: none may reach a recorded operation ------------------------
+
+
+def fresh() -> DualArray:
+    return hd.dual(X.copy(), 1.0)
+
+
+def close(got: np.ndarray, want: np.ndarray) -> None:
+    """To rounding (the kernels' sin, cos, exp are not numpy's libm calls)."""
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-16)
+
+
+def check_sin_of_x(y: DualArray) -> None:
+    close(y.value, np.sin(X))
+    close(y.d, np.cos(X))
+
+
+def test_setitem_after_recording() -> None:
+    x = fresh()
+    y = np.sin(x)
+    assert pending(y)
+    x[0] = 5.0
+    x[1:3] = hd.dual([7.0, 8.0], 2.0)
+    check_sin_of_x(y)
+    assert x.value[0] == 5.0
+
+
+def test_value_view_written_after_recording() -> None:
+    x = fresh()
+    y = np.sin(x)
+    x.value[:] = 0.0  # x.value hands out a view: y is computed first
+    x.d[:] = 3.0
+    check_sin_of_x(y)
+
+
+def test_view_taken_before_recording() -> None:
+    x = fresh()
+    v = x.value  # a view into x's planes: x is then not recorded by reference
+    y = np.sin(x)
+    v[:] = 0.0
+    check_sin_of_x(y)
+    w = x[10:20]  # a dual view
+    z = np.cos(x)
+    w[:] = 1.0
+    close(z.value, np.ones(N))  # cos of x's values then: 0
+    assert np.all(x.value[10:20] == 1.0)
+
+
+def test_in_place_ufuncs_and_copyto_after_recording() -> None:
+    x = fresh()
+    y = np.sin(x)
+    x += 1.0
+    check_sin_of_x(y)
+    x = fresh()
+    y = np.sin(x)
+    np.multiply(x, 2.0, out=x)
+    check_sin_of_x(y)
+    x = fresh()
+    y = np.sin(x)
+    np.copyto(x, hd.dual(np.zeros(N), 0.0))
+    check_sin_of_x(y)
+    x = fresh()
+    y = np.sin(x)
+    x._data[1] = 9.0  # the planes themselves (private, but the same door)
+    check_sin_of_x(y)
+
+
+def test_pending_operand_written_while_its_readers_wait() -> None:
+    x = fresh()
+    a = np.sin(x)  # pending
+    b = a * 2.0  # reads a
+    a[0] = 100.0  # a computed (b still pending reads a's planes by then) then written
+    close(b.value, 2 * np.sin(X))
+    close(b.d, 2 * np.cos(X))
+    assert a.value[0] == 100.0
+
+
+def test_user_array_not_mutated_and_not_read_late() -> None:
+    values = X.copy()
+    y = np.sin(hd.dual(values, 1.0))
+    values[:] = 0.0
+    check_sin_of_x(y)
+
+
+# --- graph shapes -------------------------------------------------------------------------
+
+
+def test_shared_intermediates_held_by_the_user() -> None:
+    x = fresh()
+    a = np.sin(x)
+    b = a * 2.0
+    c = a + x
+    d = b * c
+    s = a.value.copy()  # a's planes, computed (not pending any more)
+    np.testing.assert_array_equal(d.value, (2 * s) * (s + X))
+    np.testing.assert_array_equal(c.value, s + X)  # computed with d, then kept
+    close(s, np.sin(X))
+    close(a.d, np.cos(X))
+    np.testing.assert_array_equal(b.d, 2 * a.d)
+
+
+def test_same_operand_twice() -> None:
+    x = fresh()
+    y = x * x  # one array read twice
+    z = np.sin(x) * np.sin(x)  # two pending nodes
+    s = np.sin(x)
+    w = s * s  # one pending node read twice
+    for got in (y, z, w):
+        assert pending(got)
+    np.testing.assert_array_equal(y.d, 2 * X)
+    np.testing.assert_array_equal(w._data, z._data)
+    s = s.value
+    np.testing.assert_array_equal(z.value, s * s)
+    close(s, np.sin(X))
+
+
+def test_long_chains_are_cut() -> None:
+    x = fresh()
+    y = x
+    for k in range(300):  # past kMaxPending: operands computed on the way
+        y = y * 1.0001 + 0.5 if k % 2 else np.sin(y)
+
+    def steps(v: DualArray) -> DualArray:
+        for k in range(300):
+            v = v * 1.0001 + 0.5 if k % 2 else np.sin(v)
+        return v
+
+    np.testing.assert_array_equal(y._data, eager(steps, fresh())._data)
+
+
+def test_metadata_reads_compute_nothing() -> None:
+    y = np.sin(fresh())
+    assert (y.shape, y.ndim, y.dtype, len(y), y.size) == ((N,), 1, np.float64, N, N)
+    assert pending(y)
+    assert not y._header.flags.writeable
+
+
+def test_dropped_graphs_release_their_inputs() -> None:
+    x = fresh()
+    for _ in range(3):
+        y = np.sin(x) * np.cos(x)
+        del y
+    # x is recorded by reference again only if nothing else holds its planes
+    assert pending(np.sin(x))
+
+
+def test_pickle_copy_and_repr_of_pending() -> None:
+    y = np.sin(fresh())
+    z = pickle.loads(pickle.dumps(y))
+    check_sin_of_x(z)
+    y = np.sin(fresh())
+    check_sin_of_x(copy.deepcopy(y))
+    assert "Dual" in repr(np.sin(fresh()))
+
+
+def test_numpy_functions_and_indexing_of_pending() -> None:
+    y = np.exp(fresh())
+    np.testing.assert_allclose(np.sum(y).d, np.sum(np.exp(X)), rtol=1e-14)
+    y = np.exp(fresh())
+    close(y[5:8].value, np.exp(X[5:8]))
+    y = np.exp(fresh())
+    np.testing.assert_allclose((y @ np.ones(N)).value, np.exp(X).sum(), rtol=1e-14)
