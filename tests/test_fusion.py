@@ -272,3 +272,65 @@ def test_numpy_functions_and_indexing_of_pending() -> None:
     close(y[5:8].value, np.exp(X[5:8]))
     y = np.exp(fresh())
     np.testing.assert_allclose((y @ np.ones(N)).value, np.exp(X).sum(), rtol=1e-14)
+
+
+# --- views: x[a:b] along the first axis, recorded without a view object ------------------
+
+
+def stencil(x):  # type: ignore[no-untyped-def]
+    inner = -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * np.exp(x[1:-1])
+    return np.concatenate([x[:1], inner, x[-1:]])
+
+
+def test_stencil_same_bits_and_recorded() -> None:
+    x = hd.dualvec(X, [np.ones(N), X, X**2])
+    inner = -x[:-2] + 2.0 * x[1:-1]
+    assert pending(x[1:-1]) and pending(inner)
+    np.testing.assert_array_equal(stencil(x)._data, eager(stencil, x)._data)
+    want = np.concatenate([[1.0], 1e-2 * np.exp(X[1:-1]), [1.0]])
+    np.testing.assert_allclose(stencil(x)._data[1], want, rtol=1e-15, atol=1e-17)
+
+
+def test_views_keep_numpy_view_semantics() -> None:
+    x = fresh()
+    v = x[2:]
+    assert pending(v)
+    x[3] = 5.0  # the view sees writes to its base
+    assert v.value[1] == 5.0
+    v[0] = hd.dual(1.0, 0.0)  # and writes through it reach the base
+    assert x.value[2] == 1.0 and x.d[2] == 0.0
+    w = x[1:][1:][:4]  # a view of a view
+    np.testing.assert_array_equal(w.value, x.value[2:6])
+
+
+def test_write_to_base_after_recording_a_view() -> None:
+    x = fresh()
+    y = np.sin(x[1:])
+    assert pending(y)
+    x[:5] = 9.0
+    close(y.value, np.sin(X[1:]))
+    x = fresh()
+    v = x[1:]
+    y = np.sin(v)
+    v[:5] = 9.0  # through the view's own planes
+    close(y.value, np.sin(X[1:]))
+    np.testing.assert_array_equal(x.value[1:6], 9.0)
+
+
+def test_view_whose_owner_is_gone_and_planes_held_elsewhere() -> None:
+    x = fresh()
+    v = x[2:]
+    planes = x._data  # handed out: a writable alias of v's memory
+    del x
+    y = np.sin(v)
+    planes[0] = 0.0
+    close(y.value, np.sin(X[2:]))
+
+
+def test_rows_of_a_matrix() -> None:
+    u = hd.dual(X.reshape(40, 25), 1.0)
+    r = np.exp(u[1:-1]) - u[:-2] * u[2:]
+    assert pending(r)
+    U = X.reshape(40, 25)
+    np.testing.assert_allclose(r.value, np.exp(U[1:-1]) - U[:-2] * U[2:], rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(r.d, np.exp(U[1:-1]) - U[:-2] - U[2:], rtol=1e-14, atol=1e-14)

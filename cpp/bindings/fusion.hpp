@@ -74,13 +74,19 @@ struct Input {
   enum Kind { kScalar, kArray, kNode } kind = kScalar;
   NodePtr node;                               // kNode: a pending operation
   PyArrayObject* array = nullptr;             // kArray: planes (an owned reference)
+  std::size_t offset = 0;                     // kArray: elements before the first read, per plane
   std::size_t stride = 0;                     // kArray: elements from one plane to the next
   alignas(16) unsigned char scalar[16] = {};  // kScalar: a component
 };
 
 // One recorded operation: a table kernel of one kind and dtype on one or two
-// inputs, giving planes of the shape in `dims` (the plane axis first).
+// inputs, giving planes of the shape in `dims` (the plane axis first). Or a view
+// (x[a:b] of a dual array whose planes nothing else holds): no kernel, its input
+// the array at an offset; read through `_data` it becomes a numpy view, and as an
+// operand it is that input (so views never sit inside a graph).
 struct Node : std::enable_shared_from_this<Node> {
+  bool view = false;
+  PyObject* owner = nullptr;  // a view's: the dual array whose slot holds its input (owned)
   UnaryKernel unary = nullptr;
   BinaryKernel binary = nullptr;
   JetUnaryKernel jet_unary = nullptr;
@@ -101,6 +107,7 @@ struct Node : std::enable_shared_from_this<Node> {
   Node& operator=(const Node&) = delete;
   ~Node() {
     release_inputs();
+    Py_XDECREF(owner);
     Py_XDECREF(result);
     Py_XDECREF(descr);
   }
@@ -149,7 +156,7 @@ struct Node : std::enable_shared_from_this<Node> {
         Input array;
         array.kind = Input::kArray;
         array.array = planes;
-        array.stride = count;
+        array.stride = count;                     // (offset 0)
         const NodePtr keep = std::move(in.node);  // `this` outlives the swap
         in = Input{};
         reader->add_input(i, std::move(array));
@@ -169,7 +176,7 @@ inline int plane_count(const Node& node) { return static_cast<int>(node.dims[0])
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
 inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&)) {
-  if (root->result != nullptr) return true;
+  if (root->result != nullptr || root->view) return true;
   // post order: inputs before readers (`order` keeps every node alive to the end)
   std::vector<NodePtr> order;
   std::unordered_map<Node*, int> position, edges;
@@ -261,7 +268,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           if (in.kind == Input::kScalar) {
             operands[i] = {in.scalar, 1, true};
           } else if (in.kind == Input::kArray) {
-            operands[i] = {pointer(in.array, start), in.stride, false};
+            operands[i] = {pointer(in.array, in.offset + start), in.stride, false};
           } else {
             const int p = position.at(in.node.get());
             operands[i] = full[p] != nullptr ? Operand{pointer(full[p], start), count, false}
@@ -292,15 +299,27 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
 }
 
 // Computes the pending nodes that read `array`, before it is handed to code that
-// might write to it. False with a Python error set when an allocation fails.
+// might write to it: through the graphs they feed (their readers' readers...), so
+// that each graph runs once, fused, rather than each reader alone. False with a
+// Python error set when an allocation fails.
 inline bool flush_readers(PyObject* array, PyArrayObject* (*new_planes)(const Node&)) {
   const auto found = readers().find(array);
   if (found == readers().end()) return true;
+  std::vector<Node*> stack(found->second.begin(), found->second.end()), roots;
+  std::unordered_map<Node*, bool> seen;
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    if (node->view || seen[node]) continue;
+    seen[node] = true;
+    if (node->node_readers.empty()) roots.push_back(node);
+    stack.insert(stack.end(), node->node_readers.begin(), node->node_readers.end());
+  }
   std::vector<std::weak_ptr<Node>> waiting;
-  for (Node* reader : found->second) waiting.push_back(reader->weak_from_this());
+  for (Node* root : roots) waiting.push_back(root->weak_from_this());
   for (const auto& weak : waiting) {
-    const NodePtr reader = weak.lock();  // computing one may have dropped another
-    if (reader != nullptr && !compute(reader, new_planes)) return false;
+    const NodePtr root = weak.lock();  // computing one may have dropped another
+    if (root != nullptr && !compute(root, new_planes)) return false;
   }
   return true;
 }

@@ -98,6 +98,30 @@ PyArrayObject* node_planes(const fusion::Node& node) {
   return out;
 }
 
+// A view node's planes: a numpy view of its input (whose owner it keeps alive).
+PyObject* view_planes(const fusion::Node& node) {
+  const fusion::Input& in = node.inputs[0];
+  const npy_intp item = PyDataType_ELSIZE(node.descr);
+  std::vector<npy_intp> strides(node.dims.size(), item);
+  for (std::size_t d = node.dims.size() - 1; d >= 2; --d)
+    strides[d - 1] = strides[d] * node.dims[d];
+  strides[0] = static_cast<npy_intp>(in.stride) * item;
+  auto* data = static_cast<char*>(PyArray_DATA(in.array)) + static_cast<npy_intp>(in.offset) * item;
+  Py_INCREF(node.descr);  // PyArray_NewFromDescr steals it
+  PyObject* view =
+      PyArray_NewFromDescr(&PyArray_Type, node.descr, static_cast<int>(node.dims.size()),
+                           const_cast<npy_intp*>(node.dims.data()), strides.data(), data,
+                           PyArray_FLAGS(in.array) & NPY_ARRAY_WRITEABLE, nullptr);
+  if (view == nullptr) return nullptr;
+  Py_INCREF(in.array);
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(view),
+                            reinterpret_cast<PyObject*>(in.array)) < 0) {
+    Py_DECREF(view);
+    return nullptr;
+  }
+  return view;
+}
+
 // The computed planes in a dual's slot (a new reference), or nullptr with an error.
 PyObject* computed_planes(PyObject* dual) {
   PyObject* value = stored(dual);
@@ -107,8 +131,10 @@ PyObject* computed_planes(PyObject* dual) {
   }
   if (is_deferred(value)) {
     const fusion::NodePtr node = node_of(value);
-    if (!fusion::compute(node, node_planes)) return nullptr;
-    replace_stored(dual, reinterpret_cast<PyObject*>(node->result));
+    PyObject* planes = node->view ? view_planes(*node) : nullptr;
+    if (node->view ? planes == nullptr : !fusion::compute(node, node_planes)) return nullptr;
+    replace_stored(dual, planes != nullptr ? planes : reinterpret_cast<PyObject*>(node->result));
+    Py_XDECREF(planes);
     value = stored(dual);
   }
   Py_INCREF(value);
@@ -117,8 +143,12 @@ PyObject* computed_planes(PyObject* dual) {
 
 PyObject* get_data(PyObject* dual, void*) {
   PyObject* planes = computed_planes(dual);
-  if (planes != nullptr && !fusion::readers().empty() &&
-      !fusion::flush_readers(planes, node_planes)) {
+  if (planes == nullptr || fusion::readers().empty()) return planes;
+  // the pending readers of the memory handed out: of the array, or of its owner
+  PyObject* owner =
+      PyArray_Check(planes) ? PyArray_BASE(reinterpret_cast<PyArrayObject*>(planes)) : nullptr;
+  if (!fusion::flush_readers(planes, node_planes) ||
+      (owner != nullptr && !fusion::flush_readers(owner, node_planes))) {
     Py_DECREF(planes);
     return nullptr;
   }
@@ -135,7 +165,7 @@ int set_data(PyObject* dual, PyObject* value, void*) {
 // strides over a static block: no allocation, no computation).
 PyObject* get_header(PyObject* dual, void*) {
   PyObject* value = stored(dual);
-  if (value == nullptr || !is_deferred(value)) return get_data(dual, nullptr);
+  if (value == nullptr || !is_deferred(value)) return computed_planes(dual);  // (no flush)
   const fusion::NodePtr node = node_of(value);
   if (node->result != nullptr) return Py_NewRef(reinterpret_cast<PyObject*>(node->result));
   alignas(16) static unsigned char zeros[16] = {};
@@ -153,12 +183,15 @@ PyGetSetDef data_getset[] = {
      "The planes' shape and dtype, for reading those only (nothing is computed).", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
-// A dual operand's planes when each plane is one C-contiguous block: an array, or
-// a pending operation (node) of the planes' shape and dtype.
+// A dual operand's planes when each plane is one C-contiguous block: an array (from
+// `offset` on, for a view node), or a pending operation (node) of the planes' shape
+// and dtype.
 struct DualData {
   PyArrayObject* array = nullptr;  // owned
-  fusion::NodePtr node;
+  fusion::NodePtr node;            // pending
+  fusion::NodePtr view;            // a view node of `array` (keeps `dims` alive)
   int column = -1;
+  std::size_t offset = 0;  // elements before the first one, in each plane
   std::size_t count = 0;   // elements per plane
   std::size_t stride = 0;  // elements from one plane to the next
   int ndim = 0;
@@ -175,12 +208,21 @@ struct DualData {
     if (value == nullptr) return false;
     if (is_deferred(value)) {
       fusion::NodePtr pending = node_of(value);
-      if (pending->result == nullptr) {
+      if (pending->view || pending->result == nullptr) {
         column = pending->column;
         count = stride = pending->count;
         ndim = static_cast<int>(pending->dims.size());
         dims = pending->dims.data();
-        node = std::move(pending);
+        if (pending->view) {
+          const fusion::Input& in = pending->inputs[0];
+          Py_INCREF(in.array);
+          array = in.array;
+          offset = in.offset;
+          stride = in.stride;
+          view = std::move(pending);
+        } else {
+          node = std::move(pending);
+        }
         return true;
       }
       replace_stored(dual, reinterpret_cast<PyObject*>(pending->result));
@@ -203,13 +245,16 @@ struct DualData {
 
   // As a recorded operation's input: a pending node (whose graph, with
   // `extra_pending` more operations, stays within kMaxPending), or an array nothing
-  // else holds (the slot, `holders` readers of this call, pending nodes' inputs)
-  // that owns its memory, so that no view of it can be written without `_data`.
+  // else holds (the slot, `holders` readers of this call, pending nodes' inputs and
+  // view nodes) that owns its memory, so that no view of it can be written without
+  // `_data`.
+  // A view's array counts its owner's slot, which must still hold it.
   bool recordable(int holders, int extra_pending) const {
     if (node != nullptr) {
       return node->result == nullptr && node->pending + extra_pending <= fusion::kMaxPending;
     }
     auto* obj = reinterpret_cast<PyObject*>(array);
+    if (view != nullptr && stored(view->owner) != obj) return false;
     return PyArray_BASE(array) == nullptr && PyArray_CHKFLAGS(array, NPY_ARRAY_OWNDATA) &&
            static_cast<std::size_t>(Py_REFCNT(obj)) ==
                1 + static_cast<std::size_t>(holders) + fusion::reader_count(obj);
@@ -233,12 +278,29 @@ struct DualData {
       in.kind = fusion::Input::kArray;
       Py_INCREF(array);
       in.array = array;
+      in.offset = offset;
       in.stride = stride;
     }
     return in;
   }
 
   PyArray_Descr* descr() const { return node != nullptr ? node->descr : PyArray_DESCR(array); }
+
+  void* data() const {
+    return static_cast<char*>(PyArray_DATA(array)) +
+           static_cast<npy_intp>(offset) * PyArray_ITEMSIZE(array);
+  }
+
+  // An empty array of these planes' shape and dtype (C order).
+  PyArrayObject* new_like() const {
+    Py_INCREF(descr());  // PyArray_NewFromDescr steals it
+    auto* out = reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
+        &PyArray_Type, descr(), ndim, const_cast<npy_intp*>(dims), nullptr, nullptr, 0, nullptr));
+    if (out != nullptr && static_cast<std::size_t>(PyArray_NBYTES(out)) >= BlockCache::kMinBytes) {
+      note_large_array();
+    }
+    return out;
+  }
 
  private:
   bool read_array(PyArrayObject* value) {
@@ -325,18 +387,6 @@ struct Scalar {
   }
 };
 
-// An empty array of `like`'s plane count and shape (C order), and its dtype.
-PyArrayObject* new_planes(PyArrayObject* like) {
-  PyArray_Descr* descr = PyArray_DESCR(like);
-  Py_INCREF(descr);  // PyArray_NewFromDescr steals it
-  auto* out = reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
-      &PyArray_Type, descr, PyArray_NDIM(like), PyArray_DIMS(like), nullptr, nullptr, 0, nullptr));
-  if (out != nullptr && static_cast<std::size_t>(PyArray_NBYTES(out)) >= BlockCache::kMinBytes) {
-    note_large_array();
-  }
-  return out;
-}
-
 // `data` wrapped as an instance of `type` (a registered dual class: slots only,
 // no __init__ to run); steals `data`.
 PyObject* wrap(PyTypeObject* type, PyObject* data) {
@@ -386,9 +436,9 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   if (!x.compute(args[1])) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
 
-  PyArrayObject* out = new_planes(x.array);
+  PyArrayObject* out = x.new_like();
   if (out == nullptr) return nullptr;
-  const void* xp = PyArray_DATA(x.array);
+  const void* xp = x.data();
   void* op = PyArray_DATA(out);
   const std::size_t count = x.count, x_stride = x.stride;
   if (kernel != nullptr) {
@@ -471,11 +521,11 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
     return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
   }
-  const Operand xo = mode == kYParts ? Operand{scalar.bytes, 1, count != 1}
-                                     : Operand{PyArray_DATA(x.array), x.stride, false};
-  const Operand yo = mode == kXParts ? Operand{scalar.bytes, 1, count != 1}
-                                     : Operand{PyArray_DATA(y.array), y.stride, false};
-  PyArrayObject* out = new_planes(shape.array);
+  const Operand xo =
+      mode == kYParts ? Operand{scalar.bytes, 1, count != 1} : Operand{x.data(), x.stride, false};
+  const Operand yo =
+      mode == kXParts ? Operand{scalar.bytes, 1, count != 1} : Operand{y.data(), y.stride, false};
+  PyArrayObject* out = shape.new_like();
   if (out == nullptr) return nullptr;
   void* op = PyArray_DATA(out);
   if (kernel != nullptr) {
@@ -539,6 +589,44 @@ PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t na
   return PyBool_FromLong(advanced_adjacent(args[0]));
 }
 
+// x[a:b] (step 1, along the first axis) as a view node, when x's planes could be
+// recorded: no view object exists until `_data` asks for one, so operations on the
+// view can be recorded too (stencils: x[2:] - 2 x[1:-1] + x[:-2]). nullptr: not
+// such a call (no Python error).
+PyObject* view_getitem(PyObject* dual, PyObject* key) {
+  PyObject* item = key;
+  if (PyTuple_CheckExact(key)) {
+    if (PyTuple_GET_SIZE(key) != 1) return nullptr;
+    item = PyTuple_GET_ITEM(key, 0);
+  }
+  if (!PySlice_Check(item)) return nullptr;
+  DualData x;
+  if (!x.read(dual) || x.node != nullptr || x.ndim < 2 || x.dims[1] == 0) return nullptr;
+  Py_ssize_t start, stop, step;
+  if (PySlice_Unpack(item, &start, &stop, &step) < 0) {
+    PyErr_Clear();
+    return nullptr;
+  }
+  if (step != 1) return nullptr;
+  const Py_ssize_t length = PySlice_AdjustIndices(x.dims[1], &start, &stop, step);
+  const std::size_t inner = x.count / static_cast<std::size_t>(x.dims[1]);
+  const std::size_t count = static_cast<std::size_t>(length) * inner;
+  if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
+  auto node = std::make_shared<fusion::Node>();
+  node->view = true;
+  node->owner = x.view != nullptr ? x.view->owner : dual;
+  Py_INCREF(node->owner);
+  fusion::Input in = x.input();
+  in.offset += static_cast<std::size_t>(start) * inner;
+  node->add_input(0, std::move(in));
+  PyObject* obj = record(Py_TYPE(dual), x, node);
+  if (obj != nullptr) {
+    node->dims[1] = length;
+    node->count = count;
+  }
+  return obj;
+}
+
 PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
   PyObject* key = args[1];
@@ -549,7 +637,11 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   if (!is_tuple && PyTuple_Check(key)) Py_RETURN_NONE;  // a tuple subclass: Python's path
   if (is_tuple && !advanced_adjacent(key)) Py_RETURN_NONE;
-  PyObject* data = PyObject_GetAttr(args[0], data_name());
+  if (PyObject* view = view_getitem(args[0], key)) return view;
+  if (PyErr_Occurred()) return nullptr;
+  // the planes without handing them to Python code: a view's writes go through its
+  // own `_data`, which computes the readers of the memory's owner first
+  PyObject* data = computed_planes(args[0]);
   if (data == nullptr) return nullptr;
   // the planes axis first, then the key: (slice(None), *key)
   PyObject* full = PyTuple_New(length + 1);

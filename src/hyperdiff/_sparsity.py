@@ -2184,11 +2184,13 @@ def sparse_jacobian(
         right (_mismatch; inf: a part where the pattern has no nonzero)."""
         c = plan.seed.shape[0]
         cls = _seeds(dualvec_type(c))
-        data = np.empty((1 + c, x.size), dtype=x.dtype)
-        data[0] = x.reshape(-1)
-        data[1:] = plan.seed
+        data = np.empty((1 + c, *x.shape), dtype=x.dtype)
+        flat = data.reshape(1 + c, -1)
+        flat[0] = x.reshape(-1)
+        flat[1:] = plan.seed
         new = list(args)
-        new[argnums] = cls._wrap(data.reshape(1 + c, *x.shape))
+        new[argnums] = cls._wrap(data)
+        del data, flat  # the planes held by their dual array alone: fusion may record them
         planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
         m = plan.shape[0]
         if planes[0].size != m:
@@ -2442,12 +2444,14 @@ def sparse_hessian(
             chunk = rows[start : start + k_max]
             k = len(chunk)
             cls = _seeds(hyperdualvec_type(k, b))
-            data = np.zeros((cls._planes, n), dtype=x.dtype)
-            data[0] = x.reshape(-1)
-            data[1 + np.arange(k), chunk] = 1
-            data[1 + k : 1 + k + b] = seed
+            data = np.zeros((cls._planes, *x.shape), dtype=x.dtype)
+            flat = data.reshape(cls._planes, n)
+            flat[0] = x.reshape(-1)
+            flat[1 + np.arange(k), chunk] = 1
+            flat[1 + k : 1 + k + b] = seed
             new = list(args)
-            new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
+            new[argnums] = cls._wrap(data)
+            del data, flat  # held by their dual array alone: fusion may record them
             planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
             if planes.size != cls._planes:
                 raise TypeError(f"hessian: f must return a scalar, not shape {planes.shape[1:]}")
@@ -2474,12 +2478,14 @@ def sparse_hessian(
             return star_pass(plan, x, args, kwargs)
         d = plan.directions
         cls = _term_kind(d, _core.transform_depth())
-        data = np.empty((cls._planes, x.size), dtype=x.dtype)  # (reused memory)
-        data[0] = x.reshape(-1)
-        data[1 : 1 + d] = plan.seed
-        data[1 + d :] = 0
+        data = np.empty((cls._planes, *x.shape), dtype=x.dtype)  # (reused memory)
+        flat = data.reshape(cls._planes, -1)
+        flat[0] = x.reshape(-1)
+        flat[1 : 1 + d] = plan.seed
+        flat[1 + d :] = 0
         new = list(args)
-        new[argnums] = cls._wrap(data.reshape(cls._planes, *x.shape))
+        new[argnums] = cls._wrap(data)
+        del data, flat  # held by their dual array alone: fusion may record them
         out = f(*new, **kwargs)
         if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
             # f's sum of terms differs from the one detected (a stale plan, or a sum
