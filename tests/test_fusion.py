@@ -334,3 +334,37 @@ def test_rows_of_a_matrix() -> None:
     U = X.reshape(40, 25)
     np.testing.assert_allclose(r.value, np.exp(U[1:-1]) - U[:-2] * U[2:], rtol=1e-14, atol=1e-14)
     np.testing.assert_allclose(r.d, np.exp(U[1:-1]) - U[:-2] - U[2:], rtol=1e-14, atol=1e-14)
+
+
+# --- constants: numpy arrays and scalars without parts --------------------------------------
+
+
+def test_constant_arrays_and_numpy_scalars() -> None:
+    w = rng.uniform(1, 2, N)
+    x = fresh()
+    for got, value, d in (
+        (x * w, X * w, w),
+        (w - x, w - X, -np.ones(N)),
+        (np.float64(3.0) / x, 3.0 / X, -3.0 / X**2),
+        (x ** np.float64(3.0), X**3, 3 * X**2),
+    ):
+        np.testing.assert_allclose(got.value, value, rtol=1e-14)
+        np.testing.assert_allclose(got.d, d, rtol=1e-14)
+    kept = w.copy()
+    y = x * w
+    assert pending(y)
+    w[:] = 0.0  # the recorded operation holds a copy of the constant it was given
+    np.testing.assert_array_equal(y.value, X * kept)
+    np.testing.assert_array_equal(y.d, kept)
+
+
+def test_constants_promote_and_broadcast_as_numpy() -> None:
+    x32 = hd.dual(X.astype(np.float32), 1.0)
+    w = rng.uniform(1, 2, N)
+    assert (x32 * w).dtype == np.float64  # numpy promotes float32 with a float64 array
+    assert (x32 * np.float64(2.0)).dtype == np.float64
+    assert (x32 * w.astype(np.float32)).dtype == np.float32
+    np.testing.assert_allclose((x32 * w).value, X.astype(np.float32) * w, rtol=1e-15)
+    column = fresh().reshape(N // 10, 10) * w[:10]  # broadcast: the general path
+    np.testing.assert_allclose(column.d, np.broadcast_to(w[:10], (N // 10, 10)), rtol=0)
+    np.testing.assert_allclose((fresh() * np.array(2.0)).d, 2.0)

@@ -7,7 +7,8 @@
 //
 //   fast_unary(function, x)        f(x)
 //   fast_binary(function, a, b)    f(a, b): two duals of one class, shape and
-//                                  dtype, or a dual and a Python float or int
+//                                  dtype, or a dual and a Python number, a numpy
+//                                  scalar or an ndarray of its shape and dtype
 //   fast_getitem(x, key)           x[key] (a dual in the key is refused)
 //
 // read the planes, allocate the result, run the table's kernel and wrap the
@@ -387,6 +388,61 @@ struct Scalar {
   }
 };
 
+// The operand without parts of a dual's binary call, where the general path takes it
+// without promotion: a Python number (Scalar), a numpy scalar of the dual's
+// component dtype, or an ndarray of that dtype and the dual's shape (C order).
+struct Constant {
+  Scalar scalar;
+  PyArrayObject* array = nullptr;  // owned
+
+  Constant() = default;
+  Constant(const Constant&) = delete;
+  Constant& operator=(const Constant&) = delete;
+  ~Constant() { Py_XDECREF(array); }
+
+  bool read(PyObject* obj, const DualData& dual) {
+    if (scalar.read(obj, dual.column)) return true;
+    const int type = dual.descr()->type_num;
+    if (PyArray_IsScalar(obj, Generic)) {
+      PyArray_Descr* descr = PyArray_DescrFromScalar(obj);
+      const bool same = descr != nullptr && descr->type_num == type;
+      Py_XDECREF(descr);
+      if (same) PyArray_ScalarAsCtype(obj, scalar.bytes);
+      return same;
+    }
+    if (!PyArray_CheckExact(obj)) return false;
+    auto* a = reinterpret_cast<PyArrayObject*>(obj);
+    if (PyArray_TYPE(a) != type || PyArray_NDIM(a) != dual.ndim - 1 ||
+        !PyArray_CompareLists(PyArray_DIMS(a), dual.dims + 1, dual.ndim - 1) ||
+        !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) {
+      return false;
+    }
+    Py_INCREF(obj);
+    array = a;
+    return true;
+  }
+
+  Operand operand(std::size_t count) const {
+    return array != nullptr ? Operand{PyArray_DATA(array), count, false}
+                            : Operand{scalar.bytes, 1, count != 1};
+  }
+
+  // As a recorded input: the number, or a copy of the array (its owner may write to
+  // it before the operation runs). False with a Python error when the copy fails.
+  bool input(fusion::Input* in) const {
+    if (array == nullptr) {
+      std::memcpy(in->scalar, scalar.bytes, sizeof in->scalar);
+      return true;
+    }
+    auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(array, NPY_CORDER));
+    if (copy == nullptr) return false;
+    in->kind = fusion::Input::kArray;
+    in->array = copy;
+    in->stride = static_cast<std::size_t>(PyArray_SIZE(copy));
+    return true;
+  }
+};
+
 // `data` wrapped as an instance of `type` (a registered dual class: slots only,
 // no __init__ to run); steals `data`.
 PyObject* wrap(PyTypeObject* type, PyObject* data) {
@@ -462,7 +518,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const ClassKernels* a_kernels = kernels_of(a);
   const ClassKernels* b_kernels = kernels_of(b);
   DualData x, y;
-  Scalar scalar;
+  Constant constant;
   PartsMode mode;
   PyObject* dual;  // the operand whose planes shape the result
   if (a_kernels != nullptr && b_kernels != nullptr) {
@@ -473,11 +529,11 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     mode = kBothParts;
     dual = a;
   } else if (a_kernels != nullptr) {
-    if (!x.read(a) || !scalar.read(b, x.column)) Py_RETURN_NONE;
+    if (!x.read(a) || !constant.read(b, x)) Py_RETURN_NONE;
     mode = kXParts;
     dual = a;
   } else if (b_kernels != nullptr) {
-    if (!y.read(b) || !scalar.read(a, y.column)) Py_RETURN_NONE;
+    if (!y.read(b) || !constant.read(a, y)) Py_RETURN_NONE;
     mode = kYParts;
     dual = b;
   } else {
@@ -512,7 +568,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
       node->arity = 2;
       fusion::Input number;
-      std::memcpy(number.scalar, scalar.bytes, sizeof number.scalar);
+      if (mode != kBothParts && !constant.input(&number)) return nullptr;
       node->add_input(0, mode == kYParts ? std::move(number) : x.input());
       node->add_input(1, mode == kXParts ? std::move(number) : y.input());
       return record(Py_TYPE(dual), shape, std::move(node));
@@ -521,10 +577,8 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
     return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
   }
-  const Operand xo =
-      mode == kYParts ? Operand{scalar.bytes, 1, count != 1} : Operand{x.data(), x.stride, false};
-  const Operand yo =
-      mode == kXParts ? Operand{scalar.bytes, 1, count != 1} : Operand{y.data(), y.stride, false};
+  const Operand xo = mode == kYParts ? constant.operand(count) : Operand{x.data(), x.stride, false};
+  const Operand yo = mode == kXParts ? constant.operand(count) : Operand{y.data(), y.stride, false};
   PyArrayObject* out = shape.new_like();
   if (out == nullptr) return nullptr;
   void* op = PyArray_DATA(out);
