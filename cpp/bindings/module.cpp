@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   hyperdiff::bindings::register_operators(m);
   hyperdiff::bindings::register_taylor(m);
   hyperdiff::bindings::register_chain(m);
+  hyperdiff::bindings::register_probe(m);
 }

@@ -1694,6 +1694,9 @@ def _check_pointwise(
             f"its output's shape {out_shape} is not its input's {shape} broadcast (it "
             "reduces, selects or reorders points); use jacobian for its derivatives"
         )
+    arrays = all(type(a) is np.ndarray for a in (parts, probe, weights))
+    if arrays and _core.probe_agrees(parts, probe, weights):  # the common answer, one pass
+        return
     total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
     with np.errstate(invalid="ignore", over="ignore"):
         expected = total * weights
