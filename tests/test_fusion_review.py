@@ -231,6 +231,36 @@ def test_pending_result_as_out_of_an_operation_on_its_own_input() -> None:
     close(x.value, X)
 
 
+def test_first_axis_views_follow_numpy_view_semantics() -> None:
+    # x[a:b] is a view node (af7e85f): it must see its base's later writes, as a numpy
+    # view does, while operations recorded on it keep the values they read
+    x = fresh()
+    v = x[100:900]
+    y = np.sin(v)
+    x[500] = 7.0
+    assert v.value[400] == 7.0
+    close(y.value, np.sin(X[100:900]))
+    close(y.d, np.cos(X[100:900]))
+    left, right = x[0:600], x[400:1000]  # overlapping
+    z = left * 2.0
+    right[:] = 0.0  # written through one view: the other's reader computed first
+    want = X[:600].copy()
+    want[500] = 7.0
+    close(z.value, 2 * want)
+    assert np.all(left.value[400:] == 0.0)
+    w = v[5:500]  # a view of a view
+    x[105] = -1.0
+    assert w.value[0] == -1.0
+
+
+def test_stencil_of_views_then_base_written() -> None:
+    x = fresh()
+    s = x[:-2] - 2.0 * x[1:-1] + x[2:] + np.exp(x[1:-1])
+    x[:] = 0.0
+    close(s.value, X[:-2] - 2 * X[1:-1] + X[2:] + np.exp(X[1:-1]))
+    close(s.d, np.exp(X[1:-1]))
+
+
 # --- graphs sharing nodes, dropped and read in every order --------------------------------
 
 
