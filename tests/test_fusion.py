@@ -8,6 +8,7 @@ planes were reached (views, .value, x[...] = v, out=, np.copyto)."""
 from __future__ import annotations
 
 import copy
+import ctypes
 import pickle
 from collections.abc import Iterator
 
@@ -368,3 +369,22 @@ def test_constants_promote_and_broadcast_as_numpy() -> None:
     column = fresh().reshape(N // 10, 10) * w[:10]  # broadcast: the general path
     np.testing.assert_allclose(column.d, np.broadcast_to(w[:10], (N // 10, 10)), rtol=0)
     np.testing.assert_allclose((fresh() * np.array(2.0)).d, 2.0)
+
+
+def test_planes_handed_out_are_never_recorded_by_reference() -> None:
+    x = fresh()
+    address = x.value.ctypes.data  # an alias no reference count shows
+    y = np.sin(x)
+    assert not pending(y)  # x's planes were handed out: computed at once
+    ctypes.memset(address, 0, N * 8)
+    check_sin_of_x(y)
+    z = np.sin(x)  # computed at once too, but its planes were never handed out
+    assert not pending(z) and pending(np.cos(z))
+
+
+def test_copy_and_deepcopy_copy_the_planes() -> None:
+    x = fresh()
+    for dup in (copy.copy(x), copy.deepcopy(x)):
+        x[0] = 42.0
+        assert dup.value[0] == X[0]
+        x = fresh()

@@ -48,6 +48,9 @@ inline std::size_t& min_count() {
 // operands are computed first. Bounds the graph walks and the scratch.
 inline constexpr int kMaxPending = 64;
 
+// Input bytes a graph may hold, in results' worth (Node::holds_too_much).
+inline constexpr std::size_t kMaxHeld = 4;
+
 struct Node;
 using NodePtr = std::shared_ptr<Node>;
 
@@ -67,6 +70,47 @@ inline std::size_t reader_count(PyObject* array) {
   if (map.empty()) return 0;
   const auto found = map.find(array);
   return found == map.end() ? 0 : found->second.size();
+}
+
+// Arrays `_data` has handed to Python code, and their owners: anything may then
+// hold an alias of their memory that no reference count shows (__array_interface__,
+// ctypes pointers), so they are never recorded by reference. An entry leaves with
+// its array (a weak reference whose callback forgets it).
+inline std::unordered_map<PyObject*, PyObject*>& exposed() {
+  static auto* map = new std::unordered_map<PyObject*, PyObject*>;  // array -> weakref
+  return *map;
+}
+
+inline bool is_exposed(PyObject* array) {
+  const auto& map = exposed();
+  return !map.empty() && map.count(array) != 0;
+}
+
+inline PyObject* forget_exposed(PyObject* address, PyObject*) {
+  auto& map = exposed();
+  const auto found = map.find(static_cast<PyObject*>(PyLong_AsVoidPtr(address)));
+  if (found != map.end()) {
+    PyObject* weakref = found->second;
+    map.erase(found);
+    Py_DECREF(weakref);
+  }
+  Py_RETURN_NONE;
+}
+
+// Marks an array exposed; false with a Python error when the weak reference fails.
+inline bool expose(PyObject* array) {
+  auto& map = exposed();
+  if (map.count(array) != 0) return true;
+  static PyMethodDef forget = {"forget_exposed", reinterpret_cast<PyCFunction>(forget_exposed),
+                               METH_O, nullptr};
+  PyObject* address = PyLong_FromVoidPtr(array);
+  PyObject* callback = address != nullptr ? PyCFunction_New(&forget, address) : nullptr;
+  Py_XDECREF(address);
+  PyObject* weakref = callback != nullptr ? PyWeakref_NewRef(array, callback) : nullptr;
+  Py_XDECREF(callback);
+  if (weakref == nullptr) return false;
+  map.emplace(array, weakref);
+  return true;
 }
 
 // One operand of a recorded operation.
@@ -97,10 +141,11 @@ struct Node : std::enable_shared_from_this<Node> {
   PyArray_Descr* descr = nullptr;  // owned
   int column = 0;                  // the kernel tables' dtype column
   std::vector<npy_intp> dims;
-  std::size_t count = 0;            // elements per plane
-  int pending = 1;                  // pending operations in the graph below, this one included
-  std::vector<Node*> node_readers;  // pending nodes with this one as an input
-  PyArrayObject* result = nullptr;  // owned, once computed
+  std::size_t count = 0;             // elements per plane
+  int pending = 1;                   // pending operations in the graph below, this one included
+  std::vector<Node*> node_readers;   // pending nodes with this one as an input
+  std::vector<PyArrayObject*> held;  // the arrays the graph below reads (each once)
+  PyArrayObject* result = nullptr;   // owned, once computed
 
   Node() = default;
   Node(const Node&) = delete;
@@ -116,10 +161,27 @@ struct Node : std::enable_shared_from_this<Node> {
     inputs[i] = std::move(input);
     if (inputs[i].kind == Input::kArray) {
       readers()[reinterpret_cast<PyObject*>(inputs[i].array)].push_back(this);
+      hold(inputs[i].array);
     } else if (inputs[i].kind == Input::kNode) {
       inputs[i].node->node_readers.push_back(this);
       pending += inputs[i].node->pending;
+      for (PyArrayObject* array : inputs[i].node->held) hold(array);
     }
+  }
+
+  void hold(PyArrayObject* array) {
+    if (std::find(held.begin(), held.end(), array) == held.end()) held.push_back(array);
+  }
+
+  // What the graph keeps alive in inputs, against what it gives: a graph over fresh
+  // arrays dropped by their users (acc = acc + term_k) would hold them all until it
+  // runs, so recording stops at kMaxHeld times the result's size.
+  bool holds_too_much() const {
+    std::size_t bytes = 0;
+    for (PyArrayObject* array : held) bytes += static_cast<std::size_t>(PyArray_NBYTES(array));
+    const std::size_t result = count * static_cast<std::size_t>(dims[0]) *
+                               static_cast<std::size_t>(PyDataType_ELSIZE(descr));
+    return bytes > kMaxHeld * result;
   }
 
   void release_inputs() {

@@ -142,14 +142,17 @@ PyObject* computed_planes(PyObject* dual) {
   return value;
 }
 
+// The planes handed to Python code: first their pending readers computed (of the
+// array, and of its owner for a view), then the memory marked exposed (fusion.hpp).
 PyObject* get_data(PyObject* dual, void*) {
   PyObject* planes = computed_planes(dual);
-  if (planes == nullptr || fusion::readers().empty()) return planes;
-  // the pending readers of the memory handed out: of the array, or of its owner
-  PyObject* owner =
-      PyArray_Check(planes) ? PyArray_BASE(reinterpret_cast<PyArrayObject*>(planes)) : nullptr;
-  if (!fusion::flush_readers(planes, node_planes) ||
-      (owner != nullptr && !fusion::flush_readers(owner, node_planes))) {
+  if (planes == nullptr || !PyArray_Check(planes)) return planes;
+  PyObject* owner = PyArray_BASE(reinterpret_cast<PyArrayObject*>(planes));
+  if (owner != nullptr && !PyArray_Check(owner)) owner = nullptr;
+  const bool flushed = fusion::readers().empty() ||
+                       (fusion::flush_readers(planes, node_planes) &&
+                        (owner == nullptr || fusion::flush_readers(owner, node_planes)));
+  if (!flushed || !fusion::expose(planes) || (owner != nullptr && !fusion::expose(owner))) {
     Py_DECREF(planes);
     return nullptr;
   }
@@ -257,6 +260,7 @@ struct DualData {
     auto* obj = reinterpret_cast<PyObject*>(array);
     if (view != nullptr && stored(view->owner) != obj) return false;
     return PyArray_BASE(array) == nullptr && PyArray_CHKFLAGS(array, NPY_ARRAY_OWNDATA) &&
+           !fusion::is_exposed(obj) &&
            static_cast<std::size_t>(Py_REFCNT(obj)) ==
                1 + static_cast<std::size_t>(holders) + fusion::reader_count(obj);
   }
@@ -324,12 +328,19 @@ struct DualData {
 };
 
 // A recorded operation of `like`'s shape and dtype, as a new dual of `type`.
-PyObject* record(PyTypeObject* type, const DualData& like, fusion::NodePtr node) {
+// A new node of `like`'s shape and dtype.
+fusion::NodePtr new_node(const DualData& like) {
+  auto node = std::make_shared<fusion::Node>();
   Py_INCREF(like.descr());
   node->descr = like.descr();
   node->column = like.column;
   node->dims.assign(like.dims, like.dims + like.ndim);
   node->count = like.count;
+  return node;
+}
+
+// A recorded node as a new dual of `type`.
+PyObject* record(PyTypeObject* type, fusion::NodePtr node) {
   PyObject* deferred = py::cast(std::move(node)).release().ptr();
   PyObject* obj = type->tp_alloc(type, 0);
   if (obj == nullptr) {
@@ -483,12 +494,12 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const int ready = x.count >= fusion::min_count() ? x.ready(args[1], 1, 1) : 0;
   if (ready < 0) return nullptr;
   if (ready == 1) {
-    auto node = std::make_shared<fusion::Node>();
+    auto node = new_node(x);
     node->unary = kernel;
     node->jet_unary = jet_kernel;
     node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
     node->add_input(0, x.input());
-    return record(Py_TYPE(args[1]), x, std::move(node));
+    return record(Py_TYPE(args[1]), std::move(node));
   }
   if (!x.compute(args[1])) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
 
@@ -562,16 +573,29 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (x_ready < 0 || y_ready < 0) return nullptr;
     const bool recordable = x_ready == 1 && y_ready == 1;
     if (recordable) {
-      auto node = std::make_shared<fusion::Node>();
-      node->binary = kernel;
-      node->jet_binary = jet_kernel;
-      node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
-      node->arity = 2;
-      fusion::Input number;
-      if (mode != kBothParts && !constant.input(&number)) return nullptr;
-      node->add_input(0, mode == kYParts ? std::move(number) : x.input());
-      node->add_input(1, mode == kXParts ? std::move(number) : y.input());
-      return record(Py_TYPE(dual), shape, std::move(node));
+      auto build = [&]() -> fusion::NodePtr {
+        fusion::NodePtr node = new_node(shape);
+        node->binary = kernel;
+        node->jet_binary = jet_kernel;
+        node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
+        node->arity = 2;
+        fusion::Input number;
+        if (mode != kBothParts && !constant.input(&number)) return nullptr;
+        node->add_input(0, mode == kYParts ? std::move(number) : x.input());
+        node->add_input(1, mode == kXParts ? std::move(number) : y.input());
+        return node;
+      };
+      fusion::NodePtr node = build();
+      if (node != nullptr && node->holds_too_much() && (x.node != nullptr || y.node != nullptr)) {
+        // the pending operands computed, the chain goes on from their planes
+        node.reset();
+        if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
+          return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
+        }
+        node = build();
+      }
+      if (node == nullptr) return nullptr;  // the constant's copy failed
+      return record(Py_TYPE(dual), std::move(node));
     }
   }
   if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
@@ -666,19 +690,16 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   const std::size_t inner = x.count / static_cast<std::size_t>(x.dims[1]);
   const std::size_t count = static_cast<std::size_t>(length) * inner;
   if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
-  auto node = std::make_shared<fusion::Node>();
+  auto node = new_node(x);
+  node->dims[1] = length;
+  node->count = count;
   node->view = true;
   node->owner = x.view != nullptr ? x.view->owner : dual;
   Py_INCREF(node->owner);
   fusion::Input in = x.input();
   in.offset += static_cast<std::size_t>(start) * inner;
   node->add_input(0, std::move(in));
-  PyObject* obj = record(Py_TYPE(dual), x, node);
-  if (obj != nullptr) {
-    node->dims[1] = length;
-    node->count = count;
-  }
-  return obj;
+  return record(Py_TYPE(dual), std::move(node));
 }
 
 PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {

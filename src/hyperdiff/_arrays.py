@@ -401,6 +401,14 @@ class DualArray:
     def copy(self) -> Self:
         return self._wrap(self._data.copy())
 
+    # as numpy's: copy.copy and copy.deepcopy copy the planes (__reduce__ alone would
+    # share them, so a write to one showed in the other)
+    def __copy__(self) -> Self:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self.copy()
+
     def astype(self, dtype: DTypeLike) -> Self:
         dt = check_component_dtype(np.dtype(dtype))
         if dt.kind == "f" and self.dtype.kind == "c":
