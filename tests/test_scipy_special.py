@@ -21,6 +21,31 @@ sc = pytest.importorskip("scipy.special")
 mp = pytest.importorskip("mpmath")
 
 
+def _root(f: Callable[[Any], Any], y: Any, start: float) -> Any:
+    """The t with f(t) = y (f monotonic) by mpmath's Illinois method in a bracket of width
+    2e-6 |start| about start (scipy's inverse at y in float64, a starting point only):
+    inverse functions' references, differentiated by mp.diff like the others."""
+    width = mp.mpf(1e-6) * abs(start) + mp.mpf(1e-12)
+    bracket = (mp.mpf(start) - width, mp.mpf(start) + width)
+    return mp.findroot(lambda t: f(t) - y, bracket, solver="illinois")
+
+
+def _ncx2_cdf(x: Any, k: Any, nc: Any) -> Any:
+    """The noncentral chi-squared cdf as its Poisson(nc/2) mixture of central ones."""
+    weights = lambda j: mp.exp(-nc / 2) * (nc / 2) ** j / mp.factorial(j)  # noqa: E731
+    return mp.nsum(
+        lambda j: weights(j) * mp.gammainc(k / 2 + j, 0, x / 2, regularized=True), [0, mp.inf]
+    )
+
+
+def _kolmogorov(y: Any) -> Any:
+    return 2 * mp.nsum(lambda k: (-1) ** (k - 1) * mp.exp(-2 * k * k * y * y), [1, mp.inf])
+
+
+def _tukey_quantile(p: Any, lmbda: float) -> Any:
+    return (p**lmbda - (1 - p) ** lmbda) / lmbda if lmbda else mp.log(p / (1 - p))
+
+
 # name: (function of the dual argument, mpmath function, points, float32 loops)
 UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
     "psi": (sc.psi, mp.digamma, [0.3, 1.7, 12.5, -2.5], True),
@@ -427,6 +452,66 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
         [-0.6, 2.0],
         True,
     ),
+    # inverses of distribution functions in the probability: mpmath's root of the cdf
+    "bdtri": (
+        lambda y: sc.bdtri(3, 10, y),
+        lambda y: _root(
+            lambda p: mp.betainc(7, 4, 0, 1 - p, regularized=True), y, sc.bdtri(3, 10, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        False,  # (scipy's float32 loop takes float counts, and warns)
+    ),
+    "nbdtri": (
+        lambda y: sc.nbdtri(3, 5, y),
+        lambda y: _root(
+            lambda p: mp.betainc(5, 4, 0, p, regularized=True), y, sc.nbdtri(3, 5, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "pdtri": (
+        lambda y: sc.pdtri(3, y),
+        lambda y: _root(
+            lambda m: mp.gammainc(4, m, mp.inf, regularized=True), y, sc.pdtri(3, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "fdtri": (
+        lambda p: sc.fdtri(3.0, 7.5, p),
+        lambda p: _root(
+            lambda x: mp.betainc(1.5, 3.75, 0, 3 * x / (3 * x + 7.5), regularized=True),
+            p,
+            sc.fdtri(3.0, 7.5, float(p)),
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "tklmbda": (
+        lambda x: sc.tklmbda(x, 1.5),
+        lambda x: _root(lambda p: _tukey_quantile(p, 1.5), x, sc.tklmbda(float(x), 1.5)),
+        [-0.6, 0.1, 0.5],
+        True,
+    ),
+    "tklmbda(0)": (  # the logistic distribution
+        lambda x: sc.tklmbda(x, 0.0),
+        lambda x: 1 / (1 + mp.exp(-x)),
+        [-3.0, 0.5],
+        True,
+    ),
+    "tklmbda(-0.5)": (
+        lambda x: sc.tklmbda(x, -0.5),
+        lambda x: _root(lambda p: _tukey_quantile(p, -0.5), x, sc.tklmbda(float(x), -0.5)),
+        [-5.0, 1.2],
+        True,
+    ),
+    "kolmogorov": (sc.kolmogorov, _kolmogorov, [0.3, 0.8, 0.999, 1.0, 1.5, 3.0], True),
+    "kolmogi": (
+        sc.kolmogi,
+        lambda p: _root(_kolmogorov, p, sc.kolmogi(float(p))),
+        [0.05, 0.3, 0.8],
+        True,
+    ),
 }
 
 
@@ -501,6 +586,22 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
             mp.quad(lambda t: mp.exp(-h * h * (1 + t * t) / 2) / (1 + t * t), [0, a]) / (2 * mp.pi)
         ),
         [(-1.5, 0.25)],  # (mp.diff of a quadrature: one point keeps it fast)
+    ),
+    "agm": (sc.agm, mp.agm, [(1.5, 0.5), (0.3, 2.0), (1.0, 1e-5), (1.0, 0.999999)]),
+    "gdtrix(a, p)": (
+        lambda a, p: sc.gdtrix(a, 3.0, p),
+        lambda a, p: mp.findroot(lambda x: mp.gammainc(3, 0, x, regularized=True) - p, 2.5) / a,
+        [(2.0, 0.4), (0.5, 0.95)],
+    ),
+    "gdtria(p, x)": (
+        lambda p, x: sc.gdtria(p, 3.0, x),
+        lambda p, x: mp.findroot(lambda t: mp.gammainc(3, 0, t, regularized=True) - p, 2.5) / x,
+        [(0.4, 2.0), (0.95, 0.5)],
+    ),
+    "chndtr(x, nc)": (
+        lambda x, nc: sc.chndtr(x, 3.0, nc),
+        lambda x, nc: _ncx2_cdf(x, 3, nc),
+        [(2.5, 1.5), (0.7, 4.0)],
     ),
 }
 
@@ -1219,3 +1320,139 @@ def test_struve_near_the_origin(name: str) -> None:
     np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [2 / np.pi, 0.0], rtol=1e-15)
     at0 = f(1.0, hd.hyperdual(np.array(0.0), 1.0, 1.0))  # H_1 = (2/pi)(x^2/3 - ...)
     np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [0.0, 4 / (3 * np.pi)], rtol=1e-15)
+
+
+# name: (function, mpmath function, point): functions of three dual arguments, whose
+# gradient and Hessian (hd.hessian: HyperDualVec, the pairwise chain rule) go to mpmath's
+TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
+    "nrdtrimn": (
+        sc.nrdtrimn,
+        lambda p, std, x: x - std * mp.sqrt(2) * mp.erfinv(2 * p - 1),
+        (0.3, 1.5, 0.7),
+    ),
+    "nrdtrisd": (
+        sc.nrdtrisd,
+        lambda mn, p, x: (x - mn) / (mp.sqrt(2) * mp.erfinv(2 * p - 1)),
+        (0.3, 0.8, 1.7),
+    ),
+    "radian": (sc.radian, lambda d, m, s: mp.pi / 180 * (d + m / 60 + s / 3600), (3.0, 20.0, 7.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TERNARY))
+def test_ternary_gradient_and_hessian(name: str) -> None:
+    f, ref, point = TERNARY[name]
+    p = np.array(point)
+    with mp.workdps(30):
+        at = [mp.mpf(v) for v in point]
+        unit = np.eye(3, dtype=int)
+        grad = [float(mp.diff(ref, at, tuple(unit[i]))) for i in range(3)]
+        hess = [
+            [float(mp.diff(ref, at, tuple(unit[i] + unit[j]))) for j in range(3)] for i in range(3)
+        ]
+    value, g = hd.value_and_grad(lambda v: f(v[0], v[1], v[2]))(p)
+    assert value == f(*point)  # scipy's value, bit for bit
+    np.testing.assert_allclose(g, grad, rtol=1e-13)
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: f(v[0], v[1], v[2]))(p), hess, rtol=1e-12, atol=1e-15
+    )
+    # two of the three dual (a HyperDual in the first and last), the middle one constant
+    y = f(hd.hyperdual(p[:1], 1.0, 0.0), p[1], hd.hyperdual(p[2:], 0.0, 1.0))
+    np.testing.assert_allclose(
+        [y.e1[0], y.e2[0], y.e12[0]], [grad[0], grad[2], hess[0][2]], rtol=1e-13, atol=1e-15
+    )
+
+
+def test_inverse_functions_in_two_arguments_by_composition() -> None:
+    """chndtrix (x solving chndtr(x, df, nc) = p) in p and nc, chndtrinc (nc solving it) in p
+    and x: chndtr of the inverse, with chndtr's partials checked against mpmath above, is p
+    in every variable (gradient (1, 0), Hessian 0)."""
+    for compose, point in (
+        (lambda v: sc.chndtr(sc.chndtrix(v[0], 3.0, v[1]), 3.0, v[1]), (0.4, 1.5)),
+        (lambda v: sc.chndtr(v[1], 3.0, sc.chndtrinc(v[1], 3.0, v[0])), (0.4, 2.5)),
+    ):
+        p = np.array(point)
+        np.testing.assert_allclose(hd.grad(compose)(p), [1.0, 0.0], rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(hd.hessian(compose)(p), np.zeros((2, 2)), atol=1e-12)
+
+
+def test_jacobi_elliptic_functions() -> None:
+    """ellipj's sn, cn, dn and am in u (m constant) against mpmath's (am' = dn)."""
+    u = np.array([-1.3, 0.4, 2.5])
+    m = 0.7
+    outputs = sc.ellipj(hd.hyperdual(u, 1.0, 1.0), m)
+    refs = [
+        lambda t: mp.ellipfun("sn", t, m=m),
+        lambda t: mp.ellipfun("cn", t, m=m),
+        lambda t: mp.ellipfun("dn", t, m=m),
+        ("D", lambda t: mp.ellipf(mp.asin(mp.ellipfun("sn", t, m=m)), m)),
+    ]
+    for y, want, ref in zip(outputs, sc.ellipj(u, m), refs, strict=True):
+        np.testing.assert_array_equal(y.value, want)
+        for i, p in enumerate(u):
+            if isinstance(ref, tuple):  # am: am' = dn, am'' = dn'
+                d1 = _reference(refs[2], p, 0)
+                d2 = _reference(refs[2], p, 1)
+            else:
+                d1, d2 = _reference(ref, p, 1), _reference(ref, p, 2)
+            _close(y.e1[i], d1, rtol=1e-13, atol=1e-15)
+            _close(y.e12[i], d2, rtol=1e-12, atol=1e-15)
+    with pytest.raises(TypeError, match=r"scipy\.special\.ellipj in its argument m"):
+        sc.ellipj(0.5, hd.dual(np.array([0.3]), 1.0))
+
+
+def test_hankel_functions() -> None:
+    """hankel1, hankel2 and the scaled hankel1e = H1 e^(-iz), hankel2e = H2 e^(iz) in z, of
+    real (complex results) and complex values; h1vp (scipy's, built on hankel1) follows."""
+    cases = {
+        sc.hankel1: mp.hankel1,
+        sc.hankel2: mp.hankel2,
+        sc.hankel1e: lambda v, t: mp.hankel1(v, t) * mp.exp(-1j * t),
+        sc.hankel2e: lambda v, t: mp.hankel2(v, t) * mp.exp(1j * t),
+    }
+    for z in (np.array([0.7, 3.0]), np.array([0.5 + 1.0j, -1.2 + 0.3j])):
+        for f, ref in cases.items():
+            y = f(1.5, hd.hyperdual(z, 1.0, 1.0))
+            assert y.dtype == np.complex128
+            np.testing.assert_array_equal(y.value, f(1.5, z))
+            with mp.workdps(30):
+                d1, d2 = (
+                    [complex(mp.diff(lambda t: ref(1.5, t), mp.mpmathify(v), n)) for v in z]  # noqa: B023
+                    for n in (1, 2)
+                )
+            np.testing.assert_allclose(y.e1, d1, rtol=1e-12, err_msg=f.__name__)
+            np.testing.assert_allclose(y.e12, d2, rtol=1e-11, err_msg=f.__name__)
+    y = sc.h1vp(1.5, hd.dual(np.array([3.0]), 1.0))
+    with mp.workdps(30):
+        want = complex(mp.diff(lambda t: mp.hankel1(1.5, t), 3, 2))
+    np.testing.assert_allclose(y.d, [want], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda d: sc.bdtrik(0.4, 10.0, d),
+            r"bdtrik in its argument p .* none of its arguments \(it inverts bdtr in k, whose "
+            r"partial in that parameter has no closed form\)",
+        ),
+        (lambda d: sc.btdtria(d, 2.0, 0.3), r"btdtria in its argument p .* inverts betainc in a"),
+        (lambda d: sc.gdtrib(1.0, d, 2.0), r"gdtrib in its argument p .* inverts gdtr in b"),
+        (lambda d: sc.pdtrik(d, 2.0), r"pdtrik in its argument p .* inverts pdtr in k"),
+        (lambda d: sc.stdtridf(d, 2.0), r"stdtridf in its argument p .* inverts stdtr in df"),
+        (lambda d: sc.chdtriv(d, 2.0), r"chdtriv in its argument p .* inverts chdtr in v"),
+        (
+            lambda d: sc.chndtr(2.0, d, 1.5),
+            r"chndtr in its argument df .* only in x and nc \(the noncentral chi-squared "
+            r"cdf's partial in df has no closed form\)",
+        ),
+        (
+            lambda d: sc.gdtrix(1.0, d, 0.3),
+            r"gdtrix in its argument b .* only in a and p \(the gamma cdf's partial in its shape b",
+        ),
+        (lambda d: sc.bdtri(3, d, 0.3), r"bdtri in its argument n .* only in y$"),
+    ],
+)
+def test_parameters_without_closed_form_partials(call: Callable[[Any], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        call(hd.dual(np.array([0.4]), 1.0))

@@ -48,13 +48,16 @@ class Entry:
     (f1, f2) in that argument (f2 may be a function, called for second-order kinds
     only); with two, to (fx, fy, fxx, fxy, fyy); for a function of several outputs
     (sici, airy), f0 is their tuple and the rule gives one (f1, f2) each. `complex`:
-    the function is holomorphic in its dual arguments and scipy has complex loops."""
+    the function is holomorphic in its dual arguments and scipy has complex loops. With
+    three or more dual positions the rule gives the gradient, then the Hessian's upper
+    triangle row by row."""
 
     name: str
     args: tuple[str, ...]
     dual: tuple[int, ...]
     rule: Callable[..., Arrays]
     complex: bool = False
+    why: str = ""  # why the other arguments are not differentiable (in the TypeError)
 
 
 # --- the rules (values are float64 or complex128 arrays) ---------------------------------
@@ -1420,6 +1423,25 @@ def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
     return rule
 
 
+def _hankel(kind: int, scaled: bool) -> Callable[..., Arrays]:
+    # H_v' = (H_{v-1} - H_{v+1})/2, H_v'' = (H_{v-2} - 2 H_v + H_{v+2})/4 (as J's); the scaled
+    # e = H e^(sz), s = -i (H^(1)) or i (H^(2)): e' = D1 + s e, e'' = D2 + 2 s D1 - e with D1,
+    # D2 the recurrences on the scaled values (f'' lazily, as _bessel's)
+    def rule(f0: Any, v: Any, z: Any) -> Arrays:
+        fn = getattr(_sc(), f"hankel{kind}{'e' if scaled else ''}")
+        d1 = (fn(v - 1, z) - fn(v + 1, z)) / 2
+
+        def d2() -> Any:
+            return (fn(v - 2, z) - 2 * f0 + fn(v + 2, z)) / 4
+
+        if not scaled:
+            return d1, d2
+        s = -1j if kind == 1 else 1j
+        return d1 + s * f0, lambda: d2() + 2 * s * d1 - f0
+
+    return rule
+
+
 # The fixed-order functions j0, j1, y0, y1, i0, i1, k0, k1 and the scaled i0e, i1e, k0e,
 # k1e from their own (fast) ufuncs, C_0 and C_1, and the order-0/1 closed forms
 #   J0' = -J1,          J0'' = J1/x - J0;    J1' = J0 - J1/x,  J1'' = 2J1/x^2 - J0/x - J1
@@ -1480,6 +1502,228 @@ def _fixed_bessel(family: str, order: int, scaled: bool = False) -> Callable[...
         return d1, d2
 
     return rule
+
+
+# --- inverses of the distribution functions, by _inverse or the implicit function theorem ---
+
+
+def _solved(fx: Any, fy: Any, fxx: Any, fxy: Any, fyy: Any) -> Arrays:
+    """The partials of x(p, y) solving F(x, y) = p, from F's partials at the solution:
+    x_p = 1/F_x, x_y = -F_y/F_x, x_pp = -F_xx x_p^3, x_py = -(F_xx x_y + F_xy) x_p^2,
+    x_yy = -(F_xx x_y^2 + 2 F_xy x_y + F_yy)/F_x (as (fx, fy, fxx, fxy, fyy) in p, y)."""
+    x_p = 1 / fx
+    x_y = -fy * x_p
+    return (
+        x_p,
+        x_y,
+        -fxx * x_p * x_p * x_p,
+        -(fxx * x_y + fxy) * x_p * x_p,
+        -(fxx * x_y * x_y + 2 * fxy * x_y + fyy) * x_p,
+    )
+
+
+def _bdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
+    # p = bdtr^-1 in p
+    return _inverse(*_bdtr(1.0)(None, k, n, f0))
+
+
+def _nbdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
+    return _inverse(*_nbdtr(1.0)(None, k, n, f0))
+
+
+def _pdtri(f0: Any, k: Any, y: Any) -> Arrays:
+    # m = pdtr^-1 in m
+    return _inverse(*_pdtr(1.0)(None, k, f0))
+
+
+def _fdtri(f0: Any, dfn: Any, dfd: Any, p: Any) -> Arrays:
+    return _inverse(*_fdtr(1.0)(None, dfn, dfd, f0))
+
+
+def _gdtrix(f0: Any, a: Any, b: Any, p: Any) -> Arrays:
+    # x = gammaincinv(b, p)/a (gdtr depends on a x only): in (a, p)
+    # x_a = -x/a, x_aa = 2x/a^2, x_p = 1/(a P'(a x)), x_ap = -x_p/a, x_pp = -x_p^3 a^2 P''
+    d1, d2 = _gammainc_density(b, a * f0)
+    x_p, x_pp = _inverse(a * d1, a * a * d2)
+    return -f0 / a, x_p, 2 * f0 / (a * a), -x_p / a, x_pp
+
+
+def _gdtria(f0: Any, p: Any, b: Any, x: Any) -> Arrays:
+    # a = gammaincinv(b, p)/x, the same in (p, x) with the roles of a and x exchanged
+    d1, d2 = _gammainc_density(b, x * f0)
+    a_p, a_pp = _inverse(x * d1, x * x * d2)
+    return a_p, -f0 / x, a_pp, -a_p / x, 2 * f0 / (x * x)
+
+
+def _ncx2_density(x: Any, k: Any, nc: Any) -> Any:
+    """The noncentral chi-squared density (1/2) e^(-(x + nc)/2) (x/nc)^(v/2) I_v(sqrt(nc x)),
+    v = k/2 - 1, as e^(-(sqrt x - sqrt nc)^2/2) ive (no overflow); at nc = 0 the central one."""
+    sc = _sc()
+    v = k / 2 - 1
+    s = np.sqrt(nc * x)
+    log_scale = -((np.sqrt(x) - np.sqrt(nc)) ** 2) / 2 + v / 2 * (np.log(x) - np.log(nc))
+    noncentral = np.exp(log_scale) * sc.ive(v, s) / 2
+    central = _gammainc_density(k / 2, x / 2)[0] / 2
+    return np.where(nc == 0, central, noncentral)
+
+
+def _ncx2_partials(x: Any, k: Any, nc: Any) -> Arrays:
+    """(F_x, F_nc, F_xx, F_xnc, F_ncnc) of the noncentral chi-squared cdf F(x; k, nc), a
+    Poisson(nc/2) mixture of central cdfs of k + 2j degrees: with f_k its density,
+    F_nc = (F_{k+2} - F_k)/2 = -f_{k+2}, d f_k/d nc = (f_{k+2} - f_k)/2 and
+    d f_k/dx = (v/x - 1/2) f_k + nc f_{k+2}/(2x), v = k/2 - 1. All 0 below x = 0 (F = 0)."""
+    f, f2, f4 = (_ncx2_density(x, k + j, nc) for j in (0.0, 2.0, 4.0))
+    v = k / 2 - 1
+    partials = (
+        f,
+        -f2,
+        (v / x - 0.5) * f + nc * f2 / (2 * x),
+        -((v + 1) / x - 0.5) * f2 - nc * f4 / (2 * x),
+        -(f4 - f2) / 2,
+    )
+    return tuple(np.where(x < 0, 0.0, d) for d in partials)
+
+
+def _chndtr(f0: Any, x: Any, k: Any, nc: Any) -> Arrays:
+    return _ncx2_partials(x, k, nc)
+
+
+def _chndtrix(f0: Any, p: Any, k: Any, nc: Any) -> Arrays:
+    # x solving chndtr(x, k, nc) = p, in (p, nc)
+    return _solved(*_ncx2_partials(f0, k, nc))
+
+
+def _chndtrinc(f0: Any, x: Any, k: Any, p: Any) -> Arrays:
+    # nc solving chndtr(x, k, nc) = p, in (x, p): _solved in nc with the roles exchanged
+    fx, fn, fxx, fxn, fnn = _ncx2_partials(x, k, f0)
+    n_p, n_x, n_pp, n_px, n_xx = _solved(fn, fx, fnn, fxn, fxx)
+    return n_x, n_p, n_xx, n_px, n_pp
+
+
+def _nrdtrimn(f0: Any, p: Any, std: Any, x: Any) -> Arrays:
+    # mean = x - std ndtri(p): in (p, std, x), gradient then the Hessian's upper triangle
+    q = _sc().ndtri(p)
+    q1, q2 = _ndtri(q, p)
+    zero = np.zeros_like(q)
+    return -std * q1, -q, zero + 1, -std * q2, -q1, zero, zero, zero, zero
+
+
+def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
+    # std = (x - mn)/q, q = ndtri(p): in (mn, p, x)
+    q = _sc().ndtri(p)
+    q1, q2 = _ndtri(q, p)
+    r = 1 / q
+    zero = np.zeros_like(q)
+    s_p = -f0 * q1 * r
+    s_pp = -f0 * (q2 * r - 2 * q1 * q1 * r * r)
+    return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
+
+
+def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
+    # Tukey's lambda cdf p = F(x), the inverse of Q(p) = (p^l - (1 - p)^l)/l (log(p/(1-p))
+    # at l = 0): F' = 1/Q'(p), Q' = p^(l-1) + (1-p)^(l-1), Q'' = (l-1)(p^(l-2) - (1-p)^(l-2));
+    # 0 outside the support (p = 0 or 1)
+    q = 1 - f0
+    d1, d2 = _inverse(
+        f0 ** (lmbda - 1) + q ** (lmbda - 1), (lmbda - 1) * (f0 ** (lmbda - 2) - q ** (lmbda - 2))
+    )
+    inside = (f0 > 0) & (f0 < 1) | np.isnan(f0)
+    return np.where(inside, d1, 0.0), np.where(inside, d2, 0.0)
+
+
+def _radian(f0: Any, d: Any, m: Any, s: Any) -> Arrays:
+    # pi/180 (d + m/60 + s/3600): linear
+    zero = np.zeros_like(f0)
+    c = math.pi / 180
+    return zero + c, zero + c / 60, zero + c / 3600, zero, zero, zero, zero, zero, zero
+
+
+def _kolmogorov_series(y: Any) -> Arrays:
+    """(K, K', K'') of kolmogorov(y) = 2 sum_k>=1 (-1)^(k-1) e^(-2 k^2 y^2) for y >= 1 (ten
+    terms: e^-200 at y = 1), and below 1 by Jacobi's transformation 1 - kolmogorov(y) =
+    sqrt(2 pi)/y sum_k>=1 e^(-c_k/y^2), c_k = (2k-1)^2 pi^2/8 (ten terms), differentiated
+    termwise: d/dy e^(-c/y^2)/y = e^(-c/y^2) (2c/y^4 - 1/y^2), and again
+    e^(-c/y^2) (4c^2/y^7 - 10c/y^5 + 2/y^3)."""
+    y = np.asarray(y, dtype=np.float64)
+    big = y >= 1
+    t = np.where(big, y, 1.0)
+    d1, d2 = np.zeros_like(t), np.zeros_like(t)
+    for k in range(1, 11):
+        e = 2 * (-1.0) ** (k - 1) * np.exp(-2 * k * k * t * t)
+        d1 -= e * 4 * k * k * t
+        d2 += e * (16 * k**4 * t * t - 4 * k * k)
+    u = np.where(big, 1.0, y)
+    s1, s2 = np.zeros_like(u), np.zeros_like(u)
+    for k in range(1, 11):
+        c = (2 * k - 1) ** 2 * math.pi**2 / 8
+        e = np.exp(-c / (u * u))
+        s1 += e * (2 * c / u**4 - 1 / u**2)
+        s2 += e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3)
+    root = math.sqrt(2 * math.pi)
+    return np.where(big, d1, -root * s1), np.where(big, d2, -root * s2)
+
+
+def _kolmogorov(f0: Any, y: Any) -> Arrays:
+    d1, d2 = _kolmogorov_series(y)
+    return np.where(y < 0, 0.0, d1), np.where(y < 0, 0.0, d2)
+
+
+def _kolmogi(f0: Any, p: Any) -> Arrays:
+    # y = kolmogorov^-1(p)
+    return _inverse(*_kolmogorov_series(f0))
+
+
+# --- elliptic: agm, Jacobi's functions ---
+
+
+def _agm(f0: Any, a: Any, b: Any) -> Arrays:
+    # M(a, b) = hi h(t), t = lo/hi, h(t) = (pi/2)/g(t^2), g(p) = K(1 - p) = ellipkm1(p)
+    # (Gauss), with g', g'' of _ellipkm1: h' = -pi t g'/g^2,
+    # h'' = -pi (g'/g^2 + 2 t^2 g''/g^2 - 4 t^2 g'^2/g^3); M_lo = h', M_hi = h - t h',
+    # M_lolo = h''/hi, M_hilo = -t h''/hi, M_hihi = t^2 h''/hi. Both negative: M = -M(|a|, |b|)
+    # (the first partials keep their sign, the second change it); of opposite signs nan.
+    sign = np.sign(a + b)
+    a, b = np.abs(a), np.abs(b)
+    swapped = b > a
+    hi, lo = np.maximum(a, b), np.minimum(a, b)
+    t = lo / hi
+    p = t * t
+    g = _sc().ellipkm1(p)
+    g1, g2 = _ellipkm1(g, p)
+    h = math.pi / 2 / g
+    h1 = -math.pi * t * g1 / (g * g)
+    h2 = -math.pi * (g1 / g**2 + 2 * p * g2 / g**2 - 4 * p * g1 * g1 / g**3)
+    m_hi, m_lo = h - t * h1, h1
+    m_hihi, m_hilo, m_lolo = sign * p * h2 / hi, -sign * t * h2 / hi, sign * h2 / hi
+    at_zero = lo == 0  # M(hi, 0) = 0 for every hi; d/dlo = inf (M ~ pi hi/(2 log(4 hi/lo)))
+    m_hi, m_lo = np.where(at_zero, 0.0, m_hi), np.where(at_zero, np.inf, m_lo)
+    m_hihi = np.where(at_zero, 0.0, m_hihi)
+    fa, fb = np.where(swapped, m_lo, m_hi), np.where(swapped, m_hi, m_lo)
+    faa, fbb = np.where(swapped, m_lolo, m_hihi), np.where(swapped, m_hihi, m_lolo)
+    return fa, fb, faa, m_hilo, fbb
+
+
+def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
+    # in u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn; once more:
+    # sn'' = -sn (dn^2 + m cn^2), cn'' = -cn (dn^2 - m sn^2), dn'' = -m dn (cn^2 - sn^2),
+    # am'' = -m sn cn
+    sn, cn, dn, _ = value
+    msc = m * sn * cn
+    return (
+        (cn * dn, -sn * (dn * dn + m * cn * cn)),
+        (-sn * dn, -cn * (dn * dn - m * sn * sn)),
+        (-msc, -m * dn * (cn * cn - sn * sn)),
+        (dn, -msc),
+    )
+
+
+def _undifferentiable(f0: Any, *args: Any) -> Arrays:
+    raise AssertionError("an entry without dual arguments has no rule to call")
+
+
+_NO_PARTIAL = ", whose partial in that parameter has no closed form"
+_NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
+_NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -1644,6 +1888,50 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (("eval_jacobi",), Entry("eval_jacobi", ("n", "alpha", "beta", "x"), (3,), _eval_jacobi)),
         (("eval_sh_jacobi",), Entry("eval_sh_jacobi", ("n", "p", "q", "x"), (3,), _eval_sh_jacobi)),
+        (("bdtri",), Entry("bdtri", ("k", "n", "y"), (2,), _bdtri)),
+        (("nbdtri",), Entry("nbdtri", ("k", "n", "y"), (2,), _nbdtri)),
+        (("pdtri",), Entry("pdtri", ("k", "y"), (1,), _pdtri)),
+        (("fdtri",), Entry("fdtri", ("dfn", "dfd", "p"), (2,), _fdtri)),
+        (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 2), _gdtrix, why=_NO_SHAPE)),
+        (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 2), _gdtria, why=_NO_SHAPE)),
+        (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 2), _chndtr, why=_NO_DF)),
+        (("chndtrix",), Entry("chndtrix", ("p", "df", "nc"), (0, 2), _chndtrix, why=_NO_DF)),
+        (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
+        (("nrdtrimn",), Entry("nrdtrimn", ("p", "std", "x"), (0, 1, 2), _nrdtrimn)),
+        (("nrdtrisd",), Entry("nrdtrisd", ("mn", "p", "x"), (0, 1, 2), _nrdtrisd)),
+        (("tklmbda",), Entry("tklmbda", ("x", "lmbda"), (0,), _tklmbda)),
+        (("kolmogorov",), Entry("kolmogorov", ("y",), (0,), _kolmogorov)),
+        (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
+        (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
+        (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
+        (("ellipj",), Entry("ellipj", ("u", "m"), (0,), _ellipj)),
+        *(
+            ((f"hankel{kind}{e}",), Entry(f"hankel{kind}{e}", ("v", "z"), (1,), rule, complex=True))
+            for kind in (1, 2)
+            for e, rule in (("", _hankel(kind, False)), ("e", _hankel(kind, True)))
+        ),
+        # inverses in a shape parameter or a count: their partials need the distribution
+        # function's partial in that parameter, which has no closed form
+        *(
+            ((name,), Entry(name, args, (), _undifferentiable, why=why))
+            for name, args, why in (
+                ("bdtrik", ("y", "n", "p"), "it inverts bdtr in k" + _NO_PARTIAL),
+                ("bdtrin", ("k", "y", "p"), "it inverts bdtr in n" + _NO_PARTIAL),
+                ("nbdtrik", ("y", "n", "p"), "it inverts nbdtr in k" + _NO_PARTIAL),
+                ("nbdtrin", ("k", "y", "p"), "it inverts nbdtr in n" + _NO_PARTIAL),
+                ("btdtria", ("p", "b", "x"), "it inverts betainc in a" + _NO_PARTIAL),
+                ("btdtrib", ("a", "p", "x"), "it inverts betainc in b" + _NO_PARTIAL),
+                ("chdtriv", ("p", "x"), "it inverts chdtr in v" + _NO_PARTIAL),
+                ("chndtridf", ("x", "p", "nc"), "it inverts chndtr in df" + _NO_PARTIAL),
+                ("fdtridfd", ("dfn", "p", "x"), "it inverts fdtr in dfd" + _NO_PARTIAL),
+                ("gdtrib", ("a", "p", "x"), "it inverts gdtr in b" + _NO_PARTIAL),
+                ("pdtrik", ("p", "m"), "it inverts pdtr in k" + _NO_PARTIAL),
+                ("stdtridf", ("p", "t"), "it inverts stdtr in df" + _NO_PARTIAL),
+                ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
+                ("ncfdtridfd", ("dfn", "p", "nc", "f"), "it inverts ncfdtr in dfd" + _NO_PARTIAL),
+                ("ncfdtridfn", ("p", "dfd", "nc", "f"), "it inverts ncfdtr in dfn" + _NO_PARTIAL),
+            )
+        ),
     ]
 
 
@@ -1752,25 +2040,26 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     duals = [n for n, a in enumerate(inputs) if isinstance(a, DualArray)]
     for n in duals:
         if n not in entry.dual:
+            *others, last = [entry.args[d] for d in entry.dual] or [""]
             where = (
-                f"only in {' and '.join(entry.args[d] for d in entry.dual)}"
+                f"only in {', '.join(others)}{' and ' if others else ''}{last}"
                 if entry.dual
-                else "in none of its arguments (no closed form in scipy)"
+                else "in none of its arguments"
             )
+            why = f" ({entry.why})" if entry.why else "" if entry.dual else " (no closed form)"
             raise TypeError(
                 f"hyperdiff cannot differentiate {name} in its argument {entry.args[n]} "
-                f"(a dual array here): {name} is differentiable {where}"
+                f"(a dual array here): {name} is differentiable {where}{why}"
             )
-    if len(duals) == 2 and type(inputs[duals[0]]) is not type(inputs[duals[1]]):
+    if len({type(inputs[n]) for n in duals}) > 1:
         from ._multivariate import unify
 
-        unified = list(inputs)
-        unified[duals[0]], unified[duals[1]] = unify((inputs[duals[0]], inputs[duals[1]]))
-        inputs = tuple(unified)
-        if type(inputs[duals[0]]) is not type(inputs[duals[1]]):
+        inputs = unify(inputs)
+        kinds = list(dict.fromkeys(type(inputs[n]) for n in duals))
+        if len(kinds) > 1:
             from ._arrays import combine_error
 
-            raise combine_error(name, type(inputs[duals[0]]), type(inputs[duals[1]]))
+            raise combine_error(name, kinds[0], kinds[1])
     cls = type(inputs[duals[0]])
     if getattr(cls, "_order", 2) > 2 or (cls._kind < 0 and not hasattr(cls, "_layout")):
         raise TypeError(
@@ -1814,17 +2103,43 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
             _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
             results.append(cls._wrap(result))
         return tuple(results)
-    if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
-        fx, fy, fxx, _, fyy = derivatives
-        derivatives = (fx, fxx) if duals[0] == entry.dual[0] else (fy, fyy)
-    parts = [_ready(d, dtype, shape) for d in (f0, *derivatives)]
+    gradient, hessian = _chosen(derivatives, len(entry.dual), [entry.dual.index(n) for n in duals])
+    ready = functools.partial(_ready, dtype=dtype, shape=shape)
+    planes = [_planes(inputs[n], dtype, shape) for n in duals]
     target_out = _output(out, cls, dtype, shape)
     result = np.empty((cls._planes, *shape), dtype=dtype)
     if len(duals) == 1:
-        x = _planes(inputs[duals[0]], dtype, shape)
-        _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
-    else:
-        x = _planes(inputs[duals[0]], dtype, shape)
-        y = _planes(inputs[duals[1]], dtype, shape)
-        _core.chain_binary(_kind(cls), x, True, y, True, parts, result)
+        f1, f2 = ready(gradient[0]), ready(hessian[0, 0])
+        _core.chain_unary(_kind(cls), planes[0], ready(f0), f1, f2, result)
+        return _store(target_out, cls, result)
+    # Several dual arguments: the chain rule is linear in the partials, so it is a sum of
+    # binary chain rules over pairs (i, j): the first carries f0 and the gradient and
+    # Hessian of arguments 0 and 1, (0, j) adds f_j, f_0j, f_jj and (i, j) f_ij (an
+    # infinite part times a partial it does not carry gives nan there, not inf).
+    zero = np.zeros(shape, dtype=dtype)
+    for i, j in itertools.combinations(range(len(duals)), 2):
+        if (i, j) == (0, 1):
+            partials = (f0, *gradient[:2], hessian[0, 0], hessian[0, 1], hessian[1, 1])
+        elif i == 0:
+            partials = (zero, zero, gradient[j], zero, hessian[0, j], hessian[j, j])
+        else:
+            partials = (zero, zero, zero, zero, hessian[i, j], zero)
+        term = result if (i, j) == (0, 1) else np.empty_like(result)
+        _core.chain_binary(
+            _kind(cls), planes[i], True, planes[j], True, [ready(d) for d in partials], term
+        )
+        if term is not result:
+            result += term
+    if len(duals) > 2:
+        result[0] = f0  # (the sums' -0.0 + 0.0 would lose scipy's sign of zero)
     return _store(target_out, cls, result)
+
+
+def _chosen(derivatives: Arrays, n: int, chosen: list[int]) -> tuple[list[Any], dict[Any, Any]]:
+    """The gradient and Hessian of the chosen dual positions (indices into Entry.dual)
+    from a rule's gradient of n partials and the Hessian's upper triangle, row by row:
+    (f1, f2) for one dual position, (fx, fy, fxx, fxy, fyy) for two."""
+    upper = iter(derivatives[n:])
+    full = {(i, j): next(upper) for i in range(n) for j in range(i, n)}
+    pairs = itertools.combinations_with_replacement(range(len(chosen)), 2)
+    return [derivatives[c] for c in chosen], {(a, b): full[chosen[a], chosen[b]] for a, b in pairs}
