@@ -598,6 +598,27 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
         lambda p, x: mp.findroot(lambda t: mp.gammainc(3, 0, t, regularized=True) - p, 2.5) / x,
         [(0.4, 2.0), (0.95, 0.5)],
     ),
+    # in lmbda too (points beside 0: the references divide by lmbda; 1e-9 is inside the series)
+    "boxcox": (
+        sc.boxcox,
+        lambda x, lm: (x**lm - 1) / lm,
+        [(0.5, 0.3), (3.0, -0.5), (2.0, 1e-9), (0.7, 0.45)],
+    ),
+    "boxcox1p": (
+        sc.boxcox1p,
+        lambda x, lm: ((1 + x) ** lm - 1) / lm,
+        [(0.5, 0.3), (-0.5, 2.0), (2.0, -1e-9)],
+    ),
+    "inv_boxcox": (
+        sc.inv_boxcox,
+        lambda y, lm: (1 + lm * y) ** (1 / lm),
+        [(0.5, 0.3), (3.0, -0.2), (2.0, 1e-9), (0.9, 0.7)],
+    ),
+    "inv_boxcox1p": (
+        sc.inv_boxcox1p,
+        lambda y, lm: (1 + lm * y) ** (1 / lm) - 1,
+        [(0.5, 0.3), (-0.3, 2.0), (2.0, -1e-9)],
+    ),
     "chndtr(x, nc)": (
         lambda x, nc: sc.chndtr(x, 3.0, nc),
         lambda x, nc: _ncx2_cdf(x, 3, nc),
@@ -1456,3 +1477,70 @@ def test_hankel_functions() -> None:
 def test_parameters_without_closed_form_partials(call: Callable[[Any], Any], message: str) -> None:
     with pytest.raises(TypeError, match=message):
         call(hd.dual(np.array([0.4]), 1.0))
+
+
+def _modified_fresnel(x: Any, sign: int) -> Any:
+    """int_x^inf e^(sign i t^2) dt from mpmath's Fresnel integrals."""
+    a = x * mp.sqrt(2 / mp.pi)
+    inner = mp.sqrt(mp.pi / 2) * (mp.fresnelc(a) + sign * 1j * mp.fresnels(a))
+    return mp.sqrt(mp.pi) / 2 * mp.exp(sign * 1j * mp.pi / 4) - inner
+
+
+# name: (function, its outputs' references, points): functions of several outputs, complex
+# ones (kelvin, modfresnelp/m) of a real argument. A reference is an mpmath function, or
+# (g, k): the output is the k-th derivative of g (k = -1: its integral, so f' = g)
+SEVERAL: dict[str, tuple[Callable[[Any], Any], list[Any], list[float]]] = {
+    "kelvin": (
+        sc.kelvin,
+        [
+            lambda t: mp.ber(0, t) + 1j * mp.bei(0, t),
+            lambda t: mp.ker(0, t) + 1j * mp.kei(0, t),
+            (lambda t: mp.ber(0, t) + 1j * mp.bei(0, t), 1),
+            (lambda t: mp.ker(0, t) + 1j * mp.kei(0, t), 1),
+        ],
+        [0.5, 3.0],
+    ),
+    "it2j0y0": (  # (series below |x| = 1)
+        sc.it2j0y0,
+        [(lambda t: (1 - mp.besselj(0, t)) / t, -1), (lambda t: -mp.bessely(0, t) / t, -1)],
+        [0.3, 0.99, 1.01, 4.0],
+    ),
+    "it2i0k0": (
+        sc.it2i0k0,
+        [(lambda t: (mp.besseli(0, t) - 1) / t, -1), (lambda t: -mp.besselk(0, t) / t, -1)],
+        [0.3, 0.99, 1.01, 4.0],
+    ),
+    "it2struve0": (sc.it2struve0, [(lambda t: -mp.struveh(0, t) / t, -1)], [-2.0, 0.3, 1.01]),
+    "modfresnelp": (  # (the asymptotic series of K past x = 7)
+        sc.modfresnelp,
+        [
+            lambda x: _modified_fresnel(x, 1),
+            lambda x: _modified_fresnel(x, 1) * mp.exp(-1j * (x * x + mp.pi / 4)) / mp.sqrt(mp.pi),
+        ],
+        [-1.5, 0.3, 2.0, 7.1, 30.0, 1e4],
+    ),
+    "modfresnelm": (
+        sc.modfresnelm,
+        [
+            lambda x: _modified_fresnel(x, -1),
+            lambda x: _modified_fresnel(x, -1) * mp.exp(1j * (x * x + mp.pi / 4)) / mp.sqrt(mp.pi),
+        ],
+        [0.3, 7.1, 1e4],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL))
+def test_several_outputs_against_mpmath(name: str) -> None:
+    f, refs, points = SEVERAL[name]
+    x = np.array(points)
+    outputs, wants = f(hd.hyperdual(x, 1.0, 1.0)), f(x)
+    if not isinstance(outputs, tuple):
+        outputs, wants = (outputs,), (wants,)
+    for y, want, ref in zip(outputs, wants, refs, strict=True):
+        np.testing.assert_array_equal(y.value, want)
+        g, k = ref if isinstance(ref, tuple) else (ref, 0)
+        with mp.workdps(30):
+            d1, d2 = ([complex(mp.diff(g, mp.mpf(p), k + n)) for p in points] for n in (1, 2))
+        np.testing.assert_allclose(y.e1, d1, rtol=1e-13, atol=1e-16, err_msg=name)
+        np.testing.assert_allclose(y.e12, d2, rtol=1e-12, atol=1e-16, err_msg=name)

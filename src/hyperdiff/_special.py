@@ -363,18 +363,20 @@ def _by_bands(t: Any, edges: tuple[float, ...], series: Callable[[Any], Arrays])
     return f1, f2
 
 
-def _odd_series(t: Any, r: float) -> Arrays:
+def _odd_series(t: Any, r: complex) -> Arrays:
     """The first two derivatives of sum_n c_n t^-(2n+1), c_n = r^n (2n-1)!!, termwise, for
-    |t| > 7: up to 50 terms (they fall to about exp(-t^2) of the first near n = t^2), until
-    the terms are below 1e-17 of the sums (band by band of |t|)."""
+    |t| > 7 (|r| = 1/2): up to 50 terms (they fall to about exp(-t^2) of the first near
+    n = t^2), until the terms are below 1e-17 of the sums (band by band of |t|)."""
+    t = np.asarray(t, dtype=np.result_type(t, r))  # (complex for a complex r)
     return _by_bands(t, (0.0, 10.0, 20.0, np.inf), lambda m: _odd_series_on(t[m], r))
 
 
-def _odd_series_on(t: Any, r: float) -> Arrays:
+def _odd_series_on(t: Any, r: complex) -> Arrays:
     s1, s2 = np.zeros_like(t), np.zeros_like(t)
     with np.errstate(under="ignore"):
         u = 1 / (t * t)
-        w, c = u, 1.0  # w = t^-(2n+2)
+        w = u  # t^-(2n+2)
+        c: complex = 1.0  # r^n (2n-1)!!
         for n in range(50):
             a1 = c * (2 * n + 1) * w
             a2 = a1 * (2 * n + 2) / t
@@ -539,21 +541,51 @@ def _cotdg(f0: Any, x: Any) -> Arrays:
 
 
 def _boxcox(shift: float) -> Callable[..., Arrays]:
-    # ((s + x)^l - 1)/l (log at l = 0): f1 = (s + x)^(l-1), f2 = (l - 1)(s + x)^(l-2)
+    # ((s + x)^l - 1)/l = L exprel(l L), L = log(s + x) (log1p for s = 1), in (x, l):
+    # f_x = u^(l-1), f_xx = (l - 1) u^(l-2), f_xl = L u^(l-1), f_l = L^2 exprel'(l L),
+    # f_ll = L^3 exprel''(l L), u = s + x (exprel's series keeps l L near 0 exact)
     def rule(f0: Any, x: Any, lmbda: Any) -> Arrays:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = shift + x
-            return u ** (lmbda - 1), (lmbda - 1) * u ** (lmbda - 2)
+        u = shift + x
+        log_u = np.log1p(x) if shift else np.log(x)
+        e1, e2 = _exprel(None, lmbda * log_u)
+        fx = u ** (lmbda - 1)
+        return fx, log_u**2 * e1, (lmbda - 1) * u ** (lmbda - 2), log_u * fx, log_u**3 * e2
 
     return rule
 
 
+def _log1p_ratio(t: Any) -> Arrays:
+    """The first two derivatives of log1p(t)/t: (L'/t - L/t^2, L''/t - 2L'/t^2 + 2L/t^3) with
+    L = log1p t, which cancel near 0; there (|t| < 1/2) the series sum_k (-1)^k t^k/(k+1)
+    differentiated termwise (60 terms)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big = np.log1p(t)
+        r = 1 / (1 + t)
+        d1 = r / t - big / (t * t)
+        d2 = -r * r / t - 2 * r / (t * t) + 2 * big / (t * t * t)
+    near = np.abs(t) < 0.5
+    if np.any(near):
+        u = np.where(near, t, 0.0)
+        s1, s2 = np.zeros_like(u), np.zeros_like(u)
+        for k in range(60, 0, -1):  # Horner: k t^(k-1)/(k+1), k (k-1) t^(k-2)/(k+1)
+            s1 = s1 * u + (-1.0) ** k * k / (k + 1)
+        for k in range(60, 1, -1):
+            s2 = s2 * u + (-1.0) ** k * k * (k - 1) / (k + 1)
+        d1, d2 = np.where(near, s1, d1), np.where(near, s2, d2)
+    return d1, d2
+
+
 def _inv_boxcox(shift: float) -> Callable[..., Arrays]:
-    # x = (1 + l y)^(1/l) - s: dx/dy = u^(1-l), d2x/dy2 = (1 - l) u^(1-2l), u = x + s
+    # x = e^g - s, g = log1p(l y)/l = y r(l y), r(t) = log1p(t)/t, in (y, l), u = x + s:
+    # x_y = u^(1-l), x_yy = (1 - l) u^(1-2l), g_l = y^2 r'(l y), g_ll = y^3 r''(l y),
+    # x_l = u g_l, x_ll = u (g_ll + g_l^2), x_yl = u^(1-l) ((1 - l) g_l - log u)
     def rule(f0: Any, y: Any, lmbda: Any) -> Arrays:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = f0 + shift
-            return u ** (1 - lmbda), (1 - lmbda) * u ** (1 - 2 * lmbda)
+        u = f0 + shift
+        r1, r2 = _log1p_ratio(lmbda * y)
+        g_l, g_ll = y * y * r1, y * y * y * r2
+        x_y = u ** (1 - lmbda)
+        x_yl = x_y * ((1 - lmbda) * g_l - np.log(u))
+        return x_y, u * g_l, (1 - lmbda) * u ** (1 - 2 * lmbda), x_yl, u * (g_ll + g_l * g_l)
 
     return rule
 
@@ -1166,6 +1198,93 @@ def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
         if name[0] == "b":
             v3 = np.where(x == 0, 0.0, v3)
         return v2, v3
+
+    return rule
+
+
+def _kelvin_all(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # kelvin(x) = (ber + i bei, ker + i kei, ber' + i bei', ker' + i kei'): each part's
+    # derivatives from _kelvin's rules (the primed outputs' from those of berp, ...)
+    def parts(first: str, derivative: bool) -> Arrays:
+        real = _kelvin(first + "r", derivative)(None, x)
+        imag = _kelvin(first + "i", derivative)(None, x)
+        return real[0] + 1j * imag[0], real[1] + 1j * imag[1]
+
+    return parts("be", False), parts("ke", False), parts("be", True), parts("ke", True)
+
+
+def _minus_one_series(x: Any, sign: float) -> Arrays:
+    """(1 - J0(x))/x (sign -1) or (I0(x) - 1)/x (sign 1) and its derivative, for |x| < 1,
+    where 1 - J0 cancels: sum_k>=1 s^(k+1) x^(2k-1)/(4^k k!^2) and its termwise derivative."""
+    t = np.where(np.abs(x) < 1, x, 0.0)
+    s1, s2 = np.zeros_like(t), np.zeros_like(t)
+    for k in range(12, 0, -1):  # Horner in t^2
+        c = sign ** (k + 1) / (4**k * math.factorial(k) ** 2)
+        s1 = s1 * t * t + c
+        s2 = s2 * t * t + (2 * k - 1) * c
+    return s1 * t, s2
+
+
+def _integrals_over_t(modified: bool) -> Callable[..., tuple[Arrays, ...]]:
+    # it2j0y0 = (int_0^x (1 - J0)/t, int_x^inf Y0/t): ((1 - J0)/x, J1/x - (1 - J0)/x^2),
+    # (-Y0/x, Y1/x + Y0/x^2); it2i0k0: (I0 - 1)/x, I1/x - (I0 - 1)/x^2 and -K0/x,
+    # K1/x + K0/x^2; the series below |x| = 1
+    def rule(value: Any, x: Any) -> tuple[Arrays, ...]:
+        sc = _sc()
+        if modified:
+            c0, c1, d0, d1, sign = sc.i0(x), sc.i1(x), sc.k0(x), sc.k1(x), 1.0
+        else:
+            c0, c1, d0, d1, sign = sc.j0(x), sc.j1(x), sc.y0(x), sc.y1(x), -1.0
+        g = sign * (c0 - 1) / x
+        first = g, c1 / x - g / x
+        near = np.abs(x) < 1
+        if np.any(near):
+            s1, s2 = _minus_one_series(x, sign)
+            first = np.where(near, s1, first[0]), np.where(near, s2, first[1])
+        return first, (-d0 / x, d1 / x + d0 / (x * x))
+
+    return rule
+
+
+def _it2struve0(f0: Any, x: Any) -> Arrays:
+    # int_x^inf H0(t)/t dt: f1 = -H0/x, f2 = H0/x^2 - H0'/x, H0' = 2/pi - H1; below |x| = 1
+    # (where they cancel) from H0(x)/x = 2/pi sum_k (-1)^k x^(2k)/((2k+1)!!)^2
+    sc = _sc()
+    h0 = sc.struve(0, x)
+    f1 = -h0 / x
+    f2 = h0 / (x * x) - (2 / math.pi - sc.struve(1, x)) / x
+    near = np.abs(x) < 1
+    if np.any(near):
+        t = np.where(near, x, 0.0)
+        c = [(-1.0) ** k / math.prod(range(1, 2 * k + 2, 2)) ** 2 for k in range(16)]
+        s1, s2 = np.zeros_like(t), np.zeros_like(t)
+        for k in range(15, -1, -1):  # Horner in t^2: c_k t^2k, 2k c_k t^(2k-2)
+            s1 = s1 * t * t + c[k]
+        for k in range(15, 0, -1):
+            s2 = s2 * t * t + 2 * k * c[k]
+        f1 = np.where(near, -2 / math.pi * s1, f1)
+        f2 = np.where(near, -2 / math.pi * s2 * t, f2)
+    return f1, f2
+
+
+def _modified_fresnel(sign: float) -> Callable[..., tuple[Arrays, ...]]:
+    # modfresnelp (sign 1): F = int_x^inf e^(i t^2) dt, K = e^(-i(x^2 + pi/4)) F/sqrt(pi);
+    # modfresnelm: i -> -i. F' = -e^(s i x^2), F'' = -2 s i x e^(s i x^2);
+    # K' = -2 s i x K - e^(-s i pi/4)/sqrt(pi), K'' = -2 s i K - 2 s i x K'. Both cancel for
+    # large x (by 2 x^2, 4 x^4): there (x > 7) the asymptotic series
+    # K = c sum_n (2n-1)!! (-s i/2)^n x^-(2n+1), c = e^(-s i pi/4) s i/(2 sqrt(pi)), termwise
+    def rule(value: Any, x: Any) -> tuple[Arrays, ...]:
+        k = value[1]
+        i = sign * 1j
+        e = np.exp(i * x * x)
+        k1 = -2 * i * x * k - np.exp(-i * math.pi / 4) / math.sqrt(math.pi)
+        k2 = -2 * i * k - 2 * i * x * k1
+        big = x > 7
+        if np.any(big):
+            s1, s2 = _odd_series(np.broadcast_to(x, big.shape)[big], -i / 2)
+            c = np.exp(-i * math.pi / 4) * i / (2 * math.sqrt(math.pi))
+            k1, k2 = _put(k1, big, c * s1), _put(k2, big, c * s2)
+        return (-e, -2 * i * x * e), (k1, k2)
 
     return rule
 
@@ -1793,10 +1912,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("cosdg",), Entry("cosdg", x, (0,), _cosdg)),
         (("tandg",), Entry("tandg", x, (0,), _tandg)),
         (("cotdg",), Entry("cotdg", x, (0,), _cotdg)),
-        (("boxcox",), Entry("boxcox", ("x", "lmbda"), (0,), _boxcox(0.0))),
-        (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0,), _boxcox(1.0))),
-        (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0,), _inv_boxcox(0.0))),
-        (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0,), _inv_boxcox(1.0))),
+        (("boxcox",), Entry("boxcox", ("x", "lmbda"), (0, 1), _boxcox(0.0))),
+        (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0, 1), _boxcox(1.0))),
+        (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0, 1), _inv_boxcox(0.0))),
+        (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0, 1), _inv_boxcox(1.0))),
         (("hyp1f1",), Entry("hyp1f1", ("a", "b", "x"), (2,), _hyp1f1)),
         (("hyp2f1",), Entry("hyp2f1", ("a", "b", "c", "z"), (3,), _hyp2f1, complex=True)),
         (("stdtr",), Entry("stdtr", ("df", "t"), (1,), _stdtr)),
@@ -1905,6 +2024,12 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
         (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
         (("ellipj",), Entry("ellipj", ("u", "m"), (0,), _ellipj)),
+        (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
+        (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
+        (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
+        (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
+        (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
+        (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
         *(
             ((f"hankel{kind}{e}",), Entry(f"hankel{kind}{e}", ("v", "z"), (1,), rule, complex=True))
             for kind in (1, 2)
