@@ -452,6 +452,12 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
         [-0.6, 2.0],
         True,
     ),
+    "lpmv": (
+        lambda x: sc.lpmv(1, 2.5, x),
+        lambda x: mp.legenp(2.5, 1, x, type=2),
+        [-0.7, 0.3, 0.9],
+        True,
+    ),
     # inverses of distribution functions in the probability: mpmath's root of the cdf
     "bdtri": (
         lambda y: sc.bdtri(3, 10, y),
@@ -597,6 +603,11 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
         lambda p, x: sc.gdtria(p, 3.0, x),
         lambda p, x: mp.findroot(lambda t: mp.gammainc(3, 0, t, regularized=True) - p, 2.5) / x,
         [(0.4, 2.0), (0.95, 0.5)],
+    ),
+    "binom": (  # (zeros of binom: the product rule with rgamma's; 1e6: the psi differences)
+        sc.binom,
+        lambda n, k: mp.gamma(n + 1) * mp.rgamma(k + 1) * mp.rgamma(n - k + 1),
+        [(5.5, 2.0), (2.5, 0.7), (1.0, 2.0), (3.0, -2.0), (-2.5, 1.5), (1e6, 2.0), (40.0, 20.0)],
     ),
     # in lmbda too (points beside 0: the references divide by lmbda; 1e-9 is inside the series)
     "boxcox": (

@@ -1289,6 +1289,67 @@ def _modified_fresnel(sign: float) -> Callable[..., tuple[Arrays, ...]]:
     return rule
 
 
+def _psi_differences(a: Any, c: Any) -> Arrays:
+    """(psi(a) - psi(c), psi1(a) - psi1(c)) of real arrays. Where both are >= 8 the
+    differences cancel (binom(1e6, 2): psi(1e6 + 1) - psi(1e6 - 1) ~ 2e-6); there from the
+    asymptotic series of _BERNOULLI term by term, the leading terms as exact differences:
+      psi(x) ~ log x - 1/(2x) - sum_j B_2j/(2j x^2j),
+      psi1(x) ~ 1/x + 1/(2x^2) + sum_j B_2j/x^(2j+1)
+    (log(a/c) = log1p((a - c)/c), 1/a - 1/c = (c - a)/(ac), ...)."""
+    sc = _sc()
+    d0 = sc.psi(a) - sc.psi(c)
+    d1 = _psi_n(1, a) - _psi_n(1, c)
+    big = (a >= 8) & (c >= 8)
+    if not np.any(big):
+        return d0, d1
+    x, y = np.where(big, a, 8.0), np.where(big, c, 8.0)
+    gap = x - y
+    s0 = np.log1p(gap / y) + gap / (2 * x * y)
+    s1 = -gap / (x * y) - gap * (x + y) / (2 * x * x * y * y)
+    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+        s0 -= bernoulli / (2 * j) * (x ** (-2 * j) - y ** (-2 * j))
+        s1 += bernoulli * (x ** (-2 * j - 1) - y ** (-2 * j - 1))
+    return np.where(big, s0, d0), np.where(big, s1, d1)
+
+
+def _binom(f0: Any, n: Any, k: Any) -> Arrays:
+    # binom = Gamma(n+1)/(Gamma(k+1) Gamma(n-k+1)) in (n, k): with u = psi(n+1) - psi(n-k+1),
+    # v = psi(n-k+1) - psi(k+1) (_psi_differences): f_n = f u, f_k = f v,
+    # f_nn = f (u^2 + psi1(n+1) - psi1(n-k+1)), f_nk = f (u v + psi1(n-k+1)),
+    # f_kk = f (v^2 - psi1(k+1) - psi1(n-k+1)). Where f = 0 (a pole of Gamma(k+1) or
+    # Gamma(n-k+1): binom(1, 2)) the product rule on G R S = Gamma(n+1) rgamma(k+1)
+    # rgamma(n-k+1), with rgamma's rule at its zeros.
+    sc = _sc()
+    a, b, c = n + 1, k + 1, n - k + 1
+    (u, du), (v, _) = _psi_differences(a, c), _psi_differences(c, b)
+    qb, qc = _psi_n(1, b), _psi_n(1, c)
+    out = (f0 * u, f0 * v, f0 * (u * u + du), f0 * (u * v + qc), f0 * (v * v - qb - qc))
+    zero = f0 == 0
+    if not np.any(zero):
+        return out
+    g = sc.gamma(a)
+    g1, g2 = _gamma(g, a)
+    r, s = sc.rgamma(b), sc.rgamma(c)
+    (r1, r2), (s1, s2) = _rgamma(r, b), _rgamma(s, c)
+    d_k = r1 * s - r * s1
+    product = (
+        g1 * r * s + g * r * s1,
+        g * d_k,
+        g2 * r * s + 2 * g1 * r * s1 + g * r * s2,
+        g1 * d_k + g * (r1 * s1 - r * s2),
+        g * (r2 * s - 2 * r1 * s1 + r * s2),
+    )
+    return tuple(np.where(zero, p, d) for p, d in zip(product, out, strict=True))
+
+
+def _lpmv(f0: Any, m: Any, v: Any, x: Any) -> Arrays:
+    # Ferrers' P_v^m (scipy's, Condon-Shortley phase) in x, DLMF 14.10.5 and Legendre's equation:
+    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P
+    w = 1 - x * x
+    d1 = ((v + m) * _sc().lpmv(m, v - 1, x) - v * x * f0) / w
+    return d1, (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -2025,6 +2086,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
         (("ellipj",), Entry("ellipj", ("u", "m"), (0,), _ellipj)),
         (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
+        (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
+        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (2,), _lpmv, why="m is an integer order")),
         (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
