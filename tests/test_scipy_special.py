@@ -609,6 +609,7 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
         lambda n, k: mp.gamma(n + 1) * mp.rgamma(k + 1) * mp.rgamma(n - k + 1),
         [(5.5, 2.0), (2.5, 0.7), (1.0, 2.0), (3.0, -2.0), (-2.5, 1.5), (1e6, 2.0), (40.0, 20.0)],
     ),
+    "elliprc": (sc.elliprc, mp.elliprc, [(0.5, 1.7), (2.0, 2.1), (2.0, 2.0), (3.0, 0.2)]),
     # in lmbda too (points beside 0: the references divide by lmbda; 1e-9 is inside the series)
     "boxcox": (
         sc.boxcox,
@@ -912,7 +913,7 @@ def _table_calls() -> list[tuple[str, Any]]:
                 args[p] = x
                 return u(*args)
 
-            calls.append((f"{entry.name}[{entry.args[position]}]", call))
+            calls.append((f"{entry.name}[{entry.args[position]}]", call, entry.order))
     return calls
 
 
@@ -923,21 +924,23 @@ SPECIAL_POINTS = np.concatenate([SPECIAL_POINTS, [np.inf, -np.inf, np.nan, 1e-8,
 TABLE_CALLS = _table_calls()
 
 
-@pytest.mark.parametrize("name, call", TABLE_CALLS, ids=[name for name, _ in TABLE_CALLS])
-def test_special_points(name: str, call: Callable[[Any], Any]) -> None:
+@pytest.mark.parametrize("name, call, order", TABLE_CALLS, ids=[c[0] for c in TABLE_CALLS])
+def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> None:
     """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
     from the rules (pytest turns warnings into errors), scipy's value, and nan
-    derivatives wherever scipy's value is nan."""
+    derivatives wherever scipy's value is nan (a Dual for a rule of first derivatives)."""
     with np.errstate(all="ignore"):
         wants = call(SPECIAL_POINTS)
+    x = hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0) if order == 2 else hd.dual(SPECIAL_POINTS, 1.0)
     with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
-        ys = call(hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0))
+        ys = call(x)
     if not isinstance(ys, tuple):  # (sici, airy, ...: several outputs)
         ys, wants = (ys,), (wants,)
     for y, want in zip(ys, wants, strict=True):
         np.testing.assert_array_equal(y.value, want)
         nan = np.isnan(want)
-        assert np.all(np.isnan(y.e1[nan])) and np.all(np.isnan(y.e12[nan])), name
+        parts = (y.e1, y.e12) if order == 2 else (y.d,)
+        assert all(np.all(np.isnan(p[nan])) for p in parts), name
 
 
 def test_functions_of_several_outputs() -> None:
@@ -1368,6 +1371,13 @@ TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ..
         (0.3, 0.8, 1.7),
     ),
     "radian": (sc.radian, lambda d, m, s: mp.pi / 180 * (d + m / 60 + s / 3600), (3.0, 20.0, 7.0)),
+    # Carlson: J's series where two arguments are within 10% (near, equal), the difference beyond
+    "elliprf": (sc.elliprf, mp.elliprf, (0.5, 1.7, 3.0)),
+    "elliprf(near)": (sc.elliprf, mp.elliprf, (2.0, 1.0, 2.05)),
+    "elliprf(equal)": (sc.elliprf, mp.elliprf, (1.0, 1.0 + 1e-7, 1.0 + 2e-7)),
+    "elliprg": (sc.elliprg, mp.elliprg, (0.5, 1.7, 3.0)),
+    "elliprg(near)": (sc.elliprg, mp.elliprg, (2.0, 1.0, 2.05)),
+    "elliprg(equal)": (sc.elliprg, mp.elliprg, (1.0, 2.0, 2.0)),
 }
 
 
@@ -1555,3 +1565,20 @@ def test_several_outputs_against_mpmath(name: str) -> None:
             d1, d2 = ([complex(mp.diff(g, mp.mpf(p), k + n)) for p in points] for n in (1, 2))
         np.testing.assert_allclose(y.e1, d1, rtol=1e-13, atol=1e-16, err_msg=name)
         np.testing.assert_allclose(y.e12, d2, rtol=1e-12, atol=1e-16, err_msg=name)
+
+
+def test_first_derivatives_only() -> None:
+    """elliprd's rule gives its gradient (J and K above; its Hessian is not written):
+    first-order kinds against mpmath, second-order ones a TypeError."""
+    for point in [(0.5, 1.7, 3.0), (2.0, 1.0, 2.05), (1.0, 1.0, 1.0)]:
+        p = np.array(point)
+        with mp.workdps(30):
+            at = [mp.mpf(v) for v in point]
+            want = [
+                float(mp.diff(mp.elliprd, at, tuple(np.eye(3, dtype=int)[i]))) for i in range(3)
+            ]
+        np.testing.assert_allclose(
+            hd.grad(lambda v: sc.elliprd(v[0], v[1], v[2]))(p), want, rtol=1e-14
+        )
+    with pytest.raises(TypeError, match=r"scipy\.special\.elliprd on HyperDual arrays: its rule "):
+        sc.elliprd(hd.hyperdual(np.array([0.5]), 1.0, 1.0), 1.7, 3.0)

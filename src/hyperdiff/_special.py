@@ -58,6 +58,7 @@ class Entry:
     rule: Callable[..., Arrays]
     complex: bool = False
     why: str = ""  # why the other arguments are not differentiable (in the TypeError)
+    order: int = 2  # 1: the rule's second derivatives are not written (second-order kinds raise)
 
 
 # --- the rules (values are float64 or complex128 arrays) ---------------------------------
@@ -1350,6 +1351,97 @@ def _lpmv(f0: Any, m: Any, v: Any, x: Any) -> Arrays:
     return d1, (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
 
 
+# Carlson's symmetric integrals. Their partials are integrals of the same kind,
+#   J(a; b; c) = int_0^inf (t+a)^-3/2 (t+b)^-1/2 (t+c)^-3/2 dt  (symmetric in a, c),
+#   K(a, b; c) = int_0^inf (t+a)^-1/2 (t+b)^-1/2 (t+c)^-5/2 dt,
+# with R_D(x, y, z) = 3/2 int (t+x)^-1/2 (t+y)^-1/2 (t+z)^-3/2 dt:
+#   dR_D/dx = -3/4 J(x; y; z),  dR_D/dz = -9/4 K(x, y; z),
+#   J(a; b; c) = 2/3 (R_D(b, c, a) - R_D(a, b, c))/(c - a)   (partial fractions),
+#   K(a, b; c) = (2 R_D(a, b, c) - a J(a; b; c) - b J(b; a; c))/(3c)   (R_D's homogeneity).
+# J's difference cancels as a -> c; there (|c - a| < (a + c)/10) J is the series in
+# h = (c - a)/2 about m = (a + c)/2 of ((t+m)^2 - h^2)^-3/2 (t+b)^-1/2:
+#   J = sum_k (3/2)_k/k! h^2k T_(3+2k),
+#   T_n = int (t+b)^-1/2 (t+m)^-n dt = m^(1/2-n)/(n - 1/2) 2F1(n - 1/2, 1/2; n + 1/2; 1 - b/m).
+def _carlson_j(a: Any, b: Any, c: Any) -> Any:
+    sc = _sc()
+    j = 2 / 3 * (sc.elliprd(b, c, a) - sc.elliprd(a, b, c)) / (c - a)
+    m, h = (a + c) / 2, (c - a) / 2
+    near = np.abs(h) < m / 10
+    if not np.any(near):
+        return j
+    m, h, b = (np.where(near, v, 1.0) for v in np.broadcast_arrays(m, h, b))
+    series, weight = np.zeros_like(m), 1.0
+    for k in range(12):  # (h/m)^2 <= 1/100: twelve terms leave ~1e-24
+        n = 3 + 2 * k
+        t = m ** (0.5 - n) / (n - 0.5) * sc.hyp2f1(n - 0.5, 0.5, n + 0.5, 1 - b / m)
+        series = series + weight * h ** (2 * k) * t
+        weight *= (1.5 + k) / (k + 1)
+    return np.where(near, series, j)
+
+
+def _carlson_k(a: Any, b: Any, c: Any) -> Any:
+    rd = _sc().elliprd(a, b, c)
+    return (2 * rd - a * _carlson_j(a, b, c) - b * _carlson_j(b, a, c)) / (3 * c)
+
+
+def _elliprf(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
+    # dR_F/dz = -R_D(x, y, z)/6 (each argument by symmetry); d2R_F/dz2 = 3/8 K(x, y; z),
+    # d2R_F/dx dz = 1/8 J(x; y; z)
+    rd = _sc().elliprd
+    j, k = _carlson_j, _carlson_k
+    gradient = (-rd(y, z, x) / 6, -rd(z, x, y) / 6, -rd(x, y, z) / 6)
+    hessian = (
+        3 / 8 * k(y, z, x),
+        j(x, z, y) / 8,
+        j(x, y, z) / 8,
+        3 / 8 * k(z, x, y),
+        j(y, x, z) / 8,
+        3 / 8 * k(x, y, z),
+    )
+    return (*gradient, *hessian)
+
+
+def _elliprc(f0: Any, x: Any, y: Any) -> Arrays:
+    # R_C(x, y) = R_F(x, y, y): its partials summed along (x, y, y). Below y = 0 (scipy's
+    # Cauchy principal value) R_D is not defined: nan.
+    f = _elliprf(f0, x, y, y)
+    return f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8]
+
+
+def _elliprg(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
+    # dR_G/dz = (3 R_F - z R_D(x, y, z))/12, d2R_G/dz2 = -(x J(x; y; z) + y J(y; x; z))/16,
+    # d2R_G/dx dz = (z J(x; y; z) - 2/3 R_D(y, z, x))/16 (each pair by symmetry)
+    sc = _sc()
+    rf, rd, j = sc.elliprf(x, y, z), sc.elliprd, _carlson_j
+    gradient = tuple(
+        (3 * rf - w * rd(u, v, w)) / 12 for u, v, w in ((y, z, x), (z, x, y), (x, y, z))
+    )
+
+    def cross(u: Any, v: Any, w: Any) -> Any:  # d2/du dw, v the third argument
+        return (w * j(u, v, w) - 2 / 3 * rd(v, w, u)) / 16
+
+    hessian = (
+        -(y * j(y, z, x) + z * j(z, y, x)) / 16,
+        cross(x, z, y),
+        cross(x, y, z),
+        -(z * j(z, x, y) + x * j(x, z, y)) / 16,
+        cross(y, x, z),
+        -(x * j(x, y, z) + y * j(y, x, z)) / 16,
+    )
+    return (*gradient, *hessian)
+
+
+def _elliprd(f0: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
+    # first derivatives only (Entry.order 1): -3/4 J(x; y; z), -3/4 J(y; x; z), -9/4 K(x, y; z);
+    # the second need integrals of one more order, not written (zeros stand in the Hessian)
+    gradient = (
+        -0.75 * _carlson_j(x, y, z),
+        -0.75 * _carlson_j(y, x, z),
+        -2.25 * _carlson_k(x, y, z),
+    )
+    return (*gradient, *(np.zeros_like(gradient[0]),) * 6)
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -2084,6 +2176,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
         (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
         (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
+        (("elliprf",), Entry("elliprf", ("x", "y", "z"), (0, 1, 2), _elliprf)),
+        (("elliprc",), Entry("elliprc", ("x", "y"), (0, 1), _elliprc)),
+        (("elliprg",), Entry("elliprg", ("x", "y", "z"), (0, 1, 2), _elliprg)),
+        (("elliprd",), Entry("elliprd", ("x", "y", "z"), (0, 1, 2), _elliprd, order=1)),
         (("ellipj",), Entry("ellipj", ("u", "m"), (0,), _ellipj)),
         (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
         (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
@@ -2249,10 +2345,11 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
 
             raise combine_error(name, kinds[0], kinds[1])
     cls = type(inputs[duals[0]])
-    if getattr(cls, "_order", 2) > 2 or (cls._kind < 0 and not hasattr(cls, "_layout")):
+    if getattr(cls, "_order", 2) > entry.order or (cls._kind < 0 and not hasattr(cls, "_layout")):
+        gives = "first and second derivatives" if entry.order == 2 else "first derivatives"
         raise TypeError(
             f"hyperdiff does not support {name} on {cls.__name__} arrays: its rule gives "
-            "the first and second derivatives only"
+            f"the {gives} only"
         )
     values = [
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
