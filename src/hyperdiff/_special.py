@@ -1976,16 +1976,41 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
 
 
 def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
-    # in u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn; once more:
-    # sn'' = -sn (dn^2 + m cn^2), cn'' = -cn (dn^2 - m sn^2), dn'' = -m dn (cn^2 - sn^2),
-    # am'' = -m sn cn
-    sn, cn, dn, _ = value
+    # In u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn. In m, through the amplitude
+    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives
+    #   A = d am/dm = (dn (D - u) + sn cn)/(2 (1 - m)),  D = (F - E)/m = int_0^am sin^2/dn
+    # (Carlson: D = sin^3 R_D(cos^2, dn^2, 1)/3, no cancellation as m -> 0), then
+    #   sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn), and once more with
+    #   A_m = (N_m + 2A)/(2 (1 - m)), N_m = dn_m (D - u) + dn D_m + cn^2 A,
+    #   D_m = dD/dm at fixed am = 1/2 int_0^am sin^4/dn^3 = sin^5 J(dn^2; cos^2; 1)/4
+    # (J of the Carlson rules), am reduced by D's period: D(am + k pi) = D(am) + 2k D(pi/2).
+    sn, cn, dn, am = value
+    sc = _sc()
+    k = np.round(am / math.pi)
+    r = am - k * math.pi
+    s, c = np.sin(r), np.cos(r)
+    d2 = 1 - m * s * s
+    half = sc.elliprd(0.0, 1 - m, 1.0) / 3, _carlson_j(1 - m, 0.0, 1.0) / 4  # D, D_m at pi/2
+    d = 2 * k * half[0] + s**3 * sc.elliprd(c * c, d2, 1.0) / 3
+    d_m = 2 * k * half[1] + s**5 * _carlson_j(d2, c * c, 1.0) / 4
+    a = (dn * (d - u) + sn * cn) / (2 * (1 - m))
+    sn_m, cn_m = cn * a, -sn * a
+    dn_m = -(sn * sn + 2 * m * sn * cn * a) / (2 * dn)
+    a_m = (dn_m * (d - u) + dn * d_m + cn * cn * a + 2 * a) / (2 * (1 - m))
+    sn_mm, cn_mm = -sn * a * a + cn * a_m, -cn * a * a - sn * a_m
+    dn_mm = (-4 * sn * sn_m - 2 * m * (sn_m * sn_m + sn * sn_mm) - 2 * dn_m * dn_m) / (2 * dn)
     msc = m * sn * cn
-    return (
-        (cn * dn, -sn * (dn * dn + m * cn * cn)),
-        (-sn * dn, -cn * (dn * dn - m * sn * sn)),
-        (-msc, -m * dn * (cn * cn - sn * sn)),
-        (dn, -msc),
+    return (  # (f_u, f_m, f_uu, f_um, f_mm) of sn, cn, dn, am
+        (cn * dn, sn_m, -sn * (dn * dn + m * cn * cn), cn_m * dn + cn * dn_m, sn_mm),
+        (-sn * dn, cn_m, -cn * (dn * dn - m * sn * sn), -(sn_m * dn + sn * dn_m), cn_mm),
+        (
+            -msc,
+            dn_m,
+            -m * dn * (cn * cn - sn * sn),
+            -(sn * cn + m * (sn_m * cn + sn * cn_m)),
+            dn_mm,
+        ),
+        (dn, a, -msc, dn_m, a_m),
     )
 
 
@@ -2180,7 +2205,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("elliprc",), Entry("elliprc", ("x", "y"), (0, 1), _elliprc)),
         (("elliprg",), Entry("elliprg", ("x", "y", "z"), (0, 1, 2), _elliprg)),
         (("elliprd",), Entry("elliprd", ("x", "y", "z"), (0, 1, 2), _elliprd, order=1)),
-        (("ellipj",), Entry("ellipj", ("u", "m"), (0,), _ellipj)),
+        (("ellipj",), Entry("ellipj", ("u", "m"), (0, 1), _ellipj)),
         (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
         (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
         (("lpmv",), Entry("lpmv", ("m", "v", "x"), (2,), _lpmv, why="m is an integer order")),
@@ -2377,32 +2402,43 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
                 (d() if second_order else np.zeros_like(derivatives[0])) if callable(d) else d
                 for d in derivatives
             )
-    if several:  # one (f1, f2) per output, one dual argument
+    planes = [_planes(inputs[n], dtype, shape) for n in duals]
+    chosen = [entry.dual.index(n) for n in duals]
+
+    def chained(value: Any, partials: Arrays) -> np.ndarray:
+        return _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
+
+    if several:  # one rule's derivatives per output
         if out is not None:
             raise TypeError(f"hyperdiff does not support out= of {name} on dual arrays")
-        x = _planes(inputs[duals[0]], dtype, shape)
-        results = []
-        for f0_k, (f1, f2) in zip(f0s, derivatives, strict=True):
-            result = np.empty((cls._planes, *shape), dtype=dtype)
-            parts = [_ready(d, dtype, shape) for d in (f0_k, f1, f2)]
-            _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
-            results.append(cls._wrap(result))
-        return tuple(results)
-    gradient, hessian = _chosen(derivatives, len(entry.dual), [entry.dual.index(n) for n in duals])
-    ready = functools.partial(_ready, dtype=dtype, shape=shape)
-    planes = [_planes(inputs[n], dtype, shape) for n in duals]
+        return tuple(cls._wrap(chained(*d)) for d in zip(f0s, derivatives, strict=True))
     target_out = _output(out, cls, dtype, shape)
+    return _store(target_out, cls, chained(f0, derivatives))
+
+
+def _chained(
+    cls: Any,
+    planes: list[np.ndarray],
+    f0: Any,
+    chosen: tuple[list[Any], dict[Any, Any]],
+    dtype: Any,
+) -> np.ndarray:
+    """f's planes from its value f0 and the gradient and Hessian of the dual arguments
+    (whose planes are given): _core's unary chain rule for one; for several, as the chain
+    rule is linear in the partials, a sum of binary chain rules over pairs (i, j): the first
+    carries f0 and the gradient and Hessian of arguments 0 and 1, (0, j) adds f_j, f_0j,
+    f_jj and (i, j) f_ij (an infinite part times a partial it does not carry gives nan
+    there, not inf)."""
+    gradient, hessian = chosen
+    shape = np.shape(planes[0])[1:]
+    ready = functools.partial(_ready, dtype=dtype, shape=shape)
     result = np.empty((cls._planes, *shape), dtype=dtype)
-    if len(duals) == 1:
+    if len(planes) == 1:
         f1, f2 = ready(gradient[0]), ready(hessian[0, 0])
         _core.chain_unary(_kind(cls), planes[0], ready(f0), f1, f2, result)
-        return _store(target_out, cls, result)
-    # Several dual arguments: the chain rule is linear in the partials, so it is a sum of
-    # binary chain rules over pairs (i, j): the first carries f0 and the gradient and
-    # Hessian of arguments 0 and 1, (0, j) adds f_j, f_0j, f_jj and (i, j) f_ij (an
-    # infinite part times a partial it does not carry gives nan there, not inf).
+        return result
     zero = np.zeros(shape, dtype=dtype)
-    for i, j in itertools.combinations(range(len(duals)), 2):
+    for i, j in itertools.combinations(range(len(planes)), 2):
         if (i, j) == (0, 1):
             partials = (f0, *gradient[:2], hessian[0, 0], hessian[0, 1], hessian[1, 1])
         elif i == 0:
@@ -2415,9 +2451,9 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         )
         if term is not result:
             result += term
-    if len(duals) > 2:
+    if len(planes) > 2:
         result[0] = f0  # (the sums' -0.0 + 0.0 would lose scipy's sign of zero)
-    return _store(target_out, cls, result)
+    return result
 
 
 def _chosen(derivatives: Arrays, n: int, chosen: list[int]) -> tuple[list[Any], dict[Any, Any]]:
