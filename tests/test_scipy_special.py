@@ -1584,3 +1584,31 @@ def test_first_derivatives_only() -> None:
         )
     with pytest.raises(TypeError, match=r"scipy\.special\.elliprd on HyperDual arrays: its rule "):
         sc.elliprd(hd.hyperdual(np.array([0.5]), 1.0, 1.0), 1.7, 3.0)
+
+
+def test_scaled_airy_functions() -> None:
+    """airye (real x) against mpmath: the product rule on scipy's values below x = 10 (Bi's
+    form cancels by about x^(3/2) on values scipy gives to ~2e-14 there: 2e-12 in f''), the
+    asymptotic series past it (to a few ulps); below 0 Ai's are nan and Bi's unscaled."""
+    z = lambda t: mp.mpf(2) / 3 * t ** mp.mpf(1.5)  # noqa: E731
+    refs = [
+        lambda t: mp.airyai(t) * mp.exp(z(t)),
+        lambda t: mp.airyai(t, 1) * mp.exp(z(t)),
+        lambda t: mp.airybi(t) * mp.exp(-z(t)),
+        lambda t: mp.airybi(t, 1) * mp.exp(-z(t)),
+    ]
+    for points, rtol in (([0.3, 2.5, 9.9], (2e-13, 2e-12)), ([10.01, 1e4], (1e-15, 1e-15))):
+        x = np.array(points)
+        for y, want, ref in zip(
+            sc.airye(hd.hyperdual(x, 1.0, 1.0)), sc.airye(x), refs, strict=True
+        ):
+            np.testing.assert_array_equal(y.value, want)
+            with mp.workdps(40):
+                d1, d2 = ([float(mp.diff(ref, mp.mpf(p), n)) for p in points] for n in (1, 2))
+            np.testing.assert_allclose(y.e1, d1, rtol=rtol[0])
+            np.testing.assert_allclose(y.e12, d2, rtol=rtol[1])
+    below = sc.airye(hd.hyperdual(np.array([-2.0]), 1.0, 1.0))
+    assert np.isnan(below[0].e1[0]) and np.isnan(below[1].e12[0])
+    with mp.workdps(30):
+        _close(below[2].e1[0], float(mp.airybi(-2, 1)), rtol=1e-13)
+        _close(below[2].e12[0], float(mp.airybi(-2, 2)), rtol=1e-13)

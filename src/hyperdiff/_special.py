@@ -1442,6 +1442,70 @@ def _elliprd(f0: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
     return (*gradient, *(np.zeros_like(gradient[0]),) * 6)
 
 
+def _airye(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # airye (real x): Ai e^z, Ai' e^z with z = 2/3 x^(3/2); Bi e^(-z), Bi' e^(-z) (unscaled
+    # below 0, where Ai's are nan). For y e^(s z), r = sqrt x: (y e)' = (y' e) + s r (y e),
+    # (y e)'' = (y'' e) + 2 s r (y' e) + (s/(2r) + s^2 x)(y e), with Ai'' = x Ai. These cancel
+    # for large x (Bi' e^-z - r Bi e^-z by x^(3/2), on scipy's values: up to ~1e-12 below 10);
+    # past x = 10 the asymptotic series (DLMF 9.7.5-8; the other exponential is below
+    # e^-2z < 1e-18 there), termwise:
+    #   Ai e^z ~ x^(-1/4)/(2 sqrt pi) sum (-1)^k u_k z^-k,
+    #   Ai' e^z ~ -x^(1/4)/(2 sqrt pi) sum (-1)^k v_k z^-k,
+    #   Bi e^-z ~ x^(-1/4)/sqrt(pi) sum u_k z^-k,  Bi' e^-z ~ x^(1/4)/sqrt(pi) sum v_k z^-k
+    eai, eaip, ebi, ebip = value
+    r = np.sqrt(np.maximum(x, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+
+        def scaled(s: Any, y: Any, y1: Any, y2: Any) -> Arrays:
+            growth = np.where(s == 0, 0.0, s / (2 * r))  # (z'' = 1/(2r); unscaled: none)
+            return y1 + s * r * y, y2 + 2 * s * r * y1 + (growth + s * s * x) * y
+
+        s_bi = np.where(x > 0, -1.0, 0.0)
+        out = [
+            scaled(1.0, eai, eaip, x * eai),
+            scaled(1.0, eaip, x * eai, eai + x * eaip),
+            scaled(s_bi, ebi, ebip, x * ebi),
+            scaled(s_bi, ebip, x * ebi, ebi + x * ebip),
+        ]
+    big = x > 10
+    if np.any(big):
+        t = np.broadcast_to(x, big.shape)[big]
+        for i, series in enumerate(_airy_series(t)):
+            out[i] = (_put(out[i][0], big, series[0]), _put(out[i][1], big, series[1]))
+    return tuple(out)
+
+
+def _airy_series(t: Any) -> list[Arrays]:
+    """(f', f'') of airye's four outputs for t > 10 from DLMF 9.7.5-8 differentiated termwise:
+    each is c sum_k w_k (3/2)^k t^(a - 3k/2), a = -1/4 or 1/4, w_k = (+-1)^k u_k or v_k,
+    u_k = u_(k-1) (6k-5)(6k-3)(6k-1)/((2k-1) 216 k), v_k = -(6k+1)/(6k-1) u_k; up to 40 terms,
+    until they are below 1e-17 of the sums."""
+    root_pi = math.sqrt(math.pi)
+    out = []
+    for a, alternate, v_coefficients, scale in (  # Ai e^z, Ai' e^z, Bi e^-z, Bi' e^-z
+        (-0.25, -1.0, False, 0.5),
+        (0.25, -1.0, True, -0.5),
+        (-0.25, 1.0, False, 1.0),
+        (0.25, 1.0, True, 1.0),
+    ):
+        d1, d2 = np.zeros_like(t), np.zeros_like(t)
+        u = 1.0
+        for k in range(40):
+            if k:
+                u *= (6 * k - 5) * (6 * k - 3) * (6 * k - 1) / ((2 * k - 1) * 216 * k)
+            w = -(6 * k + 1) / (6 * k - 1) * u if v_coefficients else u
+            p = a - 1.5 * k
+            term = alternate**k * w * 1.5**k * t ** (p - 1) * scale / root_pi
+            a1, a2 = p * term, p * (p - 1) * term / t
+            d1, d2 = d1 + a1, d2 + a2
+            if np.all(np.abs(a1) <= 1e-17 * np.abs(d1)) and np.all(
+                np.abs(a2) <= 1e-17 * np.abs(d2)
+            ):
+                break
+        out.append((d1, d2))
+    return out
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -2212,6 +2276,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
+        (("airye",), Entry("airye", x, (0,), _airye)),
         (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
         (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
         *(
