@@ -8,6 +8,7 @@ the functions by its own series, not by scipy's recurrences), then each kind onc
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -1612,3 +1613,42 @@ def test_scaled_airy_functions() -> None:
     with mp.workdps(30):
         _close(below[2].e1[0], float(mp.airybi(-2, 1)), rtol=1e-13)
         _close(below[2].e12[0], float(mp.airybi(-2, 2)), rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "name, points",
+    [
+        ("mathieu_cem", [20.0, 50.0, 70.0]),  # (degrees)
+        ("mathieu_sem", [20.0, 50.0, 70.0]),
+        ("mathieu_modcem1", [0.3, 0.5, 1.2]),
+        ("mathieu_modcem2", [0.3, 0.5, 1.2]),
+        ("mathieu_modsem1", [0.3, 0.5, 1.2]),
+        ("mathieu_modsem2", [0.3, 0.5, 1.2]),
+    ],
+)
+def test_mathieu_functions(name: str, points: list[float]) -> None:
+    """(y, y') of the Mathieu functions in x: mpmath has none, so the reference is scipy's own
+    y' differentiated numerically (a five-point stencil, ~1e-10): y'' and y''' from the
+    differential equation must agree with it; y' is scipy's, scaled to x in degrees for
+    cem, sem. m and q are constants."""
+    f = getattr(sc, name)
+    scale = math.pi / 180 if name in ("mathieu_cem", "mathieu_sem") else 1.0
+    x = np.array(points)
+    h = 1e-3 if scale != 1.0 else 1e-4
+
+    def stencil(g: Callable[[Any], Any]) -> Any:
+        return (-g(x + 2 * h) + 8 * g(x + h) - 8 * g(x - h) + g(x - 2 * h)) / (12 * h)
+
+    for m, q in ((2, 1.5), (1, 5.0)):
+        y, yp = f(m, q, hd.hyperdual(x, 1.0, 1.0))
+        want_y, want_yp = f(m, q, x)
+        np.testing.assert_array_equal(y.value, want_y)
+        np.testing.assert_array_equal(yp.value, want_yp)
+        np.testing.assert_allclose(y.e1, scale * want_yp, rtol=1e-15)
+        scipy_yp = functools.partial(lambda t, m, q: f(m, q, t)[1], m=m, q=q)
+        our_ypp = functools.partial(lambda t, m, q: f(m, q, hd.dual(t, 1.0))[1].d, m=m, q=q)
+        np.testing.assert_allclose(y.e12, scale * stencil(scipy_yp), rtol=1e-8)
+        np.testing.assert_allclose(yp.e1, stencil(scipy_yp), rtol=1e-8)
+        np.testing.assert_allclose(yp.e12, stencil(our_ypp), rtol=1e-8)  # (yp.e1 checked)
+    with pytest.raises(TypeError, match=r"in its argument q .* partial in q has no closed form"):
+        f(2, hd.dual(np.array([1.5]), 1.0), 0.5)

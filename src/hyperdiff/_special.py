@@ -1506,6 +1506,27 @@ def _airy_series(t: Any) -> list[Arrays]:
     return out
 
 
+def _mathieu(modified: bool, odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
+    # (y, y') of Mathieu's equation y'' = -(a - 2q cos 2x) y (ce, se: scipy takes x in degrees,
+    # its y' is d/dx in radians, so each x-derivative carries c = pi/180) or of the modified
+    # y'' = (a - 2q cosh 2x) y (x in radians), a = mathieu_a(m, q) (even), mathieu_b (odd):
+    # y: (c y', c^2 y''), y': (c y'', c^2 y'''), y''' = w' y + w y' for y'' = w y
+    def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
+        sc = _sc()
+        y, y1 = value
+        a = (sc.mathieu_b if odd else sc.mathieu_a)(m, q)
+        if modified:
+            c, w, dw = 1.0, a - 2 * q * np.cosh(2 * x), -4 * q * np.sinh(2 * x)
+        else:
+            c = math.pi / 180
+            t = c * x
+            w, dw = -(a - 2 * q * np.cos(2 * t)), -4 * q * np.sin(2 * t)
+        y2 = w * y
+        return (c * y1, c * c * y2), (c * y2, c * c * (dw * y + w * y1))
+
+    return rule
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -2085,6 +2106,7 @@ def _undifferentiable(f0: Any, *args: Any) -> Arrays:
 _NO_PARTIAL = ", whose partial in that parameter has no closed form"
 _NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
 _NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
+_MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -2277,6 +2299,19 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
         (("airye",), Entry("airye", x, (0,), _airye)),
+        *(
+            ((name,), Entry(name, ("m", "q", "x"), (2,), _mathieu(modified, odd), why=_MATHIEU))
+            for name, modified, odd in (
+                ("mathieu_cem", False, False),
+                ("mathieu_sem", False, True),
+                ("mathieu_modcem1", True, False),
+                ("mathieu_modcem2", True, False),
+                ("mathieu_modsem1", True, True),
+                ("mathieu_modsem2", True, True),
+            )
+        ),
+        (("mathieu_a",), Entry("mathieu_a", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
+        (("mathieu_b",), Entry("mathieu_b", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
         (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
         (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
         *(
