@@ -1404,6 +1404,12 @@ def test_ternary_gradient_and_hessian(name: str) -> None:
     np.testing.assert_allclose(
         [y.e1[0], y.e2[0], y.e12[0]], [grad[0], grad[2], hess[0][2]], rtol=1e-13, atol=1e-15
     )
+    # float32 in, float32 out (scipy's float32 loops), scipy's value bit for bit
+    p32 = p.astype(np.float32)
+    y32 = f(hd.hyperdual(p32[:1], 1.0, 0.0), p32[1:2], hd.hyperdual(p32[2:], 0.0, 1.0))
+    assert y32.dtype == np.float32
+    np.testing.assert_array_equal(y32.value, f(*p32[:, None]))
+    np.testing.assert_allclose([y32.e1[0], y32.e12[0]], [grad[0], hess[0][2]], rtol=2e-5, atol=1e-6)
 
 
 def test_inverse_functions_in_two_arguments_by_composition() -> None:
