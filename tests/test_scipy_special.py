@@ -1658,3 +1658,23 @@ def test_mathieu_functions(name: str, points: list[float]) -> None:
         np.testing.assert_allclose(yp.e12, stencil(our_ypp), rtol=1e-8)  # (yp.e1 checked)
     with pytest.raises(TypeError, match=r"in its argument q .* partial in q has no closed form"):
         f(2, hd.dual(np.array([1.5]), 1.0), 0.5)
+
+
+def test_edges_of_the_added_rules() -> None:
+    """Limits at the ends of the domains: kolmogorov is flat at 0 (kolmogi's slope at 1 is
+    -inf), agm(1, b) for b past the underflow of b^2 (pi/(2 b log^2(4/b)), mpmath's
+    derivative there), it2j0y0 and it2struve0 at 0 (their series)."""
+    y = sc.kolmogorov(hd.hyperdual(np.array([0.0, -1.0]), 1.0, 1.0))
+    assert np.all(y.e1 == 0.0) and np.all(y.e12 == 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert sc.kolmogi(hd.dual(np.array([1.0]), 1.0)).d[0] == -np.inf
+    b = np.array([1e-160, 1e-300])
+    with mp.workdps(50):
+        want = [
+            float(mp.diff(lambda t: mp.agm(1, t), mp.mpf(v), 1, h=mp.mpf(v) * 1e-20)) for v in b
+        ]
+    np.testing.assert_allclose(sc.agm(1.0, hd.dual(b, 1.0)).d, want, rtol=1e-14)
+    first, _ = sc.it2j0y0(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    assert (first.e1[0], first.e12[0]) == (0.0, 0.25)  # (1 - J0(x))/x ~ x/4
+    y = sc.it2struve0(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    np.testing.assert_allclose([y.e1[0], y.e12[0]], [-2 / np.pi, 0.0], atol=1e-16)

@@ -2021,13 +2021,14 @@ def _kolmogorov_series(y: Any) -> Arrays:
 
 
 def _kolmogorov(f0: Any, y: Any) -> Arrays:
+    # 1 (flat) at y <= 0: -0.0 there, so kolmogi's 1/f' at p = 1 is -inf (it decreases)
     d1, d2 = _kolmogorov_series(y)
-    return np.where(y < 0, 0.0, d1), np.where(y < 0, 0.0, d2)
+    return np.where(y <= 0, -0.0, d1), np.where(y <= 0, 0.0, d2)
 
 
 def _kolmogi(f0: Any, p: Any) -> Arrays:
     # y = kolmogorov^-1(p)
-    return _inverse(*_kolmogorov_series(f0))
+    return _inverse(*_kolmogorov(None, f0))
 
 
 # --- elliptic: agm, Jacobi's functions ---
@@ -2050,6 +2051,15 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
     h = math.pi / 2 / g
     h1 = -math.pi * t * g1 / (g * g)
     h2 = -math.pi * (g1 / g**2 + 2 * p * g2 / g**2 - 4 * p * g1 * g1 / g**3)
+    # below t = 1e-150, t^2 underflows: there K(1 - t^2) = L = log(4/t) to the last bit, so
+    # h = pi/(2L), h' = pi/(2 t L^2), h'' = pi (2 - L)/(2 t^2 L^3)
+    tiny = (t < 1e-150) & (t > 0)
+    if np.any(tiny):
+        u = np.where(tiny, t, 1.0)
+        big_l = np.log(4 / u)
+        h = np.where(tiny, math.pi / (2 * big_l), h)
+        h1 = np.where(tiny, math.pi / (2 * u * big_l**2), h1)
+        h2 = np.where(tiny, math.pi * (2 - big_l) / (2 * u * u * big_l**3), h2)
     m_hi, m_lo = h - t * h1, h1
     m_hihi, m_hilo, m_lolo = sign * p * h2 / hi, -sign * t * h2 / hi, sign * h2 / hi
     at_zero = lo == 0  # M(hi, 0) = 0 for every hi; d/dlo = inf (M ~ pi hi/(2 log(4 hi/lo)))
