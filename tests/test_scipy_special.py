@@ -1678,3 +1678,30 @@ def test_edges_of_the_added_rules() -> None:
     assert (first.e1[0], first.e12[0]) == (0.0, 0.25)  # (1 - J0(x))/x ~ x/4
     y = sc.it2struve0(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
     np.testing.assert_allclose([y.e1[0], y.e12[0]], [-2 / np.pi, 0.0], atol=1e-16)
+
+
+def test_noncentral_chi_squared_density_in_its_tails() -> None:
+    """chndtr's x-derivative is the noncentral density, e^(-(sqrt x - sqrt nc)^2/2) ive where
+    the Bessel function's argument is large, I_v's series in log form where ive underflows
+    (large df, small nc: it was 0 or nan) and at nc = 0: against mpmath's closed form."""
+    points = [
+        (92.0387577, 292.03657202, 0.00118964),
+        (23.22, 266.1, 0.009065),
+        (0.2359, 82.28, 165.3),
+    ]
+    points += [(429.0, 106.6, 1860.0), (1.5, 3.0, 0.0), (0.001915, 8.177, 138.6)]
+    x, k, nc = (np.array(c) for c in zip(*points, strict=True))
+    got = sc.chndtr(hd.dual(x, 1.0), k, nc).d
+    with mp.workdps(40):
+        want = [
+            float(
+                mp.exp(-(a + c) / 2) * (a / 2) ** (b / 2 - 1) / mp.gamma(b / 2) / 2
+                if c == 0
+                else mp.exp(-(a + c) / 2)
+                * (a / c) ** (b / 4 - 0.5)
+                * mp.besseli(b / 2 - 1, mp.sqrt(a * c))
+                / 2
+            )
+            for a, b, c in (map(mp.mpf, p) for p in points)
+        ]
+    np.testing.assert_allclose(got, want, rtol=5e-13)  # (exponents near -600: 600 ulps of 1)

@@ -1914,14 +1914,24 @@ def _gdtria(f0: Any, p: Any, b: Any, x: Any) -> Arrays:
 
 def _ncx2_density(x: Any, k: Any, nc: Any) -> Any:
     """The noncentral chi-squared density (1/2) e^(-(x + nc)/2) (x/nc)^(v/2) I_v(sqrt(nc x)),
-    v = k/2 - 1, as e^(-(sqrt x - sqrt nc)^2/2) ive (no overflow); at nc = 0 the central one."""
+    v = k/2 - 1: as e^(-(sqrt x - sqrt nc)^2/2) ive (no overflow), and where q = nc x/4 is
+    below (v + 1)/4 (ive underflows there for large v, and nc = 0 is the central density) by
+    I_v's series in log form: (1/2) exp(-(x + nc)/2 + v log(x/2) - log Gamma(v + 1)) sum_j t_j,
+    t_0 = 1, t_j = t_(j-1) q/(j (j + v)) (ratios below 1/4: 30 terms)."""
     sc = _sc()
     v = k / 2 - 1
-    s = np.sqrt(nc * x)
-    log_scale = -((np.sqrt(x) - np.sqrt(nc)) ** 2) / 2 + v / 2 * (np.log(x) - np.log(nc))
-    noncentral = np.exp(log_scale) * sc.ive(v, s) / 2
-    central = _gammainc_density(k / 2, x / 2)[0] / 2
-    return np.where(nc == 0, central, noncentral)
+    q = nc * x / 4
+    bessel = np.exp(-((np.sqrt(x) - np.sqrt(nc)) ** 2) / 2 + v / 2 * (np.log(x) - np.log(nc)))
+    bessel = bessel * sc.ive(v, np.sqrt(nc * x)) / 2
+    near = q < (v + 1) / 4
+    if not np.any(near):
+        return bessel
+    term, total = np.ones_like(q), np.ones_like(q)
+    for n in range(1, 31):
+        term = term * q / (n * (n + v))
+        total = total + term
+    log_head = -(x + nc) / 2 + sc.xlogy(v, x / 2) - sc.gammaln(v + 1)
+    return np.where(near, np.exp(log_head) * total / 2, bessel)
 
 
 def _ncx2_partials(x: Any, k: Any, nc: Any) -> Arrays:
