@@ -1380,8 +1380,11 @@ def _carlson_j(a: Any, b: Any, c: Any) -> Any:
 
 
 def _carlson_k(a: Any, b: Any, c: Any) -> Any:
+    # (a J(a; b; c) -> 0 as a -> 0, where J ~ a^-1/2: 0 there, not 0 inf)
     rd = _sc().elliprd(a, b, c)
-    return (2 * rd - a * _carlson_j(a, b, c) - b * _carlson_j(b, a, c)) / (3 * c)
+    a_j = np.where(a == 0, 0.0, a * _carlson_j(a, b, c))
+    b_j = np.where(b == 0, 0.0, b * _carlson_j(b, a, c))
+    return (2 * rd - a_j - b_j) / (3 * c)
 
 
 def _elliprf(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
@@ -2082,26 +2085,24 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
 
 def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
     # In u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn. In m, through the amplitude
-    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives
-    #   A = d am/dm = (dn (D - u) + sn cn)/(2 (1 - m)),  D = (F - E)/m = int_0^am sin^2/dn
-    # (Carlson: D = sin^3 R_D(cos^2, dn^2, 1)/3, no cancellation as m -> 0), then
-    #   sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn), and once more with
-    #   A_m = (N_m + 2A)/(2 (1 - m)), N_m = dn_m (D - u) + dn D_m + cn^2 A,
-    #   D_m = dD/dm at fixed am = 1/2 int_0^am sin^4/dn^3 = sin^5 J(dn^2; cos^2; 1)/4
-    # (J of the Carlson rules), am reduced by D's period: D(am + k pi) = D(am) + 2k D(pi/2).
+    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives A = d am/dm = -dn G,
+    #   G = dF/dm at fixed am = 1/2 int_0^am sin^2/dn^3 = sin^3 R_D(cos^2, 1, dn^2)/6,
+    #   G_m = 3/4 int_0^am sin^4/dn^5 = 3/8 sin^5 K(cos^2, 1; dn^2) (K of the Carlson rules),
+    # so no difference cancels as u or m -> 0; am reduced by the period: G(am + k pi) =
+    # G(am) + 2k G(pi/2). Then sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn),
+    # and A_m = -dn_m G - dn G_m - sn^2 A/(2 dn^2) (G's am-derivative sin^2/(2 dn^3) times A).
     sn, cn, dn, am = value
-    sc = _sc()
+    rd = _sc().elliprd
     k = np.round(am / math.pi)
     r = am - k * math.pi
     s, c = np.sin(r), np.cos(r)
     d2 = 1 - m * s * s
-    half = sc.elliprd(0.0, 1 - m, 1.0) / 3, _carlson_j(1 - m, 0.0, 1.0) / 4  # D, D_m at pi/2
-    d = 2 * k * half[0] + s**3 * sc.elliprd(c * c, d2, 1.0) / 3
-    d_m = 2 * k * half[1] + s**5 * _carlson_j(d2, c * c, 1.0) / 4
-    a = (dn * (d - u) + sn * cn) / (2 * (1 - m))
+    g = 2 * k * rd(0.0, 1.0, 1 - m) / 6 + s**3 * rd(c * c, 1.0, d2) / 6
+    g_m = 2 * k * 3 / 8 * _carlson_k(0.0, 1.0, 1 - m) + 3 / 8 * s**5 * _carlson_k(c * c, 1.0, d2)
+    a = -dn * g
     sn_m, cn_m = cn * a, -sn * a
     dn_m = -(sn * sn + 2 * m * sn * cn * a) / (2 * dn)
-    a_m = (dn_m * (d - u) + dn * d_m + cn * cn * a + 2 * a) / (2 * (1 - m))
+    a_m = -dn_m * g - dn * g_m - sn * sn * a / (2 * dn * dn)
     sn_mm, cn_mm = -sn * a * a + cn * a_m, -cn * a * a - sn * a_m
     dn_mm = (-4 * sn * sn_m - 2 * m * (sn_m * sn_m + sn * sn_mm) - 2 * dn_m * dn_m) / (2 * dn)
     msc = m * sn * cn
