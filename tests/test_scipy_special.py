@@ -8,6 +8,7 @@ the functions by its own series, not by scipy's recurrences), then each kind onc
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,31 @@ import hyperdiff as hd
 
 sc = pytest.importorskip("scipy.special")
 mp = pytest.importorskip("mpmath")
+
+
+def _root(f: Callable[[Any], Any], y: Any, start: float) -> Any:
+    """The t with f(t) = y (f monotonic) by mpmath's Illinois method in a bracket of width
+    2e-6 |start| about start (scipy's inverse at y in float64, a starting point only):
+    inverse functions' references, differentiated by mp.diff like the others."""
+    width = mp.mpf(1e-6) * abs(start) + mp.mpf(1e-12)
+    bracket = (mp.mpf(start) - width, mp.mpf(start) + width)
+    return mp.findroot(lambda t: f(t) - y, bracket, solver="illinois")
+
+
+def _ncx2_cdf(x: Any, k: Any, nc: Any) -> Any:
+    """The noncentral chi-squared cdf as its Poisson(nc/2) mixture of central ones."""
+    weights = lambda j: mp.exp(-nc / 2) * (nc / 2) ** j / mp.factorial(j)  # noqa: E731
+    return mp.nsum(
+        lambda j: weights(j) * mp.gammainc(k / 2 + j, 0, x / 2, regularized=True), [0, mp.inf]
+    )
+
+
+def _kolmogorov(y: Any) -> Any:
+    return 2 * mp.nsum(lambda k: (-1) ** (k - 1) * mp.exp(-2 * k * k * y * y), [1, mp.inf])
+
+
+def _tukey_quantile(p: Any, lmbda: float) -> Any:
+    return (p**lmbda - (1 - p) ** lmbda) / lmbda if lmbda else mp.log(p / (1 - p))
 
 
 # name: (function of the dual argument, mpmath function, points, float32 loops)
@@ -427,6 +453,72 @@ UNARY: dict[str, tuple[Callable[[Any], Any], Any, list[float], bool]] = {
         [-0.6, 2.0],
         True,
     ),
+    "lpmv": (  # P_v^1 = -sqrt(1 - x^2) P_v', P_v(x) = 2F1(-v, v + 1; 1; (1 - x)/2)
+        lambda x: sc.lpmv(1, 2.5, x),
+        lambda x: -mp.sqrt(1 - x * x) * 2.5 * 3.5 / 2 * mp.hyp2f1(-1.5, 4.5, 2, (1 - x) / 2),
+        [-0.7, 0.3, 0.9],
+        True,
+    ),
+    # inverses of distribution functions in the probability: mpmath's root of the cdf
+    "bdtri": (
+        lambda y: sc.bdtri(3, 10, y),
+        lambda y: _root(
+            lambda p: mp.betainc(7, 4, 0, 1 - p, regularized=True), y, sc.bdtri(3, 10, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        False,  # (scipy's float32 loop takes float counts, and warns)
+    ),
+    "nbdtri": (
+        lambda y: sc.nbdtri(3, 5, y),
+        lambda y: _root(
+            lambda p: mp.betainc(5, 4, 0, p, regularized=True), y, sc.nbdtri(3, 5, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "pdtri": (
+        lambda y: sc.pdtri(3, y),
+        lambda y: _root(
+            lambda m: mp.gammainc(4, m, mp.inf, regularized=True), y, sc.pdtri(3, float(y))
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "fdtri": (
+        lambda p: sc.fdtri(3.0, 7.5, p),
+        lambda p: _root(
+            lambda x: mp.betainc(1.5, 3.75, 0, 3 * x / (3 * x + 7.5), regularized=True),
+            p,
+            sc.fdtri(3.0, 7.5, float(p)),
+        ),
+        [0.05, 0.4, 0.9],
+        True,
+    ),
+    "tklmbda": (
+        lambda x: sc.tklmbda(x, 1.5),
+        lambda x: _root(lambda p: _tukey_quantile(p, 1.5), x, sc.tklmbda(float(x), 1.5)),
+        [-0.6, 0.1, 0.5],
+        True,
+    ),
+    "tklmbda(0)": (  # the logistic distribution
+        lambda x: sc.tklmbda(x, 0.0),
+        lambda x: 1 / (1 + mp.exp(-x)),
+        [-3.0, 0.5],
+        True,
+    ),
+    "tklmbda(-0.5)": (
+        lambda x: sc.tklmbda(x, -0.5),
+        lambda x: _root(lambda p: _tukey_quantile(p, -0.5), x, sc.tklmbda(float(x), -0.5)),
+        [-5.0, 1.2],
+        True,
+    ),
+    "kolmogorov": (sc.kolmogorov, _kolmogorov, [0.3, 0.8, 0.999, 1.0, 1.5, 3.0], True),
+    "kolmogi": (
+        sc.kolmogi,
+        lambda p: _root(_kolmogorov, p, sc.kolmogi(float(p))),
+        [0.05, 0.3, 0.8],
+        True,
+    ),
 }
 
 
@@ -501,6 +593,49 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
             mp.quad(lambda t: mp.exp(-h * h * (1 + t * t) / 2) / (1 + t * t), [0, a]) / (2 * mp.pi)
         ),
         [(-1.5, 0.25)],  # (mp.diff of a quadrature: one point keeps it fast)
+    ),
+    "agm": (sc.agm, mp.agm, [(1.5, 0.5), (0.3, 2.0), (1.0, 1e-5), (1.0, 0.999999)]),
+    "gdtrix(a, p)": (
+        lambda a, p: sc.gdtrix(a, 3.0, p),
+        lambda a, p: mp.findroot(lambda x: mp.gammainc(3, 0, x, regularized=True) - p, 2.5) / a,
+        [(2.0, 0.4), (0.5, 0.95)],
+    ),
+    "gdtria(p, x)": (
+        lambda p, x: sc.gdtria(p, 3.0, x),
+        lambda p, x: mp.findroot(lambda t: mp.gammainc(3, 0, t, regularized=True) - p, 2.5) / x,
+        [(0.4, 2.0), (0.95, 0.5)],
+    ),
+    "binom": (  # (zeros of binom: the product rule with rgamma's; 1e6: the psi differences)
+        sc.binom,
+        lambda n, k: mp.gamma(n + 1) * mp.rgamma(k + 1) * mp.rgamma(n - k + 1),
+        [(5.5, 2.0), (2.5, 0.7), (1.0, 2.0), (3.0, -2.0), (-2.5, 1.5), (1e6, 2.0), (40.0, 20.0)],
+    ),
+    "elliprc": (sc.elliprc, mp.elliprc, [(0.5, 1.7), (2.0, 2.1), (2.0, 2.0), (3.0, 0.2)]),
+    # in lmbda too (points beside 0: the references divide by lmbda; 1e-9 is inside the series)
+    "boxcox": (
+        sc.boxcox,
+        lambda x, lm: (x**lm - 1) / lm,
+        [(0.5, 0.3), (3.0, -0.5), (2.0, 1e-9), (0.7, 0.45)],
+    ),
+    "boxcox1p": (
+        sc.boxcox1p,
+        lambda x, lm: ((1 + x) ** lm - 1) / lm,
+        [(0.5, 0.3), (-0.5, 2.0), (2.0, -1e-9)],
+    ),
+    "inv_boxcox": (
+        sc.inv_boxcox,
+        lambda y, lm: (1 + lm * y) ** (1 / lm),
+        [(0.5, 0.3), (3.0, -0.2), (2.0, 1e-9), (0.9, 0.7)],
+    ),
+    "inv_boxcox1p": (
+        sc.inv_boxcox1p,
+        lambda y, lm: (1 + lm * y) ** (1 / lm) - 1,
+        [(0.5, 0.3), (-0.3, 2.0), (2.0, -1e-9)],
+    ),
+    "chndtr(x, nc)": (
+        lambda x, nc: sc.chndtr(x, 3.0, nc),
+        lambda x, nc: _ncx2_cdf(x, 3, nc),
+        [(0.7, 4.0)],  # (mpmath's sum of the mixture is slow)
     ),
 }
 
@@ -779,7 +914,7 @@ def _table_calls() -> list[tuple[str, Any]]:
                 args[p] = x
                 return u(*args)
 
-            calls.append((f"{entry.name}[{entry.args[position]}]", call))
+            calls.append((f"{entry.name}[{entry.args[position]}]", call, entry.order))
     return calls
 
 
@@ -790,21 +925,23 @@ SPECIAL_POINTS = np.concatenate([SPECIAL_POINTS, [np.inf, -np.inf, np.nan, 1e-8,
 TABLE_CALLS = _table_calls()
 
 
-@pytest.mark.parametrize("name, call", TABLE_CALLS, ids=[name for name, _ in TABLE_CALLS])
-def test_special_points(name: str, call: Callable[[Any], Any]) -> None:
+@pytest.mark.parametrize("name, call, order", TABLE_CALLS, ids=[c[0] for c in TABLE_CALLS])
+def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> None:
     """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
     from the rules (pytest turns warnings into errors), scipy's value, and nan
-    derivatives wherever scipy's value is nan."""
+    derivatives wherever scipy's value is nan (a Dual for a rule of first derivatives)."""
     with np.errstate(all="ignore"):
         wants = call(SPECIAL_POINTS)
+    x = hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0) if order == 2 else hd.dual(SPECIAL_POINTS, 1.0)
     with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
-        ys = call(hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0))
+        ys = call(x)
     if not isinstance(ys, tuple):  # (sici, airy, ...: several outputs)
         ys, wants = (ys,), (wants,)
     for y, want in zip(ys, wants, strict=True):
         np.testing.assert_array_equal(y.value, want)
         nan = np.isnan(want)
-        assert np.all(np.isnan(y.e1[nan])) and np.all(np.isnan(y.e12[nan])), name
+        parts = (y.e1, y.e12) if order == 2 else (y.d,)
+        assert all(np.all(np.isnan(p[nan])) for p in parts), name
 
 
 def test_functions_of_several_outputs() -> None:
@@ -1219,3 +1356,353 @@ def test_struve_near_the_origin(name: str) -> None:
     np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [2 / np.pi, 0.0], rtol=1e-15)
     at0 = f(1.0, hd.hyperdual(np.array(0.0), 1.0, 1.0))  # H_1 = (2/pi)(x^2/3 - ...)
     np.testing.assert_allclose([float(at0.e1), float(at0.e12)], [0.0, 4 / (3 * np.pi)], rtol=1e-15)
+
+
+# name: (function, mpmath function, point): functions of three dual arguments, whose
+# gradient and Hessian (hd.hessian: HyperDualVec, the pairwise chain rule) go to mpmath's
+TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
+    "nrdtrimn": (
+        sc.nrdtrimn,
+        lambda p, std, x: x - std * mp.sqrt(2) * mp.erfinv(2 * p - 1),
+        (0.3, 1.5, 0.7),
+    ),
+    "nrdtrisd": (
+        sc.nrdtrisd,
+        lambda mn, p, x: (x - mn) / (mp.sqrt(2) * mp.erfinv(2 * p - 1)),
+        (0.3, 0.8, 1.7),
+    ),
+    "radian": (sc.radian, lambda d, m, s: mp.pi / 180 * (d + m / 60 + s / 3600), (3.0, 20.0, 7.0)),
+    # Carlson: J's series where two arguments are within 10% (near, equal), the difference beyond
+    "elliprf": (sc.elliprf, mp.elliprf, (0.5, 1.7, 3.0)),
+    "elliprf(near)": (sc.elliprf, mp.elliprf, (2.0, 1.0, 2.05)),
+    "elliprf(equal)": (sc.elliprf, mp.elliprf, (1.0, 1.0 + 1e-7, 1.0 + 2e-7)),
+    "elliprg": (sc.elliprg, mp.elliprg, (0.5, 1.7, 3.0)),
+    "elliprg(near)": (sc.elliprg, mp.elliprg, (2.0, 1.0, 2.05)),
+    "elliprg(equal)": (sc.elliprg, mp.elliprg, (1.0, 2.0, 2.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TERNARY))
+def test_ternary_gradient_and_hessian(name: str) -> None:
+    f, ref, point = TERNARY[name]
+    p = np.array(point)
+    with mp.workdps(30):
+        at = [mp.mpf(v) for v in point]
+        unit = np.eye(3, dtype=int)
+        grad = [float(mp.diff(ref, at, tuple(unit[i]))) for i in range(3)]
+        hess = [
+            [float(mp.diff(ref, at, tuple(unit[i] + unit[j]))) for j in range(3)] for i in range(3)
+        ]
+    value, g = hd.value_and_grad(lambda v: f(v[0], v[1], v[2]))(p)
+    assert value == f(*point)  # scipy's value, bit for bit
+    np.testing.assert_allclose(g, grad, rtol=1e-13)
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: f(v[0], v[1], v[2]))(p), hess, rtol=1e-12, atol=1e-15
+    )
+    # two of the three dual (a HyperDual in the first and last), the middle one constant
+    y = f(hd.hyperdual(p[:1], 1.0, 0.0), p[1], hd.hyperdual(p[2:], 0.0, 1.0))
+    np.testing.assert_allclose(
+        [y.e1[0], y.e2[0], y.e12[0]], [grad[0], grad[2], hess[0][2]], rtol=1e-13, atol=1e-15
+    )
+    # float32 in, float32 out (scipy's float32 loops), scipy's value bit for bit
+    p32 = p.astype(np.float32)
+    y32 = f(hd.hyperdual(p32[:1], 1.0, 0.0), p32[1:2], hd.hyperdual(p32[2:], 0.0, 1.0))
+    assert y32.dtype == np.float32
+    np.testing.assert_array_equal(y32.value, f(*p32[:, None]))
+    np.testing.assert_allclose([y32.e1[0], y32.e12[0]], [grad[0], hess[0][2]], rtol=2e-5, atol=1e-6)
+
+
+def test_inverse_functions_in_two_arguments_by_composition() -> None:
+    """chndtrix (x solving chndtr(x, df, nc) = p) in p and nc, chndtrinc (nc solving it) in p
+    and x: chndtr of the inverse, with chndtr's partials checked against mpmath above, is p
+    in every variable (gradient (1, 0), Hessian 0)."""
+    for compose, point in (
+        (lambda v: sc.chndtr(sc.chndtrix(v[0], 3.0, v[1]), 3.0, v[1]), (0.4, 1.5)),
+        (lambda v: sc.chndtr(v[1], 3.0, sc.chndtrinc(v[1], 3.0, v[0])), (0.4, 2.5)),
+    ):
+        p = np.array(point)
+        np.testing.assert_allclose(hd.grad(compose)(p), [1.0, 0.0], rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(hd.hessian(compose)(p), np.zeros((2, 2)), atol=1e-12)
+
+
+def test_jacobi_elliptic_functions() -> None:
+    """ellipj's sn, cn, dn and am in u and m (gradient and Hessian of each output) against
+    mpmath's (am = atan2(sn, cn) while |am| < pi), also where am passes pi/2 (the period of
+    dF/dm) and at u = 0.03, m = 1e-6 (dF/dm by Carlson's R_D and K: no cancellation as u or
+    m -> 0; the (F - E)/m form lost 2e-8 relative at u = 0.03)."""
+    sn, cn, dn = (lambda u, m, k=k: mp.ellipfun(k, u, m=m) for k in ("sn", "cn", "dn"))
+    refs = [sn, cn, dn, lambda u, m: mp.atan2(sn(u, m), cn(u, m))]
+    unit = np.eye(2, dtype=int)
+    for point in [(0.4, 0.7), (2.5, 0.3), (-1.3, 0.9), (0.8, 1e-6), (0.03, 0.3)]:
+        p = np.array(point)
+        for k, ref in enumerate(refs):
+            with mp.workdps(30):
+                at = [mp.mpf(v) for v in point]
+                grad = [float(mp.diff(ref, at, tuple(unit[i]))) for i in range(2)]
+                hess = [
+                    [float(mp.diff(ref, at, tuple(unit[i] + unit[j]))) for j in range(2)]
+                    for i in range(2)
+                ]
+            value, g = hd.value_and_grad(lambda v, k=k: sc.ellipj(v[0], v[1])[k])(p)
+            assert value == sc.ellipj(*point)[k]
+            np.testing.assert_allclose(g, grad, rtol=1e-13, atol=1e-16)
+            h = hd.hessian(lambda v, k=k: sc.ellipj(v[0], v[1])[k])(p)
+            np.testing.assert_allclose(h, hess, rtol=1e-12, atol=1e-13)
+    outputs = sc.ellipj(hd.hyperdual(np.array([0.4, 2.5]), 1.0, 1.0), 0.3)  # four dual outputs
+    for y, want in zip(outputs, sc.ellipj(np.array([0.4, 2.5]), 0.3), strict=True):
+        np.testing.assert_array_equal(y.value, want)
+
+
+def test_hankel_functions() -> None:
+    """hankel1, hankel2 and the scaled hankel1e = H1 e^(-iz), hankel2e = H2 e^(iz) in z, of
+    real (complex results) and complex values; h1vp (scipy's, built on hankel1) follows."""
+    cases = {
+        sc.hankel1: mp.hankel1,
+        sc.hankel2: mp.hankel2,
+        sc.hankel1e: lambda v, t: mp.hankel1(v, t) * mp.exp(-1j * t),
+        sc.hankel2e: lambda v, t: mp.hankel2(v, t) * mp.exp(1j * t),
+    }
+    for z in (np.array([0.7, 3.0]), np.array([0.5 + 1.0j, -1.2 + 0.3j])):
+        for f, ref in cases.items():
+            y = f(1.5, hd.hyperdual(z, 1.0, 1.0))
+            assert y.dtype == np.complex128
+            np.testing.assert_array_equal(y.value, f(1.5, z))
+            with mp.workdps(30):
+                d1, d2 = (
+                    [complex(mp.diff(lambda t: ref(1.5, t), mp.mpmathify(v), n)) for v in z]  # noqa: B023
+                    for n in (1, 2)
+                )
+            np.testing.assert_allclose(y.e1, d1, rtol=1e-12, err_msg=f.__name__)
+            np.testing.assert_allclose(y.e12, d2, rtol=1e-11, err_msg=f.__name__)
+    y = sc.h1vp(1.5, hd.dual(np.array([3.0]), 1.0))
+    with mp.workdps(30):
+        want = complex(mp.diff(lambda t: mp.hankel1(1.5, t), 3, 2))
+    np.testing.assert_allclose(y.d, [want], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda d: sc.bdtrik(0.4, 10.0, d),
+            r"bdtrik in its argument p .* none of its arguments \(it inverts bdtr in k, whose "
+            r"partial in that parameter has no closed form\)",
+        ),
+        (lambda d: sc.btdtria(d, 2.0, 0.3), r"btdtria in its argument p .* inverts betainc in a"),
+        (lambda d: sc.gdtrib(1.0, d, 2.0), r"gdtrib in its argument p .* inverts gdtr in b"),
+        (lambda d: sc.pdtrik(d, 2.0), r"pdtrik in its argument p .* inverts pdtr in k"),
+        (lambda d: sc.stdtridf(d, 2.0), r"stdtridf in its argument p .* inverts stdtr in df"),
+        (lambda d: sc.chdtriv(d, 2.0), r"chdtriv in its argument p .* inverts chdtr in v"),
+        (
+            lambda d: sc.chndtr(2.0, d, 1.5),
+            r"chndtr in its argument df .* only in x and nc \(the noncentral chi-squared "
+            r"cdf's partial in df has no closed form\)",
+        ),
+        (
+            lambda d: sc.gdtrix(1.0, d, 0.3),
+            r"gdtrix in its argument b .* only in a and p \(the gamma cdf's partial in its shape b",
+        ),
+        (lambda d: sc.bdtri(3, d, 0.3), r"bdtri in its argument n .* only in y$"),
+    ],
+)
+def test_parameters_without_closed_form_partials(call: Callable[[Any], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        call(hd.dual(np.array([0.4]), 1.0))
+
+
+def _modified_fresnel(x: Any, sign: int) -> Any:
+    """int_x^inf e^(sign i t^2) dt from mpmath's Fresnel integrals."""
+    a = x * mp.sqrt(2 / mp.pi)
+    inner = mp.sqrt(mp.pi / 2) * (mp.fresnelc(a) + sign * 1j * mp.fresnels(a))
+    return mp.sqrt(mp.pi) / 2 * mp.exp(sign * 1j * mp.pi / 4) - inner
+
+
+# name: (function, its outputs' references, points): functions of several outputs, complex
+# ones (kelvin, modfresnelp/m) of a real argument. A reference is an mpmath function, or
+# (g, k): the output is the k-th derivative of g (k = -1: its integral, so f' = g)
+SEVERAL: dict[str, tuple[Callable[[Any], Any], list[Any], list[float]]] = {
+    "kelvin": (
+        sc.kelvin,
+        [
+            lambda t: mp.ber(0, t) + 1j * mp.bei(0, t),
+            lambda t: mp.ker(0, t) + 1j * mp.kei(0, t),
+            (lambda t: mp.ber(0, t) + 1j * mp.bei(0, t), 1),
+            (lambda t: mp.ker(0, t) + 1j * mp.kei(0, t), 1),
+        ],
+        [0.5, 3.0],
+    ),
+    "it2j0y0": (  # (series below |x| = 1)
+        sc.it2j0y0,
+        [(lambda t: (1 - mp.besselj(0, t)) / t, -1), (lambda t: -mp.bessely(0, t) / t, -1)],
+        [0.3, 0.99, 1.01, 4.0],
+    ),
+    "it2i0k0": (
+        sc.it2i0k0,
+        [(lambda t: (mp.besseli(0, t) - 1) / t, -1), (lambda t: -mp.besselk(0, t) / t, -1)],
+        [0.3, 0.99, 1.01, 4.0],
+    ),
+    "it2struve0": (sc.it2struve0, [(lambda t: -mp.struveh(0, t) / t, -1)], [-2.0, 0.3, 1.01]),
+    "modfresnelp": (  # (the asymptotic series of K past x = 7)
+        sc.modfresnelp,
+        [
+            lambda x: _modified_fresnel(x, 1),
+            lambda x: _modified_fresnel(x, 1) * mp.exp(-1j * (x * x + mp.pi / 4)) / mp.sqrt(mp.pi),
+        ],
+        [-1.5, 0.3, 2.0, 7.1, 30.0, 1e4],
+    ),
+    "modfresnelm": (
+        sc.modfresnelm,
+        [
+            lambda x: _modified_fresnel(x, -1),
+            lambda x: _modified_fresnel(x, -1) * mp.exp(1j * (x * x + mp.pi / 4)) / mp.sqrt(mp.pi),
+        ],
+        [0.3, 7.1, 1e4],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL))
+def test_several_outputs_against_mpmath(name: str) -> None:
+    f, refs, points = SEVERAL[name]
+    x = np.array(points)
+    outputs, wants = f(hd.hyperdual(x, 1.0, 1.0)), f(x)
+    if not isinstance(outputs, tuple):
+        outputs, wants = (outputs,), (wants,)
+    for y, want, ref in zip(outputs, wants, refs, strict=True):
+        np.testing.assert_array_equal(y.value, want)
+        g, k = ref if isinstance(ref, tuple) else (ref, 0)
+        with mp.workdps(30):
+            d1, d2 = ([complex(mp.diff(g, mp.mpf(p), k + n)) for p in points] for n in (1, 2))
+        np.testing.assert_allclose(y.e1, d1, rtol=1e-13, atol=1e-16, err_msg=name)
+        np.testing.assert_allclose(y.e12, d2, rtol=1e-12, atol=1e-16, err_msg=name)
+
+
+def test_first_derivatives_only() -> None:
+    """elliprd's rule gives its gradient (J and K above; its Hessian is not written):
+    first-order kinds against mpmath, second-order ones a TypeError."""
+    for point in [(0.5, 1.7, 3.0), (2.0, 1.0, 2.05), (1.0, 1.0, 1.0)]:
+        p = np.array(point)
+        with mp.workdps(30):
+            at = [mp.mpf(v) for v in point]
+            want = [
+                float(mp.diff(mp.elliprd, at, tuple(np.eye(3, dtype=int)[i]))) for i in range(3)
+            ]
+        np.testing.assert_allclose(
+            hd.grad(lambda v: sc.elliprd(v[0], v[1], v[2]))(p), want, rtol=1e-14
+        )
+    with pytest.raises(TypeError, match=r"scipy\.special\.elliprd on HyperDual arrays: its rule "):
+        sc.elliprd(hd.hyperdual(np.array([0.5]), 1.0, 1.0), 1.7, 3.0)
+
+
+def test_scaled_airy_functions() -> None:
+    """airye (real x) against mpmath: the product rule on scipy's values below x = 10 (Bi's
+    form cancels by about x^(3/2) on values scipy gives to ~2e-14 there: 2e-12 in f''), the
+    asymptotic series past it (to a few ulps); below 0 Ai's are nan and Bi's unscaled."""
+    z = lambda t: mp.mpf(2) / 3 * t ** mp.mpf(1.5)  # noqa: E731
+    refs = [
+        lambda t: mp.airyai(t) * mp.exp(z(t)),
+        lambda t: mp.airyai(t, 1) * mp.exp(z(t)),
+        lambda t: mp.airybi(t) * mp.exp(-z(t)),
+        lambda t: mp.airybi(t, 1) * mp.exp(-z(t)),
+    ]
+    for points, rtol in (([0.3, 2.5, 9.9], (2e-13, 2e-12)), ([10.01, 1e4], (1e-15, 1e-15))):
+        x = np.array(points)
+        for y, want, ref in zip(
+            sc.airye(hd.hyperdual(x, 1.0, 1.0)), sc.airye(x), refs, strict=True
+        ):
+            np.testing.assert_array_equal(y.value, want)
+            with mp.workdps(40):
+                d1, d2 = ([float(mp.diff(ref, mp.mpf(p), n)) for p in points] for n in (1, 2))
+            np.testing.assert_allclose(y.e1, d1, rtol=rtol[0])
+            np.testing.assert_allclose(y.e12, d2, rtol=rtol[1])
+    below = sc.airye(hd.hyperdual(np.array([-2.0]), 1.0, 1.0))
+    assert np.isnan(below[0].e1[0]) and np.isnan(below[1].e12[0])
+    with mp.workdps(30):
+        _close(below[2].e1[0], float(mp.airybi(-2, 1)), rtol=1e-13)
+        _close(below[2].e12[0], float(mp.airybi(-2, 2)), rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "name, points",
+    [
+        ("mathieu_cem", [20.0, 50.0, 70.0]),  # (degrees)
+        ("mathieu_sem", [20.0, 50.0, 70.0]),
+        ("mathieu_modcem1", [0.3, 0.5, 1.2]),
+        ("mathieu_modcem2", [0.3, 0.5, 1.2]),
+        ("mathieu_modsem1", [0.3, 0.5, 1.2]),
+        ("mathieu_modsem2", [0.3, 0.5, 1.2]),
+    ],
+)
+def test_mathieu_functions(name: str, points: list[float]) -> None:
+    """(y, y') of the Mathieu functions in x: mpmath has none, so the reference is scipy's own
+    y' differentiated numerically (a five-point stencil, ~1e-10): y'' and y''' from the
+    differential equation must agree with it; y' is scipy's, scaled to x in degrees for
+    cem, sem. m and q are constants."""
+    f = getattr(sc, name)
+    scale = math.pi / 180 if name in ("mathieu_cem", "mathieu_sem") else 1.0
+    x = np.array(points)
+    h = 1e-3 if scale != 1.0 else 1e-4
+
+    def stencil(g: Callable[[Any], Any]) -> Any:
+        return (-g(x + 2 * h) + 8 * g(x + h) - 8 * g(x - h) + g(x - 2 * h)) / (12 * h)
+
+    for m, q in ((2, 1.5), (1, 5.0)):
+        y, yp = f(m, q, hd.hyperdual(x, 1.0, 1.0))
+        want_y, want_yp = f(m, q, x)
+        np.testing.assert_array_equal(y.value, want_y)
+        np.testing.assert_array_equal(yp.value, want_yp)
+        np.testing.assert_allclose(y.e1, scale * want_yp, rtol=1e-15)
+        scipy_yp = functools.partial(lambda t, m, q: f(m, q, t)[1], m=m, q=q)
+        our_ypp = functools.partial(lambda t, m, q: f(m, q, hd.dual(t, 1.0))[1].d, m=m, q=q)
+        np.testing.assert_allclose(y.e12, scale * stencil(scipy_yp), rtol=1e-8)
+        np.testing.assert_allclose(yp.e1, stencil(scipy_yp), rtol=1e-8)
+        np.testing.assert_allclose(yp.e12, stencil(our_ypp), rtol=1e-8)  # (yp.e1 checked)
+    with pytest.raises(TypeError, match=r"in its argument q .* partial in q has no closed form"):
+        f(2, hd.dual(np.array([1.5]), 1.0), 0.5)
+
+
+def test_edges_of_the_added_rules() -> None:
+    """Limits at the ends of the domains: kolmogorov is flat at 0 (kolmogi's slope at 1 is
+    -inf), agm(1, b) for b past the underflow of b^2 (pi/(2 b log^2(4/b)), mpmath's
+    derivative there), it2j0y0 and it2struve0 at 0 (their series)."""
+    y = sc.kolmogorov(hd.hyperdual(np.array([0.0, -1.0]), 1.0, 1.0))
+    assert np.all(y.e1 == 0.0) and np.all(y.e12 == 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert sc.kolmogi(hd.dual(np.array([1.0]), 1.0)).d[0] == -np.inf
+    b = np.array([1e-160, 1e-300])
+    with mp.workdps(50):
+        want = [
+            float(mp.diff(lambda t: mp.agm(1, t), mp.mpf(v), 1, h=mp.mpf(v) * 1e-20)) for v in b
+        ]
+    np.testing.assert_allclose(sc.agm(1.0, hd.dual(b, 1.0)).d, want, rtol=1e-14)
+    first, _ = sc.it2j0y0(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    assert (first.e1[0], first.e12[0]) == (0.0, 0.25)  # (1 - J0(x))/x ~ x/4
+    y = sc.it2struve0(hd.hyperdual(np.array([0.0]), 1.0, 1.0))
+    np.testing.assert_allclose([y.e1[0], y.e12[0]], [-2 / np.pi, 0.0], atol=1e-16)
+
+
+def test_noncentral_chi_squared_density_in_its_tails() -> None:
+    """chndtr's x-derivative is the noncentral density, e^(-(sqrt x - sqrt nc)^2/2) ive where
+    the Bessel function's argument is large, I_v's series in log form where ive underflows
+    (large df, small nc: it was 0 or nan) and at nc = 0: against mpmath's closed form."""
+    points = [
+        (92.0387577, 292.03657202, 0.00118964),
+        (23.22, 266.1, 0.009065),
+        (0.2359, 82.28, 165.3),
+    ]
+    points += [(429.0, 106.6, 1860.0), (1.5, 3.0, 0.0), (0.001915, 8.177, 138.6)]
+    x, k, nc = (np.array(c) for c in zip(*points, strict=True))
+    got = sc.chndtr(hd.dual(x, 1.0), k, nc).d
+    with mp.workdps(40):
+        want = [
+            float(
+                mp.exp(-(a + c) / 2) * (a / 2) ** (b / 2 - 1) / mp.gamma(b / 2) / 2
+                if c == 0
+                else mp.exp(-(a + c) / 2)
+                * (a / c) ** (b / 4 - 0.5)
+                * mp.besseli(b / 2 - 1, mp.sqrt(a * c))
+                / 2
+            )
+            for a, b, c in (map(mp.mpf, p) for p in points)
+        ]
+    np.testing.assert_allclose(got, want, rtol=5e-13)  # (exponents near -600: 600 ulps of 1)

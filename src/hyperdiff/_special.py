@@ -48,13 +48,17 @@ class Entry:
     (f1, f2) in that argument (f2 may be a function, called for second-order kinds
     only); with two, to (fx, fy, fxx, fxy, fyy); for a function of several outputs
     (sici, airy), f0 is their tuple and the rule gives one (f1, f2) each. `complex`:
-    the function is holomorphic in its dual arguments and scipy has complex loops."""
+    the function is holomorphic in its dual arguments and scipy has complex loops. With
+    three or more dual positions the rule gives the gradient, then the Hessian's upper
+    triangle row by row."""
 
     name: str
     args: tuple[str, ...]
     dual: tuple[int, ...]
     rule: Callable[..., Arrays]
     complex: bool = False
+    why: str = ""  # why the other arguments are not differentiable (in the TypeError)
+    order: int = 2  # 1: the rule's second derivatives are not written (second-order kinds raise)
 
 
 # --- the rules (values are float64 or complex128 arrays) ---------------------------------
@@ -360,18 +364,20 @@ def _by_bands(t: Any, edges: tuple[float, ...], series: Callable[[Any], Arrays])
     return f1, f2
 
 
-def _odd_series(t: Any, r: float) -> Arrays:
+def _odd_series(t: Any, r: complex) -> Arrays:
     """The first two derivatives of sum_n c_n t^-(2n+1), c_n = r^n (2n-1)!!, termwise, for
-    |t| > 7: up to 50 terms (they fall to about exp(-t^2) of the first near n = t^2), until
-    the terms are below 1e-17 of the sums (band by band of |t|)."""
+    |t| > 7 (|r| = 1/2): up to 50 terms (they fall to about exp(-t^2) of the first near
+    n = t^2), until the terms are below 1e-17 of the sums (band by band of |t|)."""
+    t = np.asarray(t, dtype=np.result_type(t, r))  # (complex for a complex r)
     return _by_bands(t, (0.0, 10.0, 20.0, np.inf), lambda m: _odd_series_on(t[m], r))
 
 
-def _odd_series_on(t: Any, r: float) -> Arrays:
+def _odd_series_on(t: Any, r: complex) -> Arrays:
     s1, s2 = np.zeros_like(t), np.zeros_like(t)
     with np.errstate(under="ignore"):
         u = 1 / (t * t)
-        w, c = u, 1.0  # w = t^-(2n+2)
+        w = u  # t^-(2n+2)
+        c: complex = 1.0  # r^n (2n-1)!!
         for n in range(50):
             a1 = c * (2 * n + 1) * w
             a2 = a1 * (2 * n + 2) / t
@@ -536,21 +542,51 @@ def _cotdg(f0: Any, x: Any) -> Arrays:
 
 
 def _boxcox(shift: float) -> Callable[..., Arrays]:
-    # ((s + x)^l - 1)/l (log at l = 0): f1 = (s + x)^(l-1), f2 = (l - 1)(s + x)^(l-2)
+    # ((s + x)^l - 1)/l = L exprel(l L), L = log(s + x) (log1p for s = 1), in (x, l):
+    # f_x = u^(l-1), f_xx = (l - 1) u^(l-2), f_xl = L u^(l-1), f_l = L^2 exprel'(l L),
+    # f_ll = L^3 exprel''(l L), u = s + x (exprel's series keeps l L near 0 exact)
     def rule(f0: Any, x: Any, lmbda: Any) -> Arrays:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = shift + x
-            return u ** (lmbda - 1), (lmbda - 1) * u ** (lmbda - 2)
+        u = shift + x
+        log_u = np.log1p(x) if shift else np.log(x)
+        e1, e2 = _exprel(None, lmbda * log_u)
+        fx = u ** (lmbda - 1)
+        return fx, log_u**2 * e1, (lmbda - 1) * u ** (lmbda - 2), log_u * fx, log_u**3 * e2
 
     return rule
 
 
+def _log1p_ratio(t: Any) -> Arrays:
+    """The first two derivatives of log1p(t)/t: (L'/t - L/t^2, L''/t - 2L'/t^2 + 2L/t^3) with
+    L = log1p t, which cancel near 0; there (|t| < 1/2) the series sum_k (-1)^k t^k/(k+1)
+    differentiated termwise (60 terms)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big = np.log1p(t)
+        r = 1 / (1 + t)
+        d1 = r / t - big / (t * t)
+        d2 = -r * r / t - 2 * r / (t * t) + 2 * big / (t * t * t)
+    near = np.abs(t) < 0.5
+    if np.any(near):
+        u = np.where(near, t, 0.0)
+        s1, s2 = np.zeros_like(u), np.zeros_like(u)
+        for k in range(60, 0, -1):  # Horner: k t^(k-1)/(k+1), k (k-1) t^(k-2)/(k+1)
+            s1 = s1 * u + (-1.0) ** k * k / (k + 1)
+        for k in range(60, 1, -1):
+            s2 = s2 * u + (-1.0) ** k * k * (k - 1) / (k + 1)
+        d1, d2 = np.where(near, s1, d1), np.where(near, s2, d2)
+    return d1, d2
+
+
 def _inv_boxcox(shift: float) -> Callable[..., Arrays]:
-    # x = (1 + l y)^(1/l) - s: dx/dy = u^(1-l), d2x/dy2 = (1 - l) u^(1-2l), u = x + s
+    # x = e^g - s, g = log1p(l y)/l = y r(l y), r(t) = log1p(t)/t, in (y, l), u = x + s:
+    # x_y = u^(1-l), x_yy = (1 - l) u^(1-2l), g_l = y^2 r'(l y), g_ll = y^3 r''(l y),
+    # x_l = u g_l, x_ll = u (g_ll + g_l^2), x_yl = u^(1-l) ((1 - l) g_l - log u)
     def rule(f0: Any, y: Any, lmbda: Any) -> Arrays:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = f0 + shift
-            return u ** (1 - lmbda), (1 - lmbda) * u ** (1 - 2 * lmbda)
+        u = f0 + shift
+        r1, r2 = _log1p_ratio(lmbda * y)
+        g_l, g_ll = y * y * r1, y * y * y * r2
+        x_y = u ** (1 - lmbda)
+        x_yl = x_y * ((1 - lmbda) * g_l - np.log(u))
+        return x_y, u * g_l, (1 - lmbda) * u ** (1 - 2 * lmbda), x_yl, u * (g_ll + g_l * g_l)
 
     return rule
 
@@ -1167,6 +1203,333 @@ def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
     return rule
 
 
+def _kelvin_all(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # kelvin(x) = (ber + i bei, ker + i kei, ber' + i bei', ker' + i kei'): each part's
+    # derivatives from _kelvin's rules (the primed outputs' from those of berp, ...)
+    def parts(first: str, derivative: bool) -> Arrays:
+        real = _kelvin(first + "r", derivative)(None, x)
+        imag = _kelvin(first + "i", derivative)(None, x)
+        return real[0] + 1j * imag[0], real[1] + 1j * imag[1]
+
+    return parts("be", False), parts("ke", False), parts("be", True), parts("ke", True)
+
+
+def _minus_one_series(x: Any, sign: float) -> Arrays:
+    """(1 - J0(x))/x (sign -1) or (I0(x) - 1)/x (sign 1) and its derivative, for |x| < 1,
+    where 1 - J0 cancels: sum_k>=1 s^(k+1) x^(2k-1)/(4^k k!^2) and its termwise derivative."""
+    t = np.where(np.abs(x) < 1, x, 0.0)
+    s1, s2 = np.zeros_like(t), np.zeros_like(t)
+    for k in range(12, 0, -1):  # Horner in t^2
+        c = sign ** (k + 1) / (4**k * math.factorial(k) ** 2)
+        s1 = s1 * t * t + c
+        s2 = s2 * t * t + (2 * k - 1) * c
+    return s1 * t, s2
+
+
+def _integrals_over_t(modified: bool) -> Callable[..., tuple[Arrays, ...]]:
+    # it2j0y0 = (int_0^x (1 - J0)/t, int_x^inf Y0/t): ((1 - J0)/x, J1/x - (1 - J0)/x^2),
+    # (-Y0/x, Y1/x + Y0/x^2); it2i0k0: (I0 - 1)/x, I1/x - (I0 - 1)/x^2 and -K0/x,
+    # K1/x + K0/x^2; the series below |x| = 1
+    def rule(value: Any, x: Any) -> tuple[Arrays, ...]:
+        sc = _sc()
+        if modified:
+            c0, c1, d0, d1, sign = sc.i0(x), sc.i1(x), sc.k0(x), sc.k1(x), 1.0
+        else:
+            c0, c1, d0, d1, sign = sc.j0(x), sc.j1(x), sc.y0(x), sc.y1(x), -1.0
+        g = sign * (c0 - 1) / x
+        first = g, c1 / x - g / x
+        near = np.abs(x) < 1
+        if np.any(near):
+            s1, s2 = _minus_one_series(x, sign)
+            first = np.where(near, s1, first[0]), np.where(near, s2, first[1])
+        return first, (-d0 / x, d1 / x + d0 / (x * x))
+
+    return rule
+
+
+def _it2struve0(f0: Any, x: Any) -> Arrays:
+    # int_x^inf H0(t)/t dt: f1 = -H0/x, f2 = H0/x^2 - H0'/x, H0' = 2/pi - H1; below |x| = 1
+    # (where they cancel) from H0(x)/x = 2/pi sum_k (-1)^k x^(2k)/((2k+1)!!)^2
+    sc = _sc()
+    h0 = sc.struve(0, x)
+    f1 = -h0 / x
+    f2 = h0 / (x * x) - (2 / math.pi - sc.struve(1, x)) / x
+    near = np.abs(x) < 1
+    if np.any(near):
+        t = np.where(near, x, 0.0)
+        c = [(-1.0) ** k / math.prod(range(1, 2 * k + 2, 2)) ** 2 for k in range(16)]
+        s1, s2 = np.zeros_like(t), np.zeros_like(t)
+        for k in range(15, -1, -1):  # Horner in t^2: c_k t^2k, 2k c_k t^(2k-2)
+            s1 = s1 * t * t + c[k]
+        for k in range(15, 0, -1):
+            s2 = s2 * t * t + 2 * k * c[k]
+        f1 = np.where(near, -2 / math.pi * s1, f1)
+        f2 = np.where(near, -2 / math.pi * s2 * t, f2)
+    return f1, f2
+
+
+def _modified_fresnel(sign: float) -> Callable[..., tuple[Arrays, ...]]:
+    # modfresnelp (sign 1): F = int_x^inf e^(i t^2) dt, K = e^(-i(x^2 + pi/4)) F/sqrt(pi);
+    # modfresnelm: i -> -i. F' = -e^(s i x^2), F'' = -2 s i x e^(s i x^2);
+    # K' = -2 s i x K - e^(-s i pi/4)/sqrt(pi), K'' = -2 s i K - 2 s i x K'. Both cancel for
+    # large x (by 2 x^2, 4 x^4): there (x > 7) the asymptotic series
+    # K = c sum_n (2n-1)!! (-s i/2)^n x^-(2n+1), c = e^(-s i pi/4) s i/(2 sqrt(pi)), termwise
+    def rule(value: Any, x: Any) -> tuple[Arrays, ...]:
+        k = value[1]
+        i = sign * 1j
+        e = np.exp(i * x * x)
+        k1 = -2 * i * x * k - np.exp(-i * math.pi / 4) / math.sqrt(math.pi)
+        k2 = -2 * i * k - 2 * i * x * k1
+        big = x > 7
+        if np.any(big):
+            s1, s2 = _odd_series(np.broadcast_to(x, big.shape)[big], -i / 2)
+            c = np.exp(-i * math.pi / 4) * i / (2 * math.sqrt(math.pi))
+            k1, k2 = _put(k1, big, c * s1), _put(k2, big, c * s2)
+        return (-e, -2 * i * x * e), (k1, k2)
+
+    return rule
+
+
+def _psi_differences(a: Any, c: Any) -> Arrays:
+    """(psi(a) - psi(c), psi1(a) - psi1(c)) of real arrays. Where both are >= 8 the
+    differences cancel (binom(1e6, 2): psi(1e6 + 1) - psi(1e6 - 1) ~ 2e-6); there from the
+    asymptotic series of _BERNOULLI term by term, the leading terms as exact differences:
+      psi(x) ~ log x - 1/(2x) - sum_j B_2j/(2j x^2j),
+      psi1(x) ~ 1/x + 1/(2x^2) + sum_j B_2j/x^(2j+1)
+    (log(a/c) = log1p((a - c)/c), 1/a - 1/c = (c - a)/(ac), ...)."""
+    sc = _sc()
+    d0 = sc.psi(a) - sc.psi(c)
+    d1 = _psi_n(1, a) - _psi_n(1, c)
+    big = (a >= 8) & (c >= 8)
+    if not np.any(big):
+        return d0, d1
+    x, y = np.where(big, a, 8.0), np.where(big, c, 8.0)
+    gap = x - y
+    s0 = np.log1p(gap / y) + gap / (2 * x * y)
+    s1 = -gap / (x * y) - gap * (x + y) / (2 * x * x * y * y)
+    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+        s0 -= bernoulli / (2 * j) * (x ** (-2 * j) - y ** (-2 * j))
+        s1 += bernoulli * (x ** (-2 * j - 1) - y ** (-2 * j - 1))
+    return np.where(big, s0, d0), np.where(big, s1, d1)
+
+
+def _binom(f0: Any, n: Any, k: Any) -> Arrays:
+    # binom = Gamma(n+1)/(Gamma(k+1) Gamma(n-k+1)) in (n, k): with u = psi(n+1) - psi(n-k+1),
+    # v = psi(n-k+1) - psi(k+1) (_psi_differences): f_n = f u, f_k = f v,
+    # f_nn = f (u^2 + psi1(n+1) - psi1(n-k+1)), f_nk = f (u v + psi1(n-k+1)),
+    # f_kk = f (v^2 - psi1(k+1) - psi1(n-k+1)). Where f = 0 (a pole of Gamma(k+1) or
+    # Gamma(n-k+1): binom(1, 2)) the product rule on G R S = Gamma(n+1) rgamma(k+1)
+    # rgamma(n-k+1), with rgamma's rule at its zeros.
+    sc = _sc()
+    a, b, c = n + 1, k + 1, n - k + 1
+    (u, du), (v, _) = _psi_differences(a, c), _psi_differences(c, b)
+    qb, qc = _psi_n(1, b), _psi_n(1, c)
+    out = (f0 * u, f0 * v, f0 * (u * u + du), f0 * (u * v + qc), f0 * (v * v - qb - qc))
+    zero = f0 == 0
+    if not np.any(zero):
+        return out
+    g = sc.gamma(a)
+    g1, g2 = _gamma(g, a)
+    r, s = sc.rgamma(b), sc.rgamma(c)
+    (r1, r2), (s1, s2) = _rgamma(r, b), _rgamma(s, c)
+    d_k = r1 * s - r * s1
+    product = (
+        g1 * r * s + g * r * s1,
+        g * d_k,
+        g2 * r * s + 2 * g1 * r * s1 + g * r * s2,
+        g1 * d_k + g * (r1 * s1 - r * s2),
+        g * (r2 * s - 2 * r1 * s1 + r * s2),
+    )
+    return tuple(np.where(zero, p, d) for p, d in zip(product, out, strict=True))
+
+
+def _lpmv(f0: Any, m: Any, v: Any, x: Any) -> Arrays:
+    # Ferrers' P_v^m (scipy's, Condon-Shortley phase) in x, DLMF 14.10.5 and Legendre's equation:
+    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P
+    w = 1 - x * x
+    d1 = ((v + m) * _sc().lpmv(m, v - 1, x) - v * x * f0) / w
+    return d1, (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+
+
+# Carlson's symmetric integrals. Their partials are integrals of the same kind,
+#   J(a; b; c) = int_0^inf (t+a)^-3/2 (t+b)^-1/2 (t+c)^-3/2 dt  (symmetric in a, c),
+#   K(a, b; c) = int_0^inf (t+a)^-1/2 (t+b)^-1/2 (t+c)^-5/2 dt,
+# with R_D(x, y, z) = 3/2 int (t+x)^-1/2 (t+y)^-1/2 (t+z)^-3/2 dt:
+#   dR_D/dx = -3/4 J(x; y; z),  dR_D/dz = -9/4 K(x, y; z),
+#   J(a; b; c) = 2/3 (R_D(b, c, a) - R_D(a, b, c))/(c - a)   (partial fractions),
+#   K(a, b; c) = (2 R_D(a, b, c) - a J(a; b; c) - b J(b; a; c))/(3c)   (R_D's homogeneity).
+# J's difference cancels as a -> c; there (|c - a| < (a + c)/10) J is the series in
+# h = (c - a)/2 about m = (a + c)/2 of ((t+m)^2 - h^2)^-3/2 (t+b)^-1/2:
+#   J = sum_k (3/2)_k/k! h^2k T_(3+2k),
+#   T_n = int (t+b)^-1/2 (t+m)^-n dt = m^(1/2-n)/(n - 1/2) 2F1(n - 1/2, 1/2; n + 1/2; 1 - b/m).
+def _carlson_j(a: Any, b: Any, c: Any) -> Any:
+    sc = _sc()
+    j = 2 / 3 * (sc.elliprd(b, c, a) - sc.elliprd(a, b, c)) / (c - a)
+    m, h = (a + c) / 2, (c - a) / 2
+    near = np.abs(h) < m / 10
+    if not np.any(near):
+        return j
+    m, h, b = (np.where(near, v, 1.0) for v in np.broadcast_arrays(m, h, b))
+    series, weight = np.zeros_like(m), 1.0
+    for k in range(12):  # (h/m)^2 <= 1/100: twelve terms leave ~1e-24
+        n = 3 + 2 * k
+        t = m ** (0.5 - n) / (n - 0.5) * sc.hyp2f1(n - 0.5, 0.5, n + 0.5, 1 - b / m)
+        series = series + weight * h ** (2 * k) * t
+        weight *= (1.5 + k) / (k + 1)
+    return np.where(near, series, j)
+
+
+def _carlson_k(a: Any, b: Any, c: Any) -> Any:
+    # (a J(a; b; c) -> 0 as a -> 0, where J ~ a^-1/2: 0 there, not 0 inf)
+    rd = _sc().elliprd(a, b, c)
+    a_j = np.where(a == 0, 0.0, a * _carlson_j(a, b, c))
+    b_j = np.where(b == 0, 0.0, b * _carlson_j(b, a, c))
+    return (2 * rd - a_j - b_j) / (3 * c)
+
+
+def _elliprf(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
+    # dR_F/dz = -R_D(x, y, z)/6 (each argument by symmetry); d2R_F/dz2 = 3/8 K(x, y; z),
+    # d2R_F/dx dz = 1/8 J(x; y; z)
+    rd = _sc().elliprd
+    j, k = _carlson_j, _carlson_k
+    gradient = (-rd(y, z, x) / 6, -rd(z, x, y) / 6, -rd(x, y, z) / 6)
+    hessian = (
+        3 / 8 * k(y, z, x),
+        j(x, z, y) / 8,
+        j(x, y, z) / 8,
+        3 / 8 * k(z, x, y),
+        j(y, x, z) / 8,
+        3 / 8 * k(x, y, z),
+    )
+    return (*gradient, *hessian)
+
+
+def _elliprc(f0: Any, x: Any, y: Any) -> Arrays:
+    # R_C(x, y) = R_F(x, y, y): its partials summed along (x, y, y). Below y = 0 (scipy's
+    # Cauchy principal value) R_D is not defined: nan.
+    f = _elliprf(f0, x, y, y)
+    return f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8]
+
+
+def _elliprg(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
+    # dR_G/dz = (3 R_F - z R_D(x, y, z))/12, d2R_G/dz2 = -(x J(x; y; z) + y J(y; x; z))/16,
+    # d2R_G/dx dz = (z J(x; y; z) - 2/3 R_D(y, z, x))/16 (each pair by symmetry)
+    sc = _sc()
+    rf, rd, j = sc.elliprf(x, y, z), sc.elliprd, _carlson_j
+    gradient = tuple(
+        (3 * rf - w * rd(u, v, w)) / 12 for u, v, w in ((y, z, x), (z, x, y), (x, y, z))
+    )
+
+    def cross(u: Any, v: Any, w: Any) -> Any:  # d2/du dw, v the third argument
+        return (w * j(u, v, w) - 2 / 3 * rd(v, w, u)) / 16
+
+    hessian = (
+        -(y * j(y, z, x) + z * j(z, y, x)) / 16,
+        cross(x, z, y),
+        cross(x, y, z),
+        -(z * j(z, x, y) + x * j(x, z, y)) / 16,
+        cross(y, x, z),
+        -(x * j(x, y, z) + y * j(y, x, z)) / 16,
+    )
+    return (*gradient, *hessian)
+
+
+def _elliprd(f0: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
+    # first derivatives only (Entry.order 1): -3/4 J(x; y; z), -3/4 J(y; x; z), -9/4 K(x, y; z);
+    # the second need integrals of one more order, not written (zeros stand in the Hessian)
+    gradient = (
+        -0.75 * _carlson_j(x, y, z),
+        -0.75 * _carlson_j(y, x, z),
+        -2.25 * _carlson_k(x, y, z),
+    )
+    return (*gradient, *(np.zeros_like(gradient[0]),) * 6)
+
+
+def _airye(value: Any, x: Any) -> tuple[Arrays, ...]:
+    # airye (real x): Ai e^z, Ai' e^z with z = 2/3 x^(3/2); Bi e^(-z), Bi' e^(-z) (unscaled
+    # below 0, where Ai's are nan). For y e^(s z), r = sqrt x: (y e)' = (y' e) + s r (y e),
+    # (y e)'' = (y'' e) + 2 s r (y' e) + (s/(2r) + s^2 x)(y e), with Ai'' = x Ai. These cancel
+    # for large x (Bi' e^-z - r Bi e^-z by x^(3/2), on scipy's values: up to ~1e-12 below 10);
+    # past x = 10 the asymptotic series (DLMF 9.7.5-8; the other exponential is below
+    # e^-2z < 1e-18 there), termwise:
+    #   Ai e^z ~ x^(-1/4)/(2 sqrt pi) sum (-1)^k u_k z^-k,
+    #   Ai' e^z ~ -x^(1/4)/(2 sqrt pi) sum (-1)^k v_k z^-k,
+    #   Bi e^-z ~ x^(-1/4)/sqrt(pi) sum u_k z^-k,  Bi' e^-z ~ x^(1/4)/sqrt(pi) sum v_k z^-k
+    eai, eaip, ebi, ebip = value
+    r = np.sqrt(np.maximum(x, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+
+        def scaled(s: Any, y: Any, y1: Any, y2: Any) -> Arrays:
+            growth = np.where(s == 0, 0.0, s / (2 * r))  # (z'' = 1/(2r); unscaled: none)
+            return y1 + s * r * y, y2 + 2 * s * r * y1 + (growth + s * s * x) * y
+
+        s_bi = np.where(x > 0, -1.0, 0.0)
+        out = [
+            scaled(1.0, eai, eaip, x * eai),
+            scaled(1.0, eaip, x * eai, eai + x * eaip),
+            scaled(s_bi, ebi, ebip, x * ebi),
+            scaled(s_bi, ebip, x * ebi, ebi + x * ebip),
+        ]
+    big = x > 10
+    if np.any(big):
+        t = np.broadcast_to(x, big.shape)[big]
+        for i, series in enumerate(_airy_series(t)):
+            out[i] = (_put(out[i][0], big, series[0]), _put(out[i][1], big, series[1]))
+    return tuple(out)
+
+
+def _airy_series(t: Any) -> list[Arrays]:
+    """(f', f'') of airye's four outputs for t > 10 from DLMF 9.7.5-8 differentiated termwise:
+    each is c sum_k w_k (3/2)^k t^(a - 3k/2), a = -1/4 or 1/4, w_k = (+-1)^k u_k or v_k,
+    u_k = u_(k-1) (6k-5)(6k-3)(6k-1)/((2k-1) 216 k), v_k = -(6k+1)/(6k-1) u_k; up to 40 terms,
+    until they are below 1e-17 of the sums."""
+    root_pi = math.sqrt(math.pi)
+    out = []
+    for a, alternate, v_coefficients, scale in (  # Ai e^z, Ai' e^z, Bi e^-z, Bi' e^-z
+        (-0.25, -1.0, False, 0.5),
+        (0.25, -1.0, True, -0.5),
+        (-0.25, 1.0, False, 1.0),
+        (0.25, 1.0, True, 1.0),
+    ):
+        d1, d2 = np.zeros_like(t), np.zeros_like(t)
+        u = 1.0
+        for k in range(40):
+            if k:
+                u *= (6 * k - 5) * (6 * k - 3) * (6 * k - 1) / ((2 * k - 1) * 216 * k)
+            w = -(6 * k + 1) / (6 * k - 1) * u if v_coefficients else u
+            p = a - 1.5 * k
+            term = alternate**k * w * 1.5**k * t ** (p - 1) * scale / root_pi
+            a1, a2 = p * term, p * (p - 1) * term / t
+            d1, d2 = d1 + a1, d2 + a2
+            if np.all(np.abs(a1) <= 1e-17 * np.abs(d1)) and np.all(
+                np.abs(a2) <= 1e-17 * np.abs(d2)
+            ):
+                break
+        out.append((d1, d2))
+    return out
+
+
+def _mathieu(modified: bool, odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
+    # (y, y') of Mathieu's equation y'' = -(a - 2q cos 2x) y (ce, se: scipy takes x in degrees,
+    # its y' is d/dx in radians, so each x-derivative carries c = pi/180) or of the modified
+    # y'' = (a - 2q cosh 2x) y (x in radians), a = mathieu_a(m, q) (even), mathieu_b (odd):
+    # y: (c y', c^2 y''), y': (c y'', c^2 y'''), y''' = w' y + w y' for y'' = w y
+    def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
+        sc = _sc()
+        y, y1 = value
+        a = (sc.mathieu_b if odd else sc.mathieu_a)(m, q)
+        if modified:
+            c, w, dw = 1.0, a - 2 * q * np.cosh(2 * x), -4 * q * np.sinh(2 * x)
+        else:
+            c = math.pi / 180
+            t = c * x
+            w, dw = -(a - 2 * q * np.cos(2 * t)), -4 * q * np.sin(2 * t)
+        y2 = w * y
+        return (c * y1, c * c * y2), (c * y2, c * c * (dw * y + w * y1))
+
+    return rule
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -1420,6 +1783,25 @@ def _bessel(family: str, scaled: bool) -> Callable[..., Arrays]:
     return rule
 
 
+def _hankel(kind: int, scaled: bool) -> Callable[..., Arrays]:
+    # H_v' = (H_{v-1} - H_{v+1})/2, H_v'' = (H_{v-2} - 2 H_v + H_{v+2})/4 (as J's); the scaled
+    # e = H e^(sz), s = -i (H^(1)) or i (H^(2)): e' = D1 + s e, e'' = D2 + 2 s D1 - e with D1,
+    # D2 the recurrences on the scaled values (f'' lazily, as _bessel's)
+    def rule(f0: Any, v: Any, z: Any) -> Arrays:
+        fn = getattr(_sc(), f"hankel{kind}{'e' if scaled else ''}")
+        d1 = (fn(v - 1, z) - fn(v + 1, z)) / 2
+
+        def d2() -> Any:
+            return (fn(v - 2, z) - 2 * f0 + fn(v + 2, z)) / 4
+
+        if not scaled:
+            return d1, d2
+        s = -1j if kind == 1 else 1j
+        return d1 + s * f0, lambda: d2() + 2 * s * d1 - f0
+
+    return rule
+
+
 # The fixed-order functions j0, j1, y0, y1, i0, i1, k0, k1 and the scaled i0e, i1e, k0e,
 # k1e from their own (fast) ufuncs, C_0 and C_1, and the order-0/1 closed forms
 #   J0' = -J1,          J0'' = J1/x - J0;    J1' = J0 - J1/x,  J1'' = 2J1/x^2 - J0/x - J1
@@ -1480,6 +1862,272 @@ def _fixed_bessel(family: str, order: int, scaled: bool = False) -> Callable[...
         return d1, d2
 
     return rule
+
+
+# --- inverses of the distribution functions, by _inverse or the implicit function theorem ---
+
+
+def _solved(fx: Any, fy: Any, fxx: Any, fxy: Any, fyy: Any) -> Arrays:
+    """The partials of x(p, y) solving F(x, y) = p, from F's partials at the solution:
+    x_p = 1/F_x, x_y = -F_y/F_x, x_pp = -F_xx x_p^3, x_py = -(F_xx x_y + F_xy) x_p^2,
+    x_yy = -(F_xx x_y^2 + 2 F_xy x_y + F_yy)/F_x (as (fx, fy, fxx, fxy, fyy) in p, y)."""
+    x_p = 1 / fx
+    x_y = -fy * x_p
+    return (
+        x_p,
+        x_y,
+        -fxx * x_p * x_p * x_p,
+        -(fxx * x_y + fxy) * x_p * x_p,
+        -(fxx * x_y * x_y + 2 * fxy * x_y + fyy) * x_p,
+    )
+
+
+def _bdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
+    # p = bdtr^-1 in p
+    return _inverse(*_bdtr(1.0)(None, k, n, f0))
+
+
+def _nbdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
+    return _inverse(*_nbdtr(1.0)(None, k, n, f0))
+
+
+def _pdtri(f0: Any, k: Any, y: Any) -> Arrays:
+    # m = pdtr^-1 in m
+    return _inverse(*_pdtr(1.0)(None, k, f0))
+
+
+def _fdtri(f0: Any, dfn: Any, dfd: Any, p: Any) -> Arrays:
+    return _inverse(*_fdtr(1.0)(None, dfn, dfd, f0))
+
+
+def _gdtrix(f0: Any, a: Any, b: Any, p: Any) -> Arrays:
+    # x = gammaincinv(b, p)/a (gdtr depends on a x only): in (a, p)
+    # x_a = -x/a, x_aa = 2x/a^2, x_p = 1/(a P'(a x)), x_ap = -x_p/a, x_pp = -x_p^3 a^2 P''
+    d1, d2 = _gammainc_density(b, a * f0)
+    x_p, x_pp = _inverse(a * d1, a * a * d2)
+    return -f0 / a, x_p, 2 * f0 / (a * a), -x_p / a, x_pp
+
+
+def _gdtria(f0: Any, p: Any, b: Any, x: Any) -> Arrays:
+    # a = gammaincinv(b, p)/x, the same in (p, x) with the roles of a and x exchanged
+    d1, d2 = _gammainc_density(b, x * f0)
+    a_p, a_pp = _inverse(x * d1, x * x * d2)
+    return a_p, -f0 / x, a_pp, -a_p / x, 2 * f0 / (x * x)
+
+
+def _ncx2_density(x: Any, k: Any, nc: Any) -> Any:
+    """The noncentral chi-squared density (1/2) e^(-(x + nc)/2) (x/nc)^(v/2) I_v(sqrt(nc x)),
+    v = k/2 - 1: as e^(-(sqrt x - sqrt nc)^2/2) ive (no overflow), and where q = nc x/4 is
+    below (v + 1)/4 (ive underflows there for large v, and nc = 0 is the central density) by
+    I_v's series in log form: (1/2) exp(-(x + nc)/2 + v log(x/2) - log Gamma(v + 1)) sum_j t_j,
+    t_0 = 1, t_j = t_(j-1) q/(j (j + v)) (ratios below 1/4: 30 terms)."""
+    sc = _sc()
+    v = k / 2 - 1
+    q = nc * x / 4
+    bessel = np.exp(-((np.sqrt(x) - np.sqrt(nc)) ** 2) / 2 + v / 2 * (np.log(x) - np.log(nc)))
+    bessel = bessel * sc.ive(v, np.sqrt(nc * x)) / 2
+    near = q < (v + 1) / 4
+    if not np.any(near):
+        return bessel
+    term, total = np.ones_like(q), np.ones_like(q)
+    for n in range(1, 31):
+        term = term * q / (n * (n + v))
+        total = total + term
+    log_head = -(x + nc) / 2 + sc.xlogy(v, x / 2) - sc.gammaln(v + 1)
+    return np.where(near, np.exp(log_head) * total / 2, bessel)
+
+
+def _ncx2_partials(x: Any, k: Any, nc: Any) -> Arrays:
+    """(F_x, F_nc, F_xx, F_xnc, F_ncnc) of the noncentral chi-squared cdf F(x; k, nc), a
+    Poisson(nc/2) mixture of central cdfs of k + 2j degrees: with f_k its density,
+    F_nc = (F_{k+2} - F_k)/2 = -f_{k+2}, d f_k/d nc = (f_{k+2} - f_k)/2 and
+    d f_k/dx = (v/x - 1/2) f_k + nc f_{k+2}/(2x), v = k/2 - 1. All 0 below x = 0 (F = 0)."""
+    f, f2, f4 = (_ncx2_density(x, k + j, nc) for j in (0.0, 2.0, 4.0))
+    v = k / 2 - 1
+    partials = (
+        f,
+        -f2,
+        (v / x - 0.5) * f + nc * f2 / (2 * x),
+        -((v + 1) / x - 0.5) * f2 - nc * f4 / (2 * x),
+        -(f4 - f2) / 2,
+    )
+    return tuple(np.where(x < 0, 0.0, d) for d in partials)
+
+
+def _chndtr(f0: Any, x: Any, k: Any, nc: Any) -> Arrays:
+    return _ncx2_partials(x, k, nc)
+
+
+def _chndtrix(f0: Any, p: Any, k: Any, nc: Any) -> Arrays:
+    # x solving chndtr(x, k, nc) = p, in (p, nc)
+    return _solved(*_ncx2_partials(f0, k, nc))
+
+
+def _chndtrinc(f0: Any, x: Any, k: Any, p: Any) -> Arrays:
+    # nc solving chndtr(x, k, nc) = p, in (x, p): _solved in nc with the roles exchanged
+    fx, fn, fxx, fxn, fnn = _ncx2_partials(x, k, f0)
+    n_p, n_x, n_pp, n_px, n_xx = _solved(fn, fx, fnn, fxn, fxx)
+    return n_x, n_p, n_xx, n_px, n_pp
+
+
+def _nrdtrimn(f0: Any, p: Any, std: Any, x: Any) -> Arrays:
+    # mean = x - std ndtri(p): in (p, std, x), gradient then the Hessian's upper triangle
+    q = _sc().ndtri(p)
+    q1, q2 = _ndtri(q, p)
+    zero = np.zeros_like(q)
+    return -std * q1, -q, zero + 1, -std * q2, -q1, zero, zero, zero, zero
+
+
+def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
+    # std = (x - mn)/q, q = ndtri(p): in (mn, p, x)
+    q = _sc().ndtri(p)
+    q1, q2 = _ndtri(q, p)
+    r = 1 / q
+    zero = np.zeros_like(q)
+    s_p = -f0 * q1 * r
+    s_pp = -f0 * (q2 * r - 2 * q1 * q1 * r * r)
+    return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
+
+
+def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
+    # Tukey's lambda cdf p = F(x), the inverse of Q(p) = (p^l - (1 - p)^l)/l (log(p/(1-p))
+    # at l = 0): F' = 1/Q'(p), Q' = p^(l-1) + (1-p)^(l-1), Q'' = (l-1)(p^(l-2) - (1-p)^(l-2));
+    # 0 outside the support (p = 0 or 1)
+    q = 1 - f0
+    d1, d2 = _inverse(
+        f0 ** (lmbda - 1) + q ** (lmbda - 1), (lmbda - 1) * (f0 ** (lmbda - 2) - q ** (lmbda - 2))
+    )
+    inside = (f0 > 0) & (f0 < 1) | np.isnan(f0)
+    return np.where(inside, d1, 0.0), np.where(inside, d2, 0.0)
+
+
+def _radian(f0: Any, d: Any, m: Any, s: Any) -> Arrays:
+    # pi/180 (d + m/60 + s/3600): linear
+    zero = np.zeros_like(f0)
+    c = math.pi / 180
+    return zero + c, zero + c / 60, zero + c / 3600, zero, zero, zero, zero, zero, zero
+
+
+def _kolmogorov_series(y: Any) -> Arrays:
+    """(K, K', K'') of kolmogorov(y) = 2 sum_k>=1 (-1)^(k-1) e^(-2 k^2 y^2) for y >= 1 (ten
+    terms: e^-200 at y = 1), and below 1 by Jacobi's transformation 1 - kolmogorov(y) =
+    sqrt(2 pi)/y sum_k>=1 e^(-c_k/y^2), c_k = (2k-1)^2 pi^2/8 (ten terms), differentiated
+    termwise: d/dy e^(-c/y^2)/y = e^(-c/y^2) (2c/y^4 - 1/y^2), and again
+    e^(-c/y^2) (4c^2/y^7 - 10c/y^5 + 2/y^3)."""
+    y = np.asarray(y, dtype=np.float64)
+    big = y >= 1
+    t = np.where(big, y, 1.0)
+    d1, d2 = np.zeros_like(t), np.zeros_like(t)
+    for k in range(1, 11):
+        e = 2 * (-1.0) ** (k - 1) * np.exp(-2 * k * k * t * t)
+        d1 -= e * 4 * k * k * t
+        d2 += e * (16 * k**4 * t * t - 4 * k * k)
+    u = np.where(big, 1.0, y)
+    s1, s2 = np.zeros_like(u), np.zeros_like(u)
+    for k in range(1, 11):
+        c = (2 * k - 1) ** 2 * math.pi**2 / 8
+        e = np.exp(-c / (u * u))
+        s1 += e * (2 * c / u**4 - 1 / u**2)
+        s2 += e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3)
+    root = math.sqrt(2 * math.pi)
+    return np.where(big, d1, -root * s1), np.where(big, d2, -root * s2)
+
+
+def _kolmogorov(f0: Any, y: Any) -> Arrays:
+    # 1 (flat) at y <= 0: -0.0 there, so kolmogi's 1/f' at p = 1 is -inf (it decreases)
+    d1, d2 = _kolmogorov_series(y)
+    return np.where(y <= 0, -0.0, d1), np.where(y <= 0, 0.0, d2)
+
+
+def _kolmogi(f0: Any, p: Any) -> Arrays:
+    # y = kolmogorov^-1(p)
+    return _inverse(*_kolmogorov(None, f0))
+
+
+# --- elliptic: agm, Jacobi's functions ---
+
+
+def _agm(f0: Any, a: Any, b: Any) -> Arrays:
+    # M(a, b) = hi h(t), t = lo/hi, h(t) = (pi/2)/g(t^2), g(p) = K(1 - p) = ellipkm1(p)
+    # (Gauss), with g', g'' of _ellipkm1: h' = -pi t g'/g^2,
+    # h'' = -pi (g'/g^2 + 2 t^2 g''/g^2 - 4 t^2 g'^2/g^3); M_lo = h', M_hi = h - t h',
+    # M_lolo = h''/hi, M_hilo = -t h''/hi, M_hihi = t^2 h''/hi. Both negative: M = -M(|a|, |b|)
+    # (the first partials keep their sign, the second change it); of opposite signs nan.
+    sign = np.sign(a + b)
+    a, b = np.abs(a), np.abs(b)
+    swapped = b > a
+    hi, lo = np.maximum(a, b), np.minimum(a, b)
+    t = lo / hi
+    p = t * t
+    g = _sc().ellipkm1(p)
+    g1, g2 = _ellipkm1(g, p)
+    h = math.pi / 2 / g
+    h1 = -math.pi * t * g1 / (g * g)
+    h2 = -math.pi * (g1 / g**2 + 2 * p * g2 / g**2 - 4 * p * g1 * g1 / g**3)
+    # below t = 1e-150, t^2 underflows: there K(1 - t^2) = L = log(4/t) to the last bit, so
+    # h = pi/(2L), h' = pi/(2 t L^2), h'' = pi (2 - L)/(2 t^2 L^3)
+    tiny = (t < 1e-150) & (t > 0)
+    if np.any(tiny):
+        u = np.where(tiny, t, 1.0)
+        big_l = np.log(4 / u)
+        h = np.where(tiny, math.pi / (2 * big_l), h)
+        h1 = np.where(tiny, math.pi / (2 * u * big_l**2), h1)
+        h2 = np.where(tiny, math.pi * (2 - big_l) / (2 * u * u * big_l**3), h2)
+    m_hi, m_lo = h - t * h1, h1
+    m_hihi, m_hilo, m_lolo = sign * p * h2 / hi, -sign * t * h2 / hi, sign * h2 / hi
+    at_zero = lo == 0  # M(hi, 0) = 0 for every hi; d/dlo = inf (M ~ pi hi/(2 log(4 hi/lo)))
+    m_hi, m_lo = np.where(at_zero, 0.0, m_hi), np.where(at_zero, np.inf, m_lo)
+    m_hihi = np.where(at_zero, 0.0, m_hihi)
+    fa, fb = np.where(swapped, m_lo, m_hi), np.where(swapped, m_hi, m_lo)
+    faa, fbb = np.where(swapped, m_lolo, m_hihi), np.where(swapped, m_hihi, m_lolo)
+    return fa, fb, faa, m_hilo, fbb
+
+
+def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
+    # In u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn. In m, through the amplitude
+    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives A = d am/dm = -dn G,
+    #   G = dF/dm at fixed am = 1/2 int_0^am sin^2/dn^3 = sin^3 R_D(cos^2, 1, dn^2)/6,
+    #   G_m = 3/4 int_0^am sin^4/dn^5 = 3/8 sin^5 K(cos^2, 1; dn^2) (K of the Carlson rules),
+    # so no difference cancels as u or m -> 0; am reduced by the period: G(am + k pi) =
+    # G(am) + 2k G(pi/2). Then sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn),
+    # and A_m = -dn_m G - dn G_m - sn^2 A/(2 dn^2) (G's am-derivative sin^2/(2 dn^3) times A).
+    sn, cn, dn, am = value
+    rd = _sc().elliprd
+    k = np.round(am / math.pi)
+    r = am - k * math.pi
+    s, c = np.sin(r), np.cos(r)
+    d2 = 1 - m * s * s
+    g = 2 * k * rd(0.0, 1.0, 1 - m) / 6 + s**3 * rd(c * c, 1.0, d2) / 6
+    g_m = 2 * k * 3 / 8 * _carlson_k(0.0, 1.0, 1 - m) + 3 / 8 * s**5 * _carlson_k(c * c, 1.0, d2)
+    a = -dn * g
+    sn_m, cn_m = cn * a, -sn * a
+    dn_m = -(sn * sn + 2 * m * sn * cn * a) / (2 * dn)
+    a_m = -dn_m * g - dn * g_m - sn * sn * a / (2 * dn * dn)
+    sn_mm, cn_mm = -sn * a * a + cn * a_m, -cn * a * a - sn * a_m
+    dn_mm = (-4 * sn * sn_m - 2 * m * (sn_m * sn_m + sn * sn_mm) - 2 * dn_m * dn_m) / (2 * dn)
+    msc = m * sn * cn
+    return (  # (f_u, f_m, f_uu, f_um, f_mm) of sn, cn, dn, am
+        (cn * dn, sn_m, -sn * (dn * dn + m * cn * cn), cn_m * dn + cn * dn_m, sn_mm),
+        (-sn * dn, cn_m, -cn * (dn * dn - m * sn * sn), -(sn_m * dn + sn * dn_m), cn_mm),
+        (
+            -msc,
+            dn_m,
+            -m * dn * (cn * cn - sn * sn),
+            -(sn * cn + m * (sn_m * cn + sn * cn_m)),
+            dn_mm,
+        ),
+        (dn, a, -msc, dn_m, a_m),
+    )
+
+
+def _undifferentiable(f0: Any, *args: Any) -> Arrays:
+    raise AssertionError("an entry without dual arguments has no rule to call")
+
+
+_NO_PARTIAL = ", whose partial in that parameter has no closed form"
+_NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
+_NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
+_MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -1549,10 +2197,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("cosdg",), Entry("cosdg", x, (0,), _cosdg)),
         (("tandg",), Entry("tandg", x, (0,), _tandg)),
         (("cotdg",), Entry("cotdg", x, (0,), _cotdg)),
-        (("boxcox",), Entry("boxcox", ("x", "lmbda"), (0,), _boxcox(0.0))),
-        (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0,), _boxcox(1.0))),
-        (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0,), _inv_boxcox(0.0))),
-        (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0,), _inv_boxcox(1.0))),
+        (("boxcox",), Entry("boxcox", ("x", "lmbda"), (0, 1), _boxcox(0.0))),
+        (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0, 1), _boxcox(1.0))),
+        (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0, 1), _inv_boxcox(0.0))),
+        (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0, 1), _inv_boxcox(1.0))),
         (("hyp1f1",), Entry("hyp1f1", ("a", "b", "x"), (2,), _hyp1f1)),
         (("hyp2f1",), Entry("hyp2f1", ("a", "b", "c", "z"), (3,), _hyp2f1, complex=True)),
         (("stdtr",), Entry("stdtr", ("df", "t"), (1,), _stdtr)),
@@ -1644,6 +2292,76 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (("eval_jacobi",), Entry("eval_jacobi", ("n", "alpha", "beta", "x"), (3,), _eval_jacobi)),
         (("eval_sh_jacobi",), Entry("eval_sh_jacobi", ("n", "p", "q", "x"), (3,), _eval_sh_jacobi)),
+        (("bdtri",), Entry("bdtri", ("k", "n", "y"), (2,), _bdtri)),
+        (("nbdtri",), Entry("nbdtri", ("k", "n", "y"), (2,), _nbdtri)),
+        (("pdtri",), Entry("pdtri", ("k", "y"), (1,), _pdtri)),
+        (("fdtri",), Entry("fdtri", ("dfn", "dfd", "p"), (2,), _fdtri)),
+        (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 2), _gdtrix, why=_NO_SHAPE)),
+        (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 2), _gdtria, why=_NO_SHAPE)),
+        (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 2), _chndtr, why=_NO_DF)),
+        (("chndtrix",), Entry("chndtrix", ("p", "df", "nc"), (0, 2), _chndtrix, why=_NO_DF)),
+        (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
+        (("nrdtrimn",), Entry("nrdtrimn", ("p", "std", "x"), (0, 1, 2), _nrdtrimn)),
+        (("nrdtrisd",), Entry("nrdtrisd", ("mn", "p", "x"), (0, 1, 2), _nrdtrisd)),
+        (("tklmbda",), Entry("tklmbda", ("x", "lmbda"), (0,), _tklmbda)),
+        (("kolmogorov",), Entry("kolmogorov", ("y",), (0,), _kolmogorov)),
+        (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
+        (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
+        (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
+        (("elliprf",), Entry("elliprf", ("x", "y", "z"), (0, 1, 2), _elliprf)),
+        (("elliprc",), Entry("elliprc", ("x", "y"), (0, 1), _elliprc)),
+        (("elliprg",), Entry("elliprg", ("x", "y", "z"), (0, 1, 2), _elliprg)),
+        (("elliprd",), Entry("elliprd", ("x", "y", "z"), (0, 1, 2), _elliprd, order=1)),
+        (("ellipj",), Entry("ellipj", ("u", "m"), (0, 1), _ellipj)),
+        (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
+        (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
+        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (2,), _lpmv, why="m is an integer order")),
+        (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
+        (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
+        (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
+        (("airye",), Entry("airye", x, (0,), _airye)),
+        *(
+            ((name,), Entry(name, ("m", "q", "x"), (2,), _mathieu(modified, odd), why=_MATHIEU))
+            for name, modified, odd in (
+                ("mathieu_cem", False, False),
+                ("mathieu_sem", False, True),
+                ("mathieu_modcem1", True, False),
+                ("mathieu_modcem2", True, False),
+                ("mathieu_modsem1", True, True),
+                ("mathieu_modsem2", True, True),
+            )
+        ),
+        (("mathieu_a",), Entry("mathieu_a", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
+        (("mathieu_b",), Entry("mathieu_b", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
+        (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
+        (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
+        *(
+            ((f"hankel{kind}{e}",), Entry(f"hankel{kind}{e}", ("v", "z"), (1,), rule, complex=True))
+            for kind in (1, 2)
+            for e, rule in (("", _hankel(kind, False)), ("e", _hankel(kind, True)))
+        ),
+        # inverses in a shape parameter or a count: their partials need the distribution
+        # function's partial in that parameter, which has no closed form
+        *(
+            ((name,), Entry(name, args, (), _undifferentiable, why=why))
+            for name, args, why in (
+                ("bdtrik", ("y", "n", "p"), "it inverts bdtr in k" + _NO_PARTIAL),
+                ("bdtrin", ("k", "y", "p"), "it inverts bdtr in n" + _NO_PARTIAL),
+                ("nbdtrik", ("y", "n", "p"), "it inverts nbdtr in k" + _NO_PARTIAL),
+                ("nbdtrin", ("k", "y", "p"), "it inverts nbdtr in n" + _NO_PARTIAL),
+                ("btdtria", ("p", "b", "x"), "it inverts betainc in a" + _NO_PARTIAL),
+                ("btdtrib", ("a", "p", "x"), "it inverts betainc in b" + _NO_PARTIAL),
+                ("chdtriv", ("p", "x"), "it inverts chdtr in v" + _NO_PARTIAL),
+                ("chndtridf", ("x", "p", "nc"), "it inverts chndtr in df" + _NO_PARTIAL),
+                ("fdtridfd", ("dfn", "p", "x"), "it inverts fdtr in dfd" + _NO_PARTIAL),
+                ("gdtrib", ("a", "p", "x"), "it inverts gdtr in b" + _NO_PARTIAL),
+                ("pdtrik", ("p", "m"), "it inverts pdtr in k" + _NO_PARTIAL),
+                ("stdtridf", ("p", "t"), "it inverts stdtr in df" + _NO_PARTIAL),
+                ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
+                ("ncfdtridfd", ("dfn", "p", "nc", "f"), "it inverts ncfdtr in dfd" + _NO_PARTIAL),
+                ("ncfdtridfn", ("p", "dfd", "nc", "f"), "it inverts ncfdtr in dfn" + _NO_PARTIAL),
+            )
+        ),
     ]
 
 
@@ -1752,30 +2470,32 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     duals = [n for n, a in enumerate(inputs) if isinstance(a, DualArray)]
     for n in duals:
         if n not in entry.dual:
+            *others, last = [entry.args[d] for d in entry.dual] or [""]
             where = (
-                f"only in {' and '.join(entry.args[d] for d in entry.dual)}"
+                f"only in {', '.join(others)}{' and ' if others else ''}{last}"
                 if entry.dual
-                else "in none of its arguments (no closed form in scipy)"
+                else "in none of its arguments"
             )
+            why = f" ({entry.why})" if entry.why else "" if entry.dual else " (no closed form)"
             raise TypeError(
                 f"hyperdiff cannot differentiate {name} in its argument {entry.args[n]} "
-                f"(a dual array here): {name} is differentiable {where}"
+                f"(a dual array here): {name} is differentiable {where}{why}"
             )
-    if len(duals) == 2 and type(inputs[duals[0]]) is not type(inputs[duals[1]]):
+    if len({type(inputs[n]) for n in duals}) > 1:
         from ._multivariate import unify
 
-        unified = list(inputs)
-        unified[duals[0]], unified[duals[1]] = unify((inputs[duals[0]], inputs[duals[1]]))
-        inputs = tuple(unified)
-        if type(inputs[duals[0]]) is not type(inputs[duals[1]]):
+        inputs = unify(inputs)
+        kinds = list(dict.fromkeys(type(inputs[n]) for n in duals))
+        if len(kinds) > 1:
             from ._arrays import combine_error
 
-            raise combine_error(name, type(inputs[duals[0]]), type(inputs[duals[1]]))
+            raise combine_error(name, kinds[0], kinds[1])
     cls = type(inputs[duals[0]])
-    if getattr(cls, "_order", 2) > 2 or (cls._kind < 0 and not hasattr(cls, "_layout")):
+    if getattr(cls, "_order", 2) > entry.order or (cls._kind < 0 and not hasattr(cls, "_layout")):
+        gives = "first and second derivatives" if entry.order == 2 else "first derivatives"
         raise TypeError(
             f"hyperdiff does not support {name} on {cls.__name__} arrays: its rule gives "
-            "the first and second derivatives only"
+            f"the {gives} only"
         )
     values = [
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
@@ -1803,28 +2523,65 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
                 (d() if second_order else np.zeros_like(derivatives[0])) if callable(d) else d
                 for d in derivatives
             )
-    if several:  # one (f1, f2) per output, one dual argument
+    planes = [_planes(inputs[n], dtype, shape) for n in duals]
+    chosen = [entry.dual.index(n) for n in duals]
+
+    def chained(value: Any, partials: Arrays) -> np.ndarray:
+        return _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
+
+    if several:  # one rule's derivatives per output
         if out is not None:
             raise TypeError(f"hyperdiff does not support out= of {name} on dual arrays")
-        x = _planes(inputs[duals[0]], dtype, shape)
-        results = []
-        for f0_k, (f1, f2) in zip(f0s, derivatives, strict=True):
-            result = np.empty((cls._planes, *shape), dtype=dtype)
-            parts = [_ready(d, dtype, shape) for d in (f0_k, f1, f2)]
-            _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
-            results.append(cls._wrap(result))
-        return tuple(results)
-    if len(entry.dual) == 2 and len(duals) == 1:  # one of two dual arguments is constant
-        fx, fy, fxx, _, fyy = derivatives
-        derivatives = (fx, fxx) if duals[0] == entry.dual[0] else (fy, fyy)
-    parts = [_ready(d, dtype, shape) for d in (f0, *derivatives)]
+        return tuple(cls._wrap(chained(*d)) for d in zip(f0s, derivatives, strict=True))
     target_out = _output(out, cls, dtype, shape)
+    return _store(target_out, cls, chained(f0, derivatives))
+
+
+def _chained(
+    cls: Any,
+    planes: list[np.ndarray],
+    f0: Any,
+    chosen: tuple[list[Any], dict[Any, Any]],
+    dtype: Any,
+) -> np.ndarray:
+    """f's planes from its value f0 and the gradient and Hessian of the dual arguments
+    (whose planes are given): _core's unary chain rule for one; for several, as the chain
+    rule is linear in the partials, a sum of binary chain rules over pairs (i, j): the first
+    carries f0 and the gradient and Hessian of arguments 0 and 1, (0, j) adds f_j, f_0j,
+    f_jj and (i, j) f_ij (an infinite part times a partial it does not carry gives nan
+    there, not inf)."""
+    gradient, hessian = chosen
+    shape = np.shape(planes[0])[1:]
+    ready = functools.partial(_ready, dtype=dtype, shape=shape)
     result = np.empty((cls._planes, *shape), dtype=dtype)
-    if len(duals) == 1:
-        x = _planes(inputs[duals[0]], dtype, shape)
-        _core.chain_unary(_kind(cls), x, parts[0], parts[1], parts[2], result)
-    else:
-        x = _planes(inputs[duals[0]], dtype, shape)
-        y = _planes(inputs[duals[1]], dtype, shape)
-        _core.chain_binary(_kind(cls), x, True, y, True, parts, result)
-    return _store(target_out, cls, result)
+    if len(planes) == 1:
+        f1, f2 = ready(gradient[0]), ready(hessian[0, 0])
+        _core.chain_unary(_kind(cls), planes[0], ready(f0), f1, f2, result)
+        return result
+    zero = np.zeros(shape, dtype=dtype)
+    for i, j in itertools.combinations(range(len(planes)), 2):
+        if (i, j) == (0, 1):
+            partials = (f0, *gradient[:2], hessian[0, 0], hessian[0, 1], hessian[1, 1])
+        elif i == 0:
+            partials = (zero, zero, gradient[j], zero, hessian[0, j], hessian[j, j])
+        else:
+            partials = (zero, zero, zero, zero, hessian[i, j], zero)
+        term = result if (i, j) == (0, 1) else np.empty_like(result)
+        _core.chain_binary(
+            _kind(cls), planes[i], True, planes[j], True, [ready(d) for d in partials], term
+        )
+        if term is not result:
+            result += term
+    if len(planes) > 2:
+        result[0] = f0  # (the sums' -0.0 + 0.0 would lose scipy's sign of zero)
+    return result
+
+
+def _chosen(derivatives: Arrays, n: int, chosen: list[int]) -> tuple[list[Any], dict[Any, Any]]:
+    """The gradient and Hessian of the chosen dual positions (indices into Entry.dual)
+    from a rule's gradient of n partials and the Hessian's upper triangle, row by row:
+    (f1, f2) for one dual position, (fx, fy, fxx, fxy, fyy) for two."""
+    upper = iter(derivatives[n:])
+    full = {(i, j): next(upper) for i in range(n) for j in range(i, n)}
+    pairs = itertools.combinations_with_replacement(range(len(chosen)), 2)
+    return [derivatives[c] for c in chosen], {(a, b): full[chosen[a], chosen[b]] for a, b in pairs}
