@@ -38,9 +38,9 @@ mode's H S costs a gradient's n planes per color, so this is not O(n)).
 
 Plans go stale when what f reads besides its arguments changes its pattern (a global,
 a matrix it closes over). So each pass carries one more direction, a probe w (uniform
-in [1, 2), distinct), and its part J w (each term's S^T H_t w, a star coloring's rows
-of H w) is compared with the recovered matrix times w (_mismatch: to the rounding of a
-sum, 64 eps of a row's |J| w). A mismatch: the pattern is detected again, the plan
+in [1, 2), distinct), and its part J w (each term's w^T H_t w, a star coloring's rows
+of H w) is compared with the same product of the recovered matrix (_mismatch: to the
+rounding of a sum, 64 eps of a row's |J| w). A mismatch: the pattern is detected again, the plan
 rebuilt and the result recomputed; if the fresh plan fails as well, ValueError
 (check_sparsity=False: no probe).
 """
@@ -48,6 +48,7 @@ rebuilt and the result recomputed; if the fresh plan fails as well, ValueError
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import string
 import time
@@ -1901,21 +1902,46 @@ class _StarReads:
 
 
 # --- compressed evaluation: Jacobians ---------------------------------------------------------
-class _JacobianPlan:
+class _Results:
+    """A plan's results: CSR matrices of its pattern (p: canonical), each with its own
+    copies of the pattern's index arrays (scipy edits them in place: eliminate_zeros
+    would change the plan's pattern)."""
+
+    def __init__(self, p: Any) -> None:
+        self.shape = p.shape
+        # int32 when it fits: scipy then builds each result without scanning them
+        self.indices, self.indptr = _index_arrays(p)
+        self._template: Any = None
+
+    def result(self, values: np.ndarray) -> Any:
+        """The matrix with these values at the pattern's entries: a shallow copy of one
+        made by scipy's constructor once (whose checks of the index arrays cost
+        10-20 us a call), given this call's arrays; marked canonical, as the pattern
+        is (scipy's solvers then do not scan it)."""
+        if self._template is None:
+            sp = _sp()
+            template = sp.csr_array((values, self.indices, self.indptr), shape=self.shape)
+            template.has_canonical_format = True
+            template.data = template.indices = template.indptr = None  # each result's own
+            self._template = template
+        result = copy.copy(self._template)
+        result.data, result.indices, result.indptr = values, self.indices.copy(), self.indptr.copy()
+        return result
+
+
+class _JacobianPlan(_Results):
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
     (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
 
     def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
         p = _canonical(pattern)
-        self.shape = p.shape
+        super().__init__(p)
         m = p.shape[0]
         if p.shape[1] != n:
             raise ValueError(
                 f"the sparsity pattern has {p.shape[1]} columns, the input {n} elements"
             )
         self.colors, self.count = color_columns(p)
-        # int32 when it fits: scipy then builds each result without scanning them
-        self.indices, self.indptr = _index_arrays(p)
         rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
         self.gather = self.colors[self.indices] * m + rows
         # slots (color, row) no nonzero of the pattern reads: a value there means the
@@ -1942,10 +1968,6 @@ class _JacobianPlan:
             self.weights[c * m :] = -1.0
             self.weights = self.weights.reshape(c + 1, m)
 
-    def result(self, values: np.ndarray) -> Any:
-        """J in CSR with these values at the pattern's entries."""
-        return _csr(values, self.indices, self.indptr, self.shape)
-
 
 def _canonical(pattern: Any) -> Any:
     """A pattern as a boolean CSR array with sorted indices and no duplicates (a
@@ -1953,15 +1975,6 @@ def _canonical(pattern: Any) -> Any:
     p = _sp().csr_array(pattern, dtype=bool)
     p.sum_duplicates()
     return p
-
-
-def _csr(values: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: Any) -> Any:
-    """A result in CSR: its own copies of the plan's index arrays (scipy edits them in
-    place: eliminate_zeros would change the plan's pattern), marked canonical as the
-    pattern is (scipy's solvers then do not scan them)."""
-    result = _sp().csr_array((values, indices.copy(), indptr.copy()), shape=shape, copy=False)
-    result.has_canonical_format = True
-    return result
 
 
 def _probe(n: int) -> np.ndarray:
@@ -2177,9 +2190,8 @@ def _planned_call(
         result, mismatch = run(plan, x, args, kwargs)
         if _accept(plan, mismatch, True, x.dtype):
             return result
-    matrix, product, pattern = (
-        ("Jacobian", "J w", "its") if where == "jacobian" else ("Hessian", "H w", "the")
-    )
+    hessian = ("Hessian", "H w (a term's w^T H w)", "the")
+    matrix, product, pattern = ("Jacobian", "J w", "its") if where == "jacobian" else hessian
     if detected:
         raise ValueError(_STALE.format(where=where, product=product, by=mismatch))
     raise ValueError(
@@ -2325,7 +2337,7 @@ def _base_sum(a: Any) -> Any:
     return np.sum(a)
 
 
-class _HessianPlan:
+class _HessianPlan(_Results):
     """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
     or, when f is not a sum of terms, a star coloring's H S (star()), or the dense
     Hessian read at the pattern when the pattern is not known to hold (trusted:
@@ -2342,8 +2354,7 @@ class _HessianPlan:
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self._star: _StarReads | bool | None = False  # not made yet
         p = self.pattern = _canonical(pattern)
-        # int32 when it fits: scipy then builds each result without scanning them
-        self.indices, self.indptr = _index_arrays(p)
+        super().__init__(p)
         self.terms = terms
         if terms is None:
             self.count = n
@@ -2467,7 +2478,7 @@ def sparse_hessian(
         values = full[rows, plan.indices]
         if np.count_nonzero(full) != np.count_nonzero(values):
             return None, np.inf
-        return _csr(values, plan.indices, plan.indptr, (x.size, x.size)), 0.0
+        return plan.result(values), 0.0
 
     def star_pass(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -2510,7 +2521,7 @@ def sparse_hessian(
         if hs is None:
             hs = np.zeros((0, b))
         values = np.take(hs[:, :c].reshape(-1), read)
-        result = _csr(values, plan.indices, plan.indptr, (n, n))
+        result = plan.result(values)
         if w is None:
             return result, 0.0
         plan.rtol = plan.rtol or _tight(x.dtype)
@@ -2553,8 +2564,7 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        shape = (x.size, x.size)
-        result = _csr(values.astype(x.dtype, copy=False), plan.indices, plan.indptr, shape)
+        result = plan.result(values.astype(x.dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
         # each term's w^T H_t w, recovered from its blocks, against the pass's
