@@ -309,3 +309,18 @@ def test_infinite_derivatives_are_not_judged():
     got = hd.hessian(lambda u: np.sum(u**1.5), sparsity="auto")(x).toarray()
     with np.errstate(divide="ignore"):
         np.testing.assert_allclose(got, np.diag(0.75 / np.sqrt(x)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_pattern_given_with_duplicate_entries(check):
+    """A CSR pattern listing (0, 0) twice reads its slot once (it was summed twice:
+    2 * J[0, 0], or a ValueError from the probe)."""
+    import scipy.sparse as sp
+
+    indices, indptr = np.array([0, 0, 1, 2]), np.array([0, 2, 3, 4])
+    pattern = sp.csr_array((np.ones(4, dtype=bool), indices, indptr), shape=(3, 3))
+    x = np.array([1.0, 2.0, 3.0])
+    jac = hd.jacobian(lambda u: 2 * u, sparsity=pattern, check_sparsity=check)(x)
+    np.testing.assert_array_equal(jac.toarray(), 2 * np.eye(3))
+    hess = hd.hessian(lambda u: np.sum(u**3), sparsity=pattern, check_sparsity=check)(x)
+    np.testing.assert_array_equal(hess.toarray(), np.diag(6 * x))
