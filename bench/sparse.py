@@ -26,7 +26,7 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py              # a few minutes (asdex's preparation: seconds a case)
     python bench/sparse.py --rounds 31
     python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
-    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery / whole call
+    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery, check / call
     python bench/sparse.py --check-cost --cpu --rounds 41   # the probe's cost alone
     python bench/sparse.py --check-cost --cpu --before 6fe6e3a  # and that commit's
 
@@ -261,11 +261,13 @@ def case(
 
 
 def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
-    """Where a sparse Jacobian's call goes: f's compressed DualVec(c) pass alone (its
-    seeded input built beforehand, in a memory scope as the transform runs it), with the
-    recovery's checks and gather, and the whole call."""
+    """Where a sparse Jacobian's call goes: f's compressed pass alone (DualVec(c + 1)
+    with the stale-plan probe, its seeded input built beforehand, in a memory scope as
+    the transform runs it), with the recovery (the unused slots, the gather into CSR)
+    and the probe's check, and the whole call."""
     from hyperdiff import _core
     from hyperdiff._multivariate import dualvec_type
+    from hyperdiff._sparsity import _block_mismatch
     from hyperdiff._transforms import _seeds
 
     x = np.random.default_rng(0).uniform(0.1, 0.9, n)
@@ -277,18 +279,26 @@ def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
         if isinstance(c.cell_contents, dict) and c.cell_contents
     )
     scope = bytearray(b"\x01")
-    data = np.concatenate([x[None], plan.seed])
-    seeded = _core.call_in_memory_scope(scope, lambda: _seeds(dualvec_type(plan.count))._wrap(data))
+    c = plan.seed.shape[0]  # the colors and the probe
+    kind = _seeds(dualvec_type(c))
+    # planes held by their dual array alone, as the transform seeds them (fusion records)
+    seeded = _core.call_in_memory_scope(
+        scope, lambda: kind._wrap(np.concatenate([x[None], plan.seed]).reshape(1 + c, *x.shape))
+    )
 
-    def gathered() -> Any:
-        parts = f(seeded)._data[1:].reshape(-1)
+    def recovered() -> Any:
+        planes = f(seeded)._data.reshape(1 + c, -1)
+        parts = planes[1 : 1 + plan.c].reshape(-1)
         np.any(parts[plan.unused])
-        return np.take(parts, plan.gather)
+        result = plan.result(np.take(parts, plan.gather))
+        if plan.probe is not None:
+            _block_mismatch(planes[1:], plan.weights, plan.rtol)
+        return result
 
     calls: dict[str, Call] = {
         "numpy f": lambda: f(x),
-        "pass": lambda: _core.call_in_memory_scope(scope, f, seeded),
-        "pass + checks + gather": lambda: _core.call_in_memory_scope(scope, gathered),
+        "pass": lambda: _core.call_in_memory_scope(scope, lambda: f(seeded)._data),
+        "pass + recovery + check": lambda: _core.call_in_memory_scope(scope, recovered),
         "whole call": lambda: jac(x),
     }
     samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
