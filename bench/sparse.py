@@ -26,8 +26,12 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py              # a few minutes (asdex's preparation: seconds a case)
     python bench/sparse.py --rounds 31
     python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
-    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery / whole call
+    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery, check / call
     python bench/sparse.py --check-cost --cpu --rounds 41   # the probe's cost alone
+    python bench/sparse.py --check-cost --cpu --before 6fe6e3a  # and that commit's
+
+--before REV runs REV's src/hyperdiff/_sparsity.py (git show, loaded beside this
+one, on this tree's kinds and kernels) in the same rounds: "before" columns.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ import argparse
 import importlib.util
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +56,7 @@ import numpy as np
 from run import interleaved_samples, markdown
 
 import hyperdiff as hd
+from hyperdiff import _transforms
 from hyperdiff._sparsity import color_columns
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
@@ -59,6 +66,29 @@ Call = Callable[[], object]
 TIMER = time.perf_counter
 # --check-cost: hyperdiff's checked and unchecked transforms alone (no dense or JAX peers)
 PEERS = True
+# --before REV: that revision's _sparsity module (its sparse_jacobian, sparse_hessian)
+BEFORE: Any = None
+
+
+def load_before(rev: str) -> Any:
+    """REV's _sparsity.py as the module hyperdiff._sparsity_before (its relative
+    imports are this tree's), leaving this tree's sparse transforms registered."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = subprocess.run(
+        ["git", "show", f"{rev}:src/hyperdiff/_sparsity.py"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    path = os.path.join(tempfile.mkdtemp(), "_sparsity_before.py")
+    with open(path, "w") as file:
+        file.write(source)
+    registered = _transforms.EXTENSIONS["sparse_transform"]
+    spec = importlib.util.spec_from_file_location("hyperdiff._sparsity_before", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    _transforms.EXTENSIONS["sparse_transform"] = registered
+    return module
 
 
 def banded(x: Any, xp: Any = np) -> Any:
@@ -176,6 +206,12 @@ def case(
     unchecked(x)
     calls: dict[str, Call] = {"numpy f": fx, "hyperdiff sparse": lambda: sparse(x)}
     calls["hyperdiff unchecked"] = lambda: unchecked(x)
+    if BEFORE is not None:
+        make = BEFORE.sparse_hessian if hessian else BEFORE.sparse_jacobian
+        for check, key in ((True, "before"), (False, "before unchecked")):
+            old = make(f, 0, "auto", check)
+            old(x)
+            calls[key] = lambda old=old: old(x)
     prep: dict[str, float] = {}
     if n <= dense_max and PEERS:
         full = transform(f)
@@ -212,6 +248,7 @@ def case(
         f"{base * 1e3:.3f}",
         cell("hyperdiff sparse"),
         cell("hyperdiff unchecked"),
+        *((cell("before"), cell("before unchecked")) if BEFORE is not None else ()),
         cell("hyperdiff dense"),
         cell("JAX dense"),
         cell("JAX jvp x c"),
@@ -224,11 +261,13 @@ def case(
 
 
 def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
-    """Where a sparse Jacobian's call goes: f's compressed DualVec(c) pass alone (its
-    seeded input built beforehand, in a memory scope as the transform runs it), with the
-    recovery's checks and gather, and the whole call."""
+    """Where a sparse Jacobian's call goes: f's compressed pass alone (DualVec(c + 1)
+    with the stale-plan probe, its seeded input built beforehand, in a memory scope as
+    the transform runs it), with the recovery (the unused slots, the gather into CSR)
+    and the probe's check, and the whole call."""
     from hyperdiff import _core
     from hyperdiff._multivariate import dualvec_type
+    from hyperdiff._sparsity import _block_mismatch
     from hyperdiff._transforms import _seeds
 
     x = np.random.default_rng(0).uniform(0.1, 0.9, n)
@@ -240,18 +279,26 @@ def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
         if isinstance(c.cell_contents, dict) and c.cell_contents
     )
     scope = bytearray(b"\x01")
-    data = np.concatenate([x[None], plan.seed])
-    seeded = _core.call_in_memory_scope(scope, lambda: _seeds(dualvec_type(plan.count))._wrap(data))
+    c = plan.seed.shape[0]  # the colors and the probe
+    kind = _seeds(dualvec_type(c))
+    # planes held by their dual array alone, as the transform seeds them (fusion records)
+    seeded = _core.call_in_memory_scope(
+        scope, lambda: kind._wrap(np.concatenate([x[None], plan.seed]).reshape(1 + c, *x.shape))
+    )
 
-    def gathered() -> Any:
-        parts = f(seeded)._data[1:].reshape(-1)
+    def recovered() -> Any:
+        planes = f(seeded)._data.reshape(1 + c, -1)
+        parts = planes[1 : 1 + plan.c].reshape(-1)
         np.any(parts[plan.unused])
-        return np.take(parts, plan.gather)
+        result = plan.result(np.take(parts, plan.gather))
+        if plan.probe is not None:
+            _block_mismatch(planes[1:], plan.weights, plan.rtol)
+        return result
 
     calls: dict[str, Call] = {
         "numpy f": lambda: f(x),
-        "pass": lambda: _core.call_in_memory_scope(scope, f, seeded),
-        "pass + checks + gather": lambda: _core.call_in_memory_scope(scope, gathered),
+        "pass": lambda: _core.call_in_memory_scope(scope, lambda: f(seeded)._data),
+        "pass + recovery + check": lambda: _core.call_in_memory_scope(scope, recovered),
         "whole call": lambda: jac(x),
     }
     samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
@@ -273,12 +320,16 @@ def main() -> None:
         action="store_true",
         help="only the check's cost: banded 1e5 (exp, sin), Laplacian, Rosenbrock 1e4 and 1e5",
     )
+    parser.add_argument("--before", metavar="REV", help="also REV's sparse transforms")
     args = parser.parse_args()
-    global TIMER, PEERS
+    global TIMER, PEERS, BEFORE
     if args.cpu:
         TIMER = time.process_time
     if args.check_cost:
         PEERS = False
+    if args.before:
+        BEFORE = load_before(args.before)
+    print(f"hyperdiff from {os.path.dirname(hd.__file__)}")
     if args.split:
         split("banded Jacobian", banded, 100_000, args.rounds)
         split("2-D Laplacian 300x300", laplace, 90_000, args.rounds)
@@ -295,6 +346,7 @@ def main() -> None:
     rows.append(case(star, rosen_cumsum, 1000, True, args.rounds, 0, 1000))
     headers = [
         "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "unchecked ms (x f)",
+        *((f"{args.before} ms (x f)", f"{args.before} unchecked") if BEFORE is not None else ()),
         "hd dense ms (x f)",
         "JAX dense ms (x f)", "JAX jvp x c ms (x f)", "asdex ms (x f)", "detect s", "color s",
         "first call s", "asdex prep s",

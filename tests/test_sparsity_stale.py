@@ -126,6 +126,56 @@ def test_hessian_term_scheme_global_and_closure_replaced(detections):
     np.testing.assert_allclose(hess(X).toarray(), want(X), rtol=1e-15)
 
 
+def test_hessian_term_gains_a_variable_of_its_own_color(detections):
+    """Each term (u_i - 0.5)^2 has one variable: one color for all. Coupled, the term
+    (u_i - u_{i-1})^2 moves by 0 along that color, so the pass's blocks are all 0, and
+    so is each color's row of S^T H_t w (H_t's rows cancel within the color); the
+    term's w^T H_t w = 2 (w_i - w_{i-1})^2 is not: detected again, H right."""
+    state = {"coupled": False}
+
+    def f(u):
+        return np.sum((u - (np.roll(u, 1) if state["coupled"] else 0.5)) ** 2)
+
+    hess = hd.hessian(f, sparsity="auto")
+    np.testing.assert_array_equal(hess(X).toarray(), 2 * np.eye(N))
+    state["coupled"] = True
+    d = np.eye(N) - np.roll(np.eye(N), 1, axis=0)  # (u - roll(u, 1)) = d @ u
+    np.testing.assert_array_equal(hess(X).toarray(), 2 * d.T @ d)
+    assert detections["hessian"] == 2
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_results_own_their_index_arrays(check):
+    """scipy's eliminate_zeros edits a result's index arrays in place: the plan's own
+    must not change with them (the next call would put its values in the wrong
+    places)."""
+    x = np.array([1.0, 0.0, 2.0, 3.0])
+    y = np.array([1.0, 5.0, 2.0, 3.0])
+
+    def f(u):  # row i > 0: u_i u_{i-1}
+        return np.concatenate([u[:1], u[1:] * u[:-1]])
+
+    def jac(u):
+        return np.diag(np.concatenate([[1.0], u[:-1]])) + np.diag(u[1:], -1)
+
+    def g(u):  # sum u_{i+1}^2 u_i
+        return np.sum(u[1:] ** 2 * u[:-1])
+
+    def hess(u):
+        h = np.diag(np.concatenate([[0.0], 2 * u[:-1]])) + np.diag(2 * u[1:], 1)
+        return h + np.diag(2 * u[1:], -1)
+
+    cases = [
+        (hd.jacobian(f, sparsity="auto", check_sparsity=check), jac),
+        (hd.hessian(g, sparsity="auto", check_sparsity=check), hess),
+    ]
+    for transform, want in cases:
+        first = transform(x)
+        first.eliminate_zeros()  # x_1 = 0: entries dropped
+        np.testing.assert_array_equal(first.toarray(), want(x))
+        np.testing.assert_array_equal(transform(y).toarray(), want(y))
+
+
 def test_hessian_star_coloring_and_dense_read_global():
     """No sum of terms (a cumulative sum's last element): a star coloring's H S at
     n = 9, the dense Hessian read at the pattern at n = 4 (too few variables for H S)."""
@@ -259,3 +309,18 @@ def test_infinite_derivatives_are_not_judged():
     got = hd.hessian(lambda u: np.sum(u**1.5), sparsity="auto")(x).toarray()
     with np.errstate(divide="ignore"):
         np.testing.assert_allclose(got, np.diag(0.75 / np.sqrt(x)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_pattern_given_with_duplicate_entries(check):
+    """A CSR pattern listing (0, 0) twice reads its slot once (it was summed twice:
+    2 * J[0, 0], or a ValueError from the probe)."""
+    import scipy.sparse as sp
+
+    indices, indptr = np.array([0, 0, 1, 2]), np.array([0, 2, 3, 4])
+    pattern = sp.csr_array((np.ones(4, dtype=bool), indices, indptr), shape=(3, 3))
+    x = np.array([1.0, 2.0, 3.0])
+    jac = hd.jacobian(lambda u: 2 * u, sparsity=pattern, check_sparsity=check)(x)
+    np.testing.assert_array_equal(jac.toarray(), 2 * np.eye(3))
+    hess = hd.hessian(lambda u: np.sum(u**3), sparsity=pattern, check_sparsity=check)(x)
+    np.testing.assert_array_equal(hess.toarray(), np.diag(6 * x))

@@ -201,31 +201,38 @@ def _hyperdualvec_type(k1: int, k2: int | None) -> type[HyperDualVec]:
     return cls
 
 
+def probed_hyperdualvec_type(k: int, mixed: bool = True) -> type[HyperDualVec]:
+    """HyperDualVec(k) and one more first-order direction, a probe w (after the k
+    partials), with the second-order planes of each partial and the probe (`mixed`)
+    and of the probe twice (after the Hessian's triangle). The elementwise transforms'
+    pointwise probe: a pointwise f gives them w times the Hessian's row sums and w^2
+    times its sum, which a function mixing points only at second order does not (its
+    first-order parts can pass). Without `mixed` (the (w, w) plane alone, k planes
+    fewer): a sparse Hessian's probe, each term's w^T H w."""
+    return _probed_hyperdualvec_type(k, bool(mixed))  # one class per layout, however called
+
+
 @functools.cache
-def probed_hyperdualvec_type(k: int) -> type[HyperDualVec]:
-    """HyperDualVec(k) and one more first-order direction, the pointwise probe of the
-    elementwise transforms (after the k partials), with the second-order planes of each
-    partial and the probe, and of the probe twice (after the Hessian's triangle): a
-    pointwise f gives them w times the Hessian's row sums and w^2 times its sum, which
-    a function mixing points only at second order does not (its first-order parts can
-    pass)."""
-    _check_layout_size(f"HyperDualVec{k}", _planes(k, None) + 2 + k)
+def _probed_hyperdualvec_type(k: int, mixed: bool) -> type[HyperDualVec]:
+    _check_layout_size(f"HyperDualVec{k}", _planes(k, None) + 2 + k * mixed)
     i, j = np.triu_indices(k)
     parts = (
         *(f"grad[{a}]" for a in range(k)),
         "probe",
         *(f"hess[{a},{b}]" for a, b in zip(i, j, strict=True)),
-        *(f"probe_hess[{a}]" for a in range(k)),
+        *(f"probe_hess[{a}]" for a in range(k * mixed)),
         "probe_probe",
     )
-    probe_pairs = np.stack([np.arange(k + 1), np.full(k + 1, k)], axis=1)
+    with_probe = np.arange(0 if mixed else k, k + 1)  # (a, probe) for these a
+    probe_pairs = np.stack([with_probe, np.full_like(with_probe, k)], axis=1)
     pairs = np.concatenate([np.stack([i, j], axis=1), probe_pairs])
-    cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, pairs, parts, ("probed", k))
+    spec = ("probed", k, mixed)
+    cls = _make(HyperDualVec, f"HyperDualVec{k}", k + 1, pairs, parts, spec)
     planes = np.empty((k, k), dtype=np.intp)
     planes[i, j] = planes[j, i] = 2 + k + np.arange(len(i))
     cls._hess_planes = planes.ravel()
-    cls._probe_pairs = 2 + k + len(i) + np.arange(k)  # then (probe, probe), the last
-    cls._probe_square = 2 + k + len(i) + k
+    cls._probe_pairs = 2 + k + len(i) + np.arange(k * mixed)  # then (probe, probe), the last
+    cls._probe_square = 2 + k + len(i) + k * mixed
     cls._sizes = (k, None)
     return cls
 

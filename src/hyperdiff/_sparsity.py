@@ -38,9 +38,9 @@ mode's H S costs a gradient's n planes per color, so this is not O(n)).
 
 Plans go stale when what f reads besides its arguments changes its pattern (a global,
 a matrix it closes over). So each pass carries one more direction, a probe w (uniform
-in [1, 2), distinct), and its part J w (each term's S^T H_t w, a star coloring's rows
-of H w) is compared with the recovered matrix times w (_mismatch: to the rounding of a
-sum, 64 eps of a row's |J| w). A mismatch: the pattern is detected again, the plan
+in [1, 2), distinct), and its part J w (each term's w^T H_t w, a star coloring's rows
+of H w) is compared with the same product of the recovered matrix (_mismatch: to the
+rounding of a sum, 64 eps of a row's |J| w). A mismatch: the pattern is detected again, the plan
 rebuilt and the result recomputed; if the fresh plan fails as well, ValueError
 (check_sparsity=False: no probe).
 """
@@ -48,6 +48,7 @@ rebuilt and the result recomputed; if the fresh plan fails as well, ValueError
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import string
 import time
@@ -1901,23 +1902,46 @@ class _StarReads:
 
 
 # --- compressed evaluation: Jacobians ---------------------------------------------------------
-class _JacobianPlan:
+class _Results:
+    """A plan's results: CSR matrices of its pattern (p: canonical), each with its own
+    copies of the pattern's index arrays (scipy edits them in place: eliminate_zeros
+    would change the plan's pattern)."""
+
+    def __init__(self, p: Any) -> None:
+        self.shape = p.shape
+        # int32 when it fits: scipy then builds each result without scanning them
+        self.indices, self.indptr = _index_arrays(p)
+        self._template: Any = None
+
+    def result(self, values: np.ndarray) -> Any:
+        """The matrix with these values at the pattern's entries: a shallow copy of one
+        made by scipy's constructor once (whose checks of the index arrays cost
+        10-20 us a call), given this call's arrays; marked canonical, as the pattern
+        is (scipy's solvers then do not scan it)."""
+        if self._template is None:
+            sp = _sp()
+            template = sp.csr_array((values, self.indices, self.indptr), shape=self.shape)
+            template.has_canonical_format = True
+            template.data = template.indices = template.indptr = None  # each result's own
+            self._template = template
+        result = copy.copy(self._template)
+        result.data, result.indices, result.indptr = values, self.indices.copy(), self.indptr.copy()
+        return result
+
+
+class _JacobianPlan(_Results):
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
     (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
 
     def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
-        sp = _sp()
-        p = sp.csr_array(pattern, dtype=bool)
-        p.sort_indices()
-        self.shape = p.shape
+        p = _canonical(pattern)
+        super().__init__(p)
         m = p.shape[0]
         if p.shape[1] != n:
             raise ValueError(
                 f"the sparsity pattern has {p.shape[1]} columns, the input {n} elements"
             )
         self.colors, self.count = color_columns(p)
-        # int32 when it fits: scipy then builds each result without scanning them
-        self.indices, self.indptr = _index_arrays(p)
         rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
         self.gather = self.colors[self.indices] * m + rows
         # slots (color, row) no nonzero of the pattern reads: a value there means the
@@ -1935,6 +1959,22 @@ class _JacobianPlan:
         self.seed[self.colors, np.arange(n)] = 1.0
         if self.probe is not None:
             self.seed[c] = self.probe
+            # the recovered J's J w straight from the pass's parts: slot (color a,
+            # row i) holds J[i, j] for the one j of color a in row i, so
+            # (J w)_i = sum_a parts[a, i] w_j (0 where no entry reads the slot); the
+            # probe's part J w last, weighed -1 (_block_mismatch)
+            self.weights = np.zeros((c + 1) * m)
+            self.weights[self.gather] = self.probe[self.indices]
+            self.weights[c * m :] = -1.0
+            self.weights = self.weights.reshape(c + 1, m)
+
+
+def _canonical(pattern: Any) -> Any:
+    """A pattern as a boolean CSR array with sorted indices and no duplicates (a
+    pattern given may have them: each entry read once, scipy's canonical format)."""
+    p = _sp().csr_array(pattern, dtype=bool)
+    p.sum_duplicates()
+    return p
 
 
 def _probe(n: int) -> np.ndarray:
@@ -1957,38 +1997,58 @@ def _loose(dtype: np.dtype) -> float:
     return max(1e-8, 1e3 * _eps(dtype))
 
 
-def _mismatch(matrix: Any, v: np.ndarray, probe: np.ndarray, rtol: float) -> float:
-    """How far the pass's probe part (J w, H w) is from the recovered matrix times
-    v (w): the largest |difference| over the row's scale sum_j |M_ij v_j| + |probe_i|
-    (inf where the scale is 0), or 0 when every row is within rtol of |M v|, which
-    the scale bounds from above (the common answer: the two sum in other orders, so
-    most rows differ by a rounding; the exact scale is computed for the other rows
-    alone, those where M v cancels). A row whose either side is inf or nan (a
-    derivative that is, sqrt'(0)) is not judged."""
-    probe = probe.reshape(-1)
-    recovered = matrix @ v
+def _mismatch(
+    difference: np.ndarray, probe: np.ndarray, rtol: float, scale: Callable[[np.ndarray], Any]
+) -> float:
+    """How far the pass's probe part (J w, a term's w^T H w, H w) is from the same
+    product of the recovered matrix (`difference`: the recovered's minus the pass's):
+    the largest |difference| over the row's scale, scale(rows) = sum_j |M_ij v_j| +
+    |probe_i|, or 0 when every row is within rtol of |probe_i|, which the scale bounds
+    from above (the common answer: the two sum in other orders, so most rows differ by
+    a rounding; the exact scale is computed for the other rows alone, those where the
+    product cancels). A row whose either side is inf or nan (a derivative that is,
+    sqrt'(0)) is not judged."""
+    difference, probe = difference.reshape(-1), probe.reshape(-1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        diff = recovered - probe
-        np.abs(diff, out=diff)
-        bound = np.abs(recovered)
+        excess = np.abs(difference)
+        bound = np.abs(probe)
         bound *= rtol
-        within = diff <= bound
-        if within.all():
+        excess -= bound
+        if not excess.size or excess.max() <= 0:  # (nan: some row is looked at below)
             return 0.0
-        rows = np.flatnonzero(~within)
-        recovered, probe = recovered[rows], probe[rows]
-        judged = np.isfinite(recovered) & np.isfinite(probe)
-        # the scale of those rows, from the CSR arrays (scipy's row indexing costs
-        # more at small sizes)
+        rows = np.flatnonzero(~(excess <= 0))
+        difference, probe = difference[rows], probe[rows]
+        judged = np.isfinite(difference + probe) & np.isfinite(probe)
+        ratio = np.abs(difference) / scale(rows)
+    return float(np.where(judged, ratio, 0.0).max())
+
+
+def _block_mismatch(block: np.ndarray, weights: np.ndarray, rtol: float) -> float:
+    """_mismatch of a product recovered straight from the pass's planes: block (k + 1,
+    rows) holds k planes of parts and, last, the probe's; the recovered product is
+    sum_a weights[a] block[a] (weights' last row -1: the sum is the difference, and
+    with absolute values the scale)."""
+
+    def scale(rows: np.ndarray) -> Any:
+        return np.einsum("ai,ai->i", np.abs(block[:, rows]), np.abs(weights[:, rows]))
+
+    return _mismatch(np.einsum("ai,ai->i", block, weights), block[-1], rtol, scale)
+
+
+def _csr_scale(matrix: Any, v: np.ndarray, probe: np.ndarray) -> Callable[[np.ndarray], Any]:
+    """_mismatch's scale of M v, M in CSR: sum_j |M_ij v_j| + |probe_i| of the rows
+    asked (from the CSR arrays: scipy's row indexing costs more at small sizes)."""
+
+    def scale(rows: np.ndarray) -> Any:
         start = matrix.indptr[rows].astype(np.int64)
         counts = matrix.indptr[rows + 1] - start
         first = np.cumsum(counts) - counts
         pos = np.repeat(start - first, counts) + np.arange(int(counts.sum()))
         terms = np.abs(matrix.data[pos]) * np.abs(v[matrix.indices[pos]])
         owner = np.repeat(np.arange(rows.size), counts)
-        scale = np.bincount(owner, weights=terms, minlength=rows.size) + np.abs(probe)
-        ratio = np.abs(recovered - probe) / scale
-    return float(np.where(judged, ratio, 0.0).max())
+        return np.bincount(owner, weights=terms, minlength=rows.size) + np.abs(probe[rows])
+
+    return scale
 
 
 def _accept(plan: Any, mismatch: float, fresh: bool, dtype: np.dtype) -> bool:
@@ -2130,9 +2190,8 @@ def _planned_call(
         result, mismatch = run(plan, x, args, kwargs)
         if _accept(plan, mismatch, True, x.dtype):
             return result
-    matrix, product, pattern = (
-        ("Jacobian", "J w", "its") if where == "jacobian" else ("Hessian", "H w", "the")
-    )
+    hessian = ("Hessian", "H w (a term's w^T H w)", "the")
+    matrix, product, pattern = ("Jacobian", "J w", "its") if where == "jacobian" else hessian
     if detected:
         raise ValueError(_STALE.format(where=where, product=product, by=mismatch))
     raise ValueError(
@@ -2202,12 +2261,12 @@ def sparse_jacobian(
         # reads hold zeros (the others are read as they are)
         if plan.unused.size and np.any(parts[plan.unused]):
             return None, np.inf
-        values = np.take(parts, plan.gather)  # (faster than parts[plan.gather])
-        result = _sp().csr_array((values, plan.indices, plan.indptr), shape=plan.shape)
+        result = plan.result(np.take(parts, plan.gather))  # (faster than parts[gather])
         if plan.probe is None:
             return result, 0.0
         plan.rtol = plan.rtol or _tight(x.dtype)
-        return result, _mismatch(result, plan.probe, planes[1 + plan.c], plan.rtol)
+        block = planes[1 : 2 + plan.c].reshape(plan.c + 1, m)  # the parts, J w
+        return result, _block_mismatch(block, plan.weights, plan.rtol)
 
     jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
     return _named(jac, "jacobian", f, jac.__doc__)
@@ -2215,11 +2274,12 @@ def sparse_jacobian(
 
 # --- compressed evaluation: Hessians ----------------------------------------------------------
 @functools.cache
-def _term_kind(c: int, tag: int) -> type[DualArray]:
-    """HyperDualVec(c) at transform depth `tag` whose full sums stay terms."""
-    from ._multivariate import hyperdualvec_type
+def _term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
+    """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane) at
+    transform depth `tag` whose full sums stay terms."""
+    from ._multivariate import hyperdualvec_type, probed_hyperdualvec_type
 
-    base = hyperdualvec_type(c)
+    base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
 
     def __array_function__(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if func in (np.sum, np.mean) and args and args[0] is self:
@@ -2277,28 +2337,24 @@ def _base_sum(a: Any) -> Any:
     return np.sum(a)
 
 
-class _HessianPlan:
+class _HessianPlan(_Results):
     """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
     or, when f is not a sum of terms, a star coloring's H S (star()), or the dense
     Hessian read at the pattern when the pattern is not known to hold (trusted:
     detected, or given and holding the detected one). probe: the passes carry one
-    more direction w, so that each term's S^T H_t w (a star coloring's rows of H w)
+    more direction w, so that each term's w^T H_t w (a star coloring's rows of H w)
     checks the recovered H (_mismatch)."""
 
     def __init__(
         self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False
     ) -> None:
-        sp = _sp()
         self.n = n
         self.trusted = trusted
         self.probe = _probe(n) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self._star: _StarReads | bool | None = False  # not made yet
-        p = sp.csr_array(pattern, dtype=bool)
-        p.sort_indices()
-        self.pattern = p
-        # int32 when it fits: scipy then builds each result without scanning them
-        self.indices, self.indptr = _index_arrays(p)
+        p = self.pattern = _canonical(pattern)
+        super().__init__(p)
         self.terms = terms
         if terms is None:
             self.count = n
@@ -2314,11 +2370,13 @@ class _HessianPlan:
         self.colors, count = color_columns(incidence)
         self.count = max(count, 1)
         c = self.count
-        d = self.directions = c + probe  # the probe w: direction c
-        # plane of the pair (color(i), color(j)) in HyperDualVec(d)'s layout
-        planes = np.empty((d, d), dtype=np.int64)
-        a, b = np.triu_indices(d)
-        planes[a, b] = planes[b, a] = 1 + d + np.arange(len(a))
+        self.directions = c + probe  # the probe w: direction c
+        # plane of the pair (color(i), color(j)): HyperDualVec(c)'s triangle, first in
+        # both kinds (_term_kind; the probe's, (w, w), after it)
+        planes = np.empty((c, c), dtype=np.int64)
+        a, b = np.triu_indices(c)
+        self.pair_planes = slice(1 + self.directions, 1 + self.directions + len(a))
+        planes[a, b] = planes[b, a] = self.pair_planes.start + np.arange(len(a))
         keep = np.ones(len(i), dtype=bool)
         if len(i):  # one triple per (term, i, j)
             if total * n * n < 2**62:
@@ -2328,7 +2386,8 @@ class _HessianPlan:
             keep[:] = False
             keep[first] = True
         owners, i, j = owners[keep], i[keep], j[keep]
-        gather = planes[self.colors[i], self.colors[j]] * total + owners
+        plane = planes[self.colors[i], self.colors[j]]
+        gather = plane * total + owners
         # CSR slot of (i, j) and of (j, i) (off the diagonal)
         slot_ij = self._slots(i, j)
         off = i != j
@@ -2336,24 +2395,23 @@ class _HessianPlan:
         # H's data = M @ (the term arrays' planes, flat): one sparse product a call
         slots = np.concatenate([slot_ij, slot_ji])
         columns = np.concatenate([gather, gather[off]])
-        width = (1 + d + len(a)) * total
+        width = (self.pair_planes.stop + probe) * total
         self.matrix = _sp().csr_matrix(
             (np.ones(len(slots)), (slots, columns)), shape=(len(self.indices), width)
         )
-        self.seed = np.zeros((d, n))
+        self.seed = np.zeros((self.directions, n))
         self.seed[self.colors, np.arange(n)] = 1.0
         if self.probe is not None:
             w = self.probe
             self.seed[c] = w
-            # term t's (S^T H_t w)[color a], recovered: sum over its pairs (i, j) (and
-            # (j, i)) with color(i) = a of h_t[a, color(j)] w_j; from the pass: the
-            # plane (a, w) of term t
-            rows = np.concatenate([self.colors[i], self.colors[j[off]]]) * total
-            rows += np.concatenate([owners, owners[off]])
-            self.check = _sp().csr_matrix(
-                (np.concatenate([w[j], w[i[off]]]), (rows, columns)), shape=(c * total, width)
+            # term t's w^T H_t w, recovered: sum over its pairs (i, j), i <= j, of
+            # h_t[color(i), color(j)] w_i w_j, twice off the diagonal; from the pass:
+            # its (w, w) plane, the kind's last, weighed -1 (_block_mismatch)
+            self.weights = np.zeros((len(a) + 1, total))
+            np.add.at(
+                self.weights, (plane - self.pair_planes.start, owners), w[i] * w[j] * (1 + off)
             )
-            self.check_planes = planes[:c, c]  # the planes (a, w), a < c
+            self.weights[-1] = -1.0
 
     def star(self) -> _StarReads | None:
         """The star coloring's reads (made once), or None: the pattern is not trusted,
@@ -2420,7 +2478,7 @@ def sparse_hessian(
         values = full[rows, plan.indices]
         if np.count_nonzero(full) != np.count_nonzero(values):
             return None, np.inf
-        return _sp().csr_array((values, plan.indices, plan.indptr), shape=(x.size, x.size)), 0.0
+        return plan.result(values), 0.0
 
     def star_pass(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -2463,21 +2521,21 @@ def sparse_hessian(
         if hs is None:
             hs = np.zeros((0, b))
         values = np.take(hs[:, :c].reshape(-1), read)
-        result = _sp().csr_array((values, plan.indices, plan.indptr), shape=(n, n))
+        result = plan.result(values)
         if w is None:
             return result, 0.0
         plan.rtol = plan.rtol or _tight(x.dtype)
-        return result, _mismatch(result, w, hs[:, c], plan.rtol)
+        scale = _csr_scale(result, w, hs[:, c])
+        return result, _mismatch(result @ w - hs[:, c], hs[:, c], plan.rtol, scale)
 
     def evaluate(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[Any, float]:
         """H from the plan's pass, and how far the probe shows it is from right."""
-        sp = _sp()
         if plan.terms is None:
             return star_pass(plan, x, args, kwargs)
         d = plan.directions
-        cls = _term_kind(d, _core.transform_depth())
+        cls = _term_kind(plan.count, _core.transform_depth(), plan.probe is not None)
         data = np.empty((cls._planes, *x.shape), dtype=x.dtype)  # (reused memory)
         flat = data.reshape(cls._planes, -1)
         flat[0] = x.reshape(-1)
@@ -2506,15 +2564,14 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        result = sp.csr_array(
-            (values.astype(x.dtype, copy=False), plan.indices, plan.indptr), shape=(x.size, x.size)
-        )
+        result = plan.result(values.astype(x.dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
-        # each term's S^T H_t w, recovered from its blocks, against the pass's
-        probe = planes.reshape(cls._planes, -1)[plan.check_planes]
+        # each term's w^T H_t w, recovered from its blocks, against the pass's
+        # (the kind's last plane, after the blocks)
+        block = planes.reshape(cls._planes, -1)[plan.pair_planes.start :]
         plan.rtol = plan.rtol or _tight(x.dtype)
-        return result, _mismatch(plan.check, planes, probe, plan.rtol)
+        return result, _block_mismatch(block, plan.weights, plan.rtol)
 
     hess.__doc__ = "The sparse Hessian (scipy.sparse CSR, in.size x in.size)."
     return _named(hess, "hessian", f, hess.__doc__)

@@ -1077,10 +1077,10 @@ def hessian(
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
     sparsity="auto" or a pattern: the Hessian as scipy.sparse CSR (in.size, in.size); a sum
     of terms (Rosenbrock, r @ r) costs one HyperDualVec(c) pass (_sparsity.py). The pass
-    also carries a probe direction w (HyperDualVec(c + 1)) and compares each term's
-    H w with the recovered blocks': when what f reads besides its arguments changed
-    the pattern, it is detected again and the Hessian recomputed. check_sparsity=False
-    skips the probe (as for jacobian).
+    also carries a probe direction w (its plane and the (w, w) plane) and compares
+    each term's w^T H w with the recovered blocks': when what f reads besides its
+    arguments changed the pattern, it is detected again and the Hessian recomputed.
+    check_sparsity=False skips the probe (as for jacobian).
 
     Parameters
     ----------

@@ -68,6 +68,71 @@ def kernel_planes(data: np.ndarray) -> np.ndarray:
     return data if _core.plane_blocks(data) else np.ascontiguousarray(data)
 
 
+# A view whose planes are no single block but whose elements lie in C order, a few
+# apart, within a block not much larger (v[1:-1, 1:-1] of a padded grid: rows with
+# gaps of 2) is run by the kernels over that whole block, gaps too (an eighth more
+# elements at most; the kernels raise nothing), instead of copying it first: the
+# result has the same gaps, so a chain of such operations copies nothing. Only from
+# _RUN_MIN elements a plane (below, copying costs less than the views).
+_RUN_MIN = 4096
+_RUN_SLACK = 1.125
+
+
+def run_layout(data: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
+    """(run, strides): the block of `run` elements per plane that data's planes lie
+    in, in C order, and the planes' own strides; None unless that block is one view
+    away (each plane already one block: plane_blocks; or too sparse, or too small)."""
+    size = data[0].size if data.ndim > 1 else 0
+    if data.ndim < 3 or size < _RUN_MIN or _core.plane_blocks(data):
+        return None
+    item = data.itemsize
+    strides, shape = data.strides[1:], data.shape[1:]
+    span = item  # bytes from a plane's first element past its last, in C order
+    for n, stride in zip(reversed(shape), reversed(strides), strict=True):
+        if n > 1:
+            if stride < span or stride % item:  # (smaller: not C order, or overlapping)
+                return None
+            span += stride * (n - 1)
+    run = span // item
+    if run > _RUN_SLACK * size or abs(data.strides[0]) < span:
+        return None
+    return run, strides
+
+
+def _run_view(data: np.ndarray, run: int) -> np.ndarray:
+    """data's planes as (P, run) blocks (run_layout's)."""
+    return np.lib.stride_tricks.as_strided(
+        data, (data.shape[0], run), (data.strides[0], data.itemsize), writeable=False
+    )
+
+
+def _in_layout(result: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A (P, run) result as planes of `shape` laid out as run_layout found them."""
+    return np.lib.stride_tricks.as_strided(
+        result, (result.shape[0], *shape), (result.strides[0], *strides)
+    )
+
+
+def _shared_run(
+    operands: tuple[tuple[Any, bool], ...], dtype: np.dtype, shape: tuple[int, ...]
+) -> tuple[int, tuple[int, ...]] | None:
+    """The run_layout the dual operands share (same shape, strides and dtype: the
+    kernel's), any other operand one element; else None."""
+    layout = None
+    for op, dual in operands:
+        if not dual:
+            if np.size(op) != 1:
+                return None
+            continue
+        if op.shape != shape or op._data.dtype != dtype:
+            return None
+        found = run_layout(op._data)
+        if found is None or (layout is not None and found != layout):
+            return None
+        layout = found
+    return layout
+
+
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
     arr = np.asarray(op, dtype=dtype)
@@ -147,8 +212,7 @@ def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     """f(x) where the fast path declined or does not apply (out=): the checked kernels,
     and the rare cases (complex values without a kernel)."""
     cls = type(x)
-    data = kernel_planes(x._data)
-    if data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
+    if x._data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
         if ufunc in _special_table():  # (scipy's complex erf, erfc)
             special: DualArray = _apply_special(ufunc, (x,), {"out": out})
             return special
@@ -157,6 +221,14 @@ def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
             return rule
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     if out is None:  # the common call
+        layout = run_layout(x._data)
+        if layout is not None:
+            run, strides = layout
+            result = np.empty((cls._planes, run), dtype=x._data.dtype)
+            cls._unary_kernel(UNARY[ufunc], _run_view(x._data, run), result)
+            return cls._wrap(_in_layout(result, x.shape, strides))
+    data = kernel_planes(x._data)
+    if out is None:
         result = np.empty(data.shape, dtype=data.dtype)
         cls._unary_kernel(UNARY[ufunc], data, result)
         return cls._wrap(result)
@@ -193,6 +265,14 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     planes = (cls._planes,)
+    layout = None if out is not None else _shared_run(((a, a_dual), (b, b_dual)), dtype, shape)
+    if layout is not None:
+        run, strides = layout
+        xa = _run_view(a._data, run) if a_dual else _operand(a, (), dtype, shape)
+        xb = _run_view(b._data, run) if b_dual else _operand(b, (), dtype, shape)
+        result = np.empty((cls._planes, run), dtype=dtype)
+        cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
+        return cls._wrap(_in_layout(result, shape, strides))
     xa = _operand(a._data if a_dual else a, planes if a_dual else (), dtype, shape)
     xb = _operand(b._data if b_dual else b, planes if b_dual else (), dtype, shape)
     target_out = _output(out, cls, dtype, shape)
