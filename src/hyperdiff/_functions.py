@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error, register_rules
+from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
 # numpy function -> implementation on dual arrays (the dict DualArray's C
@@ -108,8 +109,7 @@ def _float_dtype(dtype: Any, name: str) -> np.dtype | None:
     dt: np.dtype = np.dtype(dtype)
     if dt not in COMPONENT_DTYPES:
         raise TypeError(
-            "dual arrays have float64, float32, complex128 or complex64 components: "
-            f"dtype={dt} is not supported "
+            f"dual arrays have {COMPONENT_NAMES} components: dtype={dt} is not supported "
             f"in numpy.{name}"
         )
     return dt
