@@ -795,22 +795,23 @@ PyObject* power_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
   return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), args, 2, nullptr);
 }
 
-// __array_function__: spec (registry {numpy function: implementation}, fallback).
-// A registered function called with dual arrays of one registered class only
-// and no keywords is implementation(*args); anything else goes to
-// fallback(self, func, types, args, kwargs) (two dual kinds: the fallback lifts
-// an outer and an inner transform's kinds into their product).
+// __array_function__: spec (registry {numpy function: implementation}, fallback), and
+// the one lookup of the registry. A registered function called with dual arrays of one
+// registered class only and no keywords is implementation(*args); any other call is
+// fallback(self, func, types, args, kwargs, implementation or None): keywords, other
+// array types, two dual kinds (the fallback lifts an outer and an inner transform's
+// kinds into their product), None (the TypeError naming func).
 PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 5) {
     PyErr_SetString(PyExc_TypeError, "__array_function__(func, types, args, kwargs)");
     return nullptr;
   }
   PyObject *types = args[2], *call_args = args[3], *kwargs = args[4];
+  PyObject* impl = PyDict_GetItemWithError(PyTuple_GET_ITEM(spec, 0), args[1]);  // borrowed
+  if (impl == nullptr && PyErr_Occurred()) return nullptr;
   const bool plain =
       PyTuple_CheckExact(call_args) && PyDict_CheckExact(kwargs) && PyDict_GET_SIZE(kwargs) == 0;
-  PyObject* impl = plain ? PyDict_GetItemWithError(PyTuple_GET_ITEM(spec, 0), args[1]) : nullptr;
-  if (impl == nullptr && PyErr_Occurred()) return nullptr;
-  if (impl != nullptr) {
+  if (impl != nullptr && plain) {
     PyObject* iterator = PyObject_GetIter(types);
     if (iterator == nullptr) return nullptr;
     bool duals = true;
@@ -824,7 +825,9 @@ PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t 
     if (PyErr_Occurred()) return nullptr;
     if (duals && count == 1) return PyObject_Call(impl, call_args, nullptr);
   }
-  return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), args, 5, nullptr);
+  PyObject* fallback_args[6] = {args[0],   args[1], types,
+                                call_args, kwargs,  impl != nullptr ? impl : Py_None};
+  return PyObject_Vectorcall(PyTuple_GET_ITEM(spec, 1), fallback_args, 6, nullptr);
 }
 
 PyMethodDef power_def = {"__pow__",
@@ -947,7 +950,7 @@ void register_operators(py::module_& m) {
       },
       py::arg("registry"), py::arg("fallback"),
       "An __array_function__ method: registry[func](*args) for dual arrays and no "
-      "keywords, else fallback(self, func, types, args, kwargs).");
+      "keywords, else fallback(self, func, types, args, kwargs, registry.get(func)).");
   m.def(
       "getitem_method", [](py::object fallback) { return method(&getitem_def, fallback.ptr()); },
       py::arg("fallback"), "A __getitem__ method: fast_getitem or fallback(self, key).");

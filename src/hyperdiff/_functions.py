@@ -41,11 +41,12 @@ def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Cal
     return register
 
 
-def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) -> Any:
+    """__array_function__'s general path; impl is func's registered implementation or
+    None, looked up by DualArray's C __array_function__ (_core.array_function_method)."""
     for t in types:
         if not issubclass(t, _OPERAND_TYPES):
             return NotImplemented
-    impl = _REGISTRY.get(func)
     if impl is None:
         module = getattr(func, "__module__", None) or "numpy"
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
