@@ -378,31 +378,34 @@ struct Scalar {
   }
 
  private:
-  // A real Python number as a component of numpy type `type`, if it is exactly one.
+  // The Python number as a component of numpy type `type`, if it is exactly one (a
+  // complex only reaches complex types: the admission above).
   bool exact(PyObject* obj, int type) {
-    double value;
+    double re, im = 0.0;
     if (PyFloat_CheckExact(obj)) {
-      value = PyFloat_AS_DOUBLE(obj);
+      re = PyFloat_AS_DOUBLE(obj);
     } else if (PyLong_CheckExact(obj)) {
       int overflow = 0;
       const long long integer = PyLong_AsLongLongAndOverflow(obj, &overflow);
       constexpr long long limit = 1LL << 53;  // float64's exact integers
       if (overflow != 0 || integer > limit || integer < -limit) return false;
-      value = static_cast<double>(integer);
+      re = static_cast<double>(integer);
     } else {
-      return false;
+      const Py_complex value = PyComplex_AsCComplex(obj);
+      re = value.real;
+      im = value.imag;
     }
-    const float narrow = static_cast<float>(value);
-    const bool fits = static_cast<double>(narrow) == value;  // (never for nan)
+    const float re32 = static_cast<float>(re), im32 = static_cast<float>(im);
+    const bool fits = re32 == re && im32 == im;  // (never for nan)
     switch (type) {
       case NPY_DOUBLE:
-        return store(value);
+        return store(re);
       case NPY_CDOUBLE:
-        return store(std::complex<double>(value));
+        return store(std::complex<double>(re, im));
       case NPY_FLOAT:
-        return fits && store(narrow);
+        return fits && store(re32);
       case NPY_CFLOAT:
-        return fits && store(std::complex<float>(narrow));
+        return fits && store(std::complex<float>(re32, im32));
       default:
         return false;
     }
