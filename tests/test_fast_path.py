@@ -5,8 +5,8 @@ the checked kernels) give the same bits on every registered kind and component d
 Each case computes one operation both ways: the fast way (asserted to be taken, so the
 test compares two paths) and a way the fast path never takes (out=, a keyword, a numpy
 scalar, the planes made non-contiguous, Python's fallback called directly). Where the
-fast path declines (strided, broadcast, 0-d against an array, an int beyond 2^53) the
-result must still be the one the checked path gives on a contiguous copy.
+fast path declines (strided, broadcast, 0-d against an array, a complex number on real
+components) the result must still be the one the checked path gives on a contiguous copy.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ NUMBERS = (3, -2, 2.5, 0.1, 1e-300, 2**53, 2**60, 1.5 + 0.5j, True)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("kind", ["Dual", "HyperDualVec2"])
 def test_python_numbers(kind: str, dtype: Any) -> None:
-    """A Python number meeting a dual array: C++ converts the ones it takes (float, int
-    within 2^53, complex for complex components) as numpy does; the rest go to Python.
-    Either way the result is numpy's promotion and the checked kernels' bits."""
+    """A Python number meeting a dual array: C++ takes float, int, and complex for
+    complex components, converted by numpy's own setitem; the rest go to Python. Either
+    way the result is numpy's promotion and the checked kernels' bits."""
     x = make(kind, dtype, (5,))
     for number in NUMBERS:
         for ufunc in (np.add, np.multiply, np.subtract, np.divide):
@@ -132,6 +132,24 @@ def test_python_numbers(kind: str, dtype: Any) -> None:
                 checked = ufunc(a, b, out=out_like(fast))
                 same(fast, checked)
                 assert fast.dtype == np.result_type(x.value, number)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64], ids=lambda d: np.dtype(d).name)
+def test_python_numbers_numpy_cannot_convert(dtype: Any) -> None:
+    """Numbers past the dtype's range: numpy's overflow warning and inf (1e300 in
+    float32), numpy's OverflowError (an int past float64's range), in both paths."""
+    x = make("Dual", dtype, (5,))
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        expected = np.add(x.value, 1e300)
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        fast = x + 1e300
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        checked = np.add(x, 1e300, out=out_like(x))
+    same(fast, checked)
+    assert np.array_equal(fast.value, expected) and np.all(np.isinf(fast.value.real))
+    for call in (lambda: x + 2**1100, lambda: np.add(x, 2**1100, out=out_like(x))):
+        with pytest.raises(OverflowError):
+            call()
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -677,14 +677,20 @@ def test_stacked_solve_matches_each_system() -> None:
             np.testing.assert_array_equal(got.value[i, j], one.value)
             for name in ("e1", "e12"):
                 assert_close(getattr(got, name)[i, j], getattr(one, name), 1e-12, name)
-    # a 1-D b is one vector for every matrix of the stack
-    v, dv = rand(N), rand(N)
-    got = np.linalg.solve(hd.dual(a, da), hd.dual(v, dv))
-    assert got.shape == (2, 3, N)
-    np.testing.assert_array_equal(got.value, np.linalg.solve(a, v))
-    for i, j in np.ndindex(2, 3):
-        one = np.linalg.solve(hd.dual(a[i, j], da[i, j]), hd.dual(v, dv))
-        assert_close(got.d[i, j], one.d, 1e-12, "d")
+    # a b without the stack's axes (a 1-D b: one vector) is the same for every matrix.
+    # A stack of 2 x 2 matrices, e1 != e2: a b misaligned with the stack's axes would
+    # broadcast its 2 level-one planes (e1, e2) against the stack: wrong parts, no error
+    a, da, da2 = a[:, :2], da[:, :2], _stack(lambda: rand(N, N))[:, :2]
+    v, dv, dv2, w, dw = rand(N), rand(N), rand(N), rand(N, 2), rand(N, 2)
+    for shared in (hd.dual(v, dv), hd.hyperdual(v, dv, dv2), hd.hyperdual(w, dw, -dw)):
+        matrices = hd.dual(a, da) if isinstance(shared, hd.Dual) else hd.hyperdual(a, da, da2)
+        got = np.linalg.solve(matrices, shared)
+        assert got.shape == (2, 2, *shared.shape)
+        np.testing.assert_array_equal(got.value, np.linalg.solve(a, shared.value))
+        for i, j in np.ndindex(2, 2):
+            one = np.linalg.solve(matrices[i, j], shared)
+            for p, q in zip(components(got)[1:], components(one)[1:], strict=True):
+                assert_close(p[i, j], q, 1e-12, "part")
 
 
 # --- plain arrays, dispatch and errors -------------------------------------------------

@@ -8,37 +8,47 @@
 #include <pybind11/numpy.h>
 
 #include <cstddef>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
+#include "hyperdiff/dispatch.hpp"
 #include "hyperdiff/runtime.hpp"
 
 namespace hyperdiff::bindings {
 
-// The kernel tables' dtype order: float64, float32, complex128, complex64 (numpy's
-// type numbers); -1 for any other dtype.
+// The component dtypes, as numpy's type numbers, in the kernel tables' column order
+// (kernels.hpp's dtype_index<T>: double, float, complex<double>, complex<float>). The
+// one list of them: the operand checks below read it, and Python's COMPONENT_DTYPES
+// is it (exported as _core.COMPONENT_DTYPES).
+inline constexpr int kComponentTypes[] = {
+    pybind11::detail::npy_api::NPY_DOUBLE_, pybind11::detail::npy_api::NPY_FLOAT_,
+    pybind11::detail::npy_api::NPY_CDOUBLE_, pybind11::detail::npy_api::NPY_CFLOAT_};
+static_assert(std::size(kComponentTypes) == kDtypes, "a column per kernel table dtype");
+
+// A dtype's column in the kernel tables; -1 for a dtype dual arrays cannot have.
 inline int dtype_column(int type_num) {
-  namespace np = pybind11::detail;
-  switch (type_num) {
-    case np::npy_api::NPY_DOUBLE_:
-      return 0;
-    case np::npy_api::NPY_FLOAT_:
-      return 1;
-    case np::npy_api::NPY_CDOUBLE_:
-      return 2;
-    case np::npy_api::NPY_CFLOAT_:
-      return 3;
-    default:
-      return -1;
+  for (int column = 0; column < kDtypes; ++column) {
+    if (kComponentTypes[column] == type_num) return column;
   }
+  return -1;
+}
+
+// "float64, float32, complex128 or complex64", for the errors.
+inline std::string component_dtype_names() {
+  std::string names;
+  for (int column = 0; column < kDtypes; ++column) {
+    names += column == 0 ? "" : column + 1 == kDtypes ? " or " : ", ";
+    names += std::string(pybind11::str(pybind11::dtype(kComponentTypes[column])));
+  }
+  return names;
 }
 
 inline int dtype_index(const pybind11::array& a) {
   const int column = dtype_column(a.dtype().num());
   if (column < 0) {
-    throw pybind11::type_error(
-        "hyperdiff kernels take float64, float32, complex128 or complex64 components, not " +
-        std::string(pybind11::str(a.dtype())));
+    throw pybind11::type_error("hyperdiff kernels take " + component_dtype_names() +
+                               " components, not " + std::string(pybind11::str(a.dtype())));
   }
   return column;
 }

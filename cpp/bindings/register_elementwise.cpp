@@ -173,6 +173,9 @@ void register_elementwise(py::module_& m) {
   m.def("jet_binary", &jet_binary, py::arg("function"), py::arg("layout"), py::arg("x"),
         py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
         "out = f(x, y) on a Jet of the given layout.");
+  py::list component_dtypes;
+  for (const int type_num : kComponentTypes) component_dtypes.append(py::dtype(type_num));
+  m.attr("COMPONENT_DTYPES") = py::tuple(component_dtypes);
   m.attr("UNARY_FUNCTIONS") = function_list(unary_functions());
   m.attr("BINARY_FUNCTIONS") = function_list(binary_functions());
   m.attr("KINDS") = py::make_tuple(py::make_tuple("Dual", kind_planes(0)),

@@ -48,19 +48,22 @@ def planes_of(x: Any, name: str) -> PlaneList:
     return [array]
 
 
-def wrap(cls: type[DualArray], planes: PlaneList) -> Any:
-    """A dual array of kind cls from a plane list (None planes become zeros)."""
-    present = [p for p in planes if p is not None]
-    dtype = np.result_type(*present)
-    if dtype.kind in "biu":
-        dtype = np.dtype(np.float64)
-    check_component_dtype(dtype)
-    shape = np.broadcast_shapes(*(p.shape for p in present))
-    data = np.zeros((cls._planes, *shape), dtype=dtype)
-    for k, p in enumerate(planes):
-        if p is not None:
-            data[k] = p
-    return cls._wrap(data)
+def wrap(cls: type[DualArray], planes: PlaneList | np.ndarray) -> Any:
+    """A dual array of kind cls from a plane list (None planes become zeros), or from
+    a fresh stack of every plane, taken as it is."""
+    if isinstance(planes, np.ndarray):
+        data = planes
+    else:
+        present = [p for p in planes if p is not None]
+        shape = np.broadcast_shapes(*(p.shape for p in present))
+        data = np.zeros((cls._planes, *shape), dtype=np.result_type(*present))
+        for k, p in enumerate(planes):
+            if p is not None:
+                data[k] = p
+    if data.dtype.kind in "biu":
+        data = data.astype(np.float64)
+    check_component_dtype(data.dtype)
+    return cls._wrap(np.ascontiguousarray(data))
 
 
 @functools.cache

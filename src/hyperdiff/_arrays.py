@@ -52,9 +52,11 @@ def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:
 FUNCTION_REGISTRY: dict[Any, Any] = {}
 
 
-def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-    """__array_function__'s general path (keywords, other array types, errors)."""
-    return _dispatch_function(func, types, args, kwargs)
+def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any, impl: Any) -> Any:
+    """__array_function__'s general path (keywords, other array types, errors), given
+    func's implementation in FUNCTION_REGISTRY (None: not registered) by the C method,
+    which does the lookup."""
+    return _dispatch_function(func, types, args, kwargs, impl)
 
 
 def _pow(self: Any, other: Any) -> Any:

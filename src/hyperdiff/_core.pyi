@@ -18,6 +18,7 @@ _R = TypeVar("_R")
 UNARY_FUNCTIONS: list[tuple[str, str, bool]]
 BINARY_FUNCTIONS: list[tuple[str, str, bool]]
 KINDS: tuple[tuple[str, int], ...]
+COMPONENT_DTYPES: tuple[np.dtype[Any], ...]
 PARALLEL_THRESHOLD: int
 STREAM_THRESHOLD_BYTES: int
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error, register_rules
+from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
 # numpy function -> implementation on dual arrays (the dict DualArray's C
@@ -40,11 +41,12 @@ def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Cal
     return register
 
 
-def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) -> Any:
+    """__array_function__'s general path; impl is func's registered implementation or
+    None, looked up by DualArray's C __array_function__ (_core.array_function_method)."""
     for t in types:
         if not issubclass(t, _OPERAND_TYPES):
             return NotImplemented
-    impl = _REGISTRY.get(func)
     if impl is None:
         module = getattr(func, "__module__", None) or "numpy"
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
@@ -108,8 +110,7 @@ def _float_dtype(dtype: Any, name: str) -> np.dtype | None:
     dt: np.dtype = np.dtype(dtype)
     if dt not in COMPONENT_DTYPES:
         raise TypeError(
-            "dual arrays have float64, float32, complex128 or complex64 components: "
-            f"dtype={dt} is not supported "
+            f"dual arrays have {COMPONENT_NAMES} components: dtype={dt} is not supported "
             f"in numpy.{name}"
         )
     return dt

@@ -67,7 +67,10 @@ _resolve(_core.BINARY_FUNCTIONS, BINARY, late=False)
 BINARY[np.float_power] = BINARY[np.power]
 _FORCED_DTYPE = {np.float_power: np.dtype(np.float64)}
 
-COMPONENT_DTYPES = tuple(map(np.dtype, (np.float64, np.float32, np.complex128, np.complex64)))
+# The dtypes dual arrays have as components, in the kernel tables' order: the C++
+# list's (operands.hpp, kComponentTypes), which the kernels' operand checks read too.
+COMPONENT_DTYPES: tuple[np.dtype, ...] = _core.COMPONENT_DTYPES
+COMPONENT_NAMES = f"{', '.join(map(str, COMPONENT_DTYPES[:-1]))} or {COMPONENT_DTYPES[-1]}"
 
 # The table entries with complex kernels (holomorphic functions numpy takes complex).
 COMPLEX_UNARY: set[np.ufunc] = set()
@@ -144,8 +147,5 @@ def unsupported(what: str) -> TypeError:
 def check_component_dtype(dtype: np.dtype) -> np.dtype:
     """dtype itself if dual arrays can have it as components, else a TypeError."""
     if dtype not in COMPONENT_DTYPES:
-        raise TypeError(
-            "hyperdiff dual arrays have float64, float32, complex128 or complex64 components, "
-            f"not {dtype}"
-        )
+        raise TypeError(f"hyperdiff dual arrays have {COMPONENT_NAMES} components, not {dtype}")
     return dtype

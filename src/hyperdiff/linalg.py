@@ -204,121 +204,145 @@ def _perturbation(planes: PlaneList) -> PlaneList:
 
 
 class _Level(NamedTuple):
-    """One level of _solve_planes: its planes ks, the products (i, j, k), i > 0, that
-    feed them (sorted by k), and where each plane's products start in that order."""
+    """One level of _solve_planes: its planes ks and the products (i, j, k), i > 0, that
+    feed them (sorted by k), where each plane's products start, whether each plane has
+    one product (first-order kinds: no sums); and ks, i, j as views where they can be:
+    a slice of the stack when consecutive, j 0 when every product is a_i x0."""
 
     ks: np.ndarray
     i: np.ndarray
     j: np.ndarray
     k: np.ndarray
     starts: np.ndarray
-    single: bool  # one product per plane (first-order kinds): no sums
-    i_view: Any  # i, or the slice it spans (a view of the stack, not a copy)
-    j_view: Any  # j, or 0 when every product is a_i x0 (broadcast, not copied)
+    single: bool
+    ks_view: Any
+    i_view: Any
+    j_view: Any
+
+
+def _view(index: np.ndarray) -> Any:
+    """index as a slice when it is consecutive (indexing a view, not a copy)."""
+    consecutive = len(index) > 0 and bool(np.all(np.diff(index) == 1))
+    return slice(int(index[0]), int(index[-1]) + 1) if consecutive else index
 
 
 @functools.cache
-def _solve_levels(products: tuple[tuple[int, int, int], ...], planes: int) -> tuple[_Level, ...]:
+def _solve_levels(cls: type[DualArray]) -> tuple[_Level, ...]:
     """The planes of x in a x = b grouped by level: level 1 needs x0 only, level L the
     planes of levels below (a kind of order d has d levels)."""
+    planes = cls._planes
     level = [0] * planes
     feeds: list[list[tuple[int, int, int]]] = [[] for _ in range(planes)]
-    for a, b, c in sorted(products, key=lambda p: p[2]):  # plane a times plane b adds to c
+    for a, b, c in sorted(cls._products, key=lambda p: p[2]):  # plane a times b adds to c
         if a > 0 and c > 0:
             level[c] = max(level[c], level[b] + 1)
             feeds[c].append((a, b, c))
     out = []
     for lv in range(1, max(level, default=0) + 1):
-        ks = [k for k in range(1, planes) if level[k] == lv]
+        ks = np.array([k for k in range(1, planes) if level[k] == lv], dtype=np.intp)
         terms = [t for k in ks for t in feeds[k]]
         i, j, k = (np.array(c, dtype=np.intp) for c in zip(*terms, strict=True))
         starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-        span = len(i) > 0 and bool(np.all(np.diff(i) == 1))
-        i_view = slice(int(i[0]), int(i[-1]) + 1) if span else i
-        j_view = 0 if not j.any() else j
-        ks_array = np.array(ks, dtype=np.intp)
-        out.append(_Level(ks_array, i, j, k, starts, len(starts) == len(k), i_view, j_view))
+        j_view = 0 if not j.any() else _view(j)
+        single = len(starts) == len(k)
+        out.append(_Level(ks, i, j, k, starts, single, _view(ks), _view(i), j_view))
     return tuple(out)
+
+
+def _every_plane(x: PlaneList | np.ndarray, planes: int) -> bool:
+    return len(x) == planes and (isinstance(x, np.ndarray) or all(p is not None for p in x))
 
 
 def _solve_planes(
     cls: type[DualArray],
-    a: PlaneList,
-    b: PlaneList,
+    a: PlaneList | np.ndarray,
+    b: PlaneList | np.ndarray,
     a0_inv: np.ndarray | None,
     x0: Any,
     solver: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> PlaneList:
-    """x with a x = b in the algebra, given x0 = solve(a0, b0) and a0^-1 (or a solver
-    of a0 y = r for a 2-d a0, e.g. a triangular or banded one).
+) -> np.ndarray:
+    """x with a x = b in the algebra as its stacked planes (zero where no product reaches
+    them), given x0 = solve(a0, b0) and a0^-1 (or a solver of a0 y = r for a 2-d a0,
+    e.g. a triangular or banded one); a and b plane lists, or stacks of every plane.
 
     a0 x_k = b_k - sum_{(i,j,k), i>0} a_i x_j, where x_j is always of a lower level than
     x_k (_solve_levels): level by level, all its products a_i x_j are one batched matmul,
     summed per plane, and all its planes one batched product with a0^-1 (one solver
     call on the planes side by side): no loop over planes.
     """
-    # numpy.linalg.solve: b is a vector (stack) only when it is one-dimensional
-    vector = next(p for p in b if p is not None).ndim == 1
-    x0 = np.asarray(x0)
     planes = cls._planes
     a, b = a[:planes], b[:planes]
-    # every plane of a given (the common call): every plane of x has its product a_k x0
-    full = len(a) == planes and all(p is not None for p in a)
-    a_stack = np.stack(a if full else [p if p is not None else np.zeros_like(a[0]) for p in a])
-    b_planes = [p for p in b[1:] if p is not None]
-    b_stack = np.stack([b[0], *b_planes]) if len(b_planes) == planes - 1 else None
-    x = np.empty((planes, *x0.shape), dtype=np.result_type(x0, a_stack, *b_planes))
-    x[0] = x0
-    # matmul of stacks: the operands' own axes last, the stacks' axes aligned on the left
-    lead = x0.ndim + vector - 2
+    # numpy.linalg.solve: b is a vector (stack) only when it is one-dimensional; here
+    # every plane is a matrix (a vector one column), the stacks' axes aligned on the left
+    vector = (b[0] if isinstance(b, np.ndarray) else next(p for p in b if p is not None)).ndim == 1
+    x0 = np.asarray(x0)
+    column = x0[..., None] if vector else x0
 
-    def matrices(m: np.ndarray) -> np.ndarray:  # (T, *stack, n, n), stack padded to x's
-        return m.reshape(m.shape[:1] + (1,) * (lead - (m.ndim - 3)) + m.shape[1:])
+    def stack(given: PlaneList | np.ndarray, matrices: bool = True) -> np.ndarray:
+        s = given if isinstance(given, np.ndarray) else np.stack(given)
+        s = s if matrices else s[..., None]
+        return s.reshape(s.shape[:1] + (1,) * (column.ndim + 1 - s.ndim) + s.shape[1:])
 
-    def times(m: np.ndarray, v: np.ndarray) -> np.ndarray:
-        product: np.ndarray = (m @ v[..., None])[..., 0] if vector else m @ v
-        return product
-
-    def solved(rhs: np.ndarray) -> np.ndarray:
+    def solve0(rhs: np.ndarray) -> np.ndarray:  # a0^-1 rhs for a stack of planes
         if solver is None:
-            assert a0_inv is not None
-            return times(matrices(np.asarray(a0_inv)[None]), rhs)
-        n = x0.shape[0]  # the planes side by side as the columns of one right-hand side
-        columns = np.moveaxis(rhs, 0, 1).reshape(n, -1)
-        return np.moveaxis(np.asarray(solver(columns)).reshape(n, len(rhs), *x0.shape[1:]), 1, 0)
+            product: np.ndarray = np.asarray(a0_inv) @ rhs
+            return product
+        n, width = column.shape  # the planes side by side as one right-hand side's columns
+        columns = np.asarray(solver(np.moveaxis(rhs, 0, 1).reshape(n, -1)))
+        return np.moveaxis(columns.reshape(n, len(rhs), width), 1, 0)
 
-    levels = _solve_levels(cls._products, planes)
-    if full:  # every product of every level, every plane live
+    levels = _solve_levels(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
+    # b without parts (inv's identity, a plain b): rhs = -sum a_i x_j
+    bare = not isinstance(b, np.ndarray) and all(p is None for p in b[1:])
+    if _every_plane(a, planes) and (bare or _every_plane(b, planes)):
+        # the common call: every product of every level, every plane live
+        a_stack = stack(a)
+        b_stack = None if bare else stack(b, not vector)
+        dtype = np.result_type(column, a_stack, *([] if b_stack is None else [b_stack]))
+        x = np.empty((planes, *column.shape), dtype=dtype)
+        x[0] = column
         for level in levels:
-            terms = times(matrices(a_stack[level.i_view]), x[level.j_view])
-            sums = terms if level.single else np.add.reduceat(terms, level.starts, axis=0)
-            x[level.ks] = solved(-sums if b_stack is None else b_stack[level.ks] - sums)
-        return list(x)
-    # planes of a missing (None: zero): the products that exist, the planes they reach
-    have_a = np.array([p is not None for p in a] + [False] * (planes - len(a)))
-    have_b = np.array([p is not None for p in b] + [False] * (planes - len(b)))
+            sums = a_stack[level.i_view] @ x[level.j_view]
+            if not level.single:
+                sums = np.add.reduceat(sums, level.starts, axis=0)
+            rhs = np.negative(sums, out=sums) if b_stack is None else b_stack[level.ks_view] - sums
+            x[level.ks_view] = solve0(rhs)
+        return x[..., 0] if vector else x
+    # planes of a or b missing (None: zero): the products that exist, the planes they reach
+    a_list, b_list = list(a), list(b)
+    have_a = np.array([p is not None for p in a_list] + [False] * (planes - len(a_list)))
+    have_b = np.array([p is not None for p in b_list] + [False] * (planes - len(b_list)))
+    a_stack = stack([p if p is not None else np.zeros_like(a_list[0]) for p in a_list])
+    dtype = np.result_type(column, a_stack, *(p for p in b_list if p is not None))
+    x = np.zeros((planes, *column.shape), dtype=dtype)
+    x[0] = column
     known = np.zeros(planes, dtype=bool)
     known[0] = True
     for level in levels:
         ks = level.ks
         use = have_a[level.i] & known[level.j]
-        rhs = np.zeros((len(ks), *x0.shape), dtype=x.dtype)
         live = have_b[ks].copy()
+        rhs = np.zeros((len(ks), *column.shape), dtype=x.dtype)
         if live.any():
-            rhs[live] = np.stack([b[k] for k in ks[live]])
+            rhs[live] = stack([b_list[k] for k in ks[live]], not vector)
         if use.any():
-            terms = times(matrices(a_stack[level.i[use]]), x[level.j[use]])
+            terms = a_stack[level.i[use]] @ x[level.j[use]]
             position = np.searchsorted(ks, level.k[use])  # sorted: sums plane by plane
             starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
             rhs[position[starts]] -= np.add.reduceat(terms, starts, axis=0)
             live[position] = True
         if live.any():
-            x[ks[live]] = solved(rhs[live])
+            x[ks[live]] = solve0(rhs[live])
             known[ks[live]] = True
-    return [x[k] if known[k] else None for k in range(planes)]
+    return x[..., 0] if vector else x
 
 
 # --- solve, inv, det, slogdet ------------------------------------------------
+def _stack_of(x: Any, planes: PlaneList) -> PlaneList | np.ndarray:
+    """A dual array's planes as its one stacked array (no copy), else the plane list."""
+    return x._data if isinstance(x, DualArray) else planes
+
+
 @implements(np.linalg.solve)
 def solve(a: Any, b: Any) -> Any:
     """x with a @ x = b; a's stacks broadcast as in numpy.linalg.solve."""
@@ -329,7 +353,8 @@ def solve(a: Any, b: Any) -> Any:
     if pa[0].ndim < 2 or pa[0].shape[-1] != pa[0].shape[-2]:
         raise LinAlgError("solve: last 2 dimensions of the array must be square")
     x0 = np.linalg.solve(pa[0], pb[0])
-    return wrap(cls, _solve_planes(cls, pa, pb, np.linalg.inv(pa[0]), x0))
+    a_inv = np.linalg.inv(pa[0])
+    return wrap(cls, _solve_planes(cls, _stack_of(a, pa), _stack_of(b, pb), a_inv, x0))
 
 
 @implements(np.linalg.inv)
@@ -341,8 +366,8 @@ def inv(a: Any) -> Any:
     _square(a, "inv")
     pa = planes_of(a, "inv")
     a_inv = np.linalg.inv(pa[0])
-    identity = [np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)]
-    return wrap(cls, _solve_planes(cls, pa, identity, a_inv, a_inv))
+    identity = [np.eye(a.shape[-1], dtype=a.dtype)]  # (broadcasts to a's stack)
+    return wrap(cls, _solve_planes(cls, _stack_of(a, pa), identity, a_inv, a_inv))
 
 
 def _log_det_increment(cls: type[DualArray], pa: PlaneList, a0_inv: np.ndarray) -> Any:
@@ -1111,8 +1136,8 @@ def _kept_inverse(
     ]
     diagonal = np.where(kept, 1 / np.where(kept, eigenvalues, 1), 0)
     restricted_inv = eye * diagonal[..., np.newaxis, :]
-    inverse = _solve_planes(cls, restricted, [eye], restricted_inv, restricted_inv)
-    inverse = [None if p is None else np.where(kept_block, p, 0) for p in inverse]
+    solved = _solve_planes(cls, restricted, [eye], restricted_inv, restricted_inv)
+    inverse = list(np.where(kept_block, solved, 0))
     return _mm(cls, q, _mm(cls, inverse, linear(_mH, q)))
 
 
@@ -1638,7 +1663,7 @@ def expm(a: Any) -> Any:
     v = add(v_inner, combo((b[6], a6), (b[4], a4), (b[2], a2), (b[0], [eye])))
     p, q = add(v, u), add(v, u, sign=-1.0)
     q0_inv = np.linalg.inv(q[0])
-    r = _solve_planes(cls, q, p, q0_inv, np.linalg.solve(q[0], p[0]))
+    r = list(_solve_planes(cls, q, p, q0_inv, np.linalg.solve(q[0], p[0])))
     for _ in range(squarings):
         r = _mm(cls, r, r)
     return wrap(cls, r)
@@ -2030,8 +2055,10 @@ def logm(A: Any, disp: bool = True) -> Any:
         roots += 1
     plus_inv = np.linalg.inv(r[0] + eye)
     shifted = add(r, [-eye])
-    z = _solve_planes(
-        cls, add(r, [eye]), [*linear(lambda p: p, shifted)], plus_inv, plus_inv @ shifted[0]
+    z = list(
+        _solve_planes(
+            cls, add(r, [eye]), [*linear(lambda p: p, shifted)], plus_inv, plus_inv @ shifted[0]
+        )
     )
     size = float(np.max(np.sum(np.abs(z[0]), axis=0))) if n else 0.0
     z2 = _mm(cls, z, z)
