@@ -388,3 +388,24 @@ def test_copy_and_deepcopy_copy_the_planes() -> None:
         x[0] = 42.0
         assert dup.value[0] == X[0]
         x = fresh()
+
+
+def test_two_dimensional_slices_read_in_runs() -> None:
+    grid = X[:960].reshape(32, 30)
+    u = hd.dual(grid, 1.0)
+
+    def laplace(v):  # type: ignore[no-untyped-def]
+        return v[1:-1, 2:] + v[1:-1, :-2] - 4.0 * v[1:-1, 1:-1] + v[2:, 1:-1] + v[:-2, 1:-1]
+
+    assert pending(u[1:-1, 2:]) and pending(laplace(u))
+    np.testing.assert_array_equal(laplace(u)._data, eager(laplace, hd.dual(grid, 1.0))._data)
+    want = grid[1:-1, 2:] + grid[1:-1, :-2] - 4.0 * grid[1:-1, 1:-1] + grid[2:, 1:-1]
+    np.testing.assert_allclose(laplace(u).value, want + grid[:-2, 1:-1], rtol=1e-14, atol=1e-14)
+    v = u[2:5, 3:7]  # a numpy view of the planes when read, writes reaching u
+    np.testing.assert_array_equal(v.value, grid[2:5, 3:7])
+    v[0, 0] = 99.0
+    assert u.value[2, 3] == 99.0
+    u = hd.dual(grid, 1.0)
+    w = np.sin(u[1:-1, 1:-1])
+    u[:, :] = 0.0  # after recording: the recorded sin keeps the old values
+    close(w.value, np.sin(grid[1:-1, 1:-1]))

@@ -116,10 +116,13 @@ inline bool expose(PyObject* array) {
 // One operand of a recorded operation.
 struct Input {
   enum Kind { kScalar, kArray, kNode } kind = kScalar;
-  NodePtr node;                               // kNode: a pending operation
-  PyArrayObject* array = nullptr;             // kArray: planes (an owned reference)
-  std::size_t offset = 0;                     // kArray: elements before the first read, per plane
-  std::size_t stride = 0;                     // kArray: elements from one plane to the next
+  NodePtr node;                    // kNode: a pending operation
+  PyArrayObject* array = nullptr;  // kArray: planes (an owned reference)
+  std::size_t offset = 0;          // kArray: elements before the first read, per plane
+  std::size_t stride = 0;          // kArray: elements from one plane to the next
+  // kArray: read in runs of `run` elements, `run_stride` apart (the rows of
+  // x[a:b, c:d]); 0: one contiguous range
+  std::size_t run = 0, run_stride = 0;
   alignas(16) unsigned char scalar[16] = {};  // kScalar: a component
 };
 
@@ -234,6 +237,23 @@ inline std::size_t item_bytes(const Node& node) {
 
 inline int plane_count(const Node& node) { return static_cast<int>(node.dims[0]); }
 
+// Copies elements [start, start + m) of an input read in runs into `out` (each
+// plane `block` elements apart).
+inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int planes,
+                        std::size_t item, std::size_t block, unsigned char* out) {
+  const auto* data = static_cast<const unsigned char*>(PyArray_DATA(in.array));
+  for (std::size_t done = 0; done < m;) {
+    const std::size_t i = start + done, row = i / in.run, column = i % in.run;
+    const std::size_t length = std::min(in.run - column, m - done);
+    const std::size_t from = in.offset + row * in.run_stride + column;
+    for (int p = 0; p < planes; ++p) {
+      std::memcpy(out + (p * block + done) * item, data + (from + p * in.stride) * item,
+                  length * item);
+    }
+    done += length;
+  }
+}
+
 // Runs the pending graph below `root` block by block; writes root and every node
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
@@ -304,6 +324,14 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   for (int& s : slot) {
     if (s < -1) s = -s - 2;
   }
+  // a slot more for each input read in runs, gathered block by block
+  std::vector<int> gather(2 * n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kArray && in.run != 0) gather[2 * k + i] = slots++;
+    }
+  }
   // a block's scratch within ~256 KiB (L2), in whole kernel blocks
   std::size_t block = 4096;
   const std::size_t per_element = static_cast<std::size_t>(std::max(slots, 1)) * planes * item;
@@ -329,6 +357,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           const Input& in = node.inputs[i];
           if (in.kind == Input::kScalar) {
             operands[i] = {in.scalar, 1, true};
+          } else if (in.kind == Input::kArray && in.run != 0) {
+            unsigned char* rows = scratch_of(gather[2 * k + i]);
+            gather_runs(in, start, m, planes, item, block, rows);
+            operands[i] = {rows, block, false};
           } else if (in.kind == Input::kArray) {
             operands[i] = {pointer(in.array, in.offset + start), in.stride, false};
           } else {

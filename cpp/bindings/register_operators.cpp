@@ -106,6 +106,7 @@ PyObject* view_planes(const fusion::Node& node) {
   std::vector<npy_intp> strides(node.dims.size(), item);
   for (std::size_t d = node.dims.size() - 1; d >= 2; --d)
     strides[d - 1] = strides[d] * node.dims[d];
+  if (in.run != 0) strides[1] = static_cast<npy_intp>(in.run_stride) * item;  // x[a:b, c:d]
   strides[0] = static_cast<npy_intp>(in.stride) * item;
   auto* data = static_cast<char*>(PyArray_DATA(in.array)) + static_cast<npy_intp>(in.offset) * item;
   Py_INCREF(node.descr);  // PyArray_NewFromDescr steals it
@@ -195,9 +196,10 @@ struct DualData {
   fusion::NodePtr node;            // pending
   fusion::NodePtr view;            // a view node of `array` (keeps `dims` alive)
   int column = -1;
-  std::size_t offset = 0;  // elements before the first one, in each plane
-  std::size_t count = 0;   // elements per plane
-  std::size_t stride = 0;  // elements from one plane to the next
+  std::size_t offset = 0;               // elements before the first one, in each plane
+  std::size_t run = 0, run_stride = 0;  // a view read in runs (fusion::Input)
+  std::size_t count = 0;                // elements per plane
+  std::size_t stride = 0;               // elements from one plane to the next
   int ndim = 0;
   const npy_intp* dims = nullptr;
 
@@ -223,6 +225,8 @@ struct DualData {
           array = in.array;
           offset = in.offset;
           stride = in.stride;
+          run = in.run;
+          run_stride = in.run_stride;
           view = std::move(pending);
         } else {
           node = std::move(pending);
@@ -237,8 +241,16 @@ struct DualData {
     return read_array(reinterpret_cast<PyArrayObject*>(value));
   }
 
-  // A pending operand computed (the dual's slot then holds its planes).
+  // A pending operand computed (the dual's slot then holds its planes); a view read
+  // in runs becomes its numpy view, which the kernels do not take (false: the
+  // general path's).
   bool compute(PyObject* dual) {
+    if (run != 0) {
+      view.reset();
+      offset = run = run_stride = 0;
+      PyObject* planes = computed_planes(dual);
+      return planes != nullptr && read_array(reinterpret_cast<PyArrayObject*>(planes));
+    }
     if (node == nullptr) return true;
     if (!fusion::compute(node, node_planes)) return false;
     replace_stored(dual, reinterpret_cast<PyObject*>(node->result));
@@ -285,6 +297,8 @@ struct DualData {
       in.array = array;
       in.offset = offset;
       in.stride = stride;
+      in.run = run;
+      in.run_stride = run_stride;
     }
     return in;
   }
@@ -702,32 +716,41 @@ PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t na
 // view can be recorded too (stencils: x[2:] - 2 x[1:-1] + x[:-2]). nullptr: not
 // such a call (no Python error).
 PyObject* view_getitem(PyObject* dual, PyObject* key) {
-  PyObject* item = key;
-  if (PyTuple_CheckExact(key)) {
-    if (PyTuple_GET_SIZE(key) != 1) return nullptr;
-    item = PyTuple_GET_ITEM(key, 0);
-  }
-  if (!PySlice_Check(item)) return nullptr;
+  // one slice (x[a:b]), or two on a 2-d array (x[a:b, c:d]: rows read in runs)
+  const Py_ssize_t slices = PyTuple_CheckExact(key) ? PyTuple_GET_SIZE(key) : 1;
+  if (slices < 1 || slices > 2) return nullptr;
   DualData x;
-  if (!x.read(dual) || x.node != nullptr || x.ndim < 2 || x.dims[1] == 0) return nullptr;
-  Py_ssize_t start, stop, step;
-  if (PySlice_Unpack(item, &start, &stop, &step) < 0) {
-    PyErr_Clear();
-    return nullptr;
+  if (!x.read(dual) || x.node != nullptr || x.run != 0 || x.ndim < 1 + slices) return nullptr;
+  if (slices == 2 && x.ndim != 3) return nullptr;
+  Py_ssize_t start[2] = {0, 0}, length[2] = {0, 0};
+  for (Py_ssize_t d = 0; d < slices; ++d) {
+    PyObject* item = PyTuple_CheckExact(key) ? PyTuple_GET_ITEM(key, d) : key;
+    Py_ssize_t stop, step;
+    if (!PySlice_Check(item) || PySlice_Unpack(item, &start[d], &stop, &step) < 0) {
+      PyErr_Clear();
+      return nullptr;
+    }
+    if (step != 1) return nullptr;
+    length[d] = PySlice_AdjustIndices(x.dims[1 + d], &start[d], &stop, step);
+    if (length[d] == 0) return nullptr;
   }
-  if (step != 1) return nullptr;
-  const Py_ssize_t length = PySlice_AdjustIndices(x.dims[1], &start, &stop, step);
   const std::size_t inner = x.count / static_cast<std::size_t>(x.dims[1]);
-  const std::size_t count = static_cast<std::size_t>(length) * inner;
+  const std::size_t columns = slices == 2 ? static_cast<std::size_t>(length[1]) : inner;
+  const std::size_t count = static_cast<std::size_t>(length[0]) * columns;
   if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
   auto node = new_node(x);
-  node->dims[1] = length;
+  node->dims[1] = length[0];
+  if (slices == 2) node->dims[2] = length[1];
   node->count = count;
   node->view = true;
   node->owner = x.view != nullptr ? x.view->owner : dual;
   Py_INCREF(node->owner);
   fusion::Input in = x.input();
-  in.offset += static_cast<std::size_t>(start) * inner;
+  in.offset += static_cast<std::size_t>(start[0]) * inner + static_cast<std::size_t>(start[1]);
+  if (columns != inner) {
+    in.run = columns;
+    in.run_stride = inner;
+  }
   node->add_input(0, std::move(in));
   return record(Py_TYPE(dual), std::move(node));
 }
