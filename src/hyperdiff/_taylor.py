@@ -119,6 +119,10 @@ def taylor(
 # each in float64) stay in cache, where the kernels run 3-9x faster than on arrays of
 # 1e6 points. Measured (T1 at 1e6, degree 10 / 3, ms): chunks of 2048 points 350 / 169,
 # 8192: 202 / 119, 16384: 257 / 88, 32768: 283 / 90; whole: 790 / 120.
+# A bundle's kernels spread its value over its M directions ((D + 1) M planes): its
+# chunks have 2^17 / ((D + 1) M) points (6,144 at order (2, 1)); (2, 1) / (2, 2) of
+# exp(x y) sin(x) at 1e6, ms: chunks of 2^15 / (D + 1) M elements 133 / 213, 2^17 123 /
+# 210, 2^19 151 / 257; whole 287 / 1634.
 CHUNK_PLANE_ELEMENTS = 1 << 17
 
 
@@ -126,30 +130,44 @@ def _in_chunks(
     f: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    argnums: int,
-    x: np.ndarray,
+    variables: dict[int, np.ndarray],
     cls: type[TaylorArray],
-    first: Any,
+    seed: Callable[[int, np.ndarray], DualArray],
+    firsts: dict[int, Any],
+    read: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray | None:
-    """The k-th derivative of a pointwise f (checked so by the probe pass, which gave
-    `first`, f' at every point) from f on chunks of a 1-d x, or None where that does not
-    apply: x short or not 1-d, an output other than one array of x's shape, f failing on
-    a chunk (it may use other arrays of x's length), or a chunk whose f' differs from
-    `first` beyond rounding (f depends on the chunk, e.g. on len(x) or on a captured
-    array of x's length): then the caller runs f on the whole x."""
-    order = cls._degree
-    chunk = max(4096, CHUNK_PLANE_ELEMENTS // (order + 1) // 1024 * 1024)
-    n = x.shape[0] if x.ndim == 1 else 0
-    if n < 2 * chunk or not isinstance(first, np.ndarray) or first.shape != x.shape:
+    """A derivative of a pointwise f (checked so by the probe passes, which gave
+    `firsts`, f's first derivative in each of its `variables` at every point) from f on
+    cache-sized chunks of 1-d variables of one length (or one element), each seeded by
+    `seed` (its argument number, its chunk) and read from the output's planes by `read`.
+    None where that does not apply: short or not 1-d, an output other than one array of
+    the variables' shape, f failing on a chunk (it may use other arrays of their
+    length), or a chunk whose first derivatives differ from `firsts` beyond rounding (f
+    depends on the chunk, e.g. on len(x) or on a captured array of x's length): then the
+    caller runs f on the whole."""
+    # (bundles' kernels work on the value spread over their M directions: D + 1 planes each)
+    work = (cls._order + 1) * getattr(cls, "_count", 1)
+    chunk = max(4096, CHUNK_PLANE_ELEMENTS // work // 1024 * 1024)
+    n = max(x.size for x in variables.values())
+    if n < 2 * chunk or any(x.shape not in ((n,), (), (1,)) for x in variables.values()):
         return None
+    if any(not isinstance(d, np.ndarray) or d.shape != (n,) for d in firsts.values()):
+        return None
+    # the tolerance of each first derivative: 64 ulps of its largest finite value
+    tolerances = {
+        a: (row, 64 * float(np.finfo(firsts[a].dtype).eps))
+        for a, row in _first_rows(cls, list(variables)).items()
+    }
+    scales = {
+        a: eps * float(np.max(np.abs(firsts[a]), initial=0.0, where=np.isfinite(firsts[a])))
+        for a, (_, eps) in tolerances.items()
+    }
     out: np.ndarray | None = None
-    scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
-    eps = float(np.finfo(first.dtype).eps)
-    zeros = [0.0] * (order - 1)
     new_args = list(args)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        new_args[argnums] = cls._from_parts(x[start:stop], (1.0, *zeros), None)
+        for a, x in variables.items():
+            new_args[a] = seed(a, x[start:stop] if x.size == n else x)
         try:
             result = f(*new_args, **kwargs)
         except Exception:  # f meant for the whole x: run it so
@@ -157,16 +175,32 @@ def _in_chunks(
         if type(result) is not cls or result.shape != (stop - start,):
             return None
         planes = result._data
-        with np.errstate(invalid="ignore"):
-            agree = np.isclose(
-                planes[1], first[start:stop], rtol=64 * eps, atol=64 * eps * scale, equal_nan=True
-            )
-        if not agree.all():
-            return None
+        for a, (row, eps) in tolerances.items():
+            with np.errstate(invalid="ignore"):
+                agree = np.isclose(
+                    planes[row], firsts[a][start:stop], rtol=eps, atol=scales[a], equal_nan=True
+                )
+            if not agree.all():
+                return None
+        value = read(planes)
         if out is None:
-            out = np.empty(x.shape, dtype=planes.dtype)
-        out[start:stop] = planes[order]
+            out = np.empty(n, dtype=value.dtype)
+        out[start:stop] = value
     return out
+
+
+def _first_rows(cls: type[TaylorArray], argnums: list[int]) -> dict[int, int]:
+    """The plane holding the first derivative in each variable (argnums in the order
+    the kind's variables are): a Taylor kind's plane 1, a bundle's unit directions."""
+    if not issubclass(cls, TaylorBundle):
+        return {argnums[0]: 1}
+    directions = cls._exponents[1:].tolist()
+    rows = {}
+    for v, a in enumerate(argnums):
+        unit = [int(w == v) for w in range(len(argnums))]
+        if unit in directions:
+            rows[a] = 1 + directions.index(unit)  # plane (direction, degree 1)
+    return rows
 
 
 def taylor_derivative(
@@ -195,15 +229,25 @@ def taylor_derivative(
             )
         x = _variable(args[argnums], "derivative", holomorphic)
         cls = _seeds(taylor_type(order))
+        parts = (1.0, *([0.0] * (order - 1)))
         if check_pointwise or check_holomorphic:
             first = derivative(
                 f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
             )(*args, **kwargs)
             if check_pointwise:
-                chunked = _in_chunks(f, args, kwargs, argnums, x, cls, first)
+                chunked = _in_chunks(
+                    f,
+                    args,
+                    kwargs,
+                    {argnums % len(args): x},
+                    cls,
+                    lambda _, chunk: cls._from_parts(chunk, parts, None),
+                    {argnums % len(args): first},
+                    lambda planes: planes[order],
+                )
                 if chunked is not None:
                     return chunked
-        seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
+        seeded = cls._from_parts(x, parts, None)
         new_args = list(args)
         new_args[argnums] = seeded
         result = f(*new_args, **kwargs)
@@ -238,7 +282,8 @@ def mixed_derivative(
 ) -> Callable[..., Any]:
     """derivative(f, order=(k_1, ..., k_r), argnums=(a_1, ..., a_r)): the mixed partial
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
-    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r)."""
+    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) (in
+    cache-sized chunks of long 1-d inputs, after the probe passes: _in_chunks)."""
     from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
 
     orders = tuple(orders)
@@ -272,16 +317,34 @@ def mixed_derivative(
             raise ValueError(f"derivative: argnums {argnums!r} repeats an argument")
         xs = [_variable(args[a], "derivative", holomorphic) for a in positions]
         dtype = np.result_type(*xs)
-        if check_pointwise:  # each argument's probe pass: f acts point by point in it
-            for a, k in zip(positions, orders, strict=True):
-                if k:
-                    derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
-        new_args = list(args)
-        for v, (a, x) in enumerate(zip(positions, xs, strict=True)):
+
+        def seeded(x: np.ndarray, v: int) -> DualArray:
             data = np.zeros((cls._planes, *x.shape), dtype=dtype)
             data[0] = x
             data[1 : 1 + m] = directions[:, v].reshape(m, *([1] * x.ndim))
-            new_args[a] = cls._wrap(data)
+            return cls._wrap(data)
+
+        if check_pointwise:  # each argument's probe pass: f acts point by point in it
+            firsts = {
+                a: derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
+                for a, k in zip(positions, orders, strict=True)
+                if k
+            }
+            chunked = _in_chunks(
+                f,
+                args,
+                kwargs,
+                dict(zip(positions, xs, strict=True)),
+                cls,
+                lambda a, chunk: seeded(chunk, positions.index(a)),
+                firsts,
+                lambda planes: _read_row(cls, planes, target),
+            )
+            if chunked is not None:
+                return chunked
+        new_args = list(args)
+        for v, (a, x) in enumerate(zip(positions, xs, strict=True)):
+            new_args[a] = seeded(x, v)
         result = f(*new_args, **kwargs)
         shape = np.broadcast_shapes(*(x.shape for x in xs))
 
