@@ -236,3 +236,84 @@ def test_long_inputs_run_in_chunks_and_f_of_the_whole_input_runs_whole() -> None
         x, y
     )
     np.testing.assert_allclose(got, 2.0, rtol=1e-15)
+
+
+# --- nesting four deep, and the Taylor transforms inside others ---------------------------
+def _mp_sin_exp(t: Any) -> Any:
+    return mpmath.sin(t) * mpmath.exp(t)
+
+
+def _sin_exp(x: Any) -> Any:
+    return np.sin(x) * np.exp(x)
+
+
+def _mp_derivative(k: int, x: float) -> float:
+    with mpmath.workdps(50):
+        return float(mpmath.diff(_mp_sin_exp, mpmath.mpf(x), k))
+
+
+def test_four_and_five_deep_scalar_nesting() -> None:
+    d, x = hd.derivative, 0.7
+    cases = [
+        (hd.grad(hd.grad(hd.grad(hd.grad(_sin_exp)))), 4),
+        (d(d(d(d(_sin_exp)))), 4),
+        (d(d(d(_sin_exp), order=2)), 4),
+        (d(d(_sin_exp, order=2), order=2), 4),
+        (d(d(_sin_exp, order=4)), 5),
+        (d(d(_sin_exp, order=2), order=3), 5),
+        (d(d(d(d(d(_sin_exp))))), 5),
+    ]
+    for transform, k in cases:
+        assert transform(x) == pytest.approx(_mp_derivative(k, x), rel=1e-14, abs=1e-14)
+
+
+def _tensor_want(f: Callable[..., Any], point: np.ndarray, order: int) -> np.ndarray:
+    """The order-th derivative tensor of f at point from mpmath, one multi-index each."""
+    import itertools
+
+    n = len(point)
+    want = np.empty((n,) * order)
+    cache: dict[tuple[int, ...], float] = {}
+    for index in itertools.product(range(n), repeat=order):
+        orders = tuple(index.count(v) for v in range(n))
+        if orders not in cache:
+            cache[orders] = float(_mp_partial(f, tuple(point), orders))
+        want[index] = cache[orders]
+    return want
+
+
+def test_fourth_and_fifth_order_tensors_three_and_four_deep() -> None:
+    np.testing.assert_array_equal(
+        hd.jacobian(hd.jacobian(hd.jacobian(hd.grad(_quartic))))(X3), _symmetrized(C4)
+    )
+    np.testing.assert_array_equal(hd.jacobian(hd.hessian(hd.grad(_quartic)))(X3), _symmetrized(C4))
+
+    def g(v: Any) -> Any:
+        return np.exp(v[0] * v[1]) * np.sin(v[0] + 2 * v[2])
+
+    def mp_g(a: Any, b: Any, c: Any) -> Any:
+        return mpmath.exp(a * b) * mpmath.sin(a + 2 * c)
+
+    point = np.array([0.3, 0.7, -0.2])
+    got = hd.jacobian(hd.hessian(hd.hessian(g)))(point)
+    want = _tensor_want(mp_g, point, 5)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.max(np.abs(want)))
+
+
+def test_taylor_transforms_nested_in_others() -> None:
+    d = hd.derivative
+    # the outer variable s in the mixed partial's first argument: d^(3, 1) g(s, 2)
+    got = d(lambda s: d(_exp_sin, order=(2, 1), argnums=(0, 1))(s, 2.0))(0.7)
+    assert got == pytest.approx(float(_mp_partial(_mp_exp_sin, (0.7, 2.0), (3, 1))), rel=1e-14)
+    # in both: d/ds d^(1, 1) g(s, s) = d^(2, 1) g + d^(1, 2) g at (s, s)
+    got = d(lambda s: d(_exp_sin, order=(1, 1), argnums=(0, 1), check_pointwise=False)(s, s))(0.7)
+    want = sum(float(_mp_partial(_mp_exp_sin, (0.7, 0.7), o)) for o in ((2, 1), (1, 2)))
+    assert got == pytest.approx(want, rel=1e-14)
+    # hd.taylor inside grad: d/dv_i of sum_j sin'''(v_j) = -cos'(v_i) = sin(v_i)
+    v = np.array([0.3, 0.9])
+    got = hd.grad(lambda v: np.sum(hd.taylor(np.sin, v, np.ones(2), 3)[3]))(v)
+    np.testing.assert_allclose(got, np.sin(v), rtol=1e-15)
+    # derivative without its probe nested: d/ds (d/dy s y^2 at y = s) = 4 s, (s y^3)'' -> 12 s
+    for c in (True, False):
+        assert d(lambda s, c=c: d(lambda y: s * y**2, check_pointwise=c)(s))(1.5) == 6.0
+        assert d(lambda s, c=c: d(lambda y: s * y**3, order=2, check_pointwise=c)(s))(1.5) == 18.0

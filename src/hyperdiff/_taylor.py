@@ -47,6 +47,7 @@ from ._taylor_arrays import (  # noqa: F401
 
 
 # --- transforms ---------------------------------------------------------------------------
+@_transforms._reusing_memory  # a transform's depth: its tag, nested in another transform
 def taylor(
     f: Callable[..., Any],
     x: ArrayLike,
@@ -95,21 +96,37 @@ def taylor(
     >>> hd.taylor(lambda x: x**4, np.array([2.0]), np.ones(1), 4)[:, 0]  # 4!/(4-k)! x^(4-k)
     array([16., 32., 48., 48., 24.])
     """
-    from ._transforms import _output_planes, _seeds, _tree_map, _variable
+    from ._transforms import (
+        _nested_seed,
+        _outer_variable,
+        _output_planes,
+        _seeds,
+        _tree_map,
+        _variable,
+    )
 
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"order must be a positive integer, not {order!r}")
-    point = _variable(x, "taylor", None if holomorphic else False)
+    outer = _outer_variable(x)  # nested: an enclosing transform's variable
+    point = _variable(
+        x if outer is None else outer._data[0], "taylor", None if holomorphic else False
+    )
     series = list(v) if isinstance(v, (list, tuple)) else [v]
     if len(series) > order:
         raise ValueError(f"{len(series)} input coefficients do not fit order {order}")
+    if any(isinstance(s, DualArray) for s in series):
+        raise TypeError(
+            "taylor's direction v is a dual array: the input curve's derivatives are "
+            "taken as constants; differentiate with respect to them with jvp instead"
+        )
     cls = _seeds(taylor_type(order))
     parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)
-    result = f(seeded)
-    # (a container of such arrays for a container output: typed as the common case)
+    result = f(seeded if outer is None else _nested_seed(seeded, outer))
+    # (a container of such arrays for a container output: typed as the common case;
+    # nested, dual arrays of the outer kind)
     planes: NDArray[Any] = _tree_map(
-        lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result
+        lambda leaf: _output_planes(leaf, cls, point.dtype).copy(), result
     )
     return planes
 
@@ -217,7 +234,16 @@ def taylor_derivative(
     then a long 1-d x goes through f in cache-sized chunks (_in_chunks); check_holomorphic
     checks the promise the same way (derivative(f, holomorphic=True,
     check_holomorphic=True))."""
-    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
+    from ._transforms import (
+        _named,
+        _nested_seed,
+        _outer_variable,
+        _output_planes,
+        _seeds,
+        _tree_map,
+        _variable,
+        derivative,
+    )
 
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
@@ -227,14 +253,15 @@ def taylor_derivative(
             raise TypeError(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
-        x = _variable(args[argnums], "derivative", holomorphic)
+        outer = _outer_variable(args[argnums])  # nested: an enclosing transform's variable
+        x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
         cls = _seeds(taylor_type(order))
         parts = (1.0, *([0.0] * (order - 1)))
         if check_pointwise or check_holomorphic:
             first = derivative(
                 f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
             )(*args, **kwargs)
-            if check_pointwise:
+            if check_pointwise and outer is None:
                 chunked = _in_chunks(
                     f,
                     args,
@@ -249,15 +276,16 @@ def taylor_derivative(
                     return chunked
         seeded = cls._from_parts(x, parts, None)
         new_args = list(args)
-        new_args[argnums] = seeded
+        new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
         result = f(*new_args, **kwargs)
 
-        def leaf(r: Any) -> np.ndarray:
+        def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
                 return np.zeros(shape, dtype=planes.dtype)
-            return np.array(planes[order])
+            out: np.ndarray = planes[order].copy()
+            return out
 
         return _tree_map(leaf, result)
 
@@ -284,7 +312,16 @@ def mixed_derivative(
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
     of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) (in
     cache-sized chunks of long 1-d inputs, after the probe passes: _in_chunks)."""
-    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
+    from ._transforms import (
+        _named,
+        _nested_seed,
+        _outer_variable,
+        _output_planes,
+        _seeds,
+        _tree_map,
+        _variable,
+        derivative,
+    )
 
     orders = tuple(orders)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -302,12 +339,13 @@ def mixed_derivative(
         raise ValueError(f"order {orders!r} has no derivative in it")
     if sum(orders) > MAX_DEGREE:
         raise ValueError(f"a total order of at most {MAX_DEGREE}, not {sum(orders)}")
-    cls = _seeds(bundle_type(_box(tuple(int(k) for k in orders))))
-    target = next(r for r, row in enumerate(cls._exponents.tolist()) if tuple(row) == tuple(orders))
-    m = cls._count
-    directions = cls._exponents[1:]
+    kind = bundle_type(_box(tuple(int(k) for k in orders)))
+    target = next(r for r, row in enumerate(kind._exponents.tolist()) if tuple(row) == orders)
+    m = kind._count
+    directions = kind._exponents[1:]
 
     def df(*args: Any, **kwargs: Any) -> Any:
+        cls = _seeds(kind)  # tagged with this call's depth (nested in another transform)
         positions = []
         for a in nums:
             if not -len(args) <= a < len(args):
@@ -315,7 +353,11 @@ def mixed_derivative(
             positions.append(a % len(args))
         if len(set(positions)) != len(positions):
             raise ValueError(f"derivative: argnums {argnums!r} repeats an argument")
-        xs = [_variable(args[a], "derivative", holomorphic) for a in positions]
+        outers = [_outer_variable(args[a]) for a in positions]  # nested: enclosing variables
+        xs = [
+            _variable(args[a] if o is None else o._data[0], "derivative", holomorphic)
+            for a, o in zip(positions, outers, strict=True)
+        ]
         dtype = np.result_type(*xs)
 
         def seeded(x: np.ndarray, v: int) -> DualArray:
@@ -330,28 +372,35 @@ def mixed_derivative(
                 for a, k in zip(positions, orders, strict=True)
                 if k
             }
-            chunked = _in_chunks(
-                f,
-                args,
-                kwargs,
-                dict(zip(positions, xs, strict=True)),
-                cls,
-                lambda a, chunk: seeded(chunk, positions.index(a)),
-                firsts,
-                lambda planes: _read_row(cls, planes, target),
+            chunked = (
+                None
+                if any(outers)
+                else _in_chunks(
+                    f,
+                    args,
+                    kwargs,
+                    dict(zip(positions, xs, strict=True)),
+                    cls,
+                    lambda a, chunk: seeded(chunk, positions.index(a)),
+                    firsts,
+                    lambda planes: _read_row(cls, planes, target),
+                )
             )
             if chunked is not None:
                 return chunked
         new_args = list(args)
-        for v, (a, x) in enumerate(zip(positions, xs, strict=True)):
-            new_args[a] = seeded(x, v)
+        for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
+            new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
         result = f(*new_args, **kwargs)
         shape = np.broadcast_shapes(*(x.shape for x in xs))
 
-        def leaf(r: Any) -> np.ndarray:
+        def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 return np.zeros(np.broadcast_shapes(planes.shape[1:], shape), dtype=planes.dtype)
+            if isinstance(planes, DualArray):  # nested: its mixed partials (inner_parts)
+                nested: np.ndarray = planes[target].copy()
+                return nested
             return _read_row(cls, planes, target)
 
         return _tree_map(leaf, result)

@@ -1864,7 +1864,7 @@ def derivative(
         if not check_pointwise:
             cls = _seeds(Dual if order == 1 else HyperDual)
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
-            new_args[argnums] = seeded
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
             result = f(*new_args, **kwargs)
             if holomorphic:
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
