@@ -317,3 +317,29 @@ def test_taylor_transforms_nested_in_others() -> None:
     for c in (True, False):
         assert d(lambda s, c=c: d(lambda y: s * y**2, check_pointwise=c)(s))(1.5) == 6.0
         assert d(lambda s, c=c: d(lambda y: s * y**3, order=2, check_pointwise=c)(s))(1.5) == 18.0
+
+
+def test_kinds_of_overlapping_transforms_meet_in_the_bundle_of_all() -> None:
+    # z (of the outer A and the innermost C) meets y (of A and the Hessian's B): a bundle
+    # over A, B, C. sum_i grad_z(z^2 y^2 x)_i at z = x is sum 2 x^2 y^2, its Hessian in y
+    # diag(4 x^2), summed 4 sum x^2: the gradient 8 x
+    def f(x: Any) -> Any:
+        inner = lambda y: np.sum(hd.grad(lambda z: np.sum(z**2 * y**2 * x))(x))  # noqa: E731
+        return np.sum(hd.hessian(inner)(x))
+
+    x0 = np.array([0.5, 1.5, -2.0])
+    np.testing.assert_allclose(hd.grad(f)(x0), 8 * x0, rtol=1e-14)
+    # a mixed partial's bundle around a first-order transform: d/dy (a b y^2) at y = a
+    # is 2 a^2 b, whose d^3/da^2 db is 4
+    g = lambda a, b: hd.derivative(lambda y: a * b * y**2)(a)  # noqa: E731
+    assert hd.derivative(g, order=(2, 1), argnums=(0, 1))(1.5, 2.0) == pytest.approx(4.0, rel=1e-14)
+
+
+def test_an_array_of_a_returned_transform_meeting_a_later_one_raises() -> None:
+    def f(x: Any) -> Any:
+        kept: list[Any] = []
+        hd.hessian(lambda y: kept.append(y) or np.sum(y))(x)  # y escapes its transform
+        return np.sum(hd.grad(lambda y: np.sum(hd.grad(lambda z: np.sum(z * kept[0] * y))(y)))(x))
+
+    with pytest.raises(TypeError, match="an array of a transform that has returned"):
+        hd.grad(f)(np.array([0.5, 1.5]))
