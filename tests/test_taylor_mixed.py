@@ -216,26 +216,22 @@ def test_long_inputs_run_in_chunks_and_f_of_the_whole_input_runs_whole() -> None
     f = lambda x, y: np.sin(x) * y**2 + np.exp(x * y)  # noqa: E731
     # d^3/dx^2 dy: -2 y sin x + (2 y + x y^2) e^(x y); d^2/dx dy: 2 y cos x + (1 + x y) e^(x y)
     want = -2 * y * np.sin(x) + (2 * y + x * y**2) * np.exp(x * y)
-    np.testing.assert_allclose(
-        hd.derivative(f, order=(2, 1), argnums=(0, 1))(x, y), want, rtol=1e-13, atol=1e-13
-    )
     want11 = 2 * y * np.cos(x) + (1 + x * y) * np.exp(x * y)
-    np.testing.assert_allclose(
-        hd.derivative(f, order=(1, 1), argnums=(0, 1))(x, y), want11, rtol=1e-13, atol=1e-13
-    )
-    # one variable a scalar, broadcast against the other's chunks
-    got = hd.derivative(f, order=(2, 1), argnums=(0, 1))(x, 0.5)
-    np.testing.assert_allclose(
-        got, -np.sin(x) + (1 + x / 4) * np.exp(x / 2), rtol=1e-13, atol=1e-13
-    )
-    # functions that depend on the whole input are run on the whole input
     w = rng.uniform(1, 2, x.size)
-    got = hd.derivative(lambda u, v: u**2 * v * w[: len(u)], order=(2, 1), argnums=(0, 1))(x, y)
-    np.testing.assert_allclose(got, 2 * w, rtol=1e-15)
-    got = hd.derivative(lambda u, v: u**2 * v * (len(u) / x.size), order=(2, 1), argnums=(0, 1))(
-        x, y
-    )
-    np.testing.assert_allclose(got, 2.0, rtol=1e-15)
+    for check in (True, False):  # chunked with the probes, or on the promise
+        d = lambda g, o, c=check: hd.derivative(g, order=o, argnums=(0, 1), check_pointwise=c)  # noqa: E731
+        np.testing.assert_allclose(d(f, (2, 1))(x, y), want, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(d(f, (1, 1))(x, y), want11, rtol=1e-13, atol=1e-13)
+        # one variable a scalar, broadcast against the other's chunks
+        got = d(f, (2, 1))(x, 0.5)
+        np.testing.assert_allclose(
+            got, -np.sin(x) + (1 + x / 4) * np.exp(x / 2), rtol=1e-13, atol=1e-13
+        )
+        # functions that depend on the whole input are run on the whole input
+        got = d(lambda u, v: u**2 * v * w[: len(u)], (2, 1))(x, y)
+        np.testing.assert_allclose(got, 2 * w, rtol=1e-15)
+        got = d(lambda u, v: u**2 * v * (len(u) / x.size), (2, 1))(x, y)
+        np.testing.assert_allclose(got, 2.0, rtol=1e-15)
 
 
 # --- nesting four deep, and the Taylor transforms inside others ---------------------------

@@ -153,15 +153,17 @@ def _in_chunks(
     firsts: dict[int, Any],
     read: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray | None:
-    """A derivative of a pointwise f (checked so by the probe passes, which gave
-    `firsts`, f's first derivative in each of its `variables` at every point) from f on
-    cache-sized chunks of 1-d variables of one length (or one element), each seeded by
-    `seed` (its argument number, its chunk) and read from the output's planes by `read`.
-    None where that does not apply: short or not 1-d, an output other than one array of
-    the variables' shape, f failing on a chunk (it may use other arrays of their
-    length), or a chunk whose first derivatives differ from `firsts` beyond rounding (f
-    depends on the chunk, e.g. on len(x) or on a captured array of x's length): then the
-    caller runs f on the whole."""
+    """A derivative of a pointwise f from f on cache-sized chunks of 1-d variables of
+    one length (or one element), each seeded by `seed` (its argument number, its chunk)
+    and read from the output's planes by `read`. `firsts`: f's first derivative in each
+    of its `variables` at every point, from the probe passes that checked f pointwise;
+    empty where the caller promised it (check_pointwise=False). None where chunks do
+    not apply: short or not 1-d, an output other than one array of the variables'
+    shape, f failing on a chunk (it may use other arrays of their length), or f
+    depending on the chunk (on len(x), on positions, on a captured array of x's
+    length): a chunk whose first derivatives differ from `firsts` beyond rounding, or,
+    without them, a window across two chunks, of another length, whose derivative
+    differs from theirs. Then the caller runs f on the whole."""
     # (bundles' kernels work on the value spread over their M directions: D + 1 planes each)
     work = (cls._order + 1) * getattr(cls, "_count", 1)
     chunk = max(4096, CHUNK_PLANE_ELEMENTS // work // 1024 * 1024)
@@ -174,15 +176,15 @@ def _in_chunks(
     tolerances = {
         a: (row, 64 * float(np.finfo(firsts[a].dtype).eps))
         for a, row in _first_rows(cls, list(variables)).items()
+        if a in firsts
     }
     scales = {
         a: eps * float(np.max(np.abs(firsts[a]), initial=0.0, where=np.isfinite(firsts[a])))
         for a, (_, eps) in tolerances.items()
     }
-    out: np.ndarray | None = None
     new_args = list(args)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
+
+    def planes_of(start: int, stop: int) -> np.ndarray | None:
         for a, x in variables.items():
             new_args[a] = seed(a, x[start:stop] if x.size == n else x)
         try:
@@ -191,7 +193,15 @@ def _in_chunks(
             return None
         if type(result) is not cls or result.shape != (stop - start,):
             return None
-        planes = result._data
+        planes: np.ndarray = result._data
+        return planes
+
+    out: np.ndarray | None = None
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        planes = planes_of(start, stop)
+        if planes is None:
+            return None
         for a, (row, eps) in tolerances.items():
             if not _agree(planes[row], firsts[a][start:stop], eps, scales[a]):
                 return None
@@ -199,6 +209,16 @@ def _in_chunks(
         if out is None:
             out = np.empty(n, dtype=value.dtype)
         out[start:stop] = value
+    if not firsts and out is not None:  # f promised pointwise: a window across two chunks
+        start, stop = chunk // 2, chunk // 2 + chunk - 1
+        planes = planes_of(start, stop)
+        if planes is None:
+            return None
+        want = out[start:stop]
+        eps = 64 * float(np.finfo(want.dtype).eps)
+        scale = float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want)))
+        if not _agree(read(planes), want, eps, eps * scale):
+            return None
     return out
 
 
@@ -240,7 +260,9 @@ def taylor_derivative(
     """derivative(f, order=k) for k >= 3: one pass on Taylor arrays seeded x + t. With
     check_pointwise, a first-order pass with the probe (derivative(f)) first checks that
     f acts point by point (as derivative(f, order=2) checks it at first order), and
-    then a long 1-d x goes through f in cache-sized chunks (_in_chunks); check_holomorphic
+    then a long 1-d x goes through f in cache-sized chunks (_in_chunks; also on the
+    promise, check_pointwise=False, where a window across two chunks checks that f does
+    not depend on them); check_holomorphic
     checks the promise the same way (derivative(f, holomorphic=True,
     check_holomorphic=True))."""
     from ._transforms import (
@@ -266,23 +288,26 @@ def taylor_derivative(
         x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
         cls = _seeds(taylor_type(order))
         parts = (1.0, *([0.0] * (order - 1)))
+        firsts = {}
         if check_pointwise or check_holomorphic:
             first = derivative(
                 f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
             )(*args, **kwargs)
-            if check_pointwise and outer is None:
-                chunked = _in_chunks(
-                    f,
-                    args,
-                    kwargs,
-                    {argnums % len(args): x},
-                    cls,
-                    lambda _, chunk: cls._from_parts(chunk, parts, None),
-                    {argnums % len(args): first},
-                    lambda planes: planes[order],
-                )
-                if chunked is not None:
-                    return chunked
+            if check_pointwise:
+                firsts[argnums % len(args)] = first
+        if outer is None:
+            chunked = _in_chunks(
+                f,
+                args,
+                kwargs,
+                {argnums % len(args): x},
+                cls,
+                lambda _, chunk: cls._from_parts(chunk, parts, None),
+                firsts,
+                lambda planes: planes[order],
+            )
+            if chunked is not None:
+                return chunked
         seeded = cls._from_parts(x, parts, None)
         new_args = list(args)
         new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
@@ -375,25 +400,23 @@ def mixed_derivative(
             data[1 : 1 + m] = directions[:, v].reshape(m, *([1] * x.ndim))
             return cls._wrap(data)
 
+        firsts = {}
         if check_pointwise:  # each argument's probe pass: f acts point by point in it
             firsts = {
                 a: derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
                 for a, k in zip(positions, orders, strict=True)
                 if k
             }
-            chunked = (
-                None
-                if any(outers)
-                else _in_chunks(
-                    f,
-                    args,
-                    kwargs,
-                    dict(zip(positions, xs, strict=True)),
-                    cls,
-                    lambda a, chunk: seeded(chunk, positions.index(a)),
-                    firsts,
-                    lambda planes: _read_row(cls, planes, target),
-                )
+        if not any(outers):
+            chunked = _in_chunks(
+                f,
+                args,
+                kwargs,
+                dict(zip(positions, xs, strict=True)),
+                cls,
+                lambda a, chunk: seeded(chunk, positions.index(a)),
+                firsts,
+                lambda planes: _read_row(cls, planes, target),
             )
             if chunked is not None:
                 return chunked
