@@ -44,6 +44,16 @@ from ._taylor_arrays import (  # noqa: F401
     taylor_array,
     taylor_type,
 )
+from ._transforms import (
+    _named,
+    _nested_seed,
+    _outer_variable,
+    _output_planes,
+    _seeds,
+    _tree_map,
+    _variable,
+    derivative,
+)
 
 
 # --- transforms ---------------------------------------------------------------------------
@@ -96,15 +106,6 @@ def taylor(
     >>> hd.taylor(lambda x: x**4, np.array([2.0]), np.ones(1), 4)[:, 0]  # 4!/(4-k)! x^(4-k)
     array([16., 32., 48., 48., 24.])
     """
-    from ._transforms import (
-        _nested_seed,
-        _outer_variable,
-        _output_planes,
-        _seeds,
-        _tree_map,
-        _variable,
-    )
-
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"order must be a positive integer, not {order!r}")
     outer = _outer_variable(x)  # nested: an enclosing transform's variable
@@ -265,17 +266,6 @@ def taylor_derivative(
     not depend on them); check_holomorphic
     checks the promise the same way (derivative(f, holomorphic=True,
     check_holomorphic=True))."""
-    from ._transforms import (
-        _named,
-        _nested_seed,
-        _outer_variable,
-        _output_planes,
-        _seeds,
-        _tree_map,
-        _variable,
-        derivative,
-    )
-
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
 
@@ -346,17 +336,6 @@ def mixed_derivative(
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
     of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) (in
     cache-sized chunks of long 1-d inputs, after the probe passes: _in_chunks)."""
-    from ._transforms import (
-        _named,
-        _nested_seed,
-        _outer_variable,
-        _output_planes,
-        _seeds,
-        _tree_map,
-        _variable,
-        derivative,
-    )
-
     orders = tuple(orders)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in orders) or any(
