@@ -8,10 +8,13 @@ the default), the same with check_pointwise=False, and jet's k-th series term of
 jitted `jet(f, (x,), ((1, 0, ..., 0),))`; ratios to numpy's f, interleaved rounds,
 medians. First calls: the first call of each order in this process at N = 1e3 (the
 fixed cost: hyperdiff's classes and kernels' first use; jet's tracing and compiling),
-then the first call at full N (jet: compiled again for the new shape).
+then the first call at full N (jet: compiled again for the new shape). --mixed adds the
+mixed partial d^3/dx^2 dy of t1(x y) (a bundle of five Taylor series of degree 3), against
+numpy's t1(x y); --cpu times CPU time (a loaded machine) instead of wall time.
 
     python bench/taylor.py                       # N = 1e6, the machine's threads
     python bench/taylor.py --threads 1 --size 1e5
+    python bench/taylor.py --mixed --cpu --rounds 9
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=float, default=1e6)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--threads", type=int, default=None, help="hyperdiff's kernel threads")
+    parser.add_argument("--mixed", action="store_true", help="add the mixed partial (2, 1)")
+    parser.add_argument("--cpu", action="store_true", help="CPU time, not wall time")
     args = parser.parse_args(argv)
     if args.threads is not None:
         hd.set_num_threads(args.threads)
@@ -71,6 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         first[f"hyperdiff order {k}"] = timed_once(lambda c=checked: c(x))
         calls[f"hyperdiff order {k}"] = lambda c=checked: c(x)
         calls[f"hyperdiff order {k}, check_pointwise=False"] = lambda c=unchecked: c(x)
+    if args.mixed:
+        y = np.random.default_rng(20240602).uniform(-1.0, 1.0, n)
+        g = lambda u, v: t1(u * v)  # noqa: E731
+        mixed = hd.derivative(g, order=(2, 1), argnums=(0, 1))
+        calls["numpy t1(x y)"] = lambda: g(x, y)
+        calls["hyperdiff order (2, 1) of t1(x y)"] = lambda: mixed(x, y)
 
     jet_results: dict[int, Any] = {}
     if HAVE_JAX:
@@ -100,12 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert np.max(np.abs(ours - reference)) <= 1e-9 * scale, f"order {k} disagrees with jet"
 
     names = list(calls)
-    samples = interleaved_samples([calls[name] for name in names], args.rounds)
+    timer = time.process_time if args.cpu else time.perf_counter
+    samples = interleaved_samples([calls[name] for name in names], args.rounds, timer=timer)
     base = names.index("numpy f")
     rows = []
     for i, name in enumerate(names):
         median = sorted(samples[i])[len(samples[i]) // 2]
         jet_name = f"jax jet order {name.split()[2].rstrip(',')}" if "hyperdiff" in name else ""
+        baseline = names.index("numpy t1(x y)") if "(2, 1)" in name else base
         vs_jet = (
             f"{paired_ratio(samples, i, names.index(jet_name)):.2f}" if jet_name in names else ""
         )
@@ -113,20 +126,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             [
                 name,
                 f"{median * 1e3:.1f}",
-                f"{paired_ratio(samples, i, base):.2f}",
+                f"{paired_ratio(samples, i, baseline):.2f}",
                 vs_jet,
                 f"{first[name] * 1e3:.1f}" if name in first else "",
                 f"{small_first[name] * 1e3:.1f}" if name in small_first else "",
             ]
         )
     threads = hd.get_num_threads()
-    print(f"T1 = sin(x) exp(-x^2/2) + log(1 + x^2), N = {n:.0e}, hyperdiff threads {threads}")
+    clock = "CPU time" if args.cpu else "wall time"
+    print(
+        f"T1 = sin(x) exp(-x^2/2) + log(1 + x^2), N = {n:.0e}, hyperdiff threads {threads}, {clock}"
+    )
     print(
         markdown(
             [
                 "call",
                 "ms (median)",
-                "/ numpy f",
+                "/ numpy (same f)",
                 "/ jet (same order)",
                 f"first call ms (N = {n:.0e})",
                 "first call ms (N = 1e3, before)",

@@ -539,6 +539,31 @@ def test_taylor_orders_of_rules_calling_custom_functions() -> None:
     )
 
 
+# --- bundles (mixed partials, nesting beyond order 2): the rule direction by direction ------
+def test_mixed_partials_and_third_order_nesting_through_a_rule() -> None:
+    a, b = np.array([0.5, 2.0, -1.5]), np.array([1.5, -0.25, 2.0])
+    SOLVES.clear()
+    # g(a, b) = y(a b): d^3 g/da^2 db = 2 b y'' + a b^2 y''' at a b
+    _, d2, d3, _ = root_derivatives(a * b)
+    got = hd.derivative(lambda u, v: root(u * v), order=(2, 1), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(got, 2 * b * d2 + a * b**2 * d3, rtol=1e-12)
+    assert all(isinstance(v, float) for v in SOLVES)  # the solver saw values only
+    # the third-order tensor of sum(y(v)): y'''(v_i) where i = j = k, else 0
+    t = hd.jacobian(hd.hessian(lambda v: np.sum(root(v))))(X)
+    want = np.zeros((4, 4, 4))
+    want[np.arange(4), np.arange(4), np.arange(4)] = root_derivatives(X)[2]
+    np.testing.assert_allclose(t, want, rtol=1e-12, atol=1e-15)
+
+    # a rule closing over a transform's variable (pass it as an argument) raises
+    def closure(u: Any, v: Any) -> Any:
+        scaled = hd.custom_jvp(lambda w: w * u)
+        scaled.defjvp(lambda p, t: (scaled(p[0]), t[0] * u))
+        return scaled(v)
+
+    with pytest.raises(TypeError, match="closure over a transform's variable"):
+        hd.derivative(closure, order=(1, 2), argnums=(0, 1))(a, b)
+
+
 # --- custom functions called on a rule's tangents (issue 18's review) ------------------------
 @hd.custom_jvp
 def safe_div(a: Any, b: Any) -> Any:  # a / b, 0 where b == 0

@@ -319,18 +319,26 @@ def test_inputs_not_mutated_and_out_aliasing() -> None:
 def test_long_inputs_in_chunks_match_the_whole_pass() -> None:
     # a pointwise f on a long x runs chunk by chunk (cache-sized): the same numbers
     x = np.random.default_rng(11).uniform(-3, 3, 100_003)
-    f = lambda v: np.sin(v) * np.exp(-0.5 * v * v) + np.log(1.0 + v * v)  # noqa: E731
+    # d^k/dx^k e^(-x/2) sin(x) = (5/4)^(k/2) e^(-x/2) sin(x + k phi), phi = atan2(1, -1/2)
+    f = lambda v: np.exp(-0.5 * v) * np.sin(v)  # noqa: E731
+    phi = np.arctan2(1.0, -0.5)
     for k in (3, 10):
-        whole = hd.derivative(f, order=k, check_pointwise=False)(x)
-        np.testing.assert_array_equal(hd.derivative(f, order=k)(x), whole)
+        want = 1.25 ** (k / 2) * np.exp(-0.5 * x) * np.sin(x + k * phi)
+        for check in (True, False):  # chunked with the probe, or on the promise
+            got = hd.derivative(f, order=k, check_pointwise=check)(x)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13 * np.max(np.abs(want)))
     # functions that depend on the whole x are run on the whole x
     w = np.random.default_rng(12).uniform(1, 2, x.size)
-    np.testing.assert_allclose(
-        hd.derivative(lambda v: v**3 * w[: len(v)], order=3)(x), 6 * w, rtol=1e-15
-    )
-    np.testing.assert_allclose(
-        hd.derivative(lambda v: np.sin(v) * (len(v) / x.size), order=3)(x), -np.cos(x), atol=1e-15
-    )
+    ramp = np.linspace(1, 2, x.size)
+    for check in (True, False):
+        d3 = lambda g, c=check: hd.derivative(g, order=3, check_pointwise=c)(x)  # noqa: E731
+        np.testing.assert_allclose(d3(lambda v: v**3 * w[: len(v)]), 6 * w, rtol=1e-15)
+        np.testing.assert_allclose(
+            d3(lambda v: np.sin(v) * (len(v) / x.size)), -np.cos(x), atol=1e-15
+        )
+        np.testing.assert_allclose(
+            d3(lambda v: v**3 * np.linspace(1, 2, len(v))), 6 * ramp, rtol=1e-15
+        )
     y = np.cos(x)
     np.testing.assert_allclose(
         hd.derivative(lambda v, c: v**4 * c, order=3)(x, y), 24 * x * y, rtol=1e-14

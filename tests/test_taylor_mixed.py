@@ -207,3 +207,135 @@ def test_bundle_arrays_pickle_and_read_their_partials() -> None:
     want = {(0, 0): np.sin(0.5) * 2.25, (1, 0): np.cos(0.5) * 2.25, (1, 2): 2 * np.cos(0.5)}
     for k, v in want.items():
         assert partials[exponents.index(list(k))] == pytest.approx(v, rel=1e-15)
+
+
+def test_long_inputs_run_in_chunks_and_f_of_the_whole_input_runs_whole() -> None:
+    # 30,001 points: a pointwise f runs chunk by chunk (cache-sized), a closed form checks
+    rng = np.random.default_rng(21)
+    x, y = rng.uniform(-2, 2, (2, 30_001))
+    f = lambda x, y: np.sin(x) * y**2 + np.exp(x * y)  # noqa: E731
+    # d^3/dx^2 dy: -2 y sin x + (2 y + x y^2) e^(x y); d^2/dx dy: 2 y cos x + (1 + x y) e^(x y)
+    want = -2 * y * np.sin(x) + (2 * y + x * y**2) * np.exp(x * y)
+    want11 = 2 * y * np.cos(x) + (1 + x * y) * np.exp(x * y)
+    w = rng.uniform(1, 2, x.size)
+    for check in (True, False):  # chunked with the probes, or on the promise
+        d = lambda g, o, c=check: hd.derivative(g, order=o, argnums=(0, 1), check_pointwise=c)  # noqa: E731
+        np.testing.assert_allclose(d(f, (2, 1))(x, y), want, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(d(f, (1, 1))(x, y), want11, rtol=1e-13, atol=1e-13)
+        # one variable a scalar, broadcast against the other's chunks
+        got = d(f, (2, 1))(x, 0.5)
+        np.testing.assert_allclose(
+            got, -np.sin(x) + (1 + x / 4) * np.exp(x / 2), rtol=1e-13, atol=1e-13
+        )
+        # functions that depend on the whole input are run on the whole input
+        got = d(lambda u, v: u**2 * v * w[: len(u)], (2, 1))(x, y)
+        np.testing.assert_allclose(got, 2 * w, rtol=1e-15)
+        got = d(lambda u, v: u**2 * v * (len(u) / x.size), (2, 1))(x, y)
+        np.testing.assert_allclose(got, 2.0, rtol=1e-15)
+
+
+# --- nesting four deep, and the Taylor transforms inside others ---------------------------
+def _mp_sin_exp(t: Any) -> Any:
+    return mpmath.sin(t) * mpmath.exp(t)
+
+
+def _sin_exp(x: Any) -> Any:
+    return np.sin(x) * np.exp(x)
+
+
+def _mp_derivative(k: int, x: float) -> float:
+    with mpmath.workdps(50):
+        return float(mpmath.diff(_mp_sin_exp, mpmath.mpf(x), k))
+
+
+def test_four_and_five_deep_scalar_nesting() -> None:
+    d, x = hd.derivative, 0.7
+    cases = [
+        (hd.grad(hd.grad(hd.grad(hd.grad(_sin_exp)))), 4),
+        (d(d(d(d(_sin_exp)))), 4),
+        (d(d(d(_sin_exp), order=2)), 4),
+        (d(d(_sin_exp, order=2), order=2), 4),
+        (d(d(_sin_exp, order=4)), 5),
+        (d(d(_sin_exp, order=2), order=3), 5),
+        (d(d(d(d(d(_sin_exp))))), 5),
+    ]
+    for transform, k in cases:
+        assert transform(x) == pytest.approx(_mp_derivative(k, x), rel=1e-14, abs=1e-14)
+
+
+def _tensor_want(f: Callable[..., Any], point: np.ndarray, order: int) -> np.ndarray:
+    """The order-th derivative tensor of f at point from mpmath, one multi-index each."""
+    import itertools
+
+    n = len(point)
+    want = np.empty((n,) * order)
+    cache: dict[tuple[int, ...], float] = {}
+    for index in itertools.product(range(n), repeat=order):
+        orders = tuple(index.count(v) for v in range(n))
+        if orders not in cache:
+            cache[orders] = float(_mp_partial(f, tuple(point), orders))
+        want[index] = cache[orders]
+    return want
+
+
+def test_fourth_and_fifth_order_tensors_three_and_four_deep() -> None:
+    np.testing.assert_array_equal(
+        hd.jacobian(hd.jacobian(hd.jacobian(hd.grad(_quartic))))(X3), _symmetrized(C4)
+    )
+    np.testing.assert_array_equal(hd.jacobian(hd.hessian(hd.grad(_quartic)))(X3), _symmetrized(C4))
+
+    def g(v: Any) -> Any:
+        return np.exp(v[0] * v[1]) * np.sin(v[0] + 2 * v[2])
+
+    def mp_g(a: Any, b: Any, c: Any) -> Any:
+        return mpmath.exp(a * b) * mpmath.sin(a + 2 * c)
+
+    point = np.array([0.3, 0.7, -0.2])
+    got = hd.jacobian(hd.hessian(hd.hessian(g)))(point)
+    want = _tensor_want(mp_g, point, 5)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.max(np.abs(want)))
+
+
+def test_taylor_transforms_nested_in_others() -> None:
+    d = hd.derivative
+    # the outer variable s in the mixed partial's first argument: d^(3, 1) g(s, 2)
+    got = d(lambda s: d(_exp_sin, order=(2, 1), argnums=(0, 1))(s, 2.0))(0.7)
+    assert got == pytest.approx(float(_mp_partial(_mp_exp_sin, (0.7, 2.0), (3, 1))), rel=1e-14)
+    # in both: d/ds d^(1, 1) g(s, s) = d^(2, 1) g + d^(1, 2) g at (s, s)
+    got = d(lambda s: d(_exp_sin, order=(1, 1), argnums=(0, 1), check_pointwise=False)(s, s))(0.7)
+    want = sum(float(_mp_partial(_mp_exp_sin, (0.7, 0.7), o)) for o in ((2, 1), (1, 2)))
+    assert got == pytest.approx(want, rel=1e-14)
+    # hd.taylor inside grad: d/dv_i of sum_j sin'''(v_j) = -cos'(v_i) = sin(v_i)
+    v = np.array([0.3, 0.9])
+    got = hd.grad(lambda v: np.sum(hd.taylor(np.sin, v, np.ones(2), 3)[3]))(v)
+    np.testing.assert_allclose(got, np.sin(v), rtol=1e-15)
+    # derivative without its probe nested: d/ds (d/dy s y^2 at y = s) = 4 s, (s y^3)'' -> 12 s
+    for c in (True, False):
+        assert d(lambda s, c=c: d(lambda y: s * y**2, check_pointwise=c)(s))(1.5) == 6.0
+        assert d(lambda s, c=c: d(lambda y: s * y**3, order=2, check_pointwise=c)(s))(1.5) == 18.0
+
+
+def test_kinds_of_overlapping_transforms_meet_in_the_bundle_of_all() -> None:
+    # z (of the outer A and the innermost C) meets y (of A and the Hessian's B): a bundle
+    # over A, B, C. sum_i grad_z(z^2 y^2 x)_i at z = x is sum 2 x^2 y^2, its Hessian in y
+    # diag(4 x^2), summed 4 sum x^2: the gradient 8 x
+    def f(x: Any) -> Any:
+        inner = lambda y: np.sum(hd.grad(lambda z: np.sum(z**2 * y**2 * x))(x))  # noqa: E731
+        return np.sum(hd.hessian(inner)(x))
+
+    x0 = np.array([0.5, 1.5, -2.0])
+    np.testing.assert_allclose(hd.grad(f)(x0), 8 * x0, rtol=1e-14)
+    # a mixed partial's bundle around a first-order transform: d/dy (a b y^2) at y = a
+    # is 2 a^2 b, whose d^3/da^2 db is 4
+    g = lambda a, b: hd.derivative(lambda y: a * b * y**2)(a)  # noqa: E731
+    assert hd.derivative(g, order=(2, 1), argnums=(0, 1))(1.5, 2.0) == pytest.approx(4.0, rel=1e-14)
+
+
+def test_an_array_of_a_returned_transform_meeting_a_later_one_raises() -> None:
+    def f(x: Any) -> Any:
+        kept: list[Any] = []
+        hd.hessian(lambda y: kept.append(y) or np.sum(y))(x)  # y escapes its transform
+        return np.sum(hd.grad(lambda y: np.sum(hd.grad(lambda z: np.sum(z * kept[0] * y))(y)))(x))
+
+    with pytest.raises(TypeError, match="an array of a transform that has returned"):
+        hd.grad(f)(np.array([0.5, 1.5]))

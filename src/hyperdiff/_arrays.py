@@ -710,11 +710,11 @@ def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeErr
             "carries both transforms' parts (their product kind), which the target cannot "
             "hold; build a new array instead (x + y, np.where, np.concatenate, ...)"
         )
-    return TypeError(
-        f"dual numbers of nested transforms meet in {where} at a total derivative order "
-        f"above 2 ({a.__name__} and {b.__name__}): a first-order transform nests in a "
-        "first-order one, but around or inside a second-order one (hessian, hvp, "
-        "derivative(order=2)), or three deep, it needs order 3, which is not supported yet"
+    return TypeError(  # (nested transforms meet in products, of any order and depth)
+        f"dual numbers of two transforms at one nesting depth meet in {where} "
+        f"({a.__name__} and {b.__name__}): an array of a transform that has returned (kept "
+        "in a closure, a list or a global) meets a later transform's; keep its .value, or "
+        "return the array from its transform"
     )
 
 

@@ -31,7 +31,9 @@ the rule, np.maximum(x, 0) at 0, against the rule's own tangent there, does not)
 
 Taylor arrays x(t) of any degree d go one degree at a time instead: F = f(x(t)) has
 F' = Df(x)[x'], the rule at x and x' truncated to degree d - 1, whose own custom calls
-meet degree d - 1, and so on down to plain values (custom_jvp._apply_taylor).
+meet degree d - 1, and so on down to plain values (custom_jvp._apply_taylor). A
+bundle of M such series sharing their value (mixed partials, nesting beyond order 2)
+goes direction by direction, each a Taylor array (custom_jvp._apply_bundle).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ import numpy as np
 from ._algebra import layout
 from ._arrays import DualArray, combine_error
 from ._multivariate import lift, promote
+from ._taylor_arrays import TaylorBundle
+from ._taylor_arrays import _plane as _bundle_plane
 from ._transforms import _rebuild, _tree_leaves, _tree_map
 from ._ufuncs import from_objects
 
@@ -120,8 +124,9 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
 
     On plain numbers and arrays f runs as written. On dual arrays of any kind (those
     of every transform, nested ones, hand-built `hd.dual`/`hd.hyperdual`, real or
-    complex, and Taylor arrays of any degree: derivative(f, order=k)) the rule gives
-    the derivative, at every order the kind carries: from second order on the rule is
+    complex, Taylor arrays of any degree: derivative(f, order=k), and their bundles:
+    derivative(f, order=(k, ...)), nesting beyond order 2) the rule gives the
+    derivative, at every order the kind carries: from second order on the rule is
     differentiated (its numpy code runs on dual arrays), as in JAX.
     So the rule must be written in numpy operations hyperdiff can differentiate, linear
     in the tangents; anything it needs of f at the primals it gets by calling f, which
@@ -141,12 +146,10 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     tangents (`return x, lsolve(A, db - dA @ x)`, JAX's solve rule: there f's body runs
     on the tangents, so it must be numpy code hyperdiff can differentiate).
 
-    Limits: a rule that calls a transform (hd.derivative, ...) at its primals runs at
-    total order 3 under a second-order transform, which raises TypeError; f and its
-    rule must not close over a transform's variables (pass them as arguments): a closed
-    over variable's derivative is caught where f's value comes back as a dual array at
-    first order, and at second order where the rule's primal output has derivative parts
-    its tangent lacks (TypeError both).
+    Limits: f and its rule must not close over a transform's variables (pass them as
+    arguments): a closed over variable's derivative is caught where f's value comes
+    back as a dual array at first order, and at second order and beyond where the
+    rule's primal output has derivative parts its tangent lacks (TypeError both).
 
     Parameters
     ----------
@@ -313,6 +316,8 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         kind, lifted = _common_kind(leaves, self._name)
         if hasattr(kind, "_degree"):  # a Taylor kind: one degree at a time
             return self._apply_taylor(args, primals, lifted, flat, kind)
+        if issubclass(kind, TaylorBundle):  # mixed partials, nesting beyond order 2
+            return self._apply_bundle(args, primals, lifted, flat, kind)
         if kind._order not in (1, 2):  # the rules below hold while y^3 = 0
             raise TypeError(
                 f"custom_jvp function {self._name} got a {kind.__name__} of derivative order "
@@ -473,6 +478,43 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         return (
             results[0] if not isinstance(primal_out, _CONTAINERS) else _rebuild(primal_out, results)
         )
+
+    def _apply_bundle(
+        self,
+        args: tuple[Any, ...],
+        primals: tuple[Any, ...],
+        leaves: Sequence[Any],
+        flat: bool,
+        kind: type[TaylorBundle],
+    ) -> Any:
+        """f on a bundle of M Taylor series of degree D sharing their value: direction
+        by direction, each a Taylor array of degree D through _apply_taylor. The rule
+        needs each direction's tangent x', whose values differ between directions, so
+        no one array of the bundle's shape carries them all: M rule evaluations (each
+        of D + 1 planes), not one."""
+        from ._arrays import tagged
+        from ._taylor import taylor_type
+
+        m, d = kind._count, kind._series
+        series = tagged(taylor_type(d), kind._tag)  # (a bundle's arrays meeting it raise)
+        outputs = []
+        for direction in range(m):
+            planes = [0, *(_bundle_plane(m, direction, p) for p in range(1, d + 1))]
+            along = [
+                series._wrap(leaf._data[planes]) if isinstance(leaf, DualArray) else leaf
+                for leaf in leaves
+            ]
+            outputs.append(self._apply_taylor(args, primals, along, flat, series))
+
+        def gathered(*directions: DualArray) -> DualArray:
+            stacked = np.stack([x._data for x in directions])  # (M, D + 1, *shape)
+            data = np.empty((kind._planes, *stacked.shape[2:]), dtype=stacked.dtype)
+            data[0] = stacked[0, 0]
+            data[1:] = stacked[:, 1:].swapaxes(0, 1).reshape(data[1:].shape)  # (D, M) order
+            return kind._wrap(data)
+
+        per_leaf = zip(*(_tree_leaves(out) for out in outputs), strict=True)
+        return _rebuild(outputs[0], [gathered(*leaf) for leaf in per_leaf])
 
 
 _CONTAINERS = (tuple, list, dict)

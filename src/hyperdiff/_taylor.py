@@ -44,9 +44,20 @@ from ._taylor_arrays import (  # noqa: F401
     taylor_array,
     taylor_type,
 )
+from ._transforms import (
+    _named,
+    _nested_seed,
+    _outer_variable,
+    _output_planes,
+    _seeds,
+    _tree_map,
+    _variable,
+    derivative,
+)
 
 
 # --- transforms ---------------------------------------------------------------------------
+@_transforms._reusing_memory  # a transform's depth: its tag, nested in another transform
 def taylor(
     f: Callable[..., Any],
     x: ArrayLike,
@@ -95,21 +106,28 @@ def taylor(
     >>> hd.taylor(lambda x: x**4, np.array([2.0]), np.ones(1), 4)[:, 0]  # 4!/(4-k)! x^(4-k)
     array([16., 32., 48., 48., 24.])
     """
-    from ._transforms import _output_planes, _seeds, _tree_map, _variable
-
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"order must be a positive integer, not {order!r}")
-    point = _variable(x, "taylor", None if holomorphic else False)
+    outer = _outer_variable(x)  # nested: an enclosing transform's variable
+    point = _variable(
+        x if outer is None else outer._data[0], "taylor", None if holomorphic else False
+    )
     series = list(v) if isinstance(v, (list, tuple)) else [v]
     if len(series) > order:
         raise ValueError(f"{len(series)} input coefficients do not fit order {order}")
+    if any(isinstance(s, DualArray) for s in series):
+        raise TypeError(
+            "taylor's direction v is a dual array: the input curve's derivatives are "
+            "taken as constants; differentiate with respect to them with jvp instead"
+        )
     cls = _seeds(taylor_type(order))
     parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)
-    result = f(seeded)
-    # (a container of such arrays for a container output: typed as the common case)
+    result = f(seeded if outer is None else _nested_seed(seeded, outer))
+    # (a container of such arrays for a container output: typed as the common case;
+    # nested, dual arrays of the outer kind)
     planes: NDArray[Any] = _tree_map(
-        lambda leaf: np.array(_output_planes(leaf, cls, point.dtype)), result
+        lambda leaf: _output_planes(leaf, cls, point.dtype).copy(), result
     )
     return planes
 
@@ -119,6 +137,10 @@ def taylor(
 # each in float64) stay in cache, where the kernels run 3-9x faster than on arrays of
 # 1e6 points. Measured (T1 at 1e6, degree 10 / 3, ms): chunks of 2048 points 350 / 169,
 # 8192: 202 / 119, 16384: 257 / 88, 32768: 283 / 90; whole: 790 / 120.
+# A bundle's kernels spread its value over its M directions ((D + 1) M planes): its
+# chunks have 2^17 / ((D + 1) M) points (6,144 at order (2, 1)); (2, 1) / (2, 2) of
+# exp(x y) sin(x) at 1e6, ms: chunks of 2^15 / (D + 1) M elements 133 / 213, 2^17 123 /
+# 210, 2^19 151 / 257; whole 287 / 1634.
 CHUNK_PLANE_ELEMENTS = 1 << 17
 
 
@@ -126,47 +148,106 @@ def _in_chunks(
     f: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    argnums: int,
-    x: np.ndarray,
+    variables: dict[int, np.ndarray],
     cls: type[TaylorArray],
-    first: Any,
+    seed: Callable[[int, np.ndarray], DualArray],
+    firsts: dict[int, Any],
+    read: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray | None:
-    """The k-th derivative of a pointwise f (checked so by the probe pass, which gave
-    `first`, f' at every point) from f on chunks of a 1-d x, or None where that does not
-    apply: x short or not 1-d, an output other than one array of x's shape, f failing on
-    a chunk (it may use other arrays of x's length), or a chunk whose f' differs from
-    `first` beyond rounding (f depends on the chunk, e.g. on len(x) or on a captured
-    array of x's length): then the caller runs f on the whole x."""
-    order = cls._degree
-    chunk = max(4096, CHUNK_PLANE_ELEMENTS // (order + 1) // 1024 * 1024)
-    n = x.shape[0] if x.ndim == 1 else 0
-    if n < 2 * chunk or not isinstance(first, np.ndarray) or first.shape != x.shape:
+    """A derivative of a pointwise f from f on cache-sized chunks of 1-d variables of
+    one length (or one element), each seeded by `seed` (its argument number, its chunk)
+    and read from the output's planes by `read`. `firsts`: f's first derivative in each
+    of its `variables` at every point, from the probe passes that checked f pointwise;
+    empty where the caller promised it (check_pointwise=False). None where chunks do
+    not apply: short or not 1-d, an output other than one array of the variables'
+    shape, f failing on a chunk (it may use other arrays of their length), or f
+    depending on the chunk (on len(x), on positions, on a captured array of x's
+    length): a chunk whose first derivatives differ from `firsts` beyond rounding, or,
+    without them, a window across two chunks, of another length, whose derivative
+    differs from theirs. Then the caller runs f on the whole."""
+    # (bundles' kernels work on the value spread over their M directions: D + 1 planes each)
+    work = (cls._order + 1) * getattr(cls, "_count", 1)
+    chunk = max(4096, CHUNK_PLANE_ELEMENTS // work // 1024 * 1024)
+    n = max(x.size for x in variables.values())
+    if n < 2 * chunk or any(x.shape not in ((n,), (), (1,)) for x in variables.values()):
         return None
-    out: np.ndarray | None = None
-    scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
-    eps = float(np.finfo(first.dtype).eps)
-    zeros = [0.0] * (order - 1)
+    if any(not isinstance(d, np.ndarray) or d.shape != (n,) for d in firsts.values()):
+        return None
+    # the tolerance of each first derivative: 64 ulps of its largest finite value
+    tolerances = {
+        a: (row, 64 * float(np.finfo(firsts[a].dtype).eps))
+        for a, row in _first_rows(cls, list(variables)).items()
+        if a in firsts
+    }
+    scales = {
+        a: eps * float(np.max(np.abs(firsts[a]), initial=0.0, where=np.isfinite(firsts[a])))
+        for a, (_, eps) in tolerances.items()
+    }
     new_args = list(args)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        new_args[argnums] = cls._from_parts(x[start:stop], (1.0, *zeros), None)
+
+    def planes_of(start: int, stop: int) -> np.ndarray | None:
+        for a, x in variables.items():
+            new_args[a] = seed(a, x[start:stop] if x.size == n else x)
         try:
             result = f(*new_args, **kwargs)
         except Exception:  # f meant for the whole x: run it so
             return None
         if type(result) is not cls or result.shape != (stop - start,):
             return None
-        planes = result._data
-        with np.errstate(invalid="ignore"):
-            agree = np.isclose(
-                planes[1], first[start:stop], rtol=64 * eps, atol=64 * eps * scale, equal_nan=True
-            )
-        if not agree.all():
+        planes: np.ndarray = result._data
+        return planes
+
+    out: np.ndarray | None = None
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        planes = planes_of(start, stop)
+        if planes is None:
             return None
+        for a, (row, eps) in tolerances.items():
+            if not _agree(planes[row], firsts[a][start:stop], eps, scales[a]):
+                return None
+        value = read(planes)
         if out is None:
-            out = np.empty(x.shape, dtype=planes.dtype)
-        out[start:stop] = planes[order]
+            out = np.empty(n, dtype=value.dtype)
+        out[start:stop] = value
+    if not firsts and out is not None:  # f promised pointwise: a window across two chunks
+        start, stop = chunk // 2, chunk // 2 + chunk - 1
+        planes = planes_of(start, stop)
+        if planes is None:
+            return None
+        want = out[start:stop]
+        eps = 64 * float(np.finfo(want.dtype).eps)
+        scale = float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want)))
+        if not _agree(read(planes), want, eps, eps * scale):
+            return None
     return out
+
+
+def _agree(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> bool:
+    """np.isclose(got, want, rtol, atol, equal_nan=True).all() in fewer passes (in
+    place; isclose itself only where an element is off, nan or infinite)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(np.subtract(got, want))  # (real for complex parts)
+        bound = np.abs(want)
+        bound *= rtol
+        bound += atol
+        if np.less_equal(diff, bound).all():
+            return True
+        return bool(np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True).all())
+
+
+def _first_rows(cls: type[TaylorArray], argnums: list[int]) -> dict[int, int]:
+    """The plane holding the first derivative in each variable (argnums in the order
+    the kind's variables are): a Taylor kind's plane 1, a bundle's unit directions."""
+    if not issubclass(cls, TaylorBundle):
+        return {argnums[0]: 1}
+    directions = cls._exponents[1:].tolist()
+    rows = {}
+    for v, a in enumerate(argnums):
+        unit = [int(w == v) for w in range(len(argnums))]
+        if unit in directions:
+            rows[a] = 1 + directions.index(unit)  # plane (direction, degree 1)
+    return rows
 
 
 def taylor_derivative(
@@ -180,11 +261,11 @@ def taylor_derivative(
     """derivative(f, order=k) for k >= 3: one pass on Taylor arrays seeded x + t. With
     check_pointwise, a first-order pass with the probe (derivative(f)) first checks that
     f acts point by point (as derivative(f, order=2) checks it at first order), and
-    then a long 1-d x goes through f in cache-sized chunks (_in_chunks); check_holomorphic
+    then a long 1-d x goes through f in cache-sized chunks (_in_chunks; also on the
+    promise, check_pointwise=False, where a window across two chunks checks that f does
+    not depend on them); check_holomorphic
     checks the promise the same way (derivative(f, holomorphic=True,
     check_holomorphic=True))."""
-    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
-
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
 
@@ -193,27 +274,42 @@ def taylor_derivative(
             raise TypeError(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
-        x = _variable(args[argnums], "derivative", holomorphic)
+        outer = _outer_variable(args[argnums])  # nested: an enclosing transform's variable
+        x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
         cls = _seeds(taylor_type(order))
+        parts = (1.0, *([0.0] * (order - 1)))
+        firsts = {}
         if check_pointwise or check_holomorphic:
             first = derivative(
                 f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
             )(*args, **kwargs)
             if check_pointwise:
-                chunked = _in_chunks(f, args, kwargs, argnums, x, cls, first)
-                if chunked is not None:
-                    return chunked
-        seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
+                firsts[argnums % len(args)] = first
+        if outer is None:
+            chunked = _in_chunks(
+                f,
+                args,
+                kwargs,
+                {argnums % len(args): x},
+                cls,
+                lambda _, chunk: cls._from_parts(chunk, parts, None),
+                firsts,
+                lambda planes: planes[order],
+            )
+            if chunked is not None:
+                return chunked
+        seeded = cls._from_parts(x, parts, None)
         new_args = list(args)
-        new_args[argnums] = seeded
+        new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
         result = f(*new_args, **kwargs)
 
-        def leaf(r: Any) -> np.ndarray:
+        def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
                 return np.zeros(shape, dtype=planes.dtype)
-            return np.array(planes[order])
+            out: np.ndarray = planes[order].copy()
+            return out
 
         return _tree_map(leaf, result)
 
@@ -238,9 +334,8 @@ def mixed_derivative(
 ) -> Callable[..., Any]:
     """derivative(f, order=(k_1, ..., k_r), argnums=(a_1, ..., a_r)): the mixed partial
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
-    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r)."""
-    from ._transforms import _named, _output_planes, _seeds, _tree_map, _variable, derivative
-
+    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) (in
+    cache-sized chunks of long 1-d inputs, after the probe passes: _in_chunks)."""
     orders = tuple(orders)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in orders) or any(
@@ -257,12 +352,13 @@ def mixed_derivative(
         raise ValueError(f"order {orders!r} has no derivative in it")
     if sum(orders) > MAX_DEGREE:
         raise ValueError(f"a total order of at most {MAX_DEGREE}, not {sum(orders)}")
-    cls = _seeds(bundle_type(_box(tuple(int(k) for k in orders))))
-    target = next(r for r, row in enumerate(cls._exponents.tolist()) if tuple(row) == tuple(orders))
-    m = cls._count
-    directions = cls._exponents[1:]
+    kind = bundle_type(_box(tuple(int(k) for k in orders)))
+    target = next(r for r, row in enumerate(kind._exponents.tolist()) if tuple(row) == orders)
+    m = kind._count
+    directions = kind._exponents[1:]
 
     def df(*args: Any, **kwargs: Any) -> Any:
+        cls = _seeds(kind)  # tagged with this call's depth (nested in another transform)
         positions = []
         for a in nums:
             if not -len(args) <= a < len(args):
@@ -270,25 +366,52 @@ def mixed_derivative(
             positions.append(a % len(args))
         if len(set(positions)) != len(positions):
             raise ValueError(f"derivative: argnums {argnums!r} repeats an argument")
-        xs = [_variable(args[a], "derivative", holomorphic) for a in positions]
+        outers = [_outer_variable(args[a]) for a in positions]  # nested: enclosing variables
+        xs = [
+            _variable(args[a] if o is None else o._data[0], "derivative", holomorphic)
+            for a, o in zip(positions, outers, strict=True)
+        ]
         dtype = np.result_type(*xs)
-        if check_pointwise:  # each argument's probe pass: f acts point by point in it
-            for a, k in zip(positions, orders, strict=True):
-                if k:
-                    derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
-        new_args = list(args)
-        for v, (a, x) in enumerate(zip(positions, xs, strict=True)):
+
+        def seeded(x: np.ndarray, v: int) -> DualArray:
             data = np.zeros((cls._planes, *x.shape), dtype=dtype)
             data[0] = x
             data[1 : 1 + m] = directions[:, v].reshape(m, *([1] * x.ndim))
-            new_args[a] = cls._wrap(data)
+            return cls._wrap(data)
+
+        firsts = {}
+        if check_pointwise:  # each argument's probe pass: f acts point by point in it
+            firsts = {
+                a: derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
+                for a, k in zip(positions, orders, strict=True)
+                if k
+            }
+        if not any(outers):
+            chunked = _in_chunks(
+                f,
+                args,
+                kwargs,
+                dict(zip(positions, xs, strict=True)),
+                cls,
+                lambda a, chunk: seeded(chunk, positions.index(a)),
+                firsts,
+                lambda planes: _read_row(cls, planes, target),
+            )
+            if chunked is not None:
+                return chunked
+        new_args = list(args)
+        for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
+            new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
         result = f(*new_args, **kwargs)
         shape = np.broadcast_shapes(*(x.shape for x in xs))
 
-        def leaf(r: Any) -> np.ndarray:
+        def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
             if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
                 return np.zeros(np.broadcast_shapes(planes.shape[1:], shape), dtype=planes.dtype)
+            if isinstance(planes, DualArray):  # nested: its mixed partials (inner_parts)
+                nested: np.ndarray = planes[target].copy()
+                return nested
             return _read_row(cls, planes, target)
 
         return _tree_map(leaf, result)

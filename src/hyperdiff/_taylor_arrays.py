@@ -533,19 +533,30 @@ def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[Taylo
 
 def nested_bundle(a: type[DualArray], b: type[DualArray]) -> type[DualArray] | None:
     """The kind two transforms' kinds meet in beyond total order 2 (_multivariate.promote
-    asks when its products do not serve): a bundle holding the other's variables, or the
-    product bundle of kinds with variables of no transform in common; else None."""
+    asks when its products do not serve): a bundle holding the other's variables, the
+    product bundle of kinds with variables of no transform in common, or else the
+    product bundle of all their transforms' variables (a kind of A and B meeting one of
+    A and C: A, B, C); None for kinds of one transform, or of two at one depth."""
     if not (a._tag and b._tag) or a._tag == b._tag:
         return None
     for x, y in ((a, b), (b, a)):
         if _is_bundle(x) and hasattr(x, "_inner") and _columns(y, x) is not None:
             return x
-    if set(_groups_of(a)) & set(_groups_of(b)):
-        return None
     outer, inner = (a, b) if a._tag < b._tag else (b, a)
-    if _is_bundle(outer) and not hasattr(outer, "_inner"):
-        return None
-    return bundle_product(outer, inner)  # type: ignore[arg-type]  # (mypy#11470)
+    if not set(_groups_of(a)) & set(_groups_of(b)):
+        return bundle_product(outer, inner)  # type: ignore[arg-type]  # (mypy#11470)
+    groups = sorted(set(_groups_of(a)) | set(_groups_of(b)), key=lambda g: g._tag)
+    if len({g._tag for g in groups}) != len(groups):
+        return None  # two transforms at one depth (one's array kept past its return)
+    # in tag order, the deepest transform last (it reads its planes first: inner_parts);
+    # starting from a kind holding the first ones, as their own arithmetic has made it
+    kind: type[DualArray] = groups[0]
+    for x in (outer, inner):
+        if list(_groups_of(x)) == groups[: len(_groups_of(x))]:
+            kind = x if len(_groups_of(x)) > len(_groups_of(kind)) else kind
+    for group in groups[len(_groups_of(kind)) :]:
+        kind = bundle_product(kind, group)  # type: ignore[arg-type]  # (mypy#11470)
+    return kind
 
 
 def bundle_seed(

@@ -140,7 +140,7 @@ def _nested_seed(
     kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
     product = promote(kind, type(seeded))
     if product is None:
-        raise _order_error(kind, type(seeded))
+        raise combine_error("a nested transform's input", kind, type(seeded))
     if not hasattr(product, "_sizes"):  # beyond total order 2: a bundle (_taylor)
         from ._taylor_arrays import bundle_seed
 
@@ -170,15 +170,6 @@ def _seeded_alike(seeded: DualArray, outer: DualArray | None) -> bool:
         and outer._planes == seeded._planes
         and outer.dtype == seeded.dtype
         and np.array_equal(outer._data[1:], seeded._data[1:])
-    )
-
-
-def _order_error(a: type[DualArray], b: type[DualArray]) -> TypeError:
-    return TypeError(
-        f"nested transforms of total derivative order above 2 ({a.__name__} of the outer "
-        f"transform, {b.__name__} of the inner): a first-order transform nests in a "
-        "first-order one; around or inside a Hessian (order 2) it needs order 3, which is "
-        "not supported yet"
     )
 
 
@@ -1864,7 +1855,7 @@ def derivative(
         if not check_pointwise:
             cls = _seeds(Dual if order == 1 else HyperDual)
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
-            new_args[argnums] = seeded
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
             result = f(*new_args, **kwargs)
             if holomorphic:
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
