@@ -6,6 +6,8 @@ starts failing (as XPASS) when the defect is fixed and the marker should go.
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 import numpy as np
 import pytest
@@ -291,3 +293,22 @@ def test_eigvalsh_of_a_nonsymmetric_matrix_reads_one_triangle(uplo: str) -> None
         for k in range(3)
     ]
     np.testing.assert_allclose(r.d, want, rtol=1e-10, atol=1e-12)
+
+
+# --- a dual array escaping its transform (found by the Taylor helper, 2026-12-01) ---------
+@pytest.mark.xfail(
+    strict=True,
+    reason="tags are per depth, not per call: a dual array kept from a transform that has "
+    "returned (appended to a list) has the class of a later transform's seeds at the same "
+    "depth, so its parts are taken for the new perturbation (JAX raises an escaped-tracer "
+    "error). grad(lambda y: sum(kept * y)) gives 2 kept.value where kept.value is right",
+)
+def test_an_escaped_dual_array_is_refused_or_treated_as_a_constant() -> None:
+    x = np.array([1.0, 2.0])
+    kept: list[Any] = []
+    hd.jacobian(lambda y: kept.append(y) or y)(x)
+    try:
+        got = hd.grad(lambda y: np.sum(kept[0] * y))(x)
+    except TypeError:
+        return  # refusing is right too
+    np.testing.assert_array_equal(got, x)  # d/dy sum(c y) = c, c = kept's value
