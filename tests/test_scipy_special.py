@@ -1503,6 +1503,16 @@ def test_hankel_functions() -> None:
             r"gdtrix in its argument b .* only in a and p \(the gamma cdf's partial in its shape b",
         ),
         (lambda d: sc.bdtri(3, d, 0.3), r"bdtri in its argument n .* only in y$"),
+        (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
+        (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),
+        (lambda d: sc.nctdtr(d, 1.0, 0.5), r"nctdtr in its argument df .* only in t \(the "),
+        (lambda d: sc.ncfdtri(2.0, 3.0, d, 0.5), r"ncfdtri in its argument nc .* only in p"),
+        (lambda d: sc.nctdtrinc(3.0, d, 0.5), r"nctdtrinc in its argument p .* inverts nctdtr"),
+        (lambda d: sc.ncfdtrinc(2.0, 3.0, d, 0.5), r"ncfdtrinc in its argument p .* inverts"),
+        (lambda d: sc.pro_cv(1, 2, d), r"pro_cv in its argument c .* characteristic value"),
+        (lambda d: sc.obl_cv(1, 2, d), r"obl_cv in its argument c .* characteristic value"),
+        (lambda d: sc.pro_rad2(1, 2, 1.5, d + 1), r"pro_rad2 in its argument x .* fail the"),
+        (lambda d: sc.obl_rad2_cv(1, 2, 1.5, 3.0, d), r"obl_rad2_cv in its argument x .* s' "),
     ],
 )
 def test_parameters_without_closed_form_partials(call: Callable[[Any], Any], message: str) -> None:
@@ -1706,3 +1716,176 @@ def test_noncentral_chi_squared_density_in_its_tails() -> None:
             for a, b, c in (map(mp.mpf, p) for p in points)
         ]
     np.testing.assert_allclose(got, want, rtol=5e-13)  # (exponents near -600: 600 ulps of 1)
+
+
+def _besselpoly_derivative(a: float, lmb: float, nu: float, k: int) -> float:
+    """d^k/da^k int_0^1 x^l J_v(2 a x) dx, differentiated under the integral."""
+    return float(mp.quad(lambda x: x**lmb * (2 * x) ** k * mp.besselj(nu, 2 * a * x, k), [0, 1]))
+
+
+def test_besselpoly_in_a() -> None:
+    """besselpoly(a, l, v) = int_0^1 x^l J_v(2 a x) dx in a (the rule: besselpoly at shifted
+    l and v) against mpmath's integral of x^l (2x)^k J_v^(k)(2 a x), k = 1, 2."""
+    a = np.array([0.3, 1.2, 3.0])
+    for lmb, nu in ((0.0, 0.0), (1.5, 2.0), (2.0, 0.5), (0.3, 3.0)):
+        y = sc.besselpoly(hd.hyperdual(a, 1.0, 1.0), lmb, nu)
+        np.testing.assert_array_equal(y.value, sc.besselpoly(a, lmb, nu))
+        with mp.workdps(20):
+            d1, d2 = ([_besselpoly_derivative(p, lmb, nu, k) for p in a] for k in (1, 2))
+        np.testing.assert_allclose(y.e1, d1, rtol=1e-13, err_msg=f"{lmb}, {nu}")
+        np.testing.assert_allclose(y.e12, d2, rtol=1e-13, err_msg=f"{lmb}, {nu}")
+
+
+def _smirnov(n: int, d: Any) -> Any:
+    """The one-sided Kolmogorov-Smirnov survival function by its finite sum."""
+    terms = range(int(mp.floor(n * (1 - d))) + 1)
+    return d * mp.fsum(
+        mp.binomial(n, j) * (d + mp.mpf(j) / n) ** (j - 1) * (1 - d - mp.mpf(j) / n) ** (n - j)
+        for j in terms
+    )
+
+
+def _smirnov_derivative(n: int, d: float, k: int) -> float:
+    with mp.workdps(40):
+        return float(mp.diff(lambda t: _smirnov(n, t), mp.mpf(d), k))
+
+
+def test_smirnov_in_d() -> None:
+    """smirnov(n, d) in d and smirnovi(n, p) in p against mpmath's sum differentiated by
+    mp.diff (n = 1..200; near 0, below the kinks of S' at d = 1/n and of S'' at 2/n for
+    n = 200, and near 1); at d = 0 and 1 the one-sided derivatives (scipy's value is nan
+    outside [0, 1]). rtol 1e-11: the terms, in logs, carry ~n ulps, and at d = 1e-3 the first term's
+    derivative cancels the others' by ~100 (6.6e-12 measured at n = 200)."""
+    d = np.array([1e-3, 0.013, 0.3, 0.77, 0.995])
+    for n in (1, 2, 5, 20, 200):
+        y = sc.smirnov(n, hd.hyperdual(d, 1.0, 1.0))
+        np.testing.assert_array_equal(y.value, sc.smirnov(n, d))
+        d1, d2 = ([_smirnov_derivative(n, v, k) for v in d] for k in (1, 2))
+        np.testing.assert_allclose(y.e1, d1, rtol=1e-11, err_msg=str(n))
+        np.testing.assert_allclose(y.e12, d2, rtol=1e-11, atol=1e-13, err_msg=str(n))
+        p = np.array([0.1, 0.5, 0.9])
+        x = sc.smirnovi(n, hd.hyperdual(p, 1.0, 1.0))
+        f1, f2 = (np.array([_smirnov_derivative(n, v, k) for v in x.value]) for k in (1, 2))
+        np.testing.assert_allclose(x.e1, 1 / f1, rtol=1e-11, err_msg=str(n))
+        np.testing.assert_allclose(x.e12, -f2 / f1**3, rtol=1e-11, err_msg=str(n))
+    edges = ((mp.mpf("1e-25"), 1), (1 - mp.mpf("1e-25"), -1))  # (within 1e-25 of 0 and 1)
+    for n in (1, 5):
+        y = sc.smirnov(n, hd.hyperdual(np.array([0.0, 1.0]), 1.0, 1.0))
+        with mp.workdps(60):
+            want = [
+                [
+                    float(mp.diff(functools.partial(_smirnov, n), v, k, direction=s))
+                    for v, s in edges
+                ]
+                for k in (1, 2)
+            ]
+        np.testing.assert_allclose([y.e1, y.e12], want, rtol=1e-13, atol=1e-60)
+
+
+def _nct_density(df: float, nc: float, t: float, k: int) -> Any:
+    """The k-th derivative (k = 0, 1) of the noncentral t density as a chi-squared mixture:
+    int_0^inf chi2_df(w) s^(k+1) phi^(k)(t s - nc) dw, s = sqrt(w/df)."""
+    v, mu, x = mp.mpf(df), mp.mpf(nc), mp.mpf(t)
+
+    def g(w: Any) -> Any:
+        s = mp.sqrt(w / v)
+        u = x * s - mu
+        log_chi2 = (v / 2 - 1) * mp.log(w) - w / 2 - v / 2 * mp.log(2) - mp.loggamma(v / 2)
+        return mp.exp(log_chi2) * mp.npdf(u) * (-u) ** k * s ** (k + 1)
+
+    return mp.quad(g, [0, v / 4, v, 4 * v, mp.inf])
+
+
+def test_noncentral_t_in_t() -> None:
+    """nctdtr in t (its density, scipy's Boost pdf, and the density's slope: by the closed
+    form with hyp1f1 below |t| = 1, by the cdf difference above) and nctdtrit in p, against
+    mpmath's mixture integrals; df and nc must be constants."""
+    t = np.array([-3.0, -0.999, -0.2, 0.0, 1e-3, 0.5, 1.0, 2.5])
+    p = np.array([0.1, 0.5, 0.9])
+    for df, nc in ((3.5, 1.2), (10.0, -2.0), (1.0, 0.0), (30.0, 5.0)):
+        y = sc.nctdtr(df, nc, hd.hyperdual(t, 1.0, 1.0))
+        x = sc.nctdtrit(df, nc, hd.hyperdual(p, 1.0, 1.0))
+        np.testing.assert_array_equal(y.value, sc.nctdtr(df, nc, t))
+        with mp.workdps(20):
+            f, f1 = ([float(_nct_density(df, nc, v, k)) for v in t] for k in (0, 1))
+            g, g1 = (np.array([float(_nct_density(df, nc, v, k)) for v in x.value]) for k in (0, 1))
+        # (f is scipy's Boost pdf: 3e-12 off in the tails, at (10, -2, 2.5), (30, 5, -0.999))
+        np.testing.assert_allclose(y.e1, f, rtol=1e-11, err_msg=f"{df}, {nc}")
+        np.testing.assert_allclose(y.e12, f1, rtol=1e-12, atol=1e-15, err_msg=f"{df}, {nc}")
+        np.testing.assert_allclose(x.e1, 1 / g, rtol=1e-11, err_msg=f"{df}, {nc}")
+        np.testing.assert_allclose(x.e12, -g1 / g**3, rtol=1e-12, err_msg=f"{df}, {nc}")
+
+
+def _ncf_density(dfn: float, dfd: float, nc: float, x: Any) -> Any:
+    """The noncentral F density as its Poisson(nc/2) mixture of central F densities."""
+    n, d, lam = mp.mpf(dfn), mp.mpf(dfd), mp.mpf(nc)
+
+    def term(k: Any) -> Any:
+        weight = mp.exp(-lam / 2) * (lam / 2) ** k / mp.factorial(k)
+        scale = (n / d) ** (n / 2 + k) * (d / (d + n * x)) ** ((n + d) / 2 + k)
+        return weight * scale * x ** (n / 2 - 1 + k) / mp.beta(d / 2, n / 2 + k)
+
+    return mp.nsum(term, [0, mp.inf])
+
+
+def _ncf_derivative(dfn: float, dfd: float, nc: float, x: float, k: int) -> float:
+    with mp.workdps(25):
+        return float(mp.diff(lambda t: _ncf_density(dfn, dfd, nc, t), mp.mpf(x), k))
+
+
+def test_noncentral_f_in_f() -> None:
+    """ncfdtr in f and ncfdtri in p against the density's Poisson(nc/2) mixture of central F
+    densities (mpmath's nsum, differentiated by mp.diff)."""
+    x = np.array([0.1, 0.5, 1.0, 3.0, 10.0])
+    p = np.array([0.1, 0.5, 0.9])
+    for dfn, dfd, nc in ((3.0, 7.0, 2.0), (1.0, 4.0, 0.5), (10.0, 20.0, 15.0)):
+        y = sc.ncfdtr(dfn, dfd, nc, hd.hyperdual(x, 1.0, 1.0))
+        q = sc.ncfdtri(dfn, dfd, nc, hd.hyperdual(p, 1.0, 1.0))
+        np.testing.assert_array_equal(y.value, sc.ncfdtr(dfn, dfd, nc, x))
+        args = (dfn, dfd, nc)
+        f, f1 = ([_ncf_derivative(*args, v, k) for v in x] for k in (0, 1))
+        g, g1 = (np.array([_ncf_derivative(*args, v, k) for v in q.value]) for k in (0, 1))
+        np.testing.assert_allclose(y.e1, f, rtol=1e-13)
+        np.testing.assert_allclose(y.e12, f1, rtol=1e-13)
+        np.testing.assert_allclose(q.e1, 1 / g, rtol=1e-13)
+        np.testing.assert_allclose(q.e12, -g1 / g**3, rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "name, points",
+    [
+        ("pro_ang1", [-0.7, 0.2, 0.6]),
+        ("obl_ang1", [-0.7, 0.2, 0.6]),
+        ("pro_rad1", [1.2, 2.0, 3.5]),
+        ("obl_rad1", [0.3, 1.0, 2.5]),
+    ],
+)
+def test_spheroidal_functions(name: str, points: list[float]) -> None:
+    """(s, s') of the spheroidal functions in x, and their _cv variants (cv = pro_cv/obl_cv):
+    mpmath has none, so s'' and s''' from the spheroidal equation are checked against a
+    five-point stencil (h = 1e-3) of scipy's s' and of our s''; scipy's s' agrees with its
+    values' stencil to 4e-12 and the stencil's h^4 term leaves ~1e-9, hence rtol 1e-7."""
+    f, f_cv = getattr(sc, name), getattr(sc, name + "_cv")
+    cv = sc.pro_cv if name.startswith("pro") else sc.obl_cv
+    x, h = np.array(points), 1e-3
+
+    def stencil(g: Callable[[Any], Any]) -> Any:
+        return (-g(x + 2 * h) + 8 * g(x + h) - 8 * g(x - h) + g(x - 2 * h)) / (12 * h)
+
+    for m, n, c in ((0, 0, 1.0), (1, 2, 1.5), (2, 3, 0.5), (0, 3, 2.0)):
+        s, s1 = f(m, n, c, hd.hyperdual(x, 1.0, 1.0))
+        want_s, want_s1 = f(m, n, c, x)
+        np.testing.assert_array_equal(s.value, want_s)
+        np.testing.assert_array_equal(s1.value, want_s1)
+        np.testing.assert_array_equal(s.e1, want_s1)
+        scipy_s1 = functools.partial(lambda t, m, n, c: f(m, n, c, t)[1], m=m, n=n, c=c)
+        our_s2 = functools.partial(
+            lambda t, m, n, c: f(m, n, c, hd.dual(t, 1.0))[1].d, m=m, n=n, c=c
+        )
+        np.testing.assert_allclose(s.e12, stencil(scipy_s1), rtol=1e-7)
+        np.testing.assert_allclose(s1.e1, s.e12, rtol=0)
+        np.testing.assert_allclose(s1.e12, stencil(our_s2), rtol=1e-7)
+        _, t1 = f_cv(m, n, c, cv(m, n, c), hd.hyperdual(x, 1.0, 1.0))
+        np.testing.assert_array_equal(t1.e12, s1.e12)
+    with pytest.raises(TypeError, match=r"in its argument c .* only in x \(m and n are integer"):
+        f(1, 2, hd.dual(np.array([1.5]), 1.0), points[0])

@@ -2120,6 +2120,168 @@ def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
     )
 
 
+# --- spheroidal wave functions, besselpoly, smirnov, the noncentral t and F ---------------
+
+
+def _spheroidal(sigma: float, kappa: float) -> Callable[..., tuple[Arrays, Arrays]]:
+    # (s, s') of the spheroidal equation P s'' = sigma (2 x s' - Q s), P = 1 - sigma x^2,
+    # Q = lambda - kappa c^2 x^2 - m^2/P, lambda = pro_cv/obl_cv (or the _cv variants' cv):
+    # prolate (sigma, kappa) = (1, 1); oblate angular (1, -1); oblate radial, in xi with
+    # x = i xi, (-1, 1). Differentiated once more: P s''' = sigma (4 x s'' + (2 - Q) s' - Q' s),
+    # Q' = -2 kappa c^2 x - 2 sigma x m^2/P^2. m and n are truncated to integers as scipy does.
+    def rule(value: Any, m: Any, n: Any, c: Any, *rest: Any) -> tuple[Arrays, Arrays]:
+        *cv, x = rest
+        s, s1 = value
+        m = np.trunc(m)
+        if not cv:
+            cv = [(_sc().pro_cv if kappa * sigma > 0 else _sc().obl_cv)(m, np.trunc(n), c)]
+        p = 1 - sigma * x * x
+        q = cv[0] - kappa * c * c * x * x - m * m / p
+        q1 = -2 * kappa * c * c * x - 2 * sigma * x * m * m / (p * p)
+        s2 = sigma * (2 * x * s1 - q * s) / p
+        s3 = sigma * (4 * x * s2 + (2 - q) * s1 - q1 * s) / p
+        return (s1, s2), (s2, s3)
+
+    return rule
+
+
+def _besselpoly(f0: Any, a: Any, lmb: Any, nu: Any) -> Arrays:
+    # besselpoly(a, l, v) = int_0^1 x^l J_v(2 a x) dx; d/da puts 2x J_v'(2ax) under the
+    # integral, 2 J_v' = J_(v-1) - J_(v+1), and 4 J_v'' = J_(v-2) - 2 J_v + J_(v+2):
+    # f' = B(a, l+1, v-1) - B(a, l+1, v+1), f'' = B(a, l+2, v-2) - 2 B(a, l+2, v) + B(a, l+2, v+2)
+    b = _sc().besselpoly
+    f1 = b(a, lmb + 1, nu - 1) - b(a, lmb + 1, nu + 1)
+    f2 = b(a, lmb + 2, nu - 2) - 2 * b(a, lmb + 2, nu) + b(a, lmb + 2, nu + 2)
+    return f1, f2
+
+
+def _smirnov_partials(n: Any, d: Any) -> Arrays:
+    """(S', S'') of smirnov(n, d) = S = sum_{j <= n(1-d)} C(n, j) d a^(j-1) b^(n-j), a = d + j/n,
+    b = 1 - d - j/n, term by term: the j = 0 term is b^n; for j >= 1, with w = C(n, j)
+    a^(j-1) b^(n-j) (in logs) and g = (log w)' = (j-1)/a - (n-j)/b, (d w)' = w (1 + d g),
+    (d w)'' = w (g (1 + d g) + g + d g'), g' = -(j-1)/a^2 - (n-j)/b^2; terms with b = 0 are
+    left out (their piece of S starts there: the derivatives from the right). The terms are
+    positive, but the j = 0 term's derivative cancels the others' as d -> 0 (by ~100 at
+    n = 200, d = 1e-3). n is truncated to an integer as scipy does; at d = 0 and 1 the
+    one-sided derivatives; nan (as scipy's value) outside [0, 1] and for n < 1. j runs in
+    blocks of 256 (memory); past n = 1e5 the sum's cost (and ~n ulps) is refused: nan."""
+    n, d = np.broadcast_arrays(np.trunc(np.asarray(n, dtype=np.float64)), np.asarray(d))
+    inside = (d >= 0) & (d <= 1) & (n >= 1) & (n <= 1e5)
+    nn, dd = np.where(inside, n, 1.0)[..., None], np.where(inside, d, 0.5)[..., None]
+    b0, n0 = 1 - dd[..., 0], nn[..., 0]
+    s1, s2 = -n0 * b0 ** (n0 - 1), np.where(n0 > 1, n0 * (n0 - 1) * b0 ** (n0 - 2), 0.0)
+    gammaln = _sc().gammaln
+    for start in range(1, int(np.max(nn, initial=1)) + 1, 256):
+        j = np.arange(start, start + 256, dtype=np.float64)
+        a, b = dd + j / nn, 1 - dd - j / nn
+        keep = (j <= nn) & (b > 0)
+        b = np.where(keep, b, 1.0)
+        log_c = gammaln(nn + 1) - gammaln(j + 1) - gammaln(nn - j + 1)
+        w = np.where(keep, np.exp(log_c + (j - 1) * np.log(a) + (nn - j) * np.log(b)), 0.0)
+        g = (j - 1) / a - (nn - j) / b
+        g1 = -(j - 1) / (a * a) - (nn - j) / (b * b)
+        s1 = s1 + np.sum(w * (1 + dd * g), axis=-1)
+        s2 = s2 + np.sum(w * (g * (1 + dd * g) + g + dd * g1), axis=-1)
+    return np.where(inside, s1, np.nan), np.where(inside, s2, np.nan)
+
+
+def _smirnov(f0: Any, n: Any, d: Any) -> Arrays:
+    return _smirnov_partials(n, d)
+
+
+def _smirnovi(f0: Any, n: Any, p: Any) -> Arrays:
+    # d = smirnov^-1(n, p)
+    return _inverse(*_smirnov_partials(n, f0))
+
+
+def _nct_density(df: Any, nc: Any, t: Any) -> Arrays:
+    """(f, f') of the noncentral t density f = d nctdtr/dt (scipy's _nct_pdf, Boost's). From
+    f = (df/t) (F_(df+2)(c t) - F_df(t)), c = sqrt(1 + 2/df) (F the cdf with nc):
+    f' = (df c f_(df+2)(c t) - (df + 1) f)/t, which cancels as t -> 0 (the difference is
+    t f'(0)); below |t| = 1 f' from the density's closed form f = A (B + C),
+    A = df^(df/2) G(df+1) e^(-nc^2/2)/(2^df G(df/2) r^(df+1)), r = sqrt(df + t^2),
+    B = sqrt(2) nc t/r M(df/2 + 1, 3/2, z)/G((df+1)/2), C = M((df+1)/2, 1/2, z)/G(df/2 + 1),
+    z = nc^2 t^2/(2 r^2) (M = hyp1f1, M' = (a/b) M(a+1, b+1, .)), so z is small there:
+    f' = -(df + 1) t f/r^2 + A (B' + C'), z' = nc^2 df t/r^4. Past |t| = 1e100 (where Boost
+    overflows, and gives nan at inf) the tail f = f(1e100) (1e100/|t|)^(df+1), f' = -(df+1) f/t."""
+    from scipy.special import _ufuncs
+
+    sc = _sc()
+    pdf = _ufuncs._nct_pdf
+    big = np.abs(t) > 1e100
+    t_in = np.where(big, np.copysign(1e100, t), t)
+    f = pdf(t_in, df, nc) * np.where(big, (1e100 / np.abs(t)) ** (df + 1), 1.0)
+    c = np.sqrt(1 + 2 / df)
+    far = np.where(
+        big, -(df + 1) * f / t, (df * c * pdf(c * t_in, df + 2, nc) - (df + 1) * f) / t_in
+    )
+    r2 = df + t * t
+    z, z1 = nc * nc * t * t / (2 * r2), nc * nc * df * t / (r2 * r2)
+    log_a = (
+        df / 2 * np.log(df)
+        + sc.gammaln(df + 1)
+        - nc * nc / 2
+        - df * math.log(2)
+        - sc.gammaln(df / 2)
+        - (df + 1) / 2 * np.log(r2)
+    )
+    k1 = math.sqrt(2) * nc / sc.gamma((df + 1) / 2)
+    k2 = 1 / sc.gamma(df / 2 + 1)
+    a1, a2 = df / 2 + 1, (df + 1) / 2
+    m1 = sc.hyp1f1(a1, 1.5, z)
+    b1 = k1 * (df * r2**-1.5 * m1 + t / np.sqrt(r2) * (a1 / 1.5) * sc.hyp1f1(a1 + 1, 2.5, z) * z1)
+    c1 = k2 * (a2 / 0.5) * sc.hyp1f1(a2 + 1, 1.5, z) * z1
+    near = -(df + 1) * t * f / r2 + np.exp(log_a) * (b1 + c1)
+    return f, np.where(np.abs(t) < 1, near, far)
+
+
+def _nctdtr(f0: Any, df: Any, nc: Any, t: Any) -> Arrays:
+    return _nct_density(df, nc, t)
+
+
+def _nctdtrit(f0: Any, df: Any, nc: Any, p: Any) -> Arrays:
+    # t = nctdtr^-1(df, nc, p)
+    return _inverse(*_nct_density(df, nc, f0))
+
+
+def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
+    """(f, f') of the noncentral F density f = d ncfdtr/dx (scipy's _ncf_pdf, Boost's): a
+    Poisson(nc/2) mixture of central F densities, summed, is x^(n/2-1) (d + n x)^(-a) M(a, n/2, z)
+    up to constants, a = (n + d)/2, z = nc n x/(2 (d + n x)), so (log f)' = (n/2 - 1)/x -
+    a n/(d + n x) + z' (a/(n/2)) M(a+1, n/2+1, z)/M(a, n/2, z), z' = nc n d/(2 (d + n x)^2).
+    Below x = 1e-300 (where Boost overflows) f = f(1e-300) (x/1e-300)^(n/2-1); 0 at inf; at
+    0 the limit of e^(-nc/2) (n/d)^(n/2) x^(n/2-1)/B(n/2, d/2) (Boost's is 0 for n < 2: inf),
+    f' there 0 for n > 4, else nan (infinite, or for n = 2, 4 not written)."""
+    from scipy.special import _ufuncs
+
+    sc = _sc()
+    tiny = (x > 0) & (x < 1e-300)
+    x_in = np.where(tiny, 1e-300, np.where(x == np.inf, 1.0, x))
+    scale = np.where(tiny, (x / 1e-300) ** (dfn / 2 - 1), np.where(x == np.inf, 0.0, 1.0))
+    f = _ufuncs._ncf_pdf(x_in, dfn, dfd, nc) * scale
+    a, b = (dfn + dfd) / 2, dfn / 2
+    u = dfd + dfn * x
+    z, z1 = nc * dfn * x / (2 * u), nc * dfn * dfd / (2 * u * u)
+    ratio = (a / b) * sc.hyp1f1(a + 1, b + 1, z) / sc.hyp1f1(a, b, z)
+    f1 = f * ((b - 1) / x - a * dfn / u + z1 * ratio)
+    zero = x == 0
+    power = np.where(dfn > 2, 0.0, np.where(dfn < 2, np.inf, 1.0))  # (x^(n/2-1) at 0)
+    f_zero = np.exp(-nc / 2) * (dfn / dfd) ** (dfn / 2) * power / sc.beta(dfn / 2, dfd / 2)
+    f1_zero = np.where(dfn > 4, 0.0, np.nan)
+    return np.where(zero, f_zero, f), np.where(
+        zero, f1_zero, np.where((x < 0) | (x == np.inf), 0.0, f1)
+    )
+
+
+def _ncfdtr(f0: Any, dfn: Any, dfd: Any, nc: Any, f: Any) -> Arrays:
+    return _ncf_density(dfn, dfd, nc, f)
+
+
+def _ncfdtri(f0: Any, dfn: Any, dfd: Any, nc: Any, p: Any) -> Arrays:
+    # f = ncfdtr^-1(dfn, dfd, nc, p)
+    return _inverse(*_ncf_density(dfn, dfd, nc, f0))
+
+
 def _undifferentiable(f0: Any, *args: Any) -> Arrays:
     raise AssertionError("an entry without dual arguments has no rule to call")
 
@@ -2128,6 +2290,20 @@ _NO_PARTIAL = ", whose partial in that parameter has no closed form"
 _NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
 _NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
 _MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
+_SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
+_SPHEROIDAL_CV = (
+    "m and n are integer orders; the characteristic value's partial in c has no closed form"
+)
+_PRO_RAD2 = (
+    "scipy's values fail the spheroidal equation (s'' from it and from finite differences of "
+    "s' differ by 7% at m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
+)
+_OBL_RAD2 = (
+    "scipy's s' disagrees with its values' finite differences (-11.7 against 0.376 at "
+    "m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
+)
+_NCT = "the noncentral t cdf's partials in df and nc are not among scipy's functions"
+_NCF = "the noncentral F cdf's partials in dfn, dfd and nc are not among scipy's functions"
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -2340,6 +2516,41 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             for kind in (1, 2)
             for e, rule in (("", _hankel(kind, False)), ("e", _hankel(kind, True)))
         ),
+        (
+            ("besselpoly",),
+            Entry(
+                "besselpoly",
+                ("a", "lmb", "nu"),
+                (0,),
+                _besselpoly,
+                why="the integral's partials in lmb and nu have no closed form",
+            ),
+        ),
+        (("smirnov",), Entry("smirnov", ("n", "d"), (1,), _smirnov, why="n is a count")),
+        (("smirnovi",), Entry("smirnovi", ("n", "p"), (1,), _smirnovi, why="n is a count")),
+        (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (2,), _nctdtr, why=_NCT)),
+        (("nctdtrit",), Entry("nctdtrit", ("df", "nc", "p"), (2,), _nctdtrit, why=_NCT)),
+        (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (3,), _ncfdtr, why=_NCF)),
+        (("ncfdtri",), Entry("ncfdtri", ("dfn", "dfd", "nc", "p"), (3,), _ncfdtri, why=_NCF)),
+        # (s, s') in x; the second kind's radial functions not: scipy's fail their equation
+        *(
+            (
+                (kind + cv,),
+                Entry(kind + cv, args, dual if rule else (), rule or _undifferentiable, why=why),
+            )
+            for kind, rule, why in (
+                ("pro_ang1", _spheroidal(1.0, 1.0), _SPHEROIDAL),
+                ("pro_rad1", _spheroidal(1.0, 1.0), _SPHEROIDAL),
+                ("obl_ang1", _spheroidal(1.0, -1.0), _SPHEROIDAL),
+                ("obl_rad1", _spheroidal(-1.0, 1.0), _SPHEROIDAL),
+                ("pro_rad2", None, _PRO_RAD2),
+                ("obl_rad2", None, _OBL_RAD2),
+            )
+            for cv, args, dual in (
+                ("", ("m", "n", "c", "x"), (3,)),
+                ("_cv", ("m", "n", "c", "cv", "x"), (4,)),
+            )
+        ),
         # inverses in a shape parameter or a count: their partials need the distribution
         # function's partial in that parameter, which has no closed form
         *(
@@ -2360,6 +2571,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
                 ("ncfdtridfd", ("dfn", "p", "nc", "f"), "it inverts ncfdtr in dfd" + _NO_PARTIAL),
                 ("ncfdtridfn", ("p", "dfd", "nc", "f"), "it inverts ncfdtr in dfn" + _NO_PARTIAL),
+                ("nctdtrinc", ("df", "p", "t"), "it inverts nctdtr in nc; " + _NCT),
+                ("ncfdtrinc", ("dfn", "dfd", "p", "f"), "it inverts ncfdtr in nc; " + _NCF),
+                ("pro_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
+                ("obl_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
             )
         ),
     ]
