@@ -1379,6 +1379,11 @@ TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ..
     "elliprg": (sc.elliprg, mp.elliprg, (0.5, 1.7, 3.0)),
     "elliprg(near)": (sc.elliprg, mp.elliprg, (2.0, 1.0, 2.05)),
     "elliprg(equal)": (sc.elliprg, mp.elliprg, (1.0, 2.0, 2.0)),
+    # (R_D's Hessian by the quadrature of _carlson_integrals, its gradient closed)
+    "elliprd": (sc.elliprd, mp.elliprd, (0.5, 1.7, 3.0)),
+    "elliprd(near)": (sc.elliprd, mp.elliprd, (2.0, 1.0, 2.05)),
+    "elliprd(equal)": (sc.elliprd, mp.elliprd, (1.0, 1.0, 1.0)),
+    "elliprd(scales)": (sc.elliprd, mp.elliprd, (1e-10, 1.0, 1e5)),
 }
 
 
@@ -1588,20 +1593,50 @@ def test_several_outputs_against_mpmath(name: str) -> None:
 
 
 def test_first_derivatives_only() -> None:
-    """elliprd's rule gives its gradient (J and K above; its Hessian is not written):
-    first-order kinds against mpmath, second-order ones a TypeError."""
-    for point in [(0.5, 1.7, 3.0), (2.0, 1.0, 2.05), (1.0, 1.0, 1.0)]:
-        p = np.array(point)
-        with mp.workdps(30):
-            at = [mp.mpf(v) for v in point]
-            want = [
-                float(mp.diff(mp.elliprd, at, tuple(np.eye(3, dtype=int)[i]))) for i in range(3)
-            ]
-        np.testing.assert_allclose(
-            hd.grad(lambda v: sc.elliprd(v[0], v[1], v[2]))(p), want, rtol=1e-14
-        )
+    """An entry of order 1 (a rule without second derivatives, Entry.order): first-order
+    kinds get its gradient, second-order ones a TypeError saying so."""
+    from hyperdiff._special import Entry, _elliprd, evaluate
+
+    entry = Entry("elliprd", ("x", "y", "z"), (0, 1, 2), _elliprd, order=1)
+    y = evaluate(entry, sc.elliprd, (hd.dual(np.array([0.5]), 1.0), 1.7, 3.0), None)
+    with mp.workdps(30):
+        want = mp.diff(mp.elliprd, (0.5, 1.7, 3.0), (1, 0, 0))
+    np.testing.assert_allclose(y.d, [float(want)], rtol=1e-14)
     with pytest.raises(TypeError, match=r"scipy\.special\.elliprd on HyperDual arrays: its rule "):
-        sc.elliprd(hd.hyperdual(np.array([0.5]), 1.0, 1.0), 1.7, 3.0)
+        evaluate(entry, sc.elliprd, (hd.hyperdual(np.array([0.5]), 1.0, 1.0), 1.7, 3.0), None)
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        (0.5, 1.7, 3.0, 2.2),
+        (1.0, 2.0, 3.0, 1.0 + 1e-9),  # (p near x: the closed forms' differences cancel here)
+        (2.0, 2.0, 2.0, 2.0),
+        (1e-10, 1.0, 1e5, 3.0),
+        (1.0, 2.0, 3.0, 1e-8),
+    ],
+)
+def test_elliprj(point: tuple[float, ...]) -> None:
+    """Carlson's R_J: gradient and Hessian in (x, y, z, p) against mpmath's; infinite in an
+    argument at 0 (x = 0: the integral of its partial diverges), nan at p < 0 (scipy's
+    principal value, which the integrals do not give)."""
+    p = np.array(point)
+    f = lambda v: sc.elliprj(v[0], v[1], v[2], v[3])  # noqa: E731
+    unit = np.eye(4, dtype=int)
+    with mp.workdps(30):
+        at = [mp.mpf(v) for v in point]
+        grad = [float(mp.diff(mp.elliprj, at, tuple(unit[i]))) for i in range(4)]
+        hess = [
+            [float(mp.diff(mp.elliprj, at, tuple(unit[i] + unit[j]))) for j in range(4)]
+            for i in range(4)
+        ]
+    value, g = hd.value_and_grad(f)(p)
+    assert value == sc.elliprj(*point)
+    np.testing.assert_allclose(g, grad, rtol=1e-14)
+    np.testing.assert_allclose(hd.hessian(f)(p), hess, rtol=1e-14)
+    y = sc.elliprj(hd.hyperdual(np.array([0.0, 1.0]), 1.0, 1.0), 1.0, 2.0, np.array([0.5, -0.5]))
+    assert y.e1[0] == -np.inf and y.e12[0] == np.inf
+    assert np.isnan(y.e1[1]) and np.isnan(y.e12[1])
 
 
 def test_scaled_airy_functions() -> None:
@@ -1800,9 +1835,9 @@ def test_noncentral_t_in_t() -> None:
     """nctdtr in t (its density, scipy's Boost pdf, and the density's slope: by the closed
     form with hyp1f1 below |t| = 1, by the cdf difference above) and nctdtrit in p, against
     mpmath's mixture integrals; df and nc must be constants."""
-    t = np.array([-3.0, -0.999, -0.2, 0.0, 1e-3, 0.5, 1.0, 2.5])
-    p = np.array([0.1, 0.5, 0.9])
-    for df, nc in ((3.5, 1.2), (10.0, -2.0), (1.0, 0.0), (30.0, 5.0)):
+    t = np.array([-3.0, -0.999, 0.0, 1e-3, 0.5, 2.5])
+    p = np.array([0.1, 0.9])
+    for df, nc in ((3.5, 1.2), (10.0, -2.0), (30.0, 5.0)):
         y = sc.nctdtr(df, nc, hd.hyperdual(t, 1.0, 1.0))
         x = sc.nctdtrit(df, nc, hd.hyperdual(p, 1.0, 1.0))
         np.testing.assert_array_equal(y.value, sc.nctdtr(df, nc, t))
