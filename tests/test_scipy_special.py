@@ -595,6 +595,37 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
         [(-1.5, 0.25)],  # (mp.diff of a quadrature: one point keeps it fast)
     ),
     "agm": (sc.agm, mp.agm, [(1.5, 0.5), (0.3, 2.0), (1.0, 1e-5), (1.0, 0.999999)]),
+    "gdtr(a, x)": (  # (a the rate: gdtr = P(b, a x))
+        lambda a, x: sc.gdtr(a, 2.5, x),
+        lambda a, x: mp.gammainc(2.5, 0, a * x, regularized=True),
+        [(1.5, 3.0), (0.4, 0.7)],
+    ),
+    "gdtrc(a, x)": (
+        lambda a, x: sc.gdtrc(a, 0.5, x),
+        lambda a, x: mp.gammainc(0.5, a * x, mp.inf, regularized=True),
+        [(1.5, 3.0), (2.0, 1.2)],
+    ),
+    "huber(delta, r)": (
+        sc.huber,
+        lambda d, r: r * r / 2 if abs(r) <= d else d * (abs(r) - d / 2),
+        [(1.0, 0.3), (1.0, 2.0), (2.0, -3.0)],
+    ),
+    "pseudo_huber(delta, r)": (  # (r/delta = 2e-3: f_dd's difference form cancelled there)
+        sc.pseudo_huber,
+        lambda d, r: d * d * (mp.sqrt(1 + (r / d) ** 2) - 1),
+        [(1.0, 0.3), (2.0, -3.0), (0.5, 1e-3)],
+    ),
+    # (Carlson's forms in m: (E - F)/(2m) cancelled as m -> 0; phi past pi/2: the period)
+    "ellipkinc(phi, m)": (
+        sc.ellipkinc,
+        mp.ellipf,
+        [(0.7, 0.3), (2.0, 0.9), (-1.0, 0.5), (0.3, 1e-6), (1.2, -2.0), (4.0, 0.99)],
+    ),
+    "ellipeinc(phi, m)": (
+        sc.ellipeinc,
+        mp.ellipe,
+        [(0.7, 0.3), (2.0, 0.9), (-1.0, 0.5), (0.3, 1e-6), (1.2, -2.0), (4.0, 0.99)],
+    ),
     "gdtrix(a, p)": (
         lambda a, p: sc.gdtrix(a, 3.0, p),
         lambda a, p: mp.findroot(lambda x: mp.gammainc(3, 0, x, regularized=True) - p, 2.5) / a,
@@ -1360,6 +1391,10 @@ def test_struve_near_the_origin(name: str) -> None:
 
 # name: (function, mpmath function, point): functions of three dual arguments, whose
 # gradient and Hessian (hd.hessian: HyperDualVec, the pairwise chain rule) go to mpmath's
+def _faddeeva(z: Any) -> Any:
+    return mp.exp(-z * z) * mp.erfc(-1j * z)
+
+
 TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
     "nrdtrimn": (
         sc.nrdtrimn,
@@ -1379,6 +1414,13 @@ TERNARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ..
     "elliprg": (sc.elliprg, mp.elliprg, (0.5, 1.7, 3.0)),
     "elliprg(near)": (sc.elliprg, mp.elliprg, (2.0, 1.0, 2.05)),
     "elliprg(equal)": (sc.elliprg, mp.elliprg, (1.0, 2.0, 2.0)),
+    "voigt_profile": (
+        sc.voigt_profile,
+        lambda x, s, g: (
+            mp.re(_faddeeva((x + 1j * g) / (s * mp.sqrt(2)))) / (s * mp.sqrt(2 * mp.pi))
+        ),
+        (2.0, 0.7, 0.1),
+    ),
     # (R_D's Hessian by the quadrature of _carlson_integrals, its gradient closed)
     "elliprd": (sc.elliprd, mp.elliprd, (0.5, 1.7, 3.0)),
     "elliprd(near)": (sc.elliprd, mp.elliprd, (2.0, 1.0, 2.05)),
@@ -1507,7 +1549,21 @@ def test_hankel_functions() -> None:
             lambda d: sc.gdtrix(1.0, d, 0.3),
             r"gdtrix in its argument b .* only in a and p \(the gamma cdf's partial in its shape b",
         ),
-        (lambda d: sc.bdtri(3, d, 0.3), r"bdtri in its argument n .* only in y$"),
+        (
+            lambda d: sc.bdtri(3, d, 0.3),
+            r"bdtri in its argument n .* only in y \(k and n are counts",
+        ),
+        (
+            lambda d: sc.jv(d, 1.5),
+            r"jv in its argument v .* only in z \(v is the order; scipy has no",
+        ),
+        (lambda d: sc.hyp2f1(1.0, d, 3.0, 0.5), r"hyp2f1 in its argument b .* \(a, b and c are"),
+        (
+            lambda d: sc.eval_jacobi(2, d, 1.0, 0.5),
+            r"eval_jacobi in its argument alpha .* the degree",
+        ),
+        (lambda d: sc.gdtr(1.0, d, 2.0), r"gdtr in its argument b .* only in a and x \(the gamma"),
+        (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
         (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),
         (lambda d: sc.nctdtr(d, 1.0, 0.5), r"nctdtr in its argument df .* only in t \(the "),

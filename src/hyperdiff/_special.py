@@ -697,10 +697,11 @@ def _betainc(sign: float) -> Callable[..., Arrays]:
 
 
 def _gdtr(sign: float) -> Callable[..., Arrays]:
-    # gamma cdf gdtr(a, b, x) = P(b, a x): f1 = a P'(a x), f2 = a^2 P''(a x)
+    # gamma cdf gdtr(a, b, x) = P(b, a x), a the rate: in (a, x) with p = P'(a x), q = P''(a x),
+    # F_a = x p, F_x = a p, F_aa = x^2 q, F_ax = p + a x q, F_xx = a^2 q
     def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
-        d1, d2 = _gammainc_density(b, a * x)
-        return sign * a * d1, sign * a * a * d2
+        p, q = (sign * d for d in _gammainc_density(b, a * x))
+        return x * p, a * p, x * x * q, p + a * x * q, a * a * q
 
     return rule
 
@@ -757,17 +758,31 @@ def _hyp0f1(f0: Any, v: Any, z: Any) -> Arrays:
 
 
 def _huber(f0: Any, delta: Any, r: Any) -> Arrays:
-    # r^2/2 for |r| <= delta, delta (|r| - delta/2) beyond: f1 = clip(r), f2 = 1 inside
+    # r^2/2 for |r| <= delta, delta |r| - delta^2/2 beyond: in (delta, r), inside
+    # (0, r, 0, 0, 1), beyond (|r| - delta, delta sign r, -1, sign r, 0); nan below delta = 0
+    # (scipy's value is inf there)
     inside = np.abs(r) <= delta
-    f1 = np.where(inside, r, delta * np.sign(r))
-    return np.where(delta < 0, np.nan, f1), np.where(delta < 0, np.nan, inside * 1.0)
+    partials = (
+        np.where(inside, 0.0, np.abs(r) - delta),
+        np.where(inside, r, delta * np.sign(r)),
+        np.where(inside, 0.0, -1.0),
+        np.where(inside, 0.0, np.sign(r)),
+        inside * 1.0,
+    )
+    return tuple(np.where(delta < 0, np.nan, d) for d in partials)
 
 
 def _pseudo_huber(f0: Any, delta: Any, r: Any) -> Arrays:
-    # delta^2 (sqrt(1 + (r/delta)^2) - 1): f1 = r/s, f2 = 1/s^3, s = sqrt(1 + (r/delta)^2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.sqrt(1 + (r / delta) ** 2)
-        return r / s, 1 / (s * s * s)
+    # delta^2 (sqrt(1 + (r/delta)^2) - 1) = delta R - delta^2, R = sqrt(delta^2 + r^2): in
+    # (delta, r), f_d = R + delta^2/R - 2 delta = v^2 R, f_r = delta r/R, f_dd = 3u - u^3 - 2
+    # = -v^2 (u + 2), f_dr = r^3/R^3, f_rr = u^3, u = delta/R, v = 1 - u = r^2/(R (R + delta))
+    # (the differences cancel as r -> 0); nan below delta = 0 (scipy's value is inf there)
+    big_r = np.hypot(delta, r)
+    u = delta / big_r
+    v = r * r / (big_r * (big_r + delta))
+    partials = (v * v * big_r, u * r, -v * v * (u + 2), (r / big_r) ** 3, u**3)
+    at_zero = (delta == 0) & (r == 0)  # (the value is 0 along r = 0 and along delta = 0)
+    return tuple(np.where(delta < 0, np.nan, np.where(at_zero, 0.0, d)) for d in partials)
 
 
 def _ellipkm1(f0: Any, p: Any) -> Arrays:
@@ -1005,13 +1020,24 @@ def _ndtri_exp(f0: Any, y: Any) -> Arrays:
 
 
 def _incomplete_elliptic(second_kind: bool) -> Callable[..., Arrays]:
-    # in phi: F' = 1/D, F'' = m sin cos / D^3; E' = D, E'' = -m sin cos / D, D = sqrt(1 - m sin^2)
+    # in (phi, m), D = sqrt(1 - m sin^2): F_phi = 1/D, F_phiphi = m sin cos/D^3, F_phim =
+    # sin^2/(2 D^3), F_m = G and F_mm = G_m of _amplitude_m (Carlson's forms: (E - F)/(2m)
+    # and its kin cancel as m -> 0); E_phi = D, E_phiphi = -m sin cos/D, E_phim = -sin^2/(2D),
+    # E_m = (E - F)/(2m) = -sin^3 R_D(cos^2, D^2, 1)/6, E_mm = -sin^5 J(D^2; cos^2; 1)/8, with
+    # the period's 2k E(m): E(m)_m = -R_D(0, 1 - m, 1)/6, E(m)_mm = -J(1 - m; 0; 1)/8
     def rule(f0: Any, phi: Any, m: Any) -> Arrays:
         s, c = np.sin(phi), np.cos(phi)
-        d = np.sqrt(1 - m * s * s)
-        if second_kind:
-            return d, -m * s * c / d
-        return 1 / d, m * s * c / (d * d * d)
+        d2 = 1 - m * s * s
+        d = np.sqrt(d2)
+        if not second_kind:
+            g, g_m = _amplitude_m(phi, m)
+            return 1 / d, g, m * s * c / (d * d2), s * s / (2 * d * d2), g_m
+        rd, j = _sc().elliprd, _carlson_j
+        k = np.round(phi / math.pi)
+        sr, cr = np.sin(phi - k * math.pi), np.cos(phi - k * math.pi)
+        e_m = -(2 * k * rd(0.0, 1 - m, 1.0) + sr**3 * rd(cr * cr, d2, 1.0)) / 6
+        e_mm = -(2 * k * j(1 - m, 0.0, 1.0) + sr**5 * j(d2, cr * cr, 1.0)) / 8
+        return d, e_m, -m * s * c / d, -s * s / (2 * d), e_mm
 
     return rule
 
@@ -1166,14 +1192,30 @@ def _wofz(f0: Any, z: Any) -> Arrays:
 
 
 def _voigt_profile(f0: Any, x: Any, sigma: Any, gamma: Any) -> Arrays:
-    # V = Re w(z) / (sigma sqrt(2 pi)), z = (x + i gamma)/(sigma sqrt 2), in x:
-    # V' = Re w'(z) / (c sigma sqrt 2), V'' = Re w''(z) / (c 2 sigma^2), c = sigma sqrt(2 pi)
-    sc = _sc()
+    # V = c Re w(z), c = 1/(sigma sqrt(2 pi)), z = (x + i gamma) k, k = 1/(sigma sqrt 2), w
+    # holomorphic (w1 = w', w2 = w''): z_x = k, z_gamma = i k, z_sigma = -z/sigma, so in
+    # (x, sigma, gamma): V_x = c k Re w1, V_gamma = -c k Im w1, V_sigma = -(c/sigma) Re g,
+    # g = z w1 + w; V_xx = -V_gg = c k^2 Re w2, V_xg = -c k^2 Im w2, V_xs = -(c k/sigma)
+    # Re(2 w1 + z w2), V_gs = (c k/sigma) Im(2 w1 + z w2), V_ss = (c/sigma^2) Re(2g + z^2 w2
+    # + 2 z w1)
     z = (x + 1j * gamma) / (sigma * math.sqrt(2))
-    w = sc.wofz(z)
-    d1, d2 = _wofz(w, z)
-    c = sigma * _SQRT_2PI
-    return d1.real / (c * sigma * math.sqrt(2)), d2.real / (c * 2 * sigma * sigma)
+    w = _sc().wofz(z)
+    w1, w2 = _wofz(w, z)
+    c, k = 1 / (sigma * _SQRT_2PI), 1 / (sigma * math.sqrt(2))
+    h = 2 * w1 + z * w2
+    g = z * w1 + w
+    ck2 = c * k * k
+    return (
+        c * k * w1.real,
+        -c / sigma * g.real,
+        -c * k * w1.imag,
+        ck2 * w2.real,
+        -c * k / sigma * h.real,
+        -ck2 * w2.imag,
+        c / (sigma * sigma) * (2 * g + z * z * w2 + 2 * z * w1).real,
+        c * k / sigma * h.imag,
+        -ck2 * w2.real,
+    )
 
 
 # Kelvin functions: ber + i bei = J_0(x e^(3 pi i/4)), so with the derivatives scipy has
@@ -2136,22 +2178,28 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
     return fa, fb, faa, m_hilo, fbb
 
 
-def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
-    # In u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn. In m, through the amplitude
-    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives A = d am/dm = -dn G,
-    #   G = dF/dm at fixed am = 1/2 int_0^am sin^2/dn^3 = sin^3 R_D(cos^2, 1, dn^2)/6,
-    #   G_m = 3/4 int_0^am sin^4/dn^5 = 3/8 sin^5 K(cos^2, 1; dn^2) (K of the Carlson rules),
-    # so no difference cancels as u or m -> 0; am reduced by the period: G(am + k pi) =
-    # G(am) + 2k G(pi/2). Then sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn),
-    # and A_m = -dn_m G - dn G_m - sn^2 A/(2 dn^2) (G's am-derivative sin^2/(2 dn^3) times A).
-    sn, cn, dn, am = value
+def _amplitude_m(phi: Any, m: Any) -> Arrays:
+    """(G, G_m): G = dF(phi | m)/dm at fixed phi = 1/2 int_0^phi sin^2/D^3 = sin^3 R_D(cos^2, 1,
+    D^2)/6, G_m = 3/4 int_0^phi sin^4/D^5 = 3/8 sin^5 K(cos^2, 1; D^2) (K of the Carlson
+    rules), D^2 = 1 - m sin^2, phi reduced by the period: G(phi + k pi) = G(phi) + 2k G(pi/2)."""
     rd = _sc().elliprd
-    k = np.round(am / math.pi)
-    r = am - k * math.pi
+    k = np.round(phi / math.pi)
+    r = phi - k * math.pi
     s, c = np.sin(r), np.cos(r)
     d2 = 1 - m * s * s
     g = 2 * k * rd(0.0, 1.0, 1 - m) / 6 + s**3 * rd(c * c, 1.0, d2) / 6
     g_m = 2 * k * 3 / 8 * _carlson_k(0.0, 1.0, 1 - m) + 3 / 8 * s**5 * _carlson_k(c * c, 1.0, d2)
+    return g, g_m
+
+
+def _ellipj(value: Any, u: Any, m: Any) -> tuple[Arrays, ...]:
+    # In u: sn' = cn dn, cn' = -sn dn, dn' = -m sn cn, am' = dn. In m, through the amplitude
+    # (sn = sin am, cn = cos am, dn^2 = 1 - m sn^2): F(am | m) = u gives A = d am/dm = -dn G,
+    # G = dF/dm at fixed am and G_m of _amplitude_m (Carlson's forms, so no difference
+    # cancels as u or m -> 0). Then sn_m = cn A, cn_m = -sn A, dn_m = -(sn^2 + 2 m sn cn A)/(2 dn),
+    # and A_m = -dn_m G - dn G_m - sn^2 A/(2 dn^2) (G's am-derivative sin^2/(2 dn^3) times A).
+    sn, cn, dn, am = value
+    g, g_m = _amplitude_m(am, m)
     a = -dn * g
     sn_m, cn_m = cn * a, -sn * a
     dn_m = -(sn * sn + 2 * m * sn * cn * a) / (2 * dn)
@@ -2343,6 +2391,21 @@ _NO_PARTIAL = ", whose partial in that parameter has no closed form"
 _NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
 _NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
 _MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
+
+
+def _parameters(what: str, names: str) -> str:
+    """Entry.why for arguments that are parameters (orders, shapes) without closed-form
+    partials among scipy's functions."""
+    partials = "the partials in them" if names == "them" else f"the partial in {names}"
+    return f"{what}; scipy has no closed form for {partials}"
+
+
+_ORDER = _parameters("v is the order", "v")
+_INTEGER = "n is an integer order (scipy truncates it)"
+_POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
+_SHAPE_A = _parameters("a is a shape parameter", "a")
+_SHAPES_AB = _parameters("a and b are shape parameters", "them")
+_COUNTS = "k and n are counts (scipy floors k)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
 _SPHEROIDAL_CV = (
     "m and n are integer orders; the characteristic value's partial in c has no closed form"
@@ -2376,8 +2439,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("rgamma",), Entry("rgamma", x, (0,), _rgamma, complex=True)),
         (("beta",), Entry("beta", ("a", "b"), (0, 1), _beta)),
         (("betaln",), Entry("betaln", ("a", "b"), (0, 1), _betaln)),
-        (("gammainc",), Entry("gammainc", ("a", "x"), (1,), _gammainc)),
-        (("gammaincc",), Entry("gammaincc", ("a", "x"), (1,), _gammaincc)),
+        (("gammainc",), Entry("gammainc", ("a", "x"), (1,), _gammainc, why=_SHAPE_A)),
+        (("gammaincc",), Entry("gammaincc", ("a", "x"), (1,), _gammaincc, why=_SHAPE_A)),
         (("xlogy",), Entry("xlogy", ("x", "y"), (0, 1), _xlogy, complex=True)),
         (("xlog1py",), Entry("xlog1py", ("x", "y"), (0, 1), _xlog1py, complex=True)),
         (("entr",), Entry("entr", x, (0,), _entr)),
@@ -2409,12 +2472,12 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("k1",), Entry("k1", x, (0,), _fixed_bessel("k", 1))),
         (("k0e",), Entry("k0e", x, (0,), _fixed_bessel("k", 0, scaled=True))),
         (("k1e",), Entry("k1e", x, (0,), _fixed_bessel("k", 1, scaled=True))),
-        (("jv", "jn"), Entry("jv", ("v", "z"), (1,), j, complex=True)),
-        (("yv",), Entry("yv", ("v", "z"), (1,), y, complex=True)),
-        (("iv",), Entry("iv", ("v", "z"), (1,), i, complex=True)),
-        (("ive",), Entry("ive", ("v", "z"), (1,), ie)),
-        (("kv",), Entry("kv", ("v", "z"), (1,), k, complex=True)),
-        (("kve",), Entry("kve", ("v", "z"), (1,), ke, complex=True)),
+        (("jv", "jn"), Entry("jv", ("v", "z"), (1,), j, complex=True, why=_ORDER)),
+        (("yv",), Entry("yv", ("v", "z"), (1,), y, complex=True, why=_ORDER)),
+        (("iv",), Entry("iv", ("v", "z"), (1,), i, complex=True, why=_ORDER)),
+        (("ive",), Entry("ive", ("v", "z"), (1,), ie, why=_ORDER)),
+        (("kv",), Entry("kv", ("v", "z"), (1,), k, complex=True, why=_ORDER)),
+        (("kve",), Entry("kve", ("v", "z"), (1,), ke, complex=True, why=_ORDER)),
         (("exp10",), Entry("exp10", x, (0,), _exponential(math.log(10)))),
         (("exp2",), Entry("exp2", x, (0,), _exponential(math.log(2)))),
         (("expm1",), Entry("expm1", x, (0,), _expm1, complex=True)),
@@ -2430,101 +2493,305 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("boxcox1p",), Entry("boxcox1p", ("x", "lmbda"), (0, 1), _boxcox(1.0))),
         (("inv_boxcox",), Entry("inv_boxcox", ("y", "lmbda"), (0, 1), _inv_boxcox(0.0))),
         (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0, 1), _inv_boxcox(1.0))),
-        (("hyp1f1",), Entry("hyp1f1", ("a", "b", "x"), (2,), _hyp1f1)),
-        (("hyp2f1",), Entry("hyp2f1", ("a", "b", "c", "z"), (3,), _hyp2f1, complex=True)),
-        (("stdtr",), Entry("stdtr", ("df", "t"), (1,), _stdtr)),
-        (("chdtr",), Entry("chdtr", ("v", "x"), (1,), _chdtr(1.0))),
-        (("chdtrc",), Entry("chdtrc", ("v", "x"), (1,), _chdtr(-1.0))),
+        (
+            ("hyp1f1",),
+            Entry(
+                "hyp1f1",
+                ("a", "b", "x"),
+                (2,),
+                _hyp1f1,
+                why=_parameters("a and b are parameters", "them"),
+            ),
+        ),
+        (
+            ("hyp2f1",),
+            Entry(
+                "hyp2f1",
+                ("a", "b", "c", "z"),
+                (3,),
+                _hyp2f1,
+                complex=True,
+                why=_parameters("a, b and c are parameters", "them"),
+            ),
+        ),
+        (
+            ("stdtr",),
+            Entry(
+                "stdtr",
+                ("df", "t"),
+                (1,),
+                _stdtr,
+                why=_parameters("df is the degrees of freedom", "df"),
+            ),
+        ),
+        (
+            ("chdtr",),
+            Entry(
+                "chdtr",
+                ("v", "x"),
+                (1,),
+                _chdtr(1.0),
+                why=_parameters("v is the degrees of freedom", "v"),
+            ),
+        ),
+        (
+            ("chdtrc",),
+            Entry(
+                "chdtrc",
+                ("v", "x"),
+                (1,),
+                _chdtr(-1.0),
+                why=_parameters("v is the degrees of freedom", "v"),
+            ),
+        ),
         (("ellipk",), Entry("ellipk", ("m",), (0,), _elliptic(False))),
         (("ellipe",), Entry("ellipe", ("m",), (0,), _elliptic(True))),
         (("ellipkm1",), Entry("ellipkm1", ("p",), (0,), _ellipkm1)),
-        (("hyperu",), Entry("hyperu", ("a", "b", "x"), (2,), _hyperu)),
+        (
+            ("hyperu",),
+            Entry(
+                "hyperu",
+                ("a", "b", "x"),
+                (2,),
+                _hyperu,
+                why=_parameters("a and b are parameters", "them"),
+            ),
+        ),
         (("powm1",), Entry("powm1", ("x", "y"), (0, 1), _powm1)),
         (("poch",), Entry("poch", ("z", "m"), (0, 1), _poch)),
         (("wrightomega",), Entry("wrightomega", ("z",), (0,), _wrightomega, complex=True)),
         (("gammasgn",), Entry("gammasgn", x, (0,), _constant)),
         (("round",), Entry("round", x, (0,), _constant)),
-        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (1,), _gammaincinv(1.0))),
-        (("gammainccinv",), Entry("gammainccinv", ("a", "y"), (1,), _gammaincinv(-1.0))),
-        (("betaincinv",), Entry("betaincinv", ("a", "b", "y"), (2,), _betaincinv(1.0))),
-        (("betainccinv",), Entry("betainccinv", ("a", "b", "y"), (2,), _betaincinv(-1.0))),
-        (("stdtrit",), Entry("stdtrit", ("df", "p"), (1,), _stdtrit)),
-        (("chdtri",), Entry("chdtri", ("v", "p"), (1,), _chdtri)),
+        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (1,), _gammaincinv(1.0), why=_SHAPE_A)),
+        (
+            ("gammainccinv",),
+            Entry("gammainccinv", ("a", "y"), (1,), _gammaincinv(-1.0), why=_SHAPE_A),
+        ),
+        (
+            ("betaincinv",),
+            Entry("betaincinv", ("a", "b", "y"), (2,), _betaincinv(1.0), why=_SHAPES_AB),
+        ),
+        (
+            ("betainccinv",),
+            Entry("betainccinv", ("a", "b", "y"), (2,), _betaincinv(-1.0), why=_SHAPES_AB),
+        ),
+        (
+            ("stdtrit",),
+            Entry(
+                "stdtrit",
+                ("df", "p"),
+                (1,),
+                _stdtrit,
+                why=_parameters("df is the degrees of freedom", "df"),
+            ),
+        ),
+        (
+            ("chdtri",),
+            Entry(
+                "chdtri",
+                ("v", "p"),
+                (1,),
+                _chdtri,
+                why=_parameters("v is the degrees of freedom", "v"),
+            ),
+        ),
         (("ndtri_exp",), Entry("ndtri_exp", ("y",), (0,), _ndtri_exp)),
-        (("ellipkinc",), Entry("ellipkinc", ("phi", "m"), (0,), _incomplete_elliptic(False))),
-        (("ellipeinc",), Entry("ellipeinc", ("phi", "m"), (0,), _incomplete_elliptic(True))),
+        (
+            ("ellipkinc",),
+            Entry("ellipkinc", ("phi", "m"), (0, 1), _incomplete_elliptic(False)),
+        ),
+        (
+            ("ellipeinc",),
+            Entry("ellipeinc", ("phi", "m"), (0, 1), _incomplete_elliptic(True)),
+        ),
         (("owens_t",), Entry("owens_t", ("h", "a"), (0, 1), _owens_t)),
-        (("fdtr",), Entry("fdtr", ("dfn", "dfd", "x"), (2,), _fdtr(1.0))),
-        (("fdtrc",), Entry("fdtrc", ("dfn", "dfd", "x"), (2,), _fdtr(-1.0))),
-        (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (2,), _nbdtr(1.0))),
-        (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (2,), _nbdtr(-1.0))),
-        (("struve",), Entry("struve", ("v", "x"), (1,), _struve(False))),
-        (("modstruve",), Entry("modstruve", ("v", "x"), (1,), _struve(True))),
+        (
+            ("fdtr",),
+            Entry(
+                "fdtr",
+                ("dfn", "dfd", "x"),
+                (2,),
+                _fdtr(1.0),
+                why=_parameters("dfn and dfd are degrees of freedom", "them"),
+            ),
+        ),
+        (
+            ("fdtrc",),
+            Entry(
+                "fdtrc",
+                ("dfn", "dfd", "x"),
+                (2,),
+                _fdtr(-1.0),
+                why=_parameters("dfn and dfd are degrees of freedom", "them"),
+            ),
+        ),
+        (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (2,), _nbdtr(1.0), why=_COUNTS)),
+        (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (2,), _nbdtr(-1.0), why=_COUNTS)),
+        (("struve",), Entry("struve", ("v", "x"), (1,), _struve(False), why=_ORDER)),
+        (("modstruve",), Entry("modstruve", ("v", "x"), (1,), _struve(True), why=_ORDER)),
         (("itstruve0",), Entry("itstruve0", x, (0,), _integral_struve(False))),
         (("itmodstruve0",), Entry("itmodstruve0", x, (0,), _integral_struve(True))),
         (("itj0y0",), Entry("itj0y0", x, (0,), _integrals)),
         (("iti0k0",), Entry("iti0k0", x, (0,), _integrals_i0k0)),
         (("itairy",), Entry("itairy", x, (0,), _integrals_airy)),
-        (("yn",), Entry("yn", ("n", "x"), (1,), _integer_order(y))),
-        (("kn",), Entry("kn", ("n", "x"), (1,), _integer_order(k))),
-        (("jve",), Entry("jve", ("v", "z"), (1,), j)),  # (real z: jve = jv)
-        (("yve",), Entry("yve", ("v", "z"), (1,), y)),
-        (("eval_sh_legendre",), Entry("eval_sh_legendre", ("n", "x"), (1,), sh_legendre)),
-        (("eval_sh_chebyt",), Entry("eval_sh_chebyt", ("n", "x"), (1,), sh_chebyt)),
-        (("eval_sh_chebyu",), Entry("eval_sh_chebyu", ("n", "x"), (1,), sh_chebyu)),
-        (("eval_chebyc",), Entry("eval_chebyc", ("n", "x"), (1,), chebyc)),
-        (("eval_chebys",), Entry("eval_chebys", ("n", "x"), (1,), chebys)),
+        (("yn",), Entry("yn", ("n", "x"), (1,), _integer_order(y), why=_INTEGER)),
+        (("kn",), Entry("kn", ("n", "x"), (1,), _integer_order(k), why=_INTEGER)),
+        (("jve",), Entry("jve", ("v", "z"), (1,), j, why=_ORDER)),  # (real z: jve = jv)
+        (("yve",), Entry("yve", ("v", "z"), (1,), y, why=_ORDER)),
+        (
+            ("eval_sh_legendre",),
+            Entry("eval_sh_legendre", ("n", "x"), (1,), sh_legendre, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_sh_chebyt",),
+            Entry("eval_sh_chebyt", ("n", "x"), (1,), sh_chebyt, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_sh_chebyu",),
+            Entry("eval_sh_chebyu", ("n", "x"), (1,), sh_chebyu, why=_POLYNOMIAL_DEGREE),
+        ),
+        (("eval_chebyc",), Entry("eval_chebyc", ("n", "x"), (1,), chebyc, why=_POLYNOMIAL_DEGREE)),
+        (("eval_chebys",), Entry("eval_chebys", ("n", "x"), (1,), chebys, why=_POLYNOMIAL_DEGREE)),
         (("wofz",), Entry("wofz", ("z",), (0,), _wofz, complex=True)),
-        (("voigt_profile",), Entry("voigt_profile", ("x", "sigma", "gamma"), (0,), _voigt_profile)),
+        (
+            ("voigt_profile",),
+            Entry("voigt_profile", ("x", "sigma", "gamma"), (0, 1, 2), _voigt_profile),
+        ),
         *(((n,), Entry(n, x, (0,), _kelvin(n, False))) for n in ("ber", "bei", "ker", "kei")),
         *(
             ((n + "p",), Entry(n + "p", x, (0,), _kelvin(n, True)))
             for n in ("ber", "bei", "ker", "kei")
         ),
-        (("wright_bessel",), Entry("wright_bessel", ("a", "b", "x"), (2,), _wright_bessel(False))),
+        (
+            ("wright_bessel",),
+            Entry(
+                "wright_bessel",
+                ("a", "b", "x"),
+                (2,),
+                _wright_bessel(False),
+                why=_parameters("a and b are parameters", "them"),
+            ),
+        ),
         (
             ("log_wright_bessel",),
-            Entry("log_wright_bessel", ("a", "b", "x"), (2,), _wright_bessel(True)),
+            Entry(
+                "log_wright_bessel",
+                ("a", "b", "x"),
+                (2,),
+                _wright_bessel(True),
+                why=_parameters("a and b are parameters", "them"),
+            ),
         ),
-        (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False))),
-        (("pbvv",), Entry("pbvv", ("v", "x"), (1,), _parabolic(False))),
-        (("pbwa",), Entry("pbwa", ("a", "x"), (1,), _parabolic(True))),
+        (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
+        (("pbvv",), Entry("pbvv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
+        (
+            ("pbwa",),
+            Entry(
+                "pbwa", ("a", "x"), (1,), _parabolic(True), why=_parameters("a is the order", "a")
+            ),
+        ),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
         (("fresnel",), Entry("fresnel", ("z",), (0,), _fresnel, complex=True)),
         (("airy",), Entry("airy", ("z",), (0,), _airy, complex=True)),
-        (("betainc",), Entry("betainc", ("a", "b", "x"), (2,), _betainc(1.0))),
-        (("betaincc",), Entry("betaincc", ("a", "b", "x"), (2,), _betainc(-1.0))),
-        (("gdtr",), Entry("gdtr", ("a", "b", "x"), (2,), _gdtr(1.0))),
-        (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (2,), _gdtr(-1.0))),
-        (("pdtr",), Entry("pdtr", ("k", "m"), (1,), _pdtr(1.0))),
-        (("pdtrc",), Entry("pdtrc", ("k", "m"), (1,), _pdtr(-1.0))),
-        (("bdtr",), Entry("bdtr", ("k", "n", "p"), (2,), _bdtr(1.0))),
-        (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (2,), _bdtr(-1.0))),
-        (("expn",), Entry("expn", ("n", "x"), (1,), _integer_order(_expn))),
-        (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1)),
-        (("huber",), Entry("huber", ("delta", "r"), (1,), _huber)),
-        (("pseudo_huber",), Entry("pseudo_huber", ("delta", "r"), (1,), _pseudo_huber)),
+        (("betainc",), Entry("betainc", ("a", "b", "x"), (2,), _betainc(1.0), why=_SHAPES_AB)),
+        (("betaincc",), Entry("betaincc", ("a", "b", "x"), (2,), _betainc(-1.0), why=_SHAPES_AB)),
+        (("gdtr",), Entry("gdtr", ("a", "b", "x"), (0, 2), _gdtr(1.0), why=_NO_SHAPE)),
+        (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (0, 2), _gdtr(-1.0), why=_NO_SHAPE)),
+        (
+            ("pdtr",),
+            Entry("pdtr", ("k", "m"), (1,), _pdtr(1.0), why="k is a count (scipy floors it)"),
+        ),
+        (
+            ("pdtrc",),
+            Entry("pdtrc", ("k", "m"), (1,), _pdtr(-1.0), why="k is a count (scipy floors it)"),
+        ),
+        (("bdtr",), Entry("bdtr", ("k", "n", "p"), (2,), _bdtr(1.0), why=_COUNTS)),
+        (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (2,), _bdtr(-1.0), why=_COUNTS)),
+        (("expn",), Entry("expn", ("n", "x"), (1,), _integer_order(_expn), why=_INTEGER)),
+        (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1, why=_ORDER)),
+        (("huber",), Entry("huber", ("delta", "r"), (0, 1), _huber)),
+        (("pseudo_huber",), Entry("pseudo_huber", ("delta", "r"), (0, 1), _pseudo_huber)),
         (
             ("eval_gegenbauer",),
-            Entry("eval_gegenbauer", ("n", "alpha", "x"), (2,), _eval_gegenbauer),
+            Entry(
+                "eval_gegenbauer",
+                ("n", "alpha", "x"),
+                (2,),
+                _eval_gegenbauer,
+                why=_parameters("n is the degree and alpha a parameter", "them"),
+            ),
         ),
-        (("eval_legendre",), Entry("eval_legendre", ("n", "x"), (1,), _eval_legendre)),
-        (("eval_chebyt",), Entry("eval_chebyt", ("n", "x"), (1,), _eval_chebyt)),
-        (("eval_chebyu",), Entry("eval_chebyu", ("n", "x"), (1,), _eval_chebyu)),
-        (("eval_hermite",), Entry("eval_hermite", ("n", "x"), (1,), _eval_hermite)),
-        (("eval_hermitenorm",), Entry("eval_hermitenorm", ("n", "x"), (1,), _eval_hermitenorm)),
-        (("eval_laguerre",), Entry("eval_laguerre", ("n", "x"), (1,), _eval_laguerre)),
+        (
+            ("eval_legendre",),
+            Entry("eval_legendre", ("n", "x"), (1,), _eval_legendre, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_chebyt",),
+            Entry("eval_chebyt", ("n", "x"), (1,), _eval_chebyt, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_chebyu",),
+            Entry("eval_chebyu", ("n", "x"), (1,), _eval_chebyu, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_hermite",),
+            Entry("eval_hermite", ("n", "x"), (1,), _eval_hermite, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_hermitenorm",),
+            Entry("eval_hermitenorm", ("n", "x"), (1,), _eval_hermitenorm, why=_POLYNOMIAL_DEGREE),
+        ),
+        (
+            ("eval_laguerre",),
+            Entry("eval_laguerre", ("n", "x"), (1,), _eval_laguerre, why=_POLYNOMIAL_DEGREE),
+        ),
         (
             ("eval_genlaguerre",),
-            Entry("eval_genlaguerre", ("n", "alpha", "x"), (2,), _eval_genlaguerre),
+            Entry(
+                "eval_genlaguerre",
+                ("n", "alpha", "x"),
+                (2,),
+                _eval_genlaguerre,
+                why=_parameters("n is the degree and alpha a parameter", "them"),
+            ),
         ),
-        (("eval_jacobi",), Entry("eval_jacobi", ("n", "alpha", "beta", "x"), (3,), _eval_jacobi)),
-        (("eval_sh_jacobi",), Entry("eval_sh_jacobi", ("n", "p", "q", "x"), (3,), _eval_sh_jacobi)),
-        (("bdtri",), Entry("bdtri", ("k", "n", "y"), (2,), _bdtri)),
-        (("nbdtri",), Entry("nbdtri", ("k", "n", "y"), (2,), _nbdtri)),
-        (("pdtri",), Entry("pdtri", ("k", "y"), (1,), _pdtri)),
-        (("fdtri",), Entry("fdtri", ("dfn", "dfd", "p"), (2,), _fdtri)),
+        (
+            ("eval_jacobi",),
+            Entry(
+                "eval_jacobi",
+                ("n", "alpha", "beta", "x"),
+                (3,),
+                _eval_jacobi,
+                why=_parameters("n is the degree, alpha and beta parameters", "them"),
+            ),
+        ),
+        (
+            ("eval_sh_jacobi",),
+            Entry(
+                "eval_sh_jacobi",
+                ("n", "p", "q", "x"),
+                (3,),
+                _eval_sh_jacobi,
+                why=_parameters("n is the degree, p and q parameters", "them"),
+            ),
+        ),
+        (("bdtri",), Entry("bdtri", ("k", "n", "y"), (2,), _bdtri, why=_COUNTS)),
+        (("nbdtri",), Entry("nbdtri", ("k", "n", "y"), (2,), _nbdtri, why=_COUNTS)),
+        (
+            ("pdtri",),
+            Entry("pdtri", ("k", "y"), (1,), _pdtri, why="k is a count (scipy floors it)"),
+        ),
+        (
+            ("fdtri",),
+            Entry(
+                "fdtri",
+                ("dfn", "dfd", "p"),
+                (2,),
+                _fdtri,
+                why=_parameters("dfn and dfd are degrees of freedom", "them"),
+            ),
+        ),
         (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 2), _gdtrix, why=_NO_SHAPE)),
         (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 2), _gdtria, why=_NO_SHAPE)),
         (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 2), _chndtr, why=_NO_DF)),
@@ -2532,7 +2799,16 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
         (("nrdtrimn",), Entry("nrdtrimn", ("p", "std", "x"), (0, 1, 2), _nrdtrimn)),
         (("nrdtrisd",), Entry("nrdtrisd", ("mn", "p", "x"), (0, 1, 2), _nrdtrisd)),
-        (("tklmbda",), Entry("tklmbda", ("x", "lmbda"), (0,), _tklmbda)),
+        (
+            ("tklmbda",),
+            Entry(
+                "tklmbda",
+                ("x", "lmbda"),
+                (0,),
+                _tklmbda,
+                why="lmbda is the shape; the partial in it (through the quantile's) is not written",
+            ),
+        ),
         (("kolmogorov",), Entry("kolmogorov", ("y",), (0,), _kolmogorov)),
         (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
         (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
@@ -2566,7 +2842,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
         (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
         *(
-            ((f"hankel{kind}{e}",), Entry(f"hankel{kind}{e}", ("v", "z"), (1,), rule, complex=True))
+            (
+                (f"hankel{kind}{e}",),
+                Entry(f"hankel{kind}{e}", ("v", "z"), (1,), rule, complex=True, why=_ORDER),
+            )
             for kind in (1, 2)
             for e, rule in (("", _hankel(kind, False)), ("e", _hankel(kind, True)))
         ),
@@ -2638,7 +2917,17 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
 # _riemann_zeta), with the public name and the rule.
 def _private_entries() -> list[tuple[str, Entry]]:
     return [
-        ("_lambertw", Entry("lambertw", ("z", "k", "tol"), (0,), _lambertw, complex=True)),
+        (
+            "_lambertw",
+            Entry(
+                "lambertw",
+                ("z", "k", "tol"),
+                (0,),
+                _lambertw,
+                complex=True,
+                why="k is the branch (an integer) and tol a tolerance",
+            ),
+        ),
         ("_zeta", Entry("zeta", ("x", "q"), (0, 1), _hurwitz_zeta)),
         ("_riemann_zeta", Entry("zeta", ("x",), (0,), _riemann_zeta)),
         ("zetac", Entry("zetac", ("x",), (0,), _riemann_zeta)),
