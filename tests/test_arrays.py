@@ -667,7 +667,7 @@ def test_reuse_memory_reuses_large_blocks_only_inside_its_scope() -> None:
         np.testing.assert_array_equal(grown[:size], np.arange(size))
         np.testing.assert_array_equal(grown[size:], 0.0)
         small = np.ones(10)  # below the floor: malloc's own
-    # the blocks stay for the next scope (up to 128 MiB) until released
+    # the blocks stay for the next scope (up to 1 GiB) until released
     kept_bytes = cached_bytes()
     assert kept_bytes >= 8 * size
     assert hd.release_memory() == kept_bytes

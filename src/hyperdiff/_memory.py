@@ -7,10 +7,11 @@ pages, which at thousands of planes costs more than the arithmetic (hessian of
 rosen at n = 100: about 4,000 page faults a call). Inside a memory scope numpy
 allocates through hyperdiff's block cache, by numpy's allocator hook (NEP 49),
 which is per context, so nothing outside the scope changes: freed blocks of
-256 KiB or more are kept, up to 512 MiB, and handed out again for the same size.
-When the last scope closes, up to 128 MiB of them stay cached for the next one
-(the next call of a transform allocates the same sizes); release_memory() gives
-them back.
+256 KiB or more are kept, up to 1 GiB, and handed out again for the same size.
+When the last scope closes, up to 1 GiB of them stay cached for the next one
+(the next call of a transform allocates the same sizes: at 1e7 points one seeded
+array alone is 240 MB, and faulting it in afresh took more than the arithmetic);
+release_memory() gives them back.
 
 The transforms open a scope around their function while it makes large arrays:
 opening one costs a few microseconds (numpy's handler is a context variable, set
@@ -57,7 +58,7 @@ class reuse_memory:  # lower case, as a with-statement helper (np.errstate)
 
 
 def release_memory() -> int:
-    """Give the freed blocks hyperdiff keeps for reuse (at most 128 MiB between
+    """Give the freed blocks hyperdiff keeps for reuse (at most 1 GiB between
     transforms) back to the system; returns their size in bytes."""
     return int(_core.release_memory())
 

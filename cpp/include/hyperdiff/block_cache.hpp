@@ -46,8 +46,8 @@ inline void advise_huge_pages(void* block, std::size_t size) {
 class BlockCache {
  public:
   static constexpr std::size_t kMinBytes = std::size_t(1) << 18;   // smaller ones: not here
-  static constexpr std::size_t kMaxBytes = std::size_t(1) << 29;   // 512 MiB kept in a scope
-  static constexpr std::size_t kKeepBytes = std::size_t(1) << 27;  // 128 MiB kept between
+  static constexpr std::size_t kMaxBytes = std::size_t(1) << 30;   // 1 GiB kept in a scope
+  static constexpr std::size_t kKeepBytes = std::size_t(1) << 30;  // 1 GiB kept between
 
   // A block of `size` (at least kMinBytes) bytes, reused when one is cached.
   void* allocate(std::size_t size) {
