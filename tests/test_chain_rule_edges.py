@@ -279,3 +279,39 @@ def test_complex_tan_far_from_the_real_axis(dtype: str, kind: str) -> None:
                 ref = want[order] * scale
                 err = abs(mpmath.mpc(complex(got[n])) - ref)
                 assert err <= 16 * eps * abs(ref) + 4 * tiny, (kind, label, complex(z), got[n])
+
+
+# --- add, subtract: the parts added as they are ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", REAL)
+@pytest.mark.parametrize("op", [np.add, np.subtract])
+def test_sum_parts_exact_and_nan_only_at_a_nan_value(op: Any, dtype: str, kind: str) -> None:
+    # x' +- y' exactly (several blocks: 700 elements); where the value is nan (inf - inf,
+    # a nan operand) the parts are nan, but 0 where both operands' parts are 0 (the
+    # direction is not perturbed: a strong zero, kinds.hpp)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, 700)
+    y = rng.uniform(-2, 2, 700)
+    gx = rng.uniform(-1, 1, 700)
+    gy = rng.uniform(-1, 1, 700)
+    undefined = [5, 6, 7, 8, 300]
+    x[undefined] = [np.inf, np.inf, np.nan, 1.0, np.nan]
+    y[undefined] = [-np.inf if op is np.add else np.inf] * 2 + [1.0, np.nan, 2.0]
+    gx[[6, 8, 300]] = 0.0
+    gy[[6, 8, 300]] = 0.0
+    gx[9], gy[9] = -0.0, -0.0  # -0 +- -0: the strong zero's +0
+    with np.errstate(invalid="ignore"):  # inf - inf
+        r = op(seeded(kind, x, gx, dtype), seeded(kind, y, gy, dtype))
+        value = op(x.astype(dtype), y.astype(dtype))
+    assert np.isnan(value[undefined]).all()
+    for (label, order, product), got in parts(kind, r):
+        if order == 1:
+            a, b = product * gx.astype(dtype), product * gy.astype(dtype)
+            want = np.where((a == 0) & (b == 0), 0, op(a, b)).astype(dtype)
+        else:  # unseeded second-order parts
+            want = np.zeros(700, dtype=dtype)
+        want[np.isnan(value) & (want != 0)] = np.nan
+        np.testing.assert_array_equal(got, want, err_msg=label)
+        assert not np.signbit(got[9]), label

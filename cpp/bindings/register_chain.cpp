@@ -43,6 +43,7 @@ struct Tabled {
   static constexpr bool quotient = false;
   static constexpr bool structural_zeros = false;
   static constexpr bool unit_fxy = false;
+  static constexpr int unit_sign = 0;
 };
 
 constexpr std::size_t kChainBlock = 64;

@@ -45,6 +45,9 @@ struct BinaryEntry {
   // the vector formulas do not cover (power's zeros, infinities, overflow). A
   // flag of the element type keeps the loop vectorized (a bool one did not)
   static constexpr bool has_edges = false;
+  // fx = 1 and fy = unit_sign (+-1) everywhere (add, subtract): the chain rule
+  // adds or subtracts the parts, with no partials to fill or multiply (kinds.hpp)
+  static constexpr int unit_sign = 0;
 };
 
 struct LinearEntry : BinaryEntry {
@@ -54,6 +57,7 @@ struct LinearEntry : BinaryEntry {
 struct Add : LinearEntry {
   static constexpr const char* name = "add";
   static constexpr bool has_complex = true;
+  static constexpr int unit_sign = 1;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = x + y;
@@ -65,6 +69,7 @@ struct Add : LinearEntry {
 struct Subtract : LinearEntry {
   static constexpr const char* name = "subtract";
   static constexpr bool has_complex = true;
+  static constexpr int unit_sign = -1;
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     p.f0 = x - y;

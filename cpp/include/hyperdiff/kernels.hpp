@@ -194,8 +194,9 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   constexpr bool second = Kind::second_order;
   // a quotient reads q = f0 and 1/y = fx instead of fy, fxy, fyy (kinds.hpp)
   constexpr bool quotient = Fn::quotient;
-  constexpr bool need_fx = (XParts || quotient) && Fn::has_fx;
-  constexpr bool need_fy = YParts && Fn::has_fy && !quotient;
+  constexpr bool unit = unit_partials<Fn, T>;  // fx, fy constant (kinds.hpp)
+  constexpr bool need_fx = (XParts || quotient) && Fn::has_fx && !unit;
+  constexpr bool need_fy = YParts && Fn::has_fy && !quotient && !unit;
   constexpr bool need_fxx = second && XParts && Fn::has_fxx;
   constexpr bool need_fxy = second && XParts && YParts && Fn::has_fxy && !quotient;
   constexpr bool need_fyy = second && YParts && Fn::has_fyy && !quotient;
@@ -240,6 +241,25 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
       }
     }
   };
+  // add, subtract: the unit rule (kinds.hpp) on a block whose values are all
+  // defined, else the general one with fx = 1, fy = +-1 (nan at a nan value)
+  const auto chain = [&](const T* const* xs, const T* const* ys, T* const* os, std::size_t m) {
+    if constexpr (unit) {
+      int undefined = 0;
+#pragma omp simd reduction(+ : undefined)
+      for (std::size_t i = 0; i < m; ++i) undefined += f0[i] != f0[i];
+      if (undefined != 0) {
+        for (std::size_t i = 0; i < m; ++i) {
+          const bool defined = f0[i] == f0[i];
+          fx[i] = defined ? T(1) : f0[i];
+          fy[i] = defined ? T(Fn::unit_sign) : f0[i];
+        }
+        kind.template binary<WithPartials<Fn>, XParts, YParts>(f, xs, ys, os, m);
+        return;
+      }
+    }
+    kind.template binary<Fn, XParts, YParts>(f, xs, ys, os, m);
+  };
   if constexpr (std::is_same_v<Kind, Jet>) {
     const bool x_adjacent = !XParts || x_op.plane_stride == 1;
     const bool y_adjacent = !YParts || y_op.plane_stride == 1;
@@ -249,7 +269,12 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
       const T* x = static_cast<const T*>(x_op.data);
       const T* y = static_cast<const T*>(y_op.data);
       partials(x, y, 1);
-      kind.template binary_element<Fn, XParts, YParts>(f, x, y, out);
+      if constexpr (unit) {  // as chain: the general rule at a nan value
+        const bool defined = f0[0] == f0[0];
+        fx[0] = defined ? T(1) : f0[0];
+        fy[0] = defined ? T(Fn::unit_sign) : f0[0];
+      }
+      kind.template binary_element<WithPartials<Fn>, XParts, YParts>(f, x, y, out);
       return;
     }
   }
@@ -269,7 +294,7 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
       op.data()[p] = stream ? staged.data() + p * kBlock : out + p * out_stride + start;
     }
     partials(xp.data()[0], yp.data()[0], m);
-    kind.template binary<Fn, XParts, YParts>(f, xp.data(), yp.data(), op.data(), m);
+    chain(xp.data(), yp.data(), op.data(), m);
     if (stream) {
       for (int p = 0; p < planes; ++p) {
         stream_block(out + p * out_stride + start, staged.data() + p * kBlock, m);

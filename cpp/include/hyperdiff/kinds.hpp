@@ -118,10 +118,28 @@ struct BinaryBlock {
 // `omp simd`, GCC turns such variables into per-lane arrays in memory, and for
 // std::complex components that keeps the loop from vectorizing.
 
+// Whether Fn's parts are added or subtracted as they are (Fn::unit_sign): real
+// components only, where 1 x' is x' (a complex (1 + 0i) x' is not: 0 inf is nan).
+// The drivers use this rule where the values are not nan, and elsewhere the
+// general one with Fn's partials as arrays (WithPartials<Fn>): a nan value has
+// nan partials, and they give nan parts where the parts are not 0 (kernels.hpp).
+template <class Fn, class T>
+inline constexpr bool unit_partials = Fn::unit_sign != 0 && !is_complex_v<T>;
+
+template <class Fn>
+struct WithPartials : Fn {
+  static constexpr int unit_sign = 0;
+};
+
 // A first-order part of f(x, y): fx x' + fy y' (the terms whose operand has
 // parts and whose partial is not identically zero).
 template <class Fn, bool XParts, bool YParts, class T>
 inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
+  if constexpr (unit_partials<Fn, T>) {
+    // the general rule's bits: 0 + x' is x' but for -0 (a strong zero gives +0)
+    const T x_1 = XParts ? x1 : T(0), y_1 = YParts ? y1 : T(0);
+    return Fn::unit_sign > 0 ? (T(0) + x_1) + y_1 : (T(0) + x_1) - y_1;
+  }
   if constexpr (Fn::quotient) {
     // q = x/y: q' = (x' - q y')/y, as 1/y times the difference: fx x' + fy y' =
     // x'/y - q y'/y overflows in its terms where q' does not (x/x at the
@@ -150,6 +168,7 @@ inline T unary_second(T f1, T f2, T a, T b, T h) {
 // + fyy ya yb.
 template <class Fn, bool XParts, bool YParts, class T>
 inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh, T ya, T yb, T yh) {
+  if constexpr (unit_partials<Fn, T>) return first_order<Fn, XParts, YParts>(f, i, xh, yh);
   if constexpr (Fn::quotient) {
     // q = x/y by the quotient rule twice: q_ab = (x_ab - q_a y_b - q_b y_a - q y_ab)/y
     // with q_a = (x_a - q y_a)/y. The partials' form fxy (xa yb + xb ya) + fyy ya yb
