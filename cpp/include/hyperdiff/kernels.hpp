@@ -25,12 +25,19 @@ namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 namespace detail {
 
-// Elements per block. Small, so a block's operand planes, derivative buffers
-// and staged outputs (up to ~20 planes' worth for HyperDual) stay in L1
-// together: measured here (Zen, x86-64-v3, 1 thread), HyperDual add/mul/div
-// at N = 1e7 ran about 25% faster with 64 than with 256, and equally fast in
-// cache (N = 1e3..1e5); 32 was no better at 1e7 and slower in cache.
-inline constexpr std::size_t kBlock = 64;
+// Elements per block of a streamed output (kStreamBytes). Small, so a block's
+// operand planes, derivative buffers and staged outputs (up to ~20 planes'
+// worth for HyperDual) stay in L1 together: measured here (Zen, x86-64-v3, 1
+// thread), HyperDual add/mul/div at N = 1e7 ran about 25% faster with 64 than
+// with 256; 32 was no better at 1e7 and slower in cache.
+inline constexpr std::size_t kStreamBlock = 64;
+
+// Elements per block otherwise (in cache: a fused chain's ranges of 4096, or a
+// small call): fewer blocks, less of each block's set-up. Measured (x86-64-v4,
+// 1 thread, planes of 4096, against 64; Jet's groups of two, kinds.hpp): add,
+// subtract, multiply, divide, exp took 0.6-0.95x the time on Dual, HyperDual,
+// DualVec(2), DualVec(4), HyperDualVec(2, 2); Dual divide by a constant 1.1x.
+inline constexpr std::size_t kBlock = 256;
 
 // Table entries are evaluated in groups of kLanes with a constant trip count,
 // so every element goes through the vector libm variant. A plain loop would
@@ -120,19 +127,20 @@ void unary_blocks(const Kind& kind, const T* x, std::size_t x_stride, T* y, std:
   Slots<const T*, N> xp(planes);
   Slots<T*, N> yp(planes);
   const bool stream = streams<T>(planes, end - begin);
-  Slots<T, N * kBlock> staged(stream ? planes * kBlock : 0);
-  const std::size_t first = stream ? first_block(y + begin, kBlock) : kBlock;
+  const std::size_t block = stream ? kStreamBlock : kBlock;
+  Slots<T, N * kStreamBlock> staged(stream ? planes * kStreamBlock : 0);
+  const std::size_t first = stream ? first_block(y + begin, block) : block;
   for (std::size_t start = begin, m = 0; start < end; start += m) {
-    m = std::min(start == begin ? first : kBlock, end - start);
+    m = std::min(start == begin ? first : block, end - start);
     unary_derivatives<Fn>(x + start, m, f0, f1, f2);
     for (int p = 0; p < planes; ++p) {
       xp.data()[p] = x + p * x_stride + start;
-      yp.data()[p] = stream ? staged.data() + p * kBlock : y + p * y_stride + start;
+      yp.data()[p] = stream ? staged.data() + p * kStreamBlock : y + p * y_stride + start;
     }
     kind.template unary<Fn>(UnaryBlock<T>{f0, f1, f2}, xp.data(), yp.data(), m);
     if (stream) {
       for (int p = 0; p < planes; ++p) {
-        stream_block(y + p * y_stride + start, staged.data() + p * kBlock, m);
+        stream_block(y + p * y_stride + start, staged.data() + p * kStreamBlock, m);
       }
     }
   }
@@ -284,20 +292,21 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   Slots<const T*, YN> yp(yc.count);
   Slots<T*, N> op(planes);
   const bool stream = streams<T>(planes, end - begin);
-  Slots<T, N * kBlock> staged(stream ? planes * kBlock : 0);
-  const std::size_t first = stream ? first_block(out + begin, kBlock) : kBlock;
+  const std::size_t block = stream ? kStreamBlock : kBlock;
+  Slots<T, N * kStreamBlock> staged(stream ? planes * kStreamBlock : 0);
+  const std::size_t first = stream ? first_block(out + begin, block) : block;
   for (std::size_t start = begin, m = 0; start < end; start += m) {
-    m = std::min(start == begin ? first : kBlock, end - start);
+    m = std::min(start == begin ? first : block, end - start);
     xc.planes(start, xp.data());
     yc.planes(start, yp.data());
     for (int p = 0; p < planes; ++p) {
-      op.data()[p] = stream ? staged.data() + p * kBlock : out + p * out_stride + start;
+      op.data()[p] = stream ? staged.data() + p * kStreamBlock : out + p * out_stride + start;
     }
     partials(xp.data()[0], yp.data()[0], m);
     chain(xp.data(), yp.data(), op.data(), m);
     if (stream) {
       for (int p = 0; p < planes; ++p) {
-        stream_block(out + p * out_stride + start, staged.data() + p * kBlock, m);
+        stream_block(out + p * out_stride + start, staged.data() + p * kStreamBlock, m);
       }
     }
   }

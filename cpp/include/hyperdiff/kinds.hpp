@@ -290,6 +290,12 @@ struct HyperDual {
 // microcoded copy in every block stalled the loads of the next blocks' planes
 // out of cache. Loops of one plane each, the rest of the difference (DualVec(3)
 // at N = 1e6: 0.55 against 0.23 ns per element and plane), are gone in groups.
+// Two planes a group, not four: with the drivers' in-cache blocks of 256
+// (kernels.hpp) a group of four streams up to 16 arrays through L1 at once;
+// measured (x86-64-v4, 1 thread, planes of 4096), DualVec(4) multiply took
+// 1.1x the time of blocks of 64 with groups of four, 0.6x with groups of two
+// (HyperDualVec(2, 2): 0.87x, 0.64x); at N = 1e6 (streamed) groups of two
+// took 0.85-1.03x.
 struct Jet {
   static constexpr bool second_order = true;
 
@@ -301,7 +307,7 @@ struct Jet {
 
   int planes() const { return 1 + first + second; }
 
-  static constexpr int kGroup = 4;
+  static constexpr int kGroup = 2;
 
   // Calls group(p, std::index_sequence<0, .., G-1>{}, value) for the groups of
   // first-order planes p .. p+G-1 (G = kGroup, then 2 and 1 for the rest),
