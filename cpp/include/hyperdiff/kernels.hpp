@@ -250,18 +250,22 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
     }
   };
   // add, subtract: the unit rule (kinds.hpp) on a block whose values are all
-  // defined, else the general one with fx = 1, fy = +-1 (nan at a nan value)
+  // defined, else the general one with these partials, fx = 1, fy = +-1 (nan
+  // at a nan value)
+  const auto unit_partials_of = [&](std::size_t m) {
+    for (std::size_t i = 0; i < m; ++i) {
+      const bool defined = f0[i] == f0[i];
+      fx[i] = defined ? T(1) : f0[i];
+      fy[i] = defined ? T(Fn::unit_sign) : f0[i];
+    }
+  };
   const auto chain = [&](const T* const* xs, const T* const* ys, T* const* os, std::size_t m) {
     if constexpr (unit) {
       int undefined = 0;
 #pragma omp simd reduction(+ : undefined)
       for (std::size_t i = 0; i < m; ++i) undefined += f0[i] != f0[i];
       if (undefined != 0) {
-        for (std::size_t i = 0; i < m; ++i) {
-          const bool defined = f0[i] == f0[i];
-          fx[i] = defined ? T(1) : f0[i];
-          fy[i] = defined ? T(Fn::unit_sign) : f0[i];
-        }
+        unit_partials_of(m);
         kind.template binary<WithPartials<Fn>, XParts, YParts>(f, xs, ys, os, m);
         return;
       }
@@ -277,11 +281,7 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
       const T* x = static_cast<const T*>(x_op.data);
       const T* y = static_cast<const T*>(y_op.data);
       partials(x, y, 1);
-      if constexpr (unit) {  // as chain: the general rule at a nan value
-        const bool defined = f0[0] == f0[0];
-        fx[0] = defined ? T(1) : f0[0];
-        fy[0] = defined ? T(Fn::unit_sign) : f0[0];
-      }
+      if constexpr (unit) unit_partials_of(1);  // the general rule (one element)
       kind.template binary_element<WithPartials<Fn>, XParts, YParts>(f, x, y, out);
       return;
     }

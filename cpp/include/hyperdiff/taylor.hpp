@@ -602,7 +602,7 @@ void unary_blocks(int d, const T* x, std::size_t x_stride, T* y, std::size_t y_s
     m = std::min(kBlock, end - start);
     const Ctx<T> c{d, m, binom.data()};
     for (int k = 0; k <= d; ++k) xp[k] = x + k * x_stride + start;
-    for (std::size_t s = 0; s < m; s += detail::kBlock) {  // the table's blocks of 64
+    for (std::size_t s = 0; s < m; s += detail::kBlock) {  // the table's blocks
       const std::size_t n = std::min(detail::kBlock, m - s);
       detail::unary_derivatives<Fn>(xp[0] + s, n, f0 + s, f1 + s, f2 + s);
     }
