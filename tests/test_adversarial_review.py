@@ -296,19 +296,33 @@ def test_eigvalsh_of_a_nonsymmetric_matrix_reads_one_triangle(uplo: str) -> None
 
 
 # --- a dual array escaping its transform (found by the Taylor helper, 2026-12-01) ---------
-@pytest.mark.xfail(
-    strict=True,
-    reason="tags are per depth, not per call: a dual array kept from a transform that has "
-    "returned (appended to a list) has the class of a later transform's seeds at the same "
-    "depth, so its parts are taken for the new perturbation (JAX raises an escaped-tracer "
-    "error). grad(lambda y: sum(kept * y)) gives 2 kept.value where kept.value is right",
-)
-def test_an_escaped_dual_array_is_refused_or_treated_as_a_constant() -> None:
-    x = np.array([1.0, 2.0])
+# Tags are per depth: a dual array kept from a transform that has returned (appended to a
+# list) had the class of the next transform's seeds at that depth, so its parts passed for
+# the new perturbation (grad of sum(kept * y) gave 2 kept.value). Now the classes count
+# their instances and a transform's end retires a class of its depth that still has some.
+def _kept_from_jacobian(x: np.ndarray) -> Any:
     kept: list[Any] = []
     hd.jacobian(lambda y: kept.append(y) or y)(x)
-    try:
-        got = hd.grad(lambda y: np.sum(kept[0] * y))(x)
-    except TypeError:
-        return  # refusing is right too
-    np.testing.assert_array_equal(got, x)  # d/dy sum(c y) = c, c = kept's value
+    return kept[0]
+
+
+def test_an_escaped_dual_array_is_refused() -> None:
+    x = np.array([1.0, 2.0])
+    kept = _kept_from_jacobian(x)
+    with pytest.raises(TypeError, match="kept from a transform call that has returned"):
+        hd.grad(lambda y: np.sum(kept * y))(x)
+    np.testing.assert_array_equal(hd.grad(lambda y: np.sum(y * y))(x), 2 * x)  # fresh seeds
+
+
+def test_an_escaped_dual_array_inside_a_transform_is_refused() -> None:
+    x = np.array([1.0, 2.0])
+
+    def f(x: Any) -> Any:
+        kept = _kept_from_jacobian(x)  # a product kind of the outer and the inner seeds
+        return np.sum(hd.grad(lambda y: np.sum(kept * y))(x))
+
+    with pytest.raises(TypeError, match="kept from a transform call that has returned"):
+        hd.grad(f)(x)
+    # nesting without an escape still answers: d/dx sum(2 x y) at y = x is 4 x
+    got = hd.grad(lambda x: np.sum(hd.grad(lambda y: np.sum(x * y * y))(x)))(x)
+    np.testing.assert_array_equal(got, 4 * x)

@@ -56,7 +56,11 @@ def _sin_in_a_worker(x: Any) -> Any:
 
 def test_dual_arrays_cross_processes() -> None:
     # the child computes sin; its parts must be cos(value) * the parts sent
-    xs = [_random(cls, (4,)) for cls in KINDS.values() if cls._order == 1]
+    # (a transform's kind looked up now: the class KINDS captured may have been retired
+    # by a transform that ended with its arrays alive, and another process sees the
+    # current one; in-process pickles keep their own class, tested above)
+    kinds = [tagged(cls, cls._tag) if cls._tag else cls for cls in KINDS.values()]
+    xs = [_random(cls, (4,)) for cls in kinds if cls._order == 1]
     context = multiprocessing.get_context("spawn")  # (fork warns in threaded processes)
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         results = list(pool.map(_sin_in_a_worker, xs))

@@ -17,5 +17,10 @@ void register_probe(pybind11::module_& m);
 // block cache or by the operators' fast path (register_memory.cpp): how a
 // transform learns whether its function needs a memory scope.
 void note_large_array();
+
+// At the end of a transform of depth `tag`: its kinds' instances still alive are
+// escaped arrays, and their classes are retired (register_operators.cpp). False
+// with a Python error set when the retiring hook fails.
+bool retire_escaped(int tag);
 std::size_t large_arrays();
 }  // namespace hyperdiff::bindings

@@ -120,16 +120,32 @@ PyObject* call_in_memory_scope(PyObject*, PyObject* const* args, size_t nargsf, 
   const TransformDepth depth;
   char& scoped = PyByteArray_AS_STRING(args[0])[0];
   const std::size_t before = large_arrays();
+  PyObject* result;
   if (scoped == 0) {
-    PyObject* result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
+    result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
     if (large_arrays() != before) scoped = 1;
-    return result;
+  } else {
+    PyObject* previous = open_scope();
+    if (previous == nullptr) return nullptr;
+    result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
+    if (!close_scope(previous)) Py_CLEAR(result);  // an error of its own (then chained)
+    if (result != nullptr && large_arrays() == before) scoped = 0;
   }
-  PyObject* previous = open_scope();
-  if (previous == nullptr) return nullptr;
-  PyObject* result = PyObject_Vectorcall(args[1], args + 2, nargs - 2, kwnames);
-  if (!close_scope(previous)) Py_CLEAR(result);  // an error of its own (then chained)
-  if (result != nullptr && large_arrays() == before) scoped = 0;
+  // (after an error too: its traceback may hold arrays the next call must not meet)
+  PyObject *error_type = nullptr, *error = nullptr, *traceback = nullptr;
+  if (result == nullptr) PyErr_Fetch(&error_type, &error, &traceback);
+  const bool retired = retire_escaped(transform_depth);
+  if (result == nullptr) {
+    if (retired) {
+      PyErr_Restore(error_type, error, traceback);
+    } else {
+      Py_XDECREF(error_type);
+      Py_XDECREF(error);
+      Py_XDECREF(traceback);
+    }
+  } else if (!retired) {
+    Py_CLEAR(result);
+  }
   return result;
 }
 

@@ -44,8 +44,10 @@ namespace hyperdiff::bindings {
 namespace {
 
 struct ClassKernels {
-  int kind;           // Dual, HyperDual: the kind index; -1 for a Jet
-  const Layout* jet;  // the Jet's layout (kept alive with the class)
+  int kind;              // Dual, HyperDual: the kind index; -1 for a Jet
+  const Layout* jet;     // the Jet's layout (kept alive with the class)
+  int tag = 0;           // the transform depth its parts belong to (-1: retired)
+  std::size_t live = 0;  // instances alive (counted_alloc, counted_free)
 };
 
 // Never destroyed: the classes (and their layouts) live until exit anyway.
@@ -58,6 +60,40 @@ const ClassKernels* kernels_of(PyObject* obj) {
   const auto& classes = registered();
   const auto found = classes.find(Py_TYPE(obj));
   return found == classes.end() ? nullptr : &found->second;
+}
+
+// --- escaped arrays --------------------------------------------------------------
+// A transform's seeds and everything computed from them are instances of its kinds,
+// tagged with its depth; when it returns, none should be left (its results are
+// arrays of values, or of an enclosing transform's kinds). One kept past the call
+// (appended to a list) would pass for the perturbations of the next transform at
+// that depth, which seeds the same class: so the registered classes count their
+// instances, and at a transform's end a class of its depth that still has some is
+// retired (the Python hook drops it from `tagged`'s cache): the next transform seeds
+// a new class, and the kept arrays meet it with a TypeError.
+PyObject* counted_alloc(PyTypeObject* type, Py_ssize_t items) {
+  PyObject* obj = PyType_GenericAlloc(type, items);
+  if (obj != nullptr) {
+    const auto found = registered().find(type);
+    if (found != registered().end()) ++found->second.live;
+  }
+  return obj;
+}
+
+void counted_free(void* self) {
+  PyTypeObject* type = Py_TYPE(static_cast<PyObject*>(self));
+  const auto found = registered().find(type);
+  if (found != registered().end() && found->second.live > 0) --found->second.live;
+  if (PyType_IS_GC(type)) {
+    PyObject_GC_Del(self);
+  } else {
+    PyObject_Free(self);
+  }
+}
+
+PyObject*& retire_hook() {
+  static PyObject* hook = nullptr;  // _arrays._retire, set at import
+  return hook;
 }
 
 PyObject* data_name() {
@@ -918,6 +954,24 @@ PyMethodDef operator_methods[] = {
 
 }  // namespace
 
+bool retire_escaped(int tag) {
+  PyObject* hook = retire_hook();
+  if (hook == nullptr || tag <= 0) return true;
+  std::vector<PyObject*> escaped;
+  for (auto& [type, kernels] : registered()) {
+    if (kernels.tag == tag && kernels.live > 0) {
+      kernels.tag = -1;  // once
+      escaped.push_back(reinterpret_cast<PyObject*>(type));
+    }
+  }
+  for (PyObject* cls : escaped) {
+    PyObject* done = PyObject_CallOneArg(hook, cls);
+    if (done == nullptr) return false;
+    Py_DECREF(done);
+  }
+  return true;
+}
+
 void register_operators(py::module_& m) {
   if (PyModule_AddFunctions(m.ptr(), operator_methods) < 0) throw py::error_already_set();
   m.def(
@@ -936,10 +990,29 @@ void register_operators(py::module_& m) {
         // the class and its layout live until exit (as in the registry)
         cls.inc_ref();
         layout.inc_ref();
-        registered()[type] = {jet ? -1 : kind, jet};
+        const int tag = py::getattr(cls, "_tag", py::int_(0)).cast<int>();
+        registered()[type] = {jet ? -1 : kind, jet, tag, 0};
+        // count the instances, so a transform learns at its end whether any escaped
+        type->tp_alloc = counted_alloc;
+        type->tp_free = counted_free;
+        PyType_Modified(type);
       },
       py::arg("cls"), py::arg("kind"), py::arg("layout"),
       "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");
+  m.def(
+      "set_retire_hook",
+      [](py::object hook) {
+        hook.inc_ref();
+        retire_hook() = hook.ptr();
+      },
+      py::arg("hook"), "hook(cls): a class of a finished transform's depth with live instances.");
+  m.def(
+      "live_instances",
+      [](py::type cls) {
+        const auto found = registered().find(reinterpret_cast<PyTypeObject*>(cls.ptr()));
+        return found == registered().end() ? std::size_t{0} : found->second.live;
+      },
+      py::arg("cls"), "How many instances of a registered dual class are alive.");
   auto deferred = py::class_<fusion::Node, fusion::NodePtr>(
       m, "Deferred", "A recorded elementwise operation (the planes of a dual array, pending).");
   deferred_type = reinterpret_cast<PyTypeObject*>(deferred.ptr());

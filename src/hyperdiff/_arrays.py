@@ -6,8 +6,8 @@ plane first; `.value` and the parts are views of its planes.
 
 from __future__ import annotations
 
-import functools
 import numbers
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -198,6 +198,7 @@ class DualArray:
     _outer: ClassVar[type[DualArray]]
     _inner: ClassVar[type[DualArray]]
     _probe_square: ClassVar[int]
+    _retired: ClassVar[bool]  # set by _retire
 
     _store: np.ndarray | _core.Deferred
     _data: np.ndarray
@@ -364,7 +365,9 @@ class DualArray:
     _spec: ClassVar[tuple[Any, ...]]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _restore, (self._spec, self._tag, self._data)
+        # the class itself too, by this process's key: unpickled here, an array gets its
+        # own class back even if it was retired since (_retire); elsewhere, spec and tag
+        return _restore, (self._spec, self._tag, self._data, _class_key(type(self)))
 
     def __setitem__(self, index: Any, item: Any) -> None:
         # every plane at once through a planes-last view, so the key selects exactly
@@ -673,25 +676,70 @@ class _Tagging(Protocol):
     def __call__(self, cls: type[_Kind], tag: int, /) -> type[_Kind]: ...
 
 
-@functools.cache
+_TAGGED: dict[tuple[type[DualArray], int], type[DualArray]] = {}
+
+# Pickled classes by (this process's token, id): the registered classes live until exit
+# (the C++ registry keeps them), so an id names one class for good.
+_PROCESS = os.urandom(8).hex()
+_CLASSES: dict[int, type[DualArray]] = {}
+
+
+def _class_key(cls: type[DualArray]) -> tuple[str, int]:
+    _CLASSES[id(cls)] = cls
+    return _PROCESS, id(cls)
+
+
+def pickled_class(key: tuple[str, int] | None) -> type[DualArray] | None:
+    """The class a pickle was made of, when it was made in this process."""
+    return _CLASSES.get(key[1]) if key is not None and key[0] == _PROCESS else None
+
+
 def _tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
     """The kind cls with its parts the perturbations of the transform at depth `tag`
-    (a subclass, so its operations and their fast paths are cls's)."""
+    (a subclass, so its operations and their fast paths are cls's). One class per
+    kind and tag, until one is retired (_retire)."""
     base = cls.__mro__[1] if cls._tag else cls
     if tag == 0:
         return base
+    found = _TAGGED.get((base, tag))
+    if found is not None:
+        return found
     own = "_layout" if "_layout" in vars(base) else "_kind"
     attributes = {"__slots__": (), "_tag": tag, own: getattr(base, own)}
     sub = type(base.__name__, (base,), {"__module__": base.__module__, **attributes})
     sub.__qualname__ = base.__qualname__
+    _TAGGED[base, tag] = sub
     return sub
 
 
-tagged = cast(_Tagging, _tagged)  # (cached: one class per kind and tag)
+tagged = cast(_Tagging, _tagged)
+
+
+def _retire(cls: type[DualArray]) -> None:
+    """A transform of cls's depth returned while instances of cls lived on (kept in a
+    list, a global, a closure): the next transforms seed a new class, so those arrays
+    meet their arrays with a TypeError instead of passing for their perturbations."""
+    # a product kind's arrays came from its inner transform's seeds: that kind goes too,
+    # or the next transform at this depth would meet the same product kind again
+    for kind in (cls, cls.__dict__.get("_inner")):
+        if kind is not None:
+            kind._retired = True
+            for key in [k for k, v in _TAGGED.items() if v is kind]:
+                del _TAGGED[key]
+
+
+_core.set_retire_hook(_retire)
 
 
 def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeError:
     """The TypeError for dual arrays of kinds a and b meeting in `where`."""
+    if getattr(a, "_retired", False) or getattr(b, "_retired", False):
+        return TypeError(
+            f"a dual array kept from a transform call that has returned meets another "
+            f"transform's in {where}: its parts were that call's perturbations (JAX calls "
+            "this an escaped tracer); keep values (.value) or the transform's results "
+            "across calls, not the dual arrays inside them"
+        )
     if a._tag == b._tag:
         return TypeError(
             f"cannot combine {a.__name__} and {b.__name__} in {where}: "

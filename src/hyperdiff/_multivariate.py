@@ -21,7 +21,15 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, combine_error, register_rules, tagged
+from ._arrays import (
+    Dual,
+    DualArray,
+    HyperDual,
+    combine_error,
+    pickled_class,
+    register_rules,
+    tagged,
+)
 from ._taylor_arrays import bundle_inner_parts, lift_bundle, nested_bundle, register_products
 
 
@@ -609,8 +617,14 @@ def _check_size(k1: int, k2: int | None, *arrays: Any) -> None:
         )
 
 
-def restore(spec: tuple[Any, ...], tag: int, data: np.ndarray) -> DualArray:
-    """A pickled dual array back: its kind from spec (see DualArray.__reduce__)."""
+def restore(
+    spec: tuple[Any, ...], tag: int, data: np.ndarray, key: tuple[str, int] | None = None
+) -> DualArray:
+    """A pickled dual array back: its own class when pickled in this process, else its
+    kind from spec (see DualArray.__reduce__)."""
+    own = pickled_class(key)
+    if own is not None:
+        return own._wrap(data)
     makers: dict[str, Any] = {
         "Dual": lambda: Dual,
         "HyperDual": lambda: HyperDual,
