@@ -620,11 +620,38 @@ def _jacobian_pass(
         if values is None:
             values = _rebuild(out, [_copied(p[0]) for p in planes]) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
-                return values, v, out, [_parts_last(p[1 : 1 + v.n]) for p in planes]
+                return values, v, out, _jacobians(planes, v.n)
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for jac, p in zip(jacobians, planes, strict=True):
-            jac[..., start : start + k] = _parts_last(p[1 : 1 + k])[..., : v.n - start]
+            jac[..., start : start + k] = np.moveaxis(p[1 : 1 + k], 0, -1)[..., : v.n - start]
     return values, v, out, jacobians
+
+
+def _jacobians(planes: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """Per output leaf its parts 1 .. n as an array (*shape, n): a view of the planes
+    (strided, parts last) where they are a buffer of that output's alone, else a copy.
+    The planes are written once, by f's last operation; copying them parts-last was a
+    third of T5's time (8 MB transposed, 0.4-0.6 ms)."""
+    own = [_own_buffer(p) for p in planes]
+    alone = [b is not None and sum(b is c for c in own) == 1 for b in own]
+    return [
+        np.moveaxis(p[1 : 1 + n], 0, -1) if a else _parts_last(p[1 : 1 + n])
+        for p, a in zip(planes, alone, strict=True)
+    ]
+
+
+def _own_buffer(planes: Any) -> np.ndarray | None:
+    """The array owning the memory of an output's planes when they are all of it,
+    writeable and C-contiguous (a fresh result, not a view into something larger,
+    a broadcast or an outer transform's dual array), else None."""
+    if type(planes) is not np.ndarray or planes.ndim < 2:
+        return None
+    if not (planes.flags.c_contiguous and planes.flags.writeable):
+        return None
+    root = planes
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    return root if root.base is None and root.nbytes == planes.nbytes else None
 
 
 def _parts_last(parts: np.ndarray) -> np.ndarray:
