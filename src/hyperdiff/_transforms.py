@@ -1693,6 +1693,16 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     return all(n in (1, m) for n, m in zip(shape[::-1], target[::-1], strict=False))
 
 
+def _check_point_shapes(where: str, shape: tuple[int, ...], out_shape: tuple[int, ...]) -> None:
+    """ValueError unless an output's shape is its inputs' `shape` broadcast."""
+    if not _broadcasts_to(shape, out_shape):
+        raise ValueError(
+            f"{where} gives per-point derivatives of a function acting point by point, but "
+            f"its output's shape {out_shape} is not its input's {shape} broadcast (it "
+            "reduces, selects or reorders points); use jacobian for its derivatives"
+        )
+
+
 def _check_pointwise(
     where: str,
     parts: np.ndarray,
@@ -1706,12 +1716,7 @@ def _check_pointwise(
     where either side is inf or nan are not judged (the second-order check, whose parts
     overflow where the first-order ones still hold)."""
     out_shape = probe.shape
-    if not _broadcasts_to(shape, out_shape):
-        raise ValueError(
-            f"{where} gives per-point derivatives of a function acting point by point, but "
-            f"its output's shape {out_shape} is not its input's {shape} broadcast (it "
-            "reduces, selects or reorders points); use jacobian for its derivatives"
-        )
+    _check_point_shapes(where, shape, out_shape)
     arrays = all(type(a) is np.ndarray for a in (parts, probe, weights))
     if arrays and _core.probe_agrees(parts, probe, weights):  # the common answer, one pass
         return
@@ -1879,13 +1884,21 @@ def derivative(
             _check_holomorphic(derivatives)
             if order == 1:  # the same pass: the derivative along the real direction
                 return _tree_map(lambda planes: planes[0], derivatives)
-        if not check_pointwise:
+        if not check_pointwise or x.size == 1:
+            # (one point: nothing to mix, and a probe would carry w f' exactly: a Dual,
+            # and the outputs' shapes checked; T7a's 4x4 expm then runs one block, not two)
             cls = _seeds(Dual if order == 1 else HyperDual)
             seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
             new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
             result = f(*new_args, **kwargs)
             if holomorphic:
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
+            if check_pointwise:
+                for r in _tree_leaves(result):
+                    if isinstance(r, DualArray) or (
+                        isinstance(r, np.ndarray) and r.dtype == object
+                    ):
+                        _check_point_shapes("derivative", x.shape, r.shape)
             return _parts(result, cls, order, seeded)
         # the first direction along 1 (f'; order 2: f'' in e12), the second the probe:
         # a pointwise f gives it w f'. Order 1 is first order, a DualVec(2) (3 planes,
