@@ -623,7 +623,7 @@ def _jacobian_pass(
                 return values, v, out, _jacobians(planes, v.n)
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for jac, p in zip(jacobians, planes, strict=True):
-            jac[..., start : start + k] = np.moveaxis(p[1 : 1 + k], 0, -1)[..., : v.n - start]
+            jac[..., start : start + k] = _parts_last(p[1 : 1 + k], view=True)[..., : v.n - start]
     return values, v, out, jacobians
 
 
@@ -632,12 +632,12 @@ def _jacobians(planes: list[np.ndarray], n: int) -> list[np.ndarray]:
     (strided, parts last) where they are a buffer of that output's alone, else a copy.
     The planes are written once, by f's last operation; copying them parts-last was a
     third of T5's time (8 MB transposed, 0.4-0.6 ms)."""
+    if len(planes) == 1:  # one output, the common call (all overhead when small)
+        return [_parts_last(planes[0][1 : 1 + n], view=_own_buffer(planes[0]) is not None)]
     own = [_own_buffer(p) for p in planes]
-    alone = [b is not None and sum(b is c for c in own) == 1 for b in own]
-    return [
-        np.moveaxis(p[1 : 1 + n], 0, -1) if a else _parts_last(p[1 : 1 + n])
-        for p, a in zip(planes, alone, strict=True)
-    ]
+    ids = [id(b) for b in own if b is not None]  # outputs sharing one buffer: copies
+    own = [b if b is not None and ids.count(id(b)) == 1 else None for b in own]
+    return [_parts_last(p[1 : 1 + n], view=b is not None) for p, b in zip(planes, own, strict=True)]
 
 
 def _own_buffer(planes: Any) -> np.ndarray | None:
@@ -646,7 +646,7 @@ def _own_buffer(planes: Any) -> np.ndarray | None:
     a broadcast or an outer transform's dual array), else None."""
     if type(planes) is not np.ndarray or planes.ndim < 2:
         return None
-    if not (planes.flags.c_contiguous and planes.flags.writeable):
+    if not planes.flags.carray:  # C-contiguous, aligned and writeable
         return None
     root = planes
     while isinstance(root.base, np.ndarray):
@@ -654,14 +654,15 @@ def _own_buffer(planes: Any) -> np.ndarray | None:
     return root if root.base is None and root.nbytes == planes.nbytes else None
 
 
-def _parts_last(parts: np.ndarray) -> np.ndarray:
-    """Part planes (k, *shape) as an array (*shape, k), copied contiguous (a dual array
-    of an outer transform's kind when this one is nested: see inner_parts)."""
+def _parts_last(parts: np.ndarray, view: bool = False) -> np.ndarray:
+    """Part planes (k, *shape) as an array (*shape, k), copied contiguous unless view (a
+    dual array of an outer transform's kind when this one is nested: see inner_parts)."""
     if parts.ndim == 1:  # a scalar output's
         return parts.copy()
     if isinstance(parts, DualArray):
         return np.moveaxis(parts, 0, -1).copy()
-    return np.ascontiguousarray(parts.transpose(*range(1, parts.ndim), 0))
+    moved = parts.transpose(*range(1, parts.ndim), 0)
+    return moved if view else np.ascontiguousarray(moved)
 
 
 def _copied(plane: Any) -> Any:
@@ -1154,7 +1155,9 @@ def hessian(
             if type(out) is cls and out._data.ndim == 1:
                 return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
             hessians = [
-                _parts_last(p[cls._hess_planes]).reshape((*p.shape[1:], *x.shape, *x.shape))
+                _parts_last(p[cls._hess_planes], view=True).reshape(
+                    (*p.shape[1:], *x.shape, *x.shape)
+                )
                 for p in _all_output_planes(out, cls, x.dtype)
             ]
             return _rebuild(out, hessians)
@@ -1170,7 +1173,7 @@ def hessian(
             if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
                 return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
             hessians = [
-                _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k, k)[..., :n, :n]
+                _parts_last(p[cls._hess_planes], view=True).reshape(*p.shape[1:], k, k)[..., :n, :n]
                 for p in _all_output_planes(out, cls, v.dtype)
             ]
             return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
@@ -1199,7 +1202,8 @@ def hessian(
                     _complex_outputs(leaves, "hessian")
                 # per leaf the block (*out_shape, k1, k2)
                 blocks = [
-                    _parts_last(p[cls._hess_planes]).reshape(*p.shape[1:], k1, k2) for p in leaves
+                    _parts_last(p[cls._hess_planes], view=True).reshape(*p.shape[1:], k1, k2)
+                    for p in leaves
                 ]
                 if not hessians:
                     _check_result_size("hessian", [(*p.shape[1:], n, n) for p in leaves])
@@ -1401,7 +1405,9 @@ def _diagonal_passes(
         if not diagonals:
             diagonals = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
         for diagonal, p in zip(diagonals, planes, strict=True):
-            diagonal[..., start : start + k] = _parts_last(p[1 + k :])[..., : v.n - start]
+            diagonal[..., start : start + k] = _parts_last(p[1 + k :], view=True)[
+                ..., : v.n - start
+            ]
     return out, diagonals
 
 
