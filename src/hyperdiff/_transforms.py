@@ -1754,6 +1754,16 @@ def _check_pointwise(
 
 
 # --- elementwise derivatives ---------------------------------------------------------------
+def _seeded_point(cls: type[_Kind], x: np.ndarray, parts: tuple[Any, ...]) -> _Kind:
+    """The input x (an array _variable admitted) as a cls array with these parts
+    (numbers, or arrays of x's shape and dtype) in its planes 1, 2, ..."""
+    data = np.empty((cls._planes, *x.shape), dtype=x.dtype)
+    data[0] = x
+    for plane, part in enumerate(parts, 1):
+        data[plane] = part
+    return cls._wrap(data)
+
+
 def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) -> Any:
     """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
 
@@ -1894,12 +1904,12 @@ def derivative(
             # (one point: nothing to mix, and a probe would carry w f' exactly: a Dual,
             # and the outputs' shapes checked; T7a's 4x4 expm then runs one block, not two)
             cls = _seeds(Dual if order == 1 else HyperDual)
-            seeded = cls._from_parts(x, (1.0,) if order == 1 else (1.0, 1.0, 0.0), None)
+            seeded = _seeded_point(cls, x, (1.0,) if order == 1 else (1.0, 1.0, 0.0))
             new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
             result = f(*new_args, **kwargs)
             if holomorphic:
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
-            if check_pointwise:
+            if check_pointwise and x.ndim:  # (a scalar's shape broadcasts to any)
                 for r in _tree_leaves(result):
                     if isinstance(r, DualArray) or (
                         isinstance(r, np.ndarray) and r.dtype == object
@@ -1912,10 +1922,10 @@ def derivative(
         weights = _probe_weights(x.shape, x.dtype)
         if order == 1:
             cls = _seeds(dualvec_type(2))
-            new_args[argnums] = cls._from_parts(x, (1.0, weights), None)
+            new_args[argnums] = _seeded_point(cls, x, (1.0, weights))
         else:  # planes 1, e, probe, e e (f''), and e probe, probe probe (w f'', w^2 f'')
             cls = _seeds(probed_hyperdualvec_type(1))
-            new_args[argnums] = cls._from_parts(x, (1.0, weights, 0.0, 0.0, 0.0), None)
+            new_args[argnums] = _seeded_point(cls, x, (1.0, weights, 0.0, 0.0, 0.0))
         if outer is not None:
             new_args[argnums] = _nested_seed(new_args[argnums], outer)
         result = f(*new_args, **kwargs)
