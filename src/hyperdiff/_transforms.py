@@ -755,6 +755,9 @@ def jacobian(
     callable
         Taking f's arguments and giving the Jacobian of each output, of shape
         out.shape + in.shape (a tuple of blocks, one per input, for a tuple argnums).
+        It may be a view of the output's planes, not C-contiguous (its last axis the
+        slowest in memory: the planes are not copied a second time);
+        np.ascontiguousarray gives a contiguous copy.
 
     Examples
     --------
