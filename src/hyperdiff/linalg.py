@@ -1546,15 +1546,12 @@ _PADE13 = (
 _THETA13 = 5.371920351148152
 
 
-def _power_of_two_scale(target: float, norm: Any) -> Any:
-    """2^k near target/norm for each norm (1 where a norm or the target is 0): a plane
-    scaled by it has about the target's size, exactly (a power of two)."""
-    norm = np.asarray(norm, dtype=np.float64)
-    if not target > 0:
-        return np.ones_like(norm)
-    safe = (norm > 0) & np.isfinite(norm)
-    ratio = np.where(safe, target / np.where(safe, norm, 1.0), 1.0)
-    return np.exp2(np.round(np.log2(ratio)))
+def _power_of_two_scale(target: float, norm: np.ndarray) -> np.ndarray:
+    """2^k with norm 2^k within a factor 2 of the target, for each norm: a plane scaled
+    by it has about the target's size, exactly (a power of two). A zero or non-finite
+    norm or target gets some power of two (its plane is zero, or the result nan)."""
+    scale: np.ndarray = np.ldexp(1.0, math.frexp(target)[1] - np.frexp(norm)[1])
+    return scale
 
 
 def _expm_by_blocks(cls: type[DualArray], data: np.ndarray, expm_values: Any) -> np.ndarray:
