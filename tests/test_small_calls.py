@@ -4,6 +4,8 @@ scipy.linalg.expm / expm_frechet."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -62,3 +64,17 @@ def test_plain_expm_keeps_dtype_and_matches_scipy(dtype: type) -> None:
     want = scipy.linalg.expm(a.astype(np.complex128))
     tol = 1e-12 if dtype in (np.float64, np.complex128) else 1e-4
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+@pytest.mark.parametrize("x", [0.3, 2, np.float64(0.3), np.array(0.3), np.array([0.3, 2.0])])
+def test_transforms_of_numbers_and_small_arrays(x: Any) -> None:
+    # d sin = cos, d2 sin = -sin; the result shaped like the input (a 0-d array for a number)
+    a = np.asarray(x, dtype=np.float64)
+    for got in (hd.jacobian(np.sin)(x), hd.derivative(np.sin)(x)):
+        expected = np.diag(np.cos(a)) if a.ndim and got.ndim == 2 else np.cos(a)
+        assert got.shape == expected.shape and got.dtype == np.float64
+        np.testing.assert_allclose(got, expected, rtol=1e-15)
+    if a.ndim == 0:
+        assert hd.grad(np.sin)(x) == pytest.approx(np.cos(a), rel=1e-15)
+        assert hd.grad(np.sin)(x).shape == ()
+        assert hd.hessian(np.sin)(x) == pytest.approx(-np.sin(a), rel=1e-15)

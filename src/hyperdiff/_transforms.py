@@ -387,10 +387,13 @@ def _one_array(
     args: tuple[Any, ...], argnums: ArgNums, chunk_size: int | None, holomorphic: bool
 ) -> np.ndarray | None:
     """The common call's input, or None: argnums an int naming a float64 or float32
-    ndarray of 1 to _MAX_CHUNK variables (so one pass), chunk_size unset."""
+    ndarray of 1 to _MAX_CHUNK variables (so one pass), or a Python float or int (its
+    float64 array, as _variable makes it), chunk_size unset."""
     if type(argnums) is int and chunk_size is None and not holomorphic:
         if -len(args) <= argnums < len(args):
             x = args[argnums]
+            if type(x) is float or type(x) is int:  # grad(f)(0.3)
+                return np.array(x, dtype=np.float64)
             if type(x) is np.ndarray and x.dtype in _REAL_DTYPES and 0 < x.size <= _MAX_CHUNK:
                 return x
     return None
@@ -789,6 +792,13 @@ def jacobian(
         return _elementwise_first(f, argnums, "jacobian", holomorphic)
 
     def jac(*args: Any, **kwargs: Any) -> Any:
+        x = _one_array(args, argnums, chunk_size, holomorphic)
+        if x is not None:  # the common call, in few steps (it is all overhead when small)
+            cls = _seeds(dualvec_type(x.size))
+            # (_one_array gave x: argnums is an int)
+            out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
+            jacobians = _jacobians(_all_output_planes(out, cls, x.dtype), x.size)
+            return _rebuild(out, [j.reshape((*j.shape[:-1], *x.shape)) for j in jacobians])
         _, v, out, jacobians = _jacobian_pass(
             f, args, kwargs, argnums, chunk_size, "jacobian", holomorphic, want_values=False
         )
