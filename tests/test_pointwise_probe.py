@@ -174,3 +174,72 @@ def test_second_order_of_pointwise_functions_passes_the_check() -> None:
     np.testing.assert_allclose(
         hxy(x, x + 1)[0][1], np.exp(x * (x + 1)) * (1 + x * (x + 1)) + 2 * x, rtol=1e-14
     )
+
+
+def _rules(parts: np.ndarray, probe: np.ndarray, weights: np.ndarray, finite_only: bool) -> bool:
+    """_check_pointwise's rules point by point in plain Python (the spec the one-pass C
+    check must follow)."""
+    for index in np.ndindex(probe.shape):
+        column = [complex(p[index]) for p in parts]
+        total = column[0]
+        for c in column[1:]:
+            total += c
+        w = float(weights[index])
+        q, expected = complex(probe[index]), total * w
+        if q == expected:
+            continue
+        scale = sum(abs(c) for c in column) if len(column) > 1 else abs(total)
+        finfo = np.finfo(weights.dtype)
+        tolerance = 64 * float(finfo.eps) * abs(w) * scale + (abs(w) + 1) * float(
+            finfo.smallest_subnormal
+        )
+        finite_q, finite_e = np.isfinite(q), np.isfinite(expected)
+        if abs(q - expected) <= tolerance or (np.isnan(q) and np.isnan(expected)):
+            continue
+        both_overflowed = not finite_q and not finite_e
+        if both_overflowed or (finite_only and not (finite_q and finite_e)):
+            continue
+        return False
+    return True
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_the_one_pass_check_follows_the_rules(dtype: type) -> None:
+    # parts strided (as the second-order check's swapped rows), weights broadcast,
+    # probes exact, off by rounding, off by more, nan, inf, subnormal
+    rng = np.random.default_rng(5)
+    real = np.empty(0, dtype=dtype).real.dtype
+    disagreements = agreements = 0
+    for trial in range(300):
+        k, n = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        parts = np.swapaxes(rng.normal(size=(2, k, n)).astype(dtype), 0, 1)
+        if np.dtype(dtype).kind == "c":
+            parts = parts + 1j * rng.normal(size=parts.shape).astype(real)
+        row = rng.choice([1.0, -2.0, 0.5, 2.0**-15], size=n).astype(real)
+        weights = np.broadcast_to(row, (2, n))
+        probe = (parts.sum(axis=0) * weights).astype(dtype)
+        for _ in range(int(rng.integers(0, 3))):
+            at = (int(rng.integers(2)), int(rng.integers(n)))
+            kind = trial % 6
+            if kind == 0:
+                probe[at] *= 1 + 8 * np.finfo(real).eps
+            elif kind == 1:
+                probe[at] += 1
+            elif kind == 2:
+                probe[at] = np.nan
+            elif kind == 3:
+                probe[at] = np.inf
+                if rng.random() < 0.5:
+                    parts[(0, *at)] = np.inf
+            elif kind == 4:
+                parts[(0, *at)] = np.finfo(real).smallest_subnormal
+                probe[at] = parts[(slice(None), *at)].sum() * weights[at]
+            else:
+                parts[(slice(None), *at)] = np.nan
+        for finite_only in (False, True):
+            want = _rules(parts, probe, weights, finite_only)
+            got = hd._core.probe_agrees(parts, probe, weights, finite_only)
+            assert got == want, (trial, finite_only, parts, probe, weights)
+            disagreements += not want
+            agreements += want
+    assert disagreements > 50 and agreements > 50  # both answers exercised

@@ -1,11 +1,15 @@
-// The pointwise probe's common answer in one pass (transforms' _check_pointwise):
-// whether probe == (parts summed over the first axis) * weights exactly at every
-// point, in numpy's order of operations. Where it is not, Python judges the points
-// with tolerances; this only spares the three full-size temporaries of the check.
+// The pointwise probe's check in one pass (transforms' _check_pointwise): whether
+// probe agrees with (parts summed over the first axis) * weights at every point, by
+// the rules _check_pointwise states (exact, or within the rounding of the sum; both
+// nan; both non-finite; with finite_only, any point where either is non-finite). Python
+// judges again only to name a point that disagrees, or arrays this does not take.
 #include <pybind11/numpy.h>
 
+#include <cmath>
 #include <complex>
 #include <cstddef>
+#include <limits>
+#include <vector>
 
 #include "register.hpp"
 
@@ -14,31 +18,94 @@ namespace py = pybind11;
 namespace hyperdiff::bindings {
 namespace {
 
-template <class T, class W>
-bool probe_exact(const py::array& parts, const py::array& probe, const py::array& weights) {
-  const auto* p = static_cast<const T*>(parts.data());
-  const auto* q = static_cast<const T*>(probe.data());
-  const auto* w = static_cast<const W*>(weights.data());
-  const std::size_t n = static_cast<std::size_t>(probe.size());
-  const std::size_t k = static_cast<std::size_t>(parts.shape(0));
-  bool agree = true;
-  {
-    py::gil_scoped_release release;
-    for (std::size_t i = 0; i < n; ++i) {
-      T total = p[i];
-      for (std::size_t j = 1; j < k; ++j) total += p[j * n + i];
-      agree &= q[i] == total * w[i];
-    }
-  }
-  return agree;
+template <class T>
+bool is_nan(T v) {
+  return std::isnan(v);
+}
+template <class R>
+bool is_nan(std::complex<R> v) {
+  return std::isnan(v.real()) || std::isnan(v.imag());
+}
+template <class T>
+bool is_finite(T v) {
+  return std::isfinite(v);
+}
+template <class R>
+bool is_finite(std::complex<R> v) {
+  return std::isfinite(v.real()) && std::isfinite(v.imag());
 }
 
-// True when every point agrees exactly; False when one does not or the arrays are
-// not as this takes them (C order, one dtype, parts (k, *S), probe and weights S).
-bool probe_agrees(const py::array& parts, const py::array& probe, const py::array& weights) {
-  const auto c_order = py::array::c_style;
-  if (!(parts.flags() & c_order) || !(probe.flags() & c_order) || !(weights.flags() & c_order) ||
-      parts.ndim() != probe.ndim() + 1 || parts.shape(0) < 1 || weights.ndim() != probe.ndim() ||
+// One point: parts at p (k of them, `step` bytes apart), the probe q, the weight w.
+template <class T, class W>
+bool point_agrees(const char* p, std::ptrdiff_t step, std::ptrdiff_t k, T q, W w,
+                  bool finite_only) {
+  T total = *reinterpret_cast<const T*>(p);
+  for (std::ptrdiff_t j = 1; j < k; ++j) total += *reinterpret_cast<const T*>(p + j * step);
+  const T expected = total * w;
+  if (q == expected) return true;
+  // the rounding of a sum over the inputs; and of subnormal parts, which scaling by w
+  // does not keep exact (half a subnormal in each of the two)
+  W scale = std::abs(total);
+  if (k > 1) {
+    scale = 0;
+    for (std::ptrdiff_t j = 0; j < k; ++j)
+      scale += std::abs(*reinterpret_cast<const T*>(p + j * step));
+  }
+  constexpr W eps = std::numeric_limits<W>::epsilon();
+  constexpr W tiny = std::numeric_limits<W>::denorm_min();
+  const W error = std::abs(q - expected), rounding = 64 * eps * (std::abs(w) * scale);
+  // the subnormal term apart: arithmetic with subnormal results is slow on x86
+  if (error <= rounding || error <= rounding + (std::abs(w) + 1) * tiny) return true;
+  if (is_nan(q) && is_nan(expected)) return true;
+  // both overflowed (complex: inf times w and w times inf differ in their nan parts)
+  if (!is_finite(q) && !is_finite(expected)) return true;
+  return finite_only && !(is_finite(q) && is_finite(expected));
+}
+
+template <class T, class W>
+bool judge(const py::array& parts, const py::array& probe, const py::array& weights,
+           bool finite_only) {
+  const py::ssize_t dims = probe.ndim();
+  const std::ptrdiff_t k = parts.shape(0), step = parts.strides(0);
+  const py::ssize_t inner = dims == 0 ? 1 : probe.shape(dims - 1);
+  const auto stride = [&](const py::array& a, py::ssize_t d) {
+    return dims == 0 ? 0 : a.strides(d);
+  };
+  const std::ptrdiff_t inner_p = stride(parts, dims), inner_q = stride(probe, dims - 1),
+                       inner_w = stride(weights, dims - 1);
+  const char* p0 = static_cast<const char*>(parts.data());
+  const char* q0 = static_cast<const char*>(probe.data());
+  const char* w0 = static_cast<const char*>(weights.data());
+  std::vector<py::ssize_t> index(dims > 1 ? dims - 1 : 0, 0);  // the outer axes' odometer
+  py::ssize_t outer = 1;
+  for (py::ssize_t d = 0; d + 1 < dims; ++d) outer *= probe.shape(d);
+  py::gil_scoped_release release;
+  for (py::ssize_t o = 0; o < outer; ++o) {
+    std::ptrdiff_t op = 0, oq = 0, ow = 0;
+    for (py::ssize_t d = 0; d + 1 < dims; ++d) {
+      op += index[d] * parts.strides(d + 1);
+      oq += index[d] * probe.strides(d);
+      ow += index[d] * weights.strides(d);
+    }
+    for (py::ssize_t i = 0; i < inner; ++i) {
+      const T q = *reinterpret_cast<const T*>(q0 + oq + i * inner_q);
+      const W w = *reinterpret_cast<const W*>(w0 + ow + i * inner_w);
+      if (!point_agrees<T, W>(p0 + op + i * inner_p, step, k, q, w, finite_only)) return false;
+    }
+    for (py::ssize_t d = dims - 2; d >= 0; --d) {  // next outer index
+      if (++index[d] < probe.shape(d)) break;
+      index[d] = 0;
+    }
+  }
+  return true;
+}
+
+// True when every point agrees; False when one does not or the arrays are not as this
+// takes them (one dtype for parts and probe, real weights; parts (k, *S), probe and
+// weights S; any strides).
+bool probe_agrees(const py::array& parts, const py::array& probe, const py::array& weights,
+                  bool finite_only) {
+  if (parts.ndim() != probe.ndim() + 1 || parts.shape(0) < 1 || weights.ndim() != probe.ndim() ||
       !parts.dtype().is(probe.dtype())) {
     return false;
   }
@@ -49,14 +116,14 @@ bool probe_agrees(const py::array& parts, const py::array& probe, const py::arra
   const auto size = probe.dtype().itemsize(), weight_size = weights.dtype().itemsize();
   if (real != 'f') return false;
   if (kind == 'f' && size == 8 && weight_size == 8)
-    return probe_exact<double, double>(parts, probe, weights);
+    return judge<double, double>(parts, probe, weights, finite_only);
   if (kind == 'f' && size == 4 && weight_size == 4)
-    return probe_exact<float, float>(parts, probe, weights);
+    return judge<float, float>(parts, probe, weights, finite_only);
   if (kind == 'c' && size == 16 && weight_size == 8) {
-    return probe_exact<std::complex<double>, double>(parts, probe, weights);
+    return judge<std::complex<double>, double>(parts, probe, weights, finite_only);
   }
   if (kind == 'c' && size == 8 && weight_size == 4) {
-    return probe_exact<std::complex<float>, float>(parts, probe, weights);
+    return judge<std::complex<float>, float>(parts, probe, weights, finite_only);
   }
   return false;
 }
@@ -65,8 +132,10 @@ bool probe_agrees(const py::array& parts, const py::array& probe, const py::arra
 
 void register_probe(py::module_& m) {
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
-        "Whether probe == parts.sum(axis=0) * weights exactly everywhere (False also when "
-        "the arrays are not C-ordered of one dtype, parts (k, *S), probe and weights S).");
+        py::arg("finite_only") = false,
+        "Whether probe agrees with parts.sum(axis=0) * weights at every point by "
+        "_check_pointwise's rules (False also when the arrays are not of one dtype with "
+        "real weights, parts (k, *S), probe and weights S).");
 }
 
 }  // namespace hyperdiff::bindings

@@ -126,7 +126,10 @@ def fusion_min_count(count: int) -> int: ...
 
 # The pointwise probe's exact agreement in one pass (register_probe.cpp).
 def probe_agrees(
-    parts: npt.NDArray[Any], probe: npt.NDArray[Any], weights: npt.NDArray[Any]
+    parts: npt.NDArray[Any],
+    probe: npt.NDArray[Any],
+    weights: npt.NDArray[Any],
+    finite_only: bool = False,
 ) -> bool: ...
 
 # Escaped arrays (register_operators.cpp): instances counted per registered class; at

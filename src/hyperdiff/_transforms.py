@@ -1737,14 +1737,15 @@ def _check_pointwise(
     out_shape = probe.shape
     _check_point_shapes(where, shape, out_shape)
     arrays = all(type(a) is np.ndarray for a in (parts, probe, weights))
-    if arrays and _core.probe_agrees(parts, probe, weights):  # the common answer, one pass
+    if arrays and _core.probe_agrees(
+        parts, probe, np.broadcast_to(weights, out_shape), finite_only
+    ):  # one pass
         return
+    # the same rules again, in numpy, to name a point that disagrees
     total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
     with np.errstate(invalid="ignore", over="ignore"):
         expected = total * weights
         agree = probe == expected
-        if agree.all():  # the common answer, in three passes over the points
-            return
         scale = np.abs(weights) * (np.abs(parts).sum(axis=0) if len(parts) > 1 else np.abs(total))
         finfo = np.finfo(probe.dtype)
         # the rounding of a sum over the inputs; and of subnormal parts, which
