@@ -1686,23 +1686,33 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
 # carries each point's tangent through its own operations only, and scaling a tangent
 # by a power of two is exact in every one of them, so the probe's part is w_i times the
 # point's parts, to rounding; a function that mixes points adds w_j of other points.
-_PROBE: np.ndarray = np.empty(0)
+_PROBES: dict[int, np.ndarray] = {}
+# code bits per real itemsize: float64 +-2^k, k = -64 .. 63 (256 numbers: a derivative
+# beyond 1e289 or below 1e-289 may overflow or round in the probe, which then raises);
+# float32 +-2^k, k = 0 .. 15 (32 numbers, keeping 1e33 of its range).
+_PROBE_BITS = {8: 8, 4: 5}
 
 
 def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """One of the 32 numbers +-2^k (k = 0 .. 15) at each point: all different on the
-    first 32 points, then from a multiplicative hash of the index (no period that a
-    shift or a reversal of the points could match). Kept for the largest size."""
-    global _PROBE
-    size = int(np.prod(shape, dtype=np.int64))
-    if _PROBE.size < size:
-        index = np.arange(max(size, 1024), dtype=np.uint64)
-        code = (index * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(59)  # the top 5 bits
-        code[:32] = index[:32]
-        sign = 1.0 - 2.0 * (code & np.uint64(1)).astype(np.float64)
-        _PROBE = sign * np.exp2((code >> np.uint64(1)).astype(np.float64))
+    """One of the numbers +-2^k at each point: all different on the first 256 (float32:
+    32) points, then from a multiplicative hash of the index (no period that a shift or
+    a reversal of the points could match). A function that only moves points passes
+    where each lands on a point of equal weight (a swap of two far points: 1 in 256,
+    float32 1 in 32); more probe planes would cost every elementwise pass. Kept for the
+    largest size."""
     real = np.empty(0, dtype=dtype).real.dtype
-    return _PROBE[:size].astype(real, copy=False).reshape(shape)
+    bits = _PROBE_BITS[8 if real.itemsize >= 8 else 4]
+    size = int(np.prod(shape, dtype=np.int64))
+    probe = _PROBES.get(bits, np.empty(0))
+    if probe.size < size:
+        index = np.arange(max(size, 1024), dtype=np.uint64)
+        code = (index * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)  # top bits
+        code[: 1 << bits] = index[: 1 << bits]
+        sign = 1.0 - 2.0 * (code & np.uint64(1)).astype(np.float64)
+        low = 0 if bits == 5 else 1 << (bits - 2)  # float64: exponents from -64
+        probe = sign * np.exp2((code >> np.uint64(1)).astype(np.float64) - low)
+        _PROBES[bits] = probe
+    return probe[:size].astype(real, copy=False).reshape(shape)
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
