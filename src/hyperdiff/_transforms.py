@@ -1637,14 +1637,12 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     >>> vjp_fn(np.array([1.0, 1.0]))
     (array([2., 6.]),)
     """
-    argnums = tuple(range(len(primals)))
-    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
-    leaves = _tree_leaves(out)
+    values, v, count, jacobians = _vjp_pass(f, primals)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         cotangents = _tree_leaves(cotangent)
-        if len(cotangents) != len(leaves):
-            raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {len(leaves)}")
+        if len(cotangents) != count:
+            raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {count}")
         total = None
         for c, jac in zip(cotangents, jacobians, strict=True):
             c = np.asarray(c)
@@ -1657,6 +1655,20 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         return tuple(v.split(np.asarray(total)))
 
     return values, vjp_fn
+
+
+def _vjp_body(
+    f: Callable[..., Any], primals: tuple[Any, ...]
+) -> tuple[Any, _Variables, int, list[np.ndarray]]:
+    """vjp's Jacobian pass, a transform of its own (its depth, its tag: nested in
+    another transform, its seeds must not pass for the outer one's), keeping none of
+    f's dual outputs past its end."""
+    argnums = tuple(range(len(primals)))
+    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
+    return values, v, len(_tree_leaves(out)), jacobians
+
+
+_vjp_pass = _reusing_memory(_vjp_body)
 
 
 def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
