@@ -211,6 +211,8 @@ class DualArray:
         layout = cls.__dict__.get("_layout")
         if layout is not None or cls.__dict__.get("_kind", -1) >= 0:
             _core.register_class(cls, cls._kind, layout)
+        elif cls.__dict__.get("_tag"):  # a transform's kind run in Python (Taylor): its
+            _core.register_class(cls, -1, None)  # instances counted, for _retire
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(

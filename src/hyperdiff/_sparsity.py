@@ -2273,10 +2273,20 @@ def sparse_jacobian(
 
 
 # --- compressed evaluation: Hessians ----------------------------------------------------------
-@functools.cache
+_TERM_KINDS: dict[tuple[int, int, bool], type[DualArray]] = {}
+
+
 def _term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane) at
-    transform depth `tag` whose full sums stay terms."""
+    transform depth `tag` whose full sums stay terms: one class per key until arrays
+    of it escape a call (_arrays._retire), then a new one, as `tagged` does."""
+    found = _TERM_KINDS.get((c, tag, probe))
+    if found is None or getattr(found, "_retired", False):
+        found = _TERM_KINDS[c, tag, probe] = _new_term_kind(c, tag, probe)
+    return found
+
+
+def _new_term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     from ._multivariate import hyperdualvec_type, probed_hyperdualvec_type
 
     base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
