@@ -146,6 +146,9 @@ class _Trace:
         # a custom_jvp function was met: its rule, not its body, is the derivative, so
         # it counts as dense in its inputs, and a Hessian plan does not keep terms
         self.custom = False
+        # a complex number was met (a constant, astype): traced arrays may be complex
+        # from then on, so np.imag is no zero and |z| no piecewise linear function
+        self.complex = False
         self.events = 0
         # batches (first event, A, B): event first + r pairs A[r] x B[r] (and B x A)
         self.batches: list[tuple[int, Any, Any]] = []
@@ -443,6 +446,8 @@ class SparsityTracer:
                 f"sparsity detection: astype({np.dtype(dtype)}) of a traced array "
                 "(an integer or boolean has derivative 0; use np.floor or a comparison)"
             )
+        if np.dtype(dtype).kind == "c":
+            self._trace.complex = True
         return self
 
     # --- indexing
@@ -507,12 +512,14 @@ class SparsityTracer:
         if any(isinstance(x, _Terms) for x in inputs):
             return NotImplemented  # a sum kept as terms: summed first, by _Terms
         self._fresh(*inputs)
+        _meet_complex(self._trace, inputs)
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if _Terms in types:
             return NotImplemented
         self._fresh(*args, *kwargs.values())
+        _meet_complex(self._trace, (*args, *kwargs.values()))
         rule = _FUNCTIONS.get(func)
         if rule is not None:
             result = rule(func, *args, **kwargs)
@@ -547,6 +554,15 @@ _STALE = (
     "base x that it would show in numpy; take the view after the write, or pass the "
     "pattern as sparsity="
 )
+
+
+def _meet_complex(trace: _Trace, operands: Any) -> None:
+    """Note in the trace a complex operand (a number or array; any in a sequence)."""
+    for x in operands:
+        if isinstance(x, (list, tuple)):
+            _meet_complex(trace, x)
+        elif not isinstance(x, (SparsityTracer, str)) and np.iscomplexobj(x):
+            trace.complex = True
 
 
 def _viewing(view: SparsityTracer, base: SparsityTracer, ids: np.ndarray | None = None) -> None:
@@ -691,7 +707,9 @@ def _apply_ufunc(
         out._plain = True
         return out
     h = functools.reduce(_union, hs)
-    if name in _PIECEWISE_LINEAR or name == "copysign":
+    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
+        h = _union(h, trace.new_events(g, g))
+    elif name in _PIECEWISE_LINEAR or name == "copysign":
         pass
     elif name == "multiply":
         h = _union(h, trace.new_events(gs[0], gs[1]))
@@ -1262,6 +1280,8 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
         return result
     results = func(*[_stand_in(a) for a in args], **kwargs)
     value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
+    if func in (np.linalg.eig, np.linalg.eigvals):
+        trace.complex = True  # (eigenvalues of a real matrix may be complex)
     g_all = functools.reduce(_union, [_through(_ones_row(t.size), t._g) for t in tracers])
     h_all = None
     if trace.second:
@@ -1381,8 +1401,9 @@ def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _real(func: Any, a: Any) -> Any:
-    """np.real / np.real_if_close of a real traced array: itself; np.imag: zero."""
-    if func is np.imag:
+    """np.real / np.real_if_close: the array's sets; np.imag: the same sets when a
+    traced array may be complex (a superset), else zero."""
+    if func is np.imag and not _trace_of(a).complex:
         return np.zeros_like(a)
     return a
 
