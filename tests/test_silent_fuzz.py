@@ -40,6 +40,8 @@ import pytest
 import hyperdiff as hd
 from hyperdiff import _core
 
+special = pytest.importorskip("scipy.special")
+
 N = 6  # variables; registers are vectors of N entries (2 x 3 when reshaped)
 PROGRAMS = int(os.environ.get("HYPERDIFF_FUZZ_PROGRAMS", "16"))
 SEED = int(os.environ.get("HYPERDIFF_FUZZ_SEED", "20261201"))
@@ -426,6 +428,54 @@ def _kinks(rng: np.random.Generator) -> Step:
     return Step(name, fn, analytic=False, exact=exact)
 
 
+def _library(rng: np.random.Generator) -> Step:
+    """numpy and scipy functions beyond the ufunc table's: scipy.special ufuncs,
+    pseudo-inverses, FFTs, order statistics, interpolation, convolution, a custom_jvp
+    rule, nan-reductions."""
+    i, j = _pick(rng), _pick(rng)
+    lin = np.linalg
+    grid = np.linspace(-1.0, 1.0, N)
+    at = rng.uniform(-0.9, 0.9, 3)
+    table: list[tuple[str, Callable[[list[Any]], Any], bool]] = [
+        ("erf", lambda r: special.erf(r[i(r)]), True),
+        ("gammaln", lambda r: special.gammaln(3.0 + r[i(r)] ** 2), False),
+        ("expit", lambda r: special.expit(r[i(r)] * r[j(r)]), False),
+        ("xlogy", lambda r: special.xlogy(r[i(r)], 2.0 + r[j(r)] ** 2), False),
+        ("pinv", lambda r: lin.pinv(r[i(r)].reshape(2, 3)).ravel(), False),
+        (
+            "lstsq",
+            lambda r: np.tile(lin.lstsq(np.vander(grid, 2), r[i(r)], rcond=None)[0], 3),
+            False,
+        ),
+        (
+            "matrix_power",
+            lambda r: lin.matrix_power(_matrix(r[i(r)], r[j(r)]) / 3, 3).ravel()[:N],
+            True,
+        ),
+        ("fft", lambda r: np.real(np.fft.fft(r[i(r)]) * np.fft.ifft(r[j(r)])), False),
+        ("rfft", lambda r: np.concatenate([np.fft.rfft(r[i(r)]).real, r[j(r)][:2]]), False),
+        ("median", lambda r: r[j(r)] * np.median(r[i(r)]), False),
+        ("percentile", lambda r: r[j(r)] + np.percentile(r[i(r)], 35.0), False),
+        ("interp", lambda r: np.interp(grid * 0.8, grid, r[i(r)]), False),
+        ("convolve", lambda r: np.convolve(r[i(r)], r[j(r)][:3], "same"), True),
+        ("custom_jvp", lambda r: _custom_sin(r[i(r)]) * r[j(r)], True),
+        ("nansum", lambda r: r[j(r)] * np.nansum(r[i(r)].reshape(2, 3), axis=0).repeat(2), True),
+        ("polyval", lambda r: np.polyval(r[i(r)][:3], at).repeat(2) * r[j(r)], True),
+    ]
+    name, fn, analytic = table[rng.integers(len(table))]
+    return Step(name, fn, analytic=analytic, exact=False, constants=[grid, at])
+
+
+@hd.custom_jvp
+def _custom_sin(z: Any) -> Any:
+    return np.sin(z)
+
+
+@_custom_sin.defjvp
+def _custom_sin_jvp(primals: Any, tangents: Any) -> Any:
+    return _custom_sin(primals[0]), np.cos(primals[0]) * tangents[0]
+
+
 FAMILIES = [
     _unary,
     _binary,
@@ -436,8 +486,9 @@ FAMILIES = [
     _multilinear,
     _linalg,
     _kinks,
+    _library,
 ]
-WEIGHTS = np.array([3, 2, 3, 3, 2, 2, 2, 1.5, 1.5])
+WEIGHTS = np.array([3, 2, 3, 3, 2, 2, 2, 1.5, 1.5, 1.5])
 
 
 def make_program(rng: np.random.Generator, analytic: bool) -> Program:
@@ -726,6 +777,23 @@ def check_program(program: Program, rng: np.random.Generator, tally: Tally) -> N
         got = attempt(lambda: hd.derivative(along, order=order)(0.0))  # noqa: B023
         got = got if isinstance(got, TypeError) else np.reshape(got, (1,))
         close(f"derivative(order={order})", got, ref.real, err, program, tally, rtol=1e-8)
+
+    # mixed orders by polarization: T(v, u) = (D2(v + u) - D2(v - u)) / 4 and
+    # T(v, v, u) = (D3(v + u) - D3(v - u) - 2 D3(u)) / 6
+    def plane(t: Any, s: Any) -> Any:
+        return program.scalar(x + t * v + s * u)
+
+    d2 = [directional(program.scalar, x, w, 2, analytic) for w in (v + u, v - u)]
+    mixed = attempt(lambda: hd.derivative(plane, order=(1, 1), argnums=(0, 1))(0.0, 0.0))
+    mixed = mixed if isinstance(mixed, TypeError) else np.reshape(mixed, (1,))
+    want = (d2[0][0] - d2[1][0]).real / 4
+    close("derivative(order=(1, 1))", mixed, want, (d2[0][1] + d2[1][1]) / 2, program, tally)
+    d3 = [directional(program.scalar, x, w, 3, analytic) for w in (v + u, v - u, u)]
+    mixed = attempt(lambda: hd.derivative(plane, order=(2, 1), argnums=(0, 1))(0.0, 0.0))
+    mixed = mixed if isinstance(mixed, TypeError) else np.reshape(mixed, (1,))
+    want = (d3[0][0] - d3[1][0] - 2 * d3[2][0]).real / 6
+    error = (d3[0][1] + d3[1][1] + 2 * d3[2][1]) / 3
+    close("derivative(order=(2, 1))", mixed, want, error, program, tally, rtol=1e-8)
 
     x32 = x.astype(np.float32)
     with np.errstate(all="ignore"):
