@@ -133,3 +133,59 @@ def test_escaped_taylor_arrays_are_refused() -> None:
     hd.derivative(lambda x: (kept.append(x), x**4)[1], order=3)(S)
     with pytest.raises(TypeError, match="kept from a transform call"):
         hd.derivative(lambda y: kept[-1] * y**3, order=3)(2.0)
+
+
+# --- a memo across a transform's passes ---------------------------------------------------
+# A transform with more variables than a pass holds (chunk_size, or more than 128)
+# runs f once per chunk with the same class of seeds: a dual array f kept from the
+# first pass (a memo of an intermediate) passed for the next pass's perturbations,
+# so the later columns came out wrong (jacobian of y * sum(y^2), memoized, off by 1.7).
+# Now _seeds retires a class that still has arrays when a pass begins.
+X4 = np.array([0.7, -0.4, 1.2, 0.3])
+LONG = np.linspace(0.1, 1.0, 70_000)  # derivative(order=3) runs this in chunks
+
+MEMO_RUNS: dict[str, Callable[[Callable[[Any], Any]], Any]] = {
+    "jacobian": lambda g: hd.jacobian(g, chunk_size=2)(X4),
+    "grad": lambda g: hd.grad(lambda y: np.sum(g(y)), chunk_size=2)(X4),
+    "grad of 300": lambda g: hd.grad(lambda y: np.sum(g(y)))(np.linspace(0.1, 1.0, 300)),
+    "hessian": lambda g: hd.hessian(lambda y: np.sum(g(y)), chunk_size=2)(X4),
+    "hessian_diag": lambda g: hd.hessian_diag(lambda y: np.sum(g(y)), chunk_size=2)(X4),
+    "hvp": lambda g: hd.hvp(lambda y: np.sum(g(y)), (X4,), (X4,), chunk_size=2),
+    "derivative3": lambda g: hd.derivative(g, order=3, check_pointwise=False)(LONG),
+}
+
+
+def test_a_memo_across_passes_is_named() -> None:
+    memo: list[Any] = []
+
+    def g(y: Any) -> Any:
+        memo.append(memo[0] if memo else np.sum(y[:2] ** 2))
+        return y * memo[-1]
+
+    with pytest.raises(TypeError, match="earlier pass of one"):
+        hd.jacobian(g, chunk_size=2)(X4)
+
+
+@pytest.mark.parametrize("run", list(MEMO_RUNS))
+def test_a_memo_across_passes_is_refused(run: str) -> None:
+    memo: dict[str, Any] = {}
+
+    def g(y: Any) -> Any:
+        if "s" not in memo:
+            memo["s"] = np.sum(y[:2] ** 2)  # computed on the first pass only
+        return y * memo["s"]
+
+    with pytest.raises(TypeError):  # (hessian: its passes' kinds differ, so they meet so)
+        MEMO_RUNS[run](g)
+
+
+def test_passes_without_a_memo_keep_their_class() -> None:
+    from hyperdiff._arrays import tagged
+    from hyperdiff._multivariate import dualvec_type
+
+    hd.jacobian(np.sin, chunk_size=2)(X4)
+    before = tagged(dualvec_type(2), 1)
+    jac = hd.jacobian(lambda y: np.sin(y) * y[::-1], chunk_size=2)(X4)
+    want = np.diag(np.cos(X4) * X4[::-1]) + np.fliplr(np.diag(np.sin(X4)))
+    np.testing.assert_allclose(jac, want, rtol=1e-15)
+    assert tagged(dualvec_type(2), 1) is before

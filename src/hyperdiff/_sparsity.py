@@ -2661,6 +2661,7 @@ def sparse_hessian(
         for start in starts:
             chunk = rows[start : start + k_max]
             k = len(chunk)
+            new = []  # (the last pass's arrays, before _seeds looks for kept ones)
             cls = _seeds(hyperdualvec_type(k, b))
             data = np.zeros((cls._planes, *x.shape), dtype=x.dtype)
             flat = data.reshape(cls._planes, n)

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
+from ._arrays import Dual, DualArray, HyperDual, _retire, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -71,8 +71,16 @@ _MAX_CHUNK = 128
 def _seeds(cls: type[_Kind]) -> type[_Kind]:
     """The kind cls for the variables of this transform: tagged with its depth (the
     transforms running on this thread, itself included), so arrays of an enclosing
-    transform, or built by hand, are never taken for its own."""
-    return tagged(cls, _core.transform_depth())
+    transform, or built by hand, are never taken for its own. Arrays of it still alive
+    come from an earlier pass of this transform (its chunks), kept by f (a memo, a
+    global): that class is retired, so they meet this pass's with a TypeError. (The
+    passes drop their own arrays before they seed the next.)"""
+    depth = _core.transform_depth()
+    kind = tagged(cls, depth)
+    if _core.live_instances(kind):
+        _retire(kind)
+        kind = tagged(cls, depth)
+    return kind
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -613,8 +621,10 @@ def _jacobian_pass(
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
+    out = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = None  # (the last pass's arrays go before _seeds looks for kept ones)
         cls = _seeds(dualvec_type(k))
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
@@ -1202,6 +1212,7 @@ def hessian(
                 if i0 == 0 and j0 == starts[min(1, len(starts) - 1)]:
                     _warn_if_long("hessian", n, k_max, passes, time.perf_counter() - started)
                 k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
+                out = seeded = None  # (the last pass's arrays, before _seeds)
                 # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
                     cls = _seeds(hyperdualvec_type(k1))
@@ -1410,6 +1421,7 @@ def _diagonal_passes(
     diagonals: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = None  # (the last pass's arrays, before _seeds)
         cls = _seeds(hyperdualdiag_type(k))
         out = f(*v.seeded_units(cls, (start, k)), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
@@ -1581,6 +1593,7 @@ def hvp(
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = leaves = None  # (the last pass's arrays, before _seeds)
         cls = _seeds(hyperdualvec_type(k, 1))
 
         def parts(r: int, start: int = start, k: int = k) -> np.ndarray:
