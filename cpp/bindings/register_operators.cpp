@@ -56,11 +56,20 @@ std::unordered_map<PyTypeObject*, ClassKernels>& registered() {
   return *classes;
 }
 
-const ClassKernels* kernels_of(PyObject* obj) {
+// A class registered with no kernels (kind -1, no layout: the Taylor kinds, whose
+// operations run in Python) is only counted: the fast paths decline it.
+const ClassKernels* kernels_of(PyTypeObject* type) {
   const auto& classes = registered();
-  const auto found = classes.find(Py_TYPE(obj));
-  return found == classes.end() ? nullptr : &found->second;
+  const auto found = classes.find(type);
+  if (found == classes.end() || (found->second.kind < 0 && found->second.jet == nullptr)) {
+    return nullptr;
+  }
+  return &found->second;
 }
+
+const ClassKernels* kernels_of(PyObject* obj) { return kernels_of(Py_TYPE(obj)); }
+
+bool is_registered(PyObject* obj) { return registered().count(Py_TYPE(obj)) != 0; }
 
 // --- escaped arrays --------------------------------------------------------------
 // A transform's seeds and everything computed from them are instances of its kinds,
@@ -797,7 +806,7 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const bool is_tuple = PyTuple_CheckExact(key);
   const Py_ssize_t length = is_tuple ? PyTuple_GET_SIZE(key) : 1;
   for (Py_ssize_t i = 0; i < length; ++i) {
-    if (kernels_of(is_tuple ? PyTuple_GET_ITEM(key, i) : key) != nullptr) Py_RETURN_NONE;
+    if (is_registered(is_tuple ? PyTuple_GET_ITEM(key, i) : key)) Py_RETURN_NONE;
   }
   if (!is_tuple && PyTuple_Check(key)) Py_RETURN_NONE;  // a tuple subclass: Python's path
   if (is_tuple && !advanced_adjacent(key)) Py_RETURN_NONE;
@@ -900,7 +909,7 @@ PyObject* array_function_call(PyObject* spec, PyObject* const* args, Py_ssize_t 
     bool duals = true;
     int count = 0;
     while (PyObject* type = PyIter_Next(iterator)) {
-      duals = duals && registered().count(reinterpret_cast<PyTypeObject*>(type)) != 0;
+      duals = duals && kernels_of(reinterpret_cast<PyTypeObject*>(type)) != nullptr;
       ++count;
       Py_DECREF(type);
     }
@@ -978,7 +987,7 @@ void register_operators(py::module_& m) {
       "register_class",
       [](py::type cls, int kind, py::object layout) {
         const Layout* jet = layout.is_none() ? nullptr : &layout.cast<const Layout&>();
-        if (jet == nullptr && kind_planes(kind) == 0) {
+        if (jet == nullptr && kind != -1 && kind_planes(kind) == 0) {
           throw std::invalid_argument("unknown kind " + std::to_string(kind));
         }
         // Not a sequence (x[key] still works, through mp_subscript): numpy turns any
@@ -998,7 +1007,8 @@ void register_operators(py::module_& m) {
         PyType_Modified(type);
       },
       py::arg("cls"), py::arg("kind"), py::arg("layout"),
-      "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout).");
+      "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout; "
+      "kind -1 and no layout: count its instances only).");
   m.def(
       "set_retire_hook",
       [](py::object hook) {

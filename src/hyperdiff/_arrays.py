@@ -211,6 +211,8 @@ class DualArray:
         layout = cls.__dict__.get("_layout")
         if layout is not None or cls.__dict__.get("_kind", -1) >= 0:
             _core.register_class(cls, cls._kind, layout)
+        elif cls.__dict__.get("_tag"):  # a transform's kind run in Python (Taylor): its
+            _core.register_class(cls, -1, None)  # instances counted, for _retire
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -735,8 +737,9 @@ def combine_error(where: str, a: type[DualArray], b: type[DualArray]) -> TypeErr
     """The TypeError for dual arrays of kinds a and b meeting in `where`."""
     if getattr(a, "_retired", False) or getattr(b, "_retired", False):
         return TypeError(
-            f"a dual array kept from a transform call that has returned meets another "
-            f"transform's in {where}: its parts were that call's perturbations (JAX calls "
+            f"a dual array kept from a transform call that has returned (or from an "
+            f"earlier pass of one: a memo across its chunks) meets another transform's in "
+            f"{where}: its parts were that call's perturbations (JAX calls "
             "this an escaped tracer); keep values (.value) or the transform's results "
             "across calls, not the dual arrays inside them"
         )

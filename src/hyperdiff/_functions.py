@@ -17,6 +17,8 @@ Every function here is written once for all kinds, on the planes `_data`
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -32,10 +34,18 @@ from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 _REGISTRY: dict[Callable[..., Any], Callable[..., Any]] = FUNCTION_REGISTRY
 
 
-def implements(*funcs: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+# numpy functions that write into their first argument (np.put, np.copyto, ...)
+_IN_PLACE: set[Callable[..., Any]] = set()
+
+
+def implements(
+    *funcs: Callable[..., Any], in_place: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         for f in funcs:
             _REGISTRY[f] = impl
+            if in_place:
+                _IN_PLACE.add(f)
         return impl
 
     return register
@@ -57,8 +67,44 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) 
 
         product = common_product(t for t in types if issubclass(t, DualArray))
         if product is not None:
+            _refuse_lifted_targets(func, impl, product, types, args, kwargs)
             args, kwargs = lift_arguments(product, args), lift_arguments(product, kwargs)
     return impl(*args, **kwargs)
+
+
+def _refuse_lifted_targets(
+    func: Any, impl: Any, product: type[DualArray], types: Any, args: Any, kwargs: Any
+) -> None:
+    """Lifting makes new arrays: an array func writes into (out=, np.put's first
+    argument) lifted into the product kind would take the write in a copy, and the
+    caller's array would silently stay as it was."""
+    position = _out_position(impl)
+    out = kwargs.get(
+        "out", args[position] if position is not None and len(args) > position else None
+    )
+    targets = list(out) if isinstance(out, tuple) else [out]
+    if func in _IN_PLACE and args:
+        targets.append(args[0])
+    for target in targets:
+        if isinstance(target, DualArray) and type(target) is not product:
+            other = next(t for t in types if issubclass(t, DualArray) and t is not type(target))
+            raise combine_error(f"numpy.{func.__name__}", type(target), other)
+
+
+@functools.cache
+def _out_position(impl: Callable[..., Any]) -> int | None:
+    """Where an implementation takes out= positionally (np.cumsum(a, 0, None, out))."""
+    try:
+        parameters = list(inspect.signature(impl).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    for position, parameter in enumerate(parameters):
+        if parameter.kind not in positional:
+            return None  # (out= after *args: keyword only)
+        if parameter.name == "out":
+            return position
+    return None
 
 
 register_rules(dispatch_function=dispatch_function)  # DualArray's general path

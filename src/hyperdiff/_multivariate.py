@@ -386,6 +386,8 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
 def promote(a: type[DualArray], b: type[DualArray]) -> type[HyperDualVec] | None:
     """The product kind two dual kinds meet in, or None when they do not (a hand-built
     kind, a second-order one, an order beyond 2, or two kinds of one tag)."""
+    if getattr(a, "_retired", False) or getattr(b, "_retired", False):
+        return None  # an escaped array's parts are no transform's now (combine_error)
     for x, y in ((a, b), (b, a)):
         if getattr(x, "_symmetric", False):  # meeting either transform alone: in full
             full = product_type(x._outer, x._inner)

@@ -52,6 +52,7 @@ import copy
 import functools
 import string
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -145,6 +146,9 @@ class _Trace:
         # a custom_jvp function was met: its rule, not its body, is the derivative, so
         # it counts as dense in its inputs, and a Hessian plan does not keep terms
         self.custom = False
+        # a complex number was met (a constant, astype): traced arrays may be complex
+        # from then on, so np.imag is no zero and |z| no piecewise linear function
+        self.complex = False
         self.events = 0
         # batches (first event, A, B): event first + r pairs A[r] x B[r] (and B x A)
         self.batches: list[tuple[int, Any, Any]] = []
@@ -200,7 +204,19 @@ class SparsityTracer:
     """An array of dependency sets (first order, and events for second order), with the
     values too for a local pattern. Made by jacobian_sparsity / hessian_sparsity."""
 
-    __slots__ = ("_g", "_h", "_plain", "_shape", "_trace", "_value")
+    __slots__ = (
+        "__weakref__",
+        "_base",
+        "_g",
+        "_h",
+        "_ids",
+        "_plain",
+        "_shape",
+        "_stale",
+        "_trace",
+        "_value",
+        "_views",
+    )
     __array_priority__ = 200
 
     def __init__(self, trace: _Trace, shape: tuple[int, ...], g: Any, h: Any, value: Any) -> None:
@@ -212,6 +228,15 @@ class SparsityTracer:
         # a value a dual array would give as a plain array (a comparison, and what is
         # computed from plain ones alone): a full sum of it is no term of a Hessian plan
         self._plain = False
+        # Tracers hold their sets by value, so numpy's views are kept as copies that
+        # know their base: a write through a view by basic index (y = x[::2]; y[...] =)
+        # is written into the base too (_ids: the base's elements it shows); a view
+        # that missed a write into its base is stale, and using it raises; writes
+        # through other views (x.reshape(...)[0] = ...) raise.
+        self._base: SparsityTracer | None = None
+        self._ids: np.ndarray | None = None
+        self._views: list[weakref.ref[SparsityTracer]] = []
+        self._stale = False
 
     # --- array attributes
     @property
@@ -306,6 +331,45 @@ class SparsityTracer:
     def __neg__(self) -> Any:
         return np.negative(self)
 
+    # in place, as numpy's (an alias of x sees x += y): the result written into x
+    def __iadd__(self, o: Any) -> Any:
+        return self._assign(self + o)
+
+    def __isub__(self, o: Any) -> Any:
+        return self._assign(self - o)
+
+    def __imul__(self, o: Any) -> Any:
+        return self._assign(self * o)
+
+    def __itruediv__(self, o: Any) -> Any:
+        return self._assign(self / o)
+
+    def __ipow__(self, o: Any) -> Any:
+        return self._assign(self**o)
+
+    def __imatmul__(self, o: Any) -> Any:
+        return self._assign(self @ o)
+
+    def _assign(self, result: Any) -> Any:
+        self[...] = result
+        return self
+
+    def _fresh(self, *others: Any) -> None:
+        """TypeError if this or another tracer given missed a write into its base."""
+        for x in (self, *others):
+            if isinstance(x, SparsityTracer) and x._stale:
+                raise TypeError(_STALE)
+            if isinstance(x, (tuple, list)):
+                self._fresh(*x)
+
+    def _stale_views(self, written: np.ndarray, keep: SparsityTracer | None = None) -> None:
+        """Mark this tracer's live views that show a written element (flat numbers)."""
+        for ref in self._views:
+            view = ref()
+            if view is not None and view is not keep:
+                if view._ids is None or np.intersect1d(view._ids, written).size:
+                    view._stale = True
+
     def __pos__(self) -> Any:
         return np.positive(self)
 
@@ -382,22 +446,47 @@ class SparsityTracer:
                 f"sparsity detection: astype({np.dtype(dtype)}) of a traced array "
                 "(an integer or boolean has derivative 0; use np.floor or a comparison)"
             )
+        if np.dtype(dtype).kind == "c":
+            self._trace.complex = True
         return self
 
     # --- indexing
     def __getitem__(self, key: Any) -> Any:
         if _has_tracer(key):
             raise TypeError(_BRANCH.format(what="a traced array used as an index"))
+        self._fresh()
         ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
         ids = np.asarray(ids)
         value = None if self._value is None else np.asarray(self._value[key])
         rows = ids.ravel()
         h = None if self._h is None else _rows(self._h, rows)
-        return SparsityTracer(self._trace, ids.shape, _rows(self._g, rows), h, value)
+        out = SparsityTracer(self._trace, ids.shape, _rows(self._g, rows), h, value)
+        if _basic(key):  # numpy's result is a view: writes through it reach self
+            _viewing(out, self, rows)
+        return out
 
     def __setitem__(self, key: Any, item: Any) -> None:
         if _has_tracer(key):
             raise TypeError(_BRANCH.format(what="a traced array used as an index"))
+        self._fresh(item)
+        chain = self
+        while chain._base is not None:  # checked before anything is written
+            if chain._ids is None:
+                raise TypeError(_THROUGH_VIEWS)
+            chain = chain._base
+        written = np.ravel(np.arange(self.size, dtype=np.int64).reshape(self._shape)[key])
+        self._write(key, item)
+        self._stale_views(written)
+        view = self
+        while view._base is not None:  # numpy's view semantics: the bases see it
+            base, ids = view._base, view._ids
+            assert ids is not None
+            base._write(np.unravel_index(ids, base._shape), view.reshape(-1))
+            base._stale_views(ids, keep=view)
+            view = base
+
+    def _write(self, key: Any, item: Any) -> None:
+        """self[key] = item on the sets (and values)."""
         trace = self._trace
         item = _lift(item, trace)
         ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)
@@ -422,17 +511,73 @@ class SparsityTracer:
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if any(isinstance(x, _Terms) for x in inputs):
             return NotImplemented  # a sum kept as terms: summed first, by _Terms
+        self._fresh(*inputs)
+        _meet_complex(self._trace, inputs)
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if _Terms in types:
             return NotImplemented
+        self._fresh(*args, *kwargs.values())
+        _meet_complex(self._trace, (*args, *kwargs.values()))
         rule = _FUNCTIONS.get(func)
         if rule is not None:
-            return rule(func, *args, **kwargs)
-        if func in _MOVES:
-            return _move(func, args, kwargs)
-        raise TypeError(f"sparsity detection does not support {_function_name(func)}")
+            result = rule(func, *args, **kwargs)
+        elif func in _MOVES:
+            result = _move(func, args, kwargs)
+        else:
+            raise TypeError(f"sparsity detection does not support {_function_name(func)}")
+        if func in _VIEWS and args and isinstance(args[0], SparsityTracer):
+            for out in result if isinstance(result, (list, tuple)) else [result]:
+                if isinstance(out, SparsityTracer):
+                    _viewing(out, args[0])
+        return result
+
+
+# numpy functions whose result may be a view of their first argument (writes through it
+# reach the argument; a copy counted as a view only refuses a write, never misses one)
+_VIEWS = {
+    np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.rollaxis, np.squeeze,
+    np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip,
+    np.fliplr, np.flipud, np.rot90, np.diagonal, np.asarray, np.asanyarray, np.split,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag,
+}  # fmt: skip
+
+
+_THROUGH_VIEWS = (
+    "sparsity detection does not follow writes through views made by numpy functions "
+    "(x.reshape(...)[0] = ..., x.T[0] = ...): write into x by its own index, or pass the "
+    "pattern as sparsity="
+)
+_STALE = (
+    "sparsity detection: a view (y = x[::2], x.reshape(...)) used after a write into its "
+    "base x that it would show in numpy; take the view after the write, or pass the "
+    "pattern as sparsity="
+)
+
+
+def _meet_complex(trace: _Trace, operands: Any) -> None:
+    """Note in the trace a complex operand (a number or array; any in a sequence)."""
+    for x in operands:
+        if isinstance(x, (list, tuple)):
+            _meet_complex(trace, x)
+        elif not isinstance(x, (SparsityTracer, str)) and np.iscomplexobj(x):
+            trace.complex = True
+
+
+def _viewing(view: SparsityTracer, base: SparsityTracer, ids: np.ndarray | None = None) -> None:
+    """view shows base's elements ids (flat; None: numpy's view function, not followed)."""
+    view._base, view._ids = base, ids
+    base._views = [v for v in base._views if v() is not None]
+    base._views.append(weakref.ref(view))
+
+
+def _basic(key: Any) -> bool:
+    """Whether numpy indexes with key by views (integers, slices, ..., None)."""
+    items = key if isinstance(key, tuple) else (key,)
+    return all(
+        k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer)) for k in items
+    ) and not any(isinstance(k, bool) for k in items)
 
 
 def _function_name(func: Any) -> str:
@@ -562,7 +707,9 @@ def _apply_ufunc(
         out._plain = True
         return out
     h = functools.reduce(_union, hs)
-    if name in _PIECEWISE_LINEAR or name == "copysign":
+    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
+        h = _union(h, trace.new_events(g, g))
+    elif name in _PIECEWISE_LINEAR or name == "copysign":
         pass
     elif name == "multiply":
         h = _union(h, trace.new_events(gs[0], gs[1]))
@@ -1133,6 +1280,8 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
         return result
     results = func(*[_stand_in(a) for a in args], **kwargs)
     value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
+    if func in (np.linalg.eig, np.linalg.eigvals):
+        trace.complex = True  # (eigenvalues of a real matrix may be complex)
     g_all = functools.reduce(_union, [_through(_ones_row(t.size), t._g) for t in tracers])
     h_all = None
     if trace.second:
@@ -1252,8 +1401,9 @@ def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _real(func: Any, a: Any) -> Any:
-    """np.real / np.real_if_close of a real traced array: itself; np.imag: zero."""
-    if func is np.imag:
+    """np.real / np.real_if_close: the array's sets; np.imag: the same sets when a
+    traced array may be complex (a superset), else zero."""
+    if func is np.imag and not _trace_of(a).complex:
         return np.zeros_like(a)
     return a
 
@@ -2273,10 +2423,20 @@ def sparse_jacobian(
 
 
 # --- compressed evaluation: Hessians ----------------------------------------------------------
-@functools.cache
+_TERM_KINDS: dict[tuple[int, int, bool], type[DualArray]] = {}
+
+
 def _term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane) at
-    transform depth `tag` whose full sums stay terms."""
+    transform depth `tag` whose full sums stay terms: one class per key until arrays
+    of it escape a call (_arrays._retire), then a new one, as `tagged` does."""
+    found = _TERM_KINDS.get((c, tag, probe))
+    if found is None or getattr(found, "_retired", False):
+        found = _TERM_KINDS[c, tag, probe] = _new_term_kind(c, tag, probe)
+    return found
+
+
+def _new_term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     from ._multivariate import hyperdualvec_type, probed_hyperdualvec_type
 
     base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
@@ -2501,6 +2661,7 @@ def sparse_hessian(
         for start in starts:
             chunk = rows[start : start + k_max]
             k = len(chunk)
+            new = []  # (the last pass's arrays, before _seeds looks for kept ones)
             cls = _seeds(hyperdualvec_type(k, b))
             data = np.zeros((cls._planes, *x.shape), dtype=x.dtype)
             flat = data.reshape(cls._planes, n)

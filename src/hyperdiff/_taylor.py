@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _transforms
+from . import _core, _transforms
 from ._arrays import DualArray
 
 # The Taylor kinds are one layer down (the rules use them); importers find them here too.
@@ -186,6 +186,10 @@ def _in_chunks(
     new_args = list(args)
 
     def planes_of(start: int, stop: int) -> np.ndarray | None:
+        for a in variables:
+            new_args[a] = None  # (the last chunk's arrays: none may live on)
+        if _core.live_instances(cls):  # f kept a chunk's arrays (a memo): the whole, anew
+            return None
         for a, x in variables.items():
             new_args[a] = seed(a, x[start:stop] if x.size == n else x)
         try:
@@ -298,6 +302,7 @@ def taylor_derivative(
             )
             if chunked is not None:
                 return chunked
+            cls = _seeds(taylor_type(order))  # (a new class if f kept a chunk's arrays)
         seeded = cls._from_parts(x, parts, None)
         new_args = list(args)
         new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
@@ -399,6 +404,7 @@ def mixed_derivative(
             )
             if chunked is not None:
                 return chunked
+            cls = _seeds(kind)  # (a new class if f kept a chunk's arrays)
         new_args = list(args)
         for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
             new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)

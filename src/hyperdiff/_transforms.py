@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, combine_error, tagged
+from ._arrays import Dual, DualArray, HyperDual, _retire, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -71,8 +71,16 @@ _MAX_CHUNK = 128
 def _seeds(cls: type[_Kind]) -> type[_Kind]:
     """The kind cls for the variables of this transform: tagged with its depth (the
     transforms running on this thread, itself included), so arrays of an enclosing
-    transform, or built by hand, are never taken for its own."""
-    return tagged(cls, _core.transform_depth())
+    transform, or built by hand, are never taken for its own. Arrays of it still alive
+    come from an earlier pass of this transform (its chunks), kept by f (a memo, a
+    global): that class is retired, so they meet this pass's with a TypeError. (The
+    passes drop their own arrays before they seed the next.)"""
+    depth = _core.transform_depth()
+    kind = tagged(cls, depth)
+    if _core.live_instances(kind):
+        _retire(kind)
+        kind = tagged(cls, depth)
+    return kind
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -613,8 +621,10 @@ def _jacobian_pass(
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
+    out = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = None  # (the last pass's arrays go before _seeds looks for kept ones)
         cls = _seeds(dualvec_type(k))
         out = f(*v.seeded_units(cls, (start, k), scale=direction), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
@@ -1202,6 +1212,7 @@ def hessian(
                 if i0 == 0 and j0 == starts[min(1, len(starts) - 1)]:
                     _warn_if_long("hessian", n, k_max, passes, time.perf_counter() - started)
                 k1, k2 = max(min(k_max, n - i0), 1), max(min(k_max, n - j0), 1)
+                out = seeded = None  # (the last pass's arrays, before _seeds)
                 # a diagonal block: one seed set, the symmetric kind; else two
                 if i0 == j0:
                     cls = _seeds(hyperdualvec_type(k1))
@@ -1410,6 +1421,7 @@ def _diagonal_passes(
     diagonals: list[np.ndarray] = []
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = None  # (the last pass's arrays, before _seeds)
         cls = _seeds(hyperdualdiag_type(k))
         out = f(*v.seeded_units(cls, (start, k)), **kwargs)
         planes = _all_output_planes(out, cls, v.dtype)
@@ -1581,6 +1593,7 @@ def hvp(
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
         k = max(min(k_max, v.n - start), 1)
+        out = leaves = None  # (the last pass's arrays, before _seeds)
         cls = _seeds(hyperdualvec_type(k, 1))
 
         def parts(r: int, start: int = start, k: int = k) -> np.ndarray:
@@ -1637,14 +1650,12 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     >>> vjp_fn(np.array([1.0, 1.0]))
     (array([2., 6.]),)
     """
-    argnums = tuple(range(len(primals)))
-    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
-    leaves = _tree_leaves(out)
+    values, v, count, jacobians = _vjp_pass(f, primals)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         cotangents = _tree_leaves(cotangent)
-        if len(cotangents) != len(leaves):
-            raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {len(leaves)}")
+        if len(cotangents) != count:
+            raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {count}")
         total = None
         for c, jac in zip(cotangents, jacobians, strict=True):
             c = np.asarray(c)
@@ -1657,6 +1668,20 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         return tuple(v.split(np.asarray(total)))
 
     return values, vjp_fn
+
+
+def _vjp_body(
+    f: Callable[..., Any], primals: tuple[Any, ...]
+) -> tuple[Any, _Variables, int, list[np.ndarray]]:
+    """vjp's Jacobian pass, a transform of its own (its depth, its tag: nested in
+    another transform, its seeds must not pass for the outer one's), keeping none of
+    f's dual outputs past its end."""
+    argnums = tuple(range(len(primals)))
+    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
+    return values, v, len(_tree_leaves(out)), jacobians
+
+
+_vjp_pass = _reusing_memory(_vjp_body)
 
 
 def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:

@@ -104,25 +104,25 @@ def _write(name: str, target: Any, sources: Sequence[Any], run: Callable[..., No
     target._data[1:] = parts.reshape(target._data[1:].shape)
 
 
-@implements(np.put)
+@implements(np.put, in_place=True)
 def _put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
     ind = _indices(ind)
     _write("put", a, [v], lambda t, s: np.put(t, ind, s, mode=mode))  # type: ignore[arg-type]
 
 
-@implements(np.place)
+@implements(np.place, in_place=True)
 def _place(arr: Any, mask: Any, vals: Any) -> None:
     mask = _value_of(mask)
     _write("place", arr, [vals], lambda t, s: np.place(t, mask, s))
 
 
-@implements(np.putmask)
+@implements(np.putmask, in_place=True)
 def _putmask(a: Any, mask: Any, values: Any) -> None:
     mask = _value_of(mask)
     _write("putmask", a, [values], lambda t, s: np.putmask(t, mask, s))
 
 
-@implements(np.copyto)
+@implements(np.copyto, in_place=True)
 def _copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -> None:
     where = _value_of(where)
 
@@ -133,12 +133,12 @@ def _copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -
     _write("copyto", dst, [src], run)
 
 
-@implements(np.fill_diagonal)
+@implements(np.fill_diagonal, in_place=True)
 def _fill_diagonal(a: Any, val: Any, wrap: bool = False) -> None:
     _write("fill_diagonal", a, [val], lambda t, s: np.fill_diagonal(t, s, wrap))
 
 
-@implements(np.put_along_axis)
+@implements(np.put_along_axis, in_place=True)
 def _put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
     index = _indices(indices)
     _write("put_along_axis", arr, [values], lambda t, s: np.put_along_axis(t, index, s, axis))
