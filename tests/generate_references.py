@@ -296,6 +296,9 @@ NONZERO32 = dom(AROUND_ZERO32, avoid=is_zero)
 ERF = dom(mix(uniform(-6, 6), loguniform(1e-10, 6, signed=True)), (1e-10, -0.5, 5.9, 30.0))
 ERFC = dom(uniform(-6, 20), (1e-10, 19.9, -5.9))
 ERFC32 = dom(uniform(-4, 9), (8.9, -3.9))
+# ndtr: down to -37 (value ~6e-300) in float64, -12 in float32, where every part is normal
+NDTR = dom(mix(uniform(-8, 8), uniform(-37, 37)), (1e-10, -1.5, 1.5, -37.0, 9.0))
+NDTR32 = dom(uniform(-12, 12), (2.0**-20, -1.5, 1.5, -12.0, 5.0))
 EXPIT = dom(mix(uniform(-30, 30), uniform(-700, 700)), (1e-10, -700.0, 30.0))
 EXPIT32 = dom(uniform(-80, 80), (2.0**-20, -80.0, 15.0))
 LOGIT = dom(mix(uniform(0, 1), loguniform(1e-10, 0.5)), (1e-10, 1 - 1e-10, 0.5 + 1e-9, 1 - 1e-6))
@@ -347,6 +350,7 @@ UNARY: tuple[Case, ...] = (
     Case("expit", expit, EXPIT, EXPIT32),
     Case("logit", logit, LOGIT, LOGIT32),
     Case("gammaln", gammaln, GAMMALN, GAMMALN32),
+    Case("ndtr", mp.ncdf, NDTR, NDTR32),
 )
 
 INDEPENDENT = dom2(pair(SIGNED_MID, SIGNED_MID))

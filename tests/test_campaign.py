@@ -262,6 +262,7 @@ MP_FUNCTIONS: dict[str, Entry] = {
     "scipy.special.expit": _sat(lambda a: 1 / (1 + mp.exp(-a))),
     "scipy.special.logit": _u(lambda a: mp.log(a / (1 - a))),
     "scipy.special.gammaln": _u(_gammaln),
+    "scipy.special.ndtr": _sat(mp.ncdf),
     "numpy.add": _b(lambda a, b: a + b, True),
     "numpy.subtract": _b(lambda a, b: a - b, True),
     "numpy.multiply": _b(lambda a, b: a * b, True),

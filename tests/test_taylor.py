@@ -14,6 +14,7 @@ import pytest
 import scipy.special as sc
 
 import hyperdiff as hd
+from hyperdiff import _core
 
 ORDER = 10
 DIGITS = 50  # mpmath's working precision here (mp.workdps: other modules keep theirs)
@@ -52,9 +53,26 @@ UNARY: dict[str, tuple[Any, Any, tuple[float, float]]] = {
     "erfc": (sc.erfc, mp.erfc, (-2.5, 2.5)),
     "expit": (sc.expit, _expit, (-5.0, 5.0)),
     "logit": (sc.logit, lambda x: mp.log(x / (1 - x)), (0.15, 0.85)),
+    "ndtr": (sc.ndtr, mp.ncdf, (-3.0, 3.0)),
     "negative": (np.negative, lambda x: -x, (-3.0, 3.0)),
+    "positive": (np.positive, lambda x: x, (-3.0, 3.0)),
+    "absolute": (np.absolute, abs, (-3.0, -0.2)),
     "deg2rad": (np.deg2rad, lambda x: x * mp.pi / 180, (-3.0, 3.0)),
+    "rad2deg": (np.rad2deg, lambda x: x * 180 / mp.pi, (-3.0, 3.0)),
+    # piecewise constant: every derivative 0 between the steps
+    "sign": (np.sign, mp.sign, (-3.0, 3.0)),
+    "floor": (np.floor, mp.floor, (-3.0, 3.0)),
+    "ceil": (np.ceil, mp.ceil, (-3.0, 3.0)),
+    "trunc": (np.trunc, lambda x: mp.sign(x) * mp.floor(abs(x)), (-3.0, 3.0)),
+    "rint": (np.rint, mp.nint, (-3.0, 3.0)),
 }
+
+
+def test_every_recurrence_is_checked() -> None:
+    """UNARY has every table entry with a recurrence of its own (a Taylor degree above 2:
+    all but gammaln, whose f1 and f2 give degree 2 only)."""
+    degrees = zip(_core.UNARY_FUNCTIONS, _core.TAYLOR_UNARY_DEGREES, strict=True)
+    assert {name for (name, _, _), degree in degrees if degree > 2} == set(UNARY)
 
 
 def _reference(fn: Any, x: float, order: int = ORDER) -> np.ndarray:
@@ -277,6 +295,17 @@ def test_matmul_and_einsum_of_taylor_arrays() -> None:
     # a product of three: (a + t b)^3's third derivative is 6 b^3
     cube = x @ x @ x
     np.testing.assert_allclose(cube.coefficients[2], 6 * b @ b @ b, rtol=1e-12, atol=1e-13)
+
+
+def test_ndtr_derivatives_of_every_order() -> None:
+    """derivative(order=k) of scipy.special.ndtr (its recurrence from the density's
+    phi' = -x phi) against mpmath, in the tails too: phi^(k) = (-1)^k He_k(x) phi."""
+    x = np.array([-30.0, -6.0, -0.35, 6.0, 9.0])  # (away from the zeros of He_2, He_4, He_9)
+    for k in (3, 5, 10):
+        got = hd.derivative(sc.ndtr, order=k)(x)
+        with mp.workdps(DIGITS):  # (mp.diff: mp.taylor rounds ncdf's tail to 0 at -30)
+            want = [float(mp.diff(mp.ncdf, mp.mpf(v), k)) for v in x]
+        np.testing.assert_allclose(got, want, rtol=1e-13 * k, atol=0, err_msg=f"order {k}")
 
 
 def test_refusals() -> None:

@@ -270,12 +270,6 @@ def _entr(f0: Any, x: Any) -> Arrays:
         return -(np.log(x) + 1), -1 / x
 
 
-def _ndtr(f0: Any, x: Any) -> Arrays:
-    # Phi' = phi = exp(-x^2/2)/sqrt(2 pi), Phi'' = -x phi
-    phi = np.exp(-(x * x) / 2) / _SQRT_2PI
-    return phi, -x * phi
-
-
 def _log_ndtr(f0: Any, x: Any) -> Arrays:
     # (log Phi)' = phi/Phi = m, (log Phi)'' = -m (x + m); below 0, m = sqrt(2/pi) /
     # erfcx(-x/sqrt 2) (Phi = erfc(-x/sqrt 2)/2 = exp(-x^2/2) erfcx(-x/sqrt 2)/2), which
@@ -2446,7 +2440,6 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("entr",), Entry("entr", x, (0,), _entr)),
         (("rel_entr",), Entry("rel_entr", ("x", "y"), (0, 1), _relative_entropy(False))),
         (("kl_div",), Entry("kl_div", ("x", "y"), (0, 1), _relative_entropy(True))),
-        (("ndtr",), Entry("ndtr", x, (0,), _ndtr)),
         (("log_ndtr",), Entry("log_ndtr", x, (0,), _log_ndtr)),
         (("ndtri",), Entry("ndtri", ("y",), (0,), _ndtri)),
         (("erfinv",), Entry("erfinv", ("y",), (0,), _erfinv)),

@@ -13,6 +13,20 @@
 #define HYPERDIFF_ISA_NAMESPACE generic
 #endif
 
+// A function kept out of the vectorizer, for values that must round as a
+// scalar reference computes them: numpy's complex quotients (complex.hpp),
+// scipy's ndtr (special.hpp). Not inlined, a call from a `#pragma omp simd`
+// loop stays a scalar call, so its libm calls are the scalar libm's (libmvec's
+// vector variants round differently) and GCC fuses none of its operations.
+#if defined(__GNUC__) && !defined(__clang__)
+#define HYPERDIFF_UNFUSED \
+  __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
+#elif defined(__clang__)
+#define HYPERDIFF_UNFUSED __attribute__((noinline))
+#else
+#define HYPERDIFF_UNFUSED
+#endif
+
 namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 
@@ -41,6 +55,8 @@ template <class T>
 inline constexpr T kLog10e = T(0.434294481903251827651128918916605082);
 template <class T>
 inline constexpr T kTwoOverSqrtPi = T(1.12837916709551257389615890312154517);
+template <class T>
+inline constexpr T kOneOverSqrtTwoPi = T(0.398942280401432677939946059934381868);
 }  // namespace detail
 
 }  // namespace HYPERDIFF_ISA_NAMESPACE

@@ -21,13 +21,6 @@ namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 namespace detail {
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define HYPERDIFF_UNFUSED \
-  __attribute__((noinline, optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
-#else
-#define HYPERDIFF_UNFUSED
-#endif
-
 // x y as numpy's complex multiply, whose SIMD loops fuse it on CPUs with FMA
 // (all x86-64-v3). Fused here on every build (a libm fma call below v3, which
 // glibc runs on the FMA unit where there is one), so the value does not depend
@@ -116,8 +109,6 @@ HYPERDIFF_UNFUSED std::complex<R> complex_power(std::complex<R> x, std::complex<
   }
   return std::pow(x, y);
 }
-
-#undef HYPERDIFF_UNFUSED
 
 }  // namespace detail
 }  // namespace HYPERDIFF_ISA_NAMESPACE

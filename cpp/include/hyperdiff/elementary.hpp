@@ -118,15 +118,16 @@ inline C scaled_one_plus_square(C a, typename C::value_type& s) {
   const C t = a * s;
   return C(s - t.imag(), t.real()) * C(s + t.imag(), -t.real());
 }
-// exp(-a^2) with a^2 = hi + lo split exactly, so large |a| keeps full accuracy.
-// Where exp(-hi) underflows to 0 the result is 0: there lo may be -inf (a^2
-// overflowed) or nan (a = +-inf), and 0 * (1 - lo) would be nan.
-template <class T>
+// exp(-a^2/N) (N = 1, 2: exact scalings) with a^2 = hi + lo split exactly, so
+// large |a| keeps full accuracy. Where exp(-hi/N) underflows to 0 the result is
+// 0: there lo may be -inf (a^2 overflowed) or nan (a = +-inf), and 0 * (1 - lo)
+// would be nan.
+template <int N = 1, class T>
 inline T gaussian(T a) {
   const T hi = a * a;
   const T lo = std::fma(a, a, -hi);
-  const T e = std::exp(-hi);
-  return e == T(0) ? T(0) : e * (T(1) - lo);
+  const T e = std::exp(-hi / T(N));
+  return e == T(0) ? T(0) : e * (T(1) - lo / T(N));
 }
 }  // namespace detail
 
@@ -685,12 +686,26 @@ struct Gammaln : ScipySpecialEntry {
   }
 };
 
+struct Ndtr : ScipySpecialEntry {
+  static constexpr const char* name = "ndtr";
+  // Phi(a) = erfc(-a/sqrt 2)/2; Phi' = phi = exp(-a^2/2)/sqrt(2 pi) (a^2 split
+  // exactly, as erf's), Phi'' = -a phi. The value is scipy's bit for bit:
+  // cephes' ndtr in double (special.hpp), float32 rounded from it as scipy's loop
+  template <class T>
+  static void eval(T a, T& f0, T& f1, T& f2) {
+    const T phi = detail::kOneOverSqrtTwoPi<T> * detail::gaussian<2>(a);
+    f0 = static_cast<T>(detail::ndtr(static_cast<double>(a)));
+    f1 = phi;
+    f2 = detail::if_inf(a, -(a * phi), T(0));
+  }
+};
+
 // The table, in the order the extension exports it.
 using UnaryFunctions =
     TypeList<Negative, Positive, Absolute, Sign, Sqrt, Cbrt, Square, Reciprocal, Exp, Exp2, Expm1,
              Log, Log2, Log10, Log1p, Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh,
              Arcsinh, Arccosh, Arctanh, Deg2rad, Rad2deg, Floor, Ceil, Trunc, Rint, Erf, Erfc,
-             Expit, Logit, Gammaln>;
+             Expit, Logit, Gammaln, Ndtr>;
 
 }  // namespace HYPERDIFF_ISA_NAMESPACE
 }  // namespace hyperdiff

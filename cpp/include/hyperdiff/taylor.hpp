@@ -23,7 +23,7 @@
 //   arctan, arctanh:           y' = x'/h,  h = 1 +- x^2
 //   arcsin, arccos, arcsinh, arccosh: y' = +-x'/h, h = sqrt(1 - x^2), sqrt(1 + x^2), sqrt(x^2 - 1)
 //   sqrt, cbrt, reciprocal, square: s^2 = x; y' = x'/(3 y^2); 1/x; x x
-//   erf, erfc:                 y' = +-2/sqrt(pi) g x',  g = exp(-x^2) (g_0 as the table's)
+//   erf, erfc, ndtr:           y' = g x', g = c exp(-x^2/N): g' = -(2/N) x g x'  (g_0 = f1)
 //   expit:                     s' = s r x', r = 1 - s (r_k = -s_k: no cancellation for |x| large)
 //   logit:                     y' = x'/(x r), r = 1 - x
 //   power:                     constant integer exponent: repeated products (exact);
@@ -472,29 +472,22 @@ struct SquareRule : RuleBase {
   }
 };
 
-// erf, erfc: y' = sigma 2/sqrt(pi) g x', g = exp(-x^2): g' = g z', z = -x^2.
-template <int Sigma>
-struct ErfRule : RuleBase {
-  static constexpr int scratch = 3;
+// erf, erfc, ndtr: y' = g x', g = f' = c exp(-x^2/N) (the table's f1 at x_0):
+// g' = g z', z = -x^2/N (erf, erfc: c = +-2/sqrt(pi), N = 1; ndtr: c = 1/sqrt(2 pi), N = 2).
+template <int N>
+struct GaussianRule : RuleBase {
+  static constexpr int scratch = 2;
   template <class Fn, class T>
-  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
-                    const Scratch<T>& s) {
+  static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T* f1,
+                    const T*, const Scratch<T>& s) {
     const Series<T>& g = s[0];
     const Series<T>& z = s[1];
-    const Series<T>& acc = s[2];
-    const T* x0 = x[0];
-    T* g0 = g[0];
-#pragma omp simd
-    for (std::size_t i = 0; i < c.m; ++i) g0[i] = detail::gaussian(x0[i]);
-    const T factor = T(Sigma) * detail::kTwoOverSqrtPi<T>;
+    fill(c, g[0], f1);
     for (int k = 1; k <= c.d; ++k) {
       leibniz(c, z[k], x, x, k);
-      scale(c, z[k], z[k], T(-1));
+      scale(c, z[k], z[k], T(-1) / T(N));
       integral(c, g[k], g.planes(), z.planes(), k);
-      if (k >= 2) {
-        integral(c, acc[0], g.planes(), x, k);
-        scale(c, y[k], acc[0], factor);
-      }
+      if (k >= 2) integral(c, y[k], g.planes(), x, k);
     }
   }
 };
@@ -579,9 +572,11 @@ struct UnaryRule<Arccosh> : OverRule<4, 1> {};
 template <>
 struct UnaryRule<Logit> : OverRule<5, 1> {};
 template <>
-struct UnaryRule<Erf> : ErfRule<1> {};
+struct UnaryRule<Erf> : GaussianRule<1> {};
 template <>
-struct UnaryRule<Erfc> : ErfRule<-1> {};
+struct UnaryRule<Erfc> : GaussianRule<1> {};
+template <>
+struct UnaryRule<Ndtr> : GaussianRule<2> {};
 template <>
 struct UnaryRule<Expit> : ExpitRule {};
 
