@@ -4,9 +4,10 @@ derivative(f) (and every elementwise=True pass) checks that f acts point by poin
 one more direction seeded w_i = +-2^k at point i: one of 256 numbers (float64; float32
 32), all different on the first 256 points, then from a hash of the index. A function
 that only moves points (np.sort, a permutation) passes when every moved point lands on
-one of equal weight: then the per-point derivatives come back without an error. A strict xfail: the probe's
-design (one plane, exact powers of two) cannot tell (1 in 256 far swaps; a second probe
-plane would cost every elementwise pass). tests/test_pointwise_probe.py measures the rate.
+one of equal weight: then the per-point derivatives come back without an error. A
+strict xfail: the probe's design (one plane, exact powers of two) cannot tell (1 in 256
+far swaps; a second probe plane would cost every elementwise pass).
+tests/test_pointwise_probe.py measures the rate.
 """
 
 from __future__ import annotations
