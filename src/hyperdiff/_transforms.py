@@ -1613,19 +1613,16 @@ def hvp(
     """
     xs, ts, outer, outer_tangents = _pairs(primals, tangents, "hvp", holomorphic)
     argnums = tuple(range(len(xs)))
-    if any(t is not None for t in outer_tangents):
+    if outer_tangents.count(None) != len(xs):
         # a direction of an enclosing transform's: H v as the jvp of the gradient
         # (forward over forward), which carries the direction's outer parts
         gradient = grad(f, argnums, chunk_size=chunk_size, holomorphic=holomorphic)
         products = jvp(gradient, primals, tangents)[1]
         return products if len(xs) > 1 else products[0]
-    # (an enclosing transform's variable as it is: _Variables seeds it in the product)
-    v = _Variables(
-        tuple(x if o is None else o for x, o in zip(xs, outer, strict=True)),
-        argnums,
-        "hvp",
-        holomorphic,
-    )
+    # an enclosing transform's variable as it is: _Variables seeds it in the product kind
+    if outer.count(None) != len(xs):
+        xs = tuple(x if o is None else o for x, o in zip(xs, outer, strict=True))
+    v = _Variables(xs, argnums, "hvp", holomorphic)
     k_max = _chunk(v.n, v.n, chunk_size, _hvp_planes)
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
