@@ -216,6 +216,24 @@ def test_wirtinger_in_passes_nested() -> None:
     assert complex(hd.grad(g)(A)) == pytest.approx(complex(want), rel=1e-13)
 
 
+@pytest.mark.parametrize("side", [0, 1])
+def test_wirtinger_of_the_outer_variable(side: int) -> None:
+    # u = a z (an outer variable, complex), f(u) = e^u conj(u): d/da of sum df/du =
+    # sum d/da e^(a z) conj(a z), and of sum df/du-bar = sum d/da e^(a z)
+    z = X20 + 0.25j
+    f = lambda u: np.exp(u) * np.conj(u)  # noqa: E731
+    closed = (lambda a, w: mp.exp(a * w) * mp.conj(a * w), lambda a, w: mp.exp(a * w))[side]
+    want = sum(complex(mp.diff(lambda a, w=w: closed(a, w), A)) for w in z.tolist())
+    full = hd.grad(lambda a: np.sum(hd.wirtinger(f, chunk_size=3)(a * z)[side]))(A)
+    per_point = hd.grad(lambda a: np.sum(hd.wirtinger(f, elementwise=True)(a * z)[side]))(A)
+    assert complex(full) == pytest.approx(want, rel=1e-13)
+    assert complex(per_point) == pytest.approx(want, rel=1e-13)
+    if side == 1:  # derivative's check_holomorphic pass seeds the outer variable alike
+        checked = hd.derivative(np.exp, holomorphic=True, check_holomorphic=True)
+        got = hd.grad(lambda a: np.sum(checked(a * z)))(A)
+        assert complex(got) == pytest.approx(want, rel=1e-13)
+
+
 # --- the inner transforms alone: unchanged, plain arrays --------------------------------
 @pytest.mark.parametrize(
     ("name", "call", "want"),

@@ -2041,7 +2041,9 @@ def _complexified(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[Any]:
     """The arguments with those at nums as complex arrays (real ones converted)."""
     new = list(args)
     for i in nums:
-        x = _variable(args[i], "wirtinger", None)
+        # (an enclosing transform's variable stays one: the passes seed it in the product)
+        outer = _outer_variable(args[i])
+        x: Any = _variable(args[i], "wirtinger", None) if outer is None else outer
         new[i] = x if x.dtype.kind == "c" else x.astype(np.result_type(x.dtype, np.complex64))
     return new
 
@@ -2059,17 +2061,20 @@ def _wirtinger_pointwise(
     real and the imaginary direction of each input, point by point; the last direction
     is the pointwise probe (real, on every input)."""
     count = len(nums)
-    shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
+    outer = [_outer_variable(args[i]) for i in nums]  # (nested: an enclosing variable)
+    values = [args[i] if o is None else o._data[0] for i, o in zip(nums, outer, strict=True)]
+    shape = np.broadcast_shapes(*(np.shape(x) for x in values))
     cls = _seeds(dualvec_type(2 * count + 1))
     weights = _probe_weights(shape, dtype)
     new = list(args)
     for r, i in enumerate(nums):
         data = np.zeros((cls._planes, *shape), dtype=dtype)
-        data[0] = args[i]
+        data[0] = values[r]
         data[1 + r] = 1
         data[1 + count + r] = 1j
         data[-1] = weights
-        new[i] = cls._wrap(data)
+        seeded = cls._wrap(data)
+        new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
     out = f(*new, **kwargs)
 
     def leaf(output: Any) -> np.ndarray:
@@ -2165,7 +2170,7 @@ def wirtinger(
     def per_point(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "wirtinger")
         new = _complexified(args, nums)
-        dtype = np.result_type(*(new[i] for i in nums))
+        dtype = np.result_type(*(new[i].dtype for i in nums))
         derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype, "wirtinger")
         count = len(nums)
         leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
