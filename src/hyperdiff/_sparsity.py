@@ -608,7 +608,9 @@ def _lift(x: Any, trace: _Trace) -> SparsityTracer:
     """x as a tracer (a constant: empty sets)."""
     if isinstance(x, SparsityTracer):
         return x
-    if isinstance(x, (DualArray, _Terms)):
+    if isinstance(x, DualArray):
+        raise _nested_error("sparsity detection", type(x))
+    if isinstance(x, _Terms):
         raise TypeError(f"sparsity detection got a {type(x).__name__} among the operands")
     value = np.asarray(x)
     h = _empty(value.size, trace.events) if trace.second else None
@@ -1661,8 +1663,29 @@ def _trace_input(x: np.ndarray, trace: _Trace) -> SparsityTracer:
     return SparsityTracer(trace, x.shape, g, h, np.array(x) if trace.local else None)
 
 
+def _nested_error(where: str, kind: type) -> TypeError:
+    """A sparse transform, or sparsity detection, meeting dual numbers: a pattern is
+    of plain numbers, and a scipy.sparse result cannot hold derivatives."""
+    return TypeError(
+        f"{where} met a {kind.__name__} (an enclosing transform's variable reaching f, "
+        "or a dual array f closes over): sparsity patterns and scipy.sparse results hold "
+        "plain numbers, not derivatives; inside another transform use jacobian or "
+        "hessian without sparsity= (dense: they nest)"
+    )
+
+
+def _plain(planes: Any, where: str) -> Any:
+    """A sparse pass's output planes, refused when they carry an enclosing transform's
+    parts (this transform nested in it: dual arrays of the outer kind)."""
+    if isinstance(planes, DualArray):
+        raise _nested_error(f"{where}(sparsity=...)", type(planes))
+    return planes
+
+
 def _input_array(x: Any, where: str) -> np.ndarray:
-    if isinstance(x, (DualArray, SparsityTracer)):
+    if isinstance(x, DualArray):
+        raise _nested_error(where, type(x))
+    if isinstance(x, SparsityTracer):
         raise TypeError(f"{where} got a {type(x).__name__}: sparse transforms do not nest")
     array = np.asarray(x)
     if array.dtype.kind not in "fiu":
@@ -2327,7 +2350,7 @@ def _planned_call(
     and the pass run again; a fresh plan that fails raises."""
     key = _key(args, kwargs, argnums)
     plan = plans.get(key)
-    x = _input_array(args[argnums], where)
+    x = _input_array(args[argnums], f"{where}(sparsity=...)")
     fresh = plan is None
     if plan is None:
         plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
@@ -2400,7 +2423,7 @@ def sparse_jacobian(
         new = list(args)
         new[argnums] = cls._wrap(data)
         del data, flat  # the planes held by their dual array alone: fusion may record them
-        planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
+        planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
         m = plan.shape[0]
         if planes[0].size != m:
             raise ValueError(
@@ -2633,7 +2656,7 @@ def sparse_hessian(
     ) -> tuple[Any, float]:
         """The dense Hessian read at the plan's pattern (mismatch inf: a nonzero
         outside it)."""
-        full = np.asarray(dense(*args, **kwargs)).reshape(x.size, x.size)
+        full = np.asarray(_plain(dense(*args, **kwargs), "hessian")).reshape(x.size, x.size)
         rows = np.repeat(np.arange(x.size), np.diff(plan.indptr))
         values = full[rows, plan.indices]
         if np.count_nonzero(full) != np.count_nonzero(values):
@@ -2671,7 +2694,7 @@ def sparse_hessian(
             new = list(args)
             new[argnums] = cls._wrap(data)
             del data, flat  # held by their dual array alone: fusion may record them
-            planes = _output_planes(f(*new, **kwargs), cls, x.dtype)
+            planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "hessian")
             if planes.size != cls._planes:
                 raise TypeError(f"hessian: f must return a scalar, not shape {planes.shape[1:]}")
             if hs is None:
@@ -2711,7 +2734,10 @@ def sparse_hessian(
             # the trace keeps and dual arrays do not): H S of a star coloring, or the
             # dense Hessian read at the pattern
             return star_pass(plan, x, args, kwargs)
-        parts = [_output_planes(a, cls, x.dtype).reshape(cls._planes, -1) for a, _ in out.parts]
+        parts = [
+            _plain(_output_planes(a, cls, x.dtype), "hessian").reshape(cls._planes, -1)
+            for a, _ in out.parts
+        ]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
         weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
         if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:

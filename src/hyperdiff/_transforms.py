@@ -36,6 +36,7 @@ from ._multivariate import (
     probed_hyperdualvec_type,
     promote,
     symmetric_product_type,
+    unify,
 )
 from ._ufuncs import COMPONENT_DTYPES
 
@@ -487,7 +488,7 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     if isinstance(leaf, np.ndarray) and leaf.dtype == object:
         out = np.zeros((cls._planes, *leaf.shape), dtype=dtype)
         for index, item in np.ndenumerate(leaf):
-            out[(slice(None), *index)] = _output_planes(item, cls, dtype)
+            out = _stored(out, (slice(None), *index), _output_planes(item, cls, dtype))
         return out
     value = np.asarray(leaf)
     if value.dtype == object or value.dtype.kind not in "biufc":
@@ -495,6 +496,24 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     out = np.zeros((cls._planes, *value.shape), dtype=np.result_type(value.dtype, dtype))
     out[0] = value
     return out
+
+
+def _stored(buffer: Any, key: Any, block: Any) -> Any:
+    """buffer[key] = block for a result assembled over passes, and the buffer: a float
+    buffer, when a pass's block carries an enclosing transform's parts (this transform
+    nested in it: its planes are dual arrays of the outer kind, inner_parts), becomes
+    first a dual array of that kind, its value the buffer; two such kinds (three deep)
+    meet in their product."""
+    if isinstance(block, DualArray) and type(block) is not type(buffer):
+        if isinstance(buffer, DualArray):
+            buffer, block = unify((buffer, block))
+        else:
+            kind = type(block)
+            data = np.zeros((kind._planes, *buffer.shape), dtype=buffer.dtype)
+            data[0] = buffer
+            buffer = kind._wrap(data)
+    buffer[key] = block
+    return buffer
 
 
 def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[np.ndarray]:
@@ -635,8 +654,11 @@ def _jacobian_pass(
             if k >= v.n:  # one pass: the parts are the whole Jacobian
                 return values, v, out, _jacobians(planes, v.n)
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
-        for jac, p in zip(jacobians, planes, strict=True):
-            jac[..., start : start + k] = _parts_last(p[1 : 1 + k], view=True)[..., : v.n - start]
+        key = (..., slice(start, start + k))
+        jacobians = [
+            _stored(jac, key, _parts_last(p[1 : 1 + k], view=True)[..., : v.n - start])
+            for jac, p in zip(jacobians, planes, strict=True)
+        ]
     return values, v, out, jacobians
 
 
@@ -1232,12 +1254,14 @@ def hessian(
                 if not hessians:
                     _check_result_size("hessian", [(*p.shape[1:], n, n) for p in leaves])
                     hessians = [np.zeros((*p.shape[1:], n, n), dtype=p.dtype) for p in leaves]
-                for h, block in zip(hessians, blocks, strict=True):
-                    rows, cols = min(k1, n - i0), min(k2, n - j0)
-                    h[..., i0 : i0 + rows, j0 : j0 + cols] = block[..., :rows, :cols]
+                rows, cols = min(k1, n - i0), min(k2, n - j0)
+                at_i, at_j = slice(i0, i0 + rows), slice(j0, j0 + cols)
+                for a, block in enumerate(blocks):
+                    block = block[..., :rows, :cols]
+                    hessians[a] = _stored(hessians[a], (..., at_i, at_j), block)
                     if i0 != j0:
-                        h[..., j0 : j0 + cols, i0 : i0 + rows] = np.swapaxes(
-                            block[..., :rows, :cols], -1, -2
+                        hessians[a] = _stored(
+                            hessians[a], (..., at_j, at_i), np.swapaxes(block, -1, -2)
                         )
         return _rebuild(out, [_hessian_blocks(h, v, argnums) for h in hessians])
 
@@ -1429,10 +1453,11 @@ def _diagonal_passes(
             _complex_outputs(planes, where)
         if not diagonals:
             diagonals = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
-        for diagonal, p in zip(diagonals, planes, strict=True):
-            diagonal[..., start : start + k] = _parts_last(p[1 + k :], view=True)[
-                ..., : v.n - start
-            ]
+        key = (..., slice(start, start + k))
+        diagonals = [
+            _stored(diagonal, key, _parts_last(p[1 + k :], view=True)[..., : v.n - start])
+            for diagonal, p in zip(diagonals, planes, strict=True)
+        ]
     return out, diagonals
 
 
@@ -1460,19 +1485,29 @@ def _elementwise_diagonal(
 # --- products with a direction ------------------------------------------------------------
 def _pairs(
     primals: Any, tangents: Any, where: str, holomorphic: bool | None
-) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Any], list[Any]]:
+    """The primals and tangents as arrays (their values for an enclosing transform's
+    variables, nested), and per primal and per tangent that variable or None."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(f"{where} takes primals and tangents as tuples (or lists) of arguments")
     if len(primals) != len(tangents):
         raise ValueError(f"{where}: {len(primals)} primals but {len(tangents)} tangents")
-    xs = tuple(_variable(p, where, holomorphic) for p in primals)
-    ts = tuple(_variable(t, where, None) for t in tangents)
+    outer = [_outer_variable(p) for p in primals]
+    outer_tangents = [_outer_variable(t) for t in tangents]
+    xs = tuple(
+        _variable(p if o is None else o._data[0], where, holomorphic)
+        for p, o in zip(primals, outer, strict=True)
+    )
+    ts = tuple(
+        _variable(t if o is None else o._data[0], where, None)
+        for t, o in zip(tangents, outer_tangents, strict=True)
+    )
     for x, t in zip(xs, ts, strict=True):
         if x.shape != t.shape:
             raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of {x.shape}")
         if t.dtype.kind == "c" and x.dtype.kind != "c":
             raise TypeError(f"{where}: a complex tangent for a real primal")
-    return xs, ts
+    return xs, ts, outer, outer_tangents
 
 
 @_reusing_memory
@@ -1506,19 +1541,8 @@ def jvp(
     >>> hd.jvp(lambda x: x**3, (x,), (v,))     # (x^3, 3 x^2 v)
     (array([1., 8.]), array([3., 6.]))
     """
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
-    if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     # primals or tangents that are an enclosing transform's variables (jvp of jvp)
-    outer = [_outer_variable(p) for p in primals]
-    outer_tangents = [_outer_variable(t) for t in tangents]
-    xs, ts = _pairs(
-        [p if o is None else o._data[0] for p, o in zip(primals, outer, strict=True)],
-        [t if o is None else o._data[0] for t, o in zip(tangents, outer_tangents, strict=True)],
-        "jvp",
-        None,
-    )
+    xs, ts, outer, outer_tangents = _pairs(primals, tangents, "jvp", None)
     cls = _seeds(Dual)
     seeded: list[DualArray] = [cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)]
     for i, (primal, tangent) in enumerate(zip(outer, outer_tangents, strict=True)):
@@ -1587,8 +1611,18 @@ def hvp(
     >>> hd.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, -1.0]),))
     array([  6., -12.])
     """
-    xs, ts = _pairs(primals, tangents, "hvp", holomorphic)
-    v = _Variables(xs, tuple(range(len(xs))), "hvp", holomorphic)
+    xs, ts, outer, outer_tangents = _pairs(primals, tangents, "hvp", holomorphic)
+    argnums = tuple(range(len(xs)))
+    if outer_tangents.count(None) != len(xs):
+        # a direction of an enclosing transform's: H v as the jvp of the gradient
+        # (forward over forward), which carries the direction's outer parts
+        gradient = grad(f, argnums, chunk_size=chunk_size, holomorphic=holomorphic)
+        products = jvp(gradient, primals, tangents)[1]
+        return products if len(xs) > 1 else products[0]
+    # an enclosing transform's variable as it is: _Variables seeds it in the product kind
+    if outer.count(None) != len(xs):
+        xs = tuple(x if o is None else o for x, o in zip(xs, outer, strict=True))
+    v = _Variables(xs, argnums, "hvp", holomorphic)
     k_max = _chunk(v.n, v.n, chunk_size, _hvp_planes)
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
@@ -1611,7 +1645,7 @@ def hvp(
             raise TypeError("hvp needs a function with one scalar output")
         if result is None:
             result = np.zeros(v.n, dtype=p.dtype)
-        result[start : start + k] = p[1 + k + 1 :][: v.n - start]
+        result = _stored(result, slice(start, start + k), p[1 + k + 1 :][: v.n - start])
     assert result is not None
     blocks = v.split(result)
     return tuple(blocks) if len(xs) > 1 else blocks[0]
@@ -2007,7 +2041,9 @@ def _complexified(args: tuple[Any, ...], nums: tuple[int, ...]) -> list[Any]:
     """The arguments with those at nums as complex arrays (real ones converted)."""
     new = list(args)
     for i in nums:
-        x = _variable(args[i], "wirtinger", None)
+        # (an enclosing transform's variable stays one: the passes seed it in the product)
+        outer = _outer_variable(args[i])
+        x: Any = _variable(args[i], "wirtinger", None) if outer is None else outer
         new[i] = x if x.dtype.kind == "c" else x.astype(np.result_type(x.dtype, np.complex64))
     return new
 
@@ -2025,17 +2061,20 @@ def _wirtinger_pointwise(
     real and the imaginary direction of each input, point by point; the last direction
     is the pointwise probe (real, on every input)."""
     count = len(nums)
-    shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
+    outer = [_outer_variable(args[i]) for i in nums]  # (nested: an enclosing variable)
+    values = [args[i] if o is None else o._data[0] for i, o in zip(nums, outer, strict=True)]
+    shape = np.broadcast_shapes(*(np.shape(x) for x in values))
     cls = _seeds(dualvec_type(2 * count + 1))
     weights = _probe_weights(shape, dtype)
     new = list(args)
     for r, i in enumerate(nums):
         data = np.zeros((cls._planes, *shape), dtype=dtype)
-        data[0] = args[i]
+        data[0] = values[r]
         data[1 + r] = 1
         data[1 + count + r] = 1j
         data[-1] = weights
-        new[i] = cls._wrap(data)
+        seeded = cls._wrap(data)
+        new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
     out = f(*new, **kwargs)
 
     def leaf(output: Any) -> np.ndarray:
@@ -2131,7 +2170,7 @@ def wirtinger(
     def per_point(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "wirtinger")
         new = _complexified(args, nums)
-        dtype = np.result_type(*(new[i] for i in nums))
+        dtype = np.result_type(*(new[i].dtype for i in nums))
         derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype, "wirtinger")
         count = len(nums)
         leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
