@@ -7,14 +7,20 @@
   in log steps with the kernel (the earlier operand first, so maximum's ties keep the
   earlier element's parts, as numpy's sequential loop does), values numpy's.
 - outer(a, b) is the ordinary call on a[..., None, ...] and b, for every binary entry.
-- at: add, subtract, multiply in place, unbuffered (repeated indices apply again).
-- reduceat: add (linear: numpy's reduceat of every plane).
-Non-associative entries (subtract, divide, power, arctan2, ...) have no reduce or
-accumulate here: a TypeError names the method, never a result without parts.
+- the other entries (subtract, divide, power, arctan2, fmod, ...) reduce and accumulate
+  as numpy defines them for a function that is not associative: a fold along the axis
+  from the first element (or `initial`), f(f(a0, a1), a2) ..., with the exact binary
+  kernel on whole slices, the values numpy's own.
+- at: in place, unbuffered (repeated indices apply again): add and subtract on every
+  plane at once, every other entry in rounds (the k-th occurrence of every index in
+  round k) with the binary kernel, the value numpy's own.
+- reduceat: add is numpy's reduceat of every plane (linear); every other entry is the
+  ufunc's reduce over each segment (a[i_k:i_(k+1)], or a[i_k] where i_(k+1) <= i_k).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -77,8 +83,8 @@ def apply_method(
         return _reduce(ufunc, name, *inputs, **kwargs)
     if method == "accumulate":
         return _accumulate(ufunc, name, *inputs, **kwargs)
-    if method == "reduceat" and ufunc is np.add:
-        return _reduceat(name, *inputs, **kwargs)
+    if method == "reduceat":
+        return _reduceat(ufunc, name, *inputs, **kwargs)
     raise unsupported(name)
 
 
@@ -120,7 +126,8 @@ def _reduce(
             return _REDUCTIONS[ufunc](array, axis, out, keepdims, initial, where)
         return _REDUCTIONS[ufunc](array, axis, dtype, out, keepdims, initial, where)
     if ufunc not in _ASSOCIATIVE:
-        raise unsupported(name)
+        _no_arguments(name, dtype=(dtype, None), where=(where, True))
+        return _fold(ufunc, name, array, axis, out, keepdims, initial)
     _no_arguments(name, dtype=(dtype, None), initial=(initial, None), where=(where, True))
     cls = common_kind(name, array, out)
     data = _planes(array, cls)
@@ -140,9 +147,9 @@ def _accumulate(
 ) -> Any:
     if ufunc in _ACCUMULATIONS:
         return _ACCUMULATIONS[ufunc](array, axis, dtype, out)
-    if ufunc not in _ASSOCIATIVE:
-        raise unsupported(name)
     _no_arguments(name, dtype=(dtype, None))
+    if ufunc not in _ASSOCIATIVE:
+        return _fold(ufunc, name, array, axis, out, accumulate=True)
     cls = common_kind(name, array, out)
     data = _planes(array, cls)
     value = ufunc.accumulate(data[0], axis=axis)  # numpy's value and checks
@@ -153,23 +160,90 @@ def _accumulate(
     return _store(cls._wrap(result), out)
 
 
-def _reduceat(
-    name: str, array: Any, indices: Any, axis: int = 0, dtype: Any = None, out: Any = None
+def _fold(
+    ufunc: np.ufunc,
+    name: str,
+    array: Any,
+    axis: Any,
+    out: Any,
+    keepdims: bool = False,
+    initial: Any = None,
+    accumulate: bool = False,
 ) -> Any:
-    # linear: numpy's add.reduceat of every plane
+    """reduce (or accumulate) of an entry that is not associative, in numpy's order:
+    f(f(a0, a1), a2) ..., from `initial` when given; one binary call per element of the
+    axis, each on the whole slice, the value plane numpy's own."""
+    cls = common_kind(name, array, out)
+    data = _planes(array, cls)
+    # numpy's value and checks (one axis: such a function is not reorderable)
+    if accumulate:
+        value = ufunc.accumulate(data[0], axis=axis)
+    else:
+        start = {} if initial is None else {"initial": initial}
+        value = np.asarray(ufunc.reduce(data[0], axis=axis, keepdims=keepdims, **start))
+    if axis is None or data.ndim == 1:
+        data, axis = data.reshape(cls._planes, -1), 0
+    (ax,) = _axes(axis, data.ndim - 1)
+    items = cls._wrap(np.moveaxis(data, ax + 1, 1))
+    acc: Any = items[0] if initial is None else initial
+    steps = [acc]
+    for k in range(1 if initial is None else 0, items.shape[0]):
+        acc = ufunc(acc, items[k])
+        steps.append(acc)
+    if accumulate:
+        result = np.stack([s._data for s in steps], axis=ax + 1)
+    else:
+        result = np.array(_planes(acc, cls, value.dtype)).reshape((cls._planes, *value.shape))
+    _check_fold(ufunc, name, result, value)
+    return _store(cls._wrap(result), out)
+
+
+def _check_fold(ufunc: np.ufunc, name: str, result: np.ndarray, value: np.ndarray) -> None:
+    """Put numpy's value in the fold's value plane, where they agree to rounding. numpy
+    2.4's arctan2.reduce and power.reduce (and their float32 accumulate) skip elements:
+    the fold's parts must not ride on the value of another function."""
+    tol = 8 * np.finfo(value.dtype).eps
+    if not np.allclose(result[0], value, rtol=tol, atol=0, equal_nan=True):
+        raise TypeError(
+            f"{name} is not numpy's own definition here: it gives {value.ravel()[:3]} where "
+            f"the fold {ufunc.__name__}({ufunc.__name__}(a0, a1), a2) ... gives "
+            f"{result[0].ravel()[:3]} (a numpy defect); write the fold, e.g. "
+            f"functools.reduce(np.{ufunc.__name__}, ...), to differentiate it"
+        )
+    result[0] = value
+
+
+def _reduceat(
+    ufunc: np.ufunc,
+    name: str,
+    array: Any,
+    indices: Any,
+    axis: int = 0,
+    dtype: Any = None,
+    out: Any = None,
+) -> Any:
     _no_arguments(name, dtype=(dtype, None))
     cls = common_kind(name, array, out)
     data = _planes(array, cls)
     index = np.asarray(indices)
-    np.add.reduceat(data[0], index, axis=axis)  # numpy's checks, for the array's axes
+    value = ufunc.reduceat(data[0], index, axis=axis)  # numpy's value and checks
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
-    return _store(cls._wrap(np.add.reduceat(data, index, axis=ax)), out)
+    if ufunc is np.add:  # linear: numpy's add.reduceat of every plane
+        return _store(cls._wrap(np.add.reduceat(data, index, axis=ax)), out)
+    # the fold of each segment a[i_k:i_(k+1)] (a[i_k] alone where i_(k+1) <= i_k)
+    items = cls._wrap(np.moveaxis(data, ax, 1))
+    ends = [*index[1:].tolist(), items.shape[0]]
+    pieces = [
+        functools.reduce(ufunc, (items[k] for k in range(i + 1, j)), items[i])
+        for i, j in zip(index.tolist(), ends, strict=True)
+    ]
+    result = np.stack([p._data for p in pieces], axis=ax)
+    _check_fold(ufunc, name, result, value)
+    return _store(cls._wrap(result), out)
 
 
 def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwargs: Any) -> Any:
     # a[indices] op= b, unbuffered: every occurrence of a repeated index applies again
-    if ufunc not in (np.add, np.subtract, np.multiply):
-        raise unsupported(name)
     if kwargs:
         raise TypeError(f"hyperdiff does not support the arguments {sorted(kwargs)} of {name}")
     if not isinstance(a, DualArray):
@@ -192,9 +266,9 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
         (cls._planes, *targets.shape),
     ).reshape(cls._planes, -1)
     work = a._data.reshape(cls._planes, -1)  # a view when a's planes are contiguous
-    if ufunc is np.multiply:
+    if ufunc not in (np.add, np.subtract):
         value = work[0].copy()
-        np.multiply.at(value, flat_targets, operand[0])  # numpy's values, bit for bit
+        ufunc.at(value, flat_targets, operand[0])  # numpy's values, bit for bit
         # repeated targets in rounds: the k-th occurrence of every target in round k
         order = np.argsort(flat_targets, kind="stable")
         sorted_targets = flat_targets[order]
@@ -204,10 +278,9 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
         for r in range(int(rank.max(initial=-1)) + 1):
             chosen = rank == r
             where = flat_targets[chosen]
-            # (a dual array: numpy's stubs type np.multiply of array-likes as ndarray)
-            factors = cls._wrap(work[:, where]), cls._wrap(operand[:, chosen])
-            product: DualArray = np.multiply(*factors)  # type: ignore[assignment]
-            work[:, where] = product._data
+            operands = cls._wrap(work[:, where]), cls._wrap(operand[:, chosen])
+            applied: DualArray = ufunc(*operands)
+            work[:, where] = applied._data
         work[0] = value
     else:
         # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit; the index
