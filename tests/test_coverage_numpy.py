@@ -435,6 +435,45 @@ def test_sinc_near_zero_against_mpmath() -> None:
     np.testing.assert_allclose(hessians, [ref(1e-12, 2).real, ref(0.4, 2).real], rtol=1e-14)
 
 
+def test_sinc_at_any_order_against_mpmath() -> None:
+    """Orders 1..10 through Taylor arrays (the derivatives' recurrence upward below
+    |pi x| and downward above, composed with the input series): at 0 exactly, on both
+    sides of the switches j = |pi x|, far out; a curved input series, float32, complex
+    and mixed partials of a bundle."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    points = [0.0, -1e-9, 0.3, -0.7, 1.0, 2.5, 3.7, -12.3, 40.2]
+    for k in range(1, 11):
+        got = hd.derivative(np.sinc, order=k)(np.array(points))
+        for x, g in zip(points, got, strict=True):
+            ref = mpmath.diff(mpmath.sincpi, mpmath.mpf(x), k)
+            # (relative, or to pi^k where the derivative crosses zero: odd orders at 0 are 0)
+            assert abs(g - ref) <= 2e-15 * max(abs(ref), 0.1 * np.pi**k), (k, x, g, ref)
+    # x(t) = 0.4 + t - t^2 + 2 t^3 (derivative-style planes 1, -2, 12)
+    series = hd.taylor(
+        np.sinc, np.array([0.4, 0.0]), [np.ones(2), -2 * np.ones(2), 12 * np.ones(2)], 6
+    )
+    for i, x0 in enumerate([0.4, 0.0]):
+        curve = lambda t, x0=x0: mpmath.sincpi(x0 + t - t * t + 2 * t**3)  # noqa: E731
+        ref = mpmath.taylor(curve, 0, 6)
+        np.testing.assert_allclose(
+            series[:, i], [float(c * mpmath.factorial(j)) for j, c in enumerate(ref)], rtol=1e-14
+        )
+    x32 = np.float32([0.0, 0.6])
+    d32 = hd.derivative(np.sinc, order=4)(x32)
+    assert d32.dtype == np.float32
+    ref32 = [float(mpmath.diff(mpmath.sincpi, float(x), 4)) for x in x32]
+    np.testing.assert_allclose(d32, ref32, rtol=1e-6)
+    z = 0.3 - 0.2j
+    dz = hd.derivative(np.sinc, order=5, holomorphic=True)(np.array([z]))
+    np.testing.assert_allclose(
+        dz[0], complex(mpmath.diff(mpmath.sincpi, mpmath.mpc(z), 5)), rtol=1e-14
+    )
+    mixed = hd.derivative(lambda x, y: np.sinc(x * y), argnums=(0, 1), order=(2, 2))(0.5, 0.7)
+    ref = mpmath.diff(lambda a, b: mpmath.sincpi(a * b), (0.5, 0.7), (2, 2))
+    np.testing.assert_allclose(mixed, float(ref), rtol=1e-13)
+
+
 def test_real_if_close_drops_only_imaginary_noise() -> None:
     x = hd.dual(np.array([1.0 + 1e-18j, 2.0]), np.array([3.0 + 0j, 1.0]))
     assert np.real_if_close(x).dtype == np.float64

@@ -545,13 +545,50 @@ def _sinc_derivatives(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _sinc_taylor(y: np.ndarray, d: int) -> list[np.ndarray]:
+    """g^(j)(y), j = 0..d, of g = sin(y)/y, from y g^(j) + j g^(j-1) = sin^(j)(y): upward
+    (stable for j < |y|: errors shrink by j/|y|) from sin(y)/y, downward (stable for
+    j >= |y|, and exact at y = 0: g^(2m)(0) = (-1)^m/(2m+1)) from g^(K) = 0 at
+    K = e d + 40, where |y|^K/K! for |y| <= d is below 1e-17."""
+    sines = (np.sin(y), np.cos(y), -np.sin(y), -np.cos(y))  # sin^(j) = sines[j % 4]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = [sines[0] / y]
+        for j in range(1, d + 1):
+            up.append((sines[j % 4] - j * up[-1]) / y)
+    down: list[np.ndarray] = [np.zeros_like(y)] * (d + 1)
+    g = np.zeros_like(y)
+    for k in range(int(np.e * d) + 40, 0, -1):
+        g = (sines[k % 4] - y * g) / k  # g^(k - 1)
+        if k <= d + 1:
+            down[k - 1] = g
+    size = np.abs(y)
+    return [np.where(j < size, u, w) for j, (u, w) in enumerate(zip(up, down, strict=True))]
+
+
+def _sinc_composed(x: Any) -> Any:
+    """sinc of a Taylor array of degree d (or a bundle): f(x0 + h) = sum_j f^(j)(x0) h^j/j!
+    with h = x - x0 (value plane zero, so h^(d+1) = 0), by Horner in h."""
+    d = x._order
+    value = np.sinc(x._data[0])
+    y = np.pi * x._data[0].astype(np.complex128 if value.dtype.kind == "c" else np.float64)
+    derivatives = _sinc_taylor(y, d)
+    h = x - x._data[0]
+    result: Any = np.asarray(np.pi**d * derivatives[d] / math.factorial(d), dtype=value.dtype)
+    for j in range(d - 1, -1, -1):
+        c = np.asarray(np.pi**j * derivatives[j] / math.factorial(j), dtype=value.dtype)
+        result = result * h + c
+    result._data[0] = value
+    return result
+
+
 @implements(np.sinc)
 def _sinc(x: Any) -> Any:
     # sinc(x) = sin(pi x) / (pi x): numpy's value, and f', f'' at the value (from the
-    # series near 0) through the kinds' chain rule
+    # series near 0) through the kinds' chain rule; beyond second order composed from
+    # its derivatives (_sinc_composed)
     cls = type(x)
     if x._order > 2:
-        raise TypeError(f"hyperdiff's numpy.sinc supports derivatives to order 2, not {x._order}")
+        return _sinc_composed(x)
     value = np.sinc(x._data[0])
     dtype = value.dtype
     # the derivatives in float64 (complex128), rounded to the dtype once
