@@ -663,6 +663,12 @@ BINARY: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float
         lambda y, lm: (1 + lm * y) ** (1 / lm) - 1,
         [(0.5, 0.3), (-0.3, 2.0), (2.0, -1e-9)],
     ),
+    # (scipy's own p is 1e-14 off near lmbda = 0, and 1e-13 at (2, 1e-4): points away)
+    "tklmbda(x, lmbda)": (
+        sc.tklmbda,
+        lambda x, lm: _root(lambda p: _tukey_quantile(p, lm), x, sc.tklmbda(float(x), float(lm))),
+        [(0.3, 1.5), (-0.6, 0.5), (0.4, 1e-3), (-1.5, -0.3), (0.7, 0.14)],
+    ),
     "chndtr(x, nc)": (
         lambda x, nc: sc.chndtr(x, 3.0, nc),
         lambda x, nc: _ncx2_cdf(x, 3, nc),
@@ -1566,10 +1572,13 @@ def test_hankel_functions() -> None:
         (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
         (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),
-        (lambda d: sc.nctdtr(d, 1.0, 0.5), r"nctdtr in its argument df .* only in t \(the "),
-        (lambda d: sc.ncfdtri(2.0, 3.0, d, 0.5), r"ncfdtri in its argument nc .* only in p"),
-        (lambda d: sc.nctdtrinc(3.0, d, 0.5), r"nctdtrinc in its argument p .* inverts nctdtr"),
-        (lambda d: sc.ncfdtrinc(2.0, 3.0, d, 0.5), r"ncfdtrinc in its argument p .* inverts"),
+        (lambda d: sc.nctdtr(d, 1.0, 0.5), r"nctdtr in its argument df .* only in nc and t \("),
+        (
+            lambda d: sc.ncfdtri(d, 3.0, 2.0, 0.5),
+            r"ncfdtri in its argument dfn .* only in nc and p",
+        ),
+        (lambda d: sc.nctdtrinc(d, 0.5, 0.5), r"nctdtrinc in its argument df .* only in p and t"),
+        (lambda d: sc.ncfdtrinc(2.0, d, 0.5, 0.5), r"ncfdtrinc in its argument dfd .* only in p"),
         (lambda d: sc.pro_cv(1, 2, d), r"pro_cv in its argument c .* characteristic value"),
         (lambda d: sc.obl_cv(1, 2, d), r"obl_cv in its argument c .* characteristic value"),
         (lambda d: sc.pro_rad2(1, 2, 1.5, d + 1), r"pro_rad2 in its argument x .* fail the"),
@@ -1940,6 +1949,90 @@ def test_noncentral_f_in_f() -> None:
         np.testing.assert_allclose(y.e12, f1, rtol=1e-13)
         np.testing.assert_allclose(q.e1, 1 / g, rtol=1e-13)
         np.testing.assert_allclose(q.e12, -g1 / g**3, rtol=1e-13)
+
+
+def _nct_moments(df: float, nc: float, t: float) -> list[Any]:
+    """E[S^k phi(t S - nc)] and E[S^k (t S - nc) phi(t S - nc)], k = 0, 1, 2, S^2 =
+    chi2_df/df, by quadrature in u = w^(df/2) (w the chi-squared variable: the density's
+    w^(df/2 - 1) becomes a constant, no endpoint singularity): the noncentral t cdf
+    E[Phi(t S - nc)] differentiated under the integral."""
+    v, mu, x = mp.mpf(df), mp.mpf(nc), mp.mpf(t)
+
+    def mean(h: Callable[[Any, Any], Any]) -> Any:
+        def g(u: Any) -> Any:
+            w = u ** (2 / v)
+            s = mp.sqrt(w / v)
+            density = mp.exp(-w / 2 - v / 2 * mp.log(2) - mp.loggamma(v / 2)) * 2 / v
+            return density * h(s, x * s - mu) * mp.npdf(x * s - mu)
+
+        return mp.quad(g, [w ** (v / 2) for w in (0, v / 4, v, 4 * v)] + [mp.inf])
+
+    return [mean(lambda s, u, k=k: s**k) for k in range(3)] + [
+        mean(lambda s, u, k=k: s**k * u) for k in range(2)
+    ]
+
+
+def _gradient_hessian(f: Callable[..., Any], a: float, b: float) -> tuple[Any, Any]:
+    v = np.array([a, b])
+    return hd.grad(lambda w: f(w[0], w[1]))(v), hd.hessian(lambda w: f(w[0], w[1]))(v)
+
+
+# (df 0.7: m_0 from the recurrence, no df - 1; (10, -2, 2.5): Boost's pdf, 1e-12 off)
+@pytest.mark.parametrize(
+    "df, nc, t", [(3.5, 1.2, -3.0), (10.0, -2.0, 2.5), (0.7, -1.0, -2.0), (30.0, 5.0, 4.0)]
+)
+def test_noncentral_t_in_nc(df: float, nc: float, t: float) -> None:
+    """nctdtr in (nc, t) against the quadratures of its partials; nctdtrit in (nc, p) and
+    nctdtrinc in (p, t) by composition with it (F(t(nc, p), nc) = p)."""
+    with mp.workdps(25):
+        m0, m1, _, u0, u1 = (float(m) for m in _nct_moments(df, nc, t))
+    cdf = functools.partial(sc.nctdtr, df)
+    grad, hess = _gradient_hessian(cdf, nc, t)
+    np.testing.assert_allclose(grad, [-m0, m1], rtol=1e-12)
+    np.testing.assert_allclose(hess[0], [-u0, u1], rtol=1e-12)  # (d/d nc of -m0 and m1)
+    p = cdf(nc, t)
+    back = _gradient_hessian(lambda a, b: cdf(a, sc.nctdtrit(df, a, b)), nc, p)
+    np.testing.assert_allclose(back[0], [0, 1], atol=1e-9)
+    np.testing.assert_allclose(back[1], np.zeros((2, 2)), atol=1e-7)
+    again = _gradient_hessian(lambda a, b: cdf(sc.nctdtrinc(df, a, b), b), p, t)
+    np.testing.assert_allclose(again[0], [1, 0], atol=1e-8)
+    np.testing.assert_allclose(again[1], np.zeros((2, 2)), atol=1e-7)
+
+
+# ((10, 20, 1500, 80): hyp1f1 overflows, Kummer's transformation instead)
+@pytest.mark.parametrize(
+    "dfn, dfd, nc, x", [(3.0, 7.0, 2.0, 0.1), (1.0, 4.0, 40.0, 10.0), (10.0, 20.0, 1500.0, 80.0)]
+)
+def test_noncentral_f_in_nc(dfn: float, dfd: float, nc: float, x: float) -> None:
+    """ncfdtr in (nc, f) against mpmath's Poisson(nc/2) mixture of regularized betas
+    (the terms within 10 standard deviations of the mean count), by mp.diff; ncfdtri in
+    (nc, p) and ncfdtrinc in (p, f) by composition."""
+    a, b, mu = mp.mpf(dfn) / 2, mp.mpf(dfd) / 2, nc / 2
+    first, last = max(0, int(mu - 10 * mu**0.5) - 10), int(mu + 10 * mu**0.5) + 30
+
+    def mixture(lam: Any, f: Any) -> Any:
+        y = dfn * f / (dfd + dfn * f)
+        return mp.fsum(
+            mp.exp(-lam / 2 + j * mp.log(lam / 2) - mp.loggamma(j + 1))
+            * mp.betainc(a + j, b, 0, y, regularized=True)
+            for j in range(first, last)
+        )
+
+    cdf = functools.partial(sc.ncfdtr, dfn, dfd)
+    grad, hess = _gradient_hessian(cdf, nc, x)
+    with mp.workdps(20):
+        d = {
+            n: float(mp.diff(mixture, (mp.mpf(nc), mp.mpf(x)), n))
+            for n in ((1, 0), (0, 1), (2, 0), (1, 1), (0, 2))
+        }
+    np.testing.assert_allclose(grad, [d[1, 0], d[0, 1]], rtol=2e-13)
+    # (F_nc,nc = F_nc (y R - 1)/2 cancels near the mixture's mean: 2e-12 at nc = 1500)
+    np.testing.assert_allclose(hess, [[d[2, 0], d[1, 1]], [d[1, 1], d[0, 2]]], rtol=5e-12)
+    p = cdf(nc, x)
+    back = _gradient_hessian(lambda c, q: cdf(c, sc.ncfdtri(dfn, dfd, c, q)), nc, p)
+    np.testing.assert_allclose(back[0], [0, 1], atol=1e-9)
+    again = _gradient_hessian(lambda q, f: cdf(sc.ncfdtrinc(dfn, dfd, q, f), f), p, x)
+    np.testing.assert_allclose(again[0], [1, 0], atol=1e-8)
 
 
 @pytest.mark.parametrize(

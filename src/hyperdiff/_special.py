@@ -2078,16 +2078,46 @@ def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
     return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
 
 
-def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
-    # Tukey's lambda cdf p = F(x), the inverse of Q(p) = (p^l - (1 - p)^l)/l (log(p/(1-p))
-    # at l = 0): F' = 1/Q'(p), Q' = p^(l-1) + (1-p)^(l-1), Q'' = (l-1)(p^(l-2) - (1-p)^(l-2));
-    # 0 outside the support (p = 0 or 1)
-    q = 1 - f0
-    d1, d2 = _inverse(
-        f0 ** (lmbda - 1) + q ** (lmbda - 1), (lmbda - 1) * (f0 ** (lmbda - 2) - q ** (lmbda - 2))
+def _exprel_derivatives(z: Any) -> Arrays:
+    """(exprel', exprel'') of exprel(z) = (e^z - 1)/z: below |z| = 2 the series
+    sum_n z^n/(n! (n + m + 1)) (m = 1, 2; 30 terms), above (e^z (z - 1) + 1)/z^2 and
+    (e^z (z^2 - 2z + 2) - 2)/z^3 (cancelling at most 12x at |z| = 2)."""
+    near = np.abs(z) < 2
+    t = np.where(near, z, 0.0)
+    e1, e2, term = np.zeros_like(t), np.zeros_like(t), np.ones_like(t)
+    for n in range(30):
+        e1, e2 = e1 + term / (n + 2), e2 + term / (n + 3)
+        term = term * t / (n + 1)
+    w = np.where(near, 1.0, z)
+    ew = np.exp(w)
+    return (
+        np.where(near, e1, (ew * (w - 1) + 1) / (w * w)),
+        np.where(near, e2, (ew * (w * w - 2 * w + 2) - 2) / (w * w * w)),
     )
-    inside = (f0 > 0) & (f0 < 1) | np.isnan(f0)
-    return np.where(inside, d1, 0.0), np.where(inside, d2, 0.0)
+
+
+def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
+    # Tukey's lambda cdf p = F(x, l) solves Q(p, l) = x, Q = (p^l - q^l)/l, q = 1 - p
+    # (log(p/q) at l = 0), by _solved from Q's partials: Q_p = p^(l-1) + q^(l-1),
+    # Q_pp = (l-1)(p^(l-2) - q^(l-2)), Q_pl = A p^(l-1) + B q^(l-1) (A, B = log p, log q),
+    # and, as (e^(lA) - 1)/l = A exprel(lA), Q_l = A^2 exprel'(lA) - B^2 exprel'(lB),
+    # Q_ll = A^3 exprel''(lA) - B^3 exprel''(lB) (no cancellation as l -> 0). q is
+    # F(-x) (the distribution is symmetric), exact where p is near 1. All 0 outside the
+    # support (p = 0 or 1).
+    q = _sc().tklmbda(-x, lmbda)
+    a, b = np.log(f0), np.log(q)
+    pa, qb = f0 ** (lmbda - 1), q ** (lmbda - 1)
+    a1, a2 = _exprel_derivatives(lmbda * a)
+    b1, b2 = _exprel_derivatives(lmbda * b)
+    partials = _solved(
+        pa + qb,
+        a * a * a1 - b * b * b1,
+        (lmbda - 1) * (pa / f0 - qb / q),
+        a * pa + b * qb,
+        a * a * a * a2 - b * b * b * b2,
+    )
+    inside = (f0 > 0) & (q > 0) | np.isnan(f0)
+    return tuple(np.where(inside, d, 0.0) for d in partials)
 
 
 def _radian(f0: Any, d: Any, m: Any, s: Any) -> Arrays:
@@ -2289,6 +2319,24 @@ def _smirnovi(f0: Any, n: Any, p: Any) -> Arrays:
     return _inverse(*_smirnov_partials(n, f0))
 
 
+def _log_hyp1f1(a: Any, b: Any, z: Any) -> Arrays:
+    """(log |M|, sign M) of M = hyp1f1(a, b, z), z >= 0 (nan elsewhere): scipy's below
+    z = 700 where finite, else Kummer's e^z M(b - a, b, -z). scipy's hyp1f1 is called
+    with no argument above 700: it overflows there, and hangs (seconds per element) at
+    huge ones."""
+    sc = _sc()
+    valid = z >= 0
+    near = valid & (z < 700)
+    direct = sc.hyp1f1(a, b, np.where(near, z, 0.0))
+    ok = near & np.isfinite(direct)
+    far = np.where(valid & ~ok, z, 0.0)
+    kummer = sc.hyp1f1(b - a, b, -far)
+    return (
+        np.where(ok, np.log(np.abs(direct)), np.where(valid, far + np.log(np.abs(kummer)), np.nan)),
+        np.where(ok, np.sign(direct), np.sign(kummer)),
+    )
+
+
 def _nct_density(df: Any, nc: Any, t: Any) -> Arrays:
     """(f, f') of the noncentral t density f = d nctdtr/dt (scipy's _nct_pdf, Boost's). From
     f = (df/t) (F_(df+2)(c t) - F_df(t)), c = sqrt(1 + 2/df) (F the cdf with nc):
@@ -2323,20 +2371,63 @@ def _nct_density(df: Any, nc: Any, t: Any) -> Arrays:
     k1 = math.sqrt(2) * nc / sc.gamma((df + 1) / 2)
     k2 = 1 / sc.gamma(df / 2 + 1)
     a1, a2 = df / 2 + 1, (df + 1) / 2
-    m1 = sc.hyp1f1(a1, 1.5, z)
-    b1 = k1 * (df * r2**-1.5 * m1 + t / np.sqrt(r2) * (a1 / 1.5) * sc.hyp1f1(a1 + 1, 2.5, z) * z1)
-    c1 = k2 * (a2 / 0.5) * sc.hyp1f1(a2 + 1, 1.5, z) * z1
-    near = -(df + 1) * t * f / r2 + np.exp(log_a) * (b1 + c1)
+
+    def scaled(a: Any, b: Any) -> Any:  # A M(a, b, z), in logs (M overflows as nc grows)
+        log_m, sign = _log_hyp1f1(a, b, z)
+        return sign * np.exp(log_a + log_m)
+
+    b1 = k1 * (
+        df * r2**-1.5 * scaled(a1, 1.5) + t / np.sqrt(r2) * (a1 / 1.5) * scaled(a1 + 1, 2.5) * z1
+    )
+    c1 = k2 * (a2 / 0.5) * scaled(a2 + 1, 1.5) * z1
+    near = -(df + 1) * t * f / r2 + b1 + c1
     return f, np.where(np.abs(t) < 1, near, far)
 
 
+def _nct_partials(df: Any, nc: Any, t: Any) -> Arrays:
+    """(F_nc, F_t, F_nc,nc, F_nc,t, F_tt) of the noncentral t cdf F = E[Phi(t S - nc)],
+    S = sqrt(chi2_df/df) of density C_df s^(df-1) e^(-df s^2/2), C_v = 2 (v/2)^(v/2)/G(v/2).
+    With m_k = E[S^k phi(t S - nc)]: F_t = m_1 (the density f), F_nc = -m_0,
+    F_nc,nc = nc m_0 - t m_1, F_nc,t = t m_2 - nc m_1, F_tt = f'. Scaling s = u r turns
+    s^(df+j-1) e^(-df s^2/2) into the chi density of df + j, so
+    m_(1+j) = (C_df/C_(df+j)) r^(df+j+1) f_(df+j)(t r), r = sqrt((df + j)/df) (j = -1, 1);
+    below df = 1 (no df - 1) m_0 = ((t^2 + df) m_2 - t nc m_1)/df, from integrating
+    d/ds [phi(t s - nc) s^df e^(-df s^2/2)] over s > 0."""
+    sc = _sc()
+
+    def log_c(v: Any) -> Any:
+        return math.log(2) + v / 2 * np.log(v / 2) - sc.gammaln(v / 2)
+
+    def moment(j: float, v: Any) -> Any:  # m_(1+j), from the density of v + j degrees
+        r = np.sqrt((v + j) / v)
+        return (
+            np.exp(log_c(v) - log_c(v + j)) * r ** (v + j + 1) * _nct_density(v + j, nc, t * r)[0]
+        )
+
+    f, f1 = _nct_density(df, nc, t)
+    m2 = moment(1.0, df)
+    above = df > 1
+    m0 = np.where(
+        above, moment(-1.0, np.where(above, df, 2.0)), ((t * t + df) * m2 - t * nc * f) / df
+    )
+    return -m0, f, nc * m0 - t * f, t * m2 - nc * f, f1
+
+
 def _nctdtr(f0: Any, df: Any, nc: Any, t: Any) -> Arrays:
-    return _nct_density(df, nc, t)
+    return _nct_partials(df, nc, t)
 
 
 def _nctdtrit(f0: Any, df: Any, nc: Any, p: Any) -> Arrays:
-    # t = nctdtr^-1(df, nc, p)
-    return _inverse(*_nct_density(df, nc, f0))
+    # t solving nctdtr(df, nc, t) = p, in (nc, p)
+    f_n, f_t, f_nn, f_nt, f_tt = _nct_partials(df, nc, f0)
+    t_p, t_n, t_pp, t_pn, t_nn = _solved(f_t, f_n, f_tt, f_nt, f_nn)
+    return t_n, t_p, t_nn, t_pn, t_pp
+
+
+def _nctdtrinc(f0: Any, df: Any, p: Any, t: Any) -> Arrays:
+    # nc solving nctdtr(df, nc, t) = p, in (p, t)
+    f_n, f_t, f_nn, f_nt, f_tt = _nct_partials(df, f0, t)
+    return _solved(f_n, f_t, f_nn, f_nt, f_tt)
 
 
 def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
@@ -2357,7 +2448,8 @@ def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
     a, b = (dfn + dfd) / 2, dfn / 2
     u = dfd + dfn * x
     z, z1 = nc * dfn * x / (2 * u), nc * dfn * dfd / (2 * u * u)
-    ratio = (a / b) * sc.hyp1f1(a + 1, b + 1, z) / sc.hyp1f1(a, b, z)
+    (log_m1, s1), (log_m, s) = _log_hyp1f1(a + 1, b + 1, z), _log_hyp1f1(a, b, z)
+    ratio = (a / b) * s1 * s * np.exp(log_m1 - log_m)
     f1 = f * ((b - 1) / x - a * dfn / u + z1 * ratio)
     zero = x == 0
     power = np.where(dfn > 2, 0.0, np.where(dfn < 2, np.inf, 1.0))  # (x^(n/2-1) at 0)
@@ -2368,13 +2460,47 @@ def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
     )
 
 
+def _ncf_partials(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
+    """(F_nc, F_x, F_nc,nc, F_nc,x, F_xx) of the noncentral F cdf, the Poisson(mu = nc/2)
+    mixture F = sum_j P_j I_y(a + j, b), y = dfn x/(dfd + dfn x), a, b = dfn/2, dfd/2. As
+    dP_j/dmu = P_(j-1) - P_j and I_y(a, b) - I_y(a + 1, b) = y^a (1-y)^b/(a B(a, b)),
+    F_nc = -(1/2) e^(-mu) y^a (1-y)^b M(a+b, a+1, mu y)/(a B(a, b)) (M = hyp1f1, in logs:
+    _log_hyp1f1); with R = (log M)' = ((a+b)/(a+1))
+    M(a+b+1, a+2, z)/M(a+b, a+1, z): F_nc,nc = F_nc (y R - 1)/2,
+    F_nc,x = F_nc (a (1-y) - b y + mu y (1-y) R)/x; F_x, F_xx the density's (f, f').
+    0 below x = 0 and at inf; F_nc,x at 0 is 0 for dfn > 2, else not written (nan)."""
+    sc = _sc()
+    a, b, mu = dfn / 2, dfd / 2, nc / 2
+    u = dfd + dfn * x
+    y, y1 = dfn * x / u, dfd / u  # (1 - y without cancellation)
+    z = mu * y
+    (log_m, sign), (log_m1, s1) = _log_hyp1f1(a + b, a + 1, z), _log_hyp1f1(a + b + 1, a + 2, z)
+    head = -mu + sc.xlogy(a, y) + sc.xlog1py(b, -y) - np.log(a) - sc.betaln(a, b)
+    f_n = -0.5 * sign * np.exp(head + log_m)
+    ratio = (a + b) / (a + 1) * s1 * sign * np.exp(log_m1 - log_m)
+    f, f1 = _ncf_density(dfn, dfd, nc, x)
+    f_nn = f_n * (y * ratio - 1) / 2
+    f_nx = f_n * (a * y1 - b * y + mu * y * y1 * ratio) / x
+    f_nx = np.where(x == 0, np.where(dfn > 2, 0.0, np.nan), f_nx)
+    outside = (x < 0) | (x == np.inf)
+    f_n, f_nn, f_nx = (np.where(outside, 0.0, d) for d in (f_n, f_nn, f_nx))
+    return f_n, f, f_nn, f_nx, f1
+
+
 def _ncfdtr(f0: Any, dfn: Any, dfd: Any, nc: Any, f: Any) -> Arrays:
-    return _ncf_density(dfn, dfd, nc, f)
+    return _ncf_partials(dfn, dfd, nc, f)
 
 
 def _ncfdtri(f0: Any, dfn: Any, dfd: Any, nc: Any, p: Any) -> Arrays:
-    # f = ncfdtr^-1(dfn, dfd, nc, p)
-    return _inverse(*_ncf_density(dfn, dfd, nc, f0))
+    # f solving ncfdtr(dfn, dfd, nc, f) = p, in (nc, p)
+    f_n, f_f, f_nn, f_nf, f_ff = _ncf_partials(dfn, dfd, nc, f0)
+    x_p, x_n, x_pp, x_pn, x_nn = _solved(f_f, f_n, f_ff, f_nf, f_nn)
+    return x_n, x_p, x_nn, x_pn, x_pp
+
+
+def _ncfdtrinc(f0: Any, dfn: Any, dfd: Any, p: Any, f: Any) -> Arrays:
+    # nc solving ncfdtr(dfn, dfd, nc, f) = p, in (p, f)
+    return _solved(*_ncf_partials(dfn, dfd, f0, f))
 
 
 def _undifferentiable(f0: Any, *args: Any) -> Arrays:
@@ -2412,8 +2538,8 @@ _OBL_RAD2 = (
     "scipy's s' disagrees with its values' finite differences (-11.7 against 0.376 at "
     "m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
 )
-_NCT = "the noncentral t cdf's partials in df and nc are not among scipy's functions"
-_NCF = "the noncentral F cdf's partials in dfn, dfd and nc are not among scipy's functions"
+_NCT = "the noncentral t cdf's partial in df has no closed form"
+_NCF = "the noncentral F cdf's partials in dfn and dfd have no closed form"
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -2792,16 +2918,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
         (("nrdtrimn",), Entry("nrdtrimn", ("p", "std", "x"), (0, 1, 2), _nrdtrimn)),
         (("nrdtrisd",), Entry("nrdtrisd", ("mn", "p", "x"), (0, 1, 2), _nrdtrisd)),
-        (
-            ("tklmbda",),
-            Entry(
-                "tklmbda",
-                ("x", "lmbda"),
-                (0,),
-                _tklmbda,
-                why="lmbda is the shape; the partial in it (through the quantile's) is not written",
-            ),
-        ),
+        (("tklmbda",), Entry("tklmbda", ("x", "lmbda"), (0, 1), _tklmbda)),
         (("kolmogorov",), Entry("kolmogorov", ("y",), (0,), _kolmogorov)),
         (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
         (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
@@ -2854,10 +2971,15 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (("smirnov",), Entry("smirnov", ("n", "d"), (1,), _smirnov, why="n is a count")),
         (("smirnovi",), Entry("smirnovi", ("n", "p"), (1,), _smirnovi, why="n is a count")),
-        (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (2,), _nctdtr, why=_NCT)),
-        (("nctdtrit",), Entry("nctdtrit", ("df", "nc", "p"), (2,), _nctdtrit, why=_NCT)),
-        (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (3,), _ncfdtr, why=_NCF)),
-        (("ncfdtri",), Entry("ncfdtri", ("dfn", "dfd", "nc", "p"), (3,), _ncfdtri, why=_NCF)),
+        (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (1, 2), _nctdtr, why=_NCT)),
+        (("nctdtrit",), Entry("nctdtrit", ("df", "nc", "p"), (1, 2), _nctdtrit, why=_NCT)),
+        (("nctdtrinc",), Entry("nctdtrinc", ("df", "p", "t"), (1, 2), _nctdtrinc, why=_NCT)),
+        (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (2, 3), _ncfdtr, why=_NCF)),
+        (("ncfdtri",), Entry("ncfdtri", ("dfn", "dfd", "nc", "p"), (2, 3), _ncfdtri, why=_NCF)),
+        (
+            ("ncfdtrinc",),
+            Entry("ncfdtrinc", ("dfn", "dfd", "p", "f"), (2, 3), _ncfdtrinc, why=_NCF),
+        ),
         # (s, s') in x; the second kind's radial functions not: scipy's fail their equation
         *(
             (
@@ -2897,8 +3019,6 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
                 ("ncfdtridfd", ("dfn", "p", "nc", "f"), "it inverts ncfdtr in dfd" + _NO_PARTIAL),
                 ("ncfdtridfn", ("p", "dfd", "nc", "f"), "it inverts ncfdtr in dfn" + _NO_PARTIAL),
-                ("nctdtrinc", ("df", "p", "t"), "it inverts nctdtr in nc; " + _NCT),
-                ("ncfdtrinc", ("dfn", "dfd", "p", "f"), "it inverts ncfdtr in nc; " + _NCF),
                 ("pro_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
                 ("obl_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
             )
