@@ -67,11 +67,15 @@ def wrap(cls: type[DualArray], planes: PlaneList | np.ndarray) -> Any:
 
 
 @functools.cache
-def product_targets(cls: type[DualArray]) -> dict[tuple[int, int], tuple[int, ...]]:
-    """(i, j) -> the planes that plane i times plane j adds to (a plane may repeat)."""
-    table: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, j, k in cls._products:
-        table[i, j].append(k)
+def product_targets(
+    cls: type[DualArray],
+) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """(i, j) -> the planes that plane i times plane j adds to, each with the times it
+    adds (a plane may repeat, adding again: the kinds that list a triple twice)."""
+    table: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    weights = cls._product_weights or (1,) * len(cls._products)
+    for (i, j, k), w in zip(cls._products, weights, strict=True):
+        table[i, j].append((k, w))
     return {pair: tuple(ks) for pair, ks in table.items()}
 
 
@@ -193,31 +197,35 @@ def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList)
     # the combinations of planes (one per operand) whose product is not zero, in
     # lexicographic order, each prefix extended only while it has targets (a bundle's
     # hundreds of planes make planes^3 combinations, of which a few thousand count)
-    stack: list[tuple[tuple[int, ...], tuple[int, ...]]] = [
-        ((i,), (i,)) for i in reversed(range(len(operands[0]))) if operands[0][i] is not None
+    # (targets: the planes the combination adds to, each with the times it adds)
+    stack: list[tuple[tuple[int, ...], tuple[tuple[int, int], ...]]] = [
+        ((i,), ((i, 1),)) for i in reversed(range(len(operands[0]))) if operands[0][i] is not None
     ]
     while stack:
         combo, targets = stack.pop()
         if len(combo) == len(operands):
             term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
-            for k in targets:
-                out[k] = term if out[k] is None else out[k] + term
+            for k, times in targets:
+                added = term if times == 1 else times * term
+                out[k] = added if out[k] is None else out[k] + added
             continue
         operand = operands[len(combo)]
-        extended: dict[int, list[int]] = defaultdict(list)
-        for t in targets:
+        extended: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for t, times in targets:
             for i, ks in following[t]:
                 if i < len(operand) and operand[i] is not None:
-                    extended[i].extend(ks)
+                    extended[i].extend((k, times * w) for k, w in ks)
         stack.extend(((*combo, i), tuple(extended[i])) for i in sorted(extended, reverse=True))
     return out
 
 
 @functools.cache
-def _following(cls: type[DualArray]) -> dict[int, list[tuple[int, tuple[int, ...]]]]:
-    """t -> [(i, the planes that plane t times plane i adds to), ...] (product_targets
-    by its first plane)."""
-    following: dict[int, list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+def _following(
+    cls: type[DualArray],
+) -> dict[int, list[tuple[int, tuple[tuple[int, int], ...]]]]:
+    """t -> [(i, the planes that plane t times plane i adds to, with their times), ...]
+    (product_targets by its first plane)."""
+    following: dict[int, list[tuple[int, tuple[tuple[int, int], ...]]]] = defaultdict(list)
     for (t, i), ks in product_targets(cls).items():  # type: ignore[arg-type]  # (mypy#11470)
         following[t].append((i, ks))
     return following

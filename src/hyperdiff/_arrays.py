@@ -183,6 +183,9 @@ class DualArray:
     # vanish (eps^2 = 0). Multilinear numpy functions (matmul, einsum, ...) and
     # linear algebra are built on it, for every kind.
     _products: ClassVar[tuple[tuple[int, int, int], ...]]
+    # How many times each triple of _products adds, where a kind lists each once
+    # (Taylor kinds: C(i + j, i), which would make 2^(d + 1) repeated triples).
+    _product_weights: ClassVar[tuple[int, ...] | None] = None
     # The highest derivative order the kind carries (the nilpotency index - 1).
     _order: ClassVar[int]
     # Whose perturbations the parts are: 0 for arrays built by hand, n for the

@@ -64,16 +64,11 @@ def _restore(degree: int, tag: int, data: np.ndarray) -> TaylorArray:
     return tagged(taylor_type(degree), tag)._wrap(data)
 
 
-def _products(degree: int) -> tuple[tuple[int, int, int], ...]:
-    """The multiplication table: plane i times plane j adds C(i + j, i) times to plane
-    i + j (the Leibniz rule in derivative-style coefficients; a triple repeated adds
-    again, _algebra.multiply's convention)."""
-    return tuple(
-        (i, j, i + j)
-        for i in range(degree + 1)
-        for j in range(degree + 1 - i)
-        for _ in range(math.comb(i + j, i))
-    )
+def _products(degree: int) -> tuple[tuple[tuple[int, int, int], ...], tuple[int, ...]]:
+    """The multiplication table and its weights: plane i times plane j adds C(i + j, i)
+    times to plane i + j (the Leibniz rule in derivative-style coefficients)."""
+    triples = tuple((i, j, i + j) for i in range(degree + 1) for j in range(degree + 1 - i))
+    return triples, tuple(math.comb(i + j, i) for i, j, _ in triples)
 
 
 @functools.cache
@@ -87,7 +82,8 @@ def taylor_type(degree: int) -> type[TaylorArray]:
         "_degree": degree,
         "_planes": degree + 1,
         "_part_names": tuple(f"d{k}" for k in range(1, degree + 1)),
-        "_products": _products(degree),
+        "_products": _products(degree)[0],
+        "_product_weights": _products(degree)[1],
         "_order": degree,
         "_spec": ("taylor", degree),
     }
@@ -109,9 +105,17 @@ def taylor_array(x: ArrayLike, coefficients: Sequence[ArrayLike], degree: int | 
 def _weighted_products(cls: type[DualArray]) -> tuple[np.ndarray, ...]:
     """The kind's products but the value's, each (i, j) -> k once with its weight (the
     times _products lists it): C(i + j, i) for a Taylor kind."""
-    counts = Counter(t for t in cls._products if t != (0, 0, 0))
+    counts: Counter[tuple[int, int, int]] = Counter()
+    for t, w in zip(cls._products, product_weights(cls), strict=True):
+        if t != (0, 0, 0):
+            counts[t] += w
     i, j, k = (np.array(c, dtype=np.intp) for c in zip(*counts, strict=True))
     return i, j, k, np.array(list(counts.values()), dtype=float)
+
+
+def product_weights(cls: type[DualArray]) -> tuple[int, ...]:
+    """How many times each triple of cls._products adds (1 each unless the kind says)."""
+    return cls._product_weights or (1,) * len(cls._products)
 
 
 def bilinear(
@@ -300,6 +304,7 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
     )
     products = [(0, 0, 0)]
     products += [(0, k, k) for k in range(1, 1 + m * d)] + [(k, 0, k) for k in range(1, 1 + m * d)]
+    weights_of_products = [1] * len(products)
     for a in range(1, d):
         for b in range(1, d + 1 - a):
             for direction in range(m):
@@ -308,7 +313,8 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
                     _plane(m, direction, b),
                     _plane(m, direction, a + b),
                 )
-                products += [triple] * math.comb(a + b, a)
+                products.append(triple)
+                weights_of_products.append(math.comb(a + b, a))
     return {
         "__slots__": (),
         "__module__": __name__,
@@ -318,6 +324,7 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
         "_planes": 1 + m * d,
         "_part_names": parts,
         "_products": tuple(products),
+        "_product_weights": tuple(weights_of_products),
         "_order": d,
         "_readout": (np.array(rows), np.array(planes), np.array(weights, dtype=float)),
         "_scales": np.array([1.0 / math.factorial(int(o)) for o in orders]),

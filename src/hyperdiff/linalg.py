@@ -234,10 +234,12 @@ def _solve_levels(cls: type[DualArray]) -> tuple[_Level, ...]:
     planes = cls._planes
     level = [0] * planes
     feeds: list[list[tuple[int, int, int]]] = [[] for _ in range(planes)]
-    for a, b, c in sorted(cls._products, key=lambda p: p[2]):  # plane a times b adds to c
+    weights = cls._product_weights or (1,) * len(cls._products)
+    # plane a times b adds to c, `times` times
+    for (a, b, c), times in sorted(zip(cls._products, weights, strict=True), key=lambda p: p[0][2]):
         if a > 0 and c > 0:
             level[c] = max(level[c], level[b] + 1)
-            feeds[c].append((a, b, c))
+            feeds[c].extend([(a, b, c)] * times)
     out = []
     for lv in range(1, max(level, default=0) + 1):
         ks = np.array([k for k in range(1, planes) if level[k] == lv], dtype=np.intp)
