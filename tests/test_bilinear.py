@@ -387,3 +387,83 @@ def test_hessian_of_a_matrix_product_norm_by_closed_form() -> None:
     np.testing.assert_allclose(hyy, 2 * np.einsum("bd,ac->abcd", eye2, x.T @ x), rtol=1e-13)
     mixed = 2 * (np.einsum("ad,bc->abcd", x @ y, eye4) + np.einsum("ac,bd->abcd", x, y))
     np.testing.assert_allclose(hxy, mixed, rtol=1e-13, atol=1e-13)
+
+
+# --- the matrix product's kernels, on every kind and dtype ---------------------------
+def _plane_reference(cls: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x @ y in the algebra of cls from numpy's matmul on each plane, pair by pair (the
+    product rule written out: independent of the batched paths and of the kernel)."""
+    from hyperdiff._algebra import layout
+
+    first, pairs = layout(cls)
+    out = [x[0] @ y[0]] + [x[k] @ y[0] + x[0] @ y[k] for k in range(1, len(x))]
+    for q, (a, b) in enumerate(pairs.tolist()):
+        out[1 + first + q] = out[1 + first + q] + (x[1 + a] @ y[1 + b] + x[1 + b] @ y[1 + a])
+    return np.stack(out)
+
+
+KINDS = [
+    hd.Dual,
+    hd.HyperDual,
+    hd.dualvec_type(3),
+    hd.hyperdualvec_type(3),
+    hd.hyperdualvec_type(2, 3),
+    hd._multivariate.hyperdualdiag_type(3),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("cls", KINDS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "shapes",
+    # 2 <= p <= 8 and m n p <= 256 run in C++ (products.hpp), the rest on the GEMM path
+    # (p = 1 or 9, 8x8x8); vectors as 1-row and 1-column matrices
+    [((2, 3), (3, 5)), ((5, 5), (5, 5)), ((3,), (3, 8)), ((8, 8), (8, 8)), ((4, 9), (9, 1)),
+     ((9,), (9,)), ((3, 4), (4,)), ((2, 3), (3, 9)), ((1, 1), (1, 1))],
+    ids=str,
+)  # fmt: skip
+@pytest.mark.parametrize("zeros", [False, True], ids=["dense", "zero-planes"])
+def test_matrix_product_planes_on_every_kind_and_dtype(
+    cls: Any, dtype: Any, shapes: Any, zeros: bool
+) -> None:
+    """Every plane of x @ y against numpy on each plane; the value bit for bit. With
+    zero-planes, about half of each operand's part planes are zero (the kernel skips
+    their products: seeds are unit planes, most planes of a Hessian's products zero)."""
+    count = cls._planes
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        planes = RNG.standard_normal((count, *shape))
+        if np.dtype(dtype).kind == "c":
+            planes = planes + 1j * RNG.standard_normal((count, *shape))
+        if zeros:
+            planes[1:][RNG.random(count - 1) < 0.5] = -0.0 if RNG.random() < 0.5 else 0.0
+        return planes.astype(dtype)
+
+    x, y = draw(shapes[0]), draw(shapes[1])
+    got = cls._wrap(x.copy()) @ cls._wrap(y.copy())
+    assert type(got) is cls and got.dtype == dtype
+    want = _plane_reference(cls, x, y)
+    np.testing.assert_array_equal(got._data[0], x[0] @ y[0])
+    eps = np.finfo(dtype).eps
+    scale = np.abs(x).max() * np.abs(y).max() * x.shape[-1]
+    np.testing.assert_allclose(got._data, want, rtol=0, atol=8 * eps * scale)
+
+
+def test_matrix_product_parts_checks_its_operands() -> None:
+    from hyperdiff import _core
+
+    pairs = np.array([[0, 1]], dtype=np.int64)
+    x, y, out = np.ones((4, 2, 3)), np.ones((4, 3, 2)), np.empty((4, 2, 2))
+    _core.matrix_product_parts(out, x, y, 2, pairs)
+    want = np.array([6.0, 6.0, 12.0])[:, None, None] * np.ones((2, 2))  # 3 + 3; + 3 + 3
+    np.testing.assert_array_equal(out[1:], want)
+    with pytest.raises(ValueError, match="1 <= p <= 8"):
+        _core.matrix_product_parts(np.empty((4, 2, 9)), x, np.ones((4, 3, 9)), 2, pairs)
+    with pytest.raises(ValueError, match="pair outside"):
+        _core.matrix_product_parts(out, x, y, 2, np.array([[0, 2]], dtype=np.int64))
+    with pytest.raises(ValueError, match="1 \\+ first \\+ q"):
+        _core.matrix_product_parts(out, x, y, 1, pairs)
+    with pytest.raises(TypeError, match="dtype"):
+        _core.matrix_product_parts(out, x.astype(np.float32), y, 2, pairs)
+    with pytest.raises(ValueError, match="C-ordered"):
+        _core.matrix_product_parts(out, np.ones((4, 3, 2)).transpose(0, 2, 1), y, 2, pairs)

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   hyperdiff::bindings::register_taylor(m);
   hyperdiff::bindings::register_chain(m);
   hyperdiff::bindings::register_probe(m);
+  hyperdiff::bindings::register_products(m);
 }

@@ -12,6 +12,7 @@ void register_operators(pybind11::module_& m);
 void register_taylor(pybind11::module_& m);
 void register_chain(pybind11::module_& m);
 void register_probe(pybind11::module_& m);
+void register_products(pybind11::module_& m);
 
 // Arrays of BlockCache::kMinBytes or more allocated so far, by numpy through the
 // block cache or by the operators' fast path (register_memory.cpp): how a

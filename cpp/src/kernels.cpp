@@ -7,6 +7,12 @@
 #include <complex>
 
 namespace hyperdiff {
+inline namespace HYPERDIFF_ISA_NAMESPACE {
+// KernelTable::matrix_product, per component family (products.cpp: its own object, so
+// that changing those kernels does not rebuild these)
+void fill_products(KernelTable& table, TypeList<double, float>);
+void fill_products(KernelTable& table, TypeList<std::complex<double>, std::complex<float>>);
+}  // namespace HYPERDIFF_ISA_NAMESPACE
 
 void HYPERDIFF_FILL_FUNCTION(KernelTable& table) {
   static_assert(UnaryFunctions::size <= kMaxUnary && BinaryFunctions::size <= kMaxBinary);
@@ -16,6 +22,7 @@ void HYPERDIFF_FILL_FUNCTION(KernelTable& table) {
   using Components = TypeList<double, float>;
 #endif
   detail::fill_table(table, Kinds{}, Components{});
+  fill_products(table, Components{});
 }
 
 }  // namespace hyperdiff

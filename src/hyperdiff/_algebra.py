@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
 from ._arrays import DualArray
 from ._functions import common_kind, implements
 from ._multivariate import unify
@@ -116,8 +117,13 @@ def _bilinear(
         return _taylor_bilinear(cls, op, batched, x, y)
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
     a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
-    if batched is _batched_matmul and x.ndim == 3 and y.ndim == 3 and _small(x, y):
-        return _matrix_product(cls, value, x, y)
+    if batched is _batched_matmul and 2 <= x.ndim <= 3 and 2 <= y.ndim <= 3:
+        # vectors as one-row / one-column matrices; matrices (P, m, n) @ (P, n, p)
+        xm = x[:, None, :] if x.ndim == 2 else x
+        ym = y[:, :, None] if y.ndim == 2 else y
+        if _small(xm, ym):
+            matrix = value.reshape(xm.shape[1], ym.shape[2])
+            return _matrix_product(cls, matrix, xm, ym).reshape(-1, *value.shape)
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
@@ -145,6 +151,13 @@ def _small(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 @functools.cache
+def _pair_table(cls: type[DualArray]) -> tuple[int, np.ndarray]:
+    """The layout as _core.matrix_product_parts takes it: K and the pairs as int64."""
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    return first, np.ascontiguousarray(pairs, dtype=np.int64)
+
+
+@functools.cache
 def _pair_gather(cls: type[DualArray], m: int, p: int) -> tuple[np.ndarray, np.ndarray]:
     """Flat indices into the (K·m, K·p) matrix of blocks x_i y_j (K first-order planes,
     m x p blocks) of x_a y_b and of x_b y_a for every pair (a, b), pair by pair."""
@@ -160,17 +173,26 @@ def _pair_gather(cls: type[DualArray], m: int, p: int) -> tuple[np.ndarray, np.n
 def _matrix_product(
     cls: type[DualArray], value: np.ndarray, x: np.ndarray, y: np.ndarray
 ) -> np.ndarray:
-    """_bilinear for the product of two matrices (planes (P, m, n) and (P, n, p)) in
-    three GEMMs: x_k y0 for every k as one (P·m x n)(n x p) product, x0 y_k as one
-    (P·p x n)(n x m) product of the transposes, and every pair block x_i y_j of the K
-    first-order planes as one (K·m x n)(n x K·p) product, from which each second-order
-    plane gathers its two (one np.take each: numpy's strided adds and fancy indexing of
-    5x5 blocks cost three times as much)."""
+    """_bilinear for the product of two matrices (planes (P, m, n) and (P, n, p)). Small
+    ones (2 <= p <= 8, m n p <= 256: T6's 5x5) in C++, which writes each plane once in
+    the layout's order and skips products of an all-zero plane (products.hpp): T6's
+    products 180 -> 25-45 us. Otherwise three GEMMs: x_k y0 for every k as one
+    (P·m x n)(n x p) product, x0 y_k as one (P·p x n)(n x m) product of the transposes,
+    and every pair block x_i y_j of the K first-order planes as one (K·m x n)(n x K·p)
+    product, from which each second-order plane gathers its two (one np.take each:
+    numpy's strided adds and fancy indexing of 5x5 blocks cost three times as much);
+    BLAS wins there (8x8x8 and beyond, and p = 1, where the stacked planes make one
+    GEMV)."""
     planes, m, n = x.shape
     p = y.shape[2]
-    rest = planes - 1
     out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
     out[0] = value
+    if 2 <= p <= _core.MAX_PRODUCT_WIDTH and m * n * p <= 256:
+        first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
+        x, y = (np.ascontiguousarray(v, dtype=out.dtype) for v in (x, y))
+        _core.matrix_product_parts(out, x, y, first, table)
+        return out
+    rest = planes - 1
     np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
     # x0 y_k = (y_k^T x0^T)^T: the y_k^T stacked as rows, one product
     stacked = y[1:].transpose(0, 2, 1).reshape(rest * p, n)

@@ -132,6 +132,17 @@ def probe_agrees(
     finite_only: bool = False,
 ) -> bool: ...
 
+# Parts of a product of small matrices in a kind's algebra (register_products.cpp).
+MAX_PRODUCT_WIDTH: int
+
+def matrix_product_parts(
+    out: npt.NDArray[Any],
+    x: npt.NDArray[Any],
+    y: npt.NDArray[Any],
+    first: int,
+    pairs: npt.NDArray[np.int64],
+) -> None: ...
+
 # Escaped arrays (register_operators.cpp): instances counted per registered class; at
 # a transform's end the classes of its depth with live instances go to the hook.
 def set_retire_hook(hook: Callable[[type], None]) -> None: ...

@@ -47,6 +47,19 @@ enum PartsMode : int { kBothParts = 0, kXParts = 1, kYParts = 2 };
 // in the last-level cache when the next operation reads them.
 inline constexpr std::size_t kStreamBytes = std::size_t(8) << 20;
 
+// A product of small matrices in a kind's algebra (products.hpp): x (planes, m, n) times
+// y (planes, n, p), C order, for the Jet layout (first, pairs[2q], pairs[2q+1]).
+struct ProductShape {
+  std::ptrdiff_t planes, m, n, p;
+  int first;
+  const std::int64_t* pairs;
+  std::ptrdiff_t pair_count;
+};
+using MatrixProductKernel = void (*)(void* out, const void* x, const void* y,
+                                     const ProductShape& shape);
+// The widest p it takes (a row's accumulators live in registers).
+inline constexpr std::ptrdiff_t kMaxProductWidth = 8;
+
 inline constexpr int kMaxUnary = 64;
 inline constexpr int kMaxBinary = 32;
 inline constexpr int kKinds = 2;
@@ -57,6 +70,7 @@ struct KernelTable {
   BinaryKernel binary[kMaxBinary][kKinds][kDtypes][3] = {};
   JetUnaryKernel jet_unary[kMaxUnary][kDtypes] = {};
   JetBinaryKernel jet_binary[kMaxBinary][kDtypes][3] = {};
+  MatrixProductKernel matrix_product[kDtypes] = {};
 };
 
 }  // namespace hyperdiff
