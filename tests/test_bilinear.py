@@ -419,7 +419,8 @@ KINDS = [
     # 2 <= p <= 8 and m n p <= 256 run in C++ (products.hpp), the rest on the GEMM path
     # (p = 1 or 9, 8x8x8); vectors as 1-row and 1-column matrices
     [((2, 3), (3, 5)), ((5, 5), (5, 5)), ((3,), (3, 8)), ((8, 8), (8, 8)), ((4, 9), (9, 1)),
-     ((9,), (9,)), ((3, 4), (4,)), ((2, 3), (3, 9)), ((1, 1), (1, 1))],
+     ((9,), (9,)), ((3, 4), (4,)), ((2, 3), (3, 9)), ((1, 1), (1, 1)), ((0, 3), (3, 4)),
+     ((2, 0), (0, 4))],
     ids=str,
 )  # fmt: skip
 @pytest.mark.parametrize("zeros", [False, True], ids=["dense", "zero-planes"])
@@ -445,7 +446,7 @@ def test_matrix_product_planes_on_every_kind_and_dtype(
     want = _plane_reference(cls, x, y)
     np.testing.assert_array_equal(got._data[0], x[0] @ y[0])
     eps = np.finfo(dtype).eps
-    scale = np.abs(x).max() * np.abs(y).max() * x.shape[-1]
+    scale = np.abs(x).max(initial=0.0) * np.abs(y).max(initial=0.0) * x.shape[-1]
     np.testing.assert_allclose(got._data, want, rtol=0, atol=8 * eps * scale)
 
 

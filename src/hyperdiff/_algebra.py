@@ -123,7 +123,7 @@ def _bilinear(
         ym = y[:, :, None] if y.ndim == 2 else y
         if _small(xm, ym):
             matrix = value.reshape(xm.shape[1], ym.shape[2])
-            return _matrix_product(cls, matrix, xm, ym).reshape(-1, *value.shape)
+            return _matrix_product(cls, matrix, xm, ym).reshape(len(x), *value.shape)
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
