@@ -300,3 +300,9 @@ def test_sparse_nested_without_outer_parts_still_works() -> None:
         return a * float(jac.sum())
 
     assert float(hd.grad(g)(A)) == pytest.approx(float(np.sum(3 * X20**2)), rel=1e-14)
+
+
+def test_a_dual_array_built_by_hand_is_refused_by_name() -> None:
+    x = hd.dual(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    with pytest.raises(TypeError, match="not an enclosing transform's variable"):
+        hd.grad(lambda v: np.sum(v**2))(x)

@@ -91,8 +91,11 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
     JAX); None takes both (a tangent's direction is a real parameter either way)."""
     if isinstance(x, DualArray):
         raise TypeError(
-            f"{where} got a dual array: nested transforms are not supported; use hessian "
-            "(or derivative(f, order=2)) for second derivatives"
+            f"{where} got a dual array that is not an enclosing transform's variable (one "
+            "built by hand with hyperdiff.dual(...), or kept from a transform that has "
+            "returned): transforms take float or complex arrays, and nest by calling one "
+            "inside another's function (hessian, or derivative(f, order=2), for second "
+            "derivatives)"
         )
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
