@@ -2073,3 +2073,37 @@ def test_spheroidal_functions(name: str, points: list[float]) -> None:
         np.testing.assert_array_equal(t1.e12, s1.e12)
     with pytest.raises(TypeError, match=r"in its argument c .* only in x \(m and n are integer"):
         f(1, 2, hd.dual(np.array([1.5]), 1.0), points[0])
+
+
+def _inverse(f: Any) -> Any:
+    return lambda y: mp.findroot(lambda u: f(u) - y, 0.5)
+
+
+PRIMED = {  # Entry.prime: every Taylor degree (f' as numpy code one degree shorter)
+    "erfi": (sc.erfi, lambda t: mp.erfi(t), [0.3, -1.2, 3.5]),
+    "entr": (sc.entr, lambda t: -t * mp.log(t), [1e-3, 1.7]),
+    "log_expit": (sc.log_expit, lambda t: -mp.log(1 + mp.exp(-t)), [-30.0, 0.3, 6.0]),
+    "ndtri": (sc.ndtri, _inverse(mp.ncdf), [1e-6, 0.3, 0.999]),
+    "erfinv": (sc.erfinv, _inverse(mp.erf), [-0.6, 0.9999]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRIMED))
+def test_primed_entries_at_every_order(name: str) -> None:
+    f, exact, points = PRIMED[name]
+    with mp.workdps(40):
+        for x0 in points:
+            for k in (3, 6, 10):
+                want = float(mp.diff(exact, x0, k))
+                assert hd.derivative(f, order=k)(x0) == pytest.approx(want, rel=2e-13)
+
+
+def test_primed_entries_on_complex_taylor_arrays_and_the_cancelling_ones_refused() -> None:
+    z = 0.3 + 0.2j
+    with mp.workdps(40):
+        want = complex(mp.diff(mp.erfi, mp.mpc(0.3, 0.2), 4))
+    assert hd.derivative(sc.erfi, order=4, holomorphic=True)(z) == pytest.approx(want, rel=1e-14)
+    # dawsn' = 1 - 2x D cancels order by order in the tail: these stay at order 2
+    for f in (sc.dawsn, sc.erfcx, sc.log_ndtr):
+        with pytest.raises(TypeError, match="first and second derivatives only"):
+            hd.derivative(f, order=3)(0.3)

@@ -59,6 +59,9 @@ class Entry:
     complex: bool = False
     why: str = ""  # why the other arguments are not differentiable (in the TypeError)
     order: int = 2  # 1: the rule's second derivatives are not written (second-order kinds raise)
+    # f' as numpy code on the argument (one dual position of one argument): Taylor arrays
+    # of any degree then run it on their series one degree shorter (_taylor_by_prime)
+    prime: Callable[[Any], Any] | None = None
 
 
 # --- the rules (values are float64 or complex128 arrays) ---------------------------------
@@ -262,6 +265,32 @@ def _relative_entropy(kl: bool) -> Callable[..., Arrays]:
             return tuple(np.where(inside, d, np.nan) for d in out)
 
     return rule
+
+
+# --- f' as numpy code (Entry.prime): every Taylor degree (_taylor_by_prime) ------------
+# Each is f's derivative written with functions hyperdiff differentiates, so a Taylor
+# array one degree shorter runs through it (f itself again where f' needs it). Only where
+# the series of f' does not cancel: dawsn' = 1 - 2x D, erfcx' = 2x erfcx - 2/sqrt(pi) and
+# phi/Phi for log_ndtr lose digits order by order in their tails (7e-8 at order 8), so
+# those keep to order 2.
+def _entr_prime(x: Any) -> Any:
+    return -(np.log(x) + 1)
+
+
+def _ndtri_prime(y: Any) -> Any:  # 1 / phi(ndtri(y))
+    return _SQRT_2PI * np.exp(0.5 * _sc().ndtri(y) ** 2)
+
+
+def _erfinv_prime(y: Any) -> Any:
+    return _SQRT_PI_2 * np.exp(_sc().erfinv(y) ** 2)
+
+
+def _erfi_prime(z: Any) -> Any:
+    return _TWO_SQRT_PI * np.exp(z * z)
+
+
+def _log_expit_prime(x: Any) -> Any:
+    return _sc().expit(-x)
 
 
 def _entr(f0: Any, x: Any) -> Arrays:
@@ -2563,21 +2592,21 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("gammaincc",), Entry("gammaincc", ("a", "x"), (1,), _gammaincc, why=_SHAPE_A)),
         (("xlogy",), Entry("xlogy", ("x", "y"), (0, 1), _xlogy, complex=True)),
         (("xlog1py",), Entry("xlog1py", ("x", "y"), (0, 1), _xlog1py, complex=True)),
-        (("entr",), Entry("entr", x, (0,), _entr)),
+        (("entr",), Entry("entr", x, (0,), _entr, prime=_entr_prime)),
         (("rel_entr",), Entry("rel_entr", ("x", "y"), (0, 1), _relative_entropy(False))),
         (("kl_div",), Entry("kl_div", ("x", "y"), (0, 1), _relative_entropy(True))),
         (("log_ndtr",), Entry("log_ndtr", x, (0,), _log_ndtr)),
-        (("ndtri",), Entry("ndtri", ("y",), (0,), _ndtri)),
-        (("erfinv",), Entry("erfinv", ("y",), (0,), _erfinv)),
+        (("ndtri",), Entry("ndtri", ("y",), (0,), _ndtri, prime=_ndtri_prime)),
+        (("erfinv",), Entry("erfinv", ("y",), (0,), _erfinv, prime=_erfinv_prime)),
         (("erfcinv",), Entry("erfcinv", ("y",), (0,), _erfcinv)),
         (("erfcx",), Entry("erfcx", x, (0,), _erfcx, complex=True)),
         (("erf",), Entry("erf", ("z",), (0,), _erf, complex=True)),
         (("erfc",), Entry("erfc", x, (0,), _erfc, complex=True)),
-        (("erfi",), Entry("erfi", ("z",), (0,), _erfi, complex=True)),
+        (("erfi",), Entry("erfi", ("z",), (0,), _erfi, complex=True, prime=_erfi_prime)),
         (("dawsn",), Entry("dawsn", x, (0,), _dawsn, complex=True)),
         (("exp1",), Entry("exp1", ("z",), (0,), _exp1, complex=True)),
         (("expi",), Entry("expi", x, (0,), _expi, complex=True)),
-        (("log_expit",), Entry("log_expit", x, (0,), _log_expit)),
+        (("log_expit",), Entry("log_expit", x, (0,), _log_expit, prime=_log_expit_prime)),
         (("spence",), Entry("spence", ("z",), (0,), _spence)),
         (("i0",), Entry("i0", x, (0,), _fixed_bessel("i", 0))),
         (("i1",), Entry("i1", x, (0,), _fixed_bessel("i", 1))),
@@ -3162,6 +3191,12 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
 
             raise combine_error(name, kinds[0], kinds[1])
     cls = type(inputs[duals[0]])
+    if entry.prime is not None and len(inputs) == 1 and _univariate(cls):
+        return _store(
+            _output(out, cls, inputs[0].dtype, inputs[0].shape),
+            cls,
+            _taylor_by_prime(entry, function, inputs[0]),
+        )
     if getattr(cls, "_order", 2) > entry.order or (cls._kind < 0 and not hasattr(cls, "_layout")):
         gives = "first and second derivatives" if entry.order == 2 else "first derivatives"
         raise TypeError(
@@ -3206,6 +3241,42 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         return tuple(cls._wrap(chained(*d)) for d in zip(f0s, derivatives, strict=True))
     target_out = _output(out, cls, dtype, shape)
     return _store(target_out, cls, chained(f0, derivatives))
+
+
+def _univariate(cls: Any) -> bool:
+    """A univariate Taylor kind (the bundles, several directions, are not handled by
+    primes)."""
+    from ._taylor_arrays import TaylorArray
+
+    return issubclass(cls, TaylorArray) and hasattr(cls, "_degree")
+
+
+def _taylor_by_prime(entry: Entry, function: Callable[..., Any], x: Any) -> np.ndarray:
+    """The planes of f(x) for a Taylor array x of degree d (derivative-style planes) from
+    f' as numpy code: y = f(x) has y' = f'(x) x', so y's planes 1..d are those of the
+    series f'(x(t)) x'(t) to degree d - 1, which hyperdiff computes by running f' on x
+    cut to degree d - 1 (f' may call f itself: each call one degree shorter, down to
+    degree 1, where y_1 = f'(x_0) x_1) and multiplying by x' (x's planes 1..d)."""
+    from ._arrays import tagged
+    from ._taylor_arrays import taylor_type
+
+    assert entry.prime is not None
+    cls, data = type(x), x._data
+    degree = cls._degree
+    value = np.asarray(function(data[0]))  # scipy's own value, bit for bit
+    dtype = check_component_dtype(np.result_type(value, data))
+    out = np.empty((degree + 1, *value.shape), dtype=dtype)
+    out[0] = value
+    with np.errstate(all="ignore"):
+        if degree == 1:  # f'(x0) x1
+            out[1] = np.asarray(entry.prime(data[0])) * data[1]
+            return out
+        lower = tagged(taylor_type(degree - 1), cls._tag)
+        slope = entry.prime(lower._wrap(np.ascontiguousarray(data[:degree])))
+        rate = lower._wrap(np.ascontiguousarray(data[1:]))
+        product = slope * rate
+    out[1:] = product._data if isinstance(product, _dual_type()) else product
+    return out
 
 
 def _chained(
