@@ -2085,6 +2085,8 @@ PRIMED = {  # Entry.prime: every Taylor degree (f' as numpy code one degree shor
     "log_expit": (sc.log_expit, lambda t: -mp.log(1 + mp.exp(-t)), [-30.0, 0.3, 6.0]),
     "ndtri": (sc.ndtri, _inverse(mp.ncdf), [1e-6, 0.3, 0.999]),
     "erfinv": (sc.erfinv, _inverse(mp.erf), [-0.6, 0.9999]),
+    "exp1": (sc.exp1, lambda t: mp.e1(t), [0.2, 3.0]),
+    "expi": (sc.expi, lambda t: mp.ei(t), [-2.0, 0.7, 5.0]),
 }
 
 
@@ -2103,6 +2105,12 @@ def test_primed_entries_on_complex_taylor_arrays_and_the_cancelling_ones_refused
     with mp.workdps(40):
         want = complex(mp.diff(mp.erfi, mp.mpc(0.3, 0.2), 4))
     assert hd.derivative(sc.erfi, order=4, holomorphic=True)(z) == pytest.approx(want, rel=1e-14)
+    # erf, erfc and exp1 of complex Taylor arrays (real ones run the C++ table's recurrences)
+    for f, exact in ((sc.erf, mp.erf), (sc.erfc, mp.erfc), (sc.exp1, mp.e1)):
+        with mp.workdps(40):
+            want = complex(mp.diff(exact, mp.mpc(0.3, 0.2), 5))
+        got = hd.derivative(f, order=5, holomorphic=True)(z)
+        assert got == pytest.approx(want, rel=1e-13)
     # dawsn' = 1 - 2x D cancels order by order in the tail: these stay at order 2
     for f in (sc.dawsn, sc.erfcx, sc.log_ndtr):
         with pytest.raises(TypeError, match="first and second derivatives only"):

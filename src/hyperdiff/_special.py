@@ -289,6 +289,22 @@ def _erfi_prime(z: Any) -> Any:
     return _TWO_SQRT_PI * np.exp(z * z)
 
 
+def _erf_prime(z: Any) -> Any:
+    return _TWO_SQRT_PI * np.exp(-z * z)
+
+
+def _erfc_prime(z: Any) -> Any:
+    return -_TWO_SQRT_PI * np.exp(-z * z)
+
+
+def _exp1_prime(z: Any) -> Any:
+    return -np.exp(-z) / z
+
+
+def _expi_prime(x: Any) -> Any:
+    return np.exp(x) / x
+
+
 def _log_expit_prime(x: Any) -> Any:
     return _sc().expit(-x)
 
@@ -2600,12 +2616,12 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("erfinv",), Entry("erfinv", ("y",), (0,), _erfinv, prime=_erfinv_prime)),
         (("erfcinv",), Entry("erfcinv", ("y",), (0,), _erfcinv)),
         (("erfcx",), Entry("erfcx", x, (0,), _erfcx, complex=True)),
-        (("erf",), Entry("erf", ("z",), (0,), _erf, complex=True)),
-        (("erfc",), Entry("erfc", x, (0,), _erfc, complex=True)),
+        (("erf",), Entry("erf", ("z",), (0,), _erf, complex=True, prime=_erf_prime)),
+        (("erfc",), Entry("erfc", x, (0,), _erfc, complex=True, prime=_erfc_prime)),
         (("erfi",), Entry("erfi", ("z",), (0,), _erfi, complex=True, prime=_erfi_prime)),
         (("dawsn",), Entry("dawsn", x, (0,), _dawsn, complex=True)),
-        (("exp1",), Entry("exp1", ("z",), (0,), _exp1, complex=True)),
-        (("expi",), Entry("expi", x, (0,), _expi, complex=True)),
+        (("exp1",), Entry("exp1", ("z",), (0,), _exp1, complex=True, prime=_exp1_prime)),
+        (("expi",), Entry("expi", x, (0,), _expi, complex=True, prime=_expi_prime)),
         (("log_expit",), Entry("log_expit", x, (0,), _log_expit, prime=_log_expit_prime)),
         (("spence",), Entry("spence", ("z",), (0,), _spence)),
         (("i0",), Entry("i0", x, (0,), _fixed_bessel("i", 0))),
