@@ -642,18 +642,47 @@ def test_ufunc_at_with_a_slice_or_ellipsis_index() -> None:
     np.testing.assert_array_equal(x.d, 2.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["mean", "var", "std"])
-def test_reductions_of_lists_of_dual_numbers(name: str) -> None:
+def test_reductions_of_lists_of_dual_numbers(name: str, dtype: type) -> None:
     """numpy's mean/var/std of a list (an object array) of dual numbers end in
-    float64(result), which no dual number survives: a TypeError saying to stack them,
-    and the stacked call gives the derivative (d/dt mean(x + t) = 1; var, std: 0)."""
-    x = hd.dual(np.array([1.0, 2.0, 4.0]), 1.0)
-    values = [x[0], x[1], x[2]]
-    with pytest.raises(TypeError, match=rf"np\.{name}\(np\.stack\(values\)\)"):
-        getattr(np, name)(values)
-    got = getattr(np, name)(np.stack(values))
-    assert float(got.value) == getattr(np, name)(x.value)
-    assert float(got.d) == (1.0 if name == "mean" else 0.0)
+    `ret.dtype.type(ret / n)`: the dual numbers keep their parts and numpy's dtype.
+    Closed forms along v: d mean = mean(v), d var = 2 mean((x - m)(v - mean v)),
+    d std = d var / (2 std)."""
+    a = np.array([1.0, 2.0, 4.0, 7.5], dtype=dtype)
+    v = np.array([1.0, -3.0, 0.5, 2.0], dtype=dtype)
+    x = hd.dual(a, v)
+    got = getattr(np, name)([x[0], x[1], x[2], x[3]])
+    expected = getattr(np, name)(a)
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got.value, expected, rtol=2 * np.finfo(dtype).eps)
+    a64, v64 = a.astype(float), v.astype(float)
+    d_var = 2 * np.mean((a64 - a64.mean()) * (v64 - v64.mean()))
+    d = {"mean": v64.mean(), "var": d_var, "std": d_var / (2 * a64.std())}[name]
+    np.testing.assert_allclose(got.d, d, rtol=8 * np.finfo(dtype).eps)
+
+
+def test_reductions_of_lists_of_dual_arrays_along_an_axis() -> None:
+    """The same on lists of dual arrays with axis, keepdims and ddof, through grad:
+    f(x) = mean([2x, x^2], axis=0) . 1 + std([x0, x1 x2], ddof=1) + var(.., keepdims)."""
+
+    def f(x: np.ndarray) -> object:
+        pair = [x[0], x[1] * x[2]]
+        spread = np.std(pair, ddof=1) + np.var(pair, keepdims=True)[0]
+        return np.sum(np.mean([2 * x, x**2], axis=0)) + spread
+
+    x = np.array([1.0, 2.0, 3.0])
+    # mean: 1 + x; std ddof=1 of (a, b) = |a - b| / sqrt 2; var = (a - b)^2 / 4, a - b = -5
+    d_pair = np.array([1.0, -x[2], -x[1]])  # d(a - b)
+    expected = 1 + x - d_pair / np.sqrt(2) + 2 * (-5) / 4 * d_pair
+    np.testing.assert_allclose(hd.grad(f)(x), expected, rtol=4e-16)
+
+
+def test_reductions_of_lists_that_cast_each_element_raise() -> None:
+    """A float dtype= makes numpy cast every dual number to a float: refused."""
+    x = hd.dual(np.array([1.0, 2.0]), 1.0)
+    with pytest.raises(TypeError, match=r"float\(\) of a Dual would drop its derivative parts"):
+        np.mean([x[0], x[1]], dtype=np.float64)
 
 
 def test_builtin_divmod() -> None:

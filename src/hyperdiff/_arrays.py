@@ -148,23 +148,38 @@ def _scipy_linalg_refusal() -> str | None:
     )
 
 
-def _object_reduction_hint() -> str:
-    """numpy's mean, var and std of an object array (a list) of dual numbers convert the
-    result with dtype.type(...), which no dual number survives: say what works instead."""
-    frame: types.FrameType | None = sys._getframe(2)
-    name = None
-    for _ in range(5):  # the outermost of numpy's methods (std calls var)
-        if frame is None:
-            break
-        if frame.f_globals.get("__name__") == "numpy._core._methods":
-            name = frame.f_code.co_name.lstrip("_")
-        frame = frame.f_back
-    if name is None:
-        return ""
-    return (
-        f" (numpy.{name} of an object array or list of dual numbers converts its result "
-        f"to floats: stack them into one dual array first, np.{name}(np.stack(values)))"
-    )
+def _numpy_scalar_casts() -> frozenset[types.CodeType]:
+    """The code of numpy's object-array mean, var and std: the only callers that ask a
+    dual number for its dtype in order to cast it to that dtype's scalar type."""
+    import importlib
+
+    for module in ("numpy._core._methods", "numpy.core._methods"):  # numpy 2, numpy 1
+        try:
+            methods = importlib.import_module(module)
+        except ImportError:
+            continue
+        return frozenset(
+            getattr(methods, name).__code__
+            for name in ("_mean", "_var", "_std")
+            if hasattr(methods, name)
+        )
+    return frozenset()
+
+
+_NUMPY_SCALAR_CASTS = _numpy_scalar_casts()
+
+
+class _ComponentCast:
+    """What numpy's object-array mean, var and std see as a dual number's dtype: its
+    `.type(value)` casts value's components to the dtype and keeps the parts."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+
+    def type(self, value: DualArray) -> DualArray:
+        return value.astype(self.dtype)
 
 
 class DualArray:
@@ -298,6 +313,11 @@ class DualArray:
     @property
     def dtype(self) -> np.dtype:
         """The dtype of the components."""
+        if sys._getframe(1).f_code in _NUMPY_SCALAR_CASTS:
+            # numpy's mean/var/std of a list of dual numbers end with
+            # `ret.dtype.type(ret / n)`: a cast to the dtype's scalar type, which
+            # no dual number survives; cast to the dtype keeping the parts instead
+            return cast("np.dtype", _ComponentCast(self._header.dtype))
         return self._header.dtype
 
     # --- complex components: parts are derivatives along real parameters, so
@@ -457,7 +477,7 @@ class DualArray:
         if dtype is not None and np.dtype(dtype) != object:
             raise TypeError(
                 f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "
-                "derivative parts; use .value for the values" + _object_reduction_hint()
+                "derivative parts; use .value for the values"
             )
         if copy is False:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
