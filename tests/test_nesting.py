@@ -177,6 +177,24 @@ def test_nesting_beyond_order_two(nested: Callable[[], Any], want: Any) -> None:
     assert _core.transform_depth() == 0
 
 
+def test_hessian_of_a_squared_gradient_at_many_variables() -> None:
+    """hessian(sum(grad(phi)^2)) at n = 24 (a bundle of 7,825 directions): phi =
+    sum x^3/3 + sum x_i x_(i+1), g = grad phi = x^2 + shifts, H = 2 sum_i (grad g_i
+    grad g_i^T + g_i hess g_i) with grad g_i = 2 x_i e_i + e_(i-1) + e_(i+1) and
+    hess g_i = 2 e_i e_i^T."""
+    x = np.linspace(-0.8, 1.1, 24)
+
+    def phi(y: np.ndarray) -> Any:
+        return np.sum(y**3) / 3 + np.sum(y[:-1] * y[1:])
+
+    got = hd.hessian(lambda y: np.sum(hd.grad(phi)(y) ** 2))(x)
+    n = len(x)
+    jac = np.diag(2 * x) + np.eye(n, k=1) + np.eye(n, k=-1)  # rows: grad g_i
+    g = x**2 + np.r_[x[1:], 0] + np.r_[0, x[:-1]]
+    want = 2 * (jac.T @ jac + np.diag(2 * g))
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-14)
+
+
 def test_inner_transform_of_its_own_variables_is_exact() -> None:
     # nothing shared: the inner result is a constant of the outer function
     got = hd.grad(lambda w: np.sum(w**2) * hd.derivative(np.sin)(0.5))(W)

@@ -16,7 +16,7 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -268,6 +268,80 @@ def _plane(count: int, direction: Any, degree: Any) -> Any:
     return 1 + (degree - 1) * count + direction
 
 
+class _PartNames:
+    """A bundle's part names (d{degree}[direction]), made when first read: a bundle
+    around a gradient of 40 variables has 35,000 planes, and only printing names them."""
+
+    def __get__(self, instance: object, owner: type[TaylorBundle]) -> tuple[str, ...]:
+        directions = [".".join(map(str, k)) for k in owner._exponents[1:].tolist()]
+        names = tuple(f"d{p}[{k}]" for p in range(1, owner._series + 1) for k in directions)
+        owner._part_names = names  # replaces this descriptor on the class
+        return names
+
+
+def _readout(exponents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How a bundle reads mixed partials off its planes: d^i/i! is the sum over k <= i,
+    k != 0, of prod_v C(i_v, k_v) (-1)^(i_v - k_v) times plane (|i|, direction k) / |i|!
+    (inclusion-exclusion). Entries (row i, plane, weight) grouped by row, the k of one
+    row in itertools.product's order over i's support, all rows at once."""
+    s, v = exponents.shape
+    orders = exponents.sum(axis=1)
+    where_rows, where_vars = np.nonzero(exponents)  # row-major: each row's support ascending
+    slot = np.arange(len(where_rows)) - np.searchsorted(where_rows, where_rows)
+    width = int(slot.max(initial=-1)) + 1
+    support = np.zeros((s, width), dtype=np.intp)  # the variable in each slot
+    power = np.zeros((s, width), dtype=np.int64)  # i_v in each slot (0: an empty slot)
+    support[where_rows, slot] = where_vars
+    power[where_rows, slot] = exponents[where_rows, where_vars]
+    top = int(power.max(initial=0))
+    signed_binomial = np.array(
+        [[math.comb(n, k) * (-1) ** (n - k) for k in range(top + 1)] for n in range(top + 1)]
+    )
+    row, k, weight = np.arange(s), power.copy(), np.ones(s, dtype=np.int64)
+    for j in range(width):  # expand slot j into k_v = 0..i_v (later slots vary fastest)
+        counts = power[row, j] + 1
+        starts = np.cumsum(counts) - counts
+        option = np.arange(counts.sum()) - np.repeat(starts, counts)
+        row, k, weight = (
+            np.repeat(row, counts),
+            np.repeat(k, counts, axis=0),
+            np.repeat(weight, counts),
+        )
+        weight = weight * signed_binomial[power[row, j], option]
+        k[:, j] = option
+    keep = k.any(axis=1) | (orders[row] == 0)
+    row, k, weight = row[keep], k[keep], weight[keep]
+    # multi-indices as their support's codes var (top + 1) + power, nonzero slots first
+    # (each row's own are): equal codes, equal multi-indices
+    own = np.where(power > 0, support * (top + 1) + power, 0)
+    codes = np.where(k > 0, support[row] * (top + 1) + k, 0)
+    codes = np.take_along_axis(codes, np.argsort(codes == 0, axis=1, kind="stable"), axis=1)
+    direction = _row_numbers(own, codes)
+    missing = direction < 0
+    if missing.any():
+        first = int(np.argmax(missing))
+        smaller = np.zeros(v, dtype=np.int64)
+        smaller[support[row[first]]] = k[first]
+        raise ValueError(
+            "the multi-indices are not downward closed: "
+            f"{smaller.tolist()} <= {exponents[row[first]].tolist()}"
+        )
+    m = s - 1
+    planes = np.where(orders[row] == 0, 0, _plane(m, direction - 1, orders[row]))
+    return row, planes, weight.astype(float)
+
+
+def _row_numbers(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The row number in `table` of each of `rows` (-1 where absent)."""
+    as_bytes = np.dtype((np.void, table.shape[1] * table.itemsize))
+    keys = np.ascontiguousarray(table).view(as_bytes).ravel()
+    wanted = np.ascontiguousarray(rows, dtype=table.dtype).view(as_bytes).ravel()
+    order = np.argsort(keys)
+    place = np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)
+    found = order[place]
+    return np.where(keys[found] == wanted, found, -1)
+
+
 def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
     """The class attributes of the bundle reading the multi-indices `exponents` (rows,
     downward closed, row 0 zero)."""
@@ -275,33 +349,7 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
     m = s - 1
     orders = exponents.sum(axis=1)
     d = int(orders.max(initial=1))
-    index = {tuple(row): r for r, row in enumerate(exponents.tolist())}
-    rows, planes, weights = [], [], []
-    for r, i in enumerate(exponents.tolist()):
-        order = sum(i)
-        if order == 0:
-            rows.append(r)
-            planes.append(0)
-            weights.append(1.0)
-            continue
-        support = [v for v, e in enumerate(i) if e]
-        for ks in itertools.product(*(range(i[v] + 1) for v in support)):
-            if not any(ks):
-                continue
-            k = [0] * len(i)
-            w = 1
-            for v, kv in zip(support, ks, strict=True):
-                k[v] = kv
-                w *= math.comb(i[v], kv) * (-1) ** (i[v] - kv)
-            direction = index.get(tuple(k))
-            if direction is None:
-                raise ValueError(f"the multi-indices are not downward closed: {k} <= {i}")
-            rows.append(r)
-            planes.append(_plane(m, direction - 1, order))
-            weights.append(w)
-    parts = tuple(
-        f"d{p}[{'.'.join(map(str, k))}]" for p in range(1, d + 1) for k in index if any(k)
-    )
+    rows, planes, weights = _readout(exponents)
     products = [(0, 0, 0)]
     products += [(0, k, k) for k in range(1, 1 + m * d)] + [(k, 0, k) for k in range(1, 1 + m * d)]
     weights_of_products = [1] * len(products)
@@ -322,13 +370,13 @@ def _bundle_attributes(exponents: np.ndarray) -> dict[str, Any]:
         "_count": m,
         "_series": d,
         "_planes": 1 + m * d,
-        "_part_names": parts,
+        "_part_names": _PartNames(),
         "_products": tuple(products),
         "_product_weights": tuple(weights_of_products),
         "_order": d,
-        "_readout": (np.array(rows), np.array(planes), np.array(weights, dtype=float)),
+        "_readout": (rows, planes, weights),
         "_scales": np.array([1.0 / math.factorial(int(o)) for o in orders]),
-        "_spec": ("bundle", tuple(index)),
+        "_spec": ("bundle", tuple(map(tuple, exponents.tolist()))),
     }
 
 
@@ -462,24 +510,54 @@ def _columns(kind: type[DualArray], within: type[DualArray]) -> np.ndarray | Non
     ).astype(np.intp)
 
 
-def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> np.ndarray:
+class _Lift(NamedTuple):
+    """A sparse linear map onto a bundle's planes: out[rows[i]] += weights[i] * in[columns[i]],
+    entries sorted by row (each partial reaches only the directions covering its support:
+    ~1% of a dense matrix for a Hessian around a gradient)."""
+
+    planes: int
+    rows: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
+
+
+def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> _Lift:
     """The linear map from mixed partials d^alpha (rows of `exponents`, over the
     bundle's variables) to the bundle's planes: along direction k, the p-th derivative
     is sum_{|alpha| = p} (p!/alpha!) k^alpha d^alpha (alpha beyond degree D dropped)."""
     orders = exponents.sum(axis=1)
-    k = bundle._exponents[1:].astype(float)  # (M, V)
-    weights = np.ones((k.shape[0], exponents.shape[0]))  # (M, Q): k^alpha, over alpha's
-    for q, v in zip(*np.nonzero(exponents), strict=True):  # support only (not M Q V)
-        weights[:, q] *= k[:, v] ** exponents[q, v]
-    factor = np.array(
-        [math.factorial(int(p)) / math.prod(math.factorial(int(e)) for e in row)
-         for p, row in zip(orders, exponents, strict=True)]
-    )  # fmt: skip
+    k = bundle._exponents[1:]  # (M, V): the directions
     m, d = bundle._count, bundle._series
-    out = np.zeros((bundle._planes, exponents.shape[0]))
-    out[0, orders == 0] = 1.0
+    value = np.flatnonzero(orders == 0)
+    rows, columns, weights = [np.zeros_like(value)], [value], [np.ones(len(value))]
     for q in np.flatnonzero((orders >= 1) & (orders <= d)):
-        out[_plane(m, np.arange(m), int(orders[q])), q] = factor[q] * weights[:, q]
+        support = np.flatnonzero(exponents[q])
+        powers = k[:, support].astype(float) ** exponents[q, support]  # k^alpha by factor
+        directions = np.flatnonzero(powers.all(axis=1))
+        factor = math.factorial(int(orders[q])) / math.prod(
+            math.factorial(int(e)) for e in exponents[q, support]
+        )
+        rows.append(_plane(m, directions, int(orders[q])))
+        columns.append(np.full(len(directions), q))
+        weights.append(factor * powers[directions].prod(axis=1))
+    row = np.concatenate(rows)
+    order = np.argsort(row, kind="stable")
+    return _Lift(
+        bundle._planes, row[order], np.concatenate(columns)[order], np.concatenate(weights)[order]
+    )
+
+
+def _apply(lift: _Lift, planes: np.ndarray) -> np.ndarray:
+    """lift applied to planes (columns, *shape): the bundle's planes (planes, *shape)."""
+    out = np.zeros((lift.planes, *planes.shape[1:]), dtype=planes.dtype)
+    nonzero = np.asarray(planes.reshape(len(planes), -1).any(axis=1))
+    live = nonzero[lift.columns]  # seeds are mostly zero planes
+    rows, columns = lift.rows[live], lift.columns[live]
+    if len(rows) == 0:
+        return out
+    weights = lift.weights[live].astype(planes.real.dtype).reshape(-1, *([1] * (planes.ndim - 1)))
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    out[rows[starts]] = np.add.reduceat(planes[columns] * weights, starts, axis=0)
     return out
 
 
@@ -497,7 +575,7 @@ def _embedded(kind: type[DualArray], bundle: type[TaylorBundle]) -> np.ndarray:
 
 
 @functools.cache
-def _lift_matrix(kind: type[DualArray], bundle: type[TaylorBundle]) -> np.ndarray:
+def _lift_matrix(kind: type[DualArray], bundle: type[TaylorBundle]) -> _Lift:
     """The linear map from a kind's mixed partials to a bundle's planes."""
     return _lift_exponents(bundle, _embedded(kind, bundle))
 
@@ -507,8 +585,7 @@ def lift_bundle(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
     if type(x) is bundle:
         return x
     kind, planes = _monomials(x)
-    matrix = _lift_matrix(kind, bundle).astype(planes.real.dtype)  # type: ignore[arg-type]  # (mypy#11470)
-    return bundle._wrap(np.tensordot(matrix, planes, axes=1))
+    return bundle._wrap(_apply(_lift_matrix(kind, bundle), planes))  # type: ignore[arg-type]  # (mypy#11470)
 
 
 @functools.cache
@@ -521,16 +598,19 @@ def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[Taylo
     rows = np.concatenate(
         [np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))], axis=1
     )  # row p * len(b) + q: alpha_p + beta_q
-    exponents = np.array(sorted(map(tuple, rows.tolist()), key=lambda r: (sum(r), r)))
+    # by total order, then lexicographically (as _downward_closed sorts)
+    order = np.lexsort((*rows.T[::-1], rows.sum(axis=1)))
+    exponents = rows[order]
     attributes = _bundle_attributes(exponents)
-    order = {tuple(r): n for n, r in enumerate(exponents.tolist())}
+    grid = np.empty(len(rows), dtype=np.intp)
+    grid[order] = np.arange(len(rows))  # where each alpha_p + beta_q went
     attributes.update(
         _outer=outer,
         _inner=inner,
         _tag=inner._tag,
         _groups=_groups_of(outer) + _groups_of(inner),
         # the row of alpha_p + beta_q, as an (outer planes, inner planes) grid
-        _grid=np.array([order[tuple(r)] for r in rows.tolist()]).reshape(len(a), len(b)),
+        _grid=grid.reshape(len(a), len(b)),
     )
     name = f"{outer.__name__}x{inner.__name__}"
     cls = type(name, (TaylorBundle,), attributes)
@@ -583,8 +663,7 @@ def bundle_seed(
         kind, planes = _monomials(tangent)
         exponents = _embedded(kind, bundle)[1:]  # its value is the seeded t part
         exponents[:, _columns(bundle._inner, bundle)] += 1
-        matrix = _lift_exponents(bundle, exponents).astype(planes.real.dtype)
-        data += np.tensordot(matrix, planes[1:], axes=1)
+        data += _apply(_lift_exponents(bundle, exponents), planes[1:])
     return bundle._wrap(data)
 
 
@@ -601,5 +680,5 @@ def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
     outer = bundle._outer
     if _is_bundle(outer):  # its planes from its mixed partials
-        grid = np.tensordot(_lift_matrix(outer, outer).astype(grid.real.dtype), grid, axes=1)  # type: ignore[arg-type]  # (mypy#11470)
+        grid = _apply(_lift_matrix(outer, outer), grid)  # type: ignore[arg-type]  # (mypy#11470)
     return outer._wrap(grid)
