@@ -612,6 +612,31 @@ def test_closed_forms_of_expm() -> None:
         assert_close(got.e12, a @ a @ e, 1e-12, "expm''")
 
 
+def test_expm_frechet_derivatives_against_mpmath_blocks() -> None:
+    """All first-order parts at once (a Jacobian's planes, stacked matrices, real and
+    complex, with squarings): L(A, E) is the top right block of mpmath's expm of
+    [[A, E], [0, A]] (scipy's is 1e-12 off at these norms); the value is the one
+    hyperdiff's expm gives a plain matrix."""
+    rng = np.random.default_rng(3)
+    for a, holomorphic in (
+        (4.0 * rng.normal(size=(2, 3, 3)), False),
+        (rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3)), True),
+    ):
+        jac = hd.jacobian(hd.linalg.expm, holomorphic=holomorphic)(a)
+        want = np.zeros(a.shape + a.shape, dtype=a.dtype)
+        for index in np.ndindex(a.shape):  # E = the unit matrix at index
+            s = index[:-2]  # (the other stacked matrices' parts are zero)
+            e = np.zeros_like(a[s])
+            e[index[-2:]] = 1
+            block = np.block([[a[s], e], [np.zeros_like(e), a[s]]])
+            with mp.workdps(30):
+                exact = mp.expm(mp.matrix(block.tolist())).tolist()
+            want[(*s, ..., *index)] = np.array(exact, dtype=a.dtype)[:3, 3:]
+        assert_close(jac, want, 5e-14, "L(A, E)")
+        value = hd.linalg.expm(hd.dual(a, np.ones_like(a))).value
+        assert np.array_equal(value, hd.linalg.expm(a))
+
+
 def test_closed_forms_of_vector_two_norm() -> None:
     v, c = rand(6), rand(6)
     r = np.linalg.norm(v)
