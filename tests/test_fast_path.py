@@ -205,3 +205,46 @@ def test_array_function(kind: str) -> None:
     same(np.sum(x), np.sum(x, axis=None))
     same(np.transpose(x), np.transpose(x, axes=None))
     same(np.concatenate((x, x)), np.concatenate((x, x), axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("kind", KINDS)
+def test_times_a_constant(kind: str, dtype: Any) -> None:
+    """A dual times a complex Python number or a broadcast float64/complex128 array
+    (C++ declines both; Python scales the planes: _arrays._times_constant) gives
+    numpy's value, shape and dtype, either order, and the checked kernels' parts: their
+    bits on real components, to a complex product's rounding on complex ones (the
+    kernels' complex product rounds its own way)."""
+    rng = np.random.default_rng(5)
+    for shape, constant in (
+        ((), 1.5 - 0.5j),
+        ((5,), 2j),
+        ((), rng.normal(size=(3, 4))),
+        ((4,), rng.normal(size=(2, 3, 4)) + 1j * rng.normal(size=(2, 3, 4))),
+        ((3, 1), rng.normal(size=(1, 4))),
+    ):
+        if isinstance(constant, complex) and np.dtype(dtype).kind == "c":
+            continue  # C++'s (test_python_numbers)
+        x = make(kind, dtype, shape)
+        value = x.value * constant
+        out = type(x)._wrap(np.empty((x._data.shape[0], *value.shape), value.dtype))
+        checked = np.multiply(x, constant, out=out)
+        for product, want in ((x * constant, value), (constant * x, constant * x.value)):
+            assert type(product) is type(x)
+            assert product.shape == value.shape and product.dtype == value.dtype
+            assert np.array_equal(product.value, want)  # numpy's product, in its order
+            if np.iscomplexobj(value):  # to a complex product's rounding
+                error = np.abs(product._data - checked._data)
+                assert np.all(error <= 4 * np.finfo(float).eps * np.abs(checked._data))
+            else:
+                same(product, checked)
+
+
+def test_times_an_infinite_constant_keeps_zero_parts() -> None:
+    """inf times a part that is structurally zero stays 0 (the kernels' strong zero),
+    as plain scaling would make nan: such constants take the checked path."""
+    x = hd.dual(np.array([1.0, 2.0]), np.array([0.0, 1.0]))
+    for constant in (np.array([np.inf, 3.0]), complex(np.inf, 1.0)):
+        product = x * constant
+        assert product._data[1, 0] == 0  # not nan
+    assert np.array_equal((x * np.array([np.inf, 3.0]))._data, [[np.inf, 6.0], [0.0, 3.0]])
