@@ -648,6 +648,11 @@ def test_closed_forms_of_vector_two_norm() -> None:
         got = call(hd.hyperdual(v, c, c))
         assert_close(got.e1, v @ c / r, 1e-14, "|v|'")
         assert_close(got.e12, (c @ c - (v @ c) ** 2 / r**2) / r, 1e-13, "|v|''")
+    # a Jet layout's planes (pairs (a, b) and (a, a)), a matrix's norm by its flat vector
+    for x in (v, v.reshape(2, 3)):
+        assert_close(hd.grad(np.linalg.norm)(x), x / r, 1e-14, "grad |v|")
+        hessian = hd.hessian(np.linalg.norm)(x).reshape(6, 6)
+        assert_close(hessian, (np.eye(6) - np.outer(v, v) / r**2) / r, 1e-13, "hessian |v|")
 
 
 # --- stacks ---------------------------------------------------------------------------

@@ -1342,11 +1342,33 @@ def _squared(x: Any) -> Any:
     return (x * np.conjugate(x)).real if x.dtype.kind == "c" else x * x
 
 
+def _dot_with_itself(x: DualArray) -> Any:
+    """x . x for a real dual vector x: the value numpy's dot, the parts 2 x0 . x_k for
+    every plane k (one product of the stacked planes with x0) plus, on a second-order
+    plane, 2 x_a . x_b from the Gram matrix of the first-order planes (one more): T6's
+    norm of 1,326 planes in 4 numpy products where the bilinear rule took 15 calls."""
+    cls = type(x)
+    first, pairs = layout(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
+    data = x._data
+    out = np.empty(cls._planes, dtype=data.dtype)
+    out[0] = np.dot(data[0], data[0])
+    np.multiply(data[1:] @ data[0], 2.0, out=out[1:])
+    if len(pairs):
+        rows = data[1 : 1 + first]
+        gram = rows @ rows.T
+        out[1 + first :] += 2.0 * np.take(gram, pairs[:, 0] * first + pairs[:, 1])
+    return cls._wrap(out)
+
+
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
     if axis is None:  # a vector: numpy takes sqrt(x . x)
         if ord not in (None, 2):
             return _vector_norm(x, ord, 0, False)
-        return np.sqrt(np.sum(_squared(x)) if x.dtype.kind == "c" else np.dot(x, x))
+        if x.dtype.kind == "c":
+            return np.sqrt(np.sum(_squared(x)))
+        if x.ndim == 1 and not isinstance(x, TaylorArray):
+            return np.sqrt(_dot_with_itself(x))
+        return np.sqrt(np.dot(x, x))
     if ord is None or ord == 2:
         return np.sqrt(np.sum(_squared(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
