@@ -1656,8 +1656,8 @@ def _expm_and_frechet(
     u = scaled @ w
     v = a6 @ sums[2] + sums[3]
     q = v - u
-    r = np.linalg.solve(q, v + u)
     if directions is None:
+        r = np.linalg.solve(q, v + u)
         for _ in range(squarings):
             r = r @ r
         return r, None
@@ -1670,8 +1670,12 @@ def _expm_and_frechet(
     d_sums = (coefficients[:, :3] @ d_powers.reshape(3, -1)).reshape(4, *e.shape)
     d_u = e @ w + scaled @ (d6 @ sums[0] + a6 @ d_sums[0] + d_sums[1])
     d_v = d6 @ sums[2] + a6 @ d_sums[2] + d_sums[3]
-    # Q R = P with Q = V - U, P = V + U: Q dR = dP - dQ R
-    d_r = np.linalg.solve(q, d_v + d_u - (d_v - d_u) @ r)
+    # Q R = P with Q = V - U, P = V + U: dR = Q^-1 dP - (Q^-1 dQ) R, one solve of the
+    # stacked right-hand sides (each solved alone, as LAPACK does: R's bits are kept)
+    k = len(e)
+    solved = np.linalg.solve(q, np.concatenate(((v + u)[None], d_v + d_u, d_v - d_u)))
+    r = solved[0]
+    d_r = solved[1 : 1 + k] - solved[1 + k :] @ r
     for _ in range(squarings):
         d_r = r @ d_r + d_r @ r
         r = r @ r
