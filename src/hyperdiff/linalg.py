@@ -1641,15 +1641,13 @@ def _expm_and_frechet(
     Faster than expm of the 2n x 2n block matrices [[A, E], [0, A]] (T7a, 4x4)."""
     norm1 = float(np.abs(a).sum(axis=-2).max()) if a.size else 0.0
     squarings = max(0, math.ceil(math.log2(norm1 / _THETA13))) if norm1 > 0 else 0
-    scaled = a / 2.0**squarings
+    scaled = a / 2.0**squarings if squarings else a  # (a / 1 is a, a copy)
     powers = np.empty((4, *scaled.shape), dtype=scaled.dtype)  # A^6, A^4, A^2, I
     a6, a4, a2 = powers[0], powers[1], powers[2]
     np.matmul(scaled, scaled, out=a2)
     np.matmul(a2, a2, out=a4)
     np.matmul(a2, a4, out=a6)
-    identity = powers[3].reshape(*scaled.shape[:-2], -1)  # ones every n + 1 elements
-    identity[...] = 0
-    identity[..., :: a.shape[-1] + 1] = 1
+    powers[3] = _identity(a.shape[-1], scaled.dtype)
     coefficients = _pade_sums(scaled.dtype)
     sums = (coefficients @ powers.reshape(4, -1)).reshape(powers.shape)
     w = a6 @ sums[0] + sums[1]
@@ -1661,7 +1659,7 @@ def _expm_and_frechet(
         for _ in range(squarings):
             r = r @ r
         return r, None
-    e = directions / 2.0**squarings
+    e = directions / 2.0**squarings if squarings else directions
     d_powers = np.empty((3, *e.shape), dtype=np.result_type(e, scaled))  # d(A^6, A^4, A^2)
     d6, d4, d2 = d_powers[0], d_powers[1], d_powers[2]
     np.add(scaled @ e, e @ scaled, out=d2)
@@ -1680,6 +1678,13 @@ def _expm_and_frechet(
         d_r = r @ d_r + d_r @ r
         r = r @ r
     return r, d_r
+
+
+@functools.cache
+def _identity(n: int, dtype: np.dtype) -> np.ndarray:
+    identity = np.eye(n, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
 
 
 @functools.cache
