@@ -1309,6 +1309,11 @@ def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
     lead = h.shape[:-2]
     if isinstance(argnums, int) and v.trees is None:
         return h.reshape((*lead, *v.arrays[0].shape, *v.arrays[0].shape))
+    if v.trees is None:  # arrays at argnums (a tuple): blocks [i][j], directly
+        cuts = [(slice(o, o + x.size), x.shape) for o, x in zip(v.offsets, v.arrays, strict=False)]
+        return tuple(
+            tuple(h[..., ri, rj].reshape((*lead, *si, *sj)) for rj, sj in cuts) for ri, si in cuts
+        )
     groups = v.groups()
 
     def block(i: int, j: int) -> np.ndarray:

@@ -1343,13 +1343,14 @@ def _squared(x: Any) -> Any:
 
 
 def _dot_with_itself(x: DualArray) -> Any:
-    """x . x for a real dual vector x: the value numpy's dot, the parts 2 x0 . x_k for
-    every plane k (one product of the stacked planes with x0) plus, on a second-order
-    plane, 2 x_a . x_b from the Gram matrix of the first-order planes (one more): T6's
-    norm of 1,326 planes in 4 numpy products where the bilinear rule took 15 calls."""
+    """x . x for a real dual array x read as one vector: the value numpy's dot, the
+    parts 2 x0 . x_k for every plane k (one product of the stacked planes with x0)
+    plus, on a second-order plane, 2 x_a . x_b from the Gram matrix of the first-order
+    planes (one more): T6's norm of 1,326 planes in 4 numpy products where the
+    bilinear rule took 15 calls."""
     cls = type(x)
     first, pairs = layout(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
-    data = x._data
+    data = x._data.reshape(cls._planes, -1)
     out = np.empty(cls._planes, dtype=data.dtype)
     out[0] = np.dot(data[0], data[0])
     np.multiply(data[1:] @ data[0], 2.0, out=out[1:])
@@ -1361,14 +1362,14 @@ def _dot_with_itself(x: DualArray) -> Any:
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
-    if axis is None:  # a vector: numpy takes sqrt(x . x)
+    if axis is None:  # all elements as one vector: numpy takes sqrt(x . x)
         if ord not in (None, 2):
             return _vector_norm(x, ord, 0, False)
         if x.dtype.kind == "c":
             return np.sqrt(np.sum(_squared(x)))
-        if x.ndim == 1 and not isinstance(x, TaylorArray):
+        if not isinstance(x, TaylorArray):
             return np.sqrt(_dot_with_itself(x))
-        return np.sqrt(np.dot(x, x))
+        return np.sqrt(np.dot(x.ravel(), x.ravel()))
     if ord is None or ord == 2:
         return np.sqrt(np.sum(_squared(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
@@ -1533,7 +1534,7 @@ def diagonal(x: Any, /, *, offset: int = 0) -> Any:
 def _norm(x: DualArray, ord: Any, axis: Any, keepdims: bool) -> Any:
     if axis is None:
         if ord is None:
-            result = _vector_norm(x.ravel(), None, None, False)
+            result = _vector_norm(x, None, None, False)  # (all elements, as one vector)
             return result.reshape((1,) * x.ndim) if keepdims else result
         if x.ndim == 1:
             return _vector_norm(x, ord, 0, keepdims)
