@@ -423,6 +423,21 @@ def test_nansum_treats_nan_values_as_constant_zeros() -> None:
     assert np.nansum(x).value == np.nansum(v) and np.nansum(x).d == 5.0
 
 
+def test_sum_of_many_planes_is_exact_to_rounding() -> None:
+    """A Hessian's 1-d array (276 planes of 99: summed by one BLAS product): the value
+    numpy's sum bit for bit, every part the exact sum (math.fsum) to rounding."""
+    from hyperdiff._multivariate import hyperdualvec_type
+
+    cls = hyperdualvec_type(22)
+    data = np.random.default_rng(4).uniform(-1, 1, (cls._planes, 99))
+    data[5] = 0.0  # an all-zero plane sums to 0
+    summed = np.sum(cls._wrap(data))
+    assert summed._data[0] == np.sum(data[0])
+    exact = np.array([math.fsum(plane) for plane in data])
+    np.testing.assert_allclose(summed._data, exact, rtol=0, atol=4 * np.spacing(99.0))
+    assert summed._data[5] == 0
+
+
 def test_mean_where_float32_is_numpys() -> None:
     x = make("hyperdual", (5, 7), np.float32, seed=5)
     mask = np.random.default_rng(2).random((5, 7)) < 0.6

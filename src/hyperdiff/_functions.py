@@ -259,6 +259,12 @@ def _sum(
     plain = dtype is None and out is None and initial is None and where is True
     if plain and isinstance(a, DualArray):  # the common call, with no checks to make
         data = a._data
+        if axis is None and data.ndim == 2 and _many_short_rows(data) and not keepdims:
+            # numpy's reduce costs ~30 ns a row (T3's Hessian: 5,151 rows of 99, 150 us);
+            # one matrix-vector product sums them in a third of that, the value by numpy
+            summed = data @ np.ones(data.shape[1], dtype=data.dtype)
+            summed[0] = np.add.reduce(data[0])
+            return a._wrap(summed)
         if axis is None:  # (a 1-d array's one axis as an int: numpy parses it faster)
             axes: Any = 1 if data.ndim == 2 else tuple(range(1, data.ndim))
         else:
@@ -278,6 +284,18 @@ def _sum(
     if initial is not None:  # a constant: it adds to the value only
         result[0] = np.sum(data[0], **{**kw, "axis": tuple(a - 1 for a in axes)}, initial=initial)
     return _store(cls._wrap(result), out)
+
+
+def _many_short_rows(data: np.ndarray) -> bool:
+    """Planes of a 1-d array that one BLAS product sums faster than numpy's reduce: many
+    (a Hessian's) and short (where BLAS's order of the sum and numpy's pairwise one
+    differ by an ulp or two, not by the O(n) of a long naive sum)."""
+    return (
+        len(data) >= 256
+        and data.shape[1] <= 1024
+        and data.dtype in (np.float64, np.complex128)
+        and data.flags.c_contiguous
+    )
 
 
 @implements(np.nansum)
