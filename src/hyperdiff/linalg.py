@@ -1633,8 +1633,8 @@ def _expm_and_frechet(
     """expm of plain (stacked) matrices: expm's scaling and squaring with the degree-13
     Pade approximant, on the values (the squarings from the largest 1-norm). The four
     sums of powers the approximant needs are one product of a 4 x 4 matrix of its
-    coefficients with the stacked powers A^6, A^4, A^2, I (on a 4x4 matrix, 20 numpy
-    calls where a sum of scaled powers at a time took 40).
+    coefficients with the stacked powers A^6, A^4, A^2, I, and W, V one more (on a 4x4
+    matrix, 18 numpy calls where a sum of scaled powers at a time took 40).
 
     With directions (K, *a.shape): also the Frechet derivatives L(A, E_k) of this
     very algorithm, each step differentiated beside it (Al-Mohy & Higham 2009), as
@@ -1650,10 +1650,9 @@ def _expm_and_frechet(
     np.matmul(a2, a4, out=a6)
     powers[3] = _identity(a.shape[-1], scaled.dtype)
     coefficients = _pade_sums(scaled.dtype)
-    sums = (coefficients @ powers.reshape(4, -1)).reshape(powers.shape)
-    w = a6 @ sums[0] + sums[1]
+    sums = (coefficients @ powers.reshape(4, -1)).reshape(powers.shape)  # S0, S2, S1, S3
+    w, v = a6 @ sums[:2] + sums[2:]  # W = A^6 S0 + S1, V = A^6 S2 + S3
     u = scaled @ w
-    v = a6 @ sums[2] + sums[3]
     q = v - u
     if directions is None:
         r = np.linalg.solve(q, v + u)
@@ -1667,8 +1666,8 @@ def _expm_and_frechet(
     np.add(a2 @ d2, d2 @ a2, out=d4)
     np.add(a2 @ d4, d2 @ a4, out=d6)
     d_sums = (coefficients[:, :3] @ d_powers.reshape(3, -1)).reshape(4, *e.shape)
-    d_u = e @ w + scaled @ (d6 @ sums[0] + a6 @ d_sums[0] + d_sums[1])
-    d_v = d6 @ sums[2] + a6 @ d_sums[2] + d_sums[3]
+    d_w, d_v = d6[None] @ sums[:2, None] + a6 @ d_sums[:2] + d_sums[2:]
+    d_u = e @ w + scaled @ d_w
     # Q R = P with Q = V - U, P = V + U: dR = Q^-1 dP - (Q^-1 dQ) R, one solve of the
     # stacked right-hand sides (each solved alone, as LAPACK does: R's bits are kept)
     k = len(e)
@@ -1691,13 +1690,13 @@ def _identity(n: int, dtype: np.dtype) -> np.ndarray:
 @functools.cache
 def _pade_sums(dtype: np.dtype) -> np.ndarray:
     """The coefficients of the degree-13 approximant's U = A (A^6 S0 + S1) and
-    V = A^6 S2 + S3 as rows over A^6, A^4, A^2, I."""
+    V = A^6 S2 + S3 as rows S0, S2, S1, S3 over A^6, A^4, A^2, I."""
     b = _PADE13
     rows = np.array(
         [
             [b[13], b[11], b[9], 0.0],
-            [b[7], b[5], b[3], b[1]],
             [b[12], b[10], b[8], 0.0],
+            [b[7], b[5], b[3], b[1]],
             [b[6], b[4], b[2], b[0]],
         ],
         dtype=dtype,
