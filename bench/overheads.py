@@ -38,9 +38,6 @@ def cases() -> dict[str, Callable[[], Any]]:
     t = hd.dual(np.float64(0.3), 1.0)
     it = 1j * t
     m = it * herm
-    block = np.zeros((1, 8, 8), dtype=complex)  # expm's first-order block [[A, E], [0, A]]
-    block[0, :4, :4] = block[0, 4:, 4:] = 0.3j * herm
-    block[0, :4, 4:] = 1j * herm
     x100 = rng.uniform(-1.0, 1.0, 100)
     t5 = hd.jacobian(lambda v: np.outer(v, v))
     t7a = hd.derivative(lambda s: hd_linalg.expm(1j * s * herm))
@@ -65,7 +62,9 @@ def cases() -> dict[str, Callable[[], Any]]:
         "  (1j t) * H (complex Dual scalar x 4x4)": lambda: it * herm,
         "  hd.linalg.expm(Dual 4x4)": lambda: hd_linalg.expm(m),
         "    its value: expm of the 4x4 values": lambda: hd_linalg._expm_values(0.3j * herm),
-        "    its part: expm of one 8x8 block": lambda: hd_linalg._expm_values(block),
+        "    with its part: the Frechet derivative beside it": lambda: hd_linalg._expm_and_frechet(
+            0.3j * herm, (1j * herm)[None]
+        ),
         "  scipy.linalg.expm 4x4 (T7a's numpy f)": lambda: scipy.linalg.expm(0.3j * herm),
         "T5: jacobian of outer(v, v), n = 100": lambda: t5(x100),
         "  np.outer(v, v) (T5's numpy f)": lambda: np.outer(x100, x100),
