@@ -254,6 +254,20 @@ def test_float32_dual_with_float64_array_promotes_like_numpy() -> None:
     assert kept.dtype == np.float32 and kept.d.dtype == np.float32
 
 
+def test_matmul_operator_of_one_kind_promotes_and_refuses_like_numpy() -> None:
+    """`x @ y` of two duals of one kind (DualArray.__matmul__'s shortcut): dtypes
+    promote as numpy's, stacks broadcast, mismatched shapes raise numpy's error."""
+    a, da = RNG.standard_normal((2, 3, 4))
+    b, db = RNG.standard_normal((2, 4, 2))
+    got = hd.dual(a.astype(np.float32), da.astype(np.float32)) @ hd.dual(b, db)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got.value, a.astype(np.float32) @ b)
+    stacked = hd.dual(np.stack([a, a]), np.stack([da, da])) @ hd.dual(b, db)
+    np.testing.assert_allclose(stacked.d[1], da @ b + a @ db, rtol=1e-13, atol=1e-13)
+    with pytest.raises(ValueError, match="matmul"):
+        hd.dual(a, da) @ hd.dual(a, da)
+
+
 def test_dual_scalar_results_from_vector_contractions() -> None:
     x = hd.dual(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))
     for result in (x @ x, np.dot(x, x), np.vdot(x, x), np.inner(x, x), np.einsum("i,i", x, x)):

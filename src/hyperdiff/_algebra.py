@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import DualArray
+from ._arrays import DualArray, register_rules
 from ._functions import common_kind, implements
 from ._multivariate import unify
 from ._taylor_arrays import TaylorArray
@@ -336,6 +336,22 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if x_vector:
         out = out[..., 0] if y_vector else out[..., 0, :]
     return out
+
+
+def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
+    """x @ y for two dual arrays of one kind (DualArray.__matmul__): matrices or vectors
+    of one dtype straight to _bilinear, past numpy's dispatch and the gufunc rule's
+    checks (~7 us of T6's 30 a product); anything else as np.matmul takes it."""
+    if (
+        isinstance(x, TaylorArray)
+        or x._data.dtype != y._data.dtype
+        or not (1 <= x.ndim <= 2 and 1 <= y.ndim <= 2)
+    ):
+        return np.matmul(x, y)
+    return type(x)._wrap(_bilinear(type(x), np.matmul, _batched_matmul, x._data, y._data))
+
+
+register_rules(matmul=matmul_of_one_kind)
 
 
 def _batched_outer(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -602,6 +602,8 @@ class DualArray:
         return np.divmod(other, self) if _is_operand(other) else NotImplemented
 
     def __matmul__(self, other: Any) -> Any:
+        if type(other) is type(self):  # two of one kind: the bilinear rule directly
+            return _matmul(self, other)
         return np.matmul(self, other) if _is_operand(other) else NotImplemented
 
     def __rmatmul__(self, other: Any) -> Any:
@@ -716,14 +718,15 @@ _apply_ufunc: Callable[..., Any] = _not_registered
 _apply_unary: Callable[..., Any] = _not_registered
 _apply_binary: Callable[..., Any] = _not_registered
 _dispatch_function: Callable[..., Any] = _not_registered
+_matmul: Callable[..., Any] = _not_registered
 _restore: Callable[..., Any] = _not_registered
 _scipy_stats_refusal: Callable[[Any], str | None] = _not_registered
 
 
 def register_rules(**entries: Callable[..., Any]) -> None:
     """Called by the modules above at their import with their entry points: apply_ufunc,
-    apply_unary, apply_binary (_ufuncs), dispatch_function (_functions), restore
-    (_multivariate), scipy_stats_refusal (stats)."""
+    apply_unary, apply_binary (_ufuncs), dispatch_function (_functions), matmul
+    (_algebra), restore (_multivariate), scipy_stats_refusal (stats)."""
     for name, entry in entries.items():
         if globals().get(f"_{name}") is None:
             raise TypeError(f"no rule entry point named {name}")
