@@ -18,6 +18,7 @@ library gets one BLAS/XLA thread; hyperdiff one thread too (--threads to change)
     python bench/peers.py
     python bench/peers.py --quick                          # smaller sizes, fewer rounds
     python bench/peers.py --out bench/results_peers.md
+    python bench/peers.py --cpu --rounds 15 --only T6 T7a  # process time: a loaded machine
 
 JAX comes with `pip install ".[bench]"`; PyTorch is left out of that extra (a plain
 `pip install torch` fetches a CUDA build of several GB): `pip install torch==2.13.0`
@@ -325,6 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, 5 rounds")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (7)")
     parser.add_argument("--threads", type=int, default=1, help="hyperdiff threads (1)")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time steady calls in process time (every thread's CPU), not wall: on a loaded "
+        "machine wall time counts other processes' turns",
+    )
     parser.add_argument("--only", nargs="+", metavar="T", help="tasks by prefix, e.g. T1 T6")
     parser.add_argument("--out", type=Path, metavar="FILE")
     parser.add_argument(
@@ -335,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_fusion:
         hd._core.fusion_min_count(2**62)
     rounds = args.rounds or (5 if args.quick else 7)
+    timer = time.process_time if args.cpu else time.perf_counter
 
     rows: list[list[str]] = []
     for task in tasks(args.quick):
@@ -342,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         task.check(task.hyperdiff())  # the closed form first: a wrong answer is not timed
         calls = [task.numpy_f, task.hyperdiff, *task.peers.values()]
-        samples = interleaved_samples(calls, rounds)
+        samples = interleaved_samples(calls, rounds, timer=timer)
         names = ["numpy f", "hyperdiff", *task.peers]
         base = statistics.median(samples[0])
         for k, name in enumerate(names):
