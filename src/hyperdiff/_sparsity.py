@@ -50,8 +50,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import inspect
 import string
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -415,6 +417,26 @@ class SparsityTracer:
     def dot(self, o: Any) -> Any:
         return np.dot(self, o)
 
+    @property
+    def real(self) -> Any:
+        return np.real(self)
+
+    @property
+    def imag(self) -> Any:
+        return np.imag(self)
+
+    def conj(self) -> Any:
+        return np.conjugate(self)
+
+    def repeat(self, repeats: Any, axis: Any = None) -> Any:
+        return np.repeat(self, repeats, axis)
+
+    def take(self, indices: Any, axis: Any = None, **k: Any) -> Any:
+        return np.take(self, indices, axis, **k)
+
+    def cumsum(self, axis: Any = None) -> Any:
+        return np.cumsum(self, axis)
+
     def reshape(self, *shape: Any, **k: Any) -> Any:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
@@ -645,6 +667,19 @@ _KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conj
 _PLAIN_VALUED = frozenset(u.__name__ for u in VALUE_ONLY)
 
 
+@functools.cache
+def _integral(ufunc: np.ufunc) -> bool:
+    """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
+    (no derivative: a comparison); any other is elementwise, nonlinear."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (scipy's "truncated to an integer")
+        try:
+            out = ufunc(*([0.5] * ufunc.nin))
+        except Exception:  # (no float loop: the pass refuses it, not detection)
+            return False
+    return all(np.asarray(o).dtype.kind in "biu" for o in (out if ufunc.nout > 1 else (out,)))
+
+
 def _all_plain(inputs: Any) -> bool:
     """Whether every tracer among the operands is plain-valued (and there is one)."""
     tracers = [x for x in inputs if isinstance(x, SparsityTracer)]
@@ -663,23 +698,26 @@ def _apply_ufunc(
     if method == "outer" and len(inputs) == 2:
         a, b = inputs
         return ufunc(np.reshape(a, (*np.shape(a), *(1,) * np.ndim(b))), b)
+    if method == "at":
+        return _ufunc_at(ufunc, *inputs)
     if method != "__call__":
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}.{method}")
     if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
-        raise TypeError(f"sparsity detection: {ufunc_name(ufunc)} with out= or where=")
-    if name not in _KNOWN or ufunc.nin != len(inputs):
+        return _written(ufunc, inputs, kwargs.get("out"), kwargs.get("where", True))
+    if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
     trace = _trace_of(*inputs)
     values = [_value(x) for x in inputs]
     value = ufunc(*values) if trace.local else None
     out_shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
-    if name in _ZERO:
+    integral = name not in _KNOWN and _integral(ufunc)
+    if name in _ZERO or integral:
         if trace.local:
             return value  # a comparison's or a step's value: no dependency
         size = int(np.prod(out_shape, dtype=np.int64))
         h = _empty(size, trace.events) if trace.second else None
         zero = SparsityTracer(trace, out_shape, _empty(size, trace.n), h, None)
-        zero._plain = name in _PLAIN_VALUED or _all_plain(inputs)
+        zero._plain = name in _PLAIN_VALUED or integral or _all_plain(inputs)
         return zero
     ops = [_lift(x, trace) for x in inputs]
     idx = [_broadcast_index(o.shape, out_shape) for o in ops]
@@ -702,7 +740,7 @@ def _apply_ufunc(
         b_const = False
         g = gs[0]
     if hs is None:
-        return SparsityTracer(trace, out_shape, g, None, value)
+        return _outputs(ufunc, trace, out_shape, g, None, value)
     if _all_plain(inputs):
         h = _empty(g.shape[0], trace.events)
         out = SparsityTracer(trace, out_shape, g, h, value)
@@ -721,9 +759,75 @@ def _apply_ufunc(
         exponent = np.asarray(values[1])
         if not (exponent.size == 1 and float(exponent.ravel()[0]) in (0.0, 1.0)):
             h = _union(h, trace.new_events(gs[0], gs[0]))
-    else:  # nonlinear in every operand together
+    else:  # nonlinear in every operand together (any other ufunc: elementwise)
         h = _union(h, trace.new_events(g, g))
-    return SparsityTracer(trace, out_shape, g, h, value)
+    return _outputs(ufunc, trace, out_shape, g, h, value)
+
+
+def _outputs(ufunc: np.ufunc, trace: _Trace, shape: Any, g: Any, h: Any, value: Any) -> Any:
+    """A ufunc's result: one tracer, or one per output (sici, frexp, divmod, ...),
+    each on the operands' sets."""
+    if ufunc.nout == 1:
+        return SparsityTracer(trace, shape, g, h, value)
+    values = value if value is not None else (None,) * ufunc.nout
+    return tuple(SparsityTracer(trace, shape, g, h, v) for v in values)
+
+
+def _written(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any, where: Any) -> Any:
+    """A ufunc with out= (and where=): the result computed, then written into the
+    traced out arrays (out[...] = where(where, result, out): views see it)."""
+    outs = out if isinstance(out, tuple) else (out,)
+    if where is not True and outs[0] is None:
+        raise TypeError(
+            f"sparsity detection: {ufunc_name(ufunc)} with where= and no out= (numpy leaves "
+            "the other elements uninitialized)"
+        )
+    results = _apply_ufunc(ufunc, "__call__", inputs, {})
+    results = results if isinstance(results, tuple) else (results,)
+    for o, r in zip(outs, results, strict=True):
+        if o is None:
+            continue
+        if not isinstance(o, SparsityTracer):
+            raise TypeError(
+                f"sparsity detection: {ufunc_name(ufunc)} writing a traced result into a "
+                "numpy array (out=): the array cannot hold its dependencies; use the "
+                "returned value, or write into a traced array"
+            )
+        o[...] = r if where is True else np.where(where, r, o)
+    if not isinstance(out, tuple):
+        return out
+    kept = tuple(o if o is not None else r for o, r in zip(out, results, strict=True))
+    return kept[0] if len(kept) == 1 else kept
+
+
+def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
+    """np.add.at / np.subtract.at(a, indices, b): each element of a written takes the
+    sets of every b element added into it (repeats accumulate)."""
+    name = ufunc_name(ufunc)
+    if not isinstance(a, SparsityTracer):
+        raise TypeError(
+            f"sparsity detection: {name}.at of a traced value into a numpy array: the "
+            "array cannot hold its dependencies"
+        )
+    if _has_tracer(indices):
+        raise TypeError(_BRANCH.format(what=f"a traced array as {name}.at's indices"))
+    if ufunc not in (np.add, np.subtract) or b is None:
+        raise TypeError(f"sparsity detection does not support {name}.at (add.at, subtract.at)")
+    trace = a._trace
+    b = _lift(b, trace)
+    ids = np.asarray(np.arange(a.size, dtype=np.int64).reshape(a.shape)[indices])
+    src = np.broadcast_to(np.arange(b.size, dtype=np.int64).reshape(b.shape), ids.shape)
+    targets, sources = ids.ravel(), src.ravel()
+    unique, inverse = np.unique(targets, return_inverse=True)
+    c = _connect(inverse.ravel(), sources, unique.size, b.size)
+    value = None
+    if trace.local:  # (the sum of the additions, then added: the pattern's values)
+        value = np.zeros(unique.size, dtype=np.result_type(b._value, float))
+        np.add.at(value, inverse.ravel(), np.broadcast_to(b._value, ids.shape).ravel())
+    h = _through(c, _widen(b._h, trace.events)) if trace.second else None
+    added = SparsityTracer(trace, (unique.size,), _through(c, b._g), h, value)
+    where = np.unravel_index(unique, a.shape)
+    a[where] = ufunc(a[where], added)
 
 
 def _mask_rows(m: Any, keep: np.ndarray) -> Any:
@@ -745,7 +849,7 @@ _MOVES = {
     np.diagonal, np.diagflat, np.triu, np.tril, np.copy, np.append, np.delete, np.insert,
     np.split, np.array_split, np.hsplit, np.vsplit, np.block, np.where, np.pad, np.asarray,
     np.array, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.asanyarray,
-    np.ascontiguousarray, np.broadcast_arrays,
+    np.ascontiguousarray, np.broadcast_arrays, np.fft.fftshift, np.fft.ifftshift,
 }  # fmt: skip
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
@@ -949,6 +1053,132 @@ def _clip(func: Any, a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any
     if a_max is not None:
         a = np.minimum(a, a_max)
     return a
+
+
+def _choose(func: Any, a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
+    """np.choose with a constant index array: a move of the choices' elements."""
+    if isinstance(a, SparsityTracer):
+        raise TypeError(_BRANCH.format(what="a traced array as numpy.choose's index"))
+    if out is not None:
+        raise TypeError("sparsity detection: numpy.choose with out=")
+    return _move(func, (a, choices), {"mode": mode})
+
+
+def _select(func: Any, condlist: Any, choicelist: Any, default: Any = 0) -> Any:
+    """np.select as nested np.where, the last condition innermost (numpy's first true
+    condition wins): a traced condition takes every choice's sets."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    result = default
+    for cond, choice in zip(condlist[::-1], choicelist[::-1], strict=True):
+        result = np.where(cond, choice, result)
+    return result
+
+
+def _put(func: Any, a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
+    """np.put(a, ind, v): numpy's own put on element numbers says which elements of a
+    take which of v (v repeated, the last write to an index kept, mode's indices)."""
+    if not isinstance(a, SparsityTracer):
+        raise TypeError(
+            "sparsity detection: numpy.put of a traced value into a numpy array: the "
+            "array cannot hold its dependencies"
+        )
+    if _has_tracer(ind):
+        raise TypeError(_BRANCH.format(what="a traced array as numpy.put's indices"))
+    flat = np.ravel(v) if isinstance(v, SparsityTracer) else np.ravel(np.asarray(v))
+    order = np.arange(a.size, dtype=np.int64)
+    np.put(order, ind, a.size + np.arange(flat.size, dtype=np.int64), mode=mode)  # type: ignore[arg-type]
+    written = np.flatnonzero(order >= a.size)
+    a[np.unravel_index(written, a.shape)] = flat[order[written] - a.size]
+
+
+def _median(
+    func: Any, a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
+    keepdims: bool = False,
+) -> Any:  # fmt: skip
+    """np.median: the mean of the middle of np.sort along the axes (at a point the
+    middle element(s), globally any element of the axes)."""
+    if out is not None:
+        raise TypeError("sparsity detection: numpy.median with out=")
+    trace = _trace_of(a)
+    a = _lift(a, trace)
+    axes = tuple(range(a.ndim)) if axis is None else tuple(np.atleast_1d(axis).tolist())
+    axes = tuple(ax % a.ndim for ax in axes)
+    kept = tuple(1 if d in axes else n for d, n in enumerate(a.shape))
+    moved = np.moveaxis(a, axes, tuple(range(a.ndim - len(axes), a.ndim)))
+    lines = np.reshape(moved, (*moved.shape[: a.ndim - len(axes)], -1))
+    with _no_terms(trace):  # (the median of two elements is no sum of terms)
+        ordered = np.sort(lines, axis=-1)
+        n = ordered.shape[-1]
+        middle = np.mean(ordered[..., (n - 1) // 2 : n // 2 + 1], axis=-1)
+    return np.reshape(middle, kept) if keepdims else middle
+
+
+def _interp(
+    func: Any, x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
+    period: Any = None,
+) -> Any:  # fmt: skip
+    """np.interp: out[i] on x[i] (piecewise linear) and, when traced, on every
+    element of xp, fp, left and right (nonlinear together: the slope's quotient)."""
+    trace = _trace_of(x, xp, fp, left, right)
+    xs = _lift(x, trace)
+    value = None
+    if trace.local:
+        value = np.asarray(func(*_values_in([x, xp, fp, left, right]), period=period))
+    table = [t for t in (xp, fp, left, right) if isinstance(t, SparsityTracer)]
+    g, h = xs._g, xs._h
+    if table:
+        with _no_terms(trace):
+            everything = functools.reduce(lambda p, q: p + q, [np.sum(t) for t in table])
+        rows = np.zeros(xs.size, dtype=np.int64)
+        g = _union(g, everything._g[rows])
+        if trace.second:
+            h = _union(_union(h, everything._h[rows]), trace.new_events(g, g))
+    return SparsityTracer(trace, xs.shape, g, h, value)
+
+
+def _fft_axes(func: Any, a: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, ...]:
+    """The axes numpy's fft function transforms (numpy's defaults)."""
+    bound = inspect.signature(func).bind(a, *args, **kwargs).arguments
+    if "axis" in inspect.signature(func).parameters:
+        return (bound.get("axis", -1),)
+    axes, s = bound.get("axes"), bound.get("s")
+    if axes is None:
+        axes = range(-len(s), 0) if s is not None else range(a.ndim)
+    return tuple(np.atleast_1d(axes).tolist())
+
+
+def _fft(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
+    """numpy.fft's transforms: linear, each output element on every element of its
+    line (the same indices off the transformed axes; n= or s= truncating an axis:
+    a superset). The result is complex (or real from complex): the trace notes it."""
+    trace = _trace_of(a)
+    if kwargs.get("out") is not None:
+        raise TypeError(f"sparsity detection: {_function_name(func)} with out=")
+    a = _lift(a, trace)
+    trace.complex = True
+    shape = np.shape(func(np.zeros(a.shape), *args, **kwargs))  # (numpy checks the args)
+    axes = tuple(ax % a.ndim for ax in _fft_axes(func, a, args, kwargs))
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    size = int(np.prod(shape, dtype=np.int64))
+    ins = np.moveaxis(np.arange(a.size, dtype=np.int64).reshape(a.shape), axes, ends)
+    outs = np.moveaxis(np.arange(size, dtype=np.int64).reshape(shape), axes, ends)
+    lines = int(np.prod(ins.shape[: a.ndim - len(axes)], dtype=np.int64))
+    ins, outs = ins.reshape(lines, 1, -1), outs.reshape(lines, -1, 1)
+    pairs = np.broadcast_arrays(outs, ins)
+    c = _connect(pairs[0].ravel(), pairs[1].ravel(), size, a.size)
+    value = func(a._value, *args, **kwargs) if trace.local else None
+    h = _through(c, _widen(a._h, trace.events)) if trace.second else None
+    return SparsityTracer(trace, shape, _through(c, a._g), h, value)
+
+
+def _elementwise(func: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+    """np.sinc, np.i0: elementwise (nonlinear) functions that are no ufuncs."""
+    trace = _trace_of(x)
+    x = _lift(x, trace)
+    value = func(x._value, *args, **kwargs) if trace.local else None
+    h = _union(x._h, trace.new_events(x._g, x._g)) if trace.second else None
+    return SparsityTracer(trace, x.shape, x._g, h, value)
 
 
 # --- multilinear functions: einsum ------------------------------------------------------
@@ -1513,6 +1743,18 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.shape: _shape_of,
     np.ndim: _shape_of,
     np.size: _shape_of,
+    np.choose: _choose,
+    np.select: _select,
+    np.put: _put,
+    np.median: _median,
+    np.interp: _interp,
+    np.sinc: _elementwise,
+    np.i0: _elementwise,
+    **{
+        getattr(np.fft, name): _fft
+        for name in "fft ifft rfft irfft hfft ihfft fft2 ifft2 rfft2 irfft2 fftn ifftn rfftn "
+        "irfftn".split()
+    },
 }
 
 if hasattr(np.linalg, "svdvals"):  # numpy 2
@@ -2128,6 +2370,10 @@ class _JacobianPlan(_Results):
         # recovered J's J w (_mismatch), to rtol of a row's scale
         self.probe = _probe(n) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
+        # rows' rounding (a derivative 0 computed as noise), and the last pass's
+        # difference of a mismatch (sparse_jacobian's rescue)
+        self.floor: np.ndarray | None = None
+        self.difference: np.ndarray | None = None
         self.seed = np.zeros((c + probe, n))
         self.seed[self.colors, np.arange(n)] = 1.0
         if self.probe is not None:
@@ -2171,8 +2417,9 @@ def _loose(dtype: np.dtype) -> float:
 
 
 def _mismatch(
-    difference: np.ndarray, probe: np.ndarray, rtol: float, scale: Callable[[np.ndarray], Any]
-) -> float:
+    difference: np.ndarray, probe: np.ndarray, rtol: float, scale: Callable[[np.ndarray], Any],
+    floor: np.ndarray | None = None,
+) -> float:  # fmt: skip
     """How far the pass's probe part (J w, a term's w^T H w, H w) is from the same
     product of the recovered matrix (`difference`: the recovered's minus the pass's):
     the largest |difference| over the row's scale, scale(rows) = sum_j |M_ij v_j| +
@@ -2180,12 +2427,14 @@ def _mismatch(
     from above (the common answer: the two sum in other orders, so most rows differ by
     a rounding; the exact scale is computed for the other rows alone, those where the
     product cancels). A row whose either side is inf or nan (a derivative that is,
-    sqrt'(0)) is not judged."""
+    sqrt'(0)) is not judged. floor: rows' rounding measured apart (_rescue)."""
     difference, probe = difference.reshape(-1), probe.reshape(-1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         excess = np.abs(difference)
         bound = np.abs(probe)
         bound *= rtol
+        if floor is not None:
+            bound += floor
         excess -= bound
         if not excess.size or excess.max() <= 0:  # (nan: some row is looked at below)
             return 0.0
@@ -2196,7 +2445,9 @@ def _mismatch(
     return float(np.where(judged, ratio, 0.0).max())
 
 
-def _block_mismatch(block: np.ndarray, weights: np.ndarray, rtol: float) -> float:
+def _block_mismatch(
+    block: np.ndarray, weights: np.ndarray, rtol: float, floor: np.ndarray | None = None
+) -> float:
     """_mismatch of a product recovered straight from the pass's planes: block (k + 1,
     rows) holds k planes of parts and, last, the probe's; the recovered product is
     sum_a weights[a] block[a] (weights' last row -1: the sum is the difference, and
@@ -2205,7 +2456,7 @@ def _block_mismatch(block: np.ndarray, weights: np.ndarray, rtol: float) -> floa
     def scale(rows: np.ndarray) -> Any:
         return np.einsum("ai,ai->i", np.abs(block[:, rows]), np.abs(weights[:, rows]))
 
-    return _mismatch(np.einsum("ai,ai->i", block, weights), block[-1], rtol, scale)
+    return _mismatch(np.einsum("ai,ai->i", block, weights), block[-1], rtol, scale, floor)
 
 
 def _csr_scale(matrix: Any, v: np.ndarray, probe: np.ndarray) -> Callable[[np.ndarray], Any]:
@@ -2342,12 +2593,13 @@ _STALE = (
 def _planned_call(
     where: str, plans: dict[Any, Any], detected: bool, new_plan: Callable[..., Any],
     run: Callable[..., tuple[Any, float]], args: tuple[Any, ...], kwargs: dict[str, Any],
-    argnums: int,
+    argnums: int, rescue: Callable[..., Any] | None = None,
 ) -> Any:  # fmt: skip
     """A call of a sparse transform: its plan for these arguments (made at their first
     call), the pass (run: the result and its probe's mismatch), and on a mismatch, for
     a detected pattern (not one given), the pattern detected again, the plan rebuilt
-    and the pass run again; a fresh plan that fails raises."""
+    and the pass run again; a fresh plan that fails goes to rescue (the dense matrix
+    decides: its result, or None), then raises."""
     key = _key(args, kwargs, argnums)
     plan = plans.get(key)
     x = _input_array(args[argnums], f"{where}(sparsity=...)")
@@ -2363,6 +2615,9 @@ def _planned_call(
         result, mismatch = run(plan, x, args, kwargs)
         if _accept(plan, mismatch, True, x.dtype):
             return result
+    result = None if rescue is None else rescue(plan, args, kwargs)
+    if result is not None:
+        return result
     hessian = ("Hessian", "H w (a term's w^T H w)", "the")
     matrix, product, pattern = ("Jacobian", "J w", "its") if where == "jacobian" else hessian
     if detected:
@@ -2380,17 +2635,37 @@ def sparse_jacobian(
     """hd.jacobian(f, sparsity=...): see there. check: the probe direction (J w) in
     every pass, so that a plan gone stale is detected again."""
     from ._multivariate import dualvec_type
-    from ._transforms import _named, _output_planes, _seeds
+    from ._transforms import _named, _output_planes, _seeds, jacobian
 
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"jacobian(sparsity=...): argnums must be one int, not {argnums!r}")
     given = _pattern_arg(sparsity, "jacobian")
     plans: dict[Any, _JacobianPlan] = {}
 
+    dense = jacobian(f, argnums)
+
     def jac(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
-            "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums
-        )
+            "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums,
+            rescue,
+        )  # fmt: skip
+
+    def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A fresh plan whose probe is off beyond f's rounding: the dense Jacobian
+        decides. All its nonzeros in the pattern: the probe met rows whose derivative
+        is 0 computed as rounding (eigh of a matrix with a constant eigenvalue), which
+        no row scale bounds; their differences become the rows' floor (a stale entry
+        hides only below it), and J is the dense one's at the pattern. Else None."""
+        if plan.difference is None:
+            return None
+        m, n = plan.shape
+        full = np.asarray(_plain(dense(*args, **kwargs), "jacobian")).reshape(m, n)
+        values = full[np.repeat(np.arange(m), np.diff(plan.indptr)), plan.indices]
+        if np.count_nonzero(full) != np.count_nonzero(values):
+            return None
+        floor = 2 * plan.difference
+        plan.floor = floor if plan.floor is None else np.maximum(plan.floor, floor)
+        return plan.result(values)
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
@@ -2439,7 +2714,11 @@ def sparse_jacobian(
             return result, 0.0
         plan.rtol = plan.rtol or _tight(x.dtype)
         block = planes[1 : 2 + plan.c].reshape(plan.c + 1, m)  # the parts, J w
-        return result, _block_mismatch(block, plan.weights, plan.rtol)
+        mismatch = _block_mismatch(block, plan.weights, plan.rtol, plan.floor)
+        plan.difference = None
+        if mismatch > plan.rtol:  # (for rescue)
+            plan.difference = np.abs(np.einsum("ai,ai->i", block, plan.weights))
+        return result, mismatch
 
     jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
     return _named(jac, "jacobian", f, jac.__doc__)
