@@ -164,10 +164,10 @@ def test_branch_raises_globally_and_local_pattern_follows_it():
 
 
 def test_unsupported_function_is_named():
-    with pytest.raises(TypeError, match=r"numpy\.quantile"):
-        hd.jacobian_sparsity(lambda x: np.quantile(x, 0.3))(np.ones(3))
-    with pytest.raises(TypeError, match=r"numpy\.partition"):
-        hd.jacobian_sparsity(lambda x: np.partition(x, 1))(np.ones(3))
+    with pytest.raises(TypeError, match=r"numpy\.nanmedian"):
+        hd.jacobian_sparsity(np.nanmedian)(np.ones(3))
+    with pytest.raises(TypeError, match=r"numpy\.unique"):
+        hd.jacobian_sparsity(np.unique)(np.ones(3))
 
 
 # --- coloring ------------------------------------------------------
