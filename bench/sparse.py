@@ -26,7 +26,7 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py              # a few minutes (asdex's preparation: seconds a case)
     python bench/sparse.py --rounds 31
     python bench/sparse.py --cpu        # CPU time of this process (a loaded machine)
-    python bench/sparse.py --split --cpu --rounds 101   # pass / recovery, check / call
+    python bench/sparse.py --split --cpu --rounds 61    # seed / pass / gather / check
     python bench/sparse.py --check-cost --cpu --rounds 41   # the probe's cost alone
     python bench/sparse.py --check-cost --cpu --before 6fe6e3a  # and that commit's
 
@@ -43,6 +43,7 @@ import one_thread  # noqa: F401  (first: the thread settings, before numpy)
 
 import argparse
 import importlib.util
+import itertools
 import os
 import statistics
 import subprocess
@@ -261,51 +262,63 @@ def case(
 
 
 def split(name: str, f: Callable[..., Any], n: int, rounds: int) -> None:
-    """Where a sparse Jacobian's call goes: f's compressed pass alone (DualVec(c + 1)
-    with the stale-plan probe, its seeded input built beforehand, in a memory scope as
-    the transform runs it), with the recovery (the unused slots, the gather into CSR)
-    and the probe's check, and the whole call."""
+    """Where a sparse Jacobian's call goes, checked and unchecked: the transform's
+    steps replayed in its memory scope, each timed within one call (a fresh seeded
+    input each round, as the transform makes it): the seed, f's compressed pass
+    (DualVec(c + 1) with the stale-plan probe), the unused-slot test, the gather into
+    CSR, the probe's check; their sum and the whole call, against numpy's f."""
     from hyperdiff import _core
     from hyperdiff._multivariate import dualvec_type
-    from hyperdiff._sparsity import _block_mismatch
-    from hyperdiff._transforms import _seeds
+    from hyperdiff._sparsity import _block_mismatch, _plain
+    from hyperdiff._transforms import _output_planes, _seeds
 
     x = np.random.default_rng(0).uniform(0.1, 0.9, n)
-    jac = hd.jacobian(f, sparsity="auto")
-    jac(x)
-    plan = next(
-        next(iter(c.cell_contents.values()))
-        for c in jac.__wrapped__.__closure__ or ()
-        if isinstance(c.cell_contents, dict) and c.cell_contents
-    )
-    scope = bytearray(b"\x01")
-    c = plan.seed.shape[0]  # the colors and the probe
-    kind = _seeds(dualvec_type(c))
-    # planes held by their dual array alone, as the transform seeds them (fusion records)
-    seeded = _core.call_in_memory_scope(
-        scope, lambda: kind._wrap(np.concatenate([x[None], plan.seed]).reshape(1 + c, *x.shape))
-    )
+    steps = ["seed", "pass", "unused", "gather + CSR", "check"]
+    for check in (True, False):
+        jac = hd.jacobian(f, sparsity="auto", check_sparsity=check)
+        jac(x)
+        plan = next(
+            next(iter(c.cell_contents.values()))
+            for c in jac.__wrapped__.__closure__ or ()
+            if isinstance(c.cell_contents, dict) and c.cell_contents
+        )
+        scope = bytearray(b"\x01")
 
-    def recovered() -> Any:
-        planes = f(seeded)._data.reshape(1 + c, -1)
-        parts = planes[1 : 1 + plan.c].reshape(-1)
-        np.any(parts[plan.unused])
-        result = plan.result(np.take(parts, plan.gather))
-        if plan.probe is not None:
-            _block_mismatch(planes[1:], plan.weights, plan.rtol)
-        return result
+        def replay(plan: Any = plan) -> list[float]:
+            marks = [TIMER()]
+            c = plan.seed.shape[0]
+            cls = _seeds(dualvec_type(c))
+            data = np.empty((1 + c, n))
+            data[0], data[1:] = x, plan.seed
+            seeded = cls._wrap(data)
+            del data  # held by the dual array alone, as the transform does (fusion)
+            marks.append(TIMER())
+            planes = _plain(_output_planes(f(seeded), cls, x.dtype), "jacobian")
+            marks.append(TIMER())
+            parts = planes[1 : 1 + plan.c].reshape(-1)
+            np.any(parts[plan.unused])
+            marks.append(TIMER())
+            plan.result(np.take(parts, plan.gather))
+            marks.append(TIMER())
+            if plan.probe is not None:
+                block = planes[1 : 2 + plan.c].reshape(plan.c + 1, -1)
+                _block_mismatch(block, plan.weights, plan.rtol)
+            marks.append(TIMER())
+            return [b - a for a, b in itertools.pairwise(marks)]
 
-    calls: dict[str, Call] = {
-        "numpy f": lambda: f(x),
-        "pass": lambda: _core.call_in_memory_scope(scope, lambda: f(seeded)._data),
-        "pass + recovery + check": lambda: _core.call_in_memory_scope(scope, recovered),
-        "whole call": lambda: jac(x),
-    }
-    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
-    med = [statistics.median(s) for s in samples]
-    print(f"{name}, n = {n:.0e}, {plan.count} colors:")
-    for key, m in zip(calls, med, strict=True):
-        print(f"  {key:24s} {m * 1e3:7.3f} ms  {m / med[0]:5.2f}x numpy f")
+        rows, whole, base = [], [], []
+        for _ in range(rounds):
+            rows.append(_core.call_in_memory_scope(scope, replay))
+            whole.append(once(lambda jac=jac: jac(x)))
+            base.append(once(lambda: f(x)))
+        med = np.median(np.array(rows), axis=0) * 1e3
+        numpy_f, call = statistics.median(base) * 1e3, statistics.median(whole) * 1e3
+        cells = ", ".join(f"{k} {m:.3f}" for k, m in zip(steps, med, strict=True))
+        print(
+            f"{name}, n = {n:.0e}, {plan.count} colors, check={check}: numpy f "
+            f"{numpy_f:.3f} ms; {cells}; sum {med.sum():.3f} ({med.sum() / numpy_f:.1f}x), "
+            f"whole call {call:.3f} ({call / numpy_f:.1f}x)"
+        )
 
 
 def main() -> None:

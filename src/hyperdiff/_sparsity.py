@@ -2539,21 +2539,21 @@ def _mismatch(
     from above (the common answer: the two sum in other orders, so most rows differ by
     a rounding; the exact scale is computed for the other rows alone, those where the
     product cancels). A row whose either side is inf or nan (a derivative that is,
-    sqrt'(0)) is not judged. floor: rows' rounding measured apart (_rescue)."""
+    sqrt'(0)) is not judged (nan > bound is false). floor: numbers' rounding measured
+    apart (_Results.rescued). `difference` (the callers' own) is made |difference|."""
     difference, probe = difference.reshape(-1), probe.reshape(-1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        excess = np.abs(difference)
+        magnitude = np.abs(difference, out=difference)
         bound = np.abs(probe)
         bound *= rtol
         if floor is not None:
             bound += floor
-        excess -= bound
-        if not excess.size or excess.max() <= 0:  # (nan: some row is looked at below)
+        rows = np.flatnonzero(magnitude > bound)
+        if not rows.size:
             return 0.0
-        rows = np.flatnonzero(~(excess <= 0))
-        difference, probe = difference[rows], probe[rows]
-        judged = np.isfinite(difference + probe) & np.isfinite(probe)
-        ratio = np.abs(difference) / scale(rows)
+        magnitude, probe = magnitude[rows], probe[rows]
+        judged = np.isfinite(magnitude + probe) & np.isfinite(probe)
+        ratio = magnitude / scale(rows)
     return float(np.where(judged, ratio, 0.0).max())
 
 
