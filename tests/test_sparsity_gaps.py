@@ -318,3 +318,18 @@ def test_hessian_of_eigenvalue_rounding_is_no_false_alarm(f: Callable[[Any], Any
             ]
         ) / (4 * step**2)  # fmt: skip
         np.testing.assert_allclose(hess(x).toarray(), want, atol=2e-5)  # (h^2 f'''')
+
+
+def test_rescue_declines_a_pattern_that_changed_between_calls() -> None:
+    """f alternates roll 1 / roll 2: detection sees roll 1, the pass roll 2 (x[i-2]
+    read into the slot of x[i] of its color), the dense Jacobian roll 1 again, whose
+    nonzeros all lie in the pattern. The differences are no rounding: ValueError, not
+    the dense result with a floor that would hide the next change."""
+    state = {"k": 0}
+
+    def f(u: Any) -> Any:
+        state["k"] += 1
+        return u * np.roll(u, 1 if state["k"] % 2 else 2)
+
+    with pytest.raises(ValueError, match="changes from one call to the next"):
+        hd.jacobian(f, sparsity="auto")(np.linspace(1.0, 2.0, 12))

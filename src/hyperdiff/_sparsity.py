@@ -2433,16 +2433,24 @@ class _Results:
     def floor_of(self, check: str) -> np.ndarray | None:
         return self.floor[1] if self.floor is not None and self.floor[0] == check else None
 
-    def rescued(self, result: Any) -> Any:
-        """A fresh plan's pass mismatched, and the dense matrix, all its nonzeros in
-        the pattern, gave `result`: the differences were rounding of numbers that
-        are 0 (eigh of a matrix with a constant eigenvalue), which no scale bounds;
-        twice them becomes those numbers' floor (a stale entry hides only below it)."""
-        if self.difference is not None:
-            check, floor = self.difference[0], 2 * self.difference[1]
-            kept = self.floor_of(check)
-            self.floor = check, floor if kept is None else np.maximum(kept, floor)
-        return result
+    def rescued(self, full: np.ndarray, scale: float, dtype: np.dtype) -> Any:
+        """A fresh plan's pass mismatched: the dense matrix `full` decides. All its
+        nonzeros in the pattern, and every difference within _loose of its largest
+        product's scale: they were rounding of numbers that are 0 (eigh of a matrix
+        with a constant eigenvalue), which no row's own scale bounds; the result is
+        read off `full`, and twice the differences become those numbers' floor (a
+        stale entry hides only below it). Else None (a nonzero outside the pattern,
+        or differences beyond rounding: f's pattern changed between its calls)."""
+        rows = np.repeat(np.arange(full.shape[0]), np.diff(self.indptr))
+        values = full[rows, self.indices]
+        if self.difference is None or np.count_nonzero(full) != np.count_nonzero(values):
+            return None
+        check, difference = self.difference
+        if not difference.max() <= _loose(dtype) * scale:  # (nan: declined)
+            return None
+        floor, kept = 2 * difference, self.floor_of(check)
+        self.floor = check, floor if kept is None else np.maximum(kept, floor)
+        return self.result(values)
 
     def result(self, values: np.ndarray) -> Any:
         """The matrix with these values at the pattern's entries: a shallow copy of one
@@ -2765,14 +2773,11 @@ def sparse_jacobian(
     def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose probe is off beyond f's rounding: the dense Jacobian
         decides (_Results.rescued), or None (a nonzero outside the pattern)."""
-        if plan.difference is None:
+        if plan.difference is None or plan.probe is None:
             return None
-        m, n = plan.shape
-        full = np.asarray(_plain(dense(*args, **kwargs), "jacobian")).reshape(m, n)
-        values = full[np.repeat(np.arange(m), np.diff(plan.indptr)), plan.indices]
-        if np.count_nonzero(full) != np.count_nonzero(values):
-            return None
-        return plan.rescued(plan.result(values))
+        full = np.asarray(_plain(dense(*args, **kwargs), "jacobian")).reshape(plan.shape)
+        scale = float(np.max(np.abs(full) @ plan.probe, initial=0.0))
+        return plan.rescued(full, scale, full.dtype)
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
@@ -3026,11 +3031,12 @@ def sparse_hessian(
     def rescue(plan: _HessianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose probe is off beyond f's rounding: the dense Hessian
         decides (_Results.rescued), or None (a nonzero outside the pattern)."""
-        if plan.difference is None:
+        w = plan.probe
+        if plan.difference is None or w is None:
             return None
-        x = _input_array(args[argnums], "hessian(sparsity=...)")
-        result, mismatch = at_pattern(plan, x, args, kwargs)
-        return None if mismatch else plan.rescued(result)
+        full = np.asarray(_plain(dense(*args, **kwargs), "hessian")).reshape(plan.shape)
+        scale = float(np.max(np.abs(full) @ w, initial=0.0)) * float(w.max())  # (w^T H_t w)
+        return plan.rescued(full, scale, full.dtype)
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _HessianPlan:
         try:
