@@ -21,6 +21,7 @@ special = pytest.importorskip("scipy.special")
 
 N = 8
 IDX = np.array([0, 3, 3, 5, 1])  # repeats: add.at accumulates, put keeps the last
+MASK = np.array([True, False, True, True, False, True, True, False])
 
 
 def _put(x: Any) -> Any:
@@ -98,6 +99,8 @@ EXACT: dict[str, Callable[[Any], Any]] = {
     "angle": lambda x: np.angle(x + 1j * x[::-1]),
     "polyval": lambda x: np.polyval([1.0, -2.0, 3.0], x),
     "polyval traced p": lambda x: np.polyval(x[:3], x[3:]),
+    "sum where=": lambda x: np.sum(x.reshape(2, 4) ** 2, axis=1, where=MASK.reshape(2, 4)) * x[:2],
+    "mean where=": lambda x: np.mean(x, where=MASK) * x,
     "sinc": lambda x: np.sinc(x) * x[::-1],
     "i0": lambda x: np.i0(x[:4]),
     "erfinv": lambda x: special.erfinv(x - 0.5) * x[::-1],
@@ -123,6 +126,8 @@ SUPERSET: dict[str, Callable[[Any], Any]] = {
     "rfft imag": lambda x: np.fft.rfft(x[:6]).imag,
     "quantile": lambda x: np.quantile(x.reshape(2, 4), 0.3, axis=1),
     "percentile": lambda x: np.percentile(x, [10, 50]) * x[:2],
+    "max where=": lambda x: np.max(x * x[::-1] + x, where=MASK, initial=-1.0) * x[0],
+    "sum traced where=": lambda x: np.sum(x, where=x > 0.5) * x,  # (globally: every element)
     **MEDIAN,
 }
 
@@ -196,6 +201,7 @@ def test_out_where_pattern() -> None:
 
 HESSIAN = ["add.at", "out=", "median", "interp x", "fft", "irfft", "put", "select", "sici"]
 HESSIAN += ["writers", "out= reductions", "polyval traced p", "quantile", "partition"]
+HESSIAN += ["sum where=", "max where="]
 
 
 @pytest.mark.parametrize("name", [*HESSIAN, "interp fp", "median all"])
@@ -236,7 +242,6 @@ def _linear_add_at(x: Any) -> Any:
     ("f", "message"),
     [
         (lambda x: np.add.at(np.zeros(N), [0, 1], x[:2]), r"numpy\.add\.at .*numpy array"),
-        (lambda x: np.sum(x, where=x > 0.5), r"numpy\.sum with where="),
         (lambda x: np.copyto(x.reshape(2, 4), 1.0), "writes through views"),
         (lambda x: np.put(np.zeros(N), [0], x[0]), r"numpy\.put .*numpy array"),
         (lambda x: np.sin(x, out=np.empty(N)), r"numpy\.sin .*numpy array"),

@@ -977,9 +977,22 @@ def _reduction(
     func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     keepdims: bool = False, *, nonlinear: bool, select: str | None = None, **kwargs: Any,
 ) -> Any:  # fmt: skip
-    if kwargs.get("where", True) is not True:
-        raise TypeError(f"sparsity detection: {_function_name(func)} with where=")
     trace = _trace_of(a)
+    where = kwargs.pop("where", True)
+    if where is not True:
+        # the elements left out as the reduction's identity (max: -inf, ...): a mask
+        # traced globally (a comparison) keeps every element
+        fill = {"max": -np.inf, "min": np.inf}.get(select or "", 1.0 if func is np.prod else 0.0)
+        with _no_terms(trace):
+            result = _reduction(
+                func, np.where(where, a, fill), axis, dtype, out, keepdims, nonlinear=nonlinear,
+                select=select, **kwargs,
+            )  # fmt: skip
+        if trace.local and isinstance(result, SparsityTracer):
+            result._value = np.asarray(
+                func(_value(a), axis=axis, keepdims=keepdims, where=where, **kwargs)
+            )
+        return result
     if out is not None:
         with _no_terms(trace):
             result = _reduction(
