@@ -99,6 +99,9 @@ EXACT: dict[str, Callable[[Any], Any]] = {
     "angle": lambda x: np.angle(x + 1j * x[::-1]),
     "polyval": lambda x: np.polyval([1.0, -2.0, 3.0], x),
     "polyval traced p": lambda x: np.polyval(x[:3], x[3:]),
+    "convolve traced": lambda x: np.convolve(x[:5], x[5:] ** 2),
+    "convolve traced same": lambda x: np.convolve(x[:3], x[3:], "same"),
+    "correlate traced valid": lambda x: np.correlate(x[:5], x[5:], "valid"),
     "sum where=": lambda x: np.sum(x.reshape(2, 4) ** 2, axis=1, where=MASK.reshape(2, 4)) * x[:2],
     "mean where=": lambda x: np.mean(x, where=MASK) * x,
     "sinc": lambda x: np.sinc(x) * x[::-1],
@@ -201,7 +204,7 @@ def test_out_where_pattern() -> None:
 
 HESSIAN = ["add.at", "out=", "median", "interp x", "fft", "irfft", "put", "select", "sici"]
 HESSIAN += ["writers", "out= reductions", "polyval traced p", "quantile", "partition"]
-HESSIAN += ["sum where=", "max where="]
+HESSIAN += ["sum where=", "max where=", "convolve traced", "correlate traced valid"]
 
 
 @pytest.mark.parametrize("name", [*HESSIAN, "interp fp", "median all"])

@@ -1542,31 +1542,40 @@ def _correlate(func: Any, a: Any, v: Any, mode: str = "valid") -> Any:
 
 
 def _convolve(func: Any, a: Any, v: Any, mode: str = "full") -> Any:
-    """np.convolve of a traced and a constant operand: out[t] takes a[j] where the
-    constant's entry t - j (shifted by the mode's offset) is nonzero."""
+    """np.convolve: out[t] takes a[j] where the other operand's entry t - j (shifted
+    by the mode's offset) is nonzero (a traced operand: every entry); two traced
+    operands are bilinear: each output pairs all it takes."""
     trace = _trace_of(a, v)
-    if isinstance(a, SparsityTracer) and isinstance(v, SparsityTracer):
-        raise TypeError("sparsity detection: numpy.convolve of two traced arrays")
-    if isinstance(v, SparsityTracer):
-        a, v = v, a
-    kernel = np.asarray(v)
-    n, k = a.size, kernel.size
-    if a.ndim != 1 or kernel.ndim != 1:
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
         raise ValueError("convolve: object too deep for desired array")
+    n, k = np.size(a), np.size(v)
     lo, length = {
         "full": (0, n + k - 1),
         "same": ((min(n, k) - 1) // 2, max(n, k)),
         "valid": (min(n, k) - 1, max(n, k) - min(n, k) + 1),
     }[mode]
-    taps = np.flatnonzero(kernel)
-    j = np.tile(np.arange(n, dtype=np.int64), len(taps))
-    t = j + np.repeat(taps, n) - lo
-    keep = (t >= 0) & (t < length)
-    c = _connect(t[keep], j[keep], length, n)
+
+    def taken(x: Any, other: Any) -> tuple[Any, Any]:
+        """x's sets (first and second order) taken into each output."""
+        traced = isinstance(other, SparsityTracer)
+        taps = np.arange(np.size(other)) if traced else np.flatnonzero(np.asarray(other))
+        j = np.tile(np.arange(x.size, dtype=np.int64), len(taps))
+        t = j + np.repeat(taps, x.size) - lo
+        keep = (t >= 0) & (t < length)
+        c = _connect(t[keep], j[keep], length, x.size)
+        h = _through(c, _widen(x._h, trace.events)) if trace.second else None
+        return _through(c, x._g), h
+
+    sides = [taken(x, o) for x, o in ((a, v), (v, a)) if isinstance(x, SparsityTracer)]
+    g = functools.reduce(_union, [side[0] for side in sides])
+    h = None
+    if trace.second:
+        h = functools.reduce(_union, [side[1] for side in sides])
+        if len(sides) == 2:
+            h = _union(h, trace.new_events(g, g))
     # (mode: the caller's string, which numpy checks)
-    value = np.convolve(a._value, kernel, mode) if trace.local else None  # type: ignore[call-overload]
-    h = _through(c, _widen(a._h, trace.events)) if trace.second else None
-    return SparsityTracer(trace, (length,), _through(c, a._g), h, value)
+    value = np.convolve(_value(a), _value(v), mode) if trace.local else None  # type: ignore[call-overload]
+    return SparsityTracer(trace, (length,), g, h, value)
 
 
 def _sort(func: Any, a: Any, axis: Any = -1, **kwargs: Any) -> Any:
