@@ -704,6 +704,11 @@ def _apply_ufunc(
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}.{method}")
     if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
         return _written(ufunc, inputs, kwargs.get("out"), kwargs.get("where", True))
+    if ufunc.signature is not None:  # a gufunc: numpy 2's vector products, as einsum
+        spec = _GUFUNC_EINSUM.get(name)
+        if spec is None or kwargs:
+            raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
+        return np.einsum(spec, *inputs)  # (vecdot's conjugate: the same sets)
     if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
     trace = _trace_of(*inputs)
@@ -762,6 +767,10 @@ def _apply_ufunc(
     else:  # nonlinear in every operand together (any other ufunc: elementwise)
         h = _union(h, trace.new_events(g, g))
     return _outputs(ufunc, trace, out_shape, g, h, value)
+
+
+_GUFUNC_EINSUM = {"vecdot": "...i,...i->...", "matvec": "...ij,...j->...i"}
+_GUFUNC_EINSUM["vecmat"] = "...i,...ij->...j"
 
 
 def _outputs(ufunc: np.ufunc, trace: _Trace, shape: Any, g: Any, h: Any, value: Any) -> Any:
