@@ -40,6 +40,9 @@ struct UnaryEntry {
   static constexpr bool has_complex = false;
   // f' is 0 by structure (a step), never by underflow: a strong zero (kinds.hpp)
   static constexpr bool structural_zeros = false;
+  // complex sin, cos: f0, f1, f2 from eval_sin_cos, given sin a and cos a computed
+  // together for a block (kernels.hpp's complex_sin_cos)
+  static constexpr bool complex_sin_cos = false;
 };
 
 // Piecewise constant (floor, ceil, trunc, rint, sign): f1 = f2 = 0, and the
@@ -348,6 +351,14 @@ struct Sin : HolomorphicEntry {
     f1 = std::cos(a);
     f2 = -s;
   }
+  // complex a: f0 glibc's csin (numpy's bits), f1 the block's cos a
+  static constexpr bool complex_sin_cos = true;
+  template <class C>
+  static void eval_sin_cos(C a, C, C cos_a, C& f0, C& f1, C& f2) {
+    f0 = std::sin(a);
+    f1 = cos_a;
+    f2 = -f0;
+  }
 };
 
 struct Cos : HolomorphicEntry {
@@ -358,6 +369,13 @@ struct Cos : HolomorphicEntry {
     f0 = c;
     f1 = -std::sin(a);
     f2 = -c;
+  }
+  static constexpr bool complex_sin_cos = true;
+  template <class C>
+  static void eval_sin_cos(C a, C sin_a, C, C& f0, C& f1, C& f2) {
+    f0 = std::cos(a);
+    f1 = -sin_a;
+    f2 = -f0;
   }
 };
 
