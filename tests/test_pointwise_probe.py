@@ -245,6 +245,36 @@ def test_the_one_pass_check_follows_the_rules(dtype: type) -> None:
     assert disagreements > 50 and agreements > 50  # both answers exercised
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_the_one_pass_check_on_rows_longer_than_its_blocks(dtype: type) -> None:
+    # contiguous rows run in blocks of 256 points (exact agreement first, the rules
+    # only in a block where it fails): a point anywhere in any block is judged
+    rng = np.random.default_rng(8)
+    real = np.empty(0, dtype=dtype).real.dtype
+    n = 700
+    parts = rng.normal(size=(2, n)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        parts = parts + 1j * rng.normal(size=parts.shape).astype(real)
+    weights = rng.choice([1.0, -2.0, 0.5, 2.0**-15], size=n).astype(real)
+    exact = (parts.sum(axis=0) * weights).astype(dtype)
+    assert hd._core.probe_agrees(parts, exact, weights, False)
+    for at in (0, 255, 256, 511, 512, 699):
+        for change in ("rounding", "off", "nan", "inf"):
+            probe = exact.copy()
+            if change == "rounding":
+                probe[at] *= 1 + 8 * np.finfo(real).eps
+            elif change == "off":
+                probe[at] += 1
+            elif change == "nan":
+                probe[at] = np.nan
+            else:
+                probe[at] = np.inf
+            for finite_only in (False, True):
+                want = _rules(parts, probe, weights, finite_only)
+                assert hd._core.probe_agrees(parts, probe, weights, finite_only) == want
+                assert want == (change == "rounding" or (finite_only and change != "off"))
+
+
 def test_a_swap_of_two_points_is_refused() -> None:
     # np.sort swaps two points back: each one's derivative is 0 (ones if the probe
     # missed it). The probe's weights differ on the first 256 points (float64; float32
