@@ -795,8 +795,8 @@ def test_order_parameters_must_be_constants() -> None:
     for call, arg in [
         (lambda: sc.jv(v, 2.0), "scipy.special.jv in its argument v"),
         (lambda: sc.kve(v, 2.0), "scipy.special.kve in its argument v"),
-        (lambda: sc.gammainc(v, 2.0), "scipy.special.gammainc in its argument a"),
-        (lambda: sc.gammaincc(v, v), "scipy.special.gammaincc in its argument a"),
+        (lambda: sc.hyp1f1(v, 2.0, 0.5), "scipy.special.hyp1f1 in its argument a"),
+        (lambda: sc.hyperu(v, v, v), "scipy.special.hyperu in its argument a"),
     ]:
         with pytest.raises(TypeError, match=arg):
             call()
@@ -1542,18 +1542,12 @@ def test_hankel_functions() -> None:
             r"partial in that parameter has no closed form\)",
         ),
         (lambda d: sc.btdtria(d, 2.0, 0.3), r"btdtria in its argument p .* inverts betainc in a"),
-        (lambda d: sc.gdtrib(1.0, d, 2.0), r"gdtrib in its argument p .* inverts gdtr in b"),
         (lambda d: sc.pdtrik(d, 2.0), r"pdtrik in its argument p .* inverts pdtr in k"),
         (lambda d: sc.stdtridf(d, 2.0), r"stdtridf in its argument p .* inverts stdtr in df"),
-        (lambda d: sc.chdtriv(d, 2.0), r"chdtriv in its argument p .* inverts chdtr in v"),
         (
             lambda d: sc.chndtr(2.0, d, 1.5),
             r"chndtr in its argument df .* only in x and nc \(the noncentral chi-squared "
             r"cdf's partial in df has no closed form\)",
-        ),
-        (
-            lambda d: sc.gdtrix(1.0, d, 0.3),
-            r"gdtrix in its argument b .* only in a and p \(the gamma cdf's partial in its shape b",
         ),
         (
             lambda d: sc.bdtri(3, d, 0.3),
@@ -1568,7 +1562,6 @@ def test_hankel_functions() -> None:
             lambda d: sc.eval_jacobi(2, d, 1.0, 0.5),
             r"eval_jacobi in its argument alpha .* the degree",
         ),
-        (lambda d: sc.gdtr(1.0, d, 2.0), r"gdtr in its argument b .* only in a and x \(the gamma"),
         (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
         (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),

@@ -217,23 +217,148 @@ def _betaln(f0: Any, a: Any, b: Any) -> Arrays:
 
 def _gammainc_density(a: Any, x: Any) -> Arrays:
     """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a) and its derivative
-    x^(a-2) e^-x (a-1) / Gamma(a) - P' (xlogy keeps x = 0 exact: 0^0 = 1)."""
+    x^(a-2) e^-x (a-1) / Gamma(a) - P' (xlogy keeps x = 0 exact: 0^0 = 1). For a >= 10
+    the log of a x^a e^-x / Gamma(a + 1) is a (log1p(t) - t) + log(a / 2 pi) / 2 - mu(a),
+    t = x/a - 1, mu Stirling's series: its terms of size a log x cancel in the other form
+    (a relative error of 1e-11 at a = 2e4)."""
     sc = _sc()
-    with np.errstate(invalid="ignore", over="ignore"):
+    a, x = np.broadcast_arrays(a, x)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         lg = sc.gammaln(a)
         f1 = np.exp(sc.xlogy(a - 1, x) - x - lg)
         g = np.where(a == 1, 0.0, (a - 1) * np.exp(sc.xlogy(a - 2, x) - x - lg))
+        large = a >= 10
+        if large.any():
+            b = np.where(large, a, 10.0)
+            w = 1 / (b * b)
+            mu = np.zeros_like(b)
+            for k in range(len(_BERNOULLI), 0, -1):  # mu(b) = sum_k B_2k / (2k (2k-1) b^(2k-1))
+                mu = mu * w + _BERNOULLI[k - 1] / (2 * k * (2 * k - 1))
+            prefix = np.exp(b * _log1p_minus(x / b - 1) + np.log(b / (2 * np.pi)) / 2 - mu / b)
+            f1 = np.where(large, prefix / x, f1)  # (0 at x = 0: 0/0 is nan, b log1p(-1) = -inf)
+            g = np.where(large, f1 * (a - 1) / x, g)
+            f1, g = (np.where(large & (x == 0), 0.0, v) for v in (f1, g))
         f2 = g - f1
     return f1, f2
 
 
+def _log1p_minus(t: Any) -> Any:
+    """log(1 + t) - t without cancellation at small t: with u = t/(2 + t) (|u| <= 1/5
+    for |t| <= 1/2), log(1 + t) = 2 atanh(u) and t = 2u/(1 - u), so
+    log(1 + t) - t = -2u^2/(1 - u) + 2 (u^3/3 + u^5/5 + ...); elsewhere as written."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        near = np.abs(t) <= 0.5
+        u = np.where(near, t, 0.0) / (2 + np.where(near, t, 0.0))
+        u2 = u * u
+        tail = np.zeros_like(u)
+        for k in range(25, 1, -1):  # u^2 <= 1/25: 24 terms reach 1e-33
+            tail = tail * u2 + 1 / (2 * k - 1)
+        series = -2 * u2 / (1 - u) + 2 * u * u2 * tail
+        return np.where(near, series, np.log1p(t) - t)
+
+
 def _gammainc(f0: Any, a: Any, x: Any) -> Arrays:
-    return _gammainc_density(a, x)
+    return _gamma_partials(a, x)
 
 
 def _gammaincc(f0: Any, a: Any, x: Any) -> Arrays:
-    f1, f2 = _gammainc_density(a, x)
-    return -f1, -f2
+    return _negated(_gamma_partials(a, x))
+
+
+def _gamma_partials(a: Any, x: Any) -> Arrays:
+    """(P_a, P_x, P_aa, P_ax, P_xx) of P(a, x) = gammainc(a, x); P_a and P_aa as functions
+    (one series or continued fraction for both, run only for a dual a):
+    P_ax = d/da (x^(a-1) e^-x / Gamma(a)) = P_x (log x - psi(a))."""
+    density, slope = _gammainc_density(a, x)
+    mixed = np.where(density == 0, 0.0, density * (np.log(x) - _sc().psi(a)))
+    in_a = functools.cache(functools.partial(_regularized_gamma_in_a, a, x))
+    return lambda: in_a()[0], density, lambda: in_a()[1], mixed, slope
+
+
+def _negated(partials: Arrays) -> Arrays:
+    return tuple((lambda d=d: -d()) if callable(d) else -d for d in partials)
+
+
+# --- partials in a parameter without a closed form: the classic algorithm in dual arithmetic ---
+# The series or continued fraction scipy's value comes from, run as numpy code on a
+# hyper-dual array in the parameter (hyperdiff's own arithmetic carries its parts) until the
+# parts have converged as well as the value; the result is scaled to scipy's value, so its
+# parts share the value's rounding (an ulp of it, not of a recomputed prefactor).
+
+_EPS = float(np.finfo(np.float64).eps)
+_GAMMA_SHAPE_LIMIT = 1e4  # checked against mpmath up to here (tests/test_scipy_special_params.py)
+_ITERATIONS = 100_000  # (a bound: terms that never converge, nan from overflow, give nan)
+
+
+def _converged(change: Any, total: Any) -> Any:
+    """Where a series' term (a continued fraction's change) is below a quarter ulp of
+    the total in every plane: the parts have converged, not only the value."""
+    return np.all(np.abs(change._data) <= _EPS / 4 * np.abs(total._data), axis=0)
+
+
+def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
+    """(P_a, P_aa) of P(a, x) = gammainc(a, x) as Numerical Recipes 6.2 computes P: where
+    x < a + 1 the series
+      P = x^a e^-x / Gamma(a + 1) sum_n x^n / ((a + 1) ... (a + n)),
+    elsewhere Q = 1 - P (P_a = -Q_a) by the continued fraction (Lentz's method)
+      Q = a x^a e^-x / Gamma(a + 1) / (x + 1 - a - 1 (1 - a)/(x + 3 - a - 2 (2 - a)/...))
+    (a / Gamma(a + 1), not 1 / Gamma(a): at tiny a the second parts of log Gamma(a) cancel),
+    on a hyper-dual a. P is constant in a at x = 0 and x = inf, and so to rounding where
+    scipy's P (x < a + 1) or Q (elsewhere) underflows to 0: partials 0 there; nan where
+    scipy's value is (a <= 0, x < 0) or a = inf. Elsewhere a > 1e4 raises (the range
+    checked against mpmath)."""
+    from ._arrays import hyperdual
+
+    sc = _sc()
+    a, x = (np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(a, x))
+    below = x < a + 1
+    small = np.where(below, sc.gammainc(a, x), sc.gammaincc(a, x))  # the side computed
+    constant = (a > 0) & ((x == 0) | (x == np.inf) | (small == 0))
+    inside = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf) & ~constant
+    if np.any(inside & (a > _GAMMA_SHAPE_LIMIT)):
+        raise TypeError(
+            "hyperdiff differentiates the regularized incomplete gamma function "
+            "(scipy.special.gammainc and the functions built on it) in its shape a only for "
+            f"a <= {_GAMMA_SHAPE_LIMIT:g}, where its series and continued fraction are "
+            "checked against mpmath"
+        )
+    lower, upper = inside & below, inside & ~below
+    shape: Any = hyperdual(np.where(inside, a, 1.0), 1.0, 1.0)
+    # the series on `lower` (x = 0 elsewhere: converged at once)
+    xs = np.where(lower, x, 0.0)
+    term = total = shape * 0 + 1
+    summed, n = ~lower, 0
+    while not summed.all() and n < _ITERATIONS:
+        n += 1
+        term = term * xs / (shape + n)
+        total = total + term
+        summed |= _converged(term, total)
+    log_x = np.log(np.where(lower, x, 1.0))
+    p = np.exp(log_x * shape - xs - sc.gammaln(shape + 1)) * total
+    # the continued fraction on `upper` (x = a + 2 elsewhere, any x > a + 1 converges)
+    xc = np.where(upper, x, shape.value + 2)
+    b = xc + 1 - shape
+    c = 1 / (shape * 0 + 1e-300)
+    d = 1 / b
+    fraction = d
+    done, m = ~upper, 0
+    while not done.all() and m < _ITERATIONS:
+        m += 1
+        step = -m * (m - shape)
+        b = b + 2
+        d = 1 / (step * d + b)
+        c = b + step / c
+        change = fraction * (c * d) - fraction
+        done |= _converged(change, fraction)
+        fraction = fraction + change
+    q = shape * np.exp(np.log(xc) * shape - xc - sc.gammaln(shape + 1)) * fraction
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = p * np.where(lower, small / p.value, 1.0)  # (scaled to scipy's value)
+        q = q * np.where(upper, small / q.value, 1.0)
+    scaled = np.where(lower, p, -q)  # P's parts, or Q's negated
+    known = np.where(constant, 0.0, np.nan)
+    converged = inside & summed & done
+    return tuple(np.where(converged, part, known) for part in (scaled.e1, scaled.e12))
 
 
 def _xlogy(f0: Any, x: Any, y: Any) -> Arrays:
@@ -660,10 +785,11 @@ def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
 
 
 def _chdtr(sign: float) -> Callable[..., Arrays]:
-    # chi-squared cdf = P(v/2, x/2): f1 = P'(x/2)/2, f2 = P''(x/2)/4 (chdtrc: negated)
+    # chi-squared cdf = P(v/2, x/2): each partial of P over 2 per argument (chdtrc: negated)
     def rule(f0: Any, v: Any, x: Any) -> Arrays:
-        d1, d2 = _gammainc_density(v / 2, x / 2)
-        return sign * d1 / 2, sign * d2 / 4
+        p_a, p_x, p_aa, p_ax, p_xx = _gamma_partials(v / 2, x / 2)
+        k1, k2 = sign / 2, sign / 4
+        return lambda: k1 * p_a(), k1 * p_x, lambda: k2 * p_aa(), k2 * p_ax, k2 * p_xx
 
     return rule
 
@@ -736,11 +862,10 @@ def _betainc(sign: float) -> Callable[..., Arrays]:
 
 
 def _gdtr(sign: float) -> Callable[..., Arrays]:
-    # gamma cdf gdtr(a, b, x) = P(b, a x), a the rate: in (a, x) with p = P'(a x), q = P''(a x),
-    # F_a = x p, F_x = a p, F_aa = x^2 q, F_ax = p + a x q, F_xx = a^2 q
+    # gamma cdf gdtr(a, b, x) = P(b, a x), a the rate, b the shape (gdtrc: negated)
     def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
-        p, q = (sign * d for d in _gammainc_density(b, a * x))
-        return x * p, a * p, x * x * q, p + a * x * q, a * a * q
+        partials = _gamma_partials(b, a * x)
+        return _of_product(partials if sign > 0 else _negated(partials), a, x)
 
     return rule
 
@@ -1026,12 +1151,26 @@ def _inverse(f1: Any, f2: Any) -> Arrays:
 
 
 def _gammaincinv(sign: float) -> Callable[..., Arrays]:
-    # x = P^-1(a, y) (gammainccinv: Q^-1, Q' = -P')
+    # x = P^-1(a, y) (gammainccinv: Q^-1, Q' = -P'), in (a, y) by the implicit function
+    # theorem (in y alone: _inverse, without P's partials in a)
     def rule(f0: Any, a: Any, y: Any) -> Arrays:
-        d1, d2 = _gammainc_density(a, f0)
-        return _inverse(sign * d1, sign * d2)
+        return _implicit(_gamma_partials(a, f0), sign)
 
     return rule
+
+
+def _implicit(partials: Arrays, sign: float) -> Arrays:
+    """The partials in (s, y) of x(s, y) solving sign F(s, x) = y from F's partials
+    (F_s, F_x, F_ss, F_sx, F_xx) at the solution, F_s and F_ss as functions: those in s
+    are functions too (computed only for a dual s)."""
+    f_s, f_x, f_ss, f_sx, f_xx = partials
+
+    @functools.cache
+    def solved() -> Arrays:
+        return _solved(sign * f_x, sign * f_s(), sign * f_xx, sign * f_sx, sign * f_ss())
+
+    x_y, x_yy = _inverse(sign * f_x, sign * f_xx)
+    return lambda: solved()[1], x_y, lambda: solved()[4], lambda: solved()[3], x_yy
 
 
 def _betaincinv(sign: float) -> Callable[..., Arrays]:
@@ -1049,7 +1188,7 @@ def _stdtrit(f0: Any, df: Any, p: Any) -> Arrays:
 
 def _chdtri(f0: Any, v: Any, p: Any) -> Arrays:
     # x = chdtrc^-1(v, p)
-    return _inverse(*_chdtr(-1.0)(None, v, f0))
+    return _implicit(_chdtr(1.0)(None, v, f0), -1.0)
 
 
 def _ndtri_exp(f0: Any, y: Any) -> Arrays:
@@ -2035,18 +2174,67 @@ def _fdtri(f0: Any, dfn: Any, dfd: Any, p: Any) -> Arrays:
 
 
 def _gdtrix(f0: Any, a: Any, b: Any, p: Any) -> Arrays:
-    # x = gammaincinv(b, p)/a (gdtr depends on a x only): in (a, p)
-    # x_a = -x/a, x_aa = 2x/a^2, x_p = 1/(a P'(a x)), x_ap = -x_p/a, x_pp = -x_p^3 a^2 P''
-    d1, d2 = _gammainc_density(b, a * f0)
-    x_p, x_pp = _inverse(a * d1, a * a * d2)
-    return -f0 / a, x_p, 2 * f0 / (a * a), -x_p / a, x_pp
+    # x = X(b, p)/a with X = gammaincinv (gdtr depends on a x only), in (a, b, p)
+    return _over(_gammaincinv(1.0)(a * f0, b, p), a, f0)
 
 
 def _gdtria(f0: Any, p: Any, b: Any, x: Any) -> Arrays:
-    # a = gammaincinv(b, p)/x, the same in (p, x) with the roles of a and x exchanged
-    d1, d2 = _gammainc_density(b, x * f0)
-    a_p, a_pp = _inverse(x * d1, x * x * d2)
-    return a_p, -f0 / x, a_pp, -a_p / x, 2 * f0 / (x * x)
+    # a = X(b, p)/x, the same with the roles of a and x exchanged, in (p, b, x)
+    x_a, x_b, x_p, x_aa, x_ab, x_ap, x_bb, x_bp, x_pp = _over(
+        _gammaincinv(1.0)(x * f0, b, p), x, f0
+    )
+    return x_p, x_b, x_a, x_pp, x_bp, x_ap, x_bb, x_ab, x_aa
+
+
+def _over(partials: Arrays, a: Any, x: Any) -> Arrays:
+    """The partials in (a, s, y) of x = X(s, y)/a from X's (X_s, X_y, X_ss, X_sy, X_yy),
+    those in s as functions: x_a = -x/a, x_aa = 2x/a^2, x_as = -X_s/a^2, x_ay = -X_y/a^2,
+    and X's over a."""
+    x_s, x_y, x_ss, x_sy, x_yy = partials
+    return (
+        -x / a,
+        lambda: x_s() / a,
+        x_y / a,
+        2 * x / (a * a),
+        lambda: -x_s() / (a * a),
+        -x_y / (a * a),
+        lambda: x_ss() / a,
+        lambda: x_sy() / a,
+        x_yy / a,
+    )
+
+
+def _of_product(partials: Arrays, a: Any, x: Any) -> Arrays:
+    """The partials in (a, s, x) of H(s, a x) from H's (H_s, H_y, H_ss, H_sy, H_yy) at
+    (s, a x), those in s as functions: F_a = x H_y, F_x = a H_y, F_aa = x^2 H_yy,
+    F_as = x H_sy, F_ax = H_y + a x H_yy, F_sx = a H_sy, F_xx = a^2 H_yy."""
+    h_s, h_y, h_ss, h_sy, h_yy = partials
+    sy = h_sy if callable(h_sy) else lambda: h_sy
+    return (
+        x * h_y,
+        h_s,
+        a * h_y,
+        x * x * h_yy,
+        lambda: x * sy(),
+        h_y + a * x * h_yy,
+        h_ss,
+        lambda: a * sy(),
+        a * a * h_yy,
+    )
+
+
+def _gdtrib(f0: Any, a: Any, p: Any, x: Any) -> Arrays:
+    # b solving gdtr(a, b, x) = P(b, a x) = p: B(p, y) by _solved from P's partials at
+    # (b, y = a x), then the chain through y = a x, in (a, p, x)
+    p_b, p_y, p_bb, p_by, p_yy = _gamma_partials(f0, a * x)
+    b_p, b_y, b_pp, b_py, b_yy = _solved(p_b(), p_y, p_bb(), p_by, p_yy)
+    return _of_product((b_p, b_y, b_pp, b_py, b_yy), a, x)
+
+
+def _chdtriv(f0: Any, p: Any, x: Any) -> Arrays:
+    # v solving chdtr(v, x) = p, in (p, x)
+    f_v, f_x, f_vv, f_vx, f_xx = _chdtr(1.0)(None, f0, x)
+    return _solved(f_v(), f_x, f_vv(), f_vx, f_xx)
 
 
 def _ncx2_density(x: Any, k: Any, nc: Any) -> Any:
@@ -2553,7 +2741,6 @@ def _undifferentiable(f0: Any, *args: Any) -> Arrays:
 
 
 _NO_PARTIAL = ", whose partial in that parameter has no closed form"
-_NO_SHAPE = "the gamma cdf's partial in its shape b has no closed form"
 _NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
 _MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
 
@@ -2568,7 +2755,6 @@ def _parameters(what: str, names: str) -> str:
 _ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
-_SHAPE_A = _parameters("a is a shape parameter", "a")
 _SHAPES_AB = _parameters("a and b are shape parameters", "them")
 _COUNTS = "k and n are counts (scipy floors k)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
@@ -2604,8 +2790,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("rgamma",), Entry("rgamma", x, (0,), _rgamma, complex=True)),
         (("beta",), Entry("beta", ("a", "b"), (0, 1), _beta)),
         (("betaln",), Entry("betaln", ("a", "b"), (0, 1), _betaln)),
-        (("gammainc",), Entry("gammainc", ("a", "x"), (1,), _gammainc, why=_SHAPE_A)),
-        (("gammaincc",), Entry("gammaincc", ("a", "x"), (1,), _gammaincc, why=_SHAPE_A)),
+        (("gammainc",), Entry("gammainc", ("a", "x"), (0, 1), _gammainc)),
+        (("gammaincc",), Entry("gammaincc", ("a", "x"), (0, 1), _gammaincc)),
         (("xlogy",), Entry("xlogy", ("x", "y"), (0, 1), _xlogy, complex=True)),
         (("xlog1py",), Entry("xlog1py", ("x", "y"), (0, 1), _xlog1py, complex=True)),
         (("entr",), Entry("entr", x, (0,), _entr, prime=_entr_prime)),
@@ -2688,26 +2874,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 why=_parameters("df is the degrees of freedom", "df"),
             ),
         ),
-        (
-            ("chdtr",),
-            Entry(
-                "chdtr",
-                ("v", "x"),
-                (1,),
-                _chdtr(1.0),
-                why=_parameters("v is the degrees of freedom", "v"),
-            ),
-        ),
-        (
-            ("chdtrc",),
-            Entry(
-                "chdtrc",
-                ("v", "x"),
-                (1,),
-                _chdtr(-1.0),
-                why=_parameters("v is the degrees of freedom", "v"),
-            ),
-        ),
+        (("chdtr",), Entry("chdtr", ("v", "x"), (0, 1), _chdtr(1.0))),
+        (("chdtrc",), Entry("chdtrc", ("v", "x"), (0, 1), _chdtr(-1.0))),
         (("ellipk",), Entry("ellipk", ("m",), (0,), _elliptic(False))),
         (("ellipe",), Entry("ellipe", ("m",), (0,), _elliptic(True))),
         (("ellipkm1",), Entry("ellipkm1", ("p",), (0,), _ellipkm1)),
@@ -2726,10 +2894,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("wrightomega",), Entry("wrightomega", ("z",), (0,), _wrightomega, complex=True)),
         (("gammasgn",), Entry("gammasgn", x, (0,), _constant)),
         (("round",), Entry("round", x, (0,), _constant)),
-        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (1,), _gammaincinv(1.0), why=_SHAPE_A)),
+        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (0, 1), _gammaincinv(1.0))),
         (
             ("gammainccinv",),
-            Entry("gammainccinv", ("a", "y"), (1,), _gammaincinv(-1.0), why=_SHAPE_A),
+            Entry("gammainccinv", ("a", "y"), (0, 1), _gammaincinv(-1.0)),
         ),
         (
             ("betaincinv",),
@@ -2749,16 +2917,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 why=_parameters("df is the degrees of freedom", "df"),
             ),
         ),
-        (
-            ("chdtri",),
-            Entry(
-                "chdtri",
-                ("v", "p"),
-                (1,),
-                _chdtri,
-                why=_parameters("v is the degrees of freedom", "v"),
-            ),
-        ),
+        (("chdtri",), Entry("chdtri", ("v", "p"), (0, 1), _chdtri)),
         (("ndtri_exp",), Entry("ndtri_exp", ("y",), (0,), _ndtri_exp)),
         (
             ("ellipkinc",),
@@ -2860,8 +3019,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("airy",), Entry("airy", ("z",), (0,), _airy, complex=True)),
         (("betainc",), Entry("betainc", ("a", "b", "x"), (2,), _betainc(1.0), why=_SHAPES_AB)),
         (("betaincc",), Entry("betaincc", ("a", "b", "x"), (2,), _betainc(-1.0), why=_SHAPES_AB)),
-        (("gdtr",), Entry("gdtr", ("a", "b", "x"), (0, 2), _gdtr(1.0), why=_NO_SHAPE)),
-        (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (0, 2), _gdtr(-1.0), why=_NO_SHAPE)),
+        (("gdtr",), Entry("gdtr", ("a", "b", "x"), (0, 1, 2), _gdtr(1.0))),
+        (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (0, 1, 2), _gdtr(-1.0))),
+        (("gdtrib",), Entry("gdtrib", ("a", "p", "x"), (0, 1, 2), _gdtrib)),
+        (("chdtriv",), Entry("chdtriv", ("p", "x"), (0, 1), _chdtriv)),
         (
             ("pdtr",),
             Entry("pdtr", ("k", "m"), (1,), _pdtr(1.0), why="k is a count (scipy floors it)"),
@@ -2956,8 +3117,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 why=_parameters("dfn and dfd are degrees of freedom", "them"),
             ),
         ),
-        (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 2), _gdtrix, why=_NO_SHAPE)),
-        (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 2), _gdtria, why=_NO_SHAPE)),
+        (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 1, 2), _gdtrix)),
+        (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 1, 2), _gdtria)),
         (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 2), _chndtr, why=_NO_DF)),
         (("chndtrix",), Entry("chndtrix", ("p", "df", "nc"), (0, 2), _chndtrix, why=_NO_DF)),
         (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
@@ -3055,10 +3216,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 ("nbdtrin", ("k", "y", "p"), "it inverts nbdtr in n" + _NO_PARTIAL),
                 ("btdtria", ("p", "b", "x"), "it inverts betainc in a" + _NO_PARTIAL),
                 ("btdtrib", ("a", "p", "x"), "it inverts betainc in b" + _NO_PARTIAL),
-                ("chdtriv", ("p", "x"), "it inverts chdtr in v" + _NO_PARTIAL),
                 ("chndtridf", ("x", "p", "nc"), "it inverts chndtr in df" + _NO_PARTIAL),
                 ("fdtridfd", ("dfn", "p", "x"), "it inverts fdtr in dfd" + _NO_PARTIAL),
-                ("gdtrib", ("a", "p", "x"), "it inverts gdtr in b" + _NO_PARTIAL),
                 ("pdtrik", ("p", "m"), "it inverts pdtr in k" + _NO_PARTIAL),
                 ("stdtridf", ("p", "t"), "it inverts stdtr in df" + _NO_PARTIAL),
                 ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
@@ -3238,15 +3397,12 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         wide_value = function(*wide)
     with np.errstate(all="ignore"):  # (the rules' inf and nan are the derivatives' own)
         derivatives = entry.rule(wide_value, *wide)
-        # a rule may give f'' as a function, evaluated for second-order kinds only
-        if not several and any(callable(d) for d in derivatives):
-            second_order = getattr(cls, "_order", 2) >= 2
-            derivatives = tuple(
-                (d() if second_order else np.zeros_like(derivatives[0])) if callable(d) else d
-                for d in derivatives
-            )
-    planes = [_planes(inputs[n], dtype, shape) for n in duals]
     chosen = [entry.dual.index(n) for n in duals]
+    if not several and any(callable(d) for d in derivatives):
+        second_order = getattr(cls, "_order", 2) >= 2
+        with np.errstate(all="ignore"):
+            derivatives = _needed(derivatives, len(entry.dual), chosen, second_order)
+    planes = [_planes(inputs[n], dtype, shape) for n in duals]
 
     def chained(value: Any, partials: Arrays) -> np.ndarray:
         return _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
@@ -3333,6 +3489,20 @@ def _chained(
     if len(planes) > 2:
         result[0] = f0  # (the sums' -0.0 + 0.0 would lose scipy's sign of zero)
     return result
+
+
+def _needed(derivatives: Arrays, n: int, chosen: list[int], second_order: bool) -> Arrays:
+    """A rule's partials (gradient of n, then the Hessian's upper triangle row by row) with
+    those it gives as functions called only where needed: the gradient in the chosen dual
+    positions, the Hessian between them for second-order kinds; 0 elsewhere (f'' beyond
+    first order, a partial in a parameter that is no dual array here)."""
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    needed = [i in chosen for i in range(n)]
+    needed += [second_order and i in chosen and j in chosen for i, j in pairs]
+    return tuple(
+        (d() if wanted else np.zeros(())) if callable(d) else d
+        for d, wanted in zip(derivatives, needed, strict=True)
+    )
 
 
 def _chosen(derivatives: Arrays, n: int, chosen: list[int]) -> tuple[list[Any], dict[Any, Any]]:

@@ -9,7 +9,7 @@ signatures: plain inputs go to scipy.stats; dual ones get the closed forms below
 numpy and scipy.special functions that differentiate (values within a few ulps of scipy's;
 outside the support the log densities are -inf and the distribution functions 0 or 1, as
 scipy's, with derivative 0). A shape parameter differentiates where its scipy.special
-function does (gammaln, xlogy, betaln in all; stdtr, gammainc, betainc in x only: a dual
+function does (gammaln, xlogy, betaln, gammainc in all; stdtr, betainc in x only: a dual
 shape there raises naming that function).
 
     norm.logpdf, pdf, cdf, logcdf, sf, logsf (x, loc=0, scale=1)
@@ -177,7 +177,7 @@ class _Gamma:
         return np.exp(self.logpdf(x, a, loc, scale))
 
     def cdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
-        """gammainc(a, z) (differentiable in z), 0 below the support."""
+        """gammainc(a, z), 0 below the support."""
         if not _any_dual(x, a, loc, scale):
             return _scipy_dist("gamma").cdf(x, a, loc, scale)
         sc = _sc()

@@ -1,0 +1,156 @@
+"""scipy.special partials in parameters without closed forms (src/hyperdiff/_special.py:
+the classic series and continued fractions run in hyperdiff's dual arithmetic), against
+mpmath's functions differentiated by mp.diff at 30 digits, at random points across the
+domain (tails, x near a, tiny and large shapes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+mp = pytest.importorskip("mpmath")
+
+EPS = np.finfo(np.float64).eps
+
+
+def _lower(a: Any, x: Any) -> Any:
+    return mp.gammainc(a, 0, x, regularized=True)
+
+
+def _upper(a: Any, x: Any) -> Any:
+    return mp.gammainc(a, x, mp.inf, regularized=True)
+
+
+def _root(f: Callable[[Any], Any], start: float) -> Any:
+    """The t with f(t) = 0 near scipy's float64 answer (mpmath's secant from there)."""
+    return mp.findroot(f, mp.mpf(start))
+
+
+def test_incomplete_gamma_in_its_shape() -> None:
+    """P_a and P_aa (hyper-dual in a) at a log-uniform in [1e-8, 1e4] and x near a or
+    anywhere in [e^-30, e^5]: within 16 ulps times P_a's conditioning in a and x
+    (1 + a |log(x/a)| + |x - a|: the series' prefactor x^a e^-x scaled to scipy's value).
+    The references differentiate the side that is not 1 - tiny (P for x < a, else Q)."""
+    rng = np.random.default_rng(14)
+    a = np.exp(rng.uniform(np.log(1e-8), np.log(1e4), 24))
+    x = np.where(
+        np.arange(24) % 2 == 0,
+        a * np.exp(rng.normal(0.0, 1.0, 24) * np.where(np.arange(24) % 4 == 0, 0.05, 1.0)),
+        np.exp(rng.uniform(-30.0, 5.0, 24)),
+    )
+    y = sc.gammainc(hd.hyperdual(a, 1.0, 1.0), x)
+    np.testing.assert_array_equal(y.value, sc.gammainc(a, x))
+    with mp.workdps(30):
+        for i, (p, q) in enumerate(zip(a.tolist(), x.tolist(), strict=True)):
+            s, t = mp.mpf(p), mp.mpf(q)
+            f, sign = (_lower, 1) if q < p else (_upper, -1)
+            want = [sign * float(mp.diff(lambda v, f=f, t=t: f(v, t), s, n)) for n in (1, 2)]
+            if abs(want[0]) < 1e-290:
+                continue  # (underflowed tails)
+            rtol = 16 * EPS * (1 + p * abs(np.log(q / p)) + abs(q - p))
+            np.testing.assert_allclose(y.e1[i], want[0], rtol=rtol, err_msg=f"{p}, {q}")
+            # (P_aa against its own size or P_a's: it crosses 0 where P_a is extreme)
+            tol = rtol * max(abs(want[1]), abs(want[0]))
+            np.testing.assert_allclose(y.e12[i], want[1], atol=tol, err_msg=f"{p}, {q}")
+
+
+# name: (function, mpmath reference, point): every partial and second partial at once
+GAMMA_FAMILY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
+    "gammainc": (sc.gammainc, _lower, (2.7, 1.9)),
+    "gammaincc": (sc.gammaincc, _upper, (0.45, 3.5)),
+    "chdtr": (sc.chdtr, lambda v, x: _lower(v / 2, x / 2), (4.5, 3.0)),
+    "chdtrc": (sc.chdtrc, lambda v, x: _upper(v / 2, x / 2), (3.3, 9.1)),
+    "gdtr": (sc.gdtr, lambda a, b, x: _lower(b, a * x), (0.7, 3.2, 4.1)),
+    "gdtrc": (sc.gdtrc, lambda a, b, x: _upper(b, a * x), (0.6, 3.3, 2.1)),
+    "gammaincinv": (
+        sc.gammaincinv,
+        lambda a, y: _root(lambda t: _lower(a, t) - y, sc.gammaincinv(2.5, 0.6)),
+        (2.5, 0.6),  # (not y = 0.3: x = 1.49995 is P's mode, where x_yy crosses 0)
+    ),
+    "gammainccinv": (
+        sc.gammainccinv,
+        lambda a, y: _root(lambda t: _upper(a, t) - y, sc.gammainccinv(0.8, 0.6)),
+        (0.8, 0.6),
+    ),
+    "chdtri": (
+        sc.chdtri,
+        lambda v, p: _root(lambda t: _upper(v / 2, t / 2) - p, sc.chdtri(3.5, 0.3)),
+        (3.5, 0.3),
+    ),
+    "chdtriv": (
+        sc.chdtriv,
+        lambda p, x: _root(lambda t: _lower(t / 2, x / 2) - p, sc.chdtriv(0.4, 3.1)),
+        (0.4, 3.1),
+    ),
+    "gdtrib": (
+        sc.gdtrib,
+        lambda a, p, x: _root(lambda t: _lower(t, a * x) - p, sc.gdtrib(0.8, 0.4, 3.1)),
+        (0.8, 0.4, 3.1),
+    ),
+    "gdtrix": (
+        sc.gdtrix,
+        lambda a, b, p: _root(lambda t: _lower(b, a * t) - p, sc.gdtrix(0.8, 2.5, 0.4)),
+        (0.8, 2.5, 0.4),
+    ),
+    "gdtria": (
+        sc.gdtria,
+        lambda p, b, x: _root(lambda t: _lower(b, t * x) - p, sc.gdtria(0.4, 2.5, 1.7)),
+        (0.4, 2.5, 1.7),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GAMMA_FAMILY))
+def test_gamma_family_in_every_argument(name: str) -> None:
+    """hd.grad and hd.hessian (DualVec, HyperDualVec) in all arguments, the shapes too."""
+    f, ref, point = GAMMA_FAMILY[name]
+    z = np.array(point)
+    n = len(point)
+
+    def at(i: int, j: int | None = None) -> float:
+        orders = tuple(int(k == i) + int(k == j) for k in range(n))
+        with mp.workdps(40):  # (the inverses' roots inside mp.diff's steps)
+            return float(mp.diff(ref, tuple(mp.mpf(p) for p in point), orders))
+
+    np.testing.assert_allclose(hd.grad(lambda v: f(*v))(z), [at(i) for i in range(n)], rtol=1e-13)
+    upper = {(i, j): at(i, j) for i in range(n) for j in range(i, n)}
+    np.testing.assert_allclose(
+        hd.hessian(lambda v: f(*v))(z),
+        [[upper[min(i, j), max(i, j)] for j in range(n)] for i in range(n)],
+        rtol=1e-13,
+    )
+
+
+def test_gamma_shape_edges() -> None:
+    """P is constant in a at x = 0 and x = inf (partials 0); nan where scipy's value is;
+    shapes beyond the checked range raise (but only when the shape is a dual array and
+    the side computed, P for x < a + 1, else Q, has not underflowed to 0)."""
+    a = hd.hyperdual(np.array([1.0, 2.0, -1.0, 2.0, 2.0]), 1.0, 1.0)
+    y = sc.gammainc(a, np.array([0.0, np.inf, 1.0, -1.0, np.nan]))
+    np.testing.assert_array_equal(y.e1, [0.0, 0.0, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(y.e12, [0.0, 0.0, np.nan, np.nan, np.nan])
+    with pytest.raises(TypeError, match=r"scipy\.special\.gammainc .* only for a <= 10000"):
+        sc.gdtr(1.0, hd.dual(np.array([2e4]), 1.0), 2e4)
+    y = sc.gammainc(hd.dual(np.array([2e4]), 1.0), 3.0)  # (P underflows to 0: so do partials)
+    assert y.value[0] == 0.0 and y.d[0] == 0.0
+    x = sc.gammainc(2e4, hd.dual(np.array([2e4]), 1.0))  # (in x: the density, any a)
+    with mp.workdps(30):
+        want = mp.diff(lambda t: _lower(mp.mpf(2e4), t), mp.mpf(2e4))
+    np.testing.assert_allclose(x.d, [float(want)], rtol=1e-12)
+
+
+def test_gamma_distribution_in_its_shape() -> None:
+    """hd.stats.gamma.cdf differentiates in its shape a through gammainc."""
+    x, scale = 2.5, 1.5
+    y = hd.stats.gamma.cdf(x, hd.hyperdual(np.array([1.7]), 1.0, 1.0), scale=scale)
+    with mp.workdps(30):
+        want = [
+            float(mp.diff(lambda a: _lower(a, mp.mpf(x) / scale), mp.mpf(1.7), n)) for n in (1, 2)
+        ]
+    np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
