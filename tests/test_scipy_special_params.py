@@ -156,6 +156,69 @@ def test_gamma_distribution_in_its_shape() -> None:
     np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
 
 
+def _beta_lower(a: Any, b: Any, x: Any) -> Any:
+    return mp.betainc(a, b, 0, x, regularized=True)
+
+
+def test_incomplete_beta_in_its_shapes() -> None:
+    """I_a, I_b and their second partials (hd.hessian in (a, b)) at a, b log-uniform in
+    [1e-3, 1e4], x near the mean or anywhere in (0, 1): within 64 ulps times
+    (1 + a |log x| + b |log(1 - x)|) of the largest partial (references: the side that is
+    not 1 - tiny, I or -I_(1-x)(b, a), by mp.diff at 30 digits)."""
+    rng = np.random.default_rng(16)
+    n = 10
+    a, b = np.exp(rng.uniform(np.log(1e-3), np.log(1e4), (2, n)))
+    mean = a / (a + b)
+    spread = np.sqrt(mean * (1 - mean) / (a + b + 1))
+    x = np.where(
+        np.arange(n) % 2 == 0,
+        np.clip(mean + rng.normal(0.0, 1.0, n) * spread, 1e-6, 1 - 1e-6),
+        rng.uniform(0.0, 1.0, n),
+    )
+    for p, q, t in zip(a.tolist(), b.tolist(), x.tolist(), strict=True):
+        if t < p / (p + q):
+            ref = lambda u, v, t=t: _beta_lower(u, v, mp.mpf(t))  # noqa: E731
+        else:
+            ref = lambda u, v, t=t: -_beta_lower(v, u, 1 - mp.mpf(t))  # noqa: E731
+        with mp.workdps(30):
+            point = (mp.mpf(p), mp.mpf(q))
+            grad = [float(mp.diff(ref, point, o)) for o in ((1, 0), (0, 1))]
+            hess = [
+                [float(mp.diff(ref, point, o)) for o in row]
+                for row in (((2, 0), (1, 1)), ((1, 1), (0, 2)))
+            ]
+        scale = max(map(abs, [*grad, *hess[0], *hess[1]]))
+        if scale < 1e-280:
+            continue  # (underflowed, or in the subnormal range where scipy's value is)
+        tol = 64 * EPS * (1 + p * abs(np.log(t)) + q * abs(np.log1p(-t))) * scale
+        f = lambda v, t=t: sc.betainc(v[0], v[1], t)  # noqa: E731
+        np.testing.assert_allclose(hd.grad(f)(np.array([p, q])), grad, rtol=0, atol=tol)
+        np.testing.assert_allclose(hd.hessian(f)(np.array([p, q])), hess, rtol=0, atol=tol)
+
+
+def test_incomplete_beta_in_every_argument_and_edges() -> None:
+    """betainc and betaincc: the full 3 x 3 Hessian at one point; constant in a, b at
+    x = 0 and 1; nan outside; shapes beyond 1e4 raise where the value has not underflowed."""
+    point = (2.5, 0.75, 0.6)
+
+    def at(i: int, j: int | None = None) -> float:
+        orders = tuple(int(k == i) + int(k == j) for k in range(3))
+        with mp.workdps(30):
+            return float(mp.diff(_beta_lower, tuple(mp.mpf(v) for v in point), orders))
+
+    hess = [[at(i, j) for j in range(3)] for i in range(3)]
+    for f, sign in ((sc.betainc, 1.0), (sc.betaincc, -1.0)):
+        np.testing.assert_allclose(
+            hd.hessian(lambda v, f=f: f(*v))(np.array(point)), sign * np.array(hess), rtol=1e-13
+        )
+    a = hd.hyperdual(np.array([2.0, 2.0, -1.0, 2.0]), 1.0, 1.0)
+    y = sc.betainc(a, 3.0, np.array([0.0, 1.0, 0.5, 1.5]))
+    np.testing.assert_array_equal(y.e1, [0.0, 0.0, np.nan, np.nan])
+    np.testing.assert_array_equal(y.e12, [0.0, 0.0, np.nan, np.nan])
+    with pytest.raises(TypeError, match=r"scipy\.special\.betainc .* only up to 10000"):
+        sc.betainc(hd.dual(np.array([2e4]), 1.0), 2e4, 0.5)
+
+
 # --- derivatives of any order by recurrences that do not cancel (Entry.series) ---------
 def _erfcx(t: Any) -> Any:
     return mp.exp(t * t) * mp.erfc(t)

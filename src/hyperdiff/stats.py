@@ -9,8 +9,8 @@ signatures: plain inputs go to scipy.stats; dual ones get the closed forms below
 numpy and scipy.special functions that differentiate (values within a few ulps of scipy's;
 outside the support the log densities are -inf and the distribution functions 0 or 1, as
 scipy's, with derivative 0). A shape parameter differentiates where its scipy.special
-function does (gammaln, xlogy, betaln, gammainc in all; stdtr, betainc in x only: a dual
-shape there raises naming that function).
+function does (gammaln, xlogy, betaln, gammainc, betainc in all; stdtr in x only: a dual
+df there raises naming it).
 
     norm.logpdf, pdf, cdf, logcdf, sf, logsf (x, loc=0, scale=1)
     t.logpdf, pdf, cdf (x, df, loc=0, scale=1)
@@ -203,7 +203,7 @@ class _Beta:
         return np.exp(self.logpdf(x, a, b, loc, scale))
 
     def cdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
-        """betainc(a, b, z) (differentiable in z), 0 below the support and 1 above."""
+        """betainc(a, b, z), 0 below the support and 1 above."""
         if not _any_dual(x, a, b, loc, scale):
             return _scipy_dist("beta").cdf(x, a, b, loc, scale)
         sc = _sc()
