@@ -966,12 +966,22 @@ TABLE_CALLS = _table_calls()
 def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> None:
     """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
     from the rules (pytest turns warnings into errors), scipy's value, and nan
-    derivatives wherever scipy's value is nan (a Dual for a rule of first derivatives)."""
+    derivatives wherever scipy's value is nan (a Dual for a rule of first derivatives).
+    Shape partials by series (gammainc, betainc in a, b) refuse shapes beyond 1e4: there
+    the others."""
+    points = SPECIAL_POINTS
+    x = hd.hyperdual(points, 1.0, 1.0) if order == 2 else hd.dual(points, 1.0)
+    try:
+        with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
+            ys = call(x)
+    except TypeError as refusal:  # shapes beyond the range checked (1e300): the rest
+        assert "only up to 10000" in str(refusal) or "only for a <= 10000" in str(refusal)
+        points = points[~(np.abs(points) > 1e4) | np.isinf(points)]
+        x = hd.hyperdual(points, 1.0, 1.0) if order == 2 else hd.dual(points, 1.0)
+        with np.errstate(all="ignore"):
+            ys = call(x)
     with np.errstate(all="ignore"):
-        wants = call(SPECIAL_POINTS)
-    x = hd.hyperdual(SPECIAL_POINTS, 1.0, 1.0) if order == 2 else hd.dual(SPECIAL_POINTS, 1.0)
-    with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)
-        ys = call(x)
+        wants = call(points)
     if not isinstance(ys, tuple):  # (sici, airy, ...: several outputs)
         ys, wants = (ys,), (wants,)
     for y, want in zip(ys, wants, strict=True):

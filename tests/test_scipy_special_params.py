@@ -60,8 +60,18 @@ def test_incomplete_gamma_in_its_shape() -> None:
             np.testing.assert_allclose(y.e12[i], want[1], atol=tol, err_msg=f"{p}, {q}")
 
 
+def _student(df: Any, t: Any) -> Any:
+    x = df / (df + t * t)
+    half = mp.betainc(df / 2, mp.mpf(1) / 2, 0, x, regularized=True) / 2
+    return 1 - half if t > 0 else half
+
+
+def _fisher(n: Any, d: Any, x: Any) -> Any:
+    return mp.betainc(n / 2, d / 2, 0, n * x / (n * x + d), regularized=True)
+
+
 # name: (function, mpmath reference, point): every partial and second partial at once
-GAMMA_FAMILY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
+IN_EVERY_ARGUMENT: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = {
     "gammainc": (sc.gammainc, _lower, (2.7, 1.9)),
     "gammaincc": (sc.gammaincc, _upper, (0.45, 3.5)),
     "chdtr": (sc.chdtr, lambda v, x: _lower(v / 2, x / 2), (4.5, 3.0)),
@@ -103,13 +113,24 @@ GAMMA_FAMILY: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple[floa
         lambda p, b, x: _root(lambda t: _lower(b, t * x) - p, sc.gdtria(0.4, 2.5, 1.7)),
         (0.4, 2.5, 1.7),
     ),
+    # through betainc (the t cdf both sides of |t| = sqrt(df), where its form switches)
+    "stdtr": (sc.stdtr, _student, (3.5, 1.2)),
+    "stdtr(t < 0)": (sc.stdtr, _student, (0.7, -4.0)),
+    "stdtr(small t)": (sc.stdtr, _student, (7.0, -1e-3)),
+    "stdtrit": (
+        sc.stdtrit,
+        lambda df, p: _root(lambda t: _student(df, t) - p, sc.stdtrit(6.0, 0.1)),
+        (6.0, 0.1),
+    ),
+    "fdtr": (sc.fdtr, _fisher, (3.0, 5.5, 0.8)),
+    "fdtrc": (sc.fdtrc, lambda n, d, x: 1 - _fisher(n, d, x), (0.7, 12.0, 3.0)),
 }
 
 
-@pytest.mark.parametrize("name", sorted(GAMMA_FAMILY))
-def test_gamma_family_in_every_argument(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(IN_EVERY_ARGUMENT))
+def test_in_every_argument(name: str) -> None:
     """hd.grad and hd.hessian (DualVec, HyperDualVec) in all arguments, the shapes too."""
-    f, ref, point = GAMMA_FAMILY[name]
+    f, ref, point = IN_EVERY_ARGUMENT[name]
     z = np.array(point)
     n = len(point)
 
@@ -120,11 +141,9 @@ def test_gamma_family_in_every_argument(name: str) -> None:
 
     np.testing.assert_allclose(hd.grad(lambda v: f(*v))(z), [at(i) for i in range(n)], rtol=1e-13)
     upper = {(i, j): at(i, j) for i in range(n) for j in range(i, n)}
-    np.testing.assert_allclose(
-        hd.hessian(lambda v: f(*v))(z),
-        [[upper[min(i, j), max(i, j)] for j in range(n)] for i in range(n)],
-        rtol=1e-13,
-    )
+    want = np.array([[upper[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
+    got = hd.hessian(lambda v: f(*v))(z)  # (atol: entries 1e-3 of the largest, fdtrc's F_dfd,x)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15 * np.max(np.abs(want)))
 
 
 def test_gamma_shape_edges() -> None:

@@ -920,8 +920,8 @@ def _hyp2f1(f0: Any, a: Any, b: Any, c: Any, z: Any) -> Arrays:
     )
 
 
-def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
-    # Student's t cdf: f1 = the pdf, f2 = -(df + 1) t / (df + t^2) f1
+def _student_density(df: Any, t: Any) -> Arrays:
+    # Student's t cdf in t: f1 = the pdf, f2 = -(df + 1) t / (df + t^2) f1
     sc = _sc()
     log_pdf = (
         sc.gammaln((df + 1) / 2)
@@ -931,6 +931,56 @@ def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
     )
     f1 = np.exp(log_pdf)
     return f1, -(df + 1) * t / (df + t * t) * f1
+
+
+def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
+    # in t by the density; in df through betainc (_through):
+    #   stdtr = 1/2 + sign(t)/2 I_(t^2/(df + t^2))(1/2, df/2)   (t^2 < df),
+    #   stdtr = I_(df/(df + t^2))(df/2, 1/2)/2, or 1 - that      (t < 0, t > 0, elsewhere)
+    # (each argument of betainc computed directly, not as 1 - the other: no cancellation)
+    def formula(n: Any, u: Any) -> Any:
+        sc = _sc()
+        side = np.sign(_values(u))
+        square = u * u
+        near = sc.betainc(0.5, n / 2, square / (n + square)) * side / 2 + 0.5
+        tail = sc.betainc(n / 2, 0.5, n / (n + square)) / 2
+        return np.where(square.value < n.value, near, np.where(side < 0, tail, 1 - tail))
+
+    f1, f2 = _student_density(df, t)
+    return _with_parameters((f1, f2), formula, df, t)
+
+
+def _values(u: Any) -> Any:
+    return u.value if hasattr(u, "value") else np.asarray(u)
+
+
+def _through(formula: Callable[..., Any], *args: Any) -> Arrays:
+    """A function's gradient and Hessian's upper triangle (Entry's order) by running its
+    formula (numpy code on hyperdiff's arrays) on a HyperDualVec of all its arguments:
+    its planes are these partials."""
+    from ._multivariate import hyperdualvec
+
+    args = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in args))
+    eye = np.eye(len(args)).reshape((len(args), len(args)) + (1,) * args[0].ndim)
+    duals = [
+        hyperdualvec(a, np.broadcast_to(seed, (len(args), *a.shape)))
+        for a, seed in zip(args, eye, strict=True)
+    ]
+    return tuple(formula(*duals)._data[1:])
+
+
+def _with_parameters(in_last: Arrays, formula: Callable[..., Any], *args: Any) -> Arrays:
+    """The partials of f(*args) in Entry's order: those in the last argument alone (f1, f2,
+    closed forms) as given, every other one from _through, run only when a dual array
+    among the parameters needs it."""
+    full = functools.cache(functools.partial(_through, formula, *args))
+    n = len(args)
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    last = {n - 1: in_last[0], n + len(pairs) - 1: in_last[1]}
+    return tuple(
+        last[k] if k in last else functools.partial(lambda k: full()[k], k)
+        for k in range(n + len(pairs))
+    )
 
 
 def _chdtr(sign: float) -> Callable[..., Arrays]:
@@ -1323,6 +1373,11 @@ def _gammaincinv(sign: float) -> Callable[..., Arrays]:
     return rule
 
 
+def _now(partial: Any) -> Any:
+    """A rule's partial, computed if it was given as a function."""
+    return partial() if callable(partial) else partial
+
+
 def _implicit(partials: Arrays, sign: float) -> Arrays:
     """The partials in (s, y) of x(s, y) solving sign F(s, x) = y from F's partials
     (F_s, F_x, F_ss, F_sx, F_xx) at the solution, F_s and F_ss as functions: those in s
@@ -1331,7 +1386,7 @@ def _implicit(partials: Arrays, sign: float) -> Arrays:
 
     @functools.cache
     def solved() -> Arrays:
-        return _solved(sign * f_x, sign * f_s(), sign * f_xx, sign * f_sx, sign * f_ss())
+        return _solved(*(sign * _now(d) for d in (f_x, f_s, f_xx, f_sx, f_ss)))
 
     x_y, x_yy = _inverse(sign * f_x, sign * f_xx)
     return lambda: solved()[1], x_y, lambda: solved()[4], lambda: solved()[3], x_yy
@@ -1346,8 +1401,8 @@ def _betaincinv(sign: float) -> Callable[..., Arrays]:
 
 
 def _stdtrit(f0: Any, df: Any, p: Any) -> Arrays:
-    # t = stdtr^-1(df, p): the inverse of stdtr in t
-    return _inverse(*_stdtr(None, df, f0))
+    # t = stdtr^-1(df, p): the inverse of stdtr in t, in (df, p)
+    return _implicit(_stdtr(None, df, f0), 1.0)
 
 
 def _chdtri(f0: Any, v: Any, p: Any) -> Arrays:
@@ -1408,14 +1463,20 @@ def _lambertw(f0: Any, z: Any, k: Any, tol: Any) -> Arrays:
 
 def _fdtr(sign: float) -> Callable[..., Arrays]:
     # F cdf = I_u(dfn/2, dfd/2), u = dfn x/(dfn x + dfd): F' = I'(u) u',
-    # F'' = I''(u) u'^2 + I'(u) u'', u' = dfn dfd/(dfn x + dfd)^2, u'' = -2 dfn u'/(dfn x + dfd)
+    # F'' = I''(u) u'^2 + I'(u) u'', u' = dfn dfd/(dfn x + dfd)^2, u'' = -2 dfn u'/(dfn x + dfd);
+    # in dfn, dfd through betainc (_through) (fdtrc: negated)
+    def formula(n: Any, d: Any, x: Any) -> Any:
+        return sign * _sc().betainc(n / 2, d / 2, n * x / (n * x + d))
+
     def rule(f0: Any, dfn: Any, dfd: Any, x: Any) -> Arrays:
         w = dfn * x + dfd
         u = dfn * x / w
         u1 = dfn * dfd / (w * w)
         u2 = -2 * dfn * u1 / w
         d1, d2 = _beta_density(dfn / 2, dfd / 2, u)
-        return sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)
+        return _with_parameters(
+            (sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)), formula, dfn, dfd, x
+        )
 
     return rule
 
@@ -2335,7 +2396,8 @@ def _pdtri(f0: Any, k: Any, y: Any) -> Arrays:
 
 
 def _fdtri(f0: Any, dfn: Any, dfd: Any, p: Any) -> Arrays:
-    return _inverse(*_fdtr(1.0)(None, dfn, dfd, f0))
+    partials = _fdtr(1.0)(None, dfn, dfd, f0)
+    return _inverse(partials[2], partials[8])
 
 
 def _gdtrix(f0: Any, a: Any, b: Any, p: Any) -> Arrays:
@@ -3034,9 +3096,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "stdtr",
                 ("df", "t"),
-                (1,),
+                (0, 1),
                 _stdtr,
-                why=_parameters("df is the degrees of freedom", "df"),
             ),
         ),
         (("chdtr",), Entry("chdtr", ("v", "x"), (0, 1), _chdtr(1.0))),
@@ -3074,13 +3135,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (
             ("stdtrit",),
-            Entry(
-                "stdtrit",
-                ("df", "p"),
-                (1,),
-                _stdtrit,
-                why=_parameters("df is the degrees of freedom", "df"),
-            ),
+            Entry("stdtrit", ("df", "p"), (0, 1), _stdtrit),
         ),
         (("chdtri",), Entry("chdtri", ("v", "p"), (0, 1), _chdtri)),
         (("ndtri_exp",), Entry("ndtri_exp", ("y",), (0,), _ndtri_exp)),
@@ -3095,23 +3150,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("owens_t",), Entry("owens_t", ("h", "a"), (0, 1), _owens_t)),
         (
             ("fdtr",),
-            Entry(
-                "fdtr",
-                ("dfn", "dfd", "x"),
-                (2,),
-                _fdtr(1.0),
-                why=_parameters("dfn and dfd are degrees of freedom", "them"),
-            ),
+            Entry("fdtr", ("dfn", "dfd", "x"), (0, 1, 2), _fdtr(1.0)),
         ),
         (
             ("fdtrc",),
-            Entry(
-                "fdtrc",
-                ("dfn", "dfd", "x"),
-                (2,),
-                _fdtr(-1.0),
-                why=_parameters("dfn and dfd are degrees of freedom", "them"),
-            ),
+            Entry("fdtrc", ("dfn", "dfd", "x"), (0, 1, 2), _fdtr(-1.0)),
         ),
         (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (2,), _nbdtr(1.0), why=_COUNTS)),
         (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (2,), _nbdtr(-1.0), why=_COUNTS)),
