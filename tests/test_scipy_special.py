@@ -1551,7 +1551,6 @@ def test_hankel_functions() -> None:
             r"bdtrik in its argument p .* none of its arguments \(it inverts bdtr in k, whose "
             r"partial in that parameter has no closed form\)",
         ),
-        (lambda d: sc.btdtria(d, 2.0, 0.3), r"btdtria in its argument p .* inverts betainc in a"),
         (lambda d: sc.pdtrik(d, 2.0), r"pdtrik in its argument p .* inverts pdtr in k"),
         (lambda d: sc.stdtridf(d, 2.0), r"stdtridf in its argument p .* inverts stdtr in df"),
         (

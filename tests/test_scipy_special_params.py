@@ -60,6 +60,10 @@ def test_incomplete_gamma_in_its_shape() -> None:
             np.testing.assert_allclose(y.e12[i], want[1], atol=tol, err_msg=f"{p}, {q}")
 
 
+def _beta_lower(a: Any, b: Any, x: Any) -> Any:
+    return mp.betainc(a, b, 0, x, regularized=True)
+
+
 def _student(df: Any, t: Any) -> Any:
     x = df / (df + t * t)
     half = mp.betainc(df / 2, mp.mpf(1) / 2, 0, x, regularized=True) / 2
@@ -123,6 +127,29 @@ IN_EVERY_ARGUMENT: dict[str, tuple[Callable[..., Any], Callable[..., Any], tuple
         (6.0, 0.1),
     ),
     "fdtr": (sc.fdtr, _fisher, (3.0, 5.5, 0.8)),
+    # betainc's inverses, in the shapes too (the implicit function theorem, 3 variables)
+    "betaincinv": (
+        sc.betaincinv,
+        lambda a, b, y: _root(lambda t: _beta_lower(a, b, t) - y, sc.betaincinv(2.0, 3.5, 0.3)),
+        (2.0, 3.5, 0.3),
+    ),
+    "betainccinv": (
+        sc.betainccinv,
+        lambda a, b, y: _root(
+            lambda t: 1 - _beta_lower(a, b, t) - y, sc.betainccinv(0.5, 1.5, 0.7)
+        ),
+        (0.5, 1.5, 0.7),
+    ),
+    "btdtria": (
+        sc.btdtria,
+        lambda p, b, x: _root(lambda t: _beta_lower(t, b, x) - p, sc.btdtria(0.4, 2.0, 0.3)),
+        (0.4, 2.0, 0.3),
+    ),
+    "btdtrib": (
+        sc.btdtrib,
+        lambda a, p, x: _root(lambda t: _beta_lower(a, t, x) - p, sc.btdtrib(1.5, 0.4, 0.3)),
+        (1.5, 0.4, 0.3),
+    ),
     "fdtrc": (sc.fdtrc, lambda n, d, x: 1 - _fisher(n, d, x), (0.7, 12.0, 3.0)),
 }
 
@@ -173,10 +200,6 @@ def test_gamma_distribution_in_its_shape() -> None:
             float(mp.diff(lambda a: _lower(a, mp.mpf(x) / scale), mp.mpf(1.7), n)) for n in (1, 2)
         ]
     np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
-
-
-def _beta_lower(a: Any, b: Any, x: Any) -> Any:
-    return mp.betainc(a, b, 0, x, regularized=True)
 
 
 def test_incomplete_beta_in_its_shapes() -> None:

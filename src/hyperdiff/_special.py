@@ -1393,11 +1393,65 @@ def _implicit(partials: Arrays, sign: float) -> Arrays:
 
 
 def _betaincinv(sign: float) -> Callable[..., Arrays]:
+    # x solving sign I_x(a, b) = y (+ const), in (a, b, y); in y alone by _inverse
     def rule(f0: Any, a: Any, b: Any, y: Any) -> Arrays:
         d1, d2 = _beta_density(a, b, f0)
-        return _inverse(sign * d1, sign * d2)
+        x_y, x_yy = _inverse(sign * d1, sign * d2)
+        solved = functools.cache(
+            lambda: _solved_for(2, (0, 1, None), _beta_partials(a, b, f0), sign)
+        )
+        lazy = [functools.partial(lambda k: solved()[k], k) for k in range(9)]
+        return (*lazy[:2], x_y, *lazy[3:8], x_yy)
 
     return rule
+
+
+def _inverse_in_shape(unknown: int, order: tuple[int | None, ...]) -> Callable[..., Arrays]:
+    """btdtria (a solving I_x(a, b) = p, in (p, b, x)) and btdtrib (b, in (a, p, x))."""
+
+    def rule(f0: Any, *args: Any) -> Arrays:
+        a, b, x = (f0 if i == unknown else args[order.index(i)] for i in range(3))
+        return _solved_for(unknown, order, _beta_partials(a, b, x), 1.0)
+
+    return rule
+
+
+def _solved_for(
+    unknown: int, order: tuple[int | None, ...], partials: Arrays, sign: float
+) -> Arrays:
+    """The gradient and Hessian triangle (Entry's order) of the solution v_unknown of
+    sign F(v_0, v_1, v_2) = p, as a function of `order` (indices of F's other variables,
+    None for p), from F's (given as Entry's order; functions allowed), by the implicit
+    function theorem with G = sign F - p:
+      v_i = -G_i / G_v,  v_ij = -(G_ij + G_vi v_j + G_vj v_i + G_vv v_i v_j) / G_v."""
+    grad = [sign * _now(d) for d in partials[:3]]
+    upper = iter(partials[3:])
+    hess: dict[tuple[int, int], Any] = {}
+    for i in range(3):
+        for j in range(i, 3):
+            hess[i, j] = hess[j, i] = sign * _now(next(upper))
+    g_v, h_vv = grad[unknown], hess[unknown, unknown]
+
+    def g(i: int | None) -> Any:
+        return -1.0 if i is None else grad[i]
+
+    def h(i: int | None, j: int | None) -> Any:
+        return 0.0 if i is None or j is None else hess[i, j]
+
+    first = [-g(i) / g_v for i in order]
+    second = [
+        -(
+            h(i, j)
+            + h(unknown, i) * first[n]
+            + h(unknown, j) * first[m]
+            + h_vv * first[m] * first[n]
+        )
+        / g_v
+        for m, i in enumerate(order)
+        for n, j in enumerate(order)
+        if n >= m
+    ]
+    return (*first, *second)
 
 
 def _stdtrit(f0: Any, df: Any, p: Any) -> Arrays:
@@ -2982,7 +3036,6 @@ def _parameters(what: str, names: str) -> str:
 _ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
-_SHAPES_AB = _parameters("a and b are shape parameters", "them")
 _COUNTS = "k and n are counts (scipy floors k)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
 _SPHEROIDAL_CV = (
@@ -3127,11 +3180,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (
             ("betaincinv",),
-            Entry("betaincinv", ("a", "b", "y"), (2,), _betaincinv(1.0), why=_SHAPES_AB),
+            Entry("betaincinv", ("a", "b", "y"), (0, 1, 2), _betaincinv(1.0)),
         ),
         (
             ("betainccinv",),
-            Entry("betainccinv", ("a", "b", "y"), (2,), _betaincinv(-1.0), why=_SHAPES_AB),
+            Entry("betainccinv", ("a", "b", "y"), (0, 1, 2), _betaincinv(-1.0)),
         ),
         (
             ("stdtrit",),
@@ -3230,6 +3283,14 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("gdtr",), Entry("gdtr", ("a", "b", "x"), (0, 1, 2), _gdtr(1.0))),
         (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (0, 1, 2), _gdtr(-1.0))),
         (("gdtrib",), Entry("gdtrib", ("a", "p", "x"), (0, 1, 2), _gdtrib)),
+        (
+            ("btdtria",),
+            Entry("btdtria", ("p", "b", "x"), (0, 1, 2), _inverse_in_shape(0, (None, 1, 2))),
+        ),
+        (
+            ("btdtrib",),
+            Entry("btdtrib", ("a", "p", "x"), (0, 1, 2), _inverse_in_shape(1, (0, None, 2))),
+        ),
         (("chdtriv",), Entry("chdtriv", ("p", "x"), (0, 1), _chdtriv)),
         (
             ("pdtr",),
@@ -3422,8 +3483,6 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 ("bdtrin", ("k", "y", "p"), "it inverts bdtr in n" + _NO_PARTIAL),
                 ("nbdtrik", ("y", "n", "p"), "it inverts nbdtr in k" + _NO_PARTIAL),
                 ("nbdtrin", ("k", "y", "p"), "it inverts nbdtr in n" + _NO_PARTIAL),
-                ("btdtria", ("p", "b", "x"), "it inverts betainc in a" + _NO_PARTIAL),
-                ("btdtrib", ("a", "p", "x"), "it inverts betainc in b" + _NO_PARTIAL),
                 ("chndtridf", ("x", "p", "nc"), "it inverts chndtr in df" + _NO_PARTIAL),
                 ("fdtridfd", ("dfn", "p", "x"), "it inverts fdtr in dfd" + _NO_PARTIAL),
                 ("pdtrik", ("p", "m"), "it inverts pdtr in k" + _NO_PARTIAL),
