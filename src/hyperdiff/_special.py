@@ -291,24 +291,24 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
     c = pp * 0 + 1
     d = 1 / (1 - both * y / (pp + 1))
     fraction = d
-    done, m = ~inside, 0
-    while not done.all() and m < _ITERATIONS:
+    converging, m = _Convergence(inside), 0
+    while converging.running():
         m += 1
+        before = fraction
         for step in (
             m * (qq - m) * y / ((pp + (2 * m - 1)) * (pp + 2 * m)),
             -(pp + m) * (both + m) * y / ((pp + 2 * m) * (pp + (2 * m + 1))),
         ):
             d = 1 / (1 + step * d)
             c = 1 + step / c
-            change = fraction * (c * d) - fraction
-            fraction = fraction + change
-        done |= _settled(change, fraction)
+            fraction = fraction * (c * d)
+        converging.update(fraction - before, fraction)
     front = np.exp(pp * np.log(y) + qq * np.log1p(-y) - sc.betaln(pp + 1, qq)) / both
     side = front * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         side = side * np.where(inside, small / side.value, 1.0)  # (scaled to scipy's value)
     planes = np.where(below, 1.0, -1.0) * side._data[1:]  # I = 1 - I_(1 - x)(b, a) above
-    good = inside & done & np.all(np.isfinite(planes), axis=0)
+    good = inside & converging.done & np.all(np.isfinite(planes), axis=0)
     known = np.where(constant, 0.0, np.nan)
     return tuple(np.where(good, plane, known) for plane in planes)
 
@@ -346,15 +346,29 @@ _GAMMA_SHAPE_LIMIT = 1e4  # checked against mpmath up to here (tests/test_scipy_
 _ITERATIONS = 100_000  # (a bound: terms that never converge, nan from overflow, give nan)
 
 
-def _converged(change: Any, total: Any) -> Any:
-    """Where a series' term (a continued fraction's change) is below a quarter ulp of
-    the total in every plane: the parts have converged, not only the value."""
-    return np.all(np.abs(change._data) <= _EPS / 4 * np.abs(total._data), axis=0)
+class _Convergence:
+    """When a series or continued fraction run on dual arrays has converged, element by
+    element: every plane's change within an ulp of its total; or, as the parts converge
+    at the value's geometric rate times a polynomial in the step (their own changes can
+    stall at the rounding of larger planes), twice the steps the value took to settle
+    within 4 ulps (and still settled), plus 5; or a plane not finite (its result: nan)."""
 
+    def __init__(self, pending: Any) -> None:
+        self.done = ~pending
+        self.settled_at = np.full(pending.shape, np.inf)
+        self.step = 0
 
-def _settled(change: Any, total: Any) -> Any:
-    """Converged, or never will (a plane not finite: its result is nan)."""
-    return _converged(change, total) | ~np.all(np.isfinite(total._data), axis=0)
+    def running(self) -> bool:
+        return not self.done.all() and self.step < _ITERATIONS
+
+    def update(self, change: Any, total: Any) -> None:
+        self.step += 1
+        with np.errstate(divide="ignore", invalid="ignore"):  # (a 0 total: not yet)
+            size = np.abs(change._data) / np.abs(total._data)
+        settled = size[0] <= 4 * _EPS  # (Lentz's product drifts by an ulp or two a step)
+        self.settled_at = np.where(settled, np.minimum(self.settled_at, self.step), np.inf)
+        self.done |= np.all(size <= _EPS, axis=0) | (self.step >= 2 * self.settled_at + 5)
+        self.done |= ~np.all(np.isfinite(total._data), axis=0)
 
 
 def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
@@ -388,12 +402,12 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
     # the series on `lower` (x = 0 elsewhere: converged at once)
     xs = np.where(lower, x, 0.0)
     term = total = shape * 0 + 1
-    summed, n = ~lower, 0
-    while not summed.all() and n < _ITERATIONS:
+    summed, n = _Convergence(lower), 0
+    while summed.running():
         n += 1
         term = term * xs / (shape + n)
         total = total + term
-        summed |= _converged(term, total)
+        summed.update(term, total)
     log_x = np.log(np.where(lower, x, 1.0))
     p = np.exp(log_x * shape - xs - sc.gammaln(shape + 1)) * total
     # the continued fraction on `upper` (x = a + 2 elsewhere, any x > a + 1 converges)
@@ -402,23 +416,22 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
     c = 1 / (shape * 0 + 1e-300)
     d = 1 / b
     fraction = d
-    done, m = ~upper, 0
-    while not done.all() and m < _ITERATIONS:
+    fractions, m = _Convergence(upper), 0
+    while fractions.running():
         m += 1
         step = -m * (m - shape)
         b = b + 2
         d = 1 / (step * d + b)
         c = b + step / c
-        change = fraction * (c * d) - fraction
-        done |= _converged(change, fraction)
-        fraction = fraction + change
+        before, fraction = fraction, fraction * (c * d)
+        fractions.update(fraction - before, fraction)
     q = shape * np.exp(np.log(xc) * shape - xc - sc.gammaln(shape + 1)) * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         p = p * np.where(lower, small / p.value, 1.0)  # (scaled to scipy's value)
         q = q * np.where(upper, small / q.value, 1.0)
     scaled = np.where(lower, p, -q)  # P's parts, or Q's negated
     known = np.where(constant, 0.0, np.nan)
-    converged = inside & summed & done
+    converged = inside & summed.done & fractions.done
     return tuple(np.where(converged, part, known) for part in (scaled.e1, scaled.e12))
 
 
@@ -725,7 +738,7 @@ def _log_ndtr_series(x: Any, degree: int) -> Any:
     1e-4 at order 10 by -4); above, log1p(-ndtr(-x)) (ndtr's Taylor recurrence, C++).
     Between -3 and 0 the high derivatives are 1e-4 of the terms either way: 3e-12 relative
     at order 10 near -1/2 (tests/test_scipy_special_params.py)."""
-    from ._taylor import taylor_array
+    from ._taylor_arrays import taylor_array
 
     x = np.asarray(x, dtype=np.float64)
     sc = _sc()
