@@ -165,15 +165,19 @@ def test_gamma_shape_edges() -> None:
     np.testing.assert_allclose(x.d, [float(want)], rtol=1e-12)
 
 
-def test_gamma_distribution_in_its_shape() -> None:
-    """hd.stats.gamma.cdf differentiates in its shape a through gammainc."""
+def test_distributions_in_their_shapes() -> None:
+    """hd.stats' gamma, beta and t cdfs differentiate in their shapes and degrees of
+    freedom through gammainc, betainc and stdtr."""
     x, scale = 2.5, 1.5
-    y = hd.stats.gamma.cdf(x, hd.hyperdual(np.array([1.7]), 1.0, 1.0), scale=scale)
-    with mp.workdps(30):
-        want = [
-            float(mp.diff(lambda a: _lower(a, mp.mpf(x) / scale), mp.mpf(1.7), n)) for n in (1, 2)
-        ]
-    np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
+    s = hd.hyperdual(np.array([1.7]), 1.0, 1.0)
+    for y, ref in (
+        (hd.stats.gamma.cdf(x, s, scale=scale), lambda a: _lower(a, mp.mpf(x) / scale)),
+        (hd.stats.beta.cdf(0.3, s, 2.5), lambda a: _beta_lower(a, 2.5, mp.mpf(0.3))),
+        (hd.stats.t.cdf(x, s, scale=scale), lambda df: _student(df, mp.mpf(x) / scale)),
+    ):
+        with mp.workdps(30):
+            want = [float(mp.diff(ref, mp.mpf(1.7), n)) for n in (1, 2)]
+        np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
 
 
 def test_incomplete_beta_in_its_shapes() -> None:

@@ -9,8 +9,9 @@ signatures: plain inputs go to scipy.stats; dual ones get the closed forms below
 numpy and scipy.special functions that differentiate (values within a few ulps of scipy's;
 outside the support the log densities are -inf and the distribution functions 0 or 1, as
 scipy's, with derivative 0). A shape parameter differentiates where its scipy.special
-function does (gammaln, xlogy, betaln, gammainc, betainc in all; stdtr in x only: a dual
-df there raises naming it).
+function does (gammaln, xlogy, betaln, gammainc, betainc, stdtr: in all of them; the
+series behind gammainc's and betainc's shapes take shapes up to 1e4, beyond which a dual
+shape raises naming the function).
 
     norm.logpdf, pdf, cdf, logcdf, sf, logsf (x, loc=0, scale=1)
     t.logpdf, pdf, cdf (x, df, loc=0, scale=1)
@@ -153,7 +154,7 @@ class _T:
         return np.exp(self.logpdf(x, df, loc, scale))
 
     def cdf(self, x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
-        """stdtr(df, z) (differentiable in z)."""
+        """stdtr(df, z)."""
         if not _any_dual(x, df, loc, scale):
             return _scipy_dist("t").cdf(x, df, loc, scale)
         return _sc().stdtr(df, _standardized(x, loc, scale)[0])
