@@ -239,6 +239,38 @@ def test_incomplete_beta_in_every_argument_and_edges() -> None:
         sc.betainc(hd.dual(np.array([2e4]), 1.0), 2e4, 0.5)
 
 
+def test_bessel_k_in_its_order() -> None:
+    """kv and kve in (v, x) by hd.hessian at v in [-30, 40] (both signs: K is even in v)
+    and x log-uniform in [1e-3, 500]: within 64 ulps times (1 + |v| log(1 + |v|/x) + x)
+    of mp.diff at 40 digits (mpmath's besselk itself fails at orders in the hundreds);
+    v = 0: K_v = 0 exactly; complex z raises."""
+    rng = np.random.default_rng(10)
+    v = rng.uniform(-30.0, 40.0, 6)
+    x = np.exp(rng.uniform(np.log(1e-3), np.log(500.0), 6))
+    for f, scale, points in ((sc.kv, lambda t: 1, slice(0, 4)), (sc.kve, mp.exp, slice(4, 6))):
+        for p, q in zip(v[points].tolist(), x[points].tolist(), strict=True):
+            if not 0 < f(p, q) < np.inf:
+                continue  # (over- or underflowed)
+            ref = lambda s, t, scale=scale: mp.besselk(s, t) * scale(t)  # noqa: E731
+            with mp.workdps(40):
+                point = (mp.mpf(p), mp.mpf(q))
+                grad = [float(mp.diff(ref, point, o)) for o in ((1, 0), (0, 1))]
+                hess = [
+                    [float(mp.diff(ref, point, o)) for o in r]
+                    for r in (((2, 0), (1, 1)), ((1, 1), (0, 2)))
+                ]
+            rtol = 64 * EPS * (1 + abs(p) * np.log1p(abs(p) / q) + q)
+            g = lambda z, f=f: f(z[0], z[1])  # noqa: E731
+            np.testing.assert_allclose(hd.grad(g)(np.array([p, q])), grad, rtol=rtol)
+            np.testing.assert_allclose(hd.hessian(g)(np.array([p, q])), hess, rtol=rtol)
+    y = sc.kv(hd.hyperdual(np.array([0.0]), 1.0, 1.0), 1.3)
+    assert y.e1[0] == 0.0
+    with pytest.raises(
+        TypeError, match=r"scipy\.special\.kv and kve in their order v only at real z"
+    ):
+        sc.kv(hd.dual(np.array([1.0]), 1.0), 1.0 + 1.0j)
+
+
 # --- derivatives of any order by recurrences that do not cancel (Entry.series) ---------
 def _erfcx(t: Any) -> Any:
     return mp.exp(t * t) * mp.erfc(t)
