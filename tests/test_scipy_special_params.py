@@ -180,6 +180,17 @@ def test_distributions_in_their_shapes() -> None:
         np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-13)
 
 
+def _gradient_and_hessian(
+    f: Callable[..., Any], p: float, q: float, digits: int
+) -> tuple[list[float], list[list[float]]]:
+    """mp.diff's gradient and Hessian of an mpmath function of two variables at (p, q)."""
+    with mp.workdps(digits):
+        point = (mp.mpf(p), mp.mpf(q))
+        grad = [float(mp.diff(f, point, o)) for o in ((1, 0), (0, 1))]
+        orders = (((2, 0), (1, 1)), ((1, 1), (0, 2)))
+        return grad, [[float(mp.diff(f, point, o)) for o in row] for row in orders]
+
+
 def test_incomplete_beta_in_its_shapes() -> None:
     """I_a, I_b and their second partials (hd.hessian in (a, b)) at a, b log-uniform in
     [1e-3, 1e4], x near the mean or anywhere in (0, 1): within 64 ulps times
@@ -200,13 +211,7 @@ def test_incomplete_beta_in_its_shapes() -> None:
             ref = lambda u, v, t=t: _beta_lower(u, v, mp.mpf(t))  # noqa: E731
         else:
             ref = lambda u, v, t=t: -_beta_lower(v, u, 1 - mp.mpf(t))  # noqa: E731
-        with mp.workdps(30):
-            point = (mp.mpf(p), mp.mpf(q))
-            grad = [float(mp.diff(ref, point, o)) for o in ((1, 0), (0, 1))]
-            hess = [
-                [float(mp.diff(ref, point, o)) for o in row]
-                for row in (((2, 0), (1, 1)), ((1, 1), (0, 2)))
-            ]
+        grad, hess = _gradient_and_hessian(ref, p, q, 30)
         scale = max(map(abs, [*grad, *hess[0], *hess[1]]))
         if scale < 1e-280:
             continue  # (underflowed, or in the subnormal range where scipy's value is)
@@ -252,13 +257,7 @@ def test_bessel_k_in_its_order() -> None:
             if not 0 < f(p, q) < np.inf:
                 continue  # (over- or underflowed)
             ref = lambda s, t, scale=scale: mp.besselk(s, t) * scale(t)  # noqa: E731
-            with mp.workdps(40):
-                point = (mp.mpf(p), mp.mpf(q))
-                grad = [float(mp.diff(ref, point, o)) for o in ((1, 0), (0, 1))]
-                hess = [
-                    [float(mp.diff(ref, point, o)) for o in r]
-                    for r in (((2, 0), (1, 1)), ((1, 1), (0, 2)))
-                ]
+            grad, hess = _gradient_and_hessian(ref, p, q, 40)
             rtol = 64 * EPS * (1 + abs(p) * np.log1p(abs(p) / q) + q)
             g = lambda z, f=f: f(z[0], z[1])  # noqa: E731
             np.testing.assert_allclose(hd.grad(g)(np.array([p, q])), grad, rtol=rtol)
