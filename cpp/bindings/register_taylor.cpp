@@ -72,7 +72,7 @@ std::string function_name(bool unary, int function) {
   return info.module + "." + info.name;
 }
 
-void taylor_unary(int function, int degree, const py::array& x, py::array& out) {
+void taylor_unary(int function, int degree, const py::array& x, py::array& out, bool probe) {
   check_degree(degree);
   if (function < 0 || static_cast<std::size_t>(function) >= unary_functions().size()) {
     throw std::invalid_argument("unknown unary function " + std::to_string(function));
@@ -85,25 +85,26 @@ void taylor_unary(int function, int degree, const py::array& x, py::array& out) 
   }
   const int dtype = dtype_index(x);
   if (dtype_index(out) != dtype) throw py::type_error("x and out must have the same dtype");
-  check_out(out, degree + 1, "degree + 1");
-  if (x.ndim() < 1 || x.shape(0) != degree + 1 || x.size() != out.size()) {
+  const int planes = degree + 1 + int(probe);
+  check_out(out, planes, probe ? "degree + 2" : "degree + 1");
+  if (x.ndim() < 1 || x.shape(0) != planes || x.size() != out.size()) {
     throw std::invalid_argument("x must have the shape of out");
   }
   const TaylorUnaryKernel kernel = table().unary[function][dtype];
   if (kernel == nullptr) {
     throw py::type_error("hyperdiff has no complex kernel for " + function_name(true, function));
   }
-  const auto [count, x_stride] = plane_layout(x, degree + 1, "x");
+  const auto [count, x_stride] = plane_layout(x, planes, "x");
   const void* xp = x.data();
   void* op = out.mutable_data();
   py::gil_scoped_release release;
   parallel_for(count, [&, count = count, x_stride = x_stride](std::size_t begin, std::size_t end) {
-    kernel(degree, xp, x_stride, op, count, begin, end);
+    kernel(degree, probe, xp, x_stride, op, count, begin, end);
   });
 }
 
 void taylor_binary(int function, int degree, const py::array& x, bool x_parts, const py::array& y,
-                   bool y_parts, py::array& out) {
+                   bool y_parts, py::array& out, bool probe) {
   check_degree(degree);
   if (function < 0 || static_cast<std::size_t>(function) >= binary_functions().size()) {
     throw std::invalid_argument("unknown binary function " + std::to_string(function));
@@ -113,8 +114,8 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
   if (dtype_index(x) != dtype || dtype_index(y) != dtype) {
     throw py::type_error("operands and out must have the same dtype");
   }
-  const int planes = degree + 1;
-  check_out(out, planes, "degree + 1");
+  const int planes = degree + 1 + int(probe);
+  check_out(out, planes, probe ? "degree + 2" : "degree + 1");
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
   const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
   const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
@@ -128,7 +129,7 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
   void* op = out.mutable_data();
   py::gil_scoped_release release;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    kernel(degree, xo, yo, op, count, begin, end);
+    kernel(degree, probe, xo, yo, op, count, begin, end);
   });
 }
 
@@ -136,10 +137,13 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
 
 void register_taylor(py::module_& m) {
   m.def("taylor_unary", &taylor_unary, py::arg("function"), py::arg("degree"), py::arg("x"),
-        py::arg("out"), "out = f(x) on Taylor polynomials of the given degree (taylor.hpp).");
+        py::arg("out"), py::arg("probe") = false,
+        "out = f(x) on Taylor polynomials of the given degree (taylor.hpp); probe: plane "
+        "degree + 1 is one more direction at first order.");
   m.def("taylor_binary", &taylor_binary, py::arg("function"), py::arg("degree"), py::arg("x"),
         py::arg("x_parts"), py::arg("y"), py::arg("y_parts"), py::arg("out"),
-        "out = f(x, y) on Taylor polynomials of the given degree.");
+        py::arg("probe") = false,
+        "out = f(x, y) on Taylor polynomials of the given degree (probe: as taylor_unary).");
   py::list degrees;
   for (std::size_t f = 0; f < unary_functions().size(); ++f) {
     degrees.append(table().unary_degree[f]);

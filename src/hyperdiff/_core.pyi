@@ -75,7 +75,9 @@ def chain_binary(
 TAYLOR_MAX_DEGREE: int
 TAYLOR_UNARY_DEGREES: list[int]
 
-def taylor_unary(function: int, degree: int, x: np.ndarray, out: np.ndarray) -> None: ...
+def taylor_unary(
+    function: int, degree: int, x: np.ndarray, out: np.ndarray, probe: bool = False
+) -> None: ...
 def taylor_binary(
     function: int,
     degree: int,
@@ -84,6 +86,7 @@ def taylor_binary(
     y: np.ndarray,
     y_parts: bool,
     out: np.ndarray,
+    probe: bool = False,
 ) -> None: ...
 
 # register_operators.cpp: the C fast paths of the registered dual classes. Each

@@ -40,13 +40,19 @@
 //
 // Strong zeros as in kinds.hpp: a product whose second factor (a part) is 0 is
 // 0, and a quotient whose numerator is 0 is 0, so a constant operand or an
-// unperturbed coefficient never turns inf (sqrt' at 0) into nan.
+// unperturbed coefficient never turns inf (sqrt' at 0) into nan. The sums skip the
+// terms of a factor's planes that are zero over a block (Ctx's tops: a seed x = a + t
+// has one plane, x^2 two), with the same bits: sin, exp, log of a seed cost O(d).
+//
+// probe: an array of d + 2 planes, the last one more direction at first order
+// (f1 x, fx x + fy y), so derivative(order=k) checks f pointwise in its Taylor pass.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -61,10 +67,13 @@ namespace hyperdiff {
 // float64 far beyond; float32 holds them exactly up to d = 24.
 inline constexpr int kTaylorMaxDegree = 64;
 
-using TaylorUnaryKernel = void (*)(int degree, const void* x, std::size_t x_plane_stride, void* out,
+// probe: plane d + 1 is one more direction at first order (z = f1 x, fx x + fy y), the
+// pointwise probe of derivative(order=k) carried in the Taylor pass itself.
+using TaylorUnaryKernel = void (*)(int degree, bool probe, const void* x,
+                                   std::size_t x_plane_stride, void* out,
                                    std::size_t out_plane_stride, std::size_t begin,
                                    std::size_t end);
-using TaylorBinaryKernel = void (*)(int degree, Operand x, Operand y, void* out,
+using TaylorBinaryKernel = void (*)(int degree, bool probe, Operand x, Operand y, void* out,
                                     std::size_t out_plane_stride, std::size_t begin,
                                     std::size_t end);
 
@@ -83,15 +92,32 @@ namespace taylor {
 // A block's series (about 8 of them, 45 KB each at degree 10) stay in L2.
 inline constexpr std::size_t kBlock = 512;
 
-// One block's worth of work: the degree, the block's length and the binomial
-// table binom[n (d+1) + j] = C(n, j).
+// One block's worth of work: the degree, the block's length, the binomial
+// table binom[n (d+1) + j] = C(n, j), and the operands' tops: the highest plane of x
+// (y) not zero over the block (a seed x = a + t has top 1, x^2 top 2). A term whose
+// part is a zero plane adds +0 (the strong zero), so the sums skip them: sin of a
+// seed costs O(d), not O(d^2), with the same bits.
 template <class T>
 struct Ctx {
   int d;
   std::size_t m;
   const T* binom;
+  int x_top;
+  int y_top;
   const T* row(int n) const { return binom + n * (d + 1); }
 };
+
+// The highest plane k <= d of s not zero (nor -0) over the block; 0 if none.
+template <class T>
+int top_plane(const T* const* s, int d, std::size_t m) {
+  for (int k = d; k >= 1; --k) {
+    const T* sk = s[k];
+    for (std::size_t i = 0; i < m; ++i) {
+      if (sk[i] != T(0)) return k;
+    }
+  }
+  return 0;
+}
 
 // A series of one block held in scratch memory: d + 1 planes of kBlock.
 template <class T>
@@ -106,11 +132,15 @@ struct Series {
 template <class T>
 class Scratch {
  public:
-  Scratch(int d, int count)
-      : series_(count), memory_(static_cast<std::size_t>(count) * planes(d) * kBlock) {
+  // (the memory is the thread's, kept between calls: a kernel call on a chunk of
+  // 1e4 elements no longer allocates and zeroes 100 KB; rules write before they read)
+  Scratch(int d, int count) : series_(count) {
+    std::vector<T>& memory = thread_memory();
+    const std::size_t size = static_cast<std::size_t>(count) * planes(d) * kBlock;
+    if (memory.size() < size) memory.resize(size);
     for (int c = 0; c < count; ++c) {
       for (int k = 0; k < planes(d); ++k) {
-        series_[c].s[k] = memory_.data() + (static_cast<std::size_t>(c) * planes(d) + k) * kBlock;
+        series_[c].s[k] = memory.data() + (static_cast<std::size_t>(c) * planes(d) + k) * kBlock;
       }
     }
   }
@@ -118,8 +148,11 @@ class Scratch {
 
  private:
   static int planes(int d) { return std::max(d + 1, 4); }
+  static std::vector<T>& thread_memory() {
+    thread_local std::vector<T> memory;
+    return memory;
+  }
   std::vector<Series<T>> series_;
-  std::vector<T> memory_;
 };
 
 template <class T>
@@ -149,13 +182,17 @@ inline T quotient(T num, T den) {
 // acc = sum_{j=lo..hi} w[j] a_j b_{k-j} (acc = 0 when lo > hi), four terms a pass over
 // the block: acc is read and written once per four terms, not once per term (that
 // traffic bounded the recurrences in cache); the terms are added in the same order,
-// ((0 + t_lo) + t_lo+1) + ..., as one at a time.
+// ((0 + t_lo) + t_lo+1) + ..., as one at a time. Planes of b above b_top are zero: their
+// terms are +0 (w > 0), and acc, started at +0, is never -0, so skipping them keeps
+// every bit. (Complex: whole groups of four only, each term staying in the loop that
+// computes it without the skip: a complex product's bits differ between the two.)
 template <class T>
 void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b, int k, int lo,
-                  int hi, const T* w) {
+                  int hi, const T* w, int b_top) {
   const std::size_t m = c.m;
   bool started = false;
-  int j = lo;
+  const int first_part = std::max(lo, k - b_top);
+  int j = is_complex_v<T> ? lo + (first_part - lo) / 4 * 4 : first_part;
   for (; j + 3 <= hi; j += 4) {
     const T w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
     const T *a0 = a[j], *a1 = a[j + 1], *a2 = a[j + 2], *a3 = a[j + 3];
@@ -187,20 +224,23 @@ void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b,
 
 // z_k = sum_{j=0..k} C(k,j) a_j b_{k-j}, the Leibniz coefficient k of a b.
 template <class T>
-void leibniz(const Ctx<T>& c, T* z, const T* const* a, const T* const* b, int k) {
-  sum_products(c, z, a, b, k, 0, k, c.row(k));
+void leibniz(const Ctx<T>& c, T* z, const T* const* a, const T* const* b, int k, int b_top) {
+  sum_products(c, z, a, b, k, 0, k, c.row(k), b_top);
 }
 
 // y_k = sum_{i=0..k-1} C(k-1,i) g_i x_{k-i}, coefficient k of y' = g x'.
 template <class T>
-void integral(const Ctx<T>& c, T* y, const T* const* g, const T* const* x, int k) {
-  sum_products(c, y, g, x, k, 0, k - 1, c.row(k - 1));
+void integral(const Ctx<T>& c, T* y, const T* const* g, const T* const* x, int k, int x_top) {
+  sum_products(c, y, g, x, k, 0, k - 1, c.row(k - 1), x_top);
 }
 
-// y_k = (x_k - sum_{i=1..k-1} C(k-1,i) h_i y_{k-i}) / h_0, coefficient k of y' = x'/h.
+// y_k = (x_k - sum_{i=1..k-1} C(k-1,i) h_i y_{k-i}) / h_0, coefficient k of y' = x'/h;
+// summed as y_j h_{k-j}, j = k-1 .. 1 (C(k-1, k-j) = C(k-1, j-1)), h the part: a zero
+// h_i (h_top: h of a seed) adds nothing, and a constant h keeps an infinite y finite.
 template <class T>
-void over(const Ctx<T>& c, T* y, const T* const* x, const T* const* h, const T* const* ys, int k) {
-  sum_products(c, y, h, ys, k, 1, k - 1, c.row(k - 1));
+void over(const Ctx<T>& c, T* y, const T* const* x, const T* const* h, const T* const* ys, int k,
+          int h_top) {
+  sum_products(c, y, ys, h, k, 1, k - 1, k >= 2 ? c.row(k - 1) - 1 : c.row(0), h_top);
   const T* xk = x[k];
   const T* h0 = h[0];
 #pragma omp simd
@@ -210,7 +250,7 @@ void over(const Ctx<T>& c, T* y, const T* const* x, const T* const* h, const T* 
 // s_k = (u_k - sum_{j=1..k-1} C(k,j) s_j s_{k-j}) / (2 s_0), coefficient k of sqrt(u).
 template <class T>
 void root(const Ctx<T>& c, const T* const* s, const T* uk, T* sk, int k) {
-  sum_products(c, sk, s, s, k, 1, k - 1, c.row(k));
+  sum_products(c, sk, s, s, k, 1, k - 1, c.row(k), c.d);
   const T* s0 = s[0];
 #pragma omp simd
   for (std::size_t i = 0; i < c.m; ++i) sk[i] = quotient(uk[i] - sk[i], T(2) * s0[i]);
@@ -218,8 +258,9 @@ void root(const Ctx<T>& c, const T* const* s, const T* uk, T* sk, int k) {
 
 // q_k = (u_k - sum_{j<k} C(k,j) q_j v_{k-j}) / v_0, coefficient k of u / v.
 template <class T>
-void divide(const Ctx<T>& c, T* q, const T* uk, const T* const* qs, const T* const* v, int k) {
-  sum_products(c, q, qs, v, k, 0, k - 1, c.row(k));
+void divide(const Ctx<T>& c, T* q, const T* uk, const T* const* qs, const T* const* v, int k,
+            int v_top) {
+  sum_products(c, q, qs, v, k, 0, k - 1, c.row(k), v_top);
   const T* v0 = v[0];
 #pragma omp simd
   for (std::size_t i = 0; i < c.m; ++i) q[i] = quotient(uk[i] - q[i], v0[i]);
@@ -281,15 +322,13 @@ struct ExpRule : RuleBase {
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
                     const T*, const Scratch<T>& s) {
-    const Series<T>& e = s[0];
+    Series<T> e = s[0];         // its planes 2.. are y's
     const Series<T>& z = s[1];  // s x
+    for (int k = 2; k <= c.d; ++k) e.s[k] = y[k];
     const T factor = Which == 1 ? detail::kLn2<T> : T(1);
     fill(c, e[0], Which == 2 ? f1 : f0);
     for (int k = 1; k <= c.d; ++k) scale(c, z[k], x[k], factor);
-    for (int k = 1; k <= c.d; ++k) {
-      integral(c, e[k], e.planes(), z.planes(), k);
-      if (k >= 2) fill(c, y[k], e[k]);
-    }
+    for (int k = 1; k <= c.d; ++k) integral(c, e[k], e.planes(), z.planes(), k, c.x_top);
   }
 };
 
@@ -311,7 +350,7 @@ struct LogRule : RuleBase {
     for (int k = 1; k <= c.d; ++k) h.s[k] = const_cast<T*>(x[k]);
     const T factor = Which == 1 ? detail::kLog2e<T> : (Which == 2 ? detail::kLog10e<T> : T(1));
     for (int k = 1; k <= c.d; ++k) {
-      over(c, u[k], x, h.planes(), u.planes(), k);
+      over(c, u[k], x, h.planes(), u.planes(), k, c.x_top);
       if (k >= 2) scale(c, y[k], u[k], factor);
     }
   }
@@ -325,15 +364,15 @@ struct PairRule : RuleBase {
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
                     const T*, const Scratch<T>& s) {
-    const Series<T>& p = s[0];
+    Series<T> p = s[0];  // its planes 2.. are y's
     const Series<T>& q = s[1];
+    for (int k = 2; k <= c.d; ++k) p.s[k] = y[k];
     fill(c, p[0], f0);
     fill(c, q[0], f1);
     for (int k = 1; k <= c.d; ++k) {
-      integral(c, p[k], q.planes(), x, k);
-      integral(c, q[k], p.planes(), x, k);
+      integral(c, p[k], q.planes(), x, k, c.x_top);
+      integral(c, q[k], p.planes(), x, k, c.x_top);
       if (Sigma < 0) scale(c, q[k], q[k], T(-1));
-      if (k >= 2) fill(c, y[k], p[k]);
     }
   }
 };
@@ -346,15 +385,15 @@ struct TanRule : RuleBase {
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T* f0, const T* f1,
                     const T*, const Scratch<T>& s) {
-    const Series<T>& t = s[0];
+    Series<T> t = s[0];  // its planes 2.. are y's
     const Series<T>& w = s[1];
+    for (int k = 2; k <= c.d; ++k) t.s[k] = y[k];
     fill(c, t[0], f0);
     fill(c, w[0], f1);
     for (int k = 1; k <= c.d; ++k) {
-      integral(c, t[k], w.planes(), x, k);
-      leibniz(c, w[k], t.planes(), t.planes(), k);
+      integral(c, t[k], w.planes(), x, k, c.x_top);
+      leibniz(c, w[k], t.planes(), t.planes(), k, c.d);
       if (Sigma < 0) scale(c, w[k], w[k], T(-1));
-      if (k >= 2) fill(c, y[k], t[k]);
     }
   }
 };
@@ -402,11 +441,13 @@ struct OverRule : RuleBase {
       for (std::size_t i = 0; i < c.m; ++i) sq[0][i] = T(1) - x0[i];
       for (int k = 1; k <= c.d; ++k) scale(c, sq[k], x[k], T(-1));
     }
+    // h's top: 2 x_top for 1 +- x^2 and x (1 - x), the roots' are full
+    const int h_top = Kind == 0 || Kind == 1 || Kind == 5 ? std::min(c.d, 2 * c.x_top) : c.d;
     for (int k = 1; k <= c.d; ++k) {
       if constexpr (Kind == 5) {
-        leibniz(c, h[k], x, sq.planes(), k);
+        leibniz(c, h[k], x, sq.planes(), k, c.x_top);
       } else {
-        leibniz(c, sq[k], x, x, k);
+        leibniz(c, sq[k], x, x, k, c.x_top);
         if constexpr (Kind == 0) fill(c, h[k], sq[k]);
         if constexpr (Kind == 1) scale(c, h[k], sq[k], T(-1));
         if constexpr (Kind >= 2) {
@@ -418,7 +459,7 @@ struct OverRule : RuleBase {
           root(c, h.planes(), v[k], h[k], k);
         }
       }
-      over(c, u[k], x, h.planes(), u.planes(), k);
+      over(c, u[k], x, h.planes(), u.planes(), k, h_top);
       if (k >= 2) scale(c, y[k], u[k], T(Sigma));
     }
   }
@@ -441,11 +482,11 @@ struct CbrtRule : RuleBase {
                     const T*, const Scratch<T>& s) {
     const Series<T>& h = s[0];
     (void)f0;
-    leibniz(c, h[0], y, y, 0);
+    leibniz(c, h[0], y, y, 0, c.d);
     scale(c, h[0], h[0], T(3));
     for (int k = 1; k <= c.d; ++k) {
-      if (k >= 2) over(c, y[k], x, h.planes(), y, k);
-      leibniz(c, h[k], y, y, k);
+      if (k >= 2) over(c, y[k], x, h.planes(), y, k, c.d);
+      leibniz(c, h[k], y, y, k, c.d);
       scale(c, h[k], h[k], T(3));
     }
   }
@@ -459,7 +500,7 @@ struct ReciprocalRule : RuleBase {
                     const Scratch<T>& s) {
     const Series<T>& zero = s[0];
     std::fill_n(zero[0], kBlock, T(0));
-    for (int k = 2; k <= c.d; ++k) divide(c, y[k], zero[0], y, x, k);
+    for (int k = 2; k <= c.d; ++k) divide(c, y[k], zero[0], y, x, k, c.x_top);
   }
 };
 
@@ -468,7 +509,7 @@ struct SquareRule : RuleBase {
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
                     const Scratch<T>&) {
-    for (int k = 2; k <= c.d; ++k) leibniz(c, y[k], x, x, k);
+    for (int k = 2; k <= c.d; ++k) leibniz(c, y[k], x, x, k, c.x_top);
   }
 };
 
@@ -482,12 +523,13 @@ struct GaussianRule : RuleBase {
                     const T*, const Scratch<T>& s) {
     const Series<T>& g = s[0];
     const Series<T>& z = s[1];
+    const int z_top = std::min(c.d, 2 * c.x_top);
     fill(c, g[0], f1);
     for (int k = 1; k <= c.d; ++k) {
-      leibniz(c, z[k], x, x, k);
+      leibniz(c, z[k], x, x, k, c.x_top);
       scale(c, z[k], z[k], T(-1) / T(N));
-      integral(c, g[k], g.planes(), z.planes(), k);
-      if (k >= 2) integral(c, y[k], g.planes(), x, k);
+      integral(c, g[k], g.planes(), z.planes(), k, z_top);
+      if (k >= 2) integral(c, y[k], g.planes(), x, k, c.x_top);
     }
   }
 };
@@ -513,9 +555,9 @@ struct ExpitRule : RuleBase {
     }
     fill(c, w[0], f1);
     for (int k = 1; k <= c.d; ++k) {
-      integral(c, e[k], w.planes(), x, k);
+      integral(c, e[k], w.planes(), x, k, c.x_top);
       scale(c, r[k], e[k], T(-1));
-      leibniz(c, w[k], e.planes(), r.planes(), k);
+      leibniz(c, w[k], e.planes(), r.planes(), k, c.d);
       if (k >= 2) fill(c, y[k], e[k]);
     }
   }
@@ -582,21 +624,36 @@ struct UnaryRule<Expit> : ExpitRule {};
 
 // --- the drivers ---------------------------------------------------------
 
-// Output planes of a block in scratch (an out= that is also x is read to the
-// end before it is written).
+// Whether an operand's planes 0..top, [p, p + top stride + end), and the output's
+// share no memory.
+template <class T>
+bool apart(const T* p, int top, std::size_t stride, const T* out, int d, std::size_t out_stride,
+           std::size_t end) {
+  const auto at = [](const T* r) { return reinterpret_cast<std::uintptr_t>(r); };
+  return at(p + static_cast<std::size_t>(top) * stride + end) <= at(out) ||
+         at(out + static_cast<std::size_t>(d) * out_stride + end) <= at(p);
+}
+
+// The output's planes written in place, or in scratch and copied where out= is
+// (overlaps) x: x is read to the end of a block before the block is written.
 template <class Fn, class T>
-void unary_blocks(int d, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
+void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
                   std::size_t begin, std::size_t end) {
   using Rule = UnaryRule<Fn>;
   const std::vector<T> binom = binomials<T>(d);
   Scratch<T> scratch(d, Rule::scratch + 1);
-  const Series<T>& out = scratch[Rule::scratch];
+  const int last = d + int(probe);
+  const bool direct = apart(x, last, x_stride, static_cast<const T*>(y), last, y_stride, end);
+  Series<T> out = scratch[Rule::scratch];
   alignas(64) T f0[kBlock], f1[kBlock], f2[kBlock];
   const T* xp[kTaylorMaxDegree + 1];
   for (std::size_t start = begin, m = 0; start < end; start += m) {
     m = std::min(kBlock, end - start);
-    const Ctx<T> c{d, m, binom.data()};
     for (int k = 0; k <= d; ++k) xp[k] = x + k * x_stride + start;
+    if (direct) {
+      for (int k = 0; k <= d; ++k) out.s[k] = y + k * y_stride + start;
+    }
+    const Ctx<T> c{d, m, binom.data(), top_plane(xp, d, m), 0};
     for (std::size_t s = 0; s < m; s += detail::kBlock) {  // the table's blocks
       const std::size_t n = std::min(detail::kBlock, m - s);
       detail::unary_derivatives<Fn>(xp[0] + s, n, f0 + s, f1 + s, f2 + s);
@@ -609,15 +666,23 @@ void unary_blocks(int d, const T* x, std::size_t x_stride, T* y, std::size_t y_s
       if (d >= 1) y1[i] = part(f1[i], x1[i]);
     }
     if (d >= 2) Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
-    for (int k = 0; k <= d; ++k) std::copy_n(out[k], m, y + k * y_stride + start);
+    if (!direct) {
+      for (int k = 0; k <= d; ++k) std::copy_n(out[k], m, y + k * y_stride + start);
+    }
+    if (probe) {
+      const T* xq = x + (d + 1) * x_stride + start;
+      T* yq = y + (d + 1) * y_stride + start;
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) yq[i] = part(f1[i], xq[i]);
+    }
   }
 }
 
 template <class Fn, class T>
-void unary_loop(int d, const void* x, std::size_t x_stride, void* y, std::size_t y_stride,
-                std::size_t begin, std::size_t end) {
-  unary_blocks<Fn, T>(d, static_cast<const T*>(x), x_stride, static_cast<T*>(y), y_stride, begin,
-                      end);
+void unary_loop(int d, bool probe, const void* x, std::size_t x_stride, void* y,
+                std::size_t y_stride, std::size_t begin, std::size_t end) {
+  unary_blocks<Fn, T>(d, probe, static_cast<const T*>(x), x_stride, static_cast<T*>(y), y_stride,
+                      begin, end);
 }
 
 // --- binary rules --------------------------------------------------------
@@ -660,7 +725,7 @@ struct MultiplyRule : BinaryRuleBase {
   template <class T>
   static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
                     const BinaryPartials<T>&, const Scratch<T>&, const Operand&) {
-    for (int k = 1; k <= c.d; ++k) leibniz(c, z[k], x, y, k);
+    for (int k = 1; k <= c.d; ++k) leibniz(c, z[k], x, y, k, c.y_top);
   }
 };
 
@@ -668,7 +733,7 @@ struct DivideRule : BinaryRuleBase {
   template <class T>
   static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
                     const BinaryPartials<T>&, const Scratch<T>&, const Operand&) {
-    for (int k = 1; k <= c.d; ++k) divide(c, z[k], x[k], z, y, k);
+    for (int k = 1; k <= c.d; ++k) divide(c, z[k], x[k], z, y, k, c.y_top);
   }
 };
 
@@ -713,11 +778,11 @@ struct PowerRule : BinaryRuleBase {
       }
       for (int e = n; e > 0; e >>= 1) {
         if (e & 1) {
-          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], acc.planes(), sq.planes(), k);
+          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], acc.planes(), sq.planes(), k, c.d);
           for (int k = 0; k <= c.d; ++k) fill(c, acc[k], tmp[k]);
         }
         if (e > 1) {
-          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], sq.planes(), sq.planes(), k);
+          for (int k = 0; k <= c.d; ++k) leibniz(c, tmp[k], sq.planes(), sq.planes(), k, c.d);
           for (int k = 0; k <= c.d; ++k) fill(c, sq[k], tmp[k]);
         }
       }
@@ -732,7 +797,7 @@ struct PowerRule : BinaryRuleBase {
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) q[0][i] = T(1) / acc[0][i];
       for (int k = 1; k <= c.d; ++k) {
-        divide(c, q[k], one[0], q.planes(), acc.planes(), k);
+        divide(c, q[k], one[0], q.planes(), acc.planes(), k, c.d);
         fill(c, z[k], q[k]);
       }
       return;
@@ -752,8 +817,8 @@ struct PowerRule : BinaryRuleBase {
           for (std::size_t i = 0; i < m; ++i) zk[i] = part(p.fx[i], x1[i]);
           continue;
         }
-        integral(c, a[0], z, x, k);
-        sum_products(c, b[0], x, z, k, 1, k - 1, c.row(k - 1));
+        integral(c, a[0], z, x, k, c.x_top);
+        sum_products(c, b[0], x, z, k, 1, k - 1, c.row(k - 1), c.d);
 #pragma omp simd
         for (std::size_t i = 0; i < m; ++i) zk[i] = quotient(p0[i] * a[0][i] - b[0][i], x0[i]);
       }
@@ -772,12 +837,12 @@ struct PowerRule : BinaryRuleBase {
     for (int k = 1; k <= c.d; ++k) h.s[k] = const_cast<T*>(x[k]);
     for (int k = 1; k <= c.d; ++k) {
       if (x_parts) {
-        over(c, lg[k], x, h.planes(), lg.planes(), k);
+        over(c, lg[k], x, h.planes(), lg.planes(), k, c.x_top);
       } else {
         std::fill_n(lg[k], m, T(0));
       }
     }
-    for (int k = 1; k <= c.d; ++k) leibniz(c, l[k], y, lg.planes(), k);
+    for (int k = 1; k <= c.d; ++k) leibniz(c, l[k], y, lg.planes(), k, c.d);
     for (int k = 1; k <= c.d; ++k) {
       // z_k = sum C(k-1,i) z_i l_{k-i}, with a zero z_i a strong zero (x = 0, log = -inf)
       T* zk = z[k];
@@ -826,8 +891,8 @@ struct AngleRule : BinaryRuleBase {
       }
     }
     for (int k = 0; k <= c.d; ++k) {
-      leibniz(c, h[k], u.planes(), u.planes(), k);
-      leibniz(c, tmp[1], w.planes(), w.planes(), k);
+      leibniz(c, h[k], u.planes(), u.planes(), k, c.d);
+      leibniz(c, tmp[1], w.planes(), w.planes(), k, c.d);
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) h[k][i] += tmp[1][i];
     }
@@ -846,11 +911,11 @@ struct AngleRule : BinaryRuleBase {
     } else {
       for (int k = 1; k <= c.d; ++k) {
         // N_{k-1} = sum C(k-1,i) (w_i u_{k-i} - u_i w_{k-i})
-        integral(c, tmp[1], w.planes(), u.planes(), k);
-        integral(c, tmp[2], u.planes(), w.planes(), k);
+        integral(c, tmp[1], w.planes(), u.planes(), k, c.d);
+        integral(c, tmp[2], u.planes(), w.planes(), k, c.d);
 #pragma omp simd
         for (std::size_t i = 0; i < m; ++i) tmp[3][i] = tmp[1][i] - tmp[2][i];
-        sum_products(c, r[k], h.planes(), z, k, 1, k - 1, c.row(k - 1));
+        sum_products(c, r[k], h.planes(), z, k, 1, k - 1, c.row(k - 1), c.d);
 #pragma omp simd
         for (std::size_t i = 0; i < m; ++i) z[k][i] = quotient(tmp[3][i] - r[k][i], h[0][i]);
       }
@@ -879,15 +944,15 @@ struct LogaddexpRule : BinaryRuleBase {
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) dd[k][i] = factor * (x[k][i] - y[k][i]);
     }
-    leibniz(c, q[0], w.planes(), r.planes(), 0);
+    leibniz(c, q[0], w.planes(), r.planes(), 0, c.d);
     for (int k = 1; k <= c.d; ++k) {
-      integral(c, z[k], w.planes(), x, k);
-      integral(c, tmp[0], r.planes(), y, k);
+      integral(c, z[k], w.planes(), x, k, c.x_top);
+      integral(c, tmp[0], r.planes(), y, k, c.y_top);
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) z[k][i] += tmp[0][i];
-      integral(c, w[k], q.planes(), dd.planes(), k);
+      integral(c, w[k], q.planes(), dd.planes(), k, c.d);
       scale(c, r[k], w[k], T(-1));
-      leibniz(c, q[k], w.planes(), r.planes(), k);
+      leibniz(c, q[k], w.planes(), r.planes(), k, c.d);
     }
   }
 };
@@ -945,13 +1010,13 @@ struct BinaryDispatch {
 };
 
 template <class Fn, bool XParts, bool YParts, class T>
-void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_stride,
+void binary_blocks(int d, bool probe, Operand x_op, Operand y_op, T* out, std::size_t out_stride,
                    std::size_t begin, std::size_t end) {
   using D = BinaryDispatch<Fn, T>;
   const std::vector<T> binom = binomials<T>(d);
   // scratch: the rule's, the output block, a zero plane, and splats of broadcast operands
   Scratch<T> scratch(d, D::scratch + 4);
-  const Series<T>& zblock = scratch[D::scratch];
+  Series<T> zblock = scratch[D::scratch];
   const Series<T>& zero = scratch[D::scratch + 1];
   const Series<T>& xs = scratch[D::scratch + 2];
   const Series<T>& ys = scratch[D::scratch + 3];
@@ -959,6 +1024,14 @@ void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_st
   const T* xd = static_cast<const T*>(x_op.data);
   const T* yd = static_cast<const T*>(y_op.data);
   const int xn = XParts ? d + 1 : 1, yn = YParts ? d + 1 : 1;
+  const int last = d + int(probe);  // the output's last plane
+  const bool direct = apart(xd, XParts ? last : 0, x_op.plane_stride, out, last, out_stride, end) &&
+                      apart(yd, YParts ? last : 0, y_op.plane_stride, out, last, out_stride, end);
+  alignas(64) T x_probe[kBlock], y_probe[kBlock];  // a broadcast operand's probe part
+  if (probe && XParts && x_op.broadcast)
+    std::fill_n(x_probe, kBlock, xd[(d + 1) * x_op.plane_stride]);
+  if (probe && YParts && y_op.broadcast)
+    std::fill_n(y_probe, kBlock, yd[(d + 1) * y_op.plane_stride]);
   if (x_op.broadcast) {
     for (int k = 0; k < xn; ++k) std::fill_n(xs[k], kBlock, xd[k * x_op.plane_stride]);
   }
@@ -974,6 +1047,7 @@ void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_st
     for (int k = 0; k <= d; ++k) {
       xp[k] = k < xn ? (x_op.broadcast ? xs[k] : xd + k * x_op.plane_stride + start) : zero[0];
       yp[k] = k < yn ? (y_op.broadcast ? ys[k] : yd + k * y_op.plane_stride + start) : zero[0];
+      if (direct) zblock.s[k] = out + k * out_stride + start;
     }
     {
       const T* xv = detail::pad_to_lanes(xp[0], m, x_pad);
@@ -990,7 +1064,8 @@ void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_st
         }
       }
     }
-    const Ctx<T> c{d, m, binom.data()};
+    const Ctx<T> c{d, m, binom.data(), XParts ? top_plane(xp, d, m) : 0,
+                   YParts ? top_plane(yp, d, m) : 0};
     int integer = 0;
     bool is_integer = false;
     if constexpr (std::is_same_v<Fn, Power> && !YParts) {
@@ -1001,14 +1076,33 @@ void binary_blocks(int d, Operand x_op, Operand y_op, T* out, std::size_t out_st
       D::apply(c, xp, yp, zblock.s, BinaryPartials<T>{f0, fx, fy}, scratch, XParts, YParts, integer,
                is_integer);
     }
-    for (int k = 0; k <= d; ++k) std::copy_n(zblock[k], m, out + k * out_stride + start);
+    if (!direct) {
+      for (int k = 0; k <= d; ++k) std::copy_n(zblock[k], m, out + k * out_stride + start);
+    }
+    if (probe) {
+      const T* xq = !XParts          ? nullptr
+                    : x_op.broadcast ? x_probe
+                                     : xd + (d + 1) * x_op.plane_stride + start;
+      const T* yq = !YParts          ? nullptr
+                    : y_op.broadcast ? y_probe
+                                     : yd + (d + 1) * y_op.plane_stride + start;
+      T* zq = out + (d + 1) * out_stride + start;
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) {
+        T v = T(0);
+        if constexpr (XParts) v += part(fx[i], xq[i]);
+        if constexpr (YParts) v += part(fy[i], yq[i]);
+        zq[i] = v;
+      }
+    }
   }
 }
 
 template <class Fn, bool XParts, bool YParts, class T>
-void binary_loop(int d, Operand x, Operand y, void* out, std::size_t out_stride, std::size_t begin,
-                 std::size_t end) {
-  binary_blocks<Fn, XParts, YParts, T>(d, x, y, static_cast<T*>(out), out_stride, begin, end);
+void binary_loop(int d, bool probe, Operand x, Operand y, void* out, std::size_t out_stride,
+                 std::size_t begin, std::size_t end) {
+  binary_blocks<Fn, XParts, YParts, T>(d, probe, x, y, static_cast<T*>(out), out_stride, begin,
+                                       end);
 }
 
 template <class Fn, class T>

@@ -1,0 +1,185 @@
+"""The Taylor kernels' fast paths give the plain path's bits: a block whose operand has
+zero planes (a seed x = a + t: every plane above the first zero) skips their terms,
+an output apart from its inputs is written in place, a long 1-d input runs in chunks,
+the pointwise probe rides in the Taylor pass (probe=True: one plane more). Each
+against the same numbers where the fast path cannot apply: a block made dense by one
+more element, an out= that is the input, the whole input at once, no probe plane (and
+the probe plane against plane 1 of a pass seeded with it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+
+DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
+DEGREES = [3, 4, 10]
+N = 40  # points, in one kernel block with the dense element
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).view(np.uint8)
+
+
+def _points(name: str, dtype: Any, rng: np.random.Generator, n: int) -> np.ndarray:
+    lo, hi = (1.3, 3.0) if name == "arccosh" else (0.2, 0.8)  # inside every domain
+    x = rng.uniform(lo, hi, n)
+    if np.dtype(dtype).kind == "c":
+        x = x + 0.1j * rng.uniform(-1, 1, n)
+    return x.astype(dtype)
+
+
+def _seed(x: np.ndarray, d: int, v: float) -> np.ndarray:
+    """x + v t: planes 2 .. d zero."""
+    planes = np.zeros((d + 1, x.size), dtype=x.dtype)
+    planes[0], planes[1] = x, v
+    return planes
+
+
+def _with_dense(planes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The planes with element 0's every plane not zero (the block is dense; the other
+    elements keep their places: a value's bits may depend on its lane)."""
+    dense = planes.copy()
+    dense[:, 0] = rng.uniform(0.3, 0.6, planes.shape[0]).astype(planes.dtype)
+    return dense
+
+
+def _unary(function: int, d: int, x: np.ndarray) -> np.ndarray:
+    """The kernel's planes (x of d + 2 planes: with the probe's)."""
+    out = np.empty_like(x)
+    _core.taylor_unary(function, d, x, out, x.shape[0] == d + 2)
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("d", DEGREES)
+def test_unary_zero_planes_and_in_place_keep_the_bits(dtype: Any, d: int) -> None:
+    rng = np.random.default_rng(d)
+    ran = 0
+    for function, ((name, _, _), degree) in enumerate(
+        zip(_core.UNARY_FUNCTIONS, _core.TAYLOR_UNARY_DEGREES, strict=True)
+    ):
+        if degree < d:
+            continue
+        x = _seed(_points(name, dtype, rng, N), d, 0.75)
+        try:
+            sparse = _unary(function, d, x)
+        except TypeError:  # no complex kernel
+            continue
+        dense = _unary(function, d, _with_dense(x, rng))
+        np.testing.assert_array_equal(_bits(sparse[:, 1:]), _bits(dense[:, 1:]), err_msg=name)
+        in_place = x.copy()
+        _core.taylor_unary(function, d, in_place, in_place)  # read before written
+        np.testing.assert_array_equal(_bits(in_place), _bits(sparse), err_msg=name)
+        # the probe plane: f1 w, as plane 1 of the pass seeded x + w t
+        w = rng.choice([-4.0, 0.5, 2.0], N).astype(dtype)
+        probed = _unary(function, d, np.concatenate([x, w[None]]))
+        np.testing.assert_array_equal(_bits(probed[: d + 1]), _bits(sparse), err_msg=name)
+        along_w = x.copy()
+        along_w[1] = w
+        np.testing.assert_array_equal(_bits(probed[d + 1]), _bits(_unary(function, d, along_w)[1]))
+        ran += 1
+    assert ran >= 20
+
+
+def _binary(function: int, d: int, x: np.ndarray, xp: bool, y: np.ndarray, yp: bool) -> Any:
+    out = np.empty((d + 1, max(x.shape[1], y.shape[1])), dtype=x.dtype)
+    _core.taylor_binary(function, d, x, xp, y, yp, out)
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("d", DEGREES)
+def test_binary_zero_planes_and_in_place_keep_the_bits(dtype: Any, d: int) -> None:
+    rng = np.random.default_rng(100 + d)
+    ran = 0
+    for function, (name, _, _) in enumerate(_core.BINARY_FUNCTIONS):
+        x = _seed(_points(name, dtype, rng, N), d, 0.75)
+        y = _seed(_points(name, dtype, rng, N), d, -0.5)
+        y[2] = 0.25  # a second operand of top 2 (as x^2)
+        for x_parts, y_parts in ((True, True), (True, False), (False, True)):
+            a = x if x_parts else x[:1]
+            b = y if y_parts else y[:1]
+
+            def run(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                return _binary(function, d, a, x_parts, b, y_parts)  # noqa: B023 (called here)
+
+            try:
+                sparse = run(a, b)
+            except TypeError:  # no complex kernel
+                break
+            dense = run(_with_dense(a, rng), _with_dense(b, rng))
+            np.testing.assert_array_equal(_bits(sparse[:, 1:]), _bits(dense[:, 1:]), err_msg=name)
+            if x_parts:
+                in_place = a.copy()
+                _core.taylor_binary(function, d, in_place, True, b, y_parts, in_place)
+                np.testing.assert_array_equal(_bits(in_place), _bits(sparse), err_msg=name)
+            # the probe plane: fx wx + fy wy, plane 1 of the pass seeded along (wx, wy)
+            wx, wy = (rng.choice([-4.0, 0.5, 2.0], N).astype(dtype) for _ in range(2))
+            pa = np.concatenate([a, wx[None]]) if x_parts else a
+            pb = np.concatenate([b, wy[None]]) if y_parts else b
+            probed = np.empty((d + 2, N), dtype=dtype)
+            _core.taylor_binary(function, d, pa, x_parts, pb, y_parts, probed, True)
+            np.testing.assert_array_equal(_bits(probed[: d + 1]), _bits(sparse), err_msg=name)
+            along_x, along_y = a.copy(), b.copy()
+            if x_parts:
+                along_x[1:] = 0
+                along_x[1] = wx
+            if y_parts:
+                along_y[1:] = 0
+                along_y[1] = wy
+            want = run(along_x, along_y)[1]
+            eps = 64 * float(np.finfo(dtype).eps)
+            np.testing.assert_allclose(
+                probed[d + 1], want, rtol=eps, atol=eps * np.abs(want).max(), err_msg=name
+            )
+            ran += 1
+    assert ran >= 15  # (complex: five entries times three modes have no kernel)
+
+
+def t1(x: Any) -> Any:
+    return np.sin(x) * np.exp(-0.5 * x * x) + np.log(1.0 + x * x)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chunks_give_the_whole_pass_bits(dtype: Any) -> None:
+    rng = np.random.default_rng(7)
+    x = _points("t1", dtype, rng, 73_728)  # (chunks of 32768, 11264 (the last shorter), 6144)
+    complex_ = np.dtype(dtype).kind == "c"
+    for k in (3, 10):
+        whole = hd.taylor(t1, x, dtype(1.0), k, holomorphic=complex_)[k]
+        for check in (True, False):
+            chunked = hd.derivative(t1, order=k, holomorphic=complex_, check_pointwise=check)(x)
+            np.testing.assert_array_equal(_bits(chunked), _bits(whole))
+    if complex_:
+        return
+    # a bundle (the mixed partial d^3/dx^2 dy): chunked against short inputs run whole,
+    # both of whole kernel blocks (its 5 directions spread each point over 5 elements;
+    # a value's bits may depend on its lane)
+    y = _points("t1", dtype, rng, x.size)
+    mixed = hd.derivative(lambda u, v: t1(u * v), order=(2, 1), argnums=(0, 1))
+    pieces = [mixed(x[i : i + 4096], y[i : i + 4096]) for i in range(0, x.size, 4096)]
+    np.testing.assert_array_equal(_bits(mixed(x, y)), _bits(np.concatenate(pieces)))
+
+
+def test_the_probe_in_the_taylor_pass_finds_mixing() -> None:
+    # a long x goes through the probed Taylor chunks; a function mixing points fails
+    # their probe, and the probe pass on the whole names it
+    x = np.random.default_rng(8).uniform(0.5, 1.5, 30_000)
+    mixing = (
+        lambda v: v**3 + np.roll(v, 1),
+        lambda v: np.sin(v) * v.mean(),
+        lambda v: np.cumsum(v) ** 2,
+    )
+    for f in mixing:
+        with pytest.raises(ValueError, match="mixes points"):
+            hd.derivative(f, order=10)(x)
+    # pointwise: the same as on the promise (whose chunks carry no probe)
+    f = lambda v: np.where(v > 1, np.exp(v), v**4) / (1 + v)  # noqa: E731
+    np.testing.assert_array_equal(
+        hd.derivative(f, order=10)(x), hd.derivative(f, order=10, check_pointwise=False)(x)
+    )
