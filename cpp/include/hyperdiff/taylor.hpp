@@ -110,10 +110,15 @@ struct Ctx {
 // The highest plane k <= d of s not zero (nor -0) over the block; 0 if none.
 template <class T>
 int top_plane(const T* const* s, int d, std::size_t m) {
+  constexpr std::size_t kRun = 64;  // (vector compares a run, then the branch)
   for (int k = d; k >= 1; --k) {
     const T* sk = s[k];
-    for (std::size_t i = 0; i < m; ++i) {
-      if (sk[i] != T(0)) return k;
+    for (std::size_t start = 0; start < m; start += kRun) {
+      const std::size_t n = std::min(kRun, m - start);
+      int nonzero = 0;
+#pragma omp simd reduction(| : nonzero)
+      for (std::size_t i = 0; i < n; ++i) nonzero |= sk[start + i] != T(0);
+      if (nonzero) return k;
     }
   }
   return 0;
@@ -179,6 +184,26 @@ inline T quotient(T num, T den) {
   return num == T(0) ? T(0) : num / den;
 }
 
+// acc = (first ? 0 : acc) + w[j] a_j b_{k-j} + ... over the R terms from j, in one pass.
+template <int R, class T>
+void add_terms(std::size_t m, T* acc, bool first, const T* const* a, const T* const* b, int k,
+               int j, const T* w) {
+  const T* as[R > 0 ? R : 1];
+  const T* bs[R > 0 ? R : 1];
+  T ws[R > 0 ? R : 1];
+  for (int r = 0; r < R; ++r) {
+    as[r] = a[j + r];
+    bs[r] = b[k - j - r];
+    ws[r] = w[j + r];
+  }
+#pragma omp simd
+  for (std::size_t i = 0; i < m; ++i) {
+    T sum = first ? T(0) : acc[i];
+    for (int r = 0; r < R; ++r) sum += ws[r] * part(as[r][i], bs[r][i]);
+    acc[i] = sum;
+  }
+}
+
 // acc = sum_{j=lo..hi} w[j] a_j b_{k-j} (acc = 0 when lo > hi), four terms a pass over
 // the block: acc is read and written once per four terms, not once per term (that
 // traffic bounded the recurrences in cache); the terms are added in the same order,
@@ -209,16 +234,18 @@ void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b,
     }
     started = true;
   }
-  if (!started) {
-#pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) acc[i] = T(0);
-  }
-  for (; j <= hi; ++j) {
-    const T wj = w[j];
-    const T* aj = a[j];
-    const T* bj = b[k - j];
-#pragma omp simd
-    for (std::size_t i = 0; i < m; ++i) acc[i] += wj * part(aj[i], bj[i]);
+  switch (hi - j + 1) {  // the last terms in one pass too (after a skip, often all of them)
+    case 3:
+      add_terms<3>(m, acc, !started, a, b, k, j, w);
+      break;
+    case 2:
+      add_terms<2>(m, acc, !started, a, b, k, j, w);
+      break;
+    case 1:
+      add_terms<1>(m, acc, !started, a, b, k, j, w);
+      break;
+    default:
+      if (!started) add_terms<0>(m, acc, true, a, b, k, j, w);
   }
 }
 
