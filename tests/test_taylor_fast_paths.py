@@ -167,8 +167,8 @@ def test_chunks_give_the_whole_pass_bits(dtype: Any) -> None:
 
 
 def test_the_probe_in_the_taylor_pass_finds_mixing() -> None:
-    # a long x goes through the probed Taylor chunks; a function mixing points fails
-    # their probe, and the probe pass on the whole names it
+    # a long x runs in Taylor chunks after the probe pass on the whole, which names a
+    # function mixing points
     x = np.random.default_rng(8).uniform(0.5, 1.5, 30_000)
     mixing = (
         lambda v: v**3 + np.roll(v, 1),
@@ -183,3 +183,22 @@ def test_the_probe_in_the_taylor_pass_finds_mixing() -> None:
     np.testing.assert_array_equal(
         hd.derivative(f, order=10)(x), hd.derivative(f, order=10, check_pointwise=False)(x)
     )
+
+
+@pytest.mark.parametrize(
+    ("f", "third"),
+    [
+        # the value couples points through a step (derivative 0): the Jacobian is
+        # diagonal, but each chunk would see its own floor(3 mean) (0, 1, 2 or 3 here)
+        (lambda v: np.sin(v) * np.floor(3 * np.mean(v)), lambda v: -np.cos(v) * 3.0),
+        (lambda v: v**4 / v.size, lambda v: 24 * v / 98_304),
+        (lambda v: np.exp(v) * (v.size > 50_000), np.exp),
+    ],
+    ids=["step of the mean", "len(x)", "branch on len(x)"],
+)
+def test_functions_of_the_whole_input_are_not_chunked(f: Any, third: Any) -> None:
+    """Pointwise in their derivative but not in what a chunk would compute: the checked
+    default (the first derivatives of the pass on the whole, which every chunk must
+    reproduce) gives the whole input's answer, never a chunk's (closed forms)."""
+    x = np.linspace(0.1, 2.0, 98_304)  # three chunks of 32,768 at degree 3
+    np.testing.assert_allclose(hd.derivative(f, order=3)(x), third(x), rtol=1e-13, atol=1e-15)
