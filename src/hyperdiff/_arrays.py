@@ -947,6 +947,18 @@ def component_dtype(*operands: Any) -> np.dtype:
     return check_component_dtype(dtype)
 
 
+def cast_into(name: str, target: np.ndarray, result: np.ndarray) -> None:
+    """result's planes written into out='s (target) by numpy's rule for out=, casting
+    "same_kind": float64 into float32 rounds as numpy's loop does, complex into real is
+    refused with numpy's own error type."""
+    if not np.can_cast(result.dtype, target.dtype, "same_kind"):
+        raise TypeError(
+            f"Cannot cast {name} output from {result.dtype!r} to {target.dtype!r} with "
+            "casting rule 'same_kind'"
+        )
+    target[...] = result
+
+
 class Dual(DualArray):
     """Dual numbers a + d eps (eps^2 = 0): `.d` carries a first derivative."""
 
