@@ -14,6 +14,8 @@ import pytest
 
 import hyperdiff as hd
 
+stats = pytest.importorskip("scipy.stats")
+
 X = np.array([0.3, -0.7, 1.1])
 
 
@@ -153,3 +155,38 @@ def test_a_complex_primal_takes_a_real_tangent() -> None:
     assert primal.dtype == derivative.dtype == np.complex64
     assert primal.tobytes() == _f(z).tobytes()
     np.testing.assert_allclose(derivative, _df(z.astype(complex)), rtol=1e-6)
+
+
+STATS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    # hd.stats on float32 dual arrays, and scipy.stats on plain ones (the reference)
+    "norm": (
+        lambda y: hd.stats.norm.logpdf(y, 0.5 * y, 1 + y**2),
+        lambda y: stats.norm.logpdf(y, 0.5 * y, 1 + y**2),
+    ),
+    "norm.cdf": (lambda y: hd.stats.norm.cdf(y, 0.1), lambda y: stats.norm.cdf(y, 0.1)),
+    "t": (lambda y: hd.stats.t.logpdf(y, 3 + y * y), lambda y: stats.t.logpdf(y, 3 + y * y)),
+    "gamma": (
+        lambda y: hd.stats.gamma.logpdf(2 + y, 2 + y * y),
+        lambda y: stats.gamma.logpdf(2 + y, 2 + y * y),
+    ),
+    "poisson": (
+        lambda y: hd.stats.poisson.logpmf(3, 1 + y * y),
+        lambda y: stats.poisson.logpmf(3, 1 + y * y),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATS))
+def test_stats_of_float32_in_scipys_dtype(name: str) -> None:
+    """scipy.stats computes in float64: a float32 input gives float64 values, and so
+    must hyperdiff's mirror give float64 values and derivatives (norm.logpdf gave
+    float32). (Within float32's rounding: the parameters' own arithmetic, 1 + y * y, runs
+    in float32 before scipy's float64.)"""
+    ours, scipys = STATS[name]
+    x32 = X.astype(np.float32) * 0.5
+    want = np.asarray(scipys(x32))
+    jacobian = hd.jacobian(ours)(x32)
+    assert jacobian.dtype == want.dtype == np.float64
+    np.testing.assert_allclose(
+        jacobian, _differences(scipys, x32.astype(float)).real, rtol=3e-6, atol=1e-7
+    )
