@@ -1551,7 +1551,10 @@ def jvp(
     primals : tuple of array_like
         f's positional arguments.
     tangents : tuple of array_like
-        One direction per primal, of its shape.
+        One direction per primal, of its shape, taken in the primal's dtype (JAX's
+        rule): integers, Python scalars and less precise floats are cast; a float
+        tangent more precise than its primal (float64 for float32) raises TypeError,
+        as jax.jvp does, rather than be rounded.
 
     Returns
     -------
