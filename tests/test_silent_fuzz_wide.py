@@ -32,13 +32,16 @@ from test_silent_fuzz import (
     Tally,
     _pick,
     _spd,
+    assert_clean,
     attempt,
     check_program,
     close,
     directional,
-    fusion,
+    main,
+    make_program,
     near_a_kink,
 )
+from test_silent_fuzz import run as run_programs
 
 import hyperdiff as hd
 
@@ -174,18 +177,12 @@ WIDE_WEIGHTS = np.array([*WEIGHTS, 3, 2, 3])
 
 
 def make_wide_program(rng: np.random.Generator, analytic: bool) -> Program:
-    steps = []
-    for _ in range(int(rng.integers(2, 6))):
-        family = WIDE_FAMILIES[rng.choice(len(WIDE_FAMILIES), p=WIDE_WEIGHTS / WIDE_WEIGHTS.sum())]
-        step = family(rng)
-        if analytic and not step.analytic:
-            continue
-        steps.append(step)
+    program = make_program(rng, analytic, WIDE_FAMILIES, WIDE_WEIGHTS)
     new = [_methods, _fft, _scipy][rng.integers(3)](rng)  # one new step at least
-    steps.insert(
-        int(rng.integers(len(steps) + 1)), new if new.analytic or not analytic else _methods(rng)
-    )
-    return Program(steps, rng.normal(size=N))
+    if analytic and not new.analytic:
+        new = _methods(rng)
+    program.steps.insert(int(rng.integers(len(program.steps) + 1)), new)
+    return program
 
 
 # --- new checks -------------------------------------------------------------------------
@@ -378,38 +375,15 @@ def _check_complex(
 
 
 def run(seed: int, programs: int, record_all: bool) -> Tally:
-    tally = Tally()
-    with fusion(record_all):
-        for number in range(programs):
-            rng = np.random.default_rng((seed, number))
-            program = make_wide_program(rng, analytic=number % 2 == 0)
-            try:
-                check_program(program, rng, tally)
-                check_wide(program, rng, tally)
-            except Failure as failure:
-                tally.failures.append(
-                    f"program {number} (seed {seed}, fused {record_all}): {failure}"
-                )
-    return tally
+    return run_programs(seed, programs, record_all, make_wide_program, (check_program, check_wide))
 
 
 @pytest.mark.parametrize("record_all", [False, True], ids=["eager", "fused"])
 def test_random_wide_programs(record_all: bool) -> None:
-    tally = run(SEED, PROGRAMS, record_all)
-    assert not tally.failures, "\n\n".join(tally.failures)
-    assert tally.programs >= PROGRAMS // 2
-    assert tally.checks >= 10 * tally.programs
+    assert_clean(run(SEED, PROGRAMS, record_all), PROGRAMS)
 
 
 if __name__ == "__main__":
     import sys
 
-    seed = int(sys.argv[1]) if len(sys.argv) > 1 else SEED
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else PROGRAMS
-    for mode in (False, True):
-        t = run(seed, count, mode)
-        print(f"fusion={mode}: {t.programs} programs, {t.checks} checks, {t.skipped} skipped")
-        for message, times in sorted(t.refused.items()):
-            print(f"  refused {times}x: {message}")
-        for failure in t.failures:
-            print(failure[:1500], "\n")
+    main(run, sys.argv, SEED, PROGRAMS)
