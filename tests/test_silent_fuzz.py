@@ -355,8 +355,11 @@ def _matrix(a: Any, b: Any) -> Any:
 
 
 def _spd(a: Any) -> Any:
+    """Symmetric positive definite, its eigenvalues apart: m m^T has rank 2, so over
+    2 I one eigenvalue stayed 2, and a nearly rank-1 m (add.outer's rows) made a pair at
+    2 + 1e-9, whose avoided crossing (width ~1e-2 in t) the differences' steps span."""
     m = a.reshape(2, 3).T  # 3 x 2
-    return 2.0 * np.eye(3) + 0.3 * (m @ m.T)
+    return np.diag([1.5, 2.0, 2.5]) + 0.3 * (m @ m.T)
 
 
 def _linalg(rng: np.random.Generator) -> Step:
@@ -491,10 +494,15 @@ FAMILIES = [
 WEIGHTS = np.array([3, 2, 3, 3, 2, 2, 2, 1.5, 1.5, 1.5])
 
 
-def make_program(rng: np.random.Generator, analytic: bool) -> Program:
+def make_program(
+    rng: np.random.Generator,
+    analytic: bool,
+    families: list[Callable[[np.random.Generator], Step]] = FAMILIES,
+    weights: np.ndarray = WEIGHTS,
+) -> Program:
     steps = []
     for _ in range(int(rng.integers(2, 6))):
-        family = FAMILIES[rng.choice(len(FAMILIES), p=WEIGHTS / WEIGHTS.sum())]
+        family = families[rng.choice(len(families), p=weights / weights.sum())]
         step = family(rng)
         if analytic and not step.analytic:
             continue
@@ -857,16 +865,23 @@ def fusion(record_all: bool) -> Iterator[None]:
         _core.fusion_min_count(previous)
 
 
-def run(seed: int, programs: int, record_all: bool) -> Tally:
+def run(
+    seed: int,
+    programs: int,
+    record_all: bool,
+    make: Callable[[np.random.Generator, bool], Program] = make_program,
+    checks: tuple[Callable[[Program, np.random.Generator, Tally], None], ...] = (check_program,),
+) -> Tally:
     """Programs made from `seed`; every failure is kept (tally.failures), each program
     made and checked from its own seed (seed, number), so one reruns alone."""
     tally = Tally()
     with fusion(record_all):
         for number in range(programs):
             rng = np.random.default_rng((seed, number))
-            program = make_program(rng, analytic=number % 2 == 0)
+            program = make(rng, number % 2 == 0)  # every other one analytic
             try:
-                check_program(program, rng, tally)
+                for check in checks:
+                    check(program, rng, tally)
             except Failure as failure:
                 tally.failures.append(
                     f"program {number} (seed {seed}, fused {record_all}): {failure}"
@@ -876,21 +891,30 @@ def run(seed: int, programs: int, record_all: bool) -> Tally:
 
 @pytest.mark.parametrize("record_all", [False, True], ids=["eager", "fused"])
 def test_random_programs(record_all: bool) -> None:
-    tally = run(SEED, PROGRAMS, record_all)
+    assert_clean(run(SEED, PROGRAMS, record_all), PROGRAMS)
+
+
+def assert_clean(tally: Tally, programs: int) -> None:
+    """No failure, and enough programs and checks for the run to mean something."""
     assert not tally.failures, "\n\n".join(tally.failures)
-    assert tally.programs >= PROGRAMS // 2
+    assert tally.programs >= programs // 2
     assert tally.checks >= 10 * tally.programs
 
 
-if __name__ == "__main__":
-    import sys
-
-    seed = int(sys.argv[1]) if len(sys.argv) > 1 else SEED
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else PROGRAMS
+def main(runs: Callable[[int, int, bool], Tally], argv: list[str], seed: int, count: int) -> None:
+    """A long run from the command line (SEED PROGRAMS): counts, refusals, failures."""
+    seed = int(argv[1]) if len(argv) > 1 else seed
+    count = int(argv[2]) if len(argv) > 2 else count
     for mode in (False, True):
-        t = run(seed, count, mode)
+        t = runs(seed, count, mode)
         print(f"fusion={mode}: {t.programs} programs, {t.checks} checks, {t.skipped} skipped")
         for message, times in sorted(t.refused.items()):
             print(f"  refused {times}x: {message}")
         for failure in t.failures:
             print(failure[:1500], "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(run, sys.argv, SEED, PROGRAMS)

@@ -48,6 +48,9 @@ struct ClassKernels {
   const Layout* jet;     // the Jet's layout (kept alive with the class)
   int tag = 0;           // the transform depth its parts belong to (-1: retired)
   std::size_t live = 0;  // instances alive (counted_alloc, counted_free)
+  // the Python thread whose transforms retire it (tagged classes are per thread, as
+  // depths are)
+  unsigned long thread = 0;
 };
 
 // Never destroyed: the classes (and their layouts) live until exit anyway.
@@ -968,7 +971,7 @@ bool retire_escaped(int tag) {
   if (hook == nullptr || tag <= 0) return true;
   std::vector<PyObject*> escaped;
   for (auto& [type, kernels] : registered()) {
-    if (kernels.tag == tag && kernels.live > 0) {
+    if (kernels.tag == tag && kernels.live > 0 && kernels.thread == PyThread_get_thread_ident()) {
       kernels.tag = -1;  // once
       escaped.push_back(reinterpret_cast<PyObject*>(type));
     }
@@ -1000,7 +1003,11 @@ void register_operators(py::module_& m) {
         cls.inc_ref();
         layout.inc_ref();
         const int tag = py::getattr(cls, "_tag", py::int_(0)).cast<int>();
-        registered()[type] = {jet ? -1 : kind, jet, tag, 0};
+        // whose transforms retire it: a tagged class's thread (_arrays._tagged), else
+        // the thread making it
+        auto thread = py::getattr(cls, "_thread", py::int_(0)).cast<unsigned long>();
+        if (thread == 0) thread = PyThread_get_thread_ident();
+        registered()[type] = {jet ? -1 : kind, jet, tag, 0, thread};
         // count the instances, so a transform learns at its end whether any escaped
         type->tp_alloc = counted_alloc;
         type->tp_free = counted_free;

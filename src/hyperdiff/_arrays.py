@@ -10,7 +10,9 @@ import cmath
 import numbers
 import os
 import sys
+import threading
 import types
+from _thread import get_ident
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, Protocol, TypeVar, cast
 
@@ -246,6 +248,7 @@ class DualArray:
     # is at depth 2). Kinds of different tags are different classes (tagged), so
     # two transforms' parts never combine as one perturbation.
     _tag: ClassVar[int] = 0
+    _thread: ClassVar[int] = 0  # a tagged kind's thread (its depth counts that thread's)
     # Set by the multivariate kinds only (_multivariate.py; read with getattr/hasattr
     # where a kind may lack them): the pairs of the second-order planes, the Hessian's
     # planes, the two tags' kinds of a product kind, the probe's square plane
@@ -742,7 +745,7 @@ class _Tagging(Protocol):
     def __call__(self, cls: type[_Kind], tag: int, /) -> type[_Kind]: ...
 
 
-_TAGGED: dict[tuple[type[DualArray], int], type[DualArray]] = {}
+_TAGGED: dict[tuple[type[DualArray], int, int], type[DualArray]] = {}
 
 # Pickled classes by (this process's token, id): the registered classes live until exit
 # (the C++ registry keeps them), so an id names one class for good.
@@ -760,25 +763,39 @@ def pickled_class(key: tuple[str, int] | None) -> type[DualArray] | None:
     return _CLASSES.get(key[1]) if key is not None and key[0] == _PROCESS else None
 
 
-def _tagged(cls: type[DualArray], tag: int) -> type[DualArray]:
+def _tagged(cls: type[DualArray], tag: int, thread: int | None = None) -> type[DualArray]:
     """The kind cls with its parts the perturbations of the transform at depth `tag`
     (a subclass, so its operations and their fast paths are cls's). One class per
-    kind and tag, until one is retired (_retire)."""
+    kind, tag and thread (depths count the transforms of one thread: two threads' at one
+    depth must not share a class, whose retirement is per thread; `thread`: another's
+    than the caller's), until one is retired (_retire)."""
     base = cls.__mro__[1] if cls._tag else cls
     if tag == 0:
         return base
-    found = _TAGGED.get((base, tag))
+    key = (base, tag, get_ident() if thread is None else thread)
+    found = _TAGGED.get(key)
     if found is not None:
         return found
     own = "_layout" if "_layout" in vars(base) else "_kind"
-    attributes = {"__slots__": (), "_tag": tag, own: getattr(base, own)}
+    attributes = {"__slots__": (), "_tag": tag, "_thread": key[2], own: getattr(base, own)}
     sub = type(base.__name__, (base,), {"__module__": base.__module__, **attributes})
     sub.__qualname__ = base.__qualname__
-    _TAGGED[base, tag] = sub
+    _TAGGED[key] = sub
     return sub
 
 
 tagged = cast(_Tagging, _tagged)
+
+
+def _restored(cls: type[DualArray], tag: int) -> type[DualArray]:
+    """The class of an array pickled in another process: this thread's transform's at
+    its depth; a thread running none (ProcessPoolExecutor's, which unpickles the
+    results) takes the main thread's."""
+    running = _core.transform_depth() >= tag
+    return _tagged(cls, tag, None if running else threading.main_thread().ident)
+
+
+restored = cast(_Tagging, _restored)
 
 
 def _retire(cls: type[DualArray]) -> None:
@@ -945,6 +962,18 @@ def component_dtype(*operands: Any) -> np.dtype:
     if dtype.kind == "f" and dtype.itemsize < 4:
         return np.dtype(np.float32)
     return check_component_dtype(dtype)
+
+
+def cast_into(name: str, target: np.ndarray, result: np.ndarray) -> None:
+    """result's planes written into out='s (target) by numpy's rule for out=, casting
+    "same_kind": float64 into float32 rounds as numpy's loop does, complex into real is
+    refused with numpy's own error type."""
+    if not np.can_cast(result.dtype, target.dtype, "same_kind"):
+        raise TypeError(
+            f"Cannot cast {name} output from {result.dtype!r} to {target.dtype!r} with "
+            "casting rule 'same_kind'"
+        )
+    target[...] = result
 
 
 class Dual(DualArray):

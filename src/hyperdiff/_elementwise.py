@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import DualArray
+from ._arrays import DualArray, cast_into
 from ._functions import _aligned, _planes, _value_of, common_kind, implements
 from ._shapes import _with_value
 from ._ufuncs import ELEMENTWISE_RULES, ufunc_name
@@ -52,7 +52,7 @@ def _store(ufunc: np.ufunc, results: tuple[Any, ...], out: Any) -> Any:
                 )
             if target.shape != result.shape:
                 raise ValueError(f"out= has shape {target.shape}; the result has {result.shape}")
-            target._data[...] = result._data
+            cast_into(ufunc_name(ufunc), target._data, result._data)
         else:
             target[...] = result
         written.append(target)

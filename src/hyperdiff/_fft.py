@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._arrays import DualArray
+from ._arrays import DualArray, cast_into
 from ._functions import Planes, _kind_out, _planes, implements
 
 
@@ -33,12 +33,11 @@ def _combine(
     result[1:] = parts
     if out is None:
         return cls._wrap(result)
-    if out.shape != value.shape or out.dtype != value.dtype:
+    if out.shape != value.shape:
         raise ValueError(
-            f"out= of numpy.fft.{name} has shape {out.shape} and dtype {out.dtype}; "
-            f"the result has {value.shape}, {value.dtype}"
+            f"out= of numpy.fft.{name} has shape {out.shape}; the result has {value.shape}"
         )
-    out._data[...] = result
+    cast_into(f"numpy.fft.{name}", out._data, result)
     return out
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from ._arrays import FUNCTION_REGISTRY, DualArray, combine_error, register_rules
+from ._arrays import FUNCTION_REGISTRY, DualArray, cast_into, combine_error, register_rules
 from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
@@ -185,12 +185,12 @@ def _check_out(out: Any, cls: type[DualArray], name: str) -> None:
         )
 
 
-def _store(result: DualArray, out: DualArray | None) -> Any:
+def _store(result: DualArray, out: DualArray | None, name: str = "the function") -> Any:
     if out is None:
         return result
     if out.shape != result.shape:
         raise ValueError(f"out= has shape {out.shape}; the result has shape {result.shape}")
-    out._data[...] = result._data
+    cast_into(name, out._data, result._data)
     return out
 
 

@@ -28,7 +28,7 @@ from ._arrays import (
     combine_error,
     pickled_class,
     register_rules,
-    tagged,
+    restored,
 )
 from ._taylor_arrays import bundle_inner_parts, lift_bundle, nested_bundle, register_products
 
@@ -638,11 +638,11 @@ def restore(
     if spec[0] in ("product", "symmetric"):
         outer, outer_tag, inner, inner_tag = spec[1:]
         kinds = (
-            tagged(makers[k[0]](*k[1:]), t) for k, t in ((outer, outer_tag), (inner, inner_tag))
+            restored(makers[k[0]](*k[1:]), t) for k, t in ((outer, outer_tag), (inner, inner_tag))
         )
         make = product_type if spec[0] == "product" else symmetric_product_type
         return make(*kinds)._wrap(data)
-    kind: type[DualArray] = tagged(makers[spec[0]](*spec[1:]), tag)
+    kind: type[DualArray] = restored(makers[spec[0]](*spec[1:]), tag)
     return kind._wrap(data)
 
 

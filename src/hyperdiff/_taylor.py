@@ -45,6 +45,7 @@ from ._taylor_arrays import (  # noqa: F401
     taylor_type,
 )
 from ._transforms import (
+    _in_primal_dtype,
     _named,
     _nested_seed,
     _outer_variable,
@@ -120,6 +121,7 @@ def taylor(
             "taylor's direction v is a dual array: the input curve's derivatives are "
             "taken as constants; differentiate with respect to them with jvp instead"
         )
+    series = [_in_primal_dtype(point, np.asarray(s), s, "taylor") for s in series]
     cls = _seeds(taylor_type(order))
     parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)

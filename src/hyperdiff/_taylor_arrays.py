@@ -59,9 +59,9 @@ class TaylorArray(DualArray):
 
 
 def _restore(degree: int, tag: int, data: np.ndarray) -> TaylorArray:
-    from ._arrays import tagged
+    from ._arrays import restored
 
-    return tagged(taylor_type(degree), tag)._wrap(data)
+    return restored(taylor_type(degree), tag)._wrap(data)
 
 
 def _products(degree: int) -> tuple[tuple[tuple[int, int, int], ...], tuple[int, ...]]:
@@ -258,9 +258,9 @@ class TaylorBundle(TaylorArray):
 
 
 def _restore_bundle(exponents: tuple[tuple[int, ...], ...], tag: int, data: np.ndarray) -> Any:
-    from ._arrays import tagged
+    from ._arrays import restored
 
-    return tagged(bundle_type(exponents), tag)._wrap(data)
+    return restored(bundle_type(exponents), tag)._wrap(data)
 
 
 def _plane(count: int, direction: Any, degree: Any) -> Any:

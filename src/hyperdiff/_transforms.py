@@ -1512,9 +1512,27 @@ def _pairs(
     for x, t in zip(xs, ts, strict=True):
         if x.shape != t.shape:
             raise ValueError(f"{where}: a tangent of shape {t.shape} for a primal of {x.shape}")
-        if t.dtype.kind == "c" and x.dtype.kind != "c":
-            raise TypeError(f"{where}: a complex tangent for a real primal")
+    ts = tuple(_in_primal_dtype(x, t, g, where) for x, t, g in zip(xs, ts, tangents, strict=True))
     return xs, ts, outer, outer_tangents
+
+
+def _in_primal_dtype(x: np.ndarray, t: np.ndarray, given: Any, where: str) -> np.ndarray:
+    """The tangent in its primal's dtype, as in JAX (where they must be equal): so f runs
+    at the primal's precision and returns numpy's f(x). A float tangent more precise than
+    its primal is refused as jax.jvp refuses it (casting would round the direction);
+    exact casts are made (integers, Python scalars, float32 for a float64 primal)."""
+    if t.dtype == x.dtype:
+        return t
+    if t.dtype.kind == "c" and x.dtype.kind != "c":
+        raise TypeError(f"{where}: a complex tangent for a real primal")
+    weak = type(given) in (int, float, complex)  # NEP 50: a Python scalar takes x's dtype
+    raw = t.dtype if isinstance(given, DualArray) else np.asarray(given).dtype
+    if not weak and raw.kind in "fc" and np.finfo(raw).bits > np.finfo(x.dtype).bits:
+        raise TypeError(
+            f"{where}: a {raw} tangent for a {x.dtype} primal would be rounded to "
+            f"{x.dtype}; pass it as {x.dtype} (jax.jvp also needs equal dtypes)"
+        )
+    return t.astype(x.dtype)
 
 
 @_reusing_memory
@@ -1533,7 +1551,10 @@ def jvp(
     primals : tuple of array_like
         f's positional arguments.
     tangents : tuple of array_like
-        One direction per primal, of its shape.
+        One direction per primal, of its shape, taken in the primal's dtype (JAX's
+        rule): integers, Python scalars and less precise floats are cast; a float
+        tangent more precise than its primal (float64 for float32) raises TypeError,
+        as jax.jvp does, rather than be rounded.
 
     Returns
     -------

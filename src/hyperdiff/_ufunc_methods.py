@@ -44,7 +44,14 @@ from ._functions import (
     common_kind,
 )
 from ._multivariate import common_product, lift_arguments
-from ._ufuncs import BINARY, VALUE_ONLY, register_ufunc_rules, ufunc_name, unsupported
+from ._ufuncs import (
+    BINARY,
+    VALUE_ONLY,
+    component_dtype,
+    register_ufunc_rules,
+    ufunc_name,
+    unsupported,
+)
 
 # associative table entries: reduce and accumulate by a tree or a log-step scan
 _ASSOCIATIVE = frozenset(
@@ -258,7 +265,8 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
     # the flat element numbers the indices select, exactly as numpy reads them
     targets = np.arange(size, dtype=np.intp).reshape(a.shape)[indices]
     flat_targets = np.ravel(targets)
-    operand = _planes(b, cls, a.dtype)
+    # in numpy's loop dtype (a float64 b into a float32 a: each step rounds into a)
+    operand = _planes(b, cls, component_dtype(a, b))
     operand = np.broadcast_to(
         operand.reshape(
             (cls._planes, *(1,) * (targets.ndim - operand.ndim + 1), *operand.shape[1:])

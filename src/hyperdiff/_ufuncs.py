@@ -11,6 +11,7 @@ from . import _core
 from ._arrays import (  # noqa: F401  (admit, component_dtype, from_objects: importers find them here)
     DualArray,
     admit,
+    cast_into,
     combine_error,
     component_dtype,
     from_objects,
@@ -159,18 +160,18 @@ def _output(
             f"out= must be a {cls.__name__} array: writing to {type(out).__name__} would drop "
             "the derivative parts"
         )
-    if out.shape != shape or out.dtype != dtype:
-        raise ValueError(
-            f"out= has shape {out.shape} and dtype {out.dtype}; the result has {shape}, {dtype}"
-        )
+    if out.shape != shape:
+        raise ValueError(f"out= has shape {out.shape}; the result has {shape}")
     return out
 
 
-def _store(out: DualArray | None, cls: type[DualArray], result: np.ndarray) -> DualArray:
+def _store(
+    out: DualArray | None, cls: type[DualArray], result: np.ndarray, name: str = "a ufunc"
+) -> DualArray:
     if out is None:
         return cls._wrap(result)
     if result is not out._data:
-        out._data[...] = result
+        cast_into(name, out._data, result)
     return out
 
 
@@ -182,8 +183,9 @@ def _target(
     inputs: tuple[np.ndarray, ...],
 ) -> np.ndarray:
     """Where the kernel writes: out's own buffer when it is contiguous and no input
-    overlaps it other than element for element, else a fresh array."""
-    if out is not None and out._data.flags.c_contiguous:
+    overlaps it other than element for element, else a fresh array (cast into out by
+    _store when out's dtype is another)."""
+    if out is not None and out._data.flags.c_contiguous and out._data.dtype == dtype:
         target = out._data
         if all(
             not np.may_share_memory(target, arr)
@@ -235,7 +237,7 @@ def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     target_out = _output(out, cls, data.dtype, x.shape)
     result = _target(target_out, cls._planes, data.dtype, x.shape, (data,))
     cls._unary_kernel(UNARY[ufunc], data, result)
-    return _store(target_out, cls, result)
+    return _store(target_out, cls, result, ufunc_name(ufunc))
 
 
 def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
@@ -278,7 +280,7 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     target_out = _output(out, cls, dtype, shape)
     result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
     cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
-    return _store(target_out, cls, result)
+    return _store(target_out, cls, result, ufunc_name(ufunc))
 
 
 def apply_ufunc(

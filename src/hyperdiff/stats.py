@@ -72,7 +72,7 @@ def _constant(name: str, **args: Any) -> None:
 def _standardized(x: Any, loc: Any, scale: Any) -> tuple[Any, Any]:
     """z = (x - loc)/scale and log(scale) (nan where scale <= 0, as scipy)."""
     bad = _values(scale) <= 0
-    z = (x - loc) / scale
+    z = (x * np.float64(1.0) - loc) / scale  # in float64 at least, as scipy.stats computes
     if np.any(bad):
         z = np.where(bad, np.nan, z)
     return z, np.log(np.where(bad, 1.0, scale))
