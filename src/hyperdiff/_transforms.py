@@ -102,6 +102,12 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
         array = array.astype(array.dtype.newbyteorder("="))
     if array.dtype not in COMPONENT_DTYPES:
+        if array.dtype == object and _is_tree(x):
+            raise TypeError(
+                f"{where} takes arrays, not containers of them (a dict, list or tuple of "
+                "arrays): pass each array as its own argument (grad, jacobian, hessian, jvp "
+                "and vjp take containers)"
+            )
         if array.dtype == object:
             raise TypeError(f"{where} needs numeric inputs, not an object array")
         if array.dtype.kind in "biu":
@@ -1516,6 +1522,34 @@ def _pairs(
     return xs, ts, outer, outer_tangents
 
 
+def _paired_leaves(primal: Any, tangent: Any) -> list[tuple[Any, Any]]:
+    """A container primal's leaves (in _tree_leaves' order) each with the tangent's
+    leaf at the same place; a ValueError where the structures differ."""
+    if isinstance(primal, dict):
+        if not isinstance(tangent, dict) or tangent.keys() != primal.keys():
+            raise ValueError(
+                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
+            )
+        return [pair for k in primal for pair in _paired_leaves(primal[k], tangent[k])]
+    if isinstance(primal, (list, tuple)):
+        if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
+            raise ValueError(
+                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
+            )
+        return [pair for p, t in zip(primal, tangent, strict=True) for pair in _paired_leaves(p, t)]
+    return [(primal, tangent)]
+
+
+def _structure(tree: Any) -> str:
+    """A container's shape for messages: dict keys, sequence lengths, leaves as *."""
+    if isinstance(tree, dict):
+        return "{" + ", ".join(f"{k!r}: {_structure(v)}" for k, v in tree.items()) + "}"
+    if isinstance(tree, (list, tuple)):
+        inner = ", ".join(_structure(v) for v in tree)
+        return f"[{inner}]" if isinstance(tree, list) else f"({inner})"
+    return "*"
+
+
 def _in_primal_dtype(x: np.ndarray, t: np.ndarray, given: Any, where: str) -> np.ndarray:
     """The tangent in its primal's dtype, as in JAX (where they must be equal): so f runs
     at the primal's precision and returns numpy's f(x). A float tangent more precise than
@@ -1548,13 +1582,14 @@ def jvp(
     ----------
     f : callable
         A function of arrays written with numpy.
-    primals : tuple of array_like
-        f's positional arguments.
-    tangents : tuple of array_like
-        One direction per primal, of its shape, taken in the primal's dtype (JAX's
-        rule): integers, Python scalars and less precise floats are cast; a float
-        tangent more precise than its primal (float64 for float32) raises TypeError,
-        as jax.jvp does, rather than be rounded.
+    primals : tuple of array_like or containers of arrays
+        f's positional arguments (a dict, list or tuple of arrays is passed to f as
+        such, as in jax.jvp).
+    tangents : tuple of array_like or containers of arrays
+        One direction per primal, of its shape (a container of its structure), taken
+        in the primal's dtype (JAX's rule): integers, Python scalars and less precise
+        floats are cast; a float tangent more precise than its primal (float64 for
+        float32) raises TypeError, as jax.jvp does, rather than be rounded.
 
     Returns
     -------
@@ -1569,14 +1604,31 @@ def jvp(
     >>> hd.jvp(lambda x: x**3, (x,), (v,))     # (x^3, 3 x^2 v)
     (array([1., 8.]), array([3., 6.]))
     """
+    # containers (dicts, lists or tuples of arrays) as in jax.jvp: their leaves paired
+    # with the tangent's of the same structure, f called with the containers rebuilt
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    pairs = [
+        _paired_leaves(p, t) if _is_tree(p) else [(p, t)]
+        for p, t in zip(primals, tangents, strict=True)
+    ]
+    flat = [pair for leaves in pairs for pair in leaves]
     # primals or tangents that are an enclosing transform's variables (jvp of jvp)
-    xs, ts, outer, outer_tangents = _pairs(primals, tangents, "jvp", None)
+    xs, ts, outer, outer_tangents = _pairs([p for p, _ in flat], [t for _, t in flat], "jvp", None)
     cls = _seeds(Dual)
     seeded: list[DualArray] = [cls._from_parts(x, (t,), None) for x, t in zip(xs, ts, strict=True)]
     for i, (primal, tangent) in enumerate(zip(outer, outer_tangents, strict=True)):
         if primal is not None or tangent is not None:
             seeded[i] = _nested_seed(seeded[i], primal, tangent)
-    out = f(*seeded)
+    it = iter(seeded)
+    out = f(
+        *(
+            _rebuild(p, [next(it) for _ in leaves]) if _is_tree(p) else next(it)
+            for p, leaves in zip(primals, pairs, strict=True)
+        )
+    )
     dtype = np.result_type(*xs)
     planes = [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
     values = _rebuild(out, [_copied(p[0]) for p in planes])
