@@ -2113,3 +2113,14 @@ def test_primed_entries_on_complex_taylor_arrays() -> None:
             want = complex(mp.diff(exact, mp.mpc(0.3, 0.2), 5))
         got = hd.derivative(f, order=5, holomorphic=True)(z)
         assert got == pytest.approx(want, rel=1e-13)
+
+
+@pytest.mark.parametrize("name", ["gammainc", "gammaincc"])
+def test_incomplete_gamma_at_infinity_has_zero_derivatives(name: str) -> None:
+    # d/dx P(a, x) = x^(a-1) e^-x / Gamma(a) -> 0 as x -> inf (the logs gave inf - inf = nan)
+    f = getattr(sc, name)
+    x = np.array([np.inf, 50.0])
+    for a in (0.5, 2.5, 40.0):
+        for order in (1, 2):
+            got = hd.derivative(lambda t, a=a: f(a, t), order=order)(x)
+            assert got[0] == 0.0 and np.isfinite(got[1])

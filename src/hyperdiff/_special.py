@@ -231,7 +231,9 @@ def _gammainc_density(a: Any, x: Any) -> Arrays:
             g = np.where(large, f1 * (a - 1) / x, g)
             f1, g = (np.where(large & (x == 0), 0.0, v) for v in (f1, g))
         f2 = g - f1
-    return f1, f2
+    # x = inf: both are 0 (x^k e^-x -> 0), where the logs above give inf - inf
+    at_infinity = (x == np.inf) & (a > 0) & (a < np.inf)
+    return np.where(at_infinity, 0.0, f1), np.where(at_infinity, 0.0, f2)
 
 
 def _log1p_minus(t: Any) -> Any:
