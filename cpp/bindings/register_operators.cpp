@@ -51,6 +51,11 @@ struct ClassKernels {
   // the Python thread whose transforms retire it (tagged classes are per thread, as
   // depths are)
   unsigned long thread = 0;
+  // What a transform needs to know that f is pointwise by construction (without a
+  // probe direction): the instances made in all (counted_alloc), those made by the
+  // fast elementwise paths from same-shaped operands (elementwise_result), and the
+  // reads and writes of `_data`, the door of every other path to the planes
+  std::size_t made = 0, made_elementwise = 0, opened = 0;
 };
 
 // Never destroyed: the classes (and their layouts) live until exit anyway.
@@ -87,7 +92,10 @@ PyObject* counted_alloc(PyTypeObject* type, Py_ssize_t items) {
   PyObject* obj = PyType_GenericAlloc(type, items);
   if (obj != nullptr) {
     const auto found = registered().find(type);
-    if (found != registered().end()) ++found->second.live;
+    if (found != registered().end()) {
+      ++found->second.live;
+      ++found->second.made;
+    }
   }
   return obj;
 }
@@ -103,14 +111,23 @@ void counted_free(void* self) {
   }
 }
 
+// A result of fast_unary / fast_binary (or None, or nullptr: passed through).
+PyObject* elementwise_result(PyObject* obj) {
+  if (obj != nullptr && obj != Py_None) {
+    const auto found = registered().find(Py_TYPE(obj));
+    if (found != registered().end()) ++found->second.made_elementwise;
+  }
+  return obj;
+}
+
+void note_opened(PyObject* dual) {
+  const auto found = registered().find(Py_TYPE(dual));
+  if (found != registered().end()) ++found->second.opened;
+}
+
 PyObject*& retire_hook() {
   static PyObject* hook = nullptr;  // _arrays._retire, set at import
   return hook;
-}
-
-PyObject* data_name() {
-  static PyObject* name = PyUnicode_InternFromString("_data");
-  return name;
 }
 
 // --- the planes' slot and its one door (fusion.hpp) ----------------------------
@@ -194,6 +211,7 @@ PyObject* computed_planes(PyObject* dual) {
 // The planes handed to Python code: first their pending readers computed (of the
 // array, and of its owner for a view), then the memory marked exposed (fusion.hpp).
 PyObject* get_data(PyObject* dual, void*) {
+  note_opened(dual);
   PyObject* planes = computed_planes(dual);
   if (planes == nullptr || !PyArray_Check(planes)) return planes;
   PyObject* owner = PyArray_BASE(reinterpret_cast<PyArrayObject*>(planes));
@@ -209,6 +227,7 @@ PyObject* get_data(PyObject* dual, void*) {
 }
 
 int set_data(PyObject* dual, PyObject* value, void*) {
+  note_opened(dual);
   replace_stored(dual, value);
   return 0;
 }
@@ -551,12 +570,11 @@ struct Constant {
 PyObject* wrap(PyTypeObject* type, PyObject* data) {
   if (data == nullptr) return nullptr;
   PyObject* obj = type->tp_alloc(type, 0);
-  if (obj == nullptr || PyObject_SetAttr(obj, data_name(), data) < 0) {
-    Py_XDECREF(obj);
+  if (obj == nullptr) {
     Py_DECREF(data);
     return nullptr;
   }
-  Py_DECREF(data);
+  stored(obj) = data;  // a new object: its slot is empty (not `_data`: no read or write)
   return obj;
 }
 
@@ -591,7 +609,7 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     node->jet_unary = jet_kernel;
     node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
     node->add_input(0, x.input());
-    return record(Py_TYPE(args[1]), std::move(node));
+    return elementwise_result(record(Py_TYPE(args[1]), std::move(node)));
   }
   if (!x.compute(args[1])) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
 
@@ -610,7 +628,7 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       jet_kernel(layout, xp, x_stride, op, count, begin, end);
     });
   }
-  return wrap(Py_TYPE(args[1]), reinterpret_cast<PyObject*>(out));
+  return elementwise_result(wrap(Py_TYPE(args[1]), reinterpret_cast<PyObject*>(out)));
 }
 
 PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
@@ -687,7 +705,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         node = build();
       }
       if (node == nullptr) return nullptr;  // the constant's copy failed
-      return record(Py_TYPE(dual), std::move(node));
+      return elementwise_result(record(Py_TYPE(dual), std::move(node)));
     }
   }
   if ((mode != kYParts && !x.compute(a)) || (mode != kXParts && !y.compute(b))) {
@@ -707,7 +725,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
       jet_kernel(layout, xo, yo, op, count, begin, end);
     });
   }
-  return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
+  return elementwise_result(wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out)));
 }
 
 // An index numpy takes as a plain integer: a Python int (not a bool) or a numpy integer.
@@ -1007,7 +1025,7 @@ void register_operators(py::module_& m) {
         // the thread making it
         auto thread = py::getattr(cls, "_thread", py::int_(0)).cast<unsigned long>();
         if (thread == 0) thread = PyThread_get_thread_ident();
-        registered()[type] = {jet ? -1 : kind, jet, tag, 0, thread};
+        registered()[type] = {jet ? -1 : kind, jet, tag, 0, thread, 0, 0, 0};
         // count the instances, so a transform learns at its end whether any escaped
         type->tp_alloc = counted_alloc;
         type->tp_free = counted_free;
@@ -1030,6 +1048,20 @@ void register_operators(py::module_& m) {
         return found == registered().end() ? std::size_t{0} : found->second.live;
       },
       py::arg("cls"), "How many instances of a registered dual class are alive.");
+  m.def(
+      "pointwise_marks",
+      [](py::type cls) {
+        const auto found = registered().find(reinterpret_cast<PyTypeObject*>(cls.ptr()));
+        std::size_t marks[3] = {0, 0, 0};
+        if (found != registered().end()) {
+          const ClassKernels& k = found->second;
+          marks[0] = k.made, marks[1] = k.made_elementwise, marks[2] = k.opened;
+        }
+        return py::make_tuple(marks[0], marks[1], marks[2]);
+      },
+      py::arg("cls"),
+      "(instances made, of them by the fast elementwise paths, reads and writes of _data) "
+      "of a registered dual class so far: a transform compares them before and after f.");
   auto deferred = py::class_<fusion::Node, fusion::NodePtr>(
       m, "Deferred", "A recorded elementwise operation (the planes of a dual array, pending).");
   deferred_type = reinterpret_cast<PyTypeObject*>(deferred.ptr());

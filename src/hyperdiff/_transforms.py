@@ -14,11 +14,13 @@ Output shapes are jax.jacfwd's and jax.hessian's: out.shape + in.shape (+ in.sha
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
@@ -26,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import Dual, DualArray, HyperDual, _retire, combine_error, tagged
+from ._arrays import Dual, DualArray, _retire, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -1038,19 +1040,42 @@ def _pointwise_pass(
     argnums: ArgNums,
     holomorphic: bool,
     where: str,
-    layout: Callable[[int], type[DualArray]],
+    layout: Callable[[int, bool], type[DualArray]],
 ) -> tuple[Any, Callable[[Any], np.ndarray], int, type[DualArray]]:
     """One pass of an elementwise transform: input r of the `count` at argnums carries
-    the unit partial r at every point, and every input the pointwise probe (direction
-    `count` of layout(count)). Returns f's output, a function giving an output leaf's
-    planes once the probe shows f pointwise, count and the seeded class."""
+    the unit partial r at every point, of layout(count, probe). Without the probe when
+    the pass shows f pointwise by construction (see _built_pointwise), else every input
+    also carries the pointwise probe (direction `count` of layout(count, True)). Returns
+    f's output, a function giving an output leaf's planes once f is seen pointwise,
+    count and the seeded class."""
     v = _Variables(args, argnums, where, holomorphic)
     if v.trees is not None:
         raise TypeError(f"{where}(..., elementwise=True) takes arrays, not containers of them")
     shape = _broadcast_inputs(v)
     v.arrays = [np.broadcast_to(a, shape) for a in v.arrays]
     count = len(v.nums)
-    cls = _seeds(layout(count))
+    if v.outer is None and not _known_mixing(f):
+        cls = _seeds(layout(count, False))
+
+        def units(r: int, planes: np.ndarray) -> None:  # (in place: T4's 10 planes)
+            planes[...] = 0
+            planes[r] = 1
+
+        seeded = v.seeded(cls, units)
+        before = _core.pointwise_marks(cls)
+        out = f(*seeded, **kwargs)
+        if _built_pointwise(cls, before, out):
+
+            def built_planes(leaf: Any) -> np.ndarray:
+                planes = _output_planes(leaf, cls, v.dtype)
+                if holomorphic:
+                    _complex_outputs([planes], where)
+                return planes
+
+            return out, built_planes, count, cls
+        _note_mixing(f)
+        del out, seeded
+    cls = _seeds(layout(count, True))
     weights = _probe_weights(shape, v.dtype)
 
     def parts(r: int, planes: np.ndarray) -> None:  # (in place: T4's 15 planes)
@@ -1082,7 +1107,7 @@ def _elementwise_first(
 ) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
         out, planes, count, _ = _pointwise_pass(
-            f, args, kwargs, argnums, holomorphic, where, lambda c: dualvec_type(c + 1)
+            f, args, kwargs, argnums, holomorphic, where, lambda c, probe: dualvec_type(c + probe)
         )
         return _tree_map(
             lambda leaf: _structured(argnums, list(planes(leaf)[1 : 1 + count].copy())), out
@@ -1333,12 +1358,16 @@ def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
     return tuple(tuple(blocks(a, b) for b in range(len(groups))) for a in range(len(groups)))
 
 
+def _hessian_layout(count: int, probe: bool) -> type[DualArray]:
+    return probed_hyperdualvec_type(count) if probe else hyperdualvec_type(count)
+
+
 def _elementwise_hessian(
     f: Callable[..., Any], argnums: ArgNums, holomorphic: bool
 ) -> Callable[..., Any]:
     def per_point(*args: Any, **kwargs: Any) -> Any:
         out, planes, count, cls = _pointwise_pass(
-            f, args, kwargs, argnums, holomorphic, "hessian", probed_hyperdualvec_type
+            f, args, kwargs, argnums, holomorphic, "hessian", _hessian_layout
         )
 
         def blocks(leaf: Any) -> Any:
@@ -1389,7 +1418,8 @@ def hessian_diag(
     partials only (1 + 2K planes, where the Hessian has 1 + K + K(K+1)/2), so the work
     grows as n, not n^2: n = 1,000 variables are one pass of 2,001 planes.
     elementwise=True: per-point second derivatives of a pointwise f in every argument
-    of argnums (one pass of 1 + 2 count planes and the pointwise probe).
+    of argnums (one pass of 1 + 2 count planes when f is pointwise by construction,
+    else a probed pass of the full Hessian's planes: see derivative).
 
     Examples
     --------
@@ -1489,10 +1519,19 @@ def _elementwise_diagonal(
 ) -> Any:
     """Per output leaf, the second derivatives in each argument of argnums at every
     point of a pointwise f, stacked: (count, *shape)."""
-    out, planes, count, _ = _pointwise_pass(
-        f, args, kwargs, argnums, holomorphic, where, lambda c: hyperdualdiag_type(c, True)
+    out, planes, count, cls = _pointwise_pass(
+        f, args, kwargs, argnums, holomorphic, where, _diagonal_layout
     )
-    return _tree_map(lambda leaf: planes(leaf)[2 + count :].copy(), out)
+    hess = getattr(cls, "_hess_planes", None)  # (a HyperDualDiag's: its last planes)
+    diagonal = np.arange(-count, 0) if hess is None else np.diagonal(hess.reshape(count, count))
+    return _tree_map(lambda leaf: planes(leaf)[diagonal].copy(), out)
+
+
+def _diagonal_layout(count: int, probe: bool) -> type[DualArray]:
+    # the probe sees mixing that shows at second order only in its (partial, probe)
+    # planes, which a HyperDualDiag has not: f + (mean(x) - m)^2 at mean(x) = m passed
+    # its first-order check with every point's sum of second derivatives as its own
+    return probed_hyperdualvec_type(count) if probe else hyperdualdiag_type(count)
 
 
 # --- products with a direction ------------------------------------------------------------
@@ -1833,6 +1872,45 @@ _PROBES: dict[int, np.ndarray] = {}
 _PROBE_BITS = {8: 8, 4: 5}
 
 
+# An f whose every output was built from its seed by the fast elementwise paths alone
+# (numpy's ufuncs on arrays of the seed's shape, with Python numbers and constants) is
+# pointwise by construction: the pass shows it without a probe. The seed's class counts
+# the instances made, those the fast elementwise paths made, and the reads and writes
+# of its planes (`_data`, every other path's one door: indexing, reductions, functions,
+# out=, views): f is shown pointwise when the two counts grew alike and nothing opened
+# the planes. Anything else (a probe-free pass that opened them) runs the probed pass.
+def _built_pointwise(cls: type[DualArray], before: tuple[int, int, int], result: Any) -> bool:
+    made, elementwise, opened = _core.pointwise_marks(cls)
+    if opened != before[2] or made - before[0] != elementwise - before[1]:
+        return False
+    return all(
+        type(r) is cls
+        or not (isinstance(r, DualArray) or (type(r) is np.ndarray and r.dtype == object))
+        for r in _tree_leaves(result)
+    )
+
+
+# Functions (by their code) a pass found not pointwise by construction: their next
+# calls run the probed pass at once (a hint for speed only; each pass decides itself).
+_MIXING: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _mixing_key(f: Callable[..., Any]) -> Any:
+    return getattr(f, "__code__", f)
+
+
+def _known_mixing(f: Callable[..., Any]) -> bool:
+    try:
+        return _mixing_key(f) in _MIXING
+    except TypeError:  # (not weakly referable)
+        return False
+
+
+def _note_mixing(f: Callable[..., Any]) -> None:
+    with contextlib.suppress(TypeError):
+        _MIXING[_mixing_key(f)] = True
+
+
 def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """One of the numbers +-2^k at each point: all different on the first 256 (float32:
     32) points, then from a multiplicative hash of the index (no period that a shift or
@@ -1928,11 +2006,12 @@ def _seeded_point(cls: type[_Kind], x: np.ndarray, parts: tuple[Any, ...]) -> _K
     return cls._wrap(data)
 
 
-def _parts(result: Any, kind: type[DualArray], order: int, seeded: DualArray) -> Any:
-    """f' (order 1, from .d) or f'' (order 2, from .e12) of each output."""
+def _parts(result: Any, kind: type[DualArray], seeded: DualArray) -> Any:
+    """f' (order 1) or f'' (order 2) of each output: a Dual's or HyperDualVec(1)'s last
+    plane."""
 
     def leaf(r: Any) -> Any:  # an array (a dual array of an outer kind when nested)
-        part = _copied(_output_planes(r, kind, seeded.dtype)[1 if order == 1 else 3])
+        part = _copied(_output_planes(r, kind, seeded.dtype)[kind._planes - 1])
         if isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object):
             return part
         # a constant output: zero derivative at every point of the input
@@ -1986,12 +2065,13 @@ def derivative(
 
     f must act point by point (each output element depends on the input element it
     lines up with, as np.sin, x * y or np.where do): a pass seeded with 1 everywhere
-    gives J @ 1, which is f' only then. So the pass also carries a probe direction, and
-    f that mixes points at first order (np.cumsum, x - x.mean(), np.sort, x[::-1])
-    raises ValueError; use jacobian for those. The probe is one more part: for order=1
-    a pass of 3 planes instead of a dual's 2 (about 1.4x the time at 1e7 points);
-    check_pointwise=False skips it (your promise that f is pointwise: a mixing f then
-    gives J @ 1 silently).
+    gives J @ 1, which is f' only then. An f built by numpy's elementwise functions
+    alone (the table's ufuncs on arrays of x's shape, with numbers and constants) is
+    pointwise by construction, which the pass sees; any other f runs again with a
+    probe direction (one more part), and an f that mixes points (np.cumsum,
+    x - x.mean(), np.sort, x[::-1]) raises ValueError; use jacobian for those. Later
+    calls of the same code run the probed pass at once. check_pointwise=False skips
+    both (your promise that f is pointwise: a mixing f then gives J @ 1 silently).
 
     Parameters
     ----------
@@ -2064,13 +2144,26 @@ def derivative(
             _check_holomorphic(derivatives)
             if order == 1:  # the same pass: the derivative along the real direction
                 return _tree_map(lambda planes: planes[0], derivatives)
-        if not check_pointwise or x.size == 1:
-            # (one point: nothing to mix, and a probe would carry w f' exactly: a Dual,
-            # and the outputs' shapes checked; T7a's 4x4 expm then runs one block, not two)
-            cls = _seeds(Dual if order == 1 else HyperDual)
-            seeded = _seeded_point(cls, x, (1.0,) if order == 1 else (1.0, 1.0, 0.0))
+        # No probe where none is needed: one point (nothing to mix; a probe would carry
+        # w f' exactly, and T7a's 4x4 expm then runs one block, not two), your promise,
+        # or an f that the pass shows pointwise by construction (else the probed pass
+        # below runs too, and later calls of f's code go straight to it)
+        probe_free = not check_pointwise or x.size == 1
+        if probe_free or (outer is None and not _known_mixing(f)):
+            # (order 2: value, e and e e, a HyperDualVec(1): three planes, a HyperDual's
+            # e1 = e2 twice over in four)
+            cls = _seeds(Dual if order == 1 else hyperdualvec_type(1))
+            seeded = _seeded_point(cls, x, (1.0,) if order == 1 else (1.0, 0.0))
             new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+            before = _core.pointwise_marks(cls)
             result = f(*new_args, **kwargs)
+            if not probe_free:
+                probe_free = _built_pointwise(cls, before, result)
+                if not probe_free:
+                    _note_mixing(f)
+                    del result, seeded
+                    new_args[argnums] = args[argnums]
+        if probe_free:
             if holomorphic:
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
             if check_pointwise and x.ndim:  # (a scalar's shape broadcasts to any)
@@ -2079,7 +2172,7 @@ def derivative(
                         isinstance(r, np.ndarray) and r.dtype == object
                     ):
                         _check_point_shapes("derivative", x.shape, r.shape)
-            return _parts(result, cls, order, seeded)
+            return _parts(result, cls, seeded)
         # the first direction along 1 (f'; order 2: f'' in e12), the second the probe:
         # a pointwise f gives it w f'. Order 1 is first order, a DualVec(2) (3 planes,
         # faster than a hyper-dual's 4), so transforms nest around or in it
