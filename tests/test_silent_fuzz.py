@@ -726,6 +726,21 @@ def check_program(program: Program, rng: np.random.Generator, tally: Tally) -> N
         pair = pair[1]
     close("grad", pair, program.w @ j_ref, j_err * np.abs(program.w).sum(), program, tally)
 
+    # elementwise derivative: diag(J) where J is diagonal; a ValueError where it is not
+    # (the probe-free pass must see every mixing program the probe sees)
+    pointwise = attempt(lambda: hd.derivative(program)(x))
+    off = j_ref - np.diag(np.diag(j_ref)) if j_ref.shape == (N, N) else None
+    tolerance = 10 * j_err + 1e-10 * (1.0 + float(np.max(np.abs(j_ref), initial=0.0)))
+    if off is not None and float(np.max(np.abs(off))) <= tolerance:
+        close("derivative (elementwise)", pointwise, np.diag(j_ref).copy(), j_err, program, tally)
+    elif off is not None and float(np.max(np.abs(off))) > 1e3 * tolerance:
+        tally.checks += 1
+        if not isinstance(pointwise, TypeError):
+            raise Failure(
+                f"derivative (elementwise) of a mixing program answered {pointwise} "
+                f"in {program.describe()}"
+            )
+
     h_ref, h_err = hessian_reference(program.scalar, x, analytic)
     h_ref = h_ref.real
     close(
