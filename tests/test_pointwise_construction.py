@@ -236,3 +236,34 @@ def test_nested_and_threads():
     for t in threads:
         t.join()
     assert errors == []
+
+
+COMPLEX_MIXERS = {
+    "reversed": lambda z: z[::-1] * z,
+    "sum": lambda z: z * np.sum(z),
+    "put of itself": _put_itself,
+    "conj of a view": lambda z: np.conj(z[::-1]) + z,
+}
+COMPLEX_TRANSFORMS = {
+    "wirtinger": lambda f: hd.wirtinger(f, elementwise=True),
+    "checked holomorphic": lambda f: hd.derivative(f, holomorphic=True, check_holomorphic=True),
+}
+
+
+@pytest.mark.parametrize("n", [5, 40_000])
+@pytest.mark.parametrize("transform", list(COMPLEX_TRANSFORMS))
+@pytest.mark.parametrize("name", list(COMPLEX_MIXERS))
+def test_complex_mixing_functions_still_raise(name, transform, n):
+    z = np.linspace(0.3, 1.7, n) + 0.5j
+    with pytest.raises(ValueError, match="point"):
+        COMPLEX_TRANSFORMS[transform](COMPLEX_MIXERS[name])(z)
+
+
+@pytest.mark.parametrize("n", [5, 40_000])
+def test_complex_pointwise_functions_answer(n):
+    z = np.linspace(0.3, 1.7, n) + 0.5j
+    df = hd.derivative(lambda w: np.exp(np.sin(w)), holomorphic=True, check_holomorphic=True)
+    np.testing.assert_allclose(df(z), np.cos(z) * np.exp(np.sin(z)), rtol=1e-14)
+    dz, dzbar = hd.wirtinger(lambda w: w * np.conj(w) + w**2, elementwise=True)(z)
+    np.testing.assert_allclose(dz, np.conj(z) + 2 * z, rtol=1e-14)
+    np.testing.assert_allclose(dzbar, z, rtol=1e-14)

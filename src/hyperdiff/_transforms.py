@@ -2230,29 +2230,43 @@ def _wirtinger_pointwise(
     dtype: np.dtype,
     where: str,
 ) -> Any:
-    """One pass of DualVec(2 count + 1) over the broadcast inputs at nums: per output
-    leaf the planes (count reals, then count imaginaries) of the derivatives along the
-    real and the imaginary direction of each input, point by point; the last direction
-    is the pointwise probe (real, on every input)."""
+    """One pass of DualVec(2 count) over the broadcast inputs at nums: per output leaf
+    the planes (count reals, then count imaginaries) of the derivatives along the real
+    and the imaginary direction of each input, point by point. Without a probe when the
+    pass shows f pointwise by construction (see _built_pointwise), else one more
+    direction, the pointwise probe (real, on every input)."""
     count = len(nums)
     outer = [_outer_variable(args[i]) for i in nums]  # (nested: an enclosing variable)
     values = [args[i] if o is None else o._data[0] for i, o in zip(nums, outer, strict=True)]
     shape = np.broadcast_shapes(*(np.shape(x) for x in values))
-    cls = _seeds(dualvec_type(2 * count + 1))
-    weights = _probe_weights(shape, dtype)
-    new = list(args)
-    for r, i in enumerate(nums):
-        data = np.zeros((cls._planes, *shape), dtype=dtype)
-        data[0] = values[r]
-        data[1 + r] = 1
-        data[1 + count + r] = 1j
-        data[-1] = weights
-        seeded = cls._wrap(data)
-        new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
-    out = f(*new, **kwargs)
+    probe = any(o is not None for o in outer) or _known_mixing(f)
+
+    def run(probe: bool) -> tuple[type[DualArray], Any, np.ndarray | None, tuple[int, int, int]]:
+        cls = _seeds(dualvec_type(2 * count + probe))
+        weights = _probe_weights(shape, dtype) if probe else None
+        new = list(args)
+        for r, i in enumerate(nums):
+            data = np.zeros((cls._planes, *shape), dtype=dtype)
+            data[0] = values[r]
+            data[1 + r] = 1
+            data[1 + count + r] = 1j
+            if weights is not None:
+                data[-1] = weights
+            seeded = cls._wrap(data)
+            new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
+        before = _core.pointwise_marks(cls)
+        return cls, f(*new, **kwargs), weights, before
+
+    cls, out, weights, before = run(probe)
+    if not probe and not _built_pointwise(cls, before, out):
+        _note_mixing(f)
+        del out
+        cls, out, weights, before = run(True)
 
     def leaf(output: Any) -> np.ndarray:
         planes = _output_planes(output, cls, dtype)
+        if weights is None:
+            return planes[1:].copy()
         _check_pointwise(where, planes[1 : 1 + count], planes[-1], weights, shape)
         return planes[1:-1].copy()
 
