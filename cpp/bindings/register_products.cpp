@@ -1,13 +1,21 @@
-// _core.matrix_product_parts: the parts of a product of small matrices in a kind's
-// algebra (products.hpp, one kernel per dtype in the selected KernelTable), for
-// _algebra._matrix_product. Checks the operands, releases the GIL, calls the kernel.
+// Products in a kind's algebra and small-matrix kernels. _core.matrix_product_parts:
+// the parts of a product of small matrices (products.hpp, one kernel per dtype in the
+// selected KernelTable), for _algebra._matrix_product; _core.outer_product_parts: the
+// parts of an outer product of two dual vectors (outer_products.hpp), for
+// _algebra._outer_planes; _core.expm_frechet: expm and its Frechet derivatives
+// (small_matrix.hpp), for linalg._expm_and_frechet. Each checks the operands, releases
+// the GIL, calls the kernel.
 #include <pybind11/numpy.h>
 
+#include <complex>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hyperdiff/dispatch.hpp"
+#include "hyperdiff/outer_products.hpp"
 #include "hyperdiff/runtime.hpp"
+#include "hyperdiff/small_matrix.hpp"
 #include "operands.hpp"
 #include "register.hpp"
 
@@ -15,6 +23,22 @@ namespace py = pybind11;
 
 namespace hyperdiff::bindings {
 namespace {
+
+// The layout's pairs as the kernels take them: (q, 2) int64, each index below first,
+// 1 + first + q planes.
+const std::int64_t* checked_pairs(const py::array& pairs, int first, py::ssize_t planes) {
+  const auto c_order = py::array::c_style;
+  if (!pairs.dtype().is(py::dtype::of<std::int64_t>()) || !(pairs.flags() & c_order) ||
+      pairs.ndim() != 2 || pairs.shape(1) != 2 || first < 0 ||
+      1 + first + pairs.shape(0) != planes) {
+    throw py::value_error("the kernels take pairs (q, 2) of int64, 1 + first + q planes");
+  }
+  const auto* table = static_cast<const std::int64_t*>(pairs.data());
+  for (py::ssize_t i = 0; i < pairs.size(); ++i) {
+    if (table[i] < 0 || table[i] >= first) throw py::value_error("a pair outside the layout");
+  }
+  return table;
+}
 
 void matrix_product_parts(py::array out, const py::array& x, const py::array& y, int first,
                           const py::array& pairs) {
@@ -34,21 +58,102 @@ void matrix_product_parts(py::array out, const py::array& x, const py::array& y,
         "matrix_product_parts takes x (P, m, n), y (P, n, p), out (P, m, p) with 1 <= p <= " +
         std::to_string(kMaxProductWidth));
   }
-  if (!pairs.dtype().is(py::dtype::of<std::int64_t>()) || !(pairs.flags() & c_order) ||
-      pairs.ndim() != 2 || pairs.shape(1) != 2 || first < 0 ||
-      1 + first + pairs.shape(0) != out.shape(0)) {
-    throw py::value_error("matrix_product_parts takes pairs (q, 2) of int64, 1 + first + q planes");
-  }
-  const auto* table = static_cast<const std::int64_t*>(pairs.data());
-  for (py::ssize_t i = 0; i < pairs.size(); ++i) {
-    if (table[i] < 0 || table[i] >= first) throw py::value_error("a pair outside the layout");
-  }
+  const std::int64_t* table = checked_pairs(pairs, first, out.shape(0));
   const ProductShape shape{out.shape(0), out.shape(1), x.shape(2),    out.shape(2),
                            first,        table,        pairs.shape(0)};
   const MatrixProductKernel kernel = kernel_table().matrix_product[column];
   void* data = out.mutable_data();
   py::gil_scoped_release release;
   kernel(data, x.data(), y.data(), shape);
+}
+
+template <class T>
+void outer_of(py::array& out, const py::array& x, const py::array& y, int first,
+              const std::int64_t* table) {
+  T* data = static_cast<T*>(out.mutable_data());
+  const T *xs = static_cast<const T*>(x.data()), *ys = static_cast<const T*>(y.data());
+  py::gil_scoped_release release;
+  outer_products::outer_parts(data, xs, ys, out.shape(0), out.shape(1), out.shape(2), first, table);
+}
+
+void outer_product_parts(py::array out, const py::array& x, const py::array& y, int first,
+                         const py::array& pairs) {
+  const auto c_order = py::array::c_style;
+  const int column = dtype_index(out);
+  if (!(out.flags() & c_order) || !(x.flags() & c_order) || !(y.flags() & c_order) ||
+      !out.writeable() || !x.dtype().is(out.dtype()) || !y.dtype().is(out.dtype())) {
+    throw py::value_error(
+        "outer_product_parts takes C-ordered operands of out's dtype and a writeable out");
+  }
+  if (out.ndim() != 3 || x.ndim() != 2 || y.ndim() != 2 || x.shape(0) != out.shape(0) ||
+      y.shape(0) != out.shape(0) || x.shape(1) != out.shape(1) || y.shape(1) != out.shape(2)) {
+    throw py::value_error("outer_product_parts takes x (P, m), y (P, p), out (P, m, p)");
+  }
+  const std::int64_t* table = checked_pairs(pairs, first, out.shape(0));
+  switch (column) {
+    case 0:
+      return outer_of<double>(out, x, y, first, table);
+    case 1:
+      return outer_of<float>(out, x, y, first, table);
+    case 2:
+      return outer_of<std::complex<double>>(out, x, y, first, table);
+    default:
+      return outer_of<std::complex<float>>(out, x, y, first, table);
+  }
+}
+
+template <class T>
+py::object expm_frechet_of(const py::array& a, const py::object& directions,
+                           const py::array& coefficients, double theta) {
+  const py::ssize_t n = a.shape(a.ndim() - 1), matrices = n > 0 ? a.size() / (n * n) : 0;
+  const py::ssize_t k = directions.is_none() ? 0 : directions.cast<py::array>().shape(0);
+  std::vector<py::ssize_t> shape(a.shape(), a.shape() + a.ndim());
+  py::array_t<T> r(shape);
+  shape.insert(shape.begin(), k);
+  py::array_t<T> dr(shape);
+  const T* parts = k > 0 ? static_cast<const T*>(directions.cast<py::array>().data()) : nullptr;
+  bool done;
+  {
+    py::gil_scoped_release release;
+    done = small_matrix::expm_frechet(static_cast<const T*>(a.data()), parts, r.mutable_data(),
+                                      dr.mutable_data(), matrices, n, k,
+                                      static_cast<const T*>(coefficients.data()), theta);
+  }
+  if (!done) return py::none();
+  return py::make_tuple(r, directions.is_none() ? py::object(py::none()) : py::object(dr));
+}
+
+py::object expm_frechet(const py::array& a, const py::object& directions,
+                        const py::array& coefficients, double theta) {
+  const int column = dtype_index(a);
+  const auto c_order = py::array::c_style;
+  const bool square = a.ndim() >= 2 && a.shape(a.ndim() - 1) == a.shape(a.ndim() - 2);
+  if (!square || !(a.flags() & c_order) || !coefficients.dtype().is(a.dtype()) ||
+      !(coefficients.flags() & c_order) || coefficients.ndim() != 2 || coefficients.shape(0) != 4 ||
+      coefficients.shape(1) != 4) {
+    throw py::value_error(
+        "expm_frechet takes C-ordered square matrices (..., n, n) and coefficients (4, 4) of "
+        "their dtype");
+  }
+  if (!directions.is_none()) {
+    const auto parts = directions.cast<py::array>();
+    bool fits =
+        parts.dtype().is(a.dtype()) && (parts.flags() & c_order) && parts.ndim() == a.ndim() + 1;
+    for (py::ssize_t d = 0; fits && d < a.ndim(); ++d) fits = parts.shape(d + 1) == a.shape(d);
+    if (!fits) {
+      throw py::value_error("expm_frechet takes C-ordered directions (K, *a.shape) of a's dtype");
+    }
+  }
+  switch (column) {
+    case 0:
+      return expm_frechet_of<double>(a, directions, coefficients, theta);
+    case 1:
+      return expm_frechet_of<float>(a, directions, coefficients, theta);
+    case 2:
+      return expm_frechet_of<std::complex<double>>(a, directions, coefficients, theta);
+    default:
+      return expm_frechet_of<std::complex<float>>(a, directions, coefficients, theta);
+  }
 }
 
 }  // namespace
@@ -60,6 +165,18 @@ void register_products(py::module_& m) {
         "Planes 1.. of out = x @ y (planes (P, m, n) and (P, n, p), 1 <= p <= 8) in the "
         "algebra of the layout (first, pairs): x_k y0 + x0 y_k, and x_a y_b + x_b y_a "
         "added to each pair's plane. Plane 0 is left as it is.");
+  m.def("outer_product_parts", &outer_product_parts, py::arg("out"), py::arg("x"), py::arg("y"),
+        py::arg("first"), py::arg("pairs"),
+        "Planes 1.. of out = outer(x, y) (planes (P, m) and (P, p)) in the algebra of the "
+        "layout (first, pairs), numpy's elementwise formula bit for bit: x0 y_k + x_k y0, "
+        "plus x_a y_b + x_b y_a on each pair's plane. Plane 0 is left as it is.");
+  m.def("expm_frechet", &expm_frechet, py::arg("a"), py::arg("directions"), py::arg("coefficients"),
+        py::arg("theta"),
+        "(expm(a), L(a, E_k) for each direction E_k, or None without directions) of C-ordered "
+        "(stacked) square matrices by scaling and squaring with the degree-13 Pade "
+        "approximant (coefficients: rows S0, S2, S1, S3 over A^6, A^4, A^2, I; theta: the "
+        "1-norm a squaring brings the stack under); None where the norm is not finite or the "
+        "approximant's denominator is singular.");
 }
 
 }  // namespace hyperdiff::bindings

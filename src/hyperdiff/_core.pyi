@@ -135,7 +135,7 @@ def probe_agrees(
     finite_only: bool = False,
 ) -> bool: ...
 
-# Parts of a product of small matrices in a kind's algebra (register_products.cpp).
+# Parts of products in a kind's algebra, expm of small matrices (register_products.cpp).
 MAX_PRODUCT_WIDTH: int
 
 def matrix_product_parts(
@@ -145,6 +145,19 @@ def matrix_product_parts(
     first: int,
     pairs: npt.NDArray[np.int64],
 ) -> None: ...
+def outer_product_parts(
+    out: npt.NDArray[Any],
+    x: npt.NDArray[Any],
+    y: npt.NDArray[Any],
+    first: int,
+    pairs: npt.NDArray[np.int64],
+) -> None: ...
+def expm_frechet(
+    a: npt.NDArray[Any],
+    directions: npt.NDArray[Any] | None,
+    coefficients: npt.NDArray[Any],
+    theta: float,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any] | None] | None: ...
 
 # Escaped arrays (register_operators.cpp): instances counted per registered class; at
 # a transform's end the classes of its depth with live instances go to the hook.

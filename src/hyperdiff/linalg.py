@@ -48,6 +48,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import _core, _table
 from ._algebra import (
     PlaneList,
     _batched_matmul,
@@ -1639,7 +1640,32 @@ def _expm_values(a: np.ndarray) -> np.ndarray:
     return _expm_and_frechet(a, None)[0]
 
 
+# The largest order whose expm runs in C++ (_core.expm_frechet: plain loops); beyond,
+# the numpy path's BLAS calls cost more than their overhead.
+_SMALL_EXPM = 8
+
+
 def _expm_and_frechet(
+    a: np.ndarray, directions: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(expm(a), its Frechet derivatives along directions or None): small matrices by
+    the C++ kernel of the numpy path's very steps (to rounding: its products are summed
+    in index order, not BLAS's), the rest, and what the kernel declines (a non-finite
+    norm, a singular Pade denominator), by the numpy path."""
+    if (
+        a.ndim >= 2
+        and 0 < a.shape[-1] <= _SMALL_EXPM
+        and a.dtype in _table.COMPONENT_DTYPES
+        and a.flags.c_contiguous
+        and (directions is None or (directions.dtype == a.dtype and directions.flags.c_contiguous))
+    ):
+        done = _core.expm_frechet(a, directions, _pade_sums(a.dtype), _THETA13)
+        if done is not None:
+            return done
+    return _expm_and_frechet_numpy(a, directions)
+
+
+def _expm_and_frechet_numpy(
     a: np.ndarray, directions: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """expm of plain (stacked) matrices: expm's scaling and squaring with the degree-13
