@@ -297,3 +297,30 @@ def test_a_swap_of_two_points_is_refused() -> None:
         except ValueError:
             pass
     assert missed <= 6  # 300/256 expected; 32 classes (before) gave ~9
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_the_one_pass_check_on_long_rows_off_by_rounding(dtype: type) -> None:
+    # T4's case: three parts (strided, as the swapped rows), and the probe off by a few
+    # ulps at most points; the blocks judge rounding in their vector pass (real dtypes)
+    rng = np.random.default_rng(9)
+    real = np.empty(0, dtype=dtype).real.dtype
+    n = 1000
+    parts = np.swapaxes(rng.normal(size=(n // 250, 3, 250)).astype(dtype), 0, 1)
+    parts = parts.reshape(3, n // 250, 250)
+    if np.dtype(dtype).kind == "c":
+        parts = parts + 1j * rng.normal(size=parts.shape).astype(real)
+    weights = rng.choice([1.0, -2.0, 0.5, 2.0**-15], size=250).astype(real)
+    weights = np.broadcast_to(weights, parts.shape[1:])
+    ulps = rng.integers(-8, 9, size=parts.shape[1:]).astype(real)
+    close = (parts.sum(axis=0) * weights * (1 + ulps * np.finfo(real).eps)).astype(dtype)
+    assert _rules(parts, close, weights, False)
+    assert hd._core.probe_agrees(parts, close, weights, False)
+    for at in ((0, 0), (1, 17), (3, 249)):
+        for change in ("off", "nan", "inf"):
+            probe = close.copy()
+            probe[at] = {"off": probe[at] + 1, "nan": np.nan, "inf": np.inf}[change]
+            for finite_only in (False, True):
+                want = _rules(parts, probe, weights, finite_only)
+                assert hd._core.probe_agrees(parts, probe, weights, finite_only) == want
+                assert want == (finite_only and change != "off")

@@ -5,10 +5,12 @@
 // judges again only to name a point that disagrees, or arrays this does not take.
 #include <pybind11/numpy.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "register.hpp"
@@ -62,6 +64,58 @@ bool point_agrees(const char* p, std::ptrdiff_t step, std::ptrdiff_t k, T q, W w
   return finite_only && !(is_finite(q) && is_finite(expected));
 }
 
+// One row of n points whose parts, probe and weights are each contiguous, a block of
+// points at a time in branch-free loops that vectorize: each point's sum, product and
+// the first two tests of point_agrees (equal; for real components also within the
+// rounding of the sum), the same expressions, so they accept only what it accepts.
+// Only a block with a point they do not accept goes through point_agrees. The rounding
+// test matters: half of T4's points differ from w times the sum in the last bits, and
+// with the exact test alone nearly every block fell back (the loop's branches then
+// mispredicted: 0.83 ms for 3 x 1e5 points, 0.14 ms where all were exact).
+template <class T, class W>
+bool row_agrees(const char* p, std::ptrdiff_t step, std::ptrdiff_t k, const T* q, const W* w,
+                py::ssize_t n, bool finite_only) {
+  constexpr py::ssize_t kBlock = 256;
+  constexpr W rule = 64 * std::numeric_limits<W>::epsilon();
+  alignas(64) T total[kBlock];
+  alignas(64) W scale[kBlock];
+  for (py::ssize_t s = 0; s < n; s += kBlock) {
+    const py::ssize_t m = std::min(kBlock, n - s);
+    const T* first = reinterpret_cast<const T*>(p) + s;
+    std::copy(first, first + m, total);
+    for (std::ptrdiff_t j = 1; j < k; ++j) {
+      const T* part = reinterpret_cast<const T*>(p + j * step) + s;
+      for (py::ssize_t i = 0; i < m; ++i) total[i] += part[i];
+    }
+    bool agree = true;
+    if constexpr (std::is_same_v<T, W>) {
+      if (k == 1) {
+        for (py::ssize_t i = 0; i < m; ++i) scale[i] = std::abs(total[i]);
+      } else {
+        for (py::ssize_t i = 0; i < m; ++i) scale[i] = std::abs(first[i]);
+        for (std::ptrdiff_t j = 1; j < k; ++j) {
+          const T* part = reinterpret_cast<const T*>(p + j * step) + s;
+          for (py::ssize_t i = 0; i < m; ++i) scale[i] += std::abs(part[i]);
+        }
+      }
+      for (py::ssize_t i = 0; i < m; ++i) {
+        const T expected = total[i] * w[s + i];
+        const W rounding = rule * (std::abs(w[s + i]) * scale[i]);
+        agree &= (q[s + i] == expected) | (std::abs(q[s + i] - expected) <= rounding);
+      }
+    } else {
+      for (py::ssize_t i = 0; i < m; ++i) agree &= q[s + i] == total[i] * w[s + i];
+    }
+    if (agree) continue;
+    for (py::ssize_t i = s; i < s + m; ++i) {
+      if (!point_agrees<T, W>(p + i * static_cast<std::ptrdiff_t>(sizeof(T)), step, k, q[i], w[i],
+                              finite_only))
+        return false;
+    }
+  }
+  return true;
+}
+
 template <class T, class W>
 bool judge(const py::array& parts, const py::array& probe, const py::array& weights,
            bool finite_only) {
@@ -79,6 +133,9 @@ bool judge(const py::array& parts, const py::array& probe, const py::array& weig
   std::vector<py::ssize_t> index(dims > 1 ? dims - 1 : 0, 0);  // the outer axes' odometer
   py::ssize_t outer = 1;
   for (py::ssize_t d = 0; d + 1 < dims; ++d) outer *= probe.shape(d);
+  const bool contiguous = dims > 0 && inner_p == static_cast<std::ptrdiff_t>(sizeof(T)) &&
+                          inner_q == static_cast<std::ptrdiff_t>(sizeof(T)) &&
+                          inner_w == static_cast<std::ptrdiff_t>(sizeof(W));
   py::gil_scoped_release release;
   for (py::ssize_t o = 0; o < outer; ++o) {
     std::ptrdiff_t op = 0, oq = 0, ow = 0;
@@ -87,10 +144,16 @@ bool judge(const py::array& parts, const py::array& probe, const py::array& weig
       oq += index[d] * probe.strides(d);
       ow += index[d] * weights.strides(d);
     }
-    for (py::ssize_t i = 0; i < inner; ++i) {
-      const T q = *reinterpret_cast<const T*>(q0 + oq + i * inner_q);
-      const W w = *reinterpret_cast<const W*>(w0 + ow + i * inner_w);
-      if (!point_agrees<T, W>(p0 + op + i * inner_p, step, k, q, w, finite_only)) return false;
+    if (contiguous) {
+      if (!row_agrees<T, W>(p0 + op, step, k, reinterpret_cast<const T*>(q0 + oq),
+                            reinterpret_cast<const W*>(w0 + ow), inner, finite_only))
+        return false;
+    } else {
+      for (py::ssize_t i = 0; i < inner; ++i) {
+        const T q = *reinterpret_cast<const T*>(q0 + oq + i * inner_q);
+        const W w = *reinterpret_cast<const W*>(w0 + ow + i * inner_w);
+        if (!point_agrees<T, W>(p0 + op + i * inner_p, step, k, q, w, finite_only)) return false;
+      }
     }
     for (py::ssize_t d = dims - 2; d >= 0; --d) {  // next outer index
       if (++index[d] < probe.shape(d)) break;
