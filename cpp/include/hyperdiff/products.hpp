@@ -13,6 +13,8 @@
 // A product with a factor plane that is all zero is skipped: seeds are unit planes and
 // most planes of a Hessian's first products are zero (T6's X X: 700 of 5,200 plane
 // products are not). Skipping is the chain rules' strong zero: 0 times inf is 0.
+// (Skipping zero entries as well, the rows of a unit matrix, measured no faster on T6's
+// products and 20% slower on dense ones: the branch costs what the product saved.)
 //
 // Compiled once per instruction set (products.cpp), reached through
 // KernelTable::matrix_product. Python sends it products of 2 <= p <= 8 columns and
@@ -106,14 +108,34 @@ inline bool all_zero(const T* p, std::ptrdiff_t count) {
   return any == 0;
 }
 
+// Each plane's start, or null for a plane that is all zero (plane 0 is always kept).
+// Zero planes come in runs (a seed's planes beyond its own directions, the pairs of a
+// first product), so blocks of kRun planes are judged in one pass first (T6's X has 26
+// nonzero planes of 1,326); x x scans x once. T6's X X: 20.8 -> 16.7 us.
+template <class T>
+void nonzero_planes(std::vector<const T*>& starts, const T* x, std::ptrdiff_t planes,
+                    std::ptrdiff_t size) {
+  constexpr std::ptrdiff_t kRun = 16;
+  starts.assign(static_cast<std::size_t>(planes), nullptr);
+  starts[0] = x;
+  for (std::ptrdiff_t k = 1; k < planes; k += kRun) {
+    const std::ptrdiff_t end = std::min(planes, k + kRun);
+    if (all_zero(x + k * size, (end - k) * size)) continue;
+    for (std::ptrdiff_t j = k; j < end; ++j) {
+      starts[j] = all_zero(x + j * size, size) ? nullptr : x + j * size;
+    }
+  }
+}
+
 template <int Width, class T>
 void product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
   const std::ptrdiff_t m = s.m, n = s.n, sx = m * n, sy = n * Width, so = m * Width;
-  // each plane's start, or null for a plane that is all zero
-  std::vector<const T*> xs(s.planes), ys(s.planes);
-  for (std::ptrdiff_t k = 0; k < s.planes; ++k) {
-    xs[k] = k > 0 && all_zero(x + k * sx, sx) ? nullptr : x + k * sx;
-    ys[k] = k > 0 && all_zero(y + k * sy, sy) ? nullptr : y + k * sy;
+  std::vector<const T*> xs, ys;
+  nonzero_planes(xs, x, s.planes, sx);
+  if (y == x && sy == sx) {
+    ys = xs;  // x x: one scan
+  } else {
+    nonzero_planes(ys, y, s.planes, sy);
   }
   for (std::ptrdiff_t k = 1; k < s.planes; ++k) {
     plane<Width>(out + k * so, xs[k], y, ys[k] ? x : nullptr, ys[k], m, n, false);
