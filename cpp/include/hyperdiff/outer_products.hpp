@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "hyperdiff/products.hpp"
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define HYPERDIFF_OUTER_CLONES \
   __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=off")))
@@ -27,15 +29,7 @@ namespace hyperdiff::outer_products {
 
 using Index = std::ptrdiff_t;
 
-// a * b as numpy computes it: the plain (ac - bd, ad + bc) for complex.
-template <class T>
-inline T times(T a, T b) {
-  return a * b;
-}
-template <class R>
-inline std::complex<R> times(std::complex<R> a, std::complex<R> b) {
-  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
-}
+using detail::times;  // numpy's plain complex product (products.hpp)
 
 // Planes 1 .. planes - 1 of out (planes, m, p) = outer(x, y) for x (planes, m) and y
 // (planes, p), all C order, in the algebra of the layout: `first` first-order planes,

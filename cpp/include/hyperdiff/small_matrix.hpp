@@ -20,20 +20,13 @@
 #include <utility>
 #include <vector>
 
+#include "hyperdiff/products.hpp"
+
 namespace hyperdiff::small_matrix {
 
 using Index = std::ptrdiff_t;
 
-// a * b without the nan/inf rescue of C99's complex product (numpy's BLAS does not
-// do it either): the plain (ac - bd, ad + bc).
-template <class T>
-inline T times(T a, T b) {
-  return a * b;
-}
-template <class R>
-inline std::complex<R> times(std::complex<R> a, std::complex<R> b) {
-  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
-}
+using detail::times;  // the plain complex product (products.hpp)
 
 // |x| as numpy's abs computes it (hypot for complex), and LAPACK's pivot size.
 template <class T>
