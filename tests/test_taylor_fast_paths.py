@@ -1,20 +1,25 @@
 """The Taylor kernels' fast paths give the plain path's bits: a block whose operand has
 zero planes (a seed x = a + t: every plane above the first zero) skips their terms,
-an output apart from its inputs is written in place, a long 1-d input runs in chunks,
-the pointwise probe rides in the Taylor pass (probe=True: one plane more). Each
-against the same numbers where the fast path cannot apply: a block made dense by one
-more element, an out= that is the input, the whole input at once, no probe plane (and
-the probe plane against plane 1 of a pass seeded with it)."""
+an output apart from its inputs is written in place, the pointwise probe rides in the
+Taylor pass (probe=True: one plane more), the ufuncs of a Taylor kind take C++'s fast
+path and its elementwise fusion (a chain recorded, run block by block, derivative(order
+>= 3) reading one plane of it), a bundle's long 1-d input runs in chunks. Each against
+the same numbers where the fast path cannot apply: a block made dense by one more
+element, an out= that is the input, the Python path's kernel call, eager evaluation,
+the whole input at once, no probe plane (and the probe plane against plane 1 of a pass
+seeded with it)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pytest
 
 import hyperdiff as hd
-from hyperdiff import _core
+from hyperdiff import _core, _table, _ufuncs
+from hyperdiff._taylor import taylor_type
 
 DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
 DEGREES = [3, 4, 10]
@@ -145,40 +150,180 @@ def t1(x: Any) -> Any:
     return np.sin(x) * np.exp(-0.5 * x * x) + np.log(1.0 + x * x)
 
 
+@pytest.fixture
+def eager() -> Any:
+    """Nothing recorded (fusion.hpp): each operation runs when called."""
+    previous = _core.fusion_min_count(1 << 62)
+    yield
+    _core.fusion_min_count(previous)
+
+
+def _recorded(run: Any) -> Any:
+    """run() with every operation recorded, then its planes computed."""
+    previous = _core.fusion_min_count(1)
+    try:
+        return run()._data
+    finally:
+        _core.fusion_min_count(previous)
+
+
+def _taylor(d: int, x: np.ndarray, rng: np.random.Generator) -> Any:
+    """A Taylor array of degree d at x: planes 1 and 2 dense, the rest zero (tops)."""
+    planes = np.zeros((d + 1, x.size), dtype=x.dtype)
+    planes[0] = x
+    planes[1] = rng.uniform(0.5, 1.0, x.size).astype(x.dtype)
+    planes[2] = rng.uniform(-0.2, 0.2, x.size).astype(x.dtype)
+    return taylor_type(d)._wrap(planes)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_chunks_give_the_whole_pass_bits(dtype: Any) -> None:
+@pytest.mark.parametrize("d", DEGREES)
+def test_fast_ufuncs_and_their_fusion_give_the_python_paths_bits(
+    dtype: Any, d: int, eager: Any
+) -> None:
+    """Every table function on a Taylor kind: the fast path (eager), its chain recorded
+    and run block by block, and the Python path's kernel call (checked_unary,
+    apply_binary) give the same bits; functions without a Taylor rule of degree d or a
+    complex kernel raise the same TypeError on both."""
+    rng = np.random.default_rng(200 + d)
+    ran = 0
+    for ufunc, function in _table.UNARY.items():
+        name = _core.UNARY_FUNCTIONS[function][0]
+        t = _taylor(d, _points(name, dtype, rng, N), rng)
+        try:
+            plain = _ufuncs.checked_unary(ufunc, t)._data
+        except TypeError as error:
+            with pytest.raises(TypeError, match=re.escape(str(error))):
+                ufunc(t)
+            continue
+        fast = ufunc(t)._data
+        fused = _recorded(lambda: ufunc(0.5 * ufunc(t) + t))  # noqa: B023 (called here)
+        want = _ufuncs.checked_unary(
+            ufunc, _ufuncs.apply_binary(np.add, 0.5 * _ufuncs.checked_unary(ufunc, t), t)
+        )._data
+        np.testing.assert_array_equal(_bits(fast), _bits(plain), err_msg=name)
+        np.testing.assert_array_equal(_bits(fused), _bits(want), err_msg=name)
+        ran += 1
+    for ufunc in _table.FAST_BINARY:
+        name = ufunc.__name__
+        a, b = (_taylor(d, _points(name, dtype, rng, N), rng) for _ in range(2))
+        c = _points(name, dtype, rng, N)
+        for x, y in ((a, b), (a, c), (c, b), (a, 0.75), (1.25, b), (a, a)):
+            try:
+                plain = _ufuncs.apply_binary(ufunc, x, y)._data
+            except TypeError:
+                continue
+            fast = ufunc(x, y)._data
+            np.testing.assert_array_equal(_bits(fast), _bits(plain), err_msg=name)
+            fused = _recorded(lambda: np.sin(ufunc(x, y)))  # noqa: B023 (called here)
+            want = _ufuncs.checked_unary(np.sin, _ufuncs.apply_binary(ufunc, x, y))._data
+            np.testing.assert_array_equal(_bits(fused), _bits(want), err_msg=name)
+            ran += 1
+    assert ran >= 40
+
+
+def test_elementwise_plane_only_for_a_graph_of_the_seed_alone() -> None:
+    """_core.elementwise_plane reads a plane of a recorded chain whose only operand with
+    parts is the whole seed (numbers and constant arrays besides): the eager planes'
+    bits; anything else (another Taylor array, a slice, a function run in Python, a
+    computed result) gives None and computes nothing."""
+    rng = np.random.default_rng(9)
+    x = rng.uniform(0.2, 0.8, 3000)
+    cls = taylor_type(4)
+    previous = _core.fusion_min_count(1)
+    try:
+
+        def seed() -> Any:
+            return _core.taylor_seed(cls, x)
+
+        c = rng.uniform(1, 2, x.size)
+        s = seed()
+        r = t1(s) * c - 2.0
+        plane = _core.elementwise_plane(r, s, 4)
+        assert plane is not None
+        np.testing.assert_array_equal(_bits(plane), _bits(r._data[4]))  # r stayed pending
+        other = seed()
+        s = seed()
+        assert _core.elementwise_plane(np.sin(s) * other, s, 4) is None
+        s = seed()
+        assert _core.elementwise_plane(np.sin(s[::-1]), s, 4) is None
+        s = seed()
+        assert _core.elementwise_plane(np.sin(np.cumsum(s)), s, 4) is None
+        s = seed()
+        assert _core.elementwise_plane(np.exp(s) + np.roll(s, 1), s, 4) is None
+        s = seed()
+        r = np.sin(s)
+        r._data  # noqa: B018 (computed)
+        assert _core.elementwise_plane(r, s, 4) is None
+        s = seed()
+        s._data  # noqa: B018 (the seed computed: its planes an array like any other)
+        assert _core.elementwise_plane(np.sin(s), s, 4) is None
+        s = seed()
+        np.testing.assert_array_equal(  # x + t, computed where read
+            s._data, cls._from_parts(x, (1.0, 0.0, 0.0, 0.0), None)._data
+        )
+        s = seed()
+        assert _core.elementwise_plane(np.sin(s), seed(), 4) is None  # another seed
+        assert _core.elementwise_plane(s, s, 4) is None
+        assert _core.elementwise_plane(np.sin(s), s, 5) is None  # no such plane
+    finally:
+        _core.fusion_min_count(previous)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_fused_pass_gives_the_eager_bits(dtype: Any, monkeypatch: Any) -> None:
+    """derivative(order=k) from one plane of the fused pass on the whole (no probe:
+    elementwise_plane proves f pointwise) against the eager pass's planes."""
     rng = np.random.default_rng(7)
-    x = _points("t1", dtype, rng, 73_728)  # (chunks of 32768, 11264 (the last shorter), 6144)
+    x = _points("t1", dtype, rng, 73_728)
     complex_ = np.dtype(dtype).kind == "c"
+    read: list[Any] = []
+    plane_of = _core.elementwise_plane
+
+    def counted(*args: Any) -> Any:
+        read.append(plane_of(*args))
+        return read[-1]
+
+    monkeypatch.setattr(_core, "elementwise_plane", counted)
     for k in (3, 10):
-        whole = hd.taylor(t1, x, dtype(1.0), k, holomorphic=complex_)[k]
+        previous = _core.fusion_min_count(1 << 62)
+        try:
+            whole = hd.taylor(t1, x, dtype(1.0), k, holomorphic=complex_)[k]
+        finally:
+            _core.fusion_min_count(previous)
         for check in (True, False):
-            chunked = hd.derivative(t1, order=k, holomorphic=complex_, check_pointwise=check)(x)
-            np.testing.assert_array_equal(_bits(chunked), _bits(whole))
-    if complex_:
-        return
+            fused = hd.derivative(t1, order=k, holomorphic=complex_, check_pointwise=check)(x)
+            np.testing.assert_array_equal(_bits(fused), _bits(whole))
+    assert len(read) == 4 and all(r is not None for r in read)
+
+
+def test_bundles_in_chunks_give_the_whole_pass_bits() -> None:
     # a bundle (the mixed partial d^3/dx^2 dy): chunked against short inputs run whole,
     # both of whole kernel blocks (its 5 directions spread each point over 5 elements;
     # a value's bits may depend on its lane)
-    y = _points("t1", dtype, rng, x.size)
+    rng = np.random.default_rng(7)
+    x, y = (_points("t1", np.float64, rng, 73_728) for _ in range(2))
     mixed = hd.derivative(lambda u, v: t1(u * v), order=(2, 1), argnums=(0, 1))
     pieces = [mixed(x[i : i + 4096], y[i : i + 4096]) for i in range(0, x.size, 4096)]
     np.testing.assert_array_equal(_bits(mixed(x, y)), _bits(np.concatenate(pieces)))
 
 
-def test_the_probe_in_the_taylor_pass_finds_mixing() -> None:
-    # a long x runs in Taylor chunks after the probe pass on the whole, which names a
-    # function mixing points
-    x = np.random.default_rng(8).uniform(0.5, 1.5, 30_000)
+@pytest.mark.parametrize("n", [3000, 40_000])
+def test_the_probe_finds_mixing(n: int) -> None:
+    # below the fusion's 32768 points f runs eagerly, above it is recorded: either way a
+    # function mixing points fails the proof and meets the probe pass on the whole
+    x = np.random.default_rng(8).uniform(0.5, 1.5, n)
     mixing = (
         lambda v: v**3 + np.roll(v, 1),
         lambda v: np.sin(v) * v.mean(),
         lambda v: np.cumsum(v) ** 2,
+        lambda v: np.exp(v) * np.concatenate([v[1:], v[:1]]),
+        lambda v: np.exp(v[::-1]),
     )
     for f in mixing:
         with pytest.raises(ValueError, match="mixes points"):
             hd.derivative(f, order=10)(x)
-    # pointwise: the same as on the promise (whose chunks carry no probe)
+    # pointwise but not fused whole (np.where runs in Python): the same as on the promise
     f = lambda v: np.where(v > 1, np.exp(v), v**4) / (1 + v)  # noqa: E731
     np.testing.assert_array_equal(
         hd.derivative(f, order=10)(x), hd.derivative(f, order=10, check_pointwise=False)(x)
@@ -197,8 +342,10 @@ def test_the_probe_in_the_taylor_pass_finds_mixing() -> None:
     ids=["step of the mean", "len(x)", "branch on len(x)"],
 )
 def test_functions_of_the_whole_input_are_not_chunked(f: Any, third: Any) -> None:
-    """Pointwise in their derivative but not in what a chunk would compute: the checked
-    default (the first derivatives of the pass on the whole, which every chunk must
-    reproduce) gives the whole input's answer, never a chunk's (closed forms)."""
+    """Pointwise in their derivative but not in what a chunk would compute: the default
+    runs f on the whole input (its chain fused or not), checked or on the promise, and
+    gives the whole input's answer, never a chunk's (closed forms)."""
     x = np.linspace(0.1, 2.0, 98_304)  # three chunks of 32,768 at degree 3
-    np.testing.assert_allclose(hd.derivative(f, order=3)(x), third(x), rtol=1e-13, atol=1e-15)
+    for check in (True, False):
+        got = hd.derivative(f, order=3, check_pointwise=check)(x)
+        np.testing.assert_allclose(got, third(x), rtol=1e-13, atol=1e-15)

@@ -34,6 +34,7 @@
 
 #include "hyperdiff/dispatch.hpp"
 #include "hyperdiff/runtime.hpp"
+#include "hyperdiff/taylor.hpp"
 
 namespace hyperdiff::bindings::fusion {
 
@@ -123,6 +124,7 @@ struct Input {
   // kArray: read in runs of `run` elements, `run_stride` apart (the rows of
   // x[a:b, c:d]); 0: one contiguous range
   std::size_t run = 0, run_stride = 0;
+  bool constant = false;  // kArray: a plain operand (no parts), the graph's own copy
   alignas(16) unsigned char scalar[16] = {};  // kScalar: a component
 };
 
@@ -139,6 +141,14 @@ struct Node : std::enable_shared_from_this<Node> {
   JetUnaryKernel jet_unary = nullptr;
   JetBinaryKernel jet_binary = nullptr;
   const JetLayout* layout = nullptr;
+  TaylorUnaryKernel taylor_unary = nullptr;  // a Taylor kind's, of degree `degree`
+  TaylorBinaryKernel taylor_binary = nullptr;
+  int degree = 0;
+  // A Taylor kind's seed x + v t (derivative(order >= 3)): inputs[0] the values (the
+  // graph's own copy), inputs[1] the direction v (a number); every other plane zero.
+  // Written block by block into scratch wherever it is read, never in full but when
+  // its own planes are read, so the zero planes never pass through memory.
+  bool seed = false;
   Input inputs[2];
   int arity = 1;
   PyArray_Descr* descr = nullptr;  // owned
@@ -230,6 +240,28 @@ struct Node : std::enable_shared_from_this<Node> {
   }
 };
 
+// A seed's planes over one block of m elements (Node::seed).
+template <class Item>
+void write_seed_as(const Operand& x, const Operand& v, int planes, void* out,
+                   std::size_t out_stride, std::size_t m) {
+  Item* o = static_cast<Item*>(out);
+  Item direction;
+  std::memcpy(&direction, v.data, sizeof direction);
+  std::memcpy(o, x.data, m * sizeof(Item));
+  std::fill(o + out_stride, o + out_stride + m, direction);
+  for (int p = 2; p < planes; ++p) std::memset(o + p * out_stride, 0, m * sizeof(Item));
+}
+
+inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
+                       std::size_t out_stride, std::size_t m) {
+  struct Pair {
+    std::uint64_t re, im;  // (complex128: copied as bytes)
+  };
+  if (item == 4) write_seed_as<std::uint32_t>(x, v, planes, out, out_stride, m);
+  if (item == 8) write_seed_as<std::uint64_t>(x, v, planes, out, out_stride, m);
+  if (item == 16) write_seed_as<Pair>(x, v, planes, out, out_stride, m);
+}
+
 // How many bytes one component takes.
 inline std::size_t item_bytes(const Node& node) {
   return static_cast<std::size_t>(PyDataType_ELSIZE(node.descr));
@@ -257,7 +289,10 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
 // Runs the pending graph below `root` block by block; writes root and every node
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
-inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&)) {
+// With `root_plane` (an array of root->count elements), plane `plane` of the root
+// goes there and the root stays pending (its planes in scratch only).
+inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
+                    PyArrayObject* root_plane = nullptr, int plane = 0) {
   if (root->result != nullptr || root->view) return true;
   // post order: inputs before readers (`order` keeps every node alive to the end)
   std::vector<NodePtr> order;
@@ -290,7 +325,9 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     Node* node = order[k].get();
     // held outside the graph: owners besides `order` and this graph's inputs
     const long owners = order[k].use_count() - 1 - edges[node];
-    if (node == root.get() || owners > 0 || last_use[k] < 0) {
+    if (node == root.get() ? root_plane == nullptr
+        : node->seed       ? false  // (it stays pending: it is its own inputs)
+                           : owners > 0 || last_use[k] < 0) {
       full[k] = new_planes(*node);
       failed = full[k] == nullptr;
     }
@@ -379,15 +416,55 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
                          0, m);
         } else if (node.binary != nullptr) {
           node.binary(operands[0], operands[1], out, out_stride, 0, m);
-        } else {
+        } else if (node.jet_binary != nullptr) {
           node.jet_binary(*node.layout, operands[0], operands[1], out, out_stride, 0, m);
+        } else if (node.seed) {
+          write_seed(item, operands[0], operands[1], planes, out, out_stride, m);
+        } else if (node.taylor_unary != nullptr) {
+          node.taylor_unary(node.degree, false, operands[0].data, operands[0].plane_stride, out,
+                            out_stride, 0, m);
+        } else {
+          node.taylor_binary(node.degree, false, operands[0], operands[1], out, out_stride, 0, m);
         }
+      }
+      if (root_plane != nullptr) {  // the one plane asked of the root, from its scratch
+        std::memcpy(pointer(root_plane, start), scratch_of(slot[n - 1]) + plane * block * item,
+                    m * item);
       }
     }
   });
   // readers first, so a computed input hands its array to the nodes still pending
   for (std::size_t k = n; k-- > 0;) {
     if (full[k] != nullptr) order[k]->set_result(full[k]);
+  }
+  return true;
+}
+
+// Whether the pending graph below `root` is elementwise in the pending `seed` alone:
+// Taylor kernels only (no view, nothing else), of root's element count, every
+// operand with parts `seed` itself, the others numbers or constants of that shape.
+// Then element i of every plane depends on element i of the seed's alone: the
+// derivatives are pointwise.
+inline bool elementwise_in(const NodePtr& root, const Node* seed) {
+  std::vector<const Node*> stack{root.get()};
+  std::unordered_map<const Node*, bool> seen;
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    if (seen[node]) continue;
+    seen[node] = true;
+    const bool taylor = node->taylor_unary != nullptr || node->taylor_binary != nullptr;
+    if (node->view || node->result != nullptr || !taylor || node->count != root->count) {
+      return false;
+    }
+    for (int i = 0; i < node->arity; ++i) {
+      const Input& in = node->inputs[i];
+      if (in.kind == Input::kNode && in.node.get() != seed) {
+        stack.push_back(in.node.get());
+      } else if (in.kind == Input::kArray && !in.constant) {
+        return false;
+      }
+    }
   }
   return true;
 }

@@ -4,6 +4,10 @@
 
 #include <cstddef>
 
+namespace hyperdiff {
+struct TaylorTable;
+}
+
 namespace hyperdiff::bindings {
 void register_elementwise(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
@@ -24,4 +28,8 @@ void note_large_array();
 // with a Python error set when the retiring hook fails.
 bool retire_escaped(int tag);
 std::size_t large_arrays();
+
+// The Taylor kernels of the instruction set in use (register_taylor.cpp), for the
+// operators' fast path too.
+const TaylorTable& taylor_table();
 }  // namespace hyperdiff::bindings

@@ -44,8 +44,9 @@ namespace hyperdiff::bindings {
 namespace {
 
 struct ClassKernels {
-  int kind;              // Dual, HyperDual: the kind index; -1 for a Jet
+  int kind;              // Dual, HyperDual: the kind index; -1 for a Jet or Taylor kind
   const Layout* jet;     // the Jet's layout (kept alive with the class)
+  int taylor = -1;       // a Taylor kind's degree (its ufuncs only: taylor.hpp's kernels)
   int tag = 0;           // the transform depth its parts belong to (-1: retired)
   std::size_t live = 0;  // instances alive (counted_alloc, counted_free)
   // the Python thread whose transforms retire it (tagged classes are per thread, as
@@ -65,7 +66,8 @@ std::unordered_map<PyTypeObject*, ClassKernels>& registered() {
 }
 
 // A class registered with no kernels (kind -1, no layout: the Taylor kinds, whose
-// operations run in Python) is only counted: the fast paths decline it.
+// other operations run in Python, and the bundles) is only counted: the fast paths
+// decline it, but for a Taylor kind's ufuncs (ufunc_kernels_of).
 const ClassKernels* kernels_of(PyTypeObject* type) {
   const auto& classes = registered();
   const auto found = classes.find(type);
@@ -76,6 +78,14 @@ const ClassKernels* kernels_of(PyTypeObject* type) {
 }
 
 const ClassKernels* kernels_of(PyObject* obj) { return kernels_of(Py_TYPE(obj)); }
+
+const ClassKernels* ufunc_kernels_of(PyObject* obj) {
+  const auto& classes = registered();
+  const auto found = classes.find(Py_TYPE(obj));
+  if (found == classes.end()) return nullptr;
+  const ClassKernels& kernels = found->second;
+  return kernels.kind >= 0 || kernels.jet != nullptr || kernels.taylor >= 0 ? &kernels : nullptr;
+}
 
 bool is_registered(PyObject* obj) { return registered().count(Py_TYPE(obj)) != 0; }
 
@@ -561,6 +571,7 @@ struct Constant {
     in->kind = fusion::Input::kArray;
     in->array = copy;
     in->stride = static_cast<std::size_t>(PyArray_SIZE(copy));
+    in->constant = true;
     return true;
   }
 };
@@ -593,14 +604,19 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   static const std::size_t table_size = unary_functions().size();
   int function;
   if (nargs != 2 || !function_index(args[0], table_size, &function)) Py_RETURN_NONE;
-  const ClassKernels* kernels = kernels_of(args[1]);
+  const ClassKernels* kernels = ufunc_kernels_of(args[1]);
   DualData x;
   if (kernels == nullptr || !x.read(args[1])) Py_RETURN_NONE;
   const KernelTable& table = kernel_table();
   const UnaryKernel kernel =
-      kernels->jet ? nullptr : table.unary[function][kernels->kind][x.column];
+      kernels->kind >= 0 ? table.unary[function][kernels->kind][x.column] : nullptr;
   const JetUnaryKernel jet_kernel = kernels->jet ? table.jet_unary[function][x.column] : nullptr;
-  if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
+  const int degree = kernels->taylor;  // (beyond a function's degree: Python's TypeError)
+  const TaylorUnaryKernel taylor_kernel =
+      degree >= 0 && degree <= taylor_table().unary_degree[function] && x.dims[0] == degree + 1
+          ? taylor_table().unary[function][x.column]
+          : nullptr;
+  if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
   const int ready = x.count >= fusion::min_count() ? x.ready(args[1], 1, 1) : 0;
   if (ready < 0) return nullptr;
   if (ready == 1) {
@@ -608,6 +624,8 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     node->unary = kernel;
     node->jet_unary = jet_kernel;
     node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
+    node->taylor_unary = taylor_kernel;
+    node->degree = degree;
     node->add_input(0, x.input());
     return elementwise_result(record(Py_TYPE(args[1]), std::move(node)));
   }
@@ -621,6 +639,10 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (kernel != nullptr) {
     run_kernel(count, [&](std::size_t begin, std::size_t end) {
       kernel(xp, x_stride, op, count, begin, end);
+    });
+  } else if (taylor_kernel != nullptr) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      taylor_kernel(degree, false, xp, x_stride, op, count, begin, end);
     });
   } else {
     const JetLayout& layout = kernels->jet->get();
@@ -636,8 +658,8 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   int function;
   if (nargs != 3 || !function_index(args[0], table_size, &function)) Py_RETURN_NONE;
   PyObject *a = args[1], *b = args[2];
-  const ClassKernels* a_kernels = kernels_of(a);
-  const ClassKernels* b_kernels = kernels_of(b);
+  const ClassKernels* a_kernels = ufunc_kernels_of(a);
+  const ClassKernels* b_kernels = ufunc_kernels_of(b);
   DualData x, y;
   Constant constant;
   PartsMode mode;
@@ -664,10 +686,14 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   DualData& shape = dual == a ? x : y;
   const KernelTable& table = kernel_table();
   const BinaryKernel kernel =
-      kernels->jet ? nullptr : table.binary[function][kernels->kind][shape.column][mode];
+      kernels->kind >= 0 ? table.binary[function][kernels->kind][shape.column][mode] : nullptr;
   const JetBinaryKernel jet_kernel =
       kernels->jet ? table.jet_binary[function][shape.column][mode] : nullptr;
-  if (kernel == nullptr && jet_kernel == nullptr) Py_RETURN_NONE;
+  const int degree = kernels->taylor;
+  const TaylorBinaryKernel taylor_kernel = degree >= 0 && shape.dims[0] == degree + 1
+                                               ? taylor_table().binary[function][shape.column][mode]
+                                               : nullptr;
+  if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
 
   const std::size_t count = shape.count;
   if (count >= fusion::min_count()) {
@@ -688,6 +714,8 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         node->binary = kernel;
         node->jet_binary = jet_kernel;
         node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
+        node->taylor_binary = taylor_kernel;
+        node->degree = degree;
         node->arity = 2;
         fusion::Input number;
         if (mode != kBothParts && !constant.input(&number)) return nullptr;
@@ -719,6 +747,10 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (kernel != nullptr) {
     run_kernel(count,
                [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
+  } else if (taylor_kernel != nullptr) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      taylor_kernel(degree, false, xo, yo, op, count, begin, end);
+    });
   } else {
     const JetLayout& layout = kernels->jet->get();
     run_kernel(count, [&](std::size_t begin, std::size_t end) {
@@ -1006,7 +1038,7 @@ void register_operators(py::module_& m) {
   if (PyModule_AddFunctions(m.ptr(), operator_methods) < 0) throw py::error_already_set();
   m.def(
       "register_class",
-      [](py::type cls, int kind, py::object layout) {
+      [](py::type cls, int kind, py::object layout, int taylor) {
         const Layout* jet = layout.is_none() ? nullptr : &layout.cast<const Layout&>();
         if (jet == nullptr && kind != -1 && kind_planes(kind) == 0) {
           throw std::invalid_argument("unknown kind " + std::to_string(kind));
@@ -1025,15 +1057,18 @@ void register_operators(py::module_& m) {
         // the thread making it
         auto thread = py::getattr(cls, "_thread", py::int_(0)).cast<unsigned long>();
         if (thread == 0) thread = PyThread_get_thread_ident();
-        registered()[type] = {jet ? -1 : kind, jet, tag, 0, thread, 0, 0, 0};
+        if (taylor > kTaylorMaxDegree)
+          throw std::invalid_argument("a Taylor degree past the kernels'");
+        registered()[type] = {jet ? -1 : kind, jet, jet ? -1 : taylor, tag, 0, thread, 0, 0, 0};
         // count the instances, so a transform learns at its end whether any escaped
         type->tp_alloc = counted_alloc;
         type->tp_free = counted_free;
         PyType_Modified(type);
       },
-      py::arg("cls"), py::arg("kind"), py::arg("layout"),
+      py::arg("cls"), py::arg("kind"), py::arg("layout"), py::arg("taylor") = -1,
       "Route the fast operators of a dual class to its kernels (a kind, or a JetLayout; "
-      "kind -1 and no layout: count its instances only).");
+      "kind -1 and no layout: count its instances only, but for a Taylor kind's ufuncs: "
+      "taylor its degree).");
   m.def(
       "set_retire_hook",
       [](py::object hook) {
@@ -1087,6 +1122,78 @@ void register_operators(py::module_& m) {
       },
       py::arg("cls"),
       "Give cls (DualArray) the descriptors _data and _header over its slot _store.");
+  m.def(
+      "taylor_seed",
+      [](py::type cls, py::handle x) -> py::object {
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        const auto found = registered().find(type);
+        if (found == registered().end() || found->second.taylor < 1 || !PyArray_Check(x.ptr())) {
+          throw py::type_error("taylor_seed takes a Taylor kind and an ndarray");
+        }
+        auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
+        const int column = dtype_column(PyArray_TYPE(values));
+        Scalar one;
+        if (column < 0 || !one.read(py::float_(1.0).ptr(), column)) return py::none();
+        auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
+        if (copy == nullptr) throw py::error_already_set();
+        auto node = std::make_shared<fusion::Node>();
+        node->seed = true;
+        node->arity = 2;
+        node->descr = PyArray_DESCR(copy);
+        Py_INCREF(node->descr);
+        node->column = column;
+        node->dims.push_back(found->second.taylor + 1);
+        node->dims.insert(node->dims.end(), PyArray_DIMS(copy),
+                          PyArray_DIMS(copy) + PyArray_NDIM(copy));
+        node->count = static_cast<std::size_t>(PyArray_SIZE(copy));
+        fusion::Input in;
+        in.kind = fusion::Input::kArray;
+        in.array = copy;
+        in.stride = node->count;
+        in.constant = true;
+        node->add_input(0, std::move(in));
+        fusion::Input direction;
+        std::memcpy(direction.scalar, one.bytes, sizeof direction.scalar);
+        node->add_input(1, std::move(direction));
+        PyObject* seed = record(type, std::move(node));
+        if (seed == nullptr) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(seed);
+      },
+      py::arg("cls"), py::arg("x"),
+      "x + t as an array of the Taylor kind cls, pending (fusion.hpp's seed node: its planes "
+      "written block by block where read); None for a dtype without components.");
+  m.def(
+      "elementwise_plane",
+      [](py::handle result, py::handle seed, int plane) -> py::object {
+        if (!is_registered(result.ptr()) || !is_registered(seed.ptr())) return py::none();
+        PyObject* value = stored(result.ptr());
+        PyObject* seed_value = stored(seed.ptr());
+        if (value == nullptr || !is_deferred(value) || seed_value == nullptr ||
+            !is_deferred(seed_value)) {
+          return py::none();
+        }
+        const fusion::NodePtr node = node_of(value);
+        const fusion::NodePtr start = node_of(seed_value);
+        if (node->view || node->result != nullptr || !start->seed || start->result != nullptr ||
+            node->dims != start->dims || plane < 0 || plane >= node->dims[0] ||
+            !fusion::elementwise_in(node, start.get())) {
+          return py::none();
+        }
+        Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
+        PyObject* out = PyArray_NewFromDescr(&PyArray_Type, node->descr,
+                                             static_cast<int>(node->dims.size()) - 1,
+                                             node->dims.data() + 1, nullptr, nullptr, 0, nullptr);
+        if (out == nullptr) throw py::error_already_set();
+        auto owned = py::reinterpret_steal<py::object>(out);
+        if (!fusion::compute(node, node_planes, reinterpret_cast<PyArrayObject*>(out), plane)) {
+          throw py::error_already_set();
+        }
+        return owned;
+      },
+      py::arg("result"), py::arg("seed"), py::arg("plane"),
+      "Plane `plane` of a Taylor array pending as an elementwise graph of the pending seed "
+      "(taylor_seed) alone (fusion::elementwise_in), computed block by block (result stays "
+      "pending); None otherwise, nothing computed.");
   m.def(
       "fusion_min_count",
       [](std::size_t count) {

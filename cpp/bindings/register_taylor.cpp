@@ -55,10 +55,7 @@ TaylorTable select_table() {
   return table;
 }
 
-const TaylorTable& table() {
-  static const TaylorTable t = select_table();
-  return t;
-}
+const TaylorTable& table() { return taylor_table(); }
 
 void check_degree(int degree) {
   if (degree < 0 || degree > kTaylorMaxDegree) {
@@ -134,6 +131,11 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
 }
 
 }  // namespace
+
+const TaylorTable& taylor_table() {
+  static const TaylorTable t = select_table();
+  return t;
+}
 
 void register_taylor(py::module_& m) {
   m.def("taylor_unary", &taylor_unary, py::arg("function"), py::arg("degree"), py::arg("x"),

@@ -264,14 +264,16 @@ def taylor_derivative(
     check_holomorphic: bool,
     check_pointwise: bool,
 ) -> Callable[..., Any]:
-    """derivative(f, order=k) for k >= 3: one pass on Taylor arrays seeded x + t. With
-    check_pointwise, a first-order pass with the probe (derivative(f)) first checks that
-    f acts point by point (as derivative(f, order=2) checks it at first order), and
-    then a long 1-d x goes through f in cache-sized chunks (_in_chunks; also on the
-    promise, check_pointwise=False, where a window across two chunks checks that f does
-    not depend on them); check_holomorphic
-    checks the promise the same way (derivative(f, holomorphic=True,
-    check_holomorphic=True))."""
+    """derivative(f, order=k) for k >= 3: one pass of f on the whole x seeded x + t
+    (Taylor arrays of degree k). From 32768 points the fast path records that pass
+    (the elementwise fusion) and runs it block by block in cache, the seed's planes
+    made in each block (_core.taylor_seed); when the recorded graph is elementwise in
+    the seed alone (_core.elementwise_plane), f acts point by point by construction
+    and no probe is needed. Otherwise, with check_pointwise, a
+    first-order pass with the probe (derivative(f)) checks that f acts point by point
+    (as derivative(f, order=2) checks it at first order). check_holomorphic checks that
+    promise by its own first-order pass first (derivative(f, holomorphic=True,
+    check_holomorphic=True)), which checks f pointwise too."""
     if not isinstance(argnums, int):
         raise TypeError("derivative takes one argument index; use jacobian/hessian for several")
 
@@ -282,33 +284,31 @@ def taylor_derivative(
             )
         outer = _outer_variable(args[argnums])  # nested: an enclosing transform's variable
         x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
-        cls = _seeds(taylor_type(order))
-        parts = (1.0, *([0.0] * (order - 1)))
-        firsts = {}
-        if check_pointwise or check_holomorphic:
-            first = derivative(
-                f, 1, argnums, holomorphic=holomorphic, check_holomorphic=check_holomorphic
-            )(*args, **kwargs)
-            if check_pointwise:
-                firsts[argnums % len(args)] = first
-        if outer is None:
-            chunked = _in_chunks(
-                f,
-                args,
-                kwargs,
-                {argnums % len(args): x},
-                cls,
-                lambda _, chunk: cls._from_parts(chunk, parts, None),
-                firsts,
-                lambda planes: planes[order],
+        checked = check_pointwise
+        if check_holomorphic:
+            derivative(f, 1, argnums, holomorphic=holomorphic, check_holomorphic=True)(
+                *args, **kwargs
             )
-            if chunked is not None:
-                return chunked
-            cls = _seeds(taylor_type(order))  # (a new class if f kept a chunk's arrays)
-        seeded = cls._from_parts(x, parts, None)
+            checked = False  # (that pass checked f pointwise too)
+        cls = _seeds(taylor_type(order))
+        # x + t pending (its planes made block by block where the fused pass reads them)
+        seeded = _core.taylor_seed(cls, x) if outer is None else None
+        if seeded is None:
+            seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)
         new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
-        result = f(*new_args, **kwargs)
+        try:
+            result = f(*new_args, **kwargs)
+        except Exception:
+            if checked:  # f mixing points: the probe's error first, as at orders 1 and 2
+                derivative(f, 1, argnums, holomorphic=holomorphic)(*args, **kwargs)
+            raise
+        if type(result) is cls:
+            plane = _core.elementwise_plane(result, seeded, order)
+            if plane is not None:  # pointwise by construction
+                return plane
+        if checked:  # the probe's pass: f acts point by point (else ValueError)
+            derivative(f, 1, argnums, holomorphic=holomorphic)(*args, **kwargs)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)

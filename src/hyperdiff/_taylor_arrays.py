@@ -35,6 +35,15 @@ class TaylorArray(DualArray):
     _kind = -1
     _degree: ClassVar[int]
 
+    # The kinds of one degree (not the bundles, whose kernels spread the value over
+    # their directions): their ufuncs take C++'s fast path, so the elementwise fusion
+    _fast_ufuncs: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls._fast_ufuncs and hasattr(cls, "_degree"):
+            _core.register_class(cls, -1, None, cls._degree)
+
     @classmethod
     def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
         _core.taylor_unary(function, cls._degree, x, out)
@@ -186,6 +195,7 @@ class TaylorBundle(TaylorArray):
     the bundle's set (`exponents`)."""
 
     __slots__ = ()
+    _fast_ufuncs = False
     _exponents: ClassVar[np.ndarray]  # (M + 1, V) the multi-indices read, row 0 zero
     _count: ClassVar[int]  # M
     _series: ClassVar[int]  # D
