@@ -137,28 +137,57 @@ struct Series {
 template <class T>
 class Scratch {
  public:
-  // (the memory is the thread's, kept between calls: a kernel call on a chunk of
-  // 1e4 elements no longer allocates and zeroes 100 KB; rules write before they read)
-  Scratch(int d, int count) : series_(count) {
-    std::vector<T>& memory = thread_memory();
-    const std::size_t size = static_cast<std::size_t>(count) * planes(d) * kBlock;
-    if (memory.size() < size) memory.resize(size);
-    for (int c = 0; c < count; ++c) {
-      for (int k = 0; k < planes(d); ++k) {
-        series_[c].s[k] = memory.data() + (static_cast<std::size_t>(c) * planes(d) + k) * kBlock;
+  // (the memory and its series are the thread's, kept between calls: the fusion calls
+  // a kernel per block of 512 elements, and a call on a chunk of 1e4 elements no
+  // longer allocates and zeroes 100 KB; rules write before they read)
+  Scratch(int d, int count) {
+    Memory& memory = thread_memory();
+    if (memory.d != d || memory.count < count) {
+      const std::size_t size = static_cast<std::size_t>(count) * planes(d) * kBlock;
+      if (memory.data.size() < size) memory.data.resize(size);
+      memory.series.resize(count);
+      for (int c = 0; c < count; ++c) {
+        for (int k = 0; k < planes(d); ++k) {
+          memory.series[c].s[k] =
+              memory.data.data() + (static_cast<std::size_t>(c) * planes(d) + k) * kBlock;
+        }
       }
+      memory.d = d;
+      memory.count = count;
     }
+    series_ = memory.series.data();
   }
   const Series<T>& operator[](int c) const { return series_[c]; }
 
  private:
+  struct Memory {
+    std::vector<T> data;
+    std::vector<Series<T>> series;
+    int d = -1, count = 0;
+  };
   static int planes(int d) { return std::max(d + 1, 4); }
-  static std::vector<T>& thread_memory() {
-    thread_local std::vector<T> memory;
+  static Memory& thread_memory() {
+    thread_local Memory memory;
     return memory;
   }
-  std::vector<Series<T>> series_;
+  const Series<T>* series_;
 };
+
+// The binomial rows C(n, j), n, j <= d, kept per thread for the last degree (the
+// fusion calls a kernel per block).
+template <class T>
+std::vector<T> binomials(int d);
+
+template <class T>
+const T* binomial_rows(int d) {
+  thread_local std::vector<T> rows;
+  thread_local int degree = -1;
+  if (degree != d) {
+    rows = binomials<T>(d);
+    degree = d;
+  }
+  return rows.data();
+}
 
 template <class T>
 std::vector<T> binomials(int d) {
@@ -667,7 +696,7 @@ template <class Fn, class T>
 void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std::size_t y_stride,
                   std::size_t begin, std::size_t end) {
   using Rule = UnaryRule<Fn>;
-  const std::vector<T> binom = binomials<T>(d);
+  const T* binom = binomial_rows<T>(d);
   Scratch<T> scratch(d, Rule::scratch + 1);
   const int last = d + int(probe);
   const bool direct = apart(x, last, x_stride, static_cast<const T*>(y), last, y_stride, end);
@@ -680,7 +709,7 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
     if (direct) {
       for (int k = 0; k <= d; ++k) out.s[k] = y + k * y_stride + start;
     }
-    const Ctx<T> c{d, m, binom.data(), top_plane(xp, d, m), 0};
+    const Ctx<T> c{d, m, binom, top_plane(xp, d, m), 0};
     for (std::size_t s = 0; s < m; s += detail::kBlock) {  // the table's blocks
       const std::size_t n = std::min(detail::kBlock, m - s);
       detail::unary_derivatives<Fn>(xp[0] + s, n, f0 + s, f1 + s, f2 + s);
@@ -1040,7 +1069,7 @@ template <class Fn, bool XParts, bool YParts, class T>
 void binary_blocks(int d, bool probe, Operand x_op, Operand y_op, T* out, std::size_t out_stride,
                    std::size_t begin, std::size_t end) {
   using D = BinaryDispatch<Fn, T>;
-  const std::vector<T> binom = binomials<T>(d);
+  const T* binom = binomial_rows<T>(d);
   // scratch: the rule's, the output block, a zero plane, and splats of broadcast operands
   Scratch<T> scratch(d, D::scratch + 4);
   Series<T> zblock = scratch[D::scratch];
@@ -1091,8 +1120,7 @@ void binary_blocks(int d, bool probe, Operand x_op, Operand y_op, T* out, std::s
         }
       }
     }
-    const Ctx<T> c{d, m, binom.data(), XParts ? top_plane(xp, d, m) : 0,
-                   YParts ? top_plane(yp, d, m) : 0};
+    const Ctx<T> c{d, m, binom, XParts ? top_plane(xp, d, m) : 0, YParts ? top_plane(yp, d, m) : 0};
     int integer = 0;
     bool is_integer = false;
     if constexpr (std::is_same_v<Fn, Power> && !YParts) {
