@@ -11,6 +11,7 @@ seeded with it)."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -349,3 +350,21 @@ def test_functions_of_the_whole_input_are_not_chunked(f: Any, third: Any) -> Non
     for check in (True, False):
         got = hd.derivative(f, order=3, check_pointwise=check)(x)
         np.testing.assert_allclose(got, third(x), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(("dtype", "bits", "low"), [(np.float64, 8, 64), (np.float32, 5, 0)])
+def test_probe_weights_are_the_hashed_powers_of_two(dtype: Any, bits: int, low: int) -> None:
+    """The probe's weights (written as float64 bits): +-2^((code >> 1) - low), code the
+    index below 2^bits and the top bits of index * 0x9E3779B97F4A7C15 mod 2^64 above,
+    the sign its low bit (Python integers and math.ldexp here)."""
+    from hyperdiff._transforms import _PROBES, _probe_weights
+
+    _PROBES.clear()  # (built anew at this size)
+    n = 300_007
+    weights = _probe_weights((n,), np.dtype(dtype))
+    assert weights.dtype == dtype and weights.shape == (n,)
+    for i in [*range(0, 300), *range(n - 300, n), *range(1000, n, 9973)]:
+        code = i if i < 1 << bits else (i * 0x9E3779B97F4A7C15 % (1 << 64)) >> (64 - bits)
+        want = (-1.0) ** (code & 1) * math.ldexp(1.0, (code >> 1) - low)
+        assert weights[i] == want, i
+    assert len(set(weights[: 1 << bits].tolist())) == 1 << bits
