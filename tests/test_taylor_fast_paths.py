@@ -329,6 +329,17 @@ def test_the_probe_finds_mixing(n: int) -> None:
     np.testing.assert_array_equal(
         hd.derivative(f, order=10)(x), hd.derivative(f, order=10, check_pointwise=False)(x)
     )
+    # built by the fast elementwise paths alone (fused above 32768 points, eager below):
+    # one pass, no probe's, and the answer of the one on the promise
+    calls = []
+
+    def g(v: Any) -> Any:
+        calls.append(1)
+        return t1(v)
+
+    checked = hd.derivative(g, order=10)(x)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(checked, hd.derivative(g, order=10, check_pointwise=False)(x))
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ from ._taylor_arrays import (  # noqa: F401
     taylor_type,
 )
 from ._transforms import (
+    _built_pointwise,
     _in_primal_dtype,
     _named,
     _nested_seed,
@@ -268,8 +269,9 @@ def taylor_derivative(
     (Taylor arrays of degree k). From 32768 points the fast path records that pass
     (the elementwise fusion) and runs it block by block in cache, the seed's planes
     made in each block (_core.taylor_seed); when the recorded graph is elementwise in
-    the seed alone (_core.elementwise_plane), f acts point by point by construction
-    and no probe is needed. Otherwise, with check_pointwise, a
+    the seed alone (_core.elementwise_plane) f acts point by point by construction,
+    and so when the pass ran on the fast elementwise paths alone (_built_pointwise,
+    as at orders 1 and 2): no probe is needed. Otherwise, with check_pointwise, a
     first-order pass with the probe (derivative(f)) checks that f acts point by point
     (as derivative(f, order=2) checks it at first order). check_holomorphic checks that
     promise by its own first-order pass first (derivative(f, holomorphic=True,
@@ -297,6 +299,7 @@ def taylor_derivative(
             seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)
         new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+        before = _core.pointwise_marks(cls)
         try:
             result = f(*new_args, **kwargs)
         except Exception:
@@ -305,9 +308,10 @@ def taylor_derivative(
             raise
         if type(result) is cls:
             plane = _core.elementwise_plane(result, seeded, order)
-            if plane is not None:  # pointwise by construction
+            if plane is not None:  # pointwise by construction: a graph of the seed alone
                 return plane
-        if checked:  # the probe's pass: f acts point by point (else ValueError)
+        if checked and (outer is not None or not _built_pointwise(cls, before, result)):
+            # the probe's pass: f acts point by point (else ValueError)
             derivative(f, 1, argnums, holomorphic=holomorphic)(*args, **kwargs)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
