@@ -209,8 +209,8 @@ def test_bundle_arrays_pickle_and_read_their_partials() -> None:
         assert partials[exponents.index(list(k))] == pytest.approx(v, rel=1e-15)
 
 
-def test_long_inputs_run_in_chunks_and_f_of_the_whole_input_runs_whole() -> None:
-    # 30,001 points: a pointwise f runs chunk by chunk (cache-sized), a closed form checks
+def test_long_inputs_and_f_of_the_whole_input() -> None:
+    # 30,001 points (once run in chunks; now always whole), a closed form checks
     rng = np.random.default_rng(21)
     x, y = rng.uniform(-2, 2, (2, 30_001))
     f = lambda x, y: np.sin(x) * y**2 + np.exp(x * y)  # noqa: E731
@@ -218,7 +218,7 @@ def test_long_inputs_run_in_chunks_and_f_of_the_whole_input_runs_whole() -> None
     want = -2 * y * np.sin(x) + (2 * y + x * y**2) * np.exp(x * y)
     want11 = 2 * y * np.cos(x) + (1 + x * y) * np.exp(x * y)
     w = rng.uniform(1, 2, x.size)
-    for check in (True, False):  # chunked with the probes, or on the promise
+    for check in (True, False):  # with the probes, or on the promise
         d = lambda g, o, c=check: hd.derivative(g, order=o, argnums=(0, 1), check_pointwise=c)  # noqa: E731
         np.testing.assert_allclose(d(f, (2, 1))(x, y), want, rtol=1e-13, atol=1e-13)
         np.testing.assert_allclose(d(f, (1, 1))(x, y), want11, rtol=1e-13, atol=1e-13)

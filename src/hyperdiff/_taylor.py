@@ -135,128 +135,6 @@ def taylor(
     return planes
 
 
-# Plane elements per chunk of a pointwise f evaluated chunk by chunk (_in_chunks):
-# 2^17 / (d + 1) points (11,264 at degree 10, 32,768 at 3), whose temporaries (1 MB
-# each in float64) stay in cache, where the kernels run 3-9x faster than on arrays of
-# 1e6 points. Measured (T1 at 1e6, degree 10 / 3, ms): chunks of 2048 points 350 / 169,
-# 8192: 202 / 119, 16384: 257 / 88, 32768: 283 / 90; whole: 790 / 120.
-# A bundle's kernels spread its value over its M directions ((D + 1) M planes): its
-# chunks have 2^17 / ((D + 1) M) points (6,144 at order (2, 1)); (2, 1) / (2, 2) of
-# exp(x y) sin(x) at 1e6, ms: chunks of 2^15 / (D + 1) M elements 133 / 213, 2^17 123 /
-# 210, 2^19 151 / 257; whole 287 / 1634.
-CHUNK_PLANE_ELEMENTS = 1 << 17
-
-
-def _in_chunks(
-    f: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    variables: dict[int, np.ndarray],
-    cls: type[TaylorArray],
-    seed: Callable[[int, np.ndarray], DualArray],
-    firsts: dict[int, Any],
-    read: Callable[[np.ndarray], np.ndarray],
-) -> np.ndarray | None:
-    """A derivative of a pointwise f from f on cache-sized chunks of 1-d variables of
-    one length (or one element), each seeded by `seed` (its argument number, its chunk)
-    and read from the output's planes by `read`. `firsts`: f's first derivative in each
-    of its `variables` at every point, from the probe passes that checked f pointwise;
-    empty where the caller promised it (check_pointwise=False). None where chunks do
-    not apply: short or not 1-d, an output other than one array of the variables'
-    shape, f failing on a chunk (it may use other arrays of their length), or f
-    depending on the chunk (on len(x), on positions, on a captured array of x's
-    length): a chunk whose first derivatives differ from `firsts` beyond rounding, or,
-    without them, a window across two chunks, of another length, whose derivative
-    differs from theirs. Then the caller runs f on the whole."""
-    # (bundles' kernels work on the value spread over their M directions: D + 1 planes each)
-    work = (cls._order + 1) * getattr(cls, "_count", 1)
-    chunk = max(4096, CHUNK_PLANE_ELEMENTS // work // 1024 * 1024)
-    n = max(x.size for x in variables.values())
-    if n < 2 * chunk or any(x.shape not in ((n,), (), (1,)) for x in variables.values()):
-        return None
-    if any(not isinstance(d, np.ndarray) or d.shape != (n,) for d in firsts.values()):
-        return None
-    # the tolerance of each first derivative: 64 ulps of its largest finite value
-    tolerances = {
-        a: (row, 64 * float(np.finfo(firsts[a].dtype).eps))
-        for a, row in _first_rows(cls, list(variables)).items()
-        if a in firsts
-    }
-    scales = {
-        a: eps * float(np.max(np.abs(firsts[a]), initial=0.0, where=np.isfinite(firsts[a])))
-        for a, (_, eps) in tolerances.items()
-    }
-    new_args = list(args)
-
-    def planes_of(start: int, stop: int) -> np.ndarray | None:
-        for a in variables:
-            new_args[a] = None  # (the last chunk's arrays: none may live on)
-        if _core.live_instances(cls):  # f kept a chunk's arrays (a memo): the whole, anew
-            return None
-        for a, x in variables.items():
-            new_args[a] = seed(a, x[start:stop] if x.size == n else x)
-        try:
-            result = f(*new_args, **kwargs)
-        except Exception:  # f meant for the whole x: run it so
-            return None
-        if type(result) is not cls or result.shape != (stop - start,):
-            return None
-        planes: np.ndarray = result._data
-        return planes
-
-    out: np.ndarray | None = None
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        planes = planes_of(start, stop)
-        if planes is None:
-            return None
-        for a, (row, eps) in tolerances.items():
-            if not _agree(planes[row], firsts[a][start:stop], eps, scales[a]):
-                return None
-        value = read(planes)
-        if out is None:
-            out = np.empty(n, dtype=value.dtype)
-        out[start:stop] = value
-    if not firsts and out is not None:  # f promised pointwise: a window across two chunks
-        start, stop = chunk // 2, chunk // 2 + chunk - 1
-        planes = planes_of(start, stop)
-        if planes is None:
-            return None
-        want = out[start:stop]
-        eps = 64 * float(np.finfo(want.dtype).eps)
-        scale = float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want)))
-        if not _agree(read(planes), want, eps, eps * scale):
-            return None
-    return out
-
-
-def _agree(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> bool:
-    """np.isclose(got, want, rtol, atol, equal_nan=True).all() in fewer passes (in
-    place; isclose itself only where an element is off, nan or infinite)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(np.subtract(got, want))  # (real for complex parts)
-        bound = np.abs(want)
-        bound *= rtol
-        bound += atol
-        if np.less_equal(diff, bound).all():
-            return True
-        return bool(np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True).all())
-
-
-def _first_rows(cls: type[TaylorArray], argnums: list[int]) -> dict[int, int]:
-    """The plane holding the first derivative in each variable (argnums in the order
-    the kind's variables are): a Taylor kind's plane 1, a bundle's unit directions."""
-    if not issubclass(cls, TaylorBundle):
-        return {argnums[0]: 1}
-    directions = cls._exponents[1:].tolist()
-    rows = {}
-    for v, a in enumerate(argnums):
-        unit = [int(w == v) for w in range(len(argnums))]
-        if unit in directions:
-            rows[a] = 1 + directions.index(unit)  # plane (direction, degree 1)
-    return rows
-
-
 def taylor_derivative(
     f: Callable[..., Any],
     order: int,
@@ -345,8 +223,8 @@ def mixed_derivative(
 ) -> Callable[..., Any]:
     """derivative(f, order=(k_1, ..., k_r), argnums=(a_1, ..., a_r)): the mixed partial
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
-    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) (in
-    cache-sized chunks of long 1-d inputs, after the probe passes: _in_chunks)."""
+    of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) on the
+    whole input, after the probe passes (check_pointwise)."""
     orders = tuple(orders)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in orders) or any(
@@ -390,27 +268,13 @@ def mixed_derivative(
             data[1 : 1 + m] = directions[:, v].reshape(m, *([1] * x.ndim))
             return cls._wrap(data)
 
-        firsts = {}
         if check_pointwise:  # each argument's probe pass: f acts point by point in it
-            firsts = {
-                a: derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
-                for a, k in zip(positions, orders, strict=True)
-                if k
-            }
-        if not any(outers):
-            chunked = _in_chunks(
-                f,
-                args,
-                kwargs,
-                dict(zip(positions, xs, strict=True)),
-                cls,
-                lambda a, chunk: seeded(chunk, positions.index(a)),
-                firsts,
-                lambda planes: _read_row(cls, planes, target),
-            )
-            if chunked is not None:
-                return chunked
-            cls = _seeds(kind)  # (a new class if f kept a chunk's arrays)
+            for a, k in zip(positions, orders, strict=True):
+                if k:
+                    derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
+        # (f on the whole input, never in chunks: agreeing first derivatives would not
+        # hold a chunk's higher ones to the whole's: sin(x) + (len(x) > 50000) (x - 1)^3
+        # at x = 1)
         new_args = list(args)
         for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
             new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
