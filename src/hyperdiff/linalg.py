@@ -514,24 +514,34 @@ def slogdet(a: Any) -> SlogdetResult:
 
 # --- gauges and separation -------------------------------------------------------
 def _distinct(
-    values: np.ndarray, scale: np.ndarray, name: str, what: str, sensitive: bool = False
+    values: np.ndarray,
+    scale: np.ndarray,
+    name: str,
+    what: str,
+    sensitive: bool = False,
+    involved: np.ndarray | None = None,
 ) -> None:
     """A LinAlgError naming `name` where two of `values` (last axis) are equal within
-    rounding (n eps scale): there the ordered values and their vectors are not
-    differentiable (a crossing), so no derivative would be right. sensitive: the parts
-    divide by the gaps (the vectors' parts, the values' of order 2 and up), so a gap
-    below sqrt(eps) scale is refused too: the computed vectors of such a pair are
-    turned within it by up to eps scale / gap, which puts rounding of order
-    (eps scale)^2 / gap^3 into the values' second-order parts (1e-3 at gap 4e-10 scale,
-    tests/test_silent_eigh.py), more into the vectors'."""
+    rounding (8 n eps scale: the computed values of an exactly repeated one, rounded
+    into a float matrix, lie up to 3 n eps scale apart): there the ordered values and
+    their vectors are not differentiable (a crossing), so no derivative would be right.
+    sensitive: the parts divide by the gaps (the vectors' parts, the values' of order 2
+    and up), so a gap below sqrt(eps) scale is refused too: the computed vectors of
+    such a pair are turned within it by up to eps scale / gap, which puts rounding of
+    order (eps scale)^2 / gap^3 into the values' second-order parts (1e-3 at gap 4e-10
+    scale, tests/test_silent_eigh.py), more into the vectors' (svd at 1.6e-14 scale:
+    15%, tests/test_silent_spectra.py). involved (..., n, n): the pairs that matter
+    (all by default)."""
     n = values.shape[-1]
     if n < 2:
         return
     eps = np.finfo(values.real.dtype).eps
-    relative = max(n * eps, np.sqrt(eps)) if sensitive else n * eps
+    relative = max(8 * n * eps, np.sqrt(eps)) if sensitive else 8 * n * eps
     tolerance = relative * np.asarray(scale)[..., np.newaxis, np.newaxis]
     gaps = np.abs(values[..., :, np.newaxis] - values[..., np.newaxis, :])
     repeated = (gaps <= tolerance) & ~np.eye(n, dtype=bool)
+    if involved is not None:
+        repeated &= involved
     if np.any(repeated):
         index = np.argwhere(repeated)[0]
         i, j = int(index[-2]), int(index[-1])
@@ -797,10 +807,11 @@ def _svd_thin_planes(
 
 
 def _check_singular(
-    s0: np.ndarray, selected: np.ndarray, shape: tuple[int, ...], name: str
+    s0: np.ndarray, selected: np.ndarray, shape: tuple[int, ...], name: str, sensitive: bool
 ) -> None:
     """A LinAlgError naming `name` where a selected singular value is zero or equal to
-    another (within max(m, n) eps s_max): not differentiable there."""
+    another (_distinct's rules; sensitive: the vectors or second-order parts are
+    wanted): not differentiable there, or not to float precision."""
     scale = np.max(s0, axis=-1, initial=0.0)
     tolerance = max(shape[-2:]) * np.finfo(s0.dtype).eps * scale
     if np.any((s0 <= tolerance[..., np.newaxis]) & selected):
@@ -808,13 +819,8 @@ def _check_singular(
             f"{name} of a dual array: the value matrix has a zero singular value (rank "
             "deficient), where the singular values and vectors are not differentiable"
         )
-    n = s0.shape[-1]
-    gaps = np.abs(s0[..., :, np.newaxis] - s0[..., np.newaxis, :])
-    involved = (selected[..., :, np.newaxis] | selected[..., np.newaxis, :]) & ~np.eye(
-        n, dtype=bool
-    )
-    if np.any((gaps <= tolerance[..., np.newaxis, np.newaxis]) & involved):
-        _distinct(s0, scale, name, "singular values")
+    involved = selected[..., :, np.newaxis] | selected[..., np.newaxis, :]
+    _distinct(s0, scale, name, "singular values", sensitive, involved)
 
 
 def _svd_dual(
@@ -827,7 +833,7 @@ def _svd_dual(
     m, n = pa[0].shape[-2:]
     k = min(m, n)
     chosen = np.ones(s0.shape, dtype=bool) if selected is None else selected
-    _check_singular(s0, chosen, pa[0].shape, name)
+    _check_singular(s0, chosen, pa[0].shape, name, selected is None or cls._order > 1)
     tall = m >= n
     left, right = (u0, _mH(vh0)) if tall else (_mH(vh0), u0)
     base = pa if tall else linear(_mH, pa)
@@ -896,7 +902,11 @@ def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
     else:
         w = _eigvalsh(a)
     _check_singular(
-        np.abs(w.value), np.ones(w.shape, dtype=bool), a.shape, "numpy.linalg.svd(hermitian=True)"
+        np.abs(w.value),
+        np.ones(w.shape, dtype=bool),
+        a.shape,
+        "numpy.linalg.svd(hermitian=True)",
+        compute_uv or type(a)._order > 1,
     )
     sign = np.sign(w.value)
     order = np.argsort(np.abs(w.value), axis=-1)[..., ::-1]
@@ -933,9 +943,11 @@ def _eig_planes(
 ) -> tuple[PlaneList, PlaneList]:
     w0, v0 = np.linalg.eig(pa[0])
     n = w0.shape[-1]
-    scale = np.max(np.abs(w0), axis=-1, initial=0.0)
-    _distinct(w0, scale, name, "eigenvalues", vectors or cls._order > 1)
     v0_inv = np.linalg.inv(v0)
+    # computed eigenvalues are off by up to eps |A0| cond(V0) (Bauer-Fike): a pair
+    # nearer than that is not told apart (a non-normal matrix with a double eigenvalue)
+    scale = np.linalg.norm(pa[0], axis=(-2, -1)) * np.linalg.cond(v0)
+    _distinct(w0, scale, name, "eigenvalues", vectors or cls._order > 1)
     e = linear(lambda p: v0_inv @ p.astype(v0.dtype, copy=False) @ v0, _perturbation(pa))
     eye = _eye(n, v0)
     b = [eye * w0[..., np.newaxis, :], *e[1:]]
