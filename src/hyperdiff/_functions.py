@@ -194,6 +194,15 @@ def _store(result: DualArray, out: DualArray | None, name: str = "the function")
     return out
 
 
+def _safe_out(out: DualArray | None, dtype: np.dtype) -> None:
+    """numpy's rule for the out= of take and compress (stricter than _store's
+    same_kind): out's dtype must cast safely to the array's, as numpy checks it."""
+    if out is not None and not np.can_cast(out.dtype, dtype, "safe"):
+        raise TypeError(
+            f"Cannot cast array data from {out.dtype!r} to {dtype!r} according to the rule 'safe'"
+        )
+
+
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
     """Normalized axes of an array of ndim dimensions (None: all of them)."""
     return tuple(range(ndim)) if axis is None else normalize_axis_tuple(axis, ndim)
@@ -914,6 +923,7 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
     cls = _kind_out("take", out, a)
     data = _planes(a, cls)
     index = _indices(indices)
+    _safe_out(out, data.dtype)
     # (mode: the caller's string, which numpy checks)
     with _errors_of(lambda: np.take(data[0], index, axis=axis, mode=mode)):  # type: ignore[call-overload]
         if axis is None:

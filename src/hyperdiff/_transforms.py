@@ -497,9 +497,12 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
             )
         return leaf._data
     if isinstance(leaf, np.ndarray) and leaf.dtype == object:
-        out = np.zeros((cls._planes, *leaf.shape), dtype=dtype)
-        for index, item in np.ndenumerate(leaf):
-            out = _stored(out, (slice(None), *index), _output_planes(item, cls, dtype))
+        items = [(index, _output_planes(item, cls, dtype)) for index, item in np.ndenumerate(leaf)]
+        # the items' dtype (complex items of a real input: not cast into a real buffer)
+        promoted = np.result_type(dtype, *{planes.dtype for _, planes in items})
+        out = np.zeros((cls._planes, *leaf.shape), dtype=promoted)
+        for index, planes in items:
+            out = _stored(out, (slice(None), *index), planes)
         return out
     value = np.asarray(leaf)
     if value.dtype == object or value.dtype.kind not in "biufc":
@@ -1791,11 +1794,16 @@ def hessp(f: Callable[..., Any], *, chunk_size: int | None = None) -> Callable[.
     return product
 
 
-def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+def vjp(
+    f: Callable[..., Any], *primals: Any, holomorphic: bool = False
+) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     """(f(*primals), vjp_fn) as jax.vjp: vjp_fn(cotangent) is the tuple over the primals
     of cotangent . J. In forward mode this computes the whole Jacobian once (passes of
     up to 128 columns, n/128 evaluations of f for n inputs); each vjp_fn call is then a
-    contraction, exact and cheap. Prefer grad for one scalar output.
+    contraction, exact and cheap. Prefer grad for one scalar output. holomorphic=True:
+    complex primals, J the complex derivative f'(z) of a holomorphic f (cotangent . J
+    unconjugated, as jax.vjp gives it for holomorphic f; grad(holomorphic=True) is
+    vjp_fn(1)); other functions of complex inputs: hyperdiff.wirtinger.
 
     Examples
     --------
@@ -1804,7 +1812,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     >>> vjp_fn(np.array([1.0, 1.0]))
     (array([2., 6.]),)
     """
-    values, v, count, jacobians = _vjp_pass(f, primals)
+    values, v, count, jacobians = _vjp_pass(f, primals, holomorphic)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         cotangents = _tree_leaves(cotangent)
@@ -1812,26 +1820,27 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
             raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {count}")
         total = None
         for c, jac in zip(cotangents, jacobians, strict=True):
-            c = np.asarray(c)
+            c = c if isinstance(c, DualArray) else np.asarray(c)  # (np.asarray: objects)
             if c.shape != jac.shape[:-1]:
                 raise ValueError(
                     f"vjp: a cotangent of shape {c.shape} for an output of shape {jac.shape[:-1]}"
                 )
             term = np.tensordot(c, jac, axes=c.ndim)
             total = term if total is None else total + term
-        return tuple(v.split(np.asarray(total)))
+        # (an outer transform's parts in J or the cotangent: a dual array, kept)
+        return tuple(v.split(total if isinstance(total, DualArray) else np.asarray(total)))
 
     return values, vjp_fn
 
 
 def _vjp_body(
-    f: Callable[..., Any], primals: tuple[Any, ...]
+    f: Callable[..., Any], primals: tuple[Any, ...], holomorphic: bool
 ) -> tuple[Any, _Variables, int, list[np.ndarray]]:
     """vjp's Jacobian pass, a transform of its own (its depth, its tag: nested in
     another transform, its seeds must not pass for the outer one's), keeping none of
     f's dual outputs past its end."""
     argnums = tuple(range(len(primals)))
-    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp")
+    values, v, out, jacobians = _jacobian_pass(f, primals, {}, argnums, None, "vjp", holomorphic)
     return values, v, len(_tree_leaves(out)), jacobians
 
 

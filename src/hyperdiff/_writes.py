@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 
 from ._arrays import DualArray
-from ._functions import _indices, _kind_out, _planes, _store, _value_of, common_kind, implements
+from ._functions import (
+    _indices,
+    _kind_out,
+    _planes,
+    _safe_out,
+    _store,
+    _value_of,
+    common_kind,
+    implements,
+)
 from ._shapes import _numbers, _with_value
 
 
@@ -48,6 +57,7 @@ def _compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
     cls = _kind_out("compress", out, a)
     condition = _value_of(condition)
     value = np.compress(condition, _value_of(a), axis)  # numpy's checks
+    _safe_out(out, value.dtype)
     index = np.compress(condition, _numbers(np.shape(a)), axis)
     return _store(cls._wrap(_with_value(value, _gathered(cls, [a], index, value.dtype))), out)
 
