@@ -100,3 +100,26 @@ def test_vjp_refuses_what_it_cannot_answer(f: Any, primal: Any, message: str) ->
     kwargs = {} if message == "holomorphic=True" else {"holomorphic": True}
     with pytest.raises(TypeError, match=message):
         hd.vjp(f, primal, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda t: np.r_[[[t, 1.0]], [[0.0, 2 * t]]],
+        lambda t: np.array([[t, 1.0], [0.0, 2 * t]]),
+        lambda t: [[t, 1.0], [0.0, 2 * t]],
+    ],
+    ids=["np.r_", "np.array", "list"],
+)
+def test_expm_of_a_matrix_of_dual_scalars(build: Any) -> None:
+    """hd.linalg.expm of a matrix built from dual scalars (an object array; it refused
+    with a float() message): d/dt expm(A(t)) is the Frechet derivative along A' =
+    diag(1, 2), the top right block of expm([[A, A'], [0, A]]) (scipy)."""
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    t = 0.3
+    a = np.array([[t, 1.0], [0.0, 2 * t]])
+    block = np.block([[a, np.diag([1.0, 2.0])], [np.zeros((2, 2)), a]])
+    want = scipy_linalg.expm(block)[:2, 2:]
+    np.testing.assert_allclose(
+        hd.derivative(lambda t: hd.linalg.expm(build(t)))(t), want, rtol=1e-13
+    )

@@ -59,7 +59,7 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import SCIPY_LINALG_MIRRORS, DualArray
+from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit
 from ._functions import common_kind, implements
 from ._taylor_arrays import TaylorArray, check_linalg
 
@@ -1770,6 +1770,7 @@ def expm(a: Any) -> Any:
     matrices (_expm_by_blocks: two batched calls); Taylor kinds run it in the algebra, so
     their parts are the exact derivatives of the computed value: d/dx expm(x A) =
     A expm(x A)."""
+    a = admit(a)  # a matrix of dual scalars (np.r_, np.array of them): one dual array
     if not isinstance(a, DualArray):
         return _expm_values(np.asarray(a))
     cls = type(a)
