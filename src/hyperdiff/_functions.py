@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -392,7 +393,68 @@ def _var(
 
 @implements(np.std)
 def _std(a: Any, *args: Any, **kwargs: Any) -> Any:
-    return _var(a, *args, **kwargs, _std=True)
+    result = _var(a, *args, **kwargs, _std=True)
+    if isinstance(a, DualArray) and not in_range(result.value):
+        axis = args[0] if args else kwargs.get("axis")
+        again = rescaled(a, _axes(axis, a.ndim), lambda y: _var(y, *args, **kwargs, _std=True))
+        if again is not None:
+            again._data[0] = result._data[0]  # numpy's value (over- or underflowed)
+            return again
+    return result
+
+
+def in_range(value: Any, power: float = 2) -> bool:
+    """Whether a root of a sum of powers (a p-norm, std) has a value at which none of
+    the powers summed over- or underflowed (n < 2^32 terms): then rescaled has nothing
+    to do. The common case, decided on the result (one comparison) before anything
+    else is computed."""
+    if isinstance(value, float):  # (np.float64 is one: a Python comparison, fast)
+        low, high = _safe_roots("d", power)
+        return low <= abs(value) <= high
+    low, high = _safe_roots(value.dtype.char, power)
+    if value.ndim == 0:
+        return bool(low <= abs(value.item()) <= high)
+    magnitude = np.abs(value)
+    return bool(np.all((magnitude >= low) & (magnitude <= high)))
+
+
+@functools.cache
+def _safe_roots(char: str, power: float) -> tuple[float, float]:
+    info = np.finfo(char)
+    return 2.0 ** ((info.minexp + 64) / power), 2.0 ** ((info.maxexp - 32) / power)
+
+
+def rescaled(a: DualArray, axes: tuple[int, ...], f: Callable[[Any], Any], power: float = 2) -> Any:
+    """f(a) for f homogeneous of degree 1 in a (a norm, std) reducing `axes`, computed
+    as f(a s) / s with s a power of two per reduced slice, where a slice's largest entry
+    would over- or underflow raised to `power`: then f's parts are its own, where those
+    of the root of a sum of powers that rounded to inf or 0 are 0 or inf (norm of
+    [1e-170, 0]: parts inf for 1). Exact (s a power of two); the value plane is left for
+    the caller to set (numpy's value). None where no slice needs it (the common case)."""
+    info = np.finfo(a.dtype)
+    axes = tuple(ax % a.ndim for ax in axes)
+    big = np.max(np.abs(a.value), axis=axes, keepdims=True, initial=0.0)
+    # the exponents the scaled values may take: their powers normal, with a margin
+    low, high = math.ceil(info.minexp / power) + 8, math.floor((info.maxexp - 32) / power)
+    finite = np.isfinite(big) & (big > 0)
+    exponent = np.frexp(np.where(finite, big, 1.0))[1]
+    outside = finite & ((exponent < low) | (exponent > high))
+    if not np.any(outside):
+        return None
+    shift = exponent  # the value to [1/2, 1)
+    if power == 2:
+        # sums of squares: the geometric mean of the value's and the parts' magnitudes
+        # to 1, as far as the value stays in range (second-order parts multiply two
+        # parts where the value squares: 1e-170 with parts 1 then has f'' in range)
+        parts = np.max(
+            np.abs(a._data[1:]), axis=(0, *(ax + 1 for ax in axes)), keepdims=True, initial=0.0
+        )[0]
+        has_parts = np.isfinite(parts) & (parts > 0)
+        middle = (exponent + np.frexp(np.where(has_parts, parts, 1.0))[1]) // 2
+        shift = np.clip(np.where(has_parts, middle, exponent), exponent - high, exponent - low)
+    scale = np.where(outside, np.ldexp(1.0, -shift), 1.0).astype(info.dtype)
+    result = f(a * scale)
+    return result / np.reshape(scale, np.shape(result))
 
 
 @implements(np.cumsum)

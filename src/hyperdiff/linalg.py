@@ -47,6 +47,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _core, _table
 from ._algebra import (
@@ -60,7 +61,7 @@ from ._algebra import (
     wrap,
 )
 from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit
-from ._functions import common_kind, implements
+from ._functions import common_kind, implements, in_range, rescaled
 from ._taylor_arrays import TaylorArray, check_linalg
 
 __all__ = [
@@ -1441,6 +1442,12 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
     return result
 
 
+def _power(ord: Any) -> float:
+    """The power a p-norm raises the entries to (2 for the 2-norm, Frobenius, nuclear,
+    the max/min and 1-norms: they raise nothing, and 2 is the least)."""
+    return max(2.0, abs(float(ord))) if isinstance(ord, int | float) and np.isfinite(ord) else 2.0
+
+
 @implements(np.linalg.norm)
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.linalg.norm with parts. The max/min norms differentiate the selected
@@ -1449,8 +1456,14 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     numpy's own."""
     if not isinstance(x, DualArray):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-    result = _norm(x, ord, axis, keepdims)
-    result._data[0] = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)
+    value = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)  # (numpy's checks)
+    result = None
+    if ord != 0 and not in_range(value, _power(ord)):  # (ord 0 counts: not homogeneous)
+        axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
+        result = rescaled(x, axes, lambda y: _norm(y, ord, axis, keepdims), _power(ord))
+    if result is None:
+        result = _norm(x, ord, axis, keepdims)
+    result._data[0] = value
     return result
 
 
@@ -1517,8 +1530,12 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     axes = tuple(range(x.ndim)) if axis is None else axis
     axes = (axes,) if isinstance(axes, int) else tuple(a % x.ndim for a in axes)
     kept = [a for a in range(x.ndim) if a not in axes]
-    flat = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[a] for a in kept), -1)
-    result = _vector_norm(flat, ord, -1, False)
+    flat: Any = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[a] for a in kept), -1)
+    result = None
+    if ord != 0 and not in_range(value, _power(ord)):
+        result = rescaled(flat, (-1,), lambda y: _vector_norm(y, ord, -1, False), _power(ord))
+    if result is None:
+        result = _vector_norm(flat, ord, -1, False)
     result = result.reshape(value.shape)
     result._data[0] = value
     return result
