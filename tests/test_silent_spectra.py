@@ -8,10 +8,11 @@
    where the parts divide by it (vectors, order >= 2), as in eigh.
 2. Exactly repeated values, rounded into a float matrix, come out of LAPACK up to
    3 n eps scale apart: eigvalsh answered 9 of 300 such matrices (n eps was the rule;
-   now 8 n eps), and eigvals / eig of a non-normal matrix with a double eigenvalue
-   answered 91 of 300 (its computed values are off by eps |A| cond(V), Bauer-Fike, so
-   the pair splits far beyond n eps |w|): now refused, the tolerance scaled by cond(V).
-   There the sorted values and the vectors have no derivative: any number is wrong.
+   now 8 n eps), norm(A, 2), cond and svd some with a repeated largest singular value,
+   and eigvals / eig of a non-normal matrix with a double eigenvalue 91 of 300 (its
+   computed values are off by eps |A| cond(V), Bauer-Fike, so the pair splits far
+   beyond n eps |w|): now refused, eig's tolerance scaled by |A| cond(V). There the
+   sorted values and the vectors have no derivative: any number is wrong.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def test_apart_svd_agrees_with_mpmath(closeness: float) -> None:
 
 def _exact_repeats(kind: str, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Matrices (and directions) whose exact spectrum repeats its first value, rounded
-    into floats: symmetric ('symmetric'), non-normal diagonalizable ('general'), or
-    rectangular with a repeated largest singular value ('rectangular')."""
+    into floats: symmetric, hermitian, non-normal diagonalizable ('general', 'complex
+    general'), or rectangular with a repeated largest singular value ('rectangular')."""
     rng = np.random.default_rng(20261201)
     cases = []
     for trial in range(count):
@@ -137,13 +138,20 @@ def _exact_repeats(kind: str, count: int) -> list[tuple[np.ndarray, np.ndarray]]
         w[1] = w[0]
         scale = 10.0 ** rng.integers(-5, 6)
         d = rng.standard_normal((n, n))
+        z = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
         if kind == "symmetric":
             q = np.linalg.qr(rng.standard_normal((n, n)))[0]
             a = scale * (q * w) @ q.T
             cases.append(((a + a.T) / 2, d + d.T))
+        elif kind == "hermitian":
+            q = np.linalg.qr(z)[0]
+            a = scale * (q * w) @ q.conj().T
+            cases.append(((a + a.conj().T) / 2, z + z.conj().T))
         elif kind == "general":
             x = rng.standard_normal((n, n))
             cases.append((scale * x @ np.diag(w) @ np.linalg.inv(x), d))
+        elif kind == "complex general":
+            cases.append((scale * z @ np.diag(w + 0.5j * w) @ np.linalg.inv(z), z))
         else:
             u = np.linalg.qr(rng.standard_normal((n + 2, n)))[0]
             v = np.linalg.qr(rng.standard_normal((n, n)))[0]
@@ -158,13 +166,27 @@ def _exact_repeats(kind: str, count: int) -> list[tuple[np.ndarray, np.ndarray]]
     [
         ("symmetric", np.linalg.eigvalsh),
         ("symmetric", lambda a: np.linalg.eigh(a)[1]),
+        ("hermitian", np.linalg.eigvalsh),
+        ("hermitian", lambda a: np.linalg.eigh(a)[1]),
         ("general", np.linalg.eigvals),
+        ("complex general", np.linalg.eigvals),
         ("general", lambda a: np.linalg.eig(a)[1]),
         ("rectangular", lambda a: np.linalg.norm(a, 2)),
         ("rectangular", np.linalg.cond),
         ("rectangular", lambda a: np.linalg.svd(a)[0]),
     ],
-    ids=["eigvalsh", "eigh vectors", "eigvals", "eig vectors", "norm 2", "cond", "svd U"],
+    ids=[
+        "eigvalsh",
+        "eigh vectors",
+        "complex eigvalsh",
+        "complex eigh vectors",
+        "eigvals",
+        "complex eigvals",
+        "eig vectors",
+        "norm 2",
+        "cond",
+        "svd U",
+    ],
 )
 def test_exactly_repeated_values_are_refused(kind: str, function: Any) -> None:
     answered = []
