@@ -128,3 +128,15 @@ def test_a_slice_at_a_normal_scale_is_left_alone() -> None:
     plain = np.linalg.norm(hd.dual(U, V))
     assert got.d[1] == plain.d
     assert got.d[0] == pytest.approx(_directional(1e-170 * U, 2), rel=1e-14)
+
+
+@pytest.mark.parametrize("entry", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("order", [1, 2])
+def test_expm_of_a_matrix_with_a_non_finite_entry_is_nan(entry: float, order: int) -> None:
+    """It raised OverflowError (the squarings of an infinite norm); scipy's value is nan
+    there, and so are the parts."""
+    a = np.array([[entry, 1.0], [0.0, 1.0]])
+    with np.errstate(all="ignore"):
+        got = hd.derivative(lambda t: hd.linalg.expm(a + t * np.eye(2)), order=order)(0.0)
+        value = hd.linalg.expm(a)
+    assert np.isnan(got).all() and np.isnan(value).all()
