@@ -41,7 +41,7 @@ from test_silent_fuzz_wide import make_wide_program
 import hyperdiff as hd
 
 pytest.importorskip("scipy.special")
-PROGRAMS = int(os.environ.get("HYPERDIFF_FUZZ_PROGRAMS", "16"))
+PROGRAMS = int(os.environ.get("HYPERDIFF_FUZZ_PROGRAMS", "8"))
 SEED = int(os.environ.get("HYPERDIFF_FUZZ_SEED", "20261203"))
 
 
