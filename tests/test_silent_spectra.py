@@ -216,3 +216,46 @@ def test_a_non_normal_pair_apart_still_answers() -> None:
         plus, minus = values(h), values(-h)
         want = [float((p - m) / (2 * h)) for p, m in zip(plus, minus, strict=True)]
     np.testing.assert_allclose(got, want, rtol=1e-8)
+
+
+def _root_derivatives(degree: int) -> tuple[np.ndarray, np.ndarray, list[float], list[float]]:
+    """Wilkinson's polynomial prod (x - k), k = 1..degree, moved along dc = 1e-3 (every
+    coefficient): the roots' first and second derivatives, r' = -q(r) / p'(r) and
+    r'' = -(p''(r) r'^2 + 2 q'(r) r') / p'(r), at 50 digits."""
+    roots = np.arange(1.0, degree + 1)
+    c = np.poly(roots)  # (integers below 2^53: exact)
+    dc = np.full_like(c, 1e-3)
+    first, second = [], []
+    with mp.workdps(50):
+        for r in roots:
+            x = mp.mpf(r)
+            dp = mp.fsum(mp.mpf(c[k]) * (degree - k) * x ** (degree - k - 1) for k in range(degree))
+            ddp = mp.fsum(
+                mp.mpf(c[k]) * (degree - k) * (degree - k - 1) * x ** (degree - k - 2)
+                for k in range(degree - 1)
+            )
+            q = mp.fsum(mp.mpf(dc[k]) * x ** (degree - k) for k in range(degree + 1))
+            dq = mp.fsum(
+                mp.mpf(dc[k]) * (degree - k) * x ** (degree - k - 1) for k in range(degree)
+            )
+            r1 = -q / dp
+            first.append(float(r1))
+            second.append(float(-(ddp * r1**2 + 2 * dq * r1) / dp))
+    return c, dc, first, second
+
+
+@pytest.mark.parametrize(("degree", "order"), [(12, 2), (14, 2), (16, 1), (16, 2)])
+def test_ill_conditioned_roots_are_refused(degree: int, order: int) -> None:
+    """eig of the companion matrix (np.roots): the old answers were off by 490x
+    (degree 12, order 2), 4e8x (14, order 2) and 9% (16, order 1) against mpmath; the
+    eigenvalues' error bars eps |A| cond(V) now cover their gaps (LinAlgError)."""
+    c, dc, _, _ = _root_derivatives(degree)
+    with pytest.raises(np.linalg.LinAlgError):
+        hd.derivative(lambda t: np.sort(np.roots(c + t * dc).real), order=order)(0.0)
+
+
+@pytest.mark.parametrize(("degree", "order", "rtol"), [(5, 1, 1e-11), (5, 2, 1e-10), (8, 1, 1e-8)])
+def test_better_conditioned_roots_still_answer(degree: int, order: int, rtol: float) -> None:
+    c, dc, first, second = _root_derivatives(degree)
+    got = hd.derivative(lambda t: np.sort(np.roots(c + t * dc).real), order=order)(0.0)
+    np.testing.assert_allclose(got, first if order == 1 else second, rtol=rtol)
