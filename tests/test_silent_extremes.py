@@ -140,3 +140,15 @@ def test_expm_of_a_matrix_with_a_non_finite_entry_is_nan(entry: float, order: in
         got = hd.derivative(lambda t: hd.linalg.expm(a + t * np.eye(2)), order=order)(0.0)
         value = hd.linalg.expm(a)
     assert np.isnan(got).all() and np.isnan(value).all()
+
+
+@pytest.mark.parametrize("x", [np.inf, -np.inf, np.nan, 2.0])
+@pytest.mark.parametrize("copy", [True, False])
+def test_nan_to_num_of_a_zero_dimensional_dual(x: float, copy: bool) -> None:
+    """It raised numpy's "Unable to avoid copy" (data[0] of a 0-d array is a scalar):
+    numpy's value, parts zero where it replaced a non-finite value, one elsewhere."""
+    dual = hd.dual(np.float64(x), 1.0)
+    result = np.nan_to_num(dual, copy=copy)
+    assert result.value == np.nan_to_num(x)
+    assert result.d == (1.0 if np.isfinite(x) else 0.0)
+    assert (result is dual) is (not copy)

@@ -502,7 +502,7 @@ def _nan_to_num(
     for name, c in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
         _plain("nan_to_num", name, c)
     data = x._data if not copy else x._data.copy()
-    value = data[0]
+    value = data[0, ...]  # (a view also for a 0-d x, where data[0] is a scalar)
     components = [(value.real, data[1:].real)]
     if data.dtype.kind == "c":
         components.append((value.imag, data[1:].imag))
