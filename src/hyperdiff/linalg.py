@@ -1445,7 +1445,9 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple[int, int], keepdims: bool) -> Any
 def _power(ord: Any) -> float:
     """The power a p-norm raises the entries to (2 for the 2-norm, Frobenius, nuclear,
     the max/min and 1-norms: they raise nothing, and 2 is the least)."""
-    return max(2.0, abs(float(ord))) if isinstance(ord, int | float) and np.isfinite(ord) else 2.0
+    if ord is None or isinstance(ord, str) or not np.isfinite(ord):
+        return 2.0
+    return max(2.0, abs(float(ord)))
 
 
 @implements(np.linalg.norm)
