@@ -11,7 +11,7 @@
    now 8 n eps), norm(A, 2), cond and svd some with a repeated largest singular value,
    and eigvals / eig of a non-normal matrix with a double eigenvalue 91 of 300 (its
    computed values are off by eps |A| cond(V), Bauer-Fike, so the pair splits far
-   beyond n eps |w|): now refused, eig's tolerance scaled by |A| cond(V). There the
+   beyond n eps |w|): now refused, eig's tolerance scaled by |A|_F |V^-1|_F. There the
    sorted values and the vectors have no derivative: any number is wrong.
 """
 
