@@ -30,6 +30,7 @@
 #include <memory>
 #include <new>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "hyperdiff/dispatch.hpp"
@@ -154,11 +155,15 @@ struct Node : std::enable_shared_from_this<Node> {
   PyArray_Descr* descr = nullptr;  // owned
   int column = 0;                  // the kernel tables' dtype column
   std::vector<npy_intp> dims;
-  std::size_t count = 0;             // elements per plane
-  int pending = 1;                   // pending operations in the graph below, this one included
-  std::vector<Node*> node_readers;   // pending nodes with this one as an input
-  std::vector<PyArrayObject*> held;  // the arrays the graph below reads (each once)
-  PyArrayObject* result = nullptr;   // owned, once computed
+  std::size_t count = 0;            // elements per plane
+  int pending = 1;                  // pending operations in the graph below, this one included
+  std::vector<Node*> node_readers;  // pending nodes with this one as an input
+  // the arrays the graph below reads (each once) and their bytes, taken when held: an
+  // input node computed before this one releases its inputs, which may free them
+  // while they are still listed here (never dereferenced: the address only tells
+  // one array from another)
+  std::vector<std::pair<const PyArrayObject*, std::size_t>> held;
+  PyArrayObject* result = nullptr;  // owned, once computed
 
   Node() = default;
   Node(const Node&) = delete;
@@ -174,16 +179,17 @@ struct Node : std::enable_shared_from_this<Node> {
     inputs[i] = std::move(input);
     if (inputs[i].kind == Input::kArray) {
       readers()[reinterpret_cast<PyObject*>(inputs[i].array)].push_back(this);
-      hold(inputs[i].array);
+      hold(inputs[i].array, static_cast<std::size_t>(PyArray_NBYTES(inputs[i].array)));
     } else if (inputs[i].kind == Input::kNode) {
       inputs[i].node->node_readers.push_back(this);
       pending += inputs[i].node->pending;
-      for (PyArrayObject* array : inputs[i].node->held) hold(array);
+      for (const auto& [array, bytes] : inputs[i].node->held) hold(array, bytes);
     }
   }
 
-  void hold(PyArrayObject* array) {
-    if (std::find(held.begin(), held.end(), array) == held.end()) held.push_back(array);
+  void hold(const PyArrayObject* array, std::size_t bytes) {
+    const auto same = [array](const auto& entry) { return entry.first == array; };
+    if (std::find_if(held.begin(), held.end(), same) == held.end()) held.emplace_back(array, bytes);
   }
 
   // What the graph keeps alive in inputs, against what it gives: a graph over fresh
@@ -191,7 +197,7 @@ struct Node : std::enable_shared_from_this<Node> {
   // runs, so recording stops at kMaxHeld times the result's size.
   bool holds_too_much() const {
     std::size_t bytes = 0;
-    for (PyArrayObject* array : held) bytes += static_cast<std::size_t>(PyArray_NBYTES(array));
+    for (const auto& entry : held) bytes += entry.second;
     const std::size_t result = count * static_cast<std::size_t>(dims[0]) *
                                static_cast<std::size_t>(PyDataType_ELSIZE(descr));
     return bytes > kMaxHeld * result;
