@@ -1721,8 +1721,10 @@ def _expm_and_frechet_numpy(
     (expm(A), L), the value bit for bit expm's alone (no directions: L is None).
     Faster than expm of the 2n x 2n block matrices [[A, E], [0, A]] (T7a, 4x4)."""
     norm1 = float(np.abs(a).sum(axis=-2).max()) if a.size else 0.0
-    # (a non-finite norm: no squarings, and the result nan as scipy's)
-    squarings = max(0, math.ceil(math.log2(norm1 / _THETA13))) if 0 < norm1 < math.inf else 0
+    if not math.isfinite(norm1):  # an inf or nan entry: scipy's value, nan (no squarings)
+        parts = None if directions is None else np.full(directions.shape, np.nan, a.dtype)
+        return np.full(a.shape, np.nan, a.dtype), parts
+    squarings = max(0, math.ceil(math.log2(norm1 / _THETA13))) if norm1 > 0 else 0
     scaled = a / 2.0**squarings if squarings else a  # (a / 1 is a, a copy)
     powers = np.empty((4, *scaled.shape), dtype=scaled.dtype)  # A^6, A^4, A^2, I
     a6, a4, a2 = powers[0], powers[1], powers[2]
