@@ -137,6 +137,19 @@ def probe_agrees(
     finite_only: bool = False,
 ) -> bool: ...
 
+# A sparse Jacobian's entries off its compressed parts, and its probe's check
+# (register_probe.cpp); None when the arrays are not as it takes them.
+def csr_recover(
+    parts: npt.NDArray[Any],
+    gather: npt.NDArray[np.int64],
+    indptr: npt.NDArray[np.integer],
+    weights: npt.NDArray[np.floating],
+    probe: npt.NDArray[Any] | None,
+    floor: npt.NDArray[np.float64] | None,
+    rtol: float,
+    data: npt.NDArray[Any],
+) -> float | None: ...
+
 # Parts of products in a kind's algebra, expm of small matrices (register_products.cpp).
 MAX_PRODUCT_WIDTH: int
 
