@@ -217,19 +217,26 @@ double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gathe
                     std::size_t rows, const W* w, const T* probe, const double* floor, double rtol,
                     T* data) {
   using A = typename Wide<T>::type;
+  const auto nnz = static_cast<std::size_t>(indptr[rows]);
+  bool beyond = false;  // a slot past the parts (read as slot 0 meanwhile, reported)
+  const auto read = [&](std::size_t e) {
+    const auto slot = static_cast<std::size_t>(gather[e]);
+    beyond |= slot >= slots;
+    return parts[slot < slots ? slot : 0];
+  };
   double worst = 0;
   bool nan = false;
-  for (std::size_t i = 0; i < rows; ++i) {
-    const auto begin = static_cast<std::size_t>(indptr[i]),
-               end = static_cast<std::size_t>(indptr[i + 1]);
+  if (probe == nullptr) {
+    for (std::size_t e = 0; e < nnz; ++e) data[e] = read(e);
+  }
+  for (std::size_t i = 0; i < rows && probe != nullptr; ++i) {
+    const auto begin = static_cast<std::size_t>(indptr[i]);
+    const auto end = static_cast<std::size_t>(indptr[i + 1]);
     A sum = 0;
     for (std::size_t e = begin; e < end; ++e) {
-      const auto slot = static_cast<std::size_t>(gather[e]);
-      if (slot >= slots) throw std::out_of_range("csr_recover: a slot beyond the parts");
-      data[e] = parts[slot];
-      if (probe != nullptr) sum += A(data[e]) * double(w[e]);
+      data[e] = read(e);
+      sum += A(data[e]) * double(w[e]);
     }
-    if (probe == nullptr) continue;
     const A q = probe[i];
     const double magnitude = std::abs(sum - q);
     double bound = std::abs(q) * rtol;
@@ -237,12 +244,14 @@ double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gathe
     if (!(magnitude > bound)) continue;  // (nan: not judged)
     if (!is_finite(A(magnitude) + q) || !is_finite(q)) continue;
     double scale = std::abs(q);
-    for (std::size_t e = begin; e < end; ++e)
+    for (std::size_t e = begin; e < end; ++e) {
       scale += std::abs(A(data[e])) * std::abs(double(w[e]));
+    }
     const double ratio = magnitude / scale;
     nan = nan || std::isnan(ratio);
     if (ratio > worst) worst = ratio;
   }
+  if (beyond) throw std::out_of_range("csr_recover: a slot beyond the parts");
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
 }
 
