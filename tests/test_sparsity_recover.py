@@ -90,17 +90,23 @@ def test_recover_without_probe_and_rows_not_judged(dtype: type) -> None:
 def test_csr_recover_declines_and_refuses() -> None:
     """Arrays it does not take: None (numpy recovers them); a gather beyond the
     parts or an indptr that is no CSR's: an error, never a read out of bounds."""
-    parts, data = np.ones(6), np.empty(3)
+    parts, data = np.arange(6.0), np.empty(3)
     gather, indptr, w = np.array([0, 2, 5]), np.array([0, 1, 3], np.int32), np.ones(3)
-    assert _core.csr_recover(parts, gather, indptr, w, None, None, 0.0, data) == 0.0
-    assert np.array_equal(data, [1, 1, 1])
-    assert _core.csr_recover(parts.astype(int), gather, indptr, w, None, None, 0, data) is None
-    assert _core.csr_recover(np.ones(12)[::2], gather, indptr, w, None, None, 0, data) is None
-    assert _core.csr_recover(parts, gather.astype(np.int32), indptr, w, None, None, 0, data) is None
+    probe = np.array([0.0, 7.0])  # J w: row 0 holds 0, row 1 holds 2 + 5
+    assert _core.csr_recover(parts, gather, indptr, w, probe, None, 0.0, data) == 0.0
+    assert np.array_equal(data, [0, 2, 5])
+    for bad in (
+        (parts.astype(int), gather, indptr, w, probe),
+        (np.arange(12.0)[::2], gather, indptr, w, probe),  # not contiguous
+        (parts, gather.astype(np.int32), indptr, w, probe),
+        (parts, gather, indptr, w.astype(np.float32), probe),
+        (parts, gather, indptr, w, probe[:1]),
+    ):
+        assert _core.csr_recover(*bad, None, 0.0, data) is None
     with pytest.raises(IndexError):
-        _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, None, None, 0.0, data)
+        _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, probe, None, 0.0, data)
     with pytest.raises(IndexError):
-        _core.csr_recover(parts, gather, np.array([0, 4, 3], np.int32), w, None, None, 0.0, data)
+        _core.csr_recover(parts, gather, np.array([0, 4, 3], np.int32), w, probe, None, 0, data)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
