@@ -6,6 +6,8 @@ nonzero it lacks; and end to end, the sparse Jacobian against the dense one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -37,15 +39,23 @@ def numpy_recover(plan: _JacobianPlan, block: np.ndarray) -> tuple[np.ndarray, f
     return data, _block_mismatch(block.copy(), plan.weights, plan.rtol, plan.floor_of("jacobian"))
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_recover_equals_numpy_when_the_pattern_holds(dtype: type) -> None:
-    rng = np.random.default_rng(1)
-    jac = banded(40, dtype, rng)
+def both_recoveries(dtype: type, missing: bool) -> tuple[Any, ...]:
+    """A checked plan of a banded matrix, the planes of its pass (with, when
+    `missing`, a nonzero the pattern lacks, read into row 0's entry of column 0's
+    color) and both recoveries: (jac, plan, (data, mismatch), numpy's)."""
+    jac = banded(40, dtype, np.random.default_rng(2))
     plan = _JacobianPlan(jac != 0, 40, probe=True)
     plan.rtol = _tight(np.dtype(dtype))
-    block = pass_planes(plan, jac, dtype)
-    data, mismatch = plan.recover(block)
-    want, want_mismatch = numpy_recover(plan, block)
+    wider = jac.copy()
+    if missing:
+        wider[0, next(j for j in range(3, 40) if plan.colors[j] == plan.colors[0])] = 0.75
+    block = pass_planes(plan, wider, dtype)
+    return jac, plan, plan.recover(block), numpy_recover(plan, block)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_recover_equals_numpy_when_the_pattern_holds(dtype: type) -> None:
+    jac, plan, (data, mismatch), (want, want_mismatch) = both_recoveries(dtype, False)
     assert data.dtype == dtype and np.array_equal(data.view(np.uint8), want.view(np.uint8))
     assert np.array_equal(data, jac[jac != 0])  # CSR order: row by row
     assert mismatch <= plan.rtol and want_mismatch <= plan.rtol
@@ -53,16 +63,7 @@ def test_recover_equals_numpy_when_the_pattern_holds(dtype: type) -> None:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_recover_mismatch_of_a_missing_nonzero_equals_numpy(dtype: type) -> None:
-    rng = np.random.default_rng(2)
-    jac = banded(40, dtype, rng)
-    plan = _JacobianPlan(jac != 0, 40, probe=True)
-    plan.rtol = _tight(np.dtype(dtype))
-    wider = jac.copy()
-    j = next(j for j in range(3, 40) if plan.colors[j] == plan.colors[0])
-    wider[0, j] = 0.75  # read into row 0's entry of column 0's color
-    block = pass_planes(plan, wider, dtype)
-    data, mismatch = plan.recover(block)
-    want, want_mismatch = numpy_recover(plan, block)
+    _, _, (data, mismatch), (want, want_mismatch) = both_recoveries(dtype, True)
     assert np.array_equal(data.view(np.uint8), want.view(np.uint8))
     assert mismatch > 1e-3
     assert mismatch == pytest.approx(want_mismatch, rel=1e-5)
