@@ -96,6 +96,9 @@ def test_csr_recover_declines_and_refuses() -> None:
     probe = np.array([0.0, 7.0])  # J w: row 0 holds 0, row 1 holds 2 + 5
     assert _core.csr_recover(parts, gather, indptr, w, probe, None, 0.0, data) == 0.0
     assert np.array_equal(data, [0, 2, 5])
+    data[:] = -1.0  # unchecked: the entries alone (weights not read)
+    assert _core.csr_recover(parts, gather, indptr, w[:0], None, None, 0.0, data) == 0.0
+    assert np.array_equal(data, [0, 2, 5])
     for bad in (
         (parts.astype(int), gather, indptr, w, probe),
         (np.arange(12.0)[::2], gather, indptr, w, probe),  # not contiguous
@@ -104,8 +107,9 @@ def test_csr_recover_declines_and_refuses() -> None:
         (parts, gather, indptr, w, probe[:1]),
     ):
         assert _core.csr_recover(*bad, None, 0.0, data) is None
-    with pytest.raises(IndexError):
-        _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, probe, None, 0.0, data)
+    for checked in (probe, None):
+        with pytest.raises(IndexError):
+            _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, checked, None, 0.0, data)
     with pytest.raises(IndexError):
         _core.csr_recover(parts, gather, np.array([0, 4, 3], np.int32), w, probe, None, 0, data)
 

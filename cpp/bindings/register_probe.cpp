@@ -197,8 +197,8 @@ bool probe_agrees(const py::array& parts, const py::array& probe, const py::arra
 }
 
 // A sparse Jacobian off its compressed pass (_sparsity's compressed): data[e] =
-// parts[gather[e]] for each CSR entry e and, against the probe (J w of the pass), per
-// row i the recovered (J w)_i = sum_e data[e] w[e]: d_i = that - probe_i is
+// parts[gather[e]] for each CSR entry e and, with the probe (J w of the pass), per row
+// i the recovered (J w)_i = sum_e data[e] w[e] against it: d_i = that - probe_i is
 // within |probe_i| rtol + floor_i, or the row's ratio |d_i| / (sum_e |data[e] w[e]| +
 // |probe_i|) counts where both sides are finite. The largest ratio (0: every row
 // within): _sparsity._mismatch's rule, read while the entries are in cache.
@@ -223,18 +223,24 @@ double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gathe
   // (c streams: 5 for a 2-D stencil), more than the hardware prefetcher follows
   constexpr std::size_t kAhead = 160;
   const auto nnz = static_cast<std::size_t>(indptr[rows]);
-  for (std::size_t i = 0; i < rows; ++i) {
+  const auto read = [&](std::size_t e) {
+    if (e % 8 == 0 && e + kAhead < nnz) {  // (a line a plane: 8 rows of a 5-point stencil)
+      const auto ahead = static_cast<std::size_t>(gather[e + kAhead]);
+      __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
+    }
+    const auto slot = static_cast<std::size_t>(gather[e]);
+    beyond |= slot >= slots;
+    return parts[slot < slots ? slot : 0];
+  };
+  if (probe == nullptr) {  // the entries alone: one loop over them
+    for (std::size_t e = 0; e < nnz; ++e) data[e] = read(e);
+  }
+  for (std::size_t i = 0; i < rows && probe != nullptr; ++i) {
     const auto begin = static_cast<std::size_t>(indptr[i]);
     const auto end = static_cast<std::size_t>(indptr[i + 1]);
     A sum = 0;
     for (std::size_t e = begin; e < end; ++e) {
-      if (e + kAhead < nnz) {
-        const auto ahead = static_cast<std::size_t>(gather[e + kAhead]);
-        __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
-      }
-      const auto slot = static_cast<std::size_t>(gather[e]);
-      beyond |= slot >= slots;
-      data[e] = parts[slot < slots ? slot : 0];
+      data[e] = read(e);
       sum += A(data[e]) * double(w[e]);
     }
     const A q = probe[i];
@@ -259,7 +265,7 @@ template <class T, class W, class I>
 double recover_with(const py::array& parts, const py::array& gather, const py::array& indptr,
                     const py::array& weights, const py::array* probe, const py::array* floor,
                     double rtol, py::array& data) {
-  const auto* q = static_cast<const T*>(probe->data());
+  const auto* q = probe != nullptr ? static_cast<const T*>(probe->data()) : nullptr;
   const auto* f = floor != nullptr ? static_cast<const double*>(floor->data()) : nullptr;
   const auto* p = static_cast<const T*>(parts.data());
   const auto* g = static_cast<const std::int64_t*>(gather.data());
@@ -294,7 +300,7 @@ bool flat(const py::array& a, const py::dtype& dtype) {
 
 // None when the arrays are not as this takes them (Python recovers them instead).
 py::object csr_recover(const py::array& parts, const py::array& gather, const py::array& indptr,
-                       const py::array& weights, const py::array& probe, const py::object& floor,
+                       const py::array& weights, const py::object& probe, const py::object& floor,
                        double rtol, py::array& data) {
   const py::dtype dtype = parts.dtype();
   const char kind = dtype.kind();
@@ -303,17 +309,22 @@ py::object csr_recover(const py::array& parts, const py::array& gather, const py
                          : size == 16 ? py::dtype::of<double>()
                                       : py::dtype::of<float>();
   const bool wide = indptr.dtype().is(py::dtype::of<std::int64_t>());
-  if (!floor.is_none() && !py::isinstance<py::array>(floor)) return py::none();
-  const py::array floor_array =
-      floor.is_none() ? py::array() : py::reinterpret_borrow<py::array>(floor);
-  const py::array* q = &probe;
+  for (const py::object* optional : {&probe, &floor}) {
+    if (!optional->is_none() && !py::isinstance<py::array>(*optional)) return py::none();
+  }
+  const auto borrowed = [](const py::object& o) {
+    return o.is_none() ? py::array() : py::reinterpret_borrow<py::array>(o);
+  };
+  const py::array probe_array = borrowed(probe), floor_array = borrowed(floor);
+  const py::array* q = probe.is_none() ? nullptr : &probe_array;
   const py::array* f = floor.is_none() ? nullptr : &floor_array;
   const auto rows = indptr.size() - 1;
   if (!flat(parts, dtype) || !flat(data, dtype) || !data.writeable() ||
       !flat(gather, py::dtype::of<std::int64_t>()) ||
       !(wide || flat(indptr, py::dtype::of<std::int32_t>())) || !flat(indptr, indptr.dtype()) ||
       rows < 0 || !flat(weights, real) || data.size() != gather.size() ||
-      weights.size() != gather.size() || !flat(*q, dtype) || q->size() != rows ||
+      (q != nullptr &&
+       (weights.size() != gather.size() || !flat(*q, dtype) || q->size() != rows)) ||
       (f != nullptr && (!flat(*f, py::dtype::of<double>()) || f->size() != rows)) ||
       (kind != 'f' && kind != 'c')) {
     return py::none();
@@ -340,8 +351,8 @@ py::object csr_recover(const py::array& parts, const py::array& gather, const py
 void register_probe(py::module_& m) {
   m.def("csr_recover", &csr_recover, py::arg("parts"), py::arg("gather"), py::arg("indptr"),
         py::arg("weights"), py::arg("probe"), py::arg("floor"), py::arg("rtol"), py::arg("data"),
-        "data[e] = parts[gather[e]] for a CSR's entries, and the largest row mismatch of "
-        "sum_e data[e] weights[e] against probe (_sparsity._mismatch's rule; 0: "
+        "data[e] = parts[gather[e]] for a CSR's entries, and with probe the largest row "
+        "mismatch of sum_e data[e] weights[e] against it (_sparsity._mismatch's rule; 0: "
         "every row within rtol); None when the arrays are not as this takes them.");
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
         py::arg("finite_only") = false,

@@ -145,7 +145,7 @@ def csr_recover(
     gather: npt.NDArray[np.int64],
     indptr: npt.NDArray[np.integer],
     weights: npt.NDArray[np.floating],
-    probe: npt.NDArray[Any],
+    probe: npt.NDArray[Any] | None,
     floor: npt.NDArray[np.float64] | None,
     rtol: float,
     data: npt.NDArray[Any],

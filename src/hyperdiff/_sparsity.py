@@ -2541,25 +2541,26 @@ class _JacobianPlan(_Results):
 
     def recover(self, block: np.ndarray) -> tuple[np.ndarray, float]:
         """J's nonzeros (CSR order) off the pass's planes `block` (the c parts, then
-        J w with the probe), and the probe's mismatch (_mismatch; 0 without it). With
-        the probe, one C++ pass over the rows (_core.csr_recover: the entries and the
-        check while they are in cache; numpy's take and _block_mismatch for arrays it
-        declines); without, numpy's take (as fast as a C++ gather)."""
+        J w with the probe), and the probe's mismatch (_mismatch; 0 without it): one
+        C++ pass over the rows (_core.csr_recover: the entries, and the check while
+        they are in cache), numpy's take and _block_mismatch for arrays it declines."""
         parts = block[: self.c].reshape(-1)
-        if self.probe is None:
-            return np.take(parts, self.gather), 0.0  # (faster than parts[gather])
+        probe = block[self.c] if self.probe is not None else None
         real = np.finfo(block.dtype).dtype  # the pass's own probe weights (its dtype)
         weights = self._entry_weights.get(real)
         if weights is None:
-            weights = self._entry_weights[real] = self.probe[self.indices].astype(real)
+            seen = self.probe[self.indices] if self.probe is not None else ()
+            weights = self._entry_weights[real] = np.asarray(seen, dtype=real)
         data = np.empty(self.gather.size, dtype=block.dtype)
         floor = self.floor_of("jacobian")
         mismatch = _core.csr_recover(
-            parts, self.gather, self.indptr, weights, block[self.c], floor, self.rtol, data
+            parts, self.gather, self.indptr, weights, probe, floor, self.rtol, data
         )
         if mismatch is not None:
             return data, mismatch
-        data = np.take(parts, self.gather)
+        data = np.take(parts, self.gather)  # (faster than parts[gather])
+        if probe is None:
+            return data, 0.0
         return data, _block_mismatch(block, self.weights, self.rtol, floor)
 
 
