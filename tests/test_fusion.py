@@ -409,3 +409,62 @@ def test_two_dimensional_slices_read_in_runs() -> None:
     w = np.sin(u[1:-1, 1:-1])
     u[:, :] = 0.0  # after recording: the recorded sin keeps the old values
     close(w.value, np.sin(grid[1:-1, 1:-1]))
+
+
+# --- np.concatenate: a pending piece runs into its slice (_functions._joined) ----------------
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_concatenate_same_bits_as_eager(kind: str, dtype: type) -> None:
+    got = stencil(KINDS[kind](X, dtype))
+    want = eager(stencil, KINDS[kind](X, dtype))
+    assert type(got) is type(want) and got._data.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got._data, want._data)
+
+
+def test_concatenate_leaves_pieces_and_result_independent() -> None:
+    x = KINDS["dualvec3"](X, np.float64)
+    inner = np.sin(x[1:-1]) * 2.0
+    joined = np.concatenate([x[:1], inner, x[-1:], inner])
+    assert pending(inner)  # written into both slices, its graph kept
+    want = eager(lambda v: np.sin(v[1:-1]) * 2.0, x)._data
+    np.testing.assert_array_equal(joined._data[:, 1 : N - 1], want)
+    np.testing.assert_array_equal(joined._data[:, N:], want)
+    close(want[0], 2 * np.sin(X[1:-1]))
+    joined._data[:] = 7.0
+    np.testing.assert_array_equal(inner._data, want)  # no alias of the result
+    np.testing.assert_array_equal(x.value, X)
+
+
+def test_concatenate_then_a_write_to_what_the_pending_piece_reads() -> None:
+    x = fresh()
+    inner = x[1:] * 3.0
+    joined = np.concatenate([inner, x[:1]])
+    assert pending(inner)
+    x[5] = 100.0  # inner's graph reads x's planes: it runs before the write
+    np.testing.assert_array_equal(inner.value, X[1:] * 3.0)
+    np.testing.assert_array_equal(joined.value, np.concatenate([X[1:] * 3.0, X[:1]]))
+
+
+def test_concatenate_two_dimensional_pieces_and_the_other_axis() -> None:
+    x = hd.dualvec(X.reshape(40, 25), [np.ones((40, 25)), X.reshape(40, 25)])
+    for axis in (0, 1):
+
+        def join(a, b, axis=axis):  # type: ignore[no-untyped-def]
+            return np.concatenate([a, b], axis=axis)
+
+        got = join(np.exp(x[:20]), x[20:] + 1.0)
+        want = eager(join, eager(np.exp, x[:20]), eager(lambda v: v + 1.0, x[20:]))
+        np.testing.assert_array_equal(got._data, want._data)
+
+
+def test_planes_into_declines_what_it_does_not_take() -> None:
+    y = np.sin(fresh())
+    assert pending(y)
+    assert not _core.planes_into(X, np.empty((2, N)))  # not a dual array
+    assert not _core.planes_into(y, np.empty((2, N), np.float32))  # another dtype
+    assert not _core.planes_into(y, np.empty((2, N + 1)))  # another shape
+    assert not _core.planes_into(y, np.empty((2, N, 2))[..., 0])  # planes not contiguous
+    assert pending(y)
+    out = np.empty((2, N))
+    assert _core.planes_into(y, out)
+    np.testing.assert_array_equal(out, eager(np.sin, fresh())._data)

@@ -296,9 +296,13 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
 // With `root_plane` (an array of root->count elements), plane `plane` of the root
-// goes there and the root stays pending (its planes in scratch only).
+// goes there and the root stays pending (its planes in scratch only). With `into`,
+// the root's planes go there (planes of its shape, each one contiguous, any plane
+// stride: its slice of a concatenation) and the root stays pending, its graph kept
+// (read later, it runs again: the same bits).
 inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
-                    PyArrayObject* root_plane = nullptr, int plane = 0) {
+                    PyArrayObject* root_plane = nullptr, int plane = 0,
+                    PyArrayObject* into = nullptr) {
   if (root->result != nullptr || root->view) return true;
   // post order: inputs before readers (`order` keeps every node alive to the end)
   std::vector<NodePtr> order;
@@ -331,9 +335,12 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     Node* node = order[k].get();
     // held outside the graph: owners besides `order` and this graph's inputs
     const long owners = order[k].use_count() - 1 - edges[node];
-    if (node == root.get() ? root_plane == nullptr
-        : node->seed       ? false  // (it stays pending: it is its own inputs)
-                           : owners > 0 || last_use[k] < 0) {
+    if (node == root.get() && into != nullptr) {
+      Py_INCREF(into);
+      full[k] = into;
+    } else if (node == root.get() ? root_plane == nullptr
+               : node->seed       ? false  // (it stays pending: it is its own inputs)
+                                  : owners > 0 || last_use[k] < 0) {
       full[k] = new_planes(*node);
       failed = full[k] == nullptr;
     }
@@ -383,6 +390,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   auto pointer = [&](PyArrayObject* array, std::size_t begin) {
     return static_cast<unsigned char*>(PyArray_DATA(array)) + begin * item;
   };
+  // elements from one plane to the next of each node written in full
+  std::vector<std::size_t> plane_stride(n, count);
+  if (into != nullptr)
+    plane_stride[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
     const std::size_t bytes = std::max<std::size_t>(per_element * block, 64);
     std::unique_ptr<unsigned char[]> scratch(new unsigned char[bytes + 64]);
@@ -408,13 +419,14 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
             operands[i] = {pointer(in.array, in.offset + start), in.stride, false};
           } else {
             const int p = position.at(in.node.get());
-            operands[i] = full[p] != nullptr ? Operand{pointer(full[p], start), count, false}
-                                             : Operand{scratch_of(slot[p]), block, false};
+            operands[i] = full[p] != nullptr
+                              ? Operand{pointer(full[p], start), plane_stride[p], false}
+                              : Operand{scratch_of(slot[p]), block, false};
           }
         }
         void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))
                                        : static_cast<void*>(scratch_of(slot[k]));
-        const std::size_t out_stride = full[k] != nullptr ? count : block;
+        const std::size_t out_stride = full[k] != nullptr ? plane_stride[k] : block;
         if (node.unary != nullptr) {
           node.unary(operands[0].data, operands[0].plane_stride, out, out_stride, 0, m);
         } else if (node.jet_unary != nullptr) {
@@ -441,7 +453,12 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   });
   // readers first, so a computed input hands its array to the nodes still pending
   for (std::size_t k = n; k-- > 0;) {
-    if (full[k] != nullptr) order[k]->set_result(full[k]);
+    if (full[k] == nullptr) continue;
+    if (into != nullptr && k == n - 1) {
+      Py_DECREF(into);
+    } else {
+      order[k]->set_result(full[k]);
+    }
   }
   return true;
 }

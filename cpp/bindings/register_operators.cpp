@@ -1195,6 +1195,61 @@ void register_operators(py::module_& m) {
       "(taylor_seed) alone (fusion::elementwise_in), computed block by block (result stays "
       "pending); None otherwise, nothing computed.");
   m.def(
+      "planes_into",
+      [](py::object dual, py::array out) {
+        // a registered dual class's planes, their shape and dtype in `out`: pending,
+        // its operations run into out (fusion::compute's `into`), each plane of out
+        // one C-contiguous block; else copied. Nothing is exposed or flushed: out is
+        // fresh and only read from here.
+        if (registered().count(Py_TYPE(dual.ptr())) == 0) return false;
+        PyObject* value = stored(dual.ptr());
+        if (value == nullptr) return false;
+        fusion::NodePtr node = is_deferred(value) ? node_of(value) : nullptr;
+        if (node != nullptr && node->result != nullptr) {
+          value = reinterpret_cast<PyObject*>(node->result);
+          node = nullptr;
+        }
+        if (node == nullptr && !PyArray_Check(value)) return false;
+        auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
+        auto* planes = node == nullptr ? reinterpret_cast<PyArrayObject*>(value) : nullptr;
+        PyArray_Descr* descr = node != nullptr ? node->descr : PyArray_DESCR(planes);
+        const int dims =
+            node != nullptr ? static_cast<int>(node->dims.size()) : PyArray_NDIM(planes);
+        if (PyArray_NDIM(array) != dims || !PyArray_ISWRITEABLE(array) ||
+            !PyArray_ISALIGNED(array) || !PyArray_EquivTypes(PyArray_DESCR(array), descr)) {
+          return false;
+        }
+        for (int d = 0; d < dims; ++d) {
+          const npy_intp size = node != nullptr ? node->dims[d] : PyArray_DIM(planes, d);
+          if (PyArray_DIM(array, d) != size) return false;
+        }
+        if (node == nullptr || node->view) {
+          PyObject* source = node == nullptr ? Py_NewRef(value) : view_planes(*node);
+          const int copied =
+              source == nullptr ? -1
+                                : PyArray_CopyInto(array, reinterpret_cast<PyArrayObject*>(source));
+          Py_XDECREF(source);
+          if (copied < 0) throw py::error_already_set();
+          return true;
+        }
+        // each plane C-contiguous, the planes apart by at least one plane's bytes
+        const npy_intp item = PyDataType_ELSIZE(descr);
+        npy_intp span = item;
+        for (int d = dims - 1; d >= 1; --d) {
+          if (PyArray_STRIDE(array, d) != span) return false;
+          span *= node->dims[d];
+        }
+        const npy_intp plane = PyArray_STRIDE(array, 0);
+        if (plane < span || plane % item != 0) return false;
+        if (!fusion::compute(node, node_planes, nullptr, 0, array)) throw py::error_already_set();
+        return true;
+      },
+      py::arg("dual"), py::arg("out"),
+      "Write a dual array's planes into out (fresh planes of their shape and dtype: a "
+      "slice of a concatenation): pending operations run straight into it and stay "
+      "pending, others are copied; nothing is exposed. False when out is not as this "
+      "takes it.");
+  m.def(
       "fusion_min_count",
       [](std::size_t count) {
         const std::size_t previous = fusion::min_count();

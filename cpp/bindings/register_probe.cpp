@@ -3,13 +3,16 @@
 // the rules _check_pointwise states (exact, or within the rounding of the sum; both
 // nan; both non-finite; with finite_only, any point where either is non-finite). Python
 // judges again only to name a point that disagrees, or arrays this does not take.
+// And a sparse Jacobian's recovery with its probe's check in one pass (csr_recover).
 #include <pybind11/numpy.h>
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -193,9 +196,164 @@ bool probe_agrees(const py::array& parts, const py::array& probe, const py::arra
   return false;
 }
 
+// A sparse Jacobian off its compressed pass (_sparsity's compressed): data[e] =
+// parts[gather[e]] for each CSR entry e and, with the probe (J w of the pass), per row
+// i the recovered (J w)_i = sum_e data[e] w[e] against it: d_i = that - probe_i is
+// within |probe_i| rtol + floor_i, or the row's ratio |d_i| / (sum_e |data[e] w[e]| +
+// |probe_i|) counts where both sides are finite. The largest ratio (0: every row
+// within): _sparsity._mismatch's rule, read while the entries are in cache.
+// float32's sums in float64 (a row of many entries rounds within rtol too)
+template <class T>
+struct Wide {
+  using type = double;
+};
+template <class R>
+struct Wide<std::complex<R>> {
+  using type = std::complex<double>;
+};
+
+template <class T, class W, class I>
+double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gather, const I* indptr,
+                    std::size_t rows, const W* w, const T* probe, const double* floor, double rtol,
+                    T* data) {
+  using A = typename Wide<T>::type;
+  double worst = 0;
+  bool nan = false, beyond = false;  // beyond: a slot past the parts (read as slot 0)
+  // the slot read kAhead entries on, asked for now: a row's entries come from c planes
+  // (c streams: 5 for a 2-D stencil), more than the hardware prefetcher follows
+  constexpr std::size_t kAhead = 160;
+  const auto nnz = static_cast<std::size_t>(indptr[rows]);
+  const auto read = [&](std::size_t e) {
+    if (e % 8 == 0 && e + kAhead < nnz) {  // (a line a plane: 8 rows of a 5-point stencil)
+      const auto ahead = static_cast<std::size_t>(gather[e + kAhead]);
+      __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
+    }
+    const auto slot = static_cast<std::size_t>(gather[e]);
+    beyond |= slot >= slots;
+    return parts[slot < slots ? slot : 0];
+  };
+  if (probe == nullptr) {  // the entries alone: one loop over them
+    for (std::size_t e = 0; e < nnz; ++e) data[e] = read(e);
+  }
+  for (std::size_t i = 0; i < rows && probe != nullptr; ++i) {
+    const auto begin = static_cast<std::size_t>(indptr[i]);
+    const auto end = static_cast<std::size_t>(indptr[i + 1]);
+    A sum = 0;
+    for (std::size_t e = begin; e < end; ++e) {
+      data[e] = read(e);
+      sum += A(data[e]) * double(w[e]);
+    }
+    const A q = probe[i];
+    const double magnitude = std::abs(sum - q);
+    double bound = std::abs(q) * rtol;
+    if (floor != nullptr) bound += floor[i];
+    if (!(magnitude > bound)) continue;  // (nan: not judged)
+    if (!is_finite(A(magnitude) + q) || !is_finite(q)) continue;
+    double scale = std::abs(q);
+    for (std::size_t e = begin; e < end; ++e) {
+      scale += std::abs(A(data[e])) * std::abs(double(w[e]));
+    }
+    const double ratio = magnitude / scale;
+    nan = nan || std::isnan(ratio);
+    if (ratio > worst) worst = ratio;
+  }
+  if (beyond) throw std::out_of_range("csr_recover: a slot beyond the parts");
+  return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
+}
+
+template <class T, class W, class I>
+double recover_with(const py::array& parts, const py::array& gather, const py::array& indptr,
+                    const py::array& weights, const py::array* probe, const py::array* floor,
+                    double rtol, py::array& data) {
+  const auto* q = probe != nullptr ? static_cast<const T*>(probe->data()) : nullptr;
+  const auto* f = floor != nullptr ? static_cast<const double*>(floor->data()) : nullptr;
+  const auto* p = static_cast<const T*>(parts.data());
+  const auto* g = static_cast<const std::int64_t*>(gather.data());
+  const auto* r = static_cast<const I*>(indptr.data());
+  const auto* w = static_cast<const W*>(weights.data());
+  auto* out = static_cast<T*>(data.mutable_data());
+  const auto rows = static_cast<std::size_t>(indptr.size() - 1);
+  const auto slots = static_cast<std::size_t>(parts.size());
+  const auto nnz = static_cast<std::size_t>(gather.size());
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (r[i] < 0 || r[i] > r[i + 1] || static_cast<std::size_t>(r[i + 1]) > nnz) {
+      throw std::out_of_range("csr_recover: indptr is not a CSR's");
+    }
+  }
+  py::gil_scoped_release release;
+  return recover_rows<T, W, I>(p, slots, g, r, rows, w, q, f, rtol, out);
+}
+
+template <class T, class W>
+double recover_as(const py::array& parts, const py::array& gather, const py::array& indptr,
+                  const py::array& weights, const py::array* probe, const py::array* floor,
+                  double rtol, py::array& data, bool wide) {
+  return wide ? recover_with<T, W, std::int64_t>(parts, gather, indptr, weights, probe, floor, rtol,
+                                                 data)
+              : recover_with<T, W, std::int32_t>(parts, gather, indptr, weights, probe, floor, rtol,
+                                                 data);
+}
+
+bool flat(const py::array& a, const py::dtype& dtype) {
+  return a.ndim() == 1 && a.dtype().is(dtype) && (a.flags() & py::array::c_style) != 0;
+}
+
+// None when the arrays are not as this takes them (Python recovers them instead).
+py::object csr_recover(const py::array& parts, const py::array& gather, const py::array& indptr,
+                       const py::array& weights, const py::object& probe, const py::object& floor,
+                       double rtol, py::array& data) {
+  const py::dtype dtype = parts.dtype();
+  const char kind = dtype.kind();
+  const auto size = dtype.itemsize();
+  const py::dtype real = kind != 'c'  ? dtype
+                         : size == 16 ? py::dtype::of<double>()
+                                      : py::dtype::of<float>();
+  const bool wide = indptr.dtype().is(py::dtype::of<std::int64_t>());
+  for (const py::object* optional : {&probe, &floor}) {
+    if (!optional->is_none() && !py::isinstance<py::array>(*optional)) return py::none();
+  }
+  const auto borrowed = [](const py::object& o) {
+    return o.is_none() ? py::array() : py::reinterpret_borrow<py::array>(o);
+  };
+  const py::array probe_array = borrowed(probe), floor_array = borrowed(floor);
+  const py::array* q = probe.is_none() ? nullptr : &probe_array;
+  const py::array* f = floor.is_none() ? nullptr : &floor_array;
+  const auto rows = indptr.size() - 1;
+  if (!flat(parts, dtype) || !flat(data, dtype) || !data.writeable() ||
+      !flat(gather, py::dtype::of<std::int64_t>()) ||
+      !(wide || flat(indptr, py::dtype::of<std::int32_t>())) || !flat(indptr, indptr.dtype()) ||
+      rows < 0 || !flat(weights, real) || data.size() != gather.size() ||
+      (q != nullptr &&
+       (weights.size() != gather.size() || !flat(*q, dtype) || q->size() != rows)) ||
+      (f != nullptr && (!flat(*f, py::dtype::of<double>()) || f->size() != rows)) ||
+      (kind != 'f' && kind != 'c')) {
+    return py::none();
+  }
+  double worst = 0;
+  if (kind == 'f' && size == 8) {
+    worst = recover_as<double, double>(parts, gather, indptr, weights, q, f, rtol, data, wide);
+  } else if (kind == 'f' && size == 4) {
+    worst = recover_as<float, float>(parts, gather, indptr, weights, q, f, rtol, data, wide);
+  } else if (kind == 'c' && size == 16) {
+    worst = recover_as<std::complex<double>, double>(parts, gather, indptr, weights, q, f, rtol,
+                                                     data, wide);
+  } else if (kind == 'c' && size == 8) {
+    worst = recover_as<std::complex<float>, float>(parts, gather, indptr, weights, q, f, rtol, data,
+                                                   wide);
+  } else {
+    return py::none();
+  }
+  return py::float_(worst);
+}
+
 }  // namespace
 
 void register_probe(py::module_& m) {
+  m.def("csr_recover", &csr_recover, py::arg("parts"), py::arg("gather"), py::arg("indptr"),
+        py::arg("weights"), py::arg("probe"), py::arg("floor"), py::arg("rtol"), py::arg("data"),
+        "data[e] = parts[gather[e]] for a CSR's entries, and with probe the largest row "
+        "mismatch of sum_e data[e] weights[e] against it (_sparsity._mismatch's rule; 0: "
+        "every row within rtol); None when the arrays are not as this takes them.");
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
         py::arg("finite_only") = false,
         "Whether probe agrees with parts.sum(axis=0) * weights at every point by "

@@ -128,6 +128,7 @@ def install_planes(cls: type) -> None: ...
 def fusion_min_count(count: int) -> int: ...
 def taylor_seed(cls: type, x: np.ndarray) -> Any: ...
 def elementwise_plane(result: object, seed: object, plane: int) -> np.ndarray | None: ...
+def planes_into(dual: object, out: np.ndarray) -> bool: ...
 
 # The pointwise probe's exact agreement in one pass (register_probe.cpp).
 def probe_agrees(
@@ -136,6 +137,19 @@ def probe_agrees(
     weights: npt.NDArray[Any],
     finite_only: bool = False,
 ) -> bool: ...
+
+# A sparse Jacobian's entries off its compressed parts, and its probe's check
+# (register_probe.cpp); None when the arrays are not as it takes them.
+def csr_recover(
+    parts: npt.NDArray[Any],
+    gather: npt.NDArray[np.int64],
+    indptr: npt.NDArray[np.integer],
+    weights: npt.NDArray[np.floating],
+    probe: npt.NDArray[Any] | None,
+    floor: npt.NDArray[np.float64] | None,
+    rtol: float,
+    data: npt.NDArray[Any],
+) -> float | None: ...
 
 # Parts of products in a kind's algebra, expm of small matrices (register_products.cpp).
 MAX_PRODUCT_WIDTH: int

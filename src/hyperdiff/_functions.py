@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
+from . import _core
 from ._arrays import FUNCTION_REGISTRY, DualArray, cast_into, combine_error, register_rules
 from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
@@ -750,6 +751,10 @@ def _concatenate(
     casting: str = "same_kind",
 ) -> Any:
     cls = _kind_out("concatenate", out, *arrays)
+    if out is None and (axis == 0 or axis == -1) and dtype is None:
+        joined = _joined(arrays, cls, axis)
+        if joined is not None:
+            return joined
     # constants in their own dtype: numpy's casting= then judges every input
     planes = [_planes(x, cls) for x in arrays]
     dt = _float_dtype(dtype, "concatenate") or component_dtype(*arrays)
@@ -761,6 +766,34 @@ def _concatenate(
     # (casting: the caller's string, which numpy checks)
     result = np.concatenate(planes, axis=ax, dtype=dt, casting=casting)  # type: ignore[call-overload]
     return _store(cls._wrap(result), out)
+
+
+def _joined(arrays: Sequence[Any], cls: type[DualArray], axis: int) -> DualArray | None:
+    """np.concatenate along the first axis of dual arrays of kind cls and one dtype
+    (axis -1: of 1-d ones), into fresh planes: a piece whose planes are pending
+    (fusion) runs its operations straight into its slice (_core.planes_into), never
+    written apart and copied; the others are copied, without flushing the pending
+    operations that read them (so that those run once, into their slice). None for
+    anything else."""
+    if not arrays or any(type(x) is not cls for x in arrays):
+        return None
+    headers = [x._header for x in arrays]  # (shape and dtype, nothing computed)
+    first = headers[0]
+    if first.ndim < 2 or (axis == -1 and first.ndim != 2):
+        return None
+    if any(h.dtype != first.dtype or h.shape[2:] != first.shape[2:] for h in headers):
+        return None
+    if any(h.ndim != first.ndim for h in headers):
+        return None
+    sizes = [h.shape[1] for h in headers]
+    result = np.empty((first.shape[0], sum(sizes), *first.shape[2:]), first.dtype)
+    start = 0
+    for x, size in zip(arrays, sizes, strict=True):
+        piece = result[:, start : start + size]
+        if not _core.planes_into(x, piece):
+            piece[...] = x._data
+        start += size
+    return cls._wrap(result)
 
 
 @implements(np.stack)

@@ -173,10 +173,18 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
         pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
         return cls._wrap(_with_value(value, np.pad(data[1:], pairs, mode, **kwargs)))
     if mode == "constant" and not isinstance(cv, DualArray) and np.asarray(cv).dtype != object:
-        # plain constants have zero parts: numpy's pad of the part planes, no gather
-        # (a 300 x 300 DualVec(5): 1.29 -> 0.2 ms)
-        pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
-        return cls._wrap(_with_value(value, np.pad(data[1:], pairs)))
+        # plain constants have zero parts: the parts are zeros around the array's own,
+        # written once into the result (a 300 x 300 DualVec(5): 1.29 -> 0.2 ms as
+        # numpy's pad of the planes, then its copy into the result: 0.33 -> 0.22)
+        out = np.empty((data.shape[0], *value.shape), dtype=value.dtype)
+        out[0] = value
+        out[1:] = 0
+        inside = [
+            slice(b, b + s)
+            for (b, _), s in zip(_pad_pairs(pad_width, array.ndim), array.shape, strict=True)
+        ]
+        out[(slice(1, None), *inside)] = data[1:]
+        return cls._wrap(out)
     numbers = _numbers(array.shape)
     if mode in ("constant", "empty"):  # constants numbered -1, -2, ... (numpy pairs them)
         cv = 0 if mode == "empty" else cv

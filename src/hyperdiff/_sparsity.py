@@ -2537,6 +2537,31 @@ class _JacobianPlan(_Results):
             self.weights[self.gather] = self.probe[self.indices]
             self.weights[c * m :] = -1.0
             self.weights = self.weights.reshape(c + 1, m)
+        self._entry_weights: dict[np.dtype, np.ndarray] = {}
+
+    def recover(self, block: np.ndarray) -> tuple[np.ndarray, float]:
+        """J's nonzeros (CSR order) off the pass's planes `block` (the c parts, then
+        J w with the probe), and the probe's mismatch (_mismatch; 0 without it): one
+        C++ pass over the rows (_core.csr_recover: the entries, and the check while
+        they are in cache), numpy's take and _block_mismatch for arrays it declines."""
+        parts = block[: self.c].reshape(-1)
+        probe = block[self.c] if self.probe is not None else None
+        real = np.finfo(block.dtype).dtype  # the pass's own probe weights (its dtype)
+        weights = self._entry_weights.get(real)
+        if weights is None:
+            seen = self.probe[self.indices] if self.probe is not None else ()
+            weights = self._entry_weights[real] = np.asarray(seen, dtype=real)
+        data = np.empty(self.gather.size, dtype=block.dtype)
+        floor = self.floor_of("jacobian")
+        mismatch = _core.csr_recover(
+            parts, self.gather, self.indptr, weights, probe, floor, self.rtol, data
+        )
+        if mismatch is not None:
+            return data, mismatch
+        data = np.take(parts, self.gather)  # (faster than parts[gather])
+        if probe is None:
+            return data, 0.0
+        return data, _block_mismatch(block, self.weights, self.rtol, floor)
 
 
 def _canonical(pattern: Any) -> Any:
@@ -2582,7 +2607,12 @@ def _mismatch(
     apart (_Results.rescued). `difference` (the callers' own) is made |difference|."""
     difference, probe = difference.reshape(-1), probe.reshape(-1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        magnitude = np.abs(difference, out=difference)
+        # (in place when real: a complex difference's |.| is real)
+        magnitude = (
+            np.abs(difference, out=difference)
+            if difference.dtype.kind == "f"
+            else np.abs(difference)
+        )
         bound = np.abs(probe)
         bound *= rtol
         if floor is not None:
@@ -2853,12 +2883,11 @@ def sparse_jacobian(
         # reads hold zeros (the others are read as they are)
         if plan.unused.size and np.any(parts[plan.unused]):
             return None, np.inf
-        result = plan.result(np.take(parts, plan.gather))  # (faster than parts[gather])
-        if plan.probe is None:
-            return result, 0.0
-        plan.rtol = plan.rtol or _tight(x.dtype)
-        block = planes[1 : 2 + plan.c].reshape(plan.c + 1, m)  # the parts, J w
-        mismatch = _block_mismatch(block, plan.weights, plan.rtol, plan.floor_of("jacobian"))
+        if plan.probe is not None:
+            plan.rtol = plan.rtol or _tight(x.dtype)
+        block = planes[1 : 1 + c].reshape(c, m)  # the parts (and J w)
+        data, mismatch = plan.recover(block)
+        result = plan.result(data)
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
         return result, mismatch

@@ -1,0 +1,135 @@
+"""A sparse Jacobian's recovery in one C++ pass (_core.csr_recover, through
+_JacobianPlan.recover) against numpy's: the entries gathered off the compressed parts
+(bit for bit) and the probe's mismatch (_block_mismatch: the same rule, sums in
+another order) on every dtype, for planes whose pattern holds and planes with a
+nonzero it lacks; and end to end, the sparse Jacobian against the dense one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+from hyperdiff._sparsity import _block_mismatch, _JacobianPlan, _tight
+
+DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
+
+
+def pass_planes(plan: _JacobianPlan, jac: np.ndarray, dtype: type) -> np.ndarray:
+    """What f's compressed pass gives for the matrix jac: the parts J S (S: the
+    plan's seeds, in the pass's dtype) and J w last, as (c + 1, m) planes."""
+    seed = plan.seed.astype(np.finfo(dtype).dtype)
+    return (jac @ seed.T).T.astype(dtype)
+
+
+def banded(m: int, dtype: type, rng: np.random.Generator) -> np.ndarray:
+    jac = np.diag(rng.uniform(1, 2, m)) + np.diag(rng.uniform(-1, 1, m - 1), 1)
+    jac += np.diag(rng.uniform(-1, 1, m - 2), -2)
+    if np.issubdtype(dtype, np.complexfloating):
+        jac = jac * (1 + 0.5j)
+    return jac.astype(dtype)
+
+
+def numpy_recover(plan: _JacobianPlan, block: np.ndarray) -> tuple[np.ndarray, float]:
+    parts = block[: plan.c].reshape(-1)
+    data = np.take(parts, plan.gather)
+    return data, _block_mismatch(block.copy(), plan.weights, plan.rtol, plan.floor_of("jacobian"))
+
+
+def both_recoveries(dtype: type, missing: bool) -> tuple[Any, ...]:
+    """A checked plan of a banded matrix, the planes of its pass (with, when
+    `missing`, a nonzero the pattern lacks, read into row 0's entry of column 0's
+    color) and both recoveries: (jac, plan, (data, mismatch), numpy's)."""
+    jac = banded(40, dtype, np.random.default_rng(2))
+    plan = _JacobianPlan(jac != 0, 40, probe=True)
+    plan.rtol = _tight(np.dtype(dtype))
+    wider = jac.copy()
+    if missing:
+        wider[0, next(j for j in range(3, 40) if plan.colors[j] == plan.colors[0])] = 0.75
+    block = pass_planes(plan, wider, dtype)
+    return jac, plan, plan.recover(block), numpy_recover(plan, block)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_recover_equals_numpy_when_the_pattern_holds(dtype: type) -> None:
+    jac, plan, (data, mismatch), (want, want_mismatch) = both_recoveries(dtype, False)
+    assert data.dtype == dtype and np.array_equal(data.view(np.uint8), want.view(np.uint8))
+    assert np.array_equal(data, jac[jac != 0])  # CSR order: row by row
+    assert mismatch <= plan.rtol and want_mismatch <= plan.rtol
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_recover_mismatch_of_a_missing_nonzero_equals_numpy(dtype: type) -> None:
+    _, _, (data, mismatch), (want, want_mismatch) = both_recoveries(dtype, True)
+    assert np.array_equal(data.view(np.uint8), want.view(np.uint8))
+    assert mismatch > 1e-3
+    assert mismatch == pytest.approx(want_mismatch, rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_recover_without_probe_and_rows_not_judged(dtype: type) -> None:
+    rng = np.random.default_rng(3)
+    jac = banded(12, dtype, rng)
+    unchecked = _JacobianPlan(jac != 0, 12)
+    block = pass_planes(unchecked, jac, dtype)
+    data, mismatch = unchecked.recover(block)
+    assert mismatch == 0.0 and np.array_equal(data, jac[jac != 0])
+    # an infinite derivative (sqrt'(0)) and a nan one: their rows are not judged
+    plan = _JacobianPlan(jac != 0, 12, probe=True)
+    plan.rtol = _tight(np.dtype(dtype))
+    block = pass_planes(plan, jac, dtype)
+    block[:, 3] = np.inf
+    block[:, 5] = np.nan
+    data, mismatch = plan.recover(block)
+    assert mismatch == numpy_recover(plan, block)[1] == 0.0
+    assert np.isinf(data[plan.indptr[3]]) and np.isnan(data[plan.indptr[5]])
+
+
+def test_csr_recover_declines_and_refuses() -> None:
+    """Arrays it does not take: None (numpy recovers them); a gather beyond the
+    parts or an indptr that is no CSR's: an error, never a read out of bounds."""
+    parts, data = np.arange(6.0), np.empty(3)
+    gather, indptr, w = np.array([0, 2, 5]), np.array([0, 1, 3], np.int32), np.ones(3)
+    probe = np.array([0.0, 7.0])  # J w: row 0 holds 0, row 1 holds 2 + 5
+    assert _core.csr_recover(parts, gather, indptr, w, probe, None, 0.0, data) == 0.0
+    assert np.array_equal(data, [0, 2, 5])
+    data[:] = -1.0  # unchecked: the entries alone (weights not read)
+    assert _core.csr_recover(parts, gather, indptr, w[:0], None, None, 0.0, data) == 0.0
+    assert np.array_equal(data, [0, 2, 5])
+    for bad in (
+        (parts.astype(int), gather, indptr, w, probe),
+        (np.arange(12.0)[::2], gather, indptr, w, probe),  # not contiguous
+        (parts, gather.astype(np.int32), indptr, w, probe),
+        (parts, gather, indptr, w.astype(np.float32), probe),
+        (parts, gather, indptr, w, probe[:1]),
+    ):
+        assert _core.csr_recover(*bad, None, 0.0, data) is None
+    for checked in (probe, None):
+        with pytest.raises(IndexError):
+            _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, checked, None, 0.0, data)
+    with pytest.raises(IndexError):
+        _core.csr_recover(parts, gather, np.array([0, 4, 3], np.int32), w, probe, None, 0, data)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("check", [True, False])
+def test_sparse_jacobian_real_and_complex_outputs(dtype: type, check: bool) -> None:
+    """End to end: the banded residual and a complex-valued one, sparse against the
+    dense Jacobian (the same numbers: the entries are the pass's parts)."""
+
+    def residual(x):
+        inner = -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * np.exp(x[1:-1])
+        return np.concatenate([x[:1], inner, x[-1:]])
+
+    def complex_residual(x):
+        return residual(x) * np.asarray(1 - 2j, np.result_type(dtype, np.complex64))
+
+    x = np.linspace(0.2, 1.1, 37).astype(dtype)
+    for f in (residual, complex_residual):
+        got = hd.jacobian(f, sparsity="auto", check_sparsity=check)(x)
+        want = np.asarray(hd.jacobian(f)(x))
+        assert got.dtype == want.dtype
+        assert np.array_equal(got.toarray(), want)
