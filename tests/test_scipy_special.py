@@ -963,12 +963,15 @@ TABLE_CALLS = _table_calls()
 
 
 @pytest.mark.parametrize("name, call, order", TABLE_CALLS, ids=[c[0] for c in TABLE_CALLS])
+# (scipy's own warnings on float counts: bdtr's n, nbdtr's k and n)
+@pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:non-integer arg n is deprecated:DeprecationWarning")
 def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> None:
     """At zeros, infinities, nan, tiny and huge arguments: no exception and no warning
     from the rules (pytest turns warnings into errors), scipy's value, and nan
     derivatives wherever scipy's value is nan (a Dual for a rule of first derivatives).
-    Shape partials by series (gammainc, betainc in a, b) refuse shapes beyond 1e4: there
-    the others."""
+    Shape partials by series (gammainc, betainc in a, b) refuse shapes beyond 1e4 (an
+    argument, or an inverse's answer: stdtridf's df): there the others."""
     points = SPECIAL_POINTS
     x = hd.hyperdual(points, 1.0, 1.0) if order == 2 else hd.dual(points, 1.0)
     try:
@@ -976,7 +979,9 @@ def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> No
             ys = call(x)
     except TypeError as refusal:  # shapes beyond the range checked (1e300): the rest
         assert "only up to 10000" in str(refusal) or "only for a <= 10000" in str(refusal)
-        points = points[~(np.abs(points) > 1e4) | np.isinf(points)]
+        with np.errstate(all="ignore"):
+            answers = np.broadcast_to(call(points), points.shape)
+        points = points[(~(np.abs(points) > 1e4) | np.isinf(points)) & ~(np.abs(answers) > 1e4)]
         x = hd.hyperdual(points, 1.0, 1.0) if order == 2 else hd.dual(points, 1.0)
         with np.errstate(all="ignore"):
             ys = call(x)
@@ -1547,22 +1552,6 @@ def test_hankel_functions() -> None:
     "call, message",
     [
         (
-            lambda d: sc.bdtrik(0.4, 10.0, d),
-            r"bdtrik in its argument p .* none of its arguments \(it inverts bdtr in k, whose "
-            r"partial in that parameter has no closed form\)",
-        ),
-        (lambda d: sc.pdtrik(d, 2.0), r"pdtrik in its argument p .* inverts pdtr in k"),
-        (lambda d: sc.stdtridf(d, 2.0), r"stdtridf in its argument p .* inverts stdtr in df"),
-        (
-            lambda d: sc.chndtr(2.0, d, 1.5),
-            r"chndtr in its argument df .* only in x and nc \(the noncentral chi-squared "
-            r"cdf's partial in df has no closed form\)",
-        ),
-        (
-            lambda d: sc.bdtri(3, d, 0.3),
-            r"bdtri in its argument n .* only in y \(k and n are counts",
-        ),
-        (
             lambda d: sc.jv(d, 1.5),
             r"jv in its argument v .* only in z \(v is the order; scipy has no",
         ),
@@ -1574,13 +1563,6 @@ def test_hankel_functions() -> None:
         (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
         (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),
-        (lambda d: sc.nctdtr(d, 1.0, 0.5), r"nctdtr in its argument df .* only in nc and t \("),
-        (
-            lambda d: sc.ncfdtri(d, 3.0, 2.0, 0.5),
-            r"ncfdtri in its argument dfn .* only in nc and p",
-        ),
-        (lambda d: sc.nctdtrinc(d, 0.5, 0.5), r"nctdtrinc in its argument df .* only in p and t"),
-        (lambda d: sc.ncfdtrinc(2.0, d, 0.5, 0.5), r"ncfdtrinc in its argument dfd .* only in p"),
         (lambda d: sc.pro_cv(1, 2, d), r"pro_cv in its argument c .* characteristic value"),
         (lambda d: sc.obl_cv(1, 2, d), r"obl_cv in its argument c .* characteristic value"),
         (lambda d: sc.pro_rad2(1, 2, 1.5, d + 1), r"pro_rad2 in its argument x .* fail the"),

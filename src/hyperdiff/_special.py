@@ -22,6 +22,7 @@ import functools
 import itertools
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -962,7 +963,7 @@ def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
         return np.where(square.value < n.value, near, np.where(side < 0, tail, 1 - tail))
 
     f1, f2 = _student_density(df, t)
-    return _with_parameters((f1, f2), formula, df, t)
+    return _with_parameters((1,), (f1, f2), formula, df, t)
 
 
 def _values(u: Any) -> Any:
@@ -984,18 +985,101 @@ def _through(formula: Callable[..., Any], *args: Any) -> Arrays:
     return tuple(formula(*duals)._data[1:])
 
 
-def _with_parameters(in_last: Arrays, formula: Callable[..., Any], *args: Any) -> Arrays:
-    """The partials of f(*args) in Entry's order: those in the last argument alone (f1, f2,
-    closed forms) as given, every other one from _through, run only when a dual array
-    among the parameters needs it."""
+def _with_parameters(
+    known: tuple[int, ...], partials: Arrays, formula: Callable[..., Any], *args: Any
+) -> Arrays:
+    """The partials of f(*args) in Entry's order: those among the positions `known` (their
+    gradient and Hessian triangle: closed forms) as given, every other one from _through,
+    run only when a dual array in another position needs it."""
     full = functools.cache(functools.partial(_through, formula, *args))
-    n = len(args)
-    pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    last = {n - 1: in_last[0], n + len(pairs) - 1: in_last[1]}
+    n, m = len(args), len(known)
+    keys: list[tuple[int, ...]] = [(i,) for i in range(n)]
+    keys += [(i, j) for i in range(n) for j in range(i, n)]
+    given_keys: list[tuple[int, ...]] = [(known[i],) for i in range(m)]
+    given_keys += [(known[i], known[j]) for i in range(m) for j in range(i, m)]
+    given = dict(zip(given_keys, partials, strict=True))
     return tuple(
-        last[k] if k in last else functools.partial(lambda k: full()[k], k)
-        for k in range(n + len(pairs))
+        given[key] if key in given else functools.partial(lambda k: full()[k], index)
+        for index, key in enumerate(keys)
     )
+
+
+# The noncentral chi-squared, F and t cdfs in their degrees of freedom: Poisson mixtures of
+# central cdfs (gammainc, betainc), run as numpy code on dual arrays (_with_parameters),
+# whose partials in the shapes the central functions' rules give.
+def _poisson_weights(mu: Any, count: int) -> Any:
+    """e^-mu mu^j / j!, j = 0 .. count - 1 on a new last axis, of a (dual) mu >= 0: in logs
+    where mu > 0; where mu = 0 their Taylor polynomials to second order (1 - mu + mu^2/2,
+    mu - mu^2, mu^2/2, then 0), whose planes are exact there (those of log mu are not)."""
+    j = np.arange(count)
+    m = mu[..., None]
+    positive = _values(m) > 0
+    safe = np.where(positive, m, 1.0)
+    logs = j * np.log(safe) - safe - _sc().gammaln(j + 1.0)
+    half = m * m / 2
+    at_zero = np.where(
+        j == 0, 1 - m + half, np.where(j == 1, m - 2 * half, np.where(j == 2, half, 0 * m))
+    )
+    return np.where(positive, np.exp(logs), at_zero)
+
+
+_MIXTURE_TERMS = 10_000
+
+
+def _mixture_terms(mu: Any, y: Any) -> int:
+    """How many Poisson(mu) weights a mixture sums: the terms peak near j = mu, or where a
+    central term falling as y^j/j! (a gamma cdf's tail) meets them, sqrt(mu y); 12 sqrt(peak)
+    + 40 beyond they are below e^-70 of the largest. Beyond 10^4 terms: TypeError."""
+    mu, y = (np.abs(_values(v)) for v in np.broadcast_arrays(_values(mu), _values(y)))
+    peak = np.maximum(mu, np.sqrt(mu * y))
+    count = np.max(np.where(np.isfinite(peak), peak + 12 * np.sqrt(peak) + 40, 0.0), initial=40)
+    if count > _MIXTURE_TERMS:
+        raise TypeError(
+            "hyperdiff differentiates the noncentral chi-squared, F and t distribution "
+            "functions (scipy.special.chndtr, ncfdtr, nctdtr and their inverses) in their "
+            f"degrees of freedom only up to {_MIXTURE_TERMS} terms of their Poisson "
+            "mixtures (noncentrality and x up to about 1e4)"
+        )
+    return int(count)
+
+
+def _noncentral_chi2(x: Any, k: Any, nc: Any) -> Any:
+    # F = sum_j Poisson(j; nc/2) P(k/2 + j, x/2)  (0 for x <= 0)
+    y = np.where(_values(x) > 0, x / 2, 0.0)
+    count = _mixture_terms(nc / 2, y)
+    central = _sc().gammainc(k[..., None] / 2 + np.arange(count), y[..., None])
+    return np.sum(_poisson_weights(nc / 2, count) * central, axis=-1)
+
+
+def _noncentral_f(dfn: Any, dfd: Any, nc: Any, f: Any) -> Any:
+    # F = sum_j Poisson(j; nc/2) I_y(dfn/2 + j, dfd/2), y = dfn f/(dfd + dfn f)  (0 for
+    # f <= 0, 1 at f = inf)
+    value = _values(f)
+    y = np.where(value > 0, dfn * f / (dfd + dfn * f), 0.0)
+    y = np.where(value == np.inf, 1.0, y)
+    count = _mixture_terms(nc / 2, 0.0)
+    j = np.arange(count)
+    central = _sc().betainc(dfn[..., None] / 2 + j, dfd[..., None] / 2, y[..., None])
+    return np.sum(_poisson_weights(nc / 2, count) * central, axis=-1)
+
+
+def _noncentral_t(df: Any, nc: Any, t: Any) -> Any:
+    # for t >= 0, with x = t^2/(t^2 + df) and mu = nc^2/2 (Lenth, AS 243):
+    #   F = Phi(-nc) + 1/2 sum_j (w_j I_x(j + 1/2, df/2) + nc w_j c_j I_x(j + 1, df/2)),
+    # w_j = Poisson(j; mu), c_j = j!/(sqrt 2 Gamma(j + 3/2)); F(t) = 1 - F(-t) with -nc below 0
+    sc = _sc()
+    side = np.where(_values(t) < 0, -1.0, 1.0)
+    u, d = t * side, nc * side
+    square = u * u
+    x = np.where(np.isinf(_values(t)), 1.0, square / (square + df))
+    count = _mixture_terms(d * d / 2, 0.0)
+    j = np.arange(count)
+    w = _poisson_weights(d * d / 2, count)
+    c = np.exp(sc.gammaln(j + 1.0) - sc.gammaln(j + 1.5)) / math.sqrt(2)
+    b, at = df[..., None] / 2, x[..., None]
+    terms = w * (sc.betainc(j + 0.5, b, at) + d[..., None] * c * sc.betainc(j + 1.0, b, at))
+    g = sc.ndtr(-d) + np.sum(terms, axis=-1) / 2
+    return np.where(side > 0, g, 1 - g)
 
 
 def _chdtr(sign: float) -> Callable[..., Arrays]:
@@ -1099,23 +1183,71 @@ def _gdtr(sign: float) -> Callable[..., Arrays]:
     return rule
 
 
+def _counted(d1: Any, d2: Any, n: int) -> Arrays:
+    """The partials of a function of n arguments whose first n - 1 are counts scipy floors
+    or truncates (pdtr's k, bdtr's k and n): 0 in them, as np.floor's, and (d1, d2) in
+    the last."""
+    zero = np.zeros_like(d1)
+    gradient = [zero] * (n - 1) + [d1]
+    return (*gradient, *([zero] * (n * (n + 1) // 2 - 1)), d2)
+
+
 def _pdtr(sign: float) -> Callable[..., Arrays]:
-    # Poisson cdf pdtr(k, m) = Q(k + 1, m) in m: f1 = -P'(k + 1, m) (pdtrc: negated)
+    # Poisson cdf pdtr(k, m) = Q(floor(k) + 1, m) in (k, m): f_m = -P'(k + 1, m) (pdtrc:
+    # negated)
     def rule(f0: Any, k: Any, m: Any) -> Arrays:
         d1, d2 = _gammainc_density(np.floor(k) + 1, m)
-        return -sign * d1, -sign * d2
+        return _counted(-sign * d1, -sign * d2, 2)
 
     return rule
 
 
 def _bdtr(sign: float) -> Callable[..., Arrays]:
-    # binomial cdf bdtr(k, n, p) = I_{1-p}(n - k, k + 1) in p: f1 = -I', f2 = I''
+    # binomial cdf bdtr(k, n, p) = I_{1-p}(n - floor(k), floor(k) + 1) in (k, n, p) (n an
+    # integer: scipy truncates it): f_p = -I', f_pp = I''
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
         k = np.floor(k)
         d1, d2 = _beta_density(n - k, k + 1, 1 - p)
-        return -sign * d1, sign * d2
+        return _counted(-sign * d1, sign * d2, 3)
 
     return rule
+
+
+# cdflib's binomial, negative binomial and Poisson cdfs, which bdtrik, bdtrin, nbdtrik,
+# nbdtrin and pdtrik invert: continuous in the counts k and n (scipy's bdtr, nbdtr and
+# pdtr floor them), through betainc and gammaincc:
+#   binomial I_(1-p)(n - k, k + 1), negative binomial I_p(n, k + 1), Poisson Q(k + 1, m).
+def _binomial(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
+    return _linear(_beta_partials(n - k, k + 1, 1 - p), ((-1, 1, 0), (1, 0, 0), (0, 0, -1)))
+
+
+def _negative_binomial(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
+    return _linear(_beta_partials(n, k + 1, p), ((0, 1, 0), (1, 0, 0), (0, 0, 1)))
+
+
+def _poisson(f0: Any, k: Any, m: Any) -> Arrays:
+    return _negated(_gamma_partials(k + 1, m))
+
+
+_CONTINUOUS_COUNTS: dict[str, Callable[..., Any]] = {
+    "_binomial": lambda k, n, p: _sc().betainc(n - k, k + 1, 1 - p),
+    "_negative_binomial": lambda k, n, p: _sc().betainc(n, k + 1, p),
+    "_poisson": lambda k, m: _sc().gammaincc(k + 1, m),
+}
+
+
+def _forward(name: str) -> Callable[..., Any]:
+    """F of an inverse's rule, on floats: scipy.special's function of that name, or one of
+    cdflib's continuous count distributions."""
+
+    def value(*args: Any) -> Any:
+        if name in _CONTINUOUS_COUNTS:
+            return _CONTINUOUS_COUNTS[name](*args)
+        with warnings.catch_warnings():  # (bdtr's, nbdtr's float counts: scipy warns)
+            warnings.simplefilter("ignore", (RuntimeWarning, DeprecationWarning))
+            return getattr(_sc(), name)(*args)
+
+    return value
 
 
 def _integer_order(rule: Callable[..., Arrays]) -> Callable[..., Arrays]:
@@ -1373,110 +1505,96 @@ def _constant(f0: Any, x: Any) -> Arrays:
     return zero, zero
 
 
-def _inverse(f1: Any, f2: Any) -> Arrays:
-    """The derivatives of the inverse g of f at y = f(x): g' = 1/f'(x), g'' = -f''/f'^3."""
-    g1 = 1 / f1
-    return g1, -f2 * g1 * g1 * g1
-
-
-def _gammaincinv(sign: float) -> Callable[..., Arrays]:
-    # x = P^-1(a, y) (gammainccinv: Q^-1, Q' = -P'), in (a, y) by the implicit function
-    # theorem (in y alone: _inverse, without P's partials in a)
-    def rule(f0: Any, a: Any, y: Any) -> Arrays:
-        return _implicit(_gamma_partials(a, f0), sign)
-
-    return rule
-
-
 def _now(partial: Any) -> Any:
     """A rule's partial, computed if it was given as a function."""
     return partial() if callable(partial) else partial
 
 
-def _implicit(partials: Arrays, sign: float) -> Arrays:
-    """The partials in (s, y) of x(s, y) solving sign F(s, x) = y from F's partials
-    (F_s, F_x, F_ss, F_sx, F_xx) at the solution, F_s and F_ss as functions: those in s
-    are functions too (computed only for a dual s)."""
-    f_s, f_x, f_ss, f_sx, f_xx = partials
-
-    @functools.cache
-    def solved() -> Arrays:
-        return _solved(*(sign * _now(d) for d in (f_x, f_s, f_xx, f_sx, f_ss)))
-
-    x_y, x_yy = _inverse(sign * f_x, sign * f_xx)
-    return lambda: solved()[1], x_y, lambda: solved()[4], lambda: solved()[3], x_yy
-
-
-def _betaincinv(sign: float) -> Callable[..., Arrays]:
-    # x solving sign I_x(a, b) = y (+ const), in (a, b, y); in y alone by _inverse
-    def rule(f0: Any, a: Any, b: Any, y: Any) -> Arrays:
-        d1, d2 = _beta_density(a, b, f0)
-        x_y, x_yy = _inverse(sign * d1, sign * d2)
-        solved = functools.cache(
-            lambda: _solved_for(2, (0, 1, None), _beta_partials(a, b, f0), sign)
-        )
-        lazy = [functools.partial(lambda k: solved()[k], k) for k in range(9)]
-        return (*lazy[:2], x_y, *lazy[3:8], x_yy)
-
-    return rule
-
-
-def _inverse_in_shape(unknown: int, order: tuple[int | None, ...]) -> Callable[..., Arrays]:
-    """btdtria (a solving I_x(a, b) = p, in (p, b, x)) and btdtrib (b, in (a, p, x))."""
+# --- inverses: one rule, the implicit function theorem -----------------------------------
+# scipy's inverse of a function F in one argument takes F's value p in that argument's
+# place: x = F^-1(..., p, ...) solves F(..., x, ...) = p. With G = F - p as a function of
+# the inverse's arguments (G_p = -1, G_pm = 0) and the unknown x, at the solution
+#   x_m = -G_m/F_x,   x_ml = -(G_ml + F_xm x_l + F_xl x_m + F_xx x_m x_l)/F_x
+# (F_xm = 0 for m = p), so each inverse's rule is F's rule at (..., x, ...).
+def _inverse_of(
+    forward: Callable[..., Arrays],
+    position: int,
+    dual: tuple[int, ...],
+    value: Callable[..., Any],
+) -> Callable[..., Arrays]:
+    """The rule of F's inverse in argument `position` from F's rule (F's dual positions
+    `dual`, which are the inverse's) and F itself (`value`, on floats): every partial a
+    function, so only those a call needs are computed (F's partials each once). Where
+    scipy's answer does not solve F = p (cdflib returns its search bound, 1e100, when there
+    is no root): nan."""
+    unknown = dual.index(position)
+    n = len(dual)
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
 
     def rule(f0: Any, *args: Any) -> Arrays:
-        a, b, x = (f0 if i == unknown else args[order.index(i)] for i in range(3))
-        return _solved_for(unknown, order, _beta_partials(a, b, x), 1.0)
+        at = list(np.broadcast_arrays(*args, f0))
+        p, at[position] = at[position], at.pop()
+        gap = np.abs(value(*at) - p)
+        solved = gap <= 1e-2 * np.minimum(np.abs(p), np.abs(1 - p)) + 4 * _EPS  # (nan: no)
+        if not solved.any():
+            return tuple(np.full(p.shape, np.nan) for _ in range(n + len(pairs)))
+        if not solved.all():  # (F's rule at a solved point there: its partials are nan)
+            good = np.argmax(solved.ravel())
+            p, *at = (np.where(solved, a, a.ravel()[good]) for a in (p, *at))
+        parts = [functools.cache(d) if callable(d) else d for d in forward(p, *at)]
+        upper = dict(zip(pairs, parts[n:], strict=True))
+
+        def f(i: int) -> Any:
+            return _now(parts[i])
+
+        def f_x(i: int) -> Any:  # F_xi, 0 for p's place (F_x does not depend on p)
+            return 0.0 if i == unknown else _now(upper[min(i, unknown), max(i, unknown)])
+
+        def first(m: int) -> Any:
+            return (1.0 if m == unknown else -f(m)) / f(unknown)
+
+        def second(m: int, k: int) -> Any:
+            g = 0.0 if unknown in (m, k) else _now(upper[m, k])
+            x_m, x_k = first(m), first(k)
+            f_xx = _now(upper[unknown, unknown])
+            return -(g + f_x(m) * x_k + f_x(k) * x_m + f_xx * x_m * x_k) / f(unknown)
+
+        def masked(partial: Callable[[], Any]) -> Any:
+            return np.where(solved, partial(), np.nan)
+
+        return (
+            *(functools.partial(masked, functools.partial(first, m)) for m in range(n)),
+            *(functools.partial(masked, functools.partial(second, m, k)) for m, k in pairs),
+        )
 
     return rule
 
 
-def _solved_for(
-    unknown: int, order: tuple[int | None, ...], partials: Arrays, sign: float
-) -> Arrays:
-    """The gradient and Hessian triangle (Entry's order) of the solution v_unknown of
-    sign F(v_0, v_1, v_2) = p, as a function of `order` (indices of F's other variables,
-    None for p), from F's (given as Entry's order; functions allowed), by the implicit
-    function theorem with G = sign F - p:
-      v_i = -G_i / G_v,  v_ij = -(G_ij + G_vi v_j + G_vj v_i + G_vv v_i v_j) / G_v."""
-    grad = [sign * _now(d) for d in partials[:3]]
-    upper = iter(partials[3:])
-    hess: dict[tuple[int, int], Any] = {}
-    for i in range(3):
-        for j in range(i, 3):
-            hess[i, j] = hess[j, i] = sign * _now(next(upper))
-    g_v, h_vv = grad[unknown], hess[unknown, unknown]
+def _linear(partials: Arrays, matrix: tuple[tuple[int, ...], ...]) -> Arrays:
+    """The partials in v of F(M v + c) from F's (Entry's order, at M v + c; functions
+    allowed), M's rows F's arguments: gradient M^T g, Hessian M^T H M (lazily)."""
+    m = np.array(matrix)
+    rows, n = m.shape
+    parts = [functools.cache(d) if callable(d) else d for d in partials]
+    upper = dict(
+        zip([(i, j) for i in range(rows) for j in range(i, rows)], parts[rows:], strict=True)
+    )
 
-    def g(i: int | None) -> Any:
-        return -1.0 if i is None else grad[i]
+    def gradient(i: int) -> Any:
+        return sum(m[r, i] * _now(parts[r]) for r in range(rows) if m[r, i])
 
-    def h(i: int | None, j: int | None) -> Any:
-        return 0.0 if i is None or j is None else hess[i, j]
-
-    first = [-g(i) / g_v for i in order]
-    second = [
-        -(
-            h(i, j)
-            + h(unknown, i) * first[n]
-            + h(unknown, j) * first[m]
-            + h_vv * first[m] * first[n]
+    def hessian(i: int, j: int) -> Any:
+        return sum(
+            m[r, i] * m[c, j] * _now(upper[min(r, c), max(r, c)])
+            for r in range(rows)
+            for c in range(rows)
+            if m[r, i] and m[c, j]
         )
-        / g_v
-        for m, i in enumerate(order)
-        for n, j in enumerate(order)
-        if n >= m
-    ]
-    return (*first, *second)
 
-
-def _stdtrit(f0: Any, df: Any, p: Any) -> Arrays:
-    # t = stdtr^-1(df, p): the inverse of stdtr in t, in (df, p)
-    return _implicit(_stdtr(None, df, f0), 1.0)
-
-
-def _chdtri(f0: Any, v: Any, p: Any) -> Arrays:
-    # x = chdtrc^-1(v, p)
-    return _implicit(_chdtr(1.0)(None, v, f0), -1.0)
+    return (
+        *(functools.partial(gradient, i) for i in range(n)),
+        *(functools.partial(hessian, i, j) for i in range(n) for j in range(i, n)),
+    )
 
 
 def _ndtri_exp(f0: Any, y: Any) -> Arrays:
@@ -1544,17 +1662,18 @@ def _fdtr(sign: float) -> Callable[..., Arrays]:
         u2 = -2 * dfn * u1 / w
         d1, d2 = _beta_density(dfn / 2, dfd / 2, u)
         return _with_parameters(
-            (sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)), formula, dfn, dfd, x
+            (2,), (sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)), formula, dfn, dfd, x
         )
 
     return rule
 
 
 def _nbdtr(sign: float) -> Callable[..., Arrays]:
-    # negative binomial cdf nbdtr(k, n, p) = I_p(n, k + 1) in p (nbdtrc: negated)
+    # negative binomial cdf nbdtr(k, n, p) = I_p(n, floor(k) + 1) in (k, n, p) (n an integer:
+    # scipy truncates it) (nbdtrc: negated)
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
         d1, d2 = _beta_density(n, np.floor(k) + 1, p)
-        return sign * d1, sign * d2
+        return _counted(sign * d1, sign * d2, 3)
 
     return rule
 
@@ -2517,56 +2636,6 @@ def _solved(fx: Any, fy: Any, fxx: Any, fxy: Any, fyy: Any) -> Arrays:
     )
 
 
-def _bdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
-    # p = bdtr^-1 in p
-    return _inverse(*_bdtr(1.0)(None, k, n, f0))
-
-
-def _nbdtri(f0: Any, k: Any, n: Any, y: Any) -> Arrays:
-    return _inverse(*_nbdtr(1.0)(None, k, n, f0))
-
-
-def _pdtri(f0: Any, k: Any, y: Any) -> Arrays:
-    # m = pdtr^-1 in m
-    return _inverse(*_pdtr(1.0)(None, k, f0))
-
-
-def _fdtri(f0: Any, dfn: Any, dfd: Any, p: Any) -> Arrays:
-    partials = _fdtr(1.0)(None, dfn, dfd, f0)
-    return _inverse(partials[2], partials[8])
-
-
-def _gdtrix(f0: Any, a: Any, b: Any, p: Any) -> Arrays:
-    # x = X(b, p)/a with X = gammaincinv (gdtr depends on a x only), in (a, b, p)
-    return _over(_gammaincinv(1.0)(a * f0, b, p), a, f0)
-
-
-def _gdtria(f0: Any, p: Any, b: Any, x: Any) -> Arrays:
-    # a = X(b, p)/x, the same with the roles of a and x exchanged, in (p, b, x)
-    x_a, x_b, x_p, x_aa, x_ab, x_ap, x_bb, x_bp, x_pp = _over(
-        _gammaincinv(1.0)(x * f0, b, p), x, f0
-    )
-    return x_p, x_b, x_a, x_pp, x_bp, x_ap, x_bb, x_ab, x_aa
-
-
-def _over(partials: Arrays, a: Any, x: Any) -> Arrays:
-    """The partials in (a, s, y) of x = X(s, y)/a from X's (X_s, X_y, X_ss, X_sy, X_yy),
-    those in s as functions: x_a = -x/a, x_aa = 2x/a^2, x_as = -X_s/a^2, x_ay = -X_y/a^2,
-    and X's over a."""
-    x_s, x_y, x_ss, x_sy, x_yy = partials
-    return (
-        -x / a,
-        lambda: x_s() / a,
-        x_y / a,
-        2 * x / (a * a),
-        lambda: -x_s() / (a * a),
-        -x_y / (a * a),
-        lambda: x_ss() / a,
-        lambda: x_sy() / a,
-        x_yy / a,
-    )
-
-
 def _of_product(partials: Arrays, a: Any, x: Any) -> Arrays:
     """The partials in (a, s, x) of H(s, a x) from H's (H_s, H_y, H_ss, H_sy, H_yy) at
     (s, a x), those in s as functions: F_a = x H_y, F_x = a H_y, F_aa = x^2 H_yy,
@@ -2584,20 +2653,6 @@ def _of_product(partials: Arrays, a: Any, x: Any) -> Arrays:
         lambda: a * sy(),
         a * a * h_yy,
     )
-
-
-def _gdtrib(f0: Any, a: Any, p: Any, x: Any) -> Arrays:
-    # b solving gdtr(a, b, x) = P(b, a x) = p: B(p, y) by _solved from P's partials at
-    # (b, y = a x), then the chain through y = a x, in (a, p, x)
-    p_b, p_y, p_bb, p_by, p_yy = _gamma_partials(f0, a * x)
-    b_p, b_y, b_pp, b_py, b_yy = _solved(p_b(), p_y, p_bb(), p_by, p_yy)
-    return _of_product((b_p, b_y, b_pp, b_py, b_yy), a, x)
-
-
-def _chdtriv(f0: Any, p: Any, x: Any) -> Arrays:
-    # v solving chdtr(v, x) = p, in (p, x)
-    f_v, f_x, f_vv, f_vx, f_xx = _chdtr(1.0)(None, f0, x)
-    return _solved(f_v(), f_x, f_vv(), f_vx, f_xx)
 
 
 def _ncx2_density(x: Any, k: Any, nc: Any) -> Any:
@@ -2640,19 +2695,8 @@ def _ncx2_partials(x: Any, k: Any, nc: Any) -> Arrays:
 
 
 def _chndtr(f0: Any, x: Any, k: Any, nc: Any) -> Arrays:
-    return _ncx2_partials(x, k, nc)
-
-
-def _chndtrix(f0: Any, p: Any, k: Any, nc: Any) -> Arrays:
-    # x solving chndtr(x, k, nc) = p, in (p, nc)
-    return _solved(*_ncx2_partials(f0, k, nc))
-
-
-def _chndtrinc(f0: Any, x: Any, k: Any, p: Any) -> Arrays:
-    # nc solving chndtr(x, k, nc) = p, in (x, p): _solved in nc with the roles exchanged
-    fx, fn, fxx, fxn, fnn = _ncx2_partials(x, k, f0)
-    n_p, n_x, n_pp, n_px, n_xx = _solved(fn, fx, fnn, fxn, fxx)
-    return n_x, n_p, n_xx, n_px, n_pp
+    # in x and nc the closed forms, in df through the Poisson mixture
+    return _with_parameters((0, 2), _ncx2_partials(x, k, nc), _noncentral_chi2, x, k, nc)
 
 
 def _nrdtrimn(f0: Any, p: Any, std: Any, x: Any) -> Arrays:
@@ -2752,11 +2796,6 @@ def _kolmogorov(f0: Any, y: Any) -> Arrays:
     # 1 (flat) at y <= 0: -0.0 there, so kolmogi's 1/f' at p = 1 is -inf (it decreases)
     d1, d2 = _kolmogorov_series(y)
     return np.where(y <= 0, -0.0, d1), np.where(y <= 0, 0.0, d2)
-
-
-def _kolmogi(f0: Any, p: Any) -> Arrays:
-    # y = kolmogorov^-1(p)
-    return _inverse(*_kolmogorov(None, f0))
 
 
 # --- elliptic: agm, Jacobi's functions ---
@@ -2910,11 +2949,6 @@ def _smirnov(f0: Any, n: Any, d: Any) -> Arrays:
     return _smirnov_partials(n, d)
 
 
-def _smirnovi(f0: Any, n: Any, p: Any) -> Arrays:
-    # d = smirnov^-1(n, p)
-    return _inverse(*_smirnov_partials(n, f0))
-
-
 def _log_hyp1f1(a: Any, b: Any, z: Any) -> Arrays:
     """(log |M|, sign M) of M = hyp1f1(a, b, z), z >= 0 (nan elsewhere): scipy's below
     z = 700 where finite, else Kummer's e^z M(b - a, b, -z). scipy's hyp1f1 is called
@@ -2933,6 +2967,9 @@ def _log_hyp1f1(a: Any, b: Any, z: Any) -> Arrays:
     )
 
 
+_NCT_DF_MIN = 1e-12
+
+
 def _nct_density(df: Any, nc: Any, t: Any) -> Arrays:
     """(f, f') of the noncentral t density f = d nctdtr/dt (scipy's _nct_pdf, Boost's). From
     f = (df/t) (F_(df+2)(c t) - F_df(t)), c = sqrt(1 + 2/df) (F the cdf with nc):
@@ -2946,7 +2983,11 @@ def _nct_density(df: Any, nc: Any, t: Any) -> Arrays:
     from scipy.special import _ufuncs
 
     sc = _sc()
-    pdf = _ufuncs._nct_pdf
+
+    def pdf(t: Any, df: Any, nc: Any) -> Any:  # (scipy's aborts the process below df ~ 2e-16)
+        tiny = df < _NCT_DF_MIN
+        return np.where(tiny, np.nan, _ufuncs._nct_pdf(t, np.where(tiny, 1.0, df), nc))
+
     big = np.abs(t) > 1e100
     t_in = np.where(big, np.copysign(1e100, t), t)
     f = pdf(t_in, df, nc) * np.where(big, (1e100 / np.abs(t)) ** (df + 1), 1.0)
@@ -3002,7 +3043,7 @@ def _nct_partials(df: Any, nc: Any, t: Any) -> Arrays:
 
     f, f1 = _nct_density(df, nc, t)
     m2 = moment(1.0, df)
-    above = df > 1
+    above = df > 1 + _NCT_DF_MIN
     m0 = np.where(
         above, moment(-1.0, np.where(above, df, 2.0)), ((t * t + df) * m2 - t * nc * f) / df
     )
@@ -3010,20 +3051,27 @@ def _nct_partials(df: Any, nc: Any, t: Any) -> Arrays:
 
 
 def _nctdtr(f0: Any, df: Any, nc: Any, t: Any) -> Arrays:
-    return _nct_partials(df, nc, t)
+    return _with_parameters((1, 2), _nct_partials(df, nc, t), _noncentral_t, df, nc, t)
 
 
-def _nctdtrit(f0: Any, df: Any, nc: Any, p: Any) -> Arrays:
-    # t solving nctdtr(df, nc, t) = p, in (nc, p)
-    f_n, f_t, f_nn, f_nt, f_tt = _nct_partials(df, nc, f0)
-    t_p, t_n, t_pp, t_pn, t_nn = _solved(f_t, f_n, f_tt, f_nt, f_nn)
-    return t_n, t_p, t_nn, t_pn, t_pp
-
-
-def _nctdtrinc(f0: Any, df: Any, p: Any, t: Any) -> Arrays:
-    # nc solving nctdtr(df, nc, t) = p, in (p, t)
-    f_n, f_t, f_nn, f_nt, f_tt = _nct_partials(df, f0, t)
-    return _solved(f_n, f_t, f_nn, f_nt, f_tt)
+def _quiet_or_nan(function: Callable[..., Any], *args: Any) -> Any:
+    """function(*args) (a scipy ufunc of Boost's), nan where it warns (Boost's series did not
+    converge: its value is not to be trusted), found element by element when it does."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        out = np.asarray(function(*args))
+    if not caught:
+        return out
+    shape = out.shape
+    flat = [np.broadcast_to(a, shape).ravel() for a in args]
+    out = out.ravel().copy()
+    for i in range(out.size):
+        with warnings.catch_warnings(record=True) as one:
+            warnings.simplefilter("always", RuntimeWarning)
+            function(*(a[i] for a in flat))
+        if one:
+            out[i] = np.nan
+    return out.reshape(shape)
 
 
 def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
@@ -3040,7 +3088,7 @@ def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
     tiny = (x > 0) & (x < 1e-300)
     x_in = np.where(tiny, 1e-300, np.where(x == np.inf, 1.0, x))
     scale = np.where(tiny, (x / 1e-300) ** (dfn / 2 - 1), np.where(x == np.inf, 0.0, 1.0))
-    f = _ufuncs._ncf_pdf(x_in, dfn, dfd, nc) * scale
+    f = _quiet_or_nan(_ufuncs._ncf_pdf, x_in, dfn, dfd, nc) * scale
     a, b = (dfn + dfd) / 2, dfn / 2
     u = dfd + dfn * x
     z, z1 = nc * dfn * x / (2 * u), nc * dfn * dfd / (2 * u * u)
@@ -3084,27 +3132,14 @@ def _ncf_partials(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
 
 
 def _ncfdtr(f0: Any, dfn: Any, dfd: Any, nc: Any, f: Any) -> Arrays:
-    return _ncf_partials(dfn, dfd, nc, f)
-
-
-def _ncfdtri(f0: Any, dfn: Any, dfd: Any, nc: Any, p: Any) -> Arrays:
-    # f solving ncfdtr(dfn, dfd, nc, f) = p, in (nc, p)
-    f_n, f_f, f_nn, f_nf, f_ff = _ncf_partials(dfn, dfd, nc, f0)
-    x_p, x_n, x_pp, x_pn, x_nn = _solved(f_f, f_n, f_ff, f_nf, f_nn)
-    return x_n, x_p, x_nn, x_pn, x_pp
-
-
-def _ncfdtrinc(f0: Any, dfn: Any, dfd: Any, p: Any, f: Any) -> Arrays:
-    # nc solving ncfdtr(dfn, dfd, nc, f) = p, in (p, f)
-    return _solved(*_ncf_partials(dfn, dfd, f0, f))
+    partials = _ncf_partials(dfn, dfd, nc, f)
+    return _with_parameters((2, 3), partials, _noncentral_f, dfn, dfd, nc, f)
 
 
 def _undifferentiable(f0: Any, *args: Any) -> Arrays:
     raise AssertionError("an entry without dual arguments has no rule to call")
 
 
-_NO_PARTIAL = ", whose partial in that parameter has no closed form"
-_NO_DF = "the noncentral chi-squared cdf's partial in df has no closed form"
 _MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
 
 
@@ -3118,7 +3153,6 @@ def _parameters(what: str, names: str) -> str:
 _ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
-_COUNTS = "k and n are counts (scipy floors k)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
 _SPHEROIDAL_CV = (
     "m and n are integer orders; the characteristic value's partial in c has no closed form"
@@ -3131,8 +3165,46 @@ _OBL_RAD2 = (
     "scipy's s' disagrees with its values' finite differences (-11.7 against 0.376 at "
     "m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
 )
-_NCT = "the noncentral t cdf's partial in df has no closed form"
-_NCF = "the noncentral F cdf's partials in dfn and dfd have no closed form"
+
+
+# (name, arguments, F's rule, the argument F's value takes, the dual positions: F's, and F:
+# scipy's, or cdflib's continuous count distributions)
+_INVERSES: list[tuple[str, tuple[str, ...], Callable[..., Arrays], int, tuple[int, ...], str]] = [
+    ("gammaincinv", ("a", "y"), _gammainc, 1, (0, 1), "gammainc"),
+    ("gammainccinv", ("a", "y"), _gammaincc, 1, (0, 1), "gammaincc"),
+    ("chdtri", ("v", "p"), _chdtr(-1.0), 1, (0, 1), "chdtrc"),
+    ("chdtriv", ("p", "x"), _chdtr(1.0), 0, (0, 1), "chdtr"),
+    ("gdtria", ("p", "b", "x"), _gdtr(1.0), 0, (0, 1, 2), "gdtr"),
+    ("gdtrib", ("a", "p", "x"), _gdtr(1.0), 1, (0, 1, 2), "gdtr"),
+    ("gdtrix", ("a", "b", "p"), _gdtr(1.0), 2, (0, 1, 2), "gdtr"),
+    ("betaincinv", ("a", "b", "y"), _betainc(1.0), 2, (0, 1, 2), "betainc"),
+    ("betainccinv", ("a", "b", "y"), _betainc(-1.0), 2, (0, 1, 2), "betaincc"),
+    ("btdtria", ("p", "b", "x"), _betainc(1.0), 0, (0, 1, 2), "betainc"),
+    ("btdtrib", ("a", "p", "x"), _betainc(1.0), 1, (0, 1, 2), "betainc"),
+    ("stdtridf", ("p", "t"), _stdtr, 0, (0, 1), "stdtr"),
+    ("stdtrit", ("df", "p"), _stdtr, 1, (0, 1), "stdtr"),
+    ("fdtridfd", ("dfn", "p", "x"), _fdtr(1.0), 1, (0, 1, 2), "fdtr"),
+    ("fdtri", ("dfn", "dfd", "p"), _fdtr(1.0), 2, (0, 1, 2), "fdtr"),
+    ("pdtri", ("k", "y"), _pdtr(1.0), 1, (0, 1), "pdtr"),
+    ("bdtri", ("k", "n", "y"), _bdtr(1.0), 2, (0, 1, 2), "bdtr"),
+    ("nbdtri", ("k", "n", "y"), _nbdtr(1.0), 2, (0, 1, 2), "nbdtr"),
+    ("pdtrik", ("p", "m"), _poisson, 0, (0, 1), "_poisson"),
+    ("bdtrik", ("y", "n", "p"), _binomial, 0, (0, 1, 2), "_binomial"),
+    ("bdtrin", ("k", "y", "p"), _binomial, 1, (0, 1, 2), "_binomial"),
+    ("nbdtrik", ("y", "n", "p"), _negative_binomial, 0, (0, 1, 2), "_negative_binomial"),
+    ("nbdtrin", ("k", "y", "p"), _negative_binomial, 1, (0, 1, 2), "_negative_binomial"),
+    ("chndtrix", ("p", "df", "nc"), _chndtr, 0, (0, 1, 2), "chndtr"),
+    ("chndtridf", ("x", "p", "nc"), _chndtr, 1, (0, 1, 2), "chndtr"),
+    ("chndtrinc", ("x", "df", "p"), _chndtr, 2, (0, 1, 2), "chndtr"),
+    ("nctdtridf", ("p", "nc", "t"), _nctdtr, 0, (0, 1, 2), "nctdtr"),
+    ("nctdtrinc", ("df", "p", "t"), _nctdtr, 1, (0, 1, 2), "nctdtr"),
+    ("nctdtrit", ("df", "nc", "p"), _nctdtr, 2, (0, 1, 2), "nctdtr"),
+    ("ncfdtridfn", ("p", "dfd", "nc", "f"), _ncfdtr, 0, (0, 1, 2, 3), "ncfdtr"),
+    ("ncfdtridfd", ("dfn", "p", "nc", "f"), _ncfdtr, 1, (0, 1, 2, 3), "ncfdtr"),
+    ("ncfdtrinc", ("dfn", "dfd", "p", "f"), _ncfdtr, 2, (0, 1, 2, 3), "ncfdtr"),
+    ("ncfdtri", ("dfn", "dfd", "nc", "p"), _ncfdtr, 3, (0, 1, 2, 3), "ncfdtr"),
+    ("kolmogi", ("p",), _kolmogorov, 0, (0,), "kolmogorov"),
+]
 
 
 def _entries() -> list[tuple[tuple[str, ...], Entry]]:
@@ -3255,24 +3327,6 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("wrightomega",), Entry("wrightomega", ("z",), (0,), _wrightomega, complex=True)),
         (("gammasgn",), Entry("gammasgn", x, (0,), _constant)),
         (("round",), Entry("round", x, (0,), _constant)),
-        (("gammaincinv",), Entry("gammaincinv", ("a", "y"), (0, 1), _gammaincinv(1.0))),
-        (
-            ("gammainccinv",),
-            Entry("gammainccinv", ("a", "y"), (0, 1), _gammaincinv(-1.0)),
-        ),
-        (
-            ("betaincinv",),
-            Entry("betaincinv", ("a", "b", "y"), (0, 1, 2), _betaincinv(1.0)),
-        ),
-        (
-            ("betainccinv",),
-            Entry("betainccinv", ("a", "b", "y"), (0, 1, 2), _betaincinv(-1.0)),
-        ),
-        (
-            ("stdtrit",),
-            Entry("stdtrit", ("df", "p"), (0, 1), _stdtrit),
-        ),
-        (("chdtri",), Entry("chdtri", ("v", "p"), (0, 1), _chdtri)),
         (("ndtri_exp",), Entry("ndtri_exp", ("y",), (0,), _ndtri_exp)),
         (
             ("ellipkinc",),
@@ -3291,8 +3345,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             ("fdtrc",),
             Entry("fdtrc", ("dfn", "dfd", "x"), (0, 1, 2), _fdtr(-1.0)),
         ),
-        (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (2,), _nbdtr(1.0), why=_COUNTS)),
-        (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (2,), _nbdtr(-1.0), why=_COUNTS)),
+        (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (0, 1, 2), _nbdtr(1.0))),
+        (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (0, 1, 2), _nbdtr(-1.0))),
         (("struve",), Entry("struve", ("v", "x"), (1,), _struve(False), why=_ORDER)),
         (("modstruve",), Entry("modstruve", ("v", "x"), (1,), _struve(True), why=_ORDER)),
         (("itstruve0",), Entry("itstruve0", x, (0,), _integral_struve(False))),
@@ -3364,26 +3418,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("betaincc",), Entry("betaincc", ("a", "b", "x"), (0, 1, 2), _betainc(-1.0))),
         (("gdtr",), Entry("gdtr", ("a", "b", "x"), (0, 1, 2), _gdtr(1.0))),
         (("gdtrc",), Entry("gdtrc", ("a", "b", "x"), (0, 1, 2), _gdtr(-1.0))),
-        (("gdtrib",), Entry("gdtrib", ("a", "p", "x"), (0, 1, 2), _gdtrib)),
-        (
-            ("btdtria",),
-            Entry("btdtria", ("p", "b", "x"), (0, 1, 2), _inverse_in_shape(0, (None, 1, 2))),
-        ),
-        (
-            ("btdtrib",),
-            Entry("btdtrib", ("a", "p", "x"), (0, 1, 2), _inverse_in_shape(1, (0, None, 2))),
-        ),
-        (("chdtriv",), Entry("chdtriv", ("p", "x"), (0, 1), _chdtriv)),
-        (
-            ("pdtr",),
-            Entry("pdtr", ("k", "m"), (1,), _pdtr(1.0), why="k is a count (scipy floors it)"),
-        ),
-        (
-            ("pdtrc",),
-            Entry("pdtrc", ("k", "m"), (1,), _pdtr(-1.0), why="k is a count (scipy floors it)"),
-        ),
-        (("bdtr",), Entry("bdtr", ("k", "n", "p"), (2,), _bdtr(1.0), why=_COUNTS)),
-        (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (2,), _bdtr(-1.0), why=_COUNTS)),
+        (("pdtr",), Entry("pdtr", ("k", "m"), (0, 1), _pdtr(1.0))),
+        (("pdtrc",), Entry("pdtrc", ("k", "m"), (0, 1), _pdtr(-1.0))),
+        (("bdtr",), Entry("bdtr", ("k", "n", "p"), (0, 1, 2), _bdtr(1.0))),
+        (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (0, 1, 2), _bdtr(-1.0))),
         (("expn",), Entry("expn", ("n", "x"), (1,), _integer_order(_expn), why=_INTEGER)),
         (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1, why=_ORDER)),
         (("huber",), Entry("huber", ("delta", "r"), (0, 1), _huber)),
@@ -3452,32 +3490,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 why=_parameters("n is the degree, p and q parameters", "them"),
             ),
         ),
-        (("bdtri",), Entry("bdtri", ("k", "n", "y"), (2,), _bdtri, why=_COUNTS)),
-        (("nbdtri",), Entry("nbdtri", ("k", "n", "y"), (2,), _nbdtri, why=_COUNTS)),
-        (
-            ("pdtri",),
-            Entry("pdtri", ("k", "y"), (1,), _pdtri, why="k is a count (scipy floors it)"),
-        ),
-        (
-            ("fdtri",),
-            Entry(
-                "fdtri",
-                ("dfn", "dfd", "p"),
-                (2,),
-                _fdtri,
-                why=_parameters("dfn and dfd are degrees of freedom", "them"),
-            ),
-        ),
-        (("gdtrix",), Entry("gdtrix", ("a", "b", "p"), (0, 1, 2), _gdtrix)),
-        (("gdtria",), Entry("gdtria", ("p", "b", "x"), (0, 1, 2), _gdtria)),
-        (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 2), _chndtr, why=_NO_DF)),
-        (("chndtrix",), Entry("chndtrix", ("p", "df", "nc"), (0, 2), _chndtrix, why=_NO_DF)),
-        (("chndtrinc",), Entry("chndtrinc", ("x", "df", "p"), (0, 2), _chndtrinc, why=_NO_DF)),
+        (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 1, 2), _chndtr)),
         (("nrdtrimn",), Entry("nrdtrimn", ("p", "std", "x"), (0, 1, 2), _nrdtrimn)),
         (("nrdtrisd",), Entry("nrdtrisd", ("mn", "p", "x"), (0, 1, 2), _nrdtrisd)),
         (("tklmbda",), Entry("tklmbda", ("x", "lmbda"), (0, 1), _tklmbda)),
         (("kolmogorov",), Entry("kolmogorov", ("y",), (0,), _kolmogorov)),
-        (("kolmogi",), Entry("kolmogi", ("p",), (0,), _kolmogi)),
         (("radian",), Entry("radian", ("d", "m", "s"), (0, 1, 2), _radian)),
         (("agm",), Entry("agm", ("a", "b"), (0, 1), _agm)),
         (("elliprf",), Entry("elliprf", ("x", "y", "z"), (0, 1, 2), _elliprf)),
@@ -3527,16 +3544,18 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             ),
         ),
         (("smirnov",), Entry("smirnov", ("n", "d"), (1,), _smirnov, why="n is a count")),
-        (("smirnovi",), Entry("smirnovi", ("n", "p"), (1,), _smirnovi, why="n is a count")),
-        (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (1, 2), _nctdtr, why=_NCT)),
-        (("nctdtrit",), Entry("nctdtrit", ("df", "nc", "p"), (1, 2), _nctdtrit, why=_NCT)),
-        (("nctdtrinc",), Entry("nctdtrinc", ("df", "p", "t"), (1, 2), _nctdtrinc, why=_NCT)),
-        (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (2, 3), _ncfdtr, why=_NCF)),
-        (("ncfdtri",), Entry("ncfdtri", ("dfn", "dfd", "nc", "p"), (2, 3), _ncfdtri, why=_NCF)),
         (
-            ("ncfdtrinc",),
-            Entry("ncfdtrinc", ("dfn", "dfd", "p", "f"), (2, 3), _ncfdtrinc, why=_NCF),
+            ("smirnovi",),
+            Entry(
+                "smirnovi",
+                ("n", "p"),
+                (1,),
+                _inverse_of(_smirnov, 1, (1,), _forward("smirnov")),
+                why="n is a count",
+            ),
         ),
+        (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (0, 1, 2), _nctdtr)),
+        (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (0, 1, 2, 3), _ncfdtr)),
         # (s, s') in x; the second kind's radial functions not: scipy's fail their equation
         *(
             (
@@ -3556,22 +3575,15 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 ("_cv", ("m", "n", "c", "cv", "x"), (4,)),
             )
         ),
-        # inverses in a shape parameter or a count: their partials need the distribution
-        # function's partial in that parameter, which has no closed form
+        # inverses of a function F in one argument (scipy puts F's value there): F's rule
+        # at the solution, by the implicit function theorem (_inverse_of)
+        *(
+            ((name,), Entry(name, args, dual, _inverse_of(forward, position, dual, _forward(f))))
+            for name, args, forward, position, dual, f in _INVERSES
+        ),
         *(
             ((name,), Entry(name, args, (), _undifferentiable, why=why))
             for name, args, why in (
-                ("bdtrik", ("y", "n", "p"), "it inverts bdtr in k" + _NO_PARTIAL),
-                ("bdtrin", ("k", "y", "p"), "it inverts bdtr in n" + _NO_PARTIAL),
-                ("nbdtrik", ("y", "n", "p"), "it inverts nbdtr in k" + _NO_PARTIAL),
-                ("nbdtrin", ("k", "y", "p"), "it inverts nbdtr in n" + _NO_PARTIAL),
-                ("chndtridf", ("x", "p", "nc"), "it inverts chndtr in df" + _NO_PARTIAL),
-                ("fdtridfd", ("dfn", "p", "x"), "it inverts fdtr in dfd" + _NO_PARTIAL),
-                ("pdtrik", ("p", "m"), "it inverts pdtr in k" + _NO_PARTIAL),
-                ("stdtridf", ("p", "t"), "it inverts stdtr in df" + _NO_PARTIAL),
-                ("nctdtridf", ("p", "nc", "t"), "it inverts nctdtr in df" + _NO_PARTIAL),
-                ("ncfdtridfd", ("dfn", "p", "nc", "f"), "it inverts ncfdtr in dfd" + _NO_PARTIAL),
-                ("ncfdtridfn", ("p", "dfd", "nc", "f"), "it inverts ncfdtr in dfn" + _NO_PARTIAL),
                 ("pro_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
                 ("obl_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
             )
