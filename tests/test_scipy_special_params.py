@@ -90,6 +90,51 @@ def _beta_upper(a: Any, b: Any, x: Any) -> Any:
     return 1 - _beta_lower(a, b, x)
 
 
+def _poisson_weights(mu: Any) -> list[Any]:
+    """e^-mu mu^j/j! for j = 0 .. mu + 12 sqrt(mu) + 40 (the rest below 1e-40), the count
+    rounded up to tens (mp.diff's steps must not change it)."""
+    weights = [mp.exp(-mu)]
+    for j in range(1, int(mu + 12 * mp.sqrt(mu) + 40) // 10 * 10 + 10):
+        weights.append(weights[-1] * mu / j)
+    return weights
+
+
+def _chi2_noncentral(x: Any, k: Any, nc: Any) -> Any:
+    """The Poisson(nc/2) mixture of P(k/2 + j, x/2), P(a + 1, y) = P(a, y) - y^a e^-y/Gamma(a + 1)
+    (DLMF 8.8.5) at mpmath's precision."""
+    a, y = k / 2, x / 2
+    total, p = mp.mpf(0), _lower(a, y)
+    for j, w in enumerate(_poisson_weights(nc / 2)):
+        total += w * p
+        p -= mp.exp((a + j) * mp.log(y) - y - mp.loggamma(a + j + 1))
+    return total
+
+
+def _f_noncentral(n: Any, d: Any, nc: Any, f: Any) -> Any:
+    """The Poisson(nc/2) mixture of I_y(n/2 + j, d/2), y = n f/(d + n f),
+    I_y(a + 1, b) = I_y(a, b) - y^a (1 - y)^b/(a B(a, b)) (DLMF 8.17.20)."""
+    a, b, y = n / 2, d / 2, n * f / (d + n * f)
+    total, p = mp.mpf(0), _beta_lower(a, b, y)
+    for j, w in enumerate(_poisson_weights(nc / 2)):
+        total += w * p
+        c = a + j
+        p -= mp.exp(c * mp.log(y) + b * mp.log1p(-y) - mp.log(c) - mp.log(mp.beta(c, b)))
+    return total
+
+
+# cdflib's continuous binomial, negative binomial and Poisson cdfs (bdtrik, ... invert them)
+def _binomial(k: Any, n: Any, p: Any) -> Any:
+    return _beta_lower(n - k, k + 1, 1 - p)
+
+
+def _negative_binomial(k: Any, n: Any, p: Any) -> Any:
+    return _beta_lower(n, k + 1, p)
+
+
+def _poisson(k: Any, m: Any) -> Any:
+    return _upper(k + 1, m)
+
+
 # name: (function, mpmath reference, point): every partial and second partial at once. An
 # inverse's reference is (F, i): the root t of F(args with t at i) = args[i], by
 # mpmath's secant from scipy's answer
@@ -120,10 +165,34 @@ IN_EVERY_ARGUMENT: dict[str, tuple[Callable[..., Any], Any, tuple[float, ...]]] 
     "betainccinv": (sc.betainccinv, (_beta_upper, 2), (0.5, 1.5, 0.7)),
     "btdtria": (sc.btdtria, (_beta_lower, 0), (0.4, 2.0, 0.3)),
     "btdtrib": (sc.btdtrib, (_beta_lower, 1), (1.5, 0.4, 0.3)),
+    # the noncentral distributions in their degrees of freedom (Poisson mixtures on duals)
+    "chndtr": (sc.chndtr, _chi2_noncentral, (3.0, 2.5, 1.3)),
+    "chndtr(nc = 30)": (sc.chndtr, _chi2_noncentral, (40.0, 4.0, 30.0)),
+    "ncfdtr": (sc.ncfdtr, _f_noncentral, (3.0, 7.0, 2.0, 1.5)),
+    # inverses in a shape or a count (cdflib's continuous counts)
+    "stdtridf": (sc.stdtridf, (_student, 0), (0.8, 1.3)),
+    "fdtridfd": (sc.fdtridfd, (_fisher, 1), (3.0, 0.6, 1.5)),
+    "pdtrik": (sc.pdtrik, (_poisson, 0), (0.4, 3.0)),
+    "bdtrik": (sc.bdtrik, (_binomial, 0), (0.4, 10.0, 0.3)),
+    "bdtrin": (sc.bdtrin, (_binomial, 1), (3.3, 0.4, 0.3)),
+    "nbdtrik": (sc.nbdtrik, (_negative_binomial, 0), (0.4, 5.0, 0.3)),
+    "nbdtrin": (sc.nbdtrin, (_negative_binomial, 1), (3.3, 0.4, 0.3)),
+    "chndtridf": (sc.chndtridf, (_chi2_noncentral, 1), (3.0, 0.4, 1.3)),
+    "chndtrix": (sc.chndtrix, (_chi2_noncentral, 0), (0.4, 3.0, 1.3)),
+    "chndtrinc": (sc.chndtrinc, (_chi2_noncentral, 2), (6.0, 3.0, 0.4)),
+    "ncfdtridfd": (sc.ncfdtridfd, (_f_noncentral, 1), (2.0, 0.4, 1.3, 1.1)),
+    "ncfdtridfn": (sc.ncfdtridfn, (_f_noncentral, 0), (0.48, 3.0, 1.3, 1.1)),
 }
 
 
-@pytest.mark.parametrize("name", sorted(IN_EVERY_ARGUMENT))
+# (3-20 s each: an mpmath mixture inside findroot inside mp.diff)
+SLOW = {"chndtridf", "chndtrinc", "chndtrix", "ncfdtridfd", "ncfdtridfn"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=[pytest.mark.slow] * (n in SLOW)) for n in sorted(IN_EVERY_ARGUMENT)],
+)
 def test_in_every_argument(name: str) -> None:
     """hd.grad and hd.hessian (DualVec, HyperDualVec) in all arguments, the shapes too."""
     f, ref, point = IN_EVERY_ARGUMENT[name]
@@ -131,20 +200,28 @@ def test_in_every_argument(name: str) -> None:
     n = len(point)
     if isinstance(ref, tuple):
         forward, i = ref
+        # the inverse at the p scipy's answer solves (cdflib's are roots to its tolerance:
+        # ncfdtridfd's 1e-6)
+        answer = float(f(*point))
+        with mp.workdps(40):
+            shift = forward(*map(mp.mpf, point[:i]), answer, *map(mp.mpf, point[i + 1 :]))
+            shift -= point[i]
 
         def ref(*args: Any) -> Any:
-            return _root(lambda t: forward(*args[:i], t, *args[i + 1 :]) - args[i], f(*point))
+            target = args[i] + shift
+            return _root(lambda t: forward(*args[:i], t, *args[i + 1 :]) - target, answer)
 
     def at(i: int, j: int | None = None) -> float:
         orders = tuple(int(k == i) + int(k == j) for k in range(n))
         with mp.workdps(40):  # (the inverses' roots inside mp.diff's steps)
             return float(mp.diff(ref, tuple(mp.mpf(p) for p in point), orders))
 
-    np.testing.assert_allclose(hd.grad(lambda v: f(*v))(z), [at(i) for i in range(n)], rtol=1e-13)
+    rtol = 1e-12 if name == "ncfdtridfd" else 1e-13  # (5e-13: cdflib's root is 1e-6 off)
+    np.testing.assert_allclose(hd.grad(lambda v: f(*v))(z), [at(i) for i in range(n)], rtol=rtol)
     upper = {(i, j): at(i, j) for i in range(n) for j in range(i, n)}
     want = np.array([[upper[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
     got = hd.hessian(lambda v: f(*v))(z)  # (atol: entries 1e-3 of the largest, fdtrc's F_dfd,x)
-    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15 * np.max(np.abs(want)))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-15 * np.max(np.abs(want)))
 
 
 def test_gamma_shape_edges() -> None:
@@ -341,3 +418,97 @@ def test_series_entries_second_order_and_refusals() -> None:
         np.testing.assert_allclose([y.e1, y.e12], want, rtol=4 * EPS)
     with pytest.raises(TypeError, match=r"scipy\.special\.erfcx of complex Taylor arrays"):
         hd.derivative(sc.erfcx, order=3, holomorphic=True)(0.3 + 0.2j)
+
+
+# every argument of the inverses and noncentral cdfs above, each a hyper-dual in turn
+NEW_IN_EVERY_ARGUMENT = [
+    "chndtr", "ncfdtr", "stdtridf", "fdtridfd", "pdtrik", "bdtrik", "bdtrin",
+    "nbdtrik", "nbdtrin", "chndtridf", "ncfdtridfd", "ncfdtridfn",
+]  # fmt: skip
+
+
+def test_values_are_scipys_bit_for_bit() -> None:
+    """The rules add derivatives and leave scipy's value untouched, in every argument."""
+    for name in NEW_IN_EVERY_ARGUMENT:
+        f, _, point = IN_EVERY_ARGUMENT[name]
+        want = f(*point)
+        for i in range(len(point)):
+            args: list[Any] = list(point)
+            args[i] = hd.hyperdual(np.array([point[i]]), 1.0, 1.0)
+            np.testing.assert_array_equal(f(*args).value, [want], err_msg=f"{name}[{i}]")
+
+
+@pytest.mark.filterwarnings("ignore:floating point number truncated:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:non-integer arg n is deprecated:DeprecationWarning")
+def test_counts_scipy_floors_differentiate_to_zero() -> None:
+    """pdtr's k, bdtr's k and n, nbdtr's k and n (and their inverses in p): scipy floors or
+    truncates them, so their partials are 0 (as np.floor's), the others mp.diff's."""
+    k = hd.hyperdual(np.array([3.5]), 1.0, 1.0)
+    for y in (sc.pdtr(k, 2.0), sc.bdtr(k, 10, 0.3), sc.nbdtr(k, 5, 0.3), sc.bdtri(k, 10, 0.4)):
+        assert y.e1[0] == 0.0 and y.e12[0] == 0.0
+    n = hd.hyperdual(np.array([10.0]), 1.0, 1.0)
+    for y in (sc.bdtr(3, n, 0.3), sc.nbdtrc(3, n, 0.3), sc.nbdtri(3, n, 0.4)):
+        assert y.e1[0] == 0.0 and y.e12[0] == 0.0
+    m = hd.hyperdual(np.array([2.0]), 1.0, 1.0)
+    y = sc.pdtr(3.7, m)  # (in m: Q(4, m)'s)
+    with mp.workdps(30):
+        want = [float(mp.diff(lambda t: _upper(4, t), 2, n)) for n in (1, 2)]
+    np.testing.assert_allclose([y.e1[0], y.e12[0]], want, rtol=1e-14)
+
+
+def test_inverses_without_a_root_give_nan() -> None:
+    """cdflib returns its search bound (1e100, 1e10, ...) where F = p has no root: the
+    derivatives there are nan, not F's rule at the bound."""
+    for y in (
+        sc.stdtridf(hd.hyperdual(np.array([1.0, 0.8]), 1.0, 1.0), 1.3),
+        sc.nctdtridf(hd.hyperdual(np.array([0.4, 0.6]), 1.0, 1.0), 1.3, np.array([1.0, 2.0])),
+    ):
+        assert np.isnan(y.e1[0]) and np.isnan(y.e12[0]) and np.isfinite(y.e1[1])
+
+
+def test_noncentral_mixtures_refuse_beyond_their_terms() -> None:
+    """The Poisson mixtures sum up to 10^4 terms: beyond, a TypeError naming them (only for
+    a dual degrees of freedom: in x and nc the closed forms hold at any nc)."""
+    with pytest.raises(TypeError, match=r"scipy\.special\.chndtr, ncfdtr, nctdtr .* 10000"):
+        sc.chndtr(2e4, hd.dual(np.array([3.0]), 1.0), 2e4)
+    y = sc.chndtr(2e4, 3.0, hd.dual(np.array([2e4]), 1.0))
+    assert np.isfinite(y.d[0])
+
+
+@pytest.mark.parametrize("df, nc, t", [(5.0, 1.2, 2.0), (3.5, -0.8, -1.5), (12.0, 1.0, 1.5)])
+def test_noncentral_t_in_df(df: float, nc: float, t: float) -> None:
+    """nctdtr's partials in df (Lenth's Poisson mixture of betainc on dual arrays) against
+    its definition F = int Phi(t s - nc) rho(s) ds, rho the density of sqrt(chi2_df/df),
+    differentiated under the integral (mpmath's quadrature, 30 digits): with
+    L = d log(rho)/d df = log(df/2)/2 + 1/2 - psi(df/2)/2 + log s - s^2/2,
+    F_df = int Phi rho L, F_df,df = int Phi rho (L^2 + L'), L' = 1/(2 df) - psi1(df/2)/4,
+    F_df,nc = -int phi rho L, F_df,t = int s phi rho L. nctdtridf by composition
+    (nctdtr(nctdtridf(p, nc, t), nc, t) = p: gradient (1, 0, 0), Hessian 0)."""
+    z = np.array([df, nc, t])
+    grad = hd.grad(lambda v: sc.nctdtr(*v))(z)
+    hess = hd.hessian(lambda v: sc.nctdtr(*v))(z)
+    with mp.workdps(30):
+        v, mu, x = mp.mpf(df), mp.mpf(nc), mp.mpf(t)
+        c = mp.log(2) + v / 2 * mp.log(v / 2) - mp.loggamma(v / 2)
+        base = mp.log(v / 2) / 2 + mp.mpf(1) / 2 - mp.psi(0, v / 2) / 2
+        slope = 1 / (2 * v) - mp.psi(1, v / 2) / 4
+
+        def mean(h: Callable[[Any], Any], power: int = 1) -> Any:  # int h rho L^power
+            def g(s: Any) -> Any:
+                rho = mp.exp(c + (v - 1) * mp.log(s) - v * s * s / 2)
+                return rho * h(s) * (base + mp.log(s) - s * s / 2) ** power
+
+            return mp.quad(g, [0, 0.5, 1, 2, 4, mp.inf])
+
+        cdf = lambda s: mp.ncdf(x * s - mu)  # noqa: E731
+        f_df = float(mean(cdf))
+        f_dfdf = float(mean(cdf, 2) + slope * mean(cdf, 0))
+        f_dfnc = float(mean(lambda s: -mp.npdf(x * s - mu)))
+        f_dft = float(mean(lambda s: s * mp.npdf(x * s - mu)))
+    np.testing.assert_allclose(grad[0], f_df, rtol=1e-12)
+    np.testing.assert_allclose(hess[0], [f_dfdf, f_dfnc, f_dft], rtol=1e-12)
+    p = float(sc.nctdtr(df, nc, t))
+    back = np.array([p, nc, t])
+    composed = lambda u: sc.nctdtr(sc.nctdtridf(*u), u[1], u[2])  # noqa: E731
+    np.testing.assert_allclose(hd.grad(composed)(back), [1, 0, 0], atol=1e-8)
+    np.testing.assert_allclose(hd.hessian(composed)(back), np.zeros((3, 3)), atol=1e-6)

@@ -1516,6 +1516,20 @@ def _now(partial: Any) -> Any:
 # the inverse's arguments (G_p = -1, G_pm = 0) and the unknown x, at the solution
 #   x_m = -G_m/F_x,   x_ml = -(G_ml + F_xm x_l + F_xl x_m + F_xx x_m x_l)/F_x
 # (F_xm = 0 for m = p), so each inverse's rule is F's rule at (..., x, ...).
+def _is_root(value: Callable[..., Any], at: list[Any], position: int, p: Any) -> Any:
+    """Where x (at[position]) solves F(at) = p: F(x) within 1e-6 of p's tail (min(p, 1 - p),
+    p a probability), or one Newton step from x within 1e-3 of x, its slope from F at
+    x (1 +- 1e-4) (cdflib's roots are that far off at times, ncfdtrinc's 1e-4; its search
+    bounds, where F is flat, are not roots; nan is not)."""
+    with np.errstate(all="ignore"):
+        gap = np.abs(value(*at) - p)
+        close = gap <= 1e-6 * np.minimum(np.abs(p), np.abs(1 - p)) + 4 * _EPS
+        x = at[position]
+        ends = [value(*at[:position], x * (1 + s), *at[position + 1 :]) for s in (1e-4, -1e-4)]
+        change = np.abs(ends[0] - ends[1]) / 2e-4  # (F's change per relative change of x)
+        return close | (gap <= 1e-3 * change)
+
+
 def _inverse_of(
     forward: Callable[..., Arrays],
     position: int,
@@ -1525,8 +1539,8 @@ def _inverse_of(
     """The rule of F's inverse in argument `position` from F's rule (F's dual positions
     `dual`, which are the inverse's) and F itself (`value`, on floats): every partial a
     function, so only those a call needs are computed (F's partials each once). Where
-    scipy's answer does not solve F = p (cdflib returns its search bound, 1e100, when there
-    is no root): nan."""
+    scipy's answer does not solve F = p (cdflib returns its search bound, 1e100, where it
+    finds no root): nan."""
     unknown = dual.index(position)
     n = len(dual)
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
@@ -1534,8 +1548,7 @@ def _inverse_of(
     def rule(f0: Any, *args: Any) -> Arrays:
         at = list(np.broadcast_arrays(*args, f0))
         p, at[position] = at[position], at.pop()
-        gap = np.abs(value(*at) - p)
-        solved = gap <= 1e-2 * np.minimum(np.abs(p), np.abs(1 - p)) + 4 * _EPS  # (nan: no)
+        solved = _is_root(value, at, position, p)
         if not solved.any():
             return tuple(np.full(p.shape, np.nan) for _ in range(n + len(pairs)))
         if not solved.all():  # (F's rule at a solved point there: its partials are nan)
