@@ -921,19 +921,91 @@ def _inv_boxcox(shift: float) -> Callable[..., Arrays]:
 
 
 def _hyp1f1(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
-    # d/dx 1F1(a; b; x) = a/b 1F1(a+1; b+1; x)
+    # in x: d/dx 1F1(a; b; x) = a/b 1F1(a+1; b+1; x); in a and b by Kummer's series on
+    # dual arrays (_kummer_series)
     sc = _sc()
-    return (a / b) * sc.hyp1f1(a + 1, b + 1, x), (
-        a * (a + 1) / (b * (b + 1)) * sc.hyp1f1(a + 2, b + 2, x)
+    in_x = (
+        (a / b) * sc.hyp1f1(a + 1, b + 1, x),
+        (a * (a + 1) / (b * (b + 1)) * sc.hyp1f1(a + 2, b + 2, x)),
     )
+    return _with_parameters((2,), in_x, _kummer_series, a, b, x)
+
+
+def _kummer_series(a: Any, b: Any, x: Any) -> Any:
+    """1F1(a; b; x) = sum_n (a)_n/(b)_n x^n/n! as numpy code on dual arrays, where its terms
+    are all positive: a >= 0, b > 0 and x >= 0, or, by Kummer's transformation
+    1F1(a; b; x) = e^x 1F1(b - a; b; -x), x < 0 and b >= a (no cancellation: each partial
+    is a sum of terms of one sign, to a few ulps per term). Elsewhere a TypeError."""
+    av, bv, xv = np.broadcast_arrays(_values(a), _values(b), _values(x))
+    flip = xv < 0
+    top = np.where(flip, b - a, a)
+    positive = (av >= 0) & (bv > 0) & (_values(top) >= 0) | np.isnan(av + bv + xv)
+    if not np.all(positive):
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.hyp1f1 in its parameters a and b only "
+            "where its series' terms are all positive: a >= 0, b > 0 and x >= 0, or x < 0 and "
+            "b >= a"
+        )
+    z = np.where(flip, -x, x)
+    term = total = z * 0 + 1
+    converging, n = _Convergence(np.isfinite(xv) & (xv != 0)), 0
+    while converging.running():
+        term = term * (top + n) * z / ((b + n) * (n + 1))
+        n += 1
+        total = total + term
+        converging.update(term, total)
+    return np.where(flip, np.exp(x) * total, total)
 
 
 def _hyp2f1(f0: Any, a: Any, b: Any, c: Any, z: Any) -> Arrays:
-    # d/dz 2F1(a, b; c; z) = ab/c 2F1(a+1, b+1; c+1; z)
+    # d/dz 2F1(a, b; c; z) = ab/c 2F1(a+1, b+1; c+1; z); in a, b and c by Gauss's series on
+    # dual arrays (_gauss_series; real z only)
     sc = _sc()
-    return (a * b / c) * sc.hyp2f1(a + 1, b + 1, c + 1, z), (
-        a * (a + 1) * b * (b + 1) / (c * (c + 1)) * sc.hyp2f1(a + 2, b + 2, c + 2, z)
+    in_z = (
+        (a * b / c) * sc.hyp2f1(a + 1, b + 1, c + 1, z),
+        (a * (a + 1) * b * (b + 1) / (c * (c + 1)) * sc.hyp2f1(a + 2, b + 2, c + 2, z)),
     )
+    if np.iscomplexobj(z):
+        return (*[_refused(_GAUSS)] * 3, in_z[0], *[_refused(_GAUSS)] * 9, in_z[1])
+    return _with_parameters((3,), in_z, _gauss_series, a, b, c, z)
+
+
+_GAUSS = (
+    "hyperdiff differentiates scipy.special.hyp2f1 in its parameters a, b and c only at real "
+    "z in [-9, 0.9] where its series' terms are all positive: a, b >= 0, c > 0, and c >= b for "
+    "z < 0"
+)
+
+
+def _refused(message: str) -> Callable[[], Any]:
+    """A rule's partial that raises TypeError(message) when a call needs it."""
+
+    def partial() -> Any:
+        raise TypeError(message)
+
+    return partial
+
+
+def _gauss_series(a: Any, b: Any, c: Any, z: Any) -> Any:
+    """2F1(a, b; c; z) = sum_n (a)_n (b)_n/(c)_n z^n/n! as numpy code on dual arrays, where
+    its terms are all positive: a, b >= 0, c > 0, 0 <= z <= 0.9 (at most ~400 terms), or, by
+    Pfaff's transformation 2F1(a, b; c; z) = (1 - z)^-a 2F1(a, c - b; c; z/(z - 1)),
+    -9 <= z < 0 and c >= b. Elsewhere a TypeError."""
+    av, bv, cv, zv = np.broadcast_arrays(*(_values(v) for v in (a, b, c, z)))
+    flip = zv < 0
+    second = np.where(flip, c - b, b)
+    w = np.where(flip, z / (z - 1), z)
+    inside = (av >= 0) & (bv >= 0) & (cv > 0) & (_values(second) >= 0) & (zv >= -9) & (zv <= 0.9)
+    if not np.all(inside | np.isnan(av + bv + cv + zv)):
+        raise TypeError(_GAUSS)
+    term = total = w * 0 + 1
+    converging, n = _Convergence(_values(w) != 0), 0
+    while converging.running():
+        term = term * (a + n) * (second + n) * w / ((c + n) * (n + 1))
+        n += 1
+        total = total + term
+        converging.update(term, total)
+    return np.where(flip, (1 - z) ** -a * total, total)
 
 
 def _student_density(df: Any, t: Any) -> Arrays:
@@ -3292,24 +3364,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("inv_boxcox1p",), Entry("inv_boxcox1p", ("y", "lmbda"), (0, 1), _inv_boxcox(1.0))),
         (
             ("hyp1f1",),
-            Entry(
-                "hyp1f1",
-                ("a", "b", "x"),
-                (2,),
-                _hyp1f1,
-                why=_parameters("a and b are parameters", "them"),
-            ),
+            Entry("hyp1f1", ("a", "b", "x"), (0, 1, 2), _hyp1f1),
         ),
         (
             ("hyp2f1",),
-            Entry(
-                "hyp2f1",
-                ("a", "b", "c", "z"),
-                (3,),
-                _hyp2f1,
-                complex=True,
-                why=_parameters("a, b and c are parameters", "them"),
-            ),
+            Entry("hyp2f1", ("a", "b", "c", "z"), (0, 1, 2, 3), _hyp2f1, complex=True),
         ),
         (
             ("stdtr",),
