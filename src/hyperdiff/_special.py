@@ -3140,23 +3140,30 @@ def _nctdtr(f0: Any, df: Any, nc: Any, t: Any) -> Arrays:
 
 
 def _quiet_or_nan(function: Callable[..., Any], *args: Any) -> Any:
-    """function(*args) (a scipy ufunc of Boost's), nan where it warns (Boost's series did not
-    converge: its value is not to be trusted), found element by element when it does."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
-        out = np.asarray(function(*args))
-    if not caught:
-        return out
-    shape = out.shape
-    flat = [np.broadcast_to(a, shape).ravel() for a in args]
-    out = out.ravel().copy()
-    for i in range(out.size):
-        with warnings.catch_warnings(record=True) as one:
+    """function(*args) (a scipy ufunc of Boost's), nan where it warns or raises (Boost's
+    series did not converge, or overflowed: its value is not to be trusted), found element
+    by element when it does."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
-            function(*(a[i] for a in flat))
-        if one:
-            out[i] = np.nan
-    return out.reshape(shape)
+            out = np.asarray(function(*args))
+        if not caught:
+            return out
+    except (ArithmeticError, SystemError):
+        pass
+    flat = [np.broadcast_to(a, shape).ravel() for a in args]
+    values = np.full(math.prod(shape), np.nan)
+    for i in range(values.size):
+        try:
+            with warnings.catch_warnings(record=True) as one:
+                warnings.simplefilter("always", RuntimeWarning)
+                value = function(*(a[i] for a in flat))
+        except (ArithmeticError, SystemError):
+            continue
+        if not one:
+            values[i] = value
+    return values.reshape(shape)
 
 
 def _ncf_density(dfn: Any, dfd: Any, nc: Any, x: Any) -> Arrays:
