@@ -952,7 +952,8 @@ def _table_calls() -> list[tuple[str, Any]]:
                 args[p] = x
                 return u(*args)
 
-            calls.append((f"{entry.name}[{entry.args[position]}]", call, entry.order))
+            name = f"{entry.name}({', '.join(entry.args)})[{entry.args[position]}]"
+            calls.append((name, call, entry.order))
     return calls
 
 
@@ -997,11 +998,26 @@ def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> No
         wants = call(points)
     if not isinstance(ys, tuple):  # (sici, airy, ...: several outputs)
         ys, wants = (ys,), (wants,)
+    nan_at_a_finite_infinity = False
     for y, want in zip(ys, wants, strict=True):
         np.testing.assert_array_equal(y.value, want)
         nan = np.isnan(want)
         parts = (y.e1, y.e12) if order == 2 else (y.d,)
         assert all(np.all(np.isnan(p[nan])) for p in parts), name
+        finite_at_infinity = np.isinf(points) & np.isfinite(want)
+        nan_at_a_finite_infinity |= any(np.any(np.isnan(p[finite_at_infinity])) for p in parts)
+    # where f is finite at +-inf and f' has a limit there, that limit is 0: nan is a rule's
+    # inf * 0 (a defect, if a visible one); the entries that still give it are listed, so
+    # that a fix must strike its entry and no other entry may start
+    assert nan_at_a_finite_infinity == (name in NAN_WHERE_FINITE_AT_INFINITY), name
+
+
+# rgamma at -inf by choice (scipy's 0 is no limit there); fresnel's S' = sin(pi x^2 / 2)
+# and itairy's second derivative swing without a limit; the others are left to mend
+NAN_WHERE_FINITE_AT_INFINITY = {
+    *("binom(n, k)[k]", "fresnel(z)[z]", "itairy(x)[x]", "rgamma(x)[x]", "sici(x)[x]"),
+    *("tklmbda(x, lmbda)[lmbda]", "wofz(z)[z]"),
+}
 
 
 def test_functions_of_several_outputs() -> None:

@@ -183,6 +183,11 @@ def _rgamma(f0: Any, x: Any) -> Arrays:
         signed_factorial = np.where(n % 2 == 1, -1.0, 1.0) * sc.gamma(n + 1)
         f1 = np.where(pole, signed_factorial, f1)
         f2 = np.where(pole, -2 * signed_factorial * sc.psi(n + 1), f2)
+        # at +inf 1/Gamma and its derivatives tend to 0 (0 * psi's inf above); at -inf
+        # scipy's 0 is no limit (1/Gamma swings through its zeros growing factorially)
+        real_inf = np.isinf(re) & (np.imag(x) == 0)
+        f1 = np.where(real_inf, np.where(re > 0, 0.0, np.nan), f1)
+        f2 = np.where(real_inf, np.where(re > 0, 0.0, np.nan), f2)
     return f1, f2
 
 
@@ -528,7 +533,7 @@ def _log_ndtr(f0: Any, x: Any) -> Arrays:
             math.sqrt(2 / math.pi) / sc.erfcx(-x / math.sqrt(2)),
             np.exp(-(x * x) / 2) / (_SQRT_2PI * sc.ndtr(x)),
         )
-        f2 = -m * (x + m)
+        f2 = np.where(m == 0, 0.0, -m * (x + m))  # m == 0: x large, up to +inf
     # x + m cancels below -20 (m ~ |x|): there x + m = m S with the asymptotic series
     # S = sum_n (-1)^(n+1) (2n-1)!! / x^(2n) (1 - |x| / m, Mills' ratio), so
     # f2 = -m^2 S = -(m/x)^2 (x^2 S) (-1 at -inf; no overflow of m^2)
@@ -3850,6 +3855,8 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         second_order = getattr(cls, "_order", 2) >= 2
         with np.errstate(all="ignore"):
             derivatives = _needed(derivatives, len(entry.dual), chosen, second_order)
+    if entry.name in _FLAT_TAILS and not several:
+        derivatives = _flat_tails(derivatives, [wide[n] for n in entry.dual], wide_value)
     planes = [_planes(inputs[n], dtype, shape) for n in duals]
 
     def chained(value: Any, partials: Arrays) -> np.ndarray:
@@ -3957,6 +3964,35 @@ def _chained(
     if len(planes) > 2:
         result[0] = f0  # (the sums' -0.0 + 0.0 would lose scipy's sign of zero)
     return result
+
+
+# Functions finite at an infinite argument whose partials there tend to a limit, so to 0
+# (f -> c and f' -> L force L = 0): their rules' inf * 0 and inf - inf at +-inf are that 0.
+# Not for functions whose derivatives swing without a limit (fresnel, airy, itairy at
+# -inf) or whose values there are no limits (rgamma at -inf).
+_FLAT_TAILS = frozenset(
+    {
+        *("beta", "boxcox", "boxcox1p", "chndtr", "ellipk", "ellipkm1", "elliprc", "elliprd"),
+        *("elliprj", "exprel", "fdtr", "fdtrc", "kolmogorov", "nctdtr", "owens_t", "stdtr"),
+        *("voigt_profile", "zeta", "zetac"),
+    }
+)
+
+
+def _flat_tails(derivatives: Arrays, values: list[Any], f0: Any) -> Arrays:
+    """A rule's partials (gradient, then the Hessian's upper triangle row by row) with
+    their nan set to 0 where an argument they involve is +-inf and f0 is finite."""
+    infinite = [np.isinf(v) for v in values]
+    if not any(np.any(i) for i in infinite):
+        return derivatives
+    n = len(values)
+    involved = [(i,) for i in range(n)] + [(i, j) for i in range(n) for j in range(i, n)]
+    finite = np.isfinite(f0)
+    out = []
+    for d, args in zip(derivatives, involved, strict=True):
+        flat = finite & functools.reduce(np.logical_or, [infinite[i] for i in args]) & np.isnan(d)
+        out.append(np.where(flat, 0.0, d) if np.any(flat) else d)
+    return tuple(out)
 
 
 def _needed(derivatives: Arrays, n: int, chosen: list[int], second_order: bool) -> Arrays:
