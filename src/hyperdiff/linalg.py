@@ -2237,3 +2237,26 @@ def logm(A: Any, disp: bool = True) -> Any:
     result = linear(lambda p: 2.0 ** (roots + 1) * p, total)
     result[0] = value
     return wrap(cls, result)
+
+
+# --- object arrays of dual scalars -----------------------------------------------
+def _admitting(function: Callable[..., Any]) -> Callable[..., Any]:
+    """function with its object-array arguments that hold dual scalars made dual arrays
+    (np.array([[x, 1.0], [y, 2.0]]) of dual scalars x, y): called directly, as
+    hyperdiff.linalg.solve(a, b), no dual array is there to lift them, and numpy's and
+    scipy's linear algebra refuse object arrays with unrelated messages."""
+
+    def lifted(x: Any) -> Any:
+        holds_duals = isinstance(x, np.ndarray) and x.dtype == object
+        return admit(x) if holds_duals and any(isinstance(e, DualArray) for e in x.flat) else x
+
+    @functools.wraps(function)
+    def admitting(*args: Any, **kwargs: Any) -> Any:
+        return function(*map(lifted, args), **{k: lifted(v) for k, v in kwargs.items()})
+
+    return admitting
+
+
+for _name in __all__:
+    if callable(_public := globals()[_name]) and not isinstance(_public, type):
+        globals()[_name] = _admitting(_public)
