@@ -384,6 +384,15 @@ CASES = {
     "maximum": lambda v: np.maximum(v[:6], v[6:]) ** 2,
     "broadcast": lambda v: (v[:3, None] * v[None, 3:7]).ravel(),
     "ufunc_reduce": lambda v: np.add.reduce(v.reshape(3, 4) ** 2, axis=1),
+    # a ufunc's reduce and accumulate run along axis 0 unless told (np.sum: all axes)
+    "ufunc_reduce_axis_0": lambda v: np.add.reduce(v.reshape(3, 4) ** 2),
+    "ufunc_folds": lambda v: np.concatenate(
+        [np.hypot.reduce(v.reshape(3, 4), axis=1), np.logaddexp.reduce(v.reshape(3, 4))]
+    ),
+    "ufunc_accumulate": lambda v: np.concatenate(
+        [np.multiply.accumulate(v.reshape(3, 4)).ravel(), np.subtract.accumulate(v)]
+    ),
+    "ufunc_accumulate_axis_1": lambda v: np.arctan2.accumulate(v.reshape(3, 4), axis=1).ravel(),
     "ufunc_outer": lambda v: np.multiply.outer(v[:3], v[3:5]).ravel(),
     "floor_sign": lambda v: v * np.floor(v * 3) + np.sign(v),
     "astype_copy": lambda v: v.astype(float).copy() ** 3,

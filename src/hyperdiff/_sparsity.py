@@ -667,6 +667,21 @@ _KNOWN = frozenset((*(u.__name__ for u in (*UNARY, *BINARY, *VALUE_ONLY)), "conj
 _PLAIN_VALUED = frozenset(u.__name__ for u in VALUE_ONLY)
 
 
+def _folds(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether ufunc.reduce/accumulate(*inputs, **kwargs) is a differentiable binary
+    ufunc's fold over one traced array along axes, with no options beyond those."""
+    plain_options = set(kwargs) <= {"axis", "dtype", "keepdims"}
+    return (
+        ufunc.nin == 2
+        and ufunc.nout == 1
+        and ufunc.__name__ not in _ZERO
+        and not _integral(ufunc)
+        and len(inputs) == 1
+        and isinstance(inputs[0], SparsityTracer)
+        and plain_options
+    )
+
+
 @functools.cache
 def _integral(ufunc: np.ufunc) -> bool:
     """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
@@ -690,9 +705,18 @@ def _apply_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     name = ufunc.__name__
+    if method in ("reduce", "accumulate"):
+        kwargs = {"axis": 0, **kwargs}  # (a ufunc's reduce and accumulate: axis 0 unless given)
     if method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
         func = {"add": np.sum, "multiply": np.prod, "maximum": np.max, "minimum": np.min}[name]
         return _FUNCTIONS[func](func, *inputs, **kwargs)
+    if method in ("reduce", "accumulate") and _folds(ufunc, inputs, kwargs):
+        # a binary ufunc folded along the axis: each result depends on the elements folded
+        # into it, through each other unless the ufunc is linear
+        nonlinear = name not in ("add", "subtract")
+        if method == "reduce":
+            return _reduction(ufunc.reduce, *inputs, **kwargs, nonlinear=nonlinear)
+        return _cumulative(ufunc.accumulate, *inputs, **kwargs, nonlinear=nonlinear)
     if name == "matmul" and method == "__call__":
         return _matmul(np.matmul, *inputs, **kwargs)
     if method == "outer" and len(inputs) == 2:
@@ -1065,10 +1089,13 @@ def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool =
     return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True)
 
 
-def _cumulative(func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
+def _cumulative(
+    func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+    *, nonlinear: bool | None = None,
+) -> Any:  # fmt: skip
     trace = _trace_of(a)
     if out is not None:
-        return _into(func, out, _cumulative(func, a, axis, dtype))
+        return _into(func, out, _cumulative(func, a, axis, dtype, nonlinear=nonlinear))
     if axis is None:
         a, axis = np.ravel(a), 0
     axis = axis % a.ndim
@@ -1084,7 +1111,7 @@ def _cumulative(func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any
     h = None
     if trace.second:
         h = _through(c, _widen(a._h, trace.events))
-        if func is np.cumprod:
+        if func is np.cumprod if nonlinear is None else nonlinear:
             h = _union(h, trace.new_events(g, g))
     return SparsityTracer(trace, a.shape, g, h, value)
 
