@@ -468,3 +468,102 @@ def test_planes_into_declines_what_it_does_not_take() -> None:
     out = np.empty((2, N))
     assert _core.planes_into(y, out)
     np.testing.assert_array_equal(out, eager(np.sin, fresh())._data)
+
+
+# --- a sparse Jacobian's colored seed (_core.colored_seed): pending, sliced in place --------
+COLORS = np.arange(N) % 3
+W = rng.uniform(1.0, 2.0, N)
+
+
+def seed_rows(dtype: type = np.float64, probe: bool = True) -> np.ndarray:
+    rows = np.stack([W if probe else np.zeros(N), COLORS]).astype(dtype)
+    rows.flags.writeable = False
+    return rows
+
+
+def colored(dtype: type = np.float64, probe: bool = True) -> DualArray:
+    """X seeded with 3 colors (and the probe W): pending."""
+    parts = 3 + probe
+    cls = type(hd.dualvec(np.zeros(1), [np.zeros(1)] * parts))
+    seeded = _core.colored_seed(cls, X.astype(dtype), seed_rows(dtype, probe), 3)
+    assert isinstance(seeded, cls) and pending(seeded)
+    return seeded  # type: ignore[no-any-return]
+
+
+def explicit(dtype: type = np.float64, probe: bool = True) -> DualArray:
+    """The same seed written out: the reference."""
+    parts = [(COLORS == a).astype(dtype) for a in range(3)] + [W.astype(dtype)] * probe
+    return hd.dualvec(X.astype(dtype), parts)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("probe", [True, False])
+def test_colored_seed_planes_and_stencil_same_bits(dtype: type, probe: bool) -> None:
+    np.testing.assert_array_equal(colored(dtype, probe)._data, explicit(dtype, probe)._data)
+    x = colored(dtype, probe)
+    middle = x[1:-1]
+    assert pending(middle) and pending(-x[:-2] + 2.0 * middle)  # recorded on seed slices
+    got, want = stencil(x), eager(stencil, explicit(dtype, probe))
+    np.testing.assert_array_equal(got._data, want._data)
+    overlapping = x[:-1] * x[1:] - x[1:] / (1.0 + x[:-1] ** 2)
+    reference = eager(
+        lambda v: v[:-1] * v[1:] - v[1:] / (1.0 + v[:-1] ** 2), explicit(dtype, probe)
+    )
+    np.testing.assert_array_equal(overlapping._data, reference._data)
+
+
+def test_colored_seed_declines() -> None:
+    cls = type(hd.dualvec(np.zeros(1), [np.zeros(1)] * 4))
+    rows = seed_rows()
+    assert _core.colored_seed(cls, X.astype(complex), rows, 3) is None  # dtype
+    assert _core.colored_seed(cls, X, rows.copy(), 3) is None  # writable rows
+    assert _core.colored_seed(cls, X, rows[:, :-1], 3) is None  # another size
+    assert _core.colored_seed(cls, X, rows, 1) is None  # 4 parts: 3 or 4 colors only
+    with pytest.raises(TypeError, match="colored_seed"):
+        _core.colored_seed(type(hd.dual(1.0, 1.0)), X, rows, 1)
+
+
+def test_colored_seed_slices_are_views_of_the_seed() -> None:
+    x = colored()
+    v = x[2:]
+    assert pending(v)
+    x[3] = 5.0  # the slice sees writes to the seed
+    assert v.value[1] == 5.0
+    v[0] = hd.dualvec(1.0, [0.0] * 4)  # and writes through it reach the seed
+    assert x.value[2] == 1.0 and x._data[1, 2] == 0.0
+    x = colored()
+    w = x[1:][1:][:4]  # a slice of a slice: of the seed's
+    y = np.sin(x[1:])  # recorded on a slice, before the write below
+    z = x[1:]
+    z[:5] = 9.0  # computes the seed: z a view of it
+    np.testing.assert_array_equal(x.value[1:6], 9.0)
+    np.testing.assert_array_equal(w.value, x.value[2:6])
+    want = eager(lambda v: np.sin(v[1:]), explicit())
+    np.testing.assert_array_equal(y._data, want._data)
+
+
+def test_colored_seed_other_keys_and_shapes() -> None:
+    ref = explicit()
+    for key in (slice(None, None, -1), slice(1, None, 2), slice(-3, 2, -1), [3, 1, 4]):
+        got = colored()[key]  # (negative steps, strides, lists: the seed computed)
+        np.testing.assert_array_equal(got._data, ref[key]._data)
+    cls = type(hd.dualvec(np.zeros(1), [np.zeros(1)] * 4))
+    grid = X.reshape(40, 25)
+    u = _core.colored_seed(cls, grid, seed_rows(), 3)
+    planes = explicit()._data.reshape(5, 40, 25)
+    r = np.exp(u[1:-1, 1:-1]) - u[:-2, 1:-1] * u[2:, 1:-1]  # (2-d slices: computed)
+    want = eager(
+        lambda v: np.exp(v[1:-1, 1:-1]) - v[:-2, 1:-1] * v[2:, 1:-1], type(u)._wrap(planes)
+    )
+    np.testing.assert_array_equal(r._data, want._data)
+    rows = _core.colored_seed(cls, grid, seed_rows(), 3)[3:7]  # rows: a seed slice
+    assert pending(rows)
+    np.testing.assert_array_equal(rows._data, planes[:, 3:7])
+
+
+def test_sparse_jacobian_through_the_fused_seed_same_bits_as_dense() -> None:
+    got = hd.jacobian(stencil, sparsity="auto")(X)
+    want = eager(hd.jacobian(stencil), X)
+    np.testing.assert_array_equal(got.toarray(), want)
+    unchecked = hd.jacobian(stencil, sparsity="auto", check_sparsity=False)(X)
+    np.testing.assert_array_equal(unchecked.toarray(), want)

@@ -150,6 +150,16 @@ struct Node : std::enable_shared_from_this<Node> {
   // Written block by block into scratch wherever it is read, never in full but when
   // its own planes are read, so the zero planes never pass through memory.
   bool seed = false;
+  // A sparse Jacobian's seed (colors > 0: _core.colored_seed): inputs[0] the values
+  // (the graph's own copy), inputs[1] two rows a plane apart, the probe direction w
+  // and each element's color as a number; plane 1 + a is 1 where the color is a, 0
+  // elsewhere, and with one plane more (DualVec(colors + 1)) the last is w. Sliced
+  // (x[a:b]) while pending, it gives a seed of the same rows from a on, whose `parent`
+  // is the sliced seed: it is written block by block where a graph reads it, and
+  // wherever its planes are handed out as an array they are a view of the parent's
+  // (computed then), as numpy's slice is a view of x.
+  int colors = 0;
+  NodePtr parent;
   Input inputs[2];
   int arity = 1;
   PyArray_Descr* descr = nullptr;  // owned
@@ -258,8 +268,31 @@ void write_seed_as(const Operand& x, const Operand& v, int planes, void* out,
   for (int p = 2; p < planes; ++p) std::memset(o + p * out_stride, 0, m * sizeof(Item));
 }
 
+// A colored seed's planes over one block of m elements (Node::colors).
+template <class T>
+void write_colored_as(const Operand& x, const Operand& rows, int colors, int planes, void* out,
+                      std::size_t out_stride, std::size_t m) {
+  T* o = static_cast<T*>(out);
+  const T* w = static_cast<const T*>(rows.data);
+  const T* color = w + rows.plane_stride;
+  std::memcpy(o, x.data, m * sizeof(T));
+  for (int a = 0; a < colors; ++a) {
+    T* part = o + static_cast<std::size_t>(1 + a) * out_stride;
+    const T mine = static_cast<T>(a);
+    for (std::size_t i = 0; i < m; ++i) part[i] = color[i] == mine ? T(1) : T(0);
+  }
+  if (planes > colors + 1) {
+    std::memcpy(o + static_cast<std::size_t>(1 + colors) * out_stride, w, m * sizeof(T));
+  }
+}
+
 inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
-                       std::size_t out_stride, std::size_t m) {
+                       std::size_t out_stride, std::size_t m, int colors = 0) {
+  if (colors > 0) {  // (float32 and float64 only: _core.colored_seed)
+    if (item == 4) write_colored_as<float>(x, v, colors, planes, out, out_stride, m);
+    if (item == 8) write_colored_as<double>(x, v, colors, planes, out, out_stride, m);
+    return;
+  }
   struct Pair {
     std::uint64_t re, im;  // (complex128: copied as bytes)
   };
@@ -349,11 +382,41 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     for (PyArrayObject* array : full) Py_XDECREF(array);
     return false;
   }
+  // Colored seeds read by the graph (slices of one parent at several offsets: a
+  // stencil's x[:-2], x[1:-1], x[2:]): the parent's rows written once a block, over
+  // the block and the offsets' spread, each seed a pointer into them (no slot)
+  // (grouped by the rows they read: a parent computed meanwhile has let go of its own)
+  struct SeedGroup {
+    const Input* x;     // a member's values and rows (all read the same two arrays,
+    const Input* rows;  // each from its offset on)
+    int colors;
+    std::size_t low, high;  // the members' offsets (elements into the rows)
+    std::size_t margin() const { return high - low; }
+  };
+  std::vector<SeedGroup> groups;
+  std::vector<int> group_of(n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Node& node = *order[k];
+    if (node.colors == 0 || full[k] != nullptr) continue;
+    const Input* x = &node.inputs[0];
+    const std::size_t offset = x->offset;
+    const auto same = [x](const SeedGroup& group) {
+      return group.x->array == x->array && group.x->stride == x->stride;
+    };
+    auto found = std::find_if(groups.begin(), groups.end(), same);
+    if (found == groups.end()) {
+      groups.push_back({x, &node.inputs[1], node.colors, offset, offset});
+      found = groups.end() - 1;
+    }
+    found->low = std::min(found->low, offset);
+    found->high = std::max(found->high, offset);
+    group_of[k] = static_cast<int>(found - groups.begin());
+  }
   // scratch slots for the rest, reused once their last reader has run
   std::vector<int> free_slots;
   int slots = 0;
   for (std::size_t k = 0; k < n; ++k) {
-    if (full[k] == nullptr) {
+    if (full[k] == nullptr && group_of[k] < 0) {
       if (free_slots.empty()) {
         slot[k] = slots++;
       } else {
@@ -386,6 +449,13 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   std::size_t block = 4096;
   const std::size_t per_element = static_cast<std::size_t>(std::max(slots, 1)) * planes * item;
   while (block > 256 && per_element * block > (std::size_t(1) << 18)) block /= 2;
+  // each group's parent seed over a block and its margin, after the slots
+  std::vector<std::size_t> group_at(groups.size());
+  std::size_t group_bytes = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    group_at[g] = group_bytes;
+    group_bytes += (block + groups[g].margin()) * planes * item;
+  }
 
   auto pointer = [&](PyArrayObject* array, std::size_t begin) {
     return static_cast<unsigned char*>(PyArray_DATA(array)) + begin * item;
@@ -395,7 +465,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   if (into != nullptr)
     plane_stride[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
-    const std::size_t bytes = std::max<std::size_t>(per_element * block, 64);
+    const std::size_t slot_bytes = per_element * block;
+    const std::size_t bytes = std::max<std::size_t>(slot_bytes + group_bytes, 64);
     std::unique_ptr<unsigned char[]> scratch(new unsigned char[bytes + 64]);
     unsigned char* base =
         scratch.get() + (64 - reinterpret_cast<std::uintptr_t>(scratch.get()) % 64);
@@ -404,8 +475,19 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     };
     for (std::size_t start = begin; start < end; start += block) {
       const std::size_t m = std::min(block, end - start);
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        const SeedGroup& group = groups[g];
+        // (a member's rows and values sit at one offset: a seed's two inputs move together)
+        const std::size_t first = group.low + start;
+        const std::size_t shift = group.rows->offset - group.x->offset;
+        write_seed(item, Operand{pointer(group.x->array, first), group.x->stride, false},
+                   Operand{pointer(group.rows->array, first + shift), group.rows->stride, false},
+                   planes, base + slot_bytes + group_at[g], block + group.margin(),
+                   m + group.margin(), group.colors);
+      }
       for (std::size_t k = 0; k < n; ++k) {
         const Node& node = *order[k];
+        if (group_of[k] >= 0) continue;  // (written above)
         Operand operands[2];
         for (int i = 0; i < node.arity; ++i) {
           const Input& in = node.inputs[i];
@@ -419,9 +501,16 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
             operands[i] = {pointer(in.array, in.offset + start), in.stride, false};
           } else {
             const int p = position.at(in.node.get());
-            operands[i] = full[p] != nullptr
-                              ? Operand{pointer(full[p], start), plane_stride[p], false}
-                              : Operand{scratch_of(slot[p]), block, false};
+            const int g = group_of[p];
+            if (g >= 0) {  // a seed: its rows within its group's
+              const std::size_t skip = in.node->inputs[0].offset - groups[g].low;
+              operands[i] = Operand{base + slot_bytes + group_at[g] + skip * item,
+                                    block + groups[g].margin(), false};
+            } else {
+              operands[i] = full[p] != nullptr
+                                ? Operand{pointer(full[p], start), plane_stride[p], false}
+                                : Operand{scratch_of(slot[p]), block, false};
+            }
           }
         }
         void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))
@@ -437,7 +526,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
         } else if (node.jet_binary != nullptr) {
           node.jet_binary(*node.layout, operands[0], operands[1], out, out_stride, 0, m);
         } else if (node.seed) {
-          write_seed(item, operands[0], operands[1], planes, out, out_stride, m);
+          write_seed(item, operands[0], operands[1], planes, out, out_stride, m, node.colors);
         } else if (node.taylor_unary != nullptr) {
           node.taylor_unary(node.degree, false, operands[0].data, operands[0].plane_stride, out,
                             out_stride, 0, m);

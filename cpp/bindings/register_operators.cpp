@@ -174,9 +174,9 @@ PyArrayObject* node_planes(const fusion::Node& node) {
   return out;
 }
 
-// A view node's planes: a numpy view of its input (whose owner it keeps alive).
-PyObject* view_planes(const fusion::Node& node) {
-  const fusion::Input& in = node.inputs[0];
+// Planes of node's shape and dtype as a numpy view of `in` (its array from its
+// offset on, planes `in.stride` apart), which it keeps alive.
+PyObject* input_view(const fusion::Node& node, const fusion::Input& in) {
   const npy_intp item = PyDataType_ELSIZE(node.descr);
   std::vector<npy_intp> strides(node.dims.size(), item);
   for (std::size_t d = node.dims.size() - 1; d >= 2; --d)
@@ -199,6 +199,32 @@ PyObject* view_planes(const fusion::Node& node) {
   return view;
 }
 
+// A view node's planes: a numpy view of its input (whose owner it keeps alive).
+PyObject* view_planes(const fusion::Node& node) { return input_view(node, node.inputs[0]); }
+
+// A slice of a pending colored seed (fusion::Node::parent): a view of the parent's
+// planes, computed first if pending (the slice's elements from its offset on).
+PyObject* seed_slice_planes(const fusion::Node& node) {
+  const fusion::NodePtr& parent = node.parent;
+  if (parent->result == nullptr && !fusion::compute(parent, node_planes)) return nullptr;
+  fusion::Input in;
+  in.kind = fusion::Input::kArray;
+  in.array = parent->result;  // (borrowed: not released, the parent holds it)
+  in.offset = node.inputs[0].offset;
+  in.stride = parent->count;
+  PyObject* view = input_view(node, in);
+  in.array = nullptr;
+  return view;
+}
+
+// Whether a pending node's planes, as an array, are a view of other planes: a view
+// node's, or a seed slice's (of its parent's).
+bool aliased(const fusion::Node& node) { return node.view || node.parent != nullptr; }
+
+PyObject* aliased_planes(const fusion::Node& node) {
+  return node.view ? view_planes(node) : seed_slice_planes(node);
+}
+
 // The computed planes in a dual's slot (a new reference), or nullptr with an error.
 PyObject* computed_planes(PyObject* dual) {
   PyObject* value = stored(dual);
@@ -208,8 +234,9 @@ PyObject* computed_planes(PyObject* dual) {
   }
   if (is_deferred(value)) {
     const fusion::NodePtr node = node_of(value);
-    PyObject* planes = node->view ? view_planes(*node) : nullptr;
-    if (node->view ? planes == nullptr : !fusion::compute(node, node_planes)) return nullptr;
+    const bool view = aliased(*node);
+    PyObject* planes = view ? aliased_planes(*node) : nullptr;
+    if (view ? planes == nullptr : !fusion::compute(node, node_planes)) return nullptr;
     replace_stored(dual, planes != nullptr ? planes : reinterpret_cast<PyObject*>(node->result));
     Py_XDECREF(planes);
     value = stored(dual);
@@ -291,6 +318,16 @@ struct DualData {
     if (value == nullptr) return false;
     if (is_deferred(value)) {
       fusion::NodePtr pending = node_of(value);
+      if (pending->parent != nullptr && pending->parent->result != nullptr) {
+        // a seed slice whose parent is computed (and may have been written since):
+        // its planes are a view of the parent's
+        PyObject* planes = computed_planes(dual);
+        if (planes == nullptr) {
+          PyErr_Clear();
+          return false;
+        }
+        return read_array(reinterpret_cast<PyArrayObject*>(planes));
+      }
       if (pending->view || pending->result == nullptr) {
         column = pending->column;
         count = stride = pending->count;
@@ -329,6 +366,11 @@ struct DualData {
       return planes != nullptr && read_array(reinterpret_cast<PyArrayObject*>(planes));
     }
     if (node == nullptr) return true;
+    if (node->parent != nullptr) {  // a seed slice: a view of its parent's planes
+      node.reset();
+      PyObject* planes = computed_planes(dual);
+      return planes != nullptr && read_array(reinterpret_cast<PyArrayObject*>(planes));
+    }
     if (!fusion::compute(node, node_planes)) return false;
     replace_stored(dual, reinterpret_cast<PyObject*>(node->result));
     node.reset();
@@ -809,6 +851,31 @@ PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t na
   return PyBool_FromLong(advanced_adjacent(args[0]));
 }
 
+// x[a:b] of a pending colored seed x (x.node): a seed of x's rows from `offset` on,
+// pending, with x's parent (or x) as its parent (fusion::Node::colors).
+PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_ssize_t length,
+                     std::size_t count) {
+  const fusion::Node& from = *x.node;
+  auto node = new_node(x);
+  node->dims[1] = length;
+  node->count = count;
+  node->seed = true;
+  node->colors = from.colors;
+  node->parent = from.parent != nullptr ? from.parent : x.node;
+  node->arity = 2;
+  for (int i = 0; i < 2; ++i) {
+    fusion::Input in;
+    in.kind = fusion::Input::kArray;
+    in.array = from.inputs[i].array;
+    Py_INCREF(in.array);
+    in.offset = from.inputs[i].offset + offset;
+    in.stride = from.inputs[i].stride;
+    in.constant = true;
+    node->add_input(i, std::move(in));
+  }
+  return record(Py_TYPE(dual), std::move(node));
+}
+
 // x[a:b] (step 1, along the first axis) as a view node, when x's planes could be
 // recorded: no view object exists until `_data` asks for one, so operations on the
 // view can be recorded too (stencils: x[2:] - 2 x[1:-1] + x[:-2]). nullptr: not
@@ -818,7 +885,10 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   const Py_ssize_t slices = PyTuple_CheckExact(key) ? PyTuple_GET_SIZE(key) : 1;
   if (slices < 1 || slices > 2) return nullptr;
   DualData x;
-  if (!x.read(dual) || x.node != nullptr || x.run != 0 || x.ndim < 1 + slices) return nullptr;
+  if (!x.read(dual) || x.run != 0 || x.ndim < 1 + slices) return nullptr;
+  // a pending colored seed (or a slice of one): sliced along its first axis, of any size
+  const bool seed = x.node != nullptr && x.node->colors > 0;
+  if ((x.node != nullptr && !seed) || (seed && slices != 1)) return nullptr;
   if (slices == 2 && x.ndim != 3) return nullptr;
   Py_ssize_t start[2] = {0, 0}, length[2] = {0, 0};
   for (Py_ssize_t d = 0; d < slices; ++d) {
@@ -835,6 +905,8 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   const std::size_t inner = x.count / static_cast<std::size_t>(x.dims[1]);
   const std::size_t columns = slices == 2 ? static_cast<std::size_t>(length[1]) : inner;
   const std::size_t count = static_cast<std::size_t>(length[0]) * columns;
+  if (seed)
+    return seed_slice(dual, x, static_cast<std::size_t>(start[0]) * inner, length[0], count);
   if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
   auto node = new_node(x);
   node->dims[1] = length[0];
@@ -1163,6 +1235,65 @@ void register_operators(py::module_& m) {
       "x + t as an array of the Taylor kind cls, pending (fusion.hpp's seed node: its planes "
       "written block by block where read); None for a dtype without components.");
   m.def(
+      "colored_seed",
+      [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        const auto found = registered().find(type);
+        if (found == registered().end() || found->second.jet == nullptr ||
+            found->second.jet->get().second != 0 || !PyArray_Check(x.ptr()) ||
+            !PyArray_Check(rows.ptr()) || colors < 1) {
+          throw py::type_error("colored_seed takes a DualVec kind, two ndarrays and a count");
+        }
+        auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
+        auto* given = reinterpret_cast<PyArrayObject*>(rows.ptr());
+        const int kind = PyArray_TYPE(values);
+        const npy_intp n = PyArray_SIZE(values);
+        const npy_intp planes = 1 + found->second.jet->get().first;
+        // float32 and float64 (fusion::write_seed), the rows (w, colors) of x's dtype,
+        // read-only (nothing may write them while a seed reads them), c or c + 1 parts
+        if ((kind != NPY_DOUBLE && kind != NPY_FLOAT) || PyArray_NDIM(values) < 1 || n < 1 ||
+            PyArray_TYPE(given) != kind || PyArray_NDIM(given) != 2 || PyArray_DIM(given, 0) != 2 ||
+            PyArray_DIM(given, 1) != n || !PyArray_IS_C_CONTIGUOUS(given) ||
+            PyArray_ISWRITEABLE(given) || (planes != colors + 1 && planes != colors + 2)) {
+          return py::none();
+        }
+        auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
+        if (copy == nullptr) throw py::error_already_set();
+        auto node = std::make_shared<fusion::Node>();
+        node->seed = true;
+        node->colors = colors;
+        node->arity = 2;
+        node->descr = PyArray_DESCR(copy);
+        Py_INCREF(node->descr);
+        node->column = dtype_column(kind);
+        node->dims.push_back(planes);
+        node->dims.insert(node->dims.end(), PyArray_DIMS(copy),
+                          PyArray_DIMS(copy) + PyArray_NDIM(copy));
+        node->count = static_cast<std::size_t>(n);
+        fusion::Input in;
+        in.kind = fusion::Input::kArray;
+        in.array = copy;
+        in.stride = node->count;
+        in.constant = true;
+        node->add_input(0, std::move(in));
+        fusion::Input both;
+        both.kind = fusion::Input::kArray;
+        Py_INCREF(given);
+        both.array = given;
+        both.stride = node->count;
+        both.constant = true;
+        node->add_input(1, std::move(both));
+        PyObject* seed = record(type, std::move(node));
+        if (seed == nullptr) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(seed);
+      },
+      py::arg("cls"), py::arg("x"), py::arg("rows"), py::arg("colors"),
+      "x seeded as an array of the DualVec kind cls, pending (fusion.hpp's colored seed: "
+      "its planes written block by block where read): part a is 1 where rows[1] (each "
+      "element's color) is a, the last part rows[0] (the probe w) when cls has colors + 1 "
+      "parts; None for a dtype other than float32/float64 or rows not as this takes them "
+      "(2 read-only C-contiguous rows of x's dtype and size).");
+  m.def(
       "elementwise_plane",
       [](py::handle result, py::handle seed, int plane) -> py::object {
         if (!is_registered(result.ptr()) || !is_registered(seed.ptr())) return py::none();
@@ -1223,8 +1354,11 @@ void register_operators(py::module_& m) {
           const npy_intp size = node != nullptr ? node->dims[d] : PyArray_DIM(planes, d);
           if (PyArray_DIM(array, d) != size) return false;
         }
-        if (node == nullptr || node->view) {
-          PyObject* source = node == nullptr ? Py_NewRef(value) : view_planes(*node);
+        // (a seed slice whose parent is pending: its planes are written here as a
+        // graph would read them, the same numbers; once the parent is computed, a view)
+        if (node == nullptr || node->view ||
+            (node->parent != nullptr && node->parent->result != nullptr)) {
+          PyObject* source = node == nullptr ? Py_NewRef(value) : aliased_planes(*node);
           const int copied =
               source == nullptr ? -1
                                 : PyArray_CopyInto(array, reinterpret_cast<PyArrayObject*>(source));
