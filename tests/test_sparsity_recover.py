@@ -80,12 +80,17 @@ def test_recover_without_probe_and_rows_not_judged(dtype: type) -> None:
     # an infinite derivative (sqrt'(0)) and a nan one: their rows are not judged
     plan = _JacobianPlan(jac != 0, 12, probe=True)
     plan.rtol = _tight(np.dtype(dtype))
-    block = pass_planes(plan, jac, dtype)
+    block = np.ascontiguousarray(pass_planes(plan, jac, dtype))
     block[:, 3] = np.inf
     block[:, 5] = np.nan
+    unused = block[: plan.c].reshape(-1)[plan.unused].copy()
+    block[: plan.c].reshape(-1)[plan.unused] = 0.0  # (slots no entry reads: below)
     data, mismatch = plan.recover(block)
     assert mismatch == numpy_recover(plan, block)[1] == 0.0
     assert np.isinf(data[plan.indptr[3]]) and np.isnan(data[plan.indptr[5]])
+    # a slot no entry of the pattern reads that is not 0: the pattern is wrong here
+    block[: plan.c].reshape(-1)[plan.unused] = unused
+    assert plan.recover(block) == (None, np.inf)
 
 
 def test_csr_recover_declines_and_refuses() -> None:
@@ -99,10 +104,23 @@ def test_csr_recover_declines_and_refuses() -> None:
     data[:] = -1.0  # unchecked: the entries alone (weights not read)
     assert _core.csr_recover(parts, gather, indptr, w[:0], None, None, 0.0, data) == 0.0
     assert np.array_equal(data, [0, 2, 5])
+    data[:] = -1.0  # int32 slots
+    narrow = gather.astype(np.int32)
+    assert _core.csr_recover(parts, narrow, indptr, w, probe, None, 0.0, data) == 0.0
+    assert np.array_equal(data, [0, 2, 5])
+    # slots no entry reads: all 0 (parts[0]), else inf (parts[1], a nan) and nothing read
+    assert _core.csr_recover(parts, gather, indptr, w, probe, None, 0.0, data, np.array([0])) == 0
+    data[:] = -1.0
+    for unused, nonzero in ((np.array([0, 1]), parts), (np.array([3]), parts * np.nan)):
+        got = _core.csr_recover(nonzero, narrow, indptr, w, probe, None, 0.0, data, unused)
+        assert got == np.inf and np.array_equal(data, [-1, -1, -1])
+    with pytest.raises(IndexError):
+        _core.csr_recover(parts, gather, indptr, w, probe, None, 0.0, data, np.array([6]))
+    assert _core.csr_recover(parts, gather, indptr, w, probe, None, 0, data, narrow) is None
     for bad in (
         (parts.astype(int), gather, indptr, w, probe),
         (np.arange(12.0)[::2], gather, indptr, w, probe),  # not contiguous
-        (parts, gather.astype(np.int32), indptr, w, probe),
+        (parts, gather.astype(np.int16), indptr, w, probe),
         (parts, gather, indptr, w.astype(np.float32), probe),
         (parts, gather, indptr, w, probe[:1]),
     ):

@@ -212,8 +212,8 @@ struct Wide<std::complex<R>> {
   using type = std::complex<double>;
 };
 
-template <class T, class W, class I>
-double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gather, const I* indptr,
+template <class T, class W, class I, class G>
+double recover_rows(const T* parts, std::size_t slots, const G* gather, const I* indptr,
                     std::size_t rows, const W* w, const T* probe, const double* floor, double rtol,
                     T* data) {
   using A = typename Wide<T>::type;
@@ -261,14 +261,20 @@ double recover_rows(const T* parts, std::size_t slots, const std::int64_t* gathe
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
 }
 
-template <class T, class W, class I>
+// A part that is 0 (nan is not: as numpy's any, which counts it true).
+template <class T>
+bool parts_zero(const T& value) {
+  return value == T(0);
+}
+
+template <class T, class W, class I, class G>
 double recover_with(const py::array& parts, const py::array& gather, const py::array& indptr,
                     const py::array& weights, const py::array* probe, const py::array* floor,
-                    double rtol, py::array& data) {
+                    double rtol, py::array& data, const py::array* unused) {
   const auto* q = probe != nullptr ? static_cast<const T*>(probe->data()) : nullptr;
   const auto* f = floor != nullptr ? static_cast<const double*>(floor->data()) : nullptr;
   const auto* p = static_cast<const T*>(parts.data());
-  const auto* g = static_cast<const std::int64_t*>(gather.data());
+  const auto* g = static_cast<const G*>(gather.data());
   const auto* r = static_cast<const I*>(indptr.data());
   const auto* w = static_cast<const W*>(weights.data());
   auto* out = static_cast<T*>(data.mutable_data());
@@ -281,17 +287,36 @@ double recover_with(const py::array& parts, const py::array& gather, const py::a
     }
   }
   py::gil_scoped_release release;
-  return recover_rows<T, W, I>(p, slots, g, r, rows, w, q, f, rtol, out);
+  if (unused != nullptr) {  // slots no entry reads: all 0, or the pattern is wrong here
+    const auto* u = static_cast<const std::int64_t*>(unused->data());
+    const auto size = static_cast<std::size_t>(unused->size());
+    bool zero = true;
+    for (std::size_t k = 0; k < size; ++k) {
+      const auto slot = static_cast<std::size_t>(u[k]);
+      if (slot >= slots) throw std::out_of_range("csr_recover: an unused slot beyond the parts");
+      zero = zero && parts_zero(p[slot]);
+    }
+    if (!zero) return std::numeric_limits<double>::infinity();
+  }
+  return recover_rows<T, W, I, G>(p, slots, g, r, rows, w, q, f, rtol, out);
 }
 
 template <class T, class W>
 double recover_as(const py::array& parts, const py::array& gather, const py::array& indptr,
                   const py::array& weights, const py::array* probe, const py::array* floor,
-                  double rtol, py::array& data, bool wide) {
-  return wide ? recover_with<T, W, std::int64_t>(parts, gather, indptr, weights, probe, floor, rtol,
-                                                 data)
-              : recover_with<T, W, std::int32_t>(parts, gather, indptr, weights, probe, floor, rtol,
-                                                 data);
+                  double rtol, py::array& data, bool wide, const py::array* unused) {
+  // int32 slots when they fit (half the bytes of the largest array read)
+  const bool narrow = gather.dtype().is(py::dtype::of<std::int32_t>());
+  if (wide) {
+    return narrow ? recover_with<T, W, std::int64_t, std::int32_t>(parts, gather, indptr, weights,
+                                                                   probe, floor, rtol, data, unused)
+                  : recover_with<T, W, std::int64_t, std::int64_t>(
+                        parts, gather, indptr, weights, probe, floor, rtol, data, unused);
+  }
+  return narrow ? recover_with<T, W, std::int32_t, std::int32_t>(parts, gather, indptr, weights,
+                                                                 probe, floor, rtol, data, unused)
+                : recover_with<T, W, std::int32_t, std::int64_t>(parts, gather, indptr, weights,
+                                                                 probe, floor, rtol, data, unused);
 }
 
 bool flat(const py::array& a, const py::dtype& dtype) {
@@ -301,7 +326,7 @@ bool flat(const py::array& a, const py::dtype& dtype) {
 // None when the arrays are not as this takes them (Python recovers them instead).
 py::object csr_recover(const py::array& parts, const py::array& gather, const py::array& indptr,
                        const py::array& weights, const py::object& probe, const py::object& floor,
-                       double rtol, py::array& data) {
+                       double rtol, py::array& data, const py::object& unused) {
   const py::dtype dtype = parts.dtype();
   const char kind = dtype.kind();
   const auto size = dtype.itemsize();
@@ -309,37 +334,40 @@ py::object csr_recover(const py::array& parts, const py::array& gather, const py
                          : size == 16 ? py::dtype::of<double>()
                                       : py::dtype::of<float>();
   const bool wide = indptr.dtype().is(py::dtype::of<std::int64_t>());
-  for (const py::object* optional : {&probe, &floor}) {
+  for (const py::object* optional : {&probe, &floor, &unused}) {
     if (!optional->is_none() && !py::isinstance<py::array>(*optional)) return py::none();
   }
   const auto borrowed = [](const py::object& o) {
     return o.is_none() ? py::array() : py::reinterpret_borrow<py::array>(o);
   };
   const py::array probe_array = borrowed(probe), floor_array = borrowed(floor);
+  const py::array unused_array = borrowed(unused);
   const py::array* q = probe.is_none() ? nullptr : &probe_array;
   const py::array* f = floor.is_none() ? nullptr : &floor_array;
+  const py::array* u = unused.is_none() ? nullptr : &unused_array;
   const auto rows = indptr.size() - 1;
   if (!flat(parts, dtype) || !flat(data, dtype) || !data.writeable() ||
-      !flat(gather, py::dtype::of<std::int64_t>()) ||
+      !(flat(gather, py::dtype::of<std::int64_t>()) ||
+        flat(gather, py::dtype::of<std::int32_t>())) ||
       !(wide || flat(indptr, py::dtype::of<std::int32_t>())) || !flat(indptr, indptr.dtype()) ||
       rows < 0 || !flat(weights, real) || data.size() != gather.size() ||
       (q != nullptr &&
        (weights.size() != gather.size() || !flat(*q, dtype) || q->size() != rows)) ||
       (f != nullptr && (!flat(*f, py::dtype::of<double>()) || f->size() != rows)) ||
-      (kind != 'f' && kind != 'c')) {
+      (u != nullptr && !flat(*u, py::dtype::of<std::int64_t>())) || (kind != 'f' && kind != 'c')) {
     return py::none();
   }
   double worst = 0;
   if (kind == 'f' && size == 8) {
-    worst = recover_as<double, double>(parts, gather, indptr, weights, q, f, rtol, data, wide);
+    worst = recover_as<double, double>(parts, gather, indptr, weights, q, f, rtol, data, wide, u);
   } else if (kind == 'f' && size == 4) {
-    worst = recover_as<float, float>(parts, gather, indptr, weights, q, f, rtol, data, wide);
+    worst = recover_as<float, float>(parts, gather, indptr, weights, q, f, rtol, data, wide, u);
   } else if (kind == 'c' && size == 16) {
     worst = recover_as<std::complex<double>, double>(parts, gather, indptr, weights, q, f, rtol,
-                                                     data, wide);
+                                                     data, wide, u);
   } else if (kind == 'c' && size == 8) {
     worst = recover_as<std::complex<float>, float>(parts, gather, indptr, weights, q, f, rtol, data,
-                                                   wide);
+                                                   wide, u);
   } else {
     return py::none();
   }
@@ -351,9 +379,12 @@ py::object csr_recover(const py::array& parts, const py::array& gather, const py
 void register_probe(py::module_& m) {
   m.def("csr_recover", &csr_recover, py::arg("parts"), py::arg("gather"), py::arg("indptr"),
         py::arg("weights"), py::arg("probe"), py::arg("floor"), py::arg("rtol"), py::arg("data"),
-        "data[e] = parts[gather[e]] for a CSR's entries, and with probe the largest row "
+        py::arg("unused") = py::none(),
+        "data[e] = parts[gather[e]] (int32 or int64 slots) for a CSR's entries, and with probe the "
+        "largest row "
         "mismatch of sum_e data[e] weights[e] against it (_sparsity._mismatch's rule; 0: "
-        "every row within rtol); None when the arrays are not as this takes them.");
+        "every row within rtol); inf, nothing recovered, when a slot of `unused` (int64) "
+        "is not 0; None when the arrays are not as this takes them.");
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
         py::arg("finite_only") = false,
         "Whether probe agrees with parts.sum(axis=0) * weights at every point by "

@@ -2541,6 +2541,8 @@ class _JacobianPlan(_Results):
         self.colors, self.count = color_columns(p)
         rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
         self.gather = self.colors[self.indices] * m + rows
+        if max(self.count, 1) * m < 2**31:  # int32 slots: half the bytes the recovery reads
+            self.gather = self.gather.astype(np.int32)
         # slots (color, row) no nonzero of the pattern reads: a value there means the
         # pattern is wrong for this call (f's constants changed, or a branch)
         c = max(self.count, 1)
@@ -2565,12 +2567,45 @@ class _JacobianPlan(_Results):
             self.weights[c * m :] = -1.0
             self.weights = self.weights.reshape(c + 1, m)
         self._entry_weights: dict[np.dtype, np.ndarray] = {}
+        self._rows: dict[np.dtype, np.ndarray] = {}
 
-    def recover(self, block: np.ndarray) -> tuple[np.ndarray, float]:
+    def rows(self, dtype: np.dtype) -> np.ndarray:
+        """The seed's rows for _core.colored_seed in x's dtype: the probe w (zeros
+        without it) and each column's color, read-only (seeds of pending passes read
+        them)."""
+        rows = self._rows.get(dtype)
+        if rows is None:
+            rows = np.zeros((2, self.colors.size), dtype=dtype)
+            if self.probe is not None:
+                rows[0] = self.probe
+            rows[1] = self.colors
+            rows.flags.writeable = False
+            self._rows[dtype] = rows
+        return rows
+
+    def seeded(self, cls: type[DualArray], x: np.ndarray) -> DualArray:
+        """x seeded with the plan's colors (and its probe w) as an array of the
+        DualVec kind cls: pending in C++ (_core.colored_seed: its planes written
+        block by block where f's fused operations read them, never in full), or
+        written here for a dtype it declines."""
+        seeded = _core.colored_seed(cls, x, self.rows(x.dtype), self.c)
+        if seeded is not None:
+            return seeded  # type: ignore[no-any-return]
+        data = np.empty((1 + self.seed.shape[0], *x.shape), dtype=x.dtype)
+        flat = data.reshape(1 + self.seed.shape[0], -1)
+        flat[0] = x.reshape(-1)
+        flat[1:] = self.seed
+        del flat
+        return cls._wrap(data)  # (its planes held by it alone: fusion may record them)
+
+    def recover(self, block: np.ndarray) -> tuple[np.ndarray | None, float]:
         """J's nonzeros (CSR order) off the pass's planes `block` (the c parts, then
         J w with the probe), and the probe's mismatch (_mismatch; 0 without it): one
         C++ pass over the rows (_core.csr_recover: the entries, and the check while
-        they are in cache), numpy's take and _block_mismatch for arrays it declines."""
+        they are in cache), numpy's take and _block_mismatch for arrays it declines.
+        (None, inf) when a slot no entry of the pattern reads is not 0: J S is the
+        compressed parts exactly, so the pattern is wrong for this call (f's constants
+        changed, or a branch)."""
         parts = block[: self.c].reshape(-1)
         probe = block[self.c] if self.probe is not None else None
         real = np.finfo(block.dtype).dtype  # the pass's own probe weights (its dtype)
@@ -2580,11 +2615,16 @@ class _JacobianPlan(_Results):
             weights = self._entry_weights[real] = np.asarray(seen, dtype=real)
         data = np.empty(self.gather.size, dtype=block.dtype)
         floor = self.floor_of("jacobian")
+        unused = self.unused if self.unused.size else None
         mismatch = _core.csr_recover(
-            parts, self.gather, self.indptr, weights, probe, floor, self.rtol, data
+            parts, self.gather, self.indptr, weights, probe, floor, self.rtol, data, unused
         )
+        if mismatch == np.inf and unused is not None and np.any(parts[unused]):
+            return None, np.inf
         if mismatch is not None:
             return data, mismatch
+        if unused is not None and np.any(parts[unused]):
+            return None, np.inf
         data = np.take(parts, self.gather)  # (faster than parts[gather])
         if probe is None:
             return data, 0.0
@@ -2892,28 +2932,20 @@ def sparse_jacobian(
         plan.difference = None
         c = plan.seed.shape[0]
         cls = _seeds(dualvec_type(c))
-        data = np.empty((1 + c, *x.shape), dtype=x.dtype)
-        flat = data.reshape(1 + c, -1)
-        flat[0] = x.reshape(-1)
-        flat[1:] = plan.seed
         new = list(args)
-        new[argnums] = cls._wrap(data)
-        del data, flat  # the planes held by their dual array alone: fusion may record them
+        new[argnums] = plan.seeded(cls, x)
         planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
         m = plan.shape[0]
         if planes[0].size != m:
             raise ValueError(
                 f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
             )
-        parts = planes[1 : 1 + plan.c].reshape(-1)
-        # J S = the compressed parts exactly: the slots no entry of the pattern
-        # reads hold zeros (the others are read as they are)
-        if plan.unused.size and np.any(parts[plan.unused]):
-            return None, np.inf
         if plan.probe is not None:
             plan.rtol = plan.rtol or _tight(x.dtype)
         block = planes[1 : 1 + c].reshape(c, m)  # the parts (and J w)
         data, mismatch = plan.recover(block)
+        if data is None:
+            return None, np.inf
         result = plan.result(data)
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
