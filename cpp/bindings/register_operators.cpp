@@ -851,6 +851,34 @@ PyObject* advanced_adjacent_call(PyObject*, PyObject* const* args, Py_ssize_t na
   return PyBool_FromLong(advanced_adjacent(args[0]));
 }
 
+// An array input read from `offset` on (planes `stride` apart) that nothing writes
+// (a seed's own copy, a plan's read-only rows); steals the reference.
+fusion::Input rows_input(PyArrayObject* array, std::size_t offset, std::size_t stride) {
+  fusion::Input in;
+  in.kind = fusion::Input::kArray;
+  in.array = array;
+  in.offset = offset;
+  in.stride = stride;
+  in.constant = true;
+  return in;
+}
+
+// A seed node of `planes` planes over `copy` (x's values, the graph's own copy: the
+// reference is stolen) as its first input; the second is the caller's.
+fusion::NodePtr seed_node(PyArrayObject* copy, int column, npy_intp planes) {
+  auto node = std::make_shared<fusion::Node>();
+  node->seed = true;
+  node->arity = 2;
+  node->descr = PyArray_DESCR(copy);
+  Py_INCREF(node->descr);
+  node->column = column;
+  node->dims.push_back(planes);
+  node->dims.insert(node->dims.end(), PyArray_DIMS(copy), PyArray_DIMS(copy) + PyArray_NDIM(copy));
+  node->count = static_cast<std::size_t>(PyArray_SIZE(copy));
+  node->add_input(0, rows_input(copy, 0, node->count));
+  return node;
+}
+
 // x[a:b] of a pending colored seed x (x.node): a seed of x's rows from `offset` on,
 // pending, with x's parent (or x) as its parent (fusion::Node::colors).
 PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_ssize_t length,
@@ -864,14 +892,9 @@ PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_s
   node->parent = from.parent != nullptr ? from.parent : x.node;
   node->arity = 2;
   for (int i = 0; i < 2; ++i) {
-    fusion::Input in;
-    in.kind = fusion::Input::kArray;
-    in.array = from.inputs[i].array;
+    const fusion::Input& in = from.inputs[i];
     Py_INCREF(in.array);
-    in.offset = from.inputs[i].offset + offset;
-    in.stride = from.inputs[i].stride;
-    in.constant = true;
-    node->add_input(i, std::move(in));
+    node->add_input(i, rows_input(in.array, in.offset + offset, in.stride));
   }
   return record(Py_TYPE(dual), std::move(node));
 }
@@ -1208,22 +1231,7 @@ void register_operators(py::module_& m) {
         if (column < 0 || !one.read(py::float_(1.0).ptr(), column)) return py::none();
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
-        auto node = std::make_shared<fusion::Node>();
-        node->seed = true;
-        node->arity = 2;
-        node->descr = PyArray_DESCR(copy);
-        Py_INCREF(node->descr);
-        node->column = column;
-        node->dims.push_back(found->second.taylor + 1);
-        node->dims.insert(node->dims.end(), PyArray_DIMS(copy),
-                          PyArray_DIMS(copy) + PyArray_NDIM(copy));
-        node->count = static_cast<std::size_t>(PyArray_SIZE(copy));
-        fusion::Input in;
-        in.kind = fusion::Input::kArray;
-        in.array = copy;
-        in.stride = node->count;
-        in.constant = true;
-        node->add_input(0, std::move(in));
+        fusion::NodePtr node = seed_node(copy, column, found->second.taylor + 1);
         fusion::Input direction;
         std::memcpy(direction.scalar, one.bytes, sizeof direction.scalar);
         node->add_input(1, std::move(direction));
@@ -1259,30 +1267,10 @@ void register_operators(py::module_& m) {
         }
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
-        auto node = std::make_shared<fusion::Node>();
-        node->seed = true;
+        fusion::NodePtr node = seed_node(copy, dtype_column(kind), planes);
         node->colors = colors;
-        node->arity = 2;
-        node->descr = PyArray_DESCR(copy);
-        Py_INCREF(node->descr);
-        node->column = dtype_column(kind);
-        node->dims.push_back(planes);
-        node->dims.insert(node->dims.end(), PyArray_DIMS(copy),
-                          PyArray_DIMS(copy) + PyArray_NDIM(copy));
-        node->count = static_cast<std::size_t>(n);
-        fusion::Input in;
-        in.kind = fusion::Input::kArray;
-        in.array = copy;
-        in.stride = node->count;
-        in.constant = true;
-        node->add_input(0, std::move(in));
-        fusion::Input both;
-        both.kind = fusion::Input::kArray;
         Py_INCREF(given);
-        both.array = given;
-        both.stride = node->count;
-        both.constant = true;
-        node->add_input(1, std::move(both));
+        node->add_input(1, rows_input(given, 0, node->count));
         PyObject* seed = record(type, std::move(node));
         if (seed == nullptr) throw py::error_already_set();
         return py::reinterpret_steal<py::object>(seed);
