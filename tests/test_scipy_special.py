@@ -793,8 +793,8 @@ def test_domain_edges() -> None:
 def test_order_parameters_must_be_constants() -> None:
     v = hd.dual(np.array([1.5]), 1.0)
     for call, arg in [
-        (lambda: sc.jv(v, 2.0), "scipy.special.jv in its argument v"),
-        (lambda: sc.ive(v, 2.0), "scipy.special.ive in its argument v"),
+        (lambda: sc.struve(v, 2.0), "scipy.special.struve in its argument v"),
+        (lambda: sc.hyp0f1(v, 2.0), "scipy.special.hyp0f1 in its argument v"),
         # (a < 0: its series' terms change sign)
         (lambda: sc.hyp1f1(-v, 2.0, 0.5), "scipy.special.hyp1f1 in its parameters a and b"),
         (lambda: sc.hyperu(v, v, v), "scipy.special.hyperu in its argument a"),
@@ -1576,13 +1576,13 @@ def test_hankel_functions() -> None:
     "call, message",
     [
         (
-            lambda d: sc.jv(d, 1.5),
-            r"jv in its argument v .* only in z \(v is the order; scipy has no",
+            lambda d: sc.jv(d + 99.6, 60.0),  # (J_v(x) ~ 5e-15 there: its series cancels)
+            r"jv in its order v only where its power series or Schlaefli's integral",
         ),
         (lambda d: sc.hyp2f1(1.0, d, 3.0, 0.95), r"hyp2f1 in its parameters a, b and c only at"),
         (
-            lambda d: sc.eval_jacobi(2, d, 1.0, 0.5),
-            r"eval_jacobi in its argument alpha .* the degree",
+            lambda d: sc.eval_jacobi(2.5, d, 1.0, 0.5),
+            r"eval_jacobi in its parameters only at integer degrees",
         ),
         (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),

@@ -563,3 +563,87 @@ def test_gauss_in_its_parameters(point: tuple[float, ...]) -> None:
     for far in (0.95, -10.0, 0.5 + 0.1j):
         with pytest.raises(TypeError, match=r"scipy\.special\.hyp2f1 in its parameters"):
             sc.hyp2f1(a, 1.0, 2.0, far)
+
+
+# Bessel functions in their order v (_bessel_in_v: power series or Schlaefli's integrals on
+# dual arrays, each point by whichever its rounding bound accepts): against mp.diff of
+# mpmath's functions at points of each method (series: small x; integrals: x > v, negative
+# and integer orders), gradient and Hessian in (v, x), within 2e-13 of the function's scale
+# (sqrt(J^2 + Y^2) where J and Y oscillate, x > |v|; else the value); bench/special_orders.py
+# measures the worst over random points.
+BESSEL_ORDERS: dict[
+    str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float, float]]]
+] = {
+    "jv": (sc.jv, mp.besselj, [(2.3, 0.05), (0.0, 7.7), (-3.5, 4.0), (5.0, 40.0), (30.0, 8.0)]),
+    "yv": (sc.yv, mp.bessely, [(1.5, 0.3), (-2.3, 12.0), (7.2, 55.0)]),
+    "iv": (sc.iv, mp.besseli, [(0.5, 0.01), (12.0, 35.0), (-1.3, 3.0)]),
+    "ive": (sc.ive, lambda v, x: mp.besseli(v, x) * mp.exp(-x), [(2.5, 80.0)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BESSEL_ORDERS))
+def test_bessel_in_their_order(name: str) -> None:
+    f, exact, points = BESSEL_ORDERS[name]
+    for point in points:
+        grad, hess = _gradient_hessian_mp(exact, point)
+        v, x = point
+        scale = abs(f(v, x))
+        if name in ("jv", "yv") and x > abs(v):
+            scale = float(np.hypot(sc.jv(v, x), sc.yv(v, x)))
+        z = np.array(point)
+        got = hd.grad(lambda u: f(u[0], u[1]))(z)
+        np.testing.assert_allclose(got, grad, rtol=2e-13, atol=2e-13 * scale, err_msg=f"{point}")
+        got = hd.hessian(lambda u: f(u[0], u[1]))(z)
+        np.testing.assert_allclose(got, hess, rtol=2e-13, atol=2e-13 * scale, err_msg=f"{point}")
+        assert f(hd.dual(np.array([v]), 1.0), x).value[0] == f(v, x)
+
+
+def test_bessel_orders_hankel_edges_and_refusals() -> None:
+    """hankel1e = (J + iY) e^-ix in v from J's and Y's; x = 0: nan; where neither method's
+    rounding bound is within 1e-12 (J_v(x) exponentially small, x + pi |v| large), complex
+    z: TypeError naming the function."""
+    point = (1.3, 2.7)
+    with mp.workdps(30):
+        exact = lambda s, t: mp.hankel1(s, t) * mp.exp(-1j * t)  # noqa: E731
+        want = [complex(mp.diff(exact, point, k)) for k in ((1, 0), (2, 0), (1, 1))]
+    h = hd.hessian(lambda u: sc.hankel1e(u[0], u[1]).imag)(np.array(point))
+    g = hd.grad(lambda u: sc.hankel1e(u[0], u[1]).real)(np.array(point))
+    np.testing.assert_allclose(
+        [g[0], h[0, 0], h[0, 1]], [want[0].real, want[1].imag, want[2].imag], rtol=1e-13
+    )
+    y = sc.jv(hd.hyperdual(np.array([1.5, 2.0]), 1.0, 1.0), np.array([0.0, 3.0]))
+    assert np.isnan(y.e1[0]) and np.isfinite(y.e1[1])
+    for call in (
+        lambda d: sc.jv(d + 99.6, 60.0),
+        lambda d: sc.yv(d, 400.0),
+        lambda d: sc.iv(d, 1.0 + 1.0j),
+    ):
+        with pytest.raises(TypeError, match=r"scipy\.special\.[jyi]v in its order v only"):
+            call(hd.dual(np.array([0.4]), 1.0))
+
+
+# Orthogonal polynomials in their parameters (integer degrees: the recurrences in the degree
+# on dual arrays, _orthogonal), against mp.diff of mpmath's jacobi, gegenbauer, laguerre.
+ORTHOGONAL: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[Any, ...]]]] = {
+    "eval_jacobi": (sc.eval_jacobi, mp.jacobi, [(5, 0.7, 1.3, 0.4), (30, 2.7, -0.3, -0.8)]),
+    "eval_gegenbauer": (sc.eval_gegenbauer, mp.gegenbauer, [(7, 0.7, 0.3), (40, 3.5, -0.6)]),
+    "eval_genlaguerre": (sc.eval_genlaguerre, mp.laguerre, [(6, 0.7, 2.3), (40, 2.5, 30.0)]),
+    "eval_sh_jacobi": (
+        sc.eval_sh_jacobi,
+        lambda n, p, q, x: mp.jacobi(n, p - q, q - 1, 2 * x - 1) / mp.binomial(2 * n + p - 1, n),
+        [(6, 2.5, 1.3, 0.3)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORTHOGONAL))
+def test_orthogonal_polynomials_in_their_parameters(name: str) -> None:
+    f, exact, points = ORTHOGONAL[name]
+    for n, *point in points:
+        grad, hess = _gradient_hessian_mp(lambda *u, n=n: exact(n, *u), tuple(point))
+        z = np.array(point)
+        np.testing.assert_allclose(hd.grad(lambda u, n=n: f(n, *u))(z), grad, rtol=1e-13)
+        got = hd.hessian(lambda u, n=n: f(n, *u))(z)
+        np.testing.assert_allclose(got, hess, rtol=1e-13, atol=1e-13 * np.max(np.abs(hess)))
+    with pytest.raises(TypeError, match=rf"scipy\.special\.{name} in its parameters only at"):
+        f(2.5, hd.dual(np.array([0.5]), 1.0), *points[0][2:])
