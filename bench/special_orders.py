@@ -31,6 +31,10 @@ def _scale(name: str, args: tuple[float, ...], value: float) -> float:
     return abs(value)
 
 
+def _wright(a: Any, b: Any, x: Any) -> Any:
+    return mp.fsum(x**k / mp.factorial(k) * mp.rgamma(a * k + b) for k in range(200))
+
+
 def _sampled(rng: np.random.Generator, low: float, high: float, n: int, log: bool) -> Any:
     if log:
         return np.exp(rng.uniform(np.log(low), np.log(high), n))
@@ -48,6 +52,9 @@ def _cases() -> dict[
         "yv": (sc.yv, mp.bessely, (), [(-20.0, 40.0, False), (0.01, 100.0, True)]),
         "iv": (sc.iv, mp.besseli, (), [(-20.0, 60.0, False), (0.01, 300.0, True)]),
         "ive": (sc.ive, ive, (), [(-20.0, 60.0, False), (0.01, 600.0, True)]),
+        # (x drawn too, not differentiated: hyperu's x-partials are scipy's own hyperu)
+        "hyperu": (sc.hyperu, mp.hyperu, (), [(-3.0, 15.0, False), (-3.0, 10.0, False)]),
+        "wright_bessel": (sc.wright_bessel, _wright, (), [(0.0, 5.0, False), (0.0, 10.0, False)]),
         "eval_jacobi(n=12)": (
             sc.eval_jacobi,
             mp.jacobi,
@@ -69,18 +76,24 @@ def _cases() -> dict[
     }
 
 
+TRAILING = {"hyperu": (0.05, 50.0), "wright_bessel": (0.01, 20.0)}  # x: log-uniform
+
+
 def measure(name: str, points: int, seed: int) -> tuple[float, float, int, int]:
     f, exact, fixed, domains = _cases()[name]
     rng = np.random.default_rng(seed)
     columns = [_sampled(rng, lo, hi, points, log) for lo, hi, log in domains]
+    last = TRAILING.get(name)
+    trailing = _sampled(rng, *last, points, True) if last else np.full(points, np.nan)
     if name in ("jv", "yv", "iv", "ive"):  # a quarter of the orders integers (sin(v pi) = 0)
         columns[0] = np.where(np.arange(points) % 4 == 0, np.round(columns[0]), columns[0])
     worst1 = worst2 = 0.0
     refused = 0
     k = len(domains)
-    for row in zip(*columns, strict=True):
+    for *row, t in zip(*columns, trailing, strict=True):
         z = np.array(row)
-        g = lambda u: f(*fixed, *u)  # noqa: E731
+        after = () if np.isnan(t) else (float(t),)
+        g = lambda u, after=after: f(*fixed, *u, *after)  # noqa: E731
         try:
             grad, hess = hd.grad(g)(z), hd.hessian(g)(z)
         except TypeError:
@@ -88,14 +101,14 @@ def measure(name: str, points: int, seed: int) -> tuple[float, float, int, int]:
             continue
         with mp.workdps(40):
             at = tuple(mp.mpf(float(r)) for r in row)
-            h = lambda *u: exact(*fixed, *u)  # noqa: E731
+            h = lambda *u, after=after: exact(*fixed, *u, *after)  # noqa: E731
 
             def d(*ks: int, at: Any = at, h: Any = h) -> float:
                 return float(mp.diff(h, at, tuple(sum(i == j for j in ks) for i in range(k))))
 
             want1 = [d(i) for i in range(k)]
             want2 = [[d(i, j) for j in range(k)] for i in range(k)]
-        scale = _scale(name, row, float(f(*fixed, *row)))
+        scale = _scale(name, tuple(row), float(f(*fixed, *row, *after)))
         e1 = np.abs(grad - want1) / np.maximum(np.abs(want1), scale)
         e2 = np.abs(hess - np.array(want2)) / np.maximum(np.abs(want2), scale)
         worst1, worst2 = max(worst1, float(np.max(e1))), max(worst2, float(np.max(e2)))
@@ -112,6 +125,8 @@ def main() -> None:
     for name, (_, _, _, domains) in _cases().items():
         w1, w2, refused, n = measure(name, args.points, args.seed)
         domain = ", ".join(f"[{lo:g}, {hi:g}]{' log' if log else ''}" for lo, hi, log in domains)
+        if name in TRAILING:
+            domain += ", x in [{:g}, {:g}] log".format(*TRAILING[name])
         print(f"| {name} | {domain} | {w1:.1e} | {w2:.1e} | {refused}/{n} |")
 
 

@@ -797,7 +797,7 @@ def test_order_parameters_must_be_constants() -> None:
         (lambda: sc.hyp0f1(v, 2.0), "scipy.special.hyp0f1 in its argument v"),
         # (a < 0: its series' terms change sign)
         (lambda: sc.hyp1f1(-v, 2.0, 0.5), "scipy.special.hyp1f1 in its parameters a and b"),
-        (lambda: sc.hyperu(v, v, v), "scipy.special.hyperu in its argument a"),
+        (lambda: sc.hyperu(-v, v + 2, 1.0), r"scipy.special.hyperu in its parameters a and b"),
     ]:
         with pytest.raises(TypeError, match=arg):
             call()
@@ -1586,7 +1586,6 @@ def test_hankel_functions() -> None:
         ),
         (lambda d: sc.lambertw(1.0, 0, d), r"lambertw in its argument tol .* \(k is the branch"),
         (lambda d: sc.besselpoly(1.0, d, 0.5), r"besselpoly in its argument lmb .* only in a"),
-        (lambda d: sc.smirnov(d, 0.3), r"smirnov in its argument n .* only in d \(n is a count"),
         (lambda d: sc.pro_cv(1, 2, d), r"pro_cv in its argument c .* characteristic value"),
         (lambda d: sc.obl_cv(1, 2, d), r"obl_cv in its argument c .* characteristic value"),
         (lambda d: sc.pro_rad2(1, 2, 1.5, d + 1), r"pro_rad2 in its argument x .* fail the"),

@@ -6,8 +6,8 @@ polygamma(1, x), i0' = i1, Bessel functions by their recurrences), and the C++ c
 rule of every kind (`_core.chain_unary` / `chain_binary`, kinds.hpp) combines them with
 the parts. The value is scipy's own call on the value plane, so it is scipy's bit for
 bit; the derivatives are computed in float64 (complex128) and rounded to the result's
-dtype. Arguments that are orders or shape parameters (jv's v, gammainc's a) must be
-constants: a dual array there is a TypeError naming the function and the argument.
+dtype. Arguments that are orders or shape parameters without a rule (struve's v, yn's n)
+must be constants: a dual array there is a TypeError naming the function and the argument.
 
 scipy is imported on first use (it stays an optional dependency); `table()` is empty
 until scipy.special is imported. The five scipy.special functions of the C++ table
@@ -1611,9 +1611,76 @@ def _airy(value: Any, z: Any) -> tuple[Arrays, ...]:
 
 
 def _hyperu(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
-    # d/dx U(a, b, x) = -a U(a+1, b+1, x)
+    # d/dx U(a, b, x) = -a U(a+1, b+1, x); in a and b by its integral on dual arrays
+    # (_hyperu_integral)
     sc = _sc()
-    return -a * sc.hyperu(a + 1, b + 1, x), a * (a + 1) * sc.hyperu(a + 2, b + 2, x)
+    in_x = -a * sc.hyperu(a + 1, b + 1, x), a * (a + 1) * sc.hyperu(a + 2, b + 2, x)
+    return _with_parameters((2,), in_x, _hyperu_integral, a, b, x)
+
+
+_HYPERU_SMALLEST = 0.02  # (the integral's left tail spans 50/a: 10^4 nodes at a = 0.02)
+
+
+def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
+    """U(a, b, x) = 1/Gamma(a) int_0^inf e^(-x t) t^(a-1) (1 + t)^(b-a-1) dt  (DLMF 13.4.4;
+    a > 0, x > 0), with t = e^u a trapezoid rule in u: the integrand
+    exp(a u - x e^u + (b - a - 1) log(1 + e^u)) is positive, analytic in the strip
+    |Im u| < pi and falls off on both sides: steps h leave about e^(-2 pi d/h) times its
+    growth in the strip up to Im u = d (below); the rule runs where the exponent is within
+    50 of its peak. a <= 0.02 by Kummer's
+    U(a, b, x) = x^(1-b) U(1 + a - b, 2 - b, x) where 1 + a - b > 0.02. Its rounding is
+    bounded as _bessel_in_v's: eps times the terms' magnitudes times the exponent's parts'
+    sizes, and must be within 1e-12 of each partial's size or U's; elsewhere TypeError."""
+    av, bv, xv = np.broadcast_arrays(*(_values(u) for u in (a, b, x)))
+    direct = av > _HYPERU_SMALLEST
+    kummer = ~direct & (1 + av - bv > _HYPERU_SMALLEST)
+    usable = (direct | kummer) & (xv > 0) & np.isfinite(av + bv + xv)
+    if not np.all(usable | np.isnan(av + bv + xv)):
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.hyperu in its parameters a and b only at "
+            f"x > 0 where a > {_HYPERU_SMALLEST} or 1 + a - b > {_HYPERU_SMALLEST} (its integral "
+            "representation, or Kummer's transformation of it)"
+        )
+    p = np.where(direct, a, 1 + a - b)
+    q = np.where(direct, b, 2 - b)
+    pv, qv = _values(p), _values(q)
+    # the exponent's peak and reach on a coarse grid, then the rule on [left, right]
+    coarse = np.linspace(-60 / np.min(pv, initial=1.0) - 20, 20 + np.log(60 + np.max(pv)), 4001)
+    grid = coarse.reshape((-1,) + (1,) * pv.ndim)
+    with np.errstate(over="ignore"):
+        exponent = pv * grid - xv * np.exp(grid) + (qv - pv - 1) * np.logaddexp(0, grid)
+    top = np.max(exponent, axis=0)
+    near = exponent >= top - 50
+    step = coarse[1] - coarse[0]
+    left = coarse[np.argmax(near, axis=0)] - step
+    right = coarse[len(coarse) - 1 - np.argmax(near[::-1], axis=0)] + step
+    # (steps of 1/4, and below 0.6/sqrt(c), c the exponent's curvature over the range (x e^u,
+    # up to ~50 + a at its right end, and (b - a - 1)/4): in the strip the exponent grows by
+    # c d^2/2 at Im u = d, so the error is e^(-2 pi^2/(h^2 c)) rather than e^(-2 pi^2/h),
+    # below e^-50 either way)
+    curvature = 1 + xv * np.exp(right) + np.abs(qv - pv - 1) / 4
+    steps = (right - left) * np.maximum(4.0, np.sqrt(curvature) / 0.6)
+    count = int(np.ceil(np.max(steps, initial=0.0))) + 1
+    if count > 20_001:
+        raise TypeError("hyperdiff's integral of scipy.special.hyperu needs too many nodes here")
+    k = np.arange(count).reshape((-1,) + (1,) * pv.ndim)
+    h = (right - left) / (count - 1)
+    u = left + k * h
+    log1p_e = np.logaddexp(0, u)
+    integrand = np.exp(p * u - x * np.exp(u) + (q - p - 1) * log1p_e - top)
+    terms = integrand * np.where((k == 0) | (k == count - 1), 0.5, 1.0) * h
+    total = np.sum(terms, axis=0) * _sc().rgamma(p)
+    rounding = 1 + np.abs(pv * u) + xv * np.exp(u) + np.abs((qv - pv - 1) * log1p_e) + np.abs(top)
+    bound = _EPS * np.sum(np.abs(terms._data) * rounding, axis=1) * np.abs(total.value)
+    bound = bound / np.abs(np.sum(terms.value, axis=0))
+    size = np.maximum(np.abs(total._data), np.abs(total.value))
+    if not np.all((bound <= 1e-12 * size) | ~usable):
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.hyperu in its parameters a and b only where "
+            "its integral's rounding is within 1e-12 of the partials' size"
+        )
+    total = total * np.exp(top)
+    return np.where(direct, total, x ** (1 - b) * total)
 
 
 def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
@@ -2380,14 +2447,85 @@ def _mathieu(modified: bool, odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
+    # in a and b by the series on dual arrays (_wright_series)
     def rule(f0: Any, a: Any, b: Any, x: Any) -> Arrays:
         sc = _sc()
         if not log:
-            return sc.wright_bessel(a, a + b, x), sc.wright_bessel(a, 2 * a + b, x)
+            in_x = sc.wright_bessel(a, a + b, x), sc.wright_bessel(a, 2 * a + b, x)
+            return _with_parameters((2,), in_x, _wright_series, a, b, x)
         f1 = np.exp(sc.log_wright_bessel(a, a + b, x) - f0)
-        return f1, np.exp(sc.log_wright_bessel(a, 2 * a + b, x) - f0) - f1 * f1
+        in_x = f1, np.exp(sc.log_wright_bessel(a, 2 * a + b, x) - f0) - f1 * f1
+        return _with_parameters((2,), in_x, functools.partial(_wright_series, log=True), a, b, x)
 
     return rule
+
+
+_WRIGHT_TERMS = 20_000
+
+
+def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
+    """Wright's Phi(a, b; x) = sum_k x^k / (k! Gamma(a k + b)) (or its log) as numpy code on
+    dual arrays, at scipy's domain a, b, x >= 0: its terms are positive; each is
+    e^(k log x - log k! - log Gamma(a k + b) - shift) (1/Gamma by rgamma below a k + b = 1,
+    where Gamma may change sign or be infinite), shift the largest term's log, summed over
+    k up to where the logs fall 40 below it. Its rounding is bounded as _bessel_in_v's (eps
+    times the terms' magnitudes times their exponents' sizes) and must be within 1e-12 of
+    each partial's size or the function's; elsewhere (or beyond 20000 terms) TypeError."""
+    sc = _sc()
+    av, bv, xv = (
+        np.asarray(u, dtype=np.float64) for u in np.broadcast_arrays(*map(_values, (a, b, x)))
+    )
+    bad = ~((av >= 0) & (bv >= 0) & (xv >= 0) & np.isfinite(av + bv + xv))
+    av, bv, xv = (np.where(bad, fill, u) for u, fill in ((av, 1.0), (bv, 1.0), (xv, 1.0)))
+    with np.errstate(divide="ignore"):
+        log_x = np.log(xv)
+
+        def logs(k: Any) -> Any:  # (the terms' logs on plain values, -inf at 1/Gamma = 0)
+            g = np.where(av * k + bv > 0, sc.gammaln(av * k + bv), np.inf)
+            return np.where(k == 0, 0.0, k * log_x) - sc.gammaln(k + 1.0) - g
+
+        count = 64
+        while True:  # (the terms rise to their peak, then fall faster than geometrically)
+            k = np.arange(count, dtype=np.float64).reshape((-1,) + (1,) * xv.ndim)
+            values = logs(k)
+            shift = np.max(values, axis=0)
+            if np.all(values[-1] < shift - 40) or count > _WRIGHT_TERMS:
+                break
+            count *= 2
+    if count > _WRIGHT_TERMS:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.wright_bessel in a and b only up to "
+            f"{_WRIGHT_TERMS} terms of its series"
+        )
+    kk = k
+    arg = a * kk + b
+    small = av * kk + bv <= 1
+    xs = np.where(bad, 1.0, x)
+    power = np.where(kk == 0, 0.0, kk * np.log(xs))
+    base = power - sc.gammaln(kk + 1.0) - shift
+    safe = np.where(small, 2.0, arg)
+    terms = np.where(
+        small,
+        np.exp(base) * sc.rgamma(np.where(small, arg, 1.0)),
+        np.exp(base - sc.gammaln(safe)),
+    )
+    total = np.sum(terms, axis=0)
+    rounding = 1 + np.abs(power.value if hasattr(power, "value") else power)
+    rounding = (
+        rounding
+        + sc.gammaln(k + 1.0)
+        + np.abs(np.where(small, 0.0, sc.gammaln(np.where(small, 2.0, av * k + bv))))
+        + np.abs(shift)
+    )
+    bound = _EPS * np.sum(np.abs(terms._data) * rounding, axis=1)
+    size = np.maximum(np.abs(total._data), np.abs(total.value))
+    if not np.all((bound <= 1e-12 * size) | bad):
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.wright_bessel in a and b only where its "
+            "series' rounding is within 1e-12 of the partials' size"
+        )
+    out = np.log(total) + shift if log else total * np.exp(shift)
+    return np.where(bad, out * np.nan, out)
 
 
 def _parabolic(weber: bool) -> Callable[..., tuple[Arrays, Arrays]]:
@@ -3309,7 +3447,9 @@ def _smirnov_partials(n: Any, d: Any) -> Arrays:
 
 
 def _smirnov(f0: Any, n: Any, d: Any) -> Arrays:
-    return _smirnov_partials(n, d)
+    # n is a count scipy truncates: partials 0 in it (as pdtr's k, bdtr's k and n)
+    d1, d2 = _smirnov_partials(n, d)
+    return _counted(d1, d2, 2)
 
 
 def _log_hyp1f1(a: Any, b: Any, z: Any) -> Arrays:
@@ -3680,9 +3820,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "hyperu",
                 ("a", "b", "x"),
-                (2,),
+                (0, 1, 2),
                 _hyperu,
-                why=_parameters("a and b are parameters", "them"),
             ),
         ),
         (("powm1",), Entry("powm1", ("x", "y"), (0, 1), _powm1)),
@@ -3748,9 +3887,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "wright_bessel",
                 ("a", "b", "x"),
-                (2,),
+                (0, 1, 2),
                 _wright_bessel(False),
-                why=_parameters("a and b are parameters", "them"),
             ),
         ),
         (
@@ -3758,9 +3896,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "log_wright_bessel",
                 ("a", "b", "x"),
-                (2,),
+                (0, 1, 2),
                 _wright_bessel(True),
-                why=_parameters("a and b are parameters", "them"),
             ),
         ),
         (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
@@ -3904,15 +4041,14 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 why="the integral's partials in lmb and nu have no closed form",
             ),
         ),
-        (("smirnov",), Entry("smirnov", ("n", "d"), (1,), _smirnov, why="n is a count")),
+        (("smirnov",), Entry("smirnov", ("n", "d"), (0, 1), _smirnov)),
         (
             ("smirnovi",),
             Entry(
                 "smirnovi",
                 ("n", "p"),
-                (1,),
-                _inverse_of(_smirnov, 1, (1,), _forward("smirnov")),
-                why="n is a count",
+                (0, 1),
+                _inverse_of(_smirnov, 1, (0, 1), _forward("smirnov")),
             ),
         ),
         (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (0, 1, 2), _nctdtr)),
