@@ -571,16 +571,17 @@ def test_gauss_in_its_parameters(point: tuple[float, ...]) -> None:
 # Bessel functions in their order v (_bessel_in_v: power series or Schlaefli's integrals on
 # dual arrays, each point by whichever its rounding bound accepts): against mp.diff of
 # mpmath's functions at points of each method (series: small x; integrals: x > v, negative
-# and integer orders), gradient and Hessian in (v, x), within 2e-13 of the function's scale
+# and integer orders; Hankel's expansions: large x), gradient and Hessian in (v, x), within
+# 2e-13 of the function's scale
 # (sqrt(J^2 + Y^2) where J and Y oscillate, x > |v|; else the value); bench/special_orders.py
 # measures the worst over random points.
 BESSEL_ORDERS: dict[
     str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[float, float]]]
 ] = {
     "jv": (sc.jv, mp.besselj, [(2.3, 0.05), (0.0, 7.7), (-3.5, 4.0), (5.0, 40.0), (30.0, 8.0)]),
-    "yv": (sc.yv, mp.bessely, [(1.5, 0.3), (-2.3, 12.0), (7.2, 55.0)]),
+    "yv": (sc.yv, mp.bessely, [(1.5, 0.3), (-2.3, 12.0), (7.2, 55.0), (3.7, 2500.0)]),
     "iv": (sc.iv, mp.besseli, [(0.5, 0.01), (12.0, 35.0), (-1.3, 3.0)]),
-    "ive": (sc.ive, lambda v, x: mp.besseli(v, x) * mp.exp(-x), [(2.5, 80.0)]),
+    "ive": (sc.ive, lambda v, x: mp.besseli(v, x) * mp.exp(-x), [(2.5, 80.0), (-6.5, 900.0)]),
 }
 
 
@@ -618,7 +619,7 @@ def test_bessel_orders_hankel_edges_and_refusals() -> None:
     assert np.isnan(y.e1[0]) and np.isfinite(y.e1[1])
     for call in (
         lambda d: sc.jv(d + 99.6, 60.0),
-        lambda d: sc.yv(d, 400.0),
+        lambda d: sc.yv(d + 40, 300.0),
         lambda d: sc.iv(d, 1.0 + 1.0j),
     ):
         with pytest.raises(TypeError, match=r"scipy\.special\.[jyi]v in its order v only"):

@@ -2852,6 +2852,7 @@ def _bessel_k_in_v(v: Any, x: Any, scaled: bool) -> Arrays:
 #   by composite 32-point Gauss-Legendre rules (the finite integrals: a panel per 8 radians
 #   of phase x + |v|; the infinite ones: 4 panels on each of [0, t*] and [t*, T], t* the
 #   exponent's peak, T where it is e^-50 below).
+#   Hankel's expansions for x > max(25, v^2/4) (_bessel_hankel_v).
 # Each plane's rounding is bounded by eps times the sum of its terms' magnitudes, each
 # weighed by 1 + the size of the arguments rounded in it (the phase x sin t - v t of size
 # up to x + pi |v|, the exponents, the series' log of its first term and its steps): a point
@@ -2859,7 +2860,8 @@ def _bessel_k_in_v(v: Any, x: Any, scaled: bool) -> Arrays:
 # function's: sqrt(J^2 + Y^2) for J and Y beyond x = |v|, where they oscillate and cross
 # zero, else |C_v(x)|). Where neither
 # representation is (J_v(x) exponentially small: x < v, both large; the phase's rounding
-# beyond 1e-12 of the function's size: x + pi |v| beyond ~100 for J and Y): TypeError.
+# beyond 1e-12 of the function's size, x + pi |v| beyond ~100 for J and Y, where Hankel's
+# expansion does not reach, x < v^2/4): TypeError.
 _BESSEL_V_TOLERANCE = 1e-12
 
 
@@ -2965,6 +2967,77 @@ def _bessel_integral_v(family: str, nu: Any, at: Any, damping: Any) -> tuple[Any
     return total, np.where(unbounded, np.inf, magnitude), shift
 
 
+# 2 pi in three parts (30, 30 and 53 bits: k c1 and k c2 exact for k < 2^23), for x - 2 pi k
+_TWO_PI = (6.283185303211212, 3.9683743166540886e-09, 2.068073192717642e-18)
+
+
+def _reduced(x: Any) -> Any:
+    """x - 2 pi k, k = round(x / 2 pi), to an ulp of the result (Cody and Waite), x < 5e7."""
+    k = np.round(x / (2 * np.pi))
+    return ((x - k * _TWO_PI[0]) - k * _TWO_PI[1]) - k * _TWO_PI[2]
+
+
+def _bessel_hankel_v(family: str, nu: Any, at: Any, damping: Any) -> tuple[Any, Any, Any]:
+    """Hankel's expansions (DLMF 10.17.3, 10.17.4, 10.40.1) on dual (v, x), for large x:
+      J_v = sqrt(2/(pi x)) (P cos w - Q sin w),  Y_v = sqrt(2/(pi x)) (P sin w + Q cos w),
+      e^-x I_v ~ (2 pi x)^-1/2 sum_k (-1)^k a_k / x^k  (+ e^-2x terms, below 1e-21 at x > 25),
+      P = sum_k (-1)^k a_2k / x^2k, Q = sum_k (-1)^k a_2k+1 / x^2k+1,
+      a_k = a_(k-1) (4v^2 - (2k-1)^2) / (8k),  w = x - (v/2 + 1/4) pi,
+    with x - 2 pi k reduced exactly (_reduced) so that w rounds to eps (|v| + 1), not eps x.
+    Summed while the terms fall and are above 1e-17 of the sums (the remainder, for
+    k >= v - 1/2, is below the first omitted term: DLMF 10.17(iii)); (sum, its rounding
+    bound plus the omitted term over eps, shift 0)."""
+    v0, x0 = nu.value, at.value
+    mu = 4 * nu * nu
+    term = at * 0 + 1  # a_k / x^k
+    even, odd = term, term * 0
+    sign = -1.0 if family == "i" else 1.0
+    alternating = term  # (I's sum)
+    magnitude = np.abs(term._data)
+    active = np.ones(x0.shape, dtype=bool)
+    last = np.abs(term._data)
+    omitted = np.zeros_like(last)
+    for k in range(1, 200):
+        step = term * (mu - (2 * k - 1) ** 2) / (8 * k * at)
+        size = np.abs(step._data)
+        falling = (np.sum(size, axis=0) <= np.sum(last, axis=0)) | (k < np.abs(v0) + 0.5)
+        small = np.all(
+            size
+            <= 1e-17 * np.abs(alternating._data if family == "i" else even._data + odd._data)
+            + 1e-300,
+            axis=0,
+        )
+        stop = active & (~falling | small)
+        omitted = np.where(stop, size, omitted)
+        active &= ~stop
+        if not active.any():
+            break
+        term = np.where(active, step, term)
+        if family == "i":
+            alternating = np.where(active, alternating + sign**k * step, alternating)
+        elif k % 2 == 0:
+            even = np.where(active, even + (-1.0) ** (k // 2) * step, even)
+        else:
+            odd = np.where(active, odd + (-1.0) ** (k // 2) * step, odd)
+        magnitude = magnitude + np.where(active, size, 0.0) * (1 + 4 * k)
+        last = np.where(active, size, last)
+    omitted = np.where(active, np.inf, omitted)
+    if family == "i":  # (I = e^x S / sqrt(2 pi x): e^(x - x0) in the sum, e^x0 the shift)
+        total = alternating * np.exp(at - x0 + damping) / np.sqrt(2 * np.pi * at)
+        factor = 1 / np.sqrt(2 * np.pi * x0)
+        return total, factor * (magnitude * 8 + omitted / _EPS), x0
+    phase = (at - x0) + _reduced(x0) - (nu / 2 + 0.25) * np.pi
+    cos, sin = np.cos(phase), np.sin(phase)
+    if family == "j":
+        inner = even * cos - odd * sin
+    else:
+        inner = even * sin + odd * cos
+    total = inner * np.sqrt(2 / (np.pi * at))
+    factor = np.sqrt(2 / (np.pi * x0))
+    rounding = 8 + np.pi * np.abs(v0)
+    return total, factor * (magnitude * rounding + omitted / _EPS), np.zeros_like(x0)
+
+
 def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays:
     """(C_v, C_vv, C_vx) of jv, yv, iv (ive if scaled) at real x > 0 (see above); nan
     where scipy's value is nan, inf or x <= 0, 0 where it underflows to 0 (x > 0)."""
@@ -2985,10 +3058,13 @@ def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays
     seeds = np.stack([np.ones_like(v), np.zeros_like(v)])
     best = np.full((6, *v.shape), np.nan)
     left = inside.copy()
-    for method in ("series", "integral") if family in "ji" else ("integral",):
-        todo = left & (v > -1) if method == "series" else left
+    methods = ("series", "integral", "hankel") if family in "ji" else ("integral", "hankel")
+    for method in methods:
+        todo = left & (v > -1) if method == "series" else left.copy()
+        if method == "hankel":
+            todo = todo & (x > 25) & (x > v * v / 4) & (x < 5e7)
         if method == "series" and family == "j":
-            todo &= x * x < 200 + 16 * (v + 1)  # (beyond: its terms cancel)
+            todo = todo & (x * x < 200 + 16 * (v + 1))  # (beyond: its terms cancel)
         if not todo.any():
             continue
         nu: Any = hyperdualvec(np.where(todo, v, 0.5), seeds)
@@ -2996,8 +3072,10 @@ def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays
         damping = at.value - at if scaled else 0.0  # (ive = e^-x I: e^(x0 - x) e^-x0)
         if method == "series":
             total, magnitude, shift = _bessel_series_v(family, nu, at, todo, damping)
-        else:
+        elif method == "integral":
             total, magnitude, shift = _bessel_integral_v(family, nu, at, damping)
+        else:
+            total, magnitude, shift = _bessel_hankel_v(family, nu, at, damping)
         if scaled:
             shift = shift - at.value
         # (not scaled to scipy's value: J and Y cross 0, where their value's rounding is
@@ -3012,9 +3090,10 @@ def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays
     if left.any():
         raise TypeError(
             f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
-            "power series or Schlaefli's integral is accurate to 1e-12 of its size: not where "
-            "J is exponentially small (x < v, both large), nor where the integral's phase "
-            "x + pi |v| (J, Y) or I's cancellation (x and v large) leaves more rounding "
+            "power series, Schlaefli's integral or Hankel's expansion is accurate to 1e-12 of "
+            "its size: not where J is exponentially small (x < v, both large), nor where the "
+            "integral's phase x + pi |v| (J, Y) or I's cancellation leaves more rounding and "
+            "x < v^2/4 (x and v both large) "
             f"(here v = {v[left].flat[0]:g}, x = {x[left].flat[0]:g})"
         )
     known = np.where((value == 0) & (x > 0), 0.0, np.nan)
