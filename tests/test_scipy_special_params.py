@@ -685,3 +685,15 @@ def test_wright_bessel_in_its_parameters() -> None:
             z = np.array([a, b])
             np.testing.assert_allclose(hd.grad(g)(z), grad, rtol=1e-13, atol=1e-14)
             np.testing.assert_allclose(hd.hessian(g)(z), hess, rtol=1e-13, atol=1e-14)
+
+
+def test_rgamma_near_its_poles() -> None:
+    """1/Gamma's f' and f'' at -n + h (h from 1e-300 to 1e-3, both sides): by the
+    reflection 1/Gamma(x) = Gamma(1 - x) sin(pi x)/pi (psi^2 - psi1 cancelled by 1/h:
+    f'' at -3 + 1e-9 was -89 for 15, and nan below h = 1e-154) against mp.diff."""
+    x = np.array([1e-300, -1e-300, 1e-8, -3 + 1e-9, -3 - 1e-9, -7 + 1e-3, -1 - 1e-13, -40.5])
+    y = sc.rgamma(hd.hyperdual(x, 1.0, 1.0))
+    with mp.workdps(40):
+        want = [[float(mp.diff(mp.rgamma, mp.mpf(p), k)) for p in x] for k in (1, 2)]
+    np.testing.assert_allclose(y.e1, want[0], rtol=4 * EPS)
+    np.testing.assert_allclose(y.e12, want[1], rtol=4 * EPS)

@@ -183,6 +183,24 @@ def _rgamma(f0: Any, x: Any) -> Arrays:
         signed_factorial = np.where(n % 2 == 1, -1.0, 1.0) * sc.gamma(n + 1)
         f1 = np.where(pole, signed_factorial, f1)
         f2 = np.where(pole, -2 * signed_factorial * sc.psi(n + 1), f2)
+        # near the poles psi^2 and psi1 cancel (by 1/h for x = -n + h: f2 at -3 + 1e-9 was
+        # -89 for 15) or overflow (h < 1e-154): for real -170 < x < 1/2 by the reflection
+        # 1/Gamma(x) = Gamma(1 - x) sin(pi x)/pi, with A = psi(1 - x), B = psi1(1 - x),
+        #   f1 = Gamma(1 - x) (cos(pi x) - sin(pi x) A/pi),
+        #   f2 = Gamma(1 - x)/pi (sin(pi x) (A^2 + B - pi^2) - 2 pi A cos(pi x)),
+        # smooth through the poles (sin, cos by x - round(x): exact zeros there)
+        if not np.iscomplexobj(x):
+            near = (x < 0.5) & (x > -170)
+            if np.any(near):
+                t = np.where(near, x, 0.0)
+                k = np.round(t)
+                parity = np.where(k % 2 == 0, 1.0, -1.0)
+                sin, cos = parity * np.sin(np.pi * (t - k)), parity * np.cos(np.pi * (t - k))
+                g, a = sc.gamma(1 - t), sc.psi(1 - t)
+                b = _psi_n(1, 1 - t)
+                r1 = g * (cos - sin * a / np.pi)
+                r2 = g / np.pi * (sin * (a * a + b - np.pi**2) - 2 * np.pi * a * cos)
+                f1, f2 = np.where(near, r1, f1), np.where(near, r2, f2)
         # at +inf 1/Gamma and its derivatives tend to 0 (0 * psi's inf above); at -inf
         # scipy's 0 is no limit (1/Gamma swings through its zeros growing factorially)
         real_inf = np.isinf(re) & (np.imag(x) == 0)
@@ -1643,7 +1661,8 @@ def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
         )
     p = np.where(direct, a, 1 + a - b)
     q = np.where(direct, b, 2 - b)
-    pv, qv = _values(p), _values(q)
+    p, q, x = (np.where(usable, u, fill) for u, fill in ((p, 1.0), (q, 1.0), (x, 1.0)))
+    pv, qv, xv = _values(p), _values(q), _values(x)
     # the exponent's peak and reach on a coarse grid, then the rule on [left, right]
     coarse = np.linspace(-60 / np.min(pv, initial=1.0) - 20, 20 + np.log(60 + np.max(pv)), 4001)
     grid = coarse.reshape((-1,) + (1,) * pv.ndim)
@@ -1680,7 +1699,8 @@ def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
             "its integral's rounding is within 1e-12 of the partials' size"
         )
     total = total * np.exp(top)
-    return np.where(direct, total, x ** (1 - b) * total)
+    out = np.where(direct, total, x ** (1 - b) * total)
+    return np.where(usable, out, out * np.nan)
 
 
 def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
@@ -2461,6 +2481,7 @@ def _wright_bessel(log: bool) -> Callable[..., Arrays]:
 
 
 _WRIGHT_TERMS = 20_000
+_WRIGHT_SHAPE_LIMIT = 1e4
 
 
 def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
@@ -2476,6 +2497,11 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
         np.asarray(u, dtype=np.float64) for u in np.broadcast_arrays(*map(_values, (a, b, x)))
     )
     bad = ~((av >= 0) & (bv >= 0) & (xv >= 0) & np.isfinite(av + bv + xv))
+    if np.any(~bad & (np.maximum(av, bv) > _WRIGHT_SHAPE_LIMIT)):
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.wright_bessel in a and b only up to "
+            f"{_WRIGHT_SHAPE_LIMIT:g} (the range its series is checked in)"
+        )
     av, bv, xv = (np.where(bad, fill, u) for u, fill in ((av, 1.0), (bv, 1.0), (xv, 1.0)))
     with np.errstate(divide="ignore"):
         log_x = np.log(xv)
