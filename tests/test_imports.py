@@ -208,3 +208,37 @@ def test_the_checks_see_cycles_and_upward_imports() -> None:
         "_core": 1,
         "__init__": 1,
     }
+
+
+def _rebound_names(source: str) -> list[str]:
+    """Module-level names bound twice (assignments, functions, classes; @overload
+    declarations do not count): the second silently replaces the first everywhere."""
+    seen: dict[str, int] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            if any(
+                ast.unparse(d).endswith("overload") for d in getattr(node, "decorator_list", [])
+            ):
+                continue
+            names = [node.name]
+        elif isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            names = [node.target.id] if isinstance(node.target, ast.Name) else []
+        else:
+            continue
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+    return sorted(name for name, count in seen.items() if count > 1)
+
+
+def test_no_module_level_name_is_bound_twice() -> None:
+    """_sparsity.py had two _STALE messages: the second (a plan's, with {where}
+    placeholders) replaced the first, so a stale view raised the plan's text unformatted."""
+    rebound = {
+        path.stem: names
+        for path in sorted(PACKAGE.glob("*.py"))
+        if (names := _rebound_names(path.read_text()))
+    }
+    assert rebound == {}
+    assert _rebound_names("A = 1\nB = 2\nA = 3\n") == ["A"]

@@ -128,9 +128,11 @@ REFUSED: dict[str, Callable[[Any], Any]] = {
 @pytest.mark.parametrize("check", [True, False])
 @pytest.mark.parametrize("f", list(REFUSED))
 def test_writes_it_cannot_follow_are_refused(f: str, check: bool) -> None:
-    with pytest.raises(TypeError, match="sparsity detection"):
+    # each by its own message (a stale view once raised a plan's, its {where} unformatted)
+    why = "used after a write into its base" if "after" in f else "writes through views made"
+    with pytest.raises(TypeError, match=f"^sparsity detection.*{why}"):
         hd.jacobian(REFUSED[f], sparsity="auto", check_sparsity=check)(X)
-    with pytest.raises(TypeError, match="sparsity detection"):
+    with pytest.raises(TypeError, match=f"^sparsity detection.*{why}"):
         hd.hessian(lambda y: np.sum(REFUSED[f](y) ** 2), sparsity="auto", check_sparsity=check)(X)
 
 

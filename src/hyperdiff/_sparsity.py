@@ -360,7 +360,7 @@ class SparsityTracer:
         """TypeError if this or another tracer given missed a write into its base."""
         for x in (self, *others):
             if isinstance(x, SparsityTracer) and x._stale:
-                raise TypeError(_STALE)
+                raise TypeError(_STALE_VIEW)
             if isinstance(x, (tuple, list)):
                 self._fresh(*x)
 
@@ -571,7 +571,7 @@ _THROUGH_VIEWS = (
     "(x.reshape(...)[0] = ..., x.T[0] = ...): write into x by its own index, or pass the "
     "pattern as sparsity="
 )
-_STALE = (
+_STALE_VIEW = (
     "sparsity detection: a view (y = x[::2], x.reshape(...)) used after a write into its "
     "base x that it would show in numpy; take the view after the write, or pass the "
     "pattern as sparsity="
@@ -2828,7 +2828,7 @@ def _keep(plans: dict[str, Any], key: Any, plan: Any) -> Any:
     return plan
 
 
-_STALE = (
+_STALE_PLAN = (
     "{where}: the sparsity pattern detected at this very call does not hold in the pass "
     "that follows (its probe {product} is off by {by:.1e} of a row's scale; inf: a part "
     "where the pattern has no nonzero): f's pattern changes from one call to the next "
@@ -2869,7 +2869,7 @@ def _planned_call(
     hessian = ("Hessian", "H w (a term's w^T H w)", "the")
     matrix, product, pattern = ("Jacobian", "J w", "its") if where == "jacobian" else hessian
     if detected:
-        raise ValueError(_STALE.format(where=where, product=product, by=mismatch))
+        raise ValueError(_STALE_PLAN.format(where=where, product=product, by=mismatch))
     raise ValueError(
         f"{where}: the {matrix} has a nonzero outside {pattern} sparsity pattern at this "
         "point (a branch, or a pattern given that misses an entry): pass a pattern that "
