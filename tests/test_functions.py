@@ -576,3 +576,18 @@ def test_methods_are_the_functions() -> None:
         np.testing.assert_array_equal(method._data, function._data)
     assert x.argmax() == np.argmax(x.value) and x.argmin() == np.argmin(x.value)
     np.testing.assert_array_equal(x.nonzero(), np.nonzero(x.value))
+
+
+@pytest.mark.parametrize(
+    "join", [np.concatenate, np.concat, np.stack, np.vstack, np.hstack, np.dstack, np.block]
+)
+def test_a_dual_array_as_the_sequence_joins_its_rows(join: Any) -> None:
+    """numpy takes an array for the sequence of arrays to join: its rows (a dual array
+    once reached np.concatenate's fast path, which asked for its truth value)."""
+    values = np.arange(6.0).reshape(2, 3)
+    got = join(hd.dual(values, np.full((2, 3), 2.0)))
+    want = join(values)
+    np.testing.assert_array_equal(got.value, want)
+    np.testing.assert_array_equal(got.d, np.full(want.shape, 2.0))
+    with pytest.raises(ValueError, match="zero-dimensional arrays cannot be concatenated"):
+        np.concatenate(hd.dual(np.arange(3.0), 1.0))

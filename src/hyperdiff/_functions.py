@@ -750,6 +750,8 @@ def _concatenate(
     dtype: Any = None,
     casting: str = "same_kind",
 ) -> Any:
+    if isinstance(arrays, DualArray):  # (numpy's: the array's rows are the sequence)
+        arrays = list(arrays)
     cls = _kind_out("concatenate", out, *arrays)
     if out is None and (axis == 0 or axis == -1) and dtype is None:
         joined = _joined(arrays, cls, axis)
@@ -775,7 +777,7 @@ def _joined(arrays: Sequence[Any], cls: type[DualArray], axis: int) -> DualArray
     written apart and copied; the others are copied, without flushing the pending
     operations that read them (so that those run once, into their slice). None for
     anything else."""
-    if not arrays or any(type(x) is not cls for x in arrays):
+    if len(arrays) == 0 or any(type(x) is not cls for x in arrays):
         return None
     headers = [x._header for x in arrays]  # (shape and dtype, nothing computed)
     first = headers[0]
