@@ -3,6 +3,8 @@ scipy's analytic Rosenbrock derivatives and hand-derived closed forms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import optimize
@@ -354,3 +356,92 @@ def test_common_call_reads_other_outputs_through_the_general_extraction() -> Non
     np.testing.assert_array_equal(hd.grad(lambda v: 3.0)(x), np.zeros((2, 2)))
     with pytest.raises(TypeError, match="one scalar output"):
         hd.grad(lambda v: v * 2)(x)
+
+
+# --- hessian of a tuple argnums at small float arrays: the kept seeds and blocks ------
+def _xxy_norm_hessian(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The (50, 50) Hessian of f = ||X X Y||_F in (X, Y) by hand: with M = X X Y,
+    d2f = (<dM, dM'> + <M, d2M>) / f - <M, dM><M, dM'> / f^3 over unit directions."""
+    n = x.shape[0]
+    units = np.eye(n * n).reshape(n * n, n, n)
+    m = x @ x @ y
+    f = np.sqrt(np.sum(m * m))
+    zero = np.zeros_like(units)
+    dm = np.concatenate(  # X's directions, then Y's
+        [units @ x @ y + x @ units @ y, zero @ y + x @ x @ units]
+    ).reshape(2 * n * n, -1)
+    d2m = np.zeros((2 * n * n, 2 * n * n, n, n))
+    xx = np.einsum("kab,lbc,cd->klad", units, units, y)
+    d2m[: n * n, : n * n] = xx + xx.transpose(1, 0, 2, 3)
+    xy = np.einsum("kab,bc,lcd->klad", units, x, units) + np.einsum(
+        "ab,kbc,lcd->klad", x, units, units
+    )
+    d2m[: n * n, n * n :] = xy
+    d2m[n * n :, : n * n] = xy.transpose(1, 0, 2, 3)
+    g = dm @ m.ravel()
+    second = (d2m.reshape(4 * n**4, -1) @ m.ravel()).reshape(2 * n * n, -1)
+    return (dm @ dm.T + second) / f - np.outer(g, g) / f**3
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hessian_of_two_matrices_by_closed_form_call_after_call(dtype: Any) -> None:
+    """T6 (d2 ||X X Y|| in X and Y): every block against the closed form, at two points
+    of the same shapes (the second call reuses what the first kept: seeds, block index),
+    and the inputs left as they were; float32 to float32 rounding."""
+    h = hd.hessian(lambda a, b: np.linalg.norm(a @ a @ b), argnums=(0, 1))
+    rtol = 1e-12 if dtype == np.float64 else 2e-4
+    for _ in range(2):
+        x, y = (RNG.normal(size=(5, 5)).astype(dtype) for _ in range(2))
+        kept = x.copy(), y.copy()
+        got = h(x, y)
+        want = _xxy_norm_hessian(x.astype(np.float64), y.astype(np.float64))
+        for i in range(2):
+            for j in range(2):
+                assert got[i][j].shape == (5, 5, 5, 5) and got[i][j].dtype == dtype
+                block = want[25 * i : 25 * i + 25, 25 * j : 25 * j + 25].reshape(5, 5, 5, 5)
+                np.testing.assert_allclose(
+                    got[i][j], block, rtol=rtol, atol=rtol * np.abs(want).max()
+                )
+        np.testing.assert_array_equal(x, kept[0])
+        np.testing.assert_array_equal(y, kept[1])
+
+
+def test_hessian_of_a_tuple_argnums_other_outputs_and_shapes() -> None:
+    """The kept path's other cases against closed forms: a vector output (each entry's
+    blocks), argnums naming the arguments from the end, a 0-d input, then new shapes."""
+    h = hd.hessian(lambda a, c, b: np.stack([np.sum(a * a * b), c * np.sum(b**3)]), argnums=(-1, 0))
+    for n in (3, 4):
+        a, b = RNG.normal(size=n), RNG.normal(size=n)
+        c = np.array(RNG.normal())
+        (hbb, hba), (hab, haa) = h(a, c, b)
+        eye = np.eye(n)
+        np.testing.assert_allclose(haa[0], 2 * np.diag(b), rtol=1e-14)
+        np.testing.assert_allclose(hab[0], 2 * np.diag(a), rtol=1e-14)
+        np.testing.assert_allclose(hba[0], 2 * np.diag(a), rtol=1e-14)
+        np.testing.assert_allclose(hbb[0], 0 * eye)
+        np.testing.assert_allclose(hbb[1], 6 * c * np.diag(b), rtol=1e-14)
+        assert not np.any(haa[1]) and not np.any(hab[1])
+        ((hcc, hcb), (hbc, _)) = hd.hessian(lambda c, b: c**2 * np.sum(b), argnums=(0, 1))(c, b)
+        assert hcc.shape == () and hcb.shape == (n,) and hbc.shape == (n,)
+        np.testing.assert_allclose(hcc, 2 * np.sum(b), rtol=1e-14)
+        np.testing.assert_allclose(hcb, 2 * c * np.ones(n), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_norm_hessian_by_closed_form(dtype: Any) -> None:
+    """||x|| of all entries (numpy's sqrt(x . x), one dot for value and parts): the
+    value numpy's bit for bit, gradient x/r and Hessian (I - x x^T / r^2) / r."""
+    x = RNG.normal(size=(3, 4)).astype(dtype)
+    value, grad = hd.value_and_grad(np.linalg.norm)(x)
+    assert value == np.linalg.norm(x) and value.dtype == dtype
+    r = np.linalg.norm(x.astype(np.float64))
+    v = x.astype(np.float64).ravel()
+    rtol = 1e-14 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(grad.ravel(), v / r, rtol=rtol)
+    hess = hd.hessian(np.linalg.norm)(x).reshape(12, 12)
+    np.testing.assert_allclose(
+        hess, (np.eye(12) - np.outer(v, v) / r**2) / r, rtol=rtol, atol=rtol / r
+    )
+    kept = hd.hessian(lambda y: np.linalg.norm(y, keepdims=True))(x)
+    assert kept.shape == (1, 1, 3, 4, 3, 4)
+    np.testing.assert_array_equal(kept.reshape(12, 12), hess)

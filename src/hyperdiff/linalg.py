@@ -1461,6 +1461,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     numpy's own."""
     if not isinstance(x, DualArray):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    if ord is None and axis is None and x.dtype.kind == "f" and x._data.flags.c_contiguous:
+        if not isinstance(x, TaylorArray):  # (numpy: sqrt(x.ravel() . x.ravel()), this dot)
+            squares = _dot_with_itself(x)
+            if in_range(np.sqrt(squares._data[0])):
+                result = np.sqrt(squares)
+                return result.reshape((1,) * x.ndim) if keepdims else result
     value = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)  # (numpy's checks)
     result = None
     if ord != 0 and not in_range(value, _power(ord)):  # (ord 0 counts: not homogeneous)
