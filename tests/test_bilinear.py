@@ -434,24 +434,29 @@ KINDS = [
     # (p = 1 or 9, 8x8x8); vectors as 1-row and 1-column matrices
     [((2, 3), (3, 5)), ((5, 5), (5, 5)), ((3,), (3, 8)), ((8, 8), (8, 8)), ((4, 9), (9, 1)),
      ((9,), (9,)), ((3, 4), (4,)), ((2, 3), (3, 9)), ((1, 1), (1, 1)), ((0, 3), (3, 4)),
-     ((2, 0), (0, 4))],
+     ((2, 0), (0, 4)), ((66, 1), (1, 2)), ((2, 65), (65, 2))],
     ids=str,
 )  # fmt: skip
-@pytest.mark.parametrize("zeros", [False, True], ids=["dense", "zero-planes"])
+@pytest.mark.parametrize("zeros", ["dense", "zero-planes", "zero-rows"])
 def test_matrix_product_planes_on_every_kind_and_dtype(
-    cls: Any, dtype: Any, shapes: Any, zeros: bool
+    cls: Any, dtype: Any, shapes: Any, zeros: str
 ) -> None:
     """Every plane of x @ y against numpy on each plane; the value bit for bit. With
     zero-planes, about half of each operand's part planes are zero (the kernel skips
-    their products: seeds are unit planes, most planes of a Hessian's products zero)."""
+    their products: seeds are unit planes, most planes of a Hessian's products zero);
+    with zero-rows, about half the rows of every plane, the value's too (the kernel
+    skips the zero rows of x's planes and the terms of the zero rows of y's: a seed
+    plane has one nonzero row); 66 and 65 rows: beyond the 64 its row masks hold."""
     count = cls._planes
 
     def draw(shape: tuple[int, ...]) -> np.ndarray:
         planes = RNG.standard_normal((count, *shape))
         if np.dtype(dtype).kind == "c":
             planes = planes + 1j * RNG.standard_normal((count, *shape))
-        if zeros:
+        if zeros == "zero-planes":
             planes[1:][RNG.random(count - 1) < 0.5] = -0.0 if RNG.random() < 0.5 else 0.0
+        if zeros == "zero-rows" and len(shape) == 2:
+            planes[RNG.random(planes.shape[:2]) < 0.5] = -0.0 if RNG.random() < 0.5 else 0.0
         return planes.astype(dtype)
 
     x, y = draw(shapes[0]), draw(shapes[1])
@@ -462,6 +467,36 @@ def test_matrix_product_planes_on_every_kind_and_dtype(
     eps = np.finfo(dtype).eps
     scale = np.abs(x).max(initial=0.0) * np.abs(y).max(initial=0.0) * x.shape[-1]
     np.testing.assert_allclose(got._data, want, rtol=0, atol=8 * eps * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matrix_product_zero_rows_are_strong_zeros(dtype: Any) -> None:
+    """Zero rows of factor planes against infinite entries give zeros (0 inf = 0, the
+    chain rules' strong zero, as for a whole zero plane), not numpy's nan: against the
+    product rule with each matrix product's terms a_rj b_jq taken as 0 where a factor
+    is 0 (the only zeros here are whole rows)."""
+    cls = hd.hyperdualvec_type(2)  # planes 1, e0, e1, e0e0, e0e1, e1e1
+    x = RNG.standard_normal((6, 3, 3)).astype(dtype)
+    y = RNG.standard_normal((6, 3, 3)).astype(dtype)
+    x[0, 1] = x[1, 2] = 0.0  # the value's row 1, e0's row 2
+    y[3, 0] = 0.0  # e0e0's row 0
+    y[2, 0, 0], y[0, 2, 1], y[1, 1, 2] = np.inf, -np.inf, np.inf
+
+    def strong(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        terms = a[:, :, None] * b[None, :, :]
+        terms[(a == 0)[:, :, None] | (b == 0)[None, :, :]] = 0
+        result: np.ndarray = terms.sum(axis=1)
+        return result
+
+    first, pairs = 2, [(0, 0), (0, 1), (1, 1)]
+    with np.errstate(invalid="ignore"):
+        want = [strong(x[0], y[0])] + [strong(x[k], y[0]) + strong(x[0], y[k]) for k in range(1, 6)]
+        for q, (a, b) in enumerate(pairs):
+            want[1 + first + q] += strong(x[1 + a], y[1 + b]) + strong(x[1 + b], y[1 + a])
+        plain = _plane_reference(cls, x, y)
+        got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._data  # (the value: numpy's nan)
+    assert np.isnan(plain[1:]).any() and not np.isnan(np.stack(want)[1:]).any()
+    np.testing.assert_allclose(got[1:], np.stack(want)[1:], rtol=1e-6)
 
 
 def test_matrix_product_parts_checks_its_operands() -> None:

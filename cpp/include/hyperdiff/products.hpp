@@ -12,9 +12,12 @@
 //
 // A product with a factor plane that is all zero is skipped: seeds are unit planes and
 // most planes of a Hessian's first products are zero (T6's X X: 700 of 5,200 plane
-// products are not). Skipping is the chain rules' strong zero: 0 times inf is 0.
-// (Skipping zero entries as well, the rows of a unit matrix, measured no faster on T6's
-// products and 20% slower on dense ones: the branch costs what the product saved.)
+// products are not). Skipping is the chain rules' strong zero: 0 times inf is 0. So is
+// skipping zero rows: of a's (a zero row of the product) and of b's (the terms of a
+// zero row of b), from masks made in the same scan (a unit seed plane has one row; T6's
+// X X and X X Y do a fifth of the work). (Skipping zero entries one by one measured no
+// faster on T6's products and 20% slower on dense ones: the branch costs what the
+// product saved.)
 //
 // Compiled once per instruction set (products.cpp), reached through
 // KernelTable::matrix_product. Python sends it products of 2 <= p <= 8 columns and
@@ -47,47 +50,69 @@ inline std::complex<R> times(std::complex<R> a, std::complex<R> b) {
   return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
 }
 
+// Which rows of a plane (rows of `cols` components) have a nonzero entry: bit r for row
+// r. A plane of more than kMaskRows rows gets every bit, and the loops below take every
+// row of it.
+using RowMask = std::uint64_t;
+constexpr std::ptrdiff_t kMaskRows = 64;
+
+// Calls f(j) for each row j in mask, in increasing order (every j < rows of a plane of
+// more than kMaskRows rows, unless mask is 0).
+template <class F>
+inline void each_row(RowMask mask, std::ptrdiff_t rows, F&& f) {
+  if (rows > kMaskRows) {
+    if (mask != 0) {
+      for (std::ptrdiff_t j = 0; j < rows; ++j) f(j);
+    }
+    return;
+  }
+  for (; mask != 0; mask &= mask - 1) f(static_cast<std::ptrdiff_t>(__builtin_ctzll(mask)));
+}
+
 // c = a1 b1 + a2 b2 (or c += it), a2 b2 left out when a2 is null: (m x n)(n x p)
 // products, row-major, p = Width known at compile time so a row's accumulators stay
-// in registers.
+// in registers. ra, rb: the rows of a (m of n) and of b (n of p) that are not zero; a
+// zero row of a gives a zero row of c, and a zero row j of b drops the terms a_rj b_j:
+// the chain rules' strong zero, as for whole planes. Each sum adds its terms in the
+// order of j, skipped ones being zeros, so the bits are those of the full sums.
+// (Seeds are unit planes: one row of a Hessian's seed planes is not zero; T6's X X
+// Y costs a fifth of its products this way.)
 template <int Width, class T>
-inline void products(T* c, const T* a1, const T* b1, const T* a2, const T* b2, std::ptrdiff_t m,
-                     std::ptrdiff_t n, bool accumulate) {
+inline void products(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, const T* a2,
+                     const T* b2, RowMask ra2, RowMask rb2, std::ptrdiff_t m, std::ptrdiff_t n,
+                     bool accumulate) {
   for (std::ptrdiff_t r = 0; r < m; ++r) {
+    const bool row1 = r >= kMaskRows || ((ra1 >> r) & 1) != 0;
+    const bool row2 = a2 != nullptr && (r >= kMaskRows || ((ra2 >> r) & 1) != 0);
+    T* row = c + r * Width;
+    if (!row1 && !row2) {
+      if (!accumulate) std::fill(row, row + Width, T(0));
+      continue;
+    }
     T first[Width] = {}, second[Width] = {};
-    if (a2 != nullptr) {
-      for (std::ptrdiff_t j = 0; j < n; ++j) {
-        const T s = a1[r * n + j], t = a2[r * n + j];
+    const T *s1 = a1 + r * n, *s2 = row2 ? a2 + r * n : nullptr;
+    const RowMask use1 = row1 ? rb1 : 0, use2 = row2 ? rb2 : 0;
+    if (use1 == use2) {  // both sums over the same j: one loop, two chains
+      each_row(use1, n, [&](std::ptrdiff_t j) {
+        const T s = s1[j], t = s2[j];
         for (int q = 0; q < Width; ++q) {
           first[q] += times(s, b1[j * Width + q]);
           second[q] += times(t, b2[j * Width + q]);
         }
-      }
+      });
     } else {
-      for (std::ptrdiff_t j = 0; j < n; ++j) {
-        const T s = a1[r * n + j];
+      each_row(use1, n, [&](std::ptrdiff_t j) {
+        const T s = s1[j];
         for (int q = 0; q < Width; ++q) first[q] += times(s, b1[j * Width + q]);
-      }
+      });
+      each_row(use2, n, [&](std::ptrdiff_t j) {
+        const T t = s2[j];
+        for (int q = 0; q < Width; ++q) second[q] += times(t, b2[j * Width + q]);
+      });
     }
-    T* row = c + r * Width;
     for (int q = 0; q < Width; ++q) {
       row[q] = accumulate ? row[q] + (first[q] + second[q]) : first[q] + second[q];
     }
-  }
-}
-
-// One output plane: c (=|+=) a1 b1 + a2 b2, where a null a1 or a2 is a product known
-// to be zero.
-template <int Width, class T>
-inline void plane(T* c, const T* a1, const T* b1, const T* a2, const T* b2, std::ptrdiff_t m,
-                  std::ptrdiff_t n, bool accumulate) {
-  if (a1 == nullptr) {
-    a1 = a2, b1 = b2, a2 = nullptr;
-  }
-  if (a1 == nullptr) {
-    if (!accumulate) std::fill(c, c + m * Width, T(0));
-  } else {
-    products<Width>(c, a1, b1, a2, b2, m, n, accumulate);
   }
 }
 
@@ -108,43 +133,83 @@ inline bool all_zero(const T* p, std::ptrdiff_t count) {
   return any == 0;
 }
 
-// Each plane's start, or null for a plane that is all zero (plane 0 is always kept).
-// Zero planes come in runs (a seed's planes beyond its own directions, the pairs of a
-// first product), so blocks of kRun planes are judged in one pass first (T6's X has 26
-// nonzero planes of 1,326); x x scans x once. T6's X X: 20.8 -> 16.7 us.
+// A plane's rows that are not zero; rows of one entry (a column), or more than
+// kMaskRows rows: every row unless the plane is zero (a scan of each entry costs more
+// than the products it saves).
 template <class T>
-void nonzero_planes(std::vector<const T*>& starts, const T* x, std::ptrdiff_t planes,
-                    std::ptrdiff_t size) {
+inline RowMask nonzero_rows(const T* p, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+  if (rows > kMaskRows || cols == 1) {
+    const RowMask every = rows >= kMaskRows ? ~RowMask(0) : (RowMask(1) << rows) - 1;
+    return all_zero(p, rows * cols) ? 0 : every;
+  }
+  RowMask mask = 0;
+  for (std::ptrdiff_t r = 0; r < rows; ++r) {
+    if (!all_zero(p + r * cols, cols)) mask |= RowMask(1) << r;
+  }
+  return mask;
+}
+
+// Each plane's start, or null for a plane that is all zero (plane 0 is always kept),
+// and its rows that are not zero (planes of rows x cols). Zero planes come in runs (a
+// seed's planes beyond its own directions, the pairs of a first product), so blocks of
+// kRun planes are judged in one pass first (T6's X has 26 nonzero planes of 1,326); x x
+// scans x once. T6's X X: 20.8 -> 16.7 us.
+template <class T>
+void nonzero_planes(std::vector<const T*>& starts, std::vector<RowMask>& masks, const T* x,
+                    std::ptrdiff_t planes, std::ptrdiff_t rows, std::ptrdiff_t cols) {
   constexpr std::ptrdiff_t kRun = 16;
+  const std::ptrdiff_t size = rows * cols;
   starts.assign(static_cast<std::size_t>(planes), nullptr);
+  masks.assign(static_cast<std::size_t>(planes), 0);
   starts[0] = x;
+  masks[0] = nonzero_rows(x, rows, cols);
   for (std::ptrdiff_t k = 1; k < planes; k += kRun) {
     const std::ptrdiff_t end = std::min(planes, k + kRun);
     if (all_zero(x + k * size, (end - k) * size)) continue;
     for (std::ptrdiff_t j = k; j < end; ++j) {
-      starts[j] = all_zero(x + j * size, size) ? nullptr : x + j * size;
+      if (all_zero(x + j * size, size)) continue;  // (one pass over a zero plane)
+      starts[j] = x + j * size;
+      masks[j] = nonzero_rows(starts[j], rows, cols);
     }
+  }
+}
+
+// One output plane: c (=|+=) a1 b1 + a2 b2, where a null a1 or a2 is a product known
+// to be zero.
+template <int Width, class T>
+inline void plane(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, const T* a2,
+                  const T* b2, RowMask ra2, RowMask rb2, std::ptrdiff_t m, std::ptrdiff_t n,
+                  bool accumulate) {
+  if (a1 == nullptr) {
+    a1 = a2, b1 = b2, ra1 = ra2, rb1 = rb2, a2 = nullptr;
+  }
+  if (a1 == nullptr) {
+    if (!accumulate) std::fill(c, c + m * Width, T(0));
+  } else {
+    products<Width>(c, a1, b1, ra1, rb1, a2, b2, ra2, rb2, m, n, accumulate);
   }
 }
 
 template <int Width, class T>
 void product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
-  const std::ptrdiff_t m = s.m, n = s.n, sx = m * n, sy = n * Width, so = m * Width;
+  const std::ptrdiff_t m = s.m, n = s.n, so = m * Width;
   std::vector<const T*> xs, ys;
-  nonzero_planes(xs, x, s.planes, sx);
-  if (y == x && sy == sx) {
-    ys = xs;  // x x: one scan
+  std::vector<RowMask> xr, yr;
+  nonzero_planes(xs, xr, x, s.planes, m, n);
+  if (y == x && m == n && n == Width) {
+    ys = xs, yr = xr;  // x x: one scan
   } else {
-    nonzero_planes(ys, y, s.planes, sy);
+    nonzero_planes(ys, yr, y, s.planes, n, Width);
   }
   for (std::ptrdiff_t k = 1; k < s.planes; ++k) {
-    plane<Width>(out + k * so, xs[k], y, ys[k] ? x : nullptr, ys[k], m, n, false);
+    plane<Width>(out + k * so, xs[k], y, xr[k], yr[0], ys[k] ? x : nullptr, ys[k], xr[0], yr[k], m,
+                 n, false);
   }
   for (std::ptrdiff_t q = 0; q < s.pair_count; ++q) {
     const std::ptrdiff_t a = 1 + s.pairs[2 * q], b = 1 + s.pairs[2 * q + 1];
     const bool ab = xs[a] && ys[b], ba = xs[b] && ys[a];
-    plane<Width>(out + (1 + s.first + q) * so, ab ? xs[a] : nullptr, ys[b], ba ? xs[b] : nullptr,
-                 ys[a], m, n, true);
+    plane<Width>(out + (1 + s.first + q) * so, ab ? xs[a] : nullptr, ys[b], xr[a], yr[b],
+                 ba ? xs[b] : nullptr, ys[a], xr[b], yr[a], m, n, true);
   }
 }
 
