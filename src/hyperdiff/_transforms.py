@@ -1381,7 +1381,7 @@ class _HessianPlan:
     variables (one pass) keeps between calls with the same shapes: the kind, each input's
     seed planes (values zero: a call copies them and writes its values in) and one flat
     index of the Hessian planes, block [i][j] after block, so a scalar output's blocks
-    are one gather (T6's seeding and block cuts: ~30 -> ~5 us)."""
+    are one gather (T6's time outside f: 64 -> 37 us, at load ~9)."""
 
     __slots__ = ("cls", "cuts", "index", "nums", "templates")
 
