@@ -659,7 +659,9 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
           ? taylor_table().unary[function][x.column]
           : nullptr;
   if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
-  const int ready = x.count >= fusion::min_count() ? x.ready(args[1], 1, 1) : 0;
+  const int ready = fusion::records(x.count, kernels->jet ? &kernels->jet->get() : nullptr)
+                        ? x.ready(args[1], 1, 1)
+                        : 0;
   if (ready < 0) return nullptr;
   if (ready == 1) {
     auto node = new_node(x);
@@ -738,7 +740,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
 
   const std::size_t count = shape.count;
-  if (count >= fusion::min_count()) {
+  if (fusion::records(count, kernels->jet ? &kernels->jet->get() : nullptr)) {
     // x op x reads one array twice; each pending operand counts the other's graph
     const bool both = mode == kBothParts;
     const int holders = both && x.array != nullptr && x.array == y.array ? 2 : 1;
@@ -930,7 +932,12 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   const std::size_t count = static_cast<std::size_t>(length[0]) * columns;
   if (seed)
     return seed_slice(dual, x, static_cast<std::size_t>(start[0]) * inner, length[0], count);
-  if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
+  // below min_count, a view of many planes (fusion::records) in one range of each plane
+  const ClassKernels* kernels = kernels_of(dual);
+  const JetLayout* layout = kernels->jet ? &kernels->jet->get() : nullptr;
+  const bool records =
+      count >= fusion::min_count() || (columns == inner && fusion::records(count, layout));
+  if (!records || !x.recordable(1, 0)) return nullptr;
   auto node = new_node(x);
   node->dims[1] = length[0];
   if (slices == 2) node->dims[2] = length[1];
@@ -1371,6 +1378,42 @@ void register_operators(py::module_& m) {
       "slice of a concatenation): pending operations run straight into it and stay "
       "pending, others are copied; nothing is exposed. False when out is not as this "
       "takes it.");
+  m.def(
+      "pending_sum",
+      [](py::handle dual) -> py::object {
+        if (kernels_of(dual.ptr()) == nullptr) return py::none();
+        PyObject* value = stored(dual.ptr());
+        if (value == nullptr || !is_deferred(value)) return py::none();
+        const fusion::NodePtr node = node_of(value);
+        if (!fusion::sums_by_planes(node)) return py::none();
+        note_opened(dual.ptr());  // (as `_data` counts its reads)
+        npy_intp planes = node->dims[0];
+        Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
+        PyObject* sums = PyArray_NewFromDescr(&PyArray_Type, node->descr, 1, &planes, nullptr,
+                                              nullptr, 0, nullptr);
+        if (sums == nullptr) throw py::error_already_set();
+        py::object result = py::reinterpret_steal<py::object>(sums);
+        if (!fusion::compute(node, node_planes, nullptr, 0, nullptr,
+                             PyArray_DATA(reinterpret_cast<PyArrayObject*>(sums)))) {
+          throw py::error_already_set();
+        }
+        return result;
+      },
+      py::arg("dual"),
+      "np.sum of a pending 1-d dual array (float64 or float32) whose graph runs by planes "
+      "(fusion.hpp): each plane summed as numpy sums it, the planes never written in full, "
+      "the array still pending; None for any other array.");
+  m.def(
+      "fusion_plane_min",
+      [](std::size_t count) {
+        const std::size_t previous = fusion::plane_min();
+        fusion::plane_min() = count;
+        return previous;
+      },
+      py::arg("count"),
+      "Set the element-planes from which operations of Jet kinds with second-order parts "
+      "are recorded below fusion_min_count (a graph that runs by planes); returns the "
+      "previous value.");
   m.def(
       "fusion_min_count",
       [](std::size_t count) {
