@@ -49,12 +49,14 @@ inline std::size_t& min_count() {
 // Element-planes (planes x elements) from which a Jet operation with second-order
 // parts is recorded below min_count: few elements and many planes (the Hessian of a
 // short vector), a graph that runs by planes (run_by_planes). Measured (hd.hessian of
-// Rosenbrock and of sum(log1p(x^2) cos x), 1 thread, eager over by planes): n = 70
-// (1.4 MB an array) 0.8x, n = 100 (4.1 MB, T3) 0.95-1.06x, n = 140 (11 MB) 2.6-3.6x,
-// n = 200 (33 MB) 3.0-3.8x: eagerly, arrays within the last-level cache move about as
-// fast as the kernels compute, and the tiles' first-order planes cost more work.
+// Rosenbrock and of sum(log1p(x^2) cos x), 1 thread, process time, eager time over by
+// planes in alternating rounds, load ~9): n = 70 (1.4 MB an array) 0.8, n = 80 (2.1
+// MB) 0.92-1.10, n = 90 (3.0 MB) 0.91-1.00, n = 100 (4.1 MB, T3) 0.95-1.18 (median of
+// 7 runs 1.08) and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200 (33 MB) 3.0-3.8.
+// Eagerly, arrays within the last-level cache move about as fast as the kernels
+// compute, and each tile recomputes the value and the first-order planes it reads.
 inline std::size_t& plane_min() {
-  static std::size_t count = std::size_t(1) << 20;  // 8 MiB of float64
+  static std::size_t count = std::size_t(3) << 17;  // 3 MiB of float64: n >= 92
   return count;
 }
 
@@ -345,6 +347,49 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
   }
 }
 
+// Scratch slots for the nodes of `order` (inputs first) that needs(k) says need one,
+// each slot reused once its node's last reader has run (never for that reader's own
+// result: a slot freed at node k is still k's input); slot[k] is -1 for the others.
+// Returns how many slots.
+template <class Needs>
+int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Node*, int>& position,
+                 Needs needs, std::vector<int>& slot) {
+  const std::size_t n = order.size();
+  std::vector<int> last_use(n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kNode) last_use[position.at(in.node.get())] = static_cast<int>(k);
+    }
+  }
+  slot.assign(n, -1);
+  std::vector<int> free_slots;
+  int slots = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (needs(k)) {
+      if (free_slots.empty()) {
+        slot[k] = slots++;
+      } else {
+        slot[k] = free_slots.back();
+        free_slots.pop_back();
+      }
+    }
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind != Input::kNode) continue;
+      const int p = position.at(in.node.get());
+      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
+        free_slots.push_back(slot[p]);
+        slot[p] = -slot[p] - 2;  // freed, but still the input of this step
+      }
+    }
+  }
+  for (int& s : slot) {
+    if (s < -1) s = -s - 2;
+  }
+  return slots;
+}
+
 // --- Graphs of many planes and few elements -----------------------------------------
 //
 // Element blocks cannot keep such a graph's temporaries in cache: one element of
@@ -511,6 +556,21 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
       node.jet_binary(shape, operands[0], operands[1], out, out_stride, 0, count);
     }
   };
+  // node k's operands: numbers broadcast, arrays (input number 2k + i) and nodes (by
+  // position) as array_of and node_of say
+  auto operands_of = [&](std::size_t k, Operand* operands, auto array_of, auto node_of) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kScalar) {
+        operands[i] = {in.scalar, 1, true};
+      } else if (in.kind == Input::kArray) {
+        operands[i] = array_of(in, static_cast<int>(2 * k) + i);
+      } else {
+        operands[i] = node_of(position.at(in.node.get()));
+      }
+    }
+  };
+  auto direct = [&](const Input& in) { return Operand{at(in.array, in.offset), in.stride, false}; };
   // the inputs read from arrays (each array, offset and stride once), staged tile by tile
   std::vector<int> staged(2 * n, -1);
   std::vector<const Input*> stages;
@@ -528,36 +588,9 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
       staged[2 * k + i] = s;
     }
   }
-  // tile scratch: a slot per node, reused once its last reader has run
-  std::vector<int> last_use(n, -1), slot(n, -1);
-  for (std::size_t k = 0; k < n; ++k) {
-    for (int i = 0; i < order[k]->arity; ++i) {
-      const Input& in = order[k]->inputs[i];
-      if (in.kind == Input::kNode) last_use[position.at(in.node.get())] = static_cast<int>(k);
-    }
-  }
-  std::vector<int> free_slots;
-  int slots = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (free_slots.empty()) {
-      slot[k] = slots++;
-    } else {
-      slot[k] = free_slots.back();
-      free_slots.pop_back();
-    }
-    for (int i = 0; i < order[k]->arity; ++i) {
-      const Input& in = order[k]->inputs[i];
-      if (in.kind != Input::kNode) continue;
-      const int p = position.at(in.node.get());
-      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
-        free_slots.push_back(slot[p]);
-        slot[p] = -slot[p] - 2;
-      }
-    }
-  }
-  for (int& s : slot) {
-    if (s < -1) s = -s - 2;
-  }
+  // tile scratch: a slot per node (those written in full too), reused
+  std::vector<int> slot;
+  const int slots = assign_slots(order, position, [](std::size_t) { return true; }, slot);
   // the widest tiles whose buffers stay within ~2 MiB (L2, or L3 at worst)
   const std::size_t buffers = static_cast<std::size_t>(slots) + stages.size();
   int width = 16;
@@ -578,18 +611,12 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
   for (std::size_t k = 0; k < n; ++k) {
     const Node& node = *order[k];
     Operand operands[2];
-    for (int i = 0; i < node.arity; ++i) {
-      const Input& in = node.inputs[i];
-      if (in.kind == Input::kScalar) {
-        operands[i] = {in.scalar, 1, true};
-      } else if (in.kind == Input::kArray) {
-        operands[i] = {at(in.array, in.offset), in.stride, false};
-      } else {
-        const int p = position.at(in.node.get());
-        operands[i] = full[p] != nullptr ? Operand{at(full[p], 0), plane_stride[p], false}
-                                         : Operand{head_of(p), count, false};
-      }
-    }
+    operands_of(
+        k, operands, [&](const Input& in, int) { return direct(in); },
+        [&](int p) {
+          return full[p] != nullptr ? Operand{at(full[p], 0), plane_stride[p], false}
+                                    : Operand{head_of(p), count, false};
+        });
     if (full[k] != nullptr) {
       run(node, heads, operands, at(full[k], 0), plane_stride[k]);
     } else {
@@ -636,18 +663,12 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
     for (std::size_t k = 0; k < n; ++k) {
       const Node& node = *order[k];
       Operand operands[2];
-      for (int i = 0; i < node.arity; ++i) {
-        const Input& in = node.inputs[i];
-        if (in.kind == Input::kScalar) {
-          operands[i] = {in.scalar, 1, true};
-        } else if (in.kind == Input::kArray && in.constant) {
-          operands[i] = {at(in.array, in.offset), in.stride, false};
-        } else if (in.kind == Input::kArray) {
-          operands[i] = {stage_of(staged[2 * k + i]), count, false};
-        } else {
-          operands[i] = {scratch_of(slot[position.at(in.node.get())]), count, false};
-        }
-      }
+      operands_of(
+          k, operands,
+          [&](const Input& in, int input) {
+            return in.constant ? direct(in) : Operand{stage_of(staged[input]), count, false};
+          },
+          [&](int p) { return Operand{scratch_of(slot[p]), count, false}; });
       unsigned char* out = scratch_of(slot[k]);
       run(node, shape, operands, out, count);
       const unsigned char* tile_pairs = out + (1 + firsts_count) * plane_bytes;
@@ -775,30 +796,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     group_of[k] = static_cast<int>(found - groups.begin());
   }
   // scratch slots for the rest, reused once their last reader has run
-  std::vector<int> free_slots;
-  int slots = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (full[k] == nullptr && group_of[k] < 0) {
-      if (free_slots.empty()) {
-        slot[k] = slots++;
-      } else {
-        slot[k] = free_slots.back();
-        free_slots.pop_back();
-      }
-    }
-    for (int i = 0; i < order[k]->arity; ++i) {
-      const Input& in = order[k]->inputs[i];
-      if (in.kind != Input::kNode) continue;
-      const int p = position[in.node.get()];
-      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
-        free_slots.push_back(slot[p]);
-        slot[p] = -slot[p] - 2;  // freed, but still the input of this step
-      }
-    }
-  }
-  for (int& s : slot) {
-    if (s < -1) s = -s - 2;
-  }
+  int slots = assign_slots(
+      order, position, [&](std::size_t k) { return full[k] == nullptr && group_of[k] < 0; }, slot);
   // a slot more for each input read in runs, gathered block by block
   std::vector<int> gather(2 * n, -1);
   for (std::size_t k = 0; k < n; ++k) {
