@@ -50,13 +50,14 @@ inline std::size_t& min_count() {
 // parts is recorded below min_count: few elements and many planes (the Hessian of a
 // short vector), a graph that runs by planes (run_by_planes). Measured (hd.hessian of
 // Rosenbrock and of sum(log1p(x^2) cos x), 1 thread, process time, eager time over by
-// planes in alternating rounds, load ~9): n = 70 (1.4 MB an array) 0.8, n = 80 (2.1
-// MB) 0.92-1.10, n = 90 (3.0 MB) 0.91-1.00, n = 100 (4.1 MB, T3) 0.95-1.18 (median of
-// 7 runs 1.08) and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200 (33 MB) 3.0-3.8.
-// Eagerly, arrays within the last-level cache move about as fast as the kernels
-// compute, and each tile recomputes the value and the first-order planes it reads.
+// planes in alternating rounds): n = 70 (1.4 MB an array) 0.8, n = 80 (2.1 MB)
+// 0.86-1.10, n = 90 (3.0 MB) 0.89-1.00, n = 100 (4.1 MB, T3) 0.92-1.18 for Rosenbrock
+// (ahead at load ~9, behind at load ~4) and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200
+// (33 MB) 3.0-3.8. Eagerly, arrays within the last-level cache move about as fast as
+// the kernels compute, and each tile recomputes the value and first-order planes it
+// reads; so from 8 MiB an array, where it is ahead by far.
 inline std::size_t& plane_min() {
-  static std::size_t count = std::size_t(3) << 17;  // 3 MiB of float64: n >= 92
+  static std::size_t count = std::size_t(1) << 20;  // 8 MiB of float64: n >= 128
   return count;
 }
 
