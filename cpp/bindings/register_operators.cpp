@@ -1102,6 +1102,30 @@ py::object method(PyMethodDef* def, PyObject* self_object) {
   return py::reinterpret_steal<py::object>(bound);
 }
 
+// pending_sum(dual): np.sum of a pending 1-d dual array (float64 or float32) whose graph
+// runs by planes (fusion.hpp): each plane summed as numpy sums one, the planes never
+// written in full, the array still pending; None for anything else (np.sum of every dual
+// array asks, so a METH_FASTCALL function).
+PyObject* pending_sum_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
+  PyObject* value = stored(args[0]);
+  if (value == nullptr || !is_deferred(value)) Py_RETURN_NONE;
+  const fusion::NodePtr node = node_of(value);
+  if (!fusion::sums_by_planes(node)) Py_RETURN_NONE;
+  note_opened(args[0]);  // (as `_data` counts its reads)
+  npy_intp planes = node->dims[0];
+  Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
+  PyObject* sums =
+      PyArray_NewFromDescr(&PyArray_Type, node->descr, 1, &planes, nullptr, nullptr, 0, nullptr);
+  if (sums == nullptr) return nullptr;
+  if (!fusion::compute(node, node_planes, nullptr, 0, nullptr,
+                       PyArray_DATA(reinterpret_cast<PyArrayObject*>(sums)))) {
+    Py_DECREF(sums);
+    return nullptr;
+  }
+  return sums;
+}
+
 PyMethodDef operator_methods[] = {
     {"fast_unary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_unary)),
      METH_FASTCALL, "f(x) of a registered dual class, or None for Python's general path."},
@@ -1114,6 +1138,8 @@ PyMethodDef operator_methods[] = {
      METH_FASTCALL, "Whether (slice(None), *key) indexes each plane as numpy indexes x."},
     {"plane_blocks", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(plane_blocks_call)),
      METH_FASTCALL, "Whether each plane of an array of planes is one C-contiguous block."},
+    {"pending_sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(pending_sum_call)),
+     METH_FASTCALL, "np.sum of a pending dual array whose graph runs by planes, or None."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
@@ -1378,31 +1404,6 @@ void register_operators(py::module_& m) {
       "slice of a concatenation): pending operations run straight into it and stay "
       "pending, others are copied; nothing is exposed. False when out is not as this "
       "takes it.");
-  m.def(
-      "pending_sum",
-      [](py::handle dual) -> py::object {
-        if (kernels_of(dual.ptr()) == nullptr) return py::none();
-        PyObject* value = stored(dual.ptr());
-        if (value == nullptr || !is_deferred(value)) return py::none();
-        const fusion::NodePtr node = node_of(value);
-        if (!fusion::sums_by_planes(node)) return py::none();
-        note_opened(dual.ptr());  // (as `_data` counts its reads)
-        npy_intp planes = node->dims[0];
-        Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
-        PyObject* sums = PyArray_NewFromDescr(&PyArray_Type, node->descr, 1, &planes, nullptr,
-                                              nullptr, 0, nullptr);
-        if (sums == nullptr) throw py::error_already_set();
-        py::object result = py::reinterpret_steal<py::object>(sums);
-        if (!fusion::compute(node, node_planes, nullptr, 0, nullptr,
-                             PyArray_DATA(reinterpret_cast<PyArrayObject*>(sums)))) {
-          throw py::error_already_set();
-        }
-        return result;
-      },
-      py::arg("dual"),
-      "np.sum of a pending 1-d dual array (float64 or float32) whose graph runs by planes "
-      "(fusion.hpp): each plane summed as numpy sums it, the planes never written in full, "
-      "the array still pending; None for any other array.");
   m.def(
       "fusion_plane_min",
       [](std::size_t count) {
