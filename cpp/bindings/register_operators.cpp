@@ -1404,27 +1404,24 @@ void register_operators(py::module_& m) {
       "slice of a concatenation): pending operations run straight into it and stay "
       "pending, others are copied; nothing is exposed. False when out is not as this "
       "takes it.");
-  m.def(
-      "fusion_plane_min",
-      [](std::size_t count) {
-        const std::size_t previous = fusion::plane_min();
-        fusion::plane_min() = count;
-        return previous;
-      },
-      py::arg("count"),
-      "Set the element-planes from which operations of Jet kinds with second-order parts "
-      "are recorded below fusion_min_count (a graph that runs by planes); returns the "
-      "previous value.");
-  m.def(
-      "fusion_min_count",
-      [](std::size_t count) {
-        const std::size_t previous = fusion::min_count();
-        fusion::min_count() = count;
-        return previous;
-      },
-      py::arg("count"),
-      "Set the elements per plane from which the fast path records operations (fusion.hpp); "
-      "returns the previous value.");
+  // fusion.hpp's thresholds: each set, its previous value returned
+  const auto threshold = [&m](const char* name, std::size_t& (*value)(), const char* doc) {
+    m.def(
+        name,
+        [value](std::size_t count) {
+          const std::size_t previous = value();
+          value() = count;
+          return previous;
+        },
+        py::arg("count"), doc);
+  };
+  threshold("fusion_plane_min", fusion::plane_min,
+            "Set the element-planes from which operations of Jet kinds with second-order "
+            "parts are recorded below fusion_min_count (a graph that runs by planes); "
+            "returns the previous value.");
+  threshold("fusion_min_count", fusion::min_count,
+            "Set the elements per plane from which the fast path records operations "
+            "(fusion.hpp); returns the previous value.");
   m.def(
       "operator_method",
       [](py::object index, py::object ufunc, py::object fallback, bool reflected) {
