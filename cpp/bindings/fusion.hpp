@@ -62,10 +62,13 @@ inline std::size_t& plane_min() {
 }
 
 // Whether the fast path records an operation of `count` elements per plane (layout:
-// a Jet kind's, else null).
+// a Jet kind's, else null). By planes only for layouts of many more pairs than
+// first-order parts (Hessian blocks: a tile reads 2 kTile of them for kTile^2 pairs);
+// a diagonal (hessian_diag's K pairs) or hvp's (K1, 1) would recompute as many
+// first-order planes as it has pairs.
 inline bool records(std::size_t count, const JetLayout* layout) {
   if (count >= min_count()) return true;
-  return layout != nullptr && layout->second > 0 && count >= 2 &&
+  return layout != nullptr && layout->second >= 4 * layout->first && count >= 2 &&
          count * static_cast<std::size_t>(1 + layout->first + layout->second) >= plane_min();
 }
 
