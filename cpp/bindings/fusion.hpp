@@ -755,10 +755,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     for (PyArrayObject* array : full) Py_XDECREF(array);
     return false;
   }
-  if (root_plane == nullptr && by_planes(order)) {
-    std::vector<std::size_t> strides(n, count);  // (into: the root's slice of a concatenation)
-    if (into != nullptr) strides[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
-    run_by_planes(order, position, full, strides, sums);
+  // readers first, so a computed input hands its array to the nodes still pending
+  const auto hand_out = [&]() {
     for (std::size_t k = n; k-- > 0;) {
       if (full[k] == nullptr) continue;
       if (into != nullptr && k == n - 1) {
@@ -768,6 +766,12 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
       }
     }
     return true;
+  };
+  if (root_plane == nullptr && by_planes(order)) {
+    std::vector<std::size_t> strides(n, count);  // (into: the root's slice of a concatenation)
+    if (into != nullptr) strides[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
+    run_by_planes(order, position, full, strides, sums);
+    return hand_out();
   }
   // Colored seeds read by the graph (slices of one parent at several offsets: a
   // stencil's x[:-2], x[1:-1], x[2:]): the parent's rows written once a block, over
@@ -905,16 +909,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
       }
     }
   });
-  // readers first, so a computed input hands its array to the nodes still pending
-  for (std::size_t k = n; k-- > 0;) {
-    if (full[k] == nullptr) continue;
-    if (into != nullptr && k == n - 1) {
-      Py_DECREF(into);
-    } else {
-      order[k]->set_result(full[k]);
-    }
-  }
-  return true;
+  return hand_out();
 }
 
 // Whether the pending graph below `root` is elementwise in the pending `seed` alone:
