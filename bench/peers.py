@@ -341,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hd.set_num_threads(args.threads)
     if args.no_fusion:
         hd._core.fusion_min_count(2**62)
+        hd._core.fusion_plane_min(2**62)
     rounds = args.rounds or (5 if args.quick else 7)
     timer = time.process_time if args.cpu else time.perf_counter
 

@@ -1,10 +1,13 @@
 """T3's memory floor: how close hd.hessian(rosen), n = 100, runs to the bytes it moves.
 
 Each elementwise step of rosen on the HyperDualVec(100) planes (5,151 planes x 99
-float64, 4.08 MB an array) timed inside a transform, its bytes (arrays read + written),
-and this machine's rate for arrays of that size (np.add on three of them), in one
-process: process_time medians of 9 rounds. The eager floor is all steps' bytes (and
-the seeds' write) at np.add's rate.
+float64, 4.08 MB an array) timed inside a transform, run eagerly, its bytes (arrays
+read + written), and this machine's rate for arrays of that size (np.add on three of
+them), in one process: process_time medians of 9 rounds. The eager floor is all steps'
+bytes (and the seeds' write) at np.add's rate. Then the whole Hessian with its graph
+recorded and run by planes (fusion.hpp's run_by_planes, which takes T3's 4 MB arrays
+below its default threshold only when told: fusion_plane_min(2**16)), moving the seeds'
+write and two reads of them (x[1:], x[:-1]), against eagerly, alternating rounds.
 
     OPENBLAS_NUM_THREADS=1 python bench/t3_floor.py
 """
@@ -65,11 +68,21 @@ def main() -> None:
             steps[name] = (seconds(call), arrays)
         return v[0]
 
+    eager_from = 2**62
+    previous = hd._core.fusion_plane_min(eager_from)  # the steps run one by one
     hd.hessian(timed)(x)
+    hd._core.fusion_plane_min(previous)
     rng = np.random.default_rng(0)
     a, b, c = (rng.random(int(megabytes * 1e6 / 8)) for _ in range(3))
     rate = 3 * megabytes / seconds(lambda: np.add(a, b, out=c), 200) / 1e3  # GB/s
     whole = seconds(lambda: hd.hessian(rosen)(x), 40)
+    by_planes, eager = [], []
+    for _ in range(9):  # alternating: by planes, then eagerly
+        hd._core.fusion_plane_min(2**16)
+        by_planes.append(seconds(lambda: hd.hessian(rosen)(x), 20))
+        hd._core.fusion_plane_min(eager_from)
+        eager.append(seconds(lambda: hd.hessian(rosen)(x), 20))
+    hd._core.fusion_plane_min(previous)
     moved = sum(arrays for _, arrays in steps.values()) * megabytes + megabytes  # + seeds
     print(f"arrays of {megabytes:.2f} MB; np.add on three of them: {rate:.0f} GB/s")
     for name, (s, arrays) in steps.items():
@@ -80,6 +93,14 @@ def main() -> None:
         f"steps {ops * 1e3:.3f} ms, whole hessian {whole * 1e3:.3f} ms; {moved:.0f} MB moved, "
         f"eager floor {floor * 1e3:.3f} ms: steps at {ops / floor:.2f}x, hessian at "
         f"{whole / floor:.2f}x the floor"
+    )
+    planes, steps_eager = statistics.median(by_planes), statistics.median(eager)
+    moved_planes = 3 * megabytes  # the seeds' write, x[1:] and x[:-1] read once each
+    print(
+        f"by planes {planes * 1e3:.3f} ms, eagerly {steps_eager * 1e3:.3f} ms "
+        f"(alternating): {steps_eager / planes:.2f}x; {moved_planes:.0f} MB moved, "
+        f"{moved_planes / rate:.3f} ms at np.add's rate; by planes at "
+        f"{planes / floor:.2f}x the eager floor"
     )
 
 

@@ -46,6 +46,32 @@ inline std::size_t& min_count() {
   return count;
 }
 
+// Element-planes (planes x elements) from which a Jet operation with second-order
+// parts is recorded below min_count: few elements and many planes (the Hessian of a
+// short vector), a graph that runs by planes (run_by_planes). Measured (hd.hessian of
+// Rosenbrock and of sum(log1p(x^2) cos x), 1 thread, process time, eager time over by
+// planes in alternating rounds): n = 70 (1.4 MB an array) 0.8, n = 80 (2.1 MB)
+// 0.86-1.10, n = 90 (3.0 MB) 0.89-1.00, n = 100 (4.1 MB, T3) 0.92-1.18 for Rosenbrock
+// (ahead at load ~9, behind at load ~4) and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200
+// (33 MB) 3.0-3.8. Eagerly, arrays within the last-level cache move about as fast as
+// the kernels compute, and each tile recomputes the value and first-order planes it
+// reads; so from 8 MiB an array, where it is ahead by far.
+inline std::size_t& plane_min() {
+  static std::size_t count = std::size_t(1) << 20;  // 8 MiB of float64: n >= 128
+  return count;
+}
+
+// Whether the fast path records an operation of `count` elements per plane (layout:
+// a Jet kind's, else null). By planes only for layouts of many more pairs than
+// first-order parts (Hessian blocks: a tile reads 2 kTile of them for kTile^2 pairs);
+// a diagonal (hessian_diag's K pairs) or hvp's (K1, 1) would recompute as many
+// first-order planes as it has pairs.
+inline bool records(std::size_t count, const JetLayout* layout) {
+  if (count >= min_count()) return true;
+  return layout != nullptr && layout->second >= 4 * layout->first && count >= 2 &&
+         count * static_cast<std::size_t>(1 + layout->first + layout->second) >= plane_min();
+}
+
 // Pending operations one graph may hold (counted with repeats); past it the
 // operands are computed first. Bounds the graph walks and the scratch.
 inline constexpr int kMaxPending = 64;
@@ -325,6 +351,347 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
   }
 }
 
+// Scratch slots for the nodes of `order` (inputs first) that needs(k) says need one,
+// each slot reused once its node's last reader has run (never for that reader's own
+// result: a slot freed at node k is still k's input); slot[k] is -1 for the others.
+// Returns how many slots.
+template <class Needs>
+int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Node*, int>& position,
+                 Needs needs, std::vector<int>& slot) {
+  const std::size_t n = order.size();
+  std::vector<int> last_use(n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kNode) last_use[position.at(in.node.get())] = static_cast<int>(k);
+    }
+  }
+  slot.assign(n, -1);
+  std::vector<int> free_slots;
+  int slots = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (needs(k)) {
+      if (free_slots.empty()) {
+        slot[k] = slots++;
+      } else {
+        slot[k] = free_slots.back();
+        free_slots.pop_back();
+      }
+    }
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind != Input::kNode) continue;
+      const int p = position.at(in.node.get());
+      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
+        free_slots.push_back(slot[p]);
+        slot[p] = -slot[p] - 2;  // freed, but still the input of this step
+      }
+    }
+  }
+  for (int& s : slot) {
+    if (s < -1) s = -s - 2;
+  }
+  return slots;
+}
+
+// --- Graphs of many planes and few elements -----------------------------------------
+//
+// Element blocks cannot keep such a graph's temporaries in cache: one element of
+// every plane is already a plane count of cache lines. But second-order plane
+// (a, b) of an elementwise result depends on planes 0, a, b and (a, b) of its
+// operands only. So the graph runs in two passes: the value and first-order planes
+// of every node (the layout without pairs), then tile by tile of the pairs (a in
+// index tile A, b in B, kTile indices each) in a layout of the tile's own: the value,
+// the first-order planes its pairs name (at most 2 kTile), its pairs renumbered.
+// Each tile's temporaries stay in cache; only results held outside the graph are
+// written in full, and a sum over the elements of the root (compute's `sums`) is taken
+// tile by tile, so the root's planes are never written at all. The kernels and the
+// numbers each element sees are eager evaluation's: the same bits.
+
+// The pairs of a layout in tiles (see above): tile t has the pairs q[q_begin[t] ..
+// q_begin[t+1]), renumbered in `pairs` (2 per pair, into its first-order planes),
+// and the first-order planes first[first_begin[t] .. first_begin[t+1]).
+struct PairTiles {
+  std::vector<std::int64_t> q, pairs, first;
+  std::vector<std::size_t> q_begin{0}, first_begin{0};
+  std::size_t widest = 0, most_first = 0;  // the most pairs and first-order planes of a tile
+};
+
+inline PairTiles pair_tiles(const JetLayout& layout, int width) {
+  PairTiles tiles;
+  const int per = (layout.first + width - 1) / width;
+  std::vector<std::vector<int>> buckets(static_cast<std::size_t>(per) * per);
+  for (int q = 0; q < layout.second; ++q) {
+    const auto a = layout.pairs[2 * q], b = layout.pairs[2 * q + 1];
+    buckets[static_cast<std::size_t>(a / width * per + b / width)].push_back(q);
+  }
+  std::vector<std::int64_t> local(static_cast<std::size_t>(layout.first), -1);
+  for (const auto& bucket : buckets) {
+    if (bucket.empty()) continue;
+    const std::size_t first_start = tiles.first.size();
+    for (const int q : bucket) {
+      for (int side = 0; side < 2; ++side) {
+        const auto p = static_cast<std::size_t>(layout.pairs[2 * q + side]);
+        if (local[p] < 0) {
+          local[p] = static_cast<std::int64_t>(tiles.first.size() - first_start);
+          tiles.first.push_back(static_cast<std::int64_t>(p));
+        }
+      }
+      tiles.q.push_back(q);
+      tiles.pairs.push_back(local[static_cast<std::size_t>(layout.pairs[2 * q])]);
+      tiles.pairs.push_back(local[static_cast<std::size_t>(layout.pairs[2 * q + 1])]);
+    }
+    for (std::size_t j = first_start; j < tiles.first.size(); ++j) {
+      local[static_cast<std::size_t>(tiles.first[j])] = -1;
+    }
+    tiles.q_begin.push_back(tiles.q.size());
+    tiles.first_begin.push_back(tiles.first.size());
+    tiles.widest = std::max(tiles.widest, bucket.size());
+    tiles.most_first = std::max(tiles.most_first, tiles.first.size() - first_start);
+  }
+  return tiles;
+}
+
+// Whether the graph in `order` (inputs first, the root last) runs by planes: Jet
+// kernels of one layout with second-order parts, below min_count elements (at least
+// 2: one element takes the kernels' element path, which reads the layout's runs), no
+// view, seed or input read in runs.
+inline bool by_planes(const std::vector<NodePtr>& order) {
+  const Node& root = *order.back();
+  if (root.layout == nullptr || root.layout->second == 0 || root.count < 2 ||
+      root.count >= min_count()) {
+    return false;
+  }
+  for (const NodePtr& node : order) {
+    if (node->view || node->seed || (node->jet_unary == nullptr && node->jet_binary == nullptr) ||
+        node->layout != root.layout || node->count != root.count) {
+      return false;
+    }
+    for (int i = 0; i < node->arity; ++i) {
+      if (node->inputs[i].kind == Input::kArray && node->inputs[i].run != 0) return false;
+    }
+  }
+  return true;
+}
+
+// Whether compute(root, ..., sums) takes root: a pending 1-d array of a real dtype
+// whose graph runs by planes.
+inline bool sums_by_planes(const NodePtr& root) {
+  if (root->result != nullptr || root->view || root->dims.size() != 2 ||
+      (root->column != 0 && root->column != 1)) {
+    return false;
+  }
+  std::vector<NodePtr> nodes, stack{root};
+  std::unordered_map<const Node*, bool> seen;
+  while (!stack.empty()) {
+    NodePtr node = stack.back();
+    stack.pop_back();
+    if (seen[node.get()]) continue;
+    seen[node.get()] = true;
+    nodes.push_back(node);
+    for (int i = 0; i < node->arity; ++i) {
+      if (node->inputs[i].kind == Input::kNode) stack.push_back(node->inputs[i].node);
+    }
+  }
+  std::swap(nodes.front(), nodes.back());  // (by_planes reads the root last)
+  return by_planes(nodes);
+}
+
+// numpy's sum of n contiguous components (np.add.reduce along a contiguous axis:
+// pairwise, 8 accumulators up to 128 elements, from the identity 0), its bits.
+template <class T>
+T numpy_pairwise(const T* a, std::size_t n) {
+  if (n < 8) {
+    T sum = T(0);
+    for (std::size_t i = 0; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  if (n <= 128) {
+    T r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    std::size_t i = 8;
+    for (; i < n - n % 8; i += 8) {
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    }
+    T sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) sum += a[i];
+    return sum;
+  }
+  std::size_t half = n / 2;
+  half -= half % 8;
+  return numpy_pairwise(a, half) + numpy_pairwise(a + half, n - half);
+}
+
+// np.add.reduce of one plane of `count` components of dtype column `column`
+// (float64, float32: the real ones) into sums[plane].
+inline void sum_plane(int column, const unsigned char* plane, std::size_t count, void* sums,
+                      std::size_t at) {
+  if (column == 0) {
+    static_cast<double*>(sums)[at] =
+        0.0 + numpy_pairwise(reinterpret_cast<const double*>(plane), count);
+  } else {
+    static_cast<float*>(sums)[at] =
+        0.0f + numpy_pairwise(reinterpret_cast<const float*>(plane), count);
+  }
+}
+
+// Runs a graph that by_planes takes: nodes with full[k] are written in full (planes
+// plane_stride[k] apart); with `sums` (a real dtype), the root's planes summed over
+// its elements go there, the root itself not written.
+inline void run_by_planes(const std::vector<NodePtr>& order,
+                          const std::unordered_map<Node*, int>& position,
+                          const std::vector<PyArrayObject*>& full,
+                          const std::vector<std::size_t>& plane_stride, void* sums) {
+  const std::size_t n = order.size();
+  const Node& root = *order.back();
+  const JetLayout& layout = *root.layout;
+  const std::size_t count = root.count, item = item_bytes(root);
+  const std::size_t plane_bytes = count * item;
+  const std::size_t first = static_cast<std::size_t>(layout.first);
+  const std::size_t head_planes = 1 + first;
+  auto at = [&](PyArrayObject* array, std::size_t element) {
+    return static_cast<unsigned char*>(PyArray_DATA(array)) + element * item;
+  };
+  auto run = [&](const Node& node, const JetLayout& shape, const Operand* operands, void* out,
+                 std::size_t out_stride) {
+    if (node.jet_unary != nullptr) {
+      node.jet_unary(shape, operands[0].data, operands[0].plane_stride, out, out_stride, 0, count);
+    } else {
+      node.jet_binary(shape, operands[0], operands[1], out, out_stride, 0, count);
+    }
+  };
+  // node k's operands: numbers broadcast, arrays (input number 2k + i) and nodes (by
+  // position) as array_of and node_of say
+  auto operands_of = [&](std::size_t k, Operand* operands, auto array_of, auto node_of) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind == Input::kScalar) {
+        operands[i] = {in.scalar, 1, true};
+      } else if (in.kind == Input::kArray) {
+        operands[i] = array_of(in, static_cast<int>(2 * k) + i);
+      } else {
+        operands[i] = node_of(position.at(in.node.get()));
+      }
+    }
+  };
+  auto direct = [&](const Input& in) { return Operand{at(in.array, in.offset), in.stride, false}; };
+  // the inputs read from arrays (each array, offset and stride once), staged tile by tile
+  std::vector<int> staged(2 * n, -1);
+  std::vector<const Input*> stages;
+  for (std::size_t k = 0; k < n; ++k) {
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind != Input::kArray || in.constant) continue;
+      int s = 0;
+      while (s < static_cast<int>(stages.size()) &&
+             !(stages[s]->array == in.array && stages[s]->offset == in.offset &&
+               stages[s]->stride == in.stride)) {
+        ++s;
+      }
+      if (s == static_cast<int>(stages.size())) stages.push_back(&in);
+      staged[2 * k + i] = s;
+    }
+  }
+  // tile scratch: a slot per node (those written in full too), reused
+  std::vector<int> slot;
+  const int slots = assign_slots(order, position, [](std::size_t) { return true; }, slot);
+  // the widest tiles whose buffers stay within ~2 MiB (L2, or L3 at worst)
+  const std::size_t buffers = static_cast<std::size_t>(slots) + stages.size();
+  int width = 16;
+  while (width > 4 &&
+         buffers * static_cast<std::size_t>(1 + 2 * width + width * width) * plane_bytes >
+             (std::size_t(1) << 21)) {
+    width /= 2;
+  }
+  const PairTiles tiles = pair_tiles(layout, width);
+  const std::size_t tile_planes = 1 + tiles.most_first + tiles.widest;
+
+  // pass 1: the value and first-order planes of every node
+  std::vector<unsigned char> head_memory(n * head_planes * plane_bytes + 64);
+  unsigned char* head_base =
+      head_memory.data() + (64 - reinterpret_cast<std::uintptr_t>(head_memory.data()) % 64) % 64;
+  auto head_of = [&](std::size_t k) { return head_base + k * head_planes * plane_bytes; };
+  const JetLayout heads{layout.first, 0, nullptr, nullptr, 0};
+  for (std::size_t k = 0; k < n; ++k) {
+    const Node& node = *order[k];
+    Operand operands[2];
+    operands_of(
+        k, operands, [&](const Input& in, int) { return direct(in); },
+        [&](int p) {
+          return full[p] != nullptr ? Operand{at(full[p], 0), plane_stride[p], false}
+                                    : Operand{head_of(p), count, false};
+        });
+    if (full[k] != nullptr) {
+      run(node, heads, operands, at(full[k], 0), plane_stride[k]);
+    } else {
+      run(node, heads, operands, head_of(k), count);
+    }
+  }
+  if (sums != nullptr) {
+    for (std::size_t p = 0; p < head_planes; ++p) {
+      sum_plane(root.column, head_of(n - 1) + p * plane_bytes, count, sums, p);
+    }
+  }
+
+  // pass 2: tile by tile of the pairs
+  const std::size_t tile_bytes = tile_planes * plane_bytes;
+  std::vector<unsigned char> tile_memory((buffers + 0) * tile_bytes + 64);
+  unsigned char* tile_base =
+      tile_memory.data() + (64 - reinterpret_cast<std::uintptr_t>(tile_memory.data()) % 64) % 64;
+  auto scratch_of = [&](int s) { return tile_base + static_cast<std::size_t>(s) * tile_bytes; };
+  auto stage_of = [&](int s) {
+    return tile_base + (static_cast<std::size_t>(slots) + static_cast<std::size_t>(s)) * tile_bytes;
+  };
+  const std::size_t tile_count = tiles.q_begin.size() - 1;
+  for (std::size_t t = 0; t < tile_count; ++t) {
+    const std::int64_t* qs = tiles.q.data() + tiles.q_begin[t];
+    const std::size_t pairs = tiles.q_begin[t + 1] - tiles.q_begin[t];
+    const std::int64_t* firsts = tiles.first.data() + tiles.first_begin[t];
+    const std::size_t firsts_count = tiles.first_begin[t + 1] - tiles.first_begin[t];
+    const JetLayout shape{static_cast<int>(firsts_count), static_cast<int>(pairs),
+                          tiles.pairs.data() + 2 * tiles.q_begin[t], nullptr, 0};
+    // a plane of the full layout -> the tile's: value, its first-order planes, its pairs
+    auto source_plane = [&](std::size_t local) -> std::size_t {
+      if (local == 0) return 0;
+      if (local <= firsts_count) return 1 + static_cast<std::size_t>(firsts[local - 1]);
+      return head_planes + static_cast<std::size_t>(qs[local - 1 - firsts_count]);
+    };
+    const std::size_t local_planes = 1 + firsts_count + pairs;
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      const Input& in = *stages[s];
+      for (std::size_t local = 0; local < local_planes; ++local) {
+        std::memcpy(stage_of(static_cast<int>(s)) + local * plane_bytes,
+                    at(in.array, in.offset + source_plane(local) * in.stride), plane_bytes);
+      }
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const Node& node = *order[k];
+      Operand operands[2];
+      operands_of(
+          k, operands,
+          [&](const Input& in, int input) {
+            return in.constant ? direct(in) : Operand{stage_of(staged[input]), count, false};
+          },
+          [&](int p) { return Operand{scratch_of(slot[p]), count, false}; });
+      unsigned char* out = scratch_of(slot[k]);
+      run(node, shape, operands, out, count);
+      const unsigned char* tile_pairs = out + (1 + firsts_count) * plane_bytes;
+      if (full[k] != nullptr) {
+        for (std::size_t u = 0; u < pairs; ++u) {
+          std::memcpy(
+              at(full[k], (head_planes + static_cast<std::size_t>(qs[u])) * plane_stride[k]),
+              tile_pairs + u * plane_bytes, plane_bytes);
+        }
+      } else if (sums != nullptr && k == n - 1) {
+        for (std::size_t u = 0; u < pairs; ++u) {
+          sum_plane(root.column, tile_pairs + u * plane_bytes, count, sums,
+                    head_planes + static_cast<std::size_t>(qs[u]));
+        }
+      }
+    }
+  }
+}
+
 // Runs the pending graph below `root` block by block; writes root and every node
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
@@ -332,10 +699,12 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
 // goes there and the root stays pending (its planes in scratch only). With `into`,
 // the root's planes go there (planes of its shape, each one contiguous, any plane
 // stride: its slice of a concatenation) and the root stays pending, its graph kept
-// (read later, it runs again: the same bits).
+// (read later, it runs again: the same bits). With `sums` (a graph by_planes takes,
+// of a real dtype), the root's planes summed over its elements go there (numpy's
+// sums' bits), and the root stays pending, its graph kept.
 inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
                     PyArrayObject* root_plane = nullptr, int plane = 0,
-                    PyArrayObject* into = nullptr) {
+                    PyArrayObject* into = nullptr, void* sums = nullptr) {
   if (root->result != nullptr || root->view) return true;
   // post order: inputs before readers (`order` keeps every node alive to the end)
   std::vector<NodePtr> order;
@@ -352,6 +721,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     order.push_back(node);
   };
   visit(visit, root);
+  if (sums != nullptr && (root_plane != nullptr || into != nullptr || !by_planes(order))) {
+    PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a sum by planes of a graph that has none");
+    return false;
+  }
 
   const std::size_t n = order.size(), item = item_bytes(*root), count = root->count;
   const int planes = plane_count(*root);
@@ -371,7 +744,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     if (node == root.get() && into != nullptr) {
       Py_INCREF(into);
       full[k] = into;
-    } else if (node == root.get() ? root_plane == nullptr
+    } else if (node == root.get() ? root_plane == nullptr && sums == nullptr
                : node->seed       ? false  // (it stays pending: it is its own inputs)
                                   : owners > 0 || last_use[k] < 0) {
       full[k] = new_planes(*node);
@@ -381,6 +754,24 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   if (failed) {
     for (PyArrayObject* array : full) Py_XDECREF(array);
     return false;
+  }
+  // readers first, so a computed input hands its array to the nodes still pending
+  const auto hand_out = [&]() {
+    for (std::size_t k = n; k-- > 0;) {
+      if (full[k] == nullptr) continue;
+      if (into != nullptr && k == n - 1) {
+        Py_DECREF(into);
+      } else {
+        order[k]->set_result(full[k]);
+      }
+    }
+    return true;
+  };
+  if (root_plane == nullptr && by_planes(order)) {
+    std::vector<std::size_t> strides(n, count);  // (into: the root's slice of a concatenation)
+    if (into != nullptr) strides[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
+    run_by_planes(order, position, full, strides, sums);
+    return hand_out();
   }
   // Colored seeds read by the graph (slices of one parent at several offsets: a
   // stencil's x[:-2], x[1:-1], x[2:]): the parent's rows written once a block, over
@@ -413,30 +804,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     group_of[k] = static_cast<int>(found - groups.begin());
   }
   // scratch slots for the rest, reused once their last reader has run
-  std::vector<int> free_slots;
-  int slots = 0;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (full[k] == nullptr && group_of[k] < 0) {
-      if (free_slots.empty()) {
-        slot[k] = slots++;
-      } else {
-        slot[k] = free_slots.back();
-        free_slots.pop_back();
-      }
-    }
-    for (int i = 0; i < order[k]->arity; ++i) {
-      const Input& in = order[k]->inputs[i];
-      if (in.kind != Input::kNode) continue;
-      const int p = position[in.node.get()];
-      if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
-        free_slots.push_back(slot[p]);
-        slot[p] = -slot[p] - 2;  // freed, but still the input of this step
-      }
-    }
-  }
-  for (int& s : slot) {
-    if (s < -1) s = -s - 2;
-  }
+  int slots = assign_slots(
+      order, position, [&](std::size_t k) { return full[k] == nullptr && group_of[k] < 0; }, slot);
   // a slot more for each input read in runs, gathered block by block
   std::vector<int> gather(2 * n, -1);
   for (std::size_t k = 0; k < n; ++k) {
@@ -540,16 +909,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
       }
     }
   });
-  // readers first, so a computed input hands its array to the nodes still pending
-  for (std::size_t k = n; k-- > 0;) {
-    if (full[k] == nullptr) continue;
-    if (into != nullptr && k == n - 1) {
-      Py_DECREF(into);
-    } else {
-      order[k]->set_result(full[k]);
-    }
-  }
-  return true;
+  return hand_out();
 }
 
 // Whether the pending graph below `root` is elementwise in the pending `seed` alone:

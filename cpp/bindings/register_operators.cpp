@@ -659,7 +659,9 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
           ? taylor_table().unary[function][x.column]
           : nullptr;
   if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
-  const int ready = x.count >= fusion::min_count() ? x.ready(args[1], 1, 1) : 0;
+  const int ready = fusion::records(x.count, kernels->jet ? &kernels->jet->get() : nullptr)
+                        ? x.ready(args[1], 1, 1)
+                        : 0;
   if (ready < 0) return nullptr;
   if (ready == 1) {
     auto node = new_node(x);
@@ -738,7 +740,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
 
   const std::size_t count = shape.count;
-  if (count >= fusion::min_count()) {
+  if (fusion::records(count, kernels->jet ? &kernels->jet->get() : nullptr)) {
     // x op x reads one array twice; each pending operand counts the other's graph
     const bool both = mode == kBothParts;
     const int holders = both && x.array != nullptr && x.array == y.array ? 2 : 1;
@@ -930,7 +932,12 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   const std::size_t count = static_cast<std::size_t>(length[0]) * columns;
   if (seed)
     return seed_slice(dual, x, static_cast<std::size_t>(start[0]) * inner, length[0], count);
-  if (count < fusion::min_count() || !x.recordable(1, 0)) return nullptr;
+  // below min_count, a view of many planes (fusion::records) in one range of each plane
+  const ClassKernels* kernels = kernels_of(dual);
+  const JetLayout* layout = kernels->jet ? &kernels->jet->get() : nullptr;
+  const bool records =
+      count >= fusion::min_count() || (columns == inner && fusion::records(count, layout));
+  if (!records || !x.recordable(1, 0)) return nullptr;
   auto node = new_node(x);
   node->dims[1] = length[0];
   if (slices == 2) node->dims[2] = length[1];
@@ -1095,6 +1102,30 @@ py::object method(PyMethodDef* def, PyObject* self_object) {
   return py::reinterpret_steal<py::object>(bound);
 }
 
+// pending_sum(dual): np.sum of a pending 1-d dual array (float64 or float32) whose graph
+// runs by planes (fusion.hpp): each plane summed as numpy sums one, the planes never
+// written in full, the array still pending; None for anything else (np.sum of every dual
+// array asks, so a METH_FASTCALL function).
+PyObject* pending_sum_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
+  PyObject* value = stored(args[0]);
+  if (value == nullptr || !is_deferred(value)) Py_RETURN_NONE;
+  const fusion::NodePtr node = node_of(value);
+  if (!fusion::sums_by_planes(node)) Py_RETURN_NONE;
+  note_opened(args[0]);  // (as `_data` counts its reads)
+  npy_intp planes = node->dims[0];
+  Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
+  PyObject* sums =
+      PyArray_NewFromDescr(&PyArray_Type, node->descr, 1, &planes, nullptr, nullptr, 0, nullptr);
+  if (sums == nullptr) return nullptr;
+  if (!fusion::compute(node, node_planes, nullptr, 0, nullptr,
+                       PyArray_DATA(reinterpret_cast<PyArrayObject*>(sums)))) {
+    Py_DECREF(sums);
+    return nullptr;
+  }
+  return sums;
+}
+
 PyMethodDef operator_methods[] = {
     {"fast_unary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_unary)),
      METH_FASTCALL, "f(x) of a registered dual class, or None for Python's general path."},
@@ -1107,6 +1138,8 @@ PyMethodDef operator_methods[] = {
      METH_FASTCALL, "Whether (slice(None), *key) indexes each plane as numpy indexes x."},
     {"plane_blocks", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(plane_blocks_call)),
      METH_FASTCALL, "Whether each plane of an array of planes is one C-contiguous block."},
+    {"pending_sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(pending_sum_call)),
+     METH_FASTCALL, "np.sum of a pending dual array whose graph runs by planes, or None."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
@@ -1371,16 +1404,24 @@ void register_operators(py::module_& m) {
       "slice of a concatenation): pending operations run straight into it and stay "
       "pending, others are copied; nothing is exposed. False when out is not as this "
       "takes it.");
-  m.def(
-      "fusion_min_count",
-      [](std::size_t count) {
-        const std::size_t previous = fusion::min_count();
-        fusion::min_count() = count;
-        return previous;
-      },
-      py::arg("count"),
-      "Set the elements per plane from which the fast path records operations (fusion.hpp); "
-      "returns the previous value.");
+  // fusion.hpp's thresholds: each set, its previous value returned
+  const auto threshold = [&m](const char* name, std::size_t& (*value)(), const char* doc) {
+    m.def(
+        name,
+        [value](std::size_t count) {
+          const std::size_t previous = value();
+          value() = count;
+          return previous;
+        },
+        py::arg("count"), doc);
+  };
+  threshold("fusion_plane_min", fusion::plane_min,
+            "Set the element-planes from which operations of Jet kinds with second-order "
+            "parts are recorded below fusion_min_count (a graph that runs by planes); "
+            "returns the previous value.");
+  threshold("fusion_min_count", fusion::min_count,
+            "Set the elements per plane from which the fast path records operations "
+            "(fusion.hpp); returns the previous value.");
   m.def(
       "operator_method",
       [](py::object index, py::object ufunc, py::object fallback, bool reflected) {
