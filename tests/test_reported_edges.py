@@ -66,6 +66,10 @@ def test_unsupported_scipy_ufunc_names_its_module() -> None:
         special.struve(x, x)
     with pytest.raises(TypeError, match=r"numpy\.gcd "):
         np.gcd(x, x)
+    # a Python-level scipy.special function making an argument an integer before its
+    # ufunc runs (lambertw's branch k) is named too, not only the conversion
+    with pytest.raises(TypeError, match=r"scipy\.special\.lambertw in an argument it converts"):
+        special.lambertw(2.0, hd.dual(np.array([0.0]), 1.0))
 
 
 @pytest.mark.parametrize("argnums", [1.0, True, (), "0", (0, 1.5)])

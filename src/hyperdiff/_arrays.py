@@ -150,9 +150,10 @@ SCIPY_LINALG_MIRRORS: dict[str, str] = {}
 SCIPY_SPECIAL_MIRRORS: set[str] = set()
 
 
-def _scipy_linalg_refusal() -> str | None:
+def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
     """The TypeError message when scipy.linalg (or a scipy.stats distribution, see
-    hyperdiff.stats) is converting a dual array, else None."""
+    hyperdiff.stats, or a scipy.special function converting to a dtype) is converting
+    a dual array, else None."""
     frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
         frame = frame.f_back
@@ -179,6 +180,13 @@ def _scipy_linalg_refusal() -> str | None:
         return (
             f"scipy.special.{special} cannot differentiate dual arrays (it converts its "
             f"inputs with np.asarray); use hyperdiff.special.{special}"
+        )
+    if special is not None and dtype is not None and dtype.kind != "O":
+        # (lambertw's branch k: scipy makes it an integer before its ufunc runs)
+        why = "an integer: no derivative" if dtype.kind in "biu" else "its values alone"
+        return (
+            f"hyperdiff cannot differentiate scipy.special.{special} in an argument it "
+            f"converts to {dtype} ({why}); pass that argument's values"
         )
     if name is None or name not in SCIPY_LINALG_MIRRORS:
         return None
@@ -512,7 +520,7 @@ class DualArray:
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
         # array of dual scalars (slow, exact) rather than values without parts.
-        refusal = _scipy_linalg_refusal()
+        refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
         if refusal is not None:
             raise TypeError(refusal)
         if dtype is not None and np.dtype(dtype) != object:
