@@ -12,7 +12,10 @@ state and first call) and PyTorch (torch.func, eager; T7's complex tasks: no pee
     T7b  f'(z) of the holomorphic f = exp(sin z), 1e6 complex points
 
 Times are medians of interleaved rounds in one process; "hyperdiff / who" is the
-median of the per-round ratios (robust to a machine whose speed drifts). Every
+median of the per-round ratios (robust to a machine whose speed drifts). A call
+under 10 ms is timed warm (bench/run.py's interleaved_samples, min_sample): one untimed
+call, then repeated for about 10 ms, as timeit would; the first call after another
+library's runs with cold caches, ~100 us slower on this machine for any small call. Every
 library gets one BLAS/XLA thread; hyperdiff one thread too (--threads to change).
 
     python bench/peers.py
@@ -333,6 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine wall time counts other processes' turns",
     )
     parser.add_argument("--only", nargs="+", metavar="T", help="tasks by prefix, e.g. T1 T6")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="time each call alone, right after another library's (cold caches: the"
+        " harness before 2026-12-01); by default a call under 10 ms is timed warm",
+    )
     parser.add_argument("--out", type=Path, metavar="FILE")
     parser.add_argument(
         "--no-fusion", action="store_true", help="run every operation eagerly (fusion.hpp off)"
@@ -344,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hd._core.fusion_plane_min(2**62)
     rounds = args.rounds or (5 if args.quick else 7)
     timer = time.process_time if args.cpu else time.perf_counter
+    min_sample = 0.0 if args.cold else 0.01
 
     rows: list[list[str]] = []
     for task in tasks(args.quick):
@@ -351,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         task.check(task.hyperdiff())  # the closed form first: a wrong answer is not timed
         calls = [task.numpy_f, task.hyperdiff, *task.peers.values()]
-        samples = interleaved_samples(calls, rounds, timer=timer)
+        samples = interleaved_samples(calls, rounds, timer=timer, min_sample=min_sample)
         names = ["numpy f", "hyperdiff", *task.peers]
         base = statistics.median(samples[0])
         for k, name in enumerate(names):

@@ -179,6 +179,7 @@ def interleaved_samples(
     rounds: int,
     number: int = 1,
     timer: Callable[[], float] = time.perf_counter,
+    min_sample: float = 0.0,
 ) -> list[list[float]]:
     """Seconds per call of each callable in each round; the callables alternate in
     every round, in an order shuffled afresh each round (seeded), so none always runs
@@ -186,11 +187,27 @@ def interleaved_samples(
 
     Each callable runs once beforehand (warm-up: code paths, page faults of out=).
     timer: time.process_time on a loaded machine (this process's CPU time).
+    min_sample: seconds. A callable whose call takes less (timed once after the
+    warm-up) is timed warm: each of its samples follows one untimed call of it and
+    repeats it (at least `number` times) until the sample lasts about min_sample. The
+    first call after other work runs with cold caches and predictors: on this machine
+    a 5x5 numpy product chain took ~100 us right after a 5 ms sleep or a torch call,
+    against 4 us warm, a fixed cost on every side that pulls small ratios toward 1.
     """
+    numbers: list[int] = []
+    warm: list[bool] = []
     for call in calls:
         call()
+        if min_sample > 0.0:
+            start = timer()
+            call()
+            seconds = timer() - start
+        else:
+            seconds = math.inf
+        warm.append(seconds < min_sample)
+        repeats = math.ceil(min_sample / max(seconds, 1e-7)) if warm[-1] else 1
+        numbers.append(max(number, repeats))
     samples: list[list[float]] = [[] for _ in calls]
-    loop = range(number)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -199,11 +216,13 @@ def interleaved_samples(
         for _ in range(rounds):
             shuffle(order)
             for k in order:
-                call, times = calls[k], samples[k]
-                start = timer()
-                for _ in loop:
+                call, times, count = calls[k], samples[k], numbers[k]
+                if warm[k]:
                     call()
-                times.append((timer() - start) / number)
+                start = timer()
+                for _ in range(count):
+                    call()
+                times.append((timer() - start) / count)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -9,7 +9,8 @@ residual on a 300 x 300 grid; the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
 
 Every steady-state time is the median of interleaved rounds in this one process
-(bench/run.py's interleaved_samples), with its ratio to numpy's f(x) of the same
+(bench/run.py's interleaved_samples; a call under 10 ms timed warm, repeated for
+about 10 ms after one untimed call), with its ratio to numpy's f(x) of the same
 round. Preparation (sparsity detection + coloring + the first call, which builds the
 plan) is timed apart, once, on a fresh transform; "detect" and "color" split it.
 Peers: the dense hyperdiff transform and jax.jacfwd / jax.hessian (jit compiled
@@ -231,7 +232,7 @@ def case(
             del calls[key]
         else:
             del single[key]
-    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER)
+    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER, min_sample=0.01)
     med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
     med.update(single)
     base = med["numpy f"]
