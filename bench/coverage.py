@@ -154,6 +154,8 @@ def _argument_lists(obj: Any, s: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     yield (x, 1, 0)
     yield (m, 0, 1)
     yield (x, x, 1)  # a degree or count last (polyfit)
+    yield (2, 1, x)  # degree and order first (assoc_legendre_p, sph_legendre_p)
+    yield (2, 1, x, 0.5)  # (sph_harm_y)
 
 
 def _has_dual(result: Any, depth: int = 0) -> bool:

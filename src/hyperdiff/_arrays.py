@@ -171,6 +171,14 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
             name = wrapped.__name__.lstrip("_")
         elif frame.f_globals["__name__"].startswith("scipy.linalg"):
             name = frame.f_code.co_name.lstrip("_")
+        elif frame.f_globals["__name__"] == "scipy.special._multiufuncs":
+            # a multi-ufunc (legendre_p, sph_harm_y, ...): its object's name, from its
+            # __call__ (the conversion itself runs in a comprehension's frame)
+            multi = getattr(frame.f_locals.get("self"), "__name__", None)
+            if multi is not None:
+                special = multi
+                if special not in SCIPY_SPECIAL_MIRRORS:
+                    return f"hyperdiff does not support scipy.special.{special} of dual arrays"
         elif frame.f_globals["__name__"].startswith("scipy.special"):
             # its own frame, or its decorator's (spherical_jn's reflection holds it as fun)
             wrapped = frame.f_locals.get("fun") if frame.f_code.co_name == "wrapper" else None

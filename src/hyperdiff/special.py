@@ -6,7 +6,9 @@ arguments with np.asarray before calling their ufuncs, so a dual array reaches t
 object array of dual scalars, which scipy's ufuncs refuse (numpy's "ufunc 'psi' not
 supported for the input types"). scipy.special.logsumexp and log_softmax do too, and
 then treat the object array as complex or call isfinite on it, which numpy refuses
-(softmax gets through, slowly, as an object array). These mirror them under the same
+(softmax gets through, slowly, as an object array); so do its multi-ufuncs
+legendre_p, assoc_legendre_p, sph_legendre_p and sph_harm_y (their derivatives are
+scipy's own, diff_n=2). These mirror them under the same
 names and signatures: plain inputs go to scipy; dual ones get scipy's value and the
 derivatives of hyperdiff's scipy.special table (polygamma, multigammaln, spherical_jn,
 yn, in, kn), or the same shifted formulas on dual arrays (logsumexp, softmax,
@@ -24,11 +26,15 @@ from ._arrays import SCIPY_SPECIAL_MIRRORS
 from ._special import Arrays, Entry, _spherical, evaluate
 
 __all__ = [
+    "assoc_legendre_p",
+    "legendre_p",
     "log_softmax",
     "logsumexp",
     "multigammaln",
     "polygamma",
     "softmax",
+    "sph_harm_y",
+    "sph_legendre_p",
     "spherical_in",
     "spherical_jn",
     "spherical_kn",
@@ -172,6 +178,93 @@ def spherical_in(n: Any, z: Any, derivative: bool = False) -> Any:
 def spherical_kn(n: Any, z: Any, derivative: bool = False) -> Any:
     """scipy.special.spherical_kn(n, z, derivative), differentiable in z (as spherical_in)."""
     return _spherical_bessel("kn", -1.0, n, z, derivative)
+
+
+def _legendre_family(
+    name: str, args: tuple[str, ...], dual: tuple[int, ...], inputs: tuple[Any, ...], **options: Any
+) -> Any:
+    """scipy.special's Legendre functions and spherical harmonics (scipy's multi-ufuncs,
+    which take `diff_n`) with dual arrays in their real arguments: scipy's value, and
+    the first and second derivatives from scipy's own `diff_n=2`."""
+    function = getattr(_scipy_special(), name)
+    diff_n = options.pop("diff_n", 0)
+    if not any(_is_dual(a) for a in inputs):
+        return function(*inputs, diff_n=diff_n, **options)
+    for k, a in enumerate(inputs):
+        if _is_dual(a) and k not in dual:
+            integer = "an integer" if args[k] in ("n", "m") else "not differentiable"
+            raise TypeError(
+                f"hyperdiff cannot differentiate scipy.special.{name} in its argument "
+                f"{args[k]} (a dual array here): {args[k]} is {integer}"
+            )
+    if diff_n != 0:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} of dual arrays with diff_n=0 "
+            f"only (not {diff_n}): scipy's derivatives stop at diff_n=2, which hyperdiff "
+            "uses for the dual parts; the dual result carries the derivatives"
+        )
+
+    def value(*values: Any) -> np.ndarray:
+        return np.asarray(function(*values, **options))
+
+    if len(dual) == 1:
+
+        def rule(f0: Any, *values: Any) -> Arrays:
+            stacked = function(*values, diff_n=2, **options)
+            return stacked[1:2], stacked[2:3]  # (each keeps the value's axis of orders)
+
+    else:
+
+        def rule(f0: Any, *values: Any) -> Arrays:
+            _, gradient, hessian = function(*values, diff_n=2, **options)
+            return (
+                gradient[..., 0],
+                gradient[..., 1],
+                hessian[..., 0, 0],
+                hessian[..., 0, 1],
+                hessian[..., 1, 1],
+            )
+
+    complex_values = name == "sph_harm_y" or any(
+        np.iscomplexobj(a.value if _is_dual(a) else a) for a in inputs
+    )
+    return evaluate(Entry(name, args, dual, rule, complex_values), value, inputs, None)
+
+
+def legendre_p(n: Any, z: Any, *, diff_n: int = 0) -> Any:
+    """scipy.special.legendre_p(n, z), differentiable in z (real; n: integer degrees)."""
+    return _legendre_family("legendre_p", ("n", "z"), (1,), (n, z), diff_n=diff_n)
+
+
+def assoc_legendre_p(
+    n: Any, m: Any, z: Any, *, branch_cut: Any = 2, norm: bool = False, diff_n: int = 0
+) -> Any:
+    """scipy.special.assoc_legendre_p(n, m, z), differentiable in z (real or complex;
+    n, m: integer degrees and orders)."""
+    return _legendre_family(
+        "assoc_legendre_p",
+        ("n", "m", "z"),
+        (2,),
+        (n, m, z),
+        branch_cut=branch_cut,
+        norm=norm,
+        diff_n=diff_n,
+    )
+
+
+def sph_legendre_p(n: Any, m: Any, theta: Any, *, diff_n: int = 0) -> Any:
+    """scipy.special.sph_legendre_p(n, m, theta), differentiable in theta (real)."""
+    return _legendre_family(
+        "sph_legendre_p", ("n", "m", "theta"), (2,), (n, m, theta), diff_n=diff_n
+    )
+
+
+def sph_harm_y(n: Any, m: Any, theta: Any, phi: Any, *, diff_n: int = 0) -> Any:
+    """scipy.special.sph_harm_y(n, m, theta, phi), differentiable in theta and phi (real;
+    complex values), the mixed second derivative included."""
+    return _legendre_family(
+        "sph_harm_y", ("n", "m", "theta", "phi"), (2, 3), (n, m, theta, phi), diff_n=diff_n
+    )
 
 
 # scipy's own versions of these, given a dual array, raise a TypeError pointing here
