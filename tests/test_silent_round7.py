@@ -6,6 +6,9 @@ independent reference (numpy on the values, closed forms, mpmath).
    whichever the halving put first (fmax.reduce([1, 2, 2, -1]) took the third element's
    derivative): against the documented convention (at a tie, the first argument's, so
    the first occurrence's, as np.max and numpy's sequential loop).
+2. hd.special.logsumexp with one +inf entry along the axis: the value inf (scipy's), the
+   parts nan (inf / inf), where the limit is that entry's parts (the softmax weights
+   tend to 1 there and 0 elsewhere): grad at [1, inf] was [0, nan], not [0, 1].
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import numpy as np
 import pytest
 
 import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
 
 # --- 1. ties: the first occurrence's parts, as np.argmax / np.argmin on the values -----
 
@@ -50,3 +55,28 @@ def test_reductions_at_ties_take_the_first_occurrence(name: str) -> None:
     moved = np.moveaxis(values, 1, 0).reshape(4, -1)
     first = select(moved, axis=1)
     np.testing.assert_array_equal(got.d, np.moveaxis(parts, 1, 0).reshape(4, -1)[range(4), first])
+
+
+# --- 2. logsumexp at one +inf: the limit of its parts ------------------------------------
+
+
+def test_logsumexp_with_one_infinite_entry_has_that_entrys_parts() -> None:
+    a = np.array([[1.0, np.inf, -3.0], [2.0, 3.0, -np.inf], [np.inf, -np.inf, 0.5]])
+    parts = np.arange(1.0, 10.0).reshape(3, 3)
+    b, b_parts = np.array([2.0, 3.0, 0.5]), np.array([0.0, 6.0, 1.0])
+    # closed form: d lse = sum w (a' + b'/b), w = b e^a / sum b e^a (1 at the inf entry)
+    finite = b * np.exp(a[1])
+    w = np.array([[0.0, 1.0, 0.0], finite / finite.sum(), [1.0, 0.0, 0.0]])
+    x = hd.dual(a, parts)
+    for got in (
+        hd.special.logsumexp(x, axis=1, b=hd.dual(b, b_parts)),
+        hd.special.logsumexp(x, axis=1, b=hd.dual(-b, -b_parts), return_sign=True)[0],
+    ):
+        np.testing.assert_allclose(got.value, sc.logsumexp(a, axis=1, b=b), rtol=1e-15)
+        np.testing.assert_allclose(got.d, np.sum(w * (parts + b_parts / b), axis=1), rtol=1e-15)
+    np.testing.assert_array_equal(
+        hd.grad(hd.special.logsumexp)(np.array([1.0, np.inf, 3.0])), [0.0, 1.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        hd.hessian(hd.special.logsumexp)(np.array([1.0, np.inf])), np.zeros((2, 2))
+    )
