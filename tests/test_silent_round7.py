@@ -9,6 +9,9 @@ independent reference (numpy on the values, closed forms, mpmath).
 2. hd.special.logsumexp with one +inf entry along the axis: the value inf (scipy's), the
    parts nan (inf / inf), where the limit is that entry's parts (the softmax weights
    tend to 1 there and 0 elsewhere): grad at [1, inf] was [0, nan], not [0, 1].
+3. np.linalg.norm / vector_norm / matrix_norm, p-norms with p > 1 (2, Frobenius, 3, ...),
+   of a slice with one infinite entry x_k: parts nan (x x' / |x| = inf / inf), where
+   the limit is |x_k|'s (sign(x_k) x_k', second order 0), as np.hypot.reduce gave.
 """
 
 from __future__ import annotations
@@ -80,3 +83,35 @@ def test_logsumexp_with_one_infinite_entry_has_that_entrys_parts() -> None:
     np.testing.assert_array_equal(
         hd.hessian(hd.special.logsumexp)(np.array([1.0, np.inf])), np.zeros((2, 2))
     )
+
+
+# --- 3. p-norms with one infinite entry: the limit |x_k| ----------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf * 0 on the way
+@pytest.mark.parametrize(
+    "norm",
+    [
+        lambda x: np.linalg.norm(x, axis=1),
+        lambda x: np.linalg.norm(x, 3, axis=-1, keepdims=True)[:, 0],
+        lambda x: np.linalg.vector_norm(x, ord=2.5, axis=1),
+        lambda x: np.stack([np.linalg.norm(x[k]) for k in range(3)]),
+        lambda x: np.stack([np.linalg.norm(x[k].reshape(2, 2), "fro") for k in range(3)]),
+        lambda x: np.linalg.matrix_norm(x.reshape(3, 2, 2)),
+    ],
+)
+def test_p_norms_with_one_infinite_entry_are_its_absolute_value(norm: Any) -> None:
+    values = np.array([[1.0, np.inf, -3.0, 0.0], [-np.inf, 2.0, 0.5, 1.0], [1.0, 2.0, 2.0, 4.0]])
+    e1 = np.arange(12.0).reshape(3, 4) - 5.0
+    e2, e12 = 0.5 * e1 + 1.0, np.full((3, 4), 3.0)
+    got = norm(hd.hyperdual(values, e1, e2, e12))
+    assert np.array_equal(got.value, norm(values))
+    # rows 0 and 1: |x_k|, sign(x_k) times x_k's parts; row 2 (all finite) stays finite
+    for row, k in ((0, 1), (1, 0)):
+        sign = np.sign(values[row, k])
+        assert (got.e1[row], got.e2[row], got.e12[row]) == (
+            sign * e1[row, k],
+            sign * e2[row, k],
+            sign * e12[row, k],
+        )
+    assert np.all(np.isfinite([got.e1[2], got.e2[2], got.e12[2]]))
