@@ -12,6 +12,11 @@ independent reference (numpy on the values, closed forms, mpmath).
 3. np.linalg.norm / vector_norm / matrix_norm, p-norms with p > 1 (2, Frobenius, 3, ...),
    of a slice with one infinite entry x_k: parts nan (x x' / |x| = inf / inf), where
    the limit is |x_k|'s (sign(x_k) x_k', second order 0), as np.hypot.reduce gave.
+4. scipy.special.voigt_profile's partials at a narrow Gaussian (|z| = |x + i gamma| /
+   (sigma sqrt 2) large): w' = -2 z w + 2i/sqrt(pi) and the sigma partials' g = z w' + w
+   cancel to |z|^4 ulps: relative errors 1e-11 at sigma = 0.1 (x = gamma = 1.5), 2e-3 at
+   1e-3, V_sigma 3x off at 1e-4 and 1e9x at 1e-6; nan at sigma = 0 (the Lorentzian, scipy's
+   value), where the limits are the Lorentzian's partials.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import mpmath as mp
 import numpy as np
 import pytest
 
@@ -115,3 +121,41 @@ def test_p_norms_with_one_infinite_entry_are_its_absolute_value(norm: Any) -> No
             sign * e12[row, k],
         )
     assert np.all(np.isfinite([got.e1[2], got.e2[2], got.e12[2]]))
+
+
+# --- 4. voigt_profile's partials at narrow Gaussians and at sigma = 0 --------------------
+
+
+def _voigt_mp(x: Any, sigma: Any, gamma: Any) -> Any:
+    """The Voigt profile by Faddeeva's w = exp(-z^2) erfc(-iz) in mpmath."""
+    z = (x + 1j * gamma) / (sigma * mp.sqrt(2))
+    return mp.re(mp.exp(-z * z) * mp.erfc(-1j * z)) / (sigma * mp.sqrt(2 * mp.pi))
+
+
+def test_voigt_profile_partials_at_narrow_gaussians_and_the_lorentzian_limit() -> None:
+    def f(v: Any) -> Any:
+        return sc.voigt_profile(v[0], v[1], v[2])
+
+    with mp.workdps(40):
+        for point in ([1.5, 1e-6, 1.5], [-0.7, 1e-3, 0.4], [2.0, 0.05, 0.3]):
+            hess = hd.hessian(f)(np.array(point))
+            grad = hd.grad(f)(np.array(point))
+            p = [mp.mpf(v) for v in point]
+            for i in range(3):
+                order = tuple(int(i == j) for j in range(3))
+                want = float(mp.diff(_voigt_mp, p, order))
+                assert abs(grad[i] - want) <= 1e-14 * abs(want), (point, i, grad[i], want)
+                for j in range(i, 3):
+                    order = tuple(int(i == m) + int(j == m) for m in range(3))
+                    want = float(mp.diff(_voigt_mp, p, order))
+                    assert abs(hess[i, j] - want) <= 2e-13 * abs(want) + 1e-300, (point, i, j)
+    # sigma = 0: the Lorentzian L = gamma / (pi (x^2 + gamma^2)), V_sigma = 0 and
+    # V_sigma_sigma = L_xx (the heat equation V_sigma = sigma V_xx)
+    x, g = 1.5, 0.5
+    r = x * x + g * g
+    lx, lg = -2 * x * g / (np.pi * r**2), (x * x - g * g) / (np.pi * r**2)
+    lxx = 2 * g * (3 * x * x - g * g) / (np.pi * r**3)
+    lxg = 2 * x * (3 * g * g - x * x) / (np.pi * r**3)
+    want_hess = [[lxx, 0.0, lxg], [0.0, lxx, 0.0], [lxg, 0.0, -lxx]]
+    np.testing.assert_allclose(hd.grad(f)(np.array([x, 0.0, g])), [lx, 0.0, lg], rtol=1e-14)
+    np.testing.assert_allclose(hd.hessian(f)(np.array([x, 0.0, g])), want_hess, rtol=1e-14)
