@@ -1898,23 +1898,43 @@ def _lambertw(f0: Any, z: Any, k: Any, tol: Any) -> Arrays:
 
 
 def _fdtr(sign: float) -> Callable[..., Arrays]:
-    # F cdf = I_u(dfn/2, dfd/2), u = dfn x/(dfn x + dfd): F' = I'(u) u',
-    # F'' = I''(u) u'^2 + I'(u) u'', u' = dfn dfd/(dfn x + dfd)^2, u'' = -2 dfn u'/(dfn x + dfd);
+    # F cdf = I_u(dfn/2, dfd/2), u = dfn x/(dfn x + dfd): in x the F density (_f_density);
     # in dfn, dfd through betainc (_through) (fdtrc: negated)
     def formula(n: Any, d: Any, x: Any) -> Any:
         return sign * _sc().betainc(n / 2, d / 2, n * x / (n * x + d))
 
     def rule(f0: Any, dfn: Any, dfd: Any, x: Any) -> Arrays:
-        w = dfn * x + dfd
-        u = dfn * x / w
-        u1 = dfn * dfd / (w * w)
-        u2 = -2 * dfn * u1 / w
-        d1, d2 = _beta_density(dfn / 2, dfd / 2, u)
-        return _with_parameters(
-            (2,), (sign * d1 * u1, sign * (d2 * u1 * u1 + d1 * u2)), formula, dfn, dfd, x
-        )
+        d1, d2 = _f_density(dfn, dfd, x)
+        return _with_parameters((2,), (sign * d1, sign * d2), formula, dfn, dfd, x)
 
     return rule
+
+
+def _f_density(n: Any, d: Any, x: Any) -> Arrays:
+    """The F cdf's F' = u^a v^b / (x B(a, b)) and F'' = F' ((a - 1) v - (b + 1) u) / x,
+    a = n/2, b = d/2, u = n x / (n x + d), v = 1 - u, each of u, v computed directly from
+    r = d / (n x) or its reciprocal (no overflow, no 1 - u): as I'(u) u', the cancelled
+    1 - u put F' 2e-3 off at x = 1e10 (n = 109, d = 0.0033) and (n x + d)^2 overflowed to
+    inf beyond x = 1e20, where F' is 1e-23 (fdtri's 1/F' was 0 for 1.5e59). At x = 0:
+    (n/d)^a x^(a-1) / B, by xlogy as the beta density."""
+    sc = _sc()
+    a, b = n / 2, d / 2
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        lb = sc.betaln(a, b)
+        r, s = d / (n * x), n * x / d
+        small = r <= 1
+        u = np.where(small, 1 / (1 + r), s / (1 + s))
+        v = np.where(small, r / (1 + r), 1 / (1 + s))
+        f1 = np.exp(sc.xlogy(a, u) + sc.xlogy(b, v) - np.log(x) - lb)
+        f2 = f1 * ((a - 1) * v - (b + 1) * u) / x
+        c0 = sc.xlogy(a, n / d) - lb  # x = 0
+        g1 = np.exp(c0 + sc.xlogy(a - 1, x))
+        g2 = np.where(a == 1, 0.0, (a - 1) * np.exp(c0 + sc.xlogy(a - 2, x))) - (b + 1) * n / d * g1
+        zero = x == 0
+        return (
+            np.where(x > 0, f1, np.where(zero, g1, np.nan)),
+            np.where(x > 0, f2, np.where(zero, g2, np.nan)),
+        )
 
 
 def _nbdtr(sign: float) -> Callable[..., Arrays]:
