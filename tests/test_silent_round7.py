@@ -21,6 +21,9 @@ independent reference (numpy on the values, closed forms, mpmath).
    (n x + d) lost 1 - u to cancellation (2e-3 off at x = 1e10, dfn = 109, dfd = 0.0033)
    and overflowed (n x + d)^2: inf from x = 1e20 where the density is 1e-23, and fdtri's
    derivative 1 / F' was 0 where it is 1.5e59.
+6. scipy.special.stdtr in t at large df: the Student density's log Gamma((df + 1)/2) -
+   log Gamma(df/2) cancelled, 4e-10 off at df = 1e6 and 6e-7 at 1e10 (so stdtrit's
+   derivative too); t^2/df overflowed to a zero density where it is 1.6e-301 (df = 0.5).
 """
 
 from __future__ import annotations
@@ -198,3 +201,27 @@ def test_fdtr_partials_in_x_in_the_tail() -> None:
         want = 1 / _f_pdf_mp(n, d, mp.mpf(x))
     got = hd.derivative(lambda q: sc.fdtri(n, d, q))(p)
     assert abs(got - want) <= 1e-13 * want, (got, want)
+
+
+# --- 6. the Student density at large degrees of freedom ----------------------------------
+
+
+def test_stdtr_partials_in_t_at_large_degrees_of_freedom() -> None:
+    def pdf(nu: float, t: Any) -> Any:
+        n = mp.mpf(nu)
+        return (
+            mp.gamma((n + 1) / 2)
+            / (mp.sqrt(n * mp.pi) * mp.gamma(n / 2))
+            * (1 + t * t / n) ** (-(n + 1) / 2)
+        )
+
+    with mp.workdps(40):
+        for nu in (3.0, 25.0, 1e6, 1e10):
+            for t in (0.0, -1.5, 7.0):
+                y = sc.stdtr(nu, hd.hyperdual(t, 1.0, 1.0, 0.0))
+                w1, w2 = pdf(nu, mp.mpf(t)), mp.diff(lambda q, n=nu: pdf(n, q), mp.mpf(t))
+                assert abs(y.e1 - w1) <= 1e-14 * w1, (nu, t, y.e1, w1)
+                assert abs(y.e12 - w2) <= 1e-14 * abs(w2) + 1e-300, (nu, t, y.e12, w2)
+        y = sc.stdtr(0.5, hd.dual(1e200, 1.0))
+        w = pdf(0.5, mp.mpf(1e200))
+        assert abs(y.d - w) <= 1e-13 * w, (y.d, w)
