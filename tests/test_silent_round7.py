@@ -16,7 +16,8 @@ independent reference (numpy on the values, closed forms, mpmath).
    (sigma sqrt 2) large): w' = -2 z w + 2i/sqrt(pi) and the sigma partials' g = z w' + w
    cancel to |z|^4 ulps: relative errors 1e-11 at sigma = 0.1 (x = gamma = 1.5), 2e-3 at
    1e-3, V_sigma 3x off at 1e-4 and 1e9x at 1e-6; nan at sigma = 0 (the Lorentzian, scipy's
-   value), where the limits are the Lorentzian's partials.
+   value), where the limits are the Lorentzian's partials. scipy.special.wofz's own w', w''
+   the same (w'' 4e-4 off at z = 1000 + i, 5e7 times at 1e6 i).
 5. scipy.special.fdtr / fdtrc / fdtri in x (p): the F density as I'(u) u' with u = n x /
    (n x + d) lost 1 - u to cancellation (2e-3 off at x = 1e10, dfn = 109, dfd = 0.0033)
    and overflowed (n x + d)^2: inf from x = 1e20 where the density is 1e-23, and fdtri's
@@ -166,6 +167,20 @@ def test_voigt_profile_partials_at_narrow_gaussians_and_the_lorentzian_limit() -
     want_hess = [[lxx, 0.0, lxg], [0.0, lxx, 0.0], [lxg, 0.0, -lxx]]
     np.testing.assert_allclose(hd.grad(f)(np.array([x, 0.0, g])), [lx, 0.0, lg], rtol=1e-14)
     np.testing.assert_allclose(hd.hessian(f)(np.array([x, 0.0, g])), want_hess, rtol=1e-14)
+
+
+def test_wofz_derivatives_far_from_the_origin() -> None:
+    def w(z: Any) -> Any:
+        return mp.exp(-z * z) * mp.erfc(-1j * z)
+
+    points = np.array([1e3 + 1j, 1e6j, 30.0, 20 + 5j, -7.5 + 0.3j, 8 - 1j, 7 - 7.2j, 20 - 1j])
+    first = hd.derivative(sc.wofz, holomorphic=True)(points)
+    second = hd.derivative(sc.wofz, holomorphic=True, order=2)(points)
+    with mp.workdps(40):
+        for z, d1, d2 in zip(points, first, second, strict=True):
+            r1, r2 = complex(mp.diff(w, mp.mpc(z))), complex(mp.diff(w, mp.mpc(z), 2))
+            assert abs(d1 - r1) <= 1e-14 * abs(r1), (z, d1, r1)
+            assert abs(d2 - r2) <= 1e-14 * abs(r2), (z, d2, r2)
 
 
 # --- 5. the F distribution's density in the tail -----------------------------------------

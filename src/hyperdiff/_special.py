@@ -2086,9 +2086,43 @@ def _rescaled(
 
 
 def _wofz(f0: Any, z: Any) -> Arrays:
-    # Faddeeva w(z) = exp(-z^2) erfc(-iz): w' = -2z w + 2i/sqrt(pi), w'' = -2w - 2z w'
+    # Faddeeva w(z) = exp(-z^2) erfc(-iz): w' = -2z w + 2i/sqrt(pi), w'' = -2w - 2z w';
+    # from |z| = 7 these cancel (w ~ i/(sqrt(pi) z): w' to |z|^2 ulps, w'' |z|^4; at
+    # z = 1000 + i w'' was 4e-4 off, at 1e6 i 5e7 times): there _faddeeva_far
     d1 = -2 * z * f0 + 2j / math.sqrt(math.pi)
-    return d1, -2 * f0 - 2 * z * d1
+    d2 = -2 * f0 - 2 * z * d1
+    far = np.abs(z) >= 7
+    if not np.any(far):
+        return d1, d2
+    shape = np.broadcast(z, f0).shape
+    far = np.broadcast_to(far, shape)
+    d1, d2 = np.array(np.broadcast_to(d1, shape)), np.array(np.broadcast_to(d2, shape))
+    d1[far], d2[far] = _faddeeva_far(np.broadcast_to(z, shape)[far])
+    return d1, d2
+
+
+def _faddeeva_far(z: Any) -> Arrays:
+    """(w', w'') of Faddeeva's w at |z| >= 7 from its asymptotic series w(z) ~ (i /
+    (sqrt(pi) z)) sum_k (2k-1)!! / (2 z^2)^k, differentiated term by term (no
+    cancellation; within 3e-15 of mpmath at |z| = 7, 40 terms), valid for Im z >= 0; below,
+    by w(z) = 2 exp(-z^2) - w(-z): w'(z) = -4z exp(-z^2) + w'(-z), w''(z) = (8z^2 - 4)
+    exp(-z^2) - w''(-z)."""
+    lower = z.imag < 0
+    y = np.where(lower, -z, z)
+    u = 1 / (2 * y * y)
+    k = np.arange(40.0)
+    odd = np.cumprod(2 * k + 1)  # (2k+1)!!
+    s1: Any = np.zeros_like(u)
+    s2: Any = np.zeros_like(u)
+    for a, b in zip(odd[::-1], (odd * (2 * k + 2))[::-1], strict=True):
+        s1, s2 = s1 * u + a, s2 * u + b
+    c = 1j / math.sqrt(math.pi)
+    w1, w2 = -c * s1 / (y * y), c * s2 / (y * y * y)
+    if np.any(lower):
+        e = np.exp(-z * z)
+        w1 = np.where(lower, -4 * z * e + w1, w1)
+        w2 = np.where(lower, (8 * z * z - 4) * e - w2, w2)
+    return w1, w2
 
 
 def _voigt_profile(f0: Any, x: Any, sigma: Any, gamma: Any) -> Arrays:
