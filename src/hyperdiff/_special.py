@@ -599,7 +599,14 @@ def _erfcx(f0: Any, x: Any) -> Arrays:
         series = _erfcx_series(x, 2)
         return series[1], series[2]
     f1 = 2 * x * f0 - _TWO_SQRT_PI
-    return f1, 2 * f0 + 2 * x * f1
+    # (complex: the same cancellation from |x| = 7; there erfcx(x) = w(ix): erfcx' =
+    # i w'(ix), erfcx'' = -w''(ix), _faddeeva_far's)
+    return _far(f1, 2 * f0 + 2 * x * f1, x, _erfcx_far)
+
+
+def _erfcx_far(x: Any) -> Arrays:
+    w1, w2 = _faddeeva_far(1j * x)
+    return 1j * w1, -w2
 
 
 def _put(d: Any, where: Any, values: Any) -> Any:
@@ -612,10 +619,10 @@ def _put(d: Any, where: Any, values: Any) -> Any:
 def _by_bands(t: Any, edges: tuple[float, ...], series: Callable[[Any], Arrays]) -> Arrays:
     """series(mask) -> its (f1, f2) on t[mask], applied band by band of |t| (a series stopping
     when its terms are negligible stops early on the far bands, without waiting for the near)."""
-    f1, f2 = np.empty_like(t), np.empty_like(t)
+    f1, f2 = np.full_like(t, np.nan), np.full_like(t, np.nan)  # (nan stays nan)
     a = np.abs(t)
     for lo, hi in itertools.pairwise(edges):
-        m = (a >= lo) & (a < hi)
+        m = (a >= lo) & ((a < hi) | (hi == np.inf))  # (|t| = inf in the last band)
         if np.any(m):
             f1[m], f2[m] = series(m)
     return f1, f2
@@ -674,7 +681,22 @@ def _dawsn(f0: Any, z: Any) -> Arrays:
         series = _dawsn_series(z, 2)
         return series[1], series[2]
     d1 = 1 - 2 * z * f0
-    return d1, -2 * f0 - 2 * z * d1
+    # (complex: the same cancellation from |z| = 7; there _dawsn_far)
+    return _far(d1, -2 * f0 - 2 * z * d1, z, _dawsn_far)
+
+
+def _dawsn_far(z: Any) -> Arrays:
+    """(D', D'') at |z| >= 7 from D(y) = (i sqrt(pi)/2)(exp(-y^2) - w(y)) at y = +-z in the
+    upper half plane (w' and w'' from _faddeeva_far; exp(-y^2) and w never cancel there:
+    where one is not negligible it dominates), D odd: D'(-y) = D'(y), D''(-y) = -D''(y)."""
+    lower = z.imag < 0
+    y = np.where(lower, -z, z)
+    w1, w2 = _faddeeva_far(y)
+    c = 0.5j * math.sqrt(math.pi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(-y * y)
+        d2 = c * ((4 * y * y - 2) * e - w2)
+        return c * (-2 * y * e - w1), np.where(lower, -d2, d2)
 
 
 # --- f's own derivatives at the value (Entry.series): every Taylor degree ------------
@@ -2091,37 +2113,33 @@ def _wofz(f0: Any, z: Any) -> Arrays:
     # z = 1000 + i w'' was 4e-4 off, at 1e6 i 5e7 times): there _faddeeva_far
     d1 = -2 * z * f0 + 2j / math.sqrt(math.pi)
     d2 = -2 * f0 - 2 * z * d1
-    far = np.abs(z) >= 7
-    if not np.any(far):
+    return _far(d1, d2, z, lambda t: _faddeeva_far(t))
+
+
+def _far(d1: Any, d2: Any, z: Any, series: Callable[[Any], Arrays]) -> Arrays:
+    """(d1, d2) with series(z) on the points where |z| >= 7 (computed on those only)."""
+    big = np.abs(z) >= 7
+    if not np.any(big):
         return d1, d2
-    shape = np.broadcast(z, f0).shape
-    far = np.broadcast_to(far, shape)
-    d1, d2 = np.array(np.broadcast_to(d1, shape)), np.array(np.broadcast_to(d2, shape))
-    d1[far], d2[far] = _faddeeva_far(np.broadcast_to(z, shape)[far])
-    return d1, d2
+    big = np.broadcast_to(big, np.broadcast(d1, d2, z).shape)
+    s1, s2 = series(np.broadcast_to(z, big.shape)[big])
+    return _put(d1, big, s1), _put(d2, big, s2)
 
 
 def _faddeeva_far(z: Any) -> Arrays:
     """(w', w'') of Faddeeva's w at |z| >= 7 from its asymptotic series w(z) ~ (i /
-    (sqrt(pi) z)) sum_k (2k-1)!! / (2 z^2)^k, differentiated term by term (no
-    cancellation; within 3e-15 of mpmath at |z| = 7, 40 terms), valid for Im z >= 0; below,
-    by w(z) = 2 exp(-z^2) - w(-z): w'(z) = -4z exp(-z^2) + w'(-z), w''(z) = (8z^2 - 4)
-    exp(-z^2) - w''(-z)."""
+    sqrt(pi)) sum_n (2n-1)!! (1/2)^n z^-(2n+1) termwise (_odd_series: no cancellation,
+    within 1e-15 of mpmath), valid for Im z >= 0; below, by w(z) = 2 exp(-z^2) - w(-z):
+    w'(z) = -4z exp(-z^2) + w'(-z), w''(z) = (8z^2 - 4) exp(-z^2) - w''(-z)."""
     lower = z.imag < 0
-    y = np.where(lower, -z, z)
-    u = 1 / (2 * y * y)
-    k = np.arange(40.0)
-    odd = np.cumprod(2 * k + 1)  # (2k+1)!!
-    s1: Any = np.zeros_like(u)
-    s2: Any = np.zeros_like(u)
-    for a, b in zip(odd[::-1], (odd * (2 * k + 2))[::-1], strict=True):
-        s1, s2 = s1 * u + a, s2 * u + b
+    s1, s2 = _odd_series(np.where(lower, -z, z), 0.5)
     c = 1j / math.sqrt(math.pi)
-    w1, w2 = -c * s1 / (y * y), c * s2 / (y * y * y)
+    w1, w2 = c * s1, c * s2
     if np.any(lower):
-        e = np.exp(-z * z)
-        w1 = np.where(lower, -4 * z * e + w1, w1)
-        w2 = np.where(lower, (8 * z * z - 4) * e - w2, w2)
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(-z * z)
+            w1 = np.where(lower, -4 * z * e + w1, w1)
+            w2 = np.where(lower, (8 * z * z - 4) * e - w2, w2)
     return w1, w2
 
 
