@@ -26,6 +26,9 @@ independent reference (numpy on the values, closed forms, mpmath).
 6. scipy.special.stdtr in t at large df: the Student density's log Gamma((df + 1)/2) -
    log Gamma(df/2) cancelled, 4e-10 off at df = 1e6 and 6e-7 at 1e10 (so stdtrit's
    derivative too); t^2/df overflowed to a zero density where it is 1.6e-301 (df = 0.5).
+7. scipy.special.poch(z, m) at a pole of Gamma(z) (z = 0, -1, -2, ...; z + m none): the
+   value 0 and the partials nan (0 * psi(z) = 0 * inf), where d/dz = Gamma(z + m) times
+   rgamma'(z) is finite (poch(0, 1.5)' = Gamma(1.5)).
 """
 
 from __future__ import annotations
@@ -250,3 +253,22 @@ def test_stdtr_partials_in_t_at_large_degrees_of_freedom() -> None:
         y = sc.stdtr(0.5, hd.dual(1e200, 1.0))
         w = pdf(0.5, mp.mpf(1e200))
         assert abs(y.d - w) <= 1e-13 * w, (y.d, w)
+
+
+# --- 7. poch at the poles of Gamma(z) -----------------------------------------------------
+
+
+def test_poch_at_the_poles_of_gamma() -> None:
+    def f(v: Any) -> Any:
+        return sc.poch(v[0], v[1])
+
+    with mp.workdps(40):
+        for z, m in ((0.0, 1.5), (-1.0, 1.5), (-3.0, 1.5), (-2.0, 0.3), (-5.0, 7.25)):
+            grad, hess = hd.grad(f)(np.array([z, m])), hd.hessian(f)(np.array([z, m]))
+            p = (mp.mpf(z), mp.mpf(m))
+            wz = float(mp.diff(mp.rf, p, (1, 0)))
+            wzz = float(mp.diff(mp.rf, p, (2, 0)))
+            wzm = float(mp.diff(mp.rf, p, (1, 1)))
+            # fm = fmm = 0: (z)_m = 0 for every m where Gamma(z) has its pole
+            np.testing.assert_allclose(grad, [wz, 0.0], rtol=1e-14)
+            np.testing.assert_allclose(hess, [[wzz, wzm], [wzm, 0.0]], rtol=1e-13)

@@ -1784,11 +1784,24 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
     # (z)_m = Gamma(z+m)/Gamma(z): with u = psi(z+m) - psi(z), v = psi(z+m),
     # fz = P u, fm = P v, fzz = P (u^2 + psi1(z+m) - psi1(z)), fzm = P (u v + psi1(z+m)),
     # fmm = P (v^2 + psi1(z+m))
+    # At a pole z = -n of Gamma(z) (z + m none): P = Gamma(z + m) rgamma(z) is 0 and
+    # f0 u = 0 inf; there rgamma(-n + e) = (-1)^n n! e (1 - psi(n + 1) e + ...) gives
+    # fz = G r1, fzz = 2 G psi(z + m) r1 + G r2, fzm = G psi(z + m) r1, fm = fmm = 0
+    # (G = Gamma(z + m), r1 = (-1)^n n!, r2 = -2 psi(n + 1) r1)
     sc = _sc()
     v = sc.psi(z + m)
     u = v - sc.psi(z)
     t = _psi_n(1, z + m)
-    return f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t)
+    partials = (f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t))
+    g = sc.gamma(z + m)
+    pole = (z <= 0) & (z == np.floor(z)) & np.isfinite(g) & (g != 0)
+    if not np.any(pole):
+        return partials
+    n = np.where(pole, -z, 0.0)
+    r1 = np.where(n % 2 == 1, -1.0, 1.0) * sc.gamma(n + 1)
+    r2 = -2 * sc.psi(n + 1) * r1
+    at_pole = (g * r1, 0.0, g * (2 * v * r1 + r2), g * v * r1, 0.0)
+    return tuple(np.where(pole, a, b) for a, b in zip(at_pole, partials, strict=True))
 
 
 def _wrightomega(f0: Any, z: Any) -> Arrays:
