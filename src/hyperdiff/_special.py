@@ -1087,22 +1087,7 @@ def _half_gamma_ratio(z: Any) -> Any:
 # (2^(1-2k) - 2) B_2k / (2k (2k - 1)), k = 1 .. 10: the coefficients of z^-(2k-1)
 _HALF_GAMMA_TERMS = tuple(
     (2.0 ** (1 - 2 * k) - 2) * b / (2 * k * (2 * k - 1))
-    for k, b in zip(
-        range(1, 11),
-        (
-            1 / 6,
-            -1 / 30,
-            1 / 42,
-            -1 / 30,
-            5 / 66,
-            -691 / 2730,
-            7 / 6,
-            -3617 / 510,
-            43867 / 798,
-            -174611 / 330,
-        ),
-        strict=True,
-    )
+    for k, b in zip(range(1, 11), _BERNOULLI[:10], strict=True)
 )
 
 
