@@ -475,21 +475,33 @@ def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any
     return _store(cls._wrap(result), out)
 
 
+# binary ufuncs that select one operand (at a tie the first): order matters at ties
+_SELECTING = frozenset((np.maximum, np.minimum, np.fmax, np.fmin))
+
+
 def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
     """The product over the last axis by pairwise halving: log2(n) exact multiplies
     (or the reduction by another associative binary ufunc: logaddexp, hypot, ...).
 
     The order of the multiplications differs from numpy's sequential one, so values
     agree with np.prod to a few ulps, not bit for bit (the tree rounds less).
+    A selecting ufunc (fmax, fmin: at a tie the first operand's parts) pairs
+    neighbours, so every pair keeps the earlier element first and a tie keeps the
+    first occurrence's parts, as numpy's sequential loop and np.max do; the others pair
+    the two halves (contiguous views, no copy).
     """
     n = x.shape[-1]
     if n == 0:
         data = np.zeros((x._planes, *x.shape[:-1]), dtype=x.dtype)
         data[0] = ufunc.identity
         return x._wrap(data)
+    ordered = ufunc in _SELECTING
     while n > 1:
         half = n // 2
-        paired = ufunc(x[..., :half], x[..., half : 2 * half])
+        if ordered:
+            paired = ufunc(x[..., 0 : 2 * half : 2], x[..., 1 : 2 * half : 2])
+        else:
+            paired = ufunc(x[..., :half], x[..., half : 2 * half])
         if n % 2:  # the odd element waits for the next round
             paired = x._wrap(np.concatenate([paired._data, x._data[..., 2 * half :]], axis=-1))
         x, n = paired, half + n % 2

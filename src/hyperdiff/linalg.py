@@ -1473,10 +1473,38 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if ord != 0 and not in_range(value, _power(ord)):  # (ord 0 counts: not homogeneous)
         axes = tuple(range(x.ndim)) if axis is None else normalize_axis_tuple(axis, x.ndim)
         result = rescaled(x, axes, lambda y: _norm(y, ord, axis, keepdims), _power(ord))
+        if result is None:
+            result = _norm(x, ord, axis, keepdims)
+        matrix = len(axes) == 2 and (axis is not None or ord is not None)
+        result = _one_infinite_entry(x, ord, matrix, axes, result)
     if result is None:
         result = _norm(x, ord, axis, keepdims)
     result._data[0] = value
     return result
+
+
+def _one_infinite_entry(x: Any, ord: Any, matrix: bool, axes: tuple[int, ...], result: Any) -> Any:
+    """A p-norm (p > 1: 2, Frobenius, ...) of a real slice with one infinite entry x_k
+    and no nan: the limit as x_k grows, |x_k| (its parts sign(x_k) x_k', its second
+    order 0: the other entries' weights (|x_i| / |x|)^(p-1) and the Hessian tend to 0),
+    not inf / inf = nan. (p = 1 weighs every entry by its sign, and the max norm
+    selects x_k: both are right as they are; two infinite entries have no limit.)"""
+    if matrix:
+        applies = ord in (None, "fro")
+    else:
+        applies = ord is None or (not isinstance(ord, str) and 1 < ord < np.inf)
+    if not applies or x.dtype.kind != "f":
+        return result
+    values = x.value
+    infinite = np.isinf(values)
+    one = (np.sum(infinite, axis=axes, keepdims=True) == 1) & ~np.any(
+        np.isnan(values), axis=axes, keepdims=True
+    )
+    if not np.any(one):
+        return result
+    entry = np.abs(np.sum(np.where(infinite & one, x, 0.0), axis=axes, keepdims=True))
+    shape = np.shape(result)
+    return np.where(one.reshape(shape), entry.reshape(shape), result)
 
 
 def _singular_values(x: DualArray, which: str, name: str) -> Any:
@@ -1546,6 +1574,9 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     result = None
     if ord != 0 and not in_range(value, _power(ord)):
         result = rescaled(flat, (-1,), lambda y: _vector_norm(y, ord, -1, False), _power(ord))
+        if result is None:
+            result = _vector_norm(flat, ord, -1, False)
+        result = _one_infinite_entry(flat, ord, False, (flat.ndim - 1,), result)
     if result is None:
         result = _vector_norm(flat, ord, -1, False)
     result = result.reshape(value.shape)

@@ -99,6 +99,27 @@ def _shift(x: Any, axis: Any) -> Any:
     return np.where(np.isfinite(m), m, 0)
 
 
+def _one_infinity(a: Any, t: Any, m: Any, axis: Any) -> tuple[Any, Any]:
+    """t = a - m and the shift m, where one of a's values along axis is +inf: the
+    limit as that entry grows, t 0 there (its parts kept) and -inf elsewhere, m +inf.
+    The sum's parts are then that entry's (the softmax weights' limit, 1 there and 0
+    elsewhere), not inf / inf = nan; with two or more the limit depends on how they
+    grow, and stays nan."""
+    from ._arrays import DualArray
+
+    values = a.value if isinstance(a, DualArray) else np.asarray(a)
+    top = values == np.inf
+    rows = np.sum(top, axis=axis, keepdims=True) == 1
+    if not np.any(rows):
+        return t, m
+    limit = np.where(rows, np.where(top, 0.0, -np.inf), values - m)
+    if isinstance(t, DualArray):
+        t._data[0] = limit  # (t is a's difference, a new array)
+    else:
+        t = limit
+    return t, np.where(rows, np.inf, m)
+
+
 def logsumexp(
     a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False
 ) -> Any:
@@ -109,7 +130,8 @@ def logsumexp(
             a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign
         )
     m = _shift(a, axis)
-    terms = np.exp(a - m) if b is None else b * np.exp(a - m)
+    t, m = _one_infinity(a, a - m, m, axis)
+    terms = np.exp(t) if b is None else b * np.exp(t)
     total = np.sum(terms, axis=axis, keepdims=True)
     if return_sign:
         sign = np.sign(total.value if _is_dual(total) else total)
