@@ -469,6 +469,44 @@ def test_matrix_product_planes_on_every_kind_and_dtype(
     np.testing.assert_allclose(got._data, want, rtol=0, atol=8 * eps * scale)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_matrix_product_planes_with_zero_blocks(dtype: Any) -> None:
+    """T6's structure on a HyperDualVec(6), whose zero planes and rows the kernel skips
+    (products.hpp: a wrong skip would drop a part): x carries directions 0-2 and their
+    pairs, y directions 0 and 3-5 and a few pairs, the other planes zero, so that the
+    planes get one to four terms: own terms only, pair terms only, both (pair (0, 0):
+    x_00 y0 + x0 y_00 + 2 x_0 y_0; (0, 3): x_03 y0 + x0 y_03 + x_0 y_3), and blocks that
+    are not zero where the rest of theirs is (x's pairs (0, 3), (1, 4), y's (0, 0),
+    (0, 3), (2, 5)). Against numpy on each plane; the planes zero in the reference are
+    zero."""
+    from hyperdiff._algebra import layout
+
+    cls = hd.hyperdualvec_type(6)
+    first, pairs = layout(cls)
+    x = RNG.standard_normal((cls._planes, 5, 5))
+    y = RNG.standard_normal((cls._planes, 5, 5))
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * RNG.standard_normal(x.shape)
+        y = y + 1j * RNG.standard_normal(y.shape)
+    for q, (a, b) in enumerate(pairs.tolist()):
+        if not (a < 3 and b < 3) and (a, b) not in ((0, 3), (1, 4)):
+            x[1 + first + q] = 0.0
+        if (a, b) not in ((0, 0), (0, 3), (2, 5)):
+            y[1 + first + q] = 0.0
+    x[4:7] = 0.0  # directions 3-5
+    y[2:4] = 0.0  # directions 1-2
+    x[2, 1:] = 0.0  # direction 1: one nonzero row, as a seed
+    x, y = x.astype(dtype), y.astype(dtype)
+    got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._data
+    want = _plane_reference(cls, x, y)
+    zero = ~want.reshape(cls._planes, -1).any(axis=1)
+    assert zero.sum() > 5 and (~zero).sum() > 20
+    np.testing.assert_array_equal(got[zero], 0)
+    eps = np.finfo(dtype).eps
+    scale = np.abs(x).max() * np.abs(y).max() * 5
+    np.testing.assert_allclose(got, want, rtol=0, atol=8 * eps * scale)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matrix_product_zero_rows_are_strong_zeros(dtype: Any) -> None:
     """Zero rows of factor planes against infinite entries give zeros (0 inf = 0, the

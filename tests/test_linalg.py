@@ -655,6 +655,31 @@ def test_closed_forms_of_vector_two_norm() -> None:
         assert_close(hessian, (np.eye(6) - np.outer(v, v) / r**2) / r, 1e-13, "hessian |v|")
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_norm_of_every_layout_by_closed_form(dtype: Any) -> None:
+    """The Frobenius norm's x . x on every layout (its C++ pass, _core.self_dot_parts,
+    reads the pair table): the Hessian by blocks of 3 (HyperDualVec(3) on the diagonal,
+    HyperDualVec(3, 3) off it: pairs (a, K1 + b)), its diagonal (pairs (a, a) only), the
+    gradient (no pairs), a Dual and a HyperDual, against the closed forms of r = |x|:
+    x / r and (I - x x^T / r^2) / r; float32 to float32 rounding."""
+    x = RNG.standard_normal((2, 4)).astype(dtype)
+    v = x.astype(np.float64).ravel()
+    r = np.linalg.norm(v)
+    hess = (np.eye(8) - np.outer(v, v) / r**2) / r
+    tol = 1e-13 if dtype == np.float64 else 1e-5
+    got = hd.hessian(np.linalg.norm, chunk_size=3)(x)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.reshape(8, 8), hess, rtol=tol, atol=tol)
+    np.testing.assert_allclose(hd.hessian_diag(np.linalg.norm)(x).ravel(), np.diag(hess), rtol=tol)
+    np.testing.assert_allclose(hd.grad(np.linalg.norm)(x).ravel(), v / r, rtol=tol)
+    c = RNG.standard_normal((2, 4)).astype(dtype)
+    w = c.astype(np.float64).ravel()
+    got = np.linalg.norm(hd.hyperdual(x, c, c))
+    np.testing.assert_allclose(got.e1, v @ w / r, rtol=tol)
+    np.testing.assert_allclose(got.e12, w @ hess @ w, rtol=10 * tol)
+    np.testing.assert_allclose(np.linalg.norm(hd.dual(x, c)).d, v @ w / r, rtol=tol)
+
+
 # --- stacks ---------------------------------------------------------------------------
 def _stack(make: Callable[[], np.ndarray]) -> np.ndarray:
     return np.array([[make() for _ in range(3)] for _ in range(2)])
