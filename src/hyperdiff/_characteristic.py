@@ -131,7 +131,7 @@ def _weights(make: RowMaker, count: int) -> np.ndarray:
 def _product(entries: np.ndarray, v: np.ndarray) -> np.ndarray:
     """M v for M's (lo, di, up) stacked as (3, N, n) and v (N, n)."""
     lo, di, up = entries
-    out = di * v
+    out: np.ndarray = di * v
     out[1:] += lo[1:] * v[:-1]
     out[:-1] += up[:-1] * v[1:]
     return out
