@@ -89,19 +89,35 @@ def test_spheroidal_characteristic_values_in_c() -> None:
         _close(y.e12, want[:, 2], scale / np.maximum(c, 1), 16, f"{f.__name__}''")
 
 
+def _eigenvalue(odd: bool, m: int, q: float) -> float:
+    """The characteristic value from numpy's eigenvalues of the 60-row recurrence (DLMF
+    28.4.5-8, unsymmetrized)."""
+    first = (0 if m % 2 == 0 else 1) if not odd else (1 if m % 2 == 1 else 2)
+    diagonal = (2 * np.arange(60) + first) ** 2.0
+    diagonal[0] += q if first == 1 and not odd else -q if first == 1 else 0.0
+    below = np.full(59, q)
+    below[0] *= 2 if first == 0 else 1
+    matrix = np.diag(diagonal) + np.diag(np.full(59, q), 1) + np.diag(below, -1)
+    return float(
+        np.sort(np.linalg.eigvals(matrix).real)[(m - (first > 0)) // 2 if first else m // 2]
+    )
+
+
 def test_where_there_is_no_characteristic_value() -> None:
     """nan derivatives (scipy's value nan) at orders scipy refuses (m not an integer, b_0,
-    n < m) and where scipy's value is not the branch's eigenvalue (mathieu_a(4, 1e4) is
-    -19003.26 in scipy 1.17, a_2's value, the eigenvalue -18210.25; a_2(1e4) is right:
-    -2q + 2(2m + 1) sqrt(q) - ((2m + 1)^2 + 1)/8 + O(q^-1/2)); the rest of the array is
-    unaffected; q of float32 gives float32 parts."""
-    q = np.array([1.0, 1.0, 1e4, 1e4])
-    y = sc.mathieu_a(np.array([2.5, -1.0, 4.0, 2.0]), hd.dual(q, 1.0))
-    assert np.isnan(y.d[:2]).all()
-    if abs(y.value[2] + 18210.25) > 1:  # (scipy's wrong value: no derivative of it)
-        assert np.isnan(y.d[2])
-    assert abs(y.value[3] + 19003.25) < 0.1
-    np.testing.assert_allclose(y.d[3], -2 + 5 / np.sqrt(1e4), rtol=1e-3)
+    n < m), and exactly where scipy's value is not the branch's eigenvalue: scipy 1.17's
+    mathieu_a and mathieu_b answer a neighbouring branch's value on narrow bands of q for
+    m >= 3 (a_4(-17.48) = 3.2476, a_2's; the eigenvalue is 26.770), and fail for large q
+    (a_4(1e4) is a_2's -19003.26); the rest of the array is unaffected; q of float32 gives
+    float32 parts."""
+    cases = [(False, 4, -17.48), (False, 3, 15.5057), (True, 10, -47.2), (False, 4, 1e4)]
+    cases += [(False, 4, -17.0), (True, 10, -40.0), (False, 2, 1e4), (True, 3, 15.5057)]
+    for odd, m, q in cases:
+        f = sc.mathieu_b if odd else sc.mathieu_a
+        y = f(np.array([2.5, m]), hd.dual(np.array([1.0, q]), 1.0))
+        assert np.isnan(y.d[0])
+        right = abs(y.value[1] - _eigenvalue(odd, m, q)) < 1e-9 * (1 + abs(q))
+        assert np.isnan(y.d[1]) != right, (odd, m, q, y.value[1], _eigenvalue(odd, m, q))
     assert np.isnan(sc.mathieu_b(0, hd.dual(np.array([1.0]), 1.0)).d).all()
     assert np.isnan(sc.pro_cv(3, 2, hd.dual(np.array([1.0]), 1.0)).d).all()
     z = sc.mathieu_b(2, hd.dual(np.array([1.5], dtype=np.float32), 1.0))
