@@ -261,7 +261,7 @@ def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any
     y = sum_k C_k cos(w_k x) (se: sin) with the normalized coefficients run on a
     HyperDualVec of (q, x) whose a carries a(q)'s parts; the sign is scipy's (its value's);
     nan where scipy's value is nan, no characteristic value, or not this sum (beyond 1e-9
-    of y's scale)."""
+    of its terms' sizes)."""
     y0, yp0 = value
     m, q, x, y0, yp0 = np.broadcast_arrays(
         *(np.asarray(u, dtype=np.float64) for u in (m, q, x, y0, yp0))
@@ -297,9 +297,11 @@ def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any
             want_y, want_yp = y0[mask][at], yp0[mask][at]
             ours_y, ours_yp = y._data, yp._data
             sign = np.where(ours_y[0] * want_y + ours_yp[0] * want_yp < 0, -1.0, 1.0)
-            scale = np.abs(ours_y[0]) + np.abs(ours_yp[0]) / np.maximum(waves[-1], 1)
-            close = (np.abs(sign * ours_y[0] - want_y) <= 1e-9 * (scale + 1e-300)) & (
-                np.abs(sign * ours_yp[0] - want_yp) <= 1e-9 * np.maximum(waves[-1], 1) * scale
+            # (scipy's value against the sum's terms' sizes: where y is exponentially small
+            # both cancel, scipy's to ~1e-10 of it)
+            sizes = np.abs([u._data[0] for u in v]) / norm._data[0]
+            close = (np.abs(sign * ours_y[0] - want_y) <= 1e-9 * np.sum(sizes, axis=0)) & (
+                np.abs(sign * ours_yp[0] - want_yp) <= 1e-9 * (waves @ sizes)
             )
             # planes: f, f_q, f_x, f_qq, f_qx, f_xx
             for i, (data, plane) in enumerate(
