@@ -10,7 +10,9 @@ before). First derivatives by Hellmann-Feynman (v^T M' v), second ones by second
 perturbation theory (v^T M'' v + 2 sum_(k != j) (v_k^T M' v)^2 / (lam_j - lam_k)). The
 functions' coefficients are the normalized eigenvectors (DLMF 28.2.30; sign by scipy's
 value) and their q-derivatives central differences of them at h = 1e-15 (errors
-h^2 ~ 1e-30). Rerun from the repository root (about a minute):
+h^2 ~ 1e-30); the modified functions' by the Bessel-product series (DLMF 28.24) on those
+coefficients, checked against scipy's values. Rerun from the repository root (a few
+minutes):
 
     python tests/generate_characteristic_references.py
 
@@ -97,15 +99,16 @@ def perturbed(matrix: Any, slope: Any, curvature: Any, j: int) -> list[float]:
     return [float(values[j]), float(first), float(second)]
 
 
-def coefficients(odd: bool, m: int, q: Any) -> tuple[list[Any], list[int]]:
+def coefficients(odd: bool, m: int, q: Any, with_value: bool = False) -> Any:
     """The normalized Fourier coefficients (2 A_0^2 + sum A^2 = 1 for ce_2n: the symmetric
-    eigenvector with A_0 = v_0 / sqrt 2), sign unfixed."""
+    eigenvector with A_0 = v_0 / sqrt 2), sign unfixed, and the wave numbers (and the
+    characteristic value)."""
     matrix, _, j, waves = mathieu_matrix(odd, m, q)
-    _, vectors, _ = eigenpairs(matrix, j)
+    values, vectors, _ = eigenpairs(matrix, j)
     v = [vectors[j][k] for k in range(ROWS)]
     if waves[0] == 0:
         v[0] /= mp.sqrt(2)
-    return v, waves
+    return (v, waves, values[j]) if with_value else (v, waves)
 
 
 def mathieu_function(odd: bool, m: int, q: float, x: float) -> list[float]:
@@ -144,6 +147,38 @@ def mathieu_function(odd: bool, m: int, q: float, x: float) -> list[float]:
     return [float(u) for u in out]
 
 
+def modified_function(odd: bool, kind: int, m: int, q: float, x: float) -> list[float]:
+    """[y, y', y_q, y_qq, y_qx, y'_q, y'_qq, y'_qx] of mathieu_modcem1 (kind 2: modcem2;
+    odd: modsem1, modsem2) at x, y' = dy/dx, by DLMF 28.24.2-5 with s = 0 (its value checks
+    the series against scipy's), q-partials by central differences at h = 1e-15 of y, y'
+    and y'' = (a - 2q cosh 2x) y."""
+    h = mpf(10) ** -15
+    z = mp.besselj if kind == 1 else mp.bessely
+    sign = -1 if odd else 1
+
+    def values(p: Any) -> list[Any]:
+        a, waves, eigenvalue = coefficients(odd, m, p, with_value=True)
+        d, j = waves[0], (m - 1) // 2 if waves[0] else m // 2
+        if d == 2:
+            j = m // 2 - 1
+        u1, u2 = mp.sqrt(p) * mp.exp(-mpf(x)), mp.sqrt(p) * mp.exp(mpf(x))
+        y = slope = mpf(0)
+        for ell, coefficient in enumerate(a):
+            factor = (-1) ** (ell + j) * coefficient / a[0] / (2 if d == 0 else 1)
+            for first, second, s in ((ell, ell + d, 1), (ell + d, ell, sign)):
+                j1, z2 = mp.besselj(first, u1), z(second, u2)
+                dj1, dz2 = mp.besselj(first, u1, 1), z(second, u2, 1)
+                y += factor * s * j1 * z2
+                slope += factor * s * (-u1 * dj1 * z2 + u2 * j1 * dz2)
+        return [y, slope, (eigenvalue - 2 * p * mp.cosh(2 * mpf(x))) * y]
+
+    center, low, high = (values(mpf(q) + t) for t in (0, -h, h))
+    first = [(b - a) / (2 * h) for a, b in zip(low, high, strict=True)]
+    second = [(a - 2 * c + b) / (h * h) for a, c, b in zip(low, center, high, strict=True)]
+    out = [center[0], center[1], first[0], second[0], first[1], first[1], second[1], first[2]]
+    return [float(u) for u in out]
+
+
 def main() -> None:
     mp.dps = 50
     data: dict[str, list[Any]] = {"characteristic": [], "spheroidal": [], "functions": []}
@@ -158,6 +193,15 @@ def main() -> None:
                 )
             for q, x in ((0.5, 23.0), (7.0, 61.0), (-3.0, 140.0)):
                 data["functions"].append([odd, m, q, x, *mathieu_function(odd, m, q, x)])
+    data["modified"] = []
+    for odd in (False, True):
+        for kind in (1, 2):
+            for m in (0, 1, 2, 5):
+                if odd and m == 0:
+                    continue
+                for q, x in ((1.5, 0.3), (7.0, 1.2)):
+                    row = modified_function(odd, kind, m, q, x)
+                    data["modified"].append([odd, kind, m, q, x, *row])
     for sign in (1, -1):
         for m, n in ((0, 0), (1, 2), (2, 5), (0, 1)):
             for c in (0.1, 1.5, 12.0):

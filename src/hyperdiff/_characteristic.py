@@ -255,13 +255,79 @@ def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, 
     return by_order(m, solve)
 
 
-def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any, ...]:
-    """The partials in q of scipy's (y, y') = mathieu_cem(m, q, x) (sem: odd), x in degrees
-    and y' = dy/dx in radians: (y_q, y_qq, y_qx, y'_q, y'_qq, y'_qx), x-partials per degree.
-    y = sum_k C_k cos(w_k x) (se: sin) with the normalized coefficients run on a
-    HyperDualVec of (q, x) whose a carries a(q)'s parts; the sign is scipy's (its value's);
-    nan where scipy's value is nan, no characteristic value, or not this sum (beyond 1e-9
-    of its terms' sizes)."""
+# A function's sum on the eigenvector v (v_row = 1) at dual (q, x): (y, y', the sizes of
+# y's terms, of y''s), each size an array over the elements
+Series = Callable[[int, list[Any], Any, Any, int], tuple[Any, Any, Any, Any]]
+
+
+def _fourier(odd: bool) -> Series:
+    """ce_m (se_m: odd) = sum_k C_k cos(w_k x) (sin), x in degrees, y' = dy/dx in radians;
+    C = v normalized (DLMF 28.2.30), its sign left to the caller."""
+
+    def series(order: int, v: list[Any], q: Any, x: Any, row: int) -> tuple[Any, ...]:
+        _, start, weight = mathieu_layout(odd, order)
+        waves = np.arange(len(v)) * 2 + start
+        norm = np.sqrt(weight * v[0] * v[0] + sum(u * u for u in v[1:]))
+        phases = [w * (x * (math.pi / 180)) for w in waves]
+        if odd:
+            y = sum(u * np.sin(p) for u, p in zip(v, phases, strict=True))
+            yp = sum(w * u * np.cos(p) for w, u, p in zip(waves, v, phases, strict=True))
+        else:
+            y = sum(u * np.cos(p) for u, p in zip(v, phases, strict=True))
+            yp = -sum(w * u * np.sin(p) for w, u, p in zip(waves, v, phases, strict=True))
+        sizes = np.abs([u._data[0] for u in v]) / norm._data[0]
+        return y / norm, yp / norm, np.sum(sizes, axis=0), waves @ sizes
+
+    return series
+
+
+def _bessel_products(odd: bool, kind: int) -> Series:
+    """Mc_m^(kind) (Ms: odd) by DLMF 28.24.2-5, h = sqrt(q), u1 = h e^-x, u2 = h e^x, s the
+    row where v is largest (v_s = 1), d = the first wave number (0, 1, 2), Z = J (kind 1)
+    or Y (kind 2):
+      eps_s (-1)^j y = sum_l (-1)^l v_l (J_(l-s)(u1) Z_(l+s+d)(u2) +- J_(l+s+d)(u1) Z_(l-s)(u2))
+    (+ for Mc, - for Ms; eps_0 = 2 for Mc_2n, else 1), y' = dy/dx termwise with
+    du1/dx = -u1, du2/dx = u2, Z_k' = (Z_(k-1) - Z_(k+1))/2."""
+    import scipy.special as sc
+
+    def series(order: int, v: list[Any], q: Any, x: Any, row: int) -> tuple[Any, ...]:
+        j, d, _ = mathieu_layout(odd, order)
+        h = np.sqrt(q)
+        u1, u2 = h * np.exp(-x), h * np.exp(x)
+        orders = range(-row - 1, len(v) + row + d + 1)
+        first = {k: sc.jv(k, u1) for k in orders}
+        other = {k: (sc.jv if kind == 1 else sc.yv)(k, u2) for k in orders}
+
+        def pair(a: int, b: int) -> tuple[Any, Any]:  # J_a(u1) Z_b(u2) and its d/dx
+            slope = u2 * first[a] * (other[b - 1] - other[b + 1]) - u1 * other[b] * (
+                first[a - 1] - first[a + 1]
+            )
+            return first[a] * other[b], slope / 2
+
+        sign = -1.0 if odd else 1.0
+        terms, slopes = [], []
+        for ell, u in enumerate(v):
+            (p, dp), (r, dr) = pair(ell - row, ell + row + d), pair(ell + row + d, ell - row)
+            factor = (-1.0) ** (ell + j) * u / (2.0 if d == 0 and row == 0 else 1.0)
+            terms.append(factor * (p + sign * r))
+            slopes.append(factor * (dp + sign * dr))
+        sizes = [np.sum(np.abs([t._data[0] for t in u]), axis=0) for u in (terms, slopes)]
+        return sum(terms), sum(slopes), sizes[0], sizes[1]
+
+    return series
+
+
+def mathieu_function(
+    odd: bool, value: Any, m: Any, q: Any, x: Any, series: Series | None = None
+) -> tuple[Any, ...]:
+    """The partials in q of scipy's (y, y') = mathieu_cem(m, q, x) (sem: odd; or of another
+    series, for the modified functions): (y_q, y_qq, y_qx, y'_q, y'_qq, y'_qx), y' = dy/dx.
+    The series on the eigenvector v runs on a HyperDualVec of (q, x) whose a carries a(q)'s
+    parts; ce, se take scipy's sign; nan where scipy's value is nan, no characteristic
+    value, or not this sum (beyond 1e-9 of its terms' sizes: where y is exponentially
+    small, both cancel, scipy's to ~1e-10 of it)."""
+    signed = series is None
+    run = _fourier(odd) if series is None else series
     y0, yp0 = value
     m, q, x, y0, yp0 = np.broadcast_arrays(
         *(np.asarray(u, dtype=np.float64) for u in (m, q, x, y0, yp0))
@@ -270,12 +336,11 @@ def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any
     valid = np.isfinite(m) & (m == np.trunc(m)) & (m >= 1 if odd else m >= 0)
     for order in np.unique(m[valid]):
         mask = valid & (m == order)
-        j, start, weight = mathieu_layout(odd, int(order))
+        j, _, _ = mathieu_layout(odd, int(order))
         make = mathieu_rows(odd, int(order))
         qs = q[mask]
         a = mathieu_value(odd)(order, qs)
         lam, first, second, count, rows = derivatives(make, qs, a, j, mathieu_start(int(order), qs))
-        waves = np.arange(count) * 2 + start
         parts = np.full((6, qs.size), np.nan)
         for row in np.unique(rows):
             at = rows == row
@@ -284,24 +349,12 @@ def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any
             a_d = lam[at] + first[at] * step + second[at] / 2 * step * step
             with np.errstate(all="ignore"):
                 v = vector(make(q_d, count), a_d, int(row))
-                norm = np.sqrt(weight * v[0] * v[0] + sum(u * u for u in v[1:]))
-                t = x_d * (math.pi / 180)
-                phases = [w * t for w in waves]
-                if odd:
-                    y = sum(u * np.sin(p) for u, p in zip(v, phases, strict=True)) / norm
-                    yp = sum(w * u * np.cos(p) for w, u, p in zip(waves, v, phases, strict=True))
-                else:
-                    y = sum(u * np.cos(p) for u, p in zip(v, phases, strict=True)) / norm
-                    yp = -sum(w * u * np.sin(p) for w, u, p in zip(waves, v, phases, strict=True))
-                yp = yp / norm
+                y, yp, size, slope_size = run(int(order), v, q_d, x_d, int(row))
             want_y, want_yp = y0[mask][at], yp0[mask][at]
             ours_y, ours_yp = y._data, yp._data
-            sign = np.where(ours_y[0] * want_y + ours_yp[0] * want_yp < 0, -1.0, 1.0)
-            # (scipy's value against the sum's terms' sizes: where y is exponentially small
-            # both cancel, scipy's to ~1e-10 of it)
-            sizes = np.abs([u._data[0] for u in v]) / norm._data[0]
-            close = (np.abs(sign * ours_y[0] - want_y) <= 1e-9 * np.sum(sizes, axis=0)) & (
-                np.abs(sign * ours_yp[0] - want_yp) <= 1e-9 * (waves @ sizes)
+            sign = np.where(signed & (ours_y[0] * want_y + ours_yp[0] * want_yp < 0), -1.0, 1.0)
+            close = (np.abs(sign * ours_y[0] - want_y) <= 1e-9 * size) & (
+                np.abs(sign * ours_yp[0] - want_yp) <= 1e-9 * slope_size
             )
             # planes: f, f_q, f_x, f_qq, f_qx, f_xx
             for i, (data, plane) in enumerate(
@@ -310,6 +363,14 @@ def mathieu_function(odd: bool, value: Any, m: Any, q: Any, x: Any) -> tuple[Any
                 parts[i, at] = np.where(close, sign * data[plane], np.nan)
         out[:, mask] = parts
     return tuple(out)
+
+
+def modified_mathieu_function(
+    odd: bool, kind: int, value: Any, m: Any, q: Any, x: Any
+) -> tuple[Any, ...]:
+    """mathieu_function's partials of scipy's (y, y') = mathieu_modcem1(m, q, x) (kind 2:
+    modcem2; odd: modsem1, modsem2), x in radians, by the Bessel-product series."""
+    return mathieu_function(odd, value, m, q, x, _bessel_products(odd, kind))
 
 
 # --- spheroidal (A&S 21.7.3): lambda_mn(c) of the coefficients d_r, r = n - m mod 2, + 2k ----

@@ -2630,17 +2630,22 @@ def _mathieu(modified: bool, odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
     return rule
 
 
-def _mathieu_in_q(odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
-    # ce_m, se_m (mathieu_cem, mathieu_sem) in q and x: in x as _mathieu; the partials with
-    # q from the Fourier series with the characteristic value's parts (_characteristic),
+def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Arrays]]:
+    # ce_m, se_m (mathieu_cem, mathieu_sem; kind 1, 2: the modified functions of that kind)
+    # in q and x: in x as _mathieu; the partials with q from the Fourier series (the
+    # Bessel-product series) with the characteristic value's parts (_characteristic),
     # computed only when q is a dual array
-    in_x = _mathieu(False, odd)
+    in_x = _mathieu(kind > 0, odd)
 
     def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
         (y_x, y_xx), (yp_x, yp_xx) = in_x(value, m, q, x)
-        in_q = functools.cache(
-            functools.partial(_characteristic.mathieu_function, odd, value, m, q, x)
-        )
+        if kind:
+            partials = functools.partial(
+                _characteristic.modified_mathieu_function, odd, kind, value, m, q, x
+            )
+        else:
+            partials = functools.partial(_characteristic.mathieu_function, odd, value, m, q, x)
+        in_q = functools.cache(partials)
 
         def part(i: int) -> Callable[[], Any]:
             return lambda: in_q()[i]
@@ -4005,10 +4010,6 @@ def _undifferentiable(f0: Any, *args: Any) -> Arrays:
     raise AssertionError("an entry without dual arguments has no rule to call")
 
 
-_MATHIEU = (
-    "m is an integer order; the modified Mathieu functions' partial in q (their "
-    "Bessel-product series) has no rule here"
-)
 _ORDER_M = "m is an integer order"
 _ORDERS_MN = "m and n are integer orders"
 
@@ -4365,19 +4366,20 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
         (("airye",), Entry("airye", x, (0,), _airye)),
-        *(
-            ((name,), Entry(name, ("m", "q", "x"), (2,), _mathieu(True, odd), why=_MATHIEU))
-            for name, odd in (
-                ("mathieu_modcem1", False),
-                ("mathieu_modcem2", False),
-                ("mathieu_modsem1", True),
-                ("mathieu_modsem2", True),
-            )
-        ),
         # in q through the characteristic values' eigenproblems (_characteristic)
         *(
-            ((name,), Entry(name, ("m", "q", "x"), (1, 2), _mathieu_in_q(odd), why=_ORDER_M))
-            for name, odd in (("mathieu_cem", False), ("mathieu_sem", True))
+            (
+                (name,),
+                Entry(name, ("m", "q", "x"), (1, 2), _mathieu_in_q(odd, kind), why=_ORDER_M),
+            )
+            for name, odd, kind in (
+                ("mathieu_cem", False, 0),
+                ("mathieu_sem", True, 0),
+                ("mathieu_modcem1", False, 1),
+                ("mathieu_modcem2", False, 2),
+                ("mathieu_modsem1", True, 1),
+                ("mathieu_modsem2", True, 2),
+            )
         ),
         *(
             ((name,), Entry(name, ("m", "q"), (1,), _mathieu_characteristic(odd), why=_ORDER_M))
