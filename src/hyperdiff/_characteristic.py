@@ -181,6 +181,16 @@ def derivatives(make: RowMaker, p: Any, value: Any, j: int, start: int) -> tuple
     return (*(np.where(good, d, np.nan) for d in (lam, first, second)), count, rows)
 
 
+def _flat(*args: Any) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """The shape args broadcast to, and args broadcast as 1-d float arrays."""
+    arrays = np.broadcast_arrays(*(np.asarray(a, np.float64) for a in args))
+    return arrays[0].shape, [np.ravel(u) for u in arrays]
+
+
+def _shaped(parts: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
+    return tuple(np.reshape(p, shape) for p in parts)
+
+
 def by_order(orders: Any, solve: Callable[[int, Any], tuple[Any, Any]]) -> tuple[Any, Any]:
     """solve(order, mask) -> (f', f'') on the elements of that order (a boolean mask of
     orders' shape), run once per distinct order; nan where the order is not an integer
@@ -225,9 +235,26 @@ def mathieu_rows(odd: bool, m: int) -> RowMaker:
     return make
 
 
+def _largest(p: Any) -> float:
+    """max |p| over the finite p (the others' derivatives are nan)."""
+    p = np.abs(np.asarray(p, dtype=np.float64))
+    return float(np.max(p[np.isfinite(p)], initial=0.0))
+
+
+def check_range(name: str, argument: str, p: Any, limit: float) -> None:
+    """A TypeError naming scipy's function where |p| exceeds the range the rows are run in
+    (their count grows as sqrt|q|, as |c|)."""
+    if _largest(p) > limit:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} only for |{argument}| <= "
+            f"{limit:g} (its characteristic value's recurrence, truncated where the "
+            "coefficients fall below 1e-17, grows with it)"
+        )
+
+
 def mathieu_start(m: int, q: Any) -> int:
     """A first truncation: the coefficients fall once w_k^2 >> |q|."""
-    return m // 2 + 12 + int(2 * math.sqrt(np.max(np.abs(q), initial=0.0)))
+    return m // 2 + 12 + int(2 * math.sqrt(_largest(q)))
 
 
 def mathieu_value(odd: bool) -> Callable[[Any, Any], Any]:
@@ -240,7 +267,7 @@ def mathieu_value(odd: bool) -> Callable[[Any, Any], Any]:
 def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, Any]:
     """(a', a'') of a_m(q) (b_m: odd) at scipy's values; nan where scipy's value is nan
     (m not an integer >= 0, or >= 1 for b) or no characteristic value."""
-    m, q, value = np.broadcast_arrays(*(np.asarray(u, dtype=np.float64) for u in (m, q, value)))
+    shape, (m, q, value) = _flat(m, q, value)
 
     def solve(order: int, mask: Any) -> tuple[Any, Any]:
         if odd and order == 0:
@@ -252,7 +279,7 @@ def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, 
         )
         return first, second
 
-    return by_order(m, solve)
+    return _shaped(by_order(m, solve), shape)
 
 
 # A function's sum on the eigenvector v (v_row = 1) at dual (q, x): (y, y', the sizes of
@@ -328,10 +355,7 @@ def mathieu_function(
     small, both cancel, scipy's to ~1e-10 of it)."""
     signed = series is None
     run = _fourier(odd) if series is None else series
-    y0, yp0 = value
-    m, q, x, y0, yp0 = np.broadcast_arrays(
-        *(np.asarray(u, dtype=np.float64) for u in (m, q, x, y0, yp0))
-    )
+    shape, (m, q, x, y0, yp0) = _flat(m, q, x, *value)
     out = np.full((6, *m.shape), np.nan)
     valid = np.isfinite(m) & (m == np.trunc(m)) & (m >= 1 if odd else m >= 0)
     for order in np.unique(m[valid]):
@@ -362,7 +386,7 @@ def mathieu_function(
             ):
                 parts[i, at] = np.where(close, sign * data[plane], np.nan)
         out[:, mask] = parts
-    return tuple(out)
+    return _shaped(tuple(out), shape)
 
 
 def modified_mathieu_function(
@@ -407,9 +431,7 @@ def spheroidal_characteristic(sign: float, value: Any, m: Any, n: Any, c: Any) -
     """(lambda', lambda'') in c of pro_cv(m, n, c) (obl_cv: sign -1) at scipy's values; nan
     where scipy's value is nan (m, n not integers with 0 <= m <= n) or no characteristic
     value."""
-    m, n, c, value = np.broadcast_arrays(
-        *(np.asarray(u, dtype=np.float64) for u in (m, n, c, value))
-    )
+    shape, (m, n, c, value) = _flat(m, n, c, value)
     keys = np.where((n >= 0) & (n < _DEGREES), m * _DEGREES + n, np.nan)
 
     def solve(key: int, mask: Any) -> tuple[Any, Any]:
@@ -417,12 +439,12 @@ def spheroidal_characteristic(sign: float, value: Any, m: Any, n: Any, c: Any) -
         if degree < order:
             return np.nan, np.nan
         j = (degree - order) // 2
-        start = j + 12 + int(np.max(np.abs(c[mask]), initial=0.0))
+        start = j + 12 + int(_largest(c[mask]))
         make = spheroidal_rows(order, degree, sign)
         _, first, second, *_ = derivatives(make, c[mask], value[mask], j, start)
         return first, second
 
-    return by_order(keys, solve)
+    return _shaped(by_order(keys, solve), shape)
 
 
 _DEGREES = 1 << 20  # (m and n in one key: n below this)

@@ -2637,6 +2637,8 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
     # computed only when q is a dual array
     in_x = _mathieu(kind > 0, odd)
 
+    name = f"mathieu_{'mod' if kind else ''}{'sem' if odd else 'cem'}{kind or ''}"
+
     def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
         (y_x, y_xx), (yp_x, yp_xx) = in_x(value, m, q, x)
         if kind:
@@ -2648,7 +2650,11 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
         in_q = functools.cache(partials)
 
         def part(i: int) -> Callable[[], Any]:
-            return lambda: in_q()[i]
+            def partial() -> Any:
+                _characteristic.check_range(name, "q", q, _MATHIEU_Q)
+                return in_q()[i]
+
+            return partial
 
         # (f_q, f_x, f_qq, f_qx, f_xx) of y and of y'
         return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
@@ -2656,9 +2662,14 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
     return rule
 
 
+_MATHIEU_Q = 1e6  # (2000 rows)
+_SPHEROIDAL_C = 1e3  # (1000 rows)
+
+
 def _mathieu_characteristic(odd: bool) -> Callable[..., Arrays]:
     # a_m(q), b_m(q): eigenvalues of the Fourier coefficients' recurrences (_characteristic)
     def rule(f0: Any, m: Any, q: Any) -> Arrays:
+        _characteristic.check_range(f"mathieu_{'b' if odd else 'a'}", "q", q, _MATHIEU_Q)
         return _characteristic.mathieu_characteristic(odd, f0, m, q)
 
     return rule
@@ -3715,6 +3726,7 @@ def _spheroidal_characteristic(sign: float) -> Callable[..., Arrays]:
     # pro_cv (sign 1), obl_cv (-1) in c: eigenvalues of the Legendre coefficients'
     # recurrence (_characteristic)
     def rule(f0: Any, m: Any, n: Any, c: Any) -> Arrays:
+        _characteristic.check_range("pro_cv" if sign > 0 else "obl_cv", "c", c, _SPHEROIDAL_C)
         return _characteristic.spheroidal_characteristic(sign, f0, m, n, c)
 
     return rule
