@@ -165,7 +165,8 @@ def test_arguments_are_left_alone_and_orders_refused() -> None:
         sc.mathieu_sem(2, hd.dual(np.array([1.0, -2e6]), 1.0), 0.5)
     # 0-d and broadcast shapes; non-finite q: nan
     assert np.shape(sc.mathieu_a(2, hd.dual(1.0, 1.0)).d) == ()
-    y = sc.pro_cv([[1], [2]], 3, hd.dual(np.array([1.0, np.inf, 2.0]), 1.0))
+    y = sc.mathieu_a([[1], [2]], hd.dual(np.array([1.0, np.inf, 2.0]), 1.0))  # (not pro_cv:
+    # scipy 1.17's crashes the process at c = nan, inf, 300)
     assert y.d.shape == (2, 3) and np.isnan(y.d[:, 1]).all() and np.isfinite(y.d[:, ::2]).all()
     sc.mathieu_cem(2, d, 30.0)
     np.testing.assert_array_equal(d.value, [1.0, 2.0])
