@@ -1,8 +1,9 @@
-"""Mathieu's characteristic values a_m(q), b_m(q), the functions ce_m, se_m in q, and the
-spheroidal characteristic values pro_cv, obl_cv in c (src/hyperdiff/_characteristic.py),
-against mpmath references from the whole eigenproblems (tests/data/characteristic.json,
-written by tests/generate_characteristic_references.py: eigsy at 50 digits,
-Hellmann-Feynman and second-order perturbation theory)."""
+"""Mathieu's characteristic values a_m(q), b_m(q), the functions ce_m, se_m and the
+modified Mc_m, Ms_m (both kinds) in q, and the spheroidal characteristic values pro_cv,
+obl_cv in c (src/hyperdiff/_characteristic.py), against mpmath references from the whole
+eigenproblems (tests/data/characteristic.json, written by
+tests/generate_characteristic_references.py: eigsy at 50 digits, Hellmann-Feynman and
+second-order perturbation theory)."""
 
 from __future__ import annotations
 

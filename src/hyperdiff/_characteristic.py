@@ -4,21 +4,26 @@ a_m(q), b_m(q) (DLMF 28.4.5-8) and the spheroidal lambda_mn(c) (A&S 21.7.3, pro_
 are eigenvalues of the tridiagonal recurrences of the functions' coefficients, rows
 k = 0 .. N - 1 (entries linear in q, in c^2):
   lo_k v_(k-1) + (di_k - lam) v_k + up_k v_(k+1) = 0.
-With v_j = 1 on the branch's row j, the rows below j give, upward from row 0, the ratios
+With v_j = 1 on a row j (the one where v is largest), the rows below j give, upward
+from row 0, the ratios
   s_k = v_k / v_(k+1) = -up_k / (di_k - lam + lo_k s_(k-1)),
 the rows above, downward from r_N = 0 (the coefficients fall super-exponentially: N is
 where they are below 1e-17 of the largest),
   r_k = v_k / v_(k-1) = -lo_k / (di_k - lam + up_k r_(k+1)),
-and row j is left over: g(lam, p) = lo_j s_(j-1) + di_j - lam + up_j r_(j+1) vanishes at
-the eigenvalues. Its partials (g run on a HyperDualVec of (lam, p)) give lam's by the
-implicit function theorem,
-  lam' = -g_p / g_lam,  lam'' = -(g_pp + 2 g_lp lam' + g_ll lam'^2) / g_lam,
-exact to the truncation (the same eigenvalue as the matrix's, without its O(N^3) solve or
-its normwise rounding of small eigenvalues). scipy's value stays the value; lam is that
-value after one Newton step on g, and where it is no root of the j-th branch (the Sturm
-count of the matrix around it is not j; scipy's mathieu_a(4, 1e4) is -19003, a_2's, the
-eigenvalue -18210): nan. The functions ce_m, se_m (sums of the coefficients times
-cos/sin) in q run the same ratios on dual arrays with lam's parts put in.
+and row j is left over: g(lam) = lo_j s_(j-1) + di_j - lam + up_j r_(j+1) vanishes at the
+eigenvalues. scipy's value stays the value; lam is that value after one Newton step on
+g, and where it is no eigenvalue of the branch (the Sturm count of the matrix around it
+is not the branch's index; scipy's mathieu_a(4, 1e4) is -19003, a_2's, the eigenvalue
+-18210): nan. With w the left eigenvector's weights (w M = M^T w, w v the left vector),
+Hellmann-Feynman and its derivative give, exact to the truncation,
+  lam' = sum w v (M' v) / sum w v^2,
+  lam'' = sum w v (M'' v + 2 (M' - lam') v') / sum w v^2,
+v' the ratios run on a dual p with lam + lam' dp (the same eigenvalue as the matrix's,
+without its O(N^3) solve or the normwise rounding of its small eigenvalues; the implicit
+function theorem on g's partials lost up to 200 ulps of lam'' at large c). The functions
+ce_m, se_m (sums of the coefficients times cos/sin) and Mc_m, Ms_m (sums of them times
+products of Bessel functions) in q run the same ratios on dual arrays with lam's parts
+put in.
 """
 
 from __future__ import annotations
