@@ -240,16 +240,16 @@ def mathieu_rows(odd: bool, m: int) -> RowMaker:
     return make
 
 
-def _largest(p: Any) -> float:
-    """max |p| over the finite p (the others' derivatives are nan)."""
-    p = np.abs(np.asarray(p, dtype=np.float64))
-    return float(np.max(p[np.isfinite(p)], initial=0.0))
+def _largest(p: Any, value: Any) -> float:
+    """max |p| where p and scipy's value are finite (elsewhere the derivatives are nan)."""
+    p, value = np.broadcast_arrays(np.abs(np.asarray(p, np.float64)), np.asarray(value))
+    return float(np.max(p[np.isfinite(p) & np.isfinite(value)], initial=0.0))
 
 
-def check_range(name: str, argument: str, p: Any, limit: float) -> None:
+def check_range(name: str, argument: str, p: Any, value: Any, limit: float) -> None:
     """A TypeError naming scipy's function where |p| exceeds the range the rows are run in
-    (their count grows as sqrt|q|, as |c|)."""
-    if _largest(p) > limit:
+    (their count grows as sqrt|q|, as |c|), at points where scipy has a value."""
+    if _largest(p, value) > limit:
         raise TypeError(
             f"hyperdiff differentiates scipy.special.{name} only for |{argument}| <= "
             f"{limit:g} (its characteristic value's recurrence, truncated where the "
@@ -257,9 +257,9 @@ def check_range(name: str, argument: str, p: Any, limit: float) -> None:
         )
 
 
-def mathieu_start(m: int, q: Any) -> int:
+def mathieu_start(m: int, q: Any, value: Any) -> int:
     """A first truncation: the coefficients fall once w_k^2 >> |q|."""
-    return m // 2 + 12 + int(2 * math.sqrt(_largest(q)))
+    return m // 2 + 12 + int(2 * math.sqrt(_largest(q, value)))
 
 
 def mathieu_value(odd: bool) -> Callable[[Any, Any], Any]:
@@ -280,7 +280,7 @@ def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, 
         j, _, _ = mathieu_layout(odd, order)
         make = mathieu_rows(odd, order)
         _, first, second, *_ = derivatives(
-            make, q[mask], value[mask], j, mathieu_start(order, q[mask])
+            make, q[mask], value[mask], j, mathieu_start(order, q[mask], value[mask])
         )
         return first, second
 
@@ -369,7 +369,8 @@ def mathieu_function(
         make = mathieu_rows(odd, int(order))
         qs = q[mask]
         a = mathieu_value(odd)(order, qs)
-        lam, first, second, count, rows = derivatives(make, qs, a, j, mathieu_start(int(order), qs))
+        start = mathieu_start(int(order), qs, a)
+        lam, first, second, count, rows = derivatives(make, qs, a, j, start)
         parts = np.full((6, qs.size), np.nan)
         for row in np.unique(rows):
             at = rows == row
@@ -444,7 +445,7 @@ def spheroidal_characteristic(sign: float, value: Any, m: Any, n: Any, c: Any) -
         if degree < order:
             return np.nan, np.nan
         j = (degree - order) // 2
-        start = j + 12 + int(_largest(c[mask]))
+        start = j + 12 + int(_largest(c[mask], value[mask]))
         make = spheroidal_rows(order, degree, sign)
         _, first, second, *_ = derivatives(make, c[mask], value[mask], j, start)
         return first, second

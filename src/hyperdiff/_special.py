@@ -2651,7 +2651,7 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
 
         def part(i: int) -> Callable[[], Any]:
             def partial() -> Any:
-                _characteristic.check_range(name, "q", q, _MATHIEU_Q)
+                _characteristic.check_range(name, "q", q, value[0], _MATHIEU_Q)
                 return in_q()[i]
 
             return partial
@@ -2669,7 +2669,8 @@ _SPHEROIDAL_C = 1e3  # (1000 rows)
 def _mathieu_characteristic(odd: bool) -> Callable[..., Arrays]:
     # a_m(q), b_m(q): eigenvalues of the Fourier coefficients' recurrences (_characteristic)
     def rule(f0: Any, m: Any, q: Any) -> Arrays:
-        _characteristic.check_range(f"mathieu_{'b' if odd else 'a'}", "q", q, _MATHIEU_Q)
+        name = f"mathieu_{'b' if odd else 'a'}"
+        _characteristic.check_range(name, "q", q, f0, _MATHIEU_Q)
         return _characteristic.mathieu_characteristic(odd, f0, m, q)
 
     return rule
@@ -3726,7 +3727,8 @@ def _spheroidal_characteristic(sign: float) -> Callable[..., Arrays]:
     # pro_cv (sign 1), obl_cv (-1) in c: eigenvalues of the Legendre coefficients'
     # recurrence (_characteristic)
     def rule(f0: Any, m: Any, n: Any, c: Any) -> Arrays:
-        _characteristic.check_range("pro_cv" if sign > 0 else "obl_cv", "c", c, _SPHEROIDAL_C)
+        name = "pro_cv" if sign > 0 else "obl_cv"
+        _characteristic.check_range(name, "c", c, f0, _SPHEROIDAL_C)
         return _characteristic.spheroidal_characteristic(sign, f0, m, n, c)
 
     return rule
