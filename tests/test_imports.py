@@ -29,6 +29,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "rules": (
         "_ufuncs",
         "_ufunc_methods",
+        "_characteristic",
         "_special",
         "special",
         "_complex",

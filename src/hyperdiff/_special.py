@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _characteristic, _core
 from ._ufuncs import (
     _check_kwargs,
     _dual_type,
@@ -2630,6 +2630,52 @@ def _mathieu(modified: bool, odd: bool) -> Callable[..., tuple[Arrays, Arrays]]:
     return rule
 
 
+def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Arrays]]:
+    # ce_m, se_m (mathieu_cem, mathieu_sem; kind 1, 2: the modified functions of that kind)
+    # in q and x: in x as _mathieu; the partials with q from the Fourier series (the
+    # Bessel-product series) with the characteristic value's parts (_characteristic),
+    # computed only when q is a dual array
+    in_x = _mathieu(kind > 0, odd)
+
+    name = f"mathieu_{'mod' if kind else ''}{'sem' if odd else 'cem'}{kind or ''}"
+
+    def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
+        (y_x, y_xx), (yp_x, yp_xx) = in_x(value, m, q, x)
+        if kind:
+            partials = functools.partial(
+                _characteristic.modified_mathieu_function, odd, kind, value, m, q, x
+            )
+        else:
+            partials = functools.partial(_characteristic.mathieu_function, odd, value, m, q, x)
+        in_q = functools.cache(partials)
+
+        def part(i: int) -> Callable[[], Any]:
+            def partial() -> Any:
+                _characteristic.check_range(name, "q", q, value[0], _MATHIEU_Q)
+                return in_q()[i]
+
+            return partial
+
+        # (f_q, f_x, f_qq, f_qx, f_xx) of y and of y'
+        return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
+
+    return rule
+
+
+_MATHIEU_Q = 1e6  # (2000 rows)
+_SPHEROIDAL_C = 1e3  # (1000 rows)
+
+
+def _mathieu_characteristic(odd: bool) -> Callable[..., Arrays]:
+    # a_m(q), b_m(q): eigenvalues of the Fourier coefficients' recurrences (_characteristic)
+    def rule(f0: Any, m: Any, q: Any) -> Arrays:
+        name = f"mathieu_{'b' if odd else 'a'}"
+        _characteristic.check_range(name, "q", q, f0, _MATHIEU_Q)
+        return _characteristic.mathieu_characteristic(odd, f0, m, q)
+
+    return rule
+
+
 def _wright_bessel(log: bool) -> Callable[..., Arrays]:
     # d/dx Phi(a, b, x) = Phi(a, a + b, x); log_wright_bessel: f1 = Phi(a, a+b)/Phi(a, b),
     # f2 = Phi(a, 2a+b)/Phi(a, b) - f1^2 (ratios through the logs: no overflow)
@@ -3677,6 +3723,17 @@ def _spheroidal(sigma: float, kappa: float) -> Callable[..., tuple[Arrays, Array
     return rule
 
 
+def _spheroidal_characteristic(sign: float) -> Callable[..., Arrays]:
+    # pro_cv (sign 1), obl_cv (-1) in c: eigenvalues of the Legendre coefficients'
+    # recurrence (_characteristic)
+    def rule(f0: Any, m: Any, n: Any, c: Any) -> Arrays:
+        name = "pro_cv" if sign > 0 else "obl_cv"
+        _characteristic.check_range(name, "c", c, f0, _SPHEROIDAL_C)
+        return _characteristic.spheroidal_characteristic(sign, f0, m, n, c)
+
+    return rule
+
+
 def _besselpoly(f0: Any, a: Any, lmb: Any, nu: Any) -> Arrays:
     # besselpoly(a, l, v) = int_0^1 x^l J_v(2 a x) dx; d/da puts 2x J_v'(2ax) under the
     # integral, 2 J_v' = J_(v-1) - J_(v+1), and 4 J_v'' = J_(v-2) - 2 J_v + J_(v+2):
@@ -3967,7 +4024,8 @@ def _undifferentiable(f0: Any, *args: Any) -> Arrays:
     raise AssertionError("an entry without dual arguments has no rule to call")
 
 
-_MATHIEU = "m is an integer order; the characteristic value's partial in q has no closed form"
+_ORDER_M = "m is an integer order"
+_ORDERS_MN = "m and n are integer orders"
 
 
 def _parameters(what: str, names: str) -> str:
@@ -3981,9 +4039,6 @@ _ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
-_SPHEROIDAL_CV = (
-    "m and n are integer orders; the characteristic value's partial in c has no closed form"
-)
 _PRO_RAD2 = (
     "scipy's values fail the spheroidal equation (s'' from it and from finite differences of "
     "s' differ by 7% at m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
@@ -4325,19 +4380,25 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
         (("airye",), Entry("airye", x, (0,), _airye)),
+        # in q through the characteristic values' eigenproblems (_characteristic)
         *(
-            ((name,), Entry(name, ("m", "q", "x"), (2,), _mathieu(modified, odd), why=_MATHIEU))
-            for name, modified, odd in (
-                ("mathieu_cem", False, False),
-                ("mathieu_sem", False, True),
-                ("mathieu_modcem1", True, False),
-                ("mathieu_modcem2", True, False),
-                ("mathieu_modsem1", True, True),
-                ("mathieu_modsem2", True, True),
+            (
+                (name,),
+                Entry(name, ("m", "q", "x"), (1, 2), _mathieu_in_q(odd, kind), why=_ORDER_M),
+            )
+            for name, odd, kind in (
+                ("mathieu_cem", False, 0),
+                ("mathieu_sem", True, 0),
+                ("mathieu_modcem1", False, 1),
+                ("mathieu_modcem2", False, 2),
+                ("mathieu_modsem1", True, 1),
+                ("mathieu_modsem2", True, 2),
             )
         ),
-        (("mathieu_a",), Entry("mathieu_a", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
-        (("mathieu_b",), Entry("mathieu_b", ("m", "q"), (), _undifferentiable, why=_MATHIEU)),
+        *(
+            ((name,), Entry(name, ("m", "q"), (1,), _mathieu_characteristic(odd), why=_ORDER_M))
+            for name, odd in (("mathieu_a", False), ("mathieu_b", True))
+        ),
         (("modfresnelp",), Entry("modfresnelp", x, (0,), _modified_fresnel(1.0), complex=True)),
         (("modfresnelm",), Entry("modfresnelm", x, (0,), _modified_fresnel(-1.0), complex=True)),
         *(
@@ -4390,10 +4451,10 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             for name, args, forward, position, dual, f in _INVERSES
         ),
         *(
-            ((name,), Entry(name, args, (), _undifferentiable, why=why))
-            for name, args, why in (
-                ("pro_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
-                ("obl_cv", ("m", "n", "c"), _SPHEROIDAL_CV),
+            ((name,), Entry(name, ("m", "n", "c"), (2,), rule, why=_ORDERS_MN))
+            for name, rule in (
+                ("pro_cv", _spheroidal_characteristic(1.0)),
+                ("obl_cv", _spheroidal_characteristic(-1.0)),
             )
         ),
     ]
@@ -4575,10 +4636,15 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     with np.errstate(all="ignore"):  # (the rules' inf and nan are the derivatives' own)
         derivatives = entry.rule(wide_value, *wide)
     chosen = [entry.dual.index(n) for n in duals]
+    second_order = getattr(cls, "_order", 2) >= 2
     if not several and any(callable(d) for d in derivatives):
-        second_order = getattr(cls, "_order", 2) >= 2
         with np.errstate(all="ignore"):
             derivatives = _needed(derivatives, len(entry.dual), chosen, second_order)
+    elif several and any(callable(d) for output in derivatives for d in output):
+        with np.errstate(all="ignore"):
+            derivatives = tuple(
+                _needed(d, len(entry.dual), chosen, second_order) for d in derivatives
+            )
     if entry.name in _FLAT_TAILS and not several:
         derivatives = _flat_tails(derivatives, [wide[n] for n in entry.dual], wide_value)
     planes = [_planes(inputs[n], dtype, shape) for n in duals]

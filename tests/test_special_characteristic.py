@@ -1,0 +1,174 @@
+"""Mathieu's characteristic values a_m(q), b_m(q), the functions ce_m, se_m and the
+modified Mc_m, Ms_m (both kinds) in q, and the spheroidal characteristic values pro_cv,
+obl_cv in c (src/hyperdiff/_characteristic.py), against mpmath references from the whole
+eigenproblems (tests/data/characteristic.json, written by
+tests/generate_characteristic_references.py: eigsy at 50 digits, Hellmann-Feynman and
+second-order perturbation theory)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+
+EPS = np.finfo(np.float64).eps
+DATA = json.loads((Path(__file__).parent / "data" / "characteristic.json").read_text())
+
+
+def _close(got: Any, want: Any, scale: Any, ulps: float, what: str) -> None:
+    """|got - want| within ulps eps of max(|want|, scale) (a partial crossing 0 against
+    the size of the terms it is made of)."""
+    got, want = np.asarray(got), np.asarray(want)
+    tol = ulps * EPS * np.maximum(np.abs(want), scale)
+    bad = ~(np.abs(got - want) <= tol)
+    assert not bad.any(), f"{what}: {got[bad]} != {want[bad]} (tol {tol[bad]})"
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_mathieu_characteristic_values_in_q(odd: bool) -> None:
+    """a_m(q), b_m(q): the value is scipy's bit for bit; a', a'' within 8 ulps of the
+    eigenproblem's (scale: |a'| ~ 1 + |a|/|q| for a'' too), all four recurrences (m even and
+    odd), q small, ~1, 20 and negative, one HyperDual array (m an array: one solve per m)."""
+    rows = np.array([r[1:] for r in DATA["characteristic"] if r[0] == odd])
+    m, q, want = rows[:, 0], rows[:, 1], rows[:, 3:]
+    f = sc.mathieu_b if odd else sc.mathieu_a
+    y = f(m, hd.hyperdual(q, 1.0, 1.0))
+    np.testing.assert_array_equal(y.value, f(m, q))
+    np.testing.assert_allclose(y.value, rows[:, 2], rtol=1e-12)  # (scipy's: 8e-14 at q = 1e-3)
+    np.testing.assert_array_equal(y.e1, y.e2)
+    scale = 1 + np.abs(rows[:, 2]) / np.maximum(np.abs(q), 1)
+    _close(y.e1, want[:, 0], scale, 8, "a'")
+    _close(y.e12, want[:, 1], scale / np.maximum(np.abs(q), 1), 8, "a''")
+    # a Dual of the same points: the same first derivatives
+    np.testing.assert_array_equal(f(m, hd.dual(q, 1.0)).d, y.e1)
+
+
+@pytest.mark.parametrize("odd", [False, True])
+def test_mathieu_functions_in_q(odd: bool) -> None:
+    """ce_m(x, q), se_m(x, q) and their x-derivatives (scipy's (y, y')) in q and x at once
+    (a HyperDualVec of (q, x), x in degrees): partials with q within 8 ulps of the
+    coefficients' high-precision differences (scale: the sums' terms, |y| + |y'|/w); the
+    pure x-partials are the ODE's (test_mathieu_functions)."""
+    rows = [r[1:] for r in DATA["functions"] if r[0] == odd]
+    f = sc.mathieu_sem if odd else sc.mathieu_cem
+    for m, q, x, *want in rows:
+        h = hd.hessian(lambda v, m=m: f(m, v[0], v[1])[0])(np.array([q, x]))
+        g = hd.jacobian(lambda v, m=m: f(m, v[0], v[1])[1])(np.array([q, x]))
+        hp = hd.hessian(lambda v, m=m: f(m, v[0], v[1])[1])(np.array([q, x]))
+        y, yp = f(m, hd.hyperdual(np.array([q]), 1.0, 1.0), x)
+        value, slope = f(m, q, x)
+        scale = abs(value) + abs(slope) / max(2 * m, 1)
+        _close(y.e1, want[0], scale, 8, f"y_q {m} {q}")
+        _close(y.e12, want[1], scale, 8, f"y_qq {m} {q}")
+        _close(h[0, 1], want[2], scale * np.pi / 180, 8, f"y_qx {m} {q}")
+        _close(h[1, 0], want[2], scale * np.pi / 180, 8, f"y_xq {m} {q}")
+        _close(yp.e1, want[3], scale * max(m, 1), 8, f"y'_q {m} {q}")
+        _close(g[0], want[3], scale * max(m, 1), 8, f"y'_q {m} {q}")
+        _close(yp.e12, want[4], scale * max(m, 1), 8, f"y'_qq {m} {q}")
+        _close(hp[0, 1], want[5], scale * max(m, 1) ** 2 * np.pi / 180, 8, f"y'_qx {m} {q}")
+
+
+@pytest.mark.parametrize("kind", [1, 2])
+def test_modified_mathieu_functions_in_q(kind: int) -> None:
+    """mathieu_modcem1/2, mathieu_modsem1/2 and their x-derivatives in q (HyperDual) and in
+    (q, x) (hessian): the reference's Bessel-product series on mpmath's coefficients is
+    scipy's value to 1e-12 (the series is scipy's function), and its q-partials by
+    high-precision differences are ours within 16 ulps of |y| + |y'| (worst 10), times
+    1 + |a| + 2|q| cosh 2x for y''_q."""
+    for odd, _, m, q, x, *want in (r for r in DATA["modified"] if r[1] == kind):
+        name = f"mathieu_mod{'sem' if odd else 'cem'}{kind}"
+        f = getattr(sc, name)
+        value, slope = f(m, q, x)
+        np.testing.assert_allclose([value, slope], want[:2], rtol=1e-12, err_msg=name)
+        y, yp = f(m, hd.hyperdual(np.array([q]), 1.0, 1.0), x)
+        h = hd.hessian(lambda v, f=f, m=m: f(m, v[0], v[1])[1])(np.array([q, x]))
+        scale = abs(value) + abs(slope)
+        a = (sc.mathieu_b if odd else sc.mathieu_a)(m, q)
+        curvature = 1 + abs(a) + 2 * abs(q) * np.cosh(2 * x)  # (y'' = (a - 2q cosh 2x) y)
+        for got, expected, size, what in (
+            (y.e1, want[2], scale, "y_q"),
+            (y.e12, want[3], scale, "y_qq"),
+            (yp.e1, want[5], scale, "y'_q"),
+            (yp.e12, want[6], scale, "y'_qq"),
+            (h[0, 1], want[7], scale * curvature, "y'_qx"),
+        ):
+            _close(got, expected, size, 16, f"{name} {m} {q} {x} {what}")
+
+
+def test_spheroidal_characteristic_values_in_c() -> None:
+    """pro_cv, obl_cv in c: scipy's value, lambda' and lambda'' within 16 ulps of the
+    eigenproblem's (scale: 1 + |lambda|/c, over c for lambda''; both parities of n - m, c
+    from 0.1 to 12)."""
+    rows = np.array(DATA["spheroidal"])
+    for sign, f in ((1, sc.pro_cv), (-1, sc.obl_cv)):
+        part = rows[rows[:, 0] == sign]
+        m, n, c, want = part[:, 1], part[:, 2], part[:, 3], part[:, 4:]
+        y = f(m, n, hd.hyperdual(c, 1.0, 1.0))
+        np.testing.assert_array_equal(y.value, f(m, n, c))
+        scale = 1 + np.abs(want[:, 0]) / np.maximum(c, 1)
+        _close(y.e1, want[:, 1], scale, 16, f"{f.__name__}'")
+        _close(y.e12, want[:, 2], scale / np.maximum(c, 1), 16, f"{f.__name__}''")
+
+
+def _eigenvalue(odd: bool, m: int, q: float) -> float:
+    """The characteristic value from numpy's eigenvalues of the 60-row recurrence (DLMF
+    28.4.5-8, unsymmetrized)."""
+    first = (0 if m % 2 == 0 else 1) if not odd else (1 if m % 2 == 1 else 2)
+    diagonal = (2 * np.arange(60) + first) ** 2.0
+    diagonal[0] += q if first == 1 and not odd else -q if first == 1 else 0.0
+    below = np.full(59, q)
+    below[0] *= 2 if first == 0 else 1
+    matrix = np.diag(diagonal) + np.diag(np.full(59, q), 1) + np.diag(below, -1)
+    return float(
+        np.sort(np.linalg.eigvals(matrix).real)[(m - (first > 0)) // 2 if first else m // 2]
+    )
+
+
+def test_where_there_is_no_characteristic_value() -> None:
+    """nan derivatives (scipy's value nan) at orders scipy refuses (m not an integer, b_0,
+    n < m), and exactly where scipy's value is not the branch's eigenvalue: scipy 1.17's
+    mathieu_a and mathieu_b answer a neighbouring branch's value on narrow bands of q for
+    m >= 3 (a_4(-17.48) = 3.2476, a_2's; the eigenvalue is 26.770), and fail for large q
+    (a_4(1e4) is a_2's -19003.26); the rest of the array is unaffected; q of float32 gives
+    float32 parts."""
+    cases = [(False, 4, -17.48), (False, 3, 15.5057), (True, 10, -47.2), (False, 4, 1e4)]
+    cases += [(False, 4, -17.0), (True, 10, -40.0), (False, 2, 1e4), (True, 3, 15.5057)]
+    for odd, m, q in cases:
+        f = sc.mathieu_b if odd else sc.mathieu_a
+        y = f(np.array([2.5, m]), hd.dual(np.array([1.0, q]), 1.0))
+        assert np.isnan(y.d[0])
+        right = abs(y.value[1] - _eigenvalue(odd, m, q)) < 1e-9 * (1 + abs(q))
+        assert np.isnan(y.d[1]) != right, (odd, m, q, y.value[1], _eigenvalue(odd, m, q))
+    assert np.isnan(sc.mathieu_b(0, hd.dual(np.array([1.0]), 1.0)).d).all()
+    assert np.isnan(sc.pro_cv(3, 2, hd.dual(np.array([1.0]), 1.0)).d).all()
+    z = sc.mathieu_b(2, hd.dual(np.array([1.5], dtype=np.float32), 1.0))
+    assert z.d.dtype == np.float32  # (not pro_cv: scipy 1.17's float32 loop never returns)
+    np.testing.assert_allclose(z.d, sc.mathieu_b(2, hd.dual(np.array([1.5]), 1.0)).d, rtol=1e-7)
+
+
+def test_arguments_are_left_alone_and_orders_refused() -> None:
+    """m (and n) stay constants: a dual order is a TypeError naming the function; inputs
+    are not written."""
+    q = np.array([1.0, 2.0])
+    d = hd.dual(q, 1.0)
+    with pytest.raises(TypeError, match=r"scipy\.special\.mathieu_a in its argument m"):
+        sc.mathieu_a(d, 1.0)
+    with pytest.raises(TypeError, match=r"scipy\.special\.obl_cv in its argument n"):
+        sc.obl_cv(1, d, 1.0)
+    with pytest.raises(TypeError, match=r"scipy\.special\.mathieu_a only for \|q\| <= 1e\+06"):
+        sc.mathieu_a(2, hd.dual(np.array([1.0, 2e6]), 1.0))  # (scipy: -3997171.8)
+    # 0-d and broadcast shapes; non-finite q: nan
+    assert np.shape(sc.mathieu_a(2, hd.dual(1.0, 1.0)).d) == ()
+    y = sc.mathieu_a([[1], [2]], hd.dual(np.array([1.0, np.inf, 2.0]), 1.0))  # (not pro_cv:
+    # scipy 1.17's crashes the process at c = nan, inf, 300)
+    assert y.d.shape == (2, 3) and np.isnan(y.d[:, 1]).all() and np.isfinite(y.d[:, ::2]).all()
+    sc.mathieu_cem(2, d, 30.0)
+    np.testing.assert_array_equal(d.value, [1.0, 2.0])
+    np.testing.assert_array_equal(d.d, [1.0, 1.0])
