@@ -172,3 +172,20 @@ def test_arguments_are_left_alone_and_orders_refused() -> None:
     sc.mathieu_cem(2, d, 30.0)
     np.testing.assert_array_equal(d.value, [1.0, 2.0])
     np.testing.assert_array_equal(d.d, [1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: sc.pro_cv(1, 2, d(np.array([1.0, 350.0]))),
+        lambda d: sc.obl_cv(1, 2, d(np.array([np.nan]))),
+        lambda d: sc.pro_ang1(0, 0, np.inf, d(np.array([0.5]))),
+        lambda d: sc.mathieu_cem(2, d(np.array([np.inf])), 30.0),
+        lambda d: sc.mathieu_modsem1(2, 1e8, d(np.array([1.0]))),
+    ],
+)
+def test_values_that_crash_scipy_are_refused_before_its_call(call) -> None:
+    # each of these crashes the interpreter inside scipy 1.17 (segmentation fault or
+    # double free), plain inputs too: through hyperdiff they must raise first
+    with pytest.raises(ValueError, match="scipy crashes the process where"):
+        call(lambda v: hd.dual(v, 1.0))

@@ -66,6 +66,9 @@ class Entry:
     # or f's derivatives 0..d at a real float64 value (series(x, d), shape (d + 1, *x.shape))
     # by recurrences that do not cancel: Taylor arrays compose them (_taylor_by_series)
     series: Callable[[Any, int], Any] | None = None
+    # the values at which scipy's own call would crash the process (Mathieu and spheroidal
+    # functions: fixed-size Fortran arrays): a message, raised as ValueError before it
+    crashes: Callable[..., str | None] | None = None
 
 
 # --- the rules (values are float64 or complex128 arrays) ---------------------------------
@@ -4384,7 +4387,14 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         *(
             (
                 (name,),
-                Entry(name, ("m", "q", "x"), (1, 2), _mathieu_in_q(odd, kind), why=_ORDER_M),
+                Entry(
+                    name,
+                    ("m", "q", "x"),
+                    (1, 2),
+                    _mathieu_in_q(odd, kind),
+                    why=_ORDER_M,
+                    crashes=_crashes_beyond(1, "q", 1e7),  # (nan values from 1e6)
+                ),
             )
             for name, odd, kind in (
                 ("mathieu_cem", False, 0),
@@ -4429,7 +4439,16 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         *(
             (
                 (kind + cv,),
-                Entry(kind + cv, args, dual if rule else (), rule or _undifferentiable, why=why),
+                Entry(
+                    kind + cv,
+                    args,
+                    dual if rule else (),
+                    rule or _undifferentiable,
+                    why=why,
+                    # (and from |c| ~ 100 for the radial functions, ~ 175 for the angular
+                    # ones, by m and n: left to scipy)
+                    crashes=_crashes_beyond(2, "c", math.inf),
+                ),
             )
             for kind, rule, why in (
                 ("pro_ang1", _spheroidal(1.0, 1.0), _SPHEROIDAL),
@@ -4451,13 +4470,40 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             for name, args, forward, position, dual, f in _INVERSES
         ),
         *(
-            ((name,), Entry(name, ("m", "n", "c"), (2,), rule, why=_ORDERS_MN))
+            (
+                (name,),
+                Entry(
+                    name,
+                    ("m", "n", "c"),
+                    (2,),
+                    rule,
+                    why=_ORDERS_MN,
+                    crashes=_crashes_beyond(2, "c", 280.0),  # (measured: 285 fine, 299 not)
+                ),
+            )
             for name, rule in (
                 ("pro_cv", _spheroidal_characteristic(1.0)),
                 ("obl_cv", _spheroidal_characteristic(-1.0)),
             )
         ),
     ]
+
+
+def _crashes_beyond(position: int, argument: str, limit: float) -> Callable[..., str | None]:
+    """The guard of a function scipy 1.17 crashes on (a segmentation fault or a double free,
+    measured) where its argument at position is not finite or beyond limit in size."""
+
+    def crashes(*values: Any) -> str | None:
+        v = np.asarray(values[position])
+        if v.dtype.kind not in "fc" or np.all(np.isfinite(v) & (np.abs(v) <= limit)):
+            return None
+        where = "not finite" if limit == math.inf else f"not finite or beyond {limit:g} in size"
+        return (
+            f"scipy crashes the process where {argument} is {where} (scipy 1.17; "
+            f"plain scipy too): hyperdiff refuses those values"
+        )
+
+    return crashes
 
 
 # Private ufuncs scipy's Python functions call (scipy.special.zeta calls _zeta or
@@ -4620,6 +4666,8 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
         for a in inputs
     ]
+    if entry.crashes is not None and (message := entry.crashes(*values)) is not None:
+        raise ValueError(f"{name}: {message}")
     value = function(*values)  # scipy's own value (a tuple for sici, airy, ...)
     several = isinstance(value, tuple)
     f0s = [np.asarray(v) for v in (value if several else (value,))]
