@@ -4491,11 +4491,22 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
 
 def _crashes_beyond(position: int, argument: str, limit: float) -> Callable[..., str | None]:
     """The guard of a function scipy 1.17 crashes on (a segmentation fault or a double free,
-    measured) where its argument at position is not finite or beyond limit in size."""
+    measured) where its argument at position is not finite or beyond limit in size, at
+    orders scipy computes (its first arguments m, n: integers, m >= 0, and for the
+    spheroidal functions n >= m; elsewhere scipy answers nan without computing)."""
 
     def crashes(*values: Any) -> str | None:
         v = np.asarray(values[position])
-        if v.dtype.kind not in "fc" or np.all(np.isfinite(v) & (np.abs(v) <= limit)):
+        if v.dtype.kind not in "fc":
+            return None
+        with np.errstate(invalid="ignore"):
+            beyond = ~(np.isfinite(v) & (np.abs(v) <= limit))
+            orders = [np.asarray(o) for o in values[: min(position, 2)]]
+            for order in orders:
+                beyond = beyond & (order == np.floor(order)) & (order >= 0)
+            if len(orders) == 2:
+                beyond = beyond & (orders[1] >= orders[0])
+        if not np.any(beyond):
             return None
         where = "not finite" if limit == math.inf else f"not finite or beyond {limit:g} in size"
         return (
