@@ -720,6 +720,11 @@ def _copied(plane: Any) -> Any:
     return plane.copy() if isinstance(plane, DualArray) else np.array(plane)
 
 
+def _snapshot(leaf: Any) -> Any:
+    """An array leaf of an input as an array of its own (other leaves as they are)."""
+    return leaf.copy() if isinstance(leaf, (np.ndarray, DualArray)) else leaf
+
+
 def _rebuild(tree: Any, leaves: list[Any]) -> Any:
     it = iter(leaves)
     return _tree_map(lambda _: next(it), tree)
@@ -1952,11 +1957,16 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     >>> y, f_jvp = hd.linearize(lambda x: x**3, np.array([2.0]))   # 3 x^2 t
     >>> f_jvp(np.array([0.5]))
     array([6.])
+
+    The primals are copied: f_jvp stays at the point linearize was called at when the
+    caller's arrays change afterwards (jax's arrays cannot), and the value is not the
+    caller's array when f returns its input.
     """
-    value = f(*primals)
+    point = _tree_map(_snapshot, primals)
+    value = f(*_tree_map(_snapshot, primals))
 
     def f_jvp(*tangents: Any) -> Any:
-        return jvp(f, primals, tangents)[1]
+        return jvp(f, point, tangents)[1]
 
     return value, f_jvp
 
