@@ -1,0 +1,140 @@
+"""Silent wrong answers found by an adversarial pass (round 8), each family against an
+independent reference (mpmath, closed forms).
+
+1. scipy.special.ndtri_exp(y) far below 0: x' = sqrt(2 pi) exp(y + x^2/2) cancelled in
+   the exponent and x'' = x' (1 + x x') in the sum (x x' -> -1): x'' 2e-2 off at y = -1e5,
+   of the wrong sign at -1e8, x' 9e-2 off at -1e15 and inf from -1e20 (where it is
+   7e-11); nan at -inf, where both limits are 0.
+2. hd.linearize kept the caller's primals by reference: f_jvp linearized at whatever
+   the caller's arrays held when it was called (x[0] = 5 after linearize at 2 gave
+   (x^3)' = 75, not 12), and the value was the caller's array when f returned its input.
+3. Limits that exist where the rules gave nan (inf / inf, 0 * inf): wrightomega at +inf
+   (w' -> 1, w'' -> 0), ellipk / ellipe at m = -inf (0, 0; ellipk'' also overflowed to
+   nan from m = -1e77), pseudo_huber in r at +-inf (+-delta, its r^3/R^3 +-1), the
+   regularized incomplete gamma in its shape at a = 0 (gammainc, gammaincc, chdtr,
+   gdtr: P_a = -E1(x); its mixed P_ax was a silent 0 there, where it is e^-x / x), and
+   poch(z, m) in z where both z and z + m are poles (a rational function of z there).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+
+
+def _close(got: Any, want: float, rtol: float, atol: float = 0.0) -> None:
+    assert abs(float(got) - want) <= atol + rtol * abs(want), (got, want)
+
+
+# --- 1. ndtri_exp far below 0 ---------------------------------------------------------
+
+
+def test_ndtri_exp_far_below_zero() -> None:
+    """x = ndtri_exp(y) solves log Phi(x) = y; x' = e^y / phi(x), x'' = x' (1 + x x'),
+    at mpmath's own root (60 digits). scipy's value is 5e-13 off at y = -1e5, so the
+    tolerance is 1e-12 there and 1e-13 elsewhere."""
+    ys = np.array([-0.5, -3.0, -50.0, -1e3, -1e5, -1e8, -1e15, -1e20])
+    out = sc.ndtri_exp(hd.hyperdual(ys, 1.0, 1.0))
+    with mp.workdps(60):
+        for i, y in enumerate(ys):
+            x = mp.findroot(lambda t, y=y: mp.log(mp.ncdf(t)) - y, mp.mpf(out.value[i]))
+            d = mp.ncdf(x) / mp.npdf(x)
+            rtol = 1e-12 if y == -1e5 else 1e-13
+            _close(out.e1[i], float(d), rtol)
+            _close(out.e12[i], float(d * (1 + x * d)), 10 * rtol)
+    at_infinity = sc.ndtri_exp(hd.hyperdual(np.array([-np.inf]), 1.0, 1.0))
+    assert (at_infinity.e1[0], at_infinity.e12[0]) == (0.0, 0.0)
+
+
+# --- 2. linearize at the point it was called at ---------------------------------------
+
+
+def test_linearize_copies_its_primals() -> None:
+    x = np.array([2.0])
+    _, f_jvp = hd.linearize(lambda t: t**3, x)
+    x[0] = 5.0
+    np.testing.assert_array_equal(f_jvp(np.array([1.0])), [12.0])  # 3 * 2^2
+    tree = {"a": np.array([1.0, 2.0])}
+    y, f_jvp = hd.linearize(lambda d: d["a"], tree)
+    y[0] = 7.0  # the value is not the caller's array
+    np.testing.assert_array_equal(tree["a"], [1.0, 2.0])
+    tree["a"][1] = 9.0
+    np.testing.assert_array_equal(f_jvp({"a": np.array([1.0, 1.0])}), [1.0, 1.0])
+
+
+# --- 3. limits where the rules gave nan -----------------------------------------------
+
+
+def test_limits_at_infinity() -> None:
+    """Closed-form limits: wrightomega ~ z at +inf; K ~ log(4 s)/s and E ~ s (s =
+    sqrt(-m)) at m = -inf, and K', K'' at m = -1e100 by their closed forms in mpmath;
+    pseudo_huber(delta, r) = delta (R - delta), R = hypot(delta, r)."""
+    w = sc.wrightomega(hd.hyperdual(np.array([np.inf, 1e300]), 1.0, 1.0))
+    np.testing.assert_array_equal(w.e1, [1.0, 1.0])
+    np.testing.assert_array_equal(w.e12, [0.0, 0.0])
+    wc = sc.wrightomega(hd.hyperdual(np.array([np.inf + 0j]), 1.0, 1.0))
+    assert (wc.e1[0], wc.e12[0]) == (1.0, 0.0)
+    for f in (sc.ellipk, sc.ellipe):
+        y = f(hd.hyperdual(np.array([-np.inf]), 1.0, 1.0))
+        assert (y.e1[0], y.e12[0]) == (0.0, 0.0), f
+    k = sc.ellipk(hd.hyperdual(np.array([-1e100, -1e20]), 1.0, 1.0))
+    with mp.workdps(40):
+        for i, m in enumerate((mp.mpf(-1e100), mp.mpf(-1e20))):
+            d = mp.ellipe(m) - (1 - m) * mp.ellipk(m)
+            want = (m * (1 - m) * mp.ellipk(m) - 2 * (1 - 2 * m) * d) / (4 * (m * (1 - m)) ** 2)
+            _close(k.e1[i], float(d / (2 * m * (1 - m))), 1e-13)
+            _close(k.e12[i], float(want), 1e-13)
+    r = hd.hyperdual(np.array([np.inf, -np.inf]), 0.0, 1.0)
+    delta = hd.hyperdual(np.array([1.5, 1.5]), 1.0, 0.0)
+    p = sc.pseudo_huber(delta, r)
+    np.testing.assert_array_equal(p.e2, [1.5, -1.5])  # f_r -> delta sign(r)
+    np.testing.assert_array_equal(p.e12, [1.0, -1.0])  # f_dr = (r / R)^3
+
+
+def test_incomplete_gamma_at_zero_shape() -> None:
+    """P(a, x) = 1 - Gamma(a, x) rgamma(a) is analytic in a through 0 (x > 0): its
+    partials at a = 0 against mpmath's derivatives of that product (P_a = -E1(x),
+    P_ax = e^-x / x); chdtr = P(v/2, x/2), gdtr(a, b, x) = P(b, a x), gammaincc = 1 - P."""
+
+    def p(a: Any, x: Any) -> Any:
+        return 1 - mp.gammainc(a, x) * mp.rgamma(a)
+
+    for x in (0.3, 2.0, 30.0):
+        with mp.workdps(30):
+            p_a = float(mp.diff(lambda a, x=x: p(a, x), 0))
+            p_aa = float(mp.diff(lambda a, x=x: p(a, x), 0, 2))
+            p_ax = float(mp.diff(p, (0, x), (1, 1)))
+        y = sc.gammainc(hd.hyperdual(np.array([0.0]), 1.0, 0.0), hd.hyperdual(x, 0.0, 1.0))
+        _close(y.e1[0], p_a, 1e-13)
+        _close(y.e12[0], p_ax, 1e-13)
+        assert y.e2[0] == 0.0
+        a = hd.hyperdual(np.array([0.0]), 1.0, 1.0)
+        _close(sc.gammainc(a, x).e12[0], p_aa, 1e-12)
+        _close(sc.gammaincc(a, x).e1[0], -p_a, 1e-13)
+        chi = sc.chdtr(a, 2 * x)
+        _close(chi.e1[0], p_a / 2, 1e-13)
+        _close(chi.e12[0], p_aa / 4, 1e-12)
+        _close(sc.gdtr(0.5, a, 2 * x).e1[0], p_a, 1e-13)
+
+
+def test_poch_where_both_are_poles() -> None:
+    """poch(z, m) at z and z + m integers <= 0 (scipy's finite value): d/dz, d2/dz2 of
+    mpmath's rising factorial (a rational function of z there); in m it is not
+    continuous: nan."""
+    z = np.array([-3.0, -3.0, -3.0, -5.0, 0.0])
+    m = np.array([2.0, -2.0, 3.0, 1.0, -1.0])
+    y = sc.poch(hd.hyperdual(z, 1.0, 1.0), m)
+    for i in range(z.size):
+        with mp.workdps(30):
+            f = lambda t, i=i: mp.rf(t, m[i])  # noqa: E731
+            _close(y.e1[i], float(mp.diff(f, z[i], 1)), 1e-14)
+            _close(y.e12[i], float(mp.diff(f, z[i], 2)), 1e-14, 1e-14)
+    in_m = sc.poch(z, hd.dual(m, 1.0))
+    assert np.all(np.isnan(in_m.d))
