@@ -138,3 +138,17 @@ def test_poch_where_both_are_poles() -> None:
             _close(y.e12[i], float(mp.diff(f, z[i], 2)), 1e-14, 1e-14)
     in_m = sc.poch(z, hd.dual(m, 1.0))
     assert np.all(np.isnan(in_m.d))
+
+
+def test_spence_near_zero() -> None:
+    """spence(z) = Li2(1 - z): f1 = log z / (1 - z), f2 = 1/(z (1 - z)) + log z / (1 - z)^2,
+    evaluated in mpmath; log1p(z - 1) lost small z (-inf at 1e-17). At 0: -inf and +inf
+    (1/z beats log z)."""
+    z = np.array([1e-17, 1e-15, 1e-10, 1e-300, 0.3, 0.95, 3.0, 0.0])
+    y = sc.spence(hd.hyperdual(z, 1.0, 1.0))
+    with mp.workdps(40):
+        for i, t in enumerate(z[:-1]):
+            u = mp.mpf(t)
+            _close(y.e1[i], float(mp.log(u) / (1 - u)), 4e-16)
+            _close(y.e12[i], float(1 / (u * (1 - u)) + mp.log(u) / (1 - u) ** 2), 4e-16)
+    assert (y.e1[-1], y.e12[-1]) == (-np.inf, np.inf)
