@@ -168,3 +168,26 @@ def test_relative_entropy_near_equal_arguments() -> None:
             _close(kl.e1[i], float(log_q), 4e-16)
             _close(kl.e2[i], float(1 - mp.mpf(x[i]) / mp.mpf(y[i])), 4e-16)
             _close(rel.e1[i], float(log_q + 1), 4e-16, 2.3e-16)  # (an ulp of log_q, 1)
+
+
+# --- 4. masked inputs -----------------------------------------------------------------
+
+
+def test_masked_inputs_are_refused() -> None:
+    """np.asarray drops a mask: the transforms computed f at the masked entries, which
+    numpy's masked arithmetic leaves out (grad of (x**2).sum() at [1, --] gave [2, 4],
+    numpy's masked sum has 0 there). A mask without masked entries is a plain array."""
+    m = np.ma.array([1.0, 2.0], mask=[False, True])
+    calls = [
+        lambda: hd.grad(lambda x: (x**2).sum())(m),
+        lambda: hd.jacobian(lambda x: x**2)(m),
+        lambda: hd.hessian(lambda x: (x**3).sum())(m),
+        lambda: hd.derivative(lambda x: x**2)(m),
+        lambda: hd.jvp(lambda x: x**2, (np.ones(2),), (m,)),
+        lambda: hd.grad(lambda d: (d["a"] ** 2).sum())({"a": m}),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="masked array"):
+            call()
+    unmasked = np.ma.array([1.0, 2.0])
+    np.testing.assert_array_equal(hd.grad(lambda x: (x**2).sum())(unmasked), [2.0, 4.0])

@@ -99,6 +99,14 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "inside another's function (hessian, or derivative(f, order=2), for second "
             "derivatives)"
         )
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
+        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
+        raise TypeError(
+            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
+            "so f would compute with the masked values; pass x.filled(value) or "
+            "x.compressed(), or the mask to f as a separate constant"
+        )
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
