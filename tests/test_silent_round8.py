@@ -191,3 +191,23 @@ def test_masked_inputs_are_refused() -> None:
             call()
     unmasked = np.ma.array([1.0, 2.0])
     np.testing.assert_array_equal(hd.grad(lambda x: (x**2).sum())(unmasked), [2.0, 4.0])
+
+
+def test_numpy_ma_on_dual_arrays_is_refused() -> None:
+    """numpy.ma reads an operand's data as its attribute _data, a dual array's planes:
+    np.ma.log(x) was the log of every plane (a (2, n) masked array), and a transform of
+    np.ma.sqrt(x).sum() returned a zero gradient. A masked array with masked entries
+    meeting a dual array in a ufunc or operator had its masked data used (x * m)."""
+    x = hd.dual(np.array([3.0, 4.0]), 1.0)
+    m = np.ma.array([1.0, 2.0], mask=[False, True])
+    for call in (
+        lambda: np.ma.log(x),
+        lambda: m * x,
+        lambda: x * m,
+        lambda: np.arctan2(x, m),
+        lambda: hd.grad(lambda t: np.ma.sqrt(t).sum())(np.array([3.0, 4.0])),
+    ):
+        with pytest.raises(TypeError, match=r"masked|numpy\.ma"):
+            call()
+    unmasked = x * np.ma.array([1.0, 2.0])  # (no masked entries: a plain constant)
+    np.testing.assert_array_equal(unmasked.d, [1.0, 2.0])
