@@ -920,15 +920,30 @@ def _cosdg(f0: Any, x: Any) -> Arrays:
     return -_DEGREE * _sc().sindg(x), -_DEGREE * _DEGREE * f0
 
 
+def _degree_sin_cos(x: Any) -> Arrays:
+    """(sin, cos) of x degrees, x reduced exactly to r in [-90, 90] (fmod, then +-180:
+    exact by Sterbenz) and cos(r) as sin(90 - |r|), so neither loses the small one near
+    a zero of the other."""
+    r = np.fmod(x, 180.0)
+    r = np.where(r > 90, r - 180, np.where(r < -90, r + 180, r))
+    return np.sin(_DEGREE * r), np.sin(_DEGREE * (90 - np.abs(r)))
+
+
 def _tandg(f0: Any, x: Any) -> Arrays:
-    # f1 = (pi/180)(1 + tan^2), f2 = 2 (pi/180) tan f1
-    f1 = _DEGREE * (1 + f0 * f0)
-    return f1, 2 * _DEGREE * f0 * f1
+    # f1 = (pi/180) / cos^2, f2 = 2 (pi/180)^2 sin / cos^3, from x: scipy's tandg is 4e-6
+    # off at 90 - 1e-9 (cotdg 1.5e-6 at 1e-10), and (pi/180)(1 + f0^2) took that error
+    s, c = _degree_sin_cos(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = _DEGREE / (c * c)
+        return f1, 2 * _DEGREE * f1 * s / c
 
 
 def _cotdg(f0: Any, x: Any) -> Arrays:
-    f1 = -_DEGREE * (1 + f0 * f0)
-    return f1, -2 * _DEGREE * f0 * f1
+    # f1 = -(pi/180) / sin^2, f2 = 2 (pi/180)^2 cos / sin^3
+    s, c = _degree_sin_cos(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = -_DEGREE / (s * s)
+        return f1, -2 * _DEGREE * f1 * c / s
 
 
 def _boxcox(shift: float) -> Callable[..., Arrays]:
