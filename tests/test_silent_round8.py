@@ -228,3 +228,21 @@ def test_degree_tangents_from_the_argument() -> None:
             _close(tan.e12[i], float(2 * k * k * s / c**3), 8e-16)
             _close(cot.e1[i], float(-k / s**2), 8e-16)
             _close(cot.e12[i], float(2 * k * k * c / s**3), 8e-16)
+
+
+def test_logsumexp_leaves_out_zero_weights() -> None:
+    """scipy.special.logsumexp(a, b) leaves out the entries where b is 0 (a set to -inf
+    there): the shift from all of a made the others' exp underflow (a = [1000, 2, 3],
+    b = [0, 1, 1]: -inf with zero parts, scipy's 3.31), and a = inf there gave nan. The
+    closed form: d/da_i = b_i e^(a_i) / S, d/db_i = e^(a_i) / S over the kept entries."""
+    b = np.array([0.0, 1.0, 1.0])
+    kept = np.exp(np.array([2.0, 3.0]))
+    for first in (np.inf, 1000.0, 5.0):
+        a = np.array([first, 2.0, 3.0])
+        value = hd.special.logsumexp(hd.dual(a, 1.0), b=b)
+        assert value.value == sc.logsumexp(a, b=b)
+        grad = hd.grad(lambda x: hd.special.logsumexp(x, b=b))(a)
+        np.testing.assert_allclose(grad, [0.0, *(kept / kept.sum())], rtol=1e-15)
+    a = np.array([5.0, 2.0, 3.0])
+    in_b = hd.grad(lambda w: hd.special.logsumexp(a, b=w))(b)
+    np.testing.assert_allclose(in_b, np.exp(a) / kept.sum(), rtol=1e-15)
