@@ -40,6 +40,7 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
     """An operator's general path (the common calls never get here: _operator)."""
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
+    _refuse_masked(ufunc, (a, b))
     if (isinstance(a, np.ndarray) and a.dtype == object) or (
         isinstance(b, np.ndarray) and b.dtype == object
     ):
@@ -53,6 +54,19 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
         if scaled is not None:
             return scaled
     return _apply_binary(ufunc, a, b, out)
+
+
+def _refuse_masked(ufunc: np.ufunc, operands: Any) -> None:
+    """A TypeError for a masked array with masked entries meeting a dual array (a ufunc's
+    general path: the fast paths take exact ndarrays only): its data would be used at the
+    masked entries, which numpy's masked arithmetic leaves out (x * m gave x m there)."""
+    for op in operands:
+        if isinstance(op, np.ma.MaskedArray) and np.ma.getmaskarray(op).any():
+            raise TypeError(
+                f"hyperdiff does not support numpy.{ufunc.__name__} of a dual array and a "
+                "masked array with masked entries: dual arrays carry no mask; use np.where "
+                "with the mask (or m.filled(value))"
+            )
 
 
 def _times_constant(x: Any, c: Any, constant_first: bool) -> Any:
@@ -294,6 +308,18 @@ class DualArray:
             f"create {type(self).__name__} arrays with hyperdiff.dual() or hyperdiff.hyperdual()"
         )
 
+    @property
+    def _mask(self) -> Any:
+        """numpy.ma's functions read an operand's data as its attribute _data and its mask
+        as _mask (np.ma.getdata, getmask): _data here is the planes, so np.ma.log(x) took
+        the log of every plane and m * x (m masked) multiplied them all, as plain values.
+        Reading _mask is the step each of them takes next: refuse there."""
+        raise TypeError(
+            f"hyperdiff does not support numpy.ma functions on {type(self).__name__} arrays "
+            "(they would compute on the derivative parts as values); use np.where with the "
+            "mask"
+        )
+
     # The C++ kernels of this kind (out = f(x), out = f(x, y) on planes).
     @classmethod
     def _unary_kernel(cls, function: int, x: np.ndarray, out: np.ndarray) -> None:
@@ -519,6 +545,7 @@ class DualArray:
         for x in (*operands, *kwargs.get("out", ())) if kwargs else operands:
             if not isinstance(x, _OPERAND_TYPES) and x is not None:
                 return NotImplemented
+        _refuse_masked(ufunc, operands)
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     # a C function: the registered implementation straight away for dual arrays only

@@ -356,6 +356,10 @@ def _gamma_partials(a: Any, x: Any) -> Arrays:
     P_ax = d/da (x^(a-1) e^-x / Gamma(a)) = P_x (log x - psi(a))."""
     density, slope = _gammainc_density(a, x)
     mixed = np.where(density == 0, 0.0, density * (np.log(x) - _sc().psi(a)))
+    # at a = 0 the density x^(a-1) e^-x / Gamma(a) is 0, its a-derivative x^-1 e^-x (1/Gamma's
+    # derivative 1 there), not 0 * psi(0)
+    with np.errstate(divide="ignore", over="ignore"):
+        mixed = np.where((a == 0) & (x > 0), np.exp(-x) / x, mixed)
     in_a = functools.cache(functools.partial(_regularized_gamma_in_a, a, x))
     return lambda: in_a()[0], density, lambda: in_a()[1], mixed, slope
 
@@ -409,7 +413,9 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
     (a / Gamma(a + 1), not 1 / Gamma(a): at tiny a the second parts of log Gamma(a) cancel),
     on a hyper-dual a. P is constant in a at x = 0 and x = inf, and so to rounding where
     scipy's P (x < a + 1) or Q (elsewhere) underflows to 0: partials 0 there; nan where
-    scipy's value is (a <= 0, x < 0) or a = inf. Elsewhere a > 1e4 raises (the range
+    scipy's value is (a < 0, x < 0) or a = inf. At a = 0 (scipy's P = 1 for x > 0) both
+    forms are analytic in a (1/Gamma(a + 1), Gamma(a, x) -> E1(x)): the partials there are
+    the one-sided limits, P_a = -E1(x) (not nan). Elsewhere a > 1e4 raises (the range
     checked against mpmath)."""
     from ._arrays import hyperdual
 
@@ -418,7 +424,7 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
     below = x < a + 1
     small = np.where(below, sc.gammainc(a, x), sc.gammaincc(a, x))  # the side computed
     constant = (a > 0) & ((x == 0) | (x == np.inf) | (small == 0))
-    inside = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf) & ~constant
+    inside = (a >= 0) & (a < np.inf) & (x > 0) & (x < np.inf) & ~constant
     if np.any(inside & (a > _GAMMA_SHAPE_LIMIT)):
         raise TypeError(
             "hyperdiff differentiates the regularized incomplete gamma function "
@@ -457,7 +463,7 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
     q = shape * np.exp(np.log(xc) * shape - xc - sc.gammaln(shape + 1)) * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         p = p * np.where(lower, small / p.value, 1.0)  # (scaled to scipy's value)
-        q = q * np.where(upper, small / q.value, 1.0)
+        q = q * np.where(upper & (q.value != 0), small / q.value, 1.0)  # (Q(0, x) = 0)
     scaled = np.where(lower, p, -q)  # P's parts, or Q's negated
     known = np.where(constant, 0.0, np.nan)
     converged = inside & summed.done & fractions.done
@@ -482,13 +488,17 @@ def _xlog1py(f0: Any, x: Any, y: Any) -> Arrays:
 def _relative_entropy(kl: bool) -> Callable[..., Arrays]:
     # rel_entr = x log(x/y) (x, y > 0; 0 at x = 0): fx = log(x/y) + 1, fy = -x/y,
     # fxx = 1/x, fxy = -1/y, fyy = x/y^2; kl_div = rel_entr - x + y: fx - 1, fy + 1.
-    # Outside the domain (value inf) the derivatives are nan.
+    # Outside the domain (value inf) the derivatives are nan. Near x = y, where the partials
+    # of kl_div vanish, log(x/y) = log1p((x - y)/y) and 1 - x/y = (y - x)/y (x - y exact
+    # for y/2 <= x <= 2y): log x - log y and 1 - q were 5e-4 off at y = 3 (1 + 3e-13)
     def rule(f0: Any, x: Any, y: Any) -> Arrays:
         with np.errstate(divide="ignore", invalid="ignore"):
             inside = (x >= 0) & (y > 0)
             q = x / y
-            fx = np.log(x) - np.log(y) + (0.0 if kl else 1.0)
-            fy = -q + (1.0 if kl else 0.0)
+            close = (x >= y / 2) & (x <= 2 * y)
+            log_q = np.where(close, np.log1p((x - y) / y), np.log(x) - np.log(y))
+            fx = log_q + (0.0 if kl else 1.0)
+            fy = (y - x) / y if kl else -q
             out = fx, fy, 1 / x, -1 / y, q / y
             return tuple(np.where(inside, d, np.nan) for d in out)
 
@@ -827,11 +837,14 @@ def _spence(f0: Any, z: Any) -> Arrays:
     # spence(z) = int_1^z log t / (1 - t) dt: f1 = log z/(1 - z) = -log1p(h)/h with
     # h = z - 1, f2 = (log1p(h) - h/(1 + h))/h^2; near z = 1 (|h| < 0.1) their series
     # f1 = sum_k (-1)^(k+1) h^k/(k+1)... (f1(1) = -1) and f2 = sum_{k>=2} (-1)^k
-    # (k-1)/k h^(k-2) (f2(1) = 1/2); nan below 0 as scipy's value
+    # (k-1)/k h^(k-2) (f2(1) = 1/2); nan below 0 as scipy's value. Elsewhere log z, not
+    # log1p(z - 1): 1 + (z - 1) loses small z (f1 4e-9 off at z = 1e-10, -inf at 1e-17
+    # where it is -39); f2(0) = +inf (1/z beats log z)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = z - 1
-        f1 = -np.log1p(h) / h
-        f2 = (np.log1p(h) - h / (1 + h)) / (h * h)
+        log_z = np.log(z)
+        f1 = -log_z / h
+        f2 = np.where(z == 0, np.inf, (log_z - h / z) / (h * h))
         near = np.abs(h) < 0.1
         if np.any(near):
             t = np.where(near, h, 0.0)
@@ -907,15 +920,30 @@ def _cosdg(f0: Any, x: Any) -> Arrays:
     return -_DEGREE * _sc().sindg(x), -_DEGREE * _DEGREE * f0
 
 
+def _degree_sin_cos(x: Any) -> Arrays:
+    """(sin, cos) of x degrees, x reduced exactly to r in [-90, 90] (fmod, then +-180:
+    exact by Sterbenz) and cos(r) as sin(90 - |r|), so neither loses the small one near
+    a zero of the other."""
+    r = np.fmod(x, 180.0)
+    r = np.where(r > 90, r - 180, np.where(r < -90, r + 180, r))
+    return np.sin(_DEGREE * r), np.sin(_DEGREE * (90 - np.abs(r)))
+
+
 def _tandg(f0: Any, x: Any) -> Arrays:
-    # f1 = (pi/180)(1 + tan^2), f2 = 2 (pi/180) tan f1
-    f1 = _DEGREE * (1 + f0 * f0)
-    return f1, 2 * _DEGREE * f0 * f1
+    # f1 = (pi/180) / cos^2, f2 = 2 (pi/180)^2 sin / cos^3, from x: scipy's tandg is 4e-6
+    # off at 90 - 1e-9 (cotdg 1.5e-6 at 1e-10), and (pi/180)(1 + f0^2) took that error
+    s, c = _degree_sin_cos(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = _DEGREE / (c * c)
+        return f1, 2 * _DEGREE * f1 * s / c
 
 
 def _cotdg(f0: Any, x: Any) -> Arrays:
-    f1 = -_DEGREE * (1 + f0 * f0)
-    return f1, -2 * _DEGREE * f0 * f1
+    # f1 = -(pi/180) / sin^2, f2 = 2 (pi/180)^2 cos / sin^3
+    s, c = _degree_sin_cos(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = -_DEGREE / (s * s)
+        return f1, -2 * _DEGREE * f1 * c / s
 
 
 def _boxcox(shift: float) -> Callable[..., Arrays]:
@@ -1267,8 +1295,10 @@ def _elliptic(second_kind: bool) -> Callable[..., Arrays]:
             e1 = (e - k) / (2 * m)
             if second_kind:
                 f1, f2 = e1, (e1 - k1) / (2 * m) - e1 / m
-            else:
-                f1, f2 = k1, (m * (1 - m) * k - 2 * (1 - 2 * m) * d) / (4 * m * m * (1 - m) ** 2)
+            else:  # (K'' over m (1 - m) once: m^2 (1 - m)^2 overflowed from m = -1e77)
+                f1, f2 = k1, (k / 4 - (1 - 2 * m) * k1) / (m * (1 - m))
+        # at m = -inf the limits 0 (K ~ log(4 sqrt(-m))/sqrt(-m), E ~ sqrt(-m)): inf/inf
+        f1, f2 = (np.where(m == -np.inf, 0.0, f) for f in (f1, f2))
         near = np.abs(m) < 0.1
         if np.any(near):
             s1, s2 = _elliptic_series(np.where(near, m, 0.0), second_kind)
@@ -1447,10 +1477,13 @@ def _pseudo_huber(f0: Any, delta: Any, r: Any) -> Arrays:
     # (delta, r), f_d = R + delta^2/R - 2 delta = v^2 R, f_r = delta r/R, f_dd = 3u - u^3 - 2
     # = -v^2 (u + 2), f_dr = r^3/R^3, f_rr = u^3, u = delta/R, v = 1 - u = r^2/(R (R + delta))
     # (the differences cancel as r -> 0); nan below delta = 0 (scipy's value is inf there)
+    # (at r = +-inf, R = inf: r/R -> sign(r) and v -> 1, not inf/inf; f_r -> +-delta)
     big_r = np.hypot(delta, r)
     u = delta / big_r
-    v = r * r / (big_r * (big_r + delta))
-    partials = (v * v * big_r, u * r, -v * v * (u + 2), (r / big_r) ** 3, u**3)
+    far = np.isinf(r) & np.isfinite(delta)
+    ratio = np.where(far, np.sign(r), r / big_r)  # r/R
+    v = np.where(far, 1.0, r * r / (big_r * (big_r + delta)))
+    partials = (v * v * big_r, delta * ratio, -v * v * (u + 2), ratio**3, u**3)
     at_zero = (delta == 0) & (r == 0)  # (the value is 0 along r = 0 and along delta = 0)
     return tuple(np.where(delta < 0, np.nan, np.where(at_zero, 0.0, d)) for d in partials)
 
@@ -1781,8 +1814,20 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
     u = v - sc.psi(z)
     t = _psi_n(1, z + m)
     partials = (f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t))
+    # At both poles (z and z + m integers <= 0) P is the finite ratio of products, a
+    # rational function of z (m integer): by psi(1 - y) - psi(y) = pi cot(pi y), whose poles
+    # cancel, fz = P u and fzz = P (u^2 + psi1(z + m) - psi1(z)) with u = psi(1 - z - m) -
+    # psi(1 - z) and psi1(z + m) - psi1(z) = psi1(1 - z) - psi1(1 - z - m), not inf - inf; in
+    # m P is not even continuous there (0 off the integers): nan
     g = sc.gamma(z + m)
-    pole = (z <= 0) & (z == np.floor(z)) & np.isfinite(g) & (g != 0)
+    whole = (z <= 0) & (z == np.floor(z))
+    pole = whole & np.isfinite(g) & (g != 0)
+    both = whole & (z + m <= 0) & (z + m == np.floor(z + m))
+    if np.any(both):
+        a, b = np.where(both, 1 - z, 1.0), np.where(both, 1 - z - m, 1.0)
+        w = sc.psi(b) - sc.psi(a)
+        at_both = (f0 * w, np.nan, f0 * (w * w + _psi_n(1, a) - _psi_n(1, b)), np.nan, np.nan)
+        partials = tuple(np.where(both, c, d) for c, d in zip(at_both, partials, strict=True))
     if not np.any(pole):
         return partials
     n = np.where(pole, -z, 0.0)
@@ -1793,9 +1838,11 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
 
 
 def _wrightomega(f0: Any, z: Any) -> Arrays:
-    # w' = w/(1 + w), w'' = w/(1 + w)^3
+    # w' = w/(1 + w), w'' = w/(1 + w)^3; where w is infinite (w ~ z there) the limits
+    # 1 and 0, not inf/inf
     r = 1 / (1 + f0)
-    return f0 * r, f0 * r * r * r
+    infinite = np.isinf(f0)
+    return np.where(infinite, 1.0, f0 * r), np.where(infinite, 0.0, f0 * r * r * r)
 
 
 def _constant(f0: Any, x: Any) -> Arrays:
@@ -1910,9 +1957,21 @@ def _linear(partials: Arrays, matrix: tuple[tuple[int, ...], ...]) -> Arrays:
 
 
 def _ndtri_exp(f0: Any, y: Any) -> Arrays:
-    # x = ndtri(e^y): x' = e^y / phi(x) = sqrt(2 pi) e^(y + x^2/2), x'' = x' (1 + x x')
-    d = _SQRT_2PI * np.exp(y + f0 * f0 / 2)
-    return d, d * (1 + f0 * d)
+    # x = ndtri(e^y): x' = e^y / phi(x) = sqrt(2 pi) e^(y + x^2/2), x'' = x' (1 + x x').
+    # Below x = 0 y + x^2/2 cancels (x'' 2e-2 off at y = -1e5, x' inf from -1e20, where it
+    # is 7e-11) and so does 1 + x x' (x x' -> -1): there e^y = Phi(x) = erfc(t)/2, t =
+    # -x/sqrt 2, gives Mills' ratio x' = sqrt(pi/2) erfcx(t) and 1 + x x' = 1 - sqrt(pi) t
+    # erfcx(t) = -(sqrt(pi)/2) erfcx'(t) (_erfcx_series: no cancellation), 0 and 0 at -inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = _SQRT_2PI * np.exp(y + f0 * f0 / 2)
+        f1, f2 = d, d * (1 + f0 * d)
+    below = f0 < 0
+    if np.any(below):
+        e = _erfcx_series(np.where(below, -f0 / math.sqrt(2), 0.0), 1)
+        mills = math.sqrt(math.pi / 2) * e[0]
+        f1 = np.where(below, mills, f1)
+        f2 = np.where(below, -_SQRT_PI_2 * mills * e[1], f2)
+    return f1, f2
 
 
 def _incomplete_elliptic(second_kind: bool) -> Callable[..., Arrays]:

@@ -99,6 +99,14 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "inside another's function (hessian, or derivative(f, order=2), for second "
             "derivatives)"
         )
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
+        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
+        raise TypeError(
+            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
+            "so f would compute with the masked values; pass x.filled(value) or "
+            "x.compressed(), or the mask to f as a separate constant"
+        )
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
@@ -718,6 +726,11 @@ def _copied(plane: Any) -> Any:
     """A plane of an output's planes as an array of its own (a dual array of an outer
     transform's kind when this one is nested)."""
     return plane.copy() if isinstance(plane, DualArray) else np.array(plane)
+
+
+def _snapshot(leaf: Any) -> Any:
+    """An array leaf of an input as an array of its own (other leaves as they are)."""
+    return leaf.copy() if isinstance(leaf, (np.ndarray, DualArray)) else leaf
 
 
 def _rebuild(tree: Any, leaves: list[Any]) -> Any:
@@ -1952,11 +1965,16 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     >>> y, f_jvp = hd.linearize(lambda x: x**3, np.array([2.0]))   # 3 x^2 t
     >>> f_jvp(np.array([0.5]))
     array([6.])
+
+    The primals are copied: f_jvp stays at the point linearize was called at when the
+    caller's arrays change afterwards (jax's arrays cannot), and the value is not the
+    caller's array when f returns its input.
     """
-    value = f(*primals)
+    point = _tree_map(_snapshot, primals)
+    value = f(*_tree_map(_snapshot, primals))
 
     def f_jvp(*tangents: Any) -> Any:
-        return jvp(f, primals, tangents)[1]
+        return jvp(f, point, tangents)[1]
 
     return value, f_jvp
 

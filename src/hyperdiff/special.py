@@ -129,8 +129,24 @@ def logsumexp(
         return _scipy_special().logsumexp(
             a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign
         )
-    m = _shift(a, axis)
-    t, m = _one_infinity(a, a - m, m, axis)
+    # scipy leaves the entries where b is 0 out (their a set to -inf): the shift and the
+    # one infinite entry are taken without them, and with a constant b their terms are 0
+    # (the shift from all of a made exp(t) underflow: logsumexp([1000, 2, 3], b=[0, 1, 1])
+    # was -inf with zero parts, scipy's 3.31; at a = inf there, nan)
+    values = a.value if _is_dual(a) else np.asarray(a)
+    left_out = None
+    if b is not None:
+        b_values = b.value if _is_dual(b) else np.asarray(b)
+        if np.any(b_values == 0):
+            left_out = np.broadcast_to(
+                b_values == 0, np.broadcast_shapes(values.shape, b_values.shape)
+            )
+            values = np.where(left_out, -np.inf, values)
+            a = a + np.zeros(left_out.shape)  # (a broadcast against b: t takes b's entries)
+    m = _shift(values, axis)
+    t, m = _one_infinity(values, a - m, m, axis)
+    if left_out is not None and not _is_dual(b) and _is_dual(t):
+        t._data[0][left_out] = -np.inf  # (a constant b: those terms are 0, parts too)
     terms = np.exp(t) if b is None else b * np.exp(t)
     total = np.sum(terms, axis=axis, keepdims=True)
     if return_sign:
