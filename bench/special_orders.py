@@ -26,8 +26,14 @@ import hyperdiff as hd
 
 
 def _scale(name: str, args: tuple[float, ...], value: float) -> float:
-    if name in ("jv", "yv") and args[1] > abs(args[0]):
-        return float(np.hypot(sc.jv(*args), sc.yv(*args)))
+    if name in ("jv", "yv", "struve") and args[1] > abs(args[0]):
+        return max(abs(value), float(np.hypot(sc.jv(*args), sc.yv(*args))))
+    if name == "hyp0f1" and args[1] < 0 and 2 * np.sqrt(-args[1]) > abs(args[0] - 1):
+        v, w = args[0], np.sqrt(-args[1])  # (Gamma(v) w^(1-v) J_(v-1)(2w)'s envelope)
+        bessel = np.hypot(sc.jv(v - 1, 2 * w), sc.yv(v - 1, 2 * w))
+        return float(abs(sc.gamma(v) * w ** (1 - v)) * bessel)
+    if name.startswith("eval_cheby") and abs(args[1]) < 1:  # (T's envelope 1, U's 1/sin t)
+        return max(abs(value), 1.0 if "chebyt" in name else 1 / np.sqrt(1 - args[1] ** 2))
     return abs(value)
 
 
@@ -55,6 +61,45 @@ def _cases() -> dict[
         # (x drawn too, not differentiated: hyperu's x-partials are scipy's own hyperu)
         "hyperu": (sc.hyperu, mp.hyperu, (), [(-3.0, 15.0, False), (-3.0, 10.0, False)]),
         "wright_bessel": (sc.wright_bessel, _wright, (), [(0.0, 5.0, False), (0.0, 10.0, False)]),
+        "hyp0f1": (sc.hyp0f1, mp.hyp0f1, (), [(-10.0, 20.0, False), (-300.0, 300.0, False)]),
+        "struve": (sc.struve, mp.struveh, (), [(-10.0, 20.0, False), (0.01, 1e3, True)]),
+        "modstruve": (sc.modstruve, mp.struvel, (), [(-10.0, 20.0, False), (0.01, 300.0, True)]),
+        "eval_jacobi(n)": (
+            sc.eval_jacobi,
+            mp.jacobi,
+            (),
+            [(0.0, 12.0, False), (-0.9, 5.0, False), (-0.9, 5.0, False), (-0.8, 1.0, False)],
+        ),
+        "eval_gegenbauer(n)": (
+            sc.eval_gegenbauer,
+            mp.gegenbauer,
+            (),
+            [(0.0, 12.0, False), (-0.4, 5.0, False), (-0.8, 1.0, False)],
+        ),
+        "eval_genlaguerre(n)": (
+            sc.eval_genlaguerre,
+            mp.laguerre,
+            (),
+            [(0.0, 12.0, False), (-0.9, 5.0, False), (0.0, 20.0, False)],
+        ),
+        "eval_legendre(n)": (
+            sc.eval_legendre,
+            mp.legendre,
+            (),
+            [(-5.0, 12.0, False), (-0.8, 1.0, False)],
+        ),
+        "eval_chebyt(n)": (
+            sc.eval_chebyt,
+            mp.chebyt,
+            (),
+            [(-5.0, 12.0, False), (-0.8, 1.0, False)],
+        ),
+        "eval_chebyu(n)": (
+            sc.eval_chebyu,
+            mp.chebyu,
+            (),
+            [(-5.0, 12.0, False), (-0.8, 1.0, False)],
+        ),
         "eval_jacobi(n=12)": (
             sc.eval_jacobi,
             mp.jacobi,
@@ -79,15 +124,16 @@ def _cases() -> dict[
 TRAILING = {"hyperu": (0.05, 50.0), "wright_bessel": (0.01, 20.0)}  # x: log-uniform
 
 
-def measure(name: str, points: int, seed: int) -> tuple[float, float, int, int]:
+def measure(name: str, points: int, seed: int) -> tuple[float, float, float, int, int]:
     f, exact, fixed, domains = _cases()[name]
     rng = np.random.default_rng(seed)
     columns = [_sampled(rng, lo, hi, points, log) for lo, hi, log in domains]
     last = TRAILING.get(name)
     trailing = _sampled(rng, *last, points, True) if last else np.full(points, np.nan)
-    if name in ("jv", "yv", "iv", "ive"):  # a quarter of the orders integers (sin(v pi) = 0)
+    if name in ("jv", "yv", "iv", "ive", "struve", "modstruve") or name.endswith("(n)"):
+        # a quarter of the orders or degrees integers (sin(v pi) = 0, terminating series)
         columns[0] = np.where(np.arange(points) % 4 == 0, np.round(columns[0]), columns[0])
-    worst1 = worst2 = 0.0
+    worst1 = worst2 = first = 0.0  # (first: the partials involving the first argument)
     refused = 0
     k = len(domains)
     for *row, t in zip(*columns, trailing, strict=True):
@@ -112,22 +158,28 @@ def measure(name: str, points: int, seed: int) -> tuple[float, float, int, int]:
         e1 = np.abs(grad - want1) / np.maximum(np.abs(want1), scale)
         e2 = np.abs(hess - np.array(want2)) / np.maximum(np.abs(want2), scale)
         worst1, worst2 = max(worst1, float(np.max(e1))), max(worst2, float(np.max(e2)))
-    return worst1, worst2, refused, points
+        first = max(first, float(e1[0]), float(np.max(e2[0])))
+    return worst1, worst2, first, refused, points
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="*", help="these functions only (names as printed)")
     args = parser.parse_args()
     print(f"{args.points} random points per function, seed {args.seed}; errors / max(|ref|, scale)")
-    print("| function | domain | worst 1st | worst 2nd | refused |\n|---|---|---:|---:|---:|")
+    print("(in arg 1: the worst of the partials involving the first argument, the order)")
+    print("| function | domain | worst 1st | worst 2nd | in arg 1 | refused |")
+    print("|---|---|---:|---:|---:|---:|")
     for name, (_, _, _, domains) in _cases().items():
-        w1, w2, refused, n = measure(name, args.points, args.seed)
+        if args.only and name not in args.only:
+            continue
+        w1, w2, w0, refused, n = measure(name, args.points, args.seed)
         domain = ", ".join(f"[{lo:g}, {hi:g}]{' log' if log else ''}" for lo, hi, log in domains)
         if name in TRAILING:
             domain += ", x in [{:g}, {:g}] log".format(*TRAILING[name])
-        print(f"| {name} | {domain} | {w1:.1e} | {w2:.1e} | {refused}/{n} |")
+        print(f"| {name} | {domain} | {w1:.1e} | {w2:.1e} | {w0:.1e} | {refused}/{n} |")
 
 
 if __name__ == "__main__":

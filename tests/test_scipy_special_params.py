@@ -649,8 +649,10 @@ def test_orthogonal_polynomials_in_their_parameters(name: str) -> None:
         np.testing.assert_allclose(hd.grad(lambda u, n=n: f(n, *u))(z), grad, rtol=1e-13)
         got = hd.hessian(lambda u, n=n: f(n, *u))(z)
         np.testing.assert_allclose(got, hess, rtol=1e-13, atol=1e-13 * np.max(np.abs(hess)))
-    with pytest.raises(TypeError, match=rf"scipy\.special\.{name} in its parameters only at"):
-        f(2.5, hd.dual(np.array([0.5]), 1.0), *points[0][2:])
+    with pytest.raises(TypeError, match=rf"scipy\.special\.{name} at non-integer degrees"):
+        # (beyond the hypergeometric series' reach: |1 - x|/2 > 0.9, |x| > 1000)
+        far = {"eval_sh_jacobi": 0.02, "eval_genlaguerre": -1200.0}.get(name, -0.95)
+        f(2.5, hd.dual(np.array([2.5]), 1.0), *points[0][2:-1], far)
 
 
 def test_hyperu_in_its_parameters() -> None:
@@ -720,3 +722,63 @@ def test_besselpoly_in_lmb_and_nu() -> None:
         z = np.array(point[1:])
         np.testing.assert_allclose(hd.grad(f)(z), grad, rtol=1e-13, atol=1e-14)
         np.testing.assert_allclose(hd.hessian(f)(z), hess, rtol=1e-13, atol=1e-14)
+
+
+def _against_mp(f: Callable[..., Any], exact: Callable[..., Any], point: Any, scale: float) -> None:
+    """hd.grad and hd.hessian of f at point against mp.diff of exact, to 1e-13 of
+    max(|partial|, scale), in the partials involving the first argument (the order or
+    degree: the others are the closed forms tested elsewhere)."""
+    grad, hess = _gradient_hessian_mp(exact, point)
+    z = np.array(point)
+    g = lambda u: f(*u)  # noqa: E731
+    np.testing.assert_allclose(hd.grad(g)(z)[0], grad[0], rtol=1e-13, atol=1e-13 * scale)
+    np.testing.assert_allclose(hd.hessian(g)(z)[0], hess[0], rtol=1e-13, atol=1e-13 * scale)
+
+
+def test_hyp0f1_and_struve_in_their_order() -> None:
+    """hyp0f1(v, z) in v by its series on dual arrays, or (z < 0 beyond the alternating
+    series' reach) Gamma(v) w^(1-v) J_(v-1)(2w), w = sqrt(-z); struve and modstruve in v by
+    their power series, or H_v = Y_v + its integral (DLMF 11.5.2) for larger x; against
+    mp.diff of mpmath's hyp0f1, struveh, struvel, to 1e-13 of the function's scale (J's
+    and Y's envelope where H or 0F1 oscillate). Beyond them: TypeError naming the function."""
+    for v, z in ((1.5, 2.0), (-2.3, 1.7), (3.2, -60.0)):
+        scale = abs(sc.hyp0f1(v, z))
+        if z < 0:  # (the envelope of Gamma(v) w^(1-v) J_(v-1)(2w))
+            w = np.sqrt(-z)
+            scale = abs(sc.gamma(v) * w ** (1 - v)) * np.hypot(
+                sc.jv(v - 1, 2 * w), sc.yv(v - 1, 2 * w)
+            )
+        _against_mp(sc.hyp0f1, mp.hyp0f1, (v, z), scale)
+    for v, x in ((1.5, 2.0), (-0.7, 25.0), (-4.5, 6.0)):
+        scale = max(abs(sc.struve(v, x)), np.hypot(sc.jv(v, x), sc.yv(v, x)))
+        _against_mp(sc.struve, mp.struveh, (v, x), scale)
+    for v, x in ((2.5, 8.0), (-4.5, 6.0)):
+        _against_mp(sc.modstruve, mp.struvel, (v, x), abs(sc.modstruve(v, x)))
+    d = hd.dual(np.array([0.4]), 1.0)
+    for call, name in (
+        (lambda: sc.hyp0f1(d + 100.2, -900.0), "hyp0f1"),  # (J_99.6(60): exponentially small)
+        (lambda: sc.struve(d + 40, 300.0), "struve"),  # (Y_40(300): x < v^2/4, both large)
+        (lambda: sc.modstruve(d - 211, 100.0), "modstruve"),  # (below v = -200)
+    ):
+        with pytest.raises(TypeError, match=rf"scipy\.special\.{name} in its order v only"):
+            call()
+
+
+# Orthogonal polynomials in their degree n (scipy's hypergeometric forms on dual arrays),
+# integer degrees included (where the value's series terminates and its n-partials' do not)
+DEGREES: list[tuple[Callable[..., Any], Callable[..., Any], tuple[float, ...]]] = [
+    (sc.eval_jacobi, mp.jacobi, (2.5, 0.7, 1.3, 0.4)),
+    (sc.eval_gegenbauer, mp.gegenbauer, (3.0, 0.7, 0.3)),
+    (sc.eval_genlaguerre, mp.laguerre, (3.5, 0.7, 2.3)),
+    (sc.eval_legendre, mp.legendre, (3.0, -0.6)),
+    (sc.eval_chebyu, mp.chebyu, (-3.4, 0.6)),
+    (sc.eval_chebyc, lambda n, x: 2 * mp.chebyt(n, x / 2), (2.5, 0.7)),
+    (sc.eval_sh_chebyt, lambda n, x: mp.chebyt(n, 2 * x - 1), (4.0, 0.7)),
+]
+
+
+def test_orthogonal_polynomials_in_their_degree() -> None:
+    for f, exact, point in DEGREES:
+        _against_mp(f, exact, point, abs(f(*point)))
+    with pytest.raises(TypeError, match=r"scipy\.special\.eval_legendre at non-integer degrees"):
+        sc.eval_legendre(hd.dual(np.array([2.5]), 1.0), -0.9)  # (|1 - x|/2 > 0.9)

@@ -6,7 +6,7 @@ polygamma(1, x), i0' = i1, Bessel functions by their recurrences), and the C++ c
 rule of every kind (`_core.chain_unary` / `chain_binary`, kinds.hpp) combines them with
 the parts. The value is scipy's own call on the value plane, so it is scipy's bit for
 bit; the derivatives are computed in float64 (complex128) and rounded to the result's
-dtype. Arguments that are orders or shape parameters without a rule (struve's v, yn's n)
+dtype. Arguments that are orders or shape parameters without a rule (pbdv's v, yn's n)
 must be constants: a dual array there is a TypeError naming the function and the argument.
 
 scipy is imported on first use (it stays an optional dependency); `table()` is empty
@@ -1452,9 +1452,96 @@ def _expn(f0: Any, n: Any, x: Any) -> Arrays:
 
 
 def _hyp0f1(f0: Any, v: Any, z: Any) -> Arrays:
-    # d/dz 0F1(; v; z) = 0F1(; v+1; z)/v
+    # d/dz 0F1(; v; z) = 0F1(; v+1; z)/v; in v by its series or J's order (_hyp0f1_in_v)
     sc = _sc()
-    return sc.hyp0f1(v + 1, z) / v, sc.hyp0f1(v + 2, z) / (v * (v + 1))
+    in_z = sc.hyp0f1(v + 1, z) / v, sc.hyp0f1(v + 2, z) / (v * (v + 1))
+    return _with_parameters((1,), in_z, functools.partial(_hyp0f1_in_v, f0), v, z)
+
+
+# Series on dual arrays whose parts are partials in an order or parameter, judged as
+# _bessel_in_v's: the planes' rounding bound (eps times the terms' magnitudes times the
+# roundings each carries) within 1e-12 of max(|plane|, the function's scale), else refused.
+_ORDER_TOLERANCE = 1e-12
+_SERIES_TERMS = 20_000
+
+
+def _dual_series(first: Any, ratio: Callable[[int], Any], pending: Any) -> tuple[Any, Any]:
+    """sum_k t_k, t_0 = first, t_k = t_(k-1) ratio(k), on dual arrays, summed at `pending`
+    points until every plane's term is within an ulp of its total or 1e-17 of its terms'
+    magnitudes (a plane may converge long after the value: a terminating series' parts, at
+    integer degrees, do not terminate); and the bound on its planes' rounding over eps
+    (each term's magnitude times 1 + 4k, four roundings a step), inf where it did not
+    converge within _SERIES_TERMS terms or is not finite."""
+    term = total = first
+    magnitude = np.abs(first._data)
+    done = ~pending
+    for k in range(1, _SERIES_TERMS + 1):
+        if done.all():
+            break
+        term = term * ratio(k)
+        total = total + term
+        size = np.abs(term._data)
+        magnitude = magnitude + size * (1 + 4 * k)
+        small = (size <= _EPS * np.abs(total._data)) | (size <= 1e-17 * magnitude)
+        done = done | np.all(small, axis=0) | ~np.all(np.isfinite(total._data), axis=0)
+    finite = np.all(np.isfinite(total._data), axis=0)
+    return total, np.where(done & finite, magnitude, np.inf)
+
+
+def _nan_outside(inside: Any, dual: Any) -> Any:
+    """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0)."""
+    return type(dual)._wrap(np.where(inside, dual._data, np.nan))
+
+
+def _accurate(total: Any, bound: Any, scale: Any) -> Any:
+    """Where every plane's rounding bound (over eps) is within 1e-12 of max(|plane|, scale)."""
+    size = np.maximum(np.abs(total._data), scale)
+    return np.all(_EPS * bound <= _ORDER_TOLERANCE * size, axis=0)
+
+
+def _hyp0f1_in_v(value: Any, v: Any, z: Any) -> Any:
+    """0F1(; v; z) as numpy code on dual arrays: its series sum_k z^k / ((v)_k k!) where
+    its rounding is within 1e-12 (all of z > 0 up to its overflow: terms of one sign from
+    k > -v; z < 0 while the alternating terms' cancellation allows, |z| up to ~20), else
+    for z < 0 Gamma(v) w^(1-v) J_(v-1)(2w), w = sqrt(-z) (DLMF 10.16.9), J in its order
+    by _bessel_in_v's series, integrals and expansions; its scale there the envelope
+    Gamma(v) w^(1-v) sqrt(J^2 + Y^2) beyond 2w = |v - 1|. nan where scipy's value is not
+    finite; TypeError where neither is accurate."""
+    sc = _sc()
+    vv, zv = np.broadcast_arrays(_values(v), _values(z))
+    inside = np.isfinite(value) & np.isfinite(vv) & np.isfinite(zv)
+    inside &= ~((vv <= 0) & (vv == np.floor(vv)))
+    flat = (vv == np.inf) & np.isfinite(value)  # (0F1 -> 1 as v -> inf: partials 0)
+    vs, zs = np.where(inside, v, 1.5), np.where(inside, z, 0.5)
+    w0 = np.sqrt(np.abs(_values(zs)))
+    scale = np.abs(value)
+    oscillating = inside & (_values(zs) < 0) & (2 * w0 > np.abs(_values(vs) - 1))
+    if oscillating.any():
+        envelope = np.abs(sc.gamma(vv) * w0 ** (1 - vv)) * np.hypot(
+            sc.jv(vv - 1, 2 * w0), sc.yv(vv - 1, 2 * w0)
+        )
+        scale = np.where(oscillating, envelope, scale)
+    total, bound = _dual_series(vs * 0 + zs * 0 + 1, lambda k: zs / ((vs + (k - 1)) * k), inside)
+    left = inside & ~_accurate(total, bound, scale)
+    if np.any(left & (zv > 0)) or not left.any():
+        if np.any(left & (zv > 0)):
+            raise TypeError(
+                "hyperdiff differentiates scipy.special.hyp0f1 in its order v only where its "
+                f"series is accurate to 1e-12 (here v = {vv[left].flat[0]:g}, "
+                f"z = {zv[left].flat[0]:g})"
+            )
+        return _nan_outside(inside | flat, np.where(inside, total, total * 0))
+    vb = np.where(left, vs, 1.5)
+    w = np.sqrt(-np.where(left, zs, -1.0))
+    try:
+        bessel = sc.gamma(vb) * w ** (1 - vb) * sc.jv(vb - 1, 2 * w)
+    except TypeError as error:
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.hyp0f1 in its order v only where its series "
+            "or J_(v-1)(2 sqrt(-z)) in its order is accurate to 1e-12 of its size "
+            f"(here v = {vv[left].flat[0]:g}, z = {zv[left].flat[0]:g})"
+        ) from error
+    return _nan_outside(inside | flat, np.where(inside, np.where(left, bessel, total), total * 0))
 
 
 def _huber(f0: Any, delta: Any, r: Any) -> Arrays:
@@ -1531,9 +1618,10 @@ def _gegenbauer_d(n: Any, a: Any, x: Any) -> Arrays:
 
 
 def _eval_gegenbauer(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
-    # in alpha by the recurrence on dual arrays (_orthogonal)
+    # in alpha by the recurrence on dual arrays (_orthogonal), in n by the hypergeometric form
     formula = functools.partial(_orthogonal, "gegenbauer", n, f0)
-    return _with_parameters((1,), _gegenbauer_d(n, a, x), formula, a, x)
+    rest = _with_parameters((1,), _gegenbauer_d(n, a, x), formula, a, x)
+    return _with_degree(rest, functools.partial(_hypergeometric_form, "gegenbauer", f0), n, a, x)
 
 
 def _eval_legendre(f0: Any, n: Any, x: Any) -> Arrays:
@@ -1582,11 +1670,15 @@ def _genlaguerre_d(n: Any, a: Any, x: Any) -> Arrays:
 
 def _eval_genlaguerre(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
     formula = functools.partial(_orthogonal, "genlaguerre", n, f0)
-    return _with_parameters((1,), _genlaguerre_d(n, a, x), formula, a, x)
+    rest = _with_parameters((1,), _genlaguerre_d(n, a, x), formula, a, x)
+    return _with_degree(rest, functools.partial(_hypergeometric_form, "genlaguerre", f0), n, a, x)
 
 
 def _eval_laguerre(f0: Any, n: Any, x: Any) -> Arrays:
-    return _genlaguerre_d(n, np.float64(0.0), x)
+    def formula(n: Any, x: Any) -> Any:
+        return _hypergeometric_form("genlaguerre", f0, n, 0.0, x, name="eval_laguerre")
+
+    return _with_parameters((1,), _genlaguerre_d(n, np.float64(0.0), x), formula, n, x)
 
 
 def _jacobi_d(n: Any, a: Any, b: Any, x: Any) -> Arrays:
@@ -1601,7 +1693,8 @@ def _jacobi_d(n: Any, a: Any, b: Any, x: Any) -> Arrays:
 
 def _eval_jacobi(f0: Any, n: Any, a: Any, b: Any, x: Any) -> Arrays:
     formula = functools.partial(_orthogonal, "jacobi", n, f0)
-    return _with_parameters((2,), _jacobi_d(n, a, b, x), formula, a, b, x)
+    rest = _with_parameters((2,), _jacobi_d(n, a, b, x), formula, a, b, x)
+    return _with_degree(rest, functools.partial(_hypergeometric_form, "jacobi", f0), n, a, b, x)
 
 
 def _eval_sh_jacobi(f0: Any, n: Any, p: Any, q: Any, x: Any) -> Arrays:
@@ -1613,7 +1706,149 @@ def _eval_sh_jacobi(f0: Any, n: Any, p: Any, q: Any, x: Any) -> Arrays:
         top = _orthogonal("jacobi", n, f0, p - q, q - 1, 2 * x - 1, name="eval_sh_jacobi")
         return top / _sc().binom(2 * n + p - 1, n)
 
-    return _with_parameters((2,), (2 * d1 / norm, 4 * d2 / norm), formula, p, q, x)
+    def in_degree(n: Any, p: Any, q: Any, x: Any) -> Any:
+        top = _hypergeometric_form(
+            "jacobi", f0 * norm, n, p - q, q - 1, 2 * x - 1, name="eval_sh_jacobi"
+        )
+        return top / _sc().binom(2 * n + p - 1, n)
+
+    rest = _with_parameters((2,), (2 * d1 / norm, 4 * d2 / norm), formula, p, q, x)
+    return _with_degree(rest, in_degree, n, p, q, x)
+
+
+def _partial_keys(n: int) -> list[tuple[int, ...]]:
+    """The arguments of each partial of a function of n, in Entry's order."""
+    keys: list[tuple[int, ...]] = [(i,) for i in range(n)]
+    return keys + [(i, j) for i in range(n) for j in range(i, n)]
+
+
+def _with_degree(rest: Arrays, formula: Callable[..., Any], n: Any, *args: Any) -> Arrays:
+    """The partials of f(n, *args) in Entry's order from `rest`, those in args alone (their
+    gradient and Hessian triangle), and those involving the degree n from _through of
+    formula(n, *args), run only when a dual n needs them."""
+    full = functools.cache(functools.partial(_through, formula, n, *args))
+    m = len(args)
+    own: dict[tuple[int, ...], Any] = {}
+    for key, partial in zip(_partial_keys(m), rest, strict=True):
+        own[key] = partial
+    keys = _partial_keys(m + 1)
+    return tuple(
+        functools.partial(lambda k: full()[k], index)
+        if 0 in key
+        else own[tuple(i - 1 for i in key)]
+        for index, key in enumerate(keys)
+    )
+
+
+def _degree_rule(
+    kind: str,
+    in_x: Callable[..., Arrays],
+    scale: float = 1.0,
+    shift: float = 0.0,
+    outer: float = 1.0,
+) -> Callable[..., Arrays]:
+    """The rule of outer p_n(scale x + shift), p = P, T or U (eval_legendre, eval_chebyc =
+    2 T_n(x/2), ...), in x by in_x (the derivative identities), in the degree n by the
+    hypergeometric form on dual arrays (_hypergeometric_form)."""
+    rescaled = _rescaled(in_x, scale, shift, outer)
+
+    def rule(f0: Any, n: Any, x: Any) -> Arrays:
+        def formula(n: Any, x: Any) -> Any:
+            return outer * _hypergeometric_form(kind, f0 / outer, n, scale * x + shift)
+
+        return _with_parameters((1,), rescaled(f0, n, x), formula, n, x)
+
+    return rule
+
+
+# (the series' terms fall as |z|^k: at most ~400 to |z| = 0.9; Laguerre's 1F1 to |x| = 1000)
+_GAUSS_REACH, _KUMMER_REACH = 0.9, 1000.0
+_TRIG_DEGREE = 200
+
+
+def _hypergeometric_form(
+    kind: str, value: Any, n: Any, *args: Any, where: Any = True, name: str = ""
+) -> Any:
+    """scipy's orthogonal polynomials of real degree n (its double loops: hypergeometric
+    forms, DLMF 18.5.7, 18.5.12, 18.5.17 and the Chebyshev and Legendre cases of 15.9.1)
+    as numpy code on dual arrays (n too), z = (1 - x)/2:
+      jacobi (a, b, x):    binom(n + a, n) 2F1(-n, n + a + b + 1; a + 1; z),
+      gegenbauer (a, x):   Gamma(n + 2a)/(Gamma(n + 1) Gamma(2a)) 2F1(-n, n + 2a; a + 1/2; z),
+      genlaguerre (a, x):  binom(n + a, n) 1F1(-n; a + 1; x),
+      legendre (x):        2F1(-n, n + 1; 1; z),
+      chebyt (x):          2F1(-n, n; 1/2; z),
+      chebyu (x):          (n + 1) 2F1(-n, n + 2; 3/2; z),
+    the series summed at `where` for |z| <= 0.9 (|x| <= 1000 for 1F1) with the rounding
+    bound of _dual_series, which must be within 1e-12 of each partial's size or the
+    polynomial's; elsewhere (there) TypeError. T and U at -1 < x < 1, |n| <= 200 by
+    their trigonometric forms instead, T = cos(n t), U = sin((n + 1) t)/sin t, t = arccos x
+    (the series' terms cancel there as n grows; these round to eps (1 + |n| t) of their
+    envelope 1 (1/sin t)). nan where scipy's value is not finite."""
+    sc = _sc()
+    name = name or f"eval_{kind}"
+    *params, x = args
+    values = [_values(u) for u in (n, *args)]
+    shape = np.broadcast_shapes(*(np.shape(u) for u in values))
+    nv, *_, xv = (np.broadcast_to(u, shape) for u in values)
+    inside = np.isfinite(value) & np.isfinite(sum(values)) & where
+    trig = np.zeros(shape, dtype=bool)
+    if kind in ("chebyt", "chebyu"):
+        trig = inside & (xv > -1) & (xv < 1) & (np.abs(nv) <= _TRIG_DEGREE)
+    if trig.any():
+        t = np.arccos(np.where(trig, x, 0.0))
+        m = np.where(trig, n, 0.5)
+        trigonometric = np.cos(m * t) if kind == "chebyt" else np.sin((m + 1) * t) / np.sin(t)
+    inside, sums = inside | trig, inside & ~trig
+    laguerre = kind == "genlaguerre"
+    reach = (np.abs(xv) <= _KUMMER_REACH) if laguerre else (np.abs(1 - xv) <= 2 * _GAUSS_REACH)
+    if np.any(sums & ~reach):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} at non-integer degrees, or in its "
+            "degree n, only by its hypergeometric series where it converges fast: "
+            + ("|x| <= 1000" if laguerre else f"|1 - x|/2 <= {_GAUSS_REACH}")
+            + f" (here n = {nv[sums & ~reach].flat[0]:g}, x = {xv[sums & ~reach].flat[0]:g})"
+        )
+    n = np.where(sums, n, 0.5)
+    x = np.where(sums, x, 0.0)
+    params = [np.where(sums, a, 1.0) for a in params]
+    z = x if laguerre else (1 - x) / 2
+    one = sum(params, n * 0 + x * 0) * 0 + 1  # (a dual of every argument)
+    if kind == "jacobi":
+        a, b = params
+        tops, bottoms, front = [-n, n + a + b + 1], [a + 1], sc.binom(n + a, n)
+    elif kind == "gegenbauer":
+        (a,) = params
+        tops, bottoms = [-n, n + 2 * a], [a + 0.5]
+        front = sc.gamma(n + 2 * a) * sc.rgamma(n + 1) * sc.rgamma(2 * a)
+    elif laguerre:
+        (a,) = params
+        tops, bottoms, front = [-n], [a + 1], sc.binom(n + a, n)
+    else:
+        second, bottom, front = {
+            "legendre": (n + 1, 1.0, one),
+            "chebyt": (n, 0.5, one),
+            "chebyu": (n + 2, 1.5, n + 1),
+        }[kind]
+        tops, bottoms = [-n, second], [one * bottom]
+
+    def ratio(k: int) -> Any:
+        top = functools.reduce(lambda u, t: u * (t + (k - 1)), tops, z / k)
+        return top / functools.reduce(lambda u, t: u * (t + (k - 1)), bottoms, one)
+
+    total, bound = _dual_series(one, ratio, sums)
+    result = front * one * total
+    front_data = (front * one)._data
+    bound = np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._data)
+    bad = sums & ~_accurate(result, bound, np.abs(value))
+    if bad.any():
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} at non-integer degrees, or in its "
+            "degree n, only where its hypergeometric series is accurate to 1e-12 of its size "
+            f"(here n = {nv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    if trig.any():
+        result = np.where(trig, trigonometric, result)
+    return _nan_outside(inside, result)
 
 
 # (measured against mp.diff: first partials within 1e-13 of max(|ref|, |P|) at degrees 100,
@@ -1636,12 +1871,11 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
     name = name or f"eval_{kind}"
     n = np.asarray(n, dtype=np.float64)
     finite = np.isfinite(n)
-    if not np.all((n == np.floor(n)) | ~finite) or np.any(n > _DEGREE_LIMIT):
-        raise TypeError(
-            f"hyperdiff differentiates scipy.special.{name} in its parameters only at integer "
-            f"degrees n up to {_DEGREE_LIMIT} (by the recurrence in the degree; scipy's "
-            "non-integer degrees are hypergeometric functions)"
-        )
+    other = finite & ((n != np.floor(n)) | (n > _DEGREE_LIMIT))
+    if np.any(other):  # (scipy's hypergeometric forms)
+        form = _hypergeometric_form(kind, value, n, *args, where=other, name=name)
+        n = np.where(other, 0.0, n)
+        return np.where(other, form, _orthogonal(kind, n, value, *args, name=name))
     *params, x = args
     a = params[0]
     one = sum(params, x) * 0 + 1
@@ -2107,21 +2341,140 @@ def _struve_series(v: Any, x: Any, sign: float, m: int) -> Any:
 
 def _struve(modified: bool) -> Callable[..., Arrays]:
     def rule(f0: Any, v: Any, x: Any) -> Arrays:
-        sc = _sc()
-        fn = sc.modstruve if modified else sc.struve
-        s = 1.0 if modified else -1.0
-        am, a0, ap, da = _struve_terms(v, x)
-        m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
-        d1 = (m1 + s * p1) / 2 + a0
-        d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
-        # below |x| = 1 the recurrences' terms cancel (inf - inf at x = 0): the series
-        near = np.abs(x) < 1
-        if np.any(near):
-            d1 = np.where(near, _struve_series(v, x, s, 1), d1)
-            d2 = np.where(near, _struve_series(v, x, s, 2), d2)
-        return d1, d2
+        # in v by the power series or H = Y + K's integral on dual arrays (_struve_in_v)
+        formula = functools.partial(_struve_in_v, modified, f0)
+        return _with_parameters((1,), _struve_in_x(modified, f0, v, x), formula, v, x)
 
     return rule
+
+
+def _struve_in_x(modified: bool, f0: Any, v: Any, x: Any) -> Arrays:
+    # in x by DLMF 11.4.27, 11.4.29 (above)
+    sc = _sc()
+    fn = sc.modstruve if modified else sc.struve
+    s = 1.0 if modified else -1.0
+    am, a0, ap, da = _struve_terms(v, x)
+    m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
+    d1 = (m1 + s * p1) / 2 + a0
+    d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
+    # below |x| = 1 the recurrences' terms cancel (inf - inf at x = 0): the series
+    near = np.abs(x) < 1
+    if np.any(near):
+        d1 = np.where(near, _struve_series(v, x, s, 1), d1)
+        d2 = np.where(near, _struve_series(v, x, s, 2), d2)
+    return d1, d2
+
+
+_STRUVE_NEGATIVE = 200.0
+
+
+def _struve_in_v(modified: bool, value: Any, v: Any, x: Any) -> Any:
+    """H_v(x) or L_v(x) at x > 0 as numpy code on dual arrays (v and x), each point by
+    whichever representation's rounding bound is within 1e-12 of its scale (|H|, or
+    sqrt(J^2 + Y^2) where it exceeds it beyond x = |v|, for H; |L|):
+      the power series sum_k (+-1)^k (x/2)^(2k+v+1) / (Gamma(k+3/2) Gamma(k+v+3/2))
+        (DLMF 11.2.1, 11.2.2; L's terms have one sign from k > -v - 3/2, so it serves L
+        wherever its terms stay finite; H's alternate: x up to ~10),
+      H_v = Y_v + 2 (x/2)^v / (sqrt(pi) Gamma(v + 1/2)) int_0^inf e^(-x t) (1 + t^2)^(v-1/2) dt
+        (DLMF 11.5.2; Y_v in its order by _bessel_in_v; the integrand positive, by 32-point
+        Gauss-Legendre panels on [0, t*] and [t*, T], t* its peak, T where it is e^-50 below).
+    x = 0: 0 where scipy's value is (v > -1), else nan; x < 0: nan. TypeError elsewhere."""
+    sc = _sc()
+    name = "modstruve" if modified else "struve"
+    vv, xv = np.broadcast_arrays(_values(v), _values(x))
+    inside = np.isfinite(value) & np.isfinite(vv) & (xv > 0) & (xv < np.inf)
+    if np.any(inside & (vv < -_STRUVE_NEGATIVE)):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only from "
+            f"v = -{_STRUVE_NEGATIVE:g} (its series' first terms, one by one, below)"
+        )
+    vs, xs = np.where(inside, v, 0.5), np.where(inside, x, 1.0)
+    v0, x0 = _values(vs), _values(xs)
+    scale = np.abs(value)
+    if not modified:
+        wide = inside & (xv > np.abs(vv))
+        scale = np.where(wide, np.maximum(scale, np.hypot(sc.jv(vv, xv), sc.yv(vv, xv))), scale)
+    half = xs / 2
+    sign = 1.0 if modified else -1.0
+
+    def term(k: int) -> Any:  # (a term's exponent rounds to eps times its size)
+        power = np.exp((2 * k + vs + 1) * np.log(half))
+        return sign**k * power * sc.rgamma(vs + (k + 1.5)) / sc.gamma(k + 1.5)
+
+    # the terms from the recurrence t_k = t_(k-1) (+-x^2/4) / ((k + 1/2)(k + v + 1/2)) from
+    # the first k0 with k0 + v + 3/2 > 0 (before: each its own, 1/Gamma's zeros included)
+    k0 = int(np.max(np.floor(np.where(inside, -v0 - 1.5, -1.0)) + 1, initial=0.0))
+    heads = [term(k) for k in range(k0 + 1)]
+    pending = inside & (modified | (xv < 40))
+    total, bound = _dual_series(
+        heads[-1], lambda k: sign * half * half / ((k0 + k + 0.5) * (k0 + k + vs + 0.5)), pending
+    )
+    bound = bound + (1 + np.abs((2 * k0 + v0 + 1) * np.log(x0 / 2))) * np.abs(total._data)
+    for k, head in enumerate(heads[:-1]):
+        total = total + head
+        bound = bound + np.abs(head._data) * (4 + np.abs((2 * k + v0 + 1) * np.log(x0 / 2)))
+    left = inside & ~(pending & _accurate(total, bound, scale))
+    result = total
+    if left.any() and not modified:
+        nu, at = np.where(left, vs, 0.5), np.where(left, xs, 1.0)
+        k, bound = _struve_k_integral(nu, at)
+        try:
+            y = sc.yv(nu, at)
+        except TypeError:
+            y = None
+        if y is not None:
+            h = y + k
+            result = np.where(left, h, result)
+            left &= ~_accurate(h, bound, scale)
+    if left.any():
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
+            + (
+                "power series"
+                if modified
+                else "power series or Y_v plus its integral (DLMF 11.5.2)"
+            )
+            + f" is accurate to 1e-12 of its size (here v = {vv[left].flat[0]:g}, "
+            f"x = {xv[left].flat[0]:g})"
+        )
+    # (0 at x = 0 for every v near; at v = +inf, where H and L tend to 0 with their
+    # partials, the limits 0; scipy's 0 of L at v = -inf is no limit: nan)
+    zero = ((xv == 0) & (value == 0)) | ((vv == np.inf) & np.isfinite(value))
+    return _nan_outside(inside | zero, np.where(inside, result, result * 0))
+
+
+def _struve_k_integral(nu: Any, at: Any) -> tuple[Any, Any]:
+    """K_v(x) = H_v - Y_v = 2 (x/2)^v / (sqrt(pi) Gamma(v + 1/2)) int_0^inf e^(-x t)
+    (1 + t^2)^(v-1/2) dt on dual (v, x), x > 0, and its planes' rounding bound over eps
+    (inf where the integrand does not fall e^-50 below its peak by t = 2100)."""
+    v0, x0 = _values(nu), _values(at)
+    c = v0 - 0.5
+    # the exponent -x t + c log(1 + t^2): a peak inside where c > x (x t^2 - 2 c t + x = 0)
+    peak = np.where(c > x0, (c + np.sqrt(np.maximum(c * c - x0 * x0, 0.0))) / x0, 0.0)
+
+    def exponent(t: Any) -> Any:
+        return -x0 * t + c * np.log1p(t * t)
+
+    top = np.maximum(exponent(peak), 0.0)
+    offsets = (1e-3 * 2.0 ** np.arange(22)).reshape((-1,) + (1,) * x0.ndim)  # to 2100
+    t = peak + offsets
+    far = exponent(t) <= top - 50
+    stop = np.take_along_axis(t, np.argmax(far, axis=0)[None], axis=0)[0]
+    total: Any = 0.0
+    magnitude: Any = 0.0
+    for a, b in ((np.zeros_like(peak), peak), (peak, stop)):
+        nodes, w = _panels(a, b, 8)
+        log1p = np.log1p(nodes * nodes)
+        integrand = np.exp(-at * nodes + (nu - 0.5) * log1p - top)
+        rounding = x0 * nodes + np.abs(c * log1p) + np.abs(top)
+        part, size = _summed(integrand, w, rounding)
+        total, magnitude = total + part, magnitude + size
+    log_half = np.log(x0 / 2)
+    prefactor = 2 / math.sqrt(math.pi) * np.exp(nu * np.log(at / 2) + top) * _sc().rgamma(nu + 0.5)
+    k = total * prefactor
+    factor = np.abs(prefactor.value)
+    bound = magnitude * factor + (4 + np.abs(v0 * log_half) + np.abs(top)) * np.abs(k._data)
+    return k, np.where(far.any(axis=0), bound, np.inf)
 
 
 def _integrals(value: Any, x: Any) -> tuple[Arrays, ...]:
@@ -2148,7 +2501,7 @@ def _integral_struve(modified: bool) -> Callable[..., Arrays]:
         sc = _sc()
         zero = np.zeros_like(x)
         h0 = (sc.modstruve if modified else sc.struve)(zero, x)
-        d1, _ = _struve(modified)(h0, zero, x)
+        d1, _ = _struve_in_x(modified, h0, zero, x)
         return h0, d1
 
     return rule
@@ -4099,7 +4452,7 @@ def _parameters(what: str, names: str) -> str:
 
 _ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
-_POLYNOMIAL_DEGREE = _parameters("n is the degree", "n")
+_HERMITE_DEGREE = "n is an integer degree (scipy's loops take integers only)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
 _PRO_RAD2 = (
     "scipy's values fail the spheroidal equation (s'' from it and from finite differences of "
@@ -4155,11 +4508,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
     """(scipy.special names, entry) of every function the table covers."""
     x = ("x",)
     y, k = _bessel("y", False), _bessel("k", False)
-    sh_legendre = _rescaled(_eval_legendre, 2.0, -1.0)  # P_n(2x - 1)
-    sh_chebyt = _rescaled(_eval_chebyt, 2.0, -1.0)
-    sh_chebyu = _rescaled(_eval_chebyu, 2.0, -1.0)
-    chebyc = _rescaled(_eval_chebyt, 0.5, 0.0, 2.0)  # 2 T_n(x/2)
-    chebys = _rescaled(_eval_chebyu, 0.5, 0.0)  # U_n(x/2)
+    sh_legendre = _degree_rule("legendre", _eval_legendre, 2.0, -1.0)  # P_n(2x - 1)
+    sh_chebyt = _degree_rule("chebyt", _eval_chebyt, 2.0, -1.0)
+    sh_chebyu = _degree_rule("chebyu", _eval_chebyu, 2.0, -1.0)
+    chebyc = _degree_rule("chebyt", _eval_chebyt, 0.5, 0.0, 2.0)  # 2 T_n(x/2)
+    chebys = _degree_rule("chebyu", _eval_chebyu, 0.5, 0.0)  # U_n(x/2)
     return [
         (("psi", "digamma"), Entry("psi", x, (0,), _digamma, complex=True)),
         (("gamma",), Entry("gamma", x, (0,), _gamma, complex=True)),
@@ -4283,8 +4636,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (("nbdtr",), Entry("nbdtr", ("k", "n", "p"), (0, 1, 2), _nbdtr(1.0))),
         (("nbdtrc",), Entry("nbdtrc", ("k", "n", "p"), (0, 1, 2), _nbdtr(-1.0))),
-        (("struve",), Entry("struve", ("v", "x"), (1,), _struve(False), why=_ORDER)),
-        (("modstruve",), Entry("modstruve", ("v", "x"), (1,), _struve(True), why=_ORDER)),
+        (("struve",), Entry("struve", ("v", "x"), (0, 1), _struve(False))),
+        (("modstruve",), Entry("modstruve", ("v", "x"), (0, 1), _struve(True))),
         (("itstruve0",), Entry("itstruve0", x, (0,), _integral_struve(False))),
         (("itmodstruve0",), Entry("itmodstruve0", x, (0,), _integral_struve(True))),
         (("itj0y0",), Entry("itj0y0", x, (0,), _integrals)),
@@ -4294,18 +4647,18 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("kn",), Entry("kn", ("n", "x"), (1,), _integer_order(k), why=_INTEGER)),
         (
             ("eval_sh_legendre",),
-            Entry("eval_sh_legendre", ("n", "x"), (1,), sh_legendre, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_sh_legendre", ("n", "x"), (0, 1), sh_legendre),
         ),
         (
             ("eval_sh_chebyt",),
-            Entry("eval_sh_chebyt", ("n", "x"), (1,), sh_chebyt, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_sh_chebyt", ("n", "x"), (0, 1), sh_chebyt),
         ),
         (
             ("eval_sh_chebyu",),
-            Entry("eval_sh_chebyu", ("n", "x"), (1,), sh_chebyu, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_sh_chebyu", ("n", "x"), (0, 1), sh_chebyu),
         ),
-        (("eval_chebyc",), Entry("eval_chebyc", ("n", "x"), (1,), chebyc, why=_POLYNOMIAL_DEGREE)),
-        (("eval_chebys",), Entry("eval_chebys", ("n", "x"), (1,), chebys, why=_POLYNOMIAL_DEGREE)),
+        (("eval_chebyc",), Entry("eval_chebyc", ("n", "x"), (0, 1), chebyc)),
+        (("eval_chebys",), Entry("eval_chebys", ("n", "x"), (0, 1), chebys)),
         (("wofz",), Entry("wofz", ("z",), (0,), _wofz, complex=True)),
         (
             ("voigt_profile",),
@@ -4355,7 +4708,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("bdtr",), Entry("bdtr", ("k", "n", "p"), (0, 1, 2), _bdtr(1.0))),
         (("bdtrc",), Entry("bdtrc", ("k", "n", "p"), (0, 1, 2), _bdtr(-1.0))),
         (("expn",), Entry("expn", ("n", "x"), (1,), _integer_order(_expn), why=_INTEGER)),
-        (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (1,), _hyp0f1, why=_ORDER)),
+        (("hyp0f1",), Entry("hyp0f1", ("v", "z"), (0, 1), _hyp0f1)),
         (("huber",), Entry("huber", ("delta", "r"), (0, 1), _huber)),
         (("pseudo_huber",), Entry("pseudo_huber", ("delta", "r"), (0, 1), _pseudo_huber)),
         (
@@ -4363,43 +4716,41 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "eval_gegenbauer",
                 ("n", "alpha", "x"),
-                (1, 2),
+                (0, 1, 2),
                 _eval_gegenbauer,
-                why=_POLYNOMIAL_DEGREE,
             ),
         ),
         (
             ("eval_legendre",),
-            Entry("eval_legendre", ("n", "x"), (1,), _eval_legendre, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_legendre", ("n", "x"), (0, 1), _degree_rule("legendre", _eval_legendre)),
         ),
         (
             ("eval_chebyt",),
-            Entry("eval_chebyt", ("n", "x"), (1,), _eval_chebyt, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_chebyt", ("n", "x"), (0, 1), _degree_rule("chebyt", _eval_chebyt)),
         ),
         (
             ("eval_chebyu",),
-            Entry("eval_chebyu", ("n", "x"), (1,), _eval_chebyu, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_chebyu", ("n", "x"), (0, 1), _degree_rule("chebyu", _eval_chebyu)),
         ),
         (
             ("eval_hermite",),
-            Entry("eval_hermite", ("n", "x"), (1,), _eval_hermite, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_hermite", ("n", "x"), (1,), _eval_hermite, why=_HERMITE_DEGREE),
         ),
         (
             ("eval_hermitenorm",),
-            Entry("eval_hermitenorm", ("n", "x"), (1,), _eval_hermitenorm, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_hermitenorm", ("n", "x"), (1,), _eval_hermitenorm, why=_HERMITE_DEGREE),
         ),
         (
             ("eval_laguerre",),
-            Entry("eval_laguerre", ("n", "x"), (1,), _eval_laguerre, why=_POLYNOMIAL_DEGREE),
+            Entry("eval_laguerre", ("n", "x"), (0, 1), _eval_laguerre),
         ),
         (
             ("eval_genlaguerre",),
             Entry(
                 "eval_genlaguerre",
                 ("n", "alpha", "x"),
-                (1, 2),
+                (0, 1, 2),
                 _eval_genlaguerre,
-                why=_POLYNOMIAL_DEGREE,
             ),
         ),
         (
@@ -4407,9 +4758,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "eval_jacobi",
                 ("n", "alpha", "beta", "x"),
-                (1, 2, 3),
+                (0, 1, 2, 3),
                 _eval_jacobi,
-                why=_POLYNOMIAL_DEGREE,
             ),
         ),
         (
@@ -4417,9 +4767,8 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             Entry(
                 "eval_sh_jacobi",
                 ("n", "p", "q", "x"),
-                (1, 2, 3),
+                (0, 1, 2, 3),
                 _eval_sh_jacobi,
-                why=_POLYNOMIAL_DEGREE,
             ),
         ),
         (("chndtr",), Entry("chndtr", ("x", "df", "nc"), (0, 1, 2), _chndtr)),
