@@ -34,7 +34,9 @@ def _assoc(n: int, m: int):
     if m < 0:
         scale *= mp.mpf(-1) ** k * mp.factorial(n - k) / mp.factorial(n + k)
     return lambda x: (
-        scale * (1 - x**2) ** (mp.mpf(k) / 2) * mp.polyval(coefficients[::-1].tolist(), x)
+        scale
+        * (1 - x**2) ** (mp.mpf(k) / 2)
+        * sum(c * x**i for i, c in enumerate(coefficients.tolist()))
     )
 
 
