@@ -116,6 +116,19 @@ def _inside(z: Any, lo: float, hi: float, f: Any, outside: float) -> Any:
     return np.where(out_lo | out_hi, outside, f(inside))
 
 
+def _at_ends(density: Any, z: Any, ends: tuple[float, ...], power: Any) -> Any:
+    """density (exp of the log density) with, where z is an end of the support, power(z)
+    (the density as powers of z and 1 - z): there the log density is a log of 0, -inf with
+    infinite parts, whose exp has nan parts (0 inf) where the density's are finite
+    (gamma.pdf(x, 2) at x = 0: 1, -2)."""
+    zv = _values(z)
+    at = np.isin(zv, ends)
+    if not np.any(at):
+        return density
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(at, power(np.where(at, z, ends[0])), density)
+
+
 class _Norm:
     """hyperdiff's mirror of scipy.stats.norm (logpdf, pdf, cdf, logcdf, sf, logsf)."""
 
@@ -164,6 +177,11 @@ class _T:
         - log scale."""
         if not _any_dual(x, df, loc, scale):
             return _scipy_dist("t").logpdf(x, df, loc, scale)
+        normal = np.isposinf(_values(df))
+        if np.any(normal):  # the normal density, as scipy (the formula's inf - inf is nan)
+            z, log_scale = _standardized(x, loc, scale)
+            rest = self.logpdf(x, np.where(normal, 1.0, df), loc, scale)
+            return np.where(normal, -(z * z) / 2 - _LOG_SQRT_2PI - log_scale, rest)
         sc = _sc()
         z, log_scale = _standardized(x, loc, scale)
         out = (
@@ -204,7 +222,12 @@ class _Gamma:
     def pdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
         if not _any_dual(x, a, loc, scale):
             return _scipy_dist("gamma").pdf(x, a, loc, scale)
-        return np.exp(self.logpdf(x, a, loc, scale))
+        return _at_ends(
+            np.exp(self.logpdf(x, a, loc, scale)),
+            _standardized(x, loc, scale)[0],
+            (0.0,),
+            lambda z: z ** (a - 1) * np.exp(-z - _sc().gammaln(a)) / scale,
+        )
 
     def cdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
         """gammainc(a, z), 0 below the support."""
@@ -230,7 +253,12 @@ class _Beta:
     def pdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
         if not _any_dual(x, a, b, loc, scale):
             return _scipy_dist("beta").pdf(x, a, b, loc, scale)
-        return np.exp(self.logpdf(x, a, b, loc, scale))
+        return _at_ends(
+            np.exp(self.logpdf(x, a, b, loc, scale)),
+            _standardized(x, loc, scale)[0],
+            (0.0, 1.0),
+            lambda z: z ** (a - 1) * (1 - z) ** (b - 1) * np.exp(-_sc().betaln(a, b)) / scale,
+        )
 
     def cdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
         """betainc(a, b, z), 0 below the support and 1 above."""
