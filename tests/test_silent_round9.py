@@ -1,0 +1,122 @@
+"""Silent wrong answers found by an adversarial pass (round 9), each family against an
+independent reference (numpy's own values, mpmath, closed forms).
+
+1. np.correlate(a, v, mode="same") with a shorter than v and len(a) even: numpy computes
+   it as correlate(v, a) reversed, whose window starts one entry later than convolve's;
+   the derivative parts took convolve's window, so they were shifted by one entry (the
+   value, numpy's, was right): d/da of correlate([a0..a3], v6, "same") was off everywhere.
+2. Student's t at df = inf (scipy: the normal): hd.stats.t.logpdf / pdf were nan where
+   scipy has the normal's values, and scipy.special.stdtr / stdtrit (so hd.stats.t.cdf)
+   had nan parts in t and p: the density's (df + 1)/2 log1p(t^2/df) is inf * 0 there.
+3. hd.stats.gamma.pdf / beta.pdf at an end of the support where the density is finite
+   (gamma.pdf(x, 2) at x = 0, beta.pdf(x, 2, 3) at 0 and 1): exp of the log density,
+   -inf with infinite parts there, gave nan parts (0 * inf) where they are 1, -2, ...
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+st = pytest.importorskip("scipy.stats")
+
+
+# --- 1. np.correlate's "same" window ----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["correlate", "convolve"])
+def test_correlate_same_window_every_length(name: str) -> None:
+    """By bilinearity d f(a, v) = f(da, v) + f(a, dv), numpy's f on the tangents; every
+    pair of lengths 1..6 (the shorter operand first and second), each mode, complex
+    operands, a or v or both dual."""
+    f = getattr(np, name)
+    rng = np.random.default_rng(9)
+    for n in range(1, 7):
+        for m in range(1, 7):
+            a = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+            v = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+            da = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+            dv = rng.standard_normal(m) + 1j * rng.standard_normal(m)
+            for mode in ("full", "same", "valid"):
+                for da_, dv_ in ((da, None), (None, dv), (da, dv)):
+                    x = a if da_ is None else hd.dual(a, da_)
+                    y = v if dv_ is None else hd.dual(v, dv_)
+                    out = f(x, y, mode)
+                    want = 0 * f(a, v, mode)
+                    if da_ is not None:
+                        want = want + f(da_, v, mode)
+                    if dv_ is not None:
+                        want = want + f(a, dv_, mode)
+                    np.testing.assert_array_equal(out.value, f(a, v, mode))
+                    np.testing.assert_allclose(out.d, want, rtol=1e-13, atol=1e-13)
+
+
+# --- 2. Student's t at df = inf ----------------------------------------------------------
+
+
+def test_student_t_at_infinite_df_is_the_normal() -> None:
+    """At df = inf every function is the normal's: the density phi(z), its log, Phi(z)
+    and Phi^-1 (mpmath at 30 digits), with scipy's values."""
+    x = np.array([-3.0, -0.5, 0.0, 0.7, 4.0])
+    inf = np.full_like(x, np.inf)
+    with mp.workdps(30):
+        phi = [mp.npdf(mp.mpf(v)) for v in x]
+        logpdf = hd.stats.t.logpdf(hd.hyperdual(x, 1.0, 1.0), inf, 0.25, 2.0)
+        np.testing.assert_allclose(logpdf.value, st.t.logpdf(x, np.inf, 0.25, 2.0), rtol=1e-15)
+        z = (x - 0.25) / 2
+        np.testing.assert_allclose(logpdf.e1, -z / 2, rtol=1e-15)
+        np.testing.assert_allclose(logpdf.e12, np.full_like(x, -0.25), rtol=1e-15)
+        pdf = hd.stats.t.pdf(
+            hd.hyperdual(x, 1.0, 1.0), np.array([np.inf, 3.0, np.inf, 5.0, np.inf])
+        )
+        for i in (0, 2, 4):
+            assert abs(pdf.value[i] - float(phi[i])) <= 1e-15 * float(phi[i])
+            assert abs(pdf.e1[i] - float(-x[i] * phi[i])) <= 1e-14 * float(phi[i]) + 1e-300
+            assert abs(pdf.e12[i] - float((x[i] ** 2 - 1) * phi[i])) <= 1e-14 * float(phi[i])
+        assert np.all(np.isfinite(pdf.e12))  # the finite df next to them unchanged in kind
+        for cdf in (
+            hd.stats.t.cdf(hd.hyperdual(x, 1.0, 1.0), inf),
+            sc.stdtr(inf, hd.hyperdual(x, 1.0, 1.0)),
+        ):
+            np.testing.assert_allclose(cdf.value, sc.stdtr(inf, x), rtol=1e-15)
+            for i, v in enumerate(x):
+                assert abs(cdf.e1[i] - float(phi[i])) <= 1e-14 * float(phi[i])
+                assert abs(cdf.e12[i] - float(-v * phi[i])) <= 1e-14 * float(phi[i]) + 1e-300
+        p = np.array([1e-10, 0.125, 0.5, 0.9])
+        q = sc.stdtrit(np.full_like(p, np.inf), hd.hyperdual(p, 1.0, 1.0))
+        for i, pi in enumerate(p):
+            root = mp.sqrt(2) * mp.erfinv(2 * mp.mpf(pi) - 1)
+            d1 = 1 / mp.npdf(root)
+            assert abs(q.e1[i] - float(d1)) <= 1e-13 * float(d1)
+            assert abs(q.e12[i] - float(root * d1**2)) <= 1e-13 * float(abs(root) * d1**2) + 1e-300
+
+
+# --- 3. gamma.pdf and beta.pdf at the ends of the support --------------------------------
+
+
+def test_densities_at_the_ends_of_their_support() -> None:
+    """x^(a-1) e^-x / Gamma(a) and x^(a-1) (1-x)^(b-1) / B(a, b) differentiated by mpmath
+    (one-sided at the ends: its polynomial forms extend past them) at 30 digits."""
+    with mp.workdps(30):
+        for a in (1.0, 2.0, 3.0, 4.0):
+            out = hd.stats.gamma.pdf(hd.hyperdual(np.array([0.0]), 1.0, 1.0), a, 0.0, 1.5)
+            g = lambda t, a=a: (t / 1.5) ** (a - 1) * mp.exp(-t / 1.5) / mp.gamma(a) / 1.5  # noqa: E731
+            for k, part in enumerate((out.value, out.e1, out.e12)):
+                assert abs(part[0] - float(mp.diff(g, 0, k))) <= 1e-15, (a, k, part)
+        for a, b in ((1.0, 2.0), (2.0, 3.0), (3.0, 1.0), (2.0, 2.0), (4.0, 3.0)):
+            out = hd.stats.beta.pdf(hd.hyperdual(np.array([0.0, 1.0]), 1.0, 1.0), a, b)
+            f = lambda t, a=a, b=b: t ** (a - 1) * (1 - t) ** (b - 1) / mp.beta(a, b)  # noqa: E731
+            for i, end in enumerate((0, 1)):
+                for k, part in enumerate((out.value, out.e1, out.e12)):
+                    want = float(mp.diff(f, end, k))
+                    assert abs(part[i] - want) <= 1e-13 * max(1.0, abs(want)), (a, b, end, k)
+    # in the shape at the end: 0^(a-1) is 0 for a > 1 with its parts (not nan)
+    shape = hd.stats.gamma.pdf(0.0, hd.hyperdual(np.array([2.5]), 1.0, 1.0))
+    assert (shape.value[0], shape.e1[0], shape.e12[0]) == (0.0, 0.0, 0.0)
+    assert math.isinf(hd.stats.gamma.pdf(hd.dual(np.array([0.0]), 1.0), 0.5).value[0])
