@@ -9,13 +9,16 @@ independent reference (numpy's own values, mpmath, closed forms).
    scipy has the normal's values, and scipy.special.stdtr / stdtrit (so hd.stats.t.cdf)
    had nan parts in t and p: the density's (df + 1)/2 log1p(t^2/df) is inf * 0 there.
 3. hd.stats.gamma.pdf / beta.pdf at an end of the support where the density is finite
-   (gamma.pdf(x, 2) at x = 0, beta.pdf(x, 2, 3) at 0 and 1): exp of the log density,
-   -inf with infinite parts there, gave nan parts (0 * inf) where they are 1, -2, ...
+   (gamma.pdf(x, 2) at x = 0, beta.pdf(x, 2, 3) at 0 and 1), and poisson.pmf / binom.pmf
+   at mu = 0, p = 0 or 1: exp of the log density, -inf with infinite parts there, gave
+   nan parts (0 * inf) where they are 1, -2, ... (poisson.pmf(1, mu) at 0: 1, -2).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import mpmath as mp
 import numpy as np
@@ -97,25 +100,53 @@ def test_student_t_at_infinite_df_is_the_normal() -> None:
             assert abs(q.e12[i] - float(root * d1**2)) <= 1e-13 * float(abs(root) * d1**2) + 1e-300
 
 
-# --- 3. gamma.pdf and beta.pdf at the ends of the support --------------------------------
+# --- 3. densities at the ends of their range ---------------------------------------------
 
 
-def test_densities_at_the_ends_of_their_support() -> None:
-    """x^(a-1) e^-x / Gamma(a) and x^(a-1) (1-x)^(b-1) / B(a, b) differentiated by mpmath
-    (one-sided at the ends: its polynomial forms extend past them) at 30 digits."""
+def _gamma_density(t: Any, a: float) -> Any:
+    return (t / 1.5) ** (a - 1) * mp.exp(-t / 1.5) / mp.gamma(a) / 1.5
+
+
+def _beta_density(t: Any, a: float, b: float) -> Any:
+    return t ** (a - 1) * (1 - t) ** (b - 1) / mp.beta(a, b)
+
+
+def _poisson_pmf(m: Any, j: int) -> Any:
+    return m**j * mp.exp(-m) / mp.factorial(j) if j >= 0 else 0 * m
+
+
+def _binom_pmf(q: Any, j: int) -> Any:
+    return mp.binomial(3, j) * q**j * (1 - q) ** (3 - j) if 0 <= j <= 3 else 0 * q
+
+
+def _check_parts(out: Any, i: int, f: Any, at: float) -> None:
+    """out's value, e1, e12 at entry i against mpmath's derivatives of f at `at` (30
+    digits; one-sided at the ends would agree: the forms extend past them)."""
+    for n, part in enumerate((out.value, out.e1, out.e12)):
+        want = float(mp.diff(f, at, n))
+        assert abs(part[i] - want) <= 1e-13 * max(1.0, abs(want)), (at, n, part[i], want)
+
+
+def test_densities_at_the_ends_of_their_range() -> None:
+    """gamma.pdf at x = 0, beta.pdf at 0 and 1 (x^(a-1) e^-x / Gamma(a), x^(a-1)
+    (1-x)^(b-1) / B(a, b)), poisson.pmf at mu = 0 and binom.pmf at p = 0 and 1 (mu^k e^-mu
+    / k!, C(n, k) p^k (1 - p)^(n - k)), where the density is finite, against mpmath."""
     with mp.workdps(30):
         for a in (1.0, 2.0, 3.0, 4.0):
             out = hd.stats.gamma.pdf(hd.hyperdual(np.array([0.0]), 1.0, 1.0), a, 0.0, 1.5)
-            g = lambda t, a=a: (t / 1.5) ** (a - 1) * mp.exp(-t / 1.5) / mp.gamma(a) / 1.5  # noqa: E731
-            for k, part in enumerate((out.value, out.e1, out.e12)):
-                assert abs(part[0] - float(mp.diff(g, 0, k))) <= 1e-15, (a, k, part)
+            _check_parts(out, 0, functools.partial(_gamma_density, a=a), 0.0)
         for a, b in ((1.0, 2.0), (2.0, 3.0), (3.0, 1.0), (2.0, 2.0), (4.0, 3.0)):
             out = hd.stats.beta.pdf(hd.hyperdual(np.array([0.0, 1.0]), 1.0, 1.0), a, b)
-            f = lambda t, a=a, b=b: t ** (a - 1) * (1 - t) ** (b - 1) / mp.beta(a, b)  # noqa: E731
-            for i, end in enumerate((0, 1)):
-                for k, part in enumerate((out.value, out.e1, out.e12)):
-                    want = float(mp.diff(f, end, k))
-                    assert abs(part[i] - want) <= 1e-13 * max(1.0, abs(want)), (a, b, end, k)
+            for i, end in enumerate((0.0, 1.0)):
+                _check_parts(out, i, functools.partial(_beta_density, a=a, b=b), end)
+        k = np.arange(-1, 5)
+        out = hd.stats.poisson.pmf(k, hd.hyperdual(np.zeros(6), 1.0, 1.0))
+        for i, j in enumerate(k):
+            _check_parts(out, i, functools.partial(_poisson_pmf, j=int(j)), 0.0)
+        for end in (0.0, 1.0):
+            out = hd.stats.binom.pmf(k, 3, hd.hyperdual(np.full(6, end), 1.0, 1.0))
+            for i, j in enumerate(k):
+                _check_parts(out, i, functools.partial(_binom_pmf, j=int(j)), end)
     # in the shape at the end: 0^(a-1) is 0 for a > 1 with its parts (not nan)
     shape = hd.stats.gamma.pdf(0.0, hd.hyperdual(np.array([2.5]), 1.0, 1.0))
     assert (shape.value[0], shape.e1[0], shape.e12[0]) == (0.0, 0.0, 0.0)

@@ -117,10 +117,11 @@ def _inside(z: Any, lo: float, hi: float, f: Any, outside: float) -> Any:
 
 
 def _at_ends(density: Any, z: Any, ends: tuple[float, ...], power: Any) -> Any:
-    """density (exp of the log density) with, where z is an end of the support, power(z)
-    (the density as powers of z and 1 - z): there the log density is a log of 0, -inf with
-    infinite parts, whose exp has nan parts (0 inf) where the density's are finite
-    (gamma.pdf(x, 2) at x = 0: 1, -2)."""
+    """density (exp of the log density) with, where z (the variable or a parameter) is an
+    end of its range, power(z) (the density as powers of z and 1 - z): there the log
+    density is a log of 0, -inf with infinite parts, whose exp has nan parts (0 inf) where
+    the density's are finite (gamma.pdf(x, 2) at x = 0: 1, -2; poisson.pmf(1, mu) at
+    mu = 0: 1, -2)."""
     zv = _values(z)
     at = np.isin(zv, ends)
     if not np.any(at):
@@ -291,7 +292,14 @@ class _Poisson:
     def pmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:
         if not _any_dual(k, mu, loc):
             return _scipy_dist("poisson").pmf(k, mu, loc)
-        return np.exp(self.logpmf(k, mu, loc))
+        j, ok = _counts(k, loc)
+        j = np.where(ok, j, 0)
+        return _at_ends(
+            np.exp(self.logpmf(k, mu, loc)),
+            mu,
+            (0.0,),
+            lambda m: np.where(ok, m**j * np.exp(-m - _sc().gammaln(j + 1)), 0.0),
+        )
 
 
 class _Binom:
@@ -310,7 +318,15 @@ class _Binom:
     def pmf(self, k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
         if not _any_dual(k, n, p, loc):
             return _scipy_dist("binom").pmf(k, n, p, loc)
-        return np.exp(self.logpmf(k, n, p, loc))
+        j, ok = _counts(k, loc, np.asarray(n))
+        j = np.where(ok, j, 0)
+        comb = np.exp(-np.log(np.asarray(n) + 1.0) - _sc().betaln(np.asarray(n) - j + 1, j + 1))
+        return _at_ends(
+            np.exp(self.logpmf(k, n, p, loc)),
+            p,
+            (0.0, 1.0),
+            lambda q: np.where(ok, comb * q**j * (1 - q) ** (np.asarray(n) - j), 0.0),
+        )
 
 
 class _MultivariateNormal:
