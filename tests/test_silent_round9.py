@@ -151,3 +151,12 @@ def test_densities_at_the_ends_of_their_range() -> None:
     shape = hd.stats.gamma.pdf(0.0, hd.hyperdual(np.array([2.5]), 1.0, 1.0))
     assert (shape.value[0], shape.e1[0], shape.e12[0]) == (0.0, 0.0, 0.0)
     assert math.isinf(hd.stats.gamma.pdf(hd.dual(np.array([0.0]), 1.0), 0.5).value[0])
+
+
+def test_cov_refuses_dual_weights() -> None:
+    """A dual aweights or fweights raises the TypeError naming numpy.cov (it recursed
+    without end: numpy's own call for the value came back to hyperdiff's cov)."""
+    x = np.arange(10.0).reshape(2, 5) ** 2
+    for name in ("aweights", "fweights"):
+        with pytest.raises(TypeError, match=f"numpy.cov takes {name}"):
+            np.cov(x, **{name: hd.dual(np.arange(1.0, 6.0), 1.0)})
