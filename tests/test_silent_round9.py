@@ -153,10 +153,17 @@ def test_densities_at_the_ends_of_their_range() -> None:
     assert math.isinf(hd.stats.gamma.pdf(hd.dual(np.array([0.0]), 1.0), 0.5).value[0])
 
 
-def test_cov_refuses_dual_weights() -> None:
-    """A dual aweights or fweights raises the TypeError naming numpy.cov (it recursed
-    without end: numpy's own call for the value came back to hyperdiff's cov)."""
+def test_dual_keyword_arguments_do_not_recurse() -> None:
+    """A dual aweights or fweights raises the TypeError naming numpy.cov; a dual rtol or
+    atol of isclose / allclose compares by its value (both recursed without end: numpy's
+    own call for the value got the dual argument and came back to hyperdiff's)."""
     x = np.arange(10.0).reshape(2, 5) ** 2
     for name in ("aweights", "fweights"):
         with pytest.raises(TypeError, match=f"numpy.cov takes {name}"):
             np.cov(x, **{name: hd.dual(np.arange(1.0, 6.0), 1.0)})
+    tol = hd.dual(np.float64(0.5), 1.0)
+    y = np.array([1.0, 1.4, 1.6])
+    np.testing.assert_array_equal(np.isclose(1.0, y, atol=tol), [True, True, False])
+    rtol = hd.dual(np.float64(0.3), 1.0)  # |a - b| <= rtol |b|
+    np.testing.assert_array_equal(np.isclose(1.0, y, rtol=rtol, atol=0), [True, True, False])
+    assert np.allclose(y[:2], 1.0, atol=tol) and not np.allclose(1.0, y, rtol=rtol, atol=0)

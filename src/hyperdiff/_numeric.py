@@ -670,14 +670,16 @@ def _piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw:
 def _isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
-    return np.isclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+    # (tolerances by value too: a dual one reached numpy's call and came back here)
+    return np.isclose(_value_of(a), _value_of(b), _value_of(rtol), _value_of(atol), equal_nan)
 
 
 @implements(np.allclose)
 def _allclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
-    return np.allclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+    # (tolerances by value too: a dual one reached numpy's call and came back here)
+    return np.allclose(_value_of(a), _value_of(b), _value_of(rtol), _value_of(atol), equal_nan)
 
 
 @implements(np.array_equal)
