@@ -167,3 +167,23 @@ def test_dual_keyword_arguments_do_not_recurse() -> None:
     rtol = hd.dual(np.float64(0.3), 1.0)  # |a - b| <= rtol |b|
     np.testing.assert_array_equal(np.isclose(1.0, y, rtol=rtol, atol=0), [True, True, False])
     assert np.allclose(y[:2], 1.0, atol=tol) and not np.allclose(1.0, y, rtol=rtol, atol=0)
+
+
+def test_roots_refuse_dropped_coefficients_that_move() -> None:
+    """numpy.roots drops zero leading and trailing coefficients; where such a coefficient
+    has derivative parts the roots of what is left miss them (roots([t, 1, -2]) at t = 0
+    gave the root 2 with derivative 0, where r' = -r^2/(2 t r + 1) = -4; roots([1, -3, 2,
+    c]) at c = 0 gave 0 for every root, where r' = -1/p'(r): -1/2, 1, -1/2): TypeError
+    now. A zero coefficient whose parts are 0 is dropped as before."""
+    for coefficients, parts in (
+        ([0.0, 1.0, -2.0], [1.0, 0.0, 0.0]),
+        ([1.0, -3.0, 2.0, 0.0], [0.0, 0.0, 0.0, 1.0]),
+    ):
+        with pytest.raises(TypeError, match=r"numpy\.roots"):
+            np.roots(hd.dual(np.array(coefficients), np.array(parts)))
+    # the parts at a kept coefficient: r' = -p_c(r)/p'(r) = -1/p'(r) for the constant term
+    out = np.roots(
+        hd.dual(np.array([0.0, 1.0, -3.0, 2.0, 0.0, 0.0]), np.array([0.0, 0, 0, 1, 0, 0]))
+    )
+    np.testing.assert_array_equal(out.value, np.roots([0.0, 1.0, -3.0, 2.0, 0.0, 0.0]))
+    np.testing.assert_allclose(out.d, [-1.0, 1.0, 0.0, 0.0], rtol=1e-14, atol=1e-15)
