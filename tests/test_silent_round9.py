@@ -187,3 +187,32 @@ def test_roots_refuse_dropped_coefficients_that_move() -> None:
     )
     np.testing.assert_array_equal(out.value, np.roots([0.0, 1.0, -3.0, 2.0, 0.0, 0.0]))
     np.testing.assert_allclose(out.d, [-1.0, 1.0, 0.0, 0.0], rtol=1e-14, atol=1e-15)
+
+
+def test_polynomials_refuse_trimming_a_coefficient_that_moves() -> None:
+    """np.poly1d strips zero leading coefficients and numpy.polynomial (as_series'
+    trimseq: polyadd, polyroots, the classes' arithmetic) zero trailing ones by value:
+    with derivative parts they dropped a term (poly1d([t, 1, -2])(2)' at t = 0 was 0, not
+    4 = 2^2; polyroots([-2, 1, t])' 0, not -4): TypeError now. Elsewhere unchanged: the
+    same at t = 0.5 against the closed forms, and zeros whose parts are 0 trimmed."""
+
+    def coefficients(t: Any) -> Any:  # -2 + x + t x^2, lowest degree first
+        return np.stack([-2 + 0 * t, 1 + 0 * t, t])
+
+    P = np.polynomial
+    refused = (
+        lambda t: np.poly1d(coefficients(t)[::-1])(2.0),
+        lambda t: P.polynomial.polyroots(coefficients(t))[-1],
+        lambda t: P.polynomial.polyadd(coefficients(t), [1.0])[-1],
+        lambda t: (P.Polynomial(coefficients(t)) - P.Polynomial([-2.0, 1.0]))(2.0),
+    )
+    for f in refused:
+        with pytest.raises(TypeError):
+            hd.grad(f)(0.0)
+    assert hd.grad(refused[0])(0.5) == 4.0
+    assert hd.grad(refused[3])(0.5) == 4.0
+    assert hd.grad(refused[2])(0.5) == 1.0  # (polyroots of dual coefficients: refused anyway)
+    kept = np.poly1d(hd.dual(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.0])))(2.0)
+    assert (kept.value, kept.d) == (4.0, 3.0)
+    summed = P.polynomial.polyadd(hd.dual(np.array([1.0, 0.0]), np.array([1.0, 0.0])), [1.0])
+    assert len(summed) == 1 and (summed[0].value, summed[0].d) == (2.0, 1.0)
