@@ -356,7 +356,8 @@ def test_roots_distinct_and_repeated() -> None:
     np.testing.assert_allclose(r.d, expected, rtol=1e-10)
     with pytest.raises(np.linalg.LinAlgError, match="repeated root"):
         np.roots(hd.dual(np.poly([1.0, 1.0, 2.0]), 1.0))
-    trailing = np.roots(hd.dual(np.array([1.0, -1.0, 0.0]), 1.0))
+    # (a trailing zero that moves raises: test_silent_round9)
+    trailing = np.roots(hd.dual(np.array([1.0, -1.0, 0.0]), np.array([1.0, 1.0, 0.0])))
     np.testing.assert_array_equal(trailing.value, np.roots([1.0, -1.0, 0.0]))
 
 

@@ -927,7 +927,27 @@ def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Any:
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     values = [x.value if isinstance(x, DualArray) else x for x in (a, b)]
-    return ufunc(*values)
+    result = ufunc(*values)
+    if ufunc is np.not_equal and not result and isinstance(a, DualArray) and a.ndim == 0:
+        _trimmed_coefficient(a, sys._getframe(2))
+    return result
+
+
+def _trimmed_coefficient(a: DualArray, frame: types.FrameType | None) -> None:
+    """A TypeError where numpy.polynomial's trimseq (as_series: polyadd, polymul,
+    polyroots, the Polynomial classes' arithmetic ...) asks whether a trailing coefficient
+    is 0 and it is by value but not in its derivative parts: it would drop them (the
+    polynomial's derivative would miss that term: (P - Q)(2)' was 0 for 4)."""
+    if (
+        frame is not None
+        and frame.f_code.co_name == "trimseq"
+        and frame.f_globals.get("__name__") == "numpy.polynomial.polyutils"
+        and np.any(a._data[1:] != 0)
+    ):
+        raise TypeError(
+            "hyperdiff cannot differentiate numpy.polynomial here: a trailing coefficient "
+            "is 0 but its derivative parts are not, and numpy trims it as zero"
+        )
 
 
 def from_objects(array: np.ndarray) -> Any:

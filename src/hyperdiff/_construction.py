@@ -11,6 +11,7 @@ the values: a piecewise constant correction, so its parts are the input's.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -209,7 +210,30 @@ def _trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
         else slice(None)
         for ax in range(value.ndim)
     )
-    return filt[index]
+    kept = filt[index]
+    if kept.size < filt.size and _in_poly1d() and np.any(filt._data[1:]):
+        # (np.poly1d strips leading zero coefficients: one that moves is a term whose
+        # derivative the polynomial would lose; trim_zeros itself trims by the values)
+        dropped = np.ones(value.shape, dtype=bool)
+        dropped[index] = False
+        if np.any(filt._data[1:, dropped] != 0):
+            raise TypeError(
+                "hyperdiff cannot differentiate numpy.poly1d here: a leading coefficient is "
+                "0 but its derivative parts are not, and numpy strips it as zero"
+            )
+    return kept
+
+
+def _in_poly1d() -> bool:
+    """Whether np.poly1d's constructor is calling (through numpy's dispatch)."""
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back  # type: ignore[assignment]
+        if frame is None:
+            return False
+        if frame.f_code is np.poly1d.__init__.__code__:
+            return True
+    return False
 
 
 @implements(np.matrix_transpose)

@@ -471,12 +471,23 @@ def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
 def _correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     # correlate(a, v) = convolve(a, conj(v) reversed): real-bilinear (the conjugate is
     # real-linear), so the product rule holds for complex parts too
+    # numpy computes correlate(a, v) for a shorter a as correlate(v, a) reversed, so its
+    # "same" window then starts at min(n, m)//2 of the full result, not (min - 1)//2: one
+    # entry later for an even min
     _check_1d("correlate", a, v, mode)
+    full = _batched_convolve("full")
     conv = _batched_convolve(mode)
+
+    def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        n, m = x.shape[-1], y.shape[-1]
+        if mode == "same" and n < m:
+            return full(x, np.conj(y[:, ::-1]))[:, n // 2 : n // 2 + m]
+        return conv(x, np.conj(y[:, ::-1]))
+
     return _bilinear_1d(
         "correlate",
         lambda x, y: np.correlate(x, y, mode),  # type: ignore[call-overload]  # (mode: a str)
-        lambda x, y: conv(x, np.conj(y[:, ::-1])),
+        batched,
         a,
         v,
     )
@@ -659,14 +670,16 @@ def _piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw:
 def _isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
-    return np.isclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+    # (tolerances by value too: a dual one reached numpy's call and came back here)
+    return np.isclose(_value_of(a), _value_of(b), _value_of(rtol), _value_of(atol), equal_nan)
 
 
 @implements(np.allclose)
 def _allclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
-    return np.allclose(_value_of(a), _value_of(b), rtol, atol, equal_nan)
+    # (tolerances by value too: a dual one reached numpy's call and came back here)
+    return np.allclose(_value_of(a), _value_of(b), _value_of(rtol), _value_of(atol), equal_nan)
 
 
 @implements(np.array_equal)

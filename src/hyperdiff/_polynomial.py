@@ -226,7 +226,19 @@ def _roots(p: Any) -> Any:
     if len(non_zero) == 0:
         return np.array([])
     trailing = len(p) - int(non_zero[-1]) - 1
-    p = p[int(non_zero[0]) : int(non_zero[-1]) + 1]
+    kept = slice(int(non_zero[0]), int(non_zero[-1]) + 1)
+    if isinstance(p, DualArray):
+        dropped = np.ones(len(p), dtype=bool)
+        dropped[kept] = False
+        if np.any(p._data[1:, dropped] != 0):
+            # a zero leading coefficient that moves sends a root to infinity (numpy's count
+            # of roots changes); one at the end moves the root at 0 and every other root:
+            # the stripped polynomial's roots would miss those parts
+            raise TypeError(
+                "hyperdiff cannot differentiate numpy.roots here: a leading or trailing "
+                "coefficient is 0 (numpy drops it) but its derivative parts are not"
+            )
+    p = p[kept]
     n = len(p)
     if n > 1:
         shift = np.diag(np.ones(n - 2, p.dtype), -1)[1:]

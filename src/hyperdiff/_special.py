@@ -1098,8 +1098,13 @@ def _student_density(df: Any, t: Any) -> Arrays:
     series = _half_gamma_ratio(z) - 0.5 * math.log(2 * math.pi)  # (z = df/2 >= 10)
     direct = sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * np.log(df * math.pi)
     log_pdf = np.where(big, series, direct) - (df + 1) / 2 * log_kernel
+    slope = -(df + 1) * t / (df + t * t)
+    normal = np.isposinf(df)  # scipy's stdtr is ndtr there: (df + 1)/2 log1p(t^2/df) is inf 0
+    if np.any(normal):
+        log_pdf = np.where(normal, -t * t / 2 - 0.5 * math.log(2 * math.pi), log_pdf)
+        slope = np.where(normal, -t, slope)
     f1 = np.exp(log_pdf)
-    return f1, -(df + 1) * t / (df + t * t) * f1
+    return f1, slope * f1
 
 
 def _half_gamma_ratio(z: Any) -> Any:

@@ -240,8 +240,6 @@ def _ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = np._NoValue)
 
 # --- covariance and correlation ----------------------------------------------------------------
 def _integer_weights(name: str, weights: Any, n: int, check_integer: bool) -> np.ndarray:
-    if isinstance(weights, DualArray):
-        raise TypeError(f"hyperdiff's numpy.cov takes {name} as constants, not a dual array")
     w = np.asarray(weights, dtype=float)
     if check_integer and not np.all(w == np.around(w)):
         raise TypeError("fweights must be integer")
@@ -267,6 +265,9 @@ def _cov(
     dtype: Any = None,
 ) -> Any:
     # numpy's steps: X minus its (weighted) row means, X W X^H / fact
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if isinstance(weights, DualArray):  # (before numpy's call below: it would come back)
+            raise TypeError(f"hyperdiff's numpy.cov takes {name} as constants, not a dual array")
     values = {"m": _value_of(m), "y": _value_of(y)}
     value = np.cov(
         values["m"], values["y"], rowvar, bias, ddof, fweights, aweights, dtype=dtype

@@ -116,6 +116,20 @@ def _inside(z: Any, lo: float, hi: float, f: Any, outside: float) -> Any:
     return np.where(out_lo | out_hi, outside, f(inside))
 
 
+def _at_ends(density: Any, z: Any, ends: tuple[float, ...], power: Any) -> Any:
+    """density (exp of the log density) with, where z (the variable or a parameter) is an
+    end of its range, power(z) (the density as powers of z and 1 - z): there the log
+    density is a log of 0, -inf with infinite parts, whose exp has nan parts (0 inf) where
+    the density's are finite (gamma.pdf(x, 2) at x = 0: 1, -2; poisson.pmf(1, mu) at
+    mu = 0: 1, -2)."""
+    zv = _values(z)
+    at = np.isin(zv, ends)
+    if not np.any(at):
+        return density
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(at, power(np.where(at, z, ends[0])), density)
+
+
 class _Norm:
     """hyperdiff's mirror of scipy.stats.norm (logpdf, pdf, cdf, logcdf, sf, logsf)."""
 
@@ -164,6 +178,11 @@ class _T:
         - log scale."""
         if not _any_dual(x, df, loc, scale):
             return _scipy_dist("t").logpdf(x, df, loc, scale)
+        normal = np.isposinf(_values(df))
+        if np.any(normal):  # the normal density, as scipy (the formula's inf - inf is nan)
+            z, log_scale = _standardized(x, loc, scale)
+            rest = self.logpdf(x, np.where(normal, 1.0, df), loc, scale)
+            return np.where(normal, -(z * z) / 2 - _LOG_SQRT_2PI - log_scale, rest)
         sc = _sc()
         z, log_scale = _standardized(x, loc, scale)
         out = (
@@ -204,7 +223,12 @@ class _Gamma:
     def pdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
         if not _any_dual(x, a, loc, scale):
             return _scipy_dist("gamma").pdf(x, a, loc, scale)
-        return np.exp(self.logpdf(x, a, loc, scale))
+        return _at_ends(
+            np.exp(self.logpdf(x, a, loc, scale)),
+            _standardized(x, loc, scale)[0],
+            (0.0,),
+            lambda z: z ** (a - 1) * np.exp(-z - _sc().gammaln(a)) / scale,
+        )
 
     def cdf(self, x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
         """gammainc(a, z), 0 below the support."""
@@ -230,7 +254,12 @@ class _Beta:
     def pdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
         if not _any_dual(x, a, b, loc, scale):
             return _scipy_dist("beta").pdf(x, a, b, loc, scale)
-        return np.exp(self.logpdf(x, a, b, loc, scale))
+        return _at_ends(
+            np.exp(self.logpdf(x, a, b, loc, scale)),
+            _standardized(x, loc, scale)[0],
+            (0.0, 1.0),
+            lambda z: z ** (a - 1) * (1 - z) ** (b - 1) * np.exp(-_sc().betaln(a, b)) / scale,
+        )
 
     def cdf(self, x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
         """betainc(a, b, z), 0 below the support and 1 above."""
@@ -263,7 +292,14 @@ class _Poisson:
     def pmf(self, k: Any, mu: Any, loc: Any = 0) -> Any:
         if not _any_dual(k, mu, loc):
             return _scipy_dist("poisson").pmf(k, mu, loc)
-        return np.exp(self.logpmf(k, mu, loc))
+        j, ok = _counts(k, loc)
+        j = np.where(ok, j, 0)
+        return _at_ends(
+            np.exp(self.logpmf(k, mu, loc)),
+            mu,
+            (0.0,),
+            lambda m: np.where(ok, m**j * np.exp(-m - _sc().gammaln(j + 1)), 0.0),
+        )
 
 
 class _Binom:
@@ -282,7 +318,15 @@ class _Binom:
     def pmf(self, k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
         if not _any_dual(k, n, p, loc):
             return _scipy_dist("binom").pmf(k, n, p, loc)
-        return np.exp(self.logpmf(k, n, p, loc))
+        j, ok = _counts(k, loc, np.asarray(n))
+        j = np.where(ok, j, 0)
+        comb = np.exp(-np.log(np.asarray(n) + 1.0) - _sc().betaln(np.asarray(n) - j + 1, j + 1))
+        return _at_ends(
+            np.exp(self.logpmf(k, n, p, loc)),
+            p,
+            (0.0, 1.0),
+            lambda q: np.where(ok, comb * q**j * (1 - q) ** (np.asarray(n) - j), 0.0),
+        )
 
 
 class _MultivariateNormal:
