@@ -690,6 +690,32 @@ bool apart(const T* p, int top, std::size_t stride, const T* out, int d, std::si
          at(out + static_cast<std::size_t>(d) * out_stride + end) <= at(p);
 }
 
+// The recurrences run on x's coefficients alone, so at two kinds of points they
+// disagree with the table's f1, f2 (which degree <= 2 and the other kinds use):
+// - outside the domain (f1 nan: log, arctanh, logit, arccosh of x < 1) log's
+//   y' = x'/x still gives log|x|'s coefficients: nan, as f1, where x moves (a part
+//   of x up to k nonzero; else the strong zero 0);
+// - at x = +-inf where f flattens (f1 = f2 = 0: arctan, erf, cbrt, arcsinh, ...),
+//   h = 1 + x^2 and the like give inf * 0 = nan: every coefficient's limit is 0
+//   (f has an expansion in 1/x or e^-|x| there), nan only for an infinite part of x.
+template <class T>
+void settle_edges(const Ctx<T>& c, const T* const* x, T* const* y, const T* f1, const T* f2) {
+  bool any = false;
+  for (std::size_t i = 0; i < c.m; ++i) {
+    any |= std::isnan(f1[i]) || (std::isinf(x[0][i]) && f1[i] == T(0) && f2[i] == T(0));
+  }
+  if (!any) return;
+  for (std::size_t i = 0; i < c.m; ++i) {
+    const bool undefined = std::isnan(f1[i]);
+    if (!undefined && !(std::isinf(x[0][i]) && f1[i] == T(0) && f2[i] == T(0))) continue;
+    T moved = std::abs(x[1][i]);  // sum |x_j|, j <= k: 0 while x has not moved
+    for (int k = 2; k <= c.d; ++k) {
+      moved += std::abs(x[k][i]);
+      y[k][i] = moved == T(0) ? T(0) : (undefined ? T(NAN) : T(0) * moved);
+    }
+  }
+}
+
 // The output's planes written in place, or in scratch and copied where out= is
 // (overlaps) x: x is read to the end of a block before the block is written.
 template <class Fn, class T>
@@ -721,7 +747,10 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
       y0[i] = f0[i];
       if (d >= 1) y1[i] = part(f1[i], x1[i]);
     }
-    if (d >= 2) Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
+    if (d >= 2) {
+      Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
+      if constexpr (!is_complex_v<T>) settle_edges(c, xp, out.s, f1, f2);
+    }
     if (!direct) {
       for (int k = 0; k <= d; ++k) std::copy_n(out[k], m, y + k * y_stride + start);
     }
