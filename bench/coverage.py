@@ -214,7 +214,7 @@ def classify(obj: Callable[..., Any]) -> tuple[str, str]:
     count = sum(1 for _ in _argument_lists(obj, _samples()))
     for k in range(count):
         args = list(_argument_lists(obj, _samples()))[k]
-        before = [a._data.copy() for a in args if isinstance(a, hd.DualArray)]
+        before = [a._stack.copy() for a in args if isinstance(a, hd.DualArray)]
         try:
             with (
                 warnings.catch_warnings(),
@@ -233,7 +233,7 @@ def classify(obj: Callable[..., Any]) -> tuple[str, str]:
         if _has_dual(result):
             obj_array = isinstance(result, np.ndarray) and result.dtype == object
             return "supported", "object array of dual scalars" if obj_array else ""
-        after = [a._data for a in args if isinstance(a, hd.DualArray)]
+        after = [a._stack for a in args if isinstance(a, hd.DualArray)]
         if result is None and any(
             not np.array_equal(a, b, equal_nan=True) for a, b in zip(after, before, strict=True)
         ):

@@ -255,7 +255,7 @@ def measure(
         calls[kind, "out"] = lambda duals=duals, dual_out=dual_out: f(*duals, out=dual_out)
         if alloc:
             # the planes read, so a recorded operation (fusion) is timed computed
-            calls[kind, "alloc"] = lambda duals=duals: f(*duals)._data
+            calls[kind, "alloc"] = lambda duals=duals: f(*duals)._stack
     times = dict(zip(calls, interleaved(list(calls.values()), rounds), strict=True))
     return [
         Row(
@@ -283,8 +283,8 @@ def overhead(rounds: int, number: int) -> list[tuple[str, float]]:
         "np.sin(ndarray[1], out=)": lambda: np.sin(value, out=value_out),
         "np.sin(HyperDual[1])": lambda: np.sin(x),
         "np.sin(HyperDual[1], out=)": lambda: np.sin(x, out=x_out),
-        "_core.unary(sin, HyperDual, x._data, out._data)": lambda: _core.unary(
-            index, kind, x._data, x_out._data
+        "_core.unary(sin, HyperDual, x._stack, out._stack)": lambda: _core.unary(
+            index, kind, x._stack, x_out._stack
         ),
         "np.add(HyperDual[1], HyperDual[1], out=)": lambda: np.add(x, x, out=x_out),
     }

@@ -22,7 +22,7 @@ def test_constructors_broadcast_parts_and_expose_views() -> None:
     np.testing.assert_array_equal(x.e1, np.ones((2, 3)))
     np.testing.assert_array_equal(x.e2, [[1, 2, 3], [1, 2, 3]])
     np.testing.assert_array_equal(x.e12, np.zeros((2, 3)))
-    assert np.shares_memory(x.value, x._data)  # zero-copy views
+    assert np.shares_memory(x.value, x._stack)  # zero-copy views
     d = hd.dual(3.0, 1.0)
     assert d.shape == () and d.value == 3.0 and d.d == 1.0
     assert (d**2).d == 6.0
@@ -129,10 +129,10 @@ def test_unary_operators_and_comparisons() -> None:
 
 def test_in_place_operators_write_into_the_array() -> None:
     x = hd.dual(np.array([1.0, 2.0]), 1.0)
-    data = x._data
+    data = x._stack
     x *= x
     x += 1.0
-    assert x._data is data
+    assert x._stack is data
     np.testing.assert_array_equal(x.value, [2.0, 5.0])
     np.testing.assert_array_equal(x.d, [2.0, 4.0])
 
@@ -151,9 +151,9 @@ def test_broadcasting_matches_rowwise_application() -> None:
         assert full.shape == (4, 5)
         for i in range(4):
             row = ufunc(a[i], b)
-            np.testing.assert_array_equal(full[i]._data, row._data, err_msg=ufunc.__name__)
+            np.testing.assert_array_equal(full[i]._stack, row._stack, err_msg=ufunc.__name__)
     scalar = hd.hyperdual(1.5, 1.0, 2.0)
-    np.testing.assert_array_equal((scalar * b)._data[:, 2], (scalar * b[2])._data)
+    np.testing.assert_array_equal((scalar * b)._stack[:, 2], (scalar * b[2])._stack)
 
 
 def test_out_argument() -> None:
@@ -161,13 +161,13 @@ def test_out_argument() -> None:
     out = hd.hyperdual(np.zeros(7))
     res = np.sin(x, out=out)
     assert res is out
-    np.testing.assert_array_equal(out._data, np.sin(x)._data)
+    np.testing.assert_array_equal(out._stack, np.sin(x)._stack)
     res = np.multiply(x, 2.0, out=(out,))
     assert res is out
     np.testing.assert_array_equal(out.e1, np.full(7, 2.0))
     strided = hd.hyperdual(np.zeros(14))[::2]  # non-contiguous out
     np.exp(x, out=strided)
-    np.testing.assert_array_equal(strided._data, np.exp(x)._data)
+    np.testing.assert_array_equal(strided._stack, np.exp(x)._stack)
     with pytest.raises(TypeError, match="drop the derivative"):
         np.sin(x, out=np.zeros(7))
     with pytest.raises(ValueError, match="shape"):
@@ -179,7 +179,7 @@ def test_overlapping_out_is_computed_as_if_from_copies() -> None:
     x = hd.dual(v, v)
     expected = np.add(x[1:].copy(), x[:-1].copy())
     np.add(x[1:], x[:-1], out=x[1:])
-    np.testing.assert_array_equal(x[1:]._data, expected._data)
+    np.testing.assert_array_equal(x[1:]._stack, expected._stack)
 
 
 @pytest.mark.parametrize("kind", ["dual", "dualvec", "hyperdualvec"])
@@ -201,14 +201,14 @@ def test_views_with_planes_apart_are_read_in_place(kind: str) -> None:
             (view / 3.0, copy / 3.0),
             (2.0**view, 2.0**copy),
         ):
-            np.testing.assert_array_equal(got._data, want._data)
+            np.testing.assert_array_equal(got._stack, want._stack)
     a, b = x[:, 1:], x[:, :-1]
-    np.testing.assert_array_equal((a - b**2)._data, (a.copy() - b.copy() ** 2)._data)
+    np.testing.assert_array_equal((a - b**2)._stack, (a.copy() - b.copy() ** 2)._stack)
     if kind == "dual":  # rows 0 and 2 of each plane: not one block, refused by the kernels
         from hyperdiff import _core
 
         with pytest.raises(ValueError, match="C-contiguous within each plane"):
-            _core.unary(0, 0, x._data[:, ::2], np.empty((2, 2, 4)))
+            _core.unary(0, 0, x._stack[:, ::2], np.empty((2, 2, 4)))
 
 
 FAST_KINDS = {
@@ -236,7 +236,7 @@ def test_operators_in_cpp_agree_with_the_general_path(kind: str, dtype: str) -> 
 
     def general(ufunc: np.ufunc, *args: object) -> hd.DualArray:
         dual = next(x for x in args if isinstance(x, hd.DualArray))
-        out = type(dual)._wrap(np.empty_like(dual._data))
+        out = type(dual)._wrap(np.empty_like(dual._stack))
         return ufunc(*args, out=out)
 
     cases = [
@@ -255,7 +255,7 @@ def test_operators_in_cpp_agree_with_the_general_path(kind: str, dtype: str) -> 
         cases.append((a * (1 - 2j), general(np.multiply, a, 1 - 2j)))
     for got, want in cases:
         assert type(got) is type(a) and got.dtype == np.dtype(dtype)
-        np.testing.assert_array_equal(got._data, want._data)
+        np.testing.assert_array_equal(got._stack, want._stack)
     # these are the fast path's: C++ takes them whole
     from hyperdiff import _core
     from hyperdiff._ufuncs import FAST_BINARY, UNARY
@@ -266,9 +266,9 @@ def test_operators_in_cpp_agree_with_the_general_path(kind: str, dtype: str) -> 
     assert _core.fast_unary(UNARY[np.sin], a[:, 2:]) is None  # rows apart: copied first
     assert _core.fast_getitem(a, (0, slice(1, 3))) is not None
     # exact identities of the fast path itself: a plain operand has no parts
-    np.testing.assert_array_equal((a - 2)._data[1:], a._data[1:])
-    np.testing.assert_array_equal((a * 2)._data, a._data * np.asarray(2, dtype))
-    np.testing.assert_array_equal((2 * a)._data, (a * 2)._data)
+    np.testing.assert_array_equal((a - 2)._stack[1:], a._stack[1:])
+    np.testing.assert_array_equal((a * 2)._stack, a._stack * np.asarray(2, dtype))
+    np.testing.assert_array_equal((2 * a)._stack, (a * 2)._stack)
 
 
 def test_operators_in_cpp_leave_the_uncommon_cases_to_python() -> None:
@@ -285,8 +285,8 @@ def test_operators_in_cpp_leave_the_uncommon_cases_to_python() -> None:
     assert _core.fast_binary(FAST_BINARY.get(np.float_power), x, x) is None
     big = 2**60 + 1  # beyond float64's exact integers: numpy's own conversion (both paths)
     assert _core.fast_binary(multiply, x, big) is not None
-    np.testing.assert_array_equal((x * big)._data, x._data * np.float64(big))
-    np.testing.assert_array_equal((x32 * 16777217)._data, x32._data * np.float32(16777217))
+    np.testing.assert_array_equal((x * big)._stack, x._stack * np.float64(big))
+    np.testing.assert_array_equal((x32 * 16777217)._stack, x32._stack * np.float32(16777217))
     assert (x * True).dtype == np.float64 and (x * np.float32(2)).dtype == np.float64
     assert (x32 * 2.0).dtype == np.float32  # a Python float is weak
     z = x * 1j  # promotes: the general path
@@ -308,10 +308,10 @@ def test_power_and_numpy_functions_in_cpp_match_their_general_paths() -> None:
     v = np.linspace(0.5, 2.0, 6)
     x = hd.hyperdual(v, 1.0, 1.0)
     for exponent, ufunc in ((2, np.square), (2.0, np.square), (0.5, np.sqrt), (-1, np.reciprocal)):
-        np.testing.assert_array_equal((x**exponent)._data, ufunc(x)._data)  # numpy's fast paths
+        np.testing.assert_array_equal((x**exponent)._stack, ufunc(x)._stack)  # numpy's fast paths
         # a numpy scalar exponent: the Python path, the same fast path
-        np.testing.assert_array_equal((x ** np.float32(exponent))._data, ufunc(x)._data)
-    np.testing.assert_array_equal((x**True)._data, x._data)
+        np.testing.assert_array_equal((x ** np.float32(exponent))._stack, ufunc(x)._stack)
+    np.testing.assert_array_equal((x**True)._stack, x._stack)
     cube = x**3  # the power kernel: 3 x^2, 6 x
     np.testing.assert_allclose(cube.e1, 3 * v**2, rtol=1e-15)
     np.testing.assert_allclose(cube.e12, 6 * v, rtol=1e-15)
@@ -343,10 +343,10 @@ def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
         (),
     ]
     for key in keys:
-        want = np.stack([plane[key] for plane in x._data])  # numpy on each plane
+        want = np.stack([plane[key] for plane in x._stack])  # numpy on each plane
         got = x[key]
         assert type(got) is hd.HyperDual
-        np.testing.assert_array_equal(got._data, want)
+        np.testing.assert_array_equal(got._stack, want)
     with pytest.raises(TypeError, match="cannot be used as indices"):
         x[hd.dual(0.0, 1.0)]
     with pytest.raises(TypeError, match="cannot be used as indices"):
@@ -358,9 +358,9 @@ def test_indexing_in_cpp_is_numpys_on_each_plane() -> None:
 def test_inputs_are_not_mutated() -> None:
     v = np.array([0.5, 1.0])
     x = hd.dual(v, 1.0)
-    before = x._data.copy()
+    before = x._stack.copy()
     np.sin(x) + x * 3 - x**2
-    np.testing.assert_array_equal(x._data, before)
+    np.testing.assert_array_equal(x._stack, before)
     np.testing.assert_array_equal(v, [0.5, 1.0])
 
 
@@ -573,9 +573,9 @@ def test_threaded_kernels_give_the_single_threaded_result() -> None:
     before = hd.get_num_threads()
     try:
         hd.set_num_threads(1)
-        single = (np.sin(x)._data, np.power(x, y)._data)
+        single = (np.sin(x)._stack, np.power(x, y)._stack)
         hd.set_num_threads(3)
-        threaded = (np.sin(x)._data, np.power(x, y)._data)
+        threaded = (np.sin(x)._stack, np.power(x, y)._stack)
     finally:
         hd.set_num_threads(before)
     for a, b in zip(single, threaded, strict=True):
@@ -588,7 +588,7 @@ def test_threaded_kernels_give_the_single_threaded_result() -> None:
 def _chunked(f, *args, chunk: int):  # type: ignore[no-untyped-def]
     """f applied to slices small enough for ordinary stores, concatenated planewise."""
     n = args[0].shape[0]
-    parts = [f(*(a[i : i + chunk] for a in args))._data for i in range(0, n, chunk)]
+    parts = [f(*(a[i : i + chunk] for a in args))._stack for i in range(0, n, chunk)]
     return np.concatenate(parts, axis=1)
 
 
@@ -609,39 +609,41 @@ def test_streamed_outputs_match_ordinary_stores(kind: str, dtype: type) -> None:
     chunk = n // 9
     x = make(RNG.uniform(0.5, 3.0, n).astype(dtype))
     y = make(RNG.uniform(0.5, 3.0, n).astype(dtype))
-    x._data[1:, ::7] = 0.0  # strong zeros go through the streamed path too
+    x._stack[1:, ::7] = 0.0  # strong zeros go through the streamed path too
     before = hd.get_num_threads()
     try:
         hd.set_num_threads(1)
         for f in (np.multiply, np.divide, np.add, np.arctan2):
-            np.testing.assert_array_equal(f(x, y)._data, _chunked(f, x, y, chunk=chunk))
-        np.testing.assert_array_equal(np.exp(x)._data, _chunked(np.exp, x, chunk=chunk))
+            np.testing.assert_array_equal(f(x, y)._stack, _chunked(f, x, y, chunk=chunk))
+        np.testing.assert_array_equal(np.exp(x)._stack, _chunked(np.exp, x, chunk=chunk))
         # an output starting mid cache line: a view one element into a larger buffer
         buffer = np.empty((planes, n + 3), dtype=dtype)
         out = type(x)._wrap(buffer[:, 1:-2])
-        assert not out._data.flags.c_contiguous
-        np.testing.assert_array_equal(np.multiply(x, y, out=out)._data, (x * y)._data)
+        assert not out._stack.flags.c_contiguous
+        np.testing.assert_array_equal(np.multiply(x, y, out=out)._stack, (x * y)._stack)
         flat = np.empty(planes * n + 1, dtype=dtype)[1:].reshape(planes, n)
         out = type(x)._wrap(flat)
-        assert out._data.flags.c_contiguous and out._data.ctypes.data % 64 != 0
-        np.testing.assert_array_equal(np.divide(x, y, out=out)._data, (x / y)._data)
-        np.testing.assert_array_equal(np.sin(x, out=out)._data, np.sin(x)._data)
+        assert out._stack.flags.c_contiguous and out._stack.ctypes.data % 64 != 0
+        np.testing.assert_array_equal(np.divide(x, y, out=out)._stack, (x / y)._stack)
+        np.testing.assert_array_equal(np.sin(x, out=out)._stack, np.sin(x)._stack)
         # an output not aligned to its element size (numpy allows it): ordinary stores
         raw = np.empty(planes * n * itemsize + 1, dtype=np.uint8)[1:]
         out = type(x)._wrap(raw.view(dtype).reshape(planes, n))
-        assert not out._data.flags.aligned and out._data.flags.c_contiguous
-        np.testing.assert_array_equal(np.multiply(x, y, out=out)._data, (x * y)._data)
-        np.testing.assert_array_equal(np.exp(x, out=out)._data, np.exp(x)._data)
+        assert not out._stack.flags.aligned and out._stack.flags.c_contiguous
+        np.testing.assert_array_equal(np.multiply(x, y, out=out)._stack, (x * y)._stack)
+        np.testing.assert_array_equal(np.exp(x, out=out)._stack, np.exp(x)._stack)
         # in place, and a broadcast second operand
-        expected = (x * y)._data.copy()
+        expected = (x * y)._stack.copy()
         z = x.copy()
         np.multiply(z, y, out=z)
-        np.testing.assert_array_equal(z._data, expected)
+        np.testing.assert_array_equal(z._stack, expected)
         c = make(dtype(1.5))
-        np.testing.assert_array_equal((x * c)._data, _chunked(lambda a: a * c, x, chunk=chunk))
+        np.testing.assert_array_equal((x * c)._stack, _chunked(lambda a: a * c, x, chunk=chunk))
         # several threads stream their own chunks
         hd.set_num_threads(2)
-        np.testing.assert_array_equal(np.divide(x, y)._data, _chunked(np.divide, x, y, chunk=chunk))
+        np.testing.assert_array_equal(
+            np.divide(x, y)._stack, _chunked(np.divide, x, y, chunk=chunk)
+        )
     finally:
         hd.set_num_threads(before)
 

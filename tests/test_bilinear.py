@@ -463,10 +463,10 @@ def test_matrix_product_planes_on_every_kind_and_dtype(
     got = cls._wrap(x.copy()) @ cls._wrap(y.copy())
     assert type(got) is cls and got.dtype == dtype
     want = _plane_reference(cls, x, y)
-    np.testing.assert_array_equal(got._data[0], x[0] @ y[0])
+    np.testing.assert_array_equal(got._stack[0], x[0] @ y[0])
     eps = np.finfo(dtype).eps
     scale = np.abs(x).max(initial=0.0) * np.abs(y).max(initial=0.0) * x.shape[-1]
-    np.testing.assert_allclose(got._data, want, rtol=0, atol=8 * eps * scale)
+    np.testing.assert_allclose(got._stack, want, rtol=0, atol=8 * eps * scale)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
@@ -497,7 +497,7 @@ def test_matrix_product_planes_with_zero_blocks(dtype: Any) -> None:
     y[2:4] = 0.0  # directions 1-2
     x[2, 1:] = 0.0  # direction 1: one nonzero row, as a seed
     x, y = x.astype(dtype), y.astype(dtype)
-    got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._data
+    got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._stack
     want = _plane_reference(cls, x, y)
     zero = ~want.reshape(cls._planes, -1).any(axis=1)
     assert zero.sum() > 5 and (~zero).sum() > 20
@@ -532,7 +532,7 @@ def test_matrix_product_zero_rows_are_strong_zeros(dtype: Any) -> None:
         for q, (a, b) in enumerate(pairs):
             want[1 + first + q] += strong(x[1 + a], y[1 + b]) + strong(x[1 + b], y[1 + a])
         plain = _plane_reference(cls, x, y)
-        got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._data  # (the value: numpy's nan)
+        got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._stack  # (the value: numpy's nan)
     assert np.isnan(plain[1:]).any() and not np.isnan(np.stack(want)[1:]).any()
     np.testing.assert_allclose(got[1:], np.stack(want)[1:], rtol=1e-6)
 

@@ -157,8 +157,8 @@ def test_real_and_imag_follow_numpy_and_value_stays_the_primal() -> None:
     np.testing.assert_array_equal(x.imag.d, 1)
     real = hd.dual(z.real, 2.0)
     assert np.real(real) is real
-    np.testing.assert_array_equal(np.imag(real)._data, 0)
-    np.testing.assert_array_equal(np.conj(real)._data, real._data)
+    np.testing.assert_array_equal(np.imag(real)._stack, 0)
+    np.testing.assert_array_equal(np.conj(real)._stack, real._stack)
     assert np.iscomplexobj(x) and not np.iscomplexobj(real) and np.isrealobj(real)
     np.testing.assert_array_equal(np.isreal(x), np.isreal(z))
 
@@ -209,7 +209,9 @@ def test_unsupported_complex_operations_raise_naming_the_function() -> None:
     with pytest.raises(TypeError, match="complex kernel"):
         from hyperdiff import _core
 
-        _core.unary(0 + [n for n, *_ in _core.UNARY_FUNCTIONS].index("floor"), 0, x._data, x._data)
+        _core.unary(
+            0 + [n for n, *_ in _core.UNARY_FUNCTIONS].index("floor"), 0, x._stack, x._stack
+        )
 
 
 # --- complex linear algebra ---------------------------------------------------------
@@ -226,21 +228,21 @@ def test_complex_linear_algebra_closed_forms(kind: str) -> None:
     det = np.linalg.det(x)
     d1 = np.linalg.det(a) * np.trace(xb)
     assert_close(det.value, np.linalg.det(a), ulps=0)
-    assert_close(det._data[1], d1, ulps=64)
+    assert_close(det._stack[1], d1, ulps=64)
     # d inv = -X B X; d^2 inv = 2 X B X B X
     inv = np.linalg.inv(x)
-    assert_close(inv._data[1], -xb @ inverse, ulps=64)
+    assert_close(inv._stack[1], -xb @ inverse, ulps=64)
     solve = np.linalg.solve(x, rhs)
-    assert_close(solve._data[1], -xb @ inverse @ rhs, ulps=64)
+    assert_close(solve._stack[1], -xb @ inverse @ rhs, ulps=64)
     product = x @ x
-    assert_close(product._data[1], a @ b + b @ a, ulps=16)
+    assert_close(product._stack[1], a @ b + b @ a, ulps=16)
     sign, logabsdet = np.linalg.slogdet(x)
-    assert_close(logabsdet._data[1], np.trace(xb).real, ulps=64)
-    assert_close(sign._data[1], np.linalg.slogdet(a)[0] * 1j * np.trace(xb).imag, ulps=64)
+    assert_close(logabsdet._stack[1], np.trace(xb).real, ulps=64)
+    assert_close(sign._stack[1], np.linalg.slogdet(a)[0] * 1j * np.trace(xb).imag, ulps=64)
     if kind == "hyperdual":
-        assert_close(det._data[3], np.linalg.det(a) * (np.trace(xb) ** 2 - np.trace(xb @ xb)), 64)
-        assert_close(inv._data[3], 2 * xb @ xb @ inverse, ulps=64)
-        assert_close(product._data[3], 2 * b @ b, ulps=16)
+        assert_close(det._stack[3], np.linalg.det(a) * (np.trace(xb) ** 2 - np.trace(xb @ xb)), 64)
+        assert_close(inv._stack[3], 2 * xb @ xb @ inverse, ulps=64)
+        assert_close(product._stack[3], 2 * b @ b, ulps=16)
 
 
 def test_complex_expm_derivative_against_scipy() -> None:

@@ -54,14 +54,14 @@ def test_value_is_numpys_and_derivative_within_ulps(kind: str, dtype: type, fn: 
     with np.errstate(all="ignore"):
         y = fn(KINDS[kind](z))
         value, first = fn(z), (np.cos(z) if fn is np.sin else -np.sin(z))
-    np.testing.assert_array_equal(y._data[0], value)  # numpy's bits
-    d1 = y._data[1]
+    np.testing.assert_array_equal(y._stack[0], value)  # numpy's bits
+    d1 = y._stack[1]
     close_ulps(d1, first, 8.0)
     finite = np.isfinite(d1)
     if kind == "hyperdual":  # e12 = f' 0 + f'' e1 e2 = -f: exactly minus the value
         np.testing.assert_array_equal(y.e12[finite], -value[finite])
     if kind == "dualvec2":  # the second direction is twice the first, exactly
-        np.testing.assert_array_equal(y._data[2][finite], 2 * d1[finite])
+        np.testing.assert_array_equal(y._stack[2][finite], 2 * d1[finite])
 
 
 def test_derivative_against_mpmath() -> None:
@@ -78,9 +78,9 @@ def test_derivative_against_mpmath() -> None:
 def test_same_bits_in_every_position_of_a_block() -> None:
     # one point alone, at each offset of a 256-block and its lane groups, and fused
     z = points(np.complex128)[:600]
-    whole = np.sin(hd.dual(z, 1.0))._data
+    whole = np.sin(hd.dual(z, 1.0))._stack
     for start in (0, 1, 15, 17, 255, 257, 300):
-        part = np.sin(hd.dual(z[start:], 1.0))._data
+        part = np.sin(hd.dual(z[start:], 1.0))._stack
         np.testing.assert_array_equal(part, whole[:, start:])
-    one = np.sin(hd.dual(z[7:8], 1.0))._data
+    one = np.sin(hd.dual(z[7:8], 1.0))._stack
     np.testing.assert_array_equal(one, whole[:, 7:8])

@@ -41,12 +41,12 @@ def check_planes(result: Any, reference: Any, dtype: Any = np.float64) -> None:
     bit for bit)."""
     for p in range(result._planes):
         expected = np.asarray(reference[p] if isinstance(reference, list) else reference(p))
-        assert result._data[p].shape == expected.shape, p
+        assert result._stack[p].shape == expected.shape, p
         if p == 0:
-            np.testing.assert_array_equal(result._data[0], expected)
+            np.testing.assert_array_equal(result._stack[0], expected)
             assert result.dtype == expected.dtype
         else:
-            np.testing.assert_allclose(result._data[p], expected, **close(dtype), err_msg=str(p))
+            np.testing.assert_allclose(result._stack[p], expected, **close(dtype), err_msg=str(p))
 
 
 # --- numpy.fft: linear, so every part is the transform of that part ---------------------
@@ -81,14 +81,14 @@ def test_fft_is_the_transform_of_every_plane(name: str) -> None:
         a = make(cls, (4, 5, 3), dtype, seed=3)
         result = f(a)
         assert type(result) is cls
-        check_planes(result, [f(plane) for plane in a._data], dtype)
+        check_planes(result, [f(plane) for plane in a._stack], dtype)
 
 
 def test_fft_out_and_errors() -> None:
     a = make(DUAL, (8,))
     out = DUAL._wrap(np.empty((2, 8), dtype=np.complex128))
     assert np.fft.fft(a, out=out) is out
-    check_planes(out, lambda p: np.fft.fft(a._data[p]))
+    check_planes(out, lambda p: np.fft.fft(a._stack[p]))
     with pytest.raises(TypeError, match="would drop the derivative parts"):
         np.fft.fft(a, out=np.empty(8, dtype=np.complex128))
     with pytest.raises(ValueError, match="Invalid number of FFT data points"):
@@ -139,22 +139,24 @@ def test_shape_functions_act_on_every_plane(name: str) -> None:
     for cls, dtype in ((HYPER, np.float64), (hd.hyperdualvec_type(2), np.float32)):
         a, b = make(cls, (3, 4, 2), dtype, 1), make(cls, (3, 4, 2), dtype, 2)
         c = c.astype(dtype)
-        before = a._data.copy(), b._data.copy()
+        before = a._stack.copy(), b._stack.copy()
         result = f(a, b, c)
         assert type(result) is cls
         constants = [c] + [0 * c] * (cls._planes - 1)
         check_planes(
-            result, [f(*planes) for planes in zip(a._data, b._data, constants, strict=True)], dtype
+            result,
+            [f(*planes) for planes in zip(a._stack, b._stack, constants, strict=True)],
+            dtype,
         )
-        np.testing.assert_array_equal(a._data, before[0])  # inputs untouched
-        np.testing.assert_array_equal(b._data, before[1])
+        np.testing.assert_array_equal(a._stack, before[0])  # inputs untouched
+        np.testing.assert_array_equal(b._stack, before[1])
 
 
 def test_splits_return_every_piece() -> None:
     a = make(HYPER, (4, 6))
     pieces = np.array_split(a, 3, axis=1)
     for k, piece in enumerate(pieces):
-        check_planes(piece, [np.array_split(plane, 3, axis=1)[k] for plane in a._data])
+        check_planes(piece, [np.array_split(plane, 3, axis=1)[k] for plane in a._stack])
     with pytest.raises(ValueError, match="equal division"):
         np.split(a, 5, axis=1)
     with pytest.raises(TypeError, match=r"numpy\.pad with mode='maximum'"):
@@ -169,13 +171,13 @@ def test_partition_carries_the_parts_of_the_elements_it_moves() -> None:
         values = a.value.ravel()
         for p in range(1, 4):  # (the values are distinct: find each element by value)
             where = np.array([np.flatnonzero(values == v)[0] for v in result.value.ravel()])
-            np.testing.assert_array_equal(result._data[p].ravel(), a._data[p].ravel()[where])
+            np.testing.assert_array_equal(result._stack[p].ravel(), a._stack[p].ravel()[where])
 
 
 # --- order statistics: the parts interpolate the sorted parts with numpy's weights ---------
 def sorted_planes(a: Any, axis: int) -> np.ndarray:
     order = np.argsort(a.value, axis=axis)
-    return np.take_along_axis(a._data, order[None], axis=axis + 1)
+    return np.take_along_axis(a._stack, order[None], axis=axis + 1)
 
 
 def test_quantile_linear_is_hyndman_fan_7() -> None:
@@ -189,10 +191,10 @@ def test_quantile_linear_is_hyndman_fan_7() -> None:
     hi = np.minimum(lo + 1, 10)
     g = (h - lo)[:, None]
     for p in range(1, 4):
-        np.testing.assert_allclose(result._data[p], s[p][lo] + g * (s[p][hi] - s[p][lo]))
+        np.testing.assert_allclose(result._stack[p], s[p][lo] + g * (s[p][hi] - s[p][lo]))
     pct = np.percentile(a, 100 * q, axis=0, keepdims=True)
     assert pct.shape == (5, 1, 3)
-    np.testing.assert_allclose(pct._data[:, :, 0], result._data, rtol=1e-13)
+    np.testing.assert_allclose(pct._stack[:, :, 0], result._stack, rtol=1e-13)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +245,7 @@ def test_median_is_the_mean_of_the_middle_parts() -> None:
         np.testing.assert_array_equal(result.value, np.median(a.value, axis=1))
         s = sorted_planes(a, 1)
         middle = (s[:, :, (n - 1) // 2] + s[:, :, n // 2]) / 2
-        np.testing.assert_allclose(result._data[1:], middle[1:], rtol=1e-6)
+        np.testing.assert_allclose(result._stack[1:], middle[1:], rtol=1e-6)
         assert result.dtype == np.float32
     x = hd.dual(np.array([1.0, np.nan, 3.0]), 1.0)
     assert np.isnan(np.median(x).d)
@@ -260,7 +262,7 @@ def test_average_with_plain_and_dual_weights() -> None:
     np.testing.assert_allclose(result.d, (w[:, None] * a.d).sum(0) / w.sum())
     np.testing.assert_array_equal(scale, np.full(3, w.sum()))  # plain weights: a constant
     wd = make(DUAL, (4, 3), seed=11)
-    wd._data[0] = np.abs(wd._data[0]) + 0.5
+    wd._stack[0] = np.abs(wd._stack[0]) + 0.5
     result = np.average(a, axis=0, weights=wd)
     s, ws = (wd.value * a.value).sum(0), wd.value.sum(0)
     ds = (wd.d * a.value + wd.value * a.d).sum(0)
@@ -291,7 +293,7 @@ def test_gradient_is_numpys_gradient_of_every_plane() -> None:
         for k, r in enumerate(results):
 
             def reference(p: int, k: int = k, args: Any = args, kw: Any = kw) -> Any:
-                planes = np.gradient(f._data[p], *args, **kw)
+                planes = np.gradient(f._stack[p], *args, **kw)
                 return planes[k] if isinstance(planes, tuple) else planes
 
             check_planes(r, reference)
@@ -358,7 +360,7 @@ def test_convolve_and_correlate_follow_the_product_rule(name: str, mode: str) ->
     f = getattr(np, name)
     for n, m, dtype in ((7, 3, np.float64), (3, 7, np.complex128), (5, 5, np.float32)):
         a, v = make(HYPER, (n,), dtype, 14), make(HYPER, (m,), dtype, 15)
-        A, V = a._data, v._data
+        A, V = a._stack, v._stack
         result = f(a, v, mode)
         expected = [
             f(A[0], V[0], mode),
@@ -378,7 +380,7 @@ def test_round_has_zero_parts_and_numpys_value() -> None:
     for f in (lambda x: np.round(x, 2), lambda x: np.around(x)):
         result = f(a)
         np.testing.assert_array_equal(result.value, f(a.value))
-        assert result.dtype == np.float32 and not result._data[1:].any()
+        assert result.dtype == np.float32 and not result._stack[1:].any()
 
 
 def test_nan_to_num_keeps_finite_parts_and_zeroes_replaced_ones() -> None:
@@ -513,14 +515,14 @@ def test_value_comparisons_and_unique() -> None:
 def test_einsum_sublist_form() -> None:
     A, B = make(HYPER, (3, 4), seed=19), make(HYPER, (4, 2), seed=20)
     result = np.einsum(A, [0, 1], B, [1, 2], [0, 2])
-    P, Q = A._data, B._data
+    P, Q = A._stack, B._stack
     expected = [P[0] @ Q[0], P[1] @ Q[0] + P[0] @ Q[1], P[2] @ Q[0] + P[0] @ Q[2]]
     expected.append(P[3] @ Q[0] + P[1] @ Q[2] + P[2] @ Q[1] + P[0] @ Q[3])
     for p in range(4):
-        np.testing.assert_allclose(result._data[p], expected[p], rtol=1e-13)
+        np.testing.assert_allclose(result._stack[p], expected[p], rtol=1e-13)
     implicit = np.einsum(A, [Ellipsis, 1], [Ellipsis])
-    check_planes(implicit, lambda p: np.einsum(A._data[p], [Ellipsis, 1], [Ellipsis]))
-    check_planes(np.einsum(A, [1, 0]), lambda p: A._data[p].T)
+    check_planes(implicit, lambda p: np.einsum(A._stack[p], [Ellipsis, 1], [Ellipsis]))
+    check_planes(np.einsum(A, [1, 0]), lambda p: A._stack[p].T)
 
 
 # --- ufunc methods --------------------------------------------------------------------------------
@@ -535,15 +537,15 @@ def test_linear_ufunc_methods_act_on_every_plane() -> None:
         (lambda x: np.add.reduceat(x, [0, 3, 1], axis=1), None),
         (
             lambda x: np.subtract.outer(x[0], b),
-            lambda p: np.subtract.outer(a._data[p][0], b._data[p]),
+            lambda p: np.subtract.outer(a._stack[p][0], b._stack[p]),
         ),
         (
             lambda x: np.add.outer(x, 2.0),
-            lambda p: np.add.outer(a._data[p], 2.0 if p == 0 else 0.0),
+            lambda p: np.add.outer(a._stack[p], 2.0 if p == 0 else 0.0),
         ),
     ]
     for f, reference in cases:
-        check_planes(f(a), reference or (lambda p, f=f: f(a._data[p])))
+        check_planes(f(a), reference or (lambda p, f=f: f(a._stack[p])))
 
 
 def test_product_and_selection_methods() -> None:
@@ -582,14 +584,14 @@ def test_ufunc_at_is_unbuffered_and_in_place() -> None:
     target = a.copy()
     np.add.at(target, index, b)
     for p in range(4):
-        expected = a._data[p].copy()
-        np.add.at(expected, index, b._data[p])
-        np.testing.assert_array_equal(target._data[p], expected)
+        expected = a._stack[p].copy()
+        np.add.at(expected, index, b._stack[p])
+        np.testing.assert_array_equal(target._stack[p], expected)
     target = a.copy()
     np.subtract.at(target, (1, [2, 2]), 0.5)
-    expected = a._data.copy()
+    expected = a._stack.copy()
     expected[0, 1, 2] -= 1.0
-    np.testing.assert_array_equal(target._data, expected)
+    np.testing.assert_array_equal(target._stack, expected)
     x = make(DUAL, (4,), seed=28)
     c = make(DUAL, (3,), seed=29)
     target = x.copy()

@@ -46,12 +46,12 @@ def make(kind: str, dtype: Any, shape: tuple[int, ...], seed: int = 0) -> DualAr
 def same(a: Any, b: Any) -> None:
     """Same kind, shape, dtype and bits."""
     assert type(a) is type(b)
-    assert a._data.shape == b._data.shape and a._data.dtype == b._data.dtype
-    assert np.ascontiguousarray(a._data).tobytes() == np.ascontiguousarray(b._data).tobytes()
+    assert a._stack.shape == b._stack.shape and a._stack.dtype == b._stack.dtype
+    assert np.ascontiguousarray(a._stack).tobytes() == np.ascontiguousarray(b._stack).tobytes()
 
 
 def out_like(x: DualArray) -> DualArray:
-    return type(x)._wrap(np.empty(x._data.shape, x._data.dtype))
+    return type(x)._wrap(np.empty(x._stack.shape, x._stack.dtype))
 
 
 def unary_for(dtype: Any) -> list[np.ufunc]:
@@ -79,9 +79,9 @@ def test_unary(kind: str, dtype: Any) -> None:
             # planes apart (x[1:] of a longer array) and strided views
             if shape:
                 wide = make(kind, dtype, (shape[0] + 1, *shape[1:]))
-                wide._data[:, 1:] = x._data
+                wide._stack[:, 1:] = x._stack
                 same(fast, ufunc(wide[1:]))
-                strided = type(x)._wrap(np.repeat(x._data, 2, axis=-1)[..., ::2])
+                strided = type(x)._wrap(np.repeat(x._stack, 2, axis=-1)[..., ::2])
                 assert _core.fast_unary(UNARY[ufunc], strided) is None  # declined
                 same(fast, ufunc(strided))
 
@@ -99,13 +99,13 @@ def test_binary(kind: str, dtype: Any) -> None:
             if shape:  # broadcast: the fast path declines, the checked one broadcasts
                 row = make(kind, dtype, shape[-1:], 3)
                 full = type(x)._wrap(np.ascontiguousarray(np.broadcast_to(
-                    row._data[(slice(None),) + (None,) * (len(shape) - 1)], x._data.shape
+                    row._stack[(slice(None),) + (None,) * (len(shape) - 1)], x._stack.shape
                 )))  # fmt: skip
                 assert _core.fast_binary(index, x, row) is None or len(shape) == 1
                 same(ufunc(x, full), ufunc(x, row))
                 scalar = make(kind, dtype, (), 4)  # a 0-d dual against an array
                 full = type(x)._wrap(np.ascontiguousarray(
-                    np.broadcast_to(scalar._data.reshape(-1, *([1] * len(shape))), x._data.shape)
+                    np.broadcast_to(scalar._stack.reshape(-1, *([1] * len(shape))), x._stack.shape)
                 ))  # fmt: skip
                 same(ufunc(x, full), ufunc(x, scalar))
 
@@ -193,8 +193,8 @@ def test_getitem(kind: str) -> None:
         x = make(kind, np.float64, shape)
         fast = x[key]
         same(fast, _getitem(x, key))  # Python's fallback, called directly
-        expected = np.stack([plane[key] for plane in x._data])  # numpy, plane by plane
-        assert np.array_equal(fast._data, expected)
+        expected = np.stack([plane[key] for plane in x._stack])  # numpy, plane by plane
+        assert np.array_equal(fast._stack, expected)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -227,15 +227,15 @@ def test_times_a_constant(kind: str, dtype: Any) -> None:
             continue  # C++'s (test_python_numbers)
         x = make(kind, dtype, shape)
         value = x.value * constant
-        out = type(x)._wrap(np.empty((x._data.shape[0], *value.shape), value.dtype))
+        out = type(x)._wrap(np.empty((x._stack.shape[0], *value.shape), value.dtype))
         checked = np.multiply(x, constant, out=out)
         for product, want in ((x * constant, value), (constant * x, constant * x.value)):
             assert type(product) is type(x)
             assert product.shape == value.shape and product.dtype == value.dtype
             assert np.array_equal(product.value, want)  # numpy's product, in its order
             if np.iscomplexobj(value):  # to a complex product's rounding
-                error = np.abs(product._data - checked._data)
-                assert np.all(error <= 4 * np.finfo(float).eps * np.abs(checked._data))
+                error = np.abs(product._stack - checked._stack)
+                assert np.all(error <= 4 * np.finfo(float).eps * np.abs(checked._stack))
             else:
                 same(product, checked)
 
@@ -246,5 +246,5 @@ def test_times_an_infinite_constant_keeps_zero_parts() -> None:
     x = hd.dual(np.array([1.0, 2.0]), np.array([0.0, 1.0]))
     for constant in (np.array([np.inf, 3.0]), complex(np.inf, 1.0)):
         product = x * constant
-        assert product._data[1, 0] == 0  # not nan
-    assert np.array_equal((x * np.array([np.inf, 3.0]))._data, [[np.inf, 6.0], [0.0, 3.0]])
+        assert product._stack[1, 0] == 0  # not nan
+    assert np.array_equal((x * np.array([np.inf, 3.0]))._stack, [[np.inf, 6.0], [0.0, 3.0]])

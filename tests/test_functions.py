@@ -31,7 +31,7 @@ def make(kind: str, shape: tuple[int, ...], dtype: Any = np.float64, seed: int =
 
 
 def planes_of(x: Any) -> list[np.ndarray]:
-    return list(x._data)
+    return list(x._stack)
 
 
 # --- linear and structural functions: numpy's function on every plane ------------------
@@ -123,7 +123,7 @@ def test_linear_functions_act_on_every_plane(name: str) -> None:
         assert type(result) is type(a), case
         for p, (pa, pb) in enumerate(zip(planes_of(a), planes_of(b), strict=True)):
             expected = np.asarray(f(pa, pb))
-            np.testing.assert_array_equal(result._data[p], expected, err_msg=f"{case} plane {p}")
+            np.testing.assert_array_equal(result._stack[p], expected, err_msg=f"{case} plane {p}")
             assert (result.shape, result.dtype) == (expected.shape, expected.dtype), case
 
 
@@ -140,7 +140,7 @@ def test_plain_operands_are_constants(kind: str) -> None:
     }
     for name, (result, value) in cases.items():
         np.testing.assert_array_equal(result.value, value, err_msg=name)
-        part_planes = result._data[1:]
+        part_planes = result._stack[1:]
         # every part is the part of x where x was chosen, else zero
         rebuilt = {
             "concatenate": lambda p: np.concatenate([p, 0 * c]),
@@ -150,7 +150,7 @@ def test_plain_operands_are_constants(kind: str) -> None:
             "diff": lambda p: np.diff(p, prepend=0.0),
         }[name]
         for p, plane in enumerate(part_planes, start=1):
-            np.testing.assert_array_equal(plane, rebuilt(x._data[p]), err_msg=name)
+            np.testing.assert_array_equal(plane, rebuilt(x._stack[p]), err_msg=name)
 
 
 def test_dtype_promotion_follows_numpy() -> None:
@@ -211,7 +211,7 @@ def hyperdual_with_zeros(shape: tuple[int, ...], dtype: Any, seed: int) -> Any:
 def reference_along(x: Any, axis: int, f: Callable[..., list[list[float]]]) -> np.ndarray:
     """f on every 1-d slice along axis of the float64 planes, with Python floats;
     f returns one list per plane, which becomes the last axis of the result."""
-    planes = np.moveaxis(x._data.astype(np.float64), axis + 1 if axis >= 0 else axis, -1)
+    planes = np.moveaxis(x._stack.astype(np.float64), axis + 1 if axis >= 0 else axis, -1)
     results = {
         index: np.array(f(*(planes[(p, *index)].tolist() for p in range(x._planes))))
         for index in np.ndindex(planes.shape[1:-1])
@@ -234,7 +234,7 @@ def test_prod_is_exact_at_second_order_with_zeros(axis: int, dtype: Any) -> None
     result = np.prod(x, axis=axis)
     assert result.dtype == dtype
     ref = reference_along(x, axis, lambda a, b, c, d: [[v] for v in closed_form_prod(a, b, c, d)])
-    np.testing.assert_allclose(result._data, ref[..., 0], **tolerance(dtype))
+    np.testing.assert_allclose(result._stack, ref[..., 0], **tolerance(dtype))
     # the value agrees with numpy's to a few ulps (another multiplication order)
     np.testing.assert_allclose(
         result.value, np.prod(x.value, axis=axis), rtol=8 * np.finfo(dtype).eps
@@ -244,13 +244,13 @@ def test_prod_is_exact_at_second_order_with_zeros(axis: int, dtype: Any) -> None
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 8, 9, 33])
 def test_prod_and_cumprod_of_every_length(n: int) -> None:
     x = hyperdual_with_zeros((max(n, 7),), np.float64, seed=n)[:n]
-    ref = closed_form_prod(*(p.tolist() for p in x._data))
-    np.testing.assert_allclose(np.prod(x)._data, ref, rtol=1e-13, atol=1e-14)
+    ref = closed_form_prod(*(p.tolist() for p in x._stack))
+    np.testing.assert_allclose(np.prod(x)._stack, ref, rtol=1e-13, atol=1e-14)
     cumulative = np.cumprod(x)
     assert cumulative.shape == (n,)
     for i in range(n) if n < 10 else (0, n // 2, n - 1):  # the closed form is O(n^3)
-        prefix = closed_form_prod(*(p[: i + 1].tolist() for p in x._data))
-        np.testing.assert_allclose(cumulative._data[:, i], prefix, rtol=1e-13, atol=1e-14)
+        prefix = closed_form_prod(*(p[: i + 1].tolist() for p in x._stack))
+        np.testing.assert_allclose(cumulative._stack[:, i], prefix, rtol=1e-13, atol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -267,7 +267,7 @@ def test_cumprod_along_an_axis(kind: str, dtype: Any) -> None:
 
     result = np.cumprod(x, axis=-2)
     expected = reference_along(x, -2, prefixes).swapaxes(-1, -2)
-    np.testing.assert_allclose(result._data, expected, **tolerance(dtype))
+    np.testing.assert_allclose(result._stack, expected, **tolerance(dtype))
     assert result.dtype == dtype
     np.testing.assert_allclose(
         result.value, np.cumprod(x.value, axis=-2), rtol=8 * np.finfo(dtype).eps
@@ -280,12 +280,12 @@ def test_prod_arguments() -> None:
     assert masked.shape == (2, 1)
     for row in range(2):
         keep = [i for i in range(4) if MASK_ROW[i]]
-        ref = closed_form_prod(*(p[row, keep].tolist() for p in x._data))
-        np.testing.assert_allclose(masked._data[:, row, 0], [3 * r for r in ref], rtol=1e-13)
+        ref = closed_form_prod(*(p[row, keep].tolist() for p in x._stack))
+        np.testing.assert_allclose(masked._stack[:, row, 0], [3 * r for r in ref], rtol=1e-13)
     full = np.prod(x, keepdims=True)
     assert full.shape == (1, 1)
-    ref = closed_form_prod(*(p.ravel().tolist() for p in x._data))
-    np.testing.assert_allclose(full._data.ravel(), ref, rtol=1e-13, atol=1e-15)
+    ref = closed_form_prod(*(p.ravel().tolist() for p in x._stack))
+    np.testing.assert_allclose(full._stack.ravel(), ref, rtol=1e-13, atol=1e-15)
     assert np.prod(x, dtype=np.float32).dtype == np.float32
 
 
@@ -352,7 +352,7 @@ def test_min_max_select_the_first_extreme_element(largest: bool, dtype: Any) -> 
     for axis in (1, -1, 0, None):
         result = f(x, axis=axis)
         np.testing.assert_array_equal(result.value, f(x.value, axis=axis))
-        planes = x._data.astype(np.float64)
+        planes = x._stack.astype(np.float64)
         if axis is None:
             planes = planes.reshape(4, 1, -1)
         elif axis == 0:
@@ -362,7 +362,7 @@ def test_min_max_select_the_first_extreme_element(largest: bool, dtype: Any) -> 
                 first_extremum(row, parts, largest)
                 for row, parts in zip(planes[0].tolist(), planes[p].tolist(), strict=True)
             ]
-            np.testing.assert_array_equal(result._data[p].ravel(), expected)
+            np.testing.assert_array_equal(result._stack[p].ravel(), expected)
     assert (x.max(axis=1, keepdims=True).shape, np.amin(x, axis=0).shape) == ((3, 1), (4,))
 
 
@@ -379,7 +379,7 @@ def test_min_max_initial_and_where() -> None:
     with pytest.raises(ValueError):
         np.max(hd.dual(np.ones((0, 2))), axis=0)
     empty = np.max(hd.dual(np.ones((0, 2)), 1.0), axis=0, initial=-1.0)
-    np.testing.assert_array_equal(empty._data, [[-1.0, -1.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(empty._stack, [[-1.0, -1.0], [0.0, 0.0]])
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -392,14 +392,14 @@ def test_sort_moves_the_parts_with_their_elements(kind: str) -> None:
     for row in range(2):
         order = sorted(range(5), key=lambda i: v[row, i])  # stable: ties keep their order
         for p in range(1, x._planes):
-            np.testing.assert_array_equal(result._data[p, row], x._data[p, row, order])
+            np.testing.assert_array_equal(result._stack[p, row], x._stack[p, row, order])
     np.testing.assert_array_equal(np.argsort(x, axis=0), np.argsort(v, axis=0))
     np.testing.assert_array_equal(x.argsort(), np.argsort(v))
     flat = np.sort(x, axis=None)
     np.testing.assert_array_equal(flat.value, np.sort(v, axis=None))
     y = x.copy()
     y.sort(axis=0)
-    np.testing.assert_array_equal(y._data, np.sort(x, axis=0)._data)
+    np.testing.assert_array_equal(y._stack, np.sort(x, axis=0)._stack)
     nan = np.sort(hd.dual(np.array([np.nan, 1.0, 0.0]), np.array([1.0, 2.0, 3.0])))
     np.testing.assert_array_equal(nan.d, [3.0, 2.0, 1.0])  # nan sorts last, as in numpy
 
@@ -432,10 +432,10 @@ def test_sum_of_many_planes_is_exact_to_rounding() -> None:
     data = np.random.default_rng(4).uniform(-1, 1, (cls._planes, 99))
     data[5] = 0.0  # an all-zero plane sums to 0
     summed = np.sum(cls._wrap(data))
-    assert summed._data[0] == np.sum(data[0])
+    assert summed._stack[0] == np.sum(data[0])
     exact = np.array([math.fsum(plane) for plane in data])
-    np.testing.assert_allclose(summed._data, exact, rtol=0, atol=4 * np.spacing(99.0))
-    assert summed._data[5] == 0
+    np.testing.assert_allclose(summed._stack, exact, rtol=0, atol=4 * np.spacing(99.0))
+    assert summed._stack[5] == 0
 
 
 def test_mean_where_float32_is_numpys() -> None:
@@ -455,15 +455,15 @@ def test_like_functions_make_constants_of_the_same_kind(kind: str) -> None:
         y = f(x)
         assert type(y) is type(x) and y.dtype == np.float32 and y.shape == (2, 3)
         np.testing.assert_array_equal(y.value, value)
-        np.testing.assert_array_equal(y._data[1:], 0.0)
+        np.testing.assert_array_equal(y._stack[1:], 0.0)
     assert np.empty_like(x, dtype=np.float64, shape=(4,)).shape == (4,)
     assert np.ones_like(x, dtype=np.float64).dtype == np.float64
     full = np.full_like(x, 2.5, shape=(3,))
-    np.testing.assert_array_equal(full._data, [[2.5] * 3] + [[0.0] * 3] * (x._planes - 1))
+    np.testing.assert_array_equal(full._stack, [[2.5] * 3] + [[0.0] * 3] * (x._planes - 1))
     filler = make(kind, (), seed=9)
     full = np.full_like(x, filler)
-    expected = filler._data.astype(np.float32)[:, None, None]
-    np.testing.assert_array_equal(full._data, np.broadcast_to(expected, full._data.shape))
+    expected = filler._stack.astype(np.float32)[:, None, None]
+    np.testing.assert_array_equal(full._stack, np.broadcast_to(expected, full._stack.shape))
     with pytest.raises(TypeError, match="float64, float32, complex128 or complex64"):
         np.zeros_like(x, dtype=np.int64)
 
@@ -488,9 +488,9 @@ def test_zero_dimensional_inputs() -> None:
     x = hd.hyperdual(2.0, 1.0, 1.0, 0.5)
     for f in (np.sum, np.mean, np.prod, np.max, np.min, np.nansum, np.squeeze, np.copy, np.flip):
         r = f(x)
-        assert r.shape == () and np.array_equal(r._data, x._data), f.__name__
+        assert r.shape == () and np.array_equal(r._stack, x._stack), f.__name__
     for f in (np.cumsum, np.cumprod, np.ravel, np.atleast_1d):
-        assert f(x).shape == (1,) and np.array_equal(f(x)._data[:, 0], x._data), f.__name__
+        assert f(x).shape == (1,) and np.array_equal(f(x)._stack[:, 0], x._stack), f.__name__
     assert np.argmax(x) == 0 and np.clip(x, 0.0, 1.0).e1 == 0.0
     assert np.polyval([1.0, 0.0, 0.0], x).e12 == 4.0  # x^2: 2 e1 e2 + 2 x e12 = 2 + 2
 
@@ -500,18 +500,18 @@ def test_out_argument() -> None:
     x = make("hyperdual", (3, 4))
     out = hd.hyperdual(np.zeros(4))
     assert np.sum(x, axis=0, out=out) is out
-    np.testing.assert_array_equal(out._data, np.sum(x, axis=0)._data)
+    np.testing.assert_array_equal(out._stack, np.sum(x, axis=0)._stack)
     assert np.prod(x, axis=0, out=out) is out
-    np.testing.assert_array_equal(out._data, np.prod(x, axis=0)._data)
+    np.testing.assert_array_equal(out._stack, np.prod(x, axis=0)._stack)
     assert x.max(axis=0, out=out) is out and x.mean(0, out=out) is out
     out2 = hd.hyperdual(np.zeros((3, 4)))
     assert np.cumsum(x, axis=1, out=out2) is out2 and np.clip(x, 0, 1, out=out2) is out2
-    np.testing.assert_array_equal(out2._data, np.clip(x, 0, 1)._data)
+    np.testing.assert_array_equal(out2._stack, np.clip(x, 0, 1)._stack)
     assert np.concatenate([x[:1], x[1:]], out=out2) is out2
-    np.testing.assert_array_equal(out2._data, x._data)
+    np.testing.assert_array_equal(out2._stack, x._stack)
     # plain inputs written to a dual out=: constants, zero parts
     assert np.sum(np.ones((3, 4)), axis=0, out=out) is out
-    np.testing.assert_array_equal(out._data, [[3.0] * 4] + [[0.0] * 4] * 3)
+    np.testing.assert_array_equal(out._stack, [[3.0] * 4] + [[0.0] * 4] * 3)
     assert np.concatenate([np.ones(1), np.ones(3)], out=out) is out
     for bad in (np.zeros(4), hd.dual(np.zeros(4))):
         with pytest.raises(TypeError, match="would drop the derivative parts"):
@@ -573,7 +573,7 @@ def test_methods_are_the_functions() -> None:
         (x.trace(-1), np.trace(x, -1)),
     ]
     for method, function in pairs:
-        np.testing.assert_array_equal(method._data, function._data)
+        np.testing.assert_array_equal(method._stack, function._stack)
     assert x.argmax() == np.argmax(x.value) and x.argmin() == np.argmin(x.value)
     np.testing.assert_array_equal(x.nonzero(), np.nonzero(x.value))
 

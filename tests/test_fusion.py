@@ -89,8 +89,8 @@ def test_same_bits_as_eager(kind: str, dtype: type) -> None:
     assert pending(got)
     want = eager(chain, build())
     assert not pending(want)
-    assert got._data.dtype == want._data.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(got._data, want._data)
+    assert got._stack.dtype == want._stack.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got._stack, want._stack)
 
 
 def test_derivatives_against_closed_forms() -> None:
@@ -174,7 +174,7 @@ def test_in_place_ufuncs_and_copyto_after_recording() -> None:
     check_sin_of_x(y)
     x = fresh()
     y = np.sin(x)
-    x._data[1] = 9.0  # the planes themselves (private, but the same door)
+    x._stack[1] = 9.0  # the planes themselves (private, but the same door)
     check_sin_of_x(y)
 
 
@@ -221,7 +221,7 @@ def test_same_operand_twice() -> None:
     for got in (y, z, w):
         assert pending(got)
     np.testing.assert_array_equal(y.d, 2 * X)
-    np.testing.assert_array_equal(w._data, z._data)
+    np.testing.assert_array_equal(w._stack, z._stack)
     s = s.value
     np.testing.assert_array_equal(z.value, s * s)
     close(s, np.sin(X))
@@ -238,7 +238,7 @@ def test_long_chains_are_cut() -> None:
             v = v * 1.0001 + 0.5 if k % 2 else np.sin(v)
         return v
 
-    np.testing.assert_array_equal(y._data, eager(steps, fresh())._data)
+    np.testing.assert_array_equal(y._stack, eager(steps, fresh())._stack)
 
 
 def test_metadata_reads_compute_nothing() -> None:
@@ -287,9 +287,9 @@ def test_stencil_same_bits_and_recorded() -> None:
     x = hd.dualvec(X, [np.ones(N), X, X**2])
     inner = -x[:-2] + 2.0 * x[1:-1]
     assert pending(x[1:-1]) and pending(inner)
-    np.testing.assert_array_equal(stencil(x)._data, eager(stencil, x)._data)
+    np.testing.assert_array_equal(stencil(x)._stack, eager(stencil, x)._stack)
     want = np.concatenate([[1.0], 1e-2 * np.exp(X[1:-1]), [1.0]])
-    np.testing.assert_allclose(stencil(x)._data[1], want, rtol=1e-15, atol=1e-17)
+    np.testing.assert_allclose(stencil(x)._stack[1], want, rtol=1e-15, atol=1e-17)
 
 
 # (a dual array, and a colored seed whose slices are seeds too: views once handed out)
@@ -303,7 +303,7 @@ def test_views_keep_numpy_view_semantics(make: Callable[[], DualArray]) -> None:
     one = np.zeros(x._header.shape[0])
     one[0] = 1.0
     v[0] = type(x)._wrap(one)  # and writes through it reach the base
-    assert x.value[2] == 1.0 and not x._data[1:, 2].any()
+    assert x.value[2] == 1.0 and not x._stack[1:, 2].any()
     w = x[1:][1:][:4]  # a view of a view
     np.testing.assert_array_equal(w.value, x.value[2:6])
 
@@ -325,7 +325,7 @@ def test_write_to_base_after_recording_a_view() -> None:
 def test_view_whose_owner_is_gone_and_planes_held_elsewhere() -> None:
     x = fresh()
     v = x[2:]
-    planes = x._data  # handed out: a writable alias of v's memory
+    planes = x._stack  # handed out: a writable alias of v's memory
     del x
     y = np.sin(v)
     planes[0] = 0.0
@@ -402,7 +402,7 @@ def test_two_dimensional_slices_read_in_runs() -> None:
         return v[1:-1, 2:] + v[1:-1, :-2] - 4.0 * v[1:-1, 1:-1] + v[2:, 1:-1] + v[:-2, 1:-1]
 
     assert pending(u[1:-1, 2:]) and pending(laplace(u))
-    np.testing.assert_array_equal(laplace(u)._data, eager(laplace, hd.dual(grid, 1.0))._data)
+    np.testing.assert_array_equal(laplace(u)._stack, eager(laplace, hd.dual(grid, 1.0))._stack)
     want = grid[1:-1, 2:] + grid[1:-1, :-2] - 4.0 * grid[1:-1, 1:-1] + grid[2:, 1:-1]
     np.testing.assert_allclose(laplace(u).value, want + grid[:-2, 1:-1], rtol=1e-14, atol=1e-14)
     v = u[2:5, 3:7]  # a numpy view of the planes when read, writes reaching u
@@ -421,8 +421,8 @@ def test_two_dimensional_slices_read_in_runs() -> None:
 def test_concatenate_same_bits_as_eager(kind: str, dtype: type) -> None:
     got = stencil(KINDS[kind](X, dtype))
     want = eager(stencil, KINDS[kind](X, dtype))
-    assert type(got) is type(want) and got._data.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(got._data, want._data)
+    assert type(got) is type(want) and got._stack.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got._stack, want._stack)
 
 
 def test_concatenate_leaves_pieces_and_result_independent() -> None:
@@ -430,12 +430,12 @@ def test_concatenate_leaves_pieces_and_result_independent() -> None:
     inner = np.sin(x[1:-1]) * 2.0
     joined = np.concatenate([x[:1], inner, x[-1:], inner])
     assert pending(inner)  # written into both slices, its graph kept
-    want = eager(lambda v: np.sin(v[1:-1]) * 2.0, x)._data
-    np.testing.assert_array_equal(joined._data[:, 1 : N - 1], want)
-    np.testing.assert_array_equal(joined._data[:, N:], want)
+    want = eager(lambda v: np.sin(v[1:-1]) * 2.0, x)._stack
+    np.testing.assert_array_equal(joined._stack[:, 1 : N - 1], want)
+    np.testing.assert_array_equal(joined._stack[:, N:], want)
     close(want[0], 2 * np.sin(X[1:-1]))
-    joined._data[:] = 7.0
-    np.testing.assert_array_equal(inner._data, want)  # no alias of the result
+    joined._stack[:] = 7.0
+    np.testing.assert_array_equal(inner._stack, want)  # no alias of the result
     np.testing.assert_array_equal(x.value, X)
 
 
@@ -458,7 +458,7 @@ def test_concatenate_two_dimensional_pieces_and_the_other_axis() -> None:
 
         got = join(np.exp(x[:20]), x[20:] + 1.0)
         want = eager(join, eager(np.exp, x[:20]), eager(lambda v: v + 1.0, x[20:]))
-        np.testing.assert_array_equal(got._data, want._data)
+        np.testing.assert_array_equal(got._stack, want._stack)
 
 
 def test_planes_into_declines_what_it_does_not_take() -> None:
@@ -471,7 +471,7 @@ def test_planes_into_declines_what_it_does_not_take() -> None:
     assert pending(y)
     out = np.empty((2, N))
     assert _core.planes_into(y, out)
-    np.testing.assert_array_equal(out, eager(np.sin, fresh())._data)
+    np.testing.assert_array_equal(out, eager(np.sin, fresh())._stack)
 
 
 # --- a sparse Jacobian's colored seed (_core.colored_seed): pending, sliced in place --------
@@ -503,17 +503,17 @@ def explicit(dtype: type = np.float64, probe: bool = True) -> DualArray:
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("probe", [True, False])
 def test_colored_seed_planes_and_stencil_same_bits(dtype: type, probe: bool) -> None:
-    np.testing.assert_array_equal(colored(dtype, probe)._data, explicit(dtype, probe)._data)
+    np.testing.assert_array_equal(colored(dtype, probe)._stack, explicit(dtype, probe)._stack)
     x = colored(dtype, probe)
     middle = x[1:-1]
     assert pending(middle) and pending(-x[:-2] + 2.0 * middle)  # recorded on seed slices
     got, want = stencil(x), eager(stencil, explicit(dtype, probe))
-    np.testing.assert_array_equal(got._data, want._data)
+    np.testing.assert_array_equal(got._stack, want._stack)
     overlapping = x[:-1] * x[1:] - x[1:] / (1.0 + x[:-1] ** 2)
     reference = eager(
         lambda v: v[:-1] * v[1:] - v[1:] / (1.0 + v[:-1] ** 2), explicit(dtype, probe)
     )
-    np.testing.assert_array_equal(overlapping._data, reference._data)
+    np.testing.assert_array_equal(overlapping._stack, reference._stack)
 
 
 def test_colored_seed_declines() -> None:
@@ -537,26 +537,26 @@ def test_colored_seed_slices_are_views_once_handed_out() -> None:
     np.testing.assert_array_equal(x.value[1:6], 9.0)
     np.testing.assert_array_equal(w.value, x.value[2:6])
     want = eager(lambda v: np.sin(v[1:]), explicit())
-    np.testing.assert_array_equal(y._data, want._data)
+    np.testing.assert_array_equal(y._stack, want._stack)
 
 
 def test_colored_seed_other_keys_and_shapes() -> None:
     ref = explicit()
     for key in (slice(None, None, -1), slice(1, None, 2), slice(-3, 2, -1), [3, 1, 4]):
         got = colored()[key]  # (negative steps, strides, lists: the seed computed)
-        np.testing.assert_array_equal(got._data, ref[key]._data)
+        np.testing.assert_array_equal(got._stack, ref[key]._stack)
     cls = type(hd.dualvec(np.zeros(1), [np.zeros(1)] * 4))
     grid = X.reshape(40, 25)
     u = _core.colored_seed(cls, grid, seed_rows(), 3)
-    planes = explicit()._data.reshape(5, 40, 25)
+    planes = explicit()._stack.reshape(5, 40, 25)
     r = np.exp(u[1:-1, 1:-1]) - u[:-2, 1:-1] * u[2:, 1:-1]  # (2-d slices: computed)
     want = eager(
         lambda v: np.exp(v[1:-1, 1:-1]) - v[:-2, 1:-1] * v[2:, 1:-1], type(u)._wrap(planes)
     )
-    np.testing.assert_array_equal(r._data, want._data)
+    np.testing.assert_array_equal(r._stack, want._stack)
     rows = _core.colored_seed(cls, grid, seed_rows(), 3)[3:7]  # rows: a seed slice
     assert pending(rows)
-    np.testing.assert_array_equal(rows._data, planes[:, 3:7])
+    np.testing.assert_array_equal(rows._stack, planes[:, 3:7])
 
 
 def test_sparse_jacobian_through_the_fused_seed_same_bits_as_dense() -> None:

@@ -100,8 +100,8 @@ def test_same_bits_as_eager(layout: tuple[int, ...], dtype: type) -> None:
     with by_elements():
         held_want, want = run()
     assert not pending(want)
-    np.testing.assert_array_equal(got._data, want._data)
-    np.testing.assert_array_equal(held._data, held_want._data)
+    np.testing.assert_array_equal(got._stack, want._stack)
+    np.testing.assert_array_equal(held._stack, held_want._stack)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -116,7 +116,7 @@ def test_pending_sum_is_numpys_sum_of_each_plane(dtype: type) -> None:
     sums = _core.pending_sum(y)
     assert sums is not None and sums.dtype == np.dtype(dtype)
     assert pending(y)  # summed without computing its planes
-    data = y._data
+    data = y._stack
     # each plane as numpy sums one plane (the value: np.sum of the values, bit for bit)
     np.testing.assert_array_equal(sums, [np.add.reduce(plane) for plane in data])
     np.testing.assert_array_equal(np.sum(y).value, np.sum(data[0]))  # (computed now)
@@ -139,15 +139,15 @@ def test_hessians_of_other_functions_agree_with_eager() -> None:
 def test_a_write_after_recording_does_not_reach_the_graph() -> None:
     cls = hyperdualvec_type(60)
     x = cls._wrap(rng().uniform(-1, 1, (cls._planes, 80)))
-    before = x._data.copy()
+    before = x._stack.copy()
     x = cls._wrap(before.copy())
     y = x[1:] * x[:-1] + 1.0
     assert pending(y)
-    x._data[:] = 0.0  # exposes x's planes: y is computed first
+    x._stack[:] = 0.0  # exposes x's planes: y is computed first
     with by_elements():
         z = cls._wrap(before)
         want = z[1:] * z[:-1] + 1.0
-    np.testing.assert_array_equal(y._data, want._data)
+    np.testing.assert_array_equal(y._stack, want._stack)
 
 
 def test_the_default_threshold_takes_hessians_of_128_variables_and_more() -> None:

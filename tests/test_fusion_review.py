@@ -52,7 +52,7 @@ def check_sin_of_x(y: Any) -> None:
 # without a reference is invisible to that count: an array made from another's
 # __array_interface__ (numba, cupy, PIL interop) or a raw pointer (.ctypes.data handed
 # to a C library). Both are valid numpy as long as the owner (x's planes) lives; they
-# were handed out before recording, through `_data` (x.value), so flush_readers had
+# were handed out before recording, through `_stack` (x.value), so flush_readers had
 # nothing to compute then. Eagerly, y = sin(x) was computed before the write.
 
 
@@ -74,7 +74,7 @@ def _raw_pointer(x: Any) -> Callable[[], None]:
     return lambda: ctypes.memset(address, 0, N * X.itemsize)  # as a C library would
 
 
-# (fixed: planes _data has handed out are marked exposed and never recorded by reference)
+# (fixed: planes _stack has handed out are marked exposed and never recorded by reference)
 @pytest.mark.parametrize("alias", [_interface_alias, _raw_pointer])
 def test_alias_without_reference_written_after_recording(
     alias: Callable[[Any], Callable[[], None]],
@@ -139,7 +139,7 @@ WRITES: dict[str, Callable[[Any], Any]] = {
         slice(None), 0.0
     ),
     "ctypes data_as": lambda x: ctypes.memset(x.value.ctypes.data_as(ctypes.c_void_p), 0, N * 8),
-    "setattr _data": lambda x: setattr(x, "_data", np.zeros((2, N))),
+    "setattr _stack": lambda x: setattr(x, "_stack", np.zeros((2, N))),
 }
 
 
@@ -291,7 +291,7 @@ def test_graphs_of_two_inputs_interleaved() -> None:
 
 def test_long_loop_keeps_reference_counts() -> None:
     x = fresh()
-    store = DualArray.__dict__["_store"].__get__  # the slot (x._data would expose it)
+    store = DualArray.__dict__["_store"].__get__  # the slot (x._stack would expose it)
     before = sys.getrefcount(store(x)), sys.getrefcount(x)
     for k in range(200):
         y = np.sin(x) * np.cos(x) + x

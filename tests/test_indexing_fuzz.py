@@ -100,7 +100,7 @@ def test_getitem_matches_numpy_on_every_plane(kind: str, case: Any, seed: int) -
     cls, dtype = KINDS[kind]
     shape, key = case
     x = _random_array(cls, shape, dtype, seed)
-    expected, error = _numpy_result(x._data[0, ...], key)
+    expected, error = _numpy_result(x._stack[0, ...], key)
     if error is not None:
         with pytest.raises(error):
             x[key]
@@ -109,7 +109,7 @@ def test_getitem_matches_numpy_on_every_plane(kind: str, case: Any, seed: int) -
     assert type(got) is cls
     assert got.shape == np.shape(expected)
     for p in range(cls._planes):
-        np.testing.assert_array_equal(got._data[p], x._data[p, ...][key], err_msg=f"plane {p}")
+        np.testing.assert_array_equal(got._stack[p], x._stack[p, ...][key], err_msg=f"plane {p}")
 
 
 def _distinct_elements(shape: tuple[int, ...], key: Any) -> bool:
@@ -132,28 +132,28 @@ def test_setitem_matches_numpy_on_every_plane(
     cls, dtype = KINDS[kind]
     shape, key = case
     x = _random_array(cls, shape, dtype, seed)
-    selected, error = _numpy_result(x._data[0, ...], key)
+    selected, error = _numpy_result(x._stack[0, ...], key)
     if error is not None or not _distinct_elements(shape, key):
         return
     target_shape = np.shape(selected)
     if item_kind == "dual":
         item: Any = _random_array(cls, target_shape, dtype, seed + 1)
-        item_planes = list(item._data)
+        item_planes = list(item._stack)
     elif item_kind == "dual-broadcast":  # one element's planes, broadcast over the selection
         item = _random_array(cls, target_shape[-1:], dtype, seed + 1)
-        item_planes = list(item._data)
+        item_planes = list(item._stack)
     elif item_kind == "number":
         item = 7.5
         item_planes = [np.asarray(7.5)] + [np.asarray(0.0)] * (cls._planes - 1)
     else:
         item = np.random.default_rng(seed + 2).standard_normal(target_shape).astype(dtype)
         item_planes = [item] + [np.zeros(target_shape, dtype)] * (cls._planes - 1)
-    expected = x._data.copy()
+    expected = x._stack.copy()
     for p in range(cls._planes):
         expected[p, ...][key] = item_planes[p]
     x[key] = item
     for p in range(cls._planes):
-        np.testing.assert_array_equal(x._data[p], expected[p], err_msg=f"plane {p}")
+        np.testing.assert_array_equal(x._stack[p], expected[p], err_msg=f"plane {p}")
 
 
 @pytest.mark.parametrize(
@@ -175,13 +175,13 @@ def test_mixed_keys_of_the_report(kind: str, key: Any) -> None:
     x = _random_array(cls, (5, 6, 4), dtype, 0)
     got = x[key]
     for p in range(cls._planes):
-        np.testing.assert_array_equal(got._data[p], x._data[p, ...][key])
+        np.testing.assert_array_equal(got._stack[p], x._stack[p, ...][key])
     y = _random_array(cls, (5, 6, 4), dtype, 1)
-    expected = y._data.copy()
+    expected = y._stack.copy()
     for p in range(cls._planes):
-        expected[p, ...][key] = got._data[p]
+        expected[p, ...][key] = got._stack[p]
     y[key] = got
-    np.testing.assert_array_equal(y._data, expected)
+    np.testing.assert_array_equal(y._stack, expected)
 
 
 def test_mixed_key_of_the_report_values() -> None:

@@ -99,7 +99,7 @@ def column_phases(m: Any, rows: list[int], signs: np.ndarray) -> list[Any]:
 def planes(outputs: Any) -> np.ndarray:
     """The planes of one or several dual outputs, flattened and concatenated: (P, N)."""
     outputs = outputs if isinstance(outputs, tuple) else (outputs,)
-    return np.concatenate([o._data.reshape(o._data.shape[0], -1) for o in outputs], axis=1)
+    return np.concatenate([o._stack.reshape(o._stack.shape[0], -1) for o in outputs], axis=1)
 
 
 def values(outputs: Any) -> np.ndarray:
@@ -227,9 +227,9 @@ def test_svd_full_matrices(shape: tuple[int, int], complex_: bool) -> None:
     assert u.shape == (shape[0], shape[0]) and vh.shape == (shape[1], shape[1])
     for q in (u, vh):
         gram = np.conj(q.T) @ q
-        close(gram._data[1:], np.zeros_like(gram._data[1:]), rtol=1e-12)
+        close(gram._stack[1:], np.zeros_like(gram._stack[1:]), rtol=1e-12)
     rebuilt = (u[:, :k] * s) @ vh[:k]
-    close(rebuilt._data, x._data, rtol=1e-12)
+    close(rebuilt._stack, x._stack, rtol=1e-12)
 
 
 def test_svd_closed_forms() -> None:
@@ -238,15 +238,15 @@ def test_svd_closed_forms() -> None:
     e = random((3, 3), True, 41)
     u, s, vh = np.linalg.svd(a)
     want = np.real(np.einsum("ji,jk,ik->i", np.conj(u), e, np.conj(vh)))
-    close(np.linalg.svdvals(hd.dual(a, e))._data[1], want)
+    close(np.linalg.svdvals(hd.dual(a, e))._stack[1], want)
     theta = 0.3
     rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
     # A(t) = R diag(3 + 2t, 1 - t^2) R^T: s = (3 + 2t, 1 - t^2), s' = (2, 0), s'' = (0, -2)
     x = hd.hyperdual(rot @ np.diag([3.0, 1.0]) @ rot.T, rot @ np.diag([2.0, 0]) @ rot.T, 0.0, 0.0)
     x = x + hd.hyperdual(np.zeros((2, 2)), 0.0, 0.0, rot @ np.diag([0.0, -2.0]) @ rot.T)
     s = np.linalg.svdvals(x)
-    close(s._data[1], np.array([2.0, 0.0]), rtol=1e-14)
-    close(s._data[3], np.array([0.0, -2.0]), rtol=1e-14)
+    close(s._stack[1], np.array([2.0, 0.0]), rtol=1e-14)
+    close(s._stack[3], np.array([0.0, -2.0]), rtol=1e-14)
 
 
 def test_svd_hermitian() -> None:
@@ -297,7 +297,7 @@ def test_nuclear_norm_at_repeated_singular_values(complex_: bool) -> None:
     assert np.ptp(np.linalg.svd(a, compute_uv=False)[:2]) < 1e-14
     check(lambda x: np.linalg.norm(x, "nuc"), lambda m: [sum(mp_svd(m, a[0], "s"))], a)
     stack = hd.dual(np.stack([a, 2 * a]), np.stack([a, a]))  # d/dt of |(1 + t) A|_* etc.
-    np.testing.assert_allclose(np.linalg.norm(stack, "nuc", axis=(1, 2))._data[1], [5.0, 5.0])
+    np.testing.assert_allclose(np.linalg.norm(stack, "nuc", axis=(1, 2))._stack[1], [5.0, 5.0])
     with pytest.raises(np.linalg.LinAlgError, match=r"norm\(ord='nuc'\).*rank"):
         np.linalg.norm(hd.dual(np.diag([1.0, 0.0]), np.ones((2, 2))), "nuc")
 
@@ -326,10 +326,10 @@ def test_vector_norm_and_small_functions() -> None:
     n = np.linalg.vector_norm(x, axis=(0, 2))
     np.testing.assert_array_equal(n.value, np.linalg.vector_norm(a, axis=(0, 2)))
     # d|x| = Re(conj(x) dx) / |x|
-    close(n._data[1], np.sum(np.real(np.conj(a) * e), axis=(0, 2)) / n.value)
+    close(n._stack[1], np.sum(np.real(np.conj(a) * e), axis=(0, 2)) / n.value)
     assert np.linalg.matrix_rank(x[0]) == 2
-    np.testing.assert_array_equal(np.linalg.trace(x)._data[1], np.trace(e, axis1=-2, axis2=-1))
-    np.testing.assert_array_equal(np.linalg.diagonal(x)._data[1], np.diagonal(e, 0, -2, -1))
+    np.testing.assert_array_equal(np.linalg.trace(x)._stack[1], np.trace(e, axis1=-2, axis2=-1))
+    np.testing.assert_array_equal(np.linalg.diagonal(x)._stack[1], np.diagonal(e, 0, -2, -1))
 
 
 # --- eig, eigvals -----------------------------------------------------------------------------
@@ -376,12 +376,12 @@ def test_eig_closed_form() -> None:
     _w, v = np.linalg.eig(a)
     left = np.linalg.inv(v).conj().T  # columns: left eigenvectors, u_i^H v_j = delta_ij
     want = np.einsum("ji,jk,ki->i", np.conj(left), e, v)
-    close(np.linalg.eigvals(hd.dual(a, e))._data[1], want)
+    close(np.linalg.eigvals(hd.dual(a, e))._stack[1], want)
     got = np.linalg.eig(hd.dual(a, e))
     # the vectors stay unit vectors with their largest entry real (numpy's normalization)
     norms = np.sum(np.abs(got.eigenvectors.value) ** 2, axis=0)
     close(norms, np.ones(4), rtol=1e-15)
-    dnorm = np.sum(np.real(np.conj(got.eigenvectors.value) * got.eigenvectors._data[1]), axis=0)
+    dnorm = np.sum(np.real(np.conj(got.eigenvectors.value) * got.eigenvectors._stack[1]), axis=0)
     close(dnorm, np.zeros(4), rtol=1e-12)
 
 
@@ -451,7 +451,7 @@ def test_norm_needs_only_the_extreme_value_simple() -> None:
     e = random((3, 3), False, 110)
     got = np.linalg.norm(hd.dual(a, e), 2)
     assert got.value == 3.0
-    close(np.array([got._data[1]]), np.array([e[0, 0]]))
+    close(np.array([got._stack[1]]), np.array([e[0, 0]]))
 
 
 # --- complex (and real) factorizations and solves: conjugate transposes ---------------------
@@ -837,7 +837,7 @@ def test_taylor_degree_two_and_the_refusal_beyond() -> None:
     ]
     for f, x in cases:
         planes_ = hd.taylor(f, x, v, 2)
-        want = f(hd.hyperdual(x, v, v, 0.0))._data
+        want = f(hd.hyperdual(x, v, v, 0.0))._stack
         close(planes_[1], want[1], rtol=1e-13)
         close(planes_[2], want[3], rtol=1e-13)
     with pytest.raises(TypeError, match=r"numpy\.linalg\.svd .*degree 2"):

@@ -260,7 +260,7 @@ def test_pinv_with_a_cut_off_above_every_singular_value_is_zero() -> None:
     """rtol >= 1 cuts every singular value for every A: zero, with zero parts."""
     a = np.diag([4.0, 2.0, 1.0])
     out = np.linalg.pinv(hd.hyperdual(a, np.ones((3, 3)), 1.0), rtol=1.0)
-    assert not np.any(out._data)
+    assert not np.any(out._stack)
 
 
 # --- lstsq ----------------------------------------------------------------------------------

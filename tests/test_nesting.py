@@ -391,7 +391,7 @@ def test_the_symmetric_product_is_the_hessians_layout_and_pickles() -> None:
     assert type(v)._planes == 1 + 3 + 6  # value, 3 first parts, the triangle of 3x3
     back = pickle.loads(pickle.dumps(v))
     assert type(back) is type(v)
-    np.testing.assert_array_equal(back._data, v._data)
+    np.testing.assert_array_equal(back._stack, v._stack)
 
 
 # Every first-order transform inside every other: d/dx [dg/dy (x, y0)] for

@@ -444,9 +444,9 @@ def test_astype_casts_every_plane() -> None:
     x = hd.dualvec(np.array([1.5, -2.25]), np.array([[1.0, 0.5], [0.25, -1.0]]).T)
     single = np.astype(x, np.float32)
     assert single.dtype == np.float32
-    np.testing.assert_array_equal(single._data, x._data.astype(np.float32))
+    np.testing.assert_array_equal(single._stack, x._stack.astype(np.float32))
     assert np.astype(x, np.float64, copy=False) is x
-    np.testing.assert_array_equal(np.astype(x, np.complex128)._data, x._data.astype(complex))
+    np.testing.assert_array_equal(np.astype(x, np.complex128)._stack, x._stack.astype(complex))
     with pytest.raises(TypeError, match="int64"):
         np.astype(x, np.int64)
 

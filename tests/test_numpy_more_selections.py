@@ -32,8 +32,8 @@ def make(cls: Any, values: np.ndarray, dtype: Any, seed: int = 0) -> Any:
 def per_plane(result: Any, reference: Callable[[int], Any]) -> None:
     for p in range(result._planes):
         expected = np.asarray(reference(p))
-        assert result._data[p].shape == expected.shape
-        np.testing.assert_array_equal(result._data[p], expected)
+        assert result._stack[p].shape == expected.shape
+        np.testing.assert_array_equal(result._stack[p], expected)
     assert result.dtype == np.asarray(reference(0)).dtype
 
 
@@ -53,7 +53,7 @@ NEW: dict[str, Callable[[Any], Any]] = {
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_selections_pick_every_plane_alike(name: str, cls: Any, dtype: Any) -> None:
     x = make(cls, VALUES, dtype)
-    per_plane(NEW[name](x), lambda p: NEW[name](x._data[p]))
+    per_plane(NEW[name](x), lambda p: NEW[name](x._stack[p]))
 
 
 def _writer(name: str) -> Callable[[Any, Any], None]:
@@ -79,8 +79,8 @@ def test_writes_write_every_plane(name: str, cls: Any, dtype: Any) -> None:
     write = _writer(name)
     target = make(cls, VALUES, dtype, seed=1)
     source = make(cls, np.array([10.0, 20.0, 30.0, 40.0, 50.0]), dtype, seed=2)
-    before = target._data.copy()
-    source_before = source._data.copy()
+    before = target._stack.copy()
+    source_before = source._stack.copy()
     assert write(target, source) is None  # in place, as numpy's
 
     def reference(p: int) -> np.ndarray:
@@ -89,7 +89,7 @@ def test_writes_write_every_plane(name: str, cls: Any, dtype: Any) -> None:
         return plane
 
     per_plane(target, reference)
-    np.testing.assert_array_equal(source._data, source_before)  # the source is not touched
+    np.testing.assert_array_equal(source._stack, source_before)  # the source is not touched
     # a plain value written into a dual array: zero parts where written
     plain_target = make(cls, VALUES, dtype, seed=1)
     write(plain_target, np.array([10.0, 20.0, 30.0, 40.0, 50.0], dtype=dtype))
@@ -181,19 +181,19 @@ def first_parts(values: np.ndarray, source_values: np.ndarray, parts: np.ndarray
 @pytest.mark.parametrize("cls", KINDS, ids=lambda c: c.__name__)
 def test_unique_functions_carry_first_occurrences(cls: Any) -> None:
     x = make(cls, REPEATS, np.float64)
-    parts = x._data[1:]
+    parts = x._stack[1:]
     for function in (np.unique_all, np.unique_counts, np.unique_inverse):
         got, expected = function(x), function(REPEATS)
         assert type(got) is type(expected)
         np.testing.assert_array_equal(got.values.value, expected.values)
         np.testing.assert_array_equal(
-            got.values._data[1:], first_parts(expected.values, REPEATS, parts)
+            got.values._stack[1:], first_parts(expected.values, REPEATS, parts)
         )
         for field in expected._fields[1:]:
             np.testing.assert_array_equal(getattr(got, field), getattr(expected, field))
     u = np.unique_values(x)
     np.testing.assert_array_equal(u.value, np.unique_values(REPEATS))
-    np.testing.assert_array_equal(u._data[1:], first_parts(u.value, REPEATS, parts))
+    np.testing.assert_array_equal(u._stack[1:], first_parts(u.value, REPEATS, parts))
 
 
 def test_set_operations() -> None:
@@ -233,7 +233,7 @@ def test_bincount_sums_every_plane(cls: Any, dtype: Any) -> None:
     result = np.bincount(index, weights=w, minlength=6)
     for p in range(cls._planes):  # numpy's bincount of every plane (float64 sums, as numpy)
         np.testing.assert_array_equal(
-            result._data[p], np.bincount(index, w._data[p], 6).astype(result.dtype)
+            result._stack[p], np.bincount(index, w._stack[p], 6).astype(result.dtype)
         )
     np.testing.assert_array_equal(np.bincount(index), np.bincount(index))
     with pytest.raises(TypeError, match="bincount"):
@@ -298,7 +298,7 @@ def test_sort_complex_carries_the_parts_of_the_sorted_values(dtype: Any) -> None
     np.testing.assert_array_equal(result.value, expected)
     assert result.dtype == expected.dtype
     order = np.argsort(values, kind="stable")
-    np.testing.assert_array_equal(result._data[1:], x._data[1:, order])
+    np.testing.assert_array_equal(result._stack[1:], x._stack[1:, order])
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,8 @@ def test_pickle_and_deepcopy_keep_kind_planes_and_dtype(kind: str, dtype: Any) -
     for y in [*copies, copy.deepcopy(x), copy.copy(x)]:
         assert type(y) is type(x)
         assert y.dtype == x.dtype
-        np.testing.assert_array_equal(y._data, x._data)
-    assert not np.shares_memory(copy.deepcopy(x)._data, x._data)
+        np.testing.assert_array_equal(y._stack, x._stack)
+    assert not np.shares_memory(copy.deepcopy(x)._stack, x._stack)
 
 
 def _sin_in_a_worker(x: Any) -> Any:
@@ -67,7 +67,7 @@ def test_dual_arrays_cross_processes() -> None:
     for x, y in zip(xs, results, strict=True):
         assert type(y) is type(x)
         np.testing.assert_allclose(y.value, np.sin(x.value), rtol=1e-15)
-        np.testing.assert_allclose(y._data[1:], np.cos(x.value) * x._data[1:], rtol=1e-15)
+        np.testing.assert_allclose(y._stack[1:], np.cos(x.value) * x._stack[1:], rtol=1e-15)
 
 
 def test_one_class_per_layout_however_the_factory_is_called() -> None:

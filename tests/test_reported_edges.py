@@ -38,7 +38,7 @@ def test_plain_inputs_into_a_dual_out_give_constants() -> None:
     np.testing.assert_array_equal(out.d, 0.0)
     out = hd.hyperdual(np.zeros(3), 1.0, 1.0, 1.0)
     np.add(np.ones(3), np.arange(3.0), out=out)
-    np.testing.assert_array_equal(out._data, [[1.0, 2.0, 3.0]] + [[0.0] * 3] * 3)
+    np.testing.assert_array_equal(out._stack, [[1.0, 2.0, 3.0]] + [[0.0] * 3] * 3)
 
 
 @pytest.mark.parametrize("function", [np.prod, np.max, np.min, np.sum, np.mean, np.cumprod])

@@ -810,16 +810,16 @@ def test_order_parameters_must_be_constants() -> None:
 
 def test_out_broadcasting_and_no_mutation() -> None:
     x = hd.dual(np.array([[0.5], [2.0]]), 1.0)
-    before = x._data.copy()
+    before = x._stack.copy()
     v = np.array([0.0, 1.0, 2.5])
     y = sc.jv(v, x)  # orders broadcast against x
     assert y.shape == (2, 3)
     np.testing.assert_array_equal(y.value, sc.jv(v, x.value))
     np.testing.assert_allclose(y.d, (sc.jv(v - 1, x.value) - sc.jv(v + 1, x.value)) / 2)
-    np.testing.assert_array_equal(x._data, before)
+    np.testing.assert_array_equal(x._stack, before)
     out = hd.dual(np.zeros((2, 3)), 0.0)
     assert sc.jv(v, x, out=out) is out
-    np.testing.assert_array_equal(out._data, y._data)
+    np.testing.assert_array_equal(out._stack, y._stack)
 
 
 def test_listed_as_supported() -> None:

@@ -213,6 +213,28 @@ def test_numpy_ma_on_dual_arrays_is_refused() -> None:
     np.testing.assert_array_equal(unmasked.d, [1.0, 2.0])
 
 
+def test_numpy_ma_does_not_read_the_planes_as_data() -> None:
+    """numpy.ma takes an operand's data from its attribute _data (np.ma.getdata), which
+    was the planes: np.ma.getdata(x) returned them as a (2, n) array and np.ma.median(x)
+    was the median of every plane's entries (1.0 for x = [1, 2, 3] with parts [1, 0, 0]).
+    Every numpy.ma function refuses a dual array now, those reading _data too."""
+    x = hd.dual(np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))
+    assert not hasattr(x, "_data")
+    for call in (
+        lambda: np.ma.getdata(x),
+        lambda: np.ma.median(x),
+        lambda: np.ma.filled(x),
+        lambda: np.ma.masked_where([False, True, False], x),
+        lambda: np.ma.sort(x),
+        lambda: np.ma.inner(x, x),
+        lambda: np.ma.masked_invalid(x),
+        lambda: np.ma.mr_[x, x],
+    ):
+        with pytest.raises(TypeError, match=r"numpy\.ma"):
+            call()
+    assert np.ma.median(np.ma.array([1.0, 2.0, 3.0])) == 2.0  # (plain arrays: numpy's)
+
+
 def test_degree_tangents_from_the_argument() -> None:
     """tandg' = (pi/180) sec^2 and cotdg' = -(pi/180) csc^2 (and f'') in mpmath: from
     scipy's values they took its error (tandg 4e-6 off at 90 - 1e-9, cotdg 1.5e-6 at

@@ -89,7 +89,7 @@ def test_outer_kernel_equals_elementwise_rule(kind: str, dtype: type) -> None:
     assert np.array_equal(x, x_before) and np.array_equal(y, y_before)
     dual = cls._wrap(x[:, :3].copy())  # through np.outer (finite entries)
     want = _elementwise_outer(cls, x[:, :3], x[:, :3])
-    _assert_same_rule(np.outer(dual, dual)._data, want, cls, x[:, :3], x[:, :3])
+    _assert_same_rule(np.outer(dual, dual)._stack, want, cls, x[:, :3], x[:, :3])
 
 
 def _assert_same_rule(got: np.ndarray, want: np.ndarray, cls: type, x: Any, y: Any) -> None:

@@ -162,7 +162,7 @@ def _recorded(run: Any) -> Any:
     """run() with every operation recorded, then its planes computed."""
     previous = _core.fusion_min_count(1)
     try:
-        return run()._data
+        return run()._stack
     finally:
         _core.fusion_min_count(previous)
 
@@ -191,16 +191,16 @@ def test_fast_ufuncs_and_their_fusion_give_the_python_paths_bits(
         name = _core.UNARY_FUNCTIONS[function][0]
         t = _taylor(d, _points(name, dtype, rng, N), rng)
         try:
-            plain = _ufuncs.checked_unary(ufunc, t)._data
+            plain = _ufuncs.checked_unary(ufunc, t)._stack
         except TypeError as error:
             with pytest.raises(TypeError, match=re.escape(str(error))):
                 ufunc(t)
             continue
-        fast = ufunc(t)._data
+        fast = ufunc(t)._stack
         fused = _recorded(lambda: ufunc(0.5 * ufunc(t) + t))  # noqa: B023 (called here)
         want = _ufuncs.checked_unary(
             ufunc, _ufuncs.apply_binary(np.add, 0.5 * _ufuncs.checked_unary(ufunc, t), t)
-        )._data
+        )._stack
         np.testing.assert_array_equal(_bits(fast), _bits(plain), err_msg=name)
         np.testing.assert_array_equal(_bits(fused), _bits(want), err_msg=name)
         ran += 1
@@ -210,13 +210,13 @@ def test_fast_ufuncs_and_their_fusion_give_the_python_paths_bits(
         c = _points(name, dtype, rng, N)
         for x, y in ((a, b), (a, c), (c, b), (a, 0.75), (1.25, b), (a, a)):
             try:
-                plain = _ufuncs.apply_binary(ufunc, x, y)._data
+                plain = _ufuncs.apply_binary(ufunc, x, y)._stack
             except TypeError:
                 continue
-            fast = ufunc(x, y)._data
+            fast = ufunc(x, y)._stack
             np.testing.assert_array_equal(_bits(fast), _bits(plain), err_msg=name)
             fused = _recorded(lambda: np.sin(ufunc(x, y)))  # noqa: B023 (called here)
-            want = _ufuncs.checked_unary(np.sin, _ufuncs.apply_binary(ufunc, x, y))._data
+            want = _ufuncs.checked_unary(np.sin, _ufuncs.apply_binary(ufunc, x, y))._stack
             np.testing.assert_array_equal(_bits(fused), _bits(want), err_msg=name)
             ran += 1
     assert ran >= 40
@@ -241,7 +241,7 @@ def test_elementwise_plane_only_for_a_graph_of_the_seed_alone() -> None:
         r = t1(s) * c - 2.0
         plane = _core.elementwise_plane(r, s, 4)
         assert plane is not None
-        np.testing.assert_array_equal(_bits(plane), _bits(r._data[4]))  # r stayed pending
+        np.testing.assert_array_equal(_bits(plane), _bits(r._stack[4]))  # r stayed pending
         other = seed()
         s = seed()
         assert _core.elementwise_plane(np.sin(s) * other, s, 4) is None
@@ -253,14 +253,14 @@ def test_elementwise_plane_only_for_a_graph_of_the_seed_alone() -> None:
         assert _core.elementwise_plane(np.exp(s) + np.roll(s, 1), s, 4) is None
         s = seed()
         r = np.sin(s)
-        r._data  # noqa: B018 (computed)
+        r._stack  # noqa: B018 (computed)
         assert _core.elementwise_plane(r, s, 4) is None
         s = seed()
-        s._data  # noqa: B018 (the seed computed: its planes an array like any other)
+        s._stack  # noqa: B018 (the seed computed: its planes an array like any other)
         assert _core.elementwise_plane(np.sin(s), s, 4) is None
         s = seed()
         np.testing.assert_array_equal(  # x + t, computed where read
-            s._data, cls._from_parts(x, (1.0, 0.0, 0.0, 0.0), None)._data
+            s._stack, cls._from_parts(x, (1.0, 0.0, 0.0, 0.0), None)._stack
         )
         s = seed()
         assert _core.elementwise_plane(np.sin(s), seed(), 4) is None  # another seed

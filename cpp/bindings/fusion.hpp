@@ -5,14 +5,14 @@
 // log(1 + x**2) on dual arrays is bound by memory traffic: run eagerly, every
 // operation reads and writes every plane of a full-size temporary. So from
 // kMinCount elements per plane the fast path records an operation (a Node, held in
-// the result's `_data` slot) instead of running it, and the first read of the
+// the result's `_stack` slot) instead of running it, and the first read of the
 // result's planes runs the recorded graph block by block: each block of a few
 // thousand elements goes through all the kernels while its temporaries stay in
 // cache, and only results somebody still holds are written out in full. The
 // kernels and their order per element are those of eager evaluation, so the bits
 // are too.
 //
-// Reads of the planes go through one door, the `_data` descriptor
+// Reads of the planes go through one door, the `_stack` descriptor
 // (register_operators.cpp), which computes a pending node, so every other path
 // (indexing, numpy functions, linear algebra, writes) sees computed planes. A node
 // records an input array only when nothing else holds it (no view, no `.value`:
@@ -100,7 +100,7 @@ inline std::size_t reader_count(PyObject* array) {
   return found == map.end() ? 0 : found->second.size();
 }
 
-// Arrays `_data` has handed to Python code, and their owners: anything may then
+// Arrays `_stack` has handed to Python code, and their owners: anything may then
 // hold an alias of their memory that no reference count shows (__array_interface__,
 // ctypes pointers), so they are never recorded by reference. An entry leaves with
 // its array (a weak reference whose callback forgets it).
@@ -158,7 +158,7 @@ struct Input {
 // One recorded operation: a table kernel of one kind and dtype on one or two
 // inputs, giving planes of the shape in `dims` (the plane axis first). Or a view
 // (x[a:b] of a dual array whose planes nothing else holds): no kernel, its input
-// the array at an offset; read through `_data` it becomes a numpy view, and as an
+// the array at an offset; read through `_stack` it becomes a numpy view, and as an
 // operand it is that input (so views never sit inside a graph).
 struct Node : std::enable_shared_from_this<Node> {
   bool view = false;

@@ -55,7 +55,7 @@ struct ClassKernels {
   // What a transform needs to know that f is pointwise by construction (without a
   // probe direction): the instances made in all (counted_alloc), those made by the
   // fast elementwise paths from same-shaped operands (elementwise_result), and the
-  // reads and writes of `_data`, the door of every other path to the planes
+  // reads and writes of `_stack`, the door of every other path to the planes
   std::size_t made = 0, made_elementwise = 0, opened = 0;
 };
 
@@ -142,7 +142,7 @@ PyObject*& retire_hook() {
 
 // --- the planes' slot and its one door (fusion.hpp) ----------------------------
 // DualArray's slot `_store` holds the planes (an ndarray) or a recorded operation
-// (a Deferred, fusion.hpp); `_data`, the descriptor below, is how everything but
+// (a Deferred, fusion.hpp); `_stack`, the descriptor below, is how everything but
 // the fast path reads it: it computes what is pending and hands out the array.
 Py_ssize_t store_offset = -1;           // of the slot in a dual array
 PyTypeObject* deferred_type = nullptr;  // fusion::Node's Python class
@@ -229,7 +229,7 @@ PyObject* aliased_planes(const fusion::Node& node) {
 PyObject* computed_planes(PyObject* dual) {
   PyObject* value = stored(dual);
   if (value == nullptr) {
-    PyErr_SetString(PyExc_AttributeError, "_data");
+    PyErr_SetString(PyExc_AttributeError, "_stack");
     return nullptr;
   }
   if (is_deferred(value)) {
@@ -286,7 +286,7 @@ PyObject* get_header(PyObject* dual, void*) {
 }
 
 PyGetSetDef data_getset[] = {
-    {"_data", get_data, set_data, "The planes (the plane axis first), computed if pending.",
+    {"_stack", get_data, set_data, "The planes (the plane axis first), computed if pending.",
      nullptr},
     {"_header", get_header, nullptr,
      "The planes' shape and dtype, for reading those only (nothing is computed).", nullptr},
@@ -382,7 +382,7 @@ struct DualData {
   // `extra_pending` more operations, stays within kMaxPending), or an array nothing
   // else holds (the slot, `holders` readers of this call, pending nodes' inputs and
   // view nodes) that owns its memory, so that no view of it can be written without
-  // `_data`.
+  // `_stack`.
   // A view's array counts its owner's slot, which must still hold it.
   bool recordable(int holders, int extra_pending) const {
     if (node != nullptr) {
@@ -627,7 +627,7 @@ PyObject* wrap(PyTypeObject* type, PyObject* data) {
     Py_DECREF(data);
     return nullptr;
   }
-  stored(obj) = data;  // a new object: its slot is empty (not `_data`: no read or write)
+  stored(obj) = data;  // a new object: its slot is empty (not `_stack`: no read or write)
   return obj;
 }
 
@@ -902,7 +902,7 @@ PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_s
 }
 
 // x[a:b] (step 1, along the first axis) as a view node, when x's planes could be
-// recorded: no view object exists until `_data` asks for one, so operations on the
+// recorded: no view object exists until `_stack` asks for one, so operations on the
 // view can be recorded too (stencils: x[2:] - 2 x[1:-1] + x[:-2]). nullptr: not
 // such a call (no Python error).
 PyObject* view_getitem(PyObject* dual, PyObject* key) {
@@ -968,7 +968,7 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (PyObject* view = view_getitem(args[0], key)) return view;
   if (PyErr_Occurred()) return nullptr;
   // the planes without handing them to Python code: a view's writes go through its
-  // own `_data`, which computes the readers of the memory's owner first
+  // own `_stack`, which computes the readers of the memory's owner first
   PyObject* data = computed_planes(args[0]);
   if (data == nullptr) return nullptr;
   // the planes axis first, then the key: (slice(None), *key)
@@ -1112,7 +1112,7 @@ PyObject* pending_sum_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (value == nullptr || !is_deferred(value)) Py_RETURN_NONE;
   const fusion::NodePtr node = node_of(value);
   if (!fusion::sums_by_planes(node)) Py_RETURN_NONE;
-  note_opened(args[0]);  // (as `_data` counts its reads)
+  note_opened(args[0]);  // (as `_stack` counts its reads)
   npy_intp planes = node->dims[0];
   Py_INCREF(node->descr);  // PyArray_NewFromDescr steals it
   PyObject* sums =
@@ -1223,7 +1223,7 @@ void register_operators(py::module_& m) {
         return py::make_tuple(marks[0], marks[1], marks[2]);
       },
       py::arg("cls"),
-      "(instances made, of them by the fast elementwise paths, reads and writes of _data) "
+      "(instances made, of them by the fast elementwise paths, reads and writes of _stack) "
       "of a registered dual class so far: a transform compares them before and after f.");
   auto deferred = py::class_<fusion::Node, fusion::NodePtr>(
       m, "Deferred", "A recorded elementwise operation (the planes of a dual array, pending).");
@@ -1249,7 +1249,7 @@ void register_operators(py::module_& m) {
         }
       },
       py::arg("cls"),
-      "Give cls (DualArray) the descriptors _data and _header over its slot _store.");
+      "Give cls (DualArray) the descriptors _stack and _header over its slot _store.");
   m.def(
       "taylor_seed",
       [](py::type cls, py::handle x) -> py::object {

@@ -39,7 +39,7 @@ PlaneList = list[Any]  # list[np.ndarray | None]
 
 def planes_of(x: Any, name: str) -> PlaneList:
     if isinstance(x, DualArray):
-        return list(x._data)
+        return list(x._stack)
     array = np.asarray(x)
     if array.dtype == object:
         raise TypeError(
@@ -293,8 +293,8 @@ def apply(
                 cls,
                 op,
                 batched,
-                x._data.astype(dtype, copy=False),
-                y._data.astype(dtype, copy=False),
+                x._stack.astype(dtype, copy=False),
+                y._stack.astype(dtype, copy=False),
             )
         )
     if len(operands) == 2 and batched is not None:
@@ -342,7 +342,7 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
     """x @ y for two dual arrays of one kind (DualArray.__matmul__): matrices or vectors
     of one dtype straight to _bilinear, past numpy's dispatch and the gufunc rule's
     checks (~7 us of T6's 30 a product); anything else as np.matmul takes it."""
-    xd, yd = x._data, y._data
+    xd, yd = x._stack, y._stack
     if (
         isinstance(x, TaylorArray)
         or xd.dtype != yd.dtype
@@ -444,7 +444,7 @@ def _outer(a: Any, b: Any, out: Any = None) -> Any:
     if type(a) is type(b) and isinstance(a, DualArray) and not isinstance(a, TaylorArray):
         dtype = np.result_type(a.dtype, b.dtype)
         planes = _outer_planes(
-            type(a), a._data.astype(dtype, copy=False), b._data.astype(dtype, copy=False)
+            type(a), a._stack.astype(dtype, copy=False), b._stack.astype(dtype, copy=False)
         )
         return type(a)._wrap(planes)
     return apply("outer", np.outer, a, b, batched=_batched_outer)
@@ -644,12 +644,12 @@ def _matmul_with_constant(a: Any, b: Any) -> Any:
         return None
     if m.dtype not in COMPONENT_DTYPES or x.ndim == 0:
         return None
-    parts = x._data[1:]
+    parts = x._stack[1:]
     if dual_first:
         product = parts @ m
     elif x.ndim == 1:
         product = np.moveaxis(m @ parts.T, -1, 0)
     else:
         product = m @ parts
-    value = x._data[0] @ m if dual_first else m @ x._data[0]
+    value = x._stack[0] @ m if dual_first else m @ x._stack[0]
     return wrap(type(x), [value, *product])

@@ -1,6 +1,6 @@
 """Dual and hyper-dual arrays: numpy duck arrays stored as planes.
 
-A dual array of shape S is one array `_data` of shape (planes, *S), the value
+A dual array of shape S is one array `_stack` of shape (planes, *S), the value
 plane first; `.value` and the parts are views of its planes.
 """
 
@@ -86,11 +86,11 @@ def _times_constant(x: Any, c: Any, constant_first: bool) -> Any:
     ):
         return None
     # numpy's own value (its complex products round by operand order and layout)
-    value = np.multiply(*((c, x._data[0]) if constant_first else (x._data[0], c)))
-    parts = x._data[1:]
+    value = np.multiply(*((c, x._stack[0]) if constant_first else (x._stack[0], c)))
+    parts = x._stack[1:]
     if value.ndim > x.ndim:  # c's leading axes go after the plane axis
         parts = parts.reshape(parts.shape[:1] + (1,) * (value.ndim - x.ndim) + x.shape)
-    data = np.empty((len(x._data), *value.shape), dtype=value.dtype)
+    data = np.empty((len(x._stack), *value.shape), dtype=value.dtype)
     data[0] = value
     np.multiply(*((c, parts) if constant_first else (parts, c)), out=data[1:])
     return x._wrap(data)
@@ -128,9 +128,9 @@ def _getitem(self: Any, index: Any) -> Any:
     the rule is C++'s, the fast path's: _core.advanced_adjacent)."""
     key = self._key(index)
     if not _core.advanced_adjacent(key):
-        picked = _planes_last(self._data)[_with_plane_axis_last(key)]
+        picked = _planes_last(self._stack)[_with_plane_axis_last(key)]
         return self._wrap(np.ascontiguousarray(picked.transpose((-1, *range(picked.ndim - 1)))))
-    return self._wrap(self._data[(slice(None), *key)])
+    return self._wrap(self._stack[(slice(None), *key)])
 
 
 def _planes_last(data: np.ndarray) -> np.ndarray:
@@ -164,12 +164,20 @@ SCIPY_LINALG_MIRRORS: dict[str, str] = {}
 SCIPY_SPECIAL_MIRRORS: set[str] = set()
 
 
+MASKED_REFUSAL = (
+    "hyperdiff does not support numpy.ma functions on dual arrays; use np.where with the mask"
+)
+
+
 def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
     """The TypeError message when scipy.linalg (or a scipy.stats distribution, see
     hyperdiff.stats, or a scipy.special function converting to a dtype) is converting
     a dual array, else None."""
     frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
+        if frame.f_globals["__name__"].startswith("numpy.ma"):
+            return MASKED_REFUSAL  # (its object arrays of dual scalars: some functions
+            # would work, others fail with numpy's unrelated errors: refuse them all)
         frame = frame.f_back
     if "scipy.stats" in sys.modules:
         refusal = _scipy_stats_refusal(frame)
@@ -255,7 +263,7 @@ class _ComponentCast:
 class DualArray:
     """Base of the dual number kinds; not constructed directly."""
 
-    # The planes live in the slot _store, read through the descriptor _data that
+    # The planes live in the slot _store, read through the descriptor _stack that
     # _core installs below (it computes recorded operations first: fusion.hpp)
     __slots__ = ("_store",)
     __array_priority__ = 100
@@ -290,8 +298,8 @@ class DualArray:
     _retired: ClassVar[bool]  # set by _retire
 
     _store: np.ndarray | _core.Deferred
-    _data: np.ndarray
-    _header: np.ndarray  # _data's shape and dtype only (read-only, maybe zeros)
+    _stack: np.ndarray
+    _header: np.ndarray  # _stack' shape and dtype only (read-only, maybe zeros)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -310,15 +318,10 @@ class DualArray:
 
     @property
     def _mask(self) -> Any:
-        """numpy.ma's functions read an operand's data as its attribute _data and its mask
-        as _mask (np.ma.getdata, getmask): _data here is the planes, so np.ma.log(x) took
-        the log of every plane and m * x (m masked) multiplied them all, as plain values.
-        Reading _mask is the step each of them takes next: refuse there."""
-        raise TypeError(
-            f"hyperdiff does not support numpy.ma functions on {type(self).__name__} arrays "
-            "(they would compute on the derivative parts as values); use np.where with the "
-            "mask"
-        )
+        """numpy.ma's functions read an operand's mask as its attribute _mask (and its
+        data as _data, which is why the planes are not named so: np.ma.getdata(x) gave
+        them, np.ma.median(x) the median of every plane's entries). Refuse there."""
+        raise TypeError(MASKED_REFUSAL)
 
     # The C++ kernels of this kind (out = f(x), out = f(x, y) on planes).
     @classmethod
@@ -378,7 +381,7 @@ class DualArray:
         return self._part(0)
 
     def _part(self, index: int) -> npt.NDArray[Any]:
-        part: npt.NDArray[Any] = self._data[index][()]  # (a numpy scalar for 0-d arrays)
+        part: npt.NDArray[Any] = self._stack[index][()]  # (a numpy scalar for 0-d arrays)
         return part
 
     @property
@@ -436,7 +439,7 @@ class DualArray:
             fields = [
                 f"{label}={plane!r}"
                 for label, plane in zip(
-                    ("value", *self._part_names), self._data.tolist(), strict=True
+                    ("value", *self._part_names), self._stack.tolist(), strict=True
                 )
             ]
             if self.dtype != np.float64:
@@ -444,7 +447,7 @@ class DualArray:
             return f"{name}({', '.join(fields)})"
         indent = " " * (len(name) + 1)
         fields = []
-        for label, plane in zip(("value", *self._part_names), self._data, strict=True):
+        for label, plane in zip(("value", *self._part_names), self._stack, strict=True):
             prefix = f"{label}="
             text = np.array2string(plane, separator=", ", prefix=indent + prefix)
             fields.append(prefix + text)
@@ -475,7 +478,7 @@ class DualArray:
     def __reduce__(self) -> tuple[Any, ...]:
         # the class itself too, by this process's key: unpickled here, an array gets its
         # own class back even if it was retired since (_retire); elsewhere, spec and tag
-        return _restore, (self._spec, self._tag, self._data, _class_key(type(self)))
+        return _restore, (self._spec, self._tag, self._stack, _class_key(type(self)))
 
     def __setitem__(self, index: Any, item: Any) -> None:
         # every plane at once through a planes-last view, so the key selects exactly
@@ -486,10 +489,10 @@ class DualArray:
         if isinstance(item, DualArray):
             if type(item) is not type(self):
                 raise combine_error("an assignment x[key] = item", type(self), type(item))
-            _planes_last(self._data)[key] = _planes_last(item._data)
+            _planes_last(self._stack)[key] = _planes_last(item._stack)
             return
-        self._data[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
-        _planes_last(self._data[1:])[key] = 0
+        self._stack[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
+        _planes_last(self._stack[1:])[key] = 0
 
     def reshape(self, *shape: Any, order: Literal["C", "F", "A"] = "C") -> Self:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -509,10 +512,10 @@ class DualArray:
         return cast("Self", np.ravel(self, order=order))
 
     def flatten(self) -> Self:
-        return self._wrap(self._data.reshape(self._planes, -1).copy())
+        return self._wrap(self._stack.reshape(self._planes, -1).copy())
 
     def copy(self) -> Self:
-        return self._wrap(self._data.copy())
+        return self._wrap(self._stack.copy())
 
     # as numpy's: copy.copy and copy.deepcopy copy the planes (__reduce__ alone would
     # share them, so a write to one showed in the other)
@@ -529,7 +532,7 @@ class DualArray:
                 f"astype({dt}) of complex components would drop the imaginary parts; "
                 "use .real (a dual array of the real parts) or np.abs"
             )
-        return self._wrap(self._data.astype(dt))
+        return self._wrap(self._stack.astype(dt))
 
     # --- numpy protocols ----------------------------------------------------
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -567,7 +570,7 @@ class DualArray:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
         # one copy with the plane axis last: each element's planes are contiguous,
         # its own view (the kernels' fast path for single elements)
-        per_element = np.moveaxis(self._data, 0, -1).copy()
+        per_element = np.moveaxis(self._stack, 0, -1).copy()
         out = np.empty(self.shape, dtype=object)
         for index in np.ndindex(self.shape):
             out[index] = self._wrap(per_element[index])
@@ -593,7 +596,7 @@ class DualArray:
         return self._no_scalar("operator.index")
 
     def __bool__(self) -> bool:
-        return bool(self._data[0])
+        return bool(self._stack[0])
 
     # --- operators: the common calls go straight to C++ (_operator) -------------
     if TYPE_CHECKING:
@@ -730,7 +733,7 @@ class DualArray:
     def sort(self, *args: Any, **kwargs: Any) -> None:
         """Sort in place by the value; the parts move with their elements."""
         # (np.sort dispatches to the dual arrays' sort: a dual array, not an ndarray)
-        self._data[...] = np.sort(self, *args, **kwargs)._data  # type: ignore[attr-defined]
+        self._stack[...] = np.sort(self, *args, **kwargs)._stack  # type: ignore[attr-defined]
 
     def argsort(self, *args: Any, **kwargs: Any) -> Any:
         return np.argsort(self, *args, **kwargs)
@@ -747,7 +750,7 @@ class DualArray:
     # --- end of the ndarray methods ------------------------------------------------------
 
 
-_core.install_planes(DualArray)  # DualArray._data: the planes' one door
+_core.install_planes(DualArray)  # DualArray._stack: the planes' one door
 
 
 # --- the rules above: their entry points, handed over at their import ----------------------
@@ -942,7 +945,7 @@ def _trimmed_coefficient(a: DualArray, frame: types.FrameType | None) -> None:
         frame is not None
         and frame.f_code.co_name == "trimseq"
         and frame.f_globals.get("__name__") == "numpy.polynomial.polyutils"
-        and np.any(a._data[1:] != 0)
+        and np.any(a._stack[1:] != 0)
     ):
         raise TypeError(
             "hyperdiff cannot differentiate numpy.polynomial here: a trailing coefficient "
@@ -976,7 +979,7 @@ def from_objects(array: np.ndarray) -> Any:
         )
     dtype = component_dtype(*duals, *numbers)
     data = np.zeros((cls._planes, flat.size), dtype=dtype)
-    data[:, is_dual] = np.stack([e._data for e in duals], axis=1)
+    data[:, is_dual] = np.stack([e._stack for e in duals], axis=1)
     data[0, ~is_dual] = numbers
     return cls._wrap(data.reshape(cls._planes, *array.shape))
 

@@ -164,17 +164,17 @@ def derivatives(make: RowMaker, p: Any, value: Any, j: int, start: int) -> tuple
         for row in np.unique(rows):
             at, k = rows == row, int(row)
             q = p0[at]
-            g = _residual(make(q, count), dual(value0[at], 1.0), k)._data
+            g = _residual(make(q, count), dual(value0[at], 1.0), k)._stack
             lam[at] = a = value0[at] - g[0] / g[1]  # (Newton)
             # M' and M'' (planes e1, e12 of the rows at a hyper-dual p), v and v' = dv/dp
             # along the branch (the ratios at a dual p and a + a' dp)
-            entries = np.array([[e._data for e in u] for u in make(hyperdual(q, 1.0, 1.0), count)])
+            entries = np.array([[e._stack for e in u] for u in make(hyperdual(q, 1.0, 1.0), count)])
             v = np.array(vector(make(q, count), a, k))
             norm = np.sum(weights * v * v, axis=0)
             slope = _product(entries[:, :, 1], v)
             first[at] = a1 = np.sum(weights * v * slope, axis=0) / norm
             step = dual(q, 1.0) - q
-            v1 = np.array([u._data[1] for u in vector(make(q + step, count), a + a1 * step, k)])
+            v1 = np.array([u._stack[1] for u in vector(make(q + step, count), a + a1 * step, k)])
             # M v = a v differentiated twice, times w v: a'' sum w v^2 = sum w v (M'' v
             # + 2 (M' - a') v') (w v M = a w v: the terms in v'' and a' v cancel)
             bent = _product(entries[:, :, 3], v) + 2 * (_product(entries[:, :, 1], v1) - a1 * v1)
@@ -307,7 +307,7 @@ def _fourier(odd: bool) -> Series:
         else:
             y = sum(u * np.cos(p) for u, p in zip(v, phases, strict=True))
             yp = -sum(w * u * np.sin(p) for w, u, p in zip(waves, v, phases, strict=True))
-        sizes = np.abs([u._data[0] for u in v]) / norm._data[0]
+        sizes = np.abs([u._stack[0] for u in v]) / norm._stack[0]
         return y / norm, yp / norm, np.sum(sizes, axis=0), waves @ sizes
 
     return series
@@ -343,7 +343,7 @@ def _bessel_products(odd: bool, kind: int) -> Series:
             factor = (-1.0) ** (ell + j) * u / (2.0 if d == 0 and row == 0 else 1.0)
             terms.append(factor * (p + sign * r))
             slopes.append(factor * (dp + sign * dr))
-        sizes = [np.sum(np.abs([t._data[0] for t in u]), axis=0) for u in (terms, slopes)]
+        sizes = [np.sum(np.abs([t._stack[0] for t in u]), axis=0) for u in (terms, slopes)]
         return sum(terms), sum(slopes), sizes[0], sizes[1]
 
     return series
@@ -381,7 +381,7 @@ def mathieu_function(
                 v = vector(make(q_d, count), a_d, int(row))
                 y, yp, size, slope_size = run(int(order), v, q_d, x_d, int(row))
             want_y, want_yp = y0[mask][at], yp0[mask][at]
-            ours_y, ours_yp = y._data, yp._data
+            ours_y, ours_yp = y._stack, yp._stack
             sign = np.where(signed & (ours_y[0] * want_y + ours_yp[0] * want_yp < 0), -1.0, 1.0)
             close = (np.abs(sign * ours_y[0] - want_y) <= 1e-9 * size) & (
                 np.abs(sign * ours_yp[0] - want_yp) <= 1e-9 * slope_size

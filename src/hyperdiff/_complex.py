@@ -22,21 +22,21 @@ from ._ufuncs import COMPLEX_RULES, _output, _store
 
 
 def _is_complex(x: DualArray) -> bool:
-    return x._data.dtype.kind == "c"
+    return x._stack.dtype.kind == "c"
 
 
 @implements(np.real)
 def real(val: Any) -> Any:
     if not _is_complex(val):
         return val  # numpy returns a real array itself
-    return val._wrap(val._data.real)
+    return val._wrap(val._stack.real)
 
 
 @implements(np.imag)
 def imag(val: Any) -> Any:
     if not _is_complex(val):
-        return val._wrap(np.zeros_like(val._data))
-    return val._wrap(val._data.imag)
+        return val._wrap(np.zeros_like(val._stack))
+    return val._wrap(val._stack.imag)
 
 
 @implements(np.iscomplexobj)
@@ -67,18 +67,18 @@ def angle(z: Any, deg: bool = False) -> Any:
     result = np.arctan2(imag(z), real(z))
     if deg:
         result = result * (180 / np.pi)
-    result._data[0] = np.angle(z.value, deg=deg)
+    result._stack[0] = np.angle(z.value, deg=deg)
     return result
 
 
 def conjugate(x: DualArray) -> DualArray:
-    return x._wrap(np.conjugate(x._data))
+    return x._wrap(np.conjugate(x._stack))
 
 
 def absolute(x: DualArray) -> DualArray:
     # (np.hypot of dual arrays is a dual array: numpy's stubs say ndarray)
-    result: DualArray = np.hypot(x._wrap(x._data.real), x._wrap(x._data.imag))  # type: ignore[assignment]
-    result._data[0] = np.absolute(x.value)
+    result: DualArray = np.hypot(x._wrap(x._stack.real), x._wrap(x._stack.imag))  # type: ignore[assignment]
+    result._stack[0] = np.absolute(x.value)
     return result
 
 
@@ -86,7 +86,7 @@ def sign(x: DualArray) -> DualArray:
     # z/|z| for the parts; numpy's own value (it divides by |z| its own way and
     # gives 0 at 0, where the parts are nan: sign is not differentiable there)
     result = x / absolute(x)
-    result._data[0] = np.sign(x.value)
+    result._stack[0] = np.sign(x.value)
     return result
 
 
@@ -100,7 +100,7 @@ _COMPLEX_UFUNCS: dict[np.ufunc, Callable[[DualArray], DualArray]] = {
 def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     result = _COMPLEX_UFUNCS[ufunc](x)
     target = _output(out, type(result), result.dtype, result.shape)
-    return _store(target, type(result), result._data)
+    return _store(target, type(result), result._stack)
 
 
 # conjugate (of any dual array) and the non-holomorphic absolute and sign of complex ones

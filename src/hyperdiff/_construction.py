@@ -62,8 +62,8 @@ def _unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: Any = 2 * np
     for name, x in (("discont", discont), ("period", period)):
         if isinstance(x, DualArray):
             raise TypeError(f"hyperdiff's numpy.unwrap takes {name} as a plain number")
-    value = np.unwrap(p._data[0], discont, axis, period=period)
-    return p._wrap(_with_value(value, p._data[1:]))
+    value = np.unwrap(p._stack[0], discont, axis, period=period)
+    return p._wrap(_with_value(value, p._stack[1:]))
 
 
 @implements(np.logspace)
@@ -88,29 +88,29 @@ def _logspace(
         b = np.expand_dims(base, axis)
     with np.errstate(all="ignore"):
         result = np.power(b, exponents)
-    return cls._wrap(_with_value(value, result._data[1:]))
+    return cls._wrap(_with_value(value, result._stack[1:]))
 
 
 @implements(np.vander)
 def _vander(x: Any, N: Any = None, increasing: bool = False) -> Any:
     # columns x^0, x^1, ...: running products of x (exact at x = 0), numpy's values
-    value = np.vander(x._data[0], N, increasing)  # numpy's checks
+    value = np.vander(x._stack[0], N, increasing)  # numpy's checks
     n = value.shape[1]
     if n == 0:
         return x._wrap(np.zeros((x._planes, *value.shape), dtype=value.dtype))
     ones = np.zeros((x._planes, x.shape[0], 1), dtype=x.dtype)
     ones[0] = 1
-    factors = np.concatenate([ones, np.repeat(x._data[..., None], n - 1, axis=2)], axis=2)
+    factors = np.concatenate([ones, np.repeat(x._stack[..., None], n - 1, axis=2)], axis=2)
     powers = _cumprod(x._wrap(factors), axis=1)
-    parts = powers._data[1:] if increasing else powers._data[1:, :, ::-1]
+    parts = powers._stack[1:] if increasing else powers._stack[1:, :, ::-1]
     return x._wrap(_with_value(value, parts))
 
 
 @implements(np.diagflat)
 def _diagflat(v: Any, k: int = 0) -> Any:
     # the flattened array on the k-th diagonal: every plane alike
-    value = np.diagflat(v._data[0], k)
-    flat = v._data.reshape(v._planes, -1)
+    value = np.diagflat(v._stack[0], k)
+    flat = v._stack.reshape(v._planes, -1)
     n = flat.shape[1]
     rows = np.arange(n) + max(-k, 0)
     cols = np.arange(n) + max(k, 0)
@@ -175,21 +175,21 @@ def _block(arrays: Any) -> Any:
         return _concatenate([join(a, level + 1) for a in nested], axis=level - depth)
 
     result = join(arrays, 0)
-    return cls._wrap(_with_value(value, result._data[1:]))
+    return cls._wrap(_with_value(value, result._stack[1:]))
 
 
 @implements(np.resize)
 def _resize(a: Any, new_shape: Any) -> Any:
     # the flattened array repeated to the new size: a gather
-    value = np.resize(a._data[0], new_shape)
+    value = np.resize(a._stack[0], new_shape)
     index = np.resize(_numbers(a.shape), new_shape)
-    return a._wrap(_with_value(value, _gather([a._data[1:]], index, value.dtype)))
+    return a._wrap(_with_value(value, _gather([a._stack[1:]], index, value.dtype)))
 
 
 @implements(np.trim_zeros)
 def _trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
     # the slice numpy keeps, found from the values
-    value = filt._data[0]
+    value = filt._stack[0]
     trim = trim.lower()
     if trim not in {"fb", "bf", "f", "b"}:
         raise ValueError(f"unexpected character(s) in `trim`: {trim!r}")
@@ -211,12 +211,12 @@ def _trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
         for ax in range(value.ndim)
     )
     kept = filt[index]
-    if kept.size < filt.size and _in_poly1d() and np.any(filt._data[1:]):
+    if kept.size < filt.size and _in_poly1d() and np.any(filt._stack[1:]):
         # (np.poly1d strips leading zero coefficients: one that moves is a term whose
         # derivative the polynomial would lose; trim_zeros itself trims by the values)
         dropped = np.ones(value.shape, dtype=bool)
         dropped[index] = False
-        if np.any(filt._data[1:, dropped] != 0):
+        if np.any(filt._stack[1:, dropped] != 0):
             raise TypeError(
                 "hyperdiff cannot differentiate numpy.poly1d here: a leading coefficient is "
                 "0 but its derivative parts are not, and numpy strips it as zero"
@@ -240,7 +240,7 @@ def _in_poly1d() -> bool:
 def _matrix_transpose(x: Any) -> Any:
     if x.ndim < 2:
         raise ValueError("Input array must be at least 2-dimensional")
-    return x._wrap(np.swapaxes(x._data, -1, -2))
+    return x._wrap(np.swapaxes(x._stack, -1, -2))
 
 
 @implements(np.unstack)
@@ -248,7 +248,7 @@ def _unstack(x: Any, *, axis: int = 0) -> Any:
     if x.ndim == 0:
         raise ValueError("Input array must be at least 1-d.")
     ax = normalize_axis_index(axis, x.ndim) + 1
-    moved = np.moveaxis(x._data, ax, 1)
+    moved = np.moveaxis(x._stack, ax, 1)
     return tuple(x._wrap(moved[:, i]) for i in range(moved.shape[1]))
 
 
@@ -268,11 +268,11 @@ def _cumulative(
     ax = normalize_axis_index(axis, data.ndim - 1)
     result = scan(cls._wrap(data), ax, dtype)
     if initial:  # the identity, a constant, first
-        shape = list(result._data.shape)
+        shape = list(result._stack.shape)
         shape[ax + 1] = 1
         first = np.zeros(shape, dtype=result.dtype)
         first[0] = identity
-        result = cls._wrap(np.concatenate([first, result._data], axis=ax + 1))
+        result = cls._wrap(np.concatenate([first, result._stack], axis=ax + 1))
     return _store(result, out)
 
 

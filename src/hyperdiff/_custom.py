@@ -95,18 +95,18 @@ def _tangent_dependent(leaves: Sequence[Any], points: list[Any]) -> tuple[bool, 
     for leaf in leaves:
         if not isinstance(leaf, DualArray) or any(leaf is point for point in points):
             continue
-        if leaf._data[0].all():  # no zero value
+        if leaf._stack[0].all():  # no zero value
             continue
         if any(
             type(leaf) is type(point)
             and leaf.shape == point.shape
-            and np.array_equal(leaf._data[0], point._data[0])  # (cheap, first)
-            and np.array_equal(leaf._data, point._data)
+            and np.array_equal(leaf._stack[0], point._stack[0])  # (cheap, first)
+            and np.array_equal(leaf._stack, point._stack)
             for point in points
         ):
             continue
         dependent = True
-        linear = linear and not np.any(leaf._data[0])
+        linear = linear and not np.any(leaf._stack[0])
     return dependent, dependent and linear
 
 
@@ -344,7 +344,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             return self.fun(*call)
 
         def split(leaf: DualArray) -> tuple[Any, Any]:
-            data = leaf._data
+            data = leaf._stack
             tangent = np.empty_like(data)  # y: the parts, value 0
             tangent[0] = 0
             tangent[1:] = data[1:]
@@ -374,7 +374,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             of a primal computed in the rule (np.maximum(x, 0) at 0 against the rule's
             own choice of tangent there), where halves differ too. Asked only then."""
             if not seen:
-                plain = [np.array(x._data[0]) if isinstance(x, DualArray) else x for x in lifted]
+                plain = [np.array(x._stack[0]) if isinstance(x, DualArray) else x for x in lifted]
                 again_args = tuple(plain) if flat else _rebuild(primals, plain)
                 frames.append(_Frame(self, kind, plain, False))
                 try:
@@ -461,7 +461,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
             lower = tagged(taylor_type(degree - 1), kind._tag)
 
         def split(leaf: DualArray) -> tuple[Any, Any]:
-            data = leaf._data
+            data = leaf._stack
             if lower is None:  # the rule's own copies of the planes
                 return np.array(data[0]), np.array(data[1])
             return lower._wrap(data[:-1].copy()), lower._wrap(data[1:].copy())
@@ -501,13 +501,13 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         for direction in range(m):
             planes = [0, *(_bundle_plane(m, direction, p) for p in range(1, d + 1))]
             along = [
-                series._wrap(leaf._data[planes]) if isinstance(leaf, DualArray) else leaf
+                series._wrap(leaf._stack[planes]) if isinstance(leaf, DualArray) else leaf
                 for leaf in leaves
             ]
             outputs.append(self._apply_taylor(args, primals, along, flat, series))
 
         def gathered(*directions: DualArray) -> DualArray:
-            stacked = np.stack([x._data for x in directions])  # (M, D + 1, *shape)
+            stacked = np.stack([x._stack for x in directions])  # (M, D + 1, *shape)
             data = np.empty((kind._planes, *stacked.shape[2:]), dtype=stacked.dtype)
             data[0] = stacked[0, 0]
             data[1:] = stacked[:, 1:].swapaxes(0, 1).reshape(data[1:].shape)  # (D, M) order
@@ -545,7 +545,7 @@ def _integrated(
                 f"{'plain values' if lower is None else lower.__name__} (a closure over a "
                 "transform's variable?)"
             )
-        parts: np.ndarray | None = tangent._data
+        parts: np.ndarray | None = tangent._stack
     else:
         plain = np.asarray(tangent)
         if plain.dtype.kind not in "biufc":
@@ -677,7 +677,7 @@ def _describe(x: Any) -> str:
 
 
 def _value_of(leaf: Any) -> np.ndarray:
-    return leaf._data[0] if isinstance(leaf, DualArray) else np.asarray(leaf)
+    return leaf._stack[0] if isinstance(leaf, DualArray) else np.asarray(leaf)
 
 
 def _tree_add(a: Any, b: Any) -> Any:
@@ -711,7 +711,7 @@ def _assemble(
                 f"{kind.__name__} (the primals' kind): f or its rule uses dual arrays it was "
                 "not passed (a closure over a transform's variable?); pass them as arguments"
             )
-        value = primal._data[0]  # f at the values, the primal's value plane
+        value = primal._stack[0]  # f at the values, the primal's value plane
     else:
         value = np.asarray(primal)
         if value.dtype.kind not in "biufc":
@@ -723,7 +723,7 @@ def _assemble(
                 f"{kind.__name__} (the tangents' kind): the rule mixed in dual arrays it was "
                 "not passed (a closure over a transform's variable?)"
             )
-        parts, dtype = tangent._data[1:], tangent.dtype
+        parts, dtype = tangent._stack[1:], tangent.dtype
     else:
         plain = np.asarray(tangent)
         if plain.dtype.kind not in "biufc":
@@ -774,9 +774,9 @@ def _consistent(primal: DualArray, tangent: Any, kind: type[DualArray]) -> bool:
     from. (A primal with no first-order parts, as f(x) called in the rule gives when f
     is flat, or a step function, is not compared.)"""
     first = layout(kind)[0]  # type: ignore[arg-type]  # (a class is hashable)
-    ours = primal._data[1 : 1 + first]
+    ours = primal._stack[1 : 1 + first]
     if isinstance(tangent, DualArray):
-        theirs = tangent._data[1 : 1 + first]
+        theirs = tangent._stack[1 : 1 + first]
         if (ours + ours == theirs).all():  # (the usual case, exactly)
             return True
         half = theirs / 2

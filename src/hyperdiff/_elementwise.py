@@ -52,7 +52,7 @@ def _store(ufunc: np.ufunc, results: tuple[Any, ...], out: Any) -> Any:
                 )
             if target.shape != result.shape:
                 raise ValueError(f"out= has shape {target.shape}; the result has {result.shape}")
-            cast_into(ufunc_name(ufunc), target._data, result._data)
+            cast_into(ufunc_name(ufunc), target._stack, result._stack)
         else:
             target[...] = result
         written.append(target)
@@ -75,16 +75,16 @@ def _ldexp(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
 
 def _frexp(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
     (x,) = inputs
-    mantissa, exponent = np.frexp(x._data[0])
-    parts = np.ldexp(x._data[1:], -exponent[None])
+    mantissa, exponent = np.frexp(x._stack[0])
+    parts = np.ldexp(x._stack[1:], -exponent[None])
     return _store(ufunc, (x._wrap(_with_value(mantissa, parts)), exponent), out)
 
 
 def _modf(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
     (x,) = inputs
-    fraction, integral = np.modf(x._data[0])
+    fraction, integral = np.modf(x._stack[0])
     return _store(
-        ufunc, (x._wrap(_with_value(fraction, x._data[1:])), _constant_like(x, integral)), out
+        ufunc, (x._wrap(_with_value(fraction, x._stack[1:])), _constant_like(x, integral)), out
     )
 
 
@@ -92,7 +92,7 @@ def _divmod(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
     x, y = inputs
     quotient, remainder = np.floor_divide(x, y), np.remainder(x, y)
     values = np.divmod(_value_of(x), _value_of(y))  # numpy's (one computation for both)
-    quotient._data[0], remainder._data[0] = values
+    quotient._stack[0], remainder._stack[0] = values
     return _store(ufunc, (quotient, remainder), out)
 
 
@@ -107,7 +107,7 @@ def _heaviside(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
 
 def _spacing(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any) -> Any:
     (x,) = inputs
-    return _store(ufunc, (_constant_like(x, np.spacing(x._data[0])),), out)
+    return _store(ufunc, (_constant_like(x, np.spacing(x._stack[0])),), out)
 
 
 _RULES: dict[np.ufunc, Callable[[np.ufunc, tuple[Any, ...], Any], Any]] = {
@@ -156,16 +156,16 @@ def _i0(x: Any) -> Any:
     # 0): I0 is even, and so its derivatives at 0 (I0'' = 1/2) are kept.
     if x.dtype.kind == "c":
         raise TypeError("i0 not supported for complex values")
-    value = np.i0(x._data[0])  # numpy's value
+    value = np.i0(x._stack[0])  # numpy's value
     # numpy's tables _i0A and _i0B, from the module of np.i0's implementation (the
     # dispatcher's attribute, unknown to numpy's stubs)
     constants = np.i0._implementation.__globals__  # type: ignore[attr-defined]
-    a = x * np.where(x._data[0] < 0, -1.0, 1.0).astype(x.dtype)
-    small = a._data[0] <= 8.0
+    a = x * np.where(x._stack[0] < 0, -1.0, 1.0).astype(x.dtype)
+    small = a._stack[0] <= 8.0
     far = np.where(small, 16.0, a)  # (the other branch's argument, kept in its range)
     near = np.where(small, a, 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         y_near = np.exp(near) * _chebyshev(near / 2.0 - 2, constants["_i0A"])
         y_far = np.exp(far) * _chebyshev(32.0 / far - 2.0, constants["_i0B"]) / np.sqrt(far)
         result = np.where(small, y_near, y_far)
-    return x._wrap(_with_value(value, result._data[1:]))
+    return x._wrap(_with_value(value, result._stack[1:]))

@@ -37,7 +37,7 @@ def _combine(
         raise ValueError(
             f"out= of numpy.fft.{name} has shape {out.shape}; the result has {value.shape}"
         )
-    cast_into(f"numpy.fft.{name}", out._data, result)
+    cast_into(f"numpy.fft.{name}", out._stack, result)
     return out
 
 
@@ -99,7 +99,7 @@ def _shift(func: Callable[..., Any]) -> Callable[..., Any]:
             shifted = normalize_axis_index(axes, x.ndim) + 1
         else:
             shifted = tuple(a + 1 for a in normalize_axis_tuple(axes, x.ndim, allow_duplicate=True))
-        return x._wrap(func(x._data, axes=shifted))
+        return x._wrap(func(x._stack, axes=shifted))
 
     return shift
 

@@ -3,10 +3,10 @@
 Anything not registered raises a TypeError naming the function, rather than
 letting numpy compute a derivative-free or wrong answer.
 
-Every function here is written once for all kinds, on the planes `_data`
+Every function here is written once for all kinds, on the planes `_stack`
 (shape (planes, *shape), value plane first):
 - linear and structural functions (sum, mean, cumsum, trace, reshape, concatenate,
-  take, ...) are the numpy function applied to `_data` with the axes shifted by one,
+  take, ...) are the numpy function applied to `_stack` with the axes shifted by one,
   which applies it to every plane at once;
 - selections (min, max, sort, where, clip) choose by the value and carry the parts
   of the chosen element; their value plane is numpy's own result on the values, so
@@ -132,12 +132,12 @@ def common_kind(name: str, *operands: Any) -> type[DualArray]:
 
 
 def _planes(x: Any, cls: type[DualArray], dtype: np.dtype | None = None) -> Planes:
-    """x as planes of kind cls: a dual's `_data`, or a constant (value plane, zero parts)."""
+    """x as planes of kind cls: a dual's `_stack`, or a constant (value plane, zero parts)."""
     x = admit(x)  # an object array of dual scalars: a dual array
     if isinstance(x, DualArray):
         if type(x) is not cls:
             raise combine_error("a numpy function", type(x), cls)
-        return x._data if dtype is None or x.dtype == dtype else x._data.astype(dtype)
+        return x._stack if dtype is None or x.dtype == dtype else x._stack.astype(dtype)
     a = np.asarray(x)
     if dtype is None:
         dtype = component_dtype(a)
@@ -192,7 +192,7 @@ def _store(result: DualArray, out: DualArray | None, name: str = "the function")
         return result
     if out.shape != result.shape:
         raise ValueError(f"out= has shape {out.shape}; the result has shape {result.shape}")
-    cast_into(name, out._data, result._data)
+    cast_into(name, out._stack, result._stack)
     return out
 
 
@@ -211,7 +211,7 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 
 def _shift(axes: tuple[int, ...]) -> tuple[int, ...]:
-    """The axes of `_data` that are the array's axes (the plane axis is 0)."""
+    """The axes of `_stack` that are the array's axes (the plane axis is 0)."""
     return tuple(a + 1 for a in axes)
 
 
@@ -265,7 +265,7 @@ def _sum(
     initial: Any = None,
     where: Any = True,
 ) -> Any:
-    # linear: the sum of every plane. One reduction over `_data` sums each plane in
+    # linear: the sum of every plane. One reduction over `_stack` sums each plane in
     # the same order (pairwise along the contiguous axis) as numpy sums the values.
     plain = dtype is None and out is None and initial is None and where is True
     if plain and isinstance(a, DualArray):  # the common call, with no checks to make
@@ -275,7 +275,7 @@ def _sum(
             sums = _core.pending_sum(a)
             if sums is not None:
                 return a._wrap(sums)
-        data = a._data
+        data = a._stack
         if axis is None and data.ndim == 2 and _many_short_rows(data) and not keepdims:
             # numpy's reduce costs ~30 ns a row (T3's Hessian: 5,151 rows of 99, 150 us);
             # one matrix-vector product sums them in a third of that, the value by numpy
@@ -345,7 +345,7 @@ def _mean(
     *,
     where: Any = True,
 ) -> Any:
-    # linear: numpy's mean of `_data` (its sum, divided by the count, in numpy's dtypes)
+    # linear: numpy's mean of `_stack` (its sum, divided by the count, in numpy's dtypes)
     cls = _kind_out("mean", out, a)
     data = _planes(a, cls)
     shape = data.shape[1:]
@@ -405,7 +405,7 @@ def _std(a: Any, *args: Any, **kwargs: Any) -> Any:
         axis = args[0] if args else kwargs.get("axis")
         again = rescaled(a, _axes(axis, a.ndim), lambda y: _var(y, *args, **kwargs, _std=True))
         if again is not None:
-            again._data[0] = result._data[0]  # numpy's value (over- or underflowed)
+            again._stack[0] = result._stack[0]  # numpy's value (over- or underflowed)
             return again
     return result
 
@@ -454,7 +454,7 @@ def rescaled(a: DualArray, axes: tuple[int, ...], f: Callable[[Any], Any], power
         # to 1, as far as the value stays in range (second-order parts multiply two
         # parts where the value squares: 1e-170 with parts 1 then has f'' in range)
         parts = np.max(
-            np.abs(a._data[1:]), axis=(0, *(ax + 1 for ax in axes)), keepdims=True, initial=0.0
+            np.abs(a._stack[1:]), axis=(0, *(ax + 1 for ax in axes)), keepdims=True, initial=0.0
         )[0]
         has_parts = np.isfinite(parts) & (parts > 0)
         middle = (exponent + np.frexp(np.where(has_parts, parts, 1.0))[1]) // 2
@@ -503,7 +503,7 @@ def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
         else:
             paired = ufunc(x[..., :half], x[..., half : 2 * half])
         if n % 2:  # the odd element waits for the next round
-            paired = x._wrap(np.concatenate([paired._data, x._data[..., 2 * half :]], axis=-1))
+            paired = x._wrap(np.concatenate([paired._stack, x._stack[..., 2 * half :]], axis=-1))
         x, n = paired, half + n % 2
     return x[..., 0]
 
@@ -550,13 +550,13 @@ def _prefix_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
     alike (maximum, logaddexp, ...); the earlier operand is always the first."""
     n = x.shape[-1]
     if n <= 1:
-        return x._wrap(x._data.copy())
+        return x._wrap(x._stack.copy())
     pairs = _prefix_product(ufunc(x[..., 0 : n - n % 2 : 2], x[..., 1::2]), ufunc)
-    result = np.empty_like(x._data)
-    result[..., 0] = x._data[..., 0]
-    result[..., 1::2] = pairs._data  # 2i+1: the product of the pairs up to i
+    result = np.empty_like(x._stack)
+    result[..., 0] = x._stack[..., 0]
+    result[..., 1::2] = pairs._stack  # 2i+1: the product of the pairs up to i
     evens = (n - 1) // 2  # 2i for i >= 1: the pairs up to i-1, times element 2i
-    result[..., 2::2] = ufunc(pairs[..., :evens], x[..., 2::2])._data
+    result[..., 2::2] = ufunc(pairs[..., :evens], x[..., 2::2])._stack
     return x._wrap(result)
 
 
@@ -568,7 +568,7 @@ def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> An
         data, axis = data.reshape(cls._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
     scan = _prefix_product(cls._wrap(np.moveaxis(data, ax, -1)))
-    return _store(cls._wrap(np.moveaxis(scan._data, -1, ax)), out)
+    return _store(cls._wrap(np.moveaxis(scan._stack, -1, ax)), out)
 
 
 def _extremum(
@@ -639,7 +639,7 @@ def _min(
 
 
 def _value_of(a: Any) -> Any:
-    return a._data[0] if isinstance(a, DualArray) else a
+    return a._stack[0] if isinstance(a, DualArray) else a
 
 
 @implements(np.argmax)
@@ -670,14 +670,14 @@ def _trace(
 ) -> Any:
     cls = _kind_out("trace", out, a)
     ax1, ax2 = _two_axes(a, axis1, axis2)
-    data = np.trace(a._data, offset, ax1, ax2, dtype=_float_dtype(dtype, "trace"))
+    data = np.trace(a._stack, offset, ax1, ax2, dtype=_float_dtype(dtype, "trace"))
     return _store(cls._wrap(data), out)
 
 
 @implements(np.diagonal)
 def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     ax1, ax2 = _two_axes(a, axis1, axis2)
-    return a._wrap(np.diagonal(a._data, offset, ax1, ax2))
+    return a._wrap(np.diagonal(a._stack, offset, ax1, ax2))
 
 
 @implements(np.diag)
@@ -685,7 +685,7 @@ def _diag(v: Any, k: int = 0) -> Any:
     if v.ndim not in (1, 2):
         raise ValueError("Input must be 1- or 2-d.")
     # np.diag decides by ndim, so it cannot take the planes at once: one call per plane
-    return v._wrap(np.stack([np.diag(plane, k) for plane in v._data]))
+    return v._wrap(np.stack([np.diag(plane, k) for plane in v._stack]))
 
 
 # --- selection by a condition ---------------------------------------------------------
@@ -696,7 +696,7 @@ def _where(condition: Any, *xy: Any) -> Any:
     if len(xy) != 2:
         raise ValueError("either both or neither of x and y should be given")
     if isinstance(condition, DualArray):
-        condition = condition._data[0]
+        condition = condition._stack[0]
     x, y = xy
     if not (isinstance(x, DualArray) or isinstance(y, DualArray)):
         return np.where(condition, x, y)  # only the condition was dual: plain numpy
@@ -754,7 +754,7 @@ def _clip(
     if hi is not None:
         result = np.minimum(result, hi)
     result = result.copy() if result is a else result
-    result._data[0] = value
+    result._stack[0] = value
     return _store(result, out)
 
 
@@ -811,7 +811,7 @@ def _joined(arrays: Sequence[Any], cls: type[DualArray], axis: int) -> DualArray
     for x, size in zip(arrays, sizes, strict=True):
         piece = result[:, start : start + size]
         if not _core.planes_into(x, piece):
-            piece[...] = x._data
+            piece[...] = x._stack
         start += size
     return cls._wrap(result)
 
@@ -908,8 +908,8 @@ def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
         return np.broadcast_to(array, shape)
     target = _shape_tuple(shape)
     if len(target) < array.ndim:  # numpy's error, before the plane axis could be remapped
-        np.broadcast_to(array._data[0], target)
-    data = _aligned(array._data, len(target))
+        np.broadcast_to(array._stack[0], target)
+    data = _aligned(array._stack, len(target))
     return array._wrap(np.broadcast_to(data, (array._planes, *target)))
 
 
@@ -925,7 +925,7 @@ def _plane_order(a: DualArray, order: str | None, name: str) -> str:
     if order is None:
         order = "C"
     if order == "A":
-        plane = a._data[0]
+        plane = a._stack[0]
         return "F" if plane.flags.f_contiguous and not plane.flags.c_contiguous else "C"
     if order not in ("C", "F"):
         raise ValueError(f"order must be one of 'C', 'F', 'A' in numpy.{name}, not {order!r}")
@@ -943,11 +943,11 @@ def _reshape(
     target = _shape_tuple(shape)
     planes = a._planes
     # (order: the caller's string, which numpy checks)
-    with _errors_of(lambda: np.reshape(a._data[0], target, order=order, copy=copy)):  # type: ignore[call-overload]
+    with _errors_of(lambda: np.reshape(a._stack[0], target, order=order, copy=copy)):  # type: ignore[call-overload]
         if _plane_order(a, order, "reshape") == "C":
-            return a._wrap(np.reshape(a._data, (planes, *target), copy=copy))
+            return a._wrap(np.reshape(a._stack, (planes, *target), copy=copy))
         # F order with the plane axis moved last (slowest in F order): every plane alike
-        moved = np.moveaxis(a._data, 0, -1)
+        moved = np.moveaxis(a._stack, 0, -1)
         reshaped = np.reshape(moved, (*target, planes), order="F", copy=copy)
         return a._wrap(np.moveaxis(reshaped, -1, 0))
 
@@ -955,7 +955,7 @@ def _reshape(
 @implements(np.ravel)
 def _ravel(a: Any, order: str = "C") -> Any:
     if order == "K":  # memory order; every plane has the same strides
-        return a._wrap(np.stack([np.ravel(plane, order="K") for plane in a._data]))
+        return a._wrap(np.stack([np.ravel(plane, order="K") for plane in a._stack]))
     return _reshape(a, -1, order)
 
 
@@ -964,20 +964,20 @@ def _transpose(a: Any, axes: Any = None) -> Any:
     order = tuple(range(a.ndim))[::-1] if axes is None else normalize_axis_tuple(axes, a.ndim)
     if len(order) != a.ndim:
         raise ValueError("axes don't match array")
-    return a._wrap(np.transpose(a._data, (0, *_shift(order))))
+    return a._wrap(np.transpose(a._stack, (0, *_shift(order))))
 
 
 @implements(np.swapaxes)
 def _swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     ax1, ax2 = (normalize_axis_index(x, a.ndim) + 1 for x in (axis1, axis2))
-    return a._wrap(np.swapaxes(a._data, ax1, ax2))
+    return a._wrap(np.swapaxes(a._stack, ax1, ax2))
 
 
 @implements(np.moveaxis)
 def _moveaxis(a: Any, source: Any, destination: Any) -> Any:
     src = _shift(normalize_axis_tuple(source, a.ndim, "source"))
     dst = _shift(normalize_axis_tuple(destination, a.ndim, "destination"))
-    return a._wrap(np.moveaxis(a._data, src, dst))
+    return a._wrap(np.moveaxis(a._stack, src, dst))
 
 
 @implements(np.squeeze)
@@ -986,34 +986,34 @@ def _squeeze(a: Any, axis: Any = None) -> Any:
         axes = tuple(i for i, n in enumerate(a.shape) if n == 1)
     else:
         axes = normalize_axis_tuple(axis, a.ndim)
-    return a._wrap(np.squeeze(a._data, axis=_shift(axes)))
+    return a._wrap(np.squeeze(a._stack, axis=_shift(axes)))
 
 
 @implements(np.expand_dims)
 def _expand_dims(a: Any, axis: Any) -> Any:
     count = 1 if np.ndim(axis) == 0 else len(axis)
-    return a._wrap(np.expand_dims(a._data, _shift(normalize_axis_tuple(axis, a.ndim + count))))
+    return a._wrap(np.expand_dims(a._stack, _shift(normalize_axis_tuple(axis, a.ndim + count))))
 
 
 @implements(np.flip)
 def _flip(m: Any, axis: Any = None) -> Any:
-    return m._wrap(np.flip(m._data, _shift(_axes(axis, m.ndim))))
+    return m._wrap(np.flip(m._stack, _shift(_axes(axis, m.ndim))))
 
 
 @implements(np.roll)
 def _roll(a: Any, shift: Any, axis: Any = None) -> Any:
     if axis is None:  # numpy rolls the flattened array
-        flat = np.roll(a._data.reshape(a._planes, -1), shift, axis=1)
-        return a._wrap(flat.reshape(a._data.shape))
+        flat = np.roll(a._stack.reshape(a._planes, -1), shift, axis=1)
+        return a._wrap(flat.reshape(a._stack.shape))
     axes = _shift(normalize_axis_tuple(axis, a.ndim, allow_duplicate=True))
-    return a._wrap(np.roll(a._data, shift, axis=axes if np.ndim(axis) else axes[0]))
+    return a._wrap(np.roll(a._stack, shift, axis=axes if np.ndim(axis) else axes[0]))
 
 
 @implements(np.tile)
 def _tile(A: Any, reps: Any) -> Any:
     reps = _shape_tuple(reps)
     ndim = max(len(reps), A.ndim)
-    data = A._data.reshape((A._planes, *(1,) * (ndim - A.ndim), *A.shape))
+    data = A._stack.reshape((A._planes, *(1,) * (ndim - A.ndim), *A.shape))
     return A._wrap(np.tile(data, (1, *(1,) * (ndim - len(reps)), *reps)))
 
 
@@ -1022,8 +1022,8 @@ def _repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
     if isinstance(repeats, DualArray):
         raise TypeError("repeats must be integers, not a dual array")
     if axis is None:
-        return a._wrap(np.repeat(a._data.reshape(a._planes, -1), repeats, axis=1))
-    return a._wrap(np.repeat(a._data, repeats, axis=normalize_axis_index(axis, a.ndim) + 1))
+        return a._wrap(np.repeat(a._stack.reshape(a._planes, -1), repeats, axis=1))
+    return a._wrap(np.repeat(a._stack, repeats, axis=normalize_axis_index(axis, a.ndim) + 1))
 
 
 # --- indexing -------------------------------------------------------------------------
@@ -1053,7 +1053,7 @@ def _take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     index = _indices(indices)
     if not isinstance(arr, DualArray):
         raise TypeError("dual arrays cannot be used as indices; index with x.value")
-    data = arr._data
+    data = arr._stack
     if axis is None:  # numpy: over the flattened array, with 1-d indices
         if index.ndim != 1:
             raise ValueError("when axis=None, `indices` must have a single dimension.")
@@ -1074,7 +1074,7 @@ def _sort(
     a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
 ) -> Any:
     _sort_args("sort", order)
-    data = a._data
+    data = a._stack
     if axis is None:
         data, axis = data.reshape(a._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1)
@@ -1092,7 +1092,7 @@ def _argsort(
     a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
 ) -> Any:
     _sort_args("argsort", order)
-    return np.argsort(a._data[0], axis=axis, kind=kind, stable=stable)
+    return np.argsort(a._stack[0], axis=axis, kind=kind, stable=stable)
 
 
 # --- arithmetic built from the ufuncs -------------------------------------------------

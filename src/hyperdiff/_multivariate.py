@@ -70,7 +70,7 @@ class DualVec(JetArray):
         array([[ 1.        ,  2.71828183],
                [ 1.        , -2.71828183]])
         """
-        return self._data[1 : 1 + self._first]
+        return self._stack[1 : 1 + self._first]
 
 
 class HyperDualVec(JetArray):
@@ -92,13 +92,13 @@ class HyperDualVec(JetArray):
     @property
     def grad1(self) -> np.ndarray:
         """The first seed set's parts, shape (K1, *shape) (a view)."""
-        return self._data[1 : 1 + self._sizes[0]]
+        return self._stack[1 : 1 + self._sizes[0]]
 
     @property
     def grad2(self) -> np.ndarray:
         """The second seed set's parts, shape (K2, *shape) (grad1 for one seed set)."""
         k1, k2 = self._sizes
-        return self.grad1 if k2 is None else self._data[1 + k1 : 1 + k1 + k2]
+        return self.grad1 if k2 is None else self._stack[1 + k1 : 1 + k1 + k2]
 
     @property
     def grad(self) -> np.ndarray:
@@ -118,8 +118,8 @@ class HyperDualVec(JetArray):
         """
         k1, k2 = self._sizes
         if k2 is not None:
-            return self._data[1 + self._first :].reshape(k1, k2, *self.shape)
-        hess: np.ndarray = self._data[self._hess_planes]
+            return self._stack[1 + self._first :].reshape(k1, k2, *self.shape)
+        hess: np.ndarray = self._stack[self._hess_planes]
         return hess.reshape(k1, k1, *self.shape)
 
 
@@ -254,12 +254,12 @@ class HyperDualDiag(JetArray):
     @property
     def grad(self) -> np.ndarray:
         """The K first-order parts, shape (K, *shape) (a view)."""
-        return self._data[1 : 1 + self._first]
+        return self._stack[1 : 1 + self._first]
 
     @property
     def hess_diag(self) -> np.ndarray:
         """The K diagonal second partials, shape (K, *shape) (a view)."""
-        return self._data[1 + self._first :]
+        return self._stack[1 + self._first :]
 
 
 def hyperdualdiag_type(k: int, probe: bool = False) -> type[HyperDualDiag]:
@@ -355,10 +355,10 @@ def _expand(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     k1, k2 = product._sizes
     assert k2 is not None  # a product kind: two seed sets
     data = np.empty((product._planes, *x.shape), dtype=x.dtype)
-    data[0] = x._data[0]
-    data[1 : 1 + k1] = x._data[1 : 1 + k1]
-    data[1 + k1 : 1 + k1 + k2] = x._data[1 : 1 + k1]
-    data[1 + k1 + k2 :] = x._data[type(x)._hess_planes]
+    data[0] = x._stack[0]
+    data[1 : 1 + k1] = x._stack[1 : 1 + k1]
+    data[1 + k1 : 1 + k1 + k2] = x._stack[1 : 1 + k1]
+    data[1 + k1 + k2 :] = x._stack[type(x)._hess_planes]
     return product._wrap(data)
 
 
@@ -373,11 +373,11 @@ def lift(x: DualArray, product: type[HyperDualVec]) -> DualArray:
     k1, k2 = product._sizes
     assert k2 is not None  # a product kind: two seed sets
     data = np.zeros((product._planes, *x.shape), dtype=x.dtype)
-    data[0] = x._data[0]
+    data[0] = x._stack[0]
     if type(x) is product._outer:
-        data[1 : 1 + k1] = x._data[1:]
+        data[1 : 1 + k1] = x._stack[1:]
     elif type(x) is product._inner:
-        data[1 + k1 : 1 + k1 + k2] = x._data[1:]
+        data[1 + k1 : 1 + k1 + k2] = x._stack[1:]
     else:
         raise combine_error("a nested transform", type(x), product)
     return product._wrap(data)
@@ -455,9 +455,9 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     if getattr(type(x), "_symmetric", False):  # (1, b_j) planes and their a_i parts
         k = inner._planes - 1
         sym = np.empty((1 + k, 1 + k, *x.shape), dtype=x.dtype)
-        sym[0, 0] = x._data[0]
-        sym[1:, 0] = sym[0, 1:] = x._data[1 : 1 + k]
-        sym[1:, 1:] = x._data[type(x)._hess_planes].reshape(k, k, *x.shape)
+        sym[0, 0] = x._stack[0]
+        sym[1:, 0] = sym[0, 1:] = x._stack[1 : 1 + k]
+        sym[1:, 1:] = x._stack[type(x)._hess_planes].reshape(k, k, *x.shape)
         return type(x)._outer._wrap(sym)
     product = promote(type(x), inner)
     assert product is not None and hasattr(product, "_inner")
@@ -468,7 +468,7 @@ def inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     k1, k2 = product._sizes
     assert k2 is not None  # a product kind: two seed sets
     data = np.empty((1 + k1, 1 + k2, *x.shape), dtype=x.dtype)
-    planes = x._data
+    planes = x._stack
     data[0, 0] = planes[0]
     data[1:, 0] = planes[1 : 1 + k1]
     data[0, 1:] = planes[1 + k1 : 1 + k1 + k2]

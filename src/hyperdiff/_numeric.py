@@ -305,9 +305,9 @@ def _gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> A
         raise TypeError("hyperdiff's numpy.gradient needs f as a dual array")
     # (the caller's spacings and edge_order, which numpy checks: its stubs want literals)
     if f.ndim == 0:
-        np.gradient(f._data[0], *varargs, axis=axis, edge_order=edge_order)  # type: ignore[call-overload]  # numpy's error
+        np.gradient(f._stack[0], *varargs, axis=axis, edge_order=edge_order)  # type: ignore[call-overload]  # numpy's error
     axes = tuple(a + 1 for a in _axes(axis, f.ndim))
-    result = np.gradient(f._data, *varargs, axis=axes, edge_order=edge_order)  # type: ignore[call-overload]
+    result = np.gradient(f._stack, *varargs, axis=axes, edge_order=edge_order)  # type: ignore[call-overload]
     if len(axes) == 1:
         return f._wrap(result)
     return tuple(f._wrap(r) for r in result)
@@ -344,7 +344,7 @@ def _interp(
         inside = f0 + t * (f1 - f0)
     result = np.where(xv < knots[0], low, np.where(xv > knots[-1], high, inside))
     result = _as_dual(result, cls, value.dtype)
-    data = result._data.reshape((cls._planes, *value.shape))
+    data = result._stack.reshape((cls._planes, *value.shape))
     return cls._wrap(_with_value(value, data[1:]))
 
 
@@ -401,12 +401,12 @@ def _geomspace(
     t = (np.arange(num, dtype=np.float64) / max(div, 1)).reshape((num, *(1,) * len(shape)))
     with np.errstate(divide="ignore", invalid="ignore"):
         grid = a * np.exp(t * np.log(b / a))
-    data = np.array(np.broadcast_to(grid._data, (cls._planes, num, *shape)))
+    data = np.array(np.broadcast_to(grid._stack, (cls._planes, num, *shape)))
     if num > 0:
         # (np.broadcast_to kept a and b dual arrays: numpy's stubs say ndarray)
-        data[:, 0] = a._data[:, 0]  # type: ignore[attr-defined]
+        data[:, 0] = a._stack[:, 0]  # type: ignore[attr-defined]
         if endpoint and num > 1:
-            data[:, -1] = b._data[:, 0]  # type: ignore[attr-defined]
+            data[:, -1] = b._stack[:, 0]  # type: ignore[attr-defined]
     data = np.moveaxis(data, 1, normalize_axis_index(axis, len(shape) + 1) + 1)
     return cls._wrap(_with_value(value, data[1:]))
 
@@ -442,9 +442,9 @@ def _bilinear_1d(
     # one plain operand: the parts are op(parts, constant), one batched call
     dual, plain = (a, v) if isinstance(a, DualArray) else (v, a)
     plain = np.asarray(plain)
-    value = np.asarray(op(a._data[0] if a is dual else plain, v._data[0] if v is dual else plain))
+    value = np.asarray(op(a._stack[0] if a is dual else plain, v._stack[0] if v is dual else plain))
     const = np.broadcast_to(plain, (cls._planes - 1, *plain.shape))
-    parts = batched(dual._data[1:], const) if a is dual else batched(const, dual._data[1:])
+    parts = batched(dual._stack[1:], const) if a is dual else batched(const, dual._stack[1:])
     return cls._wrap(_with_value(value, parts))
 
 
@@ -512,7 +512,7 @@ def _nan_to_num(
     # parts). Complex: the real and imaginary components each on their own.
     for name, c in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
         _plain("nan_to_num", name, c)
-    data = x._data if not copy else x._data.copy()
+    data = x._stack if not copy else x._stack.copy()
     value = data[0, ...]  # (a view also for a 0-d x, where data[0] is a scalar)
     components = [(value.real, data[1:].real)]
     if data.dtype.kind == "c":
@@ -530,7 +530,7 @@ def _real_if_close(a: Any, tol: float = 100) -> Any:
         return a
     if tol > 1:
         tol = np.finfo(a.dtype.type).eps * tol
-    if np.all(np.abs(a._data.imag) < tol):
+    if np.all(np.abs(a._stack.imag) < tol):
         return a.real
     return a
 
@@ -580,15 +580,15 @@ def _sinc_composed(x: Any) -> Any:
     """sinc of a Taylor array of degree d (or a bundle): f(x0 + h) = sum_j f^(j)(x0) h^j/j!
     with h = x - x0 (value plane zero, so h^(d+1) = 0), by Horner in h."""
     d = x._order
-    value = np.sinc(x._data[0])
-    y = np.pi * x._data[0].astype(np.complex128 if value.dtype.kind == "c" else np.float64)
+    value = np.sinc(x._stack[0])
+    y = np.pi * x._stack[0].astype(np.complex128 if value.dtype.kind == "c" else np.float64)
     derivatives = _sinc_taylor(y, d)
-    h = x - x._data[0]
+    h = x - x._stack[0]
     result: Any = np.asarray(np.pi**d * derivatives[d] / math.factorial(d), dtype=value.dtype)
     for j in range(d - 1, -1, -1):
         c = np.asarray(np.pi**j * derivatives[j] / math.factorial(j), dtype=value.dtype)
         result = result * h + c
-    result._data[0] = value
+    result._stack[0] = value
     return result
 
 
@@ -600,15 +600,15 @@ def _sinc(x: Any) -> Any:
     cls = type(x)
     if x._order > 2:
         return _sinc_composed(x)
-    value = np.sinc(x._data[0])
+    value = np.sinc(x._stack[0])
     dtype = value.dtype
     # the derivatives in float64 (complex128), rounded to the dtype once
-    y = np.pi * x._data[0].astype(np.complex128 if dtype.kind == "c" else np.float64)
+    y = np.pi * x._stack[0].astype(np.complex128 if dtype.kind == "c" else np.float64)
     d1, d2 = _sinc_derivatives(y)
     f0, f1, f2 = (np.ascontiguousarray(d, dtype=dtype) for d in (value, np.pi * d1, np.pi**2 * d2))
-    result = np.empty(x._data.shape, dtype=dtype)
+    result = np.empty(x._stack.shape, dtype=dtype)
     kind = cls._kind if cls._kind >= 0 else cls._layout
-    _core.chain_unary(kind, np.ascontiguousarray(x._data, dtype=dtype), f0, f1, f2, result)
+    _core.chain_unary(kind, np.ascontiguousarray(x._stack, dtype=dtype), f0, f1, f2, result)
     return cls._wrap(result)
 
 
@@ -643,7 +643,7 @@ def _piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw:
     # numpy's algorithm on the dual array: y[cond] = func(x[cond]) or the constant
     n2 = len(funclist)
     if isinstance(condlist, DualArray):
-        condlist = condlist._data[0]
+        condlist = condlist._stack[0]
     if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray)) and x.ndim != 0):
         condlist = [condlist]
     conditions = np.asarray(condlist, dtype=bool)
@@ -706,7 +706,7 @@ def _unique(
     # numpy's unique values (and indices, inverse, counts); a selection, so each unique
     # value carries the parts of its first occurrence (the convention of max and sort)
     found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
-        ar._data[0],
+        ar._stack[0],
         return_index=True,
         return_inverse=return_inverse,
         return_counts=return_counts,
@@ -716,9 +716,9 @@ def _unique(
     )
     values, first = found[0], found[1]
     if axis is None:
-        parts = ar._data[1:].reshape(ar._planes - 1, -1)[:, first]
+        parts = ar._stack[1:].reshape(ar._planes - 1, -1)[:, first]
     else:
-        parts = np.take(ar._data[1:], first, axis=normalize_axis_index(axis, ar.ndim) + 1)
+        parts = np.take(ar._stack[1:], first, axis=normalize_axis_index(axis, ar.ndim) + 1)
     result = ar._wrap(_with_value(values, parts))
     extra = ([first] if return_index else []) + list(found[2:])
     return (result, *extra) if extra else result

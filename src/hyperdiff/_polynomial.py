@@ -230,7 +230,7 @@ def _roots(p: Any) -> Any:
     if isinstance(p, DualArray):
         dropped = np.ones(len(p), dtype=bool)
         dropped[kept] = False
-        if np.any(p._data[1:, dropped] != 0):
+        if np.any(p._stack[1:, dropped] != 0):
             # a zero leading coefficient that moves sends a root to infinity (numpy's count
             # of roots changes); one at the end moves the root at 0 and every other root:
             # the stripped polynomial's roots would miss those parts

@@ -89,11 +89,11 @@ def _first_occurrences(values: np.ndarray, sources: Sequence[Any]) -> Any:
 
 @implements(np.unique_values)
 def _unique_values(x: Any) -> Any:
-    return _first_occurrences(np.unique_values(x._data[0]), [x])
+    return _first_occurrences(np.unique_values(x._stack[0]), [x])
 
 
 def _unique_result(function: Any, x: Any) -> Any:
-    found = function(x._data[0])
+    found = function(x._stack[0])
     return found._replace(values=_first_occurrences(found.values, [x]))
 
 
@@ -152,7 +152,7 @@ def _setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
 def _bin_sums(index: np.ndarray, weights: DualArray, length: int) -> np.ndarray:
     """Sums of the weights' planes per bin, all planes in one np.bincount (plane p's
     bins offset by p * length), in numpy's order of summation and its float64."""
-    planes = weights._data.reshape(weights._planes, -1)
+    planes = weights._stack.reshape(weights._planes, -1)
     offsets = (np.arange(weights._planes) * length)[:, None]
     sums = np.bincount((index + offsets).ravel(), planes.ravel(), length * len(planes))
     return sums.reshape(weights._planes, length)
@@ -174,10 +174,10 @@ def _moving_edges(cls: type[DualArray], column: Any, edges: np.ndarray) -> Any:
     """numpy's edges spread between the min and max of a dual data column (constant
     data: v -+ 0.5), moving with those two elements."""
     low, high = np.min(column), np.max(column)
-    if low._data[0] == high._data[0]:
+    if low._stack[0] == high._stack[0]:
         low, high = low - 0.5, high + 0.5
     spread: Any = np.linspace(low, high, len(edges))  # (dual ends: a dual array)
-    return cls._wrap(_with_value(edges, spread._data[1:]))
+    return cls._wrap(_with_value(edges, spread._stack[1:]))
 
 
 def _binned(
@@ -211,7 +211,7 @@ def _binned(
             shape[i] = counts.shape[i]
             sums = sums / np.reshape(np.diff(e), shape)
         sums = sums / total
-    return cls._wrap(_with_value(counts, sums._data[1:]))
+    return cls._wrap(_with_value(counts, sums._stack[1:]))
 
 
 @implements(np.histogram)

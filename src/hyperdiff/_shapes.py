@@ -2,7 +2,7 @@
 rotations, pad, append/insert/delete, rollaxis, partition.
 
 Each one moves, copies or zeroes elements, so it is the same function of every plane:
-numpy's own function on `_data` with the array's axes shifted past the plane axis. Where
+numpy's own function on `_stack` with the array's axes shifted past the plane axis. Where
 numpy's argument conventions would not survive the extra axis (insert's and pad's
 broadcasting of values, delete's index forms), the function is run once on an array of
 element numbers, which tells where every element of the result comes from; every plane
@@ -63,7 +63,7 @@ def _kind_dtype(name: str, a: Any, *others: Any) -> tuple[type[DualArray], np.dt
 # --- triangles ------------------------------------------------------------------------
 def _triangle(func: Callable[..., Any]) -> Callable[..., Any]:
     def triangle(m: Any, k: int = 0) -> Any:
-        data = m._data
+        data = m._stack
         if m.ndim == 0:
             func(data[0], k)  # numpy's error
         if m.ndim == 1:  # numpy: a 1-d array is the row of an n x n matrix
@@ -84,12 +84,12 @@ def _splitter(func: Callable[..., Any], axis_of: Callable[[int], int] | None) ->
     def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         ios = _indices(indices_or_sections) if np.ndim(indices_or_sections) else indices_or_sections
         if axis_of is None:
-            func(ary._data[0], ios, axis)  # numpy's checks (views: cheap)
+            func(ary._stack[0], ios, axis)  # numpy's checks (views: cheap)
         else:
-            func(ary._data[0], ios)
+            func(ary._stack[0], ios)
             axis = axis_of(ary.ndim)
         ax = normalize_axis_index(axis, ary.ndim) + 1
-        return [ary._wrap(p) for p in np.array_split(ary._data, ios, axis=ax)]
+        return [ary._wrap(p) for p in np.array_split(ary._stack, ios, axis=ax)]
 
     return split
 
@@ -104,26 +104,26 @@ implements(np.dsplit)(_splitter(np.dsplit, lambda ndim: 2))
 # --- flips and rotations ----------------------------------------------------------------
 @implements(np.flipud)
 def _flipud(m: Any) -> Any:
-    np.flipud(m._data[0])  # numpy's check (a view)
-    return m._wrap(np.flip(m._data, 1))
+    np.flipud(m._stack[0])  # numpy's check (a view)
+    return m._wrap(np.flip(m._stack, 1))
 
 
 @implements(np.fliplr)
 def _fliplr(m: Any) -> Any:
-    np.fliplr(m._data[0])
-    return m._wrap(np.flip(m._data, 2))
+    np.fliplr(m._stack[0])
+    return m._wrap(np.flip(m._stack, 2))
 
 
 @implements(np.rot90)
 def _rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
-    np.rot90(m._data[0], k, axes)  # numpy's checks (a view)
+    np.rot90(m._stack[0], k, axes)  # numpy's checks (a view)
     shifted = tuple(normalize_axis_index(a, m.ndim) + 1 for a in axes)
-    return m._wrap(np.rot90(m._data, k, shifted))  # type: ignore[arg-type]  # (two: checked)
+    return m._wrap(np.rot90(m._stack, k, shifted))  # type: ignore[arg-type]  # (two: checked)
 
 
 @implements(np.rollaxis)
 def _rollaxis(a: Any, axis: int, start: int = 0) -> Any:
-    np.rollaxis(a._data[0], axis, start)  # numpy's checks (a view)
+    np.rollaxis(a._stack[0], axis, start)  # numpy's checks (a view)
     n = a.ndim
     axis = normalize_axis_index(axis, n)
     if start < 0:
@@ -132,7 +132,7 @@ def _rollaxis(a: Any, axis: int, start: int = 0) -> Any:
         start -= 1
     order = [i for i in range(n) if i != axis]
     order.insert(start, axis)
-    return a._wrap(np.transpose(a._data, (0, *(i + 1 for i in order))))
+    return a._wrap(np.transpose(a._stack, (0, *(i + 1 for i in order))))
 
 
 # --- pad ------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def _insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
 def _delete(arr: Any, obj: Any, axis: Any = None) -> Any:
     obj = _indices(obj) if not isinstance(obj, slice) else obj
     index = np.delete(_numbers(arr.shape), obj, axis)
-    return arr._wrap(_gather([arr._data], index, arr.dtype))
+    return arr._wrap(_gather([arr._stack], index, arr.dtype))
 
 
 # --- partition --------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _partition(
 ) -> Any:
     if order is not None:
         raise _unsupported("partition", "order")
-    data = a._data
+    data = a._stack
     if axis is None:
         data, axis = data.reshape(a._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1)

@@ -336,7 +336,7 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
     side = front * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         side = side * np.where(inside, small / side.value, 1.0)  # (scaled to scipy's value)
-    planes = np.where(below, 1.0, -1.0) * side._data[1:]  # I = 1 - I_(1 - x)(b, a) above
+    planes = np.where(below, 1.0, -1.0) * side._stack[1:]  # I = 1 - I_(1 - x)(b, a) above
     good = inside & converging.done & np.all(np.isfinite(planes), axis=0)
     known = np.where(constant, 0.0, np.nan)
     return tuple(np.where(good, plane, known) for plane in planes)
@@ -397,11 +397,11 @@ class _Convergence:
     def update(self, change: Any, total: Any) -> None:
         self.step += 1
         with np.errstate(divide="ignore", invalid="ignore"):  # (a 0 total: not yet)
-            size = np.abs(change._data) / np.abs(total._data)
+            size = np.abs(change._stack) / np.abs(total._stack)
         settled = size[0] <= 4 * _EPS  # (Lentz's product drifts by an ulp or two a step)
         self.settled_at = np.where(settled, np.minimum(self.settled_at, self.step), np.inf)
         self.done |= np.all(size <= _EPS, axis=0) | (self.step >= 2 * self.settled_at + 5)
-        self.done |= ~np.all(np.isfinite(total._data), axis=0)
+        self.done |= ~np.all(np.isfinite(total._stack), axis=0)
 
 
 def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
@@ -809,7 +809,7 @@ def _log_ndtr_series(x: Any, degree: int) -> Any:
     lower = -t * t / 2 - math.log(2 * math.pi) / 2 + np.log(mills)
     u = taylor_array(np.where(left, 1.0, x), [np.ones_like(x)], degree=degree)
     upper = np.log1p(-sc.ndtr(-u))
-    return np.where(left, lower._data, upper._data)
+    return np.where(left, lower._stack, upper._stack)
 
 
 def _exp1(f0: Any, z: Any) -> Arrays:
@@ -1160,7 +1160,7 @@ def _through(formula: Callable[..., Any], *args: Any) -> Arrays:
         hyperdualvec(a, np.broadcast_to(seed, (len(args), *a.shape)))
         for a, seed in zip(args, eye, strict=True)
     ]
-    return tuple(formula(*duals)._data[1:])
+    return tuple(formula(*duals)._stack[1:])
 
 
 def _with_parameters(
@@ -1478,29 +1478,29 @@ def _dual_series(first: Any, ratio: Callable[[int], Any], pending: Any) -> tuple
     (each term's magnitude times 1 + 4k, four roundings a step), inf where it did not
     converge within _SERIES_TERMS terms or is not finite."""
     term = total = first
-    magnitude = np.abs(first._data)
+    magnitude = np.abs(first._stack)
     done = ~pending
     for k in range(1, _SERIES_TERMS + 1):
         if done.all():
             break
         term = term * ratio(k)
         total = total + term
-        size = np.abs(term._data)
+        size = np.abs(term._stack)
         magnitude = magnitude + size * (1 + 4 * k)
-        small = (size <= _EPS * np.abs(total._data)) | (size <= 1e-17 * magnitude)
-        done = done | np.all(small, axis=0) | ~np.all(np.isfinite(total._data), axis=0)
-    finite = np.all(np.isfinite(total._data), axis=0)
+        small = (size <= _EPS * np.abs(total._stack)) | (size <= 1e-17 * magnitude)
+        done = done | np.all(small, axis=0) | ~np.all(np.isfinite(total._stack), axis=0)
+    finite = np.all(np.isfinite(total._stack), axis=0)
     return total, np.where(done & finite, magnitude, np.inf)
 
 
 def _nan_outside(inside: Any, dual: Any) -> Any:
     """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0)."""
-    return type(dual)._wrap(np.where(inside, dual._data, np.nan))
+    return type(dual)._wrap(np.where(inside, dual._stack, np.nan))
 
 
 def _accurate(total: Any, bound: Any, scale: Any) -> Any:
     """Where every plane's rounding bound (over eps) is within 1e-12 of max(|plane|, scale)."""
-    size = np.maximum(np.abs(total._data), scale)
+    size = np.maximum(np.abs(total._stack), scale)
     return np.all(_EPS * bound <= _ORDER_TOLERANCE * size, axis=0)
 
 
@@ -1842,8 +1842,10 @@ def _hypergeometric_form(
 
     total, bound = _dual_series(one, ratio, sums)
     result = front * one * total
-    front_data = (front * one)._data
-    bound = np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._data)
+    front_data = (front * one)._stack
+    bound = (
+        np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
+    )
     bad = sums & ~_accurate(result, bound, np.abs(value))
     if bad.any():
         raise TypeError(
@@ -2014,9 +2016,9 @@ def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
     terms = integrand * np.where((k == 0) | (k == count - 1), 0.5, 1.0) * h
     total = np.sum(terms, axis=0) * _sc().rgamma(p)
     rounding = 1 + np.abs(pv * u) + xv * np.exp(u) + np.abs((qv - pv - 1) * log1p_e) + np.abs(top)
-    bound = _EPS * np.sum(np.abs(terms._data) * rounding, axis=1) * np.abs(total.value)
+    bound = _EPS * np.sum(np.abs(terms._stack) * rounding, axis=1) * np.abs(total.value)
     bound = bound / np.abs(np.sum(terms.value, axis=0))
-    size = np.maximum(np.abs(total._data), np.abs(total.value))
+    size = np.maximum(np.abs(total._stack), np.abs(total.value))
     if not np.all((bound <= 1e-12 * size) | ~usable):
         raise TypeError(
             "hyperdiff differentiates scipy.special.hyperu in its parameters a and b only where "
@@ -2414,10 +2416,10 @@ def _struve_in_v(modified: bool, value: Any, v: Any, x: Any) -> Any:
     total, bound = _dual_series(
         heads[-1], lambda k: sign * half * half / ((k0 + k + 0.5) * (k0 + k + vs + 0.5)), pending
     )
-    bound = bound + (1 + np.abs((2 * k0 + v0 + 1) * np.log(x0 / 2))) * np.abs(total._data)
+    bound = bound + (1 + np.abs((2 * k0 + v0 + 1) * np.log(x0 / 2))) * np.abs(total._stack)
     for k, head in enumerate(heads[:-1]):
         total = total + head
-        bound = bound + np.abs(head._data) * (4 + np.abs((2 * k + v0 + 1) * np.log(x0 / 2)))
+        bound = bound + np.abs(head._stack) * (4 + np.abs((2 * k + v0 + 1) * np.log(x0 / 2)))
     left = inside & ~(pending & _accurate(total, bound, scale))
     result = total
     if left.any() and not modified:
@@ -2478,7 +2480,7 @@ def _struve_k_integral(nu: Any, at: Any) -> tuple[Any, Any]:
     prefactor = 2 / math.sqrt(math.pi) * np.exp(nu * np.log(at / 2) + top) * _sc().rgamma(nu + 0.5)
     k = total * prefactor
     factor = np.abs(prefactor.value)
-    bound = magnitude * factor + (4 + np.abs(v0 * log_half) + np.abs(top)) * np.abs(k._data)
+    bound = magnitude * factor + (4 + np.abs(v0 * log_half) + np.abs(top)) * np.abs(k._stack)
     return k, np.where(far.any(axis=0), bound, np.inf)
 
 
@@ -3175,8 +3177,8 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
         + np.abs(np.where(small, 0.0, sc.gammaln(np.where(small, 2.0, av * k + bv))))
         + np.abs(shift)
     )
-    bound = _EPS * np.sum(np.abs(terms._data) * rounding, axis=1)
-    size = np.maximum(np.abs(total._data), np.abs(total.value))
+    bound = _EPS * np.sum(np.abs(terms._stack) * rounding, axis=1)
+    size = np.maximum(np.abs(total._stack), np.abs(total.value))
     if not np.all((bound <= 1e-12 * size) | bad):
         raise TypeError(
             "hyperdiff differentiates scipy.special.wright_bessel in a and b only where its "
@@ -3493,7 +3495,7 @@ def _bessel_k_in_v(v: Any, x: Any, scaled: bool) -> Arrays:
     with np.errstate(invalid="ignore", divide="ignore"):
         total = total * np.where(inside, value / total.value, 1.0)
     odd = np.where(v < 0, -1.0, 1.0)  # d/dv of an even function of v
-    partials = (odd * total._data[1], total._data[3], odd * total._data[4])
+    partials = (odd * total._stack[1], total._stack[3], odd * total._stack[4])
     known = np.where(value == 0, 0.0, np.nan)
     return tuple(np.where(inside, p, known) for p in partials)
 
@@ -3544,7 +3546,7 @@ def _summed(integrand: Any, weight: Any, rounding: Any) -> tuple[Any, Any]:
     """(sum of integrand * weight over axis 0, the bound on its planes' rounding in units of
     eps: each term's magnitude times 1 + the size of the arguments rounded in it)."""
     terms = integrand * weight
-    return np.sum(terms, axis=0), np.sum(np.abs(terms._data) * (1 + rounding), axis=1)
+    return np.sum(terms, axis=0), np.sum(np.abs(terms._stack) * (1 + rounding), axis=1)
 
 
 def _bessel_series_v(
@@ -3559,19 +3561,19 @@ def _bessel_series_v(
     log_half, log_gamma = v0 * np.log(x0 / 2), sc.gammaln(v0 + 1)
     shift = log_half - log_gamma
     term = np.exp(nu * np.log(half) - sc.gammaln(nu + 1) - shift + damping)
-    total, magnitude = term, np.abs(term._data)
+    total, magnitude = term, np.abs(term._stack)
     square = half * half * (-1.0 if family == "j" else 1.0)
     converging, k = _Convergence(pending), 0
     while converging.running():
         k += 1
         term = term * square / (k * (nu + k))
         total = total + term
-        magnitude = magnitude + np.abs(term._data) * (1 + 4 * k)  # (4 roundings a step)
+        magnitude = magnitude + np.abs(term._stack) * (1 + 4 * k)  # (4 roundings a step)
         converging.update(term, total)
     # (the first term's exponent rounds to eps times its parts' sizes: a relative error all
     # terms share)
     common = 1 + np.abs(log_half) + np.abs(log_gamma) + 2 * np.abs(x0)
-    magnitude = magnitude + common * np.abs(total._data)
+    magnitude = magnitude + common * np.abs(total._stack)
     return total, np.where(converging.done, magnitude, np.inf), shift
 
 
@@ -3651,17 +3653,17 @@ def _bessel_hankel_v(family: str, nu: Any, at: Any, damping: Any) -> tuple[Any, 
     even, odd = term, term * 0
     sign = -1.0 if family == "i" else 1.0
     alternating = term  # (I's sum)
-    magnitude = np.abs(term._data)
+    magnitude = np.abs(term._stack)
     active = np.ones(x0.shape, dtype=bool)
-    last = np.abs(term._data)
+    last = np.abs(term._stack)
     omitted = np.zeros_like(last)
     for k in range(1, 200):
         step = term * (mu - (2 * k - 1) ** 2) / (8 * k * at)
-        size = np.abs(step._data)
+        size = np.abs(step._stack)
         falling = (np.sum(size, axis=0) <= np.sum(last, axis=0)) | (k < np.abs(v0) + 0.5)
         small = np.all(
             size
-            <= 1e-17 * np.abs(alternating._data if family == "i" else even._data + odd._data)
+            <= 1e-17 * np.abs(alternating._stack if family == "i" else even._stack + odd._stack)
             + 1e-300,
             axis=0,
         )
@@ -3739,7 +3741,7 @@ def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays
         # (not scaled to scipy's value: J and Y cross 0, where their value's rounding is
         # not their parts')
         factor = np.exp(np.where(todo, shift, 0.0))
-        planes = total._data * factor
+        planes = total._stack * factor
         bound = _EPS * magnitude * factor
         scales = np.maximum(np.abs(planes), scale)
         good = todo & np.all(bound <= _BESSEL_V_TOLERANCE * scales, axis=0)
@@ -4199,9 +4201,9 @@ def _besselpoly_integral(a: Any, lmb: Any, nu: Any) -> Any:
     terms.append(outer * inner)
     scales.append(np.abs(_values(outer) * _values(inner)))
     total = np.sum(terms[0], axis=0) + np.sum(terms[1], axis=0)
-    magnitude = sum(np.sum(np.abs(t._data), axis=1) for t in terms)
+    magnitude = sum(np.sum(np.abs(t._stack), axis=1) for t in terms)
     magnitude = magnitude + sum(np.sum(s, axis=0) for s in scales)
-    size = np.maximum(np.abs(total._data), np.abs(total.value))
+    size = np.maximum(np.abs(total._stack), np.abs(total.value))
     if not np.all((1e-13 * magnitude <= 1e-12 * size) | ~finite):
         raise TypeError(
             "hyperdiff differentiates scipy.special.besselpoly in lmb and nu only where its "
@@ -5010,7 +5012,7 @@ def _wide(value: Any) -> np.ndarray:
 
 def _planes(x: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A dual operand's planes in dtype, broadcast to shape, C-contiguous."""
-    data = x._data.astype(dtype, copy=False)
+    data = x._stack.astype(dtype, copy=False)
     if data.shape[1:] != shape:
         data = np.broadcast_to(
             data.reshape(data.shape[:1] + (1,) * (len(shape) + 1 - data.ndim) + data.shape[1:]),
@@ -5087,7 +5089,7 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
             f"the {gives} only"
         )
     values = [
-        a._data[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
+        a._stack[0] if isinstance(a, DualArray) else a if np.isscalar(a) else np.asarray(a)
         for a in inputs
     ]
     if entry.crashes is not None and (message := entry.crashes(*values)) is not None:
@@ -5150,7 +5152,7 @@ def _taylor_by_prime(entry: Entry, function: Callable[..., Any], x: Any) -> np.n
     from ._taylor_arrays import taylor_type
 
     assert entry.prime is not None
-    cls, data = type(x), x._data
+    cls, data = type(x), x._stack
     degree = cls._degree
     value = np.asarray(function(data[0]))  # scipy's own value, bit for bit
     dtype = check_component_dtype(np.result_type(value, data))
@@ -5164,7 +5166,7 @@ def _taylor_by_prime(entry: Entry, function: Callable[..., Any], x: Any) -> np.n
         slope = entry.prime(lower._wrap(np.ascontiguousarray(data[:degree])))
         rate = lower._wrap(np.ascontiguousarray(data[1:]))
         product = slope * rate
-    out[1:] = product._data if isinstance(product, _dual_type()) else product
+    out[1:] = product._stack if isinstance(product, _dual_type()) else product
     return out
 
 
@@ -5173,7 +5175,7 @@ def _taylor_by_series(entry: Entry, function: Callable[..., Any], x: Any) -> np.
     x's value x0 (Entry.series): f(x) = sum_k f_k/k! (x - x0)^k, by Horner's rule in
     hyperdiff's Taylor arithmetic (x - x0 has value 0: the sum ends at k = d)."""
     assert entry.series is not None
-    data = x._data
+    data = x._stack
     degree = type(x)._degree
     value = np.asarray(function(data[0]))  # scipy's own value, bit for bit
     dtype = check_component_dtype(np.result_type(value, data))
@@ -5183,7 +5185,7 @@ def _taylor_by_series(entry: Entry, function: Callable[..., Any], x: Any) -> np.
         total = derivatives[degree] / math.factorial(degree)
         for k in range(degree - 1, -1, -1):
             total = total * step + derivatives[k] / math.factorial(k)
-    out = np.array(total._data, dtype=dtype)
+    out = np.array(total._stack, dtype=dtype)
     out[0] = value
     return out
 

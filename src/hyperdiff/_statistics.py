@@ -56,7 +56,7 @@ def _substituted(name: str, a: Any, out: Any, fill: float) -> tuple[DualArray, n
 def _numpy_value(result: DualArray, value: Any) -> DualArray:
     """result with numpy's value; a nan value gets nan parts."""
     value = np.asarray(value)
-    data = np.array(result._data.reshape((result._planes, *value.shape)))  # (own memory)
+    data = np.array(result._stack.reshape((result._planes, *value.shape)))  # (own memory)
     data[0] = value
     nan = np.isnan(value)
     if nan.any():
@@ -92,7 +92,7 @@ def _nanmean(
     total = _sum(filled, axis, dtype, None, _keep(keepdims))
     count = np.sum(present, axis=axis, keepdims=_keep(keepdims)).astype(total.real.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        total._data[1:] /= count
+        total._stack[1:] /= count
     return _store(_numpy_value(total, value), out)
 
 
@@ -235,7 +235,7 @@ def _ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = np._NoValue)
     value = np.ptp(_value_of(a), axis=axis, keepdims=keepdims)
     top = _extremum("ptp", np.max, np.argmax, a, axis, None, _keep(keepdims), None, True)
     bottom = _extremum("ptp", np.min, np.argmin, a, axis, None, _keep(keepdims), None, True)
-    return _store(_numpy_value(cls._wrap(top._data - bottom._data), value), out)
+    return _store(_numpy_value(cls._wrap(top._stack - bottom._stack), value), out)
 
 
 # --- covariance and correlation ----------------------------------------------------------------

@@ -112,7 +112,7 @@ def taylor(
         raise ValueError(f"order must be a positive integer, not {order!r}")
     outer = _outer_variable(x)  # nested: an enclosing transform's variable
     point = _variable(
-        x if outer is None else outer._data[0], "taylor", None if holomorphic else False
+        x if outer is None else outer._stack[0], "taylor", None if holomorphic else False
     )
     series = list(v) if isinstance(v, (list, tuple)) else [v]
     if len(series) > order:
@@ -163,7 +163,9 @@ def taylor_derivative(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
         outer = _outer_variable(args[argnums])  # nested: an enclosing transform's variable
-        x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
+        x = _variable(
+            args[argnums] if outer is None else outer._stack[0], "derivative", holomorphic
+        )
         checked = check_pointwise
         if check_holomorphic:
             derivative(f, 1, argnums, holomorphic=holomorphic, check_holomorphic=True)(
@@ -257,7 +259,7 @@ def mixed_derivative(
             raise ValueError(f"derivative: argnums {argnums!r} repeats an argument")
         outers = [_outer_variable(args[a]) for a in positions]  # nested: enclosing variables
         xs = [
-            _variable(args[a] if o is None else o._data[0], "derivative", holomorphic)
+            _variable(args[a] if o is None else o._stack[0], "derivative", holomorphic)
             for a, o in zip(positions, outers, strict=True)
         ]
         dtype = np.result_type(*xs)

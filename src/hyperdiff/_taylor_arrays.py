@@ -61,10 +61,10 @@ class TaylorArray(DualArray):
     @property
     def coefficients(self) -> np.ndarray:
         """The derivatives d^k/dt^k, k = 1 .. d, shape (d, *shape) (a view)."""
-        return self._data[1:]
+        return self._stack[1:]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _restore, (self._degree, self._tag, self._data)
+        return _restore, (self._degree, self._tag, self._stack)
 
 
 def _restore(degree: int, tag: int, data: np.ndarray) -> TaylorArray:
@@ -212,11 +212,11 @@ class TaylorBundle(TaylorArray):
     @property
     def coefficients(self) -> np.ndarray:
         """The derivatives along each direction, shape (D, M, *shape) (a view)."""
-        return self._data[1:].reshape(self._series, self._count, *self.shape)
+        return self._stack[1:].reshape(self._series, self._count, *self.shape)
 
     def partials(self) -> np.ndarray:
         """d^i f for the rows i of `exponents`, shape (M + 1, *shape)."""
-        return _read(type(self), self._data)
+        return _read(type(self), self._stack)
 
     @classmethod
     def _spread(cls, x: np.ndarray, parts: bool, n: int) -> np.ndarray:
@@ -264,7 +264,7 @@ class TaylorBundle(TaylorArray):
 
     def __reduce__(self) -> tuple[Any, ...]:
         exponents = tuple(map(tuple, self._exponents.tolist()))
-        return _restore_bundle, (exponents, self._tag, self._data)
+        return _restore_bundle, (exponents, self._tag, self._stack)
 
 
 def _restore_bundle(exponents: tuple[tuple[int, ...], ...], tag: int, data: np.ndarray) -> Any:
@@ -504,8 +504,8 @@ def _monomials(x: DualArray) -> tuple[type[DualArray], np.ndarray]:
     if kind is not type(x):
         x = _PRODUCTS["lift"](x, kind)
     if _is_bundle(kind):
-        return kind, _read(kind, x._data)  # type: ignore[arg-type]
-    return kind, x._data
+        return kind, _read(kind, x._stack)  # type: ignore[arg-type]
+    return kind, x._stack
 
 
 def _columns(kind: type[DualArray], within: type[DualArray]) -> np.ndarray | None:
@@ -665,10 +665,10 @@ def bundle_seed(
     """An inner transform's seeded variable (its value the outer variable's) with the
     outer variable's parts, in their product bundle; for jvp (one direction t), also
     its tangent's outer parts (the terms t d^alpha of the tangent's alpha)."""
-    data = lift_bundle(seeded, bundle)._data
+    data = lift_bundle(seeded, bundle)._stack
     if outer is not None:
-        data += lift_bundle(outer, bundle)._data
-        data[0] = seeded._data[0]
+        data += lift_bundle(outer, bundle)._stack
+        data[0] = seeded._stack[0]
     if tangent is not None:
         kind, planes = _monomials(tangent)
         exponents = _embedded(kind, bundle)[1:]  # its value is the seeded t part
@@ -686,7 +686,7 @@ def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
         raise TypeError(
             f"an output of kind {bundle.__name__} read by a transform of {inner.__name__}"
         )
-    partials = _read(bundle, x._data)  # type: ignore[arg-type]
+    partials = _read(bundle, x._stack)  # type: ignore[arg-type]
     grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
     outer = bundle._outer
     if _is_bundle(outer):  # its planes from its mixed partials

@@ -177,16 +177,16 @@ def _nested_seed(
         # the outer variable itself, in the same directions: the symmetric product
         symmetric = symmetric_product_type(kind, type(seeded))
         data = np.zeros((symmetric._planes, *seeded.shape), dtype=seeded.dtype)
-        data[: seeded._planes] = seeded._data
+        data[: seeded._planes] = seeded._stack
         return symmetric._wrap(data)
     lifted = lift(seeded, product)
     k1, k2 = product._sizes
     if outer is not None:
-        lifted._data[1 : 1 + k1] = outer._data[1:]
+        lifted._stack[1 : 1 + k1] = outer._stack[1:]
     if outer_tangent is not None:
         if type(outer_tangent) is not kind or k2 != 1:
             raise combine_error("jvp's primals and tangents", kind, type(outer_tangent))
-        lifted._data[2 + k1 :] = outer_tangent._data[1:]
+        lifted._stack[2 + k1 :] = outer_tangent._stack[1:]
     return lifted
 
 
@@ -197,7 +197,7 @@ def _seeded_alike(seeded: DualArray, outer: DualArray | None) -> bool:
         outer is not None
         and outer._planes == seeded._planes
         and outer.dtype == seeded.dtype
-        and np.array_equal(outer._data[1:], seeded._data[1:])
+        and np.array_equal(outer._stack[1:], seeded._stack[1:])
     )
 
 
@@ -258,7 +258,7 @@ class _Variables:
         outer = [_outer_variable(leaf) for leaf in leaves]
         self.outer = outer if any(o is not None for o in outer) else None
         self.arrays = [
-            _variable(leaf if o is None else o._data[0], where, holomorphic)
+            _variable(leaf if o is None else o._stack[0], where, holomorphic)
             for leaf, o in zip(leaves, outer, strict=True)
         ]
         self.sizes = [a.size for a in self.arrays]
@@ -503,7 +503,7 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
                 f"the function returned a {type(leaf).__name__}, expected {cls.__name__}: "
                 "it mixed in dual numbers of its own"
             )
-        return leaf._data
+        return leaf._stack
     if isinstance(leaf, np.ndarray) and leaf.dtype == object:
         items = [(index, _output_planes(item, cls, dtype)) for index, item in np.ndenumerate(leaf)]
         # the items' dtype (complex items of a real input: not cast into a real buffer)
@@ -541,7 +541,7 @@ def _stored(buffer: Any, key: Any, block: Any) -> Any:
 def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[np.ndarray]:
     """The planes of every output leaf (one dual array: its own, at once)."""
     if type(out) is cls:
-        return [out._data]
+        return [out._stack]
     return [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
 
 
@@ -637,7 +637,7 @@ def _aux_value(leaf: Any) -> Any:
     if inner is not None and inner._tag == depth:  # with an enclosing transform's parts
         return inner_parts(leaf, inner)[0]
     if kind._tag == depth:
-        return np.array(leaf._data[0])
+        return np.array(leaf._stack[0])
     return leaf
 
 
@@ -981,8 +981,8 @@ def grad(
             cls = _seeds(dualvec_type(x.size))
             # (_one_array gave x: argnums is an int)
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
-            if type(out) is cls and out._data.ndim == 1:
-                return out._data[1:].reshape(x.shape)
+            if type(out) is cls and out._stack.ndim == 1:
+                return out._stack[1:].reshape(x.shape)
             planes = _all_output_planes(out, cls, x.dtype)
             jacobians = [_parts_last(p[1:]) for p in planes]
             return _scalar_jacobian(jacobians, "grad").reshape(x.shape)
@@ -1245,8 +1245,8 @@ def hessian(
             if plan is not None:  # float arrays of one dtype, one pass: seeds and blocks kept
                 cls = _seeds(plan.cls)
                 out = f(*plan.seeded(cls, args), **kwargs)
-                if type(out) is cls and out._data.ndim == 1:  # one scalar output
-                    return plan.blocks(out._data)
+                if type(out) is cls and out._stack.ndim == 1:  # one scalar output
+                    return plan.blocks(out._stack)
                 v = _Variables(args, argnums, "hessian", holomorphic)
                 hessians = [
                     _parts_last(p[cls._hess_planes], view=True).reshape(*p.shape[1:], v.n, v.n)
@@ -1261,8 +1261,8 @@ def hessian(
             out = f(*_seeded_one(cls, args, argnums, x), **kwargs)  # type: ignore[arg-type]
             if holomorphic:
                 _complex_outputs(_all_output_planes(out, cls, x.dtype), "hessian")
-            if type(out) is cls and out._data.ndim == 1:
-                return out._data[cls._hess_planes].reshape((*x.shape, *x.shape))
+            if type(out) is cls and out._stack.ndim == 1:
+                return out._stack[cls._hess_planes].reshape((*x.shape, *x.shape))
             hessians = [
                 _parts_last(p[cls._hess_planes], view=True).reshape(
                     (*p.shape[1:], *x.shape, *x.shape)
@@ -1279,8 +1279,8 @@ def hessian(
             out = f(*v.seeded_units(cls, (0, k)), **kwargs)
             if holomorphic:
                 _complex_outputs(_all_output_planes(out, cls, v.dtype), "hessian")
-            if type(out) is cls and out._data.ndim == 1 and k == n:  # one scalar output
-                return _hessian_blocks(out._data[cls._hess_planes].reshape(n, n), v, argnums)
+            if type(out) is cls and out._stack.ndim == 1 and k == n:  # one scalar output
+                return _hessian_blocks(out._stack[cls._hess_planes].reshape(n, n), v, argnums)
             hessians = [
                 _parts_last(p[cls._hess_planes], view=True).reshape(*p.shape[1:], k, k)[..., :n, :n]
                 for p in _all_output_planes(out, cls, v.dtype)
@@ -1657,11 +1657,11 @@ def _pairs(
     outer = [_outer_variable(p) for p in primals]
     outer_tangents = [_outer_variable(t) for t in tangents]
     xs = tuple(
-        _variable(p if o is None else o._data[0], where, holomorphic)
+        _variable(p if o is None else o._stack[0], where, holomorphic)
         for p, o in zip(primals, outer, strict=True)
     )
     ts = tuple(
-        _variable(t if o is None else o._data[0], where, None)
+        _variable(t if o is None else o._stack[0], where, None)
         for t, o in zip(tangents, outer_tangents, strict=True)
     )
     for x, t in zip(xs, ts, strict=True):
@@ -1997,7 +1997,7 @@ _PROBE_BITS = {8: 8, 4: 5}
 # (numpy's ufuncs on arrays of the seed's shape, with Python numbers and constants) is
 # pointwise by construction: the pass shows it without a probe. The seed's class counts
 # the instances made, those the fast elementwise paths made, and the reads and writes
-# of its planes (`_data`, every other path's one door: indexing, reductions, functions,
+# of its planes (`_stack`, every other path's one door: indexing, reductions, functions,
 # out=, views): f is shown pointwise when the two counts grew alike and nothing opened
 # the planes. Anything else (a probe-free pass that opened them) runs the probed pass.
 def _built_pointwise(cls: type[DualArray], before: tuple[int, int, int], result: Any) -> bool:
@@ -2263,7 +2263,9 @@ def derivative(
                 f"argnums={argnums} but the function got {len(args)} positional arguments"
             )
         outer = _outer_variable(args[argnums])
-        x = _variable(args[argnums] if outer is None else outer._data[0], "derivative", holomorphic)
+        x = _variable(
+            args[argnums] if outer is None else outer._stack[0], "derivative", holomorphic
+        )
         new_args = list(args)
         if check_holomorphic:
             derivatives = _wirtinger_pointwise(
@@ -2365,7 +2367,7 @@ def _wirtinger_pointwise(
     direction, the pointwise probe (real, on every input)."""
     count = len(nums)
     outer = [_outer_variable(args[i]) for i in nums]  # (nested: an enclosing variable)
-    values = [args[i] if o is None else o._data[0] for i, o in zip(nums, outer, strict=True)]
+    values = [args[i] if o is None else o._stack[0] for i, o in zip(nums, outer, strict=True)]
     shape = np.broadcast_shapes(*(np.shape(x) for x in values))
     probe = any(o is not None for o in outer) or _known_mixing(f)
 

@@ -69,7 +69,7 @@ def apply_method(
     if ufunc in VALUE_ONLY and method != "at":  # boolean results: of the values
         if any(isinstance(o, DualArray) for o in _outs(kwargs)):
             raise TypeError(f"out= of {name} cannot be a dual array: its result is boolean")
-        values = [x._data[0] if isinstance(x, DualArray) else x for x in inputs]
+        values = [x._stack[0] if isinstance(x, DualArray) else x for x in inputs]
         return getattr(ufunc, method)(*values, **kwargs)
     if ufunc not in BINARY:
         raise unsupported(name)
@@ -145,7 +145,7 @@ def _reduce(
     result = _tree_product(cls._wrap(_to_last(data, axes)), ufunc)
     if keepdims:
         result = result.reshape(_keepdims_shape(data.shape[1:], axes))
-    result._data[0] = value
+    result._stack[0] = value
     return _store(result, out)
 
 
@@ -162,7 +162,7 @@ def _accumulate(
     value = ufunc.accumulate(data[0], axis=axis)  # numpy's value and checks
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
     scan = _prefix_product(cls._wrap(np.moveaxis(data, ax, -1)), ufunc)
-    result = np.moveaxis(scan._data, -1, ax).copy()
+    result = np.moveaxis(scan._stack, -1, ax).copy()
     result[0] = value
     return _store(cls._wrap(result), out)
 
@@ -198,7 +198,7 @@ def _fold(
         acc = ufunc(acc, items[k])
         steps.append(acc)
     if accumulate:
-        result = np.stack([s._data for s in steps], axis=ax + 1)
+        result = np.stack([s._stack for s in steps], axis=ax + 1)
     else:
         result = np.array(_planes(acc, cls, value.dtype)).reshape((cls._planes, *value.shape))
     _check_fold(ufunc, name, result, value)
@@ -244,7 +244,7 @@ def _reduceat(
         functools.reduce(ufunc, (items[k] for k in range(i + 1, j)), items[i])
         for i, j in zip(index.tolist(), ends, strict=True)
     ]
-    result = np.stack([p._data for p in pieces], axis=ax)
+    result = np.stack([p._stack for p in pieces], axis=ax)
     _check_fold(ufunc, name, result, value)
     return _store(cls._wrap(result), out)
 
@@ -273,7 +273,7 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
         ),
         (cls._planes, *targets.shape),
     ).reshape(cls._planes, -1)
-    work = a._data.reshape(cls._planes, -1)  # a view when a's planes are contiguous
+    work = a._stack.reshape(cls._planes, -1)  # a view when a's planes are contiguous
     if ufunc not in (np.add, np.subtract):
         value = work[0].copy()
         ufunc.at(value, flat_targets, operand[0])  # numpy's values, bit for bit
@@ -288,12 +288,12 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
             where = flat_targets[chosen]
             operands = cls._wrap(work[:, where]), cls._wrap(operand[:, chosen])
             applied: DualArray = ufunc(*operands)
-            work[:, where] = applied._data
+            work[:, where] = applied._stack
         work[0] = value
     else:
         # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit; the index
         # a tuple with a slice, which numpy takes and its stubs do not)
         np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)  # type: ignore[arg-type]
-    if not np.shares_memory(work, a._data):
-        a._data[...] = work.reshape(a._data.shape)
+    if not np.shares_memory(work, a._stack):
+        a._stack[...] = work.reshape(a._stack.shape)
     return None

@@ -125,9 +125,9 @@ def _shared_run(
             if np.size(op) != 1:
                 return None
             continue
-        if op.shape != shape or op._data.dtype != dtype:
+        if op.shape != shape or op._stack.dtype != dtype:
             return None
-        found = run_layout(op._data)
+        found = run_layout(op._stack)
         if found is None or (layout is not None and found != layout):
             return None
         layout = found
@@ -170,8 +170,8 @@ def _store(
 ) -> DualArray:
     if out is None:
         return cls._wrap(result)
-    if result is not out._data:
-        cast_into(name, out._data, result)
+    if result is not out._stack:
+        cast_into(name, out._stack, result)
     return out
 
 
@@ -185,8 +185,8 @@ def _target(
     """Where the kernel writes: out's own buffer when it is contiguous and no input
     overlaps it other than element for element, else a fresh array (cast into out by
     _store when out's dtype is another)."""
-    if out is not None and out._data.flags.c_contiguous and out._data.dtype == dtype:
-        target = out._data
+    if out is not None and out._stack.flags.c_contiguous and out._stack.dtype == dtype:
+        target = out._stack
         if all(
             not np.may_share_memory(target, arr)
             or (
@@ -214,7 +214,7 @@ def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
     """f(x) where the fast path declined or does not apply (out=): the checked kernels,
     and the rare cases (complex values without a kernel)."""
     cls = type(x)
-    if x._data.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
+    if x._stack.dtype.kind == "c" and ufunc not in COMPLEX_UNARY:
         if ufunc in _special_table():  # (scipy's complex erf, erfc)
             special: DualArray = _apply_special(ufunc, (x,), {"out": out})
             return special
@@ -223,13 +223,13 @@ def checked_unary(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
             return rule
         raise unsupported(f"{ufunc_name(ufunc)} of complex values")
     if out is None:  # the common call
-        layout = run_layout(x._data)
+        layout = run_layout(x._stack)
         if layout is not None:
             run, strides = layout
-            result = np.empty((cls._planes, run), dtype=x._data.dtype)
-            cls._unary_kernel(UNARY[ufunc], _run_view(x._data, run), result)
+            result = np.empty((cls._planes, run), dtype=x._stack.dtype)
+            cls._unary_kernel(UNARY[ufunc], _run_view(x._stack, run), result)
             return cls._wrap(_in_layout(result, x.shape, strides))
-    data = kernel_planes(x._data)
+    data = kernel_planes(x._stack)
     if out is None:
         result = np.empty(data.shape, dtype=data.dtype)
         cls._unary_kernel(UNARY[ufunc], data, result)
@@ -270,13 +270,13 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
     layout = None if out is not None else _shared_run(((a, a_dual), (b, b_dual)), dtype, shape)
     if layout is not None:
         run, strides = layout
-        xa = _run_view(a._data, run) if a_dual else _operand(a, (), dtype, shape)
-        xb = _run_view(b._data, run) if b_dual else _operand(b, (), dtype, shape)
+        xa = _run_view(a._stack, run) if a_dual else _operand(a, (), dtype, shape)
+        xb = _run_view(b._stack, run) if b_dual else _operand(b, (), dtype, shape)
         result = np.empty((cls._planes, run), dtype=dtype)
         cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
         return cls._wrap(_in_layout(result, shape, strides))
-    xa = _operand(a._data if a_dual else a, planes if a_dual else (), dtype, shape)
-    xb = _operand(b._data if b_dual else b, planes if b_dual else (), dtype, shape)
+    xa = _operand(a._stack if a_dual else a, planes if a_dual else (), dtype, shape)
+    xb = _operand(b._stack if b_dual else b, planes if b_dual else (), dtype, shape)
     target_out = _output(out, cls, dtype, shape)
     result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
     cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
@@ -376,8 +376,8 @@ def _constant_into(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, A
             f"hyperdiff writes one out= dual array, {ufunc_name(ufunc)} has {len(outs)}"
         )
     (out,) = outs
-    ufunc(*inputs, out=out._data[0, ...], **kwargs)
-    out._data[1:] = 0
+    ufunc(*inputs, out=out._stack[0, ...], **kwargs)
+    out._stack[1:] = 0
     return out
 
 

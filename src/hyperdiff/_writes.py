@@ -103,15 +103,15 @@ def _write(name: str, target: Any, sources: Sequence[Any], run: Callable[..., No
             f"numpy.{name} casts the values to the array's dtype: complex values into a real "
             "dual array would drop their imaginary parts"
         )
-    value = np.array(target._data[0])
+    value = np.array(target._stack[0])
     run(value, *(_value_of(s) for s in sources))  # numpy's checks, casts and values
     index = np.arange(target.size, dtype=np.intp).reshape(target.shape)
     run(index, *_numbered(sources, -1))
     # the target's own elements first, then the sources' (-1 - k: size + k)
     position = np.where(index >= 0, index, target.size - 1 - index)
     parts = _gathered(cls, [target, *sources], position, dtype)
-    target._data[0] = value
-    target._data[1:] = parts.reshape(target._data[1:].shape)
+    target._stack[0] = value
+    target._stack[1:] = parts.reshape(target._stack[1:].shape)
 
 
 @implements(np.put, in_place=True)

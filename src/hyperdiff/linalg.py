@@ -345,7 +345,7 @@ def _solve_planes(
 # --- solve, inv, det, slogdet ------------------------------------------------
 def _stack_of(x: Any, planes: PlaneList) -> PlaneList | np.ndarray:
     """A dual array's planes as its one stacked array (no copy), else the plane list."""
-    return x._data if isinstance(x, DualArray) else planes
+    return x._stack if isinstance(x, DualArray) else planes
 
 
 @implements(np.linalg.solve)
@@ -507,7 +507,7 @@ def slogdet(a: Any) -> SlogdetResult:
         a0 = np.where(singular[..., np.newaxis, np.newaxis], eye, a0)
     increment = _log_det_increment(cls, pa, np.linalg.inv(a0))
     if np.any(singular):
-        increment._data[1:] = np.where(singular, np.nan, increment._data[1:])
+        increment._stack[1:] = np.where(singular, np.nan, increment._stack[1:])
     if a.dtype.kind == "c":  # log det = log sign + log|det|: the phase moves too
         return SlogdetResult(sign * np.exp(1j * increment.imag), logabsdet + increment.real)
     return SlogdetResult(sign, logabsdet + increment)
@@ -567,15 +567,15 @@ def _unit_phases(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> 
     z: Any = np.take_along_axis(x, rows[..., np.newaxis, :], axis=-2)
     sign = np.where(z.value.real < 0, -1.0, 1.0)
     phase = np.conjugate(z) / np.abs(z) * sign
-    phase._data[0] = 1.0
+    phase._stack[0] = 1.0
     return phase
 
 
 def _times_columns(cls: type[DualArray], planes: PlaneList, factor: Any, k: int) -> PlaneList:
     """The first k columns of a matrix (planes) times factor (..., 1, k) in the algebra."""
     x = wrap(cls, planes)
-    data = x._data.copy()
-    data[..., :k] = (x[..., :k] * factor)._data
+    data = x._stack.copy()
+    data[..., :k] = (x[..., :k] * factor)._stack
     return list(data)
 
 
@@ -613,7 +613,7 @@ def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
         result: np.ndarray = strict + _mH(strict) + diagonal
         return result
 
-    return [a._data[0], *(hermitian(p) for p in a._data[1:])]
+    return [a._stack[0], *(hermitian(p) for p in a._stack[1:])]
 
 
 def _eigh_planes(
@@ -621,7 +621,7 @@ def _eigh_planes(
 ) -> tuple[PlaneList, PlaneList]:
     """(eigenvalues, eigenvectors) planes; vectors=False: the eigenvalues only, which
     need one sweep fewer (a rotation of order k moves them at order k + 1 only)."""
-    w0, v0 = np.linalg.eigh(a._data[0], UPLO=uplo)  # type: ignore[call-overload]  # (UPLO: a str)
+    w0, v0 = np.linalg.eigh(a._stack[0], UPLO=uplo)  # type: ignore[call-overload]  # (UPLO: a str)
     n = a.shape[-1]
     if check:
         scale = np.max(np.abs(w0), axis=-1, initial=0.0)
@@ -673,7 +673,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 
 def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
     values = wrap(type(a), _eigh_planes(type(a), a, uplo, check, vectors=False)[0])
-    values._data[0] = np.linalg.eigvalsh(a._data[0], UPLO=uplo)  # type: ignore[call-overload]
+    values._stack[0] = np.linalg.eigvalsh(a._stack[0], UPLO=uplo)  # type: ignore[call-overload]
     return values
 
 
@@ -876,7 +876,7 @@ def svd(
     if cls is None:
         return np.linalg.svd(a, full_matrices, compute_uv, hermitian)  # type: ignore[call-overload]
     # numpy's value (and checks)
-    value = np.linalg.svd(a._data[0], full_matrices, compute_uv, hermitian)  # type: ignore[call-overload]
+    value = np.linalg.svd(a._stack[0], full_matrices, compute_uv, hermitian)  # type: ignore[call-overload]
     if hermitian:
         return _hermitian_svd(a, compute_uv, value)
     u, s, vh, _, _ = _svd_dual(
@@ -913,12 +913,12 @@ def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
     order = np.argsort(np.abs(w.value), axis=-1)[..., ::-1]
     s: Any = np.take_along_axis(np.abs(w), order, axis=-1)
     if not compute_uv:
-        s._data[0] = value
+        s._stack[0] = value
         return s
     u: Any = np.take_along_axis(vectors, order[..., np.newaxis, :], axis=-1)
     sign = np.take_along_axis(sign, order, axis=-1)
     vh: Any = np.conjugate(np.swapaxes(u * sign[..., np.newaxis, :], -1, -2))
-    u._data[0], s._data[0], vh._data[0] = value
+    u._stack[0], s._stack[0], vh._stack[0] = value
     return SVDResult(u, s, vh)
 
 
@@ -974,7 +974,7 @@ def _eig_planes(
     x = x / np.sqrt(
         np.sum((x * np.conjugate(x)).real if x.dtype.kind == "c" else x * x, axis=-2, keepdims=True)
     )
-    columns = list(x._data)
+    columns = list(x._stack)
     if v0.dtype.kind == "c":
         rows = np.argmax(np.where(v0.imag == 0, np.abs(v0), -1.0), axis=-2)
         columns = _real_entries(cls, columns, rows)
@@ -1012,7 +1012,7 @@ def eigvals(a: Any) -> Any:
     # numpy's eigvals (no vectors) may order them otherwise than eig: match by value
     order = np.argmin(np.abs(value[..., :, np.newaxis] - values[0][..., np.newaxis, :]), axis=-1)
     result = wrap(cls, [np.take_along_axis(p, order, axis=-1) for p in values])
-    result._data[0] = value
+    result._stack[0] = value
     return result
 
 
@@ -1040,9 +1040,9 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
         return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
     _square(a, "cholesky")
     if upper:
-        l0 = _mH(np.linalg.cholesky(a._data[0], upper=True))
+        l0 = _mH(np.linalg.cholesky(a._stack[0], upper=True))
     else:
-        l0 = np.linalg.cholesky(a._data[0])
+        l0 = np.linalg.cholesky(a._stack[0])
     l0_inv = np.linalg.inv(l0)
     symmetric = _symmetric_planes(a, "U" if upper else "L")
     p = linear(lambda s: l0_inv @ s @ _mH(l0_inv), _perturbation(symmetric))
@@ -1233,13 +1233,13 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     if m > n and rank == n:
         r = b - a @ x_dual
         residuals = np.sum(_squared(r), axis=0).reshape(-1)
-        residuals._data[0] = numpy_residuals
+        residuals._stack[0] = numpy_residuals
     # the singular values: the eigenvalues of the kept block C_11 (square roots)
     if a_has_parts and min(m, n) > 0:
         kept_block = wrap(cls, [None if p is None else p[:rank, :rank] for p in c])
         kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
-        singular_dual._data[1:, :rank] = kept_singular._data[1:]
-        singular_dual._data[1:, rank:] = np.nan
+        singular_dual._stack[1:, :rank] = kept_singular._stack[1:]
+        singular_dual._stack[1:, rank:] = np.nan
     return x_dual, residuals, rank, singular_dual
 
 
@@ -1303,7 +1303,7 @@ def matrix_power(a: Any, n: int) -> Any:
         if n:
             power = power @ power
     if result is None:
-        data = np.zeros_like(a._data)
+        data = np.zeros_like(a._stack)
         data[0] = np.eye(a.shape[-1], dtype=a.dtype)
         return type(a)._wrap(data)
     return result
@@ -1380,7 +1380,7 @@ def _dot_with_itself(x: DualArray) -> Any:
     dot per plane pair, ran 5 times the instructions of these BLAS calls.)"""
     cls = type(x)
     first, pairs = _gram_pairs(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
-    data = x._data.reshape(cls._planes, -1)
+    data = x._stack.reshape(cls._planes, -1)
     out = data @ data[0]  # x_k . x0 for every plane, the value's too (one product)
     out *= 2.0
     out[0] = np.dot(data[0], data[0])  # numpy's own
@@ -1462,10 +1462,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     numpy's own."""
     if not isinstance(x, DualArray):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-    if ord is None and axis is None and x.dtype.kind == "f" and x._data.flags.c_contiguous:
+    if ord is None and axis is None and x.dtype.kind == "f" and x._stack.flags.c_contiguous:
         if not isinstance(x, TaylorArray):  # (numpy: sqrt(x.ravel() . x.ravel()), this dot)
             squares = _dot_with_itself(x)
-            if in_range(np.sqrt(squares._data[0])):
+            if in_range(np.sqrt(squares._stack[0])):
                 result = np.sqrt(squares)
                 return result.reshape((1,) * x.ndim) if keepdims else result
     value = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)  # (numpy's checks)
@@ -1479,7 +1479,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         result = _one_infinite_entry(x, ord, matrix, axes, result)
     if result is None:
         result = _norm(x, ord, axis, keepdims)
-    result._data[0] = value
+    result._stack[0] = value
     return result
 
 
@@ -1580,7 +1580,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     if result is None:
         result = _vector_norm(flat, ord, -1, False)
     result = result.reshape(value.shape)
-    result._data[0] = value
+    result._stack[0] = value
     return result
 
 
@@ -1600,7 +1600,7 @@ def cond(x: Any, p: Any = None) -> Any:
         _square(x, "cond")
         axes = (-2, -1)
         result = norm(x, ord=p, axis=axes) * norm(inv(x), ord=p, axis=axes)
-    result._data[0] = value
+    result._stack[0] = value
     return result
 
 
@@ -1841,8 +1841,8 @@ def expm(a: Any) -> Any:
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise LinAlgError("expm: last 2 dimensions of the array must be square")
     if not issubclass(cls, TaylorArray):
-        return cls._wrap(_expm_by_blocks(cls, a._data))
-    planes = list(a._data)
+        return cls._wrap(_expm_by_blocks(cls, a._stack))
+    planes = list(a._stack)
     a0 = planes[0]
     norm1 = np.max(np.sum(np.abs(a0), axis=-2)) if a0.size else 0.0
     squarings = max(0, int(np.ceil(np.log2(norm1 / _THETA13)))) if 0 < norm1 < np.inf else 0
@@ -2019,14 +2019,14 @@ def cho_factor(
             a, lower=lower, overwrite_a=overwrite_a, check_finite=check_finite
         )
         return result
-    c0, low = sl.cho_factor(a._data[0], lower=lower, check_finite=check_finite)
+    c0, low = sl.cho_factor(a._stack[0], lower=lower, check_finite=check_finite)
     factor = cholesky(a, upper=not lower)
     mask = (
         np.tril(np.ones(a.shape[-2:], dtype=bool))
         if lower
         else np.triu(np.ones(a.shape[-2:], dtype=bool))
     )
-    data = np.where(mask, factor._data, a._data.astype(factor.dtype, copy=False))
+    data = np.where(mask, factor._stack, a._stack.astype(factor.dtype, copy=False))
     data[0] = c0
     return cls._wrap(data), low
 

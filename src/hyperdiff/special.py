@@ -114,7 +114,7 @@ def _one_infinity(a: Any, t: Any, m: Any, axis: Any) -> tuple[Any, Any]:
         return t, m
     limit = np.where(rows, np.where(top, 0.0, -np.inf), values - m)
     if isinstance(t, DualArray):
-        t._data[0] = limit  # (t is a's difference, a new array)
+        t._stack[0] = limit  # (t is a's difference, a new array)
     else:
         t = limit
     return t, np.where(rows, np.inf, m)
@@ -146,7 +146,7 @@ def logsumexp(
     m = _shift(values, axis)
     t, m = _one_infinity(values, a - m, m, axis)
     if left_out is not None and not _is_dual(b) and _is_dual(t):
-        t._data[0][left_out] = -np.inf  # (a constant b: those terms are 0, parts too)
+        t._stack[0][left_out] = -np.inf  # (a constant b: those terms are 0, parts too)
     terms = np.exp(t) if b is None else b * np.exp(t)
     total = np.sum(terms, axis=axis, keepdims=True)
     if return_sign:

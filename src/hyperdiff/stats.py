@@ -76,7 +76,7 @@ def _t_logpdf_in_large_df(out: Any, z: Any, df: Any, log_scale: Any) -> Any:
     )
     series = _half_gamma_ratio(safe_df / 2) - _LOG_SQRT_2PI - kernel - log_scale
     stable = np.where(big, series, out)
-    stable._data[0] = _values(out)  # (the value as computed before: scipy's formula)
+    stable._stack[0] = _values(out)  # (the value as computed before: scipy's formula)
     return stable
 
 
