@@ -51,6 +51,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import operator
 import string
 import time
 import warnings
@@ -321,6 +322,24 @@ class SparsityTracer:
     def __pow__(self, o: Any) -> Any:
         return np.power(self, o)
 
+    def __mod__(self, o: Any) -> Any:
+        return np.remainder(self, o)
+
+    def __rmod__(self, o: Any) -> Any:
+        return np.remainder(o, self)
+
+    def __floordiv__(self, o: Any) -> Any:
+        return np.floor_divide(self, o)
+
+    def __rfloordiv__(self, o: Any) -> Any:
+        return np.floor_divide(o, self)
+
+    def __divmod__(self, o: Any) -> Any:
+        return np.divmod(self, o)
+
+    def __rdivmod__(self, o: Any) -> Any:
+        return np.divmod(o, self)
+
     def __rpow__(self, o: Any) -> Any:
         return np.power(o, self)
 
@@ -365,12 +384,20 @@ class SparsityTracer:
                 self._fresh(*x)
 
     def _stale_views(self, written: np.ndarray, keep: SparsityTracer | None = None) -> None:
-        """Mark this tracer's live views that show a written element (flat numbers)."""
+        """Mark this tracer's live views that show a written element (flat numbers),
+        and their own views that do, down the chain (y[1:][::2], y.reshape(...)[0]
+        show y's elements through another view: copies, they miss the write too)."""
         for ref in self._views:
             view = ref()
-            if view is not None and view is not keep:
-                if view._ids is None or np.intersect1d(view._ids, written).size:
-                    view._stale = True
+            if view is None or view is keep:
+                continue
+            if view._ids is None:  # a numpy function's view: all of it, and its views
+                shown = np.arange(view.size, dtype=np.int64)
+            else:
+                shown = np.flatnonzero(np.isin(view._ids, written))
+            if shown.size:
+                view._stale = True
+                view._stale_views(shown)
 
     def __pos__(self) -> Any:
         return np.positive(self)
@@ -549,21 +576,27 @@ class SparsityTracer:
             result = _move(func, args, kwargs)
         else:
             raise TypeError(f"sparsity detection does not support {_function_name(func)}")
-        if func in _VIEWS and args and isinstance(args[0], SparsityTracer):
-            for out in result if isinstance(result, (list, tuple)) else [result]:
-                if isinstance(out, SparsityTracer):
-                    _viewing(out, args[0])
+        if func in _VIEWS and args:
+            outs = result if isinstance(result, (list, tuple)) else [result]
+            bases = args if func in _PER_ARGUMENT else [args[0]] * len(outs)
+            for out, base in zip(outs, bases, strict=False):
+                # (np.real of a real array: the array itself, no view of itself)
+                if isinstance(out, SparsityTracer) and isinstance(base, SparsityTracer):
+                    if out is not base:
+                        _viewing(out, base)
         return result
 
 
 # numpy functions whose result may be a view of their first argument (writes through it
-# reach the argument; a copy counted as a view only refuses a write, never misses one)
+# reach the argument; a copy counted as a view only refuses a write, never misses one);
+# of several arguments, a view of each (a write into one of them makes its view stale)
 _VIEWS = {
     np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.rollaxis, np.squeeze,
     np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip,
     np.fliplr, np.flipud, np.rot90, np.diagonal, np.asarray, np.asanyarray, np.split,
-    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag, np.broadcast_arrays,
 }  # fmt: skip
+_PER_ARGUMENT = {np.broadcast_arrays, np.atleast_1d, np.atleast_2d, np.atleast_3d}
 
 
 _THROUGH_VIEWS = (
@@ -901,54 +934,54 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """func applied to element numbers (1 + the row in the stacked sets of every
-    tracer operand, 0 for constants) says where each output element comes from."""
+    tracer operand, 0 for constants) says where each output element comes from.
+    Only the arguments holding the elements moved (_data) take element numbers: a
+    tracer anywhere else (an index, shift, count or shape) is a value steering the
+    move, and raises; a constant among the elements moved is element 0."""
     trace = _trace_of(*args, *kwargs.values())
     if func is np.pad and kwargs.get("mode", args[2] if len(args) > 2 else "constant") not in (
         _PAD_MODES
     ):
         raise TypeError("sparsity detection: numpy.pad supports the modes " + ", ".join(_PAD_MODES))
+    if func is np.pad and kwargs.get("reflect_type", "even") == "odd":
+        return _pad_odd(trace, args, kwargs)
     if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
-        value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
-        shape = np.shape(args[0])
-        if "shape" in kwargs:
-            shape = tuple(np.atleast_1d(kwargs["shape"]))
-        size = int(np.prod(shape, dtype=np.int64))
-        h = _empty(size, trace.events) if trace.second else None
-        if value is None:
-            return SparsityTracer(trace, shape, _empty(size, trace.n), h, None)
-        return SparsityTracer(trace, value.shape, _empty(value.size, trace.n), h, value)
+        return _like(func, trace, args, kwargs)
     tracers: list[SparsityTracer] = []
+    positions, names = _data(func)
 
-    def ids(x: Any, in_sequence: bool) -> Any:
+    def ids(x: Any, data: bool) -> Any:
+        if not data and _has_tracer(x):
+            raise TypeError(_BRANCH.format(what=f"a traced array steering {_function_name(func)}"))
         if isinstance(x, SparsityTracer):
             start = 1 + sum(t.size for t in tracers)
             tracers.append(x)
             return np.arange(start, start + x.size, dtype=np.int64).reshape(x.shape)
         if isinstance(x, (list, tuple)) and _has_tracer(x):
             return type(x)(ids(y, True) for y in x)
-        if in_sequence or func is np.where:
+        if data:  # a constant among the elements moved (insert's values=5.0): none
             return np.zeros(np.shape(x), dtype=np.int64)
         return x
 
     where_cond = func is np.where and isinstance(args[0], SparsityTracer)
     if where_cond and trace.local:
         raise AssertionError("a local trace's comparisons are plain arrays")
-    call_args = list(args)
     if func is np.where:
         if len(args) != 3:
             raise TypeError("sparsity detection: numpy.where with one argument (nonzero)")
-        call_args[0] = True if where_cond else _value(args[0])
-        moved = [ids(call_args[0], False), ids(args[1], True), ids(args[2], True)]
-        moved[0] = call_args[0]
-        result = np.where(*moved)
+        cond = True if where_cond else _value(args[0])
+        branches = ids(args[1], True), ids(args[2], True)
+        result = np.where(cond, *branches)
         if where_cond:  # either branch, for any input: both
-            other = np.where(False, *moved[1:])
+            other = np.where(False, *branches)
             return _gather_union(trace, tracers, [result, other], None)
     else:
-        result = func(*[ids(a, False) for a in args], **kwargs)
+        moved_args = [ids(a, positions is None or k in positions) for k, a in enumerate(args)]
+        moved_kwargs = {k: ids(v, k in names) for k, v in kwargs.items()}
+        result = func(*moved_args, **moved_kwargs)
     value = None
     if trace.local:
-        value = func(*[_values_in(a) for a in args], **kwargs)
+        value = func(*[_values_in(a) for a in args], **_values_in(kwargs))
     if isinstance(result, (list, tuple)):
         values = value if value is not None else [None] * len(result)
         return type(result)(
@@ -957,11 +990,86 @@ def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return _gather(trace, tracers, np.asarray(result), value)
 
 
+# the arguments of _MOVES' functions holding the elements they move, by position (None:
+# all) and by name, where not the first alone (the rest index, shift, count or shape)
+_DATA: dict[Any, tuple[frozenset[int] | None, frozenset[str]]] = {
+    np.insert: (frozenset((0, 2)), frozenset(("arr", "values"))),
+    np.append: (frozenset((0, 1)), frozenset(("arr", "values"))),
+    np.pad: (frozenset((0,)), frozenset(("array", "constant_values"))),
+    np.choose: (frozenset((1,)), frozenset(("choices",))),
+    np.broadcast_arrays: (None, frozenset()),
+}
+
+
+def _data(func: Any) -> tuple[frozenset[int] | None, frozenset[str]]:
+    found = _DATA.get(func)
+    if found is None:
+        try:
+            first = next(iter(inspect.signature(func).parameters))
+        except (TypeError, ValueError, StopIteration):  # (no signature: positions only)
+            first = ""
+        found = _DATA[func] = (frozenset((0,)), frozenset((first,)))
+    return found
+
+
+def _pad_odd(trace: _Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """np.pad(..., reflect_type="odd"): 2 edge - mirror image, axis after axis (as
+    numpy pads): each padded element on the even reflection's element and the edge's.
+    Numpy reflects a pad wider than the axis (less one for "reflect") again and again,
+    off elements already padded: refused."""
+    bound = inspect.signature(np.pad).bind(*args, **kwargs).arguments
+    a, mode = bound["array"], bound.get("mode", "constant")
+    if not isinstance(a, SparsityTracer):
+        raise TypeError(_BRANCH.format(what="a traced array steering numpy.pad"))
+    value = np.pad(a._value, bound["pad_width"], mode, reflect_type="odd") if trace.local else None
+    widths = np.broadcast_to(np.asarray(bound["pad_width"], dtype=np.int64), (a.ndim, 2))
+    for axis in range(a.ndim):
+        length = a.shape[axis]
+        if length > 1 and widths[axis].max() > length - (mode == "reflect"):
+            raise TypeError(
+                "sparsity detection: numpy.pad with reflect_type='odd' wider than the axis "
+                f"({widths[axis].tolist()} for {length} elements)"
+            )
+        if widths[axis].any():
+            one = np.zeros((a.ndim, 2), dtype=np.int64)
+            one[axis] = widths[axis]
+            with _no_terms(trace):  # (a linear map: no second-order pairs)
+                a = np.pad(a, one, mode) + np.pad(a, one, "edge")
+    result = _lift(a, trace)
+    if value is not None:
+        result._value = value
+    return result
+
+
+def _like(func: Any, trace: _Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """np.zeros_like / ones_like / empty_like: no dependency; np.full_like: its fill
+    value's, broadcast to the shape."""
+    bound = inspect.signature(func).bind(*args, **kwargs).arguments
+    fill = bound.get("fill_value")
+    if _has_tracer(bound.get("shape")) or (
+        _has_tracer(fill) and not isinstance(fill, SparsityTracer)
+    ):
+        raise TypeError(_BRANCH.format(what=f"a traced array steering {_function_name(func)}"))
+    value = func(*_values_in(args), **_values_in(kwargs)) if trace.local else None
+    shape = np.shape(args[0]) if value is None else value.shape  # (a, or empty_like's prototype)
+    if bound.get("shape") is not None:
+        shape = tuple(np.atleast_1d(bound["shape"]).tolist())
+    if isinstance(fill, SparsityTracer):
+        result: Any = np.broadcast_to(fill, shape) + np.zeros(shape)  # (a tracer)
+        result._value = value
+        return result
+    size = int(np.prod(shape, dtype=np.int64))
+    h = _empty(size, trace.events) if trace.second else None
+    return SparsityTracer(trace, shape, _empty(size, trace.n), h, value)
+
+
 def _values_in(x: Any) -> Any:
     if isinstance(x, SparsityTracer):
         return x._value
     if isinstance(x, (list, tuple)):
         return type(x)(_values_in(y) for y in x)
+    if isinstance(x, dict):
+        return {k: _values_in(y) for k, y in x.items()}
     return x
 
 
@@ -1621,7 +1729,9 @@ def _sort(func: Any, a: Any, axis: Any = -1, **kwargs: Any) -> Any:
     if axis is None:
         a, axis = np.ravel(a), -1
     if trace.local:
-        order = np.argsort(a._value, axis=axis, **kwargs)
+        # the permutation a dual array's sort gives its parts: stable (numpy's default
+        # sort is not: equal values, the parts of others)
+        order = np.argsort(a._value, axis=axis, kind="stable")
         return np.take_along_axis(a, order, axis=axis)
     everything = np.sum(a, axis=axis, keepdims=True)
     return everything + np.zeros(a.shape)
@@ -2029,6 +2139,55 @@ class _Terms:
 
     def __float__(self) -> float:
         return float(self.materialize())
+
+    # the other number protocols, of the sum: Python's defaults would not see it
+    # (== and != by identity: a branch on a sum's value taken one way in every pass)
+    def __eq__(self, o: object) -> Any:
+        return self.materialize() == o
+
+    def __ne__(self, o: object) -> Any:
+        return self.materialize() != o
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __abs__(self) -> Any:
+        return abs(self.materialize())
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.materialize()[key]
+
+    def __mod__(self, o: Any) -> Any:
+        return self.materialize() % o
+
+    def __rmod__(self, o: Any) -> Any:
+        return o % self.materialize()
+
+    def __floordiv__(self, o: Any) -> Any:
+        return self.materialize() // o
+
+    def __rfloordiv__(self, o: Any) -> Any:
+        return o // self.materialize()
+
+    def __divmod__(self, o: Any) -> Any:
+        return divmod(self.materialize(), o)
+
+    def __rdivmod__(self, o: Any) -> Any:
+        return divmod(o, self.materialize())
+
+    def __matmul__(self, o: Any) -> Any:
+        return self.materialize() @ o
+
+    def __rmatmul__(self, o: Any) -> Any:
+        return o @ self.materialize()
+
+    def __int__(self) -> int:
+        return int(self.materialize())
+
+    def __index__(self) -> int:
+        return operator.index(self.materialize())
+
+    def __complex__(self) -> complex:
+        return complex(self.materialize())
 
 
 def _full_sum(a: Any) -> Any:
