@@ -1,0 +1,200 @@
+"""Sparsity detection, round ten: dependencies the tracer missed, invented or hid.
+
+- np.pad(..., reflect_type="odd") pads 2 edge - mirror: the tracer ran numpy's pad on
+  element numbers, whose arithmetic named other elements (or none): the pattern missed
+  the edge, and check_sparsity=False gave wrong Jacobians and Hessians.
+- np.full_like(x, x[0]): the fill value's dependency was dropped.
+- A write into an array made its views stale, but not their own views (y[1:][::2],
+  y.reshape(...)[0]) nor np.broadcast_arrays' views: they were read without the write.
+- A traced array steering a move (np.roll's shift, np.repeat's counts) was read as
+  element numbers (a pattern for a function no pass can evaluate); a constant among
+  the elements moved (np.insert's values, np.append to a constant array) was read as
+  an element number (a dependency invented, or an IndexError).
+- A full sum a Hessian plan keeps as terms compared by identity: np.sum(x) == 3.0 was
+  False in the plan's trace and in every pass, a branch taken one way whatever the
+  value (the Hessian wrong by its factor, probe or not); abs() of one raised.
+- Local patterns of np.sort / np.median at ties followed numpy's unstable sort, while
+  a dual array's sort moves the parts stably: entries missed.
+
+References: numpy alone (an affine f's matrix from unit vectors), closed forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+pytest.importorskip("scipy.sparse")
+
+X = np.array([0.7, -0.4, 1.2, 0.3, -0.9, 1.5, 0.8, -1.1, 0.2, 0.6, -0.5, 1.3])
+
+
+def _affine(f: Callable[[Any], Any], n: int) -> np.ndarray:
+    """The matrix of an affine f, column by column from unit vectors (numpy alone)."""
+    base = np.ravel(f(np.zeros(n)))
+    return np.stack([np.ravel(f(e)) - base for e in np.eye(n)], axis=1)
+
+
+ODD_PADS: dict[str, Callable[[Any], Any]] = {
+    "reflect left": lambda x: np.pad(x, (3, 0), mode="reflect", reflect_type="odd"),
+    "symmetric both": lambda x: np.pad(x, (2, 5), mode="symmetric", reflect_type="odd"),
+    "reflect 2-d": lambda x: np.pad(
+        x.reshape(3, 4), ((1, 2), (3, 1)), mode="reflect", reflect_type="odd"
+    ).ravel(),
+    "symmetric 2-d full width": lambda x: np.pad(
+        x.reshape(4, 3), 3, mode="symmetric", reflect_type="odd"
+    ).ravel(),
+}
+
+
+@pytest.mark.parametrize("name", ODD_PADS)
+def test_odd_reflection_pads(name: str) -> None:
+    f = ODD_PADS[name]
+    m = _affine(f, X.size)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X).toarray(), m != 0)
+    got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X).toarray()
+    np.testing.assert_allclose(got, m, rtol=1e-15, atol=1e-15)
+    # sum (M x)^3: Hessian 6 M^T diag(M x) M
+    hess = hd.hessian(lambda x: np.sum(f(x) ** 3), sparsity="auto", check_sparsity=False)(X)
+    np.testing.assert_allclose(hess.toarray(), 6 * m.T @ ((m @ X)[:, None] * m), rtol=1e-13)
+
+
+def test_odd_reflection_wider_than_the_axis_is_refused() -> None:
+    f = lambda x: np.pad(x[:4], (4, 0), mode="reflect", reflect_type="odd")  # noqa: E731
+    with pytest.raises(TypeError, match=r"numpy\.pad"):
+        hd.jacobian_sparsity(f)(X)
+
+
+def test_full_like_takes_its_fill_value() -> None:
+    def f(x: Any) -> Any:
+        return np.concatenate([np.full_like(x, x[0]) * x, np.full_like(x[:3], x[3] ** 2)])
+
+    want = np.zeros((X.size + 3, X.size))
+    want[np.arange(X.size), np.arange(X.size)] = X[0]
+    want[: X.size, 0] += X
+    want[X.size :, 3] = 2 * X[3]
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X).toarray(), want != 0)
+    got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X).toarray()
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def _slice_of_slice(y: Any) -> Any:
+    view = y[1:][::2]
+    y[3] = y[0] * y[5]  # view[1] in numpy
+    return view
+
+
+def _slice_of_reshape(y: Any) -> Any:
+    view = y.reshape(3, 4)[0]
+    y[1] = y[0] * y[5]
+    return view
+
+
+def _grandchild(y: Any) -> Any:
+    view = y[1:6][1:]
+    y[3] = y[0] * y[5]
+    return view
+
+
+def _broadcast_view(y: Any) -> Any:
+    view = np.broadcast_arrays(y, np.zeros(X.size))[0]
+    y[3] = y[0] * y[5]
+    return view
+
+
+@pytest.mark.parametrize("g", [_slice_of_slice, _slice_of_reshape, _grandchild, _broadcast_view])
+def test_views_of_views_see_writes_into_their_base(g: Callable[[Any], Any]) -> None:
+    def f(x: Any) -> Any:
+        return g(x * 1.0) * 1.0
+
+    with pytest.raises(TypeError, match="view"):
+        hd.jacobian_sparsity(f)(X)
+    with pytest.raises(TypeError, match="view"):
+        hd.jacobian(f, sparsity="auto", check_sparsity=False)(X)
+
+
+def test_the_real_part_of_a_real_array_is_the_array() -> None:
+    def f(x: Any) -> Any:
+        y = x * 1.0
+        r = np.real(y)  # y itself: the write below is its own
+        y[0] = x[1] * x[2]
+        return r * 2.0
+
+    want = 2.0 * np.eye(X.size)
+    want[0] = 0.0
+    want[0, 1], want[0, 2] = 2 * X[2], 2 * X[1]
+    np.testing.assert_allclose(hd.jacobian(f, sparsity="auto")(X).toarray(), want, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("f", "name"),
+    [
+        (lambda x: np.roll(x, np.floor(x[0] * 3)), "numpy.roll"),
+        (lambda x: np.repeat(x, np.floor(x * 3)), "numpy.repeat"),
+        (lambda x: np.take(x[:4], np.floor(x * 3)), "numpy.take"),
+        (lambda x: np.full_like(x, 2.0, shape=np.floor(x[:1] * 3)), "numpy.full_like"),
+    ],
+)
+def test_a_traced_array_steering_a_move_is_a_branch(f: Callable[[Any], Any], name: str) -> None:
+    with pytest.raises(TypeError, match=name.replace(".", r"\.")):
+        hd.jacobian_sparsity(f)(np.abs(X))
+
+
+CONSTANT_ELEMENTS: dict[str, Callable[[Any], Any]] = {
+    "insert values": lambda x: np.insert(x, [2, 5], [7.0, 3.0]),
+    "insert into a constant": lambda x: np.insert(np.full(3, 5.0), 1, x[4] * 2.0),
+    "append to a constant": lambda x: np.append(np.array([2.0, 9.0]), x * 3.0),
+    "pad constant_values": lambda x: np.pad(x, (2, 1), constant_values=(3.0, 8.0)),
+    "broadcast_arrays": lambda x: np.broadcast_arrays(x[:4, None], np.arange(1.0, 4.0))[1],
+}
+
+
+@pytest.mark.parametrize("name", CONSTANT_ELEMENTS)
+def test_constants_among_the_elements_moved(name: str) -> None:
+    f = CONSTANT_ELEMENTS[name]
+    want = _affine(f, X.size)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X).toarray(), want != 0)
+
+
+def test_a_sum_kept_as_terms_compares_by_value() -> None:
+    def f(x: Any) -> Any:
+        s = np.sum(x**2)
+        return s * (1.0 if np.sum(x) == 3.0 else 2.0)
+
+    x = np.array([1.0, 2.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="branches"):
+        hd.hessian(f, sparsity="auto")(x)
+    local = hd.hessian_sparsity(f, local=True)(x)
+    for point, factor in ((x, 1.0), (x + 0.5, 2.0)):
+        got = hd.hessian(f, sparsity=local, check_sparsity=False)(point).toarray()
+        np.testing.assert_array_equal(got, 2 * factor * np.eye(4))
+
+    def g(x: Any) -> Any:  # |sum x^2 - 1| at sum x^2 > 1: 2 I
+        return abs(np.sum(x**2) - 1.0)
+
+    np.testing.assert_array_equal(hd.hessian(g, sparsity="auto")(x).toarray(), 2 * np.eye(4))
+
+
+def test_local_sort_and_median_at_ties() -> None:
+    x = np.array([0.3, 0.1, 0.3, 0.3, 0.7, 0.7, 0.0, 0.0, 0.3, 0.1, 0.7, 0.0])
+    n = x.size
+    order = np.argsort(x, kind="stable")  # a dual array's sort moves the parts so
+    want = np.zeros((n, n))
+    want[np.arange(n), order] = np.arange(1.0, n + 1)
+
+    def f(y: Any) -> Any:
+        return np.sort(y) * np.arange(1.0, n + 1)
+
+    local = hd.jacobian_sparsity(f, local=True)(x)
+    np.testing.assert_array_equal(local.toarray(), want != 0)
+    got = hd.jacobian(f, sparsity=local, check_sparsity=False)(x).toarray()
+    np.testing.assert_array_equal(got, want)
+    middle = np.zeros((1, n))
+    middle[0, order[n // 2 - 1 : n // 2 + 1]] = 0.5
+    pattern = hd.jacobian_sparsity(lambda y: np.median(y)[None], local=True)(x)
+    np.testing.assert_array_equal(pattern.toarray(), middle != 0)
