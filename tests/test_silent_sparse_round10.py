@@ -15,6 +15,9 @@
   value (the Hessian wrong by its factor, probe or not); abs() of one raised.
 - Local patterns of np.sort / np.median at ties followed numpy's unstable sort, while
   a dual array's sort moves the parts stably: entries missed.
+- out= of np.clip, np.round and np.outer was ignored (the array kept its old sets),
+  np.clip's min= / max= (numpy 2.1) too, and np.matmul's axes= (A @ b for A.T @ b);
+  a ufunc writing constants into a traced out= raised AssertionError.
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -198,3 +201,62 @@ def test_local_sort_and_median_at_ties() -> None:
     middle[0, order[n // 2 - 1 : n // 2 + 1]] = 0.5
     pattern = hd.jacobian_sparsity(lambda y: np.median(y)[None], local=True)(x)
     np.testing.assert_array_equal(pattern.toarray(), middle != 0)
+
+
+def _clip_out(x: Any) -> Any:
+    y = x * 1.0
+    np.clip(x[::-1] ** 2, 0.1, 0.5, out=y)  # y_i = clip(x_(n-1-i)^2): y's sets replaced
+    return y
+
+
+def _round_out(x: Any) -> Any:
+    y = x * 1.0
+    np.round(x[::-1], 2, out=y)  # derivative 0: y * x has x's diagonal alone
+    return y * x
+
+
+def _constants_out(x: Any) -> Any:
+    y = x * 1.0
+    np.add(1.0, 2.0, out=y[:2])
+    return y
+
+
+def _matmul_axes(x: Any) -> Any:
+    """triu(T).T @ b: out_i on T[j, i], j <= i, and on all of b (a traced factor's
+    zeros are no structure)."""
+    t = np.triu(x[:9].reshape(3, 3))
+    return np.matmul(t, x[9:], axes=[(1, 0), (0,), (0,)])
+
+
+def _pattern(rows: dict[int, list[int]], m: int) -> np.ndarray:
+    want = np.zeros((m, X.size), dtype=bool)
+    for i, cols in rows.items():
+        want[i, cols] = True
+    return want
+
+
+N = X.size
+KEYWORD_FORMS: dict[str, tuple[Callable[[Any], Any], np.ndarray, bool]] = {
+    "clip out=": (_clip_out, _pattern({i: [N - 1 - i] for i in range(N)}, N), False),
+    "clip min= max=": (
+        lambda x: np.clip(x, min=x[::-1], max=2.0),
+        _pattern({i: [i, N - 1 - i] for i in range(N)}, N),
+        False,
+    ),
+    "round out=": (_round_out, np.eye(N, dtype=bool), True),
+    "constants out=": (_constants_out, _pattern({i: [i] for i in range(2, N)}, N), False),
+    "matmul axes=": (
+        _matmul_axes,
+        _pattern(
+            {i: [3 * j + i for j in range(i + 1)] + [9, 10, 11] for i in range(3)},
+            3,
+        ),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", KEYWORD_FORMS)
+def test_out_and_keyword_forms(name: str) -> None:
+    f, want, local = KEYWORD_FORMS[name]
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f, local=local)(X).toarray(), want)

@@ -848,7 +848,10 @@ def _written(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any, where: Any) -> 
             f"sparsity detection: {ufunc_name(ufunc)} with where= and no out= (numpy leaves "
             "the other elements uninitialized)"
         )
-    results = _apply_ufunc(ufunc, "__call__", inputs, {})
+    if _has_tracer(inputs):
+        results = _apply_ufunc(ufunc, "__call__", inputs, {})
+    else:  # constants written into a traced out=
+        results = ufunc(*inputs)
     results = results if isinstance(results, tuple) else (results,)
     for o, r in zip(outs, results, strict=True):
         if o is None:
@@ -1235,12 +1238,25 @@ def _diff(func: Any, a: Any, n: int = 1, axis: int = -1, **kwargs: Any) -> Any:
     return a
 
 
-def _clip(func: Any, a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any) -> Any:
-    if a_min is not None:
-        a = np.maximum(a, a_min)
-    if a_max is not None:
-        a = np.minimum(a, a_max)
-    return a
+def _clip(
+    func: Any, a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
+    min: Any = None, max: Any = None, **kwargs: Any,
+) -> Any:  # fmt: skip
+    """np.clip as maximum and minimum (numpy 2.1's min=, max= too), written into out=
+    (where= of it: as a ufunc's)."""
+    where = kwargs.pop("where", True)
+    if set(kwargs) - {"dtype", "casting", "order", "subok", "signature"}:
+        raise TypeError(f"sparsity detection: numpy.clip with {', '.join(sorted(kwargs))}=")
+    low = a_min if min is None else min
+    high = a_max if max is None else max
+    result = a
+    if low is not None:
+        result = np.maximum(result, low)
+    if high is not None:
+        result = np.minimum(result, high)
+    if out is None and where is True:
+        return result
+    return _written(np.positive, (result,), out, where)
 
 
 def _choose(func: Any, a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
@@ -1610,8 +1626,19 @@ def _labels_matmul(na: int, nb: int) -> str:
 def _matmul(func: Any, a: Any, b: Any, **kwargs: Any) -> Any:
     if kwargs.get("out") is not None:
         raise TypeError("sparsity detection: numpy.matmul with out=")
+    extra = set(kwargs) - {"out", "axes", "dtype", "casting", "order", "subok", "signature"}
+    if extra:
+        raise TypeError(f"sparsity detection: numpy.matmul with {', '.join(sorted(extra))}=")
     na, nb = np.ndim(a), np.ndim(b)
     trace = _trace_of(a, b)
+    if kwargs.get("axes") is not None:  # the core axes moved last, the result's back
+        axes = [tuple(np.atleast_1d(ax).tolist()) for ax in kwargs["axes"]]
+        ends = [tuple(range(-len(ax), 0)) for ax in axes]
+        with _no_terms(trace):  # (as a dual array's matmul with axes=: no terms)
+            result = _matmul(
+                func, np.moveaxis(a, axes[0], ends[0]), np.moveaxis(b, axes[1], ends[1])
+            )
+        return np.moveaxis(result, ends[2], axes[2]) if len(axes) > 2 else result
     if trace.terms and not trace.local:
         terms = _product_terms(a, b)
         if terms is not None:
@@ -1656,7 +1683,8 @@ def _inner(func: Any, a: Any, b: Any) -> Any:
 
 
 def _outer(func: Any, a: Any, b: Any, out: Any = None) -> Any:
-    return _einsum("i,j->ij", [np.ravel(a), np.ravel(b)])
+    result = _einsum("i,j->ij", [np.ravel(a), np.ravel(b)])
+    return result if out is None else _into(func, out, result)
 
 
 def _tensordot(func: Any, a: Any, b: Any, axes: Any = 2) -> Any:
@@ -1879,11 +1907,13 @@ def _no_terms(trace: _Trace) -> Any:
 
 
 def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
-    """np.round / np.around / np.fix: piecewise constant, derivative 0 (as np.rint)."""
-    trace = _trace_of(a)
-    if trace.local:
-        return func(_value(a), *args, **kwargs)
-    return np.floor(a)
+    """np.round / np.around / np.fix: piecewise constant, derivative 0 (as np.rint),
+    written into out= when given."""
+    bound = inspect.signature(func).bind(a, *args, **kwargs).arguments
+    out = bound.pop("out", None)
+    trace = _trace_of(a, out)
+    result = func(**_values_in(bound)) if trace.local else np.floor(a)
+    return result if out is None else _into(func, out, result)
 
 
 def _real(func: Any, a: Any) -> Any:
