@@ -18,6 +18,8 @@
 - out= of np.clip, np.round and np.outer was ignored (the array kept its old sets),
   np.clip's min= / max= (numpy 2.1) too, and np.matmul's axes= (A @ b for A.T @ b);
   a ufunc writing constants into a traced out= raised AssertionError.
+- np.imag of a complex result of real operands (scipy.special.hankel1, a custom_jvp
+  function) was taken for zero when no complex constant had been met.
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -260,3 +262,27 @@ KEYWORD_FORMS: dict[str, tuple[Callable[[Any], Any], np.ndarray, bool]] = {
 def test_out_and_keyword_forms(name: str) -> None:
     f, want, local = KEYWORD_FORMS[name]
     np.testing.assert_array_equal(hd.jacobian_sparsity(f, local=local)(X).toarray(), want)
+
+
+def test_complex_results_of_real_operands_have_imaginary_parts() -> None:
+    """scipy.special.hankel1 and a custom_jvp function are complex on real arrays: the
+    trace took np.imag of them for zero (no complex constant was met)."""
+    special = pytest.importorskip("scipy.special")
+
+    @hd.custom_jvp
+    def expi(x: Any) -> Any:
+        return np.exp(1j * x)
+
+    @expi.defjvp
+    def _expi_jvp(primals: Any, tangents: Any) -> Any:
+        (x,), (t,) = primals, tangents
+        return expi(x), 1j * np.exp(1j * x) * t
+
+    cases = [  # d/dx imag H0(x + 2) = -Y1(x + 2); d/dx imag e^(ix) = cos x
+        (lambda x: np.imag(special.hankel1(0, x + 2.0)), -special.y1(X + 2.0)),
+        (lambda x: np.imag(expi(x)), np.cos(X)),
+    ]
+    for f, diagonal in cases:  # (a custom_jvp function: dense in its inputs)
+        assert np.all(np.diag(hd.jacobian_sparsity(f)(X).toarray()))
+        got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X).toarray()
+        np.testing.assert_allclose(got, np.diag(diagonal), rtol=1e-13, atol=1e-15)

@@ -716,16 +716,23 @@ def _folds(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 @functools.cache
-def _integral(ufunc: np.ufunc) -> bool:
-    """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
-    (no derivative: a comparison); any other is elementwise, nonlinear."""
+def _output_kinds(ufunc: np.ufunc) -> str:
+    """The dtype kinds of a ufunc's outputs on floats ("" when it has no float loop:
+    the pass refuses it, not detection)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (scipy's "truncated to an integer")
         try:
             out = ufunc(*([0.5] * ufunc.nin))
-        except Exception:  # (no float loop: the pass refuses it, not detection)
-            return False
-    return all(np.asarray(o).dtype.kind in "biu" for o in (out if ufunc.nout > 1 else (out,)))
+        except Exception:
+            return ""
+    return "".join(np.asarray(o).dtype.kind for o in (out if ufunc.nout > 1 else (out,)))
+
+
+def _integral(ufunc: np.ufunc) -> bool:
+    """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
+    (no derivative: a comparison); any other is elementwise, nonlinear."""
+    kinds = _output_kinds(ufunc)
+    return bool(kinds) and all(k in "biu" for k in kinds)
 
 
 def _all_plain(inputs: Any) -> bool:
@@ -769,6 +776,8 @@ def _apply_ufunc(
     if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
     trace = _trace_of(*inputs)
+    if "c" in _output_kinds(ufunc):  # complex of real operands (hankel1): np.imag no zero
+        trace.complex = True
     values = [_value(x) for x in inputs]
     value = ufunc(*values) if trace.local else None
     out_shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
@@ -1889,6 +1898,8 @@ def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> An
         value = np.asarray(value)
         if value.dtype.kind not in "fc":
             return value  # an integer or boolean output: no derivative
+        if value.dtype.kind == "c":  # (of real arguments, maybe: np.imag no zero)
+            trace.complex = True
         rows = np.zeros(value.size, dtype=np.int64)
         h = None if h_all is None else _widen(h_all, trace.events)[rows]
         return SparsityTracer(trace, value.shape, g_all[rows], h, value if trace.local else None)
