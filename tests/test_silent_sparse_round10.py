@@ -20,6 +20,7 @@
   a ufunc writing constants into a traced out= raised AssertionError.
 - np.imag of a complex result of real operands (scipy.special.hankel1, a custom_jvp
   function) was taken for zero when no complex constant had been met.
+- A complex f kept as terms (sum (x + i y)^2): the Hessian cast to x's real dtype.
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -286,3 +287,17 @@ def test_complex_results_of_real_operands_have_imaginary_parts() -> None:
         assert np.all(np.diag(hd.jacobian_sparsity(f)(X).toarray()))
         got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X).toarray()
         np.testing.assert_allclose(got, np.diag(diagonal), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_complex_sum_of_terms_keeps_its_imaginary_parts(check: bool) -> None:
+    """sum_i (x_i + i x_r(i))^2 = 2 i sum_i x_i x_r(i) (r: the mirror): H = 4 i at
+    (i, r(i)). The term scheme's result was cast to x's dtype: 0 (and a ComplexWarning),
+    probe or not."""
+    want = np.zeros((X.size, X.size), dtype=complex)
+    want[np.arange(X.size), np.arange(X.size)[::-1]] = 4j
+    for dtype in (np.float64, np.float32):
+        f = lambda x: np.sum((x + 1j * x[::-1]) ** 2)  # noqa: E731
+        got = hd.hessian(f, sparsity="auto", check_sparsity=check)(X.astype(dtype))
+        assert got.dtype == np.result_type(dtype, np.complex64)
+        np.testing.assert_array_equal(got.toarray(), want)

@@ -3474,7 +3474,10 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        result = plan.result(values.astype(x.dtype, copy=False))
+        # x's precision (the sparse product gives float64); a complex f's parts stay
+        # complex (a complex term array: sum (x + i y)^2)
+        dtype = x.dtype if values.dtype.kind != "c" else np.result_type(x.dtype, np.complex64)
+        result = plan.result(values.astype(dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
         # each term's w^T H_t w, recovered from its blocks, against the pass's
