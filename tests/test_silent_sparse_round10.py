@@ -21,6 +21,8 @@
 - np.imag of a complex result of real operands (scipy.special.hankel1, a custom_jvp
   function) was taken for zero when no complex constant had been met.
 - A complex f kept as terms (sum (x + i y)^2): the Hessian cast to x's real dtype.
+- A plan's key held a list, tuple or dict argument by identity: an array in it
+  replaced or changed in place kept the old pattern (check_sparsity=False: wrong).
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -301,3 +303,22 @@ def test_a_complex_sum_of_terms_keeps_its_imaginary_parts(check: bool) -> None:
         got = hd.hessian(f, sparsity="auto", check_sparsity=check)(X.astype(dtype))
         assert got.dtype == np.result_type(dtype, np.complex64)
         np.testing.assert_array_equal(got.toarray(), want)
+
+
+def test_a_plan_per_array_inside_a_container_argument() -> None:
+    """check_sparsity=False promises a pattern of f's arguments alone; a plan's key
+    held a list, tuple or dict argument by identity: an array in it replaced or changed
+    in place kept the old plan. J of params[0] @ sin(x): A diag(cos x)."""
+    n = 6
+    x = X[:n]
+    jac = hd.jacobian(lambda x, p: p[0] @ np.sin(x), sparsity="auto", check_sparsity=False)
+    params = [np.eye(n)]
+    np.testing.assert_allclose(jac(x, params).toarray(), np.diag(np.cos(x)), rtol=1e-15)
+    params[0] = np.ones((n, n))  # replaced in the same list
+    np.testing.assert_allclose(jac(x, params).toarray(), np.ones((n, n)) * np.cos(x), rtol=1e-15)
+    a = np.eye(n)
+    named = {"A": a}
+    jac = hd.jacobian(lambda x, p: p["A"] @ np.sin(x), sparsity="auto", check_sparsity=False)
+    np.testing.assert_allclose(jac(x, named).toarray(), np.diag(np.cos(x)), rtol=1e-15)
+    a[1, 4] = 2.0  # changed in place
+    np.testing.assert_allclose(jac(x, named).toarray(), a * np.cos(x), rtol=1e-15)

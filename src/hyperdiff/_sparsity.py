@@ -2957,13 +2957,17 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
 
 
-def _token(a: Any, keep: bool) -> Any:
+def _token(a: Any, keep: bool, depth: int = 0) -> Any:
     """What of a non-differentiated argument a plan's key holds: its value when
     hashable (k in np.roll(x, k), t in rhs(t, y)), else the object by identity, and
     for an array a copy of its values too (`keep`: a plan's own key), compared at
-    each lookup: an array changed in place gets a new plan."""
+    each lookup: an array changed in place gets a new plan. Tuples, lists and dicts
+    item by item (params = [A]: A replaced, or changed in place, in the same list)."""
     if isinstance(a, np.ndarray):
         return _Identity(a, keep)
+    if isinstance(a, (tuple, list, dict)) and depth < 32:
+        items = a.items() if isinstance(a, dict) else enumerate(a)
+        return (type(a), tuple((k, _token(y, keep, depth + 1)) for k, y in items))
     try:
         hash(a)
     except TypeError:
