@@ -23,6 +23,7 @@
 - A complex f kept as terms (sum (x + i y)^2): the Hessian cast to x's real dtype.
 - A plan's key held a list, tuple or dict argument by identity: an array in it
   replaced or changed in place kept the old pattern (check_sparsity=False: wrong).
+- np.linalg.solve with a constant stack of matrices: the pattern had b's shape.
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -322,3 +323,24 @@ def test_a_plan_per_array_inside_a_container_argument() -> None:
     np.testing.assert_allclose(jac(x, named).toarray(), np.diag(np.cos(x)), rtol=1e-15)
     a[1, 4] = 2.0  # changed in place
     np.testing.assert_allclose(jac(x, named).toarray(), a * np.cos(x), rtol=1e-15)
+
+
+def test_solve_with_a_constant_stack_of_matrices() -> None:
+    """np.linalg.solve(A, b), A a constant stack (3, 3, 3): the result has the stack's
+    shape, which the rule gave b's (a pattern of 3 or 9 rows for 9 or 27); b (3, 3) is
+    a matrix (numpy 2), its columns apart: J[(k, i, j), (m, l)] = inv(A_k)[i, m] d_jl."""
+    rng = np.random.default_rng(10)
+    a = rng.normal(size=(3, 3, 3)) + 3 * np.eye(3)
+    inv = np.linalg.inv(a)
+    cases = [
+        (lambda x: np.linalg.solve(a, x[:3]).ravel(), inv.reshape(9, 3)),
+        (
+            lambda x: np.linalg.solve(a, x[:9].reshape(3, 3)).ravel(),
+            np.einsum("kim,jl->kijml", inv, np.eye(3)).reshape(27, 9),
+        ),
+    ]
+    for f, want in cases:
+        n = want.shape[1]
+        got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X[:n]).toarray()
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+        np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X[:n]).toarray(), want != 0)

@@ -1793,12 +1793,15 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
     tracers = [a for a in args if isinstance(a, SparsityTracer)]
     if func is np.linalg.solve and len(args) == 2 and not isinstance(args[0], SparsityTracer):
         # a constant matrix: each right-hand side column on its own
-        b = args[1]
-        value = func(_value(args[0]), b._value) if trace.local else None
-        vector = b.ndim == 1 or (b.ndim == np.ndim(args[0]) - 1)
+        a, b = np.asarray(args[0]), args[1]
+        value = func(a, b._value) if trace.local else None
+        # numpy's shapes (a stack of matrices with one b broadcast: the stack's), from
+        # identities; b a vector when 1-d (numpy 1: or one axis less than a)
+        identities = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+        shape = func(identities, np.zeros(b.shape)).shape
+        vector = b.ndim == 1 or (_NUMPY_1 and b.ndim == a.ndim - 1)
         column = np.sum(b, axis=-1 if vector else -2, keepdims=True)
-        ones = np.zeros(b.shape)
-        result = column + ones  # broadcast back (a constant adds no dependency)
+        result = column + np.zeros(shape)  # broadcast (a constant adds no dependency)
         result._value = value
         return result
     results = func(*[_stand_in(a) for a in args], **kwargs)
@@ -1828,6 +1831,9 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
         # a named tuple (slogdet, eigh, svd, qr, ...) takes its fields one by one
         return type(results)(*each) if hasattr(results, "_fields") else tuple(each)
     return one(results, value)
+
+
+_NUMPY_1 = int(np.__version__.split(".")[0]) < 2
 
 
 def _ones_row(size: int) -> Any:
