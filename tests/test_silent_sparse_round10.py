@@ -9,7 +9,8 @@
 - A traced array steering a move (np.roll's shift, np.repeat's counts) was read as
   element numbers (a pattern for a function no pass can evaluate); a constant among
   the elements moved (np.insert's values, np.append to a constant array) was read as
-  an element number (a dependency invented, or an IndexError).
+  an element number (a dependency invented, or an IndexError); np.block of nested
+  lists raised AssertionError.
 - A full sum a Hessian plan keeps as terms compared by identity: np.sum(x) == 3.0 was
   False in the plan's trace and in every pass, a branch taken one way whatever the
   value (the Hessian wrong by its factor, probe or not); abs() of one raised.
@@ -160,6 +161,9 @@ CONSTANT_ELEMENTS: dict[str, Callable[[Any], Any]] = {
     "append to a constant": lambda x: np.append(np.array([2.0, 9.0]), x * 3.0),
     "pad constant_values": lambda x: np.pad(x, (2, 1), constant_values=(3.0, 8.0)),
     "broadcast_arrays": lambda x: np.broadcast_arrays(x[:4, None], np.arange(1.0, 4.0))[1],
+    "nested block": lambda x: np.block(
+        [[x[:4].reshape(2, 2), np.full((2, 1), 7.0)], [np.ones((1, 2)), x[4:5, None]]]
+    ).ravel(),
 }
 
 

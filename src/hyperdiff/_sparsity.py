@@ -652,10 +652,8 @@ def _trace_of(*xs: Any) -> _Trace:
     for x in xs:
         if isinstance(x, SparsityTracer):
             return x._trace
-        if isinstance(x, (tuple, list)):
-            for y in x:
-                if isinstance(y, SparsityTracer):
-                    return y._trace
+        if isinstance(x, (tuple, list)) and _has_tracer(x):  # (np.block's nested lists)
+            return _trace_of(*x)
     raise AssertionError("no tracer among the operands")
 
 
