@@ -18,7 +18,8 @@
   a dual array's sort moves the parts stably: entries missed.
 - out= of np.clip, np.round and np.outer was ignored (the array kept its old sets),
   np.clip's min= / max= (numpy 2.1) too, and np.matmul's axes= (A @ b for A.T @ b);
-  a ufunc writing constants into a traced out= raised AssertionError.
+  a ufunc writing constants into a traced out= raised AssertionError, np.take's and
+  np.concatenate's out= RecursionError.
 - np.imag of a complex result of real operands (scipy.special.hankel1, a custom_jvp
   function) was taken for zero when no complex constant had been met.
 - A complex f kept as terms (sum (x + i y)^2): the Hessian cast to x's real dtype.
@@ -238,6 +239,18 @@ def _matmul_axes(x: Any) -> Any:
     return np.matmul(t, x[9:], axes=[(1, 0), (0,), (0,)])
 
 
+def _take_out(x: Any) -> Any:
+    y = x * 1.0
+    np.take(x[::-1] ** 2, np.arange(x.size) // 2, out=y)  # y_i on x_(n-1-i//2)
+    return y
+
+
+def _concatenate_out(x: Any) -> Any:
+    y = x * 1.0
+    np.concatenate([x[6:] ** 2, x[:6]], out=y)
+    return y
+
+
 def _pattern(rows: dict[int, list[int]], m: int) -> np.ndarray:
     want = np.zeros((m, X.size), dtype=bool)
     for i, cols in rows.items():
@@ -255,6 +268,12 @@ KEYWORD_FORMS: dict[str, tuple[Callable[[Any], Any], np.ndarray, bool]] = {
     ),
     "round out=": (_round_out, np.eye(N, dtype=bool), True),
     "constants out=": (_constants_out, _pattern({i: [i] for i in range(2, N)}, N), False),
+    "take out=": (_take_out, _pattern({i: [N - 1 - i // 2] for i in range(N)}, N), False),
+    "concatenate out=": (
+        _concatenate_out,
+        _pattern({i: [(i + 6) % N] for i in range(N)}, N),
+        False,
+    ),
     "matmul axes=": (
         _matmul_axes,
         _pattern(

@@ -957,6 +957,9 @@ def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return _pad_odd(trace, args, kwargs)
     if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
         return _like(func, trace, args, kwargs)
+    if kwargs.get("out") is not None:  # (np.take, concatenate, stack): written into out
+        out = kwargs["out"]
+        return _into(func, out, _move(func, args, {k: v for k, v in kwargs.items() if k != "out"}))
     tracers: list[SparsityTracer] = []
     positions, names = _data(func)
 
