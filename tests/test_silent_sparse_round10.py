@@ -26,6 +26,8 @@
 - A plan's key held a list, tuple or dict argument by identity: an array in it
   replaced or changed in place kept the old pattern (check_sparsity=False: wrong).
 - np.linalg.solve with a constant stack of matrices: the pattern had b's shape.
+- ufunc.at of power, hypot, arctan2, logaddexp, ...: no Hessian pairs of the array's
+  own element (y^3).
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -367,3 +369,19 @@ def test_solve_with_a_constant_stack_of_matrices() -> None:
         got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X[:n]).toarray()
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
         np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X[:n]).toarray(), want != 0)
+
+
+def test_ufunc_at_nonlinear_in_the_array_itself() -> None:
+    """np.power.at(y, [0, 2, 2], 3): y0 = x0^3, y2 = x2^9; .at of a ufunc other than
+    add / multiply paired a's element with the values met only (the Hessian's (0, 0)
+    and (2, 2) missed: 0 with check_sparsity=False)."""
+
+    def f(x: Any) -> Any:
+        y = x * 1.0
+        np.power.at(y, [0, 2, 2], 3.0)
+        return np.sum(y)
+
+    want = np.zeros((X.size, X.size))
+    want[0, 0], want[2, 2] = 6 * X[0], 72 * X[2] ** 7
+    got = hd.hessian(f, sparsity="auto", check_sparsity=False)(X).toarray()
+    np.testing.assert_allclose(got, want, rtol=1e-14)

@@ -876,10 +876,16 @@ def _written(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any, where: Any) -> 
     return kept[0] if len(kept) == 1 else kept
 
 
+# binary ufuncs whose .at is no more than a product in a's element (y b1 b2, y / b1 / b2:
+# pairs y x b and b x b) or piecewise linear (max, fmod)
+_AT_BILINEAR = frozenset(("multiply", "divide", *_PIECEWISE_LINEAR))
+
+
 def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
     """ufunc.at(a, indices, b): each element of a written takes the sets of every b
     element meeting it (repeats accumulate): added for add/subtract, else paired
-    (multiply.at: a b1 b2 at a repeated index, every pair)."""
+    (multiply.at: a b1 b2 at a repeated index, every pair; power.at, hypot.at, ...:
+    every pair of a's element and the b it met, a x a too)."""
     name = ufunc_name(ufunc)
     if not isinstance(a, SparsityTracer):
         raise TypeError(
@@ -911,6 +917,9 @@ def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
         met = SparsityTracer(trace, (unique.size,), g, h, None)
         met._value = np.ones(unique.size) if trace.local else None  # (replaced below)
         new = (np.add if linear else np.multiply)(old, met)
+        if trace.second and not linear and ufunc.__name__ not in _AT_BILINEAR:
+            # nonlinear in a's element too (power.at(y, i, 3): y^3): pairs of all it met
+            new._h = _union(new._h, trace.new_events(new._g, new._g))
     if trace.local:  # numpy's own values
         value = np.array(a._value)
         ufunc.at(value, indices, *(() if b is None else (b._value,)))
