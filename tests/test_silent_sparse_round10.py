@@ -385,3 +385,11 @@ def test_ufunc_at_nonlinear_in_the_array_itself() -> None:
     want[0, 0], want[2, 2] = 6 * X[0], 72 * X[2] ** 7
     got = hd.hessian(f, sparsity="auto", check_sparsity=False)(X).toarray()
     np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+def test_a_traced_exponent_of_no_dependency() -> None:
+    """x ** floor(0 x0 + 2.5): an exponent traced but of no dependency has no value in
+    the global trace (float(None): TypeError); it may be any number: pairs kept."""
+    f = lambda x: np.sum(x ** np.floor(0.0 * x[0] + 2.5))  # noqa: E731
+    got = hd.hessian(f, sparsity="auto")(X).toarray()
+    np.testing.assert_allclose(got, 2.0 * np.eye(X.size), rtol=1e-15, atol=0)

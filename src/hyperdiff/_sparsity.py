@@ -824,7 +824,12 @@ def _apply_ufunc(
         h = _union(h, trace.new_events(gs[0], gs[1]))
     elif name == "divide" and b_const:
         pass  # linear in a
-    elif name in ("power", "float_power") and b_const and not trace.local:
+    elif (
+        name in ("power", "float_power")
+        and b_const
+        and not trace.local
+        and not isinstance(inputs[1], SparsityTracer)
+    ):  # (a traced exponent of no dependency, floor(x0): any value, 0 and 1 too)
         exponent = np.asarray(values[1])
         if not (exponent.size == 1 and float(exponent.ravel()[0]) in (0.0, 1.0)):
             h = _union(h, trace.new_events(gs[0], gs[0]))
