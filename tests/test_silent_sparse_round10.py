@@ -28,6 +28,10 @@
 - np.linalg.solve with a constant stack of matrices: the pattern had b's shape.
 - ufunc.at of power, hypot, arctan2, logaddexp, ...: no Hessian pairs of the array's
   own element (y^3).
+- np.correlate(a, v, "same") with an even len(a) < len(v): the pattern one entry off
+  (numpy's window is not convolve's there).
+- Local patterns: np.imag(z), z.imag, np.real(z) kept z's complex values, so branches
+  on them compared z (by its real part).
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -393,3 +397,35 @@ def test_a_traced_exponent_of_no_dependency() -> None:
     f = lambda x: np.sum(x ** np.floor(0.0 * x[0] + 2.5))  # noqa: E731
     got = hd.hessian(f, sparsity="auto")(X).toarray()
     np.testing.assert_allclose(got, 2.0 * np.eye(X.size), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize(("n", "m"), [(2, 4), (4, 5), (2, 3), (4, 7)])
+def test_correlate_same_window_of_a_shorter_first_operand(n: int, m: int) -> None:
+    """np.correlate(a, v, "same") with len(a) < len(v) even: numpy's window starts at
+    len(a) // 2 of the full result, the tracer's (convolve's) at (len(a) - 1) // 2."""
+    v = np.arange(1.0, m + 1.0)
+    f = lambda x: np.correlate(x[:n], v, "same")  # noqa: E731
+    want = _affine(f, X.size)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(X).toarray(), want != 0)
+    got = hd.jacobian(f, sparsity="auto", check_sparsity=False)(X).toarray()
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_local_branches_on_real_and_imaginary_parts() -> None:
+    """At a point (local=True) np.imag(z), z.imag and np.real(z) kept z's complex values:
+    a branch on them compared z (numpy orders complex numbers by their real parts)."""
+    r = np.arange(X.size)[::-1]
+    v = np.array([1.0 + 2.0j, 0.0, 3.0 - 1.0j, 0.5j])
+    cases = [  # imag(x (i - 0.7)) = x; real(x (i - 0.7)) = -0.7 x
+        (lambda z: np.imag(z * (1j - 0.7)) > 0.5, X > 0.5),
+        (lambda z: (z * (1j - 0.7)).imag > 0.5, X > 0.5),
+        (lambda z: np.real(z * (1j - 0.7)) > -0.3, -0.7 * X > -0.3),
+        (
+            lambda z: np.imag(np.correlate(z, v, "same")) > 0.0,
+            np.imag(np.correlate(X, v, "same")) > 0,
+        ),
+    ]
+    for condition, taken in cases:
+        f = lambda x, c=condition: np.where(c(x), x, 2.0 * x[r])  # noqa: E731
+        want = np.where(taken[:, None], np.eye(X.size), np.eye(X.size)[r]) != 0
+        np.testing.assert_array_equal(hd.jacobian_sparsity(f, local=True)(X).toarray(), want)

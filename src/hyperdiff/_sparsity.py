@@ -1734,7 +1734,18 @@ def _trace_rule(func: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int =
 
 
 def _correlate(func: Any, a: Any, v: Any, mode: str = "valid") -> Any:
-    return _convolve(np.convolve, a, v[::-1], mode)
+    """np.correlate as convolve(a, v[::-1]); its "same" window for len(a) < len(v)
+    starts at len(a) // 2 of the full result (numpy correlates v with a and reverses),
+    convolve's at (len(a) - 1) // 2: one entry off for an even len(a)."""
+    n, m = np.size(a), np.size(v)
+    if mode == "same" and n < m:
+        start = n // 2
+        result = _convolve(np.convolve, a, v[::-1], "full")[start : start + m]
+    else:
+        result = _convolve(np.convolve, a, v[::-1], mode)
+    if _trace_of(a, v).local:  # numpy's values (a complex v conjugated)
+        result._value = np.correlate(_value(a), _value(v), mode)  # type: ignore[call-overload]
+    return result
 
 
 def _convolve(func: Any, a: Any, v: Any, mode: str = "full") -> Any:
@@ -1948,12 +1959,16 @@ def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
     return result if out is None else _into(func, out, result)
 
 
-def _real(func: Any, a: Any) -> Any:
+def _real(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
     """np.real / np.real_if_close: the array's sets; np.imag: the same sets when a
-    traced array may be complex (a superset), else zero."""
-    if func is np.imag and not _trace_of(a).complex:
+    traced array may be complex (a superset), else zero. At a point, numpy's values
+    of them (a branch on np.imag(z) > 0 compared z itself)."""
+    trace = _trace_of(a)
+    if func is np.imag and not trace.complex:
         return np.zeros_like(a)
-    return a
+    if not trace.local or not (func is np.imag or np.iscomplexobj(a._value)):
+        return a
+    return SparsityTracer(trace, a.shape, a._g, a._h, np.asarray(func(a._value, *args, **kwargs)))
 
 
 def _kron(func: Any, a: Any, b: Any) -> Any:
