@@ -31,7 +31,8 @@
 - np.correlate(a, v, "same") with an even len(a) < len(v): the pattern one entry off
   (numpy's window is not convolve's there).
 - Local patterns: np.imag(z), z.imag, np.real(z) kept z's complex values, so branches
-  on them compared z (by its real part).
+  on them compared z (by its real part); np.vdot's value was not conjugated, and
+  np.linalg.norm(ord=2) of a matrix had the Frobenius norm's.
 
 References: numpy alone (an affine f's matrix from unit vectors), closed forms.
 """
@@ -411,11 +412,17 @@ def test_correlate_same_window_of_a_shorter_first_operand(n: int, m: int) -> Non
     np.testing.assert_allclose(got, want, rtol=1e-15)
 
 
-def test_local_branches_on_real_and_imaginary_parts() -> None:
+def test_local_branches_on_values_the_trace_had_wrong() -> None:
     """At a point (local=True) np.imag(z), z.imag and np.real(z) kept z's complex values:
-    a branch on them compared z (numpy orders complex numbers by their real parts)."""
+    a branch on them compared z (numpy orders complex numbers by their real parts);
+    np.vdot's value did not conjugate, np.linalg.norm's was the Frobenius norm for ord=2
+    of a matrix (axis=(0, 1))."""
     r = np.arange(X.size)[::-1]
     v = np.array([1.0 + 2.0j, 0.0, 3.0 - 1.0j, 0.5j])
+    w = np.arange(X.size) * (1.0 - 1.0j)
+    m = X.reshape(3, 4)
+    spectral = np.linalg.norm(m, ord=2, axis=(0, 1))
+    between = (spectral + np.linalg.norm(m)) / 2  # (the Frobenius norm is larger)
     cases = [  # imag(x (i - 0.7)) = x; real(x (i - 0.7)) = -0.7 x
         (lambda z: np.imag(z * (1j - 0.7)) > 0.5, X > 0.5),
         (lambda z: (z * (1j - 0.7)).imag > 0.5, X > 0.5),
@@ -423,6 +430,14 @@ def test_local_branches_on_real_and_imaginary_parts() -> None:
         (
             lambda z: np.imag(np.correlate(z, v, "same")) > 0.0,
             np.imag(np.correlate(X, v, "same")) > 0,
+        ),
+        (
+            lambda z: np.imag(np.vdot(1j * z, w)) > 0.0,
+            np.full(X.size, np.imag(np.vdot(1j * X, w)) > 0),
+        ),
+        (
+            lambda z: np.linalg.norm(z.reshape(3, 4), ord=2, axis=(0, 1)) > between,
+            np.full(X.size, spectral > between),
         ),
     ]
     for condition, taken in cases:

@@ -1221,7 +1221,9 @@ def _into(func: Any, out: Any, result: Any) -> Any:
 def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) > 1):
         raise TypeError("sparsity detection: numpy.linalg.norm supports the 2-norm only")
-    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True)
+    # (ord: for the value at a point, the 2-norm of a matrix its largest singular value)
+    extra = {} if ord is None else {"ord": ord}
+    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True, **extra)
 
 
 def _cumulative(
@@ -1692,7 +1694,10 @@ def _vdot(func: Any, a: Any, b: Any) -> Any:
         if terms is not None:
             return terms
     with _no_terms(trace):
-        return _einsum("i,i->", [np.ravel(a), np.ravel(b)])
+        result = _einsum("i,i->", [np.ravel(a), np.ravel(b)])
+    if trace.local:  # numpy's value (a complex a conjugated)
+        result._value = np.asarray(np.vdot(_value(a), _value(b)))
+    return result
 
 
 def _inner(func: Any, a: Any, b: Any) -> Any:
