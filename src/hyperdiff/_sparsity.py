@@ -963,12 +963,13 @@ def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     tracer anywhere else (an index, shift, count or shape) is a value steering the
     move, and raises; a constant among the elements moved is element 0."""
     trace = _trace_of(*args, *kwargs.values())
-    if func is np.pad and kwargs.get("mode", args[2] if len(args) > 2 else "constant") not in (
-        _PAD_MODES
-    ):
-        raise TypeError("sparsity detection: numpy.pad supports the modes " + ", ".join(_PAD_MODES))
-    if func is np.pad and kwargs.get("reflect_type", "even") == "odd":
-        return _pad_odd(trace, args, kwargs)
+    if func is np.pad:
+        mode = kwargs.get("mode", args[2] if len(args) > 2 else "constant")
+        if mode not in _PAD_MODES:
+            modes = ", ".join(_PAD_MODES)
+            raise TypeError(f"sparsity detection: numpy.pad supports the modes {modes}")
+        if mode in ("reflect", "symmetric") and kwargs.get("reflect_type") == "odd":
+            return _pad_odd(trace, args, kwargs)
     if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
         return _like(func, trace, args, kwargs)
     if kwargs.get("out") is not None:  # (np.take, concatenate, stack): written into out
