@@ -23,6 +23,8 @@
 - np.imag of a complex result of real operands (scipy.special.hankel1, a custom_jvp
   function) was taken for zero when no complex constant had been met.
 - A complex f kept as terms (sum (x + i y)^2): the Hessian cast to x's real dtype.
+- A full sum kept as terms held its array: a write into it after the sum (r[0] = ...,
+  r *= 3, through a view) changed the terms, in the trace and every pass alike.
 - A plan's key held a list, tuple or dict argument by identity: an array in it
   replaced or changed in place kept the old pattern (check_sparsity=False: wrong).
 - np.linalg.solve with a constant stack of matrices: the pattern had b's shape.
@@ -444,3 +446,41 @@ def test_local_branches_on_values_the_trace_had_wrong() -> None:
         f = lambda x, c=condition: np.where(c(x), x, 2.0 * x[r])  # noqa: E731
         want = np.where(taken[:, None], np.eye(X.size), np.eye(X.size)[r]) != 0
         np.testing.assert_array_equal(hd.jacobian_sparsity(f, local=True)(X).toarray(), want)
+
+
+def _sum_then_write(x: Any) -> Any:
+    r = x**2
+    s = np.sum(r)
+    r[0] = x[1] ** 3  # after the sum: s is sum x^2
+    return s
+
+
+def _mean_then_write_through_a_view(x: Any) -> Any:
+    r = x**2
+    view = r[1:]
+    s = np.mean(r)
+    view[...] = 0.0
+    return s
+
+
+def _weighted_then_in_place(x: Any) -> Any:
+    r = np.sin(x)
+    s = np.arange(X.size) @ r
+    r *= 3.0
+    return s
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_sum_kept_as_terms_is_of_the_array_before_a_later_write(check: bool) -> None:
+    """A Hessian plan keeps np.sum(r), np.mean(r), w @ r as terms holding r: a write into
+    r after the sum changed the terms, in the trace and in every pass alike (the probe
+    compares the pass with itself): the Hessian of the array after the write."""
+    n = X.size
+    cases = [
+        (_sum_then_write, 2.0 * np.eye(n)),
+        (_mean_then_write_through_a_view, 2.0 / n * np.eye(n)),
+        (_weighted_then_in_place, np.diag(-np.arange(n) * np.sin(X))),
+    ]
+    for f, want in cases:
+        got = hd.hessian(f, sparsity="auto", check_sparsity=check)(X).toarray()
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-16)

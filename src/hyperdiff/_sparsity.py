@@ -149,6 +149,10 @@ class _Trace:
         # a custom_jvp function was met: its rule, not its body, is the derivative, so
         # it counts as dense in its inputs, and a Hessian plan does not keep terms
         self.custom = False
+        # an array a full sum kept as terms was written after the sum (r = x**2;
+        # s = np.sum(r); r[0] = ...): the sum is of the array before, which a pass's
+        # terms (holding the array) would not see: no term scheme then
+        self.held_written = False
         # a complex number was met (a constant, astype): traced arrays may be complex
         # from then on, so np.imag is no zero and |z| no piecewise linear function
         self.complex = False
@@ -212,6 +216,7 @@ class SparsityTracer:
         "_base",
         "_g",
         "_h",
+        "_held",
         "_ids",
         "_plain",
         "_shape",
@@ -240,6 +245,7 @@ class SparsityTracer:
         self._ids: np.ndarray | None = None
         self._views: list[weakref.ref[SparsityTracer]] = []
         self._stale = False
+        self._held = False  # an array a _Terms summed (_held): a write into it is noted
 
     # --- array attributes
     @property
@@ -537,6 +543,8 @@ class SparsityTracer:
     def _write(self, key: Any, item: Any) -> None:
         """self[key] = item on the sets (and values)."""
         trace = self._trace
+        if self._held:
+            trace.held_written = True
         item = _lift(item, trace)
         ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)
         target = ids[key]
@@ -1186,7 +1194,7 @@ def _reduction(
         and func in (np.sum, np.mean)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
-        return _Terms([(a, 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
+        return _Terms([(_held(a), 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
     owner = np.broadcast_to(
         np.arange(out_size, dtype=np.int64).reshape(kept_shape), a.shape
     ).ravel()
@@ -2273,6 +2281,19 @@ class _Terms:
         return complex(self.materialize())
 
 
+def _held(a: Any) -> Any:
+    """The array a _Terms sums, as it is now: a tracer's sets (replaced, never edited,
+    by a write) in a tracer of its own, the tracer marked so that a later write into
+    it turns the term scheme off (a dual array of a pass: itself; the plan of such an
+    f keeps no terms)."""
+    if not isinstance(a, SparsityTracer):
+        return a
+    a._held = True
+    kept = SparsityTracer(a._trace, a.shape, a._g, a._h, a._value)
+    kept._plain = a._plain
+    return kept
+
+
 def _full_sum(a: Any) -> Any:
     """np.sum of a, not kept as terms."""
     if isinstance(a, SparsityTracer):
@@ -2413,7 +2434,7 @@ def _hessian_pattern(
         term_info = None
         # terms only without custom functions: their rules, run on the pass's arrays,
         # would keep their own sums as terms
-        live = isinstance(out, _Terms) and not trace.custom
+        live = isinstance(out, _Terms) and not trace.custom and not trace.held_written
         if live and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
             parts = [a for a, _ in out.parts]
             h = _sp().vstack([_widen(a._h, trace.events) for a in parts], format="csr")
@@ -3264,7 +3285,7 @@ def _product_terms(a: Any, b: Any) -> Any:
     for weights, terms in ((a, b), (b, a)):
         if type(weights) is np.ndarray and weights.dtype.kind in "fiu":
             if isinstance(terms, (SparsityTracer, DualArray)):
-                return _Terms([(terms, weights)], 0.0)
+                return _Terms([(_held(terms), weights)], 0.0)
     return None
 
 
