@@ -470,6 +470,20 @@ def _weighted_then_in_place(x: Any) -> Any:
     return s
 
 
+def _view_summed_then_written(x: Any) -> Any:
+    r = x**2
+    s = np.sum(r[:6])  # terms holding a view of r
+    r[0] = x[1] ** 3
+    return s
+
+
+def _einsum_then_written(x: Any) -> Any:
+    r = x.reshape(3, 4) ** 2
+    s = np.einsum("ij,ij->", np.arange(12.0).reshape(3, 4), r)  # terms: r raveled
+    r[0, 1] = 0.0
+    return s
+
+
 @pytest.mark.parametrize("check", [True, False])
 def test_a_sum_kept_as_terms_is_of_the_array_before_a_later_write(check: bool) -> None:
     """A Hessian plan keeps np.sum(r), np.mean(r), w @ r as terms holding r: a write into
@@ -480,6 +494,8 @@ def test_a_sum_kept_as_terms_is_of_the_array_before_a_later_write(check: bool) -
         (_sum_then_write, 2.0 * np.eye(n)),
         (_mean_then_write_through_a_view, 2.0 / n * np.eye(n)),
         (_weighted_then_in_place, np.diag(-np.arange(n) * np.sin(X))),
+        (_view_summed_then_written, np.diag(2.0 * (np.arange(n) < 6))),
+        (_einsum_then_written, np.diag(2.0 * np.arange(n))),
     ]
     for f, want in cases:
         got = hd.hessian(f, sparsity="auto", check_sparsity=check)(X).toarray()

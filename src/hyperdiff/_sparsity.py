@@ -2283,12 +2283,15 @@ class _Terms:
 
 def _held(a: Any) -> Any:
     """The array a _Terms sums, as it is now: a tracer's sets (replaced, never edited,
-    by a write) in a tracer of its own, the tracer marked so that a later write into
-    it turns the term scheme off (a dual array of a pass: itself; the plan of such an
-    f keeps no terms)."""
+    by a write) in a tracer of its own, the tracer and the arrays it views marked so
+    that a later write into them turns the term scheme off (a dual array of a pass:
+    itself; the plan of such an f keeps no terms)."""
     if not isinstance(a, SparsityTracer):
         return a
-    a._held = True
+    chain: SparsityTracer | None = a
+    while chain is not None:  # a view's bases too (np.sum(r.ravel()); r[0] = ...)
+        chain._held = True
+        chain = chain._base
     kept = SparsityTracer(a._trace, a.shape, a._g, a._h, a._value)
     kept._plain = a._plain
     return kept
