@@ -1087,7 +1087,7 @@ def _like(func: Any, trace: _Trace, args: tuple[Any, ...], kwargs: dict[str, Any
     ):
         raise TypeError(_BRANCH.format(what=f"a traced array steering {_function_name(func)}"))
     value = func(*_values_in(args), **_values_in(kwargs)) if trace.local else None
-    shape = np.shape(args[0]) if value is None else value.shape  # (a, or empty_like's prototype)
+    shape = np.shape(next(iter(bound.values()))) if value is None else value.shape  # (a: first)
     if bound.get("shape") is not None:
         shape = tuple(np.atleast_1d(bound["shape"]).tolist())
     if isinstance(fill, SparsityTracer):
