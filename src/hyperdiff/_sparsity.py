@@ -51,6 +51,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import operator
 import string
 import time
 import warnings
@@ -148,6 +149,10 @@ class _Trace:
         # a custom_jvp function was met: its rule, not its body, is the derivative, so
         # it counts as dense in its inputs, and a Hessian plan does not keep terms
         self.custom = False
+        # an array a full sum kept as terms was written after the sum (r = x**2;
+        # s = np.sum(r); r[0] = ...): the sum is of the array before, which a pass's
+        # terms (holding the array) would not see: no term scheme then
+        self.held_written = False
         # a complex number was met (a constant, astype): traced arrays may be complex
         # from then on, so np.imag is no zero and |z| no piecewise linear function
         self.complex = False
@@ -211,6 +216,7 @@ class SparsityTracer:
         "_base",
         "_g",
         "_h",
+        "_held",
         "_ids",
         "_plain",
         "_shape",
@@ -239,6 +245,7 @@ class SparsityTracer:
         self._ids: np.ndarray | None = None
         self._views: list[weakref.ref[SparsityTracer]] = []
         self._stale = False
+        self._held = False  # an array a _Terms summed (_held): a write into it is noted
 
     # --- array attributes
     @property
@@ -321,6 +328,24 @@ class SparsityTracer:
     def __pow__(self, o: Any) -> Any:
         return np.power(self, o)
 
+    def __mod__(self, o: Any) -> Any:
+        return np.remainder(self, o)
+
+    def __rmod__(self, o: Any) -> Any:
+        return np.remainder(o, self)
+
+    def __floordiv__(self, o: Any) -> Any:
+        return np.floor_divide(self, o)
+
+    def __rfloordiv__(self, o: Any) -> Any:
+        return np.floor_divide(o, self)
+
+    def __divmod__(self, o: Any) -> Any:
+        return np.divmod(self, o)
+
+    def __rdivmod__(self, o: Any) -> Any:
+        return np.divmod(o, self)
+
     def __rpow__(self, o: Any) -> Any:
         return np.power(o, self)
 
@@ -365,12 +390,20 @@ class SparsityTracer:
                 self._fresh(*x)
 
     def _stale_views(self, written: np.ndarray, keep: SparsityTracer | None = None) -> None:
-        """Mark this tracer's live views that show a written element (flat numbers)."""
+        """Mark this tracer's live views that show a written element (flat numbers),
+        and their own views that do, down the chain (y[1:][::2], y.reshape(...)[0]
+        show y's elements through another view: copies, they miss the write too)."""
         for ref in self._views:
             view = ref()
-            if view is not None and view is not keep:
-                if view._ids is None or np.intersect1d(view._ids, written).size:
-                    view._stale = True
+            if view is None or view is keep:
+                continue
+            if view._ids is None:  # a numpy function's view: all of it, and its views
+                shown = np.arange(view.size, dtype=np.int64)
+            else:
+                shown = np.flatnonzero(np.isin(view._ids, written))
+            if shown.size:
+                view._stale = True
+                view._stale_views(shown)
 
     def __pos__(self) -> Any:
         return np.positive(self)
@@ -510,6 +543,8 @@ class SparsityTracer:
     def _write(self, key: Any, item: Any) -> None:
         """self[key] = item on the sets (and values)."""
         trace = self._trace
+        if self._held:
+            trace.held_written = True
         item = _lift(item, trace)
         ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)
         target = ids[key]
@@ -549,21 +584,27 @@ class SparsityTracer:
             result = _move(func, args, kwargs)
         else:
             raise TypeError(f"sparsity detection does not support {_function_name(func)}")
-        if func in _VIEWS and args and isinstance(args[0], SparsityTracer):
-            for out in result if isinstance(result, (list, tuple)) else [result]:
-                if isinstance(out, SparsityTracer):
-                    _viewing(out, args[0])
+        if func in _VIEWS and args:
+            outs = result if isinstance(result, (list, tuple)) else [result]
+            bases = args if func in _PER_ARGUMENT else [args[0]] * len(outs)
+            for out, base in zip(outs, bases, strict=False):
+                # (np.real of a real array: the array itself, no view of itself)
+                if isinstance(out, SparsityTracer) and isinstance(base, SparsityTracer):
+                    if out is not base:
+                        _viewing(out, base)
         return result
 
 
 # numpy functions whose result may be a view of their first argument (writes through it
-# reach the argument; a copy counted as a view only refuses a write, never misses one)
+# reach the argument; a copy counted as a view only refuses a write, never misses one);
+# of several arguments, a view of each (a write into one of them makes its view stale)
 _VIEWS = {
     np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.rollaxis, np.squeeze,
     np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip,
     np.fliplr, np.flipud, np.rot90, np.diagonal, np.asarray, np.asanyarray, np.split,
-    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag,
+    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag, np.broadcast_arrays,
 }  # fmt: skip
+_PER_ARGUMENT = {np.broadcast_arrays, np.atleast_1d, np.atleast_2d, np.atleast_3d}
 
 
 _THROUGH_VIEWS = (
@@ -619,10 +660,8 @@ def _trace_of(*xs: Any) -> _Trace:
     for x in xs:
         if isinstance(x, SparsityTracer):
             return x._trace
-        if isinstance(x, (tuple, list)):
-            for y in x:
-                if isinstance(y, SparsityTracer):
-                    return y._trace
+        if isinstance(x, (tuple, list)) and _has_tracer(x):  # (np.block's nested lists)
+            return _trace_of(*x)
     raise AssertionError("no tracer among the operands")
 
 
@@ -683,16 +722,23 @@ def _folds(ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 @functools.cache
-def _integral(ufunc: np.ufunc) -> bool:
-    """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
-    (no derivative: a comparison); any other is elementwise, nonlinear."""
+def _output_kinds(ufunc: np.ufunc) -> str:
+    """The dtype kinds of a ufunc's outputs on floats ("" when it has no float loop:
+    the pass refuses it, not detection)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (scipy's "truncated to an integer")
         try:
             out = ufunc(*([0.5] * ufunc.nin))
-        except Exception:  # (no float loop: the pass refuses it, not detection)
-            return False
-    return all(np.asarray(o).dtype.kind in "biu" for o in (out if ufunc.nout > 1 else (out,)))
+        except Exception:
+            return ""
+    return "".join(np.asarray(o).dtype.kind for o in (out if ufunc.nout > 1 else (out,)))
+
+
+def _integral(ufunc: np.ufunc) -> bool:
+    """Whether a ufunc outside hyperdiff's tables gives booleans or integers on floats
+    (no derivative: a comparison); any other is elementwise, nonlinear."""
+    kinds = _output_kinds(ufunc)
+    return bool(kinds) and all(k in "biu" for k in kinds)
 
 
 def _all_plain(inputs: Any) -> bool:
@@ -736,6 +782,8 @@ def _apply_ufunc(
     if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
     trace = _trace_of(*inputs)
+    if "c" in _output_kinds(ufunc):  # complex of real operands (hankel1): np.imag no zero
+        trace.complex = True
     values = [_value(x) for x in inputs]
     value = ufunc(*values) if trace.local else None
     out_shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
@@ -784,7 +832,12 @@ def _apply_ufunc(
         h = _union(h, trace.new_events(gs[0], gs[1]))
     elif name == "divide" and b_const:
         pass  # linear in a
-    elif name in ("power", "float_power") and b_const and not trace.local:
+    elif (
+        name in ("power", "float_power")
+        and b_const
+        and not trace.local
+        and not isinstance(inputs[1], SparsityTracer)
+    ):  # (a traced exponent of no dependency, floor(x0): any value, 0 and 1 too)
         exponent = np.asarray(values[1])
         if not (exponent.size == 1 and float(exponent.ravel()[0]) in (0.0, 1.0)):
             h = _union(h, trace.new_events(gs[0], gs[0]))
@@ -815,7 +868,10 @@ def _written(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any, where: Any) -> 
             f"sparsity detection: {ufunc_name(ufunc)} with where= and no out= (numpy leaves "
             "the other elements uninitialized)"
         )
-    results = _apply_ufunc(ufunc, "__call__", inputs, {})
+    if _has_tracer(inputs):
+        results = _apply_ufunc(ufunc, "__call__", inputs, {})
+    else:  # constants written into a traced out=
+        results = ufunc(*inputs)
     results = results if isinstance(results, tuple) else (results,)
     for o, r in zip(outs, results, strict=True):
         if o is None:
@@ -833,10 +889,16 @@ def _written(ufunc: np.ufunc, inputs: tuple[Any, ...], out: Any, where: Any) -> 
     return kept[0] if len(kept) == 1 else kept
 
 
+# binary ufuncs whose .at is no more than a product in a's element (y b1 b2, y / b1 / b2:
+# pairs y x b and b x b) or piecewise linear (max, fmod)
+_AT_BILINEAR = frozenset(("multiply", "divide", *_PIECEWISE_LINEAR))
+
+
 def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
     """ufunc.at(a, indices, b): each element of a written takes the sets of every b
     element meeting it (repeats accumulate): added for add/subtract, else paired
-    (multiply.at: a b1 b2 at a repeated index, every pair)."""
+    (multiply.at: a b1 b2 at a repeated index, every pair; power.at, hypot.at, ...:
+    every pair of a's element and the b it met, a x a too)."""
     name = ufunc_name(ufunc)
     if not isinstance(a, SparsityTracer):
         raise TypeError(
@@ -868,6 +930,9 @@ def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
         met = SparsityTracer(trace, (unique.size,), g, h, None)
         met._value = np.ones(unique.size) if trace.local else None  # (replaced below)
         new = (np.add if linear else np.multiply)(old, met)
+        if trace.second and not linear and ufunc.__name__ not in _AT_BILINEAR:
+            # nonlinear in a's element too (power.at(y, i, 3): y^3): pairs of all it met
+            new._h = _union(new._h, trace.new_events(new._g, new._g))
     if trace.local:  # numpy's own values
         value = np.array(a._value)
         ufunc.at(value, indices, *(() if b is None else (b._value,)))
@@ -901,54 +966,58 @@ _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """func applied to element numbers (1 + the row in the stacked sets of every
-    tracer operand, 0 for constants) says where each output element comes from."""
+    tracer operand, 0 for constants) says where each output element comes from.
+    Only the arguments holding the elements moved (_data) take element numbers: a
+    tracer anywhere else (an index, shift, count or shape) is a value steering the
+    move, and raises; a constant among the elements moved is element 0."""
     trace = _trace_of(*args, *kwargs.values())
-    if func is np.pad and kwargs.get("mode", args[2] if len(args) > 2 else "constant") not in (
-        _PAD_MODES
-    ):
-        raise TypeError("sparsity detection: numpy.pad supports the modes " + ", ".join(_PAD_MODES))
+    if func is np.pad:
+        mode = kwargs.get("mode", args[2] if len(args) > 2 else "constant")
+        if mode not in _PAD_MODES:
+            modes = ", ".join(_PAD_MODES)
+            raise TypeError(f"sparsity detection: numpy.pad supports the modes {modes}")
+        if mode in ("reflect", "symmetric") and kwargs.get("reflect_type") == "odd":
+            return _pad_odd(trace, args, kwargs)
     if func in (np.zeros_like, np.ones_like, np.empty_like, np.full_like):
-        value = func(*[_value(a) for a in args], **kwargs) if trace.local else None
-        shape = np.shape(args[0])
-        if "shape" in kwargs:
-            shape = tuple(np.atleast_1d(kwargs["shape"]))
-        size = int(np.prod(shape, dtype=np.int64))
-        h = _empty(size, trace.events) if trace.second else None
-        if value is None:
-            return SparsityTracer(trace, shape, _empty(size, trace.n), h, None)
-        return SparsityTracer(trace, value.shape, _empty(value.size, trace.n), h, value)
+        return _like(func, trace, args, kwargs)
+    if kwargs.get("out") is not None:  # (np.take, concatenate, stack): written into out
+        out = kwargs["out"]
+        return _into(func, out, _move(func, args, {k: v for k, v in kwargs.items() if k != "out"}))
     tracers: list[SparsityTracer] = []
+    positions, names = _data(func)
 
-    def ids(x: Any, in_sequence: bool) -> Any:
+    def ids(x: Any, data: bool) -> Any:
+        if not data and _has_tracer(x):
+            raise TypeError(_BRANCH.format(what=f"a traced array steering {_function_name(func)}"))
         if isinstance(x, SparsityTracer):
             start = 1 + sum(t.size for t in tracers)
             tracers.append(x)
             return np.arange(start, start + x.size, dtype=np.int64).reshape(x.shape)
         if isinstance(x, (list, tuple)) and _has_tracer(x):
             return type(x)(ids(y, True) for y in x)
-        if in_sequence or func is np.where:
+        if data:  # a constant among the elements moved (insert's values=5.0): none
             return np.zeros(np.shape(x), dtype=np.int64)
         return x
 
     where_cond = func is np.where and isinstance(args[0], SparsityTracer)
     if where_cond and trace.local:
         raise AssertionError("a local trace's comparisons are plain arrays")
-    call_args = list(args)
     if func is np.where:
         if len(args) != 3:
             raise TypeError("sparsity detection: numpy.where with one argument (nonzero)")
-        call_args[0] = True if where_cond else _value(args[0])
-        moved = [ids(call_args[0], False), ids(args[1], True), ids(args[2], True)]
-        moved[0] = call_args[0]
-        result = np.where(*moved)
+        cond = True if where_cond else _value(args[0])
+        branches = ids(args[1], True), ids(args[2], True)
+        result = np.where(cond, *branches)
         if where_cond:  # either branch, for any input: both
-            other = np.where(False, *moved[1:])
+            other = np.where(False, *branches)
             return _gather_union(trace, tracers, [result, other], None)
     else:
-        result = func(*[ids(a, False) for a in args], **kwargs)
+        moved_args = [ids(a, positions is None or k in positions) for k, a in enumerate(args)]
+        moved_kwargs = {k: ids(v, k in names) for k, v in kwargs.items()}
+        result = func(*moved_args, **moved_kwargs)
     value = None
     if trace.local:
-        value = func(*[_values_in(a) for a in args], **kwargs)
+        value = func(*[_values_in(a) for a in args], **_values_in(kwargs))
     if isinstance(result, (list, tuple)):
         values = value if value is not None else [None] * len(result)
         return type(result)(
@@ -957,11 +1026,86 @@ def _move(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return _gather(trace, tracers, np.asarray(result), value)
 
 
+# the arguments of _MOVES' functions holding the elements they move, by position (None:
+# all) and by name, where not the first alone (the rest index, shift, count or shape)
+_DATA: dict[Any, tuple[frozenset[int] | None, frozenset[str]]] = {
+    np.insert: (frozenset((0, 2)), frozenset(("arr", "values"))),
+    np.append: (frozenset((0, 1)), frozenset(("arr", "values"))),
+    np.pad: (frozenset((0,)), frozenset(("array", "constant_values"))),
+    np.choose: (frozenset((1,)), frozenset(("choices",))),
+    np.broadcast_arrays: (None, frozenset()),
+}
+
+
+def _data(func: Any) -> tuple[frozenset[int] | None, frozenset[str]]:
+    found = _DATA.get(func)
+    if found is None:
+        try:
+            first = next(iter(inspect.signature(func).parameters))
+        except (TypeError, ValueError, StopIteration):  # (no signature: positions only)
+            first = ""
+        found = _DATA[func] = (frozenset((0,)), frozenset((first,)))
+    return found
+
+
+def _pad_odd(trace: _Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """np.pad(..., reflect_type="odd"): 2 edge - mirror image, axis after axis (as
+    numpy pads): each padded element on the even reflection's element and the edge's.
+    Numpy reflects a pad wider than the axis (less one for "reflect") again and again,
+    off elements already padded: refused."""
+    bound = inspect.signature(np.pad).bind(*args, **kwargs).arguments
+    a, mode = bound["array"], bound.get("mode", "constant")
+    if not isinstance(a, SparsityTracer):
+        raise TypeError(_BRANCH.format(what="a traced array steering numpy.pad"))
+    value = np.pad(a._value, bound["pad_width"], mode, reflect_type="odd") if trace.local else None
+    widths = np.broadcast_to(np.asarray(bound["pad_width"], dtype=np.int64), (a.ndim, 2))
+    for axis in range(a.ndim):
+        length = a.shape[axis]
+        if length > 1 and widths[axis].max() > length - (mode == "reflect"):
+            raise TypeError(
+                "sparsity detection: numpy.pad with reflect_type='odd' wider than the axis "
+                f"({widths[axis].tolist()} for {length} elements)"
+            )
+        if widths[axis].any():
+            one = np.zeros((a.ndim, 2), dtype=np.int64)
+            one[axis] = widths[axis]
+            with _no_terms(trace):  # (a linear map: no second-order pairs)
+                a = np.pad(a, one, mode) + np.pad(a, one, "edge")
+    result = _lift(a, trace)
+    if value is not None:
+        result._value = value
+    return result
+
+
+def _like(func: Any, trace: _Trace, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """np.zeros_like / ones_like / empty_like: no dependency; np.full_like: its fill
+    value's, broadcast to the shape."""
+    bound = inspect.signature(func).bind(*args, **kwargs).arguments
+    fill = bound.get("fill_value")
+    if _has_tracer(bound.get("shape")) or (
+        _has_tracer(fill) and not isinstance(fill, SparsityTracer)
+    ):
+        raise TypeError(_BRANCH.format(what=f"a traced array steering {_function_name(func)}"))
+    value = func(*_values_in(args), **_values_in(kwargs)) if trace.local else None
+    shape = np.shape(next(iter(bound.values()))) if value is None else value.shape  # (a: first)
+    if bound.get("shape") is not None:
+        shape = tuple(np.atleast_1d(bound["shape"]).tolist())
+    if isinstance(fill, SparsityTracer):
+        result: Any = np.broadcast_to(fill, shape) + np.zeros(shape)  # (a tracer)
+        result._value = value
+        return result
+    size = int(np.prod(shape, dtype=np.int64))
+    h = _empty(size, trace.events) if trace.second else None
+    return SparsityTracer(trace, shape, _empty(size, trace.n), h, value)
+
+
 def _values_in(x: Any) -> Any:
     if isinstance(x, SparsityTracer):
         return x._value
     if isinstance(x, (list, tuple)):
         return type(x)(_values_in(y) for y in x)
+    if isinstance(x, dict):
+        return {k: _values_in(y) for k, y in x.items()}
     return x
 
 
@@ -1050,7 +1194,7 @@ def _reduction(
         and func in (np.sum, np.mean)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
-        return _Terms([(a, 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
+        return _Terms([(_held(a), 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
     owner = np.broadcast_to(
         np.arange(out_size, dtype=np.int64).reshape(kept_shape), a.shape
     ).ravel()
@@ -1086,7 +1230,9 @@ def _into(func: Any, out: Any, result: Any) -> Any:
 def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) > 1):
         raise TypeError("sparsity detection: numpy.linalg.norm supports the 2-norm only")
-    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True)
+    # (ord: for the value at a point, the 2-norm of a matrix its largest singular value)
+    extra = {} if ord is None else {"ord": ord}
+    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True, **extra)
 
 
 def _cumulative(
@@ -1127,12 +1273,25 @@ def _diff(func: Any, a: Any, n: int = 1, axis: int = -1, **kwargs: Any) -> Any:
     return a
 
 
-def _clip(func: Any, a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any) -> Any:
-    if a_min is not None:
-        a = np.maximum(a, a_min)
-    if a_max is not None:
-        a = np.minimum(a, a_max)
-    return a
+def _clip(
+    func: Any, a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *,
+    min: Any = None, max: Any = None, **kwargs: Any,
+) -> Any:  # fmt: skip
+    """np.clip as maximum and minimum (numpy 2.1's min=, max= too), written into out=
+    (where= of it: as a ufunc's)."""
+    where = kwargs.pop("where", True)
+    if set(kwargs) - {"dtype", "casting", "order", "subok", "signature"}:
+        raise TypeError(f"sparsity detection: numpy.clip with {', '.join(sorted(kwargs))}=")
+    low = a_min if min is None else min
+    high = a_max if max is None else max
+    result = a
+    if low is not None:
+        result = np.maximum(result, low)
+    if high is not None:
+        result = np.minimum(result, high)
+    if out is None and where is True:
+        return result
+    return _written(np.positive, (result,), out, where)
 
 
 def _choose(func: Any, a: Any, choices: Any, out: Any = None, mode: str = "raise") -> Any:
@@ -1502,8 +1661,19 @@ def _labels_matmul(na: int, nb: int) -> str:
 def _matmul(func: Any, a: Any, b: Any, **kwargs: Any) -> Any:
     if kwargs.get("out") is not None:
         raise TypeError("sparsity detection: numpy.matmul with out=")
+    extra = set(kwargs) - {"out", "axes", "dtype", "casting", "order", "subok", "signature"}
+    if extra:
+        raise TypeError(f"sparsity detection: numpy.matmul with {', '.join(sorted(extra))}=")
     na, nb = np.ndim(a), np.ndim(b)
     trace = _trace_of(a, b)
+    if kwargs.get("axes") is not None:  # the core axes moved last, the result's back
+        axes = [tuple(np.atleast_1d(ax).tolist()) for ax in kwargs["axes"]]
+        ends = [tuple(range(-len(ax), 0)) for ax in axes]
+        with _no_terms(trace):  # (as a dual array's matmul with axes=: no terms)
+            result = _matmul(
+                func, np.moveaxis(a, axes[0], ends[0]), np.moveaxis(b, axes[1], ends[1])
+            )
+        return np.moveaxis(result, ends[2], axes[2]) if len(axes) > 2 else result
     if trace.terms and not trace.local:
         terms = _product_terms(a, b)
         if terms is not None:
@@ -1533,7 +1703,10 @@ def _vdot(func: Any, a: Any, b: Any) -> Any:
         if terms is not None:
             return terms
     with _no_terms(trace):
-        return _einsum("i,i->", [np.ravel(a), np.ravel(b)])
+        result = _einsum("i,i->", [np.ravel(a), np.ravel(b)])
+    if trace.local:  # numpy's value (a complex a conjugated)
+        result._value = np.asarray(np.vdot(_value(a), _value(b)))
+    return result
 
 
 def _inner(func: Any, a: Any, b: Any) -> Any:
@@ -1548,7 +1721,8 @@ def _inner(func: Any, a: Any, b: Any) -> Any:
 
 
 def _outer(func: Any, a: Any, b: Any, out: Any = None) -> Any:
-    return _einsum("i,j->ij", [np.ravel(a), np.ravel(b)])
+    result = _einsum("i,j->ij", [np.ravel(a), np.ravel(b)])
+    return result if out is None else _into(func, out, result)
 
 
 def _tensordot(func: Any, a: Any, b: Any, axes: Any = 2) -> Any:
@@ -1574,7 +1748,18 @@ def _trace_rule(func: Any, a: Any, offset: int = 0, axis1: int = 0, axis2: int =
 
 
 def _correlate(func: Any, a: Any, v: Any, mode: str = "valid") -> Any:
-    return _convolve(np.convolve, a, v[::-1], mode)
+    """np.correlate as convolve(a, v[::-1]); its "same" window for len(a) < len(v)
+    starts at len(a) // 2 of the full result (numpy correlates v with a and reverses),
+    convolve's at (len(a) - 1) // 2: one entry off for an even len(a)."""
+    n, m = np.size(a), np.size(v)
+    if mode == "same" and n < m:
+        start = n // 2
+        result = _convolve(np.convolve, a, v[::-1], "full")[start : start + m]
+    else:
+        result = _convolve(np.convolve, a, v[::-1], mode)
+    if _trace_of(a, v).local:  # numpy's values (a complex v conjugated)
+        result._value = np.correlate(_value(a), _value(v), mode)  # type: ignore[call-overload]
+    return result
 
 
 def _convolve(func: Any, a: Any, v: Any, mode: str = "full") -> Any:
@@ -1621,7 +1806,9 @@ def _sort(func: Any, a: Any, axis: Any = -1, **kwargs: Any) -> Any:
     if axis is None:
         a, axis = np.ravel(a), -1
     if trace.local:
-        order = np.argsort(a._value, axis=axis, **kwargs)
+        # the permutation a dual array's sort gives its parts: stable (numpy's default
+        # sort is not: equal values, the parts of others)
+        order = np.argsort(a._value, axis=axis, kind="stable")
         return np.take_along_axis(a, order, axis=axis)
     everything = np.sum(a, axis=axis, keepdims=True)
     return everything + np.zeros(a.shape)
@@ -1646,12 +1833,15 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
     tracers = [a for a in args if isinstance(a, SparsityTracer)]
     if func is np.linalg.solve and len(args) == 2 and not isinstance(args[0], SparsityTracer):
         # a constant matrix: each right-hand side column on its own
-        b = args[1]
-        value = func(_value(args[0]), b._value) if trace.local else None
-        vector = b.ndim == 1 or (b.ndim == np.ndim(args[0]) - 1)
+        a, b = np.asarray(args[0]), args[1]
+        value = func(a, b._value) if trace.local else None
+        # numpy's shapes (a stack of matrices with one b broadcast: the stack's), from
+        # identities; b a vector when 1-d (numpy 1: or one axis less than a)
+        identities = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+        shape = func(identities, np.zeros(b.shape)).shape
+        vector = b.ndim == 1 or (_NUMPY_1 and b.ndim == a.ndim - 1)
         column = np.sum(b, axis=-1 if vector else -2, keepdims=True)
-        ones = np.zeros(b.shape)
-        result = column + ones  # broadcast back (a constant adds no dependency)
+        result = column + np.zeros(shape)  # broadcast (a constant adds no dependency)
         result._value = value
         return result
     results = func(*[_stand_in(a) for a in args], **kwargs)
@@ -1681,6 +1871,9 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
         # a named tuple (slogdet, eigh, svd, qr, ...) takes its fields one by one
         return type(results)(*each) if hasattr(results, "_fields") else tuple(each)
     return one(results, value)
+
+
+_NUMPY_1 = int(np.__version__.split(".")[0]) < 2
 
 
 def _ones_row(size: int) -> Any:
@@ -1751,6 +1944,8 @@ def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> An
         value = np.asarray(value)
         if value.dtype.kind not in "fc":
             return value  # an integer or boolean output: no derivative
+        if value.dtype.kind == "c":  # (of real arguments, maybe: np.imag no zero)
+            trace.complex = True
         rows = np.zeros(value.size, dtype=np.int64)
         h = None if h_all is None else _widen(h_all, trace.events)[rows]
         return SparsityTracer(trace, value.shape, g_all[rows], h, value if trace.local else None)
@@ -1769,19 +1964,25 @@ def _no_terms(trace: _Trace) -> Any:
 
 
 def _step(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
-    """np.round / np.around / np.fix: piecewise constant, derivative 0 (as np.rint)."""
-    trace = _trace_of(a)
-    if trace.local:
-        return func(_value(a), *args, **kwargs)
-    return np.floor(a)
+    """np.round / np.around / np.fix: piecewise constant, derivative 0 (as np.rint),
+    written into out= when given."""
+    bound = inspect.signature(func).bind(a, *args, **kwargs).arguments
+    out = bound.pop("out", None)
+    trace = _trace_of(a, out)
+    result = func(**_values_in(bound)) if trace.local else np.floor(a)
+    return result if out is None else _into(func, out, result)
 
 
-def _real(func: Any, a: Any) -> Any:
+def _real(func: Any, a: Any, *args: Any, **kwargs: Any) -> Any:
     """np.real / np.real_if_close: the array's sets; np.imag: the same sets when a
-    traced array may be complex (a superset), else zero."""
-    if func is np.imag and not _trace_of(a).complex:
+    traced array may be complex (a superset), else zero. At a point, numpy's values
+    of them (a branch on np.imag(z) > 0 compared z itself)."""
+    trace = _trace_of(a)
+    if func is np.imag and not trace.complex:
         return np.zeros_like(a)
-    return a
+    if not trace.local or not (func is np.imag or np.iscomplexobj(a._value)):
+        return a
+    return SparsityTracer(trace, a.shape, a._g, a._h, np.asarray(func(a._value, *args, **kwargs)))
 
 
 def _kron(func: Any, a: Any, b: Any) -> Any:
@@ -2030,6 +2231,71 @@ class _Terms:
     def __float__(self) -> float:
         return float(self.materialize())
 
+    # the other number protocols, of the sum: Python's defaults would not see it
+    # (== and != by identity: a branch on a sum's value taken one way in every pass)
+    def __eq__(self, o: object) -> Any:
+        return self.materialize() == o
+
+    def __ne__(self, o: object) -> Any:
+        return self.materialize() != o
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __abs__(self) -> Any:
+        return abs(self.materialize())
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.materialize()[key]
+
+    def __mod__(self, o: Any) -> Any:
+        return self.materialize() % o
+
+    def __rmod__(self, o: Any) -> Any:
+        return o % self.materialize()
+
+    def __floordiv__(self, o: Any) -> Any:
+        return self.materialize() // o
+
+    def __rfloordiv__(self, o: Any) -> Any:
+        return o // self.materialize()
+
+    def __divmod__(self, o: Any) -> Any:
+        return divmod(self.materialize(), o)
+
+    def __rdivmod__(self, o: Any) -> Any:
+        return divmod(o, self.materialize())
+
+    def __matmul__(self, o: Any) -> Any:
+        return self.materialize() @ o
+
+    def __rmatmul__(self, o: Any) -> Any:
+        return o @ self.materialize()
+
+    def __int__(self) -> int:
+        return int(self.materialize())
+
+    def __index__(self) -> int:
+        return operator.index(self.materialize())
+
+    def __complex__(self) -> complex:
+        return complex(self.materialize())
+
+
+def _held(a: Any) -> Any:
+    """The array a _Terms sums, as it is now: a tracer's sets (replaced, never edited,
+    by a write) in a tracer of its own, the tracer and the arrays it views marked so
+    that a later write into them turns the term scheme off (a dual array of a pass:
+    itself; the plan of such an f keeps no terms)."""
+    if not isinstance(a, SparsityTracer):
+        return a
+    chain: SparsityTracer | None = a
+    while chain is not None:  # a view's bases too (np.sum(r.ravel()); r[0] = ...)
+        chain._held = True
+        chain = chain._base
+    kept = SparsityTracer(a._trace, a.shape, a._g, a._h, a._value)
+    kept._plain = a._plain
+    return kept
+
 
 def _full_sum(a: Any) -> Any:
     """np.sum of a, not kept as terms."""
@@ -2171,7 +2437,7 @@ def _hessian_pattern(
         term_info = None
         # terms only without custom functions: their rules, run on the pass's arrays,
         # would keep their own sums as terms
-        live = isinstance(out, _Terms) and not trace.custom
+        live = isinstance(out, _Terms) and not trace.custom and not trace.held_written
         if live and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
             parts = [a for a, _ in out.parts]
             h = _sp().vstack([_widen(a._h, trace.events) for a in parts], format="csr")
@@ -2757,13 +3023,17 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
 
 
-def _token(a: Any, keep: bool) -> Any:
+def _token(a: Any, keep: bool, depth: int = 0) -> Any:
     """What of a non-differentiated argument a plan's key holds: its value when
     hashable (k in np.roll(x, k), t in rhs(t, y)), else the object by identity, and
     for an array a copy of its values too (`keep`: a plan's own key), compared at
-    each lookup: an array changed in place gets a new plan."""
+    each lookup: an array changed in place gets a new plan. Tuples, lists and dicts
+    item by item (params = [A]: A replaced, or changed in place, in the same list)."""
     if isinstance(a, np.ndarray):
         return _Identity(a, keep)
+    if isinstance(a, (tuple, list, dict)) and depth < 32:
+        items = a.items() if isinstance(a, dict) else enumerate(a)
+        return (type(a), tuple((k, _token(y, keep, depth + 1)) for k, y in items))
     try:
         hash(a)
     except TypeError:
@@ -3018,7 +3288,7 @@ def _product_terms(a: Any, b: Any) -> Any:
     for weights, terms in ((a, b), (b, a)):
         if type(weights) is np.ndarray and weights.dtype.kind in "fiu":
             if isinstance(terms, (SparsityTracer, DualArray)):
-                return _Terms([(terms, weights)], 0.0)
+                return _Terms([(_held(terms), weights)], 0.0)
     return None
 
 
@@ -3274,7 +3544,10 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        result = plan.result(values.astype(x.dtype, copy=False))
+        # x's precision (the sparse product gives float64); a complex f's parts stay
+        # complex (a complex term array: sum (x + i y)^2)
+        dtype = x.dtype if values.dtype.kind != "c" else np.result_type(x.dtype, np.complex64)
+        result = plan.result(values.astype(dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
         # each term's w^T H_t w, recovered from its blocks, against the pass's
