@@ -555,3 +555,15 @@ def test_matrix_product_parts_checks_its_operands() -> None:
         _core.matrix_product_parts(out, x.astype(np.float32), y, 2, pairs)
     with pytest.raises(ValueError, match="C-ordered"):
         _core.matrix_product_parts(out, np.ones((4, 3, 2)).transpose(0, 2, 1), y, 2, pairs)
+
+
+def test_matmul_axes_of_different_lengths() -> None:
+    # axes=[(1, 0), (0,), (0,)]: a's core axes swapped, b and the output 1-d; the
+    # axes' check took int() of a tuple (TypeError) before numpy saw them
+    a = np.arange(6.0).reshape(2, 3) + 1
+    b = np.array([2.0, 3.0])
+    jac = hd.jacobian(lambda x: np.matmul(x, b, axes=[(1, 0), (0,), (0,)]))(a)
+    expected = np.zeros((3, 2, 3))
+    for i in range(3):
+        expected[i, :, i] = b  # (x^T b)_i = sum_k x_ki b_k
+    np.testing.assert_array_equal(jac, expected)

@@ -632,7 +632,15 @@ def _core_groups(ufunc: np.ufunc) -> list[str]:
 
 def _counted_from_the_end(axes: Any) -> bool:
     """Whether every axis in a gufunc's axis=/axes= argument is negative."""
-    return all(int(a) < 0 for a in np.ravel(np.asarray(axes, dtype=object)))
+    flat: list[Any] = []
+    stack = [axes]
+    while stack:  # (tuples of different lengths: [(1, 0), (0,), (0,)])
+        item = stack.pop()
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+        else:
+            flat.append(item)
+    return all(int(a) < 0 for a in flat)
 
 
 def _matmul_with_constant(a: Any, b: Any) -> Any:
