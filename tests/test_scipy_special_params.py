@@ -782,3 +782,62 @@ def test_orthogonal_polynomials_in_their_degree() -> None:
         _against_mp(f, exact, point, abs(f(*point)))
     with pytest.raises(TypeError, match=r"scipy\.special\.eval_legendre at non-integer degrees"):
         sc.eval_legendre(hd.dual(np.array([2.5]), 1.0), -0.9)  # (|1 - x|/2 > 0.9)
+
+
+def _ferrers(m: int) -> Callable[..., Any]:
+    """mpmath's P_v^m at m >= 0 from its P_v^-m (DLMF 14.9.3; its legenp is slow there)."""
+
+    def p(v: Any, x: Any) -> Any:
+        ratio = (-1) ** m * mp.gamma(v + m + 1) / mp.gamma(v - m + 1) if m > 0 else 1
+        return ratio * mp.re(mp.legenp(v, -abs(m), x, type=2))
+
+    return p
+
+
+def _weber(v: Any, x: Any) -> Any:  # scipy's V_v = mpmath's V(-v - 1/2, x)
+    return mp.pcfv(-v - mp.mpf(1) / 2, x)
+
+
+def _slope(f: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda v, x: mp.diff(lambda t: f(v, t), x)
+
+
+def _pcfd_slope(v: Any, x: Any) -> Any:  # D_v' = x/2 D_v - D_(v+1) (DLMF 12.8.3)
+    return x / 2 * mp.pcfd(v, x) - mp.pcfd(v + 1, x)
+
+
+def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
+    """lpmv(m, v, x) in the degree v by its hypergeometric series in (1 - x)/2 (m >= 0, < 0,
+    x > 1 at m = 0, v < -1/2 by P_v = P_(-v-1)); pbdv, pbvv (both outputs) in v by their
+    Kummer series, D at larger x > 0 by hyperu and the recurrence in v, at x < 0 by the
+    connection formulas; against mp.diff of mpmath's legenp, pcfd, pcfv, to 1e-13 of the
+    function's scale; values scipy's bit for bit. Beyond them: TypeError naming the
+    function."""
+    for m, v, x in ((2, 1.5, 0.7), (-1, 2.5, 0.3), (0, 2.5, 1.5), (1, -3.3, -0.6)):
+        f = lambda v, x, m=m: sc.lpmv(m, v, x)  # noqa: E731
+        _against_mp(f, _ferrers(m), (v, x), abs(f(v, x)))
+    for f, exact, slope, points in (
+        (sc.pbdv, mp.pcfd, _pcfd_slope, ((1.37, 2.3), (3.3, 7.0), (2.7, -6.0))),
+        (sc.pbvv, _weber, _slope(_weber), ((1.37, 2.3), (5.5, -6.0))),
+    ):
+        for v, x in points:
+            y, yp = f(v, x)
+            reach = np.sqrt(max(abs(x * x / 4 - v - 0.5), 1.0))  # (the envelope's scale)
+            first = lambda v, x, f=f: f(v, x)[0]  # noqa: E731
+            _against_mp(first, exact, (v, x), max(abs(y), abs(yp) / reach))
+            second = lambda v, x, f=f: f(v, x)[1]  # noqa: E731
+            _against_mp(second, slope, (v, x), max(abs(yp), abs(y) * reach))
+    v = hd.hyperdual(np.array([1.37, 3.3, 2.7]), 1.0, 1.0)
+    x = np.array([2.3, 7.0, -6.0])
+    for got, want in zip(sc.pbdv(v, x), sc.pbdv(v.value, x), strict=True):
+        np.testing.assert_array_equal(got.value, want)
+    np.testing.assert_array_equal(sc.lpmv(1, v, 0.3).value, sc.lpmv(1, v.value, 0.3))
+    d = hd.dual(np.array([0.5]), 1.0)
+    for call, name in (
+        (lambda: sc.lpmv(0, d + 2, -0.99), "lpmv in its degree v"),  # ((1 - x)/2 > 0.99)
+        (lambda: sc.lpmv(1, d + 30, 0.3), "lpmv in its degree v"),  # (the series cancels)
+        (lambda: sc.pbdv(d + 9.7, 3.0), "pbdv in its order v"),  # (both cancel, v > x^2/4)
+        (lambda: sc.pbvv(d + 9.7, 3.0), "pbvv in its order v"),
+    ):
+        with pytest.raises(TypeError, match=rf"scipy\.special\.{name} only"):
+            call()

@@ -1836,16 +1836,7 @@ def _hypergeometric_form(
         }[kind]
         tops, bottoms = [-n, second], [one * bottom]
 
-    def ratio(k: int) -> Any:
-        top = functools.reduce(lambda u, t: u * (t + (k - 1)), tops, z / k)
-        return top / functools.reduce(lambda u, t: u * (t + (k - 1)), bottoms, one)
-
-    total, bound = _dual_series(one, ratio, sums)
-    result = front * one * total
-    front_data = (front * one)._stack
-    bound = (
-        np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
-    )
+    result, bound = _hypergeometric_sum(one, front, tops, bottoms, z, sums)
     bad = sums & ~_accurate(result, bound, np.abs(value))
     if bad.any():
         raise TypeError(
@@ -1856,6 +1847,25 @@ def _hypergeometric_form(
     if trig.any():
         result = np.where(trig, trigonometric, result)
     return _nan_outside(inside, result)
+
+
+def _hypergeometric_sum(
+    one: Any, front: Any, tops: list[Any], bottoms: list[Any], z: Any, pending: Any
+) -> tuple[Any, Any]:
+    """front pFq(tops; bottoms; z) as numpy code on dual arrays (`one`: 1 as a dual array of
+    every argument), summed at `pending` by _dual_series, and its rounding bound over eps:
+    the series' times |front|, front's value times the series', and 8 ulps of the product
+    for front's own rounding."""
+
+    def ratio(k: int) -> Any:
+        top = functools.reduce(lambda u, t: u * (t + (k - 1)), tops, z / k)
+        return top / functools.reduce(lambda u, t: u * (t + (k - 1)), bottoms, one)
+
+    total, bound = _dual_series(one, ratio, pending)
+    result = front * one * total
+    front_data = (front * one)._stack
+    bound = np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
+    return result, bound
 
 
 # (measured against mp.diff: first partials within 1e-13 of max(|ref|, |P|) at degrees 100,
@@ -2814,10 +2824,66 @@ def _binom(f0: Any, n: Any, k: Any) -> Arrays:
 
 def _lpmv(f0: Any, m: Any, v: Any, x: Any) -> Arrays:
     # Ferrers' P_v^m (scipy's, Condon-Shortley phase) in x, DLMF 14.10.5 and Legendre's equation:
-    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P
+    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P;
+    # in the degree v by the hypergeometric series on dual arrays (_ferrers_in_v)
     w = 1 - x * x
     d1 = ((v + m) * _sc().lpmv(m, v - 1, x) - v * x * f0) / w
-    return d1, (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+    d2 = (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+    return _with_parameters((1,), (d1, d2), functools.partial(_ferrers_in_v, f0, m), v, x)
+
+
+# (z = (1 - x)/2 up to 0.99, x >= -0.98: the series' terms fall as z^k, a few thousand of
+# them; the integer order up to 200, the front's product of m factors)
+_FERRERS_REACH, _FERRERS_ORDER = 0.99, 200
+
+
+def _ferrers_in_v(value: Any, m: Any, v: Any, x: Any) -> Any:
+    """Ferrers' P_v^m(x) of an integer order m (scipy's lpmv, Condon-Shortley phase) as numpy
+    code on dual arrays, z = (1 - x)/2, after P_v^m = P_(-v-1)^m for v < -1/2 (DLMF 14.9.5):
+      m >= 0:  (1 - x^2)^(m/2) (-v)_m (v + 1)_m / (2^m m!) 2F1(m - v, m + v + 1; m + 1; z)
+               (P_v = 2F1(-v, v + 1; 1; z) differentiated m times, times (-1)^m (1 - x^2)^(m/2)),
+      m < 0:   ((1 - x)/(1 + x))^(|m|/2) / |m|! 2F1(-v, v + 1; 1 + |m|; z)   (DLMF 14.3.1),
+    the front's (-v)_m (v + 1)_m / (2^m m!) as the product of (j - v)(v + 1 + j)/(2 (j + 1)),
+    j < m (exact zeros at integer v < m, where P is 0 and its v-partial is not). Summed by
+    _hypergeometric_sum at z <= 0.99 (x >= -0.98) for |x| <= 1, and for m = 0 up to
+    x = 2.8 (z >= -0.9; scipy's value there is P_v(x)), with its rounding bound, which must
+    be within 1e-12 of each partial's size or |P|; elsewhere TypeError. nan where scipy's
+    value is not finite (x = -1, |x| > 1 at m != 0) or m is no integer."""
+    mv, vv, xv = np.broadcast_arrays(_values(m), _values(v), _values(x))
+    inside = np.isfinite(value) & np.isfinite(mv + vv + xv)
+    inside &= (mv == np.floor(mv)) & (np.abs(mv) <= _FERRERS_ORDER)
+    zv = (1 - xv) / 2
+    reach = (zv <= _FERRERS_REACH) & (zv >= -_GAUSS_REACH) & ((mv == 0) | (np.abs(xv) <= 1))
+    if np.any(inside & ~reach):
+        where = inside & ~reach
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only by its "
+            f"hypergeometric series in z = (1 - x)/2 where it converges fast: -{_GAUSS_REACH} <= "
+            f"z <= {_FERRERS_REACH}, |x| <= 1 unless m = 0 (here m = {mv[where].flat[0]:g}, "
+            f"v = {vv[where].flat[0]:g}, x = {xv[where].flat[0]:g})"
+        )
+    order = np.where(inside, mv, 0.0)
+    up, count = np.maximum(order, 0.0), np.abs(order)
+    x = np.where(inside, x, 0.0)
+    v = np.where(inside, v, 0.5)
+    v = np.where(_values(v) < -0.5, -v - 1, v)
+    one = v * 0 + x * 0 + 1
+    front = one
+    for j in range(int(np.max(up, initial=0.0))):
+        front = front * np.where(j < up, (j - v) * (v + (1 + j)) / (2 * (j + 1)), 1.0)
+    base = np.where(order != 0, x, 0.0)
+    front = front * np.where(order != 0, (1 - base) ** (count / 2) * (1 + base) ** (order / 2), 1.0)
+    front = front * np.where(order < 0, _sc().rgamma(count + 1), 1.0)
+    tops, bottoms = [up - v, up + v + 1], [one * (count + 1)]
+    result, bound = _hypergeometric_sum(one, front, tops, bottoms, (1 - x) / 2, inside)
+    bad = inside & ~_accurate(result, bound, np.abs(value))
+    if bad.any():
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only where its "
+            "hypergeometric series is accurate to 1e-12 of its size "
+            f"(here m = {mv[bad].flat[0]:g}, v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, result)
 
 
 # Carlson's symmetric integrals. Their partials are integrals of the same kind,
@@ -3188,15 +3254,172 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
     return np.where(bad, out * np.nan, out)
 
 
-def _parabolic(weber: bool) -> Callable[..., tuple[Arrays, Arrays]]:
-    # (y, y') of y'' = q y: D_v, V_v (pbdv, pbvv): q = x^2/4 - v - 1/2; W(a, x) (pbwa):
-    # q = a - x^2/4. y: (y', q y); y': (q y, q' y + q y')
-    def rule(value: Any, v: Any, x: Any) -> tuple[Arrays, Arrays]:
+def _parabolic(kind: str) -> Callable[..., tuple[Arrays, ...]]:
+    # (y, y') of y'' = q y: D_v, V_v (kind "d", "v": pbdv, pbvv): q = x^2/4 - v - 1/2;
+    # W(a, x) (pbwa, "w"): q = a - x^2/4. In x, y: (y', q y); y': (q y, q' y + q y'); D and
+    # V in their order v by their series on dual arrays (_parabolic_in_v)
+    def rule(value: Any, v: Any, x: Any) -> tuple[Arrays, ...]:
         y, yp = value
-        q, dq = (v - x * x / 4, -x / 2) if weber else (x * x / 4 - v - 0.5, x / 2)
-        return (yp, q * y), (q * y, dq * y + q * yp)
+        q, dq = (v - x * x / 4, -x / 2) if kind == "w" else (x * x / 4 - v - 0.5, x / 2)
+        in_x = (yp, q * y), (q * y, dq * y + q * yp)
+        if kind == "w":
+            return in_x
+        return tuple(
+            _with_parameters((1,), d, functools.partial(_parabolic_in_v, kind, value, n), v, x)
+            for n, d in enumerate(in_x)
+        )
 
     return rule
+
+
+def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
+    """Output `output` of pbdv or pbvv (kind "d", "v"), y = D_v(x) or V_v(x) or its
+    x-derivative (DLMF 12.8.3, 12.8.8 with U(a, x) = D_(-a-1/2)(x), V_v = V(-v-1/2, x))
+      D_v' = x/2 D_v - D_(v+1),    V_v' = x/2 V_v - (v + 1) V_(v+1),
+    as numpy code on dual arrays: by the Kummer series (_parabolic_kummer) where its
+    rounding bound is within 1e-12 of each partial's size or y's scale, else at x > 0
+    (D only) by hyperu (_pbdv_far) and at x < 0 by the connection formulas (DLMF 12.2.15,
+    12.2.16), t = -x:
+      D_v(-t) = cos(pi v) D_v(t) + pi/Gamma(-v) V_v(t),
+      V_v(-t) = -sin(pi v)/Gamma(v + 1) D_v(t) - cos(pi v) V_v(t);
+    TypeError where neither is accurate. y's scale: max(|y|, |y'|/sqrt(|q|)) (the envelope
+    where y oscillates, q < 0), y''s max(|y'|, |y| sqrt(|q|)), |q| at least 1. nan where
+    scipy's value is not finite."""
+    name = f"pb{kind}v"
+    y, yp = (np.asarray(u) for u in value)
+    vv, xv = np.broadcast_arrays(_values(v), _values(x))
+    inside = np.isfinite(y) & np.isfinite(yp) & np.isfinite(vv + xv)
+    reach = np.sqrt(np.maximum(np.abs(xv * xv / 4 - vv - 0.5), 1.0))
+    scale = (
+        np.maximum(np.abs(yp), np.abs(y) * reach)
+        if output
+        else np.maximum(np.abs(y), np.abs(yp) / reach)
+    )
+    v, x = np.where(inside, v, 0.5), np.where(inside, x, 0.5)
+
+    def evaluated(far: bool, pending: Any) -> tuple[Any, Any]:
+        single = functools.partial(_parabolic_far if far else _parabolic_kummer, kind)
+        y0, b0 = single(v, x, pending, name)
+        if not output:
+            return y0, b0
+        y1, b1 = single(v + 1, x, pending, name)
+        c = 1.0 if kind == "d" else v + 1
+        result = x / 2 * y0 - c * y1
+        cd = (x * 0 + c)._stack
+        bound = np.abs(xv) / 2 * b0 + np.abs(cd[0]) * b1 + b0[0] / 2 + np.abs(cd) * b1[0]
+        return result, bound + 4 * np.abs(result._stack)
+
+    result, bound = evaluated(False, inside)
+    left = inside & ~_accurate(result, bound, scale)
+    if kind == "v":
+        left &= xv < 0
+    if left.any():
+        far, far_bound = evaluated(True, left)
+        result = np.where(left, far, result)
+        bound = np.where(left, far_bound, bound)
+    bad = inside & ~_accurate(result, bound, scale)
+    if bad.any():
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
+            "series, or at x > 0 hyperu in its parameters, are accurate to 1e-12 of its size "
+            f"(here v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, result)
+
+
+def _parabolic_kummer(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) (kind "d", "v") as y(0) u1 + y'(0) u2 on dual arrays (DLMF 12.4,
+    12.2.6-7, 12.2.20-21, 12.7.12-13), z = x^2/2:
+      u1 = e^(-x^2/4) 1F1(-v/2; 1/2; z),  u2 = x e^(-x^2/4) 1F1((1 - v)/2; 3/2; z),
+      D_v(0) = sqrt(pi) 2^(v/2)/Gamma((1 - v)/2),  D_v'(0) = -sqrt(2 pi) 2^(v/2)/Gamma(-v/2),
+      V_v(0) = -2^(-v/2) sin(pi v/2)/Gamma(1 + v/2),
+      V_v'(0) = 2^((1 - v)/2) cos(pi v/2)/Gamma((1 + v)/2)
+    (sin and cos by sindg/cosdg: exact zeros at integers), summed at `pending` with
+    _hypergeometric_sum's rounding bounds added."""
+    sc = _sc()
+    one = v * 0 + x * 0 + 1
+    if kind == "d":
+        power = 2 ** (v / 2)
+        at_0 = math.sqrt(math.pi) * power * sc.rgamma((1 - v) / 2)
+        slope_0 = -_SQRT_2PI * power * sc.rgamma(-v / 2)
+    else:
+        power = 2 ** (-v / 2)
+        at_0 = -power * sc.sindg(90 * v) * sc.rgamma(1 + v / 2)
+        slope_0 = math.sqrt(2) * power * sc.cosdg(90 * v) * sc.rgamma((1 + v) / 2)
+    z, gauss = x * x / 2, np.exp(-x * x / 4)
+    even, even_bound = _hypergeometric_sum(one, at_0 * gauss, [-v / 2], [one * 0.5], z, pending)
+    odd, odd_bound = _hypergeometric_sum(
+        one, slope_0 * x * gauss, [(1 - v) / 2], [one * 1.5], z, pending
+    )
+    return even + odd, even_bound + odd_bound
+
+
+def _parabolic_far(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) where the Kummer series cancel: D at x > 0 by _pbdv_far, both at
+    x < 0 by the connection formulas of _parabolic_in_v (V_v(t) by its Kummer series, which
+    do not cancel at t > 0: V grows there), with the rounding bounds of their terms."""
+    sc = _sc()
+    t = np.abs(x)
+    far, far_bound = _pbdv_far(v, t, pending, name)
+    if kind == "d" and not np.any(pending & (_values(x) < 0)):
+        return far, far_bound
+    grow, grow_bound = _parabolic_kummer("v", v, t, pending, name)
+    cos = sc.cosdg(180 * v)
+    if kind == "d":
+        a, b = cos, math.pi * sc.rgamma(-v)
+    else:
+        a, b = -sc.sindg(180 * v) * sc.rgamma(v + 1), -cos
+    mirrored = a * far + b * grow
+    ad, bd = a._stack, b._stack
+    bound = np.abs(ad[0]) * far_bound + np.abs(ad) * far_bound[0]
+    bound = bound + np.abs(bd[0]) * grow_bound + np.abs(bd) * grow_bound[0]
+    bound = bound + 8 * np.abs(mirrored._stack)
+    negative = _values(x) < 0
+    if kind == "d":
+        return np.where(negative, mirrored, far), np.where(negative, bound, far_bound)
+    return mirrored, np.where(negative, bound, np.inf)
+
+
+def _pbdv_far(v: Any, t: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(t), t > 0, on dual arrays: D_nu(t) = 2^(nu/2) e^(-t^2/4) U(-nu/2, 1/2, t^2/2)
+    (DLMF 12.7.14; U by _hyperu_integral) at nu = v - n, nu + 1, n = ceil(v + 1/2) (so
+    hyperu's a or 1 + a - b stays above 0.02), then up to v by D_(k+1) = t D_k - k D_(k-1)
+    (DLMF 12.8.1; D_v(t) is its dominant solution as v grows: U(a, t)'s recurrence in a
+    is minimal as a -> +inf). Its rounding bound: 64 ulps of the start, carried through the
+    recurrence with 2 ulps of each step's terms, scaled from the value to every plane."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.ceil(vv + 0.5), 0.0), 0.0)
+    t = np.where(pending, t, 1.0)
+    nu = np.where(pending, v, -1.0) - count
+    try:
+        hyperu = [
+            2 ** (order / 2)
+            * np.exp(-t * t / 4)
+            * _hyperu_integral(-order / 2, t * 0 + 0.5, t * t / 2)
+            for order in (nu, nu + 1)
+        ]
+    except TypeError as error:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
+            f"series or hyperu's integral is accurate (here v = {vv[pending].flat[0]:g}, "
+            f"x = {_values(t)[pending].flat[0]:g}): {error}"
+        ) from error
+    previous, current = hyperu
+    tv = _values(t)
+    rounding = [64 * np.abs(previous.value), 64 * np.abs(current.value)]
+    for j in range(1, int(np.max(count, initial=0.0))):
+        order: Any = nu + j
+        step = t * current - order * previous
+        steps = j < count
+        size = tv * np.abs(current.value) + np.abs(order.value * previous.value)
+        grown = tv * rounding[1] + np.abs(order.value) * rounding[0] + 2 * size
+        rounding = [np.where(steps, rounding[1], rounding[0]), np.where(steps, grown, rounding[1])]
+        previous, current = np.where(steps, current, previous), np.where(steps, step, current)
+    result: Any = np.where(count == 0, previous, current)
+    error_value = np.where(count == 0, rounding[0], rounding[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(error_value == 0, 0.0, error_value / np.abs(result.value))
+    return result, ratio * np.abs(result._stack) + error_value * (result._stack[0] == 0)
 
 
 # zeta in its exponent s (scipy has no function for d/ds): Euler-Maclaurin summation,
@@ -4694,12 +4917,12 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 _wright_bessel(True),
             ),
         ),
-        (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
-        (("pbvv",), Entry("pbvv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
+        (("pbdv",), Entry("pbdv", ("v", "x"), (0, 1), _parabolic("d"))),
+        (("pbvv",), Entry("pbvv", ("v", "x"), (0, 1), _parabolic("v"))),
         (
             ("pbwa",),
             Entry(
-                "pbwa", ("a", "x"), (1,), _parabolic(True), why=_parameters("a is the order", "a")
+                "pbwa", ("a", "x"), (1,), _parabolic("w"), why=_parameters("a is the order", "a")
             ),
         ),
         (("sici",), Entry("sici", x, (0,), _sici)),
@@ -4793,7 +5016,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ellipj",), Entry("ellipj", ("u", "m"), (0, 1), _ellipj)),
         (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
         (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
-        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (2,), _lpmv, why="m is an integer order")),
+        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (1, 2), _lpmv, why=_ORDER_M)),
         (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
