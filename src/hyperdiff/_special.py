@@ -1864,7 +1864,9 @@ def _hypergeometric_sum(
     total, bound = _dual_series(one, ratio, pending)
     result = front * one * total
     front_data = (front * one)._stack
-    bound = np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
+    bound = (
+        np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
+    )
     return result, bound
 
 
@@ -2839,19 +2841,18 @@ _FERRERS_REACH, _FERRERS_ORDER = 0.99, 200
 
 def _ferrers_in_v(value: Any, m: Any, v: Any, x: Any) -> Any:
     """Ferrers' P_v^m(x) of an integer order m (scipy's lpmv, Condon-Shortley phase) as numpy
-    code on dual arrays, z = (1 - x)/2, after P_v^m = P_(-v-1)^m for v < -1/2 (DLMF 14.9.5):
-      m >= 0:  (1 - x^2)^(m/2) (-v)_m (v + 1)_m / (2^m m!) 2F1(m - v, m + v + 1; m + 1; z)
-               (P_v = 2F1(-v, v + 1; 1; z) differentiated m times, times (-1)^m (1 - x^2)^(m/2)),
-      m < 0:   ((1 - x)/(1 + x))^(|m|/2) / |m|! 2F1(-v, v + 1; 1 + |m|; z)   (DLMF 14.3.1),
-    the front's (-v)_m (v + 1)_m / (2^m m!) as the product of (j - v)(v + 1 + j)/(2 (j + 1)),
-    j < m (exact zeros at integer v < m, where P is 0 and its v-partial is not). Summed by
-    _hypergeometric_sum at z <= 0.99 (x >= -0.98) for |x| <= 1, and for m = 0 up to
-    x = 2.8 (z >= -0.9; scipy's value there is P_v(x)), with its rounding bound, which must
-    be within 1e-12 of each partial's size or |P|; elsewhere TypeError. nan where scipy's
-    value is not finite (x = -1, |x| > 1 at m != 0) or m is no integer."""
+    code on dual arrays, after P_v^m = P_(-v-1)^m for v < -1/2 (DLMF 14.9.5): its
+    hypergeometric series (_ferrers_series) where its rounding bound is within 1e-12 of
+    each partial's size or |P|, else from that series at degrees v - n, v - n + 1 near
+    max(m, 0) by the recurrence in the degree (_ferrers_recurrence, degrees up to 1000).
+    The series' starts need z = (1 - x)/2 in [-0.9, 0.99] (x >= -0.98; |x| <= 1 unless
+    m = 0, where scipy's value is P_v(x) up to x = 2.8); TypeError beyond, or where neither
+    is accurate. nan where scipy's value is not finite (x = -1, |x| > 1 at m != 0), at
+    x = +-1 for m != 0, or where m is no integer."""
     mv, vv, xv = np.broadcast_arrays(_values(m), _values(v), _values(x))
     inside = np.isfinite(value) & np.isfinite(mv + vv + xv)
     inside &= (mv == np.floor(mv)) & (np.abs(mv) <= _FERRERS_ORDER)
+    inside &= (mv == 0) | (np.abs(xv) != 1)  # (there (1 - x^2)^(m/2)'s x-partials: inf)
     zv = (1 - xv) / 2
     reach = (zv <= _FERRERS_REACH) & (zv >= -_GAUSS_REACH) & ((mv == 0) | (np.abs(xv) <= 1))
     if np.any(inside & ~reach):
@@ -2863,10 +2864,32 @@ def _ferrers_in_v(value: Any, m: Any, v: Any, x: Any) -> Any:
             f"v = {vv[where].flat[0]:g}, x = {xv[where].flat[0]:g})"
         )
     order = np.where(inside, mv, 0.0)
-    up, count = np.maximum(order, 0.0), np.abs(order)
     x = np.where(inside, x, 0.0)
     v = np.where(inside, v, 0.5)
     v = np.where(_values(v) < -0.5, -v - 1, v)
+    result, bound = _ferrers_series(order, v, x, inside)
+    left = inside & ~_accurate(result, bound, np.abs(value))
+    if left.any():
+        far, far_bound = _ferrers_recurrence(order, v, x, left)
+        result, bound = np.where(left, far, result), np.where(left, far_bound, bound)
+    bad = inside & ~_accurate(result, bound, np.abs(value))
+    if bad.any():
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only where its "
+            "hypergeometric series, or the recurrence in v from it, is accurate to 1e-12 of its "
+            f"size (here m = {mv[bad].flat[0]:g}, v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, result)
+
+
+def _ferrers_series(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, Any]:
+    """P_v^m(x), v >= -1/2, integer m (`order`), by _hypergeometric_sum, z = (1 - x)/2:
+      m >= 0:  (1 - x^2)^(m/2) (-v)_m (v + 1)_m / (2^m m!) 2F1(m - v, m + v + 1; m + 1; z)
+               (P_v = 2F1(-v, v + 1; 1; z) differentiated m times, times (-1)^m (1 - x^2)^(m/2)),
+      m < 0:   ((1 - x)/(1 + x))^(|m|/2) / |m|! 2F1(-v, v + 1; 1 + |m|; z)   (DLMF 14.3.1),
+    the front's (-v)_m (v + 1)_m / (2^m m!) as the product of (j - v)(v + 1 + j)/(2 (j + 1)),
+    j < m (exact zeros at integer v < m, where P is 0 and its v-partial is not)."""
+    up, count = np.maximum(order, 0.0), np.abs(order)
     one = v * 0 + x * 0 + 1
     front = one
     for j in range(int(np.max(up, initial=0.0))):
@@ -2875,15 +2898,65 @@ def _ferrers_in_v(value: Any, m: Any, v: Any, x: Any) -> Any:
     front = front * np.where(order != 0, (1 - base) ** (count / 2) * (1 + base) ** (order / 2), 1.0)
     front = front * np.where(order < 0, _sc().rgamma(count + 1), 1.0)
     tops, bottoms = [up - v, up + v + 1], [one * (count + 1)]
-    result, bound = _hypergeometric_sum(one, front, tops, bottoms, (1 - x) / 2, inside)
-    bad = inside & ~_accurate(result, bound, np.abs(value))
-    if bad.any():
+    return _hypergeometric_sum(one, front, tops, bottoms, (1 - x) / 2, pending)
+
+
+def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, Any]:
+    """P_v^m(x) at `pending` from _ferrers_series at degrees s = v - n, s + 1, s in
+    [M - 1/2, M + 1/2), M = max(m, 0) (so no denominator below vanishes), by
+      (k - m + 1) P_(k+1) = (2k + 1) x P_k - (k + m) P_(k-1)   (DLMF 14.10.3)
+    on dual arrays up to v (at most 1000). Its rounding bound over eps: each step's local
+    rounding (4 ulps of its two terms' sizes, plane by plane) and the starts' bounds, each
+    times |dP_v/dP_k| (the adjoint recurrence run backward on the values: the recurrence
+    is neutral for |x| < 1, where P and Q oscillate alike, so errors grow about linearly,
+    and the adjoint says by how much), plus the value's relative bound on every plane (its
+    errors enter the parts through the coefficients' partials)."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.floor(vv - np.maximum(order, 0.0) + 0.5), 0.0), 0.0)
+    if np.any(count > _DEGREE_LIMIT):
+        where = pending & (count > _DEGREE_LIMIT)
         raise TypeError(
-            "hyperdiff differentiates scipy.special.lpmv in its degree v only where its "
-            "hypergeometric series is accurate to 1e-12 of its size "
-            f"(here m = {mv[bad].flat[0]:g}, v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only up to degrees "
+            f"of {_DEGREE_LIMIT} beyond its order (here v = {vv[where].flat[0]:g})"
         )
-    return _nan_outside(inside, result)
+    start = v - count
+    starts = [_ferrers_series(order, start + k, x, pending) for k in (0, 1)]
+    (previous, previous_bound), (current, current_bound) = starts
+    xv = _values(x)
+    alphas, betas, locals_ = [], [], []
+    steps = int(np.max(count, initial=0.0))
+    for i in range(1, steps):
+        k: Any = start + i
+        alpha = (2 * k + 1) * x / (k - order + 1)
+        beta = -(k + order) / (k - order + 1)
+        step = alpha * current + beta * previous
+        size = _majorant(alpha) * _majorant(current) + _majorant(beta) * _majorant(previous)
+        active = i < count
+        alphas.append(np.where(active, _values(alpha), 0.0))
+        betas.append(np.where(active, _values(beta), 0.0))
+        locals_.append(np.where(active, 4 * size._stack, 0.0))
+        previous, current = np.where(active, current, previous), np.where(active, step, current)
+    result: Any = np.where(count == 0, previous, current)
+    # adjoint: lam_i = dP_v/dy_i, y_0 = P_s, y_i = P_(s+i), lam_n = 1 (n = count)
+    later = np.zeros(np.shape(xv))
+    latest = np.zeros(np.shape(xv))
+    rounding = np.zeros_like(result._stack)
+    for i in range(steps, -1, -1):
+        alpha_i = alphas[i - 1] if 1 <= i <= len(alphas) else 0.0
+        beta_next = betas[i] if i < len(betas) else 0.0
+        lam = np.where(
+            i == count, 1.0, np.where(i > count, 0.0, alpha_i * later + beta_next * latest)
+        )
+        if 2 <= i <= len(locals_) + 1:  # (y_i's own rounding, made at step i - 1)
+            rounding = rounding + np.abs(lam) * locals_[i - 2]
+        if i == 1:
+            rounding = rounding + np.abs(lam) * current_bound
+        if i == 0:
+            rounding = rounding + np.abs(lam) * previous_bound
+        later, latest = lam, later
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(rounding[0] == 0, 0.0, rounding[0] / np.abs(result._stack[0]))
+    return result, rounding + relative * np.abs(result._stack)
 
 
 # Carlson's symmetric integrals. Their partials are integrals of the same kind,
@@ -3262,14 +3335,80 @@ def _parabolic(kind: str) -> Callable[..., tuple[Arrays, ...]]:
         y, yp = value
         q, dq = (v - x * x / 4, -x / 2) if kind == "w" else (x * x / 4 - v - 0.5, x / 2)
         in_x = (yp, q * y), (q * y, dq * y + q * yp)
-        if kind == "w":
-            return in_x
+        in_v = _pbwa_in_a if kind == "w" else functools.partial(_parabolic_in_v, kind)
         return tuple(
-            _with_parameters((1,), d, functools.partial(_parabolic_in_v, kind, value, n), v, x)
+            _with_parameters((1,), d, functools.partial(in_v, value, n), v, x)
             for n, d in enumerate(in_x)
         )
 
     return rule
+
+
+_WEBER_TERMS = 1000
+
+
+def _majorant(d: Any) -> Any:
+    """A dual array with its planes' absolute values: sums and products of such arrays
+    bound every plane of the same sums and products of the originals (triangle inequality)."""
+    return type(d)._wrap(np.abs(d._stack))
+
+
+def _pbwa_in_a(value: Any, output: int, a: Any, x: Any) -> Any:
+    """W(a, x) (output 0) or W'(a, x) (output 1) as numpy code on dual arrays, by the power
+    series of W'' = (a - x^2/4) W, W = sum_n c_n x^n, n (n - 1) c_n = a c_(n-2) - c_(n-4)/4,
+    from W(a, 0) = 2^(-3/4) sqrt(G1/G3), W'(a, 0) = -2^(-1/4) sqrt(G3/G1), G1 = |Gamma(1/4 +
+    ia/2)|, G3 = |Gamma(3/4 + ia/2)| (DLMF 12.14.6-7; the ratio by loggamma of complex dual
+    arrays); scipy's value is nan beyond |a|, |x| <= 5 (its accurate region), and so are
+    the parts. Its rounding bound over eps: the
+    same series run on the planes' absolute values (_majorant), its terms times 1 + 3n (a
+    coefficient's rounding: n/2 steps of four roundings, each within an ulp of the
+    majorant's; the power's: n), plus 8 ulps of the result for the start's; within 1e-12
+    of each partial's size or the scale max(|W|, |W'|/sqrt|q|) (max(|W'|, |W| sqrt|q|) for
+    W'), q = a - x^2/4, |q| at least 1, else TypeError. nan where scipy's value is not finite."""
+    sc = _sc()
+    y, yp = (np.asarray(u) for u in value)
+    av, xv = np.broadcast_arrays(_values(a), _values(x))
+    inside = np.isfinite(y) & np.isfinite(yp) & np.isfinite(av + xv)
+    reach = np.sqrt(np.maximum(np.abs(av - xv * xv / 4), 1.0))
+    scale = (
+        np.maximum(np.abs(yp), np.abs(y) * reach)
+        if output
+        else np.maximum(np.abs(y), np.abs(yp) / reach)
+    )
+    a, x = np.where(inside, a, 0.5), np.where(inside, x, 0.5)
+    one = a * 0 + x * 0 + 1
+    ratio = np.exp(np.real(sc.loggamma(0.25 + 0.5j * a) - sc.loggamma(0.75 + 0.5j * a)) / 2)
+    c = [one * (2**-0.75 * ratio), one * (-(2**-0.25) / ratio)]
+    bounds = [_majorant(u) for u in c]
+    big_a, big_x = _majorant(a), _majorant(x)
+    # (output 0: sum c_n x^n; output 1: sum n c_n x^(n-1))
+    power, big_power = (one, _majorant(one)) if output else (x, big_x)
+    total = c[1] if output else c[0] + c[1] * x
+    magnitude = np.abs(total._stack) + 4 * np.abs(
+        (bounds[1] if output else bounds[1] * big_x)._stack
+    )
+    done = ~inside
+    for n in range(2, _WEBER_TERMS):
+        if done.all():
+            break
+        back = (c[n - 4], bounds[n - 4]) if n >= 4 else (one * 0, one * 0)
+        c.append((a * c[n - 2] - back[0] / 4) / (n * (n - 1)))
+        bounds.append((big_a * bounds[n - 2] + back[1] / 4) / (n * (n - 1)))
+        power, big_power = power * x, big_power * big_x
+        term = c[n] * power * (n if output else 1)
+        big_term = np.abs((bounds[n] * big_power)._stack) * (n if output else 1)
+        total = total + term
+        magnitude = magnitude + big_term * (1 + 3 * n)
+        done |= np.all(big_term <= 1e-17 * magnitude, axis=0)
+    bound = np.where(done, magnitude + 8 * np.abs(total._stack), np.inf)
+    bad = inside & ~_accurate(total, bound, scale)
+    if bad.any():
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.pbwa in its parameter a only where its "
+            "power series is accurate to 1e-12 of its size "
+            f"(here a = {av[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, total)
 
 
 def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
@@ -4673,14 +4812,6 @@ _ORDER_M = "m is an integer order"
 _ORDERS_MN = "m and n are integer orders"
 
 
-def _parameters(what: str, names: str) -> str:
-    """Entry.why for arguments that are parameters (orders, shapes) without closed-form
-    partials among scipy's functions."""
-    partials = "the partials in them" if names == "them" else f"the partial in {names}"
-    return f"{what}; scipy has no closed form for {partials}"
-
-
-_ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _HERMITE_DEGREE = "n is an integer degree (scipy's loops take integers only)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
@@ -4921,9 +5052,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("pbvv",), Entry("pbvv", ("v", "x"), (0, 1), _parabolic("v"))),
         (
             ("pbwa",),
-            Entry(
-                "pbwa", ("a", "x"), (1,), _parabolic("w"), why=_parameters("a is the order", "a")
-            ),
+            Entry("pbwa", ("a", "x"), (0, 1), _parabolic("w")),
         ),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
