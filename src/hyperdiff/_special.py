@@ -3354,17 +3354,19 @@ def _majorant(d: Any) -> Any:
 
 
 def _pbwa_in_a(value: Any, output: int, a: Any, x: Any) -> Any:
-    """W(a, x) (output 0) or W'(a, x) (output 1) as numpy code on dual arrays, by the power
-    series of W'' = (a - x^2/4) W, W = sum_n c_n x^n, n (n - 1) c_n = a c_(n-2) - c_(n-4)/4,
-    from W(a, 0) = 2^(-3/4) sqrt(G1/G3), W'(a, 0) = -2^(-1/4) sqrt(G3/G1), G1 = |Gamma(1/4 +
-    ia/2)|, G3 = |Gamma(3/4 + ia/2)| (DLMF 12.14.6-7; the ratio by loggamma of complex dual
-    arrays); scipy's value is nan beyond |a|, |x| <= 5 (its accurate region), and so are
-    the parts. Its rounding bound over eps: the
-    same series run on the planes' absolute values (_majorant), its terms times 1 + 3n (a
-    coefficient's rounding: n/2 steps of four roundings, each within an ulp of the
-    majorant's; the power's: n), plus 8 ulps of the result for the start's; within 1e-12
-    of each partial's size or the scale max(|W|, |W'|/sqrt|q|) (max(|W'|, |W| sqrt|q|) for
-    W'), q = a - x^2/4, |q| at least 1, else TypeError. nan where scipy's value is not finite."""
+    """W(a, x) (output 0) or W'(a, x) (output 1) as numpy code on dual arrays: W'' = (a -
+    x^2/4) W integrated from 0 in N steps of h = x/N, |h| <= 1, by Taylor series
+    (_weber_step), from W(a, 0) = 2^(-3/4) sqrt(G1/G3), W'(a, 0) = -2^(-1/4) sqrt(G3/G1),
+    G1 = |Gamma(1/4 + ia/2)|, G3 = |Gamma(3/4 + ia/2)| (DLMF 12.14.6-7; the ratio by
+    loggamma of complex dual arrays); scipy's value is nan beyond |a|, |x| <= 5 (its
+    accurate region), and so are the parts. Its rounding bound over eps: each step's (its
+    terms' majorant times 1 + 3n, plane by plane) and the start's (8 ulps), each times the
+    sensitivity of the result to that step's state (the adjoint: products of the steps'
+    transfer matrices, from the same series at the states (1, 0) and (0, 1)), plus the
+    value's bound relative to the scale on every plane; within 1e-12 of each partial's
+    size or the scale max(|W|, |W'|/sqrt|q|) (max(|W'|, |W| sqrt|q|) for W'), q = a -
+    x^2/4, |q| at least 1, else TypeError (x beyond the turning point 2 sqrt(a) at a > 0,
+    where W falls and the steps lose it). nan where scipy's value is not finite."""
     sc = _sc()
     y, yp = (np.asarray(u) for u in value)
     av, xv = np.broadcast_arrays(_values(a), _values(x))
@@ -3378,37 +3380,75 @@ def _pbwa_in_a(value: Any, output: int, a: Any, x: Any) -> Any:
     a, x = np.where(inside, a, 0.5), np.where(inside, x, 0.5)
     one = a * 0 + x * 0 + 1
     ratio = np.exp(np.real(sc.loggamma(0.25 + 0.5j * a) - sc.loggamma(0.75 + 0.5j * a)) / 2)
-    c = [one * (2**-0.75 * ratio), one * (-(2**-0.25) / ratio)]
-    bounds = [_majorant(u) for u in c]
-    big_a, big_x = _majorant(a), _majorant(x)
-    # (output 0: sum c_n x^n; output 1: sum n c_n x^(n-1))
-    power, big_power = (one, _majorant(one)) if output else (x, big_x)
-    total = c[1] if output else c[0] + c[1] * x
-    magnitude = np.abs(total._stack) + 4 * np.abs(
-        (bounds[1] if output else bounds[1] * big_x)._stack
-    )
-    done = ~inside
-    for n in range(2, _WEBER_TERMS):
-        if done.all():
-            break
-        back = (c[n - 4], bounds[n - 4]) if n >= 4 else (one * 0, one * 0)
-        c.append((a * c[n - 2] - back[0] / 4) / (n * (n - 1)))
-        bounds.append((big_a * bounds[n - 2] + back[1] / 4) / (n * (n - 1)))
-        power, big_power = power * x, big_power * big_x
-        term = c[n] * power * (n if output else 1)
-        big_term = np.abs((bounds[n] * big_power)._stack) * (n if output else 1)
-        total = total + term
-        magnitude = magnitude + big_term * (1 + 3 * n)
-        done |= np.all(big_term <= 1e-17 * magnitude, axis=0)
-    bound = np.where(done, magnitude + 8 * np.abs(total._stack), np.inf)
+    state = [one * (2**-0.75 * ratio), one * (-(2**-0.25) / ratio)]
+    steps = max(1, math.ceil(np.max(np.abs(np.where(inside, xv, 0.0)), initial=0.0)))
+    h = x / steps
+    start = [8 * np.abs(u._stack) for u in state]
+    roundings, transfers = [], []
+    for j in range(steps):
+        at = (a, j * h, h, inside)
+        *state, size = _weber_step(*at, *state)
+        roundings.append(size)
+        columns = [_weber_step(*at, one, one * 0)[:2], _weber_step(*at, one * 0, one)[:2]]
+        transfers.append([[_values(columns[k][i]) for k in (0, 1)] for i in (0, 1)])
+    total = state[output]
+    # adjoint: lam = d result / d state after each step, from the last step back
+    lam = [np.full(np.shape(av), float(output == 0)), np.full(np.shape(av), float(output == 1))]
+    bound = np.zeros_like(total._stack)
+    for j in range(steps - 1, -2, -1):
+        made = roundings[j] if j >= 0 else start  # (step j's rounding, or W, W' at 0's)
+        bound = bound + np.abs(lam[0]) * made[0] + np.abs(lam[1]) * made[1]
+        if j >= 0:
+            t = transfers[j]
+            lam = [lam[0] * t[0][0] + lam[1] * t[1][0], lam[0] * t[0][1] + lam[1] * t[1][1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.maximum(np.abs(total._stack[0]), scale)
+        relative = np.where(bound[0] == 0, 0.0, bound[0] / size)
+    bound = bound + relative * np.abs(total._stack)
     bad = inside & ~_accurate(total, bound, scale)
     if bad.any():
         raise TypeError(
             "hyperdiff differentiates scipy.special.pbwa in its parameter a only where its "
-            "power series is accurate to 1e-12 of its size "
+            "Taylor series are accurate to 1e-12 of its size "
             f"(here a = {av[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
         )
     return _nan_outside(inside, total)
+
+
+def _weber_step(a: Any, x0: Any, h: Any, pending: Any, y: Any, yp: Any) -> tuple[Any, ...]:
+    """One Taylor step of W'' = (a - x^2/4) W from x0 by h on dual arrays: W(x0 + t) =
+    sum c_n t^n, c_0 = W, c_1 = W', (n + 2)(n + 1) c_(n+2) = (a - x0^2/4) c_n - x0/2 c_(n-1)
+    - c_(n-2)/4; returns W(x0 + h), W'(x0 + h) and their rounding over eps (planes of both,
+    stacked): the terms of the same series run on the planes' absolute values (_majorant,
+    a bound of every coefficient's size), times 1 + 3n (a coefficient's roundings, n/2
+    steps of four, and the power's n). Summed at `pending` while those terms exceed 1e-17
+    of the bound (at most _WEBER_TERMS)."""
+    q0, half = a - x0 * x0 / 4, x0 / 2
+    big_q, big_half, big_h = _majorant(q0), _majorant(half), _majorant(h)
+    c, big = [y, yp], [_majorant(y), _majorant(yp)]
+    total, slope = y + yp * h, yp
+    size = [np.abs(y._stack) + 4 * np.abs((big[1] * big_h)._stack), np.abs(yp._stack)]
+    power, big_power = h, big_h  # (h^(n-1))
+    done = ~pending
+    for n in range(2, _WEBER_TERMS):
+        if done.all():
+            break
+        m = n - 2
+        step = q0 * c[m] - (half * c[m - 1] if m >= 1 else 0) - (c[m - 2] / 4 if m >= 2 else 0)
+        big_step = big_q * big[m] + (big_half * big[m - 1] if m >= 1 else 0)
+        big_step = big_step + (big[m - 2] / 4 if m >= 2 else 0)
+        c.append(step / (n * (n - 1)))
+        big.append(big_step / (n * (n - 1)))
+        slope = slope + n * c[n] * power
+        big_slope = np.abs((n * big[n] * big_power)._stack)
+        power, big_power = power * h, big_power * big_h
+        total = total + c[n] * power
+        big_total = np.abs((big[n] * big_power)._stack)
+        size = [size[0] + big_total * (1 + 3 * n), size[1] + big_slope * (1 + 3 * n)]
+        small = (big_total <= 1e-17 * size[0]) & (big_slope <= 1e-17 * size[1])
+        done |= np.all(small, axis=0)
+    size = [np.where(done, u, np.inf) for u in size]
+    return total, slope, np.stack(size)
 
 
 def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
