@@ -817,11 +817,16 @@ def _pcfd_slope(v: Any, x: Any) -> Any:  # D_v' = x/2 D_v - D_(v+1) (DLMF 12.8.3
     return x / 2 * mp.pcfd(v, x) - mp.pcfd(v + 1, x)
 
 
+def _weber_slope(v: Any, x: Any) -> Any:  # V_v' = x/2 V_v - (v + 1) V_(v+1) (DLMF 12.8.8)
+    return x / 2 * _weber(v, x) - (v + 1) * _weber(v + 1, x)
+
+
 def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
     """lpmv(m, v, x) in the degree v by its hypergeometric series in (1 - x)/2 (m >= 0, < 0,
     x > 1 at m = 0, v < -1/2 by P_v = P_(-v-1)), at v = 40.3 by the recurrence in v from it;
     pbdv, pbvv (both outputs) in v by their Kummer series, D at larger x > 0 by hyperu and
-    the recurrence in v, at x < 0 by the connection formulas; pbwa in a by Taylor steps
+    the recurrence in v, at x < 0 by the connection formulas, where they oscillate (v = 10.2,
+    x = 3) by the recurrence in v from small orders; pbwa in a by Taylor steps
     from x = 0 (two at x = 1.2, five at 4.8); against mp.diff of mpmath's legenp, pcfd,
     pcfv and W's Kummer form, to 1e-13 of the function's scale; values scipy's bit for
     bit. Beyond them: TypeError naming the function."""
@@ -829,8 +834,8 @@ def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
         f = lambda v, x, m=m: sc.lpmv(m, v, x)  # noqa: E731
         _against_mp(f, _ferrers(m), (v, x), abs(f(v, x)))
     for f, exact, slope, points in (
-        (sc.pbdv, mp.pcfd, _pcfd_slope, ((1.37, 2.3), (3.3, 7.0), (2.7, -6.0))),
-        (sc.pbvv, _weber, _slope(_weber), ((1.37, 2.3), (5.5, -6.0))),
+        (sc.pbdv, mp.pcfd, _pcfd_slope, ((1.37, 2.3), (3.3, 7.0), (2.7, -6.0), (10.2, 3.0))),
+        (sc.pbvv, _weber, _weber_slope, ((5.5, -6.0),)),
         (sc.pbwa, _pcfw, _slope(_pcfw), ((0.5, 1.2), (-4.5, 4.8))),
     ):
         for v, x in points:
@@ -839,6 +844,8 @@ def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
             reach = np.sqrt(max(abs(q), 1.0))  # (the envelope's scale where y oscillates)
             first = lambda v, x, f=f: f(v, x)[0]  # noqa: E731
             _against_mp(first, exact, (v, x), max(abs(y), abs(yp) / reach))
+            if f is sc.pbwa and x > 2:  # (mp.diff of W's Kummer form: 0.8 s here)
+                continue
             second = lambda v, x, f=f: f(v, x)[1]  # noqa: E731
             _against_mp(second, slope, (v, x), max(abs(yp), abs(y) * reach))
     v = hd.hyperdual(np.array([1.37, 3.3, 2.7]), 1.0, 1.0)
@@ -850,8 +857,8 @@ def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
     for call, name in (
         (lambda: sc.lpmv(0, d + 2, -0.99), "lpmv in its degree v"),  # ((1 - x)/2 > 0.99)
         (lambda: sc.lpmv(1, d + 1200, 0.3), "lpmv in its degree v"),  # (degrees beyond 1000)
-        (lambda: sc.pbdv(d + 9.7, 3.0), "pbdv in its order v"),  # (both cancel, v > x^2/4)
-        (lambda: sc.pbvv(d + 9.7, 3.0), "pbvv in its order v"),
+        (lambda: sc.pbdv(d + 9.8, -5.0), "pbdv in its order v"),  # (all cancel or grow)
+        (lambda: sc.pbvv(d + 19.8, -7.5), "pbvv in its order v"),
         (lambda: sc.pbwa(d + 3.5, 4.5), "pbwa in its parameter a"),  # (W falls: x > 2 sqrt a)
     ):
         with pytest.raises(TypeError, match=rf"scipy\.special\.{name} only"):

@@ -2905,12 +2905,8 @@ def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, 
     """P_v^m(x) at `pending` from _ferrers_series at degrees s = v - n, s + 1, s in
     [M - 1/2, M + 1/2), M = max(m, 0) (so no denominator below vanishes), by
       (k - m + 1) P_(k+1) = (2k + 1) x P_k - (k + m) P_(k-1)   (DLMF 14.10.3)
-    on dual arrays up to v (at most 1000). Its rounding bound over eps: each step's local
-    rounding (4 ulps of its two terms' sizes, plane by plane) and the starts' bounds, each
-    times |dP_v/dP_k| (the adjoint recurrence run backward on the values: the recurrence
-    is neutral for |x| < 1, where P and Q oscillate alike, so errors grow about linearly,
-    and the adjoint says by how much), plus the value's relative bound on every plane (its
-    errors enter the parts through the coefficients' partials)."""
+    on dual arrays up to v (at most 1000), with _three_term's rounding bound (the recurrence
+    is neutral for |x| < 1, where P and Q oscillate alike: errors grow about linearly)."""
     vv = _values(v)
     count = np.where(pending, np.maximum(np.floor(vv - np.maximum(order, 0.0) + 0.5), 0.0), 0.0)
     if np.any(count > _DEGREE_LIMIT):
@@ -2920,15 +2916,38 @@ def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, 
             f"of {_DEGREE_LIMIT} beyond its order (here v = {vv[where].flat[0]:g})"
         )
     start = v - count
-    starts = [_ferrers_series(order, start + k, x, pending) for k in (0, 1)]
-    (previous, previous_bound), (current, current_bound) = starts
-    xv = _values(x)
+    (first, first_bound), (second, second_bound) = (
+        _ferrers_series(order, start + k, x, pending) for k in (0, 1)
+    )
+
+    def coefficients(i: int) -> tuple[Any, Any]:
+        k = start + i
+        return (2 * k + 1) * x / (k - order + 1), -(k + order) / (k - order + 1)
+
+    return _three_term(first, second, coefficients, count, (first_bound, second_bound), 0.0)
+
+
+def _three_term(
+    first: Any,
+    second: Any,
+    coefficients: Callable[[int], tuple[Any, Any]],
+    count: Any,
+    starts: tuple[Any, Any],
+    scale: Any,
+) -> tuple[Any, Any]:
+    """y_count of y_(i+1) = alpha_i y_i + beta_i y_(i-1) ((alpha_i, beta_i) = coefficients(i),
+    i = 1 .. count - 1) from y_0 = first, y_1 = second, on dual arrays (count per element),
+    and its rounding bound over eps: each step's (4 ulps of its two terms, plane by plane
+    through _majorant) and the starts' bounds (`starts`), each times |dy_count/dy_i| from
+    the adjoint recurrence lam_i = alpha_i lam_(i+1) + beta_(i+1) lam_(i+2), run backward on
+    the values (so errors grow as the recurrence makes them grow: a neutral one about
+    linearly, not by the worst case), plus the value's bound relative to max(|y|, scale) on
+    every plane (its errors enter the parts through the coefficients' partials)."""
+    previous, current = first, second
     alphas, betas, locals_ = [], [], []
     steps = int(np.max(count, initial=0.0))
     for i in range(1, steps):
-        k: Any = start + i
-        alpha = (2 * k + 1) * x / (k - order + 1)
-        beta = -(k + order) / (k - order + 1)
+        alpha, beta = coefficients(i)
         step = alpha * current + beta * previous
         size = _majorant(alpha) * _majorant(current) + _majorant(beta) * _majorant(previous)
         active = i < count
@@ -2937,9 +2956,8 @@ def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, 
         locals_.append(np.where(active, 4 * size._stack, 0.0))
         previous, current = np.where(active, current, previous), np.where(active, step, current)
     result: Any = np.where(count == 0, previous, current)
-    # adjoint: lam_i = dP_v/dy_i, y_0 = P_s, y_i = P_(s+i), lam_n = 1 (n = count)
-    later = np.zeros(np.shape(xv))
-    latest = np.zeros(np.shape(xv))
+    # the adjoint: lam_i = dy_count/dy_i, from lam_count = 1 (0 beyond) down to lam_0
+    later = latest = np.zeros(np.shape(count))
     rounding = np.zeros_like(result._stack)
     for i in range(steps, -1, -1):
         alpha_i = alphas[i - 1] if 1 <= i <= len(alphas) else 0.0
@@ -2949,13 +2967,12 @@ def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, 
         )
         if 2 <= i <= len(locals_) + 1:  # (y_i's own rounding, made at step i - 1)
             rounding = rounding + np.abs(lam) * locals_[i - 2]
-        if i == 1:
-            rounding = rounding + np.abs(lam) * current_bound
-        if i == 0:
-            rounding = rounding + np.abs(lam) * previous_bound
+        if i <= 1:
+            rounding = rounding + np.abs(lam) * starts[i]
         later, latest = lam, later
     with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(rounding[0] == 0, 0.0, rounding[0] / np.abs(result._stack[0]))
+        size = np.maximum(np.abs(result._stack[0]), scale)
+        relative = np.where(rounding[0] == 0, 0.0, rounding[0] / size)
     return result, rounding + relative * np.abs(result._stack)
 
 
@@ -3455,15 +3472,14 @@ def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
     """Output `output` of pbdv or pbvv (kind "d", "v"), y = D_v(x) or V_v(x) or its
     x-derivative (DLMF 12.8.3, 12.8.8 with U(a, x) = D_(-a-1/2)(x), V_v = V(-v-1/2, x))
       D_v' = x/2 D_v - D_(v+1),    V_v' = x/2 V_v - (v + 1) V_(v+1),
-    as numpy code on dual arrays: by the Kummer series (_parabolic_kummer) where its
-    rounding bound is within 1e-12 of each partial's size or y's scale, else at x > 0
-    (D only) by hyperu (_pbdv_far) and at x < 0 by the connection formulas (DLMF 12.2.15,
-    12.2.16), t = -x:
-      D_v(-t) = cos(pi v) D_v(t) + pi/Gamma(-v) V_v(t),
-      V_v(-t) = -sin(pi v)/Gamma(v + 1) D_v(t) - cos(pi v) V_v(t);
-    TypeError where neither is accurate. y's scale: max(|y|, |y'|/sqrt(|q|)) (the envelope
-    where y oscillates, q < 0), y''s max(|y'|, |y| sqrt(|q|)), |q| at least 1. nan where
-    scipy's value is not finite."""
+    as numpy code on dual arrays: at the order itself (_parabolic_at: the Kummer series, or
+    hyperu or the connection formulas where they cancel), else both orders by the latter
+    (_parabolic_far), else from the orders v - n, v - n + 1 in [-1/2, 3/2) by the
+    recurrences in the order (_parabolic_by_order: where y oscillates, x^2/4 < v, for
+    larger v the others cancel). TypeError where none is accurate to 1e-12 of each
+    partial's size or y's scale:
+    max(|y|, |y'|/sqrt(|q|)) (the envelope where y oscillates, q < 0; y''s max(|y'|,
+    |y| sqrt(|q|))), |q| at least 1. nan where scipy's value is not finite."""
     name = f"pb{kind}v"
     y, yp = (np.asarray(u) for u in value)
     vv, xv = np.broadcast_arrays(_values(v), _values(x))
@@ -3476,34 +3492,95 @@ def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
     )
     v, x = np.where(inside, v, 0.5), np.where(inside, x, 0.5)
 
-    def evaluated(far: bool, pending: Any) -> tuple[Any, Any]:
-        single = functools.partial(_parabolic_far if far else _parabolic_kummer, kind)
-        y0, b0 = single(v, x, pending, name)
+    def evaluated(single: Callable[..., tuple[Any, Any]], pending: Any) -> tuple[Any, Any]:
+        y0, b0 = single(kind, v, x, pending, name)
         if not output:
             return y0, b0
-        y1, b1 = single(v + 1, x, pending, name)
+        y1, b1 = single(kind, v + 1, x, pending, name)
         c = 1.0 if kind == "d" else v + 1
         result = x / 2 * y0 - c * y1
         cd = (x * 0 + c)._stack
         bound = np.abs(xv) / 2 * b0 + np.abs(cd[0]) * b1 + b0[0] / 2 + np.abs(cd) * b1[0]
         return result, bound + 4 * np.abs(result._stack)
 
-    result, bound = evaluated(False, inside)
+    # each way where the ones before it are not accurate (a refusal inside one, hyperu's:
+    # the next): at the orders themselves, both by _parabolic_far (D, or x < 0), the
+    # recurrence in v from small orders
+    result, bound = evaluated(_parabolic_at, inside)
     left = inside & ~_accurate(result, bound, scale)
-    if kind == "v":
-        left &= xv < 0
-    if left.any():
-        far, far_bound = evaluated(True, left)
-        result = np.where(left, far, result)
-        bound = np.where(left, far_bound, bound)
+    for way in (_parabolic_far, _parabolic_by_order):
+        if way is _parabolic_far and kind == "v":
+            pending = left & (xv < 0)
+        else:
+            pending = left
+        if not pending.any():
+            continue
+        try:
+            other, other_bound = evaluated(way, pending)
+        except TypeError:
+            continue
+        better = pending & _accurate(other, other_bound, scale)
+        result = np.where(better, other, result)
+        bound = np.where(better, other_bound, bound)
+        left &= ~better
     bad = inside & ~_accurate(result, bound, scale)
     if bad.any():
         raise TypeError(
             f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
-            "series, or at x > 0 hyperu in its parameters, are accurate to 1e-12 of its size "
-            f"(here v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+            "series, hyperu in its parameters or the recurrence in v from them are accurate "
+            f"to 1e-12 of its size (here v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
         )
     return _nan_outside(inside, result)
+
+
+def _parabolic_scale(kind: str, v: Any, x: Any) -> Any:
+    """max(|y|, |y'|/sqrt|q|) of D_v(x) or V_v(x) from scipy's values (q = x^2/4 - v - 1/2)."""
+    with warnings.catch_warnings():  # (scipy's own warnings on its values stay its own)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        y, yp = (_sc().pbdv if kind == "d" else _sc().pbvv)(v, x)
+    reach = np.sqrt(np.maximum(np.abs(x * x / 4 - v - 0.5), 1.0))
+    return np.maximum(np.abs(y), np.abs(yp) / reach)
+
+
+def _parabolic_at(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) and its rounding bound over eps: by the Kummer series
+    (_parabolic_kummer), or where they cancel beyond 1e-12 of the scale (_parabolic_scale),
+    D at x > 0 and both at x < 0 by _parabolic_far."""
+    result, bound = _parabolic_kummer(kind, v, x, pending, name)
+    xv = _values(x)
+    left = pending & ~_accurate(result, bound, _parabolic_scale(kind, _values(v), xv))
+    if kind == "v":
+        left &= xv < 0
+    if left.any():
+        far, far_bound = _parabolic_far(kind, v, x, left, name)
+        result, bound = np.where(left, far, result), np.where(left, far_bound, bound)
+    return result, bound
+
+
+def _parabolic_by_order(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) from _parabolic_at at the orders s = v - n, s + 1, s in [-1/2, 1/2),
+    by the recurrences in the order (DLMF 12.8.1, 12.8.6 with a = -k - 1/2)
+      D_(k+1) = x D_k - k D_(k-1),    V_(k+1) = (x V_k - V_(k-1))/(k + 1),
+    on dual arrays, with _three_term's rounding bound (up to 1000 steps)."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.floor(vv + 0.5), 0.0), 0.0)
+    if np.any(count > _DEGREE_LIMIT):
+        where = pending & (count > _DEGREE_LIMIT)
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only up to orders "
+            f"of {_DEGREE_LIMIT} (here v = {vv[where].flat[0]:g})"
+        )
+    start = v - count
+    (first, first_bound), (second, second_bound) = (
+        _parabolic_at(kind, start + k, x, pending, name) for k in (0, 1)
+    )
+
+    def coefficients(i: int) -> tuple[Any, Any]:
+        k = start + i
+        return (x, -k) if kind == "d" else (x / (k + 1), -1 / (k + 1))
+
+    scale = _parabolic_scale(kind, vv, _values(x))
+    return _three_term(first, second, coefficients, count, (first_bound, second_bound), scale)
 
 
 def _parabolic_kummer(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
@@ -3564,41 +3641,27 @@ def _pbdv_far(v: Any, t: Any, pending: Any, name: str) -> tuple[Any, Any]:
     (DLMF 12.7.14; U by _hyperu_integral) at nu = v - n, nu + 1, n = ceil(v + 1/2) (so
     hyperu's a or 1 + a - b stays above 0.02), then up to v by D_(k+1) = t D_k - k D_(k-1)
     (DLMF 12.8.1; D_v(t) is its dominant solution as v grows: U(a, t)'s recurrence in a
-    is minimal as a -> +inf). Its rounding bound: 64 ulps of the start, carried through the
-    recurrence with 2 ulps of each step's terms, scaled from the value to every plane."""
+    is minimal as a -> +inf), with _three_term's rounding bound from 64 ulps of the starts
+    (hyperu's integral: a sum of positive terms)."""
     vv = _values(v)
     count = np.where(pending, np.maximum(np.ceil(vv + 0.5), 0.0), 0.0)
     t = np.where(pending, t, 1.0)
     nu = np.where(pending, v, -1.0) - count
     try:
-        hyperu = [
+        first, second = (
             2 ** (order / 2)
             * np.exp(-t * t / 4)
             * _hyperu_integral(-order / 2, t * 0 + 0.5, t * t / 2)
             for order in (nu, nu + 1)
-        ]
+        )
     except TypeError as error:
         raise TypeError(
             f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
             f"series or hyperu's integral is accurate (here v = {vv[pending].flat[0]:g}, "
             f"x = {_values(t)[pending].flat[0]:g}): {error}"
         ) from error
-    previous, current = hyperu
-    tv = _values(t)
-    rounding = [64 * np.abs(previous.value), 64 * np.abs(current.value)]
-    for j in range(1, int(np.max(count, initial=0.0))):
-        order: Any = nu + j
-        step = t * current - order * previous
-        steps = j < count
-        size = tv * np.abs(current.value) + np.abs(order.value * previous.value)
-        grown = tv * rounding[1] + np.abs(order.value) * rounding[0] + 2 * size
-        rounding = [np.where(steps, rounding[1], rounding[0]), np.where(steps, grown, rounding[1])]
-        previous, current = np.where(steps, current, previous), np.where(steps, step, current)
-    result: Any = np.where(count == 0, previous, current)
-    error_value = np.where(count == 0, rounding[0], rounding[1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(error_value == 0, 0.0, error_value / np.abs(result.value))
-    return result, ratio * np.abs(result._stack) + error_value * (result._stack[0] == 0)
+    starts = (64 * np.abs(first._stack), 64 * np.abs(second._stack))
+    return _three_term(first, second, lambda i: (t, -(nu + i)), count, starts, 0.0)
 
 
 # zeta in its exponent s (scipy has no function for d/ds): Euler-Maclaurin summation,
