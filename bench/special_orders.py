@@ -38,7 +38,7 @@ def _scale(name: str, args: tuple[float, ...], value: float) -> float:
         return float(abs(sc.gamma(v) * w ** (1 - v)) * bessel)
     if name.startswith(("pbdv", "pbvv", "pbwa")):  # (the envelope where y'' = q y oscillates)
         v, x = args
-        y, yp = getattr(sc, name.rstrip("'"))(v, x)
+        y, yp = getattr(sc, name[:4])(v, x)
         q = v - x * x / 4 if name.startswith("pbwa") else x * x / 4 - v - 0.5
         reach = np.sqrt(max(abs(q), 1.0))
         return float(max(abs(yp), abs(y) * reach) if "'" in name else max(abs(y), abs(yp) / reach))
@@ -154,7 +154,15 @@ def _cases() -> dict[
             (),
             [(-10.0, 15.0, False), (-10.0, 15.0, False)],
         ),
+        # (larger orders: where they oscillate, by the recurrence in v from small orders)
+        "pbdv v>=10": (
+            _output(sc.pbdv, 0),
+            mp.pcfd,
+            (),
+            [(10.0, 40.0, False), (-10.0, 15.0, False)],
+        ),
         "pbvv": (_output(sc.pbvv, 0), _pcfv, (), [(-10.0, 15.0, False), (-10.0, 15.0, False)]),
+        "pbvv v>=10": (_output(sc.pbvv, 0), _pcfv, (), [(10.0, 40.0, False), (-10.0, 15.0, False)]),
         "pbvv'": (
             _output(sc.pbvv, 1),
             lambda v, x: x / 2 * _pcfv(v, x) - (v + 1) * _pcfv(v + 1, x),
