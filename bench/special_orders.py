@@ -5,8 +5,12 @@ differentiated by mp.diff at 40 digits, at random points of each stated domain.
 For every point: hd.grad and hd.hessian of f in its real arguments; the error of each
 partial (first and second, mixed included) relative to max(|reference|, scale), the scale
 being sqrt(J^2 + Y^2) for J, Y and the Hankel functions where they oscillate (x > |v|),
-else |f| (a partial crossing zero is judged against the function's size); points hyperdiff
-refuses (TypeError) are counted, not measured.
+max(|y|, |y'|/sqrt|q|) for the parabolic cylinder functions (y'' = q y, |q| at least 1;
+their second outputs y': max(|y'|, |y| sqrt|q|)), else |f| (a partial crossing zero is
+judged against the function's size); points hyperdiff refuses (TypeError) are counted,
+not measured. The columns "worst 1st/2nd" include the partials in x, closed forms on
+scipy's values: pbdv's and pbvv's values are up to 1e-1 off where v > 4, |x| > 7 (scipy's
+own error, e.g. pbvv(10.3, -7.6): 12%), and so are those.
 
     python bench/special_orders.py                 # 40 points per domain, seed 0
     python bench/special_orders.py --points 200 --seed 3
@@ -32,9 +36,39 @@ def _scale(name: str, args: tuple[float, ...], value: float) -> float:
         v, w = args[0], np.sqrt(-args[1])  # (Gamma(v) w^(1-v) J_(v-1)(2w)'s envelope)
         bessel = np.hypot(sc.jv(v - 1, 2 * w), sc.yv(v - 1, 2 * w))
         return float(abs(sc.gamma(v) * w ** (1 - v)) * bessel)
+    if name.startswith(("pbdv", "pbvv", "pbwa")):  # (the envelope where y'' = q y oscillates)
+        v, x = args
+        y, yp = getattr(sc, name[:4])(v, x)
+        q = v - x * x / 4 if name.startswith("pbwa") else x * x / 4 - v - 0.5
+        reach = np.sqrt(max(abs(q), 1.0))
+        return float(max(abs(yp), abs(y) * reach) if "'" in name else max(abs(y), abs(yp) / reach))
     if name.startswith("eval_cheby") and abs(args[1]) < 1:  # (T's envelope 1, U's 1/sin t)
         return max(abs(value), 1.0 if "chebyt" in name else 1 / np.sqrt(1 - args[1] ** 2))
     return abs(value)
+
+
+def _ferrers(m: int, v: Any, x: Any) -> Any:
+    """mpmath's P_v^m, at m > 0 from P_v^-m (DLMF 14.9.3: its legenp is slow there)."""
+    ratio = (-1) ** m * mp.rf(v - m + 1, 2 * m) if m > 0 else 1
+    return ratio * mp.re(mp.legenp(v, -abs(m), x, type=2))
+
+
+def _pcfv(v: Any, x: Any) -> Any:  # scipy's V_v = mpmath's V(-v - 1/2, x)
+    return mp.pcfv(-v - mp.mpf(1) / 2, x)
+
+
+def _pcfw(a: Any, x: Any) -> Any:
+    """W(a, x) by DLMF 12.14's Kummer forms (as tests/test_scipy_special_params.py's; mpmath's
+    pcfw agrees to 30 digits and is ~100x slower)."""
+    r = mp.sqrt(abs(mp.gamma(0.25 + 0.5j * a) / mp.gamma(0.75 + 0.5j * a)))
+    phase = mp.exp(-0.25j * x * x)
+    w1 = phase * mp.hyp1f1(0.25 - 0.5j * a, 0.5, 0.5j * x * x)
+    w2 = x * phase * mp.hyp1f1(0.75 - 0.5j * a, 1.5, 0.5j * x * x)
+    return mp.re(2 ** mp.mpf(-0.75) * (r * w1 - mp.sqrt(2) / r * w2))
+
+
+def _output(f: Callable[..., Any], n: int) -> Callable[..., Any]:
+    return lambda *args: f(*args)[n]
 
 
 def _wright(a: Any, b: Any, x: Any) -> Any:
@@ -100,6 +134,48 @@ def _cases() -> dict[
             (),
             [(-5.0, 12.0, False), (-0.8, 1.0, False)],
         ),
+        **{
+            f"lpmv(m={m})": (sc.lpmv, _ferrers, (m,), [(-5.0, 12.0, False), (-0.98, 1.0, False)])
+            for m in (0, 2, -1)
+        },
+        # (the recurrence in the degree: v far beyond the series' reach)
+        "lpmv(m=1) large v": (
+            sc.lpmv,
+            _ferrers,
+            (1,),
+            [(12.0, 300.0, False), (-0.98, 1.0, False)],
+        ),
+        # (the second output, d/dx: mpmath's D_v' = x/2 D_v - D_(v+1), V_v' = x/2 V_v -
+        # (v + 1) V_(v+1), DLMF 12.8.3, 12.8.8)
+        "pbdv": (_output(sc.pbdv, 0), mp.pcfd, (), [(-10.0, 15.0, False), (-10.0, 15.0, False)]),
+        "pbdv'": (
+            _output(sc.pbdv, 1),
+            lambda v, x: x / 2 * mp.pcfd(v, x) - mp.pcfd(v + 1, x),
+            (),
+            [(-10.0, 15.0, False), (-10.0, 15.0, False)],
+        ),
+        # (larger orders: where they oscillate, by the recurrence in v from small orders)
+        "pbdv v>=10": (
+            _output(sc.pbdv, 0),
+            mp.pcfd,
+            (),
+            [(10.0, 40.0, False), (-10.0, 15.0, False)],
+        ),
+        "pbvv": (_output(sc.pbvv, 0), _pcfv, (), [(-10.0, 15.0, False), (-10.0, 15.0, False)]),
+        "pbvv v>=10": (_output(sc.pbvv, 0), _pcfv, (), [(10.0, 40.0, False), (-10.0, 15.0, False)]),
+        "pbvv'": (
+            _output(sc.pbvv, 1),
+            lambda v, x: x / 2 * _pcfv(v, x) - (v + 1) * _pcfv(v + 1, x),
+            (),
+            [(-10.0, 15.0, False), (-10.0, 15.0, False)],
+        ),
+        "pbwa": (_output(sc.pbwa, 0), _pcfw, (), [(-5.0, 5.0, False), (-5.0, 5.0, False)]),
+        "pbwa'": (
+            _output(sc.pbwa, 1),
+            lambda a, x: mp.diff(lambda t: _pcfw(a, t), x),
+            (),
+            [(-5.0, 5.0, False), (-5.0, 5.0, False)],
+        ),
         "eval_jacobi(n=12)": (
             sc.eval_jacobi,
             mp.jacobi,
@@ -130,7 +206,8 @@ def measure(name: str, points: int, seed: int) -> tuple[float, float, float, int
     columns = [_sampled(rng, lo, hi, points, log) for lo, hi, log in domains]
     last = TRAILING.get(name)
     trailing = _sampled(rng, *last, points, True) if last else np.full(points, np.nan)
-    if name in ("jv", "yv", "iv", "ive", "struve", "modstruve") or name.endswith("(n)"):
+    integers = ("jv", "yv", "iv", "ive", "struve", "modstruve", "lpmv", "pbdv", "pbvv")
+    if name.startswith(integers) or name.endswith("(n)"):
         # a quarter of the orders or degrees integers (sin(v pi) = 0, terminating series)
         columns[0] = np.where(np.arange(points) % 4 == 0, np.round(columns[0]), columns[0])
     worst1 = worst2 = first = 0.0  # (first: the partials involving the first argument)

@@ -62,8 +62,8 @@ def test_reductions_over_empty_arrays_as_numpy(function: Any, axis: int) -> None
 def test_unsupported_scipy_ufunc_names_its_module() -> None:
     special = pytest.importorskip("scipy.special")
     x = hd.dual(np.array([1.5, 2.5]), 1.0)
-    with pytest.raises(TypeError, match=r"scipy\.special\.pbdv "):
-        special.pbdv(x, x)
+    with pytest.raises(TypeError, match=r"scipy\.special\.yn "):
+        special.yn(x, x)
     with pytest.raises(TypeError, match=r"numpy\.gcd "):
         np.gcd(x, x)
     # a Python-level scipy.special function making an argument an integer before its

@@ -973,6 +973,9 @@ SPECIAL_POINTS = np.concatenate([SPECIAL_POINTS, [np.inf, -np.inf, np.nan, 1e-8,
 
 
 TABLE_CALLS = _table_calls()
+# scipy raises on its own (float) call at these points: pbdv and pbvv at |v| = 1e300
+# ("memory allocation failed", an error in scipy's default errstate)
+RAISING_IN_SCIPY = frozenset({"pbdv(v, x)[v]", "pbvv(v, x)[v]"})
 
 
 @pytest.mark.parametrize("name, call, order", TABLE_CALLS, ids=[c[0] for c in TABLE_CALLS])
@@ -986,6 +989,8 @@ def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> No
     Shape partials by series (gammainc, betainc in a, b) refuse shapes beyond 1e4 (an
     argument, or an inverse's answer: stdtridf's df): there the others."""
     points = SPECIAL_POINTS
+    if name in RAISING_IN_SCIPY:  # (scipy's own SpecialFunctionError on the value)
+        points = points[~(np.abs(points) >= 1e300)]
     x = hd.hyperdual(points, 1.0, 1.0) if order == 2 else hd.dual(points, 1.0)
     try:
         with np.errstate(all="ignore"):  # (scipy's own warnings on the value stay scipy's)

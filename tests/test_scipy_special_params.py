@@ -782,3 +782,84 @@ def test_orthogonal_polynomials_in_their_degree() -> None:
         _against_mp(f, exact, point, abs(f(*point)))
     with pytest.raises(TypeError, match=r"scipy\.special\.eval_legendre at non-integer degrees"):
         sc.eval_legendre(hd.dual(np.array([2.5]), 1.0), -0.9)  # (|1 - x|/2 > 0.9)
+
+
+def _ferrers(m: int) -> Callable[..., Any]:
+    """mpmath's P_v^m at m >= 0 from its P_v^-m (DLMF 14.9.3; its legenp is slow there)."""
+
+    def p(v: Any, x: Any) -> Any:
+        ratio = (-1) ** m * mp.rf(v - m + 1, 2 * m) if m > 0 else 1
+        return ratio * mp.re(mp.legenp(v, -abs(m), x, type=2))
+
+    return p
+
+
+def _weber(v: Any, x: Any) -> Any:  # scipy's V_v = mpmath's V(-v - 1/2, x)
+    return mp.pcfv(-v - mp.mpf(1) / 2, x)
+
+
+def _pcfw(a: Any, x: Any) -> Any:
+    """W(a, x) = 2^(-3/4) Re(r w1 - sqrt(2)/r w2), r = |Gamma(1/4 + ia/2)/Gamma(3/4 + ia/2)|^(1/2),
+    w1 = e^(-ix^2/4) 1F1(1/4 - ia/2; 1/2; ix^2/2), w2 = x e^(-ix^2/4) 1F1(3/4 - ia/2; 3/2;
+    ix^2/2) (DLMF 12.14; mpmath's pcfw agrees to 30 digits and is ~100x slower)."""
+    r = mp.sqrt(abs(mp.gamma(0.25 + 0.5j * a) / mp.gamma(0.75 + 0.5j * a)))
+    phase = mp.exp(-0.25j * x * x)
+    w1 = phase * mp.hyp1f1(0.25 - 0.5j * a, 0.5, 0.5j * x * x)
+    w2 = x * phase * mp.hyp1f1(0.75 - 0.5j * a, 1.5, 0.5j * x * x)
+    return mp.re(2 ** mp.mpf(-0.75) * (r * w1 - mp.sqrt(2) / r * w2))
+
+
+def _slope(f: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda v, x: mp.diff(lambda t: f(v, t), x)
+
+
+def _pcfd_slope(v: Any, x: Any) -> Any:  # D_v' = x/2 D_v - D_(v+1) (DLMF 12.8.3)
+    return x / 2 * mp.pcfd(v, x) - mp.pcfd(v + 1, x)
+
+
+def _weber_slope(v: Any, x: Any) -> Any:  # V_v' = x/2 V_v - (v + 1) V_(v+1) (DLMF 12.8.8)
+    return x / 2 * _weber(v, x) - (v + 1) * _weber(v + 1, x)
+
+
+def test_legendre_and_parabolic_cylinder_in_their_order() -> None:
+    """lpmv(m, v, x) in the degree v by its hypergeometric series in (1 - x)/2 (m >= 0, < 0,
+    x > 1 at m = 0, v < -1/2 by P_v = P_(-v-1)), at v = 40.3 by the recurrence in v from it;
+    pbdv, pbvv (both outputs) in v by their Kummer series, D at larger x > 0 by hyperu and
+    the recurrence in v, at x < 0 by the connection formulas, where they oscillate (v = 10.2,
+    x = 3) by the recurrence in v from small orders; pbwa in a by Taylor steps
+    from x = 0 (two at x = 1.2, five at 4.8); against mp.diff of mpmath's legenp, pcfd,
+    pcfv and W's Kummer form, to 1e-13 of the function's scale; values scipy's bit for
+    bit. Beyond them: TypeError naming the function."""
+    for m, v, x in ((2, 1.5, 0.7), (-1, 2.5, 0.3), (0, 2.5, 1.5), (1, -3.3, -0.6), (2, 40.3, 0.2)):
+        f = lambda v, x, m=m: sc.lpmv(m, v, x)  # noqa: E731
+        _against_mp(f, _ferrers(m), (v, x), abs(f(v, x)))
+    for f, exact, slope, points in (
+        (sc.pbdv, mp.pcfd, _pcfd_slope, ((1.37, 2.3), (3.3, 7.0), (2.7, -6.0), (10.2, 3.0))),
+        (sc.pbvv, _weber, _weber_slope, ((5.5, -6.0),)),
+        (sc.pbwa, _pcfw, _slope(_pcfw), ((0.5, 1.2), (-4.5, 4.8))),
+    ):
+        for v, x in points:
+            y, yp = f(v, x)
+            q = v - x * x / 4 if f is sc.pbwa else x * x / 4 - v - 0.5  # (y'' = q y)
+            reach = np.sqrt(max(abs(q), 1.0))  # (the envelope's scale where y oscillates)
+            first = lambda v, x, f=f: f(v, x)[0]  # noqa: E731
+            _against_mp(first, exact, (v, x), max(abs(y), abs(yp) / reach))
+            if f is sc.pbwa and x > 2:  # (mp.diff of W's Kummer form: 0.8 s here)
+                continue
+            second = lambda v, x, f=f: f(v, x)[1]  # noqa: E731
+            _against_mp(second, slope, (v, x), max(abs(yp), abs(y) * reach))
+    v = hd.hyperdual(np.array([1.37, 3.3, 2.7]), 1.0, 1.0)
+    x = np.array([2.3, 7.0, -6.0])
+    for got, want in zip(sc.pbdv(v, x), sc.pbdv(v.value, x), strict=True):
+        np.testing.assert_array_equal(got.value, want)
+    np.testing.assert_array_equal(sc.lpmv(1, v, 0.3).value, sc.lpmv(1, v.value, 0.3))
+    d = hd.dual(np.array([0.5]), 1.0)
+    for call, name in (
+        (lambda: sc.lpmv(0, d + 2, -0.99), "lpmv in its degree v"),  # ((1 - x)/2 > 0.99)
+        (lambda: sc.lpmv(1, d + 1200, 0.3), "lpmv in its degree v"),  # (degrees beyond 1000)
+        (lambda: sc.pbdv(d + 9.8, -5.0), "pbdv in its order v"),  # (all cancel or grow)
+        (lambda: sc.pbvv(d + 19.8, -7.5), "pbvv in its order v"),
+        (lambda: sc.pbwa(d + 3.5, 4.5), "pbwa in its parameter a"),  # (W falls: x > 2 sqrt a)
+    ):
+        with pytest.raises(TypeError, match=rf"scipy\.special\.{name} only"):
+            call()

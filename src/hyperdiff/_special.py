@@ -1836,16 +1836,7 @@ def _hypergeometric_form(
         }[kind]
         tops, bottoms = [-n, second], [one * bottom]
 
-    def ratio(k: int) -> Any:
-        top = functools.reduce(lambda u, t: u * (t + (k - 1)), tops, z / k)
-        return top / functools.reduce(lambda u, t: u * (t + (k - 1)), bottoms, one)
-
-    total, bound = _dual_series(one, ratio, sums)
-    result = front * one * total
-    front_data = (front * one)._stack
-    bound = (
-        np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
-    )
+    result, bound = _hypergeometric_sum(one, front, tops, bottoms, z, sums)
     bad = sums & ~_accurate(result, bound, np.abs(value))
     if bad.any():
         raise TypeError(
@@ -1856,6 +1847,27 @@ def _hypergeometric_form(
     if trig.any():
         result = np.where(trig, trigonometric, result)
     return _nan_outside(inside, result)
+
+
+def _hypergeometric_sum(
+    one: Any, front: Any, tops: list[Any], bottoms: list[Any], z: Any, pending: Any
+) -> tuple[Any, Any]:
+    """front pFq(tops; bottoms; z) as numpy code on dual arrays (`one`: 1 as a dual array of
+    every argument), summed at `pending` by _dual_series, and its rounding bound over eps:
+    the series' times |front|, front's value times the series', and 8 ulps of the product
+    for front's own rounding."""
+
+    def ratio(k: int) -> Any:
+        top = functools.reduce(lambda u, t: u * (t + (k - 1)), tops, z / k)
+        return top / functools.reduce(lambda u, t: u * (t + (k - 1)), bottoms, one)
+
+    total, bound = _dual_series(one, ratio, pending)
+    result = front * one * total
+    front_data = (front * one)._stack
+    bound = (
+        np.abs(front_data) * bound[0] + np.abs(front_data[0]) * bound + 8 * np.abs(result._stack)
+    )
+    return result, bound
 
 
 # (measured against mp.diff: first partials within 1e-13 of max(|ref|, |P|) at degrees 100,
@@ -2814,10 +2826,154 @@ def _binom(f0: Any, n: Any, k: Any) -> Arrays:
 
 def _lpmv(f0: Any, m: Any, v: Any, x: Any) -> Arrays:
     # Ferrers' P_v^m (scipy's, Condon-Shortley phase) in x, DLMF 14.10.5 and Legendre's equation:
-    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P
+    # (1 - x^2) P' = (v + m) P_{v-1}^m - v x P, (1 - x^2) P'' = 2x P' - (v(v+1) - m^2/(1 - x^2)) P;
+    # in the degree v by the hypergeometric series on dual arrays (_ferrers_in_v)
     w = 1 - x * x
     d1 = ((v + m) * _sc().lpmv(m, v - 1, x) - v * x * f0) / w
-    return d1, (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+    d2 = (2 * x * d1 - (v * (v + 1) - m * m / w) * f0) / w
+    return _with_parameters((1,), (d1, d2), functools.partial(_ferrers_in_v, f0, m), v, x)
+
+
+# (z = (1 - x)/2 up to 0.99, x >= -0.98: the series' terms fall as z^k, a few thousand of
+# them; the integer order up to 200, the front's product of m factors)
+_FERRERS_REACH, _FERRERS_ORDER = 0.99, 200
+
+
+def _ferrers_in_v(value: Any, m: Any, v: Any, x: Any) -> Any:
+    """Ferrers' P_v^m(x) of an integer order m (scipy's lpmv, Condon-Shortley phase) as numpy
+    code on dual arrays, after P_v^m = P_(-v-1)^m for v < -1/2 (DLMF 14.9.5): its
+    hypergeometric series (_ferrers_series) where its rounding bound is within 1e-12 of
+    each partial's size or |P|, else from that series at degrees v - n, v - n + 1 near
+    max(m, 0) by the recurrence in the degree (_ferrers_recurrence, degrees up to 1000).
+    The series' starts need z = (1 - x)/2 in [-0.9, 0.99] (x >= -0.98; |x| <= 1 unless
+    m = 0, where scipy's value is P_v(x) up to x = 2.8); TypeError beyond, or where neither
+    is accurate. nan where scipy's value is not finite (x = -1, |x| > 1 at m != 0), at
+    x = +-1 for m != 0, or where m is no integer."""
+    mv, vv, xv = np.broadcast_arrays(_values(m), _values(v), _values(x))
+    inside = np.isfinite(value) & np.isfinite(mv + vv + xv)
+    inside &= (mv == np.floor(mv)) & (np.abs(mv) <= _FERRERS_ORDER)
+    inside &= (mv == 0) | (np.abs(xv) != 1)  # (there (1 - x^2)^(m/2)'s x-partials: inf)
+    zv = (1 - xv) / 2
+    reach = (zv <= _FERRERS_REACH) & (zv >= -_GAUSS_REACH) & ((mv == 0) | (np.abs(xv) <= 1))
+    if np.any(inside & ~reach):
+        where = inside & ~reach
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only by its "
+            f"hypergeometric series in z = (1 - x)/2 where it converges fast: -{_GAUSS_REACH} <= "
+            f"z <= {_FERRERS_REACH}, |x| <= 1 unless m = 0 (here m = {mv[where].flat[0]:g}, "
+            f"v = {vv[where].flat[0]:g}, x = {xv[where].flat[0]:g})"
+        )
+    order = np.where(inside, mv, 0.0)
+    x = np.where(inside, x, 0.0)
+    v = np.where(inside, v, 0.5)
+    v = np.where(_values(v) < -0.5, -v - 1, v)
+    result, bound = _ferrers_series(order, v, x, inside)
+    left = inside & ~_accurate(result, bound, np.abs(value))
+    if left.any():
+        far, far_bound = _ferrers_recurrence(order, v, x, left)
+        result, bound = np.where(left, far, result), np.where(left, far_bound, bound)
+    bad = inside & ~_accurate(result, bound, np.abs(value))
+    if bad.any():
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only where its "
+            "hypergeometric series, or the recurrence in v from it, is accurate to 1e-12 of its "
+            f"size (here m = {mv[bad].flat[0]:g}, v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, result)
+
+
+def _ferrers_series(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, Any]:
+    """P_v^m(x), v >= -1/2, integer m (`order`), by _hypergeometric_sum, z = (1 - x)/2:
+      m >= 0:  (1 - x^2)^(m/2) (-v)_m (v + 1)_m / (2^m m!) 2F1(m - v, m + v + 1; m + 1; z)
+               (P_v = 2F1(-v, v + 1; 1; z) differentiated m times, times (-1)^m (1 - x^2)^(m/2)),
+      m < 0:   ((1 - x)/(1 + x))^(|m|/2) / |m|! 2F1(-v, v + 1; 1 + |m|; z)   (DLMF 14.3.1),
+    the front's (-v)_m (v + 1)_m / (2^m m!) as the product of (j - v)(v + 1 + j)/(2 (j + 1)),
+    j < m (exact zeros at integer v < m, where P is 0 and its v-partial is not)."""
+    up, count = np.maximum(order, 0.0), np.abs(order)
+    one = v * 0 + x * 0 + 1
+    front = one
+    for j in range(int(np.max(up, initial=0.0))):
+        front = front * np.where(j < up, (j - v) * (v + (1 + j)) / (2 * (j + 1)), 1.0)
+    base = np.where(order != 0, x, 0.0)
+    front = front * np.where(order != 0, (1 - base) ** (count / 2) * (1 + base) ** (order / 2), 1.0)
+    front = front * np.where(order < 0, _sc().rgamma(count + 1), 1.0)
+    tops, bottoms = [up - v, up + v + 1], [one * (count + 1)]
+    return _hypergeometric_sum(one, front, tops, bottoms, (1 - x) / 2, pending)
+
+
+def _ferrers_recurrence(order: Any, v: Any, x: Any, pending: Any) -> tuple[Any, Any]:
+    """P_v^m(x) at `pending` from _ferrers_series at degrees s = v - n, s + 1, s in
+    [M - 1/2, M + 1/2), M = max(m, 0) (so no denominator below vanishes), by
+      (k - m + 1) P_(k+1) = (2k + 1) x P_k - (k + m) P_(k-1)   (DLMF 14.10.3)
+    on dual arrays up to v (at most 1000), with _three_term's rounding bound (the recurrence
+    is neutral for |x| < 1, where P and Q oscillate alike: errors grow about linearly)."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.floor(vv - np.maximum(order, 0.0) + 0.5), 0.0), 0.0)
+    if np.any(count > _DEGREE_LIMIT):
+        where = pending & (count > _DEGREE_LIMIT)
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.lpmv in its degree v only up to degrees "
+            f"of {_DEGREE_LIMIT} beyond its order (here v = {vv[where].flat[0]:g})"
+        )
+    start = v - count
+    (first, first_bound), (second, second_bound) = (
+        _ferrers_series(order, start + k, x, pending) for k in (0, 1)
+    )
+
+    def coefficients(i: int) -> tuple[Any, Any]:
+        k = start + i
+        return (2 * k + 1) * x / (k - order + 1), -(k + order) / (k - order + 1)
+
+    return _three_term(first, second, coefficients, count, (first_bound, second_bound), 0.0)
+
+
+def _three_term(
+    first: Any,
+    second: Any,
+    coefficients: Callable[[int], tuple[Any, Any]],
+    count: Any,
+    starts: tuple[Any, Any],
+    scale: Any,
+) -> tuple[Any, Any]:
+    """y_count of y_(i+1) = alpha_i y_i + beta_i y_(i-1) ((alpha_i, beta_i) = coefficients(i),
+    i = 1 .. count - 1) from y_0 = first, y_1 = second, on dual arrays (count per element),
+    and its rounding bound over eps: each step's (4 ulps of its two terms, plane by plane
+    through _majorant) and the starts' bounds (`starts`), each times |dy_count/dy_i| from
+    the adjoint recurrence lam_i = alpha_i lam_(i+1) + beta_(i+1) lam_(i+2), run backward on
+    the values (so errors grow as the recurrence makes them grow: a neutral one about
+    linearly, not by the worst case), plus the value's bound relative to max(|y|, scale) on
+    every plane (its errors enter the parts through the coefficients' partials)."""
+    previous, current = first, second
+    alphas, betas, locals_ = [], [], []
+    steps = int(np.max(count, initial=0.0))
+    for i in range(1, steps):
+        alpha, beta = coefficients(i)
+        step = alpha * current + beta * previous
+        size = _majorant(alpha) * _majorant(current) + _majorant(beta) * _majorant(previous)
+        active = i < count
+        alphas.append(np.where(active, _values(alpha), 0.0))
+        betas.append(np.where(active, _values(beta), 0.0))
+        locals_.append(np.where(active, 4 * size._stack, 0.0))
+        previous, current = np.where(active, current, previous), np.where(active, step, current)
+    result: Any = np.where(count == 0, previous, current)
+    # the adjoint: lam_i = dy_count/dy_i, from lam_count = 1 (0 beyond) down to lam_0
+    later = latest = np.zeros(np.shape(count))
+    rounding = np.zeros_like(result._stack)
+    for i in range(steps, -1, -1):
+        alpha_i = alphas[i - 1] if 1 <= i <= len(alphas) else 0.0
+        beta_next = betas[i] if i < len(betas) else 0.0
+        lam = np.where(
+            i == count, 1.0, np.where(i > count, 0.0, alpha_i * later + beta_next * latest)
+        )
+        if 2 <= i <= len(locals_) + 1:  # (y_i's own rounding, made at step i - 1)
+            rounding = rounding + np.abs(lam) * locals_[i - 2]
+        if i <= 1:
+            rounding = rounding + np.abs(lam) * starts[i]
+        later, latest = lam, later
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.maximum(np.abs(result._stack[0]), scale)
+        relative = np.where(rounding[0] == 0, 0.0, rounding[0] / size)
+    return result, rounding + relative * np.abs(result._stack)
 
 
 # Carlson's symmetric integrals. Their partials are integrals of the same kind,
@@ -3188,15 +3344,318 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
     return np.where(bad, out * np.nan, out)
 
 
-def _parabolic(weber: bool) -> Callable[..., tuple[Arrays, Arrays]]:
-    # (y, y') of y'' = q y: D_v, V_v (pbdv, pbvv): q = x^2/4 - v - 1/2; W(a, x) (pbwa):
-    # q = a - x^2/4. y: (y', q y); y': (q y, q' y + q y')
-    def rule(value: Any, v: Any, x: Any) -> tuple[Arrays, Arrays]:
+def _parabolic(kind: str) -> Callable[..., tuple[Arrays, ...]]:
+    # (y, y') of y'' = q y: D_v, V_v (kind "d", "v": pbdv, pbvv): q = x^2/4 - v - 1/2;
+    # W(a, x) (pbwa, "w"): q = a - x^2/4. In x, y: (y', q y); y': (q y, q' y + q y'); D and
+    # V in their order v by their series on dual arrays (_parabolic_in_v)
+    def rule(value: Any, v: Any, x: Any) -> tuple[Arrays, ...]:
         y, yp = value
-        q, dq = (v - x * x / 4, -x / 2) if weber else (x * x / 4 - v - 0.5, x / 2)
-        return (yp, q * y), (q * y, dq * y + q * yp)
+        q, dq = (v - x * x / 4, -x / 2) if kind == "w" else (x * x / 4 - v - 0.5, x / 2)
+        in_x = (yp, q * y), (q * y, dq * y + q * yp)
+        in_v = _pbwa_in_a if kind == "w" else functools.partial(_parabolic_in_v, kind)
+        return tuple(
+            _with_parameters((1,), d, functools.partial(in_v, value, n), v, x)
+            for n, d in enumerate(in_x)
+        )
 
     return rule
+
+
+_WEBER_TERMS = 1000
+
+
+def _majorant(d: Any) -> Any:
+    """A dual array with its planes' absolute values: sums and products of such arrays
+    bound every plane of the same sums and products of the originals (triangle inequality)."""
+    return type(d)._wrap(np.abs(d._stack))
+
+
+def _pbwa_in_a(value: Any, output: int, a: Any, x: Any) -> Any:
+    """W(a, x) (output 0) or W'(a, x) (output 1) as numpy code on dual arrays: W'' = (a -
+    x^2/4) W integrated from 0 in N steps of h = x/N, |h| <= 1, by Taylor series
+    (_weber_step), from W(a, 0) = 2^(-3/4) sqrt(G1/G3), W'(a, 0) = -2^(-1/4) sqrt(G3/G1),
+    G1 = |Gamma(1/4 + ia/2)|, G3 = |Gamma(3/4 + ia/2)| (DLMF 12.14.6-7; the ratio by
+    loggamma of complex dual arrays); scipy's value is nan beyond |a|, |x| <= 5 (its
+    accurate region), and so are the parts. Its rounding bound over eps: each step's (its
+    terms' majorant times 1 + 3n, plane by plane) and the start's (8 ulps), each times the
+    sensitivity of the result to that step's state (the adjoint: products of the steps'
+    transfer matrices, from the same series at the states (1, 0) and (0, 1)), plus the
+    value's bound relative to the scale on every plane; within 1e-12 of each partial's
+    size or the scale max(|W|, |W'|/sqrt|q|) (max(|W'|, |W| sqrt|q|) for W'), q = a -
+    x^2/4, |q| at least 1, else TypeError (x beyond the turning point 2 sqrt(a) at a > 0,
+    where W falls and the steps lose it). nan where scipy's value is not finite."""
+    sc = _sc()
+    y, yp = (np.asarray(u) for u in value)
+    av, xv = np.broadcast_arrays(_values(a), _values(x))
+    inside = np.isfinite(y) & np.isfinite(yp) & np.isfinite(av + xv)
+    reach = np.sqrt(np.maximum(np.abs(av - xv * xv / 4), 1.0))
+    scale = (
+        np.maximum(np.abs(yp), np.abs(y) * reach)
+        if output
+        else np.maximum(np.abs(y), np.abs(yp) / reach)
+    )
+    a, x = np.where(inside, a, 0.5), np.where(inside, x, 0.5)
+    one = a * 0 + x * 0 + 1
+    ratio = np.exp(np.real(sc.loggamma(0.25 + 0.5j * a) - sc.loggamma(0.75 + 0.5j * a)) / 2)
+    state = [one * (2**-0.75 * ratio), one * (-(2**-0.25) / ratio)]
+    steps = max(1, math.ceil(np.max(np.abs(np.where(inside, xv, 0.0)), initial=0.0)))
+    h = x / steps
+    start = [8 * np.abs(u._stack) for u in state]
+    roundings, transfers = [], []
+    for j in range(steps):
+        at = (a, j * h, h, inside)
+        *state, size = _weber_step(*at, *state)
+        roundings.append(size)
+        columns = [_weber_step(*at, one, one * 0)[:2], _weber_step(*at, one * 0, one)[:2]]
+        transfers.append([[_values(columns[k][i]) for k in (0, 1)] for i in (0, 1)])
+    total = state[output]
+    # adjoint: lam = d result / d state after each step, from the last step back
+    lam = [np.full(np.shape(av), float(output == 0)), np.full(np.shape(av), float(output == 1))]
+    bound = np.zeros_like(total._stack)
+    for j in range(steps - 1, -2, -1):
+        made = roundings[j] if j >= 0 else start  # (step j's rounding, or W, W' at 0's)
+        bound = bound + np.abs(lam[0]) * made[0] + np.abs(lam[1]) * made[1]
+        if j >= 0:
+            t = transfers[j]
+            lam = [lam[0] * t[0][0] + lam[1] * t[1][0], lam[0] * t[0][1] + lam[1] * t[1][1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        size = np.maximum(np.abs(total._stack[0]), scale)
+        relative = np.where(bound[0] == 0, 0.0, bound[0] / size)
+    bound = bound + relative * np.abs(total._stack)
+    bad = inside & ~_accurate(total, bound, scale)
+    if bad.any():
+        raise TypeError(
+            "hyperdiff differentiates scipy.special.pbwa in its parameter a only where its "
+            "Taylor series are accurate to 1e-12 of its size "
+            f"(here a = {av[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, total)
+
+
+def _weber_step(a: Any, x0: Any, h: Any, pending: Any, y: Any, yp: Any) -> tuple[Any, ...]:
+    """One Taylor step of W'' = (a - x^2/4) W from x0 by h on dual arrays: W(x0 + t) =
+    sum c_n t^n, c_0 = W, c_1 = W', (n + 2)(n + 1) c_(n+2) = (a - x0^2/4) c_n - x0/2 c_(n-1)
+    - c_(n-2)/4; returns W(x0 + h), W'(x0 + h) and their rounding over eps (planes of both,
+    stacked): the terms of the same series run on the planes' absolute values (_majorant,
+    a bound of every coefficient's size), times 1 + 3n (a coefficient's roundings, n/2
+    steps of four, and the power's n). Summed at `pending` while those terms exceed 1e-17
+    of the bound (at most _WEBER_TERMS)."""
+    q0, half = a - x0 * x0 / 4, x0 / 2
+    big_q, big_half, big_h = _majorant(q0), _majorant(half), _majorant(h)
+    c, big = [y, yp], [_majorant(y), _majorant(yp)]
+    total, slope = y + yp * h, yp
+    size = [np.abs(y._stack) + 4 * np.abs((big[1] * big_h)._stack), np.abs(yp._stack)]
+    power, big_power = h, big_h  # (h^(n-1))
+    done = ~pending
+    for n in range(2, _WEBER_TERMS):
+        if done.all():
+            break
+        m = n - 2
+        step = q0 * c[m] - (half * c[m - 1] if m >= 1 else 0) - (c[m - 2] / 4 if m >= 2 else 0)
+        big_step = big_q * big[m] + (big_half * big[m - 1] if m >= 1 else 0)
+        big_step = big_step + (big[m - 2] / 4 if m >= 2 else 0)
+        c.append(step / (n * (n - 1)))
+        big.append(big_step / (n * (n - 1)))
+        slope = slope + n * c[n] * power
+        big_slope = np.abs((n * big[n] * big_power)._stack)
+        power, big_power = power * h, big_power * big_h
+        total = total + c[n] * power
+        big_total = np.abs((big[n] * big_power)._stack)
+        size = [size[0] + big_total * (1 + 3 * n), size[1] + big_slope * (1 + 3 * n)]
+        small = (big_total <= 1e-17 * size[0]) & (big_slope <= 1e-17 * size[1])
+        done |= np.all(small, axis=0)
+    size = [np.where(done, u, np.inf) for u in size]
+    return total, slope, np.stack(size)
+
+
+def _parabolic_in_v(kind: str, value: Any, output: int, v: Any, x: Any) -> Any:
+    """Output `output` of pbdv or pbvv (kind "d", "v"), y = D_v(x) or V_v(x) or its
+    x-derivative (DLMF 12.8.3, 12.8.8 with U(a, x) = D_(-a-1/2)(x), V_v = V(-v-1/2, x))
+      D_v' = x/2 D_v - D_(v+1),    V_v' = x/2 V_v - (v + 1) V_(v+1),
+    as numpy code on dual arrays: at the order itself (_parabolic_at: the Kummer series, or
+    hyperu or the connection formulas where they cancel), else both orders by the latter
+    (_parabolic_far), else from the orders v - n, v - n + 1 in [-1/2, 3/2) by the
+    recurrences in the order (_parabolic_by_order: where y oscillates, x^2/4 < v, for
+    larger v the others cancel). TypeError where none is accurate to 1e-12 of each
+    partial's size or y's scale:
+    max(|y|, |y'|/sqrt(|q|)) (the envelope where y oscillates, q < 0; y''s max(|y'|,
+    |y| sqrt(|q|))), |q| at least 1. nan where scipy's value is not finite."""
+    name = f"pb{kind}v"
+    y, yp = (np.asarray(u) for u in value)
+    vv, xv = np.broadcast_arrays(_values(v), _values(x))
+    inside = np.isfinite(y) & np.isfinite(yp) & np.isfinite(vv + xv)
+    reach = np.sqrt(np.maximum(np.abs(xv * xv / 4 - vv - 0.5), 1.0))
+    scale = (
+        np.maximum(np.abs(yp), np.abs(y) * reach)
+        if output
+        else np.maximum(np.abs(y), np.abs(yp) / reach)
+    )
+    v, x = np.where(inside, v, 0.5), np.where(inside, x, 0.5)
+
+    def evaluated(single: Callable[..., tuple[Any, Any]], pending: Any) -> tuple[Any, Any]:
+        y0, b0 = single(kind, v, x, pending, name)
+        if not output:
+            return y0, b0
+        y1, b1 = single(kind, v + 1, x, pending, name)
+        c = 1.0 if kind == "d" else v + 1
+        result = x / 2 * y0 - c * y1
+        cd = (x * 0 + c)._stack
+        bound = np.abs(xv) / 2 * b0 + np.abs(cd[0]) * b1 + b0[0] / 2 + np.abs(cd) * b1[0]
+        return result, bound + 4 * np.abs(result._stack)
+
+    # each way where the ones before it are not accurate (a refusal inside one, hyperu's:
+    # the next): at the orders themselves, both by _parabolic_far (D, or x < 0), the
+    # recurrence in v from small orders
+    result, bound = evaluated(_parabolic_at, inside)
+    left = inside & ~_accurate(result, bound, scale)
+    for way in (_parabolic_far, _parabolic_by_order):
+        if way is _parabolic_far and kind == "v":
+            pending = left & (xv < 0)
+        else:
+            pending = left
+        if not pending.any():
+            continue
+        try:
+            other, other_bound = evaluated(way, pending)
+        except TypeError:
+            continue
+        better = pending & _accurate(other, other_bound, scale)
+        result = np.where(better, other, result)
+        bound = np.where(better, other_bound, bound)
+        left &= ~better
+    bad = inside & ~_accurate(result, bound, scale)
+    if bad.any():
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only where its "
+            "series, hyperu in its parameters or the recurrence in v from them are accurate "
+            f"to 1e-12 of its size (here v = {vv[bad].flat[0]:g}, x = {xv[bad].flat[0]:g})"
+        )
+    return _nan_outside(inside, result)
+
+
+def _parabolic_scale(kind: str, v: Any, x: Any) -> Any:
+    """max(|y|, |y'|/sqrt|q|) of D_v(x) or V_v(x) from scipy's values (q = x^2/4 - v - 1/2)."""
+    with warnings.catch_warnings():  # (scipy's own warnings on its values stay its own)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        y, yp = (_sc().pbdv if kind == "d" else _sc().pbvv)(v, x)
+    reach = np.sqrt(np.maximum(np.abs(x * x / 4 - v - 0.5), 1.0))
+    return np.maximum(np.abs(y), np.abs(yp) / reach)
+
+
+def _parabolic_at(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) and its rounding bound over eps: by the Kummer series
+    (_parabolic_kummer), or where they cancel beyond 1e-12 of the scale (_parabolic_scale),
+    D at x > 0 and both at x < 0 by _parabolic_far."""
+    result, bound = _parabolic_kummer(kind, v, x, pending)
+    xv = _values(x)
+    left = pending & ~_accurate(result, bound, _parabolic_scale(kind, _values(v), xv))
+    if kind == "v":
+        left &= xv < 0
+    if left.any():
+        try:
+            far, far_bound = _parabolic_far(kind, v, x, left, name)
+        except TypeError:  # (hyperu's refusal: the Kummer series' bound stands, and refuses)
+            return result, bound
+        result, bound = np.where(left, far, result), np.where(left, far_bound, bound)
+    return result, bound
+
+
+def _parabolic_by_order(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) from _parabolic_at at the orders s = v - n, s + 1, s in [-1/2, 1/2),
+    by the recurrences in the order (DLMF 12.8.1, 12.8.6 with a = -k - 1/2)
+      D_(k+1) = x D_k - k D_(k-1),    V_(k+1) = (x V_k - V_(k-1))/(k + 1),
+    on dual arrays, with _three_term's rounding bound (up to 1000 steps)."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.floor(vv + 0.5), 0.0), 0.0)
+    if np.any(count > _DEGREE_LIMIT):
+        where = pending & (count > _DEGREE_LIMIT)
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} in its order v only up to orders "
+            f"of {_DEGREE_LIMIT} (here v = {vv[where].flat[0]:g})"
+        )
+    start = v - count
+    (first, first_bound), (second, second_bound) = (
+        _parabolic_at(kind, start + k, x, pending, name) for k in (0, 1)
+    )
+
+    def coefficients(i: int) -> tuple[Any, Any]:
+        k = start + i
+        return (x, -k) if kind == "d" else (x / (k + 1), -1 / (k + 1))
+
+    scale = _parabolic_scale(kind, vv, _values(x))
+    return _three_term(first, second, coefficients, count, (first_bound, second_bound), scale)
+
+
+def _parabolic_kummer(kind: str, v: Any, x: Any, pending: Any) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) (kind "d", "v") as y(0) u1 + y'(0) u2 on dual arrays (DLMF 12.4,
+    12.2.6-7, 12.2.20-21, 12.7.12-13), z = x^2/2:
+      u1 = e^(-x^2/4) 1F1(-v/2; 1/2; z),  u2 = x e^(-x^2/4) 1F1((1 - v)/2; 3/2; z),
+      D_v(0) = sqrt(pi) 2^(v/2)/Gamma((1 - v)/2),  D_v'(0) = -sqrt(2 pi) 2^(v/2)/Gamma(-v/2),
+      V_v(0) = -2^(-v/2) sin(pi v/2)/Gamma(1 + v/2),
+      V_v'(0) = 2^((1 - v)/2) cos(pi v/2)/Gamma((1 + v)/2)
+    (sin and cos by sindg/cosdg: exact zeros at integers), summed at `pending` with
+    _hypergeometric_sum's rounding bounds added."""
+    sc = _sc()
+    one = v * 0 + x * 0 + 1
+    if kind == "d":
+        power = 2 ** (v / 2)
+        at_0 = math.sqrt(math.pi) * power * sc.rgamma((1 - v) / 2)
+        slope_0 = -_SQRT_2PI * power * sc.rgamma(-v / 2)
+    else:
+        power = 2 ** (-v / 2)
+        at_0 = -power * sc.sindg(90 * v) * sc.rgamma(1 + v / 2)
+        slope_0 = math.sqrt(2) * power * sc.cosdg(90 * v) * sc.rgamma((1 + v) / 2)
+    z, gauss = x * x / 2, np.exp(-x * x / 4)
+    even, even_bound = _hypergeometric_sum(one, at_0 * gauss, [-v / 2], [one * 0.5], z, pending)
+    odd, odd_bound = _hypergeometric_sum(
+        one, slope_0 * x * gauss, [(1 - v) / 2], [one * 1.5], z, pending
+    )
+    return even + odd, even_bound + odd_bound
+
+
+def _parabolic_far(kind: str, v: Any, x: Any, pending: Any, name: str) -> tuple[Any, Any]:
+    """D_v(x) or V_v(x) where the Kummer series cancel: D at x > 0 by _pbdv_far, both at
+    x < 0 by the connection formulas of _parabolic_in_v (V_v(t) by its Kummer series, which
+    do not cancel at t > 0: V grows there), with the rounding bounds of their terms."""
+    sc = _sc()
+    t = np.abs(x)
+    far, far_bound = _pbdv_far(v, t, pending)
+    if kind == "d" and not np.any(pending & (_values(x) < 0)):
+        return far, far_bound
+    grow, grow_bound = _parabolic_kummer("v", v, t, pending)
+    cos = sc.cosdg(180 * v)
+    if kind == "d":
+        a, b = cos, math.pi * sc.rgamma(-v)
+    else:
+        a, b = -sc.sindg(180 * v) * sc.rgamma(v + 1), -cos
+    mirrored = a * far + b * grow
+    ad, bd = a._stack, b._stack
+    bound = np.abs(ad[0]) * far_bound + np.abs(ad) * far_bound[0]
+    bound = bound + np.abs(bd[0]) * grow_bound + np.abs(bd) * grow_bound[0]
+    bound = bound + 8 * np.abs(mirrored._stack)
+    negative = _values(x) < 0
+    if kind == "d":
+        return np.where(negative, mirrored, far), np.where(negative, bound, far_bound)
+    return mirrored, np.where(negative, bound, np.inf)
+
+
+def _pbdv_far(v: Any, t: Any, pending: Any) -> tuple[Any, Any]:
+    """D_v(t), t > 0, on dual arrays: D_nu(t) = 2^(nu/2) e^(-t^2/4) U(-nu/2, 1/2, t^2/2)
+    (DLMF 12.7.14; U by _hyperu_integral) at nu = v - n, nu + 1, n = ceil(v + 1/2) (so
+    hyperu's a or 1 + a - b stays above 0.02), then up to v by D_(k+1) = t D_k - k D_(k-1)
+    (DLMF 12.8.1; D_v(t) is its dominant solution as v grows: U(a, t)'s recurrence in a
+    is minimal as a -> +inf), with _three_term's rounding bound from 64 ulps of the starts
+    (hyperu's integral: a sum of positive terms)."""
+    vv = _values(v)
+    count = np.where(pending, np.maximum(np.ceil(vv + 0.5), 0.0), 0.0)
+    t = np.where(pending, t, 1.0)
+    nu = np.where(pending, v, -1.0) - count
+    first, second = (  # (hyperu's TypeError where its integral is not accurate)
+        2 ** (order / 2) * np.exp(-t * t / 4) * _hyperu_integral(-order / 2, t * 0 + 0.5, t * t / 2)
+        for order in (nu, nu + 1)
+    )
+    starts = (64 * np.abs(first._stack), 64 * np.abs(second._stack))
+    return _three_term(first, second, lambda i: (t, -(nu + i)), count, starts, 0.0)
 
 
 # zeta in its exponent s (scipy has no function for d/ds): Euler-Maclaurin summation,
@@ -4450,14 +4909,6 @@ _ORDER_M = "m is an integer order"
 _ORDERS_MN = "m and n are integer orders"
 
 
-def _parameters(what: str, names: str) -> str:
-    """Entry.why for arguments that are parameters (orders, shapes) without closed-form
-    partials among scipy's functions."""
-    partials = "the partials in them" if names == "them" else f"the partial in {names}"
-    return f"{what}; scipy has no closed form for {partials}"
-
-
-_ORDER = _parameters("v is the order", "v")
 _INTEGER = "n is an integer order (scipy truncates it)"
 _HERMITE_DEGREE = "n is an integer degree (scipy's loops take integers only)"
 _SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
@@ -4694,13 +5145,11 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                 _wright_bessel(True),
             ),
         ),
-        (("pbdv",), Entry("pbdv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
-        (("pbvv",), Entry("pbvv", ("v", "x"), (1,), _parabolic(False), why=_ORDER)),
+        (("pbdv",), Entry("pbdv", ("v", "x"), (0, 1), _parabolic("d"))),
+        (("pbvv",), Entry("pbvv", ("v", "x"), (0, 1), _parabolic("v"))),
         (
             ("pbwa",),
-            Entry(
-                "pbwa", ("a", "x"), (1,), _parabolic(True), why=_parameters("a is the order", "a")
-            ),
+            Entry("pbwa", ("a", "x"), (0, 1), _parabolic("w")),
         ),
         (("sici",), Entry("sici", x, (0,), _sici)),
         (("shichi",), Entry("shichi", x, (0,), _shichi)),
@@ -4793,7 +5242,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         (("ellipj",), Entry("ellipj", ("u", "m"), (0, 1), _ellipj)),
         (("kelvin",), Entry("kelvin", x, (0,), _kelvin_all, complex=True)),
         (("binom",), Entry("binom", ("n", "k"), (0, 1), _binom)),
-        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (2,), _lpmv, why="m is an integer order")),
+        (("lpmv",), Entry("lpmv", ("m", "v", "x"), (1, 2), _lpmv, why=_ORDER_M)),
         (("it2j0y0",), Entry("it2j0y0", x, (0,), _integrals_over_t(False))),
         (("it2i0k0",), Entry("it2i0k0", x, (0,), _integrals_over_t(True))),
         (("it2struve0",), Entry("it2struve0", x, (0,), _it2struve0)),
