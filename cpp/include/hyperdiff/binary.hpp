@@ -412,18 +412,21 @@ struct Hypot : BinaryEntry {
   static constexpr const char* name = "hypot";
   // r = hypot(x, y), u = x/r, w = y/r: fx = u, fy = w, fxx = w^2/r,
   // fxy = -uw/r, fyy = u^2/r. (u, w) from detail::direction (finite where r
-  // overflows; the diagonal at (+-inf, +-inf)); all 0 at the origin.
+  // overflows); all 0 at the origin. At (+-inf, +-inf) fx, fy are nan: their
+  // limits depend on the direction (hypot(t, 2 t)' at inf is sqrt 5, which the
+  // diagonal's (1 + 2)/sqrt 2 missed); the second partials' (1/r) are 0.
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T r = std::hypot(x, y);
     const bool origin = r == T(0);
+    const bool both_inf = std::fabs(x) == T(INFINITY) && std::fabs(y) == T(INFINITY);
     T du, dw, dir;
     detail::direction(x, y, r, du, dw, dir);
     const T u = origin ? T(0) : du, w = origin ? T(0) : dw;
     const T ir = origin ? T(0) : dir;
     p.f0 = r;
-    p.fx = u;
-    p.fy = w;
+    p.fx = both_inf ? T(NAN) : u;
+    p.fy = both_inf ? T(NAN) : w;
     p.fxx = detail::zero_or_product(w * w, ir);
     p.fxy = -detail::zero_or_product(u * w, ir);
     p.fyy = detail::zero_or_product(u * u, ir);
