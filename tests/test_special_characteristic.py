@@ -3,7 +3,9 @@ modified Mc_m, Ms_m (both kinds) in q, and the spheroidal characteristic values 
 obl_cv in c (src/hyperdiff/_characteristic.py), against mpmath references from the whole
 eigenproblems (tests/data/characteristic.json, written by
 tests/generate_characteristic_references.py: eigsy at 50 digits, Hellmann-Feynman and
-second-order perturbation theory)."""
+second-order perturbation theory); the spheroidal functions of the first kind in c
+against their expansions at 70 digits (tests/data/spheroidal.json, written by
+tests/generate_spheroidal_references.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ sc = pytest.importorskip("scipy.special")
 
 EPS = np.finfo(np.float64).eps
 DATA = json.loads((Path(__file__).parent / "data" / "characteristic.json").read_text())
+SPHEROIDAL = json.loads((Path(__file__).parent / "data" / "spheroidal.json").read_text())
 
 
 def _close(got: Any, want: Any, scale: Any, ulps: float, what: str) -> None:
@@ -129,6 +132,59 @@ def _eigenvalue(odd: bool, m: int, q: float) -> float:
     return float(
         np.sort(np.linalg.eigvals(matrix).real)[(m - (first > 0)) // 2 if first else m // 2]
     )
+
+
+@pytest.mark.parametrize("name", ["pro_ang1", "obl_ang1", "pro_rad1", "obl_rad1"])
+def test_spheroidal_functions_in_c(name: str) -> None:
+    """pro_ang1, obl_ang1, pro_rad1, obl_rad1 and their x-derivative (scipy's (s, s')) in c
+    and x at once (a HyperDualVec of (c, x), every point in one call, m and n arrays): the
+    values scipy's bit for bit, the partials with c within 16 ulps of the 70-digit
+    expansion's, scale max(|want|, (1 + c)^(1 + k)(|s| + |s'|)) for k derivatives in x (the
+    expansions' terms grow with c and the sums cancel: obl_ang1(0, 2, 10, 0.5) is -7.0 from
+    terms of -57; each x-derivative scales as c); a Dual in c gives the same partials."""
+    rows = np.array([r[1:] for r in SPHEROIDAL["functions"] if r[0] == name], dtype=np.float64)
+    m, n, c, x = rows[:, :4].T
+    f = getattr(sc, name)
+    one, zero = np.ones_like(c), np.zeros_like(c)
+    s, s1 = f(m, n, hd.hyperdualvec(c, [one, zero]), hd.hyperdualvec(x, [zero, one]))
+    value, slope = f(m, n, c, x)
+    np.testing.assert_array_equal(s.value, value)
+    np.testing.assert_array_equal(s1.value, slope)
+    np.testing.assert_allclose(rows[:, 4:6], np.stack([value, slope], axis=1), rtol=1e-10)
+    scale = (1 + c) * (np.abs(value) + np.abs(slope))
+    got = (s.grad[0], s.hess[0, 0], s.hess[0, 1], s1.grad[0], s1.hess[0, 0], s1.hess[0, 1])
+    what = ("s_c", "s_cc", "s_cx", "s'_c", "s'_cc", "s'_cx")
+    for partial, want, label in zip(got, rows[:, 6:].T, what, strict=True):
+        in_x = label.count("x") + label.count("'")  # (x-derivatives: each a factor ~ c)
+        _close(partial, want, scale * (1 + c) ** in_x, 16, f"{name} {label}")
+    np.testing.assert_array_equal(s.hess[1, 1], s1.grad[1])  # (the equation's, in x)
+    t, t1 = f(m, n, hd.dual(c, 1.0), x)
+    np.testing.assert_array_equal(t.d, s.grad[0])
+    np.testing.assert_array_equal(t1.d, s1.grad[0])
+
+
+def test_spheroidal_functions_refused_in_c() -> None:
+    """A TypeError where scipy's value is not the expansion's (scipy's specfun loses digits:
+    obl_ang1(2, 5, 30, 0.5) is -230022.23 for -230021.53; at c < 0 it answers c = 0's
+    value), and for the _cv variants in c or cv (defined only at cv = pro_cv(m, n, c));
+    nan where scipy's value is nan (|x| >= 1 for the angular functions); at c = 0 the
+    partial in c is 0 (a function of c^2)."""
+    d = hd.dual(np.array([30.0]), 1.0)
+    with pytest.raises(TypeError, match=r"scipy\.special\.obl_ang1 in c at m, n, c, x = 2, 5, 30,"):
+        sc.obl_ang1(2, 5, d, 0.5)
+    with pytest.raises(TypeError, match=r"pro_ang1 in c at .* c < 0 answers c = 0's"):
+        sc.pro_ang1(1, 2, -d / 20, 0.3)
+    with pytest.raises(
+        TypeError,
+        match=r"pro_rad1_cv in its argument c .* use scipy\.special\."
+        r"pro_rad1\(m, n, c, x\), which takes cv from c",
+    ):
+        sc.pro_rad1_cv(1, 2, d / 20, sc.pro_cv(1, 2, 1.5), 1.3)
+    with pytest.raises(TypeError, match=r"obl_ang1_cv in its argument cv .* only at cv = obl_cv"):
+        sc.obl_ang1_cv(1, 2, 1.5, d, 0.3)
+    s, s1 = sc.pro_ang1(1, 2, hd.hyperdual(np.array([1.5, 1.5, 0.0]), 1.0, 1.0), [0.3, 1.2, 0.3])
+    assert np.isnan(s.value[1]) and np.isnan(s.e12[1]) and np.isnan(s1.e1[1])
+    assert s.e1[2] == 0 and s1.e1[2] == 0 and np.isfinite(s.e12[2]) and np.isfinite(s1.e12[2])
 
 
 def test_where_there_is_no_characteristic_value() -> None:

@@ -454,3 +454,174 @@ def spheroidal_characteristic(sign: float, value: Any, m: Any, n: Any, c: Any) -
 
 
 _DEGREES = 1 << 20  # (m and n in one key: n below this)
+
+
+# --- the spheroidal functions of the first kind in c (Flammer; scipy's specfun ASWFA, RMN1) --
+#   S_mn(c, x) = sum_r d_r P^m_(m+r)(x)                                      (pro/obl_ang1)
+#   R_mn(c, x) = A(x) sum_r i^(r+m-n) d_r (2m+r)!/r! j_(m+r)(c x) / sum_r d_r (2m+r)!/r!
+#                                                                          (pro/obl_rad1)
+# over r = n - m mod 2, + 2k, d the eigenvector of the recurrence above, P^m_l without
+# Condon-Shortley's (-1)^m (scipy's LPMNS), A = (1 - kd/x^2)^(m/2) (kd = 1 prolate, -1
+# oblate). Flammer's normalization: S_mn(c, 0) = P^m_n(0) (n - m even), S_mn'(c, 0) =
+# P^m_n'(0) (odd): sum_r d_r W_r = 1 with W_r = P^m_(m+r)(0)/P^m_n(0) (the derivatives at
+# 0, odd); R does not depend on it. scipy's values are these sums (to 1e-12 where its
+# specfun is accurate: tests/generate_spheroidal_references.py evaluates them at 70 digits).
+# (y, y', the sizes of y's terms, of y''s) at dual (c, x) from the eigenvector v (any scale)
+Expansion = Callable[[int, int, list[Any], Any, Any], tuple[Any, Any, Any, Any]]
+
+
+def _legendre_at_zero(m: int, n: int, count: int) -> np.ndarray:
+    """W_r of the rows: P^m_l(0) = (-1)^((l-m)/2) (l+m-1)!!/(l-m)!! (l - m even) and
+    P^m_l'(0) = (l + m) P^m_(l-1)(0) change by -(l+m+1)/(l-m+2) and -(l+m+2)/(l-m+1) two
+    degrees up."""
+    parity = (n - m) % 2
+    ratios = np.ones(count)
+    for k in range(1, count):
+        ell = m + 2 * (k - 1) + parity
+        ratios[k] = (
+            -(ell + m + 1) / (ell - m + 2) if parity == 0 else -(ell + m + 2) / (ell - m + 1)
+        )
+    w = np.cumprod(ratios)
+    out: np.ndarray = w / w[(n - m) // 2]
+    return out
+
+
+def _double_factorial(a: int) -> float:
+    """a!! (an exact integer, then one rounding; 1 for a <= 0)."""
+    return float(math.prod(range(a, 0, -2)))
+
+
+def _angular(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
+    """S and S' = dS/dx by P^m_m = (2m-1)!! (1 - x^2)^(m/2), P^m_(m+1) = (2m+1) x P^m_m,
+    (l - m) P^m_l = (2l - 1) x P^m_(l-1) - (l + m - 1) P^m_(l-2), and
+    (1 - x^2) P^m_l' = (l + m) P^m_(l-1) - l x P^m_l."""
+    parity = (n - m) % 2
+    weights = _legendre_at_zero(m, n, len(v))
+    norm = sum(u * w for u, w in zip(v, weights, strict=True))
+    one = 1 - x * x
+    below = 0.0 * x  # P^m_(l-1)
+    here = _double_factorial(2 * m - 1) * (one ** (m // 2) if m % 2 == 0 else one ** (m / 2))
+    y = yp_high = yp_low = 0.0 * x
+    size = slope_size = 0.0
+    ell = m
+    for k in range(len(v)):
+        while ell < m + 2 * k + parity:
+            ell += 1
+            below, here = here, ((2 * ell - 1) * x * here - (ell + m - 1) * below) / (ell - m)
+        term = v[k] * here
+        low, high = v[k] * ((ell + m) * below), v[k] * (ell * here)
+        y, yp_low, yp_high = y + term, yp_low + low, yp_high + high
+        size = size + np.abs(term._data[0])
+        slope_size = slope_size + np.abs(low._data[0]) + np.abs(high._data[0] * x._data[0])
+    factor = 1 / norm
+    return (
+        y * factor,
+        (yp_low - x * yp_high) / one * factor,
+        size * np.abs(factor._data[0]),
+        slope_size * np.abs(factor._data[0] / one._data[0]),
+    )
+
+
+def _radial(kd: float) -> Expansion:
+    """R and R' = dR/dx = A' T/N + c A T'/N (T, N the sums above, T' with j'), A' = m kd A /
+    (x (x^2 - kd)); spherical Bessel functions of dual arguments by hyperdiff.special."""
+
+    def expansion(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
+        from .special import spherical_jn
+
+        parity = (n - m) % 2
+        z = c * x
+        total = slope = norm = 0.0 * z
+        size = slope_size = 0.0
+        factor = 1.0  # (2m+r)!/r! relative to r = parity's
+        for k, u in enumerate(v):
+            r = 2 * k + parity
+            if k:
+                factor *= (2 * m + r) * (2 * m + r - 1) / (r * (r - 1))
+            phase = -1.0 if ((r + m - n) // 2) % 2 else 1.0
+            weight = u * factor
+            term = weight * (phase * spherical_jn(m + r, z))
+            rate = weight * (phase * spherical_jn(m + r, z, derivative=True))
+            total, slope, norm = total + term, slope + rate, norm + weight
+            size = size + np.abs(term._data[0])
+            slope_size = slope_size + np.abs(rate._data[0])
+        if m:
+            a = (1 - kd / (x * x)) ** (m / 2)
+            da = m * kd * a / (x * (x * x - kd))
+        else:  # (A = 1, also at the oblate x = 0)
+            a, da = 1.0 + 0.0 * x, 0.0 * x
+        scale = np.abs(a._data[0] / norm._data[0])
+        return (
+            a * total / norm,
+            (da * total + c * a * slope) / norm,
+            size * scale,
+            np.abs(da._data[0] / norm._data[0]) * size + np.abs(c._data[0]) * scale * slope_size,
+        )
+
+    return expansion
+
+
+def _agrees(ours: Any, theirs: Any, size: Any) -> Any:
+    """ours within 1e-10 of scipy's value, or of 1e-13 of the terms' sizes (sums that cancel:
+    where y crosses 0 in x)."""
+    return np.abs(ours - theirs) <= 1e-10 * np.abs(theirs) + 1e-13 * size
+
+
+def spheroidal_function(
+    sign: float, radial: bool, name: str, value: Any, m: Any, n: Any, c: Any, x: Any
+) -> tuple[Any, ...]:
+    """The partials in c of scipy's (y, y') = pro_ang1(m, n, c, x) (radial: pro_rad1; sign -1:
+    obl_ang1, obl_rad1), y' = dy/dx: (y_c, y_cc, y_cx, y'_c, y'_cc, y'_cx). The expansion on
+    the eigenvector runs on a HyperDualVec of (c, x) whose lambda carries lambda(c)'s parts;
+    nan where scipy's value is nan; a TypeError naming the function where scipy's value is
+    finite and the expansion's does not agree with it (_agrees: scipy's specfun loses digits
+    at large c, e.g. obl_ang1(2, 5, 30, 0.5) is -230022.23, the expansion at 30 digits
+    -230021.53; pro_ang1(2, 5, 50, 0.5) 8e-8 off; and at c < 0 it answers c = 0's)."""
+    import scipy.special as sc
+
+    expansion = _radial(sign) if radial else _angular
+    shape, (m, n, c, x, y0, yp0) = _flat(m, n, c, x, *value)
+    m, n = np.trunc(m), np.trunc(n)  # (as scipy's)
+    out = np.full((6, *m.shape), np.nan)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(y0) & np.isfinite(yp0) & (m >= 0) & (n >= m) & (n < _DEGREES)
+    keys = np.where(valid, m * _DEGREES + n, -1.0)
+    for key in np.unique(keys[valid]):
+        mask = valid & (keys == key)
+        order, degree = divmod(int(key), _DEGREES)
+        j = (degree - order) // 2
+        make = spheroidal_rows(order, degree, sign)
+        cs, xs = c[mask], x[mask]
+        lam0 = (sc.pro_cv if sign > 0 else sc.obl_cv)(order, degree, cs)
+        start = j + 12 + int(_largest(cs, lam0))
+        lam, first, second, count, rows = derivatives(make, cs, lam0, j, start)
+        parts = np.full((6, cs.size), np.nan)
+        close = np.zeros(cs.size, dtype=bool)
+        for row in np.unique(rows):
+            at = rows == row
+            c_d, x_d = _seeded(cs[at], xs[at])
+            step = c_d - cs[at]
+            lam_d = lam[at] + first[at] * step + second[at] / 2 * step * step
+            with np.errstate(all="ignore"):
+                v = vector(make(c_d, count), lam_d, int(row))
+                y, yp, size, slope_size = expansion(order, degree, v, c_d, x_d)
+            ours_y, ours_yp = y._data, yp._data
+            close[at] = _agrees(ours_y[0], y0[mask][at], size) & _agrees(
+                ours_yp[0], yp0[mask][at], slope_size
+            )
+            # planes: f, f_c, f_x, f_cc, f_cx, f_xx
+            for i, (data, plane) in enumerate(
+                ((ours_y, 1), (ours_y, 3), (ours_y, 4), (ours_yp, 1), (ours_yp, 3), (ours_yp, 4))
+            ):
+                parts[i, at] = data[plane]
+        if not np.all(close):
+            bad = np.flatnonzero(~close)[0]
+            raise TypeError(
+                f"hyperdiff cannot differentiate scipy.special.{name} in c at m, n, c, x = "
+                f"{order}, {degree}, {cs[bad]:g}, {xs[bad]:g}: scipy's value there is not "
+                "its expansion on the characteristic value's eigenvector (within 1e-10; scipy's "
+                "specfun loses digits at large c, and at c < 0 answers c = 0's; obl_rad1 at "
+                "x = 0 for m > 0: not by this expansion)"
+            )
+        out[:, mask] = parts
+    return _shaped(tuple(out), shape)
