@@ -166,13 +166,16 @@ def test_spheroidal_functions_in_c(name: str) -> None:
 def test_spheroidal_functions_refused_in_c() -> None:
     """A TypeError where scipy's value is not the expansion's (scipy's specfun loses digits:
     obl_ang1(2, 5, 30, 0.5) is -230022.23 for -230021.53; at c < 0 it answers c = 0's
-    value), and for the _cv variants in c or cv (defined only at cv = pro_cv(m, n, c));
-    nan where scipy's value is nan (|x| >= 1 for the angular functions); at c = 0 the
-    partial in c is 0 (a function of c^2)."""
+    value) or the expansion cancels (pro_rad1 at c = 40: its normalization), and for the
+    _cv variants in c or cv (defined only at cv = pro_cv(m, n, c)); nan where scipy's
+    value is nan (|x| >= 1 for the angular functions); at c = 0 the partial in c is 0 (a
+    function of c^2)."""
     d = hd.dual(np.array([30.0]), 1.0)
     with pytest.raises(TypeError, match=r"scipy\.special\.obl_ang1 in c at m, n, c, x = 2, 5, 30,"):
         sc.obl_ang1(2, 5, d, 0.5)
-    with pytest.raises(TypeError, match=r"pro_ang1 in c at .* c < 0 answers c = 0's"):
+    with pytest.raises(TypeError, match=r"pro_rad1 in c at m, n, c, x = 1, 5, 40, 1.5: .* cancels"):
+        sc.pro_rad1(1, 5, d * (4 / 3), 1.5)  # (terms 1e12 times the value; scipy's 3e-5 off)
+    with pytest.raises(TypeError, match=r"pro_ang1 in c at .* c < 0 scipy answers c = 0's"):
         sc.pro_ang1(1, 2, -d / 20, 0.3)
     with pytest.raises(
         TypeError,

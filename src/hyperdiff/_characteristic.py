@@ -513,12 +513,14 @@ def _angular(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
         y, yp_low, yp_high = y + term, yp_low + low, yp_high + high
         size = size + np.abs(term._data[0])
         slope_size = slope_size + np.abs(low._data[0]) + np.abs(high._data[0] * x._data[0])
-    factor = 1 / norm
+    y, yp = y / norm, (yp_low - x * yp_high) / one / norm
+    n0 = np.abs(norm._data[0])
+    spread = sum(np.abs(u._data[0] * w) for u, w in zip(v, weights, strict=True)) / n0
     return (
-        y * factor,
-        (yp_low - x * yp_high) / one * factor,
-        size * np.abs(factor._data[0]),
-        slope_size * np.abs(factor._data[0] / one._data[0]),
+        y,
+        yp,
+        size / n0 + np.abs(y._data[0]) * spread,
+        slope_size / (n0 * np.abs(one._data[0])) + np.abs(yp._data[0]) * spread,
     )
 
 
@@ -532,7 +534,7 @@ def _radial(kd: float) -> Expansion:
         parity = (n - m) % 2
         z = c * x
         total = slope = norm = 0.0 * z
-        size = slope_size = 0.0
+        size = slope_size = spread = 0.0
         factor = 1.0  # (2m+r)!/r! relative to r = parity's
         for k, u in enumerate(v):
             r = 2 * k + parity
@@ -545,26 +547,40 @@ def _radial(kd: float) -> Expansion:
             total, slope, norm = total + term, slope + rate, norm + weight
             size = size + np.abs(term._data[0])
             slope_size = slope_size + np.abs(rate._data[0])
+            spread = spread + np.abs(weight._data[0])
         if m:
             a = (1 - kd / (x * x)) ** (m / 2)
             da = m * kd * a / (x * (x * x - kd))
         else:  # (A = 1, also at the oblate x = 0)
             a, da = 1.0 + 0.0 * x, 0.0 * x
-        scale = np.abs(a._data[0] / norm._data[0])
+        y, yp = a * total / norm, (da * total + c * a * slope) / norm
+        n0 = np.abs(norm._data[0])
+        scale, spread = np.abs(a._data[0]) / n0, spread / n0
         return (
-            a * total / norm,
-            (da * total + c * a * slope) / norm,
-            size * scale,
-            np.abs(da._data[0] / norm._data[0]) * size + np.abs(c._data[0]) * scale * slope_size,
+            y,
+            yp,
+            size * scale + np.abs(y._data[0]) * spread,
+            np.abs(da._data[0]) / n0 * size
+            + np.abs(c._data[0]) * scale * slope_size
+            + np.abs(yp._data[0]) * spread,
         )
 
     return expansion
 
 
-def _agrees(ours: Any, theirs: Any, size: Any) -> Any:
-    """ours within 1e-10 of scipy's value, or of 1e-13 of the terms' sizes (sums that cancel:
-    where y crosses 0 in x)."""
-    return np.abs(ours - theirs) <= 1e-10 * np.abs(theirs) + 1e-13 * size
+# the terms' sizes (with the normalization sum's relative spread) over the function's
+# amplitude at most: the partials' rounding errors stay below ~2e-11 of it
+_CANCELLATION = 1e5
+
+
+def _agrees(ours: Any, theirs: Any, size: Any, amplitude: Any) -> Any:
+    """ours within 1e-10 of scipy's value, relative to the function's amplitude (not its
+    value, which crosses 0 in x), and the sum not cancelling beyond _CANCELLATION: where it
+    does (where the function is exponentially small, e.g. pro_ang1(1, 2, 40, 0.95) =
+    1.06e-11 from terms of 0.48, or where the normalization sum cancels, as for the
+    prolate radial functions at large c: terms 1e12 times pro_rad1(1, 5, 40, x), whose
+    values scipy computes to 3e-5), the partials lose as many digits."""
+    return (np.abs(ours - theirs) <= 1e-10 * amplitude) & (size <= _CANCELLATION * amplitude)
 
 
 def spheroidal_function(
@@ -574,9 +590,10 @@ def spheroidal_function(
     obl_ang1, obl_rad1), y' = dy/dx: (y_c, y_cc, y_cx, y'_c, y'_cc, y'_cx). The expansion on
     the eigenvector runs on a HyperDualVec of (c, x) whose lambda carries lambda(c)'s parts;
     nan where scipy's value is nan; a TypeError naming the function where scipy's value is
-    finite and the expansion's does not agree with it (_agrees: scipy's specfun loses digits
-    at large c, e.g. obl_ang1(2, 5, 30, 0.5) is -230022.23, the expansion at 30 digits
-    -230021.53; pro_ang1(2, 5, 50, 0.5) 8e-8 off; and at c < 0 it answers c = 0's)."""
+    finite and the expansion's does not agree with it, or cancels (_agrees: scipy's specfun
+    loses digits at large c, e.g. obl_ang1(2, 5, 30, 0.5) is -230022.23, the expansion at
+    30 digits -230021.53; pro_ang1(2, 5, 50, 0.5) 8e-8 off; and at c < 0 it answers
+    c = 0's)."""
     import scipy.special as sc
 
     expansion = _radial(sign) if radial else _angular
@@ -606,8 +623,11 @@ def spheroidal_function(
                 v = vector(make(c_d, count), lam_d, int(row))
                 y, yp, size, slope_size = expansion(order, degree, v, c_d, x_d)
             ours_y, ours_yp = y._data, yp._data
-            close[at] = _agrees(ours_y[0], y0[mask][at], size) & _agrees(
-                ours_yp[0], yp0[mask][at], slope_size
+            # amplitudes: |y| + |y'|/(1 + |c|) (x-derivatives scale as c), and for y'
+            want_y, want_yp, rate = y0[mask][at], yp0[mask][at], 1 + np.abs(cs[at])
+            amplitude = np.abs(want_y) + np.abs(want_yp) / rate
+            close[at] = _agrees(ours_y[0], want_y, size, amplitude) & _agrees(
+                ours_yp[0], want_yp, slope_size, amplitude * rate
             )
             # planes: f, f_c, f_x, f_cc, f_cx, f_xx
             for i, (data, plane) in enumerate(
@@ -619,9 +639,10 @@ def spheroidal_function(
             raise TypeError(
                 f"hyperdiff cannot differentiate scipy.special.{name} in c at m, n, c, x = "
                 f"{order}, {degree}, {cs[bad]:g}, {xs[bad]:g}: scipy's value there is not "
-                "its expansion on the characteristic value's eigenvector (within 1e-10; scipy's "
-                "specfun loses digits at large c, and at c < 0 answers c = 0's; obl_rad1 at "
-                "x = 0 for m > 0: not by this expansion)"
+                "its expansion on the characteristic value's eigenvector within 1e-10, or "
+                "that expansion cancels beyond 1e5 (scipy's specfun loses digits at large c, "
+                "the expansions where the function is exponentially small; at c < 0 scipy "
+                "answers c = 0's; obl_rad1 at x = 0 for m > 0: not by this expansion)"
             )
         out[:, mask] = parts
     return _shaped(tuple(out), shape)
