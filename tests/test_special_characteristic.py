@@ -163,6 +163,30 @@ def test_spheroidal_functions_in_c(name: str) -> None:
     np.testing.assert_array_equal(t1.d, s1.grad[0])
 
 
+def test_mathieu_coefficients_in_q() -> None:
+    """hd.special.mathieu_even_coef, mathieu_odd_coef (scipy's Python functions: scalars m,
+    q >= 0): scipy's coefficients bit for bit, and in q the Fourier sums of their
+    partials are ce_m's and se_m's partials in q of the 50-digit references (within 8
+    ulps of the terms' scale, as test_mathieu_functions_in_q); dual m refused."""
+    for odd, m, q, x, *want in DATA["functions"]:
+        if q < 0:  # (scipy's coefficients: q >= 0 only)
+            continue
+        scipy_coef = sc.mathieu_odd_coef if odd else sc.mathieu_even_coef
+        coef = hd.special.mathieu_odd_coef if odd else hd.special.mathieu_even_coef
+        a = coef(m, hd.hyperdual(q, 1.0, 1.0))
+        np.testing.assert_array_equal(a.value, scipy_coef(m, q))
+        waves = 2 * np.arange(a.shape[0]) + (m % 2 if not odd else 2 - m % 2)
+        trig = np.sin if odd else np.cos
+        basis = trig(waves * np.radians(x))
+        value, slope = (sc.mathieu_sem if odd else sc.mathieu_cem)(m, q, x)
+        scale = abs(value) + abs(slope) / max(2 * m, 1)
+        _close(basis @ a.e1, want[0], scale, 8, f"A' {odd} {m} {q}")
+        _close(basis @ a.e12, want[1], scale, 8, f"A'' {odd} {m} {q}")
+    with pytest.raises(TypeError, match=r"mathieu_even_coef in its argument m .* integer order"):
+        hd.special.mathieu_even_coef(hd.dual(2.0, 1.0), 1.5)
+    np.testing.assert_array_equal(hd.special.mathieu_odd_coef(2, 1.5), sc.mathieu_odd_coef(2, 1.5))
+
+
 def test_spheroidal_functions_refused_in_c() -> None:
     """A TypeError where scipy's value is not the expansion's (scipy's specfun loses digits:
     obl_ang1(2, 5, 30, 0.5) is -230022.23 for -230021.53; at c < 0 it answers c = 0's

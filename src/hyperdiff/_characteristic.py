@@ -287,6 +287,39 @@ def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, 
     return _shaped(by_order(m, solve), shape)
 
 
+def mathieu_coefficients(odd: bool, m: int, q: float, value: Any) -> tuple[Any, Any]:
+    """(A', A'') in q of scipy's Fourier coefficients value = mathieu_even_coef(m, q)
+    (odd: mathieu_odd_coef): the eigenvector normalized as DLMF 28.2.30 on a dual q with
+    a(q)'s parts, scipy's sign (its largest coefficient's), 0 beyond the truncation; a
+    TypeError where scipy's coefficients are not the eigenvector's within 1e-10 of the
+    largest (or no characteristic value)."""
+    j, _, weight = mathieu_layout(odd, m)
+    make = mathieu_rows(odd, m)
+    value = np.asarray(value, dtype=np.float64)
+    qs = np.array([q], dtype=np.float64)
+    a = mathieu_value(odd)(m, qs)
+    start = max(mathieu_start(m, qs, a), value.size)
+    lam, first, second, count, rows = derivatives(make, qs, a, j, start)
+    (q_d,) = _seeded(qs)
+    step = q_d - qs
+    with np.errstate(all="ignore"):
+        v = vector(make(q_d, count), lam + first * step + second / 2 * step * step, int(rows[0]))
+        norm = np.sqrt(weight * v[0] * v[0] + sum(u * u for u in v[1:]))
+        planes = np.array([(u / norm)._data[:, 0] for u in v])  # (A, A', A'') per row
+    out = np.zeros((value.size, 3))
+    out[: min(count, value.size)] = planes[: value.size]
+    largest = int(np.argmax(np.abs(value)))
+    out *= -1.0 if out[largest, 0] * value[largest] < 0 else 1.0
+    if not np.all(np.abs(out[:, 0] - value) <= 1e-10 * np.abs(value[largest])):
+        name = f"mathieu_{'odd' if odd else 'even'}_coef"
+        raise TypeError(
+            f"hyperdiff cannot differentiate scipy.special.{name} in q at m, q = {m}, {q:g}: "
+            "scipy's coefficients there are not the normalized eigenvector of their "
+            "recurrence at its characteristic value (within 1e-10 of the largest)"
+        )
+    return out[:, 1], out[:, 2]
+
+
 # A function's sum on the eigenvector v (v_row = 1) at dual (q, x): (y, y', the sizes of
 # y's terms, of y''s), each size an array over the elements
 Series = Callable[[int, list[Any], Any, Any, int], tuple[Any, Any, Any, Any]]
