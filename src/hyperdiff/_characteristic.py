@@ -305,7 +305,7 @@ def mathieu_coefficients(odd: bool, m: int, q: float, value: Any) -> tuple[Any, 
     with np.errstate(all="ignore"):
         v = vector(make(q_d, count), lam + first * step + second / 2 * step * step, int(rows[0]))
         norm = np.sqrt(weight * v[0] * v[0] + sum(u * u for u in v[1:]))
-        planes = np.array([(u / norm)._data[:, 0] for u in v])  # (A, A', A'') per row
+        planes = np.array([(u / norm)._stack[:, 0] for u in v])  # (A, A', A'') per row
     out = np.zeros((value.size, 3))
     out[: min(count, value.size)] = planes[: value.size]
     largest = int(np.argmax(np.abs(value)))
@@ -544,16 +544,16 @@ def _angular(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
         term = v[k] * here
         low, high = v[k] * ((ell + m) * below), v[k] * (ell * here)
         y, yp_low, yp_high = y + term, yp_low + low, yp_high + high
-        size = size + np.abs(term._data[0])
-        slope_size = slope_size + np.abs(low._data[0]) + np.abs(high._data[0] * x._data[0])
+        size = size + np.abs(term._stack[0])
+        slope_size = slope_size + np.abs(low._stack[0]) + np.abs(high._stack[0] * x._stack[0])
     y, yp = y / norm, (yp_low - x * yp_high) / one / norm
-    n0 = np.abs(norm._data[0])
-    spread = sum(np.abs(u._data[0] * w) for u, w in zip(v, weights, strict=True)) / n0
+    n0 = np.abs(norm._stack[0])
+    spread = sum(np.abs(u._stack[0] * w) for u, w in zip(v, weights, strict=True)) / n0
     return (
         y,
         yp,
-        size / n0 + np.abs(y._data[0]) * spread,
-        slope_size / (n0 * np.abs(one._data[0])) + np.abs(yp._data[0]) * spread,
+        size / n0 + np.abs(y._stack[0]) * spread,
+        slope_size / (n0 * np.abs(one._stack[0])) + np.abs(yp._stack[0]) * spread,
     )
 
 
@@ -578,24 +578,24 @@ def _radial(kd: float) -> Expansion:
             term = weight * (phase * spherical_jn(m + r, z))
             rate = weight * (phase * spherical_jn(m + r, z, derivative=True))
             total, slope, norm = total + term, slope + rate, norm + weight
-            size = size + np.abs(term._data[0])
-            slope_size = slope_size + np.abs(rate._data[0])
-            spread = spread + np.abs(weight._data[0])
+            size = size + np.abs(term._stack[0])
+            slope_size = slope_size + np.abs(rate._stack[0])
+            spread = spread + np.abs(weight._stack[0])
         if m:
             a = (1 - kd / (x * x)) ** (m / 2)
             da = m * kd * a / (x * (x * x - kd))
         else:  # (A = 1, also at the oblate x = 0)
             a, da = 1.0 + 0.0 * x, 0.0 * x
         y, yp = a * total / norm, (da * total + c * a * slope) / norm
-        n0 = np.abs(norm._data[0])
-        scale, spread = np.abs(a._data[0]) / n0, spread / n0
+        n0 = np.abs(norm._stack[0])
+        scale, spread = np.abs(a._stack[0]) / n0, spread / n0
         return (
             y,
             yp,
-            size * scale + np.abs(y._data[0]) * spread,
-            np.abs(da._data[0]) / n0 * size
-            + np.abs(c._data[0]) * scale * slope_size
-            + np.abs(yp._data[0]) * spread,
+            size * scale + np.abs(y._stack[0]) * spread,
+            np.abs(da._stack[0]) / n0 * size
+            + np.abs(c._stack[0]) * scale * slope_size
+            + np.abs(yp._stack[0]) * spread,
         )
 
     return expansion
@@ -655,7 +655,7 @@ def spheroidal_function(
             with np.errstate(all="ignore"):
                 v = vector(make(c_d, count), lam_d, int(row))
                 y, yp, size, slope_size = expansion(order, degree, v, c_d, x_d)
-            ours_y, ours_yp = y._data, yp._data
+            ours_y, ours_yp = y._stack, yp._stack
             # amplitudes: |y| + |y'|/(1 + |c|) (x-derivatives scale as c), and for y'
             want_y, want_yp, rate = y0[mask][at], yp0[mask][at], 1 + np.abs(cs[at])
             amplitude = np.abs(want_y) + np.abs(want_yp) / rate
