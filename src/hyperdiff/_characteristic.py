@@ -557,15 +557,21 @@ def _angular(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
     )
 
 
-def _radial(kd: float) -> Expansion:
+# j_k and its derivatives 1..3 at real arguments (_special's spherical Bessel rule)
+Bessel = Callable[[int, Any], tuple[Any, ...]]
+
+
+def _radial(kd: float, bessel: Bessel) -> Expansion:
     """R and R' = dR/dx = A' T/N + c A T'/N (T, N the sums above, T' with j'), A' = m kd A /
-    (x (x^2 - kd)); spherical Bessel functions of dual arguments by hyperdiff.special."""
+    (x (x^2 - kd)); j_k and j_k' of the dual z = c x as their second-order Taylor
+    polynomials about z's value (exact for these kinds: (z - z0)^3 has no parts)."""
 
     def expansion(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
-        from .special import spherical_jn
-
         parity = (n - m) % 2
         z = c * x
+        z0 = z._stack[0]
+        dz = z - z0
+        dz2 = dz * dz
         total = slope = norm = 0.0 * z
         size = slope_size = spread = 0.0
         factor = 1.0  # (2m+r)!/r! relative to r = parity's
@@ -575,8 +581,9 @@ def _radial(kd: float) -> Expansion:
                 factor *= (2 * m + r) * (2 * m + r - 1) / (r * (r - 1))
             phase = -1.0 if ((r + m - n) // 2) % 2 else 1.0
             weight = u * factor
-            term = weight * (phase * spherical_jn(m + r, z))
-            rate = weight * (phase * spherical_jn(m + r, z, derivative=True))
+            j0, j1, j2, j3 = bessel(m + r, z0)
+            term = weight * (phase * (j0 + j1 * dz + j2 / 2 * dz2))
+            rate = weight * (phase * (j1 + j2 * dz + j3 / 2 * dz2))
             total, slope, norm = total + term, slope + rate, norm + weight
             size = size + np.abs(term._stack[0])
             slope_size = slope_size + np.abs(rate._stack[0])
@@ -617,11 +624,19 @@ def _agrees(ours: Any, theirs: Any, size: Any, amplitude: Any) -> Any:
 
 
 def spheroidal_function(
-    sign: float, radial: bool, name: str, value: Any, m: Any, n: Any, c: Any, x: Any
+    sign: float,
+    radial: Bessel | None,
+    name: str,
+    value: Any,
+    m: Any,
+    n: Any,
+    c: Any,
+    x: Any,
 ) -> tuple[Any, ...]:
-    """The partials in c of scipy's (y, y') = pro_ang1(m, n, c, x) (radial: pro_rad1; sign -1:
-    obl_ang1, obl_rad1), y' = dy/dx: (y_c, y_cc, y_cx, y'_c, y'_cc, y'_cx). The expansion on
-    the eigenvector runs on a HyperDualVec of (c, x) whose lambda carries lambda(c)'s parts;
+    """The partials in c of scipy's (y, y') = pro_ang1(m, n, c, x) (radial, the spherical
+    Bessel functions' derivatives: pro_rad1; sign -1: obl_ang1, obl_rad1), y' = dy/dx:
+    (y_c, y_cc, y_cx, y'_c, y'_cc, y'_cx). The expansion on the eigenvector runs on a
+    HyperDualVec of (c, x) whose lambda carries lambda(c)'s parts;
     nan where scipy's value is nan; a TypeError naming the function where scipy's value is
     finite and the expansion's does not agree with it, or cancels (_agrees: scipy's specfun
     loses digits at large c, e.g. obl_ang1(2, 5, 30, 0.5) is -230022.23, the expansion at
@@ -629,7 +644,7 @@ def spheroidal_function(
     c = 0's)."""
     import scipy.special as sc
 
-    expansion = _radial(sign) if radial else _angular
+    expansion = _angular if radial is None else _radial(sign, radial)
     shape, (m, n, c, x, y0, yp0) = _flat(m, n, c, x, *value)
     m, n = np.trunc(m), np.trunc(n)  # (as scipy's)
     out = np.full((6, *m.shape), np.nan)

@@ -4619,8 +4619,9 @@ def _spheroidal_in_c(
 
     def rule(value: Any, m: Any, n: Any, c: Any, x: Any) -> tuple[Arrays, Arrays]:
         (s_x, s_xx), (sp_x, sp_xx) = in_x(value, m, n, c, x)
+        bessel = _spherical_jn_derivatives if radial else None
         partials = functools.partial(
-            _characteristic.spheroidal_function, sign, radial, name, value, m, n, c, x
+            _characteristic.spheroidal_function, sign, bessel, name, value, m, n, c, x
         )
         in_c = functools.cache(partials)
 
@@ -4637,6 +4638,14 @@ def _spheroidal_in_c(
         return (part(0), s_x, part(1), part(2), s_xx), (part(3), sp_x, part(4), part(5), sp_xx)
 
     return rule
+
+
+def _spherical_jn_derivatives(n: int, z: Any) -> Arrays:
+    """j_n and its first three derivatives at real z (_spherical's rule: the spherical
+    Bessel equation, its series near 0)."""
+    sc = _sc()
+    rule = _spherical("jn", 1.0, True)
+    return (sc.spherical_jn(n, z), sc.spherical_jn(n, z, derivative=True), *rule(None, n, z))
 
 
 def _spheroidal_characteristic(sign: float) -> Callable[..., Arrays]:
