@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import scipy.special as sc
+from generate_characteristic_references import spheroidal_recurrence
 from mpmath import mp, mpf
 
 OUT = Path(__file__).parent / "data" / "spheroidal.json"
@@ -84,25 +85,16 @@ def coefficients(m: int, n: int, sign: int, c: Any, rows: int, prec: int) -> lis
     parity = (n - m) % 2
     t = sign * c * c
 
-    def alpha(r: int) -> Any:
-        return mpf((2 * m + r + 2) * (2 * m + r + 1)) / ((2 * m + 2 * r + 3) * (2 * m + 2 * r + 5))
-
-    def beta(r: int) -> Any:
-        return mpf(2 * (m + r) * (m + r + 1) - 2 * m * m - 1) / (
-            (2 * m + 2 * r - 1) * (2 * m + 2 * r + 3)
-        )
-
-    def gamma(r: int) -> Any:
-        return mpf(r * (r - 1)) / ((2 * m + 2 * r - 3) * (2 * m + 2 * r - 1))
-
     matrix = mp.zeros(rows)
     scale = [mpf(1)]
     for k in range(rows):
         r = 2 * k + parity
-        matrix[k, k] = (m + r) * (m + r + 1) + beta(r) * t
+        alpha, beta, _ = spheroidal_recurrence(m, r)
+        matrix[k, k] = (m + r) * (m + r + 1) + beta * t
         if k + 1 < rows:
-            matrix[k, k + 1] = matrix[k + 1, k] = t * mp.sqrt(alpha(r) * gamma(r + 2))
-            scale.append(scale[-1] * mp.sqrt(alpha(r) / gamma(r + 2)))
+            gamma = spheroidal_recurrence(m, r + 2)[2]
+            matrix[k, k + 1] = matrix[k + 1, k] = t * mp.sqrt(alpha * gamma)
+            scale.append(scale[-1] * mp.sqrt(alpha / gamma))
     values, vectors = mp.eigsy(matrix)
     order = sorted(range(rows), key=lambda i: values[i])
     column = order[(n - m) // 2]

@@ -3218,26 +3218,36 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
     name = f"mathieu_{'mod' if kind else ''}{'sem' if odd else 'cem'}{kind or ''}"
 
     def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
-        (y_x, y_xx), (yp_x, yp_xx) = in_x(value, m, q, x)
         if kind:
             partials = functools.partial(
                 _characteristic.modified_mathieu_function, odd, kind, value, m, q, x
             )
         else:
             partials = functools.partial(_characteristic.mathieu_function, odd, value, m, q, x)
-        in_q = functools.cache(partials)
-
-        def part(i: int) -> Callable[[], Any]:
-            def partial() -> Any:
-                _characteristic.check_range(name, "q", q, value[0], _MATHIEU_Q)
-                return in_q()[i]
-
-            return partial
-
-        # (f_q, f_x, f_qq, f_qx, f_xx) of y and of y'
-        return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
+        check = functools.partial(_characteristic.check_range, name, "q", q, value[0], _MATHIEU_Q)
+        return _with_x(in_x(value, m, q, x), partials, check)
 
     return rule
+
+
+def _with_x(
+    in_x: tuple[Arrays, Arrays], partials: Callable[[], Arrays], check: Callable[[], None]
+) -> tuple[Arrays, Arrays]:
+    """A rule's (f_p, f_x, f_pp, f_px, f_xx) of y and of y' = dy/dx (Mathieu's and the
+    spheroidal functions: a parameter p and x) from in_x = ((y_x, y_xx), (y'_x, y'_xx))
+    and partials() = (y_p, y_pp, y_px, y'_p, y'_pp, y'_px), computed once, after check(),
+    where the first of them is needed (p a dual array)."""
+    (y_x, y_xx), (yp_x, yp_xx) = in_x
+    cached = functools.cache(partials)
+
+    def part(i: int) -> Callable[[], Any]:
+        def partial() -> Any:
+            check()
+            return cached()[i]
+
+        return partial
+
+    return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
 
 
 _MATHIEU_Q = 1e6  # (2000 rows)
@@ -4618,24 +4628,14 @@ def _spheroidal_in_c(
     name = f"{'pro' if sign > 0 else 'obl'}_{'rad' if radial else 'ang'}1"
 
     def rule(value: Any, m: Any, n: Any, c: Any, x: Any) -> tuple[Arrays, Arrays]:
-        (s_x, s_xx), (sp_x, sp_xx) = in_x(value, m, n, c, x)
         bessel = _spherical_jn_derivatives if radial else None
         partials = functools.partial(
             _characteristic.spheroidal_function, sign, bessel, name, value, m, n, c, x
         )
-        in_c = functools.cache(partials)
-
-        def part(i: int) -> Callable[[], Any]:
-            def partial() -> Any:
-                # (scipy crashes before: from c ~ 100 for the radial functions, ~ 175 for
-                # the angular ones)
-                _characteristic.check_range(name, "c", c, value[0], _CV_CRASHES)
-                return in_c()[i]
-
-            return partial
-
-        # (f_c, f_x, f_cc, f_cx, f_xx) of s and of s'
-        return (part(0), s_x, part(1), part(2), s_xx), (part(3), sp_x, part(4), part(5), sp_xx)
+        # (scipy crashes before: from c ~ 100 for the radial functions, ~ 175 for the
+        # angular ones)
+        check = functools.partial(_characteristic.check_range, name, "c", c, value[0], _CV_CRASHES)
+        return _with_x(in_x(value, m, n, c, x), partials, check)
 
     return rule
 
