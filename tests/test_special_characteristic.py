@@ -193,7 +193,7 @@ def test_spheroidal_functions_refused_in_c() -> None:
     value) or the expansion cancels (pro_rad1 at c = 40: its normalization), and for the
     _cv variants in c or cv (defined only at cv = pro_cv(m, n, c)); nan where scipy's
     value is nan (|x| >= 1 for the angular functions); at c = 0 the partial in c is 0 (a
-    function of c^2)."""
+    function of c^2); float32 values where scipy's loop hangs: a ValueError."""
     d = hd.dual(np.array([30.0]), 1.0)
     with pytest.raises(TypeError, match=r"scipy\.special\.obl_ang1 in c at m, n, c, x = 2, 5, 30,"):
         sc.obl_ang1(2, 5, d, 0.5)
@@ -209,6 +209,12 @@ def test_spheroidal_functions_refused_in_c() -> None:
         sc.pro_rad1_cv(1, 2, d / 20, sc.pro_cv(1, 2, 1.5), 1.3)
     with pytest.raises(TypeError, match=r"obl_ang1_cv in its argument cv .* only at cv = obl_cv"):
         sc.obl_ang1_cv(1, 2, 1.5, d, 0.3)
+    # scipy 1.17's float32 loops of pro_cv, obl_cv and the functions calling them never
+    # return (plain scipy too): refused before the call; the _cv variants' do
+    for call in (sc.pro_cv, lambda m, n, c: sc.obl_rad1(m, n, c, np.float32(1.3))):
+        with pytest.raises(ValueError, match=r"float32 loop never returns"):
+            call(1, 2, hd.dual(np.array([1.5], dtype=np.float32), 1.0))
+    assert sc.pro_ang1_cv(1, 2, 1.5, 2.0, hd.dual(np.float32([0.3]), 1.0))[0].dtype == np.float32
     s, s1 = sc.pro_ang1(1, 2, hd.hyperdual(np.array([1.5, 1.5, 0.0]), 1.0, 1.0), [0.3, 1.2, 0.3])
     assert np.isnan(s.value[1]) and np.isnan(s.e12[1]) and np.isnan(s1.e1[1])
     assert s.e1[2] == 0 and s1.e1[2] == 0 and np.isfinite(s.e12[2]) and np.isfinite(s1.e12[2])

@@ -5359,7 +5359,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                     (4,) if cv else (2, 3),
                     _spheroidal(*signs) if cv else _spheroidal_in_c(*signs, kind[4:7] == "rad"),
                     why=_SPHEROIDAL_CV.format(*kind.split("_")) if cv else _ORDERS_MN,
-                    crashes=_crashes_beyond(2, "c", math.inf),
+                    crashes=_crashes_beyond(2, "c", math.inf, float32_hangs=not cv),
                 ),
             )
             for kind, signs in (
@@ -5380,7 +5380,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                     (),
                     _undifferentiable,
                     why=why,
-                    crashes=_crashes_beyond(2, "c", math.inf),
+                    crashes=_crashes_beyond(2, "c", math.inf, float32_hangs=not cv),
                 ),
             )
             for kind, why in (("pro_rad2", _PRO_RAD2), ("obl_rad2", _OBL_RAD2))
@@ -5401,7 +5401,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                     (2,),
                     rule,
                     why=_ORDERS_MN,
-                    crashes=_crashes_beyond(2, "c", _CV_CRASHES),
+                    crashes=_crashes_beyond(2, "c", _CV_CRASHES, float32_hangs=True),
                 ),
             )
             for name, rule in (
@@ -5412,13 +5412,22 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
     ]
 
 
-def _crashes_beyond(position: int, argument: str, limit: float) -> Callable[..., str | None]:
+def _crashes_beyond(
+    position: int, argument: str, limit: float, float32_hangs: bool = False
+) -> Callable[..., str | None]:
     """The guard of a function scipy 1.17 crashes on (a segmentation fault or a double free,
     measured) where its argument at position is not finite or beyond limit in size, at
     orders scipy computes (its first arguments m, n: integers, m >= 0, and for the
-    spheroidal functions n >= m; elsewhere scipy answers nan without computing)."""
+    spheroidal functions n >= m; elsewhere scipy answers nan without computing); and,
+    float32_hangs, whose float32 loop never returns (pro_cv, obl_cv and the spheroidal
+    functions that call them: measured, plain scipy too)."""
 
     def crashes(*values: Any) -> str | None:
+        if float32_hangs and np.result_type(*values) == np.float32:
+            return (
+                "scipy's float32 loop never returns (scipy 1.17; plain scipy too): "
+                "hyperdiff refuses float32 values (pass float64)"
+            )
         v = np.asarray(values[position])
         if v.dtype.kind not in "fc":
             return None
