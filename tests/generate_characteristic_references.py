@@ -53,6 +53,17 @@ def mathieu_matrix(odd: bool, m: int, q: Any) -> tuple[Any, Any, int, list[int]]
     return matrix + q * slope, slope, j, waves
 
 
+def spheroidal_recurrence(m: int, r: int) -> tuple[Any, Any, Any]:
+    """(alpha_r, beta_r, gamma_r) of A&S 21.7.3 per unit of c^2 (beta_r less its constant
+    (m + r)(m + r + 1))."""
+    alpha = mpf((2 * m + r + 2) * (2 * m + r + 1)) / ((2 * m + 2 * r + 3) * (2 * m + 2 * r + 5))
+    beta = mpf(2 * (m + r) * (m + r + 1) - 2 * m * m - 1) / (
+        (2 * m + 2 * r - 1) * (2 * m + 2 * r + 3)
+    )
+    gamma = mpf(r * (r - 1)) / ((2 * m + 2 * r - 3) * (2 * m + 2 * r - 1))
+    return alpha, beta, gamma
+
+
 def spheroidal_matrix(m: int, n: int, sign: int, c: Any) -> tuple[Any, Any, Any, int]:
     """(M, dM/dc, d2M/dc2, the branch's index) of lambda_mn(c), the d_r recurrence
     symmetrized (off-diagonal sqrt(alpha_r gamma_(r+2)))."""
@@ -60,15 +71,13 @@ def spheroidal_matrix(m: int, n: int, sign: int, c: Any) -> tuple[Any, Any, Any,
     t = sign * c * c
 
     def alpha(r: int) -> Any:
-        return mpf((2 * m + r + 2) * (2 * m + r + 1)) / ((2 * m + 2 * r + 3) * (2 * m + 2 * r + 5))
+        return spheroidal_recurrence(m, r)[0]
 
     def beta(r: int) -> Any:
-        return mpf(2 * (m + r) * (m + r + 1) - 2 * m * m - 1) / (
-            (2 * m + 2 * r - 1) * (2 * m + 2 * r + 3)
-        )
+        return spheroidal_recurrence(m, r)[1]
 
     def gamma(r: int) -> Any:
-        return mpf(r * (r - 1)) / ((2 * m + 2 * r - 3) * (2 * m + 2 * r - 1))
+        return spheroidal_recurrence(m, r)[2]
 
     base, unit = mp.zeros(ROWS), mp.zeros(ROWS)  # M = base + t unit
     for k in range(ROWS):

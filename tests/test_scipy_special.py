@@ -2113,7 +2113,7 @@ def test_spheroidal_functions(name: str, points: list[float]) -> None:
         _, t1 = f_cv(m, n, c, cv(m, n, c), hd.hyperdual(x, 1.0, 1.0))
         np.testing.assert_array_equal(t1.e12, s1.e12)
     with pytest.raises(TypeError, match=r"in its argument c .* only in x \(m and n are integer"):
-        f(1, 2, hd.dual(np.array([1.5]), 1.0), points[0])
+        f_cv(1, 2, hd.dual(np.array([1.5]), 1.0), cv(1, 2, 1.5), points[0])
 
 
 def _inverse(f: Any) -> Any:

@@ -3,7 +3,9 @@ modified Mc_m, Ms_m (both kinds) in q, and the spheroidal characteristic values 
 obl_cv in c (src/hyperdiff/_characteristic.py), against mpmath references from the whole
 eigenproblems (tests/data/characteristic.json, written by
 tests/generate_characteristic_references.py: eigsy at 50 digits, Hellmann-Feynman and
-second-order perturbation theory)."""
+second-order perturbation theory); the spheroidal functions of the first kind in c
+against their expansions at 70 digits (tests/data/spheroidal.json, written by
+tests/generate_spheroidal_references.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ sc = pytest.importorskip("scipy.special")
 
 EPS = np.finfo(np.float64).eps
 DATA = json.loads((Path(__file__).parent / "data" / "characteristic.json").read_text())
+SPHEROIDAL = json.loads((Path(__file__).parent / "data" / "spheroidal.json").read_text())
 
 
 def _close(got: Any, want: Any, scale: Any, ulps: float, what: str) -> None:
@@ -129,6 +132,92 @@ def _eigenvalue(odd: bool, m: int, q: float) -> float:
     return float(
         np.sort(np.linalg.eigvals(matrix).real)[(m - (first > 0)) // 2 if first else m // 2]
     )
+
+
+@pytest.mark.parametrize("name", ["pro_ang1", "obl_ang1", "pro_rad1", "obl_rad1"])
+def test_spheroidal_functions_in_c(name: str) -> None:
+    """pro_ang1, obl_ang1, pro_rad1, obl_rad1 and their x-derivative (scipy's (s, s')) in c
+    and x at once (a HyperDualVec of (c, x), every point in one call, m and n arrays): the
+    values scipy's bit for bit, the partials with c within 16 ulps of the 70-digit
+    expansion's, scale max(|want|, (1 + c)^(1 + k)(|s| + |s'|)) for k derivatives in x (the
+    expansions' terms grow with c and the sums cancel: obl_ang1(0, 2, 10, 0.5) is -7.0 from
+    terms of -57; each x-derivative scales as c); a Dual in c gives the same partials."""
+    rows = np.array([r[1:] for r in SPHEROIDAL["functions"] if r[0] == name], dtype=np.float64)
+    m, n, c, x = rows[:, :4].T
+    f = getattr(sc, name)
+    one, zero = np.ones_like(c), np.zeros_like(c)
+    s, s1 = f(m, n, hd.hyperdualvec(c, [one, zero]), hd.hyperdualvec(x, [zero, one]))
+    value, slope = f(m, n, c, x)
+    np.testing.assert_array_equal(s.value, value)
+    np.testing.assert_array_equal(s1.value, slope)
+    np.testing.assert_allclose(rows[:, 4:6], np.stack([value, slope], axis=1), rtol=1e-10)
+    scale = (1 + c) * (np.abs(value) + np.abs(slope))
+    got = (s.grad[0], s.hess[0, 0], s.hess[0, 1], s1.grad[0], s1.hess[0, 0], s1.hess[0, 1])
+    what = ("s_c", "s_cc", "s_cx", "s'_c", "s'_cc", "s'_cx")
+    for partial, want, label in zip(got, rows[:, 6:].T, what, strict=True):
+        in_x = label.count("x") + label.count("'")  # (x-derivatives: each a factor ~ c)
+        _close(partial, want, scale * (1 + c) ** in_x, 16, f"{name} {label}")
+    np.testing.assert_array_equal(s.hess[1, 1], s1.grad[1])  # (the equation's, in x)
+    t, t1 = f(m, n, hd.dual(c, 1.0), x)
+    np.testing.assert_array_equal(t.d, s.grad[0])
+    np.testing.assert_array_equal(t1.d, s1.grad[0])
+
+
+def test_mathieu_coefficients_in_q() -> None:
+    """hd.special.mathieu_even_coef, mathieu_odd_coef (scipy's Python functions: scalars m,
+    q >= 0): scipy's coefficients bit for bit, and in q the Fourier sums of their
+    partials are ce_m's and se_m's partials in q of the 50-digit references (within 8
+    ulps of the terms' scale, as test_mathieu_functions_in_q); dual m refused."""
+    for odd, m, q, x, *want in DATA["functions"]:
+        if q < 0:  # (scipy's coefficients: q >= 0 only)
+            continue
+        scipy_coef = sc.mathieu_odd_coef if odd else sc.mathieu_even_coef
+        coef = hd.special.mathieu_odd_coef if odd else hd.special.mathieu_even_coef
+        a = coef(m, hd.hyperdual(q, 1.0, 1.0))
+        np.testing.assert_array_equal(a.value, scipy_coef(m, q))
+        waves = 2 * np.arange(a.shape[0]) + (m % 2 if not odd else 2 - m % 2)
+        trig = np.sin if odd else np.cos
+        basis = trig(waves * np.radians(x))
+        value, slope = (sc.mathieu_sem if odd else sc.mathieu_cem)(m, q, x)
+        scale = abs(value) + abs(slope) / max(2 * m, 1)
+        _close(basis @ a.e1, want[0], scale, 8, f"A' {odd} {m} {q}")
+        _close(basis @ a.e12, want[1], scale, 8, f"A'' {odd} {m} {q}")
+    with pytest.raises(TypeError, match=r"mathieu_even_coef in its argument m .* integer order"):
+        hd.special.mathieu_even_coef(hd.dual(2.0, 1.0), 1.5)
+    np.testing.assert_array_equal(hd.special.mathieu_odd_coef(2, 1.5), sc.mathieu_odd_coef(2, 1.5))
+
+
+def test_spheroidal_functions_refused_in_c() -> None:
+    """A TypeError where scipy's value is not the expansion's (scipy's specfun loses digits:
+    obl_ang1(2, 5, 30, 0.5) is -230022.23 for -230021.53; at c < 0 it answers c = 0's
+    value) or the expansion cancels (pro_rad1 at c = 40: its normalization), and for the
+    _cv variants in c or cv (defined only at cv = pro_cv(m, n, c)); nan where scipy's
+    value is nan (|x| >= 1 for the angular functions); at c = 0 the partial in c is 0 (a
+    function of c^2); float32 values where scipy's loop hangs: a ValueError."""
+    d = hd.dual(np.array([30.0]), 1.0)
+    with pytest.raises(TypeError, match=r"scipy\.special\.obl_ang1 in c at m, n, c, x = 2, 5, 30,"):
+        sc.obl_ang1(2, 5, d, 0.5)
+    with pytest.raises(TypeError, match=r"pro_rad1 in c at m, n, c, x = 1, 5, 40, 1.5: .* cancels"):
+        sc.pro_rad1(1, 5, d * (4 / 3), 1.5)  # (terms 1e12 times the value; scipy's 3e-5 off)
+    with pytest.raises(TypeError, match=r"pro_ang1 in c at .* c < 0 scipy answers c = 0's"):
+        sc.pro_ang1(1, 2, -d / 20, 0.3)
+    with pytest.raises(
+        TypeError,
+        match=r"pro_rad1_cv in its argument c .* use scipy\.special\."
+        r"pro_rad1\(m, n, c, x\), which takes cv from c",
+    ):
+        sc.pro_rad1_cv(1, 2, d / 20, sc.pro_cv(1, 2, 1.5), 1.3)
+    with pytest.raises(TypeError, match=r"obl_ang1_cv in its argument cv .* only at cv = obl_cv"):
+        sc.obl_ang1_cv(1, 2, 1.5, d, 0.3)
+    # scipy 1.17's float32 loops of pro_cv, obl_cv and the functions calling them never
+    # return (plain scipy too): refused before the call; the _cv variants' do
+    for call in (sc.pro_cv, lambda m, n, c: sc.obl_rad1(m, n, c, np.float32(1.3))):
+        with pytest.raises(ValueError, match=r"float32 loop never returns"):
+            call(1, 2, hd.dual(np.array([1.5], dtype=np.float32), 1.0))
+    assert sc.pro_ang1_cv(1, 2, 1.5, 2.0, hd.dual(np.float32([0.3]), 1.0))[0].dtype == np.float32
+    s, s1 = sc.pro_ang1(1, 2, hd.hyperdual(np.array([1.5, 1.5, 0.0]), 1.0, 1.0), [0.3, 1.2, 0.3])
+    assert np.isnan(s.value[1]) and np.isnan(s.e12[1]) and np.isnan(s1.e1[1])
+    assert s.e1[2] == 0 and s1.e1[2] == 0 and np.isfinite(s.e12[2]) and np.isfinite(s1.e12[2])
 
 
 def test_where_there_is_no_characteristic_value() -> None:

@@ -287,6 +287,39 @@ def mathieu_characteristic(odd: bool, value: Any, m: Any, q: Any) -> tuple[Any, 
     return _shaped(by_order(m, solve), shape)
 
 
+def mathieu_coefficients(odd: bool, m: int, q: float, value: Any) -> tuple[Any, Any]:
+    """(A', A'') in q of scipy's Fourier coefficients value = mathieu_even_coef(m, q)
+    (odd: mathieu_odd_coef): the eigenvector normalized as DLMF 28.2.30 on a dual q with
+    a(q)'s parts, scipy's sign (its largest coefficient's), 0 beyond the truncation; a
+    TypeError where scipy's coefficients are not the eigenvector's within 1e-10 of the
+    largest (or no characteristic value)."""
+    j, _, weight = mathieu_layout(odd, m)
+    make = mathieu_rows(odd, m)
+    value = np.asarray(value, dtype=np.float64)
+    qs = np.array([q], dtype=np.float64)
+    a = mathieu_value(odd)(m, qs)
+    start = max(mathieu_start(m, qs, a), value.size)
+    lam, first, second, count, rows = derivatives(make, qs, a, j, start)
+    (q_d,) = _seeded(qs)
+    step = q_d - qs
+    with np.errstate(all="ignore"):
+        v = vector(make(q_d, count), lam + first * step + second / 2 * step * step, int(rows[0]))
+        norm = np.sqrt(weight * v[0] * v[0] + sum(u * u for u in v[1:]))
+        planes = np.array([(u / norm)._stack[:, 0] for u in v])  # (A, A', A'') per row
+    out = np.zeros((value.size, 3))
+    out[: min(count, value.size)] = planes[: value.size]
+    largest = int(np.argmax(np.abs(value)))
+    out *= -1.0 if out[largest, 0] * value[largest] < 0 else 1.0
+    if not np.all(np.abs(out[:, 0] - value) <= 1e-10 * np.abs(value[largest])):
+        name = f"mathieu_{'odd' if odd else 'even'}_coef"
+        raise TypeError(
+            f"hyperdiff cannot differentiate scipy.special.{name} in q at m, q = {m}, {q:g}: "
+            "scipy's coefficients there are not the normalized eigenvector of their "
+            "recurrence at its characteristic value (within 1e-10 of the largest)"
+        )
+    return out[:, 1], out[:, 2]
+
+
 # A function's sum on the eigenvector v (v_row = 1) at dual (q, x): (y, y', the sizes of
 # y's terms, of y''s), each size an array over the elements
 Series = Callable[[int, list[Any], Any, Any, int], tuple[Any, Any, Any, Any]]
@@ -454,3 +487,210 @@ def spheroidal_characteristic(sign: float, value: Any, m: Any, n: Any, c: Any) -
 
 
 _DEGREES = 1 << 20  # (m and n in one key: n below this)
+
+
+# --- the spheroidal functions of the first kind in c (Flammer; scipy's specfun ASWFA, RMN1) --
+#   S_mn(c, x) = sum_r d_r P^m_(m+r)(x)                                      (pro/obl_ang1)
+#   R_mn(c, x) = A(x) sum_r i^(r+m-n) d_r (2m+r)!/r! j_(m+r)(c x) / sum_r d_r (2m+r)!/r!
+#                                                                          (pro/obl_rad1)
+# over r = n - m mod 2, + 2k, d the eigenvector of the recurrence above, P^m_l without
+# Condon-Shortley's (-1)^m (scipy's LPMNS), A = (1 - kd/x^2)^(m/2) (kd = 1 prolate, -1
+# oblate). Flammer's normalization: S_mn(c, 0) = P^m_n(0) (n - m even), S_mn'(c, 0) =
+# P^m_n'(0) (odd): sum_r d_r W_r = 1 with W_r = P^m_(m+r)(0)/P^m_n(0) (the derivatives at
+# 0, odd); R does not depend on it. scipy's values are these sums (to 1e-12 where its
+# specfun is accurate: tests/generate_spheroidal_references.py evaluates them at 70 digits).
+# (y, y', the sizes of y's terms, of y''s) at dual (c, x) from the eigenvector v (any scale)
+Expansion = Callable[[int, int, list[Any], Any, Any], tuple[Any, Any, Any, Any]]
+
+
+def _legendre_at_zero(m: int, n: int, count: int) -> np.ndarray:
+    """W_r of the rows: P^m_l(0) = (-1)^((l-m)/2) (l+m-1)!!/(l-m)!! (l - m even) and
+    P^m_l'(0) = (l + m) P^m_(l-1)(0) change by -(l+m+1)/(l-m+2) and -(l+m+2)/(l-m+1) two
+    degrees up."""
+    parity = (n - m) % 2
+    ratios = np.ones(count)
+    for k in range(1, count):
+        ell = m + 2 * (k - 1) + parity
+        ratios[k] = (
+            -(ell + m + 1) / (ell - m + 2) if parity == 0 else -(ell + m + 2) / (ell - m + 1)
+        )
+    w = np.cumprod(ratios)
+    out: np.ndarray = w / w[(n - m) // 2]
+    return out
+
+
+def _double_factorial(a: int) -> float:
+    """a!! (an exact integer, then one rounding; 1 for a <= 0)."""
+    return float(math.prod(range(a, 0, -2)))
+
+
+def _angular(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
+    """S and S' = dS/dx by P^m_m = (2m-1)!! (1 - x^2)^(m/2), P^m_(m+1) = (2m+1) x P^m_m,
+    (l - m) P^m_l = (2l - 1) x P^m_(l-1) - (l + m - 1) P^m_(l-2), and
+    (1 - x^2) P^m_l' = (l + m) P^m_(l-1) - l x P^m_l."""
+    parity = (n - m) % 2
+    weights = _legendre_at_zero(m, n, len(v))
+    norm = sum(u * w for u, w in zip(v, weights, strict=True))
+    one = 1 - x * x
+    below = 0.0 * x  # P^m_(l-1)
+    here = _double_factorial(2 * m - 1) * (one ** (m // 2) if m % 2 == 0 else one ** (m / 2))
+    y = yp_high = yp_low = 0.0 * x
+    size = slope_size = 0.0
+    ell = m
+    for k in range(len(v)):
+        while ell < m + 2 * k + parity:
+            ell += 1
+            below, here = here, ((2 * ell - 1) * x * here - (ell + m - 1) * below) / (ell - m)
+        term = v[k] * here
+        low, high = v[k] * ((ell + m) * below), v[k] * (ell * here)
+        y, yp_low, yp_high = y + term, yp_low + low, yp_high + high
+        size = size + np.abs(term._stack[0])
+        slope_size = slope_size + np.abs(low._stack[0]) + np.abs(high._stack[0] * x._stack[0])
+    y, yp = y / norm, (yp_low - x * yp_high) / one / norm
+    n0 = np.abs(norm._stack[0])
+    spread = sum(np.abs(u._stack[0] * w) for u, w in zip(v, weights, strict=True)) / n0
+    return (
+        y,
+        yp,
+        size / n0 + np.abs(y._stack[0]) * spread,
+        slope_size / (n0 * np.abs(one._stack[0])) + np.abs(yp._stack[0]) * spread,
+    )
+
+
+# j_k and its derivatives 1..3 at real arguments (_special's spherical Bessel rule)
+Bessel = Callable[[int, Any], tuple[Any, ...]]
+
+
+def _radial(kd: float, bessel: Bessel) -> Expansion:
+    """R and R' = dR/dx = A' T/N + c A T'/N (T, N the sums above, T' with j'), A' = m kd A /
+    (x (x^2 - kd)); j_k and j_k' of the dual z = c x as their second-order Taylor
+    polynomials about z's value (exact for these kinds: (z - z0)^3 has no parts)."""
+
+    def expansion(m: int, n: int, v: list[Any], c: Any, x: Any) -> tuple[Any, ...]:
+        parity = (n - m) % 2
+        z = c * x
+        z0 = z._stack[0]
+        dz = z - z0
+        dz2 = dz * dz
+        total = slope = norm = 0.0 * z
+        size = slope_size = spread = 0.0
+        factor = 1.0  # (2m+r)!/r! relative to r = parity's
+        for k, u in enumerate(v):
+            r = 2 * k + parity
+            if k:
+                factor *= (2 * m + r) * (2 * m + r - 1) / (r * (r - 1))
+            phase = -1.0 if ((r + m - n) // 2) % 2 else 1.0
+            weight = u * factor
+            j0, j1, j2, j3 = bessel(m + r, z0)
+            term = weight * (phase * (j0 + j1 * dz + j2 / 2 * dz2))
+            rate = weight * (phase * (j1 + j2 * dz + j3 / 2 * dz2))
+            total, slope, norm = total + term, slope + rate, norm + weight
+            size = size + np.abs(term._stack[0])
+            slope_size = slope_size + np.abs(rate._stack[0])
+            spread = spread + np.abs(weight._stack[0])
+        if m:
+            a = (1 - kd / (x * x)) ** (m / 2)
+            da = m * kd * a / (x * (x * x - kd))
+        else:  # (A = 1, also at the oblate x = 0)
+            a, da = 1.0 + 0.0 * x, 0.0 * x
+        y, yp = a * total / norm, (da * total + c * a * slope) / norm
+        n0 = np.abs(norm._stack[0])
+        scale, spread = np.abs(a._stack[0]) / n0, spread / n0
+        return (
+            y,
+            yp,
+            size * scale + np.abs(y._stack[0]) * spread,
+            np.abs(da._stack[0]) / n0 * size
+            + np.abs(c._stack[0]) * scale * slope_size
+            + np.abs(yp._stack[0]) * spread,
+        )
+
+    return expansion
+
+
+# the terms' sizes (with the normalization sum's relative spread) over the function's
+# amplitude at most: the partials' rounding errors stay below ~2e-11 of it
+_CANCELLATION = 1e5
+
+
+def _agrees(ours: Any, theirs: Any, size: Any, amplitude: Any) -> Any:
+    """ours within 1e-10 of scipy's value, relative to the function's amplitude (not its
+    value, which crosses 0 in x), and the sum not cancelling beyond _CANCELLATION: where it
+    does (where the function is exponentially small, e.g. pro_ang1(1, 2, 40, 0.95) =
+    1.06e-11 from terms of 0.48, or where the normalization sum cancels, as for the
+    prolate radial functions at large c: terms 1e12 times pro_rad1(1, 5, 40, x), whose
+    values scipy computes to 3e-5), the partials lose as many digits."""
+    return (np.abs(ours - theirs) <= 1e-10 * amplitude) & (size <= _CANCELLATION * amplitude)
+
+
+def spheroidal_function(
+    sign: float,
+    radial: Bessel | None,
+    name: str,
+    value: Any,
+    m: Any,
+    n: Any,
+    c: Any,
+    x: Any,
+) -> tuple[Any, ...]:
+    """The partials in c of scipy's (y, y') = pro_ang1(m, n, c, x) (radial, the spherical
+    Bessel functions' derivatives: pro_rad1; sign -1: obl_ang1, obl_rad1), y' = dy/dx:
+    (y_c, y_cc, y_cx, y'_c, y'_cc, y'_cx). The expansion on the eigenvector runs on a
+    HyperDualVec of (c, x) whose lambda carries lambda(c)'s parts;
+    nan where scipy's value is nan; a TypeError naming the function where scipy's value is
+    finite and the expansion's does not agree with it, or cancels (_agrees: scipy's specfun
+    loses digits at large c, e.g. obl_ang1(2, 5, 30, 0.5) is -230022.23, the expansion at
+    30 digits -230021.53; pro_ang1(2, 5, 50, 0.5) 8e-8 off; and at c < 0 it answers
+    c = 0's)."""
+    import scipy.special as sc
+
+    expansion = _angular if radial is None else _radial(sign, radial)
+    shape, (m, n, c, x, y0, yp0) = _flat(m, n, c, x, *value)
+    m, n = np.trunc(m), np.trunc(n)  # (as scipy's)
+    out = np.full((6, *m.shape), np.nan)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(y0) & np.isfinite(yp0) & (m >= 0) & (n >= m) & (n < _DEGREES)
+    keys = np.where(valid, m * _DEGREES + n, -1.0)
+    for key in np.unique(keys[valid]):
+        mask = valid & (keys == key)
+        order, degree = divmod(int(key), _DEGREES)
+        j = (degree - order) // 2
+        make = spheroidal_rows(order, degree, sign)
+        cs, xs = c[mask], x[mask]
+        lam0 = (sc.pro_cv if sign > 0 else sc.obl_cv)(order, degree, cs)
+        start = j + 12 + int(_largest(cs, lam0))
+        lam, first, second, count, rows = derivatives(make, cs, lam0, j, start)
+        parts = np.full((6, cs.size), np.nan)
+        close = np.zeros(cs.size, dtype=bool)
+        for row in np.unique(rows):
+            at = rows == row
+            c_d, x_d = _seeded(cs[at], xs[at])
+            step = c_d - cs[at]
+            lam_d = lam[at] + first[at] * step + second[at] / 2 * step * step
+            with np.errstate(all="ignore"):
+                v = vector(make(c_d, count), lam_d, int(row))
+                y, yp, size, slope_size = expansion(order, degree, v, c_d, x_d)
+            ours_y, ours_yp = y._stack, yp._stack
+            # amplitudes: |y| + |y'|/(1 + |c|) (x-derivatives scale as c), and for y'
+            want_y, want_yp, rate = y0[mask][at], yp0[mask][at], 1 + np.abs(cs[at])
+            amplitude = np.abs(want_y) + np.abs(want_yp) / rate
+            close[at] = _agrees(ours_y[0], want_y, size, amplitude) & _agrees(
+                ours_yp[0], want_yp, slope_size, amplitude * rate
+            )
+            # planes: f, f_c, f_x, f_cc, f_cx, f_xx
+            for i, (data, plane) in enumerate(
+                ((ours_y, 1), (ours_y, 3), (ours_y, 4), (ours_yp, 1), (ours_yp, 3), (ours_yp, 4))
+            ):
+                parts[i, at] = data[plane]
+        if not np.all(close):
+            bad = np.flatnonzero(~close)[0]
+            raise TypeError(
+                f"hyperdiff cannot differentiate scipy.special.{name} in c at m, n, c, x = "
+                f"{order}, {degree}, {cs[bad]:g}, {xs[bad]:g}: scipy's value there is not "
+                "its expansion on the characteristic value's eigenvector within 1e-10, or "
+                "that expansion cancels beyond 1e5 (scipy's specfun loses digits at large c, "
+                "the expansions where the function is exponentially small; at c < 0 scipy "
+                "answers c = 0's; obl_rad1 at x = 0 for m > 0: not by this expansion)"
+            )
+        out[:, mask] = parts
+    return _shaped(tuple(out), shape)

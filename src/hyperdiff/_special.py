@@ -3218,29 +3218,40 @@ def _mathieu_in_q(odd: bool, kind: int = 0) -> Callable[..., tuple[Arrays, Array
     name = f"mathieu_{'mod' if kind else ''}{'sem' if odd else 'cem'}{kind or ''}"
 
     def rule(value: Any, m: Any, q: Any, x: Any) -> tuple[Arrays, Arrays]:
-        (y_x, y_xx), (yp_x, yp_xx) = in_x(value, m, q, x)
         if kind:
             partials = functools.partial(
                 _characteristic.modified_mathieu_function, odd, kind, value, m, q, x
             )
         else:
             partials = functools.partial(_characteristic.mathieu_function, odd, value, m, q, x)
-        in_q = functools.cache(partials)
-
-        def part(i: int) -> Callable[[], Any]:
-            def partial() -> Any:
-                _characteristic.check_range(name, "q", q, value[0], _MATHIEU_Q)
-                return in_q()[i]
-
-            return partial
-
-        # (f_q, f_x, f_qq, f_qx, f_xx) of y and of y'
-        return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
+        check = functools.partial(_characteristic.check_range, name, "q", q, value[0], _MATHIEU_Q)
+        return _with_x(in_x(value, m, q, x), partials, check)
 
     return rule
 
 
+def _with_x(
+    in_x: tuple[Arrays, Arrays], partials: Callable[[], Arrays], check: Callable[[], None]
+) -> tuple[Arrays, Arrays]:
+    """A rule's (f_p, f_x, f_pp, f_px, f_xx) of y and of y' = dy/dx (Mathieu's and the
+    spheroidal functions: a parameter p and x) from in_x = ((y_x, y_xx), (y'_x, y'_xx))
+    and partials() = (y_p, y_pp, y_px, y'_p, y'_pp, y'_px), computed once, after check(),
+    where the first of them is needed (p a dual array)."""
+    (y_x, y_xx), (yp_x, yp_xx) = in_x
+    cached = functools.cache(partials)
+
+    def part(i: int) -> Callable[[], Any]:
+        def partial() -> Any:
+            check()
+            return cached()[i]
+
+        return partial
+
+    return (part(0), y_x, part(1), part(2), y_xx), (part(3), yp_x, part(4), part(5), yp_xx)
+
+
 _MATHIEU_Q = 1e6  # (2000 rows)
+_CV_CRASHES = 280.0  # pro_cv, obl_cv crash beyond (measured: 285 fine, 299 not)
 _SPHEROIDAL_C = 1e3  # (1000 rows)
 
 
@@ -4592,8 +4603,10 @@ def _spheroidal(sigma: float, kappa: float) -> Callable[..., tuple[Arrays, Array
         *cv, x = rest
         s, s1 = value
         m = np.trunc(m)
-        if not cv:
-            cv = [(_sc().pro_cv if kappa * sigma > 0 else _sc().obl_cv)(m, np.trunc(n), c)]
+        if not cv:  # (only where scipy's function has a value: pro_cv crashes from c ~ 290)
+            at = np.isfinite(s) & np.isfinite(c) & (np.abs(c) <= _CV_CRASHES)
+            f = _sc().pro_cv if kappa * sigma > 0 else _sc().obl_cv
+            cv = [np.where(at, f(*(np.where(at, u, 0.0) for u in (m, np.trunc(n), c))), np.nan)]
         p = 1 - sigma * x * x
         q = cv[0] - kappa * c * c * x * x - m * m / p
         q1 = -2 * kappa * c * c * x - 2 * sigma * x * m * m / (p * p)
@@ -4602,6 +4615,37 @@ def _spheroidal(sigma: float, kappa: float) -> Callable[..., tuple[Arrays, Array
         return (s1, s2), (s2, s3)
 
     return rule
+
+
+def _spheroidal_in_c(
+    sigma: float, kappa: float, radial: bool
+) -> Callable[..., tuple[Arrays, Arrays]]:
+    # pro_ang1, obl_ang1 (pro_rad1, obl_rad1: radial) in c and x: in x as _spheroidal; the
+    # partials with c from Flammer's expansions on the eigenvector of the characteristic
+    # value's recurrence (_characteristic), computed only when c is a dual array
+    in_x = _spheroidal(sigma, kappa)
+    sign = kappa * sigma  # (1 prolate, -1 oblate)
+    name = f"{'pro' if sign > 0 else 'obl'}_{'rad' if radial else 'ang'}1"
+
+    def rule(value: Any, m: Any, n: Any, c: Any, x: Any) -> tuple[Arrays, Arrays]:
+        bessel = _spherical_jn_derivatives if radial else None
+        partials = functools.partial(
+            _characteristic.spheroidal_function, sign, bessel, name, value, m, n, c, x
+        )
+        # (scipy crashes before: from c ~ 100 for the radial functions, ~ 175 for the
+        # angular ones)
+        check = functools.partial(_characteristic.check_range, name, "c", c, value[0], _CV_CRASHES)
+        return _with_x(in_x(value, m, n, c, x), partials, check)
+
+    return rule
+
+
+def _spherical_jn_derivatives(n: int, z: Any) -> Arrays:
+    """j_n and its first three derivatives at real z (_spherical's rule: the spherical
+    Bessel equation, its series near 0)."""
+    sc = _sc()
+    rule = _spherical("jn", 1.0, True)
+    return (sc.spherical_jn(n, z), sc.spherical_jn(n, z, derivative=True), *rule(None, n, z))
 
 
 def _spheroidal_characteristic(sign: float) -> Callable[..., Arrays]:
@@ -4911,7 +4955,11 @@ _ORDERS_MN = "m and n are integer orders"
 
 _INTEGER = "n is an integer order (scipy truncates it)"
 _HERMITE_DEGREE = "n is an integer degree (scipy's loops take integers only)"
-_SPHEROIDAL = "m and n are integer orders; the partials in c and cv have no closed form"
+_SPHEROIDAL_CV = (
+    "m and n are integer orders, and c and cv are not independent: the function exists only "
+    "at cv = {0}_cv(m, n, c), where a derivative in c or cv alone is not defined; for the "
+    "derivative in c use scipy.special.{0}_{1}(m, n, c, x), which takes cv from c"
+)
 _PRO_RAD2 = (
     "scipy's values fail the spheroidal equation (s'' from it and from finite differences of "
     "s' differ by 7% at m, n, c, x = 1, 2, 1.5, 1.3), so no derivative built on them is right"
@@ -5299,33 +5347,44 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
         ),
         (("nctdtr",), Entry("nctdtr", ("df", "nc", "t"), (0, 1, 2), _nctdtr)),
         (("ncfdtr",), Entry("ncfdtr", ("dfn", "dfd", "nc", "f"), (0, 1, 2, 3), _ncfdtr)),
-        # (s, s') in x; the second kind's radial functions not: scipy's fail their equation
+        # (s, s') in c and x; the _cv variants in x only (they exist only at cv = pro_cv(m,
+        # n, c)); scipy crashes from |c| ~ 100 for the radial functions, ~ 175 for the
+        # angular ones, by m and n: left to scipy
         *(
             (
                 (kind + cv,),
                 Entry(
                     kind + cv,
-                    args,
-                    dual if rule else (),
-                    rule or _undifferentiable,
-                    why=why,
-                    # (and from |c| ~ 100 for the radial functions, ~ 175 for the angular
-                    # ones, by m and n: left to scipy)
-                    crashes=_crashes_beyond(2, "c", math.inf),
+                    ("m", "n", "c", *(("cv",) if cv else ()), "x"),
+                    (4,) if cv else (2, 3),
+                    _spheroidal(*signs) if cv else _spheroidal_in_c(*signs, kind[4:7] == "rad"),
+                    why=_SPHEROIDAL_CV.format(*kind.split("_")) if cv else _ORDERS_MN,
+                    crashes=_crashes_beyond(2, "c", math.inf, float32_hangs=not cv),
                 ),
             )
-            for kind, rule, why in (
-                ("pro_ang1", _spheroidal(1.0, 1.0), _SPHEROIDAL),
-                ("pro_rad1", _spheroidal(1.0, 1.0), _SPHEROIDAL),
-                ("obl_ang1", _spheroidal(1.0, -1.0), _SPHEROIDAL),
-                ("obl_rad1", _spheroidal(-1.0, 1.0), _SPHEROIDAL),
-                ("pro_rad2", None, _PRO_RAD2),
-                ("obl_rad2", None, _OBL_RAD2),
+            for kind, signs in (
+                ("pro_ang1", (1.0, 1.0)),
+                ("pro_rad1", (1.0, 1.0)),
+                ("obl_ang1", (1.0, -1.0)),
+                ("obl_rad1", (-1.0, 1.0)),
             )
-            for cv, args, dual in (
-                ("", ("m", "n", "c", "x"), (3,)),
-                ("_cv", ("m", "n", "c", "cv", "x"), (4,)),
+            for cv in ("", "_cv")
+        ),
+        # the second kind's radial functions not: scipy's fail their equation
+        *(
+            (
+                (kind + cv,),
+                Entry(
+                    kind + cv,
+                    ("m", "n", "c", *(("cv",) if cv else ()), "x"),
+                    (),
+                    _undifferentiable,
+                    why=why,
+                    crashes=_crashes_beyond(2, "c", math.inf, float32_hangs=not cv),
+                ),
             )
+            for kind, why in (("pro_rad2", _PRO_RAD2), ("obl_rad2", _OBL_RAD2))
+            for cv in ("", "_cv")
         ),
         # inverses of a function F in one argument (scipy puts F's value there): F's rule
         # at the solution, by the implicit function theorem (_inverse_of)
@@ -5342,7 +5401,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
                     (2,),
                     rule,
                     why=_ORDERS_MN,
-                    crashes=_crashes_beyond(2, "c", 280.0),  # (measured: 285 fine, 299 not)
+                    crashes=_crashes_beyond(2, "c", _CV_CRASHES, float32_hangs=True),
                 ),
             )
             for name, rule in (
@@ -5353,13 +5412,22 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
     ]
 
 
-def _crashes_beyond(position: int, argument: str, limit: float) -> Callable[..., str | None]:
+def _crashes_beyond(
+    position: int, argument: str, limit: float, float32_hangs: bool = False
+) -> Callable[..., str | None]:
     """The guard of a function scipy 1.17 crashes on (a segmentation fault or a double free,
     measured) where its argument at position is not finite or beyond limit in size, at
     orders scipy computes (its first arguments m, n: integers, m >= 0, and for the
-    spheroidal functions n >= m; elsewhere scipy answers nan without computing)."""
+    spheroidal functions n >= m; elsewhere scipy answers nan without computing); and,
+    float32_hangs, whose float32 loop never returns (pro_cv, obl_cv and the spheroidal
+    functions that call them: measured, plain scipy too)."""
 
     def crashes(*values: Any) -> str | None:
+        if float32_hangs and np.result_type(*values) == np.float32:
+            return (
+                "scipy's float32 loop never returns (scipy 1.17; plain scipy too): "
+                "hyperdiff refuses float32 values (pass float64)"
+            )
         v = np.asarray(values[position])
         if v.dtype.kind not in "fc":
             return None

@@ -30,6 +30,8 @@ __all__ = [
     "legendre_p",
     "log_softmax",
     "logsumexp",
+    "mathieu_even_coef",
+    "mathieu_odd_coef",
     "multigammaln",
     "polygamma",
     "softmax",
@@ -307,4 +309,40 @@ def sph_harm_y(n: Any, m: Any, theta: Any, phi: Any, *, diff_n: int = 0) -> Any:
 
 # scipy's own versions of these, given a dual array, raise a TypeError pointing here
 # (softmax is left out: scipy's gets through on the object array, slowly)
+def _mathieu_coefficients(odd: bool, m: Any, q: Any) -> Any:
+    name = f"mathieu_{'odd' if odd else 'even'}_coef"
+    function = getattr(_scipy_special(), name)
+    if _is_dual(m):
+        raise TypeError(
+            f"hyperdiff cannot differentiate scipy.special.{name} in its argument m (a dual "
+            "array here): m is an integer order"
+        )
+    if not _is_dual(q):
+        return function(m, q)
+    if q.ndim != 0:
+        raise ValueError(f"scipy.special.{name}: m and q must be scalars")
+
+    def rule(f0: Any, m_: Any, q_: Any) -> Arrays:
+        from ._characteristic import check_range, mathieu_coefficients
+
+        check_range(name, "q", q_, 0.0, 1e6)
+        return mathieu_coefficients(odd, int(m_), float(q_), f0)
+
+    entry = Entry(name, ("m", "q"), (1,), rule, why="m is an integer order")
+    return evaluate(entry, lambda m_, q_: np.asarray(function(m_, float(q_))), (m, q), None)
+
+
+def mathieu_even_coef(m: Any, q: Any) -> Any:
+    """scipy.special.mathieu_even_coef(m, q): the Fourier coefficients of ce_m, scalars m and
+    q; differentiable in q (the normalized eigenvector of their recurrence on a dual q with
+    mathieu_a's parts: hyperdiff's mathieu_cem in q sums them)."""
+    return _mathieu_coefficients(False, m, q)
+
+
+def mathieu_odd_coef(m: Any, q: Any) -> Any:
+    """scipy.special.mathieu_odd_coef(m, q): the Fourier coefficients of se_m, differentiable
+    in q (as mathieu_even_coef, with mathieu_b)."""
+    return _mathieu_coefficients(True, m, q)
+
+
 SCIPY_SPECIAL_MIRRORS.update(name for name in __all__ if name != "softmax")
