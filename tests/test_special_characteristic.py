@@ -120,6 +120,24 @@ def test_spheroidal_characteristic_values_in_c() -> None:
         _close(y.e12, want[:, 2], scale / np.maximum(c, 1), 16, f"{f.__name__}''")
 
 
+def test_characteristic_value_sequences_in_c() -> None:
+    """hd.special.pro_cv_seq/obl_cv_seq on a dual c: scipy's sequence (bit for bit) with
+    the eigenproblem's lambda', lambda'' of each n' (the same references). scipy's own
+    refuse a dual c (a ValueError of theirs: "Arguments must be scalars")."""
+    rows = np.array(DATA["spheroidal"])
+    for sign, name in ((1, "pro_cv"), (-1, "obl_cv")):
+        part = rows[rows[:, 0] == sign]
+        for _, m, n, c, *want in part[: len(part) // 2]:
+            m, n = int(m), int(n)
+            seq = getattr(hd.special, f"{name}_seq")(m, n, hd.hyperdual(c, 1.0, 1.0))
+            np.testing.assert_array_equal(seq.value, getattr(sc, f"{name}_seq")(m, n, c))
+            scale = 1 + abs(want[0]) / max(c, 1)
+            _close(seq.e1[-1], want[1], scale, 16, f"{name}_seq' {m} {n} {c}")
+            _close(seq.e12[-1], want[2], scale / max(c, 1), 16, f"{name}_seq'' {m} {n} {c}")
+    with pytest.raises(ValueError, match="scalars"):
+        sc.pro_cv_seq(0, 2, hd.dual(1.5, 1.0))
+
+
 def _eigenvalue(odd: bool, m: int, q: float) -> float:
     """The characteristic value from numpy's eigenvalues of the 60-row recurrence (DLMF
     28.4.5-8, unsymmetrized)."""

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import SCIPY_SPECIAL_MIRRORS
+from ._arrays import SCIPY_SPECIAL_MIRRORS, DualArray
 from ._special import Arrays, Entry, _spherical, evaluate
 
 __all__ = [
@@ -33,7 +33,9 @@ __all__ = [
     "mathieu_even_coef",
     "mathieu_odd_coef",
     "multigammaln",
+    "obl_cv_seq",
     "polygamma",
+    "pro_cv_seq",
     "softmax",
     "sph_harm_y",
     "sph_legendre_p",
@@ -343,6 +345,35 @@ def mathieu_odd_coef(m: Any, q: Any) -> Any:
     """scipy.special.mathieu_odd_coef(m, q): the Fourier coefficients of se_m, differentiable
     in q (as mathieu_even_coef, with mathieu_b)."""
     return _mathieu_coefficients(True, m, q)
+
+
+def _cv_seq(name: str, m: Any, n: Any, c: Any) -> Any:
+    """scipy's sequence of characteristic values for n' = m..n, with the parts of
+    scipy.special's ufunc (pro_cv, obl_cv) at each n' on a dual c: its values round
+    differently from the sequence's (a few ulps), so the values are the sequence's."""
+    sc = _scipy_special()
+    sequence = getattr(sc, f"{name}_seq")
+    if not isinstance(c, DualArray):
+        return sequence(m, n, c)
+    if c.ndim != 0:
+        raise ValueError("Arguments must be scalars.")  # (scipy's own check, as scipy)
+    values = sequence(m, n, c.value[()])
+    each = getattr(sc, name)(m, np.arange(m, m + len(values)), c)
+    planes = each._stack.copy()
+    planes[0] = values
+    return type(each)._wrap(planes)
+
+
+def pro_cv_seq(m: Any, n: Any, c: Any) -> Any:
+    """scipy.special.pro_cv_seq(m, n, c), differentiable in c (each value's parts as
+    pro_cv's: the eigenvalue's derivative in c)."""
+    return _cv_seq("pro_cv", m, n, c)
+
+
+def obl_cv_seq(m: Any, n: Any, c: Any) -> Any:
+    """scipy.special.obl_cv_seq(m, n, c), differentiable in c (as pro_cv_seq, with
+    obl_cv's parts)."""
+    return _cv_seq("obl_cv", m, n, c)
 
 
 SCIPY_SPECIAL_MIRRORS.update(name for name in __all__ if name != "softmax")
