@@ -4,7 +4,8 @@ the direction of approach.
 hypot's fx = x/r, fy = y/r at (inf, inf) were the diagonal's 1/sqrt 2 each, so
 `derivative(lambda t: np.hypot(t, 2 t))(inf)` gave (1 + 2)/sqrt 2 = 2.12 where
 hypot(t, 2 t) = sqrt(5) t has derivative sqrt 5 = 2.24 everywhere; |z| of a complex
-dual (hypot of its real and imaginary parts) alike. They are nan now. Partials whose
+dual (hypot of its real and imaginary parts) alike; logaddexp(t, 2 t)' at inf was 1.5
+(the diagonal's weights 1/2, 1/2) for 2. They are nan now. Partials whose
 limit is the same from every direction keep it: hypot's second partials and
 arctan2's (they fall as 1/r), and hypot's first partials with one infinite
 coordinate ((+-1, 0)).
@@ -43,6 +44,18 @@ def test_hypot_at_two_infinities_has_no_first_partials() -> None:
         assert np.isnan(_d(lambda t, b=b: np.abs(t * (1.0 + b * 1j)), INF))
     g = hd.grad(lambda v: np.hypot(v[0], v[1]))(np.array([INF, -INF]))
     assert np.isnan(g).all()
+
+
+def test_logaddexp_at_two_like_infinities_has_no_partials() -> None:
+    with mp.workdps(40):  # the slope along (1, 2) far out: 2 (along the diagonal: 1)
+        slope = mp.diff(lambda t: mp.log(mp.exp(t) + mp.exp(2 * t)), 300)
+    assert abs(slope - 2) < 1e-12
+    for f in (np.logaddexp, np.logaddexp2):
+        for sign in (1.0, -1.0):
+            assert np.isnan(_d(lambda t, f=f: f(t, 2.0 * t), sign * INF)), f.__name__
+            assert np.isnan(_d(lambda t, f=f: f(t, 2.0 * t), sign * INF, order=2))
+    # opposite infinities: the limits exist (1, 0)
+    assert _d(lambda t: np.logaddexp(t, -2.0 * t), INF) == 1.0
 
 
 def test_limits_the_same_from_every_direction_stay() -> None:

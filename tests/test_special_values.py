@@ -16,9 +16,11 @@ form is not finite at the point it is replaced by a limit:
   sides of a nonzero point are real and disagree, the derivative is
   undefined: nan.
 - where numpy's value is nan (outside the domain, inf - inf), nan.
-Binary functions take the limit along the diagonal when both arguments are
-infinite (numpy's value treats inf == inf as a tie: logaddexp(inf, inf) = inf,
-not nan), and their partials at the origin are nan unless the closed form
+Where both arguments are infinite, a smooth binary function's partials are the
+limit along the diagonal if it is the same along the ray (1, 2), else nan (hypot's
+x/r: 1/sqrt 2 and 1/sqrt 5 there); piecewise ones (maximum, fmod, ...) take the
+diagonal, a tie (numpy's value treats inf == inf as one: maximum(inf, inf) = inf),
+and follow their convention at ties. Partials at the origin are nan unless the closed form
 states a convention (hypot: 0; power: d/dx x^0 = 0). power's x tends to inf
 and 0 much further (DEEP_PROXIES), since x^y's limits in x with a tiny y
 fixed show only where |y log x| is large.
@@ -303,6 +305,12 @@ BINARY: dict[str, Binary] = {
     "copysign": lambda x, y: (mp.sign(x) * math.copysign(1, y), ZERO, *LINEAR),
 }  # fmt: skip
 
+# Piecewise functions: at (+-inf, +-inf) their value is a tie (inf == inf) and the
+# partials follow its convention; a smooth function's take the limit where it exists
+PIECEWISE = frozenset(
+    {"maximum", "minimum", "fmax", "fmin", "fmod", "remainder", "floor_divide", "copysign"}
+)
+
 # Closed forms that read a signed zero: called with the point's Python floats.
 SIGNED = frozenset({"copysign"})
 
@@ -448,6 +456,7 @@ def _limit_at(
     n: int,
     domain: Callable[..., bool] = lambda *args: True,
     deep: tuple[int, ...] = (),
+    rays: bool = False,
 ) -> tuple[float, ...]:
     """The closed form ``fn`` at ``point`` rounded to ``dtype``, or its limit
     there (see the top of the file); ``domain`` says whether a point aside is
@@ -455,16 +464,26 @@ def _limit_at(
     infinities and zeros through DEEP_PROXIES and DEEP_STEPS."""
     if not any(math.isinf(v) for v in point):
         return tuple(_rounded_at(fn, point, tuple(mpf(v) for v in point), dtype, domain, n, deep))
-    rounded = []
-    for k, proxy in enumerate(INF_PROXIES):
-        args = tuple(
-            mpf(v)
-            if not math.isinf(v)
-            else math.copysign(1, v) * (DEEP_PROXIES[k] if i in deep else proxy)
-            for i, v in enumerate(point)
-        )
-        rounded.append(_rounded_at(fn, point, args, dtype, domain, n, deep))
-    return tuple(_limit_of(a, b) for a, b in zip(*rounded, strict=True))
+    infinite = [i for i, v in enumerate(point) if math.isinf(v)]
+    limits = []
+    for ray in (1, 2) if rays and len(infinite) > 1 else (1,):
+        rounded = []
+        for k, proxy in enumerate(INF_PROXIES):
+            args = tuple(
+                mpf(v)
+                if not math.isinf(v)
+                else math.copysign(1, v)
+                * (DEEP_PROXIES[k] if i in deep else proxy)
+                * (ray if i == infinite[-1] else 1)
+                for i, v in enumerate(point)
+            )
+            rounded.append(_rounded_at(fn, point, args, dtype, domain, n, deep))
+        limits.append([_limit_of(a, b) for a, b in zip(*rounded, strict=True)])
+    # a limit that differs along the diagonal and along (1, 2) does not exist: nan
+    return tuple(
+        a if all(b == a or (math.isnan(a) and math.isnan(b)) for b in along) else math.nan
+        for a, *along in zip(*limits, strict=True)
+    )
 
 
 def _real_at(name: str, x: Mp) -> bool:
@@ -525,7 +544,10 @@ def binary_expected(name: str, dtype: str) -> tuple[np.ndarray, np.ndarray, dict
                 parts = BINARY[name](*BINARY_ORDINARY_POWER)
                 rows.append(tuple(0.0 if v is ZERO else math.nan for v in parts))
             else:
-                rows.append(_limit_at(BINARY[name], (a, b), dtype, 5, deep=DEEP.get(name, ())))
+                smooth = name not in PIECEWISE  # (a tie at (inf, inf) keeps its convention)
+                rows.append(
+                    _limit_at(BINARY[name], (a, b), dtype, 5, deep=DEEP.get(name, ()), rays=smooth)
+                )
     cols = np.array(rows).T
     return xs, ys, dict(zip(("fx", "fy", "fxx", "fxy", "fyy"), cols, strict=True))
 
@@ -722,9 +744,11 @@ def test_logaddexp_at_infinite_arguments(f: np.ufunc, dtype: str) -> None:
         (-inf, 1.5): (0.0, 1.0, 0.0, 0.0, 0.0),
         (1.5, inf): (0.0, 1.0, 0.0, 0.0, 0.0),
         (inf, -inf): (1.0, 0.0, 0.0, 0.0, 0.0),
-        # a tie, as numpy's value takes inf == inf: s = 1/2
-        (-inf, -inf): (0.5, 0.5, k / 4, -k / 4, k / 4),
-        (inf, inf): (0.5, 0.5, k / 4, -k / 4, k / 4),
+        (1.5, 1.5): (0.5, 0.5, k / 4, -k / 4, k / 4),
+        # numpy's value takes inf == inf as a tie, but s's limit depends on the
+        # direction (1/2 along the diagonal, 0 or 1 along (t, 2 t)): no partials
+        (-inf, -inf): (math.nan,) * 5,
+        (inf, inf): (math.nan,) * 5,
     }
     for (x, y), want in cases.items():
         got = seeded_pair(f, x, y, dtype)

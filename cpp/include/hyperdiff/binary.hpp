@@ -544,14 +544,21 @@ struct Logaddexp : BinaryEntry {
   // log(e^x + e^y): fx = s(x - y), fy = s(y - x), fxx = fyy = -fxy = fx fy,
   // s the logistic function, both from e = exp(-|x - y|) without cancellation.
   // An infinite difference (an infinite argument) gives e = 0: fx, fy = 1, 0
-  // or 0, 1 (the error term is nan there). x == y, infinities included (numpy's
-  // value treats inf == inf as a tie), gives e = 1: fx = fy = 1/2.
+  // or 0, 1 (the error term is nan there). x == y gives e = 1: fx = fy = 1/2;
+  // but at x = y = +-inf (numpy's value a tie: inf == inf) every partial is nan:
+  // their limits depend on the direction (logaddexp(t, 2 t)' at inf is 2, the
+  // diagonal's 1/2 + 1/2 = 1 was silently wrong).
+  // e at x == y: 1, nan at infinities (every partial nan through it)
+  template <class T>
+  static T tie(T x) {
+    return std::fabs(x) == T(INFINITY) ? T(NAN) : T(1);
+  }
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     const T d = x - y;
     const T err = detail::difference_error(x, y, d);  // exp(-|d + err|), to first order in err
     const T e_rounded = std::exp(-std::fabs(d)) * (T(1) - (d < T(0) ? -err : err));
-    const T e = x == y ? T(1) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
+    const T e = x == y ? tie<T>(x) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
     const T big = T(1) / (T(1) + e), small = e * big;
     // numpy's value, nan included
     p.f0 = x == y      ? x + detail::kLn2<T>
@@ -575,7 +582,7 @@ struct Logaddexp2 : BinaryEntry {
     const T d = x - y;
     const T err = detail::difference_error(x, y, d);
     const T e_rounded = std::exp2(-std::fabs(d)) * (T(1) - ln2 * (d < T(0) ? -err : err));
-    const T e = x == y ? T(1) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
+    const T e = x == y ? Logaddexp::tie<T>(x) : (std::fabs(d) == T(INFINITY) ? T(0) : e_rounded);
     const T big = T(1) / (T(1) + e), small = e * big;
     p.f0 = x == y      ? x + T(1)
            : d > T(0)  ? x + log2e * std::log1p(std::exp2(-d))
