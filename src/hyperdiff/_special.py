@@ -1384,11 +1384,13 @@ def _pdtr(sign: float) -> Callable[..., Arrays]:
 
 def _bdtr(sign: float) -> Callable[..., Arrays]:
     # binomial cdf bdtr(k, n, p) = I_{1-p}(n - floor(k), floor(k) + 1) in (k, n, p) (n an
-    # integer: scipy truncates it): f_p = -I', f_pp = I''
+    # integer: scipy truncates it): f_p = -I', f_pp = I'', as the density of
+    # I_p(k + 1, n - k) at p itself (at 1 - p, rounded, the parts of bdtrc ~ p^(k+1) at
+    # p = 1e-8 were 6e-9 off, and 0 below p = 1e-17)
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
         k = np.floor(k)
-        d1, d2 = _beta_density(n - k, k + 1, 1 - p)
-        return _counted(-sign * d1, sign * d2, 3)
+        d1, d2 = _beta_density(k + 1, n - k, p)
+        return _counted(-sign * d1, -sign * d2, 3)
 
     return rule
 
@@ -1494,7 +1496,10 @@ def _dual_series(first: Any, ratio: Callable[[int], Any], pending: Any) -> tuple
 
 
 def _nan_outside(inside: Any, dual: Any) -> Any:
-    """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0)."""
+    """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0: a
+    partial that should be nan would stay 0); a plain array: nan outside `inside`."""
+    if not hasattr(dual, "_stack"):
+        return np.where(inside, dual, np.nan)
     return type(dual)._wrap(np.where(inside, dual._stack, np.nan))
 
 
@@ -1921,7 +1926,7 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
         previous, current = current, step
         result = np.where(n == k, current, result)
     result = np.where(n < 0, one * 0, result)
-    return np.where(np.isnan(value) | ~finite, one * np.nan, result)
+    return _nan_outside(~np.isnan(value) & finite, result)
 
 
 # Functions with several outputs: one (f1, f2) per output.
@@ -2038,7 +2043,7 @@ def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
         )
     total = total * np.exp(top)
     out = np.where(direct, total, x ** (1 - b) * total)
-    return np.where(usable, out, out * np.nan)
+    return _nan_outside(usable, out)
 
 
 def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
@@ -2660,6 +2665,21 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
 # (berp, beip, kerp, keip): ber'' = -ber'/x - bei, bei'' = -bei'/x + ber (ker, kei the
 # same); at 0 the limits ber''(0) = 0, bei''(0) = 1/2; the third derivative (of berp,
 # ...) d/dx ber'' = ber'/x^2 - ber''/x - bei' (0 at 0 for ber, bei).
+def _kelvin_series(own_is_real: bool, x: Any, m: int) -> Any:
+    """The m-th derivative of ber (own_is_real) or bei for |x| < 1 (0 elsewhere) from their
+    power series ber = sum_k (-1)^k (x/2)^(4k) / (2k)!^2, bei = sum_k (-1)^k (x/2)^(4k+2) /
+    (2k+1)!^2, twelve terms (the recurrences' terms -ber'/x and ber'/x^2 cancel to eps/x
+    there: the third derivative of bei at x = 3e-160 was -2.5e154, truly -5e-159)."""
+    t = np.where(np.abs(x) < 1, x, 0.0)
+    total = np.zeros_like(t)
+    for k in range(11, -1, -1):
+        p = 4 * k + (0 if own_is_real else 2)
+        if p >= m:
+            c = (-1) ** k / (2.0**p * math.factorial(p // 2) ** 2) * math.perm(p, m)
+            total = total + c * t ** (p - m)
+    return total
+
+
 def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
     def rule(f0: Any, x: Any) -> Arrays:
         sc = _sc()
@@ -2677,7 +2697,9 @@ def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
             return vp, v2
         v3 = vp / (x * x) - v2 / x + sign * other_p
         if name[0] == "b":
-            v3 = np.where(x == 0, 0.0, v3)
+            small = np.abs(x) < 1
+            v2 = np.where(small, _kelvin_series(own_is_real, x, 2), v2)
+            v3 = np.where(small, _kelvin_series(own_is_real, x, 3), v3)
         return v2, v3
 
     return rule
@@ -3352,7 +3374,7 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
             "series' rounding is within 1e-12 of the partials' size"
         )
     out = np.log(total) + shift if log else total * np.exp(shift)
-    return np.where(bad, out * np.nan, out)
+    return _nan_outside(~bad, out)
 
 
 def _parabolic(kind: str) -> Callable[..., tuple[Arrays, ...]]:
@@ -3738,7 +3760,26 @@ def _riemann_zeta_in_s(s: Any) -> tuple[Any, Any]:
     )  # fmt: skip
     reflected1 = chi1 * z0 + chi0 * z1
     reflected2 = chi2 * z0 + 2 * chi1 * z1 + chi0 * z2
-    return np.where(direct, d1, reflected1), np.where(direct, d2, reflected2)
+    far, far1, far2 = _zeta_far(s, 1.0)
+    return (
+        np.where(far, far1, np.where(direct, d1, reflected1)),
+        np.where(far, far2, np.where(direct, d2, reflected2)),
+    )
+
+
+def _zeta_far(s: Any, q: Any) -> Arrays:
+    """(where, d/ds, d2/ds2) of zeta(s, q) where it is q^-s to the last bit (s > 1100 and
+    s log1p(1/q) > 800: the next term (q + 1)^-s is below it by e^-800 or underflows):
+    -log(q) q^-s and log(q)^2 q^-s (0 at q = 1; the series gave nan from s = 1e100 on)."""
+    with np.errstate(all="ignore"):
+        far = (s > 1100) & (s * np.log1p(1 / q) > 800)
+        log_q = np.log(q)
+        power = np.exp(-np.where(far, s, 0.0) * log_q)
+        return (
+            far,
+            np.where(log_q == 0, 0.0, -log_q * power),
+            np.where(log_q == 0, 0.0, log_q * log_q * power),
+        )
 
 
 def _hurwitz_zeta(f0: Any, s: Any, q: Any) -> Arrays:
@@ -3750,6 +3791,9 @@ def _hurwitz_zeta(f0: Any, s: Any, q: Any) -> Arrays:
     s_in, q_in = np.where(defined, s, 2.0), np.where(defined, q, 1.0)
     _, fs, fss = _zeta_in_s(s_in, q_in)
     _, fs_next = _zeta_in_s(s_in + 1, q_in, order=1)
+    far, far_s, far_ss = _zeta_far(s, q)
+    fs, fss = np.where(far, far_s, fs), np.where(far, far_ss, fss)
+    fs_next = np.where(_zeta_far(s + 1, q)[0], _zeta_far(s + 1, q)[1], fs_next)
     zeta_next = sc.zeta(s + 1, q)
     fq, fqq = -s * zeta_next, s * (s + 1) * sc.zeta(s + 2, q)
     fsq = -zeta_next - s * fs_next
@@ -4712,7 +4756,7 @@ def _besselpoly_integral(a: Any, lmb: Any, nu: Any) -> Any:
             "hyperdiff differentiates scipy.special.besselpoly in lmb and nu only where its "
             "integral's terms cancel by less than 10 (J's accuracy, 1e-13, times them: 1e-12)"
         )
-    return np.where(finite, total, total * np.nan)
+    return _nan_outside(finite, total)
 
 
 def _smirnov_partials(n: Any, d: Any) -> Arrays:
@@ -5753,9 +5797,9 @@ def _chained(
 # -inf) or whose values there are no limits (rgamma at -inf).
 _FLAT_TAILS = frozenset(
     {
-        *("beta", "boxcox", "boxcox1p", "chndtr", "ellipk", "ellipkm1", "elliprc", "elliprd"),
-        *("elliprj", "exprel", "fdtr", "fdtrc", "kolmogorov", "nctdtr", "owens_t", "stdtr"),
-        *("voigt_profile", "zeta", "zetac"),
+        *("besselpoly", "beta", "boxcox", "boxcox1p", "chndtr", "ellipk", "ellipkm1"),
+        *("elliprc", "elliprd", "elliprj", "exprel", "fdtr", "fdtrc", "kolmogorov"),
+        *("nctdtr", "owens_t", "stdtr", "voigt_profile", "zeta", "zetac"),
     }
 )
 

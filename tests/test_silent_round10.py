@@ -1,0 +1,122 @@
+"""Silent wrong derivatives of the scipy.special table found by a sweep of it against
+mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
+
+1. Partials built as numpy code on dual arrays (besselpoly, hyperu, wright_bessel in
+   their parameters, the orthogonal polynomials' recurrences) were made nan where their
+   formula does not run by `out * nan`, which keeps zero planes 0: besselpoly(a, lmb,
+   nu) at a = inf (scipy: inf) had the parts 0 in lmb and nu.
+2. bdtr / bdtrc in p: the density was taken at 1 - p, rounded: bdtrc(3, 10, p) ~ p^4 had
+   its parts 6e-9 off at p = 1e-8 and 0 below p = 1e-17.
+3. berp / beip (and kelvin's ber' + i bei') near 0: their derivatives by the recurrences
+   -ber'/x, ber'/x^2 cancel to eps/x: beip'' at 3e-160 was -2.5e154 (truly ~0), berp's
+   parts at -3e-278 nan.
+4. zeta(s) (zetac) and zeta(s, q) in s beyond s ~ 1e100: nan parts (truly 0 where q^-s
+   underflows, -log(q) q^-s where it does not).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+sc = pytest.importorskip("scipy.special")
+
+
+def _close(got: float, want: float, rtol: float = 1e-12, atol: float = 0.0) -> bool:
+    return abs(got - want) <= rtol * abs(want) + atol
+
+
+def test_parts_are_nan_where_the_formula_does_not_run() -> None:
+    """besselpoly at a = inf (scipy's value inf) in lmb and nu: every part nan (the mask
+    used to leave the zero planes 0), and a finite point alongside keeps its parts."""
+    a = np.array([np.inf, 0.7])
+    for i, j in ((1, 1), (1, 2), (2, 2)):
+        args: list = [a, np.array([1.3, 1.3]), np.array([0.8, 0.8])]
+        if i == j:
+            args[i] = hd.hyperdual(args[i], 1.0, 1.0)
+        else:
+            args[i] = hd.hyperdual(args[i], 1.0, 0.0)
+            args[j] = hd.hyperdual(args[j], 0.0, 1.0)
+        out = sc.besselpoly(*args)
+        assert np.isinf(out.value[0])
+        assert np.all(np.isnan([out.e1[0], out.e2[0], out.e12[0]])), (i, j, out._stack[:, 0])
+        assert np.all(np.isfinite(out._stack[:, 1]))
+
+
+def test_binomial_cdf_in_p_near_zero() -> None:
+    """d/dp bdtrc(k, n, p) = p^k (1-p)^(n-k-1) / B(k+1, n-k) and its derivative (bdtr's
+    the negatives), relative to their size at p = 1e-8 .. 1e-200."""
+    k, n = 3.0, 10  # (an integer n: scipy's float loop for n is deprecated)
+    p = np.array([1.47746e-8, 3e-12, 1e-20, 1e-200])
+    with mp.workdps(40):
+        for name, sign in (("bdtrc", 1), ("bdtr", -1)):
+            out = getattr(sc, name)(k, n, hd.hyperdual(p, 1.0, 1.0))
+            for i, x in enumerate(p):
+                q = mp.mpf(x)
+                b = mp.beta(k + 1, n - k)
+                d1 = q**3 * (1 - q) ** 6 / b
+                d2 = (3 * q**2 * (1 - q) ** 6 - 6 * q**3 * (1 - q) ** 5) / b
+                assert _close(out.e1[i], sign * float(d1)), (name, x, out.e1[i], d1)
+                assert _close(out.e12[i], sign * float(d2)), (name, x, out.e12[i], d2)
+
+
+def _kelvin_reference(x: float, real: bool, m: int) -> float:
+    """The m-th derivative of ber' (real) or bei' at x: mpmath's of ber + i bei =
+    J0(x e^(3 pi i / 4)) at 40 digits; below 1e-8 the leading terms of its series."""
+    if abs(x) < 1e-8:  # ber' = -x^3/16 + ..., bei' = x/2 - x^5/384 + ...
+        coefficients = {True: (-1 / 16, 3), False: (1 / 2, 1)}[real]
+        c, p = coefficients
+        return c * math.perm(p, m) * x ** (p - m) if p >= m else 0.0
+    w = mp.expjpi(mp.mpf(3) / 4)
+    part = mp.re if real else mp.im
+    return float(mp.diff(lambda t: part(-w * mp.besselj(1, t * w)), mp.mpf(x), m))
+
+
+def test_kelvin_derivatives_near_zero() -> None:
+    """berp, beip and kelvin's third output (ber' + i bei') at |x| < 1 and beyond:
+    f' and f'' against mpmath, relative (absolute 1e-300 below 1e-8)."""
+    x = np.array([3.36e-160, -2.6e-278, 1e-3, 4.6e-4, -0.7, 0.99, 2.5])
+    outs = {
+        True: sc.berp(hd.hyperdual(x, 1.0, 1.0)),
+        False: sc.beip(hd.hyperdual(x, 1.0, 1.0)),
+    }
+    both = sc.kelvin(hd.hyperdual(x, 1.0, 1.0))[2]
+    with mp.workdps(40):
+        for i, xi in enumerate(x):
+            for real, out in outs.items():
+                own = both.real if real else both.imag
+                for m, got in ((1, out.e1[i]), (2, out.e12[i])):
+                    want = _kelvin_reference(float(xi), real, m)
+                    assert _close(got, want, 1e-11, 1e-300), (real, xi, m, got, want)
+                    kelvin_part = (own.e1 if m == 1 else own.e12)[i]
+                    assert _close(kelvin_part, want, 1e-11, 1e-300), (real, xi, m, kelvin_part)
+
+
+def _zeta_of_s(s: object, q: float) -> object:
+    return mp.zeta(s, q)
+
+
+def test_zeta_in_s_far_out() -> None:
+    """zeta(s), zetac(s), zeta(s, q) in s for s from 2000 to 1e300: -log(q) q^-s and
+    log(q)^2 q^-s (0 at q = 1), against mpmath; the q-partial alongside stays finite."""
+    s = np.array([2000.0, 1e10, 1e100, 1e300])
+    for f in (sc.zeta, sc.zetac):
+        out = f(hd.hyperdual(s, 1.0, 1.0))
+        np.testing.assert_array_equal(out.e1, 0.0)
+        np.testing.assert_array_equal(out.e12, 0.0)
+    with mp.workdps(40):
+        for s0, q0 in ((2000.0, 1.2), (5000.0, 3.5), (1e100, 1.0)):
+            out = sc.zeta(hd.hyperdual(np.array(s0), 1.0, 1.0), q0)
+            for m, got in ((1, out.e1), (2, out.e12)):
+                zeta_q = functools.partial(_zeta_of_s, q=q0)
+                want = float(mp.diff(zeta_q, mp.mpf(s0), m)) if q0 != 1 else 0.0
+                assert _close(float(got), want, 1e-12, 1e-320), (s0, q0, m, got, want)
+            mixed = sc.zeta(hd.hyperdual(np.array(s0), 1.0, 0.0), hd.hyperdual(q0, 0.0, 1.0))
+            want = float(mp.diff(lambda a, b: mp.zeta(a, b), (s0, q0), (1, 1)))
+            assert _close(float(mixed.e12), want, 1e-12, 1e-320), (s0, q0, mixed.e12, want)
