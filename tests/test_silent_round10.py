@@ -12,6 +12,11 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
    parts at -3e-278 nan.
 4. zeta(s) (zetac) and zeta(s, q) in s beyond s ~ 1e100: nan parts (truly 0 where q^-s
    underflows, -log(q) q^-s where it does not).
+5. eval_legendre / eval_sh_legendre at non-integer degrees near x = -1: P' = C^(3/2)_(n-1),
+   scipy's 2F1 there, is inf from x = -0.998 on (truly 130 at n = 0.7).
+6. Edges of elementary-looking rules: exprel'' far below 0 (x^3 overflowed: nan at -1e200),
+   erfcx beyond 1e154 (an OverflowError from the start of its ratios), elliprc(x, y) at
+   y < 0 (scipy's Cauchy principal value: nan parts, though its closed forms hold there).
 """
 
 from __future__ import annotations
@@ -120,3 +125,46 @@ def test_zeta_in_s_far_out() -> None:
             mixed = sc.zeta(hd.hyperdual(np.array(s0), 1.0, 0.0), hd.hyperdual(q0, 0.0, 1.0))
             want = float(mp.diff(lambda a, b: mp.zeta(a, b), (s0, q0), (1, 1)))
             assert _close(float(mixed.e12), want, 1e-12, 1e-320), (s0, q0, mixed.e12, want)
+
+
+def test_legendre_near_minus_one_at_real_degrees() -> None:
+    """P_n' and P_n'' at n = 0.7, -1.7 (P_n = P_(-n-1)), 2.3 for x from -0.999999 to 0.5,
+    and eval_sh_legendre (P_n(2x - 1)) alongside, against mpmath."""
+    x = np.array([-0.999999, -0.998, -0.9, -0.5, -0.01, 0.5])
+    with mp.workdps(30):
+        for n in (0.7, -1.7, 2.3):
+            out = sc.eval_legendre(n, hd.hyperdual(x, 1.0, 1.0))
+            shifted = sc.eval_sh_legendre(n, hd.hyperdual((x + 1) / 2, 1.0, 1.0))
+            for i, xi in enumerate(x):
+                for m, got, got_sh in ((1, out.e1, shifted.e1), (2, out.e12, shifted.e12)):
+                    want = float(mp.diff(functools.partial(mp.legendre, n), mp.mpf(xi), m))
+                    assert _close(got[i], want, 1e-12), (n, xi, m, got[i], want)
+                    assert _close(got_sh[i], 2**m * want, 1e-8), (n, xi, m, got_sh[i], want)
+
+
+def test_edges_of_exprel_erfcx_and_elliprc() -> None:
+    """exprel far below 0 (f' = 1/x^2, f'' = -2/x^3 there, 0 in float64), erfcx beyond
+    1e154 (f' ~ -1/(sqrt(pi) x^2), 0), elliprc at y < 0 against mpmath's principal value."""
+    x = np.array([-800.0, -1e10, -1e200, -4.5e232])
+    out = sc.exprel(hd.hyperdual(x, 1.0, 1.0))
+    np.testing.assert_allclose(out.e1, (1 / x) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(out.e12, -2 * (1 / x) ** 3, rtol=1e-14)
+    big = sc.erfcx(hd.hyperdual(np.array([1e10, 1.07e240]), 1.0, 1.0))
+    np.testing.assert_allclose(big.e1, [-1 / (math.sqrt(math.pi) * 1e20), 0.0], rtol=1e-12)
+    xs, ys = np.array([0.7, 2.0, 0.3]), np.array([-0.5, -3.0, -1e-3])
+    with mp.workdps(30):
+        for i in range(len(xs)):
+            args = (mp.mpf(xs[i]), mp.mpf(ys[i]))
+            for (a, b), seeds in (
+                ((1, 0), ((1.0, 1.0), (0.0, 0.0))),
+                ((0, 1), ((0.0, 0.0), (1.0, 1.0))),
+                ((1, 1), ((1.0, 0.0), (0.0, 1.0))),
+            ):
+                u = hd.hyperdual(np.array(xs[i]), *seeds[0])
+                v = hd.hyperdual(np.array(ys[i]), *seeds[1])
+                y = sc.elliprc(u, v)
+                if (a, b) != (1, 1):
+                    first = float(mp.diff(mp.elliprc, args, (a, b)))
+                    assert _close(float(y.e1 if a else y.e2), first, 1e-12), (i, a, b, y._data)
+                want = float(mp.diff(mp.elliprc, args, (2 * a, 2 * b) if a != b else (1, 1)))
+                assert _close(float(y.e12), want, 1e-12), (i, a, b, float(y.e12), want)

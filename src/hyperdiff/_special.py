@@ -724,7 +724,9 @@ def _dawsn_far(z: Any) -> Arrays:
 def _repeated_erfc(z: Any, count: int) -> Any:
     """E_0 .. E_count at z (Re z >= 1/2) by the downward ratios, from E_0 = erfcx(z)
     (scipy's): they converge once 2 Re(z) sqrt(2 n) >> 36, so they start that far up."""
-    start = count + 20 + int(np.ceil(200 / float(np.min(z.real, initial=np.inf)) ** 2))
+    with np.errstate(over="ignore"):  # (z^2 overflows beyond 1e154: start = count + 20)
+        smallest = np.float64(np.min(z.real, initial=np.inf))
+        start = count + 20 + int(np.ceil(200 / smallest**2))
     ratio = np.zeros_like(z)
     ratios = np.empty((count + 1, *z.shape), dtype=z.dtype)
     ratios[0] = _sc().erfcx(z)
@@ -895,8 +897,7 @@ def _exprel(f0: Any, x: Any) -> Arrays:
     # cancel near 0; there (|x| < 1/2) the series sum_k x^k/(k+1)! differentiated termwise
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e = np.exp(x)
-        f1 = (e * (x - 1) + 1) / (x * x)
-        f2 = (e * (x * x - 2 * x + 2) - 2) / (x * x * x)
+        f1, f2 = _exprel_far(e, 1 / x)
     near = np.abs(x) < 0.5
     if np.any(near):
         t = np.where(near, x, 0.0)
@@ -1635,7 +1636,21 @@ def _eval_gegenbauer(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
 
 
 def _eval_legendre(f0: Any, n: Any, x: Any) -> Arrays:
-    return _gegenbauer_d(np.where(n < -0.5, -n - 1, n), np.float64(0.5), x)
+    # P_n' = C^(3/2)_(n-1), P_n'' = 3 C^(5/2)_(n-2); at non-integer n and x < 0 by the
+    # Legendre functions' own relations (scipy's C^(3/2)_(n-1), a 2F1 near z = 1, is inf
+    # there from x = -0.998 on: eval_gegenbauer(-0.3, 1.5, -0.998), truly 130.2):
+    #   (1 - x^2) P' = n (P_(n-1) - x P_n),  (1 - x^2) P'' = 2x P' - n (n + 1) P
+    m = np.where(n < -0.5, -n - 1, n)  # (P_n = P_(-n-1))
+    d1, d2 = _gegenbauer_d(m, np.float64(0.5), x)
+    left = (x < 0) & (m != np.floor(m))
+    if np.any(left):
+        sc = _sc()
+        p, q = sc.eval_legendre(m, x), sc.eval_legendre(m - 1, x)
+        w = (1 - x) * (1 + x)
+        e1 = m * (q - x * p) / w
+        e2 = (2 * x * e1 - m * (m + 1) * p) / w
+        d1, d2 = np.where(left, e1, d1), np.where(left, e2, d2)
+    return d1, d2
 
 
 def _eval_chebyu(f0: Any, n: Any, x: Any) -> Arrays:
@@ -3053,9 +3068,28 @@ def _elliprf(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
 
 def _elliprc(f0: Any, x: Any, y: Any) -> Arrays:
     # R_C(x, y) = R_F(x, y, y): its partials summed along (x, y, y). Below y = 0 (scipy's
-    # Cauchy principal value) R_D is not defined: nan.
+    # Cauchy principal value, where R_D is not defined), and where those are not finite
+    # (y -> 0+), by the closed forms (which the principal value satisfies too), d = y - x:
+    #   R_x = (R - x^-1/2)/(2d),  R_y = (x^1/2/y - R)/(2d),
+    #   R_xx = (R_x + x^-3/2/2)/(2d) + R_x/d,  R_xy = R_y/(2d) - R_x/d,
+    #   R_yy = -(x^1/2/y^2 + R_y)/(2d) - R_y/d
     f = _elliprf(f0, x, y, y)
-    return f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8]
+    out = (f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8])
+    closed = ((y < 0) | ~np.all(np.isfinite(out), axis=0)) & np.isfinite(f0) & (x != y)
+    if not np.any(closed):
+        return out
+    with np.errstate(all="ignore"):
+        d, root = 2 * (y - x), np.sqrt(x)
+        rx = (f0 - 1 / root) / d
+        ry = (root / y - f0) / d
+        forms = (
+            rx,
+            ry,
+            (rx + 1 / (2 * x * root)) / d + 2 * rx / d,
+            ry / d - 2 * rx / d,
+            -(root / (y * y) + ry) / d - 2 * ry / d,
+        )
+    return tuple(np.where(closed, c, o) for c, o in zip(forms, out, strict=True))
 
 
 def _elliprg(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
@@ -4472,6 +4506,14 @@ def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
     return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
 
 
+def _exprel_far(e: Any, r: Any) -> Arrays:
+    """(e^x (x - 1) + 1)/x^2 and (e^x (x^2 - 2x + 2) - 2)/x^3 in r = 1/x, e = e^x, as
+    e (r - r^2) + r^2 and e (r - 2 r^2 + 2 r^3) - 2 r^3: x^2 and x^3 overflowed below
+    x = -1e154 (exprel'' nan at -1e200, truly -2/x^3, 0 in float64)."""
+    r2 = r * r
+    return e * (r - r2) + r2, e * (r - 2 * r2 + 2 * r2 * r) - 2 * r2 * r
+
+
 def _exprel_derivatives(z: Any) -> Arrays:
     """(exprel', exprel'') of exprel(z) = (e^z - 1)/z: below |z| = 2 the series
     sum_n z^n/(n! (n + m + 1)) (m = 1, 2; 30 terms), above (e^z (z - 1) + 1)/z^2 and
@@ -4483,11 +4525,8 @@ def _exprel_derivatives(z: Any) -> Arrays:
         e1, e2 = e1 + term / (n + 2), e2 + term / (n + 3)
         term = term * t / (n + 1)
     w = np.where(near, 1.0, z)
-    ew = np.exp(w)
-    return (
-        np.where(near, e1, (ew * (w - 1) + 1) / (w * w)),
-        np.where(near, e2, (ew * (w * w - 2 * w + 2) - 2) / (w * w * w)),
-    )
+    f1, f2 = _exprel_far(np.exp(w), 1 / w)
+    return np.where(near, e1, f1), np.where(near, e2, f2)
 
 
 def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
