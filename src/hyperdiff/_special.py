@@ -288,8 +288,8 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
       d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)),
       d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)),
     elsewhere I = 1 - I_(1 - x)(b, a), on a HyperDualVec in (a, b) (its planes are these
-    five partials), scaled to scipy's value (a B(a, b) as (a + b) B(a + 1, b): at tiny a
-    the second parts of log B(a, b) ~ -log a cancel). Constant in a, b at x = 0 and 1 and where the
+    five partials), scaled to scipy's value (a B(a, b) as (a + b)(a + b + 1) B(a + 1,
+    b + 1)/b: at tiny a or b the second parts of log B(a, b) ~ -log a cancel). Constant in a, b at x = 0 and 1 and where the
     side computed underflows to 0: partials 0; nan where scipy's value is. Elsewhere
     a or b > 1e4 raises (the range checked against mpmath)."""
     from ._multivariate import hyperdualvec
@@ -332,7 +332,11 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
             c = 1 + step / c
             fraction = fraction * (c * d)
         converging.update(fraction - before, fraction)
-    front = np.exp(pp * np.log(y) + qq * np.log1p(-y) - sc.betaln(pp + 1, qq)) / both
+    # p B(p, q) = (p + q)(p + q + 1) B(p + 1, q + 1) / q: smooth in both shapes (log
+    # B(p + 1, q) ~ -log q cancelled in the second parts at tiny q: betainc(a, 0.7, 0.7)''
+    # in a at a = 1e-20 was 1.73, truly 1.12)
+    log_front = pp * np.log(y) + qq * np.log1p(-y) - sc.betaln(pp + 1, qq + 1)
+    front = np.exp(log_front) * qq / (both * (both + 1))
     side = front * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         side = side * np.where(inside, small / side.value, 1.0)  # (scaled to scipy's value)
