@@ -23,6 +23,8 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 8. betainc in a tiny shape on the complement's side (I = 1 - I_(1-x)(b, a)): log B(p + 1,
    q) ~ -log q cancelled in the second parts: d2/da2 betainc(a, 0.7, 0.7) at a = 1e-20
    was 1.73, truly 1.12.
+9. agm(a, b) at b/a below 1e-77: M_aa, M_ab from h'' ~ g''/p^2 (p = (b/a)^2) overflowed
+   or underflowed: inf, or nan at agm(4e254, 0.7) (truly ~1e-260).
 """
 
 from __future__ import annotations
@@ -227,3 +229,23 @@ def test_incomplete_beta_at_tiny_shapes() -> None:
                         )
                     )
                     assert _close(float(mixed), want, 1e-12), (shapes, x, mixed, want)
+
+
+def test_agm_far_apart() -> None:
+    """agm(a, b)'s gradient and Hessian at b/a = 1e-9 .. 1e-255 against mpmath (80 digits,
+    steps 2^-60 of each argument)."""
+    with mp.workdps(80):
+        for hi, lo in ((3.9e254, 0.7), (1e100, 0.7), (0.3, 1e140), (1e9, 0.7)):
+            a, b = mp.mpf(hi), mp.mpf(lo)
+            ha, hb = a * mp.mpf(2) ** -60, b * mp.mpf(2) ** -60
+            wants = (
+                mp.diff(lambda t: mp.agm(t, b), a, 1, h=ha),  # noqa: B023
+                mp.diff(lambda t: mp.agm(t, b), a, 2, h=ha),  # noqa: B023
+                mp.diff(lambda t: mp.agm(a, t), b, 2, h=hb),  # noqa: B023
+                mp.diff(lambda u: mp.diff(lambda w: mp.agm(u, w), b, 1, h=hb), a, 1, h=ha),  # noqa: B023
+            )
+            in_a = sc.agm(hd.hyperdual(np.array(hi), 1.0, 1.0), lo)
+            in_b = sc.agm(hi, hd.hyperdual(np.array(lo), 1.0, 1.0))
+            mixed = sc.agm(hd.hyperdual(np.array(hi), 1.0, 0.0), hd.hyperdual(lo, 0.0, 1.0))
+            for got, want in zip((in_a.e1, in_a.e12, in_b.e12, mixed.e12), wants, strict=True):
+                assert _close(float(got), float(want), 1e-13), (hi, lo, got, want)

@@ -289,9 +289,10 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
       d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)),
     elsewhere I = 1 - I_(1 - x)(b, a), on a HyperDualVec in (a, b) (its planes are these
     five partials), scaled to scipy's value (a B(a, b) as (a + b)(a + b + 1) B(a + 1,
-    b + 1)/b: at tiny a or b the second parts of log B(a, b) ~ -log a cancel). Constant in a, b at x = 0 and 1 and where the
-    side computed underflows to 0: partials 0; nan where scipy's value is. Elsewhere
-    a or b > 1e4 raises (the range checked against mpmath)."""
+    b + 1)/b: at tiny a or b the second parts of log B(a, b) ~ -log a cancel). Constant
+    in a, b at x = 0 and 1 and where the side computed underflows to 0: partials 0; nan
+    where scipy's value is. Elsewhere a or b > 1e4 raises (the range checked against
+    mpmath)."""
     from ._multivariate import hyperdualvec
 
     sc = _sc()
@@ -4621,9 +4622,10 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
     h = math.pi / 2 / g
     h1 = -math.pi * t * g1 / (g * g)
     h2 = -math.pi * (g1 / g**2 + 2 * p * g2 / g**2 - 4 * p * g1 * g1 / g**3)
-    # below t = 1e-150, t^2 underflows: there K(1 - t^2) = L = log(4/t) to the last bit, so
-    # h = pi/(2L), h' = pi/(2 t L^2), h'' = pi (2 - L)/(2 t^2 L^3)
-    tiny = (t < 1e-150) & (t > 0)
+    # below t = 1e-10 K(1 - t^2) = L = log(4/t) (1 + O(t^2)) to the last bit, and so are
+    # its derivatives (O(t^2 L) relative), so h = pi/(2L), h' = pi/(2 t L^2), h'' =
+    # pi (2 - L)/(2 t^2 L^3) (g'' ~ 1/p^2 overflowed from t = 1e-77 on: M_aa inf)
+    tiny = (t < 1e-10) & (t > 0)
     if np.any(tiny):
         u = np.where(tiny, t, 1.0)
         big_l = np.log(4 / u)
@@ -4632,6 +4634,12 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
         h2 = np.where(tiny, math.pi * (2 - big_l) / (2 * u * u * big_l**3), h2)
     m_hi, m_lo = h - t * h1, h1
     m_hihi, m_hilo, m_lolo = sign * p * h2 / hi, -sign * t * h2 / hi, sign * h2 / hi
+    if np.any(tiny):  # (there t^2 h'' = pi (2 - L)/(2 L^3) without t^2: u^2 underflowed below
+        # t = 1e-154, h'' = -inf and M_hihi = t^2 h''/hi nan at agm(4e254, 0.7), truly -1e-260)
+        c = math.pi * (2 - big_l) / (2 * big_l**3)
+        m_hihi = np.where(tiny, sign * c / hi, m_hihi)
+        m_hilo = np.where(tiny, -sign * c / lo, m_hilo)
+        m_lolo = np.where(tiny, sign * c / lo * (hi / lo), m_lolo)
     at_zero = lo == 0  # M(hi, 0) = 0 for every hi; d/dlo = inf (M ~ pi hi/(2 log(4 hi/lo)))
     m_hi, m_lo = np.where(at_zero, 0.0, m_hi), np.where(at_zero, np.inf, m_lo)
     m_hihi = np.where(at_zero, 0.0, m_hihi)
