@@ -25,6 +25,8 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
    was 1.73, truly 1.12.
 9. agm(a, b) at b/a below 1e-77: M_aa, M_ab from h'' ~ g''/p^2 (p = (b/a)^2) overflowed
    or underflowed: inf, or nan at agm(4e254, 0.7) (truly ~1e-260).
+10. beta(a, b)'s mixed partial at a small shape: B (la lb - psi1(a + b)) cancels (B ~ 1/a,
+    B_ab ~ 1): 39% off at (1e-8, 0.5), 18 times the answer at (1e-6, 3e-6).
 """
 
 from __future__ import annotations
@@ -249,3 +251,15 @@ def test_agm_far_apart() -> None:
             mixed = sc.agm(hd.hyperdual(np.array(hi), 1.0, 0.0), hd.hyperdual(lo, 0.0, 1.0))
             for got, want in zip((in_a.e1, in_a.e12, in_b.e12, mixed.e12), wants, strict=True):
                 assert _close(float(got), float(want), 1e-13), (hi, lo, got, want)
+
+
+def test_beta_mixed_partial_at_small_shapes() -> None:
+    """d2/da db beta(a, b) at a small shape (and both), near s = a + b = 1 and at
+    ordinary shapes, against mpmath (digits and steps scaled to the smaller shape)."""
+    for a, b in ((1e-8, 0.5), (0.5, 1e-8), (1e-6, 3e-6), (1e-3, 0.5), (1e-8, 5.0), (0.9, 0.11)):
+        out = sc.beta(hd.hyperdual(np.array(a), 1.0, 0.0), hd.hyperdual(np.array(b), 0.0, 1.0))
+        digits = 40 + 2 * int(-math.log10(min(a, b)))
+        with mp.workdps(digits):
+            h = mp.mpf(min(a, b)) * mp.mpf(2) ** -60
+            want = mp.diff(mp.beta, (mp.mpf(a), mp.mpf(b)), (1, 1), h=h)
+        assert _close(float(out.e12), float(want), 1e-13), (a, b, out.e12, want)
