@@ -27,6 +27,9 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
    or underflowed: inf, or nan at agm(4e254, 0.7) (truly ~1e-260).
 10. beta(a, b)'s mixed partial at a small shape: B (la lb - psi1(a + b)) cancels (B ~ 1/a,
     B_ab ~ 1): 39% off at (1e-8, 0.5), 18 times the answer at (1e-6, 3e-6).
+11. eval_jacobi / eval_sh_jacobi in their parameters where a + b is near -k (k = 2 .. n):
+    the recurrence divides by k + a + b: d2/da2 8e-9 off at a + b = -3 + 1e-2, 1500 times
+    the answer at -3 + 1e-6, nan at -3 (scipy's value fine).
 """
 
 from __future__ import annotations
@@ -263,3 +266,33 @@ def test_beta_mixed_partial_at_small_shapes() -> None:
             h = mp.mpf(min(a, b)) * mp.mpf(2) ** -60
             want = mp.diff(mp.beta, (mp.mpf(a), mp.mpf(b)), (1, 1), h=h)
         assert _close(float(out.e12), float(want), 1e-13), (a, b, out.e12, want)
+
+
+def test_jacobi_parameters_where_the_recurrence_divides_by_zero() -> None:
+    """P_3^(a, 0.5)(-0.4) with a + b = -3 + d, d = 0.05 .. 0: gradient and Hessian in
+    (a, b) against mpmath; eval_sh_jacobi(3, p, 1.5, 0.3) in p at p = -2 (its Jacobi
+    parameters' sum -3) alongside."""
+    with mp.workdps(30):
+        for d in (0.05, 1e-6, 0.0):
+            a, b = -3.5 + d, 0.5
+            point = (mp.mpf(a), mp.mpf(b))
+            in_a = sc.eval_jacobi(3.0, hd.hyperdual(np.array(a), 1.0, 1.0), b, -0.4)
+            mixed = sc.eval_jacobi(
+                3.0, hd.hyperdual(np.array(a), 1.0, 0.0), hd.hyperdual(b, 0.0, 1.0), -0.4
+            )
+
+            def jacobi(s: Any, t: Any) -> Any:
+                return mp.jacobi(3, s, t, -0.4)
+
+            for got, order in ((in_a.e1, (1, 0)), (in_a.e12, (2, 0)), (mixed.e12, (1, 1))):
+                want = float(mp.diff(jacobi, point, order))
+                assert _close(float(got), want, 1e-12), (d, order, got, want)
+        p = -2.0
+        out = sc.eval_sh_jacobi(3.0, hd.hyperdual(np.array(p), 1.0, 1.0), 1.5, 0.3)
+
+        def shifted(t: Any) -> Any:
+            return mp.jacobi(3, t - 1.5, 0.5, -0.4) / mp.binomial(5 + t, 3)
+
+        for m, got in ((1, out.e1), (2, out.e12)):
+            want = float(mp.diff(shifted, mp.mpf(p), m))
+            assert _close(float(got), want, 1e-12), (m, got, want)

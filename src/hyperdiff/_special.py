@@ -1958,6 +1958,57 @@ def _hypergeometric_sum(
 # (measured against mp.diff: first partials within 1e-13 of max(|ref|, |P|) at degrees 100,
 # 400 and 1000, parameters in [-0.4, 10]; bench/special_orders.py at degrees 12-25)
 _DEGREE_LIMIT = 1000
+_JACOBI_EXPLICIT = 60
+
+
+def _jacobi_degenerate(n: Any, a: Any, b: Any) -> Any:
+    """Where the Jacobi recurrence divides by (k + a + b)(2k + a + b - 2), k = 2 .. n, near
+    0 (within 0.1): its parts in a and b cancel there by 1/that (eval_jacobi(3, a, 0.5, x)''
+    in a at a + b = -3 + 1e-2 was 8e-9 off, at -3 + 1e-6 1500 times the answer; nan at -3)."""
+    s = np.asarray(_values(a) + _values(b), dtype=np.float64)
+    n = np.broadcast_to(n, np.broadcast_shapes(np.shape(n), s.shape))
+    s = np.broadcast_to(s, n.shape)
+    near = np.zeros(n.shape, dtype=bool)
+    top = int(np.max(np.where(np.isfinite(n), n, 0.0), initial=0.0))
+    for k in range(2, top + 1):
+        near |= (k <= n) & ((np.abs(k + s) < 0.1) | (np.abs(2 * k + s - 2) < 0.1))
+    return near
+
+
+def _jacobi_explicit(n: Any, a: Any, b: Any, x: Any, name: str = "") -> Any:
+    """P_n^(a,b)(x) = sum_s C(n+a, n-s) C(n+b, s) ((x-1)/2)^s ((x+1)/2)^(n-s) as numpy code
+    on dual arrays (integer n >= 0, a constant): the binomials as products of (a + s + j)/j
+    and (b + n - s + j)/j, polynomials in a and b without division by them. Degrees beyond
+    60, or rounding (eps times the terms' magnitudes) beyond 1e-12 of the partials' sizes:
+    TypeError (naming `name`)."""
+    n = np.asarray(n, dtype=np.float64)
+    top = int(np.max(n, initial=0.0))
+    if top > _JACOBI_EXPLICIT:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name or 'eval_jacobi'} in its parameters "
+            f"where a + b is near -k or 2 - 2k (its recurrence divides by those) only up to "
+            f"degree {_JACOBI_EXPLICIT}"
+        )
+    down, up = (x - 1) / 2, (x + 1) / 2
+    total: Any = 0 * down
+    magnitude: Any = 0.0
+    for s_ in range(top + 1):
+        term = down**s_ * up ** np.maximum(n - s_, 0.0)
+        for j in range(1, top + 1):  # C(n+a, n-s) = prod_(j <= n-s) (a + s + j)/j
+            term = term * np.where(j <= n - s_, (a + s_ + j) / j, 1.0)
+        for j in range(1, s_ + 1):  # C(n+b, s) = prod_(j <= s) (b + n - s + j)/j
+            term = term * ((b + n - s_ + j) / j)
+        term = np.where(s_ <= n, term, 0.0 * term)
+        total = total + term
+        magnitude = magnitude + np.abs(term._data)
+    size = np.maximum(np.abs(total._data), np.abs(total._data[:1]))
+    if not np.all((_EPS * (4 * top + 4) * magnitude <= 1e-12 * size) | (size == 0)):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name or 'eval_jacobi'} in its parameters "
+            "where a + b is near -k or 2 - 2k only where its explicit sum's terms cancel by "
+            "less than 1e4"
+        )
+    return total
 
 
 def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> Any:
@@ -1983,6 +2034,11 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
     *params, x = args
     a = params[0]
     one = sum(params, x) * 0 + 1
+    if kind == "jacobi" and np.any(degenerate := _jacobi_degenerate(n, a, params[1])):
+        explicit = _jacobi_explicit(np.where(degenerate, n, 0.0), *args, name=name)
+        n = np.where(degenerate, 0.0, n)
+        rest = _orthogonal(kind, n, value, *args, name=name)
+        return np.where(degenerate, explicit, rest)
     if kind == "jacobi":
         b = params[1]
         p1 = (a + 1) + (a + b + 2) * (x - 1) / 2
