@@ -30,6 +30,9 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 11. eval_jacobi / eval_sh_jacobi in their parameters where a + b is near -k (k = 2 .. n):
     the recurrence divides by k + a + b: d2/da2 8e-9 off at a + b = -3 + 1e-2, 1500 times
     the answer at -3 + 1e-6, nan at -3 (scipy's value fine).
+12. yv (hankel1/2) in its order at tiny x by Schlaefli's tail integral: a cliff at
+    t = asinh(1/x) between its Gauss nodes, a truncation error its rounding bound does not
+    see: d/dv Y_v(1.4e-108) at v = 1.5e-68 was -2.89 (truly -pi/2 J_0 = -1.571).
 """
 
 from __future__ import annotations
@@ -296,3 +299,15 @@ def test_jacobi_parameters_where_the_recurrence_divides_by_zero() -> None:
         for m, got in ((1, out.e1), (2, out.e12)):
             want = float(mp.diff(shifted, mp.mpf(p), m))
             assert _close(float(got), want, 1e-12), (m, got, want)
+
+
+def test_bessel_y_in_its_order_at_tiny_x_refuses() -> None:
+    """Y_v's v-partial at x = 1.4e-108, v = 1.5e-68 (and hankel1's): a TypeError, not a
+    wrong number; at (1e-3, 1e-5) against mpmath (-1.8800)."""
+    for f in (sc.yv, sc.hankel1):
+        with pytest.raises(TypeError, match="in its order v only"):
+            f(hd.hyperdual(np.array(1.5e-68), 1.0, 1.0), 1.4e-108)
+    out = sc.yv(hd.hyperdual(np.array(1e-3), 1.0, 1.0), 1e-5)
+    with mp.workdps(40):
+        want = mp.diff(lambda v: mp.bessely(v, mp.mpf(1e-5)), mp.mpf(1e-3))
+    assert _close(float(out.e1), float(want), 1e-12)
