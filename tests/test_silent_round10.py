@@ -33,6 +33,9 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 12. yv (hankel1/2) in its order at tiny x by Schlaefli's tail integral: a cliff at
     t = asinh(1/x) between its Gauss nodes, a truncation error its rounding bound does not
     see: d/dv Y_v(1.4e-108) at v = 1.5e-68 was -2.89 (truly -pi/2 J_0 = -1.571).
+13. The orthogonal polynomials in their degree n near a negative integer (binom(n + a, n),
+    Gamma(n + 2a)/Gamma(n + 1): their psi terms cancel by 1/d^2): d2/dn2 eval_laguerre at
+    n = -2 + 1e-10 was -5.15 (truly 0.49); refused within 1e-3 now.
 """
 
 from __future__ import annotations
@@ -311,3 +314,21 @@ def test_bessel_y_in_its_order_at_tiny_x_refuses() -> None:
     with mp.workdps(40):
         want = mp.diff(lambda v: mp.bessely(v, mp.mpf(1e-5)), mp.mpf(1e-3))
     assert _close(float(out.e1), float(want), 1e-12)
+
+
+def test_degree_near_a_negative_integer() -> None:
+    """d/dn, d2/dn2 of eval_laguerre(n, 0.7) at n = -2 + 1e-10 (and eval_genlaguerre,
+    eval_jacobi, eval_gegenbauer near -5, -3, -2): TypeError; at n = -1.99 against mpmath."""
+    for f, args in (
+        (sc.eval_laguerre, (-2 + 1e-10, 0.7)),
+        (sc.eval_genlaguerre, (-5 + 3e-7, 0.7, 0.3)),
+        (sc.eval_jacobi, (-3 + 2e-11, 0.7, 0.4, 0.3)),
+        (sc.eval_gegenbauer, (-2.0005, 0.7, 0.3)),
+    ):
+        with pytest.raises(TypeError, match="of a negative integer"):
+            f(hd.hyperdual(np.array(args[0]), 1.0, 1.0), *args[1:])
+    out = sc.eval_laguerre(hd.hyperdual(np.array(-1.99), 1.0, 1.0), 0.7)
+    with mp.workdps(30):
+        for m, got in ((1, out.e1), (2, out.e12)):
+            want = mp.diff(lambda n: mp.laguerre(n, 0, mp.mpf(0.7)), mp.mpf(-1.99), m)
+            assert _close(float(got), float(want), 1e-11), (m, got, want)

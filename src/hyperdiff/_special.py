@@ -1898,6 +1898,17 @@ def _hypergeometric_form(
             + ("|x| <= 1000" if laguerre else f"|1 - x|/2 <= {_GAUSS_REACH}")
             + f" (here n = {nv[sums & ~reach].flat[0]:g}, x = {xv[sums & ~reach].flat[0]:g})"
         )
+    # the fronts binom(n + a, n), Gamma(n + 2a)/Gamma(n + 1) near a pole of Gamma(n + 1):
+    # their rules' psi terms cancel by 1/d, 1/d^2 at n = -k + d (d/dn eval_genlaguerre at
+    # n = -5 + 3e-7 was 1e-4 off, eval_laguerre's d2/dn2 at -2 + 1e-10 -5.2 for 0.49)
+    rounded = np.round(nv)
+    near_pole = sums & (rounded < 0) & (nv != rounded) & (np.abs(nv - rounded) < 1e-3)
+    if kind in ("jacobi", "gegenbauer", "genlaguerre") and np.any(near_pole):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} at non-integer degrees, or in its "
+            "degree n, not within 1e-3 of a negative integer (its hypergeometric form's "
+            f"Gamma(n + 1) has a pole there) (here n = {nv[near_pole].flat[0]:g})"
+        )
     n = np.where(sums, n, 0.5)
     x = np.where(sums, x, 0.0)
     params = [np.where(sums, a, 1.0) for a in params]
