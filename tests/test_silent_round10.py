@@ -36,6 +36,8 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 13. The orthogonal polynomials in their degree n near a negative integer (binom(n + a, n),
     Gamma(n + 2a)/Gamma(n + 1): their psi terms cancel by 1/d^2): d2/dn2 eval_laguerre at
     n = -2 + 1e-10 was -5.15 (truly 0.49); refused within 1e-3 now.
+14. binom(n, k) near a pole of Gamma(k + 1) or Gamma(n - k + 1): scipy's psi there rounds
+    pi x to eps/d of the distance d: binom(0.7, k)' at k = -5 + 8e-8 was 7.5e-9 off.
 """
 
 from __future__ import annotations
@@ -332,3 +334,16 @@ def test_degree_near_a_negative_integer() -> None:
         for m, got in ((1, out.e1), (2, out.e12)):
             want = mp.diff(lambda n: mp.laguerre(n, 0, mp.mpf(0.7)), mp.mpf(-1.99), m)
             assert _close(float(got), float(want), 1e-11), (m, got, want)
+
+
+def test_binom_near_the_poles_of_its_denominator() -> None:
+    """binom's partials in k and n at k = -5 + 8e-8, -5 + 1e-9 (n = 0.7) and n - k = -7
+    + 1e-7 (n = 5.3), against mpmath."""
+    with mp.workdps(40):
+        for n, k in ((0.7, -5 + 8e-8), (0.7, -5 + 1e-9), (5.3, 7.0000001)):
+            in_k = sc.binom(n, hd.hyperdual(np.array(k), 1.0, 1.0))
+            mixed = sc.binom(hd.hyperdual(np.array(n), 1.0, 0.0), hd.hyperdual(k, 0.0, 1.0))
+            point = (mp.mpf(n), mp.mpf(k))
+            for got, order in ((in_k.e1, (0, 1)), (in_k.e12, (0, 2)), (mixed.e12, (1, 1))):
+                want = float(mp.diff(mp.binomial, point, order))
+                assert _close(float(got), want, 1e-13), (n, k, order, got, want)
