@@ -38,6 +38,9 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
     n = -2 + 1e-10 was -5.15 (truly 0.49); refused within 1e-3 now.
 14. binom(n, k) near a pole of Gamma(k + 1) or Gamma(n - k + 1): scipy's psi there rounds
     pi x to eps/d of the distance d: binom(0.7, k)' at k = -5 + 8e-8 was 7.5e-9 off.
+15. gamma, beta, betaln, poch near the poles of Gamma (x = -3 + 1e-8): scipy's psi there
+    (2.6e-9 off), and poch's psi form (u^2 - psi1 cancels by 1/d): gamma' 2.6e-9 off,
+    poch(z, 2.5) in z'' 21% off at z = -3 + 1e-8, poch(z, 1)' 2.6e-8 off.
 """
 
 from __future__ import annotations
@@ -347,3 +350,22 @@ def test_binom_near_the_poles_of_its_denominator() -> None:
             for got, order in ((in_k.e1, (0, 1)), (in_k.e12, (0, 2)), (mixed.e12, (1, 1))):
                 want = float(mp.diff(mp.binomial, point, order))
                 assert _close(float(got), want, 1e-13), (n, k, order, got, want)
+
+
+def test_gamma_family_near_its_poles() -> None:
+    """f' and f'' at z = -3 + 1e-8 and -7 + 3e-9 of gamma, beta(z, 2.5), poch(z, 2.5),
+    poch(z, 1), poch(z, 3) against mpmath."""
+    cases = (
+        (sc.gamma, mp.gamma),
+        (lambda z: sc.beta(z, 2.5), lambda t: mp.beta(t, 2.5)),
+        (lambda z: sc.poch(z, 2.5), lambda t: mp.rf(t, 2.5)),
+        (lambda z: sc.poch(z, 1.0), lambda t: mp.rf(t, 1)),
+        (lambda z: sc.poch(z, 3.0), lambda t: mp.rf(t, 3)),
+    )
+    with mp.workdps(40):
+        for z in (-3 + 1e-8, -7 + 3e-9):
+            for f, reference in cases:
+                out = f(hd.hyperdual(np.array(z), 1.0, 1.0))
+                for m, got in ((1, out.e1), (2, out.e12)):
+                    want = float(mp.diff(reference, mp.mpf(z), m))
+                    assert _close(float(got), want, 1e-13), (z, m, got, want)

@@ -160,15 +160,34 @@ def _digamma(f0: Any, x: Any) -> Arrays:
     return _trigamma_tetragamma(x)
 
 
+def _psi(x: Any) -> Any:
+    """scipy's psi; at real x < 0 (not a pole) by the reflection psi(1 - x) - pi cot(pi r),
+    r = x - round(x) exact: scipy's rounds pi x to eps/d of the distance d to the pole
+    (psi(-3 + 1e-8) 2.6e-9 off, and so Gamma' = Gamma psi)."""
+    sc = _sc()
+    out = sc.psi(x)
+    if np.iscomplexobj(x):
+        return out
+    with np.errstate(all="ignore"):
+        negative = (x < 0) & (x != np.floor(x)) & np.isfinite(x)
+        if not np.any(negative):
+            return out
+        t = np.where(negative, x, -0.5)
+        r = t - np.round(t)  # cot(pi r) = cos/sin, cos(pi r) = sin(pi (1/2 - |r|)): exact 0
+        cotangent = np.sin(np.pi * (0.5 - np.abs(r))) / np.sin(np.pi * r)
+        reflected = sc.psi(1 - t) - np.pi * cotangent
+        return np.where(negative, reflected, out)
+
+
 def _gamma(f0: Any, x: Any) -> Arrays:
     # Gamma' = Gamma psi, Gamma'' = Gamma (psi^2 + psi1)
-    psi = _sc().psi(x)
+    psi = _psi(x)
     return f0 * psi, f0 * (psi * psi + _psi_n(1, x))
 
 
 def _loggamma(f0: Any, x: Any) -> Arrays:
     # log Gamma' = psi, '' = psi1
-    return _sc().psi(x), _psi_n(1, x)
+    return _psi(x), _psi_n(1, x)
 
 
 def _rgamma(f0: Any, x: Any) -> Arrays:
@@ -2215,8 +2234,8 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
     # fz = G r1, fzz = 2 G psi(z + m) r1 + G r2, fzm = G psi(z + m) r1, fm = fmm = 0
     # (G = Gamma(z + m), r1 = (-1)^n n!, r2 = -2 psi(n + 1) r1)
     sc = _sc()
-    v = sc.psi(z + m)
-    u = v - sc.psi(z)
+    v = _psi(z + m)
+    u = v - _psi(z)
     t = _psi_n(1, z + m)
     partials = (f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t))
     # At both poles (z and z + m integers <= 0) P is the finite ratio of products, a
@@ -2233,6 +2252,40 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
         w = sc.psi(b) - sc.psi(a)
         at_both = (f0 * w, np.nan, f0 * (w * w + _psi_n(1, a) - _psi_n(1, b)), np.nan, np.nan)
         partials = tuple(np.where(both, c, d) for c, d in zip(at_both, partials, strict=True))
+    # near a pole of Gamma(z) (z < 1/2; z + m not within 0.1 of one): P = G R, G = Gamma(z + m),
+    # R = rgamma(z) by rgamma's rule (x reduced exactly; the psi form's u^2 - psi1(z)
+    # cancels by 1/d there: fzz at z = -3 + 1e-8 was 1e-8 off), G' = G v, G'' = G (v^2 + t)
+    with np.errstate(invalid="ignore"):
+        regular = (z + m >= 0.5) | (np.abs(z + m - np.round(z + m)) > 0.1)
+        near = (z < 0.5) & (z > -170) & regular & ~pole & np.isfinite(g)
+        whole_m = (z < 0.5) & ~regular & (m == np.round(m)) & (m >= 0) & (m <= 200)
+    if np.any(near):
+        r = sc.rgamma(z)
+        q1, q2 = _rgamma(r, z)
+        second = v * v + t
+        near_pole = (
+            g * (v * r + q1),
+            f0 * v,
+            g * (second * r + 2 * v * q1 + q2),
+            g * (second * r + v * q1),
+            f0 * second,
+        )
+        partials = tuple(np.where(near, a, b) for a, b in zip(near_pole, partials, strict=True))
+    # and z + m near one too, m a whole number up to 200: P = z (z + 1) ... (z + m - 1), a
+    # polynomial, its z-derivatives by the product's recurrence (the two poles' psi terms
+    # cancel by 1/d: d/dz poch(z, 1) at z = -3 + 1e-8 was 2.6e-8 off)
+    if np.any(whole_m):
+        y = np.where(whole_m, z, 0.0)
+        p0, p1, p2 = np.ones_like(y), np.zeros_like(y), np.zeros_like(y)
+        for j in range(int(np.max(np.where(whole_m, m, 0.0)))):
+            factor = np.where(j < m, y + j, 1.0)
+            p0, p1, p2 = (
+                p0 * factor,
+                p1 * factor + np.where(j < m, p0, 0.0),
+                p2 * factor + np.where(j < m, 2 * p1, 0.0),
+            )
+        zs = (np.where(whole_m, p1, partials[0]), np.where(whole_m, p2, partials[2]))
+        partials = (zs[0], partials[1], zs[1], *partials[3:])
     if not np.any(pole):
         return partials
     n = np.where(pole, -z, 0.0)
@@ -2947,8 +3000,7 @@ def _psi_differences(a: Any, c: Any, gap: Any = None) -> Arrays:
       psi1(x) ~ 1/x + 1/(2x^2) + sum_j B_2j/x^(2j+1)
     (log(a/c) = log1p((a - c)/c), 1/a - 1/c = (c - a)/(ac), ...). gap: a - c when known
     exactly (c = a + b rounds b away at b << a: pass -b)."""
-    sc = _sc()
-    d0 = sc.psi(a) - sc.psi(c)
+    d0 = _psi(a) - _psi(c)
     d1 = _psi_n(1, a) - _psi_n(1, c)
     big = (a >= 8) & (c >= 8)
     if not np.any(big):
