@@ -789,6 +789,25 @@ def _judge(v: complex, wanted: list[complex], ref: Any, k: int) -> tuple[str, st
 # --- driver -------------------------------------------------------------------------------
 
 
+def _record(
+    where: str,
+    cases: collections.Counter[str],
+    details: list[str],
+    counts: collections.Counter[str],
+    wrong: list[str],
+    verbose: bool,
+) -> None:
+    """Count a (function, argument, region) by its worst point's class; print it (all with
+    --verbose, else WRONG and error) and keep the WRONG ones for the summary."""
+    worst = min(cases, key=ORDER_OF_CLASSES.index)
+    counts[worst] += 1
+    line = f"{where}: {worst} {dict(cases)}"
+    if worst == "WRONG":
+        wrong.append(line + " | " + "; ".join(details[:2]))
+    if verbose or worst in ("WRONG", "error"):
+        print(line, "|", "; ".join(details[:2]), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default="", help="comma-separated ufunc names")
@@ -831,13 +850,8 @@ def main() -> None:
                     cases[cls] += 1
                     if why:
                         details.append(f"{x!r}: {why}")
-                worst = min(cases, key=ORDER_OF_CLASSES.index)
-                counts[worst] += 1
-                line = f"{name}[{entry.args[i]}] {region}: {worst} {dict(cases)}"
-                if worst == "WRONG":
-                    wrong.append(line + " | " + "; ".join(details[:2]))
-                if opts.verbose or worst in ("WRONG", "error"):
-                    print(line, "|", "; ".join(details[:2]), flush=True)
+                where = f"{name}[{entry.args[i]}] {region}"
+                _record(where, cases, details, counts, wrong, opts.verbose)
         # mixed partials: each pair of dual arguments over three regions of both
         for a in range(len(entry.dual)):
             for b in range(a + 1, len(entry.dual)):
@@ -853,15 +867,8 @@ def main() -> None:
                         cases[cls] += 1
                         if why:
                             details.append(f"{[float(u) for u in args]}: {why}")
-                    worst = min(cases, key=ORDER_OF_CLASSES.index)
-                    counts[worst] += 1
-                    line = (
-                        f"{name}[{entry.args[i]},{entry.args[j]}] {region}: {worst} {dict(cases)}"
-                    )
-                    if worst == "WRONG":
-                        wrong.append(line + " | " + "; ".join(details[:2]))
-                    if opts.verbose or worst in ("WRONG", "error"):
-                        print(line, "|", "; ".join(details[:2]), flush=True)
+                    where = f"{name}[{entry.args[i]},{entry.args[j]}] {region}"
+                    _record(where, cases, details, counts, wrong, opts.verbose)
     print("\nsummary (function, argument or pair, region) by worst class:")
     for cls in ORDER_OF_CLASSES:
         print(f"  {cls:8s} {counts[cls]}")
