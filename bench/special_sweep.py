@@ -789,6 +789,32 @@ def _judge(v: complex, wanted: list[complex], ref: Any, k: int) -> tuple[str, st
 # --- driver -------------------------------------------------------------------------------
 
 
+def _tasks(
+    name: str, entry: Any, base: list[Any], rng: np.random.Generator, count: int
+) -> Iterator[tuple[str, int, int, list[list[Any]]]]:
+    """(label, i, j, the points' argument lists): every dual argument over every region
+    (i == j), then each pair of them over three regions of both (the mixed partial)."""
+    for i in entry.dual:
+        for region in REGIONS:
+            lists = []
+            for x in points(region, rng, count):
+                args = list(base)
+                args[i] = x
+                lists.append(args)
+            yield f"{name}[{entry.args[i]}] {region}", i, i, lists
+    for a in range(len(entry.dual)):
+        for b in range(a + 1, len(entry.dual)):
+            i, j = entry.dual[a], entry.dual[b]
+            for region in ("ordinary", "tiny", "big"):
+                lists = []
+                for _ in range(count):
+                    args = list(base)
+                    args[i] = points(region, rng, 1)[0]
+                    args[j] = points(region, rng, 1)[0]
+                    lists.append(args)
+                yield f"{name}[{entry.args[i]},{entry.args[j]}] {region}", i, j, lists
+
+
 def _record(
     where: str,
     cases: collections.Counter[str],
@@ -839,36 +865,15 @@ def main() -> None:
         base: list[Any] = list(BASE.get(name, (0.7,) * len(entry.args)))
         ins = [t.split("->")[0] for t in ufunc.types]
         base = [int(b) if all(t[n] == "l" for t in ins) else b for n, b in enumerate(base)]
-        for i in entry.dual:
-            for region in REGIONS:
-                cases = collections.Counter[str]()
-                details = []
-                for x in points(region, rng, opts.points):
-                    args = list(base)
-                    args[i] = x
-                    cls, why = classify(name, ufunc, args, i, i, opts.timeout)
-                    cases[cls] += 1
-                    if why:
-                        details.append(f"{x!r}: {why}")
-                where = f"{name}[{entry.args[i]}] {region}"
-                _record(where, cases, details, counts, wrong, opts.verbose)
-        # mixed partials: each pair of dual arguments over three regions of both
-        for a in range(len(entry.dual)):
-            for b in range(a + 1, len(entry.dual)):
-                i, j = entry.dual[a], entry.dual[b]
-                for region in ("ordinary", "tiny", "big"):
-                    cases = collections.Counter[str]()
-                    details = []
-                    for _ in range(opts.points):
-                        args = list(base)
-                        args[i] = points(region, rng, 1)[0]
-                        args[j] = points(region, rng, 1)[0]
-                        cls, why = classify(name, ufunc, args, i, j, opts.timeout)
-                        cases[cls] += 1
-                        if why:
-                            details.append(f"{[float(u) for u in args]}: {why}")
-                    where = f"{name}[{entry.args[i]},{entry.args[j]}] {region}"
-                    _record(where, cases, details, counts, wrong, opts.verbose)
+        for where, i, j, points_args in _tasks(name, entry, base, rng, opts.points):
+            cases = collections.Counter[str]()
+            details = []
+            for args in points_args:
+                cls, why = classify(name, ufunc, args, i, j, opts.timeout)
+                cases[cls] += 1
+                if why:
+                    details.append(f"{[float(u) for u in args]}: {why}")
+            _record(where, cases, details, counts, wrong, opts.verbose)
     print("\nsummary (function, argument or pair, region) by worst class:")
     for cls in ORDER_OF_CLASSES:
         print(f"  {cls:8s} {counts[cls]}")
