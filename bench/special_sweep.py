@@ -520,7 +520,7 @@ def _hd(ufunc: Any, args: list[Any], i: int, j: int) -> Any:
     except Exception as e:
         return f"error: {type(e).__name__}: {e}"
     outs = out if isinstance(out, tuple) else (out,)
-    return [np.asarray(o._data) for o in outs]
+    return [np.asarray(o._stack) for o in outs]
 
 
 class Timeout(Exception):

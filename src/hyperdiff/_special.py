@@ -2030,8 +2030,8 @@ def _jacobi_explicit(n: Any, a: Any, b: Any, x: Any, name: str = "") -> Any:
             term = term * ((b + n - s_ + j) / j)
         term = np.where(s_ <= n, term, 0.0 * term)
         total = total + term
-        magnitude = magnitude + np.abs(term._data)
-    size = np.maximum(np.abs(total._data), np.abs(total._data[:1]))
+        magnitude = magnitude + np.abs(term._stack)
+    size = np.maximum(np.abs(total._stack), np.abs(total._stack[:1]))
     if not np.all((_EPS * (4 * top + 4) * magnitude <= 1e-12 * size) | (size == 0)):
         raise TypeError(
             f"hyperdiff differentiates scipy.special.{name or 'eval_jacobi'} in its parameters "
