@@ -2065,7 +2065,7 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
     a = params[0]
     one = sum(params, x) * 0 + 1
     if kind == "jacobi" and np.any(degenerate := _jacobi_degenerate(n, a, params[1])):
-        explicit = _jacobi_explicit(np.where(degenerate, n, 0.0), *args, name=name)
+        explicit = _jacobi_explicit(np.where(degenerate, n, 0.0), a, params[1], x, name=name)
         n = np.where(degenerate, 0.0, n)
         rest = _orthogonal(kind, n, value, *args, name=name)
         return np.where(degenerate, explicit, rest)
