@@ -41,6 +41,9 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 15. gamma, beta, betaln, poch near the poles of Gamma (x = -3 + 1e-8): scipy's psi there
     (2.6e-9 off), and poch's psi form (u^2 - psi1 cancels by 1/d): gamma' 2.6e-9 off,
     poch(z, 2.5) in z'' 21% off at z = -3 + 1e-8, poch(z, 1)' 2.6e-8 off.
+16. sindg / cosdg beyond |x| = 1e14 (scipy's cosdg, sindg there are cephes' total-loss 0,
+    the rules took them: sindg' 0) and struve far out (H_(v+1) cancels its power term:
+    struve(0.7, x)' at 4.5e77 was 6e38, truly ~1e-39).
 """
 
 from __future__ import annotations
@@ -369,3 +372,26 @@ def test_gamma_family_near_its_poles() -> None:
                 for m, got in ((1, out.e1), (2, out.e12)):
                     want = float(mp.diff(reference, mp.mpf(z), m))
                     assert _close(float(got), want, 1e-13), (z, m, got, want)
+
+
+def test_degrees_far_out_and_struve_far_out() -> None:
+    """sindg, cosdg: f', f'' at 1e15 + 37 and 1e20 + 7 (x reduced by fmod, exact) against
+    mpmath at 60 digits; struve(0.7, x), modstruve(2.5, x) at x = 30, 100 against mpmath,
+    struve at 4.45e77 no larger than its envelope sqrt(2/(pi x))."""
+    with mp.workdps(60):
+        d = mp.pi / 180
+        for x in (1e15 + 37, 1e20 + 7, 135.0):
+            s_, c_ = mp.sinpi(mp.mpf(x) / 180), mp.cospi(mp.mpf(x) / 180)
+            sin = sc.sindg(hd.hyperdual(np.array(x), 1.0, 1.0))
+            cos = sc.cosdg(hd.hyperdual(np.array(x), 1.0, 1.0))
+            wants = (d * c_, -d * d * s_, -d * s_, -d * d * c_)
+            for got, want in zip((sin.e1, sin.e12, cos.e1, cos.e12), wants, strict=True):
+                assert _close(float(got), float(want), 1e-13), (x, got, want)
+        for f, reference, v in ((sc.struve, mp.struveh, 0.7), (sc.modstruve, mp.struvel, 2.5)):
+            for x in (30.0, 100.0):
+                out = f(v, hd.hyperdual(np.array(x), 1.0, 1.0))
+                for m, got in ((1, out.e1), (2, out.e12)):
+                    want = mp.diff(lambda t: reference(v, t), mp.mpf(x), m)  # noqa: B023
+                    assert _close(float(got), float(want), 1e-12), (f, x, m, got, want)
+    far = sc.struve(0.7, hd.hyperdual(np.array(4.45e77), 1.0, 1.0))
+    assert abs(float(far.e1)) < 2 * math.sqrt(2 / (math.pi * 4.45e77))

@@ -997,21 +997,28 @@ _DEGREE = math.pi / 180
 
 
 def _sindg(f0: Any, x: Any) -> Arrays:
-    # sin(x deg): f1 = (pi/180) cos(x deg), f2 = -(pi/180)^2 sin(x deg)
-    return _DEGREE * _sc().cosdg(x), -_DEGREE * _DEGREE * f0
+    # sin(x deg): f1 = (pi/180) cos(x deg), f2 = -(pi/180)^2 sin(x deg), x reduced exactly
+    # (scipy's cosdg and sindg are 0 beyond |x| = 1e14, cephes' total loss: sindg' at
+    # x = 1.5e173, a multiple of 360, was 0, truly pi/180)
+    s, c = _degree_sin_cos(x)
+    return _DEGREE * c, -_DEGREE * _DEGREE * s
 
 
 def _cosdg(f0: Any, x: Any) -> Arrays:
-    return -_DEGREE * _sc().sindg(x), -_DEGREE * _DEGREE * f0
+    s, c = _degree_sin_cos(x)
+    return -_DEGREE * s, -_DEGREE * _DEGREE * c
 
 
 def _degree_sin_cos(x: Any) -> Arrays:
-    """(sin, cos) of x degrees, x reduced exactly to r in [-90, 90] (fmod, then +-180:
-    exact by Sterbenz) and cos(r) as sin(90 - |r|), so neither loses the small one near
-    a zero of the other."""
-    r = np.fmod(x, 180.0)
-    r = np.where(r > 90, r - 180, np.where(r < -90, r + 180, r))
-    return np.sin(_DEGREE * r), np.sin(_DEGREE * (90 - np.abs(r)))
+    """(sin, cos) of x degrees, x reduced exactly to r in [-180, 180] (fmod by 360, then
+    +-360), folded to q in [-90, 90] (180 - r or -180 - r: exact by Sterbenz; sin q = sin r,
+    cos q = -cos r there), cos(q) as sin(90 - |q|), so neither loses the small one near a
+    zero of the other."""
+    r = np.fmod(x, 360.0)
+    r = np.where(r > 180, r - 360, np.where(r < -180, r + 360, r))
+    q = np.where(r > 90, 180 - r, np.where(r < -90, -180 - r, r))
+    sign = np.where(np.abs(r) > 90, -1.0, 1.0)
+    return np.sin(_DEGREE * q), sign * np.sin(_DEGREE * (90 - np.abs(q)))
 
 
 def _tandg(f0: Any, x: Any) -> Arrays:
@@ -2581,6 +2588,15 @@ def _struve_in_x(modified: bool, f0: Any, v: Any, x: Any) -> Arrays:
     m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
     d1 = (m1 + s * p1) / 2 + a0
     d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
+    # far out (|x| > 2 (|v| + 1)) H_(v+1) ~ its power term a0: they cancel (struve(0.7, x)'
+    # at x = 4.5e77 was 6e38, truly ~1e-39); there (z^v C_v)' = z^v C_(v-1) (DLMF 11.4.25):
+    # C' = C_(v-1) - (v/x) C, C'' = C_(v-2) - ((v-1)/x) C_(v-1) - (v/x) C' + (v/x^2) C
+    with np.errstate(all="ignore"):
+        far = np.abs(x) > 2 * (np.abs(v) + 1)
+        if np.any(far):
+            e1 = m1 - v / x * f0
+            e2 = m2 - (v - 1) / x * m1 - v / x * e1 + v / (x * x) * f0
+            d1, d2 = np.where(far, e1, d1), np.where(far, e2, d2)
     # below |x| = 1 the recurrences' terms cancel (inf - inf at x = 0): the series
     near = np.abs(x) < 1
     if np.any(near):
