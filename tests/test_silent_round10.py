@@ -44,6 +44,8 @@ mpmath (bench/special_sweep.py), each family against mpmath or closed forms.
 16. sindg / cosdg beyond |x| = 1e14 (scipy's cosdg, sindg there are cephes' total-loss 0,
     the rules took them: sindg' 0) and struve far out (H_(v+1) cancels its power term:
     struve(0.7, x)' at 4.5e77 was 6e38, truly ~1e-39).
+17. Underflow against overflow: kolmogorov's parts at y = 1e-102 (e^(-c/y^2) 0 times 1/y^7
+    inf: nan, truly 0), voigt_profile's in x beyond 1e154 (zeta^2 overflowed: nan).
 """
 
 from __future__ import annotations
@@ -395,3 +397,37 @@ def test_degrees_far_out_and_struve_far_out() -> None:
                     assert _close(float(got), float(want), 1e-12), (f, x, m, got, want)
     far = sc.struve(0.7, hd.hyperdual(np.array(4.45e77), 1.0, 1.0))
     assert abs(float(far.e1)) < 2 * math.sqrt(2 / (math.pi * 4.45e77))
+
+
+def test_flat_far_out_kolmogorov_voigt() -> None:
+    """kolmogorov at y = 1e-102, 1e-5 (flat: parts 0) and 0.5 (mpmath); voigt_profile in x
+    at 2.4e216 and 1e160 (parts 0 in float64: -2 gamma/(pi x^3) ...) and at 30 (mpmath);
+    binom(0.7, k) at k = 171.6 (Gamma(k + 1) beyond float64) against mpmath."""
+    flat = sc.kolmogorov(hd.hyperdual(np.array([1e-102, 1e-5]), 1.0, 1.0))
+    np.testing.assert_array_equal(flat.e1, 0.0)
+    np.testing.assert_array_equal(flat.e12, 0.0)
+    far = sc.voigt_profile(hd.hyperdual(np.array([2.4e216, 1e160]), 1.0, 1.0), 1.3, 0.8)
+    np.testing.assert_array_equal(far.e1, 0.0)
+    np.testing.assert_array_equal(far.e12, 0.0)
+    with mp.workdps(30):
+
+        def kolmogorov(y: Any) -> Any:
+            return 2 * mp.nsum(lambda k: (-1) ** (k - 1) * mp.exp(-2 * k * k * y * y), [1, mp.inf])
+
+        def voigt(x: Any) -> Any:
+            z = (x + 0.8j) / (1.3 * mp.sqrt(2))
+            return mp.re(mp.exp(-z * z) * mp.erfc(-1j * z)) / (1.3 * mp.sqrt(2 * mp.pi))
+
+        cases = (
+            (sc.kolmogorov(hd.hyperdual(np.array(0.5), 1.0, 1.0)), kolmogorov, 0.5),
+            (sc.voigt_profile(hd.hyperdual(np.array(30.0), 1.0, 1.0), 1.3, 0.8), voigt, 30.0),
+            (
+                sc.binom(0.7, hd.hyperdual(np.array(171.6), 1.0, 1.0)),
+                lambda k: mp.binomial(0.7, k),
+                171.6,
+            ),
+        )
+        for out, reference, at in cases:
+            for m, got in ((1, out.e1), (2, out.e12)):
+                want = mp.diff(reference, mp.mpf(at), m)
+                assert _close(float(got), float(want), 1e-12), (at, m, got, want)

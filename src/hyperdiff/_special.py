@@ -2848,6 +2848,10 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
     (40 terms); at sigma = 0 the Lorentzian's limits: V_sigma = 0, V_sigma_sigma = V_xx
     (the heat equation V_sigma = sigma V_xx), odd in gamma as scipy's Lorentzian."""
     zeta = x + 1j * gamma
+    # beyond |zeta| = 1e153 every partial (1/zeta^2 and smaller) is below the subnormals:
+    # 0 (zeta^2 overflowed there: nan parts at x = 2.4e216)
+    huge = np.abs(zeta) > 1e153
+    zeta = np.where(huge, 1.0, zeta)
     t = sigma * sigma / (zeta * zeta)
     k = np.arange(40.0)
     odd = np.cumprod(np.maximum(2 * k - 1, 1))  # (2k-1)!!
@@ -2864,7 +2868,7 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
     g = ip * sigma / zeta**3 * series(-2 * k, 1)  # (c / sigma) g
     h = ip * sigma / zeta**4 * series((2 * k + 1) * 2 * k, 1)  # (c k / sigma) h
     q = ip / zeta**3 * series(2 * k * (2 * k - 1), 1)  # (c / sigma^2) (2g + z^2 w2 + 2z w1)
-    return (
+    parts = (
         first.real,
         -g.real,
         -first.imag,
@@ -2875,6 +2879,7 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
         h.imag,
         -second.real,
     )
+    return tuple(np.where(huge, 0.0, p) for p in parts)
 
 
 # Kelvin functions: ber + i bei = J_0(x e^(3 pi i/4)), so with the derivatives scipy has
@@ -3047,7 +3052,8 @@ def _binom(f0: Any, n: Any, k: Any) -> Arrays:
     # rounds pi x to eps/d of its distance d to the pole (binom(0.7, k)' at k = -5 + 8e-8
     # was 7.5e-9 off), rgamma's rule reduces x exactly
     with np.errstate(invalid="ignore"):
-        near = ((b < 0.5) | (c < 0.5)) & (b > -170) & (c > -170) & (a >= 0.5) & (a < 170)
+        near = ((b < 0.5) | (c < 0.5)) & (np.abs(b) < 170) & (np.abs(c) < 170)
+        near &= (a >= 0.5) & (a < 170)  # (Gamma, rgamma of each in range: no 0 * inf)
     zero = (f0 == 0) | near
     if not np.any(zero):
         return out
@@ -4788,8 +4794,9 @@ def _kolmogorov_series(y: Any) -> Arrays:
     for k in range(1, 11):
         c = (2 * k - 1) ** 2 * math.pi**2 / 8
         e = np.exp(-c / (u * u))
-        s1 += e * (2 * c / u**4 - 1 / u**2)
-        s2 += e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3)
+        # (0 where e underflows: its powers of 1/u overflowed, 0 * inf nan at y = 1e-102)
+        s1 += np.where(e == 0, 0.0, e * (2 * c / u**4 - 1 / u**2))
+        s2 += np.where(e == 0, 0.0, e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3))
     root = math.sqrt(2 * math.pi)
     return np.where(big, d1, -root * s1), np.where(big, d2, -root * s2)
 
