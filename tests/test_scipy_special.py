@@ -1046,11 +1046,12 @@ def test_special_points(name: str, call: Callable[[Any], Any], order: int) -> No
 
 # rgamma at -inf and modstruve at v = -inf by choice (scipy's 0 is no limit there: L_v
 # swings ever wider as v -> -inf); fresnel's S' = sin(pi x^2 / 2) and itairy's second
-# derivative swing without a limit, and so do tandg's and cotdg's (scipy's 0 at +-inf is
-# cephes' total-loss value); the others are left to mend
+# derivative swing without a limit, and so do tandg's, cotdg's, sindg's and cosdg's
+# (scipy's 0 at +-inf is cephes' total-loss value); the others are left to mend
 NAN_WHERE_FINITE_AT_INFINITY = {
     *("binom(n, k)[k]", "fresnel(z)[z]", "itairy(x)[x]", "rgamma(x)[x]", "sici(x)[x]"),
     *("tandg(x)[x]", "cotdg(x)[x]", "tklmbda(x, lmbda)[lmbda]", "modstruve(v, x)[v]"),
+    *("sindg(x)[x]", "cosdg(x)[x]"),
 }
 
 

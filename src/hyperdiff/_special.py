@@ -160,15 +160,34 @@ def _digamma(f0: Any, x: Any) -> Arrays:
     return _trigamma_tetragamma(x)
 
 
+def _psi(x: Any) -> Any:
+    """scipy's psi; at real x < 0 (not a pole) by the reflection psi(1 - x) - pi cot(pi r),
+    r = x - round(x) exact: scipy's rounds pi x to eps/d of the distance d to the pole
+    (psi(-3 + 1e-8) 2.6e-9 off, and so Gamma' = Gamma psi)."""
+    sc = _sc()
+    out = sc.psi(x)
+    if np.iscomplexobj(x):
+        return out
+    with np.errstate(all="ignore"):
+        negative = (x < 0) & (x != np.floor(x)) & np.isfinite(x)
+        if not np.any(negative):
+            return out
+        t = np.where(negative, x, -0.5)
+        r = t - np.round(t)  # cot(pi r) = cos/sin, cos(pi r) = sin(pi (1/2 - |r|)): exact 0
+        cotangent = np.sin(np.pi * (0.5 - np.abs(r))) / np.sin(np.pi * r)
+        reflected = sc.psi(1 - t) - np.pi * cotangent
+        return np.where(negative, reflected, out)
+
+
 def _gamma(f0: Any, x: Any) -> Arrays:
     # Gamma' = Gamma psi, Gamma'' = Gamma (psi^2 + psi1)
-    psi = _sc().psi(x)
+    psi = _psi(x)
     return f0 * psi, f0 * (psi * psi + _psi_n(1, x))
 
 
 def _loggamma(f0: Any, x: Any) -> Arrays:
     # log Gamma' = psi, '' = psi1
-    return _sc().psi(x), _psi_n(1, x)
+    return _psi(x), _psi_n(1, x)
 
 
 def _rgamma(f0: Any, x: Any) -> Arrays:
@@ -220,9 +239,63 @@ def _polygamma_in_x(n: Any) -> Callable[..., Arrays]:
 
 
 def _beta(f0: Any, a: Any, b: Any) -> Arrays:
-    # B(a, b): B_a = B (psi(a) - psi(a+b)), B_ab = B ((.)(.) - psi1(a+b)), ...
+    # B(a, b): B_a = B (psi(a) - psi(a+b)), B_ab = B ((.)(.) - psi1(a+b)), ...; B_ab where
+    # those cancel by _beta_mixed
     la, lb, l_aa, l_ab, l_bb = _betaln(f0, a, b)
-    return f0 * la, f0 * lb, f0 * (la * la + l_aa), f0 * (la * lb + l_ab), f0 * (lb * lb + l_bb)
+    mixed = _beta_mixed(f0, a, b, f0 * (la * lb + l_ab))
+    return f0 * la, f0 * lb, f0 * (la * la + l_aa), mixed, f0 * (lb * lb + l_bb)
+
+
+_BETA_TERMS = 64
+
+
+def _beta_mixed(f0: Any, a: Any, b: Any, out: Any) -> Any:
+    """d2/da db B(a, b). B (la lb - psi1(a+b)), la = psi(a) - psi(a+b), cancels where a
+    shape is small (B ~ 1/a while B_ab ~ 1: 39% off at a = 1e-8, b = 0.5; at a, b ~ 1e-6
+    18 times the answer). There, with s = a + b and phi_k(x) = psi^(k)(x + 1) (smooth near
+    0), by series without the poles' terms:
+      s <= 1:  B_ab = G (s P(a, b) P(b, a) + T),  G = B a b / s,
+               P(u, h) = sum_k>=1 (-1)^(k+1) h^(k-1) phi_k(s)/k!  ((phi(s) - phi(s - h))/h),
+               T = sum_k>=2 (-1)^(k+1) phi_k(s) (a^(k-2) + b^(k-2))/k!
+               (G = Gamma(1+a) Gamma(1+b)/Gamma(1+s), B = (1/a + 1/b) G; terms fall as
+               max(a, b)/(1 + s) <= 1/2);
+      s > 1, u = min(a, b) <= max/8 = v:  B_ab = -H ((psi(1+u) - psi(s)) D1 + D2),  H = u B,
+               D1 = sum_k>=1 psi^(k)(v) u^(k-1)/k!,  D2 = sum_k>=2 (k-1) psi^(k)(v) u^(k-2)/k!
+               ((psi(v + u) - psi(v))/u and its u-derivative; terms fall as u/v <= 1/8);
+    elsewhere `out`, the product form (its terms cancel by less than 10)."""
+    sc = _sc()
+    with np.errstate(all="ignore"):
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+        f0 = np.broadcast_to(f0, a.shape)
+        total = a + b
+        valid = (a > 0) & (b > 0) & np.isfinite(f0)
+        low = valid & (total <= 1)
+        u, v = np.minimum(a, b), np.maximum(a, b)
+        apart = valid & ~low & (u <= v / 8) & np.isfinite(v)
+        if not (np.any(low) or np.any(apart)):
+            return out
+        k = np.arange(1, _BETA_TERMS + 1, dtype=np.float64).reshape((-1,) + (1,) * a.ndim)
+        fact = sc.gamma(k + 1)
+        if np.any(low):
+            s_ = np.where(low, total, 1.0)
+            a_, b_ = np.where(low, a, 0.5), np.where(low, b, 0.5)
+            phi = sc.polygamma(k.astype(np.int64), s_ + 1) / fact  # phi_k(s)/k!
+            sign = np.where(k % 2 == 1, 1.0, -1.0)
+            p_ab = np.sum(sign * b_ ** (k - 1) * phi, axis=0)
+            p_ba = np.sum(sign * a_ ** (k - 1) * phi, axis=0)
+            upper = k >= 2
+            t = np.sum(np.where(upper, sign * phi * (a_ ** (k - 2) + b_ ** (k - 2)), 0.0), axis=0)
+            g = f0 * a_ * b_ / s_
+            out = np.where(low, g * (s_ * p_ab * p_ba + t), out)
+        if np.any(apart):
+            u_, v_ = np.where(apart, u, 0.5), np.where(apart, v, 4.0)
+            psi_k = sc.polygamma(k.astype(np.int64), v_) / fact  # psi^(k)(v)/k!
+            d1 = np.sum(psi_k * u_ ** (k - 1), axis=0)
+            d2 = np.sum(np.where(k >= 2, (k - 1) * psi_k * u_ ** (k - 2), 0.0), axis=0)
+            h = f0 * u_
+            mixed = -h * ((sc.psi(1 + u_) - sc.psi(u_ + v_)) * d1 + d2)
+            out = np.where(apart, mixed, out)
+    return out
 
 
 def _betaln(f0: Any, a: Any, b: Any) -> Arrays:
@@ -288,10 +361,11 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
       d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)),
       d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)),
     elsewhere I = 1 - I_(1 - x)(b, a), on a HyperDualVec in (a, b) (its planes are these
-    five partials), scaled to scipy's value (a B(a, b) as (a + b) B(a + 1, b): at tiny a
-    the second parts of log B(a, b) ~ -log a cancel). Constant in a, b at x = 0 and 1 and where the
-    side computed underflows to 0: partials 0; nan where scipy's value is. Elsewhere
-    a or b > 1e4 raises (the range checked against mpmath)."""
+    five partials), scaled to scipy's value (a B(a, b) as (a + b)(a + b + 1) B(a + 1,
+    b + 1)/b: at tiny a or b the second parts of log B(a, b) ~ -log a cancel). Constant
+    in a, b at x = 0 and 1 and where the side computed underflows to 0: partials 0; nan
+    where scipy's value is. Elsewhere a or b > 1e4 raises (the range checked against
+    mpmath)."""
     from ._multivariate import hyperdualvec
 
     sc = _sc()
@@ -332,7 +406,11 @@ def _regularized_beta_in_ab(a: Any, b: Any, x: Any) -> Arrays:
             c = 1 + step / c
             fraction = fraction * (c * d)
         converging.update(fraction - before, fraction)
-    front = np.exp(pp * np.log(y) + qq * np.log1p(-y) - sc.betaln(pp + 1, qq)) / both
+    # p B(p, q) = (p + q)(p + q + 1) B(p + 1, q + 1) / q: smooth in both shapes (log
+    # B(p + 1, q) ~ -log q cancelled in the second parts at tiny q: betainc(a, 0.7, 0.7)''
+    # in a at a = 1e-20 was 1.73, truly 1.12)
+    log_front = pp * np.log(y) + qq * np.log1p(-y) - sc.betaln(pp + 1, qq + 1)
+    front = np.exp(log_front) * qq / (both * (both + 1))
     side = front * fraction
     with np.errstate(invalid="ignore", divide="ignore"):
         side = side * np.where(inside, small / side.value, 1.0)  # (scaled to scipy's value)
@@ -384,7 +462,8 @@ class _Convergence:
     element: every plane's change within an ulp of its total; or, as the parts converge
     at the value's geometric rate times a polynomial in the step (their own changes can
     stall at the rounding of larger planes), twice the steps the value took to settle
-    within 4 ulps (and still settled), plus 5; or a plane not finite (its result: nan)."""
+    within 4 ulps and the parts within 1e-8 (and still settled), plus 5; or a plane not
+    finite (its result: nan)."""
 
     def __init__(self, pending: Any) -> None:
         self.done = ~pending
@@ -398,7 +477,12 @@ class _Convergence:
         self.step += 1
         with np.errstate(divide="ignore", invalid="ignore"):  # (a 0 total: not yet)
             size = np.abs(change._stack) / np.abs(total._stack)
-        settled = size[0] <= 4 * _EPS  # (Lentz's product drifts by an ulp or two a step)
+        # (Lentz's product drifts by an ulp or two a step); and the parts' within 1e-8: a
+        # value whose terms carry a factor 0 or tiny (1F1(a; b; x) at a = 0 or 1e-26: all
+        # but the first 0 or below an ulp) settles at once while its parts' series run on
+        # (1F1's d/da there stopped after 7 terms, 4e-7 off; 2F1's 9e-6)
+        parts = np.all((size[1:] <= 1e-8) | (change._stack[1:] == 0), axis=0)
+        settled = (size[0] <= 4 * _EPS) & parts
         self.settled_at = np.where(settled, np.minimum(self.settled_at, self.step), np.inf)
         self.done |= np.all(size <= _EPS, axis=0) | (self.step >= 2 * self.settled_at + 5)
         self.done |= ~np.all(np.isfinite(total._stack), axis=0)
@@ -724,7 +808,9 @@ def _dawsn_far(z: Any) -> Arrays:
 def _repeated_erfc(z: Any, count: int) -> Any:
     """E_0 .. E_count at z (Re z >= 1/2) by the downward ratios, from E_0 = erfcx(z)
     (scipy's): they converge once 2 Re(z) sqrt(2 n) >> 36, so they start that far up."""
-    start = count + 20 + int(np.ceil(200 / float(np.min(z.real, initial=np.inf)) ** 2))
+    with np.errstate(over="ignore"):  # (z^2 overflows beyond 1e154: start = count + 20)
+        smallest = np.float64(np.min(z.real, initial=np.inf))
+        start = count + 20 + int(np.ceil(200 / smallest**2))
     ratio = np.zeros_like(z)
     ratios = np.empty((count + 1, *z.shape), dtype=z.dtype)
     ratios[0] = _sc().erfcx(z)
@@ -895,8 +981,7 @@ def _exprel(f0: Any, x: Any) -> Arrays:
     # cancel near 0; there (|x| < 1/2) the series sum_k x^k/(k+1)! differentiated termwise
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         e = np.exp(x)
-        f1 = (e * (x - 1) + 1) / (x * x)
-        f2 = (e * (x * x - 2 * x + 2) - 2) / (x * x * x)
+        f1, f2 = _exprel_far(e, 1 / x)
     near = np.abs(x) < 0.5
     if np.any(near):
         t = np.where(near, x, 0.0)
@@ -912,21 +997,28 @@ _DEGREE = math.pi / 180
 
 
 def _sindg(f0: Any, x: Any) -> Arrays:
-    # sin(x deg): f1 = (pi/180) cos(x deg), f2 = -(pi/180)^2 sin(x deg)
-    return _DEGREE * _sc().cosdg(x), -_DEGREE * _DEGREE * f0
+    # sin(x deg): f1 = (pi/180) cos(x deg), f2 = -(pi/180)^2 sin(x deg), x reduced exactly
+    # (scipy's cosdg and sindg are 0 beyond |x| = 1e14, cephes' total loss: sindg' at
+    # x = 1.5e173, a multiple of 360, was 0, truly pi/180)
+    s, c = _degree_sin_cos(x)
+    return _DEGREE * c, -_DEGREE * _DEGREE * s
 
 
 def _cosdg(f0: Any, x: Any) -> Arrays:
-    return -_DEGREE * _sc().sindg(x), -_DEGREE * _DEGREE * f0
+    s, c = _degree_sin_cos(x)
+    return -_DEGREE * s, -_DEGREE * _DEGREE * c
 
 
 def _degree_sin_cos(x: Any) -> Arrays:
-    """(sin, cos) of x degrees, x reduced exactly to r in [-90, 90] (fmod, then +-180:
-    exact by Sterbenz) and cos(r) as sin(90 - |r|), so neither loses the small one near
-    a zero of the other."""
-    r = np.fmod(x, 180.0)
-    r = np.where(r > 90, r - 180, np.where(r < -90, r + 180, r))
-    return np.sin(_DEGREE * r), np.sin(_DEGREE * (90 - np.abs(r)))
+    """(sin, cos) of x degrees, x reduced exactly to r in [-180, 180] (fmod by 360, then
+    +-360), folded to q in [-90, 90] (180 - r or -180 - r: exact by Sterbenz; sin q = sin r,
+    cos q = -cos r there), cos(q) as sin(90 - |q|), so neither loses the small one near a
+    zero of the other."""
+    r = np.fmod(x, 360.0)
+    r = np.where(r > 180, r - 360, np.where(r < -180, r + 360, r))
+    q = np.where(r > 90, 180 - r, np.where(r < -90, -180 - r, r))
+    sign = np.where(np.abs(r) > 90, -1.0, 1.0)
+    return np.sin(_DEGREE * q), sign * np.sin(_DEGREE * (90 - np.abs(q)))
 
 
 def _tandg(f0: Any, x: Any) -> Arrays:
@@ -1384,11 +1476,13 @@ def _pdtr(sign: float) -> Callable[..., Arrays]:
 
 def _bdtr(sign: float) -> Callable[..., Arrays]:
     # binomial cdf bdtr(k, n, p) = I_{1-p}(n - floor(k), floor(k) + 1) in (k, n, p) (n an
-    # integer: scipy truncates it): f_p = -I', f_pp = I''
+    # integer: scipy truncates it): f_p = -I', f_pp = I'', as the density of
+    # I_p(k + 1, n - k) at p itself (at 1 - p, rounded, the parts of bdtrc ~ p^(k+1) at
+    # p = 1e-8 were 6e-9 off, and 0 below p = 1e-17)
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
         k = np.floor(k)
-        d1, d2 = _beta_density(n - k, k + 1, 1 - p)
-        return _counted(-sign * d1, sign * d2, 3)
+        d1, d2 = _beta_density(k + 1, n - k, p)
+        return _counted(-sign * d1, -sign * d2, 3)
 
     return rule
 
@@ -1494,7 +1588,10 @@ def _dual_series(first: Any, ratio: Callable[[int], Any], pending: Any) -> tuple
 
 
 def _nan_outside(inside: Any, dual: Any) -> Any:
-    """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0)."""
+    """dual with every plane nan outside `inside` (dual * nan keeps its zero planes 0: a
+    partial that should be nan would stay 0); a plain array: nan outside `inside`."""
+    if not hasattr(dual, "_stack"):
+        return np.where(inside, dual, np.nan)
     return type(dual)._wrap(np.where(inside, dual._stack, np.nan))
 
 
@@ -1630,7 +1727,21 @@ def _eval_gegenbauer(f0: Any, n: Any, a: Any, x: Any) -> Arrays:
 
 
 def _eval_legendre(f0: Any, n: Any, x: Any) -> Arrays:
-    return _gegenbauer_d(np.where(n < -0.5, -n - 1, n), np.float64(0.5), x)
+    # P_n' = C^(3/2)_(n-1), P_n'' = 3 C^(5/2)_(n-2); at non-integer n and x < 0 by the
+    # Legendre functions' own relations (scipy's C^(3/2)_(n-1), a 2F1 near z = 1, is inf
+    # there from x = -0.998 on: eval_gegenbauer(-0.3, 1.5, -0.998), truly 130.2):
+    #   (1 - x^2) P' = n (P_(n-1) - x P_n),  (1 - x^2) P'' = 2x P' - n (n + 1) P
+    m = np.where(n < -0.5, -n - 1, n)  # (P_n = P_(-n-1))
+    d1, d2 = _gegenbauer_d(m, np.float64(0.5), x)
+    left = (x < 0) & (m != np.floor(m))
+    if np.any(left):
+        sc = _sc()
+        p, q = sc.eval_legendre(m, x), sc.eval_legendre(m - 1, x)
+        w = (1 - x) * (1 + x)
+        e1 = m * (q - x * p) / w
+        e2 = (2 * x * e1 - m * (m + 1) * p) / w
+        d1, d2 = np.where(left, e1, d1), np.where(left, e2, d2)
+    return d1, d2
 
 
 def _eval_chebyu(f0: Any, n: Any, x: Any) -> Arrays:
@@ -1813,6 +1924,17 @@ def _hypergeometric_form(
             + ("|x| <= 1000" if laguerre else f"|1 - x|/2 <= {_GAUSS_REACH}")
             + f" (here n = {nv[sums & ~reach].flat[0]:g}, x = {xv[sums & ~reach].flat[0]:g})"
         )
+    # the fronts binom(n + a, n), Gamma(n + 2a)/Gamma(n + 1) near a pole of Gamma(n + 1):
+    # their rules' psi terms cancel by 1/d, 1/d^2 at n = -k + d (d/dn eval_genlaguerre at
+    # n = -5 + 3e-7 was 1e-4 off, eval_laguerre's d2/dn2 at -2 + 1e-10 -5.2 for 0.49)
+    rounded = np.round(nv)
+    near_pole = sums & (rounded < 0) & (nv != rounded) & (np.abs(nv - rounded) < 1e-3)
+    if kind in ("jacobi", "gegenbauer", "genlaguerre") and np.any(near_pole):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name} at non-integer degrees, or in its "
+            "degree n, not within 1e-3 of a negative integer (its hypergeometric form's "
+            f"Gamma(n + 1) has a pole there) (here n = {nv[near_pole].flat[0]:g})"
+        )
     n = np.where(sums, n, 0.5)
     x = np.where(sums, x, 0.0)
     params = [np.where(sums, a, 1.0) for a in params]
@@ -1873,6 +1995,57 @@ def _hypergeometric_sum(
 # (measured against mp.diff: first partials within 1e-13 of max(|ref|, |P|) at degrees 100,
 # 400 and 1000, parameters in [-0.4, 10]; bench/special_orders.py at degrees 12-25)
 _DEGREE_LIMIT = 1000
+_JACOBI_EXPLICIT = 60
+
+
+def _jacobi_degenerate(n: Any, a: Any, b: Any) -> Any:
+    """Where the Jacobi recurrence divides by (k + a + b)(2k + a + b - 2), k = 2 .. n, near
+    0 (within 0.1): its parts in a and b cancel there by 1/that (eval_jacobi(3, a, 0.5, x)''
+    in a at a + b = -3 + 1e-2 was 8e-9 off, at -3 + 1e-6 1500 times the answer; nan at -3)."""
+    s = np.asarray(_values(a) + _values(b), dtype=np.float64)
+    n = np.broadcast_to(n, np.broadcast_shapes(np.shape(n), s.shape))
+    s = np.broadcast_to(s, n.shape)
+    near = np.zeros(n.shape, dtype=bool)
+    top = int(np.max(np.where(np.isfinite(n), n, 0.0), initial=0.0))
+    for k in range(2, top + 1):
+        near |= (k <= n) & ((np.abs(k + s) < 0.1) | (np.abs(2 * k + s - 2) < 0.1))
+    return near
+
+
+def _jacobi_explicit(n: Any, a: Any, b: Any, x: Any, name: str = "") -> Any:
+    """P_n^(a,b)(x) = sum_s C(n+a, n-s) C(n+b, s) ((x-1)/2)^s ((x+1)/2)^(n-s) as numpy code
+    on dual arrays (integer n >= 0, a constant): the binomials as products of (a + s + j)/j
+    and (b + n - s + j)/j, polynomials in a and b without division by them. Degrees beyond
+    60, or rounding (eps times the terms' magnitudes) beyond 1e-12 of the partials' sizes:
+    TypeError (naming `name`)."""
+    n = np.asarray(n, dtype=np.float64)
+    top = int(np.max(n, initial=0.0))
+    if top > _JACOBI_EXPLICIT:
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name or 'eval_jacobi'} in its parameters "
+            f"where a + b is near -k or 2 - 2k (its recurrence divides by those) only up to "
+            f"degree {_JACOBI_EXPLICIT}"
+        )
+    down, up = (x - 1) / 2, (x + 1) / 2
+    total: Any = 0 * down
+    magnitude: Any = 0.0
+    for s_ in range(top + 1):
+        term = down**s_ * up ** np.maximum(n - s_, 0.0)
+        for j in range(1, top + 1):  # C(n+a, n-s) = prod_(j <= n-s) (a + s + j)/j
+            term = term * np.where(j <= n - s_, (a + s_ + j) / j, 1.0)
+        for j in range(1, s_ + 1):  # C(n+b, s) = prod_(j <= s) (b + n - s + j)/j
+            term = term * ((b + n - s_ + j) / j)
+        term = np.where(s_ <= n, term, 0.0 * term)
+        total = total + term
+        magnitude = magnitude + np.abs(term._stack)
+    size = np.maximum(np.abs(total._stack), np.abs(total._stack[:1]))
+    if not np.all((_EPS * (4 * top + 4) * magnitude <= 1e-12 * size) | (size == 0)):
+        raise TypeError(
+            f"hyperdiff differentiates scipy.special.{name or 'eval_jacobi'} in its parameters "
+            "where a + b is near -k or 2 - 2k only where its explicit sum's terms cancel by "
+            "less than 1e4"
+        )
+    return total
 
 
 def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> Any:
@@ -1898,6 +2071,11 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
     *params, x = args
     a = params[0]
     one = sum(params, x) * 0 + 1
+    if kind == "jacobi" and np.any(degenerate := _jacobi_degenerate(n, a, params[1])):
+        explicit = _jacobi_explicit(np.where(degenerate, n, 0.0), a, params[1], x, name=name)
+        n = np.where(degenerate, 0.0, n)
+        rest = _orthogonal(kind, n, value, *args, name=name)
+        return np.where(degenerate, explicit, rest)
     if kind == "jacobi":
         b = params[1]
         p1 = (a + 1) + (a + b + 2) * (x - 1) / 2
@@ -1921,7 +2099,7 @@ def _orthogonal(kind: str, n: Any, value: Any, *args: Any, name: str = "") -> An
         previous, current = current, step
         result = np.where(n == k, current, result)
     result = np.where(n < 0, one * 0, result)
-    return np.where(np.isnan(value) | ~finite, one * np.nan, result)
+    return _nan_outside(~np.isnan(value) & finite, result)
 
 
 # Functions with several outputs: one (f1, f2) per output.
@@ -2038,7 +2216,7 @@ def _hyperu_integral(a: Any, b: Any, x: Any) -> Any:
         )
     total = total * np.exp(top)
     out = np.where(direct, total, x ** (1 - b) * total)
-    return np.where(usable, out, out * np.nan)
+    return _nan_outside(usable, out)
 
 
 def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
@@ -2063,8 +2241,8 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
     # fz = G r1, fzz = 2 G psi(z + m) r1 + G r2, fzm = G psi(z + m) r1, fm = fmm = 0
     # (G = Gamma(z + m), r1 = (-1)^n n!, r2 = -2 psi(n + 1) r1)
     sc = _sc()
-    v = sc.psi(z + m)
-    u = v - sc.psi(z)
+    v = _psi(z + m)
+    u = v - _psi(z)
     t = _psi_n(1, z + m)
     partials = (f0 * u, f0 * v, f0 * (u * u + t - _psi_n(1, z)), f0 * (u * v + t), f0 * (v * v + t))
     # At both poles (z and z + m integers <= 0) P is the finite ratio of products, a
@@ -2081,6 +2259,40 @@ def _poch(f0: Any, z: Any, m: Any) -> Arrays:
         w = sc.psi(b) - sc.psi(a)
         at_both = (f0 * w, np.nan, f0 * (w * w + _psi_n(1, a) - _psi_n(1, b)), np.nan, np.nan)
         partials = tuple(np.where(both, c, d) for c, d in zip(at_both, partials, strict=True))
+    # near a pole of Gamma(z) (z < 1/2; z + m not within 0.1 of one): P = G R, G = Gamma(z + m),
+    # R = rgamma(z) by rgamma's rule (x reduced exactly; the psi form's u^2 - psi1(z)
+    # cancels by 1/d there: fzz at z = -3 + 1e-8 was 1e-8 off), G' = G v, G'' = G (v^2 + t)
+    with np.errstate(invalid="ignore"):
+        regular = (z + m >= 0.5) | (np.abs(z + m - np.round(z + m)) > 0.1)
+        near = (z < 0.5) & (z > -170) & regular & ~pole & np.isfinite(g)
+        whole_m = (z < 0.5) & ~regular & (m == np.round(m)) & (m >= 0) & (m <= 200)
+    if np.any(near):
+        r = sc.rgamma(z)
+        q1, q2 = _rgamma(r, z)
+        second = v * v + t
+        near_pole = (
+            g * (v * r + q1),
+            f0 * v,
+            g * (second * r + 2 * v * q1 + q2),
+            g * (second * r + v * q1),
+            f0 * second,
+        )
+        partials = tuple(np.where(near, a, b) for a, b in zip(near_pole, partials, strict=True))
+    # and z + m near one too, m a whole number up to 200: P = z (z + 1) ... (z + m - 1), a
+    # polynomial, its z-derivatives by the product's recurrence (the two poles' psi terms
+    # cancel by 1/d: d/dz poch(z, 1) at z = -3 + 1e-8 was 2.6e-8 off)
+    if np.any(whole_m):
+        y = np.where(whole_m, z, 0.0)
+        p0, p1, p2 = np.ones_like(y), np.zeros_like(y), np.zeros_like(y)
+        for j in range(int(np.max(np.where(whole_m, m, 0.0)))):
+            factor = np.where(j < m, y + j, 1.0)
+            p0, p1, p2 = (
+                p0 * factor,
+                p1 * factor + np.where(j < m, p0, 0.0),
+                p2 * factor + np.where(j < m, 2 * p1, 0.0),
+            )
+        zs = (np.where(whole_m, p1, partials[0]), np.where(whole_m, p2, partials[2]))
+        partials = (zs[0], partials[1], zs[1], *partials[3:])
     if not np.any(pole):
         return partials
     n = np.where(pole, -z, 0.0)
@@ -2376,6 +2588,15 @@ def _struve_in_x(modified: bool, f0: Any, v: Any, x: Any) -> Arrays:
     m2, m1, p1, p2 = fn(v - 2, x), fn(v - 1, x), fn(v + 1, x), fn(v + 2, x)
     d1 = (m1 + s * p1) / 2 + a0
     d2 = (m2 + 2 * s * f0 + p2) / 4 + (am + s * ap) / 2 + da
+    # far out (|x| > 2 (|v| + 1)) H_(v+1) ~ its power term a0: they cancel (struve(0.7, x)'
+    # at x = 4.5e77 was 6e38, truly ~1e-39); there (z^v C_v)' = z^v C_(v-1) (DLMF 11.4.25):
+    # C' = C_(v-1) - (v/x) C, C'' = C_(v-2) - ((v-1)/x) C_(v-1) - (v/x) C' + (v/x^2) C
+    with np.errstate(all="ignore"):
+        far = np.abs(x) > 2 * (np.abs(v) + 1)
+        if np.any(far):
+            e1 = m1 - v / x * f0
+            e2 = m2 - (v - 1) / x * m1 - v / x * e1 + v / (x * x) * f0
+            d1, d2 = np.where(far, e1, d1), np.where(far, e2, d2)
     # below |x| = 1 the recurrences' terms cancel (inf - inf at x = 0): the series
     near = np.abs(x) < 1
     if np.any(near):
@@ -2627,6 +2848,10 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
     (40 terms); at sigma = 0 the Lorentzian's limits: V_sigma = 0, V_sigma_sigma = V_xx
     (the heat equation V_sigma = sigma V_xx), odd in gamma as scipy's Lorentzian."""
     zeta = x + 1j * gamma
+    # beyond |zeta| = 1e153 every partial (1/zeta^2 and smaller) is below the subnormals:
+    # 0 (zeta^2 overflowed there: nan parts at x = 2.4e216)
+    huge = np.abs(zeta) > 1e153
+    zeta = np.where(huge, 1.0, zeta)
     t = sigma * sigma / (zeta * zeta)
     k = np.arange(40.0)
     odd = np.cumprod(np.maximum(2 * k - 1, 1))  # (2k-1)!!
@@ -2643,7 +2868,7 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
     g = ip * sigma / zeta**3 * series(-2 * k, 1)  # (c / sigma) g
     h = ip * sigma / zeta**4 * series((2 * k + 1) * 2 * k, 1)  # (c k / sigma) h
     q = ip / zeta**3 * series(2 * k * (2 * k - 1), 1)  # (c / sigma^2) (2g + z^2 w2 + 2z w1)
-    return (
+    parts = (
         first.real,
         -g.real,
         -first.imag,
@@ -2654,12 +2879,28 @@ def _voigt_far(x: Any, sigma: Any, gamma: Any) -> Arrays:
         h.imag,
         -second.real,
     )
+    return tuple(np.where(huge, 0.0, p) for p in parts)
 
 
 # Kelvin functions: ber + i bei = J_0(x e^(3 pi i/4)), so with the derivatives scipy has
 # (berp, beip, kerp, keip): ber'' = -ber'/x - bei, bei'' = -bei'/x + ber (ker, kei the
 # same); at 0 the limits ber''(0) = 0, bei''(0) = 1/2; the third derivative (of berp,
 # ...) d/dx ber'' = ber'/x^2 - ber''/x - bei' (0 at 0 for ber, bei).
+def _kelvin_series(own_is_real: bool, x: Any, m: int) -> Any:
+    """The m-th derivative of ber (own_is_real) or bei for |x| < 1 (0 elsewhere) from their
+    power series ber = sum_k (-1)^k (x/2)^(4k) / (2k)!^2, bei = sum_k (-1)^k (x/2)^(4k+2) /
+    (2k+1)!^2, twelve terms (the recurrences' terms -ber'/x and ber'/x^2 cancel to eps/x
+    there: the third derivative of bei at x = 3e-160 was -2.5e154, truly -5e-159)."""
+    t = np.where(np.abs(x) < 1, x, 0.0)
+    total = np.zeros_like(t)
+    for k in range(11, -1, -1):
+        p = 4 * k + (0 if own_is_real else 2)
+        if p >= m:
+            c = (-1) ** k / (2.0**p * math.factorial(p // 2) ** 2) * math.perm(p, m)
+            total = total + c * t ** (p - m)
+    return total
+
+
 def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
     def rule(f0: Any, x: Any) -> Arrays:
         sc = _sc()
@@ -2677,7 +2918,9 @@ def _kelvin(name: str, derivative: bool) -> Callable[..., Arrays]:
             return vp, v2
         v3 = vp / (x * x) - v2 / x + sign * other_p
         if name[0] == "b":
-            v3 = np.where(x == 0, 0.0, v3)
+            small = np.abs(x) < 1
+            v2 = np.where(small, _kelvin_series(own_is_real, x, 2), v2)
+            v3 = np.where(small, _kelvin_series(own_is_real, x, 3), v3)
         return v2, v3
 
     return rule
@@ -2778,8 +3021,7 @@ def _psi_differences(a: Any, c: Any, gap: Any = None) -> Arrays:
       psi1(x) ~ 1/x + 1/(2x^2) + sum_j B_2j/x^(2j+1)
     (log(a/c) = log1p((a - c)/c), 1/a - 1/c = (c - a)/(ac), ...). gap: a - c when known
     exactly (c = a + b rounds b away at b << a: pass -b)."""
-    sc = _sc()
-    d0 = sc.psi(a) - sc.psi(c)
+    d0 = _psi(a) - _psi(c)
     d1 = _psi_n(1, a) - _psi_n(1, c)
     big = (a >= 8) & (c >= 8)
     if not np.any(big):
@@ -2806,7 +3048,13 @@ def _binom(f0: Any, n: Any, k: Any) -> Arrays:
     (u, du), (v, _) = _psi_differences(a, c), _psi_differences(c, b)
     qb, qc = _psi_n(1, b), _psi_n(1, c)
     out = (f0 * u, f0 * v, f0 * (u * u + du), f0 * (u * v + qc), f0 * (v * v - qb - qc))
-    zero = f0 == 0
+    # and near those poles (k + 1 or n - k + 1 below 1/2, n + 1 not): scipy's psi there
+    # rounds pi x to eps/d of its distance d to the pole (binom(0.7, k)' at k = -5 + 8e-8
+    # was 7.5e-9 off), rgamma's rule reduces x exactly
+    with np.errstate(invalid="ignore"):
+        near = ((b < 0.5) | (c < 0.5)) & (np.abs(b) < 170) & (np.abs(c) < 170)
+        near &= (a >= 0.5) & (a < 170)  # (Gamma, rgamma of each in range: no 0 * inf)
+    zero = (f0 == 0) | near
     if not np.any(zero):
         return out
     g = sc.gamma(a)
@@ -3031,9 +3279,28 @@ def _elliprf(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
 
 def _elliprc(f0: Any, x: Any, y: Any) -> Arrays:
     # R_C(x, y) = R_F(x, y, y): its partials summed along (x, y, y). Below y = 0 (scipy's
-    # Cauchy principal value) R_D is not defined: nan.
+    # Cauchy principal value, where R_D is not defined), and where those are not finite
+    # (y -> 0+), by the closed forms (which the principal value satisfies too), d = y - x:
+    #   R_x = (R - x^-1/2)/(2d),  R_y = (x^1/2/y - R)/(2d),
+    #   R_xx = (R_x + x^-3/2/2)/(2d) + R_x/d,  R_xy = R_y/(2d) - R_x/d,
+    #   R_yy = -(x^1/2/y^2 + R_y)/(2d) - R_y/d
     f = _elliprf(f0, x, y, y)
-    return f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8]
+    out = (f[0], 2 * f[2], f[3], 2 * f[5], 2 * f[7] + 2 * f[8])
+    closed = ((y < 0) | ~np.all(np.isfinite(out), axis=0)) & np.isfinite(f0) & (x != y)
+    if not np.any(closed):
+        return out
+    with np.errstate(all="ignore"):
+        d, root = 2 * (y - x), np.sqrt(x)
+        rx = (f0 - 1 / root) / d
+        ry = (root / y - f0) / d
+        forms = (
+            rx,
+            ry,
+            (rx + 1 / (2 * x * root)) / d + 2 * rx / d,
+            ry / d - 2 * rx / d,
+            -(root / (y * y) + ry) / d - 2 * ry / d,
+        )
+    return tuple(np.where(closed, c, o) for c, o in zip(forms, out, strict=True))
 
 
 def _elliprg(f0: Any, x: Any, y: Any, z: Any) -> Arrays:
@@ -3352,7 +3619,7 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
             "series' rounding is within 1e-12 of the partials' size"
         )
     out = np.log(total) + shift if log else total * np.exp(shift)
-    return np.where(bad, out * np.nan, out)
+    return _nan_outside(~bad, out)
 
 
 def _parabolic(kind: str) -> Callable[..., tuple[Arrays, ...]]:
@@ -3738,7 +4005,26 @@ def _riemann_zeta_in_s(s: Any) -> tuple[Any, Any]:
     )  # fmt: skip
     reflected1 = chi1 * z0 + chi0 * z1
     reflected2 = chi2 * z0 + 2 * chi1 * z1 + chi0 * z2
-    return np.where(direct, d1, reflected1), np.where(direct, d2, reflected2)
+    far, far1, far2 = _zeta_far(s, 1.0)
+    return (
+        np.where(far, far1, np.where(direct, d1, reflected1)),
+        np.where(far, far2, np.where(direct, d2, reflected2)),
+    )
+
+
+def _zeta_far(s: Any, q: Any) -> Arrays:
+    """(where, d/ds, d2/ds2) of zeta(s, q) where it is q^-s to the last bit (s > 1100 and
+    s log1p(1/q) > 800: the next term (q + 1)^-s is below it by e^-800 or underflows):
+    -log(q) q^-s and log(q)^2 q^-s (0 at q = 1; the series gave nan from s = 1e100 on)."""
+    with np.errstate(all="ignore"):
+        far = (s > 1100) & (s * np.log1p(1 / q) > 800)
+        log_q = np.log(q)
+        power = np.exp(-np.where(far, s, 0.0) * log_q)
+        return (
+            far,
+            np.where(log_q == 0, 0.0, -log_q * power),
+            np.where(log_q == 0, 0.0, log_q * log_q * power),
+        )
 
 
 def _hurwitz_zeta(f0: Any, s: Any, q: Any) -> Arrays:
@@ -3750,6 +4036,9 @@ def _hurwitz_zeta(f0: Any, s: Any, q: Any) -> Arrays:
     s_in, q_in = np.where(defined, s, 2.0), np.where(defined, q, 1.0)
     _, fs, fss = _zeta_in_s(s_in, q_in)
     _, fs_next = _zeta_in_s(s_in + 1, q_in, order=1)
+    far, far_s, far_ss = _zeta_far(s, q)
+    fs, fss = np.where(far, far_s, fs), np.where(far, far_ss, fss)
+    fs_next = np.where(_zeta_far(s + 1, q)[0], _zeta_far(s + 1, q)[1], fs_next)
     zeta_next = sc.zeta(s + 1, q)
     fq, fqq = -s * zeta_next, s * (s + 1) * sc.zeta(s + 2, q)
     fsq = -zeta_next - s * fs_next
@@ -4215,6 +4504,10 @@ def _bessel_in_v(family: str, v: Any, x: Any, scaled: bool, name: str) -> Arrays
         bound = _EPS * magnitude * factor
         scales = np.maximum(np.abs(planes), scale)
         good = todo & np.all(bound <= _BESSEL_V_TOLERANCE * scales, axis=0)
+        # and its value scipy's to the same tolerance: the bound is the rounding's, not the
+        # rules' truncation (Y's tail integral at x = 1e-108, v = 1e-68, a cliff at
+        # t = asinh(1/x) between Gauss nodes: Y off by 3e-4, its v-partial -2.89 for -1.571)
+        good &= np.abs(planes[0] - value) <= _BESSEL_V_TOLERANCE * scale
         best = np.where(good, planes, best)
         left &= ~good
     if left.any():
@@ -4428,6 +4721,14 @@ def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
     return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
 
 
+def _exprel_far(e: Any, r: Any) -> Arrays:
+    """(e^x (x - 1) + 1)/x^2 and (e^x (x^2 - 2x + 2) - 2)/x^3 in r = 1/x, e = e^x, as
+    e (r - r^2) + r^2 and e (r - 2 r^2 + 2 r^3) - 2 r^3: x^2 and x^3 overflowed below
+    x = -1e154 (exprel'' nan at -1e200, truly -2/x^3, 0 in float64)."""
+    r2 = r * r
+    return e * (r - r2) + r2, e * (r - 2 * r2 + 2 * r2 * r) - 2 * r2 * r
+
+
 def _exprel_derivatives(z: Any) -> Arrays:
     """(exprel', exprel'') of exprel(z) = (e^z - 1)/z: below |z| = 2 the series
     sum_n z^n/(n! (n + m + 1)) (m = 1, 2; 30 terms), above (e^z (z - 1) + 1)/z^2 and
@@ -4439,11 +4740,8 @@ def _exprel_derivatives(z: Any) -> Arrays:
         e1, e2 = e1 + term / (n + 2), e2 + term / (n + 3)
         term = term * t / (n + 1)
     w = np.where(near, 1.0, z)
-    ew = np.exp(w)
-    return (
-        np.where(near, e1, (ew * (w - 1) + 1) / (w * w)),
-        np.where(near, e2, (ew * (w * w - 2 * w + 2) - 2) / (w * w * w)),
-    )
+    f1, f2 = _exprel_far(np.exp(w), 1 / w)
+    return np.where(near, e1, f1), np.where(near, e2, f2)
 
 
 def _tklmbda(f0: Any, x: Any, lmbda: Any) -> Arrays:
@@ -4496,8 +4794,9 @@ def _kolmogorov_series(y: Any) -> Arrays:
     for k in range(1, 11):
         c = (2 * k - 1) ** 2 * math.pi**2 / 8
         e = np.exp(-c / (u * u))
-        s1 += e * (2 * c / u**4 - 1 / u**2)
-        s2 += e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3)
+        # (0 where e underflows: its powers of 1/u overflowed, 0 * inf nan at y = 1e-102)
+        s1 += np.where(e == 0, 0.0, e * (2 * c / u**4 - 1 / u**2))
+        s2 += np.where(e == 0, 0.0, e * (4 * c * c / u**7 - 10 * c / u**5 + 2 / u**3))
     root = math.sqrt(2 * math.pi)
     return np.where(big, d1, -root * s1), np.where(big, d2, -root * s2)
 
@@ -4528,9 +4827,10 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
     h = math.pi / 2 / g
     h1 = -math.pi * t * g1 / (g * g)
     h2 = -math.pi * (g1 / g**2 + 2 * p * g2 / g**2 - 4 * p * g1 * g1 / g**3)
-    # below t = 1e-150, t^2 underflows: there K(1 - t^2) = L = log(4/t) to the last bit, so
-    # h = pi/(2L), h' = pi/(2 t L^2), h'' = pi (2 - L)/(2 t^2 L^3)
-    tiny = (t < 1e-150) & (t > 0)
+    # below t = 1e-10 K(1 - t^2) = L = log(4/t) (1 + O(t^2)) to the last bit, and so are
+    # its derivatives (O(t^2 L) relative), so h = pi/(2L), h' = pi/(2 t L^2), h'' =
+    # pi (2 - L)/(2 t^2 L^3) (g'' ~ 1/p^2 overflowed from t = 1e-77 on: M_aa inf)
+    tiny = (t < 1e-10) & (t > 0)
     if np.any(tiny):
         u = np.where(tiny, t, 1.0)
         big_l = np.log(4 / u)
@@ -4539,6 +4839,12 @@ def _agm(f0: Any, a: Any, b: Any) -> Arrays:
         h2 = np.where(tiny, math.pi * (2 - big_l) / (2 * u * u * big_l**3), h2)
     m_hi, m_lo = h - t * h1, h1
     m_hihi, m_hilo, m_lolo = sign * p * h2 / hi, -sign * t * h2 / hi, sign * h2 / hi
+    if np.any(tiny):  # (there t^2 h'' = pi (2 - L)/(2 L^3) without t^2: u^2 underflowed below
+        # t = 1e-154, h'' = -inf and M_hihi = t^2 h''/hi nan at agm(4e254, 0.7), truly -1e-260)
+        c = math.pi * (2 - big_l) / (2 * big_l**3)
+        m_hihi = np.where(tiny, sign * c / hi, m_hihi)
+        m_hilo = np.where(tiny, -sign * c / lo, m_hilo)
+        m_lolo = np.where(tiny, sign * c / lo * (hi / lo), m_lolo)
     at_zero = lo == 0  # M(hi, 0) = 0 for every hi; d/dlo = inf (M ~ pi hi/(2 log(4 hi/lo)))
     m_hi, m_lo = np.where(at_zero, 0.0, m_hi), np.where(at_zero, np.inf, m_lo)
     m_hihi = np.where(at_zero, 0.0, m_hihi)
@@ -4712,7 +5018,7 @@ def _besselpoly_integral(a: Any, lmb: Any, nu: Any) -> Any:
             "hyperdiff differentiates scipy.special.besselpoly in lmb and nu only where its "
             "integral's terms cancel by less than 10 (J's accuracy, 1e-13, times them: 1e-12)"
         )
-    return np.where(finite, total, total * np.nan)
+    return _nan_outside(finite, total)
 
 
 def _smirnov_partials(n: Any, d: Any) -> Arrays:
@@ -5753,9 +6059,9 @@ def _chained(
 # -inf) or whose values there are no limits (rgamma at -inf).
 _FLAT_TAILS = frozenset(
     {
-        *("beta", "boxcox", "boxcox1p", "chndtr", "ellipk", "ellipkm1", "elliprc", "elliprd"),
-        *("elliprj", "exprel", "fdtr", "fdtrc", "kolmogorov", "nctdtr", "owens_t", "stdtr"),
-        *("voigt_profile", "zeta", "zetac"),
+        *("besselpoly", "beta", "boxcox", "boxcox1p", "chndtr", "ellipk", "ellipkm1"),
+        *("elliprc", "elliprd", "elliprj", "exprel", "fdtr", "fdtrc", "kolmogorov"),
+        *("nctdtr", "owens_t", "stdtr", "voigt_profile", "zeta", "zetac"),
     }
 )
 
