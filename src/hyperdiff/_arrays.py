@@ -833,6 +833,37 @@ def _tagged(cls: type[DualArray], tag: int, thread: int | None = None) -> type[D
 tagged = cast(_Tagging, _tagged)
 
 
+# The transforms running with holomorphic=True, as (thread, depth): their variables'
+# parts are derivatives along the real direction only, which they read as f'(z). A
+# function that is not complex-differentiable (conj, abs, real, eigh, ...) has no f'(z)
+# there: its derivative along the real direction is another number, which would pass
+# for f'(z) silently, so it refuses those variables (refuse_holomorphic). _transforms
+# marks a transform as it seeds and drops the mark as it returns.
+HOLOMORPHIC: set[tuple[int, int]] = set()
+
+
+def _holomorphic_kind(kind: type[DualArray]) -> bool:
+    if (kind._thread, kind._tag) in HOLOMORPHIC:
+        return True
+    inner = getattr(kind, "_inner", None)  # a product: an outer and an inner transform's
+    return inner is not None and (_holomorphic_kind(kind._outer) or _holomorphic_kind(inner))
+
+
+def refuse_holomorphic(name: str, operands: Any) -> None:
+    """A TypeError if a complex dual array among operands carries the parts of a
+    transform running with holomorphic=True (HOLOMORPHIC: name is not holomorphic)."""
+    if not HOLOMORPHIC:
+        return
+    for x in operands:
+        if isinstance(x, DualArray) and x._stack.dtype.kind == "c" and _holomorphic_kind(type(x)):
+            raise TypeError(
+                f"{name} is not holomorphic (complex-differentiable), so a function calling "
+                "it on the variables of holomorphic=True has no complex derivative f'(z) "
+                "(its derivatives along the real and the imaginary direction disagree); use "
+                "hyperdiff.wirtinger for its derivatives d/dz and d/dz-bar"
+            )
+
+
 def _restored(cls: type[DualArray], tag: int) -> type[DualArray]:
     """The class of an array pickled in another process: this thread's transform's at
     its depth; a thread running none (ProcessPoolExecutor's, which unpickles the

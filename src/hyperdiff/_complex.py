@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import DualArray
+from ._arrays import DualArray, refuse_holomorphic
 from ._functions import implements
 from ._ufuncs import COMPLEX_RULES, _output, _store
 
@@ -29,6 +29,7 @@ def _is_complex(x: DualArray) -> bool:
 def real(val: Any) -> Any:
     if not _is_complex(val):
         return val  # numpy returns a real array itself
+    refuse_holomorphic("numpy.real", (val,))
     return val._wrap(val._stack.real)
 
 
@@ -36,6 +37,7 @@ def real(val: Any) -> Any:
 def imag(val: Any) -> Any:
     if not _is_complex(val):
         return val._wrap(np.zeros_like(val._stack))
+    refuse_holomorphic("numpy.imag", (val,))
     return val._wrap(val._stack.imag)
 
 
@@ -64,6 +66,7 @@ def isreal(x: Any) -> Any:
 # libmvec, within an ulp or two of the scalar libm numpy calls.
 @implements(np.angle)
 def angle(z: Any, deg: bool = False) -> Any:
+    refuse_holomorphic("numpy.angle", (z,))
     result = np.arctan2(imag(z), real(z))
     if deg:
         result = result * (180 / np.pi)
@@ -98,6 +101,7 @@ _COMPLEX_UFUNCS: dict[np.ufunc, Callable[[DualArray], DualArray]] = {
 
 
 def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
+    refuse_holomorphic(f"numpy.{ufunc.__name__}", (x,))
     result = _COMPLEX_UFUNCS[ufunc](x)
     target = _output(out, type(result), result.dtype, result.shape)
     return _store(target, type(result), result._stack)

@@ -21,6 +21,7 @@ import os
 import time
 import warnings
 import weakref
+from _thread import get_ident
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
@@ -28,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import Dual, DualArray, _retire, combine_error, tagged
+from ._arrays import HOLOMORPHIC, Dual, DualArray, _retire, combine_error, tagged
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -136,7 +137,15 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             f"{where}(..., holomorphic=True) needs complex inputs, not {array.dtype}; "
             "convert them with x.astype(complex)"
         )
+    depth = _core.transform_depth()
+    if holomorphic is True and depth:  # this transform's variables: refuse_holomorphic
+        HOLOMORPHIC.add((get_ident(), depth))
     return array
+
+
+def _any_function_here() -> None:
+    """Drop the holomorphic=True mark _variable gave this transform's variables."""
+    HOLOMORPHIC.discard((get_ident(), _core.transform_depth()))
 
 
 def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
@@ -576,8 +585,15 @@ class _Transformed(functools.partial):  # type: ignore[type-arg]
 
 
 def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
+    def marked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return transform(*args, **kwargs)
+        finally:  # (a holomorphic=True mark of _variable's ends with its transform)
+            if HOLOMORPHIC:
+                HOLOMORPHIC.discard((get_ident(), _core.transform_depth()))
+
     # one byte of state: a scope for the next call (the first one always has one)
-    scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), transform)
+    scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), marked)
     scoped.__name__, scoped.__doc__ = transform.__name__, transform.__doc__
     scoped.__wrapped__ = transform
     return cast(Callable[_P, _R], scoped)  # the partial calls transform(*args, **kwargs)
@@ -659,6 +675,8 @@ def _jacobian_pass(
     vector. holomorphic: True for complex inputs and outputs, None for complex inputs
     and any outputs (wirtinger's passes)."""
     v = _Variables(args, argnums, where, holomorphic is not False or direction != 1)
+    if holomorphic is not True:  # complex inputs of wirtinger's passes: any f is fine
+        _any_function_here()
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
@@ -2267,7 +2285,8 @@ def derivative(
             args[argnums] if outer is None else outer._stack[0], "derivative", holomorphic
         )
         new_args = list(args)
-        if check_holomorphic:
+        if check_holomorphic:  # (which checks any f: its ValueError, not refusals)
+            _any_function_here()
             derivatives = _wirtinger_pointwise(
                 f, new_args, kwargs, (argnums % len(args),), x.dtype, "derivative"
             )

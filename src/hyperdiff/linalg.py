@@ -60,8 +60,8 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit
-from ._functions import common_kind, implements, in_range, rescaled
+from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit, refuse_holomorphic
+from ._functions import common_kind, implements, in_range, not_holomorphic, rescaled
 from ._taylor_arrays import TaylorArray, check_linalg
 
 __all__ = [
@@ -489,6 +489,7 @@ def det(a: Any) -> Any:
 
 
 @implements(np.linalg.slogdet)
+@not_holomorphic("numpy.linalg.slogdet")
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|); for real matrices the sign is a plain array (its derivative
     is zero), for complex ones a dual array of the phase det/|det|. At a singular
@@ -655,6 +656,7 @@ def _eigh_planes(
 
 
 @implements(np.linalg.eigh)
+@not_holomorphic("numpy.linalg.eigh")
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and eigenvectors of a real symmetric or complex
     Hermitian matrix, from the triangle UPLO as numpy reads it. The eigenvalues must
@@ -678,6 +680,7 @@ def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
 
 
 @implements(np.linalg.eigvalsh)
+@not_holomorphic("numpy.linalg.eigvalsh")
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh."""
     cls = _kind_of("eigvalsh", a)
@@ -859,6 +862,7 @@ def _svd_dual(
 
 
 @implements(np.linalg.svd)
+@not_holomorphic("numpy.linalg.svd")
 def svd(
     a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
 ) -> Any:
@@ -923,6 +927,7 @@ def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
 
 
 @implements(np.linalg.svdvals)
+@not_holomorphic("numpy.linalg.svdvals")
 def svdvals(x: Any, /) -> Any:
     """The singular values, descending (numpy.linalg.svd(x, compute_uv=False))."""
     return svd(x, compute_uv=False)
@@ -1031,6 +1036,7 @@ def _triangular_correction(cls: type[DualArray], p: PlaneList) -> PlaneList:
 
 
 @implements(np.linalg.cholesky)
+@not_holomorphic("numpy.linalg.cholesky")
 def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     """Cholesky factor L (a = L L^T) of a symmetric positive definite matrix; with
     upper=True the factor U = L^T (a = U^T U). Like numpy, it reads the lower
@@ -1052,6 +1058,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
 
 
 @implements(np.linalg.qr)
+@not_holomorphic("numpy.linalg.qr")
 def qr(a: Any, mode: str = "reduced") -> Any:
     """QR of an m x n matrix with m >= n and full column rank, modes 'reduced' and
     'r'. R keeps the signs of numpy's diagonal; the parts follow from
@@ -1274,6 +1281,8 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
     _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
     kept = singular > cutoff
+    if m != n or hermitian or not np.all(kept):  # (else inv(A): holomorphic)
+        refuse_holomorphic("numpy.linalg.pinv of a rectangular or singular matrix", (a,))
     base = pa if tall else linear(_mH, pa)  # pinv(A) = pinv(A^T)^T
     gram = _mm(cls, linear(_mH, base), base)
     q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
@@ -1455,6 +1464,7 @@ def _power(ord: Any) -> float:
 
 
 @implements(np.linalg.norm)
+@not_holomorphic("numpy.linalg.norm")
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.linalg.norm with parts. The max/min norms differentiate the selected
     entry; the 2-norm of a matrix needs a simple largest singular value, 'nuc'
@@ -1555,12 +1565,14 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
 
 
 @implements(np.linalg.matrix_norm)
+@not_holomorphic("numpy.linalg.matrix_norm")
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     """numpy.linalg.matrix_norm: norm over the last two axes (see norm)."""
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
 @implements(np.linalg.vector_norm)
+@not_holomorphic("numpy.linalg.vector_norm")
 def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
     """numpy.linalg.vector_norm: the norm of the vectors along axis (all axes for
     None, several as one flattened axis); the value is numpy's."""
@@ -1585,6 +1597,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
 
 
 @implements(np.linalg.cond)
+@not_holomorphic("numpy.linalg.cond")
 def cond(x: Any, p: Any = None) -> Any:
     """numpy.linalg.cond: s_max / s_min for p in (None, 2, -2) (only the extreme
     singular values need be simple and nonzero), else norm(x, p) norm(inv(x), p).
@@ -2006,6 +2019,7 @@ def solve_triangular(
     return _solve_with(cls, triangle, pb, x0, solver)
 
 
+@not_holomorphic("scipy.linalg.cho_factor")
 def cho_factor(
     a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True
 ) -> tuple[Any, bool]:
