@@ -18,6 +18,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+import scipy.special as sc
 
 import hyperdiff as hd
 
@@ -127,7 +128,7 @@ _CUT = [
 
 
 @pytest.mark.xfail(strict=True, reason="needs C++: the signed zero in Arcsin/Arccos/Arccosh")
-@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("order", [1, 2, 3])
 def test_inverse_trig_derivatives_on_their_cuts_follow_numpys_side(order: int) -> None:
     with mpmath.workdps(30):
         for _, f, reference, z in _CUT:
@@ -136,3 +137,24 @@ def test_inverse_trig_derivatives_on_their_cuts_follow_numpys_side(order: int) -
             expected = complex(mpmath.diff(reference, side, order))
             got = complex(hd.derivative(f, order=order, holomorphic=True)(np.complex128(z)))
             assert abs(got - expected) < 1e-12 * abs(expected), (f, z, got, expected)
+
+
+def test_polygamma_rules_far_from_the_real_axis() -> None:
+    """psi' = polygamma(1, z) and psi'' by the reflection at Re z <= 0 took pi^2/sin^2(pi z)
+    with sin overflowing from |Im z| = 226: nan for psi', loggamma'' and Gamma'' at 228j,
+    where they are finite (and 1/sin^2 is 0 to rounding)."""
+    z = np.array([228.5j, -0.3 + 300.0j, -5.5 - 250.0j, -2.5 + 7.0j])
+    with mpmath.workdps(30):
+        psi1 = np.array([complex(mpmath.psi(1, complex(w))) for w in z])
+        psi2 = np.array([complex(mpmath.psi(2, complex(w))) for w in z])
+        gamma2 = np.array(
+            [complex(mpmath.gamma(w) * (mpmath.digamma(w) ** 2 + mpmath.psi(1, w))) for w in z]
+        )
+    got = hd.derivative(sc.psi, order=2, holomorphic=True)
+    np.testing.assert_allclose(hd.derivative(sc.psi, holomorphic=True)(z), psi1, rtol=1e-14)
+    np.testing.assert_allclose(got(z), psi2, rtol=1e-14)
+    loggamma2 = hd.derivative(sc.loggamma, order=2, holomorphic=True)(z)
+    np.testing.assert_allclose(loggamma2, psi1, rtol=1e-14)
+    np.testing.assert_allclose(
+        hd.derivative(sc.gamma, order=2, holomorphic=True)(z[2:]), gamma2[2:], rtol=1e-12
+    )
