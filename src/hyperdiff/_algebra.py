@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import DualArray, refuse_holomorphic, register_rules
+from ._arrays import DualArray, not_holomorphic_result, register_rules
 from ._functions import common_kind, implements, not_holomorphic
 from ._multivariate import unify
 from ._taylor_arrays import TaylorArray
@@ -592,9 +592,16 @@ MULTILINEAR_UFUNCS: dict[np.ufunc, str] = {
 def apply_multilinear_ufunc(
     ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    name = MULTILINEAR_UFUNCS[ufunc]
     if ufunc is getattr(np, "vecdot", None):  # (it conjugates its first operand)
-        refuse_holomorphic("numpy.vecdot", inputs[:1])
+        result = _apply_multilinear_ufunc(ufunc, inputs, kwargs)
+        return not_holomorphic_result("numpy.vecdot", inputs[:1], result)
+    return _apply_multilinear_ufunc(ufunc, inputs, kwargs)
+
+
+def _apply_multilinear_ufunc(
+    ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    name = MULTILINEAR_UFUNCS[ufunc]
     out = kwargs.pop("out", None)
     if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
         raise TypeError(f"hyperdiff does not support the argument out= of numpy.{name}")

@@ -33,7 +33,7 @@ from ._arrays import (
     DualArray,
     cast_into,
     combine_error,
-    refuse_holomorphic,
+    not_holomorphic_result,
     register_rules,
 )
 from ._table import COMPONENT_NAMES
@@ -65,22 +65,22 @@ def not_holomorphic(
     name: str, position: int | None = None, keyword: str = ""
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """An implementation of a function that is not complex-differentiable (name: its
-    numpy name) that refuses the variables of holomorphic=True (refuse_holomorphic):
-    in every argument, or in the one at position (or keyword) alone (vdot conjugates
-    its first)."""
+    numpy name), whose results holomorphic=True's variables make with nan parts
+    (not_holomorphic_result): in every argument, or in the one at position (or
+    keyword) alone (vdot conjugates its first)."""
 
     def wrap(impl: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(impl)
-        def refusing(*args: Any, **kwargs: Any) -> Any:
-            if HOLOMORPHIC:
-                if position is None:
-                    refuse_holomorphic(name, (*args, *kwargs.values()))
-                else:
-                    chosen = args[position : position + 1] or (kwargs.get(keyword),)
-                    refuse_holomorphic(name, chosen)
-            return impl(*args, **kwargs)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            result = impl(*args, **kwargs)
+            if not HOLOMORPHIC:
+                return result
+            if position is None:
+                return not_holomorphic_result(name, (*args, *kwargs.values()), result)
+            chosen = args[position : position + 1] or (kwargs.get(keyword),)
+            return not_holomorphic_result(name, chosen, result)
 
-        return refusing
+        return checked
 
     return wrap
 

@@ -29,7 +29,16 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import HOLOMORPHIC, Dual, DualArray, _retire, combine_error, tagged
+from ._arrays import (
+    HOLOMORPHIC,
+    NOT_HOLOMORPHIC_CALLS,
+    Dual,
+    DualArray,
+    _retire,
+    combine_error,
+    not_holomorphic_message,
+    tagged,
+)
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -138,14 +147,16 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "convert them with x.astype(complex)"
         )
     depth = _core.transform_depth()
-    if holomorphic is True and depth:  # this transform's variables: refuse_holomorphic
+    if holomorphic is True and depth:  # this transform's variables (not_holomorphic_result)
         HOLOMORPHIC.add((get_ident(), depth))
     return array
 
 
 def _any_function_here() -> None:
     """Drop the holomorphic=True mark _variable gave this transform's variables."""
-    HOLOMORPHIC.discard((get_ident(), _core.transform_depth()))
+    key = (get_ident(), _core.transform_depth())
+    HOLOMORPHIC.discard(key)
+    NOT_HOLOMORPHIC_CALLS.pop(key, None)
 
 
 def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
@@ -557,7 +568,12 @@ def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[
 def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
     """holomorphic=True promises a complex-differentiable f, whose outputs are complex
     (JAX's rule too): a real-valued f of complex inputs is not holomorphic unless it is
-    constant, and its parts along the real axis are no f'(z)."""
+    constant, and its parts along the real axis are no f'(z). Nor are those of a function
+    that is not holomorphic, whose results have nan parts (_arrays.not_holomorphic_result):
+    a TypeError naming it where they reach an output."""
+    calls = NOT_HOLOMORPHIC_CALLS.get((get_ident(), _core.transform_depth()))
+    if calls and any(np.isnan(p[1:]).any() for p in planes):
+        raise TypeError(not_holomorphic_message(calls))
     for p in planes:
         if p.dtype.kind != "c":
             raise TypeError(
@@ -590,7 +606,9 @@ def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
             return transform(*args, **kwargs)
         finally:  # (a holomorphic=True mark of _variable's ends with its transform)
             if HOLOMORPHIC:
-                HOLOMORPHIC.discard((get_ident(), _core.transform_depth()))
+                key = (get_ident(), _core.transform_depth())
+                HOLOMORPHIC.discard(key)
+                NOT_HOLOMORPHIC_CALLS.pop(key, None)
 
     # one byte of state: a scope for the next call (the first one always has one)
     scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), marked)

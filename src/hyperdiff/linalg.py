@@ -44,7 +44,7 @@ import functools
 import math
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
@@ -60,7 +60,7 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit, refuse_holomorphic
+from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit, not_holomorphic_result
 from ._functions import common_kind, implements, in_range, not_holomorphic, rescaled
 from ._taylor_arrays import TaylorArray, check_linalg
 
@@ -1247,7 +1247,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
         singular_dual._stack[1:, :rank] = kept_singular._stack[1:]
         singular_dual._stack[1:, rank:] = np.nan
-    return x_dual, residuals, rank, singular_dual
+    if m == n and rank == n:  # x = solve(a, b): holomorphic in a (b: always); s is not
+        checked = not_holomorphic_result("numpy.linalg.lstsq's s", (a,), singular_dual)
+        return x_dual, residuals, rank, checked
+    name = "numpy.linalg.lstsq of a rectangular or singular matrix"
+    result: tuple[Any, Any, Any, Any] = (x_dual, residuals, rank, singular_dual)
+    return cast("tuple[Any, Any, Any, Any]", not_holomorphic_result(name, (a,), result))
 
 
 @implements(np.linalg.pinv)
@@ -1281,15 +1286,16 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
     _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
     kept = singular > cutoff
-    if m != n or hermitian or not np.all(kept):  # (else inv(A): holomorphic)
-        refuse_holomorphic("numpy.linalg.pinv of a rectangular or singular matrix", (a,))
     base = pa if tall else linear(_mH, pa)  # pinv(A) = pinv(A^T)^T
     gram = _mm(cls, linear(_mH, base), base)
     q, c = _block_diagonalize(cls, gram, basis, singular * singular, kept)
     inverse = _kept_inverse(cls, q, c, singular * singular, kept)
     x = _mm(cls, inverse, linear(_mH, base)) if tall else _mm(cls, base, inverse)
     x[0] = value
-    return wrap(cls, x)
+    if m == n and not hermitian and np.all(kept):  # inv(A): holomorphic
+        return wrap(cls, x)
+    name = "numpy.linalg.pinv of a rectangular or singular matrix"
+    return not_holomorphic_result(name, (a,), wrap(cls, x))
 
 
 # --- products and powers ----------------------------------------------------
