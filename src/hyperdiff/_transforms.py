@@ -571,9 +571,6 @@ def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
     constant, and its parts along the real axis are no f'(z). Nor are those of a function
     that is not holomorphic, whose results have nan parts (_arrays.not_holomorphic_result):
     a TypeError naming it where they reach an output."""
-    calls = NOT_HOLOMORPHIC_CALLS.get((get_ident(), _core.transform_depth()))
-    if calls and any(np.isnan(p[1:]).any() for p in planes):
-        raise TypeError(not_holomorphic_message(calls))
     for p in planes:
         if p.dtype.kind != "c":
             raise TypeError(
@@ -581,6 +578,9 @@ def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
                 f"{p.dtype}: a real-valued function of complex inputs is not holomorphic "
                 "(unless constant); use hyperdiff.wirtinger for its derivatives"
             )
+    calls = NOT_HOLOMORPHIC_CALLS.get((get_ident(), _core.transform_depth()))
+    if calls and any(np.isnan(p[1:]).any() for p in planes):
+        raise TypeError(not_holomorphic_message(calls))
 
 
 def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
