@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import DualArray, register_rules
-from ._functions import common_kind, implements
+from ._arrays import DualArray, not_holomorphic_result, register_rules
+from ._functions import common_kind, implements, not_holomorphic
 from ._multivariate import unify
 from ._taylor_arrays import TaylorArray
 from ._taylor_arrays import bilinear as _taylor_bilinear
@@ -420,6 +420,7 @@ def _batched_multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 @implements(np.vdot)
+@not_holomorphic("numpy.vdot", 0, "a")
 def _vdot(a: Any, b: Any) -> Any:
     def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         flat_x, flat_y = x.reshape(len(x), -1), y.reshape(len(y), -1)
@@ -589,6 +590,15 @@ MULTILINEAR_UFUNCS: dict[np.ufunc, str] = {
 
 
 def apply_multilinear_ufunc(
+    ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    if ufunc is getattr(np, "vecdot", None):  # (it conjugates its first operand)
+        result = _apply_multilinear_ufunc(ufunc, inputs, kwargs)
+        return not_holomorphic_result("numpy.vecdot", inputs[:1], result)
+    return _apply_multilinear_ufunc(ufunc, inputs, kwargs)
+
+
+def _apply_multilinear_ufunc(
     ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     name = MULTILINEAR_UFUNCS[ufunc]

@@ -833,6 +833,71 @@ def _tagged(cls: type[DualArray], tag: int, thread: int | None = None) -> type[D
 tagged = cast(_Tagging, _tagged)
 
 
+# The transforms running with holomorphic=True, as (thread, depth): their variables'
+# parts are derivatives along the real direction only, which they read as f'(z). A
+# function that is not complex-differentiable (conj, abs, real, eigh, ...) has no f'(z)
+# there: its derivative along the real direction is another number, which would pass
+# for f'(z) silently. So its results get nan parts, and its name goes in
+# NOT_HOLOMORPHIC_CALLS, whose transform raises a TypeError naming it if nan parts reach
+# f's outputs (not_holomorphic_result); a use of the values alone (np.abs(z) > 1, an aux
+# output) stays fine. _transforms marks a transform as it seeds and drops both marks as
+# it returns.
+HOLOMORPHIC: set[tuple[int, int]] = set()
+NOT_HOLOMORPHIC_CALLS: dict[tuple[int, int], set[str]] = {}
+
+
+def _holomorphic_kind(kind: type[DualArray]) -> bool:
+    if (kind._thread, kind._tag) in HOLOMORPHIC:
+        return True
+    inner = getattr(kind, "_inner", None)  # a product: an outer and an inner transform's
+    return inner is not None and (_holomorphic_kind(kind._outer) or _holomorphic_kind(inner))
+
+
+def not_holomorphic_message(names: Any) -> str:
+    """The TypeError's message for names (a str, or several) of functions that are not
+    holomorphic, called on holomorphic=True's variables."""
+    names = sorted({names} if isinstance(names, str) else set(names))
+    subject, it = (
+        (names[0] + " is", "it") if len(names) == 1 else (", ".join(names) + " are", "them")
+    )
+    return (
+        f"{subject} not holomorphic (complex-differentiable), so a function calling {it} on "
+        "the variables of holomorphic=True has no complex derivative f'(z) (its derivatives "
+        "along the real and the imaginary direction disagree); use hyperdiff.wirtinger for "
+        "its derivatives d/dz and d/dz-bar"
+    )
+
+
+def _poisoned(result: Any) -> Any:
+    """result (a dual array, or a tuple of results) with nan parts, in new arrays."""
+    if isinstance(result, DualArray):
+        data = np.empty_like(result._stack)
+        data[0] = result._stack[0]
+        data[1:] = np.nan
+        return result._wrap(data)
+    if isinstance(result, tuple):
+        items = [_poisoned(r) for r in result]
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
+    return result
+
+
+def not_holomorphic_result(name: str, operands: Any, result: Any) -> Any:
+    """result of name (not holomorphic) of operands: itself, or with nan parts and name
+    noted when a complex dual array among operands carries the parts of a transform
+    running with holomorphic=True (HOLOMORPHIC); a TypeError at once when those are an
+    outer transform's, in a product with an inner one's (whose parts must stay)."""
+    if not HOLOMORPHIC:
+        return result
+    for x in operands:
+        if isinstance(x, DualArray) and x._stack.dtype.kind == "c" and _holomorphic_kind(type(x)):
+            kind = type(x)
+            if getattr(kind, "_inner", None) is not None:
+                raise TypeError(not_holomorphic_message(name))
+            NOT_HOLOMORPHIC_CALLS.setdefault((kind._thread, kind._tag), set()).add(name)
+            return _poisoned(result)
+    return result
+
+
 def _restored(cls: type[DualArray], tag: int) -> type[DualArray]:
     """The class of an array pickled in another process: this thread's transform's at
     its depth; a thread running none (ProcessPoolExecutor's, which unpickles the

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import DualArray
+from ._arrays import DualArray, not_holomorphic_result
 from ._functions import implements
 from ._ufuncs import COMPLEX_RULES, _output, _store
 
@@ -29,14 +29,14 @@ def _is_complex(x: DualArray) -> bool:
 def real(val: Any) -> Any:
     if not _is_complex(val):
         return val  # numpy returns a real array itself
-    return val._wrap(val._stack.real)
+    return not_holomorphic_result("numpy.real", (val,), val._wrap(val._stack.real))
 
 
 @implements(np.imag)
 def imag(val: Any) -> Any:
     if not _is_complex(val):
         return val._wrap(np.zeros_like(val._stack))
-    return val._wrap(val._stack.imag)
+    return not_holomorphic_result("numpy.imag", (val,), val._wrap(val._stack.imag))
 
 
 @implements(np.iscomplexobj)
@@ -64,11 +64,12 @@ def isreal(x: Any) -> Any:
 # libmvec, within an ulp or two of the scalar libm numpy calls.
 @implements(np.angle)
 def angle(z: Any, deg: bool = False) -> Any:
-    result = np.arctan2(imag(z), real(z))
+    parts = (z._wrap(z._stack.imag), z._wrap(z._stack.real)) if _is_complex(z) else (0, z)
+    result = np.arctan2(*parts)
     if deg:
         result = result * (180 / np.pi)
     result._stack[0] = np.angle(z.value, deg=deg)
-    return result
+    return not_holomorphic_result("numpy.angle", (z,), result)
 
 
 def conjugate(x: DualArray) -> DualArray:
@@ -98,7 +99,7 @@ _COMPLEX_UFUNCS: dict[np.ufunc, Callable[[DualArray], DualArray]] = {
 
 
 def apply(ufunc: np.ufunc, x: DualArray, out: Any = None) -> DualArray:
-    result = _COMPLEX_UFUNCS[ufunc](x)
+    result = not_holomorphic_result(f"numpy.{ufunc.__name__}", (x,), _COMPLEX_UFUNCS[ufunc](x))
     target = _output(out, type(result), result.dtype, result.shape)
     return _store(target, type(result), result._stack)
 

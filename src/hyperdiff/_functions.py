@@ -27,7 +27,15 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _core
-from ._arrays import FUNCTION_REGISTRY, DualArray, cast_into, combine_error, register_rules
+from ._arrays import (
+    FUNCTION_REGISTRY,
+    HOLOMORPHIC,
+    DualArray,
+    cast_into,
+    combine_error,
+    not_holomorphic_result,
+    register_rules,
+)
 from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
 
@@ -51,6 +59,30 @@ def implements(
         return impl
 
     return register
+
+
+def not_holomorphic(
+    name: str, position: int | None = None, keyword: str = ""
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An implementation of a function that is not complex-differentiable (name: its
+    numpy name), whose results holomorphic=True's variables make with nan parts
+    (not_holomorphic_result): in every argument, or in the one at position (or
+    keyword) alone (vdot conjugates its first)."""
+
+    def wrap(impl: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(impl)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            result = impl(*args, **kwargs)
+            if not HOLOMORPHIC:
+                return result
+            if position is None:
+                return not_holomorphic_result(name, (*args, *kwargs.values()), result)
+            chosen = args[position : position + 1] or (kwargs.get(keyword),)
+            return not_holomorphic_result(name, chosen, result)
+
+        return checked
+
+    return wrap
 
 
 def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) -> Any:
@@ -361,6 +393,7 @@ def _mean(
 
 
 @implements(np.var)
+@not_holomorphic("numpy.var")
 def _var(
     a: Any,
     axis: Any = None,
@@ -399,6 +432,7 @@ def _var(
 
 
 @implements(np.std)
+@not_holomorphic("numpy.std")
 def _std(a: Any, *args: Any, **kwargs: Any) -> Any:
     result = _var(a, *args, **kwargs, _std=True)
     if isinstance(a, DualArray) and not in_range(result.value):

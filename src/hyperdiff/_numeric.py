@@ -41,6 +41,7 @@ from ._functions import (
     _value_of,
     common_kind,
     implements,
+    not_holomorphic,
 )
 from ._shapes import _with_value
 from ._ufuncs import component_dtype
@@ -468,6 +469,7 @@ def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
 
 
 @implements(np.correlate)
+@not_holomorphic("numpy.correlate", 1, "v")
 def _correlate(a: Any, v: Any, mode: str = "valid") -> Any:
     # correlate(a, v) = convolve(a, conj(v) reversed): real-bilinear (the conjugate is
     # real-linear), so the product rule holds for complex parts too
@@ -524,6 +526,7 @@ def _nan_to_num(
 
 
 @implements(np.real_if_close)
+@not_holomorphic("numpy.real_if_close")
 def _real_if_close(a: Any, tol: float = 100) -> Any:
     # numpy's test, on the parts too: dropping imaginary parts must drop only noise
     if a.dtype.kind != "c":

@@ -143,8 +143,19 @@ def _trigamma_tetragamma(x: Any) -> Arrays:
             else:  # cos(pi r) as sin(pi (1/2 - |r|)): exact zero at half-integers
                 sn, cs = np.sin(np.pi * r), np.sin(np.pi * (0.5 - np.abs(r)))
             pole = r == 0
-            p1 = np.where(neg, np.where(pole, np.inf, np.pi**2 / (sn * sn) - p1), p1)
-            p2 = np.where(neg, np.where(pole, -np.inf, p2 - 2 * np.pi**3 * cs / sn**3), p2)
+            csc2, cot_csc2 = np.pi**2 / (sn * sn), 2 * np.pi**3 * cs / sn**3
+            if x.dtype.kind == "c":  # far from the real axis by q = exp(2 i s pi r),
+                # s = sign Im r, |q| < e^-40: 1/sin^2 = -4q/(1 - q)^2, cot = -i s (1 + q)/(1 - q)
+                # (sin overflows from |Im pi r| = 710, where 1/sin^2 is 0: nan at 228j)
+                sign = np.where(r.imag < 0, -1.0, 1.0)
+                q = np.exp(2j * np.pi * sign * r)
+                far_csc2 = -4 * q / ((1 - q) * (1 - q))
+                far_cot = -1j * sign * (1 + q) / (1 - q)
+                far = np.abs(np.pi * r.imag) > 20
+                csc2 = np.where(far, np.pi**2 * far_csc2, csc2)
+                cot_csc2 = np.where(far, 2 * np.pi**3 * far_cot * far_csc2, cot_csc2)
+            p1 = np.where(neg, np.where(pole, np.inf, csc2 - p1), p1)
+            p2 = np.where(neg, np.where(pole, -np.inf, p2 - cot_csc2), p2)
     return p1, p2
 
 

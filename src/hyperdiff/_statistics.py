@@ -37,6 +37,7 @@ from ._functions import (
     _value_of,
     common_kind,
     implements,
+    not_holomorphic,
 )
 
 
@@ -253,6 +254,7 @@ def _integer_weights(name: str, weights: Any, n: int, check_integer: bool) -> np
 
 
 @implements(np.cov)
+@not_holomorphic("numpy.cov")
 def _cov(
     m: Any,
     y: Any = None,
@@ -315,6 +317,7 @@ def _cov(
 
 
 @implements(np.corrcoef)
+@not_holomorphic("numpy.corrcoef")
 def _corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
     # cov / (stddev_i stddev_j), the real and imaginary parts clipped to [-1, 1] as numpy
     value = np.corrcoef(_value_of(x), _value_of(y), rowvar, dtype=dtype)

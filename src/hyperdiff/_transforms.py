@@ -21,6 +21,7 @@ import os
 import time
 import warnings
 import weakref
+from _thread import get_ident
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
@@ -28,7 +29,16 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
-from ._arrays import Dual, DualArray, _retire, combine_error, tagged
+from ._arrays import (
+    HOLOMORPHIC,
+    NOT_HOLOMORPHIC_CALLS,
+    Dual,
+    DualArray,
+    _retire,
+    combine_error,
+    not_holomorphic_message,
+    tagged,
+)
 from ._multivariate import (
     dualvec_type,
     hyperdualdiag_type,
@@ -136,7 +146,17 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             f"{where}(..., holomorphic=True) needs complex inputs, not {array.dtype}; "
             "convert them with x.astype(complex)"
         )
+    depth = _core.transform_depth()
+    if holomorphic is True and depth:  # this transform's variables (not_holomorphic_result)
+        HOLOMORPHIC.add((get_ident(), depth))
     return array
+
+
+def _any_function_here() -> None:
+    """Drop the holomorphic=True mark _variable gave this transform's variables."""
+    key = (get_ident(), _core.transform_depth())
+    HOLOMORPHIC.discard(key)
+    NOT_HOLOMORPHIC_CALLS.pop(key, None)
 
 
 def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
@@ -548,7 +568,9 @@ def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[
 def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
     """holomorphic=True promises a complex-differentiable f, whose outputs are complex
     (JAX's rule too): a real-valued f of complex inputs is not holomorphic unless it is
-    constant, and its parts along the real axis are no f'(z)."""
+    constant, and its parts along the real axis are no f'(z). Nor are those of a function
+    that is not holomorphic, whose results have nan parts (_arrays.not_holomorphic_result):
+    a TypeError naming it where they reach an output."""
     for p in planes:
         if p.dtype.kind != "c":
             raise TypeError(
@@ -556,6 +578,9 @@ def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
                 f"{p.dtype}: a real-valued function of complex inputs is not holomorphic "
                 "(unless constant); use hyperdiff.wirtinger for its derivatives"
             )
+    calls = NOT_HOLOMORPHIC_CALLS.get((get_ident(), _core.transform_depth()))
+    if calls and any(np.isnan(p[1:]).any() for p in planes):
+        raise TypeError(not_holomorphic_message(calls))
 
 
 def _structured(argnums: ArgNums, blocks: list[Any]) -> Any:
@@ -576,8 +601,17 @@ class _Transformed(functools.partial):  # type: ignore[type-arg]
 
 
 def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
+    def marked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return transform(*args, **kwargs)
+        finally:  # (a holomorphic=True mark of _variable's ends with its transform)
+            if HOLOMORPHIC:
+                key = (get_ident(), _core.transform_depth())
+                HOLOMORPHIC.discard(key)
+                NOT_HOLOMORPHIC_CALLS.pop(key, None)
+
     # one byte of state: a scope for the next call (the first one always has one)
-    scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), transform)
+    scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), marked)
     scoped.__name__, scoped.__doc__ = transform.__name__, transform.__doc__
     scoped.__wrapped__ = transform
     return cast(Callable[_P, _R], scoped)  # the partial calls transform(*args, **kwargs)
@@ -659,6 +693,8 @@ def _jacobian_pass(
     vector. holomorphic: True for complex inputs and outputs, None for complex inputs
     and any outputs (wirtinger's passes)."""
     v = _Variables(args, argnums, where, holomorphic is not False or direction != 1)
+    if holomorphic is not True:  # complex inputs of wirtinger's passes: any f is fine
+        _any_function_here()
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
     jacobians: list[np.ndarray] = []
@@ -2267,7 +2303,8 @@ def derivative(
             args[argnums] if outer is None else outer._stack[0], "derivative", holomorphic
         )
         new_args = list(args)
-        if check_holomorphic:
+        if check_holomorphic:  # (which checks any f: its ValueError, not refusals)
+            _any_function_here()
             derivatives = _wirtinger_pointwise(
                 f, new_args, kwargs, (argnums % len(args),), x.dtype, "derivative"
             )

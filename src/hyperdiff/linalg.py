@@ -44,7 +44,7 @@ import functools
 import math
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
@@ -60,8 +60,8 @@ from ._algebra import (
     planes_of,
     wrap,
 )
-from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit
-from ._functions import common_kind, implements, in_range, rescaled
+from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit, not_holomorphic_result
+from ._functions import common_kind, implements, in_range, not_holomorphic, rescaled
 from ._taylor_arrays import TaylorArray, check_linalg
 
 __all__ = [
@@ -489,6 +489,7 @@ def det(a: Any) -> Any:
 
 
 @implements(np.linalg.slogdet)
+@not_holomorphic("numpy.linalg.slogdet")
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|); for real matrices the sign is a plain array (its derivative
     is zero), for complex ones a dual array of the phase det/|det|. At a singular
@@ -655,6 +656,7 @@ def _eigh_planes(
 
 
 @implements(np.linalg.eigh)
+@not_holomorphic("numpy.linalg.eigh")
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and eigenvectors of a real symmetric or complex
     Hermitian matrix, from the triangle UPLO as numpy reads it. The eigenvalues must
@@ -678,6 +680,7 @@ def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
 
 
 @implements(np.linalg.eigvalsh)
+@not_holomorphic("numpy.linalg.eigvalsh")
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh."""
     cls = _kind_of("eigvalsh", a)
@@ -859,6 +862,7 @@ def _svd_dual(
 
 
 @implements(np.linalg.svd)
+@not_holomorphic("numpy.linalg.svd")
 def svd(
     a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
 ) -> Any:
@@ -923,6 +927,7 @@ def _hermitian_svd(a: DualArray, compute_uv: bool, value: Any) -> Any:
 
 
 @implements(np.linalg.svdvals)
+@not_holomorphic("numpy.linalg.svdvals")
 def svdvals(x: Any, /) -> Any:
     """The singular values, descending (numpy.linalg.svd(x, compute_uv=False))."""
     return svd(x, compute_uv=False)
@@ -1031,6 +1036,7 @@ def _triangular_correction(cls: type[DualArray], p: PlaneList) -> PlaneList:
 
 
 @implements(np.linalg.cholesky)
+@not_holomorphic("numpy.linalg.cholesky")
 def cholesky(a: Any, /, *, upper: bool = False) -> Any:
     """Cholesky factor L (a = L L^T) of a symmetric positive definite matrix; with
     upper=True the factor U = L^T (a = U^T U). Like numpy, it reads the lower
@@ -1052,6 +1058,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
 
 
 @implements(np.linalg.qr)
+@not_holomorphic("numpy.linalg.qr")
 def qr(a: Any, mode: str = "reduced") -> Any:
     """QR of an m x n matrix with m >= n and full column rank, modes 'reduced' and
     'r'. R keeps the signs of numpy's diagonal; the parts follow from
@@ -1240,7 +1247,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
         kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
         singular_dual._stack[1:, :rank] = kept_singular._stack[1:]
         singular_dual._stack[1:, rank:] = np.nan
-    return x_dual, residuals, rank, singular_dual
+    if m == n and rank == n:  # x = solve(a, b): holomorphic in a (b: always); s is not
+        checked = not_holomorphic_result("numpy.linalg.lstsq's s", (a,), singular_dual)
+        return x_dual, residuals, rank, checked
+    name = "numpy.linalg.lstsq of a rectangular or singular matrix"
+    result: tuple[Any, Any, Any, Any] = (x_dual, residuals, rank, singular_dual)
+    return cast("tuple[Any, Any, Any, Any]", not_holomorphic_result(name, (a,), result))
 
 
 @implements(np.linalg.pinv)
@@ -1280,7 +1292,10 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     inverse = _kept_inverse(cls, q, c, singular * singular, kept)
     x = _mm(cls, inverse, linear(_mH, base)) if tall else _mm(cls, base, inverse)
     x[0] = value
-    return wrap(cls, x)
+    if m == n and not hermitian and np.all(kept):  # inv(A): holomorphic
+        return wrap(cls, x)
+    name = "numpy.linalg.pinv of a rectangular or singular matrix"
+    return not_holomorphic_result(name, (a,), wrap(cls, x))
 
 
 # --- products and powers ----------------------------------------------------
@@ -1455,6 +1470,7 @@ def _power(ord: Any) -> float:
 
 
 @implements(np.linalg.norm)
+@not_holomorphic("numpy.linalg.norm")
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.linalg.norm with parts. The max/min norms differentiate the selected
     entry; the 2-norm of a matrix needs a simple largest singular value, 'nuc'
@@ -1555,12 +1571,14 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
 
 
 @implements(np.linalg.matrix_norm)
+@not_holomorphic("numpy.linalg.matrix_norm")
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     """numpy.linalg.matrix_norm: norm over the last two axes (see norm)."""
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
 @implements(np.linalg.vector_norm)
+@not_holomorphic("numpy.linalg.vector_norm")
 def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
     """numpy.linalg.vector_norm: the norm of the vectors along axis (all axes for
     None, several as one flattened axis); the value is numpy's."""
@@ -1585,6 +1603,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
 
 
 @implements(np.linalg.cond)
+@not_holomorphic("numpy.linalg.cond")
 def cond(x: Any, p: Any = None) -> Any:
     """numpy.linalg.cond: s_max / s_min for p in (None, 2, -2) (only the extreme
     singular values need be simple and nonzero), else norm(x, p) norm(inv(x), p).
@@ -2006,6 +2025,7 @@ def solve_triangular(
     return _solve_with(cls, triangle, pb, x0, solver)
 
 
+@not_holomorphic("scipy.linalg.cho_factor")
 def cho_factor(
     a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True
 ) -> tuple[Any, bool]:
