@@ -133,9 +133,9 @@ def test_holomorphic_uses_of_those_functions_still_run() -> None:
 
 
 # numpy's values at these points lie on one side of the cut (signed zero); the
-# derivatives, of the C++ table's complex Arcsin, Arccos, Arccosh (cpp/include/hyperdiff/
-# elementary.hpp: (T(1) - a)(T(1) + a) and a + T(1) lose the zero's sign: R(1) keeps it)
-# and of taylor.hpp's rules, are the other side's
+# derivatives of the C++ table's complex Arcsin, Arccos, Arccosh and of taylor.hpp's rules
+# were the other side's: (T(1) - a)(T(1) + a) and a + T(1) with a complex 1 lost the zero's
+# sign (elementary.hpp's detail::kRealOne keeps it)
 _CUT = [
     ("arcsin", np.arcsin, mpmath.asin, complex(2.0, 0.0)),
     ("arcsin", np.arcsin, mpmath.asin, complex(-1.5, -0.0)),
@@ -144,7 +144,6 @@ _CUT = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="needs C++: the signed zero in Arcsin/Arccos/Arccosh")
 @pytest.mark.parametrize("order", [1, 2, 3])
 def test_inverse_trig_derivatives_on_their_cuts_follow_numpys_side(order: int) -> None:
     with mpmath.workdps(30):

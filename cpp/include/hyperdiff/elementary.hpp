@@ -25,6 +25,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "common.hpp"
 #include "complex.hpp"
@@ -60,6 +61,12 @@ struct HolomorphicEntry : UnaryEntry {
 };
 
 namespace detail {
+// 1 as T's real type: 1 - a and a + 1 with it keep the sign of a complex a's zero
+// imaginary part (with a complex 1, 0 - 0 and -0 + 0 are +0), which says on which
+// side of a branch cut numpy's value lies (arcsin(2 + 0j) is on the upper side).
+template <class T>
+inline constexpr auto kRealOne = decltype(std::real(std::declval<T>()))(1);
+
 // Beyond this |a|, 1 + a^2 rounds to a^2 (and a^2 overflows soon after).
 template <class T>
 inline constexpr T kHuge = T(1) / std::numeric_limits<T>::epsilon();
@@ -410,7 +417,7 @@ struct Arcsin : HolomorphicEntry {
   // asin' = 1/sqrt((1 - a)(1 + a)), asin'' = a asin'^3
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
+    const T g = T(1) / std::sqrt((detail::kRealOne<T> - a) * (detail::kRealOne<T> + a));
     f0 = std::asin(a);
     f1 = g;
     f2 = a * g * g * g;
@@ -421,7 +428,7 @@ struct Arccos : HolomorphicEntry {
   static constexpr const char* name = "arccos";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt((T(1) - a) * (T(1) + a));
+    const T g = T(1) / std::sqrt((detail::kRealOne<T> - a) * (detail::kRealOne<T> + a));
     f0 = std::acos(a);
     f1 = -g;
     f2 = -a * g * g * g;
@@ -539,7 +546,7 @@ struct Arccosh : HolomorphicEntry {
   static void eval(T a, T& f0, T& f1, T& f2) {
     T g;
     if constexpr (is_complex_v<T>) {
-      g = T(1) / (std::sqrt(a - T(1)) * std::sqrt(a + T(1)));
+      g = T(1) / (std::sqrt(a - detail::kRealOne<T>) * std::sqrt(a + detail::kRealOne<T>));
     } else {
       g = T(1) / (a > detail::kHuge<T> ? a : std::sqrt((a - T(1)) * (a + T(1))));
     }

@@ -464,7 +464,7 @@ struct OverRule : RuleBase {
   static T h0_of(T a) {
     if constexpr (Kind == 0) return detail::one_plus_square(a);
     if constexpr (Kind == 1 || Kind == 2) {
-      const T u = (T(1) - a) * (T(1) + a);
+      const T u = (detail::kRealOne<T> - a) * (detail::kRealOne<T> + a);
       if constexpr (Kind == 1) {
         return u;
       } else {
@@ -474,7 +474,7 @@ struct OverRule : RuleBase {
     if constexpr (Kind == 3) return std::sqrt(detail::one_plus_square(a));
     if constexpr (Kind == 4) {
       if constexpr (is_complex_v<T>) {
-        return std::sqrt(a - T(1)) * std::sqrt(a + T(1));
+        return std::sqrt(a - detail::kRealOne<T>) * std::sqrt(a + detail::kRealOne<T>);
       } else {
         return std::sqrt((a - T(1)) * (a + T(1)));
       }
