@@ -81,3 +81,31 @@ def test_a_constant_outside_the_domain_has_no_parts() -> None:
     # zero parts, not nan
     for order in (1, 2, 3, 4):
         assert _derivative(lambda t: np.log(-1.0 + 0.0 * t), order, 0.5) == 0.0
+
+
+def test_every_table_function_agrees_with_orders_one_and_two() -> None:
+    """The family: for every unary table entry with Taylor rules, at points inside and
+    outside its domain and at +-inf, orders 3 and 4 are nan where order 1 is (nan: the
+    derivative is undefined there) and 0 at +-inf where orders 1 and 2 are (f flattens).
+    Orders 1 and 2 come from the table's f1, f2, which tests/test_special_values.py checks
+    against mpmath at these points."""
+    import importlib
+
+    from hyperdiff import _core
+
+    points = [-np.inf, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, np.inf]
+    checked = 0
+    for name, module, _ in _core.UNARY_FUNCTIONS:
+        f = getattr(importlib.import_module(module), name)
+        for x in points:
+            try:
+                high = [_derivative(f, order, x) for order in (3, 4)]
+            except TypeError:  # (no rules beyond degree 2: gammaln)
+                break
+            d1, d2 = _derivative(f, 1, x), _derivative(f, 2, x)
+            if np.isnan(d1):
+                assert np.isnan(high).all(), (name, x, high)
+            if np.isinf(x) and d1 == 0 and d2 == 0:
+                assert high == [0.0, 0.0], (name, x, high)
+            checked += 1
+    assert checked > 200
