@@ -164,8 +164,8 @@ def test_branch_raises_globally_and_local_pattern_follows_it():
 
 
 def test_unsupported_function_is_named():
-    with pytest.raises(TypeError, match=r"numpy\.nanmedian"):
-        hd.jacobian_sparsity(np.nanmedian)(np.ones(3))
+    with pytest.raises(TypeError, match=r"numpy\.trim_zeros"):
+        hd.jacobian_sparsity(np.trim_zeros)(np.ones(3))
     with pytest.raises(TypeError, match=r"numpy\.unique"):
         hd.jacobian_sparsity(np.unique)(np.ones(3))
 

@@ -170,6 +170,9 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
     if mode in _PAD_LINEAR or kwargs.get("reflect_type", "even") == "odd":
         if mode == "linear_ramp":  # the ramp's end values are constants: zero parts
             kwargs = {**kwargs, "end_values": 0}
+        if kwargs.get("stat_length") is not None:  # per axis: the plane axis's too
+            stat = _pad_pairs(kwargs["stat_length"], array.ndim)
+            kwargs = {**kwargs, "stat_length": [(1, 1), *stat]}
         pairs = [(0, 0), *_pad_pairs(pad_width, array.ndim)]
         return cls._wrap(_with_value(value, np.pad(data[1:], pairs, mode, **kwargs)))
     if mode == "constant" and not isinstance(cv, DualArray) and np.asarray(cv).dtype != object:

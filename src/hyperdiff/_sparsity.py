@@ -770,6 +770,8 @@ def _apply_ufunc(
         return ufunc(np.reshape(a, (*np.shape(a), *(1,) * np.ndim(b))), b)
     if method == "at":
         return _ufunc_at(ufunc, *inputs)
+    if method == "reduceat":
+        return _reduceat(ufunc, *inputs, **kwargs)
     if method != "__call__":
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}.{method}")
     if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
@@ -1227,14 +1229,6 @@ def _into(func: Any, out: Any, result: Any) -> Any:
     return out
 
 
-def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if ord not in (None, 2, "fro") or (ord == 2 and axis is None and np.ndim(x) > 1):
-        raise TypeError("sparsity detection: numpy.linalg.norm supports the 2-norm only")
-    # (ord: for the value at a point, the 2-norm of a matrix its largest singular value)
-    extra = {} if ord is None else {"ord": ord}
-    return _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True, **extra)
-
-
 def _cumulative(
     func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     *, nonlinear: bool | None = None,
@@ -1260,17 +1254,6 @@ def _cumulative(
         if func is np.cumprod if nonlinear is None else nonlinear:
             h = _union(h, trace.new_events(g, g))
     return SparsityTracer(trace, a.shape, g, h, value)
-
-
-def _diff(func: Any, a: Any, n: int = 1, axis: int = -1, **kwargs: Any) -> Any:
-    if kwargs:
-        raise TypeError("sparsity detection: numpy.diff with prepend= or append=")
-    for _ in range(n):
-        lo = [slice(None)] * a.ndim
-        hi = [slice(None)] * a.ndim
-        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
-        a = a[tuple(hi)] - a[tuple(lo)]
-    return a
 
 
 def _clip(
@@ -2013,6 +1996,328 @@ def _cross(func: Any, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: i
     return np.moveaxis(c, -1, axisc)
 
 
+# --- numpy functions written in numpy (the superset of their patterns by tracer ops) ----------
+def _as_pairs(x: Any, ndim: int) -> np.ndarray:
+    """(before, after) per axis from pad_width / stat_length as numpy.pad reads them
+    (numpy checked them: a dict names the padded axes)."""
+    if isinstance(x, dict):
+        rows = [(0, 0)] * ndim
+        for axis, width in x.items():
+            rows[axis] = (width, width) if np.ndim(width) == 0 else tuple(width)
+        return np.asarray(rows)
+    pairs = np.asarray(x)
+    if pairs.size == 1:
+        pairs = np.repeat(pairs.ravel(), 2)
+    elif pairs.size == 2 and pairs.shape != (2, 1):
+        pairs = pairs.ravel()
+    return np.broadcast_to(pairs, (ndim, 2))
+
+
+def _with_value(result: Any, value: Any) -> Any:
+    """result (a tracer) with numpy's own value at a point (a local trace)."""
+    if isinstance(result, SparsityTracer) and result._trace.local:
+        result._value = np.asarray(value)
+    return result
+
+
+def _pad_rule(func: Any, array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
+    """np.pad: the moving modes by element numbers (_move); linear_ramp as edge (each
+    ramp element on its edge element alone); mean as numpy pads it, axis after axis,
+    each side the mean of the stat_length elements next to it (of the array padded
+    along the axes before)."""
+    trace = _trace_of(array)
+    if not isinstance(mode, str) or mode not in (*_PAD_MODES, *_PAD_STATS, "linear_ramp"):
+        raise TypeError(f"sparsity detection: numpy.pad with mode={mode!r}")
+    if mode in _PAD_MODES:
+        return _move(func, (array, pad_width, mode), kwargs)
+    if _has_tracer(tuple(kwargs.values())) or _has_tracer(pad_width):
+        raise TypeError(_BRANCH.format(what="a traced argument steering numpy.pad"))
+    a = _lift(array, trace)
+    value = func(a._value if trace.local else np.zeros(a.shape), pad_width, mode, **kwargs)
+    if mode == "linear_ramp":
+        return _with_value(_move(func, (a, pad_width, "edge"), {}), value)
+    widths = _as_pairs(pad_width, a.ndim).astype(np.int64)
+    lengths = kwargs.get("stat_length")
+    limits = None if lengths is None else _as_pairs(lengths, a.ndim).astype(np.int64)
+    padded: Any = a
+    with _no_terms(trace):
+        for axis in range(a.ndim):
+            size = padded.shape[axis]
+            pieces = [padded]
+            for side, width in enumerate(widths[axis]):
+                if width == 0:
+                    continue
+                length = size if limits is None else min(int(limits[axis][side]), size)
+                cut = [slice(None)] * a.ndim
+                cut[axis] = slice(0, length) if side == 0 else slice(size - length, size)
+                mean = np.mean(padded[tuple(cut)], axis=axis, keepdims=True)
+                pieces.insert(0 if side == 0 else len(pieces), np.repeat(mean, width, axis))
+            padded = np.concatenate(pieces, axis=axis) if len(pieces) > 1 else padded
+    return _with_value(padded, value)
+
+
+# pad's modes by statistics that hyperdiff's pad takes (maximum, minimum and median
+# pick by value: it refuses them)
+_PAD_STATS = ("mean",)
+
+
+def _diff_rule(
+    func: Any, a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
+    append: Any = np._NoValue,
+) -> Any:  # fmt: skip
+    """np.diff: differences of neighbours, n times, after prepend and append (scalars
+    broadcast along the axis, as numpy does)."""
+    trace = _trace_of(a, prepend, append)
+    a = _lift(a, trace)
+    value = None
+    if trace.local:
+        given = {k: _value(v) for k, v in (("prepend", prepend), ("append", append))}
+        value = func(a._value, n, axis, **{k: v for k, v in given.items() if v is not np._NoValue})
+    if n == 0:
+        return a
+    axis = axis % max(a.ndim, 1)
+    parts = []
+    for extra in (prepend, a, append):
+        if extra is np._NoValue:
+            continue
+        if extra is not a and np.ndim(extra) == 0:
+            shape = list(a.shape)
+            shape[axis] = 1
+            extra = np.broadcast_to(extra, tuple(shape))
+        parts.append(extra)
+    if len(parts) > 1:
+        a = np.concatenate(parts, axis=axis)
+    for _ in range(n):
+        lo = [slice(None)] * a.ndim
+        hi = [slice(None)] * a.ndim
+        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+        a = a[tuple(hi)] - a[tuple(lo)]
+    return _with_value(a, value) if value is not None else a
+
+
+def _average(
+    func: Any, a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
+    keepdims: bool = False,
+) -> Any:  # fmt: skip
+    """np.average: sum(a w) / sum(w) along the axes (w along one axis broadcast as
+    numpy does), the mean without weights."""
+    trace = _trace_of(a, weights)
+    value = None
+    if trace.local:
+        value = func(_value(a), axis, _value(weights), returned, keepdims=keepdims)
+    elif not isinstance(weights, SparsityTracer):  # numpy's checks (weights summing to 0)
+        func(np.ones(np.shape(a)), axis, weights, keepdims=keepdims)
+    a = _lift(a, trace)
+    with _no_terms(trace):
+        if weights is None:
+            avg = np.mean(a, axis=axis, keepdims=keepdims)
+            scale: Any = np.full(np.shape(avg), a.size / max(int(np.size(avg)), 1))
+        else:
+            w = weights
+            if np.shape(w) != a.shape:  # along the axes: numpy's checks, then its broadcast
+                func(np.zeros(a.shape), axis, np.ones(np.shape(w)))
+                axes = tuple(int(ax) % a.ndim for ax in np.atleast_1d(axis))
+                w = np.transpose(w, tuple(np.argsort(axes).tolist()))
+                w = np.reshape(w, tuple(n if d in axes else 1 for d, n in enumerate(a.shape)))
+            scale = np.sum(w * np.ones(a.shape), axis=axis, keepdims=keepdims)
+            avg = np.sum(a * w, axis=axis, keepdims=keepdims) / scale
+    if value is not None:
+        avg = _with_value(avg, value[0] if returned else value)
+        scale = _with_value(scale, value[1]) if returned else scale
+    return (avg, scale) if returned else avg
+
+
+def _ptp(func: Any, a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:
+    """np.ptp: max - min along the axes."""
+    trace = _trace_of(a)
+    with _no_terms(trace):
+        result = np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+    if trace.local:
+        result = _with_value(result, func(_value(a), axis=axis, keepdims=keepdims))
+    return result if out is None else _into(func, out, result)
+
+
+def _trapezoid(func: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    """np.trapezoid, numpy's formula: sum(d (y[1:] + y[:-1]) / 2) along the axis, d the
+    differences of x (or dx)."""
+    trace = _trace_of(y, x, dx)
+    value = func(_value(y), _value(x), _value(dx), axis) if trace.local else None
+    y = _lift(y, trace)
+    axis = axis % max(y.ndim, 1)
+    if x is None:
+        d = dx
+    else:
+        d = np.diff(x, axis=-1 if np.ndim(x) == 1 else axis)
+        if np.ndim(x) == 1 and y.ndim > 1:
+            line = [1] * y.ndim
+            line[axis] = np.shape(d)[0]
+            d = np.reshape(d, tuple(line))
+    lo = [slice(None)] * y.ndim
+    hi = [slice(None)] * y.ndim
+    lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+    with _no_terms(trace):
+        result = np.sum(d * (y[tuple(hi)] + y[tuple(lo)]) / 2.0, axis=axis)
+    return _with_value(result, value) if value is not None else result
+
+
+def _gradient(func: Any, f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """np.gradient (linear in f): inside, element i on i - 1 and i + 1, and on i itself
+    where the spacings on either side differ (numpy's coefficient of f[i] is zero for
+    equal ones); at the ends the two (edge_order=1) or three neighbours."""
+    trace = _trace_of(f)
+    if _has_tracer(varargs):
+        raise TypeError("sparsity detection: numpy.gradient with traced spacings")
+    f = _lift(f, trace)
+    values = func(f._value if trace.local else np.zeros(f.shape), *varargs, axis=axis,
+                  edge_order=edge_order)  # fmt: skip  # (numpy checks the arguments)
+    axes = list(range(f.ndim)) if axis is None else [int(a) for a in np.atleast_1d(axis)]
+    axes = [a % f.ndim for a in axes]
+    spacings = list(varargs) if len(varargs) == len(axes) else list(varargs) * len(axes)
+    results = []
+    for k, ax in enumerate(axes):
+        step = spacings[k] if spacings else 1.0
+        n = f.shape[ax]
+
+        def cut(start: int | None, stop: int | None, ax: int = ax) -> tuple[slice, ...]:
+            index = [slice(None)] * f.ndim
+            index[ax] = slice(start, stop)
+            return tuple(index)
+
+        inside = f[cut(2, None)] - f[cut(None, -2)]
+        if np.ndim(step) == 1:  # coordinates: f[i] where the spacings either side differ
+            widths = np.diff(np.asarray(step, dtype=float))
+            shape = [1] * f.ndim
+            shape[ax] = n - 2
+            differ = np.reshape(widths[1:] != widths[:-1], tuple(shape))
+            inside = inside + np.where(differ, f[cut(1, -1)], 0.0)
+        ends = 2 if edge_order == 1 else 3
+        first = functools.reduce(operator.add, [f[cut(j, j + 1)] for j in range(ends)])
+        last = functools.reduce(operator.add, [f[cut(n - 1 - j, n - j)] for j in range(ends)])
+        with _no_terms(trace):
+            results.append(np.concatenate([first, inside, last], axis=ax))
+    if trace.local:
+        shown = values if isinstance(values, (list, tuple)) else [values]
+        results = [_with_value(r, v) for r, v in zip(results, shown, strict=True)]
+    if isinstance(values, (list, tuple)):
+        return type(values)(results)
+    return results[0]
+
+
+_NAN_RULES: dict[Any, dict[str, Any]] = {
+    np.nanmean: {"nonlinear": False},
+    np.nanmax: {"nonlinear": False, "select": "max"},
+    np.nanmin: {"nonlinear": False, "select": "min"},
+    np.nanmedian: {"nonlinear": False},
+    np.nanprod: {"nonlinear": True},
+    np.nanvar: {"nonlinear": True},
+    np.nanstd: {"nonlinear": True},
+}
+
+
+def _nan_reduction(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """numpy's nan-ignoring reductions: every element of the axes (a nan element adds
+    its set: a superset), at a point the max/min's own elements, numpy's value."""
+    bound = inspect.signature(func).bind(*args, **kwargs).arguments
+    a, out = bound.pop("a"), bound.pop("out", None)
+    axis, keepdims = bound.pop("axis", None), bound.pop("keepdims", False)
+    bound.pop("dtype", None)
+    bound.pop("overwrite_input", None)
+    result = _reduction(func, a, axis=axis, keepdims=keepdims, **_NAN_RULES[func], **bound)
+    return result if out is None else _into(func, out, result)
+
+
+def _reduceat(
+    ufunc: np.ufunc, array: Any, indices: Any, axis: int = 0, dtype: Any = None,
+    out: Any = None,
+) -> Any:  # fmt: skip
+    """ufunc.reduceat: result i on the elements indices[i] .. indices[i + 1] along the
+    axis (on indices[i] alone where the next index is not greater), as the ufunc's
+    reduce over them (max/min at a point: the whole segment, a superset)."""
+    name = ufunc.__name__
+    if name not in _REDUCEAT_NONLINEAR:
+        raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}.reduceat")
+    if _has_tracer(indices):
+        raise TypeError(_BRANCH.format(what=f"traced indices of {ufunc_name(ufunc)}.reduceat"))
+    trace = _trace_of(array)
+    a = _lift(array, trace)
+    starts = np.asarray(indices, dtype=np.int64).ravel()
+    shape = np.shape(ufunc.reduceat(np.zeros(a.shape), starts, axis=axis))  # (numpy's checks)
+    axis = axis % a.ndim
+    length, count = a.shape[axis], len(starts)
+    ends = np.append(starts[1:], length)
+    sizes = np.where(starts < ends, ends - starts, 1)
+    segment = np.repeat(np.arange(count, dtype=np.int64), sizes)
+    within = np.arange(len(segment), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    ins = np.moveaxis(np.arange(a.size, dtype=np.int64).reshape(a.shape), axis, -1)
+    size = int(np.prod(shape, dtype=np.int64))
+    outs = np.moveaxis(np.arange(size, dtype=np.int64).reshape(shape), axis, -1)
+    c = _connect(
+        outs.reshape(-1, count)[:, segment].ravel(),
+        ins.reshape(-1, length)[:, starts[segment] + within].ravel(),
+        size,
+        a.size,
+    )
+    g = _through(c, a._g)
+    h = None
+    if trace.second:
+        h = _through(c, _widen(a._h, trace.events))
+        if _REDUCEAT_NONLINEAR[name]:
+            h = _union(h, trace.new_events(g, g))
+    value = ufunc.reduceat(a._value, starts, axis=axis) if trace.local else None
+    result = SparsityTracer(trace, shape, g, h, value)
+    return result if out is None else _into(ufunc.reduceat, out, result)
+
+
+# the ufuncs whose reduceat detection follows, and whether they are nonlinear
+_REDUCEAT_NONLINEAR = {
+    "add": False, "maximum": False, "minimum": False, "fmax": False, "fmin": False,
+    "multiply": True,
+}  # fmt: skip
+
+
+def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """np.linalg.norm by its definitions on tracers: the 2-norm and Frobenius norm
+    nonlinear in every element, the max, min and 1-norms as max/min/sum of |x| (of the
+    line sums for matrices), p-norms sum |x|^p, the count (ord 0) no derivative, the
+    matrix 2-norm and nuclear norm (singular values) every element of each matrix."""
+    trace = _trace_of(x)
+    x = _lift(x, trace)
+    value = func(x._value if trace.local else np.ones(x.shape), ord, axis, keepdims)
+    if axis is None:
+        axes = tuple(range(x.ndim))
+        matrix = ord is not None and x.ndim == 2
+    else:
+        axes = tuple(int(a) % x.ndim for a in np.atleast_1d(axis))
+        matrix = len(axes) == 2
+    with _no_terms(trace):
+        if ord is None or (ord in (2, "fro") and not matrix) or ord == "fro":
+            extra = {} if ord is None else {"ord": ord}
+            result = _reduction(func, x, axis=axis, keepdims=keepdims, nonlinear=True, **extra)
+        elif matrix and ord in (2, -2, "nuc"):
+            result = _reduction(func, x, axis=axes, keepdims=keepdims, nonlinear=True, ord=ord)
+        elif matrix and ord in (1, -1, np.inf, -np.inf):
+            row, col = axes
+            summed, other = (row, col) if ord in (1, -1) else (col, row)
+            sums = np.sum(np.abs(x), axis=summed)
+            pick = np.max if ord in (1, np.inf) else np.min
+            result = pick(sums, axis=other - 1 if other > summed else other)
+            if keepdims:
+                result = np.expand_dims(result, tuple(sorted(axes)))
+        elif not matrix and ord in (np.inf, -np.inf):
+            pick = np.max if ord == np.inf else np.min
+            result = pick(np.abs(x), axis=axes, keepdims=keepdims)
+        elif not matrix and ord == 0:
+            result = np.sum(x != 0, axis=axes, keepdims=keepdims)
+        elif not matrix and ord == 1:
+            result = np.sum(np.abs(x), axis=axes, keepdims=keepdims)
+        elif not matrix:
+            power = float(ord)
+            result = np.sum(np.abs(x) ** power, axis=axes, keepdims=keepdims) ** (1.0 / power)
+        else:
+            raise ValueError(f"invalid norm order {ord!r} for matrices")
+    return _with_value(result, value)
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -2038,9 +2343,18 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.var: functools.partial(_reduction, nonlinear=True),
     np.std: functools.partial(_reduction, nonlinear=True),
     np.linalg.norm: _norm,
+    np.average: _average,
+    np.ptp: _ptp,
+    np.gradient: _gradient,
+    np.pad: _pad_rule,
+    **dict.fromkeys(_NAN_RULES, _nan_reduction),
+    np.nancumsum: functools.partial(_cumulative, nonlinear=False),
+    np.nancumprod: functools.partial(_cumulative, nonlinear=True),
+    np.nanargmax: _local_only,
+    np.nanargmin: _local_only,
     np.cumsum: _cumulative,
     np.cumprod: _cumulative,
-    np.diff: _diff,
+    np.diff: _diff_rule,
     np.clip: _clip,
     np.einsum: _einsum_rule,
     np.matmul: _matmul,
@@ -2108,6 +2422,8 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
 
 if hasattr(np.linalg, "svdvals"):  # numpy 2
     _FUNCTIONS[np.linalg.svdvals] = _dense
+if hasattr(np, "trapezoid"):  # numpy 2
+    _FUNCTIONS[np.trapezoid] = _trapezoid
 
 
 def _is_full_sum(

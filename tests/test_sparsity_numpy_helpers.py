@@ -1,0 +1,241 @@
+"""Sparsity detection of numpy's functions written in numpy that it used to refuse
+(issue 19: residuals use them): np.gradient, trapezoid, average, ptp, diff with
+prepend/append, the nan-ignoring reductions, ufunc.reduceat, linalg.norm of every
+order, pad's linear_ramp and statistic modes.
+
+Each pattern against the nonzeros of the dense Jacobian / Hessian at random points
+(an independent reference: the dense transforms do not use detection): equal where
+detection is exact, a superset where documented (never a dependency missed); the
+sparse Jacobian's values against the dense one's; at a point (local=True) numpy's
+own values, so branches after these functions follow numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+pytest.importorskip("scipy.sparse")
+
+N = 12
+COORDS = np.array([0.0, 0.5, 1.0, 1.7, 2.0, 2.1, 3.0, 3.5, 4.0, 4.5, 5.5, 6.0])
+WEIGHTS = np.array([1.0, 0.0, 2.0, 0.5])  # a zero weight: a superset (a constant's zero)
+
+
+def _nan_line(x: Any) -> Any:
+    """x with a nan written in (an element the nan-functions skip)."""
+    y = x * 1.0
+    y[3] = np.nan
+    return y
+
+
+EXACT: dict[str, Callable[[Any], Any]] = {
+    "gradient": lambda x: np.gradient(x) * x,
+    "gradient spacing": lambda x: np.gradient(x**2, 0.3),
+    "gradient edge 2": lambda x: np.gradient(x, edge_order=2),
+    "gradient coords": lambda x: np.gradient(x, COORDS),
+    "gradient coords edge 2": lambda x: np.gradient(np.sin(x), COORDS, edge_order=2),
+    "gradient 2-d": lambda x: np.concatenate([g.ravel() for g in np.gradient(x.reshape(3, 4))]),
+    "gradient axis": lambda x: np.gradient(x.reshape(3, 4), 2.0, axis=1).ravel(),
+    "gradient axes": lambda x: np.stack(
+        np.gradient(x.reshape(2, 3, 2), 1.0, 0.5, axis=(0, 2))
+    ).ravel(),
+    "trapezoid": lambda x: np.atleast_1d(np.trapezoid(x**2)) * x[:2],
+    "trapezoid x": lambda x: np.atleast_1d(np.trapezoid(x, COORDS)),
+    "trapezoid traced x": lambda x: np.atleast_1d(np.trapezoid(x[:6], x[6:] * 3 + COORDS[:6])),
+    "trapezoid axis": lambda x: np.trapezoid(x.reshape(3, 4), dx=0.2, axis=0),
+    "trapezoid 2-d x": lambda x: np.trapezoid(x.reshape(3, 4), COORDS[:4], axis=1),
+    "average": lambda x: np.average(x.reshape(3, 4), axis=1) * x[:3],
+    "average weights": lambda x: np.average(x.reshape(3, 4), axis=1, weights=WEIGHTS + 1),
+    "average weights 2-d": lambda x: np.atleast_1d(np.average(x, weights=COORDS + 1)),
+    "average traced weights": lambda x: np.atleast_1d(np.average(x[:6], weights=x[6:])),
+    "average returned": lambda x: np.concatenate(
+        np.average(x.reshape(3, 4), axis=0, weights=np.arange(1.0, 4.0), returned=True)
+    ),
+    "average keepdims": lambda x: (
+        x.reshape(3, 4) - np.average(x.reshape(3, 4), axis=0, keepdims=True)
+    ).ravel(),
+    "diff prepend": lambda x: np.diff(x, prepend=0.0),
+    "diff append": lambda x: np.diff(x, append=x[-1:] ** 2),
+    "diff both n=2": lambda x: np.diff(
+        x.reshape(3, 4), n=2, axis=1, prepend=1.0, append=x[:3, None]
+    ).ravel(),
+    "add.reduceat": lambda x: np.add.reduceat(x**2, [0, 4, 4, 7, 2]),
+    "add.reduceat axis": lambda x: np.add.reduceat(x.reshape(3, 4), [0, 2], axis=1).ravel(),
+    "multiply.reduceat": lambda x: np.multiply.reduceat(x, [1, 5, 9]),
+    "nanmean": lambda x: np.nanmean(x.reshape(3, 4), axis=0) * x[:4],
+    "nanvar ddof": lambda x: np.atleast_1d(np.nanvar(x, ddof=1)),
+    "nanstd": lambda x: np.nanstd(x.reshape(4, 3), axis=1),
+    "nanprod": lambda x: np.nanprod(x.reshape(2, 6), axis=1),
+    "nancumsum": lambda x: np.nancumsum(x.reshape(3, 4), axis=1).ravel(),
+    "nancumprod": lambda x: np.nancumprod(x[:5]),
+    "norm 1": lambda x: np.linalg.norm(x.reshape(3, 4), ord=1, axis=1),
+    "norm 3": lambda x: np.linalg.norm(x.reshape(3, 4), ord=3, axis=0),
+    "norm -2": lambda x: np.atleast_1d(np.linalg.norm(x, ord=-2)),
+    "norm matrix nuc": lambda x: np.linalg.norm(x.reshape(3, 2, 2), ord="nuc", axis=(1, 2)),
+    "norm matrix 2": lambda x: np.atleast_1d(np.linalg.norm(x.reshape(3, 4), ord=2)),
+    "norm fro keepdims": lambda x: np.linalg.norm(
+        x.reshape(2, 2, 3), axis=(0, 2), keepdims=True
+    ).ravel(),
+}
+# detection's superset: a selection by value (max/min, ptp, the inf-norms, nanmax,
+# the median), a zero weight, the outermost element of a ramp (its end value), the
+# mean's pads (their pattern exact: the corners' means of means carry zero weights)
+SUPERSET: dict[str, Callable[[Any], Any]] = {
+    "ptp": lambda x: np.ptp(x.reshape(3, 4), axis=1),
+    "ptp keepdims": lambda x: (x.reshape(3, 4) / np.ptp(x.reshape(3, 4), keepdims=True)).ravel(),
+    "average zero weight": lambda x: np.average(x.reshape(3, 4), axis=1, weights=WEIGHTS),
+    "nanmax": lambda x: np.nanmax(_nan_line(x).reshape(3, 4), axis=1),
+    "nanmin": lambda x: np.atleast_1d(np.nanmin(x)) * x,
+    "nanmedian": lambda x: np.nanmedian(x.reshape(3, 4), axis=1),
+    "nanmean nan": lambda x: np.nanmean(_nan_line(x).reshape(3, 4), axis=1),
+    "maximum.reduceat": lambda x: np.maximum.reduceat(x, [0, 3, 8]),
+    "norm inf": lambda x: np.linalg.norm(x.reshape(3, 4), ord=np.inf, axis=1),
+    "norm -inf": lambda x: np.atleast_1d(np.linalg.norm(x, ord=-np.inf)),
+    "norm matrix 1": lambda x: np.atleast_1d(np.linalg.norm(x.reshape(3, 4), ord=1)),
+    "norm matrix -inf": lambda x: np.linalg.norm(x.reshape(3, 2, 2), ord=-np.inf, axis=(2, 1)),
+    "pad linear_ramp": lambda x: np.pad(x.reshape(3, 4), 1, mode="linear_ramp").ravel(),
+    "pad linear_ramp ends": lambda x: np.pad(x, 2, mode="linear_ramp", end_values=(1.0, 2.0)),
+    "pad mean": lambda x: np.pad(x.reshape(3, 4), 2, mode="mean").ravel(),
+    "pad mean stat": lambda x: np.pad(
+        x.reshape(3, 4), ((1, 0), (2, 1)), "mean", stat_length=((2, 1), (3, 2))
+    ).ravel(),
+    "pad mean stat one side": lambda x: np.pad(x, (0, 3), mode="mean", stat_length=(5, 4)),
+}
+if np.lib.NumpyVersion(np.__version__) >= "2.3.0":  # pad_width as a dict of axes
+    SUPERSET["pad mean dict"] = lambda x: np.pad(x.reshape(3, 4), {1: (1, 2)}, "mean").ravel()
+    SUPERSET["pad ramp dict"] = lambda x: np.pad(x.reshape(3, 4), {0: 1}, "linear_ramp").ravel()
+
+
+def _points() -> list[np.ndarray]:
+    rng = np.random.default_rng(23)
+    return [rng.uniform(0.05, 0.95, N) for _ in range(3)]
+
+
+def _check(f: Callable[[Any], Any], exact: bool) -> None:
+    pattern = hd.jacobian_sparsity(f)
+    sparse = hd.jacobian(f, sparsity="auto")
+    union = None
+    for x in _points():
+        want = np.asarray(hd.jacobian(f)(x)).reshape(-1, N)
+        got = pattern(x).toarray().astype(bool)
+        assert not np.any((want != 0) & ~got), "a dependency missed"
+        union = (want != 0) if union is None else union | (want != 0)
+        np.testing.assert_allclose(sparse(x).toarray(), want, rtol=1e-13, atol=1e-15)
+        local = hd.jacobian_sparsity(f, local=True)(x).toarray().astype(bool)
+        assert not np.any((want != 0) & ~local), "a dependency missed (local)"
+        assert not np.any(local & ~got), "a local pattern beyond the global one"
+    if exact:
+        np.testing.assert_array_equal(pattern(_points()[0]).toarray().astype(bool), union)
+
+
+@pytest.mark.parametrize("name", EXACT)
+def test_exact_pattern(name: str) -> None:
+    _check(EXACT[name], exact=True)
+
+
+@pytest.mark.parametrize("name", SUPERSET)
+def test_superset_pattern(name: str) -> None:
+    _check(SUPERSET[name], exact=False)
+
+
+@pytest.mark.parametrize("name", [*EXACT, *SUPERSET])
+def test_hessian_pattern_holds_every_nonzero(name: str) -> None:
+    f = {**EXACT, **SUPERSET}[name]
+    w = np.random.default_rng(7).uniform(0.5, 1.5, np.size(f(_points()[0])))
+
+    def scalar(x: Any) -> Any:
+        r = f(x)
+        return np.sum(w * (r + 0.5 * r**2))
+
+    for x in _points()[:2]:
+        want = np.asarray(hd.hessian(scalar)(x)) != 0
+        got = hd.hessian_sparsity(scalar)(x).toarray().astype(bool)
+        assert not np.any(want & ~got), "a second-order dependency missed"
+        values = hd.hessian(scalar, sparsity="auto")(x).toarray()
+        np.testing.assert_allclose(values, hd.hessian(scalar)(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(np.gradient(x, COORDS) * COORDS),
+        lambda x: np.trapezoid(x, COORDS),
+        lambda x: np.sum(np.diff(x, prepend=1.0, append=2.0) * COORDS[:-1].repeat(2)[:13]),
+        lambda x: np.sum(np.add.reduceat(x, [0, 5, 5, 9]) * np.arange(1.0, 5.0)),
+        lambda x: np.average(x, weights=COORDS),
+        lambda x: np.sum(np.linalg.norm(x.reshape(3, 4), ord=1, axis=1)),
+        lambda x: np.sum(np.pad(x, 3, mode="linear_ramp")),
+        lambda x: np.sum(np.pad(x, 3, mode="mean")),
+    ],
+)
+def test_linear_and_piecewise_linear_add_no_pairs(f: Callable[[Any], Any]) -> None:
+    """Linear (gradient, trapezoid, diff, add.reduceat, average, mean padding) or
+    piecewise linear (|x| sums) in x: an empty Hessian pattern, globally."""
+    assert hd.hessian_sparsity(f)(_points()[0]).nnz == 0
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.nanmax(_nan_line(x).reshape(3, 4), axis=1),
+        lambda x: np.gradient(x, COORDS),
+        lambda x: np.ptp(x.reshape(3, 4), axis=0),
+        lambda x: np.linalg.norm(x.reshape(3, 4), ord=np.inf, axis=1),
+        lambda x: np.pad(x.reshape(3, 4), 1, mode="mean", stat_length=2).ravel(),
+        lambda x: np.atleast_1d(np.average(x[:6], weights=x[6:])),
+    ],
+)
+def test_values_at_a_point_are_numpys(f: Callable[[Any], Any]) -> None:
+    """A branch after these functions follows numpy's values (local=True): y > c
+    selects the same elements as f(x) > c in numpy."""
+    x = _points()[1]
+    threshold = float(np.nanmedian(f(x)))
+
+    def branchy(v: Any) -> Any:
+        y = f(v)
+        return np.where(y > threshold, y * v[0], 0.0)
+
+    want = np.asarray(hd.jacobian(branchy)(x)).reshape(-1, N) != 0
+    got = hd.jacobian_sparsity(branchy, local=True)(x).toarray().astype(bool)
+    assert not np.any(want & ~got)
+    # rows numpy sends to the zero branch depend on nothing at this point
+    np.testing.assert_array_equal(got.any(axis=1), np.asarray(f(x)).ravel() > threshold)
+
+
+def test_bad_arguments_raise_numpys_errors() -> None:
+    x = _points()[0]
+    with pytest.raises(ValueError):
+        hd.jacobian_sparsity(lambda v: np.gradient(v[:2], edge_order=2))(x)
+    with pytest.raises(ZeroDivisionError):
+        hd.jacobian_sparsity(lambda v: np.average(v, weights=np.zeros(N)))(x)
+    with pytest.raises(IndexError):
+        hd.jacobian_sparsity(lambda v: np.add.reduceat(v, [0, N]))(x)
+    with pytest.raises(TypeError, match=r"numpy\.subtract\.reduceat"):
+        hd.jacobian_sparsity(lambda v: np.subtract.reduceat(v, [0, 3]))(x)
+    with pytest.raises(TypeError, match="traced spacings"):
+        hd.jacobian_sparsity(lambda v: np.gradient(v[:6], v[6:]))(x)
+
+
+@pytest.mark.parametrize("stat_length", [2, (1, 3), ((2, 1), (3, 2)), ((1, 1),), None])
+def test_dense_pad_mean_with_stat_length_per_axis(stat_length: Any) -> None:
+    """np.pad(mode="mean", stat_length=...) of a dual array (a crash for per-axis
+    lengths: they were read with the plane axis as one more): linear, so its Jacobian
+    is numpy's pad of each unit vector."""
+    x = _points()[0]
+    widths = ((1, 0), (2, 1))
+
+    def f(v: Any) -> Any:
+        return np.pad(v.reshape(3, 4), widths, "mean", stat_length=stat_length).ravel()
+
+    units = np.eye(N)
+    want = np.stack(
+        [np.pad(u.reshape(3, 4), widths, "mean", stat_length=stat_length).ravel() for u in units],
+        axis=1,
+    )
+    np.testing.assert_allclose(hd.jacobian(f)(x), want, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(f(hd.dual(x, 1.0)).value, f(x))  # numpy's values
