@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 import hyperdiff as hd
+import hyperdiff.special as hs
 
 pytest.importorskip("scipy.sparse")
+pytest.importorskip("scipy.special")
 
 N = 12
 COORDS = np.array([0.0, 0.5, 1.0, 1.7, 2.0, 2.1, 3.0, 3.5, 4.0, 4.5, 5.5, 6.0])
@@ -81,6 +83,17 @@ EXACT: dict[str, Callable[[Any], Any]] = {
     "norm fro keepdims": lambda x: np.linalg.norm(
         x.reshape(2, 2, 3), axis=(0, 2), keepdims=True
     ).ravel(),
+    # hyperdiff.special's mirrors of scipy's np.asarray-first functions
+    "logsumexp": lambda x: hs.logsumexp(x.reshape(3, 4), axis=1) * x[:3],
+    "logsumexp sign": lambda x: np.concatenate(
+        [np.ravel(t) for t in hs.logsumexp(x.reshape(3, 4), axis=0, b=-1.0, return_sign=True)]
+    ),
+    "softmax": lambda x: hs.softmax(x.reshape(4, 3), axis=0).ravel(),
+    "log_softmax": lambda x: hs.log_softmax(x),
+    "polygamma": lambda x: hs.polygamma(np.array([[0], [1]]), x).ravel(),
+    "multigammaln": lambda x: hs.multigammaln(x + 3, 2),
+    "spherical_jn": lambda x: hs.spherical_jn(2, x, derivative=True) * x[::-1],
+    "spherical_kn": lambda x: hs.spherical_kn([1, 2, 3], x.reshape(4, 3)).ravel(),
 }
 # detection's superset: a selection by value (max/min, ptp, the inf-norms, nanmax,
 # the median), a zero weight, the outermost element of a ramp (its end value), the
@@ -101,6 +114,7 @@ SUPERSET: dict[str, Callable[[Any], Any]] = {
     "pad linear_ramp": lambda x: np.pad(x.reshape(3, 4), 1, mode="linear_ramp").ravel(),
     "pad linear_ramp ends": lambda x: np.pad(x, 2, mode="linear_ramp", end_values=(1.0, 2.0)),
     "pad mean": lambda x: np.pad(x.reshape(3, 4), 2, mode="mean").ravel(),
+    "logsumexp zero weight": lambda x: np.atleast_1d(hs.logsumexp(x, b=np.arange(12.0))),
     "pad mean stat": lambda x: np.pad(
         x.reshape(3, 4), ((1, 0), (2, 1)), "mean", stat_length=((2, 1), (3, 2))
     ).ravel(),
@@ -219,6 +233,10 @@ def test_bad_arguments_raise_numpys_errors() -> None:
         hd.jacobian_sparsity(lambda v: np.subtract.reduceat(v, [0, 3]))(x)
     with pytest.raises(TypeError, match="traced spacings"):
         hd.jacobian_sparsity(lambda v: np.gradient(v[:6], v[6:]))(x)
+    with pytest.raises(TypeError, match=r"hyperdiff\.special\.legendre_p"):
+        hd.jacobian_sparsity(lambda v: hs.legendre_p(2, v))(x)
+    with pytest.raises(TypeError, match=r"polygamma differentiates in x only"):
+        hd.jacobian_sparsity(lambda v: hs.polygamma(v, 1.5))(x)
 
 
 @pytest.mark.parametrize("stat_length", [2, (1, 3), ((2, 1), (3, 2)), ((1, 1),), None])

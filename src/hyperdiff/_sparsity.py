@@ -2318,6 +2318,89 @@ def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool =
     return _with_value(result, value)
 
 
+# --- hyperdiff.special's mirrors (scipy's Python-level functions: np.asarray first) -------
+def special_rule(function: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Detection's rule for hyperdiff.special's `function` on traced arguments: the
+    stable formulas' patterns (logsumexp, softmax, log_softmax: every element of the
+    axes, nonlinear), elementwise in the differentiated argument (polygamma in x,
+    multigammaln in a, spherical_* in z); scipy's values at a point."""
+    name = function.__name__
+    rule = _SPECIAL_RULES.get(name)
+    if rule is None:
+        raise TypeError(f"sparsity detection does not support hyperdiff.special.{name}")
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    scipy_function = getattr(__import__("scipy.special").special, name)
+    trace = _trace_of(*bound.arguments.values())
+    value = None
+    if trace.local:
+        value = scipy_function(**{k: _value(v) for k, v in bound.arguments.items()})
+    with _no_terms(trace):
+        result = rule(trace, scipy_function, **bound.arguments)
+    if value is None:
+        return result
+    if isinstance(result, tuple):  # logsumexp's return_sign: (log|sum|, sign)
+        return tuple(_with_value(r, v) for r, v in zip(result, value, strict=True))
+    return _with_value(result, value)
+
+
+def _logsumexp_rule(
+    trace: _Trace, scipy_function: Any, a: Any, axis: Any, b: Any, keepdims: bool,
+    return_sign: bool,
+) -> Any:  # fmt: skip
+    a = _lift(a, trace)
+    terms = np.exp(a) if b is None else b * np.exp(a)
+    total = np.sum(terms, axis=axis, keepdims=True)
+    out = np.log(np.abs(total)) if return_sign else np.log(total)
+    if not keepdims:
+        axes = tuple(range(np.ndim(out))) if axis is None else axis
+        out = np.squeeze(out, axis=axes)
+        total = np.squeeze(total, axis=axes)
+    return (out, np.sign(total)) if return_sign else out
+
+
+def _softmax_rule(trace: _Trace, scipy_function: Any, x: Any, axis: Any) -> Any:
+    e = np.exp(_lift(x, trace))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_rule(trace: _Trace, scipy_function: Any, x: Any, axis: Any) -> Any:
+    x = _lift(x, trace)
+    return x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
+
+
+def _elementwise_in(position: str) -> Callable[..., Any]:
+    """The rule of a function elementwise in its argument `position` (the others
+    integer constants, broadcast with it, as scipy's ufunc does)."""
+
+    def rule(trace: _Trace, scipy_function: Any, **arguments: Any) -> Any:
+        constants = {k: v for k, v in arguments.items() if k != position}
+        if _has_tracer(tuple(constants.values())):
+            name = scipy_function.__name__
+            raise TypeError(
+                f"sparsity detection: hyperdiff.special.{name} differentiates in {position} "
+                "only (a traced array among its other arguments)"
+            )
+        x = _lift(arguments[position], trace)
+        shape = np.broadcast_shapes(
+            x.shape, *(np.shape(v) for v in constants.values() if not isinstance(v, bool))
+        )
+        return _elementwise(lambda v: v, np.broadcast_to(x, shape))
+
+    return rule
+
+
+_SPECIAL_RULES: dict[str, Callable[..., Any]] = {
+    "logsumexp": _logsumexp_rule,
+    "softmax": _softmax_rule,
+    "log_softmax": _log_softmax_rule,
+    "polygamma": _elementwise_in("x"),
+    "multigammaln": _elementwise_in("a"),
+    **{f"spherical_{k}": _elementwise_in("z") for k in ("jn", "yn", "in", "kn")},
+}
+SparsityTracer._special_rule = staticmethod(special_rule)  # type: ignore[attr-defined]
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:

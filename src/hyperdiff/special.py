@@ -18,7 +18,9 @@ log_softmax: values within a few ulps of scipy's). Every other scipy.special fun
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -377,3 +379,29 @@ def obl_cv_seq(m: Any, n: Any, c: Any) -> Any:
 
 
 SCIPY_SPECIAL_MIRRORS.update(name for name in __all__ if name != "softmax")
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _detectable(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """function, or on a sparsity-detection tracer among its arguments (jacobian_sparsity,
+    sparsity="auto") the rule its class carries (_sparsity.special_rule: a layer up,
+    reached through the tracer), which raises a TypeError naming the functions it does
+    not follow."""
+
+    @functools.wraps(function)
+    def mirror(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        for a in (*args, *kwargs.values()):
+            rule = getattr(type(a), "_special_rule", None)
+            if rule is not None:
+                result: _R = rule(function, args, kwargs)
+                return result
+        return function(*args, **kwargs)
+
+    return mirror
+
+
+for _name in __all__:
+    globals()[_name] = _detectable(globals()[_name])
+del _name
