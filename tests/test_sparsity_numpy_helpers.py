@@ -94,6 +94,11 @@ EXACT: dict[str, Callable[[Any], Any]] = {
     "multigammaln": lambda x: hs.multigammaln(x + 3, 2),
     "spherical_jn": lambda x: hs.spherical_jn(2, x, derivative=True) * x[::-1],
     "spherical_kn": lambda x: hs.spherical_kn([1, 2, 3], x.reshape(4, 3)).ravel(),
+    # np.asarray of a traced array: an object array of 0-d tracers, as a dual array's
+    "asarray": lambda x: np.asarray(x) * 2.0 + x[::-1] ** 2,
+    "asarray first": lambda x: (lambda y: y[1:] - y[:-1] ** 2)(np.asarray(x)),
+    "asarray loops": lambda x: np.sum(np.exp(np.asarray(x.reshape(3, 4))), axis=0) * x[:4],
+    "np.array": lambda x: np.array(x)[::-1] * np.sin(x),
 }
 # detection's superset: a selection by value (max/min, ptp, the inf-norms, nanmax,
 # the median), a zero weight, the outermost element of a ramp (its end value), the
@@ -233,6 +238,8 @@ def test_bad_arguments_raise_numpys_errors() -> None:
         hd.jacobian_sparsity(lambda v: np.subtract.reduceat(v, [0, 3]))(x)
     with pytest.raises(TypeError, match="traced spacings"):
         hd.jacobian_sparsity(lambda v: np.gradient(v[:6], v[6:]))(x)
+    with pytest.raises(TypeError, match="converting a traced array to float64"):
+        hd.jacobian_sparsity(lambda v: np.asarray(v, dtype=float))(x)
     with pytest.raises(TypeError, match=r"hyperdiff\.special\.legendre_p"):
         hd.jacobian_sparsity(lambda v: hs.legendre_p(2, v))(x)
     with pytest.raises(TypeError, match=r"polygamma differentiates in x only"):
@@ -257,3 +264,15 @@ def test_dense_pad_mean_with_stat_length_per_axis(stat_length: Any) -> None:
     )
     np.testing.assert_allclose(hd.jacobian(f)(x), want, rtol=1e-15, atol=0)
     np.testing.assert_array_equal(f(hd.dual(x, 1.0)).value, f(x))  # numpy's values
+
+
+def test_scipy_code_through_object_arrays_at_a_point() -> None:
+    """scipy.special.softmax converts with np.asarray and takes a max (a branch by
+    value: refused globally); at a point its pattern holds the dense nonzeros."""
+    special = pytest.importorskip("scipy.special")
+    x = _points()[0]
+    with pytest.raises(TypeError, match="branches on a traced value"):
+        hd.jacobian_sparsity(special.softmax)(x)
+    want = np.asarray(hd.jacobian(special.softmax)(x)) != 0
+    got = hd.jacobian_sparsity(special.softmax, local=True)(x).toarray()
+    assert want.all() and got.all()

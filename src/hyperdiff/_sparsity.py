@@ -295,10 +295,18 @@ class SparsityTracer:
         raise TypeError(_BRANCH.format(what="a traced array used as an index"))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise TypeError(
-            "sparsity detection: np.asarray of a traced array would drop its dependencies "
-            "(a function outside numpy's protocols converted it)"
-        )
+        # code that calls np.asarray on its inputs (scipy's functions, `x =
+        # np.asarray(x)`) gets an object array of 0-d tracers, as a dual array gives
+        # one of dual scalars: numpy's object loops run the tracers' own operations,
+        # and the array becomes one tracer again wherever it meets one (_admit)
+        if dtype is not None and np.dtype(dtype) != object:
+            raise TypeError(
+                f"sparsity detection: converting a traced array to {np.dtype(dtype)} would "
+                "drop its dependencies (a function outside numpy's protocols converted it)"
+            )
+        if copy is False:
+            raise ValueError("a traced array cannot be viewed as an ndarray without a copy")
+        return _element_tracers(self)
 
     # --- operators (through the ufuncs)
     def __add__(self, o: Any) -> Any:
@@ -566,6 +574,7 @@ class SparsityTracer:
 
     # --- numpy's protocols
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = _admit(inputs)
         if any(isinstance(x, _Terms) for x in inputs):
             return NotImplemented  # a sum kept as terms: summed first, by _Terms
         self._fresh(*inputs)
@@ -575,6 +584,8 @@ class SparsityTracer:
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if _Terms in types:
             return NotImplemented
+        args = _admit(args)
+        kwargs = dict(zip(kwargs, _admit(tuple(kwargs.values())), strict=True))
         self._fresh(*args, *kwargs.values())
         _meet_complex(self._trace, (*args, *kwargs.values()))
         rule = _FUNCTIONS.get(func)
@@ -665,10 +676,74 @@ def _trace_of(*xs: Any) -> _Trace:
     raise AssertionError("no tracer among the operands")
 
 
+def _element_tracers(x: SparsityTracer) -> np.ndarray:
+    """x as an object array of 0-d tracers, each with its element's sets (and value)."""
+    trace = x._trace
+    out = np.empty(x.shape, dtype=object)
+    flat = out.reshape(-1)
+    g = x._g.tocsr()
+    h = _widen(x._h, trace.events).tocsr() if trace.second else None
+    values = None if x._value is None else np.asarray(x._value).reshape(-1)
+    for i in range(x.size):
+        flat[i] = SparsityTracer(
+            trace, (), g[i : i + 1], None if h is None else h[i : i + 1],
+            None if values is None else values[i],
+        )  # fmt: skip
+    return out
+
+
+def _from_objects(array: np.ndarray, trace: _Trace) -> SparsityTracer:
+    """An object array of 0-d tracers and numbers (np.asarray of a tracer, after
+    numpy's object loops) as one tracer, the numbers constants."""
+    flat = array.reshape(-1).tolist()
+    for e in flat:
+        if isinstance(e, SparsityTracer) and e.ndim:
+            raise TypeError(
+                "sparsity detection: an object array of traced arrays that are not 0-d; "
+                "build one array with np.stack or np.concatenate"
+            )
+        if not isinstance(e, (SparsityTracer, bool, int, float, complex, np.number)):
+            raise TypeError(
+                f"sparsity detection: an object array holding {type(e).__name__} among "
+                "traced elements"
+            )
+    rows = [_lift(e, trace) for e in flat]
+    sp = _sp()
+    g = sp.vstack([r._g for r in rows], format="csr") if rows else _empty(0, trace.n)
+    h = None
+    if trace.second:
+        cols = trace.events
+        h = sp.vstack([_widen(r._h, cols) for r in rows], format="csr") if rows else None
+        h = _empty(0, cols) if h is None else h
+    value = None
+    if trace.local:
+        value = np.array([_value(r) for r in rows]).reshape(array.shape)
+    return SparsityTracer(trace, array.shape, g, h, value)
+
+
+def _admit(operands: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Operands with object arrays (and lists or tuples of operands) that hold tracers
+    as tracers: a traced element inside one must not pass for a constant."""
+
+    def admitted(x: Any) -> Any:
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            tracer = next((e for e in x.flat if isinstance(e, SparsityTracer)), None)
+            return x if tracer is None else _from_objects(x, tracer._trace)
+        if isinstance(x, (list, tuple)) and x:
+            items = [admitted(y) for y in x]
+            if any(a is not b for a, b in zip(items, x, strict=True)):
+                return type(x)(items)
+        return x
+
+    return tuple(admitted(x) for x in operands)
+
+
 def _lift(x: Any, trace: _Trace) -> SparsityTracer:
     """x as a tracer (a constant: empty sets)."""
     if isinstance(x, SparsityTracer):
         return x
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return _from_objects(x, trace)
     if isinstance(x, DualArray):
         raise _nested_error("sparsity detection", type(x))
     if isinstance(x, _Terms):
@@ -2401,6 +2476,21 @@ _SPECIAL_RULES: dict[str, Callable[..., Any]] = {
 SparsityTracer._special_rule = staticmethod(special_rule)  # type: ignore[attr-defined]
 
 
+def _object_loop_method(ufunc: np.ufunc) -> Callable[[SparsityTracer], Any]:
+    def method(self: SparsityTracer) -> Any:
+        return ufunc(self)
+
+    method.__name__ = ufunc.__name__
+    method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
+    return method
+
+
+# numpy's loops over object arrays (np.asarray of a tracer) call x.sin(), x.exp(), ...
+for _ufunc in UNARY:
+    if not hasattr(SparsityTracer, _ufunc.__name__):
+        setattr(SparsityTracer, _ufunc.__name__, _object_loop_method(_ufunc))
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -2767,6 +2857,8 @@ def _output_sets(out: Any, trace: _Trace, where: str) -> SparsityTracer:
         return out
     if isinstance(out, (tuple, list, dict)) or isinstance(out, DualArray):
         raise TypeError(f"{where}: f must return one array for a sparse result")
+    if isinstance(out, np.ndarray) and out.dtype == object:  # (np.asarray of a tracer)
+        return _from_objects(out, trace)
     value = np.asarray(out)
     if value.dtype.kind not in "biufc":
         raise TypeError(f"{where}: f returned {type(out).__name__}, not a numeric array")
