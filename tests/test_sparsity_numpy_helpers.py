@@ -94,6 +94,23 @@ EXACT: dict[str, Callable[[Any], Any]] = {
     "multigammaln": lambda x: hs.multigammaln(x + 3, 2),
     "spherical_jn": lambda x: hs.spherical_jn(2, x, derivative=True) * x[::-1],
     "spherical_kn": lambda x: hs.spherical_kn([1, 2, 3], x.reshape(4, 3)).ravel(),
+    "ediff1d": lambda x: np.ediff1d(x.reshape(3, 4), to_begin=x[:2] ** 2, to_end=1.0),
+    "vander": lambda x: np.vander(x[:4], 3).ravel(),
+    "vander increasing": lambda x: np.vander(x[:3], increasing=True).ravel(),
+    "cov": lambda x: np.cov(x.reshape(3, 4)).ravel(),
+    "cov y": lambda x: np.cov(x[:4], x[4:8] ** 2).ravel(),
+    "cov rowvar weights": lambda x: np.cov(
+        x.reshape(4, 3), rowvar=False, aweights=COORDS[1:5]
+    ).ravel(),
+    "polyder": lambda x: np.polyder(x[:5] ** 2, 2),
+    "polyint": lambda x: np.polyint(x[:4], 2, k=[1.0, 2.0]),
+    "polyadd": lambda x: np.polyadd(x[:3], x[3:8] ** 2),
+    "polysub": lambda x: np.polysub(x[:5], x[5:7]),
+    "polymul": lambda x: np.polymul(x[:3], x[3:6]),
+    "unwrap": lambda x: np.unwrap(x * 4.0) * x,
+    "resize": lambda x: np.resize(x[:5], (3, 4)).ravel() * x,
+    "compress": lambda x: np.compress(COORDS > 2, x) ** 2,
+    "extract": lambda x: np.extract(np.arange(N) % 3 == 0, x) * x[:4],
     # np.asarray of a traced array: an object array of 0-d tracers, as a dual array's
     "asarray": lambda x: np.asarray(x) * 2.0 + x[::-1] ** 2,
     "asarray first": lambda x: (lambda y: y[1:] - y[:-1] ** 2)(np.asarray(x)),
@@ -102,6 +119,8 @@ EXACT: dict[str, Callable[[Any], Any]] = {
 }
 # detection's superset: a selection by value (max/min, ptp, the inf-norms, nanmax,
 # the median), a zero weight, the outermost element of a ramp (its end value), the
+# first and last samples of linspace/logspace/geomspace (on start or stop alone),
+# corrcoef's diagonal (1), the
 # mean's pads (their pattern exact: the corners' means of means carry zero weights)
 SUPERSET: dict[str, Callable[[Any], Any]] = {
     "ptp": lambda x: np.ptp(x.reshape(3, 4), axis=1),
@@ -119,12 +138,23 @@ SUPERSET: dict[str, Callable[[Any], Any]] = {
     "pad linear_ramp": lambda x: np.pad(x.reshape(3, 4), 1, mode="linear_ramp").ravel(),
     "pad linear_ramp ends": lambda x: np.pad(x, 2, mode="linear_ramp", end_values=(1.0, 2.0)),
     "pad mean": lambda x: np.pad(x.reshape(3, 4), 2, mode="mean").ravel(),
+    "linspace": lambda x: np.linspace(x[0], x[1] ** 2, 5) * x[2],
+    "linspace arrays": lambda x: np.linspace(x[:3], x[3:6], 4, axis=1).ravel(),
+    "linspace retstep": lambda x: np.append(*np.linspace(x[0], x[1], 5, retstep=True)),
+    "logspace": lambda x: np.logspace(x[0], x[1], 4, base=2.0),
+    "geomspace": lambda x: np.geomspace(x[:2] + 1, x[2:4] + 2, 3, endpoint=False).ravel(),
+    "corrcoef": lambda x: np.corrcoef(x.reshape(3, 4)).ravel(),
+    "nan_to_num": lambda x: np.nan_to_num(np.where(x > 0.3, x, np.nan) ** 2, nan=-1.0),
     "logsumexp zero weight": lambda x: np.atleast_1d(hs.logsumexp(x, b=np.arange(12.0))),
     "pad mean stat": lambda x: np.pad(
         x.reshape(3, 4), ((1, 0), (2, 1)), "mean", stat_length=((2, 1), (3, 2))
     ).ravel(),
     "pad mean stat one side": lambda x: np.pad(x, (0, 3), mode="mean", stat_length=(5, 4)),
 }
+if hasattr(np, "cumulative_sum"):  # numpy 2.1
+    EXACT["cumulative_sum"] = lambda x: np.cumulative_sum(x, include_initial=True) + x[0]
+    EXACT["cumulative_prod"] = lambda x: np.cumulative_prod(x.reshape(3, 4), axis=1).ravel()
+    EXACT["matrix_transpose"] = lambda x: np.matrix_transpose(x.reshape(2, 2, 3)).ravel() ** 2
 if np.lib.NumpyVersion(np.__version__) >= "2.3.0":  # pad_width as a dict of axes
     SUPERSET["pad mean dict"] = lambda x: np.pad(x.reshape(3, 4), {1: (1, 2)}, "mean").ravel()
     SUPERSET["pad ramp dict"] = lambda x: np.pad(x.reshape(3, 4), {0: 1}, "linear_ramp").ravel()

@@ -1036,8 +1036,12 @@ _MOVES = {
     np.diagonal, np.diagflat, np.triu, np.tril, np.copy, np.append, np.delete, np.insert,
     np.split, np.array_split, np.hsplit, np.vsplit, np.block, np.where, np.pad, np.asarray,
     np.array, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.asanyarray,
-    np.ascontiguousarray, np.broadcast_arrays, np.fft.fftshift, np.fft.ifftshift,
+    np.ascontiguousarray, np.broadcast_arrays, np.fft.fftshift, np.fft.ifftshift, np.resize,
+    np.compress, np.extract,
 }  # fmt: skip
+if hasattr(np, "matrix_transpose"):  # numpy 2
+    _MOVES.add(np.matrix_transpose)
+    _VIEWS.add(np.matrix_transpose)
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
@@ -1111,6 +1115,8 @@ _DATA: dict[Any, tuple[frozenset[int] | None, frozenset[str]]] = {
     np.pad: (frozenset((0,)), frozenset(("array", "constant_values"))),
     np.choose: (frozenset((1,)), frozenset(("choices",))),
     np.broadcast_arrays: (None, frozenset()),
+    np.compress: (frozenset((1,)), frozenset(("a",))),
+    np.extract: (frozenset((1,)), frozenset(("arr",))),
 }
 
 
@@ -2491,6 +2497,187 @@ for _ufunc in UNARY:
         setattr(SparsityTracer, _ufunc.__name__, _object_loop_method(_ufunc))
 
 
+# --- more of numpy's functions the dense transforms take (by tracer operations) ------------
+def _by_values(func: Any, build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """build (numpy's parameter names) on tracers for the pattern, with func's own value
+    at a point (numpy checks the arguments, on the values or on ones, first)."""
+    bound = inspect.signature(func).bind(*args, **kwargs).arguments
+    trace = _trace_of(*bound.values())
+    if trace.local:
+        value = func(*_values_in(args), **_values_in(kwargs))
+    else:
+        value = None
+        plain = [np.ones(np.shape(a)) if _has_tracer(a) else a for a in args]
+        named = {k: np.ones(np.shape(v)) if _has_tracer(v) else v for k, v in kwargs.items()}
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (corrcoef of constant rows: 0 / 0)
+            func(*plain, **named)
+    with _no_terms(trace):
+        result = build(**bound)
+    if value is None:
+        return result
+    if isinstance(result, tuple):
+        return tuple(_with_value(r, v) for r, v in zip(result, value, strict=True))
+    return _with_value(result, value)
+
+
+def _cumulative_build(
+    x: Any, axis: Any = None, out: Any = None, include_initial: bool = False, *,
+    product: bool, **ignored: Any,
+) -> Any:  # fmt: skip
+    if out is not None:
+        raise TypeError("sparsity detection: numpy.cumulative_sum/prod with out=")
+    if axis is None:
+        axis = 0
+    result = np.cumprod(x, axis=axis) if product else np.cumsum(x, axis=axis)
+    if include_initial:
+        shape = list(np.shape(result))
+        shape[axis] = 1
+        result = np.concatenate([np.full(shape, 1.0 if product else 0.0), result], axis=axis)
+    return result
+
+
+def _ediff1d_build(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
+    parts = [np.ravel(to_begin)] if to_begin is not None else []
+    parts.append(np.diff(np.ravel(ary)))
+    if to_end is not None:
+        parts.append(np.ravel(to_end))
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _vander_build(x: Any, N: Any = None, increasing: bool = False) -> Any:
+    n = np.shape(x)[0] if N is None else int(N)
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    columns = [x**k if k else np.ones(np.shape(x)) for k in powers]
+    return np.stack(columns, axis=1) if columns else np.zeros((np.shape(x)[0], 0))
+
+
+def _cov_build(
+    m: Any, y: Any = None, rowvar: bool = True, fweights: Any = None, aweights: Any = None,
+    *, correlate: bool = False, **ignored: Any,
+) -> Any:  # fmt: skip
+    """numpy's cov (and corrcoef: cov over the outer product of its diagonal's roots)
+    on tracers: the centred rows' products, weights as constants."""
+    if _has_tracer((fweights, aweights)):
+        raise TypeError("sparsity detection: numpy.cov with traced weights")
+    x = np.atleast_2d(m)
+    if not rowvar and np.shape(x)[0] != 1:
+        x = np.transpose(x)
+    if y is not None:
+        other = np.atleast_2d(y)
+        if not rowvar and np.shape(other)[0] != 1:
+            other = np.transpose(other)
+        x = np.concatenate([x, other], axis=0)
+    w = None
+    for weights in (fweights, aweights):
+        if weights is not None:
+            w = np.asarray(weights, dtype=float) * (1.0 if w is None else w)
+    centred = x - (np.mean(x, axis=1, keepdims=True) if w is None else
+                   np.sum(x * w, axis=1, keepdims=True) / np.sum(w))  # fmt: skip
+    c = (centred if w is None else centred * w) @ np.transpose(centred)
+    if correlate:
+        d = np.diagonal(c)
+        c = c / np.sqrt(np.reshape(d, (-1, 1)) * np.reshape(d, (1, -1)))
+    return np.squeeze(c)
+
+
+def _corrcoef_build(x: Any, y: Any = None, rowvar: bool = True, **ignored: Any) -> Any:
+    return _cov_build(x, y, rowvar, correlate=True)
+
+
+def _spaced_build(
+    start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: Any = 10.0,
+    axis: int = 0, *, kind: str, **ignored: Any,
+) -> Any:  # fmt: skip
+    """linspace / logspace / geomspace on traced endpoints: every sample on start and
+    stop (linear for linspace; base**, exp of logs: nonlinear)."""
+    if _has_tracer(base) or _has_tracer(num):
+        raise TypeError(f"sparsity detection: numpy.{kind} with a traced base or num")
+    if kind == "geomspace":
+        start, stop = np.log(start), np.log(stop)
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    t = np.linspace(0.0, 1.0, int(num), endpoint=endpoint)
+    axis = axis % (len(shape) + 1)
+    t = np.reshape(t, tuple(-1 if d == axis else 1 for d in range(len(shape) + 1)))
+    lo, hi = np.expand_dims(start, axis) if np.ndim(start) else start, stop
+    hi = np.expand_dims(stop, axis) if np.ndim(stop) else stop
+    samples = lo * (1.0 - t) + hi * t
+    if kind == "logspace":
+        return np.power(base, samples)
+    return np.exp(samples) if kind == "geomspace" else samples
+
+
+def _linspace_build(
+    start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+    axis: int = 0, **ignored: Any,
+) -> Any:  # fmt: skip
+    samples = _spaced_build(start, stop, num, endpoint, kind="linspace", axis=axis)
+    if not retstep:
+        return samples
+    return samples, (stop - start) / max(int(num) - (1 if endpoint else 0), 1)
+
+
+def _polyder_build(p: Any, m: int = 1) -> Any:
+    for _ in range(int(m)):
+        n = np.shape(p)[0] - 1
+        p = p[:-1] * np.arange(n, 0, -1, dtype=float) if n > 0 else p[:0] * 0.0
+    return p
+
+
+def _polyint_build(p: Any, m: int = 1, k: Any = None) -> Any:
+    constants = np.zeros(int(m)) if k is None else np.atleast_1d(k)
+    if np.shape(constants)[0] == 1 and int(m) > 1:
+        constants = np.broadcast_to(constants, (int(m),))
+    for i in range(int(m)):
+        n = np.shape(p)[0]
+        scaled = p / np.arange(n, 0, -1, dtype=float)
+        p = np.concatenate([scaled, np.reshape(constants[i] * 1.0, (1,))])
+    return p
+
+
+def _polyadd_build(a1: Any, a2: Any, *, sign: float = 1.0) -> Any:
+    a1, a2 = np.atleast_1d(a1), np.atleast_1d(a2)
+    d = np.shape(a2)[0] - np.shape(a1)[0]
+    if d > 0:
+        a1 = np.concatenate([np.zeros(d), a1])
+    elif d < 0:
+        a2 = np.concatenate([np.zeros(-d), a2])
+    return a1 + sign * a2
+
+
+def _identity_build(x: Any = None, p: Any = None, **ignored: Any) -> Any:
+    """Elementwise with derivative 1 (nan_to_num's finite entries, unwrap's added
+    multiples of the period are steps): the sets themselves, linear."""
+    return np.positive(x if p is None else p)
+
+
+def _rule(build: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda func, *args, **kwargs: _by_values(func, build, *args, **kwargs)
+
+
+_NUMPY_BUILDS: dict[Any, Callable[..., Any]] = {
+    np.ediff1d: _rule(_ediff1d_build),
+    np.vander: _rule(_vander_build),
+    np.cov: _rule(_cov_build),
+    np.corrcoef: _rule(
+        lambda x, y=None, rowvar=True, **_: _cov_build(x, y, rowvar, correlate=True)
+    ),
+    np.linspace: _rule(_linspace_build),
+    np.logspace: _rule(functools.partial(_spaced_build, kind="logspace")),
+    np.geomspace: _rule(functools.partial(_spaced_build, kind="geomspace")),
+    np.polyder: _rule(_polyder_build),
+    np.polyint: _rule(_polyint_build),
+    np.polyadd: _rule(_polyadd_build),
+    np.polysub: _rule(functools.partial(_polyadd_build, sign=-1.0)),
+    np.polymul: _rule(lambda a1, a2: np.convolve(np.atleast_1d(a1), np.atleast_1d(a2))),
+    np.nan_to_num: _rule(_identity_build),
+    np.unwrap: _rule(_identity_build),
+}
+if hasattr(np, "cumulative_sum"):  # numpy 2.1
+    _NUMPY_BUILDS[np.cumulative_sum] = _rule(functools.partial(_cumulative_build, product=False))
+    _NUMPY_BUILDS[np.cumulative_prod] = _rule(functools.partial(_cumulative_build, product=True))
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -2597,6 +2784,7 @@ if hasattr(np.linalg, "svdvals"):  # numpy 2
     _FUNCTIONS[np.linalg.svdvals] = _dense
 if hasattr(np, "trapezoid"):  # numpy 2
     _FUNCTIONS[np.trapezoid] = _trapezoid
+_FUNCTIONS.update(_NUMPY_BUILDS)
 
 
 def _is_full_sum(
