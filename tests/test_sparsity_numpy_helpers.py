@@ -11,6 +11,7 @@ own values, so branches after these functions follow numpy."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -306,3 +307,67 @@ def test_scipy_code_through_object_arrays_at_a_point() -> None:
     want = np.asarray(hd.jacobian(special.softmax)(x)) != 0
     got = hd.jacobian_sparsity(special.softmax, local=True)(x).toarray()
     assert want.all() and got.all()
+
+
+# numpy functions whose results are not functions of their inputs' values, and
+# functions with effects beyond their result (files, printing, settings, numpy's tests)
+_UNINITIALIZED = {"empty_like", "empty"}
+_EFFECTS = ("test", "set", "save", "load", "show", "info", "source", "get", "print", "from")
+
+
+def _namespace_cases() -> list[tuple[str, str]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (numpy.distutils warns when first reached)
+        names = sorted(
+            n
+            for n in dir(np)
+            if not n.startswith("_")
+            and n not in _UNINITIALIZED
+            and not n.startswith(_EFFECTS)
+            and callable(getattr(np, n))
+            and not isinstance(getattr(np, n), type)
+        )
+    return [(n, form) for n in names for form in ("f(v)", "f(v, v)", "f(m)", "f(v, 2)")]
+
+
+def test_numpy_namespace_sweep() -> None:
+    """Every numpy function the dense transforms differentiate, called four ways on
+    plain inputs: detection (global and at a point) holds every nonzero of the dense
+    Jacobian, or refuses with a TypeError; never a dependency missed."""
+    x = _points()[0][:6]
+    checked = set()
+    for name, form in _namespace_cases():
+        if name in checked:
+            continue
+        f = getattr(np, name)
+        call = {
+            "f(v)": lambda v, f=f: f(v),
+            "f(v, v)": lambda v, f=f: f(v, v),
+            "f(m)": lambda v, f=f: f(v.reshape(2, 3)),
+            "f(v, 2)": lambda v, f=f: f(v, 2),
+        }[form]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                plain = call(x)
+            except Exception:
+                continue
+            if not isinstance(plain, np.ndarray) or plain.dtype.kind not in "fc":
+                continue
+
+            def g(v: Any, call: Any = call, real: bool = plain.dtype.kind == "c") -> Any:
+                r = np.ravel(call(v))
+                return r.real if real else r
+
+            try:
+                want = np.asarray(hd.jacobian(g)(x)).reshape(-1, x.size) != 0
+            except Exception:
+                continue
+            checked.add(name)
+            for local in (False, True):
+                try:
+                    got = hd.jacobian_sparsity(g, local=local)(x).toarray().astype(bool)
+                except TypeError:
+                    continue
+                assert not np.any(want & ~got), f"numpy.{name} {form} (local={local})"
+    assert len(checked) > 150  # (the sweep reached numpy's namespace)
