@@ -333,7 +333,8 @@ def _namespace_cases() -> list[tuple[str, str]]:
 def test_numpy_namespace_sweep() -> None:
     """Every numpy function the dense transforms differentiate, called four ways on
     plain inputs: detection (global and at a point) holds every nonzero of the dense
-    Jacobian, or refuses with a TypeError; never a dependency missed."""
+    Jacobian, and of the Hessian of sum(f sin f), or refuses with a TypeError; never a
+    dependency missed."""
     x = _points()[0][:6]
     checked = set()
     for name, form in _namespace_cases():
@@ -370,4 +371,16 @@ def test_numpy_namespace_sweep() -> None:
                 except TypeError:
                     continue
                 assert not np.any(want & ~got), f"numpy.{name} {form} (local={local})"
+
+            def scalar(v: Any, g: Any = g) -> Any:  # second order: products of f's entries
+                r = g(v)
+                return np.sum(r * np.sin(r))
+
+            try:
+                hess = np.asarray(hd.hessian(scalar)(x))
+                want_h = (hess != 0) & np.isfinite(hess)  # (nan: outside f's domain)
+                got_h = hd.hessian_sparsity(scalar)(x).toarray().astype(bool)
+            except TypeError:
+                continue
+            assert not np.any(want_h & ~got_h), f"numpy.{name} {form} (Hessian)"
     assert len(checked) > 150  # (the sweep reached numpy's namespace)
