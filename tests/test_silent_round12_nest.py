@@ -145,3 +145,87 @@ def test_probes_of_pointwise_functions_complex_nested_and_mixed() -> None:
         60 * x[0] ** 2
     )
     assert hd.derivative(lambda t: t[()] ** 5, order=4)(np.array(0.5)) == pytest.approx(60.0)
+
+
+# --- 2. elementwise probes through nested bundles -----------------------------------------
+# Beyond total order 2 a nested pass runs in a bundle of Taylor series, whose mixed
+# partials are interpolated: a partial of the probe (seeded 2^-64 .. 2^63) and a unit
+# seed carries the rounding of the larger. Every second-order elementwise transform
+# (derivative order 2, hessian / hessian_diag / laplacian elementwise=True) nested in or
+# around another transform, and every elementwise one around a second-order one, raised
+# "mixes points" for pointwise functions of more than one point. Such passes now probe
+# with weights near 1 and are judged within the bundle's rounding.
+def _sin_derivative(k: int) -> Callable[[Any], Any]:
+    return lambda y: np.sin(y + k * np.pi / 2)
+
+
+INNER: dict[str, tuple[int, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]]] = {
+    "derivative": (1, lambda g: hd.derivative(g)),
+    "derivative order 2": (2, lambda g: hd.derivative(g, order=2)),
+    "derivative order 3": (3, lambda g: hd.derivative(g, order=3)),
+    "grad elementwise": (1, lambda g: hd.grad(g, elementwise=True)),
+    "hessian elementwise": (2, lambda g: hd.hessian(g, elementwise=True)),
+    "hessian_diag elementwise": (2, lambda g: hd.hessian_diag(g, elementwise=True)),
+    "laplacian elementwise": (2, lambda g: hd.laplacian(g, elementwise=True)),
+}
+OUTER: dict[str, tuple[int, Callable[[Callable[[Any], Any]], Callable[[Any], Any]]]] = {
+    "derivative": (1, lambda F: hd.derivative(F)),
+    "derivative order 2": (2, lambda F: hd.derivative(F, order=2)),
+    "derivative order 3": (3, lambda F: hd.derivative(F, order=3)),
+    "grad elementwise": (1, lambda F: hd.grad(F, elementwise=True)),
+    "hessian elementwise": (2, lambda F: hd.hessian(F, elementwise=True)),
+}
+POINTS = np.linspace(0.3, 1.7, 24)
+
+
+@pytest.mark.parametrize("outer", sorted(OUTER))
+@pytest.mark.parametrize("inner", sorted(INNER))
+def test_elementwise_transforms_nested_at_the_outer_variable(inner: str, outer: str) -> None:
+    (k, make_inner), (m, make_outer) = INNER[inner], OUTER[outer]
+    got = make_outer(lambda y: make_inner(np.sin)(y))(POINTS)
+    np.testing.assert_allclose(got, _sin_derivative(k + m)(POINTS), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("outer", sorted(OUTER))
+@pytest.mark.parametrize("inner", sorted(INNER))
+def test_elementwise_transforms_nested_closing_over_the_outer_variable(
+    inner: str, outer: str
+) -> None:
+    (k, make_inner), (m, make_outer) = INNER[inner], OUTER[outer]
+    a = 0.75  # d^m/da^m a^3 sin^(k)(y): 3 a^2, 6 a, 6
+    got = make_outer(lambda a: make_inner(lambda y: a**3 * np.sin(y))(POINTS))(a)
+    factor = {1: 3 * a**2, 2: 6 * a, 3: 6.0}[m]
+    np.testing.assert_allclose(got, factor * _sin_derivative(k)(POINTS), rtol=1e-12, atol=1e-13)
+
+
+def _mixing_nestings(x: np.ndarray) -> list[Callable[[], Any]]:
+    s, a = float(x.sum()), 0.75
+    d, h = hd.derivative, hd.hessian
+
+    def cube(z: Any) -> Any:
+        return d(lambda t: t**3)(z)
+
+    return [
+        # closing over the outer variable: mixing at first, second and third order
+        lambda: d(lambda a: d(lambda y: a * np.sin(y[::-1]), order=2)(x))(a),
+        lambda: d(lambda a: d(lambda y: a * (y + (y.sum() - s) ** 2), order=2)(x))(a),
+        lambda: d(lambda a: h(lambda y: a * (y + (y.sum() - s) ** 2), elementwise=True)(x))(a),
+        lambda: d(lambda a: d(lambda y: a * (y + (y.sum() - s) ** 3), order=3)(x))(a),
+        # around an inner transform at the outer variable
+        lambda: d(lambda y: cube(y)[::-1], order=2)(x),
+        lambda: d(lambda y: cube(y) + (y.sum() - s) ** 2, order=2)(x),
+        lambda: h(lambda y: cube(y) + (y.sum() - s) ** 2, elementwise=True)(x),
+        lambda: d(lambda y: cube(y) + (y.sum() - s) ** 3, order=3)(x),
+        lambda: d(lambda y: d(lambda z: z**3, order=2)(y)[::-1])(x),
+        lambda: hd.grad(lambda v: np.sum(d(lambda z: z + (z.sum() - s) ** 2, order=2)(v)))(x),
+        lambda: hd.wirtinger(
+            lambda y: d(lambda z: z**3, order=2, holomorphic=True)(y)[::-1], elementwise=True
+        )(x + 0.5j),
+    ]
+
+
+@pytest.mark.parametrize("n", [3, 6, 40])
+def test_nested_elementwise_probes_still_refuse_functions_mixing_points(n: int) -> None:
+    for case in _mixing_nestings(np.linspace(0.25, 1.5, n)):
+        with pytest.raises(ValueError, match="mixes points"):
+            case()

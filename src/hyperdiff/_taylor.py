@@ -53,7 +53,7 @@ from ._transforms import (
     _nested_seed,
     _outer_variable,
     _output_planes,
-    _probe_weights,
+    _probed_pass,
     _seeds,
     _tree_leaves,
     _tree_map,
@@ -78,12 +78,15 @@ def _probe_higher_orders(
     plane of degree p exactly w^p times the first pass's. The first-order probe
     (derivative(f)) sees only J; f = x + (sum(x) - s)^3 where sum(x) = s has J = I and a
     zero Hessian there, yet d^3/dt^3 f(x + t) is 6 n^3, not 6. Points where w^p leaves
-    a safe range are not judged (scaled parts would overflow or underflow)."""
+    a safe range are not judged (scaled parts would overflow or underflow); a pass
+    read out of a bundle (nested) is probed near 1 and judged within its rounding
+    (_probed_pass)."""
     real = np.empty(0, dtype=dtype).real.dtype
     if int(np.prod(shape, dtype=np.int64)) <= 1:
         return  # (one point: nothing to mix)
-    weights = _probe_weights(shape, real)
-    moved = f(*probed(weights), **kwargs)
+    moved, weights, rounding = _probed_pass(
+        lambda w: f(*probed(w), **kwargs), cls, shape, real
+    )  # (read out of a bundle: with weights near 1, within its rounding)
     exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
     count = getattr(cls, "_count", 1)
     limit = 2.0 ** (np.finfo(real).maxexp // 2)
@@ -102,7 +105,14 @@ def _probe_higher_orders(
                 scale = np.asarray(weights, dtype=np.float64) ** p
             scale[(scale > limit) | (scale < 1 / limit)] = np.nan  # not judged
             _check_pointwise(
-                "derivative", planes[q : q + 1], probe[q], scale.astype(real), shape, True
+                "derivative",
+                planes[q : q + 1],
+                probe[q],
+                scale.astype(real),
+                shape,
+                True,
+                rounding,
+                weights,
             )
 
 
