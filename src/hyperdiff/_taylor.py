@@ -71,16 +71,18 @@ def _probe_higher_orders(
     cls: type[DualArray],
     shape: tuple[int, ...],
     dtype: np.dtype,
+    unscaled: Sequence[int] = (),
 ) -> None:
     """ValueError unless f acts point by point at every order of its pass `result` (of
     kind cls): f runs once more on probed(w), the same seeds with every direction
     scaled by the probe's power of two w at each point, and a pointwise f gives each
-    plane of degree p exactly w^p times the first pass's. The first-order probe
-    (derivative(f)) sees only J; f = x + (sum(x) - s)^3 where sum(x) = s has J = I and a
-    zero Hessian there, yet d^3/dt^3 f(x + t) is 6 n^3, not 6. Points where w^p leaves
-    a safe range are not judged (scaled parts would overflow or underflow); a pass
-    read out of a bundle (nested) is probed near 1 and judged within its rounding
-    (_probed_pass)."""
+    plane of degree p exactly w^p times the first pass's (but for the variables
+    `unscaled`, arguments broadcast from fewer points: planes along them are skipped).
+    The first-order probe (derivative(f)) sees only J; f = x + (sum(x) - s)^3 where
+    sum(x) = s has J = I and a zero Hessian there, yet d^3/dt^3 f(x + t) is 6 n^3, not
+    6. Points where w^p leaves a safe range are not judged (scaled parts would overflow
+    or underflow); a pass read out of a bundle (nested) is probed near 1 and judged
+    within its rounding (_probed_pass)."""
     real = np.empty(0, dtype=dtype).real.dtype
     if int(np.prod(shape, dtype=np.int64)) <= 1:
         return  # (one point: nothing to mix)
@@ -89,6 +91,7 @@ def _probe_higher_orders(
     )  # (read out of a bundle: with weights near 1, within its rounding)
     exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
     count = getattr(cls, "_count", 1)
+    skipped = np.asarray(exponents[:, list(unscaled)].any(axis=1))  # (partials or directions)
     limit = 2.0 ** (np.finfo(real).maxexp // 2)
     for r, m in zip(_tree_leaves(result), _tree_leaves(moved), strict=False):
         if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
@@ -98,8 +101,9 @@ def _probe_higher_orders(
         for q in range(1, len(planes)):
             # a kind's raw planes: degree 1 + (q - 1) // directions; nested, an outer
             # kind's array of the inner kind's partials (inner_parts): their orders
+            row = q if isinstance(planes, DualArray) else 1 + (q - 1) % count
             p = int(exponents[q].sum()) if isinstance(planes, DualArray) else 1 + (q - 1) // count
-            if p < 2:
+            if p < 2 or skipped[row]:
                 continue  # (the first-order pass checked those)
             with np.errstate(over="ignore", under="ignore"):
                 scale = np.asarray(weights, dtype=np.float64) ** p
@@ -353,19 +357,23 @@ def mixed_derivative(
         for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
             new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
         result = f(*new_args, **kwargs)
-        if check_pointwise and sum(orders) >= 2 and all(x.shape == shape for x in xs):
-            # and at every order up to the total: every direction times the probe
-            # (an argument broadcast from fewer points is left to the first-order pass)
+        full = tuple(v for v, x in enumerate(xs) if x.shape == shape)
+        if check_pointwise and sum(orders) >= 2 and full:
+            # and at every order up to the total: the arguments of every point with
+            # their directions times the probe (one broadcast from fewer points keeps
+            # its seeds, and the planes along directions in it are not judged)
 
             def probed(weights: np.ndarray) -> list[Any]:
                 new = list(args)
                 for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
                     s = seeded(x, v)
-                    s._stack[1:] *= weights
+                    if v in full:
+                        s._stack[1:] *= weights
                     new[a] = s if o is None else _nested_seed(s, o)
                 return new
 
-            _probe_higher_orders(f, probed, kwargs, result, cls, shape, dtype)
+            unscaled = [v for v in range(len(xs)) if v not in full]
+            _probe_higher_orders(f, probed, kwargs, result, cls, shape, dtype, unscaled)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
