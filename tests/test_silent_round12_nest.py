@@ -233,3 +233,53 @@ def test_nested_elementwise_probes_still_refuse_functions_mixing_points(n: int) 
     for case in _mixing_nestings(np.linspace(0.25, 1.5, n)):
         with pytest.raises(ValueError, match="mixes points"):
             case()
+
+
+# --- 3. outputs constant in an elementwise transform's variables ---------------------------
+# An output of an enclosing transform's variables alone (d/dy of a^2, nested in d/da)
+# was taken for a reduction ("its output's shape () is not its input's") by every
+# elementwise transform, and a constant output gave one 0 instead of zeros at every
+# point from grad, jacobian, hessian, hessian_diag, laplacian and wirtinger with
+# elementwise=True (derivative gave them). Both give zeros at every point now.
+ELEMENTWISE: dict[str, Callable[[Callable[[Any], Any], np.ndarray], Any]] = {
+    "derivative": lambda g, y: hd.derivative(g)(y),
+    "derivative order 2": lambda g, y: hd.derivative(g, order=2)(y),
+    "derivative order 3": lambda g, y: hd.derivative(g, order=3)(y),
+    "mixed partial": lambda g, y: hd.derivative(
+        lambda u, v: g(u) + 0 * v, order=(1, 1), argnums=(0, 1)
+    )(y, y),
+    "grad": lambda g, y: hd.grad(g, elementwise=True)(y),
+    "jacobian": lambda g, y: hd.jacobian(g, elementwise=True)(y),
+    "hessian": lambda g, y: hd.hessian(g, elementwise=True)(y),
+    "hessian_diag": lambda g, y: hd.hessian_diag(g, elementwise=True)(y),
+    "laplacian": lambda g, y: hd.laplacian(g, elementwise=True)(y),
+    "wirtinger": lambda g, y: hd.wirtinger(g, elementwise=True)(y + 0.5j)[1],
+}
+
+
+@pytest.mark.parametrize("output", ["outer scalar", "outer array", "number", "array"])
+@pytest.mark.parametrize("transform", sorted(ELEMENTWISE))
+def test_elementwise_outputs_constant_in_the_variables(transform: str, output: str) -> None:
+    y = np.array([0.3, 0.7, 1.1])
+    run = ELEMENTWISE[transform]
+    a = 0.6
+
+    def g_of(a: Any) -> Callable[[Any], Any]:
+        return {
+            "outer scalar": lambda v: a**2,
+            "outer array": lambda v: a**2 * np.ones(3),
+            "number": lambda v: 2.0,
+            "array": lambda v: np.full(3, 2.0),
+        }[output]
+
+    got = run(g_of(a), y)  # at the top level
+    assert np.shape(got) == (3,) and not np.any(got)
+    got = hd.derivative(lambda a: run(g_of(a), y))(a)  # nested, a the outer variable
+    assert np.shape(got) == (3,) and not np.any(got)
+    # with a part that varies beside it: the pointwise derivative of y^3 in y
+    if transform in ("derivative", "grad", "jacobian"):
+        got = hd.derivative(lambda a: run(lambda v: (v**3, a**2), y)[0])(a)
+        np.testing.assert_array_equal(got, np.zeros(3))
+        got = run(lambda v: (v**3 * a, a**2), y)
+        np.testing.assert_allclose(got[0], 3 * a * y**2, rtol=1e-15)
+        assert np.shape(got[1]) == (3,) and not np.any(got[1])

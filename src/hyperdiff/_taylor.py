@@ -58,6 +58,7 @@ from ._transforms import (
     _tree_leaves,
     _tree_map,
     _variable,
+    _varies,
     derivative,
 )
 
@@ -94,7 +95,7 @@ def _probe_higher_orders(
     skipped = np.asarray(exponents[:, list(unscaled)].any(axis=1))  # (partials or directions)
     limit = 2.0 ** (np.finfo(real).maxexp // 2)
     for r, m in zip(_tree_leaves(result), _tree_leaves(moved), strict=False):
-        if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+        if not _varies(r, cls):
             continue  # a constant output
         planes = _output_planes(r, cls, dtype)
         probe = _output_planes(m, cls, dtype)
@@ -270,7 +271,7 @@ def taylor_derivative(
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
-            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+            if not _varies(r, cls):
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
                 return np.zeros(shape, dtype=planes.dtype)
             out: np.ndarray = planes[order].copy()
@@ -377,7 +378,7 @@ def mixed_derivative(
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
-            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+            if not _varies(r, cls):
                 return np.zeros(np.broadcast_shapes(planes.shape[1:], shape), dtype=planes.dtype)
             if isinstance(planes, DualArray):  # nested: its mixed partials (inner_parts)
                 nested: np.ndarray = planes[target].copy()

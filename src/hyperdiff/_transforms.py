@@ -541,6 +541,28 @@ def _output_planes(leaf: Any, cls: type[DualArray], dtype: np.dtype) -> np.ndarr
     return out
 
 
+def _varies(leaf: Any, cls: type[DualArray]) -> bool:
+    """Whether an output leaf varies with the variables of a transform seeding `cls`: a
+    dual array carrying them (of cls, or a product or bundle of cls and an outer
+    transform's kind), or an object array of dual scalars (np.asarray). Else it is a
+    constant in them: a number, an array, or a dual array of enclosing transforms'
+    variables alone (nested: `derivative(lambda y: a**2)(x)` inside a transform of a)."""
+    if isinstance(leaf, DualArray):
+        kind = type(leaf)  # (a product's or bundle's tag is its inner transform's)
+        return not (0 < kind._tag < cls._tag and promote(kind, cls) is not None)
+    return isinstance(leaf, np.ndarray) and leaf.dtype == object
+
+
+def _constant_planes(
+    leaf: Any, cls: type[DualArray], dtype: Any, shape: tuple[int, ...]
+) -> np.ndarray:
+    """The planes of an output constant in a pointwise transform's variables (_varies):
+    zero parts at every point of the inputs' broadcast `shape`, as for a constant f."""
+    value = _primal(leaf) if isinstance(leaf, DualArray) else np.asarray(leaf)
+    out_shape = np.broadcast_shapes(np.shape(value), shape)
+    return np.zeros((cls._planes, *out_shape), dtype=np.result_type(value.dtype, dtype))
+
+
 def _stored(buffer: Any, key: Any, block: Any) -> Any:
     """buffer[key] = block for a result assembled over passes, and the buffer: a float
     buffer, when a pass's block carries an enclosing transform's parts (this transform
@@ -1120,6 +1142,8 @@ def _pointwise_pass(
         if _built_pointwise(cls, before, out):
 
             def built_planes(leaf: Any) -> np.ndarray:
+                if not _varies(leaf, cls):
+                    return _constant_planes(leaf, cls, v.dtype, shape)
                 planes = _output_planes(leaf, cls, v.dtype)
                 if holomorphic:
                     _complex_outputs([planes], where)
@@ -1140,6 +1164,8 @@ def _pointwise_pass(
     out, weights, rounding = _probed_pass(run, cls, shape, v.dtype)
 
     def checked_planes(leaf: Any) -> np.ndarray:
+        if not _varies(leaf, cls):
+            return _constant_planes(leaf, cls, v.dtype, shape)
         planes = _output_planes(leaf, cls, v.dtype)
         if holomorphic:
             _complex_outputs([planes], where)
@@ -2263,7 +2289,7 @@ def _parts(result: Any, kind: type[DualArray], seeded: DualArray) -> Any:
 
     def leaf(r: Any) -> Any:  # an array (a dual array of an outer kind when nested)
         part = _copied(_output_planes(r, kind, seeded.dtype)[kind._planes - 1])
-        if isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object):
+        if _varies(r, kind):
             return part
         # a constant output: zero derivative at every point of the input
         return np.zeros(np.broadcast_shapes(part.shape, seeded.shape), dtype=part.dtype)
@@ -2422,9 +2448,7 @@ def derivative(
                 _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
             if check_pointwise and x.ndim:  # (a scalar's shape broadcasts to any)
                 for r in _tree_leaves(result):
-                    if isinstance(r, DualArray) or (
-                        isinstance(r, np.ndarray) and r.dtype == object
-                    ):
+                    if _varies(r, cls):
                         _check_point_shapes("derivative", x.shape, r.shape)
             return _parts(result, cls, seeded)
         # the first direction along 1 (f'; order 2: f'' in e12), the second the probe:
@@ -2445,7 +2469,7 @@ def derivative(
             planes = _output_planes(r, cls, x.dtype)
             if holomorphic:
                 _complex_outputs([planes], "derivative")
-            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+            if not _varies(r, cls):
                 # a constant output: zero derivative at every point of the input
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
                 return np.zeros(shape, dtype=planes.dtype)
@@ -2542,6 +2566,9 @@ def _wirtinger_pointwise(
         rounding = max(rounding, _bundled(reads, out, cls))
 
     def leaf(output: Any) -> np.ndarray:
+        if not _varies(output, cls):
+            zeros: np.ndarray = _constant_planes(output, cls, dtype, shape)
+            return zeros[1:] if weights is None else zeros[1:-1]
         planes = _output_planes(output, cls, dtype)
         if weights is None:
             return planes[1:].copy()
