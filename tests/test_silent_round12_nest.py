@@ -283,3 +283,29 @@ def test_elementwise_outputs_constant_in_the_variables(transform: str, output: s
         got = run(lambda v: (v**3 * a, a**2), y)
         np.testing.assert_allclose(got[0], 3 * a * y**2, rtol=1e-15)
         assert np.shape(got[1]) == (3,) and not np.any(got[1])
+
+
+def test_complex_elementwise_transforms_nested_through_bundles() -> None:
+    z = np.linspace(0.3, 1.2, 20) + 0.4j
+    d = hd.derivative
+    # wirtinger around a holomorphic second and third derivative: d/dz of 12 z^2, 60 z^2
+    got = hd.wirtinger(lambda z: d(lambda w: w**4, order=2, holomorphic=True)(z), elementwise=True)(
+        z
+    )
+    np.testing.assert_allclose(got[0], 24 * z, rtol=1e-13)
+    np.testing.assert_allclose(got[1], 0, atol=1e-14 * np.max(np.abs(24 * z)))  # (interpolated)
+    got = hd.wirtinger(lambda z: d(lambda w: w**5, order=3, holomorphic=True)(z), elementwise=True)(
+        z
+    )
+    np.testing.assert_allclose(got[0], 120 * z, rtol=1e-13)
+    # a checked holomorphic second derivative around a first: d^2/dz^2 4 z^3 = 24 z
+    got = d(
+        lambda z: d(lambda w: w**4, holomorphic=True)(z),
+        2,
+        holomorphic=True,
+        check_holomorphic=True,
+    )(z)
+    np.testing.assert_allclose(got, 24 * z, rtol=1e-13)
+    # d^2/da^2 of the holomorphic f'' of a^2 w^4: 2 * 12 w^2
+    got = d(lambda a: d(lambda w: a**2 * w**4, order=2, holomorphic=True)(z), order=2)(0.7)
+    np.testing.assert_allclose(got, 24 * z**2, rtol=1e-13)
