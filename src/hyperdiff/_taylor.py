@@ -93,7 +93,7 @@ def _probe_higher_orders(
     exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
     count = getattr(cls, "_count", 1)
     skipped = np.asarray(exponents[:, list(unscaled)].any(axis=1))  # (partials or directions)
-    limit = 2.0 ** (np.finfo(real).maxexp // 2)
+    limit = 2.0 ** (np.finfo(real).maxexp // 4)  # (parts far from both ends of the range)
     for r, m in zip(_tree_leaves(result), _tree_leaves(moved), strict=False):
         if not _varies(r, cls):
             continue  # a constant output
