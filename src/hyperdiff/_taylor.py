@@ -35,6 +35,7 @@ from ._taylor_arrays import (  # noqa: F401
     MAX_DEGREE,
     TaylorArray,
     TaylorBundle,
+    _kind_exponents,
     _products,
     _read_row,
     _restore,
@@ -46,16 +47,78 @@ from ._taylor_arrays import (  # noqa: F401
 )
 from ._transforms import (
     _built_pointwise,
+    _check_pointwise,
     _in_primal_dtype,
     _named,
     _nested_seed,
     _outer_variable,
     _output_planes,
+    _probed_pass,
     _seeds,
+    _tree_leaves,
     _tree_map,
     _variable,
+    _varies,
     derivative,
 )
+
+
+# --- the pointwise probe beyond first order -----------------------------------------------
+def _probe_higher_orders(
+    f: Callable[..., Any],
+    probed: Callable[[np.ndarray], list[Any]],
+    kwargs: dict[str, Any],
+    result: Any,
+    cls: type[DualArray],
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    unscaled: Sequence[int] = (),
+) -> None:
+    """ValueError unless f acts point by point at every order of its pass `result` (of
+    kind cls): f runs once more on probed(w), the same seeds with every direction
+    scaled by the probe's power of two w at each point, and a pointwise f gives each
+    plane of degree p exactly w^p times the first pass's (but for the variables
+    `unscaled`, arguments broadcast from fewer points: planes along them are skipped).
+    The first-order probe (derivative(f)) sees only J; f = x + (sum(x) - s)^3 where
+    sum(x) = s has J = I and a zero Hessian there, yet d^3/dt^3 f(x + t) is 6 n^3, not
+    6. Points where w^p leaves a safe range are not judged (scaled parts would overflow
+    or underflow); a pass read out of a bundle (nested) is probed near 1 and judged
+    within its rounding (_probed_pass)."""
+    real = np.empty(0, dtype=dtype).real.dtype
+    if int(np.prod(shape, dtype=np.int64)) <= 1:
+        return  # (one point: nothing to mix)
+    moved, weights, rounding = _probed_pass(
+        lambda w: f(*probed(w), **kwargs), cls, shape, real
+    )  # (read out of a bundle: with weights near 1, within its rounding)
+    exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    count = getattr(cls, "_count", 1)
+    skipped = np.asarray(exponents[:, list(unscaled)].any(axis=1))  # (partials or directions)
+    limit = 2.0 ** (np.finfo(real).maxexp // 4)  # (parts far from both ends of the range)
+    for r, m in zip(_tree_leaves(result), _tree_leaves(moved), strict=False):
+        if not _varies(r, cls):
+            continue  # a constant output
+        planes = _output_planes(r, cls, dtype)
+        probe = _output_planes(m, cls, dtype)
+        for q in range(1, len(planes)):
+            # a kind's raw planes: degree 1 + (q - 1) // directions; nested, an outer
+            # kind's array of the inner kind's partials (inner_parts): their orders
+            row = q if isinstance(planes, DualArray) else 1 + (q - 1) % count
+            p = int(exponents[q].sum()) if isinstance(planes, DualArray) else 1 + (q - 1) // count
+            if p < 2 or skipped[row]:
+                continue  # (the first-order pass checked those)
+            with np.errstate(over="ignore", under="ignore"):
+                scale = np.asarray(weights, dtype=np.float64) ** p
+            scale[(scale > limit) | (scale < 1 / limit)] = np.nan  # not judged
+            _check_pointwise(
+                "derivative",
+                planes[q : q + 1],
+                probe[q],
+                scale.astype(real),
+                shape,
+                True,
+                rounding,
+                weights,
+            )
 
 
 # --- transforms ---------------------------------------------------------------------------
@@ -150,8 +213,9 @@ def taylor_derivative(
     the seed alone (_core.elementwise_plane) f acts point by point by construction,
     and so when the pass ran on the fast elementwise paths alone (_built_pointwise,
     as at orders 1 and 2): no probe is needed. Otherwise, with check_pointwise, a
-    first-order pass with the probe (derivative(f)) checks that f acts point by point
-    (as derivative(f, order=2) checks it at first order). check_holomorphic checks that
+    first-order pass with the probe (derivative(f)) checks that f acts point by point,
+    and a pass seeded x + t w (the probe's weights) checks it at every order up to k
+    (_probe_higher_orders). check_holomorphic checks that
     promise by its own first-order pass first (derivative(f, holomorphic=True,
     check_holomorphic=True)), which checks f pointwise too."""
     if not isinstance(argnums, int):
@@ -191,12 +255,23 @@ def taylor_derivative(
             if plane is not None:  # pointwise by construction: a graph of the seed alone
                 return plane
         if checked and (outer is not None or not _built_pointwise(cls, before, result)):
-            # the probe's pass: f acts point by point (else ValueError)
+            # the probe's pass: f acts point by point (else ValueError), at first order;
+            # then at every order up to k, as derivative(f, order=2) checks its second
             derivative(f, 1, argnums, holomorphic=holomorphic)(*args, **kwargs)
+
+            def probed(weights: np.ndarray) -> list[Any]:
+                data = np.zeros((cls._planes, *x.shape), dtype=x.dtype)
+                data[0], data[1] = x, weights
+                seeded = cls._wrap(data)
+                new = list(args)
+                new[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+                return new
+
+            _probe_higher_orders(f, probed, kwargs, result, cls, x.shape, x.dtype)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, x.dtype)
-            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+            if not _varies(r, cls):
                 shape = np.broadcast_shapes(planes.shape[1:], x.shape)
                 return np.zeros(shape, dtype=planes.dtype)
             out: np.ndarray = planes[order].copy()
@@ -226,7 +301,8 @@ def mixed_derivative(
     """derivative(f, order=(k_1, ..., k_r), argnums=(a_1, ..., a_r)): the mixed partial
     d^(k_1 + ... + k_r) f / dx_{a_1}^k_1 ... dx_{a_r}^k_r at every point, from one pass
     of a bundle along the prod (k_v + 1) - 1 directions k <= (k_1, ..., k_r) on the
-    whole input, after the probe passes (check_pointwise)."""
+    whole input, after the probe passes (check_pointwise: each argument's first-order
+    one, then the bundle's every direction times the probe, _probe_higher_orders)."""
     orders = tuple(orders)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in orders) or any(
@@ -274,6 +350,7 @@ def mixed_derivative(
             for a, k in zip(positions, orders, strict=True):
                 if k:
                     derivative(f, 1, a, holomorphic=holomorphic)(*args, **kwargs)
+        shape = np.broadcast_shapes(*(x.shape for x in xs))
         # (f on the whole input, never in chunks: agreeing first derivatives would not
         # hold a chunk's higher ones to the whole's: sin(x) + (len(x) > 50000) (x - 1)^3
         # at x = 1)
@@ -281,11 +358,27 @@ def mixed_derivative(
         for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
             new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
         result = f(*new_args, **kwargs)
-        shape = np.broadcast_shapes(*(x.shape for x in xs))
+        full = tuple(v for v, x in enumerate(xs) if x.shape == shape)
+        if check_pointwise and sum(orders) >= 2 and full:
+            # and at every order up to the total: the arguments of every point with
+            # their directions times the probe (one broadcast from fewer points keeps
+            # its seeds, and the planes along directions in it are not judged)
+
+            def probed(weights: np.ndarray) -> list[Any]:
+                new = list(args)
+                for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
+                    s = seeded(x, v)
+                    if v in full:
+                        s._stack[1:] *= weights
+                    new[a] = s if o is None else _nested_seed(s, o)
+                return new
+
+            unscaled = [v for v in range(len(xs)) if v not in full]
+            _probe_higher_orders(f, probed, kwargs, result, cls, shape, dtype, unscaled)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
-            if not (isinstance(r, DualArray) or (isinstance(r, np.ndarray) and r.dtype == object)):
+            if not _varies(r, cls):
                 return np.zeros(np.broadcast_shapes(planes.shape[1:], shape), dtype=planes.dtype)
             if isinstance(planes, DualArray):  # nested: its mixed partials (inner_parts)
                 nested: np.ndarray = planes[target].copy()

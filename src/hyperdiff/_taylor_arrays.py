@@ -677,6 +677,18 @@ def bundle_seed(
     return bundle._wrap(data)
 
 
+class BundleReads:
+    """How many inner transforms' outputs were read out of a product bundle
+    (bundle_inner_parts), and the highest degree of those bundles. Their mixed partials
+    are interpolated from series along integer directions, so a partial of two
+    variables seeded at very different scales (the pointwise probe's 2^-64 .. 2^63
+    against a unit seed) carries the rounding of the larger: a pass that saw such a
+    read is checked within that rounding (_transforms._check_pointwise)."""
+
+    count: ClassVar[int] = 0
+    degree: ClassVar[int] = 0
+
+
 def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     """An inner transform's output in a product bundle, read as that transform reads its
     own planes: an array of the outer kind of shape (inner planes, *shape), whose planes
@@ -686,6 +698,8 @@ def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
         raise TypeError(
             f"an output of kind {bundle.__name__} read by a transform of {inner.__name__}"
         )
+    BundleReads.count += 1
+    BundleReads.degree = max(BundleReads.degree, bundle._series)  # type: ignore[attr-defined]
     partials = _read(bundle, x._stack)  # type: ignore[arg-type]
     grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
     outer = bundle._outer
