@@ -309,3 +309,37 @@ def test_complex_elementwise_transforms_nested_through_bundles() -> None:
     # d^2/da^2 of the holomorphic f'' of a^2 w^4: 2 * 12 w^2
     got = d(lambda a: d(lambda w: a**2 * w**4, order=2, holomorphic=True)(z), order=2)(0.7)
     np.testing.assert_allclose(got, 24 * z**2, rtol=1e-13)
+
+
+def test_mixed_partials_refuse_mixing_seen_only_along_a_broadcast_argument() -> None:
+    """y of one point (broadcast, its seeds shared): at y = 1 the planes along x alone
+    are pointwise (the mixing term carries y - 1), and only d3/dx2dy = 2 + 2 for every
+    pair of points shows it; the partials read along y are probed too."""
+
+    def f(x: Any, y: Any) -> Any:
+        return x * y + (x.sum() - S) ** 2 * (y - 1.0)
+
+    y = np.array([1.0])
+    assert X.sum() == S  # (the premise: the first derivatives in x are diagonal here)
+    hd.derivative(f, order=2)(X, y)  # d2/dx2 carries y - 1: pointwise at y = 1
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.derivative(f, order=(2, 1), argnums=(0, 1))(X, y)
+
+
+def test_mixed_partials_along_a_broadcast_argument_of_pointwise_functions() -> None:
+    """The same probe lets pointwise functions through, their partials the closed forms'."""
+    y = np.array([0.7])
+
+    def g(x: Any, y: Any) -> Any:
+        return x**3 * y[0] + np.sin(x) * y**2
+
+    def h(x: Any, y: Any) -> Any:
+        return np.exp(x * y) * y
+
+    got = hd.derivative(g, order=(2, 1), argnums=(0, 1))(X, y)
+    np.testing.assert_allclose(got, 6 * X - 2 * y * np.sin(X), rtol=1e-13)
+    got = hd.derivative(g, order=(1, 2), argnums=(0, 1))(X, y)
+    np.testing.assert_allclose(got, 2 * np.cos(X), rtol=1e-13)
+    got = hd.derivative(h, order=(2, 2), argnums=(0, 1))(X, y)
+    want = np.exp(X * y) * (6 * y + 6 * X * y**2 + X**2 * y**3)
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -121,6 +121,54 @@ def _probe_higher_orders(
             )
 
 
+def _probe_broadcast_partials(
+    f: Callable[..., Any],
+    probed: Callable[[np.ndarray], list[Any]],
+    kwargs: dict[str, Any],
+    result: Any,
+    cls: type[TaylorBundle],
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    unscaled: Sequence[int],
+) -> None:
+    """ValueError unless f acts point by point in the partials that mix an argument
+    broadcast from fewer points (its seeds shared, unscaled) with the others:
+    _probe_higher_orders skips the bundle's planes along such directions, yet mixing
+    may show there alone (x y + (sum(x) - s)^2 (y - 1) at y = 1, y of one point: only
+    d3/dx2dy). The partials read off a pass whose other arguments' directions carry
+    the probe w (near 1: the reads interpolate) must be w^(their degree in those)
+    times the first pass's, within the interpolation's rounding."""
+    real = np.empty(0, dtype=dtype).real.dtype
+    exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    shared = np.asarray(exponents[:, list(unscaled)].sum(axis=1))
+    own = np.asarray(exponents.sum(axis=1)) - shared
+    rows = [row for row in range(1, len(exponents)) if shared[row] and own[row]]
+    if not rows or int(np.prod(shape, dtype=np.int64)) <= 1:
+        return
+    weights = _transforms._bundle_probe_weights(shape, real)
+    moved = f(*probed(weights), **kwargs)
+    degree = int(exponents.sum(axis=1).max())
+    for r, m in zip(_tree_leaves(result), _tree_leaves(moved), strict=False):
+        if not _varies(r, cls):
+            continue
+        planes = _output_planes(r, cls, dtype)
+        probe = _output_planes(m, cls, dtype)
+        if isinstance(planes, DualArray):
+            continue  # (nested: the inner partials themselves, _probe_higher_orders's)
+        for row in rows:
+            first = _read_row(cls, planes, row)
+            _check_pointwise(
+                "derivative",
+                first[None],
+                _read_row(cls, probe, row),
+                (weights.astype(np.float64) ** int(own[row])).astype(real),
+                shape,
+                True,
+                degree,
+                weights,
+            )
+
+
 # --- transforms ---------------------------------------------------------------------------
 @_transforms._reusing_memory  # a transform's depth: its tag, nested in another transform
 def taylor(
@@ -375,6 +423,8 @@ def mixed_derivative(
 
             unscaled = [v for v in range(len(xs)) if v not in full]
             _probe_higher_orders(f, probed, kwargs, result, cls, shape, dtype, unscaled)
+            if unscaled:
+                _probe_broadcast_partials(f, probed, kwargs, result, cls, shape, dtype, unscaled)
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)
