@@ -371,6 +371,12 @@ class SparsityTracer:
     def __itruediv__(self, o: Any) -> Any:
         return self._assign(self / o)
 
+    def __ifloordiv__(self, o: Any) -> Any:
+        return self._assign(self // o)
+
+    def __imod__(self, o: Any) -> Any:
+        return self._assign(self % o)
+
     def __ipow__(self, o: Any) -> Any:
         return self._assign(self**o)
 

@@ -1,0 +1,194 @@
+"""Round twelve: numpy's array API on dual arrays (tests/test_silent_round11.py before).
+
+In-place operators through a view. numpy's `row = y[0]; row **= 2` writes into y, as
+every in-place operator does. Dual arrays had only +=, -=, *= and /=: for **=, //=, %=
+and @= Python fell back to `row = row ** 2`, a new array, and y kept its old value and
+parts, silently. The same fallback ran for an object array of dual scalars (what
+np.asarray makes of a dual array) as the right operand of any of them: `row += o` left
+y unchanged.
+
+References: numpy's own in-place operator on the values (bit for bit), and the closed
+form derivative of each operator (d(t s) = dt s + t ds, ...) run in numpy on the
+directions; no hyperdiff on either side.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+_RNG = np.random.default_rng(12)
+_X = _RNG.uniform(0.6, 2.0, (4, 4))  # the written array's values
+_DX = _RNG.standard_normal((4, 4))  # and its direction
+_S = _RNG.uniform(0.6, 2.0, (4, 4))  # the operand's (views of it, shaped like the target)
+_DS = _RNG.standard_normal((4, 4))
+_M = _RNG.uniform(-1.0, 1.0, (8, 8))  # @='s right operand (its leading n x n block)
+_DM = _RNG.standard_normal((8, 8))
+
+# view name -> the view of a 4 x 4 array the operator writes through
+VIEWS: dict[str, Callable[[Any], Any]] = {
+    "row": lambda y: y[1],
+    "rows": lambda y: y[1:3],
+    "column": lambda y: y[:, 2],
+    "strided": lambda y: y[::2, 1::2],
+    "reversed": lambda y: y[::-1, ::-1],
+    "transposed": lambda y: y.T,
+    "reshaped": lambda y: y.reshape(2, 8),
+    "ellipsis": lambda y: y[..., 1:],
+    "whole": lambda y: y[...],
+}
+
+# operator -> (the in-place operator, d(t op s) from t, dt, s, ds: the closed form)
+OPERATORS: dict[str, tuple[Callable[[Any, Any], Any], Callable[..., np.ndarray]]] = {
+    "+=": (operator.iadd, lambda t, dt, s, ds: dt + ds),
+    "-=": (operator.isub, lambda t, dt, s, ds: dt - ds),
+    "*=": (operator.imul, lambda t, dt, s, ds: dt * s + t * ds),
+    "/=": (operator.itruediv, lambda t, dt, s, ds: (dt * s - t * ds) / s**2),
+    "//=": (operator.ifloordiv, lambda t, dt, s, ds: np.zeros_like(t)),
+    "%=": (operator.imod, lambda t, dt, s, ds: dt - np.floor(t / s) * ds),
+    "**=": (
+        operator.ipow,
+        lambda t, dt, s, ds: s * t ** (s - 1) * dt + t**s * np.log(t) * ds,
+    ),
+}
+
+
+def _matmul_parts(t: np.ndarray, dt: np.ndarray, s: np.ndarray, ds: np.ndarray) -> np.ndarray:
+    return dt @ s + t @ ds  # type: ignore[no-any-return]
+
+
+def _reference(view: str, op: str, operand: str) -> tuple[np.ndarray, np.ndarray]:
+    """The written array's value (numpy's own in-place operator) and its derivative
+    (the closed form) along (_DX, _DS), on plain arrays."""
+    y, dy = _X.copy(), _DX.copy()
+    t, dt = VIEWS[view](y), VIEWS[view](dy)
+    s = _operand_values(view, op)
+    ds = np.zeros_like(s) if operand == "plain" else _operand_direction(view, op)
+    if op == "@=":
+        part = _matmul_parts(t, dt, s, ds)
+        t @= s
+    else:
+        part = OPERATORS[op][1](t, dt, s, ds)
+        OPERATORS[op][0](t, s)
+    dt[...] = part
+    return y, dy
+
+
+def _operand_values(view: str, op: str) -> np.ndarray:
+    if op == "@=":
+        n = VIEWS[view](_X).shape[-1]
+        return _M[:n, :n].copy()
+    return VIEWS[view](_S).copy()
+
+
+def _operand_direction(view: str, op: str) -> np.ndarray:
+    if op == "@=":
+        n = VIEWS[view](_X).shape[-1]
+        return _DM[:n, :n].copy()
+    return VIEWS[view](_DS).copy()
+
+
+def _apply(y: Any, view: str, op: str, s: Any) -> None:
+    t = VIEWS[view](y)
+    if op == "@=":
+        t @= s
+    else:
+        OPERATORS[op][0](t, s)
+
+
+_CASES = [
+    (view, op, operand)
+    for view in VIEWS
+    for op in (*OPERATORS, "@=")
+    for operand in ("plain", "dual", "object")
+]
+
+
+@pytest.mark.parametrize(("view", "op", "operand"), _CASES)
+def test_in_place_operators_write_through_views(view: str, op: str, operand: str) -> None:
+    """y = x (a Dual, a HyperDual); view(y) op= s for every view, operator and operand
+    (a plain array, a dual array, an object array of dual scalars): y's value is
+    numpy's, its parts the closed form's."""
+    want, dwant = _reference(view, op, operand)
+    s, ds = _operand_values(view, op), _operand_direction(view, op)
+    for make, parts in (
+        (lambda v, d: hd.dual(v, d), lambda r: (r.d,)),
+        (lambda v, d: hd.hyperdual(v, d, d), lambda r: (r.e1, r.e2)),
+    ):
+        y = make(_X, _DX)
+        if operand == "plain":
+            operand_value: Any = s
+        else:
+            operand_value = make(s, ds)
+            if operand == "object":
+                operand_value = np.asarray(operand_value)
+                assert operand_value.dtype == object
+        with np.errstate(all="ignore"):
+            _apply(y, view, op, operand_value)
+        if op == "**=":  # power: libm's and the kernels' within an ulp (README)
+            np.testing.assert_allclose(y.value, want, rtol=4.5e-16, atol=0)
+        else:  # arithmetic, floor, remainder, matmul's products: numpy's bits
+            np.testing.assert_array_equal(y.value, want)
+        for part in parts(y):
+            np.testing.assert_allclose(part, dwant, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("op", ["//=", "%=", "**=", "@="])
+def test_in_place_operators_in_a_jacobian(op: str) -> None:
+    """The same through hd.jacobian (a DualVec) and its sparse pattern: row 1 of y, a
+    view, op= a plain constant; the Jacobian of y against the closed form's."""
+    c = np.array([[1.3, 0.2, 0.0, 0.5]]).T * np.ones(4) if op == "@=" else 0.7
+
+    def f(x: Any) -> Any:
+        y = x * 1.0
+        t = y[1:2]
+        if op == "//=":
+            t //= c
+        elif op == "%=":
+            t %= c
+        elif op == "**=":
+            t **= c
+        else:
+            t @= c
+        return y
+
+    eye = np.eye(16).reshape(4, 4, 4, 4)
+    want = eye.copy()
+    row = _X[1]
+    if op == "//=":
+        want[1] = 0.0
+    elif op == "**=":
+        want[1] = (0.7 * row ** (0.7 - 1))[:, None, None] * eye[1]
+    elif op == "@=":
+        want[1] = np.einsum("jk,jab->kab", c, eye[1])  # (e_row @ c) per variable
+    jac = hd.jacobian(f)(_X)
+    np.testing.assert_allclose(jac, want, rtol=1e-14, atol=0)
+    pattern = hd.jacobian_sparsity(f)(_X).toarray().reshape(4, 4, 4, 4)
+    np.testing.assert_array_equal(pattern, want != 0)
+
+
+def test_in_place_operators_refuse_what_numpy_refuses() -> None:
+    """Shapes and casts as numpy's in-place operators: a broadcast beyond the target, a
+    complex operand into a real array, @= of a vector (numpy's error); float32 targets
+    keep float32."""
+    for op in (operator.ipow, operator.imod, operator.ifloordiv):
+        with pytest.raises(ValueError):  # numpy's: non-broadcastable output operand
+            op(hd.dual(np.ones((2, 3)), 1.0), np.ones((3, 2, 3)))
+    with pytest.raises(TypeError):
+        y = hd.dual(np.ones((2, 3)), 1.0)
+        y @= np.eye(3) * 1j
+    with pytest.raises(ValueError, match="inplace matrix multiplication"):
+        v = hd.dual(np.ones(3), 1.0)
+        v @= np.ones(3)
+    y32 = hd.dual(np.full((2, 3), 1.5, np.float32), 1.0)
+    y32 **= np.float64(2.5)
+    want = np.full((2, 3), 1.5, np.float32)
+    want **= np.float64(2.5)
+    assert y32.dtype == np.float32
+    np.testing.assert_array_equal(y32.value, want)
