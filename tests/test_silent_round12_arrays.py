@@ -192,3 +192,69 @@ def test_in_place_operators_refuse_what_numpy_refuses() -> None:
     want **= np.float64(2.5)
     assert y32.dtype == np.float32
     np.testing.assert_array_equal(y32.value, want)
+
+
+# --- orders that follow numpy's memory layout -------------------------------------------
+# numpy's order 'K' (ravel, flatten) and 'A' (ravel, flatten, reshape) read an array in
+# its memory layout, which numpy sets by the array's history: an F-ordered input, np.sin
+# of x.T (F-ordered: ufuncs keep their input's layout), np.copy of either. A dual array
+# keeps none of that (a transform seeds an F-ordered input C-ordered, results are
+# C-ordered), so its elements came out in another order than numpy's: a permuted value
+# and derivative, silently. Refused now where any two orders could differ.
+_A = np.arange(1.0, 7.0).reshape(2, 3)
+_W6 = np.array([1.0, -2.0, 0.5, 3.0, -1.5, 2.5])
+
+LAYOUT_READS: dict[str, Callable[[Any], Any]] = {
+    "ravel K": lambda x: np.ravel(x, order="K"),
+    "ravel A": lambda x: np.ravel(x, order="A"),
+    "method ravel K": lambda x: x.ravel(order="K"),
+    "flatten K": lambda x: x.flatten(order="K"),
+    "flatten A": lambda x: x.flatten(order="A"),
+    "reshape A": lambda x: np.reshape(x, (6,), order="A"),
+    "method reshape A": lambda x: x.reshape((3, 2), order="A").ravel(),
+}
+
+# how the array got its layout in numpy (each differs from C order but the first)
+LAYOUT_HISTORIES: dict[str, tuple[Callable[[Any], Any], np.ndarray]] = {
+    "C input": (lambda x: x * 1.0, _A),
+    "F input": (lambda x: x * 1.0, np.asfortranarray(_A)),
+    "F input, read directly": (lambda x: x, np.asfortranarray(_A)),
+    "sin of a transpose": (lambda x: np.sin(x.T), _A),
+    "product of a transpose": (lambda x: x.T * 2.0, _A),
+    "copy of a transpose": (lambda x: np.copy(x.T), _A),
+    "transpose": (lambda x: x.T, _A),
+}
+
+
+@pytest.mark.parametrize("history", LAYOUT_HISTORIES)
+@pytest.mark.parametrize("read", LAYOUT_READS)
+def test_memory_orders_are_refused_where_they_could_differ(read: str, history: str) -> None:
+    """sum(w * read(h(x))) for every layout history h: numpy's value depends on the
+    layout; hyperdiff's transforms and dual arrays raise a TypeError naming the
+    function and the order instead of reading C order (or the dual's own layout)."""
+    h, x = LAYOUT_HISTORIES[history]
+    take = LAYOUT_READS[read]
+
+    def f(v: Any) -> Any:
+        return np.sum(_W6 * take(h(v)))
+
+    f(x)  # numpy's own runs
+    with pytest.raises(TypeError, match=r"numpy\.(ravel|reshape) with order='[AK]'"):
+        hd.value_and_grad(f)(x)
+    with pytest.raises(TypeError, match=r"numpy\.(ravel|reshape) with order='[AK]'"):
+        f(hd.dual(x, np.ones_like(x)))
+
+
+@pytest.mark.parametrize("read", LAYOUT_READS)
+def test_memory_orders_of_one_long_axis_are_numpys(read: str) -> None:
+    """With at most one axis longer than 1 every order reads the same elements: the
+    value is numpy's, the Jacobian the permutation numpy's read makes of the
+    element numbers (np.arange through the same read)."""
+    take = LAYOUT_READS[read]
+    for shape in ((6, 1), (1, 6), (6,)):
+        x = np.asfortranarray(_A.reshape(shape))
+        got = take(hd.dual(x, np.ones_like(x)))
+        np.testing.assert_array_equal(got.value, take(x))
+        moved = take(np.arange(6.0).reshape(shape)).astype(int).ravel()
+        jac = hd.jacobian(lambda v, take=take: take(v).ravel())(x).reshape(6, 6)
+        np.testing.assert_array_equal(jac, np.eye(6)[moved])

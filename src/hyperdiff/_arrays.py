@@ -511,8 +511,8 @@ class DualArray:
     def ravel(self, order: Literal["C", "F", "A", "K"] = "C") -> Self:
         return cast("Self", np.ravel(self, order=order))
 
-    def flatten(self) -> Self:
-        return self._wrap(self._stack.reshape(self._planes, -1).copy())
+    def flatten(self, order: Literal["C", "F", "A", "K"] = "C") -> Self:
+        return cast("Self", np.ravel(self, order=order).copy())
 
     def copy(self) -> Self:
         return self._wrap(self._stack.copy())

@@ -954,13 +954,29 @@ def _broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
 
 
 # --- shape and order ------------------------------------------------------------------
+def _memory_order(a: DualArray, order: str, name: str) -> None:
+    """A TypeError for numpy's orders 'A' and 'K' where they could differ from 'C': they
+    read the array in its memory layout, which numpy sets by the array's history (np.sin
+    of x.T is F-ordered, as is an F-ordered input and its copies) and a dual array does
+    not keep (a transform seeds an F-ordered input C-ordered; results are C-ordered), so
+    its elements would come out in another order than numpy's. With at most one axis
+    longer than 1 every order reads the same elements."""
+    if sum(n > 1 for n in a.shape) > 1:
+        raise TypeError(
+            f"hyperdiff does not support numpy.{name} with order={order!r} of a dual array "
+            f"of shape {a.shape}: that order follows numpy's memory layout of the array, "
+            "which dual arrays do not keep (numpy's np.sin(x.T) is F-ordered, hyperdiff's "
+            "C-ordered); use order='C' or 'F'"
+        )
+
+
 def _plane_order(a: DualArray, order: str | None, name: str) -> str:
-    """C or F: numpy's 'A' is F for an F-contiguous array (each plane is laid out alike)."""
+    """C or F ('A': refused where it could be either, _memory_order)."""
     if order is None:
         order = "C"
     if order == "A":
-        plane = a._stack[0]
-        return "F" if plane.flags.f_contiguous and not plane.flags.c_contiguous else "C"
+        _memory_order(a, order, name)
+        return "C"
     if order not in ("C", "F"):
         raise ValueError(f"order must be one of 'C', 'F', 'A' in numpy.{name}, not {order!r}")
     return order
@@ -988,8 +1004,9 @@ def _reshape(
 
 @implements(np.ravel)
 def _ravel(a: Any, order: str = "C") -> Any:
-    if order == "K":  # memory order; every plane has the same strides
-        return a._wrap(np.stack([np.ravel(plane, order="K") for plane in a._stack]))
+    if order in ("A", "K"):  # memory order: refused where it could differ from C's
+        _memory_order(a, order, "ravel")
+        order = "C"
     return _reshape(a, -1, order)
 
 
