@@ -258,3 +258,72 @@ def test_memory_orders_of_one_long_axis_are_numpys(read: str) -> None:
         moved = take(np.arange(6.0).reshape(shape)).astype(int).ravel()
         jac = hd.jacobian(lambda v, take=take: take(v).ravel())(x).reshape(6, 6)
         np.testing.assert_array_equal(jac, np.eye(6)[moved])
+
+
+# --- einsum of one operand: numpy's view -----------------------------------------------
+# np.einsum('ii->i', K) is a writeable view of K's diagonal in numpy (its documented
+# idiom: np.einsum('ii->i', K)[:] += s), as 'ij->ji' is K.T. hyperdiff's einsum made a
+# new array, so the write never reached K: silently K without s.
+EINSUM_VIEWS: dict[str, tuple[Any, ...]] = {
+    "diagonal": ("ii->i",),
+    "transpose": ("ij->ji",),
+    "implicit transpose": ("ji",),
+    "itself": ("ij",),
+    "ellipsis": ("...->...",),
+    "ellipsis last": ("i...->...i",),
+    "batched diagonal": ("...ii->...i",),
+    "sublists": ([0, 0], [0]),
+}
+
+
+@pytest.mark.parametrize("optimize", [False, True])
+@pytest.mark.parametrize("name", EINSUM_VIEWS)
+def test_einsum_views_write_through(name: str, optimize: bool) -> None:
+    """view = einsum(K); view += s; view[0] = t: K's value and parts are numpy's writes
+    into K's value and into each of its part planes (the writes are linear)."""
+    spec = EINSUM_VIEWS[name]
+    k, dk = _X[:3, :3].copy(), _DX[:3, :3].copy()
+    s = _S[0, :3] if name in ("diagonal", "batched diagonal", "sublists") else _S[:3, :3]
+    ds = _DS[0, :3] if s.ndim == 1 else _DS[:3, :3]
+
+    def einsum(a: Any) -> Any:
+        if isinstance(spec[0], str):
+            return np.einsum(spec[0], a, optimize=optimize)
+        return np.einsum(a, *spec, optimize=optimize)
+
+    want, dwant = k.copy(), dk.copy()
+    for plane, add in ((want, s), (dwant, ds)):
+        view = einsum(plane)
+        assert np.shares_memory(view, plane)  # numpy's: a view
+        view += add
+        view[0] = 0.0
+    y = hd.dual(k, dk)
+    view = einsum(y)
+    view += hd.dual(s, ds)
+    view[0] = 0.0
+    np.testing.assert_array_equal(y.value, want)
+    np.testing.assert_array_equal(y.d, dwant)
+
+
+def test_einsum_diagonal_update_in_transforms() -> None:
+    """K = x x^T; diag(K) += x**2 by the einsum idiom: dK_ij/dx_k = d_ik x_j + x_i d_jk
+    + d_ij d_ik 2 x_i (the closed form) from jacobian; sparsity detection refuses the
+    write through a view it does not follow (it missed it: the pattern lacked the
+    diagonal's new entries)."""
+
+    def f(x: Any) -> Any:
+        k = x[:, None] * x[::-1][None, :]
+        np.einsum("ii->i", k)[:] += x**2
+        return k
+
+    x = np.array([1.0, 2.0, 3.0])
+    eye = np.eye(3)
+    rev = x[::-1]
+    want = (
+        eye[:, None, :] * rev[None, :, None]
+        + x[:, None, None] * eye[::-1][None, :, :]
+        + eye[:, :, None] * eye[:, None, :] * 2 * x[:, None, None]
+    )
+    np.testing.assert_array_equal(hd.jacobian(f)(x), want)
+    with pytest.raises(TypeError, match="writes through views"):
+        hd.jacobian(f, sparsity="auto")(x)

@@ -598,6 +598,10 @@ class SparsityTracer:
                 if isinstance(out, SparsityTracer) and isinstance(base, SparsityTracer):
                     if out is not base:
                         _viewing(out, base)
+        if func is np.einsum and isinstance(result, SparsityTracer):
+            base = _einsum_view_of(args, kwargs)
+            if base is not None and result is not base:
+                _viewing(result, base)
         return result
 
 
@@ -611,6 +615,24 @@ _VIEWS = {
     np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag, np.broadcast_arrays,
 }  # fmt: skip
 _PER_ARGUMENT = {np.broadcast_arrays, np.atleast_1d, np.atleast_2d, np.atleast_3d}
+
+
+def _einsum_view_of(args: Any, kwargs: Any) -> SparsityTracer | None:
+    """The operand whose view np.einsum(*args) is, as numpy makes it for one operand
+    ('ii->i', 'ij->ji': writes through it reach the operand), else None; numpy's own
+    einsum of zeros of its shape says which."""
+    if isinstance(args[0], str):
+        operands = args[1:]
+    else:  # einsum(op0, sublist0, ..., [sublistout])
+        operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+    if len(operands) != 1 or not isinstance(operands[0], SparsityTracer):
+        return None
+    base = operands[0]
+    probe = np.zeros(base.shape)
+    options = {k: v for k, v in kwargs.items() if k == "optimize"}
+    call: list[Any] = [probe if a is base else a for a in args]
+    result = np.einsum(*call, **options)
+    return base if isinstance(result, np.ndarray) and np.shares_memory(result, probe) else None
 
 
 _THROUGH_VIEWS = (
