@@ -260,6 +260,116 @@ def test_memory_orders_of_one_long_axis_are_numpys(read: str) -> None:
         np.testing.assert_array_equal(jac, np.eye(6)[moved])
 
 
+# --- one element by integers: numpy's scalar, a copy -------------------------------------
+# x[0] of a vector, x[i, j] of a matrix: numpy hands out a scalar, a copy, so
+# `total = x[0]; total += x[1]` leaves x as it was. hyperdiff handed out a 0-d dual
+# array viewing x's planes, and the += wrote into x: f below gave 36 for numpy's 6, and
+# its gradient (12, 12, 12) for (7, 1, 1). x[0, ...] is a 0-d view in numpy too: kept.
+ELEMENT_KEYS: dict[str, tuple[tuple[int, ...], Any]] = {
+    "vector x[1]": ((5,), 1),
+    "vector x[-1]": ((5,), -1),
+    "vector numpy integer": ((5,), np.int64(2)),
+    "matrix x[1, 2]": ((3, 4), (1, 2)),
+    "matrix x[-1, 0]": ((3, 4), (-1, 0)),
+    "matrix 0-d index arrays": ((3, 4), (np.array(1), np.array(2))),
+    "3-d x[0, 1, 2]": ((2, 3, 4), (0, 1, 2)),
+    "0-d x[()]": ((), ()),
+}
+
+ELEMENT_WRITES: dict[str, Callable[[Any], Any]] = {
+    "+=": lambda t: operator.iadd(t, 2.5),
+    "-=": lambda t: operator.isub(t, 2.5),
+    "*=": lambda t: operator.imul(t, 2.5),
+    "/=": lambda t: operator.itruediv(t, 2.5),
+    "**=": lambda t: operator.ipow(t, 2.5),
+    "//=": lambda t: operator.ifloordiv(t, 0.3),
+    "%=": lambda t: operator.imod(t, 0.3),
+}
+
+
+@pytest.mark.parametrize("write", ELEMENT_WRITES)
+@pytest.mark.parametrize("key", ELEMENT_KEYS)
+def test_an_element_by_integers_is_a_copy(key: str, write: str) -> None:
+    """t = y[key]; t op= c: y is unchanged, as numpy's (its value and its parts, Dual,
+    HyperDual and through hd.jacobian: the identity); t is numpy's scalar."""
+    shape, index = ELEMENT_KEYS[key]
+    x = np.linspace(0.6, 2.0, int(np.prod(shape))).reshape(shape)
+    op = ELEMENT_WRITES[write]
+    want = x.copy()
+    scalar = want[index]
+    assert isinstance(scalar, np.generic)  # numpy's: a scalar
+    scalar = op(scalar)
+
+    def f(v: Any) -> Any:
+        y = v * 1.0
+        t = y[index]
+        t = op(t)
+        return y, t
+
+    ones = np.ones_like(x)
+    for make, parts in (
+        (lambda v: hd.dual(v, ones), lambda r: [(r.d, ones)]),
+        (
+            lambda v: hd.hyperdual(v, ones, ones),
+            lambda r: [(r.e1, ones), (r.e2, ones), (r.e12, 0 * ones)],
+        ),
+    ):
+        y, t = f(make(x))
+        np.testing.assert_array_equal(y.value, want)
+        for got, expected in parts(y):
+            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_allclose(t.value, scalar, rtol=4.5e-16)
+    jac = hd.jacobian(lambda v: f(v)[0])(x)
+    np.testing.assert_array_equal(jac, np.eye(x.size).reshape(shape + shape))
+
+
+def test_an_element_read_then_accumulated() -> None:
+    """total = x[0]; total += x[i] ...; total * x[0]: numpy's 6 at (1, 2, 3), its
+    gradient (2 x0 + x1 + x2, x0, x0) = (7, 1, 1), every kind."""
+
+    def f(x: Any) -> Any:
+        total = x[0]
+        for i in range(1, len(x)):
+            total += x[i]
+        return total * x[0]
+
+    x = np.array([1.0, 2.0, 3.0])
+    assert f(x) == 6.0
+    value, grad = hd.value_and_grad(f)(x)
+    assert value == 6.0
+    np.testing.assert_array_equal(grad, [7.0, 1.0, 1.0])
+    np.testing.assert_array_equal(hd.hessian(f)(x), [[2.0, 1.0, 1.0], [1.0, 0, 0], [1.0, 0, 0]])
+    y = f(hd.dual(x, np.array([1.0, 0.0, 0.0])))
+    assert (y.value, y.d) == (6.0, 7.0)
+    big = np.linspace(0.5, 1.5, 40_000)  # recorded (fused) planes too
+    b = hd.dual(big, 1.0) * 2.0
+    first = b[0]
+    first += 1.0
+    assert b.value[0] == 1.0 and first.value == 2.0
+
+
+def test_zero_dimensional_views_stay_views() -> None:
+    """x[0, ...] and x[...] are views in numpy (0-d arrays): writes through them reach x,
+    values and parts, here as there; iteration over a vector gives numpy's scalars
+    (copies), over a matrix its rows (views)."""
+    v = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for key in ((0, Ellipsis, 1), (Ellipsis, 1, 0)):
+        plain, y = v.copy(), hd.dual(v, 1.0)
+        view = plain[key]
+        view += 10.0
+        t = y[key]
+        t += hd.dual(10.0, 3.0)
+        np.testing.assert_array_equal(y.value, plain)
+        np.testing.assert_array_equal(y.d, np.where(plain > 10, 4.0, 1.0))
+    y = hd.dual(v, 1.0)
+    for row in y:
+        row *= 2.0
+    for t in y[0]:
+        t *= 5.0
+    np.testing.assert_array_equal(y.value, 2 * v)
+    np.testing.assert_array_equal(y.d, np.full((2, 2), 2.0))
+
+
 # --- einsum of one operand: numpy's view -----------------------------------------------
 # np.einsum('ii->i', K) is a writeable view of K's diagonal in numpy (its documented
 # idiom: np.einsum('ii->i', K)[:] += s), as 'ij->ji' is K.T. hyperdiff's einsum made a

@@ -130,7 +130,10 @@ def _getitem(self: Any, index: Any) -> Any:
     if not _core.advanced_adjacent(key):
         picked = _planes_last(self._stack)[_with_plane_axis_last(key)]
         return self._wrap(np.ascontiguousarray(picked.transpose((-1, *range(picked.ndim - 1)))))
-    return self._wrap(self._stack[(slice(None), *key)])
+    picked = self._stack[(slice(None), *key)]
+    if picked.ndim == 1 and Ellipsis not in key:  # numpy's scalar, a copy (the C path's rule)
+        picked = picked.copy()
+    return self._wrap(picked)
 
 
 def _planes_last(data: np.ndarray) -> np.ndarray:
