@@ -437,3 +437,35 @@ def test_einsum_diagonal_update_in_transforms() -> None:
     np.testing.assert_array_equal(hd.jacobian(f)(x), want)
     with pytest.raises(TypeError, match="writes through views"):
         hd.jacobian(f, sparsity="auto")(x)
+
+
+# --- writes of lists holding dual scalars -------------------------------------------------
+# y[key] = [x[0], 1.0] takes the list as a dual array; numpy's put, place, putmask,
+# copyto, put_along_axis and fill_diagonal converted it to floats instead and raised
+# "converting a Dual array to float64 would drop its derivative parts" (no wrong number:
+# a refusal of what x[key] = item does).
+LIST_WRITES: dict[str, Callable[[Any, Any], None]] = {
+    "put": lambda y, v: np.put(y, [0, 3, 3], v),
+    "place": lambda y, v: np.place(y, np.array([True, False, True, True]), v),
+    "putmask": lambda y, v: np.putmask(y, np.array([True, False, True, False]), v),
+    "copyto": lambda y, v: np.copyto(y[1:3], v),
+    "put_along_axis": lambda y, v: np.put_along_axis(y, np.array([3, 0]), v, 0),
+    "fill_diagonal": lambda y, v: np.fill_diagonal(y.reshape(2, 2), v),
+}
+
+
+@pytest.mark.parametrize("container", ["list", "object array"])
+@pytest.mark.parametrize("name", LIST_WRITES)
+def test_writes_of_lists_of_dual_scalars(name: str, container: str) -> None:
+    """write(y, [x[1], 0.25]): y's value and part are numpy's write of [x1, 0.25] into
+    y's value and of [dx1, 0] into its part."""
+    write = LIST_WRITES[name]
+    x = hd.dual(np.array([1.5, 2.5]), np.array([3.0, 5.0]))
+    y = hd.dual(np.array([0.1, 0.2, 0.3, 0.4]), np.array([1.0, 2.0, 4.0, 8.0]))
+    want, dwant = y.value.copy(), y.d.copy()
+    write(want, [1.5, 0.25])
+    write(dwant, [3.0, 0.0])
+    items = [x[0], 0.25]
+    write(y, items if container == "list" else np.array(items, dtype=object))
+    np.testing.assert_array_equal(y.value, want)
+    np.testing.assert_array_equal(y.d, dwant)
