@@ -348,6 +348,29 @@ def test_an_element_read_then_accumulated() -> None:
     assert b.value[0] == 1.0 and first.value == 2.0
 
 
+def test_swapping_elements() -> None:
+    """x[0], x[2] = x[2], x[0] swaps in numpy (the right side holds two scalars). With
+    views on the right, the second assignment read the first's result: x[0] and x[2]
+    both became x2, and the Jacobian had the row (0, 0, 1) twice. Now the
+    permutation, in value, parts and Jacobian; a shuffle keeps values and parts
+    together."""
+
+    def f(x: Any) -> Any:
+        y = x * 1.0
+        y[0], y[2] = y[2], y[0]
+        return y
+
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(f(hd.dual(x, x * 10)).value, [3.0, 2.0, 1.0])
+    np.testing.assert_array_equal(f(hd.dual(x, x * 10)).d, [30.0, 20.0, 10.0])
+    np.testing.assert_array_equal(hd.jacobian(f)(x), np.eye(3)[[2, 1, 0]])
+    y = hd.dual(np.arange(8.0), np.arange(8.0) * 10)
+    with pytest.warns(UserWarning, match="not a subclass of 'Sequence'"):
+        np.random.default_rng(3).shuffle(y)
+    np.testing.assert_array_equal(np.sort(y.value), np.arange(8.0))
+    np.testing.assert_array_equal(y.d, y.value * 10)
+
+
 def test_zero_dimensional_views_stay_views() -> None:
     """x[0, ...] and x[...] are views in numpy (0-d arrays): writes through them reach x,
     values and parts, here as there; iteration over a vector gives numpy's scalars
