@@ -492,3 +492,47 @@ def test_writes_of_lists_of_dual_scalars(name: str, container: str) -> None:
     write(y, items if container == "list" else np.array(items, dtype=object))
     np.testing.assert_array_equal(y.value, want)
     np.testing.assert_array_equal(y.d, dwant)
+
+
+# --- reductions over one element: new arrays -------------------------------------------------
+# The pairwise tree of np.prod and the associative reduce (multiply, logaddexp, hypot,
+# fmax, ...) handed back a view of x when there was nothing to combine (an axis of
+# length 1, axis=()): p = np.prod(x, axis=1); p *= 2 doubled x too. numpy's reductions
+# always make a new array.
+ONE_ELEMENT_REDUCTIONS: dict[str, Callable[[Any], Any]] = {
+    "prod": lambda x: np.prod(x, axis=1),
+    "prod keepdims": lambda x: np.prod(x, axis=1, keepdims=True),
+    "prod axis ()": lambda x: np.prod(x, axis=()),
+    "nanprod": lambda x: np.nanprod(x, axis=1),
+    "method prod": lambda x: x.prod(axis=-1),
+    **{
+        f"{u.__name__}.reduce": (lambda x, u=u: u.reduce(x, axis=1))
+        for u in (np.multiply, np.logaddexp, np.logaddexp2, np.hypot, np.fmax, np.fmin)
+    },
+    **{
+        f"{u.__name__}.reduce axis ()": (lambda x, u=u: u.reduce(x, axis=()))
+        for u in (np.multiply, np.logaddexp, np.hypot, np.fmax, np.fmin, np.maximum)
+    },
+    "max": lambda x: np.max(x, axis=1),
+    "sum": lambda x: np.sum(x, axis=1),
+    "cumprod": lambda x: np.cumprod(x, axis=1),
+    "maximum.accumulate": lambda x: np.maximum.accumulate(x, axis=1),
+}
+
+
+@pytest.mark.parametrize("name", ONE_ELEMENT_REDUCTIONS)
+def test_reductions_of_one_element_are_new_arrays(name: str) -> None:
+    """r = reduce(y) over an axis of length 1; r *= 3; r += 1: y keeps its value and
+    parts (numpy's y does), and r's are numpy's reduce of the values then the writes."""
+    reduce = ONE_ELEMENT_REDUCTIONS[name]
+    v, d = np.array([[1.5], [0.5]]), np.array([[2.0], [3.0]])
+    want = reduce(v.copy())
+    assert not np.shares_memory(want, v)  # numpy's: a new array
+    want = want * 3 + 1
+    y = hd.dual(v.copy(), d.copy())
+    r = reduce(y)
+    r *= 3.0
+    r += 1.0
+    np.testing.assert_array_equal(y.value, v)
+    np.testing.assert_array_equal(y.d, d)
+    np.testing.assert_array_equal(r.value, want)

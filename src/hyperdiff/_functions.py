@@ -529,6 +529,9 @@ def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
         data = np.zeros((x._planes, *x.shape[:-1]), dtype=x.dtype)
         data[0] = ufunc.identity
         return x._wrap(data)
+    if n == 1:  # nothing to combine: a copy, as numpy's reduction is a new array (a view
+        # of x here would let p = np.prod(x, axis=1); p *= 2 write into x)
+        return x._wrap(x._stack[..., 0].copy())
     ordered = ufunc in _SELECTING
     while n > 1:
         half = n // 2
