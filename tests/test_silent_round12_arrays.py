@@ -536,3 +536,28 @@ def test_reductions_of_one_element_are_new_arrays(name: str) -> None:
     np.testing.assert_array_equal(y.value, v)
     np.testing.assert_array_equal(y.d, d)
     np.testing.assert_array_equal(r.value, want)
+
+
+# --- empty index lists --------------------------------------------------------------------
+# numpy takes an empty list of indices as integers (np.delete(x, []) is x's copy); the
+# dual rules made it a float array and raised IndexError / a cast TypeError.
+EMPTY_INDEX: dict[str, Callable[[Any], Any]] = {
+    "delete": lambda x: np.delete(x, []),
+    "delete axis": lambda x: np.delete(x, [], axis=1),
+    "insert": lambda x: np.insert(x, [], 9.0, axis=1),
+    "take": lambda x: np.take(x, []),
+    "take axis": lambda x: np.take(x, [], axis=0),
+    "put": lambda x: (np.put(x, [], []), x)[1],
+}
+
+
+@pytest.mark.parametrize("name", EMPTY_INDEX)
+def test_empty_index_lists(name: str) -> None:
+    """Value, dtype and parts as numpy's on the value and on the part plane."""
+    f = EMPTY_INDEX[name]
+    v, d = _X[:2, :3].copy(), _DX[:2, :3].copy()
+    got = f(hd.dual(v.copy(), d.copy()))
+    want = f(v.copy())
+    assert got.value.dtype == want.dtype
+    np.testing.assert_array_equal(got.value, want)
+    np.testing.assert_array_equal(got.d, f(d.copy()))

@@ -1084,7 +1084,10 @@ def _repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
 def _indices(indices: Any) -> np.ndarray:
     if isinstance(indices, DualArray):
         raise TypeError("dual arrays cannot be used as indices; index with x.value")
-    return np.asarray(indices)
+    array = np.asarray(indices)
+    if array.size == 0 and not isinstance(indices, np.ndarray):
+        return array.astype(np.intp)  # numpy's rule: an empty list is no float index
+    return array
 
 
 @implements(np.take)
