@@ -348,6 +348,26 @@ def test_an_element_read_then_accumulated() -> None:
     assert b.value[0] == 1.0 and first.value == 2.0
 
 
+@pytest.mark.parametrize(
+    "elements",
+    [lambda y: list(y), lambda y: np.unstack(y), lambda y: [y[i] for i in range(len(y))]],
+    ids=["iteration", "unstack", "indexing"],
+)
+def test_the_elements_of_a_vector_are_copies(elements: Callable[[Any], Any]) -> None:
+    """The elements of a vector (iterated, np.unstack, x[i]) are numpy's scalars:
+    t *= 2 on each leaves y as it was (np.unstack gave views of y's planes)."""
+    v = np.array([1.0, 2.0, 3.0])
+    for t in elements(v.copy()):
+        assert isinstance(t, np.generic)
+    y = hd.dual(v.copy(), 10 * v)
+    parts = elements(y)
+    for t in parts:
+        t *= 2.0
+    np.testing.assert_array_equal(y.value, v)
+    np.testing.assert_array_equal(y.d, 10 * v)
+    np.testing.assert_array_equal([t.value for t in parts], 2 * v)
+
+
 def test_swapping_elements() -> None:
     """x[0], x[2] = x[2], x[0] swaps in numpy (the right side holds two scalars). With
     views on the right, the second assignment read the first's result: x[0] and x[2]
