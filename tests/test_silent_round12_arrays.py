@@ -581,3 +581,18 @@ def test_empty_index_lists(name: str) -> None:
     assert got.value.dtype == want.dtype
     np.testing.assert_array_equal(got.value, want)
     np.testing.assert_array_equal(got.d, f(d.copy()))
+
+
+def test_broadcast_arrays_of_one_shape_are_the_arrays() -> None:
+    """np.broadcast_arrays of arrays of one shape returns them (numpy's: no broadcast
+    needed), so a write through a result reaches the array, as in numpy; it gave
+    read-only views (writes raised)."""
+    y, z = hd.dual(np.arange(3.0), 1.0), hd.dual(np.ones(3), 2.0)
+    a, b = np.broadcast_arrays(y, z)
+    assert a is y and b is z
+    plain = np.arange(3.0)
+    pa, _ = np.broadcast_arrays(plain, np.ones(3))
+    assert pa is plain  # numpy's own
+    a[0] = hd.dual(9.0, 5.0)
+    np.testing.assert_array_equal(y.value, [9.0, 1.0, 2.0])
+    np.testing.assert_array_equal(y.d, [5.0, 1.0, 1.0])

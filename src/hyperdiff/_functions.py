@@ -953,6 +953,10 @@ def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
 @implements(np.broadcast_arrays)
 def _broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
     shape = np.broadcast_shapes(*(np.shape(x) for x in args))
+    if all(np.shape(x) == shape for x in args):  # numpy's: the arrays themselves
+        return tuple(
+            x if isinstance(x, DualArray) else np.array(x, copy=None, subok=subok) for x in args
+        )
     return tuple(_broadcast_to(x, shape) for x in args)
 
 
