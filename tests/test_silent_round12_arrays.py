@@ -1,15 +1,25 @@
 """Round twelve: numpy's array API on dual arrays (tests/test_silent_round11.py before).
 
-In-place operators through a view. numpy's `row = y[0]; row **= 2` writes into y, as
-every in-place operator does. Dual arrays had only +=, -=, *= and /=: for **=, //=, %=
-and @= Python fell back to `row = row ** 2`, a new array, and y kept its old value and
-parts, silently. The same fallback ran for an object array of dual scalars (what
-np.asarray makes of a dual array) as the right operand of any of them: `row += o` left
-y unchanged.
+Where a dual array was a view and numpy's a copy, or the other way round, writes went
+where numpy's do not (or not where numpy's do), and values and derivatives came out
+wrong, silently. Each section below is one family:
 
-References: numpy's own in-place operator on the values (bit for bit), and the closed
-form derivative of each operator (d(t s) = dt s + t ds, ...) run in numpy on the
-directions; no hyperdiff on either side.
+- in-place operators through a view (**=, //=, %=, @= were missing: Python rebound the
+  name, the base kept its value; an object array of dual scalars as the operand did
+  the same for every operator);
+- ravel/flatten/reshape in orders 'K' and 'A' (numpy's memory layout, which dual arrays
+  do not keep: permuted elements; now a TypeError where orders could differ);
+- one element by integers (x[0], x[i, j]: numpy's scalar, a copy; it was a view, so
+  `total = x[0]; total += x[1]` wrote into x, and `x[0], x[2] = x[2], x[0]` did not
+  swap);
+- np.einsum of one operand (numpy's view, np.einsum('ii->i', K)[:] += s: it was a copy);
+- writes of lists holding dual scalars (put, place, ...: raised);
+- reductions of one element (np.prod over an axis of length 1: a view of x);
+- empty index lists and np.broadcast_arrays of one shape (raised).
+
+References are numpy's own operations on the value and part planes (writes are linear
+in the planes), closed forms of the operators' derivatives run in numpy, and numpy's
+own view-or-copy answer (np.shares_memory); no hyperdiff on the reference side.
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ _DS = _RNG.standard_normal((4, 4))
 _M = _RNG.uniform(-1.0, 1.0, (8, 8))  # @='s right operand (its leading n x n block)
 _DM = _RNG.standard_normal((8, 8))
 
+# --- in-place operators through a view ---------------------------------------------------
+# numpy's `row = y[0]; row **= 2` writes into y, as every in-place operator does.
 # view name -> the view of a 4 x 4 array the operator writes through
 VIEWS: dict[str, Callable[[Any], Any]] = {
     "row": lambda y: y[1],
