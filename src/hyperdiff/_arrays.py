@@ -131,7 +131,7 @@ def _getitem(self: Any, index: Any) -> Any:
         picked = _planes_last(self._stack)[_with_plane_axis_last(key)]
         return self._wrap(np.ascontiguousarray(picked.transpose((-1, *range(picked.ndim - 1)))))
     picked = self._stack[(slice(None), *key)]
-    if picked.ndim == 1 and Ellipsis not in key:  # numpy's scalar, a copy (the C path's rule)
+    if picked.ndim == 1 and not any(k is Ellipsis for k in key):  # numpy's scalar: a copy
         picked = picked.copy()
     return self._wrap(picked)
 
