@@ -403,6 +403,44 @@ def test_swapping_elements() -> None:
     np.testing.assert_array_equal(y.d, y.value * 10)
 
 
+def _swap(y: Any) -> None:
+    y[0], y[2] = y[2], y[0]
+
+
+SPARSITY_ELEMENTS: dict[str, Callable[[Any], Any]] = {
+    "floor of an element": lambda y: operator.ifloordiv(y[0], 100.0),
+    "floor of each element": lambda y: [operator.ifloordiv(t, 100.0) for t in y],
+    "swap": _swap,
+    "floor of a 0-d view (numpy's view)": lambda y: operator.ifloordiv(y[0, ...], 100.0),
+}
+
+
+@pytest.mark.parametrize("name", SPARSITY_ELEMENTS)
+def test_sparsity_patterns_of_elements(name: str) -> None:
+    """Sparsity detection took y[0] for a view of y too: t = y[0]; t //= 100 emptied
+    y[0]'s dependencies, so jacobian_sparsity missed the diagonal entry numpy's y[0]
+    keeps (and a sparse jacobian without the check was wrong there). The pattern is
+    now the dense Jacobian's nonzeros (a closed form: the identity, permuted by the
+    swap; row 0 empty where numpy's 0-d view is floored)."""
+    write = SPARSITY_ELEMENTS[name]
+
+    def f(x: Any) -> Any:
+        y = x * 2.0
+        write(y)
+        return y
+
+    x = np.array([1.0, 2.0, 3.0])
+    want = 2.0 * np.eye(3)
+    if name == "swap":
+        want = want[[2, 1, 0]]
+    elif "0-d view" in name:
+        want[0] = 0.0
+    np.testing.assert_array_equal(hd.jacobian(f)(x), want)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(x).toarray(), want != 0)
+    sparse = hd.jacobian(f, sparsity="auto", check_sparsity=False)(x)
+    np.testing.assert_array_equal(sparse.toarray(), want)
+
+
 def test_zero_dimensional_views_stay_views() -> None:
     """x[0, ...] and x[...] are views in numpy (0-d arrays): writes through them reach x,
     values and parts, here as there; iteration over a vector gives numpy's scalars

@@ -516,13 +516,15 @@ class SparsityTracer:
         if _has_tracer(key):
             raise TypeError(_BRANCH.format(what="a traced array used as an index"))
         self._fresh()
-        ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
-        ids = np.asarray(ids)
+        picked = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
+        ids = np.asarray(picked)
         value = None if self._value is None else np.asarray(self._value[key])
         rows = ids.ravel()
         h = None if self._h is None else _rows(self._h, rows)
         out = SparsityTracer(self._trace, ids.shape, _rows(self._g, rows), h, value)
-        if _basic(key):  # numpy's result is a view: writes through it reach self
+        # numpy's result is a view, writes through it reach self; but one element by
+        # integers is numpy's scalar, a copy (t = y[0]; t //= 2 leaves y as it was)
+        if _basic(key) and not isinstance(picked, np.generic):
             _viewing(out, self, rows)
         return out
 
