@@ -646,3 +646,25 @@ def test_broadcast_arrays_of_one_shape_are_the_arrays() -> None:
     a[0] = hd.dual(9.0, 5.0)
     np.testing.assert_array_equal(y.value, [9.0, 1.0, 2.0])
     np.testing.assert_array_equal(y.d, [5.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("method", ["conj", "conjugate"])
+def test_conjugate_methods_of_real_arrays_are_the_arrays(method: str) -> None:
+    """numpy's x.conj() of a real array is x itself: c = y.conj(); c //= 100 floors y
+    (here too; it was a new array and y kept its value and parts). Complex: a new
+    array, the conjugate's parts."""
+    v = np.array([150.0, 250.0])
+    plain = v.copy()
+    c = getattr(plain, method)()
+    c //= 100.0
+    y = hd.dual(v.copy(), np.array([1.0, 2.0]))
+    r = getattr(y, method)()
+    assert r is y
+    r //= 100.0
+    np.testing.assert_array_equal(y.value, plain)
+    np.testing.assert_array_equal(y.d, [0.0, 0.0])
+    z = hd.dual(v + 1j, np.array([1.0 + 2j, 3.0 - 1j]))
+    w = getattr(z, method)()
+    assert w is not z
+    np.testing.assert_array_equal(w.value, v - 1j)
+    np.testing.assert_array_equal(w.d, [1.0 - 2j, 3.0 + 1j])

@@ -421,11 +421,13 @@ class DualArray:
         """The imaginary parts, as a dual array (zeros for real components)."""
         return cast("Self", np.imag(self))
 
+    # numpy's methods give the array itself for real components (a write through the
+    # result reaches it); np.conjugate, a ufunc, always makes a new array
     def conj(self) -> Self:
-        return cast("Self", np.conjugate(self))
+        return self if self.dtype.kind != "c" else cast("Self", np.conjugate(self))
 
     def conjugate(self) -> Self:
-        return cast("Self", np.conjugate(self))
+        return self.conj()
 
     def __len__(self) -> int:
         if self.ndim == 0:
