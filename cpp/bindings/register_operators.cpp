@@ -955,6 +955,19 @@ PyObject* view_getitem(PyObject* dual, PyObject* key) {
   return record(Py_TYPE(dual), std::move(node));
 }
 
+// Whether x[key] is one element that numpy hands out as a scalar (a copy), given the
+// planes it picked (`picked`, the plane axis alone left): every index an integer, no
+// Ellipsis (x[0, ...] is a 0-d view in numpy, and stays one here).
+bool element_key(PyObject* picked, PyObject* key) {
+  if (!PyArray_Check(picked) || PyArray_NDIM(reinterpret_cast<PyArrayObject*>(picked)) != 1)
+    return false;
+  if (!PyTuple_CheckExact(key)) return key != Py_Ellipsis;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+    if (PyTuple_GET_ITEM(key, i) == Py_Ellipsis) return false;
+  }
+  return true;
+}
+
 PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2 || kernels_of(args[0]) == nullptr) Py_RETURN_NONE;
   PyObject* key = args[1];
@@ -987,6 +1000,12 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   PyObject* result = all == nullptr ? nullptr : PyObject_GetItem(data, full);
   Py_DECREF(full);
   Py_DECREF(data);
+  if (result != nullptr && element_key(result, key)) {
+    // numpy gives a scalar here, a copy: a view would let x[0] += y write into x
+    PyObject* copy = PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(result), NPY_CORDER);
+    Py_DECREF(result);
+    result = copy;
+  }
   return wrap(Py_TYPE(args[0]), result);
 }
 

@@ -539,6 +539,10 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         subscripts, arrays = operands[0], operands[1:]
     else:
         subscripts, arrays = _sublist_subscripts(operands)
+    if len(arrays) == 1 and isinstance(arrays[0], DualArray):
+        view = _einsum_view(subscripts.replace(" ", ""), arrays[0], optimize)
+        if view is not None:
+            return view
     return apply(
         "einsum",
         lambda *xs: np.einsum(subscripts, *xs, optimize=optimize),
@@ -564,9 +568,10 @@ def _sublist_subscripts(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]
     return subscripts, tuple(arrays)
 
 
-def _batched_einsum(subscripts: str, optimize: Any) -> Any:
-    """einsum over a leading axis of two operands: a letter the subscripts do not use in
-    front of each (the implicit output written out, else it would move that axis)."""
+def _batched_subscripts(subscripts: str) -> str | None:
+    """subscripts over a leading axis of every operand: a letter the subscripts do not
+    use in front of each (the implicit output written out, else it would move that
+    axis); None when every letter is used."""
     inputs, arrow, output = subscripts.partition("->")
     if not arrow:  # numpy's implicit output: '...', then the labels used once, sorted
         labels = inputs.replace("...", "").replace(",", "")
@@ -574,11 +579,30 @@ def _batched_einsum(subscripts: str, optimize: Any) -> Any:
         output = ("..." if "..." in inputs else "") + "".join(once)
     letters = set(subscripts)
     free = next((c for c in string.ascii_letters if c not in letters), None)
-    if free is None or inputs.count(",") != 1:
+    if free is None:
         return None
-    a, b = inputs.split(",")
-    batched = f"{free}{a},{free}{b}->{free}{output}"
+    return ",".join(free + term for term in inputs.split(",")) + f"->{free}{output}"
+
+
+def _batched_einsum(subscripts: str, optimize: Any) -> Any:
+    """einsum over a leading axis of two operands (_batched_subscripts)."""
+    batched = _batched_subscripts(subscripts)
+    if batched is None or subscripts.partition("->")[0].count(",") != 1:
+        return None
     return lambda x, y: np.einsum(batched, x, y, optimize=optimize)
+
+
+def _einsum_view(subscripts: str, x: DualArray, optimize: Any) -> Any:
+    """einsum of one operand where numpy's is a view of it (a diagonal 'ii->i', a
+    transpose 'ij->ji', the array itself): the same view of every plane, so writes
+    through it reach x as numpy's do (np.einsum('ii->i', K)[:] += s, numpy's documented
+    idiom for a diagonal); None where numpy's result is a new array."""
+    value = x._stack[0]
+    result = np.einsum(subscripts, value, optimize=optimize)
+    batched = _batched_subscripts(subscripts)
+    if batched is None or not (isinstance(result, np.ndarray) and np.shares_memory(result, value)):
+        return None
+    return x._wrap(np.einsum(batched, x._stack, optimize=optimize))
 
 
 # Multilinear gufuncs arrive through __array_ufunc__, not __array_function__.

@@ -130,7 +130,10 @@ def _getitem(self: Any, index: Any) -> Any:
     if not _core.advanced_adjacent(key):
         picked = _planes_last(self._stack)[_with_plane_axis_last(key)]
         return self._wrap(np.ascontiguousarray(picked.transpose((-1, *range(picked.ndim - 1)))))
-    return self._wrap(self._stack[(slice(None), *key)])
+    picked = self._stack[(slice(None), *key)]
+    if picked.ndim == 1 and not any(k is Ellipsis for k in key):  # numpy's scalar: a copy
+        picked = picked.copy()
+    return self._wrap(picked)
 
 
 def _planes_last(data: np.ndarray) -> np.ndarray:
@@ -418,11 +421,13 @@ class DualArray:
         """The imaginary parts, as a dual array (zeros for real components)."""
         return cast("Self", np.imag(self))
 
+    # numpy's methods give the array itself for real components (a write through the
+    # result reaches it); np.conjugate, a ufunc, always makes a new array
     def conj(self) -> Self:
-        return cast("Self", np.conjugate(self))
+        return self if self.dtype.kind != "c" else cast("Self", np.conjugate(self))
 
     def conjugate(self) -> Self:
-        return cast("Self", np.conjugate(self))
+        return self.conj()
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -511,8 +516,8 @@ class DualArray:
     def ravel(self, order: Literal["C", "F", "A", "K"] = "C") -> Self:
         return cast("Self", np.ravel(self, order=order))
 
-    def flatten(self) -> Self:
-        return self._wrap(self._stack.reshape(self._planes, -1).copy())
+    def flatten(self, order: Literal["C", "F", "A", "K"] = "C") -> Self:
+        return cast("Self", np.ravel(self, order=order).copy())
 
     def copy(self) -> Self:
         return self._wrap(self._stack.copy())
@@ -632,17 +637,55 @@ class DualArray:
 
         __rpow__ = _operator(np.power, reflected=True)
 
+    # In place, as numpy's: into this array's planes, so its base (x[0] += y) and every
+    # other view of them see the write. An object array of dual scalars is admitted as a
+    # dual array first: declined (NotImplemented), Python would fall back to x = x + y,
+    # a new array, and the write would never reach the base. Every in-place operator
+    # numpy's ndarray has for floats is here for that reason (without __ipow__,
+    # `row = y[0]; row **= 2` left y as it was).
     def __iadd__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.add, self, other, out=self))
+        return cast("Self", _binary_operator(np.add, self, admit(other), out=self))
 
     def __isub__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.subtract, self, other, out=self))
+        return cast("Self", _binary_operator(np.subtract, self, admit(other), out=self))
 
     def __imul__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.multiply, self, other, out=self))
+        return cast("Self", _binary_operator(np.multiply, self, admit(other), out=self))
 
     def __itruediv__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.divide, self, other, out=self))
+        return cast("Self", _binary_operator(np.divide, self, admit(other), out=self))
+
+    def __ifloordiv__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.floor_divide, self, admit(other), out=self))
+
+    def __imod__(self, other: Any) -> Self:
+        return cast("Self", _binary_operator(np.remainder, self, admit(other), out=self))
+
+    def __ipow__(self, other: Any) -> Self:
+        # x ** y's own path (numpy's fast powers: x **= 2 is square, as numpy's), stored
+        return self._store_in_place("power", self.__pow__(admit(other)))
+
+    def __imatmul__(self, other: Any) -> Self:
+        other = admit(other)
+        if not _is_operand(other):
+            return NotImplemented
+        value = np.array(self._stack[0])  # numpy's checks and errors (shapes, casting)
+        value @= other._stack[0] if isinstance(other, DualArray) else other
+        return self._store_in_place("matmul", self.__matmul__(other))
+
+    def _store_in_place(self, name: str, result: Any) -> Self:
+        """result (self op other) written into this array's planes, as numpy's out=."""
+        if result is NotImplemented:
+            return cast("Self", result)
+        if type(result) is not type(self):
+            raise combine_error(f"an in-place {name} (x op= y)", type(self), type(result))
+        if result.shape != self.shape:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match "
+                f"the broadcast shape {result.shape}"
+            )
+        cast_into(name, self._stack, result._stack)
+        return self
 
     def __divmod__(self, other: Any) -> Any:
         return np.divmod(self, other) if _is_operand(other) else NotImplemented

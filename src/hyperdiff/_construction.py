@@ -249,6 +249,8 @@ def _unstack(x: Any, *, axis: int = 0) -> Any:
         raise ValueError("Input array must be at least 1-d.")
     ax = normalize_axis_index(axis, x.ndim) + 1
     moved = np.moveaxis(x._stack, ax, 1)
+    if x.ndim == 1:  # numpy's elements of a vector are scalars, copies (x[i]'s rule)
+        return tuple(x._wrap(moved[:, i].copy()) for i in range(moved.shape[1]))
     return tuple(x._wrap(moved[:, i]) for i in range(moved.shape[1]))
 
 

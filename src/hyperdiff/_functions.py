@@ -529,6 +529,9 @@ def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
         data = np.zeros((x._planes, *x.shape[:-1]), dtype=x.dtype)
         data[0] = ufunc.identity
         return x._wrap(data)
+    if n == 1:  # nothing to combine: a copy, as numpy's reduction is a new array (a view
+        # of x here would let p = np.prod(x, axis=1); p *= 2 write into x)
+        return x._wrap(x._stack[..., 0].copy())
     ordered = ufunc in _SELECTING
     while n > 1:
         half = n // 2
@@ -950,17 +953,37 @@ def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
 @implements(np.broadcast_arrays)
 def _broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
     shape = np.broadcast_shapes(*(np.shape(x) for x in args))
+    if all(np.shape(x) == shape for x in args):  # numpy's: the arrays themselves
+        return tuple(
+            x if isinstance(x, DualArray) else np.array(x, copy=None, subok=subok) for x in args
+        )
     return tuple(_broadcast_to(x, shape) for x in args)
 
 
 # --- shape and order ------------------------------------------------------------------
+def _memory_order(a: DualArray, order: str, name: str) -> None:
+    """A TypeError for numpy's orders 'A' and 'K' where they could differ from 'C': they
+    read the array in its memory layout, which numpy sets by the array's history (np.sin
+    of x.T is F-ordered, as is an F-ordered input and its copies) and a dual array does
+    not keep (a transform seeds an F-ordered input C-ordered; results are C-ordered), so
+    its elements would come out in another order than numpy's. With at most one axis
+    longer than 1 every order reads the same elements."""
+    if sum(n > 1 for n in a.shape) > 1:
+        raise TypeError(
+            f"hyperdiff does not support numpy.{name} with order={order!r} of a dual array "
+            f"of shape {a.shape}: that order follows numpy's memory layout of the array, "
+            "which dual arrays do not keep (numpy's np.sin(x.T) is F-ordered, hyperdiff's "
+            "C-ordered); use order='C' or 'F'"
+        )
+
+
 def _plane_order(a: DualArray, order: str | None, name: str) -> str:
-    """C or F: numpy's 'A' is F for an F-contiguous array (each plane is laid out alike)."""
+    """C or F ('A': refused where it could be either, _memory_order)."""
     if order is None:
         order = "C"
     if order == "A":
-        plane = a._stack[0]
-        return "F" if plane.flags.f_contiguous and not plane.flags.c_contiguous else "C"
+        _memory_order(a, order, name)
+        return "C"
     if order not in ("C", "F"):
         raise ValueError(f"order must be one of 'C', 'F', 'A' in numpy.{name}, not {order!r}")
     return order
@@ -988,8 +1011,9 @@ def _reshape(
 
 @implements(np.ravel)
 def _ravel(a: Any, order: str = "C") -> Any:
-    if order == "K":  # memory order; every plane has the same strides
-        return a._wrap(np.stack([np.ravel(plane, order="K") for plane in a._stack]))
+    if order in ("A", "K"):  # memory order: refused where it could differ from C's
+        _memory_order(a, order, "ravel")
+        order = "C"
     return _reshape(a, -1, order)
 
 
@@ -1064,7 +1088,10 @@ def _repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
 def _indices(indices: Any) -> np.ndarray:
     if isinstance(indices, DualArray):
         raise TypeError("dual arrays cannot be used as indices; index with x.value")
-    return np.asarray(indices)
+    array = np.asarray(indices)
+    if array.size == 0 and not isinstance(indices, np.ndarray):
+        return array.astype(np.intp)  # numpy's rule: an empty list is no float index
+    return array
 
 
 @implements(np.take)

@@ -379,6 +379,12 @@ class SparsityTracer:
     def __itruediv__(self, o: Any) -> Any:
         return self._assign(self / o)
 
+    def __ifloordiv__(self, o: Any) -> Any:
+        return self._assign(self // o)
+
+    def __imod__(self, o: Any) -> Any:
+        return self._assign(self % o)
+
     def __ipow__(self, o: Any) -> Any:
         return self._assign(self**o)
 
@@ -518,13 +524,15 @@ class SparsityTracer:
         if _has_tracer(key):
             raise TypeError(_BRANCH.format(what="a traced array used as an index"))
         self._fresh()
-        ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
-        ids = np.asarray(ids)
+        picked = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
+        ids = np.asarray(picked)
         value = None if self._value is None else np.asarray(self._value[key])
         rows = ids.ravel()
         h = None if self._h is None else _rows(self._h, rows)
         out = SparsityTracer(self._trace, ids.shape, _rows(self._g, rows), h, value)
-        if _basic(key):  # numpy's result is a view: writes through it reach self
+        # numpy's result is a view, writes through it reach self; but one element by
+        # integers is numpy's scalar, a copy (t = y[0]; t //= 2 leaves y as it was)
+        if _basic(key) and not isinstance(picked, np.generic):
             _viewing(out, self, rows)
         return out
 
@@ -603,6 +611,10 @@ class SparsityTracer:
                 if isinstance(out, SparsityTracer) and isinstance(base, SparsityTracer):
                     if out is not base:
                         _viewing(out, base)
+        if func is np.einsum and isinstance(result, SparsityTracer):
+            base = _einsum_view_of(args, kwargs)
+            if base is not None and result is not base:
+                _viewing(result, base)
         return result
 
 
@@ -616,6 +628,24 @@ _VIEWS = {
     np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag, np.broadcast_arrays,
 }  # fmt: skip
 _PER_ARGUMENT = {np.broadcast_arrays, np.atleast_1d, np.atleast_2d, np.atleast_3d}
+
+
+def _einsum_view_of(args: Any, kwargs: Any) -> SparsityTracer | None:
+    """The operand whose view np.einsum(*args) is, as numpy makes it for one operand
+    ('ii->i', 'ij->ji': writes through it reach the operand), else None; numpy's own
+    einsum of zeros of its shape says which."""
+    if isinstance(args[0], str):
+        operands = args[1:]
+    else:  # einsum(op0, sublist0, ..., [sublistout])
+        operands = args[0:-1:2] if len(args) % 2 else args[0::2]
+    if len(operands) != 1 or not isinstance(operands[0], SparsityTracer):
+        return None
+    base = operands[0]
+    probe = np.zeros(base.shape)
+    options = {k: v for k, v in kwargs.items() if k == "optimize"}
+    call: list[Any] = [probe if a is base else a for a in args]
+    result = np.einsum(*call, **options)
+    return base if isinstance(result, np.ndarray) and np.shares_memory(result, probe) else None
 
 
 _THROUGH_VIEWS = (

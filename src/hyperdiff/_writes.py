@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import DualArray
+from ._arrays import DualArray, admit
 from ._functions import (
     _indices,
     _kind_out,
@@ -86,7 +86,9 @@ def _choose(a: Any, choices: Sequence[Any], out: Any = None, mode: str = "raise"
 # --- writes into the first argument -------------------------------------------------------------
 def _write(name: str, target: Any, sources: Sequence[Any], run: Callable[..., None]) -> None:
     """run(target, *sources) as numpy does it, on the values and on the element numbers;
-    a dual target gets both (in place); a plain one only plain sources."""
+    a dual target gets both (in place); a plain one only plain sources. A list holding
+    dual scalars, or an object array of them, is a dual array here (x[key] = item's rule)."""
+    sources = [admit(s) for s in sources]
     if not isinstance(target, DualArray):
         if any(isinstance(s, DualArray) for s in sources):
             raise TypeError(
