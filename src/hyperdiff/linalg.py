@@ -607,14 +607,15 @@ def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
     part)."""
     if uplo not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
+    return [a._stack[0], *(_hermitian_from(p, uplo) for p in a._stack[1:])]
 
-    def hermitian(p: np.ndarray) -> np.ndarray:
-        strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
-        diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
-        result: np.ndarray = strict + _mH(strict) + diagonal
-        return result
 
-    return [a._stack[0], *(hermitian(p) for p in a._stack[1:])]
+def _hermitian_from(p: np.ndarray, uplo: str) -> np.ndarray:
+    """The Hermitian matrix of p's strict triangle uplo and its real diagonal."""
+    strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
+    diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
+    result: np.ndarray = strict + _mH(strict) + diagonal
+    return result
 
 
 def _eigh_planes(
@@ -1260,7 +1261,8 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     """numpy's pseudo-inverse, V_k S_k^-1 U_k^T with the singular values at or below
     the cut-off (rtol or rcond times the largest) cut, and the exact derivatives of
     that truncated result (G_k^+ A^T, see above), for any rank. A LinAlgError where
-    it is not differentiable: a singular value exactly at the cut-off."""
+    it is not differentiable: a singular value exactly at the cut-off. hermitian=True
+    reads a's lower triangle, as numpy's eigh does (the other is not looked at)."""
     cls = _kind_of("pinv", a)
     kwargs: dict[str, Any] = {"rcond": rcond, "hermitian": hermitian}
     if rtol is not _NO_VALUE:
@@ -1282,6 +1284,9 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     else:
         relative = rtol
     relative = np.asarray(relative)
+    if hermitian:  # numpy's value is the pseudo-inverse of a's lower triangle made
+        # Hermitian (its eigh reads no more): so are the parts, of every plane's
+        pa = [_hermitian_from(p, "L") for p in pa]
     tall, basis, singular = _truncation(pa[0], hermitian)
     cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
     _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
