@@ -4,8 +4,12 @@
   a's lower triangle (its eigh reads no more); the parts were those of the full a's
   Gram matrix on the value's eigenbasis: wrong for a non-Hermitian direction, and wrong
   for every direction at a non-Hermitian value.
+- numpy.linalg.lstsq's singular values s: at repeated kept ones (an identity, an
+  orthogonal matrix) their parts were the diagonal of the perturbation in an arbitrary
+  basis of the eigenspace, finite and wrong; they are not differentiable there, and
+  are nan now (as lstsq's cut values), while x keeps its parts.
 
-References are closed forms (d inv(H) = -H^-1 dH H^-1).
+References are closed forms (d inv(H) = -H^-1 dH H^-1, d s_i = Re u_i^H dA v_i).
 """
 
 from __future__ import annotations
@@ -81,3 +85,58 @@ def test_pinv_hermitian_jacobian_of_a_rank_deficient_matrix(complex_: bool) -> N
         -p @ dh @ p + (eye - h0 @ p) @ dh.conj().T @ p @ p + p @ p @ dh.conj().T @ (eye - p @ h0)
     )
     np.testing.assert_allclose(y.d, expected, rtol=0, atol=1e-12 * np.max(np.abs(expected)))
+
+
+def _orthogonal(n: int, complex_: bool) -> np.ndarray:
+    q, _ = np.linalg.qr(_matrix(n, complex_))
+    return q
+
+
+def _repeated_cases() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (a, which of its singular values (descending) are repeated)."""
+    cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for complex_ in (False, True):
+        tag = "complex" if complex_ else "real"
+        eye = np.eye(3, dtype=complex if complex_ else float)
+        cases[f"identity {tag}"] = (eye, np.ones(3, bool))
+        cases[f"orthogonal {tag}"] = (_orthogonal(3, complex_), np.ones(3, bool))
+        u, v = _orthogonal(3, complex_), _orthogonal(3, complex_)
+        cases[f"s = 2, 2, 1 {tag}"] = (
+            u @ np.diag([2.0, 2.0, 1.0]) @ v,
+            np.array([True, True, False]),
+        )
+        u4 = _orthogonal(4, complex_)[:, :3]
+        cases[f"tall s = 3, 1, 1 {tag}"] = (
+            u4 @ np.diag([3.0, 1.0, 1.0]) @ v,
+            np.array([False, True, True]),
+        )
+    return cases
+
+
+_REPEATED = _repeated_cases()
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdual"])
+@pytest.mark.parametrize("name", sorted(_REPEATED))
+def test_lstsq_repeated_singular_values_are_not_finite_numbers(kind: str, name: str) -> None:
+    a0, repeated = _REPEATED[name]
+    m, n = a0.shape
+    da = _RNG.standard_normal((m, n))
+    if a0.dtype.kind == "c":
+        da = da + 1j * _RNG.standard_normal((m, n))
+    rhs = _RNG.standard_normal(m)
+    a = hd.dual(a0, da) if kind == "dual" else hd.hyperdual(a0, e1=da, e2=da)
+    x, _, rank, s = np.linalg.lstsq(a, rhs)
+    assert rank == n
+    parts = s.d if kind == "dual" else s.e1
+    # repeated: no derivative (nan), never a finite wrong number
+    assert np.all(np.isnan(parts[repeated]))
+    # the simple ones: d s_i = Re(u_i^H dA v_i)
+    u0, _, vh0 = np.linalg.svd(a0, full_matrices=False)
+    expected = np.einsum("ji,jk,ik->i", u0.conj(), da, vh0.conj()).real
+    np.testing.assert_allclose(parts[~repeated], expected[~repeated], rtol=1e-12, atol=1e-13)
+    # x keeps its parts: x = pinv(A) b, d x = -A^+ dA x + (A^H A)^-1 dA^H (b - A x)
+    p = np.linalg.pinv(a0)
+    residual = rhs - a0 @ x.value
+    dx = -p @ da @ x.value + np.linalg.inv(a0.conj().T @ a0) @ da.conj().T @ residual
+    np.testing.assert_allclose(x.d if kind == "dual" else x.e1, dx, rtol=1e-11, atol=1e-12)

@@ -556,6 +556,17 @@ def _distinct(
         )
 
 
+def _repeated(values: np.ndarray, scale: Any, sensitive: bool) -> np.ndarray:
+    """Which of `values` (last axis) equal another within _distinct's tolerance."""
+    n = values.shape[-1]
+    eps = np.finfo(values.real.dtype).eps
+    relative = max(8 * n * eps, np.sqrt(eps)) if sensitive else 8 * n * eps
+    tolerance = relative * np.asarray(scale)[..., np.newaxis, np.newaxis]
+    gaps = np.abs(values[..., :, np.newaxis] - values[..., np.newaxis, :])
+    result: np.ndarray = np.any((gaps <= tolerance) & ~np.eye(n, dtype=bool), axis=-1)
+    return result
+
+
 def _unit_phases(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> Any:
     """Unit phases (a dual array (..., 1, k), value 1) that keep the entry in row
     rows[..., j] of each column of a complex matrix (planes) real, as it is in the
@@ -1245,9 +1256,16 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     # the singular values: the eigenvalues of the kept block C_11 (square roots)
     if a_has_parts and min(m, n) > 0:
         kept_block = wrap(cls, [None if p is None else p[:rank, :rank] for p in c])
-        kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):  # (repeated ones: below)
+            kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
         singular_dual._stack[1:, :rank] = kept_singular._stack[1:]
         singular_dual._stack[1:, rank:] = np.nan
+        # kept values equal within rounding (_distinct's rule) are not differentiable:
+        # eigvalsh unchecked gives them the diagonal of the block in an arbitrary basis
+        # of their eigenspace (finite and wrong) at first order, nan or inf beyond
+        singular_dual._stack[1:, :rank] = np.where(
+            _repeated(s0[:rank], s0[0], cls._order > 1), np.nan, singular_dual._stack[1:, :rank]
+        )
     if m == n and rank == n:  # x = solve(a, b): holomorphic in a (b: always); s is not
         checked = not_holomorphic_result("numpy.linalg.lstsq's s", (a,), singular_dual)
         return x_dual, residuals, rank, checked
