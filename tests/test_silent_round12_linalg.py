@@ -140,3 +140,51 @@ def test_lstsq_repeated_singular_values_are_not_finite_numbers(kind: str, name: 
     residual = rhs - a0 @ x.value
     dx = -p @ da @ x.value + np.linalg.inv(a0.conj().T @ a0) @ da.conj().T @ residual
     np.testing.assert_allclose(x.d if kind == "dual" else x.e1, dx, rtol=1e-11, atol=1e-12)
+
+
+# name -> the function of a stack of matrices; numpy computes each from the singular
+# values alone (gesdd without vectors), which gives nan or inf at an infinite entry
+_VALUES_ONLY: dict[str, Any] = {
+    "svdvals": np.linalg.svdvals,
+    "svd(compute_uv=False)": lambda a: np.linalg.svd(a, compute_uv=False),
+    "matrix_norm(ord=2)": lambda a: np.linalg.matrix_norm(a, ord=2),
+    "matrix_norm(ord=-2)": lambda a: np.linalg.matrix_norm(a, ord=-2),
+    "norm(ord='nuc')": lambda a: np.linalg.norm(a, "nuc", axis=(-2, -1)),
+    "cond": np.linalg.cond,
+    "cond(p=-2)": lambda a: np.linalg.cond(a, -2),
+}
+
+
+def _closed_form(name: str, a0: np.ndarray, da: np.ndarray) -> np.ndarray:
+    """d/dt of the function at a0 + t da (one matrix): d s_i = u_i^T da v_i."""
+    u, s, vh = np.linalg.svd(a0)
+    ds = np.einsum("ji,jk,ik->i", u, da, vh)
+    if name in ("svdvals", "svd(compute_uv=False)"):
+        return ds
+    if name == "matrix_norm(ord=2)":
+        return ds[0]
+    if name == "matrix_norm(ord=-2)":
+        return ds[-1]
+    if name == "norm(ord='nuc')":
+        return np.sum(ds)
+    if name == "cond":
+        return ds[0] / s[-1] - s[0] * ds[-1] / s[-1] ** 2
+    return ds[-1] / s[0] - s[-1] * ds[0] / s[0] ** 2
+
+
+@pytest.mark.parametrize("name", sorted(_VALUES_ONLY))
+def test_singular_values_of_a_stack_with_an_infinite_matrix_return(name: str) -> None:
+    # LAPACK's SVD with vectors does not return on the identity with one infinite
+    # entry (this matrix): the values-only functions called it there and hung
+    function = _VALUES_ONLY[name]
+    a0 = _RNG.standard_normal((3, 3, 3)) + 3 * np.eye(3)
+    a0[1] = np.eye(3)
+    a0[1, 0, 0] = np.inf
+    da = _RNG.standard_normal((3, 3, 3))
+    with np.errstate(all="ignore"):
+        expected_value = function(a0)
+    y = function(hd.dual(a0, da))
+    np.testing.assert_array_equal(y.value, expected_value)
+    assert np.all(np.isnan(y.d[1]))  # no derivative at a matrix with an infinite entry
+    for k in (0, 2):
+        np.testing.assert_allclose(y.d[k], _closed_form(name, a0[k], da[k]), rtol=1e-12)

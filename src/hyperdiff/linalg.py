@@ -845,6 +845,9 @@ def _svd_dual(
     """(U, s, Vh) planes of a (numpy's layout for full_matrices) and numpy's u0, vh0.
     selected: the singular values to differentiate (None: all, and the vectors)."""
     pa = planes_of(a, "linalg.svd")
+    broken = None
+    if selected is not None:  # the values alone: numpy's call has no vectors
+        pa, broken = _finite_stand_in(pa)
     u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=full_matrices)
     m, n = pa[0].shape[-2:]
     k = min(m, n)
@@ -870,7 +873,30 @@ def _svd_dual(
     if not full_matrices:
         u = [p[..., :, :k] for p in u]
         v = [p[..., :, :k] for p in v]
+    if broken is not None:
+        singular = _nan_where(broken, singular)
     return u, singular, linear(_mH, v), u0, vh0
+
+
+def _finite_stand_in(pa: PlaneList) -> tuple[PlaneList, np.ndarray | None]:
+    """LAPACK's SVD with vectors may never return on a matrix with an infinite entry
+    (numpy's values-only call, as svdvals, norm and cond make it, gives nan or inf).
+    The planes with each stacked matrix whose value has a non-finite entry replaced
+    by a stand-in (distinct nonzero singular values, zero parts), and a mask of those
+    matrices (None where there is none): their parts are not numbers (_nan_where)."""
+    broken = ~np.all(np.isfinite(pa[0]), axis=(-2, -1))
+    if not np.any(broken):
+        return pa, None
+    m, n = pa[0].shape[-2:]
+    stand_in = np.eye(m, n, dtype=pa[0].dtype) * np.arange(n, 0, -1)
+    where = broken[..., np.newaxis, np.newaxis]
+    value = np.where(where, stand_in, pa[0])
+    return [value, *(np.where(where, 0, p) for p in pa[1:])], broken
+
+
+def _nan_where(broken: np.ndarray, planes: PlaneList) -> PlaneList:
+    """planes (..., k) with nan parts at the stacked matrices `broken` marks."""
+    return [planes[0], *(np.where(broken[..., np.newaxis], np.nan, p) for p in planes[1:])]
 
 
 @implements(np.linalg.svd)
@@ -1567,7 +1593,7 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
     X X = G by chord sweeps; in the eigenbasis V of X0 = V S V^H the Sylvester
     operator X0 Y + Y X0 is diagonal, Y_ij = R_ij / (s_i + s_j)."""
     cls = type(x)
-    pa = planes_of(x, "linalg.norm")
+    pa, broken = _finite_stand_in(planes_of(x, "linalg.norm"))
     m, n = pa[0].shape[-2:]
     wide = m < n
     u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=False)
@@ -1590,6 +1616,8 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
     root = _chord(cls, x0, lambda y: add(gram, _mm(cls, y, y), sign=-1.0), solve)
     trace = linear(lambda p: np.trace(p, axis1=-2, axis2=-1).real, root)
     trace[0] = np.sum(s0, axis=-1)  # norm() puts numpy's value in
+    if broken is not None:
+        trace = [trace[0], *(np.where(broken, np.nan, p) for p in trace[1:])]
     return wrap(cls, trace)
 
 
