@@ -188,3 +188,10 @@ def test_singular_values_of_a_stack_with_an_infinite_matrix_return(name: str) ->
     assert np.all(np.isnan(y.d[1]))  # no derivative at a matrix with an infinite entry
     for k in (0, 2):
         np.testing.assert_allclose(y.d[k], _closed_form(name, a0[k], da[k]), rtol=1e-12)
+
+
+def test_taylor_refusal_of_expm_names_its_real_module() -> None:
+    a = np.array([[0.5, 0.1], [0.2, 0.3]])
+    message = r"hyperdiff\.linalg\.expm \(scipy\.linalg\.expm's mirror\)"
+    with pytest.raises(TypeError, match=message):
+        hd.taylor(hd.linalg.expm, a, np.eye(2), 3)

@@ -1907,7 +1907,7 @@ def expm(a: Any) -> Any:
     if not isinstance(a, DualArray):
         return _expm_values(np.asarray(a))
     cls = type(a)
-    check_linalg("expm", cls)
+    check_linalg("expm", cls, "hyperdiff.linalg.expm (scipy.linalg.expm's mirror)")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise LinAlgError("expm: last 2 dimensions of the array must be square")
     if not issubclass(cls, TaylorArray):
