@@ -14,6 +14,7 @@ References are closed forms (d inv(H) = -H^-1 dH H^-1, d s_i = Re u_i^H dA v_i).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -195,3 +196,28 @@ def test_taylor_refusal_of_expm_names_its_real_module() -> None:
     message = r"hyperdiff\.linalg\.expm \(scipy\.linalg\.expm's mirror\)"
     with pytest.raises(TypeError, match=message):
         hd.taylor(hd.linalg.expm, a, np.eye(2), 3)
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdual"])
+@pytest.mark.parametrize("entry", [np.nan, np.inf])
+def test_det_of_a_stack_with_a_non_finite_matrix(kind: str, entry: float) -> None:
+    # numpy's det gives nan or inf there; its SVD rule (taken for the whole stack when
+    # one matrix is not well conditioned) raised LinAlgError at nan and hung at inf
+    a0 = _RNG.standard_normal((3, 3, 3)) + 3 * np.eye(3)
+    a0[1] = np.eye(3)
+    a0[1, 0, 0] = entry
+    da = _RNG.standard_normal((3, 3, 3))
+    a = hd.dual(a0, da) if kind == "dual" else hd.hyperdual(a0, e1=da, e2=da)
+    with warnings.catch_warnings():  # numpy's own: "invalid value encountered in det"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.linalg.det(a0)
+        y = np.linalg.det(a)
+    np.testing.assert_array_equal(y.value, expected)
+    first = y.d if kind == "dual" else y.e1
+    assert np.isnan(first[1])
+    for k in (0, 2):  # d det = det tr(A^-1 dA), d^2 det = det (tr(M)^2 - tr(M^2))
+        m = np.linalg.solve(a0[k], da[k])
+        np.testing.assert_allclose(first[k], expected[k] * np.trace(m), rtol=1e-12)
+        if kind == "hyperdual":
+            second = expected[k] * (np.trace(m) ** 2 - np.trace(m @ m))
+            np.testing.assert_allclose(y.e12[k], second, rtol=1e-12)

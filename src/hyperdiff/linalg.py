@@ -441,7 +441,10 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         det(diag(s) + M) = prod s + sum_i one_i M_ii
                            + sum_{i<j} two_ij (M_ii M_jj - M_ij M_ji)
     (_cofactor_weights): the adjugate and the second-order minors of a0, with no
-    division by det(a0)."""
+    division by det(a0). A matrix with a non-finite entry (numpy's det: inf or nan)
+    gets nan parts (_finite_stand_in: LAPACK's SVD may not return on it)."""
+    value = np.linalg.det(pa[0])
+    pa, broken = _finite_stand_in(pa)
     u, s, vh = np.linalg.svd(pa[0])
     phase = np.linalg.det(u) * np.linalg.det(vh)  # +-1, or a unit complex number
     one, two = _cofactor_weights(s)
@@ -461,7 +464,9 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         return result
 
     increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
-    return [np.linalg.det(pa[0]), *increment[1:]]
+    if broken is not None:
+        increment = np.where(broken, np.nan, increment)
+    return [value, *increment[1:]]
 
 
 @implements(np.linalg.det)
