@@ -1,4 +1,4 @@
-"""Round twelve: linear algebra where numpy reads less than the matrix it is given.
+"""Round twelve: linear algebra (numpy.linalg, hyperdiff.linalg).
 
 - numpy.linalg.pinv(a, hermitian=True) is the pseudo-inverse of the Hermitian matrix of
   a's lower triangle (its eigh reads no more); the parts were those of the full a's
@@ -8,6 +8,10 @@
   orthogonal matrix) their parts were the diagonal of the perturbation in an arbitrary
   basis of the eigenspace, finite and wrong; they are not differentiable there, and
   are nan now (as lstsq's cut values), while x keeps its parts.
+- Values-only singular values (svdvals, the 2-, -2- and nuclear norms, cond) and det
+  of a stack holding a matrix with an infinite entry hung in LAPACK's SVD with vectors
+  (numpy's own calls need none and give nan or inf); det raised at nan. Such a
+  matrix now gets nan parts, the others theirs.
 
 References are closed forms (d inv(H) = -H^-1 dH H^-1, d s_i = Re u_i^H dA v_i).
 """
