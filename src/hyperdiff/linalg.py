@@ -441,7 +441,10 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         det(diag(s) + M) = prod s + sum_i one_i M_ii
                            + sum_{i<j} two_ij (M_ii M_jj - M_ij M_ji)
     (_cofactor_weights): the adjugate and the second-order minors of a0, with no
-    division by det(a0)."""
+    division by det(a0). A matrix with a non-finite entry (numpy's det: inf or nan)
+    gets nan parts (_finite_stand_in: LAPACK's SVD may not return on it)."""
+    value = np.linalg.det(pa[0])
+    pa, broken = _finite_stand_in(pa)
     u, s, vh = np.linalg.svd(pa[0])
     phase = np.linalg.det(u) * np.linalg.det(vh)  # +-1, or a unit complex number
     one, two = _cofactor_weights(s)
@@ -461,7 +464,9 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         return result
 
     increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
-    return [np.linalg.det(pa[0]), *increment[1:]]
+    if broken is not None:
+        increment = np.where(broken, np.nan, increment)
+    return [value, *increment[1:]]
 
 
 @implements(np.linalg.det)
@@ -556,6 +561,17 @@ def _distinct(
         )
 
 
+def _repeated(values: np.ndarray, scale: Any, sensitive: bool) -> np.ndarray:
+    """Which of `values` (last axis) equal another within _distinct's tolerance."""
+    n = values.shape[-1]
+    eps = np.finfo(values.real.dtype).eps
+    relative = max(8 * n * eps, np.sqrt(eps)) if sensitive else 8 * n * eps
+    tolerance = relative * np.asarray(scale)[..., np.newaxis, np.newaxis]
+    gaps = np.abs(values[..., :, np.newaxis] - values[..., np.newaxis, :])
+    result: np.ndarray = np.any((gaps <= tolerance) & ~np.eye(n, dtype=bool), axis=-1)
+    return result
+
+
 def _unit_phases(cls: type[DualArray], vectors: PlaneList, rows: np.ndarray) -> Any:
     """Unit phases (a dual array (..., 1, k), value 1) that keep the entry in row
     rows[..., j] of each column of a complex matrix (planes) real, as it is in the
@@ -607,14 +623,15 @@ def _symmetric_planes(a: DualArray, uplo: str) -> PlaneList:
     part)."""
     if uplo not in ("L", "U"):
         raise ValueError("UPLO argument must be 'L' or 'U'")
+    return [a._stack[0], *(_hermitian_from(p, uplo) for p in a._stack[1:])]
 
-    def hermitian(p: np.ndarray) -> np.ndarray:
-        strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
-        diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
-        result: np.ndarray = strict + _mH(strict) + diagonal
-        return result
 
-    return [a._stack[0], *(hermitian(p) for p in a._stack[1:])]
+def _hermitian_from(p: np.ndarray, uplo: str) -> np.ndarray:
+    """The Hermitian matrix of p's strict triangle uplo and its real diagonal."""
+    strict = np.tril(p, -1) if uplo == "L" else np.triu(p, 1)
+    diagonal = np.eye(p.shape[-1], dtype=p.real.dtype) * p.real
+    result: np.ndarray = strict + _mH(strict) + diagonal
+    return result
 
 
 def _eigh_planes(
@@ -833,6 +850,9 @@ def _svd_dual(
     """(U, s, Vh) planes of a (numpy's layout for full_matrices) and numpy's u0, vh0.
     selected: the singular values to differentiate (None: all, and the vectors)."""
     pa = planes_of(a, "linalg.svd")
+    broken = None
+    if selected is not None:  # the values alone: numpy's call has no vectors
+        pa, broken = _finite_stand_in(pa)
     u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=full_matrices)
     m, n = pa[0].shape[-2:]
     k = min(m, n)
@@ -858,7 +878,30 @@ def _svd_dual(
     if not full_matrices:
         u = [p[..., :, :k] for p in u]
         v = [p[..., :, :k] for p in v]
+    if broken is not None:
+        singular = _nan_where(broken, singular)
     return u, singular, linear(_mH, v), u0, vh0
+
+
+def _finite_stand_in(pa: PlaneList) -> tuple[PlaneList, np.ndarray | None]:
+    """LAPACK's SVD with vectors may never return on a matrix with an infinite entry
+    (numpy's values-only call, as svdvals, norm and cond make it, gives nan or inf).
+    The planes with each stacked matrix whose value has a non-finite entry replaced
+    by a stand-in (distinct nonzero singular values, zero parts), and a mask of those
+    matrices (None where there is none): their parts are not numbers (_nan_where)."""
+    broken = ~np.all(np.isfinite(pa[0]), axis=(-2, -1))
+    if not np.any(broken):
+        return pa, None
+    m, n = pa[0].shape[-2:]
+    stand_in = np.eye(m, n, dtype=pa[0].dtype) * np.arange(n, 0, -1)
+    where = broken[..., np.newaxis, np.newaxis]
+    value = np.where(where, stand_in, pa[0])
+    return [value, *(np.where(where, 0, p) for p in pa[1:])], broken
+
+
+def _nan_where(broken: np.ndarray, planes: PlaneList) -> PlaneList:
+    """planes (..., k) with nan parts at the stacked matrices `broken` marks."""
+    return [planes[0], *(np.where(broken[..., np.newaxis], np.nan, p) for p in planes[1:])]
 
 
 @implements(np.linalg.svd)
@@ -1244,9 +1287,16 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Any, Any, Any, Any]:
     # the singular values: the eigenvalues of the kept block C_11 (square roots)
     if a_has_parts and min(m, n) > 0:
         kept_block = wrap(cls, [None if p is None else p[:rank, :rank] for p in c])
-        kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):  # (repeated ones: below)
+            kept_singular = np.sqrt(_eigvalsh(kept_block, check=False))[::-1]
         singular_dual._stack[1:, :rank] = kept_singular._stack[1:]
         singular_dual._stack[1:, rank:] = np.nan
+        # kept values equal within rounding (_distinct's rule) are not differentiable:
+        # eigvalsh unchecked gives them the diagonal of the block in an arbitrary basis
+        # of their eigenspace (finite and wrong) at first order, nan or inf beyond
+        singular_dual._stack[1:, :rank] = np.where(
+            _repeated(s0[:rank], s0[0], cls._order > 1), np.nan, singular_dual._stack[1:, :rank]
+        )
     if m == n and rank == n:  # x = solve(a, b): holomorphic in a (b: always); s is not
         checked = not_holomorphic_result("numpy.linalg.lstsq's s", (a,), singular_dual)
         return x_dual, residuals, rank, checked
@@ -1260,7 +1310,8 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     """numpy's pseudo-inverse, V_k S_k^-1 U_k^T with the singular values at or below
     the cut-off (rtol or rcond times the largest) cut, and the exact derivatives of
     that truncated result (G_k^+ A^T, see above), for any rank. A LinAlgError where
-    it is not differentiable: a singular value exactly at the cut-off."""
+    it is not differentiable: a singular value exactly at the cut-off. hermitian=True
+    reads a's lower triangle, as numpy's eigh does (the other is not looked at)."""
     cls = _kind_of("pinv", a)
     kwargs: dict[str, Any] = {"rcond": rcond, "hermitian": hermitian}
     if rtol is not _NO_VALUE:
@@ -1282,6 +1333,9 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
     else:
         relative = rtol
     relative = np.asarray(relative)
+    if hermitian:  # numpy's value is the pseudo-inverse of a's lower triangle made
+        # Hermitian (its eigh reads no more): so are the parts, of every plane's
+        pa = [_hermitian_from(p, "L") for p in pa]
     tall, basis, singular = _truncation(pa[0], hermitian)
     cutoff = relative[..., np.newaxis] * np.amax(singular, axis=-1, keepdims=True)
     _separated(singular, cutoff, relative, "numpy.linalg.pinv", exact=True)
@@ -1544,7 +1598,7 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
     X X = G by chord sweeps; in the eigenbasis V of X0 = V S V^H the Sylvester
     operator X0 Y + Y X0 is diagonal, Y_ij = R_ij / (s_i + s_j)."""
     cls = type(x)
-    pa = planes_of(x, "linalg.norm")
+    pa, broken = _finite_stand_in(planes_of(x, "linalg.norm"))
     m, n = pa[0].shape[-2:]
     wide = m < n
     u0, s0, vh0 = np.linalg.svd(pa[0], full_matrices=False)
@@ -1567,6 +1621,8 @@ def _nuclear_norm(x: DualArray, name: str) -> Any:
     root = _chord(cls, x0, lambda y: add(gram, _mm(cls, y, y), sign=-1.0), solve)
     trace = linear(lambda p: np.trace(p, axis1=-2, axis2=-1).real, root)
     trace[0] = np.sum(s0, axis=-1)  # norm() puts numpy's value in
+    if broken is not None:
+        trace = [trace[0], *(np.where(broken, np.nan, p) for p in trace[1:])]
     return wrap(cls, trace)
 
 
@@ -1856,7 +1912,7 @@ def expm(a: Any) -> Any:
     if not isinstance(a, DualArray):
         return _expm_values(np.asarray(a))
     cls = type(a)
-    check_linalg("expm", cls)
+    check_linalg("expm", cls, "hyperdiff.linalg.expm (scipy.linalg.expm's mirror)")
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise LinAlgError("expm: last 2 dimensions of the array must be square")
     if not issubclass(cls, TaylorArray):
