@@ -1228,20 +1228,26 @@ class HyperDual(DualArray):
         return self._part(3)
 
 
-def _method(ufunc: np.ufunc) -> Any:
-    def method(self: DualArray) -> Any:
-        return _apply_unary(ufunc, self)
+def add_object_loop_methods(cls: type, call: Callable[[np.ufunc, Any], Any]) -> None:
+    """numpy's loops over object arrays (np.asarray of a dual array or of a sparsity
+    tracer: their elements) call x.sin(), x.exp(), ...: every table function as a
+    method of cls, call(ufunc, x), where cls has none of that name."""
 
-    method.__name__ = ufunc.__name__
-    method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
-    return method
+    def method_of(ufunc: np.ufunc) -> Any:
+        def method(self: Any) -> Any:
+            return call(ufunc, self)
+
+        method.__name__ = ufunc.__name__
+        method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
+        return method
+
+    for ufunc in UNARY:
+        if not hasattr(cls, ufunc.__name__):
+            setattr(cls, ufunc.__name__, method_of(ufunc))
 
 
-# numpy's loops over object arrays call x.sin(), x.exp(), ...: give the slow path
-# (np.asarray of a dual array) every table function.
-for _ufunc in UNARY:
-    if not hasattr(DualArray, _ufunc.__name__):
-        setattr(DualArray, _ufunc.__name__, _method(_ufunc))
+# (_apply_unary looked up at each call: the rule modules register it at their import)
+add_object_loop_methods(DualArray, lambda ufunc, x: _apply_unary(ufunc, x))
 
 
 def dual(value: ArrayLike, d: ArrayLike = 0.0, *, dtype: DTypeLike | None = None) -> Dual:

@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from . import _core, _transforms
-from ._arrays import DualArray
+from ._arrays import DualArray, add_object_loop_methods
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -2512,19 +2512,7 @@ _SPECIAL_RULES: dict[str, Callable[..., Any]] = {
 SparsityTracer._special_rule = staticmethod(special_rule)  # type: ignore[attr-defined]
 
 
-def _object_loop_method(ufunc: np.ufunc) -> Callable[[SparsityTracer], Any]:
-    def method(self: SparsityTracer) -> Any:
-        return ufunc(self)
-
-    method.__name__ = ufunc.__name__
-    method.__doc__ = f"{ufunc.__name__}(x), used by numpy's object-dtype loops."
-    return method
-
-
-# numpy's loops over object arrays (np.asarray of a tracer) call x.sin(), x.exp(), ...
-for _ufunc in UNARY:
-    if not hasattr(SparsityTracer, _ufunc.__name__):
-        setattr(SparsityTracer, _ufunc.__name__, _object_loop_method(_ufunc))
+add_object_loop_methods(SparsityTracer, lambda ufunc, x: ufunc(x))  # (np.asarray of a tracer)
 
 
 # --- more of numpy's functions the dense transforms take (by tracer operations) ------------
