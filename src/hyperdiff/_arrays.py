@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import cmath
 import numbers
+import operator
 import os
 import sys
 import threading
@@ -789,6 +790,67 @@ class DualArray:
 
     def nonzero(self) -> Any:
         return np.nonzero(self)
+
+    def partition(self, *args: Any, **kwargs: Any) -> None:
+        """Partition in place by the value (as sort); the parts move with their elements."""
+        self._stack[...] = np.partition(self, *args, **kwargs)._stack  # type: ignore[attr-defined]
+
+    def dot(self, b: Any, out: Any = None) -> Self:
+        return cast("Self", np.dot(self, b, out=out))
+
+    def var(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.var(self, *args, **kwargs))
+
+    def std(self, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", np.std(self, *args, **kwargs))
+
+    def round(self, decimals: int = 0, out: Any = None) -> Self:
+        return cast("Self", np.round(self, decimals, out=out))
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        return np.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Any:
+        return np.any(self, *args, **kwargs)
+
+    def compress(self, condition: Any, axis: Any = None, out: Any = None) -> Self:
+        return cast("Self", np.compress(condition, self, axis=axis, out=out))
+
+    def searchsorted(self, v: Any, side: Any = "left", sorter: Any = None) -> Any:
+        return np.searchsorted(self, v, side=side, sorter=sorter)
+
+    def put(self, indices: Any, values: Any, mode: Any = "raise") -> None:
+        np.put(self, indices, values, mode=mode)  # type: ignore[arg-type]  # (dispatched)
+
+    def fill(self, value: Any) -> None:
+        """Every element set to value (a number: zero parts; a dual scalar: its parts)."""
+        self[...] = value
+
+    @property
+    def mT(self) -> Self:  # (numpy's name: the matrices transposed)
+        return cast("Self", np.swapaxes(self, -1, -2))
+
+    def item(self, *args: Any) -> Self:
+        """One element as a 0-d dual array (numpy's Python scalar would drop the parts):
+        the only one, or the one at a flat index or an index per axis."""
+        if not args:
+            if self.size != 1:
+                raise ValueError("can only convert an array of size 1 to a Python scalar")
+            return self.reshape(()).copy()
+        index = args[0] if len(args) == 1 else args
+        if isinstance(index, tuple):
+            return self[index].copy()
+        flat = operator.index(index)
+        if not -self.size <= flat < self.size:
+            raise IndexError(f"index {flat} is out of bounds for size {self.size}")
+        return self.reshape(-1)[flat].copy()
+
+    def tolist(self) -> Any:
+        """Nested lists of the elements as 0-d dual arrays (numpy's Python scalars would
+        drop the parts); a 0-d array gives its element."""
+        if self.ndim == 0:
+            return self.copy()
+        return [row.tolist() for row in self]
 
     # --- end of the ndarray methods ------------------------------------------------------
 
