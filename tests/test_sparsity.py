@@ -315,9 +315,45 @@ def test_sparse_hessian_of_a_branching_f_with_its_local_pattern():
 
 def test_options_that_do_not_combine():
     with pytest.raises(TypeError, match="sparsity"):
-        hd.jacobian(laplace_1d, sparsity="auto", has_aux=True)
+        hd.jacobian(laplace_1d, sparsity="auto", chunk_size=2)
+    with pytest.raises(TypeError, match="sparsity"):
+        hd.hessian(laplace_1d, sparsity="auto", holomorphic=True)
     with pytest.raises(TypeError, match="one int"):
         hd.jacobian(laplace_1d, (0, 1), sparsity="auto")
+
+
+def test_has_aux():
+    """has_aux: the sparse result and f's aux as values (the dense transforms' pair),
+    the plan kept across calls (each call its own aux)."""
+
+    def residual(v):
+        r = laplace_1d(v) + v**3
+        return r, {"norm": np.sum(r**2), "first": v[0] * 2.0}
+
+    def energy(v):
+        return np.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2), v**2
+
+    jac = hd.jacobian(residual, sparsity="auto", has_aux=True)
+    hess = hd.hessian(energy, sparsity="auto", has_aux=True)
+    for shift in (0.0, 0.5):
+        x = np.linspace(0.1, 0.9, 9) + shift
+        (got, aux), (want, want_aux) = jac(x), hd.jacobian(residual, has_aux=True)(x)
+        np.testing.assert_allclose(got.toarray(), want, rtol=1e-14, atol=1e-15)
+        assert aux["first"] == 2.0 * x[0] and type(aux["norm"]) is np.ndarray
+        np.testing.assert_allclose(aux["norm"], want_aux["norm"], rtol=1e-15)
+        (got, aux), (want, want_aux) = hess(x), hd.hessian(energy, has_aux=True)(x)
+        np.testing.assert_allclose(got.toarray(), want, rtol=1e-13, atol=1e-12)
+        np.testing.assert_array_equal(aux, want_aux)
+    calls = []
+    counted = hd.jacobian(
+        lambda v: (calls.append(1), residual(v))[1], sparsity="auto", has_aux=True
+    )
+    counted(np.linspace(0.1, 0.9, 9))
+    first = len(calls)
+    counted(np.linspace(0.2, 0.8, 9))
+    assert len(calls) - first == 1 < first  # the plan kept: one pass, no detection
+    with pytest.raises(TypeError, match="pair"):
+        hd.jacobian(laplace_1d, sparsity="auto", has_aux=True)(np.ones(4))
 
 
 # --- many numpy functions: patterns against the dense Jacobian's nonzeros -----------------

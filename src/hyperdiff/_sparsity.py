@@ -4264,15 +4264,46 @@ def sparse_transform(
     name: str, f: Callable[..., Any], argnums: Any, sparsity: Any, chunk_size: Any,
     elementwise: bool, holomorphic: bool, has_aux: bool, check_sparsity: bool = True,
 ) -> Callable[..., Any]:  # fmt: skip
-    """jacobian / hessian with sparsity=...: the other options do not combine with it."""
-    if chunk_size is not None or elementwise or holomorphic or has_aux:
+    """jacobian / hessian with sparsity=... (has_aux: f returns (output, aux), the call
+    (result, aux), aux as its values, as the dense transforms give it); chunk_size,
+    elementwise and holomorphic do not combine with it."""
+    if chunk_size is not None or elementwise or holomorphic:
         raise TypeError(
-            f"{name}(sparsity=...) does not combine with chunk_size, elementwise, "
-            "holomorphic or has_aux"
+            f"{name}(sparsity=...) does not combine with chunk_size, elementwise or holomorphic"
         )
-    if name == "jacobian":
-        return sparse_jacobian(f, argnums, sparsity, check_sparsity)
-    return sparse_hessian(f, argnums, sparsity, check_sparsity)
+    make = sparse_jacobian if name == "jacobian" else sparse_hessian
+    if not has_aux:
+        return make(f, argnums, sparsity, check_sparsity)
+    from ._transforms import _aux_value, _named, _tree_map
+
+    # one transform over f's output for every call (its plans are kept), and the aux of
+    # the last pass f made in this call (detection's is tracers; a rescue's dense pass
+    # and the compressed one give the same values)
+    kept: list[Any] = []
+
+    def output(*args: Any, **kwargs: Any) -> Any:
+        pair = f(*args, **kwargs)
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(
+                f"{name}(..., has_aux=True) needs f to return a pair (output, aux), "
+                f"not {type(pair).__name__}"
+            )
+        kept.append(_tree_map(_aux_value, pair[1]))
+        return pair[0]
+
+    output.__name__ = getattr(f, "__name__", "f")
+    inner = make(output, argnums, sparsity, check_sparsity)
+
+    def with_aux(*args: Any, **kwargs: Any) -> Any:
+        kept.clear()
+        try:
+            result = inner(*args, **kwargs)
+            return result, kept[-1]
+        finally:
+            kept.clear()
+
+    doc = f"The sparse {name} of f's output (scipy.sparse CSR), and f's aux."
+    return _named(with_aux, name, f, doc)
 
 
 _transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)

@@ -859,6 +859,7 @@ def jacobian(
     matrix it closes over), the pattern is detected again and the Jacobian recomputed
     (one more plane a pass). check_sparsity=False skips the probe (your promise that
     f's pattern depends on its arguments alone: a changed one then gives wrong numbers).
+    With has_aux=True the call gives (that matrix, aux).
 
     Parameters
     ----------
