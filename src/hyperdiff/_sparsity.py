@@ -54,6 +54,7 @@ import inspect
 import operator
 import string
 import time
+import types
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -518,6 +519,92 @@ class SparsityTracer:
         if np.dtype(dtype).kind == "c":
             self._trace.complex = True
         return self
+
+    # the rest of ndarray's methods, as the dual arrays have them (numpy's functions)
+    def cumprod(self, *a: Any, **k: Any) -> Any:
+        return np.cumprod(self, *a, **k)
+
+    def var(self, *a: Any, **k: Any) -> Any:
+        return np.var(self, *a, **k)
+
+    def std(self, *a: Any, **k: Any) -> Any:
+        return np.std(self, *a, **k)
+
+    def round(self, decimals: int = 0, out: Any = None) -> Any:
+        return np.round(self, decimals, out=out)
+
+    def conjugate(self) -> Any:
+        return np.conjugate(self)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Any:
+        return np.swapaxes(self, axis1, axis2)
+
+    @property
+    def mT(self) -> Any:  # (numpy's name: the matrices transposed)
+        return np.swapaxes(self, -1, -2)
+
+    def diagonal(self, *a: Any, **k: Any) -> Any:
+        return np.diagonal(self, *a, **k)
+
+    def trace(self, *a: Any, **k: Any) -> Any:
+        return np.trace(self, *a, **k)
+
+    def compress(self, condition: Any, axis: Any = None, out: Any = None) -> Any:
+        return np.compress(condition, self, axis=axis, out=out)
+
+    def argmax(self, *a: Any, **k: Any) -> Any:
+        return np.argmax(self, *a, **k)
+
+    def argmin(self, *a: Any, **k: Any) -> Any:
+        return np.argmin(self, *a, **k)
+
+    def argsort(self, *a: Any, **k: Any) -> Any:
+        return np.argsort(self, *a, **k)
+
+    def nonzero(self) -> Any:
+        return np.nonzero(self)
+
+    def all(self, *a: Any, **k: Any) -> Any:
+        return np.all(self, *a, **k)
+
+    def any(self, *a: Any, **k: Any) -> Any:
+        return np.any(self, *a, **k)
+
+    def searchsorted(self, v: Any, side: Any = "left", sorter: Any = None) -> Any:
+        return np.searchsorted(self, v, side=side, sorter=sorter)
+
+    def sort(self, *a: Any, **k: Any) -> None:
+        """In place, as ndarray.sort: the sorted tracer written into self."""
+        self[...] = np.sort(self, *a, **k)
+
+    def partition(self, *a: Any, **k: Any) -> None:
+        self[...] = np.partition(self, *a, **k)
+
+    def put(self, indices: Any, values: Any, mode: Any = "raise") -> None:
+        np.put(self, indices, values, mode=mode)  # type: ignore[arg-type]  # (dispatched)
+
+    def fill(self, value: Any) -> None:
+        self[...] = value
+
+    def item(self, *args: Any) -> Any:
+        """One element as a 0-d tracer (as a dual array's item gives a 0-d dual array)."""
+        if not args:
+            if self.size != 1:
+                raise ValueError("can only convert an array of size 1 to a Python scalar")
+            return np.reshape(self, ()).copy()
+        index = args[0] if len(args) == 1 else args
+        if isinstance(index, tuple):
+            return self[index].copy()
+        flat = operator.index(index)
+        if not -self.size <= flat < self.size:
+            raise IndexError(f"index {flat} is out of bounds for size {self.size}")
+        return np.reshape(self, -1)[flat].copy()
+
+    def tolist(self) -> Any:
+        """Nested lists of 0-d tracers (a 0-d tracer gives itself, a copy)."""
+        if self.ndim == 0:
+            return self.copy()
+        return [row.tolist() for row in self]
 
     # --- indexing
     def __getitem__(self, key: Any) -> Any:
@@ -3720,22 +3807,52 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
 
 
-def _token(a: Any, keep: bool, depth: int = 0) -> Any:
+def _token(a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None) -> Any:
     """What of a non-differentiated argument a plan's key holds: its value when
-    hashable (k in np.roll(x, k), t in rhs(t, y)), else the object by identity, and
-    for an array a copy of its values too (`keep`: a plan's own key), compared at
-    each lookup: an array changed in place gets a new plan. Tuples, lists and dicts
-    item by item (params = [A]: A replaced, or changed in place, in the same list)."""
+    hashable (k in np.roll(x, k), t in rhs(t, y); a float's sign too: 0.0 == -0.0),
+    else the object by identity, and for an array a copy of its values too (`keep`: a
+    plan's own key), compared at each lookup: an array changed in place gets a new
+    plan. Tuples, lists, sets and dicts item by item (params = [A]: A replaced, or
+    changed in place, in the same list), an object keyed by identity (a plain class's
+    instance, a dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up
+    to `budget` items in all (beyond it by identity alone)."""
+    budget = [256] if budget is None else budget
+    budget[0] -= 1
     if isinstance(a, np.ndarray):
         return _Identity(a, keep)
-    if isinstance(a, (tuple, list, dict)) and depth < 32:
+    if isinstance(a, (tuple, list, dict)) and depth < 32 and budget[0] > 0:
         items = a.items() if isinstance(a, dict) else enumerate(a)
-        return (type(a), tuple((k, _token(y, keep, depth + 1)) for k, y in items))
+        return (type(a), tuple((k, _token(y, keep, depth + 1, budget)) for k, y in items))
+    if isinstance(a, (set, frozenset)) and budget[0] > 0:
+        try:
+            return (type(a), frozenset(a))
+        except TypeError:
+            return _Identity(a, False)
     try:
         hash(a)
     except TypeError:
-        return _Identity(a, False)
+        return _attributes(_Identity(a, False), a, keep, depth, budget)
+    if isinstance(a, (float, complex, np.inexact)):
+        return (type(a), a, repr(a))
+    if type(a).__hash__ is object.__hash__:  # type: ignore[comparison-overlap]
+        return _attributes((type(a), a), a, keep, depth, budget)
     return (type(a), a)
+
+
+def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -> Any:
+    """token, with an instance's attributes (what a method or f reads off it) by
+    their tokens: not a module's, a class's or a function's (their names are f's
+    globals and code, which the probe watches)."""
+    attributes = getattr(a, "__dict__", None)
+    if (
+        not isinstance(attributes, dict)
+        or isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        or depth >= 32
+        or budget[0] <= 0
+    ):
+        return token
+    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in list(attributes.items()))
+    return (token, fields)
 
 
 class _Identity:
@@ -3777,9 +3894,10 @@ def _key(
     x = args[argnums] if argnums < len(args) else None
     # (np.shape takes any object, None included: numpy's stubs want an array-like)
     key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]  # type: ignore[arg-type]
-    key.extend(_token(a, keep) for k, a in enumerate(args) if k != argnums)
+    budget = [256]  # (items of the arguments' tokens in all)
+    key.extend(_token(a, keep, 0, budget) for k, a in enumerate(args) if k != argnums)
     if kwargs:
-        key.extend((name, _token(kwargs[name], keep)) for name in sorted(kwargs))
+        key.extend((name, _token(kwargs[name], keep, 0, budget)) for name in sorted(kwargs))
     return tuple(key)
 
 
@@ -3904,6 +4022,8 @@ def sparse_jacobian(
         planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
         m = plan.shape[0]
         if planes[0].size != m:
+            if given is None:  # a stale plan (f's output size follows what it reads)
+                return None, np.inf
             raise ValueError(
                 f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
             )

@@ -1,0 +1,206 @@
+"""Sparse transforms, round twelve: what a plan's key missed, and ndarray methods.
+
+- A plan's key held an argument that is an object (a plain class's instance, a
+  dataclass) by identity: an attribute changed between calls (o.k = 2 for
+  np.roll(x, o.k), o.A edited in place) kept the old pattern, and check_sparsity=False
+  (whose promise is an f whose pattern depends on its arguments alone) gave a wrong
+  Jacobian / Hessian. A set argument changed in place likewise; and 0.0 and -0.0
+  made one key (equal, and hashed alike), so a pattern steered by the sign of a zero
+  was read with the other's.
+- A plan gone stale whose f now returns another number of elements (a global count,
+  a set argument grown in place) raised "f's output has 3 elements, the pattern 2
+  rows" where the README promises detection again: it is detected again.
+- The sparsity tracer lacked ndarray methods the dual arrays have (x.std(), x.var(),
+  x.round(), x.cumprod(), x.swapaxes(), x.mT, x.diagonal(), x.trace(), x.compress(),
+  in-place x.sort(), x.partition(), x.put(), x.fill(), x.item(), x.tolist()): code
+  the dense transforms differentiate raised AttributeError under sparsity="auto".
+
+References: closed forms (numpy alone), and the dense hd.jacobian / hd.hessian of the
+same function (no detection, no coloring) for the methods.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+X6 = np.array([0.3, -1.2, 0.7, 2.1, -0.4, 1.5])
+M34 = np.array([[0.3, -1.2, 0.7, 2.1], [-0.4, 1.5, 0.9, -0.6], [1.1, 0.2, -0.8, 0.5]])
+
+
+def _roll_jacobian(x: np.ndarray, k: int) -> np.ndarray:
+    """d/dx np.roll(x, k)**2: row i on element (i - k) mod n, 2 x[(i - k) mod n]."""
+    n = x.size
+    j = np.zeros((n, n))
+    cols = (np.arange(n) - k) % n
+    j[np.arange(n), cols] = 2 * x[cols]
+    return j
+
+
+class _Plain:
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+@dataclasses.dataclass
+class _Params:  # eq=True: unhashable
+    k: int
+
+
+def _set_k(o: Any, k: int) -> None:
+    o.k = k
+
+
+@pytest.mark.parametrize("make", [_Plain, _Params], ids=["plain", "dataclass"])
+@pytest.mark.parametrize("check", [True, False])
+def test_object_attribute_changed_between_calls(make: Callable[[int], Any], check: bool) -> None:
+    jac = hd.jacobian(lambda x, o: np.roll(x, o.k) ** 2, sparsity="auto", check_sparsity=check)
+    o = make(1)
+    np.testing.assert_array_equal(jac(X6, o).toarray(), _roll_jacobian(X6, 1))
+    for k in (2, -1, 1):
+        _set_k(o, k)
+        np.testing.assert_array_equal(jac(X6, o).toarray(), _roll_jacobian(X6, k))
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_object_array_attribute_changed_in_place(check: bool) -> None:
+    o = _Plain(0)
+    o.A = np.diag(np.arange(1.0, 7.0))  # type: ignore[attr-defined]
+    hess = hd.hessian(lambda x, o: np.cumsum(x * (o.A @ x))[-1], sparsity="auto",
+                      check_sparsity=check)  # fmt: skip
+    np.testing.assert_array_equal(hess(X6, o).toarray(), o.A + o.A.T)  # type: ignore[attr-defined]
+    o.A[0, 3] = 2.0  # type: ignore[attr-defined]
+    o.A[5, 1] = -1.0  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(hess(X6, o).toarray(), o.A + o.A.T)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_set_argument_changed_in_place(check: bool) -> None:
+    def f(x: np.ndarray, picked: set[int]) -> np.ndarray:
+        return x[sorted(picked)] ** 2
+
+    jac = hd.jacobian(f, sparsity="auto", check_sparsity=check)
+    picked = {0, 1}
+    for new in (None, 4, 5):
+        if new is not None:
+            picked.add(new)
+        rows = sorted(picked)
+        expected = np.zeros((len(rows), 6))
+        expected[np.arange(len(rows)), rows] = 2 * X6[rows]
+        np.testing.assert_array_equal(jac(X6, picked).toarray(), expected)
+
+
+@pytest.mark.parametrize("zero", [0.0, np.float64(0.0), np.float32(0.0), 0j])
+@pytest.mark.parametrize("check", [True, False])
+def test_signed_zero_argument(zero: Any, check: bool) -> None:
+    def f(x: np.ndarray, s: Any) -> np.ndarray:
+        return x[int(np.signbit(np.real(s)))] * x[2:]
+
+    jac = hd.jacobian(f, sparsity="auto", check_sparsity=check)
+    for s, i in ((zero, 0), (-zero, 1), (zero, 0)):
+        expected = np.zeros((4, 6))
+        expected[:, i] = X6[2:]
+        expected[np.arange(4), np.arange(2, 6)] += X6[i]
+        np.testing.assert_array_equal(jac(X6, s).toarray(), expected)
+
+
+_COUNT = [2]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_stale_plan_with_another_output_size_is_detected_again(check: bool) -> None:
+    jac = hd.jacobian(lambda x: x[: _COUNT[0]] ** 2, sparsity="auto", check_sparsity=check)
+    try:
+        for count in (2, 3, 5, 2):
+            _COUNT[0] = count
+            expected = np.zeros((count, 6))
+            expected[np.arange(count), np.arange(count)] = 2 * X6[:count]
+            np.testing.assert_array_equal(jac(X6).toarray(), expected)
+    finally:
+        _COUNT[0] = 2
+
+
+def _sorted(a: Any) -> Any:
+    y = a**2
+    y.sort(axis=1)
+    return y.ravel()
+
+
+def _partitioned(a: Any) -> Any:
+    y = a**3
+    y.partition(1, axis=0)
+    return y.ravel()
+
+
+def _put(a: Any) -> Any:
+    y = a.ravel() ** 2
+    y.put([0, 2], a.ravel()[3:5] * 3)
+    return y
+
+
+def _filled(a: Any) -> Any:
+    y = a**2
+    y[1:].fill(2.0)  # (through a view)
+    return y.ravel()
+
+
+def _items(a: Any) -> Any:
+    return np.stack([a.item(5) * a.item((2, 1)), a[:1, :1].item() ** 3])
+
+
+def _listed(a: Any) -> Any:
+    return np.stack([np.stack(row) for row in (a**2).tolist()]).ravel() * a.ravel()[::-1]
+
+
+METHODS: dict[str, Callable[[Any], Any]] = {
+    "std": lambda a: a.std(axis=0),
+    "std_all": lambda a: np.atleast_1d(a.std()),
+    "var": lambda a: a.var(axis=1, ddof=1),
+    "cumprod": lambda a: a.cumprod(axis=1).ravel(),
+    "round": lambda a: (a.round(1) + a**2).ravel(),
+    "conjugate": lambda a: a.conjugate().ravel() * a.ravel(),
+    "swapaxes": lambda a: a.swapaxes(0, 1).ravel() * a.ravel()[::-1],
+    "mT": lambda a: (a.mT @ a).ravel(),
+    "diagonal": lambda a: a.diagonal(1) ** 2,
+    "trace": lambda a: np.atleast_1d(a.trace(-1) ** 2),
+    "compress": lambda a: a.compress([True, False, True], axis=0).ravel() ** 2,
+    "sort": _sorted,
+    "partition": _partitioned,
+    "put": _put,
+    "fill": _filled,
+    "item": _items,
+    "tolist": _listed,
+}
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_ndarray_methods_sparse_jacobian(name: str) -> None:
+    f = METHODS[name]
+    dense = np.asarray(hd.jacobian(f)(M34)).reshape(-1, M34.size)
+    for check in (True, False):
+        got = hd.jacobian(f, sparsity="auto", check_sparsity=check)(M34).toarray()
+        np.testing.assert_allclose(got, dense, rtol=1e-14, atol=1e-14)
+    for local in (False, True):
+        pattern = hd.jacobian_sparsity(f, local=local)(M34).toarray()
+        assert not ((dense != 0) & ~pattern).any()
+
+
+@pytest.mark.parametrize("name", ["std", "var", "cumprod", "mT", "sort", "item", "tolist"])
+def test_ndarray_methods_sparse_hessian(name: str) -> None:
+    def g(a: Any) -> Any:
+        return np.sum(METHODS[name](a) ** 2)
+
+    dense = np.asarray(hd.hessian(g)(M34)).reshape(M34.size, M34.size)
+    got = hd.hessian(g, sparsity="auto", check_sparsity=False)(M34).toarray()
+    np.testing.assert_allclose(got, dense, rtol=1e-13, atol=1e-13)
+
+
+def test_value_steering_methods_refuse_globally() -> None:
+    with pytest.raises(TypeError, match=r"numpy\.argmax"):
+        hd.jacobian_sparsity(lambda a: a.ravel()[a.argmax()] * a.ravel())(M34)
