@@ -14,6 +14,10 @@
   x.round(), x.cumprod(), x.swapaxes(), x.mT, x.diagonal(), x.trace(), x.compress(),
   in-place x.sort(), x.partition(), x.put(), x.fill(), x.item(), x.tolist()): code
   the dense transforms differentiate raised AttributeError under sparsity="auto".
+- np.mean / np.var / np.std of np.asarray(x) (an object array of 0-d tracers, as
+  scipy's functions make) raised "converting a traced array to float64": numpy ends
+  them with `ret.dtype.type(ret / n)`, which the dual numbers survive and the tracer
+  did not.
 
 References: closed forms (numpy alone), and the dense hd.jacobian / hd.hessian of the
 same function (no detection, no coloring) for the methods.
@@ -204,3 +208,34 @@ def test_ndarray_methods_sparse_hessian(name: str) -> None:
 def test_value_steering_methods_refuse_globally() -> None:
     with pytest.raises(TypeError, match=r"numpy\.argmax"):
         hd.jacobian_sparsity(lambda a: a.ravel()[a.argmax()] * a.ravel())(M34)
+
+
+OBJECT_REDUCTIONS: dict[str, Callable[[Any], Any]] = {
+    "mean": lambda o: np.atleast_1d(np.mean(o**2)),
+    "mean_axis": lambda o: np.mean(o.reshape(2, 3) ** 2, axis=1),
+    "mean_method": lambda o: np.atleast_1d((o[1:] * o[:-1]).mean()),
+    "var": lambda o: np.atleast_1d(np.var(o**2)),
+    "var_axis_ddof": lambda o: np.var(o.reshape(2, 3), axis=0, ddof=1),
+    "std": lambda o: np.atleast_1d(np.std(o[1:] * o[:-1])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_REDUCTIONS))
+def test_reductions_of_object_arrays_of_tracers(name: str) -> None:
+    def f(x: Any) -> Any:
+        return OBJECT_REDUCTIONS[name](np.asarray(x))
+
+    dense = np.asarray(hd.jacobian(f)(X6), dtype=float).reshape(-1, 6)
+    for local in (False, True):
+        pattern = hd.jacobian_sparsity(f, local=local)(X6).toarray()
+        assert not ((dense != 0) & ~pattern).any()
+    for check in (True, False):
+        got = hd.jacobian(f, sparsity="auto", check_sparsity=check)(X6).toarray()
+        np.testing.assert_allclose(got, dense, rtol=1e-14, atol=1e-14)
+
+    def g(x: Any) -> Any:
+        return np.sum(np.asarray(f(x), dtype=object) ** 2)
+
+    dense_h = np.asarray(hd.hessian(g)(X6), dtype=float).reshape(6, 6)
+    got_h = hd.hessian(g, sparsity="auto", check_sparsity=False)(X6).toarray()
+    np.testing.assert_allclose(got_h, dense_h, rtol=1e-13, atol=1e-13)

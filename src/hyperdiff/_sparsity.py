@@ -53,17 +53,18 @@ import functools
 import inspect
 import operator
 import string
+import sys
 import time
 import types
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from . import _core, _transforms
-from ._arrays import DualArray, add_object_loop_methods
+from ._arrays import _NUMPY_SCALAR_CASTS, DualArray, _ComponentCast, add_object_loop_methods
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -263,7 +264,12 @@ class SparsityTracer:
 
     @property
     def dtype(self) -> np.dtype:
-        return self._value.dtype if self._value is not None else np.dtype(np.float64)
+        dtype = self._value.dtype if self._value is not None else np.dtype(np.float64)
+        if sys._getframe(1).f_code in _NUMPY_SCALAR_CASTS:
+            # numpy's mean/var/std of an object array (np.asarray of a tracer) end with
+            # `ret.dtype.type(ret / n)`, a cast no tracer survives: as a dual number's
+            return cast("np.dtype", _ComponentCast(dtype))
+        return dtype
 
     @property
     def T(self) -> Any:
