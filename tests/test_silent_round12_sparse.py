@@ -14,6 +14,15 @@
   x.round(), x.cumprod(), x.swapaxes(), x.mT, x.diagonal(), x.trace(), x.compress(),
   in-place x.sort(), x.partition(), x.put(), x.fill(), x.item(), x.tolist()): code
   the dense transforms differentiate raised AttributeError under sparsity="auto".
+- Local patterns (local=True) through np.maximum / minimum / fmax / fmin / clip: the
+  selection emptied the unselected operand's rows with scipy's eliminate_zeros on
+  index arrays it shared with that operand's own sets, so x itself lost its
+  dependencies: `np.minimum(x, 0.5) * x[::-1]` at x > 0.5 had an empty pattern
+  (J's antidiagonal is 0.5), `np.minimum(x, 0.5) + x` too; the pattern, silently
+  wrong, made a given-pattern transform raise. And a Hessian given a pattern that
+  does not hold the detected one (a local pattern of a branching f) raised "misses a
+  nonzero" from the term scheme where the README promises the dense Hessian read at
+  the pattern.
 - np.mean / np.var / np.std of np.asarray(x) (an object array of 0-d tracers, as
   scipy's functions make) raised "converting a traced array to float64": numpy ends
   them with `ret.dtype.type(ret / n)`, which the dual numbers survive and the tracer
@@ -239,3 +248,40 @@ def test_reductions_of_object_arrays_of_tracers(name: str) -> None:
     dense_h = np.asarray(hd.hessian(g)(X6), dtype=float).reshape(6, 6)
     got_h = hd.hessian(g, sparsity="auto", check_sparsity=False)(X6).toarray()
     np.testing.assert_allclose(got_h, dense_h, rtol=1e-13, atol=1e-13)
+
+
+_C = 0.25
+SELECTS: dict[str, Callable[[Any], Any]] = {
+    "maximum": lambda x: np.maximum(x, _C),
+    "minimum": lambda x: np.minimum(x, _C),
+    "fmax": lambda x: np.fmax(_C, x),
+    "fmin": lambda x: np.fmin(x, _C),
+    "clip": lambda x: np.clip(x, -_C, _C),
+    "maximum_pair": lambda x: np.maximum(x, x[::-1] + 0.1),
+}
+POINTS = [X6, -X6, np.array([3.0, 1, 2, 2, 1, 3]), np.array([0.1, -2.0, 0.2, -0.1, 0.5, 4.0])]
+
+
+@pytest.mark.parametrize("point", range(len(POINTS)))
+@pytest.mark.parametrize("name", sorted(SELECTS))
+def test_local_patterns_through_selections(name: str, point: int) -> None:
+    x = POINTS[point]
+    sel = SELECTS[name]
+
+    def f(x: Any) -> Any:
+        return sel(x) * x[::-1] + x
+
+    dense = np.asarray(hd.jacobian(f)(x))
+    pattern = hd.jacobian_sparsity(f, local=True)(x)
+    assert not ((dense != 0) & ~pattern.toarray()).any()
+    got = hd.jacobian(f, sparsity=pattern, check_sparsity=False)(x).toarray()
+    np.testing.assert_allclose(got, dense, rtol=1e-15, atol=0)
+
+    def g(x: Any) -> Any:
+        return np.sum(sel(x) * x[::-1] * x)
+
+    dense_h = np.asarray(hd.hessian(g)(x))
+    pattern_h = hd.hessian_sparsity(g, local=True)(x)
+    assert not ((dense_h != 0) & ~pattern_h.toarray()).any()
+    got_h = hd.hessian(g, sparsity=pattern_h, check_sparsity=False)(x).toarray()
+    np.testing.assert_allclose(got_h, dense_h, rtol=1e-15, atol=0)

@@ -1145,7 +1145,9 @@ def _mask_rows(m: Any, keep: np.ndarray) -> Any:
     mask = np.zeros(m.shape[0], dtype=bool)
     mask[keep] = True
     row_of = np.repeat(mask, np.diff(m.indptr))
-    out = _sp().csr_matrix((row_of, m.indices, m.indptr), shape=m.shape)
+    # (copies: eliminate_zeros compacts indices and indptr in place, and m may be an
+    # operand's own sets, x itself in np.minimum(x, 0.5): they would be emptied)
+    out = _sp().csr_matrix((row_of, m.indices.copy(), m.indptr.copy()), shape=m.shape)
     out.eliminate_zeros()
     return out
 
@@ -4262,7 +4264,10 @@ def sparse_hessian(
         if given is None:
             return _HessianPlan(detected, terms, x.size, trusted=True, probe=check)
         holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
-        return _HessianPlan(given, terms, x.size, trusted=holds, probe=check)
+        if not holds:  # (a local pattern, f's branches at x): the terms' pairs need not
+            # lie in it: the dense Hessian, read at the pattern, as for a branch above
+            return _HessianPlan(given, None, x.size)
+        return _HessianPlan(given, terms, x.size, trusted=True, probe=check)
 
     def at_pattern(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
