@@ -23,6 +23,9 @@
   does not hold the detected one (a local pattern of a branching f) raised "misses a
   nonzero" from the term scheme where the README promises the dense Hessian read at
   the pattern.
+- A pattern given as a scipy CSR with unsorted column indices was sorted in place
+  (scipy's csr_array shares the caller's index arrays; the canonical form sorts
+  them): the caller's matrix changed.
 - np.mean / np.var / np.std of np.asarray(x) (an object array of 0-d tracers, as
   scipy's functions make) raised "converting a traced array to float64": numpy ends
   them with `ret.dtype.type(ret / n)`, which the dual numbers survive and the tracer
@@ -40,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import hyperdiff as hd
 
@@ -285,3 +289,32 @@ def test_local_patterns_through_selections(name: str, point: int) -> None:
     assert not ((dense_h != 0) & ~pattern_h.toarray()).any()
     got_h = hd.hessian(g, sparsity=pattern_h, check_sparsity=False)(x).toarray()
     np.testing.assert_allclose(got_h, dense_h, rtol=1e-15, atol=0)
+
+
+def _unsorted_tridiagonal(kind: Any) -> Any:
+    """The 6 x 6 tridiagonal pattern with each row's columns in decreasing order."""
+    cols = [j for i in range(6) for j in (i + 1, i, i - 1) if 0 <= j < 6]
+    indptr = np.concatenate([[0], np.cumsum([2, 3, 3, 3, 3, 2])])
+    return kind((np.ones(len(cols)), np.array(cols), indptr), shape=(6, 6))
+
+
+@pytest.mark.parametrize("kind", [sp.csr_matrix, sp.csr_array])
+@pytest.mark.parametrize("transform", ["jacobian", "hessian"])
+def test_given_pattern_is_not_mutated(kind: Any, transform: str) -> None:
+    pattern = _unsorted_tridiagonal(kind)
+    kept = (pattern.indices.copy(), pattern.indptr.copy(), pattern.data.copy())
+    x = X6
+    if transform == "jacobian":
+        got = hd.jacobian(lambda x: np.concatenate([x[:1], x[1:] * x[:-1]]), sparsity=pattern)(x)
+        expected = np.zeros((6, 6))
+        expected[0, 0] = 1.0
+        expected[np.arange(1, 6), np.arange(1, 6)] = x[:-1]
+        expected[np.arange(1, 6), np.arange(0, 5)] = x[1:]
+    else:
+        got = hd.hessian(lambda x: np.sum(x[1:] * x[:-1] ** 2), sparsity=pattern)(x)
+        expected = np.diag(np.append(2 * x[1:], 0.0))
+        expected[np.arange(5), np.arange(1, 6)] = 2 * x[:-1]
+        expected[np.arange(1, 6), np.arange(5)] = 2 * x[:-1]
+    np.testing.assert_allclose(got.toarray(), expected, rtol=1e-15, atol=0)
+    for now, before in zip((pattern.indices, pattern.indptr, pattern.data), kept, strict=True):
+        np.testing.assert_array_equal(now, before)

@@ -3812,7 +3812,9 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     sp = _sp()
     if not (sp.issparse(sparsity) or isinstance(sparsity, np.ndarray)):
         raise TypeError(f"{where}: sparsity must be 'auto', a scipy.sparse pattern or an array")
-    return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
+    # (a copy: scipy's csr_array of a CSR shares its index arrays, which the pattern's
+    # canonical form sorts in place; the caller's matrix stays as given)
+    return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity, copy=True)
 
 
 def _token(a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None) -> Any:
