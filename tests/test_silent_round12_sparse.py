@@ -26,6 +26,11 @@
 - A pattern given as a scipy CSR with unsorted column indices was sorted in place
   (scipy's csr_array shares the caller's index arrays; the canonical form sorts
   them): the caller's matrix changed.
+- float32 x, f computing in float64 (float64 weights or constants): a Hessian kept
+  as terms was cast to x's float32 (weights too: `np.sum(w64 * x[1:]**2 * x[:-1])`
+  off by 1.9e-7 where numpy's f and the dense Hessian are float64); and the probe
+  compared the pass with float64 weights w it had seeded in float32, so a Jacobian
+  whose rows are rounding zeros (np.corrcoef's diagonal) raised "does not hold".
 - np.mean / np.var / np.std of np.asarray(x) (an object array of 0-d tracers, as
   scipy's functions make) raised "converting a traced array to float64": numpy ends
   them with `ret.dtype.type(ret / n)`, which the dual numbers survive and the tracer
@@ -318,3 +323,51 @@ def test_given_pattern_is_not_mutated(kind: Any, transform: str) -> None:
     np.testing.assert_allclose(got.toarray(), expected, rtol=1e-15, atol=0)
     for now, before in zip((pattern.indices, pattern.indptr, pattern.data), kept, strict=True):
         np.testing.assert_array_equal(now, before)
+
+
+W64 = np.array([0.7, 1.3, 0.1, 2.9, 0.45])
+
+
+def _weighted_terms_hessian(x: np.ndarray) -> np.ndarray:
+    """d2/dx2 of sum_i w_i x_{i+1}^2 x_i, in float64 from x's values."""
+    x = x.astype(np.float64)
+    h = np.zeros((6, 6))
+    i = np.arange(5)
+    h[i + 1, i + 1] += 2 * W64 * x[:-1]
+    h[i, i + 1] += 2 * W64 * x[1:]
+    h[i + 1, i] += 2 * W64 * x[1:]
+    return h
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(W64 * x[1:] ** 2 * x[:-1]),
+        lambda x: np.mean(5.0 * W64 * x[1:] ** 2 * x[:-1]),
+        lambda x: (W64 * x[1:] ** 2) @ x[:-1],
+        lambda x: np.float64(0.5) * np.sum(2.0 * W64 * x[1:] ** 2 * x[:-1]),
+        lambda x: np.cumsum(W64 * x[1:] ** 2 * x[:-1])[-1],
+    ],
+    ids=["sum", "mean", "matmul", "scaled", "star"],
+)
+@pytest.mark.parametrize("check", [True, False])
+def test_float32_input_float64_hessian(f: Callable[[Any], Any], check: bool) -> None:
+    x = X6.astype(np.float32)
+    got = hd.hessian(f, sparsity="auto", check_sparsity=check)(x)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got.toarray(), _weighted_terms_hessian(x), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("name", ["corrcoef", "cov"])
+def test_float32_input_probe_weights(name: str) -> None:
+    func = getattr(np, name)
+
+    def f(x: Any) -> Any:
+        return func(x.reshape(3, 4)).ravel()
+
+    x = np.array([[1.304, 0.947, -0.704, -1.265], [-0.623, 0.041, -2.325, -0.219],
+                  [-1.246, -0.732, -0.544, -0.316]], dtype=np.float32).ravel()  # fmt: skip
+    dense = np.asarray(hd.jacobian(f)(x))
+    got = hd.jacobian(f, sparsity="auto")(x)
+    assert got.dtype == dense.dtype == np.float64
+    np.testing.assert_allclose(got.toarray(), dense, rtol=1e-15, atol=1e-15)

@@ -3588,7 +3588,7 @@ class _JacobianPlan(_Results):
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
     (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
 
-    def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
+    def __init__(self, pattern: Any, n: int, probe: bool = False, dtype: Any = np.float64) -> None:
         p = _canonical(pattern)
         super().__init__(p)
         m = p.shape[0]
@@ -3610,7 +3610,7 @@ class _JacobianPlan(_Results):
         self.c = c
         # the probe: J w in one more direction w of the same pass, against the
         # recovered J's J w (_mismatch), to rtol of a row's scale
-        self.probe = _probe(n) if probe else None
+        self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self.seed = np.zeros((c + probe, n))
         self.seed[self.colors, np.arange(n)] = 1.0
@@ -3697,12 +3697,15 @@ def _canonical(pattern: Any) -> Any:
     return p
 
 
-def _probe(n: int) -> np.ndarray:
+def _probe(n: int, dtype: Any = np.float64) -> np.ndarray:
     """The probe direction w: uniform in [1, 2), all different (fixed per n). Unlike
     the 32 powers of two of _transforms._probe_weights (which keep a pointwise f's
     parts exact), a nonzero the pattern lacks, read into the entry of a column j of
-    its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights."""
-    return np.random.default_rng(n).uniform(1.0, 2.0, n)
+    its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights. Rounded
+    to x's dtype, the seed's (a float32 x seeds float32 weights: an f computing in
+    float64 from there would be compared with weights its pass never saw)."""
+    w = np.random.default_rng(n).uniform(1.0, 2.0, n)
+    return w.astype(dtype).astype(np.float64)
 
 
 def _tight(dtype: np.dtype) -> float:
@@ -4005,7 +4008,7 @@ def sparse_jacobian(
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
             detected = jacobian_sparsity(f, argnums)(*args, **kwargs)
-            return _JacobianPlan(detected, x.size, probe=check)
+            return _JacobianPlan(detected, x.size, probe=check, dtype=x.dtype)
         # a pattern given holding the global one is right at these arguments; else
         # (f branches, or detection fails) each call checks it by a probe
         try:
@@ -4017,7 +4020,7 @@ def sparse_jacobian(
             and detected.shape == given.shape
             and (detected.astype(bool) > given.astype(bool)).nnz == 0
         )
-        return _JacobianPlan(given, x.size, probe=check or not holds)
+        return _JacobianPlan(given, x.size, probe=check or not holds, dtype=x.dtype)
 
     def compressed(
         plan: _JacobianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -4136,11 +4139,12 @@ class _HessianPlan(_Results):
     checks the recovered H (_mismatch)."""
 
     def __init__(
-        self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False
-    ) -> None:
+        self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False,
+        dtype: Any = np.float64,
+    ) -> None:  # fmt: skip
         self.n = n
         self.trusted = trusted
-        self.probe = _probe(n) if probe else None
+        self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self._star: _StarReads | bool | None = False  # not made yet
         p = self.pattern = _canonical(pattern)
@@ -4264,12 +4268,12 @@ def sparse_hessian(
             # the branch, so the dense Hessian, read at the pattern
             return _HessianPlan(given, None, x.size)
         if given is None:
-            return _HessianPlan(detected, terms, x.size, trusted=True, probe=check)
+            return _HessianPlan(detected, terms, x.size, trusted=True, probe=check, dtype=x.dtype)
         holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
         if not holds:  # (a local pattern, f's branches at x): the terms' pairs need not
             # lie in it: the dense Hessian, read at the pattern, as for a branch above
             return _HessianPlan(given, None, x.size)
-        return _HessianPlan(given, terms, x.size, trusted=True, probe=check)
+        return _HessianPlan(given, terms, x.size, trusted=True, probe=check, dtype=x.dtype)
 
     def at_pattern(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -4362,7 +4366,10 @@ def sparse_hessian(
             for a, _ in out.parts
         ]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
-        weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
+        # f's own dtype, as numpy promotes the terms and their weights (Python's
+        # numbers weak): float32 terms weighed by a float64 array give float64
+        dtype = np.result_type(*(p.dtype for p in parts), *(w for _, w in out.parts))
+        weights = [np.asarray(w, dtype=dtype) for _, w in out.parts]
         if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:
             values = plan.matrix @ planes  # one weight: applied to the sums
             if float(weights[0]) != 1:
@@ -4374,9 +4381,10 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        # x's precision (the sparse product gives float64); a complex f's parts stay
+        # f's precision (the sparse product gives float64); a complex f's parts stay
         # complex (a complex term array: sum (x + i y)^2)
-        dtype = x.dtype if values.dtype.kind != "c" else np.result_type(x.dtype, np.complex64)
+        if values.dtype.kind == "c":
+            dtype = np.result_type(dtype, np.complex64)
         result = plan.result(values.astype(dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
