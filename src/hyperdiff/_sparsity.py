@@ -4369,7 +4369,8 @@ def sparse_hessian(
         # f's own dtype, as numpy promotes the terms and their weights (Python's
         # numbers weak): float32 terms weighed by a float64 array give float64
         dtype = np.result_type(*(p.dtype for p in parts), *(w for _, w in out.parts))
-        weights = [np.asarray(w, dtype=dtype) for _, w in out.parts]
+        real = np.finfo(dtype).dtype  # (the weights are real: _Terms._scalar)
+        weights = [np.asarray(w, dtype=real) for _, w in out.parts]
         if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:
             values = plan.matrix @ planes  # one weight: applied to the sums
             if float(weights[0]) != 1:
