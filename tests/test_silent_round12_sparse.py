@@ -31,6 +31,10 @@
   off by 1.9e-7 where numpy's f and the dense Hessian are float64); and the probe
   compared the pass with float64 weights w it had seeded in float32, so a Jacobian
   whose rows are rounding zeros (np.corrcoef's diagonal) raised "does not hold".
+- argnums beyond the arguments (or x passed by keyword) raised IndexError from the
+  sparse transforms and the pattern functions (the dense ones: a TypeError saying
+  so); a negative argnums put x itself in the plan's key, so every new x made (and
+  kept) a new plan: detection at every call.
 - np.mean / np.var / np.std of np.asarray(x) (an object array of 0-d tracers, as
   scipy's functions make) raised "converting a traced array to float64": numpy ends
   them with `ret.dtype.type(ret / n)`, which the dual numbers survive and the tracer
@@ -371,3 +375,45 @@ def test_float32_input_probe_weights(name: str) -> None:
     got = hd.jacobian(f, sparsity="auto")(x)
     assert got.dtype == dense.dtype == np.float64
     np.testing.assert_allclose(got.toarray(), dense, rtol=1e-15, atol=1e-15)
+
+
+def _pair(a: Any, x: Any) -> Any:
+    return a[::-1] * x**2 + a[0]
+
+
+def _pair_sum(a: Any, x: Any) -> Any:
+    return np.sum(_pair(a, x) * x[::-1])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda k: hd.jacobian(_pair, argnums=k, sparsity="auto"),
+        lambda k: hd.hessian(_pair_sum, argnums=k, sparsity="auto"),
+        lambda k: hd.jacobian_sparsity(_pair, argnums=k),
+        lambda k: hd.hessian_sparsity(_pair_sum, argnums=k, local=True),
+    ],
+    ids=["jacobian", "hessian", "jacobian_sparsity", "hessian_sparsity"],
+)
+def test_argnums_beyond_the_arguments(make: Callable[[int], Any]) -> None:
+    a, x = X6[:5], X6[1:]
+    for k in (2, -3):
+        with pytest.raises(TypeError, match=f"argnums={k} but the function got 2 arguments"):
+            make(k)(a, x)
+    with pytest.raises(TypeError, match="argnums=1 but the function got 1 arguments"):
+        make(1)(a, x=x)
+
+
+def test_negative_argnums_reuses_its_plan() -> None:
+    calls = [0]
+
+    def f(a: Any, x: Any) -> Any:
+        calls[0] += 1
+        return _pair(a, x)
+
+    a = X6[:5]
+    jac = hd.jacobian(f, argnums=-1, sparsity="auto")
+    for shift in range(4):
+        x = X6[1:] + shift
+        np.testing.assert_array_equal(jac(a, x).toarray(), np.diag(2 * a[::-1] * x))
+    assert calls[0] == 2 + 3  # detection and pass, then a pass a call

@@ -3139,12 +3139,20 @@ def _input_array(x: Any, where: str) -> np.ndarray:
     return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
+def _position(argnum: int, count: int, where: str) -> int:
+    """argnums among the positional arguments, from 0 (the dense transforms' check)."""
+    if not -count <= argnum < count:
+        raise TypeError(f"{where}: argnums={argnum!r} but the function got {count} arguments")
+    return argnum % count
+
+
 def _call_traced(
     f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnum: int,
     trace: _Trace, where: str,
 ) -> tuple[np.ndarray, Any]:  # fmt: skip
     if not isinstance(argnum, int) or isinstance(argnum, bool):
         raise TypeError(f"{where}: argnums must be one int for a sparse result, not {argnum!r}")
+    argnum = _position(argnum, len(args), where)
     x = _input_array(args[argnum], where)
     new = list(args)
     new[argnum] = _trace_input(x, trace)
@@ -3182,7 +3190,9 @@ def jacobian_sparsity(
         with _quiet(local):
             if not isinstance(argnums, int) or isinstance(argnums, bool):
                 raise TypeError(f"jacobian_sparsity: argnums must be one int, not {argnums!r}")
-            trace = _Trace(_input_array(args[argnums], "jacobian_sparsity").size, False, local)
+            where = "jacobian_sparsity"
+            x = _input_array(args[_position(argnums, len(args), where)], where)
+            trace = _Trace(x.size, False, local)
             _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian_sparsity")
             sets = _output_sets(out, trace, "jacobian_sparsity")
         return _sp().csr_array(sets._g)
@@ -3222,7 +3232,7 @@ def _hessian_pattern(
     with _quiet(local):
         if not isinstance(argnums, int) or isinstance(argnums, bool):
             raise TypeError(f"{where}: argnums must be one int, not {argnums!r}")
-        x = _input_array(args[argnums], where)
+        x = _input_array(args[_position(argnums, len(args), where)], where)
         trace = _Trace(x.size, True, local, terms)
         _, out = _call_traced(f, args, kwargs, argnums, trace, where)
         n = x.size
@@ -3946,6 +3956,7 @@ def _planned_call(
     a detected pattern (not one given), the pattern detected again, the plan rebuilt
     and the pass run again; a fresh plan that fails goes to rescue (the dense matrix
     decides: its result, or None), then raises."""
+    argnums = _position(argnums, len(args), where)  # (-1 and 1 of two: one key)
     key = _key(args, kwargs, argnums)
     plan = plans.get(key)
     x = _input_array(args[argnums], f"{where}(sparsity=...)")
