@@ -4,7 +4,9 @@
   dataclass) by identity: an attribute changed between calls (o.k = 2 for
   np.roll(x, o.k), o.A edited in place) kept the old pattern, and check_sparsity=False
   (whose promise is an f whose pattern depends on its arguments alone) gave a wrong
-  Jacobian / Hessian. A set argument changed in place likewise; and 0.0 and -0.0
+  Jacobian / Hessian. (With the probe, the default, attributes stay out of the key:
+  a change is noticed by the probe, and a counter the object's method increments
+  costs no detection at every call.) A set argument changed in place likewise; and 0.0 and -0.0
   made one key (equal, and hashed alike), so a pattern steered by the sign of a zero
   was read with the other's.
 - A plan gone stale whose f now returns another number of elements (a global count,
@@ -417,3 +419,24 @@ def test_negative_argnums_reuses_its_plan() -> None:
         x = X6[1:] + shift
         np.testing.assert_array_equal(jac(a, x).toarray(), np.diag(2 * a[::-1] * x))
     assert calls[0] == 2 + 3  # detection and pass, then a pass a call
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def residual(self, x: Any) -> Any:
+        self.calls += 1
+        return x[1:] * x[:-1]
+
+
+def test_an_attribute_counter_costs_no_detection_with_the_probe() -> None:
+    problem = _Counting()
+    jac = hd.jacobian(lambda p, x: p.residual(x), argnums=1, sparsity="auto")
+    for shift in range(4):
+        x = X6 + shift
+        expected = np.zeros((5, 6))
+        expected[np.arange(5), np.arange(5)] = x[1:]
+        expected[np.arange(5), np.arange(1, 6)] = x[:-1]
+        np.testing.assert_array_equal(jac(problem, x).toarray(), expected)
+    assert problem.calls == 2 + 3  # detection and pass, then a pass a call

@@ -3830,22 +3830,25 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity, copy=True)
 
 
-def _token(a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None) -> Any:
+def _token(
+    a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None, deep: bool = True
+) -> Any:
     """What of a non-differentiated argument a plan's key holds: its value when
     hashable (k in np.roll(x, k), t in rhs(t, y); a float's sign too: 0.0 == -0.0),
     else the object by identity, and for an array a copy of its values too (`keep`: a
     plan's own key), compared at each lookup: an array changed in place gets a new
     plan. Tuples, lists, sets and dicts item by item (params = [A]: A replaced, or
-    changed in place, in the same list), an object keyed by identity (a plain class's
-    instance, a dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up
-    to `budget` items in all (beyond it by identity alone)."""
+    changed in place, in the same list), and when `deep` (check_sparsity=False: no
+    probe notices a change) an object keyed by identity (a plain class's instance, a
+    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up to `budget`
+    items in all (beyond it by identity alone)."""
     budget = [256] if budget is None else budget
     budget[0] -= 1
     if isinstance(a, np.ndarray):
         return _Identity(a, keep)
     if isinstance(a, (tuple, list, dict)) and depth < 32 and budget[0] > 0:
         items = a.items() if isinstance(a, dict) else enumerate(a)
-        return (type(a), tuple((k, _token(y, keep, depth + 1, budget)) for k, y in items))
+        return (type(a), tuple((k, _token(y, keep, depth + 1, budget, deep)) for k, y in items))
     if isinstance(a, (set, frozenset)) and budget[0] > 0:
         try:
             return (type(a), frozenset(a))
@@ -3854,10 +3857,11 @@ def _token(a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None) 
     try:
         hash(a)
     except TypeError:
-        return _attributes(_Identity(a, False), a, keep, depth, budget)
+        token = _Identity(a, False)
+        return _attributes(token, a, keep, depth, budget) if deep else token
     if isinstance(a, (float, complex, np.inexact)):
         return (type(a), a, repr(a))
-    if type(a).__hash__ is object.__hash__:  # type: ignore[comparison-overlap]
+    if deep and type(a).__hash__ is object.__hash__:  # type: ignore[comparison-overlap]
         return _attributes((type(a), a), a, keep, depth, budget)
     return (type(a), a)
 
@@ -3910,17 +3914,19 @@ def _same(kept: np.ndarray, now: np.ndarray) -> bool:
 
 
 def _key(
-    args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int, keep: bool = False
-) -> tuple[Any, ...]:
+    args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int, keep: bool = False,
+    deep: bool = False,
+) -> tuple[Any, ...]:  # fmt: skip
     """A plan's key: the shapes and dtypes of args[argnums], everything else by value
-    (or identity and values): each can change the pattern."""
+    (or identity and values): each can change the pattern. deep: objects' attributes
+    too (_token)."""
     x = args[argnums] if argnums < len(args) else None
     # (np.shape takes any object, None included: numpy's stubs want an array-like)
     key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]  # type: ignore[arg-type]
     budget = [256]  # (items of the arguments' tokens in all)
-    key.extend(_token(a, keep, 0, budget) for k, a in enumerate(args) if k != argnums)
+    key.extend(_token(a, keep, 0, budget, deep) for k, a in enumerate(args) if k != argnums)
     if kwargs:
-        key.extend((name, _token(kwargs[name], keep, 0, budget)) for name in sorted(kwargs))
+        key.extend((name, _token(kwargs[name], keep, 0, budget, deep)) for name in sorted(kwargs))
     return tuple(key)
 
 
@@ -3949,26 +3955,28 @@ _STALE_PLAN = (
 def _planned_call(
     where: str, plans: dict[Any, Any], detected: bool, new_plan: Callable[..., Any],
     run: Callable[..., tuple[Any, float]], args: tuple[Any, ...], kwargs: dict[str, Any],
-    argnums: int, rescue: Callable[..., Any] | None = None,
+    argnums: int, rescue: Callable[..., Any] | None = None, deep: bool = False,
 ) -> Any:  # fmt: skip
     """A call of a sparse transform: its plan for these arguments (made at their first
     call), the pass (run: the result and its probe's mismatch), and on a mismatch, for
     a detected pattern (not one given), the pattern detected again, the plan rebuilt
     and the pass run again; a fresh plan that fails goes to rescue (the dense matrix
-    decides: its result, or None), then raises."""
+    decides: its result, or None), then raises. deep: the key holds the arguments'
+    attributes too (check_sparsity=False; with the probe, a change it makes to the
+    pattern is noticed, and a counter f's object increments costs no detection)."""
     argnums = _position(argnums, len(args), where)  # (-1 and 1 of two: one key)
-    key = _key(args, kwargs, argnums)
+    key = _key(args, kwargs, argnums, False, deep)
     plan = plans.get(key)
     x = _input_array(args[argnums], f"{where}(sparsity=...)")
     fresh = plan is None
     if plan is None:
-        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        plan = _keep(plans, _key(args, kwargs, argnums, True, deep), new_plan(args, kwargs, x))
     result, mismatch = run(plan, x, args, kwargs)
     if _accept(plan, mismatch, fresh, x.dtype):
         return result
     if not fresh and detected:
         # a stale plan (what f reads besides its arguments changed): detect again
-        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        plan = _keep(plans, _key(args, kwargs, argnums, True, deep), new_plan(args, kwargs, x))
         result, mismatch = run(plan, x, args, kwargs)
         if _accept(plan, mismatch, True, x.dtype):
             return result
@@ -4004,7 +4012,7 @@ def sparse_jacobian(
     def jac(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
             "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums,
-            rescue,
+            rescue, not check,
         )  # fmt: skip
 
     def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -4256,8 +4264,9 @@ def sparse_hessian(
 
     def hess(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
-            "hessian", plans, given is None, new_plan, evaluate, args, kwargs, argnums, rescue
-        )
+            "hessian", plans, given is None, new_plan, evaluate, args, kwargs, argnums, rescue,
+            not check,
+        )  # fmt: skip
 
     def rescue(plan: _HessianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose probe is off beyond f's rounding: the dense Hessian
