@@ -53,16 +53,18 @@ import functools
 import inspect
 import operator
 import string
+import sys
 import time
+import types
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from . import _core, _transforms
-from ._arrays import DualArray, add_object_loop_methods
+from ._arrays import _NUMPY_SCALAR_CASTS, DualArray, _ComponentCast, add_object_loop_methods
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -262,7 +264,12 @@ class SparsityTracer:
 
     @property
     def dtype(self) -> np.dtype:
-        return self._value.dtype if self._value is not None else np.dtype(np.float64)
+        dtype = self._value.dtype if self._value is not None else np.dtype(np.float64)
+        if sys._getframe(1).f_code in _NUMPY_SCALAR_CASTS:
+            # numpy's mean/var/std of an object array (np.asarray of a tracer) end with
+            # `ret.dtype.type(ret / n)`, a cast no tracer survives: as a dual number's
+            return cast("np.dtype", _ComponentCast(dtype))
+        return dtype
 
     @property
     def T(self) -> Any:
@@ -518,6 +525,92 @@ class SparsityTracer:
         if np.dtype(dtype).kind == "c":
             self._trace.complex = True
         return self
+
+    # the rest of ndarray's methods, as the dual arrays have them (numpy's functions)
+    def cumprod(self, *a: Any, **k: Any) -> Any:
+        return np.cumprod(self, *a, **k)
+
+    def var(self, *a: Any, **k: Any) -> Any:
+        return np.var(self, *a, **k)
+
+    def std(self, *a: Any, **k: Any) -> Any:
+        return np.std(self, *a, **k)
+
+    def round(self, decimals: int = 0, out: Any = None) -> Any:
+        return np.round(self, decimals, out=out)
+
+    def conjugate(self) -> Any:
+        return np.conjugate(self)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Any:
+        return np.swapaxes(self, axis1, axis2)
+
+    @property
+    def mT(self) -> Any:  # (numpy's name: the matrices transposed)
+        return np.swapaxes(self, -1, -2)
+
+    def diagonal(self, *a: Any, **k: Any) -> Any:
+        return np.diagonal(self, *a, **k)
+
+    def trace(self, *a: Any, **k: Any) -> Any:
+        return np.trace(self, *a, **k)
+
+    def compress(self, condition: Any, axis: Any = None, out: Any = None) -> Any:
+        return np.compress(condition, self, axis=axis, out=out)
+
+    def argmax(self, *a: Any, **k: Any) -> Any:
+        return np.argmax(self, *a, **k)
+
+    def argmin(self, *a: Any, **k: Any) -> Any:
+        return np.argmin(self, *a, **k)
+
+    def argsort(self, *a: Any, **k: Any) -> Any:
+        return np.argsort(self, *a, **k)
+
+    def nonzero(self) -> Any:
+        return np.nonzero(self)
+
+    def all(self, *a: Any, **k: Any) -> Any:
+        return np.all(self, *a, **k)
+
+    def any(self, *a: Any, **k: Any) -> Any:
+        return np.any(self, *a, **k)
+
+    def searchsorted(self, v: Any, side: Any = "left", sorter: Any = None) -> Any:
+        return np.searchsorted(self, v, side=side, sorter=sorter)
+
+    def sort(self, *a: Any, **k: Any) -> None:
+        """In place, as ndarray.sort: the sorted tracer written into self."""
+        self[...] = np.sort(self, *a, **k)
+
+    def partition(self, *a: Any, **k: Any) -> None:
+        self[...] = np.partition(self, *a, **k)
+
+    def put(self, indices: Any, values: Any, mode: Any = "raise") -> None:
+        np.put(self, indices, values, mode=mode)  # type: ignore[arg-type]  # (dispatched)
+
+    def fill(self, value: Any) -> None:
+        self[...] = value
+
+    def item(self, *args: Any) -> Any:
+        """One element as a 0-d tracer (as a dual array's item gives a 0-d dual array)."""
+        if not args:
+            if self.size != 1:
+                raise ValueError("can only convert an array of size 1 to a Python scalar")
+            return np.reshape(self, ()).copy()
+        index = args[0] if len(args) == 1 else args
+        if isinstance(index, tuple):
+            return self[index].copy()
+        flat = operator.index(index)
+        if not -self.size <= flat < self.size:
+            raise IndexError(f"index {flat} is out of bounds for size {self.size}")
+        return np.reshape(self, -1)[flat].copy()
+
+    def tolist(self) -> Any:
+        """Nested lists of 0-d tracers (a 0-d tracer gives itself, a copy)."""
+        if self.ndim == 0:
+            return self.copy()
+        return [row.tolist() for row in self]
 
     # --- indexing
     def __getitem__(self, key: Any) -> Any:
@@ -1052,7 +1145,9 @@ def _mask_rows(m: Any, keep: np.ndarray) -> Any:
     mask = np.zeros(m.shape[0], dtype=bool)
     mask[keep] = True
     row_of = np.repeat(mask, np.diff(m.indptr))
-    out = _sp().csr_matrix((row_of, m.indices, m.indptr), shape=m.shape)
+    # (copies: eliminate_zeros compacts indices and indptr in place, and m may be an
+    # operand's own sets, x itself in np.minimum(x, 0.5): they would be emptied)
+    out = _sp().csr_matrix((row_of, m.indices.copy(), m.indptr.copy()), shape=m.shape)
     out.eliminate_zeros()
     return out
 
@@ -3044,12 +3139,20 @@ def _input_array(x: Any, where: str) -> np.ndarray:
     return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
+def _position(argnum: int, count: int, where: str) -> int:
+    """argnums among the positional arguments, from 0 (the dense transforms' check)."""
+    if not -count <= argnum < count:
+        raise TypeError(f"{where}: argnums={argnum!r} but the function got {count} arguments")
+    return argnum % count
+
+
 def _call_traced(
     f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnum: int,
     trace: _Trace, where: str,
 ) -> tuple[np.ndarray, Any]:  # fmt: skip
     if not isinstance(argnum, int) or isinstance(argnum, bool):
         raise TypeError(f"{where}: argnums must be one int for a sparse result, not {argnum!r}")
+    argnum = _position(argnum, len(args), where)
     x = _input_array(args[argnum], where)
     new = list(args)
     new[argnum] = _trace_input(x, trace)
@@ -3087,7 +3190,9 @@ def jacobian_sparsity(
         with _quiet(local):
             if not isinstance(argnums, int) or isinstance(argnums, bool):
                 raise TypeError(f"jacobian_sparsity: argnums must be one int, not {argnums!r}")
-            trace = _Trace(_input_array(args[argnums], "jacobian_sparsity").size, False, local)
+            where = "jacobian_sparsity"
+            x = _input_array(args[_position(argnums, len(args), where)], where)
+            trace = _Trace(x.size, False, local)
             _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian_sparsity")
             sets = _output_sets(out, trace, "jacobian_sparsity")
         return _sp().csr_array(sets._g)
@@ -3127,7 +3232,7 @@ def _hessian_pattern(
     with _quiet(local):
         if not isinstance(argnums, int) or isinstance(argnums, bool):
             raise TypeError(f"{where}: argnums must be one int, not {argnums!r}")
-        x = _input_array(args[argnums], where)
+        x = _input_array(args[_position(argnums, len(args), where)], where)
         trace = _Trace(x.size, True, local, terms)
         _, out = _call_traced(f, args, kwargs, argnums, trace, where)
         n = x.size
@@ -3493,7 +3598,7 @@ class _JacobianPlan(_Results):
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
     (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
 
-    def __init__(self, pattern: Any, n: int, probe: bool = False) -> None:
+    def __init__(self, pattern: Any, n: int, probe: bool = False, dtype: Any = np.float64) -> None:
         p = _canonical(pattern)
         super().__init__(p)
         m = p.shape[0]
@@ -3515,7 +3620,7 @@ class _JacobianPlan(_Results):
         self.c = c
         # the probe: J w in one more direction w of the same pass, against the
         # recovered J's J w (_mismatch), to rtol of a row's scale
-        self.probe = _probe(n) if probe else None
+        self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self.seed = np.zeros((c + probe, n))
         self.seed[self.colors, np.arange(n)] = 1.0
@@ -3602,12 +3707,15 @@ def _canonical(pattern: Any) -> Any:
     return p
 
 
-def _probe(n: int) -> np.ndarray:
+def _probe(n: int, dtype: Any = np.float64) -> np.ndarray:
     """The probe direction w: uniform in [1, 2), all different (fixed per n). Unlike
     the 32 powers of two of _transforms._probe_weights (which keep a pointwise f's
     parts exact), a nonzero the pattern lacks, read into the entry of a column j of
-    its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights."""
-    return np.random.default_rng(n).uniform(1.0, 2.0, n)
+    its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights. Rounded
+    to x's dtype, the seed's (a float32 x seeds float32 weights: an f computing in
+    float64 from there would be compared with weights its pass never saw)."""
+    w = np.random.default_rng(n).uniform(1.0, 2.0, n)
+    return w.astype(dtype).astype(np.float64)
 
 
 def _tight(dtype: np.dtype) -> float:
@@ -3717,25 +3825,61 @@ def _pattern_arg(sparsity: Any, where: str) -> Any:
     sp = _sp()
     if not (sp.issparse(sparsity) or isinstance(sparsity, np.ndarray)):
         raise TypeError(f"{where}: sparsity must be 'auto', a scipy.sparse pattern or an array")
-    return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity)
+    # (a copy: scipy's csr_array of a CSR shares its index arrays, which the pattern's
+    # canonical form sorts in place; the caller's matrix stays as given)
+    return sp.csr_array(sparsity != 0 if isinstance(sparsity, np.ndarray) else sparsity, copy=True)
 
 
-def _token(a: Any, keep: bool, depth: int = 0) -> Any:
+def _token(
+    a: Any, keep: bool, depth: int = 0, budget: list[int] | None = None, deep: bool = True
+) -> Any:
     """What of a non-differentiated argument a plan's key holds: its value when
-    hashable (k in np.roll(x, k), t in rhs(t, y)), else the object by identity, and
-    for an array a copy of its values too (`keep`: a plan's own key), compared at
-    each lookup: an array changed in place gets a new plan. Tuples, lists and dicts
-    item by item (params = [A]: A replaced, or changed in place, in the same list)."""
+    hashable (k in np.roll(x, k), t in rhs(t, y); a float's sign too: 0.0 == -0.0),
+    else the object by identity, and for an array a copy of its values too (`keep`: a
+    plan's own key), compared at each lookup: an array changed in place gets a new
+    plan. Tuples, lists, sets and dicts item by item (params = [A]: A replaced, or
+    changed in place, in the same list), and when `deep` (check_sparsity=False: no
+    probe notices a change) an object keyed by identity (a plain class's instance, a
+    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up to `budget`
+    items in all (beyond it by identity alone)."""
+    budget = [256] if budget is None else budget
+    budget[0] -= 1
     if isinstance(a, np.ndarray):
         return _Identity(a, keep)
-    if isinstance(a, (tuple, list, dict)) and depth < 32:
+    if isinstance(a, (tuple, list, dict)) and depth < 32 and budget[0] > 0:
         items = a.items() if isinstance(a, dict) else enumerate(a)
-        return (type(a), tuple((k, _token(y, keep, depth + 1)) for k, y in items))
+        return (type(a), tuple((k, _token(y, keep, depth + 1, budget, deep)) for k, y in items))
+    if isinstance(a, (set, frozenset)) and budget[0] > 0:
+        try:
+            return (type(a), frozenset(a))
+        except TypeError:
+            return _Identity(a, False)
     try:
         hash(a)
     except TypeError:
-        return _Identity(a, False)
+        token = _Identity(a, False)
+        return _attributes(token, a, keep, depth, budget) if deep else token
+    if isinstance(a, (float, complex, np.inexact)):
+        return (type(a), a, repr(a))
+    if deep and type(a).__hash__ is object.__hash__:  # type: ignore[comparison-overlap]
+        return _attributes((type(a), a), a, keep, depth, budget)
     return (type(a), a)
+
+
+def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -> Any:
+    """token, with an instance's attributes (what a method or f reads off it) by
+    their tokens: not a module's, a class's or a function's (their names are f's
+    globals and code, which the probe watches)."""
+    attributes = getattr(a, "__dict__", None)
+    if (
+        not isinstance(attributes, dict)
+        or isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        or depth >= 32
+        or budget[0] <= 0
+    ):
+        return token
+    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in list(attributes.items()))
+    return (token, fields)
 
 
 class _Identity:
@@ -3770,16 +3914,19 @@ def _same(kept: np.ndarray, now: np.ndarray) -> bool:
 
 
 def _key(
-    args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int, keep: bool = False
-) -> tuple[Any, ...]:
+    args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int, keep: bool = False,
+    deep: bool = False,
+) -> tuple[Any, ...]:  # fmt: skip
     """A plan's key: the shapes and dtypes of args[argnums], everything else by value
-    (or identity and values): each can change the pattern."""
+    (or identity and values): each can change the pattern. deep: objects' attributes
+    too (_token)."""
     x = args[argnums] if argnums < len(args) else None
     # (np.shape takes any object, None included: numpy's stubs want an array-like)
     key: list[Any] = [argnums, np.shape(x), getattr(x, "dtype", type(x))]  # type: ignore[arg-type]
-    key.extend(_token(a, keep) for k, a in enumerate(args) if k != argnums)
+    budget = [256]  # (items of the arguments' tokens in all)
+    key.extend(_token(a, keep, 0, budget, deep) for k, a in enumerate(args) if k != argnums)
     if kwargs:
-        key.extend((name, _token(kwargs[name], keep)) for name in sorted(kwargs))
+        key.extend((name, _token(kwargs[name], keep, 0, budget, deep)) for name in sorted(kwargs))
     return tuple(key)
 
 
@@ -3808,25 +3955,28 @@ _STALE_PLAN = (
 def _planned_call(
     where: str, plans: dict[Any, Any], detected: bool, new_plan: Callable[..., Any],
     run: Callable[..., tuple[Any, float]], args: tuple[Any, ...], kwargs: dict[str, Any],
-    argnums: int, rescue: Callable[..., Any] | None = None,
+    argnums: int, rescue: Callable[..., Any] | None = None, deep: bool = False,
 ) -> Any:  # fmt: skip
     """A call of a sparse transform: its plan for these arguments (made at their first
     call), the pass (run: the result and its probe's mismatch), and on a mismatch, for
     a detected pattern (not one given), the pattern detected again, the plan rebuilt
     and the pass run again; a fresh plan that fails goes to rescue (the dense matrix
-    decides: its result, or None), then raises."""
-    key = _key(args, kwargs, argnums)
+    decides: its result, or None), then raises. deep: the key holds the arguments'
+    attributes too (check_sparsity=False; with the probe, a change it makes to the
+    pattern is noticed, and a counter f's object increments costs no detection)."""
+    argnums = _position(argnums, len(args), where)  # (-1 and 1 of two: one key)
+    key = _key(args, kwargs, argnums, False, deep)
     plan = plans.get(key)
     x = _input_array(args[argnums], f"{where}(sparsity=...)")
     fresh = plan is None
     if plan is None:
-        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        plan = _keep(plans, _key(args, kwargs, argnums, True, deep), new_plan(args, kwargs, x))
     result, mismatch = run(plan, x, args, kwargs)
     if _accept(plan, mismatch, fresh, x.dtype):
         return result
     if not fresh and detected:
         # a stale plan (what f reads besides its arguments changed): detect again
-        plan = _keep(plans, _key(args, kwargs, argnums, True), new_plan(args, kwargs, x))
+        plan = _keep(plans, _key(args, kwargs, argnums, True, deep), new_plan(args, kwargs, x))
         result, mismatch = run(plan, x, args, kwargs)
         if _accept(plan, mismatch, True, x.dtype):
             return result
@@ -3862,7 +4012,7 @@ def sparse_jacobian(
     def jac(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
             "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums,
-            rescue,
+            rescue, not check,
         )  # fmt: skip
 
     def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -3877,7 +4027,7 @@ def sparse_jacobian(
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
             detected = jacobian_sparsity(f, argnums)(*args, **kwargs)
-            return _JacobianPlan(detected, x.size, probe=check)
+            return _JacobianPlan(detected, x.size, probe=check, dtype=x.dtype)
         # a pattern given holding the global one is right at these arguments; else
         # (f branches, or detection fails) each call checks it by a probe
         try:
@@ -3889,7 +4039,7 @@ def sparse_jacobian(
             and detected.shape == given.shape
             and (detected.astype(bool) > given.astype(bool)).nnz == 0
         )
-        return _JacobianPlan(given, x.size, probe=check or not holds)
+        return _JacobianPlan(given, x.size, probe=check or not holds, dtype=x.dtype)
 
     def compressed(
         plan: _JacobianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -3904,6 +4054,8 @@ def sparse_jacobian(
         planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
         m = plan.shape[0]
         if planes[0].size != m:
+            if given is None:  # a stale plan (f's output size follows what it reads)
+                return None, np.inf
             raise ValueError(
                 f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
             )
@@ -4006,11 +4158,12 @@ class _HessianPlan(_Results):
     checks the recovered H (_mismatch)."""
 
     def __init__(
-        self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False
-    ) -> None:
+        self, pattern: Any, terms: Any, n: int, trusted: bool = False, probe: bool = False,
+        dtype: Any = np.float64,
+    ) -> None:  # fmt: skip
         self.n = n
         self.trusted = trusted
-        self.probe = _probe(n) if probe else None
+        self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
         self._star: _StarReads | bool | None = False  # not made yet
         p = self.pattern = _canonical(pattern)
@@ -4111,8 +4264,9 @@ def sparse_hessian(
 
     def hess(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
-            "hessian", plans, given is None, new_plan, evaluate, args, kwargs, argnums, rescue
-        )
+            "hessian", plans, given is None, new_plan, evaluate, args, kwargs, argnums, rescue,
+            not check,
+        )  # fmt: skip
 
     def rescue(plan: _HessianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose probe is off beyond f's rounding: the dense Hessian
@@ -4134,9 +4288,12 @@ def sparse_hessian(
             # the branch, so the dense Hessian, read at the pattern
             return _HessianPlan(given, None, x.size)
         if given is None:
-            return _HessianPlan(detected, terms, x.size, trusted=True, probe=check)
+            return _HessianPlan(detected, terms, x.size, trusted=True, probe=check, dtype=x.dtype)
         holds = detected.shape == given.shape and (detected > given.astype(bool)).nnz == 0
-        return _HessianPlan(given, terms, x.size, trusted=holds, probe=check)
+        if not holds:  # (a local pattern, f's branches at x): the terms' pairs need not
+            # lie in it: the dense Hessian, read at the pattern, as for a branch above
+            return _HessianPlan(given, None, x.size)
+        return _HessianPlan(given, terms, x.size, trusted=True, probe=check, dtype=x.dtype)
 
     def at_pattern(
         plan: _HessianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -4229,7 +4386,11 @@ def sparse_hessian(
             for a, _ in out.parts
         ]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
-        weights = [np.asarray(w, dtype=x.dtype) for _, w in out.parts]
+        # f's own dtype, as numpy promotes the terms and their weights (Python's
+        # numbers weak): float32 terms weighed by a float64 array give float64
+        dtype = np.result_type(*(p.dtype for p in parts), *(w for _, w in out.parts))
+        real = np.finfo(dtype).dtype  # (the weights are real: _Terms._scalar)
+        weights = [np.asarray(w, dtype=real) for _, w in out.parts]
         if all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1:
             values = plan.matrix @ planes  # one weight: applied to the sums
             if float(weights[0]) != 1:
@@ -4241,9 +4402,10 @@ def sparse_hessian(
             ]
             weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
-        # x's precision (the sparse product gives float64); a complex f's parts stay
+        # f's precision (the sparse product gives float64); a complex f's parts stay
         # complex (a complex term array: sum (x + i y)^2)
-        dtype = x.dtype if values.dtype.kind != "c" else np.result_type(x.dtype, np.complex64)
+        if values.dtype.kind == "c":
+            dtype = np.result_type(dtype, np.complex64)
         result = plan.result(values.astype(dtype, copy=False))
         if plan.probe is None:
             return result, 0.0
