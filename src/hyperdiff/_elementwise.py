@@ -6,7 +6,9 @@
     divmod(x, y) = (floor_divide(x, y), remainder(x, y))   the table's two
     heaviside(x, h) = 0, h, 1 for x <, =, > 0   parts: h's where x == 0, else 0
     spacing(x), fix(x)            piecewise constant: parts 0 (as floor, sign)
-    i0(x)                         numpy's Chebyshev expansions run on the dual array
+    i0(x)                         numpy's Chebyshev expansions run on the dual array;
+                                  beyond second order its derivatives
+                                  2^-k sum_j C(k, j) I_|2j-k|(x), composed
 
 Values are numpy's own (the ufunc on the value plane). Integer results (frexp's
 exponent) and the booleans of isposinf/isneginf are plain arrays of the values.
@@ -14,6 +16,7 @@ exponent) and the booleans of isposinf/isneginf are plain arrays of the values.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -148,14 +151,63 @@ def _chebyshev(x: Any, coefficients: Any) -> Any:
     return 0.5 * (b0 - b2)
 
 
+def _i0_derivatives(x: np.ndarray, d: int) -> list[np.ndarray]:
+    """I0^(k)(x), k = 0..d, in float64: 2^-k sum_j C(k, j) I_|2j-k|(x) (positive terms
+    at x >= 0; I0 is even, so I0^(k)(x) = (-1)^k I0^(k)(|x|)), with I_n = I0 r_1 ... r_n
+    from the ratios r_n = I_n/I_(n-1) = x/(2n + x r_(n+1)) run down from r_N = 0 (stable,
+    no division by x: r_n = 0 at x = 0; N - d = 30 + 8 sqrt(|x|) terms leave the ratios
+    within an ulp up to |x| = 713, where I0 overflows)."""
+    a = np.abs(x)
+    finite = np.isfinite(a)
+    a = np.where(finite, a, 0.0)
+    top = float(np.max(a, initial=0.0))
+    ratios: list[np.ndarray] = [np.ones_like(a)] * (d + 1)
+    r = np.zeros_like(a)
+    for n in range(d + 30 + int(8 * math.sqrt(min(top, 800.0))), 0, -1):
+        r = a / (2 * n + a * r)
+        if n <= d:
+            ratios[n] = r
+    value = np.i0(np.where(finite, a, np.abs(x)))
+    bessel = [value]  # I_n(|x|), n = 0..d
+    for n in range(1, d + 1):
+        bessel.append(bessel[-1] * ratios[n])
+    sign = np.where(x < 0, -1.0, 1.0)
+    out = [value]
+    for k in range(1, d + 1):
+        total = sum(math.comb(k, j) * bessel[abs(2 * j - k)] for j in range(k + 1))
+        # at +-inf every derivative is I0's (infinite) value, signed as (-1)^k at -inf
+        out.append(np.where(finite, sign**k * total / 2.0**k, sign**k * value))
+    return out
+
+
+def _i0_composed(x: Any) -> Any:
+    """i0 of a Taylor array of degree d (or a bundle): sum_k I0^(k)(x0) h^k/k! with
+    h = x - x0 (value plane zero, so h^(d+1) = 0), by Horner in h. (Derivatives of
+    numpy's Chebyshev expansions drift from I0's beyond the second: 2e-8 relative at
+    the sixth at 0, 3e-4 at the seventh at 1e-3.)"""
+    d = x._order
+    value = np.i0(x._stack[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        derivatives = _i0_derivatives(x._stack[0].astype(np.float64), d)
+        h = x - x._stack[0]
+        result: Any = np.asarray(derivatives[d] / math.factorial(d), dtype=value.dtype)
+        for k in range(d - 1, -1, -1):
+            result = result * h + np.asarray(derivatives[k] / math.factorial(k), dtype=value.dtype)
+    result._stack[0] = value
+    return result
+
+
 @implements(np.i0)
 def _i0(x: Any) -> Any:
     # numpy's own Chebyshev expansions (Cephes: |x| <= 8 and beyond) evaluated on dual
     # arrays, so the parts are the derivatives of what numpy computes (I0' = I1 to
     # within about 1e-13 relative). |x| is x times the sign of its value (taken +1 at
-    # 0): I0 is even, and so its derivatives at 0 (I0'' = 1/2) are kept.
+    # 0): I0 is even, and so its derivatives at 0 (I0'' = 1/2) are kept. Beyond second
+    # order I0's own derivatives, composed (_i0_composed).
     if x.dtype.kind == "c":
         raise TypeError("i0 not supported for complex values")
+    if x._order > 2:
+        return _i0_composed(x)
     value = np.i0(x._stack[0])  # numpy's value
     # numpy's tables _i0A and _i0B, from the module of np.i0's implementation (the
     # dispatcher's attribute, unknown to numpy's stubs)

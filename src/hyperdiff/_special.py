@@ -645,7 +645,7 @@ def _log_expit_prime(x: Any) -> Any:
 def _entr(f0: Any, x: Any) -> Arrays:
     # -x log x: f1 = -(log x + 1), f2 = -1/x; nan below 0 (value -inf)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return -(np.log(x) + 1), -1 / x
+        return -(np.log(x) + 1), np.where(x < 0, np.nan, -1 / x)
 
 
 def _log_ndtr(f0: Any, x: Any) -> Arrays:
@@ -5995,12 +5995,15 @@ def _taylor_by_prime(entry: Entry, function: Callable[..., Any], x: Any) -> np.n
     with np.errstate(all="ignore"):
         if degree == 1:  # f'(x0) x1
             out[1] = np.asarray(entry.prime(data[0])) * data[1]
-            return out
-        lower = tagged(taylor_type(degree - 1), cls._tag)
-        slope = entry.prime(lower._wrap(np.ascontiguousarray(data[:degree])))
-        rate = lower._wrap(np.ascontiguousarray(data[1:]))
-        product = slope * rate
-    out[1:] = product._stack if isinstance(product, _dual_type()) else product
+        else:
+            lower = tagged(taylor_type(degree - 1), cls._tag)
+            slope = entry.prime(lower._wrap(np.ascontiguousarray(data[:degree])))
+            rate = lower._wrap(np.ascontiguousarray(data[1:]))
+            product = slope * rate
+            out[1:] = product._stack if isinstance(product, _dual_type()) else product
+    # where scipy's value is nan (outside the domain: exp1 at x < 0), no derivative
+    # either, as at orders 1 and 2 (f' may be finite there: -exp(-x)/x)
+    out[1:] = np.where(np.isnan(value), np.nan, out[1:])
     return out
 
 
@@ -6021,6 +6024,7 @@ def _taylor_by_series(entry: Entry, function: Callable[..., Any], x: Any) -> np.
             total = total * step + derivatives[k] / math.factorial(k)
     out = np.array(total._stack, dtype=dtype)
     out[0] = value
+    out[1:] = np.where(np.isnan(value), np.nan, out[1:])  # no derivative where no value
     return out
 
 

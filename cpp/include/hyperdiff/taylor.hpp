@@ -942,6 +942,35 @@ struct PowerRule : BinaryRuleBase {
           zk[i] += wj * (zj[i] == T(0) ? T(0) : part(zj[i], lj[i]));
       }
     }
+    // The strong zero holds only below the order Re(y_0) at which z = x^y vanishes at
+    // x_0 = 0. For an integer y_0 = n, z = x^n exp((y - n) log x) = x_1^n t^n (1 + o(1)):
+    // plane n is n! x_1^n, and later planes 0 on a line (x's planes 2.. and y's 1.. zero:
+    // z = (x_1 t)^n); 0 throughout if x is the constant 0; else not a number (the terms
+    // t^(n+1) log t of a moving y: inf, or no derivative)
+    for (std::size_t i = 0; i < m; ++i) {
+      if (!(x0[i] == T(0)) || !(z[0][i] == T(0))) continue;
+      double re, im;
+      if constexpr (is_complex_v<T>) {
+        re = static_cast<double>(y[0][i].real());
+        im = static_cast<double>(y[0][i].imag());
+      } else {
+        re = static_cast<double>(y[0][i]);
+        im = 0.0;
+      }
+      bool x_constant = true, line = true;
+      for (int k = 1; k <= c.d; ++k) {
+        x_constant = x_constant && x[k][i] == T(0);
+        line = line && y[k][i] == T(0) && (k == 1 || x[k][i] == T(0));
+      }
+      const bool integer = im == 0.0 && re == std::nearbyint(re);
+      T power = T(1);  // n! x_1^n at k = n
+      for (int k = 1; k <= c.d; ++k) {
+        power *= T(k) * x[1][i];
+        if (x_constant || static_cast<double>(k) < re) continue;
+        const bool at_n = integer && static_cast<double>(k) == re;
+        z[k][i] = at_n ? power : integer && line ? T(0) : T(NAN);
+      }
+    }
   }
 };
 
