@@ -831,19 +831,8 @@ class DualArray:
         return cast("Self", np.swapaxes(self, -1, -2))
 
     def item(self, *args: Any) -> Self:
-        """One element as a 0-d dual array (numpy's Python scalar would drop the parts):
-        the only one, or the one at a flat index or an index per axis."""
-        if not args:
-            if self.size != 1:
-                raise ValueError("can only convert an array of size 1 to a Python scalar")
-            return self.reshape(()).copy()
-        index = args[0] if len(args) == 1 else args
-        if isinstance(index, tuple):
-            return self[index].copy()
-        flat = operator.index(index)
-        if not -self.size <= flat < self.size:
-            raise IndexError(f"index {flat} is out of bounds for size {self.size}")
-        return self.reshape(-1)[flat].copy()
+        """One element as a 0-d dual array (numpy's Python scalar would drop the parts)."""
+        return cast("Self", item_of(self, args))
 
     def tolist(self) -> Any:
         """Nested lists of the elements as 0-d dual arrays (numpy's Python scalars would
@@ -1288,6 +1277,23 @@ class HyperDual(DualArray):
         array([ 6., 12.])
         """
         return self._part(3)
+
+
+def item_of(a: Any, args: tuple[Any, ...]) -> Any:
+    """ndarray.item for arrays whose elements carry more than a number (dual arrays,
+    sparsity tracers): the element as a 0-d array of a's type, a copy; the only one, or
+    the one at a flat index or an index per axis."""
+    if not args:
+        if a.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        return np.reshape(a, ()).copy()
+    index = args[0] if len(args) == 1 else args
+    if isinstance(index, tuple):
+        return a[index].copy()
+    flat = operator.index(index)
+    if not -a.size <= flat < a.size:
+        raise IndexError(f"index {flat} is out of bounds for size {a.size}")
+    return np.reshape(a, -1)[flat].copy()
 
 
 def add_object_loop_methods(cls: type, call: Callable[[np.ufunc, Any], Any]) -> None:

@@ -64,7 +64,13 @@ from typing import Any, cast
 import numpy as np
 
 from . import _core, _transforms
-from ._arrays import _NUMPY_SCALAR_CASTS, DualArray, _ComponentCast, add_object_loop_methods
+from ._arrays import (
+    _NUMPY_SCALAR_CASTS,
+    DualArray,
+    _ComponentCast,
+    add_object_loop_methods,
+    item_of,
+)
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -594,17 +600,7 @@ class SparsityTracer:
 
     def item(self, *args: Any) -> Any:
         """One element as a 0-d tracer (as a dual array's item gives a 0-d dual array)."""
-        if not args:
-            if self.size != 1:
-                raise ValueError("can only convert an array of size 1 to a Python scalar")
-            return np.reshape(self, ()).copy()
-        index = args[0] if len(args) == 1 else args
-        if isinstance(index, tuple):
-            return self[index].copy()
-        flat = operator.index(index)
-        if not -self.size <= flat < self.size:
-            raise IndexError(f"index {flat} is out of bounds for size {self.size}")
-        return np.reshape(self, -1)[flat].copy()
+        return item_of(self, args)
 
     def tolist(self) -> Any:
         """Nested lists of 0-d tracers (a 0-d tracer gives itself, a copy)."""
