@@ -384,3 +384,22 @@ def test_numpy_namespace_sweep() -> None:
                 continue
             assert not np.any(want_h & ~got_h), f"numpy.{name} {form} (Hessian)"
     assert len(checked) > 150  # (the sweep reached numpy's namespace)
+
+
+def test_scipy_functions_the_dense_transforms_refuse_are_refused_alike() -> None:
+    """scipy's np.asarray-first functions that hyperdiff mirrors or refuses: detection
+    names them and the mirror, as the dense transforms do (not numpy's object-loop
+    error from inside scipy)."""
+    special = pytest.importorskip("scipy.special")
+    linalg = pytest.importorskip("scipy.linalg")
+    x = _points()[0][:4]
+    cases = [
+        (lambda v: special.logsumexp(v) * v, r"hyperdiff\.special\.logsumexp"),
+        (lambda v: linalg.expm(v.reshape(2, 2)).ravel(), r"hyperdiff\.linalg\.expm"),
+    ]
+    for f, message in cases:
+        with pytest.raises(TypeError, match=message):
+            hd.jacobian(f)(x)
+        for local in (False, True):
+            with pytest.raises(TypeError, match=message):
+                hd.jacobian_sparsity(f, local=local)(x)

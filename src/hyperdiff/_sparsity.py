@@ -68,6 +68,7 @@ from ._arrays import (
     _NUMPY_SCALAR_CASTS,
     DualArray,
     _ComponentCast,
+    _scipy_linalg_refusal,
     add_object_loop_methods,
     item_of,
 )
@@ -312,6 +313,9 @@ class SparsityTracer:
         # np.asarray(x)`) gets an object array of 0-d tracers, as a dual array gives
         # one of dual scalars: numpy's object loops run the tracers' own operations,
         # and the array becomes one tracer again wherever it meets one (_admit)
+        refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
+        if refusal is not None:  # (scipy.linalg, stats, special: as the dense transforms)
+            raise TypeError(refusal)
         if dtype is not None and np.dtype(dtype) != object:
             raise TypeError(
                 f"sparsity detection: converting a traced array to {np.dtype(dtype)} would "
