@@ -4436,24 +4436,13 @@ def sparse_transform(
     make = sparse_jacobian if name == "jacobian" else sparse_hessian
     if not has_aux:
         return make(f, argnums, sparsity, check_sparsity)
-    from ._transforms import _aux_value, _named, _tree_map
+    from ._transforms import _named, aux_output
 
     # one transform over f's output for every call (its plans are kept), and the aux of
     # the last pass f made in this call (detection's is tracers; a rescue's dense pass
     # and the compressed one give the same values)
     kept: list[Any] = []
-
-    def output(*args: Any, **kwargs: Any) -> Any:
-        pair = f(*args, **kwargs)
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise TypeError(
-                f"{name}(..., has_aux=True) needs f to return a pair (output, aux), "
-                f"not {type(pair).__name__}"
-            )
-        kept.append(_tree_map(_aux_value, pair[1]))
-        return pair[0]
-
-    output.__name__ = getattr(f, "__name__", "f")
+    output = aux_output(f, name, kept)
     inner = make(output, argnums, sparsity, check_sparsity)
 
     def with_aux(*args: Any, **kwargs: Any) -> Any:

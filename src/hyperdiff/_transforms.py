@@ -662,20 +662,7 @@ def _with_aux(
 
     def with_aux(*args: Any, **kwargs: Any) -> Any:
         kept: list[Any] = []
-
-        def output(*a: Any, **k: Any) -> Any:
-            pair = f(*a, **k)
-            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-                raise TypeError(
-                    f"{where}(..., has_aux=True) needs f to return a pair (output, aux), "
-                    f"not {type(pair).__name__}"
-                )
-            if not kept:  # (a chunked transform calls f again: the same aux)
-                kept.append(_tree_map(_aux_value, pair[1]))
-            return pair[0]
-
-        output.__name__ = getattr(f, "__name__", "f")
-        result = make(output)(*args, **kwargs)
+        result = make(aux_output(f, where, kept))(*args, **kwargs)
         if value_first:
             return (result[0], kept[0]), result[1]
         return result, kept[0]
@@ -683,6 +670,25 @@ def _with_aux(
     with_aux.__name__ = f"{where}_{getattr(f, '__name__', 'f')}"
     with_aux.__doc__ = f"{where} of {getattr(f, '__name__', 'f')}, with its aux."
     return with_aux
+
+
+def aux_output(f: Callable[..., Any], where: str, kept: list[Any]) -> Callable[..., Any]:
+    """f's output, for a transform of f with has_aux=True: kept holds the aux of the
+    last call, as its values (a chunked transform, a sparse one's detection and pass
+    call f again: the same values)."""
+
+    def output(*args: Any, **kwargs: Any) -> Any:
+        pair = f(*args, **kwargs)
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(
+                f"{where}(..., has_aux=True) needs f to return a pair (output, aux), "
+                f"not {type(pair).__name__}"
+            )
+        kept[:] = [_tree_map(_aux_value, pair[1])]
+        return pair[0]
+
+    output.__name__ = getattr(f, "__name__", "f")
+    return output
 
 
 def _aux_value(leaf: Any) -> Any:
