@@ -39,6 +39,11 @@ _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
     """An operator's general path (the common calls never get here: _operator)."""
+    if ufunc is np.multiply and out is None:  # a scipy.sparse matrix's `*`: its product
+        if isinstance(b, DualArray) and is_spmatrix(a):
+            return sparse_product(a, b)
+        if isinstance(a, DualArray) and is_spmatrix(b):
+            return sparse_product(b, a, matrix_first=False)
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     _refuse_masked(ufunc, (a, b))
@@ -55,6 +60,38 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
         if scaled is not None:
             return scaled
     return _apply_binary(ufunc, a, b, out)
+
+
+def scipy_sparse_matrix(x: Any) -> bool:
+    """Whether x is a scipy.sparse matrix or array (scipy not imported: it is none)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and bool(sparse.issparse(x))
+
+
+def is_spmatrix(x: Any) -> bool:
+    """Whether x is a scipy.sparse matrix (spmatrix: `*` is its matrix product, as
+    np.matrix's), not a sparse array (whose `*` is elementwise)."""
+    return scipy_sparse_matrix(x) and bool(sys.modules["scipy.sparse"].isspmatrix(x))
+
+
+def sparse_product(matrix: Any, x: DualArray, matrix_first: bool = True) -> DualArray:
+    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix and a
+    1-d or 2-d dual x: linear in x, so one sparse product of the matrix with x's planes
+    side by side (scipy computes matrix @ x.value by the same loops: numpy's values)."""
+    if not matrix_first:  # x @ A = (A^T x^T)^T, as scipy computes it
+        return sparse_product(matrix.T, x.T).T
+    if matrix.ndim != 2 or x.ndim not in (1, 2) or matrix.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"matmul: a scipy.sparse matrix of shape {matrix.shape} and a "
+            f"{type(x).__name__} array of shape {x.shape} (a 2-d matrix and a 1-d or 2-d "
+            "operand whose first axis is its columns)"
+        )
+    planes = x._stack
+    side = np.moveaxis(planes, 0, 1).reshape(x.shape[0], -1)  # (n, planes * columns)
+    product = np.asarray(matrix @ side)
+    check_component_dtype(product.dtype)
+    data = product.reshape(matrix.shape[0], len(planes), *x.shape[1:])
+    return x._wrap(np.ascontiguousarray(np.moveaxis(data, 1, 0)))
 
 
 def _refuse_masked(ufunc: np.ufunc, operands: Any) -> None:
@@ -189,7 +226,10 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
             return refusal
     name: str | None = None
     special: str | None = None
+    sparse: str | None = None
     while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
+        if frame.f_globals["__name__"].startswith("scipy.sparse"):
+            sparse = _scipy_sparse_name(frame)  # the outermost, as the user called it
         # the outermost scipy.linalg function: its own frame, or scipy's batching
         # wrapper (scipy._lib._util._apply_over_batch) holding it as f
         wrapped = frame.f_locals.get("f") if frame.f_code.co_name == "wrapper" else None
@@ -210,6 +250,12 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
             wrapped = frame.f_locals.get("fun") if frame.f_code.co_name == "wrapper" else None
             special = getattr(wrapped, "__name__", frame.f_code.co_name)
         frame = frame.f_back
+    if sparse is not None:
+        return (
+            f"hyperdiff cannot differentiate {sparse} of dual arrays (scipy converts them "
+            "to ndarrays); a scipy.sparse matrix's product with a dual array is supported "
+            "as A @ x and x @ A"
+        )
     if special in SCIPY_SPECIAL_MIRRORS:
         return (
             f"scipy.special.{special} cannot differentiate dual arrays (it converts its "
@@ -227,6 +273,28 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
     return (
         f"scipy.linalg.{name} cannot differentiate dual arrays (it converts them to floats "
         f"for LAPACK); use hyperdiff.linalg.{name} ({SCIPY_LINALG_MIRRORS[name]})"
+    )
+
+
+def _scipy_sparse_name(frame: types.FrameType) -> str:
+    """A scipy.sparse frame's function as users name it: scipy.sparse.linalg.spsolve,
+    scipy.sparse.csr_array.multiply (a method: its class)."""
+    parts = frame.f_globals["__name__"].split(".")
+    public = ".".join(parts[:2] + [p for p in parts[2:3] if not p.startswith("_")])
+    owner = frame.f_locals.get("self")
+    if owner is not None and scipy_sparse_matrix(owner):
+        return f"{public}.{type(owner).__name__}.{frame.f_code.co_name}"
+    return f"{public}.{frame.f_code.co_name}"
+
+
+def scipy_sparse_declines() -> bool:
+    """Whether __array__'s caller is scipy.sparse's matrix product (A @ x, A.dot(x), an
+    spmatrix's A * x): given a 0-d object array it returns NotImplemented, and Python
+    asks x's __rmatmul__ (__rmul__), which computes the product with the parts."""
+    caller = sys._getframe(2)  # above __array__
+    return (
+        caller.f_code.co_name == "_matmul_dispatch"
+        and caller.f_globals.get("__name__", "").startswith("scipy.sparse._")
     )
 
 
@@ -564,6 +632,8 @@ class DualArray:
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
         # numpy code in the wild calls np.asarray on its inputs: hand it an object
         # array of dual scalars (slow, exact) rather than values without parts.
+        if scipy_sparse_declines():
+            return np.empty((), dtype=object)  # A @ x: x.__rmatmul__ computes it
         refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
         if refusal is not None:
             raise TypeError(refusal)
@@ -697,9 +767,13 @@ class DualArray:
     def __matmul__(self, other: Any) -> Any:
         if type(other) is type(self):  # two of one kind: the bilinear rule directly
             return _matmul(self, other)
+        if scipy_sparse_matrix(other):
+            return sparse_product(other, self, matrix_first=False)
         return np.matmul(self, other) if _is_operand(other) else NotImplemented
 
     def __rmatmul__(self, other: Any) -> Any:
+        if scipy_sparse_matrix(other):  # A @ x: scipy declined it (__array__)
+            return sparse_product(other, self)
         return np.matmul(other, self) if _is_operand(other) else NotImplemented
 
     def __neg__(self) -> Any:

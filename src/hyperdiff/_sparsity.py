@@ -70,7 +70,10 @@ from ._arrays import (
     _ComponentCast,
     _scipy_linalg_refusal,
     add_object_loop_methods,
+    is_spmatrix,
     item_of,
+    scipy_sparse_declines,
+    scipy_sparse_matrix,
 )
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -313,6 +316,8 @@ class SparsityTracer:
         # np.asarray(x)`) gets an object array of 0-d tracers, as a dual array gives
         # one of dual scalars: numpy's object loops run the tracers' own operations,
         # and the array becomes one tracer again wherever it meets one (_admit)
+        if scipy_sparse_declines():
+            return np.empty((), dtype=object)  # A @ x: x.__rmatmul__ traces it
         refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
         if refusal is not None:  # (scipy.linalg, stats, special: as the dense transforms)
             raise TypeError(refusal)
@@ -339,9 +344,13 @@ class SparsityTracer:
         return np.subtract(o, self)
 
     def __mul__(self, o: Any) -> Any:
+        if is_spmatrix(o):  # a scipy.sparse matrix's `*`: its matrix product
+            return _sparse_matrix_product(o, self, matrix_first=False)
         return np.multiply(self, o)
 
     def __rmul__(self, o: Any) -> Any:
+        if is_spmatrix(o):
+            return _sparse_matrix_product(o, self)
         return np.multiply(o, self)
 
     def __truediv__(self, o: Any) -> Any:
@@ -375,9 +384,13 @@ class SparsityTracer:
         return np.power(o, self)
 
     def __matmul__(self, o: Any) -> Any:
+        if scipy_sparse_matrix(o):
+            return _sparse_matrix_product(o, self, matrix_first=False)
         return np.matmul(self, o)
 
     def __rmatmul__(self, o: Any) -> Any:
+        if scipy_sparse_matrix(o):  # A @ x: scipy declined it (__array__)
+            return _sparse_matrix_product(o, self)
         return np.matmul(o, self)
 
     def __neg__(self) -> Any:
@@ -871,6 +884,11 @@ def _lift(x: Any, trace: _Trace) -> SparsityTracer:
         raise _nested_error("sparsity detection", type(x))
     if isinstance(x, _Terms):
         raise TypeError(f"sparsity detection got a {type(x).__name__} among the operands")
+    if scipy_sparse_matrix(x):  # (np.asarray would make it one object, broadcast)
+        raise TypeError(
+            f"sparsity detection: a scipy.sparse {type(x).__name__} among a numpy "
+            "function's operands; its product with a traced array is supported as A @ x"
+        )
     value = np.asarray(x)
     h = _empty(value.size, trace.events) if trace.second else None
     return SparsityTracer(trace, value.shape, _empty(value.size, trace.n), h, value)
@@ -1845,6 +1863,31 @@ def _labels_matmul(na: int, nb: int) -> str:
     b = "...jk" if nb >= 2 else "j"
     o = "..." + ("i" if na >= 2 else "") + ("k" if nb >= 2 else "")
     return f"{a},{b}->{o}"
+
+
+def _sparse_matrix_product(matrix: Any, x: SparsityTracer, matrix_first: bool = True) -> Any:
+    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix: output
+    (i, c) takes x's (j, c) where the matrix's entry (i, j) is nonzero; linear."""
+    if not matrix_first:  # x @ A = (A^T x^T)^T, as scipy computes it
+        return _sparse_matrix_product(matrix.T, x.T).T
+    if matrix.ndim != 2 or x.ndim not in (1, 2) or matrix.shape[1] != x.shape[0]:
+        raise ValueError(
+            f"matmul: a scipy.sparse matrix of shape {matrix.shape} and a traced array of "
+            f"shape {x.shape} (a 2-d matrix and a 1-d or 2-d operand whose first axis is "
+            "its columns)"
+        )
+    sparse, trace = _sp(), x._trace
+    nonzero = sparse.csr_matrix(matrix, copy=True)  # (its own index arrays: pruned here)
+    nonzero.eliminate_zeros()
+    nonzero = sparse.csr_matrix(
+        (np.ones(nonzero.nnz, dtype=bool), nonzero.indices, nonzero.indptr), nonzero.shape
+    )
+    columns = x.shape[1] if x.ndim == 2 else 1
+    c = sparse.kron(nonzero, sparse.identity(columns, dtype=bool), format="csr")
+    shape = (matrix.shape[0], *x.shape[1:])
+    value = np.asarray(matrix @ x._value) if trace.local else None
+    h = _through(c, _widen(x._h, trace.events)) if trace.second else None
+    return SparsityTracer(trace, shape, _through(c, x._g), h, value)
 
 
 def _matmul(func: Any, a: Any, b: Any, **kwargs: Any) -> Any:
