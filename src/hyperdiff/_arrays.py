@@ -292,10 +292,9 @@ def scipy_sparse_declines() -> bool:
     spmatrix's A * x): given a 0-d object array it returns NotImplemented, and Python
     asks x's __rmatmul__ (__rmul__), which computes the product with the parts."""
     caller = sys._getframe(2)  # above __array__
-    return (
-        caller.f_code.co_name == "_matmul_dispatch"
-        and caller.f_globals.get("__name__", "").startswith("scipy.sparse._")
-    )
+    return caller.f_code.co_name == "_matmul_dispatch" and caller.f_globals.get(
+        "__name__", ""
+    ).startswith("scipy.sparse._")
 
 
 def _numpy_scalar_casts() -> frozenset[types.CodeType]:

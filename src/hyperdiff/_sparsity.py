@@ -3149,6 +3149,8 @@ def _trace_input(x: np.ndarray, trace: _Trace) -> SparsityTracer:
     n = x.size
     g = _sp().identity(n, dtype=bool, format="csr")
     h = _empty(n, 0) if trace.second else None
+    if x.dtype.kind == "c":  # (np.imag of it is no zero, |z| no piecewise linear function)
+        trace.complex = True
     return SparsityTracer(trace, x.shape, g, h, np.array(x) if trace.local else None)
 
 
@@ -3171,15 +3173,21 @@ def _plain(planes: Any, where: str) -> Any:
     return planes
 
 
-def _input_array(x: Any, where: str) -> np.ndarray:
+def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
+    """x as a float or (detection, holomorphic=True) complex array."""
     if isinstance(x, DualArray):
         raise _nested_error(where, type(x))
     if isinstance(x, SparsityTracer):
         raise TypeError(f"{where} got a {type(x).__name__}: sparse transforms do not nest")
     array = np.asarray(x)
-    if array.dtype.kind not in "fiu":
-        raise TypeError(f"{where} needs a real float input, not {array.dtype}")
-    return array if array.dtype.kind == "f" else array.astype(np.float64)
+    if array.dtype.kind == "c" and not complex_input:
+        raise TypeError(
+            f"{where} got a complex input: pass holomorphic=True for the complex "
+            "derivative f'(z) of a holomorphic f (Jacobians)"
+        )
+    if array.dtype.kind not in "fiuc":
+        raise TypeError(f"{where} needs a float or complex input, not {array.dtype}")
+    return array if array.dtype.kind in "fc" else array.astype(np.float64)
 
 
 def _position(argnum: int, count: int, where: str) -> int:
@@ -3758,7 +3766,7 @@ def _probe(n: int, dtype: Any = np.float64) -> np.ndarray:
     to x's dtype, the seed's (a float32 x seeds float32 weights: an f computing in
     float64 from there would be compared with weights its pass never saw)."""
     w = np.random.default_rng(n).uniform(1.0, 2.0, n)
-    return w.astype(dtype).astype(np.float64)
+    return w.astype(np.finfo(dtype).dtype).astype(np.float64)  # (complex64: float32's)
 
 
 def _tight(dtype: np.dtype) -> float:
@@ -3999,6 +4007,7 @@ def _planned_call(
     where: str, plans: dict[Any, Any], detected: bool, new_plan: Callable[..., Any],
     run: Callable[..., tuple[Any, float]], args: tuple[Any, ...], kwargs: dict[str, Any],
     argnums: int, rescue: Callable[..., Any] | None = None, deep: bool = False,
+    holomorphic: bool = False,
 ) -> Any:  # fmt: skip
     """A call of a sparse transform: its plan for these arguments (made at their first
     call), the pass (run: the result and its probe's mismatch), and on a mismatch, for
@@ -4006,11 +4015,15 @@ def _planned_call(
     and the pass run again; a fresh plan that fails goes to rescue (the dense matrix
     decides: its result, or None), then raises. deep: the key holds the arguments'
     attributes too (check_sparsity=False; with the probe, a change it makes to the
-    pattern is noticed, and a counter f's object increments costs no detection)."""
+    pattern is noticed, and a counter f's object increments costs no detection).
+    holomorphic: complex inputs, marked as the dense transforms' (_transforms._variable:
+    a function that is not holomorphic meeting them is named)."""
     argnums = _position(argnums, len(args), where)  # (-1 and 1 of two: one key)
     key = _key(args, kwargs, argnums, False, deep)
     plan = plans.get(key)
-    x = _input_array(args[argnums], f"{where}(sparsity=...)")
+    x = _input_array(args[argnums], f"{where}(sparsity=...)", holomorphic)
+    if holomorphic:
+        x = _transforms._variable(x, f"{where}(sparsity=...)", True)
     fresh = plan is None
     if plan is None:
         plan = _keep(plans, _key(args, kwargs, argnums, True, deep), new_plan(args, kwargs, x))
@@ -4038,24 +4051,26 @@ def _planned_call(
 
 
 def sparse_jacobian(
-    f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True
-) -> Callable[..., Any]:
+    f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True,
+    holomorphic: bool = False,
+) -> Callable[..., Any]:  # fmt: skip
     """hd.jacobian(f, sparsity=...): see there. check: the probe direction (J w) in
-    every pass, so that a plan gone stale is detected again."""
+    every pass, so that a plan gone stale is detected again. holomorphic: complex
+    inputs, f'(z) (the colors' seeds are real directions: J S of a holomorphic f)."""
     from ._multivariate import dualvec_type
-    from ._transforms import _named, _output_planes, _seeds, jacobian
+    from ._transforms import _complex_outputs, _named, _output_planes, _seeds, jacobian
 
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"jacobian(sparsity=...): argnums must be one int, not {argnums!r}")
     given = _pattern_arg(sparsity, "jacobian")
     plans: dict[Any, _JacobianPlan] = {}
 
-    dense = jacobian(f, argnums)
+    dense = jacobian(f, argnums, holomorphic=holomorphic)
 
     def jac(*args: Any, **kwargs: Any) -> Any:
         return _planned_call(
             "jacobian", plans, given is None, new_plan, compressed, args, kwargs, argnums,
-            rescue, not check,
+            rescue, not check, holomorphic,
         )  # fmt: skip
 
     def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -4095,6 +4110,8 @@ def sparse_jacobian(
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
         planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
+        if holomorphic:  # (complex outputs; no function that is not holomorphic met)
+            _complex_outputs([planes], "jacobian")
         m = plan.shape[0]
         if planes[0].size != m:
             if given is None:  # a stale plan (f's output size follows what it reads)
@@ -4472,13 +4489,21 @@ def sparse_transform(
     """jacobian / hessian with sparsity=... (has_aux: f returns (output, aux), the call
     (result, aux), aux as its values, as the dense transforms give it); chunk_size,
     elementwise and holomorphic do not combine with it."""
-    if chunk_size is not None or elementwise or holomorphic:
-        raise TypeError(
-            f"{name}(sparsity=...) does not combine with chunk_size, elementwise or holomorphic"
+    if chunk_size is not None or elementwise or (holomorphic and name == "hessian"):
+        what = (
+            "chunk_size or elementwise"
+            if name == "jacobian"
+            else "chunk_size, elementwise or holomorphic"
         )
-    make = sparse_jacobian if name == "jacobian" else sparse_hessian
+        raise TypeError(f"{name}(sparsity=...) does not combine with {what}")
+
+    def make(g: Callable[..., Any]) -> Callable[..., Any]:
+        if name == "jacobian":
+            return sparse_jacobian(g, argnums, sparsity, check_sparsity, holomorphic)
+        return sparse_hessian(g, argnums, sparsity, check_sparsity)
+
     if not has_aux:
-        return make(f, argnums, sparsity, check_sparsity)
+        return make(f)
     from ._transforms import _named, aux_output
 
     # one transform over f's output for every call (its plans are kept), and the aux of
@@ -4486,7 +4511,7 @@ def sparse_transform(
     # and the compressed one give the same values)
     kept: list[Any] = []
     output = aux_output(f, name, kept)
-    inner = make(output, argnums, sparsity, check_sparsity)
+    inner = make(output)
 
     def with_aux(*args: Any, **kwargs: Any) -> Any:
         kept.clear()

@@ -857,7 +857,8 @@ def jacobian(
     elementwise=True: f acts point by point on its broadcast inputs; the result is
     the per-point derivative, of the output's shape, from a single pass.
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
-    holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+    holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs; with sparsity=
+    too).
     sparsity="auto" or a pattern: the Jacobian as scipy.sparse CSR (out.size, in.size), from
     one compressed pass per call (detection and coloring once per input shape; _sparsity.py).
     The pass also carries a probe direction w and compares its J w with the recovered
