@@ -661,10 +661,17 @@ def _eigh_planes(
         w = _mm(cls, w, _exp_nilpotent(cls, k, eye))
     c = _mm(cls, linear(_mH, w), _mm(cls, b, w))
     eigenvalues = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
+    # a matrix LAPACK gave nan eigenvalues (an inf entry): its parts nan, not the
+    # finite numbers its arbitrary vectors make
+    failed = ~np.isfinite(w0).all(axis=-1)
+    if failed.any():
+        eigenvalues = _nan_where(failed, eigenvalues)
     if not vectors:
         return eigenvalues, []
     eigenvectors = linear(lambda p: v0 @ p, w)
     eigenvectors[0] = v0
+    if failed.any():
+        eigenvectors = _nan_where(failed, eigenvectors)
     if v0.dtype.kind == "c":  # numpy's gauge: the first (L) or last (U) entry real
         rows = np.full(w0.shape, 0 if uplo == "L" else n - 1)
         eigenvectors = _real_entries(cls, eigenvectors, rows)
@@ -900,8 +907,15 @@ def _finite_stand_in(pa: PlaneList) -> tuple[PlaneList, np.ndarray | None]:
 
 
 def _nan_where(broken: np.ndarray, planes: PlaneList) -> PlaneList:
-    """planes (..., k) with nan parts at the stacked matrices `broken` marks."""
-    return [planes[0], *(np.where(broken[..., np.newaxis], np.nan, p) for p in planes[1:])]
+    """planes (a stack's vectors or matrices) with nan parts at the stacked matrices
+    `broken` marks (a None part, a zero plane, too)."""
+    value = planes[0]
+    assert value is not None
+    mask = broken.reshape(broken.shape + (1,) * (value.ndim - broken.ndim))
+    return [
+        value,
+        *(np.where(mask, np.nan, np.zeros_like(value) if p is None else p) for p in planes[1:]),
+    ]
 
 
 @implements(np.linalg.svd)
