@@ -7,6 +7,13 @@
    the new c's) where every kept seed raises. The product kinds were registered before
    their tag was set, so their instances were never counted as the inner transform's:
    they now retire with it (a TypeError, JAX's escaped tracer).
+2. Three transforms deep, an innermost function that multiplied the middle variable
+   before the outer one (c * b * a, a * (b * c)) raised TypeError ("mixed in dual
+   numbers of its own", "cannot combine"), as did a mixed partial
+   derivative(order=(1, 1)) inside or around a second one: their bundle of Taylor
+   series was built with a product kind, or the mixed partials' untagged class, where
+   the deepest transform's own kind must come last. Now built in tag order, the same
+   class whatever the order of the operations, with mpmath's values.
 """
 
 from __future__ import annotations
@@ -14,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 
 import hyperdiff as hd
+
+mpmath.mp.dps = 30
 
 # --- 1. product-kind arrays kept past the inner transform's call ----------------------
 Transform = Callable[[Callable[[Any], Any], Any], Any]  # (function, point) -> derivative
@@ -68,3 +78,81 @@ def test_product_arrays_used_within_their_call_are_fine() -> None:
     # the transforms' results (arrays of values) may be kept freely
     values = [hd.derivative(lambda c: c**2)(0.5)]
     assert hd.derivative(lambda c: c * values[0])(0.7) == pytest.approx(1.0)
+
+
+# --- 2. three deep, in any order of the operations -------------------------------------
+A, B, C = 0.4, 0.7, 0.55
+
+ORDERS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "a * b * c": lambda a, b, c: np.tanh(a * b * c),
+    "c * b * a": lambda a, b, c: np.tanh(c * b * a),
+    "a * (b * c)": lambda a, b, c: np.tanh(a * (b * c)),
+    "(c * a) * b": lambda a, b, c: np.tanh((c * a) * b),
+    "both orders": lambda a, b, c: np.tanh(c * b * a) + np.sin(a * b * c) * (b * c),
+    "exp(c * b) a": lambda a, b, c: np.exp(c * b) * a + (b * c) * (c * a) * (a * b),
+}
+ORDERS_MP: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "a * b * c": lambda a, b, c: mpmath.tanh(a * b * c),
+    "c * b * a": lambda a, b, c: mpmath.tanh(a * b * c),
+    "a * (b * c)": lambda a, b, c: mpmath.tanh(a * b * c),
+    "(c * a) * b": lambda a, b, c: mpmath.tanh(a * b * c),
+    "both orders": lambda a, b, c: mpmath.tanh(a * b * c) + mpmath.sin(a * b * c) * b * c,
+    "exp(c * b) a": lambda a, b, c: mpmath.exp(c * b) * a + (a * b * c) ** 2,
+}
+# (transform, its order)
+LEVELS: dict[str, tuple[Transform, int]] = {
+    **{name: (t, 1) for name, t in FIRST.items()},
+    "hessian": (SECOND["hessian"], 2),
+    "derivative order 2": (SECOND["derivative order 2"], 2),
+    "mixed (1, 1)": (
+        lambda g, x: hd.derivative(lambda u, w: g(u) * w, order=(1, 1), argnums=(0, 1))(x, 1.0),
+        1,
+    ),
+}
+THREE_DEEP = [
+    ("derivative", "derivative", "derivative"),
+    ("grad", "grad", "grad"),
+    ("jvp", "jvp", "jvp"),
+    ("jacobian", "derivative", "grad"),
+    ("derivative", "elementwise grad", "jvp"),
+    ("hessian", "derivative", "derivative"),
+    ("derivative", "derivative order 2", "grad"),
+    ("derivative", "jvp", "hessian"),
+    ("mixed (1, 1)", "derivative", "derivative"),
+    ("derivative", "mixed (1, 1)", "grad"),
+    ("jvp", "derivative", "mixed (1, 1)"),
+]
+
+
+def _scalar(x: Any) -> float:
+    return float(np.reshape(np.asarray(x), ()))
+
+
+@pytest.mark.parametrize("levels", THREE_DEEP, ids=" o ".join)
+@pytest.mark.parametrize("name", sorted(ORDERS))
+def test_three_deep_in_any_order_of_operations(name: str, levels: tuple[str, str, str]) -> None:
+    g = ORDERS[name]
+    (outer, m1), (middle, m2), (inner, m3) = (LEVELS[n] for n in levels)
+
+    def over_a(a: Any) -> Any:
+        return middle(lambda b: inner(lambda c: g(a, b, c), C), B)
+
+    got = _scalar(outer(over_a, A))
+    want = float(mpmath.diff(ORDERS_MP[name], (A, B, C), (m1, m2, m3)))
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-13)
+
+
+MIXED = lambda g: hd.derivative(g, order=(1, 1), argnums=(0, 1))  # noqa: E731
+
+
+def test_mixed_partials_nested_in_each_other() -> None:
+    """d2/da db of d2/du dw (a b u w^2 + sin(a u) b w) at (a, b, u, w)."""
+    a, b, u, w = 0.3, 2.0, 0.5, 1.5
+
+    def inner(p: Any, q: Any) -> Any:
+        return MIXED(lambda s, t: p * q * s * t**2 + np.sin(p * s) * q * t)(u, w)
+
+    got = MIXED(inner)(a, b)
+    # d2/du dw: 2 a b w + a cos(a u) b; then d2/da db: 2 w + cos(a u) - a u sin(a u)
+    want = 2 * w + np.cos(a * u) - a * u * np.sin(a * u)
+    assert float(got) == pytest.approx(want, rel=1e-13)
