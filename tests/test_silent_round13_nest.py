@@ -156,3 +156,82 @@ def test_mixed_partials_nested_in_each_other() -> None:
     # d2/du dw: 2 a b w + a cos(a u) b; then d2/da db: 2 w + cos(a u) - a u sin(a u)
     want = 2 * w + np.cos(a * u) - a * u * np.sin(a * u)
     assert float(got) == pytest.approx(want, rel=1e-13)
+
+
+# --- 3. an enclosing transform's variable broadcast in an elementwise transform --------
+# Elementwise transforms broadcast their inputs to the points; an input that was an
+# enclosing transform's variable of fewer points (a scalar beside an array) had its K
+# outer parts laid along the points by numpy's trailing alignment: with K = the number
+# of points, d/da_i at point p read a's part p (the jacobian over a of 3 entries of the
+# per-point d/db of sin(y) b^3 at b = a[0] gave row 0 everywhere), else a ValueError.
+Y = np.array([0.3, 0.8, 1.3])
+AV = np.array([0.6, 0.2, 0.9])
+
+
+def _g(y: Any, b: Any) -> Any:
+    return np.sin(y) * b**3
+
+
+ELEMENTWISE_IN_B: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.ndarray]]] = {
+    # (per-point derivative in b at b = a[0], as a function of a; its closed form's d/da0)
+    "grad": (
+        lambda a: hd.grad(_g, (0, 1), elementwise=True)(Y, a[0])[1],
+        lambda a: 6 * a[0] * np.sin(Y),
+    ),
+    "jacobian": (
+        lambda a: hd.jacobian(_g, (0, 1), elementwise=True)(Y, a[0])[1],
+        lambda a: 6 * a[0] * np.sin(Y),
+    ),
+    "hessian": (
+        lambda a: hd.hessian(_g, (0, 1), elementwise=True)(Y, a[0])[1][1],
+        lambda a: 6 * np.sin(Y),
+    ),
+    "hessian mixed block": (
+        lambda a: hd.hessian(_g, (0, 1), elementwise=True)(Y, a[0])[0][1],
+        lambda a: 6 * a[0] * np.cos(Y),
+    ),
+    "hessian_diag": (
+        lambda a: hd.hessian_diag(_g, (0, 1), elementwise=True)(Y, a[0])[1],
+        lambda a: 6 * np.sin(Y),
+    ),
+    "laplacian": (
+        lambda a: hd.laplacian(_g, (0, 1), elementwise=True)(Y, a[0]),
+        lambda a: 6 * np.sin(Y) - 3 * a[0] ** 2 * np.sin(Y),
+    ),
+    "wirtinger": (
+        lambda a: hd.wirtinger(_g, (0, 1), elementwise=True)(Y + 0j, a[0])[0][1],
+        lambda a: 6 * a[0] * np.sin(Y) + 0j,
+    ),
+    "mixed partial": (
+        lambda a: hd.derivative(_g, order=(1, 1), argnums=(0, 1))(Y, a[0]),
+        lambda a: 6 * a[0] * np.cos(Y),
+    ),
+}
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE_IN_B))
+def test_elementwise_transforms_of_a_broadcast_outer_variable(name: str, size: int) -> None:
+    """jacobian over a (size entries: as many outer parts, 3 = the points) of the
+    per-point derivative in b = a[0], broadcast to the points of y."""
+    per_point, want_d0 = ELEMENTWISE_IN_B[name]
+    a = AV[:size] if size <= 3 else np.r_[AV, 0.4]
+    got = hd.jacobian(per_point)(a)
+    want = np.zeros((len(Y), size), dtype=got.dtype)
+    want[:, 0] = want_d0(a)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+
+
+def test_elementwise_transforms_of_a_broadcast_outer_array() -> None:
+    """b of shape (2, 1) beside y of (3,): the points (2, 3), b's parts along axis 0."""
+    b0 = np.array([[0.5], [1.5]])
+    # d/db of the per-point d/db: 6 b sin(y) at each point, as jacobian (2, 3) + (2, 1)
+    got = hd.jacobian(lambda b: hd.grad(_g, 1, elementwise=True)(Y, b))(b0)
+    want = np.zeros((2, 3, 2, 1))
+    for i in range(2):
+        want[i, :, i, 0] = 6 * b0[i, 0] * np.sin(Y)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+    got = hd.jacobian(lambda b: hd.hessian(_g, 1, elementwise=True)(Y, b))(b0)
+    for i in range(2):
+        want[i, :, i, 0] = 6 * np.sin(Y)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)

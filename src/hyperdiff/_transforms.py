@@ -187,6 +187,13 @@ def _nested_seed(
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
     mixed planes)."""
     kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
+    if outer is not None and outer.shape != seeded.shape:
+        # an elementwise transform's input broadcast to the points of the others (a
+        # scalar beside arrays): its outer parts at every point, the plane axis apart
+        # (numpy's trailing alignment put a scalar's K parts along K points)
+        stack = outer._stack
+        stack = stack.reshape(len(stack), *(1,) * (seeded.ndim - outer.ndim), *outer.shape)
+        outer = kind._wrap(np.broadcast_to(stack, (len(stack), *seeded.shape)))
     product = promote(kind, type(seeded))
     if product is None:
         raise combine_error("a nested transform's input", kind, type(seeded))
