@@ -14,6 +14,12 @@
    series was built with a product kind, or the mixed partials' untagged class, where
    the deepest transform's own kind must come last. Now built in tag order, the same
    class whatever the order of the operations, with mpmath's values.
+3. Elementwise transforms broadcast an enclosing transform's variable of fewer points
+   with its outer parts along the points (silently transposed; below).
+4. A custom_jvp function called without its defaulted positional arguments gave its
+   rule only the arguments passed (f(x): one primal, f(x, y=2.0): three), so a rule
+   unpacking every primal, as in JAX, failed with a ValueError; nondiff_argnums on a
+   defaulted argument raised. The defaults are filled in, as JAX's resolve_kwargs does.
 """
 
 from __future__ import annotations
@@ -235,3 +241,49 @@ def test_elementwise_transforms_of_a_broadcast_outer_array() -> None:
     for i in range(2):
         want[i, :, i, 0] = 6 * np.sin(Y)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+
+
+# --- 4. custom_jvp functions called without their defaulted arguments --------------------
+@hd.custom_jvp
+def _scaled_sin(x: Any, y: Any = 2.0, scale: Any = 1.0) -> Any:
+    return scale * np.sin(x) * y
+
+
+@_scaled_sin.defjvp
+def _scaled_sin_jvp(primals: Any, tangents: Any) -> Any:
+    (x, y, s), (dx, dy, ds) = primals, tangents
+    return _scaled_sin(x, y, s), s * np.cos(x) * y * dx + s * np.sin(x) * dy + np.sin(x) * y * ds
+
+
+_power = hd.custom_jvp(lambda x, n=3: x**n, nondiff_argnums=(1,))
+
+
+@_power.defjvp
+def _power_jvp(n: int, primals: Any, tangents: Any) -> Any:
+    return _power(primals[0], n), n * primals[0] ** (n - 1) * tangents[0]
+
+
+X3 = np.array([0.3, 0.9, 1.4])
+DEFAULTED: dict[str, tuple[Callable[[], Any], np.ndarray]] = {
+    "derivative": (lambda: hd.derivative(lambda x: _scaled_sin(x))(X3), 2 * np.cos(X3)),
+    "one default": (lambda: hd.derivative(lambda x: _scaled_sin(x, 3.0))(X3), 3 * np.cos(X3)),
+    "order 2": (lambda: hd.derivative(lambda x: _scaled_sin(x), order=2)(X3), -2 * np.sin(X3)),
+    "order 3": (lambda: hd.derivative(_scaled_sin, order=3)(X3), -2 * np.cos(X3)),
+    "hessian": (
+        lambda: hd.hessian(lambda x: np.sum(_scaled_sin(x)))(X3),
+        np.diag(-2 * np.sin(X3)),
+    ),
+    "in y": (lambda: hd.derivative(lambda y: _scaled_sin(X3, y))(2.0), np.sin(X3)),
+    "nested": (
+        lambda: hd.derivative(lambda a: hd.derivative(lambda x: _scaled_sin(a * x))(X3))(0.5),
+        2 * (np.cos(0.5 * X3) - 0.5 * X3 * np.sin(0.5 * X3)),
+    ),
+    "nondiff default": (lambda: hd.derivative(_power, order=2)(X3), 6 * X3),
+    "plain": (lambda: _scaled_sin(X3), 2 * np.sin(X3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULTED))
+def test_custom_jvp_rules_receive_the_defaults(name: str) -> None:
+    call, want = DEFAULTED[name]
+    np.testing.assert_allclose(call(), want, rtol=1e-14, atol=1e-15)
