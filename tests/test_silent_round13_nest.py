@@ -20,6 +20,11 @@
    rule only the arguments passed (f(x): one primal, f(x, y=2.0): three), so a rule
    unpacking every primal, as in JAX, failed with a ValueError; nondiff_argnums on a
    defaulted argument raised. The defaults are filled in, as JAX's resolve_kwargs does.
+5. vjp's vjp_fn took the cotangent's leaves in its own order: a dict cotangent with its
+   keys in another order than f's output dict ({"q": cq, "p": cp}) had cq contracted with
+   the output p, silently, and a cotangent of another structure with as many leaves
+   passed. It is paired with the output by structure now (a dict's by key, as jvp pairs
+   tangents), a ValueError where they differ.
 """
 
 from __future__ import annotations
@@ -287,3 +292,47 @@ DEFAULTED: dict[str, tuple[Callable[[], Any], np.ndarray]] = {
 def test_custom_jvp_rules_receive_the_defaults(name: str) -> None:
     call, want = DEFAULTED[name]
     np.testing.assert_allclose(call(), want, rtol=1e-14, atol=1e-15)
+
+
+# --- 5. vjp pairs the cotangent with the output by structure ------------------------------
+XV = np.array([0.3, 0.8])
+CP, CQ = np.array([1.0, -2.0]), np.array([0.5, 1.5])
+
+
+def _two_outputs(x: Any) -> Any:
+    return {"p": x**2, "q": 3 * x, "r": [np.sin(x)]}
+
+
+def test_vjp_cotangent_dict_paired_by_key() -> None:
+    _, vjp_fn = hd.vjp(_two_outputs, XV)
+    cr = np.array([2.0, 0.25])
+    want = 2 * XV * CP + 3 * CQ + np.cos(XV) * cr
+    for cotangent in (
+        {"p": CP, "q": CQ, "r": [cr]},
+        {"q": CQ, "r": [cr], "p": CP},
+        {"r": (cr,), "q": CQ, "p": CP},
+    ):
+        (got,) = vjp_fn(cotangent)
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    # nested in a transform: d/da of the vjp at a * x along reordered keys
+    got = hd.derivative(
+        lambda a: hd.vjp(_two_outputs, a * XV)[1]({"r": [cr], "q": CQ, "p": CP})[0]
+    )(1.0)
+    np.testing.assert_allclose(got, 2 * XV * CP - XV * np.sin(XV) * cr, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "cotangent",
+    [
+        {"p": CP, "q": CQ, "s": [CP]},  # another key
+        {"p": CP, "q": CQ},  # a key short
+        (CP, CQ, [CP]),  # a tuple for a dict
+        {"p": CP, "q": CQ, "r": CP},  # an array for a list
+        {"p": CP, "q": CQ, "r": [CP, CQ]},  # a list too long
+    ],
+    ids=["other key", "missing key", "tuple", "array for list", "long list"],
+)
+def test_vjp_cotangent_of_another_structure_is_refused(cotangent: Any) -> None:
+    _, vjp_fn = hd.vjp(_two_outputs, XV)
+    with pytest.raises(ValueError, match="vjp: a cotangent"):
+        vjp_fn(cotangent)

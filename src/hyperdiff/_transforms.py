@@ -1756,21 +1756,24 @@ def _pairs(
     return xs, ts, outer, outer_tangents
 
 
-def _paired_leaves(primal: Any, tangent: Any) -> list[tuple[Any, Any]]:
+def _paired_leaves(
+    primal: Any, tangent: Any, where: str = "jvp: a tangent", of: str = "a primal"
+) -> list[tuple[Any, Any]]:
     """A container primal's leaves (in _tree_leaves' order) each with the tangent's
-    leaf at the same place; a ValueError where the structures differ."""
+    leaf at the same place (a dict's by key); a ValueError where the structures differ.
+    (vjp pairs a cotangent with f's output so.)"""
     if isinstance(primal, dict):
         if not isinstance(tangent, dict) or tangent.keys() != primal.keys():
-            raise ValueError(
-                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
-            )
-        return [pair for k in primal for pair in _paired_leaves(primal[k], tangent[k])]
+            raise ValueError(f"{where} {_structure(tangent)} for {of} {_structure(primal)}")
+        return [pair for k in primal for pair in _paired_leaves(primal[k], tangent[k], where, of)]
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
-            raise ValueError(
-                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
-            )
-        return [pair for p, t in zip(primal, tangent, strict=True) for pair in _paired_leaves(p, t)]
+            raise ValueError(f"{where} {_structure(tangent)} for {of} {_structure(primal)}")
+        return [
+            pair
+            for p, t in zip(primal, tangent, strict=True)
+            for pair in _paired_leaves(p, t, where, of)
+        ]
     return [(primal, tangent)]
 
 
@@ -2007,7 +2010,11 @@ def vjp(
     values, v, count, jacobians = _vjp_pass(f, primals, holomorphic)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        cotangents = _tree_leaves(cotangent)
+        # paired with the output's leaves by its structure (a dict's by key, whatever
+        # the order of its keys), as jvp pairs tangents with primals
+        cotangents = [
+            c for _, c in _paired_leaves(values, cotangent, "vjp: a cotangent", "f's output")
+        ]
         if len(cotangents) != count:
             raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {count}")
         total = None
