@@ -6,7 +6,9 @@
    d/dc (c * kept) at kept = 0.5 b gave 1.2 (the kept array's inner part b counted as
    the new c's) where every kept seed raises. The product kinds were registered before
    their tag was set, so their instances were never counted as the inner transform's:
-   they now retire with it (a TypeError, JAX's escaped tracer).
+   they now retire with it (a TypeError, JAX's escaped tracer). Likewise a memo of c * b
+   across the passes (chunks) of the inner transform: each pass now looks for arrays
+   of the kinds made of its own, as it looked for its own.
 2. Three transforms deep, an innermost function that multiplied the middle variable
    before the outer one (c * b * a, a * (b * c)) raised TypeError ("mixed in dual
    numbers of its own", "cannot combine"), as did a mixed partial
@@ -89,6 +91,36 @@ def test_product_arrays_used_within_their_call_are_fine() -> None:
     # the transforms' results (arrays of values) may be kept freely
     values = [hd.derivative(lambda c: c**2)(0.5)]
     assert hd.derivative(lambda c: c * values[0])(0.7) == pytest.approx(1.0)
+
+
+CHUNKED: dict[str, Callable[[Callable[[Any], Any], np.ndarray], Any]] = {
+    "grad": lambda g, c: hd.grad(lambda v: np.sum(g(v)), chunk_size=1)(c),
+    "jacobian": lambda g, c: hd.jacobian(g, chunk_size=1)(c),
+    "hessian": lambda g, c: hd.hessian(lambda v: np.sum(g(v)), chunk_size=1)(c),
+    "hessian_diag": lambda g, c: hd.hessian_diag(lambda v: np.sum(g(v)), chunk_size=1)(c),
+    "hvp": lambda g, c: hd.hvp(lambda v: np.sum(g(v)), (c,), (c,), chunk_size=1),
+    "wirtinger": lambda g, c: hd.wirtinger(g, chunk_size=1)(c)[0],
+}
+
+
+@pytest.mark.parametrize("outer", ["derivative", "jvp", "grad"])
+@pytest.mark.parametrize("inner", sorted(CHUNKED))
+def test_product_arrays_kept_across_the_inner_passes_are_refused(outer: str, inner: str) -> None:
+    memo: dict[str, Any] = {}
+
+    def f(b: Any) -> Any:
+        memo.clear()
+
+        def g(c: Any) -> Any:
+            if "kept" not in memo:
+                memo["kept"] = c * b  # the first pass's c (its first variable) times b
+            return c**2 * memo["kept"]
+
+        return CHUNKED[inner](g, np.array([0.5, 0.7]))
+
+    # (a pass of another kind, as hessian's off-diagonal blocks: they do not combine)
+    with pytest.raises(TypeError, match=r"kept from a transform call|cannot combine"):
+        FIRST[outer](f, 2.0)
 
 
 # --- 2. three deep, in any order of the operations -------------------------------------

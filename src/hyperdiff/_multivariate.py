@@ -26,6 +26,7 @@ from ._arrays import (
     DualArray,
     HyperDual,
     combine_error,
+    note_product,
     pickled_class,
     register_rules,
     restored,
@@ -321,6 +322,7 @@ def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperD
     cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
     cls._sizes = (k1, k2)
     cls._outer, cls._inner = outer, inner
+    note_product(cls, (outer, inner))
     return cls
 
 
@@ -352,6 +354,7 @@ def _symmetric_product_type(outer: type[DualArray], inner: type[DualArray]) -> t
     }
     cls = type(f"{outer.__name__}x{inner.__name__}", (base,), attributes)
     cls.__qualname__ = cls.__name__
+    note_product(cls, (outer, inner))
     return cls
 
 

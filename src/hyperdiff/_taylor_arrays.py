@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
-from ._arrays import DualArray
+from ._arrays import DualArray, note_product
 
 MAX_DEGREE: int = _core.TAYLOR_MAX_DEGREE
 
@@ -625,6 +625,7 @@ def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[Taylo
     name = f"{outer.__name__}x{inner.__name__}"
     cls = type(name, (TaylorBundle,), attributes)
     cls.__qualname__ = name
+    note_product(cls, attributes["_groups"])
     return cls
 
 

@@ -36,6 +36,7 @@ from ._arrays import (
     DualArray,
     _retire,
     combine_error,
+    kept_products,
     not_holomorphic_message,
     tagged,
 )
@@ -87,11 +88,12 @@ def _seeds(cls: type[_Kind]) -> type[_Kind]:
     transforms running on this thread, itself included), so arrays of an enclosing
     transform, or built by hand, are never taken for its own. Arrays of it still alive
     come from an earlier pass of this transform (its chunks), kept by f (a memo, a
-    global): that class is retired, so they meet this pass's with a TypeError. (The
-    passes drop their own arrays before they seed the next.)"""
+    global): that class is retired, so they meet this pass's with a TypeError, as do
+    arrays kept of a kind made of it and an enclosing transform's (a memo of c * b, b
+    the outer variable). (The passes drop their own arrays before they seed the next.)"""
     depth = _core.transform_depth()
     kind = tagged(cls, depth)
-    if _core.live_instances(kind):
+    if _core.live_instances(kind) or kept_products(kind):
         _retire(kind)
         kind = tagged(cls, depth)
     return kind
