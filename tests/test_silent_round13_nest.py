@@ -27,6 +27,9 @@
    the output p, silently, and a cotangent of another structure with as many leaves
    passed. It is paired with the output by structure now (a dict's by key, as jvp pairs
    tangents), a ValueError where they differ.
+6. The values jvp, vjp and value_and_grad return for outputs that are constants (a bool
+   mask, an int count, a float32 array beside float64 inputs) were cast to the planes'
+   dtype (a mask of 0.0 and 1.0); they are numpy's values now.
 """
 
 from __future__ import annotations
@@ -368,3 +371,38 @@ def test_vjp_cotangent_of_another_structure_is_refused(cotangent: Any) -> None:
     _, vjp_fn = hd.vjp(_two_outputs, XV)
     with pytest.raises(ValueError, match="vjp: a cotangent"):
         vjp_fn(cotangent)
+
+
+# --- 6. constant outputs' values keep numpy's dtype ---------------------------------------
+def _with_constants(x: Any) -> Any:
+    return {
+        "mask": x > 0.5,
+        "count": np.arange(3),
+        "f32": np.ones(2, dtype=np.float32),
+        "int8": np.int8(3),
+        "y": x**2,
+    }
+
+
+VALUES: dict[str, Callable[[np.ndarray], Any]] = {
+    "jvp": lambda x: hd.jvp(_with_constants, (x,), (np.ones_like(x),))[0],
+    "vjp": lambda x: hd.vjp(_with_constants, x)[0],
+    "nested jvp": lambda x: hd.derivative(
+        lambda a: hd.jvp(_with_constants, (x,), (np.ones_like(x),))[0]["y"] * a
+    )(1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALUES))
+def test_constant_output_values_are_numpys(name: str) -> None:
+    x = np.array([0.3, 0.8, 1.3])
+    got = VALUES[name](x)
+    want = _with_constants(x)
+    if name == "nested jvp":
+        np.testing.assert_array_equal(got, want["y"])
+        return
+    for key, value in want.items():
+        assert got[key].dtype == np.asarray(value).dtype, key
+        np.testing.assert_array_equal(got[key], value)
+    value, gradient = hd.value_and_grad(lambda v: np.float32(2.0))(x)
+    assert value.dtype == np.float32 and value == 2.0 and not gradient.any()

@@ -746,7 +746,7 @@ def _jacobian_pass(
         if holomorphic:
             _complex_outputs(planes, where)
         if values is None:
-            values = _rebuild(out, [_copied(p[0]) for p in planes]) if want_values else ()
+            values = _values(out, planes) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
                 return values, v, out, _jacobians(planes, v.n)
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
@@ -800,6 +800,25 @@ def _copied(plane: Any) -> Any:
     """A plane of an output's planes as an array of its own (a dual array of an outer
     transform's kind when this one is nested)."""
     return plane.copy() if isinstance(plane, DualArray) else np.array(plane)
+
+
+def _values(out: Any, planes: list[np.ndarray]) -> Any:
+    """f's output values from its planes: a leaf that is no dual array (an output of
+    constants: a bool mask, an int count, a float32 array) as numpy gave it, not cast to
+    the planes' dtype (those hold its zero derivatives)."""
+    leaves = _tree_leaves(out)
+    return _rebuild(
+        out,
+        [
+            np.array(leaf) if _constant_leaf(leaf) else _copied(p[0])
+            for leaf, p in zip(leaves, planes, strict=True)
+        ],
+    )
+
+
+def _constant_leaf(leaf: Any) -> bool:
+    """An output leaf that is neither a dual array nor an object array of dual scalars."""
+    return not isinstance(leaf, DualArray) and np.asarray(leaf).dtype != object
 
 
 def _snapshot(leaf: Any) -> Any:
@@ -1870,8 +1889,7 @@ def jvp(
     )
     dtype = np.result_type(*xs)
     planes = [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
-    values = _rebuild(out, [_copied(p[0]) for p in planes])
-    return values, _rebuild(out, [_copied(p[1]) for p in planes])
+    return _values(out, planes), _rebuild(out, [_copied(p[1]) for p in planes])
 
 
 @overload
