@@ -30,10 +30,17 @@
 6. The values jvp, vjp and value_and_grad return for outputs that are constants (a bool
    mask, an int count, a float32 array beside float64 inputs) were cast to the planes'
    dtype (a mask of 0.0 and 1.0); they are numpy's values now.
+7. A numpy.matrix input became an array, on which * and ** act elementwise: the
+   transforms differentiated another function than numpy's f(x) (sum(m * m): value 30
+   where numpy's is 54), silently; and the sparse transforms took a masked array's
+   masked entries as values (the dense ones refuse them). Both are TypeErrors now. The
+   sparse transforms also take a big-endian or float16 input as the dense ones do (they
+   raised a ValueError, a TypeError about their kernels).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -406,3 +413,62 @@ def test_constant_output_values_are_numpys(name: str) -> None:
         np.testing.assert_array_equal(got[key], value)
     value, gradient = hd.value_and_grad(lambda v: np.float32(2.0))(x)
     assert value.dtype == np.float32 and value == 2.0 and not gradient.any()
+
+
+# --- 7. inputs whose numpy semantics np.asarray drops ----------------------------------------
+MASKED = np.ma.masked_array([[0.3, 0.8], [1.3, 0.5]], mask=[[0, 1], [0, 0]])
+
+
+def _square_sum(m: Any) -> Any:
+    return np.sum(m * m)
+
+
+SUBCLASS_CALLS: dict[str, Callable[[Any], Any]] = {
+    "grad": lambda m: hd.grad(_square_sum)(m),
+    "value_and_grad": lambda m: hd.value_and_grad(_square_sum)(m),
+    "jacobian": lambda m: hd.jacobian(lambda v: v * v)(m),
+    "hessian": lambda m: hd.hessian(_square_sum)(m),
+    "hessian pair": lambda m: hd.hessian(lambda a, b: np.sum(a * b), (0, 1))(m, m),
+    "jvp": lambda m: hd.jvp(_square_sum, (m,), (np.ones((2, 2)),)),
+    "hvp": lambda m: hd.hvp(_square_sum, (m,), (np.ones((2, 2)),)),
+    "vjp": lambda m: hd.vjp(lambda v: v * v, m),
+    "derivative": lambda m: hd.derivative(lambda v: v * v)(m),
+    "derivative order 3": lambda m: hd.derivative(lambda v: v * v * v, order=3)(m),
+    "wirtinger": lambda m: hd.wirtinger(_square_sum)(m),
+    "container": lambda m: hd.grad(lambda d: _square_sum(d["m"]))({"m": m}),
+    "sparse jacobian": lambda m: hd.jacobian(lambda v: v * v, sparsity="auto")(m),
+    "sparse hessian": lambda m: hd.hessian(_square_sum, sparsity="auto")(m),
+    "jacobian_sparsity": lambda m: hd.jacobian_sparsity(lambda v: v * v)(m),
+    "hessian_sparsity": lambda m: hd.hessian_sparsity(_square_sum)(m),
+}
+
+
+@pytest.mark.parametrize("kind", ["matrix", "masked"])
+@pytest.mark.parametrize("name", sorted(SUBCLASS_CALLS))
+def test_inputs_whose_semantics_asarray_drops_are_refused(name: str, kind: str) -> None:
+    if kind == "matrix":
+        with warnings.catch_warnings():  # (numpy's PendingDeprecationWarning for matrix)
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            x = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    else:
+        x = MASKED
+    with pytest.raises(TypeError, match="numpy.matrix" if kind == "matrix" else "masked"):
+        SUBCLASS_CALLS[name](x)
+    # a masked array without masked entries is an array (as before)
+    if kind == "masked" and name == "grad":
+        plain = np.ma.masked_array([0.3, 0.8])
+        np.testing.assert_array_equal(SUBCLASS_CALLS[name](plain), 2 * plain.data)
+
+
+@pytest.mark.parametrize("dtype", [">f8", "<f8", ">f4", "float16"])
+def test_sparse_transforms_take_inputs_as_the_dense_ones(dtype: str) -> None:
+    x = np.array([0.3, 0.8, 1.3]).astype(dtype)
+    xf = x.astype(np.float64)
+    tol = 2e-3 if np.dtype(dtype).itemsize < 8 else 1e-15
+    jac = hd.jacobian(lambda u: np.sin(u) * u, sparsity="auto")(x)
+    dense = hd.jacobian(lambda u: np.sin(u) * u)(x)
+    assert jac.dtype == dense.dtype
+    np.testing.assert_allclose(jac.toarray(), dense, rtol=tol)
+    np.testing.assert_allclose(dense, np.diag(np.cos(xf) * xf + np.sin(xf)), rtol=tol)
+    hess = hd.hessian(lambda u: np.sum(u**3), sparsity="auto")(x)
+    np.testing.assert_allclose(hess.toarray(), np.diag(6 * xf), rtol=tol)

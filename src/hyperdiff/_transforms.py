@@ -112,14 +112,7 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "inside another's function (hessian, or derivative(f, order=2), for second "
             "derivatives)"
         )
-    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
-        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
-        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
-        raise TypeError(
-            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
-            "so f would compute with the masked values; pass x.filled(value) or "
-            "x.compressed(), or the mask to f as a separate constant"
-        )
+    refuse_array_subclasses(x, where)
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
@@ -153,6 +146,29 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
     if holomorphic is True and depth:  # this transform's variables (not_holomorphic_result)
         HOLOMORPHIC.add((get_ident(), depth))
     return array
+
+
+def refuse_array_subclasses(x: Any, where: str) -> None:
+    """TypeError for inputs whose numpy semantics np.asarray drops, so that f would run
+    on the seeded arrays as another function than numpy's f(x) (every transform's input,
+    the sparse ones' too)."""
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
+        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
+        raise TypeError(
+            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
+            "so f would compute with the masked values; pass x.filled(value) or "
+            "x.compressed(), or the mask to f as a separate constant"
+        )
+    if isinstance(x, np.matrix):
+        # np.asarray makes it an array, whose * and ** act elementwise where the
+        # matrix's multiply matrices: f would run as another function than numpy's f(x)
+        # (sum(m * m): 30 where numpy's is 54), its derivatives that function's
+        raise TypeError(
+            f"{where} got a numpy.matrix: dual arrays are arrays, on which * and ** act "
+            "elementwise, not as the matrix product, so f would not compute what numpy's "
+            "f(x) does; pass np.asarray(x) and write f with @"
+        )
 
 
 def _any_function_here() -> None:
