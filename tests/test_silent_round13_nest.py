@@ -36,6 +36,9 @@
    masked entries as values (the dense ones refuse them). Both are TypeErrors now. The
    sparse transforms also take a big-endian or float16 input as the dense ones do (they
    raised a ValueError, a TypeError about their kernels).
+8. has_aux: an aux that f made with np.asarray (an object array of dual scalars, as
+   scipy's functions make) came back holding the transform's dual scalars, its
+   derivative parts included, not its values. It is read as one dual array first.
 """
 
 from __future__ import annotations
@@ -472,3 +475,35 @@ def test_sparse_transforms_take_inputs_as_the_dense_ones(dtype: str) -> None:
     np.testing.assert_allclose(dense, np.diag(np.cos(xf) * xf + np.sin(xf)), rtol=tol)
     hess = hd.hessian(lambda u: np.sum(u**3), sparsity="auto")(x)
     np.testing.assert_allclose(hess.toarray(), np.diag(6 * xf), rtol=tol)
+
+
+# --- 8. has_aux with an object array of dual scalars ---------------------------------------
+AUX_OBJECT: dict[str, Callable[[Callable[[Any], Any], np.ndarray], Any]] = {
+    "grad": lambda f, x: hd.grad(f, has_aux=True)(x)[1],
+    "grad chunked": lambda f, x: hd.grad(f, has_aux=True, chunk_size=1)(x)[1],
+    "value_and_grad": lambda f, x: hd.value_and_grad(f, has_aux=True)(x)[0][1],
+    "jacobian": lambda f, x: hd.jacobian(f, has_aux=True)(x)[1],
+    "hessian": lambda f, x: hd.hessian(f, has_aux=True)(x)[1],
+    "derivative": lambda f, x: hd.derivative(lambda v: (v**2, f(v)[1]), has_aux=True)(x)[1],
+    "derivative order 3": lambda f, x: hd.derivative(
+        lambda v: (v**3, f(v)[1]), order=3, has_aux=True
+    )(x)[1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUX_OBJECT))
+def test_aux_object_arrays_of_dual_scalars_are_values(name: str) -> None:
+    x = np.array([0.3, 0.8])
+
+    def f(v: Any) -> Any:
+        return np.sum(v**2), {"objects": np.asarray(v * 3), "mixed": [np.asarray(v)[0], 2.0]}
+
+    aux = AUX_OBJECT[name](f, x)
+    assert aux["objects"].dtype == np.float64
+    np.testing.assert_array_equal(aux["objects"], 3 * x)
+    assert float(aux["mixed"][0]) == x[0] and aux["mixed"][1] == 2.0
+    # nested: the enclosing transform's parts stay (d/da of a * v at v = x: x)
+    got = hd.derivative(lambda a: AUX_OBJECT[name](lambda v: (np.sum(v**2), np.asarray(a * v)), x))(
+        0.5
+    )
+    np.testing.assert_allclose(got, x, rtol=1e-15)

@@ -36,6 +36,7 @@ from ._arrays import (
     DualArray,
     _retire,
     combine_error,
+    from_objects,
     kept_products,
     not_holomorphic_message,
     tagged,
@@ -718,6 +719,12 @@ def aux_output(f: Callable[..., Any], where: str, kept: list[Any]) -> Callable[.
 
 def _aux_value(leaf: Any) -> Any:
     """An aux leaf without this transform's parts (the transform running f now)."""
+    if (
+        isinstance(leaf, np.ndarray)
+        and leaf.dtype == object
+        and any(isinstance(e, DualArray) for e in leaf.flat)
+    ):  # np.asarray of a dual array (dual scalars): one dual array of their kind first
+        leaf = from_objects(leaf)
     if not isinstance(leaf, DualArray):
         return leaf
     kind, depth = type(leaf), _core.transform_depth()
