@@ -293,6 +293,21 @@ def test_elementwise_transforms_of_a_broadcast_outer_array() -> None:
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
 
 
+def test_broadcast_outer_variable_seeded_alike() -> None:
+    """A scalar outer variable broadcast and seeded by one inner direction, as the outer
+    one seeds it: the symmetric product, per point."""
+    a = 0.6
+    got = hd.derivative(lambda b: hd.grad(_g, 1, elementwise=True)(Y, b))(a)
+    np.testing.assert_allclose(got, 6 * a * np.sin(Y), rtol=1e-14)
+    got = hd.derivative(lambda b: hd.hessian(_g, 1, elementwise=True)(Y, b))(a)
+    np.testing.assert_allclose(got, 6 * np.sin(Y), rtol=1e-14)
+    got = hd.derivative(
+        lambda b: hd.grad(lambda y, c: np.sin(y * c) * b + c**3, 1, elementwise=True)(Y, b)
+    )(a)
+    want = Y * np.cos(Y * a) - a * Y**2 * np.sin(Y * a) + 6 * a
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
 # --- 4. custom_jvp functions called without their defaulted arguments --------------------
 @hd.custom_jvp
 def _scaled_sin(x: Any, y: Any = 2.0, scale: Any = 1.0) -> Any:
