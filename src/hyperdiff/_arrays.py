@@ -14,7 +14,7 @@ import sys
 import threading
 import types
 from _thread import get_ident
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, Protocol, TypeVar, cast
 
 import numpy as np
@@ -1076,15 +1076,35 @@ def _restored(cls: type[DualArray], tag: int) -> type[DualArray]:
 restored = cast(_Tagging, _restored)
 
 
+# The kinds made of each transform's kind and others' (the products of two transforms'
+# kinds, bundles beyond order 2), by that kind: their arrays alive when a pass of it
+# seeds were kept from its earlier passes or calls (_transforms._seeds), as its own are.
+PRODUCTS_OF: dict[type[DualArray], list[type[DualArray]]] = {}
+
+
+def note_product(product: type[DualArray], kinds: Sequence[type[DualArray]]) -> None:
+    """Record a product kind (or bundle) made of these transforms' kinds."""
+    for kind in kinds:
+        PRODUCTS_OF.setdefault(kind, []).append(product)
+
+
+def kept_products(kind: type[DualArray]) -> bool:
+    """Whether arrays of a kind made of this one (a product, a bundle) are alive."""
+    return any(_core.live_instances(p) for p in PRODUCTS_OF.get(kind, ()))
+
+
 def _retire(cls: type[DualArray]) -> None:
     """A transform of cls's depth returned while instances of cls lived on (kept in a
     list, a global, a closure): the next transforms seed a new class, so those arrays
     meet their arrays with a TypeError instead of passing for their perturbations."""
     # a product kind's arrays came from its inner transform's seeds: that kind goes too,
-    # or the next transform at this depth would meet the same product kind again
+    # or the next transform at this depth would meet the same product kind again; and a
+    # retired kind's products (their arrays meet the new kind's with the same TypeError)
     for kind in (cls, cls.__dict__.get("_inner")):
         if kind is not None:
             kind._retired = True
+            for product in PRODUCTS_OF.pop(kind, ()):
+                product._retired = True
             for key in [k for k, v in _TAGGED.items() if v is kind]:
                 del _TAGGED[key]
 

@@ -57,6 +57,7 @@ from ._ufuncs import from_objects
 R = TypeVar("R")
 
 JVPRule = Callable[..., tuple[Any, Any]]
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 class _Frame:
@@ -215,6 +216,16 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
         self.nondiff_argnums = tuple(sorted(nums))  # (JAX's order: by position)
         self.nondiff_argnames = tuple(nondiff_argnames)
         self.jvp = None
+        # positional parameters with defaults: a call leaving them out gives the rule
+        # their defaults as primals, as JAX's resolve_kwargs does (f(x) and f(x, y=2.0)
+        # give the rule the same tuple)
+        try:
+            declared = list(inspect.signature(fun).parameters.values())
+        except (TypeError, ValueError):  # a builtin without one
+            declared = []
+        positional = [p for p in declared if p.kind in _POSITIONAL]
+        self._positional = len(positional)
+        self._defaulted = any(p.default is not p.empty for p in positional)
 
     def __repr__(self) -> str:
         return f"<hyperdiff custom_jvp {self._name}>"
@@ -275,7 +286,7 @@ class custom_jvp(Generic[R]):  # (JAX's spelling, lower case)
     def __call__(self, *args: Any, **kwargs: Any) -> R:
         if self.jvp is None:
             raise TypeError(f"No JVP defined for custom_jvp function {self._name} using defjvp.")
-        if kwargs:
+        if kwargs or (self._defaulted and len(args) < self._positional):
             args = _resolve_kwargs(self.fun, self._name, args, kwargs)
         primals = args if not self.nondiff_argnums else self._primals(args)
         # the common call: arrays as arguments, no containers
@@ -590,15 +601,14 @@ def _halves(kind: type[DualArray], ndim: int, dtype: np.dtype) -> np.ndarray:
 def _resolve_kwargs(
     fun: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[Any, ...]:
-    """The arguments as positions (JAX's resolve_kwargs): the rule takes tuples."""
-    if not kwargs:
-        return args
+    """The arguments as positions, defaults filled in (JAX's resolve_kwargs): the rule
+    takes tuples. (Keyword-only parameters left out keep their defaults in f.)"""
     try:
         bound = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as error:
         raise TypeError(f"custom_jvp function {name}: {error}") from None
     bound.apply_defaults()
-    if bound.kwargs:
+    if any(k in kwargs for k in bound.kwargs):
         raise TypeError(
             f"custom_jvp function {name}: keyword arguments {sorted(bound.kwargs)} cannot be "
             "resolved to positions (the rule receives primals as a tuple)"

@@ -26,6 +26,7 @@ from ._arrays import (
     DualArray,
     HyperDual,
     combine_error,
+    note_product,
     pickled_class,
     register_rules,
     restored,
@@ -143,6 +144,7 @@ def _make(
     pairs: np.ndarray,
     parts: tuple[str, ...],
     spec: tuple[Any, ...],
+    tag: int = 0,
 ) -> type[_Kind]:
     pairs = np.ascontiguousarray(pairs, dtype=np.int64).reshape(-1, 2)
     attributes = {
@@ -158,6 +160,8 @@ def _make(
         # the transforms' seed planes of one input of K variables, per dtype
         "_unit_seeds": {},
     }
+    if tag:  # (before the class exists: its registration counts its instances by tag)
+        attributes["_tag"] = tag
     return cast("type[_Kind]", type(name, (base,), attributes))
 
 
@@ -310,11 +314,15 @@ def _product_type(outer: type[DualArray], inner: type[DualArray]) -> type[HyperD
     )
     spec = ("product", outer._spec, outer._tag, inner._spec, inner._tag)
     pairs = np.stack([i.ravel(), k1 + j.ravel()], axis=1)
-    cls = _make(HyperDualVec, f"{outer.__name__}x{inner.__name__}", k1 + k2, pairs, parts, spec)
+    # the class's own tag (combine_error): the deeper one, given as the class is made,
+    # so that the registry counts its instances under it: a product array kept past its
+    # inner transform's call retires the kind (_arrays._retire) like a kept seed does
+    name = f"{outer.__name__}x{inner.__name__}"
+    cls = _make(HyperDualVec, name, k1 + k2, pairs, parts, spec, inner._tag)
     cls._hess_planes = 1 + k1 + k2 + np.arange(k1 * k2)
     cls._sizes = (k1, k2)
     cls._outer, cls._inner = outer, inner
-    cls._tag = inner._tag  # the class's own tag (combine_error): the deeper one
+    note_product(cls, (outer, inner))
     return cls
 
 
@@ -346,6 +354,7 @@ def _symmetric_product_type(outer: type[DualArray], inner: type[DualArray]) -> t
     }
     cls = type(f"{outer.__name__}x{inner.__name__}", (base,), attributes)
     cls.__qualname__ = cls.__name__
+    note_product(cls, (outer, inner))
     return cls
 
 

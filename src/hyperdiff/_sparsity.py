@@ -3179,6 +3179,9 @@ def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
         raise _nested_error(where, type(x))
     if isinstance(x, SparsityTracer):
         raise TypeError(f"{where} got a {type(x).__name__}: sparse transforms do not nest")
+    from ._transforms import refuse_array_subclasses
+
+    refuse_array_subclasses(x, where)  # (a mask, np.matrix: as the dense transforms)
     array = np.asarray(x)
     if array.dtype.kind == "c" and not complex_input:
         raise TypeError(
@@ -3187,7 +3190,13 @@ def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
         )
     if array.dtype.kind not in "fiuc":
         raise TypeError(f"{where} needs a float or complex input, not {array.dtype}")
-    return array if array.dtype.kind in "fc" else array.astype(np.float64)
+    if array.dtype.kind not in "fc":
+        return array.astype(np.float64)
+    # as the dense transforms take them (_transforms._variable): native byte order (a
+    # big-endian >f8 input's detected pattern failed its own check), float16 as float32
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array if array.dtype.itemsize >= 4 else array.astype(np.float32)
 
 
 def _position(argnum: int, count: int, where: str) -> int:

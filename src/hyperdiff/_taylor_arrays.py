@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
-from ._arrays import DualArray
+from ._arrays import DualArray, note_product
 
 MAX_DEGREE: int = _core.TAYLOR_MAX_DEGREE
 
@@ -203,7 +203,7 @@ class TaylorBundle(TaylorArray):
     # by row (w the integers (-1)^|i - k| C(i, k), so an exact sum stays exact), and 1/|i|!
     _readout: ClassVar[tuple[np.ndarray, np.ndarray, np.ndarray]]
     _scales: ClassVar[np.ndarray]
-    _groups: ClassVar[tuple[type[DualArray], ...]]
+    _groups: ClassVar[tuple[type[DualArray], ...]]  # a product bundle's seed kinds
 
     @property
     def degree(self) -> int:
@@ -407,9 +407,7 @@ def bundle_type(exponents: tuple[tuple[int, ...], ...]) -> type[TaylorBundle]:
     multi-indices `exponents` (one tuple of V orders each, the zero one included)."""
     attributes = _bundle_attributes(_downward_closed(exponents))
     name = f"TaylorBundle{attributes['_series']}x{attributes['_count']}"
-    cls = cast("type[TaylorBundle]", type(name, (TaylorBundle,), attributes))
-    cls._groups = (cls,)
-    return cls
+    return cast("type[TaylorBundle]", type(name, (TaylorBundle,), attributes))
 
 
 def _read(cls: type[TaylorBundle], data: np.ndarray) -> np.ndarray:
@@ -491,6 +489,8 @@ def _groups_of(kind: type[DualArray]) -> tuple[type[DualArray], ...]:
     """The transforms' seed kinds whose variables a kind's are, in order."""
     kind = _full(kind)
     if _is_bundle(kind):
+        if not hasattr(kind, "_inner"):  # a transform's own bundle (mixed partials): the
+            return (kind,)  # tagged class itself (its _groups name the untagged one)
         return kind._groups  # type: ignore[attr-defined,no-any-return]
     if hasattr(kind, "_inner"):
         return _groups_of(kind._outer) + _groups_of(kind._inner)
@@ -625,35 +625,49 @@ def bundle_product(outer: type[DualArray], inner: type[DualArray]) -> type[Taylo
     name = f"{outer.__name__}x{inner.__name__}"
     cls = type(name, (TaylorBundle,), attributes)
     cls.__qualname__ = name
+    note_product(cls, attributes["_groups"])
     return cls
 
 
 def nested_bundle(a: type[DualArray], b: type[DualArray]) -> type[DualArray] | None:
     """The kind two transforms' kinds meet in beyond total order 2 (_multivariate.promote
     asks when its products do not serve): a bundle holding the other's variables, the
-    product bundle of kinds with variables of no transform in common, or else the
-    product bundle of all their transforms' variables (a kind of A and B meeting one of
-    A and C: A, B, C); None for kinds of one transform, or of two at one depth."""
-    if not (a._tag and b._tag) or a._tag == b._tag:
+    product bundle of a kind and a deeper transform's own kind, or else the bundle of all
+    their transforms' variables in tag order (a kind of A and B meeting one of A and C:
+    A, B, C; one of B and C meeting A's: A, B, C too); None for kinds of one transform,
+    or of two at one depth."""
+    if not (a._tag and b._tag):
         return None
+    groups = sorted(set(_groups_of(a)) | set(_groups_of(b)), key=lambda g: g._tag)
+    if len({g._tag for g in groups}) != len(groups):
+        return None  # two transforms at one depth (one's array kept past its return)
     for x, y in ((a, b), (b, a)):
         if _is_bundle(x) and hasattr(x, "_inner") and _columns(y, x) is not None:
             return x
     outer, inner = (a, b) if a._tag < b._tag else (b, a)
-    if not set(_groups_of(a)) & set(_groups_of(b)):
+    if _groups_of(inner) == (inner,):  # (outer's transforms all shallower)
         return bundle_product(outer, inner)  # type: ignore[arg-type]  # (mypy#11470)
-    groups = sorted(set(_groups_of(a)) | set(_groups_of(b)), key=lambda g: g._tag)
-    if len({g._tag for g in groups}) != len(groups):
-        return None  # two transforms at one depth (one's array kept past its return)
-    # in tag order, the deepest transform last (it reads its planes first: inner_parts);
-    # starting from a kind holding the first ones, as their own arithmetic has made it
+    # in tag order, the deepest transform last (it reads its planes first: inner_parts,
+    # which needs it as the bundle's inner kind, not a product holding it: c * b * a
+    # three deep, c the innermost variable, made (b x c) x a); starting from a kind
+    # holding the first ones, as their own arithmetic has made it, and the first two as
+    # their product when both are first order (a * b's kind: one class for a * b * c)
     kind: type[DualArray] = groups[0]
     for x in (outer, inner):
         if list(_groups_of(x)) == groups[: len(_groups_of(x))]:
             kind = x if len(_groups_of(x)) > len(_groups_of(kind)) else kind
     for group in groups[len(_groups_of(kind)) :]:
-        kind = bundle_product(kind, group)  # type: ignore[arg-type]  # (mypy#11470)
+        if _first_order_seed(kind) and _first_order_seed(group):
+            kind = _PRODUCTS["product_type"](kind, group)
+        else:
+            kind = bundle_product(kind, group)  # type: ignore[arg-type]  # (mypy#11470)
     return kind
+
+
+def _first_order_seed(kind: type[DualArray]) -> bool:
+    """A transform's own first-order kind (Dual, DualVec): two of them meet in their
+    product kind (_multivariate.product_type), not a bundle."""
+    return kind._order == 1 and not hasattr(kind, "_inner") and not _is_bundle(kind)
 
 
 def bundle_seed(

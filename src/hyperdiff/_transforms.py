@@ -36,6 +36,8 @@ from ._arrays import (
     DualArray,
     _retire,
     combine_error,
+    from_objects,
+    kept_products,
     not_holomorphic_message,
     tagged,
 )
@@ -87,11 +89,12 @@ def _seeds(cls: type[_Kind]) -> type[_Kind]:
     transforms running on this thread, itself included), so arrays of an enclosing
     transform, or built by hand, are never taken for its own. Arrays of it still alive
     come from an earlier pass of this transform (its chunks), kept by f (a memo, a
-    global): that class is retired, so they meet this pass's with a TypeError. (The
-    passes drop their own arrays before they seed the next.)"""
+    global): that class is retired, so they meet this pass's with a TypeError, as do
+    arrays kept of a kind made of it and an enclosing transform's (a memo of c * b, b
+    the outer variable). (The passes drop their own arrays before they seed the next.)"""
     depth = _core.transform_depth()
     kind = tagged(cls, depth)
-    if _core.live_instances(kind):
+    if _core.live_instances(kind) or kept_products(kind):
         _retire(kind)
         kind = tagged(cls, depth)
     return kind
@@ -110,14 +113,7 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "inside another's function (hessian, or derivative(f, order=2), for second "
             "derivatives)"
         )
-    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
-        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
-        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
-        raise TypeError(
-            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
-            "so f would compute with the masked values; pass x.filled(value) or "
-            "x.compressed(), or the mask to f as a separate constant"
-        )
+    refuse_array_subclasses(x, where)
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
@@ -151,6 +147,29 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
     if holomorphic is True and depth:  # this transform's variables (not_holomorphic_result)
         HOLOMORPHIC.add((get_ident(), depth))
     return array
+
+
+def refuse_array_subclasses(x: Any, where: str) -> None:
+    """TypeError for inputs whose numpy semantics np.asarray drops, so that f would run
+    on the seeded arrays as another function than numpy's f(x) (every transform's input,
+    the sparse ones' too)."""
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        # np.asarray drops the mask: f would see the masked entries, which numpy's masked
+        # arithmetic leaves out (grad of (x**2).sum() gave 2 x at them, not 0)
+        raise TypeError(
+            f"{where} got a masked array with masked entries: dual arrays carry no mask, "
+            "so f would compute with the masked values; pass x.filled(value) or "
+            "x.compressed(), or the mask to f as a separate constant"
+        )
+    if isinstance(x, np.matrix):
+        # np.asarray makes it an array, whose * and ** act elementwise where the
+        # matrix's multiply matrices: f would run as another function than numpy's f(x)
+        # (sum(m * m): 30 where numpy's is 54), its derivatives that function's
+        raise TypeError(
+            f"{where} got a numpy.matrix: dual arrays are arrays, on which * and ** act "
+            "elementwise, not as the matrix product, so f would not compute what numpy's "
+            "f(x) does; pass np.asarray(x) and write f with @"
+        )
 
 
 def _any_function_here() -> None:
@@ -187,6 +206,13 @@ def _nested_seed(
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
     mixed planes)."""
     kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
+    if outer is not None and outer.shape != seeded.shape:
+        # an elementwise transform's input broadcast to the points of the others (a
+        # scalar beside arrays): its outer parts at every point, the plane axis apart
+        # (numpy's trailing alignment put a scalar's K parts along K points)
+        stack = outer._stack
+        stack = stack.reshape(len(stack), *(1,) * (seeded.ndim - outer.ndim), *outer.shape)
+        outer = kind._wrap(np.broadcast_to(stack, (len(stack), *seeded.shape)))
     product = promote(kind, type(seeded))
     if product is None:
         raise combine_error("a nested transform's input", kind, type(seeded))
@@ -693,6 +719,12 @@ def aux_output(f: Callable[..., Any], where: str, kept: list[Any]) -> Callable[.
 
 def _aux_value(leaf: Any) -> Any:
     """An aux leaf without this transform's parts (the transform running f now)."""
+    if (
+        isinstance(leaf, np.ndarray)
+        and leaf.dtype == object
+        and any(isinstance(e, DualArray) for e in leaf.flat)
+    ):  # np.asarray of a dual array (dual scalars): one dual array of their kind first
+        leaf = from_objects(leaf)
     if not isinstance(leaf, DualArray):
         return leaf
     kind, depth = type(leaf), _core.transform_depth()
@@ -737,7 +769,7 @@ def _jacobian_pass(
         if holomorphic:
             _complex_outputs(planes, where)
         if values is None:
-            values = _rebuild(out, [_copied(p[0]) for p in planes]) if want_values else ()
+            values = _values(out, planes) if want_values else ()
             if k >= v.n:  # one pass: the parts are the whole Jacobian
                 return values, v, out, _jacobians(planes, v.n)
             jacobians = [np.zeros((*p.shape[1:], v.n), dtype=p.dtype) for p in planes]
@@ -791,6 +823,25 @@ def _copied(plane: Any) -> Any:
     """A plane of an output's planes as an array of its own (a dual array of an outer
     transform's kind when this one is nested)."""
     return plane.copy() if isinstance(plane, DualArray) else np.array(plane)
+
+
+def _values(out: Any, planes: list[np.ndarray]) -> Any:
+    """f's output values from its planes: a leaf that is no dual array (an output of
+    constants: a bool mask, an int count, a float32 array) as numpy gave it, not cast to
+    the planes' dtype (those hold its zero derivatives)."""
+    leaves = _tree_leaves(out)
+    return _rebuild(
+        out,
+        [
+            np.array(leaf) if _constant_leaf(leaf) else _copied(p[0])
+            for leaf, p in zip(leaves, planes, strict=True)
+        ],
+    )
+
+
+def _constant_leaf(leaf: Any) -> bool:
+    """An output leaf that is neither a dual array nor an object array of dual scalars."""
+    return not isinstance(leaf, DualArray) and np.asarray(leaf).dtype != object
 
 
 def _snapshot(leaf: Any) -> Any:
@@ -1749,21 +1800,24 @@ def _pairs(
     return xs, ts, outer, outer_tangents
 
 
-def _paired_leaves(primal: Any, tangent: Any) -> list[tuple[Any, Any]]:
+def _paired_leaves(
+    primal: Any, tangent: Any, where: str = "jvp: a tangent", of: str = "a primal"
+) -> list[tuple[Any, Any]]:
     """A container primal's leaves (in _tree_leaves' order) each with the tangent's
-    leaf at the same place; a ValueError where the structures differ."""
+    leaf at the same place (a dict's by key); a ValueError where the structures differ.
+    (vjp pairs a cotangent with f's output so.)"""
     if isinstance(primal, dict):
         if not isinstance(tangent, dict) or tangent.keys() != primal.keys():
-            raise ValueError(
-                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
-            )
-        return [pair for k in primal for pair in _paired_leaves(primal[k], tangent[k])]
+            raise ValueError(f"{where} {_structure(tangent)} for {of} {_structure(primal)}")
+        return [pair for k in primal for pair in _paired_leaves(primal[k], tangent[k], where, of)]
     if isinstance(primal, (list, tuple)):
         if not isinstance(tangent, (list, tuple)) or len(tangent) != len(primal):
-            raise ValueError(
-                f"jvp: a tangent {_structure(tangent)} for a primal {_structure(primal)}"
-            )
-        return [pair for p, t in zip(primal, tangent, strict=True) for pair in _paired_leaves(p, t)]
+            raise ValueError(f"{where} {_structure(tangent)} for {of} {_structure(primal)}")
+        return [
+            pair
+            for p, t in zip(primal, tangent, strict=True)
+            for pair in _paired_leaves(p, t, where, of)
+        ]
     return [(primal, tangent)]
 
 
@@ -1858,8 +1912,7 @@ def jvp(
     )
     dtype = np.result_type(*xs)
     planes = [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
-    values = _rebuild(out, [_copied(p[0]) for p in planes])
-    return values, _rebuild(out, [_copied(p[1]) for p in planes])
+    return _values(out, planes), _rebuild(out, [_copied(p[1]) for p in planes])
 
 
 @overload
@@ -2000,7 +2053,11 @@ def vjp(
     values, v, count, jacobians = _vjp_pass(f, primals, holomorphic)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        cotangents = _tree_leaves(cotangent)
+        # paired with the output's leaves by its structure (a dict's by key, whatever
+        # the order of its keys), as jvp pairs tangents with primals
+        cotangents = [
+            c for _, c in _paired_leaves(values, cotangent, "vjp: a cotangent", "f's output")
+        ]
         if len(cotangents) != count:
             raise ValueError(f"vjp: a cotangent of {len(cotangents)} leaves for {count}")
         total = None
