@@ -3920,28 +3920,51 @@ def _token(
 def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -> Any:
     """token, with an instance's attributes (what a method or f reads off it) by
     their tokens: not a module's, a class's or a function's (their names are f's
-    globals and code, which the probe watches)."""
-    attributes = getattr(a, "__dict__", None)
+    globals and code, which the probe watches). A class's __slots__ are attributes
+    too (a dataclass(slots=True)'s fields)."""
     if (
-        not isinstance(attributes, dict)
-        or isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
         or depth >= 32
         or budget[0] <= 0
     ):
         return token
-    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in list(attributes.items()))
+    attributes = getattr(a, "__dict__", None)
+    items = list(attributes.items()) if isinstance(attributes, dict) else []
+    items += [(name, getattr(a, name, _UNSET)) for name in _slot_names(type(a))]
+    if not items:
+        return token
+    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in items)
     return (token, fields)
+
+
+_UNSET = ("hyperdiff: a slot not set",)  # (a slot's token when it holds nothing)
+
+
+def _slot_names(cls: type) -> list[str]:
+    """The names of the slots a class and its bases declare (their values are no
+    __dict__ entries; a private __k as Python stores it, _Class__k); __dict__ and
+    __weakref__ are none."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"
+            if name not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return names
 
 
 class _Identity:
     """A key by identity that holds its object (so its id is not reused) and, for a
-    plan's own key, a copy of an array's values then."""
+    plan's own key, a copy of an array's values then: an object array's elements
+    copied too (a lil matrix's rows, lists edited in place by A[i, j] = v)."""
 
     __slots__ = ("obj", "values")
 
     def __init__(self, obj: Any, keep: bool) -> None:
         self.obj = obj
-        self.values = np.array(obj) if keep and isinstance(obj, np.ndarray) else None
+        self.values = _kept_values(obj) if keep and isinstance(obj, np.ndarray) else None
 
     def __hash__(self) -> int:
         return id(self.obj)
@@ -3953,6 +3976,18 @@ class _Identity:
             if kept is not None and not _same(kept, self.obj):
                 return False
         return True
+
+
+def _kept_values(array: np.ndarray) -> np.ndarray:
+    """A copy of an array's values to compare later (_same): an object array's
+    elements deep-copied, as a copy of the array would share its lists; an array of
+    no elements when they cannot be copied (never the same: a new plan each call)."""
+    if array.dtype != object:
+        return np.array(array)
+    try:
+        return copy.deepcopy(array)
+    except Exception:  # (objects deepcopy refuses: a lock, a generator)
+        return np.empty((0,) * (array.ndim + 1), dtype=object)
 
 
 def _same(kept: np.ndarray, now: np.ndarray) -> bool:
