@@ -152,3 +152,80 @@ def test_unchecked_plan_sees_a_slot_changed(kind: str, transform: str) -> None:
     else:
         expected = shifted + shifted.T  # sum(u * roll(u, 2)) = u^T P u
     np.testing.assert_allclose(run(u, p).toarray(), expected, rtol=1e-15, atol=0)
+
+
+# --- a complex scipy.sparse matrix times a real traced input --------------------------
+# Detection took A @ x's sets but not that A is complex: for a real trace np.imag is a
+# zero and |.| piecewise linear, so imag(A @ x) had an empty Jacobian pattern and
+# sum(|A @ x|) an empty Hessian one (hd.*_sparsity returned them; check_sparsity=False
+# Hessians came out wrong). A complex dense constant marked the trace; now so does A.
+
+COMPLEX = np.array(
+    [
+        [1 + 1j, 0, 0.5j, 0, 0],
+        [0, 2, 0, 1j, 0],
+        [0.3j, 0, 1, 0, -0.5],
+        [0, 0, 1j, 1 - 1j, 0],
+        [0, -1j, 0, 0, 0.25 + 2j],
+    ]
+)
+
+
+def _abs_hessian(d: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The Hessian of sum_i |d_i . x| for real x (closed form, written out)."""
+    z = d @ x
+    h = np.zeros((x.size, x.size))
+    for i in range(d.shape[0]):
+        g = np.real(np.conj(z[i]) * d[i])  # |z_i| times the gradient of |z_i|
+        h += np.real(np.outer(np.conj(d[i]), d[i])) / abs(z[i]) - np.outer(g, g) / abs(z[i]) ** 3
+    return h
+
+
+COMPLEX_PRODUCTS: dict[str, Callable[[Any, Any], Any]] = {
+    "A @ x": lambda a, x: a @ x,
+    "x @ A.T": lambda a, x: x @ a.T,
+    "A.dot(x)": lambda a, x: (a.tocsr() if a.format == "coo" else a).dot(x),  # (coo's: refused)
+    "spmatrix A * x": lambda a, x: sp.csr_matrix(a) * x,
+}
+
+# f of the product, the derivative's closed form, and which derivative
+COMPLEX_FUNCTIONS: dict[str, tuple[Callable[[Any], Any], Callable[..., np.ndarray], str]] = {
+    "imag": (np.imag, lambda d, x: d.imag, "jacobian"),
+    "angle": (
+        np.angle,
+        lambda d, x: (
+            (np.real(d @ x)[:, None] * d.imag - np.imag(d @ x)[:, None] * d.real)
+            / (np.abs(d @ x) ** 2)[:, None]
+        ),
+        "jacobian",
+    ),
+    "sum |z|": (lambda z: np.sum(np.abs(z)), _abs_hessian, "hessian"),
+    "sum imag(z)^2": (
+        lambda z: np.sum(np.imag(z) ** 2),
+        lambda d, x: 2 * d.imag.T @ d.imag,
+        "hessian",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", ["csr", "coo", "dia"])
+@pytest.mark.parametrize("product", COMPLEX_PRODUCTS)
+@pytest.mark.parametrize("function", COMPLEX_FUNCTIONS)
+def test_complex_matrix_marks_the_trace(fmt: str, product: str, function: str) -> None:
+    a = sp.csr_array(COMPLEX).asformat(fmt)
+    x = _point(5)
+    outer, closed, transform = COMPLEX_FUNCTIONS[function]
+
+    def f(u: Any) -> Any:
+        return outer(COMPLEX_PRODUCTS[product](a, u))
+
+    expected = closed(COMPLEX, x)
+    needed = expected != 0
+    detect = hd.jacobian_sparsity if transform == "jacobian" else hd.hessian_sparsity
+    for local in (False, True):
+        pattern = detect(f, local=local)(x).toarray()
+        assert np.all(pattern[needed]), (local, pattern.astype(int))
+    run = getattr(hd, transform)
+    for check in (True, False):
+        got = run(f, sparsity="auto", check_sparsity=check)(x).toarray()
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-14)

@@ -1877,6 +1877,7 @@ def _sparse_matrix_product(matrix: Any, x: SparsityTracer, matrix_first: bool = 
             "its columns)"
         )
     sparse, trace = _sp(), x._trace
+    _meet_complex(trace, (matrix,))  # (np.imag of a complex product is no zero)
     nonzero = sparse.csr_matrix(matrix, copy=True)  # (its own index arrays: pruned here)
     nonzero.eliminate_zeros()
     nonzero = sparse.csr_matrix(
