@@ -229,3 +229,100 @@ def test_complex_matrix_marks_the_trace(fmt: str, product: str, function: str) -
     for check in (True, False):
         got = run(f, sparsity="auto", check_sparsity=check)(x).toarray()
         np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-14)
+
+
+# --- 1-d sparse arrays (a coo_array row, csr_array[i]) times dual and traced arrays -----
+# scipy takes a 1-d sparse array as a row: a @ x is a number, a @ X and X.T @ a rows.
+# hyperdiff raised a ValueError ("a 2-d matrix") for every one of them.
+
+ROW = np.array([1.5, 0.0, 1.1, 0.0, 0.0, 0.7, 0.0])
+
+
+def _row(kind: str) -> Any:
+    if kind == "csr_array[i]":
+        return sp.csr_array(np.vstack([np.ones(N), ROW]))[1]
+    # a duplicate (1.5 + -0.4 at column 2) and a stored zero (column 3), as coo keeps them
+    data, cols = np.array([1.5, -0.4, 0.0, 0.7, 1.5]), np.array([0, 2, 3, 5, 2])
+    return sp.coo_array((data, (cols,)), shape=(N,))
+
+
+@pytest.mark.parametrize("kind", ["coo_array", "csr_array[i]"])
+def test_one_dimensional_sparse_arrays(kind: str) -> None:
+    a = _row(kind)
+    assert a.ndim == 1 and np.array_equal(a.toarray(), ROW)
+    x = _point()
+    columns = np.linspace(-1.0, 2.0, 3 * N).reshape(N, 3)
+    for value, got in (
+        (a @ x, a @ hd.dual(x, np.ones(N))),
+        (x @ a, hd.dual(x, np.ones(N)) @ a),
+        (a @ columns, a @ hd.dual(columns, np.ones((N, 3)))),
+        (columns.T @ a, hd.dual(columns.T, np.ones((3, N))) @ a),
+    ):
+        assert np.shape(got.value) == np.shape(value)
+        assert np.array_equal(got.value, value)  # scipy's own product, bit for bit
+        np.testing.assert_allclose(got.d, np.full(np.shape(value), ROW.sum()), rtol=1e-15)
+    np.testing.assert_array_equal(hd.grad(lambda u: a @ u)(x), ROW)
+    np.testing.assert_array_equal(hd.jacobian(lambda u: u @ a)(x), ROW)
+
+    def energy(u: Any) -> Any:
+        return np.sin(a @ u) + (u @ a) * np.sum(u)
+
+    s = ROW @ x
+    expected = (
+        -np.sin(s) * np.outer(ROW, ROW) + np.outer(ROW, np.ones(N)) + np.outer(np.ones(N), ROW)
+    )
+    np.testing.assert_allclose(hd.hessian(energy)(x), expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(
+        hd.hessian(energy, sparsity="auto")(x).toarray(), expected, rtol=1e-14, atol=1e-15
+    )
+    pattern = hd.jacobian_sparsity(lambda u: u * (a @ u))(x).toarray()
+    assert np.array_equal(pattern, np.eye(N, dtype=bool) | (ROW != 0)[None, :])
+    jac = hd.jacobian(lambda u: u * (a @ u), sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(jac, np.diag(np.full(N, s)) + np.outer(x, ROW), rtol=1e-15)
+
+
+# --- what numpy takes for one object: TypeErrors naming the function ---------------------
+# np.dot(A, x) and the like see a scipy.sparse matrix as a 0-d object: detection raised
+# ValueError (the matrix's truth value), IndexError, or gave a pattern (np.where); an
+# spmatrix's `A * t` with a 0-d t (scipy scales the matrix) raised a ValueError "matmul".
+
+NUMPY_WITH_A_MATRIX: dict[str, Callable[[Any, Any], Any]] = {
+    "numpy.dot": lambda a, u: np.dot(a, u),
+    "numpy.matmul": lambda a, u: np.matmul(a, u),
+    "numpy.einsum": lambda a, u: np.einsum("ij,j->i", a, u),
+    "numpy.tensordot": lambda a, u: np.tensordot(a, u, 1),
+    "numpy.inner": lambda a, u: np.inner(u, a),
+    "numpy.outer": lambda a, u: np.outer(u, a),
+    "numpy.kron": lambda a, u: np.kron(a, u),
+    "numpy.add": lambda a, u: np.add(a, u),
+    "numpy.linalg.solve": lambda a, u: np.linalg.solve(a, u),
+    "numpy.where": lambda a, u: np.where(u > 0, a, u),
+    "numpy.stack": lambda a, u: np.stack([a, u]),
+}
+
+
+@pytest.mark.parametrize("name", NUMPY_WITH_A_MATRIX)
+@pytest.mark.parametrize("array", [False, True], ids=["spmatrix", "sparray"])
+def test_numpy_functions_of_a_sparse_matrix_are_named(name: str, array: bool) -> None:
+    a = (sp.csr_array if array else sp.csr_matrix)(np.eye(N) + np.eye(N, k=1))
+    with pytest.raises(TypeError, match=rf"sparsity detection: {name}.* scipy\.sparse"):
+        hd.jacobian_sparsity(lambda u: NUMPY_WITH_A_MATRIX[name](a, u))(_point())
+    if name not in ("numpy.where", "numpy.stack"):  # (the dense ones: TypeErrors already)
+        short = name.replace("linalg.", "")
+        with pytest.raises(TypeError, match=rf"{short} of a scipy\.sparse csr_"):
+            hd.jacobian(lambda u: NUMPY_WITH_A_MATRIX[name](a, u))(_point())
+
+
+@pytest.mark.parametrize("side", ["A * t", "t * A"])
+def test_spmatrix_times_a_zero_d_operand_is_named(side: str) -> None:
+    a = sp.csr_matrix(np.eye(N) + np.eye(N, k=1))
+
+    def f(t: Any) -> Any:
+        scaled = a * t if side == "A * t" else t * a
+        return scaled @ _point()
+
+    match = r"scipy\.sparse\.csr_matrix\.__mul__ of a (0-d dual|traced 0-d)"
+    with pytest.raises(TypeError, match=match):
+        hd.derivative(f)(0.5)
+    with pytest.raises(TypeError, match=match):
+        hd.jacobian_sparsity(lambda u: f(u[0]))(np.array([0.5]))

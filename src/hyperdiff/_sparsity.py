@@ -74,6 +74,8 @@ from ._arrays import (
     item_of,
     scipy_sparse_declines,
     scipy_sparse_matrix,
+    sparse_operand_refusal,
+    sparse_scalar_refusal,
 )
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -345,12 +347,12 @@ class SparsityTracer:
 
     def __mul__(self, o: Any) -> Any:
         if is_spmatrix(o):  # a scipy.sparse matrix's `*`: its matrix product
-            return _sparse_matrix_product(o, self, matrix_first=False)
+            return _sparse_matrix_product(o, self, matrix_first=False, operator="*")
         return np.multiply(self, o)
 
     def __rmul__(self, o: Any) -> Any:
         if is_spmatrix(o):
-            return _sparse_matrix_product(o, self)
+            return _sparse_matrix_product(o, self, operator="*")
         return np.multiply(o, self)
 
     def __truediv__(self, o: Any) -> Any:
@@ -688,6 +690,7 @@ class SparsityTracer:
 
     # --- numpy's protocols
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        _refuse_sparse_operands(ufunc_name(ufunc), inputs)
         inputs = _admit(inputs)
         if any(isinstance(x, _Terms) for x in inputs):
             return NotImplemented  # a sum kept as terms: summed first, by _Terms
@@ -698,6 +701,7 @@ class SparsityTracer:
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if _Terms in types:
             return NotImplemented
+        _refuse_sparse_operands(_function_name(func), (*args, *kwargs.values()))
         args = _admit(args)
         kwargs = dict(zip(kwargs, _admit(tuple(kwargs.values())), strict=True))
         self._fresh(*args, *kwargs.values())
@@ -764,6 +768,13 @@ _STALE_VIEW = (
     "base x that it would show in numpy; take the view after the write, or pass the "
     "pattern as sparsity="
 )
+
+
+def _refuse_sparse_operands(name: str, operands: Any) -> None:
+    """A TypeError for a scipy.sparse matrix among a numpy function's operands."""
+    refusal = sparse_operand_refusal(name, operands, "a traced array")
+    if refusal is not None:
+        raise TypeError(f"sparsity detection: {refusal}")
 
 
 def _meet_complex(trace: _Trace, operands: Any) -> None:
@@ -1865,16 +1876,23 @@ def _labels_matmul(na: int, nb: int) -> str:
     return f"{a},{b}->{o}"
 
 
-def _sparse_matrix_product(matrix: Any, x: SparsityTracer, matrix_first: bool = True) -> Any:
-    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix: output
-    (i, c) takes x's (j, c) where the matrix's entry (i, j) is nonzero; linear."""
+def _sparse_matrix_product(
+    matrix: Any, x: SparsityTracer, matrix_first: bool = True, operator: str = "@"
+) -> Any:
+    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix (or a
+    1-d sparse array: a row): output (i, c) takes x's (j, c) where the matrix's entry
+    (i, j) is nonzero; linear. operator "*": an spmatrix's, a 0-d x refused (scaling)."""
+    if x.ndim == 0 and (refusal := sparse_scalar_refusal(matrix, operator, "a traced 0-d array")):
+        raise TypeError(f"sparsity detection: {refusal}")
     if not matrix_first:  # x @ A = (A^T x^T)^T, as scipy computes it
         return _sparse_matrix_product(matrix.T, x.T).T
+    if matrix.ndim == 1 and x.ndim in (1, 2) and matrix.shape[0] == x.shape[0]:
+        return _sparse_matrix_product(matrix.reshape(1, -1), x)[0]  # (1-d coo: a row)
     if matrix.ndim != 2 or x.ndim not in (1, 2) or matrix.shape[1] != x.shape[0]:
         raise ValueError(
             f"matmul: a scipy.sparse matrix of shape {matrix.shape} and a traced array of "
-            f"shape {x.shape} (a 2-d matrix and a 1-d or 2-d operand whose first axis is "
-            "its columns)"
+            f"shape {x.shape} (a 1-d or 2-d matrix and a 1-d or 2-d operand whose first "
+            "axis is its columns)"
         )
     sparse, trace = _sp(), x._trace
     _meet_complex(trace, (matrix,))  # (np.imag of a complex product is no zero)
