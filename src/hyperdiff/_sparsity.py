@@ -3999,14 +3999,28 @@ class _Identity:
 
 def _kept_values(array: np.ndarray) -> np.ndarray:
     """A copy of an array's values to compare later (_same): an object array's
-    elements deep-copied, as a copy of the array would share its lists; an array of
-    no elements when they cannot be copied (never the same: a new plan each call)."""
+    lists, dicts and sets copied too (a copy of the array would share them: a lil
+    matrix's rows, edited in place by A[i, j] = v); other objects are themselves
+    (compared as they compare: by identity unless they say otherwise)."""
     if array.dtype != object:
         return np.array(array)
-    try:
-        return copy.deepcopy(array)
-    except Exception:  # (objects deepcopy refuses: a lock, a generator)
-        return np.empty((0,) * (array.ndim + 1), dtype=object)
+    kept = np.empty(array.shape, dtype=object)
+    for index in np.ndindex(array.shape):
+        kept[index] = _copied(array[index], 0)
+    return kept
+
+
+def _copied(item: Any, depth: int) -> Any:
+    """item with its lists, tuples, dicts and sets copied, nested ones too."""
+    if depth >= 32:
+        return item
+    if type(item) in (list, tuple):
+        return type(item)(_copied(y, depth + 1) for y in item)
+    if type(item) is dict:
+        return {k: _copied(v, depth + 1) for k, v in item.items()}
+    if type(item) is set:
+        return set(item)
+    return item
 
 
 def _same(kept: np.ndarray, now: np.ndarray) -> bool:
