@@ -11,6 +11,7 @@ of sum(sin(A u)) is A^T diag(-sin(A u)) A, that of u * roll(u, k) a sum of two d
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -326,3 +327,35 @@ def test_spmatrix_times_a_zero_d_operand_is_named(side: str) -> None:
         hd.derivative(f)(0.5)
     with pytest.raises(TypeError, match=match):
         hd.jacobian_sparsity(lambda u: f(u[0]))(np.array([0.5]))
+
+
+# --- numpy.matrix's `*` (A.todense(), an spmatrix's A.sum(axis=...)) -------------------
+# np.matrix's `*` is its matrix product; a dual or traced array meeting it computed the
+# elementwise product instead, silently (x * M: numpy's x @ M, of shape (1, n), came out
+# as the (n, n) broadcast). Now a TypeError naming numpy.matrix.__mul__; a 0-d operand
+# scales (elementwise, as numpy), and `@` was right.
+
+MATRIX_STARS: dict[str, Callable[[Any, Any], Any]] = {
+    "x * M": lambda m, u: u * m,
+    "M * x[:, None]": lambda m, u: m * u[:, None],
+    "x[None] * M": lambda m, u: u[None, :] * m,
+    "x * A.sum(axis=1)": lambda m, u: u * sp.csr_matrix(np.asarray(m)).sum(axis=1),
+}
+
+
+@pytest.mark.parametrize("case", MATRIX_STARS)
+def test_numpy_matrix_star_is_refused(case: str) -> None:
+    m = sp.csr_matrix(np.eye(N) * 2 + np.eye(N, k=1)).todense()
+    assert isinstance(m, np.matrix)
+    x = _point()
+    star = MATRIX_STARS[case]
+    with warnings.catch_warnings():  # (np.asmatrix of x: a PendingDeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        assert np.asarray(star(m, x)).size < N * N  # numpy: a matrix product
+    for run in (hd.jacobian, hd.jacobian_sparsity, hd.hessian):
+        scalar = run is hd.hessian
+        with pytest.raises(TypeError, match=r"numpy\.matrix\.__mul__"):
+            run(lambda u, s=scalar: np.sum(star(m, u)) if s else np.ravel(star(m, u)))(x)
+    scaled = hd.derivative(lambda t: np.asarray(t * m) + np.asarray(m * t))(0.5)
+    np.testing.assert_array_equal(scaled, 2 * np.asarray(m))  # 0-d: scaling, as numpy
+    np.testing.assert_array_equal(hd.jacobian(lambda u: np.ravel(u @ m))(x), np.asarray(m).T)

@@ -44,6 +44,9 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
             return sparse_product(a, b, operator="*")
         if isinstance(a, DualArray) and is_spmatrix(b):
             return sparse_product(b, a, matrix_first=False, operator="*")
+        refusal = matrix_star_refusal(a, b, "a dual array")
+        if refusal is not None:
+            raise TypeError(refusal)
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     _refuse_masked(ufunc, (a, b))
@@ -72,6 +75,20 @@ def is_spmatrix(x: Any) -> bool:
     """Whether x is a scipy.sparse matrix (spmatrix: `*` is its matrix product, as
     np.matrix's), not a sparse array (whose `*` is elementwise)."""
     return scipy_sparse_matrix(x) and bool(sys.modules["scipy.sparse"].isspmatrix(x))
+
+
+def matrix_star_refusal(a: Any, b: Any, what: str) -> str | None:
+    """The TypeError's message for `*` of a numpy.matrix (A.todense(), an spmatrix's
+    A.sum(axis=0)) and an array of at least one axis: np.matrix's `*` is its matrix
+    product, which elementwise arithmetic would silently replace; None for others."""
+    for m, other in ((a, b), (b, a)):
+        if isinstance(m, np.matrix) and np.ndim(other) > 0:
+            return (
+                f"hyperdiff cannot differentiate numpy.matrix.__mul__ of {what} (np.matrix's "
+                "`*` is a matrix product, not elementwise); write np.asarray(M) @ x for the "
+                "product or np.asarray(M) * x elementwise"
+            )
+    return None
 
 
 def sparse_operand_refusal(name: str, operands: Any, what: str) -> str | None:

@@ -72,6 +72,7 @@ from ._arrays import (
     add_object_loop_methods,
     is_spmatrix,
     item_of,
+    matrix_star_refusal,
     scipy_sparse_declines,
     scipy_sparse_matrix,
     sparse_operand_refusal,
@@ -348,11 +349,13 @@ class SparsityTracer:
     def __mul__(self, o: Any) -> Any:
         if is_spmatrix(o):  # a scipy.sparse matrix's `*`: its matrix product
             return _sparse_matrix_product(o, self, matrix_first=False, operator="*")
+        _refuse_matrix_star(self, o)
         return np.multiply(self, o)
 
     def __rmul__(self, o: Any) -> Any:
         if is_spmatrix(o):
             return _sparse_matrix_product(o, self, operator="*")
+        _refuse_matrix_star(o, self)
         return np.multiply(o, self)
 
     def __truediv__(self, o: Any) -> Any:
@@ -768,6 +771,13 @@ _STALE_VIEW = (
     "base x that it would show in numpy; take the view after the write, or pass the "
     "pattern as sparsity="
 )
+
+
+def _refuse_matrix_star(a: Any, b: Any) -> None:
+    """A TypeError for `*` of a numpy.matrix (its matrix product) and a traced array."""
+    refusal = matrix_star_refusal(a, b, "a traced array")
+    if refusal is not None:
+        raise TypeError(f"sparsity detection: {refusal}")
 
 
 def _refuse_sparse_operands(name: str, operands: Any) -> None:
