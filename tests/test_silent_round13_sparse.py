@@ -359,3 +359,60 @@ def test_numpy_matrix_star_is_refused(case: str) -> None:
     scaled = hd.derivative(lambda t: np.asarray(t * m) + np.asarray(m * t))(0.5)
     np.testing.assert_array_equal(scaled, 2 * np.asarray(m))  # 0-d: scaling, as numpy
     np.testing.assert_array_equal(hd.jacobian(lambda u: np.ravel(u @ m))(x), np.asarray(m).T)
+
+
+# --- a numpy.matrix as the input of a transform (A.todense()) ----------------------------
+# f(M) with np.matrix M squares it by X * X (a matrix product); the transforms handed f
+# a dual array, whose * is elementwise: jvp's value was [[1, 4], [9, 16]] where
+# f(M) = [[7, 10], [15, 22]], and every derivative was the elementwise square's.
+
+
+def _square(x: Any) -> Any:
+    return x * x
+
+
+def _energy(x: Any) -> Any:
+    return np.sum(np.asarray(x * x))
+
+
+_M = np.asarray([[1.0, 2.0], [3.0, 4.0]])
+_T = np.ones((2, 2))
+MATRIX_INPUTS: dict[str, Callable[[Any], Any]] = {
+    "jacobian": lambda m: hd.jacobian(_square)(m),
+    "derivative": lambda m: hd.derivative(_square)(m),
+    "derivative order 3": lambda m: hd.derivative(_square, order=3)(m),
+    "grad": lambda m: hd.grad(_energy)(m),
+    "grad of a dict": lambda m: hd.grad(lambda d: _energy(d["a"]))({"a": m}),
+    "value_and_grad": lambda m: hd.value_and_grad(_energy)(m),
+    "hessian": lambda m: hd.hessian(_energy)(m),
+    "hessian_diag": lambda m: hd.hessian_diag(_energy)(m),
+    "laplacian": lambda m: hd.laplacian(_energy)(m),
+    "jvp": lambda m: hd.jvp(_square, (m,), (_T,)),
+    "vjp": lambda m: hd.vjp(_square, m),
+    "hvp": lambda m: hd.hvp(_energy, (m,), (_T,)),
+    "taylor": lambda m: hd.taylor(_square, m, _T, 2),
+    "wirtinger": lambda m: hd.wirtinger(_square)(m.astype(complex)),
+    "jacobian holomorphic": lambda m: hd.jacobian(_square, holomorphic=True)(m.astype(complex)),
+    "jacobian(sparsity)": lambda m: hd.jacobian(_square, sparsity="auto")(m),
+    "jacobian(sparsity, holomorphic)": lambda m: hd.jacobian(
+        _square, sparsity="auto", holomorphic=True
+    )(m.astype(complex)),
+    "hessian(sparsity)": lambda m: hd.hessian(_energy, sparsity="auto")(m),
+    "jacobian_sparsity": lambda m: hd.jacobian_sparsity(_square)(m),
+    "hessian_sparsity": lambda m: hd.hessian_sparsity(_energy)(m),
+}
+
+
+@pytest.mark.parametrize("transform", MATRIX_INPUTS)
+def test_numpy_matrix_inputs_are_refused(transform: str) -> None:
+    m = sp.csr_matrix(_M).todense()
+    assert isinstance(m, np.matrix)
+    with pytest.raises(TypeError, match=r"numpy\.matrix"):
+        MATRIX_INPUTS[transform](m)
+
+
+def test_numpy_matrix_tangent_is_its_numbers() -> None:
+    tangent = sp.csr_matrix(_T).todense()
+    value, out = hd.jvp(lambda x: x @ x, (_M,), (tangent,))
+    np.testing.assert_array_equal(value, _M @ _M)
+    np.testing.assert_array_equal(out, _T @ _M + _M @ _T)  # d(X X) = dX X + X dX

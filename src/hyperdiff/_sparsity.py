@@ -3208,6 +3208,8 @@ def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
         raise _nested_error(where, type(x))
     if isinstance(x, SparsityTracer):
         raise TypeError(f"{where} got a {type(x).__name__}: sparse transforms do not nest")
+    if isinstance(x, np.matrix):
+        raise TypeError(_transforms.matrix_input_refusal(where))
     array = np.asarray(x)
     if array.dtype.kind == "c" and not complex_input:
         raise TypeError(

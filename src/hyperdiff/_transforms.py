@@ -98,6 +98,18 @@ def _seeds(cls: type[_Kind]) -> type[_Kind]:
 
 
 # --- inputs ----------------------------------------------------------------------
+def matrix_input_refusal(where: str) -> str:
+    """The TypeError's message for a numpy.matrix input (A.todense()): f would get a
+    dual array, whose `*` and `**` are elementwise where np.matrix's are matrix
+    products, and reductions drop axes np.matrix keeps: f would compute another
+    function than f(x)."""
+    return (
+        f"{where} got a numpy.matrix (A.todense()): f would see an array whose * and ** "
+        "are elementwise, not np.matrix's matrix products, and compute another function; "
+        "pass np.asarray(x), writing @ in f for the products"
+    )
+
+
 def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarray:
     """An input to differentiate as a float or complex array (never the user's own
     object). Complex inputs need holomorphic=True (then they must be complex, as in
@@ -118,6 +130,8 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
             "so f would compute with the masked values; pass x.filled(value) or "
             "x.compressed(), or the mask to f as a separate constant"
         )
+    if isinstance(x, np.matrix):
+        raise TypeError(matrix_input_refusal(where))
     # read only (copied into the seeded planes), so the user's array itself is fine
     array = np.asarray(x)
     if not array.dtype.isnative:  # a big-endian >f8 input: the same numbers, native order
@@ -1738,8 +1752,10 @@ def _pairs(
         _variable(p if o is None else o._stack[0], where, holomorphic)
         for p, o in zip(primals, outer, strict=True)
     )
-    ts = tuple(
-        _variable(t if o is None else o._stack[0], where, None)
+    ts = tuple(  # (a tangent is numbers only: an np.matrix one is its array)
+        _variable(np.asarray(t) if isinstance(t, np.matrix) else t, where, None)
+        if o is None
+        else _variable(o._stack[0], where, None)
         for t, o in zip(tangents, outer_tangents, strict=True)
     )
     for x, t in zip(xs, ts, strict=True):
