@@ -3961,7 +3961,7 @@ def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -
         return token
     attributes = getattr(a, "__dict__", None)
     items = list(attributes.items()) if isinstance(attributes, dict) else []
-    items += [(name, getattr(a, name, _UNSET)) for name in _slot_names(type(a))]
+    items += [(name, _slot_value(a, name)) for name in _slot_names(type(a))]
     if not items:
         return token
     fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in items)
@@ -3969,6 +3969,14 @@ def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -
 
 
 _UNSET = ("hyperdiff: a slot not set",)  # (a slot's token when it holds nothing)
+
+
+def _slot_value(a: Any, name: str) -> Any:
+    """A slot's value (_UNSET when it holds none, or a property shadowing it raises)."""
+    try:
+        return getattr(a, name)
+    except Exception:
+        return _UNSET
 
 
 def _slot_names(cls: type) -> list[str]:
