@@ -11,6 +11,7 @@ of sum(sin(A u)) is A^T diag(-sin(A u)) A, that of u * roll(u, k) a sum of two d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -416,3 +417,44 @@ def test_numpy_matrix_tangent_is_its_numbers() -> None:
     value, out = hd.jvp(lambda x: x @ x, (_M,), (tangent,))
     np.testing.assert_array_equal(value, _M @ _M)
     np.testing.assert_array_equal(out, _T @ _M + _M @ _T)  # d(X X) = dX X + X dX
+
+
+# --- callables as arguments under check_sparsity=False ----------------------------------
+# A bound method keyed by equality (its object's identity) and a functools.partial whose
+# keywords are edited in place kept their plans: the old shift's pattern was read.
+
+
+class _Shifter:
+    def __init__(self) -> None:
+        self.k = 1
+
+    def shift(self, u: Any) -> Any:
+        return np.roll(u, self.k)
+
+
+@pytest.mark.parametrize("kind", ["bound method", "functools.partial"])
+@pytest.mark.parametrize("transform", ["jacobian", "hessian"])
+def test_unchecked_plan_sees_what_a_callable_argument_reads(kind: str, transform: str) -> None:
+    u = _point(8)
+    if kind == "bound method":
+        owner = _Shifter()
+        g: Any = owner.shift
+    else:
+        g = functools.partial(np.roll, shift=1)
+
+    def f(w: Any, h: Any) -> Any:
+        out = w * h(w)
+        return out if transform == "jacobian" else np.sum(out)
+
+    run = getattr(hd, transform)(f, sparsity="auto", check_sparsity=False)
+    run(u, g)
+    if kind == "bound method":
+        owner.k = 2
+    else:
+        g.keywords["shift"] = 2
+    shifted = np.roll(np.eye(8), 2, axis=0)
+    if transform == "jacobian":
+        expected = np.diag(np.roll(u, 2)) + u[:, None] * shifted
+    else:
+        expected = shifted + shifted.T
+    np.testing.assert_allclose(run(u, g).toarray(), expected, rtol=1e-15, atol=0)

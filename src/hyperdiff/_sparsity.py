@@ -3922,8 +3922,9 @@ def _token(
     plan. Tuples, lists, sets and dicts item by item (params = [A]: A replaced, or
     changed in place, in the same list), and when `deep` (check_sparsity=False: no
     probe notices a change) an object keyed by identity (a plain class's instance, a
-    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up to `budget`
-    items in all (beyond it by identity alone)."""
+    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), a bound method
+    with its object's, a functools.partial by its arguments, up to `budget` items in
+    all (beyond it by identity alone)."""
     budget = [256] if budget is None else budget
     budget[0] -= 1
     if isinstance(a, np.ndarray):
@@ -3936,6 +3937,12 @@ def _token(
             return (type(a), frozenset(a))
         except TypeError:
             return _Identity(a, False)
+    if deep and depth < 32 and budget[0] > 0:  # (hashable, but equal when what they read changed)
+        if isinstance(a, types.MethodType):  # obj.method: obj's attributes too (o.k = 2)
+            return (type(a), a.__func__, _token(a.__self__, keep, depth + 1, budget, deep))
+        if isinstance(a, functools.partial):  # its arguments (keywords edited in place)
+            parts = (a.func, a.args, dict(a.keywords))
+            return (type(a), _token(parts, keep, depth + 1, budget, deep))
     try:
         hash(a)
     except TypeError:
