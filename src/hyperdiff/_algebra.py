@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import DualArray, not_holomorphic_result, register_rules
+from ._arrays import DualArray, not_holomorphic_result, register_rules, sparse_operand_refusal
 from ._functions import common_kind, implements, not_holomorphic
 from ._multivariate import unify
 from ._taylor_arrays import TaylorArray
@@ -40,6 +40,9 @@ PlaneList = list[Any]  # list[np.ndarray | None]
 def planes_of(x: Any, name: str) -> PlaneList:
     if isinstance(x, DualArray):
         return list(x._stack)
+    refusal = sparse_operand_refusal(f"numpy.{name}", (x,), "a dual array")
+    if refusal is not None:
+        raise TypeError(refusal)
     array = np.asarray(x)
     if array.dtype == object:
         raise TypeError(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 from . import _core
-from ._table import FAST_BINARY, UNARY, check_component_dtype
+from ._table import FAST_BINARY, UNARY, check_component_dtype, ufunc_name
 
 # The kernel index of a ufunc, or None (bound once: `UNARY.get(ufunc)` in __array_ufunc__
 # costs ~40 ns more per call on CPython 3.11, its attribute load left unspecialized)
@@ -41,9 +41,12 @@ def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
     """An operator's general path (the common calls never get here: _operator)."""
     if ufunc is np.multiply and out is None:  # a scipy.sparse matrix's `*`: its product
         if isinstance(b, DualArray) and is_spmatrix(a):
-            return sparse_product(a, b)
+            return sparse_product(a, b, operator="*")
         if isinstance(a, DualArray) and is_spmatrix(b):
-            return sparse_product(b, a, matrix_first=False)
+            return sparse_product(b, a, matrix_first=False, operator="*")
+        refusal = matrix_star_refusal(a, b, "a dual array")
+        if refusal is not None:
+            raise TypeError(refusal)
     if not (_is_operand(a) and _is_operand(b)):
         return NotImplemented
     _refuse_masked(ufunc, (a, b))
@@ -74,17 +77,67 @@ def is_spmatrix(x: Any) -> bool:
     return scipy_sparse_matrix(x) and bool(sys.modules["scipy.sparse"].isspmatrix(x))
 
 
-def sparse_product(matrix: Any, x: DualArray, matrix_first: bool = True) -> DualArray:
-    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix and a
-    1-d or 2-d dual x: linear in x, so one sparse product of the matrix with x's planes
-    side by side (scipy computes matrix @ x.value by the same loops: numpy's values)."""
+def matrix_star_refusal(a: Any, b: Any, what: str) -> str | None:
+    """The TypeError's message for `*` of a numpy.matrix (A.todense(), an spmatrix's
+    A.sum(axis=0)) and an array of at least one axis: np.matrix's `*` is its matrix
+    product, which elementwise arithmetic would silently replace; None for others."""
+    for m, other in ((a, b), (b, a)):
+        if isinstance(m, np.matrix) and np.ndim(other) > 0:
+            return (
+                f"hyperdiff cannot differentiate numpy.matrix.__mul__ of {what} (np.matrix's "
+                "`*` is a matrix product, not elementwise); write np.asarray(M) @ x for the "
+                "product or np.asarray(M) * x elementwise"
+            )
+    return None
+
+
+def sparse_operand_refusal(name: str, operands: Any, what: str) -> str | None:
+    """The TypeError's message for a scipy.sparse matrix among a numpy function's
+    operands (any in a list or tuple): numpy takes it for one object (np.dot(A, x),
+    np.where(c, A, x)); None without one. what: "a dual array", "a traced array"."""
+    for operand in operands:
+        for item in operand if isinstance(operand, (list, tuple)) else (operand,):
+            if scipy_sparse_matrix(item):
+                return (
+                    f"{name} of a scipy.sparse {type(item).__name__} and {what} (numpy "
+                    "takes the matrix for one object); a scipy.sparse matrix's product with "
+                    f"{what} is supported as A @ x and x @ A"
+                )
+    return None
+
+
+def sparse_scalar_refusal(matrix: Any, operator: str, what: str) -> str | None:
+    """The TypeError's message for an spmatrix's `*` with a 0-d operand (what: "a 0-d
+    dual array", "a 0-d traced array"): scipy scales the matrix, which would be a
+    sparse matrix of dual numbers; None for anything else."""
+    if operator != "*":
+        return None
+    name = f"scipy.sparse.{type(matrix).__name__}.__mul__"
+    return (
+        f"hyperdiff cannot differentiate {name} of {what} (the matrix scaled: a sparse "
+        "matrix of dual numbers); scale a product instead, t * (A @ x)"
+    )
+
+
+def sparse_product(
+    matrix: Any, x: DualArray, matrix_first: bool = True, operator: str = "@"
+) -> DualArray:
+    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix (or a
+    1-d sparse array: a row, as scipy takes it) and a 1-d or 2-d dual x: linear in x,
+    so one sparse product of the matrix with x's planes side by side (scipy computes
+    matrix @ x.value by the same loops: numpy's values). operator: "*" for an
+    spmatrix's `*`, which scales the matrix by a 0-d x (a TypeError here)."""
+    if x.ndim == 0 and (refusal := sparse_scalar_refusal(matrix, operator, "a 0-d dual array")):
+        raise TypeError(refusal)
     if not matrix_first:  # x @ A = (A^T x^T)^T, as scipy computes it
         return sparse_product(matrix.T, x.T).T
+    if matrix.ndim == 1 and x.ndim in (1, 2) and matrix.shape[0] == x.shape[0]:
+        return sparse_product(matrix.reshape(1, -1), x)[0]  # (a 1-d coo array: a row)
     if matrix.ndim != 2 or x.ndim not in (1, 2) or matrix.shape[1] != x.shape[0]:
         raise ValueError(
             f"matmul: a scipy.sparse matrix of shape {matrix.shape} and a "
-            f"{type(x).__name__} array of shape {x.shape} (a 2-d matrix and a 1-d or 2-d "
-            "operand whose first axis is its columns)"
+            f"{type(x).__name__} array of shape {x.shape} (a 1-d or 2-d matrix and a 1-d "
+            "or 2-d operand whose first axis is its columns)"
         )
     planes = x._stack
     side = np.moveaxis(planes, 0, 1).reshape(x.shape[0], -1)  # (n, planes * columns)
@@ -620,6 +673,9 @@ class DualArray:
         operands = inputs if method != "at" else (inputs[0], *inputs[2:])
         for x in (*operands, *kwargs.get("out", ())) if kwargs else operands:
             if not isinstance(x, _OPERAND_TYPES) and x is not None:
+                refusal = sparse_operand_refusal(ufunc_name(ufunc), (x,), "a dual array")
+                if refusal is not None:  # (np.matmul(A, x): numpy's error names no fix)
+                    raise TypeError(refusal)
                 return NotImplemented
         _refuse_masked(ufunc, operands)
         return _apply_ufunc(ufunc, method, inputs, kwargs)

@@ -72,8 +72,11 @@ from ._arrays import (
     add_object_loop_methods,
     is_spmatrix,
     item_of,
+    matrix_star_refusal,
     scipy_sparse_declines,
     scipy_sparse_matrix,
+    sparse_operand_refusal,
+    sparse_scalar_refusal,
 )
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -345,12 +348,14 @@ class SparsityTracer:
 
     def __mul__(self, o: Any) -> Any:
         if is_spmatrix(o):  # a scipy.sparse matrix's `*`: its matrix product
-            return _sparse_matrix_product(o, self, matrix_first=False)
+            return _sparse_matrix_product(o, self, matrix_first=False, operator="*")
+        _refuse_matrix_star(self, o)
         return np.multiply(self, o)
 
     def __rmul__(self, o: Any) -> Any:
         if is_spmatrix(o):
-            return _sparse_matrix_product(o, self)
+            return _sparse_matrix_product(o, self, operator="*")
+        _refuse_matrix_star(o, self)
         return np.multiply(o, self)
 
     def __truediv__(self, o: Any) -> Any:
@@ -688,6 +693,7 @@ class SparsityTracer:
 
     # --- numpy's protocols
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        _refuse_sparse_operands(ufunc_name(ufunc), inputs)
         inputs = _admit(inputs)
         if any(isinstance(x, _Terms) for x in inputs):
             return NotImplemented  # a sum kept as terms: summed first, by _Terms
@@ -698,6 +704,7 @@ class SparsityTracer:
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         if _Terms in types:
             return NotImplemented
+        _refuse_sparse_operands(_function_name(func), (*args, *kwargs.values()))
         args = _admit(args)
         kwargs = dict(zip(kwargs, _admit(tuple(kwargs.values())), strict=True))
         self._fresh(*args, *kwargs.values())
@@ -764,6 +771,20 @@ _STALE_VIEW = (
     "base x that it would show in numpy; take the view after the write, or pass the "
     "pattern as sparsity="
 )
+
+
+def _refuse_matrix_star(a: Any, b: Any) -> None:
+    """A TypeError for `*` of a numpy.matrix (its matrix product) and a traced array."""
+    refusal = matrix_star_refusal(a, b, "a traced array")
+    if refusal is not None:
+        raise TypeError(f"sparsity detection: {refusal}")
+
+
+def _refuse_sparse_operands(name: str, operands: Any) -> None:
+    """A TypeError for a scipy.sparse matrix among a numpy function's operands."""
+    refusal = sparse_operand_refusal(name, operands, "a traced array")
+    if refusal is not None:
+        raise TypeError(f"sparsity detection: {refusal}")
 
 
 def _meet_complex(trace: _Trace, operands: Any) -> None:
@@ -1865,18 +1886,26 @@ def _labels_matmul(na: int, nb: int) -> str:
     return f"{a},{b}->{o}"
 
 
-def _sparse_matrix_product(matrix: Any, x: SparsityTracer, matrix_first: bool = True) -> Any:
-    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix: output
-    (i, c) takes x's (j, c) where the matrix's entry (i, j) is nonzero; linear."""
+def _sparse_matrix_product(
+    matrix: Any, x: SparsityTracer, matrix_first: bool = True, operator: str = "@"
+) -> Any:
+    """matrix @ x (x @ matrix if not matrix_first) for a 2-d scipy.sparse matrix (or a
+    1-d sparse array: a row): output (i, c) takes x's (j, c) where the matrix's entry
+    (i, j) is nonzero; linear. operator "*": an spmatrix's, a 0-d x refused (scaling)."""
+    if x.ndim == 0 and (refusal := sparse_scalar_refusal(matrix, operator, "a traced 0-d array")):
+        raise TypeError(f"sparsity detection: {refusal}")
     if not matrix_first:  # x @ A = (A^T x^T)^T, as scipy computes it
         return _sparse_matrix_product(matrix.T, x.T).T
+    if matrix.ndim == 1 and x.ndim in (1, 2) and matrix.shape[0] == x.shape[0]:
+        return _sparse_matrix_product(matrix.reshape(1, -1), x)[0]  # (1-d coo: a row)
     if matrix.ndim != 2 or x.ndim not in (1, 2) or matrix.shape[1] != x.shape[0]:
         raise ValueError(
             f"matmul: a scipy.sparse matrix of shape {matrix.shape} and a traced array of "
-            f"shape {x.shape} (a 2-d matrix and a 1-d or 2-d operand whose first axis is "
-            "its columns)"
+            f"shape {x.shape} (a 1-d or 2-d matrix and a 1-d or 2-d operand whose first "
+            "axis is its columns)"
         )
     sparse, trace = _sp(), x._trace
+    _meet_complex(trace, (matrix,))  # (np.imag of a complex product is no zero)
     nonzero = sparse.csr_matrix(matrix, copy=True)  # (its own index arrays: pruned here)
     nonzero.eliminate_zeros()
     nonzero = sparse.csr_matrix(
@@ -3900,8 +3929,9 @@ def _token(
     plan. Tuples, lists, sets and dicts item by item (params = [A]: A replaced, or
     changed in place, in the same list), and when `deep` (check_sparsity=False: no
     probe notices a change) an object keyed by identity (a plain class's instance, a
-    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), up to `budget`
-    items in all (beyond it by identity alone)."""
+    dataclass) attribute by attribute too (o.k = 2 in np.roll(x, o.k)), a bound method
+    with its object's, a functools.partial by its arguments, up to `budget` items in
+    all (beyond it by identity alone)."""
     budget = [256] if budget is None else budget
     budget[0] -= 1
     if isinstance(a, np.ndarray):
@@ -3914,6 +3944,12 @@ def _token(
             return (type(a), frozenset(a))
         except TypeError:
             return _Identity(a, False)
+    if deep and depth < 32 and budget[0] > 0:  # (hashable, but equal when what they read changed)
+        if isinstance(a, types.MethodType):  # obj.method: obj's attributes too (o.k = 2)
+            return (type(a), a.__func__, _token(a.__self__, keep, depth + 1, budget, deep))
+        if isinstance(a, functools.partial):  # its arguments (keywords edited in place)
+            parts = (a.func, a.args, dict(a.keywords))
+            return (type(a), _token(parts, keep, depth + 1, budget, deep))
     try:
         hash(a)
     except TypeError:
@@ -3929,28 +3965,59 @@ def _token(
 def _attributes(token: Any, a: Any, keep: bool, depth: int, budget: list[int]) -> Any:
     """token, with an instance's attributes (what a method or f reads off it) by
     their tokens: not a module's, a class's or a function's (their names are f's
-    globals and code, which the probe watches)."""
-    attributes = getattr(a, "__dict__", None)
+    globals and code, which the probe watches). A class's __slots__ are attributes
+    too (a dataclass(slots=True)'s fields)."""
     if (
-        not isinstance(attributes, dict)
-        or isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
+        isinstance(a, (type, types.ModuleType, types.FunctionType, types.MethodType))
         or depth >= 32
         or budget[0] <= 0
     ):
         return token
-    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in list(attributes.items()))
+    attributes = getattr(a, "__dict__", None)
+    items = list(attributes.items()) if isinstance(attributes, dict) else []
+    items += [(name, _slot_value(a, name)) for name in _slot_names(type(a))]
+    if not items:
+        return token
+    fields = tuple((k, _token(v, keep, depth + 1, budget)) for k, v in items)
     return (token, fields)
+
+
+_UNSET = ("hyperdiff: a slot not set",)  # (a slot's token when it holds nothing)
+
+
+def _slot_value(a: Any, name: str) -> Any:
+    """A slot's value (_UNSET when it holds none, or a property shadowing it raises)."""
+    try:
+        return getattr(a, name)
+    except Exception:
+        return _UNSET
+
+
+def _slot_names(cls: type) -> list[str]:
+    """The names of the slots a class and its bases declare (their values are no
+    __dict__ entries; a private __k as Python stores it, _Class__k); __dict__ and
+    __weakref__ are none."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"
+            if name not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return names
 
 
 class _Identity:
     """A key by identity that holds its object (so its id is not reused) and, for a
-    plan's own key, a copy of an array's values then."""
+    plan's own key, a copy of an array's values then: an object array's elements
+    copied too (a lil matrix's rows, lists edited in place by A[i, j] = v)."""
 
     __slots__ = ("obj", "values")
 
     def __init__(self, obj: Any, keep: bool) -> None:
         self.obj = obj
-        self.values = np.array(obj) if keep and isinstance(obj, np.ndarray) else None
+        self.values = _kept_values(obj) if keep and isinstance(obj, np.ndarray) else None
 
     def __hash__(self) -> int:
         return id(self.obj)
@@ -3962,6 +4029,32 @@ class _Identity:
             if kept is not None and not _same(kept, self.obj):
                 return False
         return True
+
+
+def _kept_values(array: np.ndarray) -> np.ndarray:
+    """A copy of an array's values to compare later (_same): an object array's
+    lists, dicts and sets copied too (a copy of the array would share them: a lil
+    matrix's rows, edited in place by A[i, j] = v); other objects are themselves
+    (compared as they compare: by identity unless they say otherwise)."""
+    if array.dtype != object:
+        return np.array(array)
+    kept = np.empty(array.shape, dtype=object)
+    for index in np.ndindex(array.shape):
+        kept[index] = _copied(array[index], 0)
+    return kept
+
+
+def _copied(item: Any, depth: int) -> Any:
+    """item with its lists, tuples, dicts and sets copied, nested ones too."""
+    if depth >= 32:
+        return item
+    if type(item) in (list, tuple):
+        return type(item)(_copied(y, depth + 1) for y in item)
+    if type(item) is dict:
+        return {k: _copied(v, depth + 1) for k, v in item.items()}
+    if type(item) is set:
+        return set(item)
+    return item
 
 
 def _same(kept: np.ndarray, now: np.ndarray) -> bool:

@@ -1789,8 +1789,10 @@ def _pairs(
         _variable(p if o is None else o._stack[0], where, holomorphic)
         for p, o in zip(primals, outer, strict=True)
     )
-    ts = tuple(
-        _variable(t if o is None else o._stack[0], where, None)
+    ts = tuple(  # (a tangent is numbers only: an np.matrix one is its array)
+        _variable(np.asarray(t) if isinstance(t, np.matrix) else t, where, None)
+        if o is None
+        else _variable(o._stack[0], where, None)
         for t, o in zip(tangents, outer_tangents, strict=True)
     )
     for x, t in zip(xs, ts, strict=True):
