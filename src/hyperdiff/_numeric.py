@@ -18,6 +18,7 @@ the parts follow from the calculus of each function:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -128,6 +129,29 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return result
 
 
+@functools.cache
+def _nan_layout_moves_kept_axes() -> bool:
+    """Whether numpy's nanquantile/nanpercentile over several axes but not all, with a q
+    of two or more axes, lay their result out with the axes -1, 0, ..., q.ndim - 2 of
+    (*kept, *q.shape) moved to the front rather than q's axes (numpy 2.4: _ureduce
+    passes axis=-1 and _nanquantile_ureduce_func moves [axis + i for i < q.ndim]).
+    Asked of numpy itself, once: slices of constant values and a q of shape (2, 1)."""
+    probe = np.zeros((3, 1, 2))
+    return bool(np.nanquantile(probe, np.zeros((2, 1)), axis=(1, 2)).shape != (2, 1, 3))
+
+
+def quantile_layout(data: Any, lead: int, q_ndim: int, several_nan_axes: bool) -> Any:
+    """data laid out (lead axes, *kept, *q.shape), in numpy's layout of a quantile's
+    result: q's axes first after the lead ones, or, for numpy's nan-functions reducing
+    several axes but not all (several_nan_axes), the axes numpy moves there instead."""
+    n_kept = data.ndim - lead - q_ndim
+    if several_nan_axes and n_kept and q_ndim > 1 and _nan_layout_moves_kept_axes():
+        source = (data.ndim - 1, *range(lead, lead + q_ndim - 1))
+    else:
+        source = tuple(range(lead + n_kept, data.ndim))
+    return np.moveaxis(data, source, tuple(range(lead, lead + q_ndim)))
+
+
 def _order_statistic(
     name: str,
     a: Any,
@@ -169,9 +193,8 @@ def _order_statistic(
         lo, hi, gamma = _quantile_weights(n, q, method)
         gamma = gamma.astype(parts.real.dtype)
         result = _lerp(parts[..., lo], parts[..., hi], gamma)
-    # (planes-1, *kept, *q.shape) -> numpy's order: q's axes first
-    n_kept = result.ndim - 1 - q.ndim
-    result = np.moveaxis(result, tuple(range(1 + n_kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
+    # (planes-1, *kept, *q.shape) -> numpy's order of the values
+    result = quantile_layout(result, 1, q.ndim, skip_nan and len(axes) > 1)
     if keepdims:
         result = result.reshape((result.shape[0], *q.shape, *_keepdims_shape(shape, axes)))
     value = np.asarray(value)

@@ -62,6 +62,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _core, _transforms
 from ._arrays import (
@@ -72,6 +73,7 @@ from ._arrays import (
     add_object_loop_methods,
     item_of,
 )
+from ._numeric import quantile_layout
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -1645,11 +1647,16 @@ def _quantile(func: Any, a: Any, q: Any, axis: Any = None, out: Any = None, **kw
         )
     trace = _trace_of(a)
     a = _lift(a, trace)
-    keepdims = bool(kwargs.get("keepdims", False))
     with _no_terms(trace):
-        everything = np.sum(a, axis=axis, keepdims=keepdims)
+        everything = np.sum(a, axis=axis)
     shape = np.shape(func(np.zeros(a.shape), q, axis=axis, **kwargs))
-    result = everything + np.zeros(shape)
+    # (*kept, *q.shape) in numpy's layout of the values (its nan-functions' own, over
+    # several axes), keepdims' axes of length 1 put in by the reshape
+    q_ndim = np.ndim(q)
+    spread = everything.reshape(everything.shape + (1,) * q_ndim) + np.zeros(np.shape(q))
+    reduced = a.ndim if axis is None else len(normalize_axis_tuple(axis, a.ndim))
+    several = func in (np.nanquantile, np.nanpercentile) and reduced > 1
+    result = quantile_layout(spread, 0, q_ndim, several).reshape(shape)
     if trace.local:
         result._value = np.asarray(func(a._value, q, axis=axis, **kwargs))
     return result

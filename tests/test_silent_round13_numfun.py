@@ -1,0 +1,102 @@
+"""Round thirteen: numpy's functions beyond the elementary table (interp, the order
+statistics, ...). Each section is one family of silently wrong derivatives:
+
+- np.nanquantile / np.nanpercentile over several axes (not all) with a q of two or more
+  axes: numpy lays its values out with other axes in front than q's (its own
+  _nanquantile_ureduce_func); the parts were laid out as q first and reshaped into the
+  values' shape, so each value carried another slice's derivative (and the sparsity
+  tracer's pattern was another slice's, or broadcasting failed);
+
+References are closed forms run in numpy: a quantile is equivariant (Q(2 x) = 2 Q(x)),
+so the parts along the direction 2 x are twice numpy's value in whatever layout numpy
+gives it; np.interp is linear in fp (numpy's interp of the unit vectors); numpy's
+values perturbed slice by slice give the dependency pattern. No hyperdiff on the
+reference side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+# --- nanquantile / nanpercentile: numpy's layout of the values --------------------------
+_RNG = np.random.default_rng(13)
+_SAMPLE = _RNG.permutation(60).reshape(3, 4, 5).astype(np.float64)  # distinct values
+_WITH_NAN = _SAMPLE.copy()
+_WITH_NAN[0, 1, 2] = _WITH_NAN[2, 3, 0] = np.nan
+
+# name -> (function, q as a fraction -> its argument)
+_NAN_STATISTICS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any]]] = {
+    "nanquantile": (np.nanquantile, lambda q: q),
+    "nanpercentile": (np.nanpercentile, lambda q: np.multiply(q, 100)),
+    "quantile": (np.quantile, lambda q: q),
+    "percentile": (np.percentile, lambda q: np.multiply(q, 100)),
+}
+_QS = {  # (numpy takes q of at most two axes)
+    "0-d": np.asarray(0.3),
+    "1-d": np.array([0.2, 0.7]),
+    "2-d": np.array([[0.1], [0.5], [0.9]]),
+    "2-d wide": np.array([[0.1, 0.4], [0.5, 0.6], [0.9, 1.0]]),
+    "2-d row": np.array([[0.25, 0.5, 1.0]]),
+}
+_AXES = {"(0, 2)": (0, 2), "(1, 2)": (1, 2), "(2, 0)": (2, 0), "1": 1, "None": None}
+_METHODS = ("linear", "midpoint", "nearest", "inverted_cdf")
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", list(_AXES))
+@pytest.mark.parametrize("q", list(_QS))
+@pytest.mark.parametrize("name", list(_NAN_STATISTICS))
+def test_quantile_parts_follow_numpys_layout(name: str, q: str, axis: str, keepdims: bool) -> None:
+    function, scaled = _NAN_STATISTICS[name]
+    samples = (_SAMPLE, _WITH_NAN) if name.startswith("nan") else (_SAMPLE,)
+    for sample in samples:
+        for method in _METHODS:
+            kwargs = {"axis": _AXES[axis], "method": method, "keepdims": keepdims}
+            value = function(sample, scaled(_QS[q]), **kwargs)
+            # Q(x + t 2x) = (1 + 2t) Q(x): the parts are exactly 2 Q(x), numpy's layout
+            dual = function(hd.dual(sample, 2 * sample), scaled(_QS[q]), **kwargs)
+            np.testing.assert_array_equal(dual.value, value)
+            np.testing.assert_array_equal(dual.d, 2 * value)
+            hyper = function(hd.hyperdual(sample, 2 * sample, -sample), scaled(_QS[q]), **kwargs)
+            np.testing.assert_array_equal(hyper.e1, 2 * value)
+            np.testing.assert_array_equal(hyper.e2, -value)
+
+
+def _slice_pattern(function: Callable[..., Any], q: Any, axis: Any) -> np.ndarray:
+    """Which outputs depend on which inputs, by numpy alone: shifting a whole kept slice
+    by a constant shifts exactly that slice's outputs (and all of them)."""
+    base = np.asarray(function(_SAMPLE, q, axis=axis))
+    reduced = tuple(range(_SAMPLE.ndim)) if axis is None else np.atleast_1d(axis) % _SAMPLE.ndim
+    kept = [i for i in range(_SAMPLE.ndim) if i not in reduced]
+    pattern = np.zeros((base.size, _SAMPLE.size), dtype=bool)
+    for index in np.ndindex(*(_SAMPLE.shape[i] for i in kept)):
+        where = [slice(None)] * _SAMPLE.ndim
+        for i, k in zip(kept, index, strict=True):
+            where[i] = slice(k, k + 1)
+        members = np.zeros(_SAMPLE.shape, dtype=bool)
+        members[tuple(where)] = True
+        moved = np.asarray(function(_SAMPLE + 1000.0 * members, q, axis=axis))
+        pattern[np.ravel(moved != base)[:, None] & members.ravel()[None, :]] = True
+    return pattern
+
+
+@pytest.mark.parametrize("axis", ["(0, 2)", "(1, 2)", "1"])
+@pytest.mark.parametrize("q", ["2-d", "2-d wide", "2-d row", "1-d"])
+@pytest.mark.parametrize("name", ["nanquantile", "nanpercentile"])
+def test_quantile_sparsity_follows_numpys_layout(name: str, q: str, axis: str) -> None:
+    function, scaled = _NAN_STATISTICS[name]
+    qs, ax = scaled(_QS[q]), _AXES[axis]
+
+    def f(x: Any) -> Any:
+        return function(x, qs, axis=ax)
+
+    pattern = hd.jacobian_sparsity(f)(_SAMPLE).toarray()
+    np.testing.assert_array_equal(pattern, _slice_pattern(function, qs, ax))
+    jac = hd.jacobian(f, sparsity="auto")(_SAMPLE)
+    np.testing.assert_allclose(jac @ (2 * _SAMPLE).ravel(), 2 * f(_SAMPLE).ravel(), rtol=1e-14)
