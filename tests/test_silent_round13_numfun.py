@@ -6,6 +6,8 @@ statistics, ...). Each section is one family of silently wrong derivatives:
   _nanquantile_ureduce_func); the parts were laid out as q first and reshaped into the
   values' shape, so each value carried another slice's derivative (and the sparsity
   tracer's pattern was another slice's, or broadcasting failed);
+- np.interp with repeated last knots (xp[-2] == xp[-1]) at x on them: numpy's value
+  fp[-1], parts nan from the segment of length 0 (0 / 0).
 
 References are closed forms run in numpy: a quantile is equivariant (Q(2 x) = 2 Q(x)),
 so the parts along the direction 2 x are twice numpy's value in whatever layout numpy
@@ -100,3 +102,70 @@ def test_quantile_sparsity_follows_numpys_layout(name: str, q: str, axis: str) -
     np.testing.assert_array_equal(pattern, _slice_pattern(function, qs, ax))
     jac = hd.jacobian(f, sparsity="auto")(_SAMPLE)
     np.testing.assert_allclose(jac @ (2 * _SAMPLE).ravel(), 2 * f(_SAMPLE).ravel(), rtol=1e-14)
+
+
+# --- np.interp on repeated last knots ----------------------------------------------------
+# knots -> points (on the repeated last knots, and elsewhere)
+_KNOT_CASES = {
+    "last two": (np.array([0.0, 1.0, 2.5, 2.5]), np.array([2.5, 1.0, 2.0, 0.0, 3.0, -1.0])),
+    "last three": (np.array([0.0, 1.0, 1.0, 1.0]), np.array([1.0, 0.5, 0.0])),
+    "only two": (np.array([2.0, 2.0]), np.array([2.0, 1.0, 3.0])),
+    "interior too": (np.array([0.0, 1.0, 1.0, 2.0, 2.0]), np.array([2.0, 1.0, 1.5, 0.25])),
+}
+_FP_DTYPES = [np.float64, np.float32, np.complex128]
+
+
+def _fp_for(xp: np.ndarray, dtype: Any) -> np.ndarray:
+    fp = 1.5 + np.arange(len(xp)) ** 2 * 0.75
+    return (fp * (1 - 0.5j) if np.dtype(dtype).kind == "c" else fp).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", _FP_DTYPES)
+@pytest.mark.parametrize("case", list(_KNOT_CASES))
+def test_interp_repeated_last_knots_in_fp(case: str, dtype: Any) -> None:
+    xp, x = _KNOT_CASES[case]
+    fp = _fp_for(xp, dtype)
+    value = np.interp(x, xp, fp)
+    # linear in fp: the derivative along a direction dp is numpy's interp of dp
+    direction = (np.arange(len(xp)) + 1.0).astype(dtype)
+    along = np.interp(x, xp, direction)
+    with np.errstate(all="raise"):
+        dual = np.interp(x, xp, hd.dual(fp, direction))
+        hyper = np.interp(x, xp, hd.hyperdual(fp, direction, 2 * direction))
+    np.testing.assert_array_equal(dual.value, value)
+    np.testing.assert_array_equal(dual.d, along)
+    np.testing.assert_array_equal(hyper.e1, along)
+    np.testing.assert_array_equal(hyper.e2, 2 * along)
+    np.testing.assert_array_equal(hyper.e12, 0 * along)
+    if dtype is np.float64:
+        basis = np.stack([np.interp(x, xp, e) for e in np.eye(len(xp))], axis=-1)
+        np.testing.assert_array_equal(hd.jacobian(lambda p: np.interp(x, xp, p))(fp), basis)
+
+
+def _slope(x: float, xp: np.ndarray, fp: np.ndarray) -> Any:
+    """d/dx interp at x: the segment's slope (the right one at a knot, the left one at
+    the last knot), 0 outside and on repeated last knots (the constant beyond)."""
+    if x < xp[0] or x > xp[-1] or (x == xp[-1] and xp[-2] == xp[-1]):
+        return 0.0 * fp[0]
+    j = min(int(np.searchsorted(xp, x, side="right")) - 1, len(xp) - 2)
+    return (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+
+
+@pytest.mark.parametrize("dtype", _FP_DTYPES)
+@pytest.mark.parametrize("case", list(_KNOT_CASES))
+def test_interp_repeated_last_knots_in_x(case: str, dtype: Any) -> None:
+    xp, x = _KNOT_CASES[case]
+    fp = _fp_for(xp, dtype)
+    slopes = np.array([_slope(v, xp, fp) for v in x])
+    with np.errstate(all="raise"):
+        dual = np.interp(hd.dual(x, 1.0), xp, fp)
+        got = hd.derivative(lambda t: np.interp(t, xp, fp))(x)
+    np.testing.assert_array_equal(dual.value, np.interp(x, xp, fp))
+    np.testing.assert_allclose(dual.d, slopes, rtol=1e-15)
+    np.testing.assert_allclose(got, slopes, rtol=1e-15)
+    if dtype is np.float64:  # both at once: d/dx d/dfp is the slope's d/dfp
+        for v in x:
+            hessian = hd.hessian(lambda z, v=v: np.interp(v + z[0], xp, z[1:]))(np.r_[0.0, fp])
+            basis = np.array([_slope(v, xp, e) for e in np.eye(len(xp))])
+            np.testing.assert_allclose(hessian[0, 1:], basis, rtol=1e-15)
+            np.testing.assert_array_equal(hessian[1:, 1:], 0.0)

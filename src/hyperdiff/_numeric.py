@@ -345,7 +345,8 @@ def _interp(
     # piecewise linear: on the segment xp[j] <= x < xp[j+1] (the last one closed),
     # f = fp[j] + t (fp[j+1] - fp[j]), t = (x - xp[j]) / (xp[j+1] - xp[j]); outside,
     # left/right (default fp[0], fp[-1]). Exact in x and in fp, and in both (the mixed
-    # part through t times fp); at a knot the derivative in x is the right segment's.
+    # part through t times fp); at a knot the derivative in x is the right segment's
+    # (at the last knot the left one's).
     _plain("interp", "xp", xp)
     if period is not None:
         raise _unsupported("interp", "period")
@@ -364,8 +365,13 @@ def _interp(
         j = np.clip(np.searchsorted(knots, xv, side="right") - 1, 0, len(knots) - 2)
         x0, x1 = knots[j], knots[j + 1]
         f0, f1 = f[j], f[j + 1]
-        t = (at - x0) / (x1 - x0)
+        # repeated last knots: x on them has a segment of length 0, where numpy's value
+        # is fp[-1], its derivative in x 0 (the constant beyond; the left one a jump)
+        empty = x1 == x0
+        t = (at - x0) / np.where(empty, 1.0, x1 - x0)
         inside = f0 + t * (f1 - f0)
+        if np.any(empty):
+            inside = np.where(empty, f1, inside)
     result = np.where(xv < knots[0], low, np.where(xv > knots[-1], high, inside))
     result = _as_dual(result, cls, value.dtype)
     data = result._stack.reshape((cls._planes, *value.shape))
