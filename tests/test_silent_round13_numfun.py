@@ -169,3 +169,82 @@ def test_interp_repeated_last_knots_in_x(case: str, dtype: Any) -> None:
             basis = np.array([_slope(v, xp, e) for e in np.eye(len(xp))])
             np.testing.assert_allclose(hessian[0, 1:], basis, rtol=1e-15)
             np.testing.assert_array_equal(hessian[1:, 1:], 0.0)
+
+
+# --- np.partition: each position's parts are its element's --------------------------------
+# numpy's np.partition (SIMD) and np.argpartition arrange the elements differently when
+# nan is among the values: the parts came from argpartition's arrangement, so away from
+# kth a value carried another element's parts (np.partition(x, k)[:k] ** 2 had wrong
+# derivatives). Reference: numpy's partition of the values (which keeps the bits of
+# neither nan nor -0.0: equal values, nan equal to nan); the parts seeded as element
+# numbers say which element each position carries.
+def _with_nan_and_zeros(dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+    rng = np.random.default_rng(31)
+    values = rng.integers(-3, 4, shape).astype(np.float64)
+    values[rng.random(shape) < 0.25] = np.nan
+    values[values == 0] = np.where(rng.random(shape) < 0.5, -0.0, 0.0)[values == 0]
+    if np.dtype(dtype).kind == "c":
+        imag = rng.integers(-1, 2, shape).astype(np.float64)
+        imag[rng.random(shape) < 0.1] = np.nan
+        values = values + 1j * imag
+    return values.astype(dtype)
+
+
+def _bits(x: Any) -> np.ndarray:
+    x = np.ascontiguousarray(np.atleast_1d(x))
+    real = x.real.dtype if x.dtype.kind == "c" else x.dtype
+    return x.view(np.dtype(f"u{real.itemsize}"))
+
+
+_PARTITION_CASES = {  # name -> (shape, kth, axis)
+    "1-d": ((24,), 5, -1),
+    "1-d kth list": ((24,), [0, 7, 20], 0),
+    "2-d axis 0": ((16, 3), 4, 0),
+    "2-d axis 1": ((3, 16), [2, 9], 1),
+    "axis None": ((4, 6), 11, None),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("case", list(_PARTITION_CASES))
+def test_partition_parts_are_their_elements(case: str, dtype: Any) -> None:
+    shape, kth, axis = _PARTITION_CASES[case]
+    values = _with_nan_and_zeros(dtype, shape)
+    numbers = np.arange(1, values.size + 1).reshape(shape).astype(dtype)  # element i + 1
+    expected = np.partition(values, kth, axis=axis)
+    hyper = np.partition(hd.hyperdual(values, numbers, -numbers, 2 * numbers), kth, axis=axis)
+    np.testing.assert_array_equal(_bits(hyper.value), _bits(expected))
+    carried = np.asarray(hyper.e1.real, dtype=np.int64) - 1
+    np.testing.assert_array_equal(hyper.e2, -hyper.e1)
+    np.testing.assert_array_equal(hyper.e12, 2 * hyper.e1)
+    # each position carries one element, each element once, one of the value's value
+    np.testing.assert_array_equal(np.sort(carried, axis=None), np.arange(values.size))
+    np.testing.assert_array_equal(values.ravel()[carried], expected)
+
+
+@pytest.mark.parametrize("case", ["1-d", "2-d axis 1"])
+def test_partition_gradients_and_local_pattern(case: str) -> None:
+    shape, kth, axis = _PARTITION_CASES[case]
+    values = _with_nan_and_zeros(np.float64, shape)
+    values[np.isnan(values)] = 9.0  # nan-free ties here: the gradient stays finite
+    values.ravel()[:3] = np.nan  # and nan only where the squares below do not reach
+    ks = np.max(np.atleast_1d(kth))
+
+    def f(x: Any) -> Any:
+        return np.sum(np.partition(x, kth, axis=axis)[..., :ks] ** 2, axis=-1)
+
+    # closed form: 2 v e_i for the elements numpy's partition put before the largest kth
+    # (of equal values, the m-th at a position the m-th of the row: the convention)
+    expected = np.partition(values, kth, axis=axis)
+    grad = np.zeros((np.size(f(values)), values.size))
+    chosen = np.zeros(grad.shape, dtype=bool)
+    for row, line in enumerate(np.reshape(expected, (-1, shape[-1]))):
+        for j, v in enumerate(line[:ks]):
+            equal = np.flatnonzero(values.reshape(-1, shape[-1])[row] == v)
+            element = row * shape[-1] + equal[np.sum(line[:j] == v)]
+            grad[row, element] += 2 * v
+            chosen[row, element] = True
+    jac = np.reshape(hd.jacobian(f)(values), grad.shape)
+    np.testing.assert_array_equal(jac, grad)
+    pattern = hd.jacobian_sparsity(f, local=True)(values).toarray()
+    np.testing.assert_array_equal(pattern, chosen)

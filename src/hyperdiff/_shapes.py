@@ -248,13 +248,35 @@ def _partition(
         data, axis = data.reshape(a._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1)
     kth = _indices(kth)
-    # numpy's partition of the values; the parts follow the elements argpartition moves
-    # there (the same selection algorithm: equal values at every position)
+    # numpy's partition of the values; the parts of an element of that value at each
+    # position (np.argpartition is another algorithm: with nan among the values its
+    # arrangement differs from np.partition's away from kth, its parts another element's)
     # (kind: the caller's string, which numpy checks)
-    index = np.argpartition(data[0], kth, axis=ax, kind=kind)  # type: ignore[arg-type]
+    value = np.partition(data[0], kth, axis=ax, kind=kind)  # type: ignore[call-overload]
+    index = _arrangement(data[0], value, ax)
     result = np.take_along_axis(data, index[None], axis=ax + 1)
-    result[0] = np.partition(data[0], kth, axis=ax, kind=kind)  # type: ignore[call-overload]
+    result[0] = value
     return a._wrap(result)
+
+
+def _value_keys(x: np.ndarray) -> list[np.ndarray]:
+    """Sort keys equal exactly where the values are (np.lexsort's order: the last key
+    first), nan equal to nan and 0.0 to -0.0: numpy's SIMD partition keeps neither's bits."""
+    if x.dtype.kind == "c":
+        return [*_value_keys(x.imag), *_value_keys(x.real)]
+    canonical = np.where(np.isnan(x), np.array(np.nan, dtype=x.dtype), x + x.dtype.type(0))
+    return [canonical.view(np.dtype(f"u{x.dtype.itemsize}"))]
+
+
+def _arrangement(values: np.ndarray, arranged: np.ndarray, axis: int) -> np.ndarray:
+    """The index along axis of an element of values equal to each of arranged, an
+    arrangement of each slice's values (numpy's partition): equal values matched in the
+    order of their positions."""
+    source = np.lexsort(_value_keys(values), axis=axis)
+    target = np.lexsort(_value_keys(arranged), axis=axis)
+    index = np.empty_like(source)
+    np.put_along_axis(index, target, source, axis=axis)
+    return index
 
 
 @implements(np.argpartition)

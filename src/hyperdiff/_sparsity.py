@@ -74,6 +74,7 @@ from ._arrays import (
     item_of,
 )
 from ._numeric import quantile_layout
+from ._shapes import _arrangement
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -1627,13 +1628,15 @@ def _polyval(func: Any, p: Any, x: Any) -> Any:
 
 
 def _partition(func: Any, a: Any, kth: Any, axis: Any = -1, **kwargs: Any) -> Any:
-    """np.partition: at a point numpy's own argpartition of the values; globally any
-    element of the axis can land anywhere on it (as np.sort)."""
+    """np.partition: at a point the elements numpy's partition of the values puts at
+    each position (as the dual arrays' rule finds them); globally any element of the
+    axis can land anywhere on it (as np.sort)."""
     trace = _trace_of(a)
     if axis is None:
         a, axis = np.ravel(a), -1
     if trace.local:
-        order = np.argpartition(a._value, kth, axis=axis, **kwargs)
+        value = np.asarray(a._value)
+        order = _arrangement(value, np.partition(value, kth, axis=axis, **kwargs), axis)
         return np.take_along_axis(a, order, axis=axis)
     return _sort(np.sort, a, axis)
 
