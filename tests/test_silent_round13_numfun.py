@@ -248,3 +248,24 @@ def test_partition_gradients_and_local_pattern(case: str) -> None:
     np.testing.assert_array_equal(jac, grad)
     pattern = hd.jacobian_sparsity(f, local=True)(values).toarray()
     np.testing.assert_array_equal(pattern, chosen)
+
+
+# --- np.convolve of a 0-d operand ----------------------------------------------------------
+# numpy reads a 0-d operand as one element (ndmin=1); a 0-d dual operand raised an
+# IndexError or a broadcasting ValueError from hyperdiff's internals.
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("which", ["a", "v", "both"])
+def test_convolve_zero_dimensional_operands(which: str, mode: str) -> None:
+    s, t = 0.7, 1.25
+    other = np.array([1.0, -2.0, 0.5])
+    if which == "both":  # (s + e)(t + e): derivative s + t, second 2
+        hyper = np.convolve(hd.hyperdual(s, 1.0, 1.0), hd.hyperdual(t, 1.0, 1.0), mode)
+        np.testing.assert_array_equal(hyper.value, np.convolve(s, t, mode))
+        np.testing.assert_array_equal(hyper.e1, [s + t])
+        np.testing.assert_array_equal(hyper.e12, [2.0])
+        return
+    a, v = (hd.dual(s, 1.0), other) if which == "a" else (other, hd.dual(s, 1.0))
+    expected = np.convolve(s, other, mode) if which == "a" else np.convolve(other, s, mode)
+    result = np.convolve(a, v, mode)
+    np.testing.assert_array_equal(result.value, expected)
+    np.testing.assert_array_equal(result.d, expected / s)  # linear in the 0-d operand

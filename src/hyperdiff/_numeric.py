@@ -487,6 +487,7 @@ def _check_1d(name: str, a: Any, v: Any, mode: str) -> None:
 
 @implements(np.convolve)
 def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    a, v = (np.atleast_1d(x) if np.ndim(x) == 0 else x for x in (a, v))  # numpy's ndmin=1
     _check_1d("convolve", a, v, mode)
     return _bilinear_1d(
         "convolve",
