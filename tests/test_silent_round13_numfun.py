@@ -46,28 +46,30 @@ _QS = {  # (numpy takes q of at most two axes)
     "2-d wide": np.array([[0.1, 0.4], [0.5, 0.6], [0.9, 1.0]]),
     "2-d row": np.array([[0.25, 0.5, 1.0]]),
 }
-_AXES = {"(0, 2)": (0, 2), "(1, 2)": (1, 2), "(2, 0)": (2, 0), "1": 1, "None": None}
-_METHODS = ("linear", "midpoint", "nearest", "inverted_cdf")
+_AXES = {"(0, 2)": (0, 2), "(2, 0)": (2, 0), "1": 1, "None": None}
+_METHODS = ("linear", "nearest")
 
 
-@pytest.mark.parametrize("keepdims", [False, True])
 @pytest.mark.parametrize("axis", list(_AXES))
 @pytest.mark.parametrize("q", list(_QS))
 @pytest.mark.parametrize("name", list(_NAN_STATISTICS))
-def test_quantile_parts_follow_numpys_layout(name: str, q: str, axis: str, keepdims: bool) -> None:
+def test_quantile_parts_follow_numpys_layout(name: str, q: str, axis: str) -> None:
     function, scaled = _NAN_STATISTICS[name]
     samples = (_SAMPLE, _WITH_NAN) if name.startswith("nan") else (_SAMPLE,)
     for sample in samples:
         for method in _METHODS:
-            kwargs = {"axis": _AXES[axis], "method": method, "keepdims": keepdims}
-            value = function(sample, scaled(_QS[q]), **kwargs)
-            # Q(x + t 2x) = (1 + 2t) Q(x): the parts are exactly 2 Q(x), numpy's layout
-            dual = function(hd.dual(sample, 2 * sample), scaled(_QS[q]), **kwargs)
-            np.testing.assert_array_equal(dual.value, value)
-            np.testing.assert_array_equal(dual.d, 2 * value)
-            hyper = function(hd.hyperdual(sample, 2 * sample, -sample), scaled(_QS[q]), **kwargs)
-            np.testing.assert_array_equal(hyper.e1, 2 * value)
-            np.testing.assert_array_equal(hyper.e2, -value)
+            for keepdims in (False, True):
+                kwargs = {"axis": _AXES[axis], "method": method, "keepdims": keepdims}
+                value = function(sample, scaled(_QS[q]), **kwargs)
+                # Q(x + t 2x) = (1 + 2t) Q(x): the parts are exactly 2 Q(x), numpy's layout
+                dual = function(hd.dual(sample, 2 * sample), scaled(_QS[q]), **kwargs)
+                np.testing.assert_array_equal(dual.value, value)
+                np.testing.assert_array_equal(dual.d, 2 * value)
+                hyper = function(
+                    hd.hyperdual(sample, 2 * sample, -sample), scaled(_QS[q]), **kwargs
+                )
+                np.testing.assert_array_equal(hyper.e1, 2 * value)
+                np.testing.assert_array_equal(hyper.e2, -value)
 
 
 def _slice_pattern(function: Callable[..., Any], q: Any, axis: Any) -> np.ndarray:
@@ -88,8 +90,8 @@ def _slice_pattern(function: Callable[..., Any], q: Any, axis: Any) -> np.ndarra
     return pattern
 
 
-@pytest.mark.parametrize("axis", ["(0, 2)", "(1, 2)", "1"])
-@pytest.mark.parametrize("q", ["2-d", "2-d wide", "2-d row", "1-d"])
+@pytest.mark.parametrize("axis", ["(0, 2)", "1"])
+@pytest.mark.parametrize("q", ["2-d", "2-d wide", "1-d"])
 @pytest.mark.parametrize("name", ["nanquantile", "nanpercentile"])
 def test_quantile_sparsity_follows_numpys_layout(name: str, q: str, axis: str) -> None:
     function, scaled = _NAN_STATISTICS[name]
@@ -272,3 +274,71 @@ def test_convolve_zero_dimensional_operands(which: str, mode: str) -> None:
     result = np.convolve(a, v, mode)
     np.testing.assert_array_equal(result.value, plain(s))
     np.testing.assert_array_equal(result.d, plain(1.0))  # linear in the 0-d operand
+
+
+# --- unique and the set functions: each value carries an element of that value -------------
+# The parts of each value were found by np.searchsorted in numpy's unique values with
+# nan collapsed: a complex nan (1 + nan j, nan + 0j, ...) past the end raised an
+# IndexError, and numpy's several nans (unique_values, equal_nan=False) all carried the
+# first nan's parts; np.unique's value of a complex nan differed from numpy's (it asked
+# numpy with return_index=True, whose nan is another). Reference: numpy's own results on
+# the values; the parts, seeded as element numbers, say which element each value carries.
+def _set_sample(dtype: Any) -> np.ndarray:
+    real = np.array([2.0, 0.0, np.nan, -1.0, -0.0, 2.0, np.nan, 0.0, -1.0, 3.0])
+    if np.dtype(dtype).kind != "c":
+        return real.astype(dtype)
+    imag = np.array([1.0, 0.0, 0.0, np.nan, 0.0, 1.0, np.nan, 0.0, 2.0, np.nan])
+    return (real + 1j * imag).astype(dtype)
+
+
+_SET_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "unique": np.unique,
+    "unique no equal_nan": lambda x: np.unique(x, equal_nan=False),
+    "unique counts": lambda x: np.unique(x, return_counts=True)[0],
+    "unique_values": np.unique_values,
+    "unique_counts": lambda x: np.unique_counts(x).values,
+    "unique_inverse": lambda x: np.unique_inverse(x).values,
+    "unique_all": lambda x: np.unique_all(x).values,
+    "union1d": lambda x: np.union1d(x[:6], x[4:]),
+    "setxor1d": lambda x: np.setxor1d(x[:4], x[6:]),
+    "setdiff1d": lambda x: np.setdiff1d(x, x[3:5]),
+    "intersect1d": lambda x: np.intersect1d(x[:6], x[4:]),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("name", list(_SET_FUNCTIONS))
+def test_set_functions_carry_an_element_of_each_value(name: str, dtype: Any) -> None:
+    function = _SET_FUNCTIONS[name]
+    values = _set_sample(dtype)
+    expected = np.asarray(function(values))
+    result = function(hd.hyperdual(values, np.arange(1, 11).astype(dtype), 1.0))
+    np.testing.assert_array_equal(_bits(result.value), _bits(expected))
+    np.testing.assert_array_equal(result.e2, 1.0)
+    carried = np.asarray(result.e1.real, dtype=np.int64) - 1
+    nan = np.isnan(expected)
+    # a number: its first occurrence (x[:6] and x[4:] read as one array, in order)
+    sources = np.concatenate([values[:6], values[4:]]) if name == "union1d" else values
+    numbers = np.concatenate([np.arange(6), np.arange(4, 10)]) if name == "union1d" else None
+    for value, element in zip(expected[~nan], carried[~nan], strict=True):
+        first = int(np.flatnonzero(sources == value)[0])
+        assert element == (first if numbers is None else numbers[first])
+    # a nan: a nan element, a different one for each of numpy's nans
+    assert np.all(np.isnan(values[carried[nan]]))
+    assert len(set(carried[nan])) == np.count_nonzero(nan)
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_unique_complex_nan_value_is_numpys(dtype: Any) -> None:
+    # numpy's unique keeps one nan of several; which one depends on return_index
+    both, real = complex(np.nan, np.nan), complex(np.nan, 0.0)
+    values = np.array([1 + 1j, both, real, 2 - 1j, both, 1 + 1j])
+    values = values.astype(dtype)  # numpy's unique: nan+nanj; with return_index: nan+0j
+    for flags in ({}, {"return_counts": True}, {"return_inverse": True}):
+        expected = np.unique(values, **flags)
+        result = np.unique(hd.dual(values, np.arange(1, 7).astype(dtype)), **flags)
+        if flags:
+            np.testing.assert_array_equal(result[1], expected[1])
+            expected, result = expected[0], result[0]
+        np.testing.assert_array_equal(_bits(result.value), _bits(expected))
+        assert np.isnan(values[int(result.d[-1].real) - 1])

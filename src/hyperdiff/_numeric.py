@@ -44,6 +44,7 @@ from ._functions import (
     implements,
     not_holomorphic,
 )
+from ._sets import _first_occurrences
 from ._shapes import _with_value
 from ._ufuncs import component_dtype
 
@@ -738,23 +739,27 @@ def _unique(
 ) -> Any:
     # numpy's unique values (and indices, inverse, counts); a selection, so each unique
     # value carries the parts of its first occurrence (the convention of max and sort)
-    found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
-        ar._stack[0],
-        return_index=True,
-        return_inverse=return_inverse,
-        return_counts=return_counts,
-        axis=axis,
-        equal_nan=equal_nan,
-        sorted=sorted,
-    )
-    values, first = found[0], found[1]
+    # (the caller's flags: numpy's values differ with return_index, a complex nan's)
+    def unique(*, index: bool, inverse: bool, counts: bool) -> tuple[np.ndarray, ...]:
+        found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
+            ar._stack[0],
+            return_index=index,
+            return_inverse=inverse,
+            return_counts=counts,
+            axis=axis,
+            equal_nan=equal_nan,
+            sorted=sorted,
+        )
+        return found if isinstance(found, tuple) else (found,)
+
+    found = unique(index=return_index, inverse=return_inverse, counts=return_counts)
     if axis is None:
-        parts = ar._stack[1:].reshape(ar._planes - 1, -1)[:, first]
-    else:
+        result = _first_occurrences(found[0], [ar])
+    else:  # the first occurrence of each row
+        first = found[1] if return_index else unique(index=True, inverse=False, counts=False)[1]
         parts = np.take(ar._stack[1:], first, axis=normalize_axis_index(axis, ar.ndim) + 1)
-    result = ar._wrap(_with_value(values, parts))
-    extra = ([first] if return_index else []) + list(found[2:])
-    return (result, *extra) if extra else result
+        result = ar._wrap(_with_value(found[0], parts))
+    return (result, *found[1:]) if len(found) > 1 else result
 
 
 # --- nan-aware order statistics ---------------------------------------------------------------
