@@ -342,3 +342,39 @@ def test_unique_complex_nan_value_is_numpys(dtype: Any) -> None:
             expected, result = expected[0], result[0]
         np.testing.assert_array_equal(_bits(result.value), _bits(expected))
         assert np.isnan(values[int(result.d[-1].real) - 1])
+
+
+# --- dtypes of constants beside float32 dual arrays ------------------------------------------
+# np.diff's prepend/append and np.average's weights: numpy promotes them with a as arrays
+# (a bool or int8 prepend keeps float32; bool or int weights are summed in float32), the
+# dual results were float64.
+_CONSTANTS = {
+    "bool": np.array([True, False, True, True]),
+    "int8": np.array([1, 2, 0, 3], dtype=np.int8),
+    "int64": np.array([1, 2, 0, 3]),
+    "float32": np.array([0.5, 1.5, 2.0, 1.0], dtype=np.float32),
+    "float64": np.array([0.5, 1.5, 2.0, 1.0]),
+    "python float": 2.5,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("constant", list(_CONSTANTS))
+def test_diff_and_average_take_numpys_dtype(constant: str, dtype: Any) -> None:
+    c = _CONSTANTS[constant]
+    x = np.array([0.25, -1.0, 3.0, 2.0], dtype=dtype)
+    dx = np.array([1.0, 2.0, -1.0, 0.5], dtype=dtype)
+    for kw in ({"prepend": c}, {"append": c}, {"prepend": c, "append": c}):
+        expected = np.diff(x, **kw)
+        result = np.diff(hd.dual(x, dx), **kw)
+        assert result.dtype == expected.dtype
+        np.testing.assert_array_equal(result.value, expected)
+        zeros = {k: np.zeros_like(np.asarray(v, dtype=expected.dtype)) for k, v in kw.items()}
+        np.testing.assert_array_equal(result.d, np.diff(dx.astype(expected.dtype), **zeros))
+    if np.ndim(c):
+        expected = np.average(x, weights=c)
+        result = np.average(hd.dual(x, dx), weights=c)
+        assert result.dtype == np.asarray(expected).dtype
+        np.testing.assert_allclose(result.value, expected, rtol=4 * np.finfo(dtype).eps)
+        slope = np.sum(dx * c) / np.sum(c)  # linear in x
+        np.testing.assert_allclose(result.d, slope, rtol=4 * np.finfo(dtype).eps)

@@ -1174,7 +1174,13 @@ def _diff(
     a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue, append: Any = np._NoValue
 ) -> Any:
     cls = common_kind("diff", a, prepend, append)
-    data = _planes(a, cls)
+    # numpy concatenates a, prepend and append as arrays: their dtypes promote (a bool or
+    # int8 prepend keeps float32, a Python float is a float64 array)
+    extras = [e for e in (prepend, append) if e is not np._NoValue]
+    dtype = component_dtype(
+        a, *(e if isinstance(e, DualArray) else np.asanyarray(e) for e in extras)
+    )
+    data = _planes(a, cls, dtype)
     if data.ndim == 1:
         raise ValueError("diff requires input that is at least one dimensional")
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
@@ -1182,7 +1188,7 @@ def _diff(
     for extra, where in ((prepend, 0), (append, 1)):
         if extra is np._NoValue:
             continue
-        planes = _planes(extra, cls)
+        planes = _planes(extra, cls, dtype)
         if planes.ndim == 1:  # a scalar spans the other axes, as in numpy
             shape = list(data.shape)
             shape[ax] = 1

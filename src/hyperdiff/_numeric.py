@@ -287,7 +287,11 @@ def _average(
                 )
             w = np.transpose(w, np.argsort(axes))
             w = np.reshape(w, tuple(s if ax in axes else 1 for ax, s in enumerate(shape)))
-        scale = np.sum(w, axis=axes, keepdims=keepdims)
+        # numpy sums the weights in the result's dtype (bool or int weights of a float32
+        # a: float32, not int64's quotient, float64)
+        kinds = [np.asarray(_value_of(x)).dtype for x in (a, w)]
+        floor = ("f8",) if kinds[0].kind in "biu" else ()
+        scale = np.sum(w, axis=axes, keepdims=keepdims, dtype=np.result_type(*kinds, *floor))
         if np.any(_value_of(scale) == 0.0):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = np.sum(np.multiply(a, w), axis=axes, keepdims=keepdims) / scale
