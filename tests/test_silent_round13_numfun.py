@@ -378,3 +378,35 @@ def test_diff_and_average_take_numpys_dtype(constant: str, dtype: Any) -> None:
         np.testing.assert_allclose(result.value, expected, rtol=4 * np.finfo(dtype).eps)
         slope = np.sum(dx * c) / np.sum(c)  # linear in x
         np.testing.assert_allclose(result.d, slope, rtol=4 * np.finfo(dtype).eps)
+
+
+# --- np.block of nested lists under nested transforms -----------------------------------------
+# An outer and an inner transform's arrays meet in their product kind, lifted there by
+# the dispatch; only the first level of a list was looked into, so np.block's nested
+# lists reached it unlifted and raised (a misleading "writes in place" TypeError).
+_WEIGHTS = np.array([[1.0, -2.0, 0.5, 3.0], [0.25, 1.5, -1.0, 2.0]])
+
+
+def _blocked(a: Any, b: Any) -> Any:
+    # rows [a0, a1, b0, b1] and [b2, b3, a2, a3]; f = (sum of weights times them)^2
+    return np.sum(_WEIGHTS * np.block([[a[:2], b[:2]], [b[2:], a[2:]]])) ** 2
+
+
+@pytest.mark.parametrize("outer", ["a", "b"])
+def test_block_of_nested_lists_under_nested_transforms(outer: str) -> None:
+    a, b = np.array([0.5, -1.0, 2.0, 0.25]), np.array([1.5, 0.75, -0.5, 1.0])
+    ca = _WEIGHTS[[0, 0, 1, 1], [0, 1, 2, 3]]  # the weight each a_i meets
+    cb = _WEIGHTS[[0, 0, 1, 1], [2, 3, 0, 1]]
+    mixed = 2 * np.outer(ca, cb)  # d2 f / da_i db_j
+    if outer == "a":
+        got = hd.jacobian(lambda u: hd.grad(lambda v: _blocked(u, v))(b))(a).T
+    else:
+        got = hd.jacobian(lambda v: hd.grad(lambda u: _blocked(u, v))(a))(b)
+    np.testing.assert_allclose(got, mixed, rtol=1e-15)
+
+    def deeper(u: Any, v: Any) -> Any:  # three levels: sum(u v), mixed partials the identity
+        joined = np.block([[[u, v]]])[0, 0]
+        return np.sum(joined[:4] * joined[4:])
+
+    got = hd.jacobian(lambda u: hd.grad(lambda v: deeper(u, v))(b))(a)
+    np.testing.assert_array_equal(got, np.eye(4))
