@@ -410,3 +410,45 @@ def test_block_of_nested_lists_under_nested_transforms(outer: str) -> None:
 
     got = hd.jacobian(lambda u: hd.grad(lambda v: deeper(u, v))(b))(a)
     np.testing.assert_array_equal(got, np.eye(4))
+
+
+# --- masked arrays beside dual arrays in numpy's functions ----------------------------------
+# The ufuncs refuse a masked array with masked entries beside a dual array (round 8); the
+# numpy functions used its masked entries' data silently: np.kron(m, x) is masked there
+# in numpy, the dual result was not; np.dot, np.convolve, np.interp(fp=m), ... summed
+# them in. Now a TypeError naming the function; a mask without masked entries (or a
+# boolean condition) is read as numpy reads it.
+_MASKED_CALLS: dict[str, Callable[[Any, Any], Any]] = {
+    "numpy.kron": lambda m, x: np.kron(m, x),
+    "numpy.dot": lambda m, x: np.dot(m, x),
+    "numpy.outer": lambda m, x: np.outer(x, m),
+    "numpy.einsum": lambda m, x: np.einsum("i,i->", m, x),
+    "numpy.concatenate": lambda m, x: np.concatenate([x, m]),
+    "numpy.stack": lambda m, x: np.stack([m, x]),
+    "numpy.convolve": lambda m, x: np.convolve(x, m),
+    "numpy.interp": lambda m, x: np.interp(x, [0.0, 1.0, 2.0, 3.0], m),
+    "numpy.cross": lambda m, x: np.cross(m[:3], x[:3]),
+    "numpy.where": lambda m, x: np.where([True, False, True, False], x, m),
+    "numpy.tensordot": lambda m, x: np.tensordot(m, x, 1),
+}
+
+
+@pytest.mark.parametrize("name", list(_MASKED_CALLS))
+def test_masked_constants_beside_dual_arrays(name: str) -> None:
+    call = _MASKED_CALLS[name]
+    x = hd.dual(np.array([0.5, 1.5, 2.5, 0.25]), np.array([1.0, -1.0, 2.0, 0.5]))
+    masked = np.ma.array([1.0, 2.0, 3.0, 4.0], mask=[False, True, False, False])
+    with pytest.raises(TypeError, match=rf"{name} of a dual array and a masked array"):
+        call(masked, x)
+    unmasked = np.ma.array([1.0, 2.0, 3.0, 4.0])  # no masked entries: numpy's data
+    result, plain = call(unmasked, x), call(unmasked.data, x)
+    np.testing.assert_array_equal(result.value, plain.value)
+    np.testing.assert_array_equal(result.d, plain.d)
+
+
+def test_masked_boolean_conditions_are_numpys() -> None:
+    x = hd.dual(np.array([0.5, 1.5, 2.5]), 1.0)
+    condition = np.ma.array([True, False, True], mask=[False, True, False])
+    result = np.where(condition, x, 0.0)
+    np.testing.assert_array_equal(result.value, np.where(condition, x.value, 0.0))
+    np.testing.assert_array_equal(result.d, [1.0, 0.0, 1.0])

@@ -94,6 +94,8 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) 
     if impl is None:
         module = getattr(func, "__module__", None) or "numpy"
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
+    if any(issubclass(t, np.ma.MaskedArray) for t in types):
+        _refuse_masked(func, (args, kwargs))
     if kwargs:  # numpy's own wrappers forward unset arguments as np._NoValue: unset
         kwargs = {k: v for k, v in kwargs.items() if v is not np._NoValue}
     if len(types) > 1:  # an outer and an inner transform's kinds meet in their product
@@ -104,6 +106,30 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) 
             _refuse_lifted_targets(func, impl, product, types, args, kwargs)
             args, kwargs = lift_arguments(product, args), lift_arguments(product, kwargs)
     return impl(*args, **kwargs)
+
+
+def _refuse_masked(func: Any, arguments: Any) -> None:
+    """A TypeError for a masked array with masked entries among a numpy function's
+    arguments beside a dual array (as the ufuncs refuse it, _arrays._refuse_masked): dual
+    arrays carry no mask, so the result would use the masked entries' data silently
+    (np.kron(m, x): numpy's result is masked there, np.dot(m, x) ignores the mask).
+    Boolean ones are conditions (np.where's, select's), read as numpy reads them."""
+    if isinstance(arguments, dict):
+        arguments = tuple(arguments.values())
+    if isinstance(arguments, list | tuple):
+        for argument in arguments:
+            _refuse_masked(func, argument)
+    elif (
+        isinstance(arguments, np.ma.MaskedArray)
+        and arguments.dtype != bool
+        and np.ma.getmaskarray(arguments).any()
+    ):
+        module = getattr(func, "__module__", None) or "numpy"
+        raise TypeError(
+            f"hyperdiff does not support {module}.{func.__name__} of a dual array and a "
+            "masked array with masked entries: dual arrays carry no mask; use np.where "
+            "with the mask (or m.filled(value))"
+        )
 
 
 def _refuse_lifted_targets(
