@@ -452,3 +452,43 @@ def test_masked_boolean_conditions_are_numpys() -> None:
     result = np.where(condition, x, 0.0)
     np.testing.assert_array_equal(result.value, np.where(condition, x.value, 0.0))
     np.testing.assert_array_equal(result.d, [1.0, 0.0, 1.0])
+
+
+# --- np.pad's linear_ramp with dual end values ------------------------------------------------
+# The ramp's end values were taken as constants: a dual end value's parts were dropped
+# (d/de sum(np.pad(a, 2, 'linear_ramp', end_values=e)) was 0, not 3). The ramp is linear
+# in the array and the end values together: the parts are numpy's pad of the parts.
+_RAMPS = {  # name -> (shape, pad_width, end values of e (4 numbers) and k (plain ones' scale))
+    "scalar": ((3,), 2, lambda e, k: e[0]),
+    "pair": ((3,), (1, 3), lambda e, k: (e[0], e[1])),
+    "mixed pair": ((3,), (2, 1), lambda e, k: (1.5 * k, e[2])),
+    "per axis": ((2, 3), ((1, 2), (2, 1)), lambda e, k: ((e[0], e[1]), (e[2], e[3]))),
+    "per axis mixed": ((2, 3), ((1, 1), (0, 2)), lambda e, k: ((e[0], -0.5 * k), e[2:])),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("case", list(_RAMPS))
+def test_pad_linear_ramp_end_values_carry_parts(case: str, dtype: Any) -> None:
+    shape, width, ends = _RAMPS[case]
+    a = np.arange(1, 1 + np.prod(shape)).reshape(shape).astype(dtype)
+    a = a * (1 - 0.5j) if a.dtype.kind == "c" else a
+    da = np.full(shape, 0.5, dtype=dtype)
+    e, de = (
+        np.array([2.0, -1.0, 3.0, 0.5], dtype=dtype),
+        np.array([1.0, 2.0, -1.0, 4.0], dtype=dtype),
+    )
+    hyper = np.pad(
+        hd.hyperdual(a, da, 0), width, "linear_ramp", end_values=ends(hd.hyperdual(e, 0, de), 1)
+    )
+    np.testing.assert_array_equal(
+        hyper.value, np.pad(a, width, "linear_ramp", end_values=ends(e, 1))
+    )
+    zeros = np.zeros(4, dtype=dtype)  # (and the plain end values' parts: zero)
+    np.testing.assert_array_equal(
+        hyper.e1, np.pad(da, width, "linear_ramp", end_values=ends(zeros, 0))
+    )
+    np.testing.assert_array_equal(
+        hyper.e2, np.pad(0 * da, width, "linear_ramp", end_values=ends(de, 0))
+    )
+    np.testing.assert_array_equal(hyper.e12, 0)

@@ -154,6 +154,17 @@ def _pad_pairs(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
     return [(int(b), int(a)) for b, a in widths]
 
 
+def _joined_duals(x: Any) -> Any:
+    """Nested lists or tuples holding dual arrays (pad's end_values pairs) as one dual
+    array, their numbers broadcast and stacked; anything else as it is."""
+    if not isinstance(x, list | tuple):
+        return x
+    items = [_joined_duals(y) for y in x]
+    if not any(isinstance(y, DualArray) for y in items):
+        return x
+    return np.stack(np.broadcast_arrays(*items))
+
+
 @implements(np.pad)
 def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
     if callable(mode) or mode not in (*_PAD_SELECT, *_PAD_LINEAR):
@@ -162,14 +173,24 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
             f"hyperdiff does not support numpy.pad with mode={name!r} (it picks by value "
             "or calls a function): use a selecting or linear mode"
         )
+    if "end_values" in kwargs:  # (pairs of dual numbers: one dual array of them)
+        kwargs = {**kwargs, "end_values": _joined_duals(kwargs["end_values"])}
     cv = kwargs.get("constant_values", 0)
-    cls = common_kind("pad", array, cv)
+    cls = common_kind("pad", array, cv, kwargs.get("end_values", 0))
     data = _planes(array, cls)
     plain = {k: _value_of(v) for k, v in kwargs.items()}
     value = np.pad(data[0], pad_width, mode, **plain)  # numpy's checks, its values
     if mode in _PAD_LINEAR or kwargs.get("reflect_type", "even") == "odd":
-        if mode == "linear_ramp":  # the ramp's end values are constants: zero parts
-            kwargs = {**kwargs, "end_values": 0}
+        if mode == "linear_ramp":
+            ends = kwargs.get("end_values", 0)
+            if isinstance(ends, DualArray):  # linear in them too: each plane's end values
+                planes = _planes(ends, cls)[1:]
+                parts = [
+                    np.pad(d, pad_width, mode, end_values=e)
+                    for d, e in zip(data[1:], planes, strict=True)
+                ]
+                return cls._wrap(_with_value(value, np.stack(parts)))
+            kwargs = {**kwargs, "end_values": 0}  # constants: zero parts
         if kwargs.get("stat_length") is not None:  # per axis: the plane axis's too
             stat = _pad_pairs(kwargs["stat_length"], array.ndim)
             kwargs = {**kwargs, "stat_length": [(1, 1), *stat]}
