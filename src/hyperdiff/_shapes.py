@@ -185,11 +185,11 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
             ends = kwargs.get("end_values", 0)
             if isinstance(ends, DualArray):  # linear in them too: each plane's end values
                 planes = _planes(ends, cls)[1:]
-                parts = [
+                ramps = [
                     np.pad(d, pad_width, mode, end_values=e)
                     for d, e in zip(data[1:], planes, strict=True)
                 ]
-                return cls._wrap(_with_value(value, np.stack(parts)))
+                return cls._wrap(_with_value(value, np.stack(ramps)))
             kwargs = {**kwargs, "end_values": 0}  # constants: zero parts
         if kwargs.get("stat_length") is not None:  # per axis: the plane axis's too
             stat = _pad_pairs(kwargs["stat_length"], array.ndim)
