@@ -492,3 +492,34 @@ def test_pad_linear_ramp_end_values_carry_parts(case: str, dtype: Any) -> None:
         hyper.e2, np.pad(0 * da, width, "linear_ramp", end_values=ends(de, 0))
     )
     np.testing.assert_array_equal(hyper.e12, 0)
+
+
+# --- np.interp with period= ----------------------------------------------------------------
+# (was a TypeError) numpy's reduction to one period, on the dual arrays: x and xp modulo
+# the period, knots sorted and extended by one at each end. References: numpy's periodic
+# interp of the values, of the unit vectors in fp (linear in fp), and its chords across
+# x +- 2^-10 (linear between knots: the slope to rounding).
+_PERIODIC_X = np.array([-180.0, -171, -185, 185, -11, -5, 0.5, 365, 190.5, 11, 725])  # (no knots)
+_PERIODIC_XP = np.array([190.0, -190, 350, -350])
+
+
+@pytest.mark.parametrize("period", [360, -360.0, 725.5])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_interp_period(dtype: Any, period: float) -> None:
+    fp = np.array([5.0, 10.0, 3.0, 4.0]).astype(dtype)
+    fp = fp * (1 - 0.5j) if fp.dtype.kind == "c" else fp
+
+    def interp(x: Any, f: Any) -> Any:
+        return np.interp(x, _PERIODIC_XP, f, period=period)
+
+    dual = interp(hd.dual(_PERIODIC_X, 1.0), fp)
+    np.testing.assert_array_equal(dual.value, interp(_PERIODIC_X, fp))
+    h = 2.0**-10
+    chords = (interp(_PERIODIC_X + h, fp) - interp(_PERIODIC_X - h, fp)) / (2 * h)
+    np.testing.assert_allclose(dual.d, chords, rtol=1e-9)
+    in_fp = np.interp(
+        _PERIODIC_X, _PERIODIC_XP, hd.dual(fp, np.array([1.0, -2.0, 0.5, 3.0])), period=period
+    )
+    np.testing.assert_array_equal(in_fp.value, interp(_PERIODIC_X, fp))
+    along = interp(_PERIODIC_X, np.array([1.0, -2.0, 0.5, 3.0]))  # (numpy: a slope times x - xp)
+    np.testing.assert_allclose(in_fp.d, along, rtol=0, atol=4 * np.finfo(float).eps * 3)

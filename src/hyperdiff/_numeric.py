@@ -354,7 +354,21 @@ def _interp(
     # (at the last knot the left one's).
     _plain("interp", "xp", xp)
     if period is not None:
-        raise _unsupported("interp", "period")
+        # numpy's reduction to one period: x and xp modulo the period, the knots sorted
+        # and extended by one at each end (left and right unused)
+        _plain("interp", "period", period)
+        value = np.interp(_value_of(x), xp, _value_of(fp), period=period)  # numpy's checks
+        period = abs(period)
+        knots = np.asarray(xp, dtype=np.float64) % period
+        order = np.argsort(knots)
+        knots = knots[order]
+        values = (fp if isinstance(fp, DualArray) else np.asarray(fp))[order]
+        result = _interp(
+            x % period if isinstance(x, DualArray) else np.asarray(x, np.float64) % period,
+            np.concatenate((knots[-1:] - period, knots, knots[:1] + period)),
+            np.concatenate((values[-1:], values, values[:1])),
+        )
+        return result._wrap(_with_value(value, result._stack[1:]))
     cls = common_kind("interp", x, fp, left, right)
     value = np.interp(_value_of(x), xp, _value_of(fp), _value_of(left), _value_of(right))
     value = np.asarray(value)
