@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 
 import hyperdiff as hd
 
@@ -523,3 +524,27 @@ def test_interp_period(dtype: Any, period: float) -> None:
     np.testing.assert_array_equal(in_fp.value, interp(_PERIODIC_X, fp))
     along = interp(_PERIODIC_X, np.array([1.0, -2.0, 0.5, 3.0]))  # (numpy: a slope times x - xp)
     np.testing.assert_allclose(in_fp.d, along, rtol=0, atol=4 * np.finfo(float).eps * 3)
+
+
+# --- sliding_window_view ----------------------------------------------------------------------
+# (was a TypeError) numpy's read-only view of the windows of every plane; writeable=True
+# writes through, as numpy's does.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize(
+    ("window", "axis"),
+    [(2, 1), ((2, 2), None), ((2, 3), (0, 1)), (2, -1), ((2, 2), (1, 0)), (3, 0)],
+)
+def test_sliding_window_view_of_every_plane(window: Any, axis: Any, dtype: Any) -> None:
+    x = (np.arange(12.0).reshape(3, 4) ** 1.5).astype(dtype)
+    hyper = sliding_window_view(hd.hyperdual(x, 2 * x, -x, x * x), window, axis)
+    for got, plane in ((hyper.value, x), (hyper.e1, 2 * x), (hyper.e2, -x), (hyper.e12, x * x)):
+        np.testing.assert_array_equal(got, sliding_window_view(plane, window, axis))
+    with pytest.raises(ValueError, match="read-only"):
+        hyper[0] = 1.0
+    # a moving sum's Jacobian: ones on the windows' band
+    jac = hd.jacobian(lambda v: sliding_window_view(v, 3).sum(axis=-1))(np.arange(6.0))
+    np.testing.assert_array_equal(jac, sum(np.eye(4, 6, k) for k in range(3)))
+    written = hd.dual(np.arange(5.0), 1.0)
+    sliding_window_view(written, 2, writeable=True)[0, 1] = hd.dual(9.0, 7.0)  # x[1], as numpy
+    np.testing.assert_array_equal(written.value, [0.0, 9.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(written.d, [1.0, 7.0, 1.0, 1.0, 1.0])

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._arrays import DualArray
 from ._functions import (
@@ -99,6 +100,23 @@ implements(np.array_split)(_splitter(np.array_split, None))
 implements(np.hsplit)(_splitter(np.hsplit, lambda ndim: 1 if ndim > 1 else 0))
 implements(np.vsplit)(_splitter(np.vsplit, lambda ndim: 0))
 implements(np.dsplit)(_splitter(np.dsplit, lambda ndim: 2))
+
+
+# --- sliding windows -------------------------------------------------------------------------
+@implements(sliding_window_view)
+def _sliding_window_view(
+    x: Any, window_shape: Any, axis: Any = None, *, subok: bool = False, writeable: bool = False
+) -> Any:
+    # numpy's view of the windows of every plane (read-only unless writeable, as numpy's)
+    value = sliding_window_view(x._stack[0], window_shape, axis, writeable=writeable)  # checks
+    if axis is None:
+        axes: Any = range(x.ndim)
+    else:
+        axes = axis if np.iterable(axis) else (axis,)
+    shifted = tuple(normalize_axis_index(a, x.ndim) + 1 for a in axes)
+    data = sliding_window_view(x._stack, window_shape, shifted, writeable=writeable)
+    assert data.shape[1:] == value.shape
+    return x._wrap(data)
 
 
 # --- flips and rotations ----------------------------------------------------------------
