@@ -94,6 +94,8 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) 
     if impl is None:
         module = getattr(func, "__module__", None) or "numpy"
         raise TypeError(f"hyperdiff does not support {module}.{func.__name__}")
+    if any(issubclass(t, np.ma.MaskedArray) for t in types):
+        _refuse_masked(func, (args, kwargs))
     if kwargs:  # numpy's own wrappers forward unset arguments as np._NoValue: unset
         kwargs = {k: v for k, v in kwargs.items() if v is not np._NoValue}
     if len(types) > 1:  # an outer and an inner transform's kinds meet in their product
@@ -104,6 +106,30 @@ def dispatch_function(func: Any, types: Any, args: Any, kwargs: Any, impl: Any) 
             _refuse_lifted_targets(func, impl, product, types, args, kwargs)
             args, kwargs = lift_arguments(product, args), lift_arguments(product, kwargs)
     return impl(*args, **kwargs)
+
+
+def _refuse_masked(func: Any, arguments: Any) -> None:
+    """A TypeError for a masked array with masked entries among a numpy function's
+    arguments beside a dual array (as the ufuncs refuse it, _arrays._refuse_masked): dual
+    arrays carry no mask, so the result would use the masked entries' data silently
+    (np.kron(m, x): numpy's result is masked there, np.dot(m, x) ignores the mask).
+    Boolean ones are conditions (np.where's, select's), read as numpy reads them."""
+    if isinstance(arguments, dict):
+        arguments = tuple(arguments.values())
+    if isinstance(arguments, list | tuple):
+        for argument in arguments:
+            _refuse_masked(func, argument)
+    elif (
+        isinstance(arguments, np.ma.MaskedArray)
+        and arguments.dtype != bool
+        and np.ma.getmaskarray(arguments).any()
+    ):
+        module = getattr(func, "__module__", None) or "numpy"
+        raise TypeError(
+            f"hyperdiff does not support {module}.{func.__name__} of a dual array and a "
+            "masked array with masked entries: dual arrays carry no mask; use np.where "
+            "with the mask (or m.filled(value))"
+        )
 
 
 def _refuse_lifted_targets(
@@ -1174,7 +1200,13 @@ def _diff(
     a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue, append: Any = np._NoValue
 ) -> Any:
     cls = common_kind("diff", a, prepend, append)
-    data = _planes(a, cls)
+    # numpy concatenates a, prepend and append as arrays: their dtypes promote (a bool or
+    # int8 prepend keeps float32, a Python float is a float64 array)
+    extras = [e for e in (prepend, append) if e is not np._NoValue]
+    dtype = component_dtype(
+        a, *(e if isinstance(e, DualArray) else np.asanyarray(e) for e in extras)
+    )
+    data = _planes(a, cls, dtype)
     if data.ndim == 1:
         raise ValueError("diff requires input that is at least one dimensional")
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
@@ -1182,7 +1214,7 @@ def _diff(
     for extra, where in ((prepend, 0), (append, 1)):
         if extra is np._NoValue:
             continue
-        planes = _planes(extra, cls)
+        planes = _planes(extra, cls, dtype)
         if planes.ndim == 1:  # a scalar spans the other axes, as in numpy
             shape = list(data.shape)
             shape[ax] = 1

@@ -441,13 +441,18 @@ def common_product(kinds: Any) -> type[DualArray] | None:
 
 def lift_arguments(product: type[DualArray], args: Any) -> Any:
     """args (a numpy function's positional or keyword arguments) with every dual array,
-    also inside the sequences numpy functions take (concatenate's, select's), lifted
-    into the product kind."""
+    also inside the sequences numpy functions take (concatenate's, select's, block's
+    nested lists), lifted into the product kind."""
+
+    def holds_dual(x: Any) -> bool:
+        return isinstance(x, DualArray) or (
+            isinstance(x, list | tuple) and any(holds_dual(y) for y in x)
+        )
 
     def lifted(x: Any) -> Any:
         if isinstance(x, DualArray):
             return lift(x, product)  # type: ignore[arg-type]
-        if isinstance(x, list | tuple) and any(isinstance(y, DualArray) for y in x):
+        if isinstance(x, list | tuple) and holds_dual(x):
             return type(x)(lifted(y) for y in x)
         return x
 

@@ -18,6 +18,7 @@ the parts follow from the calculus of each function:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -43,6 +44,7 @@ from ._functions import (
     implements,
     not_holomorphic,
 )
+from ._sets import _first_occurrences
 from ._shapes import _with_value
 from ._ufuncs import component_dtype
 
@@ -128,6 +130,29 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return result
 
 
+@functools.cache
+def _nan_layout_moves_kept_axes() -> bool:
+    """Whether numpy's nanquantile/nanpercentile over several axes but not all, with a q
+    of two or more axes, lay their result out with the axes -1, 0, ..., q.ndim - 2 of
+    (*kept, *q.shape) moved to the front rather than q's axes (numpy 2.4: _ureduce
+    passes axis=-1 and _nanquantile_ureduce_func moves [axis + i for i < q.ndim]).
+    Asked of numpy itself, once: slices of constant values and a q of shape (2, 1)."""
+    probe = np.zeros((3, 1, 2))
+    return bool(np.nanquantile(probe, np.zeros((2, 1)), axis=(1, 2)).shape != (2, 1, 3))
+
+
+def quantile_layout(data: Any, lead: int, q_ndim: int, several_nan_axes: bool) -> Any:
+    """data laid out (lead axes, *kept, *q.shape), in numpy's layout of a quantile's
+    result: q's axes first after the lead ones, or, for numpy's nan-functions reducing
+    several axes but not all (several_nan_axes), the axes numpy moves there instead."""
+    n_kept = data.ndim - lead - q_ndim
+    if several_nan_axes and n_kept and q_ndim > 1 and _nan_layout_moves_kept_axes():
+        source = (data.ndim - 1, *range(lead, lead + q_ndim - 1))
+    else:
+        source = tuple(range(lead + n_kept, data.ndim))
+    return np.moveaxis(data, source, tuple(range(lead, lead + q_ndim)))
+
+
 def _order_statistic(
     name: str,
     a: Any,
@@ -169,9 +194,8 @@ def _order_statistic(
         lo, hi, gamma = _quantile_weights(n, q, method)
         gamma = gamma.astype(parts.real.dtype)
         result = _lerp(parts[..., lo], parts[..., hi], gamma)
-    # (planes-1, *kept, *q.shape) -> numpy's order: q's axes first
-    n_kept = result.ndim - 1 - q.ndim
-    result = np.moveaxis(result, tuple(range(1 + n_kept, result.ndim)), tuple(range(1, 1 + q.ndim)))
+    # (planes-1, *kept, *q.shape) -> numpy's order of the values
+    result = quantile_layout(result, 1, q.ndim, skip_nan and len(axes) > 1)
     if keepdims:
         result = result.reshape((result.shape[0], *q.shape, *_keepdims_shape(shape, axes)))
     value = np.asarray(value)
@@ -263,7 +287,11 @@ def _average(
                 )
             w = np.transpose(w, np.argsort(axes))
             w = np.reshape(w, tuple(s if ax in axes else 1 for ax, s in enumerate(shape)))
-        scale = np.sum(w, axis=axes, keepdims=keepdims)
+        # numpy sums the weights in the result's dtype (bool or int weights of a float32
+        # a: float32, not int64's quotient, float64)
+        kinds = [np.asarray(_value_of(x)).dtype for x in (a, w)]
+        floor = ("f8",) if kinds[0].kind in "biu" else ()
+        scale = np.sum(w, axis=axes, keepdims=keepdims, dtype=np.result_type(*kinds, *floor))
         if np.any(_value_of(scale) == 0.0):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = np.sum(np.multiply(a, w), axis=axes, keepdims=keepdims) / scale
@@ -322,10 +350,25 @@ def _interp(
     # piecewise linear: on the segment xp[j] <= x < xp[j+1] (the last one closed),
     # f = fp[j] + t (fp[j+1] - fp[j]), t = (x - xp[j]) / (xp[j+1] - xp[j]); outside,
     # left/right (default fp[0], fp[-1]). Exact in x and in fp, and in both (the mixed
-    # part through t times fp); at a knot the derivative in x is the right segment's.
+    # part through t times fp); at a knot the derivative in x is the right segment's
+    # (at the last knot the left one's).
     _plain("interp", "xp", xp)
     if period is not None:
-        raise _unsupported("interp", "period")
+        # numpy's reduction to one period: x and xp modulo the period, the knots sorted
+        # and extended by one at each end (left and right unused)
+        _plain("interp", "period", period)
+        value = np.interp(_value_of(x), xp, _value_of(fp), period=period)  # numpy's checks
+        period = abs(period)
+        knots = np.asarray(xp, dtype=np.float64) % period
+        order = np.argsort(knots)
+        knots = knots[order]
+        values = (fp if isinstance(fp, DualArray) else np.asarray(fp))[order]
+        result = _interp(
+            x % period if isinstance(x, DualArray) else np.asarray(x, np.float64) % period,
+            np.concatenate((knots[-1:] - period, knots, knots[:1] + period)),
+            np.concatenate((values[-1:], values, values[:1])),
+        )
+        return result._wrap(_with_value(value, result._stack[1:]))
     cls = common_kind("interp", x, fp, left, right)
     value = np.interp(_value_of(x), xp, _value_of(fp), _value_of(left), _value_of(right))
     value = np.asarray(value)
@@ -341,8 +384,13 @@ def _interp(
         j = np.clip(np.searchsorted(knots, xv, side="right") - 1, 0, len(knots) - 2)
         x0, x1 = knots[j], knots[j + 1]
         f0, f1 = f[j], f[j + 1]
-        t = (at - x0) / (x1 - x0)
+        # repeated last knots: x on them has a segment of length 0, where numpy's value
+        # is fp[-1], its derivative in x 0 (the constant beyond; the left one a jump)
+        empty = x1 == x0
+        t = (at - x0) / np.where(empty, 1.0, x1 - x0)
         inside = f0 + t * (f1 - f0)
+        if np.any(empty):
+            inside = np.where(empty, f1, inside)
     result = np.where(xv < knots[0], low, np.where(xv > knots[-1], high, inside))
     result = _as_dual(result, cls, value.dtype)
     data = result._stack.reshape((cls._planes, *value.shape))
@@ -458,6 +506,7 @@ def _check_1d(name: str, a: Any, v: Any, mode: str) -> None:
 
 @implements(np.convolve)
 def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    a, v = (np.atleast_1d(x) if np.ndim(x) == 0 else x for x in (a, v))  # numpy's ndmin=1
     _check_1d("convolve", a, v, mode)
     return _bilinear_1d(
         "convolve",
@@ -708,23 +757,27 @@ def _unique(
 ) -> Any:
     # numpy's unique values (and indices, inverse, counts); a selection, so each unique
     # value carries the parts of its first occurrence (the convention of max and sort)
-    found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
-        ar._stack[0],
-        return_index=True,
-        return_inverse=return_inverse,
-        return_counts=return_counts,
-        axis=axis,
-        equal_nan=equal_nan,
-        sorted=sorted,
-    )
-    values, first = found[0], found[1]
+    # (the caller's flags: numpy's values differ with return_index, a complex nan's)
+    def unique(*, index: bool, inverse: bool, counts: bool) -> tuple[np.ndarray, ...]:
+        found = np.unique(  # type: ignore[call-overload]  # (the caller's bools)
+            ar._stack[0],
+            return_index=index,
+            return_inverse=inverse,
+            return_counts=counts,
+            axis=axis,
+            equal_nan=equal_nan,
+            sorted=sorted,
+        )
+        return found if isinstance(found, tuple) else (found,)
+
+    found = unique(index=return_index, inverse=return_inverse, counts=return_counts)
     if axis is None:
-        parts = ar._stack[1:].reshape(ar._planes - 1, -1)[:, first]
-    else:
+        result = _first_occurrences(found[0], [ar])
+    else:  # the first occurrence of each row
+        first = found[1] if return_index else unique(index=True, inverse=False, counts=False)[1]
         parts = np.take(ar._stack[1:], first, axis=normalize_axis_index(axis, ar.ndim) + 1)
-    result = ar._wrap(_with_value(values, parts))
-    extra = ([first] if return_index else []) + list(found[2:])
-    return (result, *extra) if extra else result
+        result = ar._wrap(_with_value(found[0], parts))
+    return (result, *found[1:]) if len(found) > 1 else result
 
 
 # --- nan-aware order statistics ---------------------------------------------------------------

@@ -75,14 +75,35 @@ def _isin(
 
 
 # --- unique values and sets ------------------------------------------------------------------
+def _unique_keys(x: np.ndarray) -> np.ndarray:
+    """Rows of unsigned keys, equal exactly where numpy's unique takes the values as
+    equal: -0.0 as 0.0, and every nan as one (complex: whichever component is nan)."""
+    nan = np.isnan(x)
+    components = (x.real, x.imag) if x.dtype.kind == "c" else (x,)
+    columns = [np.where(nan, np.array(np.nan, c.dtype), c + c.dtype.type(0)) for c in components]
+    return np.stack([c.view(np.dtype(f"u{c.dtype.itemsize}")) for c in columns], axis=-1)
+
+
 def _first_occurrences(values: np.ndarray, sources: Sequence[Any]) -> Any:
     """values (each found among the sources) as a dual array whose parts are those of
-    its first occurrence in the sources, flattened and joined in order."""
+    its first occurrence in the sources, flattened and joined in order (numpy's several
+    nans without equal_nan: the m-th nan of values that of the m-th nan element)."""
     cls = common_kind("a set function", *sources)
     planes = [_planes(s, cls).reshape(cls._planes, -1) for s in sources]
     joined = np.concatenate(planes, axis=1)
-    found, first = np.unique(joined[0], return_index=True)
-    position = first[np.searchsorted(found, values)]
+    dtype = np.result_type(values.dtype, joined.dtype)
+    n = joined.shape[1]
+    keys = np.concatenate([_unique_keys(x.astype(dtype)) for x in (joined[0], values)])
+    ids = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1)
+    source_ids, value_ids = ids[:n], ids[n:]
+    order = np.argsort(source_ids, kind="stable")  # each value's elements in order
+    first = np.searchsorted(source_ids[order], value_ids)
+    # the rank of each of values among its equal ones (0 but for numpy's several nans)
+    ranked = np.argsort(value_ids, kind="stable")
+    rank = np.empty_like(ranked)
+    rank[ranked] = np.arange(len(ranked)) - np.searchsorted(value_ids[ranked], value_ids[ranked])
+    count = np.bincount(source_ids, minlength=int(ids.max(initial=0)) + 1)[value_ids]
+    position = order[first + np.minimum(rank, count - 1)]
     parts = joined[1:, position].astype(values.dtype, copy=False)
     return cls._wrap(_with_value(values, parts))
 

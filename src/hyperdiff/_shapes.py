@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._arrays import DualArray
 from ._functions import (
@@ -101,6 +102,23 @@ implements(np.vsplit)(_splitter(np.vsplit, lambda ndim: 0))
 implements(np.dsplit)(_splitter(np.dsplit, lambda ndim: 2))
 
 
+# --- sliding windows -------------------------------------------------------------------------
+@implements(sliding_window_view)
+def _sliding_window_view(
+    x: Any, window_shape: Any, axis: Any = None, *, subok: bool = False, writeable: bool = False
+) -> Any:
+    # numpy's view of the windows of every plane (read-only unless writeable, as numpy's)
+    value = sliding_window_view(x._stack[0], window_shape, axis, writeable=writeable)  # checks
+    if axis is None:
+        axes: Any = range(x.ndim)
+    else:
+        axes = axis if np.iterable(axis) else (axis,)
+    shifted = tuple(normalize_axis_index(a, x.ndim) + 1 for a in axes)
+    data = sliding_window_view(x._stack, window_shape, shifted, writeable=writeable)
+    assert data.shape[1:] == value.shape
+    return x._wrap(data)
+
+
 # --- flips and rotations ----------------------------------------------------------------
 @implements(np.flipud)
 def _flipud(m: Any) -> Any:
@@ -154,6 +172,17 @@ def _pad_pairs(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
     return [(int(b), int(a)) for b, a in widths]
 
 
+def _joined_duals(x: Any) -> Any:
+    """Nested lists or tuples holding dual arrays (pad's end_values pairs) as one dual
+    array, their numbers broadcast and stacked; anything else as it is."""
+    if not isinstance(x, list | tuple):
+        return x
+    items = [_joined_duals(y) for y in x]
+    if not any(isinstance(y, DualArray) for y in items):
+        return x
+    return np.stack(np.broadcast_arrays(*items))
+
+
 @implements(np.pad)
 def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
     if callable(mode) or mode not in (*_PAD_SELECT, *_PAD_LINEAR):
@@ -162,14 +191,24 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
             f"hyperdiff does not support numpy.pad with mode={name!r} (it picks by value "
             "or calls a function): use a selecting or linear mode"
         )
+    if "end_values" in kwargs:  # (pairs of dual numbers: one dual array of them)
+        kwargs = {**kwargs, "end_values": _joined_duals(kwargs["end_values"])}
     cv = kwargs.get("constant_values", 0)
-    cls = common_kind("pad", array, cv)
+    cls = common_kind("pad", array, cv, kwargs.get("end_values", 0))
     data = _planes(array, cls)
     plain = {k: _value_of(v) for k, v in kwargs.items()}
     value = np.pad(data[0], pad_width, mode, **plain)  # numpy's checks, its values
     if mode in _PAD_LINEAR or kwargs.get("reflect_type", "even") == "odd":
-        if mode == "linear_ramp":  # the ramp's end values are constants: zero parts
-            kwargs = {**kwargs, "end_values": 0}
+        if mode == "linear_ramp":
+            ends = kwargs.get("end_values", 0)
+            if isinstance(ends, DualArray):  # linear in them too: each plane's end values
+                planes = _planes(ends, cls)[1:]
+                ramps = [
+                    np.pad(d, pad_width, mode, end_values=e)
+                    for d, e in zip(data[1:], planes, strict=True)
+                ]
+                return cls._wrap(_with_value(value, np.stack(ramps)))
+            kwargs = {**kwargs, "end_values": 0}  # constants: zero parts
         if kwargs.get("stat_length") is not None:  # per axis: the plane axis's too
             stat = _pad_pairs(kwargs["stat_length"], array.ndim)
             kwargs = {**kwargs, "stat_length": [(1, 1), *stat]}
@@ -248,13 +287,35 @@ def _partition(
         data, axis = data.reshape(a._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1)
     kth = _indices(kth)
-    # numpy's partition of the values; the parts follow the elements argpartition moves
-    # there (the same selection algorithm: equal values at every position)
+    # numpy's partition of the values; the parts of an element of that value at each
+    # position (np.argpartition is another algorithm: with nan among the values its
+    # arrangement differs from np.partition's away from kth, its parts another element's)
     # (kind: the caller's string, which numpy checks)
-    index = np.argpartition(data[0], kth, axis=ax, kind=kind)  # type: ignore[arg-type]
+    value = np.partition(data[0], kth, axis=ax, kind=kind)  # type: ignore[call-overload]
+    index = _arrangement(data[0], value, ax)
     result = np.take_along_axis(data, index[None], axis=ax + 1)
-    result[0] = np.partition(data[0], kth, axis=ax, kind=kind)  # type: ignore[call-overload]
+    result[0] = value
     return a._wrap(result)
+
+
+def _value_keys(x: np.ndarray) -> list[np.ndarray]:
+    """Sort keys equal exactly where the values are (np.lexsort's order: the last key
+    first), nan equal to nan and 0.0 to -0.0: numpy's SIMD partition keeps neither's bits."""
+    if x.dtype.kind == "c":
+        return [*_value_keys(x.imag), *_value_keys(x.real)]
+    canonical = np.where(np.isnan(x), np.array(np.nan, dtype=x.dtype), x + x.dtype.type(0))
+    return [canonical.view(np.dtype(f"u{x.dtype.itemsize}"))]
+
+
+def _arrangement(values: np.ndarray, arranged: np.ndarray, axis: int) -> np.ndarray:
+    """The index along axis of an element of values equal to each of arranged, an
+    arrangement of each slice's values (numpy's partition): equal values matched in the
+    order of their positions."""
+    source = np.lexsort(_value_keys(values), axis=axis)
+    target = np.lexsort(_value_keys(arranged), axis=axis)
+    index = np.empty_like(source)
+    np.put_along_axis(index, target, source, axis=axis)
+    return index
 
 
 @implements(np.argpartition)

@@ -62,6 +62,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _core, _transforms
 from ._arrays import (
@@ -78,6 +79,8 @@ from ._arrays import (
     sparse_operand_refusal,
     sparse_scalar_refusal,
 )
+from ._numeric import quantile_layout
+from ._shapes import _arrangement
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
 __all__ = [
@@ -1664,13 +1667,15 @@ def _polyval(func: Any, p: Any, x: Any) -> Any:
 
 
 def _partition(func: Any, a: Any, kth: Any, axis: Any = -1, **kwargs: Any) -> Any:
-    """np.partition: at a point numpy's own argpartition of the values; globally any
-    element of the axis can land anywhere on it (as np.sort)."""
+    """np.partition: at a point the elements numpy's partition of the values puts at
+    each position (as the dual arrays' rule finds them); globally any element of the
+    axis can land anywhere on it (as np.sort)."""
     trace = _trace_of(a)
     if axis is None:
         a, axis = np.ravel(a), -1
     if trace.local:
-        order = np.argpartition(a._value, kth, axis=axis, **kwargs)
+        value = np.asarray(a._value)
+        order = _arrangement(value, np.partition(value, kth, axis=axis, **kwargs), axis)
         return np.take_along_axis(a, order, axis=axis)
     return _sort(np.sort, a, axis)
 
@@ -1684,11 +1689,16 @@ def _quantile(func: Any, a: Any, q: Any, axis: Any = None, out: Any = None, **kw
         )
     trace = _trace_of(a)
     a = _lift(a, trace)
-    keepdims = bool(kwargs.get("keepdims", False))
     with _no_terms(trace):
-        everything = np.sum(a, axis=axis, keepdims=keepdims)
+        everything = np.sum(a, axis=axis)
     shape = np.shape(func(np.zeros(a.shape), q, axis=axis, **kwargs))
-    result = everything + np.zeros(shape)
+    # (*kept, *q.shape) in numpy's layout of the values (its nan-functions' own, over
+    # several axes), keepdims' axes of length 1 put in by the reshape
+    q_ndim = np.ndim(q)
+    spread = everything.reshape(everything.shape + (1,) * q_ndim) + np.zeros(np.shape(q))
+    reduced = a.ndim if axis is None else len(normalize_axis_tuple(axis, a.ndim))
+    several = func in (np.nanquantile, np.nanpercentile) and reduced > 1
+    result = quantile_layout(spread, 0, q_ndim, several).reshape(shape)
     if trace.local:
         result._value = np.asarray(func(a._value, q, axis=axis, **kwargs))
     return result
