@@ -96,3 +96,124 @@ def test_their_holomorphic_neighbours_still_work(transform: str) -> None:
         else:
             got = hd.grad(lambda u, f=f: np.sum(f(u)), holomorphic=True)(_Z)
             np.testing.assert_allclose(got, matrix.sum(axis=0), rtol=1e-14, atol=1e-14)
+
+
+# --- writes through the views of the real and imaginary parts -------------------------
+def _set_real_item(w: Any, u: Any) -> None:
+    w.real[0] = 0.0
+
+
+def _set_imag_all(w: Any, u: Any) -> None:
+    w.imag[...] = 1.0
+
+
+def _np_real_view(w: Any, u: Any) -> None:
+    np.real(w)[1:] = u.real[1:] * 3
+
+
+def _copyto_imag(w: Any, u: Any) -> None:
+    np.copyto(np.imag(w), 2.0)
+
+
+def _iadd_real(w: Any, u: Any) -> None:
+    view = w.real
+    view += 1.0
+
+
+def _real_setter(w: Any, u: Any) -> None:
+    w.real = u.imag
+
+
+def _imag_setter(w: Any, u: Any) -> None:
+    w.imag = u.real
+
+
+# each write and (df/dz, df/dz-bar) of f(u) = (w := 2u, the write, w), by hand
+_WRITES: dict[str, tuple[Callable[[Any, Any], None], Callable[[np.ndarray], Any]]] = {
+    # w_0 = 2i Im u_0 = u_0 - conj(u_0)
+    "real_item": (_set_real_item, lambda z: ([1, 2, 2, 2], [-1, 0, 0, 0])),
+    # w = 2 Re u + i = u + conj(u) + i
+    "imag_all": (_set_imag_all, lambda z: ([1, 1, 1, 1], [1, 1, 1, 1])),
+    # w_k = 3 Re u_k + 2i Im u_k (k >= 1): (5/2, 1/2)
+    "np_real_view": (_np_real_view, lambda z: ([2, 2.5, 2.5, 2.5], [0, 0.5, 0.5, 0.5])),
+    # w = 2 Re u + 2i
+    "copyto_imag": (_copyto_imag, lambda z: ([1, 1, 1, 1], [1, 1, 1, 1])),
+    # w = 2u + 1: holomorphic, yet the write goes through a real view
+    "iadd_real": (_iadd_real, lambda z: ([2, 2, 2, 2], [0, 0, 0, 0])),
+    # w = Im u + 2i Im u = (1 + 2i)(u - conj u)/(2i)
+    "real_setter": (_real_setter, lambda z: ([1 - 0.5j] * 4, [-1 + 0.5j] * 4)),
+    # w = 2 Re u + i Re u = (2 + i)(u + conj u)/2
+    "imag_setter": (_imag_setter, lambda z: ([1 + 0.5j] * 4, [1 + 0.5j] * 4)),
+}
+
+
+def _written(write: Callable[[Any, Any], None]) -> Callable[[Any], Any]:
+    def f(u: Any) -> Any:
+        w = u * 2.0
+        write(w, u)
+        return w
+
+    return f
+
+
+@pytest.mark.parametrize("transform", ["derivative", "jacobian", "hessian_of_sum"])
+@pytest.mark.parametrize("case", sorted(_WRITES))
+def test_a_write_through_a_real_or_imaginary_view_is_not_lost_under_holomorphic(
+    case: str, transform: str
+) -> None:
+    f = _written(_WRITES[case][0])
+    call = {
+        "derivative": lambda: hd.derivative(f, holomorphic=True)(_Z),
+        "jacobian": lambda: hd.jacobian(f, holomorphic=True)(_Z),
+        "hessian_of_sum": lambda: hd.hessian(lambda u: np.sum(f(u) * u), holomorphic=True)(_Z),
+    }[transform]
+    with pytest.raises(ValueError, match="read-only"):
+        call()
+
+
+@pytest.mark.parametrize("case", sorted(_WRITES))
+def test_writes_through_real_and_imaginary_views_have_exact_wirtinger_derivatives(
+    case: str,
+) -> None:
+    write, pair = _WRITES[case]
+    f = _written(write)
+    want_dz, want_dzbar = (np.asarray(p, dtype=complex) for p in pair(_Z))
+    dz, dzbar = hd.wirtinger(f, elementwise=True)(_Z)
+    np.testing.assert_array_equal(dz, want_dz)
+    np.testing.assert_array_equal(dzbar, want_dzbar)
+    plain = _Z.copy()
+    np.testing.assert_array_equal(f(hd.dual(_Z, 1.0)).value, f(plain))  # numpy's value
+
+
+_KINDS: dict[str, Callable[[np.ndarray, np.ndarray], Any]] = {
+    "dual": lambda v, d: hd.dual(v, d),
+    "hyperdual": lambda v, d: hd.hyperdual(v, d, 2 * d, 3 * d),
+    "dualvec": lambda v, d: hd.dualvec(v, np.stack([d, -d])),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("kind", sorted(_KINDS))
+def test_real_and_imag_setters_write_every_plane_as_numpy(kind: str, dtype: Any) -> None:
+    v = (_Z * 0.5).astype(dtype)
+    d = (_Z[::-1] + 1).astype(dtype)
+    x = _KINDS[kind](v, d)
+    new_real = _KINDS[kind](np.arange(4.0), np.full(4, 0.25))
+    x.real = new_real
+    x.imag = 1.5  # a number: its parts are zero
+    want = np.arange(4.0) + 1.5j
+    assert x.dtype == dtype
+    np.testing.assert_array_equal(x.value, want.astype(dtype))
+    for p in range(1, x._stack.shape[0]):
+        got = x._stack[p]
+        np.testing.assert_array_equal(got.imag, 0)
+        np.testing.assert_array_equal(got.real, new_real._stack[p])
+
+
+def test_imag_setter_of_real_components_raises_as_numpy() -> None:
+    x = hd.dual(np.array([1.0, 2.0]), 1.0)
+    with pytest.raises(TypeError, match="does not have imaginary part to set"):
+        x.imag = 1.0
+    x.real = hd.dual(np.array([3.0, 4.0]), 2.0)  # of a real array: the array itself
+    np.testing.assert_array_equal(x.value, [3.0, 4.0])
+    np.testing.assert_array_equal(x.d, [2.0, 2.0])

@@ -417,10 +417,21 @@ class DualArray:
         """The real parts, as a dual array (numpy's meaning; the primal is `.value`)."""
         return cast("Self", np.real(self))
 
+    @real.setter
+    def real(self, value: Any) -> None:
+        # numpy's x.real = v: a write through the view of the real parts
+        self.real[...] = value
+
     @property
     def imag(self) -> Self:
         """The imaginary parts, as a dual array (zeros for real components)."""
         return cast("Self", np.imag(self))
+
+    @imag.setter
+    def imag(self, value: Any) -> None:
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")  # numpy's error
+        self.imag[...] = value
 
     # numpy's methods give the array itself for real components (a write through the
     # result reaches it); np.conjugate, a ufunc, always makes a new array
@@ -962,15 +973,19 @@ def not_holomorphic_message(names: Any) -> str:
     )
 
 
-def _poisoned(result: Any) -> Any:
-    """result (a dual array, or a tuple of results) with nan parts, in new arrays."""
+def _poisoned(result: Any, operand: DualArray) -> Any:
+    """result (a dual array, or a tuple of results) with nan parts, in new arrays; where
+    result is a view of operand (np.real, np.imag), a read-only one: a write through it
+    (z.real[0] = 0, a write numpy makes reach z) raises instead of missing z."""
     if isinstance(result, DualArray):
         data = np.empty_like(result._stack)
         data[0] = result._stack[0]
         data[1:] = np.nan
+        if np.may_share_memory(result._stack, operand._stack):
+            data.flags.writeable = False
         return result._wrap(data)
     if isinstance(result, tuple):
-        items = [_poisoned(r) for r in result]
+        items = [_poisoned(r, operand) for r in result]
         return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
     return result
 
@@ -988,7 +1003,7 @@ def not_holomorphic_result(name: str, operands: Any, result: Any) -> Any:
             if getattr(kind, "_inner", None) is not None:
                 raise TypeError(not_holomorphic_message(name))
             NOT_HOLOMORPHIC_CALLS.setdefault((kind._thread, kind._tag), set()).add(name)
-            return _poisoned(result)
+            return _poisoned(result, x)
     return result
 
 
