@@ -217,3 +217,29 @@ def test_imag_setter_of_real_components_raises_as_numpy() -> None:
     x.real = hd.dual(np.array([3.0, 4.0]), 2.0)  # of a real array: the array itself
     np.testing.assert_array_equal(x.value, [3.0, 4.0])
     np.testing.assert_array_equal(x.d, [2.0, 2.0])
+
+
+# --- numpy.histogram with complex weights ---------------------------------------------
+@pytest.mark.parametrize("density", [False, True])
+@pytest.mark.parametrize("bins", ["count", "edges"])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_histogram_takes_complex_dual_weights(dtype: Any, bins: str, density: bool) -> None:
+    a = np.array([0.1, 0.5, 2.0, 2.9, 1.2, 0.7])
+    w = np.array([1 + 1j, 2, 3j, 4, -1j, 0.5 - 0.5j]).astype(dtype)
+    v = np.array([0.5 - 1j, 1j, 2, 1 + 1j, 3, -2j]).astype(dtype)
+    b: Any = 3 if bins == "count" else np.array([0.0, 1.0, 1.5, 3.0])
+    got, edges = np.histogram(a, bins=b, weights=hd.dual(w, v), density=density)
+    want, want_edges = np.histogram(a, bins=b, weights=w, density=density)
+    np.testing.assert_array_equal(got.value, want)
+    np.testing.assert_array_equal(edges, want_edges)
+    assert got.d.dtype == want.dtype
+    # linear in the weights: sums of v per bin; density: (s_v S_w - s_w S_v) / (width S_w^2)
+    sums_w = np.histogram(a, bins=b, weights=w.astype(complex))[0]
+    sums_v = np.histogram(a, bins=b, weights=v.astype(complex))[0]
+    if density:
+        width, total_w, total_v = np.diff(want_edges), w.astype(complex).sum(), v.sum()
+        want_d = (sums_v * total_w - sums_w * total_v) / (width * total_w**2)
+    else:
+        want_d = sums_v
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(got.d, want_d, rtol=8 * eps, atol=8 * eps * np.max(np.abs(want_d)))
