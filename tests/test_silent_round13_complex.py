@@ -12,6 +12,10 @@
 - x.real = v and x.imag = v (numpy's setters) raised AttributeError; they write
   through the views as numpy's do (and x.imag = v of real components raises numpy's
   TypeError).
+- derivative(f, order=k >= 3 or order=(k_1, ...), holomorphic=True,
+  check_pointwise=False) of an f calling conj, abs, real, ... (or real-valued) returned
+  nan parts without an error; orders 1 and 2 (and the probe's pass, with the check)
+  raise naming the function. So do higher orders now.
 - numpy.histogram with complex dual weights (numpy takes complex weights) raised
   numpy's internal "Cannot cast complex128 to float64" from np.bincount; the parts are
   the weights' parts summed per bin, real and imaginary parts apart.
@@ -243,3 +247,67 @@ def test_histogram_takes_complex_dual_weights(dtype: Any, bins: str, density: bo
         want_d = sums_v
     eps = np.finfo(dtype).eps
     np.testing.assert_allclose(got.d, want_d, rtol=8 * eps, atol=8 * eps * np.max(np.abs(want_d)))
+
+
+# --- derivative(order >= 3 or a tuple, holomorphic=True, check_pointwise=False) --------
+_POINTWISE_NOT_HOLOMORPHIC: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "conj": (r"numpy\.conjugate", lambda u: np.conj(u) * u**2),
+    "abs": (r"numpy\.absolute", lambda u: np.abs(u) * u),
+    "real": (r"numpy\.real", lambda u: u.real * u),
+    "imag": (r"numpy\.imag", lambda u: u + np.imag(u)),
+    "angle": (r"numpy\.angle", lambda u: np.angle(u) * u),
+    "sign": (r"numpy\.sign", lambda u: np.sign(u) * u**3),
+    # (times b in the mixed partial: complex there, absolute named)
+    "real_valued": (
+        r"needs a function with complex outputs|numpy\.absolute",
+        lambda u: abs(u) ** 4,
+    ),
+}
+_ORDERS: dict[str, Callable[[Callable[[Any], Any], bool, np.ndarray], Any]] = {
+    "3": lambda f, c, z: hd.derivative(f, order=3, holomorphic=True, check_pointwise=c)(z),
+    "4": lambda f, c, z: hd.derivative(f, order=4, holomorphic=True, check_pointwise=c)(z),
+    "(3,)": lambda f, c, z: hd.derivative(
+        f, order=(3,), argnums=(0,), holomorphic=True, check_pointwise=c
+    )(z),
+    "(2, 1)": lambda f, c, z: hd.derivative(
+        lambda a, b: f(a) * b, order=(2, 1), argnums=(0, 1), holomorphic=True, check_pointwise=c
+    )(z, z),
+}
+# every function at every order on 3 points; the fused elementwise pass (from 32768
+# points) at order 3 for two of them
+_HIGHER_CASES = [(c, o, 3) for c in sorted(_POINTWISE_NOT_HOLOMORPHIC) for o in sorted(_ORDERS)]
+_HIGHER_CASES += [("conj", "3", 40_000), ("real_valued", "3", 40_000)]
+
+
+@pytest.mark.parametrize("check_pointwise", [False, True])
+@pytest.mark.parametrize(("case", "order", "size"), _HIGHER_CASES)
+def test_higher_orders_under_holomorphic_raise_for_functions_that_are_not_holomorphic(
+    case: str, order: str, size: int, check_pointwise: bool
+) -> None:
+    """With check_pointwise=False they gave nan parts, no error, where orders 1 and 2
+    raise naming the function (the probe's first-order pass raised with the check)."""
+    message, f = _POINTWISE_NOT_HOLOMORPHIC[case]
+    with pytest.raises(TypeError, match=message):
+        _ORDERS[order](f, check_pointwise, np.resize(_Z, size))
+
+
+@pytest.mark.parametrize("size", [3, 40_000])
+@pytest.mark.parametrize("check_pointwise", [False, True])
+def test_higher_orders_under_holomorphic_of_a_holomorphic_function(
+    check_pointwise: bool, size: int
+) -> None:
+    """(u^3 sin u)''' = 6 sin u + 18 u cos u - 9 u^2 sin u - u^3 cos u; d^3(a^3 b^2)/da^2 db
+    = 12 a b."""
+    z = np.resize(_Z, size)
+    s, c = np.sin(z), np.cos(z)
+    want = 6 * s + 18 * z * c - 9 * z**2 * s - z**3 * c
+    got = _ORDERS["3"](lambda u: u**3 * np.sin(u), check_pointwise, z)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.max(np.abs(want)))
+    got = hd.derivative(
+        lambda a, b: a**3 * b**2,
+        order=(2, 1),
+        argnums=(0, 1),
+        holomorphic=True,
+        check_pointwise=check_pointwise,
+    )(z, z)
+    np.testing.assert_allclose(got, 12 * z * z, rtol=1e-14)
