@@ -85,6 +85,72 @@ def test_their_wirtinger_derivatives_are_exact(case: str) -> None:
     assert np.max(np.abs(b)) > 0.1  # not holomorphic indeed
 
 
+# --- hyperdiff.linalg's scipy mirrors that conjugate a matrix ---------------------------
+_B = _RNG.standard_normal(4) + 1j * _RNG.standard_normal(4)
+_A = _M + 4 * np.eye(4)
+
+
+def _triangular_solve(trans: Any) -> Callable[[Any], Any]:
+    return lambda a: hd.linalg.solve_triangular(a, _B, trans=trans)
+
+
+def _cholesky_solve(c: Any) -> Any:
+    return hd.linalg.cho_solve((c, True), _B)
+
+
+_CONJUGATING_SOLVES: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "solve_triangular_C": (r"scipy\.linalg\.solve_triangular\(trans='C'\)", _triangular_solve("C")),
+    "solve_triangular_2": (r"scipy\.linalg\.solve_triangular\(trans='C'\)", _triangular_solve(2)),
+    "cho_solve": (r"scipy\.linalg\.cho_solve", _cholesky_solve),
+}
+
+
+@pytest.mark.parametrize("transform", ["jacobian", "hessian", "order3"])
+@pytest.mark.parametrize("case", sorted(_CONJUGATING_SOLVES))
+def test_solves_that_conjugate_their_matrix_raise_under_holomorphic(
+    case: str, transform: str
+) -> None:
+    """T^H x = b and (L L^H) x = b are not holomorphic in T, L: f'(z) was the
+    derivative along the real axis, silently."""
+    message, f = _CONJUGATING_SOLVES[case]
+    call = {
+        "jacobian": lambda: hd.jacobian(f, holomorphic=True)(_A),
+        "hessian": lambda: hd.hessian(lambda a: np.sum(f(a)), holomorphic=True)(_A),
+        "order3": lambda: hd.derivative(
+            lambda t: f(_A + t * np.eye(4))[0], order=3, holomorphic=True
+        )(0.5 + 0.25j),
+    }[transform]
+    with pytest.raises(TypeError, match=message + " is not holomorphic"):
+        call()
+
+
+@pytest.mark.parametrize("case", sorted(_CONJUGATING_SOLVES))
+def test_solves_that_conjugate_their_matrix_have_exact_wirtinger_derivatives(case: str) -> None:
+    """x = M^-1 b, dx = -M^-1 dM x. T^H x = b (T = triu a): M = T^H, dM/d conj(a_ij) =
+    e_j e_i^T. cho_solve: M = L L^H (L = tril c), dM/dc_ij = e_i conj(L_:j)^T and
+    dM/d conj(c_ij) = L_:j e_i^T (i >= j)."""
+    _, f = _CONJUGATING_SOLVES[case]
+    n = _A.shape[0]
+    dz_want = np.zeros((n, n, n), dtype=complex)
+    dzbar_want = np.zeros((n, n, n), dtype=complex)
+    if case.startswith("solve_triangular"):
+        m_inv = np.linalg.inv(np.triu(_A).conj().T)
+        x = m_inv @ _B
+        for i, j in zip(*np.triu_indices(n), strict=True):
+            dzbar_want[:, i, j] = -m_inv[:, j] * x[i]
+    else:
+        low = np.tril(_A)
+        m_inv = np.linalg.inv(low @ low.conj().T)
+        x = m_inv @ _B
+        for i, j in zip(*np.tril_indices(n), strict=True):
+            dz_want[:, i, j] = -m_inv[:, i] * (low[:, j].conj() @ x)
+            dzbar_want[:, i, j] = -(m_inv @ low[:, j]) * x[i]
+    dz, dzbar = hd.wirtinger(f)(_A)
+    scale = np.max(np.abs(dzbar_want))
+    np.testing.assert_allclose(dz, dz_want, rtol=0, atol=1e-14 * scale)
+    np.testing.assert_allclose(dzbar, dzbar_want, rtol=0, atol=1e-14 * scale)
+
+
 @pytest.mark.parametrize("transform", ["jacobian", "grad"])
 def test_their_holomorphic_neighbours_still_work(transform: str) -> None:
     """matvec, vecmat in its second operand, fft: complex-linear, f'(z) = the matrix."""
