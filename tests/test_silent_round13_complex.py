@@ -16,6 +16,9 @@
   check_pointwise=False) of an f calling conj, abs, real, ... (or real-valued) returned
   nan parts without an error; orders 1 and 2 (and the probe's pass, with the check)
   raise naming the function. So do higher orders now.
+- numpy.sign of complex components at 0: first-order parts nan (not differentiable),
+  second-order parts 0 from the division's strong zeros (a Hessian of Re sign(x + iy)
+  at the origin was 0 beside a nan gradient). They are nan now where z moves.
 - numpy.histogram with complex dual weights (numpy takes complex weights) raised
   numpy's internal "Cannot cast complex128 to float64" from np.bincount; the parts are
   the weights' parts summed per bin, real and imaginary parts apart.
@@ -377,3 +380,46 @@ def test_higher_orders_under_holomorphic_of_a_holomorphic_function(
         check_pointwise=check_pointwise,
     )(z, z)
     np.testing.assert_allclose(got, 12 * z * z, rtol=1e-14)
+
+
+# --- complex sign at 0: nan second-order parts where z moves --------------------------
+@pytest.mark.parametrize("part", ["real", "imag"])
+def test_hessian_through_complex_sign_at_the_origin_is_nan_as_its_gradient(part: str) -> None:
+    """sign(z) = z/|z| is not differentiable at 0: its first-order parts were nan there,
+    its second-order parts 0 (the division's strong zeros): a Hessian of 0 beside a nan
+    gradient."""
+
+    def f(p: Any) -> Any:
+        s = np.sign(p[0] + 1j * p[1])
+        return s.real if part == "real" else s.imag
+
+    origin = np.zeros(2)
+    assert np.isnan(hd.grad(f)(origin)).all()
+    assert np.isnan(hd.hessian(f)(origin)).all()
+    assert np.isnan(hd.hessian_diag(f)(origin)).all()
+    # away from 0, at r = 1: d2(x/r) = [[-3 x y^2, y (2x^2 - y^2)], [., x (2y^2 - x^2)]],
+    # d2(y/r) likewise with x and y exchanged
+    p = np.array([0.6, -0.8])
+    x, y = p
+    h = hd.hessian(f)(p)
+    re = np.array(
+        [[-3 * x * y**2, y * (2 * x**2 - y**2)], [y * (2 * x**2 - y**2), x * (2 * y**2 - x**2)]]
+    )
+    im = np.array(
+        [[y * (2 * x**2 - y**2), x * (2 * y**2 - x**2)], [x * (2 * y**2 - x**2), -3 * x**2 * y]]
+    )
+    np.testing.assert_allclose(h, re if part == "real" else im, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_sign_at_zero_is_nan_along_the_directions_that_move_it(dtype: Any) -> None:
+    z = np.array([0, 1 + 1j, 0], dtype=dtype)
+    # hyperdual: element 0 moves along e1 only, element 2 not at all
+    y = np.sign(hd.hyperdual(z, np.array([1, 1, 0]), np.array([0, 1, 0]), dtype=dtype))
+    assert np.isnan(y.e1[0]) and y.e2[0] == 0 and np.isnan(y.e12[0])
+    assert y.e1[2] == 0 and y.e2[2] == 0 and y.e12[2] == 0  # a constant 0: strong zeros
+    assert np.isfinite(y._stack[1:, 1]).all()
+    # a HyperDualVec(2): pairs (0, 0), (0, 1), (1, 1)
+    v = hd.hyperdualvec(z, np.array([[1, 1, 0], [0, 1, 0]], dtype=dtype))
+    planes = np.sign(v)._stack[:, 0]
+    np.testing.assert_array_equal(np.isnan(planes), [False, True, False, True, True, False])
