@@ -19,6 +19,12 @@
 - numpy.sign of complex components at 0: first-order parts nan (not differentiable),
   second-order parts 0 from the division's strong zeros (a Hessian of Re sign(x + iy)
   at the origin was 0 beside a nan gradient). They are nan now where z moves.
+- x ** e took square, sqrt, reciprocal for every exponent equal to 2, 0.5, -1 in the
+  base's dtype; numpy 2 does so for a Python int 2, -1 and a Python float 0.5 only: a
+  numpy scalar exponent is np.power's, promoting (float32 ** np.float64(2) is float64,
+  hyperdiff's was float32 in value and parts), and x ** 2.0, x ** -1.0 of complex
+  components have np.power's bits, not square's (a last-bit difference at a quarter of
+  the points).
 - numpy.histogram with complex dual weights (numpy takes complex weights) raised
   numpy's internal "Cannot cast complex128 to float64" from np.bincount; the parts are
   the weights' parts summed per bin, real and imaginary parts apart.
@@ -380,6 +386,52 @@ def test_higher_orders_under_holomorphic_of_a_holomorphic_function(
         check_pointwise=check_pointwise,
     )(z, z)
     np.testing.assert_allclose(got, 12 * z * z, rtol=1e-14)
+
+
+# --- x ** e: numpy's fast paths and numpy's promotion ----------------------------------
+_EXPONENTS: list[Any] = [
+    2, -1, 1, 0.5, 1.0, 2.0, -1.0, 3, 0,
+    np.float64(2.0), np.float64(0.5), np.float64(-1.0), np.int64(2), np.int64(-1),
+    np.float32(0.5), np.float32(2.0), np.int8(2), np.bool_(True),
+]  # fmt: skip
+
+
+def _power_bases(dtype: Any) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    real = rng.standard_normal(64)
+    if np.dtype(dtype).kind == "c":
+        return (real + 1j * rng.standard_normal(64)).astype(dtype)
+    return np.abs(real).astype(dtype) + np.asarray(0.25, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("exponent", _EXPONENTS, ids=repr)
+def test_power_by_a_number_is_numpys_value_dtype_and_bits(exponent: Any, dtype: Any) -> None:
+    """numpy 2 takes square, reciprocal, sqrt only for a Python int 2, -1 and a Python
+    float 0.5; x ** 2.0 and numpy scalar exponents are np.power, a numpy scalar
+    promoting (float32 ** np.float64(2) is float64). hyperdiff took square etc. for all
+    of them in the base's dtype: float32 values and parts where numpy's are float64, and
+    complex bits that were not numpy's."""
+    z = _power_bases(dtype)
+    want = z**exponent
+    e = complex(exponent) if np.dtype(dtype).kind == "c" else float(exponent)
+    zz = z.astype(want.dtype)
+    slope = e * zz ** (e - 1) if e else np.zeros_like(zz)  # (numpy's, in numpy's dtype)
+    for x in (
+        hd.dual(z, np.ones_like(z)),
+        hd.hyperdual(z, np.ones_like(z), np.ones_like(z)),
+        hd.dualvec(z, np.stack([np.ones_like(z), 2 * np.ones_like(z)])),
+    ):
+        y = x**exponent
+        assert y.dtype == want.dtype
+        eps = np.finfo(want.dtype).eps
+        if np.dtype(dtype).kind == "c" or float(exponent) in (2, -1, 1, 0.5):
+            np.testing.assert_array_equal(y.value, want)  # numpy's bits
+        else:  # a real power through libmvec's pow: within a few ulps (README)
+            np.testing.assert_allclose(y.value, want, rtol=4 * eps, atol=0)
+        first = y._stack[1]
+        assert first.dtype == want.dtype
+        np.testing.assert_allclose(first, slope, rtol=8 * eps, atol=0)
 
 
 # --- complex sign at 0: nan second-order parts where z moves --------------------------

@@ -115,11 +115,20 @@ def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any, im
 
 
 def _pow(self: Any, other: Any) -> Any:
-    """__pow__'s general path: numpy scalar exponents of the fast powers, the rest."""
+    """__pow__'s general path: numpy scalar exponents of the fast powers, the rest.
+
+    numpy's own fast paths are a Python int 2, -1, 1 and a Python float 0.5 (1.0: the
+    same bits). Any other exponent is np.power's in numpy: a numpy scalar promotes as
+    numpy's does (float32 ** np.float64(2) is float64: NEP 50), and np.power's bits are
+    those of square, sqrt, reciprocal, positive for real components (which run on the
+    promoted array) but not for complex ones (x ** 2.0, x ** np.float64(0.5)): those
+    take np.power, as numpy does."""
     if isinstance(other, (int, float, np.integer, np.floating)):
         fast = _FAST_POWERS.get(float(other))
-        if fast is not None:
-            return _apply_unary(fast, self)
+        numpys = type(other) is int or (type(other) is float and other in (0.5, 1.0))
+        if fast is not None and (numpys or self.dtype.kind != "c"):
+            dtype = np.result_type(self.dtype, other)
+            return _apply_unary(fast, self if dtype == self.dtype else self.astype(dtype))
     return _power(self, other)
 
 
@@ -151,7 +160,8 @@ def _with_plane_axis_last(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 _power = _operator(np.power)
-# numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0)
+# numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0; the C
+# method leaves a Python float 2.0 or -1.0 to _pow, which tells complex components)
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
 
 
