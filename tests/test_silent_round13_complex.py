@@ -25,6 +25,10 @@
   hyperdiff's was float32 in value and parts), and x ** 2.0, x ** -1.0 of complex
   components have np.power's bits, not square's (a last-bit difference at a quarter of
   the points).
+- Taylor arrays (hd.taylor, derivative(order >= 3)) of arctan2 and angle at the
+  origin, where they jump: the recurrence's 0/0 = 0 gave zero derivatives (d/dt
+  arctan2(t^2, t) is 1 on the right) where the hyper-dual kernels give nan. nan now
+  wherever an operand moves.
 - numpy.histogram with complex dual weights (numpy takes complex weights) raised
   numpy's internal "Cannot cast complex128 to float64" from np.bincount; the parts are
   the weights' parts summed per bin, real and imaginary parts apart.
@@ -475,3 +479,31 @@ def test_complex_sign_at_zero_is_nan_along_the_directions_that_move_it(dtype: An
     v = hd.hyperdualvec(z, np.array([[1, 1, 0], [0, 1, 0]], dtype=dtype))
     planes = np.sign(v)._stack[:, 0]
     np.testing.assert_array_equal(np.isnan(planes), [False, True, False, True, True, False])
+
+
+# --- Taylor arrays: arctan2 (and angle) at the origin ---------------------------------
+_AT_ORIGIN: dict[str, Callable[[Any], Any]] = {
+    "arctan2(t^2, t)": lambda t: np.arctan2(t**2, t),  # atan t for t > 0: f' = 1 there
+    "arctan2(2t, t)": lambda t: np.arctan2(2 * t, t),
+    "arctan2(0, t)": lambda t: np.arctan2(0.0, t),
+    "angle(t + i t^2)": lambda t: np.angle(t + 1j * t**2),
+    "angle((1 + 2i) t)": lambda t: np.angle((1 + 2j) * t),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_AT_ORIGIN))
+def test_taylor_arctan2_at_the_origin_is_nan_as_at_orders_one_and_two(case: str) -> None:
+    """arctan2 jumps at the origin; the hyper-dual kernels give nan there, the Taylor
+    kernel's 0/0 = 0 gave zero derivatives (d/dt arctan2(t^2, t) = 1 on the right)."""
+    f = _AT_ORIGIN[case]
+    t = np.array([0.0])
+    planes = hd.taylor(f, t, np.ones(1), 4)
+    assert np.isnan(planes[1:]).all()
+    assert np.isnan(hd.derivative(f, order=3)(t)).all()
+    assert np.isnan(hd.derivative(f, order=2)(t)).all()  # (the hyper-dual kernels)
+    # a constant origin keeps zero parts; away from it, the closed form
+    still = hd.taylor(lambda s: np.arctan2(0 * s, 0 * s) + s, t, np.ones(1), 3)
+    np.testing.assert_array_equal(still[:, 0], [0.0, 1.0, 0.0, 0.0])
+    # arctan2(t + 1, 1) = atan(t + 1) at t = 0: 1/2, -1/2, 1/2
+    away = hd.taylor(lambda s: np.arctan2(s + 1, 1.0), t, np.ones(1), 3)[1:, 0]
+    np.testing.assert_allclose(away, [0.5, -0.5, 0.5], rtol=1e-15)
