@@ -155,14 +155,23 @@ def test_python_numbers_numpy_cannot_convert(dtype: Any) -> None:
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("kind", KINDS)
 def test_power(kind: str, dtype: Any) -> None:
-    """x ** 2, 0.5, -1, 1 are numpy's fast paths (square, sqrt, reciprocal, positive)
-    for Python and numpy scalar exponents alike; other exponents are power's kernel."""
+    """x ** 2, 0.5, -1, 1 (a Python int, or 0.5 a Python float) are numpy's fast paths
+    (square, sqrt, reciprocal, positive); other exponents are power's kernel. numpy 2
+    takes np.power for a numpy scalar exponent, promoting (float32 ** np.float64(2) is
+    float64), and for a Python float 2.0 or -1.0: the same bits as the fast functions
+    for real components (which take them, on the promoted array), not for complex."""
     x = make(kind, dtype, (6,))
     for exponent, ufunc in ((2, np.square), (0.5, np.sqrt), (-1, np.reciprocal), (1, np.positive)):
         fast = x**exponent
         same(fast, ufunc(x, out=out_like(x)))
-        same(fast, x ** np.float64(exponent))
-        same(fast, x ** np.int64(exponent) if exponent != 0.5 else fast)
+        integers = (np.int64(exponent),) if isinstance(exponent, int) else ()
+        for scalar in (float(exponent), np.float64(exponent), *integers):
+            promoted = x.astype(np.result_type(x.dtype, scalar))
+            numpys = type(scalar) is float and scalar in (0.5, 1.0)
+            if np.dtype(dtype).kind == "c" and not numpys:
+                same(x**scalar, np.power(promoted, scalar, out=out_like(promoted)))
+            else:
+                same(x**scalar, ufunc(promoted, out=out_like(promoted)))
     for exponent in (3, 1.5):
         same(x**exponent, np.power(x, exponent, out=out_like(x)))
 

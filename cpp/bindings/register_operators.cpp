@@ -1041,14 +1041,18 @@ PyObject* getitem_call(PyObject* fallback, PyObject* const* args, Py_ssize_t nar
 }
 
 // __pow__: spec (fast powers {exponent: unary function index}, fallback). A Python
-// float or int exponent found there (2, 0.5, -1, 1: numpy's own fast paths, so values
-// match numpy's) is fast_unary(index, self); anything else is fallback(self, other).
+// int exponent found there (2, -1, 1) or a Python float 0.5 or 1.0 (numpy's own fast
+// paths, so values match numpy's) is fast_unary(index, self); anything else is
+// fallback(self, other): a Python float 2.0 or -1.0 too, np.power's in numpy, whose
+// bits are square's and reciprocal's for real components only (the fallback tells).
 PyObject* power_call(PyObject* spec, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2) {
     PyErr_SetString(PyExc_TypeError, "__pow__ takes one exponent");
     return nullptr;
   }
-  if (PyFloat_CheckExact(args[1]) || PyLong_CheckExact(args[1])) {
+  if (PyLong_CheckExact(args[1]) ||
+      (PyFloat_CheckExact(args[1]) &&
+       (PyFloat_AS_DOUBLE(args[1]) == 0.5 || PyFloat_AS_DOUBLE(args[1]) == 1.0))) {
     PyObject* index = PyDict_GetItemWithError(PyTuple_GET_ITEM(spec, 0), args[1]);  // borrowed
     if (index == nullptr && PyErr_Occurred()) return nullptr;
     if (index != nullptr) {

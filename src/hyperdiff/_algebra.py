@@ -614,14 +614,18 @@ MULTILINEAR_UFUNCS: dict[np.ufunc, str] = {
     for u in (getattr(np, n, None) for n in ("matmul", "vecdot", "matvec", "vecmat"))
     if u is not None
 }
+# the two of them that conjugate their first operand (not holomorphic in it)
+_CONJUGATING_UFUNCS = frozenset(
+    u for u in (getattr(np, n, None) for n in ("vecdot", "vecmat")) if u is not None
+)
 
 
 def apply_multilinear_ufunc(
     ufunc: np.ufunc, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    if ufunc is getattr(np, "vecdot", None):  # (it conjugates its first operand)
+    if ufunc in _CONJUGATING_UFUNCS:
         result = _apply_multilinear_ufunc(ufunc, inputs, kwargs)
-        return not_holomorphic_result("numpy.vecdot", inputs[:1], result)
+        return not_holomorphic_result(f"numpy.{ufunc.__name__}", inputs[:1], result)
     return _apply_multilinear_ufunc(ufunc, inputs, kwargs)
 
 

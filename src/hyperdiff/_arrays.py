@@ -205,11 +205,20 @@ def _array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any, im
 
 
 def _pow(self: Any, other: Any) -> Any:
-    """__pow__'s general path: numpy scalar exponents of the fast powers, the rest."""
+    """__pow__'s general path: numpy scalar exponents of the fast powers, the rest.
+
+    numpy's own fast paths are a Python int 2, -1, 1 and a Python float 0.5 (1.0: the
+    same bits). Any other exponent is np.power's in numpy: a numpy scalar promotes as
+    numpy's does (float32 ** np.float64(2) is float64: NEP 50), and np.power's bits are
+    those of square, sqrt, reciprocal, positive for real components (which run on the
+    promoted array) but not for complex ones (x ** 2.0, x ** np.float64(0.5)): those
+    take np.power, as numpy does."""
     if isinstance(other, (int, float, np.integer, np.floating)):
         fast = _FAST_POWERS.get(float(other))
-        if fast is not None:
-            return _apply_unary(fast, self)
+        numpys = type(other) is int or (type(other) is float and other in (0.5, 1.0))
+        if fast is not None and (numpys or self.dtype.kind != "c"):
+            dtype = np.result_type(self.dtype, other)
+            return _apply_unary(fast, self if dtype == self.dtype else self.astype(dtype))
     return _power(self, other)
 
 
@@ -241,7 +250,8 @@ def _with_plane_axis_last(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 _power = _operator(np.power)
-# numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0)
+# numpy's fast paths of power (keys hash as the equal ints do: x**2 finds 2.0; the C
+# method leaves a Python float 2.0 or -1.0 to _pow, which tells complex components)
 _FAST_POWERS = {2.0: np.square, 0.5: np.sqrt, -1.0: np.reciprocal, 1.0: np.positive}
 
 
@@ -537,10 +547,21 @@ class DualArray:
         """The real parts, as a dual array (numpy's meaning; the primal is `.value`)."""
         return cast("Self", np.real(self))
 
+    @real.setter
+    def real(self, value: Any) -> None:
+        # numpy's x.real = v: a write through the view of the real parts
+        self.real[...] = value
+
     @property
     def imag(self) -> Self:
         """The imaginary parts, as a dual array (zeros for real components)."""
         return cast("Self", np.imag(self))
+
+    @imag.setter
+    def imag(self, value: Any) -> None:
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")  # numpy's error
+        self.imag[...] = value
 
     # numpy's methods give the array itself for real components (a write through the
     # result reaches it); np.conjugate, a ufunc, always makes a new array
@@ -1091,15 +1112,19 @@ def not_holomorphic_message(names: Any) -> str:
     )
 
 
-def _poisoned(result: Any) -> Any:
-    """result (a dual array, or a tuple of results) with nan parts, in new arrays."""
+def _poisoned(result: Any, operand: DualArray) -> Any:
+    """result (a dual array, or a tuple of results) with nan parts, in new arrays; where
+    result is a view of operand (np.real, np.imag), a read-only one: a write through it
+    (z.real[0] = 0, a write numpy makes reach z) raises instead of missing z."""
     if isinstance(result, DualArray):
         data = np.empty_like(result._stack)
         data[0] = result._stack[0]
         data[1:] = np.nan
+        if np.may_share_memory(result._stack, operand._stack):
+            data.flags.writeable = False
         return result._wrap(data)
     if isinstance(result, tuple):
-        items = [_poisoned(r) for r in result]
+        items = [_poisoned(r, operand) for r in result]
         return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
     return result
 
@@ -1117,7 +1142,7 @@ def not_holomorphic_result(name: str, operands: Any, result: Any) -> Any:
             if getattr(kind, "_inner", None) is not None:
                 raise TypeError(not_holomorphic_message(name))
             NOT_HOLOMORPHIC_CALLS.setdefault((kind._thread, kind._tag), set()).add(name)
-            return _poisoned(result)
+            return _poisoned(result, x)
     return result
 
 

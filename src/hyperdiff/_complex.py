@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ._algebra import layout
 from ._arrays import DualArray, not_holomorphic_result
 from ._functions import implements
+from ._taylor_arrays import TaylorArray
 from ._ufuncs import COMPLEX_RULES, _output, _store
 
 # conjugate, absolute, sign: see _ufuncs.NOT_HOLOMORPHIC
@@ -88,7 +90,25 @@ def sign(x: DualArray) -> DualArray:
     # gives 0 at 0, where the parts are nan: sign is not differentiable there)
     result = x / absolute(x)
     result._stack[0] = np.sign(x.value)
+    zero = x.value == 0
+    if np.any(zero) and not isinstance(x, TaylorArray):  # (Taylor kernels: nan already)
+        _nan_at_zero(x, result._stack, zero)
     return result
+
+
+def _nan_at_zero(x: DualArray, data: np.ndarray, zero: np.ndarray) -> None:
+    """sign's parts at z = 0: nan along each direction that moves z there, and in each
+    second-order part of a pair with one (the division's strong zeros left those 0:
+    a Hessian of Re sign(x + iy) was 0 at the origin, its gradient nan); 0 along the
+    others."""
+    first, pairs = layout(type(x))  # type: ignore[arg-type]  # (mypy#11470)
+    nan = complex(np.nan, np.nan)
+    moves = [zero & (x._stack[1 + a] != 0) for a in range(first)]
+    for a in range(first):
+        data[1 + a, ...][moves[a]] = nan
+    for q, (a, b) in enumerate(pairs):
+        pair = moves[a] | moves[b] | (zero & (x._stack[1 + first + q] != 0))
+        data[1 + first + q, ...][pair] = nan
 
 
 _COMPLEX_UFUNCS: dict[np.ufunc, Callable[[DualArray], DualArray]] = {

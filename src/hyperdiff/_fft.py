@@ -10,6 +10,11 @@ The value plane is numpy's own call on the user's array (its dtype, checks, warn
 and bit-exact result); the parts are one call on the stacked part planes, with the
 array's axes shifted past the plane axis. A default `axes=None` means the user's axes
 (all of them, or the last len(s) when s is given), never the plane axis.
+
+irfft, irfft2, irfftn and hfft of complex input are real-linear but not complex-linear
+(their real output drops the imaginary parts of the DC and Nyquist terms, and hfft
+conjugates): not holomorphic, so holomorphic=True's variables raise through them
+(_functions.not_holomorphic).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._arrays import DualArray, cast_into
-from ._functions import Planes, _kind_out, _planes, implements
+from ._functions import Planes, _kind_out, _planes, implements, not_holomorphic
 
 
 def _combine(
@@ -81,13 +86,20 @@ def _many_axes(func: Callable[..., Any], default: Any) -> Callable[..., Any]:
     return transform
 
 
+def _register(func: Callable[..., Any], impl: Callable[..., Any]) -> None:
+    if func in _REAL_OUTPUTS:  # a complex input's real output: not holomorphic in it
+        impl = not_holomorphic(f"numpy.fft.{func.__name__}", 0, "a")(impl)
+    implements(func)(impl)
+
+
+_REAL_OUTPUTS = frozenset((np.fft.irfft, np.fft.hfft, np.fft.irfft2, np.fft.irfftn))
 _f: Callable[..., Any]  # numpy's transforms, of three signatures
 for _f in (np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.hfft, np.fft.ihfft):
-    implements(_f)(_one_axis(_f))
+    _register(_f, _one_axis(_f))
 for _f in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2):
-    implements(_f)(_many_axes(_f, (-2, -1)))
+    _register(_f, _many_axes(_f, (-2, -1)))
 for _f in (np.fft.fftn, np.fft.ifftn, np.fft.rfftn, np.fft.irfftn):
-    implements(_f)(_many_axes(_f, None))
+    _register(_f, _many_axes(_f, None))
 
 
 def _shift(func: Callable[..., Any]) -> Callable[..., Any]:

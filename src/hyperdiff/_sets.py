@@ -175,7 +175,13 @@ def _bin_sums(index: np.ndarray, weights: DualArray, length: int) -> np.ndarray:
     bins offset by p * length), in numpy's order of summation and its float64."""
     planes = weights._stack.reshape(weights._planes, -1)
     offsets = (np.arange(weights._planes) * length)[:, None]
-    sums = np.bincount((index + offsets).ravel(), planes.ravel(), length * len(planes))
+    bins, size = (index + offsets).ravel(), length * len(planes)
+    if planes.dtype.kind != "c":
+        return np.bincount(bins, planes.ravel(), size).reshape(weights._planes, length)
+    # complex weights (numpy's histogram takes them): the real and imaginary parts' sums
+    sums = np.empty(size, dtype=np.complex128)
+    sums.real = np.bincount(bins, planes.real.ravel(), size)
+    sums.imag = np.bincount(bins, planes.imag.ravel(), size)
     return sums.reshape(weights._planes, length)
 
 

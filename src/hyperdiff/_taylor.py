@@ -46,8 +46,10 @@ from ._taylor_arrays import (  # noqa: F401
     taylor_type,
 )
 from ._transforms import (
+    _all_output_planes,
     _built_pointwise,
     _check_pointwise,
+    _complex_outputs,
     _in_primal_dtype,
     _named,
     _nested_seed,
@@ -301,7 +303,11 @@ def taylor_derivative(
         if type(result) is cls:
             plane = _core.elementwise_plane(result, seeded, order)
             if plane is not None:  # pointwise by construction: a graph of the seed alone
+                if holomorphic:  # (its one plane: a call that is not holomorphic poisons all)
+                    _complex_outputs([plane], "derivative", first=0)
                 return plane
+        if holomorphic:  # complex outputs, no parts of a call that is not holomorphic
+            _complex_outputs(_all_output_planes(result, cls, x.dtype), "derivative")
         if checked and (outer is not None or not _built_pointwise(cls, before, result)):
             # the probe's pass: f acts point by point (else ValueError), at first order;
             # then at every order up to k, as derivative(f, order=2) checks its second
@@ -425,6 +431,9 @@ def mixed_derivative(
             _probe_higher_orders(f, probed, kwargs, result, cls, shape, dtype, unscaled)
             if unscaled:
                 _probe_broadcast_partials(f, probed, kwargs, result, cls, shape, dtype, unscaled)
+
+        if holomorphic:  # complex outputs, no parts of a call that is not holomorphic
+            _complex_outputs(_all_output_planes(result, cls, dtype), "derivative")
 
         def leaf(r: Any) -> np.ndarray:  # (a dual array of an outer kind when nested)
             planes = _output_planes(r, cls, dtype)

@@ -614,12 +614,13 @@ def _all_output_planes(out: Any, cls: type[DualArray], dtype: np.dtype) -> list[
     return [_output_planes(leaf, cls, dtype) for leaf in _tree_leaves(out)]
 
 
-def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
+def _complex_outputs(planes: list[np.ndarray], where: str, first: int = 1) -> None:
     """holomorphic=True promises a complex-differentiable f, whose outputs are complex
     (JAX's rule too): a real-valued f of complex inputs is not holomorphic unless it is
     constant, and its parts along the real axis are no f'(z). Nor are those of a function
     that is not holomorphic, whose results have nan parts (_arrays.not_holomorphic_result):
-    a TypeError naming it where they reach an output."""
+    a TypeError naming it where they reach an output. planes[first:] are the parts (0:
+    part planes alone)."""
     for p in planes:
         if p.dtype.kind != "c":
             raise TypeError(
@@ -628,7 +629,7 @@ def _complex_outputs(planes: list[np.ndarray], where: str) -> None:
                 "(unless constant); use hyperdiff.wirtinger for its derivatives"
             )
     calls = NOT_HOLOMORPHIC_CALLS.get((get_ident(), _core.transform_depth()))
-    if calls and any(np.isnan(p[1:]).any() for p in planes):
+    if calls and any(np.isnan(p[first:]).any() for p in planes):
         raise TypeError(not_holomorphic_message(calls))
 
 

@@ -2092,7 +2092,10 @@ def solve_triangular(
         result: np.ndarray = sl.solve_triangular(pa[0], r, check_finite=False, **kwargs)
         return result
 
-    return _solve_with(cls, triangle, pb, x0, solver)
+    x = _solve_with(cls, triangle, pb, x0, solver)
+    if transpose is _mH:  # T^H x = b: conjugates a (not holomorphic in it)
+        return not_holomorphic_result("scipy.linalg.solve_triangular(trans='C')", (a,), x)
+    return x
 
 
 @not_holomorphic("scipy.linalg.cho_factor")
@@ -2139,7 +2142,10 @@ def cho_solve(
         result: np.ndarray = sl.cho_solve((pc[0], lower), r, check_finite=False)
         return result
 
-    return _solve_with(cls, full, pb, x0, solver)
+    # a = c c^H (or c^H c): not holomorphic in the factor c, holomorphic in b
+    return not_holomorphic_result(
+        "scipy.linalg.cho_solve", (c,), _solve_with(cls, full, pb, x0, solver)
+    )
 
 
 def _permutation(piv: np.ndarray) -> np.ndarray:

@@ -1033,6 +1033,23 @@ struct AngleRule : BinaryRuleBase {
 #pragma omp simd
         for (std::size_t i = 0; i < m; ++i) z[k][i] = quotient(tmp[3][i] - r[k][i], h[0][i]);
       }
+      // At the origin arctan2 jumps (arctan2(t^2, t) is atan t for t > 0, atan t - pi
+      // for t < 0) and the first- and second-order kernels give nan: so do these, in
+      // every plane, where an operand moves (quotient's 0/0 = 0 gave 0 there, the
+      // derivative of neither side); a constant origin keeps its zero parts.
+      T* moves = tmp[1];
+#pragma omp simd
+      for (std::size_t i = 0; i < m; ++i) moves[i] = T(0);
+      for (int k = 1; k <= c.d; ++k) {
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i)
+          moves[i] = x[k][i] != T(0) || y[k][i] != T(0) ? T(1) : moves[i];
+      }
+      for (int k = 1; k <= c.d; ++k) {
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i)
+          z[k][i] = big[i] == T(0) && moves[i] != T(0) ? T(NAN) : z[k][i];
+      }
     }
   }
 };
