@@ -1475,24 +1475,38 @@ def _counted(d1: Any, d2: Any, n: int) -> Arrays:
     return (*gradient, *([zero] * (n * (n + 1) // 2 - 1)), d2)
 
 
-def _pdtr(sign: float) -> Callable[..., Arrays]:
+def _scipy_count(x: Any) -> Any:
+    """A float count as scipy's loops that take a C int pass it on: truncated toward 0
+    (nbdtr(-0.5, n, p) is nbdtr(0, n, p)), nan beyond int's range (scipy's value is)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.where((x > -(2.0**31) - 1) & (x < 2.0**31), np.trunc(x), np.nan)
+
+
+def _pdtr(sign: float, count: Callable[[Any], Any] = np.floor) -> Callable[..., Arrays]:
     # Poisson cdf pdtr(k, m) = Q(floor(k) + 1, m) in (k, m): f_m = -P'(k + 1, m) (pdtrc:
-    # negated)
+    # negated); nan at k < 0, as scipy's value. pdtri takes k as a C int (`count`
+    # _scipy_count): pdtri(-0.5, y) is pdtri(0, y)
     def rule(f0: Any, k: Any, m: Any) -> Arrays:
-        d1, d2 = _gammainc_density(np.floor(k) + 1, m)
+        k = count(k)
+        d1, d2 = _gammainc_density(np.where(k >= 0, k, np.nan) + 1, m)
         return _counted(-sign * d1, -sign * d2, 2)
 
     return rule
 
 
 def _bdtr(sign: float) -> Callable[..., Arrays]:
-    # binomial cdf bdtr(k, n, p) = I_{1-p}(n - floor(k), floor(k) + 1) in (k, n, p) (n an
-    # integer: scipy truncates it): f_p = -I', f_pp = I'', as the density of
-    # I_p(k + 1, n - k) at p itself (at 1 - p, rounded, the parts of bdtrc ~ p^(k+1) at
-    # p = 1e-8 were 6e-9 off, and 0 below p = 1e-17)
+    # binomial cdf bdtr(k, n, p) = I_{1-p}(n - floor(k), floor(k) + 1) in (k, n, p) (n a C
+    # int: scipy truncates it, so bdtr(0, 2.5, p) is (1 - p)^2): f_p = -I', f_pp = I'', as
+    # the density of I_p(k + 1, n - k) at p itself (at 1 - p, rounded, the parts of bdtrc
+    # ~ p^(k+1) at p = 1e-8 were 6e-9 off, and 0 below p = 1e-17). Constant where
+    # floor(k) = n (bdtr 1, bdtrc 0) and, for bdtrc, at k < 0 (1): 0 there; nan where
+    # scipy's value is (k > n; k < 0 for bdtr)
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
-        k = np.floor(k)
+        k, n = np.floor(k), _scipy_count(n)
         d1, d2 = _beta_density(k + 1, n - k, p)
+        constant = ((k == n) | ((k < 0) & (sign < 0))) & (p >= 0) & (p <= 1)
+        inside = (k >= 0) & (k < n)
+        d1, d2 = (np.where(inside, d, np.where(constant, 0.0, np.nan)) for d in (d1, d2))
         return _counted(-sign * d1, -sign * d2, 3)
 
     return rule
@@ -1518,6 +1532,8 @@ _CONTINUOUS_COUNTS: dict[str, Callable[..., Any]] = {
     "_binomial": lambda k, n, p: _sc().betainc(n - k, k + 1, 1 - p),
     "_negative_binomial": lambda k, n, p: _sc().betainc(n, k + 1, p),
     "_poisson": lambda k, m: _sc().gammaincc(k + 1, m),
+    # pdtri's F: pdtr at k as pdtri takes it, a C int (pdtr floors it: pdtr(-0.5, m) is nan)
+    "_pdtr_of_count": lambda k, m: _sc().pdtr(_scipy_count(k), m),
 }
 
 
@@ -2536,10 +2552,13 @@ def _f_density(n: Any, d: Any, x: Any) -> Arrays:
 
 
 def _nbdtr(sign: float) -> Callable[..., Arrays]:
-    # negative binomial cdf nbdtr(k, n, p) = I_p(n, floor(k) + 1) in (k, n, p) (n an integer:
-    # scipy truncates it) (nbdtrc: negated)
+    # negative binomial cdf nbdtr(k, n, p) = I_p(n, k + 1) in (k, n, p) (k and n C ints:
+    # scipy truncates both, so nbdtr(-0.5, 2.5, p) is p^2) (nbdtrc: negated); nan, as
+    # scipy's value, at k < 0 or n < 1
     def rule(f0: Any, k: Any, n: Any, p: Any) -> Arrays:
-        d1, d2 = _beta_density(n, np.floor(k) + 1, p)
+        k, n = _scipy_count(k), _scipy_count(n)
+        valid = (k >= 0) & (n >= 1)
+        d1, d2 = _beta_density(np.where(valid, n, np.nan), k + 1, p)
         return _counted(sign * d1, sign * d2, 3)
 
     return rule
@@ -5305,7 +5324,7 @@ _INVERSES: list[tuple[str, tuple[str, ...], Callable[..., Arrays], int, tuple[in
     ("stdtrit", ("df", "p"), _stdtr, 1, (0, 1), "stdtr"),
     ("fdtridfd", ("dfn", "p", "x"), _fdtr(1.0), 1, (0, 1, 2), "fdtr"),
     ("fdtri", ("dfn", "dfd", "p"), _fdtr(1.0), 2, (0, 1, 2), "fdtr"),
-    ("pdtri", ("k", "y"), _pdtr(1.0), 1, (0, 1), "pdtr"),
+    ("pdtri", ("k", "y"), _pdtr(1.0, _scipy_count), 1, (0, 1), "_pdtr_of_count"),
     ("bdtri", ("k", "n", "y"), _bdtr(1.0), 2, (0, 1, 2), "bdtr"),
     ("nbdtri", ("k", "n", "y"), _nbdtr(1.0), 2, (0, 1, 2), "nbdtr"),
     ("pdtrik", ("p", "m"), _poisson, 0, (0, 1), "_poisson"),
