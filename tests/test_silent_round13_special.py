@@ -157,3 +157,49 @@ def test_pdtri_at_its_truncated_count(k: float) -> None:
         f2 = mp.diff(lambda q: _poisson_cdf(ki, q), mp.mpf(float(mv)), 2)
         assert _close(g1, 1 / f1, 1e-11), (k, g1, 1 / f1)
         assert _close(g2, -f2 / f1**3, 1e-10), (k, g2, -f2 / f1**3)
+
+
+# 2. stdtr's mixed partial at t = 0. Its partials in df run stdtr's formula, whose branch
+# near t = 0 is 1/2 + sign(t)/2 I(...) with the sign a constant: 0 at t = 0, which dropped
+# the term's slope, so d^2 stdtr / d df dt at t = 0 was 0 (the derivative in df of the
+# density at 0: 0.0923 at df = 0.75), and stdtrit's at p = 1/2 (-1.03) likewise, silently.
+
+
+def _student_density_at_zero(df: Any) -> Any:
+    return mp.gamma((df + 1) / 2) / (mp.sqrt(df * mp.pi) * mp.gamma(df / 2))
+
+
+STUDENT_DF = [0.05, 0.75, 3.0, 7.5, 19.3, 20.0, 55.5, 1e4]
+
+
+@pytest.mark.parametrize("df", STUDENT_DF)
+def test_stdtr_mixed_partial_at_zero(df: float) -> None:
+    reference = mp.diff(_student_density_at_zero, mp.mpf(df))
+    hessian = hd.hessian(lambda v: sc.stdtr(v[0], v[1]))(np.array([df, 0.0]))
+    assert _close(hessian[0, 1], reference, 1e-14), (df, hessian[0, 1], reference)
+    assert hessian[1, 0] == hessian[0, 1]
+    assert hessian[0, 0] == 0 and hessian[1, 1] == 0  # (stdtr(df, 0) = 1/2; the density's peak)
+    nested = hd.derivative(lambda d: hd.derivative(lambda t: sc.stdtr(d, t))(0.0))(df)
+    assert _close(nested, reference, 1e-14), (df, nested, reference)
+    # stdtrit(df, p) = t: at p = 1/2, t = 0 and t_(df p) = -f_df / f^2 (f the density at 0)
+    inverse = hd.hessian(lambda v: sc.stdtrit(v[0], v[1]))(np.array([df, 0.5]))
+    expected = -reference / _student_density_at_zero(mp.mpf(df)) ** 2
+    assert _close(inverse[0, 1], expected, 1e-14), (df, inverse[0, 1], expected)
+
+
+def test_stdtr_mixed_partial_at_zero_among_points_and_float32() -> None:
+    """t = 0 among other points of an array (elementwise Hessians) and in float32."""
+    df = np.array([0.75, 0.75, 3.0, 3.0])
+    t = np.array([0.0, 0.5, 0.0, -2.0])
+    blocks = hd.hessian(lambda d, u: sc.stdtr(d, u), argnums=(0, 1), elementwise=True)(df, t)
+    for i in range(4):
+        dfi, ti = mp.mpf(df[i]), mp.mpf(t[i])
+        # d/d df of Student's density at t: the reference by mpmath's pdf
+        reference = mp.diff(
+            lambda n, u=ti: _student_density_at_zero(n) * (1 + u**2 / n) ** (-(n + 1) / 2), dfi
+        )
+        assert _close(blocks[0][1][i], reference, 1e-12), (i, blocks[0][1][i], reference)
+    single = hd.hessian(lambda v: sc.stdtr(v[0], v[1]))(np.array([0.75, 0.0], dtype=np.float32))
+    assert single.dtype == np.float32
+    reference = mp.diff(_student_density_at_zero, mp.mpf(float(np.float32(0.75))))
+    assert _close(float(single[0, 1]), reference, 1e-6)

@@ -1244,7 +1244,41 @@ def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
         return np.where(square.value < n.value, near, np.where(side < 0, tail, 1 - tail))
 
     f1, f2 = _student_density(df, t)
-    return _with_parameters((1,), (f1, f2), formula, df, t)
+    partials = _with_parameters((1,), (f1, f2), formula, df, t)
+    # at t = 0 the formula's near branch is sign(t) = 0 times a term of slope ~ 1 in t, so
+    # its mixed partial f_(df t) was 0 (stdtrit(0.75, p)'s at p = 1/2 too): there it is
+    # d/d df of the density at 0, e^L L', L = log Gamma((df+1)/2) - log Gamma(df/2) -
+    # log(df pi)/2 (the kernel's terms in t vanish)
+    if np.any(t == 0):
+        mixed = partials[3]
+        at_zero = (t == 0) & np.isfinite(df)
+
+        def corrected() -> Any:
+            return np.where(at_zero, f1 * _student_log_density_in_df(df), _now(mixed))
+
+        partials = (*partials[:3], corrected, *partials[4:])
+    return partials
+
+
+def _student_log_density_in_df(df: Any) -> Any:
+    """L'(df), L = log Gamma((df+1)/2) - log Gamma(df/2) - log(df pi)/2 (the log of Student's
+    density at 0): H'(z)/2 at z = df/2, H(z) = log Gamma(z + 1/2) - log Gamma(z) - log(z)/2
+    (_half_gamma_ratio). H' = psi(z + 1/2) - psi(z) - 1/(2z) cancels (5e-13 off at df =
+    19); instead, by psi's recurrence, H'(z) = H'(z + m) + sum_(j < m) 1/(4 (z+j)
+    (z+j+1/2) (z+j+1)) (positive terms) with z + m >= 10, where H' is the derivative of
+    _half_gamma_ratio's series."""
+    z = np.asarray(df, dtype=np.float64) / 2
+    m = np.clip(np.ceil(10 - z), 0, None)
+    top = z + m
+    w = 1 / (top * top)
+    total: Any = np.zeros_like(w)
+    for k in range(len(_HALF_GAMMA_TERMS), 0, -1):  # sum_k -(2k-1) c_k top^(-2k)
+        total = total * w - (2 * k - 1) * _HALF_GAMMA_TERMS[k - 1]
+    total = total * w
+    for j in range(int(np.max(m, initial=0))):
+        u = z + j
+        total = total + np.where(j < m, 1 / (4 * u * (u + 0.5) * (u + 1)), 0.0)
+    return np.where(z > 0, total / 2, np.nan)
 
 
 def _values(u: Any) -> Any:
