@@ -159,32 +159,52 @@ def test_pdtri_at_its_truncated_count(k: float) -> None:
         assert _close(g2, -f2 / f1**3, 1e-10), (k, g2, -f2 / f1**3)
 
 
-# 2. stdtr's mixed partial at t = 0. Its partials in df run stdtr's formula, whose branch
-# near t = 0 is 1/2 + sign(t)/2 I(...) with the sign a constant: 0 at t = 0, which dropped
-# the term's slope, so d^2 stdtr / d df dt at t = 0 was 0 (the derivative in df of the
-# density at 0: 0.0923 at df = 0.75), and stdtrit's at p = 1/2 (-1.03) likewise, silently.
+# 2. Mixed partials at t = 0 of the t cdfs. Their partials in df run formulas in |t| (a
+# sign, or t^2/(t^2 + df) under betainc), whose slope dual arithmetic cannot see at t = 0:
+# d^2 F / d df dt there (the derivative in df of the density at 0) was 0, silently:
+# stdtr(0.75, t)'s is 0.0923, nctdtr(0.75, 2, t)'s 0.0125; the inverses' at their p
+# (stdtrit(0.75, p) at p = 1/2: -1.03) likewise.
 
 
-def _student_density_at_zero(df: Any) -> Any:
-    return mp.gamma((df + 1) / 2) / (mp.sqrt(df * mp.pi) * mp.gamma(df / 2))
+def _t_density_at_zero(df: Any, nc: Any = 0) -> Any:
+    """The (noncentral) t density at t = 0: e^(-nc^2/2) Gamma((df+1)/2) / (sqrt(df pi)
+    Gamma(df/2))."""
+    return mp.exp(-(nc**2) / 2) * mp.gamma((df + 1) / 2) / (mp.sqrt(df * mp.pi) * mp.gamma(df / 2))
 
 
 STUDENT_DF = [0.05, 0.75, 3.0, 7.5, 19.3, 20.0, 55.5, 1e4]
+# name: (F(df, t) with the other arguments, F's inverse in t given p, the nc)
+T_CDFS: dict[str, tuple[Callable[..., Any], Callable[..., Any], float]] = {
+    "stdtr": (sc.stdtr, sc.stdtrit, 0.0),
+    "nctdtr": (lambda d, t: sc.nctdtr(d, 1.5, t), lambda d, p: sc.nctdtrit(d, 1.5, p), 1.5),
+    "nctdtr(nc = -0.5)": (
+        lambda d, t: sc.nctdtr(d, -0.5, t),
+        lambda d, p: sc.nctdtrit(d, -0.5, p),
+        -0.5,
+    ),
+}
 
 
+@pytest.mark.parametrize("name", sorted(T_CDFS))
 @pytest.mark.parametrize("df", STUDENT_DF)
-def test_stdtr_mixed_partial_at_zero(df: float) -> None:
-    reference = mp.diff(_student_density_at_zero, mp.mpf(df))
-    hessian = hd.hessian(lambda v: sc.stdtr(v[0], v[1]))(np.array([df, 0.0]))
+def test_t_cdfs_mixed_partial_at_zero(name: str, df: float) -> None:
+    cdf, inverse, nc = T_CDFS[name]
+    if name != "stdtr" and df > 100:
+        pytest.skip("scipy's nctdtr is Boost's series: slow at large df")
+    f = _t_density_at_zero(mp.mpf(df), mp.mpf(nc))
+    reference = mp.diff(lambda n: _t_density_at_zero(n, mp.mpf(nc)), mp.mpf(df))
+    hessian = hd.hessian(lambda v: cdf(v[0], v[1]))(np.array([df, 0.0]))
     assert _close(hessian[0, 1], reference, 1e-14), (df, hessian[0, 1], reference)
     assert hessian[1, 0] == hessian[0, 1]
-    assert hessian[0, 0] == 0 and hessian[1, 1] == 0  # (stdtr(df, 0) = 1/2; the density's peak)
-    nested = hd.derivative(lambda d: hd.derivative(lambda t: sc.stdtr(d, t))(0.0))(df)
+    assert hessian[0, 0] == 0  # (F(df, 0) does not depend on df)
+    nested = hd.derivative(lambda d: hd.derivative(lambda t: cdf(d, t))(0.0))(df)
     assert _close(nested, reference, 1e-14), (df, nested, reference)
-    # stdtrit(df, p) = t: at p = 1/2, t = 0 and t_(df p) = -f_df / f^2 (f the density at 0)
-    inverse = hd.hessian(lambda v: sc.stdtrit(v[0], v[1]))(np.array([df, 0.5]))
-    expected = -reference / _student_density_at_zero(mp.mpf(df)) ** 2
-    assert _close(inverse[0, 1], expected, 1e-14), (df, inverse[0, 1], expected)
+    # the inverse t(df, p) at p = F(df, 0): t = 0 and t_(df p) = -F_(df t) / F_t^2
+    p = float(cdf(df, 0.0))
+    if inverse(df, p) != 0:
+        pytest.skip("the inverse's root is not exactly 0")
+    mixed = hd.hessian(lambda v: inverse(v[0], v[1]))(np.array([df, p]))[0, 1]
+    assert _close(mixed, -reference / f**2, 1e-13), (df, mixed, -reference / f**2)
 
 
 def test_stdtr_mixed_partial_at_zero_among_points_and_float32() -> None:
@@ -196,10 +216,63 @@ def test_stdtr_mixed_partial_at_zero_among_points_and_float32() -> None:
         dfi, ti = mp.mpf(df[i]), mp.mpf(t[i])
         # d/d df of Student's density at t: the reference by mpmath's pdf
         reference = mp.diff(
-            lambda n, u=ti: _student_density_at_zero(n) * (1 + u**2 / n) ** (-(n + 1) / 2), dfi
+            lambda n, u=ti: _t_density_at_zero(n) * (1 + u**2 / n) ** (-(n + 1) / 2), dfi
         )
         assert _close(blocks[0][1][i], reference, 1e-12), (i, blocks[0][1][i], reference)
     single = hd.hessian(lambda v: sc.stdtr(v[0], v[1]))(np.array([0.75, 0.0], dtype=np.float32))
     assert single.dtype == np.float32
-    reference = mp.diff(_student_density_at_zero, mp.mpf(float(np.float32(0.75))))
+    reference = mp.diff(_t_density_at_zero, mp.mpf(float(np.float32(0.75))))
     assert _close(float(single[0, 1]), reference, 1e-6)
+
+
+# 3. Kummer's and Gauss's series in their parameters at x = 0 (z = 0). The series' loop
+# left out x = 0, where the terms' values are 0 but not their parts: a x/b's mixed partial
+# in (a, x) is 1/b. d^2 hyp1f1 / da dx at x = 0 was 0 for 1/b, d^2 hyp2f1 / da dz 0 for
+# b/c, silently.
+HYP1F1_PARAMETERS = [(0.75, 3.0), (0.0, 3.0), (2.0, 0.5), (5.5, 1.25)]
+HYP2F1_PARAMETERS = [(0.25, 1.5, 0.25), (0.0, 0.0, 1.0), (1.0, 2.0, 3.0), (3.5, 0.5, 7.0)]
+
+
+def _hessian_reference(function: Callable[..., Any], point: tuple[float, ...]) -> Any:
+    n = len(point)
+    return np.array(
+        [
+            [
+                float(mp.diff(function, point, tuple(int(i == k) + int(j == k) for k in range(n))))
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0])
+@pytest.mark.parametrize("a, b", HYP1F1_PARAMETERS)
+def test_hyp1f1_hessian_at_zero(a: float, b: float, x: float) -> None:
+    got = hd.hessian(lambda v: sc.hyp1f1(v[0], v[1], v[2]))(np.array([a, b, x]))
+    reference = _hessian_reference(mp.hyp1f1, (a, b, x))
+    assert np.allclose(got, reference, rtol=1e-14, atol=0), (got, reference)
+    nested = hd.derivative(lambda s: hd.derivative(lambda u: sc.hyp1f1(s, b, u))(x))(a)
+    assert nested == pytest.approx(1 / b, rel=1e-15)
+
+
+@pytest.mark.parametrize("z", [0.0, -0.0])
+@pytest.mark.parametrize("a, b, c", HYP2F1_PARAMETERS)
+def test_hyp2f1_hessian_at_zero(a: float, b: float, c: float, z: float) -> None:
+    got = hd.hessian(lambda v: sc.hyp2f1(v[0], v[1], v[2], v[3]))(np.array([a, b, c, z]))
+    reference = _hessian_reference(mp.hyp2f1, (a, b, c, z))
+    assert np.allclose(got, reference, rtol=1e-14, atol=0), (got, reference)
+
+
+def test_series_parameters_at_zero_among_points_and_at_nan() -> None:
+    """x = 0 among other points (elementwise), and nan where scipy's value is nan."""
+    a = np.array([0.75, 0.75, 2.0])
+    x = np.array([0.0, 0.5, 0.0])
+    blocks = hd.hessian(lambda s, u: sc.hyp1f1(s, 3.0, u), argnums=(0, 1), elementwise=True)(a, x)
+    for i in range(3):
+        reference = mp.diff(lambda s, u: mp.hyp1f1(s, 3, u), (a[i], x[i]), (1, 1))
+        assert _close(blocks[0][1][i], reference, 1e-14), (i, blocks[0][1][i], reference)
+    at_nan = hd.hessian(lambda v: sc.hyp2f1(v[0], v[1], v[2], v[3]))(np.array([1, 2, 3, np.nan]))
+    assert np.all(np.isnan(at_nan))
+    at_nan = hd.hessian(lambda v: sc.hyp1f1(v[0], v[1], v[2]))(np.array([1.0, 2.0, np.nan]))
+    assert np.all(np.isnan(at_nan))

@@ -1127,7 +1127,9 @@ def _kummer_series(a: Any, b: Any, x: Any) -> Any:
         )
     z = np.where(flip, -x, x)
     term = total = z * 0 + 1
-    converging, n = _Convergence(np.isfinite(xv) & (xv != 0)), 0
+    # (at x = 0 too: the terms' values are 0 there, but not their parts, a x/b's mixed
+    # partial in a and x 1/b; the sum ends when every plane's terms are 0)
+    converging, n = _Convergence(~np.isinf(xv)), 0  # (nan: its terms nan, at once)
     while converging.running():
         term = term * (top + n) * z / ((b + n) * (n + 1))
         n += 1
@@ -1178,7 +1180,9 @@ def _gauss_series(a: Any, b: Any, c: Any, z: Any) -> Any:
     if not np.all(inside | np.isnan(av + bv + cv + zv)):
         raise TypeError(_GAUSS)
     term = total = w * 0 + 1
-    converging, n = _Convergence(_values(w) != 0), 0
+    # (at z = 0 too: its terms' parts are not 0 there, a b z/c's mixed partial in a and
+    # z b/c)
+    converging, n = _Convergence(~np.isinf(_values(w))), 0
     while converging.running():
         term = term * (a + n) * (second + n) * w / ((c + n) * (n + 1))
         n += 1
@@ -1245,19 +1249,26 @@ def _stdtr(f0: Any, df: Any, t: Any) -> Arrays:
 
     f1, f2 = _student_density(df, t)
     partials = _with_parameters((1,), (f1, f2), formula, df, t)
-    # at t = 0 the formula's near branch is sign(t) = 0 times a term of slope ~ 1 in t, so
-    # its mixed partial f_(df t) was 0 (stdtrit(0.75, p)'s at p = 1/2 too): there it is
-    # d/d df of the density at 0, e^L L', L = log Gamma((df+1)/2) - log Gamma(df/2) -
-    # log(df pi)/2 (the kernel's terms in t vanish)
-    if np.any(t == 0):
-        mixed = partials[3]
-        at_zero = (t == 0) & np.isfinite(df)
+    # (the formula's near branch is sign(t) = 0 times a term of slope ~ 1 in t at t = 0)
+    return _mixed_at_t_zero(partials, 3, df, t, f1)
 
-        def corrected() -> Any:
-            return np.where(at_zero, f1 * _student_log_density_in_df(df), _now(mixed))
 
-        partials = (*partials[:3], corrected, *partials[4:])
-    return partials
+def _mixed_at_t_zero(partials: Arrays, index: int, df: Any, t: Any, density: Any) -> Arrays:
+    """partials with the one at `index`, d^2 F / d df dt of a (noncentral) t cdf F (its
+    density in t `density`), set at t = 0 to d/d df of the density there, density L'(df)
+    (at t = 0 the density is e^(-nc^2/2) e^L, L as _student_log_density_in_df's). Their
+    formulas in df run on |t| (a sign, or t^2 / (t^2 + df) under betainc), whose slope
+    dual arithmetic cannot see at t = 0: the mixed partial was 0 there (stdtr(0.75, 0)'s
+    is 0.0923, stdtrit(0.75, p)'s at p = 1/2 -1.03)."""
+    if not np.any(t == 0):
+        return partials
+    mixed = partials[index]
+    at_zero = (t == 0) & np.isfinite(df)
+
+    def corrected() -> Any:
+        return np.where(at_zero, density * _student_log_density_in_df(df), _now(mixed))
+
+    return (*partials[:index], corrected, *partials[index + 1 :])
 
 
 def _student_log_density_in_df(df: Any) -> Any:
@@ -5223,7 +5234,9 @@ def _nct_partials(df: Any, nc: Any, t: Any) -> Arrays:
 
 
 def _nctdtr(f0: Any, df: Any, nc: Any, t: Any) -> Arrays:
-    return _with_parameters((1, 2), _nct_partials(df, nc, t), _noncentral_t, df, nc, t)
+    known = _nct_partials(df, nc, t)
+    partials = _with_parameters((1, 2), known, _noncentral_t, df, nc, t)
+    return _mixed_at_t_zero(partials, 5, df, t, known[1])  # (F_(df t); known[1]: F_t)
 
 
 def _quiet_or_nan(function: Callable[..., Any], *args: Any) -> Any:
