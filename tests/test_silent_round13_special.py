@@ -276,3 +276,40 @@ def test_series_parameters_at_zero_among_points_and_at_nan() -> None:
     assert np.all(np.isnan(at_nan))
     at_nan = hd.hessian(lambda v: sc.hyp1f1(v[0], v[1], v[2]))(np.array([1.0, 2.0, np.nan]))
     assert np.all(np.isnan(at_nan))
+
+
+# 4. No derivative where scipy's value is nan. The rules of functions of several arguments
+# gave finite partials at arguments outside the domain: betainc(10, -0.5, x)'s in x
+# 5.1e-4, gdtr(10, 1, -0.5)'s 1484, wright_bessel(10, -2, 2.5)'s 2e-4, fdtrc(-1, -7.5,
+# 1)'s 0.619, and 0 for the partials that come from formulas or counts (fdtr, bdtr,
+# nbdtr, eval_gegenbauer), silently. Every kind's parts are nan there now.
+NAN_CASES = [
+    ("betainc", (10.0, -0.5, 0.5)),
+    ("betaincc", (10.0, -0.5, 0.5)),
+    ("gdtr", (10.0, 1.0, -0.5)),
+    ("gdtrc", (10.0, 1.0, -0.5)),
+    ("fdtr", (40.0, -0.0, 10.0)),
+    ("fdtrc", (-1.0, -7.5, 1.0)),
+    ("wright_bessel", (10.0, -2.0, 2.5)),
+    ("bdtr", (-7.5, 1.001, 3.0)),
+    ("nbdtrc", (10.0, 0.999, 2.5)),
+    ("eval_gegenbauer", (-1e300, -0.5, 2.5)),
+]
+
+
+@pytest.mark.parametrize("name, point", NAN_CASES, ids=[c[0] for c in NAN_CASES])
+def test_parts_are_nan_where_scipy_s_value_is(name: str, point: tuple[float, ...]) -> None:
+    function = getattr(sc, name)
+    assert np.isnan(function(*point))
+    v = np.array(point)
+    gradient = hd.grad(lambda u: function(*u))(v)  # DualVec
+    hessian = hd.hessian(lambda u: function(*u))(v)  # HyperDualVec
+    assert np.all(np.isnan(gradient)) and np.all(np.isnan(hessian)), (gradient, hessian)
+    for i in range(len(point)):  # Dual and HyperDual, one argument at a time
+
+        def partial(t: Any, i: int = i) -> Any:
+            return function(*point[:i], t, *point[i + 1 :])
+
+        for order in (1, 2):
+            got = hd.derivative(partial, order=order)(np.array([point[i], 0.5]))
+            assert np.isnan(got[0]), (i, order, got)
