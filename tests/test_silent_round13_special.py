@@ -313,3 +313,41 @@ def test_parts_are_nan_where_scipy_s_value_is(name: str, point: tuple[float, ...
         for order in (1, 2):
             got = hd.derivative(partial, order=order)(np.array([point[i], 0.5]))
             assert np.isnan(got[0]), (i, order, got)
+
+
+# 5. scipy.special's Python functions that convert an argument with np.asarray and call a
+# ufunc on the object array (jvp's order, comb's and perm's arguments) raised numpy's
+# "ufunc 'jv' not supported for the input types", naming neither them nor what to use.
+OBJECT_REFUSALS = [
+    ("jvp", lambda v: sc.jvp(v, 2.0), "scipy.special.jv in v"),
+    ("yvp", lambda v: sc.yvp(v, 2.0, 2), "scipy.special.yv in v"),
+    ("ivp", lambda v: sc.ivp(v, 2.0), "scipy.special.iv in v"),
+    ("kvp", lambda v: sc.kvp(v, 2.0), "scipy.special.kv in v"),
+    ("h1vp", lambda v: sc.h1vp(v, 2.0), "scipy.special.hankel1 in v"),
+    ("h2vp", lambda v: sc.h2vp(v, 2.0), "scipy.special.hankel2 in v"),
+    ("comb", lambda n: sc.comb(n, 2.0), "scipy.special.binom"),
+    ("comb", lambda k: sc.comb(5.0, k), "scipy.special.binom"),
+    ("perm", lambda k: sc.perm(5.0, k), "scipy.special.poch"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, call, alternative",
+    OBJECT_REFUSALS,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(OBJECT_REFUSALS)],
+)
+def test_object_array_functions_refuse_naming_themselves(
+    name: str, call: Callable[[Any], Any], alternative: str
+) -> None:
+    with pytest.raises(TypeError, match=rf"scipy\.special\.{name} .*{alternative}"):
+        hd.derivative(call)(np.array([0.7, 1.3]))
+
+
+def test_bessel_derivatives_in_z_still_differentiate() -> None:
+    """jvp's z is no object array: J_v''(z) and J_v'''(z) against mpmath."""
+    z = np.array([0.7, 3.5])
+    for order in (1, 2):
+        got = hd.derivative(lambda u: sc.jvp(2.5, u), order=order)(z)
+        for zi, g in zip(z, got, strict=True):
+            reference = mp.diff(lambda u: mp.besselj(2.5, u), mp.mpf(zi), order + 1)
+            assert _close(g, reference, 1e-13), (order, zi, g, reference)

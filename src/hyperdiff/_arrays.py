@@ -266,6 +266,28 @@ SCIPY_LINALG_MIRRORS: dict[str, str] = {}
 # The same for scipy.special's Python functions that convert their inputs (polygamma,
 # spherical_jn, logsumexp...): hyperdiff.special registers the names it mirrors.
 SCIPY_SPECIAL_MIRRORS: set[str] = set()
+# scipy.special's Python functions that convert an argument with np.asarray and hand the
+# object array to a ufunc, which numpy refuses without naming them ("ufunc 'jv' not
+# supported for the input types"): their refusal, naming them and what to use
+_BESSEL_DERIVATIVES = {"jvp": "jv", "yvp": "yv", "ivp": "iv", "kvp": "kv"}
+SCIPY_SPECIAL_OBJECT_REFUSALS: dict[str, str] = {
+    **{
+        name: (
+            f"hyperdiff cannot differentiate scipy.special.{name} in its order v (scipy converts "
+            f"it with np.asarray); {name} is differentiable in z, and scipy.special.{ufunc} in v"
+        )
+        for name, ufunc in {**_BESSEL_DERIVATIVES, "h1vp": "hankel1", "h2vp": "hankel2"}.items()
+    },
+    "comb": (
+        "hyperdiff does not support scipy.special.comb of dual arrays (it converts its inputs "
+        "with np.asarray); use scipy.special.binom(N, k), which comb gives for 0 <= k <= N"
+    ),
+    "perm": (
+        "hyperdiff does not support scipy.special.perm of dual arrays (it converts its inputs "
+        "with np.asarray); use scipy.special.poch(N - k + 1, k), which perm gives for "
+        "0 <= k <= N"
+    ),
+}
 
 
 MASKED_REFUSAL = (
@@ -324,6 +346,8 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
             f"scipy.special.{special} cannot differentiate dual arrays (it converts its "
             f"inputs with np.asarray); use hyperdiff.special.{special}"
         )
+    if special in SCIPY_SPECIAL_OBJECT_REFUSALS and (dtype is None or dtype.kind == "O"):
+        return SCIPY_SPECIAL_OBJECT_REFUSALS[special]
     if special is not None and dtype is not None and dtype.kind != "O":
         # (lambertw's branch k: scipy makes it an integer before its ufunc runs)
         why = "an integer: no derivative" if dtype.kind in "biu" else "its values alone"
