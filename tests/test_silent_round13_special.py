@@ -351,3 +351,11 @@ def test_bessel_derivatives_in_z_still_differentiate() -> None:
         for zi, g in zip(z, got, strict=True):
             reference = mp.diff(lambda u: mp.besselj(2.5, u), mp.mpf(zi), order + 1)
             assert _close(g, reference, 1e-13), (order, zi, g, reference)
+
+
+def test_log_wright_bessel_refusal_names_it() -> None:
+    """Its series' refusals named scipy.special.wright_bessel, not the function called."""
+    for function in (sc.wright_bessel, sc.log_wright_bessel):
+        name = function.__name__
+        with pytest.raises(TypeError, match=rf"scipy\.special\.{name} in a and b"):
+            hd.derivative(lambda a, f=function: f(a, 1.5, 0.0))(0.5)

@@ -3636,13 +3636,14 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
     times the terms' magnitudes times their exponents' sizes) and must be within 1e-12 of
     each partial's size or the function's; elsewhere (or beyond 20000 terms) TypeError."""
     sc = _sc()
+    name = "log_wright_bessel" if log else "wright_bessel"  # (the function called, in errors)
     av, bv, xv = (
         np.asarray(u, dtype=np.float64) for u in np.broadcast_arrays(*map(_values, (a, b, x)))
     )
     bad = ~((av >= 0) & (bv >= 0) & (xv >= 0) & np.isfinite(av + bv + xv))
     if np.any(~bad & (np.maximum(av, bv) > _WRIGHT_SHAPE_LIMIT)):
         raise TypeError(
-            "hyperdiff differentiates scipy.special.wright_bessel in a and b only up to "
+            f"hyperdiff differentiates scipy.special.{name} in a and b only up to "
             f"{_WRIGHT_SHAPE_LIMIT:g} (the range its series is checked in)"
         )
     av, bv, xv = (np.where(bad, fill, u) for u, fill in ((av, 1.0), (bv, 1.0), (xv, 1.0)))
@@ -3663,7 +3664,7 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
             count *= 2
     if count > _WRIGHT_TERMS:
         raise TypeError(
-            f"hyperdiff differentiates scipy.special.wright_bessel in a and b only up to "
+            f"hyperdiff differentiates scipy.special.{name} in a and b only up to "
             f"{_WRIGHT_TERMS} terms of its series"
         )
     kk = k
@@ -3690,7 +3691,7 @@ def _wright_series(a: Any, b: Any, x: Any, log: bool = False) -> Any:
     size = np.maximum(np.abs(total._stack), np.abs(total.value))
     if not np.all((bound <= 1e-12 * size) | bad):
         raise TypeError(
-            "hyperdiff differentiates scipy.special.wright_bessel in a and b only where its "
+            f"hyperdiff differentiates scipy.special.{name} in a and b only where its "
             "series' rounding is within 1e-12 of the partials' size"
         )
     out = np.log(total) + shift if log else total * np.exp(shift)
