@@ -359,3 +359,12 @@ def test_log_wright_bessel_refusal_names_it() -> None:
         name = function.__name__
         with pytest.raises(TypeError, match=rf"scipy\.special\.{name} in a and b"):
             hd.derivative(lambda a, f=function: f(a, 1.5, 0.0))(0.5)
+
+
+def test_bessel_derivatives_in_a_scalar_order() -> None:
+    """A 0-d order gets through scipy's np.asarray (numpy hands jv the dual scalar):
+    d/dv and d^2/dv^2 of J_v'(2) at v = 1.5 against mpmath."""
+    for order in (1, 2):
+        got = hd.derivative(lambda v: sc.jvp(v, 2.0), order=order)(1.5)
+        reference = mp.diff(lambda v: mp.diff(lambda z: mp.besselj(v, z), 2), 1.5, order)
+        assert _close(float(got), reference, 1e-12), (order, got, reference)

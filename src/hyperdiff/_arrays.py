@@ -288,6 +288,8 @@ SCIPY_SPECIAL_OBJECT_REFUSALS: dict[str, str] = {
         "0 <= k <= N"
     ),
 }
+# (of which these take a 0-d order: numpy hands a 0-d object array's dual scalar to jv)
+_SCALAR_ORDERS_WORK = frozenset({*_BESSEL_DERIVATIVES, "h1vp", "h2vp"})
 
 
 MASKED_REFUSAL = (
@@ -295,10 +297,10 @@ MASKED_REFUSAL = (
 )
 
 
-def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
+def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> str | None:
     """The TypeError message when scipy.linalg (or a scipy.stats distribution, see
     hyperdiff.stats, or a scipy.special function converting to a dtype) is converting
-    a dual array, else None."""
+    a dual array (of ndim axes), else None."""
     frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
         if frame.f_globals["__name__"].startswith("numpy.ma"):
@@ -347,7 +349,8 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None) -> str | None:
             f"inputs with np.asarray); use hyperdiff.special.{special}"
         )
     if special in SCIPY_SPECIAL_OBJECT_REFUSALS and (dtype is None or dtype.kind == "O"):
-        return SCIPY_SPECIAL_OBJECT_REFUSALS[special]
+        if not (ndim == 0 and special in _SCALAR_ORDERS_WORK):
+            return SCIPY_SPECIAL_OBJECT_REFUSALS[special]
     if special is not None and dtype is not None and dtype.kind != "O":
         # (lambertw's branch k: scipy makes it an integer before its ufunc runs)
         why = "an integer: no derivative" if dtype.kind in "biu" else "its values alone"
@@ -734,7 +737,7 @@ class DualArray:
         # array of dual scalars (slow, exact) rather than values without parts.
         if scipy_sparse_declines():
             return np.empty((), dtype=object)  # A @ x: x.__rmatmul__ computes it
-        refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
+        refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype), self.ndim)
         if refusal is not None:
             raise TypeError(refusal)
         if dtype is not None and np.dtype(dtype) != object:
