@@ -548,3 +548,21 @@ def test_sliding_window_view_of_every_plane(window: Any, axis: Any, dtype: Any) 
     sliding_window_view(written, 2, writeable=True)[0, 1] = hd.dual(9.0, 7.0)  # x[1], as numpy
     np.testing.assert_array_equal(written.value, [0.0, 9.0, 2.0, 3.0, 4.0])
     np.testing.assert_array_equal(written.d, [1.0, 7.0, 1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_as_strided_is_refused_not_a_crash(traced: bool) -> None:
+    # a float32 dual array's object array has 8-byte items: strides of 4 read half
+    # pointers, and the interpreter died (numpy gives no hook to check them)
+    from numpy.lib.stride_tricks import as_strided
+
+    x = np.arange(6, dtype=np.float32)
+
+    def f(v: Any) -> Any:
+        return as_strided(v, shape=(4, 3), strides=(4, 4)).sum()
+
+    run = hd.jacobian_sparsity if traced else hd.grad
+    with pytest.raises(TypeError, match="as_strided"):
+        run(f)(x)
+    with pytest.raises(TypeError, match="sliding_window_view"):
+        as_strided(hd.dual(x, np.float32(1)), shape=(4, 3), strides=(4, 4))

@@ -297,12 +297,22 @@ MASKED_REFUSAL = (
 )
 
 
+AS_STRIDED_REFUSAL = (
+    "numpy.lib.stride_tricks.as_strided cannot take dual arrays: its strides address the "
+    "memory of an array of numbers, and a dual array converts to an object array of dual "
+    "scalars (other strides: reading them crashed the interpreter); use "
+    "numpy.lib.stride_tricks.sliding_window_view (supported), indexing or reshape"
+)
+
+
 def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> str | None:
     """The TypeError message when scipy.linalg (or a scipy.stats distribution, see
     hyperdiff.stats, or a scipy.special function converting to a dtype) is converting
     a dual array (of ndim axes), else None."""
     frame: types.FrameType | None = sys._getframe(2)  # above __array__: numpy, then scipy
     while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
+        if frame.f_code.co_name == "as_strided":  # (numpy.lib.stride_tricks')
+            return AS_STRIDED_REFUSAL
         if frame.f_globals["__name__"].startswith("numpy.ma"):
             return MASKED_REFUSAL  # (its object arrays of dual scalars: some functions
             # would work, others fail with numpy's unrelated errors: refuse them all)
