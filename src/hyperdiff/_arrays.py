@@ -1013,6 +1013,23 @@ class DualArray:
         """Every element set to value (a number: zero parts; a dual scalar: its parts)."""
         self[...] = value
 
+    def view(self, dtype: Any = None, type: Any = None) -> Self:
+        """A new dual array of these planes (numpy's x.view(): writes through either
+        reach both); another dtype or array type would reinterpret the planes' bytes or
+        drop the parts: a TypeError."""
+        if dtype is not None or type is not None:
+            raise TypeError(
+                "ndarray.view with a dtype or type of a dual array would reinterpret its "
+                "planes or drop its derivative parts; use x.value.view(...) for the values"
+            )
+        return self[...]
+
+    @property
+    def flat(self) -> FlatIterator:
+        """numpy's flat iterator: elements in C order (reads copy them, as numpy's do;
+        writes, x.flat[i] = v, reach x)."""
+        return FlatIterator(self)
+
     @property
     def mT(self) -> Self:  # (numpy's name: the matrices transposed)
         return cast("Self", np.swapaxes(self, -1, -2))
@@ -1029,6 +1046,35 @@ class DualArray:
         return [row.tolist() for row in self]
 
     # --- end of the ndarray methods ------------------------------------------------------
+
+
+class FlatIterator:
+    """x.flat of a dual array (numpy.flatiter's indexing): x's elements in C order."""
+
+    __slots__ = ("_base",)
+
+    def __init__(self, base: DualArray) -> None:
+        self._base = base
+
+    @property
+    def base(self) -> DualArray:
+        return self._base
+
+    def __len__(self) -> int:
+        return self._base.size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(np.ravel(self._base))
+
+    def _where(self, index: Any) -> tuple[np.ndarray, ...]:
+        positions = np.arange(self._base.size).reshape(-1)[index]
+        return np.unravel_index(positions, self._base.shape)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._base[self._where(index)]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._base[self._where(index)] = value
 
 
 _core.install_planes(DualArray)  # DualArray._stack: the planes' one door
