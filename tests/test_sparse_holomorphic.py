@@ -101,6 +101,8 @@ def test_complex_inputs_need_holomorphic_and_it_needs_them() -> None:
         hd.jacobian(lambda v: v**2, sparsity="auto", holomorphic=True)(z.real.copy())
     with pytest.raises(TypeError, match="holomorphic"):
         hd.hessian(lambda v: np.sum(v**3), sparsity="auto", holomorphic=True)(z)
+    with pytest.raises(TypeError, match="sparse Hessians take real inputs"):
+        hd.hessian(lambda v: np.sum(v**3), sparsity="auto")(z)
 
 
 def test_a_stale_plan_is_detected_again() -> None:

@@ -3224,8 +3224,9 @@ def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
     array = np.asarray(x)
     if array.dtype.kind == "c" and not complex_input:
         raise TypeError(
-            f"{where} got a complex input: pass holomorphic=True for the complex "
-            "derivative f'(z) of a holomorphic f (Jacobians)"
+            f"{where} got a complex input: jacobian(f, sparsity=..., holomorphic=True) "
+            "gives the complex derivative f'(z) of a holomorphic f; sparse Hessians take "
+            "real inputs (hessian(f, holomorphic=True) without sparsity= is dense)"
         )
     if array.dtype.kind not in "fiuc":
         raise TypeError(f"{where} needs a float or complex input, not {array.dtype}")
