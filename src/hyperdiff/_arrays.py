@@ -368,12 +368,26 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> 
             f"hyperdiff cannot differentiate scipy.special.{special} in an argument it "
             f"converts to {dtype} ({why}); pass that argument's values"
         )
-    if name is None or name not in SCIPY_LINALG_MIRRORS:
+    if name is None or name in _SCIPY_LINALG_OBJECT_SAFE:
         return None
+    if name not in SCIPY_LINALG_MIRRORS:  # (it failed later: "object arrays are not
+        # supported", "float() of a Dual", naming neither it nor hyperdiff)
+        return (
+            f"hyperdiff cannot differentiate scipy.linalg.{name} of dual arrays (it converts "
+            "them to floats for LAPACK or compiled code; hyperdiff.linalg has no mirror of it)"
+        )
     return (
         f"scipy.linalg.{name} cannot differentiate dual arrays (it converts them to floats "
         f"for LAPACK); use hyperdiff.linalg.{name} ({SCIPY_LINALG_MIRRORS[name]})"
     )
+
+
+# scipy.linalg's functions written in numpy that compute on np.asarray's object array of
+# dual scalars, exactly (slowly): every other one converts for LAPACK or compiled code
+_SCIPY_LINALG_OBJECT_SAFE = frozenset((
+    "block_diag", "clarkson_woodruff_transform", "convolution_matrix", "diagsvd", "fiedler",
+    "hankel", "khatri_rao", "solve_circulant", "toeplitz",
+))  # fmt: skip
 
 
 def _scipy_sparse_name(frame: types.FrameType) -> str:
