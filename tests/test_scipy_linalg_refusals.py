@@ -75,3 +75,30 @@ def test_functions_written_in_numpy_still_differentiate(name: str) -> None:
     function = WORKING[name]
     derivative = hd.derivative(lambda t: function(A0 * t))(0.7)
     np.testing.assert_allclose(np.asarray(derivative, dtype=float), function(A0), rtol=1e-14)
+
+
+SCIPY_NUMBERS: dict[str, Callable[[Any], Any]] = {
+    "scipy.special.diric": lambda t: pytest.importorskip("scipy.special").diric(t, 3),
+    "scipy.special.ellip_harm_2": lambda t: pytest.importorskip("scipy.special").ellip_harm_2(
+        5, 8, 1, 1, t + 2.6
+    ),
+    "scipy.integrate.quad": lambda k: pytest.importorskip("scipy.integrate").quad(
+        lambda x: k * x, 0, 1
+    )[0],
+    "scipy.integrate.solve_ivp": lambda k: (
+        pytest.importorskip("scipy.integrate")
+        .solve_ivp(lambda t, y: -k * y, (0, 1), [1.0])
+        .y[0, -1]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCIPY_NUMBERS))
+def test_scipy_functions_converting_to_numbers_are_named(name: str) -> None:
+    with pytest.raises(TypeError, match=rf"\(in {name.replace('.', '[.]')}, which hyperdiff"):
+        hd.derivative(SCIPY_NUMBERS[name])(0.5)
+
+
+def test_user_conversions_name_no_scipy_function() -> None:
+    with pytest.raises(TypeError, match=r"would drop its derivative parts; use float"):
+        hd.derivative(lambda t: float(t) * t)(0.5)

@@ -390,6 +390,20 @@ _SCIPY_LINALG_OBJECT_SAFE = frozenset((
 ))  # fmt: skip
 
 
+def _scipy_caller(frame: types.FrameType | None) -> str | None:
+    """The outermost scipy function of the run of scipy frames that asked for a number
+    from frame on, past numpy's own (scipy.integrate.solve_ivp converting a dual array),
+    or None (user code asked: a callback scipy calls is the user's)."""
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
+        frame = frame.f_back
+    found = None
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
+        module = ".".join(frame.f_globals["__name__"].split(".")[:2])
+        found = f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return found
+
+
 def _scipy_sparse_name(frame: types.FrameType) -> str:
     """A scipy.sparse frame's function as users name it: scipy.sparse.linalg.spsolve,
     scipy.sparse.csr_array.multiply (a method: its class)."""
@@ -765,9 +779,11 @@ class DualArray:
         if refusal is not None:
             raise TypeError(refusal)
         if dtype is not None and np.dtype(dtype) != object:
+            caller = _scipy_caller(sys._getframe(1))
+            where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
             raise TypeError(
                 f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "
-                "derivative parts; use .value for the values"
+                f"derivative parts{where}; use .value for the values"
             )
         if copy is False:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
@@ -781,8 +797,10 @@ class DualArray:
 
     # --- conversions that would drop the parts -------------------------------
     def _no_scalar(self, kind: str) -> NoReturn:
+        caller = _scipy_caller(sys._getframe(2))
+        where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
         raise TypeError(
-            f"{kind}() of a {type(self).__name__} would drop its derivative parts; "
+            f"{kind}() of a {type(self).__name__} would drop its derivative parts{where}; "
             f"use {kind}(x.value) if that is what you want"
         )
 
