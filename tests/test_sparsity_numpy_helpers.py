@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sparsity_harness import check_hessian_pattern, check_jacobian_pattern
 
 import hyperdiff as hd
 import hyperdiff.special as hs
@@ -166,31 +167,14 @@ def _points() -> list[np.ndarray]:
     return [rng.uniform(0.05, 0.95, N) for _ in range(3)]
 
 
-def _check(f: Callable[[Any], Any], exact: bool) -> None:
-    pattern = hd.jacobian_sparsity(f)
-    sparse = hd.jacobian(f, sparsity="auto")
-    union = None
-    for x in _points():
-        want = np.asarray(hd.jacobian(f)(x)).reshape(-1, N)
-        got = pattern(x).toarray().astype(bool)
-        assert not np.any((want != 0) & ~got), "a dependency missed"
-        union = (want != 0) if union is None else union | (want != 0)
-        np.testing.assert_allclose(sparse(x).toarray(), want, rtol=1e-13, atol=1e-15)
-        local = hd.jacobian_sparsity(f, local=True)(x).toarray().astype(bool)
-        assert not np.any((want != 0) & ~local), "a dependency missed (local)"
-        assert not np.any(local & ~got), "a local pattern beyond the global one"
-    if exact:
-        np.testing.assert_array_equal(pattern(_points()[0]).toarray().astype(bool), union)
-
-
 @pytest.mark.parametrize("name", EXACT)
 def test_exact_pattern(name: str) -> None:
-    _check(EXACT[name], exact=True)
+    check_jacobian_pattern(EXACT[name], _points(), exact=True)
 
 
 @pytest.mark.parametrize("name", SUPERSET)
 def test_superset_pattern(name: str) -> None:
-    _check(SUPERSET[name], exact=False)
+    check_jacobian_pattern(SUPERSET[name], _points(), exact=False)
 
 
 @pytest.mark.parametrize("name", [*EXACT, *SUPERSET])
@@ -202,12 +186,7 @@ def test_hessian_pattern_holds_every_nonzero(name: str) -> None:
         r = f(x)
         return np.sum(w * (r + 0.5 * r**2))
 
-    for x in _points()[:2]:
-        want = np.asarray(hd.hessian(scalar)(x)) != 0
-        got = hd.hessian_sparsity(scalar)(x).toarray().astype(bool)
-        assert not np.any(want & ~got), "a second-order dependency missed"
-        values = hd.hessian(scalar, sparsity="auto")(x).toarray()
-        np.testing.assert_allclose(values, hd.hessian(scalar)(x), rtol=1e-10, atol=1e-12)
+    check_hessian_pattern(scalar, _points()[:2])
 
 
 @pytest.mark.parametrize(
