@@ -35,15 +35,19 @@
 namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 
+// The vectorized primitives of complex a that complex entries build on: sin_cos
+// gives p = sin a, q = cos a; exp gives p = q = exp a.
+enum class ComplexBlock { none, sin_cos, exp };
+
 struct UnaryEntry {
   static constexpr const char* module = "numpy";
   static constexpr bool zero_f2 = false;  // f'' == 0: the chain rule skips f2 e1 e2
   static constexpr bool has_complex = false;
   // f' is 0 by structure (a step), never by underflow: a strong zero (kinds.hpp)
   static constexpr bool structural_zeros = false;
-  // complex sin, cos: f0, f1, f2 from eval_sin_cos, given sin a and cos a computed
-  // together for a block (kernels.hpp's complex_sin_cos)
-  static constexpr bool complex_sin_cos = false;
+  // complex a: f0, f1, f2 from eval_block, given the block's vectorized primitive p, q
+  // of a (kernels.hpp's complex_block) where glibc's would run scalar
+  static constexpr ComplexBlock complex_block = ComplexBlock::none;
 };
 
 // Piecewise constant (floor, ceil, trunc, rint, sign): f1 = f2 = 0, and the
@@ -250,6 +254,13 @@ struct Exp : HolomorphicEntry {
     f1 = e;
     f2 = e;
   }
+  static constexpr ComplexBlock complex_block = ComplexBlock::exp;
+  template <class C>
+  static void eval_block(C, C exp_a, C, C& f0, C& f1, C& f2) {
+    f0 = exp_a;
+    f1 = exp_a;
+    f2 = exp_a;
+  }
 };
 
 struct Exp2 : HolomorphicEntry {
@@ -358,13 +369,12 @@ struct Sin : HolomorphicEntry {
     f1 = std::cos(a);
     f2 = -s;
   }
-  // complex a: f0 glibc's csin (numpy's bits), f1 the block's cos a
-  static constexpr bool complex_sin_cos = true;
+  static constexpr ComplexBlock complex_block = ComplexBlock::sin_cos;
   template <class C>
-  static void eval_sin_cos(C a, C, C cos_a, C& f0, C& f1, C& f2) {
-    f0 = std::sin(a);
+  static void eval_block(C, C sin_a, C cos_a, C& f0, C& f1, C& f2) {
+    f0 = sin_a;
     f1 = cos_a;
-    f2 = -f0;
+    f2 = -sin_a;
   }
 };
 
@@ -377,12 +387,12 @@ struct Cos : HolomorphicEntry {
     f1 = -std::sin(a);
     f2 = -c;
   }
-  static constexpr bool complex_sin_cos = true;
+  static constexpr ComplexBlock complex_block = ComplexBlock::sin_cos;
   template <class C>
-  static void eval_sin_cos(C a, C sin_a, C, C& f0, C& f1, C& f2) {
-    f0 = std::cos(a);
+  static void eval_block(C, C sin_a, C cos_a, C& f0, C& f1, C& f2) {
+    f0 = cos_a;
     f1 = -sin_a;
-    f2 = -f0;
+    f2 = -cos_a;
   }
 };
 

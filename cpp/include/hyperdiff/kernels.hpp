@@ -125,17 +125,45 @@ void complex_sin_cos(const std::complex<R>* a, std::size_t n, std::complex<R>* s
   }
 }
 
+// exp a of complex a[0, n), n whole lane groups: exp(x + iy) = e^x cos y + i e^x sin y,
+// vectorized (libmvec), as glibc's cexp computes it in scalar code, so within a few
+// ulps of it; where e^x nears overflow (x > 708, float 88: cexp scales) and for
+// non-finite a (C99's special cases), std::exp itself.
+template <class R>
+void complex_exp(const std::complex<R>* a, std::size_t n, std::complex<R>* exp_a) {
+  const R* in = reinterpret_cast<const R*>(a);
+  R* e = reinterpret_cast<R*>(exp_a);
+  for (std::size_t g = 0; g < n; g += kLanes) {
+#pragma omp simd
+    for (std::size_t i = g; i < g + kLanes; ++i) {
+      const R x = in[2 * i], y = in[2 * i + 1];
+      const R exp_x = std::exp(x);
+      e[2 * i] = exp_x * std::cos(y);
+      e[2 * i + 1] = exp_x * std::sin(y);
+    }
+  }
+  constexpr R kLarge = sizeof(R) == 8 ? R(708) : R(88);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(in[2 * i] <= kLarge) || !std::isfinite(in[2 * i + 1])) exp_a[i] = std::exp(a[i]);
+  }
+}
+
 // f0, f1, f2 of the m <= kBlock values x[0, m) into buffers of kBlock.
 template <class Fn, class T>
 void unary_derivatives(const T* x, std::size_t m, T* f0, T* f1, T* f2) {
   alignas(64) T pad[kBlock];
   const T* a = pad_to_lanes(x, m, pad);
-  if constexpr (is_complex_v<T> && Fn::complex_sin_cos) {
-    alignas(64) T sin_a[kBlock], cos_a[kBlock];
-    complex_sin_cos(a, padded(m), sin_a, cos_a);
+  if constexpr (is_complex_v<T> && Fn::complex_block != ComplexBlock::none) {
+    alignas(64) T p[kBlock], q[kBlock];
+    if constexpr (Fn::complex_block == ComplexBlock::sin_cos) {
+      complex_sin_cos(a, padded(m), p, q);
+    } else {
+      complex_exp(a, padded(m), p);
+    }
+    const T* second = Fn::complex_block == ComplexBlock::sin_cos ? q : p;
     for (std::size_t i = 0; i < m; ++i) {
       T v, d1, d2;
-      Fn::eval_sin_cos(a[i], sin_a[i], cos_a[i], v, d1, d2);
+      Fn::eval_block(a[i], p[i], second[i], v, d1, d2);
       const bool defined = v == v;  // as below
       f0[i] = v;
       f1[i] = defined ? d1 : v;
