@@ -913,8 +913,9 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
 }
 
 // Whether the pending graph below `root` is elementwise in the pending `seed` alone:
-// Taylor kernels only (no view, nothing else), of root's element count, every
-// operand with parts `seed` itself, the others numbers or constants of that shape.
+// elementwise kernels only (no view, no other seed, nothing computed), of root's
+// element count, every operand with parts `seed` itself, the others numbers or
+// constants of that shape.
 // Then element i of every plane depends on element i of the seed's alone: the
 // derivatives are pointwise.
 inline bool elementwise_in(const NodePtr& root, const Node* seed) {
@@ -925,8 +926,11 @@ inline bool elementwise_in(const NodePtr& root, const Node* seed) {
     stack.pop_back();
     if (seen[node]) continue;
     seen[node] = true;
-    const bool taylor = node->taylor_unary != nullptr || node->taylor_binary != nullptr;
-    if (node->view || node->result != nullptr || !taylor || node->count != root->count) {
+    const bool kernel = node->unary != nullptr || node->binary != nullptr ||
+                        node->jet_unary != nullptr || node->jet_binary != nullptr ||
+                        node->taylor_unary != nullptr || node->taylor_binary != nullptr;
+    if (node->view || node->seed || node->result != nullptr || !kernel ||
+        node->count != root->count) {
       return false;
     }
     for (int i = 0; i < node->arity; ++i) {

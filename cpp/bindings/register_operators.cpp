@@ -1274,12 +1274,24 @@ void register_operators(py::module_& m) {
       py::arg("cls"),
       "Give cls (DualArray) the descriptors _stack and _header over its slot _store.");
   m.def(
-      "taylor_seed",
+      "unit_seed",
       [](py::type cls, py::handle x) -> py::object {
+        // kinds whose seed along one direction is x + e with every other part zero: a
+        // Taylor kind (x + t), Dual, a layout of one first-order part (DualVec(1),
+        // HyperDualVec(1): x + e, e e 0)
         auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
         const auto found = registered().find(type);
-        if (found == registered().end() || found->second.taylor < 1 || !PyArray_Check(x.ptr())) {
-          throw py::type_error("taylor_seed takes a Taylor kind and an ndarray");
+        npy_intp planes = 0;
+        if (found != registered().end()) {
+          const ClassKernels& kernels = found->second;
+          if (kernels.taylor >= 1) planes = kernels.taylor + 1;
+          if (kernels.jet != nullptr && kernels.jet->get().first == 1) {
+            planes = kernels.jet->planes();
+          }
+          if (kernels.kind >= 0 && kind_planes(kernels.kind) == 2) planes = 2;
+        }
+        if (planes == 0 || !PyArray_Check(x.ptr())) {
+          throw py::type_error("unit_seed takes a kind of one direction and an ndarray");
         }
         auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
         const int column = dtype_column(PyArray_TYPE(values));
@@ -1287,7 +1299,7 @@ void register_operators(py::module_& m) {
         if (column < 0 || !one.read(py::float_(1.0).ptr(), column)) return py::none();
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
-        fusion::NodePtr node = seed_node(copy, column, found->second.taylor + 1);
+        fusion::NodePtr node = seed_node(copy, column, planes);
         fusion::Input direction;
         std::memcpy(direction.scalar, one.bytes, sizeof direction.scalar);
         node->add_input(1, std::move(direction));
@@ -1296,8 +1308,9 @@ void register_operators(py::module_& m) {
         return py::reinterpret_steal<py::object>(seed);
       },
       py::arg("cls"), py::arg("x"),
-      "x + t as an array of the Taylor kind cls, pending (fusion.hpp's seed node: its planes "
-      "written block by block where read); None for a dtype without components.");
+      "x + e as an array of cls, a kind of one direction (a Taylor kind: x + t; Dual; "
+      "DualVec(1), HyperDualVec(1)), pending (fusion.hpp's seed node: its planes written "
+      "block by block where read); None for a dtype without components.");
   m.def(
       "colored_seed",
       [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
@@ -1366,8 +1379,8 @@ void register_operators(py::module_& m) {
         return owned;
       },
       py::arg("result"), py::arg("seed"), py::arg("plane"),
-      "Plane `plane` of a Taylor array pending as an elementwise graph of the pending seed "
-      "(taylor_seed) alone (fusion::elementwise_in), computed block by block (result stays "
+      "Plane `plane` of a dual array pending as an elementwise graph of the pending seed "
+      "(unit_seed) alone (fusion::elementwise_in), computed block by block (result stays "
       "pending); None otherwise, nothing computed.");
   m.def(
       "planes_into",

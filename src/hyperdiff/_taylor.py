@@ -259,7 +259,7 @@ def taylor_derivative(
     """derivative(f, order=k) for k >= 3: one pass of f on the whole x seeded x + t
     (Taylor arrays of degree k). From 32768 points the fast path records that pass
     (the elementwise fusion) and runs it block by block in cache, the seed's planes
-    made in each block (_core.taylor_seed); when the recorded graph is elementwise in
+    made in each block (_core.unit_seed); when the recorded graph is elementwise in
     the seed alone (_core.elementwise_plane) f acts point by point by construction,
     and so when the pass ran on the fast elementwise paths alone (_built_pointwise,
     as at orders 1 and 2): no probe is needed. Otherwise, with check_pointwise, a
@@ -288,7 +288,7 @@ def taylor_derivative(
             checked = False  # (that pass checked f pointwise too)
         cls = _seeds(taylor_type(order))
         # x + t pending (its planes made block by block where the fused pass reads them)
-        seeded = _core.taylor_seed(cls, x) if outer is None else None
+        seeded = _core.unit_seed(cls, x) if outer is None else None
         if seeded is None:
             seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)

@@ -2501,10 +2501,21 @@ def derivative(
             # (order 2: value, e and e e, a HyperDualVec(1): three planes, a HyperDual's
             # e1 = e2 twice over in four)
             cls = _seeds(Dual if order == 1 else hyperdualvec_type(1))
-            seeded = _seeded_point(cls, x, (1.0,) if order == 1 else (1.0, 0.0))
+            # x + e pending: its planes made block by block where f's fused operations
+            # read them; and when the recorded graph is elementwise in it alone, f acts
+            # point by point by construction and only the part's plane is computed
+            pending = _core.unit_seed(cls, x) if outer is None else None
+            parts = (1.0,) if order == 1 else (1.0, 0.0)
+            seeded = _seeded_point(cls, x, parts) if pending is None else pending
             new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
             before = _core.pointwise_marks(cls)
             result = f(*new_args, **kwargs)
+            if type(result) is cls and outer is None:
+                plane = _core.elementwise_plane(result, seeded, cls._planes - 1)
+                if plane is not None:
+                    if holomorphic:
+                        _complex_outputs([plane], "derivative", first=0)
+                    return plane
             if not probe_free:
                 probe_free = _built_pointwise(cls, before, result)
                 if not probe_free:
