@@ -1282,11 +1282,13 @@ void register_operators(py::module_& m) {
         auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
         const auto found = registered().find(type);
         npy_intp planes = 0;
+        const JetLayout* layout = nullptr;
         if (found != registered().end()) {
           const ClassKernels& kernels = found->second;
           if (kernels.taylor >= 1) planes = kernels.taylor + 1;
           if (kernels.jet != nullptr && kernels.jet->get().first == 1) {
             planes = kernels.jet->planes();
+            layout = &kernels.jet->get();
           }
           if (kernels.kind >= 0 && kind_planes(kernels.kind) == 2) planes = 2;
         }
@@ -1296,7 +1298,13 @@ void register_operators(py::module_& m) {
         auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
         const int column = dtype_column(PyArray_TYPE(values));
         Scalar one;
-        if (column < 0 || !one.read(py::float_(1.0).ptr(), column)) return py::none();
+        // (where the fast path records no operation, no graph reads it block by block:
+        // a plain seed costs less)
+        const auto count = static_cast<std::size_t>(PyArray_SIZE(values));
+        if (column < 0 || !fusion::records(count, layout) ||
+            !one.read(py::float_(1.0).ptr(), column)) {
+          return py::none();
+        }
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
         fusion::NodePtr node = seed_node(copy, column, planes);
@@ -1310,7 +1318,8 @@ void register_operators(py::module_& m) {
       py::arg("cls"), py::arg("x"),
       "x + e as an array of cls, a kind of one direction (a Taylor kind: x + t; Dual; "
       "DualVec(1), HyperDualVec(1)), pending (fusion.hpp's seed node: its planes written "
-      "block by block where read); None for a dtype without components.");
+      "block by block where read); None for a dtype without components or where the fast "
+      "path records no operation (fusion::records).");
   m.def(
       "colored_seed",
       [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
