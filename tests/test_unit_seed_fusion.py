@@ -46,20 +46,6 @@ def _points(dtype: Any, n: int = N, seed: int = 3) -> np.ndarray:
     return x.astype(dtype)
 
 
-@pytest.fixture
-def planes_read(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """What each _core.elementwise_plane call of the transforms gave."""
-    read: list[Any] = []
-    plane_of = _core.elementwise_plane
-
-    def counted(*args: Any) -> Any:
-        read.append(plane_of(*args))
-        return read[-1]
-
-    monkeypatch.setattr(_core, "elementwise_plane", counted)
-    return read
-
-
 @pytest.mark.parametrize("order", [1, 2])
 def test_closed_forms(order: int, planes_read: list[Any]) -> None:
     x = _points(np.float64)

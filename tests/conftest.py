@@ -1,0 +1,24 @@
+"""Fixtures shared by test files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hyperdiff import _core
+
+
+@pytest.fixture
+def planes_read(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each _core.elementwise_plane call of the transforms gave (a plane: the
+    one-plane fused path ran; None: the planes were read in full)."""
+    read: list[Any] = []
+    plane_of = _core.elementwise_plane
+
+    def counted(*args: Any) -> Any:
+        read.append(plane_of(*args))
+        return read[-1]
+
+    monkeypatch.setattr(_core, "elementwise_plane", counted)
+    return read
