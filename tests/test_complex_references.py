@@ -1,5 +1,5 @@
 """hyperdiff's complex values and derivatives against high-precision references,
-and its complex values against numpy's, bit for bit (sin, cos, exp: to 4 ulps).
+and its complex values against numpy's, bit for bit (sin, cos, sinh, cosh, exp: to 4 ulps).
 
 tests/data/references_complex.json holds, per function and point set
 ("complex128", "complex64"), the value and complex derivatives computed with
@@ -21,8 +21,8 @@ the same tolerance as f' or f''.
 
 Value parity: through every kind (Dual, HyperDual, DualVec, HyperDualVec; for
 binary functions also with a plain ndarray or a Python complex on either
-side), ``.value`` must be numpy's own result bit for bit (sin, cos and exp, which
-run vectorized: within 4 ulps, zeros, infinities and nans exact), the sign of a zero
+side), ``.value`` must be numpy's own result bit for bit (sin, cos, sinh, cosh and exp,
+which run vectorized: within 4 ulps, zeros, infinities and nans exact), the sign of a zero
 part included (nan payloads aside), on random points, on every combination of
 special real and imaginary parts (signed zeros, the branch points, points on
 and next to the cuts, tiny, subnormal and huge parts), with inf and nan parts,
@@ -499,10 +499,10 @@ def binary_kinds(x: np.ndarray, y: np.ndarray) -> Iterator[tuple[str, Any, Any]]
 
 
 # Entries whose complex values are glibc's formulas vectorized (kernels.hpp's
-# complex_block), not glibc's scalar csin/ccos/cexp: within VECTORIZED_ULPS of numpy's
+# complex_block), not glibc's scalar csin/ccos/csinh/ccosh/cexp: within VECTORIZED_ULPS of numpy's
 # in each part at the modulus (libmvec's documented bound, as for real values), with
 # numpy's zeros (and their signs), infinities and nans exactly.
-VECTORIZED = frozenset({"sin", "cos", "exp"})
+VECTORIZED = frozenset({"sin", "cos", "sinh", "cosh", "exp"})
 VECTORIZED_ULPS = 4.0
 
 

@@ -1,8 +1,8 @@
 // Complex components: the few operations whose value numpy computes its own
 // way (its umath loops and funcs.inc), written the same way here so complex
 // values match numpy's bit for bit. The rest (log, sqrt, tan, ..., pow's general
-// case) are C99's clog, csqrt, ... in both numpy and std::complex, but sin, cos and
-// exp: glibc's formulas vectorized (kernels.hpp), within a few ulps of numpy's.
+// case) are C99's clog, csqrt, ... in both numpy and std::complex, but sin, cos, sinh,
+// cosh and exp: glibc's formulas vectorized (kernels.hpp), within a few ulps of numpy's.
 //
 // GCC's vectorizer turns the pairs (a*b - c*d, a*d + c*b) of complex arithmetic
 // into fused multiply-add-subtract instructions even at -ffp-contract=off

@@ -36,8 +36,8 @@ namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
 
 // The vectorized primitives of complex a that complex entries build on: sin_cos
-// gives p = sin a, q = cos a; exp gives p = q = exp a.
-enum class ComplexBlock { none, sin_cos, exp };
+// gives p = sin a, q = cos a; sinh_cosh p = sinh a, q = cosh a; exp p = q = exp a.
+enum class ComplexBlock { none, sin_cos, sinh_cosh, exp };
 
 struct UnaryEntry {
   static constexpr const char* module = "numpy";
@@ -477,6 +477,13 @@ struct Sinh : HolomorphicEntry {
     f1 = std::cosh(a);
     f2 = s;
   }
+  static constexpr ComplexBlock complex_block = ComplexBlock::sinh_cosh;
+  template <class C>
+  static void eval_block(C, C sinh_a, C cosh_a, C& f0, C& f1, C& f2) {
+    f0 = sinh_a;
+    f1 = cosh_a;
+    f2 = sinh_a;
+  }
 };
 
 struct Cosh : HolomorphicEntry {
@@ -487,6 +494,13 @@ struct Cosh : HolomorphicEntry {
     f0 = c;
     f1 = std::sinh(a);
     f2 = c;
+  }
+  static constexpr ComplexBlock complex_block = ComplexBlock::sinh_cosh;
+  template <class C>
+  static void eval_block(C, C sinh_a, C cosh_a, C& f0, C& f1, C& f2) {
+    f0 = cosh_a;
+    f1 = sinh_a;
+    f2 = cosh_a;
   }
 };
 

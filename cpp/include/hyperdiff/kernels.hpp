@@ -125,6 +125,37 @@ void complex_sin_cos(const std::complex<R>* a, std::size_t n, std::complex<R>* s
   }
 }
 
+// sinh a and cosh a of complex a[0, n), n whole lane groups, as complex_sin_cos with the
+// parts' roles swapped: sinh(x + iy) = sinh x cos y + i cosh x sin y, cosh(x + iy) =
+// cosh x cos y + i sinh x sin y (glibc's csinh, ccosh, vectorized); where cosh x nears
+// overflow (|x| > 700, float 80) and for non-finite a, std::sinh and std::cosh themselves.
+template <class R>
+void complex_sinh_cosh(const std::complex<R>* a, std::size_t n, std::complex<R>* sinh_a,
+                       std::complex<R>* cosh_a) {
+  const R* in = reinterpret_cast<const R*>(a);
+  R* s = reinterpret_cast<R*>(sinh_a);
+  R* c = reinterpret_cast<R*>(cosh_a);
+  for (std::size_t g = 0; g < n; g += kLanes) {
+#pragma omp simd
+    for (std::size_t i = g; i < g + kLanes; ++i) {
+      const R x = in[2 * i], y = in[2 * i + 1];
+      const R sinh_x = std::sinh(x), cosh_x = std::cosh(x);
+      const R sin_y = std::sin(y), cos_y = std::cos(y);
+      s[2 * i] = sinh_x * cos_y;
+      s[2 * i + 1] = cosh_x * sin_y;
+      c[2 * i] = cosh_x * cos_y;
+      c[2 * i + 1] = sinh_x * sin_y;
+    }
+  }
+  constexpr R kLarge = sizeof(R) == 8 ? R(700) : R(80);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(std::fabs(in[2 * i]) <= kLarge) || !std::isfinite(in[2 * i + 1])) {
+      sinh_a[i] = std::sinh(a[i]);
+      cosh_a[i] = std::cosh(a[i]);
+    }
+  }
+}
+
 // exp a of complex a[0, n), n whole lane groups: exp(x + iy) = e^x cos y + i e^x sin y,
 // vectorized (libmvec), as glibc's cexp computes it in scalar code, so within a few
 // ulps of it; where e^x nears overflow (x > 708, float 88: cexp scales) and for
@@ -157,10 +188,12 @@ void unary_derivatives(const T* x, std::size_t m, T* f0, T* f1, T* f2) {
     alignas(64) T p[kBlock], q[kBlock];
     if constexpr (Fn::complex_block == ComplexBlock::sin_cos) {
       complex_sin_cos(a, padded(m), p, q);
+    } else if constexpr (Fn::complex_block == ComplexBlock::sinh_cosh) {
+      complex_sinh_cosh(a, padded(m), p, q);
     } else {
       complex_exp(a, padded(m), p);
     }
-    const T* second = Fn::complex_block == ComplexBlock::sin_cos ? q : p;
+    const T* second = Fn::complex_block == ComplexBlock::exp ? p : q;
     for (std::size_t i = 0; i < m; ++i) {
       T v, d1, d2;
       Fn::eval_block(a[i], p[i], second[i], v, d1, d2);
