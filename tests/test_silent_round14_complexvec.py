@@ -12,8 +12,9 @@ edges).
 - derivative(..., holomorphic=True) nested in a transform of holomorphic=True (or
   wrapping one) raised "numpy.absolute is not holomorphic" when f's result had a nan
   part at a point (exp(sin z) overflowing at z = 0.5 - 30j beside a finite point):
-  the pointwise check's own np.abs of the outer kind's planes counted as a call of abs
-  on the outer variables, which then blamed it for f's nan. The check reads the values.
+  the pointwise checks' (and check_holomorphic's) own np.abs of the outer kind's planes
+  counted as a call of abs on the outer variables, which then blamed it for f's nan.
+  The checks read the values.
 
 References: numpy's np.exp (the C99 cexp, which also runs where it takes over) and
 mpmath at 40 digits; the tail checks are bit for bit, as where cexp scales (x > 708).
@@ -96,8 +97,10 @@ def _exp_sin(v: Any) -> Any:
     return np.exp(np.sin(v))
 
 
-def _inner(order: int) -> Callable[[Any], Any]:
-    return lambda v: hd.derivative(_exp_sin, order=order, holomorphic=True)(v)
+def _inner(order: int, check: bool = False) -> Callable[[Any], Any]:
+    return lambda v: hd.derivative(
+        _exp_sin, order=order, holomorphic=True, check_holomorphic=check
+    )(v)
 
 
 # (transform of the inner derivative, the total order of the result)
@@ -107,6 +110,23 @@ _NESTINGS: dict[str, tuple[Callable[[np.ndarray], Any], int]] = {
     "d(d3)": (lambda z: hd.derivative(_inner(3), holomorphic=True)(z), 4),
     "d2(d)": (lambda z: hd.derivative(_inner(1), order=2, holomorphic=True)(z), 3),
     "d3(d)": (lambda z: hd.derivative(_inner(1), order=3, holomorphic=True)(z), 4),
+    "d(d checked)": (lambda z: hd.derivative(_inner(1, True), holomorphic=True)(z), 2),
+    "d(d2 checked)": (lambda z: hd.derivative(_inner(2, True), holomorphic=True)(z), 3),
+    "d(hessian elementwise)": (
+        lambda z: hd.derivative(
+            lambda v: hd.hessian(_exp_sin, elementwise=True, holomorphic=True)(v),
+            holomorphic=True,
+        )(z),
+        3,
+    ),
+    "d2(hessian elementwise)": (
+        lambda z: hd.derivative(
+            lambda v: hd.hessian(_exp_sin, elementwise=True, holomorphic=True)(v),
+            order=2,
+            holomorphic=True,
+        )(z),
+        4,
+    ),
     "jacobian(d)": (
         lambda z: np.diagonal(hd.jacobian(_inner(1), holomorphic=True)(z)),
         2,
