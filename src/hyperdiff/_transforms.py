@@ -1239,7 +1239,7 @@ def _pointwise_pass(
             _check_pointwise(where, rows, planes[probe_pairs], weights, shape, True, rounding)
             # (probe, probe) = w^2 sum_ab H_ab: catches mixing that cancels along 1 and w
             square = planes[cls._probe_square]
-            magnitude = np.abs(rows).sum(axis=(0, 1)) if rounding else None
+            magnitude = np.abs(_primal(rows)).sum(axis=(0, 1)) if rounding else None
             _check_pointwise(
                 where, planes[probe_pairs], square, weights, shape, True, rounding, None, magnitude
             )
@@ -2245,7 +2245,12 @@ def _check_pointwise(
         parts, probe, np.broadcast_to(weights, out_shape), finite_only
     ):  # one pass
         return
-    # the same rules again, in numpy, to name a point that disagrees
+    # the same rules again, in numpy, to name a point that disagrees; on the values (a
+    # nested transform's planes are dual arrays of the outer kind, whose parts are not
+    # judged here, and np.abs of them would be a call of abs on the outer transform's
+    # variables: holomorphic=True would blame it for nan parts of f's own)
+    parts, probe = _primal(parts), _primal(probe)
+    magnitude = None if magnitude is None else _primal(magnitude)
     total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
     with np.errstate(invalid="ignore", over="ignore"):
         expected = total * weights
@@ -2262,14 +2267,14 @@ def _check_pointwise(
         if finite_only:
             agree |= ~(np.isfinite(probe) & np.isfinite(expected))
         if interpolated:
-            size = _primal(np.abs(parts).sum(axis=0)) + _primal(np.abs(probe)) / np.abs(weights)
+            size = np.abs(parts).sum(axis=0) + np.abs(probe) / np.abs(weights)
             if magnitude is not None:
-                size = size + _primal(np.abs(magnitude))
+                size = size + np.abs(magnitude)
             w = np.abs(weights if spread is None else spread)
             rounding = (
                 _INTERPOLATION * 4.0**interpolated * finfo.eps * (1 + w) ** interpolated * size
             )
-            agree |= _primal(np.abs(probe - expected)) <= rounding
+            agree |= np.abs(probe - expected) <= rounding
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), out_shape)
         raise ValueError(
@@ -2662,8 +2667,10 @@ def _check_holomorphic(derivatives: Any) -> None:
     |d_x| + |d_y|, within the square root of the dtype's epsilon (rounding differs
     between the two directions by a few ulps; a non-holomorphic f is off by O(1))."""
     for planes in _tree_leaves(derivatives):
-        d_x, d_y = planes[0], planes[1]
-        tolerance = np.sqrt(np.finfo(planes.dtype).eps)
+        # the values (nested: dual arrays of the outer kind, whose np.abs would count as
+        # a call of abs on its variables, blamed for nan parts of f's own)
+        d_x, d_y = _primal(planes[0]), _primal(planes[1])
+        tolerance = np.sqrt(np.finfo(d_x.dtype).eps)
         with np.errstate(invalid="ignore", over="ignore"):
             d_conj = np.abs(d_x + 1j * d_y) / 2
             bad = d_conj > tolerance * (np.abs(d_x) + np.abs(d_y)) / 2

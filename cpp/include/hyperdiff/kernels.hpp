@@ -158,8 +158,10 @@ void complex_sinh_cosh(const std::complex<R>* a, std::size_t n, std::complex<R>*
 
 // exp a of complex a[0, n), n whole lane groups: exp(x + iy) = e^x cos y + i e^x sin y,
 // vectorized (libmvec), as glibc's cexp computes it in scalar code, so within a few
-// ulps of it; where e^x nears overflow (x > 708, float 88: cexp scales) and for
-// non-finite a (C99's special cases), std::exp itself.
+// ulps of it; std::exp itself where e^x nears overflow (x > 708, float 88: cexp
+// scales), where it is subnormal (x < -708, float -87: e^x and its products with
+// cos y, sin y each round to a subnormal's few bits, a unit of the last place off
+// numpy's there is many ulps of the modulus) and for non-finite a (C99's special cases).
 template <class R>
 void complex_exp(const std::complex<R>* a, std::size_t n, std::complex<R>* exp_a) {
   const R* in = reinterpret_cast<const R*>(a);
@@ -174,8 +176,12 @@ void complex_exp(const std::complex<R>* a, std::size_t n, std::complex<R>* exp_a
     }
   }
   constexpr R kLarge = sizeof(R) == 8 ? R(708) : R(88);
+  constexpr R kSmall = sizeof(R) == 8 ? R(-708) : R(-87);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!(in[2 * i] <= kLarge) || !std::isfinite(in[2 * i + 1])) exp_a[i] = std::exp(a[i]);
+    const R x = in[2 * i];
+    if (!(x <= kLarge && x >= kSmall) || !std::isfinite(in[2 * i + 1])) {
+      exp_a[i] = std::exp(a[i]);
+    }
   }
 }
 
