@@ -190,7 +190,9 @@ def _rules(parts: np.ndarray, probe: np.ndarray, weights: np.ndarray, finite_onl
             continue
         scale = sum(abs(c) for c in column) if len(column) > 1 else abs(total)
         finfo = np.finfo(weights.dtype)
-        tolerance = 64 * float(finfo.eps) * abs(w) * scale + (abs(w) + 1) * float(
+        # (parts computed through subnormal numbers: 64 of them, the relative rule's
+        # 64 eps of the smallest normal number)
+        tolerance = 64 * float(finfo.eps) * abs(w) * scale + 64 * (abs(w) + 1) * float(
             finfo.smallest_subnormal
         )
         finite_q, finite_e = np.isfinite(q), np.isfinite(expected)

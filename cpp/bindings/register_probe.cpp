@@ -48,8 +48,10 @@ bool point_agrees(const char* p, std::ptrdiff_t step, std::ptrdiff_t k, T q, W w
   for (std::ptrdiff_t j = 1; j < k; ++j) total += *reinterpret_cast<const T*>(p + j * step);
   const T expected = total * w;
   if (q == expected) return true;
-  // the rounding of a sum over the inputs; and of subnormal parts, which scaling by w
-  // does not keep exact (half a subnormal in each of the two)
+  // the rounding of a sum over the inputs; and of parts computed through subnormal
+  // numbers, whose precision is absolute (the relative rule's 64 eps of the smallest
+  // normal number, on both sides: a few subnormals in each operation, which scaling by
+  // w does not keep exact)
   W scale = std::abs(total);
   if (k > 1) {
     scale = 0;
@@ -60,7 +62,7 @@ bool point_agrees(const char* p, std::ptrdiff_t step, std::ptrdiff_t k, T q, W w
   constexpr W tiny = std::numeric_limits<W>::denorm_min();
   const W error = std::abs(q - expected), rounding = 64 * eps * (std::abs(w) * scale);
   // the subnormal term apart: arithmetic with subnormal results is slow on x86
-  if (error <= rounding || error <= rounding + (std::abs(w) + 1) * tiny) return true;
+  if (error <= rounding || error <= rounding + 64 * (std::abs(w) + 1) * tiny) return true;
   if (is_nan(q) && is_nan(expected)) return true;
   // both overflowed (complex: inf times w and w times inf differ in their nan parts)
   if (!is_finite(q) && !is_finite(expected)) return true;

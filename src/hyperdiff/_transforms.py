@@ -2257,9 +2257,11 @@ def _check_pointwise(
         agree = probe == expected
         scale = np.abs(weights) * (np.abs(parts).sum(axis=0) if len(parts) > 1 else np.abs(total))
         finfo = np.finfo(probe.dtype)
-        # the rounding of a sum over the inputs; and of subnormal parts, which
-        # scaling by w does not keep exact (half a subnormal in each of the two)
-        tolerance = 64 * finfo.eps * scale + (np.abs(weights) + 1) * finfo.smallest_subnormal
+        # the rounding of a sum over the inputs; and of parts computed through
+        # subnormal numbers, whose precision is absolute (the relative rule's 64 eps of
+        # the smallest normal number, on both sides: a few subnormals in each
+        # operation, which scaling by w does not keep exact)
+        tolerance = 64 * finfo.eps * scale + 64 * (np.abs(weights) + 1) * finfo.smallest_subnormal
         agree |= np.abs(probe - expected) <= tolerance
         agree |= np.isnan(probe) & np.isnan(expected)
         # both overflowed (complex: inf times w and w times inf differ in their nan parts)
