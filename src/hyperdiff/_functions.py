@@ -254,6 +254,26 @@ def _store(result: DualArray, out: DualArray | None, name: str = "the function")
     return out
 
 
+def _with_dual_initial(
+    value_function: Callable[..., Any],
+    reduce: Callable[..., Any],
+    combine: Callable[[Any, Any], Any],
+    a: Any,
+    initial: DualArray,
+    out: Any,
+    **kw: Any,
+) -> Any:
+    """A reduction given a dual `initial`: reduce(a) without it, combined with it
+    (sum: +, prod: *, max/min: np.maximum/np.minimum with initial first, which wins
+    ties as numpy's reduction sees it first); the value numpy's own (and its checks:
+    initial must be a scalar), value_function(a.value, initial=initial.value, **kw)."""
+    value = np.asarray(value_function(_value_of(a), initial=_value_of(initial), **kw))
+    result = combine(initial, reduce(a))
+    result = result if isinstance(result, DualArray) else type(initial)._wrap(result)
+    result._stack[0] = value
+    return _store(result, out)
+
+
 def _safe_out(out: DualArray | None, dtype: np.dtype) -> None:
     """numpy's rule for the out= of take and compress (stricter than _store's
     same_kind): out's dtype must cast safely to the array's, as numpy checks it."""
@@ -325,6 +345,11 @@ def _sum(
 ) -> Any:
     # linear: the sum of every plane. One reduction over `_stack` sums each plane in
     # the same order (pairwise along the contiguous axis) as numpy sums the values.
+    if isinstance(initial, DualArray):
+        given = {"axis": axis, "dtype": dtype, "keepdims": keepdims, "where": where}
+        return _with_dual_initial(
+            np.sum, lambda x: _sum(x, **given), np.add, a, initial, out, **given
+        )
     plain = dtype is None and out is None and initial is None and where is True
     if plain and isinstance(a, DualArray):  # the common call, with no checks to make
         if axis is None and not keepdims:
@@ -591,6 +616,11 @@ def _prod(
     initial: Any = None,
     where: Any = True,
 ) -> Any:
+    if isinstance(initial, DualArray):
+        given = {"axis": axis, "dtype": dtype, "keepdims": keepdims, "where": where}
+        return _with_dual_initial(
+            np.prod, lambda x: _prod(x, **given), np.multiply, a, initial, out, **given
+        )
     cls = _kind_out("prod", out, a)
     data, shape = _prepare_product("prod", a, dtype, where, cls)
     axes = _axes(axis, len(shape))
@@ -646,6 +676,15 @@ def _extremum(
     where: Any,
 ) -> Any:
     """min/max: numpy's value; the parts of the first element attaining it."""
+    if isinstance(initial, DualArray):  # (reduced from -inf/inf: where= may leave none)
+        lowest = -np.inf if name == "max" else np.inf
+        combine = np.maximum if name == "max" else np.minimum
+
+        def reduce(x: Any) -> Any:
+            return _extremum(name, value_function, select, x, axis, None, keepdims, lowest, where)
+
+        given = {"axis": axis, "keepdims": keepdims, "where": where}
+        return _with_dual_initial(value_function, reduce, combine, a, initial, out, **given)
     cls = _kind_out(name, out, a)
     data = _planes(a, cls)
     shape = data.shape[1:]

@@ -1404,6 +1404,11 @@ def _reduction(
     func: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
     keepdims: bool = False, *, nonlinear: bool, select: str | None = None, **kwargs: Any,
 ) -> Any:  # fmt: skip
+    initial = kwargs.get("initial")
+    if isinstance(initial, SparsityTracer):
+        return _traced_initial(
+            func, a, axis, dtype, out, keepdims, nonlinear, select, initial, kwargs
+        )  # fmt: skip
     trace = _trace_of(a)
     where = kwargs.pop("where", True)
     if where is not True:
@@ -1462,6 +1467,34 @@ def _reduction(
         if nonlinear:
             h = _union(h, trace.new_events(g, g))
     return SparsityTracer(trace, out_shape, g, h, value)
+
+
+def _traced_initial(
+    func: Any, a: Any, axis: Any, dtype: Any, out: Any, keepdims: bool, nonlinear: bool,
+    select: str | None, initial: SparsityTracer, kwargs: dict[str, Any],
+) -> Any:  # fmt: skip
+    """A reduction whose `initial` is traced: the reduction of `a` without it, combined
+    with it as the reduction combines elements (max/min: np.maximum/np.minimum, initial
+    first as numpy sees it first; else a product where the reduction is nonlinear, a
+    sum where it is linear), so every output depends on initial too."""
+    trace = _trace_of(a, initial)
+    rest = {k: v for k, v in kwargs.items() if k != "initial"}
+    if select is not None:  # (where= may leave no element)
+        rest["initial"] = -np.inf if select == "max" else np.inf
+    combine = {"max": np.maximum, "min": np.minimum}.get(
+        select or "", np.multiply if nonlinear else np.add
+    )
+    with _no_terms(trace):
+        reduced = _reduction(
+            func, a, axis, dtype, None, keepdims, nonlinear=nonlinear, select=select, **rest
+        )
+        result = combine(initial, reduced)
+    if trace.local and isinstance(result, SparsityTracer):  # numpy's value
+        values = {k: v for k, v in kwargs.items() if k != "initial"}
+        result._value = np.asarray(
+            func(_value(a), axis=axis, keepdims=keepdims, initial=_value(initial), **values)
+        )
+    return result if out is None else _into(func, out, result)
 
 
 def _into(func: Any, out: Any, result: Any) -> Any:
