@@ -1,9 +1,9 @@
 """Complex sin and cos share their work: the value sin / cos and the derivative cos / -sin
 come from the real sin x, cos x, sinh y, cosh y of one block (kernels.hpp,
-complex_sin_cos, libmvec), glibc's csin / ccos formulas vectorized: within a few ulps of
+complex_trig, libmvec), glibc's csin / ccos formulas vectorized: within a few ulps of
 numpy's own np.sin / np.cos, with its zeros exactly; where cosh y nears overflow and at
 non-finite points, the C99 functions themselves (numpy's bits). So do sinh and cosh (the
-parts' roles swapped: complex_sinh_cosh) and exp (e^x cis y: complex_exp)."""
+parts' roles swapped: complex_trig<true>) and exp (e^x cis y: complex_exp)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Round fourteen: complex sin, cos and exp run vectorized (kernels.hpp's complex_sin_cos,
+"""Round fourteen: complex sin, cos and exp run vectorized (kernels.hpp's complex_trig,
 complex_exp: glibc's formulas on libmvec's real functions, the C99 functions at the
 edges).
 

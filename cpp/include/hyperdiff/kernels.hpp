@@ -92,66 +92,46 @@ struct Slots<V, 0> {
   const V* data() const { return items.data(); }
 };
 
-// sin a and cos a of complex a[0, n), n whole lane groups, from x = Re a, y = Im a:
-// sin(x + iy) = sin x cosh y + i cos x sinh y, cos(x + iy) = cos x cosh y - i sin x sinh y,
-// vectorized (libmvec), where glibc's csin and ccos each run sincos x, sinh y and cosh y
-// in scalar code (T7b: ccos was a third of the time). Within a few ulps of those; where
-// cosh y nears overflow (|y| > 700, float 80: the products may not overflow) and for
-// non-finite a (C99's special cases), std::sin and std::cos themselves.
-template <class R>
-void complex_sin_cos(const std::complex<R>* a, std::size_t n, std::complex<R>* sin_a,
-                     std::complex<R>* cos_a) {
+// sin a and cos a (Hyperbolic: sinh a and cosh a) of complex a[0, n), n whole lane
+// groups, from the circular functions of one part, t = Re a (Im a), and the hyperbolic
+// ones of the other, h = Im a (Re a):
+//   sin(x + iy) = sin x cosh y + i cos x sinh y, cos(x + iy) = cos x cosh y - i sin x sinh y,
+//   sinh(x + iy) = sinh x cos y + i cosh x sin y, cosh(x + iy) = cosh x cos y + i sinh x sin y,
+// vectorized (libmvec), where glibc's csin, ccos, csinh and ccosh each run sincos t, sinh h
+// and cosh h in scalar code (T7b: ccos was a third of the time). Within a few ulps of
+// those; where cosh h nears overflow (|h| > 700, float 80: the products may not overflow)
+// and for non-finite a (C99's special cases), the C99 functions themselves.
+template <bool Hyperbolic, class R>
+void complex_trig(const std::complex<R>* a, std::size_t n, std::complex<R>* odd,
+                  std::complex<R>* even) {
+  constexpr int kT = Hyperbolic ? 1 : 0, kH = 1 - kT;  // the parts' offsets
   const R* in = reinterpret_cast<const R*>(a);
-  R* s = reinterpret_cast<R*>(sin_a);
-  R* c = reinterpret_cast<R*>(cos_a);
+  R* s = reinterpret_cast<R*>(odd);
+  R* c = reinterpret_cast<R*>(even);
   for (std::size_t g = 0; g < n; g += kLanes) {
 #pragma omp simd
     for (std::size_t i = g; i < g + kLanes; ++i) {
-      const R x = in[2 * i], y = in[2 * i + 1];
-      const R sin_x = std::sin(x), cos_x = std::cos(x);
-      const R sinh_y = std::sinh(y), cosh_y = std::cosh(y);
-      s[2 * i] = sin_x * cosh_y;
-      s[2 * i + 1] = cos_x * sinh_y;
-      c[2 * i] = cos_x * cosh_y;
-      c[2 * i + 1] = -(sin_x * sinh_y);
+      const R t = in[2 * i + kT], h = in[2 * i + kH];
+      const R sin_t = std::sin(t), cos_t = std::cos(t);
+      const R sinh_h = std::sinh(h), cosh_h = std::cosh(h);
+      if constexpr (Hyperbolic) {
+        s[2 * i] = sinh_h * cos_t;
+        s[2 * i + 1] = cosh_h * sin_t;
+        c[2 * i] = cosh_h * cos_t;
+        c[2 * i + 1] = sinh_h * sin_t;
+      } else {
+        s[2 * i] = sin_t * cosh_h;
+        s[2 * i + 1] = cos_t * sinh_h;
+        c[2 * i] = cos_t * cosh_h;
+        c[2 * i + 1] = -(sin_t * sinh_h);
+      }
     }
   }
   constexpr R kLarge = sizeof(R) == 8 ? R(700) : R(80);
   for (std::size_t i = 0; i < n; ++i) {
-    if (!(std::fabs(in[2 * i + 1]) <= kLarge) || !std::isfinite(in[2 * i])) {
-      sin_a[i] = std::sin(a[i]);
-      cos_a[i] = std::cos(a[i]);
-    }
-  }
-}
-
-// sinh a and cosh a of complex a[0, n), n whole lane groups, as complex_sin_cos with the
-// parts' roles swapped: sinh(x + iy) = sinh x cos y + i cosh x sin y, cosh(x + iy) =
-// cosh x cos y + i sinh x sin y (glibc's csinh, ccosh, vectorized); where cosh x nears
-// overflow (|x| > 700, float 80) and for non-finite a, std::sinh and std::cosh themselves.
-template <class R>
-void complex_sinh_cosh(const std::complex<R>* a, std::size_t n, std::complex<R>* sinh_a,
-                       std::complex<R>* cosh_a) {
-  const R* in = reinterpret_cast<const R*>(a);
-  R* s = reinterpret_cast<R*>(sinh_a);
-  R* c = reinterpret_cast<R*>(cosh_a);
-  for (std::size_t g = 0; g < n; g += kLanes) {
-#pragma omp simd
-    for (std::size_t i = g; i < g + kLanes; ++i) {
-      const R x = in[2 * i], y = in[2 * i + 1];
-      const R sinh_x = std::sinh(x), cosh_x = std::cosh(x);
-      const R sin_y = std::sin(y), cos_y = std::cos(y);
-      s[2 * i] = sinh_x * cos_y;
-      s[2 * i + 1] = cosh_x * sin_y;
-      c[2 * i] = cosh_x * cos_y;
-      c[2 * i + 1] = sinh_x * sin_y;
-    }
-  }
-  constexpr R kLarge = sizeof(R) == 8 ? R(700) : R(80);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(std::fabs(in[2 * i]) <= kLarge) || !std::isfinite(in[2 * i + 1])) {
-      sinh_a[i] = std::sinh(a[i]);
-      cosh_a[i] = std::cosh(a[i]);
+    if (!(std::fabs(in[2 * i + kH]) <= kLarge) || !std::isfinite(in[2 * i + kT])) {
+      odd[i] = Hyperbolic ? std::sinh(a[i]) : std::sin(a[i]);
+      even[i] = Hyperbolic ? std::cosh(a[i]) : std::cos(a[i]);
     }
   }
 }
@@ -192,10 +172,8 @@ void unary_derivatives(const T* x, std::size_t m, T* f0, T* f1, T* f2) {
   const T* a = pad_to_lanes(x, m, pad);
   if constexpr (is_complex_v<T> && Fn::complex_block != ComplexBlock::none) {
     alignas(64) T p[kBlock], q[kBlock];
-    if constexpr (Fn::complex_block == ComplexBlock::sin_cos) {
-      complex_sin_cos(a, padded(m), p, q);
-    } else if constexpr (Fn::complex_block == ComplexBlock::sinh_cosh) {
-      complex_sinh_cosh(a, padded(m), p, q);
+    if constexpr (Fn::complex_block != ComplexBlock::exp) {
+      complex_trig<Fn::complex_block == ComplexBlock::sinh_cosh>(a, padded(m), p, q);
     } else {
       complex_exp(a, padded(m), p);
     }
