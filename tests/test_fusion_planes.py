@@ -4,7 +4,7 @@ have fusion_plane_min element-planes (a Hessian's HyperDualVec(n) of a short vec
 and their graph runs by tiles of pairs; np.sum of such a graph sums it tile by tile
 (_core.pending_sum). The kernels and what each element sees are eager evaluation's,
 so every plane has the same bits; the sums are numpy's (np.add.reduce's bits). Here
-from 2^16 element-planes (the default, 2^20, takes Hessians of n >= 128)."""
+from 2^16 element-planes (the default, 2^18, takes Hessians of n >= 80)."""
 
 from __future__ import annotations
 
@@ -150,8 +150,8 @@ def test_a_write_after_recording_does_not_reach_the_graph() -> None:
     np.testing.assert_array_equal(y._stack, want._stack)
 
 
-def test_the_default_threshold_takes_hessians_of_128_variables_and_more() -> None:
-    _core.fusion_plane_min(1 << 20)  # the default (the fixture restores its own)
+def test_the_default_threshold_takes_hessians_of_80_variables_and_more() -> None:
+    _core.fusion_plane_min(1 << 18)  # the default (the fixture restores its own)
     seen: list[bool] = []
 
     def spy(v: Any) -> Any:
@@ -162,7 +162,9 @@ def test_the_default_threshold_takes_hessians_of_128_variables_and_more() -> Non
     x = rng().uniform(-2, 2, 140)  # passes of 128 variables or fewer (_MAX_CHUNK): 3 of them
     np.testing.assert_allclose(hd.hessian(spy)(x), rosen_hess(x), rtol=1e-13, atol=1e-12)
     assert seen[0]  # the first, HyperDualVec(128): 8,385 planes of 139 elements
-    hd.hessian(spy)(x[:100])  # T3: 5,151 planes of 99 elements, eager
+    np.testing.assert_allclose(hd.hessian(spy)(x[:100]), rosen_hess(x[:100]), rtol=1e-13)
+    assert seen[-1]  # T3: 5,151 planes of 99 elements
+    hd.hessian(spy)(x[:70])  # 2,556 planes of 69 elements: eager
     assert not seen[-1]
 
 

@@ -27,8 +27,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -48,16 +50,19 @@ inline std::size_t& min_count() {
 
 // Element-planes (planes x elements) from which a Jet operation with second-order
 // parts is recorded below min_count: few elements and many planes (the Hessian of a
-// short vector), a graph that runs by planes (run_by_planes). Measured (hd.hessian of
-// Rosenbrock and of sum(log1p(x^2) cos x), 1 thread, process time, eager time over by
-// planes in alternating rounds): n = 70 (1.4 MB an array) 0.8, n = 80 (2.1 MB)
-// 0.86-1.10, n = 90 (3.0 MB) 0.89-1.00, n = 100 (4.1 MB, T3) 0.92-1.18 for Rosenbrock
-// (ahead at load ~9, behind at load ~4) and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200
-// (33 MB) 3.0-3.8. Eagerly, arrays within the last-level cache move about as fast as
-// the kernels compute, and each tile recomputes the value and first-order planes it
-// reads; so from 8 MiB an array, where it is ahead by far.
+// short vector), a graph that runs by planes (run_by_planes). Measured before pairs
+// zero by structure were skipped (hd.hessian of Rosenbrock and of sum(log1p(x^2) cos
+// x), 1 thread, process time, eager time over by planes in alternating rounds): n = 70
+// (1.4 MB an array) 0.8, n = 80 (2.1 MB) 0.86-1.10, n = 90 (3.0 MB) 0.89-1.00, n = 100
+// (4.1 MB, T3) 0.92-1.18 and 1.06-1.49, n = 140 (11 MB) 2.6-3.6, n = 200 (33 MB)
+// 3.0-3.8: eagerly, arrays within the last-level cache move about as fast as the
+// kernels compute, and each tile recomputes the value and first-order planes it reads.
+// A summed graph now runs the pairs that are not zero by structure alone (live_pairs):
+// both of those Hessians keep a few hundred of thousands of pairs, and T3 at n = 100
+// took 0.57 ms by planes against 2.1-2.7 eagerly. So from 2 MiB an array (n >= 80),
+// where a dense Hessian (sum(f(A x))) is as fast either way.
 inline std::size_t& plane_min() {
-  static std::size_t count = std::size_t(1) << 20;  // 8 MiB of float64: n >= 128
+  static std::size_t count = std::size_t(1) << 18;  // 2 MiB of float64: n >= 80
   return count;
 }
 
@@ -417,11 +422,13 @@ struct PairTiles {
   std::size_t widest = 0, most_first = 0;  // the most pairs and first-order planes of a tile
 };
 
-inline PairTiles pair_tiles(const JetLayout& layout, int width) {
+// (live: the pairs to tile, one flag each; empty: all of them)
+inline PairTiles pair_tiles(const JetLayout& layout, int width, const std::vector<char>& live) {
   PairTiles tiles;
   const int per = (layout.first + width - 1) / width;
   std::vector<std::vector<int>> buckets(static_cast<std::size_t>(per) * per);
   for (int q = 0; q < layout.second; ++q) {
+    if (!live.empty() && live[static_cast<std::size_t>(q)] == 0) continue;
     const auto a = layout.pairs[2 * q], b = layout.pairs[2 * q + 1];
     buckets[static_cast<std::size_t>(a / width * per + b / width)].push_back(q);
   }
@@ -535,6 +542,145 @@ inline void sum_plane(int column, const unsigned char* plane, std::size_t count,
   }
 }
 
+// --- Pairs that are zero by structure -----------------------------------------------
+//
+// Plane (a, b) of an elementwise result is f' u_ab + f'' u_a u_b (one operand), or a
+// sum of u_ab, v_ab and products of the operands' planes a and b at the same element
+// (two): it is zero at every element where no operand's plane a or no operand's
+// plane b is, once the operands' own planes (a, b) are zero. So a pair is zero
+// throughout the graph when, at every node, the elements where its operands' planes a
+// are not zero and those where their planes b are not are disjoint, and the graph's
+// array inputs have no pair planes that are not zero. A Hessian of a sum of local
+// terms (Rosenbrock: x_i couples with x_(i-1), x_(i+1) alone) has few pairs left: T3
+// keeps 298 of 5,050. Each operand's plane a is judged by the range of elements where
+// it is not zero (+-0 is zero; inf and nan are not), ranges joined over a node's
+// operands: a superset, so a pair judged zero is zero. Zero in exact arithmetic, that
+// is: where eager evaluation multiplies such a zero by an infinite f'' (x^1.5 at 0)
+// it gets nan, and the sum of the pair's plane is 0 here, the mixed partial of terms
+// that do not mix.
+
+// The elements [low, high) where a plane of `count` components is not zero (low ==
+// high when it is zero throughout).
+struct Support {
+  std::size_t low = 0, high = 0;
+};
+
+template <class T>
+Support support_of(const T* plane, std::size_t count) {
+  using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  const auto nonzero = [&](std::size_t i) {
+    Bits bits;
+    std::memcpy(&bits, plane + i, sizeof(Bits));
+    return (bits << 1) != 0;  // (the sign bit dropped: -0 is zero)
+  };
+  std::size_t low = 0, high = count;
+  while (low < count && !nonzero(low)) ++low;
+  if (low == count) return {};
+  while (!nonzero(high - 1)) --high;
+  return {low, high};
+}
+
+template <class T>
+bool all_zero(const T* plane, std::size_t count) {
+  using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  Bits any = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    Bits bits;
+    std::memcpy(&bits, plane + i, sizeof(Bits));
+    any |= bits << 1;
+  }
+  return any == 0;
+}
+
+// For a graph by_planes takes (real dtype T, no node but the root written out, the root
+// summed): one flag per pair of the layout, 0 for a pair zero by structure (above), or
+// an empty vector when an array input has a pair plane that is not zero. heads(p): node
+// p's value and first-order planes, `count` apart.
+template <class T, class Heads, class At>
+std::vector<char> live_pairs(const std::vector<NodePtr>& order,
+                             const std::unordered_map<Node*, int>& position,
+                             const JetLayout& layout, std::size_t count, Heads heads, At at) {
+  const std::size_t n = order.size(), first = static_cast<std::size_t>(layout.first);
+  const std::size_t head_planes = 1 + first;
+  // the planes a of each node (by position) and of each array input, judged once
+  std::vector<std::vector<Support>> of_node(n);
+  std::deque<std::pair<const Input*, std::vector<Support>>> of_array;  // (stable addresses)
+  const auto supports = [&](std::vector<Support>& out, auto plane) {
+    out.resize(first);
+    for (std::size_t a = 0; a < first; ++a) out[a] = support_of(plane(1 + a), count);
+  };
+  // the array inputs' pair planes, over the elements read (x[1:] and x[:-1] of a seed:
+  // one range of one array)
+  struct Read {
+    PyArrayObject* array;
+    std::size_t stride, low, high;
+  };
+  std::vector<Read> reads;
+  for (const NodePtr& node : order) {
+    for (int i = 0; i < node->arity; ++i) {
+      const Input& in = node->inputs[i];
+      if (in.kind != Input::kArray || in.constant) continue;
+      auto found = std::find_if(reads.begin(), reads.end(), [&](const Read& r) {
+        return r.array == in.array && r.stride == in.stride;
+      });
+      if (found == reads.end()) {
+        reads.push_back({in.array, in.stride, in.offset, in.offset + count});
+      } else {
+        found->low = std::min(found->low, in.offset);
+        found->high = std::max(found->high, in.offset + count);
+      }
+    }
+  }
+  for (const Read& r : reads) {
+    for (std::size_t q = 0; q < static_cast<std::size_t>(layout.second); ++q) {
+      const auto* plane =
+          reinterpret_cast<const T*>(at(r.array, r.low + (head_planes + q) * r.stride));
+      if (!all_zero(plane, r.high - r.low)) return {};
+    }
+  }
+  const auto array_supports = [&](const Input& in) -> const std::vector<Support>& {
+    for (const auto& [seen, judged] : of_array) {
+      if (seen->array == in.array && seen->offset == in.offset && seen->stride == in.stride) {
+        return judged;
+      }
+    }
+    of_array.emplace_back(&in, std::vector<Support>());
+    supports(of_array.back().second, [&](std::size_t p) {
+      return reinterpret_cast<const T*>(at(in.array, in.offset + p * in.stride));
+    });
+    return of_array.back().second;
+  };
+  std::vector<char> live(static_cast<std::size_t>(layout.second), 0);
+  std::vector<Support> joined(first);
+  for (std::size_t k = 0; k < n; ++k) {
+    supports(of_node[k],
+             [&](std::size_t p) { return reinterpret_cast<const T*>(heads(k)) + p * count; });
+    std::fill(joined.begin(), joined.end(), Support{});
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      const std::vector<Support>* operand = nullptr;
+      if (in.kind == Input::kNode) {
+        operand = &of_node[static_cast<std::size_t>(position.at(in.node.get()))];
+      } else if (in.kind == Input::kArray && !in.constant) {
+        operand = &array_supports(in);
+      }
+      if (operand == nullptr) continue;  // (a number or a plain array: no parts)
+      for (std::size_t a = 0; a < first; ++a) {
+        const Support& s = (*operand)[a];
+        if (s.low == s.high) continue;
+        Support& j = joined[a];
+        j = j.low == j.high ? s : Support{std::min(j.low, s.low), std::max(j.high, s.high)};
+      }
+    }
+    for (std::size_t q = 0; q < live.size(); ++q) {
+      const Support &a = joined[static_cast<std::size_t>(layout.pairs[2 * q])],
+                    &b = joined[static_cast<std::size_t>(layout.pairs[2 * q + 1])];
+      if (std::max(a.low, b.low) < std::min(a.high, b.high)) live[q] = 1;
+    }
+  }
+  return live;
+}
+
 // Runs a graph that by_planes takes: nodes with full[k] are written in full (planes
 // plane_stride[k] apart); with `sums` (a real dtype), the root's planes summed over
 // its elements go there, the root itself not written.
@@ -603,8 +749,6 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
              (std::size_t(1) << 21)) {
     width /= 2;
   }
-  const PairTiles tiles = pair_tiles(layout, width);
-  const std::size_t tile_planes = 1 + tiles.most_first + tiles.widest;
 
   // pass 1: the value and first-order planes of every node
   std::vector<unsigned char> head_memory(n * head_planes * plane_bytes + 64);
@@ -632,6 +776,26 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
       sum_plane(root.column, head_of(n - 1) + p * plane_bytes, count, sums, p);
     }
   }
+
+  // summed and held nowhere else: only the pairs not zero by structure are run
+  std::vector<char> live;
+  const bool summed_alone =
+      sums != nullptr && std::all_of(full.begin(), full.end(), [](auto* a) { return !a; });
+  if (summed_alone && root.column == 0) {
+    live = live_pairs<double>(order, position, layout, count, head_of, at);
+  } else if (summed_alone && root.column == 1) {
+    live = live_pairs<float>(order, position, layout, count, head_of, at);
+  }
+  for (std::size_t q = 0; q < live.size(); ++q) {
+    if (live[q] != 0) continue;
+    if (root.column == 0) {
+      static_cast<double*>(sums)[head_planes + q] = 0.0;
+    } else {
+      static_cast<float*>(sums)[head_planes + q] = 0.0f;
+    }
+  }
+  const PairTiles tiles = pair_tiles(layout, width, live);
+  const std::size_t tile_planes = 1 + tiles.most_first + tiles.widest;
 
   // pass 2: tile by tile of the pairs
   const std::size_t tile_bytes = tile_planes * plane_bytes;
