@@ -32,6 +32,7 @@
 #include <new>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -131,7 +132,18 @@ inline PyObject* forget_exposed(PyObject* address, PyObject*) {
 }
 
 // Marks an array exposed; false with a Python error when the weak reference fails.
+// Seeds a transform keeps from call to call (kept_seeds, register_operators.cpp's
+// keep_seed): made with their pair planes zero, which they stay while they are not
+// exposed (code writes a dual array's planes only through what `_stack` hands out), so
+// a graph reading one need not scan them (live_pairs). The set holds no reference: an
+// array leaves it when exposed or when kept_seeds lets go of it.
+inline std::unordered_set<PyObject*>& zero_pairs() {
+  static auto* set = new std::unordered_set<PyObject*>;
+  return *set;
+}
+
 inline bool expose(PyObject* array) {
+  zero_pairs().erase(array);
   auto& map = exposed();
   if (map.count(array) != 0) return true;
   static PyMethodDef forget = {"forget_exposed", reinterpret_cast<PyCFunction>(forget_exposed),
@@ -550,14 +562,16 @@ inline void sum_plane(int column, const unsigned char* plane, std::size_t count,
 // plane b is, once the operands' own planes (a, b) are zero. So a pair is zero
 // throughout the graph when, at every node, the elements where its operands' planes a
 // are not zero and those where their planes b are not are disjoint, and the graph's
-// array inputs have no pair planes that are not zero. A Hessian of a sum of local
+// array inputs have no pair planes that are not zero (a scan, but for a transform's
+// kept seeds: zero_pairs). A Hessian of a sum of local
 // terms (Rosenbrock: x_i couples with x_(i-1), x_(i+1) alone) has few pairs left: T3
-// keeps 298 of 5,050. Each operand's plane a is judged by the range of elements where
-// it is not zero (+-0 is zero; inf and nan are not), ranges joined over a node's
-// operands: a superset, so a pair judged zero is zero. Zero in exact arithmetic, that
-// is: where eager evaluation multiplies such a zero by an infinite f'' (x^1.5 at 0)
-// it gets nan, and the sum of the pair's plane is 0 here, the mixed partial of terms
-// that do not mix.
+// keeps 298 of 5,050. An array input's plane a is judged by the range of elements
+// where it is not zero (+-0 is zero; inf and nan are not), and a node's by the ranges
+// of its operands' joined (c_a = f' u_a, u_a v + u v_a: zero where theirs are): a
+// superset, so a pair judged zero is zero. Zero in exact arithmetic, that is: where
+// eager evaluation multiplies such a zero by an infinite f' or f'' (sqrt at 0, x^1.5
+// at 0) it gets nan, and the pair's sum is 0 here, the mixed partial of terms that do
+// not mix.
 
 // The elements [low, high) where a plane of `count` components is not zero (low ==
 // high when it is zero throughout).
@@ -599,12 +613,11 @@ bool all_zero(const T* plane, std::size_t count) {
 
 // For a graph by_planes takes (real dtype T, no node but the root written out, the root
 // summed): one flag per pair of the layout, 0 for a pair zero by structure (above), or
-// an empty vector when an array input has a pair plane that is not zero. heads(p): node
-// p's value and first-order planes, `count` apart.
-template <class T, class Heads, class At>
+// an empty vector when an array input has a pair plane that is not zero.
+template <class T, class At>
 std::vector<char> live_pairs(const std::vector<NodePtr>& order,
                              const std::unordered_map<Node*, int>& position,
-                             const JetLayout& layout, std::size_t count, Heads heads, At at) {
+                             const JetLayout& layout, std::size_t count, At at) {
   const std::size_t n = order.size(), first = static_cast<std::size_t>(layout.first);
   const std::size_t head_planes = 1 + first;
   // the planes a of each node (by position) and of each array input, judged once
@@ -637,6 +650,7 @@ std::vector<char> live_pairs(const std::vector<NodePtr>& order,
     }
   }
   for (const Read& r : reads) {
+    if (zero_pairs().count(reinterpret_cast<PyObject*>(r.array)) != 0) continue;
     for (std::size_t q = 0; q < static_cast<std::size_t>(layout.second); ++q) {
       const auto* plane =
           reinterpret_cast<const T*>(at(r.array, r.low + (head_planes + q) * r.stride));
@@ -656,11 +670,9 @@ std::vector<char> live_pairs(const std::vector<NodePtr>& order,
     return of_array.back().second;
   };
   std::vector<char> live(static_cast<std::size_t>(layout.second), 0);
-  std::vector<Support> joined(first);
   for (std::size_t k = 0; k < n; ++k) {
-    supports(of_node[k],
-             [&](std::size_t p) { return reinterpret_cast<const T*>(heads(k)) + p * count; });
-    std::fill(joined.begin(), joined.end(), Support{});
+    std::vector<Support>& joined = of_node[k];  // (its planes a: within its operands')
+    joined.assign(first, Support{});
     for (int i = 0; i < order[k]->arity; ++i) {
       const Input& in = order[k]->inputs[i];
       const std::vector<Support>* operand = nullptr;
@@ -789,9 +801,9 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
   const bool summed_alone =
       sums != nullptr && std::all_of(full.begin(), full.end(), [](auto* a) { return !a; });
   if (summed_alone && root.column == 0) {
-    live = live_pairs<double>(order, position, layout, count, head_of, at);
+    live = live_pairs<double>(order, position, layout, count, at);
   } else if (summed_alone && root.column == 1) {
-    live = live_pairs<float>(order, position, layout, count, head_of, at);
+    live = live_pairs<float>(order, position, layout, count, at);
   }
   for (std::size_t q = 0; q < live.size(); ++q) {
     if (live[q] != 0) continue;

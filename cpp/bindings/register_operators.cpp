@@ -381,8 +381,8 @@ struct DualData {
   // As a recorded operation's input: a pending node (whose graph, with
   // `extra_pending` more operations, stays within kMaxPending), or an array nothing
   // else holds (the slot, `holders` readers of this call, pending nodes' inputs and
-  // view nodes) that owns its memory, so that no view of it can be written without
-  // `_stack`.
+  // view nodes; for a kept seed, the cache, which hands it out only when it alone holds
+  // it) that owns its memory, so that no view of it can be written without `_stack`.
   // A view's array counts its owner's slot, which must still hold it.
   bool recordable(int holders, int extra_pending) const {
     if (node != nullptr) {
@@ -393,7 +393,8 @@ struct DualData {
     return PyArray_BASE(array) == nullptr && PyArray_CHKFLAGS(array, NPY_ARRAY_OWNDATA) &&
            !fusion::is_exposed(obj) &&
            static_cast<std::size_t>(Py_REFCNT(obj)) ==
-               1 + static_cast<std::size_t>(holders) + fusion::reader_count(obj);
+               1 + static_cast<std::size_t>(holders) + fusion::reader_count(obj) +
+                   fusion::zero_pairs().count(obj);  // (a kept seed: the cache's too)
   }
 
   // recordable, after computing a pending operand whose graph is too large (the
@@ -1149,6 +1150,59 @@ PyObject* pending_sum_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return sums;
 }
 
+// Seed planes a transform keeps from call to call (fusion::zero_pairs), by key: the
+// planes of one kind, dtype and size. A seed made for a call (units written, its pair
+// planes zero) is kept; at the next call it is handed back only if nothing else holds it
+// and it was never exposed, so its unit and pair planes are as made: the transform
+// writes the values alone (T3's seed: 4 MB not zeroed again, nor scanned by live_pairs).
+PyObject* kept_seeds() {
+  static PyObject* seeds = PyDict_New();
+  return seeds;
+}
+
+void forget_seed(PyObject* array) { fusion::zero_pairs().erase(array); }
+
+// keep_seed(key, planes): keeps a fresh seed (its pair planes zero, nothing but the
+// caller holding it) under key, in place of the one kept there (8 keys at most).
+PyObject* keep_seed_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyArray_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "keep_seed takes a key and an array");
+    return nullptr;
+  }
+  PyObject* seeds = kept_seeds();
+  if (seeds == nullptr) return nullptr;
+  PyObject* old = PyDict_GetItemWithError(seeds, args[0]);
+  if (old == nullptr && PyErr_Occurred()) return nullptr;
+  if (old == nullptr && PyDict_GET_SIZE(seeds) >= 8) {
+    PyObject *key = nullptr, *value = nullptr;
+    for (Py_ssize_t at = 0; PyDict_Next(seeds, &at, &key, &value);) forget_seed(value);
+    PyDict_Clear(seeds);
+  } else if (old != nullptr) {
+    forget_seed(old);
+  }
+  if (PyDict_SetItem(seeds, args[0], args[1]) < 0) return nullptr;
+  fusion::zero_pairs().insert(args[1]);
+  Py_RETURN_NONE;
+}
+
+// kept_seed(key): the seed kept under key if nothing but this cache holds it and it was
+// never exposed (its unit and pair planes as made), else None.
+PyObject* kept_seed_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "kept_seed takes a key");
+    return nullptr;
+  }
+  PyObject* seeds = kept_seeds();
+  if (seeds == nullptr) return nullptr;
+  PyObject* seed = PyDict_GetItemWithError(seeds, args[0]);  // (borrowed)
+  if (seed == nullptr) {
+    if (PyErr_Occurred()) return nullptr;
+    Py_RETURN_NONE;
+  }
+  if (Py_REFCNT(seed) != 1 || fusion::zero_pairs().count(seed) == 0) Py_RETURN_NONE;
+  return Py_NewRef(seed);
+}
+
 PyMethodDef operator_methods[] = {
     {"fast_unary", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fast_unary)),
      METH_FASTCALL, "f(x) of a registered dual class, or None for Python's general path."},
@@ -1163,6 +1217,11 @@ PyMethodDef operator_methods[] = {
      METH_FASTCALL, "Whether each plane of an array of planes is one C-contiguous block."},
     {"pending_sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(pending_sum_call)),
      METH_FASTCALL, "np.sum of a pending dual array whose graph runs by planes, or None."},
+    {"keep_seed", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(keep_seed_call)),
+     METH_FASTCALL, "Keeps fresh seed planes (pair planes zero) under a key, for kept_seed."},
+    {"kept_seed", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(kept_seed_call)),
+     METH_FASTCALL,
+     "The seed planes kept under a key, as made, if nothing else holds them; else None."},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace

@@ -480,8 +480,16 @@ def _seeded_one(
     """The arguments with args[index] = x seeded by all its variables in one seed set
     (cls the kind of x.size partials): the common call, from unit planes kept on the
     class per dtype (and copied)."""
-    seeds = cls._unit_seeds  # type: ignore[attr-defined]
-    data = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
+    # a Hessian's seed planes are kept from call to call (_core.keep_seed): given back
+    # only when nothing holds them and they were never exposed, so as they were made,
+    # and their pair planes known zero (a graph by planes need not scan them)
+    keep = x.ndim == 1 and cls._planes > 1 + x.size
+    data = _core.kept_seed((cls, x.dtype.char)) if keep else None
+    if data is None:
+        seeds = cls._unit_seeds  # type: ignore[attr-defined]
+        data = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
+        if keep:
+            _core.keep_seed((cls, x.dtype.char), data)
     new = list(args)
     new[index] = _with_values(cls, data, x)
     return new
