@@ -1163,7 +1163,9 @@ PyObject* kept_seeds() {
 void forget_seed(PyObject* array) { fusion::zero_pairs().erase(array); }
 
 // keep_seed(key, planes): keeps a fresh seed (its pair planes zero, nothing but the
-// caller holding it) under key, in place of the one kept there (8 keys at most).
+// caller holding it) under key, in place of the one kept there: 8 keys and 32 MiB at
+// most (HyperDualVec(128)'s float64 seed is 8.6 MB), the others let go when either
+// would be passed.
 PyObject* keep_seed_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (nargs != 2 || !PyArray_Check(args[1])) {
     PyErr_SetString(PyExc_TypeError, "keep_seed takes a key and an array");
@@ -1173,12 +1175,21 @@ PyObject* keep_seed_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (seeds == nullptr) return nullptr;
   PyObject* old = PyDict_GetItemWithError(seeds, args[0]);
   if (old == nullptr && PyErr_Occurred()) return nullptr;
-  if (old == nullptr && PyDict_GET_SIZE(seeds) >= 8) {
-    PyObject *key = nullptr, *value = nullptr;
+  if (old != nullptr) {
+    forget_seed(old);
+    if (PyDict_DelItem(seeds, args[0]) < 0) return nullptr;
+  }
+  npy_intp bytes = PyArray_NBYTES(reinterpret_cast<PyArrayObject*>(args[1]));
+  PyObject *key = nullptr, *value = nullptr;
+  for (Py_ssize_t at = 0; PyDict_Next(seeds, &at, &key, &value);) {
+    bytes += PyArray_NBYTES(reinterpret_cast<PyArrayObject*>(value));
+  }
+  if (PyDict_GET_SIZE(seeds) >= 8 || bytes > (npy_intp(1) << 25)) {
     for (Py_ssize_t at = 0; PyDict_Next(seeds, &at, &key, &value);) forget_seed(value);
     PyDict_Clear(seeds);
-  } else if (old != nullptr) {
-    forget_seed(old);
+  }
+  if (PyArray_NBYTES(reinterpret_cast<PyArrayObject*>(args[1])) > (npy_intp(1) << 25)) {
+    Py_RETURN_NONE;  // (not kept)
   }
   if (PyDict_SetItem(seeds, args[0], args[1]) < 0) return nullptr;
   fusion::zero_pairs().insert(args[1]);
