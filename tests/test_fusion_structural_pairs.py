@@ -188,3 +188,27 @@ def test_a_pair_plane_of_an_input_is_kept_where_its_first_order_planes_do_not_me
     assert sums is not None
     assert sums[q] == 2.0
     assert np.count_nonzero(sums[1 + first :]) == 1
+
+
+@pytest.mark.parametrize(
+    ("reduce", "scale"),
+    [
+        (np.mean, 1 / 99),
+        (lambda t: np.sum(t, axis=0), 1.0),
+        (lambda t: t.sum(axis=-1), 1.0),
+        (lambda t: np.mean(t, axis=(0,)), 1 / 99),
+    ],
+)
+def test_means_and_sums_along_the_one_axis(reduce: Callable[[Any], Any], scale: float) -> None:
+    # summed by planes like np.sum(t) (_functions._pending_sum), numpy's mean: sum / count
+    x = np.random.default_rng(9).uniform(-2, 2, 100)
+    seen: list[bool] = []
+
+    def f(v: Any) -> Any:
+        terms = rosen_terms(v)
+        seen.append(pending(terms))
+        return reduce(terms)
+
+    want = rosen_hess(x) * scale
+    np.testing.assert_allclose(hd.hessian(f)(x), want, rtol=1e-13, atol=1e-13 * np.abs(want).max())
+    assert seen == [True]

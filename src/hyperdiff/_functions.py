@@ -333,6 +333,15 @@ def _constant_planes(cls: type[DualArray], value: float, dtype: np.dtype) -> Pla
 
 
 # --- reductions ---------------------------------------------------------------------
+def _pending_sum(a: DualArray, axis: Any, keepdims: bool) -> np.ndarray | None:
+    """The planes of the sum of all of a's elements when a is a pending graph of many
+    planes (fusion.hpp's by planes: a Hessian's HyperDualVec of a short vector), summed
+    tile by tile and never written in full; else None."""
+    if keepdims or not (axis is None or (a.ndim == 1 and axis in (0, -1, (0,), (-1,)))):
+        return None
+    return _core.pending_sum(a)
+
+
 @implements(np.sum)
 def _sum(
     a: Any,
@@ -352,12 +361,9 @@ def _sum(
         )
     plain = dtype is None and out is None and initial is None and where is True
     if plain and isinstance(a, DualArray):  # the common call, with no checks to make
-        if axis is None and not keepdims:
-            # a pending graph of many planes (fusion.hpp's by planes: a Hessian's
-            # HyperDualVec of a short vector): summed tile by tile, never written in full
-            sums = _core.pending_sum(a)
-            if sums is not None:
-                return a._wrap(sums)
+        sums = _pending_sum(a, axis, keepdims)
+        if sums is not None:
+            return a._wrap(sums)
         data = a._stack
         if axis is None and data.ndim == 2 and _many_short_rows(data) and not keepdims:
             # numpy's reduce costs ~30 ns a row (T3's Hessian: 5,151 rows of 99, 150 us);
@@ -429,6 +435,10 @@ def _mean(
     where: Any = True,
 ) -> Any:
     # linear: numpy's mean of `_stack` (its sum, divided by the count, in numpy's dtypes)
+    if dtype is None and out is None and where is True and isinstance(a, DualArray):
+        sums = _pending_sum(a, axis, keepdims)
+        if sums is not None:  # (numpy's mean: the sum divided by the count)
+            return a._wrap(np.true_divide(sums, a.size))
     cls = _kind_out("mean", out, a)
     data = _planes(a, cls)
     shape = data.shape[1:]
