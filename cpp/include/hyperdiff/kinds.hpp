@@ -57,10 +57,11 @@ inline namespace HYPERDIFF_ISA_NAMESPACE {
 
 enum class KindId : int { Dual = 0, HyperDual = 1 };
 
-// derivative * part, with a zero part a strong zero.
+// derivative * part, with a zero part a strong zero (and, complex, each zero
+// component of the part: common.hpp's part_times).
 template <class T>
 inline T scaled(T derivative, T part) {
-  return part == T(0) ? T(0) : derivative * part;
+  return part_times(derivative, part);
 }
 
 // derivative * part for Fn's first-order terms: a zero derivative is a strong
@@ -68,7 +69,7 @@ inline T scaled(T derivative, T part) {
 template <class Fn, class T>
 inline T term(T derivative, T part) {
   if constexpr (Fn::structural_zeros) {
-    return (derivative == T(0)) | (part == T(0)) ? T(0) : derivative * part;
+    return (derivative == T(0)) | (part == T(0)) ? T(0) : part_times(derivative, part);
   } else {
     return scaled(derivative, part);
   }
@@ -83,7 +84,7 @@ inline T term(T derivative, T part) {
 // hd.derivative relies on it).
 template <class T>
 inline T scaled_product(T derivative, T a, T b) {
-  return (a == T(0)) | (b == T(0)) ? T(0) : (derivative * a) * b;
+  return (a == T(0)) | (b == T(0)) ? T(0) : part_times(part_times(derivative, a), b);
 }
 
 // derivative * (a b + c d), each product as scaled_product's (a zero factor

@@ -201,10 +201,18 @@ std::vector<T> binomials(int d) {
   return std::vector<T>(c.begin(), c.end());
 }
 
-// b == 0 ? 0 : a b, the strong zero of a part b.
+// b == 0 ? 0 : a b, the strong zero of a part b (complex: of each of its components,
+// common.hpp's part_times).
 template <class T>
 inline T part(T a, T b) {
-  return b == T(0) ? T(0) : a * b;
+  return part_times(a, b);
+}
+
+// w t for a binomial weight w (real, so its zero imaginary part multiplies nothing:
+// a complex w (1 + 0i) times inf + 2e307i is not inf + nan i).
+template <class T>
+inline T weighted(T w, T t) {
+  return part_times(t, w);
 }
 
 // num == 0 ? 0 : num / den.
@@ -228,7 +236,7 @@ void add_terms(std::size_t m, T* acc, bool first, const T* const* a, const T* co
 #pragma omp simd
   for (std::size_t i = 0; i < m; ++i) {
     T sum = first ? T(0) : acc[i];
-    for (int r = 0; r < R; ++r) sum += ws[r] * part(as[r][i], bs[r][i]);
+    for (int r = 0; r < R; ++r) sum += weighted(ws[r], part(as[r][i], bs[r][i]));
     acc[i] = sum;
   }
 }
@@ -255,10 +263,10 @@ void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b,
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       T sum = first ? T(0) : acc[i];
-      sum += w0 * part(a0[i], b0[i]);
-      sum += w1 * part(a1[i], b1[i]);
-      sum += w2 * part(a2[i], b2[i]);
-      sum += w3 * part(a3[i], b3[i]);
+      sum += weighted(w0, part(a0[i], b0[i]));
+      sum += weighted(w1, part(a1[i], b1[i]));
+      sum += weighted(w2, part(a2[i], b2[i]));
+      sum += weighted(w3, part(a3[i], b3[i]));
       acc[i] = sum;
     }
     started = true;
