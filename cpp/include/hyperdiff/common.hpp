@@ -61,6 +61,19 @@ inline std::complex<R> part_times(std::complex<R> a, std::complex<R> b) {
   return {rr - ii, ri + ir};
 }
 
+// a b for two parts: the zeros of either are strong zeros (component by component for
+// complex T), as in part_times.
+template <class T>
+inline T parts_times(T a, T b) {
+  return (a == T(0)) | (b == T(0)) ? T(0) : a * b;
+}
+template <class R>
+inline std::complex<R> parts_times(std::complex<R> a, std::complex<R> b) {
+  const auto times = [](R u, R v) { return (u == R(0)) | (v == R(0)) ? R(0) : u * v; };
+  return {times(a.real(), b.real()) - times(a.imag(), b.imag()),
+          times(a.real(), b.imag()) + times(a.imag(), b.real())};
+}
+
 namespace detail {
 inline constexpr double kPi = 3.14159265358979323846264338327950288;
 template <class T>

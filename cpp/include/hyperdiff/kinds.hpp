@@ -188,7 +188,8 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
   if constexpr (XParts && Fn::has_fxx) d += scaled_product(f.fxx[i], xa, xb);
   if constexpr (XParts && YParts && Fn::has_fxy) {
     if constexpr (Fn::unit_fxy) {  // fxy = 1 (nan with the value): nothing to reorder
-      d += scaled(f.fxy[i], xa * yb + xb * ya);
+      // (both factors parts, so a zero of either is a strong zero: x_a = inf, y_b = 0)
+      d += scaled(f.fxy[i], parts_times(xa, yb) + parts_times(xb, ya));
     } else {
       d += scaled_sum(f.fxy[i], xa, yb, xb, ya);
     }
