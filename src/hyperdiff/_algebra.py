@@ -109,16 +109,44 @@ def _bilinear(
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     x: np.ndarray,
     y: np.ndarray,
+    strong: bool = True,
 ) -> np.ndarray:
     """The planes of op(x, y) in the algebra, for op bilinear and x, y the planes of two
     dual arrays of kind cls: plane k is op(x0, y_k) + op(x_k, y0), and a second-order
     plane adds op(x_a, y_b) + op(x_b, y_a) for its pair. O(planes + pairs) calls of op,
     or, with `batched` (op over a leading axis of both operands), five calls whatever
     the planes: a Hessian's 1,326 planes are five batched matrix products, not 1.76
-    million products of plane pairs."""
+    million products of plane pairs. strong: op is a sum of products with non-negative
+    weights, whose zero parts strong_zeros makes strong (not np.cross's differences)."""
     if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
         return _taylor_bilinear(cls, op, batched, x, y)
+    out = _products_of(cls, op, batched, x, y)
+    return strong_zeros(cls, op, batched, x, y, out) if strong else out
+
+
+def _products_of(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> np.ndarray:
+    """_bilinear's planes as BLAS (or the C++ products) give them: a factor's inf or nan
+    meets the other's zeros as IEEE products do (strong_zeros mends that, so numpy's
+    warning of an invalid value is the value's alone)."""
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
+    with np.errstate(invalid="ignore"):
+        return _parts_of(cls, op, batched, x, y, value)
+
+
+def _parts_of(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    value: np.ndarray,
+) -> np.ndarray:
     a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if batched is _batched_matmul and 2 <= x.ndim <= 3 and 2 <= y.ndim <= 3:
         # vectors as one-row / one-column matrices; matrices (P, m, n) @ (P, n, p)
@@ -143,6 +171,84 @@ def _bilinear(
         out[k] = op(x[0], y[k]) + op(x[k], y[0])
     for ka, kb, kh in zip(a.tolist(), b.tolist(), h.tolist(), strict=True):
         out[kh] += op(x[ka], y[kb]) + op(x[kb], y[ka])
+    return out
+
+
+def _finite(a: np.ndarray) -> bool:
+    """Whether a has no inf or nan (its sum is finite: one pass; an overflowing sum of
+    finite entries says no, and the caller only takes a slower path)."""
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(a.sum()))
+
+
+def _strong_product(
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """op(a, b) for op a sum of products a_i b_j with non-negative weights (matmul, dot,
+    einsum, outer, kron...), each product with a zero factor 0 even against inf or nan:
+    the strong zero of the C++ matrix products' zero planes and rows (products.hpp),
+    entry by entry. The finite products by op itself, then the non-finite ones counted
+    by op on indicator arrays: the +inf, -inf and nan products of each result entry."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if fa.all() and fb.all():
+        return op(a, b)
+    finite = np.asarray(op(np.where(fa, a, 0), np.where(fb, b, 0)))
+
+    def count(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.asarray(op(u.astype(a.dtype), v.astype(b.dtype)))
+
+    a_up, a_down = a > 0, a < 0  # (inf included)
+    b_up, b_down = b > 0, b < 0
+    a_inf, b_inf = np.isinf(a), np.isinf(b)
+    # an infinite product: one factor infinite, the other of either sign and not 0
+    plus = count(a_up & a_inf, b_up) + count(a_down & a_inf, b_down)
+    plus += count(a_up & fa, b_up & b_inf) + count(a_down & fa, b_down & b_inf)
+    minus = count(a_up & a_inf, b_down) + count(a_down & a_inf, b_up)
+    minus += count(a_up & fa, b_down & b_inf) + count(a_down & fa, b_up & b_inf)
+    nan = count(np.isnan(a), b != 0) + count((a != 0) & ~np.isnan(a), np.isnan(b))
+    result = np.where(plus > 0, np.inf, finite)
+    result = np.where(minus > 0, -np.inf, result)
+    result = np.where((nan > 0) | ((plus > 0) & (minus > 0)), np.nan, result)
+    return result.astype(finite.dtype, copy=False)
+
+
+def strong_zeros(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """out, the planes of the product op(x, y) in the algebra of cls as BLAS (or the
+    C++ products, which skip only whole zero planes and rows) gave them, with the parts
+    made again where an inf or nan of one factor met a zero entry of the other
+    (_strong_product): c @ x with c = [1, inf] has the gradient [1, inf], as
+    np.sum(c * x) has, not [nan, inf]. x or y may be a constant (one plane). Real
+    components only (a complex entry's zero real or imaginary part is not taken apart
+    here); nothing to do while out is finite."""
+    if out.dtype.kind == "c" or _finite(out) or (_finite(x) and _finite(y)):
+        return out
+
+    def product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if batched is not None:
+            return _strong_product(batched, u, v)
+        return np.stack([_strong_product(op, s, t) for s, t in zip(u, v, strict=True)])
+
+    x = x.astype(out.dtype, copy=False)
+    y = y.astype(out.dtype, copy=False)
+    if len(x) == 1:  # a constant times y's parts
+        out[1:] = product(np.broadcast_to(x[0], (len(y) - 1, *x.shape[1:])), y[1:])
+        return out
+    if len(y) == 1:
+        out[1:] = product(x[1:], np.broadcast_to(y[0], (len(x) - 1, *y.shape[1:])))
+        return out
+    out[1:] = product(np.broadcast_to(x[0], x[1:].shape), y[1:])
+    out[1:] += product(x[1:], np.broadcast_to(y[0], y[1:].shape))
+    a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    if len(h):
+        out[h] += product(x[a], y[b])
+        out[h] += product(x[b], y[a])
     return out
 
 
@@ -282,6 +388,7 @@ def apply(
     op: Callable[..., Any],
     *operands: Any,
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    strong: bool = True,
 ) -> Any:
     """op(*operands) for a numpy function linear in each operand, on dual arrays;
     name is numpy's (numpy.<name>). batched: op over a leading axis of two operands."""
@@ -298,10 +405,12 @@ def apply(
                 batched,
                 x._stack.astype(dtype, copy=False),
                 y._stack.astype(dtype, copy=False),
+                strong,
             )
         )
     if len(operands) == 2 and batched is not None:
-        return _with_constant(cls, op, batched, *(planes_of(x, name) for x in operands))
+        x_planes, y_planes = (planes_of(x, name) for x in operands)
+        return _with_constant(cls, op, batched, x_planes, y_planes, strong=strong)
     return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
 
 
@@ -311,14 +420,20 @@ def _with_constant(
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray],
     x: PlaneList,
     y: PlaneList,
+    strong: bool = True,
 ) -> Any:
     """op(x, y) with one operand a constant (a one-plane list): numpy's own value, and
     the parts of the dual operand in one batched call against the broadcast constant."""
     value = np.asarray(op(x[0], y[0]))
-    if len(x) > 1:
-        parts = batched(np.stack(x[1:]), np.broadcast_to(y[0], (len(x) - 1, *y[0].shape)))
-    else:
-        parts = batched(np.broadcast_to(x[0], (len(y) - 1, *x[0].shape)), np.stack(y[1:]))
+    with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+        if len(x) > 1:
+            parts = batched(np.stack(x[1:]), np.broadcast_to(y[0], (len(x) - 1, *y[0].shape)))
+        else:
+            parts = batched(np.broadcast_to(x[0], (len(y) - 1, *x[0].shape)), np.stack(y[1:]))
+    if strong and not _finite(parts):  # a constant's inf against a zero part (strong_zeros)
+        dtype = np.result_type(value, parts)
+        planes = np.concatenate([value[None].astype(dtype), parts.astype(dtype, copy=False)])
+        parts = strong_zeros(cls, op, batched, np.stack(x), np.stack(y), planes)[1:]
     return wrap(cls, [value, *parts])
 
 
@@ -354,7 +469,10 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
         return np.matmul(x, y)
     cls = type(x)
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
-        return cls._wrap(_matrix_product(cls, np.matmul(xd[0], yd[0]), xd, yd))
+        value = np.matmul(xd[0], yd[0])
+        with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+            planes = _matrix_product(cls, value, xd, yd)
+        return cls._wrap(strong_zeros(cls, np.matmul, _batched_matmul, xd, yd, planes))
     return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, xd, yd))
 
 
@@ -447,10 +565,10 @@ def _outer(a: Any, b: Any, out: Any = None) -> Any:
     _no_out("outer", out)
     if type(a) is type(b) and isinstance(a, DualArray) and not isinstance(a, TaylorArray):
         dtype = np.result_type(a.dtype, b.dtype)
-        planes = _outer_planes(
-            type(a), a._stack.astype(dtype, copy=False), b._stack.astype(dtype, copy=False)
-        )
-        return type(a)._wrap(planes)
+        x, y = a._stack.astype(dtype, copy=False), b._stack.astype(dtype, copy=False)
+        planes = _outer_planes(type(a), x, y)
+        x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)  # (np.outer flattens)
+        return type(a)._wrap(strong_zeros(type(a), np.outer, _batched_outer, x, y, planes))
     return apply("outer", np.outer, a, b, batched=_batched_outer)
 
 
@@ -528,7 +646,7 @@ def _cross(
             return np.cross(x, y, axisa=ends[0], axisb=ends[1])
         return np.cross(x, y, axisa=ends[0], axisb=ends[1], axisc=end_c)
 
-    return apply("cross", cross, a, b, batched=batched)
+    return apply("cross", cross, a, b, batched=batched, strong=False)  # (differences)
 
 
 @implements(np.einsum)
@@ -694,11 +812,16 @@ def _matmul_with_constant(a: Any, b: Any) -> Any:
     if m.dtype not in COMPONENT_DTYPES or x.ndim == 0:
         return None
     parts = x._stack[1:]
-    if dual_first:
-        product = parts @ m
-    elif x.ndim == 1:
-        product = np.moveaxis(m @ parts.T, -1, 0)
-    else:
-        product = m @ parts
+    with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+        if dual_first:
+            product = parts @ m
+        elif x.ndim == 1:
+            product = np.moveaxis(m @ parts.T, -1, 0)
+        else:
+            product = m @ parts
     value = x._stack[0] @ m if dual_first else m @ x._stack[0]
+    if not _finite(product):  # m's inf against a zero part (strong_zeros)
+        planes = np.concatenate([value[None], product]).astype(np.result_type(value, product))
+        left, right = (x._stack, m[None]) if dual_first else (m[None], x._stack)
+        product = strong_zeros(type(x), np.matmul, _batched_matmul, left, right, planes)[1:]
     return wrap(type(x), [value, *product])

@@ -463,7 +463,7 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         result: np.ndarray = 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
         return result
 
-    increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
+    increment = phase * (first(m) + _bilinear(cls, second, second, m, m, strong=False))
     if broken is not None:
         increment = np.where(broken, np.nan, increment)
     return [value, *increment[1:]]
