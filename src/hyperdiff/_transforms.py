@@ -2746,7 +2746,19 @@ def wirtinger(
     _checked_argnums(argnums, "wirtinger")
 
     def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
+        # component by component: numpy's complex products and quotients (1j d_y, / 2)
+        # make 0 inf of a finite part's partner (exp's df/dz at 709.9 + 0.1i was
+        # inf + nan i, its d_x inf + 2e307i and d_y -2e307 + inf i)
+        if not (isinstance(d_x, np.ndarray) and isinstance(d_y, np.ndarray)):  # nested
+            return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
+        sides = []
+        for sign in (1, -1):  # (d_x - i d_y)/2, (d_x + i d_y)/2
+            dtype = np.result_type(d_x, d_y, 1j)
+            side = np.empty(np.broadcast_shapes(d_x.shape, d_y.shape), dtype)
+            side.real = (d_x.real + sign * d_y.imag) / 2
+            side.imag = (d_x.imag - sign * d_y.real) / 2
+            sides.append(side)
+        return sides[0], sides[1]
 
     def per_point(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "wirtinger")
