@@ -236,3 +236,37 @@ def test_the_wirtinger_derivative_of_exp_where_one_part_overflows(elementwise: b
         dz = np.diagonal(dz)
     _same(dz.real, want.real, 0)
     _same(dz.imag, want.imag, 4e-16)
+
+
+def _same_complex(got: Any, want: np.ndarray) -> None:
+    got = np.asarray(got)
+    _same(got.real, want.real, 0)
+    _same(got.imag, want.imag, 0)
+
+
+# a complex constant with an infinite real or imaginary part, its partner finite
+@pytest.mark.parametrize("shape", [(2, 2, 2), (3, 4, 5), (10, 10, 10)])
+@pytest.mark.parametrize("name", sorted(_LEFT))
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_a_complex_constant_with_inf_times_a_dual_matrix(
+    name: str, shape: tuple[int, int, int], dtype: type
+) -> None:
+    m, n, p = shape
+    a = (np.arange(1.0, m * n + 1) + 1j * np.arange(m * n)[::-1]).reshape(m, n).astype(dtype)
+    a[0, n - 1] = complex(np.inf, 2.0)
+    a[m - 1, 0] = complex(-3.0, -np.inf)
+    b = (np.linspace(0.5, 2.0, n * p) - 0.5j).reshape(n, p).astype(dtype)
+    want = np.zeros((m, p, n, p), dtype=dtype)
+    for c in range(p):
+        want[:, c, :, c] = a
+    got = hd.jacobian(lambda v: _LEFT[name](a, v), holomorphic=True)(b)
+    _same_complex(got, want)
+    # a real variable through the complex constant: the same partials
+    _same_complex(hd.jacobian(lambda v: _LEFT[name](a, v))(b.real.copy()), want)
+
+
+@pytest.mark.parametrize("conjugating", [lambda c, z: np.vdot(c, z), lambda c, z: np.vecdot(c, z)])
+def test_a_conjugating_product_with_inf(conjugating: Callable[[Any, Any], Any]) -> None:
+    c = np.array([1 + 2j, complex(np.inf, 1.0), 3 - 1j, complex(0.5, -np.inf)])
+    z = np.array([1 + 1j, 2 - 1j, 0.5j, 1.5])
+    _same_complex(hd.jacobian(lambda v: conjugating(c, v), holomorphic=True)(z), np.conj(c))

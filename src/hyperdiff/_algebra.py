@@ -110,6 +110,7 @@ def _bilinear(
     x: np.ndarray,
     y: np.ndarray,
     strong: bool = True,
+    conjugate: bool = False,
 ) -> np.ndarray:
     """The planes of op(x, y) in the algebra, for op bilinear and x, y the planes of two
     dual arrays of kind cls: plane k is op(x0, y_k) + op(x_k, y0), and a second-order
@@ -121,7 +122,7 @@ def _bilinear(
     if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
         return _taylor_bilinear(cls, op, batched, x, y)
     out = _products_of(cls, op, batched, x, y)
-    return strong_zeros(cls, op, batched, x, y, out) if strong else out
+    return strong_zeros(cls, op, batched, x, y, out, conjugate) if strong else out
 
 
 def _products_of(
@@ -219,21 +220,34 @@ def strong_zeros(
     x: np.ndarray,
     y: np.ndarray,
     out: np.ndarray,
+    conjugate: bool = False,
 ) -> np.ndarray:
     """out, the planes of the product op(x, y) in the algebra of cls as BLAS (or the
     C++ products, which skip only whole zero planes and rows) gave them, with the parts
     made again where an inf or nan of one factor met a zero entry of the other
     (_strong_product): c @ x with c = [1, inf] has the gradient [1, inf], as
-    np.sum(c * x) has, not [nan, inf]. x or y may be a constant (one plane). Real
-    components only (a complex entry's zero real or imaginary part is not taken apart
-    here); nothing to do while out is finite."""
-    if out.dtype.kind == "c" or _finite(out) or (_finite(x) and _finite(y)):
+    np.sum(c * x) has, not [nan, inf]. x or y may be a constant (one plane). Complex
+    components by their real and imaginary parts (each zero a strong zero, as
+    kinds.hpp's part_times has them), conjugate: op conjugates its first operand
+    (vdot, vecdot). Nothing to do while out is finite."""
+    if _finite(out) or (_finite(x) and _finite(y)):
         return out
 
-    def product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def real_product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         if batched is not None:
             return _strong_product(batched, u, v)
         return np.stack([_strong_product(op, s, t) for s, t in zip(u, v, strict=True)])
+
+    def product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if out.dtype.kind != "c":
+            return real_product(u, v)
+        ur, ui, vr, vi = u.real, u.imag, v.real, v.imag
+        sign = -1 if conjugate else 1  # (ur - i ui)(vr + i vi) for a conjugated u
+        real = real_product(ur, vr) - sign * real_product(ui, vi)
+        imaginary = real_product(ur, vi) + sign * real_product(ui, vr)
+        result = np.empty(real.shape, out.dtype)
+        result.real, result.imag = real, imaginary
+        return result
 
     x = x.astype(out.dtype, copy=False)
     y = y.astype(out.dtype, copy=False)
@@ -389,9 +403,12 @@ def apply(
     *operands: Any,
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     strong: bool = True,
+    conjugate: bool = False,
 ) -> Any:
     """op(*operands) for a numpy function linear in each operand, on dual arrays;
-    name is numpy's (numpy.<name>). batched: op over a leading axis of two operands."""
+    name is numpy's (numpy.<name>). batched: op over a leading axis of two operands.
+    strong: op is a sum of products with non-negative weights (strong_zeros);
+    conjugate: it conjugates its first operand."""
     operands = tuple(admit(x) for x in operands)  # object arrays of dual scalars: duals
     operands = unify(operands)  # an outer and an inner transform's kinds: their product
     cls = common_kind(name, *operands)
@@ -406,11 +423,12 @@ def apply(
                 x._stack.astype(dtype, copy=False),
                 y._stack.astype(dtype, copy=False),
                 strong,
+                conjugate,
             )
         )
     if len(operands) == 2 and batched is not None:
         x_planes, y_planes = (planes_of(x, name) for x in operands)
-        return _with_constant(cls, op, batched, x_planes, y_planes, strong=strong)
+        return _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
     return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
 
 
@@ -421,6 +439,7 @@ def _with_constant(
     x: PlaneList,
     y: PlaneList,
     strong: bool = True,
+    conjugate: bool = False,
 ) -> Any:
     """op(x, y) with one operand a constant (a one-plane list): numpy's own value, and
     the parts of the dual operand in one batched call against the broadcast constant."""
@@ -433,7 +452,7 @@ def _with_constant(
     if strong and not _finite(parts):  # a constant's inf against a zero part (strong_zeros)
         dtype = np.result_type(value, parts)
         planes = np.concatenate([value[None].astype(dtype), parts.astype(dtype, copy=False)])
-        parts = strong_zeros(cls, op, batched, np.stack(x), np.stack(y), planes)[1:]
+        parts = strong_zeros(cls, op, batched, np.stack(x), np.stack(y), planes, conjugate)[1:]
     return wrap(cls, [value, *parts])
 
 
@@ -548,7 +567,7 @@ def _vdot(a: Any, b: Any) -> Any:
         result: np.ndarray = np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
         return result
 
-    return apply("vdot", np.vdot, a, b, batched=batched)
+    return apply("vdot", np.vdot, a, b, batched=batched, conjugate=True)
 
 
 @implements(np.inner)
@@ -775,7 +794,10 @@ def _apply_multilinear_ufunc(
             result: np.ndarray = ufunc(x, y, **kwargs)
             return result
 
-    return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched)
+    conjugate = ufunc in _CONJUGATING_UFUNCS
+    return apply(
+        name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched, conjugate=conjugate
+    )
 
 
 GUFUNC_RULES.update(dict.fromkeys(MULTILINEAR_UFUNCS, apply_multilinear_ufunc))
