@@ -270,3 +270,28 @@ def test_a_conjugating_product_with_inf(conjugating: Callable[[Any, Any], Any]) 
     c = np.array([1 + 2j, complex(np.inf, 1.0), 3 - 1j, complex(0.5, -np.inf)])
     z = np.array([1 + 1j, 2 - 1j, 0.5j, 1.5])
     _same_complex(hd.jacobian(lambda v: conjugating(c, v), holomorphic=True)(z), np.conj(c))
+
+
+@pytest.mark.parametrize("n", [3, 6])
+@pytest.mark.parametrize("dual_first", [False, True])
+def test_convolve_and_correlate_with_inf(n: int, dual_first: bool) -> None:
+    c = np.array([1.0, np.inf, -2.0, 3.0])
+    m = len(c)
+    x = np.linspace(0.5, 1.5, n)
+    # convolve(c, x)[k] = sum_j c[j] x[k - j]: d/dx[i] = c[k - i]
+    conv = np.zeros((n + m - 1, n))
+    for k, i in itertools.product(range(n + m - 1), range(n)):
+        if 0 <= k - i < m:
+            conv[k, i] = c[k - i]
+    pair = (lambda v: (v, c)) if dual_first else (lambda v: (c, v))
+    _same(hd.jacobian(lambda v: np.convolve(*pair(v)))(x), conv, 0)
+    # correlate(a, v, "full")[k] = sum_j a[j + k - (len(v) - 1)] v[j]
+    corr = np.zeros((n + m - 1, n))
+    for k, i in itertools.product(range(n + m - 1), range(n)):
+        if dual_first:  # d/da[i] = v[i - k + len(v) - 1], v = c
+            j = i - k + m - 1
+        else:  # d/dv[i] = a[i + k - (len(v) - 1)], a = c, v = x
+            j = i + k - (n - 1)
+        if 0 <= j < m:
+            corr[k, i] = c[j]
+    _same(hd.jacobian(lambda v: np.correlate(*pair(v), "full"))(x), corr, 0)

@@ -110,7 +110,7 @@ def _bilinear(
     x: np.ndarray,
     y: np.ndarray,
     strong: bool = True,
-    conjugate: bool = False,
+    conjugate: str = "",
 ) -> np.ndarray:
     """The planes of op(x, y) in the algebra, for op bilinear and x, y the planes of two
     dual arrays of kind cls: plane k is op(x0, y_k) + op(x_k, y0), and a second-order
@@ -220,7 +220,7 @@ def strong_zeros(
     x: np.ndarray,
     y: np.ndarray,
     out: np.ndarray,
-    conjugate: bool = False,
+    conjugate: str = "",
 ) -> np.ndarray:
     """out, the planes of the product op(x, y) in the algebra of cls as BLAS (or the
     C++ products, which skip only whole zero planes and rows) gave them, with the parts
@@ -228,8 +228,8 @@ def strong_zeros(
     (_strong_product): c @ x with c = [1, inf] has the gradient [1, inf], as
     np.sum(c * x) has, not [nan, inf]. x or y may be a constant (one plane). Complex
     components by their real and imaginary parts (each zero a strong zero, as
-    kinds.hpp's part_times has them), conjugate: op conjugates its first operand
-    (vdot, vecdot). Nothing to do while out is finite."""
+    kinds.hpp's part_times has them); conjugate: the operand op conjugates ("first":
+    vdot, vecdot; "second": correlate). Nothing to do while out is finite."""
     if _finite(out) or (_finite(x) and _finite(y)):
         return out
 
@@ -242,9 +242,14 @@ def strong_zeros(
         if out.dtype.kind != "c":
             return real_product(u, v)
         ur, ui, vr, vi = u.real, u.imag, v.real, v.imag
-        sign = -1 if conjugate else 1  # (ur - i ui)(vr + i vi) for a conjugated u
-        real = real_product(ur, vr) - sign * real_product(ui, vi)
-        imaginary = real_product(ur, vi) + sign * real_product(ui, vr)
+        rr, ii = real_product(ur, vr), real_product(ui, vi)
+        ri, ir = real_product(ur, vi), real_product(ui, vr)
+        if conjugate == "first":  # (ur - i ui)(vr + i vi)
+            real, imaginary = rr + ii, ri - ir
+        elif conjugate == "second":
+            real, imaginary = rr + ii, ir - ri
+        else:
+            real, imaginary = rr - ii, ri + ir
         result = np.empty(real.shape, out.dtype)
         result.real, result.imag = real, imaginary
         return result
@@ -403,12 +408,12 @@ def apply(
     *operands: Any,
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     strong: bool = True,
-    conjugate: bool = False,
+    conjugate: str = "",
 ) -> Any:
     """op(*operands) for a numpy function linear in each operand, on dual arrays;
     name is numpy's (numpy.<name>). batched: op over a leading axis of two operands.
     strong: op is a sum of products with non-negative weights (strong_zeros);
-    conjugate: it conjugates its first operand."""
+    conjugate: the operand it conjugates ("first", "second": vdot, correlate)."""
     operands = tuple(admit(x) for x in operands)  # object arrays of dual scalars: duals
     operands = unify(operands)  # an outer and an inner transform's kinds: their product
     cls = common_kind(name, *operands)
@@ -439,7 +444,7 @@ def _with_constant(
     x: PlaneList,
     y: PlaneList,
     strong: bool = True,
-    conjugate: bool = False,
+    conjugate: str = "",
 ) -> Any:
     """op(x, y) with one operand a constant (a one-plane list): numpy's own value, and
     the parts of the dual operand in one batched call against the broadcast constant."""
@@ -567,7 +572,7 @@ def _vdot(a: Any, b: Any) -> Any:
         result: np.ndarray = np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
         return result
 
-    return apply("vdot", np.vdot, a, b, batched=batched, conjugate=True)
+    return apply("vdot", np.vdot, a, b, batched=batched, conjugate="first")
 
 
 @implements(np.inner)
@@ -794,7 +799,7 @@ def _apply_multilinear_ufunc(
             result: np.ndarray = ufunc(x, y, **kwargs)
             return result
 
-    conjugate = ufunc in _CONJUGATING_UFUNCS
+    conjugate = "first" if ufunc in _CONJUGATING_UFUNCS else ""
     return apply(
         name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched, conjugate=conjugate
     )
