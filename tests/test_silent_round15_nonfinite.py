@@ -295,3 +295,14 @@ def test_convolve_and_correlate_with_inf(n: int, dual_first: bool) -> None:
         if 0 <= j < m:
             corr[k, i] = c[j]
     _same(hd.jacobian(lambda v: np.correlate(*pair(v), "full"))(x), corr, 0)
+
+
+def test_einsum_of_three_operands_with_inf() -> None:
+    # einsum of more than two operands multiplies plane combinations one by one
+    c = np.array([1.0, np.inf, -2.0])
+    x = np.array([0.5, 1.0, 1.5])
+    _same(hd.grad(lambda v: np.einsum("i,i,i->", c, v, np.ones(3)))(x), c, 0)
+    _same(hd.grad(lambda v: np.einsum("i,i,i->", c, v, v))(x), 2 * c * x, 0)
+    a = np.diag(c)  # v a v: the Hessian a + a^T, its zeros 0 beside inf
+    want = np.where(np.eye(3) == 1, 2 * c[:, None], 0.0)
+    _same(hd.hessian(lambda v: np.einsum("i,ij,j->", v, a, v))(x), want, 0)

@@ -18,6 +18,8 @@ plain ndarray is the one-plane list `[array]`.
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import operator
 import string
 from collections import defaultdict
@@ -213,6 +215,46 @@ def _strong_product(
     return result.astype(finite.dtype, copy=False)
 
 
+def _strong_terms(op: Callable[..., Any], *factors: Any) -> Any:
+    """op(*factors) for op a sum of products of one entry of each factor with
+    non-negative weights (einsum of several operands), each product with a zero factor
+    0 even against inf or nan (_strong_product's rule for any number of factors); real
+    components only (complex ones as op gives them)."""
+    arrays = [np.asarray(f) for f in factors]
+    if any(a.dtype.kind == "c" for a in arrays):
+        return op(*arrays)
+    finite = [np.isfinite(a) for a in arrays]
+    dtype = np.result_type(*arrays)
+
+    def count(masks: Any) -> np.ndarray:
+        return np.asarray(op(*(m.astype(dtype) for m in masks)))
+
+    def signed(within: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The products of nonzero, non-nan factors within the masks: (+, -) counts."""
+        plus: Any = 0
+        minus: Any = 0
+        for signs in itertools.product((1, -1), repeat=len(arrays)):
+            masks = [
+                (a > 0 if s > 0 else a < 0) & w
+                for a, s, w in zip(arrays, signs, within, strict=True)
+            ]
+            if math.prod(signs) > 0:
+                plus = plus + count(masks)
+            else:
+                minus = minus + count(masks)
+        return np.asarray(plus), np.asarray(minus)
+
+    every = [np.ones(a.shape, dtype=bool) for a in arrays]
+    plus, minus = signed(every)
+    finite_plus, finite_minus = signed(finite)
+    plus, minus = plus - finite_plus, minus - finite_minus  # those with an infinite factor
+    nan = count([a != 0 for a in arrays]) - count([(a != 0) & ~np.isnan(a) for a in arrays])
+    result = np.asarray(op(*(np.where(f, a, 0) for a, f in zip(arrays, finite, strict=True))))
+    result = np.where(plus > 0, np.inf, result)
+    result = np.where(minus > 0, -np.inf, result)
+    return np.where((nan > 0) | ((plus > 0) & (minus > 0)), np.nan, result).astype(result.dtype)
+
+
 def strong_zeros(
     cls: type[DualArray],
     op: Callable[..., Any],
@@ -340,8 +382,12 @@ def _matrix_product(
     return out
 
 
-def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
-    """op(*operands) in the algebra of cls, for op linear in each operand."""
+def multiply(
+    cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList, strong: bool = True
+) -> PlaneList:
+    """op(*operands) in the algebra of cls, for op linear in each operand (strong: a
+    sum of products with non-negative weights, whose zeros _strong_terms keeps strong
+    where a term of parts is not finite)."""
     following = _following(cls)  # type: ignore[arg-type]  # (mypy#11470)
     out: PlaneList = [None] * cls._planes
     # the combinations of planes (one per operand) whose product is not zero, in
@@ -354,7 +400,14 @@ def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList)
     while stack:
         combo, targets = stack.pop()
         if len(combo) == len(operands):
-            term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
+            factors = [o[i] for o, i in zip(operands, combo, strict=True)]
+            if any(combo):  # a part (the value is numpy's own, with its warnings)
+                with np.errstate(invalid="ignore"):
+                    term = op(*factors)
+                if strong and not _finite(np.asarray(term)):
+                    term = _strong_terms(op, *factors)
+            else:
+                term = op(*factors)
             for k, times in targets:
                 added = term if times == 1 else times * term
                 out[k] = added if out[k] is None else out[k] + added
@@ -434,7 +487,8 @@ def apply(
     if len(operands) == 2 and batched is not None:
         x_planes, y_planes = (planes_of(x, name) for x in operands)
         return _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
-    return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
+    planes = (planes_of(x, name) for x in operands)
+    return wrap(cls, multiply(cls, op, *planes, strong=strong))
 
 
 def _with_constant(
