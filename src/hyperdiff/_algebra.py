@@ -215,6 +215,31 @@ def _strong_product(
     return result.astype(finite.dtype, copy=False)
 
 
+def strong_product(
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    u: np.ndarray,
+    v: np.ndarray,
+    conjugate: str = "",
+) -> np.ndarray:
+    """op(u, v) with _strong_product's zeros, complex operands by their real and
+    imaginary parts (each zero a strong zero, as kinds.hpp's part_times has them);
+    conjugate: the operand op conjugates ("first": vdot, vecdot; "second": correlate)."""
+    if u.dtype.kind != "c" and v.dtype.kind != "c":
+        return _strong_product(op, u, v)
+    ur, ui, vr, vi = u.real, u.imag, v.real, v.imag
+    rr, ii = _strong_product(op, ur, vr), _strong_product(op, ui, vi)
+    ri, ir = _strong_product(op, ur, vi), _strong_product(op, ui, vr)
+    if conjugate == "first":  # (ur - i ui)(vr + i vi)
+        real, imaginary = rr + ii, ri - ir
+    elif conjugate == "second":
+        real, imaginary = rr + ii, ir - ri
+    else:
+        real, imaginary = rr - ii, ri + ir
+    result = np.empty(real.shape, np.result_type(u, v))
+    result.real, result.imag = real, imaginary
+    return result
+
+
 def _strong_terms(op: Callable[..., Any], *factors: Any) -> Any:
     """op(*factors) for op a sum of products of one entry of each factor with
     non-negative weights (einsum of several operands), each product with a zero factor
@@ -275,26 +300,11 @@ def strong_zeros(
     if _finite(out) or (_finite(x) and _finite(y)):
         return out
 
-    def real_product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        if batched is not None:
-            return _strong_product(batched, u, v)
-        return np.stack([_strong_product(op, s, t) for s, t in zip(u, v, strict=True)])
+    def batch(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.stack([op(s, t) for s, t in zip(u, v, strict=True)])
 
     def product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        if out.dtype.kind != "c":
-            return real_product(u, v)
-        ur, ui, vr, vi = u.real, u.imag, v.real, v.imag
-        rr, ii = real_product(ur, vr), real_product(ui, vi)
-        ri, ir = real_product(ur, vi), real_product(ui, vr)
-        if conjugate == "first":  # (ur - i ui)(vr + i vi)
-            real, imaginary = rr + ii, ri - ir
-        elif conjugate == "second":
-            real, imaginary = rr + ii, ir - ri
-        else:
-            real, imaginary = rr - ii, ri + ir
-        result = np.empty(real.shape, out.dtype)
-        result.real, result.imag = real, imaginary
-        return result
+        return strong_product(batch if batched is None else batched, u, v, conjugate)
 
     x = x.astype(out.dtype, copy=False)
     y = y.astype(out.dtype, copy=False)

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._algebra import strong_product
 from ._arrays import (
     HOLOMORPHIC,
     NOT_HOLOMORPHIC_CALLS,
@@ -2070,7 +2071,17 @@ def vjp(
                 raise ValueError(
                     f"vjp: a cotangent of shape {c.shape} for an output of shape {jac.shape[:-1]}"
                 )
-            term = np.tensordot(c, jac, axes=c.ndim)
+            with np.errstate(invalid="ignore"):  # (0 inf: strong_product below)
+                term = np.tensordot(c, jac, axes=c.ndim)
+            if (
+                isinstance(c, np.ndarray)
+                and isinstance(term, np.ndarray)
+                and not np.isfinite(term).all()
+            ):
+                # a zero of the cotangent against an inf of J (or the other way) is 0:
+                # the output it weighs does not count (cotangent [1, 0] . J, J[1, 1] =
+                # inf, is J's row 0)
+                term = strong_product(functools.partial(np.tensordot, axes=c.ndim), c, jac)
             total = term if total is None else total + term
         # (an outer transform's parts in J or the cotangent: a dual array, kept)
         return tuple(v.split(total if isinstance(total, DualArray) else np.asarray(total)))
