@@ -306,3 +306,36 @@ def test_einsum_of_three_operands_with_inf() -> None:
     a = np.diag(c)  # v a v: the Hessian a + a^T, its zeros 0 beside inf
     want = np.where(np.eye(3) == 1, 2 * c[:, None], 0.0)
     _same(hd.hessian(lambda v: np.einsum("i,ij,j->", v, a, v))(x), want, 0)
+
+
+@pytest.mark.parametrize("order", [3, 4])
+def test_taylor_products_of_a_constant_series_and_an_overflowing_one(order: int) -> None:
+    # (3 + 0 t) E(t): the Leibniz sums' a_j b_{k-j} with a_j = 0 (j >= 1) and b_{k-j}
+    # inf (E's coefficients overflow at 6.55, its value 5e303 does not) were nan, where
+    # 3 E^(k) is +inf (overflowed) at 6.55 and finite at 0.3, in either operand order
+    x = np.array([6.55, 0.3])
+    e = np.exp(x)
+    big = np.exp(e)
+    closed = {  # E^(k) = E B_k(e), the Touchard polynomials in e
+        3: big * e * (e**2 + 3 * e + 1),
+        4: big * e * (e**3 + 6 * e**2 + 7 * e + 1),
+    }
+    want = 3 * closed[order]
+    assert want[0] == np.inf and np.isfinite(want[1])
+    for f in (lambda t: (0 * t + 3) * _big(t), lambda t: _big(t) * (0 * t + 3)):
+        _same(hd.derivative(f, order=order)(x), want, 1e-13)
+
+
+def test_a_cotangents_zeros_against_an_infinite_jacobian() -> None:
+    # vjp contracts the cotangent with J: a zero weight on an output whose partials
+    # overflow left nan in every column J's inf was in
+    x = np.array([0.3, 7.0, 0.5])
+    e = np.exp(x)
+    big = np.exp(e)
+    _, vjp_fn = hd.vjp(lambda v: _big(v) * v[::-1], x)
+    (got,) = vjp_fn(np.array([1.0, 0.0, 0.0]))  # J's row 0: [E'(x0) x2, 0, E(x0)]
+    _same(got, np.array([big[0] * e[0] * x[2], 0.0, big[0]]), 1e-14)
+    a = np.array([[1 + 1j, complex(np.inf, 2.0), 2], [3, 4j, 5], [1, 1, -1j]])
+    _, vjp_fn = hd.vjp(lambda z: a @ z, np.array([1 + 1j, 2 - 1j, 0.5j]), holomorphic=True)
+    (got,) = vjp_fn(np.array([0.0, 1.0, 0.0]))
+    _same_complex(got, a[1])
