@@ -339,3 +339,13 @@ def test_a_cotangents_zeros_against_an_infinite_jacobian() -> None:
     _, vjp_fn = hd.vjp(lambda z: a @ z, np.array([1 + 1j, 2 - 1j, 0.5j]), holomorphic=True)
     (got,) = vjp_fn(np.array([0.0, 1.0, 0.0]))
     _same_complex(got, a[1])
+
+
+def test_the_wirtinger_derivative_inside_another_transform() -> None:
+    # the inner wirtinger's d_x, d_y are dual arrays of the outer kind: combined on
+    # their planes component by component too (1j d_y gave nan to the outer part)
+    z0 = complex(709.9, 0.1)
+    e = np.exp(z0)
+    for part, want in ((np.real, e.real), (np.imag, e.imag)):
+        got = hd.grad(lambda a, part=part: part(hd.wirtinger(np.exp)(z0 + a[0])[0]))(np.zeros(1))
+        _same(got, np.array([want]), 4e-16)

@@ -2760,7 +2760,10 @@ def wirtinger(
         # component by component: numpy's complex products and quotients (1j d_y, / 2)
         # make 0 inf of a finite part's partner (exp's df/dz at 709.9 + 0.1i was
         # inf + nan i, its d_x inf + 2e307i and d_y -2e307 + inf i)
-        if not (isinstance(d_x, np.ndarray) and isinstance(d_y, np.ndarray)):  # nested
+        kind = None
+        if isinstance(d_x, DualArray) and type(d_x) is type(d_y):  # nested: on the planes
+            kind, d_x, d_y = type(d_x), d_x._stack, d_y._stack
+        elif not (isinstance(d_x, np.ndarray) and isinstance(d_y, np.ndarray)):
             return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
         sides = []
         for sign in (1, -1):  # (d_x - i d_y)/2, (d_x + i d_y)/2
@@ -2768,7 +2771,7 @@ def wirtinger(
             side = np.empty(np.broadcast_shapes(d_x.shape, d_y.shape), dtype)
             side.real = (d_x.real + sign * d_y.imag) / 2
             side.imag = (d_x.imag - sign * d_y.real) / 2
-            sides.append(side)
+            sides.append(side if kind is None else kind._wrap(side))
         return sides[0], sides[1]
 
     def per_point(*args: Any, **kwargs: Any) -> Any:
