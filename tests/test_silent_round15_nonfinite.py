@@ -349,3 +349,24 @@ def test_the_wirtinger_derivative_inside_another_transform() -> None:
     for part, want in ((np.real, e.real), (np.imag, e.imag)):
         got = hd.grad(lambda a, part=part: part(hd.wirtinger(np.exp)(z0 + a[0])[0]))(np.zeros(1))
         _same(got, np.array([want]), 4e-16)
+
+
+@pytest.mark.parametrize(
+    "solve",
+    [
+        np.linalg.solve,
+        lambda a, b: np.linalg.inv(a) @ b,
+        lambda a, b: np.linalg.lstsq(a, b)[0],
+    ],
+)
+def test_solving_for_a_right_hand_side_with_an_infinite_part(
+    solve: Callable[[Any, Any], Any],
+) -> None:
+    # b = sqrt(v): sqrt'(0) = inf in column 0 only; a^-1's zeros in column 0 keep x's
+    # rows 1, 2 at 0 there (LAPACK's substitutions and a^-1 @ b_k gave nan)
+    a = np.array([[2.0, 0.0, 0.0], [0.0, 3.0, 1.0], [0.0, 1.0, 4.0]])
+    v = np.array([0.0, 1.0, 2.0])
+    inverse = np.array([[0.5, 0.0, 0.0], [0.0, 4.0, -1.0], [0.0, -1.0, 3.0]]) / [[1], [11], [11]]
+    want = inverse * np.where(v == 0, np.inf, 0.5 / np.sqrt(np.where(v == 0, 1.0, v)))
+    want[:, 0] = [np.inf, 0.0, 0.0]
+    _same(hd.jacobian(lambda u: solve(a, np.sqrt(u)))(v), want, 1e-14)
