@@ -370,3 +370,18 @@ def test_solving_for_a_right_hand_side_with_an_infinite_part(
     want = inverse * np.where(v == 0, np.inf, 0.5 / np.sqrt(np.where(v == 0, 1.0, v)))
     want[:, 0] = [np.inf, 0.0, 0.0]
     _same(hd.jacobian(lambda u: solve(a, np.sqrt(u)))(v), want, 1e-14)
+
+
+def test_the_small_products_say_when_an_operand_is_not_finite() -> None:
+    # _core.matrix_product_parts reports an inf or nan in x or y (then strong_zeros
+    # mends its planes; a finite product pays no check of its own)
+    from hyperdiff import _core
+
+    pairs = np.array([[0, 1]], dtype=np.int64)
+    for where, bad in [(None, 0.0), ((0, 1, 2), np.inf), ((3, 0, 0), np.nan), ((2, 1, 1), -np.inf)]:
+        x, y = np.ones((4, 2, 3)), np.ones((4, 3, 2))
+        if where is not None:
+            x[where] = bad
+        expected = where is not None
+        assert _core.matrix_product_parts(np.empty((4, 2, 2)), x, y, 2, pairs) is expected
+        assert _core.matrix_product_parts(np.empty((4, 3, 3)), y, x, 2, pairs) is expected

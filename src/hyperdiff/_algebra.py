@@ -123,8 +123,7 @@ def _bilinear(
     weights, whose zero parts strong_zeros makes strong (not np.cross's differences)."""
     if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
         return _taylor_bilinear(cls, op, batched, x, y)
-    out = _products_of(cls, op, batched, x, y)
-    return strong_zeros(cls, op, batched, x, y, out, conjugate) if strong else out
+    return _products_of(cls, op, batched, x, y, strong, conjugate)
 
 
 def _products_of(
@@ -133,13 +132,16 @@ def _products_of(
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     x: np.ndarray,
     y: np.ndarray,
+    strong: bool,
+    conjugate: str,
 ) -> np.ndarray:
-    """_bilinear's planes as BLAS (or the C++ products) give them: a factor's inf or nan
-    meets the other's zeros as IEEE products do (strong_zeros mends that, so numpy's
-    warning of an invalid value is the value's alone)."""
+    """_bilinear's planes: as BLAS (or the C++ products) give them, where a factor's inf
+    or nan meets the other's zeros as IEEE products do, mended by strong_zeros (so
+    numpy's warning of an invalid value is the value's alone)."""
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
     with np.errstate(invalid="ignore"):
-        return _parts_of(cls, op, batched, x, y, value)
+        out, mended = _parts_of(cls, op, batched, x, y, value)
+    return strong_zeros(cls, op, batched, x, y, out, conjugate) if strong and not mended else out
 
 
 def _parts_of(
@@ -149,7 +151,8 @@ def _parts_of(
     x: np.ndarray,
     y: np.ndarray,
     value: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, bool]:
+    """The planes, and whether they are mended already (_matrix_product's)."""
     a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if batched is _batched_matmul and 2 <= x.ndim <= 3 and 2 <= y.ndim <= 3:
         # vectors as one-row / one-column matrices; matrices (P, m, n) @ (P, n, p)
@@ -157,7 +160,8 @@ def _parts_of(
         ym = y[:, :, None] if y.ndim == 2 else y
         if _small(xm, ym):
             matrix = value.reshape(xm.shape[1], ym.shape[2])
-            return _matrix_product(cls, matrix, xm, ym).reshape(len(x), *value.shape)
+            product = _matrix_product(cls, matrix, xm, ym)
+            return product.reshape(len(x), *value.shape), True
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
@@ -167,14 +171,14 @@ def _parts_of(
         if len(h):
             out[h] += batched(x[a], y[b])
             out[h] += batched(x[b], y[a])
-        return out
+        return out, False
     out = np.empty((cls._planes, *value.shape), dtype=value.dtype)
     out[0] = value
     for k in range(1, cls._planes):
         out[k] = op(x[0], y[k]) + op(x[k], y[0])
     for ka, kb, kh in zip(a.tolist(), b.tolist(), h.tolist(), strict=True):
         out[kh] += op(x[ka], y[kb]) + op(x[kb], y[ka])
-    return out
+    return out, False
 
 
 def _finite(a: np.ndarray) -> bool:
@@ -362,7 +366,8 @@ def _matrix_product(
     product, from which each second-order plane gathers its two (one np.take each:
     numpy's strided adds and fancy indexing of 5x5 blocks cost three times as much);
     BLAS wins there (8x8x8 and beyond, and p = 1, where the stacked planes make one
-    GEMV)."""
+    GEMV). An inf or nan against a zero entry is mended by strong_zeros (the C++ pass
+    says whether an operand holds one, so T6 pays no check of its planes)."""
     planes, m, n = x.shape
     p = y.shape[2]
     out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
@@ -370,7 +375,8 @@ def _matrix_product(
     if 2 <= p <= _core.MAX_PRODUCT_WIDTH and m * n * p <= 256:
         first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
         x, y = (np.ascontiguousarray(v, dtype=out.dtype) for v in (x, y))
-        _core.matrix_product_parts(out, x, y, first, table)
+        if _core.matrix_product_parts(out, x, y, first, table):  # an inf or nan in x, y
+            return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
         return out
     rest = planes - 1
     np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
@@ -389,7 +395,7 @@ def _matrix_product(
         pair_sums = np.take(blocks, ab)
         pair_sums += np.take(blocks, ba)
         out[1 + first :] += pair_sums.reshape(len(pairs), m, p)
-    return out
+    return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
 
 
 def multiply(
@@ -559,8 +565,7 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
         value = np.matmul(xd[0], yd[0])
         with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
-            planes = _matrix_product(cls, value, xd, yd)
-        return cls._wrap(strong_zeros(cls, np.matmul, _batched_matmul, xd, yd, planes))
+            return cls._wrap(_matrix_product(cls, value, xd, yd))
     return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, xd, yd))
 
 
