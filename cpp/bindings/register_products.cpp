@@ -40,7 +40,7 @@ const std::int64_t* checked_pairs(const py::array& pairs, int first, py::ssize_t
   return table;
 }
 
-void matrix_product_parts(py::array out, const py::array& x, const py::array& y, int first,
+bool matrix_product_parts(py::array out, const py::array& x, const py::array& y, int first,
                           const py::array& pairs) {
   const auto c_order = py::array::c_style;
   const int column = dtype_index(out);
@@ -64,7 +64,7 @@ void matrix_product_parts(py::array out, const py::array& x, const py::array& y,
   const MatrixProductKernel kernel = kernel_table().matrix_product[column];
   void* data = out.mutable_data();
   py::gil_scoped_release release;
-  kernel(data, x.data(), y.data(), shape);
+  return kernel(data, x.data(), y.data(), shape);
 }
 
 template <class T>
@@ -164,7 +164,8 @@ void register_products(py::module_& m) {
         py::arg("first"), py::arg("pairs"),
         "Planes 1.. of out = x @ y (planes (P, m, n) and (P, n, p), 1 <= p <= 8) in the "
         "algebra of the layout (first, pairs): x_k y0 + x0 y_k, and x_a y_b + x_b y_a "
-        "added to each pair's plane. Plane 0 is left as it is.");
+        "added to each pair's plane. Plane 0 is left as it is. Returns whether x or y "
+        "holds an inf or nan.");
   m.def("outer_product_parts", &outer_product_parts, py::arg("out"), py::arg("x"), py::arg("y"),
         py::arg("first"), py::arg("pairs"),
         "Planes 1.. of out = outer(x, y) (planes (P, m) and (P, p)) in the algebra of the "

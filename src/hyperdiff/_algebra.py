@@ -18,6 +18,8 @@ plain ndarray is the one-plane list `[array]`.
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import operator
 import string
 from collections import defaultdict
@@ -109,16 +111,48 @@ def _bilinear(
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     x: np.ndarray,
     y: np.ndarray,
+    strong: bool = True,
+    conjugate: str = "",
 ) -> np.ndarray:
     """The planes of op(x, y) in the algebra, for op bilinear and x, y the planes of two
     dual arrays of kind cls: plane k is op(x0, y_k) + op(x_k, y0), and a second-order
     plane adds op(x_a, y_b) + op(x_b, y_a) for its pair. O(planes + pairs) calls of op,
     or, with `batched` (op over a leading axis of both operands), five calls whatever
     the planes: a Hessian's 1,326 planes are five batched matrix products, not 1.76
-    million products of plane pairs."""
+    million products of plane pairs. strong: op is a sum of products with non-negative
+    weights, whose zero parts strong_zeros makes strong (not np.cross's differences)."""
     if issubclass(cls, TaylorArray):  # the Leibniz rule, its weights C(k, j)
         return _taylor_bilinear(cls, op, batched, x, y)
+    return _products_of(cls, op, batched, x, y, strong, conjugate)
+
+
+def _products_of(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    strong: bool,
+    conjugate: str,
+) -> np.ndarray:
+    """_bilinear's planes: as BLAS (or the C++ products) give them, where a factor's inf
+    or nan meets the other's zeros as IEEE products do, mended by strong_zeros (so
+    numpy's warning of an invalid value is the value's alone)."""
     value = np.asarray(op(x[0], y[0]))  # numpy's own value, bit for bit
+    with np.errstate(invalid="ignore"):
+        out, mended = _parts_of(cls, op, batched, x, y, value)
+    return strong_zeros(cls, op, batched, x, y, out, conjugate) if strong and not mended else out
+
+
+def _parts_of(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    value: np.ndarray,
+) -> tuple[np.ndarray, bool]:
+    """The planes, and whether they are mended already (_matrix_product's)."""
     a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
     if batched is _batched_matmul and 2 <= x.ndim <= 3 and 2 <= y.ndim <= 3:
         # vectors as one-row / one-column matrices; matrices (P, m, n) @ (P, n, p)
@@ -126,7 +160,8 @@ def _bilinear(
         ym = y[:, :, None] if y.ndim == 2 else y
         if _small(xm, ym):
             matrix = value.reshape(xm.shape[1], ym.shape[2])
-            return _matrix_product(cls, matrix, xm, ym).reshape(len(x), *value.shape)
+            product = _matrix_product(cls, matrix, xm, ym)
+            return product.reshape(len(x), *value.shape), True
     if batched is not None:
         rest_x = np.broadcast_to(x[0], x[1:].shape)
         rest_y = np.broadcast_to(y[0], y[1:].shape)
@@ -136,13 +171,159 @@ def _bilinear(
         if len(h):
             out[h] += batched(x[a], y[b])
             out[h] += batched(x[b], y[a])
-        return out
+        return out, False
     out = np.empty((cls._planes, *value.shape), dtype=value.dtype)
     out[0] = value
     for k in range(1, cls._planes):
         out[k] = op(x[0], y[k]) + op(x[k], y[0])
     for ka, kb, kh in zip(a.tolist(), b.tolist(), h.tolist(), strict=True):
         out[kh] += op(x[ka], y[kb]) + op(x[kb], y[ka])
+    return out, False
+
+
+def _finite(a: np.ndarray) -> bool:
+    """Whether a has no inf or nan (its sum is finite: one pass; an overflowing sum of
+    finite entries says no, and the caller only takes a slower path)."""
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(a.sum()))
+
+
+def _strong_product(
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """op(a, b) for op a sum of products a_i b_j with non-negative weights (matmul, dot,
+    einsum, outer, kron...), each product with a zero factor 0 even against inf or nan:
+    the strong zero of the C++ matrix products' zero planes and rows (products.hpp),
+    entry by entry. The finite products by op itself, then the non-finite ones counted
+    by op on indicator arrays: the +inf, -inf and nan products of each result entry."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if fa.all() and fb.all():
+        return op(a, b)
+    finite = np.asarray(op(np.where(fa, a, 0), np.where(fb, b, 0)))
+
+    def count(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.asarray(op(u.astype(a.dtype), v.astype(b.dtype)))
+
+    a_up, a_down = a > 0, a < 0  # (inf included)
+    b_up, b_down = b > 0, b < 0
+    a_inf, b_inf = np.isinf(a), np.isinf(b)
+    # an infinite product: one factor infinite, the other of either sign and not 0
+    plus = count(a_up & a_inf, b_up) + count(a_down & a_inf, b_down)
+    plus += count(a_up & fa, b_up & b_inf) + count(a_down & fa, b_down & b_inf)
+    minus = count(a_up & a_inf, b_down) + count(a_down & a_inf, b_up)
+    minus += count(a_up & fa, b_down & b_inf) + count(a_down & fa, b_up & b_inf)
+    nan = count(np.isnan(a), b != 0) + count((a != 0) & ~np.isnan(a), np.isnan(b))
+    result = np.where(plus > 0, np.inf, finite)
+    result = np.where(minus > 0, -np.inf, result)
+    result = np.where((nan > 0) | ((plus > 0) & (minus > 0)), np.nan, result)
+    return result.astype(finite.dtype, copy=False)
+
+
+def strong_product(
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    u: np.ndarray,
+    v: np.ndarray,
+    conjugate: str = "",
+) -> np.ndarray:
+    """op(u, v) with _strong_product's zeros, complex operands by their real and
+    imaginary parts (each zero a strong zero, as kinds.hpp's part_times has them);
+    conjugate: the operand op conjugates ("first": vdot, vecdot; "second": correlate)."""
+    if u.dtype.kind != "c" and v.dtype.kind != "c":
+        return _strong_product(op, u, v)
+    ur, ui, vr, vi = u.real, u.imag, v.real, v.imag
+    rr, ii = _strong_product(op, ur, vr), _strong_product(op, ui, vi)
+    ri, ir = _strong_product(op, ur, vi), _strong_product(op, ui, vr)
+    if conjugate == "first":  # (ur - i ui)(vr + i vi)
+        real, imaginary = rr + ii, ri - ir
+    elif conjugate == "second":
+        real, imaginary = rr + ii, ir - ri
+    else:
+        real, imaginary = rr - ii, ri + ir
+    result = np.empty(real.shape, np.result_type(u, v))
+    result.real, result.imag = real, imaginary
+    return result
+
+
+def _strong_terms(op: Callable[..., Any], *factors: Any) -> Any:
+    """op(*factors) for op a sum of products of one entry of each factor with
+    non-negative weights (einsum of several operands), each product with a zero factor
+    0 even against inf or nan (_strong_product's rule for any number of factors); real
+    components only (complex ones as op gives them)."""
+    arrays = [np.asarray(f) for f in factors]
+    if any(a.dtype.kind == "c" for a in arrays):
+        return op(*arrays)
+    finite = [np.isfinite(a) for a in arrays]
+    dtype = np.result_type(*arrays)
+
+    def count(masks: Any) -> np.ndarray:
+        return np.asarray(op(*(m.astype(dtype) for m in masks)))
+
+    def signed(within: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The products of nonzero, non-nan factors within the masks: (+, -) counts."""
+        plus: Any = 0
+        minus: Any = 0
+        for signs in itertools.product((1, -1), repeat=len(arrays)):
+            masks = [
+                (a > 0 if s > 0 else a < 0) & w
+                for a, s, w in zip(arrays, signs, within, strict=True)
+            ]
+            if math.prod(signs) > 0:
+                plus = plus + count(masks)
+            else:
+                minus = minus + count(masks)
+        return np.asarray(plus), np.asarray(minus)
+
+    every = [np.ones(a.shape, dtype=bool) for a in arrays]
+    plus, minus = signed(every)
+    finite_plus, finite_minus = signed(finite)
+    plus, minus = plus - finite_plus, minus - finite_minus  # those with an infinite factor
+    nan = count([a != 0 for a in arrays]) - count([(a != 0) & ~np.isnan(a) for a in arrays])
+    result = np.asarray(op(*(np.where(f, a, 0) for a, f in zip(arrays, finite, strict=True))))
+    result = np.where(plus > 0, np.inf, result)
+    result = np.where(minus > 0, -np.inf, result)
+    return np.where((nan > 0) | ((plus > 0) & (minus > 0)), np.nan, result).astype(result.dtype)
+
+
+def strong_zeros(
+    cls: type[DualArray],
+    op: Callable[..., Any],
+    batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    out: np.ndarray,
+    conjugate: str = "",
+) -> np.ndarray:
+    """out, the planes of the product op(x, y) in the algebra of cls as BLAS (or the
+    C++ products, which skip only whole zero planes and rows) gave them, with the parts
+    made again where an inf or nan of one factor met a zero entry of the other
+    (_strong_product): c @ x with c = [1, inf] has the gradient [1, inf], as
+    np.sum(c * x) has, not [nan, inf]. x or y may be a constant (one plane). Complex
+    components by their real and imaginary parts (each zero a strong zero, as
+    kinds.hpp's part_times has them); conjugate: the operand op conjugates ("first":
+    vdot, vecdot; "second": correlate). Nothing to do while out is finite."""
+    if _finite(out) or (_finite(x) and _finite(y)):
+        return out
+
+    def batch(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.stack([op(s, t) for s, t in zip(u, v, strict=True)])
+
+    def product(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return strong_product(batch if batched is None else batched, u, v, conjugate)
+
+    x = x.astype(out.dtype, copy=False)
+    y = y.astype(out.dtype, copy=False)
+    if len(x) == 1:  # a constant times y's parts
+        out[1:] = product(np.broadcast_to(x[0], (len(y) - 1, *x.shape[1:])), y[1:])
+        return out
+    if len(y) == 1:
+        out[1:] = product(x[1:], np.broadcast_to(y[0], (len(x) - 1, *y.shape[1:])))
+        return out
+    out[1:] = product(np.broadcast_to(x[0], x[1:].shape), y[1:])
+    out[1:] += product(x[1:], np.broadcast_to(y[0], y[1:].shape))
+    a, b, h = _pair_planes(cls)  # type: ignore[arg-type]  # (mypy#11470)
+    if len(h):
+        out[h] += product(x[a], y[b])
+        out[h] += product(x[b], y[a])
     return out
 
 
@@ -185,7 +366,8 @@ def _matrix_product(
     product, from which each second-order plane gathers its two (one np.take each:
     numpy's strided adds and fancy indexing of 5x5 blocks cost three times as much);
     BLAS wins there (8x8x8 and beyond, and p = 1, where the stacked planes make one
-    GEMV)."""
+    GEMV). An inf or nan against a zero entry is mended by strong_zeros (the C++ pass
+    says whether an operand holds one, so T6 pays no check of its planes)."""
     planes, m, n = x.shape
     p = y.shape[2]
     out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
@@ -193,7 +375,8 @@ def _matrix_product(
     if 2 <= p <= _core.MAX_PRODUCT_WIDTH and m * n * p <= 256:
         first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
         x, y = (np.ascontiguousarray(v, dtype=out.dtype) for v in (x, y))
-        _core.matrix_product_parts(out, x, y, first, table)
+        if _core.matrix_product_parts(out, x, y, first, table):  # an inf or nan in x, y
+            return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
         return out
     rest = planes - 1
     np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
@@ -212,11 +395,15 @@ def _matrix_product(
         pair_sums = np.take(blocks, ab)
         pair_sums += np.take(blocks, ba)
         out[1 + first :] += pair_sums.reshape(len(pairs), m, p)
-    return out
+    return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
 
 
-def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList) -> PlaneList:
-    """op(*operands) in the algebra of cls, for op linear in each operand."""
+def multiply(
+    cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList, strong: bool = True
+) -> PlaneList:
+    """op(*operands) in the algebra of cls, for op linear in each operand (strong: a
+    sum of products with non-negative weights, whose zeros _strong_terms keeps strong
+    where a term of parts is not finite)."""
     following = _following(cls)  # type: ignore[arg-type]  # (mypy#11470)
     out: PlaneList = [None] * cls._planes
     # the combinations of planes (one per operand) whose product is not zero, in
@@ -229,7 +416,14 @@ def multiply(cls: type[DualArray], op: Callable[..., Any], *operands: PlaneList)
     while stack:
         combo, targets = stack.pop()
         if len(combo) == len(operands):
-            term = op(*(o[i] for o, i in zip(operands, combo, strict=True)))
+            factors = [o[i] for o, i in zip(operands, combo, strict=True)]
+            if any(combo):  # a part (the value is numpy's own, with its warnings)
+                with np.errstate(invalid="ignore"):
+                    term = op(*factors)
+                if strong and not _finite(np.asarray(term)):
+                    term = _strong_terms(op, *factors)
+            else:
+                term = op(*factors)
             for k, times in targets:
                 added = term if times == 1 else times * term
                 out[k] = added if out[k] is None else out[k] + added
@@ -282,9 +476,13 @@ def apply(
     op: Callable[..., Any],
     *operands: Any,
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    strong: bool = True,
+    conjugate: str = "",
 ) -> Any:
     """op(*operands) for a numpy function linear in each operand, on dual arrays;
-    name is numpy's (numpy.<name>). batched: op over a leading axis of two operands."""
+    name is numpy's (numpy.<name>). batched: op over a leading axis of two operands.
+    strong: op is a sum of products with non-negative weights (strong_zeros);
+    conjugate: the operand it conjugates ("first", "second": vdot, correlate)."""
     operands = tuple(admit(x) for x in operands)  # object arrays of dual scalars: duals
     operands = unify(operands)  # an outer and an inner transform's kinds: their product
     cls = common_kind(name, *operands)
@@ -298,11 +496,15 @@ def apply(
                 batched,
                 x._stack.astype(dtype, copy=False),
                 y._stack.astype(dtype, copy=False),
+                strong,
+                conjugate,
             )
         )
     if len(operands) == 2 and batched is not None:
-        return _with_constant(cls, op, batched, *(planes_of(x, name) for x in operands))
-    return wrap(cls, multiply(cls, op, *(planes_of(x, name) for x in operands)))
+        x_planes, y_planes = (planes_of(x, name) for x in operands)
+        return _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
+    planes = (planes_of(x, name) for x in operands)
+    return wrap(cls, multiply(cls, op, *planes, strong=strong))
 
 
 def _with_constant(
@@ -311,14 +513,21 @@ def _with_constant(
     batched: Callable[[np.ndarray, np.ndarray], np.ndarray],
     x: PlaneList,
     y: PlaneList,
+    strong: bool = True,
+    conjugate: str = "",
 ) -> Any:
     """op(x, y) with one operand a constant (a one-plane list): numpy's own value, and
     the parts of the dual operand in one batched call against the broadcast constant."""
     value = np.asarray(op(x[0], y[0]))
-    if len(x) > 1:
-        parts = batched(np.stack(x[1:]), np.broadcast_to(y[0], (len(x) - 1, *y[0].shape)))
-    else:
-        parts = batched(np.broadcast_to(x[0], (len(y) - 1, *x[0].shape)), np.stack(y[1:]))
+    with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+        if len(x) > 1:
+            parts = batched(np.stack(x[1:]), np.broadcast_to(y[0], (len(x) - 1, *y[0].shape)))
+        else:
+            parts = batched(np.broadcast_to(x[0], (len(y) - 1, *x[0].shape)), np.stack(y[1:]))
+    if strong and not _finite(parts):  # a constant's inf against a zero part (strong_zeros)
+        dtype = np.result_type(value, parts)
+        planes = np.concatenate([value[None].astype(dtype), parts.astype(dtype, copy=False)])
+        parts = strong_zeros(cls, op, batched, np.stack(x), np.stack(y), planes, conjugate)[1:]
     return wrap(cls, [value, *parts])
 
 
@@ -354,7 +563,9 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
         return np.matmul(x, y)
     cls = type(x)
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
-        return cls._wrap(_matrix_product(cls, np.matmul(xd[0], yd[0]), xd, yd))
+        value = np.matmul(xd[0], yd[0])
+        with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+            return cls._wrap(_matrix_product(cls, value, xd, yd))
     return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, xd, yd))
 
 
@@ -430,7 +641,7 @@ def _vdot(a: Any, b: Any) -> Any:
         result: np.ndarray = np.einsum("ai,ai->a", np.conjugate(flat_x), flat_y)
         return result
 
-    return apply("vdot", np.vdot, a, b, batched=batched)
+    return apply("vdot", np.vdot, a, b, batched=batched, conjugate="first")
 
 
 @implements(np.inner)
@@ -447,10 +658,10 @@ def _outer(a: Any, b: Any, out: Any = None) -> Any:
     _no_out("outer", out)
     if type(a) is type(b) and isinstance(a, DualArray) and not isinstance(a, TaylorArray):
         dtype = np.result_type(a.dtype, b.dtype)
-        planes = _outer_planes(
-            type(a), a._stack.astype(dtype, copy=False), b._stack.astype(dtype, copy=False)
-        )
-        return type(a)._wrap(planes)
+        x, y = a._stack.astype(dtype, copy=False), b._stack.astype(dtype, copy=False)
+        planes = _outer_planes(type(a), x, y)
+        x, y = x.reshape(len(x), -1), y.reshape(len(y), -1)  # (np.outer flattens)
+        return type(a)._wrap(strong_zeros(type(a), np.outer, _batched_outer, x, y, planes))
     return apply("outer", np.outer, a, b, batched=_batched_outer)
 
 
@@ -528,7 +739,7 @@ def _cross(
             return np.cross(x, y, axisa=ends[0], axisb=ends[1])
         return np.cross(x, y, axisa=ends[0], axisb=ends[1], axisc=end_c)
 
-    return apply("cross", cross, a, b, batched=batched)
+    return apply("cross", cross, a, b, batched=batched, strong=False)  # (differences)
 
 
 @implements(np.einsum)
@@ -657,7 +868,10 @@ def _apply_multilinear_ufunc(
             result: np.ndarray = ufunc(x, y, **kwargs)
             return result
 
-    return apply(name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched)
+    conjugate = "first" if ufunc in _CONJUGATING_UFUNCS else ""
+    return apply(
+        name, lambda *xs: ufunc(*xs, **kwargs), *inputs, batched=batched, conjugate=conjugate
+    )
 
 
 GUFUNC_RULES.update(dict.fromkeys(MULTILINEAR_UFUNCS, apply_multilinear_ufunc))
@@ -694,11 +908,16 @@ def _matmul_with_constant(a: Any, b: Any) -> Any:
     if m.dtype not in COMPONENT_DTYPES or x.ndim == 0:
         return None
     parts = x._stack[1:]
-    if dual_first:
-        product = parts @ m
-    elif x.ndim == 1:
-        product = np.moveaxis(m @ parts.T, -1, 0)
-    else:
-        product = m @ parts
+    with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+        if dual_first:
+            product = parts @ m
+        elif x.ndim == 1:
+            product = np.moveaxis(m @ parts.T, -1, 0)
+        else:
+            product = m @ parts
     value = x._stack[0] @ m if dual_first else m @ x._stack[0]
+    if not _finite(product):  # m's inf against a zero part (strong_zeros)
+        planes = np.concatenate([value[None], product]).astype(np.result_type(value, product))
+        left, right = (x._stack, m[None]) if dual_first else (m[None], x._stack)
+        product = strong_zeros(type(x), np.matmul, _batched_matmul, left, right, planes)[1:]
     return wrap(type(x), [value, *product])

@@ -166,7 +166,7 @@ def matrix_product_parts(
     y: npt.NDArray[Any],
     first: int,
     pairs: npt.NDArray[np.int64],
-) -> None: ...
+) -> bool: ...
 def outer_product_parts(
     out: npt.NDArray[Any],
     x: npt.NDArray[Any],

@@ -483,18 +483,26 @@ def _batched_convolve(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarra
 
 
 def _bilinear_1d(
-    name: str, op: Callable[..., Any], batched: Callable[..., Any], a: Any, v: Any
+    name: str,
+    op: Callable[..., Any],
+    batched: Callable[..., Any],
+    a: Any,
+    v: Any,
+    conjugate: str = "",
 ) -> Any:
     cls = common_kind(name, a, v)
     if isinstance(a, DualArray) and isinstance(v, DualArray):
-        return _algebra.apply(name, op, a, v, batched=batched)
+        return _algebra.apply(name, op, a, v, batched=batched, conjugate=conjugate)
     # one plain operand: the parts are op(parts, constant), one batched call
     dual, plain = (a, v) if isinstance(a, DualArray) else (v, a)
     plain = np.asarray(plain)
     value = np.asarray(op(a._stack[0] if a is dual else plain, v._stack[0] if v is dual else plain))
     const = np.broadcast_to(plain, (cls._planes - 1, *plain.shape))
-    parts = batched(dual._stack[1:], const) if a is dual else batched(const, dual._stack[1:])
-    return cls._wrap(_with_value(value, parts))
+    with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+        parts = batched(dual._stack[1:], const) if a is dual else batched(const, dual._stack[1:])
+    planes = _with_value(value, parts)
+    x, y = (dual._stack, plain[None]) if a is dual else (plain[None], dual._stack)
+    return cls._wrap(_algebra.strong_zeros(cls, op, batched, x, y, planes, conjugate))
 
 
 def _check_1d(name: str, a: Any, v: Any, mode: str) -> None:
@@ -541,6 +549,7 @@ def _correlate(a: Any, v: Any, mode: str = "valid") -> Any:
         batched,
         a,
         v,
+        conjugate="second",
     )
 
 

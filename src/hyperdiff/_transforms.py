@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core
+from ._algebra import strong_product
 from ._arrays import (
     HOLOMORPHIC,
     NOT_HOLOMORPHIC_CALLS,
@@ -2078,7 +2079,17 @@ def vjp(
                 raise ValueError(
                     f"vjp: a cotangent of shape {c.shape} for an output of shape {jac.shape[:-1]}"
                 )
-            term = np.tensordot(c, jac, axes=c.ndim)
+            with np.errstate(invalid="ignore"):  # (0 inf: strong_product below)
+                term = np.tensordot(c, jac, axes=c.ndim)
+            if (
+                isinstance(c, np.ndarray)
+                and isinstance(term, np.ndarray)
+                and not np.isfinite(term).all()
+            ):
+                # a zero of the cotangent against an inf of J (or the other way) is 0:
+                # the output it weighs does not count (cotangent [1, 0] . J, J[1, 1] =
+                # inf, is J's row 0)
+                term = strong_product(functools.partial(np.tensordot, axes=c.ndim), c, jac)
             total = term if total is None else total + term
         # (an outer transform's parts in J or the cotangent: a dual array, kept)
         return tuple(v.split(total if isinstance(total, DualArray) else np.asarray(total)))
@@ -2754,7 +2765,22 @@ def wirtinger(
     _checked_argnums(argnums, "wirtinger")
 
     def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
+        # component by component: numpy's complex products and quotients (1j d_y, / 2)
+        # make 0 inf of a finite part's partner (exp's df/dz at 709.9 + 0.1i was
+        # inf + nan i, its d_x inf + 2e307i and d_y -2e307 + inf i)
+        kind = None
+        if isinstance(d_x, DualArray) and type(d_x) is type(d_y):  # nested: on the planes
+            kind, d_x, d_y = type(d_x), d_x._stack, d_y._stack
+        elif not (isinstance(d_x, np.ndarray) and isinstance(d_y, np.ndarray)):
+            return (d_x - 1j * d_y) / 2, (d_x + 1j * d_y) / 2
+        sides = []
+        for sign in (1, -1):  # (d_x - i d_y)/2, (d_x + i d_y)/2
+            dtype = np.result_type(d_x, d_y, 1j)
+            side = np.empty(np.broadcast_shapes(d_x.shape, d_y.shape), dtype)
+            side.real = (d_x.real + sign * d_y.imag) / 2
+            side.imag = (d_x.imag - sign * d_y.real) / 2
+            sides.append(side if kind is None else kind._wrap(side))
+        return sides[0], sides[1]
 
     def per_point(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "wirtinger")

@@ -54,10 +54,12 @@ from ._algebra import (
     PlaneList,
     _batched_matmul,
     _bilinear,
+    _finite,
     add,
     layout,
     linear,
     planes_of,
+    strong_product,
     wrap,
 )
 from ._arrays import SCIPY_LINALG_MIRRORS, DualArray, admit, not_holomorphic_result
@@ -183,7 +185,11 @@ def _mm(cls: type[DualArray], a: PlaneList, b: PlaneList) -> PlaneList:
             return [None]
         stack = _stacked(cls, planes)
         fixed = np.broadcast_to(constant, (len(stack), *np.shape(constant)))
-        product = _batched_matmul(fixed, stack) if _constant(a) else _batched_matmul(stack, fixed)
+        pair = (fixed, stack) if _constant(a) else (stack, fixed)
+        with np.errstate(invalid="ignore"):
+            product = _batched_matmul(*pair)
+        if not _finite(product):  # an inf against a zero: 0 (strong)
+            product = strong_product(_batched_matmul, *pair)
         return list(product)
     return list(_bilinear(cls, np.matmul, _batched_matmul, _stacked(cls, a), _stacked(cls, b)))
 
@@ -290,7 +296,10 @@ def _solve_planes(
 
     def solve0(rhs: np.ndarray) -> np.ndarray:  # a0^-1 rhs for a stack of planes
         if solver is None:
-            product: np.ndarray = np.asarray(a0_inv) @ rhs
+            with np.errstate(invalid="ignore"):
+                product: np.ndarray = np.asarray(a0_inv) @ rhs
+            if not _finite(product):  # an inf part against a0^-1's zeros: 0 (strong)
+                product = strong_product(np.matmul, np.asarray(a0_inv), rhs)
             return product
         n, width = column.shape  # the planes side by side as one right-hand side's columns
         columns = np.asarray(solver(np.moveaxis(rhs, 0, 1).reshape(n, -1)))
@@ -463,7 +472,7 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
         result: np.ndarray = 0.5 * (diagonal - np.einsum("...ij,...ij,...ji->...", two, x, y))
         return result
 
-    increment = phase * (first(m) + _bilinear(cls, second, second, m, m))
+    increment = phase * (first(m) + _bilinear(cls, second, second, m, m, strong=False))
     if broken is not None:
         increment = np.where(broken, np.nan, increment)
     return [value, *increment[1:]]

@@ -43,6 +43,37 @@ struct IsComplex<std::complex<R>> : std::true_type {};
 template <class T>
 inline constexpr bool is_complex_v = IsComplex<T>::value;
 
+// a b with b a part: its zero components are strong zeros (kinds.hpp). Real: b == 0 ? 0
+// : a b. Complex: each real product of (ac - bd, ad + bc) whose factor of b is 0 is 0,
+// so a part 1 + 0i times an overflowed derivative (exp at 709.9 + 0.1i: inf + 2e307i)
+// is that derivative, not inf + nan i (the plain product's inf 0 in its imaginary part).
+template <class T>
+inline T part_times(T a, T b) {
+  return b == T(0) ? T(0) : a * b;
+}
+template <class R>
+inline std::complex<R> part_times(std::complex<R> a, std::complex<R> b) {
+  const R br = b.real(), bi = b.imag();
+  const R rr = br == R(0) ? R(0) : a.real() * br;
+  const R ii = bi == R(0) ? R(0) : a.imag() * bi;
+  const R ri = bi == R(0) ? R(0) : a.real() * bi;
+  const R ir = br == R(0) ? R(0) : a.imag() * br;
+  return {rr - ii, ri + ir};
+}
+
+// a b for two parts: the zeros of either are strong zeros (component by component for
+// complex T), as in part_times.
+template <class T>
+inline T parts_times(T a, T b) {
+  return (a == T(0)) | (b == T(0)) ? T(0) : a * b;
+}
+template <class R>
+inline std::complex<R> parts_times(std::complex<R> a, std::complex<R> b) {
+  const auto times = [](R u, R v) { return (u == R(0)) | (v == R(0)) ? R(0) : u * v; };
+  return {times(a.real(), b.real()) - times(a.imag(), b.imag()),
+          times(a.real(), b.imag()) + times(a.imag(), b.real())};
+}
+
 namespace detail {
 inline constexpr double kPi = 3.14159265358979323846264338327950288;
 template <class T>

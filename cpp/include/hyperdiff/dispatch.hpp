@@ -55,7 +55,9 @@ struct ProductShape {
   const std::int64_t* pairs;
   std::ptrdiff_t pair_count;
 };
-using MatrixProductKernel = void (*)(void* out, const void* x, const void* y,
+// It returns whether an entry of x or y is inf or nan (where a zero entry against it
+// needs the strong zero the row and plane skips do not give: _algebra.strong_zeros).
+using MatrixProductKernel = bool (*)(void* out, const void* x, const void* y,
                                      const ProductShape& shape);
 // The widest p it takes (a row's accumulators live in registers).
 inline constexpr std::ptrdiff_t kMaxProductWidth = 8;

@@ -57,10 +57,11 @@ inline namespace HYPERDIFF_ISA_NAMESPACE {
 
 enum class KindId : int { Dual = 0, HyperDual = 1 };
 
-// derivative * part, with a zero part a strong zero.
+// derivative * part, with a zero part a strong zero (and, complex, each zero
+// component of the part: common.hpp's part_times).
 template <class T>
 inline T scaled(T derivative, T part) {
-  return part == T(0) ? T(0) : derivative * part;
+  return part_times(derivative, part);
 }
 
 // derivative * part for Fn's first-order terms: a zero derivative is a strong
@@ -68,7 +69,7 @@ inline T scaled(T derivative, T part) {
 template <class Fn, class T>
 inline T term(T derivative, T part) {
   if constexpr (Fn::structural_zeros) {
-    return (derivative == T(0)) | (part == T(0)) ? T(0) : derivative * part;
+    return (derivative == T(0)) | (part == T(0)) ? T(0) : part_times(derivative, part);
   } else {
     return scaled(derivative, part);
   }
@@ -83,7 +84,7 @@ inline T term(T derivative, T part) {
 // hd.derivative relies on it).
 template <class T>
 inline T scaled_product(T derivative, T a, T b) {
-  return (a == T(0)) | (b == T(0)) ? T(0) : (derivative * a) * b;
+  return (a == T(0)) | (b == T(0)) ? T(0) : part_times(part_times(derivative, a), b);
 }
 
 // derivative * (a b + c d), each product as scaled_product's (a zero factor
@@ -187,7 +188,8 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
   if constexpr (XParts && Fn::has_fxx) d += scaled_product(f.fxx[i], xa, xb);
   if constexpr (XParts && YParts && Fn::has_fxy) {
     if constexpr (Fn::unit_fxy) {  // fxy = 1 (nan with the value): nothing to reorder
-      d += scaled(f.fxy[i], xa * yb + xb * ya);
+      // (both factors parts, so a zero of either is a strong zero: x_a = inf, y_b = 0)
+      d += scaled(f.fxy[i], parts_times(xa, yb) + parts_times(xb, ya));
     } else {
       d += scaled_sum(f.fxy[i], xa, yb, xb, ya);
     }

@@ -133,6 +133,24 @@ inline bool all_zero(const T* p, std::ptrdiff_t count) {
   return any == 0;
 }
 
+// Whether count components from p hold an inf or nan (all exponent bits set), as
+// integers (a loop that vectorizes).
+template <class T>
+inline bool any_nonfinite(const T* p, std::ptrdiff_t count) {
+  using Real = decltype(std::real(T()));
+  using Bits = std::conditional_t<sizeof(Real) == 8, std::uint64_t, std::uint32_t>;
+  constexpr Bits exponent = sizeof(Real) == 8 ? Bits(0x7ff0000000000000ULL) : Bits(0x7f800000U);
+  const auto* real = reinterpret_cast<const Real*>(p);
+  const std::ptrdiff_t reals = count * static_cast<std::ptrdiff_t>(sizeof(T) / sizeof(Real));
+  Bits found = 0;
+  for (std::ptrdiff_t i = 0; i < reals; ++i) {
+    Bits bits;
+    std::memcpy(&bits, real + i, sizeof(Bits));
+    found |= static_cast<Bits>((bits & exponent) == exponent);
+  }
+  return found != 0;
+}
+
 // A plane's rows that are not zero; rows of one entry (a column), or more than
 // kMaskRows rows: every row unless the plane is zero (a scan of each entry costs more
 // than the products it saves).
@@ -190,8 +208,17 @@ inline void plane(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, cons
   }
 }
 
+// Whether a nonzero plane (starts[j] not null) holds an inf or nan.
+template <class T>
+bool any_nonfinite_plane(const std::vector<const T*>& starts, std::ptrdiff_t size) {
+  for (const T* start : starts) {
+    if (start != nullptr && any_nonfinite(start, size)) return true;
+  }
+  return false;
+}
+
 template <int Width, class T>
-void product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
+bool product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
   const std::ptrdiff_t m = s.m, n = s.n, so = m * Width;
   std::vector<const T*> xs, ys;
   std::vector<RowMask> xr, yr;
@@ -211,20 +238,24 @@ void product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
     plane<Width>(out + (1 + s.first + q) * so, ab ? xs[a] : nullptr, ys[b], xr[a], yr[b],
                  ba ? xs[b] : nullptr, ys[a], xr[b], yr[a], m, n, true);
   }
+  // (zero planes hold no inf: only the others are read again)
+  return any_nonfinite_plane(xs, m * n) || (y != x && any_nonfinite_plane(ys, n * Width));
 }
 
 // out's planes 1 .. planes-1 for out = x y in the algebra of the layout (first
 // first-order planes, pairs[2q], pairs[2q+1] the first-order indices of second-order
 // plane 1 + first + q): x (planes, m, n), y (planes, n, p), out (planes, m, p), all C
-// order, 1 <= p <= kMaxProductWidth. Plane 0 of out is left as it is.
+// order, 1 <= p <= kMaxProductWidth. Plane 0 of out is left as it is. Returns whether x
+// or y holds an inf or nan.
 template <class T, int Width = 1>
-void matrix_product_parts(void* out, const void* x, const void* y, const ProductShape& s) {
+bool matrix_product_parts(void* out, const void* x, const void* y, const ProductShape& s) {
   if (s.p == Width) {
-    product_parts<Width>(static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(y),
-                         s);
+    return product_parts<Width>(static_cast<T*>(out), static_cast<const T*>(x),
+                                static_cast<const T*>(y), s);
   } else if constexpr (Width < kMaxProductWidth) {
-    matrix_product_parts<T, Width + 1>(out, x, y, s);
+    return matrix_product_parts<T, Width + 1>(out, x, y, s);
   }
+  return false;
 }
 
 }  // namespace detail

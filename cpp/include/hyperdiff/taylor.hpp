@@ -201,16 +201,32 @@ std::vector<T> binomials(int d) {
   return std::vector<T>(c.begin(), c.end());
 }
 
-// b == 0 ? 0 : a b, the strong zero of a part b.
+// b == 0 ? 0 : a b, the strong zero of a part b (complex: of each of its components,
+// common.hpp's part_times).
 template <class T>
 inline T part(T a, T b) {
-  return b == T(0) ? T(0) : a * b;
+  return part_times(a, b);
+}
+
+// w t for a binomial weight w (real, so its zero imaginary part multiplies nothing:
+// a complex w (1 + 0i) times inf + 2e307i is not inf + nan i).
+template <class T>
+inline T weighted(T w, T t) {
+  return part_times(t, w);
 }
 
 // num == 0 ? 0 : num / den.
 template <class T>
 inline T quotient(T num, T den) {
   return num == T(0) ? T(0) : num / den;
+}
+
+// a_j b_{k-j} of two series: b's zeros strong (part), and a's too where a_j is a
+// coefficient of positive degree (j >= 1: a part, not a value): (3 + 0 t) E(t) with
+// E's coefficients overflowing was nan from degree 3 (a_1 b_2 = 0 inf), E(t) 3 inf.
+template <class T>
+inline T coefficient_product(T a, T b, bool a_part) {
+  return a_part ? parts_times(a, b) : part(a, b);
 }
 
 // acc = (first ? 0 : acc) + w[j] a_j b_{k-j} + ... over the R terms from j, in one pass.
@@ -220,15 +236,19 @@ void add_terms(std::size_t m, T* acc, bool first, const T* const* a, const T* co
   const T* as[R > 0 ? R : 1];
   const T* bs[R > 0 ? R : 1];
   T ws[R > 0 ? R : 1];
+  bool parts[R > 0 ? R : 1];
   for (int r = 0; r < R; ++r) {
     as[r] = a[j + r];
     bs[r] = b[k - j - r];
     ws[r] = w[j + r];
+    parts[r] = j + r >= 1;
   }
 #pragma omp simd
   for (std::size_t i = 0; i < m; ++i) {
     T sum = first ? T(0) : acc[i];
-    for (int r = 0; r < R; ++r) sum += ws[r] * part(as[r][i], bs[r][i]);
+    for (int r = 0; r < R; ++r) {
+      sum += weighted(ws[r], coefficient_product(as[r][i], bs[r][i], parts[r]));
+    }
     acc[i] = sum;
   }
 }
@@ -251,14 +271,14 @@ void sum_products(const Ctx<T>& c, T* acc, const T* const* a, const T* const* b,
     const T w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
     const T *a0 = a[j], *a1 = a[j + 1], *a2 = a[j + 2], *a3 = a[j + 3];
     const T *b0 = b[k - j], *b1 = b[k - j - 1], *b2 = b[k - j - 2], *b3 = b[k - j - 3];
-    const bool first = !started;
+    const bool first = !started, part0 = j >= 1;
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       T sum = first ? T(0) : acc[i];
-      sum += w0 * part(a0[i], b0[i]);
-      sum += w1 * part(a1[i], b1[i]);
-      sum += w2 * part(a2[i], b2[i]);
-      sum += w3 * part(a3[i], b3[i]);
+      sum += weighted(w0, coefficient_product(a0[i], b0[i], part0));
+      sum += weighted(w1, parts_times(a1[i], b1[i]));
+      sum += weighted(w2, parts_times(a2[i], b2[i]));
+      sum += weighted(w3, parts_times(a3[i], b3[i]));
       acc[i] = sum;
     }
     started = true;
