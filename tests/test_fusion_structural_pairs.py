@@ -212,3 +212,20 @@ def test_means_and_sums_along_the_one_axis(reduce: Callable[[Any], Any], scale: 
     want = rosen_hess(x) * scale
     np.testing.assert_allclose(hd.hessian(f)(x), want, rtol=1e-13, atol=1e-13 * np.abs(want).max())
     assert seen == [True]
+
+
+def test_a_sum_of_squared_residuals_read_from_their_planes() -> None:
+    # r = [10 (x[1:] - x[:-1]^2), 1 - x[:-1]] is written out (its concatenation), so the
+    # graph of np.sum(r**2) reads r, whose pair planes (a, a) are not zero: those pairs
+    # run, as do those whose planes meet, and the rest are zero
+    n = 100
+    x = np.random.default_rng(10).uniform(-2, 2, n)
+
+    def f(v: Any) -> Any:
+        r = np.concatenate([10.0 * (v[1:] - v[:-1] ** 2), 1.0 - v[:-1]])
+        return r**2
+
+    want = rosen_hess(x)
+    np.testing.assert_allclose(
+        by_planes_hessian(f, x), want, rtol=1e-13, atol=1e-13 * np.abs(want).max()
+    )

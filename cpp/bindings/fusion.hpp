@@ -562,8 +562,8 @@ inline void sum_plane(int column, const unsigned char* plane, std::size_t count,
 // plane b is, once the operands' own planes (a, b) are zero. So a pair is zero
 // throughout the graph when, at every node, the elements where its operands' planes a
 // are not zero and those where their planes b are not are disjoint, and the graph's
-// array inputs have no pair planes that are not zero (a scan, but for a transform's
-// kept seeds: zero_pairs). A Hessian of a sum of local
+// array inputs' planes of that pair are zero (a scan, but for a transform's kept
+// seeds: zero_pairs). A Hessian of a sum of local
 // terms (Rosenbrock: x_i couples with x_(i-1), x_(i+1) alone) has few pairs left: T3
 // keeps 298 of 5,050. An array input's plane a is judged by the range of elements
 // where it is not zero (+-0 is zero; inf and nan are not), and a node's by the ranges
@@ -612,8 +612,7 @@ bool all_zero(const T* plane, std::size_t count) {
 }
 
 // For a graph by_planes takes (real dtype T, no node but the root written out, the root
-// summed): one flag per pair of the layout, 0 for a pair zero by structure (above), or
-// an empty vector when an array input has a pair plane that is not zero.
+// summed): one flag per pair of the layout, 0 for a pair zero by structure (above).
 template <class T, class At>
 std::vector<char> live_pairs(const std::vector<NodePtr>& order,
                              const std::unordered_map<Node*, int>& position,
@@ -649,12 +648,13 @@ std::vector<char> live_pairs(const std::vector<NodePtr>& order,
       }
     }
   }
-  for (const Read& r : reads) {
+  std::vector<char> live(static_cast<std::size_t>(layout.second), 0);
+  for (const Read& r : reads) {  // a pair plane an input holds is live
     if (zero_pairs().count(reinterpret_cast<PyObject*>(r.array)) != 0) continue;
-    for (std::size_t q = 0; q < static_cast<std::size_t>(layout.second); ++q) {
+    for (std::size_t q = 0; q < live.size(); ++q) {
       const auto* plane =
           reinterpret_cast<const T*>(at(r.array, r.low + (head_planes + q) * r.stride));
-      if (!all_zero(plane, r.high - r.low)) return {};
+      if (live[q] == 0 && !all_zero(plane, r.high - r.low)) live[q] = 1;
     }
   }
   const auto array_supports = [&](const Input& in) -> const std::vector<Support>& {
@@ -669,7 +669,6 @@ std::vector<char> live_pairs(const std::vector<NodePtr>& order,
     });
     return of_array.back().second;
   };
-  std::vector<char> live(static_cast<std::size_t>(layout.second), 0);
   for (std::size_t k = 0; k < n; ++k) {
     std::vector<Support>& joined = of_node[k];  // (its planes a: within its operands')
     joined.assign(first, Support{});
