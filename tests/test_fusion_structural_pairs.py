@@ -229,3 +229,25 @@ def test_a_sum_of_squared_residuals_read_from_their_planes() -> None:
     np.testing.assert_allclose(
         by_planes_hessian(f, x), want, rtol=1e-13, atol=1e-13 * np.abs(want).max()
     )
+
+
+def test_hessians_of_each_term_written_out() -> None:
+    # a vector output: its planes are written in full, the pairs zero by structure as +0
+    n = 100
+    x = np.random.default_rng(11).uniform(-2, 2, n)
+    seen: list[bool] = []
+
+    def f(v: Any) -> Any:
+        terms = rosen_terms(v)
+        seen.append(pending(terms))
+        return terms
+
+    got = hd.hessian(f)(x)
+    assert seen == [True] and got.shape == (n - 1, n, n)
+    want = np.zeros((n - 1, n, n))
+    i = np.arange(n - 1)
+    want[i, i, i] = 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    want[i, i, i + 1] = want[i, i + 1, i] = -400 * x[:-1]
+    want[i, i + 1, i + 1] = 200.0
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.abs(want).max())
+    assert np.count_nonzero(got) == np.count_nonzero(want)

@@ -423,7 +423,9 @@ int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Nod
 // Each tile's temporaries stay in cache; only results held outside the graph are
 // written in full, and a sum over the elements of the root (compute's `sums`) is taken
 // tile by tile, so the root's planes are never written at all. The kernels and the
-// numbers each element sees are eager evaluation's: the same bits.
+// numbers each element sees are eager evaluation's: the same bits, but for the pairs
+// zero by structure (live_pairs, below: real dtypes), which are not run and are +0
+// where eager evaluation may give -0 (or nan: an infinite f' times a zero part).
 
 // The pairs of a layout in tiles (see above): tile t has the pairs q[q_begin[t] ..
 // q_begin[t+1]), renumbered in `pairs` (2 per pair, into its first-order planes),
@@ -611,8 +613,8 @@ bool all_zero(const T* plane, std::size_t count) {
   return (any[0] | any[1] | any[2] | any[3]) == 0;
 }
 
-// For a graph by_planes takes (real dtype T, no node but the root written out, the root
-// summed): one flag per pair of the layout, 0 for a pair zero by structure (above).
+// For a graph by_planes takes (real dtype T): one flag per pair of the layout, 0 for a
+// pair zero by structure (above).
 template <class T, class At>
 std::vector<char> live_pairs(const std::vector<NodePtr>& order,
                              const std::unordered_map<Node*, int>& position,
@@ -795,21 +797,25 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
     }
   }
 
-  // summed and held nowhere else: only the pairs not zero by structure are run
+  // only the pairs not zero by structure are run (real dtypes); the others are zeros,
+  // written (+0) into the nodes written out and the sums
   std::vector<char> live;
-  const bool summed_alone =
-      sums != nullptr && std::all_of(full.begin(), full.end(), [](auto* a) { return !a; });
-  if (summed_alone && root.column == 0) {
+  if (root.column == 0) {
     live = live_pairs<double>(order, position, layout, count, at);
-  } else if (summed_alone && root.column == 1) {
+  } else if (root.column == 1) {
     live = live_pairs<float>(order, position, layout, count, at);
   }
   for (std::size_t q = 0; q < live.size(); ++q) {
     if (live[q] != 0) continue;
+    const std::size_t plane = head_planes + q;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (full[k] != nullptr) std::memset(at(full[k], plane * plane_stride[k]), 0, plane_bytes);
+    }
+    if (sums == nullptr) continue;
     if (root.column == 0) {
-      static_cast<double*>(sums)[head_planes + q] = 0.0;
+      static_cast<double*>(sums)[plane] = 0.0;
     } else {
-      static_cast<float*>(sums)[head_planes + q] = 0.0f;
+      static_cast<float*>(sums)[plane] = 0.0f;
     }
   }
   const PairTiles tiles = pair_tiles(layout, width, live);
