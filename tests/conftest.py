@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,3 +23,12 @@ def planes_read(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(_core, "elementwise_plane", counted)
     return read
+
+
+@pytest.fixture
+def by_planes_from_small() -> Iterator[None]:
+    """Graphs of many planes run by planes from 2^16 element-planes (fusion.hpp's
+    run_by_planes; the default, 2^18, takes Hessians of n >= 80): short vectors do."""
+    previous = _core.fusion_plane_min(1 << 16)
+    yield
+    _core.fusion_plane_min(previous)

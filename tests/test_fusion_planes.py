@@ -32,11 +32,7 @@ def pending(x: DualArray) -> bool:
     return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
 
 
-@pytest.fixture(autouse=True)
-def by_planes_from_small() -> Iterator[None]:
-    previous = _core.fusion_plane_min(1 << 16)
-    yield
-    _core.fusion_plane_min(previous)
+pytestmark = pytest.mark.usefixtures("by_planes_from_small")
 
 
 @contextmanager

@@ -8,7 +8,7 @@ pair may be dropped)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,11 +26,7 @@ def pending(x: DualArray) -> bool:
     return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
 
 
-@pytest.fixture(autouse=True)
-def by_planes_from_small() -> Iterator[None]:
-    previous = _core.fusion_plane_min(1 << 16)
-    yield
-    _core.fusion_plane_min(previous)
+pytestmark = pytest.mark.usefixtures("by_planes_from_small")
 
 
 def by_planes_hessian(f: Callable[[Any], Any], x: np.ndarray) -> np.ndarray:

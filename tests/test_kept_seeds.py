@@ -7,7 +7,6 @@ was written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,12 +18,7 @@ from hyperdiff import _core
 from hyperdiff._algebra import layout
 from hyperdiff._multivariate import hyperdualvec_type
 
-
-@pytest.fixture(autouse=True)
-def by_planes_from_small() -> Iterator[None]:
-    previous = _core.fusion_plane_min(1 << 16)
-    yield
-    _core.fusion_plane_min(previous)
+pytestmark = pytest.mark.usefixtures("by_planes_from_small")
 
 
 def rosen(x: Any) -> Any:
