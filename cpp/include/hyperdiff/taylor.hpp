@@ -53,6 +53,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -403,8 +404,25 @@ struct ExpRule : RuleBase {
     for (int k = 2; k <= c.d; ++k) e.s[k] = y[k];
     const T factor = Which == 1 ? detail::kLn2<T> : T(1);
     fill(c, e[0], Which == 2 ? f1 : f0);
+    bool shifted = false;
+    if constexpr (Which == 1 && !is_complex_v<T>) {
+      // 2^x overflows from x = 1024 where ln2^k 2^x does not (to 1025.06 at k = 2,
+      // 1027.2 at k = 6): there e = 2^(x-4), its planes times 16 at the end (exact)
+      for (std::size_t i = 0; i < c.m; ++i) {
+        if (std::isinf(f0[i]) && x[0][i] < T(INFINITY)) {
+          e[0][i] = std::exp2(x[0][i] - T(4));
+          shifted = true;
+        }
+      }
+    }
     for (int k = 1; k <= c.d; ++k) scale(c, z[k], x[k], factor);
     for (int k = 1; k <= c.d; ++k) integral(c, e[k], e.planes(), z.planes(), k, c.x_top);
+    if (shifted) {
+      for (std::size_t i = 0; i < c.m; ++i) {
+        if (!(std::isinf(f0[i]) && x[0][i] < T(INFINITY))) continue;
+        for (int k = 2; k <= c.d; ++k) y[k][i] *= T(16);
+      }
+    }
   }
 };
 
@@ -870,6 +888,81 @@ struct PowerRule : BinaryRuleBase {
   static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
                     const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
                     int integer, bool is_integer) {
+    in_range(c, x, y, z, p, s, x_parts, y_parts, integer, is_integer);
+    if constexpr (!is_complex_v<T>) wide_range(c, x, y, z, x_parts, y_parts);
+  }
+
+  // Where x^y leaves T's range, or a plane comes out inf or nan, the recurrences in T
+  // lose what the planes hold: x**2.5 at 1e-300 has z_0 = 3e-751 and z_1 = 2.5e-450
+  // (both 0), so every later plane was 0 where z_3 = 1.875e150; x**3 at 1e200 and 2**t
+  // at 1024.2 have z_0 = inf, whose products gave nan or inf where z_3 = 6 and
+  // 6.9e307. Such an element (x, y and their planes finite, x_0 != 0; x_0 > 0 for a
+  // moving exponent) runs again in a wider type (long double for float64: x87's
+  // exponents reach +-16382, so no plane a float64 holds over- or underflows on the
+  // way): x z' = y_0 z x' for a constant exponent, z' = z l', l = y log x, for a moving
+  // one. Its planes are then rounded once (plane 1 of a constant exponent stays the
+  // entry's fx x_1, as the dual kinds'). Without a wider type (long double as double):
+  // as before.
+  template <class T>
+  static void wide_range(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                         bool x_parts, bool y_parts) {
+    using L = std::conditional_t<std::is_same_v<T, float>, double, long double>;
+    if constexpr (std::numeric_limits<L>::max_exponent > std::numeric_limits<T>::max_exponent) {
+      L xs[kTaylorMaxDegree + 1], ys[kTaylorMaxDegree + 1], zs[kTaylorMaxDegree + 1];
+      L lg[kTaylorMaxDegree + 1], ls[kTaylorMaxDegree + 1];
+      for (std::size_t i = 0; i < c.m; ++i) {
+        const T x0 = x[0][i], y0 = y[0][i], v = z[0][i];
+        if (!(std::isfinite(x0) && std::isfinite(y0)) || x0 == T(0) || v != v) continue;
+        if (y_parts && !(x0 > T(0))) continue;
+        bool wide = !detail::normal_magnitude(v), finite = true;
+        for (int k = 1; k <= c.d; ++k) {
+          wide = wide || !std::isfinite(z[k][i]);
+          finite = finite && std::isfinite(x[k][i]) && std::isfinite(y[k][i]);
+        }
+        if (!wide || !finite) continue;
+        for (int k = 0; k <= c.d; ++k) {
+          xs[k] = x[k][i];
+          ys[k] = y[k][i];
+        }
+        zs[0] = std::pow(xs[0], ys[0]);
+        if (!y_parts) {
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L a = 0, b = 0;
+            for (int j = 0; j < k; ++j) a += L(w[j]) * zs[j] * xs[k - j];
+            for (int j = 1; j < k; ++j) b += L(w[j]) * xs[j] * zs[k - j];
+            zs[k] = (ys[0] * a - b) / xs[0];
+          }
+        } else {
+          lg[0] = std::log(xs[0]);
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L b = 0;
+            for (int j = 1; j < k; ++j) b += L(w[j]) * xs[j] * lg[k - j];
+            lg[k] = x_parts ? (xs[k] - b) / xs[0] : L(0);
+          }
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k);
+            L a = 0;
+            for (int j = 0; j <= k; ++j) a += L(w[j]) * ys[j] * lg[k - j];
+            ls[k] = a;
+          }
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L a = 0;
+            for (int j = 0; j < k; ++j) a += L(w[j]) * zs[j] * ls[k - j];
+            zs[k] = a;
+          }
+        }
+        for (int k = y_parts ? 1 : 2; k <= c.d; ++k) z[k][i] = T(zs[k]);
+      }
+    }
+  }
+
+  template <class T>
+  static void in_range(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                       const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
+                       int integer, bool is_integer) {
     const std::size_t m = c.m;
     if (is_integer) {
       // x^|n| by squaring, then 1/that for n < 0: products only (exact where they are)
