@@ -417,10 +417,12 @@ struct ExpRule : RuleBase {
     }
     for (int k = 1; k <= c.d; ++k) scale(c, z[k], x[k], factor);
     for (int k = 1; k <= c.d; ++k) integral(c, e[k], e.planes(), z.planes(), k, c.x_top);
-    if (shifted) {
-      for (std::size_t i = 0; i < c.m; ++i) {
-        if (!(std::isinf(f0[i]) && x[0][i] < T(INFINITY))) continue;
-        for (int k = 2; k <= c.d; ++k) y[k][i] *= T(16);
+    if constexpr (Which == 1 && !is_complex_v<T>) {
+      if (shifted) {
+        for (std::size_t i = 0; i < c.m; ++i) {
+          if (!(std::isinf(f0[i]) && x[0][i] < T(INFINITY))) continue;
+          for (int k = 2; k <= c.d; ++k) y[k][i] *= T(16);
+        }
       }
     }
   }
@@ -892,17 +894,17 @@ struct PowerRule : BinaryRuleBase {
     if constexpr (!is_complex_v<T>) wide_range(c, x, y, z, x_parts, y_parts);
   }
 
-  // Where x^y leaves T's range, or a plane comes out inf or nan, the recurrences in T
-  // lose what the planes hold: x**2.5 at 1e-300 has z_0 = 3e-751 and z_1 = 2.5e-450
-  // (both 0), so every later plane was 0 where z_3 = 1.875e150; x**3 at 1e200 and 2**t
-  // at 1024.2 have z_0 = inf, whose products gave nan or inf where z_3 = 6 and
-  // 6.9e307. Such an element (x, y and their planes finite, x_0 != 0; x_0 > 0 for a
-  // moving exponent) runs again in a wider type (long double for float64: x87's
-  // exponents reach +-16382, so no plane a float64 holds over- or underflows on the
-  // way): x z' = y_0 z x' for a constant exponent, z' = z l', l = y log x, for a moving
-  // one. Its planes are then rounded once (plane 1 of a constant exponent stays the
-  // entry's fx x_1, as the dual kinds'). Without a wider type (long double as double):
-  // as before.
+  // Where x^y leaves T's normal range, the recurrences in T lose what the planes hold:
+  // x**2.5 at 1e-300 has z_0 = 3e-751 and z_1 = 2.5e-450 (both 0), so every later plane
+  // was 0 where z_3 = 1.875e150; x**3 at 1e200 and 2**t at 1024.2 have z_0 = inf, whose
+  // products gave nan or inf where z_3 = 6 and 6.9e307. Such an element (x, y and their
+  // planes finite, x_0 != 0; x_0 > 0 for a moving exponent) runs again in a wider type
+  // (long double for float64: x87's exponents reach +-16382, so no plane a float64
+  // holds over- or underflows on the way): x z' = y_0 z x' for a constant exponent,
+  // z' = z l', l = y log x, for a moving one; its planes are rounded once (plane 1 of a
+  // constant exponent stays the entry's fx x_1, as the dual kinds'). The choice reads
+  // the values alone, so a pass with the directions scaled (the pointwise probe's)
+  // takes the same path. Without a wider type (long double as double): as before.
   template <class T>
   static void wide_range(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
                          bool x_parts, bool y_parts) {
@@ -914,12 +916,12 @@ struct PowerRule : BinaryRuleBase {
         const T x0 = x[0][i], y0 = y[0][i], v = z[0][i];
         if (!(std::isfinite(x0) && std::isfinite(y0)) || x0 == T(0) || v != v) continue;
         if (y_parts && !(x0 > T(0))) continue;
-        bool wide = !detail::normal_magnitude(v), finite = true;
+        if (detail::normal_magnitude(v)) continue;
+        bool finite = true;
         for (int k = 1; k <= c.d; ++k) {
-          wide = wide || !std::isfinite(z[k][i]);
           finite = finite && std::isfinite(x[k][i]) && std::isfinite(y[k][i]);
         }
-        if (!wide || !finite) continue;
+        if (!finite) continue;
         for (int k = 0; k <= c.d; ++k) {
           xs[k] = x[k][i];
           ys[k] = y[k][i];
