@@ -19,7 +19,9 @@ does not (thresholds). Each family was silently wrong before its fix:
 5. scipy.special.xlogy in y at a subnormal y: fy = x (1/y) overflowed with 1/y
    (xlogy(1e-300, y)' at y = 1e-310 was inf for 1e10), fyy = -(x (1/y)) (1/y) likewise
    (-inf for -a/y^2 = -6.6e296 at a = 8e-323, y = 3.5e-310).
-6. scipy.special.exprel beyond x = 709.78 (float32 88.7), where e^x overflows but
+6. scipy.special.powm1(x, y) in y where x^y overflows (x < e): fy = (x^y) log x was inf
+   for 1.43e308 at powm1(2, 1024.2); now (x^(y-1) log x) x there.
+7. scipy.special.exprel beyond x = 709.78 (float32 88.7), where e^x overflows but
    exprel' = (e^x (x - 1) + 1)/x^2 is finite up to 716.3: inf for 3.1e305 at 710.
 
 References: closed forms evaluated by mpmath at 50 digits (never hyperdiff).
@@ -114,6 +116,16 @@ def test_power_with_a_moving_exponent_beyond_the_range() -> None:
         assert _close(got[0], mp.ff(2.5, 3) * mp.mpf(1e-300) ** mp.mpf(-0.5))
         for k in range(1, 5):
             assert _close(got_base[k], mp.log(2) ** k * mp.power(2, mp.mpf(1024.2)))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_powm1_in_its_exponent_beyond_the_overflow(order: int) -> None:
+    y = np.array([1024.2, 1024.5, 1025.0, 3.0])
+    with np.errstate(all="ignore"):
+        got = hd.derivative(lambda t: sc.powm1(2.0, t), order=order)(y)
+    with mp.workdps(MP_DPS):
+        for yi, gi in zip(y, got, strict=True):
+            assert _close(gi, mp.log(2) ** order * mp.power(2, mp.mpf(yi))), (yi, gi)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

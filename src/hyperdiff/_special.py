@@ -2305,12 +2305,19 @@ def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
     # fxy = x^(y-1) (1 + y log x), fyy = x^y log^2 x
     # at x = 0 (y > 0) x^y is 0 for every y: fy = fyy = 0 (not 0 * log 0), and
     # fxy = x^(y-1) (1 + y log x) -> 0 for y > 1
+    # where x^y overflows (x < e: powm1(2, y) from y = 1024) but x^y log x and x^y log^2 x
+    # do not (to 1024.53, 1025.06), as (x^(y-1) log x) x and (x^(y-2) log^2 x) x x: they
+    # were inf (1.43e308 at y = 1024.2)
     p, lx = f0 + 1, np.log(x)
-    xm1 = x ** (y - 1)
+    xm1, xm2 = x ** (y - 1), x ** (y - 2)
     zero = (x == 0) & (y > 0)
-    fy, fyy = np.where(zero, 0, p * lx), np.where(zero, 0, p * lx * lx)
+    with np.errstate(over="ignore", invalid="ignore"):
+        over = np.isinf(p)
+        fy = np.where(over & np.isfinite(xm1), (xm1 * lx) * x, p * lx)
+        fyy = np.where(over & np.isfinite(xm2), ((xm2 * lx * lx) * x) * x, p * lx * lx)
+    fy, fyy = np.where(zero, 0, fy), np.where(zero, 0, fyy)
     fxy = np.where(zero & (y > 1), 0, xm1 * (1 + y * lx))
-    return y * xm1, fy, y * (y - 1) * x ** (y - 2), fxy, fyy
+    return y * xm1, fy, y * (y - 1) * xm2, fxy, fyy
 
 
 def _poch(f0: Any, z: Any, m: Any) -> Arrays:
