@@ -23,6 +23,12 @@ does not (thresholds). Each family was silently wrong before its fix:
    for 1.43e308 at powm1(2, 1024.2); now (x^(y-1) log x) x there.
 7. scipy.special.exprel beyond x = 709.78 (float32 88.7), where e^x overflows but
    exprel' = (e^x (x - 1) + 1)/x^2 is finite up to 716.3: inf for 3.1e305 at 710.
+8. Taylor planes (orders >= 3) of arctan, arcsinh, arccosh (real and complex), arcsin,
+   arccos, arctanh (complex) where x^2 overflows: h = 1 +- x^2 was inf and 0 * inf made
+   nan (arctan's third derivative at 1.7e308, float32 3e38; complex arcsin's at
+   1e155 (1 + i)), and along a direction as large as the point (arcsinh(x (1 + t)),
+   whose derivatives are (-1)^(k-1) (k-1)!) every plane was nan; erf, erfc, ndtr at
+   |x| > 9e307 (float32 1.7e38) likewise nan for 0.
 
 References: closed forms evaluated by mpmath at 50 digits (never hyperdiff).
 """
@@ -218,3 +224,57 @@ def test_exprel_derivatives_where_exp_overflows(dtype: Any) -> None:
                     assert np.isinf(got)
                 else:
                     assert _close(got, want, rel), (xi, got, want)
+
+
+@pytest.mark.parametrize(
+    ("f", "mf"),
+    [(np.arctan, mp.atan), (np.arcsinh, mp.asinh), (np.arccosh, mp.acosh)],
+    ids=["arctan", "arcsinh", "arccosh"],
+)
+@pytest.mark.parametrize("x0", [1.7e308, 1e300, 1e200, 1e160])
+def test_inverse_function_planes_along_a_huge_direction(f: Any, mf: Any, x0: float) -> None:
+    # f(x0 (1 + t)): planes of order 1 (arcsinh, arccosh: ~1) to 4, none beyond the range
+    with np.errstate(all="ignore"):
+        got = hd.taylor(f, np.array(x0), x0, 4)
+    with mp.workdps(700):
+        for k in range(2, 5):
+            want = mp.diff(lambda t: mf(mp.mpf(x0) * (1 + t)), 0, k)
+            assert _close(got[k], want, 1e-12), (k, got[k], want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "f", [np.arctan, np.arcsinh, np.arccosh, sc.erf, sc.erfc, sc.ndtr], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize("order", [3, 4])
+def test_unit_seed_planes_at_the_largest_floats(dtype: Any, f: Any, order: int) -> None:
+    # every derivative of order >= 2 is far below the smallest subnormal there: 0, not nan
+    top = np.finfo(dtype).max
+    x = np.array([top, top / 3, -top, 0.5], dtype=dtype)
+    with np.errstate(all="ignore"):
+        got = hd.derivative(f, order=order)(x)
+        values = f(x)
+    for xi, vi, gi in zip(x[:3], values[:3], got[:3], strict=True):
+        if np.isnan(vi):
+            assert np.isnan(gi)  # (arccosh below 1)
+        else:
+            assert gi == 0, (xi, gi)
+
+
+@pytest.mark.parametrize(
+    ("f", "third"),
+    [
+        (np.arcsin, lambda z: (1 + 2 * z * z) / (1 - z * z) ** mp.mpf(2.5)),
+        (np.arctan, lambda z: (6 * z * z - 2) / (1 + z * z) ** 3),
+        (np.arcsinh, lambda z: (2 * z * z - 1) / (1 + z * z) ** mp.mpf(2.5)),
+        (np.arctanh, lambda z: (6 * z * z + 2) / (1 - z * z) ** 3),
+    ],
+    ids=["arcsin", "arctan", "arcsinh", "arctanh"],
+)
+def test_complex_third_derivatives_at_huge_arguments(f: Any, third: Any) -> None:
+    z = np.array([*HUGE_Z[:4], 1e16 + 1e15j])
+    with np.errstate(all="ignore"):
+        got = hd.derivative(f, order=3, holomorphic=True)(z)
+    with mp.workdps(MP_DPS):
+        for zi, gi in zip(z, got, strict=True):
+            assert _close(gi, third(mp.mpc(complex(zi))), 1e-12), (zi, gi)

@@ -497,41 +497,85 @@ struct TanRule : RuleBase {
 // y' = sigma x'/h for h a function of x alone, h_0 from the entry, h_k from x.
 // Kind: 0 arctan (1 + x^2), 1 arctanh (1 - x^2), 2 arcsin/arccos (sqrt(1 - x^2)),
 // 3 arcsinh (sqrt(1 + x^2)), 4 arccosh (sqrt(x^2 - 1)), 5 logit (x (1 - x)).
+// Where a component of x_0 exceeds 2^500 (float32 2^52), x^2 (and 2 x_0 x_1) would
+// overflow: h_0 = inf, and 0 * inf in the sums gave nan where every plane is ~0 (arctan's
+// third derivative at 1.7e308, float32 3e38; complex arcsin's at 1e155 (1 + i)). There the
+// rule runs on X = s x, s the power of two with |X_0| in [1/2, 1) (exact), with H =
+// s^2 (1 +- x^2) or s h for the roots, so y' = s X'/H (kinds 0, 1) or X'/H (the roots);
+// elsewhere s = 1, the same bits.
 template <int Kind, int Sigma>
 struct OverRule : RuleBase {
-  static constexpr int scratch = 4;
-  template <class T>
-  static T h0_of(T a) {
-    if constexpr (Kind == 0) return detail::one_plus_square(a);
+  static constexpr int scratch = 5;
+  template <class T, class R>
+  static T h0_of(T a, R s) {
+    if constexpr (Kind == 0) return h0_of_kind0(a, s);
     if constexpr (Kind == 1 || Kind == 2) {
-      const T u = (detail::kRealOne<T> - a) * (detail::kRealOne<T> + a);
+      const T u = (s - a) * (s + a);
       if constexpr (Kind == 1) {
         return u;
       } else {
         return std::sqrt(u);
       }
     }
-    if constexpr (Kind == 3) return std::sqrt(detail::one_plus_square(a));
+    if constexpr (Kind == 3) return std::sqrt(h0_of_kind0(a, s));
     if constexpr (Kind == 4) {
       if constexpr (is_complex_v<T>) {
-        return std::sqrt(a - detail::kRealOne<T>) * std::sqrt(a + detail::kRealOne<T>);
+        return std::sqrt(a - s) * std::sqrt(a + s);
       } else {
-        return std::sqrt((a - T(1)) * (a + T(1)));
+        return std::sqrt((a - s) * (a + s));
       }
     }
     if constexpr (Kind == 5) return detail::unsigned_zero(a) * (T(1) - a);
   }
+  template <class T, class R>
+  static T h0_of_kind0(T a, R s) {  // s^2 (1 + a^2); complex: (s - i t)(s + i t), t = s a
+    if constexpr (is_complex_v<T>) {
+      return T(s - a.imag(), a.real()) * T(s + a.imag(), -a.real());
+    } else {
+      return s * s + a * a;
+    }
+  }
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
                     const Scratch<T>& s) {
+    using R = decltype(std::abs(std::real(std::declval<T>())));
     const Series<T>& h = s[0];
     const Series<T>& u = s[1];   // y / sigma
     const Series<T>& sq = s[2];  // x^2 (or 1 - x for logit)
     const Series<T>& v = s[3];   // the radicand of the roots
-    const T* x0 = x[0];
+    const Series<T>& big = s[4];
+    alignas(64) R scales[kBlock];
+    // beyond 2^(E/2 - 12), E the largest binary exponent, x_0^2 nears the overflow
+    const R kFar = std::ldexp(R(1), std::numeric_limits<R>::max_exponent / 2 - 12);
+    const T* const* xs = x;  // X = s x
+    bool huge = false;
+    if constexpr (Kind != 5) {
+      for (std::size_t i = 0; i < c.m; ++i) {
+        R m;
+        if constexpr (is_complex_v<T>) {
+          m = std::max(std::fabs(x[0][i].real()), std::fabs(x[0][i].imag()));
+        } else {
+          m = std::fabs(x[0][i]);
+        }
+        const bool far = m > kFar && m <= std::numeric_limits<R>::max();
+        scales[i] = far ? std::ldexp(R(1), -std::ilogb(m) - 1) : R(1);
+        huge = huge || far;
+      }
+      if (huge) {
+        for (int k = 0; k <= c.d; ++k) {
+          for (std::size_t i = 0; i < c.m; ++i) big[k][i] = x[k][i] * scales[i];
+        }
+        xs = big.planes();
+      }
+    }
+    const T* x0 = xs[0];
     T* hp = h[0];
+    if (huge) {
+      for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i], scales[i]);
+    } else {
 #pragma omp simd
-    for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i]);
+      for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i], R(1));
+    }
     if constexpr (Kind == 5) {
 #pragma omp simd
       for (std::size_t i = 0; i < c.m; ++i) sq[0][i] = T(1) - x0[i];
@@ -543,7 +587,7 @@ struct OverRule : RuleBase {
       if constexpr (Kind == 5) {
         leibniz(c, h[k], x, sq.planes(), k, c.x_top);
       } else {
-        leibniz(c, sq[k], x, x, k, c.x_top);
+        leibniz(c, sq[k], xs, xs, k, c.x_top);
         if constexpr (Kind == 0) fill(c, h[k], sq[k]);
         if constexpr (Kind == 1) scale(c, h[k], sq[k], T(-1));
         if constexpr (Kind >= 2) {
@@ -555,8 +599,15 @@ struct OverRule : RuleBase {
           root(c, h.planes(), v[k], h[k], k);
         }
       }
-      over(c, u[k], x, h.planes(), u.planes(), k, h_top);
+      over(c, u[k], xs, h.planes(), u.planes(), k, h_top);
       if (k >= 2) scale(c, y[k], u[k], T(Sigma));
+    }
+    if constexpr (Kind == 0 || Kind == 1) {
+      if (huge) {
+        for (int k = 2; k <= c.d; ++k) {
+          for (std::size_t i = 0; i < c.m; ++i) y[k][i] *= scales[i];
+        }
+      }
     }
   }
 };
@@ -626,6 +677,19 @@ struct GaussianRule : RuleBase {
       scale(c, z[k], z[k], T(-1) / T(N));
       integral(c, g[k], g.planes(), z.planes(), k, z_top);
       if (k >= 2) integral(c, y[k], g.planes(), x, k, c.x_top);
+    }
+    // g = g_0 exp(z - z_0): where g_0 underflowed to 0 every g_k is 0 too, but beyond
+    // |x_0| = sqrt(max) z's planes overflow and 0 * inf made nan (erf's third derivative
+    // at 1.7e308, float32 3e38): those planes are 0, as at every other such point
+    if constexpr (!is_complex_v<T>) {
+      for (std::size_t i = 0; i < c.m; ++i) {
+        if (!(f1[i] == T(0)) || !std::isfinite(x[0][i])) continue;
+        bool finite = true;
+        for (int k = 1; k <= c.d; ++k) finite = finite && std::isfinite(x[k][i]);
+        for (int k = 2; finite && k <= c.d; ++k) {
+          if (std::isnan(y[k][i])) y[k][i] = T(0);
+        }
+      }
     }
   }
 };
