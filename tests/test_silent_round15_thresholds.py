@@ -29,6 +29,12 @@ does not (thresholds). Each family was silently wrong before its fix:
    1e155 (1 + i)), and along a direction as large as the point (arcsinh(x (1 + t)),
    whose derivatives are (-1)^(k-1) (k-1)!) every plane was nan; erf, erfc, ndtr at
    |x| > 9e307 (float32 1.7e38) likewise nan for 0.
+9. Taylor planes of expit (so log_expit's, whose derivative is expit(-x)) and of
+   logaddexp, logaddexp2 near a zero of 1 - 2s (x = 0; x = y): w = s (1 - s) as the
+   Leibniz sum of s and 1 - s cancelled to s_1 ((1 - s_0) - s_0), so the derivatives
+   that vanish there like x (the second and fourth of expit, the third of log_expit and
+   of logaddexp(t, 0)) lost every digit below |x| ~ 1e-16: 0 for -1.25e-21 at 1e-20
+   (6e-9 off at 1e-8). Now w = (1 - d^2)/4, d = 1 - 2s = -tanh(x/2) without cancellation.
 
 References: closed forms evaluated by mpmath at 50 digits (never hyperdiff).
 """
@@ -278,3 +284,55 @@ def test_complex_third_derivatives_at_huge_arguments(f: Any, third: Any) -> None
     with mp.workdps(MP_DPS):
         for zi, gi in zip(z, got, strict=True):
             assert _close(gi, third(mp.mpc(complex(zi))), 1e-12), (zi, gi)
+
+
+def _logistic_derivative(x: Any, k: int) -> Any:
+    """d^k/dx^k s(x), s = 1/(1 + e^-x), at 400 digits (1 - 2s ~ -x/2 at x = 1e-300)."""
+    with mp.workdps(400):
+        s = 1 / (1 + mp.exp(-mp.mpf(x)))
+        d = 1 - 2 * s
+        w = s * (1 - s)
+        forms = {0: s, 1: w, 2: w * d, 3: w * (1 - 6 * w), 4: w * d * (1 - 12 * w)}
+        return forms[k]
+
+
+TINY_X = [1e-300, -1e-100, 1e-20, -1e-12, 1e-8, 0.3, -7.5, 30.0]
+
+
+@pytest.mark.parametrize(
+    ("f", "shift", "scale"),
+    [
+        (sc.expit, 0, 1.0),
+        (sc.log_expit, 1, -1.0),  # log_expit^(k) = -s^(k-1) (k >= 2)
+        (lambda t: np.logaddexp(t, 0.0), 1, 1.0),
+        (lambda t: np.logaddexp(0.0, t), 1, 1.0),  # (the first argument the constant)
+    ],
+    ids=["expit", "log_expit", "logaddexp", "logaddexp_y"],
+)
+@pytest.mark.parametrize("order", [2, 3, 4, 5])
+def test_logistic_taylor_planes_near_their_zero(
+    f: Any, shift: int, scale: float, order: int
+) -> None:
+    if not 1 <= order - shift <= 4:
+        pytest.skip("closed forms to the fourth derivative of s")
+    x = np.array(TINY_X)
+    with np.errstate(all="ignore"):
+        got = hd.derivative(f, order=order)(x)
+        plane = [hd.taylor(f, np.array(v), 1.0, order)[order] for v in x[:3]]
+    for xi, gi in zip(x, got, strict=True):
+        want = scale * _logistic_derivative(xi, order - shift)
+        assert _close(gi, want, 1e-13), (xi, gi, want)
+    for xi, gi in zip(x[:3], plane, strict=True):
+        assert _close(gi, scale * _logistic_derivative(xi, order - shift), 1e-13), (xi, gi)
+
+
+@pytest.mark.parametrize("order", [2, 3, 4])
+def test_logaddexp2_taylor_planes_near_a_tie(order: int) -> None:
+    x = np.array(TINY_X)
+    with np.errstate(all="ignore"):
+        got = hd.derivative(lambda t: np.logaddexp2(t, 0.0), order=order)(x)
+    with mp.workdps(400):
+        ln2 = mp.log(2)
+        for xi, gi in zip(x, got, strict=True):  # ln2^(k-1) s^(k-1)(x ln2)
+            want = ln2 ** (order - 1) * _logistic_derivative(mp.mpf(xi) * ln2, order - 1)
+            assert _close(gi, want, 1e-13), (xi, gi, want)
