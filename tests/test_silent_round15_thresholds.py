@@ -4,9 +4,10 @@ does not (thresholds). Each family was silently wrong before its fix:
 1. Taylor planes (derivative(order >= 3), hd.taylor) of x ** p, np.power, np.float_power
    where x^p leaves the float range: the recurrence x z' = p z x' starts from z_0 = x^p,
    so at x = 1e-300, p = 2.5 (z_0 and z_1 underflow to 0) every later plane was 0 where
-   d^3/dx^3 x^2.5 = 1.875e150; at x = 1e200, p = 3 (z_0 = inf) the third derivative was
-   nan for 6; 2 ** t at t = 1024.2 (2^t = inf) gave inf for ln(2)^3 2^t = 6.9e307. Such
-   points now run the recurrence in long double (float64) or double (float32).
+   d^3/dx^3 x^2.5 = 1.875e150; at x = 1e154 (z_0 = inf) the third derivative was nan
+   for 1.875e-77; 2 ** t at t = 1024.2 (2^t = inf) gave inf for ln(2)^3 2^t = 6.9e307.
+   Such points now run the recurrence in long double (float64) or double (float32)
+   (integer exponents, whose products were right, among them).
 2. np.exp2 (and scipy.special.exp2) between 1024 and 1025.06 (float32 128 .. 129.06),
    where 2^x is inf but ln2 2^x and ln2^2 2^x are finite: f' and f'' were inf, and so
    were the Taylor planes (ln2^k 2^x, finite to 1027.2 at k = 6).
@@ -78,7 +79,7 @@ POWER_IDS = ["power", "float_power", "pow"]
         (1e-300, 2.5),  # x^p and its first derivative underflow
         (1e-200, 2.5),
         (5e-324, 2.5),
-        (1e200, 3.0),  # x^3 overflows (an integer exponent: products)
+        (1e200, 3.0),  # x^3 overflows (an integer exponent: products, right before too)
         (-1e200, 3.0),
         (1e300, 1.5),  # x^p overflows
         (1e154, 2.5),

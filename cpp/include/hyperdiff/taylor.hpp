@@ -964,8 +964,8 @@ struct PowerRule : BinaryRuleBase {
 
   // Where x^y leaves T's normal range, the recurrences in T lose what the planes hold:
   // x**2.5 at 1e-300 has z_0 = 3e-751 and z_1 = 2.5e-450 (both 0), so every later plane
-  // was 0 where z_3 = 1.875e150; x**3 at 1e200 and 2**t at 1024.2 have z_0 = inf, whose
-  // products gave nan or inf where z_3 = 6 and 6.9e307. Such an element (x, y and their
+  // was 0 where z_3 = 1.875e150; x**2.5 at 1e154 and 2**t at 1024.2 have z_0 = inf, whose
+  // products gave nan or inf where z_3 = 1.875e-77 and 6.9e307. Such an element (x, y and their
   // planes finite, x_0 != 0; x_0 > 0 for a moving exponent) runs again in a wider type
   // (long double for float64: x87's exponents reach +-16382, so no plane a float64
   // holds over- or underflows on the way): x z' = y_0 z x' for a constant exponent,
