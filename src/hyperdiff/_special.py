@@ -566,11 +566,12 @@ def _regularized_gamma_in_a(a: Any, x: Any) -> Arrays:
 
 
 def _xlogy(f0: Any, x: Any, y: Any) -> Arrays:
-    # x log y (0 where x = 0): fx = log y, fy = x/y, fxx = 0, fxy = 1/y, fyy = -x/y^2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = 1 / y
-        q = np.where(x == 0, 0, x * r)  # (xlogy(0, y) = 0 for every y: constant in y)
-        return np.log(y), q, np.zeros_like(q), r, np.where(x == 0, 0, -q * r)
+    # x log y (0 where x = 0): fx = log y, fy = x/y, fxx = 0, fxy = 1/y, fyy = -x/y^2,
+    # as quotients: x (1/y) and (x (1/y)) (1/y) overflowed with 1/y at a subnormal y
+    # (xlogy(1e-300, y)' at 1e-310 was inf for 1e10, its fyy -inf at x = 1e-320 for -1e300)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = np.where(x == 0, 0, x / y)  # (xlogy(0, y) = 0 for every y: constant in y)
+        return np.log(y), q, np.zeros_like(q), 1 / y, np.where(x == 0, 0, -(q / y))
 
 
 def _xlog1py(f0: Any, x: Any, y: Any) -> Arrays:
@@ -956,10 +957,19 @@ def _spence(f0: Any, z: Any) -> Arrays:
         return np.where(inside, f1, np.nan), np.where(inside, f2, np.nan)
 
 
-def _exponential(log_base: float) -> Callable[..., Arrays]:
-    # b^x: f1 = ln b f0, f2 = ln^2 b f0 (exp10, exp2)
+def _exponential(log_base: float, binary: bool = False) -> Callable[..., Arrays]:
+    # b^x: f1 = ln b f0, f2 = ln^2 b f0 (exp10, exp2). 2^x overflows from x = 1024, ln2 2^x
+    # and ln2^2 2^x only from 1024.53 and 1025.06: there (2 ln2) 2^(x-1) and (4 ln2^2)
+    # 2^(x-2), exact shifts (they were inf). (10^x: ln10 > 1, its derivatives overflow first.)
     def rule(f0: Any, x: Any) -> Arrays:
-        return log_base * f0, log_base * log_base * f0
+        f1, f2 = log_base * f0, log_base * log_base * f0
+        far = np.isinf(f0) & (x < np.inf) if binary else False
+        if np.any(far):
+            with np.errstate(over="ignore"):
+                t = np.where(far, x, 0)
+                f1 = np.where(far, 2 * log_base * np.exp2(t - 1), f1)
+                f2 = np.where(far, 4 * log_base * log_base * np.exp2(t - 2), f2)
+        return f1, f2
 
     return rule
 
@@ -991,8 +1001,7 @@ def _exprel(f0: Any, x: Any) -> Arrays:
     # (e^x - 1)/x: f1 = (e^x (x - 1) + 1)/x^2, f2 = (e^x (x^2 - 2x + 2) - 2)/x^3, which
     # cancel near 0; there (|x| < 1/2) the series sum_k x^k/(k+1)! differentiated termwise
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = np.exp(x)
-        f1, f2 = _exprel_far(e, 1 / x)
+        f1, f2 = _exprel_far(x)
     near = np.abs(x) < 0.5
     if np.any(near):
         t = np.where(near, x, 0.0)
@@ -2296,12 +2305,19 @@ def _powm1(f0: Any, x: Any, y: Any) -> Arrays:
     # fxy = x^(y-1) (1 + y log x), fyy = x^y log^2 x
     # at x = 0 (y > 0) x^y is 0 for every y: fy = fyy = 0 (not 0 * log 0), and
     # fxy = x^(y-1) (1 + y log x) -> 0 for y > 1
+    # where x^y overflows (x < e: powm1(2, y) from y = 1024) but x^y log x and x^y log^2 x
+    # do not (to 1024.53, 1025.06), as (x^(y-1) log x) x and (x^(y-2) log^2 x) x x: they
+    # were inf (1.43e308 at y = 1024.2)
     p, lx = f0 + 1, np.log(x)
-    xm1 = x ** (y - 1)
+    xm1, xm2 = x ** (y - 1), x ** (y - 2)
     zero = (x == 0) & (y > 0)
-    fy, fyy = np.where(zero, 0, p * lx), np.where(zero, 0, p * lx * lx)
+    with np.errstate(over="ignore", invalid="ignore"):
+        over = np.isinf(p)
+        fy = np.where(over & np.isfinite(xm1), (xm1 * lx) * x, p * lx)
+        fyy = np.where(over & np.isfinite(xm2), ((xm2 * lx * lx) * x) * x, p * lx * lx)
+    fy, fyy = np.where(zero, 0, fy), np.where(zero, 0, fyy)
     fxy = np.where(zero & (y > 1), 0, xm1 * (1 + y * lx))
-    return y * xm1, fy, y * (y - 1) * x ** (y - 2), fxy, fyy
+    return y * xm1, fy, y * (y - 1) * xm2, fxy, fyy
 
 
 def _poch(f0: Any, z: Any, m: Any) -> Arrays:
@@ -4797,12 +4813,24 @@ def _nrdtrisd(f0: Any, mn: Any, p: Any, x: Any) -> Arrays:
     return -r, s_p, r, zero, q1 * r * r, zero, s_pp, -q1 * r * r, zero
 
 
-def _exprel_far(e: Any, r: Any) -> Arrays:
-    """(e^x (x - 1) + 1)/x^2 and (e^x (x^2 - 2x + 2) - 2)/x^3 in r = 1/x, e = e^x, as
+def _exprel_far(x: Any) -> Arrays:
+    """(e^x (x - 1) + 1)/x^2 and (e^x (x^2 - 2x + 2) - 2)/x^3 in r = 1/x, as
     e (r - r^2) + r^2 and e (r - 2 r^2 + 2 r^3) - 2 r^3: x^2 and x^3 overflowed below
-    x = -1e154 (exprel'' nan at -1e200, truly -2/x^3, 0 in float64)."""
-    r2 = r * r
-    return e * (r - r2) + r2, e * (r - 2 * r2 + 2 * r2 * r) - 2 * r2 * r
+    x = -1e154 (exprel'' nan at -1e200, truly -2/x^3, 0 in float64). Near the top of the
+    range, e^x as h (...) h, h = e^(x/2): e^x overflows from 709.78 (float32 88.72) where
+    exprel' is finite to 716.3 (93.2; it was inf there: exprel'(710) is 3.14e305)."""
+    x = np.asarray(x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = 1 / x
+        r2 = r * r
+        u, v = r - r2, r - 2 * r2 + 2 * r2 * r
+        high = x > math.log(float(np.finfo(x.dtype).max)) - 8
+        e = np.exp(np.where(high, 0, x))
+        h = np.exp(np.where(high, x / 2, 0))
+        return (
+            np.where(high, (h * u) * h, e * u) + r2,
+            np.where(high, (h * v) * h, e * v) - 2 * r2 * r,
+        )
 
 
 def _exprel_derivatives(z: Any) -> Arrays:
@@ -4816,7 +4844,7 @@ def _exprel_derivatives(z: Any) -> Arrays:
         e1, e2 = e1 + term / (n + 2), e2 + term / (n + 3)
         term = term * t / (n + 1)
     w = np.where(near, 1.0, z)
-    f1, f2 = _exprel_far(np.exp(w), 1 / w)
+    f1, f2 = _exprel_far(w)
     return np.where(near, e1, f1), np.where(near, e2, f2)
 
 
@@ -5456,7 +5484,7 @@ def _entries() -> list[tuple[tuple[str, ...], Entry]]:
             )
         ),
         (("exp10",), Entry("exp10", x, (0,), _exponential(math.log(10)))),
-        (("exp2",), Entry("exp2", x, (0,), _exponential(math.log(2)))),
+        (("exp2",), Entry("exp2", x, (0,), _exponential(math.log(2), binary=True))),
         (("expm1",), Entry("expm1", x, (0,), _expm1, complex=True)),
         (("log1p",), Entry("log1p", x, (0,), _log1p, complex=True)),
         (("cbrt",), Entry("cbrt", x, (0,), _cbrt)),

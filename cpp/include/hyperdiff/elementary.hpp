@@ -48,6 +48,11 @@ struct UnaryEntry {
   // complex a: f0, f1, f2 from eval_block, given the block's vectorized primitive p, q
   // of a (kernels.hpp's complex_block) where glibc's would run scalar
   static constexpr ComplexBlock complex_block = ComplexBlock::none;
+  // real a: edges(a, f0, f1, f2) runs on every element after the vector loop, to fix
+  // the derivatives where the loop's formulas leave the range (exp2)
+  static constexpr bool has_edges = false;
+  template <class T>
+  static void edges(T, T, T&, T&) {}
 };
 
 // Piecewise constant (floor, ceil, trunc, rint, sign): f1 = f2 = 0, and the
@@ -131,6 +136,18 @@ inline C scaled_one_plus_square(C a, typename C::value_type& s) {
   s = huge ? huge_scale<R>() : R(1);
   const C t = a * s;
   return C(s - t.imag(), t.real()) * C(s + t.imag(), -t.real());
+}
+// For complex a: s and s^2 (1 - a)(1 + a) = (s - t)(s + t), t = s a, with s = 1 (the
+// same operations as (1 - a)(1 + a), kRealOne's signed zeros included) or, where a
+// component of a exceeds kHuge and a^2 would overflow, huge_scale (as
+// scaled_one_plus_square): arcsin' at 1e155 was 1/sqrt(-inf) = 0 for -1e-155 i.
+template <class C>
+inline C scaled_one_minus_square(C a, typename C::value_type& s) {
+  using R = typename C::value_type;
+  const bool huge = std::max(std::fabs(a.real()), std::fabs(a.imag())) > kHuge<R>;
+  s = huge ? huge_scale<R>() : R(1);
+  const C t = a * s;
+  return (s - t) * (s + t);
 }
 // exp(-a^2/N) (N = 1, 2: exact scalings) with a^2 = hi + lo split exactly, so
 // large |a| keeps full accuracy. Where exp(-hi/N) underflows to 0 the result is
@@ -278,6 +295,18 @@ struct Exp2 : HolomorphicEntry {
     f1 = detail::kLn2<T> * e;
     f2 = detail::kLn2<T> * f1;
   }
+  // 2^a overflows from a = 1024 (float32 128), ln2 2^a and ln2^2 2^a only from 1024.53
+  // and 1025.06 (128.53, 129.06): there f1 = (2 ln2) 2^(a-1), f2 = (4 ln2^2) 2^(a-2)
+  // (exact shifts of a), not inf. Real a, in a scalar pass after the vector loop.
+  static constexpr bool has_edges = true;
+  template <class T>
+  static void edges(T a, T f0, T& f1, T& f2) {
+    if (std::isinf(f0) && a < T(INFINITY)) {
+      const T ln2 = detail::kLn2<T>;
+      f1 = (T(2) * ln2) * std::exp2(a - T(1));
+      f2 = (T(4) * ln2 * ln2) * std::exp2(a - T(2));
+    }
+  }
 };
 
 struct Expm1 : HolomorphicEntry {
@@ -334,7 +363,10 @@ struct Log10 : HolomorphicEntry {
   static void eval(T a, T& f0, T& f1, T& f2) {
     if constexpr (is_complex_v<T>) {
       f0 = std::log(a) * detail::kLog10e<typename T::value_type>;  // numpy's order
-      f1 = T(1) / (a * detail::kLn10<T>);
+      const T scaled = a * detail::kLn10<T>;  // (overflows beyond |a| = 7.8e307: then log10 e / a)
+      f1 = std::isinf(scaled.real()) || std::isinf(scaled.imag())
+               ? detail::kLog10e<typename T::value_type> * (T(1) / a)
+               : T(1) / scaled;
       f2 = -f1 / a;
     } else {
       const T z = detail::unsigned_zero(a);
@@ -424,10 +456,21 @@ struct Tan : HolomorphicEntry {
 
 struct Arcsin : HolomorphicEntry {
   static constexpr const char* name = "arcsin";
-  // asin' = 1/sqrt((1 - a)(1 + a)), asin'' = a asin'^3
+  // asin' = 1/sqrt((1 - a)(1 + a)), asin'' = a asin'^3; complex: s / sqrt(s^2 (1 - a)
+  // (1 + a)) (detail::scaled_one_minus_square: no overflow of a^2)
+  template <class T>
+  static T inverse_root(T a) {
+    if constexpr (is_complex_v<T>) {
+      typename T::value_type s;
+      const T w = detail::scaled_one_minus_square(a, s);
+      return T(s) / std::sqrt(w);
+    } else {
+      return T(1) / std::sqrt((T(1) - a) * (T(1) + a));
+    }
+  }
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt((detail::kRealOne<T> - a) * (detail::kRealOne<T> + a));
+    const T g = inverse_root(a);
     f0 = std::asin(a);
     f1 = g;
     f2 = a * g * g * g;
@@ -438,7 +481,7 @@ struct Arccos : HolomorphicEntry {
   static constexpr const char* name = "arccos";
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / std::sqrt((detail::kRealOne<T> - a) * (detail::kRealOne<T> + a));
+    const T g = Arcsin::inverse_root(a);
     f0 = std::acos(a);
     f1 = -g;
     f2 = -a * g * g * g;
@@ -582,13 +625,21 @@ struct Arccosh : HolomorphicEntry {
 
 struct Arctanh : HolomorphicEntry {
   static constexpr const char* name = "arctanh";
-  // atanh' = 1/((1 - a)(1 + a)), atanh'' = 2a atanh'^2
+  // atanh' = 1/((1 - a)(1 + a)), atanh'' = 2a atanh'^2 (a atanh' first: 2a overflows);
+  // complex: s (s / (s^2 (1 - a)(1 + a))) (detail::scaled_one_minus_square)
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
-    const T g = T(1) / ((T(1) - a) * (T(1) + a));
+    T g;
+    if constexpr (is_complex_v<T>) {
+      typename T::value_type s;
+      const T w = detail::scaled_one_minus_square(a, s);
+      g = s * (T(s) / w);
+    } else {
+      g = T(1) / ((T(1) - a) * (T(1) + a));
+    }
     f0 = std::atanh(a);
     f1 = g;
-    f2 = T(2) * a * g * g;
+    f2 = T(2) * (a * g) * g;
   }
 };
 

@@ -200,6 +200,9 @@ void unary_derivatives(const T* x, std::size_t m, T* f0, T* f1, T* f2) {
       f2[i] = defined ? d2 : v;
     }
   }
+  if constexpr (Fn::has_edges && !is_complex_v<T>) {
+    for (std::size_t i = 0; i < m; ++i) Fn::edges(a[i], f0[i], f1[i], f2[i]);
+  }
 }
 
 template <class Kind, class Fn, class T>

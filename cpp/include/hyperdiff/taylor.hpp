@@ -53,6 +53,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -403,8 +404,27 @@ struct ExpRule : RuleBase {
     for (int k = 2; k <= c.d; ++k) e.s[k] = y[k];
     const T factor = Which == 1 ? detail::kLn2<T> : T(1);
     fill(c, e[0], Which == 2 ? f1 : f0);
+    bool shifted = false;
+    if constexpr (Which == 1 && !is_complex_v<T>) {
+      // 2^x overflows from x = 1024 where ln2^k 2^x does not (to 1025.06 at k = 2,
+      // 1027.2 at k = 6): there e = 2^(x-4), its planes times 16 at the end (exact)
+      for (std::size_t i = 0; i < c.m; ++i) {
+        if (std::isinf(f0[i]) && x[0][i] < T(INFINITY)) {
+          e[0][i] = std::exp2(x[0][i] - T(4));
+          shifted = true;
+        }
+      }
+    }
     for (int k = 1; k <= c.d; ++k) scale(c, z[k], x[k], factor);
     for (int k = 1; k <= c.d; ++k) integral(c, e[k], e.planes(), z.planes(), k, c.x_top);
+    if constexpr (Which == 1 && !is_complex_v<T>) {
+      if (shifted) {
+        for (std::size_t i = 0; i < c.m; ++i) {
+          if (!(std::isinf(f0[i]) && x[0][i] < T(INFINITY))) continue;
+          for (int k = 2; k <= c.d; ++k) y[k][i] *= T(16);
+        }
+      }
+    }
   }
 };
 
@@ -477,41 +497,85 @@ struct TanRule : RuleBase {
 // y' = sigma x'/h for h a function of x alone, h_0 from the entry, h_k from x.
 // Kind: 0 arctan (1 + x^2), 1 arctanh (1 - x^2), 2 arcsin/arccos (sqrt(1 - x^2)),
 // 3 arcsinh (sqrt(1 + x^2)), 4 arccosh (sqrt(x^2 - 1)), 5 logit (x (1 - x)).
+// Where a component of x_0 exceeds 2^500 (float32 2^52), x^2 (and 2 x_0 x_1) would
+// overflow: h_0 = inf, and 0 * inf in the sums gave nan where every plane is ~0 (arctan's
+// third derivative at 1.7e308, float32 3e38; complex arcsin's at 1e155 (1 + i)). There the
+// rule runs on X = s x, s the power of two with |X_0| in [1/2, 1) (exact), with H =
+// s^2 (1 +- x^2) or s h for the roots, so y' = s X'/H (kinds 0, 1) or X'/H (the roots);
+// elsewhere s = 1, the same bits.
 template <int Kind, int Sigma>
 struct OverRule : RuleBase {
-  static constexpr int scratch = 4;
-  template <class T>
-  static T h0_of(T a) {
-    if constexpr (Kind == 0) return detail::one_plus_square(a);
+  static constexpr int scratch = 5;
+  template <class T, class R>
+  static T h0_of(T a, R s) {
+    if constexpr (Kind == 0) return h0_of_kind0(a, s);
     if constexpr (Kind == 1 || Kind == 2) {
-      const T u = (detail::kRealOne<T> - a) * (detail::kRealOne<T> + a);
+      const T u = (s - a) * (s + a);
       if constexpr (Kind == 1) {
         return u;
       } else {
         return std::sqrt(u);
       }
     }
-    if constexpr (Kind == 3) return std::sqrt(detail::one_plus_square(a));
+    if constexpr (Kind == 3) return std::sqrt(h0_of_kind0(a, s));
     if constexpr (Kind == 4) {
       if constexpr (is_complex_v<T>) {
-        return std::sqrt(a - detail::kRealOne<T>) * std::sqrt(a + detail::kRealOne<T>);
+        return std::sqrt(a - s) * std::sqrt(a + s);
       } else {
-        return std::sqrt((a - T(1)) * (a + T(1)));
+        return std::sqrt((a - s) * (a + s));
       }
     }
     if constexpr (Kind == 5) return detail::unsigned_zero(a) * (T(1) - a);
   }
+  template <class T, class R>
+  static T h0_of_kind0(T a, R s) {  // s^2 (1 + a^2); complex: (s - i t)(s + i t), t = s a
+    if constexpr (is_complex_v<T>) {
+      return T(s - a.imag(), a.real()) * T(s + a.imag(), -a.real());
+    } else {
+      return s * s + a * a;
+    }
+  }
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T*, const T*,
                     const Scratch<T>& s) {
+    using R = decltype(std::abs(std::real(std::declval<T>())));
     const Series<T>& h = s[0];
     const Series<T>& u = s[1];   // y / sigma
     const Series<T>& sq = s[2];  // x^2 (or 1 - x for logit)
     const Series<T>& v = s[3];   // the radicand of the roots
-    const T* x0 = x[0];
+    const Series<T>& big = s[4];
+    alignas(64) R scales[kBlock];
+    // beyond 2^(E/2 - 12), E the largest binary exponent, x_0^2 nears the overflow
+    const R kFar = std::ldexp(R(1), std::numeric_limits<R>::max_exponent / 2 - 12);
+    const T* const* xs = x;  // X = s x
+    bool huge = false;
+    if constexpr (Kind != 5) {
+      for (std::size_t i = 0; i < c.m; ++i) {
+        R m;
+        if constexpr (is_complex_v<T>) {
+          m = std::max(std::fabs(x[0][i].real()), std::fabs(x[0][i].imag()));
+        } else {
+          m = std::fabs(x[0][i]);
+        }
+        const bool far = m > kFar && m <= std::numeric_limits<R>::max();
+        scales[i] = far ? std::ldexp(R(1), -std::ilogb(m) - 1) : R(1);
+        huge = huge || far;
+      }
+      if (huge) {
+        for (int k = 0; k <= c.d; ++k) {
+          for (std::size_t i = 0; i < c.m; ++i) big[k][i] = x[k][i] * scales[i];
+        }
+        xs = big.planes();
+      }
+    }
+    const T* x0 = xs[0];
     T* hp = h[0];
+    if (huge) {
+      for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i], scales[i]);
+    } else {
 #pragma omp simd
-    for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i]);
+      for (std::size_t i = 0; i < c.m; ++i) hp[i] = h0_of(x0[i], R(1));
+    }
     if constexpr (Kind == 5) {
 #pragma omp simd
       for (std::size_t i = 0; i < c.m; ++i) sq[0][i] = T(1) - x0[i];
@@ -523,7 +587,7 @@ struct OverRule : RuleBase {
       if constexpr (Kind == 5) {
         leibniz(c, h[k], x, sq.planes(), k, c.x_top);
       } else {
-        leibniz(c, sq[k], x, x, k, c.x_top);
+        leibniz(c, sq[k], xs, xs, k, c.x_top);
         if constexpr (Kind == 0) fill(c, h[k], sq[k]);
         if constexpr (Kind == 1) scale(c, h[k], sq[k], T(-1));
         if constexpr (Kind >= 2) {
@@ -535,8 +599,15 @@ struct OverRule : RuleBase {
           root(c, h.planes(), v[k], h[k], k);
         }
       }
-      over(c, u[k], x, h.planes(), u.planes(), k, h_top);
+      over(c, u[k], xs, h.planes(), u.planes(), k, h_top);
       if (k >= 2) scale(c, y[k], u[k], T(Sigma));
+    }
+    if constexpr (Kind == 0 || Kind == 1) {
+      if (huge) {
+        for (int k = 2; k <= c.d; ++k) {
+          for (std::size_t i = 0; i < c.m; ++i) y[k][i] *= scales[i];
+        }
+      }
     }
   }
 };
@@ -607,33 +678,50 @@ struct GaussianRule : RuleBase {
       integral(c, g[k], g.planes(), z.planes(), k, z_top);
       if (k >= 2) integral(c, y[k], g.planes(), x, k, c.x_top);
     }
+    // g = g_0 exp(z - z_0): where g_0 underflowed to 0 every g_k is 0 too, but beyond
+    // |x_0| = sqrt(max) z's planes overflow and 0 * inf made nan (erf's third derivative
+    // at 1.7e308, float32 3e38): those planes are 0, as at every other such point
+    if constexpr (!is_complex_v<T>) {
+      for (std::size_t i = 0; i < c.m; ++i) {
+        if (!(f1[i] == T(0)) || !std::isfinite(x[0][i])) continue;
+        bool finite = true;
+        for (int k = 1; k <= c.d; ++k) finite = finite && std::isfinite(x[k][i]);
+        for (int k = 2; finite && k <= c.d; ++k) {
+          if (std::isnan(y[k][i])) y[k][i] = T(0);
+        }
+      }
+    }
   }
 };
 
-// expit: s' = w x', w = s r, r = 1 - s with r_0 from exp(-|x|) and r_k = -s_k.
+// expit: s' = w x', w = s (1 - s) = (1 - d^2)/4 with d = 1 - 2s: d_0 = -tanh(x/2) from
+// exp(-|x|) and d_k = -2 s_k. (w_k as the Leibniz sum of s and r = 1 - s cancelled to
+// s_1 (r_0 - s_0) near x = 0, where both are 1/2: expit's second plane and log_expit's
+// third derivative at 1e-20 were 0 for -+1.25e-21, 6e-9 off at 1e-8.)
 struct ExpitRule : RuleBase {
   static constexpr int scratch = 3;
   template <class Fn, class T>
   static void apply(const Ctx<T>& c, const T* const* x, T* const* y, const T*, const T* f1,
                     const T*, const Scratch<T>& s) {
     const Series<T>& e = s[0];  // s
-    const Series<T>& r = s[1];
+    const Series<T>& d = s[1];  // 1 - 2s
     const Series<T>& w = s[2];
     const T* x0 = x[0];
-    T *e0 = e[0], *r0 = r[0];
+    T *e0 = e[0], *d0 = d[0];
 #pragma omp simd
     for (std::size_t i = 0; i < c.m; ++i) {
       const T a = x0[i];
       const T ex = std::exp(-std::fabs(a));
       const T big = T(1) / (T(1) + ex), small = ex * big;
       e0[i] = a >= T(0) ? big : small;
-      r0[i] = a >= T(0) ? small : big;
+      d0[i] = -std::copysign(std::expm1(-std::fabs(a)), a) * big;
     }
     fill(c, w[0], f1);
     for (int k = 1; k <= c.d; ++k) {
       integral(c, e[k], w.planes(), x, k, c.x_top);
-      scale(c, r[k], e[k], T(-1));
-      leibniz(c, w[k], e.planes(), r.planes(), k, c.d);
+      scale(c, d[k], e[k], T(-2));
+      leibniz(c, w[k], d.planes(), d.planes(), k, c.d);
+      scale(c, w[k], w[k], T(-0.25));
       if (k >= 2) fill(c, y[k], e[k]);
     }
   }
@@ -870,6 +958,81 @@ struct PowerRule : BinaryRuleBase {
   static void apply(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
                     const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
                     int integer, bool is_integer) {
+    in_range(c, x, y, z, p, s, x_parts, y_parts, integer, is_integer);
+    if constexpr (!is_complex_v<T>) wide_range(c, x, y, z, x_parts, y_parts);
+  }
+
+  // Where x^y leaves T's normal range, the recurrences in T lose what the planes hold:
+  // x**2.5 at 1e-300 has z_0 = 3e-751 and z_1 = 2.5e-450 (both 0), so every later plane
+  // was 0 where z_3 = 1.875e150; x**2.5 at 1e154 and 2**t at 1024.2 have z_0 = inf, whose
+  // products gave nan or inf where z_3 = 1.875e-77 and 6.9e307. Such an element (x, y and their
+  // planes finite, x_0 != 0; x_0 > 0 for a moving exponent) runs again in a wider type
+  // (long double for float64: x87's exponents reach +-16382, so no plane a float64
+  // holds over- or underflows on the way): x z' = y_0 z x' for a constant exponent,
+  // z' = z l', l = y log x, for a moving one; its planes are rounded once (plane 1 of a
+  // constant exponent stays the entry's fx x_1, as the dual kinds'). The choice reads
+  // the values alone, so a pass with the directions scaled (the pointwise probe's)
+  // takes the same path. Without a wider type (long double as double): as before.
+  template <class T>
+  static void wide_range(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                         bool x_parts, bool y_parts) {
+    using L = std::conditional_t<std::is_same_v<T, float>, double, long double>;
+    if constexpr (std::numeric_limits<L>::max_exponent > std::numeric_limits<T>::max_exponent) {
+      L xs[kTaylorMaxDegree + 1], ys[kTaylorMaxDegree + 1], zs[kTaylorMaxDegree + 1];
+      L lg[kTaylorMaxDegree + 1], ls[kTaylorMaxDegree + 1];
+      for (std::size_t i = 0; i < c.m; ++i) {
+        const T x0 = x[0][i], y0 = y[0][i], v = z[0][i];
+        if (!(std::isfinite(x0) && std::isfinite(y0)) || x0 == T(0) || v != v) continue;
+        if (y_parts && !(x0 > T(0))) continue;
+        if (detail::normal_magnitude(v)) continue;
+        bool finite = true;
+        for (int k = 1; k <= c.d; ++k) {
+          finite = finite && std::isfinite(x[k][i]) && std::isfinite(y[k][i]);
+        }
+        if (!finite) continue;
+        for (int k = 0; k <= c.d; ++k) {
+          xs[k] = x[k][i];
+          ys[k] = y[k][i];
+        }
+        zs[0] = std::pow(xs[0], ys[0]);
+        if (!y_parts) {
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L a = 0, b = 0;
+            for (int j = 0; j < k; ++j) a += L(w[j]) * zs[j] * xs[k - j];
+            for (int j = 1; j < k; ++j) b += L(w[j]) * xs[j] * zs[k - j];
+            zs[k] = (ys[0] * a - b) / xs[0];
+          }
+        } else {
+          lg[0] = std::log(xs[0]);
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L b = 0;
+            for (int j = 1; j < k; ++j) b += L(w[j]) * xs[j] * lg[k - j];
+            lg[k] = x_parts ? (xs[k] - b) / xs[0] : L(0);
+          }
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k);
+            L a = 0;
+            for (int j = 0; j <= k; ++j) a += L(w[j]) * ys[j] * lg[k - j];
+            ls[k] = a;
+          }
+          for (int k = 1; k <= c.d; ++k) {
+            const T* w = c.row(k - 1);
+            L a = 0;
+            for (int j = 0; j < k; ++j) a += L(w[j]) * zs[j] * ls[k - j];
+            zs[k] = a;
+          }
+        }
+        for (int k = y_parts ? 1 : 2; k <= c.d; ++k) z[k][i] = T(zs[k]);
+      }
+    }
+  }
+
+  template <class T>
+  static void in_range(const Ctx<T>& c, const T* const* x, const T* const* y, T* const* z,
+                       const BinaryPartials<T>& p, const Scratch<T>& s, bool x_parts, bool y_parts,
+                       int integer, bool is_integer) {
     const std::size_t m = c.m;
     if (is_integer) {
       // x^|n| by squaring, then 1/that for n < 0: products only (exact where they are)
@@ -1075,7 +1238,10 @@ struct AngleRule : BinaryRuleBase {
 };
 
 // logaddexp(2): z' = w x' + r y', w = s(c d), r = 1 - w, d = x - y;
-// w' = c w r d', r' = -w'. w_0, r_0 = the entry's fx, fy.
+// w' = c w r d', r' = -w'. w_0, r_0 = the entry's fx, fy. w r = (1 - v^2)/4 with
+// v = r - w = -tanh(c d/2), v_k = -2 w_k: the Leibniz sum of w and r cancelled to
+// w_1 (r_0 - w_0) near x = y (the third derivative of logaddexp(t, 0) at 1e-20 was 0 for
+// -1.25e-21).
 template <bool Base2>
 struct LogaddexpRule : BinaryRuleBase {
   static constexpr int scratch = 5;
@@ -1096,6 +1262,11 @@ struct LogaddexpRule : BinaryRuleBase {
       for (std::size_t i = 0; i < m; ++i) dd[k][i] = factor * (x[k][i] - y[k][i]);
     }
     leibniz(c, q[0], w.planes(), r.planes(), 0, c.d);
+    T* v0 = dd[0];  // (dd's plane 0 is never read: v_0 there, v's planes 1.. tmp's)
+#pragma omp simd
+    for (std::size_t i = 0; i < m; ++i) v0[i] = -std::tanh(factor * (x[0][i] - y[0][i]) / T(2));
+    Series<T> v = tmp;
+    v.s[0] = v0;
     for (int k = 1; k <= c.d; ++k) {
       integral(c, z[k], w.planes(), x, k, c.x_top);
       integral(c, tmp[0], r.planes(), y, k, c.y_top);
@@ -1103,7 +1274,9 @@ struct LogaddexpRule : BinaryRuleBase {
       for (std::size_t i = 0; i < m; ++i) z[k][i] += tmp[0][i];
       integral(c, w[k], q.planes(), dd.planes(), k, c.d);
       scale(c, r[k], w[k], T(-1));
-      leibniz(c, q[k], w.planes(), r.planes(), k, c.d);
+      scale(c, v.s[k], w[k], T(-2));
+      leibniz(c, q[k], v.planes(), v.planes(), k, c.d);
+      scale(c, q[k], q[k], T(-0.25));
     }
   }
 };
