@@ -64,12 +64,12 @@ def test_a_seed_f_keeps_is_not_handed_back() -> None:
 def test_a_seed_f_writes_or_reads_is_not_handed_back(write: str) -> None:
     n = 70
     first, _ = layout(hyperdualvec_type(n))
-    calls = [0]
+    seeds: list[np.ndarray] = []
 
     def f(v: Any) -> Any:
-        calls[0] += 1
-        if calls[0] == 1:  # the first call writes into its seed
-            planes = v._stack
+        planes = v._stack  # (exposes the seed: it is not handed back after this call)
+        seeds.append(planes.copy())
+        if len(seeds) == 1:  # the first call writes into its seed (or only reads it)
             if write == "value":
                 planes[0, 3] = 100.0
             elif write == "unit":
@@ -81,8 +81,11 @@ def test_a_seed_f_writes_or_reads_is_not_handed_back(write: str) -> None:
     h = hd.hessian(f)
     x, y = points(n, 2)
     h(x)
-    # a later call starts from a seed as made: the closed form
     np.testing.assert_allclose(h(y), rosen_hess(y), rtol=1e-13, atol=1e-12)
+    # the second call's seed as made: its values, unit planes and zero pairs
+    np.testing.assert_array_equal(seeds[1][0], y)
+    np.testing.assert_array_equal(seeds[1][1 : 1 + n], np.eye(n))
+    assert not np.any(seeds[1][1 + n :])
 
 
 def test_a_graph_honours_a_pair_plane_written_into_the_seed() -> None:
