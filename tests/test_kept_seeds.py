@@ -119,3 +119,118 @@ def test_float32_and_float64_seeds_are_kept_apart() -> None:
         assert got.dtype == np.float32
         want = rosen_hess(x.astype(np.float32).astype(np.float64))
         np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-6 * np.abs(want).max())
+
+
+# --- the seeds of hessian(f, argnums=(...)) (its plan's path: T6's X and Y) -----------
+def sum_of_squares_blocks(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """d2/dX2, d2/dX dY and d2/dY2 of sum((X Y)^2), by hand: 2 [a = c] (Y Y^T)_bd,
+    2 (X_ac Y_bd + (X Y)_ad [b = c]) and 2 (X^T X)_ce [d = f]."""
+    eye = np.eye(x.shape[0])
+    xx = np.einsum("ac,bd->abcd", eye, y @ y.T)
+    xy = np.einsum("ac,bd->abcd", x, y) + np.einsum("ad,bc->abcd", x @ y, eye)
+    yy = np.einsum("ce,df->cdef", x.T @ x, eye)
+    return 2 * xx, 2 * xy, 2 * yy
+
+
+def squares(x: Any, y: Any) -> Any:
+    return np.sum((x @ y) ** 2)
+
+
+def pairs_of(n: int, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    g = np.random.default_rng(n)
+    return [(g.normal(size=(n, n)), g.normal(size=(n, n))) for _ in range(count)]
+
+
+def test_the_plans_seeds_are_kept_through_products() -> None:
+    # x @ y reads its operands without exposing them, so the same seeds come back
+    seen: list[tuple[int, int]] = []
+
+    def f(x: Any, y: Any) -> Any:
+        seen.append((id(x._header), id(y._header)))
+        return squares(x, y)
+
+    h = hd.hessian(f, argnums=(0, 1))
+    for x, y in pairs_of(4, 4):
+        got = h(x, y)
+        xx, xy, yy = sum_of_squares_blocks(x, y)
+        np.testing.assert_allclose(got[0][0], xx, rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[0][1], xy, rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[1][1], yy, rtol=1e-13, atol=1e-12)
+    assert len(set(seen)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["in place", "matmul in place", "setitem", "value", "planes", "view", "kept", "out", "none"],
+)
+def test_the_plans_seeds_as_made_whatever_f_did(change: str) -> None:
+    # the first call changes its seed X after a product read it (or keeps it); every
+    # call's Hessian is the closed form of its product, so later calls must see seeds
+    # as made
+    kept: list[Any] = []
+
+    def f(x: Any, y: Any) -> Any:
+        z = x @ y
+        if not kept:
+            if change == "in place":
+                x *= 2.0
+            elif change == "matmul in place":
+                x @= y
+            elif change == "setitem":
+                x[0, 1] = 3.0 * x[0, 1]
+            elif change == "value":
+                x.value[0, 0] = 5.0
+            elif change == "planes":
+                x._stack[1 + 2, 0, 2] = 7.0
+            elif change == "view":
+                v = x[1:]
+                v[0, 0] = 4.0 * v[0, 0]
+            elif change == "out":
+                np.multiply(x, 2.0, out=x)
+        kept.append(x if change == "kept" else None)
+        return np.sum(z**2)
+
+    h = hd.hessian(f, argnums=(0, 1))
+    for x, y in pairs_of(3, 3) + pairs_of(3, 3):
+        got = h(x, y)
+        for block, want in zip(
+            (got[0][0], got[0][1], got[1][1]), sum_of_squares_blocks(x, y), strict=True
+        ):
+            np.testing.assert_allclose(block, want, rtol=1e-13, atol=1e-12)
+    if change == "kept":  # each kept seed as its call made it
+        for v in kept:
+            planes = v._stack
+            np.testing.assert_array_equal(planes[1 : 1 + 9].reshape(9, 9), np.eye(9))
+            assert not np.any(planes[1 + 9 : 1 + 18])
+            assert not np.any(planes[1 + 18 :])
+
+
+def test_the_plans_seeds_by_dtype_and_shape() -> None:
+    h = hd.hessian(squares, argnums=(0, 1))
+    for n in (2, 3, 2):
+        for x, y in pairs_of(n, 2):
+            for dtype, tol in ((np.float64, 1e-13), (np.float32, 2e-5)):
+                xd, yd = x.astype(dtype), y.astype(dtype)
+                got = h(xd, yd)
+                assert got[0][1].dtype == dtype
+                _, xy, yy = sum_of_squares_blocks(xd.astype(np.float64), yd.astype(np.float64))
+                np.testing.assert_allclose(got[0][1], xy, rtol=tol, atol=tol * np.abs(xy).max())
+                np.testing.assert_allclose(got[1][1], yy, rtol=tol, atol=tol * np.abs(yy).max())
+
+
+def test_a_product_honours_a_pair_plane_written_into_the_seed() -> None:
+    # products skip a kept seed's pair planes (known zero) until the seed is exposed:
+    # a pair plane f writes (through `_stack`, which exposes it) must reach x @ y. Pair
+    # q = 5 is (0, 5), two of X's variables, so y has no parts there: (x y)_q = x_q y0
+    n, q = 18, 5
+    products: list[np.ndarray] = []
+
+    def f(x: Any, y: Any) -> Any:
+        x._stack[1 + n + q] = 1.0
+        products.append((x @ y)._stack[1 + n + q])
+        return squares(x, y)
+
+    h = hd.hessian(f, argnums=(0, 1))
+    for x, y in pairs_of(3, 3):
+        h(x, y)
+        np.testing.assert_allclose(products[-1], np.ones((3, 3)) @ y, rtol=1e-15)

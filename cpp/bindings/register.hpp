@@ -27,6 +27,10 @@ void note_large_array();
 // escaped arrays, and their classes are retired (register_operators.cpp). False
 // with a Python error set when the retiring hook fails.
 bool retire_escaped(int tag);
+
+// Whether these planes are a seed a transform keeps whose pair planes are known zero
+// (fusion::zero_pairs: made so, and never exposed since).
+bool pairs_known_zero(PyObject* planes);
 std::size_t large_arrays();
 
 // The Taylor kernels of the instruction set in use (register_taylor.cpp), for the

@@ -263,6 +263,14 @@ PyObject* get_data(PyObject* dual, void*) {
   return planes;
 }
 
+// The planes for a read that neither writes them nor keeps them past the call (a
+// product's operands): computed if pending, but not marked exposed, so a kept seed
+// read this way stays reusable (keep_seed) and fusion may still record the array.
+PyObject* get_read(PyObject* dual, void*) {
+  note_opened(dual);
+  return computed_planes(dual);
+}
+
 int set_data(PyObject* dual, PyObject* value, void*) {
   note_opened(dual);
   replace_stored(dual, value);
@@ -288,6 +296,8 @@ PyObject* get_header(PyObject* dual, void*) {
 PyGetSetDef data_getset[] = {
     {"_stack", get_data, set_data, "The planes (the plane axis first), computed if pending.",
      nullptr},
+    {"_read", get_read, nullptr,
+     "The planes for a read that neither writes nor keeps them (not marked exposed).", nullptr},
     {"_header", get_header, nullptr,
      "The planes' shape and dtype, for reading those only (nothing is computed).", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
@@ -1236,6 +1246,8 @@ PyMethodDef operator_methods[] = {
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace
+
+bool pairs_known_zero(PyObject* planes) { return fusion::zero_pairs().count(planes) != 0; }
 
 bool retire_escaped(int tag) {
   PyObject* hook = retire_hook();

@@ -59,8 +59,12 @@ bool matrix_product_parts(py::array out, const py::array& x, const py::array& y,
         std::to_string(kMaxProductWidth));
   }
   const std::int64_t* table = checked_pairs(pairs, first, out.shape(0));
-  const ProductShape shape{out.shape(0), out.shape(1), x.shape(2),    out.shape(2),
-                           first,        table,        pairs.shape(0)};
+  const py::ssize_t planes = out.shape(0);
+  const auto scanned = [&](const py::array& a) {
+    return pairs_known_zero(a.ptr()) ? 1 + first : planes;
+  };
+  const ProductShape shape{planes, out.shape(1),   x.shape(2), out.shape(2), first,
+                           table,  pairs.shape(0), scanned(x), scanned(y)};
   const MatrixProductKernel kernel = kernel_table().matrix_product[column];
   void* data = out.mutable_data();
   py::gil_scoped_release release;

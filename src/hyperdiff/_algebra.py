@@ -559,19 +559,19 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
     """x @ y for two dual arrays of one kind (DualArray.__matmul__): matrices or vectors
     of one dtype straight to _bilinear, past numpy's dispatch and the gufunc rule's
     checks (~7 us of T6's 30 a product); anything else as np.matmul takes it."""
-    xd, yd = x._stack, y._stack
-    if (
-        isinstance(x, TaylorArray)
-        or xd.dtype != yd.dtype
-        or not (1 <= x.ndim <= 2 and 1 <= y.ndim <= 2)
-    ):
+    if isinstance(x, TaylorArray) or not (1 <= x.ndim <= 2 and 1 <= y.ndim <= 2):
+        return np.matmul(x, y)
+    # (`_read`: the product neither writes nor keeps its operands' planes, so they are
+    # not marked exposed, and a Hessian's kept seeds stay reusable: T6's X and Y)
+    xd, yd = x._read, y._read
+    if xd.dtype != yd.dtype:
         return np.matmul(x, y)
     cls = type(x)
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
         value = np.matmul(xd[0], yd[0])
         with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
             return cls._wrap(_matrix_product(cls, value, xd, yd))
-    return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, xd, yd))
+    return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, x._stack, y._stack))
 
 
 register_rules(matmul=matmul_of_one_kind)

@@ -499,6 +499,7 @@ class DualArray:
     _store: np.ndarray | _core.Deferred
     _stack: np.ndarray
     _header: np.ndarray  # _stack' shape and dtype only (read-only, maybe zeros)
+    _read: np.ndarray  # _stack for a read that neither writes nor keeps it (not exposed)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

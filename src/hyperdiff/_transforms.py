@@ -1531,11 +1531,11 @@ def _hessian_blocks(h: np.ndarray, v: _Variables, argnums: ArgNums) -> Any:
 class _HessianPlan:
     """What a Hessian of a tuple argnums at float arrays of one dtype and n <= _MAX_CHUNK
     variables (one pass) keeps between calls with the same shapes: the kind, each input's
-    seed planes (values zero: a call copies them and writes its values in) and one flat
-    index of the Hessian planes, block [i][j] after block, so a scalar output's blocks
-    are one gather (T6's time outside f: 64 -> 37 us, at load ~9)."""
+    seed planes (values zero: a call writes its values into a kept copy, _core.keep_seed)
+    and one flat index of the Hessian planes, block [i][j] after block, so a scalar
+    output's blocks are one gather (T6's time outside f: 64 -> 37 us, at load ~9)."""
 
-    __slots__ = ("cls", "cuts", "index", "nums", "templates")
+    __slots__ = ("cls", "cuts", "index", "keys", "nums", "templates")
 
     def __init__(self, arrays: list[np.ndarray], nums: tuple[int, ...]) -> None:
         sizes = [a.size for a in arrays]
@@ -1558,6 +1558,9 @@ class _HessianPlan:
         for t in self.templates:
             t.flags.writeable = False
         self.nums = nums
+        # each input's seed planes, kept from call to call (_core.keep_seed, as in
+        # _seeded_one): the same kind, dtype, first variable and shape make the same seed
+        self.keys = [(self.cls, dtype, o, a.shape) for a, o in zip(arrays, offsets, strict=False)]
 
     @staticmethod
     def of(
@@ -1593,10 +1596,13 @@ class _HessianPlan:
     def seeded(self, cls: type[DualArray], args: tuple[Any, ...]) -> list[Any]:
         """The arguments with the inputs seeded as cls arrays."""
         new = list(args)
-        for i, t in zip(self.nums, self.templates, strict=True):
-            data = t.copy()
-            data[0] = args[i].reshape(-1)
-            new[i] = cls._wrap(data.reshape(t.shape[0], *args[i].shape))
+        for i, t, key in zip(self.nums, self.templates, self.keys, strict=True):
+            data = _core.kept_seed(key)  # (as made: nothing held or exposed it since)
+            if data is None:
+                data = t.reshape(t.shape[0], *args[i].shape).copy()
+                _core.keep_seed(key, data)
+            data[0] = args[i]
+            new[i] = cls._wrap(data)
         return new
 
     def blocks(self, planes: np.ndarray) -> tuple[tuple[np.ndarray, ...], ...]:

@@ -54,6 +54,9 @@ struct ProductShape {
   int first;
   const std::int64_t* pairs;
   std::ptrdiff_t pair_count;
+  // the planes of x and of y that may be nonzero, the rest known zero (a Hessian's kept
+  // seed has no pair planes: the scan stops at 1 + first)
+  std::ptrdiff_t x_planes, y_planes;
 };
 // It returns whether an entry of x or y is inf or nan (where a zero entry against it
 // needs the strong zero the row and plane skips do not give: _algebra.strong_zeros).
