@@ -234,3 +234,64 @@ def test_a_product_honours_a_pair_plane_written_into_the_seed() -> None:
     for x, y in pairs_of(3, 3):
         h(x, y)
         np.testing.assert_allclose(products[-1], np.ones((3, 3)) @ y, rtol=1e-15)
+
+
+# --- hessian(f)(X) of one matrix (the common call's path) -----------------------------
+def squared_square_hessian(x: np.ndarray) -> np.ndarray:
+    """The Hessian of sum((X X)^2): with M = X X, dM = E X + X E and d2M = E1 E2 + E2 E1
+    over unit directions E, d2 = 2 <dM1, dM2> + 2 <M, d2M> (einsums of numpy floats)."""
+    n = x.shape[0]
+    units = np.eye(n * n).reshape(n * n, n, n)
+    m = x @ x
+    dm = np.einsum("kab,bc->kac", units, x) + np.einsum("ab,kbc->kac", x, units)
+    d2m = np.einsum("kab,lbc->klac", units, units)
+    d2m = d2m + d2m.transpose(1, 0, 2, 3)
+    h = 2 * np.einsum("kad,lad->kl", dm, dm) + 2 * np.einsum("ad,klad->kl", m, d2m)
+    return h.reshape(n, n, n, n)
+
+
+def squared_square(x: Any) -> Any:
+    return np.sum((x @ x) ** 2)
+
+
+@pytest.mark.parametrize("change", ["in place", "planes", "view", "kept", "none"])
+def test_a_matrix_seed_is_kept_and_as_made(change: str) -> None:
+    seen: list[int] = []
+    kept: list[Any] = []
+
+    def f(x: Any) -> Any:
+        seen.append(id(x._header))
+        z = x @ x
+        if not kept:
+            if change == "in place":
+                x *= 2.0
+            elif change == "planes":
+                x._stack[1 + 4, 1, 1] = 3.0
+            elif change == "view":
+                v = x[1:]
+                v[0, 1] = 5.0 * v[0, 1]
+        kept.append(x if change == "kept" else None)
+        return np.sum(z**2)
+
+    h = hd.hessian(f)
+    for x, _ in pairs_of(3, 4):
+        np.testing.assert_allclose(h(x), squared_square_hessian(x), rtol=1e-12, atol=1e-11)
+    if change == "none":
+        assert len(set(seen)) == 1  # one seed for the four calls
+    if change == "kept":
+        for v, (x, _) in zip(kept, pairs_of(3, 4), strict=True):
+            np.testing.assert_array_equal(v.value, x)
+            np.testing.assert_array_equal(v._stack[1:10].reshape(9, 9), np.eye(9))
+            assert not np.any(v._stack[10:])
+
+
+def test_matrix_seeds_by_shape_and_dtype() -> None:
+    h = hd.hessian(squared_square)
+    for n in (2, 3, 2):
+        for x, _ in pairs_of(n, 2):
+            want = squared_square_hessian(x)
+            np.testing.assert_allclose(h(x), want, rtol=1e-12, atol=1e-11)
+            got = h(x.astype(np.float32))
+            assert got.dtype == np.float32
+            want = squared_square_hessian(x.astype(np.float32).astype(np.float64))
+            np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())

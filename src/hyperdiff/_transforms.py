@@ -483,16 +483,23 @@ def _seeded_one(
     class per dtype (and copied)."""
     # a Hessian's seed planes are kept from call to call (_core.keep_seed): given back
     # only when nothing holds them and they were never exposed, so as they were made,
-    # and their pair planes known zero (a graph by planes need not scan them)
-    keep = x.ndim == 1 and cls._planes > 1 + x.size
-    data = _core.kept_seed((cls, x.dtype.char)) if keep else None
-    if data is None:
-        seeds = cls._unit_seeds  # type: ignore[attr-defined]
-        data = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
-        if keep:
-            _core.keep_seed((cls, x.dtype.char), data)
+    # and their pair planes known zero (neither a graph by planes nor a product of small
+    # matrices scans them). The array kept is the one wrapped, in x's shape (exposing
+    # a view would not forget it: fusion::expose forgets the view and its owner)
+    seeds = cls._unit_seeds  # type: ignore[attr-defined]
     new = list(args)
-    new[index] = _with_values(cls, data, x)
+    if cls._planes == 1 + x.size:  # (DualVec: no pairs)
+        fresh = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
+        new[index] = _with_values(cls, fresh, x)
+        return new
+    key = (cls, x.dtype.char, x.shape)
+    kept = _core.kept_seed(key)
+    if kept is None:
+        fresh = _fresh_seed(seeds, x.dtype, cls, x.size, 0, x.dtype.char, ((0, x.size),), 1)
+        kept = fresh if x.ndim == 1 else fresh.reshape(cls._planes, *x.shape).copy()
+        _core.keep_seed(key, kept)
+    kept[0] = x
+    new[index] = cls._wrap(kept)
     return new
 
 
