@@ -295,3 +295,73 @@ def test_matrix_seeds_by_shape_and_dtype() -> None:
             assert got.dtype == np.float32
             want = squared_square_hessian(x.astype(np.float32).astype(np.float64))
             np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5 * np.abs(want).max())
+
+
+# --- random programs of matrices: kept seeds against chunked passes (no kept seeds) --
+_PROGRAM_STEPS = (
+    lambda x, y: x @ x,
+    lambda x, y: x @ y,
+    lambda x, y: y @ x,
+    lambda x, y: x.T @ y,
+    lambda x, y: np.sin(x) * y,
+    lambda x, y: x + 2.0 * y,
+    lambda x, y: np.exp(-x) @ y,
+    lambda x, y: x[::-1] @ y,
+    lambda x, y: np.tanh(x @ y),
+    lambda x, y: np.cumsum(x, axis=0) * y,
+    lambda x, y: np.roll(x, 1) @ y.T,
+)
+_CHANGES = ("none", "in place", "setitem", "view", "planes", "kept", "matmul in place")
+
+
+def _program(steps: list[int], change: str, at: int, kept: list[Any]) -> Any:
+    first = [True]
+
+    def f(x: Any, y: Any = None) -> Any:
+        y = x if y is None else y
+        z = x
+        for i, k in enumerate(steps):
+            z = _PROGRAM_STEPS[k](z, y)
+            if i == at and first[0]:  # the first call changes its seed after a step
+                if change == "in place":
+                    x *= 1.5
+                elif change == "setitem":
+                    x[0, 0] = x[0, 0] * 2.0
+                elif change == "view":
+                    v = x[1:]
+                    v[0, 0] = v[0, 0] + 1.0
+                elif change == "planes":
+                    x._stack[2, 0, 1] = 0.5
+                elif change == "kept":
+                    kept.append(x)
+                elif change == "matmul in place":
+                    x @= y
+        first[0] = False
+        return np.sum(z**2) + np.sum(np.sin(z))
+
+    return f
+
+
+@pytest.mark.parametrize("case", range(48))
+def test_random_programs_of_matrices_see_seeds_as_made(case: int) -> None:
+    # later calls of a transform whose first call changed (or kept) its seed, against
+    # hessian(chunk_size=3), whose passes keep no seed
+    g = np.random.default_rng(case)
+    steps = [int(k) for k in g.integers(len(_PROGRAM_STEPS), size=g.integers(1, 4))]
+    change = _CHANGES[case % len(_CHANGES)]
+    dtype = (np.float64, np.float64, np.float32)[case % 3]
+    tol = 1e-10 if dtype == np.float64 else 2e-3
+    n = 2 + case % 2
+    kept: list[Any] = []
+    f = _program(steps, change, int(g.integers(len(steps))), kept)
+    points = [g.uniform(-1, 1, (n, n)).astype(dtype) for _ in range(4)]
+    argnums: Any = (0, 1) if case % 4 < 2 else 0
+    h = hd.hessian(f, argnums=argnums)
+    reference = hd.hessian(f, argnums=argnums, chunk_size=3)
+    pairs = zip(points, points[1:] + points[:1], strict=True)
+    args = [(p, q) if argnums == (0, 1) else (p,) for p, q in pairs]
+    h(*args[0])  # (the call that changes its seed)
+    for a in args[1:]:
+        got, want = np.asarray(h(*a)), np.asarray(reference(*a))  # (blocks of one shape)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * (1 + np.abs(want).max()))
