@@ -342,10 +342,11 @@ def _program(steps: list[int], change: str, at: int, kept: list[Any]) -> Any:
     return f
 
 
+@pytest.mark.parametrize("transform", [hd.hessian, hd.grad])
 @pytest.mark.parametrize("case", range(48))
-def test_random_programs_of_matrices_see_seeds_as_made(case: int) -> None:
+def test_random_programs_of_matrices_see_seeds_as_made(transform: Any, case: int) -> None:
     # later calls of a transform whose first call changed (or kept) its seed, against
-    # hessian(chunk_size=3), whose passes keep no seed
+    # the same with chunk_size=3, whose passes keep no seed
     g = np.random.default_rng(case)
     steps = [int(k) for k in g.integers(len(_PROGRAM_STEPS), size=g.integers(1, 4))]
     change = _CHANGES[case % len(_CHANGES)]
@@ -356,8 +357,8 @@ def test_random_programs_of_matrices_see_seeds_as_made(case: int) -> None:
     f = _program(steps, change, int(g.integers(len(steps))), kept)
     points = [g.uniform(-1, 1, (n, n)).astype(dtype) for _ in range(4)]
     argnums: Any = (0, 1) if case % 4 < 2 else 0
-    h = hd.hessian(f, argnums=argnums)
-    reference = hd.hessian(f, argnums=argnums, chunk_size=3)
+    h = transform(f, argnums=argnums)
+    reference = transform(f, argnums=argnums, chunk_size=3)
     pairs = zip(points, points[1:] + points[:1], strict=True)
     args = [(p, q) if argnums == (0, 1) else (p,) for p, q in pairs]
     h(*args[0])  # (the call that changes its seed)
@@ -365,3 +366,53 @@ def test_random_programs_of_matrices_see_seeds_as_made(case: int) -> None:
         got, want = np.asarray(h(*a)), np.asarray(reference(*a))  # (blocks of one shape)
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol * (1 + np.abs(want).max()))
+
+
+# --- grad and jacobian keep their seeds too (DualVec: no pairs) --------------------------
+def rosen_gradient(x: np.ndarray) -> np.ndarray:
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def scaled_squares_jacobian(x: np.ndarray) -> np.ndarray:
+    """The Jacobian of x^2 x_0: diag(2 x x_0) + x^2 in column 0."""
+    j = np.diag(2 * x * x[0])
+    j[:, 0] += x**2
+    return j
+
+
+@pytest.mark.parametrize("transform", ["grad", "jacobian"])
+@pytest.mark.parametrize("change", ["in place", "setitem", "planes", "view", "kept", "none"])
+def test_first_order_seeds_are_kept_and_as_made(transform: str, change: str) -> None:
+    seen: list[int] = []
+    kept: list[Any] = []
+
+    def f(v: Any) -> Any:
+        seen.append(id(v._header))
+        out = rosen(v) if transform == "grad" else v**2 * v[0]  # (np.sum would expose v)
+        if not kept:
+            if change == "in place":
+                v *= 3.0
+            elif change == "setitem":
+                v[2] = 5.0 * v[2]
+            elif change == "planes":
+                v._stack[1 + 4, 1] = 2.0
+            elif change == "view":
+                w = v[1:]
+                w[0] = w[0] * 7.0
+        kept.append(v if change == "kept" else None)
+        return out
+
+    d = hd.grad(f) if transform == "grad" else hd.jacobian(f)
+    want = rosen_gradient if transform == "grad" else scaled_squares_jacobian
+    xs = points(12, 4)
+    for x in xs:
+        np.testing.assert_allclose(d(x), want(x), rtol=1e-13, atol=1e-12)
+    if change == "none":
+        assert len(set(seen)) == 1  # one seed for the four calls
+    if change == "kept":
+        for v, x in zip(kept, xs, strict=True):
+            np.testing.assert_array_equal(v.value, x)
+            np.testing.assert_array_equal(v._stack[1:], np.eye(12))
