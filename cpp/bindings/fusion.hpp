@@ -136,8 +136,9 @@ inline PyObject* forget_exposed(PyObject* address, PyObject*) {
 // keep_seed): made with their pair planes zero, which they stay while they are not
 // exposed (code writes a dual array's planes only through what `_stack` hands out), so
 // a graph reading one need not scan them (live_pairs), nor a product of small matrices
-// (register_products.cpp; `_read` reads a product's operands without exposing them). The set holds
-// no reference: an array leaves it when exposed or when kept_seeds lets go of it.
+// (register_products.cpp; `_read` reads a product's operands without exposing them).
+// The set holds no reference: an array leaves it when exposed or when kept_seeds lets
+// go of it.
 inline std::unordered_set<PyObject*>& zero_pairs() {
   static auto* set = new std::unordered_set<PyObject*>;
   return *set;
