@@ -13,6 +13,11 @@ computes it.
   held nan, so a later graph in which that pair is live gave a finite entry (the right
   one) where eager evaluation gave nan: sum(v[perm] / sqrt(v)) had a finite Hessian at
   n = 90 and a nan row and column at n = 79, or with `.value` read one line later.
+- np.sum of a 1-d dual array of 256 planes and more (a Hessian's of 22 variables and
+  more) summed the parts by one BLAS product with ones (_functions._many_short_rows),
+  complex128 included: (inf + 0i)(1 + 0i) is inf + nan i, so the holomorphic Hessian of
+  sum(c v^2) with c_3 = inf had H[3, 3] = nan + nan i, silently, where it is 2 c_3 = inf
+  (numpy's own sum of the planes gives inf + 0i; n = 20, 231 planes, did).
 
 References: closed forms (mpmath's second derivatives of one variable for the diagonal;
 the entries of a Hessian whose terms each meet one or two variables, by loops), and eager
@@ -273,3 +278,57 @@ def test_random_programs_at_non_finite_points_by_planes_and_eagerly(seed: int) -
         # numpy's pairwise sums, which the planes' sums are)
         _same(by_planes, eagerly)
         assert np.array_equal(by_planes != 0, eagerly != 0)
+
+
+# --- np.sum of many planes: complex parts with inf -----------------------------------
+_SUMS: dict[str, Callable[[Any], Any]] = {
+    "np.sum": np.sum,
+    ".sum()": lambda t: t.sum(),
+    "np.sum(axis=0)": lambda t: np.sum(t, axis=0),
+    "np.sum(axis=-1)": lambda t: np.sum(t, axis=-1),
+}
+
+
+def _same_complex(got: np.ndarray, want: np.ndarray) -> None:
+    """Equal real and imaginary parts, each as _same's (an infinite part with its sign, the
+    other part 0 where it is 0)."""
+    assert got.dtype == want.dtype
+    if np.iscomplexobj(want):
+        _same(got.real, want.real)
+        _same(got.imag, want.imag)
+    else:
+        _same(got, want)
+
+
+@pytest.mark.parametrize("n", [24, 40])
+@pytest.mark.parametrize("dtype", [np.complex128, np.float64])
+@pytest.mark.parametrize("name", sorted(_SUMS))
+def test_a_sum_of_many_planes_with_an_infinite_part(name: str, dtype: type, n: int) -> None:
+    # HyperDualVec(n): 1 + n + n (n + 1) / 2 planes (325 and 861); H of reduce(c v^2) is
+    # diag(2 c), c holding +-inf
+    reduce = _SUMS[name]
+    c = np.arange(1.0, n + 1)
+    c[3], c[n - 2] = np.inf, -np.inf
+    z = np.linspace(0.5, 1.5, n).astype(dtype)
+    if np.iscomplexobj(z):
+        z += 0.25j
+    got = hd.hessian(lambda v: reduce(v * v * c), holomorphic=np.iscomplexobj(z))(z)
+    want = np.diag(2.0 * c).astype(dtype)
+    _same_complex(got, want)
+
+
+@pytest.mark.parametrize("name", sorted(_SUMS))
+def test_a_sum_of_a_complex_hyperdualvec_with_an_infinite_part(name: str) -> None:
+    # HyperDualVec(16, 16): 289 planes; sum(c x) has grad1 = c (its 16 entries), grad2 = c
+    # too, and no second-order part
+    reduce = _SUMS[name]
+    n = 16
+    c = np.arange(1.0, n + 1)
+    c[5] = np.inf
+    eye = np.eye(n)
+    x = hd.hyperdualvec(np.linspace(0.5, 1.5, n) + 0.5j, eye, eye, dtype=np.complex128)
+    total = reduce(c * x)
+    want = c.astype(np.complex128)
+    _same_complex(total.grad1, want)
+    _same_complex(total.grad2, want)
+    _same_complex(total.hess.ravel(), np.zeros(n * n, dtype=np.complex128))
