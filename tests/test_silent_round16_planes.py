@@ -36,6 +36,7 @@ import pytest
 
 import hyperdiff as hd
 from hyperdiff import _core
+from hyperdiff._arrays import DualArray
 
 # the values' own warnings (sqrt of a negative number, 1/0, exp overflowing): not what
 # these tests check
@@ -164,6 +165,11 @@ def _same(got: np.ndarray, want: np.ndarray) -> None:
     np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=1e-12)
 
 
+def _pending(x: Any) -> bool:
+    """Whether x's planes are a recorded operation (fusion.hpp), not yet run."""
+    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
+
+
 def _permutation(n: int) -> np.ndarray:
     # no fixed point and no 2-cycle through a zero of x (each entry of the closed form
     # then has one infinite term at most)
@@ -250,8 +256,9 @@ def _program(g: np.random.Generator, n: int, depth: int) -> Callable[[Any, Any],
 @pytest.mark.parametrize("seed", range(3))
 def test_random_programs_at_non_finite_points_by_planes_and_eagerly(seed: int) -> None:
     g = np.random.default_rng(1600 + seed)
+    recorded: list[bool] = []  # (whether the product was: a view or an exposed t is not)
     for _ in range(12):
-        n = int(g.integers(80, 96))
+        n = int(g.integers(84, 96))  # (n - 3 elements of 1 + n + n (n + 1) / 2 planes: >= 2^18)
         inner, outer = _program(g, n, 3), _program(g, n, 2)
         perm = g.permutation(n)
         read = bool(g.random() < 0.5)
@@ -260,10 +267,12 @@ def test_random_programs_at_non_finite_points_by_planes_and_eagerly(seed: int) -
             v: Any, inner: Any = inner, outer: Any = outer, perm: Any = perm, read: bool = read
         ) -> Any:
             t = inner(v, v)  # (pending)
-            w = v[perm]  # runs t's graph when it reads v (written out, its dead pairs +0)
-            if read:
+            w = v[perm]
+            if read:  # t's graph run alone, written out (its pairs zero by structure +0)
                 _ = t.value
-            return np.sum(t * outer(v, w))
+            product = t * outer(v, w)
+            recorded.append(_pending(product))
+            return np.sum(product)
 
         x = g.uniform(-1.5, 1.5, n)
         x[g.integers(0, n, 3)] = [0.0, np.nan, np.inf][int(g.integers(3))]
@@ -278,6 +287,7 @@ def test_random_programs_at_non_finite_points_by_planes_and_eagerly(seed: int) -
         # numpy's pairwise sums, which the planes' sums are)
         _same(by_planes, eagerly)
         assert np.array_equal(by_planes != 0, eagerly != 0)
+    assert recorded.count(True) >= 3
 
 
 # --- np.sum of many planes: complex parts with inf -----------------------------------
