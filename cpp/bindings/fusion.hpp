@@ -427,7 +427,7 @@ int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Nod
 // tile by tile, so the root's planes are never written at all. The kernels and the
 // numbers each element sees are eager evaluation's: the same bits, but for the pairs
 // zero by structure (live_pairs, below: real dtypes), which are not run and are +0
-// where eager evaluation may give -0 (or nan: an infinite f' times a zero part).
+// where eager evaluation may give -0.
 
 // The pairs of a layout in tiles (see above): tile t has the pairs q[q_begin[t] ..
 // q_begin[t+1]), renumbered in `pairs` (2 per pair, into its first-order planes),
@@ -572,10 +572,11 @@ inline void sum_plane(int column, const unsigned char* plane, std::size_t count,
 // keeps 298 of 5,050. An array input's plane a is judged by the range of elements
 // where it is not zero (+-0 is zero; inf and nan are not), and a node's by the ranges
 // of its operands' joined (c_a = f' u_a, u_a v + u v_a: zero where theirs are): a
-// superset, so a pair judged zero is zero. Zero in exact arithmetic, that is: where
-// eager evaluation multiplies such a zero by an infinite f' or f'' (sqrt at 0, x^1.5
-// at 0) it gets nan, and the pair's sum is 0 here, the mixed partial of terms that do
-// not mix.
+// superset, so a pair judged zero is zero. Eager evaluation gives it 0 too, never nan
+// from an infinite or nan f', f'' or part times its zero (sqrt at 0, 1/sqrt(v) at 0):
+// the chain rules' zero parts are strong zeros (kinds.hpp), which is what lets a node
+// written out here with such a pair +0 feed a later graph in which the pair is live
+// (tests/test_silent_round16_planes.py).
 
 // The elements [low, high) where a plane of `count` components is not zero (low ==
 // high when it is zero throughout).

@@ -174,13 +174,16 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
     // q = x/y by the quotient rule twice: q_ab = (x_ab - q_a y_b - q_b y_a - q y_ab)/y
     // with q_a = (x_a - q y_a)/y. The partials' form fxy (xa yb + xb ya) + fyy ya yb
     // squares 1/y: inf - inf (nan for x/x) below |y| ~ 1e-154 (float32 1e-19), and
-    // complex64 loses the sign at large |y|.
+    // complex64 loses the sign at large |y|. q_a y_b and q_b y_a are products of two
+    // parts, each zero a strong zero (parts_times): where q does not depend on b (q_b = 0)
+    // and y_a is infinite or nan (1/sqrt(v) at v = 0), the pair is zero by structure, as
+    // the other rules' fxy (x_a y_b + x_b y_a) is, not 0 inf = nan.
     const T q = f.f0[i], r = f.fx[i];  // x/y, 1/y
     const T x_a = XParts ? xa : T(0), x_b = XParts ? xb : T(0), x_h = XParts ? xh : T(0);
     const T y_a = YParts ? ya : T(0), y_b = YParts ? yb : T(0), y_h = YParts ? yh : T(0);
     const T q_a = scaled(r, x_a - scaled(q, y_a));
     const T q_b = scaled(r, x_b - scaled(q, y_b));
-    return scaled(r, x_h - scaled(q, y_h) - scaled(q_a, y_b) - scaled(q_b, y_a));
+    return scaled(r, x_h - scaled(q, y_h) - parts_times(q_a, y_b) - parts_times(q_b, y_a));
   }
   T d = T(0);
   if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], xh);
