@@ -6053,14 +6053,15 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
     planes = [_planes(inputs[n], dtype, shape) for n in duals]
 
     def chained(value: Any, partials: Arrays) -> np.ndarray:
-        result = _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
         # where scipy's value is nan (outside the domain) no derivative either: a rule's
         # partials there may be finite (fdtrc(-1, -7.5, x)'s in x was 0.619, the partials
-        # in a shape from a formula 0), as in the Taylor paths
-        undefined = np.isnan(result[0])
-        if undefined.any():
-            result[1:] = np.where(undefined, np.nan, result[1:])
-        return result
+        # in a shape from a formula 0), so they are made nan, and the chain rule's strong
+        # zeros keep the parts of directions the point does not move in 0 (as np.arcsin's
+        # kernel has it: grad of sum(erfinv(v)) at [2, .3] was [nan, nan], not [nan, 1.07])
+        undefined = np.isnan(value)
+        if np.any(undefined):
+            partials = [np.where(undefined, np.nan, d) for d in partials]
+        return _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
 
     if several:  # one rule's derivatives per output
         if out is not None:
