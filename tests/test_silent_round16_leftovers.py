@@ -5,13 +5,18 @@ turned entries that are finite in exact arithmetic into nan (or inf), silently.
   Jacobian of cross(a, v) with a = [1, inf, 2] was [[nan, nan, inf], ..., [-inf, nan,
   nan]] where the entries are a's (or 0): the parts are now the strong products of
   the terms added less those subtracted.
+- Complex add, subtract, negative and positive multiplied their parts by their
+  partials +-1 + 0i: 0 times an overflowed component made the other one nan (d/dz of
+  exp(z) + 1 at 709.9 + 0.1i was inf + nan i, exp's own inf + 2.018e307i), at every
+  kind and order (C++: common.hpp's unit_times).
 
 References: closed forms by loops over the entries (no product of inf and an exact
-zero).
+zero), numpy's own exp for the complex derivatives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,3 +112,44 @@ def test_a_finite_cross_product_keeps_its_bits() -> None:
     y = np.cross(a, x)
     assert np.array_equal(y.value, np.cross(a, x.value))
     assert np.array_equal(y.d, np.cross(a, x.d))
+
+
+# --- complex sums, differences, negation with an overflowed part -------------------------
+_LINEAR: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.ndarray], int]] = {
+    # f, its first derivative (numpy's own at the values), and its second and third as
+    # a multiple of exp
+    "exp(z) + 1": (lambda z: np.exp(z) + 1, np.exp, 1),
+    "exp(z) - 2j": (lambda z: np.exp(z) - 2j, np.exp, 1),
+    "1j - exp(z)": (lambda z: 1j - np.exp(z), lambda z: -np.exp(z), -1),
+    "z + exp(z)": (lambda z: z + np.exp(z), lambda z: np.exp(z) + 1, 1),
+    "-exp(z)": (lambda z: -np.exp(z), lambda z: -np.exp(z), -1),
+    "+exp(z)": (lambda z: +np.exp(z), np.exp, 1),
+    "exp(z) + exp(z)": (lambda z: np.exp(z) + np.exp(z), lambda z: np.exp(z) + np.exp(z), 2),
+}
+_TOP = {np.complex128: 709.9, np.complex64: 88.75}  # Re exp(z) overflows, Im does not
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+@pytest.mark.parametrize("name", sorted(_LINEAR))
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_complex_sums_of_an_overflowed_part(order: int, name: str, dtype: type) -> None:
+    # the partials of add, subtract, negative, positive are +-1 + 0i: 0 times an inf
+    # component of the part made the other component nan (d/dz (exp z + 1) at
+    # 709.9 + 0.1i was inf + nan i, exp's own inf + 2.018e307i)
+    f, derivative, times = _LINEAR[name]
+    z = np.array([_TOP[dtype] + 0.1j, 1.0 + 1.0j, _TOP[dtype] - 0.25j], dtype=dtype)
+    want = derivative(z)
+    higher = np.exp(z) if times == 1 else -np.exp(z) if times == -1 else np.exp(z) + np.exp(z)
+    assert np.isnan(want.imag).sum() == 0 and np.isinf(want.real).any()
+    tolerance = 2e-7 if dtype is np.complex64 else 4e-16
+    if order == 1:
+        _same(hd.derivative(f, holomorphic=True)(z), want, tolerance)
+        _same(np.diag(hd.jacobian(f, holomorphic=True)(z)), want, tolerance)
+    if order == 2:  # the first derivative of a second-order pass: e1, the Hessian's g
+        h = hd.hyperdual(z, 1.0, 1.0)
+        _same(f(h).e1, want, tolerance)
+        hessian = hd.hessian(lambda u: np.sum(f(u)), holomorphic=True)(z)
+        _same(np.diag(hessian), higher, tolerance)
+    if order == 3:  # Taylor planes: plane 1
+        _same(hd.taylor(f, z, 1.0, 3, holomorphic=True)[1], want, tolerance)
+        _same(hd.derivative(f, order=3, holomorphic=True)(z), higher, tolerance)

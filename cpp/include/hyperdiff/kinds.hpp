@@ -68,7 +68,9 @@ inline T scaled(T derivative, T part) {
 // zero too where Fn says its zeros are structural (see the top of this file).
 template <class Fn, class T>
 inline T term(T derivative, T part) {
-  if constexpr (Fn::structural_zeros) {
+  if constexpr (Fn::unit_sign != 0 && is_complex_v<T>) {  // add, subtract: see unit_times
+    return unit_times(derivative, part);
+  } else if constexpr (Fn::structural_zeros) {
     return (derivative == T(0)) | (part == T(0)) ? T(0) : part_times(derivative, part);
   } else {
     return scaled(derivative, part);

@@ -209,6 +209,17 @@ inline T part(T a, T b) {
   return part_times(a, b);
 }
 
+// A locally linear entry's partial times a part: add's and subtract's +-1 exactly for
+// complex T too (common.hpp's unit_times), the others' as part.
+template <class Fn, class T>
+inline T linear_part(T a, T b) {
+  if constexpr (Fn::unit_sign != 0 && is_complex_v<T>) {
+    return unit_times(a, b);
+  } else {
+    return part(a, b);
+  }
+}
+
 // w t for a binomial weight w (real, so its zero imaginary part multiplies nothing:
 // a complex w (1 + 0i) times inf + 2e307i is not inf + nan i).
 template <class T>
@@ -373,7 +384,7 @@ struct LinearRule : RuleBase {
       const T* xk = x[k];
       T* yk = y[k];
 #pragma omp simd
-      for (std::size_t i = 0; i < c.m; ++i) yk[i] = part(f1[i], xk[i]);
+      for (std::size_t i = 0; i < c.m; ++i) yk[i] = linear_part<Fn>(f1[i], xk[i]);
     }
   }
 };
@@ -853,7 +864,7 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       y0[i] = f0[i];
-      if (d >= 1) y1[i] = part(f1[i], x1[i]);
+      if (d >= 1) y1[i] = linear_part<Fn>(f1[i], x1[i]);
     }
     if (d >= 2) {
       Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
@@ -866,7 +877,7 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
       const T* xq = x + (d + 1) * x_stride + start;
       T* yq = y + (d + 1) * y_stride + start;
 #pragma omp simd
-      for (std::size_t i = 0; i < m; ++i) yq[i] = part(f1[i], xq[i]);
+      for (std::size_t i = 0; i < m; ++i) yq[i] = linear_part<Fn>(f1[i], xq[i]);
     }
   }
 }
@@ -906,8 +917,8 @@ struct LinearBinaryRule : BinaryRuleBase {
 #pragma omp simd
       for (std::size_t i = 0; i < c.m; ++i) {
         T v = T(0);
-        if constexpr (Fn::has_fx) v += part(p.fx[i], xk[i]);
-        if constexpr (Fn::has_fy) v += part(p.fy[i], yk[i]);
+        if constexpr (Fn::has_fx) v += linear_part<Fn>(p.fx[i], xk[i]);
+        if constexpr (Fn::has_fy) v += linear_part<Fn>(p.fy[i], yk[i]);
         zk[i] = v;
       }
     }
@@ -1413,8 +1424,8 @@ void binary_blocks(int d, bool probe, Operand x_op, Operand y_op, T* out, std::s
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) {
         T v = T(0);
-        if constexpr (XParts) v += part(fx[i], xq[i]);
-        if constexpr (YParts) v += part(fy[i], yq[i]);
+        if constexpr (XParts) v += linear_part<Fn>(fx[i], xq[i]);
+        if constexpr (YParts) v += linear_part<Fn>(fy[i], yq[i]);
         zq[i] = v;
       }
     }
