@@ -9,9 +9,12 @@ turned entries that are finite in exact arithmetic into nan (or inf), silently.
   partials +-1 + 0i: 0 times an overflowed component made the other one nan (d/dz of
   exp(z) + 1 at 709.9 + 0.1i was inf + nan i, exp's own inf + 2.018e307i), at every
   kind and order (C++: common.hpp's unit_times).
+- hd.wirtinger: df/dz-bar of a holomorphic f where d_x and d_y overflow was inf - inf
+  (exp at 709.9 + 0.1i: nan, exactly 0), and df/dz = (d_x - i d_y)/2 overflowed in the
+  sum (exp at 709.5: inf, exp(709.5) = 1.35e308).
 
 References: closed forms by loops over the entries (no product of inf and an exact
-zero), numpy's own exp for the complex derivatives.
+zero), numpy's own exp, cosh, sinh for the complex derivatives.
 """
 
 from __future__ import annotations
@@ -153,3 +156,38 @@ def test_complex_sums_of_an_overflowed_part(order: int, name: str, dtype: type) 
     if order == 3:  # Taylor planes: plane 1
         _same(hd.taylor(f, z, 1.0, 3, holomorphic=True)[1], want, tolerance)
         _same(hd.derivative(f, order=3, holomorphic=True)(z), higher, tolerance)
+
+
+# --- wirtinger near the top of the range ----------------------------------------------
+_HOLOMORPHIC: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.ndarray]]] = {
+    # f, f' (numpy's own at the values)
+    "exp": (np.exp, np.exp),
+    "cosh": (np.cosh, np.sinh),
+    "sinh": (np.sinh, np.cosh),
+    "tan(z) * 0 + exp": (lambda z: np.exp(z) + np.tan(z) * 0, np.exp),
+}
+_POINTS = np.array([709.9 + 0.1j, 709.5 + 0.0j, 709.9 + 1.0j, 1.0 + 1.0j, 709.7 - 2.5j])
+
+
+@pytest.mark.parametrize("elementwise", [True, False])
+@pytest.mark.parametrize("name", sorted(_HOLOMORPHIC))
+def test_wirtinger_of_a_holomorphic_function_near_overflow(name: str, elementwise: bool) -> None:
+    f, derivative = _HOLOMORPHIC[name]
+    dz, dz_bar = hd.wirtinger(f, elementwise=elementwise)(_POINTS)
+    if not elementwise:
+        off = ~np.eye(len(_POINTS), dtype=bool)
+        assert np.all(dz[off] == 0) and np.all(dz_bar[off] == 0)
+        dz, dz_bar = np.diag(dz), np.diag(dz_bar)
+    _same(dz_bar, np.zeros(len(_POINTS), complex))
+    _same(dz, derivative(_POINTS), 4e-16)
+
+
+def test_wirtinger_of_a_function_that_is_not_holomorphic_near_overflow() -> None:
+    # the holomorphic part's df/dz-bar is 0, conj's 1: where d_x, d_y overflow the sum
+    # is inf - inf, and nothing says that f is holomorphic there, so it stays nan
+    z = np.array([709.9 + 0.1j, 1.0 + 1.0j])
+    dz, dz_bar = hd.wirtinger(lambda u: np.exp(u) + np.conj(u), elementwise=True)(z)
+    assert np.isnan(dz_bar[0]) and dz_bar[1] == 1
+    _same(dz, np.exp(z), 4e-16)  # (conj's (1 - i (-i))/2 = 0)
+    _dz, dz_bar = hd.wirtinger(lambda u: np.exp(u) * np.abs(u), elementwise=True)(z)
+    assert np.isnan(dz_bar[0])

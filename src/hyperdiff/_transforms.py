@@ -757,14 +757,17 @@ def _jacobian_pass(
     holomorphic: bool | None = False,
     direction: complex = 1,
     want_values: bool = True,
+    marked: bool = False,
 ) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
     """f's output values (() unless want_values), the variables, the raw output, and
     per output leaf the Jacobian of shape out.shape + (n,): derivatives along
     `direction` (1, or 1j for the imaginary parts of complex inputs) times each unit
     vector. holomorphic: True for complex inputs and outputs, None for complex inputs
-    and any outputs (wirtinger's passes)."""
+    and any outputs (wirtinger's passes); marked (with None): the variables keep
+    holomorphic=True's mark, so what a function that is not holomorphic made has nan
+    parts, unchecked (wirtinger's third pass)."""
     v = _Variables(args, argnums, where, holomorphic is not False or direction != 1)
-    if holomorphic is not True:  # complex inputs of wirtinger's passes: any f is fine
+    if holomorphic is not True and not marked:  # wirtinger's passes: any f is fine
         _any_function_here()
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
@@ -2683,6 +2686,53 @@ def _wirtinger_pointwise(
     return _tree_map(leaf, out)
 
 
+def _half_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a + b)/2, as a/2 + b/2 where a + b overflows and the mean does not (wirtinger's
+    df/dz of exp at 709.5 was inf, (d_x + i d_y) twice exp(709.5) = 1.35e308)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.asarray((a + b) / 2)
+        over = np.isinf(mean) & np.isfinite(a) & np.isfinite(b)
+        if over.any():
+            halves = np.asarray(a / 2 + b / 2)
+            mean = np.where(over, halves, mean)
+    return mean
+
+
+def _marked_pointwise(
+    f: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    nums: tuple[int, ...],
+    dtype: np.dtype,
+) -> list[np.ndarray] | None:
+    """wirtinger(elementwise=True)'s third pass: per output leaf the derivatives along
+    the real direction of each input (count planes), point by point, its variables
+    holding holomorphic=True's mark (a function that is not holomorphic gives nan parts
+    there); f is pointwise (its first pass judged that). None where f's variables meet
+    an enclosing transform's (their products refuse the mark)."""
+    count = len(nums)
+    if any(_outer_variable(args[i]) is not None for i in nums):
+        return None
+    shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
+    cls = _seeds(dualvec_type(count))
+    new = list(args)
+    for r, i in enumerate(nums):
+        data = np.zeros((cls._planes, *shape), dtype=dtype)
+        data[0] = args[i]
+        data[1 + r] = 1
+        new[i] = cls._wrap(data)
+    depth = _core.transform_depth()
+    HOLOMORPHIC.add((get_ident(), depth))
+    try:
+        out = f(*new, **kwargs)
+        return [
+            _output_planes(leaf, cls, dtype)[1:] if _varies(leaf, cls) else np.zeros(1)
+            for leaf in _tree_leaves(out)
+        ]
+    finally:
+        _any_function_here()
+
+
 def _check_holomorphic(derivatives: Any) -> None:
     """ValueError unless df/dz-bar = (d_x + i d_y)/2 vanishes to rounding: relative to
     |d_x| + |d_y|, within the square root of the dtype's epsilon (rounding differs
@@ -2764,7 +2814,9 @@ def wirtinger(
     """
     _checked_argnums(argnums, "wirtinger")
 
-    def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def pair(
+        d_x: np.ndarray, d_y: np.ndarray, holomorphic: Callable[[], list[np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         # component by component: numpy's complex products and quotients (1j d_y, / 2)
         # make 0 inf of a finite part's partner (exp's df/dz at 709.9 + 0.1i was
         # inf + nan i, its d_x inf + 2e307i and d_y -2e307 + inf i)
@@ -2777,9 +2829,25 @@ def wirtinger(
         for sign in (1, -1):  # (d_x - i d_y)/2, (d_x + i d_y)/2
             dtype = np.result_type(d_x, d_y, 1j)
             side = np.empty(np.broadcast_shapes(d_x.shape, d_y.shape), dtype)
-            side.real = (d_x.real + sign * d_y.imag) / 2
-            side.imag = (d_x.imag - sign * d_y.real) / 2
-            sides.append(side if kind is None else kind._wrap(side))
+            side.real = _half_sum(d_x.real, sign * d_y.imag)
+            side.imag = _half_sum(d_x.imag, -sign * d_y.real)
+            sides.append(side)
+        if kind is None and holomorphic is not None:
+            # df/dz-bar's inf - inf where d_x, d_y overflow: exp at 709.9 + 0.1i has
+            # d_x = inf + 2e307i, d_y = -2e307 + inf i, and df/dz-bar = 0 (nan by
+            # the sum). Where the outputs of a pass holding holomorphic=True's mark
+            # have no nan parts, only complex-differentiable functions made them (the
+            # others' parts are nan there), so d_y = i d_x exactly: df/dz-bar = 0 and
+            # df/dz = d_x. The pass runs only where such a nan appeared.
+            lost = np.isnan(sides[1]) & ~np.isnan(d_x) & ~np.isnan(d_y)
+            if lost.any():
+                marked = holomorphic()
+                if marked:
+                    lost &= ~np.isnan(marked[0])
+                    sides[0][lost] = np.broadcast_to(d_x, lost.shape)[lost]
+                    sides[1][lost] = 0
+        if kind is not None:
+            return kind._wrap(sides[0]), kind._wrap(sides[1])
         return sides[0], sides[1]
 
     def per_point(*args: Any, **kwargs: Any) -> Any:
@@ -2788,7 +2856,20 @@ def wirtinger(
         dtype = np.result_type(*(new[i].dtype for i in nums))
         derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype, "wirtinger")
         count = len(nums)
-        leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
+        marked: list[Any] = []
+
+        def holomorphic(q: int) -> Callable[[], list[np.ndarray]]:
+            def parts() -> list[np.ndarray]:
+                if not marked:
+                    marked.append(_marked_pointwise(f, new, kwargs, nums, dtype))
+                return [] if marked[0] is None else [marked[0][q]]
+
+            return parts
+
+        leaves = [
+            pair(p[:count], p[count:], holomorphic(q))
+            for q, p in enumerate(_tree_leaves(derivatives))
+        ]
         return tuple(
             _rebuild(derivatives, [_structured(argnums, list(w[side])) for w in leaves])
             for side in (0, 1)
@@ -2803,8 +2884,28 @@ def wirtinger(
         *_, imaginary_jacobians = _jacobian_pass(
             f, new, kwargs, argnums, chunk_size, "wirtinger", None, 1j, want_values=False
         )
+        marked: list[Any] = []
+
+        def holomorphic(q: int) -> Callable[[], list[np.ndarray]]:
+            def parts() -> list[np.ndarray]:
+                if not marked:
+                    try:
+                        *_, jacobians = _jacobian_pass(
+                            f, new, kwargs, argnums, chunk_size, "wirtinger", None,
+                            want_values=False, marked=True,
+                        )  # fmt: skip
+                        marked.append(jacobians)
+                    except TypeError:  # a product with an inner transform's: no judgement
+                        marked.append(None)
+                    finally:
+                        _any_function_here()
+                return [] if marked[0] is None else [marked[0][q]]
+
+            return parts
+
         leaves = [
-            pair(j_x, j_y) for j_x, j_y in zip(real_jacobians, imaginary_jacobians, strict=True)
+            pair(j_x, j_y, holomorphic(q))
+            for q, (j_x, j_y) in enumerate(zip(real_jacobians, imaginary_jacobians, strict=True))
         ]
         return tuple(
             _rebuild(out, [_structured(argnums, v.split(w[side])) for w in leaves])
