@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import mpmath as mp
 import numpy as np
 import pytest
 
@@ -191,3 +192,107 @@ def test_wirtinger_of_a_function_that_is_not_holomorphic_near_overflow() -> None
     _same(dz, np.exp(z), 4e-16)  # (conj's (1 - i (-i))/2 = 0)
     _dz, dz_bar = hd.wirtinger(lambda u: np.exp(u) * np.abs(u), elementwise=True)(z)
     assert np.isnan(dz_bar[0])
+
+
+# --- nested beyond total order 2: a pointwise transform inside another -------------------
+def _g(t: Any) -> Any:
+    return np.exp(np.exp(t))  # its derivatives overflow at 7
+
+
+def _g_derivatives(x: np.ndarray, orders: range) -> dict[int, np.ndarray]:
+    """d^k/dt^k exp(exp(t)) at x (mpmath, 40 digits; where it overflows, inf)."""
+    mp.mp.dps = 40
+    out = {}
+    for k in orders:
+        values = [mp.diff(lambda t: mp.exp(mp.exp(t)), mp.mpf(float(v)), k) for v in x]
+        out[k] = np.array([float(v) if abs(v) < 1e308 else np.inf for v in values])
+    return out
+
+
+_INNER: dict[str, tuple[Callable[[Any], Any], int]] = {
+    # an elementwise transform of _g at every point, and the order it differentiates to
+    "derivative": (lambda x: hd.derivative(_g)(x), 1),
+    "derivative order=2": (lambda x: hd.derivative(_g, order=2)(x), 2),
+    "derivative order=3": (lambda x: hd.derivative(_g, order=3)(x), 3),
+    "grad elementwise": (lambda x: hd.grad(_g, elementwise=True)(x), 1),
+    "hessian elementwise": (lambda x: hd.hessian(_g, elementwise=True)(x), 2),
+    "hessian_diag elementwise": (lambda x: hd.hessian_diag(_g, elementwise=True)(x), 2),
+    "mixed (1, 1) of g(a) b": (
+        lambda x: hd.derivative(lambda a, b: _g(a) * b, order=(1, 1), argnums=(0, 1))(x, x),
+        1,
+    ),
+    "wirtinger elementwise": (
+        lambda x: hd.wirtinger(_g, elementwise=True)(x.astype(complex))[0].real,
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "outer"),
+    [
+        (name, outer)
+        for name in sorted(_INNER)
+        for outer in ("hessian of the sum", "jacobian", "jacobian of jacobian")
+        if outer != "jacobian" or _INNER[name][1] >= 2  # (total order 2: no bundle)
+    ],
+)
+def test_a_pointwise_transform_nested_with_an_overflowing_point(name: str, outer: str) -> None:
+    # the bundle's read-out of a partial in a variable a point does not depend on was
+    # inf - inf where that point's series overflow: hessian(sum(derivative(g)(x))) at
+    # [0.3, 7, -0.5] was all nan, its entries at 0.3 and -0.5 finite and the mixed ones 0
+    inner, k = _INNER[name]
+    x = np.array([0.3, 7.0, -0.5])
+    if outer == "hessian of the sum":
+        got, order = hd.hessian(lambda v: np.sum(inner(v)))(x), k + 2
+    elif outer == "jacobian":
+        got, order = hd.jacobian(inner)(x), k + 1
+    else:
+        got, order = hd.jacobian(hd.jacobian(inner))(x), k + 2
+    diagonal = _g_derivatives(x, range(order, order + 1))[order]
+    n = len(x)
+    point = np.arange(n)
+    on = np.zeros(got.shape, dtype=bool)
+    on[(point,) * got.ndim] = True
+    entries = got[on]
+    assert not np.isfinite(entries[1])  # (inf in exact arithmetic)
+    np.testing.assert_allclose(entries[[0, 2]], diagonal[[0, 2]], rtol=1e-13, atol=0)
+    # 0 in exact arithmetic: the finite reads as they were (the interpolation's
+    # rounding), the others 0
+    off = got[~on]
+    assert np.all(np.isfinite(off)), got
+    assert np.all(np.abs(off) <= 1e-13 * np.abs(diagonal[[0, 2]]).max()), got
+
+
+def test_a_pointwise_transform_closing_over_the_outer_variable() -> None:
+    # F(x) = C T, C = sum_i g'(x_i), T = sum_j x_j (the closure reaches every point):
+    # d2F/dx_0 dx_1 = C_01 T + C_0 + C_1 = g''(0.3) + g''(7) = inf, so point 7's
+    # partial in x_0 is not 0, though its input does not hold x_0 (no record: the
+    # closure's lift into the bundle)
+    x = np.array([0.3, 7.0, -0.5])
+    got = hd.hessian(lambda v: np.sum(hd.derivative(lambda t: _g(t) * np.sum(v))(v)))(x)
+    assert not np.isfinite(got[0, 1]) and not np.isfinite(got[1, 0])
+    # the same through a second argument of the outer kind
+    got = hd.hessian(lambda v: np.sum(hd.derivative(lambda t, w: _g(t) * np.sum(w))(v, v)))(x)
+    assert not np.isfinite(got[0, 1]) and not np.isfinite(got[1, 0])
+
+
+def test_elementwise_inputs_at_other_points_of_the_outer_variable() -> None:
+    # F(x) = sum_i g'(x_i) x_r(i), r(i) = n - 1 - i (b reaches point i through x[::-1]):
+    # d2F/dx_1 dx_2 = g''(x_1) + g''(x_2) = inf at x_1 = 7, so point 1's partial in x_2
+    # is not 0 (the record is the union over the inputs a, b); the entries of points
+    # 0 and 3 alone: the third derivative times x_r(p) at p = q, g''(x_p) + g''(x_r(p))
+    # at q = r(p)
+    x = np.array([0.3, 7.0, -0.5, 0.45])
+
+    def f(v: Any) -> Any:
+        def g(a: Any, b: Any) -> Any:
+            return _g(a) * b
+
+        return np.sum(hd.grad(g, argnums=(0, 1), elementwise=True)(v, v[::-1])[0])
+
+    got = hd.hessian(f)(x)
+    assert not np.isfinite(got[1, 2]) and not np.isfinite(got[2, 1])
+    d = _g_derivatives(x[[0, 3]], range(2, 4))
+    want = np.array([[d[3][0] * x[3], d[2][0] + d[2][1]], [d[2][0] + d[2][1], d[3][1] * x[0]]])
+    np.testing.assert_allclose(got[np.ix_([0, 3], [0, 3])], want, rtol=1e-13)

@@ -53,7 +53,7 @@ from ._multivariate import (
     symmetric_product_type,
     unify,
 )
-from ._taylor_arrays import BundleReads, TaylorBundle
+from ._taylor_arrays import POINTWISE_SEEDS, BundleReads, TaylorBundle, forget_seeds, note_seed
 from ._ufuncs import COMPONENT_DTYPES
 
 _REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
@@ -191,6 +191,24 @@ def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
     return nums
 
 
+def _pointwise_seeds(seeded: list[Any], outers: list[DualArray | None]) -> list[Any]:
+    """A pointwise transform's inputs (elementwise=True's, wirtinger's per point, the
+    mixed partials'), those seeded from an enclosing transform's variables nested
+    (_nested_seed), and for each product bundle among them a record of what each point
+    of them depends on (_taylor_arrays.note_seed: the union over its inputs; nothing
+    known where an outer variable was broadcast to more points)."""
+    nested = [
+        s if o is None else _nested_seed(s, o, None, None)
+        for s, o in zip(seeded, outers, strict=True)
+    ]
+    pairs = [(n, o) for n, o in zip(nested, outers, strict=True) if o is not None]
+    for kind in {type(n) for n, _ in pairs}:
+        ours = [(n, o) for n, o in pairs if type(n) is kind]
+        known = all(n.shape == o.shape for n, o in ours)
+        note_seed(kind, [o for _, o in ours] if known else [], known)
+    return nested
+
+
 def _outer_variable(x: Any) -> DualArray | None:
     """x when it is a variable of an enclosing transform (a nested call's input),
     else None; other dual arrays are refused by _variable."""
@@ -200,12 +218,18 @@ def _outer_variable(x: Any) -> DualArray | None:
 
 
 def _nested_seed(
-    seeded: DualArray, outer: DualArray | None, outer_tangent: DualArray | None = None
+    seeded: DualArray,
+    outer: DualArray | None,
+    outer_tangent: DualArray | None = None,
+    pointwise: bool | None = False,
 ) -> DualArray:
     """A nested transform's seeded input, in the product of its kind and an enclosing
     transform's: with the outer parts of its values (`outer`, the enclosing transform's
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
-    mixed planes)."""
+    mixed planes). pointwise: the transform's f acts point by point on it (derivative),
+    so in a bundle each point's output depends on what that point's input does
+    (_taylor_arrays.note_seed); None: the caller records its inputs together
+    (_pointwise_seeds)."""
     kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
     if outer is not None and outer.shape != seeded.shape:
         # an elementwise transform's input broadcast to the points of the others (a
@@ -220,7 +244,11 @@ def _nested_seed(
     if not hasattr(product, "_sizes"):  # beyond total order 2: a bundle (_taylor)
         from ._taylor_arrays import bundle_seed
 
-        return bundle_seed(product, outer, seeded, outer_tangent)  # type: ignore[arg-type]
+        made = bundle_seed(product, outer, seeded, outer_tangent)  # type: ignore[arg-type]
+        if pointwise is not None:
+            known = pointwise and outer is not None and outer_tangent is None
+            note_seed(product, [outer] if known else [], known)  # type: ignore[list-item]
+        return made
     if outer_tangent is None and _seeded_alike(seeded, outer):
         # the outer variable itself, in the same directions: the symmetric product
         symmetric = symmetric_product_type(kind, type(seeded))
@@ -275,7 +303,7 @@ class _Variables:
     array, or a container (pytree) of them, whose leaves are the arrays in order."""
 
     __slots__ = (
-        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "sizes", "trees",
+        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "pointwise", "sizes", "trees",
     )  # fmt: skip
 
     def __init__(
@@ -313,6 +341,7 @@ class _Variables:
         self.offsets = [0, *itertools.accumulate(self.sizes)]
         self.n = self.offsets[-1]
         self.dtype = self.arrays[0].dtype if len(self.arrays) == 1 else np.result_type(*self.arrays)
+        self.pointwise = False  # f acts point by point (elementwise=True: _pointwise_seeds)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int, np.ndarray], None]) -> list[Any]:
         """The argument list with input r replaced by a `cls` array whose part planes
@@ -328,7 +357,9 @@ class _Variables:
     def _arguments(self, seeded: list[Any]) -> list[Any]:
         """The argument list with the inputs' leaves seeded: those of outer variables
         in their product kind, containers rebuilt around them."""
-        if self.outer is not None:
+        if self.outer is not None and self.pointwise:
+            seeded = _pointwise_seeds(seeded, self.outer)
+        elif self.outer is not None:
             seeded = [
                 s if o is None else _nested_seed(s, o)
                 for s, o in zip(seeded, self.outer, strict=True)
@@ -668,6 +699,8 @@ def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
                 key = (get_ident(), _core.transform_depth())
                 HOLOMORPHIC.discard(key)
                 NOT_HOLOMORPHIC_CALLS.pop(key, None)
+            if POINTWISE_SEEDS:  # (and a pointwise pass's record: _taylor_arrays.note_seed)
+                forget_seeds(_core.transform_depth())
 
     # one byte of state: a scope for the next call (the first one always has one)
     scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), marked)
@@ -1196,6 +1229,7 @@ def _pointwise_pass(
     f's output, a function giving an output leaf's planes once f is seen pointwise,
     count and the seeded class."""
     v = _Variables(args, argnums, where, holomorphic)
+    v.pointwise = True
     if v.trees is not None:
         raise TypeError(f"{where}(..., elementwise=True) takes arrays, not containers of them")
     shape = _broadcast_inputs(v)
@@ -2536,7 +2570,7 @@ def derivative(
             pending = _core.unit_seed(cls, x) if outer is None else None
             parts = (1.0,) if order == 1 else (1.0, 0.0)
             seeded = _seeded_point(cls, x, parts) if pending is None else pending
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
             before = _core.pointwise_marks(cls)
             result = f(*new_args, **kwargs)
             if type(result) is cls and outer is None:
@@ -2568,7 +2602,7 @@ def derivative(
         def run(weights: np.ndarray) -> Any:
             parts = (1.0, weights) if order == 1 else (1.0, weights, 0.0, 0.0, 0.0)
             seeded = _seeded_point(cls, x, parts)
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
             return f(*new_args, **kwargs)
 
         result, weights, rounding = _probed_pass(run, cls, x.shape, x.dtype)
@@ -2647,15 +2681,17 @@ def _wirtinger_pointwise(
         if probe:
             weights = (_bundle_probe_weights if bundled else _probe_weights)(shape, dtype)
         new = list(args)
-        for r, i in enumerate(nums):
+        seeds = []
+        for r in range(count):
             data = np.zeros((cls._planes, *shape), dtype=dtype)
             data[0] = values[r]
             data[1 + r] = 1
             data[1 + count + r] = 1j
             if weights is not None:
                 data[-1] = weights
-            seeded = cls._wrap(data)
-            new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
+            seeds.append(cls._wrap(data))
+        for i, seeded in zip(nums, _pointwise_seeds(seeds, list(outer)), strict=True):
+            new[i] = seeded
         before = _core.pointwise_marks(cls)
         return cls, f(*new, **kwargs), weights, before
 
