@@ -715,15 +715,16 @@ def bundle_seed(
 # its kind: they reach every point): _LIFTS counts lift_bundle's lifts, and one seen
 # after a record (a pass's function) spoils it for the rest of the transform's call.
 _LIFTS: dict[type[DualArray], int] = {}
-# bundle -> (per bundle variable and point: depends on it, _LIFTS at the record), or
-# None: nothing known
-POINTWISE_SEEDS: dict[type[DualArray], tuple[np.ndarray, int] | None] = {}
+# bundle -> (the outer variables its pointwise seeds were made from, _LIFTS at the
+# record), or None: nothing known
+POINTWISE_SEEDS: dict[type[DualArray], tuple[tuple[DualArray, ...], int] | None] = {}
 
 
 def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool) -> None:
-    """Record, after a pass's seeds, what each point of its seeded inputs depends on
-    (a pointwise transform's; `outers` the enclosing transforms' variables they were
-    seeded from, each broadcast to its input's shape), or that nothing is known."""
+    """Record, after a pass's seeds, what each point of its seeded inputs depends on (a
+    pointwise transform's; `outers` the enclosing transforms' variables they were seeded
+    from, each of its input's shape; made into a mask only where a read needs it), or
+    that nothing is known."""
     if not _is_bundle(bundle):
         return
     lifts = _LIFTS.get(bundle, 0)
@@ -731,11 +732,16 @@ def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool)
     if not (pointwise and outers) or (before is None or (before and before[1] != lifts)):
         POINTWISE_SEEDS[bundle] = None  # (spoilt for this transform's call)
         return
+    POINTWISE_SEEDS[bundle] = (tuple(outers), lifts)
+
+
+def _live(bundle: type[DualArray], outers: tuple[DualArray, ...]) -> np.ndarray | None:
+    """Per bundle variable and point of the outers' broadcast shape: whether the point
+    depends on it (the union over the outers of their nonzero partials in it)."""
     try:
         shape = np.broadcast_shapes(*(o.shape for o in outers))
     except ValueError:
-        POINTWISE_SEEDS[bundle] = None
-        return
+        return None
     variables = int(bundle._exponents.shape[1])  # type: ignore[attr-defined]
     live: np.ndarray = np.zeros((variables, *shape), dtype=bool)
     for outer in outers:
@@ -746,7 +752,7 @@ def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool)
         for c in np.flatnonzero(exponents.any(axis=0)).tolist():
             own[c] = nonzero[exponents[:, c] > 0].any(axis=0)
         live |= own
-    POINTWISE_SEEDS[bundle] = (live, lifts)
+    return live
 
 
 def forget_seeds(depth: int) -> None:
@@ -765,16 +771,18 @@ def _structural_zeros(bundle: type[TaylorBundle], grid: np.ndarray, shape: tuple
     known = POINTWISE_SEEDS.get(bundle)
     if known is None or known[1] != _LIFTS.get(bundle, 0):
         return
-    live = known[0]
+    with np.errstate(invalid="ignore"):
+        lost = ~np.isfinite(grid)  # (the finite reads stay: see the docstring)
+    if not lost.any():
+        return
+    live = _live(bundle, known[0])
+    if live is None:
+        return
     try:
         live = np.broadcast_to(live, (len(live), *shape))
     except ValueError:
         return
     exponents = _embedded(bundle._outer, bundle)
-    with np.errstate(invalid="ignore"):
-        lost = ~np.isfinite(grid)  # (the finite reads stay: see below)
-    if not lost.any():
-        return
     for row in range(1, len(exponents)):
         dead = ~live[np.flatnonzero(exponents[row])].all(axis=0)
         grid[row][lost[row] & dead] = 0
