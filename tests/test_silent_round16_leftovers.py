@@ -296,3 +296,47 @@ def test_elementwise_inputs_at_other_points_of_the_outer_variable() -> None:
     d = _g_derivatives(x[[0, 3]], range(2, 4))
     want = np.array([[d[3][0] * x[3], d[2][0] + d[2][1]], [d[2][0] + d[2][1], d[3][1] * x[0]]])
     np.testing.assert_allclose(got[np.ix_([0, 3], [0, 3])], want, rtol=1e-13)
+
+
+# --- nested pointwise transforms: mixing points through the outer directions only --------
+_S = float(np.array([0.3, -0.7, 1.1, 0.4]).sum())  # (the points below: sum(t) = _S)
+
+
+def _mixing(t: Any) -> Any:
+    return t + (t.sum() - _S) ** 2  # its values pass the probe at sum(t) = _S
+
+
+_MIXING_THROUGH_THE_OUTER_PARTS: dict[str, Callable[[np.ndarray], Any]] = {
+    # f mixes points, but its values pass the probe at the point: the outer parts of its
+    # per-point derivatives show it (main gave J 1 sums, silently: jacobian(derivative(
+    # t + (sum(t) - s)^2)) was 8 everywhere, the per-point derivative's 0)
+    "jacobian(derivative)": lambda x: hd.jacobian(hd.derivative(_mixing))(x),
+    "jacobian(grad elementwise)": lambda x: hd.jacobian(hd.grad(_mixing, elementwise=True))(x),
+    "jvp(derivative)": lambda x: hd.jvp(hd.derivative(_mixing), (x,), (np.ones_like(x),)),
+    "grad(sum(derivative))": lambda x: hd.grad(lambda v: np.sum(hd.derivative(_mixing)(v)))(x),
+    "jacobian(wirtinger elementwise)": lambda x: hd.jacobian(
+        lambda v: hd.wirtinger(_mixing, elementwise=True)(v.astype(complex))[0].real
+    )(x),
+    "jacobian(derivative order=(1,))": lambda x: hd.jacobian(
+        lambda v: hd.derivative(_mixing, order=(1,), argnums=(0,))(v)
+    )(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MIXING_THROUGH_THE_OUTER_PARTS))
+def test_a_nested_pointwise_transform_refuses_mixing_through_the_outer_parts(name: str) -> None:
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    with pytest.raises(ValueError, match="mixes points"):
+        _MIXING_THROUGH_THE_OUTER_PARTS[name](x)
+
+
+def test_a_nested_pointwise_transform_of_several_points_of_the_outer_variable() -> None:
+    # pointwise in its inputs a = x, b = x[::-1], each point's outer parts those of
+    # both: d/dv_j of sin(b_i) at i is cos(x_j) where j = n - 1 - i
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+
+    def f(a: Any, b: Any) -> Any:
+        return a * np.sin(b)
+
+    got = hd.jacobian(lambda v: hd.grad(f, argnums=(0, 1), elementwise=True)(v, v[::-1])[0])(x)
+    np.testing.assert_allclose(got, np.fliplr(np.diag(np.cos(x[::-1]))), rtol=1e-15, atol=0)

@@ -2296,15 +2296,67 @@ def _check_pointwise(
     the rounding of f'')."""
     out_shape = probe.shape
     _check_point_shapes(where, shape, out_shape)
+    if isinstance(parts, DualArray) and type(parts) is type(probe) and not interpolated:
+        _judge_outer_parts(where, parts, probe, weights, finite_only)
+    _judge(where, parts, probe, weights, finite_only, interpolated, spread, magnitude)
+
+
+def _judge_outer_parts(
+    where: str, parts: DualArray, probe: DualArray, weights: np.ndarray, finite_only: bool
+) -> None:
+    """_check_pointwise's rule on the outer parts of a nested transform's planes (dual
+    arrays of the outer kind, a product with it: exact), every plane at once: a function
+    mixing points only through the enclosing transform's directions (t + (sum(t) - s)^2
+    under a jacobian) has values that agree. (Not through a bundle: its read-out of a
+    partial mixing an enclosing transform's probe, seeded at scales up to 2^63 before it
+    reruns near 1, carries the rounding of the larger ones.)"""
+    p, q = parts._stack, probe._stack
+    finfo = np.finfo(q.real.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = p[1:].sum(axis=1) * weights
+        scale = np.abs(weights) * np.abs(p[1:]).sum(axis=1)
+        tolerance = 64 * finfo.eps * scale + 64 * (np.abs(weights) + 1) * finfo.smallest_subnormal
+        agree = np.abs(q[1:] - expected) <= tolerance
+        agree |= np.isnan(q[1:]) & np.isnan(expected)
+        agree |= ~np.isfinite(q[1:]) & ~np.isfinite(expected)
+        if finite_only:
+            agree |= ~(np.isfinite(q[1:]) & np.isfinite(expected))
+    if not agree.all():
+        at = np.unravel_index(int(np.argmin(agree.reshape(-1))), agree.shape)[1:]
+        raise ValueError(_mixing_message(where, at))
+
+
+def _mixing_message(where: str, at: tuple[Any, ...]) -> str:
+    return (
+        f"{where} gives per-point derivatives of a function acting point by point, but "
+        f"this one mixes points: output {[int(i) for i in at]} depends on other input elements "
+        "than its own (as np.cumsum, x - x.mean(), np.sort or x[::-1] do); use jacobian "
+        "for its derivatives"
+    )
+
+
+def _judge(
+    where: str,
+    parts: Any,
+    probe: Any,
+    weights: np.ndarray,
+    finite_only: bool,
+    interpolated: int,
+    spread: np.ndarray | None,
+    magnitude: Any,
+) -> None:
+    """_check_pointwise's rule on parts (count, *shape) and probe (*shape)."""
+    out_shape = probe.shape
     arrays = all(type(a) is np.ndarray for a in (parts, probe, weights))
     if arrays and _core.probe_agrees(
         parts, probe, np.broadcast_to(weights, out_shape), finite_only
     ):  # one pass
         return
     # the same rules again, in numpy, to name a point that disagrees; on the values (a
-    # nested transform's planes are dual arrays of the outer kind, whose parts are not
-    # judged here, and np.abs of them would be a call of abs on the outer transform's
-    # variables: holomorphic=True would blame it for nan parts of f's own)
+    # nested transform's planes are dual arrays of the outer kind, whose parts
+    # _check_pointwise judges as arrays, and np.abs of them would be a call of abs on the
+    # outer transform's variables: holomorphic=True would blame it for nan parts of f's
+    # own)
     parts, probe = _primal(parts), _primal(probe)
     magnitude = None if magnitude is None else _primal(magnitude)
     total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
@@ -2335,12 +2387,7 @@ def _check_pointwise(
             agree |= np.abs(probe - expected) <= rounding
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), out_shape)
-        raise ValueError(
-            f"{where} gives per-point derivatives of a function acting point by point, but "
-            f"this one mixes points: output {[int(i) for i in at]} depends on other input elements "
-            "than its own (as np.cumsum, x - x.mean(), np.sort or x[::-1] do); use jacobian "
-            "for its derivatives"
-        )
+        raise ValueError(_mixing_message(where, at))
 
 
 # The probe's tolerance in multiples of 4^D eps (1 + |w|)^D times the partials, for
