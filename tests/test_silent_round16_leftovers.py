@@ -12,6 +12,14 @@ turned entries that are finite in exact arithmetic into nan (or inf), silently.
 - hd.wirtinger: df/dz-bar of a holomorphic f where d_x and d_y overflow was inf - inf
   (exp at 709.9 + 0.1i: nan, exactly 0), and df/dz = (d_x - i d_y)/2 overflowed in the
   sum (exp at 709.5: inf, exp(709.5) = 1.35e308).
+- Nested beyond total order 2, a bundle's read-out of a partial in a variable a point
+  does not depend on was inf - inf where that point's series overflow (the Hessian of
+  sum(derivative(exp(exp(t)))(x)) at [0.3, 7] all nan): 0 there, for pointwise inner
+  transforms (_taylor_arrays.note_seed).
+- A nested pointwise transform's probe judged the values alone: f mixing points only
+  through the enclosing transform's directions passed, with J 1 sums.
+- Linear algebra of a matrix whose part holds an inf (sqrt at 0 on the diagonal): the
+  products of that part with a0^-1's zeros were nan (inv, eigvalsh, cholesky, qr).
 
 References: closed forms by loops over the entries (no product of inf and an exact
 zero), numpy's own exp, cosh, sinh for the complex derivatives.
@@ -340,3 +348,58 @@ def test_a_nested_pointwise_transform_of_several_points_of_the_outer_variable() 
 
     got = hd.jacobian(lambda v: hd.grad(f, argnums=(0, 1), elementwise=True)(v, v[::-1])[0])(x)
     np.testing.assert_allclose(got, np.fliplr(np.diag(np.cos(x[::-1]))), rtol=1e-15, atol=0)
+
+
+# --- linear algebra of a matrix whose part holds an inf -------------------------------
+def _diagonal(x: Any) -> Any:
+    return np.diag(np.sqrt(x) + 1.0)  # diag(1 + sqrt(x)): d/dx_0 is inf E_00 at x_0 = 0
+
+
+_X = np.array([0.0, 1.0, 4.0])
+_D = 1 + np.sqrt(_X)  # the diagonal, 1, 2, 3
+_DD = np.array([np.inf, 0.5, 0.25])  # d d_j / d x_j
+_ON_DIAGONAL: dict[str, tuple[Callable[[Any], Any], Callable[[np.ndarray], np.ndarray], bool]] = {
+    # F, F's derivative along the diagonal entry (phi'(d)), and whether F is a matrix
+    # (else the vector of the diagonal's images)
+    "inv": (np.linalg.inv, lambda d: -1 / d**2, True),
+    "solve": (lambda a: np.linalg.solve(a, np.ones(3)), lambda d: -1 / d**2, False),
+    "cholesky": (np.linalg.cholesky, lambda d: 0.5 / np.sqrt(d), True),
+    "matrix_power 3": (lambda a: np.linalg.matrix_power(a, 3), lambda d: 3 * d**2, True),
+    "a @ a": (lambda a: a @ a, lambda d: 2 * d, True),
+    "eigvalsh": (np.linalg.eigvalsh, lambda d: np.ones_like(d), False),
+    "solve_triangular": (
+        lambda a: hd.linalg.solve_triangular(a, np.ones(3)),
+        lambda d: -1 / d**2,
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ON_DIAGONAL))
+def test_linear_algebra_of_a_part_holding_inf(name: str) -> None:
+    # the parts a0^-1 v a0^-1 and their like were products of v = inf E_00 with a0's
+    # zeros (inv's part off the diagonal nan, exact 0; eigvalsh [inf, nan, nan], exact
+    # [inf, 0, 0]; cholesky all nan): a part that is not finite now has its products
+    # with zeros strong (_algebra.linear, linalg's level products)
+    f, derivative, matrix = _ON_DIAGONAL[name]
+    got = hd.jacobian(lambda x: f(_diagonal(x)))(_X)
+    column = derivative(_D) * _DD  # (inf times a positive or negative number)
+    if matrix:
+        want = np.zeros((3, 3, 3))
+        want[np.arange(3), np.arange(3), np.arange(3)] = column
+    else:
+        want = np.diag(column)
+    _same(np.abs(got), np.abs(want), 1e-15)  # (signs as numpy's factors have them)
+    assert np.array_equal(np.signbit(got[want != 0]), np.signbit(want[want != 0]))
+
+
+@pytest.mark.parametrize("name", ["det", "slogdet", "trace", "norm"])
+def test_scalar_functions_of_a_matrix_whose_part_holds_inf(name: str) -> None:
+    f = {
+        "det": np.linalg.det,
+        "slogdet": lambda a: np.linalg.slogdet(a)[1],
+        "trace": np.trace,
+        "norm": np.linalg.norm,
+    }[name]
+    got = hd.grad(lambda x: f(_diagonal(x)))(_X)
+    assert got[0] == np.inf and np.all(np.isfinite(got[1:]))

@@ -456,8 +456,52 @@ def _following(
 
 
 def linear(op: Callable[[Any], Any], x: PlaneList) -> PlaneList:
-    """A function linear in x, applied plane by plane."""
-    return [None if p is None else op(p) for p in x]
+    """A function linear in x, applied plane by plane; a part plane holding inf or nan
+    with its zeros strong (_strong_linear)."""
+    out: PlaneList = []
+    for k, p in enumerate(x):
+        if p is None:
+            out.append(None)
+            continue
+        with np.errstate(invalid="ignore"):
+            result = op(p)
+        if k and not _finite(np.asarray(result)) and not _finite(np.asarray(p)):
+            result = _strong_linear(op, np.asarray(p), np.asarray(result))
+        out.append(result)
+    return out
+
+
+def _strong_linear(op: Callable[[Any], Any], p: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """op(p) for op linear, each entry of p that is inf or nan times op's column for it
+    (op of its unit array) with a zero of that column a strong zero: the part of a
+    diagonal matrix's inverse, q v q with v = inf E_00 and q = a0^-1, is 0 off the
+    diagonal, not nan (as the products of matrices have it: _strong_product). Where op
+    does not give arrays of one shape, op(p) as it was."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(p)
+        total = np.asarray(op(np.where(finite, p, 0)))
+        if total.shape != result.shape:
+            return result
+        plus = np.zeros(total.shape, dtype=bool)
+        minus = np.zeros(total.shape, dtype=bool)
+        nan = np.zeros(total.shape, dtype=bool)
+        for index in zip(*np.nonzero(~finite), strict=True):
+            unit = np.zeros_like(p)
+            unit[index] = 1
+            column = np.asarray(op(unit))
+            entry = p[index]
+            if np.iscomplexobj(column) or np.iscomplexobj(entry):
+                return result
+            reached = column != 0
+            if np.isnan(entry):
+                nan |= reached
+            else:
+                up = (column > 0) == (entry > 0)
+                plus |= reached & up
+                minus |= reached & ~up
+        out = np.where(plus, np.inf, total)
+        out = np.where(minus, -np.inf, out)
+        return np.where(nan | (plus & minus), np.nan, out).astype(result.dtype, copy=False)
 
 
 def add(x: PlaneList, y: PlaneList, sign: float = 1.0) -> PlaneList:
