@@ -20,6 +20,9 @@ turned entries that are finite in exact arithmetic into nan (or inf), silently.
   through the enclosing transform's directions passed, with J 1 sums.
 - Linear algebra of a matrix whose part holds an inf (sqrt at 0 on the diagonal): the
   products of that part with a0^-1's zeros were nan (inv, eigvalsh, cholesky, qr).
+- A constant's zero times an infinite part (sqrt at 0) was 0 inf = nan in elementwise
+  products at every kind (c * sqrt(v), i sqrt(t), x / inf), where c @ sqrt(v) gave 0:
+  x 0 is 0 for every x (binary.hpp's constant_zeros, _arrays._times_constant).
 
 References: closed forms by loops over the entries (no product of inf and an exact
 zero), numpy's own exp, cosh, sinh for the complex derivatives.
@@ -403,3 +406,52 @@ def test_scalar_functions_of_a_matrix_whose_part_holds_inf(name: str) -> None:
     }[name]
     got = hd.grad(lambda x: f(_diagonal(x)))(_X)
     assert got[0] == np.inf and np.all(np.isfinite(got[1:]))
+
+
+# --- a constant's zeros against an infinite part --------------------------------------
+_CONSTANTS: dict[str, Callable[[Any, type], Any]] = {
+    # sqrt(t) times a constant c that is 0 at t = 0 (sqrt' = inf there) and 2 at t = 1
+    "array c * x": lambda s, dtype: np.array([0.0, 2.0, 0.0], dtype=dtype) * s,
+    "x * array c": lambda s, dtype: s * np.array([0.0, 2.0, 0.0], dtype=dtype),
+    "np.multiply(x, c)": lambda s, dtype: np.multiply(s, np.array([0.0, 2.0, 0.0], dtype=dtype)),
+    "x * 0.0 + x * [0, 2, 0]": lambda s, dtype: s * 0.0 + s * np.array([0, 2, 0], dtype=dtype),
+    "x / inf + x * c": lambda s, dtype: s / np.inf + s * np.array([0, 2, 0], dtype=dtype),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(_CONSTANTS))
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_a_constants_zero_times_an_infinite_part(order: int, name: str, dtype: type) -> None:
+    # x 0 is 0 for every x: d/dt (0 sqrt(t)) at 0 is 0, not 0 inf = nan (the products of
+    # matrices had it: c @ sqrt(v) gave [0, 1, 0] where sum(c * sqrt(v)) gave nan)
+    t = np.array([0.0, 1.0, 0.0], dtype=dtype)
+
+    def f(u: Any) -> Any:
+        return _CONSTANTS[name](np.sqrt(u), dtype)
+
+    # d^k/dt^k 2 sqrt(t) at 1: 1, -1/2, 3/4
+    want = np.array([0.0, {1: 1.0, 2: -0.5, 3: 0.75}[order], 0.0])
+    _same(hd.derivative(f, order=order)(t), want, 1e-6 if dtype is np.float32 else 1e-15)
+    if order == 1:
+        _same(hd.jacobian(f)(t), np.diag(want), 1e-6 if dtype is np.float32 else 1e-15)
+        _same(hd.grad(lambda u: np.sum(f(u)))(t), want, 1e-6 if dtype is np.float32 else 1e-15)
+    if order == 2:
+        hessian = hd.hessian(lambda u: np.sum(f(u)))(t)
+        _same(hessian, np.diag(want), 1e-6 if dtype is np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize(
+    ("c", "want"),
+    [
+        (1j, [complex(0, np.inf), 0.5j]),
+        (np.array([2j, 0j]), [complex(0, np.inf), 0j]),
+        (0j, [0j, 0j]),
+    ],
+)
+def test_a_complex_constants_zero_component_times_an_infinite_part(c: Any, want: list) -> None:
+    # d/dt (i sqrt(t)) at 0 is 0 + inf i: its real part was 0 inf = nan (numpy's product
+    # of i and inf + 0i), as Re(i sqrt(t)) = 0 for every t
+    t = np.array([0.0, 1.0])
+    got = hd.derivative(lambda u: c * np.sqrt(u))(t)
+    _same(got, np.array(want, dtype=complex))
