@@ -44,6 +44,7 @@ struct Tabled {
   static constexpr bool structural_zeros = false;
   static constexpr bool unit_fxy = false;
   static constexpr int unit_sign = 0;
+  static constexpr bool constant_zeros = false;  // (partials given: none structural)
 };
 
 constexpr std::size_t kChainBlock = 64;

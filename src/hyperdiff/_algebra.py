@@ -456,8 +456,52 @@ def _following(
 
 
 def linear(op: Callable[[Any], Any], x: PlaneList) -> PlaneList:
-    """A function linear in x, applied plane by plane."""
-    return [None if p is None else op(p) for p in x]
+    """A function linear in x, applied plane by plane; a part plane holding inf or nan
+    with its zeros strong (_strong_linear)."""
+    out: PlaneList = []
+    for k, p in enumerate(x):
+        if p is None:
+            out.append(None)
+            continue
+        with np.errstate(invalid="ignore"):
+            result = op(p)
+        if k and not _finite(np.asarray(result)) and not _finite(np.asarray(p)):
+            result = _strong_linear(op, np.asarray(p), np.asarray(result))
+        out.append(result)
+    return out
+
+
+def _strong_linear(op: Callable[[Any], Any], p: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """op(p) for op linear, each entry of p that is inf or nan times op's column for it
+    (op of its unit array) with a zero of that column a strong zero: the part of a
+    diagonal matrix's inverse, q v q with v = inf E_00 and q = a0^-1, is 0 off the
+    diagonal, not nan (as the products of matrices have it: _strong_product). Where op
+    does not give arrays of one shape, op(p) as it was."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(p)
+        total = np.asarray(op(np.where(finite, p, 0)))
+        if total.shape != result.shape:
+            return result
+        plus = np.zeros(total.shape, dtype=bool)
+        minus = np.zeros(total.shape, dtype=bool)
+        nan = np.zeros(total.shape, dtype=bool)
+        for index in zip(*np.nonzero(~finite), strict=True):
+            unit = np.zeros_like(p)
+            unit[index] = 1
+            column = np.asarray(op(unit))
+            entry = p[index]
+            if np.iscomplexobj(column) or np.iscomplexobj(entry):
+                return result
+            reached = column != 0
+            if np.isnan(entry):
+                nan |= reached
+            else:
+                up = (column > 0) == (entry > 0)
+                plus |= reached & up
+                minus |= reached & ~up
+        out = np.where(plus, np.inf, total)
+        out = np.where(minus, -np.inf, out)
+        return np.where(nan | (plus & minus), np.nan, out).astype(result.dtype, copy=False)
 
 
 def add(x: PlaneList, y: PlaneList, sign: float = 1.0) -> PlaneList:
@@ -744,7 +788,60 @@ def _cross(
             return np.cross(x, y, axisa=ends[0], axisb=ends[1])
         return np.cross(x, y, axisa=ends[0], axisb=ends[1], axisc=end_c)
 
-    return apply("cross", cross, a, b, batched=batched, strong=False)  # (differences)
+    result = apply("cross", cross, a, b, batched=batched, strong=False)  # (differences)
+    if isinstance(result, DualArray) and not _finite(result._stack[1:]):
+        # an inf or nan met a zero part in a difference of products (cross(a, v) with
+        # a = [1, inf, 2]: d/dv of its first entry a_1 v_2 - a_2 v_1 is [0, -2, inf],
+        # not [nan, nan, inf]): the parts again as the strong products of the terms
+        # added less those subtracted (each a sum of products with weight 1)
+        def terms(sign: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+            def op(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+                lead = max(x.ndim, y.ndim)
+                x = x.reshape((1,) * (lead - x.ndim) + x.shape)
+                y = y.reshape((1,) * (lead - y.ndim) + y.shape)
+                return _cross_terms(x, y, ends, end_c, trial.ndim == 0, sign)
+
+            return op
+
+        added = apply("cross", terms(1), a, b, batched=_leading(terms(1)))
+        subtracted = apply("cross", terms(-1), a, b, batched=_leading(terms(-1)))
+        with np.errstate(invalid="ignore"):  # (inf - inf: nan, as the parts are)
+            result._stack[1:] = added._stack[1:] - subtracted._stack[1:]
+    return result
+
+
+def _leading(
+    op: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """op over a leading axis of both operands (op counts its axes from the end)."""
+
+    def batched(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        lead = max(x.ndim, y.ndim)
+        x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
+        y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
+        return op(x, y)
+
+    return batched
+
+
+def _cross_terms(
+    x: np.ndarray, y: np.ndarray, ends: tuple[int, int], end_c: int, scalar: bool, sign: int
+) -> np.ndarray:
+    """The products np.cross adds (sign 1: x_{i+1} y_{i+2}) or subtracts (sign -1:
+    x_{i+2} y_{i+1}), vector axes at ends (from the end), a 2-vector's third component
+    0; scalar: both 2-vectors (the third component x_0 y_1 or x_1 y_0 alone)."""
+    u, v = np.moveaxis(x, ends[0], -1), np.moveaxis(y, ends[1], -1)
+    if scalar:
+        return np.asarray(u[..., 0] * v[..., 1] if sign > 0 else u[..., 1] * v[..., 0])
+
+    def three(w: np.ndarray) -> np.ndarray:
+        if w.shape[-1] == 3:
+            return w
+        return np.concatenate([w, np.zeros((*w.shape[:-1], 1), w.dtype)], axis=-1)
+
+    u, v = three(u), three(v)
+    first, second = ([1, 2, 0], [2, 0, 1]) if sign > 0 else ([2, 0, 1], [1, 2, 0])
+    return np.moveaxis(u[..., first] * v[..., second], -1, end_c)
 
 
 @implements(np.einsum)

@@ -183,8 +183,31 @@ def _times_constant(x: Any, c: Any, constant_first: bool) -> Any:
         parts = parts.reshape(parts.shape[:1] + (1,) * (value.ndim - x.ndim) + x.shape)
     data = np.empty((len(x._stack), *value.shape), dtype=value.dtype)
     data[0] = value
-    np.multiply(*((c, parts) if constant_first else (parts, c)), out=data[1:])
+    with np.errstate(invalid="ignore"):  # (0 inf: mended below)
+        np.multiply(*((c, parts) if constant_first else (parts, c)), out=data[1:])
+    if not np.isfinite(data[1:].sum()) and not np.isfinite(parts.sum()):
+        # c's zeros are strong against an infinite part (x 0 is 0 for every x; the C++
+        # rule's too, and the products of matrices': c @ sqrt(v) at v = 0, c = [0, 2]),
+        # component by component for complex numbers; not where the value is nan
+        with np.errstate(invalid="ignore", over="ignore"):
+            data[1:] = np.where(np.isnan(value), data[1:], _strong_times(c, parts, constant_first))
     return x._wrap(data)
+
+
+def _strong_times(c: Any, parts: np.ndarray, constant_first: bool) -> np.ndarray:
+    """c parts with each zero component of either factor a strong zero (common.hpp's
+    parts_times), as numpy's complex product orders its terms otherwise."""
+
+    def times(u: Any, v: Any) -> np.ndarray:
+        return np.where((u == 0) | (v == 0), 0, u * v)
+
+    if np.iscomplexobj(c) or np.iscomplexobj(parts):
+        cr, ci, pr, pi = np.real(c), np.imag(c), np.real(parts), np.imag(parts)
+        out = np.empty(np.broadcast_shapes(np.shape(c), parts.shape), np.result_type(c, parts))
+        out.real = times(cr, pr) - times(ci, pi)
+        out.imag = times(cr, pi) + times(ci, pr)
+        return out
+    return times(c, parts) if constant_first else times(parts, c)
 
 
 def _operator(ufunc: np.ufunc, reflected: bool = False) -> Any:

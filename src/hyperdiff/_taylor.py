@@ -55,6 +55,7 @@ from ._transforms import (
     _nested_seed,
     _outer_variable,
     _output_planes,
+    _pointwise_seeds,
     _probed_pass,
     _seeds,
     _tree_leaves,
@@ -292,7 +293,7 @@ def taylor_derivative(
         if seeded is None:
             seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)
-        new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+        new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
         before = _core.pointwise_marks(cls)
         try:
             result = f(*new_args, **kwargs)
@@ -318,7 +319,7 @@ def taylor_derivative(
                 data[0], data[1] = x, weights
                 seeded = cls._wrap(data)
                 new = list(args)
-                new[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+                new[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
                 return new
 
             _probe_higher_orders(f, probed, kwargs, result, cls, x.shape, x.dtype)
@@ -409,8 +410,9 @@ def mixed_derivative(
         # hold a chunk's higher ones to the whole's: sin(x) + (len(x) > 50000) (x - 1)^3
         # at x = 1)
         new_args = list(args)
-        for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
-            new_args[a] = seeded(x, v) if o is None else _nested_seed(seeded(x, v), o)
+        made = _pointwise_seeds([seeded(x, v) for v, x in enumerate(xs)], list(outers))
+        for a, s in zip(positions, made, strict=True):
+            new_args[a] = s
         result = f(*new_args, **kwargs)
         full = tuple(v for v, x in enumerate(xs) if x.shape == shape)
         if check_pointwise and sum(orders) >= 2 and full:
@@ -420,11 +422,11 @@ def mixed_derivative(
 
             def probed(weights: np.ndarray) -> list[Any]:
                 new = list(args)
-                for v, (a, x, o) in enumerate(zip(positions, xs, outers, strict=True)):
-                    s = seeded(x, v)
-                    if v in full:
-                        s._stack[1:] *= weights
-                    new[a] = s if o is None else _nested_seed(s, o)
+                seeds = [seeded(x, v) for v, x in enumerate(xs)]
+                for v in full:
+                    seeds[v]._stack[1:] *= weights
+                for a, s in zip(positions, _pointwise_seeds(seeds, list(outers)), strict=True):
+                    new[a] = s
                 return new
 
             unscaled = [v for v in range(len(xs)) if v not in full]

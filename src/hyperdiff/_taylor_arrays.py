@@ -594,6 +594,14 @@ def lift_bundle(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
     """x (of a kind whose variables are among the bundle's) in the bundle."""
     if type(x) is bundle:
         return x
+    _LIFTS[bundle] = _LIFTS.get(bundle, 0) + 1  # (note_seed)
+    return _lifted(x, bundle)
+
+
+def _lifted(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
+    """lift_bundle's work, uncounted (a seed's own lifts: bundle_seed)."""
+    if type(x) is bundle:
+        return x
     kind, planes = _monomials(x)
     return bundle._wrap(_apply(_lift_matrix(kind, bundle), planes))  # type: ignore[arg-type]  # (mypy#11470)
 
@@ -679,9 +687,9 @@ def bundle_seed(
     """An inner transform's seeded variable (its value the outer variable's) with the
     outer variable's parts, in their product bundle; for jvp (one direction t), also
     its tangent's outer parts (the terms t d^alpha of the tangent's alpha)."""
-    data = lift_bundle(seeded, bundle)._stack
+    data = _lifted(seeded, bundle)._stack
     if outer is not None:
-        data += lift_bundle(outer, bundle)._stack
+        data += _lifted(outer, bundle)._stack
         data[0] = seeded._stack[0]
     if tangent is not None:
         kind, planes = _monomials(tangent)
@@ -689,6 +697,95 @@ def bundle_seed(
         exponents[:, _columns(bundle._inner, bundle)] += 1
         data += _apply(_lift_exponents(bundle, exponents), planes[1:])
     return bundle._wrap(data)
+
+
+# A pointwise transform's seeded inputs (derivative's, elementwise=True's) in a product
+# bundle, and what each point of them depends on. A bundle's mixed partials are read by
+# interpolation from series along integer directions k, d^i f = (1/|i|!) sum_k (-1)^|i-k|
+# C(i, k) (plane |i| along k): where a point's series overflow, a partial in a variable
+# the point does not depend on is inf - inf (nan), though its terms cancel in pairs (0
+# exactly; finite, they leave rounding: 5e-15). The Hessian of
+# sum(derivative(exp(exp(t)))(x)) at [0.3, 7] was all nan, where the entries at 0.3 and
+# the mixed ones are finite. For a function acting point by point on its seeded inputs
+# (the probe judges that, or check_pointwise=False promises it), a point of the output
+# depends on the enclosing transforms' variables only through that point of the inputs;
+# so where the outer variables' parts in a variable are all 0 at a point, the output's
+# partials in it are 0 there (bundle_inner_parts). Only while nothing else was lifted
+# into the bundle since the seeds (a closure over an outer variable, another argument of
+# its kind: they reach every point): _LIFTS counts lift_bundle's lifts, and one seen
+# after a record (a pass's function) spoils it for the rest of the transform's call.
+_LIFTS: dict[type[DualArray], int] = {}
+# bundle -> (the outer variables its pointwise seeds were made from, _LIFTS at the
+# record), or None: nothing known
+POINTWISE_SEEDS: dict[type[DualArray], tuple[tuple[DualArray, ...], int] | None] = {}
+
+
+def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool) -> None:
+    """Record, after a pass's seeds, what each point of its seeded inputs depends on (a
+    pointwise transform's; `outers` the enclosing transforms' variables they were seeded
+    from, each of its input's shape; made into a mask only where a read needs it), or
+    that nothing is known."""
+    if not _is_bundle(bundle):
+        return
+    lifts = _LIFTS.get(bundle, 0)
+    before = POINTWISE_SEEDS.get(bundle, ())
+    if not (pointwise and outers) or (before is None or (before and before[1] != lifts)):
+        POINTWISE_SEEDS[bundle] = None  # (spoilt for this transform's call)
+        return
+    POINTWISE_SEEDS[bundle] = (tuple(outers), lifts)
+
+
+def _live(bundle: type[DualArray], outers: tuple[DualArray, ...]) -> np.ndarray | None:
+    """Per bundle variable and point of the outers' broadcast shape: whether the point
+    depends on it (the union over the outers of their nonzero partials in it)."""
+    try:
+        shape = np.broadcast_shapes(*(o.shape for o in outers))
+    except ValueError:
+        return None
+    variables = int(bundle._exponents.shape[1])  # type: ignore[attr-defined]
+    live: np.ndarray = np.zeros((variables, *shape), dtype=bool)
+    for outer in outers:
+        kind, planes = _monomials(outer)
+        exponents = _embedded(kind, bundle)  # type: ignore[arg-type]  # (mypy#11470)
+        own: np.ndarray = np.ones(live.shape, dtype=bool)
+        nonzero = planes != 0  # (nan: live)
+        for c in np.flatnonzero(exponents.any(axis=0)).tolist():
+            own[c] = nonzero[exponents[:, c] > 0].any(axis=0)
+        live |= own
+    return live
+
+
+def forget_seeds(depth: int) -> None:
+    """Drop note_seed's records of the bundles whose transform (at depth) returns."""
+    for bundle in list(POINTWISE_SEEDS):  # (a snapshot: other threads' transforms add)
+        if bundle._tag >= depth:
+            POINTWISE_SEEDS.pop(bundle, None)
+
+
+def _structural_zeros(bundle: type[TaylorBundle], grid: np.ndarray, shape: tuple[int, ...]) -> None:
+    """grid (outer rows, inner rows, *shape) with 0 where its read is inf or nan at a
+    point whose outer row holds a variable the point does not depend on (note_seed), in
+    place. Only there: the pointwise probe of a nested pass judges the values, not their
+    outer parts, so a function mixing points through those alone (t + (sum(t) - s)^3
+    under a Hessian) passes it, and its finite partials stay as read."""
+    known = POINTWISE_SEEDS.get(bundle)
+    if known is None or known[1] != _LIFTS.get(bundle, 0):
+        return
+    with np.errstate(invalid="ignore"):
+        lost = ~np.isfinite(grid)  # (the finite reads stay: see the docstring)
+    if not lost.any():
+        return
+    live = _live(bundle, known[0])
+    if live is None:
+        return
+    try:
+        live = np.broadcast_to(live, (len(live), *shape))
+    except ValueError:
+        return
+    exponents = _embedded(bundle._outer, bundle)
+    for row in range(1, len(exponents)):
+        dead = ~live[np.flatnonzero(exponents[row])].all(axis=0)
+        grid[row][lost[row] & dead] = 0
 
 
 class BundleReads:
@@ -716,6 +813,7 @@ def bundle_inner_parts(x: DualArray, inner: type[DualArray]) -> DualArray:
     BundleReads.degree = max(BundleReads.degree, bundle._series)  # type: ignore[attr-defined]
     partials = _read(bundle, x._stack)  # type: ignore[arg-type]
     grid = partials[bundle._grid]  # type: ignore[attr-defined]  # (outer, inner, *shape)
+    _structural_zeros(bundle, grid, x.shape)  # type: ignore[arg-type]
     outer = bundle._outer
     if _is_bundle(outer):  # its planes from its mixed partials
         grid = _apply(_lift_matrix(outer, outer), grid)  # type: ignore[arg-type]  # (mypy#11470)

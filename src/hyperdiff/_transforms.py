@@ -53,7 +53,7 @@ from ._multivariate import (
     symmetric_product_type,
     unify,
 )
-from ._taylor_arrays import BundleReads, TaylorBundle
+from ._taylor_arrays import POINTWISE_SEEDS, BundleReads, TaylorBundle, forget_seeds, note_seed
 from ._ufuncs import COMPONENT_DTYPES
 
 _REAL_DTYPES = frozenset(map(np.dtype, (np.float64, np.float32)))
@@ -191,6 +191,24 @@ def _checked_argnums(argnums: Any, where: str) -> tuple[int, ...]:
     return nums
 
 
+def _pointwise_seeds(seeded: list[Any], outers: list[DualArray | None]) -> list[Any]:
+    """A pointwise transform's inputs (elementwise=True's, wirtinger's per point, the
+    mixed partials'), those seeded from an enclosing transform's variables nested
+    (_nested_seed), and for each product bundle among them a record of what each point
+    of them depends on (_taylor_arrays.note_seed: the union over its inputs; nothing
+    known where an outer variable was broadcast to more points)."""
+    nested = [
+        s if o is None else _nested_seed(s, o, None, None)
+        for s, o in zip(seeded, outers, strict=True)
+    ]
+    pairs = [(n, o) for n, o in zip(nested, outers, strict=True) if o is not None]
+    for kind in {type(n) for n, _ in pairs}:
+        ours = [(n, o) for n, o in pairs if type(n) is kind]
+        known = all(n.shape == o.shape for n, o in ours)
+        note_seed(kind, [o for _, o in ours] if known else [], known)
+    return nested
+
+
 def _outer_variable(x: Any) -> DualArray | None:
     """x when it is a variable of an enclosing transform (a nested call's input),
     else None; other dual arrays are refused by _variable."""
@@ -200,12 +218,18 @@ def _outer_variable(x: Any) -> DualArray | None:
 
 
 def _nested_seed(
-    seeded: DualArray, outer: DualArray | None, outer_tangent: DualArray | None = None
+    seeded: DualArray,
+    outer: DualArray | None,
+    outer_tangent: DualArray | None = None,
+    pointwise: bool | None = False,
 ) -> DualArray:
     """A nested transform's seeded input, in the product of its kind and an enclosing
     transform's: with the outer parts of its values (`outer`, the enclosing transform's
     variable it was seeded from) and, for jvp's one direction, of its tangent (the
-    mixed planes)."""
+    mixed planes). pointwise: the transform's f acts point by point on it (derivative),
+    so in a bundle each point's output depends on what that point's input does
+    (_taylor_arrays.note_seed); None: the caller records its inputs together
+    (_pointwise_seeds)."""
     kind = type(cast(DualArray, outer if outer is not None else outer_tangent))  # one is given
     if outer is not None and outer.shape != seeded.shape:
         # an elementwise transform's input broadcast to the points of the others (a
@@ -220,7 +244,11 @@ def _nested_seed(
     if not hasattr(product, "_sizes"):  # beyond total order 2: a bundle (_taylor)
         from ._taylor_arrays import bundle_seed
 
-        return bundle_seed(product, outer, seeded, outer_tangent)  # type: ignore[arg-type]
+        made = bundle_seed(product, outer, seeded, outer_tangent)  # type: ignore[arg-type]
+        if pointwise is not None:
+            known = pointwise and outer is not None and outer_tangent is None
+            note_seed(product, [outer] if known else [], known)  # type: ignore[list-item]
+        return made
     if outer_tangent is None and _seeded_alike(seeded, outer):
         # the outer variable itself, in the same directions: the symmetric product
         symmetric = symmetric_product_type(kind, type(seeded))
@@ -275,7 +303,7 @@ class _Variables:
     array, or a container (pytree) of them, whose leaves are the arrays in order."""
 
     __slots__ = (
-        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "sizes", "trees",
+        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "pointwise", "sizes", "trees",
     )  # fmt: skip
 
     def __init__(
@@ -313,6 +341,7 @@ class _Variables:
         self.offsets = [0, *itertools.accumulate(self.sizes)]
         self.n = self.offsets[-1]
         self.dtype = self.arrays[0].dtype if len(self.arrays) == 1 else np.result_type(*self.arrays)
+        self.pointwise = False  # f acts point by point (elementwise=True: _pointwise_seeds)
 
     def seeded(self, cls: type[DualArray], parts: Callable[[int, np.ndarray], None]) -> list[Any]:
         """The argument list with input r replaced by a `cls` array whose part planes
@@ -328,7 +357,9 @@ class _Variables:
     def _arguments(self, seeded: list[Any]) -> list[Any]:
         """The argument list with the inputs' leaves seeded: those of outer variables
         in their product kind, containers rebuilt around them."""
-        if self.outer is not None:
+        if self.outer is not None and self.pointwise:
+            seeded = _pointwise_seeds(seeded, self.outer)
+        elif self.outer is not None:
             seeded = [
                 s if o is None else _nested_seed(s, o)
                 for s, o in zip(seeded, self.outer, strict=True)
@@ -671,6 +702,8 @@ def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
                 key = (get_ident(), _core.transform_depth())
                 HOLOMORPHIC.discard(key)
                 NOT_HOLOMORPHIC_CALLS.pop(key, None)
+            if POINTWISE_SEEDS:  # (and a pointwise pass's record: _taylor_arrays.note_seed)
+                forget_seeds(_core.transform_depth())
 
     # one byte of state: a scope for the next call (the first one always has one)
     scoped = _Transformed(_core.call_in_memory_scope, bytearray(b"\x01"), marked)
@@ -760,14 +793,17 @@ def _jacobian_pass(
     holomorphic: bool | None = False,
     direction: complex = 1,
     want_values: bool = True,
+    marked: bool = False,
 ) -> tuple[Any, _Variables, Any, list[np.ndarray]]:
     """f's output values (() unless want_values), the variables, the raw output, and
     per output leaf the Jacobian of shape out.shape + (n,): derivatives along
     `direction` (1, or 1j for the imaginary parts of complex inputs) times each unit
     vector. holomorphic: True for complex inputs and outputs, None for complex inputs
-    and any outputs (wirtinger's passes)."""
+    and any outputs (wirtinger's passes); marked (with None): the variables keep
+    holomorphic=True's mark, so what a function that is not holomorphic made has nan
+    parts, unchecked (wirtinger's third pass)."""
     v = _Variables(args, argnums, where, holomorphic is not False or direction != 1)
-    if holomorphic is not True:  # complex inputs of wirtinger's passes: any f is fine
+    if holomorphic is not True and not marked:  # wirtinger's passes: any f is fine
         _any_function_here()
     k_max = _chunk(v.n, v.n, chunk_size, _dualvec_planes)
     values: Any = None
@@ -1196,6 +1232,7 @@ def _pointwise_pass(
     f's output, a function giving an output leaf's planes once f is seen pointwise,
     count and the seeded class."""
     v = _Variables(args, argnums, where, holomorphic)
+    v.pointwise = True
     if v.trees is not None:
         raise TypeError(f"{where}(..., elementwise=True) takes arrays, not containers of them")
     shape = _broadcast_inputs(v)
@@ -2268,15 +2305,67 @@ def _check_pointwise(
     the rounding of f'')."""
     out_shape = probe.shape
     _check_point_shapes(where, shape, out_shape)
+    if isinstance(parts, DualArray) and type(parts) is type(probe) and not interpolated:
+        _judge_outer_parts(where, parts, probe, weights, finite_only)
+    _judge(where, parts, probe, weights, finite_only, interpolated, spread, magnitude)
+
+
+def _judge_outer_parts(
+    where: str, parts: DualArray, probe: DualArray, weights: np.ndarray, finite_only: bool
+) -> None:
+    """_check_pointwise's rule on the outer parts of a nested transform's planes (dual
+    arrays of the outer kind, a product with it: exact), every plane at once: a function
+    mixing points only through the enclosing transform's directions (t + (sum(t) - s)^2
+    under a jacobian) has values that agree. (Not through a bundle: its read-out of a
+    partial mixing an enclosing transform's probe, seeded at scales up to 2^63 before it
+    reruns near 1, carries the rounding of the larger ones.)"""
+    p, q = parts._stack, probe._stack
+    finfo = np.finfo(q.real.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = p[1:].sum(axis=1) * weights
+        scale = np.abs(weights) * np.abs(p[1:]).sum(axis=1)
+        tolerance = 64 * finfo.eps * scale + 64 * (np.abs(weights) + 1) * finfo.smallest_subnormal
+        agree = np.abs(q[1:] - expected) <= tolerance
+        agree |= np.isnan(q[1:]) & np.isnan(expected)
+        agree |= ~np.isfinite(q[1:]) & ~np.isfinite(expected)
+        if finite_only:
+            agree |= ~(np.isfinite(q[1:]) & np.isfinite(expected))
+    if not agree.all():
+        at = np.unravel_index(int(np.argmin(agree.reshape(-1))), agree.shape)[1:]
+        raise ValueError(_mixing_message(where, at))
+
+
+def _mixing_message(where: str, at: tuple[Any, ...]) -> str:
+    return (
+        f"{where} gives per-point derivatives of a function acting point by point, but "
+        f"this one mixes points: output {[int(i) for i in at]} depends on other input elements "
+        "than its own (as np.cumsum, x - x.mean(), np.sort or x[::-1] do); use jacobian "
+        "for its derivatives"
+    )
+
+
+def _judge(
+    where: str,
+    parts: Any,
+    probe: Any,
+    weights: np.ndarray,
+    finite_only: bool,
+    interpolated: int,
+    spread: np.ndarray | None,
+    magnitude: Any,
+) -> None:
+    """_check_pointwise's rule on parts (count, *shape) and probe (*shape)."""
+    out_shape = probe.shape
     arrays = all(type(a) is np.ndarray for a in (parts, probe, weights))
     if arrays and _core.probe_agrees(
         parts, probe, np.broadcast_to(weights, out_shape), finite_only
     ):  # one pass
         return
     # the same rules again, in numpy, to name a point that disagrees; on the values (a
-    # nested transform's planes are dual arrays of the outer kind, whose parts are not
-    # judged here, and np.abs of them would be a call of abs on the outer transform's
-    # variables: holomorphic=True would blame it for nan parts of f's own)
+    # nested transform's planes are dual arrays of the outer kind, whose parts
+    # _check_pointwise judges as arrays, and np.abs of them would be a call of abs on the
+    # outer transform's variables: holomorphic=True would blame it for nan parts of f's
+    # own)
     parts, probe = _primal(parts), _primal(probe)
     magnitude = None if magnitude is None else _primal(magnitude)
     total = parts.sum(axis=0) if parts.shape[0] > 1 else parts[0]
@@ -2307,12 +2396,7 @@ def _check_pointwise(
             agree |= np.abs(probe - expected) <= rounding
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), out_shape)
-        raise ValueError(
-            f"{where} gives per-point derivatives of a function acting point by point, but "
-            f"this one mixes points: output {[int(i) for i in at]} depends on other input elements "
-            "than its own (as np.cumsum, x - x.mean(), np.sort or x[::-1] do); use jacobian "
-            "for its derivatives"
-        )
+        raise ValueError(_mixing_message(where, at))
 
 
 # The probe's tolerance in multiples of 4^D eps (1 + |w|)^D times the partials, for
@@ -2542,7 +2626,7 @@ def derivative(
             pending = _core.unit_seed(cls, x) if outer is None else None
             parts = (1.0,) if order == 1 else (1.0, 0.0)
             seeded = _seeded_point(cls, x, parts) if pending is None else pending
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
             before = _core.pointwise_marks(cls)
             result = f(*new_args, **kwargs)
             if type(result) is cls and outer is None:
@@ -2574,7 +2658,7 @@ def derivative(
         def run(weights: np.ndarray) -> Any:
             parts = (1.0, weights) if order == 1 else (1.0, weights, 0.0, 0.0, 0.0)
             seeded = _seeded_point(cls, x, parts)
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer)
+            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
             return f(*new_args, **kwargs)
 
         result, weights, rounding = _probed_pass(run, cls, x.shape, x.dtype)
@@ -2653,15 +2737,17 @@ def _wirtinger_pointwise(
         if probe:
             weights = (_bundle_probe_weights if bundled else _probe_weights)(shape, dtype)
         new = list(args)
-        for r, i in enumerate(nums):
+        seeds = []
+        for r in range(count):
             data = np.zeros((cls._planes, *shape), dtype=dtype)
             data[0] = values[r]
             data[1 + r] = 1
             data[1 + count + r] = 1j
             if weights is not None:
                 data[-1] = weights
-            seeded = cls._wrap(data)
-            new[i] = seeded if outer[r] is None else _nested_seed(seeded, outer[r])
+            seeds.append(cls._wrap(data))
+        for i, seeded in zip(nums, _pointwise_seeds(seeds, list(outer)), strict=True):
+            new[i] = seeded
         before = _core.pointwise_marks(cls)
         return cls, f(*new, **kwargs), weights, before
 
@@ -2690,6 +2776,53 @@ def _wirtinger_pointwise(
         return planes[1:-1].copy()
 
     return _tree_map(leaf, out)
+
+
+def _half_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a + b)/2, as a/2 + b/2 where a + b overflows and the mean does not (wirtinger's
+    df/dz of exp at 709.5 was inf, (d_x + i d_y) twice exp(709.5) = 1.35e308)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.asarray((a + b) / 2)
+        over = np.isinf(mean) & np.isfinite(a) & np.isfinite(b)
+        if over.any():
+            halves = np.asarray(a / 2 + b / 2)
+            mean = np.where(over, halves, mean)
+    return mean
+
+
+def _marked_pointwise(
+    f: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    nums: tuple[int, ...],
+    dtype: np.dtype,
+) -> list[np.ndarray] | None:
+    """wirtinger(elementwise=True)'s third pass: per output leaf the derivatives along
+    the real direction of each input (count planes), point by point, its variables
+    holding holomorphic=True's mark (a function that is not holomorphic gives nan parts
+    there); f is pointwise (its first pass judged that). None where f's variables meet
+    an enclosing transform's (their products refuse the mark)."""
+    count = len(nums)
+    if any(_outer_variable(args[i]) is not None for i in nums):
+        return None
+    shape = np.broadcast_shapes(*(np.shape(args[i]) for i in nums))
+    cls = _seeds(dualvec_type(count))
+    new = list(args)
+    for r, i in enumerate(nums):
+        data = np.zeros((cls._planes, *shape), dtype=dtype)
+        data[0] = args[i]
+        data[1 + r] = 1
+        new[i] = cls._wrap(data)
+    depth = _core.transform_depth()
+    HOLOMORPHIC.add((get_ident(), depth))
+    try:
+        out = f(*new, **kwargs)
+        return [
+            _output_planes(leaf, cls, dtype)[1:] if _varies(leaf, cls) else np.zeros(1)
+            for leaf in _tree_leaves(out)
+        ]
+    finally:
+        _any_function_here()
 
 
 def _check_holomorphic(derivatives: Any) -> None:
@@ -2773,7 +2906,9 @@ def wirtinger(
     """
     _checked_argnums(argnums, "wirtinger")
 
-    def pair(d_x: np.ndarray, d_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def pair(
+        d_x: np.ndarray, d_y: np.ndarray, holomorphic: Callable[[], list[np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         # component by component: numpy's complex products and quotients (1j d_y, / 2)
         # make 0 inf of a finite part's partner (exp's df/dz at 709.9 + 0.1i was
         # inf + nan i, its d_x inf + 2e307i and d_y -2e307 + inf i)
@@ -2786,9 +2921,25 @@ def wirtinger(
         for sign in (1, -1):  # (d_x - i d_y)/2, (d_x + i d_y)/2
             dtype = np.result_type(d_x, d_y, 1j)
             side = np.empty(np.broadcast_shapes(d_x.shape, d_y.shape), dtype)
-            side.real = (d_x.real + sign * d_y.imag) / 2
-            side.imag = (d_x.imag - sign * d_y.real) / 2
-            sides.append(side if kind is None else kind._wrap(side))
+            side.real = _half_sum(d_x.real, sign * d_y.imag)
+            side.imag = _half_sum(d_x.imag, -sign * d_y.real)
+            sides.append(side)
+        if kind is None and holomorphic is not None:
+            # df/dz-bar's inf - inf where d_x, d_y overflow: exp at 709.9 + 0.1i has
+            # d_x = inf + 2e307i, d_y = -2e307 + inf i, and df/dz-bar = 0 (nan by
+            # the sum). Where the outputs of a pass holding holomorphic=True's mark
+            # have no nan parts, only complex-differentiable functions made them (the
+            # others' parts are nan there), so d_y = i d_x exactly: df/dz-bar = 0 and
+            # df/dz = d_x. The pass runs only where such a nan appeared.
+            lost = np.isnan(sides[1]) & ~np.isnan(d_x) & ~np.isnan(d_y)
+            if lost.any():
+                marked = holomorphic()
+                if marked:
+                    lost &= ~np.isnan(marked[0])
+                    sides[0][lost] = np.broadcast_to(d_x, lost.shape)[lost]
+                    sides[1][lost] = 0
+        if kind is not None:
+            return kind._wrap(sides[0]), kind._wrap(sides[1])
         return sides[0], sides[1]
 
     def per_point(*args: Any, **kwargs: Any) -> Any:
@@ -2797,7 +2948,20 @@ def wirtinger(
         dtype = np.result_type(*(new[i].dtype for i in nums))
         derivatives = _wirtinger_pointwise(f, new, kwargs, nums, dtype, "wirtinger")
         count = len(nums)
-        leaves = [pair(p[:count], p[count:]) for p in _tree_leaves(derivatives)]
+        marked: list[Any] = []
+
+        def holomorphic(q: int) -> Callable[[], list[np.ndarray]]:
+            def parts() -> list[np.ndarray]:
+                if not marked:
+                    marked.append(_marked_pointwise(f, new, kwargs, nums, dtype))
+                return [] if marked[0] is None else [marked[0][q]]
+
+            return parts
+
+        leaves = [
+            pair(p[:count], p[count:], holomorphic(q))
+            for q, p in enumerate(_tree_leaves(derivatives))
+        ]
         return tuple(
             _rebuild(derivatives, [_structured(argnums, list(w[side])) for w in leaves])
             for side in (0, 1)
@@ -2812,8 +2976,28 @@ def wirtinger(
         *_, imaginary_jacobians = _jacobian_pass(
             f, new, kwargs, argnums, chunk_size, "wirtinger", None, 1j, want_values=False
         )
+        marked: list[Any] = []
+
+        def holomorphic(q: int) -> Callable[[], list[np.ndarray]]:
+            def parts() -> list[np.ndarray]:
+                if not marked:
+                    try:
+                        *_, jacobians = _jacobian_pass(
+                            f, new, kwargs, argnums, chunk_size, "wirtinger", None,
+                            want_values=False, marked=True,
+                        )  # fmt: skip
+                        marked.append(jacobians)
+                    except TypeError:  # a product with an inner transform's: no judgement
+                        marked.append(None)
+                    finally:
+                        _any_function_here()
+                return [] if marked[0] is None else [marked[0][q]]
+
+            return parts
+
         leaves = [
-            pair(j_x, j_y) for j_x, j_y in zip(real_jacobians, imaginary_jacobians, strict=True)
+            pair(j_x, j_y, holomorphic(q))
+            for q, (j_x, j_y) in enumerate(zip(real_jacobians, imaginary_jacobians, strict=True))
         ]
         return tuple(
             _rebuild(out, [_structured(argnums, v.split(w[side])) for w in leaves])

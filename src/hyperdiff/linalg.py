@@ -316,7 +316,7 @@ def _solve_planes(
         x = np.empty((planes, *column.shape), dtype=dtype)
         x[0] = column
         for level in levels:
-            sums = a_stack[level.i_view] @ x[level.j_view]
+            sums = _strong_matmul(a_stack[level.i_view], x[level.j_view])
             if not level.single:
                 sums = np.add.reduceat(sums, level.starts, axis=0)
             rhs = np.negative(sums, out=sums) if b_stack is None else b_stack[level.ks_view] - sums
@@ -340,7 +340,7 @@ def _solve_planes(
         if live.any():
             rhs[live] = stack([b_list[k] for k in ks[live]], not vector)
         if use.any():
-            terms = a_stack[level.i[use]] @ x[level.j[use]]
+            terms = _strong_matmul(a_stack[level.i[use]], x[level.j[use]])
             position = np.searchsorted(ks, level.k[use])  # sorted: sums plane by plane
             starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
             rhs[position[starts]] -= np.add.reduceat(terms, starts, axis=0)
@@ -349,6 +349,17 @@ def _solve_planes(
             x[ks[live]] = solve0(rhs[live])
             known[ks[live]] = True
     return x[..., 0] if vector else x
+
+
+def _strong_matmul(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """u @ v with an inf or nan against a zero entry a strong zero (strong_product),
+    where the plain product is not finite: a part a_i = inf E_00 of a diagonal a times
+    x_j's zeros (inv's x_0 = a0^-1) gave nan off the diagonal, exact 0."""
+    with np.errstate(invalid="ignore"):
+        product: np.ndarray = u @ v
+    if not _finite(product):
+        product = strong_product(np.matmul, u, v)
+    return product
 
 
 # --- solve, inv, det, slogdet ------------------------------------------------

@@ -48,6 +48,11 @@ struct BinaryEntry {
   // fx = 1 and fy = unit_sign (+-1) everywhere (add, subtract): the chain rule
   // adds or subtracts the parts, with no partials to fill or multiply (kinds.hpp)
   static constexpr int unit_sign = 0;
+  // with one operand a constant, the partial in the other is a function of the
+  // constant alone, whose zeros are structural (x 0 and x/inf are 0 for every x): a
+  // strong zero against an infinite part (kinds.hpp's first_order), as the products
+  // of matrices have it (c @ sqrt(v) at v = 0 with c = [0, 2])
+  static constexpr bool constant_zeros = false;
 };
 
 struct LinearEntry : BinaryEntry {
@@ -83,6 +88,7 @@ struct Multiply : BinaryEntry {
   static constexpr bool has_complex = true;
   static constexpr bool has_fxx = false, has_fyy = false;
   static constexpr bool unit_fxy = true;
+  static constexpr bool constant_zeros = true;  // fx = y, fy = x
   template <class T>
   static void eval(T x, T y, Partials<T>& p) {
     if constexpr (is_complex_v<T>) {
@@ -101,6 +107,7 @@ struct Divide : BinaryEntry {
   static constexpr bool has_fxx = false;
   static constexpr bool has_complex = true;
   static constexpr bool quotient = true;  // by the quotient rule: see first_order, binary_second
+  static constexpr bool constant_zeros = true;  // fx = 1/y (0 at y = inf)
   // q = x/y: fx = 1/y, fy = -q/y, fxy = -1/y^2, fyy = 2q/y^2; fy = -q at q = 0
   // (x = 0: -x/y^2 is 0 along y, also where 1/y overflows)
   template <class T>

@@ -61,6 +61,15 @@ inline std::complex<R> part_times(std::complex<R> a, std::complex<R> b) {
   return {rr - ii, ri + ir};
 }
 
+// a b for an entry's partial a that is +-1 wherever the value is defined (add,
+// subtract; nan elsewhere): +-b exactly. Complex: the partial's zero imaginary part
+// multiplies nothing (1 + 0i times an overflowed part inf + 2e307i, the derivative
+// of exp(z) + 1 at 709.9 + 0.1i, is that part, not inf + nan i); elsewhere part_times.
+template <class T>
+inline T unit_times(T a, T b) {
+  return a == T(1) ? b : a == T(-1) ? -b : part_times(a, b);
+}
+
 // a b for two parts: the zeros of either are strong zeros (component by component for
 // complex T), as in part_times.
 template <class T>

@@ -45,6 +45,9 @@ struct UnaryEntry {
   static constexpr bool has_complex = false;
   // f' is 0 by structure (a step), never by underflow: a strong zero (kinds.hpp)
   static constexpr bool structural_zeros = false;
+  // f' = unit_sign (+-1) wherever the value is defined (negative, positive): complex
+  // parts times it by unit_times (kinds.hpp's term); 0 for the others
+  static constexpr int unit_sign = 0;
   // complex a: f0, f1, f2 from eval_block, given the block's vectorized primitive p, q
   // of a (kernels.hpp's complex_block) where glibc's would run scalar
   static constexpr ComplexBlock complex_block = ComplexBlock::none;
@@ -165,6 +168,7 @@ inline T gaussian(T a) {
 struct Negative : HolomorphicEntry {
   static constexpr const char* name = "negative";
   static constexpr bool zero_f2 = true;
+  static constexpr int unit_sign = -1;
   // -a: f' = -1
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
@@ -177,6 +181,7 @@ struct Negative : HolomorphicEntry {
 struct Positive : HolomorphicEntry {
   static constexpr const char* name = "positive";
   static constexpr bool zero_f2 = true;
+  static constexpr int unit_sign = 1;
   template <class T>
   static void eval(T a, T& f0, T& f1, T& f2) {
     f0 = a;

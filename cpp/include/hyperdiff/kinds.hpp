@@ -68,7 +68,9 @@ inline T scaled(T derivative, T part) {
 // zero too where Fn says its zeros are structural (see the top of this file).
 template <class Fn, class T>
 inline T term(T derivative, T part) {
-  if constexpr (Fn::structural_zeros) {
+  if constexpr (Fn::unit_sign != 0 && is_complex_v<T>) {  // add, subtract: see unit_times
+    return unit_times(derivative, part);
+  } else if constexpr (Fn::structural_zeros) {
     return (derivative == T(0)) | (part == T(0)) ? T(0) : part_times(derivative, part);
   } else {
     return scaled(derivative, part);
@@ -119,8 +121,21 @@ struct BinaryBlock {
 // `omp simd`, GCC turns such variables into per-lane arrays in memory, and for
 // std::complex components that keeps the loop from vectorizing.
 
+// term<Fn>, and where the other operand is a constant (Constant) and Fn says the
+// partial is then a function of it alone (Fn::constant_zeros: multiply, divide), the
+// partial's zeros strong too (x 0 is 0 for every x, so 0 against an infinite part).
+template <class Fn, bool Constant, class T>
+inline T constant_term(T partial, T part) {
+  if constexpr (Constant && Fn::constant_zeros) {
+    return parts_times(partial, part);
+  } else {
+    return term<Fn>(partial, part);
+  }
+}
+
 // Whether Fn's parts are added or subtracted as they are (Fn::unit_sign): real
-// components only, where 1 x' is x' (a complex (1 + 0i) x' is not: 0 inf is nan).
+// components only (complex ones take term's unit_times: the same parts, and nan
+// partials at a nan value).
 // The drivers use this rule where the values are not nan, and elsewhere the
 // general one with Fn's partials as arrays (WithPartials<Fn>): a nan value has
 // nan partials, and they give nan parts where the parts are not 0 (kernels.hpp).
@@ -146,11 +161,12 @@ inline T first_order(const BinaryBlock<T>& f, std::size_t i, T x1, T y1) {
     // x'/y - q y'/y overflows in its terms where q' does not (x/x at the
     // smallest normal float32, parts of 8: -inf + inf)
     const T x_1 = XParts ? x1 : T(0), y_1 = YParts ? y1 : T(0);
+    if constexpr (!YParts) return constant_term<Fn, true>(f.fx[i], x_1);
     return scaled(f.fx[i], x_1 - scaled(f.f0[i], y_1));
   }
   T d = T(0);
-  if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], x1);
-  if constexpr (YParts && Fn::has_fy) d += term<Fn>(f.fy[i], y1);
+  if constexpr (XParts && Fn::has_fx) d += constant_term<Fn, !YParts>(f.fx[i], x1);
+  if constexpr (YParts && Fn::has_fy) d += constant_term<Fn, !XParts>(f.fy[i], y1);
   return d;
 }
 
@@ -181,13 +197,14 @@ inline T binary_second(const BinaryBlock<T>& f, std::size_t i, T xa, T xb, T xh,
     const T q = f.f0[i], r = f.fx[i];  // x/y, 1/y
     const T x_a = XParts ? xa : T(0), x_b = XParts ? xb : T(0), x_h = XParts ? xh : T(0);
     const T y_a = YParts ? ya : T(0), y_b = YParts ? yb : T(0), y_h = YParts ? yh : T(0);
+    if constexpr (!YParts) return constant_term<Fn, true>(r, x_h);  // (x/c: x_h/c)
     const T q_a = scaled(r, x_a - scaled(q, y_a));
     const T q_b = scaled(r, x_b - scaled(q, y_b));
     return scaled(r, x_h - scaled(q, y_h) - parts_times(q_a, y_b) - parts_times(q_b, y_a));
   }
   T d = T(0);
-  if constexpr (XParts && Fn::has_fx) d += term<Fn>(f.fx[i], xh);
-  if constexpr (YParts && Fn::has_fy) d += term<Fn>(f.fy[i], yh);
+  if constexpr (XParts && Fn::has_fx) d += constant_term<Fn, !YParts>(f.fx[i], xh);
+  if constexpr (YParts && Fn::has_fy) d += constant_term<Fn, !XParts>(f.fy[i], yh);
   if constexpr (XParts && Fn::has_fxx) d += scaled_product(f.fxx[i], xa, xb);
   if constexpr (XParts && YParts && Fn::has_fxy) {
     if constexpr (Fn::unit_fxy) {  // fxy = 1 (nan with the value): nothing to reorder

@@ -209,6 +209,29 @@ inline T part(T a, T b) {
   return part_times(a, b);
 }
 
+// A locally linear entry's partial times a part: add's and subtract's +-1 exactly for
+// complex T too (common.hpp's unit_times), the others' as part.
+template <class Fn, class T>
+inline T linear_part(T a, T b) {
+  if constexpr (Fn::unit_sign != 0 && is_complex_v<T>) {
+    return unit_times(a, b);
+  } else {
+    return part(a, b);
+  }
+}
+
+// A binary entry's partial times a probe's part: linear_part, and where the other
+// operand is a constant (Constant) and the entry's partial is then a function of it
+// alone (binary.hpp's constant_zeros), a zero partial strong too (x 0).
+template <class Fn, bool Constant, class T>
+inline T probe_part(T a, T b) {
+  if constexpr (Constant && Fn::constant_zeros) {
+    return parts_times(a, b);
+  } else {
+    return linear_part<Fn>(a, b);
+  }
+}
+
 // w t for a binomial weight w (real, so its zero imaginary part multiplies nothing:
 // a complex w (1 + 0i) times inf + 2e307i is not inf + nan i).
 template <class T>
@@ -220,6 +243,17 @@ inline T weighted(T w, T t) {
 template <class T>
 inline T quotient(T num, T den) {
   return num == T(0) ? T(0) : num / den;
+}
+
+// v / k for a constant k: quotient, and 0 for a real k = +-inf (x / inf is 0 for every
+// x, an infinite part's too).
+template <class T>
+inline T by_constant(T v, T k) {
+  if constexpr (is_complex_v<T>) {
+    return quotient(v, k);
+  } else {
+    return std::isinf(k) ? T(0) : quotient(v, k);
+  }
 }
 
 // a_j b_{k-j} of two series: b's zeros strong (part), and a's too where a_j is a
@@ -373,7 +407,7 @@ struct LinearRule : RuleBase {
       const T* xk = x[k];
       T* yk = y[k];
 #pragma omp simd
-      for (std::size_t i = 0; i < c.m; ++i) yk[i] = part(f1[i], xk[i]);
+      for (std::size_t i = 0; i < c.m; ++i) yk[i] = linear_part<Fn>(f1[i], xk[i]);
     }
   }
 };
@@ -853,7 +887,7 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
 #pragma omp simd
     for (std::size_t i = 0; i < m; ++i) {
       y0[i] = f0[i];
-      if (d >= 1) y1[i] = part(f1[i], x1[i]);
+      if (d >= 1) y1[i] = linear_part<Fn>(f1[i], x1[i]);
     }
     if (d >= 2) {
       Rule::template apply<Fn>(c, xp, out.s, f0, f1, f2, scratch);
@@ -866,7 +900,7 @@ void unary_blocks(int d, bool probe, const T* x, std::size_t x_stride, T* y, std
       const T* xq = x + (d + 1) * x_stride + start;
       T* yq = y + (d + 1) * y_stride + start;
 #pragma omp simd
-      for (std::size_t i = 0; i < m; ++i) yq[i] = part(f1[i], xq[i]);
+      for (std::size_t i = 0; i < m; ++i) yq[i] = linear_part<Fn>(f1[i], xq[i]);
     }
   }
 }
@@ -906,8 +940,8 @@ struct LinearBinaryRule : BinaryRuleBase {
 #pragma omp simd
       for (std::size_t i = 0; i < c.m; ++i) {
         T v = T(0);
-        if constexpr (Fn::has_fx) v += part(p.fx[i], xk[i]);
-        if constexpr (Fn::has_fy) v += part(p.fy[i], yk[i]);
+        if constexpr (Fn::has_fx) v += linear_part<Fn>(p.fx[i], xk[i]);
+        if constexpr (Fn::has_fy) v += linear_part<Fn>(p.fy[i], yk[i]);
         zk[i] = v;
       }
     }
@@ -1301,12 +1335,14 @@ struct BinaryDispatch {
         for (int k = 1; k <= c.d; ++k) {
           const T* vk = v[k];
           T* zk = z[k];
+          // the constant's zeros (x 0), and a real one's infinities (x / inf), strong
+          // against an infinite part: binary.hpp's constant_zeros
           if constexpr (divide) {
 #pragma omp simd
-            for (std::size_t i = 0; i < c.m; ++i) zk[i] = quotient(vk[i], k0[i]);
+            for (std::size_t i = 0; i < c.m; ++i) zk[i] = by_constant(vk[i], k0[i]);
           } else {
 #pragma omp simd
-            for (std::size_t i = 0; i < c.m; ++i) zk[i] = part(k0[i], vk[i]);
+            for (std::size_t i = 0; i < c.m; ++i) zk[i] = parts_times(k0[i], vk[i]);
           }
         }
         return;
@@ -1413,8 +1449,8 @@ void binary_blocks(int d, bool probe, Operand x_op, Operand y_op, T* out, std::s
 #pragma omp simd
       for (std::size_t i = 0; i < m; ++i) {
         T v = T(0);
-        if constexpr (XParts) v += part(fx[i], xq[i]);
-        if constexpr (YParts) v += part(fy[i], yq[i]);
+        if constexpr (XParts) v += probe_part<Fn, !YParts>(fx[i], xq[i]);
+        if constexpr (YParts) v += probe_part<Fn, !XParts>(fy[i], yq[i]);
         zq[i] = v;
       }
     }
