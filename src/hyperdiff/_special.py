@@ -6060,7 +6060,7 @@ def evaluate(entry: Entry, function: Callable[..., Any], inputs: tuple[Any, ...]
         # kernel has it: grad of sum(erfinv(v)) at [2, .3] was [nan, nan], not [nan, 1.07])
         undefined = np.isnan(value)
         if np.any(undefined):
-            partials = [np.where(undefined, np.nan, d) for d in partials]
+            partials = tuple(np.where(undefined, np.nan, d) for d in partials)
         return _chained(cls, planes, value, _chosen(partials, len(entry.dual), chosen), dtype)
 
     if several:  # one rule's derivatives per output
