@@ -155,6 +155,16 @@ def _permuted_quotient_hessian(x: np.ndarray, perm: np.ndarray) -> np.ndarray:
     return h
 
 
+def _eager_hessian(f: Any, x: np.ndarray) -> Any:
+    """hd.hessian(f)(x) with nothing recorded (fusion thresholds out of reach)."""
+    planes, count = _core.fusion_plane_min(1 << 62), _core.fusion_min_count(1 << 62)
+    try:
+        return hd.hessian(f)(x)
+    finally:
+        _core.fusion_plane_min(planes)
+        _core.fusion_min_count(count)
+
+
 def _same(got: np.ndarray, want: np.ndarray) -> None:
     """Equal non-finite entries (inf with its sign, nan), finite ones to 1e-12."""
     assert np.array_equal(np.isnan(got), np.isnan(want))
@@ -208,13 +218,7 @@ def test_by_planes_and_eagerly_the_hessian_of_a_quotient_times_a_permutation(rea
     want = _permuted_quotient_hessian(x, perm)
     by_planes = hd.hessian(f)(x)
     _same(by_planes, want)
-    planes, count = _core.fusion_plane_min(1 << 62), _core.fusion_min_count(1 << 62)
-    try:
-        eagerly = hd.hessian(f)(x)
-    finally:
-        _core.fusion_plane_min(planes)
-        _core.fusion_min_count(count)
-    _same(eagerly, want)
+    _same(_eager_hessian(f, x), want)
 
 
 # random programs of elementwise functions, quotients among them, of slices and a
@@ -277,12 +281,7 @@ def test_random_programs_at_non_finite_points_by_planes_and_eagerly(seed: int) -
         x = g.uniform(-1.5, 1.5, n)
         x[g.integers(0, n, 3)] = [0.0, np.nan, np.inf][int(g.integers(3))]
         by_planes = hd.hessian(f)(x)
-        planes, count = _core.fusion_plane_min(1 << 62), _core.fusion_min_count(1 << 62)
-        try:
-            eagerly = hd.hessian(f)(x)
-        finally:
-            _core.fusion_plane_min(planes)
-            _core.fusion_min_count(count)
+        eagerly = _eager_hessian(f, x)
         # (eagerly, np.sum of the Hessian's planes is one BLAS product: an ulp or two off
         # numpy's pairwise sums, which the planes' sums are)
         _same(by_planes, eagerly)
