@@ -128,27 +128,29 @@ constexpr R huge_scale() {
   return s;
 }
 
-// For complex a: s and s^2 (1 + a^2) = (s + i t)(s - i t), t = s a, with s = 1
-// (the same operations as one_plus_square) or, where a component of a exceeds
-// kHuge and a^2 would overflow, huge_scale: a power of two, so the principal
-// branch (sqrt(s^2 w) = s sqrt(w)) and the signs of zeros are kept.
+// The scale s of scaled_one_plus_square and scaled_one_minus_square: 1, or where a
+// component of a exceeds kHuge and a^2 would overflow, huge_scale (a power of two,
+// so the principal branch, sqrt(s^2 w) = s sqrt(w), and the signs of zeros are kept).
 template <class C>
-inline C scaled_one_plus_square(C a, typename C::value_type& s) {
+inline typename C::value_type square_scale(C a) {
   using R = typename C::value_type;
   const bool huge = std::max(std::fabs(a.real()), std::fabs(a.imag())) > kHuge<R>;
-  s = huge ? huge_scale<R>() : R(1);
+  return huge ? huge_scale<R>() : R(1);
+}
+// For complex a: s and s^2 (1 + a^2) = (s + i t)(s - i t), t = s a, with s = 1 (the
+// same operations as one_plus_square) or huge_scale (square_scale).
+template <class C>
+inline C scaled_one_plus_square(C a, typename C::value_type& s) {
+  s = square_scale(a);
   const C t = a * s;
   return C(s - t.imag(), t.real()) * C(s + t.imag(), -t.real());
 }
 // For complex a: s and s^2 (1 - a)(1 + a) = (s - t)(s + t), t = s a, with s = 1 (the
-// same operations as (1 - a)(1 + a), kRealOne's signed zeros included) or, where a
-// component of a exceeds kHuge and a^2 would overflow, huge_scale (as
-// scaled_one_plus_square): arcsin' at 1e155 was 1/sqrt(-inf) = 0 for -1e-155 i.
+// same operations as (1 - a)(1 + a), kRealOne's signed zeros included) or huge_scale
+// (square_scale): arcsin' at 1e155 was 1/sqrt(-inf) = 0 for -1e-155 i.
 template <class C>
 inline C scaled_one_minus_square(C a, typename C::value_type& s) {
-  using R = typename C::value_type;
-  const bool huge = std::max(std::fabs(a.real()), std::fabs(a.imag())) > kHuge<R>;
-  s = huge ? huge_scale<R>() : R(1);
+  s = square_scale(a);
   const C t = a * s;
   return (s - t) * (s + t);
 }
