@@ -23,7 +23,7 @@ import warnings
 import weakref
 from _thread import get_ident
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -2305,20 +2305,29 @@ def _check_pointwise(
     the rounding of f'')."""
     out_shape = probe.shape
     _check_point_shapes(where, shape, out_shape)
-    if isinstance(parts, DualArray) and type(parts) is type(probe) and not interpolated:
-        _judge_outer_parts(where, parts, probe, weights, finite_only)
+    if isinstance(parts, DualArray) and type(parts) is type(probe):
+        _judge_outer_parts(where, parts, probe, weights, finite_only, interpolated)
     _judge(where, parts, probe, weights, finite_only, interpolated, spread, magnitude)
 
 
 def _judge_outer_parts(
-    where: str, parts: DualArray, probe: DualArray, weights: np.ndarray, finite_only: bool
+    where: str,
+    parts: DualArray,
+    probe: DualArray,
+    weights: np.ndarray,
+    finite_only: bool,
+    interpolated: int = 0,
 ) -> None:
     """_check_pointwise's rule on the outer parts of a nested transform's planes (dual
     arrays of the outer kind, a product with it: exact), every plane at once: a function
     mixing points only through the enclosing transform's directions (t + (sum(t) - s)^2
-    under a jacobian) has values that agree. (Not through a bundle: its read-out of a
-    partial mixing an enclosing transform's probe, seeded at scales up to 2^63 before it
-    reruns near 1, carries the rounding of the larger ones.)"""
+    under a jacobian, or its cube under a hessian) has values that agree. Planes read out
+    of a bundle of degree `interpolated` agree to its rounding, ~eps (1 + |w|)^D times the
+    largest finite outer plane (the read-out mixes planes, and f's sums mix points: the
+    rounding of np.sum(t * 0) reaches every point); not while an enclosing pass runs its
+    probe at scales up to 2^63, whose rounding that is."""
+    if interpolated and _WideProbes.running:
+        return  # judged in the enclosing pass's rerun near 1
     p, q = parts._stack, probe._stack
     if type(p) is np.ndarray and _core.probe_agrees(
         np.moveaxis(p[1:], 1, 0), q[1:], np.broadcast_to(weights, q[1:].shape), finite_only
@@ -2334,6 +2343,12 @@ def _judge_outer_parts(
         agree |= ~np.isfinite(q[1:]) & ~np.isfinite(expected)
         if finite_only:
             agree |= ~(np.isfinite(q[1:]) & np.isfinite(expected))
+        if interpolated:
+            w = np.abs(weights)
+            size = np.abs(p).sum(axis=1) + np.abs(q) / w
+            largest = size[np.isfinite(size)].max(initial=0.0)
+            rounding = _INTERPOLATION * 4.0**interpolated * finfo.eps * (1 + w) ** interpolated
+            agree |= np.abs(q[1:] - expected) <= rounding * largest
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), agree.shape)[1:]
         raise ValueError(_mixing_message(where, at))
@@ -2443,6 +2458,15 @@ def _bundle_probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray
     return near
 
 
+class _WideProbes:
+    """How many probed passes with _probe_weights (2^-64 .. 2^63) are running: an inner
+    transform's bundle read of planes seeded at such scales carries the rounding of the
+    larger ones, so its outer parts are judged only in the rerun near 1 that a pass through
+    a bundle makes (_probed_pass)."""
+
+    running: ClassVar[int] = 0
+
+
 def _probed_pass(
     run: Callable[[np.ndarray], Any], cls: type[DualArray], shape: tuple[int, ...], dtype: np.dtype
 ) -> tuple[Any, np.ndarray, int]:
@@ -2452,7 +2476,11 @@ def _probed_pass(
     degree (0: exact planes; _check_pointwise's `interpolated`)."""
     weights = _probe_weights(shape, dtype)
     reads = BundleReads.count
-    out = run(weights)
+    _WideProbes.running += 1
+    try:
+        out = run(weights)
+    finally:
+        _WideProbes.running -= 1
     degree = _bundled(reads, out, cls)
     if degree:
         del out
