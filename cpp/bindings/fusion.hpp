@@ -190,11 +190,13 @@ struct Node : std::enable_shared_from_this<Node> {
   TaylorUnaryKernel taylor_unary = nullptr;  // a Taylor kind's, of degree `degree`
   TaylorBinaryKernel taylor_binary = nullptr;
   int degree = 0;
-  // A Taylor kind's seed x + v t (derivative(order >= 3)): inputs[0] the values (the
-  // graph's own copy), inputs[1] the direction v (a number); every other plane zero.
-  // Written block by block into scratch wherever it is read, never in full but when
-  // its own planes are read, so the zero planes never pass through memory.
+  // A seed x + v e_u (a Taylor kind's x + v t, derivative(order >= 3); input u of an
+  // elementwise Hessian, T4): inputs[0] the values (the graph's own copy), inputs[1]
+  // the direction v (a number) in plane `unit`; every other plane zero. Written block
+  // by block into scratch wherever it is read, never in full but when its own planes
+  // are read, so the zero planes never pass through memory.
   bool seed = false;
+  int unit = 1;
   // A sparse Jacobian's seed (colors > 0: _core.colored_seed): inputs[0] the values
   // (the graph's own copy), inputs[1] two rows a plane apart, the probe direction w
   // and each element's color as a number; plane 1 + a is 1 where the color is a, 0
@@ -303,14 +305,19 @@ struct Node : std::enable_shared_from_this<Node> {
 
 // A seed's planes over one block of m elements (Node::seed).
 template <class Item>
-void write_seed_as(const Operand& x, const Operand& v, int planes, void* out,
+void write_seed_as(const Operand& x, const Operand& v, int planes, int unit, void* out,
                    std::size_t out_stride, std::size_t m) {
   Item* o = static_cast<Item*>(out);
   Item direction;
   std::memcpy(&direction, v.data, sizeof direction);
   std::memcpy(o, x.data, m * sizeof(Item));
-  std::fill(o + out_stride, o + out_stride + m, direction);
-  for (int p = 2; p < planes; ++p) std::memset(o + p * out_stride, 0, m * sizeof(Item));
+  for (int p = 1; p < planes; ++p) {
+    if (p == unit) {
+      std::fill(o + p * out_stride, o + p * out_stride + m, direction);
+    } else {
+      std::memset(o + p * out_stride, 0, m * sizeof(Item));
+    }
+  }
 }
 
 // A colored seed's planes over one block of m elements (Node::colors).
@@ -332,7 +339,7 @@ void write_colored_as(const Operand& x, const Operand& rows, int colors, int pla
 }
 
 inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
-                       std::size_t out_stride, std::size_t m, int colors = 0) {
+                       std::size_t out_stride, std::size_t m, int colors = 0, int unit = 1) {
   if (colors > 0) {  // (float32 and float64 only: _core.colored_seed)
     if (item == 4) write_colored_as<float>(x, v, colors, planes, out, out_stride, m);
     if (item == 8) write_colored_as<double>(x, v, colors, planes, out, out_stride, m);
@@ -341,9 +348,9 @@ inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int
   struct Pair {
     std::uint64_t re, im;  // (complex128: copied as bytes)
   };
-  if (item == 4) write_seed_as<std::uint32_t>(x, v, planes, out, out_stride, m);
-  if (item == 8) write_seed_as<std::uint64_t>(x, v, planes, out, out_stride, m);
-  if (item == 16) write_seed_as<Pair>(x, v, planes, out, out_stride, m);
+  if (item == 4) write_seed_as<std::uint32_t>(x, v, planes, unit, out, out_stride, m);
+  if (item == 8) write_seed_as<std::uint64_t>(x, v, planes, unit, out, out_stride, m);
+  if (item == 16) write_seed_as<Pair>(x, v, planes, unit, out, out_stride, m);
 }
 
 // How many bytes one component takes.
@@ -1086,7 +1093,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
         } else if (node.jet_binary != nullptr) {
           node.jet_binary(*node.layout, operands[0], operands[1], out, out_stride, 0, m);
         } else if (node.seed) {
-          write_seed(item, operands[0], operands[1], planes, out, out_stride, m, node.colors);
+          write_seed(item, operands[0], operands[1], planes, out, out_stride, m, node.colors,
+                     node.unit);
         } else if (node.taylor_unary != nullptr) {
           node.taylor_unary(node.degree, false, operands[0].data, operands[0].plane_stride, out,
                             out_stride, 0, m);

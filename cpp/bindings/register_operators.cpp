@@ -1357,51 +1357,57 @@ void register_operators(py::module_& m) {
       "Give cls (DualArray) the descriptors _stack and _header over its slot _store.");
   m.def(
       "unit_seed",
-      [](py::type cls, py::handle x) -> py::object {
+      [](py::type cls, py::handle x, int direction) -> py::object {
         // kinds whose seed along one direction is x + e with every other part zero: a
-        // Taylor kind (x + t), Dual, a layout of one first-order part (DualVec(1),
-        // HyperDualVec(1): x + e, e e 0)
+        // Taylor kind (x + t), Dual, a layout's first-order part `direction` (DualVec,
+        // HyperDualVec: x + e_r, e_r e_s 0)
         auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
         const auto found = registered().find(type);
         npy_intp planes = 0;
+        int directions = 1;
         const JetLayout* layout = nullptr;
         if (found != registered().end()) {
           const ClassKernels& kernels = found->second;
           if (kernels.taylor >= 1) planes = kernels.taylor + 1;
-          if (kernels.jet != nullptr && kernels.jet->get().first == 1) {
+          if (kernels.jet != nullptr && kernels.jet->get().first >= 1) {
             planes = kernels.jet->planes();
             layout = &kernels.jet->get();
+            directions = layout->first;
           }
           if (kernels.kind >= 0 && kind_planes(kernels.kind) == 2) planes = 2;
         }
-        if (planes == 0 || !PyArray_Check(x.ptr())) {
-          throw py::type_error("unit_seed takes a kind of one direction and an ndarray");
+        if (planes == 0 || !PyArray_Check(x.ptr()) || direction < 0 || direction >= directions) {
+          throw py::type_error("unit_seed takes a kind of a direction `direction` and an ndarray");
         }
         auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
         const int column = dtype_column(PyArray_TYPE(values));
         Scalar one;
         // (where the fast path records no operation, no graph reads it block by block:
-        // a plain seed costs less)
+        // a plain seed costs less; nor below the fusion's size for several directions,
+        // whose small graphs run by planes, skipping pairs zero by structure, seeds aside)
         const auto count = static_cast<std::size_t>(PyArray_SIZE(values));
         if (column < 0 || !fusion::records(count, layout) ||
+            (directions > 1 && count < fusion::min_count()) ||
             !one.read(py::float_(1.0).ptr(), column)) {
           return py::none();
         }
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
         fusion::NodePtr node = seed_node(copy, column, planes);
-        fusion::Input direction;
-        std::memcpy(direction.scalar, one.bytes, sizeof direction.scalar);
-        node->add_input(1, std::move(direction));
+        node->unit = 1 + direction;
+        fusion::Input unit;
+        std::memcpy(unit.scalar, one.bytes, sizeof unit.scalar);
+        node->add_input(1, std::move(unit));
         PyObject* seed = record(type, std::move(node));
         if (seed == nullptr) throw py::error_already_set();
         return py::reinterpret_steal<py::object>(seed);
       },
-      py::arg("cls"), py::arg("x"),
-      "x + e as an array of cls, a kind of one direction (a Taylor kind: x + t; Dual; "
-      "DualVec(1), HyperDualVec(1)), pending (fusion.hpp's seed node: its planes written "
-      "block by block where read); None for a dtype without components or where the fast "
-      "path records no operation (fusion::records).");
+      py::arg("cls"), py::arg("x"), py::arg("direction") = 0,
+      "x + e as an array of cls (a Taylor kind: x + t; Dual), or x + e_direction (a "
+      "DualVec or HyperDualVec: its first-order part `direction` 1, the others 0), "
+      "pending (fusion.hpp's seed node: its planes written block by block where read); "
+      "None for a dtype without components or where the fast path records no operation "
+      "(fusion::records).");
   m.def(
       "colored_seed",
       [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
