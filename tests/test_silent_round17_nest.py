@@ -13,6 +13,7 @@ References: the closed forms of a pointwise g's derivatives by Leibniz's rule.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from math import comb, factorial
 from typing import Any
@@ -83,6 +84,27 @@ def test_mixing_through_a_closure_under_an_enclosing_pointwise_transform_is_refu
 
     with pytest.raises(ValueError, match="mixes points"):
         hd.derivative(inner, order=2)(np.ones(4))
+
+
+def test_another_threads_wide_probe_does_not_excuse_this_threads_check() -> None:
+    from hyperdiff import _transforms
+
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            _nestings(_mixing(3))["hessian(sum(derivative))"](_X)
+        except ValueError as error:
+            raised.append(error)
+
+    _transforms._WIDE_PROBES.running += 1  # (as though this thread ran a wide probe)
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    finally:
+        _transforms._WIDE_PROBES.running -= 1
+    assert len(raised) == 1 and "mixes points" in str(raised[0])
 
 
 _C = 0.2

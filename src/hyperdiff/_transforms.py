@@ -18,12 +18,13 @@ import contextlib
 import functools
 import itertools
 import os
+import threading
 import time
 import warnings
 import weakref
 from _thread import get_ident
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -2339,7 +2340,7 @@ def _judge_outer_parts(
     largest finite outer plane (the read-out mixes planes, and f's sums mix points: the
     rounding of np.sum(t * 0) reaches every point); not while an enclosing pass runs its
     probe at scales up to 2^63, whose rounding that is."""
-    if interpolated and _WideProbes.running:
+    if interpolated and _WIDE_PROBES.running:
         return  # judged in the enclosing pass's rerun near 1
     p, q = parts._stack, probe._stack
     if type(p) is np.ndarray and _core.probe_agrees(
@@ -2471,13 +2472,17 @@ def _bundle_probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray
     return near
 
 
-class _WideProbes:
-    """How many probed passes with _probe_weights (2^-64 .. 2^63) are running: an inner
-    transform's bundle read of planes seeded at such scales carries the rounding of the
-    larger ones, so its outer parts are judged only in the rerun near 1 that a pass through
-    a bundle makes (_probed_pass)."""
+class _WideProbes(threading.local):
+    """How many probed passes with _probe_weights (2^-64 .. 2^63) are running on this
+    thread: an inner transform's bundle read of planes seeded at such scales carries the
+    rounding of the larger ones, so its outer parts are judged only in the rerun near 1
+    that a pass through a bundle makes (_probed_pass). Per thread: another thread's
+    pass must not excuse this one's."""
 
-    running: ClassVar[int] = 0
+    running = 0
+
+
+_WIDE_PROBES = _WideProbes()
 
 
 def _probed_pass(
@@ -2489,11 +2494,11 @@ def _probed_pass(
     degree (0: exact planes; _check_pointwise's `interpolated`)."""
     weights = _probe_weights(shape, dtype)
     reads = BundleReads.count
-    _WideProbes.running += 1
+    _WIDE_PROBES.running += 1
     try:
         out = run(weights)
     finally:
-        _WideProbes.running -= 1
+        _WIDE_PROBES.running -= 1
     degree = _bundled(reads, out, cls)
     if degree:
         del out
