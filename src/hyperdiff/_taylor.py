@@ -90,7 +90,7 @@ def _probe_higher_orders(
     real = np.empty(0, dtype=dtype).real.dtype
     if int(np.prod(shape, dtype=np.int64)) <= 1:
         return  # (one point: nothing to mix)
-    moved, weights, rounding = _probed_pass(
+    moved, weights, rounding, _ = _probed_pass(
         lambda w: f(*probed(w), **kwargs), cls, shape, real
     )  # (read out of a bundle: with weights near 1, within its rounding)
     exponents = _kind_exponents(cls)  # type: ignore[arg-type]  # (mypy#11470)
