@@ -341,9 +341,12 @@ def _small(x: np.ndarray, y: np.ndarray) -> bool:
 
 @functools.cache
 def _pair_table(cls: type[DualArray]) -> tuple[int, np.ndarray]:
-    """The layout as _core.matrix_product_parts takes it: K and the pairs as int64."""
+    """The layout as _core.matrix_product_parts takes it: K and the pairs as int64, read
+    only (the kernels judge such a table's indices once)."""
     first, pairs = layout(cls)  # type: ignore[arg-type]  # (mypy#11470)
-    return first, np.ascontiguousarray(pairs, dtype=np.int64)
+    table = np.array(pairs, dtype=np.int64, order="C")
+    table.flags.writeable = False
+    return first, table
 
 
 @functools.cache
