@@ -39,6 +39,7 @@
 #include "hyperdiff/dispatch.hpp"
 #include "hyperdiff/runtime.hpp"
 #include "hyperdiff/taylor.hpp"
+#include "linear_chain.hpp"
 
 namespace hyperdiff::bindings::fusion {
 
@@ -207,6 +208,9 @@ struct Node : std::enable_shared_from_this<Node> {
   // (computed then), as numpy's slice is a view of x.
   int colors = 0;
   NodePtr parent;
+  // A linear operation of real components (linear_chain.hpp), its kernels set too: in
+  // the block path a chain of them runs as one program
+  linear::Op linear = linear::kNone;
   Input inputs[2];
   int arity = 1;
   PyArray_Descr* descr = nullptr;  // owned
@@ -380,17 +384,24 @@ inline void gather_runs(const Input& in, std::size_t start, std::size_t m, int p
 // Scratch slots for the nodes of `order` (inputs first) that needs(k) says need one,
 // each slot reused once its node's last reader has run (never for that reader's own
 // result: a slot freed at node k is still k's input); slot[k] is -1 for the others.
-// Returns how many slots.
+// With read_at, node k's inputs are read when node read_at[k] runs (a step of a linear
+// program: when its program's node does). Returns how many slots.
 template <class Needs>
 int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Node*, int>& position,
-                 Needs needs, std::vector<int>& slot) {
+                 Needs needs, std::vector<int>& slot, const std::vector<int>* read_at = nullptr) {
   const std::size_t n = order.size();
-  std::vector<int> last_use(n, -1);
+  // the nodes read when node k runs
+  std::vector<std::vector<int>> reads(n);
   for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t at = read_at != nullptr ? static_cast<std::size_t>((*read_at)[k]) : k;
     for (int i = 0; i < order[k]->arity; ++i) {
       const Input& in = order[k]->inputs[i];
-      if (in.kind == Input::kNode) last_use[position.at(in.node.get())] = static_cast<int>(k);
+      if (in.kind == Input::kNode) reads[at].push_back(position.at(in.node.get()));
     }
+  }
+  std::vector<int> last_use(n, -1);
+  for (std::size_t k = 0; k < n; ++k) {
+    for (const int p : reads[k]) last_use[p] = static_cast<int>(k);
   }
   slot.assign(n, -1);
   std::vector<int> free_slots;
@@ -404,10 +415,7 @@ int assign_slots(const std::vector<NodePtr>& order, const std::unordered_map<Nod
         free_slots.pop_back();
       }
     }
-    for (int i = 0; i < order[k]->arity; ++i) {
-      const Input& in = order[k]->inputs[i];
-      if (in.kind != Input::kNode) continue;
-      const int p = position.at(in.node.get());
+    for (const int p : reads[k]) {
       if (last_use[p] == static_cast<int>(k) && slot[p] >= 0) {
         free_slots.push_back(slot[p]);
         slot[p] = -slot[p] - 2;  // freed, but still the input of this step
@@ -1001,9 +1009,59 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     found->high = std::max(found->high, offset);
     group_of[k] = static_cast<int>(found - groups.begin());
   }
+  // Chains of linear operations (linear_chain.hpp): a linear node read by one linear
+  // node of this graph and held by nothing else is a step of its reader's program
+  // (absorbed: no slot, no pass of its own); every linear node not absorbed runs its
+  // program, in one pass over the block.
+  struct Program {
+    std::vector<linear::Step> steps;
+    std::vector<std::pair<std::size_t, int>> leaves;  // (node, input): the program's inputs
+  };
+  std::vector<Program> programs;
+  std::vector<int> program_of(n, -1), read_at(n);
+  std::vector<char> absorbed(n, 0);
+  for (std::size_t k = 0; k < n; ++k) read_at[k] = static_cast<int>(k);
+  const auto absorbable = [&](std::size_t p) {
+    return order[p]->linear != linear::kNone && full[p] == nullptr && group_of[p] < 0 &&
+           p + 1 < n && edges[order[p].get()] == 1;
+  };
+  for (std::size_t r = n; r-- > 0;) {
+    if (absorbed[r] != 0 || order[r]->linear == linear::kNone || group_of[r] >= 0) continue;
+    Program program;
+    int budget = linear::kMaxSteps - 1;  // steps besides node r's own
+    const auto emit = [&](auto&& self, std::size_t k) -> int {
+      const Node& node = *order[k];
+      linear::Step step;
+      step.op = node.linear;
+      step.arity = node.arity;
+      for (int i = 0; i < node.arity; ++i) {
+        const Input& in = node.inputs[i];
+        step.parts[i] = in.kind == Input::kNode || (in.kind == Input::kArray && !in.constant);
+        if (in.kind == Input::kNode) {
+          const auto p = static_cast<std::size_t>(position.at(in.node.get()));
+          if (budget > 0 && absorbable(p)) {
+            --budget;
+            absorbed[p] = 1;
+            read_at[p] = static_cast<int>(r);
+            step.operand[i] = self(self, p);
+            continue;
+          }
+        }
+        step.operand[i] = -1 - static_cast<int>(program.leaves.size());
+        program.leaves.emplace_back(k, i);
+      }
+      program.steps.push_back(step);
+      return static_cast<int>(program.steps.size()) - 1;
+    };
+    emit(emit, r);
+    program_of[r] = static_cast<int>(programs.size());
+    programs.push_back(std::move(program));
+  }
   // scratch slots for the rest, reused once their last reader has run
   int slots = assign_slots(
-      order, position, [&](std::size_t k) { return full[k] == nullptr && group_of[k] < 0; }, slot);
+      order, position,
+      [&](std::size_t k) { return full[k] == nullptr && group_of[k] < 0 && absorbed[k] == 0; },
+      slot, &read_at);
   // a slot more for each input read in runs, gathered block by block
   std::vector<int> gather(2 * n, -1);
   for (std::size_t k = 0; k < n; ++k) {
@@ -1052,34 +1110,54 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
                    planes, base + slot_bytes + group_at[g], block + group.margin(),
                    m + group.margin(), group.colors);
       }
+      // input i of node k over this block
+      const auto operand_of = [&](std::size_t k, int i) -> Operand {
+        const Input& in = order[k]->inputs[i];
+        if (in.kind == Input::kScalar) return {in.scalar, 1, true};
+        if (in.kind == Input::kArray && in.run != 0) {
+          unsigned char* rows = scratch_of(gather[2 * k + static_cast<std::size_t>(i)]);
+          gather_runs(in, start, m, planes, item, block, rows);
+          return {rows, block, false};
+        }
+        if (in.kind == Input::kArray) {
+          return {pointer(in.array, in.offset + start), in.stride, false};
+        }
+        const int p = position.at(in.node.get());
+        const int g = group_of[p];
+        if (g >= 0) {  // a seed: its rows within its group's
+          const std::size_t skip = in.node->inputs[0].offset - groups[g].low;
+          return {base + slot_bytes + group_at[g] + skip * item, block + groups[g].margin(),
+                  false};
+        }
+        return full[p] != nullptr ? Operand{pointer(full[p], start), plane_stride[p], false}
+                                  : Operand{scratch_of(slot[p]), block, false};
+      };
       for (std::size_t k = 0; k < n; ++k) {
         const Node& node = *order[k];
-        if (group_of[k] >= 0) continue;  // (written above)
-        Operand operands[2];
-        for (int i = 0; i < node.arity; ++i) {
-          const Input& in = node.inputs[i];
-          if (in.kind == Input::kScalar) {
-            operands[i] = {in.scalar, 1, true};
-          } else if (in.kind == Input::kArray && in.run != 0) {
-            unsigned char* rows = scratch_of(gather[2 * k + i]);
-            gather_runs(in, start, m, planes, item, block, rows);
-            operands[i] = {rows, block, false};
-          } else if (in.kind == Input::kArray) {
-            operands[i] = {pointer(in.array, in.offset + start), in.stride, false};
-          } else {
-            const int p = position.at(in.node.get());
-            const int g = group_of[p];
-            if (g >= 0) {  // a seed: its rows within its group's
-              const std::size_t skip = in.node->inputs[0].offset - groups[g].low;
-              operands[i] = Operand{base + slot_bytes + group_at[g] + skip * item,
-                                    block + groups[g].margin(), false};
-            } else {
-              operands[i] = full[p] != nullptr
-                                ? Operand{pointer(full[p], start), plane_stride[p], false}
-                                : Operand{scratch_of(slot[p]), block, false};
-            }
+        if (group_of[k] >= 0 || absorbed[k] != 0) continue;  // (written above; in a program)
+        if (program_of[k] >= 0) {
+          const Program& program = programs[static_cast<std::size_t>(program_of[k])];
+          linear::Leaf leaves[linear::kMaxLeaves];
+          for (std::size_t l = 0; l < program.leaves.size(); ++l) {
+            const Operand operand = operand_of(program.leaves[l].first, program.leaves[l].second);
+            leaves[l] = {operand.data, operand.plane_stride, operand.broadcast};
           }
+          const std::size_t out_stride = full[k] != nullptr ? plane_stride[k] : block;
+          void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))
+                                         : static_cast<void*>(scratch_of(slot[k]));
+          const int steps = static_cast<int>(program.steps.size());
+          const int leaf_count = static_cast<int>(program.leaves.size());
+          if (node.column == 0) {
+            linear::run<double>(program.steps.data(), steps, leaves, leaf_count, planes,
+                                static_cast<double*>(out), out_stride, m);
+          } else {
+            linear::run<float>(program.steps.data(), steps, leaves, leaf_count, planes,
+                               static_cast<float*>(out), out_stride, m);
+          }
+          continue;
         }
+        Operand operands[2];
+        for (int i = 0; i < node.arity; ++i) operands[i] = operand_of(k, i);
         void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))
                                        : static_cast<void*>(scratch_of(slot[k]));
         const std::size_t out_stride = full[k] != nullptr ? plane_stride[k] : block;

@@ -653,6 +653,36 @@ bool function_index(PyObject* obj, std::size_t table_size, int* function) {
   return true;
 }
 
+// Which linear operation of fusion's programs (linear_chain.hpp) a table function is,
+// on real components (column 0 or 1): negative, positive, add, subtract, and multiply
+// and divide by an operand without parts (mode: the operand with parts; divide: the
+// dividend). kNone for the rest.
+linear::Op linear_op(bool unary, int function, PartsMode mode, int column) {
+  if (column != 0 && column != 1) return linear::kNone;
+  const auto index = [](const std::vector<FunctionInfo>& functions, const char* name) {
+    for (std::size_t i = 0; i < functions.size(); ++i) {
+      if (functions[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  static const int negative = index(unary_functions(), "negative");
+  static const int positive = index(unary_functions(), "positive");
+  static const int add = index(binary_functions(), "add");
+  static const int subtract = index(binary_functions(), "subtract");
+  static const int multiply = index(binary_functions(), "multiply");
+  static const int divide = index(binary_functions(), "divide");
+  if (unary) {
+    return function == negative ? linear::kNegative
+           : function == positive ? linear::kPositive
+                                  : linear::kNone;
+  }
+  if (function == add) return linear::kAdd;
+  if (function == subtract) return linear::kSubtract;
+  if (function == multiply && mode != kBothParts) return linear::kMultiply;
+  if (function == divide && mode == kXParts) return linear::kDivide;
+  return linear::kNone;
+}
+
 PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   static const std::size_t table_size = unary_functions().size();
   int function;
@@ -681,6 +711,7 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
     node->taylor_unary = taylor_kernel;
     node->degree = degree;
+    if (taylor_kernel == nullptr) node->linear = linear_op(true, function, kBothParts, x.column);
     node->add_input(0, x.input());
     return elementwise_result(record(Py_TYPE(args[1]), std::move(node)));
   }
@@ -771,6 +802,9 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         node->layout = kernels->jet ? &kernels->jet->get() : nullptr;
         node->taylor_binary = taylor_kernel;
         node->degree = degree;
+        if (taylor_kernel == nullptr) {
+          node->linear = linear_op(false, function, mode, shape.column);
+        }
         node->arity = 2;
         fusion::Input number;
         if (mode != kBothParts && !constant.input(&number)) return nullptr;

@@ -1,0 +1,192 @@
+// The body of linear_chain.hpp's programs, compiled once per instruction set there
+// (included inside a namespace, under GCC's target and optimize pragmas: no include
+// guard, no includes).
+// NOLINT(build/header_guard)
+
+namespace detail {
+
+// common.hpp's strong zeros, compiled here with this file's options
+template <class T>
+inline T part_times(T a, T b) {
+  return b == T(0) ? T(0) : a * b;
+}
+
+template <class T>
+inline T parts_times(T a, T b) {
+  return (a == T(0)) | (b == T(0)) ? T(0) : a * b;
+}
+
+
+// A step's values over k elements: o = op(a, b) (b unread for one operand).
+template <class T>
+inline void step_values(Op op, const T* a, const T* b, T* o, std::size_t k) {
+  switch (op) {
+    case kNegative:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = -a[i];
+      return;
+    case kPositive:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = a[i];
+      return;
+    case kAdd:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = a[i] + b[i];
+      return;
+    case kSubtract:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = a[i] - b[i];
+      return;
+    case kMultiply:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = a[i] * b[i];
+      return;
+    default:
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = a[i] / b[i];
+      return;
+  }
+}
+
+// A step's parts over k elements: av, bv the operands' values, ap, bp their parts
+// (an operand without parts: its values, unread), v the step's values, o its parts.
+// Exact: some value of the sub-block is nan (the general rule there).
+template <bool Exact, class T>
+inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, const T* bp,
+                       const T* v, T* o, std::size_t k) {
+  const bool x = s.parts[0], y = s.arity == 2 && s.parts[1];
+  const auto defined = [&](std::size_t i) { return !Exact || v[i] == v[i]; };
+  switch (s.op) {
+    case kNegative:
+    case kPositive: {
+      const T unit = s.op == kNegative ? T(-1) : T(1);
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = part_times(defined(i) ? unit : v[i], ap[i]);
+      return;
+    }
+    case kAdd:
+    case kSubtract: {
+      const bool add = s.op == kAdd;
+      if (x && y) {
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          const T sum = add ? (T(0) + ap[i]) + bp[i] : (T(0) + ap[i]) - bp[i];
+          o[i] = defined(i) ? sum : (T(0) + part_times(v[i], ap[i])) + part_times(v[i], bp[i]);
+        }
+      } else if (x) {
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          const T sum = add ? (T(0) + ap[i]) + T(0) : (T(0) + ap[i]) - T(0);
+          o[i] = defined(i) ? sum : T(0) + part_times(v[i], ap[i]);
+        }
+      } else {
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          const T sum = add ? (T(0) + T(0)) + bp[i] : (T(0) + T(0)) - bp[i];
+          o[i] = defined(i) ? sum : T(0) + part_times(v[i], bp[i]);
+        }
+      }
+      return;
+    }
+    case kMultiply:
+      if (x) {  // x * c: fx = c
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          o[i] = T(0) + parts_times(defined(i) ? bv[i] : v[i], ap[i]);
+        }
+      } else {  // c * y: fy = c
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          o[i] = T(0) + parts_times(defined(i) ? av[i] : v[i], bp[i]);
+        }
+      }
+      return;
+    default:  // x / c: fx = 1 / c
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) {
+        o[i] = parts_times(defined(i) ? T(1) / bv[i] : v[i], ap[i]);
+      }
+      return;
+  }
+}
+
+}  // namespace detail
+
+// Runs a program of `count` steps (the last one the result) over m elements of every
+// plane, into out (planes `out_stride` apart).
+template <class T>
+void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count,
+                                 int planes, T* out, std::size_t out_stride, std::size_t m) {
+  alignas(64) T values[kMaxSteps][kSub];
+  alignas(64) T parts[kMaxSteps][kSub];
+  alignas(64) T splat[kMaxLeaves][kSub];
+  for (int l = 0; l < leaf_count; ++l) {
+    if (!leaves[l].broadcast) continue;
+    const T number = *static_cast<const T*>(leaves[l].data);
+    for (std::size_t i = 0; i < kSub; ++i) splat[l][i] = number;
+  }
+  const int last = count - 1;
+  for (std::size_t start = 0; start < m; start += kSub) {
+    const std::size_t k = m - start < kSub ? m - start : kSub;
+    // plane `p` of a leaf over this sub-block (a number: its splat, at every plane)
+    const auto leaf_plane = [&](int l, int p) -> const T* {
+      const Leaf& leaf = leaves[l];
+      if (leaf.broadcast) return splat[l];
+      return static_cast<const T*>(leaf.data) + static_cast<std::size_t>(p) * leaf.stride + start;
+    };
+    const auto value = [&](int operand) -> const T* {
+      return operand >= 0 ? values[operand] : leaf_plane(-1 - operand, 0);
+    };
+    T spread = T(0);  // 0, or nan where some step's value is nan or infinite
+    for (int j = 0; j < count; ++j) {
+      const Step& s = steps[j];
+      const T* a = value(s.operand[0]);
+      const T* v = values[j];
+      detail::step_values(s.op, a, s.arity == 2 ? value(s.operand[1]) : a, values[j], k);
+      T check = T(0);
+#pragma omp simd reduction(+ : check)
+      for (std::size_t i = 0; i < k; ++i) check += v[i] - v[i];
+      spread += check;
+    }
+    {
+      T* o = out + start;
+      const T* v = values[last];
+#pragma omp simd
+      for (std::size_t i = 0; i < k; ++i) o[i] = v[i];
+    }
+    // (an infinite value takes the general rule too: where the value is not nan it
+    // gives the unit rule's bits, so that only costs time)
+    const bool exact = spread != spread;
+    for (int p = 1; p < planes; ++p) {
+      for (int j = 0; j < count; ++j) {
+        const Step& s = steps[j];
+        const auto operand_parts = [&](int i) -> const T* {
+          const int operand = s.operand[i];
+          if (!s.parts[i]) return value(operand);
+          return operand >= 0 ? parts[operand] : leaf_plane(-1 - operand, p);
+        };
+        const T* av = value(s.operand[0]);
+        const T* bv = s.arity == 2 ? value(s.operand[1]) : av;
+        const T* ap = operand_parts(0);
+        const T* bp = s.arity == 2 ? operand_parts(1) : ap;
+        T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
+        if (exact) {
+          detail::step_parts<true>(s, av, bv, ap, bp, values[j], o, k);
+        } else {
+          detail::step_parts<false>(s, av, bv, ap, bp, values[j], o, k);
+        }
+      }
+    }
+  }
+}
+
+
+inline void run_f64(const Step* steps, int count, const Leaf* leaves, int leaf_count, int planes,
+                    double* out, std::size_t out_stride, std::size_t m) {
+  run_as<double>(steps, count, leaves, leaf_count, planes, out, out_stride, m);
+}
+
+inline void run_f32(const Step* steps, int count, const Leaf* leaves, int leaf_count, int planes,
+                    float* out, std::size_t out_stride, std::size_t m) {
+  run_as<float>(steps, count, leaves, leaf_count, planes, out, out_stride, m);
+}

@@ -1,0 +1,194 @@
+"""Chains of linear operations in a fused graph (negative, positive, add, subtract, and
+multiply and divide by an operand without parts) run as one program per block
+(cpp/bindings/linear_chain.hpp) instead of one table kernel each. Their results must be
+the table kernels' bit for bit: values and every part, signed zeros, infinities and nan
+included, on every kind and dtype (the real ones run as programs, the others as before).
+The reference is the same chain evaluated eagerly, one kernel at a time (recording off),
+compared as bits (assert_array_equal takes -0 for +0)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+from hyperdiff._arrays import DualArray
+from hyperdiff._taylor import taylor_type
+
+N = 600  # elements: above the threshold the fixture sets, so every fast call records
+
+
+@pytest.fixture(autouse=True)
+def record_from_64() -> Iterator[None]:
+    previous = _core.fusion_min_count(64)
+    yield
+    _core.fusion_min_count(previous)
+
+
+def pending(x: DualArray) -> bool:
+    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
+
+
+def eager(f: Callable[..., Any], *args: Any) -> Any:
+    previous = _core.fusion_min_count(1 << 62)
+    try:
+        return f(*args)
+    finally:
+        _core.fusion_min_count(previous)
+
+
+# an instance of each kind (its class and plane count; the dtype is the planes')
+KINDS: dict[str, Callable[[], Any]] = {
+    "dual": lambda: hd.dual(np.zeros(2), 1.0),
+    "hyperdual": lambda: hd.hyperdual(np.zeros(2), 1.0, 1.0, 0.0),
+    "dualvec3": lambda: hd.dualvec(np.zeros(2), [np.ones(2)] * 3),
+    "hyperdualvec2": lambda: hd.hyperdualvec(np.zeros(2), [np.ones(2)] * 2),
+    "taylor3": lambda: taylor_type(3)._wrap(np.zeros((4, 2))),
+}
+DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
+
+SPECIAL = np.array(
+    [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -2.5, 3.0, 1e-310, 1e-45, 1e38, 1e308, -7.0, 0.1]
+)
+
+
+def special(shape: tuple[int, ...], dtype: type, seed: int) -> np.ndarray:
+    """Values drawn from SPECIAL (half of them) and ordinary numbers, of dtype."""
+    rng = np.random.default_rng(seed)
+
+    def draw() -> np.ndarray:
+        pick = rng.choice(SPECIAL, shape)
+        return np.where(rng.random(shape) < 0.5, pick, rng.uniform(-4, 4, shape))
+
+    out: np.ndarray = np.empty(shape, dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        out.real = draw()
+        if np.issubdtype(dtype, np.complexfloating):
+            out.imag = draw()
+    return out
+
+
+def operand(kind: str, dtype: type, seed: int) -> DualArray:
+    like = KINDS[kind]()
+    planes = special((like._stack.shape[0], N), dtype, seed)
+    return type(like)._wrap(planes)  # type: ignore[no-any-return]
+
+
+def banded(x: Any) -> Any:  # bench/sparse.py's residual, inner part
+    return -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * np.exp(x[1:-1])
+
+
+def mixed(x: Any, y: Any, c: np.ndarray) -> Any:
+    # numbers and a plain array on either side, +x, division by a number and an array
+    return (x - y) / 3.0 + (+x) - 0.5 * (-y) + (2.0 - x) + c * y - x / c + (y + 1.5) - (c - x)
+
+
+def long_chain(x: Any, y: Any, c: np.ndarray) -> Any:
+    # more steps than one program takes (linear_chain.hpp's kMaxSteps)
+    s = x
+    for k in range(14):
+        s = s * 1.25 + y - x / 7.0 if k % 2 else -s - c * x + 0.5
+    return s
+
+
+def shared(x: Any, y: Any, c: np.ndarray) -> Any:
+    # an operation read twice (t + t), and one whose reader is not linear (t * y)
+    t = -x + c
+    return (t + t) * 2.0 - t * y + np.sin(t - y) / 4.0
+
+
+def held(x: Any, y: Any, c: np.ndarray) -> tuple[Any, Any]:
+    # an intermediate result held outside the graph is written out, its reader still fused
+    t = x - 2.0 * y
+    return t * 3.0 - c, t
+
+
+def zeros_and_infinities(x: Any, y: Any, c: np.ndarray) -> Any:
+    # constants that make the strong zeros and the nan partials matter
+    return (
+        x * 0.0
+        + (-0.0) * y
+        - x * np.inf
+        + y / 0.0
+        - x / -0.0
+        + (0.0 - x)
+        + (x - 0.0)
+        + np.inf * y
+        - (y + -np.inf)
+    )
+
+
+CHAINS: dict[str, Callable[..., Any]] = {
+    "mixed": mixed,
+    "long_chain": long_chain,
+    "shared": shared,
+    "held": held,
+    "zeros_and_infinities": zeros_and_infinities,
+}
+
+
+def same_bits(got: np.ndarray, want: np.ndarray) -> None:
+    """The same bits (signed zeros told apart), but a nan's sign and payload: of two nan
+    operands x86 returns one, by an operand order the compiler may swap for a
+    commutative operation (numpy defines neither)."""
+    assert got.dtype == want.dtype and got.shape == want.shape
+    real = np.finfo(got.dtype).dtype
+    g = np.ascontiguousarray(got).view(real)
+    w = np.ascontiguousarray(want).view(real)
+    np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+    bits = np.dtype(f"u{real.itemsize}")
+    numbers = ~np.isnan(g)
+    np.testing.assert_array_equal(g.view(bits)[numbers], w.view(bits)[numbers])
+
+
+def planes_of(result: Any) -> list[np.ndarray]:
+    results = result if isinstance(result, tuple) else (result,)
+    return [r._stack for r in results]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("chain", CHAINS)
+def test_linear_chains_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
+    c = special((N,), dtype, 3)
+    c[c == 0] = 0.5  # (x / c at c = 0 is in zeros_and_infinities)
+    f = CHAINS[chain]
+    with np.errstate(all="ignore"):
+        got = f(operand(kind, dtype, 1), operand(kind, dtype, 2), c.copy())
+        assert all(pending(r) for r in (got if isinstance(got, tuple) else (got,)))
+        want = eager(f, operand(kind, dtype, 1), operand(kind, dtype, 2), c.copy())
+        for g, w in zip(planes_of(got), planes_of(want), strict=True):
+            same_bits(g, w)
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_banded_same_bits_as_eager(kind: str, dtype: type) -> None:
+    with np.errstate(all="ignore"):
+        got = banded(operand(kind, dtype, 5))
+        assert pending(got)
+        same_bits(got._stack, eager(banded, operand(kind, dtype, 5))._stack)
+
+
+def test_banded_sparse_jacobian_closed_form() -> None:
+    # the compressed pass at the default threshold (n = 1e5 records), against the
+    # tridiagonal closed form: -1, 2 + 1e-2 exp(x_i), -1 on the inner rows
+    n = 100_000
+    x = np.random.default_rng(0).uniform(0.5, 1.5, n)
+
+    def f(x: Any) -> Any:
+        return np.concatenate([x[:1], banded(x), x[-1:]])
+
+    _core.fusion_min_count(1 << 15)
+    for check in (True, False):
+        J = hd.jacobian(f, sparsity="auto", check_sparsity=check)(x)
+        rows = np.arange(1, n - 1)
+        np.testing.assert_allclose(J.diagonal()[1:-1], 2.0 + 1e-2 * np.exp(x[1:-1]), rtol=1e-15)
+        np.testing.assert_array_equal(np.asarray(J[rows, rows - 1]).ravel(), -1.0)
+        np.testing.assert_array_equal(np.asarray(J[rows, rows + 1]).ravel(), -1.0)
+        assert J[0, 0] == J[n - 1, n - 1] == 1.0
+        assert J.nnz == 3 * (n - 2) + 2
