@@ -115,8 +115,8 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
 // Runs a program of `count` steps (the last one the result) over m elements of every
 // plane, into out (planes `out_stride` apart).
 template <class T>
-void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count,
-                                 int planes, T* out, std::size_t out_stride, std::size_t m) {
+void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, int planes, T* out,
+            std::size_t out_stride, std::size_t m) {
   alignas(64) T values[kMaxSteps][kSub];
   alignas(64) T parts[kMaxSteps][kSub];
   alignas(64) T splat[kMaxLeaves][kSub];
@@ -137,25 +137,23 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count,
     const auto value = [&](int operand) -> const T* {
       return operand >= 0 ? values[operand] : leaf_plane(-1 - operand, 0);
     };
-    T spread = T(0);  // 0, or nan where some step's value is nan or infinite
+    // the steps' values, the last one's into out
+    const auto values_of = [&](int j) -> T* { return j == last ? out + start : values[j]; };
     for (int j = 0; j < count; ++j) {
       const Step& s = steps[j];
       const T* a = value(s.operand[0]);
-      const T* v = values[j];
-      detail::step_values(s.op, a, s.arity == 2 ? value(s.operand[1]) : a, values[j], k);
-      T check = T(0);
-#pragma omp simd reduction(+ : check)
-      for (std::size_t i = 0; i < k; ++i) check += v[i] - v[i];
-      spread += check;
+      detail::step_values(s.op, a, s.arity == 2 ? value(s.operand[1]) : a, values_of(j), k);
     }
+    // Whether some step's value is nan: then the last one's is (every step is an
+    // operand of a later one, and each operation keeps a nan operand's nan). An
+    // infinite value takes the general rule too (inf - inf): where the value is not
+    // nan that gives the unit rule's bits, so it only costs time.
+    T spread = T(0);
     {
-      T* o = out + start;
-      const T* v = values[last];
-#pragma omp simd
-      for (std::size_t i = 0; i < k; ++i) o[i] = v[i];
+      const T* v = values_of(last);
+#pragma omp simd reduction(+ : spread)
+      for (std::size_t i = 0; i < k; ++i) spread += v[i] - v[i];
     }
-    // (an infinite value takes the general rule too: where the value is not nan it
-    // gives the unit rule's bits, so that only costs time)
     const bool exact = spread != spread;
     for (int p = 1; p < planes; ++p) {
       for (int j = 0; j < count; ++j) {
@@ -171,9 +169,9 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count,
         const T* bp = s.arity == 2 ? operand_parts(1) : ap;
         T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
         if (exact) {
-          detail::step_parts<true>(s, av, bv, ap, bp, values[j], o, k);
+          detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), o, k);
         } else {
-          detail::step_parts<false>(s, av, bv, ap, bp, values[j], o, k);
+          detail::step_parts<false>(s, av, bv, ap, bp, values_of(j), o, k);
         }
       }
     }
