@@ -8,6 +8,9 @@ compared as bits (assert_array_equal takes -0 for +0)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -192,3 +195,22 @@ def test_banded_sparse_jacobian_closed_form() -> None:
         np.testing.assert_array_equal(np.asarray(J[rows, rows + 1]).ravel(), -1.0)
         assert J[0, 0] == J[n - 1, n - 1] == 1.0
         assert J.nnz == 3 * (n - 2) + 2
+
+
+@pytest.mark.slow  # this file's bit tests again, in a subprocess per instruction set
+@pytest.mark.parametrize("isa", ["v2", "v3", "v4"])
+def test_each_instruction_sets_programs_same_bits(isa: str) -> None:
+    # the programs are compiled for x86-64-v4, v3 and the baseline (linear_chain.hpp),
+    # run as the kernel table's choice (HYPERDIFF_ISA forces one)
+    if not _core.isa().startswith("x86-64"):
+        pytest.skip("one build of the programs on this platform")
+    if f"x86-64-{isa}" == _core.isa():
+        pytest.skip("the default build is what the rest of this file tests")
+    env = {**os.environ, "HYPERDIFF_ISA": isa}
+    probe = [sys.executable, "-c", "import hyperdiff"]
+    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
+        pytest.skip(f"this CPU does not run x86-64-{isa}")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    cmd += ["-k", "same_bits", __file__]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
