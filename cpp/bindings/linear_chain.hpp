@@ -57,11 +57,13 @@ struct Leaf {
   bool broadcast = false;
 };
 
-
 // The programs' code for each instruction set: AVX-512 (x86-64-v4), AVX2 (v3) and the
 // baseline, with the kernels' options (CMakeLists.txt): no fused multiply-adds, and
 // no trapping math (the strong zeros' selects vectorize below AVX-512)
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__)
+#define HYPERDIFF_LINEAR_GCC 1
+#endif
+#if defined(HYPERDIFF_LINEAR_GCC) && defined(__x86_64__)
 #define HYPERDIFF_LINEAR_ISAS 1
 #pragma GCC push_options
 #pragma GCC target("arch=x86-64-v4")
@@ -78,12 +80,16 @@ namespace v3 {
 }  // namespace v3
 #pragma GCC pop_options
 #endif
+#if defined(HYPERDIFF_LINEAR_GCC)
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
+#endif
 namespace base {
 #include "linear_chain_body.hpp"
 }  // namespace base
+#if defined(HYPERDIFF_LINEAR_GCC)
 #pragma GCC pop_options
+#endif
 
 // The instruction set of the kernel table (runtime.cpp's choice, HYPERDIFF_ISA's): 4,
 // 3, or 0 for the baseline.
