@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 import ctypes
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import pytest
+from fusion_harness import eager, pending, record_from_64  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
@@ -22,25 +23,7 @@ from hyperdiff._arrays import DualArray
 N = 1000  # elements: above the threshold the fixture sets, so every fast call records
 
 
-@pytest.fixture(autouse=True)
-def record_from_64() -> Iterator[None]:
-    previous = _core.fusion_min_count(64)
-    yield
-    _core.fusion_min_count(previous)
-
-
-def pending(x: DualArray) -> bool:
-    """Whether x's planes are a recorded operation (not yet computed)."""
-    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
-
-
-def eager(f, *args):  # type: ignore[no-untyped-def]
-    """f evaluated with recording off: the reference bits (same kernels, one at a time)."""
-    previous = _core.fusion_min_count(1 << 62)
-    try:
-        return f(*args)
-    finally:
-        _core.fusion_min_count(previous)
+pytestmark = pytest.mark.usefixtures("record_from_64")
 
 
 def t1(x):  # type: ignore[no-untyped-def]

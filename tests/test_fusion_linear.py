@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from fusion_harness import eager, pending, record_from_64  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
@@ -25,23 +26,7 @@ from hyperdiff._taylor import taylor_type
 N = 600  # elements: above the threshold the fixture sets, so every fast call records
 
 
-@pytest.fixture(autouse=True)
-def record_from_64() -> Iterator[None]:
-    previous = _core.fusion_min_count(64)
-    yield
-    _core.fusion_min_count(previous)
-
-
-def pending(x: DualArray) -> bool:
-    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
-
-
-def eager(f: Callable[..., Any], *args: Any) -> Any:
-    previous = _core.fusion_min_count(1 << 62)
-    try:
-        return f(*args)
-    finally:
-        _core.fusion_min_count(previous)
+pytestmark = pytest.mark.usefixtures("record_from_64")
 
 
 # an instance of each kind (its class and plane count; the dtype is the planes')

@@ -7,11 +7,12 @@ kernels in the same order), the closed forms, and f may do anything with its inp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
+from fusion_harness import eager, record_from_64  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
@@ -19,21 +20,7 @@ from hyperdiff import _core
 N = 2000  # elements: above the threshold the fixture sets, so every call records
 
 
-@pytest.fixture(autouse=True)
-def record_from_64() -> Iterator[None]:
-    previous = _core.fusion_min_count(64)
-    yield
-    _core.fusion_min_count(previous)
-
-
-def _eager(f: Callable[[], Any]) -> Any:
-    """f() with recording off: unit_seed declines, every seed written in full, every
-    operation run at once (the reference bits)."""
-    previous = _core.fusion_min_count(1 << 62)
-    try:
-        return f()
-    finally:
-        _core.fusion_min_count(previous)
+pytestmark = pytest.mark.usefixtures("record_from_64")
 
 
 def _t4(x: Any, y: Any, z: Any) -> Any:
@@ -99,7 +86,7 @@ def test_pending_seeds_give_the_eager_bits(f: Callable[..., Any], name: str, dty
     inputs = _inputs(dtype)
     before = [a.copy() for a in inputs]
     got = g(*inputs)
-    want = _eager(lambda: g(*[a.copy() for a in inputs]))
+    want = eager(lambda: g(*[a.copy() for a in inputs]))
     _same_bits(got, want)
     for a, b in zip(inputs, before, strict=True):
         np.testing.assert_array_equal(a, b)  # (the user's inputs untouched)
