@@ -2273,7 +2273,8 @@ def _probe_code(weights: np.ndarray) -> np.ndarray:
     weight."""
     _, exponent = np.frexp(weights)
     e = exponent.astype(np.int64) - 1
-    return np.where(e < 0, -2 * e - 1, 2 * e)
+    code: np.ndarray = np.where(e < 0, -2 * e - 1, 2 * e)
+    return code
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -2366,7 +2367,7 @@ def _judge_outer_parts(
         raise ValueError(_mixing_message(where, at))
 
 
-def _rounding(output: np.dtype, weights: np.dtype) -> np.finfo:  # type: ignore[type-arg]
+def _rounding(output: np.dtype, weights: np.dtype) -> np.finfo:
     """The precision the probe's planes were computed in: the coarser of the output's and
     the input's (the weights'), as f may compute in float32 and return float64
     ((t**4).astype(np.float64) of a float32 t: its parts carry float32's rounding)."""
