@@ -2192,8 +2192,9 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
 _PROBES: dict[int, np.ndarray] = {}
 # code bits per real itemsize: float64 +-2^k, k = -64 .. 63 (256 numbers: a derivative
 # beyond 1e289 or below 1e-289 may overflow or round in the probe, which then raises);
-# float32 +-2^k, k = -8 .. 7 (32 numbers, keeping all of its range but 2^8 at either
-# end). The exponents go zigzag from 0 along the points (_probe_weights).
+# float32 +-2^k, k = 0 .. 15 (32 numbers, keeping 1e33 of its range; its bottom, where
+# values underflow, whole). float64's exponents go zigzag from 0 along the points
+# (_probe_weights).
 _PROBE_BITS = {8: 8, 4: 5}
 
 
@@ -2242,11 +2243,12 @@ def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     a reversal of the points could match). A function that only moves points passes
     where each lands on a point of equal weight (a swap of two far points: 1 in 256,
     float32 1 in 32); more probe planes would cost every elementwise pass. The code's
-    top bit gives the sign and its other bits k the exponent, zigzag from 0 (e = 0, -1,
-    1, -2, 2, ...: float64 -64 .. 63, float32 -8 .. 7): magnitudes differ on neighbours,
-    so a swap of them shows in the even powers w^2, w^4 that _taylor._probe_higher_orders
-    judges planes of degree 2, 4 by, and the first points' w^p stay in the range it
-    judges (+-2^e sit 2^(bits - 1) points apart). Kept for the largest size."""
+    top bit gives the sign and its other bits k the exponent (float64 zigzag from 0, e =
+    0, -1, 1, -2, 2, ... 63, -64; float32 e = k, 0 .. 15): magnitudes differ on
+    neighbours, so a swap of them shows in the even powers w^2, w^4 that
+    _taylor._probe_higher_orders judges planes of degree 2, 4 by, and the first points'
+    w^p stay in the range it judges (+-2^e sit 2^(bits - 1) points apart). Kept for the
+    largest size."""
     real = np.empty(0, dtype=dtype).real.dtype
     bits = _PROBE_BITS[8 if real.itemsize >= 8 else 4]
     size = int(np.prod(shape, dtype=np.int64))
@@ -2259,7 +2261,8 @@ def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         # +-2^e written as float64 bits (4x faster than exp2: 2.5 ms at 1e6), in place
         sign = (code >> np.uint64(bits - 1)) << np.uint64(63)
         k = (code & np.uint64((1 << (bits - 1)) - 1)).view(np.int64)
-        k = (k >> 1) ^ -(k & 1)  # e: the zigzag 0, -1, 1, -2, 2, ...
+        if bits == _PROBE_BITS[8]:
+            k = (k >> 1) ^ -(k & 1)  # e: the zigzag 0, -1, 1, -2, 2, ...
         k += 1023
         k <<= 52
         code = k.view(np.uint64) | sign
@@ -2269,10 +2272,12 @@ def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 
 
 def _probe_code(weights: np.ndarray) -> np.ndarray:
-    """_probe_weights's code k (its exponent's zigzag index, 0 .. 127 or 0 .. 15) of each
-    weight."""
+    """_probe_weights's code k of each weight (without its sign bit): float64's exponent's
+    zigzag index 0 .. 127, float32's exponent 0 .. 15."""
     _, exponent = np.frexp(weights)
-    e = exponent.astype(np.int64) - 1
+    e: np.ndarray = exponent.astype(np.int64) - 1
+    if weights.dtype.itemsize < 8:
+        return e
     code: np.ndarray = np.where(e < 0, -2 * e - 1, 2 * e)
     return code
 
