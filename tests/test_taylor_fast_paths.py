@@ -361,19 +361,25 @@ def test_functions_of_the_whole_input_are_not_chunked(f: Any, third: Any) -> Non
         np.testing.assert_allclose(got, third(x), rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize(("dtype", "bits", "low"), [(np.float64, 8, 64), (np.float32, 5, 0)])
-def test_probe_weights_are_the_hashed_powers_of_two(dtype: Any, bits: int, low: int) -> None:
-    """The probe's weights (written as float64 bits): +-2^((code >> 1) - low), code the
-    index below 2^bits and the top bits of index * 0x9E3779B97F4A7C15 mod 2^64 above,
-    the sign its low bit (Python integers and math.ldexp here)."""
+@pytest.mark.parametrize(("dtype", "bits"), [(np.float64, 8), (np.float32, 5)])
+def test_probe_weights_are_the_hashed_powers_of_two(dtype: Any, bits: int) -> None:
+    """The probe's weights (written as float64 bits): +-2^e, code the index below 2^bits
+    and the top bits of index * 0x9E3779B97F4A7C15 mod 2^64 above, the sign its top bit,
+    e from the other bits k (float64 by the zigzag 0, -1, 1, -2, ..., float32 e = k;
+    Python integers and math.ldexp here): magnitudes differ on neighbours, and the first
+    ones are near 1."""
     from hyperdiff._transforms import _PROBES, _probe_weights
 
     _PROBES.clear()  # (built anew at this size)
     n = 300_007
     weights = _probe_weights((n,), np.dtype(dtype))
     assert weights.dtype == dtype and weights.shape == (n,)
+    half = 1 << (bits - 1)
     for i in [*range(0, 300), *range(n - 300, n), *range(1000, n, 9973)]:
         code = i if i < 1 << bits else (i * 0x9E3779B97F4A7C15 % (1 << 64)) >> (64 - bits)
-        want = (-1.0) ** (code & 1) * math.ldexp(1.0, (code >> 1) - low)
+        k = code % half
+        e = k if bits == 5 else -(k + 1) // 2 if k % 2 else k // 2
+        want = (-1.0) ** (code >= half) * math.ldexp(1.0, e)
         assert weights[i] == want, i
     assert len(set(weights[: 1 << bits].tolist())) == 1 << bits
+    assert (np.abs(weights[1 : 1 << bits]) != np.abs(weights[: (1 << bits) - 1])).all()

@@ -531,6 +531,27 @@ class _Lift(NamedTuple):
     weights: np.ndarray
 
 
+@functools.lru_cache(maxsize=4)
+def _covering(bundle: type[TaylorBundle]) -> dict[tuple[int, ...], np.ndarray]:
+    """Per set of variables (ascending), the directions (rows of the bundle's k,
+    ascending) nonzero in each of them: every subset of each direction's support (at
+    most the degree's variables, so 2^D - 1 subsets), where testing every direction for
+    every partial cost their product (J(J(J(derivative))) at 40 points: 2e5 by 2e5)."""
+    found: dict[tuple[int, ...], list[int]] = {}
+    rows, variables = np.nonzero(bundle._exponents[1:])  # (by direction, then variable)
+    cuts = np.flatnonzero(np.diff(rows)) + 1
+    for direction, support in zip(
+        rows[np.r_[0, cuts]].tolist() if len(rows) else [],
+        np.split(variables, cuts) if len(rows) else [],
+        strict=True,
+    ):
+        own = support.tolist()
+        for size in range(1, len(own) + 1):
+            for subset in itertools.combinations(own, size):
+                found.setdefault(subset, []).append(direction)
+    return {subset: np.array(found[subset], dtype=np.intp) for subset in found}
+
+
 def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> _Lift:
     """The linear map from mixed partials d^alpha (rows of `exponents`, over the
     bundle's variables) to the bundle's planes: along direction k, the p-th derivative
@@ -540,16 +561,18 @@ def _lift_exponents(bundle: type[TaylorBundle], exponents: np.ndarray) -> _Lift:
     m, d = bundle._count, bundle._series
     value = np.flatnonzero(orders == 0)
     rows, columns, weights = [np.zeros_like(value)], [value], [np.ones(len(value))]
+    covering = _covering(bundle)  # type: ignore[arg-type]  # classes hash (mypy#11470)
+    none = np.zeros(0, dtype=np.intp)
     for q in np.flatnonzero((orders >= 1) & (orders <= d)):
         support = np.flatnonzero(exponents[q])
-        powers = k[:, support].astype(float) ** exponents[q, support]  # k^alpha by factor
-        directions = np.flatnonzero(powers.all(axis=1))
+        directions = covering.get(tuple(support.tolist()), none)  # k^alpha != 0 there
+        powers = k[directions][:, support].astype(float) ** exponents[q, support]
         factor = math.factorial(int(orders[q])) / math.prod(
             math.factorial(int(e)) for e in exponents[q, support]
         )
         rows.append(_plane(m, directions, int(orders[q])))
         columns.append(np.full(len(directions), q))
-        weights.append(factor * powers[directions].prod(axis=1))
+        weights.append(factor * powers.prod(axis=1))
     row = np.concatenate(rows)
     order = np.argsort(row, kind="stable")
     return _Lift(
@@ -594,7 +617,7 @@ def lift_bundle(x: DualArray, bundle: type[TaylorBundle]) -> DualArray:
     """x (of a kind whose variables are among the bundle's) in the bundle."""
     if type(x) is bundle:
         return x
-    _LIFTS[bundle] = _LIFTS.get(bundle, 0) + 1  # (note_seed)
+    _note_lift(x, bundle)
     return _lifted(x, bundle)
 
 
@@ -710,14 +733,28 @@ def bundle_seed(
 # (the probe judges that, or check_pointwise=False promises it), a point of the output
 # depends on the enclosing transforms' variables only through that point of the inputs;
 # so where the outer variables' parts in a variable are all 0 at a point, the output's
-# partials in it are 0 there (bundle_inner_parts). Only while nothing else was lifted
-# into the bundle since the seeds (a closure over an outer variable, another argument of
-# its kind: they reach every point): _LIFTS counts lift_bundle's lifts, and one seen
-# after a record (a pass's function) spoils it for the rest of the transform's call.
-_LIFTS: dict[type[DualArray], int] = {}
-# bundle -> (the outer variables its pointwise seeds were made from, _LIFTS at the
-# record), or None: nothing known
+# partials in it are 0 there (bundle_inner_parts). What else was lifted into the (a
+# closure over an outer variable, another argument of its kind) may reach every point,
+# moved by f as it likes: each point depends on every variable any point of it does
+# (_LIFTED, the union over lift_bundle's lifts; the Hessian of
+# sum(derivative(lambda t: np.exp(t) * v[0])(v)) at [1, 2, 800] was all nan, where the
+# entries in v[1] alone are finite).
+_LIFTED: dict[type[DualArray], np.ndarray] = {}
+# bundle -> (the outer variables its pointwise seeds were made from, 0), or None:
+# nothing known
 POINTWISE_SEEDS: dict[type[DualArray], tuple[tuple[DualArray, ...], int] | None] = {}
+
+
+def _note_lift(x: DualArray, bundle: type[TaylorBundle]) -> None:
+    """Add the variables x depends on at any point (nonzero or nan partials in them) to
+    _LIFTED's union for the bundle, while a pointwise pass's record may need it."""
+    if not POINTWISE_SEEDS.get(bundle):
+        return
+    kind, planes = _monomials(x)
+    exponents = _embedded(kind, bundle)
+    nonzero = (planes != 0).reshape(len(planes), -1).any(axis=1)  # (nan: nonzero)
+    used = exponents[nonzero].any(axis=0)
+    _LIFTED[bundle] = _LIFTED[bundle] | used if bundle in _LIFTED else used
 
 
 def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool) -> None:
@@ -727,12 +764,13 @@ def note_seed(bundle: type[DualArray], outers: list[DualArray], pointwise: bool)
     that nothing is known."""
     if not _is_bundle(bundle):
         return
-    lifts = _LIFTS.get(bundle, 0)
     before = POINTWISE_SEEDS.get(bundle, ())
-    if not (pointwise and outers) or (before is None or (before and before[1] != lifts)):
+    if not (pointwise and outers) or before is None:
         POINTWISE_SEEDS[bundle] = None  # (spoilt for this transform's call)
         return
-    POINTWISE_SEEDS[bundle] = (tuple(outers), lifts)
+    if not before:
+        _LIFTED.pop(bundle, None)  # (a new call's record: its own lifts from here)
+    POINTWISE_SEEDS[bundle] = (tuple(outers), 0)
 
 
 def _live(bundle: type[DualArray], outers: tuple[DualArray, ...]) -> np.ndarray | None:
@@ -760,6 +798,7 @@ def forget_seeds(depth: int) -> None:
     for bundle in list(POINTWISE_SEEDS):  # (a snapshot: other threads' transforms add)
         if bundle._tag >= depth:
             POINTWISE_SEEDS.pop(bundle, None)
+            _LIFTED.pop(bundle, None)
 
 
 def _structural_zeros(bundle: type[TaylorBundle], grid: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -769,7 +808,7 @@ def _structural_zeros(bundle: type[TaylorBundle], grid: np.ndarray, shape: tuple
     outer parts, so a function mixing points through those alone (t + (sum(t) - s)^3
     under a Hessian) passes it, and its finite partials stay as read."""
     known = POINTWISE_SEEDS.get(bundle)
-    if known is None or known[1] != _LIFTS.get(bundle, 0):
+    if known is None:
         return
     with np.errstate(invalid="ignore"):
         lost = ~np.isfinite(grid)  # (the finite reads stay: see the docstring)
@@ -782,6 +821,9 @@ def _structural_zeros(bundle: type[TaylorBundle], grid: np.ndarray, shape: tuple
         live = np.broadcast_to(live, (len(live), *shape))
     except ValueError:
         return
+    lifted = _LIFTED.get(bundle)
+    if lifted is not None:  # (every point: see _LIFTED)
+        live = live | lifted.reshape(-1, *([1] * len(shape)))
     exponents = _embedded(bundle._outer, bundle)
     for row in range(1, len(exponents)):
         dead = ~live[np.flatnonzero(exponents[row])].all(axis=0)

@@ -2214,7 +2214,9 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
 _PROBES: dict[int, np.ndarray] = {}
 # code bits per real itemsize: float64 +-2^k, k = -64 .. 63 (256 numbers: a derivative
 # beyond 1e289 or below 1e-289 may overflow or round in the probe, which then raises);
-# float32 +-2^k, k = 0 .. 15 (32 numbers, keeping 1e33 of its range).
+# float32 +-2^k, k = 0 .. 15 (32 numbers, keeping 1e33 of its range; its bottom, where
+# values underflow, whole). float64's exponents go zigzag from 0 along the points
+# (_probe_weights).
 _PROBE_BITS = {8: 8, 4: 5}
 
 
@@ -2258,11 +2260,16 @@ def _note_mixing(f: Callable[..., Any]) -> None:
 
 
 def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """One of the numbers +-2^k at each point: all different on the first 256 (float32:
+    """One of the numbers +-2^e at each point: all different on the first 256 (float32:
     32) points, then from a multiplicative hash of the index (no period that a shift or
     a reversal of the points could match). A function that only moves points passes
     where each lands on a point of equal weight (a swap of two far points: 1 in 256,
-    float32 1 in 32); more probe planes would cost every elementwise pass. Kept for the
+    float32 1 in 32); more probe planes would cost every elementwise pass. The code's
+    top bit gives the sign and its other bits k the exponent (float64 zigzag from 0, e =
+    0, -1, 1, -2, 2, ... 63, -64; float32 e = k, 0 .. 15): magnitudes differ on
+    neighbours, so a swap of them shows in the even powers w^2, w^4 that
+    _taylor._probe_higher_orders judges planes of degree 2, 4 by, and the first points'
+    w^p stay in the range it judges (+-2^e sit 2^(bits - 1) points apart). Kept for the
     largest size."""
     real = np.empty(0, dtype=dtype).real.dtype
     bits = _PROBE_BITS[8 if real.itemsize >= 8 else 4]
@@ -2273,17 +2280,28 @@ def _probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         code = index * np.uint64(0x9E3779B97F4A7C15)
         code >>= np.uint64(64 - bits)  # top bits
         code[: 1 << bits] = index[: 1 << bits]
-        low = 0 if bits == 5 else 1 << (bits - 2)  # float64: exponents from -64
-        # +-2^e written as float64 bits (4x faster than exp2: 2.5 ms at 1e6), in place:
-        # the sign from code's low bit, the exponent e = (code >> 1) - low from the rest
-        sign = (code & np.uint64(1)) << np.uint64(63)
-        code >>= np.uint64(1)
-        code += np.uint64(1023 - low)
-        code <<= np.uint64(52)
-        code |= sign
+        # +-2^e written as float64 bits (4x faster than exp2: 2.5 ms at 1e6), in place
+        sign = (code >> np.uint64(bits - 1)) << np.uint64(63)
+        k = (code & np.uint64((1 << (bits - 1)) - 1)).view(np.int64)
+        if bits == _PROBE_BITS[8]:
+            k = (k >> 1) ^ -(k & 1)  # e: the zigzag 0, -1, 1, -2, 2, ...
+        k += 1023
+        k <<= 52
+        code = k.view(np.uint64) | sign
         probe = code.view(np.float64)
         _PROBES[bits] = probe
     return probe[:size].astype(real, copy=False).reshape(shape)
+
+
+def _probe_code(weights: np.ndarray) -> np.ndarray:
+    """_probe_weights's code k of each weight (without its sign bit): float64's exponent's
+    zigzag index 0 .. 127, float32's exponent 0 .. 15."""
+    _, exponent = np.frexp(weights)
+    e: np.ndarray = exponent.astype(np.int64) - 1
+    if weights.dtype.itemsize < 8:
+        return e
+    code: np.ndarray = np.where(e < 0, -2 * e - 1, 2 * e)
+    return code
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -2357,7 +2375,7 @@ def _judge_outer_parts(
         np.moveaxis(p[1:], 1, 0), q[1:], np.broadcast_to(weights, q[1:].shape), finite_only
     ):  # (one C++ pass over every outer plane; numpy below names a point that disagrees)
         return
-    finfo = np.finfo(q.real.dtype)
+    finfo = _rounding(q.dtype, weights.dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         expected = p[1:].sum(axis=1) * weights
         scale = np.abs(weights) * np.abs(p[1:]).sum(axis=1)
@@ -2376,6 +2394,13 @@ def _judge_outer_parts(
     if not agree.all():
         at = np.unravel_index(int(np.argmin(agree.reshape(-1))), agree.shape)[1:]
         raise ValueError(_mixing_message(where, at))
+
+
+def _rounding(output: np.dtype, weights: np.dtype) -> np.finfo:
+    """The precision the probe's planes were computed in: the coarser of the output's and
+    the input's (the weights'), as f may compute in float32 and return float64
+    ((t**4).astype(np.float64) of a float32 t: its parts carry float32's rounding)."""
+    return max(np.finfo(output), np.finfo(weights), key=lambda info: float(info.eps))
 
 
 def _mixing_message(where: str, at: tuple[Any, ...]) -> str:
@@ -2417,7 +2442,7 @@ def _judge(
         expected = total * weights
         agree = probe == expected
         scale = np.abs(weights) * (np.abs(parts).sum(axis=0) if len(parts) > 1 else np.abs(total))
-        finfo = np.finfo(probe.dtype)
+        finfo = _rounding(probe.dtype, weights.dtype)
         # the rounding of a sum over the inputs; and of parts computed through
         # subnormal numbers, whose precision is absolute (the relative rule's 64 eps of
         # the smallest normal number, on both sides: a few subnormals in each
@@ -2472,15 +2497,19 @@ def _bundled(reads: int, out: Any, cls: type[DualArray]) -> int:
 
 def _bundle_probe_weights(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """The probe's weights for a pass read out of a bundle: +-(1 + j/16), j = 0 .. 15,
-    all different on the first 32 points (float32: 16), then by _probe_weights's hash.
-    A bundle's partials are exact only to ~eps (1 + |w|)^D times themselves
-    (_check_pointwise), so the powers of two from 2^-64 would leave w f'' below the
-    rounding of f'' and let any f pass; near 1 they keep the check within ~eps 3^D (a
-    swap of two far points: 1 in 32 goes unseen)."""
+    all different on the first 32 points, then by _probe_weights's hash: j from the low
+    4 bits of _probe_weights's exponent code k, the sign from the next bit with its sign.
+    The magnitudes differ on neighbours (planes of even degree, w^2 f'' and w^4 f^(4),
+    see a swap of them too); +-(1 + j/16) sit 16 points apart. A bundle's partials are
+    exact only to ~eps (1 + |w|)^D times themselves (_check_pointwise), so the powers of
+    two from 2^-64 would leave w f'' below the rounding of f'' and let any f pass; near
+    1 they keep the check within ~eps 3^D (a swap of two far points: 1 in 32 goes
+    unseen)."""
     w = _probe_weights(shape, dtype)
-    _, exponent = np.frexp(w)
-    near: np.ndarray = np.copysign(1 + (exponent % 16) / 16, w).astype(w.dtype)
-    return near
+    code = _probe_code(w)
+    negative = np.signbit(w) ^ ((code >> 4) & 1).astype(bool)
+    near: np.ndarray = np.where(negative, -1.0, 1.0) * (1 + (code % 16) / 16)
+    return near.astype(w.dtype)
 
 
 class _WideProbes(threading.local):

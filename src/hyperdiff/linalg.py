@@ -1799,6 +1799,8 @@ def _expm_by_blocks(cls: type[DualArray], data: np.ndarray) -> np.ndarray:
         out[0] = value
         return out
     value, frechet = _expm_and_frechet(a, data[1 : 1 + first])
+    assert frechet is not None  # (directions given)
+    _frechet_of_non_finite_parts(a, data[1 : 1 + first], frechet)
     out = np.empty((cls._planes, *value.shape), dtype=value.dtype)
     out[0], out[1 : 1 + first] = value, frechet
     if len(pairs):
@@ -1823,6 +1825,45 @@ def _expm_by_blocks(cls: type[DualArray], data: np.ndarray) -> np.ndarray:
         corners = _expm_values(blocks)[..., :n, 2 * n :]
         out[1 + first :] = (corners[:q] + corners[q:]) / (sa * sb)
     return out
+
+
+def _reaches(a: np.ndarray) -> np.ndarray:
+    """Whether i reaches j along A's nonzero entries (stacked): where not, expm(s A)'s
+    entry (i, j) is 0 for every s by A's structure (a block triangular A)."""
+    n = a.shape[-1]
+    reach = (a != 0) | np.eye(n, dtype=bool)
+    for _ in range(max(1, (n - 1).bit_length())):  # paths of length 2^k: n - 1 at most
+        reach = np.matmul(reach.astype(np.int64), reach.astype(np.int64)) > 0
+    return np.asarray(reach)
+
+
+def _frechet_of_non_finite_parts(a: np.ndarray, directions: np.ndarray, out: np.ndarray) -> None:
+    """L(A, E) where a direction E has inf or nan entries and A is finite, in place of
+    the nan the algorithm gives: by linearity, L(A, E') + sum c L(A, e_km) over E's
+    non-finite entries c at (k, m), E' the rest, each term c L(A, e_km)_ij 0 where it is
+    0 by A's structure (i does not reach k or m does not reach j, _reaches: 0 c is 0
+    there), else c times it (inf, or nan where L's entry is 0 by underflow, or c is nan).
+    expm(diag(0.1, 0.3)) along diag(inf, 1) was all nan: its derivative diag(inf, e^0.3)."""
+    bad = ~np.isfinite(directions)
+    if not bad.any() or not np.isfinite(a).all():
+        return  # (a non-finite A: scipy's value is nan, and so are its parts)
+    finite = np.where(bad, 0, directions)
+    out[...] = _expm_and_frechet(a, finite)[1]
+    reach = _reaches(a)
+    n = a.shape[-1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for index in zip(*np.nonzero(bad), strict=True):
+            *where, k, m = (int(i) for i in index)
+            batch = tuple(where[1:])
+            unit = np.zeros((1, n, n), dtype=directions.dtype)
+            unit[0, k, m] = 1
+            matrix = np.ascontiguousarray(a[batch])
+            frechet = _expm_and_frechet(matrix, unit.astype(matrix.dtype))[1]
+            assert frechet is not None
+            structural = reach[batch][:, k, None] & reach[batch][None, m, :]
+            term = np.where(structural, directions[index] * frechet[0], 0)
+            target = out[(where[0], *batch)]
+            target += term
 
 
 def _expm_values(a: np.ndarray) -> np.ndarray:
