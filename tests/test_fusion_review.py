@@ -22,11 +22,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_fusion import pending, record_from_64  # noqa: F401 (the autouse fixture: 64 elements)
+from fusion_harness import pending, record_from_64  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
 from hyperdiff._arrays import DualArray
+
+pytestmark = pytest.mark.usefixtures("record_from_64")  # (arrays of 1000 elements record)
 
 N = 1000
 X = np.random.default_rng(11).uniform(-3, 3, N)
