@@ -1,15 +1,17 @@
 """The pointwise probe's recheck (_transforms._Recheck): a probe plane that disagrees
 with w times the sum of the parts beyond its tolerance is rounding, not mixing, when f
-run again with that point's probe weight scaled by its own power of two scales its
-planes there by exactly that power.
+run twice more, that point's probe weight at +-1 and then at its own power of two
+(the other points' at other powers), scales its planes there by exactly that power.
 
 Elementwise transforms of several inputs refused pointwise functions whose terms
 cancel: hypot(y, x) + maximum(z, x) where x < 0 and y is small has d/dx = x / h + 1
 near 0, and its probe (every direction at once) rounds differently from the sum of
 its parts (each direction alone) by ~600 eps of that sum: "mixes points" at a point
 that mixes nothing. 16 of 400 random elementwise programs on the probed path were
-refused so. Functions that mix points must still be refused, including those whose
-mixing partners disagree too (a reversal: each point's partner is one).
+refused so. So was exp(t) 1e200 at -700 on 300 points, whose probe plane went through
+a subnormal step at weights near 2^-20. Functions that mix points must still be
+refused, including those whose mixing partners disagree too (a reversal: each point's
+partner is one).
 
 References: closed forms by hand.
 """
@@ -110,3 +112,17 @@ def test_a_reversal_of_a_few_points_is_refused(n: int) -> None:
     x = np.linspace(0.5, 1.5, n)
     with pytest.raises(ValueError, match="mixes points"):
         hd.grad(lambda a, b: a[::-1] * b + a * b, argnums=(0, 1), elementwise=True)(x, x + 1)
+
+
+def test_intermediates_the_probe_took_below_the_normal_range_are_not_refused() -> None:
+    # exp(-700) ~ 1e-304 times a weight 2^-20: a subnormal step, inexact, in f's probe
+    # plane; the recheck's weights near 1 keep it normal
+    x = np.full(300, -700.0)
+    got = hd.derivative(lambda t: np.exp(t) * 1e200 + 0.0 * np.sum(t))(x)
+    np.testing.assert_allclose(got, np.exp(x) * 1e200, rtol=1e-15, atol=0)
+
+
+def test_mixing_among_such_intermediates_is_still_refused() -> None:
+    x = np.full(300, -700.0) + np.linspace(0, 1, 300)
+    with pytest.raises(ValueError, match="mixes points"):
+        hd.derivative(lambda t: np.exp(t) * 1e200 + 1e-110 * t[::-1])(x)

@@ -2547,32 +2547,33 @@ def _probed_pass(
         reads = BundleReads.count
         out = run(weights)
         degree = max(degree, _bundled(reads, out, cls))
-    return out, weights, degree, None if degree else _Recheck(run, out, weights, cls, dtype)
+    return out, weights, degree, None if degree else _Recheck(run, weights, cls, dtype)
 
 
 class _Recheck:
     """Whether points whose probe disagreed beyond its tolerance did so by rounding, not
-    by mixing. f runs again with each such point's probe weight times 2^2 or 2^3, the
-    others' times 2. A pointwise f computes a point's planes from that point's seeds
-    alone, each plane homogeneous of degree d in its probe weight, so they scale by
-    exactly that power^d there (the same roundings); an f mixing points adds a
-    partner's share, which scales by another power wherever the two powers differ. The
-    others' always do; the disagreeing points' do in the run given by a bit of their
-    ranks that differs (a run per bit). (Terms that cancel leave the probe's rounding
-    far above the parts': hypot(y, x) + maximum(z, x) where x / |x| + 1 ~ 0 disagreed
-    by 600 eps of its parts.)"""
+    by mixing. f runs twice more: with each such point's probe weight set to +-1 and the
+    others' times 2, then with those points' at +-2^2 or +-2^3 and the others' times 4. A
+    pointwise f computes a point's planes from that point's seeds alone, each plane
+    homogeneous of degree d in its probe weight, so from the first run to the second
+    they scale by exactly 4^d or 8^d there (the same roundings, near 1: no subnormal
+    step); an f mixing points adds a partner's share, which scales by 2^d (another
+    point) or by the other power (a disagreeing point whose rank differs in that bit:
+    a pair of runs per bit). Disagreements come from terms that cancel (the probe sums
+    every direction at once, the parts one at a time: hypot(y, x) + maximum(z, x) where
+    x / |x| + 1 ~ 0 disagreed by 600 eps of its parts) and from intermediates the
+    probe's weight took below the normal range (exp(t) 1e200 at -700, weight 2^-20)."""
 
-    __slots__ = ("cls", "dtype", "out", "run", "weights")
+    __slots__ = ("cls", "dtype", "run", "weights")
 
     def __init__(
         self,
         run: Callable[[np.ndarray], Any],
-        out: Any,
         weights: np.ndarray,
         cls: type[DualArray],
         dtype: np.dtype,
     ) -> None:
-        self.run, self.out, self.weights, self.cls, self.dtype = run, out, weights, cls, dtype
+        self.run, self.weights, self.cls, self.dtype = run, weights, cls, dtype
 
     def rounding_only(self, failing: np.ndarray) -> bool:
         weights = self.weights
@@ -2581,21 +2582,26 @@ class _Recheck:
             return False  # (an output broadcast beyond the inputs' points)
         points = np.asarray(failing.reshape(-1, *weights.shape).any(axis=0))
         ranks = np.arange(int(points.sum()))
+        sign = np.sign(weights[points])
         for bit in range(max(1, (len(ranks) - 1).bit_length())):
-            powers = np.ones(weights.shape)
-            powers[points] = 2 + (ranks >> bit) % 2
-            if not self._scaled_by(powers, points):
+            near = weights * 2
+            near[points] = sign
+            powers = 2 + (ranks >> bit) % 2
+            scaled = weights * 4
+            scaled[points] = sign * np.exp2(powers).astype(weights.dtype)
+            if not self._scaled_by(near, scaled, powers, points):
                 return False
         return True
 
-    def _scaled_by(self, powers: np.ndarray, points: np.ndarray) -> bool:
-        """Whether f's planes at `points` scale by 2^(powers d) when its probe weights do
-        by 2^powers."""
-        again = self.run(self.weights * np.exp2(powers).astype(self.weights.dtype))
+    def _scaled_by(
+        self, near: np.ndarray, scaled: np.ndarray, powers: np.ndarray, points: np.ndarray
+    ) -> bool:
+        """Whether f's planes at `points` with probe weights `scaled` are those with
+        weights `near` times 2^(powers d)."""
+        first, second = _tree_leaves(self.run(near)), _tree_leaves(self.run(scaled))
         # (the probe: the last direction)
         degrees = _kind_exponents(self.cls)[:, -1]  # type: ignore[arg-type]  # (mypy#11470)
-        scales = np.exp2(np.outer(degrees, powers[points]))  # (planes, points)
-        first, second = _tree_leaves(self.out), _tree_leaves(again)
+        scales = np.exp2(np.outer(degrees, powers))  # (planes, points)
         if len(first) != len(second):
             return False
         for a, b in zip(first, second, strict=True):
