@@ -3,7 +3,9 @@
 
 #include <complex>
 #include <cstddef>
+#include <new>
 #include <type_traits>
+#include <vector>
 
 // The kernels are compiled once per instruction set (x86-64-v2/v3/v4) and
 // picked at run time. Each build puts its templates in its own inline
@@ -29,6 +31,27 @@
 
 namespace hyperdiff {
 inline namespace HYPERDIFF_ISA_NAMESPACE {
+
+// std::vector with an allocator of this build's namespace, for the kernels' scratch:
+// its member functions are then this build's own instantiations. With std::allocator
+// every build instantiates the same weak symbols (std::vector<const double*>::
+// _M_fill_assign, ...), the linker keeps one of them, the AVX-512 build's (first on
+// the link line), and an AVX2 CPU running the x86-64-v3 kernels executes it: an
+// illegal instruction (T6's matrix products on an AMD EPYC). The CMake check
+// check_isa_symbols.cmake keeps every other weak symbol out of the kernel objects.
+template <class T>
+struct Allocator {
+  using value_type = T;
+  Allocator() = default;
+  template <class U>
+  Allocator(const Allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  friend bool operator==(const Allocator&, const Allocator&) { return true; }
+  friend bool operator!=(const Allocator&, const Allocator&) { return false; }
+};
+template <class T>
+using Vector = std::vector<T, Allocator<T>>;
 
 template <class... Ts>
 struct TypeList {

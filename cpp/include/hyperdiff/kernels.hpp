@@ -86,7 +86,7 @@ struct Slots {
 
 template <class V>
 struct Slots<V, 0> {
-  std::vector<V> items;
+  Vector<V> items;
   explicit Slots(std::size_t n) : items(n) {}
   V* data() { return items.data(); }
   const V* data() const { return items.data(); }

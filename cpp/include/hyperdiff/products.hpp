@@ -174,7 +174,7 @@ inline RowMask nonzero_rows(const T* p, std::ptrdiff_t rows, std::ptrdiff_t cols
 // pass first (T6's X has 26 nonzero planes of 1,326); x x scans x once. T6's X X: 20.8
 // -> 16.7 us.
 template <class T>
-void nonzero_planes(std::vector<const T*>& starts, std::vector<RowMask>& masks, const T* x,
+void nonzero_planes(Vector<const T*>& starts, Vector<RowMask>& masks, const T* x,
                     std::ptrdiff_t planes, std::ptrdiff_t scanned, std::ptrdiff_t rows,
                     std::ptrdiff_t cols) {
   constexpr std::ptrdiff_t kRun = 16;
@@ -212,7 +212,7 @@ inline void plane(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, cons
 
 // Whether a nonzero plane (starts[j] not null) holds an inf or nan.
 template <class T>
-bool any_nonfinite_plane(const std::vector<const T*>& starts, std::ptrdiff_t size) {
+bool any_nonfinite_plane(const Vector<const T*>& starts, std::ptrdiff_t size) {
   for (const T* start : starts) {
     if (start != nullptr && any_nonfinite(start, size)) return true;
   }
@@ -222,8 +222,8 @@ bool any_nonfinite_plane(const std::vector<const T*>& starts, std::ptrdiff_t siz
 template <int Width, class T>
 bool product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
   const std::ptrdiff_t m = s.m, n = s.n, so = m * Width;
-  std::vector<const T*> xs, ys;
-  std::vector<RowMask> xr, yr;
+  Vector<const T*> xs, ys;
+  Vector<RowMask> xr, yr;
   nonzero_planes(xs, xr, x, s.planes, s.x_planes, m, n);
   if (y == x && m == n && n == Width) {
     ys = xs, yr = xr;  // x x: one scan

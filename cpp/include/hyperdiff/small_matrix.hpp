@@ -115,7 +115,7 @@ template <class T>
 int squarings(const T* a, Index matrices, Index n, double theta) {
   using Real = decltype(magnitude(T()));
   Real largest = 0;
-  std::vector<Real> columns(static_cast<std::size_t>(n));
+  Vector<Real> columns(static_cast<std::size_t>(n));
   for (Index m = 0; m < matrices; ++m) {
     const T* x = a + m * n * n;
     for (Index q = 0; q < n; ++q) columns[q] = magnitude(x[q]);
@@ -145,8 +145,8 @@ bool expm_frechet(const T* a, const T* directions, T* r, T* dr, Index matrices, 
   const Index nn = n * n;
   // value work: A, A2, A4, A6, S0, S2, S1, S3, W, V, U, Q; then 2k + 1 right-hand sides;
   // derivative work per direction: E, d2, d4, d6, dS0, dS2, dS1, dS3, dW, dV, dU, spare
-  std::vector<T> work(static_cast<std::size_t>((12 + 2 * k + 1 + 12) * nn));
-  std::vector<Index> pivots(static_cast<std::size_t>(n));
+  Vector<T> work(static_cast<std::size_t>((12 + 2 * k + 1 + 12) * nn));
+  Vector<Index> pivots(static_cast<std::size_t>(n));
   T *x = work.data(), *a2 = x + nn, *a4 = a2 + nn, *a6 = a4 + nn, *sums = a6 + nn;
   T *w = sums + 4 * nn, *v = w + nn, *u = v + nn, *q = u + nn, *rhs = q + nn;
   T *e = rhs + (2 * k + 1) * nn, *d2 = e + nn, *d4 = d2 + nn, *d6 = d4 + nn, *ds = d6 + nn;

@@ -162,8 +162,8 @@ class Scratch {
 
  private:
   struct Memory {
-    std::vector<T> data;
-    std::vector<Series<T>> series;
+    Vector<T> data;
+    Vector<Series<T>> series;
     int d = -1, count = 0;
   };
   static int planes(int d) { return std::max(d + 1, 4); }
@@ -177,11 +177,11 @@ class Scratch {
 // The binomial rows C(n, j), n, j <= d, kept per thread for the last degree (the
 // fusion calls a kernel per block).
 template <class T>
-std::vector<T> binomials(int d);
+Vector<T> binomials(int d);
 
 template <class T>
 const T* binomial_rows(int d) {
-  thread_local std::vector<T> rows;
+  thread_local Vector<T> rows;
   thread_local int degree = -1;
   if (degree != d) {
     rows = binomials<T>(d);
@@ -191,15 +191,15 @@ const T* binomial_rows(int d) {
 }
 
 template <class T>
-std::vector<T> binomials(int d) {
-  std::vector<double> c((d + 1) * (d + 1), 0.0);
+Vector<T> binomials(int d) {
+  Vector<double> c((d + 1) * (d + 1), 0.0);
   for (int n = 0; n <= d; ++n) {
     c[n * (d + 1)] = 1.0;
     for (int j = 1; j <= n; ++j) {
       c[n * (d + 1) + j] = c[(n - 1) * (d + 1) + j - 1] + (j < n ? c[(n - 1) * (d + 1) + j] : 0.0);
     }
   }
-  return std::vector<T>(c.begin(), c.end());
+  return Vector<T>(c.begin(), c.end());
 }
 
 // b == 0 ? 0 : a b, the strong zero of a part b (complex: of each of its components,
