@@ -56,17 +56,47 @@ inline std::complex<R> times(std::complex<R> a, std::complex<R> b) {
 using RowMask = std::uint64_t;
 constexpr std::ptrdiff_t kMaskRows = 64;
 
-// Calls f(j) for each row j in mask, in increasing order (every j < rows of a plane of
-// more than kMaskRows rows, unless mask is 0).
-template <class F>
-inline void each_row(RowMask mask, std::ptrdiff_t rows, F&& f) {
-  if (rows > kMaskRows) {
-    if (mask != 0) {
-      for (std::ptrdiff_t j = 0; j < rows; ++j) f(j);
+// acc += s_j b_j (b_j: row j of b, Width entries) over the rows j in mask, in
+// increasing order (every j < n of a plane of more than kMaskRows rows, unless mask is
+// 0). Plain loops over arrays the caller keeps: GCC keeps the accumulators in
+// registers (a lambda per row, capturing them, had them stored to the stack after each
+// add: T6's (X X) Y ran at the latency of those stores).
+template <int Width, class T>
+inline void add_products(T (&acc)[Width], const T* s, const T* b, RowMask mask, std::ptrdiff_t n) {
+  if (n > kMaskRows) {
+    if (mask == 0) return;
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      for (int q = 0; q < Width; ++q) acc[q] += times(s[j], b[j * Width + q]);
     }
     return;
   }
-  for (; mask != 0; mask &= mask - 1) f(static_cast<std::ptrdiff_t>(__builtin_ctzll(mask)));
+  for (; mask != 0; mask &= mask - 1) {
+    const std::ptrdiff_t j = __builtin_ctzll(mask);
+    for (int q = 0; q < Width; ++q) acc[q] += times(s[j], b[j * Width + q]);
+  }
+}
+
+// acc1 += s1_j b1_j and acc2 += s2_j b2_j over the same rows: one loop, two chains.
+template <int Width, class T>
+inline void add_products(T (&acc1)[Width], const T* s1, const T* b1, T (&acc2)[Width], const T* s2,
+                         const T* b2, RowMask mask, std::ptrdiff_t n) {
+  if (n > kMaskRows) {
+    if (mask == 0) return;
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      for (int q = 0; q < Width; ++q) {
+        acc1[q] += times(s1[j], b1[j * Width + q]);
+        acc2[q] += times(s2[j], b2[j * Width + q]);
+      }
+    }
+    return;
+  }
+  for (; mask != 0; mask &= mask - 1) {
+    const std::ptrdiff_t j = __builtin_ctzll(mask);
+    for (int q = 0; q < Width; ++q) {
+      acc1[q] += times(s1[j], b1[j * Width + q]);
+      acc2[q] += times(s2[j], b2[j * Width + q]);
+    }
+  }
 }
 
 // c = a1 b1 + a2 b2 (or c += it), a2 b2 left out when a2 is null: (m x n)(n x p)
@@ -93,22 +123,10 @@ inline void products(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, c
     const T *s1 = a1 + r * n, *s2 = row2 ? a2 + r * n : nullptr;
     const RowMask use1 = row1 ? rb1 : 0, use2 = row2 ? rb2 : 0;
     if (use1 == use2) {  // both sums over the same j: one loop, two chains
-      each_row(use1, n, [&](std::ptrdiff_t j) {
-        const T s = s1[j], t = s2[j];
-        for (int q = 0; q < Width; ++q) {
-          first[q] += times(s, b1[j * Width + q]);
-          second[q] += times(t, b2[j * Width + q]);
-        }
-      });
+      add_products<Width>(first, s1, b1, second, s2, b2, use1, n);
     } else {
-      each_row(use1, n, [&](std::ptrdiff_t j) {
-        const T s = s1[j];
-        for (int q = 0; q < Width; ++q) first[q] += times(s, b1[j * Width + q]);
-      });
-      each_row(use2, n, [&](std::ptrdiff_t j) {
-        const T t = s2[j];
-        for (int q = 0; q < Width; ++q) second[q] += times(t, b2[j * Width + q]);
-      });
+      add_products<Width>(first, s1, b1, use1, n);
+      add_products<Width>(second, s2, b2, use2, n);
     }
     for (int q = 0; q < Width; ++q) {
       row[q] = accumulate ? row[q] + (first[q] + second[q]) : first[q] + second[q];
