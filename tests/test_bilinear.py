@@ -557,6 +557,25 @@ def test_matrix_product_parts_checks_its_operands() -> None:
         _core.matrix_product_parts(out, np.ones((4, 3, 2)).transpose(0, 2, 1), y, 2, pairs)
 
 
+def test_a_read_only_pair_table_is_judged_for_each_first_it_meets() -> None:
+    # The kernels remember a read-only table they judged (by its address and first);
+    # a table judged for one layout is judged again for another, and a bad one is
+    # refused on every call.
+    from hyperdiff import _core
+
+    pairs = np.array([[0, 1]], dtype=np.int64)
+    pairs.flags.writeable = False
+    bad = np.array([[0, 5]], dtype=np.int64)
+    bad.flags.writeable = False
+    x, y = np.ones((4, 2, 3)), np.ones((4, 3, 2))
+    for _ in range(2):
+        _core.matrix_product_parts(np.empty((4, 2, 2)), x, y, 2, pairs)
+        with pytest.raises(ValueError, match="pair outside"):  # plane 2 is no direction
+            _core.matrix_product_parts(np.empty((3, 2, 2)), x[:3], y[:3], 1, pairs)
+        with pytest.raises(ValueError, match="pair outside"):
+            _core.matrix_product_parts(np.empty((4, 2, 2)), x, y, 2, bad)
+
+
 def test_matmul_axes_of_different_lengths() -> None:
     # axes=[(1, 0), (0,), (0,)]: a's core axes swapped, b and the output 1-d; the
     # axes' check took int() of a tuple (TypeError) before numpy saw them

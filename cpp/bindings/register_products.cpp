@@ -41,7 +41,10 @@ const std::int64_t* checked_pairs(const py::array& pairs, int first, py::ssize_t
     int first;
   };
   static std::vector<Judged> judged;  // (the GIL is held)
-  const bool fixed = !pairs.writeable() && pairs.base().is_none();
+  // (an array that owns its data has a null base, which pybind11 gives as a null
+  // handle, not None: is_none() alone never held, and every call judged the table)
+  const py::object base = pairs.base();
+  const bool fixed = !pairs.writeable() && (!base || base.is_none());
   if (fixed) {
     for (const Judged& j : judged) {
       if (j.table.ptr() == pairs.ptr() && j.first == first) return table;
