@@ -45,8 +45,21 @@ struct Allocator {
   Allocator() = default;
   template <class U>
   Allocator(const Allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  // (std::allocator's: the aligned operator new for an over-aligned T)
+  static constexpr bool kOverAligned = alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+  T* allocate(std::size_t n) {
+    if constexpr (kOverAligned) {
+      return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(alignof(T))));
+    }
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t) noexcept {
+    if constexpr (kOverAligned) {
+      ::operator delete(p, std::align_val_t(alignof(T)));
+    } else {
+      ::operator delete(p);
+    }
+  }
   friend bool operator==(const Allocator&, const Allocator&) { return true; }
   friend bool operator!=(const Allocator&, const Allocator&) { return false; }
 };
