@@ -92,6 +92,29 @@ def test_outer_kernel_equals_elementwise_rule(kind: str, dtype: type) -> None:
     _assert_same_rule(np.outer(dual, dual)._stack, want, cls, x[:, :3], x[:, :3])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["DualVec44", "HyperDualVec8"])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_outer_kernel_streams_large_outputs_bit_for_bit(kind: str, dtype: type, offset: int) -> None:
+    """Over 4 MB of planes the kernel writes through a staging buffer with streaming
+    stores (outer_products.hpp): the same rule, bit for bit, with rows that are not whole
+    cache lines and an output that starts off a line (offset: one element in)."""
+    cls = hd.dualvec_type(44) if kind == "DualVec44" else hyperdualvec_type(8)
+    rng = np.random.default_rng(11)
+    m, p = 163, 151  # (planes - 1) m p entries: 4.3 MB of float32, 17 MB of complex128
+    x = _random(rng, (cls._planes, m), dtype)
+    y = _random(rng, (cls._planes, p), dtype)
+    x[1:, 5], y[0, 7] = 0.0, np.inf  # (a zero part against inf: numpy's nan)
+    first, table = _algebra._pair_table(cls)
+    size = cls._planes * m * p
+    out = np.full(size + offset, np.nan, dtype=dtype)[offset:].reshape(cls._planes, m, p)
+    out[0] = np.outer(x[0], y[0])
+    with np.errstate(invalid="ignore"):
+        _core.outer_product_parts(out, x, y, first, table)
+        want = _elementwise_outer(cls, x, y)
+    _assert_same_rule(out, want, cls, x, y)
+
+
 def _assert_same_rule(got: np.ndarray, want: np.ndarray, cls: type, x: Any, y: Any) -> None:
     """Real: the same bits (nans, signed zeros). Complex: the plain product (ac - bd,
     ad + bc), where numpy's SIMD complex loops may fuse a multiply-add (complex64 with

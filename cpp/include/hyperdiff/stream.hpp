@@ -97,6 +97,44 @@ bool streams(int planes, std::size_t count) {
   return kCanStream && std::size_t(planes) * count * sizeof(T) >= kStreamBytes;
 }
 
+// A contiguous output written front to back through a staging buffer: take(n) gives
+// room for the next n elements (n <= room()), finish() writes what is left. Whole
+// lines of dst are streamed; only the first and last partial lines get ordinary
+// stores, as for stream_block.
+template <class T>
+class StreamedRange {
+ public:
+  StreamedRange(T* dst, T* stage, std::size_t capacity)
+      : dst_(dst), stage_(stage), capacity_(capacity) {}
+  std::size_t room() const { return capacity_ - kLine / sizeof(T); }
+  T* take(std::size_t n) {
+    if (staged_ + n > capacity_) flush(false);
+    T* slot = stage_ + staged_;
+    staged_ += n;
+    return slot;
+  }
+  void finish() { flush(true); }
+
+ private:
+  // Writes the staged elements up to the last line boundary of dst they reach (all of
+  // them when last), and keeps the rest at the front of the stage.
+  void flush(bool last) {
+    std::size_t n = staged_;
+    if (!last) {
+      const auto end = reinterpret_cast<std::uintptr_t>(dst_ + written_ + staged_);
+      const std::size_t over = end % kLine;
+      if (over % sizeof(T) == 0 && over / sizeof(T) < n) n -= over / sizeof(T);
+    }
+    stream_block(dst_ + written_, stage_, n);
+    std::copy(stage_ + n, stage_ + staged_, stage_);
+    written_ += n;
+    staged_ -= n;
+  }
+  T* dst_;
+  T* stage_;
+  std::size_t capacity_, written_ = 0, staged_ = 0;
+};
+
 }  // namespace detail
 }  // namespace HYPERDIFF_ISA_NAMESPACE
 }  // namespace hyperdiff
