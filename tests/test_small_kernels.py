@@ -95,7 +95,9 @@ def test_outer_kernel_equals_elementwise_rule(kind: str, dtype: type) -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", ["DualVec44", "HyperDualVec8"])
 @pytest.mark.parametrize("offset", [0, 1])
-def test_outer_kernel_streams_large_outputs_bit_for_bit(kind: str, dtype: type, offset: int) -> None:
+def test_outer_kernel_streams_large_outputs_bit_for_bit(
+    kind: str, dtype: type, offset: int
+) -> None:
     """Over 4 MB of planes the kernel writes through a staging buffer with streaming
     stores (outer_products.hpp): the same rule, bit for bit, with rows that are not whole
     cache lines and an output that starts off a line (offset: one element in)."""

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <unordered_map>
+#include <vector>
 
 #include "fusion.hpp"
 #include "hyperdiff/block_cache.hpp"
@@ -575,10 +576,13 @@ struct Scalar {
 
 // The operand without parts of a dual's binary call, where the general path takes it
 // without promotion: a Python number (Scalar), a numpy scalar of the dual's
-// component dtype, or an ndarray of that dtype and the dual's shape (C order).
+// component dtype, or an ndarray of that dtype (C order) and the dual's shape, or of
+// any shape against a dual of shape () (`spread`: each of the dual's planes is one
+// number, broadcast over the array's elements; T7a's (1j t) * H).
 struct Constant {
   Scalar scalar;
   PyArrayObject* array = nullptr;  // owned
+  bool spread = false;
 
   Constant() = default;
   Constant(const Constant&) = delete;
@@ -597,11 +601,14 @@ struct Constant {
     }
     if (!PyArray_CheckExact(obj)) return false;
     auto* a = reinterpret_cast<PyArrayObject*>(obj);
-    if (PyArray_TYPE(a) != type || PyArray_NDIM(a) != dual.ndim - 1 ||
-        !PyArray_CompareLists(PyArray_DIMS(a), dual.dims + 1, dual.ndim - 1) ||
-        !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) {
+    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) ||
+        !PyArray_ISNOTSWAPPED(a)) {
       return false;
     }
+    const bool same = PyArray_NDIM(a) == dual.ndim - 1 &&
+                      PyArray_CompareLists(PyArray_DIMS(a), dual.dims + 1, dual.ndim - 1);
+    spread = !same && dual.ndim == 1 && PyArray_NDIM(a) >= 1;
+    if (!same && !spread) return false;
     Py_INCREF(obj);
     array = a;
     return true;
@@ -739,6 +746,45 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return elementwise_result(wrap(Py_TYPE(args[1]), reinterpret_cast<PyObject*>(out)));
 }
 
+// fast_binary of a dual of shape () and a constant array (Constant::spread): the
+// dual's planes broadcast (one number each) over the array's elements, run eagerly
+// (nothing recorded), the result of the array's shape. Not counted as elementwise: its
+// operands differ in shape.
+PyObject* spread_binary(BinaryKernel kernel, JetBinaryKernel jet_kernel,
+                        TaylorBinaryKernel taylor_kernel, const ClassKernels* kernels,
+                        DualData& shape, const Constant& constant, PartsMode mode, PyObject* dual) {
+  if (!shape.compute(dual)) return PyErr_Occurred() ? nullptr : Py_NewRef(Py_None);
+  PyArrayObject* c = constant.array;
+  const auto count = static_cast<std::size_t>(PyArray_SIZE(c));
+  const Operand parts{shape.data(), shape.stride, true};
+  const Operand number{PyArray_DATA(c), count, false};
+  const Operand xo = mode == kXParts ? parts : number;
+  const Operand yo = mode == kXParts ? number : parts;
+  std::vector<npy_intp> dims{shape.dims[0]};
+  dims.insert(dims.end(), PyArray_DIMS(c), PyArray_DIMS(c) + PyArray_NDIM(c));
+  PyArray_Descr* descr = shape.descr();
+  Py_INCREF(descr);  // (PyArray_NewFromDescr steals it)
+  auto* out = reinterpret_cast<PyArrayObject*>(
+      PyArray_NewFromDescr(&PyArray_Type, descr, static_cast<int>(dims.size()), dims.data(),
+                           nullptr, nullptr, 0, nullptr));
+  if (out == nullptr) return nullptr;
+  void* op = PyArray_DATA(out);
+  if (kernel != nullptr) {
+    run_kernel(count,
+               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
+  } else if (taylor_kernel != nullptr) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      taylor_kernel(kernels->taylor, false, xo, yo, op, count, begin, end);
+    });
+  } else {
+    const JetLayout& layout = kernels->jet->get();
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      jet_kernel(layout, xo, yo, op, count, begin, end);
+    });
+  }
+  return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
+}
+
 PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   static const std::size_t table_size = binary_functions().size();
   int function;
@@ -781,6 +827,8 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
                                                : nullptr;
   if (kernel == nullptr && jet_kernel == nullptr && taylor_kernel == nullptr) Py_RETURN_NONE;
 
+  if (constant.spread)
+    return spread_binary(kernel, jet_kernel, taylor_kernel, kernels, shape, constant, mode, dual);
   const std::size_t count = shape.count;
   if (fusion::records(count, kernels->jet ? &kernels->jet->get() : nullptr)) {
     // x op x reads one array twice; each pending operand counts the other's graph

@@ -39,6 +39,10 @@ _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
     """An operator's general path (the common calls never get here: _operator)."""
+    if ufunc is np.multiply and out is None and type(a) is complex:  # (T7a's 1j * t)
+        scaled = _times_constant(b, a, True)
+        if scaled is not None:
+            return scaled
     if ufunc is np.multiply and out is None:  # a scipy.sparse matrix's `*`: its product
         if isinstance(b, DualArray) and is_spmatrix(a):
             return sparse_product(a, b, operator="*")
@@ -169,6 +173,15 @@ def _times_constant(x: Any, c: Any, constant_first: bool) -> Any:
     if type(c) is complex:
         if not cmath.isfinite(c):
             return None
+        stack = x._stack
+        if stack.ndim == 1 and all(map(cmath.isfinite, stack.tolist())):
+            # a dual of shape (): its few planes times c in one call, their finiteness
+            # read as numbers; the value numpy's own product of one number (a SIMD loop
+            # over several may fuse a multiply-add)
+            pair = (c, stack) if constant_first else (stack, c)
+            data = np.multiply(*pair)
+            data[0] = np.multiply(*((c, stack[0]) if constant_first else (stack[0], c)))
+            return x._wrap(data)
     elif not (
         type(c) is np.ndarray
         and c.dtype in _WIDE_DTYPES

@@ -1,0 +1,128 @@
+"""The operators' C fast path for a dual of shape () and a constant array
+(register_operators.cpp's spread_binary: T7a's (1j t) * H): each of the dual's planes
+one number broadcast over the array, the result of the array's shape.
+
+Against the same operation on the dual broadcast to the array's shape first (the
+same-shape path: the same kernel per element, none of the broadcasting), bit for bit,
+on every kind, dtype, table function and operand order; and against numpy's own
+products for multiply, the value and each part plane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _core
+from hyperdiff._multivariate import hyperdualvec_type
+from hyperdiff._table import FAST_BINARY
+from hyperdiff._taylor_arrays import taylor_type
+
+KINDS = {
+    "Dual": lambda: hd.Dual,
+    "HyperDual": lambda: hd.HyperDual,
+    "DualVec3": lambda: hd.dualvec_type(3),
+    "HyperDualVec2": lambda: hyperdualvec_type(2),
+    "Taylor3": lambda: taylor_type(3),
+}
+DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
+
+
+def _random(rng: np.random.Generator, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    x = rng.uniform(0.5, 2.0, shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.uniform(-1.0, 1.0, shape)
+    return x.astype(dtype)
+
+
+def _same_bits(got: Any, want: Any) -> bool:
+    a, b = np.atleast_1d(got), np.atleast_1d(want)
+    return (
+        a.dtype == b.dtype
+        and a.shape == b.shape
+        and np.array_equal(a.view(np.uint8), b.view(np.uint8))
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_scalar_dual_with_constant_array_as_broadcast_first(
+    kind: str, dtype: Any, shape: tuple[int, ...]
+) -> None:
+    cls = KINDS[kind]()
+    rng = np.random.default_rng(7)
+    planes = _random(rng, (cls._planes,), dtype)
+    constant = _random(rng, shape, dtype)
+    constant.flat[1] = 0.0  # (a zero constant: strong zeros and 0 / 0)
+    before = constant.copy()
+    scalar = cls._wrap(planes.copy())
+    spread = cls._wrap(
+        np.ascontiguousarray(
+            np.broadcast_to(planes.reshape(-1, *([1] * len(shape))), (len(planes), *shape))
+        )
+    )
+    checked = 0
+    with np.errstate(all="ignore"):
+        for ufunc in FAST_BINARY:
+            for first in (True, False):
+                operands = (scalar, constant) if first else (constant, scalar)
+                wide = (spread, constant) if first else (constant, spread)
+                try:
+                    want = ufunc(*wide)
+                except TypeError:  # no rule for this kind or dtype: the fast path declines too
+                    with pytest.raises(TypeError):
+                        ufunc(*operands)
+                    continue
+                got = ufunc(*operands)
+                assert type(got) is type(want) and got.shape == shape, ufunc.__name__
+                assert _same_bits(got._stack, want._stack), (ufunc.__name__, first)
+                checked += 1
+    assert checked >= 8
+    # (the C path's, not the general path's: _core.fast_binary answers)
+    assert _core.fast_binary(FAST_BINARY[np.multiply], scalar, constant) is not None
+    assert _same_bits(scalar._stack, planes)  # the operands as they were
+    assert _same_bits(constant, before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scalar_dual_times_constant_array_is_numpy_product(dtype: Any) -> None:
+    rng = np.random.default_rng(8)
+    planes = _random(rng, (hd.dualvec_type(3)._planes,), dtype)
+    constant = _random(rng, (4, 4), dtype)
+    u = hd.dualvec_type(3)._wrap(planes.copy())
+    for got, order in ((u * constant, 0), (constant * u, 1)):
+        for p, plane in enumerate(got._stack):
+            want = planes[p] * constant if order == 0 else constant * planes[p]
+            # (complex: the plain product, to 2 ulps of numpy's SIMD loops)
+            np.testing.assert_allclose(plane, want, rtol=2 * np.finfo(dtype).eps, atol=0)
+            if np.dtype(dtype).kind == "f":
+                assert _same_bits(plane, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_complex_number_times_scalar_dual_promotes_as_numpy(kind: str, dtype: Any) -> None:
+    """1j * t, t a dual of shape () (T7a's first product; _arrays._times_constant): the
+    value numpy's product of the number and the value, each part plane the number times
+    it, in numpy's promoted dtype (NEP 50: float32 with a Python complex is complex64);
+    an infinite part keeps its strong zeros (1j * inf: 0 + inf j, not nan + inf j)."""
+    cls = KINDS[kind]()
+    rng = np.random.default_rng(9)
+    planes = _random(rng, (cls._planes,), dtype)
+    t = cls._wrap(planes.copy())
+    for c in (1j, 0.5 - 2j):
+        for got, first in ((c * t, True), (t * c, False)):
+            want_dtype = np.result_type(dtype, np.complex64)
+            assert got._stack.dtype == want_dtype and got.shape == ()
+            for p in range(cls._planes):
+                one = planes[p]
+                want = np.multiply(c, one) if first else np.multiply(one, c)
+                assert _same_bits(got._stack[p], want), (p, c, first)
+    assert _same_bits(t._stack, planes)
+    infinite = planes.copy()
+    infinite[1] = np.inf
+    got = 1j * cls._wrap(infinite)
+    assert got._stack[1] == complex(0.0, np.inf)
