@@ -746,6 +746,25 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return elementwise_result(wrap(Py_TYPE(args[1]), reinterpret_cast<PyObject*>(out)));
 }
 
+// A binary table kernel (the kind's, a Jet's or a Taylor kind's, whichever is set) over
+// `count` elements of every plane, into out (planes `count` apart).
+void run_binary(BinaryKernel kernel, JetBinaryKernel jet_kernel, TaylorBinaryKernel taylor_kernel,
+                const ClassKernels& kernels, Operand xo, Operand yo, void* out, std::size_t count) {
+  if (kernel != nullptr) {
+    run_kernel(count,
+               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, out, count, begin, end); });
+  } else if (taylor_kernel != nullptr) {
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      taylor_kernel(kernels.taylor, false, xo, yo, out, count, begin, end);
+    });
+  } else {
+    const JetLayout& layout = kernels.jet->get();
+    run_kernel(count, [&](std::size_t begin, std::size_t end) {
+      jet_kernel(layout, xo, yo, out, count, begin, end);
+    });
+  }
+}
+
 // fast_binary of a dual of shape () and a constant array (Constant::spread): the
 // dual's planes broadcast (one number each) over the array's elements, run eagerly
 // (nothing recorded), the result of the array's shape. Not counted as elementwise: its
@@ -768,20 +787,7 @@ PyObject* spread_binary(BinaryKernel kernel, JetBinaryKernel jet_kernel,
       PyArray_NewFromDescr(&PyArray_Type, descr, static_cast<int>(dims.size()), dims.data(),
                            nullptr, nullptr, 0, nullptr));
   if (out == nullptr) return nullptr;
-  void* op = PyArray_DATA(out);
-  if (kernel != nullptr) {
-    run_kernel(count,
-               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
-  } else if (taylor_kernel != nullptr) {
-    run_kernel(count, [&](std::size_t begin, std::size_t end) {
-      taylor_kernel(kernels->taylor, false, xo, yo, op, count, begin, end);
-    });
-  } else {
-    const JetLayout& layout = kernels->jet->get();
-    run_kernel(count, [&](std::size_t begin, std::size_t end) {
-      jet_kernel(layout, xo, yo, op, count, begin, end);
-    });
-  }
+  run_binary(kernel, jet_kernel, taylor_kernel, *kernels, xo, yo, PyArray_DATA(out), count);
   return wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out));
 }
 
@@ -880,20 +886,7 @@ PyObject* fast_binary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   const Operand yo = mode == kXParts ? constant.operand(count) : Operand{y.data(), y.stride, false};
   PyArrayObject* out = shape.new_like();
   if (out == nullptr) return nullptr;
-  void* op = PyArray_DATA(out);
-  if (kernel != nullptr) {
-    run_kernel(count,
-               [&](std::size_t begin, std::size_t end) { kernel(xo, yo, op, count, begin, end); });
-  } else if (taylor_kernel != nullptr) {
-    run_kernel(count, [&](std::size_t begin, std::size_t end) {
-      taylor_kernel(degree, false, xo, yo, op, count, begin, end);
-    });
-  } else {
-    const JetLayout& layout = kernels->jet->get();
-    run_kernel(count, [&](std::size_t begin, std::size_t end) {
-      jet_kernel(layout, xo, yo, op, count, begin, end);
-    });
-  }
+  run_binary(kernel, jet_kernel, taylor_kernel, *kernels, xo, yo, PyArray_DATA(out), count);
   return elementwise_result(wrap(Py_TYPE(dual), reinterpret_cast<PyObject*>(out)));
 }
 
