@@ -548,3 +548,21 @@ def test_sparse_jacobian_through_the_fused_seed_same_bits_as_dense() -> None:
     np.testing.assert_array_equal(got.toarray(), want)
     unchecked = hd.jacobian(stencil, sparsity="auto", check_sparsity=False)(X)
     np.testing.assert_array_equal(unchecked.toarray(), want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_derivative_plane_streamed_past_cache_same_bits_as_eager(dtype: type) -> None:
+    """derivative's one plane of a recorded chain over 4 MB is streamed out of the
+    block scratch (fusion.hpp's stream_root): the same bits as eager evaluation, for f'
+    and f'' (its last whole cache line and the partial one after it included)."""
+    n = (4 << 20) // np.dtype(dtype).itemsize + 37
+    x = np.random.default_rng(5).uniform(-2, 2, n).astype(dtype)
+    holomorphic = np.dtype(dtype).kind == "c"
+    if holomorphic:
+        x = x + 0.5j * x[::-1]
+    for order in (1, 2):
+        d = hd.derivative(t1, order=order, holomorphic=holomorphic)
+        got = d(x)
+        want = eager(d, x)
+        assert got.dtype == want.dtype == x.dtype
+        assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), order

@@ -38,6 +38,7 @@
 
 #include "hyperdiff/dispatch.hpp"
 #include "hyperdiff/runtime.hpp"
+#include "hyperdiff/stream.hpp"
 #include "hyperdiff/taylor.hpp"
 #include "linear_chain.hpp"
 
@@ -1089,6 +1090,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   std::vector<std::size_t> plane_stride(n, count);
   if (into != nullptr)
     plane_stride[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
+  // the root's one plane past the cache (a derivative's f' of 1e6 points: 8 MB) is
+  // streamed: ordinary stores would read each line first (stream.hpp)
+  const bool stream_root =
+      hyperdiff::detail::kCanStream && root_plane != nullptr && count * item >= kStreamBytes / 2;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
     const std::size_t slot_bytes = per_element * block;
     const std::size_t bytes = std::max<std::size_t>(slot_bytes + group_bytes, 64);
@@ -1181,10 +1186,15 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
         }
       }
       if (root_plane != nullptr) {  // the one plane asked of the root, from its scratch
-        std::memcpy(pointer(root_plane, start), scratch_of(slot[n - 1]) + plane * block * item,
-                    m * item);
+        const unsigned char* from = scratch_of(slot[n - 1]) + plane * block * item;
+        if (stream_root) {
+          hyperdiff::detail::stream_block(pointer(root_plane, start), from, m * item);
+        } else {
+          std::memcpy(pointer(root_plane, start), from, m * item);
+        }
       }
     }
+    if (stream_root) hyperdiff::detail::stream_fence();
   });
   return hand_out();
 }
