@@ -133,3 +133,77 @@ def test_complex_holomorphic_nesting_keeps_exact_zeros() -> None:
     )(z)
     assert got[0, 0] == 0 and got[0, 1] == 0 and got[1, 0] == 0
     np.testing.assert_allclose(got[1, 1], -np.cos(u[1] + z), rtol=1e-13)
+
+
+# --- np.cumprod's value: numpy's, bit for bit -------------------------------------------
+# The dual arrays' cumprod ran a log-step scan whose value differed from numpy's
+# sequential products by an ulp or so (the other accumulations, nancumprod and
+# ufunc.accumulate, already gave numpy's value). A branch on it could go another way
+# than f does at x: cumprod(tanh(x) + 1) with x = -0 repeats an element (a factor 1),
+# numpy's tie was one ulp apart in the scan, argsort ordered the two the other way, and
+# the dense Jacobian was that of another ordering (sparsity detection, on numpy's values,
+# missed its entry: its local pattern did not hold the dense Jacobian's nonzeros).
+_TIE_X = np.array([1.0, -1, 1, -2, -2, -2, -0.0, 1, 3, -1, 1, 0, 1, -1, 1, 0, -3, -1, -1, 0, 1, -1])
+
+
+_CUMPROD_TRANSFORMS: dict[str, Callable[..., Any]] = {
+    # each runs g (which records the value of func(x) it meets) in its own kind
+    "jvp (Dual)": lambda g, x, h: hd.jvp(g, (x,), (np.ones_like(x),)),
+    "jacobian (DualVec)": lambda g, x, h: hd.jacobian(g, holomorphic=h)(x),
+    "hessian (HyperDualVec)": lambda g, x, h: hd.hessian(lambda x: np.sum(g(x)), holomorphic=h)(x),
+    "derivative order 2": lambda g, x, h: hd.derivative(
+        lambda t: np.sum(g(x * t)), order=2, holomorphic=h
+    )(x.dtype.type(1)),
+    "derivative order 4 (Taylor)": lambda g, x, h: hd.derivative(
+        lambda t: np.sum(g(x * t)), order=4, holomorphic=h
+    )(x.dtype.type(1)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("how", list(_CUMPROD_TRANSFORMS))
+@pytest.mark.parametrize(
+    "func",
+    [
+        lambda x: np.cumprod(x),
+        lambda x: np.cumprod(x.reshape(3, 4), axis=0),
+        lambda x: np.cumprod(x.reshape(3, 4), axis=1),
+        lambda x: np.multiply.accumulate(x.reshape(3, 4), axis=1),
+        lambda x: np.cumulative_prod(x),
+    ],
+    ids=["flat", "axis0", "axis1", "multiply.accumulate", "cumulative_prod"],
+)
+def test_cumprod_value_is_numpys(func: Any, how: str, dtype: Any) -> None:
+    rng = np.random.default_rng(18)
+    x = rng.uniform(0.6, 1.6, 12).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        x = x * np.exp(0.3j * rng.standard_normal(12))
+    seen: list[np.ndarray] = []
+
+    def g(x: Any) -> Any:
+        y = func(x)
+        seen.append(np.array(y.value))
+        return y.ravel()
+
+    _CUMPROD_TRANSFORMS[how](g, x, np.dtype(dtype).kind == "c")
+    scale = 1 if how.startswith(("jvp", "jacobian", "hessian")) else x.dtype.type(1)
+    want = func(x * scale)
+    assert seen
+    for value in seen:
+        np.testing.assert_array_equal(value, want)
+
+
+def test_cumprod_tie_orders_as_numpy() -> None:
+    from sparsity_harness import check_jacobian_pattern
+
+    def f(x: Any) -> Any:
+        v = np.cumprod(np.tanh(x[::-1]) + 1.0)
+        return v[np.argsort(v)]
+
+    # numpy's order at the tie (v[14] == v[15]): the dense Jacobian's row 13 is v[14]'s,
+    # which does not depend on x[6] (v[15] = v[14] (tanh(x[6]) + 1) does)
+    assert hd.jacobian(f)(_TIE_X)[13, 6] == 0
+    check_jacobian_pattern(lambda x: np.cumprod(np.tanh(x[::-1]) + 1.0), [_TIE_X], exact=False)
+    local = hd.jacobian_sparsity(f, local=True)(_TIE_X).toarray().astype(bool)
+    dense = np.asarray(hd.jacobian(f)(_TIE_X)) != 0
+    assert not np.any(dense & ~local)

@@ -673,7 +673,13 @@ def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> An
         data, axis = data.reshape(cls._planes, -1), 0
     ax = normalize_axis_index(axis, data.ndim - 1) + 1
     scan = _prefix_product(cls._wrap(np.moveaxis(data, ax, -1)))
-    return _store(cls._wrap(np.moveaxis(scan._stack, -1, ax)), out)
+    result = np.moveaxis(scan._stack, -1, ax).copy()
+    # numpy's value, as the other accumulations give it (_accumulate): the scan's
+    # differs by an ulp or so, and a branch on it could take another side than f does
+    # (cumprod(tanh(x) + 1) at x = -0 times 1 made a tie numpy has one ulp apart, so
+    # argsort of it differed and the Jacobian came from the other order)
+    result[0] = np.cumprod(data[0], axis=ax - 1)
+    return _store(cls._wrap(result), out)
 
 
 def _extremum(
