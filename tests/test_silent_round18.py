@@ -135,14 +135,15 @@ def test_complex_holomorphic_nesting_keeps_exact_zeros() -> None:
     np.testing.assert_allclose(got[1, 1], -np.cos(u[1] + z), rtol=1e-13)
 
 
-# --- np.cumprod's value: numpy's, bit for bit -------------------------------------------
+# --- np.cumprod's and np.prod's value: numpy's, bit for bit ------------------------------
 # The dual arrays' cumprod ran a log-step scan whose value differed from numpy's
-# sequential products by an ulp or so (the other accumulations, nancumprod and
-# ufunc.accumulate, already gave numpy's value). A branch on it could go another way
-# than f does at x: cumprod(tanh(x) + 1) with x = -0 repeats an element (a factor 1),
-# numpy's tie was one ulp apart in the scan, argsort ordered the two the other way, and
-# the dense Jacobian was that of another ordering (sparsity detection, on numpy's values,
-# missed its entry: its local pattern did not hold the dense Jacobian's nonzeros).
+# sequential products by an ulp or so (nancumprod and ufunc.accumulate already gave
+# numpy's value); np.prod's pairwise tree likewise (nanprod gave numpy's). A branch on
+# it could go another way than f does at x: cumprod(tanh(x) + 1) with x = -0 repeats an
+# element (a factor 1), numpy's tie was one ulp apart in the scan, argsort ordered the
+# two the other way, and the dense Jacobian was that of another ordering (sparsity
+# detection, on numpy's values, missed its entry: its local pattern did not hold the
+# dense Jacobian's nonzeros).
 _TIE_X = np.array([1.0, -1, 1, -2, -2, -2, -0.0, 1, 3, -1, 1, 0, 1, -1, 1, 0, -3, -1, -1, 0, 1, -1])
 
 
@@ -170,10 +171,26 @@ _CUMPROD_TRANSFORMS: dict[str, Callable[..., Any]] = {
         lambda x: np.cumprod(x.reshape(3, 4), axis=1),
         lambda x: np.multiply.accumulate(x.reshape(3, 4), axis=1),
         lambda x: np.cumulative_prod(x),
+        lambda x: np.prod(x),
+        lambda x: np.prod(x.reshape(3, 4), axis=1, keepdims=True),
+        lambda x: np.prod(x.reshape(3, 4), axis=0, initial=1.7),
+        lambda x: np.prod(x, where=np.arange(12) % 3 != 1),
+        lambda x: np.multiply.reduce(x.reshape(2, 6), axis=1),
     ],
-    ids=["flat", "axis0", "axis1", "multiply.accumulate", "cumulative_prod"],
+    ids=[
+        "flat",
+        "axis0",
+        "axis1",
+        "multiply.accumulate",
+        "cumulative_prod",
+        "prod",
+        "prod axis keepdims",
+        "prod initial",
+        "prod where",
+        "multiply.reduce",
+    ],
 )
-def test_cumprod_value_is_numpys(func: Any, how: str, dtype: Any) -> None:
+def test_product_value_is_numpys(func: Any, how: str, dtype: Any) -> None:
     rng = np.random.default_rng(18)
     x = rng.uniform(0.6, 1.6, 12).astype(dtype)
     if np.dtype(dtype).kind == "c":

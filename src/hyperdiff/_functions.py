@@ -641,7 +641,12 @@ def _prod(
         result = np.multiply(result, np.asarray(initial, dtype=result.dtype))
     if keepdims:
         result = result.reshape(_keepdims_shape(shape, axes))
-    return _store(result, out)
+    # numpy's value, as nanprod gives it: the tree's differs by a few ulps, and a branch
+    # on it could go another way than f does at x (the parts stay the tree's)
+    given = {"initial": initial} if initial is not None else {}
+    planes = np.array(result._stack)
+    planes[0] = np.prod(data[0], axis=axes, keepdims=keepdims, **given)
+    return _store(cls._wrap(planes), out)
 
 
 def _prefix_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
