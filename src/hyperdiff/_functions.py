@@ -581,7 +581,8 @@ def _tree_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
     (or the reduction by another associative binary ufunc: logaddexp, hypot, ...).
 
     The order of the multiplications differs from numpy's sequential one, so values
-    agree with np.prod to a few ulps, not bit for bit (the tree rounds less).
+    agree with np.prod to a few ulps, not bit for bit (the tree rounds less; np.prod
+    puts numpy's value in plane 0).
     A selecting ufunc (fmax, fmin: at a tie the first operand's parts) pairs
     neighbours, so every pair keeps the earlier element first and a tie keeps the
     first occurrence's parts, as numpy's sequential loop and np.max do; the others pair
@@ -656,7 +657,8 @@ def _prefix_product(x: DualArray, ufunc: np.ufunc = np.multiply) -> DualArray:
     calls, no division (zeros in the values are fine). The order of multiplication
     differs from numpy's sequential one: values agree to a few ulps on short axes;
     on long ones both round like sqrt(n) ulps (against a long double reference this
-    scan is no less accurate than numpy's loop). Any associative binary ufunc scans
+    scan is no less accurate than numpy's loop; np.cumprod puts numpy's value in plane
+    0). Any associative binary ufunc scans
     alike (maximum, logaddexp, ...); the earlier operand is always the first."""
     n = x.shape[-1]
     if n <= 1:
