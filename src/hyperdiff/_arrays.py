@@ -39,7 +39,8 @@ _KIND_INDEX = {name: index for index, (name, _) in enumerate(_core.KINDS)}
 
 def _binary_operator(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Any:
     """An operator's general path (the common calls never get here: _operator)."""
-    if ufunc is np.multiply and out is None and type(a) is complex:  # (T7a's 1j * t)
+    if ufunc is np.multiply and out is None and type(a) is complex and isinstance(b, DualArray):
+        # (T7a's 1j * t)
         scaled = _times_constant(b, a, True)
         if scaled is not None:
             return scaled
