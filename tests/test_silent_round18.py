@@ -224,3 +224,39 @@ def test_cumprod_tie_orders_as_numpy() -> None:
     local = hd.jacobian_sparsity(f, local=True)(_TIE_X).toarray().astype(bool)
     dense = np.asarray(hd.jacobian(f)(_TIE_X)) != 0
     assert not np.any(dense & ~local)
+
+
+# --- sparse Hessians: a full sum used nonlinearly has f's value -----------------------
+# The term scheme keeps full sums (np.sum, np.mean, a @ b, np.dot, vdot, inner,
+# einsum("i,i->"), w @ r) as terms; one used in a nonlinear function was summed again
+# as sum(a * b) (mean: sum(a * (1 / n)), a scaled one: sum(a * w)), which rounds
+# otherwise than f's np.dot / np.mean / s / c: sin of a dot product near 1.9e10 then
+# read the sine of another number, and the sparse Hessian was up to 2e-4 off the dense
+# one (the probe passed: it checks the pass against itself).
+@pytest.mark.parametrize("n", [12, 23, 40])
+@pytest.mark.parametrize(
+    "reduce",
+    [
+        lambda v: v @ v,
+        lambda v: np.dot(v, v[::-1]),
+        lambda v: np.vdot(v, v),
+        lambda v: np.inner(v, v),
+        lambda v: np.einsum("i,i->", v, v),
+        lambda v: np.linspace(1.0, 1.3, v.size) @ v**2,
+        lambda v: np.mean(v**2) * 7.0,
+        lambda v: np.sum(v**2) / 3.0 + 1.0,
+        lambda v: (v @ v) / 3.0 - np.mean(v**2),
+    ],
+    ids=["matmul", "dot", "vdot", "inner", "einsum", "weighted", "mean", "sum/3+1", "mixed"],
+)
+def test_sparse_hessian_of_a_sum_used_nonlinearly(reduce: Any, n: int) -> None:
+    # f a sum of terms (so a term scheme), one of them the sine of a full sum near 1e10
+    # (sin reads its last bits): old errors 1e-7 to 2e-4 of the largest entry
+    def f(x: Any) -> Any:
+        return np.sum(np.sin(np.concatenate([x, np.atleast_1d(reduce(x * x))])))
+
+    x = np.sqrt(np.random.default_rng(n).uniform(1, 2, n) * 3e4)
+    dense = np.asarray(hd.hessian(f)(x))
+    for check in (True, False):
+        sparse = hd.hessian(f, sparsity="auto", check_sparsity=check)(x).toarray()
+        np.testing.assert_allclose(sparse, dense, rtol=1e-13, atol=1e-13 * np.abs(dense).max())

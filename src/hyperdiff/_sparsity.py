@@ -54,6 +54,7 @@ import inspect
 import operator
 import string
 import sys
+import threading
 import time
 import types
 import warnings
@@ -3039,11 +3040,21 @@ class _Terms:
 
     __array_priority__ = 300
 
-    def __init__(self, parts: list[tuple[Any, Any]], constant: Any) -> None:
+    def __init__(
+        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None
+    ) -> None:
         self.parts = parts
         self.constant = constant
+        # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
+        # f's order): a pass's value must be f's to the bit, or a function of it read
+        # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
+        # (the sparse Hessian of sin(v @ w) was 1.6e-6 off the dense one: sum(v * w) and
+        # mean's sum * (1 / n) round otherwise than np.dot and np.mean)
+        self.exact = exact
 
     def materialize(self) -> Any:
+        if self.exact is not None:
+            return self.exact()
         total: Any = self.constant
         for a, w in self.parts:
             scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
@@ -3058,9 +3069,13 @@ class _Terms:
 
     def __add__(self, o: Any) -> Any:
         if isinstance(o, _Terms):
-            return _Terms(self.parts + o.parts, self.constant + o.constant)
+            return _Terms(
+                self.parts + o.parts,
+                self.constant + o.constant,
+                lambda: self.materialize() + o.materialize(),
+            )
         if self._scalar(o):
-            return _Terms(self.parts, self.constant + o)
+            return _Terms(self.parts, self.constant + o, lambda: self.materialize() + o)
         return self.materialize() + o
 
     __radd__ = __add__
@@ -3073,14 +3088,19 @@ class _Terms:
 
     def __mul__(self, o: Any) -> Any:
         if self._scalar(o):
-            return _Terms([(a, w * o) for a, w in self.parts], self.constant * o)
+            return _Terms(
+                [(a, w * o) for a, w in self.parts],
+                self.constant * o,
+                lambda: self.materialize() * o,
+            )
         return self.materialize() * o
 
     __rmul__ = __mul__
 
     def __truediv__(self, o: Any) -> Any:
         if self._scalar(o):
-            return self * (1.0 / o)
+            scaled = self * (1.0 / o)
+            return _Terms(scaled.parts, scaled.constant, lambda: self.materialize() / o)
         return self.materialize() / o
 
     def __rtruediv__(self, o: Any) -> Any:
@@ -4284,6 +4304,19 @@ def sparse_jacobian(
 _TERM_KINDS: dict[tuple[int, int, bool], type[DualArray]] = {}
 
 
+_TERMS_OFF = threading.local()  # set: the term kinds' full sums and products are plain
+
+
+@contextlib.contextmanager
+def _plain_terms() -> Any:
+    before = getattr(_TERMS_OFF, "on", False)
+    _TERMS_OFF.on = True
+    try:
+        yield
+    finally:
+        _TERMS_OFF.on = before
+
+
 def _term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane) at
     transform depth `tag` whose full sums stay terms: one class per key until arrays
@@ -4300,23 +4333,40 @@ def _new_term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
 
     def __array_function__(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        def exact() -> Any:  # f's own value of it (_Terms.exact), no terms within
+            with _plain_terms():
+                return base.__array_function__(self, func, types, args, kwargs)
+
+        if getattr(_TERMS_OFF, "on", False):
+            return base.__array_function__(self, func, types, args, kwargs)
         if func in (np.sum, np.mean) and args and args[0] is self:
             if _is_full_sum(self.ndim, self.size, *_sum_arguments(*args, **kwargs)):
-                return _Terms([(self, 1.0 if func is np.sum else 1.0 / self.size)], 0.0)
+                weight = 1.0 if func is np.sum else 1.0 / self.size
+                return _Terms([(self, weight)], 0.0, exact)
         if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and not kwargs:
             terms = _product_terms(*args)
             if terms is not None:
+                terms.exact = exact
                 return terms
         if func is np.einsum and not kwargs:
             terms = _einsum_terms(*args)
             if terms is not None:
+                terms.exact = exact
                 return terms
         return base.__array_function__(self, func, types, args, kwargs)
 
     def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if getattr(_TERMS_OFF, "on", False):
+            return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
             terms = _product_terms(*inputs)
             if terms is not None:
+
+                def exact() -> Any:
+                    with _plain_terms():
+                        return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+                terms.exact = exact
                 return terms
         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
