@@ -1,5 +1,6 @@
 """Round eighteen: exact zeros of partials read out of a bundle (nesting beyond total
-order 2, mixed partials, hd.taylor inside a transform).
+order 2, mixed partials, hd.taylor inside a transform); np.prod / np.cumprod values
+numpy's (below); the sparse Hessian term scheme's full sums used nonlinearly (below).
 
 A bundle reads a mixed partial d^i f as a signed binomial sum of its Taylor planes
 along the directions k <= i. Where f does not depend on one of i's variables, those
