@@ -457,6 +457,33 @@ def test_planes_into_declines_what_it_does_not_take() -> None:
     np.testing.assert_array_equal(out, eager(np.sin, fresh())._stack)
 
 
+@pytest.mark.parametrize("first", [1, 2, 5])
+def test_planes_into_from_a_plane_on_same_bits(first: int) -> None:
+    """planes_into(y, out, first): y's planes from `first` on, out of the fused pass's
+    scratch (y stays pending: read later, its graph runs again), the same bits as the
+    eager planes; a computed y or a view: copied."""
+    from hyperdiff._multivariate import hyperdualvec_type
+
+    cls = hyperdualvec_type(2)  # 6 planes
+    data = np.zeros((6, N))
+    data[0], data[1], data[2] = X, 1.0, X
+    f = lambda v: np.sin(v) * v + np.exp(-v * v)  # noqa: E731
+    y = f(cls._wrap(data.copy()))
+    assert pending(y)
+    out = np.empty((6 - first, N))
+    assert _core.planes_into(y, out, first)
+    assert pending(y)
+    want = eager(f, cls._wrap(data.copy()))._stack
+    np.testing.assert_array_equal(out, want[first:])
+    np.testing.assert_array_equal(y._stack, want)  # (computed now: the same bits)
+    again = np.empty((6 - first, N))
+    assert _core.planes_into(y, again, first)  # a computed array: copied
+    np.testing.assert_array_equal(again, want[first:])
+    assert not _core.planes_into(y, np.empty((6 - first, N + 1)), first)  # another shape
+    assert not _core.planes_into(y, np.empty((6, N)), first)  # all planes: not from `first`
+    assert not _core.planes_into(y, np.empty((6, N)), -1)
+
+
 # --- a sparse Jacobian's colored seed (_core.colored_seed): pending, sliced in place --------
 COLORS = np.arange(N) % 3
 W = rng.uniform(1.0, 2.0, N)
@@ -497,6 +524,43 @@ def test_colored_seed_planes_and_stencil_same_bits(dtype: type, probe: bool) -> 
         lambda v: v[:-1] * v[1:] - v[1:] / (1.0 + v[:-1] ** 2), explicit(dtype, probe)
     )
     np.testing.assert_array_equal(overlapping._stack, reference._stack)
+
+
+def _colored_kinds() -> list[tuple[str, type, bool]]:
+    from hyperdiff._multivariate import hyperdualvec_type, probed_hyperdualvec_type
+
+    return [
+        ("HyperDualVec3", hyperdualvec_type(3), False),
+        ("HyperDualVec3 + (w, w)", probed_hyperdualvec_type(3, mixed=False), True),
+        ("HyperDualVec3 + w pairs", probed_hyperdualvec_type(3, mixed=True), True),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", range(3), ids=[k[0] for k in _colored_kinds()])
+def test_colored_seed_of_second_order_kinds_same_bits(dtype: type, kind: int) -> None:
+    """A sparse Hessian's seed (HyperDualVec(3), with the probe w as a fourth direction):
+    the colors' parts, w, and every second-order plane 0, pending; f's fused pass over
+    it (slices of it, as a stencil reads them) the same bits as over the planes written
+    out."""
+    _, cls, probe = _colored_kinds()[kind]
+    seeded = _core.colored_seed(cls, X.astype(dtype), seed_rows(dtype, probe), 3)
+    assert type(seeded) is cls and pending(seeded)
+    data = np.zeros((cls._planes, N), dtype=dtype)
+    data[0] = X
+    for a in range(3):
+        data[1 + a] = COLORS == a
+    if probe:
+        data[4] = W
+    np.testing.assert_array_equal(seeded._stack, data)
+
+    def f(v):  # type: ignore[no-untyped-def]
+        return 100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1.0 - v[:-1]) ** 2 + np.sin(v[1:])
+
+    seeded = _core.colored_seed(cls, X.astype(dtype), seed_rows(dtype, probe), 3)
+    got = f(seeded)
+    assert pending(got)
+    np.testing.assert_array_equal(got._stack, eager(f, cls._wrap(data))._stack)
 
 
 def test_colored_seed_declines() -> None:

@@ -275,6 +275,59 @@ def test_sparse_hessian_rosenbrock_closed_form():
     np.testing.assert_allclose(got.toarray(), rosenbrock_hessian(x32.astype(float)), rtol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("check", [True, False])
+def test_sparse_hessian_terms_pass_pending_seed_same_bits(monkeypatch, dtype, check):
+    """The term scheme's pass at a size the fused pass records: x seeded pending in C++
+    (_core.colored_seed of the HyperDualVec kind, its zero planes never in memory) and
+    only the triangle's and the probe's planes handed out (_core.planes_into from a
+    plane on): the same bits as the seed written out in full and every plane read,
+    and Rosenbrock's closed form."""
+    from hyperdiff import _core
+
+    n = 40_000  # (past fusion.hpp's min_count, 2^15: the graph is recorded)
+    x = np.random.default_rng(4).uniform(-1, 2, n).astype(dtype)
+    weights = np.linspace(0.5, 2.0, n - 1)
+
+    def weighted(v):
+        r = np.sin(v[1:] - v[:-1] ** 2)
+        return 0.5 * (weights @ r**2) + np.dot(np.exp(v[:-1]), weights)
+
+    fs = (rosenbrock, weighted)
+    seeds, into = _core.colored_seed, _core.planes_into
+    taken: list[str] = []
+
+    def seeded(*args):
+        found = seeds(*args)
+        taken.extend(["seed"] * (found is not None))
+        return found
+
+    def written(*args):
+        done = into(*args)
+        taken.extend(["into"] * (done and len(args) > 2 and args[2] > 0))
+        return done
+
+    monkeypatch.setattr(_core, "colored_seed", seeded)
+    monkeypatch.setattr(_core, "planes_into", written)
+    got = [hd.hessian(f, sparsity="auto", check_sparsity=check)(x) for f in fs]
+    assert taken.count("seed") >= 2 and taken.count("into") >= 2, taken  # (the pending paths ran)
+    monkeypatch.setattr(_core, "colored_seed", lambda *args: None)
+    monkeypatch.setattr(_core, "planes_into", lambda *args: False)
+    want = [hd.hessian(f, sparsity="auto", check_sparsity=check)(x) for f in fs]
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_array_equal(a.data, b.data)
+    h = got[0].tocoo()
+    closed = rosenbrock_hessian(x[:50].astype(float))  # (tridiagonal: its top corner)
+    top = (h.row < 49) & (h.col < 49)
+    single = dtype == np.float32  # (1200 x^2 - 400 y + 2 cancels: to float32's rounding)
+    np.testing.assert_allclose(
+        h.data[top], closed[h.row[top], h.col[top]], rtol=1e-5 if single else 1e-14,
+        atol=1e-6 * np.abs(closed).max() if single else 0,
+    )  # fmt: skip
+
+
 def test_sparse_hessian_terms_and_fallback():
     x = np.random.default_rng(3).uniform(0.1, 1, 8)
 

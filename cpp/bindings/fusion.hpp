@@ -199,15 +199,16 @@ struct Node : std::enable_shared_from_this<Node> {
   // are read, so the zero planes never pass through memory.
   bool seed = false;
   int unit = 1;
-  // A sparse Jacobian's seed (colors > 0: _core.colored_seed): inputs[0] the values
-  // (the graph's own copy), inputs[1] two rows a plane apart, the probe direction w
-  // and each element's color as a number; plane 1 + a is 1 where the color is a, 0
-  // elsewhere, and with one plane more (DualVec(colors + 1)) the last is w. Sliced
-  // (x[a:b]) while pending, it gives a seed of the same rows from a on, whose `parent`
-  // is the sliced seed: it is written block by block where a graph reads it, and
-  // wherever its planes are handed out as an array they are a view of the parent's
-  // (computed then), as numpy's slice is a view of x.
+  // A sparse Jacobian's or Hessian's seed (colors > 0: _core.colored_seed): inputs[0]
+  // the values (the graph's own copy), inputs[1] two rows a plane apart, the probe
+  // direction w and each element's color as a number; plane 1 + a is 1 where the color
+  // is a, 0 elsewhere, then (probed) w, then zeros (a HyperDualVec's second-order
+  // planes). Sliced (x[a:b]) while pending, it gives a seed of the same rows from a
+  // on, whose `parent` is the sliced seed: it is written block by block where a graph
+  // reads it, and wherever its planes are handed out as an array they are a view of
+  // the parent's (computed then), as numpy's slice is a view of x.
   int colors = 0;
+  bool probed = false;
   NodePtr parent;
   // A linear operation of real components (linear_chain.hpp), its kernels set too: in
   // the block path a chain of them runs as one program
@@ -327,8 +328,8 @@ void write_seed_as(const Operand& x, const Operand& v, int planes, int unit, voi
 
 // A colored seed's planes over one block of m elements (Node::colors).
 template <class T>
-void write_colored_as(const Operand& x, const Operand& rows, int colors, int planes, void* out,
-                      std::size_t out_stride, std::size_t m) {
+void write_colored_as(const Operand& x, const Operand& rows, int colors, bool probed, int planes,
+                      void* out, std::size_t out_stride, std::size_t m) {
   T* o = static_cast<T*>(out);
   const T* w = static_cast<const T*>(rows.data);
   const T* color = w + rows.plane_stride;
@@ -338,16 +339,20 @@ void write_colored_as(const Operand& x, const Operand& rows, int colors, int pla
     const T mine = static_cast<T>(a);
     for (std::size_t i = 0; i < m; ++i) part[i] = color[i] == mine ? T(1) : T(0);
   }
-  if (planes > colors + 1) {
+  if (probed) {
     std::memcpy(o + static_cast<std::size_t>(1 + colors) * out_stride, w, m * sizeof(T));
+  }
+  for (int p = 1 + colors + probed; p < planes; ++p) {
+    std::memset(o + static_cast<std::size_t>(p) * out_stride, 0, m * sizeof(T));
   }
 }
 
 inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
-                       std::size_t out_stride, std::size_t m, int colors = 0, int unit = 1) {
+                       std::size_t out_stride, std::size_t m, int colors = 0, bool probed = false,
+                       int unit = 1) {
   if (colors > 0) {  // (float32 and float64 only: _core.colored_seed)
-    if (item == 4) write_colored_as<float>(x, v, colors, planes, out, out_stride, m);
-    if (item == 8) write_colored_as<double>(x, v, colors, planes, out, out_stride, m);
+    if (item == 4) write_colored_as<float>(x, v, colors, probed, planes, out, out_stride, m);
+    if (item == 8) write_colored_as<double>(x, v, colors, probed, planes, out, out_stride, m);
     return;
   }
   struct Pair {
@@ -902,8 +907,9 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
 // Runs the pending graph below `root` block by block; writes root and every node
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
-// With `root_plane` (an array of root->count elements), plane `plane` of the root
-// goes there and the root stays pending (its planes in scratch only). With `into`,
+// With `root_plane` (an array of k * root->count elements), planes `plane` to
+// `plane` + k - 1 of the root go there and the root stays pending (its planes in
+// scratch only). With `into`,
 // the root's planes go there (planes of its shape, each one contiguous, any plane
 // stride: its slice of a concatenation) and the root stays pending, its graph kept
 // (read later, it runs again: the same bits). With `sums` (a graph by_planes takes,
@@ -988,6 +994,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     const Input* x;     // a member's values and rows (all read the same two arrays,
     const Input* rows;  // each from its offset on)
     int colors;
+    bool probed;
     std::size_t low, high;  // the members' offsets (elements into the rows)
     std::size_t margin() const { return high - low; }
   };
@@ -1003,7 +1010,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     };
     auto found = std::find_if(groups.begin(), groups.end(), same);
     if (found == groups.end()) {
-      groups.push_back({x, &node.inputs[1], node.colors, offset, offset});
+      groups.push_back({x, &node.inputs[1], node.colors, node.probed, offset, offset});
       found = groups.end() - 1;
     }
     found->low = std::min(found->low, offset);
@@ -1092,8 +1099,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     plane_stride[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
   // the root's one plane past the cache (a derivative's f' of 1e6 points: 8 MB) is
   // streamed: ordinary stores would read each line first (stream.hpp)
-  const bool stream_root =
-      hyperdiff::detail::kCanStream && root_plane != nullptr && count * item >= kStreamBytes / 2;
+  const std::size_t root_rows =
+      root_plane != nullptr ? static_cast<std::size_t>(PyArray_SIZE(root_plane)) / count : 0;
+  const bool stream_root = hyperdiff::detail::kCanStream && root_plane != nullptr &&
+                           root_rows * count * item >= kStreamBytes / 2;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
     const std::size_t slot_bytes = per_element * block;
     const std::size_t bytes = std::max<std::size_t>(slot_bytes + group_bytes, 64);
@@ -1113,7 +1122,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
         write_seed(item, Operand{pointer(group.x->array, first), group.x->stride, false},
                    Operand{pointer(group.rows->array, first + shift), group.rows->stride, false},
                    planes, base + slot_bytes + group_at[g], block + group.margin(),
-                   m + group.margin(), group.colors);
+                   m + group.margin(), group.colors, group.probed);
       }
       // input i of node k over this block
       const auto operand_of = [&](std::size_t k, int i) -> Operand {
@@ -1177,7 +1186,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           node.jet_binary(*node.layout, operands[0], operands[1], out, out_stride, 0, m);
         } else if (node.seed) {
           write_seed(item, operands[0], operands[1], planes, out, out_stride, m, node.colors,
-                     node.unit);
+                     node.probed, node.unit);
         } else if (node.taylor_unary != nullptr) {
           node.taylor_unary(node.degree, false, operands[0].data, operands[0].plane_stride, out,
                             out_stride, 0, m);
@@ -1185,12 +1194,12 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           node.taylor_binary(node.degree, false, operands[0], operands[1], out, out_stride, 0, m);
         }
       }
-      if (root_plane != nullptr) {  // the one plane asked of the root, from its scratch
-        const unsigned char* from = scratch_of(slot[n - 1]) + plane * block * item;
+      for (std::size_t r = 0; r < root_rows; ++r) {  // the planes asked, from its scratch
+        const unsigned char* from = scratch_of(slot[n - 1]) + (plane + r) * block * item;
         if (stream_root) {
-          hyperdiff::detail::stream_block(pointer(root_plane, start), from, m * item);
+          hyperdiff::detail::stream_block(pointer(root_plane, r * count + start), from, m * item);
         } else {
-          std::memcpy(pointer(root_plane, start), from, m * item);
+          std::memcpy(pointer(root_plane, r * count + start), from, m * item);
         }
       }
     }

@@ -977,6 +977,7 @@ PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_s
   node->count = count;
   node->seed = true;
   node->colors = from.colors;
+  node->probed = from.probed;
   node->parent = from.parent != nullptr ? from.parent : x.node;
   node->arity = 2;
   for (int i = 0; i < 2; ++i) {
@@ -1489,27 +1490,35 @@ void register_operators(py::module_& m) {
         auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
         const auto found = registered().find(type);
         if (found == registered().end() || found->second.jet == nullptr ||
-            found->second.jet->get().second != 0 || !PyArray_Check(x.ptr()) ||
-            !PyArray_Check(rows.ptr()) || colors < 1) {
-          throw py::type_error("colored_seed takes a DualVec kind, two ndarrays and a count");
+            !PyArray_Check(x.ptr()) || !PyArray_Check(rows.ptr()) || colors < 1) {
+          throw py::type_error(
+              "colored_seed takes a DualVec or HyperDualVec kind, two ndarrays and a count");
         }
         auto* values = reinterpret_cast<PyArrayObject*>(x.ptr());
         auto* given = reinterpret_cast<PyArrayObject*>(rows.ptr());
         const int kind = PyArray_TYPE(values);
         const npy_intp n = PyArray_SIZE(values);
-        const npy_intp planes = 1 + found->second.jet->get().first;
+        const int first = found->second.jet->get().first;
         // float32 and float64 (fusion::write_seed), the rows (w, colors) of x's dtype,
-        // read-only (nothing may write them while a seed reads them), c or c + 1 parts
+        // read-only (nothing may write them while a seed reads them), c or c + 1
+        // first-order parts (the second-order ones are zero)
         if ((kind != NPY_DOUBLE && kind != NPY_FLOAT) || PyArray_NDIM(values) < 1 || n < 1 ||
             PyArray_TYPE(given) != kind || PyArray_NDIM(given) != 2 || PyArray_DIM(given, 0) != 2 ||
             PyArray_DIM(given, 1) != n || !PyArray_IS_C_CONTIGUOUS(given) ||
-            PyArray_ISWRITEABLE(given) || (planes != colors + 1 && planes != colors + 2)) {
+            PyArray_ISWRITEABLE(given) || (first != colors && first != colors + 1)) {
+          return py::none();
+        }
+        // (a Hessian's kinds below the fusion's size: their small graphs run by planes,
+        // which a seed would stop, as unit_seed)
+        if (found->second.jet->get().second > 0 &&
+            static_cast<std::size_t>(n) < fusion::min_count()) {
           return py::none();
         }
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
         if (copy == nullptr) throw py::error_already_set();
-        fusion::NodePtr node = seed_node(copy, dtype_column(kind), planes);
+        fusion::NodePtr node = seed_node(copy, dtype_column(kind), found->second.jet->planes());
         node->colors = colors;
+        node->probed = first == colors + 1;
         Py_INCREF(given);
         node->add_input(1, rows_input(given, 0, node->count));
         PyObject* seed = record(type, std::move(node));
@@ -1517,11 +1526,13 @@ void register_operators(py::module_& m) {
         return py::reinterpret_steal<py::object>(seed);
       },
       py::arg("cls"), py::arg("x"), py::arg("rows"), py::arg("colors"),
-      "x seeded as an array of the DualVec kind cls, pending (fusion.hpp's colored seed: "
-      "its planes written block by block where read): part a is 1 where rows[1] (each "
-      "element's color) is a, the last part rows[0] (the probe w) when cls has colors + 1 "
-      "parts; None for a dtype other than float32/float64 or rows not as this takes them "
-      "(2 read-only C-contiguous rows of x's dtype and size).");
+      "x seeded as an array of the DualVec or HyperDualVec kind cls, pending (fusion.hpp's "
+      "colored seed: its planes written block by block where read): first-order part a is "
+      "1 where rows[1] (each element's color) is a, part `colors` rows[0] (the probe w) "
+      "when cls has colors + 1 first-order parts, the second-order parts 0; None for a "
+      "dtype other than float32/float64, rows not as this takes them (2 read-only "
+      "C-contiguous rows of x's dtype and size), or a kind with second-order parts below "
+      "the fusion's size.");
   m.def(
       "elementwise_plane",
       [](py::handle result, py::handle seed, int plane) -> py::object {
@@ -1556,11 +1567,12 @@ void register_operators(py::module_& m) {
       "pending); None otherwise, nothing computed.");
   m.def(
       "planes_into",
-      [](py::object dual, py::array out) {
-        // a registered dual class's planes, their shape and dtype in `out`: pending,
-        // its operations run into out (fusion::compute's `into`), each plane of out
-        // one C-contiguous block; else copied. Nothing is exposed or flushed: out is
-        // fresh and only read from here.
+      [](py::object dual, py::array out, int first) {
+        // a registered dual class's planes from `first` on, their shape and dtype in
+        // `out`: pending, its operations run into out (fusion::compute's `into`; from a
+        // plane first > 0, its `root_plane`s: out C-contiguous), each plane of out one
+        // C-contiguous block; else copied. Nothing is exposed or flushed: out is fresh
+        // and only read from here.
         if (registered().count(Py_TYPE(dual.ptr())) == 0) return false;
         PyObject* value = stored(dual.ptr());
         if (value == nullptr) return false;
@@ -1581,18 +1593,28 @@ void register_operators(py::module_& m) {
         }
         for (int d = 0; d < dims; ++d) {
           const npy_intp size = node != nullptr ? node->dims[d] : PyArray_DIM(planes, d);
-          if (PyArray_DIM(array, d) != size) return false;
+          if (PyArray_DIM(array, d) != size - (d == 0 ? first : 0)) return false;
         }
+        if (first < 0 || PyArray_DIM(array, 0) < 1) return false;
         // (a seed slice whose parent is pending: its planes are written here as a
         // graph would read them, the same numbers; once the parent is computed, a view)
         if (node == nullptr || node->view ||
             (node->parent != nullptr && node->parent->result != nullptr)) {
           PyObject* source = node == nullptr ? Py_NewRef(value) : aliased_planes(*node);
+          if (source != nullptr && first > 0) {  // its planes from `first` on
+            py::object whole = py::reinterpret_steal<py::object>(source);
+            source = PySequence_GetSlice(whole.ptr(), first, PY_SSIZE_T_MAX);
+          }
           const int copied =
               source == nullptr ? -1
                                 : PyArray_CopyInto(array, reinterpret_cast<PyArrayObject*>(source));
           Py_XDECREF(source);
           if (copied < 0) throw py::error_already_set();
+          return true;
+        }
+        if (first > 0) {  // the root's planes asked, out of its scratch (it stays pending)
+          if (node->seed || !PyArray_IS_C_CONTIGUOUS(array)) return false;
+          if (!fusion::compute(node, node_planes, array, first)) throw py::error_already_set();
           return true;
         }
         // each plane C-contiguous, the planes apart by at least one plane's bytes
@@ -1607,11 +1629,11 @@ void register_operators(py::module_& m) {
         if (!fusion::compute(node, node_planes, nullptr, 0, array)) throw py::error_already_set();
         return true;
       },
-      py::arg("dual"), py::arg("out"),
-      "Write a dual array's planes into out (fresh planes of their shape and dtype: a "
-      "slice of a concatenation): pending operations run straight into it and stay "
-      "pending, others are copied; nothing is exposed. False when out is not as this "
-      "takes it.");
+      py::arg("dual"), py::arg("out"), py::arg("first") = 0,
+      "Write a dual array's planes from `first` on into out (fresh planes of their shape "
+      "and dtype: a slice of a concatenation; from first > 0 C-contiguous): pending "
+      "operations run straight into it and stay pending, others are copied; nothing is "
+      "exposed. False when out is not as this takes it.");
   // fusion.hpp's thresholds: each set, its previous value returned
   const auto threshold = [&m](const char* name, std::size_t& (*value)(), const char* doc) {
     m.def(

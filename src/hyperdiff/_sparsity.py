@@ -3788,28 +3788,14 @@ class _JacobianPlan(_Results):
             self.weights[c * m :] = -1.0
             self.weights = self.weights.reshape(c + 1, m)
         self._entry_weights: dict[np.dtype, np.ndarray] = {}
-        self._rows: dict[np.dtype, np.ndarray] = {}
-
-    def rows(self, dtype: np.dtype) -> np.ndarray:
-        """The seed's rows for _core.colored_seed in x's dtype: the probe w (zeros
-        without it) and each column's color, read-only (seeds of pending passes read
-        them)."""
-        rows = self._rows.get(dtype)
-        if rows is None:
-            rows = np.zeros((2, self.colors.size), dtype=dtype)
-            if self.probe is not None:
-                rows[0] = self.probe
-            rows[1] = self.colors
-            rows.flags.writeable = False
-            self._rows[dtype] = rows
-        return rows
+        self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
 
     def seeded(self, cls: type[DualArray], x: np.ndarray) -> DualArray:
         """x seeded with the plan's colors (and its probe w) as an array of the
         DualVec kind cls: pending in C++ (_core.colored_seed: its planes written
         block by block where f's fused operations read them, never in full), or
         written here for a dtype it declines."""
-        seeded = _core.colored_seed(cls, x, self.rows(x.dtype), self.c)
+        seeded = _core.colored_seed(cls, x, _seed_rows(self, x.dtype), self.c)
         if seeded is not None:
             return seeded  # type: ignore[no-any-return]
         data = np.empty((1 + self.seed.shape[0], *x.shape), dtype=x.dtype)
@@ -3858,6 +3844,21 @@ def _canonical(pattern: Any) -> Any:
     p = _sp().csr_array(pattern, dtype=bool)
     p.sum_duplicates()
     return p
+
+
+def _seed_rows(plan: Any, dtype: np.dtype) -> np.ndarray:
+    """A coloring plan's seed rows for _core.colored_seed in x's dtype: the probe w
+    (zeros without it) and each variable's color, read-only (seeds of pending passes
+    read them); made once per dtype (plan.rows)."""
+    rows: np.ndarray | None = plan.rows.get(dtype)
+    if rows is None:
+        rows = np.zeros((2, plan.colors.size), dtype=dtype)
+        if plan.probe is not None:
+            rows[0] = plan.probe
+        rows[1] = plan.colors
+        rows.flags.writeable = False
+        plan.rows[dtype] = rows
+    return rows
 
 
 def _probe(n: int, dtype: Any = np.float64) -> np.ndarray:
@@ -4383,6 +4384,19 @@ def _new_term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
     return sub
 
 
+def _term_planes(a: Any, cls: type[DualArray], dtype: np.dtype, first: int) -> np.ndarray:
+    """A term array's planes from `first` on (the Hessian blocks' and the probe's:
+    its value and first-order parts are never read), flat per plane: a pending one's
+    straight out of the fused pass's scratch (_core.planes_into), never in full."""
+    from ._transforms import _output_planes
+
+    if type(a) is cls:
+        out = np.empty((cls._planes - first, *a.shape), dtype=a.dtype)
+        if _core.planes_into(a, out, first):
+            return out.reshape(cls._planes - first, -1)
+    return _plain(_output_planes(a, cls, dtype), "hessian").reshape(cls._planes, -1)[first:]
+
+
 def _product_terms(a: Any, b: Any) -> Any:
     """a . b of 1-d arrays, kept as terms: a * b for two of one kind (r @ r), the
     other weighted by a constant's entries (w @ r**2, a weighted least squares)."""
@@ -4430,6 +4444,7 @@ class _HessianPlan(_Results):
             return
         owners, i, j, sizes, shapes = terms
         self.sizes, self.shapes = sizes, shapes
+        self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
         total = int(sum(sizes))
         # colors distinct within each term's variables: a column coloring of the
         # term x variable incidence
@@ -4456,7 +4471,8 @@ class _HessianPlan(_Results):
             keep[first] = True
         owners, i, j = owners[keep], i[keep], j[keep]
         plane = planes[self.colors[i], self.colors[j]]
-        gather = plane * total + owners
+        # (the pass hands out the planes from the triangle's on: _term_planes)
+        gather = (plane - self.pair_planes.start) * total + owners
         # CSR slot of (i, j) and of (j, i) (off the diagonal)
         slot_ij = self._slots(i, j)
         off = i != j
@@ -4464,7 +4480,7 @@ class _HessianPlan(_Results):
         # H's data = M @ (the term arrays' planes, flat): one sparse product a call
         slots = np.concatenate([slot_ij, slot_ji])
         columns = np.concatenate([gather, gather[off]])
-        width = (self.pair_planes.stop + probe) * total
+        width = (len(a) + probe) * total
         self.matrix = _sp().csr_matrix(
             (np.ones(len(slots)), (slots, columns)), shape=(len(self.indices), width)
         )
@@ -4623,24 +4639,26 @@ def sparse_hessian(
             return star_pass(plan, x, args, kwargs)
         d = plan.directions
         cls = _term_kind(plan.count, _core.transform_depth(), plan.probe is not None)
-        data = np.empty((cls._planes, *x.shape), dtype=x.dtype)  # (reused memory)
-        flat = data.reshape(cls._planes, -1)
-        flat[0] = x.reshape(-1)
-        flat[1 : 1 + d] = plan.seed
-        flat[1 + d :] = 0
         new = list(args)
-        new[argnums] = cls._wrap(data)
-        del data, flat  # held by their dual array alone: fusion may record them
+        # x seeded with the colors (and w): pending in C++, its planes written block by
+        # block where f's fused operations read them (all but 1 + d of them zero)
+        new[argnums] = _core.colored_seed(cls, x, _seed_rows(plan, x.dtype), plan.count)
+        if new[argnums] is None:  # (a dtype it declines)
+            data = np.empty((cls._planes, *x.shape), dtype=x.dtype)
+            flat = data.reshape(cls._planes, -1)
+            flat[0] = x.reshape(-1)
+            flat[1 : 1 + d] = plan.seed
+            flat[1 + d :] = 0
+            new[argnums] = cls._wrap(data)
+            del data, flat  # held by their dual array alone: fusion may record them
         out = f(*new, **kwargs)
         if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
             # f's sum of terms differs from the one detected (a stale plan, or a sum
             # the trace keeps and dual arrays do not): H S of a star coloring, or the
             # dense Hessian read at the pattern
             return star_pass(plan, x, args, kwargs)
-        parts = [
-            _plain(_output_planes(a, cls, x.dtype), "hessian").reshape(cls._planes, -1)
-            for a, _ in out.parts
-        ]
+        first = plan.pair_planes.start
+        parts = [_term_planes(a, cls, x.dtype, first) for a, _ in out.parts]
         planes = (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).reshape(-1)
         # f's own dtype, as numpy promotes the terms and their weights (Python's
         # numbers weak): float32 terms weighed by a float64 array give float64
@@ -4656,7 +4674,7 @@ def sparse_hessian(
                 np.broadcast_to(w, np.shape(a)).ravel()
                 for w, (a, _) in zip(weights, out.parts, strict=True)
             ]
-            weighted = planes.reshape(cls._planes, -1) * np.concatenate(each)
+            weighted = planes.reshape(cls._planes - first, -1) * np.concatenate(each)
             values = plan.matrix @ weighted.reshape(-1)
         # f's precision (the sparse product gives float64); a complex f's parts stay
         # complex (a complex term array: sum (x + i y)^2)
@@ -4667,7 +4685,7 @@ def sparse_hessian(
             return result, 0.0
         # each term's w^T H_t w, recovered from its blocks, against the pass's
         # (the kind's last plane, after the blocks)
-        block = planes.reshape(cls._planes, -1)[plan.pair_planes.start :]
+        block = planes.reshape(cls._planes - first, -1)
         plan.rtol = plan.rtol or _tight(x.dtype)
         mismatch = _block_mismatch(block, plan.weights, plan.rtol, plan.floor_of("terms"))
         if mismatch > plan.rtol:  # (kept for rescue)
