@@ -13,7 +13,7 @@ import pytest
 
 import hyperdiff as hd
 from hyperdiff import _core
-from hyperdiff._sparsity import _block_mismatch, _JacobianPlan, _tight
+from hyperdiff._sparsity import _JacobianPlan, _numpy_block_mismatch, _tight
 
 DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
 
@@ -36,7 +36,9 @@ def banded(m: int, dtype: type, rng: np.random.Generator) -> np.ndarray:
 def numpy_recover(plan: _JacobianPlan, block: np.ndarray) -> tuple[np.ndarray, float]:
     parts = block[: plan.c].reshape(-1)
     data = np.take(parts, plan.gather)
-    return data, _block_mismatch(block.copy(), plan.weights, plan.rtol, plan.floor_of("jacobian"))
+    return data, _numpy_block_mismatch(
+        block.copy(), plan.weights, plan.rtol, plan.floor_of("jacobian")
+    )
 
 
 def both_recoveries(dtype: type, missing: bool) -> tuple[Any, ...]:
@@ -91,6 +93,49 @@ def test_recover_without_probe_and_rows_not_judged(dtype: type) -> None:
     # a slot no entry of the pattern reads that is not 0: the pattern is wrong here
     block[: plan.c].reshape(-1)[plan.unused] = unused
     assert plan.recover(block) == (None, np.inf)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_block_mismatch_equals_numpy(dtype: type) -> None:
+    """A sparse Hessian's term check in C++ (_core.block_mismatch) against the same
+    rule in numpy: terms' blocks whose recovered w^T H w agrees with the probe's to
+    rounding (0), one term off (its ratio), a floor, rows inf or nan (not judged),
+    and a row of zeros."""
+    rng = np.random.default_rng(5)
+    real = np.finfo(dtype).dtype
+    rows, k = 500, 3
+    weights = rng.uniform(0.5, 4.0, (k + 1, rows)).astype(real)
+    weights[-1] = -1.0
+    block = rng.uniform(-3, 3, (k + 1, rows)).astype(dtype)
+    if np.issubdtype(dtype, np.complexfloating):
+        block = block + 1j * rng.uniform(-3, 3, (k + 1, rows)).astype(real)
+    block[-1] = np.einsum("ai,ai->i", block[:-1], weights[:-1])  # the probe agrees
+    block[:, 7] = 0.0
+    rtol = _tight(np.dtype(dtype))
+    for name, change in [
+        ("agrees", lambda b: None),
+        ("one term off", lambda b: b.__setitem__((1, 40), b[1, 40] * 1.001)),
+        ("inf and nan rows", lambda b: (b.__setitem__((0, 3), np.inf),
+                                        b.__setitem__((2, 9), np.nan))),
+        ("two off", lambda b: (b.__setitem__((0, 11), 5.0), b.__setitem__((-1, 12), 1e-30))),
+    ]:  # fmt: skip
+        changed = block.copy()
+        change(changed)
+        for floor in (None, np.full(rows, 1e-3)):
+            got = _core.block_mismatch(changed, weights, rtol, floor)
+            want = _numpy_block_mismatch(changed.copy(), weights, rtol, floor)
+            assert got is not None, name
+            # (float32's sums here in double, numpy's in float32: a ratio beyond rtol
+            # to 1e-3, rows within it both within)
+            close = 1e-3 if real == np.float32 else 1e-9
+            assert (got > rtol) == (want > rtol) == (name in ("one term off", "two off")), name
+            if want > rtol:
+                assert got == pytest.approx(want, rel=close, abs=0), (name, floor is None)
+    # arrays it does not take: None (numpy judges them)
+    assert _core.block_mismatch(block[:, ::2], weights[:, ::2], rtol) is None
+    assert _core.block_mismatch(block, weights.astype(np.float16), rtol) is None
+    assert _core.block_mismatch(block, weights[:, 1:], rtol) is None
+    assert _core.block_mismatch(block, weights, rtol, np.ones(rows, np.float32)) is None
 
 
 def test_csr_recover_declines_and_refuses() -> None:

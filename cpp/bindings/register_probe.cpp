@@ -276,6 +276,99 @@ double recover_rows(const T* parts, std::size_t slots, const G* gather, const I*
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
 }
 
+bool flat(const py::array& a, const py::dtype& dtype) {
+  return a.ndim() == 1 && a.dtype().is(dtype) && (a.flags() & py::array::c_style) != 0;
+}
+
+// A sparse Hessian's term check (_sparsity._block_mismatch): block (k + 1, rows) holds
+// k planes of parts and, last, the probe's, weights (k + 1, rows) their weights (the
+// last -1), so d_i = sum_a weights[a, i] block[a, i] is the recovered product minus
+// the probe's. The largest ratio |d_i| / sum_a |weights[a, i] block[a, i]| over rows
+// beyond |probe_i| rtol + floor_i where both sides are finite (0: every row within):
+// csr_recover's rule, one pass over the rows (sums in double: float32's too).
+template <class T, class W>
+double block_rows(const T* block, const W* weights, std::size_t planes, std::size_t rows,
+                  const double* floor, double rtol) {
+  using A = typename Wide<T>::type;
+  double worst = 0;
+  bool nan = false;
+  for (std::size_t i = 0; i < rows; ++i) {
+    A sum = 0;
+    for (std::size_t a = 0; a < planes; ++a) {
+      sum += A(block[a * rows + i]) * double(weights[a * rows + i]);
+    }
+    const A q = block[(planes - 1) * rows + i];
+    const double magnitude = std::abs(sum);
+    double bound = std::abs(q) * rtol;
+    if (floor != nullptr) bound += floor[i];
+    if (!(magnitude > bound)) continue;  // (nan: not judged)
+    if (!is_finite(A(magnitude) + q) || !is_finite(q)) continue;
+    double scale = 0;
+    for (std::size_t a = 0; a < planes; ++a) {
+      scale += std::abs(A(block[a * rows + i])) * std::abs(double(weights[a * rows + i]));
+    }
+    const double ratio = magnitude / scale;
+    nan = nan || std::isnan(ratio);
+    if (ratio > worst) worst = ratio;
+  }
+  return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
+}
+
+// None when the arrays are not as this takes them (Python judges them instead):
+// block and weights C-contiguous (planes, rows), block float or complex, weights its
+// real dtype, floor float64 (rows) or None.
+py::object block_mismatch(const py::array& block, const py::array& weights, double rtol,
+                          const py::object& floor) {
+  const py::dtype dtype = block.dtype();
+  const char kind = dtype.kind();
+  const auto size = dtype.itemsize();
+  const py::dtype real = kind != 'c'  ? dtype
+                         : size == 16 ? py::dtype::of<double>()
+                                      : py::dtype::of<float>();
+  const bool c_order =
+      (block.flags() & py::array::c_style) != 0 && (weights.flags() & py::array::c_style) != 0;
+  if (block.ndim() != 2 || weights.ndim() != 2 || !c_order || !weights.dtype().is(real) ||
+      block.shape(0) < 1 || weights.shape(0) != block.shape(0) ||
+      weights.shape(1) != block.shape(1) || (kind != 'f' && kind != 'c')) {
+    return py::none();
+  }
+  const auto planes = static_cast<std::size_t>(block.shape(0));
+  const auto rows = static_cast<std::size_t>(block.shape(1));
+  py::array floor_array;
+  const double* f = nullptr;
+  if (!floor.is_none()) {
+    if (!py::isinstance<py::array>(floor)) return py::none();
+    floor_array = py::reinterpret_borrow<py::array>(floor);
+    if (!flat(floor_array, py::dtype::of<double>()) ||
+        static_cast<std::size_t>(floor_array.size()) != rows) {
+      return py::none();
+    }
+    f = static_cast<const double*>(floor_array.data());
+  }
+  const void* b = block.data();
+  const void* w = weights.data();
+  double worst = 0;
+  {
+    py::gil_scoped_release release;
+    if (kind == 'f' && size == 8) {
+      worst = block_rows(static_cast<const double*>(b), static_cast<const double*>(w), planes, rows,
+                         f, rtol);
+    } else if (kind == 'f' && size == 4) {
+      worst = block_rows(static_cast<const float*>(b), static_cast<const float*>(w), planes, rows,
+                         f, rtol);
+    } else if (kind == 'c' && size == 16) {
+      worst = block_rows(static_cast<const std::complex<double>*>(b), static_cast<const double*>(w),
+                         planes, rows, f, rtol);
+    } else if (kind == 'c' && size == 8) {
+      worst = block_rows(static_cast<const std::complex<float>*>(b), static_cast<const float*>(w),
+                         planes, rows, f, rtol);
+    } else {
+      return py::none();
+    }
+  }
+  return py::float_(worst);
+}
+
 // A part that is 0 (nan is not: as numpy's any, which counts it true).
 template <class T>
 bool parts_zero(const T& value) {
@@ -332,10 +425,6 @@ double recover_as(const py::array& parts, const py::array& gather, const py::arr
                                                                  probe, floor, rtol, data, unused)
                 : recover_with<T, W, std::int32_t, std::int64_t>(parts, gather, indptr, weights,
                                                                  probe, floor, rtol, data, unused);
-}
-
-bool flat(const py::array& a, const py::dtype& dtype) {
-  return a.ndim() == 1 && a.dtype().is(dtype) && (a.flags() & py::array::c_style) != 0;
 }
 
 // None when the arrays are not as this takes them (Python recovers them instead).
@@ -400,6 +489,11 @@ void register_probe(py::module_& m) {
         "mismatch of sum_e data[e] weights[e] against it (_sparsity._mismatch's rule; 0: "
         "every row within rtol); inf, nothing recovered, when a slot of `unused` (int64) "
         "is not 0; None when the arrays are not as this takes them.");
+  m.def("block_mismatch", &block_mismatch, py::arg("block"), py::arg("weights"), py::arg("rtol"),
+        py::arg("floor") = py::none(),
+        "The largest row mismatch of sum_a weights[a] block[a] (block's last plane the "
+        "probe's, weighed -1) against the probe (_sparsity._mismatch's rule; 0: every row "
+        "within rtol); None when the arrays are not as this takes them.");
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
         py::arg("finite_only") = false,
         "Whether probe agrees with parts.sum(axis=0) * weights at every point by "

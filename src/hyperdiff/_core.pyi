@@ -157,6 +157,15 @@ def csr_recover(
     unused: npt.NDArray[np.int64] | None = None,
 ) -> float | None: ...
 
+# A sparse Hessian's term check, _sparsity._block_mismatch's rule in one pass
+# (register_probe.cpp); None when the arrays are not as it takes them.
+def block_mismatch(
+    block: npt.NDArray[Any],
+    weights: npt.NDArray[np.floating],
+    rtol: float,
+    floor: npt.NDArray[np.float64] | None = None,
+) -> float | None: ...
+
 # Parts of products in a kind's algebra, expm of small matrices (register_products.cpp).
 MAX_PRODUCT_WIDTH: int
 

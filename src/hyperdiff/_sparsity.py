@@ -3924,7 +3924,16 @@ def _block_mismatch(
     """_mismatch of a product recovered straight from the pass's planes: block (k + 1,
     rows) holds k planes of parts and, last, the probe's; the recovered product is
     sum_a weights[a] block[a] (weights' last row -1: the sum is the difference, and
-    with absolute values the scale)."""
+    with absolute values the scale). One C++ pass over the rows (_core.block_mismatch:
+    the same rule, sums in double) where it takes the arrays, else numpy's."""
+    found = _core.block_mismatch(block, weights, rtol, floor)
+    return _numpy_block_mismatch(block, weights, rtol, floor) if found is None else found
+
+
+def _numpy_block_mismatch(
+    block: np.ndarray, weights: np.ndarray, rtol: float, floor: np.ndarray | None = None
+) -> float:
+    """_block_mismatch in numpy."""
 
     def scale(rows: np.ndarray) -> Any:
         return np.einsum("ai,ai->i", np.abs(block[:, rows]), np.abs(weights[:, rows]))
