@@ -4403,7 +4403,8 @@ def _term_planes(a: Any, cls: type[DualArray], dtype: np.dtype, first: int) -> n
         out = np.empty((cls._planes - first, *a.shape), dtype=a.dtype)
         if _core.planes_into(a, out, first):
             return out.reshape(cls._planes - first, -1)
-    return _plain(_output_planes(a, cls, dtype), "hessian").reshape(cls._planes, -1)[first:]
+    planes: np.ndarray = _plain(_output_planes(a, cls, dtype), "hessian")
+    return planes.reshape(cls._planes, -1)[first:]
 
 
 def _product_terms(a: Any, b: Any) -> Any:
