@@ -214,6 +214,22 @@ struct Wide<std::complex<R>> {
   using type = std::complex<double>;
 };
 
+// _sparsity._mismatch's rule for one row: the recovered product's difference from
+// the probe q (magnitude |d|) within |q| rtol + floor, or else, where both sides are
+// finite, the row's ratio |d| / scale() (scale: the terms' absolute sum, |q|
+// included) raises `worst` (a nan ratio noted).
+template <class A, class Scale>
+void judge_row(double magnitude, A q, double rtol, const double* floor, std::size_t i,
+               const Scale& scale, double& worst, bool& nan) {
+  double bound = std::abs(q) * rtol;
+  if (floor != nullptr) bound += floor[i];
+  if (!(magnitude > bound)) return;  // (nan: not judged)
+  if (!is_finite(A(magnitude) + q) || !is_finite(q)) return;
+  const double ratio = magnitude / scale();
+  nan = nan || std::isnan(ratio);
+  if (ratio > worst) worst = ratio;
+}
+
 template <class T, class W, class I, class G>
 double recover_rows(const T* parts, std::size_t slots, const G* gather, const I* indptr,
                     std::size_t rows, const W* w, const T* probe, const double* floor, double rtol,
@@ -258,18 +274,14 @@ double recover_rows(const T* parts, std::size_t slots, const G* gather, const I*
       A sum = 0;
       for (std::size_t e = begin; e < end; ++e) sum += A(data[e]) * double(w[e]);
       const A q = probe[i];
-      const double magnitude = std::abs(sum - q);
-      double bound = std::abs(q) * rtol;
-      if (floor != nullptr) bound += floor[i];
-      if (!(magnitude > bound)) continue;  // (nan: not judged)
-      if (!is_finite(A(magnitude) + q) || !is_finite(q)) continue;
-      double scale = std::abs(q);
-      for (std::size_t e = begin; e < end; ++e) {
-        scale += std::abs(A(data[e])) * std::abs(double(w[e]));
-      }
-      const double ratio = magnitude / scale;
-      nan = nan || std::isnan(ratio);
-      if (ratio > worst) worst = ratio;
+      const auto scale = [&] {
+        double total = std::abs(q);
+        for (std::size_t e = begin; e < end; ++e) {
+          total += std::abs(A(data[e])) * std::abs(double(w[e]));
+        }
+        return total;
+      };
+      judge_row(std::abs(sum - q), q, rtol, floor, i, scale, worst, nan);
     }
   }
   if (beyond) throw std::out_of_range("csr_recover: a slot beyond the parts");
@@ -283,9 +295,8 @@ bool flat(const py::array& a, const py::dtype& dtype) {
 // A sparse Hessian's term check (_sparsity._block_mismatch): block (k + 1, rows) holds
 // k planes of parts and, last, the probe's, weights (k + 1, rows) their weights (the
 // last -1), so d_i = sum_a weights[a, i] block[a, i] is the recovered product minus
-// the probe's. The largest ratio |d_i| / sum_a |weights[a, i] block[a, i]| over rows
-// beyond |probe_i| rtol + floor_i where both sides are finite (0: every row within):
-// csr_recover's rule, one pass over the rows (sums in double: float32's too).
+// the probe's; judge_row's largest ratio (0: every row within), one pass over the
+// rows (sums in double: float32's too).
 template <class T, class W>
 double block_rows(const T* block, const W* weights, std::size_t planes, std::size_t rows,
                   const double* floor, double rtol) {
@@ -297,19 +308,15 @@ double block_rows(const T* block, const W* weights, std::size_t planes, std::siz
     for (std::size_t a = 0; a < planes; ++a) {
       sum += A(block[a * rows + i]) * double(weights[a * rows + i]);
     }
+    const auto scale = [&] {  // (the probe's plane, weighed -1, among them)
+      double total = 0;
+      for (std::size_t a = 0; a < planes; ++a) {
+        total += std::abs(A(block[a * rows + i])) * std::abs(double(weights[a * rows + i]));
+      }
+      return total;
+    };
     const A q = block[(planes - 1) * rows + i];
-    const double magnitude = std::abs(sum);
-    double bound = std::abs(q) * rtol;
-    if (floor != nullptr) bound += floor[i];
-    if (!(magnitude > bound)) continue;  // (nan: not judged)
-    if (!is_finite(A(magnitude) + q) || !is_finite(q)) continue;
-    double scale = 0;
-    for (std::size_t a = 0; a < planes; ++a) {
-      scale += std::abs(A(block[a * rows + i])) * std::abs(double(weights[a * rows + i]));
-    }
-    const double ratio = magnitude / scale;
-    nan = nan || std::isnan(ratio);
-    if (ratio > worst) worst = ratio;
+    judge_row(std::abs(sum), q, rtol, floor, i, scale, worst, nan);
   }
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
 }
