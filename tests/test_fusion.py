@@ -482,6 +482,11 @@ def test_planes_into_from_a_plane_on_same_bits(first: int) -> None:
     assert not _core.planes_into(y, np.empty((6 - first, N + 1)), first)  # another shape
     assert not _core.planes_into(y, np.empty((6, N)), first)  # all planes: not from `first`
     assert not _core.planes_into(y, np.empty((6, N)), -1)
+    z = cls._wrap(data.copy())[10:]  # a view of fresh planes, pending as a view node
+    assert pending(z)
+    view = np.empty((6 - first, N - 10))
+    assert _core.planes_into(z, view, first)
+    np.testing.assert_array_equal(view, data[first:, 10:])
 
 
 # --- a sparse Jacobian's colored seed (_core.colored_seed): pending, sliced in place --------
