@@ -1508,8 +1508,9 @@ void register_operators(py::module_& m) {
             PyArray_ISWRITEABLE(given) || (first != colors && first != colors + 1)) {
           return py::none();
         }
-        // (a Hessian's kinds below the fusion's size: their small graphs run by planes,
-        // which a seed would stop, as unit_seed)
+        // (a Hessian's kinds below the fusion's size, as unit_seed: there f's operations
+        // run eagerly and the seed would be written in full first, ~0.1 ms of
+        // Rosenbrock's 0.7 at 1e4)
         if (found->second.jet->get().second > 0 &&
             static_cast<std::size_t>(n) < fusion::min_count()) {
           return py::none();

@@ -292,6 +292,12 @@ bool flat(const py::array& a, const py::dtype& dtype) {
   return a.ndim() == 1 && a.dtype().is(dtype) && (a.flags() & py::array::c_style) != 0;
 }
 
+// The weights' dtype for planes of `dtype`: itself when real, else its components'.
+py::dtype real_dtype(const py::dtype& dtype) {
+  if (dtype.kind() != 'c') return dtype;
+  return dtype.itemsize() == 16 ? py::dtype::of<double>() : py::dtype::of<float>();
+}
+
 // A sparse Hessian's term check (_sparsity._block_mismatch): block (k + 1, rows) holds
 // k planes of parts and, last, the probe's, weights (k + 1, rows) their weights (the
 // last -1), so d_i = sum_a weights[a, i] block[a, i] is the recovered product minus
@@ -329,9 +335,7 @@ py::object block_mismatch(const py::array& block, const py::array& weights, doub
   const py::dtype dtype = block.dtype();
   const char kind = dtype.kind();
   const auto size = dtype.itemsize();
-  const py::dtype real = kind != 'c'  ? dtype
-                         : size == 16 ? py::dtype::of<double>()
-                                      : py::dtype::of<float>();
+  const py::dtype real = real_dtype(dtype);
   const bool c_order =
       (block.flags() & py::array::c_style) != 0 && (weights.flags() & py::array::c_style) != 0;
   if (block.ndim() != 2 || weights.ndim() != 2 || !c_order || !weights.dtype().is(real) ||
@@ -441,9 +445,7 @@ py::object csr_recover(const py::array& parts, const py::array& gather, const py
   const py::dtype dtype = parts.dtype();
   const char kind = dtype.kind();
   const auto size = dtype.itemsize();
-  const py::dtype real = kind != 'c'  ? dtype
-                         : size == 16 ? py::dtype::of<double>()
-                                      : py::dtype::of<float>();
+  const py::dtype real = real_dtype(dtype);
   const bool wide = indptr.dtype().is(py::dtype::of<std::int64_t>());
   for (const py::object* optional : {&probe, &floor, &unused}) {
     if (!optional->is_none() && !py::isinstance<py::array>(*optional)) return py::none();
