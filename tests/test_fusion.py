@@ -489,6 +489,25 @@ def test_planes_into_from_a_plane_on_same_bits(first: int) -> None:
     np.testing.assert_array_equal(view, data[first:, 10:])
 
 
+def test_planes_into_from_a_plane_on_streamed_past_cache_same_bits() -> None:
+    """planes_into from a plane on, over 4 MB of planes (fusion::compute streams them
+    out of scratch, each plane from an element that starts no cache line): the same
+    bits as the eager planes."""
+    from hyperdiff._multivariate import hyperdualvec_type
+
+    cls = hyperdualvec_type(2)
+    n = 110_001  # (5 planes x n x 8 bytes > 4 MB; odd: the planes' starts not aligned)
+    data = np.zeros((6, n))
+    data[0] = np.linspace(-2.0, 2.0, n)
+    data[1], data[2] = 1.0, data[0]
+    f = lambda v: np.tanh(v) * v - np.cos(v * v)  # noqa: E731
+    y = f(cls._wrap(data.copy()))
+    assert pending(y)
+    out = np.empty((5, n))
+    assert _core.planes_into(y, out, 1)
+    np.testing.assert_array_equal(out, eager(f, cls._wrap(data.copy()))._stack[1:])
+
+
 # --- a sparse Jacobian's colored seed (_core.colored_seed): pending, sliced in place --------
 COLORS = np.arange(N) % 3
 W = rng.uniform(1.0, 2.0, N)
