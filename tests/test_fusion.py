@@ -94,6 +94,32 @@ def test_records_at_the_default_threshold() -> None:
     close(y.d, np.cos(np.ones(1 << 15)))
 
 
+def test_records_many_planes_from_as_many_element_planes() -> None:
+    """At the default threshold, a layout of P planes is recorded from 2^16 / P elements
+    (a Dual's element-planes at 2^15, its temporaries past the L2) and 2^12 elements:
+    HyperDualVec(3)'s 10 planes from 6,554 (the same bits as eager, its Hessian right),
+    a DualVec(3)'s 4 from 16,384, and never a Dual below 2^15."""
+    _core.fusion_min_count(1 << 15)
+    for n, recorded in ((6554, True), (6553, False)):
+        x = np.linspace(-2.0, 2.0, n)
+        seeded = hd.hyperdualvec(x, [np.ones(n), x, x**2])
+        y = np.sin(seeded) * seeded
+        assert pending(y) == recorded, n
+        want = eager(lambda v: np.sin(v) * v, hd.hyperdualvec(x, [np.ones(n), x, x**2]))
+        np.testing.assert_array_equal(y._stack, want._stack)
+    for n, recorded in ((1 << 14, True), ((1 << 14) - 1, False)):
+        x = np.linspace(-2.0, 2.0, n)
+        assert pending(np.exp(hd.dualvec(x, [np.ones(n), x, x])) * 2.0) == recorded, n
+    assert not pending(np.sin(hd.dual(np.ones((1 << 15) - 1), 1.0)))
+    n = 7000  # the pointwise Hessians' kind (10 planes), against the closed form
+    x, y = np.linspace(-1.0, 1.0, n), np.linspace(2.0, 0.5, n)
+    h = hd.hessian(lambda a, b: np.sin(a * b) * a, argnums=(0, 1), elementwise=True)(x, y)
+    s, c = np.sin(x * y), np.cos(x * y)
+    np.testing.assert_allclose(h[0][0], 2 * y * c - x * y**2 * s, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(h[0][1], 2 * x * c - x**2 * y * s, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(h[1][1], -(x**3) * s, rtol=1e-13, atol=1e-14)
+
+
 # --- writes after recording: none may reach a recorded operation ------------------------
 
 

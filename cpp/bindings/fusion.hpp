@@ -69,15 +69,41 @@ inline std::size_t& plane_min() {
   return count;
 }
 
-// Whether the fast path records an operation of `count` elements per plane (layout:
-// a Jet kind's, else null). By planes only for layouts of many more pairs than
+// Whether a graph of a Jet layout's arrays of `count` elements per plane runs by
+// planes (run_by_planes) when recorded below min_count: layouts of many more pairs than
 // first-order parts (Hessian blocks: a tile reads 2 kTile of them for kTile^2 pairs);
 // a diagonal (hessian_diag's K pairs) or hvp's (K1, 1) would recompute as many
 // first-order planes as it has pairs.
-inline bool records(std::size_t count, const JetLayout* layout) {
-  if (count >= min_count()) return true;
+inline bool runs_by_planes(std::size_t count, const JetLayout* layout) {
   return layout != nullptr && layout->second >= 4 * layout->first && count >= 2 &&
          count * static_cast<std::size_t>(1 + layout->first + layout->second) >= plane_min();
+}
+
+// Whether a Jet layout's arrays of `count` elements per plane are large enough to run
+// block by block below min_count: from as many element-planes as a Dual's at min_count
+// (its temporaries outgrow the L2) and min_count / 8 elements. Measured (1 thread,
+// process time, eager time over block by block in alternating rounds): T4's 3x3
+// Hessians (10 planes) 0.95 at 1e3, 1.04 at 4e3, 1.24 at 8e3; the sparse Rosenbrock
+// Hessian (8 planes) 0.95 at 1e3, 1.02 at 4e3, 1.33 at 1e4; a banded Jacobian (4
+// planes) 0.96 at 4e3, 1.11 at 1.6e4.
+inline bool runs_by_blocks(std::size_t count, const JetLayout* layout) {
+  if (count >= min_count()) return true;
+  return layout != nullptr && count >= min_count() / 8 &&
+         count * static_cast<std::size_t>(1 + layout->first + layout->second) >= 2 * min_count();
+}
+
+// Whether the fast path records an operation of `count` elements per plane (layout:
+// a Jet kind's, else null).
+inline bool records(std::size_t count, const JetLayout* layout) {
+  return runs_by_blocks(count, layout) || runs_by_planes(count, layout);
+}
+
+// Whether a seed of several directions is left pending (written block by block where
+// read): where its graph runs block by block. Below that, operations run eagerly and a
+// plain seed costs less; a graph that runs by planes skips the pairs zero by structure
+// from a plain seed (a pending one would run it block by block).
+inline bool pends_seed(std::size_t count, const JetLayout* layout) {
+  return count >= min_count() || (runs_by_blocks(count, layout) && !runs_by_planes(count, layout));
 }
 
 // Pending operations one graph may hold (counted with repeats); past it the
@@ -502,8 +528,8 @@ inline PairTiles pair_tiles(const JetLayout& layout, int width, const std::vecto
 // view, seed or input read in runs.
 inline bool by_planes(const std::vector<NodePtr>& order) {
   const Node& root = *order.back();
-  if (root.layout == nullptr || root.layout->second == 0 || root.count < 2 ||
-      root.count >= min_count()) {
+  if (root.layout == nullptr || root.layout->second == 0 ||
+      !runs_by_planes(root.count, root.layout) || root.count >= min_count()) {
     return false;
   }
   for (const NodePtr& node : order) {

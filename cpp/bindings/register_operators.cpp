@@ -1459,11 +1459,10 @@ void register_operators(py::module_& m) {
         const int column = dtype_column(PyArray_TYPE(values));
         Scalar one;
         // (where the fast path records no operation, no graph reads it block by block:
-        // a plain seed costs less; nor below the fusion's size for several directions,
-        // whose small graphs run by planes, skipping pairs zero by structure, seeds aside)
+        // a plain seed costs less; for several directions, fusion::pends_seed)
         const auto count = static_cast<std::size_t>(PyArray_SIZE(values));
         if (column < 0 || !fusion::records(count, layout) ||
-            (directions > 1 && count < fusion::min_count()) ||
+            (directions > 1 && !fusion::pends_seed(count, layout)) ||
             !one.read(py::float_(1.0).ptr(), column)) {
           return py::none();
         }
@@ -1508,11 +1507,9 @@ void register_operators(py::module_& m) {
             PyArray_ISWRITEABLE(given) || (first != colors && first != colors + 1)) {
           return py::none();
         }
-        // (a Hessian's kinds below the fusion's size, as unit_seed: there f's operations
-        // run eagerly and the seed would be written in full first, ~0.1 ms of
-        // Rosenbrock's 0.7 at 1e4)
-        if (found->second.jet->get().second > 0 &&
-            static_cast<std::size_t>(n) < fusion::min_count()) {
+        // (as unit_seed's: where f's operations run eagerly, the seed would be written in
+        // full first)
+        if (!fusion::pends_seed(static_cast<std::size_t>(n), &found->second.jet->get())) {
           return py::none();
         }
         auto* copy = reinterpret_cast<PyArrayObject*>(PyArray_NewCopy(values, NPY_CORDER));
