@@ -7,6 +7,7 @@ plane first; `.value` and the parts are views of its planes.
 from __future__ import annotations
 
 import cmath
+import math
 import numbers
 import operator
 import os
@@ -632,7 +633,7 @@ class DualArray:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)  # (np.prod of a tuple: ~3 us, an array made first)
 
     @property
     def dtype(self) -> np.dtype:
