@@ -317,7 +317,7 @@ def _to_last(data: Planes, axes: tuple[int, ...]) -> Planes:
     """Move the array axes `axes` to the end and merge them into one axis."""
     kept = [a for a in range(data.ndim - 1) if a not in axes]
     moved = np.transpose(data, (0, *_shift(tuple(kept)), *_shift(axes)))
-    merged = int(np.prod([data.shape[1 + a] for a in axes], dtype=np.int64))
+    merged = math.prod(data.shape[1 + a] for a in axes)
     return moved.reshape((*moved.shape[: 1 + len(kept)], merged))  # (not -1: sizes may be 0)
 
 
@@ -483,7 +483,7 @@ def _var(
         ddof = correction
     shape = np.shape(a)
     axes = _axes(axis, len(shape))
-    count = int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    count = math.prod(shape[i] for i in axes)
     d = a - np.mean(a, axis=axes, keepdims=True)
     if d.dtype.kind == "c":  # |d|^2 as numpy forms it: re^2 + im^2
         re, im = d.real, d.imag
@@ -1374,4 +1374,4 @@ def _ndim(a: DualArray) -> int:
 def _size(a: DualArray, axis: Any = None) -> int:
     if axis is None:
         return a.size
-    return int(np.prod([a.shape[i] for i in _axes(axis, a.ndim)], dtype=np.int64))
+    return math.prod(a.shape[i] for i in _axes(axis, a.ndim))

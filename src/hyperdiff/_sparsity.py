@@ -51,6 +51,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import math
 import operator
 import string
 import sys
@@ -277,7 +278,7 @@ class SparsityTracer:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self._shape, dtype=np.int64))
+        return math.prod(self._shape)
 
     @property
     def dtype(self) -> np.dtype:
