@@ -576,9 +576,10 @@ struct Scalar {
 
 // The operand without parts of a dual's binary call, where the general path takes it
 // without promotion: a Python number (Scalar), a numpy scalar of the dual's
-// component dtype, or an ndarray of that dtype (C order) and the dual's shape, or of
-// any shape against a dual of shape () (`spread`: each of the dual's planes is one
-// number, broadcast over the array's elements; T7a's (1j t) * H).
+// component dtype, or an ndarray of that dtype (C order; or of a floating-point dtype
+// numpy promotes to it, cast first) and the dual's shape, or of any shape against a
+// dual of shape () (`spread`: each of the dual's planes is one number, broadcast over
+// the array's elements; T7a's (1j t) * H).
 struct Constant {
   Scalar scalar;
   PyArrayObject* array = nullptr;  // owned
@@ -601,16 +602,37 @@ struct Constant {
     }
     if (!PyArray_CheckExact(obj)) return false;
     auto* a = reinterpret_cast<PyArrayObject*>(obj);
-    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) ||
-        !PyArray_ISNOTSWAPPED(a)) {
-      return false;
-    }
     const bool same = PyArray_NDIM(a) == dual.ndim - 1 &&
                       PyArray_CompareLists(PyArray_DIMS(a), dual.dims + 1, dual.ndim - 1);
     spread = !same && dual.ndim == 1 && PyArray_NDIM(a) >= 1;
     if (!same && !spread) return false;
+    if (PyArray_TYPE(a) != type) return cast(a, type);
+    if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) {
+      return false;
+    }
     Py_INCREF(obj);
     array = a;
+    return true;
+  }
+
+  // A floating-point array that numpy promotes to the dual's dtype (float64 against
+  // a complex128 dual, float32 against float64, complex64 or complex128), as numpy's
+  // ufuncs take it: a copy cast to that dtype, exactly (T7a's (1j t) * H for a real
+  // H). Integer and bool arrays are left to the general path, as is anything the
+  // promotion would widen.
+  bool cast(PyArrayObject* a, int type) {
+    const int from = PyArray_TYPE(a);
+    if (!PyTypeNum_ISFLOAT(from) && !PyTypeNum_ISCOMPLEX(from)) return false;
+    if (from == NPY_HALF || from == NPY_LONGDOUBLE || from == NPY_CLONGDOUBLE) return false;
+    if (!PyArray_CanCastSafely(from, type)) return false;
+    constexpr int flags =
+        NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | NPY_ARRAY_FORCECAST | NPY_ARRAY_ENSURECOPY;
+    PyObject* copy = PyArray_FromArray(a, PyArray_DescrFromType(type), flags);
+    if (copy == nullptr) {
+      PyErr_Clear();
+      return false;
+    }
+    array = reinterpret_cast<PyArrayObject*>(copy);
     return true;
   }
 

@@ -170,8 +170,9 @@ def _times_constant(x: Any, c: Any, constant_first: bool) -> Any:
     """x * c (c * x if constant_first: numpy's complex products round by operand order)
     for a dual x and a constant c that is a complex Python number or a float64 or
     complex128 array: linear in x, so its planes times c in numpy calls, broadcast (the
-    C fast path declines both: T7a's 1j * t * H). None if it does not apply, or if c is
-    not finite (a zero part times inf stays 0 in the kernels: the strong zero)."""
+    C fast path declines a complex number times a real dual, T7a's 1j * t, and an array
+    that widens x's dtype). None if it does not apply, or if c is not finite (a zero
+    part times inf stays 0 in the kernels: the strong zero)."""
     if type(c) is complex:
         if not cmath.isfinite(c):
             return None
