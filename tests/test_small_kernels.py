@@ -98,9 +98,11 @@ def test_outer_kernel_equals_elementwise_rule(kind: str, dtype: type) -> None:
 def test_outer_kernel_streams_large_outputs_bit_for_bit(
     kind: str, dtype: type, offset: int
 ) -> None:
-    """Over 4 MB of planes the kernel writes through a staging buffer with streaming
-    stores (outer_products.hpp): the same rule, bit for bit, with rows that are not whole
-    cache lines and an output that starts off a line (offset: one element in)."""
+    """Over half the L3 of planes (_core.outer_stream_bytes, set to 1 MB here so that
+    every case streams on any machine) the kernel writes through a staging buffer with
+    streaming stores (outer_products.hpp): the same rule, bit for bit, with rows that
+    are not whole cache lines and an output that starts off a line (offset: one element
+    in)."""
     cls = hd.dualvec_type(44) if kind == "DualVec44" else hyperdualvec_type(8)
     rng = np.random.default_rng(11)
     m, p = 163, 151  # (planes - 1) m p entries: 4.3 MB of float32, 17 MB of complex128
@@ -111,9 +113,14 @@ def test_outer_kernel_streams_large_outputs_bit_for_bit(
     size = cls._planes * m * p
     out = np.full(size + offset, np.nan, dtype=dtype)[offset:].reshape(cls._planes, m, p)
     out[0] = np.outer(x[0], y[0])
-    with np.errstate(invalid="ignore"):
-        _core.outer_product_parts(out, x, y, first, table)
-        want = _elementwise_outer(cls, x, y)
+    previous = _core.outer_stream_bytes(1 << 20)
+    try:
+        with np.errstate(invalid="ignore"):
+            _core.outer_product_parts(out, x, y, first, table)
+            want = _elementwise_outer(cls, x, y)
+    finally:
+        assert _core.outer_stream_bytes(previous) == 1 << 20
+    assert previous >= 4 << 20  # (the default: half the L3, at least 4 MB)
     _assert_same_rule(out, want, cls, x, y)
 
 

@@ -190,6 +190,16 @@ void register_products(py::module_& m) {
         "algebra of the layout (first, pairs): x_k y0 + x0 y_k, and x_a y_b + x_b y_a "
         "added to each pair's plane. Plane 0 is left as it is. Returns whether x or y "
         "holds an inf or nan.");
+  m.def(
+      "outer_stream_bytes",
+      [](std::size_t bytes) {
+        const std::size_t previous = outer_products::stream_from_bytes();
+        outer_products::stream_from_bytes() = bytes;
+        return previous;
+      },
+      py::arg("bytes"),
+      "Set the part planes' size from which outer_product_parts streams its output "
+      "(half the L3 by default); returns the previous value.");
   m.def("outer_product_parts", &outer_product_parts, py::arg("out"), py::arg("x"), py::arg("y"),
         py::arg("first"), py::arg("pairs"),
         "Planes 1.. of out = outer(x, y) (planes (P, m) and (P, p)) in the algebra of the "

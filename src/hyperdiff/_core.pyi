@@ -183,6 +183,7 @@ def outer_product_parts(
     first: int,
     pairs: npt.NDArray[np.int64],
 ) -> None: ...
+def outer_stream_bytes(bytes: int) -> int: ...
 def expm_frechet(
     a: npt.NDArray[Any],
     directions: npt.NDArray[Any] | None,

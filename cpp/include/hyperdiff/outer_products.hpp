@@ -16,6 +16,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 
 #include "hyperdiff/products.hpp"
 #include "hyperdiff/stream.hpp"
@@ -56,17 +57,34 @@ HYPERDIFF_OUTER_INLINE void outer_row(T* row, const T* x, const T* y, Index m, I
   }
 }
 
-// Part planes 1.. of out; a large output is streamed (stream.hpp), from half the
-// elementwise kernels' size: the two vectors read leave the cache to the output, and
-// T5's 8.0 MB of planes took 0.84 ms streamed against 1.16 stored (which reads each
-// line before writing it); from 3 to 6 MB both ran alike (AVX2 EPYC, 8 MB L3).
+// The output size from which outer_parts streams: half the last-level cache, and at
+// least half the elementwise kernels' size (the two vectors read leave the cache to
+// the output). With an 8 MB L3 (AVX2 EPYC) T5's 8.0 MB of planes took 0.84 ms streamed
+// against 1.16 stored (which reads each line before writing it), 3 to 6 MB ran alike;
+// with a 32 MB L3 (AVX-512 EPYC) the same planes took 0.36 ms streamed against 0.17
+// stored: they stay in cache for the Jacobian read next. From 17 MB both ran alike.
+// (a reference: _core.outer_stream_bytes sets it, so tests reach both paths)
+inline std::size_t& stream_from_bytes() {
+  static std::size_t bytes = [] {
+    // one core's L3 as Linux describes it ("32768K"); glibc's sysconf gives the whole
+    // package's (320 MB on that EPYC), which no core reaches
+    std::size_t cache = 0;
+    std::ifstream size("/sys/devices/system/cpu/cpu0/cache/index3/size");
+    char unit = 0;
+    if (size >> cache >> unit) cache *= unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1;
+    return std::max(kStreamBytes, cache) / 2;
+  }();
+  return bytes;
+}
+
+// Part planes 1.. of out; a large output is streamed (stream.hpp, stream_from_bytes).
 template <class T>
 HYPERDIFF_OUTER_CLONES void outer_parts(T* out, const T* x, const T* y, Index planes, Index m,
                                         Index p, Index first, const std::int64_t* pairs) {
   constexpr std::size_t kStage = 2048;
   alignas(64) T stage[kStage];
   detail::StreamedRange<T> streamed(out + m * p, stage, kStage);
-  const bool stream = detail::kCanStream && (planes - 1) * m * p * sizeof(T) >= kStreamBytes / 2;
+  const bool stream = detail::kCanStream && (planes - 1) * m * p * sizeof(T) >= stream_from_bytes();
   for (Index k = 1; k < planes; ++k) {
     const bool pair = k > first;
     const Index a = pair ? 1 + pairs[2 * (k - 1 - first)] : 0;
