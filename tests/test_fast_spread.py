@@ -46,6 +46,30 @@ def _same_bits(got: Any, want: Any) -> bool:
     )
 
 
+def _every_table_function(operands: tuple[Any, Any], reference: tuple[Any, Any]) -> list[Any]:
+    """(got, want) of every FAST_BINARY ufunc on the dual and constant `operands`, in
+    either order, against the same on `reference`: the same class and bits (a ufunc the
+    reference has no rule for raises the TypeError on both); at least 8 compared."""
+    pairs = []
+    with np.errstate(all="ignore"):
+        for ufunc in FAST_BINARY:
+            for first in (True, False):
+                these = operands if first else operands[::-1]
+                those = reference if first else reference[::-1]
+                try:
+                    want = ufunc(*those)
+                except TypeError:  # no rule for this kind or dtype: the fast path declines too
+                    with pytest.raises(TypeError):
+                        ufunc(*these)
+                    continue
+                got = ufunc(*these)
+                assert type(got) is type(want), ufunc.__name__
+                assert _same_bits(got._stack, want._stack), (ufunc.__name__, first)
+                pairs.append((got, want))
+    assert len(pairs) >= 8
+    return pairs
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("shape", [(3,), (2, 3)])
@@ -64,23 +88,8 @@ def test_scalar_dual_with_constant_array_as_broadcast_first(
             np.broadcast_to(planes.reshape(-1, *([1] * len(shape))), (len(planes), *shape))
         )
     )
-    checked = 0
-    with np.errstate(all="ignore"):
-        for ufunc in FAST_BINARY:
-            for first in (True, False):
-                operands = (scalar, constant) if first else (constant, scalar)
-                wide = (spread, constant) if first else (constant, spread)
-                try:
-                    want = ufunc(*wide)
-                except TypeError:  # no rule for this kind or dtype: the fast path declines too
-                    with pytest.raises(TypeError):
-                        ufunc(*operands)
-                    continue
-                got = ufunc(*operands)
-                assert type(got) is type(want) and got.shape == shape, ufunc.__name__
-                assert _same_bits(got._stack, want._stack), (ufunc.__name__, first)
-                checked += 1
-    assert checked >= 8
+    for got, _ in _every_table_function((scalar, constant), (spread, constant)):
+        assert got.shape == shape
     # (the C path's, not the general path's: _core.fast_binary answers)
     assert _core.fast_binary(FAST_BINARY[np.multiply], scalar, constant) is not None
     assert _same_bits(scalar._stack, planes)  # the operands as they were
@@ -157,23 +166,8 @@ def test_constant_array_of_a_narrower_dtype_as_cast_first(
     before = constant.copy()
     cast = constant.astype(dtype)
     dual = cls._wrap(planes.copy())
-    checked = 0
-    with np.errstate(all="ignore"):
-        for ufunc in FAST_BINARY:
-            for first in (True, False):
-                operands = (dual, constant) if first else (constant, dual)
-                reference = (dual, cast) if first else (cast, dual)
-                try:
-                    want = ufunc(*reference)
-                except TypeError:
-                    with pytest.raises(TypeError):
-                        ufunc(*operands)
-                    continue
-                got = ufunc(*operands)
-                assert type(got) is type(want) and got.dtype == np.dtype(dtype), ufunc.__name__
-                assert _same_bits(got._stack, want._stack), (ufunc.__name__, first)
-                checked += 1
-    assert checked >= 8
+    for got, _ in _every_table_function((dual, constant), (dual, cast)):
+        assert got.dtype == np.dtype(dtype)
     index = FAST_BINARY[np.multiply]
     assert _core.fast_binary(index, dual, constant) is not None  # the C path answers
     # the value of a product is numpy's (a real factor cast to complex: exact)
