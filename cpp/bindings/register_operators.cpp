@@ -617,8 +617,8 @@ struct Constant {
 
   // A floating-point array that numpy promotes to the dual's dtype (float64 against
   // a complex128 dual, float32 against float64, complex64 or complex128), as numpy's
-  // ufuncs take it: a copy cast to that dtype, exactly (T7a's (1j t) * H for a real
-  // H). Integer and bool arrays are left to the general path, as is anything the
+  // ufuncs take it: a copy cast to that dtype, exactly ((1j t) * H for a real H: 10 ->
+  // 1.2 us). Integer and bool arrays are left to the general path, as is anything the
   // promotion would widen.
   bool cast(PyArrayObject* a, int type) {
     const int from = PyArray_TYPE(a);
