@@ -153,11 +153,12 @@ PROMOTED = [
 def test_constant_array_of_a_narrower_dtype_as_cast_first(
     kind: str, dtype: Any, constant_dtype: Any, dual_shape: tuple[int, ...]
 ) -> None:
-    """A floating-point constant array numpy promotes to the dual's dtype (T7a's
-    (1j t) * H for a real H): the fast path takes it as numpy's ufuncs do, cast first,
-    so bit for bit the operation with the constant cast by numpy beforehand, for every
-    table function and operand order; the constant untouched. (It was the general
-    path's, ~10 us at shape ().)"""
+    """A floating-point constant array numpy promotes to the dual's dtype ((1j t) * H
+    for a real H): the fast path takes it as numpy's ufuncs do, cast first, so bit for
+    bit the operation with the constant cast by numpy beforehand, for every table
+    function and operand order; a product's every plane numpy's product of that plane
+    and the constant; the constant untouched. (It was the general path's, ~10 us at
+    shape ().)"""
     cls = KINDS[kind]()
     rng = np.random.default_rng(10)
     planes = _random(rng, (cls._planes, *dual_shape), dtype)
@@ -170,9 +171,16 @@ def test_constant_array_of_a_narrower_dtype_as_cast_first(
         assert got.dtype == np.dtype(dtype)
     index = FAST_BINARY[np.multiply]
     assert _core.fast_binary(index, dual, constant) is not None  # the C path answers
-    # the value of a product is numpy's (a real factor cast to complex: exact)
+    # a product is linear in the dual: each plane numpy's product with the constant
+    # (complex64 x complex128 to 2 ulps: numpy's SIMD loops may fuse a multiply-add)
     got = dual * constant
     assert _same_bits(got._stack[0], planes[0] * constant)
+    for plane, one in zip(got._stack, planes, strict=True):
+        want = one * constant
+        if np.dtype(constant_dtype).kind == "f":
+            assert _same_bits(plane, want)
+        else:
+            np.testing.assert_allclose(plane, want, rtol=2 * np.finfo(dtype).eps, atol=0)
     assert _same_bits(dual._stack, planes)
     assert _same_bits(constant, before)
 
