@@ -507,6 +507,41 @@ def test_matrix_product_planes_with_zero_blocks(dtype: Any) -> None:
     np.testing.assert_allclose(got, want, rtol=0, atol=8 * eps * scale)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+@pytest.mark.parametrize("width", [2, 5, 8])
+def test_matrix_product_planes_whose_y_has_one_row(dtype: Any, width: int) -> None:
+    """Planes of y with one nonzero row (a seed's unit planes: T6's X X Y), which the
+    kernel takes as a column of x times that row (products.hpp), with and without the
+    other product of a plane: first-order planes x_k y0 + x0 y_k and pair planes
+    x_a y_b + x_b y_a, where x's planes have zero rows too, against numpy on each
+    plane; the products of one term bit for bit (those sums add exact zeros)."""
+    cls = hd.hyperdualvec_type(4)
+    from hyperdiff._algebra import layout
+
+    first, pairs = layout(cls)
+    x = RNG.standard_normal((cls._planes, 5, 4))
+    y = np.zeros((cls._planes, 4, width))
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * RNG.standard_normal(x.shape)
+    y[0] = RNG.standard_normal((4, width))
+    for k in range(1, cls._planes):  # one row of each, scaled (a seed's is a unit)
+        y[k, RNG.integers(4)] = RNG.standard_normal(width) * (k % 4 != 0)
+    x[1:][RNG.random(x.shape[:2])[1:] < 0.3] = 0.0  # zero rows of x's parts
+    x[3] = 0.0  # direction 2 of x: planes of one product (y_2 with x0 alone)
+    # a pair plane (2, b) of one product, x_b y_2 (x_2 and both pair planes zero)
+    q = next(q for q, (a, b) in enumerate(pairs.tolist()) if a == 2 and b != 2)
+    b = int(pairs[q][1])
+    x[1 + first + q] = y[1 + first + q] = 0.0
+    x, y = x.astype(dtype), y.astype(dtype)
+    got = (cls._wrap(x.copy()) @ cls._wrap(y.copy()))._stack
+    want = _plane_reference(cls, x, y)
+    eps = np.finfo(dtype).eps
+    scale = np.abs(x).max() * np.abs(y).max() * 4
+    np.testing.assert_allclose(got, want, rtol=0, atol=8 * eps * scale)
+    assert np.any(got[1 + first + q])
+    np.testing.assert_array_equal(got[1 + first + q], x[1 + b] @ y[3])
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matrix_product_zero_rows_are_strong_zeros(dtype: Any) -> None:
     """Zero rows of factor planes against infinite entries give zeros (0 inf = 0, the

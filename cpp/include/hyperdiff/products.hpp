@@ -111,6 +111,26 @@ template <int Width, class T>
 inline void products(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, const T* a2,
                      const T* b2, RowMask ra2, RowMask rb2, std::ptrdiff_t m, std::ptrdiff_t n,
                      bool accumulate) {
+  if (a2 == nullptr && n <= kMaskRows && rb1 != 0 && (rb1 & (rb1 - 1)) == 0) {
+    // one product whose b has one row j that is not zero (a unit seed plane: T6's X X Y
+    // has 650 such planes): c's row r is a_rj b_j, each sum's one term, (0 + t) + 0 as
+    // below, without the loops over rows of b
+    const std::ptrdiff_t j = __builtin_ctzll(rb1);
+    const T* bj = b1 + j * Width;
+    for (std::ptrdiff_t r = 0; r < m; ++r) {
+      T* row = c + r * Width;
+      if (r < kMaskRows && ((ra1 >> r) & 1) == 0) {
+        if (!accumulate) std::fill(row, row + Width, T(0));
+        continue;
+      }
+      const T s = a1[r * n + j];
+      for (int q = 0; q < Width; ++q) {
+        const T term = (T(0) + times(s, bj[q])) + T(0);
+        row[q] = accumulate ? row[q] + term : term;
+      }
+    }
+    return;
+  }
   for (std::ptrdiff_t r = 0; r < m; ++r) {
     const bool row1 = r >= kMaskRows || ((ra1 >> r) & 1) != 0;
     const bool row2 = a2 != nullptr && (r >= kMaskRows || ((ra2 >> r) & 1) != 0);
