@@ -173,8 +173,19 @@ def test_csr_recover_declines_and_refuses() -> None:
     for checked in (probe, None):
         with pytest.raises(IndexError):
             _core.csr_recover(parts, np.array([0, 2, 6]), indptr, w, checked, None, 0.0, data)
-    with pytest.raises(IndexError):
-        _core.csr_recover(parts, gather, np.array([0, 4, 3], np.int32), w, probe, None, 0, data)
+    # an indptr that is no CSR's (judged row by row as the pass reads it): beyond the
+    # entries, going down, or from below 0; without the probe only its last bound is read
+    for bad_indptr, checked in (
+        (np.array([0, 4, 3], np.int32), probe),
+        (np.array([0, 2, 1], np.int32), probe),
+        (np.array([-1, 1, 3], np.int32), probe),
+        (np.array([0, 1, 4], np.int64), probe),
+        (np.array([0, 1, 4], np.int32), None),
+        (np.array([0, 1, -1], np.int64), None),
+    ):
+        data[:] = -1.0
+        with pytest.raises(IndexError, match="indptr"):
+            _core.csr_recover(parts, gather, bad_indptr, w, checked, None, 0, data)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

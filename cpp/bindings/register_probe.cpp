@@ -14,6 +14,7 @@
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "register.hpp"
@@ -232,57 +233,63 @@ void judge_row(double magnitude, A q, double rtol, const double* floor, std::siz
 
 template <class T, class W, class I, class G>
 double recover_rows(const T* parts, std::size_t slots, const G* gather, const I* indptr,
-                    std::size_t rows, const W* w, const T* probe, const double* floor, double rtol,
-                    T* data) {
+                    std::size_t rows, std::size_t nnz, const W* w, const T* probe,
+                    const double* floor, double rtol, T* data) {
   using A = typename Wide<T>::type;
   double worst = 0;
   bool nan = false, beyond = false;  // beyond: a slot past the parts (read as slot 0)
-  // the slot read kAhead entries on, asked for now: a row's entries come from c planes
-  // (c streams: 5 for a 2-D stencil), more than the hardware prefetcher follows
+  // the slot read kAhead entries on, asked for every 8 entries (a line a plane: 8 rows
+  // of a 5-point stencil): a row's entries come from c planes (c streams: 5 for a 2-D
+  // stencil), more than the hardware prefetcher follows
   constexpr std::size_t kAhead = 160;
-  const auto nnz = static_cast<std::size_t>(indptr[rows]);
-  // data[from, to): one tight loop, a prefetch every 8 entries (a line a plane: 8 rows
-  // of a 5-point stencil)
-  const auto gather_range = [&](std::size_t from, std::size_t to) {
-    std::size_t e = from;
-    for (; e + 8 <= to; e += 8) {
-      if (e + kAhead < nnz) {
-        const auto ahead = static_cast<std::size_t>(gather[e + kAhead]);
-        __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
-      }
-      for (std::size_t k = e; k < e + 8; ++k) {
-        const auto slot = static_cast<std::size_t>(gather[k]);
-        beyond |= slot >= slots;
-        data[k] = parts[slot < slots ? slot : 0];
-      }
-    }
-    for (; e < to; ++e) {
-      const auto slot = static_cast<std::size_t>(gather[e]);
-      beyond |= slot >= slots;
-      data[e] = parts[slot < slots ? slot : 0];
+  std::size_t asked = 0;  // entries below it have had their prefetch
+  const auto prefetch_to = [&](std::size_t end) {
+    for (; asked < end; asked += 8) {
+      if (asked + kAhead >= nnz) continue;
+      const auto ahead = static_cast<std::size_t>(gather[asked + kAhead]);
+      __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
     }
   };
-  if (probe == nullptr) gather_range(0, nnz);  // the entries alone
-  // with the probe: rows by chunks, their entries gathered, then checked while in L1
-  constexpr std::size_t kChunk = 1024;
-  for (std::size_t first = 0; first < rows && probe != nullptr; first += kChunk) {
-    const std::size_t last = std::min(rows, first + kChunk);
-    gather_range(static_cast<std::size_t>(indptr[first]), static_cast<std::size_t>(indptr[last]));
-    for (std::size_t i = first; i < last; ++i) {
-      const auto begin = static_cast<std::size_t>(indptr[i]);
-      const auto end = static_cast<std::size_t>(indptr[i + 1]);
-      A sum = 0;
-      for (std::size_t e = begin; e < end; ++e) sum += A(data[e]) * double(w[e]);
-      const A q = probe[i];
-      const auto scale = [&] {
-        double total = std::abs(q);
-        for (std::size_t e = begin; e < end; ++e) {
-          total += std::abs(A(data[e])) * std::abs(double(w[e]));
-        }
-        return total;
-      };
-      judge_row(std::abs(sum - q), q, rtol, floor, i, scale, worst, nan);
+  const auto entry = [&](std::size_t e) {
+    const auto slot = static_cast<std::size_t>(gather[e]);
+    beyond |= slot >= slots;
+    return data[e] = parts[slot < slots ? slot : 0];
+  };
+  // indptr is a CSR's (from 0 up to at most nnz, never down), judged row by row as
+  // the pass reads it: never a read out of bounds
+  const auto row_range = [&](std::size_t i) {
+    const I begin = indptr[i], end = indptr[i + 1];
+    if ((i == 0 && begin < 0) || end < begin || static_cast<std::size_t>(end) > nnz) {
+      throw std::out_of_range("csr_recover: indptr is not a CSR's");
     }
+    return std::pair<std::size_t, std::size_t>(begin, end);
+  };
+  if (probe == nullptr) {  // the entries alone: indptr's last bound is all it reads
+    const I last = indptr[rows];
+    if (last < 0 || static_cast<std::size_t>(last) > nnz) {
+      throw std::out_of_range("csr_recover: indptr is not a CSR's");
+    }
+    for (std::size_t e = 0; e < static_cast<std::size_t>(last); ++e) {
+      if (e % 8 == 0) prefetch_to(e + 8);
+      entry(e);
+    }
+  }
+  // with the probe: one pass over the rows, each row's entries gathered and its
+  // (J w)_i summed as they are read
+  for (std::size_t i = 0; i < rows && probe != nullptr; ++i) {
+    const auto [begin, end] = row_range(i);
+    prefetch_to(end);
+    A sum = 0;
+    for (std::size_t e = begin; e < end; ++e) sum += A(entry(e)) * double(w[e]);
+    const A q = probe[i];
+    const auto scale = [&, begin = begin, end = end] {
+      double total = std::abs(q);
+      for (std::size_t e = begin; e < end; ++e) {
+        total += std::abs(A(data[e])) * std::abs(double(w[e]));
+      }
+      return total;
+    };
+    judge_row(std::abs(sum - q), q, rtol, floor, i, scale, worst, nan);
   }
   if (beyond) throw std::out_of_range("csr_recover: a slot beyond the parts");
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
@@ -400,11 +407,6 @@ double recover_with(const py::array& parts, const py::array& gather, const py::a
   const auto rows = static_cast<std::size_t>(indptr.size() - 1);
   const auto slots = static_cast<std::size_t>(parts.size());
   const auto nnz = static_cast<std::size_t>(gather.size());
-  for (std::size_t i = 0; i < rows; ++i) {
-    if (r[i] < 0 || r[i] > r[i + 1] || static_cast<std::size_t>(r[i + 1]) > nnz) {
-      throw std::out_of_range("csr_recover: indptr is not a CSR's");
-    }
-  }
   py::gil_scoped_release release;
   if (unused != nullptr) {  // slots no entry reads: all 0, or the pattern is wrong here
     const auto* u = static_cast<const std::int64_t*>(unused->data());
@@ -417,7 +419,7 @@ double recover_with(const py::array& parts, const py::array& gather, const py::a
     }
     if (!zero) return std::numeric_limits<double>::infinity();
   }
-  return recover_rows<T, W, I, G>(p, slots, g, r, rows, w, q, f, rtol, out);
+  return recover_rows<T, W, I, G>(p, slots, g, r, rows, nnz, w, q, f, rtol, out);
 }
 
 template <class T, class W>
