@@ -621,3 +621,56 @@ def test_matmul_axes_of_different_lengths() -> None:
     for i in range(3):
         expected[i, :, i] = b  # (x^T b)_i = sum_k x_ki b_k
     np.testing.assert_array_equal(jac, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("size", [1, 7, 8, 9, 25, 100])
+@pytest.mark.parametrize(
+    "cls",
+    [hd.Dual, hd.dualvec_type(3), hd.hyperdualvec_type(3), hd.hyperdualvec_type(2, 3)],
+    ids=lambda c: c.__name__,
+)
+def test_norm_of_a_whole_array_is_the_product_rule(cls: Any, size: int, dtype: Any) -> None:
+    """np.linalg.norm of a real dual array read whole (sqrt of x . x: each part in one
+    C++ pass over the planes, _core.self_dot_parts) against x . x's product rule
+    written out with numpy on each plane (2 x0 . x_k, and 2 x_a . x_b added to a
+    pair's plane), then sqrt's chain rule; the value numpy's norm, bit for bit."""
+    from hyperdiff._algebra import layout
+
+    first, pairs = layout(cls)
+    x = RNG.standard_normal((cls._planes, size, 1)).astype(dtype)
+    got = np.linalg.norm(cls._wrap(x.copy()))._stack
+    planes = x.reshape(cls._planes, -1).astype(np.float64)
+    dots = np.array([2 * planes[0] @ planes[k] for k in range(cls._planes)])
+    for q, (a, b) in enumerate(pairs.tolist()):
+        dots[1 + first + q] += 2 * planes[1 + a] @ planes[1 + b]
+    value = np.sqrt(planes[0] @ planes[0])
+    want = dots / (2 * value)  # sqrt's first-order rule on every plane
+    for q, (a, b) in enumerate(pairs.tolist()):  # and its second-order term
+        want[1 + first + q] -= dots[1 + a] * dots[1 + b] / (4 * value**3)
+    assert got[0] == np.linalg.norm(x[0])
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(got[1:], want[1:], rtol=0, atol=64 * eps * np.abs(x).max() ** 2)
+
+
+def test_self_dot_parts_declines_what_it_does_not_take() -> None:
+    """Complex planes, planes not in C order, and dtypes beyond the kernels: False,
+    nothing written (_dot_with_itself then takes numpy's products)."""
+    from hyperdiff import _core
+    from hyperdiff._algebra import _pair_table
+
+    cls = hd.hyperdualvec_type(2)
+    first, table = _pair_table(cls)
+    x = RNG.standard_normal((cls._planes, 6))
+    out = np.full(cls._planes, -1.0)
+    assert _core.self_dot_parts(out, x, first, table)
+    assert out[1] == pytest.approx(2 * (x[0] @ x[1]), rel=1e-15, abs=1e-15)
+    for planes, result in (
+        (x.astype(np.complex128), np.full(cls._planes, -1.0 + 0j)),
+        (np.asfortranarray(x), np.full(cls._planes, -1.0)),
+        (x.astype(np.float16), np.full(cls._planes, -1.0, np.float16)),
+    ):
+        assert not _core.self_dot_parts(result, planes, first, table)
+        assert np.all(result == -1)
+    with pytest.raises(ValueError, match="pair"):  # a table that is not the layout's
+        _core.self_dot_parts(out, x, first, np.array([[0, 2]] * 3, dtype=np.int64))

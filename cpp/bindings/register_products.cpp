@@ -91,6 +91,25 @@ bool matrix_product_parts(py::array out, const py::array& x, const py::array& y,
   return kernel(data, x.data(), y.data(), shape);
 }
 
+// False when x is not as the kernel takes it (Python's numpy products instead).
+bool self_dot_parts(py::array out, const py::array& x, int first, const py::array& pairs) {
+  const auto c_order = py::array::c_style;
+  const int column = dtype_column(out.dtype().num());
+  if (column < 0 || !(out.flags() & c_order) || !(x.flags() & c_order) || !out.writeable() ||
+      !x.dtype().is(out.dtype()) || out.ndim() != 1 || x.ndim() != 2 ||
+      x.shape(0) != out.shape(0)) {
+    return false;
+  }
+  const SelfDotKernel kernel = kernel_table().self_dot[column];
+  if (kernel == nullptr) return false;  // (complex)
+  const std::int64_t* table = checked_pairs(pairs, first, out.shape(0));
+  const ProductShape shape{out.shape(0), 1, x.shape(1), 1, first, table, pairs.shape(0), 0, 0};
+  void* data = out.mutable_data();
+  py::gil_scoped_release release;
+  kernel(data, x.data(), shape);
+  return true;
+}
+
 template <class T>
 void outer_of(py::array& out, const py::array& x, const py::array& y, int first,
               const std::int64_t* table) {
@@ -190,6 +209,12 @@ void register_products(py::module_& m) {
         "algebra of the layout (first, pairs): x_k y0 + x0 y_k, and x_a y_b + x_b y_a "
         "added to each pair's plane. Plane 0 is left as it is. Returns whether x or y "
         "holds an inf or nan.");
+  m.def("self_dot_parts", &self_dot_parts, py::arg("out"), py::arg("x"), py::arg("first"),
+        py::arg("pairs"),
+        "Planes 1.. of out = x . x for a real dual array x (planes (P, n)) read as one "
+        "vector in the algebra of the layout (first, pairs): 2 x0 . x_k, and 2 x_a . x_b "
+        "added to each pair's plane; plane 0 is left as it is. False (nothing written) "
+        "for arrays it does not take.");
   m.def(
       "outer_stream_bytes",
       [](std::size_t bytes) {

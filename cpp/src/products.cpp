@@ -20,6 +20,9 @@ namespace {
 template <class... Ts>
 void fill(KernelTable& table, TypeList<Ts...>) {
   ((table.matrix_product[detail::dtype_index<Ts>()] = &detail::matrix_product_parts<Ts>), ...);
+  ((table.self_dot[detail::dtype_index<Ts>()] =
+        is_complex_v<Ts> ? nullptr : &detail::self_dot_parts<Ts>),
+   ...);
 }
 }  // namespace
 

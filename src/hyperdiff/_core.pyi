@@ -176,6 +176,12 @@ def matrix_product_parts(
     first: int,
     pairs: npt.NDArray[np.int64],
 ) -> bool: ...
+def self_dot_parts(
+    out: npt.NDArray[np.floating],
+    x: npt.NDArray[np.floating],
+    first: int,
+    pairs: npt.NDArray[np.int64],
+) -> bool: ...
 def outer_product_parts(
     out: npt.NDArray[Any],
     x: npt.NDArray[Any],

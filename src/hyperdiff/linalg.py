@@ -55,6 +55,7 @@ from ._algebra import (
     _batched_matmul,
     _bilinear,
     _finite,
+    _pair_table,
     add,
     layout,
     linear,
@@ -1476,14 +1477,21 @@ def _squared(x: Any) -> Any:
 
 def _dot_with_itself(x: DualArray) -> Any:
     """x . x for a real dual array x read as one vector: the value numpy's dot, the
-    parts 2 x0 . x_k for every plane k (one product of the stacked planes with x0)
-    plus, on a second-order plane, 2 x_a . x_b from the Gram matrix of the first-order
-    planes (one more): T6's norm of 1,326 planes in 4 numpy products where the
-    bilinear rule took 15 calls. (matrix_product_parts on (1 x n)(n x 1) planes, one
-    dot per plane pair, ran 5 times the instructions of these BLAS calls.)"""
+    parts 2 x0 . x_k for every plane k plus, on a second-order plane, 2 x_a . x_b of
+    the first-order planes, in one C++ pass over the planes (_core.self_dot_parts:
+    each dot in 8 chains, vectorized; T6's norm of 1,326 planes 17 -> 13 us);
+    for planes it does not take, one product of the stacked planes with x0 and one
+    Gram matrix of the first-order planes. (matrix_product_parts on (1 x n)(n x 1)
+    planes, one dot per plane pair, ran 5 times the instructions of these BLAS
+    calls.)"""
     cls = type(x)
-    first, pairs = _gram_pairs(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     data = x._stack.reshape(cls._planes, -1)
+    out = np.empty(cls._planes, dtype=data.dtype)
+    first, table = _pair_table(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
+    if _core.self_dot_parts(out, data, first, table):  # every part in one C++ pass
+        out[0] = np.dot(data[0], data[0])  # numpy's own
+        return cls._wrap(out)
+    first, pairs = _gram_pairs(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     out = data @ data[0]  # x_k . x0 for every plane, the value's too (one product)
     out *= 2.0
     out[0] = np.dot(data[0], data[0])  # numpy's own

@@ -64,6 +64,10 @@ using MatrixProductKernel = bool (*)(void* out, const void* x, const void* y,
                                      const ProductShape& shape);
 // The widest p it takes (a row's accumulators live in registers).
 inline constexpr std::ptrdiff_t kMaxProductWidth = 8;
+// x . x of a real dual array read as one vector (products.hpp's self_dot_parts): x
+// (planes, n) C order in the layout of shape (planes, n = shape.n, first, pairs), out
+// (planes); plane 0 of out is left as it is.
+using SelfDotKernel = void (*)(void* out, const void* x, const ProductShape& shape);
 
 inline constexpr int kMaxUnary = 64;
 inline constexpr int kMaxBinary = 32;
@@ -76,6 +80,7 @@ struct KernelTable {
   JetUnaryKernel jet_unary[kMaxUnary][kDtypes] = {};
   JetBinaryKernel jet_binary[kMaxBinary][kDtypes][3] = {};
   MatrixProductKernel matrix_product[kDtypes] = {};
+  SelfDotKernel self_dot[kDtypes] = {};  // (real dtypes only)
 };
 
 }  // namespace hyperdiff

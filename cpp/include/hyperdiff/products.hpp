@@ -298,6 +298,43 @@ bool matrix_product_parts(void* out, const void* x, const void* y, const Product
   return false;
 }
 
+// a . b over n components in 8 chains (chain l takes components l, l + 8, ...),
+// summed in order, then the last n % 8: a fixed order the compiler vectorizes
+// without reassociating sums (the kernels' options forbid it).
+template <class T>
+inline T lane_dot(const T* a, const T* b, std::ptrdiff_t n) {
+  constexpr std::ptrdiff_t kLanes = 8;
+  T chains[kLanes] = {};
+  std::ptrdiff_t e = 0;
+  for (; e + kLanes <= n; e += kLanes) {
+    for (std::ptrdiff_t l = 0; l < kLanes; ++l) chains[l] += a[e + l] * b[e + l];
+  }
+  T sum = T(0);
+  for (std::ptrdiff_t l = 0; l < kLanes; ++l) sum += chains[l];
+  for (; e < n; ++e) sum += a[e] * b[e];
+  return sum;
+}
+
+// x . x of a real dual array x (planes of s.n components) read as one vector, every
+// part in one pass (_linalg._dot_with_itself): out[k] = 2 x0 . x_k for every plane k,
+// then 2 x_a . x_b added to pair q = (a, b)'s plane; out[0] is numpy's dot (Python's).
+// T6's norm, 2,601 dots of 25: 11 us, where a GEMV, a Gram GEMM and numpy's take,
+// scale and add of its pairs took 16 (each numpy call's overhead).
+template <class T>
+void self_dot_parts(void* out_planes, const void* x_planes, const ProductShape& s) {
+  if constexpr (!is_complex_v<T>) {
+    T* out = static_cast<T*>(out_planes);
+    const T* x = static_cast<const T*>(x_planes);
+    const std::ptrdiff_t n = s.n;
+    for (std::ptrdiff_t k = 1; k < s.planes; ++k) out[k] = T(2) * lane_dot(x, x + k * n, n);
+    for (std::ptrdiff_t q = 0; q < s.pair_count; ++q) {
+      const std::ptrdiff_t a = 1 + s.pairs[2 * q], b = 1 + s.pairs[2 * q + 1];
+      T& plane = out[1 + s.first + q];
+      plane = plane + T(2) * lane_dot(x + a * n, x + b * n, n);
+    }
+  }
+}
+
 }  // namespace detail
 
 }  // namespace HYPERDIFF_ISA_NAMESPACE
