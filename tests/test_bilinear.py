@@ -630,13 +630,20 @@ def test_matmul_axes_of_different_lengths() -> None:
     [hd.Dual, hd.dualvec_type(3), hd.hyperdualvec_type(3), hd.hyperdualvec_type(2, 3)],
     ids=lambda c: c.__name__,
 )
-def test_norm_of_a_whole_array_is_the_product_rule(cls: Any, size: int, dtype: Any) -> None:
+@pytest.mark.parametrize("kernel", [True, False], ids=["kernel", "declined"])
+def test_norm_of_a_whole_array_is_the_product_rule(
+    cls: Any, size: int, dtype: Any, kernel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """np.linalg.norm of a real dual array read whole (sqrt of x . x: each part in one
-    C++ pass over the planes, _core.self_dot_parts) against x . x's product rule
-    written out with numpy on each plane (2 x0 . x_k, and 2 x_a . x_b added to a
-    pair's plane), then sqrt's chain rule; the value numpy's norm, bit for bit."""
+    C++ pass over the planes, _core.self_dot_parts; where it declines, np.dot's
+    bilinear rule) against x . x's product rule written out with numpy on each plane
+    (2 x0 . x_k, and 2 x_a . x_b added to a pair's plane), then sqrt's chain rule; the
+    value numpy's norm, bit for bit."""
+    from hyperdiff import _core
     from hyperdiff._algebra import layout
 
+    if not kernel:
+        monkeypatch.setattr(_core, "self_dot_parts", lambda *args: False)
     first, pairs = layout(cls)
     x = RNG.standard_normal((cls._planes, size, 1)).astype(dtype)
     got = np.linalg.norm(cls._wrap(x.copy()))._stack

@@ -1479,35 +1479,17 @@ def _dot_with_itself(x: DualArray) -> Any:
     """x . x for a real dual array x read as one vector: the value numpy's dot, the
     parts 2 x0 . x_k for every plane k plus, on a second-order plane, 2 x_a . x_b of
     the first-order planes, in one C++ pass over the planes (_core.self_dot_parts:
-    each dot in 8 chains, vectorized; T6's norm of 1,326 planes 17 -> 13 us);
-    for planes it does not take, one product of the stacked planes with x0 and one
-    Gram matrix of the first-order planes. (matrix_product_parts on (1 x n)(n x 1)
-    planes, one dot per plane pair, ran 5 times the instructions of these BLAS
-    calls.)"""
+    each dot in 8 chains, vectorized; T6's norm of 1,326 planes 17 -> 13 us, where a
+    GEMV, a Gram GEMM and numpy's take of its pairs ran before); planes it does not
+    take (no kernel of their dtype) by the bilinear rule of np.dot."""
     cls = type(x)
     data = x._stack.reshape(cls._planes, -1)
     out = np.empty(cls._planes, dtype=data.dtype)
     first, table = _pair_table(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
-    if _core.self_dot_parts(out, data, first, table):  # every part in one C++ pass
-        out[0] = np.dot(data[0], data[0])  # numpy's own
-        return cls._wrap(out)
-    first, pairs = _gram_pairs(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
-    out = data @ data[0]  # x_k . x0 for every plane, the value's too (one product)
-    out *= 2.0
+    if not _core.self_dot_parts(out, data, first, table):
+        return np.dot(x.ravel(), x.ravel())
     out[0] = np.dot(data[0], data[0])  # numpy's own
-    if len(pairs):
-        rows = data[1 : 1 + first]
-        gram = rows @ rows.T
-        out[1 + first :] += 2.0 * gram.take(pairs)
     return cls._wrap(out)
-
-
-@functools.cache
-def _gram_pairs(cls: type[DualArray]) -> tuple[int, np.ndarray]:
-    """K and each pair's flat index a K + b into the Gram matrix of the K first-order
-    planes (made once per kind: 2 of T6's 16 us in _dot_with_itself)."""
-    first, pairs = layout(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
-    return first, pairs[:, 0] * first + pairs[:, 1]
 
 
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
