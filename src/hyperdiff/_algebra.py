@@ -378,14 +378,29 @@ def _matrix_product(
     says whether an operand holds one, so T6 pays no check of its planes)."""
     planes, m, n = x.shape
     p = y.shape[2]
-    out = np.empty((planes, m, p), dtype=np.result_type(value, x, y))
+    dtype = x.dtype if x.dtype == y.dtype == value.dtype else np.result_type(value, x, y)
+    out = np.empty((planes, m, p), dtype=dtype)
     out[0] = value
     if 2 <= p <= _core.MAX_PRODUCT_WIDTH and m * n * p <= 256:
         first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
-        x, y = (np.ascontiguousarray(v, dtype=out.dtype) for v in (x, y))
+        if x.dtype != dtype or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x, dtype=dtype)
+        if y.dtype != dtype or not y.flags.c_contiguous:
+            y = np.ascontiguousarray(y, dtype=dtype)
         if _core.matrix_product_parts(out, x, y, first, table):  # an inf or nan in x, y
-            return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
-        return out
+            with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
+                return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
+        return out  # (C++ arithmetic raises no numpy warning: no errstate needed)
+    with np.errstate(invalid="ignore"):
+        return _matrix_product_by_blas(cls, x, y, out)
+
+
+def _matrix_product_by_blas(
+    cls: type[DualArray], x: np.ndarray, y: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """_matrix_product's parts beyond the C++ products' sizes: three GEMMs."""
+    planes, m, n = x.shape
+    p = y.shape[2]
     rest = planes - 1
     np.matmul(x[1:].reshape(rest * m, n), y[0], out=out[1:].reshape(rest * m, p))
     # x0 y_k = (y_k^T x0^T)^T: the y_k^T stacked as rows, one product
@@ -626,9 +641,7 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
         return np.matmul(x, y)
     cls = type(x)
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
-        value = np.matmul(xd[0], yd[0])
-        with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
-            return cls._wrap(_matrix_product(cls, value, xd, yd))
+        return cls._wrap(_matrix_product(cls, np.matmul(xd[0], yd[0]), xd, yd))
     return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, x._stack, y._stack))
 
 
