@@ -542,6 +542,48 @@ def test_matrix_product_planes_whose_y_has_one_row(dtype: Any, width: int) -> No
     np.testing.assert_array_equal(got[1 + first + q], x[1 + b] @ y[3])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_matrix_product_writes_every_plane_of_a_hessians_products(dtype: Any) -> None:
+    """T6's products X X and (X X) Y on seeds of a HyperDualVec(8) (X: directions 0-3,
+    Y: 4-7, each plane a unit), straight into an output full of nan: the kernel writes a
+    pair plane whose own terms are zero once, from its pair terms or as zeros
+    (products.hpp), so a plane it left unwritten would keep its nan. Every plane against
+    numpy's product rule on each plane, the zero ones +0, and the planes of one pair
+    term bit for bit that term's product."""
+    from hyperdiff import _core
+    from hyperdiff._algebra import _pair_table, layout
+
+    cls = hd.hyperdualvec_type(8)
+    first, pairs = layout(cls)
+    _, table = _pair_table(cls)
+    shape = (cls._planes, 3, 3)
+
+    def seed(directions: range) -> np.ndarray:
+        planes = np.zeros(shape, dtype=dtype)
+        planes[0] = RNG.standard_normal((3, 3))
+        for i, d in enumerate(directions):
+            planes[1 + d].flat[i * 2] = 1.0
+        return planes
+
+    x, y = seed(range(4)), seed(range(4, 8))
+    xx = np.full(shape, np.nan, dtype=dtype)
+    xx[0] = x[0] @ x[0]
+    assert not _core.matrix_product_parts(xx, x, x, first, table)
+    xxy = np.full(shape, np.nan, dtype=dtype)
+    xxy[0] = xx[0] @ y[0]
+    assert not _core.matrix_product_parts(xxy, xx, y, first, table)
+    for got, (a, b) in ((xx, (x, x)), (xxy, (xx, y))):
+        want = _plane_reference(cls, a, b)
+        zero = ~want.reshape(cls._planes, -1).any(axis=1)
+        assert zero.sum() > 10 and (~zero).sum() >= 8
+        assert not np.signbit(got[zero].real).any() and np.all(got[zero] == 0)
+        eps = np.finfo(dtype).eps
+        np.testing.assert_allclose(got, want, rtol=0, atol=8 * eps * np.abs(want).max())
+    for q, (i, j) in enumerate(pairs.tolist()):  # (X X) Y's pair (X, Y): one term
+        if i < 4 <= j:
+            np.testing.assert_array_equal(xxy[1 + first + q], xx[1 + i] @ y[1 + j])
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_matrix_product_zero_rows_are_strong_zeros(dtype: Any) -> None:
     """Zero rows of factor planes against infinite entries give zeros (0 inf = 0, the

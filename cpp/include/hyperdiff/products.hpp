@@ -268,15 +268,22 @@ bool product_parts(T* out, const T* x, const T* y, const ProductShape& s) {
   } else {
     nonzero_planes(ys, yr, y, s.planes, s.y_planes, n, Width);
   }
+  // a pair plane whose x_k y0 + x0 y_k is known zero is written once, by its pair
+  // terms (or as zeros), not zeroed and added to: the same bits, since 0 + v is v for
+  // every sum these loops make (none is -0: each starts from +0)
+  const auto pair_terms_only = [&](std::ptrdiff_t k) {
+    return k > s.first && xs[k] == nullptr && ys[k] == nullptr;
+  };
   for (std::ptrdiff_t k = 1; k < s.planes; ++k) {
+    if (pair_terms_only(k)) continue;
     plane<Width>(out + k * so, xs[k], y, xr[k], yr[0], ys[k] ? x : nullptr, ys[k], xr[0], yr[k], m,
                  n, false);
   }
   for (std::ptrdiff_t q = 0; q < s.pair_count; ++q) {
-    const std::ptrdiff_t a = 1 + s.pairs[2 * q], b = 1 + s.pairs[2 * q + 1];
+    const std::ptrdiff_t a = 1 + s.pairs[2 * q], b = 1 + s.pairs[2 * q + 1], k = 1 + s.first + q;
     const bool ab = xs[a] && ys[b], ba = xs[b] && ys[a];
-    plane<Width>(out + (1 + s.first + q) * so, ab ? xs[a] : nullptr, ys[b], xr[a], yr[b],
-                 ba ? xs[b] : nullptr, ys[a], xr[b], yr[a], m, n, true);
+    plane<Width>(out + k * so, ab ? xs[a] : nullptr, ys[b], xr[a], yr[b], ba ? xs[b] : nullptr,
+                 ys[a], xr[b], yr[a], m, n, !pair_terms_only(k));
   }
   // (zero planes hold no inf: only the others are read again)
   return any_nonfinite_plane(xs, m * n) || (y != x && any_nonfinite_plane(ys, n * Width));
