@@ -424,6 +424,39 @@ def test_two_dimensional_slices_read_in_runs() -> None:
     close(w.value, np.sin(grid[1:-1, 1:-1]))
 
 
+@pytest.mark.parametrize("kind", ["dual", "dualvec3", "hyperdualvec2"])
+@pytest.mark.parametrize("columns", [127, 128, 300, 5000])
+def test_long_runs_are_read_where_they_are(kind: str, columns: int) -> None:
+    """Slices whose rows are 128 elements or more are read in place, blocks ending where
+    rows do (fusion.hpp: kDirectRun); shorter ones gathered. Rows of 127 (gathered),
+    128, 300 (many rows to a 4,096-element block) and 5,000 (blocks within a row), in
+    linear programs, a nonlinear kernel and a power with a contiguous and a plain
+    operand: the same bits as eager evaluation, and the Laplacian against numpy."""
+    rows = max(3, 12_000 // columns)
+    grid = np.random.default_rng(columns).uniform(0.5, 1.5, (rows + 2, columns + 2))
+    other = np.random.default_rng(1).uniform(0.5, 1.5, (rows, columns))
+    make = {
+        "dual": lambda g: hd.dual(g, np.cos(g)),
+        "dualvec3": lambda g: hd.dualvec(g, [np.ones_like(g), g, np.sin(g)]),
+        "hyperdualvec2": lambda g: hd.hyperdualvec(g, [np.ones_like(g), g]),
+    }[kind]
+
+    def stencil(v):  # type: ignore[no-untyped-def]
+        c = v[1:-1, 1:-1]
+        linear = 4.0 * c - v[:-2, 1:-1] - v[2:, 1:-1] - v[1:-1, :-2] - v[1:-1, 2:]
+        return linear + np.sin(v[2:, 2:]) * other + c**3
+
+    u = make(grid)
+    assert pending(stencil(u))
+    got = stencil(u)._stack
+    np.testing.assert_array_equal(got, eager(stencil, make(grid))._stack)
+    g = grid
+    c = g[1:-1, 1:-1]
+    want = 4.0 * c - g[:-2, 1:-1] - g[2:, 1:-1] - g[1:-1, :-2] - g[1:-1, 2:]
+    want = want + np.sin(g[2:, 2:]) * other + c**3
+    np.testing.assert_allclose(got[0], want, rtol=1e-14, atol=1e-14)
+
+
 # --- np.concatenate: a pending piece runs into its slice (_functions._joined) ----------------
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
