@@ -153,6 +153,45 @@ def test_linear_chains_same_bits_as_eager(kind: str, dtype: type, chain: str) ->
             same_bits(g, w)
 
 
+def scaled(x: Any, y: Any, c: np.ndarray) -> tuple[Any, ...]:
+    # products by a number as the last step (the sum rules turn a part's -0 into +0), by
+    # numbers finite and not zero (the programs' finite_factor: part products that
+    # underflow, 1e-310 and 1e-45) and by zeros (the strong zero's rule: 0 x inf is 0)
+    return (
+        (x * 2.0 - 1e-310 * y) * -3.5,
+        1e-45 * x,
+        x * 0.0,
+        -0.0 * (y - c * x),
+        -(y - x),
+        -x,
+    )
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("chain", ["scaled", "mixed", "long_chain", "zeros_and_infinities"])
+def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
+    """Values all finite, so that each sub-block of a program runs the rules for defined
+    values (a nan value anywhere in one takes the general rule there), parts drawn
+    from SPECIAL: zeros of either sign, infinities, nan and subnormals."""
+    f = {"scaled": scaled, **CHAINS}[chain]
+
+    def finite(seed: int) -> DualArray:
+        like = KINDS[kind]()
+        planes = special((like._stack.shape[0], N), dtype, seed)
+        planes[0] = np.random.default_rng(seed).uniform(-4, 4, N)
+        planes[0, ::7] = 0.0
+        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+
+    c = np.random.default_rng(3).uniform(0.5, 2, N).astype(dtype)
+    with np.errstate(all="ignore"):
+        got = f(finite(1), finite(2), c.copy())
+        assert all(pending(r) for r in (got if isinstance(got, tuple) else (got,)))
+        want = eager(f, finite(1), finite(2), c.copy())
+        for g, w in zip(planes_of(got), planes_of(want), strict=True):
+            same_bits(g, w)
+
+
 @pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_banded_same_bits_as_eager(kind: str, dtype: type) -> None:

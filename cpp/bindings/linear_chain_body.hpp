@@ -16,7 +16,6 @@ inline T parts_times(T a, T b) {
   return (a == T(0)) | (b == T(0)) ? T(0) : a * b;
 }
 
-
 // A step's values over k elements: o = op(a, b) (b unread for one operand).
 template <class T>
 inline void step_values(Op op, const T* a, const T* b, T* o, std::size_t k) {
@@ -50,16 +49,29 @@ inline void step_values(Op op, const T* a, const T* b, T* o, std::size_t k) {
 
 // A step's parts over k elements: av, bv the operands' values, ap, bp their parts
 // (an operand without parts: its values, unread), v the step's values, o its parts.
-// Exact: some value of the sub-block is nan (the general rule there).
+// Exact: some value of the sub-block is nan (the general rule there). finite_factor: a
+// product's operand without parts is one finite nonzero number, so that 0 + c x' is
+// 0 + parts_times(c, x') bit for bit (x' = +-0 gives +0 either way) without the
+// strong zero's selects (banded's 2 x and 1e-2 e: its pass 8% faster).
 template <bool Exact, class T>
 inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, const T* bp,
-                       const T* v, T* o, std::size_t k) {
+                       const T* v, T* o, std::size_t k, bool finite_factor) {
   const bool x = s.parts[0], y = s.arity == 2 && s.parts[1];
   const auto defined = [&](std::size_t i) { return !Exact || v[i] == v[i]; };
   switch (s.op) {
     case kNegative:
     case kPositive: {
       const T unit = s.op == kNegative ? T(-1) : T(1);
+      if (!Exact && s.op == kNegative) {  // part_times(-1, x') is 0 - x' bit for bit
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) o[i] = T(0) - ap[i];
+        return;
+      }
+      if (!Exact) {  // and part_times(1, x') is 0 + x' (x' = +-0 gives +0 either way)
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) o[i] = T(0) + ap[i];
+        return;
+      }
 #pragma omp simd
       for (std::size_t i = 0; i < k; ++i) o[i] = part_times(defined(i) ? unit : v[i], ap[i]);
       return;
@@ -89,7 +101,12 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
       return;
     }
     case kMultiply:
-      if (x) {  // x * c: fx = c
+      if (!Exact && finite_factor) {
+        const T c = x ? bv[0] : av[0];
+        const T* parts = x ? ap : bp;
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) o[i] = T(0) + c * parts[i];
+      } else if (x) {  // x * c: fx = c
 #pragma omp simd
         for (std::size_t i = 0; i < k; ++i) {
           o[i] = T(0) + parts_times(defined(i) ? bv[i] : v[i], ap[i]);
@@ -126,6 +143,16 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     for (std::size_t i = 0; i < kSub; ++i) splat[l][i] = number;
   }
   const int last = count - 1;
+  // products by one finite nonzero number (step_parts' finite_factor)
+  bool finite_factor[kMaxSteps] = {};
+  for (int j = 0; j < count; ++j) {
+    const Step& s = steps[j];
+    if (s.op != kMultiply || s.arity != 2 || s.parts[0] == s.parts[1]) continue;
+    const int operand = s.operand[s.parts[0] ? 1 : 0];
+    if (operand >= 0 || !leaves[-1 - operand].broadcast) continue;
+    const T c = *static_cast<const T*>(leaves[-1 - operand].data);
+    finite_factor[j] = c != T(0) && c - c == T(0);
+  }
   for (std::size_t start = 0; start < m; start += kSub) {
     const std::size_t k = m - start < kSub ? m - start : kSub;
     // plane `p` of a leaf over this sub-block (a number: its splat, at every plane)
@@ -169,15 +196,14 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
         const T* bp = s.arity == 2 ? operand_parts(1) : ap;
         T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
         if (exact) {
-          detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), o, k);
+          detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), o, k, false);
         } else {
-          detail::step_parts<false>(s, av, bv, ap, bp, values_of(j), o, k);
+          detail::step_parts<false>(s, av, bv, ap, bp, values_of(j), o, k, finite_factor[j]);
         }
       }
     }
   }
 }
-
 
 inline void run_f64(const Step* steps, int count, const Leaf* leaves, int leaf_count, int planes,
                     double* out, std::size_t out_stride, std::size_t m) {
