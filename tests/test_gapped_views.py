@@ -93,3 +93,25 @@ def test_jacobian_of_a_stencil_on_a_padded_grid():
     np.testing.assert_array_equal(got.indptr, want.indptr)
     np.testing.assert_array_equal(got.indices, want.indices)
     np.testing.assert_allclose(got.data, want.data, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize(
+    "widths",
+    [1, ((1, 0), (0, 2)), ((0, 0), (3, 1)), {0: (2, 2)}, ((2, 1), (1, 2), (0, 1))],
+    ids=["1", "1-0-0-2", "0-0-3-1", "dict", "3-d"],
+)
+def test_constant_pad_writes_zero_parts_into_every_margin(widths):
+    """np.pad(mode='constant') of a dual array writes its parts' zeros into each axis's
+    two margins and the array's own parts inside (_shapes._pad), nothing else: in a
+    memory scope whose cache hands it a block that held nan (blocks of 256 KiB and
+    more are reused as they were left), every plane against numpy's pad of it."""
+    shape = (3, 40, 30) if isinstance(widths, tuple) and len(widths) == 3 else (120, 110)
+    rng = np.random.default_rng(5)
+    planes = rng.uniform(-1, 1, (4, *shape))
+    x = hd.dualvec(planes[0], list(planes[1:]))
+    want = np.stack([np.pad(p, widths) for p in planes])
+    with hd.reuse_memory():
+        dirty = np.full(want.shape, np.nan)
+        del dirty  # (its block, cached, is the pad's next one of this size)
+        got = np.pad(x, widths)
+        np.testing.assert_array_equal(np.concatenate([got.value[None], got.grad]), want)
