@@ -36,7 +36,7 @@ sys.argv = [script] + sys.argv[3:]
 import hyperdiff
 if not hyperdiff.__file__.startswith(build):
     raise SystemExit(f"imported {hyperdiff.__file__}, not the build in {build}")
-exec(compile(open(script).read(), script, "exec"), {"__name__": "__main__"})
+exec(compile(open(script).read(), script, "exec"), {"__name__": "__main__", "__file__": script})
 """
 
 
