@@ -71,18 +71,19 @@ def test_results_in_place_and_mixed_with_contiguous_arrays(grid):
     np.testing.assert_array_equal(np.concatenate([r.value[None], r.grad]), want)
 
 
-def test_jacobian_of_a_stencil_on_a_padded_grid():
-    """A 5-point Laplacian plus u^3 on the 68 x 68 interior (zero outside): its
-    Jacobian's closed form."""
+@pytest.mark.parametrize("n", [M - 2, 200])
+def test_jacobian_of_a_stencil_on_a_padded_grid(n):
+    """A 5-point Laplacian plus u^3 on an n x n interior (zero outside): its Jacobian's
+    closed form. Rows of 68 are gathered block by block, rows of 200 read where they are
+    (fusion.hpp's kDirectRun)."""
 
     def residual(u):
-        v = np.pad(u.reshape(M - 2, M - 2), 1)
+        v = np.pad(u.reshape(n, n), 1)
         c = v[1:-1, 1:-1]
         return (4.0 * c - v[:-2, 1:-1] - v[2:, 1:-1] - v[1:-1, :-2] - v[1:-1, 2:] + c**3).ravel()
 
     import scipy.sparse as sp
 
-    n = M - 2
     u = np.random.default_rng(4).uniform(-1, 1, n * n)
     one = sp.eye_array(n)
     shift = sp.eye_array(n, k=1) + sp.eye_array(n, k=-1)
