@@ -171,9 +171,10 @@ def scaled(x: Any, y: Any, c: np.ndarray) -> tuple[Any, ...]:
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("chain", ["scaled", "mixed", "long_chain", "zeros_and_infinities"])
 def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
-    """Values all finite, so that each sub-block of a program runs the rules for defined
-    values (a nan value anywhere in one takes the general rule there), parts drawn
-    from SPECIAL: zeros of either sign, infinities, nan and subnormals."""
+    """Inputs' values all finite, parts drawn from SPECIAL (zeros of either sign,
+    infinities, nan, subnormals): a program's sub-blocks whose values stay defined run
+    the defined-value rules (scaled's, mixed's and long_chain's; a nan value anywhere
+    in one takes the general rule there, as zeros_and_infinities' constants make)."""
     f = {"scaled": scaled, **CHAINS}[chain]
 
     def finite(seed: int) -> DualArray:
