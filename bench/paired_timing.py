@@ -2,11 +2,14 @@
 
     python bench/paired_builds.py --rounds 6 /tmp/A /tmp/B bench/paired_timing.py t6
     python bench/paired_builds.py --rounds 6 /tmp/A /tmp/B bench/paired_timing.py sparse
+    python bench/paired_builds.py --rounds 6 /tmp/A /tmp/B bench/paired_timing.py hessian
 
 t6: peers.py's T6 (the Hessian blocks of ||X X Y|| for 5x5 X, Y), microseconds, the
 minimum over 30 repeats of 300 calls (wall time: the calls are short). sparse:
 sparse.py's banded Jacobian (n = 1e5) and 300 x 300 Laplacian residual's, checked,
-milliseconds, the minimum over 10 repeats of 10 to 20 calls (process time). Minima are
+milliseconds, the minimum over 10 repeats of 10 to 20 calls (process time). hessian:
+sparse.py's Rosenbrock Hessian at n = 1e4 and 1e5, checked and unchecked, the same
+way. Minima are
 the steadiest figure on a shared machine; paired_builds.py runs both builds at the
 same moments, so their difference holds where the absolute times wander.
 """
@@ -23,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peers import xxy_norm
-from sparse import banded, laplace
+from sparse import banded, laplace, rosen
 
 import hyperdiff as hd
 
@@ -58,6 +61,18 @@ def sparse() -> str:
     return f"banded {b * 1e3:.3f} ms  laplacian {lap * 1e3:.3f} ms"
 
 
+def hessian() -> str:
+    found = []
+    for n in (10**4, 10**5):
+        x = np.linspace(-1.0, 1.0, n)
+        for check in (True, False):
+            h = hd.hessian(rosen, sparsity="auto", check_sparsity=check)
+            h(x)
+            best = least_process_time(lambda: h(x), max(10, 10**6 // n))  # noqa: B023
+            found.append(f"{n:.0e}{'' if check else ' unchecked'} {best * 1e3:.3f} ms")
+    return "rosenbrock " + "  ".join(found)
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "t6"
-    print({"t6": t6, "sparse": sparse}[which]())
+    print({"t6": t6, "sparse": sparse, "hessian": hessian}[which]())
