@@ -701,7 +701,7 @@ linear::Op linear_op(bool unary, int function, PartsMode mode, int column) {
   static const int multiply = index(binary_functions(), "multiply");
   static const int divide = index(binary_functions(), "divide");
   if (unary) {
-    return function == negative ? linear::kNegative
+    return function == negative   ? linear::kNegative
            : function == positive ? linear::kPositive
                                   : linear::kNone;
   }
@@ -1008,6 +1008,83 @@ PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_s
     node->add_input(i, rows_input(in.array, in.offset + offset, in.stride));
   }
   return record(Py_TYPE(dual), std::move(node));
+}
+
+// x.reshape(shape) of a pending colored seed x (or a slice of one), C order: the same
+// rows as a seed of that shape, pending like x[a:b] (seed_slice), so that np.pad of
+// u.reshape(m, m) writes the seed's planes once, into its interior (planes_into),
+// instead of computing them and copying them there. One -1 in shape is inferred, as
+// numpy's. nullptr (no Python error) when x is not one or the shape is not one of x's
+// size (numpy's reshape then says why).
+PyObject* seed_reshape(PyObject* dual, std::vector<npy_intp> shape) {
+  PyObject* value = stored(dual);
+  if (value == nullptr || !is_deferred(value)) return nullptr;  // (the common answer, quick)
+  DualData x;
+  if (!x.read(dual) || x.node == nullptr || x.node->colors == 0 || x.node->result != nullptr ||
+      x.run != 0 || x.ndim < 2 || x.count == 0) {
+    return nullptr;
+  }
+  std::size_t known = 1;
+  int inferred = -1;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == -1 && inferred < 0) {
+      inferred = static_cast<int>(d);
+    } else if (shape[d] < 0) {
+      return nullptr;
+    } else {
+      known *= static_cast<std::size_t>(shape[d]);
+    }
+  }
+  if (inferred >= 0) {
+    if (known == 0 || x.count % known != 0) return nullptr;
+    shape[static_cast<std::size_t>(inferred)] = static_cast<npy_intp>(x.count / known);
+    known = x.count;
+  }
+  if (known != x.count) return nullptr;
+  PyObject* reshaped = seed_slice(dual, x, 0, x.dims[1], x.count);
+  if (reshaped == nullptr) return nullptr;
+  fusion::Node& node = *node_of(stored(reshaped));
+  node.dims.resize(1);
+  node.dims.insert(node.dims.end(), shape.begin(), shape.end());
+  return reshaped;
+}
+
+// A pending colored seed's planes written into `out` (its planes' shape and dtype),
+// whose last axis is contiguous and whose other axes are any strides of whole
+// elements (np.pad's interior): row by row, as a fused graph writes a block of it
+// (fusion::write_seed); the seed stays pending. False when out is not so.
+bool seed_rows_into(const fusion::Node& node, PyArrayObject* out) {
+  const int dims = PyArray_NDIM(out);
+  const npy_intp item = PyDataType_ELSIZE(node.descr);
+  if (dims < 2 || PyArray_STRIDE(out, dims - 1) != item) return false;
+  for (int d = 0; d < dims - 1; ++d) {
+    if (PyArray_STRIDE(out, d) <= 0 || PyArray_STRIDE(out, d) % item != 0) return false;
+  }
+  const auto length = static_cast<std::size_t>(PyArray_DIM(out, dims - 1));
+  const std::size_t rows = length == 0 ? 0 : node.count / length;
+  const fusion::Input& x = node.inputs[0];
+  const fusion::Input& given = node.inputs[1];
+  auto* base = static_cast<unsigned char*>(PyArray_DATA(out));
+  const auto at = [&](PyArrayObject* array, std::size_t element) {
+    return static_cast<const unsigned char*>(PyArray_DATA(array)) +
+           element * static_cast<std::size_t>(item);
+  };
+  std::vector<npy_intp> index(static_cast<std::size_t>(dims), 0);  // (axes 1 .. dims - 2)
+  for (std::size_t row = 0; row < rows; ++row) {
+    npy_intp offset = 0;
+    for (int d = 1; d < dims - 1; ++d) offset += index[d] * PyArray_STRIDE(out, d);
+    const std::size_t first = row * length;
+    fusion::write_seed(
+        static_cast<std::size_t>(item), Operand{at(x.array, x.offset + first), x.stride, false},
+        Operand{at(given.array, given.offset + first), given.stride, false},
+        static_cast<int>(node.dims[0]), base + offset,
+        static_cast<std::size_t>(PyArray_STRIDE(out, 0) / item), length, node.colors, node.probed);
+    for (int d = dims - 2; d >= 1; --d) {  // the next row's index
+      if (++index[d] < PyArray_DIM(out, d)) break;
+      index[d] = 0;
+    }
+  }
+  return true;
 }
 
 // x[a:b] (step 1, along the first axis) as a view node, when x's planes could be
@@ -1506,6 +1583,42 @@ void register_operators(py::module_& m) {
       "None for a dtype without components or where the fast path records no operation "
       "(fusion::records).");
   m.def(
+      "pending_seed",
+      [](py::object dual) {
+        if (registered().count(Py_TYPE(dual.ptr())) == 0) return false;
+        PyObject* value = stored(dual.ptr());
+        if (value == nullptr || !is_deferred(value)) return false;
+        const fusion::NodePtr node = node_of(value);
+        return node->seed && node->colors > 0 && node->result == nullptr && !node->view &&
+               (node->parent == nullptr || node->parent->result == nullptr);
+      },
+      py::arg("dual"),
+      "Whether a dual's planes are a pending colored seed's (or a pending slice of one): "
+      "planes_into writes them into planes of contiguous rows too.");
+  m.def(
+      "seed_reshape",
+      [](py::object dual, py::tuple shape) -> py::object {
+        if (registered().count(Py_TYPE(dual.ptr())) == 0) return py::none();
+        std::vector<npy_intp> dims;
+        for (const py::handle d : shape) {
+          if (!PyLong_Check(d.ptr())) return py::none();
+          int overflow = 0;
+          const long long n = PyLong_AsLongLongAndOverflow(d.ptr(), &overflow);
+          if (overflow != 0) return py::none();  // (numpy says why)
+          dims.push_back(static_cast<npy_intp>(n));
+        }
+        PyObject* reshaped = seed_reshape(dual.ptr(), std::move(dims));
+        if (reshaped == nullptr) {
+          if (PyErr_Occurred()) throw py::error_already_set();
+          return py::none();
+        }
+        return py::reinterpret_steal<py::object>(reshaped);
+      },
+      py::arg("dual"), py::arg("shape"),
+      "dual.reshape(shape) (C order, of dual's size; one -1 inferred) of a pending colored "
+      "seed (or a slice of one): a seed of that shape over the same rows, pending; None "
+      "for any other dual or shape, nothing computed.");
+  m.def(
       "colored_seed",
       [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
         auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
@@ -1635,6 +1748,11 @@ void register_operators(py::module_& m) {
         if (first > 0) {  // the root's planes asked, out of its scratch (it stays pending)
           if (node->seed || !PyArray_IS_C_CONTIGUOUS(array)) return false;
           if (!fusion::compute(node, node_planes, array, first)) throw py::error_already_set();
+          return true;
+        }
+        // a colored seed into planes of contiguous rows (np.pad's interior): row by row
+        if (node->seed && node->colors > 0 && !PyArray_IS_C_CONTIGUOUS(array) &&
+            seed_rows_into(*node, array)) {
           return true;
         }
         // each plane C-contiguous, the planes apart by at least one plane's bytes

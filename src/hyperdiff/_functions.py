@@ -1088,6 +1088,12 @@ def _reshape(
     if kwargs:
         raise _unsupported("reshape", next(iter(kwargs)))
     target = _shape_tuple(shape)
+    if order == "C" and copy is not True:
+        # a pending colored seed stays pending (np.pad of u.reshape(m, m) then writes
+        # its planes once, into the pad's interior: _shapes._pad)
+        reshaped = _core.seed_reshape(a, target)
+        if reshaped is not None:
+            return reshaped
     planes = a._planes
     # (order: the caller's string, which numpy checks)
     with _errors_of(lambda: np.reshape(a._stack[0], target, order=order, copy=copy)):  # type: ignore[call-overload]

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _core
 from ._arrays import DualArray
 from ._functions import (
     Planes,
@@ -183,6 +184,31 @@ def _joined_duals(x: Any) -> Any:
     return np.stack(np.broadcast_arrays(*items))
 
 
+def _seed_padded(array: DualArray, pad_width: Any, cv: Any, kwargs: dict[str, Any]) -> Any:
+    """np.pad(array, pad_width) with zeros around it, of a pending colored seed (a sparse
+    Jacobian's, as u.reshape(m, m) keeps it): the margins of every plane zeroed and the
+    interior written by the seed itself (_core.planes_into, row by row), where the
+    general path computes its planes, pads the value and copies the parts in (a 300 x
+    300 seed of 7 planes: 0.54 -> 0.21 ms). None for other constants (the general path)."""
+    if set(kwargs) - {"constant_values"} or np.ndim(cv) != 0 or array.ndim == 0:
+        return None
+    if type(cv) not in (int, float) or cv != 0:
+        return None
+    dtype = array.dtype
+    np.pad(np.zeros((1,) * array.ndim, dtype=dtype), pad_width)  # numpy's checks of pad_width
+    pairs = _pad_pairs(pad_width, array.ndim)
+    shape = tuple(b + s + a for (b, a), s in zip(pairs, array.shape, strict=True))
+    out = np.empty((array._planes, *shape), dtype=dtype)
+    for axis, (before, after) in enumerate(pairs):  # the margins, each axis's two
+        ahead = (slice(None),) * (axis + 1)
+        out[(*ahead, slice(0, before))] = 0
+        out[(*ahead, slice(shape[axis] - after, None))] = 0
+    inside = tuple(slice(b, b + s) for (b, _), s in zip(pairs, array.shape, strict=True))
+    if not _core.planes_into(array, out[(slice(None), *inside)]):
+        return None
+    return type(array)._wrap(out)
+
+
 @implements(np.pad)
 def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> Any:
     if callable(mode) or mode not in (*_PAD_SELECT, *_PAD_LINEAR):
@@ -195,6 +221,10 @@ def _pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> A
         kwargs = {**kwargs, "end_values": _joined_duals(kwargs["end_values"])}
     cv = kwargs.get("constant_values", 0)
     cls = common_kind("pad", array, cv, kwargs.get("end_values", 0))
+    if mode == "constant" and type(array) is cls and _core.pending_seed(array):
+        padded = _seed_padded(array, pad_width, cv, kwargs)
+        if padded is not None:
+            return padded
     data = _planes(array, cls)
     plain = {k: _value_of(v) for k, v in kwargs.items()}
     value = np.pad(data[0], pad_width, mode, **plain)  # numpy's checks, its values
