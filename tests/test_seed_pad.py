@@ -100,12 +100,19 @@ def test_pad_of_a_seed_slice_and_other_constants():
     assert _core.pending_seed(piece)
     want = np.stack([np.pad(p[6000:30000].reshape(120, 200), 2) for p in planes])
     np.testing.assert_array_equal(np.array(np.pad(piece, 2)._stack), want)
-    for kwargs in ({"constant_values": 1.5}, {"mode": "edge"}, {"mode": "reflect"}):
+    for kwargs in (
+        {"constant_values": 1.5},
+        {"constant_values": -0.0},  # (numpy's margins -0.0)
+        {"constant_values": np.float64(0.0)},
+        {"mode": "edge"},
+        {"mode": "reflect"},
+    ):
         seed, planes = seeded(36000)
         got = np.pad(seed.reshape(180, 200), ((1, 2), (3, 0)), **kwargs)
         mode = kwargs.get("mode", "constant")
         value = np.pad(planes[0].reshape(180, 200), ((1, 2), (3, 0)), **kwargs)
         np.testing.assert_array_equal(got.value, value)
+        assert np.array_equal(np.signbit(got.value), np.signbit(value))
         if mode != "constant":
             parts = [np.pad(p.reshape(180, 200), ((1, 2), (3, 0)), mode) for p in planes[1:]]
             np.testing.assert_array_equal(np.array(got._stack)[1:], np.stack(parts))

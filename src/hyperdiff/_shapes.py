@@ -12,6 +12,7 @@ parts of the element picked.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -192,7 +193,8 @@ def _seed_padded(array: DualArray, pad_width: Any, cv: Any, kwargs: dict[str, An
     300 seed of 7 planes: 0.54 -> 0.21 ms). None for other constants (the general path)."""
     if set(kwargs) - {"constant_values"} or np.ndim(cv) != 0 or array.ndim == 0:
         return None
-    if type(cv) not in (int, float) or cv != 0:
+    # (0 or +0.0: numpy writes -0.0 as given, and the margins here are +0)
+    if not (type(cv) is int or (type(cv) is float and math.copysign(1.0, cv) > 0)) or cv != 0:
         return None
     dtype = array.dtype
     np.pad(np.zeros((1,) * array.ndim, dtype=dtype), pad_width)  # numpy's checks of pad_width
