@@ -53,6 +53,9 @@ struct BinaryEntry {
   // strong zero against an infinite part (kinds.hpp's first_order), as the products
   // of matrices have it (c @ sqrt(v) at v = 0 with c = [0, 2])
   static constexpr bool constant_zeros = false;
+  // power: x**3 and x**4 for an exponent that is one number (kernels.hpp), by
+  // products in integer_eval instead of pow in eval
+  static constexpr bool integer_powers = false;
 };
 
 struct LinearEntry : BinaryEntry {
@@ -206,6 +209,35 @@ struct Power : BinaryEntry {
       return T(edge);
     } else {
       return real_eval(x, y, p);
+    }
+  }
+
+  // x**n for n = 3 or 4, one number (kernels.hpp): x^n, n x^(n-1) and n (n-1) x^(n-2)
+  // by products, each a few roundings from exact (x x x, as the Taylor kinds' integer
+  // powers; numpy's pow is within 2 ulps), without pow and the quotients p / x, which
+  // were most of a cubic term's cost. Flags, as eval's, the elements where a power is
+  // not a normal float (zeros, infinities, over- and underflow): edges takes them.
+  static constexpr bool integer_powers = true;
+
+  template <class T>
+  static T integer_eval(T x, int n, Partials<T>& p) {
+    if constexpr (std::is_same_v<T, float>) {
+      Partials<double> w;
+      const double edge = integer_eval<double>(x, n, w);
+      p = {T(w.f0), T(w.fx), T(w.fy), T(w.fxx), T(w.fxy), T(w.fyy)};
+      return T(edge);
+    } else {
+      const T square = x * x, cube = square * x;
+      const T v = n == 3 ? cube : square * square;
+      const T below = n == 3 ? square : cube;  // x^(n-1)
+      const T second = n == 3 ? x : square;    // x^(n-2)
+      p.f0 = v;
+      p.fx = T(n) * below;
+      p.fxx = T(n * (n - 1)) * second;
+      p.fy = p.fxy = p.fyy = T(0);  // (the exponent has no parts here)
+      const bool regular = detail::normal_magnitude(v) & detail::normal_magnitude(below) &
+                           detail::normal_magnitude(second);
+      return (v == v) & !regular ? T(1) : T(0);
     }
   }
 

@@ -308,10 +308,39 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
   // Fn::edges recomputes the flagged elements' partials after the vector loop
   alignas(64) T edge[Fn::has_edges ? kBlock : 1];
   const BinaryBlock<T> f{f0, fx, fy, fxx, fxy, fyy};
+  // power's x**3 and x**4 where the exponent is one number: Fn::integer_eval
+  int integer_power = 0;
+  if constexpr (Fn::integer_powers && !YParts && !is_complex_v<T>) {
+    if (y_op.broadcast) {
+      const T y = *static_cast<const T*>(y_op.data);
+      integer_power = y == T(3) ? 3 : (y == T(4) ? 4 : 0);
+    }
+  }
   const auto partials = [&](const T* x_values, const T* y_values, std::size_t m) {
     const T* xv = pad_to_lanes(x_values, m, x_pad);
     const T* yv = pad_to_lanes(y_values, m, y_pad);
-    for (std::size_t g = 0; g < padded(m); g += kLanes) {
+    const auto store = [&](std::size_t i, const Partials<T>& d) {
+      const bool defined = d.f0 == d.f0;  // as for unary functions
+      f0[i] = d.f0;
+      if constexpr (need_fx) fx[i] = defined ? d.fx : d.f0;
+      if constexpr (need_fy) fy[i] = defined ? d.fy : d.f0;
+      if constexpr (need_fxx) fxx[i] = defined ? d.fxx : d.f0;
+      if constexpr (need_fxy) fxy[i] = defined ? d.fxy : d.f0;
+      if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
+    };
+    if constexpr (Fn::integer_powers && !YParts && !is_complex_v<T>) {
+      if (integer_power != 0) {
+        for (std::size_t g = 0; g < padded(m); g += kLanes) {
+#pragma omp simd
+          for (std::size_t i = g; i < g + kLanes; ++i) {
+            Partials<T> d{};
+            edge[i] = Fn::integer_eval(xv[i], integer_power, d);
+            store(i, d);
+          }
+        }
+      }
+    }
+    for (std::size_t g = 0; g < padded(m) && integer_power == 0; g += kLanes) {
 #pragma omp simd
       for (std::size_t i = g; i < g + kLanes; ++i) {
         Partials<T> d{};
@@ -320,13 +349,7 @@ void binary_blocks(const Kind& kind, Operand x_op, Operand y_op, T* out, std::si
         } else {
           Fn::eval(xv[i], yv[i], d);
         }
-        const bool defined = d.f0 == d.f0;  // as for unary functions
-        f0[i] = d.f0;
-        if constexpr (need_fx) fx[i] = defined ? d.fx : d.f0;
-        if constexpr (need_fy) fy[i] = defined ? d.fy : d.f0;
-        if constexpr (need_fxx) fxx[i] = defined ? d.fxx : d.f0;
-        if constexpr (need_fxy) fxy[i] = defined ? d.fxy : d.f0;
-        if constexpr (need_fyy) fyy[i] = defined ? d.fyy : d.f0;
+        store(i, d);
       }
     }
     if constexpr (Fn::has_edges) {
