@@ -214,9 +214,10 @@ struct Power : BinaryEntry {
 
   // x**n for n = 3 or 4, one number (kernels.hpp): x^n, n x^(n-1) and n (n-1) x^(n-2)
   // by products, each a few roundings from exact (x x x, as the Taylor kinds' integer
-  // powers; numpy's pow is within 2 ulps), without pow and the quotients p / x, which
-  // were most of a cubic term's cost. Flags, as eval's, the elements where a power is
-  // not a normal float (zeros, infinities, over- and underflow): edges takes them.
+  // powers: within 2 ulps of x^n, 3 of numpy's pow), without pow and the quotients
+  // p / x, which were most of a cubic term's cost. Flags, as eval's, the elements where
+  // a power is not a normal float (zeros, infinities, over- and underflow): edges
+  // takes them.
   static constexpr bool integer_powers = true;
 
   template <class T>
