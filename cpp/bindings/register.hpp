@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstddef>
+#include <memory>
 
 namespace hyperdiff {
 struct TaylorTable;
@@ -31,6 +32,11 @@ bool retire_escaped(int tag);
 // Whether these planes are a seed a transform keeps whose pair planes are known zero
 // (fusion::zero_pairs: made so, and never exposed since).
 bool pairs_known_zero(PyObject* planes);
+// Planes of these planes known all +0 (fusion::zero_planes: a small product's output,
+// never exposed since): one flag a plane, or null.
+std::shared_ptr<const bool[]> known_zero_planes(PyObject* planes, std::size_t count);
+// Records them for a product's fresh output; false with a Python error set.
+bool record_zero_planes(PyObject* planes, std::shared_ptr<const bool[]> zero, std::size_t count);
 std::size_t large_arrays();
 
 // The Taylor kernels of the instruction set in use (register_taylor.cpp), for the

@@ -1424,6 +1424,14 @@ PyMethodDef operator_methods[] = {
 
 bool pairs_known_zero(PyObject* planes) { return fusion::zero_pairs().count(planes) != 0; }
 
+std::shared_ptr<const bool[]> known_zero_planes(PyObject* planes, std::size_t count) {
+  return fusion::known_zero_planes(planes, count);
+}
+
+bool record_zero_planes(PyObject* planes, std::shared_ptr<const bool[]> zero, std::size_t count) {
+  return fusion::record_zero_planes(planes, std::move(zero), count);
+}
+
 bool retire_escaped(int tag) {
   PyObject* hook = retire_hook();
   if (hook == nullptr || tag <= 0) return true;

@@ -9,6 +9,8 @@
 
 #include <complex>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,8 +62,18 @@ const std::int64_t* checked_pairs(const py::array& pairs, int first, py::ssize_t
   return table;
 }
 
+// An operand's planes known +0 (a product's record of x itself, of `planes` planes), or
+// null.
+std::shared_ptr<const bool[]> zero_planes_of(const py::array& x, py::ssize_t planes) {
+  return known_zero_planes(x.ptr(), static_cast<std::size_t>(planes));
+}
+
+// Products of at least this many planes record their zero planes (below, the record
+// costs more than the scan it saves).
+constexpr py::ssize_t kRecordPlanes = 64;
+
 bool matrix_product_parts(py::array out, const py::array& x, const py::array& y, int first,
-                          const py::array& pairs) {
+                          const py::array& pairs, bool record) {
   const auto c_order = py::array::c_style;
   const int column = dtype_index(out);
   if (!(out.flags() & c_order) || !(x.flags() & c_order) || !(y.flags() & c_order) ||
@@ -83,12 +95,64 @@ bool matrix_product_parts(py::array out, const py::array& x, const py::array& y,
   const auto scanned = [&](const py::array& a) {
     return pairs_known_zero(a.ptr()) ? 1 + first : planes;
   };
-  const ProductShape shape{planes, out.shape(1),   x.shape(2), out.shape(2), first,
-                           table,  pairs.shape(0), scanned(x), scanned(y)};
+  ProductShape shape{planes, out.shape(1),   x.shape(2), out.shape(2), first,
+                     table,  pairs.shape(0), scanned(x), scanned(y)};
+  const auto x_zero = zero_planes_of(x, planes), y_zero = zero_planes_of(y, planes);
+  shape.x_zero = x_zero.get();
+  shape.y_zero = y_zero.get();
+  // (out's record: for the caller that hands out to nothing but a fresh dual array)
+  std::shared_ptr<bool[]> zero;
+  if (record && planes >= kRecordPlanes) zero.reset(new bool[static_cast<std::size_t>(planes)]);
+  shape.out_zero = zero.get();
   const MatrixProductKernel kernel = kernel_table().matrix_product[column];
   void* data = out.mutable_data();
-  py::gil_scoped_release release;
-  return kernel(data, x.data(), y.data(), shape);
+  bool nonfinite = false;
+  {
+    py::gil_scoped_release release;
+    nonfinite = kernel(data, x.data(), y.data(), shape);
+  }
+  // (an inf or nan: the caller mends out, so no record)
+  if (!nonfinite && zero != nullptr &&
+      !record_zero_planes(out.ptr(), std::move(zero), static_cast<std::size_t>(planes))) {
+    throw py::error_already_set();
+  }
+  return nonfinite;
+}
+
+// x @ y of two dual matrices' planes (P, m, n) and (P, n, p) of one dtype, C order,
+// 2 <= p <= kMaxProductWidth and m n p <= 256 (_algebra.matmul_of_one_kind's common
+// call, past its Python steps: T6's two): fresh planes, the value
+// numpy's matmul of the values (numpy's own bits: BLAS's), the parts the kernel's, their
+// zero planes recorded (nothing but the caller's new dual array holds them). None for
+// anything else, and where x or y holds an inf or nan (the caller's strong zeros).
+py::object small_matrix_product(const py::handle& x_obj, const py::handle& y_obj, int first,
+                                const py::array& pairs) {
+  if (!py::isinstance<py::array>(x_obj) || !py::isinstance<py::array>(y_obj)) return py::none();
+  const auto x = py::reinterpret_borrow<py::array>(x_obj);
+  const auto y = py::reinterpret_borrow<py::array>(y_obj);
+  const auto c_order = py::array::c_style;
+  if (x.ndim() != 3 || y.ndim() != 3 || !(x.flags() & c_order) || !(y.flags() & c_order) ||
+      !x.dtype().is(y.dtype()) || dtype_column(x.dtype().num()) < 0) {
+    return py::none();
+  }
+  const py::ssize_t planes = x.shape(0), m = x.shape(1), n = x.shape(2), p = y.shape(2);
+  if (planes < 1 || y.shape(0) != planes || y.shape(1) != n || p < 2 || p > kMaxProductWidth ||
+      m * n * p > 256) {
+    return py::none();
+  }
+  // (held for the module's life: a static py::object would be released after Python's end)
+  static const py::handle matmul =
+      py::object(py::module_::import("numpy").attr("matmul")).release();
+  const py::object value_object = matmul(x[py::int_(0)], y[py::int_(0)]);
+  if (!py::isinstance<py::array>(value_object)) return py::none();
+  const auto value = py::reinterpret_borrow<py::array>(value_object);
+  if (!value.dtype().is(x.dtype()) || !(value.flags() & c_order) || value.size() != m * p) {
+    return py::none();
+  }
+  py::array out(x.dtype(), std::vector<py::ssize_t>{planes, m, p});
+  std::memcpy(out.mutable_data(), value.data(), static_cast<std::size_t>(value.nbytes()));
+  if (matrix_product_parts(out, x, y, first, pairs, true)) return py::none();
+  return std::move(out);
 }
 
 // False when x is not as the kernel takes it (Python's numpy products instead).
@@ -96,14 +160,17 @@ bool self_dot_parts(py::array out, const py::array& x, int first, const py::arra
   const auto c_order = py::array::c_style;
   const int column = dtype_column(out.dtype().num());
   if (column < 0 || !(out.flags() & c_order) || !(x.flags() & c_order) || !out.writeable() ||
-      !x.dtype().is(out.dtype()) || out.ndim() != 1 || x.ndim() != 2 ||
-      x.shape(0) != out.shape(0)) {
+      !x.dtype().is(out.dtype()) || out.ndim() != 1 || x.ndim() < 2 || x.shape(0) != out.shape(0) ||
+      x.shape(0) < 1) {
     return false;
   }
   const SelfDotKernel kernel = kernel_table().self_dot[column];
   if (kernel == nullptr) return false;  // (complex)
   const std::int64_t* table = checked_pairs(pairs, first, out.shape(0));
-  const ProductShape shape{out.shape(0), 1, x.shape(1), 1, first, table, pairs.shape(0), 0, 0};
+  // (x's planes of any shape, each read as one vector)
+  ProductShape shape{out.shape(0), 1, x.size() / x.shape(0), 1, first, table, pairs.shape(0), 0, 0};
+  const auto x_zero = zero_planes_of(x, x.shape(0));
+  shape.x_zero = x_zero.get();
   void* data = out.mutable_data();
   py::gil_scoped_release release;
   kernel(data, x.data(), shape);
@@ -204,17 +271,27 @@ py::object expm_frechet(const py::array& a, const py::object& directions,
 void register_products(py::module_& m) {
   m.attr("MAX_PRODUCT_WIDTH") = kMaxProductWidth;
   m.def("matrix_product_parts", &matrix_product_parts, py::arg("out"), py::arg("x"), py::arg("y"),
-        py::arg("first"), py::arg("pairs"),
+        py::arg("first"), py::arg("pairs"), py::arg("record") = false,
         "Planes 1.. of out = x @ y (planes (P, m, n) and (P, n, p), 1 <= p <= 8) in the "
         "algebra of the layout (first, pairs): x_k y0 + x0 y_k, and x_a y_b + x_b y_a "
         "added to each pair's plane. Plane 0 is left as it is. Returns whether x or y "
-        "holds an inf or nan.");
+        "holds an inf or nan. With record (for an out that only a fresh dual array will "
+        "hold, written only through its _stack), out's planes written as zeros are "
+        "remembered, and a later product or self_dot_parts of out reads them as zero "
+        "without a scan, until out is exposed or freed.");
+  m.def("small_matrix_product", &small_matrix_product, py::arg("x"), py::arg("y"), py::arg("first"),
+        py::arg("pairs"),
+        "The planes of x @ y for two dual matrices' planes (P, m, n) and (P, n, p) of one "
+        "dtype in the algebra of the layout (first, pairs), C order, 2 <= p <= 8 and m n p "
+        "<= 256: fresh planes (the value numpy's matmul, the parts matrix_product_parts' "
+        "with its record), for a new dual array alone to hold; None for other operands "
+        "and where x or y holds an inf or nan.");
   m.def("self_dot_parts", &self_dot_parts, py::arg("out"), py::arg("x"), py::arg("first"),
         py::arg("pairs"),
-        "Planes 1.. of out = x . x for a real dual array x (planes (P, n)) read as one "
-        "vector in the algebra of the layout (first, pairs): 2 x0 . x_k, and 2 x_a . x_b "
-        "added to each pair's plane; plane 0 is left as it is. False (nothing written) "
-        "for arrays it does not take.");
+        "Planes 1.. of out = x . x for a real dual array x (planes (P, ...), each read as "
+        "one vector) in the algebra of the layout (first, pairs): 2 x0 . x_k, and 2 x_a . "
+        "x_b added to each pair's plane; plane 0 is left as it is. False (nothing "
+        "written) for arrays it does not take.");
   m.def(
       "outer_stream_bytes",
       [](std::size_t bytes) {

@@ -387,7 +387,9 @@ def _matrix_product(
             x = np.ascontiguousarray(x, dtype=dtype)
         if y.dtype != dtype or not y.flags.c_contiguous:
             y = np.ascontiguousarray(y, dtype=dtype)
-        if _core.matrix_product_parts(out, x, y, first, table):  # an inf or nan in x, y
+        # (record: out goes to a fresh dual array alone, so its zero planes are
+        # remembered for the next product or norm until its planes are exposed)
+        if _core.matrix_product_parts(out, x, y, first, table, True):  # an inf or nan in x, y
             with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
                 return strong_zeros(cls, np.matmul, _batched_matmul, x, y, out)
         return out  # (C++ arithmetic raises no numpy warning: no errstate needed)
@@ -631,15 +633,23 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
     """x @ y for two dual arrays of one kind (DualArray.__matmul__): matrices or vectors
     of one dtype straight to _bilinear, past numpy's dispatch and the gufunc rule's
-    checks (~7 us of T6's 30 a product); anything else as np.matmul takes it."""
-    if isinstance(x, TaylorArray) or not (1 <= x.ndim <= 2 and 1 <= y.ndim <= 2):
+    checks (~7 us of T6's 30 a product), small matrices to one C++ call (its Python
+    steps another 2-3 us); anything else as np.matmul takes it."""
+    if isinstance(x, TaylorArray):
         return np.matmul(x, y)
     # (`_read`: the product neither writes nor keeps its operands' planes, so they are
     # not marked exposed, and a Hessian's kept seeds stay reusable: T6's X and Y)
     xd, yd = x._read, y._read
+    cls = type(x)
+    if xd.ndim == 3 == yd.ndim:  # two matrices; small ones of one dtype all in C++ (T6's)
+        first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
+        planes = _core.small_matrix_product(xd, yd, first, table)
+        if planes is not None:
+            return cls._wrap(planes)
+    if not (1 <= x.ndim <= 2 and 1 <= y.ndim <= 2):
+        return np.matmul(x, y)
     if xd.dtype != yd.dtype:
         return np.matmul(x, y)
-    cls = type(x)
     if xd.ndim == 3 == yd.ndim and _small(xd, yd):  # two matrices: straight to their product
         return cls._wrap(_matrix_product(cls, np.matmul(xd[0], yd[0]), xd, yd))
     return cls._wrap(_bilinear(cls, np.matmul, _batched_matmul, x._stack, y._stack))

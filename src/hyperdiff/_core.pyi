@@ -177,7 +177,14 @@ def matrix_product_parts(
     y: npt.NDArray[Any],
     first: int,
     pairs: npt.NDArray[np.int64],
+    record: bool = False,
 ) -> bool: ...
+def small_matrix_product(
+    x: Any,
+    y: Any,
+    first: int,
+    pairs: npt.NDArray[np.int64],
+) -> npt.NDArray[Any] | None: ...
 def self_dot_parts(
     out: npt.NDArray[np.floating],
     x: npt.NDArray[np.floating],

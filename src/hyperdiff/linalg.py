@@ -1483,12 +1483,15 @@ def _dot_with_itself(x: DualArray) -> Any:
     GEMV, a Gram GEMM and numpy's take of its pairs ran before); planes it does not
     take (no kernel of their dtype) by the bilinear rule of np.dot."""
     cls = type(x)
-    data = x._stack.reshape(cls._planes, -1)
+    # (`_read`: the dot neither writes nor keeps the planes; a product's record of its
+    # zero planes, which exposing them would drop, spares their dots: T6's norm)
+    data = x._read
     out = np.empty(cls._planes, dtype=data.dtype)
     first, table = _pair_table(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     if not _core.self_dot_parts(out, data, first, table):
         return np.dot(x.ravel(), x.ravel())
-    out[0] = np.dot(data[0], data[0])  # numpy's own
+    value = data[0].ravel()
+    out[0] = np.dot(value, value)  # numpy's own
     return cls._wrap(out)
 
 
@@ -1556,10 +1559,11 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     numpy's own."""
     if not isinstance(x, DualArray):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-    if ord is None and axis is None and x.dtype.kind == "f" and x._stack.flags.c_contiguous:
+    data = x._read  # (its dtype and order: no `_stack`, which would expose the planes)
+    if ord is None and axis is None and data.dtype.kind == "f" and data.flags.c_contiguous:
         if not isinstance(x, TaylorArray):  # (numpy: sqrt(x.ravel() . x.ravel()), this dot)
             squares = _dot_with_itself(x)
-            if in_range(np.sqrt(squares._stack[0])):
+            if in_range(np.sqrt(squares._read[0])):
                 result = np.sqrt(squares)
                 return result.reshape((1,) * x.ndim) if keepdims else result
     value = np.linalg.norm(x.value, ord=ord, axis=axis, keepdims=keepdims)  # (numpy's checks)

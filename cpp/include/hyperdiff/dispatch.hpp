@@ -57,6 +57,13 @@ struct ProductShape {
   // the planes of x and of y that may be nonzero, the rest known zero (a Hessian's kept
   // seed has no pair planes: the scan stops at 1 + first)
   std::ptrdiff_t x_planes, y_planes;
+  // Planes known to be all +0 (null: none known): of x and of y, read, not scanned (an
+  // earlier product's output, _core's record of it); of out, written by the product
+  // (true for each plane it wrote as zeros by structure). (bool, not a byte type: the
+  // product's loops store them, and a byte may alias anything they read.)
+  const bool* x_zero = nullptr;
+  const bool* y_zero = nullptr;
+  bool* out_zero = nullptr;
 };
 // It returns whether an entry of x or y is inf or nan (where a zero entry against it
 // needs the strong zero the row and plane skips do not give: _algebra.strong_zeros).
