@@ -76,6 +76,7 @@ def test_products_and_norm_through_records_change_no_bit(dtype: Any) -> None:
     X X, then (X X) Y and (X X) X reading X X's record, then the dot of (X X) Y with
     itself reading its record (real dtypes: complex norms take another path)."""
     x, y = seed(range(5), dtype), seed(range(5, 10), dtype)
+    dense = RNG.standard_normal(SHAPE).astype(dtype)
     xs, ys = CLS._wrap(x.copy()), CLS._wrap(y.copy())
     xx = xs @ xs
     zero = ~reference_product(x, x).reshape(len(x), -1).any(axis=1)
@@ -86,6 +87,9 @@ def test_products_and_norm_through_records_change_no_bit(dtype: Any) -> None:
         ((xx @ xs)._read, reference_product(xx._read, x)),
         ((xs @ xx)._read, reference_product(x, xx._read)),
         ((xx @ xx)._read, reference_product(xx._read, xx._read)),
+        # every plane of the left factor nonzero, the right one's unit planes: pair terms
+        # x_a y_b added to planes whose own terms x_k y0 + x0 y_k were written first
+        ((CLS._wrap(dense.copy()) @ ys)._read, reference_product(dense, y)),
     ):
         close(got, want)
         assert not np.signbit(got[zero & ~want.reshape(len(x), -1).any(axis=1)].real).any()

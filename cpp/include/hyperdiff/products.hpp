@@ -118,6 +118,23 @@ inline void products(T* c, const T* a1, const T* b1, RowMask ra1, RowMask rb1, c
     // below, without the loops over rows of b
     const std::ptrdiff_t j = __builtin_ctzll(rb1);
     const T* bj = b1 + j * Width;
+    int nonzero = 0, column = 0;
+    for (int q = 0; q < Width; ++q) {
+      if (bj[q] != T(0)) ++nonzero, column = q;
+    }
+    if (nonzero == 1 && !accumulate) {
+      // and that row one entry (a unit seed plane itself): every other sum is (0 + s 0)
+      // + 0, +0 for the finite s the caller keeps (an inf or nan: it mends out)
+      const T v = bj[column];
+      for (std::ptrdiff_t r = 0; r < m; ++r) {
+        T* row = c + r * Width;
+        std::fill(row, row + Width, T(0));
+        if (r >= kMaskRows || ((ra1 >> r) & 1) != 0) {
+          row[column] = (T(0) + times(a1[r * n + j], v)) + T(0);
+        }
+      }
+      return;
+    }
     for (std::ptrdiff_t r = 0; r < m; ++r) {
       T* row = c + r * Width;
       if (r < kMaskRows && ((ra1 >> r) & 1) == 0) {
