@@ -119,25 +119,33 @@ bool matrix_product_parts(py::array out, const py::array& x, const py::array& y,
   return nonfinite;
 }
 
-// x @ y of two dual matrices' planes (P, m, n) and (P, n, p) of one dtype, C order,
-// 2 <= p <= kMaxProductWidth and m n p <= 256 (_algebra.matmul_of_one_kind's common
-// call, past its Python steps: T6's two): fresh planes, the value
-// numpy's matmul of the values (numpy's own bits: BLAS's), the parts the kernel's, their
-// zero planes recorded (nothing but the caller's new dual array holds them). None for
-// anything else, and where x or y holds an inf or nan (the caller's strong zeros).
+// x @ y of two dual arrays' planes, matrices (P, m, n) and (P, n, p) or vectors (P, n)
+// (numpy's matmul: a vector a row on the left, a column on the right, its axis then
+// dropped), of one dtype, C order, p <= kMaxProductWidth and m n p <= 256
+// (_algebra.matmul_of_one_kind's common call, past its Python steps: T6's two): fresh
+// planes, the value numpy's matmul of the values (numpy's own bits: BLAS's), the parts
+// the kernel's, their zero planes recorded for two matrices' product (nothing but the
+// caller's new dual array holds them). None for anything else, and where x or y holds
+// an inf or nan (the caller's strong zeros).
 py::object small_matrix_product(const py::handle& x_obj, const py::handle& y_obj, int first,
                                 const py::array& pairs) {
   if (!py::isinstance<py::array>(x_obj) || !py::isinstance<py::array>(y_obj)) return py::none();
-  const auto x = py::reinterpret_borrow<py::array>(x_obj);
-  const auto y = py::reinterpret_borrow<py::array>(y_obj);
+  auto x = py::reinterpret_borrow<py::array>(x_obj);
+  auto y = py::reinterpret_borrow<py::array>(y_obj);
   const auto c_order = py::array::c_style;
-  if (x.ndim() != 3 || y.ndim() != 3 || !(x.flags() & c_order) || !(y.flags() & c_order) ||
-      !x.dtype().is(y.dtype()) || dtype_column(x.dtype().num()) < 0) {
+  const bool x_vector = x.ndim() == 2, y_vector = y.ndim() == 2;
+  if (x.ndim() < 2 || x.ndim() > 3 || y.ndim() < 2 || y.ndim() > 3 || !(x.flags() & c_order) ||
+      !(y.flags() & c_order) || !x.dtype().is(y.dtype()) || dtype_column(x.dtype().num()) < 0) {
     return py::none();
   }
-  const py::ssize_t planes = x.shape(0), m = x.shape(1), n = x.shape(2), p = y.shape(2);
-  if (planes < 1 || y.shape(0) != planes || y.shape(1) != n || p < 2 || p > kMaxProductWidth ||
-      m * n * p > 256) {
+  const py::ssize_t planes = x.shape(0), n = x.shape(x.ndim() - 1);
+  const py::ssize_t m = x_vector ? 1 : x.shape(1), p = y_vector ? 1 : y.shape(2);
+  // (a column on the right, p = 1: past 8192 components of x, numpy's one GEMV of the
+  // stacked planes is faster. Hessian layouts, x @ v: HyperDualVec(30) 3 x 3 27 us here
+  // against 36, HyperDualVec(10) 8 x 8 12 against 30; HyperDualVec(50) 5 x 5 110
+  // against 67, HyperDualVec(100) 2 x 2 192 against 81.)
+  if (planes < 1 || y.shape(0) != planes || y.shape(1) != n || p > kMaxProductWidth ||
+      m * n * p > 256 || (p == 1 && planes * m * n > 8192)) {
     return py::none();
   }
   // (held for the module's life: a static py::object would be released after Python's end)
@@ -151,8 +159,16 @@ py::object small_matrix_product(const py::handle& x_obj, const py::handle& y_obj
   }
   py::array out(x.dtype(), std::vector<py::ssize_t>{planes, m, p});
   std::memcpy(out.mutable_data(), value.data(), static_cast<std::size_t>(value.nbytes()));
-  if (matrix_product_parts(out, x, y, first, pairs, true)) return py::none();
-  return std::move(out);
+  const bool matrices = !x_vector && !y_vector;
+  if (!matrices) {  // (the kernel's shapes: views, as numpy's matmul promotes vectors)
+    x = x.reshape(std::vector<py::ssize_t>{planes, m, n});
+    y = y.reshape(std::vector<py::ssize_t>{planes, n, p});
+  }
+  if (matrix_product_parts(out, x, y, first, pairs, matrices)) return py::none();
+  if (matrices) return std::move(out);
+  std::vector<py::ssize_t> shape{planes};
+  for (py::ssize_t k = 0; k < value.ndim(); ++k) shape.push_back(value.shape(k));
+  return out.reshape(shape);
 }
 
 // False when x is not as the kernel takes it (Python's numpy products instead).
@@ -281,11 +297,11 @@ void register_products(py::module_& m) {
         "without a scan, until out is exposed or freed.");
   m.def("small_matrix_product", &small_matrix_product, py::arg("x"), py::arg("y"), py::arg("first"),
         py::arg("pairs"),
-        "The planes of x @ y for two dual matrices' planes (P, m, n) and (P, n, p) of one "
-        "dtype in the algebra of the layout (first, pairs), C order, 2 <= p <= 8 and m n p "
-        "<= 256: fresh planes (the value numpy's matmul, the parts matrix_product_parts' "
-        "with its record), for a new dual array alone to hold; None for other operands "
-        "and where x or y holds an inf or nan.");
+        "The planes of x @ y for two dual arrays' planes, matrices (P, m, n) and (P, n, p) "
+        "or vectors (P, n), of one dtype in the algebra of the layout (first, pairs), C "
+        "order, p <= 8 and m n p <= 256: fresh planes (the value numpy's matmul, the parts "
+        "matrix_product_parts', with its record for two matrices), for a new dual array "
+        "alone to hold; None for other operands and where x or y holds an inf or nan.");
   m.def("self_dot_parts", &self_dot_parts, py::arg("out"), py::arg("x"), py::arg("first"),
         py::arg("pairs"),
         "Planes 1.. of out = x . x for a real dual array x (planes (P, ...), each read as "

@@ -641,7 +641,7 @@ def matmul_of_one_kind(x: DualArray, y: DualArray) -> Any:
     # not marked exposed, and a Hessian's kept seeds stay reusable: T6's X and Y)
     xd, yd = x._read, y._read
     cls = type(x)
-    if xd.ndim == 3 == yd.ndim:  # two matrices; small ones of one dtype all in C++ (T6's)
+    if 2 <= xd.ndim <= 3 and 2 <= yd.ndim <= 3:  # small ones of one dtype all in C++ (T6's)
         first, table = _pair_table(cls)  # type: ignore[arg-type]  # (mypy#11470)
         planes = _core.small_matrix_product(xd, yd, first, table)
         if planes is not None:

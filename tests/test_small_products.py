@@ -1,4 +1,5 @@
-"""A small product's record of its zero planes (_core.matrix_product_parts with record:
+"""Products of small dual matrices and vectors in one C++ call (_core.small_matrix_product),
+and a small product's record of its zero planes (_core.matrix_product_parts with record:
 fusion.hpp's zero_planes), read by the next product and by norm's dot instead of a scan.
 
 The record may change no bit: each product and dot is checked against the product rule
@@ -36,9 +37,9 @@ def seed(directions: range, dtype: Any = np.float64) -> np.ndarray:
     return planes
 
 
-def reference_product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x @ y in the algebra of CLS, numpy's matmul plane by plane (the product rule)."""
-    first, pairs = layout(CLS)
+def reference_product(x: np.ndarray, y: np.ndarray, cls: Any = CLS) -> np.ndarray:
+    """x @ y in the algebra of cls, numpy's matmul plane by plane (the product rule)."""
+    first, pairs = layout(cls)
     out = [x[0] @ y[0]] + [x[k] @ y[0] + x[0] @ y[k] for k in range(1, len(x))]
     for q, (a, b) in enumerate(pairs.tolist()):
         out[1 + first + q] = out[1 + first + q] + (x[1 + a] @ y[1 + b] + x[1 + b] @ y[1 + a])
@@ -228,3 +229,43 @@ def test_the_small_product_takes_what_the_kernel_takes() -> None:
     infinite = x.copy()
     infinite[3, 0, 0] = np.inf
     assert _core.small_matrix_product(infinite, y, first, table) is None  # (strong zeros)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "cls",
+    [hd.Dual, hd.HyperDual, hd.dualvec_type(3), hd.hyperdualvec_type(3), hd.hyperdualvec_type(10)],
+    ids=lambda c: c.__name__,
+)
+@pytest.mark.parametrize(
+    "shapes", [((4, 3), (3,)), ((3,), (3, 4)), ((5,), (5,)), ((2, 8), (8,)), ((1, 16), (16, 8))]
+)
+def test_products_with_vectors(cls: Any, dtype: Any, shapes: Any) -> None:
+    """Matrix-vector, vector-matrix and vector-vector products (numpy's matmul promotes the
+    vector and drops its axis) in one C++ call: the value numpy's matmul bit for bit, the
+    parts the product rule's (each vector a row or a column of the reference)."""
+    a_shape, b_shape = shapes
+    a = RNG.standard_normal((cls._planes, *a_shape)).astype(dtype)
+    b = RNG.standard_normal((cls._planes, *b_shape)).astype(dtype)
+    got = (cls._wrap(a.copy()) @ cls._wrap(b.copy()))._read
+    value = np.matmul(a[0], b[0])
+    assert got.shape == (cls._planes, *value.shape)
+    np.testing.assert_array_equal(got[0], value)
+    rows = a if len(a_shape) == 2 else a[:, None, :]
+    columns = b if len(b_shape) == 2 else b[:, :, None]
+    want = reference_product(rows, columns, cls).reshape(got.shape)
+    close(got, want)
+
+
+def test_a_column_on_many_planes_is_left_to_blas() -> None:
+    """x @ v past 8192 components of x (HyperDualVec(50)'s 1,326 planes of 5 x 5) is
+    declined (numpy's one GEMV of the stacked planes is faster); a row vector and a
+    smaller x are taken."""
+    cls = hd.hyperdualvec_type(50)
+    first, table = _pair_table(cls)
+    a = RNG.standard_normal((cls._planes, 5, 5))
+    v = RNG.standard_normal((cls._planes, 5))
+    assert _core.small_matrix_product(a, v, first, table) is None
+    assert _core.small_matrix_product(v, a, first, table) is not None
+    row = np.ascontiguousarray(a[:, :1])  # 1,326 x 5 components
+    assert _core.small_matrix_product(row, v, first, table) is not None
