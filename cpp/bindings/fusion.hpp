@@ -213,6 +213,17 @@ inline std::shared_ptr<const bool[]> known_zero_planes(PyObject* array, std::siz
   return found == map.end() || found->second.planes != planes ? nullptr : found->second.zero;
 }
 
+// A weak reference to `array` whose callback calls forget(array's address), so a table
+// keyed by the address lets go of it when the array goes; null with a Python error.
+inline PyObject* weakref_forgetting(PyObject* array, PyMethodDef* forget) {
+  PyObject* address = PyLong_FromVoidPtr(array);
+  PyObject* callback = address != nullptr ? PyCFunction_New(forget, address) : nullptr;
+  Py_XDECREF(address);
+  PyObject* weakref = callback != nullptr ? PyWeakref_NewRef(array, callback) : nullptr;
+  Py_XDECREF(callback);
+  return weakref;
+}
+
 // Records `zero` (`planes` flags) for a fresh array nothing has exposed; false with a
 // Python error when the weak reference fails.
 inline bool record_zero_planes(PyObject* array, std::shared_ptr<const bool[]> zero,
@@ -220,11 +231,7 @@ inline bool record_zero_planes(PyObject* array, std::shared_ptr<const bool[]> ze
   forget_zero_planes(array);
   static PyMethodDef forget = {
       "forget_zero_planes", reinterpret_cast<PyCFunction>(forget_zero_planes_of), METH_O, nullptr};
-  PyObject* address = PyLong_FromVoidPtr(array);
-  PyObject* callback = address != nullptr ? PyCFunction_New(&forget, address) : nullptr;
-  Py_XDECREF(address);
-  PyObject* weakref = callback != nullptr ? PyWeakref_NewRef(array, callback) : nullptr;
-  Py_XDECREF(callback);
+  PyObject* weakref = weakref_forgetting(array, &forget);
   if (weakref == nullptr) return false;
   zero_planes().emplace(array, ZeroPlanes{std::move(zero), planes, weakref});
   return true;
@@ -237,11 +244,7 @@ inline bool expose(PyObject* array) {
   if (map.count(array) != 0) return true;
   static PyMethodDef forget = {"forget_exposed", reinterpret_cast<PyCFunction>(forget_exposed),
                                METH_O, nullptr};
-  PyObject* address = PyLong_FromVoidPtr(array);
-  PyObject* callback = address != nullptr ? PyCFunction_New(&forget, address) : nullptr;
-  Py_XDECREF(address);
-  PyObject* weakref = callback != nullptr ? PyWeakref_NewRef(array, callback) : nullptr;
-  Py_XDECREF(callback);
+  PyObject* weakref = weakref_forgetting(array, &forget);
   if (weakref == nullptr) return false;
   map.emplace(array, weakref);
   return true;
