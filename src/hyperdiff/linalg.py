@@ -1486,6 +1486,8 @@ def _dot_with_itself(x: DualArray) -> Any:
     # (`_read`: the dot neither writes nor keeps the planes; a product's record of its
     # zero planes, which exposing them would drop, spares their dots: T6's norm)
     data = x._read
+    if data.ndim < 2 or not data.flags.c_contiguous:  # (a scalar's, a view's: a copy)
+        data = np.ascontiguousarray(data).reshape(cls._planes, -1)
     out = np.empty(cls._planes, dtype=data.dtype)
     first, table = _pair_table(cls)  # type: ignore[arg-type]  # classes hash (mypy#11470)
     if not _core.self_dot_parts(out, data, first, table):
