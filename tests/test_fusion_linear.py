@@ -110,7 +110,24 @@ def zeros_and_infinities(x: Any, y: Any, c: np.ndarray) -> Any:
     )
 
 
+def folded(x: Any, y: Any, c: np.ndarray) -> Any:
+    # negatives, positives and products by a number read by one add or subtract alone
+    # (the programs fold them into it): on both operands, on one beside a step, beside
+    # an operand without parts on either side, a product by a subnormal; t is read
+    # twice and -y by a product: not folded
+    t = 0.5 * x
+    return (
+        ((-x + 2.0 * y) - (+x))
+        + (y * 3.0 - c)
+        + ((-y) + c)
+        + (c - 1e-310 * x)
+        + (t + t)
+        - 0.25 * (-y)
+    )
+
+
 CHAINS: dict[str, Callable[..., Any]] = {
+    "folded": folded,
     "mixed": mixed,
     "long_chain": long_chain,
     "shared": shared,
@@ -169,7 +186,9 @@ def scaled(x: Any, y: Any, c: np.ndarray) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("chain", ["scaled", "mixed", "long_chain", "zeros_and_infinities"])
+@pytest.mark.parametrize(
+    "chain", ["scaled", "folded", "mixed", "long_chain", "zeros_and_infinities"]
+)
 def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
     """Inputs' values all finite, parts drawn from SPECIAL (zeros of either sign,
     infinities, nan, subnormals): a program's sub-blocks whose values stay defined run

@@ -127,6 +127,28 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
   }
 }
 
+// An add or subtract (unit rule: no value of the sub-block nan) whose operands' parts
+// may come from a folded step (run_as): operand i's parts are then 0 + c_i s_i, what
+// that step would have stored (c_i its factor; -1 for a negative, 1 for a positive:
+// 0 - s and 0 + s bit for bit, nan's payload included), else s_i itself. x, y: which
+// operands have parts (step_parts' add and subtract).
+template <bool FoldA, bool FoldB, class T>
+inline void folded_sum(bool add, bool x, bool y, const T* sa, T ca, const T* sb, T cb, T* o,
+                       std::size_t k) {
+  const auto a = [&](std::size_t i) { return FoldA ? T(0) + ca * sa[i] : sa[i]; };
+  const auto b = [&](std::size_t i) { return FoldB ? T(0) + cb * sb[i] : sb[i]; };
+  if (x && y) {
+#pragma omp simd
+    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + a(i)) + b(i) : (T(0) + a(i)) - b(i);
+  } else if (x) {
+#pragma omp simd
+    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + a(i)) + T(0) : (T(0) + a(i)) - T(0);
+  } else {
+#pragma omp simd
+    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + T(0)) + b(i) : (T(0) + T(0)) - b(i);
+  }
+}
+
 }  // namespace detail
 
 // Runs a program of `count` steps (the last one the result) over m elements of every
@@ -152,6 +174,45 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     if (operand >= 0 || !leaves[-1 - operand].broadcast) continue;
     const T c = *static_cast<const T*>(leaves[-1 - operand].data);
     finite_factor[j] = c != T(0) && c - c == T(0);
+  }
+  // A negative, positive or product by one finite nonzero number read by one add or
+  // subtract alone is folded into it (folded_sum) where the unit rule holds: its parts
+  // are never stored, a pass over L1 less (banded's -a, 2 b and 1e-2 e: run_as 13% and
+  // the sparse Jacobian's pass 4-5% faster). folded_from[j][i]: the folded step operand
+  // i of step j reads, or -1; fold_factor[f], fold_source[f]: folded step f's factor
+  // and its parts' operand. (fusion.hpp's programs read every step but the last once;
+  // readers keeps a step read twice stored all the same.)
+  int readers[kMaxSteps] = {};
+  for (int j = 0; j < count; ++j) {
+    for (int i = 0; i < steps[j].arity; ++i) {
+      if (steps[j].parts[i] && steps[j].operand[i] >= 0) ++readers[steps[j].operand[i]];
+    }
+  }
+  int folded_from[kMaxSteps][2];
+  T fold_factor[kMaxSteps] = {};
+  int fold_source[kMaxSteps] = {};
+  bool folded[kMaxSteps] = {};
+  for (int j = 0; j < count; ++j) {
+    const Step& s = steps[j];
+    folded_from[j][0] = folded_from[j][1] = -1;
+    if (s.op != kAdd && s.op != kSubtract) continue;
+    for (int i = 0; i < s.arity; ++i) {
+      const int f = s.operand[i];
+      if (!s.parts[i] || f < 0 || readers[f] != 1) continue;
+      const Step& u = steps[f];
+      if (u.arity == 1 && u.parts[0] && (u.op == kNegative || u.op == kPositive)) {
+        fold_factor[f] = u.op == kNegative ? T(-1) : T(1);
+        fold_source[f] = u.operand[0];
+      } else if (finite_factor[f]) {
+        const int operand = u.parts[0] ? 0 : 1;
+        fold_factor[f] = *static_cast<const T*>(leaves[-1 - u.operand[1 - operand]].data);
+        fold_source[f] = u.operand[operand];
+      } else {
+        continue;
+      }
+      folded[f] = true;
+      folded_from[j][i] = f;
+    }
   }
   for (std::size_t start = 0; start < m; start += kSub) {
     const std::size_t k = m - start < kSub ? m - start : kSub;
@@ -195,6 +256,27 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
         const T* ap = operand_parts(0);
         const T* bp = s.arity == 2 ? operand_parts(1) : ap;
         T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
+        if (!exact && folded[j]) continue;  // (its reader computes its parts)
+        const int fa = folded_from[j][0], fb = s.arity == 2 ? folded_from[j][1] : -1;
+        if (!exact && (fa >= 0 || fb >= 0)) {
+          const auto source = [&](int f, const T* own) -> const T* {
+            if (f < 0) return own;
+            const int operand = fold_source[f];
+            return operand >= 0 ? parts[operand] : leaf_plane(-1 - operand, p);
+          };
+          const T* sa = source(fa, ap);
+          const T* sb = source(fb, bp);
+          const T ca = fa >= 0 ? fold_factor[fa] : T(1), cb = fb >= 0 ? fold_factor[fb] : T(1);
+          const bool add = s.op == kAdd, x = s.parts[0], y = s.arity == 2 && s.parts[1];
+          if (fa >= 0 && fb >= 0) {
+            detail::folded_sum<true, true>(add, x, y, sa, ca, sb, cb, o, k);
+          } else if (fa >= 0) {
+            detail::folded_sum<true, false>(add, x, y, sa, ca, sb, cb, o, k);
+          } else {
+            detail::folded_sum<false, true>(add, x, y, sa, ca, sb, cb, o, k);
+          }
+          continue;
+        }
         if (exact) {
           detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), o, k, false);
         } else {
