@@ -110,11 +110,19 @@ def zeros_and_infinities(x: Any, y: Any, c: np.ndarray) -> Any:
     )
 
 
+def sums(x: Any, y: Any, c: np.ndarray) -> Any:
+    # adds and subtracts each reading the last as its first operand (one loop, the
+    # programs' sums): with a number and a plain array among the terms, and a sum read
+    # as a second operand (c - (x + y)), a sum starting with a number (2.0 - y)
+    s = x - y + 2.0 - c + (-x) - 0.5 * y + y
+    return (s - (c - (x + y))) + ((2.0 - y) - x)
+
+
 def folded(x: Any, y: Any, c: np.ndarray) -> Any:
     # negatives, positives and products by a number read by one add or subtract alone
-    # (the programs fold them into it): on both operands, on one beside a step, beside
-    # an operand without parts on either side, a product by a subnormal; t is read
-    # twice and -y by a product: not folded
+    # (the programs fold them into its sum): on both operands, on one beside a step,
+    # beside an operand without parts on either side, a product by a subnormal; t is
+    # read twice and -y by a product: not folded
     t = 0.5 * x
     return (
         ((-x + 2.0 * y) - (+x))
@@ -127,6 +135,7 @@ def folded(x: Any, y: Any, c: np.ndarray) -> Any:
 
 
 CHAINS: dict[str, Callable[..., Any]] = {
+    "sums": sums,
     "folded": folded,
     "mixed": mixed,
     "long_chain": long_chain,
@@ -187,7 +196,7 @@ def scaled(x: Any, y: Any, c: np.ndarray) -> tuple[Any, ...]:
 @pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
-    "chain", ["scaled", "folded", "mixed", "long_chain", "zeros_and_infinities"]
+    "chain", ["scaled", "sums", "folded", "mixed", "long_chain", "zeros_and_infinities"]
 )
 def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
     """Inputs' values all finite, parts drawn from SPECIAL (zeros of either sign,

@@ -127,25 +127,51 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
   }
 }
 
-// An add or subtract (unit rule: no value of the sub-block nan) whose operands' parts
-// may come from a folded step (run_as): operand i's parts are then 0 + c_i s_i, what
-// that step would have stored (c_i its factor; -1 for a negative, 1 for a positive:
-// 0 - s and 0 + s bit for bit, nan's payload included), else s_i itself. x, y: which
-// operands have parts (step_parts' add and subtract).
-template <bool FoldA, bool FoldB, class T>
-inline void folded_sum(bool add, bool x, bool y, const T* sa, T ca, const T* sb, T cb, T* o,
-                       std::size_t k) {
-  const auto a = [&](std::size_t i) { return FoldA ? T(0) + ca * sa[i] : sa[i]; };
-  const auto b = [&](std::size_t i) { return FoldB ? T(0) + cb * sb[i] : sb[i]; };
-  if (x && y) {
+// A sum's parts (run_as), where no value of the sub-block is nan: o = 0 + g_0 s_0 + g_1
+// s_1 + ... + g_{K-1} s_{K-1}, summed left to right in registers. Each term is an
+// operand's parts s (g = 1, or -1 when subtracted) or a folded step's operand's (g its
+// factor, negated when subtracted), and the sum is the steps' own rules bit for bit
+// (nan's sign and payload aside): their (0 + a) +- b, with a never -0 past the first
+// 0 + (a sum of numbers not -0 is not -0), is a + b or a + (-b); 0 + g s is g s
+// wherever it is added to such a sum; and a negative's 0 - s is 0 + (-1) s.
+template <int K, class T>
+inline void sum_terms(const T* const* s, const T* g, T* o, std::size_t k) {
+  const T* source[K];
+  T factor[K];
+  for (int t = 0; t < K; ++t) {
+    source[t] = s[t];
+    factor[t] = g[t];
+  }
 #pragma omp simd
-    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + a(i)) + b(i) : (T(0) + a(i)) - b(i);
-  } else if (x) {
-#pragma omp simd
-    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + a(i)) + T(0) : (T(0) + a(i)) - T(0);
-  } else {
-#pragma omp simd
-    for (std::size_t i = 0; i < k; ++i) o[i] = add ? (T(0) + T(0)) + b(i) : (T(0) + T(0)) - b(i);
+  for (std::size_t i = 0; i < k; ++i) {
+    T sum = T(0) + factor[0] * source[0][i];
+    for (int t = 1; t < K; ++t) sum += factor[t] * source[t][i];
+    o[i] = sum;
+  }
+}
+
+static_assert(kMaxSteps + 1 == 9, "a sum's terms: its steps' second operands, and a first");
+template <class T>
+inline void sum_terms(int count, const T* const* s, const T* g, T* o, std::size_t k) {
+  switch (count) {
+    case 1:
+      return sum_terms<1>(s, g, o, k);
+    case 2:
+      return sum_terms<2>(s, g, o, k);
+    case 3:
+      return sum_terms<3>(s, g, o, k);
+    case 4:
+      return sum_terms<4>(s, g, o, k);
+    case 5:
+      return sum_terms<5>(s, g, o, k);
+    case 6:
+      return sum_terms<6>(s, g, o, k);
+    case 7:
+      return sum_terms<7>(s, g, o, k);
+    case 8:
+      return sum_terms<8>(s, g, o, k);
+    default:
+      return sum_terms<9>(s, g, o, k);
   }
 }
 
@@ -175,44 +201,70 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     const T c = *static_cast<const T*>(leaves[-1 - operand].data);
     finite_factor[j] = c != T(0) && c - c == T(0);
   }
-  // A negative, positive or product by one finite nonzero number read by one add or
-  // subtract alone is folded into it (folded_sum) where the unit rule holds: its parts
-  // are never stored, a pass over L1 less (banded's -a, 2 b and 1e-2 e: run_as 13% and
-  // the sparse Jacobian's pass 4-5% faster). folded_from[j][i]: the folded step operand
-  // i of step j reads, or -1; fold_factor[f], fold_source[f]: folded step f's factor
-  // and its parts' operand. (fusion.hpp's programs read every step but the last once;
-  // readers keeps a step read twice stored all the same.)
+  // Sums: an add or subtract, and the adds and subtracts that read it as their first
+  // operand, each read once, run as one loop (sum_terms) where no value of the
+  // sub-block is nan: the parts of its last step alone are stored. A negative,
+  // positive or product by one finite nonzero number that a sum reads, once, is folded
+  // into it (a term g s: its parts are never stored either). Banded's -a + 2 b - c +
+  // 1e-2 e: one loop a plane instead of six.
+  // (fusion.hpp's programs read every step but the last once; readers keeps a step
+  // read twice stored all the same.)
   int readers[kMaxSteps] = {};
   for (int j = 0; j < count; ++j) {
     for (int i = 0; i < steps[j].arity; ++i) {
       if (steps[j].parts[i] && steps[j].operand[i] >= 0) ++readers[steps[j].operand[i]];
     }
   }
-  int folded_from[kMaxSteps][2];
-  T fold_factor[kMaxSteps] = {};
-  int fold_source[kMaxSteps] = {};
-  bool folded[kMaxSteps] = {};
-  for (int j = 0; j < count; ++j) {
-    const Step& s = steps[j];
-    folded_from[j][0] = folded_from[j][1] = -1;
-    if (s.op != kAdd && s.op != kSubtract) continue;
-    for (int i = 0; i < s.arity; ++i) {
-      const int f = s.operand[i];
-      if (!s.parts[i] || f < 0 || readers[f] != 1) continue;
-      const Step& u = steps[f];
-      if (u.arity == 1 && u.parts[0] && (u.op == kNegative || u.op == kPositive)) {
-        fold_factor[f] = u.op == kNegative ? T(-1) : T(1);
-        fold_source[f] = u.operand[0];
-      } else if (finite_factor[f]) {
-        const int operand = u.parts[0] ? 0 : 1;
-        fold_factor[f] = *static_cast<const T*>(leaves[-1 - u.operand[1 - operand]].data);
-        fold_source[f] = u.operand[operand];
-      } else {
-        continue;
-      }
-      folded[f] = true;
-      folded_from[j][i] = f;
+  const auto is_sum = [&](int j) {
+    return j >= 0 && (steps[j].op == kAdd || steps[j].op == kSubtract) && steps[j].arity == 2;
+  };
+  // a step folded into the sum that reads it: its factor and its parts' operand
+  const auto fold = [&](int f, T& factor, int& source) {
+    if (f < 0 || readers[f] != 1) return false;
+    const Step& u = steps[f];
+    if (u.arity == 1 && u.parts[0] && (u.op == kNegative || u.op == kPositive)) {
+      factor = u.op == kNegative ? T(-1) : T(1);
+      source = u.operand[0];
+      return true;
     }
+    if (!finite_factor[f]) return false;
+    const int operand = u.parts[0] ? 0 : 1;
+    factor = *static_cast<const T*>(leaves[-1 - u.operand[1 - operand]].data);
+    source = u.operand[operand];
+    return true;
+  };
+  // skipped[j]: step j's parts are not stored (folded, or a sum's step but its last);
+  // sum_of[j]: the sum step j ends (its terms' operands and factors), or -1
+  bool skipped[kMaxSteps] = {};
+  int sum_of[kMaxSteps];
+  int term_count[kMaxSteps] = {};
+  int term_source[kMaxSteps][kMaxSteps + 1];
+  T term_factor[kMaxSteps][kMaxSteps + 1];
+  for (int j = 0; j < count; ++j) {
+    sum_of[j] = -1;
+    const Step& s = steps[j];
+    if (!is_sum(j)) continue;
+    const int before = s.parts[0] ? s.operand[0] : -1;
+    const bool extends = is_sum(before) && readers[before] == 1 && sum_of[before] >= 0 &&
+                         !(s.parts[1] && s.operand[1] == before);
+    int sum = j;
+    if (extends) {  // the sum ending at `before` ends here now
+      sum = sum_of[before];
+      sum_of[before] = -1;
+      skipped[before] = true;
+    }
+    sum_of[j] = sum;
+    const auto add_term = [&](int i, T sign) {
+      if (!s.parts[i]) return;  // ((0 + a) +- 0 is 0 + a)
+      const int operand = s.operand[i];
+      T factor = T(1);
+      int source = operand;
+      if (fold(operand, factor, source)) skipped[operand] = true;
+      term_source[sum][term_count[sum]] = source;
+      term_factor[sum][term_count[sum]++] = sign * factor;
+    };
+    if (!extends) add_term(0, T(1));
+    add_term(1, s.op == kSubtract ? T(-1) : T(1));
   }
   for (std::size_t start = 0; start < m; start += kSub) {
     const std::size_t k = m - start < kSub ? m - start : kSub;
@@ -256,25 +308,15 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
         const T* ap = operand_parts(0);
         const T* bp = s.arity == 2 ? operand_parts(1) : ap;
         T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
-        if (!exact && folded[j]) continue;  // (its reader computes its parts)
-        const int fa = folded_from[j][0], fb = s.arity == 2 ? folded_from[j][1] : -1;
-        if (!exact && (fa >= 0 || fb >= 0)) {
-          const auto source = [&](int f, const T* own) -> const T* {
-            if (f < 0) return own;
-            const int operand = fold_source[f];
-            return operand >= 0 ? parts[operand] : leaf_plane(-1 - operand, p);
-          };
-          const T* sa = source(fa, ap);
-          const T* sb = source(fb, bp);
-          const T ca = fa >= 0 ? fold_factor[fa] : T(1), cb = fb >= 0 ? fold_factor[fb] : T(1);
-          const bool add = s.op == kAdd, x = s.parts[0], y = s.arity == 2 && s.parts[1];
-          if (fa >= 0 && fb >= 0) {
-            detail::folded_sum<true, true>(add, x, y, sa, ca, sb, cb, o, k);
-          } else if (fa >= 0) {
-            detail::folded_sum<true, false>(add, x, y, sa, ca, sb, cb, o, k);
-          } else {
-            detail::folded_sum<false, true>(add, x, y, sa, ca, sb, cb, o, k);
+        if (!exact && skipped[j]) continue;  // (a sum's later step computes its parts)
+        if (!exact && sum_of[j] >= 0 && term_count[sum_of[j]] > 0) {
+          const int sum = sum_of[j];
+          const T* source[kMaxSteps + 1];
+          for (int t = 0; t < term_count[sum]; ++t) {
+            const int operand = term_source[sum][t];
+            source[t] = operand >= 0 ? parts[operand] : leaf_plane(-1 - operand, p);
           }
+          detail::sum_terms(term_count[sum], source, term_factor[sum], o, k);
           continue;
         }
         if (exact) {
