@@ -118,6 +118,12 @@ def sums(x: Any, y: Any, c: np.ndarray) -> Any:
     return (s - (c - (x + y))) + ((2.0 - y) - x)
 
 
+def negative_zero_sums(x: Any, y: Any, c: np.ndarray) -> tuple[Any, Any]:
+    # sums whose value is -0 where x and y are +0: -0 + -0 (a first term's 0 + would
+    # make it +0; its parts must be)
+    return -x - 0.5 * y, (-x) + (-y)
+
+
 def folded(x: Any, y: Any, c: np.ndarray) -> Any:
     # negatives, positives and products by a number read by one add or subtract alone
     # (the programs fold them into its sum): on both operands, on one beside a step,
@@ -136,6 +142,7 @@ def folded(x: Any, y: Any, c: np.ndarray) -> Any:
 
 CHAINS: dict[str, Callable[..., Any]] = {
     "sums": sums,
+    "negative_zero_sums": negative_zero_sums,
     "folded": folded,
     "mixed": mixed,
     "long_chain": long_chain,
@@ -196,7 +203,16 @@ def scaled(x: Any, y: Any, c: np.ndarray) -> tuple[Any, ...]:
 @pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
-    "chain", ["scaled", "sums", "folded", "mixed", "long_chain", "zeros_and_infinities"]
+    "chain",
+    [
+        "scaled",
+        "sums",
+        "negative_zero_sums",
+        "folded",
+        "mixed",
+        "long_chain",
+        "zeros_and_infinities",
+    ],
 )
 def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) -> None:
     """Inputs' values all finite, parts drawn from SPECIAL (zeros of either sign,

@@ -127,14 +127,15 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
   }
 }
 
-// A sum's parts (run_as), where no value of the sub-block is nan: o = 0 + g_0 s_0 + g_1
-// s_1 + ... + g_{K-1} s_{K-1}, summed left to right in registers. Each term is an
-// operand's parts s (g = 1, or -1 when subtracted) or a folded step's operand's (g its
-// factor, negated when subtracted), and the sum is the steps' own rules bit for bit
-// (nan's sign and payload aside): their (0 + a) +- b, with a never -0 past the first
-// 0 + (a sum of numbers not -0 is not -0), is a + b or a + (-b); 0 + g s is g s
-// wherever it is added to such a sum; and a negative's 0 - s is 0 + (-1) s.
-template <int K, class T>
+// A sum (run_as) over k elements, summed left to right in registers: o = g_0 s_0 +
+// g_1 s_1 + ... + g_{K-1} s_{K-1} (its values), or 0 + g_0 s_0 + ... (its parts, where
+// no value of the sub-block is nan). Each term is an operand s (g = 1, or -1 when
+// subtracted) or a folded step's operand (g its factor, negated when subtracted), and
+// the sum is the steps' own operations bit for bit (nan's sign and payload aside): a -
+// b is a + (-b), -(c b) is (-c) b, -a is (-1) a; and the parts' rules (0 + a) +- b,
+// with a never -0 past the first 0 + (a sum of numbers not -0 is not -0), are a + b or
+// a + (-b), 0 + g s being g s wherever it is added to such a sum.
+template <int K, bool Parts, class T>
 inline void sum_terms(const T* const* s, const T* g, T* o, std::size_t k) {
   const T* source[K];
   T factor[K];
@@ -144,34 +145,34 @@ inline void sum_terms(const T* const* s, const T* g, T* o, std::size_t k) {
   }
 #pragma omp simd
   for (std::size_t i = 0; i < k; ++i) {
-    T sum = T(0) + factor[0] * source[0][i];
+    T sum = Parts ? T(0) + factor[0] * source[0][i] : factor[0] * source[0][i];
     for (int t = 1; t < K; ++t) sum += factor[t] * source[t][i];
     o[i] = sum;
   }
 }
 
 static_assert(kMaxSteps + 1 == 9, "a sum's terms: its steps' second operands, and a first");
-template <class T>
+template <bool Parts, class T>
 inline void sum_terms(int count, const T* const* s, const T* g, T* o, std::size_t k) {
   switch (count) {
     case 1:
-      return sum_terms<1>(s, g, o, k);
+      return sum_terms<1, Parts>(s, g, o, k);
     case 2:
-      return sum_terms<2>(s, g, o, k);
+      return sum_terms<2, Parts>(s, g, o, k);
     case 3:
-      return sum_terms<3>(s, g, o, k);
+      return sum_terms<3, Parts>(s, g, o, k);
     case 4:
-      return sum_terms<4>(s, g, o, k);
+      return sum_terms<4, Parts>(s, g, o, k);
     case 5:
-      return sum_terms<5>(s, g, o, k);
+      return sum_terms<5, Parts>(s, g, o, k);
     case 6:
-      return sum_terms<6>(s, g, o, k);
+      return sum_terms<6, Parts>(s, g, o, k);
     case 7:
-      return sum_terms<7>(s, g, o, k);
+      return sum_terms<7, Parts>(s, g, o, k);
     case 8:
-      return sum_terms<8>(s, g, o, k);
+      return sum_terms<8, Parts>(s, g, o, k);
     default:
-      return sum_terms<9>(s, g, o, k);
+      return sum_terms<9, Parts>(s, g, o, k);
   }
 }
 
@@ -240,6 +241,10 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
   int term_count[kMaxSteps] = {};
   int term_source[kMaxSteps][kMaxSteps + 1];
   T term_factor[kMaxSteps][kMaxSteps + 1];
+  // a sum's values: every operand a term (one without parts too)
+  int value_count[kMaxSteps] = {};
+  int value_source[kMaxSteps][kMaxSteps + 1];
+  T value_factor[kMaxSteps][kMaxSteps + 1];
   for (int j = 0; j < count; ++j) {
     sum_of[j] = -1;
     const Step& s = steps[j];
@@ -255,11 +260,13 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     }
     sum_of[j] = sum;
     const auto add_term = [&](int i, T sign) {
-      if (!s.parts[i]) return;  // ((0 + a) +- 0 is 0 + a)
       const int operand = s.operand[i];
       T factor = T(1);
       int source = operand;
-      if (fold(operand, factor, source)) skipped[operand] = true;
+      if (s.parts[i] && fold(operand, factor, source)) skipped[operand] = true;
+      value_source[sum][value_count[sum]] = source;
+      value_factor[sum][value_count[sum]++] = sign * factor;
+      if (!s.parts[i]) return;  // ((0 + a) +- 0 is 0 + a)
       term_source[sum][term_count[sum]] = source;
       term_factor[sum][term_count[sum]++] = sign * factor;
     };
@@ -279,10 +286,22 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     };
     // the steps' values, the last one's into out
     const auto values_of = [&](int j) -> T* { return j == last ? out + start : values[j]; };
-    for (int j = 0; j < count; ++j) {
+    const auto step_values = [&](int j) {
       const Step& s = steps[j];
       const T* a = value(s.operand[0]);
       detail::step_values(s.op, a, s.arity == 2 ? value(s.operand[1]) : a, values_of(j), k);
+    };
+    // the sums' values (the values of the steps they skip are read by no other step)
+    for (int j = 0; j < count; ++j) {
+      if (skipped[j]) continue;
+      if (sum_of[j] < 0) {
+        step_values(j);
+        continue;
+      }
+      const int sum = sum_of[j];
+      const T* source[kMaxSteps + 1];
+      for (int t = 0; t < value_count[sum]; ++t) source[t] = value(value_source[sum][t]);
+      detail::sum_terms<false>(value_count[sum], source, value_factor[sum], values_of(j), k);
     }
     // Whether some step's value is nan: then the last one's is (every step is an
     // operand of a later one, and each operation keeps a nan operand's nan). An
@@ -295,6 +314,9 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
       for (std::size_t i = 0; i < k; ++i) spread += v[i] - v[i];
     }
     const bool exact = spread != spread;
+    if (exact) {  // the general rule reads every step's values
+      for (int j = 0; j < count; ++j) step_values(j);
+    }
     for (int p = 1; p < planes; ++p) {
       for (int j = 0; j < count; ++j) {
         const Step& s = steps[j];
@@ -309,14 +331,14 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
         const T* bp = s.arity == 2 ? operand_parts(1) : ap;
         T* o = j == last ? out + static_cast<std::size_t>(p) * out_stride + start : parts[j];
         if (!exact && skipped[j]) continue;  // (a sum's later step computes its parts)
-        if (!exact && sum_of[j] >= 0 && term_count[sum_of[j]] > 0) {
+        if (!exact && sum_of[j] >= 0) {      // (a sum has an operand with parts)
           const int sum = sum_of[j];
           const T* source[kMaxSteps + 1];
           for (int t = 0; t < term_count[sum]; ++t) {
             const int operand = term_source[sum][t];
             source[t] = operand >= 0 ? parts[operand] : leaf_plane(-1 - operand, p);
           }
-          detail::sum_terms(term_count[sum], source, term_factor[sum], o, k);
+          detail::sum_terms<true>(term_count[sum], source, term_factor[sum], o, k);
           continue;
         }
         if (exact) {
