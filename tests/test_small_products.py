@@ -257,6 +257,24 @@ def test_products_with_vectors(cls: Any, dtype: Any, shapes: Any) -> None:
     close(got, want)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_two_vectors_in_one_call(dtype: Any) -> None:
+    """v @ w of two vectors: numpy's matmul of the values is a numpy scalar, taken as a
+    0-d value (a 0-d dual array of the caller's kind, as numpy's path gave), the value
+    numpy's bits and the parts the product rule's."""
+    cls = hd.hyperdualvec_type(3)
+    first, table = _pair_table(cls)
+    v = RNG.standard_normal((cls._planes, 6)).astype(dtype)
+    w = RNG.standard_normal((cls._planes, 6)).astype(dtype)
+    planes = _core.small_matrix_product(v, w, first, table)
+    assert planes is not None and planes.shape == (cls._planes,) and planes.dtype == dtype
+    assert planes[0] == np.matmul(v[0], w[0])
+    want = reference_product(v[:, None, :], w[:, :, None], cls).reshape(planes.shape)
+    close(planes, want)
+    got = cls._wrap(v.copy()) @ cls._wrap(w.copy())
+    assert type(got) is cls and got.shape == ()
+
+
 def test_a_column_on_many_planes_is_left_to_blas() -> None:
     """x @ v past 8192 components of x (HyperDualVec(50)'s 1,326 planes of 5 x 5) is
     declined (numpy's one GEMV of the stacked planes is faster); a row vector and a

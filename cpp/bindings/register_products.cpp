@@ -151,10 +151,10 @@ py::object small_matrix_product(const py::handle& x_obj, const py::handle& y_obj
   // (held for the module's life: a static py::object would be released after Python's end)
   static const py::handle matmul =
       py::object(py::module_::import("numpy").attr("matmul")).release();
-  const py::object value_object = matmul(x[py::int_(0)], y[py::int_(0)]);
-  if (!py::isinstance<py::array>(value_object)) return py::none();
-  const auto value = py::reinterpret_borrow<py::array>(value_object);
-  if (!value.dtype().is(x.dtype()) || !(value.flags() & c_order) || value.size() != m * p) {
+  // (two vectors' product is a numpy scalar: read as a 0-d array)
+  const auto value = py::array::ensure(matmul(x[py::int_(0)], y[py::int_(0)]));
+  if (!value || !value.dtype().is(x.dtype()) || !(value.flags() & c_order) ||
+      value.size() != m * p) {
     return py::none();
   }
   py::array out(x.dtype(), std::vector<py::ssize_t>{planes, m, p});
