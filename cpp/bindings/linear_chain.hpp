@@ -23,9 +23,11 @@
 // choice per element here matches the drivers' choice per block of 256.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "hyperdiff/runtime.hpp"
 
@@ -94,9 +96,7 @@ namespace base {
 // The instruction set of the kernel table (runtime.cpp's choice, HYPERDIFF_ISA's): 4,
 // 3, or 0 for the baseline.
 inline int isa_level() {
-  static const int level = kernel_isa() == "x86-64-v4"   ? 4
-                           : kernel_isa() == "x86-64-v3" ? 3
-                                                         : 0;
+  static const int level = kernel_isa() == "x86-64-v4" ? 4 : kernel_isa() == "x86-64-v3" ? 3 : 0;
   return level;
 }
 

@@ -151,29 +151,18 @@ inline void sum_terms(const T* const* s, const T* g, T* o, std::size_t k) {
   }
 }
 
-static_assert(kMaxSteps + 1 == 9, "a sum's terms: its steps' second operands, and a first");
+// sum_terms of 1 to kMaxSteps + 1 terms (a sum's steps' second operands, and a first)
+template <bool Parts, class T, int... K>
+constexpr auto sum_table(std::integer_sequence<int, K...>) {
+  using Sum = void (*)(const T* const*, const T*, T*, std::size_t);
+  return std::array<Sum, sizeof...(K)>{&sum_terms<K + 1, Parts, T>...};
+}
+
 template <bool Parts, class T>
 inline void sum_terms(int count, const T* const* s, const T* g, T* o, std::size_t k) {
-  switch (count) {
-    case 1:
-      return sum_terms<1, Parts>(s, g, o, k);
-    case 2:
-      return sum_terms<2, Parts>(s, g, o, k);
-    case 3:
-      return sum_terms<3, Parts>(s, g, o, k);
-    case 4:
-      return sum_terms<4, Parts>(s, g, o, k);
-    case 5:
-      return sum_terms<5, Parts>(s, g, o, k);
-    case 6:
-      return sum_terms<6, Parts>(s, g, o, k);
-    case 7:
-      return sum_terms<7, Parts>(s, g, o, k);
-    case 8:
-      return sum_terms<8, Parts>(s, g, o, k);
-    default:
-      return sum_terms<9, Parts>(s, g, o, k);
-  }
+  static constexpr auto table =
+      sum_table<Parts, T>(std::make_integer_sequence<int, kMaxSteps + 1>{});
+  table[static_cast<std::size_t>(count - 1)](s, g, o, k);
 }
 
 }  // namespace detail
