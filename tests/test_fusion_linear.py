@@ -237,6 +237,71 @@ def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) ->
             same_bits(g, w)
 
 
+# random_chain's operations on a, b (earlier results), n (a number) and c (plain)
+CHAIN_STEPS: list[Callable[[Any, Any, float, np.ndarray], Any]] = [
+    lambda a, b, n, c: a + b,
+    lambda a, b, n, c: a - b,
+    lambda a, b, n, c: b - a,
+    lambda a, b, n, c: -a,
+    lambda a, b, n, c: +a,
+    lambda a, b, n, c: n * a,
+    lambda a, b, n, c: a * n,
+    lambda a, b, n, c: a / (n or 3.0),
+    lambda a, b, n, c: a + n,
+    lambda a, b, n, c: n - a,
+    lambda a, b, n, c: a * c - b,
+    lambda a, b, n, c: c - a / c + b,
+]
+
+
+def random_chain(seed: int) -> Callable[..., Any]:
+    """A random linear chain of x, y (dual) and c (plain): adds and subtracts with the
+    chain on either side, negatives, positives, products and quotients by numbers
+    (finite, zero, subnormal, infinite) and by c, and now and then a step read twice or
+    by a nonlinear operation: the programs' sums and folds in every arrangement."""
+    numbers = [2.0, -0.5, 3.0, 1e-310, 0.0, -0.0, np.inf, 7.0]
+
+    def f(x: Any, y: Any, c: np.ndarray) -> Any:
+        rng = np.random.default_rng(seed)  # (each call the same chain)
+        pool = [x, y]
+        for _ in range(int(rng.integers(4, 11))):
+            a = pool[int(rng.integers(len(pool)))]
+            b = pool[int(rng.integers(len(pool)))]
+            n = numbers[int(rng.integers(len(numbers)))]
+            made = CHAIN_STEPS[int(rng.integers(len(CHAIN_STEPS)))](a, b, n, c)
+            if rng.random() < 0.1:
+                made = made + made  # read twice
+            elif rng.random() < 0.05:
+                made = made * y  # read by a nonlinear operation
+            pool.append(made)
+        return pool[-1]
+
+    return f
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdualvec2"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(40))
+def test_random_chains_same_bits_as_eager(kind: str, dtype: type, seed: int) -> None:
+    """Random chains (random_chain) fused against eager, values all finite and parts
+    drawn from SPECIAL (the sums' rule), then everything from SPECIAL (the general rule
+    in a sub-block with a nan value): the same bits."""
+    like = KINDS[kind]()
+
+    def finite(s: int) -> DualArray:
+        planes = special((like._stack.shape[0], N), dtype, s)
+        planes[0] = np.random.default_rng(s).uniform(-4, 4, N)
+        planes[0, ::7] = 0.0
+        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+
+    c = np.random.default_rng(seed).uniform(0.5, 2, N).astype(dtype)
+    for make in (finite, lambda s: operand(kind, dtype, s)):
+        with np.errstate(all="ignore"):
+            f = random_chain(seed)
+            got, want = f(make(1), make(2), c.copy()), eager(f, make(1), make(2), c.copy())
+        same_bits(got._stack, want._stack)
+
+
 @pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_banded_same_bits_as_eager(kind: str, dtype: type) -> None:
