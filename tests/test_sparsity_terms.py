@@ -1,4 +1,4 @@
-"""The sums the sparse term scheme keeps as terms (hd.hessian with
+"""The sums the sparse term schemes keep as terms (hd.hessian and hd.grad with
 sparsity="auto"): every spelling the documentation names stays terms through the
 pass, not only through detection."""
 
@@ -11,7 +11,7 @@ import pytest
 
 import hyperdiff as hd
 
-TRANSFORMS = ["hessian"]
+TRANSFORMS = ["grad", "hessian"]
 WEIGHTS = np.linspace(0.5, 2.0, 29)
 SPELLINGS = {
     "np.sum": lambda r: np.sum(r**2),
@@ -38,8 +38,8 @@ def test_every_spelling_of_a_sum_stays_terms(
 ) -> None:
     """Each way of writing a sum that the term scheme documents is kept as terms by
     the pass (not only by detection: r @ r went to the bilinear rule past the term
-    kind and fell back to the slow schemes, with right values); values as the dense
-    transform's."""
+    kind and fell back to the slow schemes, with right values), for the Hessian and
+    the gradient; values as the dense transform's."""
     from hyperdiff import _sparsity
 
     term = SPELLINGS[spelling]

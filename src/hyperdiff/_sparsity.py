@@ -4312,7 +4312,7 @@ def sparse_jacobian(
 
 
 # --- compressed evaluation: Hessians ----------------------------------------------------------
-_TERM_KINDS: dict[tuple[int, int, bool], type[DualArray]] = {}
+_TERM_KINDS: dict[tuple[int, int, bool, int], type[DualArray]] = {}
 
 
 _TERMS_OFF = threading.local()  # set: the term kinds' full sums and products are plain
@@ -4328,20 +4328,25 @@ def _plain_terms() -> Any:
         _TERMS_OFF.on = before
 
 
-def _term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
-    """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane) at
-    transform depth `tag` whose full sums stay terms: one class per key until arrays
-    of it escape a call (_arrays._retire), then a new one, as `tagged` does."""
-    found = _TERM_KINDS.get((c, tag, probe))
+def _term_kind(c: int, tag: int, probe: bool, order: int = 2) -> type[DualArray]:
+    """HyperDualVec(c) (with the probe: and a direction w with its (w, w) plane), or
+    for order 1 DualVec(c) (and w), at transform depth `tag` whose full sums stay
+    terms: one class per key until arrays of it escape a call (_arrays._retire), then
+    a new one, as `tagged` does."""
+    found = _TERM_KINDS.get((c, tag, probe, order))
     if found is None or getattr(found, "_retired", False):
-        found = _TERM_KINDS[c, tag, probe] = _new_term_kind(c, tag, probe)
+        found = _TERM_KINDS[c, tag, probe, order] = _new_term_kind(c, tag, probe, order)
     return found
 
 
-def _new_term_kind(c: int, tag: int, probe: bool) -> type[DualArray]:
-    from ._multivariate import hyperdualvec_type, probed_hyperdualvec_type
+def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]:
+    from ._multivariate import dualvec_type, hyperdualvec_type, probed_hyperdualvec_type
 
-    base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
+    base: type[DualArray]
+    if order == 1:
+        base = dualvec_type(c + probe)
+    else:
+        base = probed_hyperdualvec_type(c, mixed=False) if probe else hyperdualvec_type(c)
 
     def __array_function__(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         def exact() -> Any:  # f's own value of it (_Terms.exact), no terms within
@@ -4715,14 +4720,131 @@ def sparse_hessian(
     return _named(hess, "hessian", f, hess.__doc__)
 
 
+# --- compressed evaluation: gradients of sums of terms ------------------------------------------
+class _TermGradientPlan(_JacobianPlan):
+    """f's gradient when f is a weighted sum of full sums (_Terms): the term arrays'
+    Jacobian, elements x inputs (sparse: each term reads few inputs), compressed by
+    its column coloring (the plan's colors), recovered, and summed into the gradient
+    with the terms' weights; its probe checks every term's J w."""
+
+    def __init__(self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any) -> None:
+        super().__init__(pattern, n, probe, dtype)
+        self.sizes = sizes
+        self.entry_rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+
+class _DenseGradientPlan:
+    """No sum of terms seen (or terms over as many colors as inputs): the dense
+    gradient, whose forward passes cost n directions."""
+
+    rtol = 0.0
+
+
+def _term_gradient_pattern(
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int
+) -> tuple[Any, list[int]] | None:
+    """The term arrays' Jacobian pattern (their elements, in order, x inputs) and their
+    sizes when f's output is a weighted sum of full sums (as a Hessian plan keeps
+    them: np.sum, mean, r @ r, ..., scaled and added); else None."""
+    x = _input_array(args[_position(argnums, len(args), "grad")], "grad(sparsity=...)")
+    trace = _Trace(x.size, False, False, True)
+    _, out = _call_traced(f, args, kwargs, argnums, trace, "grad(sparsity=...)")
+    live = isinstance(out, _Terms) and not trace.custom and not trace.held_written
+    if not live or not all(isinstance(a, SparsityTracer) for a, _ in out.parts):
+        return None
+    parts = [a for a, _ in out.parts]
+    pattern = _sp().vstack([_widen(a._g, x.size) for a in parts], format="csr")
+    return pattern, [a.size for a in parts]
+
+
+def sparse_gradient(
+    f: Callable[..., Any], argnums: int, sparsity: Any, check: bool = True
+) -> Callable[..., Any]:
+    """hd.grad(f, sparsity="auto"): see there. For f a weighted sum of full sums of
+    term arrays, one DualVec(c) pass whose c colors are distinct within each term's
+    inputs gives every term's partials (forward mode's n directions become c: O(n)
+    for terms of few inputs, as the sparse Hessian's term scheme); else the dense
+    gradient. check: the probe direction w in every pass (each term's J w)."""
+    from ._transforms import _named, grad
+
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
+        raise TypeError(f"grad(sparsity=...): argnums must be one int, not {argnums!r}")
+    if not (isinstance(sparsity, str) and sparsity == "auto"):
+        raise TypeError(
+            f'grad(sparsity=...) takes "auto" (the terms of a sum, detected), not {sparsity!r}'
+        )
+    plans: dict[Any, Any] = {}
+    dense = grad(f, argnums)
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        return _planned_call(
+            "grad", plans, True, new_plan, terms_pass, args, kwargs, argnums, rescue, not check
+        )
+
+    def rescue(plan: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A fresh plan whose pass fails (its probe off beyond f's rounding, or f's sum
+        not kept as terms by dual arrays): the dense gradient."""
+        return dense(*args, **kwargs)
+
+    def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> Any:
+        found = _term_gradient_pattern(f, args, kwargs, argnums)
+        if found is None:
+            return _DenseGradientPlan()
+        plan = _TermGradientPlan(*found, x.size, check, x.dtype)
+        return _DenseGradientPlan() if plan.c + check >= x.size else plan
+
+    def terms_pass(
+        plan: Any, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, float]:
+        """The gradient from the plan's pass, and how far its probe is from right
+        (inf: f's sum of terms is not the one detected, a stale plan)."""
+        if isinstance(plan, _DenseGradientPlan):
+            return dense(*args, **kwargs), 0.0
+        plan.difference = None
+        cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
+        new = list(args)
+        new[argnums] = plan.seeded(cls, x)
+        out = f(*new, **kwargs)
+        if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
+            return None, np.inf
+        parts = [_term_planes(a, cls, x.dtype, 1) for a, _ in out.parts]
+        block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        if plan.probe is not None:
+            plan.rtol = plan.rtol or _tight(x.dtype)
+        data, mismatch = plan.recover(np.ascontiguousarray(block))
+        if data is None:
+            return None, np.inf
+        # f's own dtype, as numpy promotes the terms and their weights (as the sparse
+        # Hessian's): each entry weighed by its term's weight, summed per input (one
+        # weight: applied to the sums)
+        dtype = np.result_type(*(p.dtype for p in parts), *(w for _, w in out.parts))
+        real = np.finfo(dtype).dtype
+        weights = [np.asarray(w, dtype=real) for _, w in out.parts]
+        one = all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1
+        if not one:
+            parts_of = zip(weights, out.parts, strict=True)
+            each = [np.broadcast_to(w, np.shape(a)).ravel() for w, (a, _) in parts_of]
+            data = data * np.concatenate(each)[plan.entry_rows]
+        total = np.bincount(plan.indices, data.real, minlength=x.size)
+        if data.dtype.kind == "c":
+            total = total + 1j * np.bincount(plan.indices, data.imag, minlength=x.size)
+            dtype = np.result_type(dtype, np.complex64)
+        if one and float(weights[0]) != 1:
+            total *= weights[0]
+        return total.astype(dtype, copy=False).reshape(x.shape), mismatch
+
+    gradient.__doc__ = "The gradient (of the input's shape), from the terms of f's sum."
+    return _named(gradient, "grad", f, gradient.__doc__)
+
+
 def sparse_transform(
     name: str, f: Callable[..., Any], argnums: Any, sparsity: Any, chunk_size: Any,
     elementwise: bool, holomorphic: bool, has_aux: bool, check_sparsity: bool = True,
 ) -> Callable[..., Any]:  # fmt: skip
-    """jacobian / hessian with sparsity=... (has_aux: f returns (output, aux), the call
-    (result, aux), aux as its values, as the dense transforms give it); chunk_size,
-    elementwise and holomorphic do not combine with it."""
-    if chunk_size is not None or elementwise or (holomorphic and name == "hessian"):
+    """jacobian / hessian / grad with sparsity=... (has_aux: f returns (output, aux),
+    the call (result, aux), aux as its values, as the dense transforms give it);
+    chunk_size, elementwise and (but for jacobian) holomorphic do not combine with it."""
+    if chunk_size is not None or elementwise or (holomorphic and name != "jacobian"):
         what = (
             "chunk_size or elementwise"
             if name == "jacobian"
@@ -4733,6 +4855,8 @@ def sparse_transform(
     def make(g: Callable[..., Any]) -> Callable[..., Any]:
         if name == "jacobian":
             return sparse_jacobian(g, argnums, sparsity, check_sparsity, holomorphic)
+        if name == "grad":
+            return sparse_gradient(g, argnums, sparsity, check_sparsity)
         return sparse_hessian(g, argnums, sparsity, check_sparsity)
 
     if not has_aux:

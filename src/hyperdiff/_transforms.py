@@ -1086,6 +1086,8 @@ def grad(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., _Array]: ...
 @overload
 def grad(
@@ -1096,6 +1098,8 @@ def grad(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
+    sparsity: None = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., tuple[_Array, ...]]: ...
 @overload
 def grad(
@@ -1106,6 +1110,8 @@ def grad(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: bool,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]: ...
 def grad(
     f: Callable[..., Any],
@@ -1115,12 +1121,21 @@ def grad(
     elementwise: bool = False,
     holomorphic: bool = False,
     has_aux: bool = False,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]:
     """The gradient of a scalar function, shaped like its input (a tuple for a tuple
     argnums). elementwise=True: per-point derivatives of a pointwise f (see jacobian).
     A complex output of real inputs gives the complex gradient d Re f + i d Im f.
     holomorphic=True: complex inputs, and f'(z) of a complex-differentiable f (as JAX's
     holomorphic=True; hyperdiff.wirtinger handles any f of complex inputs).
+    sparsity="auto": for f a weighted sum of full sums of arrays ("terms": np.sum, np.mean,
+    r @ r, np.dot, scaled and added, as hessian(sparsity=...) keeps them; Rosenbrock, a
+    least-squares objective, an energy), the gradient from one pass whose directions are
+    colors distinct within each term's inputs: O(n) for terms of few inputs, where
+    forward mode otherwise pays n directions (detection and coloring once per input
+    shape; any other f gets the dense gradient). The pass carries a probe direction
+    that catches a changed pattern (check_sparsity=False skips it, as for jacobian).
 
     Parameters
     ----------
@@ -1134,6 +1149,10 @@ def grad(
         As described above.
     has_aux : bool, default False
         f returns (output, aux); the call then gives (gradient, aux).
+    sparsity : "auto", optional
+        The gradient from the terms of f's sum, as described above (one int argnums).
+    check_sparsity : bool, default True
+        With sparsity="auto": the probe direction in every pass.
 
     Returns
     -------
@@ -1151,6 +1170,11 @@ def grad(
     >>> np.allclose(g, np.cos([0.0, 1.0]))
     True
     """
+    if sparsity is not None:
+        options = (chunk_size, elementwise, holomorphic, has_aux, check_sparsity)
+        return EXTENSIONS["sparse_transform"]("grad", f, argnums, sparsity, *options)
+    if not check_sparsity:
+        raise ValueError("check_sparsity=False skips a check of sparsity=...; pass both")
     if has_aux:
         return _with_aux(
             f,
