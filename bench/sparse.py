@@ -187,6 +187,26 @@ def jax_peers(
     return calls
 
 
+def ratio_cells(
+    calls: dict[str, Call], single: dict[str, float], rounds: int, timer: Callable[[], float]
+) -> tuple[float, Callable[[str], str]]:
+    """numpy's f's median time over interleaved rounds of the calls, and a cell maker:
+    a call's median ms and its ratio to f in the same rounds (single: calls timed once,
+    apart, marked *; "-" for a call not timed)."""
+    samples = interleaved_samples(list(calls.values()), rounds, timer=timer, min_sample=0.01)
+    med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
+    med.update(single)
+    base = med["numpy f"]
+
+    def cell(key: str) -> str:
+        if key not in med:
+            return "-"
+        once_mark = "*" if key in single else ""
+        return f"{med[key] * 1e3:.3f}{once_mark} ({med[key] / base:.1f}x)"
+
+    return base, cell
+
+
 def case(
     name: str, f: Callable[..., Any], n: int, hessian: bool, rounds: int, dense_max: int,
     jax_dense_max: int,
@@ -232,17 +252,7 @@ def case(
             del calls[key]
         else:
             del single[key]
-    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER, min_sample=0.01)
-    med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
-    med.update(single)
-    base = med["numpy f"]
-
-    def cell(key: str) -> str:
-        if key not in med:
-            return "-"
-        once_mark = "*" if key in single else ""
-        return f"{med[key] * 1e3:.3f}{once_mark} ({med[key] / base:.1f}x)"
-
+    base, cell = ratio_cells(calls, single, rounds, TIMER)
     return [
         name,
         f"{n:.0e}" if n >= 1000 else str(n),

@@ -25,13 +25,13 @@ import one_thread  # noqa: F401  (first: the thread settings, before numpy)
 
 import argparse
 import importlib.util
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from run import interleaved_samples, markdown
+from run import markdown
+from sparse import ratio_cells
 
 import hyperdiff as hd
 
@@ -51,7 +51,7 @@ def least_squares(x: Any, xp: Any = np) -> Any:
     return 0.5 * (r @ r)
 
 
-def once(call: Call) -> float:
+def once(call: Call) -> float:  # (with this file's TIMER: --cpu)
     start = TIMER()
     call()
     return TIMER() - start
@@ -88,17 +88,7 @@ def case(name: str, f: Callable[..., Any], n: int, rounds: int) -> list[str]:
         reverse = jax.jit(jax.grad(lambda v: f(v, jnp)))
         reverse(xj).block_until_ready()
         calls["jax.grad"] = lambda: reverse(xj).block_until_ready()
-    samples = interleaved_samples(list(calls.values()), rounds, timer=TIMER, min_sample=0.01)
-    med = {k: statistics.median(s) for k, s in zip(calls, samples, strict=True)}
-    med.update(single)
-    base = med["numpy f"]
-
-    def cell(key: str) -> str:
-        if key not in med:
-            return "-"
-        mark = "*" if key in single else ""
-        return f"{med[key] * 1e3:.3f}{mark} ({med[key] / base:.1f}x)"
-
+    base, cell = ratio_cells(calls, single, rounds, TIMER)
     return [
         name,
         f"{n:.0e}",

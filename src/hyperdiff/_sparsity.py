@@ -4730,7 +4730,11 @@ class _TermGradientPlan(_JacobianPlan):
     def __init__(self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any) -> None:
         super().__init__(pattern, n, probe, dtype)
         self.sizes = sizes
-        self.entry_rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        # the gradient straight off the pass's parts: input j's entry of term t sits in
+        # slot (color(j), t), so grad = sums @ (the parts' planes, flat, weighed)
+        slots = self.c * self.shape[0]
+        ones = np.ones(self.gather.size)
+        self.sums = _sp().csr_matrix((ones, (self.indices, self.gather)), shape=(n, slots))
 
 
 class _DenseGradientPlan:
@@ -4800,7 +4804,6 @@ def sparse_gradient(
         (inf: f's sum of terms is not the one detected, a stale plan)."""
         if isinstance(plan, _DenseGradientPlan):
             return dense(*args, **kwargs), 0.0
-        plan.difference = None
         cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
@@ -4809,28 +4812,32 @@ def sparse_gradient(
             return None, np.inf
         parts = [_term_planes(a, cls, x.dtype, 1) for a, _ in out.parts]
         block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-        if plan.probe is not None:
+        block = np.ascontiguousarray(block)
+        flat = block[: plan.c].reshape(-1)
+        if plan.unused.size and np.any(flat[plan.unused]):
+            return None, np.inf  # a part where the pattern has none: stale
+        mismatch = 0.0
+        if plan.probe is not None:  # each term's J w against the probe's (as recover's)
             plan.rtol = plan.rtol or _tight(x.dtype)
-        data, mismatch = plan.recover(np.ascontiguousarray(block))
-        if data is None:
-            return None, np.inf
+            mismatch = _block_mismatch(block, plan.weights, plan.rtol, plan.floor_of("jacobian"))
         # f's own dtype, as numpy promotes the terms and their weights (as the sparse
-        # Hessian's): each entry weighed by its term's weight, summed per input (one
-        # weight: applied to the sums)
+        # Hessian's): the parts weighed by their terms' weights (one weight: applied to
+        # the sums), summed per input
         dtype = np.result_type(*(p.dtype for p in parts), *(w for _, w in out.parts))
         real = np.finfo(dtype).dtype
         weights = [np.asarray(w, dtype=real) for _, w in out.parts]
         one = all(w.ndim == 0 for w in weights) and len({float(w) for w in weights}) == 1
         if not one:
             parts_of = zip(weights, out.parts, strict=True)
-            each = [np.broadcast_to(w, np.shape(a)).ravel() for w, (a, _) in parts_of]
-            data = data * np.concatenate(each)[plan.entry_rows]
-        total = np.bincount(plan.indices, data.real, minlength=x.size)
-        if data.dtype.kind == "c":
-            total = total + 1j * np.bincount(plan.indices, data.imag, minlength=x.size)
-            dtype = np.result_type(dtype, np.complex64)
+            each = np.concatenate(
+                [np.broadcast_to(w, np.shape(a)).ravel() for w, (a, _) in parts_of]
+            )
+            flat = (block[: plan.c] * each).reshape(-1)
+        total = plan.sums @ flat
         if one and float(weights[0]) != 1:
             total *= weights[0]
+        if total.dtype.kind == "c":
+            dtype = np.result_type(dtype, np.complex64)
         return total.astype(dtype, copy=False).reshape(x.shape), mismatch
 
     gradient.__doc__ = "The gradient (of the input's shape), from the terms of f's sum."
