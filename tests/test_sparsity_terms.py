@@ -28,6 +28,13 @@ SPELLINGS = {
     "r**2 @ w": lambda r: r**2 @ WEIGHTS,
     "np.dot(w, r)": lambda r: np.dot(WEIGHTS, np.exp(r)),
     "scaled and added": lambda r: 0.5 * np.sum(r**2) - np.mean(np.cos(r)) / 3 + 2.0,
+    "method dot": lambda r: r.dot(r),
+    "np.add.reduce": lambda r: np.add.reduce(r**2),
+    "sum along axis 0": lambda r: np.sum(r**2, axis=0),
+    "square, method sum": lambda r: np.square(r).sum(),
+    # a reduction of a 2-d array along its first axis alone, then a sum: the outer
+    # sum's terms (values as f's)
+    "2-d add.reduce": lambda r: np.sum(np.add.reduce(r[:28].reshape(2, 14) ** 2) ** 2),
 }
 
 

@@ -4359,7 +4359,8 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             if _is_full_sum(self.ndim, self.size, *_sum_arguments(*args, **kwargs)):
                 weight = 1.0 if func is np.sum else 1.0 / self.size
                 return _Terms([(self, weight)], 0.0, exact)
-        if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and not kwargs:
+        plain = not kwargs or kwargs == {"out": None}  # (a.dot(b) passes out=None)
+        if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and plain:
             terms = _product_terms(*args)
             if terms is not None:
                 terms.exact = exact
@@ -4374,6 +4375,19 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
     def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if getattr(_TERMS_OFF, "on", False):
             return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        if ufunc is np.add and method == "reduce" and len(inputs) == 1 and inputs[0] is self:
+            rest = dict(kwargs)
+            axis = rest.pop("axis", 0)  # (add.reduce's default: the first axis)
+            dtype, out = rest.pop("dtype", None), rest.pop("out", None)
+            if _is_full_sum(
+                self.ndim, self.size, axis, dtype, out, rest.pop("keepdims", False), rest
+            ):
+
+                def summed() -> Any:
+                    with _plain_terms():
+                        return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+                return _Terms([(self, 1.0)], 0.0, summed)
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
             terms = _product_terms(*inputs)
             if terms is not None:
