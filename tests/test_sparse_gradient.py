@@ -210,3 +210,29 @@ def test_has_aux_argnums_and_refusals() -> None:
         hd.grad(rosen, check_sparsity=False)
     with pytest.raises(TypeError, match="without sparsity="):
         hd.jacobian(hd.grad(rosen, sparsity="auto"))(x)
+
+
+def test_a_sum_the_pass_does_not_keep_goes_dense_once() -> None:
+    """An f whose trace is a sum of terms and whose pass is not (here by its input's
+    type; in the wild, a spelling detection keeps and dual arrays do not): the first
+    call's fresh plan fails and the dense gradient answers; from then on the plan goes
+    to the dense gradient directly (f called once a call, not detected again)."""
+    calls = []
+
+    def f(x: Any) -> Any:
+        calls.append(type(x).__name__)
+        r = x[1:] * x[:-1] - 1.0
+        traced = type(x).__name__ == "SparsityTracer"
+        return np.sum(r**2) if traced else np.cumsum(r**2)[-1]
+
+    x = np.random.default_rng(8).uniform(0.5, 1.5, 12)
+    r = x[1:] * x[:-1] - 1.0
+    want = np.zeros_like(x)
+    want[1:] += 2 * r * x[:-1]
+    want[:-1] += 2 * r * x[1:]
+    g = hd.grad(f, sparsity="auto")
+    np.testing.assert_allclose(g(x), want, rtol=1e-14)
+    assert isinstance(plan_of(g), _TermGradientPlan)
+    calls.clear()
+    np.testing.assert_allclose(g(x), want, rtol=1e-14)
+    assert len(calls) == 1 and "Tracer" not in calls[0]

@@ -4744,6 +4744,7 @@ class _TermGradientPlan(_JacobianPlan):
     def __init__(self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any) -> None:
         super().__init__(pattern, n, probe, dtype)
         self.sizes = sizes
+        self.dense = False  # set when a pass of the plan, fresh, failed (rescue)
         # the gradient straight off the pass's parts: input j's entry of term t sits in
         # slot (color(j), t), so grad = sums @ (the parts' planes, flat, weighed)
         slots = self.c * self.shape[0]
@@ -4801,7 +4802,8 @@ def sparse_gradient(
 
     def rescue(plan: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose pass fails (its probe off beyond f's rounding, or f's sum
-        not kept as terms by dual arrays): the dense gradient."""
+        not kept as terms by dual arrays): the dense gradient, from then on."""
+        plan.dense = True  # (f's pass and its trace disagree: no pass to retry)
         return dense(*args, **kwargs)
 
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> Any:
@@ -4816,7 +4818,7 @@ def sparse_gradient(
     ) -> tuple[Any, float]:
         """The gradient from the plan's pass, and how far its probe is from right
         (inf: f's sum of terms is not the one detected, a stale plan)."""
-        if isinstance(plan, _DenseGradientPlan):
+        if isinstance(plan, _DenseGradientPlan) or plan.dense:
             return dense(*args, **kwargs), 0.0
         cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
         new = list(args)
