@@ -4738,8 +4738,9 @@ def sparse_hessian(
 class _TermGradientPlan(_JacobianPlan):
     """f's gradient when f is a weighted sum of full sums (_Terms): the term arrays'
     Jacobian, elements x inputs (sparse: each term reads few inputs), compressed by
-    its column coloring (the plan's colors), recovered, and summed into the gradient
-    with the terms' weights; its probe checks every term's J w."""
+    its column coloring (the plan's colors); the pass's parts, weighed by their terms'
+    weights, summed per input by one sparse product (sums); its probe checks every
+    term's J w (the block rule, as _JacobianPlan.recover's)."""
 
     def __init__(self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any) -> None:
         super().__init__(pattern, n, probe, dtype)
