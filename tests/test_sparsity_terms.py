@@ -35,6 +35,10 @@ SPELLINGS = {
     # a reduction of a 2-d array along its first axis alone, then a sum: the outer
     # sum's terms (values as f's)
     "2-d add.reduce": lambda r: np.sum(np.add.reduce(r[:28].reshape(2, 14) ** 2) ** 2),
+    "norm ** 2": lambda r: 0.5 * np.linalg.norm(r) ** 2,
+    "norm(r, 2) ** 2.0": lambda r: np.linalg.norm(r, 2) ** 2.0 + np.sum(r**3),
+    "np.square(norm)": lambda r: np.square(np.linalg.norm(r)),
+    "Frobenius ** 2": lambda r: np.linalg.norm(r[:28].reshape(2, 14), "fro") ** 2,
 }
 
 
@@ -69,3 +73,33 @@ def test_every_spelling_of_a_sum_stays_terms(
     assert read, f"{spelling}: the pass did not keep the sum as terms"
     got = got.toarray() if transform == "hessian" else got
     np.testing.assert_allclose(got, dense(x), rtol=1e-13, atol=1e-13)
+
+
+NOT_SQUARED = {
+    "the norm": lambda r: np.linalg.norm(r),
+    "norm ** 3": lambda r: np.linalg.norm(r) ** 3,
+    "2 norm + 1": lambda r: 2 * np.linalg.norm(r) + 1,
+    "sqrt of the norm": lambda r: np.sqrt(np.linalg.norm(r)),
+    "norm plus its square": lambda r: np.linalg.norm(r) + np.linalg.norm(r) ** 2,
+    "x0 * norm": lambda r: r[0] * np.linalg.norm(r),
+    "norm * x0": lambda r: np.linalg.norm(r) * r[0],
+    "norm / norm of another": lambda r: np.linalg.norm(r) / np.linalg.norm(r[::2]),
+    "1-norm squared": lambda r: np.linalg.norm(r, 1) ** 2,
+    "matrix 2-norm squared": lambda r: np.linalg.norm(r[:28].reshape(2, 14), 2) ** 2,
+}
+
+
+@pytest.mark.parametrize("use", list(NOT_SQUARED))
+@pytest.mark.parametrize("transform", TRANSFORMS)
+def test_a_norm_not_squared_is_the_norm(use: str, transform: str) -> None:
+    """A norm kept apart (its squares as terms) is the square root of their sum in every
+    use but squaring: the sparse transforms' values are the dense ones'."""
+    term = NOT_SQUARED[use]
+
+    def f(x: Any) -> Any:
+        return term(x[1:] * x[:-1] - 1.0)
+
+    x = np.random.default_rng(9).uniform(0.5, 1.5, 30)
+    got = getattr(hd, transform)(f, sparsity="auto")(x)
+    got = got.toarray() if transform == "hessian" else got
+    np.testing.assert_allclose(got, getattr(hd, transform)(f)(x), rtol=1e-12, atol=1e-13)

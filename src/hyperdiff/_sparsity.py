@@ -700,14 +700,14 @@ class SparsityTracer:
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         _refuse_sparse_operands(ufunc_name(ufunc), inputs)
         inputs = _admit(inputs)
-        if any(isinstance(x, _Terms) for x in inputs):
-            return NotImplemented  # a sum kept as terms: summed first, by _Terms
+        if any(isinstance(x, _Pending) for x in inputs):
+            return NotImplemented  # a sum kept as terms (or its norm): summed first by it
         self._fresh(*inputs)
         _meet_complex(self._trace, inputs)
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        if _Terms in types:
+        if any(issubclass(t, _Pending) for t in types):
             return NotImplemented
         _refuse_sparse_operands(_function_name(func), (*args, *kwargs.values()))
         args = _admit(args)
@@ -908,7 +908,7 @@ def _lift(x: Any, trace: _Trace) -> SparsityTracer:
         return _from_objects(x, trace)
     if isinstance(x, DualArray):
         raise _nested_error("sparsity detection", type(x))
-    if isinstance(x, _Terms):
+    if isinstance(x, _Pending):
         raise TypeError(f"sparsity detection got a {type(x).__name__} among the operands")
     if scipy_sparse_matrix(x):  # (np.asarray would make it one object, broadcast)
         raise TypeError(
@@ -2598,13 +2598,35 @@ _REDUCEAT_NONLINEAR = {
 }  # fmt: skip
 
 
+def _root_of_squares(ndim: int, size: int, kind: str, ord: Any, axis: Any, keepdims: Any) -> bool:
+    """Whether np.linalg.norm with these arguments is the square root of the sum of a
+    real array's squares (the 2-norm of a vector, the Frobenius norm of a matrix), of
+    more than one element: a term scheme keeps it as a _RootOfTerms."""
+    whole = axis is None and not keepdims and size > 1 and kind == "f"
+    return whole and (ord is None or (ord == 2 and ndim == 1) or (ord == "fro" and ndim == 2))
+
+
 def _norm(func: Any, x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """np.linalg.norm by its definitions on tracers: the 2-norm and Frobenius norm
     nonlinear in every element, the max, min and 1-norms as max/min/sum of |x| (of the
     line sums for matrices), p-norms sum |x|^p, the count (ord 0) no derivative, the
-    matrix 2-norm and nuclear norm (singular values) every element of each matrix."""
+    matrix 2-norm and nuclear norm (singular values) every element of each matrix.
+    In a term scheme's trace, the 2-norm's squares are kept as terms (_RootOfTerms)."""
     trace = _trace_of(x)
     x = _lift(x, trace)
+    if (
+        trace.terms
+        and not trace.local
+        and not x._plain
+        and _root_of_squares(x.ndim, x.size, x.dtype.kind, ord, axis, keepdims)
+    ):
+        squares = _Terms([(_held(x * x), 1.0)], 0.0)
+        return _RootOfTerms(squares, lambda: _norm_rule(func, x, ord, axis, keepdims))
+    return _norm_rule(func, x, ord, axis, keepdims)
+
+
+def _norm_rule(func: Any, x: SparsityTracer, ord: Any, axis: Any, keepdims: bool) -> Any:
+    trace = x._trace
     value = func(x._value if trace.local else np.ones(x.shape), ord, axis, keepdims)
     if axis is None:
         axes = tuple(range(x.ndim))
@@ -3026,6 +3048,10 @@ def _is_full_sum(
     return size > 1 and whole and dtype is None and out is None and not keepdims and not extra
 
 
+def _norm_arguments(ord: Any = None, axis: Any = None, keepdims: Any = False) -> tuple[Any, ...]:
+    return ord, axis, keepdims
+
+
 def _sum_arguments(
     a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False,
     **extra: Any,
@@ -3034,84 +3060,44 @@ def _sum_arguments(
 
 
 # --- full sums kept as terms (the Hessian plan's trace and pass) -------------------------------
-class _Terms:
-    """sum_k w_k * sum(a_k) + constant, with the arrays a_k kept: a full sum (np.sum,
-    mean, r @ r) during a Hessian plan's trace or pass. Scaling and adding keep it;
-    anything else sums it first (and the plan then falls back)."""
+class _Pending:
+    """A value of f kept apart until an operation needs its number (a sum of terms, the
+    norm of one): every protocol but those a subclass keeps takes materialize()."""
 
     __array_priority__ = 300
 
-    def __init__(
-        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None
-    ) -> None:
-        self.parts = parts
-        self.constant = constant
-        # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
-        # f's order): a pass's value must be f's to the bit, or a function of it read
-        # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
-        # (the sparse Hessian of sin(v @ w) was 1.6e-6 off the dense one: sum(v * w) and
-        # mean's sum * (1 / n) round otherwise than np.dot and np.mean)
-        self.exact = exact
-
     def materialize(self) -> Any:
-        if self.exact is not None:
-            return self.exact()
-        total: Any = self.constant
-        for a, w in self.parts:
-            scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
-            total = _full_sum(scaled) + total
-        return total
-
-    @staticmethod
-    def _scalar(x: Any) -> bool:
-        return isinstance(x, (int, float, np.floating, np.integer)) or (
-            isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
-        )
+        raise NotImplementedError
 
     def __add__(self, o: Any) -> Any:
-        if isinstance(o, _Terms):
-            return _Terms(
-                self.parts + o.parts,
-                self.constant + o.constant,
-                lambda: self.materialize() + o.materialize(),
-            )
-        if self._scalar(o):
-            return _Terms(self.parts, self.constant + o, lambda: self.materialize() + o)
         return self.materialize() + o
 
-    __radd__ = __add__
+    def __radd__(self, o: Any) -> Any:
+        return o + self.materialize()
 
     def __sub__(self, o: Any) -> Any:
-        return self + (-o)
+        return self.materialize() - o
 
     def __rsub__(self, o: Any) -> Any:
-        return (-self) + o
+        return o - self.materialize()
 
     def __mul__(self, o: Any) -> Any:
-        if self._scalar(o):
-            return _Terms(
-                [(a, w * o) for a, w in self.parts],
-                self.constant * o,
-                lambda: self.materialize() * o,
-            )
         return self.materialize() * o
 
-    __rmul__ = __mul__
+    def __rmul__(self, o: Any) -> Any:
+        return o * self.materialize()
 
     def __truediv__(self, o: Any) -> Any:
-        if self._scalar(o):
-            scaled = self * (1.0 / o)
-            return _Terms(scaled.parts, scaled.constant, lambda: self.materialize() / o)
         return self.materialize() / o
 
     def __rtruediv__(self, o: Any) -> Any:
         return o / self.materialize()
 
     def __neg__(self) -> Any:
-        return self * -1.0
+        return -self.materialize()
 
     def __pos__(self) -> Any:
-        return self
+        return +self.materialize()
 
     def __pow__(self, o: Any) -> Any:
         return self.materialize() ** o
@@ -3125,12 +3111,12 @@ class _Terms:
         return getattr(self.materialize(), name)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        inputs = tuple(x.materialize() if isinstance(x, _Terms) else x for x in inputs)
+        inputs = tuple(x.materialize() if isinstance(x, _Pending) else x for x in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         def plain(x: Any) -> Any:
-            if isinstance(x, _Terms):
+            if isinstance(x, _Pending):
                 return x.materialize()
             if isinstance(x, (list, tuple)):
                 return type(x)(plain(y) for y in x)
@@ -3205,6 +3191,109 @@ class _Terms:
 
     def __complex__(self) -> complex:
         return complex(self.materialize())
+
+
+class _Terms(_Pending):
+    """sum_k w_k * sum(a_k) + constant, with the arrays a_k kept: a full sum (np.sum,
+    mean, r @ r) during a Hessian plan's trace or pass. Scaling and adding keep it;
+    anything else sums it first (and the plan then falls back)."""
+
+    def __init__(
+        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None
+    ) -> None:
+        self.parts = parts
+        self.constant = constant
+        # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
+        # f's order): a pass's value must be f's to the bit, or a function of it read
+        # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
+        # (the sparse Hessian of sin(v @ w) was 1.6e-6 off the dense one: sum(v * w) and
+        # mean's sum * (1 / n) round otherwise than np.dot and np.mean)
+        self.exact = exact
+
+    def materialize(self) -> Any:
+        if self.exact is not None:
+            return self.exact()
+        total: Any = self.constant
+        for a, w in self.parts:
+            scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
+            total = _full_sum(scaled) + total
+        return total
+
+    @staticmethod
+    def _scalar(x: Any) -> bool:
+        return isinstance(x, (int, float, np.floating, np.integer)) or (
+            isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
+        )
+
+    def __add__(self, o: Any) -> Any:
+        if isinstance(o, _Terms):
+            return _Terms(
+                self.parts + o.parts,
+                self.constant + o.constant,
+                lambda: self.materialize() + o.materialize(),
+            )
+        if self._scalar(o):
+            return _Terms(self.parts, self.constant + o, lambda: self.materialize() + o)
+        return self.materialize() + o
+
+    __radd__ = __add__
+
+    def __sub__(self, o: Any) -> Any:
+        return self + (-o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return (-self) + o
+
+    def __mul__(self, o: Any) -> Any:
+        if self._scalar(o):
+            return _Terms(
+                [(a, w * o) for a, w in self.parts],
+                self.constant * o,
+                lambda: self.materialize() * o,
+            )
+        return self.materialize() * o
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o: Any) -> Any:
+        if self._scalar(o):
+            scaled = self * (1.0 / o)
+            return _Terms(scaled.parts, scaled.constant, lambda: self.materialize() / o)
+        return self.materialize() / o
+
+    def __neg__(self) -> Any:
+        return self * -1.0
+
+    def __pos__(self) -> Any:
+        return self
+
+
+class _RootOfTerms(_Pending):
+    """np.linalg.norm of an array kept apart (during a term scheme's trace or pass):
+    the square root of a sum of terms, its squares. Squared (** 2, np.square) it is
+    that sum (0.5 * norm(r) ** 2, a least-squares objective); anything else takes f's
+    own norm first (exact)."""
+
+    def __init__(self, squares: _Terms, exact: Callable[[], Any]) -> None:
+        self.squares = squares
+        self.exact = exact
+
+    def materialize(self) -> Any:
+        return self.exact()
+
+    def squared(self) -> _Terms:
+        # (the value as f computes it: its norm, squared)
+        return _Terms(self.squares.parts, 0.0, lambda: self.materialize() ** 2)
+
+    def __pow__(self, o: Any) -> Any:
+        if isinstance(o, (int, float, np.integer, np.floating)) and o == 2:
+            return self.squared()
+        return self.materialize() ** o
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if ufunc is np.square and method == "__call__" and inputs == (self,) and not kwargs:
+            return self.squared()
+        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
 
 def _held(a: Any) -> Any:
@@ -3314,7 +3403,7 @@ def _call_traced(
 
 
 def _output_sets(out: Any, trace: _Trace, where: str) -> SparsityTracer:
-    if isinstance(out, _Terms):
+    if isinstance(out, _Pending):
         out = out.materialize()
     if isinstance(out, SparsityTracer):
         return out
@@ -4359,6 +4448,10 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             if _is_full_sum(self.ndim, self.size, *_sum_arguments(*args, **kwargs)):
                 weight = 1.0 if func is np.sum else 1.0 / self.size
                 return _Terms([(self, weight)], 0.0, exact)
+        if func is np.linalg.norm and args and args[0] is self:
+            ord, axis, keepdims = _norm_arguments(*args[1:], **kwargs)
+            if _root_of_squares(self.ndim, self.size, self.dtype.kind, ord, axis, keepdims):
+                return _RootOfTerms(_Terms([(self * self, 1.0)], 0.0), exact)
         plain = not kwargs or kwargs == {"out": None}  # (a.dot(b) passes out=None)
         if func in (np.dot, np.vdot, np.inner) and len(args) == 2 and plain:
             terms = _product_terms(*args)
