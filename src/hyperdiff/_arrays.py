@@ -951,7 +951,10 @@ class DualArray:
         return np.divmod(other, self) if _is_operand(other) else NotImplemented
 
     def __matmul__(self, other: Any) -> Any:
-        if type(other) is type(self):  # two of one kind: the bilinear rule directly
+        # two of one kind: the bilinear rule directly, past np.matmul (but for a kind
+        # with a ufunc rule of its own: the term schemes' keeps r @ r as terms)
+        kind = type(self)
+        if type(other) is kind and kind.__array_ufunc__ is DualArray.__array_ufunc__:
             return _matmul(self, other)
         if scipy_sparse_matrix(other):
             return sparse_product(other, self, matrix_first=False)

@@ -4493,20 +4493,12 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
                 return terms
         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
-    def __matmul__(self: Any, other: Any) -> Any:
-        # (DualArray's operator takes two of one kind straight to the bilinear rule,
-        # past __array_ufunc__: r @ r would not stay terms)
-        if type(other) is type(self):
-            return np.matmul(self, other)
-        return base.__matmul__(self, other)
-
     attributes = {
         "__slots__": (),
         "_tag": tag,
         "_layout": base._layout,
         "__array_function__": __array_function__,
         "__array_ufunc__": __array_ufunc__,
-        "__matmul__": __matmul__,
         "__module__": base.__module__,
     }
     sub = type(base.__name__, (base,), attributes)
