@@ -3,7 +3,9 @@ sparsity="auto" against numpy's f alone, the dense hyperdiff transforms and JAX.
 
 Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin at
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
-residual on a 300 x 300 grid; the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
+residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 (a chain residual and
+a constraint on all of x: 4000 colors, chunked passes); the Rosenbrock Hessian at
+n = 1e3, 1e4, 1e5.
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -103,6 +105,12 @@ def banded_sin(x: Any, xp: Any = np) -> Any:
     """The same with sin(x) (numpy's sin is scalar here, hyperdiff's vectorized)."""
     inner = -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * xp.sin(x[1:-1])
     return xp.concatenate([x[:1], inner, x[-1:]])
+
+
+def arrowhead(x: Any, xp: Any = np) -> Any:
+    """A chain residual and a constraint on all of x (a dense row: as many colors as
+    columns, the passes chunked)."""
+    return xp.concatenate([x[1:] - x[:-1] ** 2, xp.sum(x**2, keepdims=True) - 1.0])
 
 
 def laplace(u: Any, xp: Any = np, m: int = 300) -> Any:
@@ -358,6 +366,8 @@ def main() -> None:
         rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
     rows.append(case("banded Jacobian, sin", banded_sin, 100_000, False, args.rounds, 0, 0))
     rows.append(case("2-D Laplacian 300x300", laplace, 90_000, False, args.rounds, 0, 0))
+    if not args.check_cost:
+        rows.append(case("arrowhead Jacobian", arrowhead, 4000, False, args.rounds, 4000, 4000))
     for n in (*small[:1], 10_000, 100_000):
         rows.append(case("Rosenbrock Hessian", rosen, n, True, args.rounds, 1000, 10_000))
     star = "Rosenbrock Hessian, cumsum (star)"

@@ -3541,10 +3541,11 @@ def _jones_plassmann(adj: Any, seed: int = 0) -> np.ndarray:
 
 
 def _valid(p: Any, colors: np.ndarray, k: int) -> bool:
-    """Whether the colors (of k) separate the columns of every row of the CSR p."""
+    """Whether the colors (of k) separate the columns of every row of the CSR p (a
+    key per entry, sorted: no count per (row, color), which costs rows x k)."""
     rows = np.repeat(np.arange(p.shape[0], dtype=np.int64), np.diff(p.indptr))
-    key = rows * k + colors[p.indices]
-    return bool(np.bincount(key, minlength=p.shape[0] * k).max(initial=0) <= 1)
+    key = np.sort(rows * k + colors[p.indices])
+    return not bool(np.any(key[1:] == key[:-1]))
 
 
 def _cyclic(n: int, k: int, period: int = 0, shift: int = 0) -> np.ndarray:
@@ -3600,6 +3601,9 @@ def _greedy(adj: Any) -> np.ndarray:
     return np.array(colors, dtype=np.int64)
 
 
+# cyclic colorings tried past the widest row's count when the greedy needs more
+_CYCLIC_TRIES = 8
+
 # edges of the conflict graph up to which the sequential greedy runs (about 0.5 s)
 _GREEDY_EDGES = 4_000_000
 
@@ -3624,7 +3628,11 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     adj = _conflicts(p)
     colors = _greedy(adj) if adj.nnz <= _GREEDY_EDGES else _jones_plassmann(adj)
     count = int(colors.max()) + 1
-    return _cyclic_colors(p, lower + 1, count) or (colors, count)
+    # (a few more cyclic candidates: each costs a sort of the entries, with a grid
+    # up to k of them; a pattern the greedy colors with many more than its widest
+    # row's is no band)
+    upper = min(count, lower + _CYCLIC_TRIES)
+    return _cyclic_colors(p, lower + 1, upper) or (colors, count)
 
 
 # --- star coloring: symmetric Hessians ------------------------------------------------------
@@ -3839,9 +3847,15 @@ class _Results:
 
 class _JacobianPlan(_Results):
     """Pattern, colors and the gather that reads J's nonzeros off one DualVec(c) pass
-    (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch)."""
+    (DualVec(c + 1) with the probe direction w when `probe`: see _mismatch). Past
+    _MAX_CHUNK directions (a dense row: as many colors as columns), passes of at most
+    that many (chunked), so that no array holds c planes of f's output: the
+    (c, rows) compressed matrix is dense then."""
 
-    def __init__(self, pattern: Any, n: int, probe: bool = False, dtype: Any = np.float64) -> None:
+    def __init__(
+        self, pattern: Any, n: int, probe: bool = False, dtype: Any = np.float64,
+        coloring: tuple[np.ndarray, int] | None = None, chunked: bool = True,
+    ) -> None:  # fmt: skip
         p = _canonical(pattern)
         super().__init__(p)
         m = p.shape[0]
@@ -3849,22 +3863,41 @@ class _JacobianPlan(_Results):
             raise ValueError(
                 f"the sparsity pattern has {p.shape[1]} columns, the input {n} elements"
             )
-        self.colors, self.count = color_columns(p)
+        self.colors, self.count = color_columns(p) if coloring is None else coloring
         rows = np.repeat(np.arange(m, dtype=np.int64), np.diff(self.indptr))
-        self.gather = self.colors[self.indices] * m + rows
-        if max(self.count, 1) * m < 2**31:  # int32 slots: half the bytes the recovery reads
-            self.gather = self.gather.astype(np.int32)
-        # slots (color, row) no nonzero of the pattern reads: a value there means the
-        # pattern is wrong for this call (f's constants changed, or a branch)
         c = max(self.count, 1)
-        used = np.zeros(c * m, dtype=bool)
-        used[self.gather] = True
-        self.unused = np.flatnonzero(~used)
         self.c = c
         # the probe: J w in one more direction w of the same pass, against the
         # recovered J's J w (_mismatch), to rtol of a row's scale
         self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
+        self._entry_weights: dict[np.dtype, np.ndarray] = {}
+        self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
+        self.directions = c + probe  # the colors, then the probe w
+        self.chunk = self.directions
+        if chunked and self.directions > _transforms._MAX_CHUNK:
+            self.chunk = _transforms._chunk(
+                self.directions, max(n, m), None, _transforms._dualvec_planes
+            )
+            # the entries by their column's color (a chunk's: a run of them), each
+            # read from slot (color mod chunk, row) of its chunk's parts; the columns
+            # by color (a chunk's seeds)
+            color = self.colors[self.indices]
+            self.by_color = np.argsort(color, kind="stable")
+            self.local = ((color % self.chunk) * m + rows)[self.by_color]
+            edges = np.arange(0, self.directions + self.chunk, self.chunk)
+            self.entry_edges = np.searchsorted(color[self.by_color], edges)
+            self.columns = np.argsort(self.colors, kind="stable")
+            self.column_edges = np.searchsorted(self.colors[self.columns], edges)
+            return
+        self.gather = self.colors[self.indices] * m + rows
+        if c * m < 2**31:  # int32 slots: half the bytes the recovery reads
+            self.gather = self.gather.astype(np.int32)
+        # slots (color, row) no nonzero of the pattern reads: a value there means the
+        # pattern is wrong for this call (f's constants changed, or a branch)
+        used = np.zeros(c * m, dtype=bool)
+        used[self.gather] = True
+        self.unused = np.flatnonzero(~used)
         self.seed = np.zeros((c + probe, n))
         self.seed[self.colors, np.arange(n)] = 1.0
         if self.probe is not None:
@@ -3877,8 +3910,6 @@ class _JacobianPlan(_Results):
             self.weights[self.gather] = self.probe[self.indices]
             self.weights[c * m :] = -1.0
             self.weights = self.weights.reshape(c + 1, m)
-        self._entry_weights: dict[np.dtype, np.ndarray] = {}
-        self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
 
     def seeded(self, cls: type[DualArray], x: np.ndarray) -> DualArray:
         """x seeded with the plan's colors (and its probe w) as an array of the
@@ -4324,7 +4355,14 @@ def sparse_jacobian(
     every pass, so that a plan gone stale is detected again. holomorphic: complex
     inputs, f'(z) (the colors' seeds are real directions: J S of a holomorphic f)."""
     from ._multivariate import dualvec_type
-    from ._transforms import _complex_outputs, _named, _output_planes, _seeds, jacobian
+    from ._transforms import (
+        _complex_outputs,
+        _named,
+        _output_planes,
+        _seeds,
+        _warn_if_long,
+        jacobian,
+    )
 
     if not isinstance(argnums, int) or isinstance(argnums, bool):
         raise TypeError(f"jacobian(sparsity=...): argnums must be one int, not {argnums!r}")
@@ -4371,20 +4409,16 @@ def sparse_jacobian(
         """J from one pass of plan, and how far the pass shows the pattern is from
         right (_mismatch; inf: a part where the pattern has no nonzero)."""
         plan.difference = None
+        if plan.chunk < plan.directions:
+            return chunked(plan, x, args, kwargs)
         c = plan.seed.shape[0]
         cls = _seeds(dualvec_type(c))
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
-        planes = _plain(_output_planes(f(*new, **kwargs), cls, x.dtype), "jacobian")
-        if holomorphic:  # (complex outputs; no function that is not holomorphic met)
-            _complex_outputs([planes], "jacobian")
+        planes = output_planes(f(*new, **kwargs), cls, x, plan.shape[0])
+        if planes is None:
+            return None, np.inf
         m = plan.shape[0]
-        if planes[0].size != m:
-            if given is None:  # a stale plan (f's output size follows what it reads)
-                return None, np.inf
-            raise ValueError(
-                f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
-            )
         if plan.probe is not None:
             plan.rtol = plan.rtol or _tight(x.dtype)
         block = planes[1 : 1 + c].reshape(c, m)  # the parts (and J w)
@@ -4395,6 +4429,71 @@ def sparse_jacobian(
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
         return result, mismatch
+
+    def output_planes(out: Any, cls: type[DualArray], x: np.ndarray, m: int) -> Any:
+        """The planes of a pass's output, or None when its size is not the plan's (a
+        stale plan: f's output size follows what it reads)."""
+        planes = _plain(_output_planes(out, cls, x.dtype), "jacobian")
+        if holomorphic:  # (complex outputs; no function that is not holomorphic met)
+            _complex_outputs([planes], "jacobian")
+        if planes[0].size != m:
+            if given is None:
+                return None
+            raise ValueError(
+                f"jacobian: f's output has {planes[0].size} elements, the pattern {m} rows"
+            )
+        return planes
+
+    def chunked(
+        plan: _JacobianPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, float]:
+        """compressed's J from passes of plan.chunk directions each (the colors in
+        order, the probe w last): each pass's entries read off its parts, which must
+        be 0 in every slot no entry reads; the probe's J w against the result's."""
+        m, n, k, c = plan.shape[0], x.size, plan.chunk, plan.c
+        data: np.ndarray | None = None
+        product = None  # the pass's J w
+        starts = range(0, plan.directions, k)
+        began = time.perf_counter()
+        for i, start in enumerate(starts):
+            new: list[Any] = []  # (the last pass's arrays, before _seeds looks for kept ones)
+            width = min(k, plan.directions - start)
+            cls = _seeds(dualvec_type(width))
+            seeded = np.zeros((1 + width, *x.shape), dtype=x.dtype)
+            flat = seeded.reshape(1 + width, n)
+            flat[0] = x.reshape(-1)
+            columns = plan.columns[plan.column_edges[i] : plan.column_edges[i + 1]]
+            flat[1 + plan.colors[columns] - start, columns] = 1
+            if plan.probe is not None and start + width > c:
+                flat[c - start + 1] = plan.probe
+            new = list(args)
+            new[argnums] = cls._wrap(seeded)
+            del seeded, flat  # held by their dual array alone: fusion may record them
+            planes = output_planes(f(*new, **kwargs), cls, x, m)
+            if planes is None:
+                return None, np.inf
+            parts = planes[1 : 1 + min(width, c - start)].reshape(-1)
+            entries = slice(plan.entry_edges[i], plan.entry_edges[i + 1])
+            values = parts[plan.local[entries]]
+            if np.count_nonzero(parts) != np.count_nonzero(values):
+                return None, np.inf  # (a part no entry reads: the pattern is wrong here)
+            if data is None:
+                data = np.empty(plan.indices.size, dtype=planes.dtype)
+            data[plan.by_color[entries]] = values
+            if plan.probe is not None and start + width > c:
+                product = planes[1 + c - start].reshape(m)
+            if i == 0 and len(starts) > 1:
+                _warn_if_long("jacobian", n, k, len(starts), time.perf_counter() - began)
+        assert data is not None  # (at least one pass: directions >= 1)
+        result = plan.result(data)
+        w = plan.probe
+        if product is None or w is None:
+            return result, 0.0
+        plan.rtol = plan.rtol or _tight(x.dtype)
+        difference = result @ w - product
+        scale = _csr_scale(result, w, product)
+        mismatch = _mismatch(difference, product, plan.rtol, scale, plan.floor_of("jacobian"))
+        return result, plan.checked("jacobian", difference, mismatch)
 
     jac.__doc__ = "The sparse Jacobian (scipy.sparse CSR, out.size x in.size)."
     return _named(jac, "jacobian", f, jac.__doc__)
@@ -4827,8 +4926,11 @@ class _TermGradientPlan(_JacobianPlan):
     weights, summed per input by one sparse product (sums); its probe checks every
     term's J w (the block rule, as _JacobianPlan.recover's)."""
 
-    def __init__(self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any) -> None:
-        super().__init__(pattern, n, probe, dtype)
+    def __init__(
+        self, pattern: Any, sizes: list[int], n: int, probe: bool, dtype: Any,
+        coloring: tuple[np.ndarray, int],
+    ) -> None:  # fmt: skip
+        super().__init__(pattern, n, probe, dtype, coloring, chunked=False)
         self.sizes = sizes
         self.dense = False  # set when a pass of the plan, fresh, failed (rescue)
         # the gradient straight off the pass's parts: input j's entry of term t sits in
@@ -4896,8 +4998,14 @@ def sparse_gradient(
         found = _term_gradient_pattern(f, args, kwargs, argnums)
         if found is None:
             return _DenseGradientPlan()
-        plan = _TermGradientPlan(*found, x.size, check, x.dtype)
-        return _DenseGradientPlan() if plan.c + check >= x.size else plan
+        # terms over as many colors as inputs, or more than one pass takes (a term
+        # reading every input: sum(outer(x, x))): the dense gradient's passes, fewer
+        # and without a (colors, terms) matrix
+        coloring = color_columns(found[0])
+        directions = max(coloring[1], 1) + check
+        if directions >= x.size or directions > _transforms._MAX_CHUNK:
+            return _DenseGradientPlan()
+        return _TermGradientPlan(*found, x.size, check, x.dtype, coloring)
 
     def terms_pass(
         plan: Any, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
