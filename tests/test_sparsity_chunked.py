@@ -2,8 +2,9 @@
 residual with a constraint on all of x) run in passes of at most that many
 directions, never an array of c planes of f's output, and agree with the closed
 form; the same rules as one pass: the probe, stale plans, a pattern given that
-misses a nonzero. Also the coloring's validity test against a brute force, and term
-gradients over too many colors going to the dense gradient."""
+misses a nonzero. Also the coloring's validity test against a brute force, term
+gradients and Hessians over too many colors leaving the term scheme, and dense
+Hessians seeking no star coloring."""
 
 from __future__ import annotations
 
@@ -166,3 +167,43 @@ def test_term_gradient_over_too_many_colors_is_the_dense_one(half):
     np.testing.assert_allclose(grad(x), want, rtol=1e-13)
     (plan,) = plans_of(grad)
     assert isinstance(plan, _sparsity._DenseGradientPlan)
+
+
+def test_dense_hessian_seeks_no_star_coloring(monkeypatch):
+    """(sum x)^2 plus a chain: H is dense, so a star coloring (at least edges / n + 1
+    colors) costs more than the dense Hessian; none is sought (the greedy's Python loop
+    is O(n^3) on a dense graph: 49 s at n = 1000) and H is the dense one's."""
+
+    def refuse(adj):
+        raise AssertionError("a star coloring sought for a dense pattern")
+
+    monkeypatch.setattr(_sparsity, "_greedy_star", refuse)
+    n = 200
+    x = np.random.default_rng(7).uniform(0.5, 1.5, n)
+
+    def f(u):
+        return np.sum(np.sin(u[1:] * u[:-1])) + np.sum(u) ** 2
+
+    hess = hd.hessian(f, sparsity="auto")
+    want = np.full((n, n), 2.0)
+    i = np.arange(n - 1)
+    s, c = np.sin(x[1:] * x[:-1]), np.cos(x[1:] * x[:-1])
+    want[i, i + 1] += c - s * x[1:] * x[:-1]
+    want[i + 1, i] += c - s * x[1:] * x[:-1]
+    want[i, i] += -s * x[1:] ** 2
+    want[i + 1, i + 1] += -s * x[:-1] ** 2
+    np.testing.assert_allclose(hess(x).toarray(), want, rtol=1e-13, atol=1e-13)
+    (plan,) = plans_of(hess)
+    assert plan.star() is None
+
+
+def test_hessian_terms_over_too_many_colors_leave_the_term_scheme():
+    """sum(outer(x, x)): terms x_i x_j over all pairs, n colors; the term scheme's pass
+    would hold n (n + 1) / 2 pair planes of n^2 terms (3.6 TiB of weights at n = 1000):
+    the plan drops the terms, and H = 2 everywhere."""
+    n = 150
+    x = np.random.default_rng(8).uniform(0.5, 1.5, n)
+    hess = hd.hessian(lambda u: np.sum(np.outer(u, u)), sparsity="auto")
+    np.testing.assert_array_equal(hess(x).toarray(), np.full((n, n), 2.0))
+    (plan,) = plans_of(hess)
+    assert plan.terms is None

@@ -4641,6 +4641,11 @@ def _base_sum(a: Any) -> Any:
     return np.sum(a)
 
 
+# elements (planes x terms) up to which a Hessian's term scheme runs its one pass:
+# 512 MB of float64 (the Rosenbrock Hessian at n = 1e5: 15 planes of 2e5 terms)
+_TERM_PLANES = 1 << 26
+
+
 class _HessianPlan(_Results):
     """A term scheme (one HyperDualVec(c) pass, H assembled from the terms' blocks)
     or, when f is not a sum of terms, a star coloring's H S (star()), or the dense
@@ -4674,8 +4679,15 @@ class _HessianPlan(_Results):
             np.concatenate([owners, owners]), np.concatenate([i, j]), max(total, 1), n
         )
         self.colors, count = color_columns(incidence)
-        self.count = max(count, 1)
-        c = self.count
+        c = max(count, 1)
+        if (1 + c + probe + (c + probe) * (c + probe + 1) // 2) * total > _TERM_PLANES:
+            # terms over many colors (a term reading all of x: sum(outer(x, x))): the
+            # pass's pair planes would not fit; H S of a star coloring, or the dense
+            # Hessian read at the pattern (star())
+            self.terms = None
+            self.count = n
+            return
+        self.count = c
         self.directions = c + probe  # the probe w: direction c
         # plane of the pair (color(i), color(j)): HyperDualVec(c)'s triangle, first in
         # both kinds (_term_kind; the probe's, (w, w), after it)
@@ -4725,7 +4737,13 @@ class _HessianPlan(_Results):
         or its colors c are so many that H S's rows, n (1 + c) planes in all, cost
         more than the dense Hessian's n (n + 1) / 2."""
         if self._star is False:
-            reads = _StarReads(self.pattern) if self.trusted else None
+            # a star coloring's k colors: each two classes hold a star forest, fewer
+            # edges than their vertices, so edges < (k - 1) n; when that alone makes
+            # H S cost more, none is sought (its greedy: O(n^3) on a dense graph)
+            edges = _adjacency(self.pattern).nnz // 2 if self.trusted else 0
+            fewest = edges / max(self.n, 1) + 1
+            dense = 2 * (1 + fewest) >= self.n + 1
+            reads = _StarReads(self.pattern) if self.trusted and not dense else None
             if reads is not None and 2 * (1 + reads.count) >= self.n + 1:
                 reads = None
             self._star = reads
