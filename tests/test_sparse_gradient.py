@@ -236,3 +236,33 @@ def test_a_sum_the_pass_does_not_keep_goes_dense_once() -> None:
     calls.clear()
     np.testing.assert_allclose(g(x), want, rtol=1e-14)
     assert len(calls) == 1 and "Tracer" not in calls[0]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_value_and_grad_with_sparsity(check: bool) -> None:
+    """value_and_grad(f, sparsity="auto"): f's own value (to the bit: numpy's sum, not
+    the pass's) and the sparse gradient (the closed form), for
+    scipy.optimize.minimize(..., jac=True); has_aux gives ((value, aux), gradient) with
+    aux as grad's has_aux gives it."""
+    x = np.random.default_rng(9).uniform(-1.5, 1.5, 500)
+    value, got = hd.value_and_grad(rosen, sparsity="auto", check_sparsity=check)(x)
+    want, scale = rosen_grad(x)
+    assert isinstance(value, np.ndarray) and value.shape == () and value == rosen(x)
+    assert np.all(np.abs(got - want) <= 4 * np.finfo(float).eps * scale)
+
+    def with_aux(u: Any) -> Any:
+        return rosen(u), u[:2] * 2.0
+
+    (value, aux), got = hd.value_and_grad(with_aux, sparsity="auto", has_aux=True)(x)
+    assert value == rosen(x) and np.all(np.abs(got - want) <= 4 * np.finfo(float).eps * scale)
+    _, grad_aux = hd.grad(with_aux, sparsity="auto", has_aux=True)(x)
+    assert type(aux) is type(grad_aux) and np.array_equal(aux, 2 * x[:2])
+    with pytest.raises(TypeError, match="does not combine"):
+        hd.value_and_grad(rosen, sparsity="auto", chunk_size=4)
+    with pytest.raises(ValueError, match="check_sparsity=False"):
+        hd.value_and_grad(rosen, check_sparsity=False)
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    found = scipy_optimize.minimize(
+        hd.value_and_grad(rosen, sparsity="auto"), np.full(20, 0.5), jac=True, method="L-BFGS-B"
+    )
+    np.testing.assert_allclose(found.x, np.ones(20), atol=1e-4)

@@ -1214,6 +1214,8 @@ def value_and_grad(
     chunk_size: int | None = None,
     holomorphic: bool = False,
     has_aux: Literal[False] = False,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., tuple[_Array, _Array]]: ...
 @overload
 def value_and_grad(
@@ -1223,6 +1225,8 @@ def value_and_grad(
     chunk_size: int | None = None,
     holomorphic: bool = False,
     has_aux: bool = False,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]: ...
 def value_and_grad(
     f: Callable[..., Any],
@@ -1231,10 +1235,14 @@ def value_and_grad(
     chunk_size: int | None = None,
     holomorphic: bool = False,
     has_aux: bool = False,
+    sparsity: Any = None,
+    check_sparsity: bool = True,
 ) -> Callable[..., Any]:
     """(f(x), grad f(x)) from the same passes.
 
-    Parameters and the shape of the gradient are grad's.
+    Parameters and the shape of the gradient are grad's. With sparsity="auto" the
+    gradient is grad(f, sparsity="auto")'s (O(n) for a sum of terms) and the value f's
+    own call (the pass sums the terms in another order than f).
 
     Examples
     --------
@@ -1246,9 +1254,32 @@ def value_and_grad(
         return _with_aux(
             f,
             "value_and_grad",
-            lambda g: value_and_grad(g, argnums, chunk_size=chunk_size, holomorphic=holomorphic),
+            lambda g: value_and_grad(
+                g,
+                argnums,
+                chunk_size=chunk_size,
+                holomorphic=holomorphic,
+                sparsity=sparsity,
+                check_sparsity=check_sparsity,
+            ),
             value_first=True,
         )
+    if sparsity is not None:
+        gradient = grad(
+            f, argnums, chunk_size=chunk_size, holomorphic=holomorphic, sparsity=sparsity,
+            check_sparsity=check_sparsity,
+        )  # fmt: skip
+
+        def value_and_sparse_grad(*args: Any, **kwargs: Any) -> Any:
+            value = f(*args, **kwargs)
+            g = gradient(*args, **kwargs)  # (last: has_aux keeps its pass's aux, as grad's)
+            return (
+                np.asarray(value) if isinstance(value, (np.generic, float, complex)) else value
+            ), g
+
+        return _named(value_and_sparse_grad, "value_and_grad", f)
+    if not check_sparsity:
+        raise ValueError("check_sparsity=False skips a check of sparsity=...; pass both")
     _checked_argnums(argnums, "value_and_grad")
 
     def both(*args: Any, **kwargs: Any) -> Any:
