@@ -39,6 +39,9 @@ SPELLINGS = {
     "norm(r, 2) ** 2.0": lambda r: np.linalg.norm(r, 2) ** 2.0 + np.sum(r**3),
     "np.square(norm)": lambda r: np.square(np.linalg.norm(r)),
     "Frobenius ** 2": lambda r: np.linalg.norm(r[:28].reshape(2, 14), "fro") ** 2,
+    "np.tensordot(r, r, 1)": lambda r: np.tensordot(r, r, 1),
+    "np.tensordot, axes pairs": lambda r: np.tensordot(r, WEIGHTS * r, axes=([0], [0])),
+    "2-d np.tensordot": lambda r: np.tensordot(r[:28].reshape(2, 14), r[:28].reshape(2, 14)),
 }
 
 

@@ -1802,6 +1802,24 @@ def _einsum_terms(spec: Any, *operands: Any) -> Any:
     return _product_terms(np.ravel(a), np.ravel(b))
 
 
+def _tensordot_terms(a: Any, b: Any, axes: Any) -> Any:
+    """np.tensordot(a, b, axes) of two arrays of one shape over all their axes, in
+    order (np.tensordot(r, r, 1) of vectors), kept as terms as a . b is; None for any
+    other."""
+    from ._algebra import _tensordot_axes
+
+    na = np.ndim(a)
+    if np.shape(a) != np.shape(b) or na == 0:
+        return None
+    try:
+        axes_a, axes_b = _tensordot_axes(na, na, axes)
+    except (TypeError, ValueError):
+        return None  # (f's own tensordot raises)
+    if axes_a != list(range(na)) or axes_b != list(range(na)):
+        return None
+    return _product_terms(np.ravel(a), np.ravel(b))
+
+
 def _einsum(spec: str, operands: list[Any]) -> Any:
     trace = _trace_of(*operands)
     shapes = [tuple(np.shape(o)) for o in operands]
@@ -2032,6 +2050,11 @@ def _outer(func: Any, a: Any, b: Any, out: Any = None) -> Any:
 
 
 def _tensordot(func: Any, a: Any, b: Any, axes: Any = 2) -> Any:
+    trace = _trace_of(a, b)
+    if trace.terms and not trace.local:  # as a term scheme's pass keeps it
+        terms = _tensordot_terms(a, b, axes)
+        if terms is not None:
+            return terms
     na, nb = np.ndim(a), np.ndim(b)
     if isinstance(axes, int):
         ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
@@ -4559,6 +4582,11 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
                 return terms
         if func is np.einsum and not kwargs:
             terms = _einsum_terms(*args)
+            if terms is not None:
+                terms.exact = exact
+                return terms
+        if func is np.tensordot and len(args) + len(kwargs) <= 3 and set(kwargs) <= {"axes"}:
+            terms = _tensordot_terms(*args[:2], args[2] if len(args) > 2 else kwargs.get("axes", 2))
             if terms is not None:
                 terms.exact = exact
                 return terms
