@@ -4585,8 +4585,9 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             if terms is not None:
                 terms.exact = exact
                 return terms
-        if func is np.tensordot and len(args) + len(kwargs) <= 3 and set(kwargs) <= {"axes"}:
-            terms = _tensordot_terms(*args[:2], args[2] if len(args) > 2 else kwargs.get("axes", 2))
+        if func is np.tensordot and 2 <= len(args) <= 3 - len(kwargs) and set(kwargs) <= {"axes"}:
+            axes = args[2] if len(args) > 2 else kwargs.get("axes", 2)
+            terms = _tensordot_terms(args[0], args[1], axes)
             if terms is not None:
                 terms.exact = exact
                 return terms
@@ -4670,8 +4671,9 @@ def _base_sum(a: Any) -> Any:
 
 
 # elements (planes x terms) up to which a Hessian's term scheme runs its one pass:
-# 512 MB of float64 (the Rosenbrock Hessian at n = 1e5: 15 planes of 2e5 terms)
-_TERM_PLANES = 1 << 26
+# 2 GiB of float64 an array of them (the Rosenbrock Hessian: 10 planes of 2 (n - 1)
+# terms, to n = 1.3e7)
+_TERM_PLANES = 1 << 28
 
 
 class _HessianPlan(_Results):
@@ -4708,10 +4710,11 @@ class _HessianPlan(_Results):
         )
         self.colors, count = color_columns(incidence)
         c = max(count, 1)
-        if (1 + c + probe + (c + probe) * (c + probe + 1) // 2) * total > _TERM_PLANES:
-            # terms over many colors (a term reading all of x: sum(outer(x, x))): the
-            # pass's pair planes would not fit; H S of a star coloring, or the dense
-            # Hessian read at the pattern (star())
+        pass_planes = 1 + c + probe + (c + probe) * (c + probe + 1) // 2
+        if c + probe >= n or pass_planes * total > _TERM_PLANES:
+            # terms over as many colors as inputs (a term reading all of x: sum(outer(x,
+            # x))), or whose pass's pair planes would not fit: H S of a star coloring,
+            # or the dense Hessian read at the pattern (star())
             self.terms = None
             self.count = n
             return
