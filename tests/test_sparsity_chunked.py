@@ -199,11 +199,32 @@ def test_dense_hessian_seeks_no_star_coloring(monkeypatch):
 
 def test_hessian_terms_over_too_many_colors_leave_the_term_scheme():
     """sum(outer(x, x)): terms x_i x_j over all pairs, n colors; the term scheme's pass
-    would hold n (n + 1) / 2 pair planes of n^2 terms (3.6 TiB of weights at n = 1000):
-    the plan drops the terms, and H = 2 everywhere."""
-    n = 150
+    would hold n (n + 1) / 2 pair planes of n^2 terms (3.6 TiB of weights at n = 1000,
+    6.5 GB at 200): the plan drops the terms, and H = 2 everywhere."""
+    n = 200
     x = np.random.default_rng(8).uniform(0.5, 1.5, n)
     hess = hd.hessian(lambda u: np.sum(np.outer(u, u)), sparsity="auto")
     np.testing.assert_array_equal(hess(x).toarray(), np.full((n, n), 2.0))
     (plan,) = plans_of(hess)
     assert plan.terms is None
+
+
+@pytest.mark.parametrize("n", [4, 5, 7, 17])
+def test_few_inputs_keep_the_term_scheme_of_a_norm_squared(n):
+    """sum(cumsum(x_k x_(k+1))) + norm(x)^2 at small n: the cumsum's terms need n
+    colors; the term pass (which keeps the norm squared as x's squares) still runs.
+    (H S of a star coloring computes the norm as sqrt, then squared: rounding outside
+    the tridiagonal pattern, a ValueError when the plan left its terms at c >= n.)"""
+    m = n - 1
+    want = 2.0 * np.eye(n)
+    k = np.arange(m)
+    want[k, k + 1] = want[k + 1, k] = m - k
+
+    def f(x):
+        return np.sum(np.cumsum(x[1:] * x[:-1])) + np.linalg.norm(x) ** 2
+
+    for seed in range(6):
+        x = np.random.default_rng(seed).uniform(-1, 1, n)
+        for check in (True, False):
+            got = hd.hessian(f, sparsity="auto", check_sparsity=check)(x)
+            np.testing.assert_allclose(got.toarray(), want, rtol=1e-14, atol=1e-14)

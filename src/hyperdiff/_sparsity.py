@@ -4711,10 +4711,12 @@ class _HessianPlan(_Results):
         self.colors, count = color_columns(incidence)
         c = max(count, 1)
         pass_planes = 1 + c + probe + (c + probe) * (c + probe + 1) // 2
-        if c + probe >= n or pass_planes * total > _TERM_PLANES:
-            # terms over as many colors as inputs (a term reading all of x: sum(outer(x,
-            # x))), or whose pass's pair planes would not fit: H S of a star coloring,
-            # or the dense Hessian read at the pattern (star())
+        if pass_planes * total > _TERM_PLANES:
+            # terms over so many colors that the pass's pair planes would not fit (a
+            # term reading all of x: sum(outer(x, x)) at n = 1000): H S of a star
+            # coloring, or the dense Hessian read at the pattern (star()). (Not for
+            # fewer: the term pass keeps a norm squared as its squares, which H S
+            # computes as sqrt, then squared, with rounding outside the pattern.)
             self.terms = None
             self.count = n
             return
