@@ -4368,10 +4368,13 @@ def _planned_call(
             return False
         wider = list(args)
         wider[argnums] = np.asarray(args[argnums]).astype(wide)
+        kept = plan.difference  # (the float32 pass's, for rescue)
         try:
             _, wide_mismatch = run(plan, x.astype(wide), tuple(wider), kwargs)
         except Exception:  # (an f that takes float32 alone: the dense matrix decides)
             return False
+        finally:
+            plan.difference = kept
         return wide_mismatch <= _loose(wide)
 
     if holds_when_wider(plan):
