@@ -17,6 +17,13 @@ from hyperdiff import _sparsity, _transforms
 N = 300  # > _MAX_CHUNK colors: the dense row's columns all conflict
 
 
+@pytest.fixture(autouse=True)
+def _no_term_rows(monkeypatch):
+    """The dense row kept whole (a row that is no sum of terms): these tests are the
+    chunked passes'; test_sparsity_term_rows.py has its row of terms."""
+    monkeypatch.setattr(_sparsity, "_TERM_ROWS_FROM", 1 << 62)
+
+
 def constrained(x):
     """A chain residual and a constraint on all of x: an arrowhead's dense row."""
     return np.concatenate([x[1:] - x[:-1] ** 2, [np.sum(x**2) - 1.0]])

@@ -707,6 +707,10 @@ class SparsityTracer:
         return _apply_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in _ROW_JOINS and self._trace.terms and not self._trace.local:
+            rows = _term_rows(func, args, kwargs)
+            if rows is not None:
+                return rows
         if any(issubclass(t, _Pending) for t in types):
             return NotImplemented
         _refuse_sparse_operands(_function_name(func), (*args, *kwargs.values()))
@@ -1451,7 +1455,8 @@ def _reduction(
         and func in (np.sum, np.mean)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
-        return _Terms([(_held(a), 1.0 if func is np.sum else 1.0 / a.size)], 0.0)
+        weight = 1.0 if func is np.sum else 1.0 / a.size
+        return _Terms([(_held(a), weight)], 0.0, shape=(1,) if keepdims else ())
     owner = np.broadcast_to(
         np.arange(out_size, dtype=np.int64).reshape(kept_shape), a.shape
     ).ravel()
@@ -3066,9 +3071,11 @@ def _is_full_sum(
     ndim: int, size: int, axis: Any, dtype: Any, out: Any, keepdims: Any, extra: dict[str, Any]
 ) -> bool:
     """Whether np.sum / np.mean with these arguments sums every element of an array
-    of size > 1 into a scalar (then a Hessian plan keeps it as terms)."""
+    of size > 1 into a scalar, or of a 1-d one into shape (1,) with keepdims (a row:
+    _TermRows), so that a term scheme keeps it as terms."""
     whole = axis is None or (ndim == 1 and axis in (0, -1, (0,), (-1,)))
-    return size > 1 and whole and dtype is None and out is None and not keepdims and not extra
+    flat = not keepdims or ndim == 1
+    return size > 1 and whole and dtype is None and out is None and flat and not extra
 
 
 def _norm_arguments(ord: Any = None, axis: Any = None, keepdims: Any = False) -> tuple[Any, ...]:
@@ -3088,6 +3095,7 @@ class _Pending:
     norm of one): every protocol but those a subclass keeps takes materialize()."""
 
     __array_priority__ = 300
+    _kept_apart = True  # (an aux value of f materializes it: _transforms._aux_value)
 
     def materialize(self) -> Any:
         raise NotImplementedError
@@ -3138,14 +3146,10 @@ class _Pending:
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        def plain(x: Any) -> Any:
-            if isinstance(x, _Pending):
-                return x.materialize()
-            if isinstance(x, (list, tuple)):
-                return type(x)(plain(y) for y in x)
-            return x
-
-        return func(*plain(args), **plain(kwargs))
+        rows = _term_rows(func, args, kwargs)
+        if rows is not None:
+            return rows
+        return func(*_materialized(args), **_materialized(kwargs))
 
     def __bool__(self) -> bool:
         return bool(self.materialize())
@@ -3222,10 +3226,12 @@ class _Terms(_Pending):
     anything else sums it first (and the plan then falls back)."""
 
     def __init__(
-        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None
-    ) -> None:
+        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None,
+        shape: tuple[int, ...] = (),
+    ) -> None:  # fmt: skip
         self.parts = parts
         self.constant = constant
+        self.shape = shape  # (): a scalar; (1,): a 1-d array's sum with keepdims
         # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
         # f's order): a pass's value must be f's to the bit, or a function of it read
         # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
@@ -3240,7 +3246,7 @@ class _Terms(_Pending):
         for a, w in self.parts:
             scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
             total = _full_sum(scaled) + total
-        return total
+        return total if self.shape == () else np.reshape(total, self.shape)
 
     @staticmethod
     def _scalar(x: Any) -> bool:
@@ -3254,9 +3260,11 @@ class _Terms(_Pending):
                 self.parts + o.parts,
                 self.constant + o.constant,
                 lambda: self.materialize() + o.materialize(),
+                max(self.shape, o.shape),  # ((1,) when either is)
             )
         if self._scalar(o):
-            return _Terms(self.parts, self.constant + o, lambda: self.materialize() + o)
+            exact = lambda: self.materialize() + o  # noqa: E731
+            return _Terms(self.parts, self.constant + o, exact, self.shape)
         return self.materialize() + o
 
     __radd__ = __add__
@@ -3273,6 +3281,7 @@ class _Terms(_Pending):
                 [(a, w * o) for a, w in self.parts],
                 self.constant * o,
                 lambda: self.materialize() * o,
+                self.shape,
             )
         return self.materialize() * o
 
@@ -3281,7 +3290,8 @@ class _Terms(_Pending):
     def __truediv__(self, o: Any) -> Any:
         if self._scalar(o):
             scaled = self * (1.0 / o)
-            return _Terms(scaled.parts, scaled.constant, lambda: self.materialize() / o)
+            exact = lambda: self.materialize() / o  # noqa: E731
+            return _Terms(scaled.parts, scaled.constant, exact, self.shape)
         return self.materialize() / o
 
     def __neg__(self) -> Any:
@@ -3317,6 +3327,103 @@ class _RootOfTerms(_Pending):
         if ufunc is np.square and method == "__call__" and inputs == (self,) and not kwargs:
             return self.squared()
         return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
+
+
+def _materialized(x: Any) -> Any:
+    """x with every _Pending in it (in lists, tuples and dicts too) materialized."""
+    if isinstance(x, _Pending):
+        return x.materialize()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_materialized(y) for y in x)
+    if isinstance(x, dict):
+        return {k: _materialized(v) for k, v in x.items()}
+    return x
+
+
+class _TermRows(_Pending):
+    """A 1-d output of rows joined from pieces, some of them full sums kept as terms
+    (a residual with a constraint on all of x: np.concatenate([r, np.sum(x**2,
+    keepdims=True) - 1]), np.append(r, x @ x - 1)), during a sparse Jacobian's trace
+    or pass: such a row reads every input (as many colors as inputs), its terms few
+    each (_TermRowsPlan). pieces: ("rows", a 1-d array) or ("terms", a _Terms: one
+    row). Anything else done with it joins the pieces first."""
+
+    def __init__(self, pieces: list[tuple[str, Any]], exact: Callable[[], Any]) -> None:
+        self.pieces = pieces
+        self.exact = exact
+
+    def materialize(self) -> Any:
+        return self.exact()
+
+    def signature(self) -> list[Any]:
+        """The pieces' kinds and sizes (the terms': each array's), which a pass must
+        repeat for a plan of its trace to hold."""
+        return [
+            (kind, [np.size(a) for a, _ in piece.parts] if kind == "terms" else np.size(piece))
+            for kind, piece in self.pieces
+        ]
+
+
+# numpy functions joining 1-d rows that keep a row of terms (_term_rows)
+_ROW_JOINS = (np.concatenate, np.append, np.hstack)
+
+
+def _term_rows(func: Any, args: Any, kwargs: Any) -> _TermRows | None:
+    """np.concatenate (axis 0), np.append (no axis) or np.hstack of 1-d pieces, one of
+    them or an item of a list among them a _Terms (or a _TermRows joined before), as
+    a _TermRows; else None (numpy joins them)."""
+    if func not in _ROW_JOINS or not args:
+        return None
+    if func is np.append:
+        if len(args) != 2 or kwargs.get("axis") is not None or set(kwargs) - {"axis"}:
+            return None
+        sequence: Any = args
+    else:
+        options = dict(kwargs)
+        if len(args) > 1:
+            if func is not np.concatenate or len(args) > 2:
+                return None
+            options["axis"] = args[1]
+        if options.pop("axis", 0) not in (0, -1) or any(v is not None for v in options.values()):
+            return None
+        if not isinstance(args[0], (list, tuple)):
+            return None
+        sequence = args[0]
+    pieces: list[tuple[str, Any]] = []
+    kept = False
+    for item in sequence:
+        if isinstance(item, _TermRows):
+            pieces += item.pieces
+            kept = True
+        elif isinstance(item, _Terms) and (item.shape == (1,) or func is not np.concatenate):
+            pieces.append(("terms", item))
+            kept = True
+        elif isinstance(item, (list, tuple)):  # [s, 0.0]: a row each
+            for element in item:
+                if isinstance(element, _Terms) and element.shape == ():
+                    pieces.append(("terms", element))
+                    kept = True
+                elif isinstance(element, (int, float, np.integer, np.floating)):
+                    pieces.append(("rows", np.array([element], dtype=float)))
+                else:
+                    return None
+        elif isinstance(item, _Pending) or np.ndim(item) > 1:
+            return None
+        elif np.ndim(item) == 0:
+            if func is np.concatenate:
+                return None
+            pieces.append(("rows", np.reshape(item, (1,))))
+        else:
+            pieces.append(("rows", item))
+    if not kept:
+        return None
+    return _TermRows(pieces, lambda: func(*_materialized(args), **_materialized(kwargs)))
+
+
+def _scalar_terms(out: Any) -> bool:
+    """Whether f's output is a sum of terms of shape () (a Hessian's or gradient's f;
+    a keepdims sum, shape (1,), is a row of a Jacobian: _TermRows)."""
+    return isinstance(out, _Terms) and out.shape == ()
 
 
 def _held(a: Any) -> Any:
@@ -3505,7 +3612,7 @@ def _hessian_pattern(
         term_info = None
         # terms only without custom functions: their rules, run on the pass's arrays,
         # would keep their own sums as terms
-        live = isinstance(out, _Terms) and not trace.custom and not trace.held_written
+        live = _scalar_terms(out) and not trace.custom and not trace.held_written
         if live and all(isinstance(a, SparsityTracer) for a, _ in out.parts):
             parts = [a for a, _ in out.parts]
             h = _sp().vstack([_widen(a._h, trace.events) for a in parts], format="csr")
@@ -4420,6 +4527,7 @@ def sparse_jacobian(
         raise TypeError(f"jacobian(sparsity=...): argnums must be one int, not {argnums!r}")
     given = _pattern_arg(sparsity, "jacobian")
     plans: dict[Any, _JacobianPlan] = {}
+    rows_off = [False]  # a plan of rows of terms failed: the plain plans from then on
 
     dense = jacobian(f, argnums, holomorphic=holomorphic)
 
@@ -4432,6 +4540,13 @@ def sparse_jacobian(
     def rescue(plan: _JacobianPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """A fresh plan whose probe is off beyond f's rounding: the dense Jacobian
         decides (_Results.rescued), or None (a nonzero outside the pattern)."""
+        if isinstance(plan, _TermRowsPlan):
+            # f's pass keeps other terms than its trace, or its rounding: the plain
+            # plan of J, fresh, decides (with its own rescue)
+            rows_off[0] = True
+            for key in [key for key, kept in plans.items() if kept is plan]:
+                del plans[key]
+            return jac(*args, **kwargs)
         if plan.difference is None or plan.probe is None:
             return None
         full = np.asarray(_plain(dense(*args, **kwargs), "jacobian")).reshape(plan.shape)
@@ -4441,6 +4556,10 @@ def sparse_jacobian(
     def new_plan(args: tuple[Any, ...], kwargs: dict[str, Any], x: np.ndarray) -> _JacobianPlan:
         if given is None:
             detected = jacobian_sparsity(f, argnums)(*args, **kwargs)
+            if not rows_off[0]:
+                rows = _term_rows_plan(f, args, kwargs, argnums, x, check, detected)
+                if rows is not None:
+                    return rows
             return _JacobianPlan(detected, x.size, probe=check, dtype=x.dtype)
         # a pattern given holding the global one is right at these arguments; else
         # (f branches, or detection fails) each call checks it by a probe
@@ -4461,6 +4580,8 @@ def sparse_jacobian(
         """J from one pass of plan, and how far the pass shows the pattern is from
         right (_mismatch; inf: a part where the pattern has no nonzero)."""
         plan.difference = None
+        if isinstance(plan, _TermRowsPlan):
+            return joined(plan, x, args, kwargs)
         if plan.chunk < plan.directions:
             return chunked(plan, x, args, kwargs)
         c = plan.seed.shape[0]
@@ -4478,6 +4599,42 @@ def sparse_jacobian(
         if data is None:
             return None, np.inf
         result = plan.result(data)
+        if mismatch > plan.rtol:  # (kept for rescue)
+            plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
+        return result, mismatch
+
+    def joined(
+        plan: _TermRowsPlan, x: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, float]:
+        """compressed's J for rows of terms: J_F off the pass (f's output a _TermRows of
+        the plan's pieces, its term arrays' planes as F's rows), then each row of terms
+        summed from its arrays' rows, weighed (plan.sums)."""
+        cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
+        new = list(args)
+        new[argnums] = plan.seeded(cls, x)
+        out = f(*new, **kwargs)
+        if not isinstance(out, _TermRows) or out.signature() != plan.signature:
+            return None, np.inf  # (other pieces, or terms: a stale plan)
+        planes, weighed = [], []
+        for kind, piece in out.pieces:
+            for a, w in piece.parts if kind == "terms" else [(piece, 1.0)]:
+                planes.append(_term_planes(a, cls, x.dtype, 1))
+                weighed.append((np.shape(a), w))
+        block = np.ascontiguousarray(np.concatenate(planes, axis=1))
+        if holomorphic:
+            _complex_outputs([block], "jacobian", first=0)
+        if plan.probe is not None:
+            plan.rtol = plan.rtol or _tight(x.dtype)
+        data, mismatch = plan.recover(block)
+        if data is None:
+            return None, np.inf
+        # f's own dtype, as numpy promotes the terms and their weights
+        dtype = np.result_type(block.dtype, *(w for _, w in weighed))
+        if any(not (np.ndim(w) == 0 and w == 1.0) for _, w in weighed):
+            real = np.finfo(dtype).dtype
+            each = [np.broadcast_to(np.asarray(w, real), s).ravel() for s, w in weighed]
+            data = data * np.concatenate(each)[plan.entry_rows]
+        result = plan.joined.result((plan.sums @ data).astype(dtype, copy=False))
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
         return result, mismatch
@@ -4595,10 +4752,15 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
 
         if getattr(_TERMS_OFF, "on", False):
             return base.__array_function__(self, func, types, args, kwargs)
+        if func in _ROW_JOINS:
+            rows = _term_rows(func, args, kwargs)
+            if rows is not None:
+                return rows
         if func in (np.sum, np.mean) and args and args[0] is self:
-            if _is_full_sum(self.ndim, self.size, *_sum_arguments(*args, **kwargs)):
+            summed = _sum_arguments(*args, **kwargs)
+            if _is_full_sum(self.ndim, self.size, *summed):
                 weight = 1.0 if func is np.sum else 1.0 / self.size
-                return _Terms([(self, weight)], 0.0, exact)
+                return _Terms([(self, weight)], 0.0, exact, (1,) if summed[3] else ())
         if func is np.linalg.norm and args and args[0] is self:
             ord, axis, keepdims = _norm_arguments(*args[1:], **kwargs)
             if _root_of_squares(self.ndim, self.size, self.dtype.kind, ord, axis, keepdims):
@@ -4629,15 +4791,14 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             rest = dict(kwargs)
             axis = rest.pop("axis", 0)  # (add.reduce's default: the first axis)
             dtype, out = rest.pop("dtype", None), rest.pop("out", None)
-            if _is_full_sum(
-                self.ndim, self.size, axis, dtype, out, rest.pop("keepdims", False), rest
-            ):
+            keepdims = rest.pop("keepdims", False)
+            if _is_full_sum(self.ndim, self.size, axis, dtype, out, keepdims, rest):
 
                 def summed() -> Any:
                     with _plain_terms():
                         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
-                return _Terms([(self, 1.0)], 0.0, summed)
+                return _Terms([(self, 1.0)], 0.0, summed, (1,) if keepdims else ())
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
             terms = _product_terms(*inputs)
             if terms is not None:
@@ -4954,7 +5115,7 @@ def sparse_hessian(
             new[argnums] = cls._wrap(data)
             del data, flat  # held by their dual array alone: fusion may record them
         out = f(*new, **kwargs)
-        if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
+        if not _scalar_terms(out) or [np.size(a) for a, _ in out.parts] != plan.sizes:
             # f's sum of terms differs from the one detected (a stale plan, or a sum
             # the trace keeps and dual arrays do not): H S of a star coloring, or the
             # dense Hessian read at the pattern
@@ -5020,6 +5181,89 @@ class _TermGradientPlan(_JacobianPlan):
         self.sums = _sp().csr_matrix((ones, (self.indices, self.gather)), shape=(n, slots))
 
 
+class _TermRowsPlan(_JacobianPlan):
+    """A Jacobian whose output has rows of terms (_TermRows: a constraint on all of x
+    beside a residual), as the plan of F, its rows with each row of terms replaced by
+    its term arrays' elements: few inputs each, so few colors where that row alone
+    needs as many as x has. One pass recovers J_F (and probes it, as any plan's);
+    J's row of terms is the sum of its arrays' rows, weighed (sums: J's entries off
+    J_F's by one sparse product). joined: J's pattern and results."""
+
+    def __init__(
+        self, expanded: Any, owner: np.ndarray, rows: int, signature: list[Any], n: int,
+        probe: bool, dtype: Any, coloring: tuple[np.ndarray, int],
+    ) -> None:  # fmt: skip
+        super().__init__(expanded, n, probe, dtype, coloring, chunked=False)
+        sp = _sp()
+        m = self.shape[0]
+        join = sp.csr_array((np.ones(m, dtype=np.int32), (owner, np.arange(m))), shape=(rows, m))
+        ones = np.ones(self.indices.size, np.int32)
+        self.joined = _Results(_canonical(join @ sp.csr_array((ones, self.indices, self.indptr))))
+        # J_F's entry (row r, column j) adds into J's entry (owner[r], j)
+        self.entry_rows = np.repeat(np.arange(m), np.diff(self.indptr))
+        to = owner[self.entry_rows] * n + self.indices
+        joined_rows = np.repeat(np.arange(rows, dtype=np.int64), np.diff(self.joined.indptr))
+        slots = np.searchsorted(joined_rows * n + self.joined.indices, to)
+        ones = np.ones(to.size)
+        shape = (self.joined.indices.size, to.size)
+        self.sums = sp.csr_matrix((ones, (slots, np.arange(to.size))), shape=shape)
+        self.signature = signature
+
+
+def _term_rows_pattern(
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int
+) -> tuple[Any, np.ndarray, int, list[Any]] | None:
+    """When f's output is a _TermRows: the pattern of F (its rows, each row of terms
+    replaced by its term arrays' elements, x inputs), the output row of each of F's
+    rows, the output's size and the pieces' signature; else None."""
+    x = _input_array(args[_position(argnums, len(args), "jacobian")], "jacobian(sparsity=...)")
+    trace = _Trace(x.size, False, False, True)
+    _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian(sparsity=...)")
+    if not isinstance(out, _TermRows) or trace.custom or trace.held_written:
+        return None
+    blocks, owners, row = [], [], 0
+    for kind, piece in out.pieces:
+        arrays = [a for a, _ in piece.parts] if kind == "terms" else [piece]
+        for a in arrays:
+            if isinstance(a, _Pending):
+                return None
+            size = int(np.size(a))
+            traced = isinstance(a, SparsityTracer)
+            blocks.append(_widen(a._g, x.size) if traced else _empty(size, x.size))
+            owners.append(np.full(size, row) if kind == "terms" else np.arange(row, row + size))
+        row += 1 if kind == "terms" else int(np.size(piece))
+    pattern = _sp().vstack(blocks, format="csr")
+    return pattern, np.concatenate(owners).astype(np.int64), row, out.signature()
+
+
+# the widest row of a Jacobian's pattern from which sparse_jacobian seeks rows of terms
+# (each needs that many colors at least; kept as terms, their arrays' elements few)
+_TERM_ROWS_FROM = 32
+
+
+def _term_rows_plan(
+    f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], argnums: int,
+    x: np.ndarray, check: bool, detected: Any,
+) -> _TermRowsPlan | None:  # fmt: skip
+    """A _TermRowsPlan when f's output has rows of terms and F's colors are fewer than
+    half the widest row's count (its own colors at least); else None."""
+    widest = int(np.diff(detected.indptr).max(initial=0))
+    if widest < _TERM_ROWS_FROM:
+        return None
+    try:
+        found = _term_rows_pattern(f, args, kwargs, argnums)
+    except Exception:  # (the trace that keeps terms fails where the plain one did not)
+        return None
+    if found is None or found[2] != detected.shape[0]:
+        return None
+    expanded = _canonical(found[0])
+    coloring = color_columns(expanded)
+    directions = max(coloring[1], 1) + check
+    if 2 * directions > widest + check or directions > _transforms._MAX_CHUNK:
+        return None
+    return _TermRowsPlan(expanded, *found[1:], x.size, check, x.dtype, coloring)
+
+
 class _DenseGradientPlan:
     """No sum of terms seen (or terms over as many colors as inputs): the dense
     gradient, whose forward passes cost n directions."""
@@ -5036,7 +5280,7 @@ def _term_gradient_pattern(
     x = _input_array(args[_position(argnums, len(args), "grad")], "grad(sparsity=...)")
     trace = _Trace(x.size, False, False, True)
     _, out = _call_traced(f, args, kwargs, argnums, trace, "grad(sparsity=...)")
-    live = isinstance(out, _Terms) and not trace.custom and not trace.held_written
+    live = _scalar_terms(out) and not trace.custom and not trace.held_written
     if not live or not all(isinstance(a, SparsityTracer) for a, _ in out.parts):
         return None
     parts = [a for a, _ in out.parts]
@@ -5098,7 +5342,7 @@ def sparse_gradient(
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
         out = f(*new, **kwargs)
-        if not isinstance(out, _Terms) or [np.size(a) for a, _ in out.parts] != plan.sizes:
+        if not _scalar_terms(out) or [np.size(a) for a, _ in out.parts] != plan.sizes:
             return None, np.inf
         parts = [_term_planes(a, cls, x.dtype, 1) for a, _ in out.parts]
         block = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)

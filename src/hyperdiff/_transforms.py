@@ -786,6 +786,8 @@ def aux_output(f: Callable[..., Any], where: str, kept: list[Any]) -> Callable[.
 
 def _aux_value(leaf: Any) -> Any:
     """An aux leaf without this transform's parts (the transform running f now)."""
+    if getattr(type(leaf), "_kept_apart", False):  # (a sparse pass's sum kept as terms)
+        leaf = leaf.materialize()
     if (
         isinstance(leaf, np.ndarray)
         and leaf.dtype == object

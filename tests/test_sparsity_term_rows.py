@@ -1,0 +1,258 @@
+"""Sparse Jacobians with a row of terms: a residual joined with a constraint on all of
+x (np.sum(x**2) - 1: a dense row, as many colors as inputs when read whole). The sum
+kept as terms, each reading one input, the plan colors F (the rows with that row
+replaced by its terms' rows) and sums the terms' rows into it: a few colors, one pass,
+O(n). Checked against closed forms, in every spelling the trace and the pass keep
+(np.concatenate with keepdims or a list, np.append, np.hstack; np.sum, np.mean, x @ x,
+w @ r**2, scaled and added), for float64, float32 and complex128; stale plans (f's
+index arrays or pieces changed) found by the probe; a pass that keeps no terms where
+its trace did goes to the plain plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+from hyperdiff import _sparsity
+
+N = 300  # past _MAX_CHUNK: read whole, the dense row would need N colors
+
+
+def plans_of(transform):
+    (plans,) = [
+        c.cell_contents
+        for c in transform.__wrapped__.__closure__ or ()
+        if isinstance(c.cell_contents, dict)
+    ]
+    return list(plans.values())
+
+
+def chain(x):
+    return x[1:] - x[:-1] ** 2
+
+
+def chain_rows(x):
+    """The chain residual's rows, closed form."""
+    n = x.size
+    jac = np.zeros((n - 1, n), dtype=np.result_type(x, np.float64))
+    i = np.arange(n - 1)
+    jac[i, i + 1] = 1.0
+    jac[i, i] = -2 * x[:-1]
+    return jac
+
+
+def weights(n):
+    return np.linspace(0.5, 2.0, n)
+
+
+# (f, its Jacobian in closed form): the row of terms spelled as users write it
+SPELLINGS = {
+    "concatenate keepdims": (
+        lambda x: np.concatenate([chain(x), np.sum(x**2, keepdims=True) - 1.0]),
+        lambda x: np.vstack([chain_rows(x), 2 * x]),
+    ),
+    "append x @ x": (
+        lambda x: np.append(chain(x), x @ x - 1.0),
+        lambda x: np.vstack([chain_rows(x), 2 * x]),
+    ),
+    "concatenate list, mean and a constant": (
+        lambda x: np.concatenate([chain(x), [3.0 * np.mean(np.sin(x)), 2.0]]),
+        lambda x: np.vstack([chain_rows(x), 3.0 * np.cos(x) / x.size, 0 * x]),
+    ),
+    "hstack first and last, weighted": (
+        lambda x: np.hstack([np.sum(x) * 2.0, chain(x), weights(x.size) @ x**2]),
+        lambda x: np.vstack([2.0 + 0 * x, chain_rows(x), 2 * weights(x.size) * x]),
+    ),
+    "two sums of other sizes, and a row of terms appended twice": (
+        lambda x: np.append(
+            np.append(chain(x), np.sum(x**2) + 0.5 * np.sum(np.exp(x[::2]))),
+            np.sum(x[1:] * x[:-1]) / 4.0,
+        ),
+        lambda x: np.vstack(
+            [
+                chain_rows(x),
+                2 * x + 0.5 * np.where(np.arange(x.size) % 2 == 0, np.exp(x), 0.0),
+                (np.append(x[1:], 0.0) + np.append(0.0, x[:-1])) / 4.0,
+            ]
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("check", [True, False])
+@pytest.mark.parametrize("name", sorted(SPELLINGS))
+def test_row_of_terms_equals_closed_form(name, check):
+    f, closed = SPELLINGS[name]
+    rng = np.random.default_rng(2)
+    calls = []
+
+    def counted(x):
+        calls.append(type(x))
+        return f(x)
+
+    jac = hd.jacobian(counted, sparsity="auto", check_sparsity=check)
+    for _ in range(2):  # the plan, then reused
+        x = rng.uniform(0.5, 1.5, N)
+        got = jac(x)
+        want = closed(x)
+        assert got.shape == want.shape and got.dtype == np.float64
+        np.testing.assert_allclose(got.toarray(), want, rtol=4e-16, atol=4e-16)
+    (plan,) = plans_of(jac)
+    assert isinstance(plan, _sparsity._TermRowsPlan)
+    assert plan.count <= 3  # (the chain's 2, and the terms' own)
+    # the result's pattern: the closed form's, every row of terms dense
+    assert np.array_equal(got.toarray() != 0, want != 0)
+    calls.clear()
+    jac(x)
+    assert len(calls) == 1  # one pass of a few directions, not N / 128 of 128
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_row_of_terms_other_dtypes(dtype):
+    f, closed = SPELLINGS["concatenate keepdims"]
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, N).astype(dtype)
+    if dtype == np.complex128:
+        x = x + 1j * rng.uniform(-0.5, 0.5, N)
+    got = hd.jacobian(f, sparsity="auto", holomorphic=dtype == np.complex128)(x)
+    assert got.dtype == dtype
+    tol = 4 * np.finfo(dtype).eps
+    np.testing.assert_allclose(got.toarray(), closed(x), rtol=tol, atol=tol)
+
+
+def test_large_n_is_one_pass_of_few_colors():
+    n = 50_000
+    f, _ = SPELLINGS["concatenate keepdims"]
+    x = np.random.default_rng(4).uniform(0.5, 1.5, n)
+    jac = hd.jacobian(f, sparsity="auto")
+    got = jac(x).tocsr()
+    (plan,) = plans_of(jac)
+    assert plan.count <= 3 and plan.seed.shape == (plan.count + 1, n)
+    np.testing.assert_array_equal(got[[n - 1]].toarray()[0], 2 * x)
+    i = np.arange(n - 1)
+    np.testing.assert_array_equal(got[i, i + 1], np.ones(n - 1))
+    np.testing.assert_array_equal(got[i, i], -2 * x[:-1])
+    assert got.nnz == 3 * n - 2
+
+
+def test_changed_index_array_is_detected_again():
+    """The row of terms reads x at a closure's indices, changed in place between calls
+    (not in the plan's key): the probe finds the stale plan, the result is right."""
+    n = N
+    idx = np.arange(0, n, 3)
+
+    def f(x):
+        return np.append(chain(x), np.sum(x[idx] ** 2))
+
+    def closed(x):
+        row = np.zeros(n)
+        row[idx] = 2 * x[idx]
+        return np.vstack([chain_rows(x), row])
+
+    jac = hd.jacobian(f, sparsity="auto")
+    x = np.random.default_rng(5).uniform(0.5, 1.5, n)
+    np.testing.assert_allclose(jac(x).toarray(), closed(x), rtol=4e-16, atol=4e-16)
+    idx += 1  # the same size and pieces: only the probe sees it
+    np.testing.assert_allclose(jac(x).toarray(), closed(x), rtol=4e-16, atol=4e-16)
+    (plan,) = plans_of(jac)
+    assert isinstance(plan, _sparsity._TermRowsPlan)
+
+
+def test_changed_pieces_are_detected_again():
+    flag = [True]
+
+    def f(x):
+        if flag[0]:
+            return np.append(chain(x), np.sum(x**2))
+        return np.concatenate([[np.sum(x**3)], chain(x)])
+
+    jac = hd.jacobian(f, sparsity="auto", check_sparsity=False)
+    x = np.random.default_rng(6).uniform(0.5, 1.5, N)
+    np.testing.assert_allclose(
+        jac(x).toarray(), np.vstack([chain_rows(x), 2 * x]), rtol=4e-16, atol=4e-16
+    )
+    flag[0] = False  # other pieces: a stale plan even unchecked
+    np.testing.assert_allclose(
+        jac(x).toarray(), np.vstack([3 * x**2, chain_rows(x)]), rtol=4e-16, atol=4e-16
+    )
+
+
+def test_pass_without_terms_goes_to_the_plain_plan():
+    """A pass whose output keeps no row of terms where the trace did (here f adds a
+    dual array to the sum outside the trace): the plain plan, fresh, decides."""
+
+    def f(x):
+        s = np.sum(x**2, keepdims=True)
+        if not isinstance(x, _sparsity.SparsityTracer):
+            s = s + 0.0 * x[:1]  # (a _Terms plus an array: summed)
+        return np.concatenate([chain(x), s])
+
+    jac = hd.jacobian(f, sparsity="auto")
+    x = np.random.default_rng(7).uniform(0.5, 1.5, N)
+    want = np.vstack([chain_rows(x), 2 * x])
+    for _ in range(2):
+        np.testing.assert_allclose(jac(x).toarray(), want, rtol=4e-16, atol=4e-16)
+    (plan,) = plans_of(jac)
+    assert type(plan) is _sparsity._JacobianPlan  # and kept
+
+
+def test_has_aux_gives_values():
+    def f(x):
+        s = np.sum(x**2)
+        return np.append(chain(x), s - 1.0), {"norm2": s, "first": x[0]}
+
+    x = np.random.default_rng(8).uniform(0.5, 1.5, N)
+    jac, aux = hd.jacobian(f, sparsity="auto", has_aux=True)(x)
+    np.testing.assert_allclose(jac.toarray(), np.vstack([chain_rows(x), 2 * x]), rtol=4e-16)
+    assert float(aux["norm2"]) == pytest.approx(np.sum(x**2), rel=1e-15)
+    assert float(aux["first"]) == x[0]
+
+
+def test_few_wide_rows_keep_the_plain_plan():
+    """A row of terms below _TERM_ROWS_FROM inputs: the plain plan (no second trace)."""
+    n = 20
+
+    def f(x):
+        return np.append(chain(x), np.sum(x**2))
+
+    jac = hd.jacobian(f, sparsity="auto")
+    x = np.random.default_rng(9).uniform(0.5, 1.5, n)
+    np.testing.assert_allclose(
+        jac(x).toarray(), np.vstack([chain_rows(x), 2 * x]), rtol=4e-16, atol=4e-16
+    )
+    (plan,) = plans_of(jac)
+    assert type(plan) is _sparsity._JacobianPlan
+
+
+def test_keepdims_sum_in_gradient_and_hessian():
+    """A keepdims sum (shape (1,)) is a row, not a scalar sum of terms: the sparse
+    gradient and Hessian of an f that indexes it agree with the dense ones."""
+
+    def f(x):
+        return np.sum(np.sin(x) * x, keepdims=True)[0] + x[0] ** 2 * x[1]
+
+    x = np.random.default_rng(10).uniform(0.5, 1.5, 40)
+    np.testing.assert_allclose(
+        hd.grad(f, sparsity="auto")(x), hd.grad(f)(x), rtol=1e-15, atol=1e-15
+    )
+    np.testing.assert_allclose(
+        hd.hessian(f, sparsity="auto")(x).toarray(), hd.hessian(f)(x), rtol=1e-15, atol=1e-15
+    )
+
+
+@pytest.mark.parametrize("transform", [hd.grad, hd.hessian])
+def test_aux_of_a_term_scheme_is_values(transform):
+    """An aux holding sums the pass keeps as terms (np.sum, x @ x, a norm) gives
+    their values, as the dense transform's aux does (it gave the pass's objects)."""
+
+    def f(x):
+        aux = {"sum": np.sum(x**3), "dot": x @ x, "norm": np.linalg.norm(x)}
+        return np.sum(x**2) + np.sum(x[1:] * x[:-1]), aux  # (a sum of terms)
+
+    x = np.random.default_rng(11).uniform(0.5, 1.5, 30)
+    _, aux = transform(f, sparsity="auto", has_aux=True)(x)
+    _, want = transform(f, has_aux=True)(x)
+    for key, value in want.items():
+        assert type(aux[key]) is type(value)
+        np.testing.assert_allclose(aux[key], value, rtol=1e-15)
