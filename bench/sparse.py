@@ -3,9 +3,9 @@ sparsity="auto" against numpy's f alone, the dense hyperdiff transforms and JAX.
 
 Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin at
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
-residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 (a chain residual and
-a constraint on all of x: 4000 colors, chunked passes); the Rosenbrock Hessian at
-n = 1e3, 1e4, 1e5.
+residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 and 1e5 (a chain
+residual and a constraint on all of x, a sum of terms: 2 colors for the chain's rows
+and the terms'); the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -32,6 +32,7 @@ terms: hyperdiff reads it off H S for a star coloring (HyperDualVec(k, c) passes
     python bench/sparse.py --split --cpu --rounds 61    # seed / pass / gather / check
     python bench/sparse.py --check-cost --cpu --rounds 41   # the probe's cost alone
     python bench/sparse.py --check-cost --cpu --before 6fe6e3a  # and that commit's
+    python bench/sparse.py --only arrowhead --cpu    # the cases whose name holds it
 
 --before REV runs REV's src/hyperdiff/_sparsity.py (git show, loaded beside this
 one, on this tree's kinds and kernels) in the same rounds: "before" columns.
@@ -145,11 +146,13 @@ def import_asdex() -> Any:
 
 
 def colors_of(transform: Any) -> int | None:
-    """Colors of a sparse hessian transform's plan (its first call made it)."""
+    """Colors of a sparse transform's plan (its first call made it)."""
     for cell in transform.__wrapped__.__closure__ or ():
         kept = cell.cell_contents
         if isinstance(kept, dict) and kept:
             plan = next(iter(kept.values()))
+            if not hasattr(plan, "terms"):  # (a Jacobian's: of F for rows of terms)
+                return plan.count
             if plan.terms is not None:
                 return plan.count
             reads = plan.star()
@@ -230,8 +233,8 @@ def case(
     t_color = once(lambda: color_columns(pattern)) if pattern is not None else float("nan")
     sparse = transform(f, sparsity="auto")
     t_first = once(lambda: sparse(x))
-    if hessian:
-        count = colors_of(sparse)
+    plain_count = count
+    count = colors_of(sparse)
     unchecked = transform(f, sparsity="auto", check_sparsity=False)
     unchecked(x)
     calls: dict[str, Call] = {"numpy f": fx, "hyperdiff sparse": lambda: sparse(x)}
@@ -248,8 +251,8 @@ def case(
         calls["hyperdiff dense"] = lambda: full(x)
     if HAVE_JAX and PEERS:
         seeds = None
-        if colors is not None:
-            seeds = np.zeros((count, n))
+        if colors is not None and plain_count * n <= 1e8:  # (a dense row: n colors)
+            seeds = np.zeros((plain_count, n))
             seeds[colors, np.arange(n)] = 1.0
         calls.update(jax_peers(f, x, hessian, n <= jax_dense_max, seeds, prep))
     # a call of over 0.3 s (the dense Hessians) is timed once, apart, not in the rounds
@@ -347,6 +350,7 @@ def main() -> None:
         help="only the check's cost: banded 1e5 (exp, sin), Laplacian, Rosenbrock 1e4 and 1e5",
     )
     parser.add_argument("--before", metavar="REV", help="also REV's sparse transforms")
+    parser.add_argument("--only", metavar="TEXT", help="only the cases whose name holds TEXT")
     args = parser.parse_args()
     global TIMER, PEERS, BEFORE
     if args.cpu:
@@ -362,16 +366,26 @@ def main() -> None:
         return
     rows = []
     small = () if args.check_cost else (1000, 10_000)
-    for n in (*small, 100_000):
-        rows.append(case("banded Jacobian", banded, n, False, args.rounds, 1000, 1000))
-    rows.append(case("banded Jacobian, sin", banded_sin, 100_000, False, args.rounds, 0, 0))
-    rows.append(case("2-D Laplacian 300x300", laplace, 90_000, False, args.rounds, 0, 0))
+    cases: list[tuple[Any, ...]] = [
+        *(("banded Jacobian", banded, n, False, 1000, 1000) for n in (*small, 100_000)),
+        ("banded Jacobian, sin", banded_sin, 100_000, False, 0, 0),
+        ("2-D Laplacian 300x300", laplace, 90_000, False, 0, 0),
+    ]
     if not args.check_cost:
-        rows.append(case("arrowhead Jacobian", arrowhead, 4000, False, args.rounds, 4000, 4000))
-    for n in (*small[:1], 10_000, 100_000):
-        rows.append(case("Rosenbrock Hessian", rosen, n, True, args.rounds, 1000, 10_000))
-    star = "Rosenbrock Hessian, cumsum (star)"
-    rows.append(case(star, rosen_cumsum, 1000, True, args.rounds, 0, 1000))
+        cases += [
+            ("arrowhead Jacobian", arrowhead, 4000, False, 4000, 4000),
+            ("arrowhead Jacobian", arrowhead, 100_000, False, 0, 0),
+        ]
+    cases += [
+        *(
+            ("Rosenbrock Hessian", rosen, n, True, 1000, 10_000)
+            for n in (*small[:1], 10_000, 100_000)
+        ),
+        ("Rosenbrock Hessian, cumsum (star)", rosen_cumsum, 1000, True, 0, 1000),
+    ]
+    for name, f, n, hessian, dense_max, jax_dense_max in cases:
+        if args.only is None or args.only in name:
+            rows.append(case(name, f, n, hessian, args.rounds, dense_max, jax_dense_max))
     headers = [
         "case", "n", "colors", "numpy f ms", "hd sparse ms (x f)", "unchecked ms (x f)",
         *((f"{args.before} ms (x f)", f"{args.before} unchecked") if BEFORE is not None else ()),

@@ -256,3 +256,20 @@ def test_aux_of_a_term_scheme_is_values(transform):
     for key, value in want.items():
         assert type(aux[key]) is type(value)
         np.testing.assert_allclose(aux[key], value, rtol=1e-15)
+
+
+def test_inputs_no_row_reads_keep_their_columns():
+    """The last inputs read by no row: J keeps x's size of columns (the fuzzer's
+    find: J_F's pattern was rebuilt with the columns its indices reach)."""
+    n = 100
+
+    def f(x):
+        y = x[:60]
+        return np.append(chain(y), np.sum(y**2))
+
+    x = np.random.default_rng(12).uniform(0.5, 1.5, n)
+    got = hd.jacobian(f, sparsity="auto")(x)
+    want = np.zeros((60, n))
+    want[:, :60] = np.vstack([chain_rows(x[:60]), 2 * x[:60]])
+    assert got.shape == (60, n)
+    np.testing.assert_allclose(got.toarray(), want, rtol=4e-16, atol=4e-16)

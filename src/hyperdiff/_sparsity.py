@@ -3736,6 +3736,9 @@ _CYCLIC_TRIES = 8
 
 # edges of the conflict graph up to which the sequential greedy runs (about 0.5 s)
 _GREEDY_EDGES = 4_000_000
+# the widest row past which the sequential greedy runs whatever the edges (about 0.1 us
+# an edge; Jones-Plassmann's rounds there cost about as many edges each as rows are wide)
+_JP_WIDEST = 64
 
 
 def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
@@ -3744,7 +3747,8 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     implies) when some k smaller than the greedy's works (on a banded pattern k = the
     band's width, on the 5-point Laplacian 5: the optima, as a row holds that many
     columns); else the sequential greedy in natural order (a vectorized
-    Jones-Plassmann greedy, largest degree first, past _GREEDY_EDGES edges)."""
+    Jones-Plassmann greedy, largest degree first, past _GREEDY_EDGES edges when no row
+    is wider than _JP_WIDEST)."""
     p = _sp().csr_matrix(pattern, dtype=bool)
     n = p.shape[1]
     if n == 0:
@@ -3756,7 +3760,10 @@ def color_columns(pattern: Any) -> tuple[np.ndarray, int]:
     if cyclic is not None:
         return cyclic
     adj = _conflicts(p)
-    colors = _greedy(adj) if adj.nnz <= _GREEDY_EDGES else _jones_plassmann(adj)
+    # (Jones-Plassmann's rounds grow with the degree: a clique, the columns of a row
+    # of half the inputs, colors one vertex a round, O(edges) each; 91 s at n = 5000)
+    sequential = adj.nnz <= _GREEDY_EDGES or lower > _JP_WIDEST
+    colors = _greedy(adj) if sequential else _jones_plassmann(adj)
     count = int(colors.max()) + 1
     # (a few more cyclic candidates: each costs a sort of the entries, with a grid
     # up to k of them; a pattern the greedy colors with many more than its widest
@@ -4608,19 +4615,19 @@ def sparse_jacobian(
     ) -> tuple[Any, float]:
         """compressed's J for rows of terms: J_F off the pass (f's output a _TermRows of
         the plan's pieces, its term arrays' planes as F's rows), then each row of terms
-        summed from its arrays' rows, weighed (plan.sums)."""
+        summed from its arrays' rows, weighed (plan.summed)."""
         cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
         out = f(*new, **kwargs)
         if not isinstance(out, _TermRows) or out.signature() != plan.signature:
             return None, np.inf  # (other pieces, or terms: a stale plan)
-        planes, weighed = [], []
+        arrays, weighed = [], []
         for kind, piece in out.pieces:
             for a, w in piece.parts if kind == "terms" else [(piece, 1.0)]:
-                planes.append(_term_planes(a, cls, x.dtype, 1))
+                arrays.append(a)
                 weighed.append((np.shape(a), w))
-        block = np.ascontiguousarray(np.concatenate(planes, axis=1))
+        block = _joined_parts(arrays, cls, x.dtype)
         if holomorphic:
             _complex_outputs([block], "jacobian", first=0)
         if plan.probe is not None:
@@ -4634,7 +4641,7 @@ def sparse_jacobian(
             real = np.finfo(dtype).dtype
             each = [np.broadcast_to(np.asarray(w, real), s).ravel() for s, w in weighed]
             data = data * np.concatenate(each)[plan.entry_rows]
-        result = plan.joined.result((plan.sums @ data).astype(dtype, copy=False))
+        result = plan.joined.result(plan.summed(data).astype(dtype, copy=False))
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
         return result, mismatch
@@ -4836,6 +4843,23 @@ def _term_planes(a: Any, cls: type[DualArray], dtype: np.dtype, first: int) -> n
             return out.reshape(cls._planes - first, -1)
     planes: np.ndarray = _plain(_output_planes(a, cls, dtype), "hessian")
     return planes.reshape(cls._planes, -1)[first:]
+
+
+def _joined_parts(arrays: list[Any], cls: type[DualArray], dtype: np.dtype) -> np.ndarray:
+    """The parts (planes from 1 on, flat) of arrays side by side: (planes - 1, their
+    sizes' sum), each pending one's operations run straight into its slice
+    (_core.planes_into), the others copied."""
+    from ._transforms import _output_planes
+
+    kinds = [a.dtype for a in arrays if isinstance(a, DualArray)]
+    out = np.empty((cls._planes, sum(np.size(a) for a in arrays)), np.result_type(dtype, *kinds))
+    start = 0
+    for a in arrays:
+        piece = out[:, start : start + np.size(a)].reshape(cls._planes, *np.shape(a))
+        if not (type(a) is cls and _core.planes_into(a, piece, 0)):
+            piece[...] = _plain(_output_planes(a, cls, dtype), "jacobian")
+        start += np.size(a)
+    return out[1:]
 
 
 def _product_terms(a: Any, b: Any) -> Any:
@@ -5186,8 +5210,8 @@ class _TermRowsPlan(_JacobianPlan):
     beside a residual), as the plan of F, its rows with each row of terms replaced by
     its term arrays' elements: few inputs each, so few colors where that row alone
     needs as many as x has. One pass recovers J_F (and probes it, as any plan's);
-    J's row of terms is the sum of its arrays' rows, weighed (sums: J's entries off
-    J_F's by one sparse product). joined: J's pattern and results."""
+    J's row of terms is the sum of its arrays' rows, weighed (summed). joined: J's
+    pattern and results."""
 
     def __init__(
         self, expanded: Any, owner: np.ndarray, rows: int, signature: list[Any], n: int,
@@ -5198,16 +5222,36 @@ class _TermRowsPlan(_JacobianPlan):
         m = self.shape[0]
         join = sp.csr_array((np.ones(m, dtype=np.int32), (owner, np.arange(m))), shape=(rows, m))
         ones = np.ones(self.indices.size, np.int32)
-        self.joined = _Results(_canonical(join @ sp.csr_array((ones, self.indices, self.indptr))))
+        expanded = sp.csr_array((ones, self.indices, self.indptr), shape=self.shape)
+        self.joined = _Results(_canonical(join @ expanded))
         # J_F's entry (row r, column j) adds into J's entry (owner[r], j)
         self.entry_rows = np.repeat(np.arange(m), np.diff(self.indptr))
         to = owner[self.entry_rows] * n + self.indices
         joined_rows = np.repeat(np.arange(rows, dtype=np.int64), np.diff(self.joined.indptr))
         slots = np.searchsorted(joined_rows * n + self.joined.indices, to)
-        ones = np.ones(to.size)
-        shape = (self.joined.indices.size, to.size)
-        self.sums = sp.csr_matrix((ones, (slots, np.arange(to.size))), shape=shape)
+        # J's entries off J_F's: J_F's own (its entries in J's order, as a residual's
+        # rows and terms of one input each give them), else the first entry of each
+        # slot's, then the other entries added (np.add.at: in order)
+        self.first: np.ndarray | None = None
+        self.added: tuple[np.ndarray, np.ndarray] | None = None
+        if not np.array_equal(slots, np.arange(to.size)):
+            order = np.argsort(slots, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(slots[order]) != 0])
+            self.first = order[starts]
+            rest = np.ones(order.size, dtype=bool)
+            rest[starts] = False
+            if rest.any():
+                self.added = (slots[order[rest]], order[rest])
         self.signature = signature
+
+    def summed(self, data: np.ndarray) -> np.ndarray:
+        """J's entries from J_F's (weighed): each row of terms the sum of its rows."""
+        if self.first is None:
+            return data
+        out = data[self.first]
+        if self.added is not None:
+            np.add.at(out, self.added[0], data[self.added[1]])
+        return out
 
 
 def _term_rows_pattern(
