@@ -5248,7 +5248,7 @@ class _TermRowsPlan(_JacobianPlan):
         """J's entries from J_F's (weighed): each row of terms the sum of its rows."""
         if self.first is None:
             return data
-        out = data[self.first]
+        out: np.ndarray = data[self.first]
         if self.added is not None:
             np.add.at(out, self.added[0], data[self.added[1]])
         return out
