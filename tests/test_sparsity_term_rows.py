@@ -64,6 +64,15 @@ SPELLINGS = {
         lambda x: np.hstack([np.sum(x) * 2.0, chain(x), weights(x.size) @ x**2]),
         lambda x: np.vstack([2.0 + 0 * x, chain_rows(x), 2 * weights(x.size) * x]),
     ),
+    "norm squared, mean and a keepdims sum's element": (
+        lambda x: np.hstack(
+            [
+                np.linalg.norm(x) ** 2 - 2.0 * np.mean(x) + np.sum(x**2, keepdims=True)[0],
+                chain(x),
+            ]
+        ),
+        lambda x: np.vstack([4 * x - 2.0 / x.size, chain_rows(x)]),
+    ),
     "two sums of other sizes, and a row of terms appended twice": (
         lambda x: np.append(
             np.append(chain(x), np.sum(x**2) + 0.5 * np.sum(np.exp(x[::2]))),

@@ -3300,6 +3300,12 @@ class _Terms(_Pending):
     def __pos__(self) -> Any:
         return self
 
+    def __getitem__(self, key: Any) -> Any:
+        # (a keepdims sum's one element: np.sum(r**2, keepdims=True)[0], the sum)
+        if self.shape == (1,) and isinstance(key, (int, np.integer)) and key in (0, -1):
+            return _Terms(self.parts, self.constant, lambda: self.materialize()[key])
+        return self.materialize()[key]
+
 
 class _RootOfTerms(_Pending):
     """np.linalg.norm of an array kept apart (during a term scheme's trace or pass):
