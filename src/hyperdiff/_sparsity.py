@@ -5444,6 +5444,11 @@ def sparse_transform(
         raise TypeError(f"{name}(sparsity=...) does not combine with {what}")
 
     def make(g: Callable[..., Any]) -> Callable[..., Any]:
+        if isinstance(argnums, (tuple, list)):
+            return _packed(name, g, argnums, lambda h: one(h, 0))
+        return one(g, argnums)
+
+    def one(g: Callable[..., Any], argnums: int) -> Callable[..., Any]:
         if name == "jacobian":
             return sparse_jacobian(g, argnums, sparsity, check_sparsity, holomorphic)
         if name == "grad":
@@ -5471,6 +5476,58 @@ def sparse_transform(
 
     doc = f"The sparse {name} of f's output (scipy.sparse CSR), and f's aux."
     return _named(with_aux, name, f, doc)
+
+
+def _packed(
+    name: str, f: Callable[..., Any], argnums: Sequence[Any],
+    make: Callable[[Callable[..., Any]], Callable[..., Any]],
+) -> Callable[..., Any]:  # fmt: skip
+    """A sparse transform over several arguments (argnums a tuple, as JAX's): the
+    arguments raveled side by side into one vector v (the promoted dtype), the sparse
+    transform of f over v (made once: its plans kept per layout of the arguments, the
+    others in its key as always), and its result split as the dense transform's is: a
+    tuple of Jacobians (rows x each argument's size), of gradients (each argument's
+    shape), or of tuples of Hessian blocks. A pattern given is v's."""
+    where = f"{name}(sparsity=...)"
+    if not argnums or not all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in argnums
+    ):
+        raise TypeError(f"{where}: argnums must be an int or a tuple of ints, not {argnums!r}")
+
+    def of_vector(v: Any, layout: tuple[Any, ...], *rest: Any, **kwargs: Any) -> Any:
+        new = list(rest)
+        start = 0
+        for position, shape in layout:
+            size = math.prod(shape)
+            new[position] = v[start : start + size].reshape(shape)
+            start += size
+        return f(*new, **kwargs)
+
+    of_vector.__name__ = getattr(f, "__name__", "f")
+    inner = make(of_vector)
+
+    def transform(*args: Any, **kwargs: Any) -> Any:
+        positions = [_position(int(a), len(args), where) for a in argnums]
+        if len(set(positions)) != len(positions):
+            raise ValueError(f"{where}: argnums={tuple(argnums)!r} names an argument twice")
+        arrays = [_input_array(args[p], where) for p in positions]
+        v = np.concatenate([a.reshape(-1) for a in arrays])
+        layout = tuple((p, a.shape) for p, a in zip(positions, arrays, strict=True))
+        rest = tuple(None if i in positions else a for i, a in enumerate(args))
+        result = inner(v, layout, *rest, **kwargs)
+        edges = np.cumsum([0, *(a.size for a in arrays)])
+        blocks = [slice(edges[k], edges[k + 1]) for k in range(len(arrays))]
+        if name == "grad":
+            return tuple(result[b].reshape(a.shape) for b, a in zip(blocks, arrays, strict=True))
+        if name == "jacobian":
+            return tuple(result[:, b] for b in blocks)
+        rows = [result[b] for b in blocks]
+        return tuple(tuple(r[:, b] for b in blocks) for r in rows)
+
+    from ._transforms import _named
+
+    doc = f"The sparse {name} of f with respect to arguments {tuple(argnums)!r} (a tuple)."
+    return _named(transform, name, f, doc)
 
 
 _transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)
