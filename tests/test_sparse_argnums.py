@@ -138,3 +138,13 @@ def test_bad_argnums():
         hd.jacobian(residual, argnums=(0, 1.0), sparsity="auto")
     with pytest.raises(TypeError, match="argnums"):
         hd.grad(objective, argnums=(0, 2), sparsity="auto")(A, B)
+
+
+def test_patterns_of_two_arguments():
+    pa, pb = hd.jacobian_sparsity(residual, argnums=(0, 1))(A, B)
+    for got, want in zip((pa, pb), residual_jacobians(A, B), strict=True):
+        np.testing.assert_array_equal(got.toarray(), want != 0)
+    blocks = hd.hessian_sparsity(objective, argnums=(0, 1))(A, B)
+    for got_row, want_row in zip(blocks, objective_hessians(A, B), strict=True):
+        for got, want in zip(got_row, want_row, strict=True):
+            np.testing.assert_array_equal(got.toarray(), want != 0)

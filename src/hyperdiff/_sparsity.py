@@ -3554,7 +3554,7 @@ def _output_sets(out: Any, trace: _Trace, where: str) -> SparsityTracer:
 
 
 def jacobian_sparsity(
-    f: Callable[..., Any], argnums: int = 0, *, local: bool = False
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, local: bool = False
 ) -> Callable[..., Any]:
     """The Jacobian's sparsity pattern of f with respect to args[argnums], as a boolean
     scipy.sparse CSR array of shape (out.size, in.size) (elements in C order).
@@ -3563,7 +3563,11 @@ def jacobian_sparsity(
     carries dependency sets instead of numbers; branching on values raises.
     local=True: the pattern at this point (the tracer carries the values too, and
     follows the branches taken; max/min/where select by value).
-    A constant operand's zeros are structural (L @ x keeps L's pattern)."""
+    A constant operand's zeros are structural (L @ x keeps L's pattern).
+    A tuple argnums gives a tuple of patterns, one per argument."""
+    if isinstance(argnums, (tuple, list)):
+        single = lambda g: jacobian_sparsity(g, 0, local=local)  # noqa: E731
+        return _packed("jacobian", f, argnums, single, "jacobian_sparsity")
 
     def pattern(*args: Any, **kwargs: Any) -> Any:
         with _quiet(local):
@@ -3581,16 +3585,20 @@ def jacobian_sparsity(
 
 
 def hessian_sparsity(
-    f: Callable[..., Any], argnums: int = 0, *, local: bool = False
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, *, local: bool = False
 ) -> Callable[..., Any]:
     """The Hessian's sparsity pattern of a scalar f with respect to args[argnums]: a
     symmetric boolean scipy.sparse CSR array (in.size, in.size). Second-order
     dependencies come from products and nonlinear functions (x*y pairs x with y,
     sin(x+y) pairs both with both; x+y pairs nothing). local=True as in
-    jacobian_sparsity."""
+    jacobian_sparsity; a tuple argnums gives a tuple of tuples of blocks."""
+    if isinstance(argnums, (tuple, list)):
+        single = lambda g: hessian_sparsity(g, 0, local=local)  # noqa: E731
+        return _packed("hessian", f, argnums, single, "hessian_sparsity")
+    argnum = cast(int, argnums)  # (one int: _hessian_pattern says so otherwise)
 
     def pattern(*args: Any, **kwargs: Any) -> Any:
-        return _hessian_pattern(f, args, kwargs, argnums, local, "hessian_sparsity")[0]
+        return _hessian_pattern(f, args, kwargs, argnum, local, "hessian_sparsity")[0]
 
     pattern.__name__ = f"hessian_sparsity_{getattr(f, '__name__', 'f')}"
     return pattern
@@ -5480,15 +5488,17 @@ def sparse_transform(
 
 def _packed(
     name: str, f: Callable[..., Any], argnums: Sequence[Any],
-    make: Callable[[Callable[..., Any]], Callable[..., Any]],
+    make: Callable[[Callable[..., Any]], Callable[..., Any]], label: str = "",
 ) -> Callable[..., Any]:  # fmt: skip
     """A sparse transform over several arguments (argnums a tuple, as JAX's): the
     arguments raveled side by side into one vector v (the promoted dtype), the sparse
     transform of f over v (made once: its plans kept per layout of the arguments, the
     others in its key as always), and its result split as the dense transform's is: a
     tuple of Jacobians (rows x each argument's size), of gradients (each argument's
-    shape), or of tuples of Hessian blocks. A pattern given is v's."""
-    where = f"{name}(sparsity=...)"
+    shape), or of tuples of Hessian blocks. A pattern given is v's. label: the
+    transform's name (jacobian_sparsity: a pattern split as a Jacobian)."""
+    label = label or name
+    where = f"{label}(sparsity=...)" if label == name else label
     if not argnums or not all(
         isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in argnums
     ):
@@ -5526,8 +5536,8 @@ def _packed(
 
     from ._transforms import _named
 
-    doc = f"The sparse {name} of f with respect to arguments {tuple(argnums)!r} (a tuple)."
-    return _named(transform, name, f, doc)
+    doc = f"The sparse {label} of f with respect to arguments {tuple(argnums)!r} (a tuple)."
+    return _named(transform, label, f, doc)
 
 
 _transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)

@@ -989,7 +989,8 @@ def jacobian(
     matrix it closes over), the pattern is detected again and the Jacobian recomputed
     (one more plane a pass). check_sparsity=False skips the probe (your promise that
     f's pattern depends on its arguments alone: a changed one then gives wrong numbers).
-    With has_aux=True the call gives (that matrix, aux).
+    With has_aux=True the call gives (that matrix, aux); with a tuple argnums a tuple of
+    such matrices, (out.size, each input's size).
 
     Parameters
     ----------
@@ -1138,6 +1139,7 @@ def grad(
     forward mode otherwise pays n directions (detection and coloring once per input
     shape; any other f gets the dense gradient). The pass carries a probe direction
     that catches a changed pattern (check_sparsity=False skips it, as for jacobian).
+    A tuple argnums gives a tuple of gradients, as without sparsity=.
 
     Parameters
     ----------
@@ -1451,7 +1453,8 @@ def hessian(
     also carries a probe direction w (its plane and the (w, w) plane) and compares
     each term's w^T H w with the recovered blocks': when what f reads besides its
     arguments changed the pattern, it is detected again and the Hessian recomputed.
-    check_sparsity=False skips the probe (as for jacobian).
+    check_sparsity=False skips the probe (as for jacobian). A tuple argnums gives a tuple
+    of tuples of CSR blocks.
 
     Parameters
     ----------
