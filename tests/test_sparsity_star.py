@@ -141,7 +141,10 @@ def test_arrowhead_and_python_sum():
     n = 16
     x = np.random.default_rng(6).uniform(0.2, 1.2, n)
 
-    def f(x):
+    def f(x):  # (the sum as cumsum's last: no sum of terms, so the star coloring)
+        return x[0] * np.cumsum(x[1:] ** 2)[-1] + sum(np.sin(x[i] * x[i + 1]) for i in range(n - 1))
+
+    def kept(x):  # (x0 times a sum of terms: terms, each reading x0 too)
         return x[0] * np.sum(x[1:] ** 2) + sum(np.sin(x[i] * x[i + 1]) for i in range(n - 1))
 
     want = np.zeros((n, n))
@@ -157,6 +160,9 @@ def test_arrowhead_and_python_sum():
     h = hd.hessian(f, sparsity="auto")
     np.testing.assert_allclose(h(x).toarray(), want, rtol=1e-13, atol=1e-14)
     assert plan_of(h).terms is None and plan_of(h).star() is not None
+    h = hd.hessian(kept, sparsity="auto")
+    np.testing.assert_allclose(h(x).toarray(), want, rtol=1e-13, atol=1e-14)
+    assert plan_of(h).terms is not None
 
 
 def test_2d_stencil_residual_squared():

@@ -3254,6 +3254,18 @@ class _Terms(_Pending):
             isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "fiu"
         )
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # (x[0] * s, s + x[0] with x[0] traced or dual: its operator calls the ufunc)
+        if method == "__call__" and not kwargs and len(inputs) == 2:
+            other = inputs[1] if inputs[0] is self else inputs[0]
+            if ufunc in (np.multiply, np.add):
+                return self * other if ufunc is np.multiply else self + other
+            if ufunc is np.true_divide and inputs[0] is self:
+                return self / other
+            if ufunc is np.subtract:
+                return self - other if inputs[0] is self else other - self
+        return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
+
     def __add__(self, o: Any) -> Any:
         if isinstance(o, _Terms):
             return _Terms(
@@ -3265,6 +3277,9 @@ class _Terms(_Pending):
         if self._scalar(o):
             exact = lambda: self.materialize() + o  # noqa: E731
             return _Terms(self.parts, self.constant + o, exact, self.shape)
+        if _variable_scalar(o):  # (a term of its own)
+            parts = [*self.parts, (np.reshape(o, (1,)), 1.0)]
+            return _Terms(parts, self.constant, lambda: self.materialize() + o, self.shape)
         return self.materialize() + o
 
     __radd__ = __add__
@@ -3283,6 +3298,8 @@ class _Terms(_Pending):
                 lambda: self.materialize() * o,
                 self.shape,
             )
+        if _variable_scalar(o):
+            return self._each(operator.mul, o, lambda: self.materialize() * o)
         return self.materialize() * o
 
     __rmul__ = __mul__
@@ -3292,7 +3309,18 @@ class _Terms(_Pending):
             scaled = self * (1.0 / o)
             exact = lambda: self.materialize() / o  # noqa: E731
             return _Terms(scaled.parts, scaled.constant, exact, self.shape)
+        if _variable_scalar(o):
+            return self._each(operator.truediv, o, lambda: self.materialize() / o)
         return self.materialize() / o
+
+    def _each(self, op: Callable[[Any, Any], Any], o: Any, exact: Callable[[], Any]) -> Any:
+        """The sum times (over) a variable number o, as terms: each term array's
+        elements times (over) o, and the constant's one term (x[0] * np.sum(x**2), a
+        Lagrangian's lam * c(x): each term reads o's inputs besides its own)."""
+        parts = [(op(a, o), w) for a, w in self.parts]
+        if not (np.ndim(self.constant) == 0 and self.constant == 0):
+            parts.append((np.reshape(op(self.constant, o), (1,)), 1.0))
+        return _Terms(parts, 0.0, exact, self.shape)
 
     def __neg__(self) -> Any:
         return self * -1.0
@@ -3424,6 +3452,11 @@ def _term_rows(func: Any, args: Any, kwargs: Any) -> _TermRows | None:
     if not kept:
         return None
     return _TermRows(pieces, lambda: func(*_materialized(args), **_materialized(kwargs)))
+
+
+def _variable_scalar(o: Any) -> bool:
+    """Whether o is one traced or dual number (a 0-d array of the trace or the pass)."""
+    return isinstance(o, (SparsityTracer, DualArray)) and o.ndim == 0
 
 
 def _scalar_terms(out: Any) -> bool:
