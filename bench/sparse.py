@@ -5,7 +5,8 @@ Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin 
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
 residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 and 1e5 (a chain
 residual and a constraint on all of x, a sum of terms: 2 colors for the chain's rows
-and the terms'); the Rosenbrock Hessian at n = 1e3, 1e4, 1e5.
+and the terms'); the Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian
+(a multiplier in x times a constraint on the rest: an arrowhead) at n = 1e4.
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -124,6 +125,12 @@ def laplace(u: Any, xp: Any = np, m: int = 300) -> Any:
 
 def rosen(x: Any, xp: Any = np) -> Any:
     return xp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def lagrangian(x: Any, xp: Any = np) -> Any:
+    """A chain objective and a multiplier x[-1] times a constraint on the rest: an
+    arrowhead Hessian, a sum of terms each reading the multiplier too."""
+    return xp.sum((x[1:-1] - x[:-2] ** 2) ** 2) + x[-1] * (xp.sum(x[:-1] ** 2) - 1.0)
 
 
 def rosen_cumsum(x: Any, xp: Any = np) -> Any:
@@ -381,6 +388,7 @@ def main() -> None:
             ("Rosenbrock Hessian", rosen, n, True, 1000, 10_000)
             for n in (*small[:1], 10_000, 100_000)
         ),
+        ("Lagrangian Hessian", lagrangian, 10_000, True, 0, 0),
         ("Rosenbrock Hessian, cumsum (star)", rosen_cumsum, 1000, True, 0, 1000),
     ]
     for name, f, n, hessian, dense_max, jax_dense_max in cases:

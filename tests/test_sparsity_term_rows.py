@@ -347,3 +347,26 @@ def test_lagrangian_hessian_is_terms(check):
     calls.clear()
     hess(x)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("spell", ["x - mean", "mean - x", "x * mean", "x / mean"])
+def test_a_sum_of_terms_with_an_array(spell):
+    """A sum of terms met by an array in a ufunc (x - np.mean(x)) is summed first; the
+    fuzzer found it recursing when the sum took every subtraction (RecursionError).
+    Against the closed form, or for a product and a quotient the dense Hessian (no
+    terms kept there)."""
+    n = 30
+
+    def f(x):
+        m = np.mean(x)
+        t = {"x - mean": x - m, "mean - x": m - x, "x * mean": x * m, "x / mean": x / m}[spell]
+        return np.sum(t**2) + 0.5 * np.sum(x**2)
+
+    x = np.random.default_rng(14).uniform(0.5, 1.5, n)
+    if spell in ("x - mean", "mean - x"):
+        want = 2 * (np.eye(n) - np.ones((n, n)) / n) + np.eye(n)
+    else:
+        want = hd.hessian(f)(x)
+    got = hd.hessian(f, sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(hd.grad(f, sparsity="auto")(x), hd.grad(f)(x), rtol=1e-13)

@@ -3258,12 +3258,13 @@ class _Terms(_Pending):
         # (x[0] * s, s + x[0] with x[0] traced or dual: its operator calls the ufunc)
         if method == "__call__" and not kwargs and len(inputs) == 2:
             other = inputs[1] if inputs[0] is self else inputs[0]
-            if ufunc in (np.multiply, np.add):
-                return self * other if ufunc is np.multiply else self + other
-            if ufunc is np.true_divide and inputs[0] is self:
-                return self / other
-            if ufunc is np.subtract:
-                return self - other if inputs[0] is self else other - self
+            kept = isinstance(other, _Terms) or self._scalar(other) or _variable_scalar(other)
+            if kept and ufunc in (np.multiply, np.add):
+                return self.__mul__(other) if ufunc is np.multiply else self.__add__(other)
+            if kept and ufunc is np.true_divide and inputs[0] is self:
+                return self.__truediv__(other)
+            if kept and ufunc is np.subtract:
+                return self.__sub__(other) if inputs[0] is self else self.__rsub__(other)
         return super().__array_ufunc__(ufunc, method, *inputs, **kwargs)
 
     def __add__(self, o: Any) -> Any:
