@@ -3278,8 +3278,8 @@ class _Terms(_Pending):
         if self._scalar(o):
             exact = lambda: self.materialize() + o  # noqa: E731
             return _Terms(self.parts, self.constant + o, exact, self.shape)
-        if _variable_scalar(o):  # (a term of its own)
-            parts = [*self.parts, (np.reshape(o, (1,)), 1.0)]
+        if _variable_scalar(o):  # (a term of its own, held as a sum's arrays are)
+            parts = [*self.parts, (np.reshape(_held(o), (1,)), 1.0)]
             return _Terms(parts, self.constant, lambda: self.materialize() + o, self.shape)
         return self.materialize() + o
 
@@ -3447,9 +3447,9 @@ def _term_rows(func: Any, args: Any, kwargs: Any) -> _TermRows | None:
         elif np.ndim(item) == 0:
             if func is np.concatenate:
                 return None
-            pieces.append(("rows", np.reshape(item, (1,))))
-        else:
-            pieces.append(("rows", item))
+            pieces.append(("rows", np.reshape(_held(item), (1,))))
+        else:  # (held: a later write into it must not reach the joined rows)
+            pieces.append(("rows", _held(item)))
     if not kept:
         return None
     return _TermRows(pieces, lambda: func(*_materialized(args), **_materialized(kwargs)))
