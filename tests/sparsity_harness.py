@@ -1,7 +1,7 @@
 """The pattern checks that test_sparsity_gaps.py and test_sparsity_numpy_helpers.py
 share: detection's patterns against the nonzeros of the dense transforms' Jacobian and
 Hessian (independent of detection and coloring) at each point, and the sparse values
-against the dense ones."""
+against the dense ones; and a sparse transform's plans (plans_of)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,13 @@ def check_hessian_pattern(scalar: Callable[[Any], Any], points: Sequence[np.ndar
         assert not np.any((dense != 0) & ~got), "a second-order dependency missed"
         values = hd.hessian(scalar, sparsity="auto")(x).toarray()
         np.testing.assert_allclose(values, dense, rtol=1e-10, atol=1e-12)
+
+
+def plans_of(transform: Callable[..., Any]) -> list[Any]:
+    """The plans a sparse transform keeps (its closure's dict of them)."""
+    (plans,) = [
+        c.cell_contents
+        for c in transform.__wrapped__.__closure__ or ()  # type: ignore[attr-defined]
+        if isinstance(c.cell_contents, dict)
+    ]
+    return list(plans.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sparsity_harness import plans_of
 
 import hyperdiff as hd
 from hyperdiff import _sparsity, _transforms
@@ -38,15 +39,6 @@ def constrained_jacobian(x):
     jac[i, i] = -2 * x[:-1]
     jac[-1] = 2 * x
     return jac
-
-
-def plans_of(transform):
-    (plans,) = [
-        c.cell_contents
-        for c in transform.__wrapped__.__closure__ or ()
-        if isinstance(c.cell_contents, dict)
-    ]
-    return list(plans.values())
 
 
 @pytest.mark.parametrize("check", [True, False])

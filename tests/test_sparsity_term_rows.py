@@ -12,20 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sparsity_harness import plans_of
 
 import hyperdiff as hd
 from hyperdiff import _sparsity
 
 N = 300  # past _MAX_CHUNK: read whole, the dense row would need N colors
-
-
-def plans_of(transform):
-    (plans,) = [
-        c.cell_contents
-        for c in transform.__wrapped__.__closure__ or ()
-        if isinstance(c.cell_contents, dict)
-    ]
-    return list(plans.values())
 
 
 def chain(x):
