@@ -387,3 +387,23 @@ def test_write_after_the_join_keeps_the_joined_values(late):
     jac = hd.jacobian(f, sparsity="auto")
     np.testing.assert_allclose(jac(x).toarray(), want, rtol=1e-15, atol=4e-16)
     np.testing.assert_allclose(jac(x).toarray(), want, rtol=1e-15, atol=4e-16)
+
+
+def test_weights_edited_after_the_product():
+    """w @ r**2 then w edited in place: the product saw the old weights, and so must
+    the pass's sum of terms (it read the edited array at the end: a wrong gradient)."""
+    n = 40
+    w = np.linspace(0.5, 2.0, n)
+
+    def f(x):
+        value = w @ x**2
+        w[0] += 1.0  # (f's state: each call sees the last one's weights)
+        return value
+
+    x = np.random.default_rng(16).uniform(0.5, 1.5, n)
+    grad = hd.grad(f, sparsity="auto")
+    for _ in range(3):
+        got = grad(x)
+        read = w.copy()
+        read[0] -= 1.0  # the weights the last call of f (the pass) read, before its edit
+        np.testing.assert_allclose(got, 2 * read * x, rtol=1e-15)

@@ -4920,7 +4920,8 @@ def _product_terms(a: Any, b: Any) -> Any:
     for weights, terms in ((a, b), (b, a)):
         if type(weights) is np.ndarray and weights.dtype.kind in "fiu":
             if isinstance(terms, (SparsityTracer, DualArray)):
-                return _Terms([(_held(terms), weights)], 0.0)
+                # (a copy: f may edit its weights after the product, which saw them)
+                return _Terms([(_held(terms), weights.copy())], 0.0)
     return None
 
 
