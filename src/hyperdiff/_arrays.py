@@ -737,7 +737,7 @@ class DualArray:
         # every plane at once through a planes-last view, so the key selects exactly
         # the elements numpy's x[key] = item would, whatever its advanced indices
         key = _with_plane_axis_last(self._key(index))
-        if isinstance(item, np.ndarray | list | tuple):
+        if isinstance(item, np.ndarray | list | tuple) or getattr(type(item), "_kept_apart", False):
             item = admit(item)  # an object array of dual scalars: a dual array
         if isinstance(item, DualArray):
             if type(item) is not type(self):
@@ -1478,7 +1478,11 @@ def from_objects(array: np.ndarray) -> Any:
 
 def admit(op: Any) -> Any:
     """An operand meeting a dual array: an object array (or a list holding dual
-    scalars) becomes a dual array (from_objects); anything else is itself."""
+    scalars) becomes a dual array (from_objects); a value a sparse pass keeps apart (a
+    sum of terms) its number; anything else is itself."""
+    if getattr(type(op), "_kept_apart", False):
+        # (declined, r += s would rebind r to r + s: a view's base never saw the write)
+        return op.materialize()
     if isinstance(op, np.ndarray):
         return from_objects(op) if op.dtype == object else op
     if isinstance(op, list | tuple) and any(isinstance(e, DualArray) for e in _walk(op)):

@@ -912,8 +912,8 @@ def _lift(x: Any, trace: _Trace) -> SparsityTracer:
         return _from_objects(x, trace)
     if isinstance(x, DualArray):
         raise _nested_error("sparsity detection", type(x))
-    if isinstance(x, _Pending):
-        raise TypeError(f"sparsity detection got a {type(x).__name__} among the operands")
+    if isinstance(x, _Pending):  # (written into a tracer: r[0] = np.sum(x**2))
+        return _lift(x.materialize(), trace)
     if scipy_sparse_matrix(x):  # (np.asarray would make it one object, broadcast)
         raise TypeError(
             f"sparsity detection: a scipy.sparse {type(x).__name__} among a numpy "
@@ -3100,6 +3100,48 @@ class _Pending:
     def materialize(self) -> Any:
         raise NotImplementedError
 
+    def _is_array(self) -> bool:
+        """Whether it stands for an array (a keepdims sum, joined rows), which numpy's
+        x op= y and x[key] = y write into, so that every name for it (and every view)
+        sees the write; else for a number, which x op= y rebinds."""
+        return False
+
+    def _written(
+        self, op: Callable[[Any, Any], Any], rebound: Callable[[Any, Any], Any], o: Any
+    ) -> Any:
+        if not self._is_array():
+            return rebound(self, o)
+        array = self.materialize()  # (the one array it is from then on)
+        if op(array, o) is not array:
+            raise TypeError(f"an in-place operation on {type(array).__name__} made a new array")
+        return self
+
+    def __iadd__(self, o: Any) -> Any:
+        return self._written(operator.iadd, operator.add, o)
+
+    def __isub__(self, o: Any) -> Any:
+        return self._written(operator.isub, operator.sub, o)
+
+    def __imul__(self, o: Any) -> Any:
+        return self._written(operator.imul, operator.mul, o)
+
+    def __itruediv__(self, o: Any) -> Any:
+        return self._written(operator.itruediv, operator.truediv, o)
+
+    def __ifloordiv__(self, o: Any) -> Any:
+        return self._written(operator.ifloordiv, operator.floordiv, o)
+
+    def __imod__(self, o: Any) -> Any:
+        return self._written(operator.imod, operator.mod, o)
+
+    def __ipow__(self, o: Any) -> Any:
+        return self._written(operator.ipow, operator.pow, o)
+
+    def __setitem__(self, key: Any, item: Any) -> None:
+        if not self._is_array():
+            raise TypeError(f"'{type(self).__name__}' (a number) does not support item assignment")
+        self.materialize()[key] = item
+
     def __add__(self, o: Any) -> Any:
         return self.materialize() + o
 
@@ -3238,15 +3280,32 @@ class _Terms(_Pending):
         # (the sparse Hessian of sin(v @ w) was 1.6e-6 off the dense one: sum(v * w) and
         # mean's sum * (1 / n) round otherwise than np.dot and np.mean)
         self.exact = exact
+        self.array: Any = None  # a keepdims sum read as an array (materialize)
+
+    def _is_array(self) -> bool:
+        return self.shape == (1,)
 
     def materialize(self) -> Any:
+        if self.array is not None:
+            return self.array
+        value: Any
         if self.exact is not None:
-            return self.exact()
-        total: Any = self.constant
-        for a, w in self.parts:
-            scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
-            total = _full_sum(scaled) + total
-        return total if self.shape == () else np.reshape(total, self.shape)
+            value = self.exact()
+        else:
+            value = self.constant
+            for a, w in self.parts:
+                scaled = a if (np.ndim(w) == 0 and w == 1.0) else a * w
+                value = _full_sum(scaled) + value
+        if self.shape == ():
+            return value
+        # a keepdims sum is an array: once read, this one, which later reads, views and
+        # writes share (as numpy's s[:] *= 2 or s.fill(0) reach s), and the sum's one
+        # term (held: a write into it turns the term schemes off)
+        if np.shape(value) != self.shape:  # (a copy: writes never go through reshape's views)
+            value = np.reshape(value, self.shape).copy()
+        self.array = value
+        self.parts, self.constant, self.exact = [(_held(self.array), 1.0)], 0.0, None
+        return self.array
 
     @staticmethod
     def _scalar(x: Any) -> bool:
@@ -3386,9 +3445,17 @@ class _TermRows(_Pending):
     def __init__(self, pieces: list[tuple[str, Any]], exact: Callable[[], Any]) -> None:
         self.pieces = pieces
         self.exact = exact
+        self.array: Any = None
+
+    def _is_array(self) -> bool:
+        return True
 
     def materialize(self) -> Any:
-        return self.exact()
+        # once read, one array (as _Terms' keepdims sums): its rows from then on
+        if self.array is None:
+            self.array = self.exact()
+            self.pieces = [("rows", _held(self.array))]
+        return self.array
 
     def signature(self) -> list[Any]:
         """The pieces' kinds and sizes (the terms': each array's), which a pass must
