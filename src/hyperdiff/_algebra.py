@@ -29,7 +29,13 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._arrays import DualArray, not_holomorphic_result, register_rules, sparse_operand_refusal
+from ._arrays import (
+    DualArray,
+    not_holomorphic_result,
+    own_number,
+    register_rules,
+    sparse_operand_refusal,
+)
 from ._functions import common_kind, implements, not_holomorphic
 from ._multivariate import unify
 from ._taylor_arrays import TaylorArray
@@ -566,10 +572,11 @@ def apply(
     operands = tuple(admit(x) for x in operands)  # object arrays of dual scalars: duals
     operands = unify(operands)  # an outer and an inner transform's kinds: their product
     cls = common_kind(name, *operands)
+    result: Any
     if len(operands) == 2 and all(isinstance(x, DualArray) for x in operands):
         x, y = operands
         dtype = np.result_type(x.dtype, y.dtype)
-        return cls._wrap(
+        result = cls._wrap(
             _bilinear(
                 cls,
                 op,
@@ -580,11 +587,14 @@ def apply(
                 conjugate,
             )
         )
-    if len(operands) == 2 and batched is not None:
+    elif len(operands) == 2 and batched is not None:
         x_planes, y_planes = (planes_of(x, name) for x in operands)
-        return _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
-    planes = (planes_of(x, name) for x in operands)
-    return wrap(cls, multiply(cls, op, *planes, strong=strong))
+        result = _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
+    else:
+        planes = (planes_of(x, name) for x in operands)
+        result = wrap(cls, multiply(cls, op, *planes, strong=strong))
+    # a 0-d product is numpy's scalar (tensordot's a 0-d array: registered as one)
+    return own_number(result)
 
 
 def _with_constant(

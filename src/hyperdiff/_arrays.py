@@ -899,28 +899,45 @@ class DualArray:
     # dual array first: declined (NotImplemented), Python would fall back to x = x + y,
     # a new array, and the write would never reach the base. Every in-place operator
     # numpy's ndarray has for floats is here for that reason (without __ipow__,
-    # `row = y[0]; row **= 2` left y as it was).
+    # `row = y[0]; row **= 2` left y as it was). But a number (_is_number: what numpy
+    # gives as its scalar, a sum or x[0]) is rebound, as numpy's immutable scalars are:
+    # written in place, `history.append(y); y += h * g(y)` made every entry the last.
+    def _in_place(self) -> Self | None:
+        return None if self._is_number() else self
+
+    def _is_number(self) -> bool:
+        """A 0-d array that views no other array's planes: numpy's scalar (np.sum,
+        x[0], a product of 1-d arrays), where a 0-d view (x[0, ...], a size-1 array
+        reshaped) is numpy's 0-d array."""
+        return self.ndim == 0 and self._stack.base is None
+
     def __iadd__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.add, self, admit(other), out=self))
+        return cast("Self", _binary_operator(np.add, self, admit(other), out=self._in_place()))
 
     def __isub__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.subtract, self, admit(other), out=self))
+        out = self._in_place()
+        return cast("Self", _binary_operator(np.subtract, self, admit(other), out=out))
 
     def __imul__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.multiply, self, admit(other), out=self))
+        out = self._in_place()
+        return cast("Self", _binary_operator(np.multiply, self, admit(other), out=out))
 
     def __itruediv__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.divide, self, admit(other), out=self))
+        out = self._in_place()
+        return cast("Self", _binary_operator(np.divide, self, admit(other), out=out))
 
     def __ifloordiv__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.floor_divide, self, admit(other), out=self))
+        out = self._in_place()
+        return cast("Self", _binary_operator(np.floor_divide, self, admit(other), out=out))
 
     def __imod__(self, other: Any) -> Self:
-        return cast("Self", _binary_operator(np.remainder, self, admit(other), out=self))
+        out = self._in_place()
+        return cast("Self", _binary_operator(np.remainder, self, admit(other), out=out))
 
     def __ipow__(self, other: Any) -> Self:
         # x ** y's own path (numpy's fast powers: x **= 2 is square, as numpy's), stored
-        return self._store_in_place("power", self.__pow__(admit(other)))
+        power = self.__pow__(admit(other))
+        return power if self._is_number() else self._store_in_place("power", power)
 
     def __imatmul__(self, other: Any) -> Self:
         other = admit(other)
@@ -955,7 +972,7 @@ class DualArray:
         # with a ufunc rule of its own: the term schemes' keeps r @ r as terms)
         kind = type(self)
         if type(other) is kind and kind.__array_ufunc__ is DualArray.__array_ufunc__:
-            return _matmul(self, other)
+            return own_number(_matmul(self, other))  # (a vector's: numpy's scalar)
         if scipy_sparse_matrix(other):
             return sparse_product(other, self, matrix_first=False)
         return np.matmul(self, other) if _is_operand(other) else NotImplemented
@@ -1474,6 +1491,23 @@ def from_objects(array: np.ndarray) -> Any:
     data[:, is_dual] = np.stack([e._stack for e in duals], axis=1)
     data[0, ~is_dual] = numbers
     return cls._wrap(data.reshape(cls._planes, *array.shape))
+
+
+def own_number(result: Any) -> Any:
+    """A 0-d result numpy gives as its scalar (x @ y of vectors, np.dot), with planes
+    of its own: viewing a temporary's, it would be a 0-d array (_is_number)."""
+    if isinstance(result, DualArray) and result.ndim == 0 and result._stack.base is not None:
+        return result.copy()
+    return result
+
+
+def zero_d_array(result: Any) -> Any:
+    """A 0-d result numpy gives as a 0-d array (np.where, np.copy, np.zeros_like of a
+    scalar), x op= y writing into it (and so into every name for it): its planes
+    viewing a buffer (_is_number)."""
+    if isinstance(result, DualArray) and result.ndim == 0 and result._stack.base is None:
+        return result._wrap(result._stack[...])
+    return result
 
 
 def admit(op: Any) -> Any:

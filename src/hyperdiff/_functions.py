@@ -35,6 +35,7 @@ from ._arrays import (
     combine_error,
     not_holomorphic_result,
     register_rules,
+    zero_d_array,
 )
 from ._table import COMPONENT_NAMES
 from ._ufuncs import COMPONENT_DTYPES, admit, component_dtype
@@ -53,12 +54,29 @@ def implements(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         for f in funcs:
-            _REGISTRY[f] = impl
+            _REGISTRY[f] = _as_array(impl) if f in _ZERO_D_ARRAYS else impl
             if in_place:
                 _IN_PLACE.add(f)
         return impl
 
     return register
+
+
+# numpy functions that give a 0-d result as a 0-d array, not as numpy's scalar (a
+# dual array's in-place operators write into the one, rebind the other: _is_number)
+_ZERO_D_ARRAYS = frozenset(
+    (np.where, np.select, np.choose, np.piecewise, np.copy, np.tensordot, np.empty_like,
+     np.zeros_like, np.ones_like, np.full_like, np.require, np.ascontiguousarray,
+     np.asfortranarray)
+)  # fmt: skip
+
+
+def _as_array(impl: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(impl)
+    def zero_d(*args: Any, **kwargs: Any) -> Any:
+        return zero_d_array(impl(*args, **kwargs))
+
+    return zero_d
 
 
 def not_holomorphic(
