@@ -65,9 +65,8 @@ def implements(
 # numpy functions that give a 0-d result as a 0-d array, not as numpy's scalar (a
 # dual array's in-place operators write into the one, rebind the other: _is_number)
 _ZERO_D_ARRAYS = frozenset(
-    (np.where, np.select, np.choose, np.piecewise, np.copy, np.tensordot, np.empty_like,
-     np.zeros_like, np.ones_like, np.full_like, np.require, np.ascontiguousarray,
-     np.asfortranarray)
+    (np.where, np.select, np.piecewise, np.copy, np.tensordot, np.empty_like,
+     np.zeros_like, np.ones_like, np.full_like)
 )  # fmt: skip
 
 
