@@ -5,8 +5,9 @@ Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin 
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
 residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 and 1e5 (a chain
 residual and a constraint on all of x, a sum of terms: 2 colors for the chain's rows
-and the terms'); the Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian
-(a multiplier in x times a constraint on the rest: an arrowhead) at n = 1e4.
+and the terms'; at 1e5 also written into an output array, r[-1] = ...); the
+Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian (a multiplier in x
+times a constraint on the rest: an arrowhead) at n = 1e4.
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -113,6 +114,18 @@ def arrowhead(x: Any, xp: Any = np) -> Any:
     """A chain residual and a constraint on all of x (a dense row: as many colors as
     columns, the passes chunked)."""
     return xp.concatenate([x[1:] - x[:-1] ** 2, xp.sum(x**2, keepdims=True) - 1.0])
+
+
+def arrowhead_written(x: Any, xp: Any = np) -> Any:
+    """The arrowhead residual written into an output array, its constraint row
+    r[-1] = sum(x**2) - 1 (JAX's arrays are immutable: its peers take the joined
+    spelling, the same function)."""
+    if xp is not np:
+        return arrowhead(x, xp)
+    r = np.empty_like(x)
+    r[:-1] = x[1:] - x[:-1] ** 2
+    r[-1] = np.sum(x**2) - 1.0
+    return r
 
 
 def laplace(u: Any, xp: Any = np, m: int = 300) -> Any:
@@ -382,6 +395,7 @@ def main() -> None:
         cases += [
             ("arrowhead Jacobian", arrowhead, 4000, False, 4000, 4000),
             ("arrowhead Jacobian", arrowhead, 100_000, False, 0, 0),
+            ("arrowhead Jacobian, row written", arrowhead_written, 100_000, False, 0, 0),
         ]
     cases += [
         *(

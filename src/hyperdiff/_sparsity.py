@@ -239,6 +239,7 @@ class SparsityTracer:
         "_held",
         "_ids",
         "_plain",
+        "_row_terms",
         "_shape",
         "_stale",
         "_trace",
@@ -266,6 +267,10 @@ class SparsityTracer:
         self._views: list[weakref.ref[SparsityTracer]] = []
         self._stale = False
         self._held = False  # an array a _Terms summed (_held): a write into it is noted
+        # rows written a full sum kept as terms, during a term scheme's trace (r[-1] =
+        # np.sum(x**2) - 1): {row: the _Terms}, a row dropped by any later write to it
+        # (_assigned_term_rows)
+        self._row_terms: dict[int, _Terms] = {}
 
     # --- array attributes
     @property
@@ -664,6 +669,14 @@ class SparsityTracer:
         written = np.ravel(np.arange(self.size, dtype=np.int64).reshape(self._shape)[key])
         self._write(key, item)
         self._stale_views(written)
+        if (
+            isinstance(item, _Terms)
+            and self._trace.terms
+            and self.ndim == 1
+            and self._base is None
+            and isinstance(key, (int, np.integer))
+        ):
+            self._row_terms[int(written[0])] = item
         view = self
         while view._base is not None:  # numpy's view semantics: the bases see it
             base, ids = view._base, view._ids
@@ -680,6 +693,8 @@ class SparsityTracer:
         item = _lift(item, trace)
         ids = np.arange(self.size, dtype=np.int64).reshape(self._shape)
         target = ids[key]
+        if self._row_terms:
+            _drop_written(self._row_terms, self.size, np.ravel(target))
         src = np.broadcast_to(
             np.arange(item.size, dtype=np.int64).reshape(item.shape), np.shape(target)
         ).ravel()
@@ -3446,6 +3461,10 @@ class _TermRows(_Pending):
         self.pieces = pieces
         self.exact = exact
         self.array: Any = None
+        # rows of f's output written a sum of terms (_assigned_term_rows): their
+        # numbers, and those rows as f's output has them (a pass checks its terms'
+        # J w against their probe part)
+        self.written: tuple[list[int], Any] | None = None
 
     def _is_array(self) -> bool:
         return True
@@ -3460,10 +3479,47 @@ class _TermRows(_Pending):
     def signature(self) -> list[Any]:
         """The pieces' kinds and sizes (the terms': each array's), which a pass must
         repeat for a plan of its trace to hold."""
-        return [
+        kinds = [
             (kind, [np.size(a) for a, _ in piece.parts] if kind == "terms" else np.size(piece))
             for kind, piece in self.pieces
         ]
+        return kinds if self.written is None else [*kinds, ("written", self.written[0])]
+
+
+def _same_sets(row: Any, terms: _Terms) -> bool:
+    """Whether a tracer's row (a 1-row CSR) depends on the inputs its terms do."""
+    sets = [a._g.indices for a, _ in terms.parts if isinstance(a, SparsityTracer)]
+    union = np.unique(np.concatenate([np.zeros(0, np.int64), *sets]))
+    return bool(np.array_equal(np.unique(row.indices), union))
+
+
+def _drop_written(rows: dict[int, _Terms], size: int, key: Any) -> None:
+    """The rows of a 1-d array (of `size`) that array[key] = ... writes dropped from
+    its rows written a sum."""
+    marks = np.zeros(size, dtype=bool)
+    marks[key] = True
+    for row in [row for row in rows if marks[row]]:
+        del rows[row]
+
+
+def _assigned_term_rows(out: Any, rows: dict[int, _Terms]) -> _TermRows | None:
+    """f's 1-d output whose rows `rows` were written a full sum kept as terms (r[-1] =
+    np.sum(x**2) - 1, no later write to them), as the _TermRows of its pieces: the
+    rows between, and each such row's terms; its rows as written kept (written)."""
+    if not rows or np.ndim(out) != 1:
+        return None
+    pieces: list[tuple[str, Any]] = []
+    start = 0
+    for row in sorted(rows):
+        if row > start:
+            pieces.append(("rows", out[start:row]))
+        pieces.append(("terms", rows[row]))
+        start = row + 1
+    if start < out.size:
+        pieces.append(("rows", out[start:]))
+    joined = _TermRows(pieces, lambda: out)
+    joined.written = (sorted(rows), out[sorted(rows)])
+    return joined
 
 
 # numpy functions joining 1-d rows that keep a row of terms (_term_rows)
@@ -4734,7 +4790,11 @@ def sparse_jacobian(
         cls = _term_kind(plan.c, _core.transform_depth(), plan.probe is not None, order=1)
         new = list(args)
         new[argnums] = plan.seeded(cls, x)
-        out = f(*new, **kwargs)
+        with _rows_written() as table:
+            out = f(*new, **kwargs)
+        entry = table.get(id(out))
+        if entry is not None and entry[0] is out:
+            out = _assigned_term_rows(out, entry[1])
         if not isinstance(out, _TermRows) or out.signature() != plan.signature:
             return None, np.inf  # (other pieces, or terms: a stale plan)
         arrays, weighed = [], []
@@ -4752,14 +4812,40 @@ def sparse_jacobian(
             return None, np.inf
         # f's own dtype, as numpy promotes the terms and their weights
         dtype = np.result_type(block.dtype, *(w for _, w in weighed))
+        real = np.finfo(dtype).dtype
+        each = None
         if any(not (np.ndim(w) == 0 and w == 1.0) for _, w in weighed):
-            real = np.finfo(dtype).dtype
-            each = [np.broadcast_to(np.asarray(w, real), s).ravel() for s, w in weighed]
-            data = data * np.concatenate(each)[plan.entry_rows]
+            each = np.concatenate(
+                [np.broadcast_to(np.asarray(w, real), s).ravel() for s, w in weighed]
+            )
+            data = data * each[plan.entry_rows]
+        if out.written is not None:
+            mismatch = max(mismatch, written_mismatch(plan, out.written, block, each))
         result = plan.joined.result(plan.summed(data).astype(dtype, copy=False))
         if mismatch > plan.rtol:  # (kept for rescue)
             plan.checked("jacobian", np.einsum("ai,ai->i", block, plan.weights), mismatch)
         return result, mismatch
+
+    def written_mismatch(
+        plan: _TermRowsPlan, written: tuple[list[int], Any], block: np.ndarray,
+        each: np.ndarray | None,
+    ) -> float:  # fmt: skip
+        """How far the probe's part of f's rows written a sum (r[-1] = ...) is from
+        their terms' J w, summed from F's probe part (_mismatch's rule): a write into
+        such a row after the sum, which the pass does not follow, shows here."""
+        rows, actual = written
+        probe = _plain(_output_planes(actual, type(actual), actual.dtype), "jacobian")[plan.c + 1]
+        summed, scale = np.zeros_like(probe), np.zeros(probe.shape, np.finfo(probe.dtype).dtype)
+        for k, row in enumerate(rows):
+            terms = plan.terms_of(row)  # (F's rows of its terms: one run)
+            weighed = block[plan.c, terms] if each is None else block[plan.c, terms] * each[terms]
+            summed[k] = np.sum(weighed)
+            scale[k] = np.sum(np.abs(weighed))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            difference = np.abs(summed - probe)
+            judged = np.isfinite(difference) & (difference > plan.rtol * (scale + np.abs(probe)))
+            ratio = np.where(judged, difference / (scale + np.abs(probe)), 0.0)
+        return float(ratio.max(initial=0.0))
 
     def output_planes(out: Any, cls: type[DualArray], x: np.ndarray, m: int) -> Any:
         """The planes of a pass's output, or None when its size is not the plan's (a
@@ -4845,6 +4931,38 @@ def _plain_terms() -> Any:
         yield
     finally:
         _TERMS_OFF.on = before
+
+
+# a term-rows pass's rows written a sum of terms: {id(array): (array, {row: _Terms})}
+_WRITTEN_ROWS = threading.local()
+
+
+@contextlib.contextmanager
+def _rows_written() -> Any:
+    """The rows of 1-d term-kind arrays written a full sum kept as terms while f runs
+    (a term-rows pass: r[-1] = np.sum(x**2) - 1), as the trace's _row_terms."""
+    before = getattr(_WRITTEN_ROWS, "table", None)
+    table: dict[int, tuple[Any, dict[int, _Terms]]] = {}
+    _WRITTEN_ROWS.table = table
+    try:
+        yield table
+    finally:
+        _WRITTEN_ROWS.table = before
+
+
+def _note_write(array: Any, key: Any, item: Any) -> None:
+    """A term kind's array[key] = item during a term-rows pass: a row written a sum
+    of terms noted, the rows a later write covers dropped."""
+    table = getattr(_WRITTEN_ROWS, "table", None)
+    if table is None or getattr(_TERMS_OFF, "on", False):
+        return
+    entry = table.get(id(array))
+    if entry is not None and entry[0] is array:
+        _drop_written(entry[1], array.size, key)
+    if isinstance(item, _Terms) and array.ndim == 1 and isinstance(key, (int, np.integer)):
+        if entry is None or entry[0] is not array:
+            entry = table[id(array)] = (array, {})
+        entry[1][int(key) % array.size] = item
 
 
 def _term_kind(c: int, tag: int, probe: bool, order: int = 2) -> type[DualArray]:
@@ -4933,12 +5051,17 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
                 return terms
         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
+    def __setitem__(self: Any, key: Any, item: Any) -> None:
+        base.__setitem__(self, key, item)
+        _note_write(self, key, item)
+
     attributes = {
         "__slots__": (),
         "_tag": tag,
         "_layout": base._layout,
         "__array_function__": __array_function__,
         "__array_ufunc__": __array_ufunc__,
+        "__setitem__": __setitem__,
         "__module__": base.__module__,
     }
     sub = type(base.__name__, (base,), attributes)
@@ -5334,6 +5457,8 @@ class _TermRowsPlan(_JacobianPlan):
         probe: bool, dtype: Any, coloring: tuple[np.ndarray, int],
     ) -> None:  # fmt: skip
         super().__init__(expanded, n, probe, dtype, coloring, chunked=False)
+        self.owner = owner
+        self.runs: dict[int, slice | np.ndarray] = {}  # (terms_of)
         sp = _sp()
         m = self.shape[0]
         join = sp.csr_array((np.ones(m, dtype=np.int32), (owner, np.arange(m))), shape=(rows, m))
@@ -5360,6 +5485,14 @@ class _TermRowsPlan(_JacobianPlan):
                 self.added = (slots[order[rest]], order[rest])
         self.signature = signature
 
+    def terms_of(self, row: int) -> slice | np.ndarray:
+        """F's rows of J's row of terms `row` (its term arrays' elements: a run)."""
+        if row not in self.runs:
+            mine = np.flatnonzero(self.owner == row)
+            run = mine.size and mine[-1] - mine[0] + 1 == mine.size
+            self.runs[row] = slice(int(mine[0]), int(mine[-1]) + 1) if run else mine
+        return self.runs[row]
+
     def summed(self, data: np.ndarray) -> np.ndarray:
         """J's entries from J_F's (weighed): each row of terms the sum of its rows."""
         if self.first is None:
@@ -5379,6 +5512,12 @@ def _term_rows_pattern(
     x = _input_array(args[_position(argnums, len(args), "jacobian")], "jacobian(sparsity=...)")
     trace = _Trace(x.size, False, False, True)
     _, out = _call_traced(f, args, kwargs, argnums, trace, "jacobian(sparsity=...)")
+    if isinstance(out, SparsityTracer) and out._base is None:
+        rows = out._row_terms
+        # each row as written reads what its terms read (else a write the
+        # bookkeeping missed: no rows of terms)
+        if all(_same_sets(out._g[[row]], term) for row, term in rows.items()):
+            out = _assigned_term_rows(out, rows)
     if not isinstance(out, _TermRows) or trace.custom or trace.held_written:
         return None
     blocks, owners, row = [], [], 0
@@ -5418,10 +5557,13 @@ def _term_rows_plan(
         return None
     expanded = _canonical(found[0])
     coloring = color_columns(expanded)
-    directions = max(coloring[1], 1) + check
-    if 2 * directions > widest + check or directions > _transforms._MAX_CHUNK:
+    # rows written a sum (r[-1] = ...) are checked against f's own rows by the probe
+    # whatever check_sparsity says: a write after them the trace did not see shows there
+    probe = check or any(kind == "written" for kind, _ in found[3])
+    directions = max(coloring[1], 1) + probe
+    if 2 * directions > widest + probe or directions > _transforms._MAX_CHUNK:
         return None
-    return _TermRowsPlan(expanded, *found[1:], x.size, check, x.dtype, coloring)
+    return _TermRowsPlan(expanded, *found[1:], x.size, probe, x.dtype, coloring)
 
 
 class _DenseGradientPlan:
