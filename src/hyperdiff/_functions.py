@@ -828,6 +828,8 @@ def _diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def _diag(v: Any, k: int = 0) -> Any:
     if v.ndim not in (1, 2):
         raise ValueError("Input must be 1- or 2-d.")
+    if v.ndim == 2:  # numpy's: a (read-only) view, which sees later writes into v
+        return _diagonal(v, k)
     # np.diag decides by ndim, so it cannot take the planes at once: one call per plane
     return v._wrap(np.stack([np.diag(plane, k) for plane in v._stack]))
 

@@ -740,7 +740,8 @@ class SparsityTracer:
             result = _move(func, args, kwargs)
         else:
             raise TypeError(f"sparsity detection does not support {_function_name(func)}")
-        if func in _VIEWS and args:
+        # (np.diag of a vector: a new matrix, of a matrix: its diagonal, a view)
+        if func in _VIEWS and args and not (func is np.diag and np.ndim(args[0]) == 1):
             outs = result if isinstance(result, (list, tuple)) else [result]
             bases = args if func in _PER_ARGUMENT else [args[0]] * len(outs)
             for out, base in zip(outs, bases, strict=False):
@@ -761,8 +762,9 @@ class SparsityTracer:
 _VIEWS = {
     np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.rollaxis, np.squeeze,
     np.expand_dims, np.broadcast_to, np.atleast_1d, np.atleast_2d, np.atleast_3d, np.flip,
-    np.fliplr, np.flipud, np.rot90, np.diagonal, np.asarray, np.asanyarray, np.split,
-    np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag, np.broadcast_arrays,
+    np.fliplr, np.flipud, np.rot90, np.diagonal, np.diag, np.asarray, np.asanyarray,
+    np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.real, np.imag,
+    np.broadcast_arrays, np.ascontiguousarray,
 }  # fmt: skip
 _PER_ARGUMENT = {np.broadcast_arrays, np.atleast_1d, np.atleast_2d, np.atleast_3d}
 
