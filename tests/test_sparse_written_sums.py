@@ -231,3 +231,18 @@ def test_a_sum_is_a_number_rebound_in_place() -> None:
 
     with pytest.raises(TypeError, match="item assignment"):
         hd.hessian(g, sparsity="auto")(X)
+
+
+def test_a_sum_in_an_object_array() -> None:
+    """np.asarray(np.sum(x**2)): an object array holding the sum (detection refused
+    it), f = S2 * S3 with S2 = sum x^2, S3 = sum x^3."""
+
+    def f(x: Any) -> Any:
+        return np.asarray(np.sum(x**2)) * np.sum(x**3)
+
+    s2, s3 = np.sum(X**2), np.sum(X**3)
+    d2, d3 = 2 * X, 3 * X**2
+    hess = np.outer(d2, d3) + np.outer(d3, d2) + 2 * s3 * np.eye(X.size) + s2 * np.diag(6 * X)
+    got = hd.hessian(f, sparsity="auto")(X).toarray()
+    np.testing.assert_allclose(got, hess, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(hd.grad(f, sparsity="auto")(X), s3 * d2 + s2 * d3, rtol=1e-13)

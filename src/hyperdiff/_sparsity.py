@@ -878,7 +878,8 @@ def _element_tracers(x: SparsityTracer) -> np.ndarray:
 def _from_objects(array: np.ndarray, trace: _Trace) -> SparsityTracer:
     """An object array of 0-d tracers and numbers (np.asarray of a tracer, after
     numpy's object loops) as one tracer, the numbers constants."""
-    flat = array.reshape(-1).tolist()
+    # (a sum kept as terms: its number, np.asarray(np.sum(x**2)))
+    flat = [e.materialize() if isinstance(e, _Pending) else e for e in array.reshape(-1).tolist()]
     for e in flat:
         if isinstance(e, SparsityTracer) and e.ndim:
             raise TypeError(
