@@ -157,18 +157,20 @@ py::object small_matrix_product(const py::handle& x_obj, const py::handle& y_obj
       value.size() != m * p) {
     return py::none();
   }
-  py::array out(x.dtype(), std::vector<py::ssize_t>{planes, m, p});
-  std::memcpy(out.mutable_data(), value.data(), static_cast<std::size_t>(value.nbytes()));
   const bool matrices = !x_vector && !y_vector;
+  std::vector<py::ssize_t> shape{planes};
+  for (py::ssize_t k = 0; k < value.ndim(); ++k) shape.push_back(value.shape(k));
+  // (the result owns its planes, the kernel writes through a (planes, m, p) view: two
+  // vectors' product is a number, whose planes view no other array's: _is_number)
+  py::array result(x.dtype(), shape);
+  py::array out = matrices ? result : result.reshape(std::vector<py::ssize_t>{planes, m, p});
+  std::memcpy(out.mutable_data(), value.data(), static_cast<std::size_t>(value.nbytes()));
   if (!matrices) {  // (the kernel's shapes: views, as numpy's matmul promotes vectors)
     x = x.reshape(std::vector<py::ssize_t>{planes, m, n});
     y = y.reshape(std::vector<py::ssize_t>{planes, n, p});
   }
   if (matrix_product_parts(out, x, y, first, pairs, matrices)) return py::none();
-  if (matrices) return std::move(out);
-  std::vector<py::ssize_t> shape{planes};
-  for (py::ssize_t k = 0; k < value.ndim(); ++k) shape.push_back(value.shape(k));
-  return out.reshape(shape);
+  return std::move(result);
 }
 
 // False when x is not as the kernel takes it (Python's numpy products instead).

@@ -909,7 +909,8 @@ class DualArray:
         """A 0-d array that views no other array's planes: numpy's scalar (np.sum,
         x[0], a product of 1-d arrays), where a 0-d view (x[0, ...], a size-1 array
         reshaped) is numpy's 0-d array."""
-        return self.ndim == 0 and self._stack.base is None
+        planes = self._read
+        return planes.ndim == 1 and planes.base is None
 
     def __iadd__(self, other: Any) -> Self:
         return cast("Self", _binary_operator(np.add, self, admit(other), out=self._in_place()))
@@ -1496,8 +1497,10 @@ def from_objects(array: np.ndarray) -> Any:
 def own_number(result: Any) -> Any:
     """A 0-d result numpy gives as its scalar (x @ y of vectors, np.dot), with planes
     of its own: viewing a temporary's, it would be a 0-d array (_is_number)."""
-    if isinstance(result, DualArray) and result.ndim == 0 and result._stack.base is not None:
-        return result.copy()
+    if isinstance(result, DualArray):
+        planes = result._read  # (not exposed: a product's known zeros stay known)
+        if planes.ndim == 1 and planes.base is not None:
+            return result._wrap(planes.copy())
     return result
 
 
@@ -1505,8 +1508,10 @@ def zero_d_array(result: Any) -> Any:
     """A 0-d result numpy gives as a 0-d array (np.where, np.copy, np.zeros_like of a
     scalar), x op= y writing into it (and so into every name for it): its planes
     viewing a buffer (_is_number)."""
-    if isinstance(result, DualArray) and result.ndim == 0 and result._stack.base is None:
-        return result._wrap(result._stack[...])
+    if isinstance(result, DualArray):
+        planes = result._read
+        if planes.ndim == 1 and planes.base is None:
+            return result._wrap(result._stack[...])
     return result
 
 
