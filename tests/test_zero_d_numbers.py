@@ -167,3 +167,63 @@ def test_a_0d_view_still_writes_into_its_base() -> None:
         return y
 
     np.testing.assert_allclose(hd.jacobian(f)(X), np.diag([1.0, 3.0, 1.0, 1.0]), rtol=0, atol=0)
+
+
+# --- a 0-d input as the user passed it -------------------------------------------------
+def _newton_sqrt(a: Any) -> Any:
+    """sqrt(a) by Newton from x = a: numpy's scalars rebind x (a stays), a 0-d ndarray
+    is written through x, and the iteration becomes x <- (x + 1) / 2 (towards 1)."""
+    x = a
+    for _ in range(30):
+        x -= (x * x - a) / (2 * x)
+    return x
+
+
+def _scalar_sum(a: Any) -> Any:
+    return np.sum(_newton_sqrt(a))
+
+
+A = 2.0
+# (first, second, third derivative) of what numpy computes: sqrt(a) for a number,
+# the halving iteration for a 0-d array (its value after 30 steps is 1 + (a - 1) / 2^30)
+NUMBER = (0.5 / np.sqrt(A), -0.25 * A**-1.5, 0.375 * A**-2.5)
+ARRAY = (0.5**30, 0.0, 0.0)
+
+TRANSFORMS: dict[str, Callable[[Any], Any]] = {
+    "derivative": lambda a: hd.derivative(_newton_sqrt)(a),
+    "derivative 2": lambda a: hd.derivative(_newton_sqrt, order=2)(a),
+    "derivative 3": lambda a: hd.derivative(_newton_sqrt, order=3)(a),
+    "grad": lambda a: hd.grad(_scalar_sum)(a),
+    "jacobian": lambda a: hd.jacobian(_newton_sqrt)(a),
+    "hessian": lambda a: hd.hessian(_scalar_sum)(a),
+    "value_and_grad": lambda a: hd.value_and_grad(_scalar_sum)(a)[1],
+    "jvp": lambda a: hd.jvp(_newton_sqrt, (a,), (np.ones_like(a),))[1],
+    "hvp": lambda a: hd.hvp(_scalar_sum, (a,), (np.ones_like(a),)),
+    "hessian_diag": lambda a: hd.hessian_diag(_scalar_sum)(a),
+    "linearize": lambda a: hd.linearize(_newton_sqrt, a)[1](np.ones_like(a)),
+    "taylor 1": lambda a: hd.taylor(_newton_sqrt, a, np.ones_like(a), 3)[1],
+    "taylor 3": lambda a: hd.taylor(_newton_sqrt, a, np.ones_like(a), 3)[3],
+    "nested derivatives": lambda a: hd.derivative(hd.derivative(_newton_sqrt))(a),
+    "grad of grad": lambda a: hd.grad(lambda b: np.sum(hd.grad(_scalar_sum)(b)))(a),
+}
+ORDER = {"derivative 2": 1, "hessian": 1, "hvp": 1, "hessian_diag": 1, "derivative 3": 2}
+ORDER["nested derivatives"] = ORDER["grad of grad"] = 1
+ORDER["taylor 3"] = 2
+
+INPUTS = {
+    "float": lambda: A,
+    "np.float64": lambda: np.float64(A),
+    "0-d ndarray": lambda: np.array(A),
+}
+
+
+@pytest.mark.parametrize("given", list(INPUTS))
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+def test_a_0d_input_as_passed(name: str, given: str) -> None:
+    a = INPUTS[given]()
+    numpy_value = _newton_sqrt(INPUTS[given]())
+    number = np.isclose(numpy_value, np.sqrt(A))  # numpy's own semantics for this input
+    assert number == (given != "0-d ndarray")
+    want = (NUMBER if number else ARRAY)[ORDER.get(name, 0)]
+    got = float(np.ravel(np.asarray(TRANSFORMS[name](a)))[0])
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-15)

@@ -240,7 +240,7 @@ def taylor(
     cls = _seeds(taylor_type(order))
     parts: tuple[Any, ...] = (*series, *([0.0] * (order - len(series))))
     seeded = cls._from_parts(point, parts, None)
-    result = f(seeded if outer is None else _nested_seed(seeded, outer))
+    result = f(_transforms._as_passed(seeded if outer is None else _nested_seed(seeded, outer), x))
     # (a container of such arrays for a container output: typed as the common case;
     # nested, dual arrays of the outer kind)
     planes: NDArray[Any] = _tree_map(
@@ -293,7 +293,9 @@ def taylor_derivative(
         if seeded is None:
             seeded = cls._from_parts(x, (1.0, *([0.0] * (order - 1))), None)
         new_args = list(args)
-        new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
+        new_args[argnums] = _transforms._as_passed(
+            seeded if outer is None else _nested_seed(seeded, outer, None, True), args[argnums]
+        )
         before = _core.pointwise_marks(cls)
         try:
             result = f(*new_args, **kwargs)

@@ -41,7 +41,9 @@ from ._arrays import (
     from_objects,
     kept_products,
     not_holomorphic_message,
+    own_number,
     tagged,
+    zero_d_array,
 )
 from ._multivariate import (
     dualvec_type,
@@ -306,12 +308,28 @@ def _is_tree(x: Any) -> bool:
     )
 
 
+def _as_passed(seeded: Any, given: Any) -> Any:
+    """A seeded input as the user passed it: of 0-d, a number for a Python or numpy
+    scalar (x -= ... in f rebinds x, as numpy's scalars are: `x = a; x -= g(x)` leaves
+    a as it was), numpy's 0-d array for a 0-d ndarray (written into: _is_number)."""
+    if isinstance(seeded, DualArray) and seeded.ndim == 0:
+        # (an enclosing transform's variable: as it was passed there)
+        array = (
+            not given._is_number()
+            if isinstance(given, DualArray)
+            else (isinstance(given, np.ndarray))
+        )
+        return zero_d_array(seeded) if array else own_number(seeded)
+    return seeded
+
+
 class _Variables:
     """The inputs at argnums, flattened into one vector of n variables: each input an
     array, or a container (pytree) of them, whose leaves are the arrays in order."""
 
     __slots__ = (
-        "args", "arrays", "dtype", "n", "nums", "offsets", "outer", "pointwise", "sizes", "trees",
+        "args", "arrays", "dtype", "given", "n", "nums", "offsets", "outer", "pointwise",
+        "sizes", "trees",
     )  # fmt: skip
 
     def __init__(
@@ -325,6 +343,7 @@ class _Variables:
                 self.nums: tuple[int, ...] = (argnums % len(args),)
                 self.arrays, self.sizes, self.n, self.dtype = [x], [x.size], x.size, x.dtype
                 self.offsets, self.outer, self.trees = [0, x.size], None, None
+                self.given = [x]
                 return
             self.nums = (argnums % len(args),)
         else:
@@ -337,6 +356,7 @@ class _Variables:
             for i, tree in zip(self.nums, trees, strict=True)
             for leaf in (_tree_leaves(tree) if tree is not None else [args[i]])
         ]
+        self.given = leaves  # (_as_passed)
         # an input that is an outer transform's variable: seeded from its values, then
         # lifted with its outer parts into the product kind (_nested_seed)
         outer = [_outer_variable(leaf) for leaf in leaves]
@@ -385,6 +405,7 @@ class _Variables:
                 s if o is None else _nested_seed(s, o)
                 for s, o in zip(seeded, self.outer, strict=True)
             ]
+        seeded = [_as_passed(s, g) for s, g in zip(seeded, self.given, strict=True)]
         new = list(self.args)
         for i, leaves in zip(self.nums, self.per_input(seeded), strict=True):
             new[i] = leaves
@@ -547,7 +568,7 @@ def _seeded_one(
         kept = fresh if x.ndim == 1 else fresh.reshape(cls._planes, *x.shape).copy()
         _core.keep_seed(key, kept)
     kept[0] = x
-    new[index] = cls._wrap(kept)
+    new[index] = _as_passed(cls._wrap(kept), args[index])
     return new
 
 
@@ -1731,7 +1752,7 @@ class _HessianPlan:
                 data = t.reshape(t.shape[0], *args[i].shape).copy()
                 _core.keep_seed(key, data)
             data[0] = args[i]
-            new[i] = cls._wrap(data)
+            new[i] = _as_passed(cls._wrap(data), args[i])
         return new
 
     def blocks(self, planes: np.ndarray) -> tuple[tuple[np.ndarray, ...], ...]:
@@ -2054,6 +2075,7 @@ def jvp(
     for i, (primal, tangent) in enumerate(zip(outer, outer_tangents, strict=True)):
         if primal is not None or tangent is not None:
             seeded[i] = _nested_seed(seeded[i], primal, tangent)
+    seeded = [_as_passed(s, p) for s, (p, _) in zip(seeded, flat, strict=True)]
     it = iter(seeded)
     out = f(
         *(
@@ -2134,6 +2156,7 @@ def hvp(
     if outer.count(None) != len(xs):
         xs = tuple(x if o is None else o for x, o in zip(xs, outer, strict=True))
     v = _Variables(xs, argnums, "hvp", holomorphic)
+    v.given = list(primals)  # (not their arrays: _as_passed)
     k_max = _chunk(v.n, v.n, chunk_size, _hvp_planes)
     result: np.ndarray | None = None
     for start in range(0, max(v.n, 1), k_max):
@@ -2861,7 +2884,9 @@ def derivative(
             pending = _core.unit_seed(cls, x) if outer is None else None
             parts = (1.0,) if order == 1 else (1.0, 0.0)
             seeded = _seeded_point(cls, x, parts) if pending is None else pending
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
+            new_args[argnums] = _as_passed(
+                seeded if outer is None else _nested_seed(seeded, outer, None, True), args[argnums]
+            )
             before = _core.pointwise_marks(cls)
             result = f(*new_args, **kwargs)
             if type(result) is cls and outer is None:
@@ -2893,7 +2918,9 @@ def derivative(
         def run(weights: np.ndarray) -> Any:
             parts = (1.0, weights) if order == 1 else (1.0, weights, 0.0, 0.0, 0.0)
             seeded = _seeded_point(cls, x, parts)
-            new_args[argnums] = seeded if outer is None else _nested_seed(seeded, outer, None, True)
+            new_args[argnums] = _as_passed(
+                seeded if outer is None else _nested_seed(seeded, outer, None, True), args[argnums]
+            )
             return f(*new_args, **kwargs)
 
         result, weights, rounding, recheck = _probed_pass(run, cls, x.shape, x.dtype)
@@ -2981,7 +3008,7 @@ def _wirtinger_pointwise(
                 data[-1] = weights
             seeds.append(cls._wrap(data))
         for i, seeded in zip(nums, _pointwise_seeds(seeds, list(outer)), strict=True):
-            new[i] = seeded
+            new[i] = _as_passed(seeded, args[i])
         before = _core.pointwise_marks(cls)
         return cls, f(*new, **kwargs), weights, before
 
@@ -3046,7 +3073,7 @@ def _marked_pointwise(
         data = np.zeros((cls._planes, *shape), dtype=dtype)
         data[0] = args[i]
         data[1 + r] = 1
-        new[i] = cls._wrap(data)
+        new[i] = _as_passed(cls._wrap(data), args[i])
     depth = _core.transform_depth()
     HOLOMORPHIC.add((get_ident(), depth))
     try:
