@@ -147,3 +147,20 @@ def test_dual_arrays_view_where_numpy_does(func: Any) -> None:
         return
     dual = hd.dual(a, np.ones_like(a))
     assert np.shares_memory(CALLS[func](dual)._stack, dual._stack)
+
+
+def test_flat_in_detection() -> None:
+    """x.flat reads and writes (detection had no flat: an AttributeError)."""
+
+    def f(x: Any) -> Any:
+        y = x.reshape(2, 3) * 1.0
+        y.flat[[0, 4]] = x[5] ** 2
+        return np.array([v**2 for v in y.flat])
+
+    x = np.linspace(0.3, 1.4, 6)
+    want = np.zeros((6, 6))
+    want[[0, 4], 5] = 4 * x[5] ** 3
+    want[[1, 2, 3], [1, 2, 3]] = 2 * x[1:4]
+    want[5, 5] = 2 * x[5]
+    np.testing.assert_allclose(hd.jacobian(f, sparsity="auto")(x).toarray(), want, rtol=1e-15)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(x).toarray(), want != 0)

@@ -70,6 +70,7 @@ from . import _core, _transforms
 from ._arrays import (
     _NUMPY_SCALAR_CASTS,
     DualArray,
+    FlatIterator,
     _ComponentCast,
     _scipy_linalg_refusal,
     add_object_loop_methods,
@@ -539,6 +540,12 @@ class SparsityTracer:
 
     def flatten(self) -> Any:
         return np.ravel(self)
+
+    @property
+    def flat(self) -> Any:
+        """numpy's flat iterator, as a dual array's (its elements by C order; a write
+        x.flat[i] = v reaches x)."""
+        return FlatIterator(cast(Any, self))
 
     def transpose(self, *axes: Any) -> Any:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
