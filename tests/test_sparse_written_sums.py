@@ -246,3 +246,23 @@ def test_a_sum_in_an_object_array() -> None:
     got = hd.hessian(f, sparsity="auto")(X).toarray()
     np.testing.assert_allclose(got, hess, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(hd.grad(f, sparsity="auto")(X), s3 * d2 + s2 * d3, rtol=1e-13)
+
+
+def test_a_bool_index_is_a_mask() -> None:
+    """s[False] of a keepdims sum is numpy's empty selection, not the sum; r[True] = s
+    writes every row (a mask), not row 1."""
+
+    def f(x: Any) -> Any:
+        s = np.sum(x**2, keepdims=True)
+        return np.sum(x**3) + np.sum(s[False]) + np.sum(s[True])  # S3 + S2
+
+    hess = np.diag(6 * X) + 2 * np.eye(X.size)
+    np.testing.assert_allclose(hd.hessian(f, sparsity="auto")(X).toarray(), hess, rtol=1e-12)
+
+    def g(x: Any) -> Any:
+        r = x * 1.0
+        r[True] = np.sum(x**2)
+        return r
+
+    want = np.tile(2 * X, (X.size, 1))
+    np.testing.assert_allclose(hd.jacobian(g, sparsity="auto")(X).toarray(), want, rtol=1e-13)

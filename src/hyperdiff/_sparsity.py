@@ -681,7 +681,7 @@ class SparsityTracer:
             and self._trace.terms
             and self.ndim == 1
             and self._base is None
-            and isinstance(key, (int, np.integer))
+            and _one_index(key)
         ):
             self._row_terms[int(written[0])] = item
         view = self
@@ -3415,7 +3415,7 @@ class _Terms(_Pending):
 
     def __getitem__(self, key: Any) -> Any:
         # (a keepdims sum's one element: np.sum(r**2, keepdims=True)[0], the sum)
-        if self.shape == (1,) and isinstance(key, (int, np.integer)) and key in (0, -1):
+        if self.shape == (1,) and _one_index(key) and key in (0, -1):
             return _Terms(self.parts, self.constant, lambda: self.materialize()[key])
         return self.materialize()[key]
 
@@ -3494,6 +3494,12 @@ class _TermRows(_Pending):
             for kind, piece in self.pieces
         ]
         return kinds if self.written is None else [*kinds, ("written", self.written[0])]
+
+
+def _one_index(key: Any) -> bool:
+    """Whether key picks one element of a 1-d array by an integer (a bool is numpy's
+    mask: x[True] is every element, x[False] none)."""
+    return isinstance(key, (int, np.integer)) and not isinstance(key, bool)
 
 
 def _same_sets(row: Any, terms: _Terms) -> bool:
@@ -4969,7 +4975,7 @@ def _note_write(array: Any, key: Any, item: Any) -> None:
     entry = table.get(id(array))
     if entry is not None and entry[0] is array:
         _drop_written(entry[1], array.size, key)
-    if isinstance(item, _Terms) and array.ndim == 1 and isinstance(key, (int, np.integer)):
+    if isinstance(item, _Terms) and array.ndim == 1 and _one_index(key):
         if entry is None or entry[0] is not array:
             entry = table[id(array)] = (array, {})
         entry[1][int(key) % array.size] = item
