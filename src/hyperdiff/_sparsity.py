@@ -2264,11 +2264,15 @@ def _replaced(x: Any, leaf: Callable[[Any], Any]) -> Any:
 
 
 def traced(args: Sequence[Any]) -> bool:
-    """Whether a tracer is among the arguments (nested in tuples, lists, dicts)."""
+    """Whether a tracer is among the arguments (nested in tuples, lists, dicts; a sum
+    kept as terms of tracers among them)."""
     for a in args:
         if isinstance(a, SparsityTracer):
             return True
-        if isinstance(a, (tuple, list, dict)) and traced(
+        if isinstance(a, _Pending):
+            if isinstance(a.materialize(), SparsityTracer):  # (as numpy would read it)
+                return True
+        elif isinstance(a, (tuple, list, dict)) and traced(
             tuple(a.values()) if isinstance(a, dict) else a
         ):
             return True
@@ -2310,6 +2314,87 @@ def custom_call(fun: Callable[..., Any], name: str, args: tuple[Any, ...]) -> An
         return SparsityTracer(trace, value.shape, g_all[rows], h, value if trace.local else None)
 
     return _replaced(result, dense)
+
+
+_PLAIN_ARGUMENTS = frozenset((np.ndarray, float, int, complex, np.float64))
+
+
+def _detected(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a transform's call holds tracers (f calls it under detection)."""
+    for a in args:
+        if type(a) not in _PLAIN_ARGUMENTS and traced((a,)):  # (plain ones at once)
+            return True
+    return bool(kwargs) and traced(tuple(kwargs.values()))
+
+
+def _read(x: Any) -> Any:
+    return x.materialize() if isinstance(x, _Pending) else x
+
+
+def nested_transform(
+    transform: Callable[..., Any], what: str, pointwise: Any,
+    args: tuple[Any, ...], kwargs: dict[str, Any],
+) -> Any:  # fmt: skip
+    """A hyperdiff transform f calls on tracers. One that acts point by point in its
+    differentiated arguments (derivative, elementwise=True), with only those traced:
+    each output element depends on those arguments' elements at its point, as a
+    nonlinear elementwise function's (the transform's own pass checks that f is
+    pointwise). It runs once on values for the outputs' shapes (globally: stand-ins).
+    Any other transform (grad, jacobian, hessian, ...): its derivatives are not traced
+    (a TypeError naming it)."""
+    if pointwise is None:
+        raise TypeError(
+            f"sparsity detection cannot see through hyperdiff.{what} called "
+            "inside f (detection traces numpy operations, not derivatives taken in f): "
+            "for a sparse Hessian use hyperdiff.hessian(f, sparsity='auto') (not "
+            "jacobian of grad), or pass the pattern as sparsity=pattern (the compressed "
+            f"passes run the nested {what})"
+        )
+    args, kwargs = _replaced(args, _read), _replaced(kwargs, _read)  # (sums kept as terms)
+    nums = (pointwise,) if isinstance(pointwise, int) else tuple(pointwise)
+    places = {a % len(args) for a in nums if -len(args) <= a < len(args)}
+    tracers = [a for i, a in enumerate(args) if i in places and isinstance(a, SparsityTracer)]
+    traced_elsewhere = any(
+        _has_tracer(a) or (isinstance(a, dict) and traced(tuple(a.values())))
+        for i, a in enumerate(args)
+        if i not in places or not isinstance(a, SparsityTracer)
+    ) or (bool(kwargs) and traced(tuple(kwargs.values())))
+    try:
+        shape = np.broadcast_shapes(*[t.shape for t in tracers])
+    except ValueError:
+        traced_elsewhere = True
+    traced_elsewhere = traced_elsewhere or not tracers
+    if traced_elsewhere:  # (not point by point in those: every element on every input)
+        return custom_call(lambda *a: transform(*a, **kwargs), what, args)
+    trace = tracers[0]._trace
+    trace.custom = True  # (no sums kept as terms: the rule is not f's)
+    with np.errstate(all="ignore"):
+        results = transform(*_replaced(args, _stand_in), **kwargs)
+    at_point = functools.reduce(operator.add, tracers)  # their sets united, broadcast
+    if not isinstance(at_point, SparsityTracer):
+        at_point = _lift(at_point, trace)
+
+    def elementwise(value: Any) -> Any:
+        value = np.asarray(value)
+        if value.dtype.kind not in "fc":
+            return value  # (no derivative)
+        if value.dtype.kind == "c":
+            trace.complex = True
+        try:
+            point_by_point = np.broadcast_shapes(shape, value.shape) == value.shape
+        except ValueError:
+            point_by_point = False
+        if not point_by_point:
+            raise TypeError(
+                f"sparsity detection: hyperdiff.{what} gave shape {value.shape}, not "
+                f"its arguments' {shape} broadcast: it is not point by point here"
+            )
+        sets = at_point + np.zeros(value.shape)  # (a constant adds no dependency)
+        sets = _lift(sets, trace)
+        h = _union(sets._h, trace.new_events(sets._g, sets._g)) if trace.second else None
+        return SparsityTracer(trace, value.shape, sets._g, h, value if trace.local else None)
+
+    return _replaced(results, elementwise)
 
 
 @contextlib.contextmanager
@@ -5801,3 +5886,5 @@ def _packed(
 
 
 _transforms.EXTENSIONS["sparse_transform"] = sparse_transform  # jacobian/hessian(sparsity=)
+_transforms.EXTENSIONS["nested_transform"] = nested_transform  # a transform f calls on tracers
+_transforms.DETECTED = _detected

@@ -337,7 +337,8 @@ def taylor_derivative(
         return _tree_map(leaf, result)
 
     name = getattr(f, "__name__", "f")
-    return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
+    doc = f"d^{order}/dx^{order} of {name}, elementwise."
+    return _named(df, "derivative", f, doc, pointwise=argnums)
 
 
 _transforms.EXTENSIONS["taylor_derivative"] = taylor_derivative  # derivative(order >= 3)
@@ -451,7 +452,8 @@ def mixed_derivative(
         return _tree_map(leaf, result)
 
     name = getattr(f, "__name__", "f")
-    return _named(df, "derivative", f, f"d^{orders} of {name} in arguments {nums}, elementwise.")
+    doc = f"d^{orders} of {name} in arguments {nums}, elementwise."
+    return _named(df, "derivative", f, doc, pointwise=argnums)
 
 
 _transforms.EXTENSIONS["mixed_derivative"] = mixed_derivative  # derivative(order=(k, ...))

@@ -735,8 +735,26 @@ class _Transformed(functools.partial):  # type: ignore[type-arg]
         return f"<hyperdiff {self.__name__}>"
 
 
-def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
+def _never_detected(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return False
+
+
+# Sparsity detection's test for its tracers among a call's arguments (_sparsity sets it).
+DETECTED: Callable[[tuple[Any, ...], dict[str, Any]], bool] = _never_detected
+
+
+def _reusing_memory(
+    transform: Callable[_P, _R], what: str = "", pointwise: ArgNums | None = None
+) -> Callable[_P, _R]:
+    """transform run in a memory scope. what: its name; pointwise: the argnums in which
+    it acts point by point (derivative, elementwise=True), for sparsity detection when
+    f calls it on tracers (_sparsity.nested_transform)."""
+    what = what or transform.__name__
+
     def marked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if DETECTED(args, kwargs):  # inside f under sparsity detection
+            nested = EXTENSIONS["nested_transform"]
+            return cast(_R, nested(transform, what, pointwise, args, kwargs))
         try:
             return transform(*args, **kwargs)
         finally:  # (a holomorphic=True mark of _variable's ends with its transform)
@@ -755,12 +773,13 @@ def _reusing_memory(transform: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def _named(
-    wrapper: Callable[..., Any], what: str, f: Callable[..., Any], doc: str | None = None
-) -> Callable[..., Any]:
+    wrapper: Callable[..., Any], what: str, f: Callable[..., Any], doc: str | None = None,
+    pointwise: ArgNums | None = None,
+) -> Callable[..., Any]:  # fmt: skip
     name = getattr(f, "__name__", "f")
     wrapper.__name__ = f"{what}_{name}"
     wrapper.__doc__ = doc or f"{what} of {name}."
-    return _reusing_memory(wrapper)
+    return _reusing_memory(wrapper, what, pointwise)
 
 
 # --- has_aux: f returns (output, aux), as in JAX ------------------------------------------
@@ -776,6 +795,11 @@ def _with_aux(
 
     def with_aux(*args: Any, **kwargs: Any) -> Any:
         kept: list[Any] = []
+        if DETECTED(args, kwargs):  # sparsity detection: aux traced, as f gives it
+            aux_output(f, where, kept)(*args, **kwargs)
+            aux, kept = kept[0], []  # (the transform's run below is on stand-in values)
+            result = make(aux_output(f, where, kept))(*args, **kwargs)
+            return ((result[0], aux), result[1]) if value_first else (result, aux)
         result = make(aux_output(f, where, kept))(*args, **kwargs)
         if value_first:
             return (result[0], kept[0]), result[1]
@@ -1410,7 +1434,7 @@ def _elementwise_first(
             lambda leaf: _structured(argnums, list(planes(leaf)[1 : 1 + count].copy())), out
         )
 
-    return _named(per_point, where, f)
+    return _named(per_point, where, f, pointwise=argnums)
 
 
 # --- second order -----------------------------------------------------------------------
@@ -1786,7 +1810,7 @@ def _elementwise_hessian(
 
         return _tree_map(blocks, out)
 
-    return _named(per_point, "hessian", f)
+    return _named(per_point, "hessian", f, pointwise=argnums)
 
 
 # --- the Hessian's diagonal: O(n) ------------------------------------------------------------
@@ -2270,7 +2294,7 @@ def _vjp_body(
     return values, v, len(_tree_leaves(out)), jacobians
 
 
-_vjp_pass = _reusing_memory(_vjp_body)
+_vjp_pass = _reusing_memory(_vjp_body, "vjp")
 
 
 def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
@@ -2956,7 +2980,8 @@ def derivative(
         return _tree_map(leaf, result)
 
     name = getattr(f, "__name__", "f")
-    return _named(df, "derivative", f, f"d^{order}/dx^{order} of {name}, elementwise.")
+    doc = f"d^{order}/dx^{order} of {name}, elementwise."
+    return _named(df, "derivative", f, doc, pointwise=argnums)
 
 
 # --- complex inputs: Wirtinger derivatives --------------------------------------------------
