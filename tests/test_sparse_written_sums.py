@@ -266,3 +266,41 @@ def test_a_bool_index_is_a_mask() -> None:
 
     want = np.tile(2 * X, (X.size, 1))
     np.testing.assert_allclose(hd.jacobian(g, sparsity="auto")(X).toarray(), want, rtol=1e-13)
+
+
+# --- numpy's mean, var and std of a list of sums -----------------------------------------
+# np.mean([s, t]) ends with `ret.dtype.type(ret / n)`, a cast each sum kept as terms must
+# pass (it raised numpy's ValueError in the sparse Hessian's and gradient's traces)
+def _pair(x: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """s = sum x_i x_(i+1), t = sum x^3: values, gradients and Hessians."""
+    n = x.size
+    s, t = float(np.sum(x[1:] * x[:-1])), float(np.sum(x**3))
+    gs = np.zeros(n)
+    gs[1:] += x[:-1]
+    gs[:-1] += x[1:]
+    hs = np.eye(n, k=1) + np.eye(n, k=-1)
+    return s, t, gs, 3 * x**2, hs, np.diag(6 * x)
+
+
+def _mean_var_std(x: np.ndarray, which: str) -> tuple[np.ndarray, np.ndarray]:
+    s, t, gs, gt, hs, ht = _pair(x)
+    if which == "mean":
+        return (gs + gt) / 2, (hs + ht) / 2
+    d, gd, hd_ = s - t, gs - gt, hs - ht
+    if which == "var":  # ((s - t) / 2)^2
+        return d * gd / 2, np.outer(gd, gd) / 2 + d * hd_ / 2
+    return np.sign(d) * gd / 2, np.sign(d) * hd_ / 2  # std: |s - t| / 2
+
+
+@pytest.mark.parametrize("which", ["mean", "var", "std"])
+def test_numpy_statistics_of_a_list_of_sums(which: str) -> None:
+    reduce = getattr(np, which)
+
+    def f(x: Any) -> Any:
+        return reduce([np.sum(x[1:] * x[:-1]), np.sum(x**3)])
+
+    x = np.random.default_rng(5).uniform(0.5, 1.5, 12)
+    grad, hess = _mean_var_std(x, which)
+    np.testing.assert_allclose(hd.grad(f, sparsity="auto")(x), grad, rtol=1e-13, atol=1e-14)
+    got = hd.hessian(f, sparsity="auto")(x).toarray()
+    np.testing.assert_allclose(got, hess, rtol=1e-13, atol=1e-14)

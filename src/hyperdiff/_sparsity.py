@@ -3200,6 +3200,14 @@ def _sum_arguments(
 
 
 # --- full sums kept as terms (the Hessian plan's trace and pass) -------------------------------
+class _KeptCast:
+    """numpy's cast of its mean's sum to the sum's own dtype: the identity (_Pending.dtype)."""
+
+    @staticmethod
+    def type(value: Any) -> Any:
+        return value
+
+
 class _Pending:
     """A value of f kept apart until an operation needs its number (a sum of terms, the
     norm of one): every protocol but those a subclass keeps takes materialize()."""
@@ -3292,6 +3300,15 @@ class _Pending:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.materialize(), name)
+
+    @property
+    def dtype(self) -> Any:
+        if sys._getframe(1).f_code in _NUMPY_SCALAR_CASTS:
+            # numpy's mean/var/std of an object array of sums (np.mean([s, t])) end
+            # with `ret.dtype.type(ret / n)`: a cast to ret's own dtype, which a sum
+            # kept as terms (ret / n kept too) passes as it is
+            return _KeptCast()
+        return self.materialize().dtype
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         inputs = tuple(x.materialize() if isinstance(x, _Pending) else x for x in inputs)
