@@ -276,6 +276,14 @@ def _getitem(self: Any, index: Any) -> Any:
     return self._wrap(picked)
 
 
+def _basic_key(index: Any) -> bool:
+    """An index of ints, slices and Ellipsis alone (numpy's basic indexing: a view)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        type(k) is slice or k is Ellipsis or (type(k) is int) or type(k) is np.intp for k in parts
+    )
+
+
 def _planes_last(data: np.ndarray) -> np.ndarray:
     """A view of the planes with the plane axis last."""
     return data.transpose((*range(1, data.ndim), 0))  # np.moveaxis costs ~1 us more
@@ -742,7 +750,13 @@ class DualArray:
         if isinstance(item, DualArray):
             if type(item) is not type(self):
                 raise combine_error("an assignment x[key] = item", type(self), type(item))
-            _planes_last(self._stack)[key] = _planes_last(item._stack)
+            planes = self._stack  # (first: pending readers of x computed, as numpy's order)
+            if _basic_key(index):  # a residual written into r[1:-1]: item's operations
+                # run straight into the slice (fusion's planes_into), not apart and copied
+                target = planes[(slice(None), *(index if isinstance(index, tuple) else (index,)))]
+                if target.shape == item._header.shape and _core.planes_into(item, target):
+                    return
+            _planes_last(planes)[key] = _planes_last(item._stack)
             return
         self._stack[0, ...][index] = item  # a plane's view: numpy's own x[key] = item
         _planes_last(self._stack[1:])[key] = 0
