@@ -9,7 +9,8 @@ inputs) instead of numbers, through numpy's protocols:
   to arrays of element numbers says where each row goes);
 - reductions, matmul, einsum, ... unite along the contracted axes (a constant
   operand's zeros are structural: L @ x with a stencil matrix L keeps its pattern);
-- linear algebra (solve, inv, det, ...) is dense.
+- linear algebra (solve, inv, det, ...) is dense within each matrix of a stack (numpy's
+  (..., M, N)), the matrices apart.
 
 Second order (Hessian patterns of a scalar f) adds *events*: every nonlinear step at
 an element (sin(u), u*v, u/v, ...) is an event whose pairs are the cross product of
@@ -1176,7 +1177,8 @@ def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
     if not isinstance(a, SparsityTracer):
         raise TypeError(
             f"sparsity detection: {name}.at of a traced value into a numpy array: the "
-            "array cannot hold its dependencies"
+            "array cannot hold its dependencies; make the target from the input "
+            "(np.zeros_like(x, shape=...) is traced as x is)"
         )
     if _has_tracer(indices):
         raise TypeError(_BRANCH.format(what=f"a traced array as {name}.at's indices"))
@@ -1628,7 +1630,8 @@ def _write_into(func: Any, *args: Any, **kwargs: Any) -> None:
     if not isinstance(a, SparsityTracer):
         raise TypeError(
             f"sparsity detection: {where} of a traced value into a numpy array: the array "
-            "cannot hold its dependencies"
+            "cannot hold its dependencies; make the target from the input "
+            "(np.zeros_like(x, shape=...) is traced as x is)"
         )
     if any(_has_tracer(x) for k, x in bound.items() if k not in (target, name)):
         raise TypeError(_BRANCH.format(what=f"a traced mask or index of {where}"))
@@ -2173,7 +2176,7 @@ def _sort(func: Any, a: Any, axis: Any = -1, **kwargs: Any) -> Any:
     return everything + np.zeros(a.shape)
 
 
-# --- linear algebra: dense ----------------------------------------------------------------
+# --- linear algebra: dense within a matrix ----------------------------------------------------
 def _stand_in(x: Any) -> Any:
     """A value of x's shape for which linear algebra succeeds (global traces carry none)."""
     if not isinstance(x, SparsityTracer):
@@ -2233,6 +2236,50 @@ def _dense(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 _NUMPY_1 = int(np.__version__.split(".")[0]) < 2
+
+
+def _per_matrix(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """numpy.linalg's functions of stacks of matrices (..., M, N), each matrix on its
+    own: an output element of matrix k depends on every element of matrix k of each
+    traced operand (dense within it, as _dense), of no other matrix (a batch of 3 x 3
+    systems: block diagonal, where _dense made the whole batch one block)."""
+    result = _dense(func, *args, **kwargs)  # (shapes, values, complex outputs)
+    if not any(isinstance(a, SparsityTracer) and a.ndim > 2 for a in args):
+        return result  # (one matrix, or a constant one's columns: _dense's own)
+    if func is np.linalg.solve and not isinstance(args[0], SparsityTracer):
+        return result
+    trace = _trace_of(*args)
+
+    def core(k: int, a: Any) -> int:  # a's matrix axes (solve's b: a vector when 1-d)
+        vector = np.ndim(a) == 1 or (_NUMPY_1 and np.ndim(a) == np.ndim(args[0]) - 1)
+        return 1 if func is np.linalg.solve and k == 1 and vector else 2
+
+    operands = [(k, a) for k, a in enumerate(args[:2]) if np.ndim(a) >= 1]
+    try:
+        batch = np.broadcast_shapes(*[np.shape(a)[: np.ndim(a) - core(k, a)] for k, a in operands])
+    except ValueError:
+        return result
+    with _no_terms(trace):
+        per_matrix = [
+            np.sum(a, axis=tuple(range(-core(k, a), 0)))
+            for k, a in operands
+            if isinstance(a, SparsityTracer)
+        ]
+        united = functools.reduce(operator.add, per_matrix) + np.zeros(batch)
+
+    def own(r: Any) -> Any:
+        if not isinstance(r, SparsityTracer) or r.shape[: len(batch)] != batch:
+            return r  # (not as numpy stacks them: dense, as before)
+        with _no_terms(trace):
+            spread = united.reshape(batch + (1,) * (r.ndim - len(batch)))
+            sets = _lift(spread + np.zeros(r.shape), trace)
+        h = _union(sets._h, trace.new_events(sets._g, sets._g)) if trace.second else None
+        return SparsityTracer(trace, r.shape, sets._g, h, r._value)
+
+    if isinstance(result, tuple):
+        each = [own(r) for r in result]
+        return type(result)(*each) if hasattr(result, "_fields") else tuple(each)
+    return own(result)
 
 
 def _ones_row(size: int) -> Any:
@@ -3117,21 +3164,21 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.convolve: _convolve,
     np.correlate: _correlate,
     np.sort: _sort,
-    np.linalg.solve: _dense,
-    np.linalg.inv: _dense,
-    np.linalg.det: _dense,
-    np.linalg.slogdet: _dense,
-    np.linalg.pinv: _dense,
-    np.linalg.cholesky: _dense,
-    np.linalg.eigh: _dense,
-    np.linalg.eigvalsh: _dense,
+    np.linalg.solve: _per_matrix,
+    np.linalg.inv: _per_matrix,
+    np.linalg.det: _per_matrix,
+    np.linalg.slogdet: _per_matrix,
+    np.linalg.pinv: _per_matrix,
+    np.linalg.cholesky: _per_matrix,
+    np.linalg.eigh: _per_matrix,
+    np.linalg.eigvalsh: _per_matrix,
     np.linalg.lstsq: _dense,
-    np.linalg.svd: _dense,
-    np.linalg.eig: _dense,
-    np.linalg.eigvals: _dense,
-    np.linalg.qr: _dense,
-    np.linalg.matrix_power: _dense,
-    np.linalg.cond: _dense,
+    np.linalg.svd: _per_matrix,
+    np.linalg.eig: _per_matrix,
+    np.linalg.eigvals: _per_matrix,
+    np.linalg.qr: _per_matrix,
+    np.linalg.matrix_power: _per_matrix,
+    np.linalg.cond: _per_matrix,
     np.linalg.tensorinv: _dense,
     np.linalg.tensorsolve: _dense,
     np.linalg.multi_dot: _multi_dot,
@@ -3171,7 +3218,7 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
 }
 
 if hasattr(np.linalg, "svdvals"):  # numpy 2
-    _FUNCTIONS[np.linalg.svdvals] = _dense
+    _FUNCTIONS[np.linalg.svdvals] = _per_matrix
 if hasattr(np, "trapezoid"):  # numpy 2
     _FUNCTIONS[np.trapezoid] = _trapezoid
 _FUNCTIONS.update(_NUMPY_BUILDS)

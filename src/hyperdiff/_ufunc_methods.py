@@ -256,7 +256,8 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
     if not isinstance(a, DualArray):
         raise TypeError(
             f"{name} into a plain array would drop the derivative parts of its operand; "
-            "make the target a dual array"
+            "make the target a dual array, from the input: np.zeros_like(x, shape=...) "
+            "(a plain array outside the transforms)"
         )
     if isinstance(indices, DualArray):
         raise TypeError("dual arrays cannot be used as indices; index with x.value")
