@@ -674,10 +674,13 @@ def _sinc(x: Any) -> Any:
 
 
 # --- appliers ----------------------------------------------------------------------------------
+_PLAIN_RESULTS = (np.ndarray, np.generic, int, float, complex, bool)
+
+
 def _stack_results(results: list[Any]) -> Any:
-    if any(isinstance(r, DualArray) for r in results):
-        return np.stack(results)
-    return np.stack([np.asanyarray(r) for r in results])
+    if all(isinstance(r, _PLAIN_RESULTS) for r in results):
+        return np.stack([np.asanyarray(r) for r in results])
+    return np.stack(results)  # (dual arrays; sparsity detection's tracers)
 
 
 @implements(np.apply_along_axis)

@@ -83,7 +83,7 @@ from ._arrays import (
     sparse_operand_refusal,
     sparse_scalar_refusal,
 )
-from ._numeric import quantile_layout
+from ._numeric import _apply_along_axis, _piecewise, quantile_layout
 from ._shapes import _arrangement
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
 
@@ -3208,6 +3208,9 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.i0: _elementwise,
     np.angle: _elementwise,
     np.polyval: _polyval,
+    # numpy's algorithms, run on tracers as on dual arrays (f's own functions traced)
+    np.apply_along_axis: lambda func, *args, **kwargs: _apply_along_axis(*args, **kwargs),
+    np.piecewise: lambda func, *args, **kwargs: _piecewise(*args, **kwargs),
     np.partition: _partition,
     **dict.fromkeys((np.quantile, np.percentile, np.nanquantile, np.nanpercentile), _quantile),
     **{
@@ -3222,6 +3225,59 @@ if hasattr(np.linalg, "svdvals"):  # numpy 2
 if hasattr(np, "trapezoid"):  # numpy 2
     _FUNCTIONS[np.trapezoid] = _trapezoid
 _FUNCTIONS.update(_NUMPY_BUILDS)
+
+
+# --- numpy 2's array-API functions in np.linalg, as the numpy functions they equal -----------
+def _vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
+    """np.linalg.vector_norm: np.linalg.norm of the vectors along axis (all of x's
+    elements as one vector for None, several axes' elements flattened into one)."""
+    if axis is None:
+        r = np.linalg.norm(np.ravel(x), ord=ord)
+        return np.reshape(r, (1,) * np.ndim(x)) if keepdims else r
+    axes = normalize_axis_tuple(axis, np.ndim(x))
+    if len(axes) == 1:
+        return np.linalg.norm(x, ord=ord, axis=axes[0], keepdims=keepdims)
+    moved = np.moveaxis(x, axes, range(-len(axes), 0))
+    r = np.linalg.norm(np.reshape(moved, (*np.shape(moved)[: -len(axes)], -1)), ord=ord, axis=-1)
+    return np.expand_dims(r, axes) if keepdims else r
+
+
+def _linalg_outer(x1: Any, x2: Any, /) -> Any:
+    if np.ndim(x1) != 1 or np.ndim(x2) != 1:  # (numpy's error)
+        raise ValueError(
+            f"Input arrays must be one-dimensional, but they are x1.ndim={np.ndim(x1)} "
+            f"and x2.ndim={np.ndim(x2)}."
+        )
+    return np.outer(x1, x2)
+
+
+def _linalg_cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    if np.shape(x1)[axis] != 3 or np.shape(x2)[axis] != 3:  # (numpy's error)
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors")
+    return np.cross(x1, x2, axis=axis)
+
+
+_ARRAY_API: dict[str, Callable[..., Any]] = {
+    "matmul": lambda x1, x2, /: np.matmul(x1, x2),
+    "matrix_transpose": lambda x, /: np.swapaxes(x, -1, -2),
+    "vecdot": lambda x1, x2, /, *, axis=-1: np.vecdot(
+        np.moveaxis(x1, axis, -1), np.moveaxis(x2, axis, -1)
+    ),
+    "outer": _linalg_outer,
+    "cross": _linalg_cross,
+    "diagonal": lambda x, /, *, offset=0: np.diagonal(x, offset=offset, axis1=-2, axis2=-1),
+    "trace": lambda x, /, *, offset=0, dtype=None: np.trace(
+        x if dtype is None else x.astype(dtype), offset=offset, axis1=-2, axis2=-1
+    ),
+    "tensordot": lambda x1, x2, /, *, axes=2: np.tensordot(x1, x2, axes=axes),
+    "matrix_norm": lambda x, /, *, keepdims=False, ord="fro": np.linalg.norm(
+        x, ord=ord, axis=(-2, -1), keepdims=keepdims
+    ),
+    "vector_norm": _vector_norm,
+}
+for _name, _equal in _ARRAY_API.items():
+    if hasattr(np.linalg, _name):  # (numpy 2)
+        _FUNCTIONS[getattr(np.linalg, _name)] = lambda func, *a, _equal=_equal, **k: _equal(*a, **k)
 
 
 def _is_full_sum(

@@ -1672,7 +1672,7 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
         return np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
     value = np.linalg.vector_norm(x.value, axis=axis, keepdims=keepdims, ord=ord)
     axes = tuple(range(x.ndim)) if axis is None else axis
-    axes = (axes,) if isinstance(axes, int) else tuple(a % x.ndim for a in axes)
+    axes = normalize_axis_tuple(axes, x.ndim)  # (a negative axis, -1, as numpy's)
     kept = [a for a in range(x.ndim) if a not in axes]
     flat: Any = np.transpose(x, (*kept, *axes)).reshape(*(x.shape[a] for a in kept), -1)
     result = None
