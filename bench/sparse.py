@@ -7,7 +7,9 @@ residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 and 1e5 (a chain
 residual and a constraint on all of x, a sum of terms: 2 colors for the chain's rows
 and the terms'; at 1e5 also written into an output array, r[-1] = ...); the
 Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian (a multiplier in x
-times a constraint on the rest: an arrowhead) at n = 1e4.
+times a constraint on the rest: an arrowhead) at n = 1e4; a neo-Hookean finite-element
+energy's Hessian at n = 1e4 displacements (np.linalg.det of a stack of 2 x 2
+deformation gradients, one a triangle).
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -48,6 +50,7 @@ import one_thread  # noqa: F401  (first: the thread settings, before numpy)
 # isort: on
 
 import argparse
+import functools
 import importlib.util
 import itertools
 import os
@@ -150,6 +153,34 @@ def rosen_cumsum(x: Any, xp: Any = np) -> Any:
     """Rosenbrock as its terms' cumulative sum's last element: no sum of terms to the
     trace (a star coloring)."""
     return xp.cumsum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)[-1]
+
+
+@functools.lru_cache(maxsize=4)
+def strip_mesh(dofs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A strip of 2 x k nodes (dofs = 4 k) cut into 2 (k - 1) triangles: the nodes, the
+    triangles' node numbers and their reference shapes' inverses."""
+    k = dofs // 4
+    nodes = np.stack(np.meshgrid(np.arange(k), np.arange(2), indexing="ij"), -1)
+    nodes = nodes.reshape(-1, 2).astype(float)
+    i = np.arange(k - 1)
+    a, b, c, d = 2 * i, 2 * i + 1, 2 * i + 2, 2 * i + 3
+    triangles = np.concatenate([np.stack([a, c, b], 1), np.stack([b, c, d], 1)])
+    corners = nodes[triangles]
+    shapes = np.stack([corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]], -1)
+    return nodes, triangles, np.linalg.inv(shapes)
+
+
+def neo_hookean(x: Any, xp: Any = np) -> Any:
+    """A finite-element energy: neo-Hookean triangles of a strip, x the nodes'
+    displacements. Each triangle's deformation gradient F (a stack of 2 x 2), det F
+    and log det F per element: a Hessian as sparse as the mesh (a sum of terms)."""
+    nodes, triangles, inverse = strip_mesh(x.shape[0])
+    positions = xp.reshape(x, (-1, 2)) + nodes
+    corners = positions[triangles]
+    sides = xp.stack([corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]], axis=-1)
+    f = sides @ inverse
+    log_j = xp.log(xp.linalg.det(f))
+    return xp.sum(0.5 * (xp.sum(f * f, axis=(1, 2)) - 2.0) - log_j + log_j**2)
 
 
 def import_asdex() -> Any:
@@ -403,6 +434,7 @@ def main() -> None:
             for n in (*small[:1], 10_000, 100_000)
         ),
         ("Lagrangian Hessian", lagrangian, 10_000, True, 0, 0),
+        ("neo-Hookean FEM energy Hessian", neo_hookean, 10_000, True, 0, 0),
         ("Rosenbrock Hessian, cumsum (star)", rosen_cumsum, 1000, True, 0, 1000),
     ]
     for name, f, n, hessian, dense_max, jax_dense_max in cases:

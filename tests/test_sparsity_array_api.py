@@ -145,3 +145,21 @@ def test_vector_norm_of_a_negative_axis(axis: Any) -> None:
     norms = np.sqrt(np.sum(a * a, axis=axis, keepdims=True))
     np.testing.assert_allclose(hd.grad(f)(x), (a / norms).reshape(-1), rtol=1e-14)
     np.testing.assert_allclose(hd.grad(f, sparsity="auto")(x), (a / norms).reshape(-1), rtol=1e-14)
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+def test_meshgrid(indexing: str) -> None:
+    """X^2 + Y^3 on the grid of x[:3] and x[3:7]: point (a, b) reads x_a and x_(3+b)."""
+    x = POINTS[0][:7]
+
+    def f(x: Any) -> Any:
+        grid_x, grid_y = np.meshgrid(x[:3], x[3:7], indexing=indexing)
+        return (grid_x**2 + grid_y**3).reshape(-1)
+
+    grid_a, grid_b = np.meshgrid(np.arange(3), np.arange(4), indexing=indexing)
+    a, b = grid_a.reshape(-1), grid_b.reshape(-1)
+    want = np.zeros((a.size, 7))
+    want[np.arange(a.size), a] = 2 * x[a]
+    want[np.arange(a.size), 3 + b] = 3 * x[3 + b] ** 2
+    np.testing.assert_allclose(hd.jacobian(f, sparsity="auto")(x).toarray(), want, rtol=1e-14)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(x).toarray(), want != 0)

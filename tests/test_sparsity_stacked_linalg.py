@@ -139,3 +139,40 @@ def test_the_sparse_jacobian_of_a_batch() -> None:
 
     (plan,) = plans_of(jac)
     assert plan.count == 9
+
+
+def _strip(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2 x k nodes, 2 (k - 1) triangles, their reference shapes' inverses."""
+    nodes = np.array([[i, j] for i in range(k) for j in range(2)], dtype=float)
+    i = np.arange(k - 1)
+    a, b, c, d = 2 * i, 2 * i + 1, 2 * i + 2, 2 * i + 3
+    triangles = np.concatenate([np.stack([a, c, b], 1), np.stack([b, c, d], 1)])
+    corners = nodes[triangles]
+    shapes = np.stack([corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]], -1)
+    return nodes, triangles, np.linalg.inv(shapes)
+
+
+def test_a_finite_element_energy() -> None:
+    """A neo-Hookean energy of a triangulated strip (each triangle's 2 x 2 deformation
+    gradient, its det and log det: numpy.linalg on a stack): the Hessian couples two
+    displacements when their nodes share a triangle, nothing else (with the stack as
+    one dense block it coupled every pair: n^2 entries, one color per input)."""
+    nodes, triangles, inverse = _strip(12)
+
+    def energy(u: Any) -> Any:
+        corners = (u.reshape(-1, 2) + nodes)[triangles]
+        sides = np.stack([corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]], -1)
+        f = sides @ inverse
+        log_j = np.log(np.linalg.det(f))
+        return np.sum(0.5 * (np.sum(f * f, axis=(1, 2)) - 2.0) - log_j + log_j**2)
+
+    dofs = nodes.size
+    shared = np.zeros((dofs, dofs), bool)
+    for t in triangles:
+        d = np.concatenate([2 * t, 2 * t + 1])
+        shared[np.ix_(d, d)] = True
+    u = [np.random.default_rng(s).uniform(-0.05, 0.05, dofs) for s in (1, 2)]
+    np.testing.assert_array_equal(hd.hessian_sparsity(energy)(u[0]).toarray(), shared)
+    check_hessian_pattern(energy, u)
+    got = hd.hessian(energy, sparsity="auto")(u[1])
+    assert got.nnz == shared.sum()

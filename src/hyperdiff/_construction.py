@@ -129,7 +129,8 @@ def _meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str =
     for i, x in enumerate(xi):
         shape = [1] * ndim
         shape[i] = -1
-        x = x if isinstance(x, DualArray) else np.asanyarray(x)
+        # (arrays as they are: dual arrays, sparsity detection's tracers, ndarrays)
+        x = np.asanyarray(x) if isinstance(x, (list, tuple, int, float, complex)) else x
         grids.append(np.reshape(x, shape))
     if indexing == "xy" and ndim > 1:
         grids[0] = np.reshape(grids[0], (1, -1, *(1,) * (ndim - 2)))

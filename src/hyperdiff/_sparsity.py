@@ -83,6 +83,7 @@ from ._arrays import (
     sparse_operand_refusal,
     sparse_scalar_refusal,
 )
+from ._construction import _meshgrid
 from ._numeric import _apply_along_axis, _piecewise, quantile_layout
 from ._shapes import _arrangement
 from ._ufuncs import BINARY, UNARY, VALUE_ONLY, ufunc_name
@@ -2243,11 +2244,10 @@ def _per_matrix(func: Any, *args: Any, **kwargs: Any) -> Any:
     own: an output element of matrix k depends on every element of matrix k of each
     traced operand (dense within it, as _dense), of no other matrix (a batch of 3 x 3
     systems: block diagonal, where _dense made the whole batch one block)."""
-    result = _dense(func, *args, **kwargs)  # (shapes, values, complex outputs)
-    if not any(isinstance(a, SparsityTracer) and a.ndim > 2 for a in args):
-        return result  # (one matrix, or a constant one's columns: _dense's own)
-    if func is np.linalg.solve and not isinstance(args[0], SparsityTracer):
-        return result
+    if not any(isinstance(a, SparsityTracer) and a.ndim > 2 for a in args) or (
+        func is np.linalg.solve and not isinstance(args[0], SparsityTracer)
+    ):
+        return _dense(func, *args, **kwargs)  # (one matrix; a constant one's columns)
     trace = _trace_of(*args)
 
     def core(k: int, a: Any) -> int:  # a's matrix axes (solve's b: a vector when 1-d)
@@ -2258,7 +2258,14 @@ def _per_matrix(func: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         batch = np.broadcast_shapes(*[np.shape(a)[: np.ndim(a) - core(k, a)] for k, a in operands])
     except ValueError:
-        return result
+        return _dense(func, *args, **kwargs)
+    results = func(*[_stand_in(a) for a in args], **kwargs)
+    outputs = list(results) if isinstance(results, tuple) else [results]
+    if any(np.shape(r)[: len(batch)] != batch for r in outputs):
+        return _dense(func, *args, **kwargs)  # (not as numpy stacks them)
+    values = func(*[_value(a) for a in args], **kwargs) if trace.local else None
+    if func in (np.linalg.eig, np.linalg.eigvals):
+        trace.complex = True  # (eigenvalues of a real matrix may be complex)
     with _no_terms(trace):
         per_matrix = [
             np.sum(a, axis=tuple(range(-core(k, a), 0)))
@@ -2267,19 +2274,22 @@ def _per_matrix(func: Any, *args: Any, **kwargs: Any) -> Any:
         ]
         united = functools.reduce(operator.add, per_matrix) + np.zeros(batch)
 
-    def own(r: Any) -> Any:
-        if not isinstance(r, SparsityTracer) or r.shape[: len(batch)] != batch:
-            return r  # (not as numpy stacks them: dense, as before)
+    def own(r: Any, value: Any) -> SparsityTracer:
+        shape = np.shape(r)
         with _no_terms(trace):
-            spread = united.reshape(batch + (1,) * (r.ndim - len(batch)))
-            sets = _lift(spread + np.zeros(r.shape), trace)
+            spread = united.reshape(batch + (1,) * (len(shape) - len(batch)))
+            sets = _lift(spread + np.zeros(shape), trace)
         h = _union(sets._h, trace.new_events(sets._g, sets._g)) if trace.second else None
-        return SparsityTracer(trace, r.shape, sets._g, h, r._value)
+        kept = None if value is None else np.asarray(value)
+        return SparsityTracer(trace, shape, sets._g, h, kept)
 
-    if isinstance(result, tuple):
-        each = [own(r) for r in result]
-        return type(result)(*each) if hasattr(result, "_fields") else tuple(each)
-    return own(result)
+    if isinstance(results, tuple):
+        each = [
+            own(r, None if values is None else v)
+            for r, v in zip(results, values if values is not None else results, strict=True)
+        ]
+        return type(results)(*each) if hasattr(results, "_fields") else tuple(each)
+    return own(results, values)
 
 
 def _ones_row(size: int) -> Any:
@@ -3211,6 +3221,7 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     # numpy's algorithms, run on tracers as on dual arrays (f's own functions traced)
     np.apply_along_axis: lambda func, *args, **kwargs: _apply_along_axis(*args, **kwargs),
     np.piecewise: lambda func, *args, **kwargs: _piecewise(*args, **kwargs),
+    np.meshgrid: lambda func, *args, **kwargs: _meshgrid(*args, **kwargs),
     np.partition: _partition,
     **dict.fromkeys((np.quantile, np.percentile, np.nanquantile, np.nanpercentile), _quantile),
     **{
