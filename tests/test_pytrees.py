@@ -4,7 +4,7 @@ written out here by hand, with values from closed forms."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
@@ -73,3 +73,49 @@ def test_nested_tuples_and_lists() -> None:
 def test_elementwise_takes_arrays() -> None:
     with pytest.raises(TypeError, match="not containers"):
         hd.grad(lambda p: p["w"] ** 2, elementwise=True)(PARAMS)
+
+
+class _Params(NamedTuple):
+    w: Any
+    b: Any
+
+
+def _named_model(p: Any) -> Any:
+    return np.sum(p.w**2) * p.b + p.b**3  # model's, read by field names
+
+
+def test_named_tuples_stay_named() -> None:
+    """A named tuple is a pytree node as in JAX: f reads its fields (it got a plain
+    tuple: an AttributeError), and results keep its type."""
+    p = _Params(np.array([1.0, 2.0]), 0.5)
+    g = hd.grad(_named_model)(p)
+    assert type(g) is _Params
+    np.testing.assert_array_equal(g.w, [1.0, 2.0])
+    assert g.b == 5.75
+    value, g2 = hd.value_and_grad(_named_model)(p)
+    assert value == 2.625 and type(g2) is _Params
+    h = hd.hessian(_named_model)(p)  # d2/dw2 = 2 b I, d2/dw db = 2 w, d2/db2 = 6 b
+    assert type(h) is _Params and type(h.w) is _Params
+    np.testing.assert_array_equal(h.w.w, np.eye(2))
+    np.testing.assert_array_equal(h.w.b, [2.0, 4.0])
+    assert h.b.b == 3.0
+    out = hd.jacobian(lambda p: _Params(p.w * 3.0, p.b**2))(p)
+    assert type(out) is _Params and type(out.w) is _Params
+    np.testing.assert_array_equal(out.w.w, 3.0 * np.eye(2))
+    assert out.b.b == 1.0
+    _, tangent = hd.jvp(_named_model, (p,), (_Params(np.ones(2), 1.0),))
+    assert tangent == 3.0 + 5.75
+    (pulled,) = hd.vjp(lambda p: p.w * p.b, p)[1](np.ones(2))
+    assert type(pulled) is _Params and pulled.b == 3.0
+
+
+@pytest.mark.parametrize("transform", [hd.grad, hd.jacobian, hd.hessian])
+def test_sparse_transforms_refuse_containers_saying_what_to_do(transform: Any) -> None:
+    """sparsity= differentiates one array (or several, by argnums): a dict or a list of
+    arrays is refused naming that (it was "needs a float input, not object")."""
+    for tree in (PARAMS, [np.ones(2), np.ones(2)]):
+        with pytest.raises(TypeError, match="pass each array as its own argument"):
+            transform(
+                lambda p: np.sum(np.asarray(p["w"] if isinstance(p, dict) else p[0])),
+                sparsity="auto",
+            )(tree)

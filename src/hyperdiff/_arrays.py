@@ -372,7 +372,13 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> 
     name: str | None = None
     special: str | None = None
     sparse: str | None = None
+    compiled: str | None = None  # scipy.ndimage's, scipy.signal's filters
     while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
+        module = frame.f_globals["__name__"]
+        if module.startswith("scipy.ndimage") or (
+            module.startswith("scipy.signal") and frame.f_code.co_name in _SCIPY_SIGNAL_COMPILED
+        ):
+            compiled = f"{'.'.join(module.split('.')[:2])}.{frame.f_code.co_name}"
         if frame.f_globals["__name__"].startswith("scipy.sparse"):
             sparse = _scipy_sparse_name(frame)  # the outermost, as the user called it
         # the outermost scipy.linalg function: its own frame, or scipy's batching
@@ -395,6 +401,12 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> 
             wrapped = frame.f_locals.get("fun") if frame.f_code.co_name == "wrapper" else None
             special = getattr(wrapped, "__name__", frame.f_code.co_name)
         frame = frame.f_back
+    if compiled is not None and (dtype is None or dtype.kind == "O"):
+        return (
+            f"hyperdiff cannot differentiate {compiled} of dual arrays (scipy runs compiled "
+            "code on numbers: an object array of dual scalars fails there); write the "
+            "operation with numpy (np.convolve, slicing and sums for a stencil) or pass values"
+        )
     if sparse is not None:
         return (
             f"hyperdiff cannot differentiate {sparse} of dual arrays (scipy converts them "
@@ -430,6 +442,16 @@ def _scipy_linalg_refusal(dtype: np.dtype[Any] | None = None, ndim: int = 1) -> 
     )
 
 
+# scipy.signal's functions whose compiled code refuses an object array (each failed with
+# its own ValueError, NotImplementedError or RuntimeError, naming neither it nor hyperdiff;
+# scipy.ndimage's all do); convolve and correlate fall back to numpy's for object arrays
+_SCIPY_SIGNAL_COMPILED = frozenset((
+    "convolve2d", "correlate2d", "lfilter", "lfiltic", "filtfilt", "sosfilt", "sosfiltfilt",
+    "medfilt", "medfilt2d", "order_filter", "upfirdn", "resample_poly", "symiirorder1",
+    "symiirorder2", "cspline1d", "qspline1d", "cspline2d", "qspline2d", "spline_filter",
+))  # fmt: skip
+
+
 # scipy.linalg's functions written in numpy that compute on np.asarray's object array of
 # dual scalars, exactly (slowly): every other one converts for LAPACK or compiled code
 _SCIPY_LINALG_OBJECT_SAFE = frozenset((
@@ -447,7 +469,10 @@ def _scipy_caller(frame: types.FrameType | None) -> str | None:
     found = None
     while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy"):
         module = ".".join(frame.f_globals["__name__"].split(".")[:2])
-        found = f"{module}.{frame.f_code.co_name}"
+        name = frame.f_code.co_name
+        if name == "__ua_function__":  # scipy.fft's dispatch: the function it runs
+            name = getattr(frame.f_locals.get("method"), "__name__", name)
+        found = f"{module}.{name}"
         frame = frame.f_back
     return found
 
@@ -854,10 +879,34 @@ class DualArray:
     def _no_scalar(self, kind: str) -> NoReturn:
         caller = _scipy_caller(sys._getframe(2))
         where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
+        # (Python's math module converts with float(): its functions have numpy twins)
+        twins = " (math.exp(x): use np.exp(x))" if kind in ("float", "complex") else ""
         raise TypeError(
-            f"{kind}() of a {type(self).__name__} would drop its derivative parts{where}; "
-            f"use {kind}(x.value) if that is what you want"
+            f"{kind}() of a {type(self).__name__} would drop its derivative parts{where}"
+            f"{twins}; use {kind}(x.value) if that is what you want"
         )
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        # as numpy's float64 (x[0] of a float array): round(x, n) a number (derivative
+        # 0, as np.round's), round(x) an int (its derivative 0: nothing dropped); an
+        # array has none, as numpy.ndarray
+        if self.ndim != 0:
+            raise TypeError(
+                f"type {type(self).__name__} doesn't define __round__ for arrays (as "
+                "numpy.ndarray); use np.round"
+            )
+        if ndigits is None:
+            return round(self._stack[0].item())
+        return np.round(self, ndigits)
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.3f}" (a print in f): a 0-d array formats its value, as numpy's 0-d
+        # arrays format their item; any other spec of an array is numpy's TypeError
+        if not spec:
+            return str(self)
+        if self.ndim == 0:
+            return format(self._stack[0].item(), spec)
+        raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
 
     def __float__(self) -> float:
         return self._no_scalar("float")

@@ -324,6 +324,20 @@ class SparsityTracer:
     def __int__(self) -> int:
         raise TypeError(_BRANCH.format(what="int() of a traced array"))
 
+    def __round__(self, ndigits: int | None = None) -> Any:
+        # as a dual number's (numpy's float64): round(x, n) a number of derivative 0;
+        # round(x) the int at a point, globally a traced number of derivative 0 (used
+        # as an index, it is a branch)
+        if ndigits is not None or self._value is None:
+            return np.round(self, ndigits or 0)
+        return round(self._value.item())
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.3f}" in f (a print while it runs): the value at a point, none globally
+        if self._value is not None and self.ndim == 0:
+            return format(self._value.item(), spec)
+        return "<traced>" if spec else repr(self)
+
     def __index__(self) -> int:
         raise TypeError(_BRANCH.format(what="a traced array used as an index"))
 
@@ -3415,6 +3429,12 @@ class _Pending:
             raise AttributeError(name)
         return getattr(self.materialize(), name)
 
+    def __format__(self, spec: str) -> str:  # (f"{loss:.3f}" in f)
+        return format(self.materialize(), spec)
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return round(self.materialize(), ndigits)
+
     @property
     def dtype(self) -> Any:
         if sys._getframe(1).f_code in _NUMPY_SCALAR_CASTS:
@@ -3889,6 +3909,15 @@ def _input_array(x: Any, where: str, complex_input: bool = True) -> np.ndarray:
     from ._transforms import refuse_array_subclasses
 
     refuse_array_subclasses(x, where)  # (a mask, np.matrix: as the dense transforms)
+    holds_arrays = isinstance(x, (tuple, list)) and any(
+        np.ndim(leaf) > 0 for leaf in _leaves(x)
+    )  # (the dense transforms' containers: a list of numbers is an array)
+    if isinstance(x, dict) or holds_arrays:
+        raise TypeError(
+            f"{where} takes an array as the differentiated argument, not a container "
+            f"({type(x).__name__}) of arrays: pass each array as its own argument, with "
+            "argnums=(...) for several (the dense transforms take containers)"
+        )
     array = np.asarray(x)
     if array.dtype.kind == "c" and not complex_input:
         raise TypeError(

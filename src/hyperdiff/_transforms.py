@@ -604,7 +604,9 @@ def _chunk(n: int, size: int, chunk_size: int | None, planes: Callable[[int], in
 # --- outputs -------------------------------------------------------------------------
 def _tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     if isinstance(tree, tuple):
-        return tuple(_tree_map(fn, t) for t in tree)
+        items = [_tree_map(fn, t) for t in tree]
+        # a named tuple stays one (a pytree node in JAX: t.a reads its field)
+        return type(tree)(*items) if hasattr(tree, "_fields") else tuple(items)
     if isinstance(tree, list):
         return [_tree_map(fn, t) for t in tree]
     if isinstance(tree, dict):
