@@ -142,14 +142,18 @@ def test_the_sparse_jacobian_of_a_batch() -> None:
 
 
 def _strip(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """2 x k nodes, 2 (k - 1) triangles, their reference shapes' inverses."""
+    """2 x k nodes, 2 (k - 1) triangles (two a square, in turn), their reference
+    shapes' inverses."""
     nodes = np.array([[i, j] for i in range(k) for j in range(2)], dtype=float)
-    i = np.arange(k - 1)
-    a, b, c, d = 2 * i, 2 * i + 1, 2 * i + 2, 2 * i + 3
-    triangles = np.concatenate([np.stack([a, c, b], 1), np.stack([b, c, d], 1)])
-    corners = nodes[triangles]
-    shapes = np.stack([corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]], -1)
-    return nodes, triangles, np.linalg.inv(shapes)
+    triangles = []
+    for i in range(k - 1):
+        low, high = 2 * i, 2 * i + 2  # (the square's bottom corners; +1 its top ones)
+        triangles += [[low, high, low + 1], [low + 1, high, high + 1]]
+    inverse = [
+        np.linalg.inv(np.column_stack([nodes[t[1]] - nodes[t[0]], nodes[t[2]] - nodes[t[0]]]))
+        for t in triangles
+    ]
+    return nodes, np.array(triangles), np.array(inverse)
 
 
 def test_a_finite_element_energy() -> None:
