@@ -119,3 +119,25 @@ def test_sparse_transforms_refuse_containers_saying_what_to_do(transform: Any) -
                 lambda p: np.sum(np.asarray(p["w"] if isinstance(p, dict) else p[0])),
                 sparsity="auto",
             )(tree)
+
+
+def test_hvp_of_containers() -> None:
+    """H v of container primals, shaped as they are (hvp refused them): model's Hessian
+    (d2/dw2 = 2 b I, d2/dw db = 2 w, d2/db2 = 6 b) times v = (w: (1, -1), b: 2)."""
+    v = {"w": np.array([1.0, -1.0]), "b": 2.0}
+    got = hd.hvp(model, (PARAMS,), (v,))
+    assert set(got) == {"w", "b"}
+    np.testing.assert_array_equal(got["w"], [1.0 * 1 + 2 * 1.0 * 2, -1.0 + 2 * 2.0 * 2])
+    assert got["b"] == 2 * 1.0 * 1 + 2 * 2.0 * -1 + 6 * 0.5 * 2
+    p = _Params(np.array([1.0, 2.0]), 0.5)
+    named, extra = hd.hvp(
+        lambda p, z: _named_model(p) + z[0] ** 2 * p.b,
+        (p, np.array([3.0])),
+        (_Params(np.array([1.0, -1.0]), 2.0), np.array([1.0])),
+    )
+    assert type(named) is _Params
+    np.testing.assert_array_equal(named.w, got["w"])
+    assert named.b == got["b"] + 2 * 3.0 * 1.0  # (+ d2/db dz z's direction)
+    np.testing.assert_array_equal(extra, [2 * 0.5 * 1.0 + 2 * 3.0 * 2.0])
+    with pytest.raises(ValueError, match="hvp: a tangent"):
+        hd.hvp(model, (PARAMS,), ({"w": np.ones(2)},))

@@ -133,8 +133,8 @@ def _variable(x: Any, where: str, holomorphic: bool | None = False) -> np.ndarra
         if array.dtype == object and _is_tree(x):
             raise TypeError(
                 f"{where} takes arrays, not containers of them (a dict, list or tuple of "
-                "arrays): pass each array as its own argument (grad, jacobian, hessian, jvp "
-                "and vjp take containers)"
+                "arrays): pass each array as its own argument (grad, jacobian, hessian, jvp, "
+                "hvp and vjp take containers)"
             )
         if array.dtype == object:
             raise TypeError(f"{where} needs numeric inputs, not an object array")
@@ -2150,9 +2150,11 @@ def hvp(
     f : callable
         A function with one scalar output, written with numpy.
     primals : tuple of array_like
-        f's positional arguments, the point x.
+        f's positional arguments, the point x (arrays, or containers of them: dicts,
+        lists, tuples, named tuples, as in JAX).
     tangents : tuple of array_like
-        The vector v, one array per primal, of its shape.
+        The vector v, one array per primal, of its shape (a container's of its
+        structure).
     chunk_size : int, optional
         Rows of H v per pass (default: as many as fit a memory budget, up to 128).
     holomorphic : bool, default False
@@ -2170,6 +2172,8 @@ def hvp(
     >>> hd.hvp(f, (np.array([1.0, 2.0]),), (np.array([1.0, -1.0]),))
     array([  6., -12.])
     """
+    if isinstance(primals, (list, tuple)) and any(_is_tree(p) for p in primals):
+        return _hvp_of_containers(f, primals, tangents, chunk_size, holomorphic)
     xs, ts, outer, outer_tangents = _pairs(primals, tangents, "hvp", holomorphic)
     argnums = tuple(range(len(xs)))
     if outer_tangents.count(None) != len(xs):
@@ -2210,6 +2214,39 @@ def hvp(
     assert result is not None
     blocks = v.split(result)
     return tuple(blocks) if len(xs) > 1 else blocks[0]
+
+
+def _hvp_of_containers(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+    chunk_size: int | None, holomorphic: bool,
+) -> Any:  # fmt: skip
+    """hvp of container primals (dicts, lists, tuples of arrays, as in JAX): their
+    leaves as primals, each with the tangent's leaf at its place, f given them rebuilt;
+    H v rebuilt as the primals are."""
+    if not isinstance(tangents, (list, tuple)) or len(tangents) != len(primals):
+        raise ValueError(f"hvp: {len(primals)} primals and tangents {_structure(tangents)}")
+    pairs = [
+        _paired_leaves(p, t, "hvp: a tangent") if _is_tree(p) else [(p, t)]
+        for p, t in zip(primals, tangents, strict=True)
+    ]
+    flat = [pair for leaves in pairs for pair in leaves]
+
+    def rebuilt(leaves: Sequence[Any]) -> list[Any]:
+        it = iter(leaves)
+        return [
+            _rebuild(p, [next(it) for _ in group]) if _is_tree(p) else next(it)
+            for p, group in zip(primals, pairs, strict=True)
+        ]
+
+    def of_leaves(*leaves: Any) -> Any:
+        return f(*rebuilt(leaves))
+
+    products = hvp(
+        of_leaves, tuple(p for p, _ in flat), tuple(t for _, t in flat),
+        chunk_size=chunk_size, holomorphic=holomorphic,
+    )  # fmt: skip
+    result = rebuilt(products if len(flat) > 1 else (products,))
+    return tuple(result) if len(primals) > 1 else result[0]
 
 
 def hessp(f: Callable[..., Any], *, chunk_size: int | None = None) -> Callable[..., Any]:
