@@ -2425,11 +2425,8 @@ def nested_transform(
     nums = (pointwise,) if isinstance(pointwise, int) else tuple(pointwise)
     places = {a % len(args) for a in nums if -len(args) <= a < len(args)}
     tracers = [a for i, a in enumerate(args) if i in places and isinstance(a, SparsityTracer)]
-    traced_elsewhere = any(
-        _has_tracer(a) or (isinstance(a, dict) and traced(tuple(a.values())))
-        for i, a in enumerate(args)
-        if i not in places or not isinstance(a, SparsityTracer)
-    ) or (bool(kwargs) and traced(tuple(kwargs.values())))
+    others = [a for i, a in enumerate(args) if i not in places or type(a) is not SparsityTracer]
+    traced_elsewhere = traced(others) or traced(tuple(kwargs.values()))
     try:
         shape = np.broadcast_shapes(*[t.shape for t in tracers])
     except ValueError:
