@@ -102,6 +102,6 @@ def test_scipy_functions_converting_to_numbers_are_named(name: str) -> None:
 def test_user_conversions_name_no_scipy_function() -> None:
     with pytest.raises(
         TypeError,
-        match=r"would drop its derivative parts \(math\.exp\(x\): use np\.exp\(x\)\); use float",
+        match=r"would drop its derivative parts \(for math's functions, numpy's: .*\); use float",
     ):
         hd.derivative(lambda t: float(t) * t)(0.5)

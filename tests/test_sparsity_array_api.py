@@ -163,3 +163,52 @@ def test_meshgrid(indexing: str) -> None:
     want[np.arange(a.size), 3 + b] = 3 * x[3 + b] ** 2
     np.testing.assert_allclose(hd.jacobian(f, sparsity="auto")(x).toarray(), want, rtol=1e-14)
     np.testing.assert_array_equal(hd.jacobian_sparsity(f)(x).toarray(), want != 0)
+
+
+# --- fits and counts (the dense transforms took them; detection did not) ---------------------
+T8 = np.linspace(0.0, 1.0, 8)
+BINS = np.array([0, 1, 1, 2, 0, 2, 1, 0])
+
+
+def test_polyfit_is_the_pseudo_inverse() -> None:
+    """np.polyfit's coefficients are pinv(V) y: their Jacobian in y is pinv(V)."""
+    y = POINTS[0][:8]
+    got = hd.jacobian(lambda y: np.polyfit(T8, y, 2), sparsity="auto")(y).toarray()
+    np.testing.assert_allclose(got, np.linalg.pinv(np.vander(T8, 3)), rtol=1e-12, atol=1e-14)
+
+
+def test_bincount_of_weights() -> None:
+    """Bin k sums the weights whose index is k: J[k, i] = 1 where BINS[i] == k, exact
+    and exactly that pattern."""
+    y = POINTS[0][:8]
+
+    def f(y: Any) -> Any:
+        return np.bincount(BINS, weights=y**2, minlength=4)
+
+    want = np.zeros((4, 8))
+    want[BINS, np.arange(8)] = 2 * y
+    np.testing.assert_array_equal(hd.jacobian(f, sparsity="auto")(y).toarray(), want)
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f)(y).toarray(), want != 0)
+
+
+def test_histogram_of_weights_and_roots() -> None:
+    """np.histogram's weighted bins (a dense superset, the values exact) and np.roots
+    (the companion matrix's eigenvalues, dense, at a point: globally its count of
+    roots is unknown), against the dense transforms."""
+    y = POINTS[0][:8]
+
+    def hist(y: Any) -> Any:
+        return np.histogram(T8, bins=3, weights=y**2)[0]
+
+    want = np.zeros((3, 8))
+    want[np.minimum((T8 * 3).astype(int), 2), np.arange(8)] = 2 * y
+    np.testing.assert_allclose(hd.jacobian(hist, sparsity="auto")(y).toarray(), want)
+
+    def roots(y: Any) -> Any:  # (how many: by the leading zeros' values, a point's)
+        return np.sort(np.roots(y[:3]).real)
+
+    for x in POINTS:
+        want = np.asarray(hd.jacobian(roots)(x)) != 0
+        assert not np.any(want & ~hd.jacobian_sparsity(roots, local=True)(x).toarray())
+    with pytest.raises(TypeError, match=r"numpy\.roots"):
+        hd.jacobian_sparsity(roots)(POINTS[0])

@@ -229,7 +229,7 @@ def _linear_add_at(x: Any) -> Any:
         (lambda x: np.sin(x, where=np.arange(N) > 2), r"where= and no out="),
         (lambda x: np.choose((x > 0.5) * 1.0, [x, x]), "branches"),
         (lambda x: np.median(x, out=np.empty(())), r"numpy\.median with out="),
-        (lambda x: np.histogram(x), r"numpy\.histogram"),
+        (lambda x: np.roots(x), r"numpy\.roots"),  # (a count of roots by value)
         (lambda x: np.vecdot(x, x, axis=0), r"numpy\.vecdot"),
     ],
 )

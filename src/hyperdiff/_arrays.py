@@ -880,10 +880,11 @@ class DualArray:
         caller = _scipy_caller(sys._getframe(2))
         where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
         # (Python's math module converts with float(): its functions have numpy twins)
-        twins = " (math.exp(x): use np.exp(x))" if kind in ("float", "complex") else ""
+        twins = " (for math's functions, numpy's: np.exp(x), not math.exp(x))"
         raise TypeError(
             f"{kind}() of a {type(self).__name__} would drop its derivative parts{where}"
-            f"{twins}; use {kind}(x.value) if that is what you want"
+            f"{twins if kind in ('float', 'complex') else ''}; use {kind}(x.value) if that "
+            "is what you want"
         )
 
     def __round__(self, ndigits: int | None = None) -> Any:

@@ -3136,6 +3136,23 @@ if hasattr(np, "cumulative_sum"):  # numpy 2.1
     _NUMPY_BUILDS[np.cumulative_prod] = _rule(functools.partial(_cumulative_build, product=True))
 
 
+def _refused(what: str) -> Any:
+    raise TypeError(_BRANCH.format(what=what))
+
+
+def _bincount(x: Any, /, weights: Any = None, minlength: int = 0) -> Any:
+    """np.bincount: bin k the sum of the weights whose x is k (np.add.at of them into
+    zeros); without weights, counts (no derivative). A traced x is a branch."""
+    if _has_tracer(x) or isinstance(x, SparsityTracer):
+        raise TypeError(_BRANCH.format(what="numpy.bincount of traced bins"))
+    counts = np.bincount(x, minlength=minlength)
+    if not isinstance(weights, SparsityTracer):
+        return np.bincount(x, weights=weights, minlength=minlength)
+    out = np.zeros_like(weights, shape=counts.shape)
+    np.add.at(out, np.asarray(x).reshape(-1), weights.reshape(-1))
+    return out
+
+
 def _local_only(func: Any, *args: Any, **kwargs: Any) -> Any:
     trace = _trace_of(*args)
     if not trace.local:
@@ -3194,6 +3211,17 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.linalg.eigh: _per_matrix,
     np.linalg.eigvalsh: _per_matrix,
     np.linalg.lstsq: _dense,
+    np.polyfit: _dense,  # (a least-squares fit: every coefficient on every point)
+    np.roots: lambda func, p: (
+        _dense(func, p)
+        if _trace_of(p).local
+        else _refused("numpy.roots (how many roots follows its leading zero coefficients)")
+    ),  # (the companion matrix's eigenvalues, dense; at a point)
+    # (the weights' bins follow the samples' values: every bin on every weight, a superset)
+    np.histogram: lambda func, a, bins=10, range=None, density=None, weights=None: _dense(
+        func, a, bins, range, density, weights
+    ),
+    np.bincount: lambda func, *args, **kwargs: _bincount(*args, **kwargs),
     np.linalg.svd: _per_matrix,
     np.linalg.eig: _per_matrix,
     np.linalg.eigvals: _per_matrix,
