@@ -632,11 +632,41 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     lead = max(x.ndim, y.ndim)
     x = x.reshape(x.shape[:1] + (1,) * (lead - x.ndim) + x.shape[1:])
     y = y.reshape(y.shape[:1] + (1,) * (lead - y.ndim) + y.shape[1:])
-    out: np.ndarray = np.matmul(x, y)
+    out: np.ndarray = _small_matmul(x, y) if _many_small(x, y) else np.matmul(x, y)
     if y_vector:
         out = out[..., 0]
     if x_vector:
         out = out[..., 0] if y_vector else out[..., 0, :]
+    return out
+
+
+def _many_small(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether a stacked product is of many small matrices (at most 4 x 4 x 4, a
+    thousand of them and more): numpy's matmul then costs ~70 ns a matrix (a plane
+    stack of a finite-element energy's 5000 2 x 2 matrices, 27 planes: 9 ms), where
+    _small_matmul's whole-stack operations take ~1 ms."""
+    m, k = x.shape[-2:]
+    n = y.shape[-1]
+    if x.ndim < 3 or y.ndim < 3 or max(m, k, n) > 4 or min(m, k, n) < 1:
+        return False
+    return math.prod(np.broadcast_shapes(x.shape[:-2], y.shape[:-2])) >= 1024
+
+
+def _small_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """np.matmul of stacks of small matrices, entry by entry over the whole stack:
+    out[..., i, j] = x[..., i, 0] y[..., 0, j] + x[..., i, 1] y[..., 1, j] + ... (the
+    stack's elements the long axis of each operation; the sums in that order)."""
+    m, k = x.shape[-2:]
+    n = y.shape[-1]
+    stack = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    out = np.empty((*stack, m, n), dtype=np.result_type(x, y))
+    term = np.empty(stack, dtype=out.dtype)
+    for i in range(m):
+        for j in range(n):
+            entry = out[..., i, j]
+            np.multiply(x[..., i, 0], y[..., 0, j], out=entry)
+            for p in range(1, k):
+                entry += np.multiply(x[..., i, p], y[..., p, j], out=term)
     return out
 
 

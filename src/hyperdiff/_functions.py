@@ -392,6 +392,9 @@ def _sum(
             axes: Any = 1 if data.ndim == 2 else tuple(range(1, data.ndim))
         else:
             axes = _shift(_axes(axis, data.ndim - 1))
+        short = _short_trailing_sum(data, axes, keepdims)
+        if short is not None:
+            return a._wrap(short)
         # (keepdims: the caller's bool, which numpy's stubs want as a literal)
         return a._wrap(np.add.reduce(data, axis=axes, keepdims=keepdims))  # type: ignore[call-overload]
     cls = _kind_out("sum", out, a)
@@ -407,6 +410,27 @@ def _sum(
     if initial is not None:  # a constant: it adds to the value only
         result[0] = np.sum(data[0], **{**kw, "axis": tuple(a - 1 for a in axes)}, initial=initial)
     return _store(cls._wrap(result), out)
+
+
+def _short_trailing_sum(data: np.ndarray, axes: Any, keepdims: bool) -> np.ndarray | None:
+    """The planes' sums over their last axes when those hold few elements (at most 8)
+    and the rest many (a stack of small matrices' entries: np.sum(F * F, axis=(1, 2))
+    of 5000 2 x 2), else None. numpy's reduce then costs ~15 ns an output (a loop
+    per output: 2.2 ms for 27 planes of 5000 2 x 2, 0.2 here); here the parts are k - 1
+    adds of whole slices, and the value plane numpy's own reduce (its bits)."""
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    if not axes or axes != tuple(range(data.ndim - len(axes), data.ndim)) or keepdims:
+        return None
+    k = math.prod(data.shape[a] for a in axes)
+    rest = data.shape[: data.ndim - len(axes)]
+    if not (2 <= k <= 8 and math.prod(rest) >= 1024 and data.flags.c_contiguous):
+        return None
+    flat = data.reshape(*rest, k)
+    out: np.ndarray = flat[..., 0] + flat[..., 1]
+    for i in range(2, k):
+        out += flat[..., i]
+    out[0] = np.add.reduce(data[0], axis=tuple(a - 1 for a in axes))
+    return out
 
 
 def _many_short_rows(data: np.ndarray) -> bool:

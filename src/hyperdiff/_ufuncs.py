@@ -134,12 +134,26 @@ def _shared_run(
     return layout
 
 
+def _contiguous(arr: np.ndarray) -> np.ndarray:
+    """np.ascontiguousarray, faster where the last axis is short and contiguous but the
+    rows are apart (corners[:, 1] of a (planes, 5000, 3, 2) stack): numpy copies those
+    a row of 2 at a time (0.7 ms for 30 planes of 5000 x 2); each row as one item of
+    its bytes, 0.11 ms."""
+    if arr.flags.c_contiguous or arr.ndim < 2 or arr.size == 0:
+        return np.ascontiguousarray(arr)
+    row = arr.shape[-1] * arr.itemsize
+    if arr.strides[-1] != arr.itemsize or not 2 <= arr.shape[-1] <= 8:
+        return np.ascontiguousarray(arr)
+    rows = np.ascontiguousarray(arr.view(np.dtype((np.void, row))))
+    return rows.view(arr.dtype).reshape(arr.shape)
+
+
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
     arr = np.asarray(op, dtype=dtype)
     own = arr.shape[len(lead) :]
     if own == shape or arr.size == int(np.prod(lead, dtype=np.int64)):
-        return np.ascontiguousarray(arr)
+        return _contiguous(arr)
     arr = arr.reshape(lead + (1,) * (len(shape) - len(own)) + own)
     return np.ascontiguousarray(np.broadcast_to(arr, lead + shape))
 

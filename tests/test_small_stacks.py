@@ -1,0 +1,142 @@
+"""Stacks of small matrices and short rows (a finite-element energy's: corners picked
+by an index array, 2 x 2 deformation gradients, sums over their entries) take paths
+of their own: x[i] by numpy's take (C++ fast_getitem), strided operands copied row
+by row as one item (_ufuncs._contiguous), sums over short trailing axes by whole
+slices (_functions._short_trailing_sum), matmul of many small matrices entry by
+entry (_algebra._small_matmul). Each against numpy run plane by plane: the planes of
+a dual result are the same numpy operation on each plane (these are linear), the
+value numpy's own bits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+EPS = np.finfo(np.float64).eps
+
+
+def dual_stack(shape: tuple[int, ...], complex_: bool = False, seed: int = 0) -> Any:
+    rng = np.random.default_rng(seed)
+    value, grad = rng.standard_normal(shape), rng.standard_normal((3, *shape))
+    if complex_:
+        value = value + 1j * rng.standard_normal(shape)
+        grad = grad + 1j * rng.standard_normal((3, *shape))
+    return hd.dualvec(value, grad)
+
+
+def planes(x: Any) -> np.ndarray:
+    return np.asarray(x._stack)
+
+
+@pytest.mark.parametrize("dtype", [np.intp, np.int8, np.int32, np.uint16, np.int64])
+@pytest.mark.parametrize(
+    "shape, key_shape", [((50,), (7,)), ((40, 3, 2), (40, 3)), ((9, 4), (2, 3, 2)), ((30, 5), (0,))]
+)
+def test_integer_array_keys_pick_what_numpy_picks(
+    shape: tuple[int, ...], key_shape: tuple[int, ...], dtype: Any
+) -> None:
+    x = dual_stack(shape, seed=1)
+    rng = np.random.default_rng(2)
+    low = 0 if np.dtype(dtype).kind == "u" else -shape[0]
+    key = rng.integers(low, shape[0], key_shape).astype(dtype)
+    got = x[key]
+    want = np.stack([p[key] for p in planes(x)])
+    np.testing.assert_array_equal(planes(got), want)
+    assert got.shape == want.shape[1:]
+    assert not np.shares_memory(planes(got), planes(x))  # a copy, as numpy's x[key]
+
+
+def test_integer_array_keys_of_views_and_complex_arrays() -> None:
+    x = dual_stack((60, 4), complex_=True, seed=3)
+    view = x[::3, 1:]  # planes not contiguous
+    key = np.array([[0, -1], [5, 2]])
+    want = np.stack([p[::3, 1:][key] for p in planes(x)])
+    np.testing.assert_array_equal(planes(view[key]), want)
+
+
+def test_integer_array_keys_out_of_bounds_and_other_keys() -> None:
+    x = dual_stack((10, 2), seed=4)
+    with pytest.raises(IndexError):
+        x[np.array([0, 10])]
+    with pytest.raises(IndexError):
+        x[np.array([-11])]
+    # a 0-d integer array is an integer (numpy's basic indexing: a view of x)
+    row = x[np.array(3)]
+    np.testing.assert_array_equal(planes(row), planes(x)[:, 3])
+    # booleans are masks, not take's indices
+    mask = np.arange(10) % 3 == 0
+    np.testing.assert_array_equal(planes(x[mask]), planes(x)[:, mask])
+    # a 0-d dual array refuses an index, as numpy's 0-d arrays do
+    with pytest.raises(IndexError):
+        x[0, 0][np.array([0])]
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_strided_short_rows_as_operands(complex_: bool) -> None:
+    x = dual_stack((2000, 3, 2), complex_, seed=5)
+    for a, b in ((x[:, 1], x[:, 0]), (x[:, 2, :], x[::1, 0, :]), (x[:, :, 1], x[:, :, 0])):
+        got = a - b
+        want = planes(a) - planes(b)
+        np.testing.assert_array_equal(planes(got), want)
+    wide = dual_stack((1000, 3, 9), seed=6)  # rows longer than 8: numpy's own copy
+    np.testing.assert_array_equal(planes(wide[:, 1] * 2.0), planes(wide)[:, :, 1] * 2.0)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize(
+    "shape, axis",
+    [((3000, 2, 2), (1, 2)), ((3000, 2, 2), (-2, -1)), ((2000, 3), -1), ((1500, 8), 1),
+     ((1100, 3, 3), (1, 2)), ((3000, 9), -1), ((3000, 2, 2), 1)],
+)  # fmt: skip
+def test_sums_over_short_trailing_axes(shape: tuple[int, ...], axis: Any, complex_: bool) -> None:
+    x = dual_stack(shape, complex_, seed=7)
+    got = np.sum(x, axis=axis)
+    value = planes(x)[0]
+    np.testing.assert_array_equal(got.value, np.sum(value, axis=axis))  # numpy's bits
+    for k in range(1, 4):
+        part = planes(x)[k]
+        want = np.sum(part, axis=axis)
+        scale = np.sum(np.abs(part), axis=axis)
+        assert np.all(np.abs(planes(got)[k] - want) <= 4 * EPS * scale)
+
+
+def test_short_trailing_sums_of_non_finite_entries() -> None:
+    x = dual_stack((2000, 2, 2), seed=8)
+    data = x._stack
+    data[2, 5, 0, 1] = np.inf
+    data[3, 6, 1, 1] = np.nan
+    data[1, 7] = [[np.inf, -np.inf], [1.0, 2.0]]
+    with np.errstate(invalid="ignore"):  # (inf - inf: numpy's warning, as numpy's sum)
+        got = planes(np.sum(x, axis=(1, 2)))
+        want = np.sum(planes(x), axis=(2, 3))
+    np.testing.assert_array_equal(got, want)  # (nan where numpy's is nan)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("m, k, n", [(2, 2, 2), (3, 3, 3), (2, 3, 1), (1, 4, 4), (4, 1, 2)])
+def test_many_small_matrices_times_a_constant(m: int, k: int, n: int, complex_: bool) -> None:
+    x = dual_stack((1500, m, k), complex_, seed=9)
+    rng = np.random.default_rng(10)
+    right, left = rng.standard_normal((1500, k, n)), rng.standard_normal((1500, n, m))
+    cases = ((x @ right, right, lambda p, c: p @ c), (left @ x, left, lambda p, c: c @ p))
+    for got, c, product in cases:
+        want = np.stack([product(p, c) for p in planes(x)])
+        np.testing.assert_array_equal(got.value, want[0])  # numpy's matmul of the values
+        scale = np.stack([product(np.abs(p), np.abs(c)) for p in planes(x)])
+        assert np.all(np.abs(planes(got)[1:] - want[1:]) <= 8 * EPS * scale[1:])
+
+
+def test_small_matrices_times_a_constant_with_an_infinity() -> None:
+    """A constant's inf against a zero part gives 0 there (hyperdiff's strong zeros)."""
+    x = dual_stack((1200, 2, 2), seed=11)
+    x._stack[1:, 4] = 0.0  # matrix 4 has no derivative
+    c = np.ones((1200, 2, 2))
+    c[4, 0, 0] = np.inf
+    got = x @ c
+    assert np.all(planes(got)[1:, 4] == 0.0)
+    np.testing.assert_array_equal(got.value, planes(x)[0] @ c)
+    np.testing.assert_allclose(planes(got)[1:, :4], planes(x)[1:, :4] @ c[:4], rtol=1e-15)
