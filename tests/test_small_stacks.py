@@ -140,3 +140,51 @@ def test_small_matrices_times_a_constant_with_an_infinity() -> None:
     assert np.all(planes(got)[1:, 4] == 0.0)
     np.testing.assert_array_equal(got.value, planes(x)[0] @ c)
     np.testing.assert_allclose(planes(got)[1:, :4], planes(x)[1:, :4] @ c[:4], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_stacked_matmul_kernel_against_numpy(dtype: Any) -> None:
+    """_core.stacked_matmul: out[s] = x[s % len(x)] @ y[s % len(y)], against numpy's
+    matmul of the repeated stacks (the sums in order: a few ulps of numpy's)."""
+    from hyperdiff import _core
+
+    rng = np.random.default_rng(12)
+    for m, k, n in ((2, 2, 2), (1, 4, 3), (4, 1, 4), (3, 3, 1)):
+        x = rng.standard_normal((6, m, k)).astype(dtype)
+        y = rng.standard_normal((3, k, n)).astype(dtype)
+        out = np.empty((12, m, n), dtype)
+        assert _core.stacked_matmul(x, y, out) is True
+        want = np.tile(x, (2, 1, 1)) @ np.tile(y, (4, 1, 1))
+        scale = np.abs(np.tile(x, (2, 1, 1))) @ np.abs(np.tile(y, (4, 1, 1)))
+        eps = np.finfo(dtype).eps
+        assert np.all(np.abs(out - want) <= 4 * eps * scale)
+    x, y, out = np.ones((4, 2, 2)), np.ones((4, 2, 2)), np.empty((4, 2, 2))
+    for declined in (
+        (x[:, :, :1], y, out),  # k of x and y differ
+        (x, y, out[:3]),  # 3 not a multiple of 4
+        (np.ones((4, 5, 2)), y, np.empty((4, 5, 2))),  # m = 5
+        (x.astype(np.float32), y, out),  # dtypes differ
+        (x, y[:, ::-1], out),  # not C order
+        (x.astype(int), y.astype(int), out.astype(int)),
+    ):
+        assert _core.stacked_matmul(*declined) is None
+
+
+def test_small_products_with_one_matrix_and_deeper_constants() -> None:
+    x = dual_stack((1200, 2, 3), seed=13)
+    one = np.random.default_rng(14).standard_normal((3, 2))
+    got = x @ one
+    np.testing.assert_array_equal(got.value, planes(x)[0] @ one)
+    np.testing.assert_allclose(planes(got)[1:], planes(x)[1:] @ one, rtol=1e-14, atol=1e-14)
+    # a constant stacked deeper than the dual: numpy's broadcasting of the stacks
+    deep = np.random.default_rng(15).standard_normal((2, 1200, 3, 2))
+    got = x @ deep
+    assert got.shape == (2, 1200, 2, 2)
+    want = np.stack([p @ deep for p in planes(x)])
+    np.testing.assert_array_equal(got.value, want[0])
+    np.testing.assert_allclose(planes(got)[1:], want[1:], rtol=1e-14, atol=1e-14)
+    x32 = hd.dualvec(planes(x)[0].astype(np.float32), planes(x)[1:].astype(np.float32))
+    got = x32 @ one.astype(np.float32)
+    assert planes(got).dtype == np.float32
+    np.testing.assert_allclose(planes(got)[1:], planes(x32)[1:] @ one.astype(np.float32),
+                               rtol=1e-6)  # fmt: skip

@@ -587,6 +587,8 @@ def apply(
                 conjugate,
             )
         )
+    elif batched is _batched_matmul and (small := _small_products(cls, *operands)) is not None:
+        result = small
     elif len(operands) == 2 and batched is not None:
         x_planes, y_planes = (planes_of(x, name) for x in operands)
         result = _with_constant(cls, op, batched, x_planes, y_planes, strong, conjugate)
@@ -644,7 +646,7 @@ def _many_small(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether a stacked product is of many small matrices (at most 4 x 4 x 4, a
     thousand of them and more): numpy's matmul then costs ~70 ns a matrix (a plane
     stack of a finite-element energy's 5000 2 x 2 matrices, 27 planes: 9 ms), where
-    _small_matmul's whole-stack operations take ~1 ms."""
+    _small_matmul takes ~0.3 ms."""
     m, k = x.shape[-2:]
     n = y.shape[-1]
     if x.ndim < 3 or y.ndim < 3 or max(m, k, n) > 4 or min(m, k, n) < 1:
@@ -652,15 +654,63 @@ def _many_small(x: np.ndarray, y: np.ndarray) -> bool:
     return math.prod(np.broadcast_shapes(x.shape[:-2], y.shape[:-2])) >= 1024
 
 
-def _small_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """np.matmul of stacks of small matrices, entry by entry over the whole stack:
-    out[..., i, j] = x[..., i, 0] y[..., 0, j] + x[..., i, 1] y[..., 1, j] + ... (the
-    stack's elements the long axis of each operation; the sums in that order)."""
+def _small_products(cls: type[DualArray], x: Any, y: Any) -> Any:
+    """x @ y of a dual stack of many small matrices and a constant one (or stack), or
+    None: every part plane in one C++ pass (_small_matmul) straight into the result's
+    planes, the value numpy's matmul; None also where a part is not finite (an inf of
+    the constant against a zero part: the general path's strong zeros)."""
+    dual_first = isinstance(x, DualArray)
+    d, c = (x, y) if dual_first else (y, x)
+    if not isinstance(d, DualArray) or isinstance(c, DualArray | TaylorArray):
+        return None
+    c = np.asarray(c)
+    planes = d._read
+    # (the constant's stack no deeper than the dual's: it never meets the plane axis)
+    if c.dtype.kind not in "fc" or c.ndim < 2 or d.ndim < 3 or c.ndim > d.ndim:
+        return None
+    parts = (planes[1:], c) if dual_first else (c, planes[1:])
+    if not _many_small(*parts):
+        return None
+    value = np.matmul(planes[0], c) if dual_first else np.matmul(c, planes[0])
+    out = np.empty((cls._planes, *value.shape), dtype=np.result_type(planes, c))
+    _small_matmul(*parts, out=out[1:])
+    if not _finite(out[1:]):
+        return None
+    out[0] = value
+    return cls._wrap(out)
+
+
+def _period(a: np.ndarray, stack: tuple[int, ...]) -> np.ndarray:
+    """a broadcast to the stack's shape, as the matrices its stack repeats (its leading
+    broadcast axes dropped: a constant's matrices, once, against every plane), C order
+    (S, rows, columns)."""
+    full = np.broadcast_to(a, (*stack, *a.shape[-2:]))
+    lead = 0
+    while lead < len(stack) and (full.strides[lead] == 0 or stack[lead] == 1):
+        lead += 1
+    return np.ascontiguousarray(full[(0,) * lead]).reshape(-1, *a.shape[-2:])
+
+
+def _small_matmul(x: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """np.matmul of stacks of small matrices in one C++ loop (_core.stacked_matmul:
+    each product's sums in order, x_i0 y_0j + x_i1 y_1j + ...), each operand's
+    repeating matrices read in place of its broadcast; entry by entry over the stack
+    where the kernel declines (another dtype). out: C-contiguous, of the product's
+    shape and dtype."""
     m, k = x.shape[-2:]
     n = y.shape[-1]
     stack = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
-    out = np.empty((*stack, m, n), dtype=np.result_type(x, y))
-    term = np.empty(stack, dtype=out.dtype)
+    dtype = np.result_type(x, y)
+    if out is None:
+        out = np.empty((*stack, m, n), dtype=dtype)
+    flat = out.reshape(-1, m, n)
+    if flat.size and _core.stacked_matmul(
+        _period(x.astype(dtype, copy=False), stack),
+        _period(y.astype(dtype, copy=False), stack),
+        flat,
+    ):
+        return out
+    term = np.empty(stack, dtype=dtype)
     for i in range(m):
         for j in range(n):
             entry = out[..., i, j]

@@ -185,6 +185,11 @@ def small_matrix_product(
     first: int,
     pairs: npt.NDArray[np.int64],
 ) -> npt.NDArray[Any] | None: ...
+def stacked_matmul(
+    x: npt.NDArray[Any],
+    y: npt.NDArray[Any],
+    out: npt.NDArray[Any],
+) -> bool | None: ...
 def self_dot_parts(
     out: npt.NDArray[np.floating],
     x: npt.NDArray[np.floating],
