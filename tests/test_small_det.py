@@ -130,3 +130,116 @@ def test_non_finite_matrices_keep_the_general_rule() -> None:
     out = np.linalg.det(hd.dual(a, np.ones_like(a)))
     np.testing.assert_array_equal(out.value, np.linalg.det(a))
     assert np.isnan(out.d[1]) and np.all(np.isfinite(out.d[[0, 2]]))
+
+
+# --- inv and slogdet of small matrices (linalg._small_inverse, slogdet's small path) --
+def to_exact(m: np.ndarray) -> list[list[Any]]:
+    return [[exact(v) for v in row] for row in m]
+
+
+def cadd(a: Any, b: Any) -> Any:
+    return (a[0] + b[0], a[1] + b[1])
+
+
+def cdiv(a: Any, b: Any) -> Any:
+    norm = b[0] * b[0] + b[1] * b[1]
+    return ((a[0] * b[0] + a[1] * b[1]) / norm, (a[1] * b[0] - a[0] * b[1]) / norm)
+
+
+def mat_mul(x: list[list[Any]], y: list[list[Any]]) -> list[list[Any]]:
+    n, k, m = len(x), len(y), len(y[0])
+    zero = (Fraction(0), Fraction(0))
+    out = [[zero] * m for _ in range(n)]
+    for i in range(n):
+        for j in range(m):
+            for p in range(k):
+                out[i][j] = cadd(out[i][j], cmul(x[i][p], y[p][j]))
+    return out
+
+
+def exact_inverse(m: list[list[Any]]) -> list[list[Any]]:
+    """Gauss-Jordan in exact arithmetic (m invertible)."""
+    n = len(m)
+    one, zero = (Fraction(1), Fraction(0)), (Fraction(0), Fraction(0))
+    rows = [list(r) + [one if i == j else zero for j in range(n)] for i, r in enumerate(m)]
+    for c in range(n):
+        pivot = next(r for r in range(c, n) if rows[r][c] != zero)
+        rows[c], rows[pivot] = rows[pivot], rows[c]
+        p = rows[c][c]
+        rows[c] = [cdiv(v, p) for v in rows[c]]
+        for r in range(n):
+            if r != c and rows[r][c] != zero:
+                f = rows[r][c]
+                rows[r] = [
+                    cadd(v, cmul((-f[0], -f[1]), w)) for v, w in zip(rows[r], rows[c], strict=True)
+                ]
+    return [row[n:] for row in rows]
+
+
+def inverse_series(a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """d^k/dt^k (a + t e)^-1 at 0, k = 0..4: k! a^-1 (-e a^-1)^k, exactly."""
+    inverse = exact_inverse(to_exact(a))
+    step = mat_mul([[(-v[0], -v[1]) for v in row] for row in to_exact(e)], inverse)
+    out, term, factorial = [], inverse, 1
+    for k in range(5):
+        out.append([[complex(float(v[0] * factorial), float(v[1] * factorial)) for v in row]
+                    for row in term])  # fmt: skip
+        term = mat_mul(term, step)
+        factorial *= k + 1
+    return np.array(out)
+
+
+def log_det_series(a: np.ndarray, e: np.ndarray) -> list[float]:
+    """d^k/dt^k log|det(a + t e)| at 0, k = 1..4 (real a, e; det(a) != 0): log(p(t) /
+    p(0)) of the exact polynomial p, as a power series."""
+    p = [Fraction(v.real) for v in det_series(a, e)]  # derivatives: coefficients * k!
+    c = [p[k] / [1, 1, 2, 6, 24][k] for k in range(5)]
+    q = [v / c[0] for v in c]  # 1 + q1 t + ...
+    log = [Fraction(0)] * 5  # log(1 + u), u = q - 1: sum (-1)^(j+1) u^j / j
+    u = [Fraction(0), *q[1:]]
+    power = [Fraction(1)] + [Fraction(0)] * 4
+    for j in range(1, 5):
+        power = [sum(power[i] * u[k - i] for i in range(k + 1)) for k in range(5)]
+        log = [lv + Fraction((-1) ** (j + 1), j) * pv for lv, pv in zip(log, power, strict=True)]
+    return [float(log[k] * [1, 1, 2, 6, 24][k]) for k in range(1, 5)]
+
+
+@pytest.mark.parametrize("complex_", [False, True], ids=["real", "complex"])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_inverse_along_a_line_to_degree_four(n: int, complex_: bool) -> None:
+    a, e = stack(n, complex_, seed=30 + n)
+    a = a[:3] + 3 * np.eye(n)  # (invertible)
+    e = e[:3]
+    got = hd.taylor(np.linalg.inv, a, e, 4, holomorphic=complex_)
+    want = np.stack([inverse_series(a[k], e[k]) for k in range(3)], axis=1)
+    np.testing.assert_array_equal(got[0], np.linalg.inv(a))  # numpy's value
+    scale = float(np.max(np.abs(want)))
+    np.testing.assert_allclose(got[1:], want[1:] if complex_ else want[1:].real,
+                               rtol=0, atol=1e-14 * scale)  # fmt: skip
+
+
+def test_inverse_of_a_singular_matrix_raises_as_numpy() -> None:
+    a = np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]])
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.inv(hd.dual(a, np.ones_like(a)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_slogdet_along_a_line_to_degree_four(n: int) -> None:
+    a, e = stack(n, False, seed=40 + n)
+    a = a[:3] + np.diag([-3.0] + [3.0] * (n - 1))  # (a negative det among them)
+    e = e[:3]
+    got = hd.taylor(lambda m: np.linalg.slogdet(m)[1], a, e, 4)
+    np.testing.assert_array_equal(got[0], np.linalg.slogdet(a)[1])  # numpy's value
+    want = np.array([log_det_series(a[k], e[k]) for k in range(3)]).T
+    scale = float(np.max(np.abs(want)))
+    np.testing.assert_allclose(got[1:], want, rtol=0, atol=1e-13 * scale)
+    sign = np.linalg.slogdet(hd.dual(a, e))[0]
+    np.testing.assert_array_equal(sign, np.linalg.slogdet(a)[0])
+
+
+def test_slogdet_of_a_stack_with_a_singular_matrix() -> None:
+    a = np.stack([np.eye(2) * 2, [[1.0, 2.0], [2.0, 4.0]], [[0.0, 1.0], [3.0, 1.0]]])
+    out = np.linalg.slogdet(hd.dual(a, eighths(3, 2, 2, seed=5)))[1]
+    np.testing.assert_array_equal(out.value, np.linalg.slogdet(a)[1])
+    assert np.isnan(out.d[1]) and np.all(np.isfinite(out.d[[0, 2]]))

@@ -60,6 +60,7 @@ from ._algebra import (
     layout,
     linear,
     planes_of,
+    stack_matmul,
     strong_product,
     wrap,
 )
@@ -298,7 +299,7 @@ def _solve_planes(
     def solve0(rhs: np.ndarray) -> np.ndarray:  # a0^-1 rhs for a stack of planes
         if solver is None:
             with np.errstate(invalid="ignore"):
-                product: np.ndarray = np.asarray(a0_inv) @ rhs
+                product: np.ndarray = stack_matmul(np.asarray(a0_inv), rhs)
             if not _finite(product):  # an inf part against a0^-1's zeros: 0 (strong)
                 product = strong_product(np.matmul, np.asarray(a0_inv), rhs)
             return product
@@ -357,7 +358,7 @@ def _strong_matmul(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     where the plain product is not finite: a part a_i = inf E_00 of a diagonal a times
     x_j's zeros (inv's x_0 = a0^-1) gave nan off the diagonal, exact 0."""
     with np.errstate(invalid="ignore"):
-        product: np.ndarray = u @ v
+        product: np.ndarray = stack_matmul(u, v)
     if not _finite(product):
         product = strong_product(np.matmul, u, v)
     return product
@@ -392,6 +393,8 @@ def inv(a: Any) -> Any:
     _square(a, "inv")
     pa = planes_of(a, "inv")
     a_inv = np.linalg.inv(pa[0])
+    if _small(cls, a, pa):
+        return _small_inverse(cls, a, a_inv)
     identity = [np.eye(a.shape[-1], dtype=a.dtype)]  # (broadcasts to a's stack)
     return wrap(cls, _solve_planes(cls, _stack_of(a, pa), identity, a_inv, a_inv))
 
@@ -400,7 +403,7 @@ def _log_det_increment(cls: type[DualArray], pa: PlaneList, a0_inv: np.ndarray) 
     """tr log(I + M) = tr M - tr(M^2)/2 + ... - (-1)^d tr(M^d)/d with M = a0^-1 (a - a0),
     a dual scalar (stack) with a zero value plane. Exact: M^(d+1) = 0 for a kind of
     order d (2 but for Taylor kinds)."""
-    m = linear(lambda p: a0_inv @ p, _perturbation(pa))
+    m = linear(lambda p: stack_matmul(a0_inv, p), _perturbation(pa))
     mm = _mm(cls, m, m)
 
     def trace(p: Any) -> Any:
@@ -490,28 +493,71 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
     return [value, *increment[1:]]
 
 
-def _small_det(cls: type[DualArray], a: DualArray, value: Any) -> Any:
-    """det of a stack of 1 x 1, 2 x 2 or 3 x 3 matrices as their polynomial in the
-    algebra (the cofactor expansion, any kind and order: nothing to invert, singular
-    matrices alike), the value numpy's. A stack of 5000 2 x 2 HyperDualVec(6) (a
-    finite-element energy's) took ~15 ms through inverses and traces of tiny
-    matmuls, ~0.5 ms so."""
+def _cofactors(a: DualArray) -> list[list[Any]]:
+    """The cofactors C_ij of a stack of 1 x 1, 2 x 2 or 3 x 3 matrices, in the algebra
+    (dual arrays of the stack's shape): (-1)^(i + j) times the minor without row i and
+    column j."""
     n = a.shape[-1]
 
     def e(i: int, j: int) -> Any:
         return a[..., i, j]
 
     if n == 1:
-        d = +e(0, 0)
-    elif n == 2:
-        d = e(0, 0) * e(1, 1) - e(0, 1) * e(1, 0)
+        return [[1.0 + 0.0 * e(0, 0)]]
+    if n == 2:
+        return [[+e(1, 1), -e(1, 0)], [-e(0, 1), +e(0, 0)]]
+    rows = [[(i + 1) % 3, (i + 2) % 3] for i in range(3)]  # (cyclic: the signs built in)
+    return [
+        [
+            e(rows[i][0], rows[j][0]) * e(rows[i][1], rows[j][1])
+            - e(rows[i][0], rows[j][1]) * e(rows[i][1], rows[j][0])
+            for j in range(3)
+        ]
+        for i in range(3)
+    ]
+
+
+def _small(cls: type[DualArray], a: Any, pa: PlaneList) -> bool:
+    """Whether a is a stack of 1 x 1 to 3 x 3 matrices, every plane finite: its det and
+    inverse then run as polynomials (and one reciprocal) in the algebra. (A part that
+    is not finite, sqrt'(0)'s, takes the general rules: their level products' strong
+    zeros keep inf E_00's products with a0's zeros 0, where the adjugate's would be
+    nan.)"""
+    return isinstance(a, DualArray) and 1 <= a.shape[-1] <= 3 and _finite(a._read)
+
+
+def _small_det(cls: type[DualArray], a: DualArray, value: Any) -> Any:
+    """det of a stack of 1 x 1, 2 x 2 or 3 x 3 matrices as their polynomial in the
+    algebra (the cofactor expansion along the first row, any kind and order: nothing to
+    invert, singular matrices alike), the value numpy's. A stack of 5000 2 x 2
+    HyperDualVec(6) (a finite-element energy's) took ~15 ms through inverses and
+    traces of tiny matmuls, ~1 ms so."""
+    n = a.shape[-1]
+    if n == 1:
+        d = +a[..., 0, 0]
     else:
-        d = (
-            e(0, 0) * (e(1, 1) * e(2, 2) - e(1, 2) * e(2, 1))
-            - e(0, 1) * (e(1, 0) * e(2, 2) - e(1, 2) * e(2, 0))
-            + e(0, 2) * (e(1, 0) * e(2, 1) - e(1, 1) * e(2, 0))
-        )
+        first = _cofactors(a)[0] if n == 3 else [a[..., 1, 1], -a[..., 1, 0]]
+        d = a[..., 0, 0] * first[0] + a[..., 0, 1] * first[1]
+        if n == 3:
+            d = d + a[..., 0, 2] * first[2]
     planes = d._stack.copy()
+    planes[0] = value
+    return cls._wrap(planes)
+
+
+def _small_inverse(cls: type[DualArray], a: DualArray, value: np.ndarray) -> Any:
+    """The inverse of a stack of 1 x 1 to 3 x 3 matrices as its adjugate over its
+    determinant in the algebra (C_ji / det), the value numpy's inv (which raised for a
+    singular one). 5000 2 x 2 HyperDualVec(6): 15 ms through the perturbation
+    recurrences' tiny matmuls, ~2 so."""
+    n = a.shape[-1]
+    cofactors = _cofactors(a)
+    det = a[..., 0, 0] * cofactors[0][0]
+    for j in range(1, n):
+        det = det + a[..., 0, j] * cofactors[0][j]
+    reciprocal = 1.0 / det
+    entries = [(cofactors[j][i] * reciprocal)._stack for i in range(n) for j in range(n)]
+    planes = np.stack(entries, axis=-1).reshape(*entries[0].shape, n, n)
     planes[0] = value
     return cls._wrap(planes)
 
@@ -527,7 +573,7 @@ def det(a: Any) -> Any:
         return np.linalg.det(a)
     _square(a, "det")
     pa = planes_of(a, "det")
-    if 1 <= a.shape[-1] <= 3 and np.all(np.isfinite(pa[0])):
+    if _small(cls, a, pa):
         return _small_det(cls, a, np.linalg.det(pa[0]))
     a0_inv = _well_conditioned_inverse(pa[0], cls._order)
     if a0_inv is None and cls._order > 2:
@@ -557,10 +603,16 @@ def slogdet(a: Any) -> SlogdetResult:
     sign, logabsdet = np.linalg.slogdet(pa[0])
     singular = sign == 0
     a0 = pa[0]
-    if np.any(singular):  # invert the others; the singular ones' parts become nan
-        eye = np.eye(a0.shape[-1], dtype=a0.dtype)
-        a0 = np.where(singular[..., np.newaxis, np.newaxis], eye, a0)
-    increment = _log_det_increment(cls, pa, np.linalg.inv(a0))
+    if a.dtype.kind != "c" and _small(cls, a, pa):
+        # log(det(a) / det(a0)) of the polynomial (_small_det; its value det(a0): 1,
+        # exactly, and log 0), a singular one's divided by 1 (its parts nan below)
+        det0 = np.where(singular, 1.0, np.linalg.det(a0))
+        increment = np.log(_small_det(cls, a, det0) / det0)
+    else:
+        if np.any(singular):  # invert the others; the singular ones' parts become nan
+            eye = np.eye(a0.shape[-1], dtype=a0.dtype)
+            a0 = np.where(singular[..., np.newaxis, np.newaxis], eye, a0)
+        increment = _log_det_increment(cls, pa, np.linalg.inv(a0))
     if np.any(singular):
         increment._stack[1:] = np.where(singular, np.nan, increment._stack[1:])
     if a.dtype.kind == "c":  # log det = log sign + log|det|: the phase moves too
