@@ -748,7 +748,7 @@ def _eigh_planes(
         _distinct(w0, scale, "numpy.linalg.eigh", "eigenvalues", sensitive)
     pa = _symmetric_planes(a, uplo)
     # in the eigenbasis of a0: b = diag(w0) + e
-    e = linear(lambda p: _mH(v0) @ p @ v0, _perturbation(pa))
+    e = linear(lambda p: stack_matmul(stack_matmul(_mH(v0), p), v0), _perturbation(pa))
     b = [np.zeros_like(v0) + np.eye(n, dtype=v0.dtype) * w0[..., None, :], *e[1:]]
     gap = w0[..., None, :] - w0[..., :, None]  # gap_ij = w_j - w_i
     gap[..., np.arange(n), np.arange(n)] = np.inf  # K_ii = 0
@@ -769,7 +769,7 @@ def _eigh_planes(
         eigenvalues = _nan_where(failed, eigenvalues)
     if not vectors:
         return eigenvalues, []
-    eigenvectors = linear(lambda p: v0 @ p, w)
+    eigenvectors = linear(lambda p: stack_matmul(v0, p), w)
     eigenvectors[0] = v0
     if failed.any():
         eigenvectors = _nan_where(failed, eigenvectors)
@@ -849,7 +849,7 @@ def _svd_planes(
     s0 = s0.astype(dtype.type(0).real.dtype, copy=False)
     rectangular = np.zeros((*s0.shape[:-1], m, n), dtype=dtype)
     rectangular[..., np.arange(n), np.arange(n)] = s0
-    e = linear(lambda p: _mH(u0) @ p @ v0, _perturbation(pa))
+    e = linear(lambda p: stack_matmul(stack_matmul(_mH(u0), p), v0), _perturbation(pa))
     b = [rectangular, *e[1:]]
     eye_m, eye_n = _eye(m, u0, dtype), _eye(n, v0, dtype)
     p_rot: PlaneList = [eye_m]
@@ -877,8 +877,8 @@ def _svd_planes(
         q_rot = _mm(cls, q_rot, _exp_nilpotent(cls, [None, *kv], eye_n))
     c = _mm(cls, _mm(cls, linear(_mH, p_rot), b), q_rot)
     singular = [s0, *(None if p is None else np.diagonal(p, 0, -2, -1).real for p in c[1:])]
-    u = linear(lambda p: u0 @ p, p_rot)
-    v = linear(lambda p: v0 @ p, q_rot)
+    u = linear(lambda p: stack_matmul(u0, p), p_rot)
+    v = linear(lambda p: stack_matmul(v0, p), q_rot)
     u[0], v[0] = u0, v0
     return u, singular, v
 
@@ -1115,7 +1115,10 @@ def _eig_planes(
     # |w|max in place of |A0|_F missed 8
     scale = np.linalg.norm(pa[0], axis=(-2, -1)) * np.linalg.norm(v0_inv, axis=(-2, -1))
     _distinct(w0, scale, name, "eigenvalues", vectors or cls._order > 1)
-    e = linear(lambda p: v0_inv @ p.astype(v0.dtype, copy=False) @ v0, _perturbation(pa))
+    e = linear(
+        lambda p: stack_matmul(stack_matmul(v0_inv, p.astype(v0.dtype, copy=False)), v0),
+        _perturbation(pa),
+    )
     eye = _eye(n, v0)
     b = [eye * w0[..., np.newaxis, :], *e[1:]]
     gap = w0[..., np.newaxis, :] - w0[..., :, np.newaxis]  # gap_ij = w_j - w_i
@@ -1131,7 +1134,7 @@ def _eig_planes(
     values = [w0, *(None if p is None else np.diagonal(p, 0, -2, -1) for p in c[1:])]
     if not vectors:
         return values, []
-    x = wrap(cls, linear(lambda p: v0 @ p, w))
+    x = wrap(cls, linear(lambda p: stack_matmul(v0, p), w))
     # numpy's (LAPACK's geev) normalization: unit 2-norm, the largest entry real
     # (LAPACK zeroes its imaginary part exactly: pick the largest among the real ones)
     x = x / np.sqrt(
@@ -1209,9 +1212,11 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
         l0 = np.linalg.cholesky(a._stack[0])
     l0_inv = np.linalg.inv(l0)
     symmetric = _symmetric_planes(a, "U" if upper else "L")
-    p = linear(lambda s: l0_inv @ s @ _mH(l0_inv), _perturbation(symmetric))
+    p = linear(
+        lambda s: stack_matmul(stack_matmul(l0_inv, s), _mH(l0_inv)), _perturbation(symmetric)
+    )
     q = _triangular_correction(cls, p)
-    factor = [l0, *linear(lambda s: l0 @ s, q)[1:]]
+    factor = [l0, *linear(lambda s: stack_matmul(l0, s), q)[1:]]
     return wrap(cls, linear(_mH, factor) if upper else factor)
 
 
@@ -1237,14 +1242,14 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     r0_inv = np.linalg.inv(r0)
     gram = _mm(cls, linear(_mH, pa), pa)
     # (I + U)^T (I + U) = I + P with U upper triangular: the transposed Cholesky problem
-    p = linear(lambda s: _mH(r0_inv) @ s @ r0_inv, _perturbation(gram))
+    p = linear(lambda s: stack_matmul(stack_matmul(_mH(r0_inv), s), r0_inv), _perturbation(gram))
     u = linear(_mH, _triangular_correction(cls, p))
-    r = [r0, *linear(lambda s: s @ r0, u)[1:]]
+    r = [r0, *linear(lambda s: stack_matmul(s, r0), u)[1:]]
     if mode == "r":
         return wrap(cls, r)
     eye = np.broadcast_to(np.eye(n, dtype=r0.dtype), r0.shape)
     inverse = add(add([eye], u, sign=-1.0), _mm(cls, u, u))  # (I + U)^-1, U^3 = 0
-    base = [q0, *linear(lambda s: s @ r0_inv, _perturbation(pa))[1:]]
+    base = [q0, *linear(lambda s: stack_matmul(s, r0_inv), _perturbation(pa))[1:]]
     q = _mm(cls, base, inverse)
     q[0] = q0
     return QRResult(wrap(cls, q), wrap(cls, r))
@@ -1296,7 +1301,9 @@ def _block_diagonalize(
     basis's column order."""
     n = eigenvalues.shape[-1]
     eye = np.broadcast_to(np.eye(n, dtype=basis.dtype), basis.shape)
-    rotated = linear(lambda p: _mH(basis) @ p @ basis, _perturbation(gram))
+    rotated = linear(
+        lambda p: stack_matmul(stack_matmul(_mH(basis), p), basis), _perturbation(gram)
+    )
     b = [eye * eigenvalues[..., np.newaxis, :], *rotated[1:]]
     coupled = kept[..., :, np.newaxis] != kept[..., np.newaxis, :]
     # gap_ij = w_j - w_i: nonzero across the cut (kept ones are larger), inf elsewhere
@@ -1314,7 +1321,7 @@ def _block_diagonalize(
         c[0] = b[0]
     else:
         c = b
-    q = linear(lambda p: basis @ p, w)
+    q = linear(lambda p: stack_matmul(basis, p), w)
     q[0] = basis
     return q, c
 
@@ -2314,14 +2321,14 @@ def lu_factor(
     l0, u0 = np.tril(lu0, -1) + eye, np.triu(lu0)
     l0_inv, u0_inv = np.linalg.inv(l0), np.linalg.inv(u0)
     perm = _permutation(piv)
-    m = linear(lambda p: l0_inv @ p[perm] @ u0_inv, _perturbation(pa))
+    m = linear(lambda p: stack_matmul(stack_matmul(l0_inv, p[perm]), u0_inv), _perturbation(pa))
     lq: PlaneList = [None]
     uq: PlaneList = [None]
     for _ in range(cls._order):
         r = add(m, _mm(cls, lq, uq), sign=-1.0)
         lq, uq = linear(lambda p: np.tril(p, -1), r), linear(np.triu, r)
-    lower = linear(lambda p: l0 @ p, lq)
-    upper = linear(lambda p: p @ u0, uq)
+    lower = linear(lambda p: stack_matmul(l0, p), lq)
+    upper = linear(lambda p: stack_matmul(p, u0), uq)
     lu = add(lower, upper)
     lu[0] = lu0
     return wrap(cls, lu), piv
