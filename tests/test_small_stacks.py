@@ -224,3 +224,19 @@ def test_contiguous_copies_of_short_trailing_axes() -> None:
         got = contiguous(view)
         assert got.flags.c_contiguous and got.dtype == view.dtype
         np.testing.assert_array_equal(got, view)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize(
+    "shape, offset, axes",
+    [((3000, 2, 2), 0, (-2, -1)), ((1200, 3, 3), 1, (1, 2)), ((2, 2, 1100), 0, (0, 1)),
+     ((1100, 8, 8), -2, (-1, -2)), ((1100, 9, 9), 0, (1, 2)), ((5, 3, 3), 0, (1, 2))],
+)  # fmt: skip
+def test_trace_of_stacks(shape: tuple[int, ...], offset: int, axes: Any, complex_: bool) -> None:
+    x = dual_stack(shape, complex_, seed=17)
+    got = np.trace(x, offset, *axes)
+    np.testing.assert_array_equal(got.value, np.trace(planes(x)[0], offset, *axes))
+    for k in range(1, 4):
+        want = np.trace(planes(x)[k], offset, *axes)
+        scale = np.trace(np.abs(planes(x)[k]), offset, *axes)
+        assert np.all(np.abs(planes(got)[k] - want) <= 8 * EPS * scale)

@@ -423,7 +423,10 @@ def _short_trailing_sum(data: np.ndarray, axes: Any, keepdims: bool) -> np.ndarr
         return None
     k = math.prod(data.shape[a] for a in axes)
     rest = data.shape[: data.ndim - len(axes)]
-    if not (2 <= k <= 8 and math.prod(rest) >= 1024 and data.flags.c_contiguous):
+    # (one axis read in place, a diagonal's; several merged: C order, no copy)
+    if not (
+        2 <= k <= 8 and math.prod(rest) >= 1024 and (len(axes) == 1 or data.flags.c_contiguous)
+    ):
         return None
     flat = data.reshape(*rest, k)
     out: np.ndarray = flat[..., 0] + flat[..., 1]
@@ -838,7 +841,12 @@ def _trace(
 ) -> Any:
     cls = _kind_out("trace", out, a)
     ax1, ax2 = _two_axes(a, axis1, axis2)
-    data = np.trace(a._stack, offset, ax1, ax2, dtype=_float_dtype(dtype, "trace"))
+    data = None
+    if dtype is None:  # (numpy's trace: the diagonal's sum along its last axis)
+        diagonal = np.diagonal(a._stack, offset, ax1, ax2)
+        data = _short_trailing_sum(diagonal, diagonal.ndim - 1, False)
+    if data is None:
+        data = np.trace(a._stack, offset, ax1, ax2, dtype=_float_dtype(dtype, "trace"))
     return _store(cls._wrap(data), out)
 
 
