@@ -590,7 +590,11 @@ def apply(
                 conjugate,
             )
         )
-    elif batched is _batched_matmul and (small := _small_products(cls, *operands)) is not None:
+    elif (
+        op is np.matmul
+        and len(operands) == 2
+        and (small := _small_products(cls, *operands)) is not None
+    ):
         result = small
     elif len(operands) == 2 and batched is not None:
         x_planes, y_planes = (planes_of(x, name) for x in operands)
@@ -647,11 +651,12 @@ def _batched_matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _many_small(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether a stacked product is of many small matrices (at most 4 x 4 x 4, a
-    thousand of them and more): numpy's matmul then costs ~70 ns a matrix (a plane
+    thousand of them and more, one side's a single matrix or a stack): numpy's matmul
+    then costs ~70 ns a matrix (a plane
     stack of a finite-element energy's 5000 2 x 2 matrices, 27 planes: 9 ms), where
     _small_matmul takes ~0.3 ms."""
-    if x.ndim < 3 or y.ndim < 3 or x.shape[-1] != y.shape[-2]:
-        return False
+    if min(x.ndim, y.ndim) < 2 or max(x.ndim, y.ndim) < 3 or x.shape[-1] != y.shape[-2]:
+        return False  # (matrices, one side a stack; a single one broadcasts)
     m, k = x.shape[-2:]
     n = y.shape[-1]
     if max(m, k, n) > 4 or min(m, k, n) < 1:
@@ -1157,11 +1162,11 @@ def _matmul_with_constant(a: Any, b: Any) -> Any:
     parts = x._stack[1:]
     with np.errstate(invalid="ignore"):  # (the parts' inf 0: strong_zeros)
         if dual_first:
-            product = parts @ m
+            product = stack_matmul(parts, m)
         elif x.ndim == 1:
             product = np.moveaxis(m @ parts.T, -1, 0)
         else:
-            product = m @ parts
+            product = stack_matmul(m, parts)
     value = x._stack[0] @ m if dual_first else m @ x._stack[0]
     if not _finite(product):  # m's inf against a zero part (strong_zeros)
         planes = np.concatenate([value[None], product]).astype(np.result_type(value, product))
