@@ -493,28 +493,31 @@ def _det_through_svd(cls: type[DualArray], pa: PlaneList) -> PlaneList:
     return [value, *increment[1:]]
 
 
-def _cofactors(a: DualArray) -> list[list[Any]]:
-    """The cofactors C_ij of a stack of 1 x 1, 2 x 2 or 3 x 3 matrices, in the algebra
-    (dual arrays of the stack's shape): (-1)^(i + j) times the minor without row i and
-    column j."""
+def _cofactors(a: DualArray, row: int) -> list[Any]:
+    """Row `row` of the cofactors C_ij of a stack of 2 x 2 or 3 x 3 matrices, in the
+    algebra (dual arrays of the stack's shape): (-1)^(i + j) times the minor without
+    row i and column j."""
     n = a.shape[-1]
 
     def e(i: int, j: int) -> Any:
         return a[..., i, j]
 
-    if n == 1:
-        return [[1.0 + 0.0 * e(0, 0)]]
     if n == 2:
-        return [[+e(1, 1), -e(1, 0)], [-e(0, 1), +e(0, 0)]]
-    rows = [[(i + 1) % 3, (i + 2) % 3] for i in range(3)]  # (cyclic: the signs built in)
+        return [+e(1, 1), -e(1, 0)] if row == 0 else [-e(0, 1), +e(0, 0)]
+    r0, r1 = (row + 1) % 3, (row + 2) % 3  # (cyclic: the signs built in)
     return [
-        [
-            e(rows[i][0], rows[j][0]) * e(rows[i][1], rows[j][1])
-            - e(rows[i][0], rows[j][1]) * e(rows[i][1], rows[j][0])
-            for j in range(3)
-        ]
-        for i in range(3)
+        e(r0, (j + 1) % 3) * e(r1, (j + 2) % 3) - e(r0, (j + 2) % 3) * e(r1, (j + 1) % 3)
+        for j in range(3)
     ]
+
+
+def _expansion(a: DualArray, first: list[Any]) -> Any:
+    """det of a stack of 2 x 2 or 3 x 3 matrices along its first row, given that row's
+    cofactors."""
+    d = a[..., 0, 0] * first[0]
+    for j in range(1, a.shape[-1]):
+        d = d + a[..., 0, j] * first[j]
+    return d
 
 
 def _small(cls: type[DualArray], a: Any, pa: PlaneList) -> bool:
@@ -532,14 +535,7 @@ def _small_det(cls: type[DualArray], a: DualArray, value: Any) -> Any:
     invert, singular matrices alike), the value numpy's. A stack of 5000 2 x 2
     HyperDualVec(6) (a finite-element energy's) took ~15 ms through inverses and
     traces of tiny matmuls, ~1 ms so."""
-    n = a.shape[-1]
-    if n == 1:
-        d = +a[..., 0, 0]
-    else:
-        first = _cofactors(a)[0] if n == 3 else [a[..., 1, 1], -a[..., 1, 0]]
-        d = a[..., 0, 0] * first[0] + a[..., 0, 1] * first[1]
-        if n == 3:
-            d = d + a[..., 0, 2] * first[2]
+    d = +a[..., 0, 0] if a.shape[-1] == 1 else _expansion(a, _cofactors(a, 0))
     planes = d._stack.copy()
     planes[0] = value
     return cls._wrap(planes)
@@ -551,12 +547,12 @@ def _small_inverse(cls: type[DualArray], a: DualArray, value: np.ndarray) -> Any
     singular one). 5000 2 x 2 HyperDualVec(6): 15 ms through the perturbation
     recurrences' tiny matmuls, ~2 so."""
     n = a.shape[-1]
-    cofactors = _cofactors(a)
-    det = a[..., 0, 0] * cofactors[0][0]
-    for j in range(1, n):
-        det = det + a[..., 0, j] * cofactors[0][j]
-    reciprocal = 1.0 / det
-    entries = [(cofactors[j][i] * reciprocal)._stack for i in range(n) for j in range(n)]
+    if n == 1:
+        entries = [(1.0 / a[..., 0, 0])._stack]
+    else:
+        cofactors = [_cofactors(a, i) for i in range(n)]
+        reciprocal = 1.0 / _expansion(a, cofactors[0])
+        entries = [(cofactors[j][i] * reciprocal)._stack for i in range(n) for j in range(n)]
     planes = np.stack(entries, axis=-1).reshape(*entries[0].shape, n, n)
     planes[0] = value
     return cls._wrap(planes)
