@@ -242,3 +242,31 @@ def test_trace_of_stacks(shape: tuple[int, ...], offset: int, axes: Any, complex
         want = np.trace(planes(x)[k], offset, *axes)
         scale = np.trace(np.abs(planes(x)[k]), offset, *axes)
         assert np.all(np.abs(planes(got)[k] - want) <= 8 * EPS * scale)
+
+
+@pytest.mark.parametrize(
+    "subscripts",
+    ["...ij,...ij->...", "eij,eij->e", "eij,eij->ei", "...ij,...ij->...i", "eij,eij->",
+     "eij,eij->ej", "eij,eji->e", "...ij,...ij"],
+)  # fmt: skip
+@pytest.mark.parametrize("constant", [False, True])
+def test_einsum_contractions_of_trailing_axes(subscripts: str, constant: bool) -> None:
+    """einsum of two operands of one shape summed over trailing labels (F : G) runs as
+    np.sum(x * y): against the general rule (batched einsum over the planes: another
+    implementation, switched on by hand), the value numpy's einsum of the values."""
+    from hyperdiff import _algebra
+
+    x = dual_stack((1500, 2, 2), seed=18) * dual_stack((1500, 2, 2), seed=19)
+    y = np.random.default_rng(20).standard_normal((1500, 2, 2)) if constant else x * 0.5 + 1.0
+    got = planes(np.einsum(subscripts, x, y))
+    saved = _algebra._trailing_contraction
+    _algebra._trailing_contraction = lambda *args: None
+    try:
+        want = planes(np.einsum(subscripts, x, y))
+    finally:
+        _algebra._trailing_contraction = saved
+    y0 = y if constant else planes(y)[0]
+    np.testing.assert_array_equal(got[0], np.einsum(subscripts, planes(x)[0], y0))
+    assert got.shape == want.shape
+    scale = np.max(np.abs(want)) + 1
+    assert np.all(np.abs(got - want) <= 1e-13 * scale)

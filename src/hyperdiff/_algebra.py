@@ -1009,12 +1009,48 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         view = _einsum_view(subscripts.replace(" ", ""), arrays[0], optimize)
         if view is not None:
             return view
+    contraction = _trailing_contraction(subscripts.replace(" ", ""), arrays, optimize)
+    if contraction is not None:
+        return contraction
     return apply(
         "einsum",
         lambda *xs: np.einsum(subscripts, *xs, optimize=optimize),
         *arrays,
         batched=_batched_einsum(subscripts.replace(" ", ""), optimize),
     )
+
+
+def _trailing_contraction(subscripts: str, arrays: tuple[Any, ...], optimize: Any) -> Any:
+    """einsum('...ij,...ij->...') and its like (two operands of one shape and the same
+    labels, none repeated, the output those labels less some trailing ones: a double
+    contraction F : G of a stack of small matrices) as np.sum(x * y) over the trailing
+    axes, the value numpy's einsum of the values; None for anything else. numpy's
+    einsum loops over the short axes innermost (3.4 ms for 5000 2 x 2 HyperDualVec(6),
+    0.8 so)."""
+    inputs, arrow, output = subscripts.partition("->")
+    terms = inputs.split(",")
+    if not arrow or len(terms) != 2 or terms[0] != terms[1] or len(arrays) != 2:
+        return None
+    x, y = arrays
+    if not any(isinstance(a, DualArray) for a in arrays) or np.shape(x) != np.shape(y):
+        return None
+    if not all(isinstance(a, DualArray) or type(a) is np.ndarray for a in arrays):
+        return None  # (a masked array, a matrix: the general path's refusals and rules)
+    # labels dropped from the end only (an ellipsis, whose axes vary, always kept)
+    labels = terms[0].replace("...", "")
+    dropped = len(terms[0]) - len(output)
+    if len(set(labels)) != len(labels) or not terms[0].startswith(output):
+        return None
+    if not 0 < dropped <= len(terms[0].rsplit("...", 1)[-1]):
+        return None
+    plain = (a._stack[0] if isinstance(a, DualArray) else a for a in arrays)
+    value = np.einsum(subscripts, *plain, optimize=optimize)
+    summed = np.sum(x * y, axis=tuple(range(-dropped, 0)))
+    if not isinstance(summed, DualArray):
+        return None
+    planes = summed._stack.copy()
+    planes[0] = value
+    return summed._wrap(planes)
 
 
 def _sublist_subscripts(operands: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
