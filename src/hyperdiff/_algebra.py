@@ -684,7 +684,7 @@ def _small_products(cls: type[DualArray], x: Any, y: Any) -> Any:
     the constant against a zero part: the general path's strong zeros)."""
     dual_first = isinstance(x, DualArray)
     d, c = (x, y) if dual_first else (y, x)
-    if not isinstance(d, DualArray) or isinstance(c, DualArray | TaylorArray):
+    if not isinstance(d, DualArray) or isinstance(c, DualArray):  # (Taylor arrays too)
         return None
     c = np.asarray(c)
     planes = d._read

@@ -393,7 +393,7 @@ def inv(a: Any) -> Any:
     _square(a, "inv")
     pa = planes_of(a, "inv")
     a_inv = np.linalg.inv(pa[0])
-    if _small(cls, a, pa):
+    if _small(a):
         return _small_inverse(cls, a, a_inv)
     identity = [np.eye(a.shape[-1], dtype=a.dtype)]  # (broadcasts to a's stack)
     return wrap(cls, _solve_planes(cls, _stack_of(a, pa), identity, a_inv, a_inv))
@@ -520,7 +520,7 @@ def _expansion(a: DualArray, first: list[Any]) -> Any:
     return d
 
 
-def _small(cls: type[DualArray], a: Any, pa: PlaneList) -> bool:
+def _small(a: Any) -> bool:
     """Whether a is a stack of 1 x 1 to 3 x 3 matrices, every plane finite: its det and
     inverse then run as polynomials (and one reciprocal) in the algebra. (A part that
     is not finite, sqrt'(0)'s, takes the general rules: their level products' strong
@@ -569,7 +569,7 @@ def det(a: Any) -> Any:
         return np.linalg.det(a)
     _square(a, "det")
     pa = planes_of(a, "det")
-    if _small(cls, a, pa):
+    if _small(a):
         return _small_det(cls, a, np.linalg.det(pa[0]))
     a0_inv = _well_conditioned_inverse(pa[0], cls._order)
     if a0_inv is None and cls._order > 2:
@@ -599,7 +599,7 @@ def slogdet(a: Any) -> SlogdetResult:
     sign, logabsdet = np.linalg.slogdet(pa[0])
     singular = sign == 0
     a0 = pa[0]
-    if a.dtype.kind != "c" and _small(cls, a, pa):
+    if a.dtype.kind != "c" and _small(a):
         # log(det(a) / det(a0)) of the polynomial (_small_det; its value det(a0): 1,
         # exactly, and log 0), a singular one's divided by 1 (its parts nan below)
         det0 = np.where(singular, 1.0, np.linalg.det(a0))
