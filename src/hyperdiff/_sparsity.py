@@ -1089,6 +1089,11 @@ def _apply_ufunc(
     idx = [_broadcast_index(o.shape, out_shape) for o in ops]
     gs = [_rows(o._g, i) for o, i in zip(ops, idx, strict=True)]
     hs = [_rows(o._h, i) for o, i in zip(ops, idx, strict=True)] if trace.second else None
+    if name == "multiply":  # a constant factor's zeros are structural, as in L @ x
+        nonzero = _nonzero_factors(inputs, out_shape)
+        if nonzero is not None:
+            gs = [_mask_rows(g, nonzero) for g in gs]
+            hs = None if hs is None else [_mask_rows(h, nonzero) for h in hs]
     if len(ops) == 2:
         b_const = ops[1]._g.nnz == 0
         if name == "copysign":  # |a| sign(b): b's derivative is 0
@@ -1228,6 +1233,29 @@ def _ufunc_at(ufunc: np.ufunc, a: Any, indices: Any, b: Any = None) -> None:
         ufunc.at(value, indices, *(() if b is None else (b._value,)))
         new._value = value[where]
     a[where] = new
+
+
+def _nonzero_factors(inputs: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray | None:
+    """The elements (flat, of the broadcast `shape`) of a product where no constant
+    factor is 0, or None when none is: 0 times anything has derivative 0 at every
+    point, so sum(outer(x, x) * L) and einsum("i,ij,j", x, L, x) keep L's pattern as
+    x @ L @ x does (a nan or inf in the other factor's parts makes a nan the probe
+    sees). Only numpy constants: a traced value that is 0 at this point is not 0
+    elsewhere."""
+    zero: np.ndarray | None = None
+    for x in inputs:
+        constant = isinstance(x, (np.ndarray, np.generic, int, float, complex))
+        if isinstance(x, SparsityTracer) or not constant:
+            continue
+        value = np.asarray(x)
+        if value.dtype.kind not in "biufc":
+            continue
+        here = value == 0
+        if not here.any():
+            continue
+        here = np.broadcast_to(here, shape).ravel()
+        zero = here if zero is None else zero | here
+    return None if zero is None else np.flatnonzero(~zero)
 
 
 def _mask_rows(m: Any, keep: np.ndarray) -> Any:
@@ -1836,11 +1864,18 @@ def _einsum_rule(func: Any, spec: Any, *operands: Any, **kwargs: Any) -> Any:
 
 def _einsum_terms(spec: Any, *operands: Any) -> Any:
     """einsum("ij,ij->", a, b) (or "ij,ij"), of two arrays of one shape over all their
-    labels, kept as terms as a . b is (_product_terms of the raveled arrays); None for
-    any other einsum."""
-    if not isinstance(spec, str) or len(operands) != 2:
+    labels, kept as terms as a . b is (_product_terms of the raveled arrays), and a
+    full contraction of more operands whose last step is one (_contracted_but_last);
+    None for any other einsum."""
+    if not isinstance(spec, str) or len(operands) < 2:
         return None
-    ins, _, out = spec.replace(" ", "").partition("->")
+    spec = spec.replace(" ", "")
+    if len(operands) > 2:  # x^T L x as einsum("i,ij,j->", x, L, x): its last contraction
+        contracted = _contracted_but_last(spec, operands)
+        if contracted is None:
+            return None
+        spec, operands = contracted
+    ins, _, out = spec.partition("->")
     first, _, second = ins.partition(",")
     a, b = operands
     if out or first != second or len(set(first)) != len(first) or not first.isalpha():
@@ -1848,6 +1883,32 @@ def _einsum_terms(spec: Any, *operands: Any) -> Any:
     if np.shape(a) != np.shape(b) or np.ndim(a) != len(first):
         return None
     return _product_terms(np.ravel(a), np.ravel(b))
+
+
+def _contracted_but_last(spec: str, operands: tuple[Any, ...]) -> Any:
+    """A full contraction of three or more operands (output ''), as numpy's optimized
+    einsum runs it, two at a time in np.einsum_path's greedy order (a path of the
+    shapes alone, so detection and the pass take the same one): every step but the
+    last computed, and (the last step's subscripts, its two operands) when it sums
+    a product of two arrays over all their labels (a . b), else None."""
+    from ._algebra import einsum_steps
+
+    ins, arrow, out = spec.partition("->")
+    labels = ins.replace(",", "")
+    if not labels.isalpha() or (out if arrow else any(labels.count(c) == 1 for c in labels)):
+        return None  # (numpy's implicit output: the labels used once)
+    spec = ins + "->"
+    steps = einsum_steps(spec, [np.shape(o) for o in operands])
+    if steps is None:
+        return None
+    positions, last = steps[-1]
+    first, _, second = last.partition("->")[0].partition(",")
+    if len(positions) != 2 or first != second or len(set(first)) != len(first):
+        return None
+    remaining = list(operands)
+    for taken, subscripts in steps[:-1]:
+        remaining.append(np.einsum(subscripts, *(remaining.pop(k) for k in taken)))
+    return last, tuple(remaining.pop(k) for k in positions)
 
 
 def _tensordot_terms(a: Any, b: Any, axes: Any) -> Any:
