@@ -1722,6 +1722,10 @@ def _interp(
         value = np.asarray(func(*_values_in([x, xp, fp, left, right]), period=period))
     table = [t for t in (xp, fp, left, right) if isinstance(t, SparsityTracer)]
     g, h = xs._g, xs._h
+    if not isinstance(x, SparsityTracer) and not isinstance(xp, SparsityTracer) and period is None:
+        # constant points and knots: each point on its segment's two values (or left,
+        # right), linear in them with constant weights: a resampled profile's band
+        return _interp_table(trace, np.asarray(x, np.float64), xp, fp, left, right, value)
     if table:
         with _no_terms(trace):
             everything = functools.reduce(lambda p, q: p + q, [np.sum(t) for t in table])
@@ -1730,6 +1734,44 @@ def _interp(
         if trace.second:
             h = _union(_union(h, everything._h[rows]), trace.new_events(g, g))
     return SparsityTracer(trace, xs.shape, g, h, value)
+
+
+def _interp_table(
+    trace: _Trace, x: np.ndarray, xp: Any, fp: Any, left: Any, right: Any, value: Any
+) -> Any:
+    """np.interp of constant points x on constant knots xp: as the dual rule
+    (_numeric._interp) selects, a point below xp[0] takes left (fp[0] by default),
+    above xp[-1] right (fp[-1]), else fp[j] and fp[j + 1] of its segment."""
+    np.interp(x, xp, np.zeros(np.shape(fp)))  # (numpy's checks of the shapes)
+    knots = np.asarray(xp, dtype=np.float64).ravel()
+    table = _lift(fp, trace)
+    points = x.ravel()
+    j = np.clip(np.searchsorted(knots, points, side="right") - 1, 0, max(knots.size - 2, 0))
+    below, above = points < knots[0], points > knots[-1]
+    inside = np.flatnonzero(~below & ~above)
+    start, end = j[inside], np.minimum(j[inside] + 1, knots.size - 1)
+    # t = 0 on a segment's first knot: fp[j] alone (an empty segment takes fp[j + 1])
+    on_knot = (points[inside] == knots[start]) & (knots[end] != knots[start])
+    rows = [inside, inside[~on_knot]]
+    columns = [start, end[~on_knot]]
+    ends = []  # (the points beyond an end, and what they take: fp's element or a tracer)
+    for beyond, given, element in ((below, left, 0), (above, right, knots.size - 1)):
+        if given is None:
+            rows.append(np.flatnonzero(beyond))
+            columns.append(np.full(rows[-1].size, element))
+        elif isinstance(given, SparsityTracer):
+            ends.append((beyond, given))
+    c = _connect(np.concatenate(rows), np.concatenate(columns), points.size, table.size)
+    g = _through(c, table._g)
+    h = _through(c, _widen(table._h, trace.events)) if trace.second else None
+    for beyond, given in ends:  # (a scalar's sets, on each point beyond its end)
+        taken = _connect(np.flatnonzero(beyond), np.zeros(int(beyond.sum()), np.int64),
+                         points.size, 1)  # fmt: skip
+        given = _lift(np.ravel(given)[:1], trace)
+        g = _union(g, _through(taken, given._g))
+        if h is not None:
+            h = _union(h, _through(taken, _widen(given._h, trace.events)))
+    return SparsityTracer(trace, x.shape, g, h, value)
 
 
 def _fft_axes(func: Any, a: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int, ...]:
