@@ -1522,7 +1522,7 @@ def _reduction(
         trace.terms
         and not trace.local
         and not a._plain
-        and func in (np.sum, np.mean)
+        and func in (np.sum, np.mean, np.nansum)  # (nansum's terms: nan ones 0)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
         weight = 1.0 if func is np.sum else 1.0 / a.size
@@ -1906,12 +1906,24 @@ def _einsum_rule(func: Any, spec: Any, *operands: Any, **kwargs: Any) -> Any:
 
 def _einsum_terms(spec: Any, *operands: Any) -> Any:
     """einsum("ij,ij->", a, b) (or "ij,ij"), of two arrays of one shape over all their
-    labels, kept as terms as a . b is (_product_terms of the raveled arrays), and a
-    full contraction of more operands whose last step is one (_contracted_but_last);
-    None for any other einsum."""
-    if not isinstance(spec, str) or len(operands) < 2:
+    labels, kept as terms as a . b is (_product_terms of the raveled arrays), a full
+    contraction of more operands whose last step is one (_contracted_but_last), and
+    einsum("ij->", a) as a's sum; None for any other einsum."""
+    if not isinstance(spec, str) or not operands:
         return None
     spec = spec.replace(" ", "")
+    if len(operands) == 1:  # einsum("ij->", a): a's full sum
+        ins, arrow, out = spec.partition("->")
+        (a,) = operands
+        if not arrow or out or not ins.isalpha() or len(set(ins)) != len(ins):
+            return None
+        if (
+            np.ndim(a) != len(ins)
+            or np.size(a) < 2
+            or not isinstance(a, (SparsityTracer, DualArray))
+        ):
+            return None
+        return _Terms([(_held(np.ravel(a)), 1.0)], 0.0)
     if len(operands) > 2:  # x^T L x as einsum("i,ij,j->", x, L, x): its last contraction
         contracted = _contracted_but_last(spec, operands)
         if contracted is None:
@@ -2740,7 +2752,11 @@ def _average(
     elif not isinstance(weights, SparsityTracer):  # numpy's checks (weights summing to 0)
         func(np.ones(np.shape(a)), axis, weights, keepdims=keepdims)
     a = _lift(a, trace)
-    with _no_terms(trace):
+    # the average of all of a by constant weights is a weighted full sum: a Hessian
+    # plan keeps its terms, as the pass (_numeric._average: np.sum(a w) / sum(w))
+    whole = (axis is None or a.ndim == 1) and not keepdims and not returned
+    constant = not isinstance(weights, SparsityTracer)
+    with contextlib.nullcontext() if whole and constant else _no_terms(trace):
         if weights is None:
             avg = np.mean(a, axis=axis, keepdims=keepdims)
             scale: Any = np.full(np.shape(avg), a.size / max(int(np.size(avg)), 1))
@@ -2787,7 +2803,8 @@ def _trapezoid(func: Any, y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) 
     lo = [slice(None)] * y.ndim
     hi = [slice(None)] * y.ndim
     lo[axis], hi[axis] = slice(None, -1), slice(1, None)
-    with _no_terms(trace):
+    # (a 1-d y's integral is a full sum: a Hessian plan keeps its terms, as the pass)
+    with contextlib.nullcontext() if y.ndim == 1 else _no_terms(trace):
         result = np.sum(d * (y[tuple(hi)] + y[tuple(lo)]) / 2.0, axis=axis)
     return _with_value(result, value) if value is not None else result
 
@@ -5385,11 +5402,12 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             rows = _term_rows(func, args, kwargs)
             if rows is not None:
                 return rows
-        if func in (np.sum, np.mean) and args and args[0] is self:
+        if func in (np.sum, np.mean, np.nansum) and args and args[0] is self:
             summed = _sum_arguments(*args, **kwargs)
             if _is_full_sum(self.ndim, self.size, *summed):
-                weight = 1.0 if func is np.sum else 1.0 / self.size
-                return _Terms([(self, weight)], 0.0, exact, (1,) if summed[3] else ())
+                weight = 1.0 / self.size if func is np.mean else 1.0
+                terms = _without_nan(self) if func is np.nansum else self
+                return _Terms([(terms, weight)], 0.0, exact, (1,) if summed[3] else ())
         if func is np.linalg.norm and args and args[0] is self:
             ord, axis, keepdims = _norm_arguments(*args[1:], **kwargs)
             if _root_of_squares(self.ndim, self.size, self.dtype.kind, ord, axis, keepdims):
@@ -5489,6 +5507,16 @@ def _joined_parts(arrays: list[Any], cls: type[DualArray], dtype: np.dtype) -> n
     return out[1:]
 
 
+def _without_nan(a: DualArray) -> DualArray:
+    """a with its elements of nan value the constant 0, as np.nansum reads them."""
+    nan = np.isnan(a._stack[0])
+    if not nan.any():
+        return a
+    data = a._stack.copy()
+    data[:, nan] = 0
+    return a._wrap(data)
+
+
 def _product_terms(a: Any, b: Any) -> Any:
     """a . b of 1-d arrays, kept as terms: a * b for two of one kind (r @ r), the
     other weighted by a constant's entries (w @ r**2, a weighted least squares)."""
@@ -5552,10 +5580,14 @@ class _HessianPlan(_Results):
         )
         self.colors, count = color_columns(incidence)
         c = max(count, 1)
+        from ._multivariate import _MAX_LAYOUT_PLANES
+
         pass_planes = 1 + c + probe + (c + probe) * (c + probe + 1) // 2
-        if pass_planes * total > _TERM_PLANES:
+        if pass_planes * total > _TERM_PLANES or pass_planes > _MAX_LAYOUT_PLANES:
             # terms over so many colors that the pass's pair planes would not fit (a
-            # term reading all of x: sum(outer(x, x)) at n = 1000): H S of a star
+            # term reading all of x: sum(outer(x, x)) at n = 1000), or more than a
+            # layout may have (two terms over 1,500 variables each, sum(T, axis=0)
+            # summed, a MemoryError; the second check for such few terms): H S of a star
             # coloring, or the dense Hessian read at the pattern (star()). (Not for
             # fewer: the term pass keeps a norm squared as its squares, which H S
             # computes as sqrt, then squared, with rounding outside the pattern.)
