@@ -9,7 +9,9 @@ and the terms'; at 1e5 also written into an output array, r[-1] = ...); the
 Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian (a multiplier in x
 times a constraint on the rest: an arrowhead) at n = 1e4; a neo-Hookean finite-element
 energy's Hessian at n = 1e4 displacements (np.linalg.det of a stack of 2 x 2
-deformation gradients, one a triangle).
+deformation gradients, one a triangle); an energy functional integrated by
+np.trapezoid at 1e5 and a quadratic form einsum("i,ij,j", x, L, x) at 2000 (sums of
+terms user code writes that the trace keeps as terms since the twenty-third session).
 
 "unchecked" is the same transform with check_sparsity=False (no probe direction J w /
 H w in its pass: the cost of the stale-plan check is the ratio of the two columns).
@@ -147,6 +149,23 @@ def lagrangian(x: Any, xp: Any = np) -> Any:
     """A chain objective and a multiplier x[-1] times a constraint on the rest: an
     arrowhead Hessian, a sum of terms each reading the multiplier too."""
     return xp.sum((x[1:-1] - x[:-2] ** 2) ** 2) + x[-1] * (xp.sum(x[:-1] ** 2) - 1.0)
+
+
+def ginzburg_landau(x: Any, xp: Any = np) -> Any:
+    """An energy functional as user code writes it: its density integrated by the
+    trapezoid rule (a sum of terms the trace keeps through np.trapezoid)."""
+    h = 1.0 / (x.shape[0] - 1)
+    density = 0.5 * (xp.diff(x) / h) ** 2 + 0.25 * (x[1:] ** 2 - 1.0) ** 2
+    return xp.trapezoid(density, dx=h)
+
+
+QUADRATIC = np.diag(np.full(2000, 2.0)) - np.eye(2000, k=1) - np.eye(2000, k=-1)
+
+
+def quadratic_einsum(x: Any, xp: Any = np) -> Any:
+    """x^T L x as einsum of three operands (L a dense array of a tridiagonal stencil:
+    its zeros structural) and a quartic: terms through the contraction's last dot."""
+    return xp.einsum("i,ij,j->", x, xp.asarray(QUADRATIC), x) + xp.sum(x**4)
 
 
 def rosen_cumsum(x: Any, xp: Any = np) -> Any:
@@ -437,6 +456,8 @@ def main() -> None:
         ),
         ("Lagrangian Hessian", lagrangian, 10_000, True, 0, 0),
         ("neo-Hookean FEM energy Hessian", neo_hookean, 10_000, True, 0, 0),
+        ("Ginzburg-Landau energy (trapezoid) Hessian", ginzburg_landau, 100_000, True, 0, 0),
+        ("x^T L x (einsum, dense L) Hessian", quadratic_einsum, 2000, True, 0, 2000),
         ("Rosenbrock Hessian, cumsum (star)", rosen_cumsum, 1000, True, 0, 1000),
     ]
     for name, f, n, hessian, dense_max, jax_dense_max in cases:

@@ -97,3 +97,27 @@ def test_two_terms_over_thousands_of_variables_take_the_star_coloring():
     off[:-1] = -4 * x[:-2]
     want = np.diag(d) + np.diag(off, 1) + np.diag(off, -1)
     np.testing.assert_allclose(got.toarray(), want, rtol=1e-13, atol=1e-10)
+
+
+SPACINGS = [{"dx": 0.5}, {"x": np.arange(7)}, {"x": np.arange(7.0) ** 2}, {}]
+
+
+@pytest.mark.parametrize("spacing", SPACINGS)
+def test_trapezoid_terms_keep_numpy_dtype_and_two_colors(spacing):
+    x = np.linspace(0.1, 0.9, 8).astype(np.float32)
+
+    def f(x):
+        return np.trapezoid(np.diff(x) ** 2 + x[1:] ** 3, **spacing)
+
+    h = hd.hessian(f, sparsity="auto")
+    got = h(x)
+    dense = hd.hessian(f)(x)
+    assert got.dtype == dense.dtype == np.asarray(f(x)).dtype
+    # (a few ulps of x's float32: the weights' sum w_k y_k against numpy's
+    # d (y[1:] + y[:-1]) / 2, whose neighbour sum rounds to float32)
+    eps = np.finfo(x.dtype).eps
+    np.testing.assert_allclose(got.toarray(), dense, rtol=8 * eps, atol=8 * eps)
+    (plan,) = plans_of(h)
+    # each term on its own element's variables (x_k, x_k+1): two colors; the neighbour
+    # sum d (y[1:] + y[:-1]) / 2 puts three variables in a term
+    assert plan.terms is not None and plan.count == 2
