@@ -1,7 +1,8 @@
 """A constant factor's zeros are structural in sparsity detection (as a constant
-matrix's are in L @ x): x * mask, sum(outer(x, x) * L) and einsum("i,ij,j", x, L, x)
-keep L's pattern, where they made the pattern dense (a Hessian over 2,000 variables
-then took the dense path, hours). And einsum of three or more operands on dual arrays:
+matrix's are in L @ x), and a constant exponent's (x ** 0 is 1): x * mask,
+sum(outer(x, x) * L) and einsum("i,ij,j", x, L, x) keep L's pattern, where they
+made the pattern dense (a Hessian over 2,000 variables then took the dense path,
+hours). And einsum of three or more operands on dual arrays:
 two at a time (numpy's greedy path), a Hessian's pass keeping its last contraction as
 terms. References: closed forms, and the dense transforms' nonzeros (independent of
 detection and coloring)."""
@@ -36,6 +37,8 @@ JACOBIAN_CASES = {
     "np_multiply": lambda x: np.multiply(MASK, x**2),
     "einsum3": lambda x: np.einsum("ij,jk,k->i", SPARSE_A, np.eye(6), x**2),
     "mask_of_sum": lambda x: MASK * (x + x[::-1]),
+    "zero_exponents": lambda x: x ** np.array([0.0, 1.0, 0.0, 2.0, 0.5, 0.0]),
+    "zero_exponents_float": lambda x: np.float_power(np.sin(x), MASK * 2),
 }
 
 
@@ -75,6 +78,7 @@ HESSIAN_CASES = {
     "einsum_Lxx": lambda x: np.einsum("ij,i,j->", SPARSE_A, x**2, x),
     "einsum_four": lambda x: np.einsum("i,ij,jk,k->", x, SPARSE_A, TRIDIAGONAL, np.cos(x)),
     "masked_products": lambda x: np.sum(x[1:] * x[:-1] * MASK[1:]),
+    "zero_exponents": lambda x: np.sum((x[1:] * x[:-1]) ** (MASK[1:] + 1)) + np.sum(x**MASK),
 }
 
 

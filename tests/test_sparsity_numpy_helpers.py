@@ -382,3 +382,23 @@ def test_scipy_functions_the_dense_transforms_refuse_are_refused_alike() -> None
         for local in (False, True):
             with pytest.raises(TypeError, match=message):
                 hd.jacobian_sparsity(f, local=local)(x)
+
+
+def test_piecewise_on_traced_conditions_is_a_branch() -> None:
+    """np.piecewise of conditions on x converts them to booleans: a branch by value,
+    refused globally with the advice to take the local pattern; at a point it is the
+    dense Jacobian's nonzeros, and conditions of constants keep a global pattern."""
+    x = np.linspace(0.1, 0.9, 6)
+
+    def f(x: Any) -> Any:
+        return np.piecewise(x, [x < 0.5, x >= 0.5], [lambda v: v**2, lambda v: np.sin(v)])
+
+    with pytest.raises(TypeError, match=r"branches on a traced value.*local=True"):
+        hd.jacobian_sparsity(f)(x)
+    want = np.asarray(hd.jacobian(f)(x)) != 0
+    np.testing.assert_array_equal(hd.jacobian_sparsity(f, local=True)(x).toarray(), want)
+
+    def g(x: Any) -> Any:
+        return np.piecewise(x, [np.arange(6) < 3], [lambda v: v**2, lambda v: np.sin(v)])
+
+    np.testing.assert_array_equal(hd.jacobian_sparsity(g)(x).toarray(), np.eye(6, dtype=bool))

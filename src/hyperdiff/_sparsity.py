@@ -351,6 +351,8 @@ class SparsityTracer:
         refusal = _scipy_linalg_refusal(None if dtype is None else np.dtype(dtype))
         if refusal is not None:  # (scipy.linalg, stats, special: as the dense transforms)
             raise TypeError(refusal)
+        if dtype is not None and np.dtype(dtype) == bool:  # (np.piecewise's conditions)
+            raise TypeError(_BRANCH.format(what="a traced array converted to booleans"))
         if dtype is not None and np.dtype(dtype) != object:
             raise TypeError(
                 f"sparsity detection: converting a traced array to {np.dtype(dtype)} would "
@@ -1089,11 +1091,16 @@ def _apply_ufunc(
     idx = [_broadcast_index(o.shape, out_shape) for o in ops]
     gs = [_rows(o._g, i) for o, i in zip(ops, idx, strict=True)]
     hs = [_rows(o._h, i) for o, i in zip(ops, idx, strict=True)] if trace.second else None
-    if name == "multiply":  # a constant factor's zeros are structural, as in L @ x
+    # a constant factor's zeros are structural, as in L @ x; and a constant exponent's
+    # (x ** 0 is 1 at every x, nan and inf too)
+    nonzero = None
+    if name == "multiply":
         nonzero = _nonzero_factors(inputs, out_shape)
-        if nonzero is not None:
-            gs = [_mask_rows(g, nonzero) for g in gs]
-            hs = None if hs is None else [_mask_rows(h, nonzero) for h in hs]
+    elif name in ("power", "float_power") and len(inputs) == 2:
+        nonzero = _nonzero_factors(inputs[1:], out_shape)
+    if nonzero is not None:
+        gs = [_mask_rows(g, nonzero) for g in gs]
+        hs = None if hs is None else [_mask_rows(h, nonzero) for h in hs]
     if len(ops) == 2:
         b_const = ops[1]._g.nnz == 0
         if name == "copysign":  # |a| sign(b): b's derivative is 0
