@@ -259,14 +259,90 @@ def test_einsum_contractions_of_trailing_axes(subscripts: str, constant: bool) -
     x = dual_stack((1500, 2, 2), seed=18) * dual_stack((1500, 2, 2), seed=19)
     y = np.random.default_rng(20).standard_normal((1500, 2, 2)) if constant else x * 0.5 + 1.0
     got = planes(np.einsum(subscripts, x, y))
-    saved = _algebra._trailing_contraction
-    _algebra._trailing_contraction = lambda *args: None
+    saved = _algebra._trailing_contraction, _algebra._einsum_matmul
+    _algebra._trailing_contraction = _algebra._einsum_matmul = lambda *args: None
     try:
         want = planes(np.einsum(subscripts, x, y))
     finally:
-        _algebra._trailing_contraction = saved
+        _algebra._trailing_contraction, _algebra._einsum_matmul = saved
     y0 = y if constant else planes(y)[0]
     np.testing.assert_array_equal(got[0], np.einsum(subscripts, planes(x)[0], y0))
     assert got.shape == want.shape
     scale = np.max(np.abs(want)) + 1
     assert np.all(np.abs(got - want) <= 1e-13 * scale)
+
+
+def hyperdual_stack(shape: tuple[int, ...], complex_: bool = False, seed: int = 0) -> Any:
+    rng = np.random.default_rng(seed)
+    parts = rng.standard_normal((4, *shape))
+    if complex_:
+        parts = parts + 1j * rng.standard_normal((4, *shape))
+    return hd.hyperdual(*parts)
+
+
+# two-operand einsums numpy's optimized einsum runs as a batched matmul: batches,
+# contractions, rows and columns, transposed ones, an operand's own summed label, an
+# ellipsis, the implicit output, a matrix against a stack
+MATMUL_LIKE = [
+    ("eij,ejk->eik", (300, 2, 2), (300, 2, 2)),
+    ("eij,ekj->eik", (300, 3, 2), (300, 4, 2)),
+    ("eji,ejk->eik", (300, 3, 2), (300, 3, 4)),
+    ("eij,eji->e", (300, 2, 3), (300, 3, 2)),
+    ("ij,ejk->eik", (2, 3), (300, 3, 2)),
+    ("eij,jk->kie", (300, 2, 3), (3, 4)),
+    ("...ij,...jk->...ik", (5, 60, 2, 3), (5, 60, 3, 2)),
+    ("eij,ejk", (300, 2, 3), (300, 3, 2)),
+    ("eijl,ejk->eki", (300, 2, 3, 2), (300, 3, 2)),
+    ("i,j->ij", (7,), (5,)),
+    ("ij,ij->", (30, 4), (30, 4)),
+    ("abc,cd->abd", (4, 5, 6), (6, 7)),
+    ("eijk,ekj->ei", (40, 2, 3, 4), (40, 4, 3)),
+]
+
+
+@pytest.mark.parametrize("subscripts, first, second", MATMUL_LIKE)
+@pytest.mark.parametrize("constant", ["", "first", "second"])
+@pytest.mark.parametrize("complex_", [False, True])
+def test_einsum_of_two_operands_as_matmul(
+    subscripts: str, first: tuple[int, ...], second: tuple[int, ...], constant: str,
+    complex_: bool,
+) -> None:  # fmt: skip
+    """The product rule's planes by numpy's einsum of the planes (an independent
+    reference): E(x, y)' = E(x', y) + E(x, y'), and the e1 e2 plane
+    E(x12, y) + E(x1, y2) + E(x2, y1) + E(x, y12); the value numpy's to the bit."""
+    x = hyperdual_stack(first, complex_, seed=30)
+    y = hyperdual_stack(second, complex_, seed=31)
+    px, py = planes(x), planes(y)
+    if constant == "first":
+        x, px = px[0], np.concatenate([px[:1], np.zeros_like(px[1:])])
+    elif constant == "second":
+        y, py = py[0], np.concatenate([py[:1], np.zeros_like(py[1:])])
+
+    def e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.einsum(subscripts, a, b)
+
+    got = planes(np.einsum(subscripts, x, y))
+    want = [
+        e(px[0], py[0]),
+        e(px[1], py[0]) + e(px[0], py[1]),
+        e(px[2], py[0]) + e(px[0], py[2]),
+        e(px[3], py[0]) + e(px[1], py[2]) + e(px[2], py[1]) + e(px[0], py[3]),
+    ]
+    np.testing.assert_array_equal(got[0], want[0])
+    for k in range(1, 4):
+        scale = np.max(np.abs(want[k])) + 1
+        assert got[k].shape == want[k].shape
+        assert np.all(np.abs(got[k] - want[k]) <= 64 * EPS * scale), k
+
+
+def test_einsum_as_matmul_keeps_strong_zeros_and_refusals() -> None:
+    """0 times an infinite part stays 0 (the algebra's strong zero, as matmul's and the
+    general rule's), and what numpy refuses stays refused: mismatched sizes; a
+    diagonal ('ii,i->i') takes the general path."""
+    x = hd.dual(np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([[np.inf, 0.0], [0.0, 0.0]]))
+    y = np.array([[0.0, 1.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(planes(np.einsum("ij,jk->ik", y, x))[1], np.zeros((2, 2)))
+    with pytest.raises(ValueError):
+        np.einsum("ij,jk->ik", x, np.ones((3, 2)))
+    d = np.einsum("ii,i->i", x, np.ones(2))
+    np.testing.assert_array_equal(planes(d)[1], [np.inf, 0.0])
