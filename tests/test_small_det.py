@@ -243,3 +243,79 @@ def test_slogdet_of_a_stack_with_a_singular_matrix() -> None:
     out = np.linalg.slogdet(hd.dual(a, eighths(3, 2, 2, seed=5)))[1]
     np.testing.assert_array_equal(out.value, np.linalg.slogdet(a)[1])
     assert np.isnan(out.d[1]) and np.all(np.isfinite(out.d[[0, 2]]))
+
+
+# --- eigvalsh of 2 x 2 stacks in closed form ---------------------------------------------
+def _mp_eigenvalues(a0: np.ndarray, a1: np.ndarray, t0: float, order: int) -> list[float]:
+    """d^order/dt^order of the ascending eigenvalues of a0 + t a1 at t0, by mpmath's
+    own symmetric eigensolver at 50 digits (an independent reference)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+
+    def eigenvalue(k: int) -> Any:
+        def f(t: Any) -> Any:
+            m = mpmath.matrix([[a0[i, j] + t * a1[i, j] for j in range(2)] for i in range(2)])
+            values = sorted(mpmath.eigsy(m, eigvals_only=True))
+            return values[k]
+
+        return mpmath.diff(f, mpmath.mpf(t0), order)
+
+    return [float(eigenvalue(k)) for k in range(2)]
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigvalsh_2x2_against_mpmath(order: int, uplo: str) -> None:
+    a0 = np.array([[2.0, 0.75], [0.75, -1.0]])
+    a1 = np.array([[0.5, -1.25], [-1.25, 2.0]])
+    # the other triangle holds garbage, which eigvalsh never reads
+    junk = np.array([[0.0, 9.0], [0.0, 0.0]]) if uplo == "L" else np.array([[0.0, 0.0], [9.0, 0.0]])
+
+    def f(t: Any) -> Any:
+        return np.linalg.eigvalsh(a0 + t * a1 + junk * (1.0 + t), UPLO=uplo)
+
+    got = np.asarray(hd.derivative(f, order=order)(0.3))
+    want = _mp_eigenvalues(a0, a1, 0.3, order)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["dual", "hyperdual", "dualvec", "float32"])
+def test_eigvalsh_2x2_stacks_against_the_general_rule(kind: str, monkeypatch: Any) -> None:
+    """The closed form against the rotations' rule (another implementation, switched on
+    by hand), the value numpy's eigvalsh to the bit."""
+    from hyperdiff import linalg
+
+    rng = np.random.default_rng(11)
+    value = rng.standard_normal((400, 2, 2))
+    value = value + np.swapaxes(value, -1, -2)
+    parts = rng.standard_normal((4, 400, 2, 2))
+    if kind == "dual":
+        a = hd.dual(value, parts[0])
+    elif kind == "hyperdual":
+        a = hd.hyperdual(value, parts[0], parts[1], parts[2])
+    elif kind == "dualvec":
+        a = hd.dualvec(value, parts[:3])
+    else:
+        a = hd.dual(value.astype(np.float32), parts[0].astype(np.float32))
+    got = np.asarray(np.linalg.eigvalsh(a)._stack)
+    np.testing.assert_array_equal(got[0], np.linalg.eigvalsh(np.asarray(a._stack)[0]))
+    monkeypatch.setattr(linalg, "_eigvalsh_2x2", None)  # (a call would fail)
+    monkeypatch.setattr(linalg, "_small", lambda a: False)
+    want = np.asarray(np.linalg.eigvalsh(a)._stack)
+    gaps = np.abs(np.diff(got[0], axis=-1))[..., 0]
+    well = gaps > 1e-2 * np.max(np.abs(got[0]), axis=-1)  # (well separated: both accurate)
+    tol = 1e-4 if kind == "float32" else 1e-11
+    scale = np.max(np.abs(want)) + 1
+    assert np.all(np.abs(got[1:, well] - want[1:, well]) <= tol * scale)
+
+
+def test_eigvalsh_2x2_repeated_and_non_finite() -> None:
+    """Repeated eigenvalues are refused as by the general rule; a part that is not
+    finite takes the general rule."""
+    a = hd.dual(np.eye(2), np.array([[1.0, 0.0], [0.0, 2.0]]))
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues"):
+        np.linalg.eigvalsh(a)
+    b = hd.dual(np.diag([1.0, 3.0]), np.array([[np.inf, 0.0], [0.0, 1.0]]))
+    got = np.asarray(np.linalg.eigvalsh(b)._stack)
+    np.testing.assert_array_equal(got[0], [1.0, 3.0])
+    assert np.isinf(got[1][0]) and got[1][1] == 1.0

@@ -1181,9 +1181,12 @@ def _pairwise_einsum(subscripts: str, arrays: tuple[Any, ...], optimize: Any) ->
     general path)."""
     if len(arrays) < 3 or not any(isinstance(a, DualArray) for a in arrays):
         return None
-    if not all(isinstance(a, (DualArray, np.generic, int, float, complex)) or type(a) is np.ndarray
-               for a in arrays):  # fmt: skip
-        return None  # (a masked array, a matrix: the general path's refusals and rules)
+    if not all(
+        isinstance(a, (DualArray, np.generic, int, float, complex))
+        or (type(a) is np.ndarray and a.dtype.kind in "biufc")
+        for a in arrays
+    ):  # (a masked array, a matrix, objects: the general path's refusals and rules)
+        return None
     plain = [a._stack[0] if isinstance(a, DualArray) else a for a in arrays]
     steps = einsum_steps(subscripts, [np.shape(a) for a in plain])
     if steps is None or any(len(taken) > 2 for taken, _ in steps):

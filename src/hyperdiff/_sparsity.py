@@ -1246,8 +1246,8 @@ def _nonzero_factors(inputs: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndar
     """The elements (flat, of the broadcast `shape`) of a product where no constant
     factor is 0, or None when none is: 0 times anything has derivative 0 at every
     point, so sum(outer(x, x) * L) and einsum("i,ij,j", x, L, x) keep L's pattern as
-    x @ L @ x does (a nan or inf in the other factor's parts makes a nan the probe
-    sees). Only numpy constants: a traced value that is 0 at this point is not 0
+    x @ L @ x does (the algebra's strong zero: 0 times an infinite part is 0 too).
+    Only numpy constants: a traced value that is 0 at this point is not 0
     elsewhere."""
     zero: np.ndarray | None = None
     for x in inputs:
@@ -1532,7 +1532,7 @@ def _reduction(
         and func in (np.sum, np.mean, np.nansum)  # (nansum's terms: nan ones 0)
         and _is_full_sum(a.ndim, a.size, axis, dtype, out, keepdims, kwargs)
     ):
-        weight = 1.0 if func is np.sum else 1.0 / a.size
+        weight = 1.0 / a.size if func is np.mean else 1.0
         return _Terms([(_held(a), weight)], 0.0, shape=(1,) if keepdims else ())
     owner = np.broadcast_to(
         np.arange(out_size, dtype=np.int64).reshape(kept_shape), a.shape

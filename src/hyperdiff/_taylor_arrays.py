@@ -169,7 +169,7 @@ def check_linalg(name: str, cls: type[DualArray], where: str | None = None) -> N
         raise TypeError(
             f"{where} supports Taylor arrays to degree 2, not {cls._order}: its perturbation "
             "rule is written to second order (solve, inv, det, slogdet and solve_triangular "
-            "take any degree)"
+            "take any degree, and eigvalsh of real 2 x 2 matrices)"
         )
 
 

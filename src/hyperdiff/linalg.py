@@ -794,16 +794,54 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     return EighResult(wrap(cls, values), wrap(cls, vectors))
 
 
+def _symmetric_2x2(a: Any) -> bool:
+    """Whether eigvalsh of a takes the closed form: a real dual stack of 2 x 2
+    matrices, every plane finite (_small)."""
+    return (
+        isinstance(a, DualArray)
+        and a.ndim >= 2
+        and a.shape[-2:] == (2, 2)
+        and a.dtype.kind != "c"
+        and _small(a)
+    )
+
+
 def _eigvalsh(a: DualArray, uplo: str = "L", check: bool = True) -> Any:
+    if check and _symmetric_2x2(a):
+        return _eigvalsh_2x2(a, uplo)
     values = wrap(type(a), _eigh_planes(type(a), a, uplo, check, vectors=False)[0])
     values._stack[0] = np.linalg.eigvalsh(a._stack[0], UPLO=uplo)  # type: ignore[call-overload]
     return values
 
 
+def _eigvalsh_2x2(a: DualArray, uplo: str) -> Any:
+    """The eigenvalues of a stack of real symmetric 2 x 2 matrices [[p, b], [b, q]]
+    (b from the triangle uplo), ascending, as m -+ sqrt(h^2 + b^2) with m = (p + q) / 2,
+    h = (p - q) / 2, in the algebra (any kind and order), the value numpy's. Repeated
+    ones are refused first, as the general rule's (sqrt' would be infinite there). A
+    stack of 5000 HyperDualVec(6) (a hyperelastic model's principal stretches) took 45
+    ms through the rotations' products of tiny matrices."""
+    cls = type(a)
+    w0 = np.linalg.eigvalsh(a._stack[0], UPLO=uplo)  # type: ignore[call-overload]
+    scale = np.max(np.abs(w0), axis=-1, initial=0.0)
+    _distinct(w0, scale, "numpy.linalg.eigh", "eigenvalues", cls._order > 1)
+    p, q = a[..., 0, 0], a[..., 1, 1]
+    b = a[..., 1, 0] if uplo == "L" else a[..., 0, 1]
+    mean, half = (p + q) / 2, (p - q) / 2
+    radius = np.sqrt(half * half + b * b)
+    values: DualArray = np.stack([mean - radius, mean + radius], axis=-1)  # type: ignore[assignment]
+    planes = values._stack.copy()
+    planes[0] = w0
+    return cls._wrap(planes)
+
+
 @implements(np.linalg.eigvalsh)
 @not_holomorphic("numpy.linalg.eigvalsh")
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
-    """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh."""
+    """The eigenvalues of a symmetric or Hermitian matrix (ascending); see eigh. Real
+    2 x 2 ones in closed form, at any degree (_eigvalsh_2x2)."""
+    if _symmetric_2x2(a) and UPLO in ("L", "U"):
+        return _eigvalsh_2x2(a, UPLO)
     cls = _kind_of("eigvalsh", a)
     if cls is None:
         return np.linalg.eigvalsh(a, UPLO=UPLO)  # type: ignore[call-overload]  # (UPLO: a str)
