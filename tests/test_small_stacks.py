@@ -346,3 +346,24 @@ def test_einsum_as_matmul_keeps_strong_zeros_and_refusals() -> None:
         np.einsum("ij,jk->ik", x, np.ones((3, 2)))
     d = np.einsum("ii,i->i", x, np.ones(2))
     np.testing.assert_array_equal(planes(d)[1], [np.inf, 0.0])
+
+
+def test_einsum_paths_inside_nested_transforms() -> None:
+    """The matmul and pairwise einsum paths keep an outer and an inner transform's
+    perturbations apart: mixed second derivatives of bilinear forms in closed form,
+    d/dx grad_y sum(W * X Y) = W_ik at (y_jk, x_ij), and d/dx grad_y x^T A y = A^T."""
+    rng = np.random.default_rng(40)
+    w, a = rng.standard_normal((2, 2)), rng.standard_normal((4, 4))
+    x0, y0 = rng.standard_normal(6), rng.standard_normal(6)
+
+    def inner(x: Any) -> Any:
+        return hd.grad(
+            lambda y: np.sum(w * np.einsum("ij,jk->ik", x.reshape(2, 3), y.reshape(3, 2)))
+        )(y0)
+
+    got = np.asarray(hd.jacobian(inner)(x0)).reshape(3, 2, 2, 3)  # [j, k, i, j']
+    want = np.einsum("ik,jl->jkil", w, np.eye(3))
+    np.testing.assert_array_equal(got, want)
+    u = rng.standard_normal(4)
+    mixed = hd.jacobian(lambda x: hd.grad(lambda y: np.einsum("i,ij,j->", x, a, y))(u))(u)
+    np.testing.assert_array_equal(np.asarray(mixed), a.T)
