@@ -4,7 +4,9 @@
 // planes are each one C-contiguous block (its out= must be C-contiguous). A real
 // operand is a C-contiguous array of the same dtype.
 // Operands hold either as many elements per plane as the output or one
-// (broadcast); anything else the Python layer broadcasts beforehand.
+// (broadcast), or have the output's shape with any strides (a strided view, or numpy's
+// broadcast_to view: read a block at a time, operands.hpp's run_gathered); anything
+// else the Python layer broadcasts beforehand.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -79,7 +81,7 @@ struct BinaryCall {
   int dtype;
   std::size_t count;
   PartsMode mode;
-  Operand x, y;
+  CheckedOperand x, y;
 };
 
 BinaryCall check_binary(int function, int planes, const py::array& x, bool x_parts,
@@ -92,11 +94,9 @@ BinaryCall check_binary(int function, int planes, const py::array& x, bool x_par
   }
   check_out(out, planes, "1 + first + len(pairs) for a Jet");
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
-  const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
-  const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
   const PartsMode mode = x_parts ? (y_parts ? kBothParts : kXParts) : kYParts;
-  return {dtype, count, mode, Operand{x.data(), xl.stride, xl.count == 1 && count != 1},
-          Operand{y.data(), yl.stride, yl.count == 1 && count != 1}};
+  return {dtype, count, mode, checked_operand(x, x_parts ? planes : 1, out, count, "x"),
+          checked_operand(y, y_parts ? planes : 1, out, count, "y")};
 }
 
 void unary(int function, int kind, const py::array& x, py::array& out) {
@@ -118,8 +118,12 @@ void binary(int function, int kind, const py::array& x, bool x_parts, const py::
       checked(kernel_table().binary[function][kind][call.dtype][call.mode], false, function);
   void* op = out.mutable_data();
   const std::size_t count = call.count;
+  if (call.x.gathered || call.y.gathered) {
+    run_gathered(count, call.x, call.y, op, out.itemsize(), kernel);
+    return;
+  }
   run_kernel(count, [&](std::size_t begin, std::size_t end) {
-    kernel(call.x, call.y, op, count, begin, end);
+    kernel(call.x.blocks, call.y.blocks, op, count, begin, end);
   });
 }
 
@@ -144,8 +148,14 @@ void jet_binary(int function, const Layout& jet, const py::array& x, bool x_part
   const JetLayout& layout = jet.get();
   void* op = out.mutable_data();
   const std::size_t count = call.count;
+  if (call.x.gathered || call.y.gathered) {
+    run_gathered(count, call.x, call.y, op, out.itemsize(),
+                 [&](Operand xo, Operand yo, void* o, std::size_t stride, std::size_t begin,
+                     std::size_t end) { kernel(layout, xo, yo, o, stride, begin, end); });
+    return;
+  }
   run_kernel(count, [&](std::size_t begin, std::size_t end) {
-    kernel(layout, call.x, call.y, op, count, begin, end);
+    kernel(layout, call.x.blocks, call.y.blocks, op, count, begin, end);
   });
 }
 

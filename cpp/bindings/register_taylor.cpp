@@ -114,16 +114,21 @@ void taylor_binary(int function, int degree, const py::array& x, bool x_parts, c
   const int planes = degree + 1 + int(probe);
   check_out(out, planes, probe ? "degree + 2" : "degree + 1");
   const std::size_t count = static_cast<std::size_t>(out.size()) / planes;
-  const PlaneLayout xl = operand_layout(x, x_parts ? planes : 1, count, "x");
-  const PlaneLayout yl = operand_layout(y, y_parts ? planes : 1, count, "y");
+  const CheckedOperand xc = checked_operand(x, x_parts ? planes : 1, out, count, "x");
+  const CheckedOperand yc = checked_operand(y, y_parts ? planes : 1, out, count, "y");
   const PartsMode mode = x_parts ? (y_parts ? kBothParts : kXParts) : kYParts;
   const TaylorBinaryKernel kernel = table().binary[function][dtype][mode];
   if (kernel == nullptr) {
     throw py::type_error("hyperdiff has no complex kernel for " + function_name(false, function));
   }
-  const Operand xo{x.data(), xl.stride, xl.count == 1 && count != 1};
-  const Operand yo{y.data(), yl.stride, yl.count == 1 && count != 1};
   void* op = out.mutable_data();
+  if (xc.gathered || yc.gathered) {
+    run_gathered(count, xc, yc, op, out.itemsize(),
+                 [&](Operand xo, Operand yo, void* o, std::size_t stride, std::size_t begin,
+                     std::size_t end) { kernel(degree, probe, xo, yo, o, stride, begin, end); });
+    return;
+  }
+  const Operand xo = xc.blocks, yo = yc.blocks;
   py::gil_scoped_release release;
   parallel_for(count, [&](std::size_t begin, std::size_t end) {
     kernel(degree, probe, xo, yo, op, count, begin, end);

@@ -156,13 +156,18 @@ def contiguous(arr: np.ndarray) -> np.ndarray:
 
 
 def _operand(op: Any, lead: tuple[int, ...], dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """A C-contiguous operand of the output's shape, or of one element (broadcast in C++)."""
+    """An operand of the output's shape: its planes as blocks (a strided view copied:
+    numpy's copy outruns the kernels' gather there), or numpy's broadcast_to view of a
+    smaller one, which the kernels read a block at a time (never a full-size copy); or
+    of one element a plane (broadcast in C++)."""
     arr = np.asarray(op, dtype=dtype)
     own = arr.shape[len(lead) :]
-    if own == shape or arr.size == int(np.prod(lead, dtype=np.int64)):
+    if own == shape:
         return contiguous(arr)
+    if arr.size == int(np.prod(lead, dtype=np.int64)):
+        return np.ascontiguousarray(arr)
     arr = arr.reshape(lead + (1,) * (len(shape) - len(own)) + own)
-    return np.ascontiguousarray(np.broadcast_to(arr, lead + shape))
+    return np.broadcast_to(arr, lead + shape)
 
 
 def _output(
