@@ -911,11 +911,56 @@ def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
 def _cross(
     a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None
 ) -> Any:
-    def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.cross(x, y, axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
-
+    """numpy's cross in the algebra: each component numpy's own products and difference
+    (u1 v2 - u2 v1, ...; a 2-vector's third component 0, its terms dropped as numpy
+    drops them), so the value is numpy's bit for bit, the parts the product rule's with
+    the kernels' strong zeros (cross(a, v) with a = [1, inf, 2]: d/dv of the first
+    component is [0, -2, inf]). Elementwise kernels on components made contiguous
+    once: an (n, 3) stack costs a few of its products, not 2 numpy crosses a plane.
+    Real operands; complex ones: _complex_cross."""
     if axis is not None:
         axisa = axisb = axisc = axis
+    a, b = unify((admit(a), admit(b)))  # (object arrays of dual scalars; nested kinds)
+    common_kind("cross", a, b)  # (kinds that cannot meet: the error names numpy.cross)
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return _complex_cross(a, b, axisa, axisb, axisc)
+    # numpy's own errors for the shapes and axes, from a zero-stride trial
+    zero = np.zeros(())
+    np.cross(
+        np.broadcast_to(zero, np.shape(a)),
+        np.broadcast_to(zero, np.shape(b)),
+        axisa=axisa,
+        axisb=axisb,
+        axisc=axisc,
+    )
+
+    def components(x: Any, at: int) -> list[Any]:
+        x = x if isinstance(x, DualArray) else np.asarray(x)
+        moved = np.moveaxis(x, at, 0)
+        moved = moved.copy() if isinstance(moved, DualArray) else moved  # (planes in blocks)
+        return [moved[i] for i in range(moved.shape[0])]
+
+    u, v = components(a, axisa), components(b, axisb)
+    if len(u) == 2 and len(v) == 2:
+        return u[0] * v[1] - u[1] * v[0]
+    last = u[0] * v[1] - u[1] * v[0]
+    if len(u) == 3 and len(v) == 3:
+        first, second = u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2]
+    elif len(u) == 2:  # (u2 = 0)
+        first, second = u[1] * v[2], -(u[0] * v[2])
+    else:  # (v2 = 0)
+        first, second = -(u[2] * v[1]), u[2] * v[0]
+    return np.stack([first, second, last], axis=axisc)  # (numpy's moveaxis(cp, -1, axisc))
+
+
+def _complex_cross(a: Any, b: Any, axisa: int, axisb: int, axisc: int) -> Any:
+    """np.cross of complex operands: numpy's cross of the planes (bilinear), whose
+    parts keep a constant's inf + 0.5j whole against a unit part (the elementwise
+    complex product gives inf + nan j there, as numpy's own inf + 0.5j times 1 does)."""
+
+    def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.cross(x, y, axisa=axisa, axisb=axisb, axisc=axisc)
+
     # numpy's cross broadcasts: a leading axis of both works when every axis argument
     # counts from the end (the output's ndim from a zero-stride trial of the shapes)
     na, nb = np.ndim(a), np.ndim(b)
