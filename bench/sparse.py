@@ -3,9 +3,11 @@ sparsity="auto" against numpy's f alone, the dense hyperdiff transforms and JAX.
 
 Cases: a banded (tridiagonal) residual at n = 1e3, 1e4, 1e5 (with exp; with sin at
 1e5, where numpy's sin is scalar and hyperdiff's vectorized); the 5-point Laplacian
-residual on a 300 x 300 grid; an arrowhead Jacobian at n = 4000 and 1e5 (a chain
-residual and a constraint on all of x, a sum of terms: 2 colors for the chain's rows
-and the terms'; at 1e5 also written into an output array, r[-1] = ...); the
+residual on a 300 x 300 grid; the scipy cookbook's bundle adjustment residual (49
+cameras, 7,776 points, 31,843 random observations: n = 23,769); an arrowhead Jacobian
+at n = 4000 and 1e5 (a chain residual and a constraint on all of x, a sum of terms: 2
+colors for the chain's rows and the terms'; at 1e5 also written into an output array,
+r[-1] = ...); the
 Rosenbrock Hessian at n = 1e3, 1e4, 1e5; a Lagrangian's Hessian (a multiplier in x
 times a constraint on the rest: an arrowhead) at n = 1e4; a neo-Hookean finite-element
 energy's Hessian at n = 1e4 displacements (np.linalg.det of a stack of 2 x 2
@@ -202,6 +204,45 @@ def neo_hookean(x: Any, xp: Any = np) -> Any:
     f = sides @ inverse
     log_j = xp.log(xp.linalg.det(f))
     return xp.sum(0.5 * (xp.sum(f * f, axis=(1, 2)) - 2.0) - log_j + log_j**2)
+
+
+@functools.lru_cache(maxsize=1)
+def bundle_problem() -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The scipy cookbook's bundle adjustment problem at its first data set's sizes (49
+    cameras, 7,776 points, 31,843 observations), its observations drawn at random: the
+    camera count, each observation's camera and point, the observed points, and the map
+    of x onto camera parameters (scale, offset: a rotation of about 0.05 rad, the camera
+    10 + x along its axis, focal length 500, small distortion)."""
+    rng = np.random.default_rng(5)
+    cameras, points, observations = 49, 7776, 31843
+    camera_of = rng.integers(0, cameras, observations)
+    point_of = rng.integers(0, points, observations)
+    observed = rng.normal(0.0, 1.0, (observations, 2))
+    scale = np.array([0.1, 0.1, 0.1, 1.0, 1.0, 1.0, 10.0, 0.01, 0.01])
+    offset = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 10.0, 500.0, 0.0, 0.0])
+    return cameras, camera_of, point_of, observed, scale, offset
+
+
+def bundle_adjustment(x: Any, xp: Any = np) -> Any:
+    """The scipy cookbook's bundle adjustment residual as written there (Rodrigues'
+    rotation with np.cross, projection, radial distortion), x the 9 parameters of each
+    camera (scaled: bundle_problem) and the points' coordinates: 12 colors."""
+    cameras, camera_of, point_of, observed, scale, offset = bundle_problem()
+    camera = (xp.reshape(x[: cameras * 9], (cameras, 9)) * scale + offset)[camera_of]
+    points = xp.reshape(x[cameras * 9 :], (-1, 3))[point_of]
+    rot_vecs = camera[:, :3]
+    theta = xp.linalg.norm(rot_vecs, axis=1)[:, np.newaxis]
+    with np.errstate(invalid="ignore"):
+        v = xp.nan_to_num(rot_vecs / theta)
+    dot = xp.sum(points * v, axis=1)[:, np.newaxis]
+    cos_theta, sin_theta = xp.cos(theta), xp.sin(theta)
+    rotated = cos_theta * points + sin_theta * xp.cross(v, points) + dot * (1 - cos_theta) * v
+    projected = rotated + camera[:, 3:6]
+    projected = -projected[:, :2] / projected[:, 2, np.newaxis]
+    n = xp.sum(projected**2, axis=1)
+    r = 1 + camera[:, 7] * n + camera[:, 8] * n**2
+    projected = projected * (r * camera[:, 6])[:, np.newaxis]
+    return (projected - observed).ravel()
 
 
 def import_asdex() -> Any:
@@ -443,6 +484,8 @@ def main() -> None:
         ("banded Jacobian, sin", banded_sin, 100_000, False, 0, 0),
         ("2-D Laplacian 300x300", laplace, 90_000, False, 0, 0),
     ]
+    if not args.check_cost:
+        cases += [("bundle adjustment Jacobian", bundle_adjustment, 23_769, False, 0, 0)]
     if not args.check_cost:
         cases += [
             ("arrowhead Jacobian", arrowhead, 4000, False, 4000, 4000),
