@@ -291,10 +291,34 @@ def _at(ufunc: np.ufunc, name: str, a: Any, indices: Any, b: Any = None, **kwarg
             applied: DualArray = ufunc(*operands)
             work[:, where] = applied._stack
         work[0] = value
-    else:
-        # linear: numpy's add.at of every plane (a - b is a + (-b) bit for bit; the index
-        # a tuple with a slice, which numpy takes and its stubs do not)
+    elif work.dtype.itemsize // (2 if work.dtype.kind == "c" else 1) != 8:
+        # linear, float32 components: numpy's add.at of every plane, rounding each step
+        # as numpy's own (a - b is a + (-b) bit for bit; the index a tuple with a slice,
+        # which numpy takes and its stubs do not)
         np.add.at(work, (slice(None), flat_targets), -operand if ufunc is np.subtract else operand)  # type: ignore[arg-type]
+    else:
+        # linear, float64 components: one bincount over all planes, each target's sum
+        # from its own parts first, then the operand's in index order, bincount's
+        # sequential sum in float64: numpy's add.at bit for bit (but for a sum of -0.0
+        # alone, +0.0), whose loop over a slice of the planes and the targets is slow
+        # (1.9 against 0.5 ms for 83 planes of 1,200 targets); the value numpy's add.at
+        signed = -operand if ufunc is np.subtract else operand
+        np.add.at(work[0], flat_targets, signed[0])
+        touched, slot = np.unique(flat_targets, return_inverse=True)
+        k, planes = len(touched), cls._planes - 1
+        weights = np.concatenate([work[1:, touched], signed[1:]], axis=1)
+        slots = np.concatenate([np.arange(k), slot.reshape(-1)])
+        index = (slots + k * np.arange(planes)[:, None]).reshape(-1)
+
+        def sums(w: np.ndarray) -> np.ndarray:
+            return np.bincount(index, w.reshape(-1), minlength=planes * k).reshape(planes, k)
+
+        if weights.dtype.kind == "c":  # (components apart: 1j * an inf would be nan)
+            total = np.empty((planes, k), dtype=weights.dtype)
+            total.real, total.imag = sums(weights.real), sums(weights.imag)
+            work[1:, touched] = total
+        else:
+            work[1:, touched] = sums(weights)
     if not np.shares_memory(work, a._stack):
         a._stack[...] = work.reshape(a._stack.shape)
     return None
