@@ -54,8 +54,8 @@ def contiguous_copy(x: Any, cls: type, shape: tuple[int, ...]) -> Any:
     if isinstance(x, hd.DualArray):
         lead = (1,) * (len(shape) - x.ndim)
         stack = x._stack.reshape(x._stack.shape[:1] + lead + x.shape)
-        return cls._wrap(np.ascontiguousarray(np.broadcast_to(stack, (cls._planes, *shape))))
-    return np.ascontiguousarray(np.broadcast_to(x, shape))
+        return cls._wrap(np.broadcast_to(stack, (cls._planes, *shape)).copy())
+    return np.broadcast_to(x, shape).copy()  # (np.ascontiguousarray makes 0-d 1-d)
 
 
 def same(got: Any, want: Any) -> None:
@@ -150,3 +150,44 @@ def test_nested_transform_over_broadcast_products() -> None:
     f = lambda v: np.sum((v**2)[:, None] * (v[:, None] * p_row))  # noqa: E731
     got = hd.hessian(f)(x)
     np.testing.assert_allclose(got, np.diag(6 * p_row.sum() * x), rtol=1e-14, atol=1e-13)
+
+
+def test_random_broadcasts_of_reversed_and_strided_views() -> None:
+    """300 seeded draws: a kind, a binary function, an output shape of up to 3 axes
+    (empty axes too), two operands broadcast to it (axes of length 1 or missing), each
+    a view of a larger array taken with steps (reversed ones among them: negative
+    strides), or a plain array; against contiguous copies of the broadcast operands."""
+    draw = np.random.default_rng(7)
+    functions = [np.multiply, np.divide, np.add, np.power, np.arctan2, np.hypot, np.maximum]
+
+    def view(cls: type, shape: tuple[int, ...], dtype: Any) -> Any:
+        steps = [int(draw.integers(1, 3)) for _ in shape]
+        big = tuple(s * k for s, k in zip(shape, steps, strict=True))
+        x = cls._wrap(draw.uniform(0.5, 2.0, (cls._planes, *big)).astype(dtype))
+        key = tuple(
+            slice(None, None, -k) if s and draw.random() < 0.3 else slice(0, s * k, k)
+            for s, k in zip(shape, steps, strict=True)
+        )
+        return x[key]
+
+    for _ in range(300):
+        cls = list(KINDS.values())[int(draw.integers(len(KINDS)))]()
+        dtype = [np.float64, np.float32][int(draw.integers(2))]
+        out = tuple(int(s) for s in draw.integers(0, 5, int(draw.integers(0, 4))))
+        shapes = [
+            tuple(1 if draw.random() < 0.4 else s for s in out)[
+                int(draw.integers(0, len(out) + 1)) :
+            ]
+            for _ in range(2)
+        ]
+        a = view(cls, shapes[0], dtype)
+        b = view(cls, shapes[1], dtype) if draw.random() < 0.7 else draw.uniform(0.5, 2, shapes[1])
+        b = np.asarray(b).astype(dtype) if not isinstance(b, hd.DualArray) else b
+        x, y = (a, b) if draw.random() < 0.5 else (b, a)
+        shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+        function = functions[int(draw.integers(len(functions)))]
+        with np.errstate(all="ignore"):
+            got = function(x, y)
+            want = function(contiguous_copy(x, cls, shape), contiguous_copy(y, cls, shape))
+        assert got._stack.dtype == want._stack.dtype
+        np.testing.assert_array_equal(got._stack, want._stack)
