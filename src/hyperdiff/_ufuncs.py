@@ -302,7 +302,9 @@ def apply_binary(ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> DualArray:
         cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
         return cls._wrap(_in_layout(result, shape, strides))
     xa = _operand(a._stack if a_dual else a, planes if a_dual else (), dtype, shape)
-    xb = _operand(b._stack if b_dual else b, planes if b_dual else (), dtype, shape)
+    # (x * x of a strided view, as norms square: one copy of it, not two)
+    same = b is a and a_dual
+    xb = xa if same else _operand(b._stack if b_dual else b, planes if b_dual else (), dtype, shape)
     target_out = _output(out, cls, dtype, shape)
     result = _target(target_out, cls._planes, dtype, shape, (xa, xb))
     cls._binary_kernel(BINARY[ufunc], xa, a_dual, xb, b_dual, result)
