@@ -118,6 +118,7 @@ if hasattr(np, "vecdot"):  # numpy 2's gufuncs: products, not elementwise
     EXACT["vecdot"] = lambda x: np.atleast_1d(np.vecdot(x, x[::-1] ** 2))
     EXACT["matvec"] = lambda x: np.matvec(x[:6].reshape(2, 3), x[5:] ** 2)
     EXACT["vecmat"] = lambda x: np.vecmat(x[:2], x[2:].reshape(2, 3))
+    EXACT["vecdot axis"] = lambda x: np.vecdot(x.reshape(2, 4), np.sin(x).reshape(2, 4), axis=0)
 
 # detection's superset, exact at a point (local=True): the median's middle elements
 MEDIAN: dict[str, Callable[[Any], Any]] = {
@@ -230,7 +231,7 @@ def _linear_add_at(x: Any) -> Any:
         (lambda x: np.choose((x > 0.5) * 1.0, [x, x]), "branches"),
         (lambda x: np.median(x, out=np.empty(())), r"numpy\.median with out="),
         (lambda x: np.roots(x), r"numpy\.roots"),  # (a count of roots by value)
-        (lambda x: np.vecdot(x, x, axis=0), r"numpy\.vecdot"),
+        (lambda x: np.vecdot(x, x, keepdims=True), r"numpy\.vecdot"),
     ],
 )
 def test_refused_with_its_name(f: Callable[[Any], Any], message: str) -> None:

@@ -1067,8 +1067,16 @@ def _apply_ufunc(
         return _written(ufunc, inputs, kwargs.get("out"), kwargs.get("where", True))
     if ufunc.signature is not None:  # a gufunc: numpy 2's vector products, as einsum
         spec = _GUFUNC_EINSUM.get(name)
+        if name == "vecdot" and set(kwargs) == {"axis"}:  # (the vectors' axis moved last)
+            axis = kwargs.pop("axis")
+            inputs = tuple(np.moveaxis(x, axis, -1) for x in inputs)
         if spec is None or kwargs:
             raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
+        trace = _trace_of(*inputs)
+        if name == "vecdot" and trace.terms and not trace.local:  # (as the pass keeps it)
+            terms = _product_terms(*inputs)  # (its conjugate: the same sets)
+            if terms is not None:
+                return terms
         return np.einsum(spec, *inputs)  # (vecdot's conjugate: the same sets)
     if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
@@ -5491,6 +5499,21 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
                         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
                 return _Terms([(self, 1.0)], 0.0, summed, (1,) if keepdims else ())
+        vecdot = getattr(np, "vecdot", None)  # (numpy 2's)
+        if vecdot is not None and ufunc is vecdot and method == "__call__" and len(inputs) == 2:
+            # (np.linalg.vecdot passes axis=-1: a 1-d vector has no other axis) a complex
+            # first operand conjugated first, as numpy's vecdot conjugates it
+            if not (set(kwargs) - {"axis"}) and kwargs.get("axis", -1) in (0, -1):
+                a, b = inputs
+                terms = _product_terms(np.conj(a) if np.iscomplexobj(a) else a, b)
+                if terms is not None:
+
+                    def exact() -> Any:
+                        with _plain_terms():
+                            return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+                    terms.exact = exact
+                    return terms
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
             terms = _product_terms(*inputs)
             if terms is not None:
