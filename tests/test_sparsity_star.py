@@ -141,7 +141,10 @@ def test_arrowhead_and_python_sum():
     n = 16
     x = np.random.default_rng(6).uniform(0.2, 1.2, n)
 
-    def f(x):  # (the sum as cumsum's last: no sum of terms, so the star coloring)
+    def f(x):  # (the sums as cumsum's last: no sum of terms, so the star coloring)
+        return x[0] * np.cumsum(x[1:] ** 2)[-1] + np.cumsum(np.sin(x[:-1] * x[1:]))[-1]
+
+    def looped(x):  # (Python's sum of numbers: terms)
         return x[0] * np.cumsum(x[1:] ** 2)[-1] + sum(np.sin(x[i] * x[i + 1]) for i in range(n - 1))
 
     def kept(x):  # (x0 times a sum of terms: terms, each reading x0 too)
@@ -159,6 +162,11 @@ def test_arrowhead_and_python_sum():
         want[i + 1, i] += c - u * v * s
     h = hd.hessian(f, sparsity="auto")
     np.testing.assert_allclose(h(x).toarray(), want, rtol=1e-13, atol=1e-14)
+    assert plan_of(h).terms is None and plan_of(h).star() is not None
+    h = hd.hessian(looped, sparsity="auto")
+    np.testing.assert_allclose(h(x).toarray(), want, rtol=1e-13, atol=1e-14)
+    # (terms, one of them x0 times the cumsum's last, reading all of x: 16 colors, 155
+    # planes a pass, where the star coloring's H S reads 16 (1 + 3))
     assert plan_of(h).terms is None and plan_of(h).star() is not None
     h = hd.hessian(kept, sparsity="auto")
     np.testing.assert_allclose(h(x).toarray(), want, rtol=1e-13, atol=1e-14)

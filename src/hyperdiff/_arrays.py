@@ -1530,8 +1530,14 @@ def _trimmed_coefficient(a: DualArray, frame: types.FrameType | None) -> None:
 def from_objects(array: np.ndarray) -> Any:
     """An object array of dual scalars and numbers (np.array of dual scalars, a list
     mixing them with numbers) as one dual array of their kind, the numbers constants:
-    what it becomes wherever it meets a dual array (numbers only: a plain array)."""
+    what it becomes wherever it meets a dual array (numbers only: a plain array). A
+    value a sparse pass keeps apart (a sum of numbers, which numpy's object loops add
+    with +) is its number."""
     flat = array.ravel()
+    if any(getattr(type(e), "_kept_apart", False) for e in flat):
+        kept, flat = flat, np.empty(flat.size, dtype=object)
+        for i, e in enumerate(kept):  # (element by element: numpy reads no array in them)
+            flat[i] = e.materialize() if getattr(type(e), "_kept_apart", False) else e
     is_dual = np.fromiter((isinstance(e, DualArray) for e in flat), bool, flat.size)
     duals = flat[is_dual]
     kinds = sorted({type(e) for e in duals}, key=lambda k: (k._tag, k.__name__))

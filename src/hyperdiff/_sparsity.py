@@ -1081,6 +1081,21 @@ def _apply_ufunc(
     if ufunc.nin != len(inputs):
         raise TypeError(f"sparsity detection does not support {ufunc_name(ufunc)}")
     trace = _trace_of(*inputs)
+    if (
+        name in ("add", "subtract")
+        and not kwargs
+        and trace.terms
+        and not trace.local
+        and not getattr(_TERMS_OFF, "on", False)
+        and all(isinstance(x, SparsityTracer) and x.ndim == 0 for x in inputs)
+    ):  # (as the pass keeps it: _scalar_sum)
+
+        def summed() -> Any:
+            with _no_terms(trace):
+                return ufunc(*inputs)
+
+        a, b = inputs
+        return _scalar_sum(a, b, 1.0 if name == "add" else -1.0, summed)
     if "c" in _output_kinds(ufunc):  # complex of real operands (hankel1): np.imag no zero
         trace.complex = True
     values = [_value(x) for x in inputs]
@@ -3723,11 +3738,15 @@ class _Terms(_Pending):
 
     def __init__(
         self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None,
-        shape: tuple[int, ...] = (),
+        shape: tuple[int, ...] = (), eager: Any = None,
     ) -> None:  # fmt: skip
         self.parts = parts
         self.constant = constant
         self.shape = shape  # (): a scalar; (1,): a 1-d array's sum with keepdims
+        # f's value of a sum of numbers (_scalar_sum), computed as f adds them, one
+        # addition at a time: a loop's sum of thousands of numbers reads it without
+        # recursing through a closure per addition
+        self.eager = eager
         # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
         # f's order): a pass's value must be f's to the bit, or a function of it read
         # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
@@ -3736,15 +3755,37 @@ class _Terms(_Pending):
         self.exact = exact
         self.array: Any = None  # a keepdims sum read as an array (materialize)
 
+    # the parts: the first `_count` of a list later sums may share (_extended), so that
+    # Python's sum over a loop's n terms appends n times, not copies n^2 / 2 parts
+    @property
+    def parts(self) -> list[tuple[Any, Any]]:
+        store = self._store
+        return store if len(store) == self._count else store[: self._count]
+
+    @parts.setter
+    def parts(self, value: list[tuple[Any, Any]]) -> None:
+        self._store, self._count = value, len(value)
+
+    def _extended(self, more: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+        """self's parts, then more: appended in place to the list self shares when no
+        later sum has appended to it (a chain of additions), else a new list."""
+        if len(self._store) == self._count:
+            self._store.extend(more)
+            return self._store
+        return [*self._store[: self._count], *more]
+
     def _is_array(self) -> bool:
         return self.shape == (1,)
 
     def materialize(self) -> Any:
         if self.array is not None:
             return self.array
+        if self.eager is not None:
+            return self.eager
         value: Any
         if self.exact is not None:
-            value = self.exact()
+            with _plain_terms():  # (f's own value: no terms within it)
+                value = self.exact()
         else:
             value = self.constant
             for a, w in self.parts:
@@ -3783,18 +3824,28 @@ class _Terms(_Pending):
     def __add__(self, o: Any) -> Any:
         if isinstance(o, _Terms):
             return _Terms(
-                self.parts + o.parts,
+                self._extended(o.parts),
                 self.constant + o.constant,
                 lambda: self.materialize() + o.materialize(),
                 max(self.shape, o.shape),  # ((1,) when either is)
+                self._eager_sum(o.eager),
             )
         if self._scalar(o):
             exact = lambda: self.materialize() + o  # noqa: E731
-            return _Terms(self.parts, self.constant + o, exact, self.shape)
+            return _Terms(self.parts, self.constant + o, exact, self.shape, self._eager_sum(o))
         if _variable_scalar(o):  # (a term of its own, held as a sum's arrays are)
-            parts = [*self.parts, (np.reshape(_held(o), (1,)), 1.0)]
-            return _Terms(parts, self.constant, lambda: self.materialize() + o, self.shape)
+            parts = self._extended([(_held(o)[None], 1.0)])
+            exact = lambda: self.materialize() + o  # noqa: E731
+            return _Terms(parts, self.constant, exact, self.shape, self._eager_sum(o))
         return self.materialize() + o
+
+    def _eager_sum(self, o: Any) -> Any:
+        """self's eager value plus o (a number, or another sum's eager value), as f
+        adds them; None unless both are known."""
+        if self.eager is None or o is None:
+            return None
+        with _plain_terms():
+            return self.eager + o
 
     __radd__ = __add__
 
@@ -4021,6 +4072,18 @@ def _term_rows(func: Any, args: Any, kwargs: Any) -> _TermRows | None:
     if not kept:
         return None
     return _TermRows(pieces, lambda: func(*_materialized(args), **_materialized(kwargs)))
+
+
+def _scalar_sum(a: Any, b: Any, sign: float, exact: Callable[[], Any]) -> _Terms:
+    """a + b (sign 1) or a - b (-1) of two variable numbers (0-d arrays of a Hessian
+    plan's trace or pass), kept as two terms of one element each: Python's sum over a
+    loop's terms (sum(f(x[i], x[i + 1]) for i in ...)) is then a sum of terms, not a
+    number whose Hessian takes a star coloring's H S (72 ms for the textbook Rosenbrock
+    at n = 1000). Anything but adding and scaling takes exact(): f's own a + b."""
+    parts = [(_held(a)[None], 1.0), (_held(b)[None], sign)]
+    with _plain_terms():
+        value = exact()
+    return _Terms(parts, 0.0, exact, (), value)
 
 
 def _variable_scalar(o: Any) -> bool:
@@ -5487,6 +5550,10 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
     def __array_ufunc__(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if getattr(_TERMS_OFF, "on", False):
             return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        if ufunc in (np.add, np.subtract) and method == "__call__" and len(inputs) == 2:
+            kept = None if kwargs else scalar_sum(*inputs, ufunc)
+            if kept is not None:
+                return kept
         if ufunc is np.add and method == "reduce" and len(inputs) == 1 and inputs[0] is self:
             rest = dict(kwargs)
             axis = rest.pop("axis", 0)  # (add.reduce's default: the first axis)
@@ -5530,6 +5597,36 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
         base.__setitem__(self, key, item)
         _note_write(self, key, item)
 
+    def scalar_sum(a: Any, b: Any, ufunc: Any) -> Any:
+        """a + b or a - b of two numbers of this kind kept as terms (_scalar_sum, as
+        detection keeps them), else None."""
+        if getattr(_TERMS_OFF, "on", False) or type(a) is not sub or type(b) is not sub:
+            return None
+        if a.ndim != 0 or b.ndim != 0:  # type: ignore[attr-defined]
+            return None
+
+        def exact() -> Any:
+            with _plain_terms():
+                return ufunc(a, b)
+
+        return _scalar_sum(a, b, 1.0 if ufunc is np.add else -1.0, exact)
+
+    def __add__(self: Any, o: Any) -> Any:
+        kept = scalar_sum(self, o, np.add)
+        return kept if kept is not None else base.__add__(self, o)
+
+    def __radd__(self: Any, o: Any) -> Any:
+        kept = scalar_sum(o, self, np.add)
+        return kept if kept is not None else base.__radd__(self, o)
+
+    def __sub__(self: Any, o: Any) -> Any:
+        kept = scalar_sum(self, o, np.subtract)
+        return kept if kept is not None else base.__sub__(self, o)
+
+    def __rsub__(self: Any, o: Any) -> Any:
+        kept = scalar_sum(o, self, np.subtract)
+        return kept if kept is not None else base.__rsub__(self, o)
+
     attributes = {
         "__slots__": (),
         "_tag": tag,
@@ -5537,6 +5634,10 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
         "__array_function__": __array_function__,
         "__array_ufunc__": __array_ufunc__,
         "__setitem__": __setitem__,
+        "__add__": __add__,
+        "__radd__": __radd__,
+        "__sub__": __sub__,
+        "__rsub__": __rsub__,
         "__module__": base.__module__,
     }
     sub = type(base.__name__, (base,), attributes)
@@ -5662,6 +5763,16 @@ class _HessianPlan(_Results):
             self.terms = None
             self.count = n
             return
+        if pass_planes > 4 * n:
+            # terms over many variables each (two numbers f adds, each reading all of
+            # x): their pass carries c^2 / 2 pair planes where a star coloring's H S
+            # costs n (1 + its colors) (np.cumsum(a)[-1] + np.cumsum(b)[-1] at n = 500:
+            # 1.0 s against 8 ms)
+            reads = self.star()
+            if reads is not None and n * (1 + reads.count) < pass_planes:
+                self.terms = None
+                self.count = n
+                return
         self.count = c
         self.directions = c + probe  # the probe w: direction c
         # plane of the pair (color(i), color(j)): HyperDualVec(c)'s triangle, first in
