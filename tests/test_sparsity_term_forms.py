@@ -172,3 +172,36 @@ def test_a_few_terms_over_all_variables_take_the_star_coloring():
     np.testing.assert_allclose(h(x).toarray(), hd.hessian(f)(x), rtol=1e-13, atol=1e-14)
     (plan,) = plans_of(h)
     assert plan.terms is None and plan.star() is not None
+
+
+def _ema(v):
+    y = v[0]
+    for i in range(1, len(v)):
+        y = 0.5 * y + v[i] ** 2
+    return y
+
+
+def test_a_recurrence_reads_its_numbers():
+    # y = 0.5 y + x_i^2 scales a sum of numbers each step: its number, not n^2 / 2
+    # terms (a recurrence that also sums its y's held that many: 27 s a Hessian at
+    # n = 1500), nor a closure per step (a RecursionError reading exp(y) at 1500).
+    # y_(n-1) = 0.5^(n-1) x_0 + sum_i 0.5^(n-1-i) x_i^2, in closed form
+    x = np.random.default_rng(6).uniform(0.5, 1.5, 1500)
+    scale = 0.5 ** (len(x) - 1 - np.arange(len(x)))
+    y = scale[0] * x[0] + np.sum(scale[1:] * x[1:] ** 2)
+    dy = np.r_[scale[0], 2 * x[1:] * scale[1:]]
+    got = hd.grad(lambda v: np.exp(1e-3 * _ema(v)), sparsity="auto")(x)
+    np.testing.assert_allclose(got, 1e-3 * np.exp(1e-3 * y) * dy, rtol=1e-12, atol=1e-300)
+
+    def totals(v):
+        y, total = v[0], 0.0
+        for i in range(1, len(v)):
+            y = 0.5 * y + v[i] ** 2
+            total = total + y
+        return total
+
+    z = np.random.default_rng(7).uniform(0.5, 1.5, 200)
+    h = hd.hessian(totals, sparsity="auto")
+    np.testing.assert_allclose(h(z).toarray(), hd.hessian(totals)(z), rtol=1e-12, atol=1e-14)
+    (plan,) = plans_of(h)
+    assert plan.terms is None or len(plan.sizes) <= 4 * z.size
