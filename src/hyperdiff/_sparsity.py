@@ -5575,6 +5575,12 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
                         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
                 return _Terms([(self, 1.0)], 0.0, summed, (1,) if keepdims else ())
+
+        def exact() -> Any:  # (f's own product, for terms kept below)
+            with _plain_terms():
+                return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+        terms = None
         vecdot = getattr(np, "vecdot", None)  # (numpy 2's)
         if vecdot is not None and ufunc is vecdot and method == "__call__" and len(inputs) == 2:
             # (np.linalg.vecdot passes axis=-1: a 1-d vector has no other axis) a complex
@@ -5582,24 +5588,11 @@ def _new_term_kind(c: int, tag: int, probe: bool, order: int) -> type[DualArray]
             if not (set(kwargs) - {"axis"}) and kwargs.get("axis", -1) in (0, -1):
                 a, b = inputs
                 terms = _product_terms(np.conj(a) if np.iscomplexobj(a) else a, b)
-                if terms is not None:
-
-                    def exact() -> Any:
-                        with _plain_terms():
-                            return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
-
-                    terms.exact = exact
-                    return terms
         if ufunc is np.matmul and method == "__call__" and len(inputs) == 2 and not kwargs:
             terms = _product_terms(*inputs)
-            if terms is not None:
-
-                def exact() -> Any:
-                    with _plain_terms():
-                        return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
-
-                terms.exact = exact
-                return terms
+        if terms is not None:
+            terms.exact = exact
+            return terms
         return base.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
 
     def __setitem__(self: Any, key: Any, item: Any) -> None:
