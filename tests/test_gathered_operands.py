@@ -141,10 +141,9 @@ def test_out_overlapping_a_broadcast_operand(kind: str) -> None:
 
 
 def test_nested_transform_over_broadcast_products() -> None:
-    """The Hessian of sum(c(x)[:, None] * P x) (c a column broadcast over P's rows) in
-    closed form: c_i = x_i^2, so f = sum_i x_i^2 sum_j (P x)_ij ... with P x of shape
-    (n, 3): f = sum_i x_i^2 s_i where s_i = sum_k P[k] x_i (P a row of 3): s_i = p x_i,
-    f = p sum x_i^3, H = 6 p diag(x)."""
+    """Two broadcast products inside a Hessian, in closed form: f = sum_ik x_i^2 (x_i p_k)
+    (a column (n, 1) against an (n, 3) stack, which is a column against the row p) is
+    sum(p) sum_i x_i^3, so H = 6 sum(p) diag(x)."""
     p_row = np.array([0.5, -1.25, 2.0])
     x = RNG.uniform(0.5, 2.0, 40)
     f = lambda v: np.sum((v**2)[:, None] * (v[:, None] * p_row))  # noqa: E731
