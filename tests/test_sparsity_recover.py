@@ -6,6 +6,9 @@ nonzero it lacks; and end to end, the sparse Jacobian against the dense one."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -136,6 +139,72 @@ def test_block_mismatch_equals_numpy(dtype: type) -> None:
     assert _core.block_mismatch(block, weights.astype(np.float16), rtol) is None
     assert _core.block_mismatch(block, weights[:, 1:], rtol) is None
     assert _core.block_mismatch(block, weights, rtol, np.ones(rows, np.float32)) is None
+
+
+def rule_in_numpy(block: np.ndarray, weights: np.ndarray, rtol: float, floor: Any) -> float:
+    """_block_mismatch's rule written out plane by plane in numpy, in double and in
+    the C++ check's order (each row's sum and scale over the planes in turn), so its
+    largest ratio is the C++ check's bit for bit: the rows judged are those beyond
+    |probe| rtol + floor with both sides finite, their ratio |sum| / scale."""
+    total = np.zeros(block.shape[1])
+    scale = np.zeros(block.shape[1])
+    for b, w in zip(block.astype(np.float64), weights.astype(np.float64), strict=True):
+        total = total + b * w
+        scale = scale + np.abs(b) * np.abs(w)
+    q = block[-1].astype(np.float64)
+    magnitude = np.abs(total)
+    bound = np.abs(q) * rtol + (0.0 if floor is None else floor)
+    with np.errstate(all="ignore"):
+        judged = (magnitude > bound) & np.isfinite(magnitude + q) & np.isfinite(q)
+        ratios = np.where(judged, magnitude / scale, 0.0)
+    return float(np.max(ratios, initial=0.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows", [1, 255, 256, 257, 1000])
+def test_block_mismatch_of_many_rows_off_in_their_last_bits(dtype: type, rows: int) -> None:
+    """A quarter of the rows' probes up to 200 ulps off (as a Ginzburg-Landau
+    Hessian's terms: some within 64 eps, some beyond), scattered over the C++ check's
+    blocks of rows, with and without a floor, and an inf and a nan row: its largest
+    ratio is the rule's, bit for bit."""
+    rng = np.random.default_rng(rows)
+    k = 3
+    weights = rng.uniform(0.5, 4.0, (k + 1, rows)).astype(dtype)
+    weights[-1] = -1.0
+    block = rng.uniform(-3, 3, (k + 1, rows)).astype(dtype)
+    block[-1] = np.einsum("ai,ai->i", block[:-1], weights[:-1])
+    off = rng.random(rows) < 0.25
+    ulps = rng.integers(-200, 201, rows).astype(dtype)
+    block[-1, off] += (np.spacing(np.abs(block[-1])) * ulps)[off]
+    if rows > 200:
+        block[0, 100] = np.inf
+        block[2, 150] = np.nan
+    rtol = _tight(np.dtype(dtype))
+    for floor in (None, rng.uniform(0, 1e-13, rows)):
+        got = _core.block_mismatch(block, weights, rtol, floor)
+        want = rule_in_numpy(block, weights, rtol, floor)
+        assert got == want, (floor is None, got, want)
+        if rows > 200 and floor is None:
+            assert want > rtol  # (rows beyond: the ratios compared are not all 0)
+
+
+@pytest.mark.slow  # the block checks again, in a subprocess per instruction set
+@pytest.mark.parametrize("isa", ["v2", "v3", "v4"])
+def test_each_instruction_sets_block_check(isa: str) -> None:
+    # the real check is compiled for x86-64-v4, v3 and the baseline
+    # (probe_rows_body.hpp), run as the kernel table's choice (HYPERDIFF_ISA forces one)
+    if not _core.isa().startswith("x86-64"):
+        pytest.skip("one build of the check on this platform")
+    if f"x86-64-{isa}" == _core.isa():
+        pytest.skip("the default build is what the rest of this file tests")
+    env = {**os.environ, "HYPERDIFF_ISA": isa}
+    probe = [sys.executable, "-c", "import hyperdiff"]
+    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
+        pytest.skip(f"this CPU does not run x86-64-{isa}")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    cmd += ["-k", "block_mismatch", __file__]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_csr_recover_declines_and_refuses() -> None:
