@@ -205,3 +205,42 @@ def test_a_recurrence_reads_its_numbers():
     np.testing.assert_allclose(h(z).toarray(), hd.hessian(totals)(z), rtol=1e-12, atol=1e-14)
     (plan,) = plans_of(h)
     assert plan.terms is None or len(plan.sizes) <= 4 * z.size
+
+
+def _chain(v, step):
+    # np.sum's terms, then a step per variable pair: each a sum computed from the last
+    total = np.sum(v**2)
+    for i in range(len(v) - 1):
+        total = step(total, v[i] * v[i + 1])
+    return total
+
+
+STEPS = {
+    "+ number": lambda t, p: t + p,
+    "number +": lambda t, p: p + t,
+    "- number": lambda t, p: t - p,
+    "* constant +": lambda t, p: 0.999 * t + p,
+    "/ constant +": lambda t, p: t / 1.001 + p,
+    "+ np.sum": lambda t, p: t + np.sum(np.reshape(p, (1,))),
+}
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_a_chain_of_sums_longer_than_the_recursion_limit_is_read(name):
+    # each addition or scaling of a sum of terms computes its value from the last
+    # sum's: read (exp of it) after 700 steps, a closure a step recursed past Python's
+    # limit (a RecursionError already at n = 500). In closed form: total = c^(n-1)
+    # sum x^2 + s sum_i c^(n-2-i) x_i x_(i+1) for the step's scale c and sign s, its
+    # gradient A x (A: the tridiagonal of its Hessian)
+    step = STEPS[name]
+    c = {"* constant +": 0.999, "/ constant +": 1 / 1.001}.get(name, 1.0)
+    sign = -1.0 if name == "- number" else 1.0
+    x = np.random.default_rng(8).uniform(0.5, 1.5, 700)
+    n = len(x)
+    off = sign * c ** (n - 2 - np.arange(n - 1))
+    a = np.diag(np.full(n, 2 * c ** (n - 1))) + np.diag(off, 1) + np.diag(off, -1)
+    value = x @ a @ x / 2
+    grad = hd.grad(lambda v: np.exp(1e-4 * _chain(v, step)), sparsity="auto")(x)
+    np.testing.assert_allclose(grad, 1e-4 * np.exp(1e-4 * value) * (a @ x), rtol=1e-11)
+    h = hd.hessian(lambda v: _chain(v, step), sparsity="auto")  # (terms: never read)
+    np.testing.assert_allclose(h(x).toarray(), a, rtol=1e-12, atol=1e-300)

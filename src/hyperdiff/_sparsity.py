@@ -3731,14 +3731,26 @@ class _Pending:
         return complex(self.materialize())
 
 
+class _After:
+    """A sum's exact value computed from another's: fn(base's value). _Terms.materialize
+    walks a chain of them as a loop: a closure a step (total = total + x[i] * x[i + 1]
+    over a loop of 500) recursed deeper than Python allows."""
+
+    __slots__ = ("base", "fn")
+
+    def __init__(self, base: _Terms, fn: Callable[[Any], Any]) -> None:
+        self.base, self.fn = base, fn
+
+
 class _Terms(_Pending):
     """sum_k w_k * sum(a_k) + constant, with the arrays a_k kept: a full sum (np.sum,
     mean, r @ r) during a Hessian plan's trace or pass. Scaling and adding keep it;
     anything else sums it first (and the plan then falls back)."""
 
     def __init__(
-        self, parts: list[tuple[Any, Any]], constant: Any, exact: Callable[[], Any] | None = None,
-        shape: tuple[int, ...] = (), eager: Any = None,
+        self, parts: list[tuple[Any, Any]], constant: Any,
+        exact: Callable[[], Any] | _After | None = None, shape: tuple[int, ...] = (),
+        eager: Any = None,
     ) -> None:  # fmt: skip
         self.parts = parts
         self.constant = constant
@@ -3785,7 +3797,7 @@ class _Terms(_Pending):
         value: Any
         if self.exact is not None:
             with _plain_terms():  # (f's own value: no terms within it)
-                value = self.exact()
+                value = self._exact_value()
         else:
             value = self.constant
             for a, w in self.parts:
@@ -3801,6 +3813,22 @@ class _Terms(_Pending):
         self.array = value
         self.parts, self.constant, self.exact = [(_held(self.array), 1.0)], 0.0, None
         return self.array
+
+    def _exact_value(self) -> Any:
+        """The value self.exact gives: a chain of _After steps down to the first sum
+        not computed from another (or already read), then each step's fn in f's order."""
+        steps: list[Callable[[Any], Any]] = []
+        node = self
+        while isinstance(node.exact, _After) and (
+            node is self or (node.array is None and node.eager is None)
+        ):
+            steps.append(node.exact.fn)
+            node = node.exact.base
+        exact = node.exact
+        value = exact() if node is self and callable(exact) else node.materialize()
+        for fn in reversed(steps):
+            value = fn(value)
+        return value
 
     @staticmethod
     def _scalar(x: Any) -> bool:
@@ -3826,16 +3854,16 @@ class _Terms(_Pending):
             return _Terms(
                 self._extended(o.parts),
                 self.constant + o.constant,
-                lambda: self.materialize() + o.materialize(),
+                _After(self, lambda v: v + o.materialize()),
                 max(self.shape, o.shape),  # ((1,) when either is)
                 self._eager_sum(o.eager),
             )
         if self._scalar(o):
-            exact = lambda: self.materialize() + o  # noqa: E731
+            exact = _After(self, lambda v: v + o)
             return _Terms(self.parts, self.constant + o, exact, self.shape, self._eager_sum(o))
         if _variable_scalar(o):  # (a term of its own, held as a sum's arrays are)
             parts = self._extended([(_held(o)[None], 1.0)])
-            exact = lambda: self.materialize() + o  # noqa: E731
+            exact = _After(self, lambda v: v + o)
             return _Terms(parts, self.constant, exact, self.shape, self._eager_sum(o))
         return self.materialize() + o
 
@@ -3866,11 +3894,11 @@ class _Terms(_Pending):
             return _Terms(
                 [(a, w * o) for a, w in self.parts],
                 self.constant * o,
-                lambda: self.materialize() * o,
+                _After(self, lambda v: v * o),
                 self.shape,
             )
         if _variable_scalar(o):
-            return self._each(operator.mul, o, lambda: self.materialize() * o)
+            return self._each(operator.mul, o)
         return self.materialize() * o
 
     __rmul__ = __mul__
@@ -3881,20 +3909,19 @@ class _Terms(_Pending):
                 return self.eager / o
         if self._scalar(o):
             scaled = self * (1.0 / o)
-            exact = lambda: self.materialize() / o  # noqa: E731
-            return _Terms(scaled.parts, scaled.constant, exact, self.shape)
+            return _Terms(scaled.parts, scaled.constant, _After(self, lambda v: v / o), self.shape)
         if _variable_scalar(o):
-            return self._each(operator.truediv, o, lambda: self.materialize() / o)
+            return self._each(operator.truediv, o)
         return self.materialize() / o
 
-    def _each(self, op: Callable[[Any, Any], Any], o: Any, exact: Callable[[], Any]) -> Any:
+    def _each(self, op: Callable[[Any, Any], Any], o: Any) -> Any:
         """The sum times (over) a variable number o, as terms: each term array's
         elements times (over) o, and the constant's one term (x[0] * np.sum(x**2), a
         Lagrangian's lam * c(x): each term reads o's inputs besides its own)."""
         parts = [(op(a, o), w) for a, w in self.parts]
         if not (np.ndim(self.constant) == 0 and self.constant == 0):
             parts.append((np.reshape(op(self.constant, o), (1,)), 1.0))
-        return _Terms(parts, 0.0, exact, self.shape)
+        return _Terms(parts, 0.0, _After(self, lambda v: op(v, o)), self.shape)
 
     def __neg__(self) -> Any:
         return self * -1.0
@@ -3905,7 +3932,7 @@ class _Terms(_Pending):
     def __getitem__(self, key: Any) -> Any:
         # (a keepdims sum's one element: np.sum(r**2, keepdims=True)[0], the sum)
         if self.shape == (1,) and _one_index(key) and key in (0, -1):
-            return _Terms(self.parts, self.constant, lambda: self.materialize()[key])
+            return _Terms(self.parts, self.constant, _After(self, lambda v: v[key]))
         return self.materialize()[key]
 
 
