@@ -3750,7 +3750,7 @@ class _Terms(_Pending):
     def __init__(
         self, parts: list[tuple[Any, Any]], constant: Any,
         exact: Callable[[], Any] | _After | None = None, shape: tuple[int, ...] = (),
-        eager: Any = None,
+        eager: Any = None, stage: int = 0,
     ) -> None:  # fmt: skip
         self.parts = parts
         self.constant = constant
@@ -3759,6 +3759,11 @@ class _Terms(_Pending):
         # addition at a time: a loop's sum of thousands of numbers reads it without
         # recursing through a closure per addition
         self.eager = eager
+        # a sum of numbers scaled by a constant (0.5 * sum(r_i ** 2)) stays terms
+        # (stage 1); added to after that (stage 2, y = 0.5 * y + x_i ** 2), scaled
+        # again it is its number: a recurrence kept as terms copies its parts at every
+        # step (see __mul__)
+        self.stage = stage
         # the value as f computes it (np.dot's, np.mean's, then the scalings and sums in
         # f's order): a pass's value must be f's to the bit, or a function of it read
         # where it is ill-conditioned (sin of a dot product of 1.9e10) is another one
@@ -3857,14 +3862,17 @@ class _Terms(_Pending):
                 _After(self, lambda v: v + o.materialize()),
                 max(self.shape, o.shape),  # ((1,) when either is)
                 self._eager_sum(o.eager),
+                2 if max(self.stage, o.stage) else 0,
             )
-        if self._scalar(o):
+        if self._scalar(o):  # (a constant: no part more)
             exact = _After(self, lambda v: v + o)
-            return _Terms(self.parts, self.constant + o, exact, self.shape, self._eager_sum(o))
+            eager = self._eager_sum(o)
+            return _Terms(self.parts, self.constant + o, exact, self.shape, eager, self.stage)
         if _variable_scalar(o):  # (a term of its own, held as a sum's arrays are)
             parts = self._extended([(_held(o)[None], 1.0)])
             exact = _After(self, lambda v: v + o)
-            return _Terms(parts, self.constant, exact, self.shape, self._eager_sum(o))
+            stage = 2 if self.stage else 0
+            return _Terms(parts, self.constant, exact, self.shape, self._eager_sum(o), stage)
         return self.materialize() + o
 
     def _eager_sum(self, o: Any) -> Any:
@@ -3884,10 +3892,13 @@ class _Terms(_Pending):
         return (-self) + o
 
     def __mul__(self, o: Any) -> Any:
+        if self.eager is not None and self._scalar(o) and self.stage < 2:
+            return self._scaled(o, lambda v: v * o)  # (0.5 * sum(r_i ** 2))
         if self.eager is not None and (self._scalar(o) or _variable_scalar(o)):
-            # a sum of numbers scaled (a loop's y = 0.5 * y + x[i]): its number, as f
-            # computes it; kept as terms, a recurrence that also sums its y's (total +=
-            # y) would hold n^2 / 2 terms (27 s for a Hessian at n = 1500, 0.16 s so)
+            # a sum of numbers scaled after it was scaled and added to (a loop's y =
+            # 0.5 * y + x[i]): its number, as f computes it; kept as terms, each step
+            # would copy its parts, and a recurrence that also sums its y's (total += y)
+            # would hold n^2 / 2 terms (27 s for a Hessian at n = 1500, 0.16 s so)
             with _plain_terms():
                 return self.eager * o
         if self._scalar(o):
@@ -3904,6 +3915,8 @@ class _Terms(_Pending):
     __rmul__ = __mul__
 
     def __truediv__(self, o: Any) -> Any:
+        if self.eager is not None and self._scalar(o) and self.stage < 2:
+            return self._scaled(1.0 / o, lambda v: v / o)  # (sum(r_i ** 2) / n)
         if self.eager is not None and (self._scalar(o) or _variable_scalar(o)):
             with _plain_terms():  # (its number, as __mul__'s)
                 return self.eager / o
@@ -3913,6 +3926,14 @@ class _Terms(_Pending):
         if _variable_scalar(o):
             return self._each(operator.truediv, o)
         return self.materialize() / o
+
+    def _scaled(self, factor: Any, step: Callable[[Any], Any]) -> _Terms:
+        """A sum of numbers (eager) scaled by a constant: its terms weighed by factor,
+        its value f's (step of its value)."""
+        with _plain_terms():
+            eager = step(self.eager)
+        parts = [(a, w * factor) for a, w in self.parts]
+        return _Terms(parts, self.constant * factor, None, self.shape, eager, stage=1)
 
     def _each(self, op: Callable[[Any, Any], Any], o: Any) -> Any:
         """The sum times (over) a variable number o, as terms: each term array's
