@@ -125,6 +125,22 @@ def _union(a: Any, b: Any) -> Any:
     return _widen(a, cols) + _widen(b, cols)
 
 
+def _set_row(items: frozenset[int], cols: int) -> Any:
+    """The set as a one-row matrix of `cols` columns."""
+    if not items:
+        return _empty(1, cols)
+    indices = np.array(sorted(items), dtype=np.int64)
+    indptr = np.array([0, len(indices)], dtype=np.int64)
+    return _sp().csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), (1, cols))
+
+
+def _row_set(m: Any, i: int) -> frozenset[int]:
+    """Row i of a matrix as a set (its nonzeros: entries stored as zeros are none)."""
+    begin, end = int(m.indptr[i]), int(m.indptr[i + 1])
+    indices, data = m.indices[begin:end], m.data[begin:end]
+    return frozenset((indices if data.all() else indices[data != 0]).tolist())
+
+
 def _rows(m: Any, index: np.ndarray | None) -> Any:
     """Rows `index` of m (None: all of them, unchanged)."""
     if index is None:
@@ -182,6 +198,8 @@ class _Trace:
         self.events = 0
         # batches (first event, A, B): event first + r pairs A[r] x B[r] (and B x A)
         self.batches: list[tuple[int, Any, Any]] = []
+        # events of one element's sets (new_event): event -> (A, B)
+        self.set_events: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
 
     def new_events(self, a: Any, b: Any) -> Any:
         """Events for each row whose sets a, b are both non-empty; their rows (a CSR
@@ -199,10 +217,28 @@ class _Trace:
         data = np.ones(len(live), dtype=bool)
         return _sp().csr_matrix((data, cols, indptr), shape=(size, self.events))
 
+    def new_event(self, a: frozenset[int], b: frozenset[int]) -> frozenset[int]:
+        """new_events for one element's sets: its event, if a and b are non-empty."""
+        if not (a and b):
+            return frozenset()
+        event = self.events
+        self.events += 1
+        self.set_events[event] = (a, b)
+        return frozenset((event,))
+
     def pairs(self, reached: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(owner, i, j) for the pairs of the events `reached[k]` (owner k), i <= j."""
         owners, rows, cols = [], [], []
         reached = np.asarray(reached, dtype=np.int64)
+        for k, event in enumerate(reached.tolist()):
+            sets = self.set_events.get(event)
+            if sets is None:
+                continue
+            a, b = (np.fromiter(x, dtype=np.int64, count=len(x)) for x in sets)
+            i, j = np.repeat(a, len(b)), np.tile(b, len(a))
+            owners.append(np.full(len(i), k, dtype=np.int64))
+            rows.append(np.minimum(i, j))
+            cols.append(np.maximum(i, j))
         ev_owner = np.arange(len(reached), dtype=np.int64)
         for first, a, b in self.batches:
             sel = (reached >= first) & (reached < first + a.shape[0])
@@ -237,9 +273,11 @@ class SparsityTracer:
     __slots__ = (
         "__weakref__",
         "_base",
-        "_g",
-        "_h",
+        "_gm",
+        "_gs",
         "_held",
+        "_hm",
+        "_hs",
         "_ids",
         "_plain",
         "_row_terms",
@@ -250,6 +288,10 @@ class SparsityTracer:
         "_views",
     )
     __array_priority__ = 200
+    _gm: Any  # the sets as matrices (_g, _h), or
+    _hm: Any
+    _gs: frozenset[int] | None  # as sets, for one element
+    _hs: frozenset[int] | None
 
     def __init__(self, trace: _Trace, shape: tuple[int, ...], g: Any, h: Any, value: Any) -> None:
         self._trace = trace
@@ -274,6 +316,52 @@ class SparsityTracer:
         # np.sum(x**2) - 1): {row: the _Terms}, a row dropped by any later write to it
         # (_assigned_term_rows)
         self._row_terms: dict[int, _Terms] = {}
+
+    # --- the sets: rows of CSR matrices (scipy.sparse), or for one element (x[i] in a
+    # loop, and numbers computed from such) Python sets, which _scalar_ufunc unites in
+    # microseconds where each scipy.sparse operation costs tens of them (a loop's
+    # Rosenbrock at n = 1000 took 1.8 s to trace); read as a matrix, a set becomes one
+    @property
+    def _g(self) -> Any:
+        if self._gs is not None:
+            self._gm, self._gs = _set_row(self._gs, self._trace.n), None
+        return self._gm
+
+    @_g.setter
+    def _g(self, value: Any) -> None:
+        self._gm, self._gs = value, None
+
+    @property
+    def _h(self) -> Any:
+        if self._hs is not None:
+            self._hm, self._hs = _set_row(self._hs, self._trace.events), None
+        return self._hm
+
+    @_h.setter
+    def _h(self, value: Any) -> None:
+        self._hm, self._hs = value, None
+
+    @classmethod
+    def _of_sets(
+        cls, trace: _Trace, shape: tuple[int, ...], g: frozenset[int], h: frozenset[int] | None
+    ) -> SparsityTracer:
+        """A tracer of one element whose sets are g and h (None: first order)."""
+        out = cls(trace, shape, None, None, None)
+        out._gs, out._hs = g, h
+        return out
+
+    def _sets(self) -> tuple[frozenset[int], frozenset[int] | None]:
+        """The sets of a tracer of one element (h None at first order)."""
+        g = self._gs if self._gs is not None else _row_set(self._gm, 0)
+        if not self._trace.second:
+            return g, None
+        return g, self._hs if self._hs is not None else _row_set(self._hm, 0)
+
+    def _sharing(self) -> SparsityTracer:
+        """A new tracer of this one's shape, sets and value, nothing else."""
+        out = SparsityTracer(self._trace, self._shape, None, None, self._value)
+        out._gm, out._gs, out._hm, out._hs = self._gm, self._gs, self._hm, self._hs
+        return out
 
     # --- array attributes
     @property
@@ -670,6 +758,9 @@ class SparsityTracer:
         if _has_tracer(key):
             raise TypeError(_BRANCH.format(what="a traced array used as an index"))
         self._fresh()
+        one = self._one_element(key)
+        if one is not None:
+            return one
         picked = np.arange(self.size, dtype=np.int64).reshape(self._shape)[key]
         ids = np.asarray(picked)
         value = None if self._value is None else np.asarray(self._value[key])
@@ -681,6 +772,28 @@ class SparsityTracer:
         if _basic(key) and not isinstance(picked, np.generic):
             _viewing(out, self, rows)
         return out
+
+    def _one_element(self, key: Any) -> SparsityTracer | None:
+        """x[i] of a 1-d tracer (numpy's scalar: a copy, no view) and x[None] of a 0-d
+        one, as sets (the loop's common case); None for any other key."""
+        if self._value is not None:
+            return None
+        if key is None and self._shape == ():
+            out = self._sharing()
+            out._shape = (1,)
+            return out
+        if not isinstance(key, (int, np.integer)) or isinstance(key, bool) or self.ndim != 1:
+            return None
+        size = self._shape[0]
+        i = int(key)
+        if not -size <= i < size:
+            return None  # (numpy's IndexError)
+        i %= size
+        g = self._gs if self._gs is not None else _row_set(self._gm, i)
+        h = None
+        if self._trace.second:
+            h = self._hs if self._hs is not None else _row_set(self._hm, i)
+        return SparsityTracer._of_sets(self._trace, (), g, h)
 
     def __setitem__(self, key: Any, item: Any) -> None:
         if _has_tracer(key):
@@ -1098,6 +1211,10 @@ def _apply_ufunc(
         return _scalar_sum(a, b, 1.0 if name == "add" else -1.0, summed)
     if "c" in _output_kinds(ufunc):  # complex of real operands (hankel1): np.imag no zero
         trace.complex = True
+    if not trace.local:
+        one = _one_element_ufunc(ufunc, inputs, trace)
+        if one is not None:
+            return one
     values = [_value(x) for x in inputs]
     value = ufunc(*values) if trace.local else None
     out_shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
@@ -1168,6 +1285,66 @@ def _apply_ufunc(
     else:  # nonlinear in every operand together (any other ufunc: elementwise)
         h = _union(h, trace.new_events(g, g))
     return _outputs(ufunc, trace, out_shape, g, h, value)
+
+
+def _one_element_ufunc(
+    ufunc: np.ufunc, inputs: tuple[Any, ...], trace: _Trace
+) -> SparsityTracer | None:
+    """_apply_ufunc's rules (a global pattern's) for operands of one element each,
+    tracers and numbers, on their sets: x[i] ** 2 - x[i + 1] in a loop. None where
+    _apply_ufunc's general path is needed (another operand; a function without a
+    derivative, a comparison; all operands plain-valued; several outputs)."""
+    name = ufunc.__name__
+    if ufunc.nout != 1 or name in _ZERO or (name not in _KNOWN and _integral(ufunc)):
+        return None
+    gs: list[frozenset[int]] = []
+    hs: list[frozenset[int] | None] = []
+    constant: list[Any] = []  # each operand's value if a number, else None
+    shapes = []
+    plain = True
+    for x in inputs:
+        if isinstance(x, SparsityTracer):
+            if x.size != 1:
+                return None
+            g, h = x._sets()
+            plain = plain and x._plain
+            constant.append(None)
+            shapes.append(x._shape)
+        elif isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+            g, h = frozenset(), frozenset()
+            constant.append(x)
+            shapes.append(())
+        else:
+            return None
+        gs.append(g)
+        hs.append(h)
+    if plain:  # (no tracer, or plain-valued ones alone)
+        return None
+    shape = np.broadcast_shapes(*shapes)
+    # a constant factor 0 (x * 0, x ** 0): no dependency (_nonzero_factors)
+    power = name in ("power", "float_power")
+    factors = constant if name == "multiply" else constant[1:] if power else []
+    if any(c is not None and c == 0 for c in factors):
+        gs, hs = [frozenset()] * len(gs), [frozenset()] * len(hs)
+    if name == "copysign":  # |a| sign(b): b's derivative is 0
+        gs, hs = gs[:1], hs[:1]
+    g = frozenset().union(*gs)
+    if not trace.second:
+        return SparsityTracer._of_sets(trace, shape, g, None)
+    h = frozenset().union(*hs)  # type: ignore[arg-type]
+    b_const = len(gs) == 2 and not gs[1]
+    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
+        h |= trace.new_event(g, g)
+    elif name in _PIECEWISE_LINEAR or name == "copysign" or (name == "divide" and b_const):
+        pass  # (divide: linear in a)
+    elif name == "multiply":
+        h |= trace.new_event(gs[0], gs[1])
+    elif power and b_const and constant[1] is not None:
+        if float(constant[1]) not in (0.0, 1.0):
+            h |= trace.new_event(gs[0], gs[0])
+    else:  # nonlinear in every operand together
+        h |= trace.new_event(g, g)
+    return SparsityTracer._of_sets(trace, shape, g, h)
 
 
 _GUFUNC_EINSUM = {"vecdot": "...i,...i->...", "matvec": "...ij,...j->...i"}
@@ -4165,7 +4342,7 @@ def _held(a: Any) -> Any:
     while chain is not None:  # a view's bases too (np.sum(r.ravel()); r[0] = ...)
         chain._held = True
         chain = chain._base
-    kept = SparsityTracer(a._trace, a.shape, a._g, a._h, a._value)
+    kept = a._sharing()
     kept._plain = a._plain
     return kept
 

@@ -1,0 +1,97 @@
+"""Sparsity detection of one element at a time (x[i] in a loop, and the numbers
+computed from such: _one_element_ufunc's sets) against the same operations on arrays
+of many elements (the general path's sparse matrices, independent of the sets): the
+Jacobian and Hessian patterns of seeded random programs agree exactly, and a loop's
+Rosenbrock pattern is the tridiagonal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import hyperdiff as hd
+
+UNARY = [np.sin, np.exp, np.square, np.negative, np.abs, np.sqrt, np.log1p, np.tanh]
+BINARY = [np.add, np.subtract, np.multiply, np.divide, np.maximum, np.copysign, np.hypot]
+CONSTANTS = [0.0, 1.0, 2.0, -0.5, 3]  # (0: a product's structural zero; x ** 0, x ** 1)
+
+
+def program(seed: int, inputs: int, steps: int) -> list[tuple[Any, ...]]:
+    """Steps (op, operands): an operand is an earlier value ("v", k), an input
+    ("x", j) or a number ("c", value); power's exponent a number."""
+    rng = np.random.default_rng(seed)
+    code: list[tuple[Any, ...]] = []
+
+    def operand(k: int) -> tuple[str, Any]:
+        r = rng.random()
+        if k and r < 0.5:
+            return ("v", int(rng.integers(k)))
+        if r < 0.85:
+            return ("x", int(rng.integers(inputs)))
+        return ("c", CONSTANTS[int(rng.integers(len(CONSTANTS)))])
+
+    for k in range(steps):
+        r = rng.random()
+        if r < 0.35:
+            code.append((UNARY[int(rng.integers(len(UNARY)))], operand(k)))
+        elif r < 0.5:
+            exponent = CONSTANTS[int(rng.integers(len(CONSTANTS)))]
+            code.append((np.power, operand(k), ("c", exponent)))
+        else:
+            op = BINARY[int(rng.integers(len(BINARY)))]
+            code.append((op, operand(k), operand(k)))
+    return code
+
+
+def run(code: list[tuple[Any, ...]], xs: list[Any]) -> Any:
+    values: list[Any] = []
+    for op, *operands in code:
+        args = [values[v] if kind == "v" else xs[v] if kind == "x" else v for kind, v in operands]
+        values.append(op(*args))
+    return values[-1] + xs[0] * 0.0  # (one element per output even if constant)
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_one_element_sets_agree_with_arrays(seed: int) -> None:
+    rng = np.random.default_rng(1000 + seed)
+    n, m, inputs = 9, 5, 3
+    picks = rng.integers(0, n, (inputs, m))  # output k reads x[picks[:, k]]
+    code = program(seed, inputs, 4 + seed % 6)
+    x = rng.uniform(0.5, 1.5, n)
+
+    def elements(v: Any) -> Any:
+        return np.stack([run(code, [v[int(picks[j, k])] for j in range(inputs)]) for k in range(m)])
+
+    def arrays(v: Any) -> Any:
+        return run(code, [v[picks[j]] for j in range(inputs)])
+
+    with np.errstate(all="ignore"):
+        want = hd.jacobian_sparsity(arrays)(x)
+        got = hd.jacobian_sparsity(elements)(x)
+        assert (got != want).nnz == 0, code
+        want = hd.hessian_sparsity(lambda v: np.sum(arrays(v)))(x)
+        got = hd.hessian_sparsity(lambda v: np.sum(elements(v)))(x)
+        assert (got != want).nnz == 0, code
+
+
+def test_a_loops_rosenbrock_is_tridiagonal() -> None:
+    n = 300
+    x = np.random.default_rng(3).uniform(0.5, 1.5, n)
+
+    def f(v: Any) -> Any:
+        total = 0.0
+        for i in range(n - 1):
+            total = total + 100.0 * (v[i + 1] - v[i] ** 2) ** 2 + (1.0 - v[i]) ** 2
+        return total
+
+    want = np.eye(n, dtype=bool) | np.eye(n, k=1, dtype=bool) | np.eye(n, k=-1, dtype=bool)
+    np.testing.assert_array_equal(hd.hessian_sparsity(f)(x).toarray(), want)
+    h = hd.hessian(f, sparsity="auto")(x)
+    diag = 1200.0 * x**2 - 400.0 * np.r_[x[1:], 0.0] + 2.0
+    diag[-1] = 200.0
+    diag[0] = 1200.0 * x[0] ** 2 - 400.0 * x[1] + 2.0
+    diag[1:-1] += 200.0
+    np.testing.assert_allclose(h.diagonal(), diag, rtol=1e-13)
+    np.testing.assert_allclose(h.diagonal(1), -400.0 * x[:-1], rtol=1e-13)
