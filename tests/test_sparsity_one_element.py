@@ -95,3 +95,30 @@ def test_a_loops_rosenbrock_is_tridiagonal() -> None:
     diag[1:-1] += 200.0
     np.testing.assert_allclose(h.diagonal(), diag, rtol=1e-13)
     np.testing.assert_allclose(h.diagonal(1), -400.0 * x[:-1], rtol=1e-13)
+
+
+def test_large_unions_of_a_loops_totals() -> None:
+    # running totals whose sets grow past the size united at once (_Union: united when
+    # read): a nonlinear function of one, a product of two, against the same on arrays
+    n = 200
+    x = np.random.default_rng(4).uniform(0.5, 1.5, n)
+
+    def looped(v: Any) -> Any:
+        chain, block, other = 0.0, 0.0, 0.0
+        for i in range(n - 1):
+            chain = chain + v[i] * v[i + 1]
+        for i in range(80):
+            block = block + v[i]
+            other = other + v[199 - i] ** 2
+        return chain + np.exp(block) + block * other + np.sin(other)
+
+    def vectorized(v: Any) -> Any:
+        block, other = np.sum(v[:80]), np.sum(v[120:] ** 2)
+        return np.sum(v[:-1] * v[1:]) + np.exp(block) + block * other + np.sin(other)
+
+    for pattern in (hd.jacobian_sparsity, hd.hessian_sparsity):
+        want = pattern(vectorized)(x).toarray()
+        got = pattern(looped)(x).toarray()
+        np.testing.assert_array_equal(got, want)
+    # (and both are the dense Hessian's nonzeros: no entry cancels here)
+    np.testing.assert_array_equal(got, hd.hessian(vectorized)(x) != 0)
