@@ -122,3 +122,59 @@ def test_large_unions_of_a_loops_totals() -> None:
         np.testing.assert_array_equal(got, want)
     # (and both are the dense Hessian's nonzeros: no entry cancels here)
     np.testing.assert_array_equal(got, hd.hessian(vectorized)(x) != 0)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_element_writes_agree_with_slice_writes(seed: int) -> None:
+    # r[i] = ... one element at a time (kept apart until read: _write_one) against
+    # r[i:i + 1] = ... (the general path), in the same random order: numbers, x's
+    # elements, r's own (read after a write), some slices between, and a view of r
+    # read before the writes
+    rng = np.random.default_rng(seed)
+    n = 12
+    x = rng.uniform(0.5, 1.5, n)
+    steps = []
+    for _ in range(25):
+        i, j, k = (int(v) for v in rng.integers(-n, n, 3))
+        steps.append((["number", "x", "r", "slice"][int(rng.integers(4))], i, j, k))
+
+    def make(one: bool) -> Any:
+        def f(v: Any) -> Any:
+            r = np.zeros_like(v)
+            head = r[:3] * 1.0  # (a copy, read before the writes)
+            for kind, i, j, k in steps:
+                target = i if one else slice(i % n, i % n + 1)
+                if kind == "number":
+                    r[target] = 2.5
+                elif kind == "x":
+                    r[target] = np.sin(v[j]) * v[k]
+                elif kind == "r":
+                    r[target] = r[j] ** 2 + v[k]
+                else:
+                    lo = min(i % n, j % n)
+                    r[lo : lo + 3] = v[lo : lo + 3] * r[k]
+            return np.concatenate([r, head, [r[0] * r[-1]]])
+
+        return f
+
+    for pattern in (hd.jacobian_sparsity, lambda f: hd.hessian_sparsity(lambda v: np.sum(f(v)))):
+        want = pattern(make(False))(x).toarray()
+        got = pattern(make(True))(x).toarray()
+        np.testing.assert_array_equal(got, want)
+    # (a superset of the dense Jacobian's nonzeros: r's zeros, traced, count)
+    dense = hd.jacobian(make(True))(x) != 0
+    assert not np.any(dense & ~hd.jacobian_sparsity(make(True))(x).toarray())
+
+
+def test_an_element_write_stales_a_view_as_any_write() -> None:
+    x = np.linspace(0.5, 1.5, 6)
+
+    def f(v: Any) -> Any:
+        r = v * 1.0
+        view = r[1:4]
+        r[2] = v[0] ** 2
+        return view * 2.0
+
+    with pytest.raises(TypeError, match="view"):
+        hd.jacobian_sparsity(f)(x)
+    np.testing.assert_array_equal(hd.jacobian(f)(x)[1], [4 * x[0], 0, 0, 0, 0, 0])  # (it sees it)
