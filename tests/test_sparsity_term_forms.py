@@ -270,3 +270,37 @@ def test_a_scaled_sum_of_numbers_reads_fs_value():
         grad = hd.grad(lambda v, g=g: np.exp(1e-2 * g(v)), sparsity="auto")(y)
         want = 1e-2 * np.exp(1e-2 * value) * scale * inner
         np.testing.assert_allclose(grad, want, rtol=1e-13)
+
+
+SUMS = {
+    "np.sum": lambda v: np.sum(v[:-1] * v[1:]),
+    "python sum": lambda v: sum(v[i] * v[i + 1] for i in range(len(v) - 1)),
+    "np.mean": lambda v: np.mean(np.sin(v) * v),
+}
+SCALINGS = {
+    "/ 0.0": lambda s: s / 0.0,
+    "/ 0": lambda s: s / 0,
+    "/ np.float64(0)": lambda s: s / np.float64(0.0),
+    "* inf": lambda s: s * np.inf,
+    "* nan": lambda s: np.nan * s,
+    "* 0.0": lambda s: 0.0 * s,
+}
+
+
+@pytest.mark.parametrize("scaling", list(SCALINGS))
+@pytest.mark.parametrize("form", list(SUMS))
+def test_a_sum_scaled_by_zero_or_non_finite_numbers_is_the_dense_transforms(form, scaling):
+    # a sum of terms divided by 0 raised ZeroDivisionError (its weights 1 / 0 in
+    # Python's floats); any such scaling is the dense Hessian's and gradient's, inf and
+    # nan alike, where the pattern has entries
+    def f(v):
+        return SCALINGS[scaling](SUMS[form](v))
+
+    x = np.linspace(0.5, 1.5, 7)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pattern = hd.hessian_sparsity(f)(x).toarray()
+        dense = hd.hessian(f)(x)
+        np.testing.assert_array_equal(hd.hessian(f, sparsity="auto")(x).toarray(), dense * pattern)
+        assert not np.any((dense != 0) & ~pattern)
+        np.testing.assert_array_equal(hd.grad(f, sparsity="auto")(x), hd.grad(f)(x))

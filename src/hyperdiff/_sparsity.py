@@ -4224,6 +4224,8 @@ class _Terms(_Pending):
     __rmul__ = __mul__
 
     def __truediv__(self, o: Any) -> Any:
+        if self._scalar(o) and o == 0:  # (1 / 0 is no weight: f's own quotient, inf or nan)
+            return self.materialize() / o
         if self.eager is not None and self._scalar(o) and self.stage < 2:
             return self._scaled(1.0 / o, lambda v: v / o)  # (sum(r_i ** 2) / n)
         if self.eager is not None and (self._scalar(o) or _variable_scalar(o)):
