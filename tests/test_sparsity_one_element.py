@@ -178,3 +178,31 @@ def test_an_element_write_stales_a_view_as_any_write() -> None:
     with pytest.raises(TypeError, match="view"):
         hd.jacobian_sparsity(f)(x)
     np.testing.assert_array_equal(hd.jacobian(f)(x)[1], [4 * x[0], 0, 0, 0, 0, 0])  # (it sees it)
+
+
+def test_a_traced_number_written_into_a_float_array_is_a_clear_type_error() -> None:
+    # numpy's own words were "setting an array element with a sequence" (a ValueError);
+    # the dense transforms refuse the same code with a TypeError
+    x = np.linspace(0.5, 1.5, 5)
+
+    def f(v: Any) -> Any:
+        r = np.zeros(len(v))
+        for i in range(len(v)):
+            r[i] = v[i] ** 2
+        return r
+
+    for transform in (
+        hd.jacobian_sparsity(f),
+        hd.hessian_sparsity(lambda v: np.sum(f(v))),
+        hd.jacobian(f, sparsity="auto"),
+    ):
+        with pytest.raises(TypeError, match=r"np\.zeros_like"):
+            transform(x)
+    with pytest.raises(TypeError):
+        hd.jacobian(f)(x)
+
+    def ragged(v: Any) -> Any:  # (the function's own ValueError stays numpy's)
+        return np.array([[1.0, 2.0], [3.0]]) * v[0]
+
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        hd.jacobian_sparsity(ragged)(x)

@@ -4577,7 +4577,16 @@ def _call_traced(
     x = _input_array(args[argnum], where)
     new = list(args)
     new[argnum] = _trace_input(x, trace)
-    return x, f(*new, **kwargs)
+    try:
+        return x, f(*new, **kwargs)
+    except ValueError as error:  # (numpy's words for a traced number set into a float array)
+        if str(error) != "setting an array element with a sequence.":
+            raise
+        raise TypeError(
+            f"{where}: a traced number was written into an array of plain numbers (r = "
+            "np.zeros(n); r[i] = f(x[i]) keeps no dependencies, and the dense transforms "
+            "refuse it too); make the array from the input, r = np.zeros_like(x)"
+        ) from error
 
 
 def _output_sets(out: Any, trace: _Trace, where: str) -> SparsityTracer:
