@@ -206,3 +206,42 @@ def test_a_traced_number_written_into_a_float_array_is_a_clear_type_error() -> N
 
     with pytest.raises(ValueError, match="inhomogeneous"):
         hd.jacobian_sparsity(ragged)(x)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_grid_element_reads_and_writes_agree_with_slices(seed: int) -> None:
+    # u[i, j] and r[i, j] = ... of 2-d tracers (one element by ints, negative ones
+    # too: the sets, the writes kept apart) against one-element slices (the general
+    # path), in the same random order, r's own elements read after writes
+    rng = np.random.default_rng(50 + seed)
+    m, k = 3, 4
+    x = rng.uniform(0.5, 1.5, m * k)
+
+    def cell() -> tuple[int, int]:
+        return int(rng.integers(-m, m)), int(rng.integers(-k, k))
+
+    cells = [(cell(), cell(), cell()) for _ in range(20)]
+
+    def element(a: Any, i: int, j: int, one: bool) -> Any:
+        return a[i, j] if one else a[i % m : i % m + 1, j % k : j % k + 1]
+
+    def make(one: bool) -> Any:
+        def f(v: Any) -> Any:
+            u = v.reshape(m, k)
+            r = np.zeros_like(u)
+            for target, source, own in cells:
+                read, again = element(u, *source, one), element(r, *own, one)
+                value = read * again + np.sin(read)
+                if one:
+                    r[target] = value
+                else:
+                    i, j = target
+                    r[i % m : i % m + 1, j % k : j % k + 1] = value
+            return r.ravel()
+
+        return f
+
+    for pattern in (hd.jacobian_sparsity, lambda f: hd.hessian_sparsity(lambda v: np.sum(f(v)))):
+        np.testing.assert_array_equal(
+            pattern(make(True))(x).toarray(), pattern(make(False))(x).toarray()
+        )

@@ -845,22 +845,37 @@ class SparsityTracer:
             _viewing(out, self, rows)
         return out
 
+    def _element_number(self, key: Any) -> int | None:
+        """The flat number of the element an index of ints picks (x[i] of a 1-d array,
+        u[i, j] of a 2-d one: numpy's scalar, a copy); None for any other key or one
+        out of range (numpy's IndexError then)."""
+        keys = key if isinstance(key, tuple) else (key,)
+        if len(keys) != len(self._shape):
+            return None
+        number = 0
+        for k, size in zip(keys, self._shape, strict=True):
+            if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+                return None
+            i = int(k)
+            if not -size <= i < size:
+                return None
+            number = number * size + i % size
+        return number
+
     def _one_element(self, key: Any) -> SparsityTracer | None:
-        """x[i] of a 1-d tracer (numpy's scalar: a copy, no view) and x[None] of a 0-d
-        one, as sets (the loop's common case); None for any other key."""
+        """x[i] (u[i, j], ...: one element by ints) and x[None] of a 0-d tracer, as
+        sets (the loop's common case); None for any other key."""
         if self._value is not None:
             return None
         if key is None and self._shape == ():
             out = self._sharing()
             out._shape = (1,)
             return out
-        if not isinstance(key, (int, np.integer)) or isinstance(key, bool) or self.ndim != 1:
+        if self.ndim == 0:
             return None
-        size = self._shape[0]
-        i = int(key)
-        if not -size <= i < size:
-            return None  # (numpy's IndexError)
-        i %= size
+        i = self._element_number(key)
+        if i is None:
+            return None
         second = self._trace.second
         written = None if self._pending is None else self._pending.get(i)
         if written is not None:
@@ -874,16 +889,15 @@ class SparsityTracer:
         return SparsityTracer._of_sets(self._trace, (), g, h)
 
     def _write_one(self, key: Any, item: Any) -> bool:
-        """r[i] = item of a 1-d tracer that views nothing (no local values), item one
-        element (a tracer or a number): noted in _pending, its views marked stale as
-        _write's. Each write through _write rebuilds the matrices (O(n): a loop
-        writing a residual of 1000 elements spent 0.66 s there). False otherwise."""
-        if self._value is not None or self.ndim != 1 or self._base is not None:
+        """r[i] = item (r[i, j], ...: one element by ints) of a tracer that views
+        nothing (no local values), item one element (a tracer or a number): noted in
+        _pending, its views marked stale as _write's. Each write through _write
+        rebuilds the matrices (O(n): a loop writing a residual of 1000 elements spent
+        0.66 s there). False otherwise."""
+        if self._value is not None or self.ndim == 0 or self._base is not None:
             return False
-        if not isinstance(key, (int, np.integer)) or isinstance(key, bool):
-            return False
-        size = self._shape[0]
-        if not -size <= int(key) < size:
+        i = self._element_number(key)
+        if i is None:
             return False
         if isinstance(item, SparsityTracer):
             if item.size != 1:
@@ -893,7 +907,6 @@ class SparsityTracer:
             g, h = frozenset(), None
         else:
             return False
-        i = int(key) % size
         if self._held:
             self._trace.held_written = True
         written = np.array([i], dtype=np.int64)
