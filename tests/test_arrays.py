@@ -89,6 +89,34 @@ def test_item_assignment_keeps_or_zeroes_parts() -> None:
         x[0] = hd.hyperdual(1.0)
 
 
+def test_item_assignment_by_one_int_is_numpys_on_every_plane() -> None:
+    # r[i] = a number or a row of r's kind (a loop's residual: the fast path of one
+    # int): each plane as numpy's r_plane[i] = item_plane; negative ints, a row of a
+    # 2-d array, an element of r itself, a pending (recorded) item, out of range
+    from hyperdiff._multivariate import hyperdualvec_type
+
+    rng = np.random.default_rng(7)
+    kind = hyperdualvec_type(2, 1)
+    for shape in ((6,), (4, 3)):
+        planes = rng.uniform(-1, 1, (kind._planes, *shape))
+        r = kind._wrap(planes.copy())
+        want = planes.copy()
+        big = kind._wrap(rng.uniform(-1, 1, (kind._planes, 40_000)))
+        for i in (0, 2, -1, -3):
+            item = np.sin(r[i + 1]) * r[i]  # (reads r itself)
+            want_item = np.asarray(item._stack).copy()
+            r[i] = item
+            want[:, i] = want_item
+            np.testing.assert_array_equal(np.asarray(r._stack), want)
+        pending = np.exp(big) * 2.0  # recorded (fusion's min count): run into r's slot
+        row = pending[: shape[-1]] if len(shape) == 2 else pending[0]
+        want[:, 1] = np.asarray(row._stack)
+        r[1] = row
+        np.testing.assert_array_equal(np.asarray(r._stack), want)
+        with pytest.raises(IndexError):
+            r[shape[0]] = r[0]
+
+
 # --- operators ---------------------------------------------------------------
 @pytest.mark.parametrize(
     ("op", "fx", "fy"),

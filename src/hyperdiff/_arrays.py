@@ -767,6 +767,12 @@ class DualArray:
         return _restore, (self._spec, self._tag, self._stack, _class_key(type(self)))
 
     def __setitem__(self, index: Any, item: Any) -> None:
+        if type(index) is int and type(item) is type(self):
+            # r[i] = a number of r's kind (a loop's residual): the path below's basic
+            # key, without its checks (2 of its 4 us a write)
+            target = self._stack[:, index]
+            if target.shape == item._header.shape and _core.planes_into(item, target):
+                return
         # every plane at once through a planes-last view, so the key selects exactly
         # the elements numpy's x[key] = item would, whatever its advanced indices
         key = _with_plane_axis_last(self._key(index))
