@@ -1,4 +1,5 @@
-"""The kernels of every instruction set this CPU runs pass the reference and Jet tests.
+"""The kernels of every instruction set this CPU runs pass the reference, Jet and
+sparse recovery tests (the term check has a build per instruction set too).
 
 The extension holds x86-64-v2, v3 (AVX2) and v4 (AVX-512) builds of the same
 kernels and picks the best at import; HYPERDIFF_ISA forces one. Each is checked
@@ -21,7 +22,12 @@ from hyperdiff import _core
 HERE = Path(__file__).resolve().parent
 REFERENCE_TESTS = [
     str(HERE / name)
-    for name in ("test_references.py", "test_complex_references.py", "test_jet_kernels.py")
+    for name in (
+        "test_references.py",
+        "test_complex_references.py",
+        "test_jet_kernels.py",
+        "test_sparsity_recover.py",  # (the term check's real blocks: probe_rows_body.hpp)
+    )
 ]
 
 

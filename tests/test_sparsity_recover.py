@@ -6,9 +6,6 @@ nonzero it lacks; and end to end, the sparse Jacobian against the dense one."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -186,25 +183,6 @@ def test_block_mismatch_of_many_rows_off_in_their_last_bits(dtype: type, rows: i
         assert got == want, (floor is None, got, want)
         if rows > 200 and floor is None:
             assert want > rtol  # (rows beyond: the ratios compared are not all 0)
-
-
-@pytest.mark.slow  # the block checks again, in a subprocess per instruction set
-@pytest.mark.parametrize("isa", ["v2", "v3", "v4"])
-def test_each_instruction_sets_block_check(isa: str) -> None:
-    # the real check is compiled for x86-64-v4, v3 and the baseline
-    # (probe_rows_body.hpp), run as the kernel table's choice (HYPERDIFF_ISA forces one)
-    if not _core.isa().startswith("x86-64"):
-        pytest.skip("one build of the check on this platform")
-    if f"x86-64-{isa}" == _core.isa():
-        pytest.skip("the default build is what the rest of this file tests")
-    env = {**os.environ, "HYPERDIFF_ISA": isa}
-    probe = [sys.executable, "-c", "import hyperdiff"]
-    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
-        pytest.skip(f"this CPU does not run x86-64-{isa}")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
-    cmd += ["-k", "block_mismatch", __file__]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_csr_recover_declines_and_refuses() -> None:

@@ -60,38 +60,9 @@ struct Leaf {
 };
 
 // The programs' code for each instruction set: AVX-512 (x86-64-v4), AVX2 (v3) and the
-// baseline, with the kernels' options (CMakeLists.txt): no fused multiply-adds, and
-// no trapping math (the strong zeros' selects vectorize below AVX-512)
-#if defined(__GNUC__) && !defined(__clang__)
-#define HYPERDIFF_LINEAR_GCC 1
-#endif
-#if defined(HYPERDIFF_LINEAR_GCC) && defined(__x86_64__)
-#define HYPERDIFF_LINEAR_ISAS 1
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v4")
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-namespace v4 {
-#include "linear_chain_body.hpp"
-}  // namespace v4
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v3")
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-namespace v3 {
-#include "linear_chain_body.hpp"
-}  // namespace v3
-#pragma GCC pop_options
-#endif
-#if defined(HYPERDIFF_LINEAR_GCC)
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-#endif
-namespace base {
-#include "linear_chain_body.hpp"
-}  // namespace base
-#if defined(HYPERDIFF_LINEAR_GCC)
-#pragma GCC pop_options
-#endif
+// baseline, with the kernels' options (isa_namespaces.hpp)
+#define HYPERDIFF_ISA_BODY "linear_chain_body.hpp"
+#include "isa_namespaces.hpp"
 
 // The instruction set of the kernel table (runtime.cpp's choice, HYPERDIFF_ISA's): 4,
 // 3, or 0 for the baseline.
@@ -112,7 +83,7 @@ void run(const Step* steps, int count, const Leaf* leaves, int leaf_count, int p
       f32(steps, count, leaves, leaf_count, planes, out, out_stride, m);
     }
   };
-#ifdef HYPERDIFF_LINEAR_ISAS
+#ifdef HYPERDIFF_ISA_BUILDS
   if (isa_level() == 4) return call(v4::run_f64, v4::run_f32);
   if (isa_level() == 3) return call(v3::run_f64, v3::run_f32);
 #endif

@@ -337,45 +337,21 @@ double block_rows(const T* block, const W* weights, std::size_t planes, std::siz
 
 // real_block_rows (probe_rows_body.hpp) for each instruction set, as linear_chain.hpp's
 // programs: AVX-512 reads the planes 8 rows a vector (4 x 1e5: 0.23 ms, 0.30 with SSE2)
-#if defined(HYPERDIFF_LINEAR_ISAS)
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v4")
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-namespace probe_v4 {
-#include "probe_rows_body.hpp"
-}  // namespace probe_v4
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v3")
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-namespace probe_v3 {
-#include "probe_rows_body.hpp"
-}  // namespace probe_v3
-#pragma GCC pop_options
-#endif
-#if defined(HYPERDIFF_LINEAR_GCC)
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off", "no-trapping-math")
-#endif
-namespace probe_base {
-#include "probe_rows_body.hpp"
-}  // namespace probe_base
-#if defined(HYPERDIFF_LINEAR_GCC)
-#pragma GCC pop_options
-#endif
+namespace probe {
+#define HYPERDIFF_ISA_BODY "probe_rows_body.hpp"
+#include "isa_namespaces.hpp"
+}  // namespace probe
 
 template <class T>
 double real_block_rows(const T* block, const T* weights, std::size_t planes, std::size_t rows,
                        const double* floor, double rtol) {
-#if defined(HYPERDIFF_LINEAR_ISAS)
-  if (linear::isa_level() == 4) {
-    return probe_v4::real_block_rows(block, weights, planes, rows, floor, rtol);
-  }
-  if (linear::isa_level() == 3) {
-    return probe_v3::real_block_rows(block, weights, planes, rows, floor, rtol);
-  }
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() == 4)
+    return probe::v4::real_block_rows(block, weights, planes, rows, floor, rtol);
+  if (linear::isa_level() == 3)
+    return probe::v3::real_block_rows(block, weights, planes, rows, floor, rtol);
 #endif
-  return probe_base::real_block_rows(block, weights, planes, rows, floor, rtol);
+  return probe::base::real_block_rows(block, weights, planes, rows, floor, rtol);
 }
 
 // None when the arrays are not as this takes them (Python judges them instead):
