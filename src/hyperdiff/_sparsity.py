@@ -382,7 +382,7 @@ class SparsityTracer:
         self._row_terms: dict[int, _Terms] = {}
 
     # --- the sets: rows of CSR matrices (scipy.sparse), or for one element (x[i] in a
-    # loop, and numbers computed from such) Python sets, which _scalar_ufunc unites in
+    # loop, and numbers computed from such) Python sets, which _one_element_ufunc unites in
     # microseconds where each scipy.sparse operation costs tens of them (a loop's
     # Rosenbrock at n = 1000 took 1.8 s to trace); read as a matrix, a set becomes one
     @property
@@ -1461,9 +1461,8 @@ def _one_element_ufunc(
         hs.append(h)
     if plain:  # (no tracer, or plain-valued ones alone)
         return None
-    shape = (
-        max(shapes, key=len) if all(len(t) <= 1 for t in shapes) else np.broadcast_shapes(*shapes)
-    )
+    one = all(len(t) <= 1 for t in shapes)  # ((), (1,): numpy's broadcast_shapes costs 30 us)
+    shape = max(shapes, key=len) if one else np.broadcast_shapes(*shapes)
     # a constant factor 0 (x * 0, x ** 0): no dependency (_nonzero_factors)
     power = name in ("power", "float_power")
     factors = constant if name == "multiply" else constant[1:] if power else []
