@@ -245,3 +245,29 @@ def test_grid_element_reads_and_writes_agree_with_slices(seed: int) -> None:
         np.testing.assert_array_equal(
             pattern(make(True))(x).toarray(), pattern(make(False))(x).toarray()
         )
+
+
+def test_power_and_product_rules_in_closed_form() -> None:
+    # the rules both paths share (_pairing, _factors), against patterns written out:
+    # x ** 1 is linear (no pair), x ** 0 and 0 * x depend on nothing, x ** 2 pairs x
+    # with itself, x * y pairs x with y (not x with x), x / c is linear
+    n = 6
+    x = np.linspace(0.5, 1.5, n)
+
+    def vectorized(v: Any) -> Any:
+        a, b = v[:-1], v[1:]
+        return np.sum(a**1 * b + a**0 * 3.0 + 0.0 * b**3 + b / 4.0) + v[0] ** 2.0
+
+    def looped(v: Any) -> Any:
+        total = 0.0
+        for i in range(n - 1):
+            a, b = v[i], v[i + 1]
+            total = total + (a**1 * b + a**0 * 3.0 + 0.0 * b**3 + b / 4.0)
+        return total + v[0] ** 2.0
+
+    want = np.eye(n, k=1, dtype=bool) | np.eye(n, k=-1, dtype=bool)
+    want[0, 0] = True  # (v[0] ** 2.0 alone)
+    for f in (vectorized, looped):
+        np.testing.assert_array_equal(hd.hessian_sparsity(f)(x).toarray(), want)
+        jac = hd.jacobian_sparsity(lambda v, f=f: np.reshape(f(v), (1,)))(x).toarray()
+        np.testing.assert_array_equal(jac, np.ones((1, n), dtype=bool))

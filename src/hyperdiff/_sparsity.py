@@ -1371,13 +1371,8 @@ def _apply_ufunc(
     idx = [_broadcast_index(o.shape, out_shape) for o in ops]
     gs = [_rows(o._g, i) for o, i in zip(ops, idx, strict=True)]
     hs = [_rows(o._h, i) for o, i in zip(ops, idx, strict=True)] if trace.second else None
-    # a constant factor's zeros are structural, as in L @ x; and a constant exponent's
-    # (x ** 0 is 1 at every x, nan and inf too)
-    nonzero = None
-    if name == "multiply":
-        nonzero = _nonzero_factors(inputs, out_shape)
-    elif name in ("power", "float_power") and len(inputs) == 2:
-        nonzero = _nonzero_factors(inputs[1:], out_shape)
+    factors = _factors(name, inputs)
+    nonzero = _nonzero_factors(factors, out_shape) if factors else None
     if nonzero is not None:
         gs = [_mask_rows(g, nonzero) for g in gs]
         hs = None if hs is None else [_mask_rows(h, nonzero) for h in hs]
@@ -1405,26 +1400,39 @@ def _apply_ufunc(
         out._plain = True
         return out
     h = functools.reduce(_union, hs)
-    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
-        h = _union(h, trace.new_events(g, g))
-    elif name in _PIECEWISE_LINEAR or name == "copysign":
-        pass
-    elif name == "multiply":
-        h = _union(h, trace.new_events(gs[0], gs[1]))
-    elif name == "divide" and b_const:
-        pass  # linear in a
-    elif (
-        name in ("power", "float_power")
-        and b_const
-        and not trace.local
-        and not isinstance(inputs[1], SparsityTracer)
-    ):  # (a traced exponent of no dependency, floor(x0): any value, 0 and 1 too)
-        exponent = np.asarray(values[1])
-        if not (exponent.size == 1 and float(exponent.ravel()[0]) in (0.0, 1.0)):
-            h = _union(h, trace.new_events(gs[0], gs[0]))
-    else:  # nonlinear in every operand together (any other ufunc: elementwise)
-        h = _union(h, trace.new_events(g, g))
+    constant = len(inputs) == 2 and not trace.local and not isinstance(inputs[1], SparsityTracer)
+    pairing = _pairing(name, trace, b_const, values[1] if constant else None)
+    if pairing is not None:
+        a, b = (g, g) if pairing == "all" else (gs[0], gs[pairing == "operands"])
+        h = _union(h, trace.new_events(a, b))
     return _outputs(ufunc, trace, out_shape, g, h, value)
+
+
+def _factors(name: str, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A ufunc's operands whose constant zeros are structural: a product's (as in L @
+    x) and a power's exponent (x ** 0 is 1 at every x, nan and inf too)."""
+    if name == "multiply":
+        return inputs
+    return inputs[1:] if name in ("power", "float_power") and len(inputs) == 2 else ()
+
+
+def _pairing(name: str, trace: _Trace, b_const: bool, exponent: Any) -> str | None:
+    """The second-order events a ufunc's result adds (_apply_ufunc's rule, and
+    _one_element_ufunc's on sets): None (linear or piecewise linear: none), "operands"
+    (x * y pairs x with y), "first" (x ** c with itself) or "all" (everything it reads
+    with everything). b_const: the second operand depends on nothing; exponent: a
+    constant second operand's value (None: none, or a local trace's)."""
+    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
+        return "all"
+    if name in _PIECEWISE_LINEAR or name == "copysign" or (name == "divide" and b_const):
+        return None  # (divide: linear in a)
+    if name == "multiply":
+        return "operands"
+    if name in ("power", "float_power") and b_const and exponent is not None:
+        # (a traced exponent of no dependency, floor(x0): any value, 0 and 1 too)
+        value = np.asarray(exponent)
+        return None if value.size == 1 and float(value.ravel()[0]) in (0.0, 1.0) else "first"
+    return "all"  # nonlinear in every operand together (any other ufunc: elementwise)
 
 
 def _one_element_ufunc(
@@ -1464,9 +1472,7 @@ def _one_element_ufunc(
     one = all(len(t) <= 1 for t in shapes)  # ((), (1,): numpy's broadcast_shapes costs 30 us)
     shape = max(shapes, key=len) if one else np.broadcast_shapes(*shapes)
     # a constant factor 0 (x * 0, x ** 0): no dependency (_nonzero_factors)
-    power = name in ("power", "float_power")
-    factors = constant if name == "multiply" else constant[1:] if power else []
-    if any(c is not None and c == 0 for c in factors):
+    if any(c is not None and c == 0 for c in _factors(name, tuple(constant))):
         gs, hs = [frozenset()] * len(gs), [frozenset()] * len(hs)
     if name == "copysign":  # |a| sign(b): b's derivative is 0
         gs, hs = gs[:1], hs[:1]
@@ -1475,17 +1481,10 @@ def _one_element_ufunc(
         return SparsityTracer._of_sets(trace, shape, g, None)
     h = _unite(hs)
     b_const = len(gs) == 2 and not len(gs[1])
-    if name == "absolute" and trace.complex:  # |z| of a complex z: nonlinear
-        h = _unite([h, trace.new_event(g, g)])
-    elif name in _PIECEWISE_LINEAR or name == "copysign" or (name == "divide" and b_const):
-        pass  # (divide: linear in a)
-    elif name == "multiply":
-        h = _unite([h, trace.new_event(gs[0], gs[1])])
-    elif power and b_const and constant[1] is not None:
-        if float(constant[1]) not in (0.0, 1.0):
-            h = _unite([h, trace.new_event(gs[0], gs[0])])
-    else:  # nonlinear in every operand together
-        h = _unite([h, trace.new_event(g, g)])
+    pairing = _pairing(name, trace, b_const, constant[1] if len(constant) == 2 else None)
+    if pairing is not None:
+        a, b = (g, g) if pairing == "all" else (gs[0], gs[pairing == "operands"])
+        h = _unite([h, trace.new_event(a, b)])
     return SparsityTracer._of_sets(trace, shape, g, h)
 
 
