@@ -3,7 +3,7 @@
 // the rules _check_pointwise states (exact, or within the rounding of the sum; both
 // nan; both non-finite; with finite_only, any point where either is non-finite). Python
 // judges again only to name a point that disagrees, or arrays this does not take.
-// And a sparse Jacobian's recovery with its probe's check in one pass (csr_recover).
+// And a sparse Jacobian's entries gathered off its compressed pass (csr_gather).
 #include <pybind11/numpy.h>
 
 #include <algorithm>
@@ -200,13 +200,7 @@ bool probe_agrees(const py::array& parts, const py::array& probe, const py::arra
   return false;
 }
 
-// A sparse Jacobian off its compressed pass (_sparsity's compressed): data[e] =
-// parts[gather[e]] for each CSR entry e and, with the probe (J w of the pass), per row
-// i the recovered (J w)_i = sum_e data[e] w[e] against it: d_i = that - probe_i is
-// within |probe_i| rtol + floor_i, or the row's ratio |d_i| / (sum_e |data[e] w[e]| +
-// |probe_i|) counts where both sides are finite. The largest ratio (0: every row
-// within): _sparsity._mismatch's rule, read while the entries are in cache.
-// float32's sums in float64 (a row of many entries rounds within rtol too)
+// float32's sums in float64 (a row of many terms rounds within rtol too)
 template <class T>
 struct Wide {
   using type = double;
@@ -232,70 +226,6 @@ void judge_row(double magnitude, A q, double rtol, const double* floor, std::siz
   if (ratio > worst) worst = ratio;
 }
 
-template <class T, class W, class I, class G>
-double recover_rows(const T* parts, std::size_t slots, const G* gather, const I* indptr,
-                    std::size_t rows, std::size_t nnz, const W* w, const T* probe,
-                    const double* floor, double rtol, T* data) {
-  using A = typename Wide<T>::type;
-  double worst = 0;
-  bool nan = false, beyond = false;  // beyond: a slot past the parts (read as slot 0)
-  // the slot read kAhead entries on, asked for every 8 entries (a line a plane: 8 rows
-  // of a 5-point stencil): a row's entries come from c planes (c streams: 5 for a 2-D
-  // stencil), more than the hardware prefetcher follows
-  constexpr std::size_t kAhead = 160;
-  std::size_t asked = 0;  // entries below it have had their prefetch
-  const auto prefetch_to = [&](std::size_t end) {
-    for (; asked < end; asked += 8) {
-      if (asked + kAhead >= nnz) continue;
-      const auto ahead = static_cast<std::size_t>(gather[asked + kAhead]);
-      __builtin_prefetch(parts + (ahead < slots ? ahead : 0));
-    }
-  };
-  const auto entry = [&](std::size_t e) {
-    const auto slot = static_cast<std::size_t>(gather[e]);
-    beyond |= slot >= slots;
-    return data[e] = parts[slot < slots ? slot : 0];
-  };
-  // indptr is a CSR's (from 0 up to at most nnz, never down), judged row by row as
-  // the pass reads it: never a read out of bounds
-  const auto row_range = [&](std::size_t i) {
-    const I begin = indptr[i], end = indptr[i + 1];
-    if ((i == 0 && begin < 0) || end < begin || static_cast<std::size_t>(end) > nnz) {
-      throw std::out_of_range("csr_recover: indptr is not a CSR's");
-    }
-    return std::pair<std::size_t, std::size_t>(begin, end);
-  };
-  if (probe == nullptr) {  // the entries alone: indptr's last bound is all it reads
-    const I last = indptr[rows];
-    if (last < 0 || static_cast<std::size_t>(last) > nnz) {
-      throw std::out_of_range("csr_recover: indptr is not a CSR's");
-    }
-    for (std::size_t e = 0; e < static_cast<std::size_t>(last); ++e) {
-      if (e % 8 == 0) prefetch_to(e + 8);
-      entry(e);
-    }
-  }
-  // with the probe: one pass over the rows, each row's entries gathered and its
-  // (J w)_i summed as they are read
-  for (std::size_t i = 0; i < rows && probe != nullptr; ++i) {
-    const auto [begin, end] = row_range(i);
-    prefetch_to(end);
-    A sum = 0;
-    for (std::size_t e = begin; e < end; ++e) sum += A(entry(e)) * double(w[e]);
-    const A q = probe[i];
-    const auto scale = [&, begin = begin, end = end] {
-      double total = std::abs(q);
-      for (std::size_t e = begin; e < end; ++e) {
-        total += std::abs(A(data[e])) * std::abs(double(w[e]));
-      }
-      return total;
-    };
-    judge_row(std::abs(sum - q), q, rtol, floor, i, scale, worst, nan);
-  }
-  if (beyond) throw std::out_of_range("csr_recover: a slot beyond the parts");
-  return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
-}
-
 bool flat(const py::array& a, const py::dtype& dtype) {
   return a.ndim() == 1 && a.dtype().is(dtype) && (a.flags() & py::array::c_style) != 0;
 }
@@ -306,11 +236,11 @@ py::dtype real_dtype(const py::dtype& dtype) {
   return dtype.itemsize() == 16 ? py::dtype::of<double>() : py::dtype::of<float>();
 }
 
-// A sparse Hessian's term check (_sparsity._block_mismatch): block (k + 1, rows) holds
-// k planes of parts and, last, the probe's, weights (k + 1, rows) their weights (the
-// last -1), so d_i = sum_a weights[a, i] block[a, i] is the recovered product minus
-// the probe's; judge_row's largest ratio (0: every row within), one pass over the
-// rows (sums in double: float32's too).
+// A sparse Jacobian's or Hessian's check (_sparsity._block_mismatch): block (k + 1,
+// rows) holds k planes of parts and, last, the probe's, weights (k, rows) the parts'
+// weights, so d_i = sum_a weights[a, i] block[a, i] - probe_i is the recovered
+// product minus the probe's; judge_row's largest ratio (0: every row within), one
+// pass over the rows (sums in double: float32's too).
 template <class T, class W>
 double block_rows(const T* block, const W* weights, std::size_t planes, std::size_t rows,
                   const double* floor, double rtol) {
@@ -318,18 +248,19 @@ double block_rows(const T* block, const W* weights, std::size_t planes, std::siz
   double worst = 0;
   bool nan = false;
   for (std::size_t i = 0; i < rows; ++i) {
+    const A q = block[(planes - 1) * rows + i];
     A sum = 0;
-    for (std::size_t a = 0; a < planes; ++a) {
+    for (std::size_t a = 0; a + 1 < planes; ++a) {
       sum += A(block[a * rows + i]) * double(weights[a * rows + i]);
     }
-    const auto scale = [&] {  // (the probe's plane, weighed -1, among them)
+    sum += q * -1.0;
+    const auto scale = [&] {  // (the probe's plane, weighed -1, last)
       double total = 0;
-      for (std::size_t a = 0; a < planes; ++a) {
+      for (std::size_t a = 0; a + 1 < planes; ++a) {
         total += std::abs(A(block[a * rows + i])) * std::abs(double(weights[a * rows + i]));
       }
-      return total;
+      return total + std::abs(q);
     };
-    const A q = block[(planes - 1) * rows + i];
     judge_row(std::abs(sum), q, rtol, floor, i, scale, worst, nan);
   }
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
@@ -366,7 +297,7 @@ py::object block_mismatch(const py::array& block, const py::array& weights, doub
   const bool c_order =
       (block.flags() & py::array::c_style) != 0 && (weights.flags() & py::array::c_style) != 0;
   if (block.ndim() != 2 || weights.ndim() != 2 || !c_order || !weights.dtype().is(real) ||
-      block.shape(0) < 1 || weights.shape(0) != block.shape(0) ||
+      block.shape(0) < 1 || weights.shape(0) != block.shape(0) - 1 ||
       weights.shape(1) != block.shape(1) || (kind != 'f' && kind != 'c')) {
     return py::none();
   }
@@ -407,124 +338,101 @@ py::object block_mismatch(const py::array& block, const py::array& weights, doub
   return py::float_(worst);
 }
 
-// A part that is 0 (nan is not: as numpy's any, which counts it true).
-template <class T>
-bool parts_zero(const T& value) {
-  return value == T(0);
+// gather_slots (probe_rows_body.hpp) for this instruction set
+template <class T, class G>
+bool gather_slots(const T* parts, std::size_t slots, const G* gather, std::size_t nnz, T* data) {
+  using U = std::make_unsigned_t<G>;
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() == 4)
+    return probe::v4::gather_slots<T, G, U>(parts, slots, gather, nnz, data);
+  if (linear::isa_level() == 3)
+    return probe::v3::gather_slots<T, G, U>(parts, slots, gather, nnz, data);
+#endif
+  return probe::base::gather_slots<T, G, U>(parts, slots, gather, nnz, data);
 }
 
-template <class T, class W, class I, class G>
-double recover_with(const py::array& parts, const py::array& gather, const py::array& indptr,
-                    const py::array& weights, const py::array* probe, const py::array* floor,
-                    double rtol, py::array& data, const py::array* unused) {
-  const auto* q = probe != nullptr ? static_cast<const T*>(probe->data()) : nullptr;
-  const auto* f = floor != nullptr ? static_cast<const double*>(floor->data()) : nullptr;
+// A sparse Jacobian's entries off its compressed pass (_sparsity's recover): data[e]
+// = parts[gather[e]] (int32 or int64 slots), after the slots no entry reads
+// (`unused`, int64): all 0, or inf and nothing gathered (the pattern is wrong here;
+// nan is not 0, as numpy's any counts it). 0.0 when gathered; None when the arrays
+// are not as this takes them (Python gathers them instead); an IndexError for a slot
+// beyond the parts, nothing read there.
+template <class T>
+double gather_as(const py::array& parts, const py::array& gather, py::array& data,
+                 const py::array* unused) {
   const auto* p = static_cast<const T*>(parts.data());
-  const auto* g = static_cast<const G*>(gather.data());
-  const auto* r = static_cast<const I*>(indptr.data());
-  const auto* w = static_cast<const W*>(weights.data());
   auto* out = static_cast<T*>(data.mutable_data());
-  const auto rows = static_cast<std::size_t>(indptr.size() - 1);
   const auto slots = static_cast<std::size_t>(parts.size());
   const auto nnz = static_cast<std::size_t>(gather.size());
-  py::gil_scoped_release release;
-  if (unused != nullptr) {  // slots no entry reads: all 0, or the pattern is wrong here
-    const auto* u = static_cast<const std::int64_t*>(unused->data());
-    const auto size = static_cast<std::size_t>(unused->size());
-    bool zero = true;
-    for (std::size_t k = 0; k < size; ++k) {
-      const auto slot = static_cast<std::size_t>(u[k]);
-      if (slot >= slots) throw std::out_of_range("csr_recover: an unused slot beyond the parts");
-      zero = zero && parts_zero(p[slot]);
-    }
-    if (!zero) return std::numeric_limits<double>::infinity();
-  }
-  return recover_rows<T, W, I, G>(p, slots, g, r, rows, nnz, w, q, f, rtol, out);
-}
-
-template <class T, class W>
-double recover_as(const py::array& parts, const py::array& gather, const py::array& indptr,
-                  const py::array& weights, const py::array* probe, const py::array* floor,
-                  double rtol, py::array& data, bool wide, const py::array* unused) {
-  // int32 slots when they fit (half the bytes of the largest array read)
   const bool narrow = gather.dtype().is(py::dtype::of<std::int32_t>());
-  if (wide) {
-    return narrow ? recover_with<T, W, std::int64_t, std::int32_t>(parts, gather, indptr, weights,
-                                                                   probe, floor, rtol, data, unused)
-                  : recover_with<T, W, std::int64_t, std::int64_t>(
-                        parts, gather, indptr, weights, probe, floor, rtol, data, unused);
+  bool inside = true;
+  {
+    py::gil_scoped_release release;
+    if (unused != nullptr) {
+      const auto* u = static_cast<const std::int64_t*>(unused->data());
+      const auto size = static_cast<std::size_t>(unused->size());
+      bool zero = true;
+      for (std::size_t k = 0; k < size && inside; ++k) {
+        const auto slot = static_cast<std::size_t>(u[k]);
+        inside = slot < slots;
+        zero = zero && inside && p[slot] == T(0);
+      }
+      if (inside && !zero) return std::numeric_limits<double>::infinity();
+    }
+    if (inside) {
+      inside =
+          narrow
+              ? gather_slots(p, slots, static_cast<const std::int32_t*>(gather.data()), nnz, out)
+              : gather_slots(p, slots, static_cast<const std::int64_t*>(gather.data()), nnz, out);
+    }
   }
-  return narrow ? recover_with<T, W, std::int32_t, std::int32_t>(parts, gather, indptr, weights,
-                                                                 probe, floor, rtol, data, unused)
-                : recover_with<T, W, std::int32_t, std::int64_t>(parts, gather, indptr, weights,
-                                                                 probe, floor, rtol, data, unused);
+  if (!inside) throw std::out_of_range("csr_gather: a slot beyond the parts");
+  return 0.0;
 }
 
-// None when the arrays are not as this takes them (Python recovers them instead).
-py::object csr_recover(const py::array& parts, const py::array& gather, const py::array& indptr,
-                       const py::array& weights, const py::object& probe, const py::object& floor,
-                       double rtol, py::array& data, const py::object& unused) {
+py::object csr_gather(const py::array& parts, const py::array& gather, py::array& data,
+                      const py::object& unused) {
   const py::dtype dtype = parts.dtype();
   const char kind = dtype.kind();
   const auto size = dtype.itemsize();
-  const py::dtype real = real_dtype(dtype);
-  const bool wide = indptr.dtype().is(py::dtype::of<std::int64_t>());
-  for (const py::object* optional : {&probe, &floor, &unused}) {
-    if (!optional->is_none() && !py::isinstance<py::array>(*optional)) return py::none();
-  }
-  const auto borrowed = [](const py::object& o) {
-    return o.is_none() ? py::array() : py::reinterpret_borrow<py::array>(o);
-  };
-  const py::array probe_array = borrowed(probe), floor_array = borrowed(floor);
-  const py::array unused_array = borrowed(unused);
-  const py::array* q = probe.is_none() ? nullptr : &probe_array;
-  const py::array* f = floor.is_none() ? nullptr : &floor_array;
+  if (!unused.is_none() && !py::isinstance<py::array>(unused)) return py::none();
+  const py::array unused_array =
+      unused.is_none() ? py::array() : py::reinterpret_borrow<py::array>(unused);
   const py::array* u = unused.is_none() ? nullptr : &unused_array;
-  const auto rows = indptr.size() - 1;
   if (!flat(parts, dtype) || !flat(data, dtype) || !data.writeable() ||
       !(flat(gather, py::dtype::of<std::int64_t>()) ||
         flat(gather, py::dtype::of<std::int32_t>())) ||
-      !(wide || flat(indptr, py::dtype::of<std::int32_t>())) || !flat(indptr, indptr.dtype()) ||
-      rows < 0 || !flat(weights, real) || data.size() != gather.size() ||
-      (q != nullptr &&
-       (weights.size() != gather.size() || !flat(*q, dtype) || q->size() != rows)) ||
-      (f != nullptr && (!flat(*f, py::dtype::of<double>()) || f->size() != rows)) ||
-      (u != nullptr && !flat(*u, py::dtype::of<std::int64_t>())) || (kind != 'f' && kind != 'c')) {
+      data.size() != gather.size() || (u != nullptr && !flat(*u, py::dtype::of<std::int64_t>()))) {
     return py::none();
   }
-  double worst = 0;
+  double found = 0;
   if (kind == 'f' && size == 8) {
-    worst = recover_as<double, double>(parts, gather, indptr, weights, q, f, rtol, data, wide, u);
+    found = gather_as<double>(parts, gather, data, u);
   } else if (kind == 'f' && size == 4) {
-    worst = recover_as<float, float>(parts, gather, indptr, weights, q, f, rtol, data, wide, u);
+    found = gather_as<float>(parts, gather, data, u);
   } else if (kind == 'c' && size == 16) {
-    worst = recover_as<std::complex<double>, double>(parts, gather, indptr, weights, q, f, rtol,
-                                                     data, wide, u);
+    found = gather_as<std::complex<double>>(parts, gather, data, u);
   } else if (kind == 'c' && size == 8) {
-    worst = recover_as<std::complex<float>, float>(parts, gather, indptr, weights, q, f, rtol, data,
-                                                   wide, u);
+    found = gather_as<std::complex<float>>(parts, gather, data, u);
   } else {
     return py::none();
   }
-  return py::float_(worst);
+  return py::float_(found);
 }
 
 }  // namespace
 
 void register_probe(py::module_& m) {
-  m.def("csr_recover", &csr_recover, py::arg("parts"), py::arg("gather"), py::arg("indptr"),
-        py::arg("weights"), py::arg("probe"), py::arg("floor"), py::arg("rtol"), py::arg("data"),
+  m.def("csr_gather", &csr_gather, py::arg("parts"), py::arg("gather"), py::arg("data"),
         py::arg("unused") = py::none(),
-        "data[e] = parts[gather[e]] (int32 or int64 slots) for a CSR's entries, and with probe the "
-        "largest row "
-        "mismatch of sum_e data[e] weights[e] against it (_sparsity._mismatch's rule; 0: "
-        "every row within rtol); inf, nothing recovered, when a slot of `unused` (int64) "
-        "is not 0; None when the arrays are not as this takes them.");
+        "data[e] = parts[gather[e]] (int32 or int64 slots) for a CSR's entries: 0.0; inf, "
+        "nothing gathered, when a slot of `unused` (int64) is not 0; None when the arrays "
+        "are not as this takes them.");
   m.def("block_mismatch", &block_mismatch, py::arg("block"), py::arg("weights"), py::arg("rtol"),
         py::arg("floor") = py::none(),
-        "The largest row mismatch of sum_a weights[a] block[a] (block's last plane the "
-        "probe's, weighed -1) against the probe (_sparsity._mismatch's rule; 0: every row "
-        "within rtol); None when the arrays are not as this takes them.");
+        "The largest row mismatch of sum_a weights[a] block[a] (weights: a row fewer than "
+        "block, whose last plane is the probe's) against the probe (_sparsity._mismatch's "
+        "rule; 0: every row within rtol); None when the arrays are not as this takes them.");
   m.def("probe_agrees", &probe_agrees, py::arg("parts"), py::arg("probe"), py::arg("weights"),
         py::arg("finite_only") = false,
         "Whether probe agrees with parts.sum(axis=0) * weights at every point by "

@@ -145,22 +145,18 @@ def probe_agrees(
     finite_only: bool = False,
 ) -> bool: ...
 
-# A sparse Jacobian's entries off its compressed parts, and its probe's check
-# (register_probe.cpp); None when the arrays are not as it takes them.
-def csr_recover(
+# A sparse Jacobian's entries off its compressed parts (register_probe.cpp): 0.0, or
+# inf when a slot of `unused` is not 0; None when the arrays are not as it takes them.
+def csr_gather(
     parts: npt.NDArray[Any],
-    gather: npt.NDArray[np.int64],
-    indptr: npt.NDArray[np.integer],
-    weights: npt.NDArray[np.floating],
-    probe: npt.NDArray[Any] | None,
-    floor: npt.NDArray[np.float64] | None,
-    rtol: float,
+    gather: npt.NDArray[np.integer],
     data: npt.NDArray[Any],
     unused: npt.NDArray[np.int64] | None = None,
 ) -> float | None: ...
 
-# A sparse Hessian's term check, _sparsity._block_mismatch's rule in one pass
-# (register_probe.cpp); None when the arrays are not as it takes them.
+# A sparse Jacobian's or Hessian's probe check, _sparsity._block_mismatch's rule in one
+# pass (register_probe.cpp; weights: a row fewer than block, the probe's -1 implied);
+# None when the arrays are not as it takes them.
 def block_mismatch(
     block: npt.NDArray[Any],
     weights: npt.NDArray[np.floating],

@@ -5084,7 +5084,7 @@ class _JacobianPlan(_Results):
         # recovered J's J w (_mismatch), to rtol of a row's scale
         self.probe = _probe(n, dtype) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
-        self._entry_weights: dict[np.dtype, np.ndarray] = {}
+        self._weights_as: dict[np.dtype, np.ndarray] = {}  # self.weights in a pass's dtype
         self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
         self.directions = c + probe  # the colors, then the probe w
         self.chunk = self.directions
@@ -5141,35 +5141,29 @@ class _JacobianPlan(_Results):
 
     def recover(self, block: np.ndarray) -> tuple[np.ndarray | None, float]:
         """J's nonzeros (CSR order) off the pass's planes `block` (the c parts, then
-        J w with the probe), and the probe's mismatch (_mismatch; 0 without it): one
-        C++ pass over the rows (_core.csr_recover: the entries, and the check while
-        they are in cache), numpy's take and _block_mismatch for arrays it declines.
-        (None, inf) when a slot no entry of the pattern reads is not 0: J S is the
-        compressed parts exactly, so the pattern is wrong for this call (f's constants
-        changed, or a branch)."""
+        J w with the probe), and the probe's mismatch (_mismatch; 0 without it): the
+        entries gathered in C++ (_core.csr_gather; numpy's take for arrays it
+        declines), the check on the parts where they lie (_block_mismatch: the slots'
+        weights, one branch-free pass). (None, inf) when a slot no entry of the pattern
+        reads is not 0: J S is the compressed parts exactly, so the pattern is wrong for
+        this call (f's constants changed, or a branch)."""
         parts = block[: self.c].reshape(-1)
-        probe = block[self.c] if self.probe is not None else None
-        real = np.finfo(block.dtype).dtype  # the pass's own probe weights (its dtype)
-        weights = self._entry_weights.get(real)
-        if weights is None:
-            seen = self.probe[self.indices] if self.probe is not None else ()
-            weights = self._entry_weights[real] = np.asarray(seen, dtype=real)
-        data = np.empty(self.gather.size, dtype=block.dtype)
-        floor = self.floor_of("jacobian")
         unused = self.unused if self.unused.size else None
-        mismatch = _core.csr_recover(
-            parts, self.gather, self.indptr, weights, probe, floor, self.rtol, data, unused
-        )
-        if mismatch == np.inf and unused is not None and np.any(parts[unused]):
+        data = np.empty(self.gather.size, dtype=block.dtype)
+        found = _core.csr_gather(parts, self.gather, data, unused)
+        if found is None:
+            if unused is not None and np.any(parts[unused]):
+                return None, np.inf
+            data = np.take(parts, self.gather)  # (faster than parts[gather])
+        elif found == np.inf:
             return None, np.inf
-        if mismatch is not None:
-            return data, mismatch
-        if unused is not None and np.any(parts[unused]):
-            return None, np.inf
-        data = np.take(parts, self.gather)  # (faster than parts[gather])
-        if probe is None:
+        if self.probe is None:
             return data, 0.0
-        return data, _block_mismatch(block, self.weights, self.rtol, floor)
+        real = np.finfo(block.dtype).dtype  # (the weights the check takes: the pass's own)
+        weights = self._weights_as.get(real)
+        if weights is None:
+            weights = self._weights_as[real] = self.weights.astype(real)
+        return data, _block_mismatch(block, weights, self.rtol, self.floor_of("jacobian"))
 
 
 def _canonical(pattern: Any) -> Any:
@@ -5259,8 +5253,9 @@ def _block_mismatch(
     rows) holds k planes of parts and, last, the probe's; the recovered product is
     sum_a weights[a] block[a] (weights' last row -1: the sum is the difference, and
     with absolute values the scale). One C++ pass over the rows (_core.block_mismatch:
-    the same rule, sums in double) where it takes the arrays, else numpy's."""
-    found = _core.block_mismatch(block, weights, rtol, floor)
+    the same rule, sums in double; the probe's -1 implied) where it takes the arrays,
+    else numpy's."""
+    found = _core.block_mismatch(block, weights[:-1], rtol, floor)
     return _numpy_block_mismatch(block, weights, rtol, floor) if found is None else found
 
 
