@@ -1320,32 +1320,46 @@ def _polyval(p: Any, x: Any) -> Any:
 def _diff(
     a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue, append: Any = np._NoValue
 ) -> Any:
+    """numpy's diff: a (with prepend and append joined) differenced n times along axis,
+    each time np.subtract of its slices [1:] and [:-1], as numpy's own diff does: the
+    subtract ufunc's chain rule (and its fused graph: a stencil's x[1:] - x[:-1] never
+    computes x's planes apart)."""
     cls = common_kind("diff", a, prepend, append)
-    # numpy concatenates a, prepend and append as arrays: their dtypes promote (a bool or
-    # int8 prepend keeps float32, a Python float is a float64 array)
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
     extras = [e for e in (prepend, append) if e is not np._NoValue]
-    dtype = component_dtype(
-        a, *(e if isinstance(e, DualArray) else np.asanyarray(e) for e in extras)
-    )
-    data = _planes(a, cls, dtype)
-    if data.ndim == 1:
+    if a.ndim == 0 if isinstance(a, DualArray) else np.ndim(a) == 0:
         raise ValueError("diff requires input that is at least one dimensional")
-    ax = normalize_axis_index(axis, data.ndim - 1) + 1
-    pieces = []
-    for extra, where in ((prepend, 0), (append, 1)):
-        if extra is np._NoValue:
-            continue
-        planes = _planes(extra, cls, dtype)
-        if planes.ndim == 1:  # a scalar spans the other axes, as in numpy
-            shape = list(data.shape)
-            shape[ax] = 1
-            planes = np.broadcast_to(planes.reshape(-1, *(1,) * (data.ndim - 1)), shape)
-        pieces.append((where, planes))
-    if pieces:
+    if extras or not isinstance(a, DualArray):
+        # numpy concatenates a, prepend and append as arrays: their dtypes promote (a
+        # bool or int8 prepend keeps float32, a Python float is a float64 array)
+        dtype = component_dtype(
+            a, *(e if isinstance(e, DualArray) else np.asanyarray(e) for e in extras)
+        )
+        data = _planes(a, cls, dtype)
+        ax = normalize_axis_index(axis, data.ndim - 1) + 1
+        pieces = []
+        for extra, where in ((prepend, 0), (append, 1)):
+            if extra is np._NoValue:
+                continue
+            planes = _planes(extra, cls, dtype)
+            if planes.ndim == 1:  # a scalar spans the other axes, as in numpy
+                shape = list(data.shape)
+                shape[ax] = 1
+                planes = np.broadcast_to(planes.reshape(-1, *(1,) * (data.ndim - 1)), shape)
+            pieces.append((where, planes))
         data = np.concatenate(
             [p for w, p in pieces if w == 0] + [data] + [p for w, p in pieces if w == 1], axis=ax
         )
-    return cls._wrap(np.diff(data, n, axis=ax))
+        a = cls._wrap(data)
+    ax = normalize_axis_index(axis, a.ndim)
+    upper = (slice(None),) * ax + (slice(1, None),)
+    lower = (slice(None),) * ax + (slice(None, -1),)
+    for _ in range(n):
+        a = np.subtract(a[upper], a[lower])
+    return a
 
 
 # --- new arrays like a dual array ---------------------------------------------------------
