@@ -106,3 +106,39 @@ def test_a_norm_not_squared_is_the_norm(use: str, transform: str) -> None:
     got = getattr(hd, transform)(f, sparsity="auto")(x)
     got = got.toarray() if transform == "hessian" else got
     np.testing.assert_allclose(got, getattr(hd, transform)(f)(x), rtol=1e-12, atol=1e-13)
+
+
+GRID = np.cumsum(np.linspace(0.5, 1.5, 40))
+SCALES = [0.5, 2.0]
+
+
+def test_weights_changed_between_calls_are_read_again() -> None:
+    """A plan keeps H's product matrix with the terms' weights folded in (np.trapezoid's
+    over a grid, scalings of sums) while their bits stay: a grid or a scale f reads
+    changed between two calls (in place) gives that call's Hessian, in closed form."""
+
+    def f(x: np.ndarray) -> Any:
+        return SCALES[0] * np.trapezoid(x**4, GRID) + SCALES[1] * np.sum(np.cos(x))
+
+    x = np.random.default_rng(7).uniform(0.5, 1.5, GRID.size)
+    hess = hd.hessian(f, sparsity="auto")
+    kept = GRID.copy(), list(SCALES)
+    try:
+        for grid, scales in (
+            (kept[0], kept[1]),
+            (kept[0] ** 1.5, kept[1]),  # the grid written in place
+            (kept[0] ** 1.5, [0.5, -3.0]),  # a scale of f's
+            (kept[0], kept[1]),
+        ):
+            GRID[:] = grid
+            SCALES[:] = scales
+            spacing = np.diff(grid)
+            trapezoid = np.zeros(grid.size)  # its weights: half of each side's spacing
+            trapezoid[:-1] += spacing / 2
+            trapezoid[1:] += spacing / 2
+            want = scales[0] * 12 * x**2 * trapezoid - scales[1] * np.cos(x)
+            got = hess(x)
+            assert got.nnz == x.size
+            np.testing.assert_allclose(got.diagonal(), want, rtol=1e-14, atol=0)
+    finally:
+        GRID[:], SCALES[:] = kept

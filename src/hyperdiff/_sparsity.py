@@ -5166,6 +5166,15 @@ class _JacobianPlan(_Results):
         return data, _block_mismatch(block, weights, self.rtol, self.floor_of("jacobian"))
 
 
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same numbers bit for bit (-0 is not 0, a nan is
+    its own payload), of one dtype and shape."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    flat = [np.ascontiguousarray(v).reshape(-1).view(np.uint8) for v in (a, b)]
+    return bool(np.array_equal(flat[0], flat[1]))
+
+
 def _canonical(pattern: Any) -> Any:
     """A pattern as a boolean CSR array with sorted indices and no duplicates (a
     pattern given may have them: each entry read once, scipy's canonical format)."""
@@ -6185,6 +6194,7 @@ class _HessianPlan(_Results):
         self.matrix = _sp().csr_matrix(
             (np.ones(len(slots)), (slots, columns)), shape=(len(self.indices), width)
         )
+        self._weighed: tuple[list[np.ndarray], Any] | None = None  # (weighed)
         self.seed = np.zeros((self.directions, n))
         self.seed[self.colors, np.arange(n)] = 1.0
         if self.probe is not None:
@@ -6198,6 +6208,24 @@ class _HessianPlan(_Results):
                 self.weights, (plane - self.pair_planes.start, owners), w[i] * w[j] * (1 + off)
             )
             self.weights[-1] = -1.0
+
+    def weighed(self, weights: list[np.ndarray], shapes: list[tuple[int, ...]]) -> Any:
+        """self.matrix with each term's weight (broadcast to its term array's shape)
+        folded into its columns: H's data is then one product with the planes as they
+        are, not weighed first (a pass and an array each call). Its entries are 1, so
+        the products are those of weighing the planes, bit for bit. Made again only
+        when the weights' bits change (np.trapezoid's are the same at every call)."""
+        kept = self._weighed
+        if kept is not None and len(kept[0]) == len(weights):
+            if all(_same_bits(k, w) for k, w in zip(kept[0], weights, strict=True)):
+                return kept[1]
+        each = np.concatenate(
+            [np.broadcast_to(w, s).ravel() for w, s in zip(weights, shapes, strict=True)]
+        )
+        scaled = self.matrix.copy()
+        scaled.data = scaled.data * each[scaled.indices % each.size]
+        self._weighed = [w.copy() for w in weights], scaled
+        return scaled
 
     def star(self) -> _StarReads | None:
         """The star coloring's reads (made once), or None: the pattern is not trusted,
@@ -6377,12 +6405,7 @@ def sparse_hessian(
             if float(weights[0]) != 1:
                 values *= weights[0]
         else:
-            each = [
-                np.broadcast_to(w, np.shape(a)).ravel()
-                for w, (a, _) in zip(weights, out.parts, strict=True)
-            ]
-            weighted = planes.reshape(cls._planes - first, -1) * np.concatenate(each)
-            values = plan.matrix @ weighted.reshape(-1)
+            values = plan.weighed(weights, [np.shape(a) for a, _ in out.parts]) @ planes
         # f's precision (the sparse product gives float64); a complex f's parts stay
         # complex (a complex term array: sum (x + i y)^2)
         if values.dtype.kind == "c":
