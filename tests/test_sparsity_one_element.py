@@ -182,7 +182,7 @@ def test_an_element_write_stales_a_view_as_any_write() -> None:
 
 def test_a_traced_number_written_into_a_float_array_is_a_clear_type_error() -> None:
     # numpy's own words were "setting an array element with a sequence" (a ValueError);
-    # the dense transforms refuse the same code with a TypeError
+    # the dense transforms refuse the same code with a TypeError naming the write
     x = np.linspace(0.5, 1.5, 5)
 
     def f(v: Any) -> Any:
@@ -198,8 +198,39 @@ def test_a_traced_number_written_into_a_float_array_is_a_clear_type_error() -> N
     ):
         with pytest.raises(TypeError, match=r"np\.zeros_like"):
             transform(x)
-    with pytest.raises(TypeError):
-        hd.jacobian(f)(x)
+
+    # ... naming the write and its remedy (an element, a slice, x op= y), on every kind
+    # and dtype the conversion meets (float(), complex(), int(), an array's)
+    def sliced(v: Any) -> Any:
+        r = np.zeros(len(v))
+        r[1:] = v[1:] ** 2
+        return r
+
+    def added(v: Any) -> Any:
+        r = np.zeros(len(v), dtype=complex)
+        r[0] += v[0] * 1j
+        return r
+
+    def counted(v: Any) -> Any:
+        r = np.zeros(len(v), dtype=int)
+        r[2] = v[2]
+        return r * v
+
+    for g, transform in (
+        (f, hd.jacobian),
+        (sliced, hd.jacobian),
+        (added, hd.jacobian),
+        (counted, hd.jacobian),
+        (lambda v: np.sum(f(v)), hd.hessian),
+        (lambda v: np.sum(sliced(v)), hd.grad),
+    ):
+        with pytest.raises(TypeError, match=r"written into an array of plain.*np\.zeros_like"):
+            transform(g)(x)
+    # a conversion that is no write keeps its own message
+    with pytest.raises(TypeError, match=r"math's functions"):
+        hd.jacobian(lambda v: float(v[0]) * v)(x)
+    with pytest.raises(TypeError, match=r"use \.value"):
+        hd.jacobian(lambda v: np.asarray(v, dtype=float) * v)(x)
 
     def ragged(v: Any) -> Any:  # (the function's own ValueError stays numpy's)
         return np.array([[1.0, 2.0], [3.0]]) * v[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import cmath
 import math
 import numbers
+import opcode
 import operator
 import os
 import sys
@@ -460,6 +461,25 @@ _SCIPY_LINALG_OBJECT_SAFE = frozenset((
 ))  # fmt: skip
 
 
+_STORE_SUBSCR = opcode.opmap["STORE_SUBSCR"]
+
+# a conversion asked by numpy's item assignment (r = np.zeros(n); r[i] = f(x[i]))
+_WRITE_INTO_PLAIN = (
+    ": it is written into an array of plain numbers (r = np.zeros(n); r[i] = ...); make "
+    "that array from the input, r = np.zeros_like(x), so that it holds dual numbers"
+)
+
+
+def _item_write(frame: types.FrameType | None) -> bool:
+    """Whether frame runs `a[key] = value` (or `a[key] op= value`) at this moment: the
+    conversion numpy's assignment into a plain array asks for (a Python frame's last
+    instruction, the bytecode's own: no other Python frame sits between)."""
+    if frame is None:
+        return False
+    code, at = frame.f_code.co_code, frame.f_lasti
+    return 0 <= at < len(code) and code[at] == _STORE_SUBSCR
+
+
 def _scipy_caller(frame: types.FrameType | None) -> str | None:
     """The outermost scipy function of the run of scipy frames that asked for a number
     from frame on, past numpy's own (scipy.integrate.solve_ivp converting a dual array),
@@ -867,10 +887,13 @@ class DualArray:
         if dtype is not None and np.dtype(dtype) != object:
             caller = _scipy_caller(sys._getframe(1))
             where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
-            raise TypeError(
-                f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop its "
-                f"derivative parts{where}; use .value for the values"
+            head = (
+                f"converting a {type(self).__name__} array to {np.dtype(dtype)} would drop "
+                "its derivative parts"
             )
+            if not caller and _item_write(sys._getframe(1)):
+                raise TypeError(head + _WRITE_INTO_PLAIN)
+            raise TypeError(f"{head}{where}; use .value for the values")
         if copy is False:
             raise ValueError("a dual array cannot be viewed as an ndarray without a copy")
         # one copy with the plane axis last: each element's planes are contiguous,
@@ -884,6 +907,11 @@ class DualArray:
     # --- conversions that would drop the parts -------------------------------
     def _no_scalar(self, kind: str) -> NoReturn:
         caller = _scipy_caller(sys._getframe(2))
+        if not caller and _item_write(sys._getframe(2)):
+            raise TypeError(
+                f"{kind}() of a {type(self).__name__} would drop its derivative parts"
+                + _WRITE_INTO_PLAIN
+            )
         where = f" (in {caller}, which hyperdiff cannot differentiate)" if caller else ""
         # (Python's math module converts with float(): its functions have numpy twins)
         twins = " (for math's functions, numpy's: np.exp(x), not math.exp(x))"
