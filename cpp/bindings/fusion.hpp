@@ -414,25 +414,29 @@ void write_seed_as(const Operand& x, const Operand& v, int planes, int unit, voi
   }
 }
 
-// A colored seed's planes over one block of m elements (Node::colors).
+// A colored seed's planes over one block of m elements (Node::colors): seed_body.hpp's
+// colored_planes for the kernels' instruction set.
+namespace seed {
+#define HYPERDIFF_ISA_BODY "seed_body.hpp"
+#include "isa_namespaces.hpp"
+}  // namespace seed
+
 template <class T>
 void write_colored_as(const Operand& x, const Operand& rows, int colors, bool probed, int planes,
                       void* out, std::size_t out_stride, std::size_t m) {
-  T* o = static_cast<T*>(out);
+  const T* values = static_cast<const T*>(x.data);
   const T* w = static_cast<const T*>(rows.data);
   const T* color = w + rows.plane_stride;
-  std::memcpy(o, x.data, m * sizeof(T));
-  for (int a = 0; a < colors; ++a) {
-    T* part = o + static_cast<std::size_t>(1 + a) * out_stride;
-    const T mine = static_cast<T>(a);
-    for (std::size_t i = 0; i < m; ++i) part[i] = color[i] == mine ? T(1) : T(0);
+  T* o = static_cast<T*>(out);
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() == 4) {
+    return seed::v4::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
   }
-  if (probed) {
-    std::memcpy(o + static_cast<std::size_t>(1 + colors) * out_stride, w, m * sizeof(T));
+  if (linear::isa_level() == 3) {
+    return seed::v3::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
   }
-  for (int p = 1 + colors + probed; p < planes; ++p) {
-    std::memset(o + static_cast<std::size_t>(p) * out_stride, 0, m * sizeof(T));
-  }
+#endif
+  seed::base::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
 }
 
 inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
