@@ -1351,7 +1351,7 @@ def _diff(
     if n < 0:
         raise ValueError(f"order must be non-negative but got {n!r}")
     extras = [e for e in (prepend, append) if e is not np._NoValue]
-    if a.ndim == 0 if isinstance(a, DualArray) else np.ndim(a) == 0:
+    if np.ndim(a) == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     if extras or not isinstance(a, DualArray):
         # numpy concatenates a, prepend and append as arrays: their dtypes promote (a

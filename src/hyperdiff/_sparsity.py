@@ -6213,8 +6213,9 @@ class _HessianPlan(_Results):
         """self.matrix with each term's weight (broadcast to its term array's shape)
         folded into its columns: H's data is then one product with the planes as they
         are, not weighed first (a pass and an array each call). Its entries are 1, so
-        the products are those of weighing the planes, bit for bit. Made again only
-        when the weights' bits change (np.trapezoid's are the same at every call)."""
+        the products are those of weighing the planes (real planes: bit for bit). Made
+        again only when the weights' bits change (np.trapezoid's are the same at every
+        call)."""
         kept = self._weighed
         if kept is not None and len(kept[0]) == len(weights):
             if all(_same_bits(k, w) for k, w in zip(kept[0], weights, strict=True)):
@@ -6223,7 +6224,8 @@ class _HessianPlan(_Results):
             [np.broadcast_to(w, s).ravel() for w, s in zip(weights, shapes, strict=True)]
         )
         scaled = self.matrix.copy()
-        scaled.data = scaled.data * each[scaled.indices % each.size]
+        if each.size:  # (column p T + t: plane p of term t)
+            scaled.data = scaled.data * each[scaled.indices % each.size]
         self._weighed = [w.copy() for w in weights], scaled
         return scaled
 
