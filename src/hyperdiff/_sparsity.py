@@ -384,7 +384,8 @@ class SparsityTracer:
     # --- the sets: rows of CSR matrices (scipy.sparse), or for one element (x[i] in a
     # loop, and numbers computed from such) Python sets, which _one_element_ufunc unites in
     # microseconds where each scipy.sparse operation costs tens of them (a loop's
-    # Rosenbrock at n = 1000 took 1.8 s to trace); read as a matrix, a set becomes one
+    # Rosenbrock at n = 1000 took 1.8 s to trace); read as a matrix, a set becomes a
+    # one-row CSR (_set_row), after the element writes kept apart are merged
     @property
     def _g(self) -> Any:
         if self._pending:
