@@ -1,6 +1,7 @@
 """Chains of linear operations in a fused graph (negative, positive, add, subtract, and
-multiply and divide by an operand without parts) run as one program per block
-(cpp/bindings/linear_chain.hpp) instead of one table kernel each. Their results must be
+multiply and divide by an operand without parts, and a DualVec's unary functions they
+read) run as one program per block (cpp/bindings/linear_chain.hpp) instead of one
+table kernel each. Their results must be
 the table kernels' bit for bit: values and every part, signed zeros, infinities and nan
 included, on every kind and dtype (the real ones run as programs, the others as before).
 The reference is the same chain evaluated eagerly, one kernel at a time (recording off),
@@ -251,6 +252,11 @@ CHAIN_STEPS: list[Callable[[Any, Any, float, np.ndarray], Any]] = [
     lambda a, b, n, c: n - a,
     lambda a, b, n, c: a * c - b,
     lambda a, b, n, c: c - a / c + b,
+    # unary functions (steps of a DualVec's programs: linear_chain.hpp's kUnary), a
+    # structural zero's among them
+    lambda a, b, n, c: 0.5 * np.exp(a / 8.0) - b,
+    lambda a, b, n, c: np.sin(a) + np.floor(b),
+    lambda a, b, n, c: c * np.sqrt(a) - n * np.absolute(b),
 ]
 
 
@@ -279,7 +285,7 @@ def random_chain(seed: int) -> Callable[..., Any]:
     return f
 
 
-@pytest.mark.parametrize("kind", ["dual", "hyperdualvec2"])
+@pytest.mark.parametrize("kind", ["dual", "dualvec3", "hyperdualvec2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(40))
 def test_random_chains_same_bits_as_eager(kind: str, dtype: type, seed: int) -> None:
@@ -299,6 +305,48 @@ def test_random_chains_same_bits_as_eager(kind: str, dtype: type, seed: int) -> 
         with np.errstate(all="ignore"):
             f = random_chain(seed)
             got, want = f(make(1), make(2), c.copy()), eager(f, make(1), make(2), c.copy())
+        same_bits(got._stack, want._stack)
+
+
+def unary_function(name: str, module: str) -> Any:
+    """The numpy or scipy.special ufunc of the kernel table's unary function `name`."""
+    if module == "numpy":
+        return getattr(np, name)
+    special_functions = pytest.importorskip("scipy.special")
+    return getattr(special_functions, name)
+
+
+UNARY = [(name, module) for name, module, _ in _core.UNARY_FUNCTIONS]
+
+
+@pytest.mark.parametrize("kind", ["dualvec3", "hyperdualvec2", "dual"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, module", UNARY, ids=[name for name, _ in UNARY])
+def test_unary_steps_same_bits_as_eager(kind: str, dtype: type, name: str, module: str) -> None:
+    """Every unary function of the kernel table inside linear chains (a DualVec's are
+    steps of its programs: f0, f1 of the table's derivatives and the Jet rule
+    term(f1, x'); a HyperDualVec's and a Dual's run their kernels): on values drawn
+    from SPECIAL (nan values: the general rule of the chain's sub-block, inputs outside
+    the domain), then on finite values with special parts (structural zeros: floor's
+    and sign's f1 = 0 against inf and nan parts), the same bits as eager."""
+    fn = unary_function(name, module)
+
+    def f(x: Any, y: Any, c: np.ndarray) -> Any:
+        return 2.0 * x - 0.5 * fn(y) + fn(x - c) - (y + fn(x) * 3.0)
+
+    def finite(seed: int) -> DualArray:
+        like = KINDS[kind]()
+        planes = special((like._stack.shape[0], N), dtype, seed)
+        planes[0] = np.random.default_rng(seed).uniform(-0.9, 0.9, N)
+        planes[0, ::7] = 0.0
+        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+
+    c = np.random.default_rng(3).uniform(-0.05, 0.05, N).astype(dtype)
+    for make in (lambda s: operand(kind, dtype, s), finite):
+        with np.errstate(all="ignore"):
+            got = f(make(1), make(2), c.copy())
+            assert pending(got)
+            want = eager(f, make(1), make(2), c.copy())
         same_bits(got._stack, want._stack)
 
 

@@ -301,6 +301,10 @@ struct Node : std::enable_shared_from_this<Node> {
   // A linear operation of real components (linear_chain.hpp), its kernels set too: in
   // the block path a chain of them runs as one program
   linear::Op linear = linear::kNone;
+  // A unary function of a first-order Jet layout, real components: its f0, f1 (a step
+  // of a linear program where a linear node reads it; linear_chain.hpp's kUnary)
+  UnaryDerivativesKernel derivatives = nullptr;
+  bool structural = false;  // the function's Fn::structural_zeros
   Input inputs[2];
   int arity = 1;
   PyArray_Descr* descr = nullptr;  // owned
@@ -1122,8 +1126,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
   std::vector<char> absorbed(n, 0);
   for (std::size_t k = 0; k < n; ++k) read_at[k] = static_cast<int>(k);
   const auto absorbable = [&](std::size_t p) {
-    return order[p]->linear != linear::kNone && full[p] == nullptr && group_of[p] < 0 &&
-           p + 1 < n && edges[order[p].get()] == 1;
+    return (order[p]->linear != linear::kNone || order[p]->derivatives != nullptr) &&
+           full[p] == nullptr && group_of[p] < 0 && p + 1 < n && edges[order[p].get()] == 1;
   };
   for (std::size_t r = n; r-- > 0;) {
     if (absorbed[r] != 0 || order[r]->linear == linear::kNone || group_of[r] >= 0) continue;
@@ -1132,8 +1136,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     const auto emit = [&](auto&& self, std::size_t k) -> int {
       const Node& node = *order[k];
       linear::Step step;
-      step.op = node.linear;
+      step.op = node.linear != linear::kNone ? node.linear : linear::kUnary;
       step.arity = node.arity;
+      step.derivatives = node.derivatives;
+      step.structural = node.structural;
       for (int i = 0; i < node.arity; ++i) {
         const Input& in = node.inputs[i];
         step.parts[i] = in.kind == Input::kNode || (in.kind == Input::kArray && !in.constant);

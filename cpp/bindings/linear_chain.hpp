@@ -16,11 +16,18 @@
 //   add, subtract       (0 + x') +- y'                 (an operand without parts: 0)
 //   x * c, c * y        0 + parts_times(c, x')
 //   x / c               parts_times(1 / c, x')
+//   unary f (kUnary)    term(f1, x')                   f0, f1 of the table's function
 // where the value is not nan; where it is, the partials are that nan (the drivers'
 // `defined`) and the general rule runs: add and subtract 0 + part_times(f0, x') +
 // part_times(f0, y'), the others as above with f0 for the partial. The unit rule of
 // add and subtract and the general one with partials +-1 give the same bits, so the
 // choice per element here matches the drivers' choice per block of 256.
+// A unary function (exp, sin, ...: not linear) of a first-order Jet layout is a step
+// too where a linear step reads it: f0, f1 from the table's unary_derivatives (nan's
+// partials already f0 there), its parts term(f1, x') as the Jet kernel's (kinds.hpp:
+// with the strong zero of f1 where the function's zeros are structural). Its planes
+// then stay in L1, where as a node of its own they went through a scratch slot
+// (banded's 1e-2 exp(x): 0.24 ms of its Jacobian's 1.0 at 1e5, the exp itself 0.08).
 #pragma once
 
 #include <array>
@@ -33,7 +40,7 @@
 
 namespace hyperdiff::bindings::linear {
 
-enum Op : std::uint8_t { kNone, kNegative, kPositive, kAdd, kSubtract, kMultiply, kDivide };
+enum Op : std::uint8_t { kNone, kNegative, kPositive, kAdd, kSubtract, kMultiply, kDivide, kUnary };
 
 // Steps of one program, and its inputs.
 inline constexpr int kMaxSteps = 8;
@@ -52,6 +59,8 @@ struct Step {
   int arity = 1;
   int operand[2] = {0, 0};
   bool parts[2] = {true, true};
+  UnaryDerivativesKernel derivatives = nullptr;  // kUnary: f0, f1 of its function
+  bool structural = false;                       // kUnary: its Fn::structural_zeros
 };
 
 // An input: its planes (`stride` elements apart) from the block's first element on,

@@ -48,14 +48,15 @@ inline void step_values(Op op, const T* a, const T* b, T* o, std::size_t k) {
 }
 
 // A step's parts over k elements: av, bv the operands' values, ap, bp their parts
-// (an operand without parts: its values, unread), v the step's values, o its parts.
+// (an operand without parts: its values, unread), v the step's values, o its parts;
+// slope a unary function's f1.
 // Exact: some value of the sub-block is nan (the general rule there). finite_factor: a
 // product's operand without parts is one finite nonzero number, so that 0 + c x' is
 // 0 + parts_times(c, x') bit for bit (x' = +-0 gives +0 either way) without the
 // strong zero's selects (banded's 2 x and 1e-2 e: its pass 8% faster).
 template <bool Exact, class T>
 inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, const T* bp,
-                       const T* v, T* o, std::size_t k, bool finite_factor) {
+                       const T* v, const T* slope, T* o, std::size_t k, bool finite_factor) {
   const bool x = s.parts[0], y = s.arity == 2 && s.parts[1];
   const auto defined = [&](std::size_t i) { return !Exact || v[i] == v[i]; };
   switch (s.op) {
@@ -118,6 +119,17 @@ inline void step_parts(const Step& s, const T* av, const T* bv, const T* ap, con
         }
       }
       return;
+    case kUnary:  // kinds.hpp's term(f1, x') (f1 is the value where that is nan)
+      if (s.structural) {
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) {
+          o[i] = (slope[i] == T(0)) | (ap[i] == T(0)) ? T(0) : part_times(slope[i], ap[i]);
+        }
+      } else {
+#pragma omp simd
+        for (std::size_t i = 0; i < k; ++i) o[i] = part_times(slope[i], ap[i]);
+      }
+      return;
     default:  // x / c: fx = 1 / c
 #pragma omp simd
       for (std::size_t i = 0; i < k; ++i) {
@@ -174,6 +186,7 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
             std::size_t out_stride, std::size_t m) {
   alignas(64) T values[kMaxSteps][kSub];
   alignas(64) T parts[kMaxSteps][kSub];
+  alignas(64) T slopes[kMaxSteps][kSub];  // a unary step's f1
   alignas(64) T splat[kMaxLeaves][kSub];
   for (int l = 0; l < leaf_count; ++l) {
     if (!leaves[l].broadcast) continue;
@@ -274,10 +287,21 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
       return operand >= 0 ? values[operand] : leaf_plane(-1 - operand, 0);
     };
     // the steps' values, the last one's into out
-    const auto values_of = [&](int j) -> T* { return j == last ? out + start : values[j]; };
+    const auto values_of = [&](int j) -> T* {
+      return j == last && steps[j].op != kUnary ? out + start : values[j];
+    };
     const auto step_values = [&](int j) {
       const Step& s = steps[j];
       const T* a = value(s.operand[0]);
+      if (s.op == kUnary) {  // (into its own buffers: they are written to whole vectors)
+        alignas(64) T second[kDerivativesBlock];
+        for (std::size_t d = 0; d < k; d += kDerivativesBlock) {
+          const std::size_t n = k - d < kDerivativesBlock ? k - d : kDerivativesBlock;
+          s.derivatives(a + d, n, values[j] + d, slopes[j] + d, second);
+        }
+        if (j == last) __builtin_memcpy(out + start, values[j], k * sizeof(T));
+        return;
+      }
       detail::step_values(s.op, a, s.arity == 2 ? value(s.operand[1]) : a, values_of(j), k);
     };
     // the sums' values (the values of the steps they skip are read by no other step)
@@ -303,8 +327,10 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
       for (std::size_t i = 0; i < k; ++i) spread += v[i] - v[i];
     }
     const bool exact = spread != spread;
-    if (exact) {  // the general rule reads every step's values
-      for (int j = 0; j < count; ++j) step_values(j);
+    if (exact) {  // the general rule reads every step's values (a unary's: computed)
+      for (int j = 0; j < count; ++j) {
+        if (steps[j].op != kUnary) step_values(j);
+      }
     }
     for (int p = 1; p < planes; ++p) {
       for (int j = 0; j < count; ++j) {
@@ -331,9 +357,10 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
           continue;
         }
         if (exact) {
-          detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), o, k, false);
+          detail::step_parts<true>(s, av, bv, ap, bp, values_of(j), slopes[j], o, k, false);
         } else {
-          detail::step_parts<false>(s, av, bv, ap, bp, values_of(j), o, k, finite_factor[j]);
+          detail::step_parts<false>(s, av, bv, ap, bp, values_of(j), slopes[j], o, k,
+                                    finite_factor[j]);
         }
       }
     }

@@ -38,6 +38,12 @@ using JetUnaryKernel = void (*)(const JetLayout& layout, const void* x, std::siz
                                 std::size_t end);
 using JetBinaryKernel = void (*)(const JetLayout& layout, Operand x, Operand y, void* out,
                                  std::size_t out_plane_stride, std::size_t begin, std::size_t end);
+// f0, f1, f2 (value, first and second derivative) of m <= kDerivativesBlock real
+// values, each buffer padded to whole vectors (kernels.hpp's unary_derivatives): a
+// unary function as a step of a fused linear program (linear_chain.hpp), whose
+// first-order parts it gives by the Jet rule term(f1, x').
+using UnaryDerivativesKernel = void (*)(const void* x, std::size_t m, void* f0, void* f1, void* f2);
+inline constexpr std::size_t kDerivativesBlock = 256;  // (kernels.hpp's kBlock)
 
 // Which operands of a binary function carry derivative planes.
 enum PartsMode : int { kBothParts = 0, kXParts = 1, kYParts = 2 };
@@ -85,6 +91,8 @@ struct KernelTable {
   UnaryKernel unary[kMaxUnary][kKinds][kDtypes] = {};
   BinaryKernel binary[kMaxBinary][kKinds][kDtypes][3] = {};
   JetUnaryKernel jet_unary[kMaxUnary][kDtypes] = {};
+  UnaryDerivativesKernel derivatives[kMaxUnary][kDtypes] = {};  // (real dtypes only)
+  bool structural_zeros[kMaxUnary] = {};                        // Fn::structural_zeros: term's rule
   JetBinaryKernel jet_binary[kMaxBinary][kDtypes][3] = {};
   MatrixProductKernel matrix_product[kDtypes] = {};
   SelfDotKernel self_dot[kDtypes] = {};  // (real dtypes only)

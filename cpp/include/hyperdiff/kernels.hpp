@@ -479,6 +479,20 @@ constexpr BinaryKernel binary_kernel() {
   return nullptr;
 }
 
+static_assert(kBlock == kDerivativesBlock);
+
+template <class Fn, class T>
+void derivatives_loop(const void* x, std::size_t m, void* f0, void* f1, void* f2) {
+  unary_derivatives<Fn>(static_cast<const T*>(x), m, static_cast<T*>(f0), static_cast<T*>(f1),
+                        static_cast<T*>(f2));
+}
+
+template <class Fn, class T>
+constexpr UnaryDerivativesKernel derivatives_kernel() {
+  if constexpr (!is_complex_v<T> && supports<Fn, T>()) return &derivatives_loop<Fn, T>;
+  return nullptr;
+}
+
 template <class Fn, class T>
 constexpr JetUnaryKernel jet_unary_kernel() {
   if constexpr (supports<Fn, T>()) return &jet_unary_loop<Fn, T>;
@@ -512,7 +526,10 @@ template <class T, class... Fns>
 void fill_jet(KernelTable& table, TypeList<Fns...>) {
   constexpr int t = dtype_index<T>();
   int i = 0;
-  ((table.jet_unary[i++][t] = jet_unary_kernel<Fns, T>()), ...);
+  ((table.jet_unary[i][t] = jet_unary_kernel<Fns, T>(),
+    table.derivatives[i][t] = derivatives_kernel<Fns, T>(),
+    table.structural_zeros[i++] = Fns::structural_zeros),
+   ...);
 }
 
 template <class T, class... Fns>
