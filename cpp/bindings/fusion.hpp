@@ -427,28 +427,32 @@ namespace seed {
 
 template <class T>
 void write_colored_as(const Operand& x, const Operand& rows, int colors, bool probed, int planes,
-                      void* out, std::size_t out_stride, std::size_t m) {
+                      void* out, std::size_t out_stride, std::size_t m, bool copies) {
   const T* values = static_cast<const T*>(x.data);
   const T* w = static_cast<const T*>(rows.data);
   const T* color = w + rows.plane_stride;
   T* o = static_cast<T*>(out);
 #if defined(HYPERDIFF_ISA_BUILDS)
   if (linear::isa_level() == 4) {
-    return seed::v4::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
+    return seed::v4::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m,
+                                    copies);
   }
   if (linear::isa_level() == 3) {
-    return seed::v3::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
+    return seed::v3::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m,
+                                    copies);
   }
 #endif
-  seed::base::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m);
+  seed::base::colored_planes(values, w, color, colors, probed, planes, o, out_stride, m, copies);
 }
 
 inline void write_seed(std::size_t item, const Operand& x, const Operand& v, int planes, void* out,
                        std::size_t out_stride, std::size_t m, int colors = 0, bool probed = false,
-                       int unit = 1) {
+                       int unit = 1, bool copies = true) {
   if (colors > 0) {  // (float32 and float64 only: _core.colored_seed)
-    if (item == 4) write_colored_as<float>(x, v, colors, probed, planes, out, out_stride, m);
-    if (item == 8) write_colored_as<double>(x, v, colors, probed, planes, out, out_stride, m);
+    if (item == 4)
+      write_colored_as<float>(x, v, colors, probed, planes, out, out_stride, m, copies);
+    if (item == 8)
+      write_colored_as<double>(x, v, colors, probed, planes, out, out_stride, m, copies);
     return;
   }
   struct Pair {
@@ -1163,6 +1167,19 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     program_of[r] = static_cast<int>(programs.size());
     programs.push_back(std::move(program));
   }
+  // groups read by programs alone (as leaves): their values and probe w are read where
+  // they lie (linear::Leaf's value and probe), not copied into the group's rows a block
+  // (banded's: 1.6 MB a call)
+  std::vector<char> leaves_only(groups.size(), 1);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (program_of[k] >= 0 || absorbed[k] != 0) continue;
+    for (int i = 0; i < order[k]->arity; ++i) {
+      const Input& in = order[k]->inputs[i];
+      if (in.kind != Input::kNode) continue;
+      const int g = group_of[position.at(in.node.get())];
+      if (g >= 0) leaves_only[g] = 0;
+    }
+  }
   // scratch slots for the rest, reused once their last reader has run
   int slots = assign_slots(
       order, position,
@@ -1231,7 +1248,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
         write_seed(item, Operand{pointer(group.x->array, first), group.x->stride, false},
                    Operand{pointer(group.rows->array, first + shift), group.rows->stride, false},
                    planes, base + slot_bytes + group_at[g], block + group.margin(),
-                   m + group.margin(), group.colors, group.probed);
+                   m + group.margin(), group.colors, group.probed, 1, !leaves_only[g]);
       }
       // input i of node k over this block
       const auto operand_of = [&](std::size_t k, int i) -> Operand {
@@ -1265,8 +1282,20 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           const Program& program = programs[static_cast<std::size_t>(program_of[k])];
           linear::Leaf leaves[linear::kMaxLeaves];
           for (std::size_t l = 0; l < program.leaves.size(); ++l) {
-            const Operand operand = operand_of(program.leaves[l].first, program.leaves[l].second);
+            const auto [reader, i] = program.leaves[l];
+            const Operand operand = operand_of(reader, i);
             leaves[l] = {operand.data, operand.plane_stride, operand.broadcast};
+            const Input& in = order[reader]->inputs[i];
+            const int g = in.kind == Input::kNode ? group_of[position.at(in.node.get())] : -1;
+            if (g >= 0 && leaves_only[g]) {  // its values and w where they are
+              const Input* x = &in.node->inputs[0];
+              const Input* rows = &in.node->inputs[1];
+              leaves[l].value = pointer(x->array, x->offset + start);
+              if (groups[g].probed) {
+                leaves[l].probe = pointer(rows->array, rows->offset + start);
+                leaves[l].probe_plane = 1 + groups[g].colors;
+              }
+            }
           }
           const std::size_t out_stride = full[k] != nullptr ? plane_stride[k] : block;
           void* out = full[k] != nullptr ? static_cast<void*>(pointer(full[k], start))

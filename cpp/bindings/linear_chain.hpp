@@ -64,11 +64,16 @@ struct Step {
 };
 
 // An input: its planes (`stride` elements apart) from the block's first element on,
-// or one number (`broadcast`).
+// or one number (`broadcast`). A colored seed's planes 0 (its values) and
+// `probe_plane` (the probe w) may lie elsewhere (`value`, `probe`: fusion.hpp reads
+// them where they are, the seed's rows written without them).
 struct Leaf {
   const void* data = nullptr;
   std::size_t stride = 0;
   bool broadcast = false;
+  const void* value = nullptr;
+  const void* probe = nullptr;
+  int probe_plane = -1;
 };
 
 // The programs' code for each instruction set: AVX-512 (x86-64-v4), AVX2 (v3) and the

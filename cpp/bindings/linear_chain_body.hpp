@@ -281,6 +281,8 @@ void run_as(const Step* steps, int count, const Leaf* leaves, int leaf_count, in
     const auto leaf_plane = [&](int l, int p) -> const T* {
       const Leaf& leaf = leaves[l];
       if (leaf.broadcast) return splat[l];
+      if (p == 0 && leaf.value != nullptr) return static_cast<const T*>(leaf.value) + start;
+      if (p == leaf.probe_plane) return static_cast<const T*>(leaf.probe) + start;
       return static_cast<const T*>(leaf.data) + static_cast<std::size_t>(p) * leaf.stride + start;
     };
     const auto value = [&](int operand) -> const T* {
