@@ -174,20 +174,22 @@ inline double real_block_rows(const T* block, const T* weights, std::size_t plan
   return nan ? std::numeric_limits<double>::quiet_NaN() : worst;
 }
 
-// data[e] = parts[gather[e]] for the nnz entries, or false, nothing read, when a slot
-// is beyond the parts (a negative one too: read unsigned): the largest slot first (a
-// loop that vectorizes), then the loads in a plain loop with no check of its own
-// (banded's 3e5 entries 0.12 ms, against 0.18 for a loop that bounded each slot as it
-// read it; AVX-512's gathers are no faster here).
+// data[e] = parts[gather[e]] for the nnz entries, or false when a slot is beyond the
+// parts (a negative one too: read unsigned), data then unspecified: each slot clamped
+// to the last one as it is read, one flag for all (one pass over the slots: banded's
+// 3e5 entries 0.12 -> 0.10 ms, against a pass for the largest slot first, and 0.18
+// for a branch on each slot; AVX-512's gathers are no faster here).
 template <class T, class G, class U>
 inline bool gather_slots(const T* __restrict parts, std::size_t slots, const G* __restrict gather,
                          std::size_t nnz, T* __restrict data) {
-  U top = 0;
+  if (slots == 0) return nnz == 0;
+  const U widest = static_cast<U>(~U(0));  // (slots past U's range: every slot is inside)
+  const U last = slots - 1 > static_cast<std::size_t>(widest) ? widest : static_cast<U>(slots - 1);
+  U beyond = 0;
   for (std::size_t e = 0; e < nnz; ++e) {
     const U slot = static_cast<U>(gather[e]);
-    top = slot > top ? slot : top;
+    beyond |= static_cast<U>(slot > last);
+    data[e] = parts[slot < last ? slot : last];
   }
-  if (nnz != 0 && static_cast<std::size_t>(top) >= slots) return false;
-  for (std::size_t e = 0; e < nnz; ++e) data[e] = parts[static_cast<U>(gather[e])];
-  return true;
+  return beyond == 0;
 }
