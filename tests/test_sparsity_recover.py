@@ -13,7 +13,7 @@ import pytest
 
 import hyperdiff as hd
 from hyperdiff import _core
-from hyperdiff._sparsity import _JacobianPlan, _numpy_block_mismatch, _tight
+from hyperdiff._sparsity import _JacobianPlan, _numpy_block_mismatch, _probe, _tight
 
 DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
 
@@ -192,6 +192,50 @@ def test_block_mismatch_of_many_rows_off_in_their_last_bits(
         assert got == want, (floor is None, got, want)
         if rows > 200 and floor is None and k > 0:
             assert want > 0  # (rows judged: the ratios compared are not all 0)
+
+
+@pytest.mark.parametrize("rows", [1, 257, 1000])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_block_mismatch_of_float32_weights_is_float64_weights(rows: int, dtype: type) -> None:
+    """A Jacobian's weights as float32 (its probe's numbers are float32's: _probe's
+    single) against float64 planes: the same largest ratio as the same weights in
+    float64, bit for bit, rows off and with a floor."""
+    rng = np.random.default_rng(rows)
+    k = 3
+    weights = _probe(4 * rows, single=True).reshape(k + 1, rows)
+    weights[-1] = -1.0
+    block = rng.uniform(-3, 3, (k + 1, rows)).astype(dtype)
+    if np.issubdtype(dtype, np.complexfloating):
+        block = block + 1j * rng.uniform(-3, 3, (k + 1, rows))
+    block[-1] = np.einsum("ai,ai->i", block[:-1], weights[:-1])
+    off = rng.random(rows) < 0.3
+    block[-1, off] *= 1 + 1e-12 * rng.uniform(-1, 1, rows)[off]
+    rtol = _tight(np.dtype(dtype))
+    single = weights[:-1].astype(np.float32)
+    assert np.array_equal(single, weights[:-1])
+    for floor in (None, rng.uniform(0, 1e-13, rows)):
+        got = _core.block_mismatch(block, single, rtol, floor)
+        assert got is not None
+        assert got == _core.block_mismatch(block, weights[:-1], rtol, floor)
+        if rows > 1:
+            assert got > rtol
+    # (float32 weights for float32 planes as before; none for complex64 beyond them)
+    assert _core.block_mismatch(block.astype(np.complex64), single.astype(np.float16), rtol) is None
+
+
+def test_jacobian_probe_is_distinct_float32_numbers() -> None:
+    """_probe's single: n different float32 numbers in [1, 2), fixed per n; a checked
+    plan reads its slots' weights as float32 for a float64 pass (half the bytes) and
+    still finds a nonzero its pattern lacks."""
+    for n in (1, 2, 1000, 100_000):
+        w = _probe(n, single=True)
+        assert w.dtype == np.float64 and w.shape == (n,)
+        assert np.array_equal(w.astype(np.float32), w)
+        assert np.unique(w).size == n and w.min() >= 1.0 and w.max() < 2.0
+        assert np.array_equal(w, _probe(n, single=True))
+    _, plan, (_, mismatch), _ = both_recoveries(np.float64, True)
+    assert plan._weights_as[np.dtype(np.float64)].dtype == np.float32
+    assert mismatch > plan.rtol
 
 
 def test_csr_gather_declines_and_refuses() -> None:

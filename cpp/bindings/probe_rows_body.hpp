@@ -18,8 +18,8 @@ inline bool beyond_bound(double sum, double q, double f, double rtol) {
 // known here: each row's sum kept in a register over the planes, in their order (the
 // loops plane by plane loaded and stored every row's sum once a plane: banded's
 // check at 1e5 0.091 -> 0.074 ms). Returns how many rows are judged.
-template <std::size_t P, class T>
-inline std::size_t fixed_sums(const T* block, const T* weights, std::size_t rows, std::size_t s,
+template <std::size_t P, class T, class W>
+inline std::size_t fixed_sums(const T* block, const W* weights, std::size_t rows, std::size_t s,
                               std::size_t m, const double* f, double rtol, double* sum,
                               unsigned char* judged) {
   const T* q = block + P * rows + s;
@@ -45,14 +45,14 @@ inline std::size_t fixed_sums(const T* block, const T* weights, std::size_t rows
 }
 
 // fixed_sums for more planes: plane by plane over the rows (planes >= 2).
-template <class T>
-inline std::size_t plane_sums(const T* block, const T* weights, std::size_t planes,
+template <class T, class W>
+inline std::size_t plane_sums(const T* block, const W* weights, std::size_t planes,
                               std::size_t rows, std::size_t s, std::size_t m, const double* f,
                               double rtol, double* sum, unsigned char* judged) {
   const T* q = block + (planes - 1) * rows + s;
   for (std::size_t a = 0; a + 1 < planes; ++a) {
     const T* b = block + a * rows + s;
-    const T* w = weights + a * rows + s;
+    const W* w = weights + a * rows + s;
     if (a == 0) {
       for (std::size_t i = 0; i < m; ++i) sum[i] = double(b[i]) * double(w[i]);
     } else {
@@ -77,8 +77,8 @@ inline std::size_t plane_sums(const T* block, const T* weights, std::size_t plan
 // every row's scale cost more than the sums), of all where they are many (a quarter
 // of a Ginzburg-Landau Hessian's rows: row by row, the branches mispredicted, 0.64 ms
 // for 4 x 1e5 against 0.24 where 2 % did).
-template <class T>
-inline double real_block_rows(const T* block, const T* weights, std::size_t planes,
+template <class T, class W>
+inline double real_block_rows(const T* block, const W* weights, std::size_t planes,
                               std::size_t rows, const double* floor, double rtol) {
   constexpr std::size_t kRows = 256;
   static constexpr double kNoFloor[kRows] = {};
@@ -147,7 +147,7 @@ inline double real_block_rows(const T* block, const T* weights, std::size_t plan
     }
     for (std::size_t a = 0; a + 1 < planes; ++a) {
       const T* b = block + a * rows + s;
-      const T* w = weights + a * rows + s;
+      const W* w = weights + a * rows + s;
       if (a == 0) {
         for (std::size_t i = 0; i < m; ++i) {
           scale[i] = __builtin_fabs(double(b[i])) * __builtin_fabs(double(w[i]));

@@ -273,8 +273,8 @@ namespace probe {
 #include "isa_namespaces.hpp"
 }  // namespace probe
 
-template <class T>
-double real_block_rows(const T* block, const T* weights, std::size_t planes, std::size_t rows,
+template <class T, class W>
+double real_block_rows(const T* block, const W* weights, std::size_t planes, std::size_t rows,
                        const double* floor, double rtol) {
 #if defined(HYPERDIFF_ISA_BUILDS)
   if (linear::isa_level() == 4)
@@ -287,7 +287,8 @@ double real_block_rows(const T* block, const T* weights, std::size_t planes, std
 
 // None when the arrays are not as this takes them (Python judges them instead):
 // block and weights C-contiguous (planes, rows), block float or complex, weights its
-// real dtype, floor float64 (rows) or None.
+// real dtype (or float32 for a float64 one: a Jacobian's, _probe's single), floor
+// float64 (rows) or None.
 py::object block_mismatch(const py::array& block, const py::array& weights, double rtol,
                           const py::object& floor) {
   const py::dtype dtype = block.dtype();
@@ -296,7 +297,9 @@ py::object block_mismatch(const py::array& block, const py::array& weights, doub
   const py::dtype real = real_dtype(dtype);
   const bool c_order =
       (block.flags() & py::array::c_style) != 0 && (weights.flags() & py::array::c_style) != 0;
-  if (block.ndim() != 2 || weights.ndim() != 2 || !c_order || !weights.dtype().is(real) ||
+  const bool single = weights.dtype().is(py::dtype::of<float>());  // (float64 planes)
+  if (block.ndim() != 2 || weights.ndim() != 2 || !c_order ||
+      !(weights.dtype().is(real) || (single && real.is(py::dtype::of<double>()))) ||
       block.shape(0) < 1 || weights.shape(0) != block.shape(0) - 1 ||
       weights.shape(1) != block.shape(1) || (kind != 'f' && kind != 'c')) {
     return py::none();
@@ -319,12 +322,18 @@ py::object block_mismatch(const py::array& block, const py::array& weights, doub
   double worst = 0;
   {
     py::gil_scoped_release release;
-    if (kind == 'f' && size == 8) {
+    if (kind == 'f' && size == 8 && single) {
+      worst = real_block_rows(static_cast<const double*>(b), static_cast<const float*>(w), planes,
+                              rows, f, rtol);
+    } else if (kind == 'f' && size == 8) {
       worst = real_block_rows(static_cast<const double*>(b), static_cast<const double*>(w), planes,
                               rows, f, rtol);
     } else if (kind == 'f' && size == 4) {
       worst = real_block_rows(static_cast<const float*>(b), static_cast<const float*>(w), planes,
                               rows, f, rtol);
+    } else if (kind == 'c' && size == 16 && single) {
+      worst = block_rows(static_cast<const std::complex<double>*>(b), static_cast<const float*>(w),
+                         planes, rows, f, rtol);
     } else if (kind == 'c' && size == 16) {
       worst = block_rows(static_cast<const std::complex<double>*>(b), static_cast<const double*>(w),
                          planes, rows, f, rtol);

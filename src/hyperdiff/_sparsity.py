@@ -5083,9 +5083,11 @@ class _JacobianPlan(_Results):
         self.c = c
         # the probe: J w in one more direction w of the same pass, against the
         # recovered J's J w (_mismatch), to rtol of a row's scale
-        self.probe = _probe(n, dtype) if probe else None
+        self.probe = _probe(n, dtype, single=True) if probe else None
         self.rtol = 0.0  # the probe's: _tight of x's dtype, or _loose (_accept)
-        self._weights_as: dict[np.dtype, np.ndarray] = {}  # self.weights in a pass's dtype
+        # self.weights as a pass's dtype reads them (float32 where they are all float32
+        # numbers: _probe's single)
+        self._weights_as: dict[np.dtype, np.ndarray] = {}
         self.rows: dict[np.dtype, np.ndarray] = {}  # (_seed_rows)
         self.directions = c + probe  # the colors, then the probe w
         self.chunk = self.directions
@@ -5163,7 +5165,11 @@ class _JacobianPlan(_Results):
         real = np.finfo(block.dtype).dtype  # (the weights the check takes: the pass's own)
         weights = self._weights_as.get(real)
         if weights is None:
-            weights = self._weights_as[real] = self.weights.astype(real)
+            weights = self.weights.astype(real)
+            single = weights.astype(np.float32)
+            if np.array_equal(single, weights):  # (the same numbers, half the bytes)
+                weights = single
+            self._weights_as[real] = weights
         return data, _block_mismatch(block, weights, self.rtol, self.floor_of("jacobian"))
 
 
@@ -5199,14 +5205,23 @@ def _seed_rows(plan: Any, dtype: np.dtype) -> np.ndarray:
     return rows
 
 
-def _probe(n: int, dtype: Any = np.float64) -> np.ndarray:
+def _probe(n: int, dtype: Any = np.float64, single: bool = False) -> np.ndarray:
     """The probe direction w: uniform in [1, 2), all different (fixed per n). Unlike
     the 32 powers of two of _transforms._probe_weights (which keep a pointwise f's
     parts exact), a nonzero the pattern lacks, read into the entry of a column j of
     its color, shows as J_ik (w_k - w_j): never 0 by a collision of weights. Rounded
     to x's dtype, the seed's (a float32 x seeds float32 weights: an f computing in
-    float64 from there would be compared with weights its pass never saw)."""
-    w = np.random.default_rng(n).uniform(1.0, 2.0, n)
+    float64 from there would be compared with weights its pass never saw).
+    single (a Jacobian's, up to 2^23 columns): n different float32 numbers, drawn
+    without replacement, so that the slots' weights are read as float32 (half the
+    bytes: _JacobianPlan.recover). Its J_ik (w_k - w_j) is never 0 either, and as
+    likely as float64's to fall below rtol: |w_k - w_j| < d for d >= 2^-23 as often,
+    never below 2^-23. (Not a Hessian's: its products w_i w_k, quantized to 2^-46,
+    could meet within rtol = 64 eps.)"""
+    rng = np.random.default_rng(n)
+    if single and n <= 2**23:
+        return 1.0 + rng.choice(2**23, n, replace=False) * 2.0**-23
+    w = rng.uniform(1.0, 2.0, n)
     return w.astype(np.finfo(dtype).dtype).astype(np.float64)  # (complex64: float32's)
 
 
