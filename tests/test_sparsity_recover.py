@@ -13,7 +13,13 @@ import pytest
 
 import hyperdiff as hd
 from hyperdiff import _core
-from hyperdiff._sparsity import _JacobianPlan, _numpy_block_mismatch, _probe, _tight
+from hyperdiff._sparsity import (
+    _JacobianPlan,
+    _numpy_block_mismatch,
+    _permute_codes,
+    _probe,
+    _tight,
+)
 
 DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
 
@@ -236,6 +242,70 @@ def test_jacobian_probe_is_distinct_float32_numbers() -> None:
     _, plan, (_, mismatch), _ = both_recoveries(np.float64, True)
     assert plan._weights_as[np.dtype(np.float64)].dtype == np.float32
     assert mismatch > plan.rtol
+
+
+@pytest.mark.parametrize("m, band", [(8, 1), (9, 2), (61, 1), (1003, 3), (1000, 7)])
+def test_csr_permute_is_csr_gather(m: int, band: int) -> None:
+    """A plan's permuted reading (_permute_codes, _core.csr_permute: runs of 8 entries
+    permuted off 8 rows of each color plane) against the plain gather, bit for bit:
+    banded patterns of 2 band + 1 colors (1 to 15: past 8 the gather reads them), m
+    not a multiple of 8 (a last, shorter run; bases clamped to m - 8), entries dropped
+    from the band at random, and parts with nan, inf and -0."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(m + band)
+    pattern = sp.diags([np.ones(m - abs(k)) for k in range(-band, band + 1)],
+                       list(range(-band, band + 1)), shape=(m, m), format="csr")  # fmt: skip
+    pattern.data[rng.random(pattern.nnz) < 0.2] = 0
+    pattern.eliminate_zeros()
+    plan = _JacobianPlan(pattern, m)
+    assert (plan.permute is not None) == (plan.c <= 8)
+    parts = rng.choice([0.0, -0.0, np.inf, np.nan, 1.5, -2.0], (plan.c, m))
+    parts = np.where(rng.random((plan.c, m)) < 0.5, parts, rng.standard_normal((plan.c, m)))
+    parts.reshape(-1)[plan.unused] = 0.0  # (the pattern holds)
+    want = np.take(parts.reshape(-1), plan.gather)
+    data, _ = plan.recover(parts)
+    assert data is not None
+    np.testing.assert_array_equal(data.view(np.uint64), want.view(np.uint64))
+    if plan.permute is None:
+        return
+    base, code = plan.permute
+    got = np.full(want.size, 7.0)
+    found = _core.csr_permute(parts.reshape(-1), m, plan.c, base, code, got)
+    if found is None:
+        pytest.skip("csr_permute runs with AVX-512 only")
+    assert found == 0.0
+    np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+def test_csr_permute_refuses_and_declines() -> None:
+    """Bounds csr_permute checks itself (an IndexError, nothing read): a base past m -
+    8, a negative one, a code's color beyond the planes; an unused slot not 0 (nan
+    too): inf; arrays it does not take: None."""
+    m, c = 16, 2
+    rows = np.repeat(np.arange(m), 2)
+    color = np.tile([0, 1], m)
+    permute = _permute_codes(rows, color, m, c)
+    assert permute is not None
+    base, code = permute
+    parts, data = np.arange(c * m, dtype=float), np.empty(code.size)
+    if _core.csr_permute(parts, m, c, base, code, data) is None:
+        pytest.skip("csr_permute runs with AVX-512 only")
+    np.testing.assert_array_equal(data, parts[color * m + rows])
+    for bad_base, bad_code in [(base + 9, code), (base - 20, code), (base, code + 16)]:
+        with pytest.raises(IndexError):
+            _core.csr_permute(parts, m, c, bad_base.astype(np.int32), bad_code, data)
+    for bad in (0, np.nan):
+        zeros = parts.copy()
+        zeros[5] = bad
+        found = _core.csr_permute(zeros, m, c, base, code, data, np.array([5]))
+        assert found == (0.0 if bad == 0 else np.inf)
+    assert _core.csr_permute(parts.astype(np.float32), m, c, base, code, data) is None
+    assert _core.csr_permute(parts, m, 9, base, code, data) is None
+    assert _core.csr_permute(parts, m, c, base.astype(np.int64), code, data) is None
+    assert _core.csr_permute(parts, m, c, base, code, data[:-1]) is None
+    # a run of 8 entries over more than 8 rows: the gather reads them
+    assert _permute_codes(np.arange(0, 32, 2), np.zeros(16, int), 32, 1) is None
 
 
 def test_csr_gather_declines_and_refuses() -> None:

@@ -193,3 +193,67 @@ inline bool gather_slots(const T* __restrict parts, std::size_t slots, const G* 
   }
   return beyond == 0;
 }
+
+// data[e] = parts[color * m + row] for the nnz entries of a CSR whose every run of 8
+// entries (vector v: entries 8v .. 8v + 7) reads rows base[v] .. base[v] + 7 of its
+// C <= 8 color planes (m rows each): code[e] = 8 color + row - base[v]. Each vector
+// is those planes' 8 rows loaded whole and permuted (AVX-512's vpermt2pd), not 8
+// loads of a slot each (gather_slots). The caller checked base[v] + 8 <= m (the tail
+// past the last whole vector: base[vectors]) and code < 8 C.
+template <int C>
+inline void permute_slots(const double* __restrict parts, std::size_t m, const int* __restrict base,
+                          const unsigned char* __restrict code, std::size_t nnz,
+                          double* __restrict data) {
+  typedef double Row __attribute__((vector_size(64)));
+  typedef long long Index __attribute__((vector_size(64)));
+  const std::size_t vectors = nnz / 8;
+  for (std::size_t v = 0; v < vectors; ++v) {
+    const double* at = parts + base[v];
+    Row r[C];
+    for (int a = 0; a < C; ++a) __builtin_memcpy(&r[a], at + a * m, sizeof(Row));
+    unsigned char bytes[8];
+    __builtin_memcpy(bytes, code + 8 * v, 8);
+    Index index;
+    for (int i = 0; i < 8; ++i) index[i] = bytes[i];
+    Row out = __builtin_shuffle(r[0], r[C > 1 ? 1 : 0], index);
+    if constexpr (C > 2) {
+      const Row high = __builtin_shuffle(r[2], r[C > 3 ? 3 : 2], index);
+      out = (index & 16) != 0 ? high : out;
+    }
+    if constexpr (C > 4) {
+      Row upper = __builtin_shuffle(r[4], r[C > 5 ? 5 : 4], index);
+      if constexpr (C > 6) {
+        const Row top = __builtin_shuffle(r[6], r[C > 7 ? 7 : 6], index);
+        upper = (index & 16) != 0 ? top : upper;
+      }
+      out = (index & 32) != 0 ? upper : out;
+    }
+    __builtin_memcpy(data + 8 * v, &out, sizeof(Row));
+  }
+  for (std::size_t e = 8 * vectors; e < nnz; ++e) {
+    const std::size_t a = code[e] >> 3, d = code[e] & 7;
+    data[e] = parts[a * m + static_cast<std::size_t>(base[vectors]) + d];
+  }
+}
+
+inline void permute_slots(const double* parts, std::size_t m, int colors, const int* base,
+                          const unsigned char* code, std::size_t nnz, double* data) {
+  switch (colors) {
+    case 1:
+      return permute_slots<1>(parts, m, base, code, nnz, data);
+    case 2:
+      return permute_slots<2>(parts, m, base, code, nnz, data);
+    case 3:
+      return permute_slots<3>(parts, m, base, code, nnz, data);
+    case 4:
+      return permute_slots<4>(parts, m, base, code, nnz, data);
+    case 5:
+      return permute_slots<5>(parts, m, base, code, nnz, data);
+    case 6:
+      return permute_slots<6>(parts, m, base, code, nnz, data);
+    case 7:
+      return permute_slots<7>(parts, m, base, code, nnz, data);
+    default:
+      return permute_slots<8>(parts, m, base, code, nnz, data);
+  }
+}

@@ -429,9 +429,78 @@ py::object csr_gather(const py::array& parts, const py::array& gather, py::array
   return py::float_(found);
 }
 
+// csr_gather's job by permute_slots (probe_rows_body.hpp), with AVX-512 only (other
+// instruction sets lower its 8-double permutes to scalar code: csr_gather there):
+// _JacobianPlan's runs of 8 entries, each reading 8 rows of its colors' planes
+// (float64). Its bounds are checked here all the same (base + 8 <= m, colors <= 8,
+// each code's color < colors): an IndexError, nothing read, when one fails. Then as
+// csr_gather: inf, nothing gathered, when a slot of `unused` is not 0, else 0.0; None
+// where this instruction set or the arrays are not what it takes.
+py::object csr_permute(const py::array& parts, std::size_t m, int colors, const py::array& base,
+                       const py::array& code, py::array& data, const py::object& unused) {
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() != 4 || (!unused.is_none() && !py::isinstance<py::array>(unused))) {
+    return py::none();
+  }
+  const py::array unused_array =
+      unused.is_none() ? py::array() : py::reinterpret_borrow<py::array>(unused);
+  const auto nnz = static_cast<std::size_t>(code.size());
+  const std::size_t vectors = (nnz + 7) / 8;
+  const auto slots = static_cast<std::size_t>(colors) * m;
+  if (!flat(parts, py::dtype::of<double>()) || !flat(data, py::dtype::of<double>()) ||
+      !data.writeable() || static_cast<std::size_t>(data.size()) != nnz ||
+      !flat(base, py::dtype::of<std::int32_t>()) || !flat(code, py::dtype::of<std::uint8_t>()) ||
+      static_cast<std::size_t>(base.size()) != vectors || colors < 1 || colors > 8 ||
+      static_cast<std::size_t>(parts.size()) != slots ||
+      (!unused.is_none() && !flat(unused_array, py::dtype::of<std::int64_t>()))) {
+    return py::none();
+  }
+  const auto* p = static_cast<const double*>(parts.data());
+  const auto* b = static_cast<const std::int32_t*>(base.data());
+  const auto* c = static_cast<const std::uint8_t*>(code.data());
+  auto* out = static_cast<double*>(data.mutable_data());
+  bool inside = m >= 8 || nnz == 0, nonzero = false;
+  {
+    py::gil_scoped_release release;
+    std::int32_t low = 0, high = 0;  // (loops with no exit: they vectorize)
+    for (std::size_t v = 0; v < vectors; ++v) {
+      low = std::min(low, b[v]);
+      high = std::max(high, b[v]);
+    }
+    unsigned char top = 0;
+    for (std::size_t e = 0; e < nnz; ++e) top = std::max(top, c[e]);
+    inside = inside && low >= 0 && static_cast<std::size_t>(high) + 8 <= m && top < 8 * colors;
+    if (!unused.is_none()) {  // (nan is not 0, as numpy's any counts it)
+      const auto* u = static_cast<const std::int64_t*>(unused_array.data());
+      bool zero = true;
+      for (std::size_t k = 0; k < static_cast<std::size_t>(unused_array.size()) && inside; ++k) {
+        const auto slot = static_cast<std::size_t>(u[k]);
+        inside = slot < slots;
+        zero = zero && inside && p[slot] == 0.0;
+      }
+      nonzero = inside && !zero;
+    }
+    if (inside && !nonzero) {
+      probe::v4::permute_slots(p, m, colors, b, c, nnz, out);
+    }
+  }
+  if (!inside) throw std::out_of_range("csr_permute: a slot beyond the parts");
+  return py::float_(nonzero ? std::numeric_limits<double>::infinity() : 0.0);
+#else
+  (void)parts, (void)m, (void)colors, (void)base, (void)code, (void)data, (void)unused;
+  return py::none();
+#endif
+}
+
 }  // namespace
 
 void register_probe(py::module_& m) {
+  m.def("csr_permute", &csr_permute, py::arg("parts"), py::arg("m"), py::arg("colors"),
+        py::arg("base"), py::arg("code"), py::arg("data"), py::arg("unused") = py::none(),
+        "csr_gather for code[e] = 8 a + d (uint8), the slot a m + base[e // 8] + d (base "
+        "int32: each run of 8 entries reads 8 rows of at most 8 color planes), by "
+        "AVX-512's permutes: 0.0; inf, nothing gathered, when a slot of `unused` is not 0; "
+        "None where this instruction set or the arrays are not what it takes.");
   m.def("csr_gather", &csr_gather, py::arg("parts"), py::arg("gather"), py::arg("data"),
         py::arg("unused") = py::none(),
         "data[e] = parts[gather[e]] (int32 or int64 slots) for a CSR's entries: 0.0; inf, "

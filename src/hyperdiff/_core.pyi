@@ -154,6 +154,18 @@ def csr_gather(
     unused: npt.NDArray[np.int64] | None = None,
 ) -> float | None: ...
 
+# csr_gather for runs of 8 entries each reading 8 rows of at most 8 color planes
+# (_sparsity._permute_codes), by AVX-512's permutes; None without AVX-512 or float64.
+def csr_permute(
+    parts: npt.NDArray[np.float64],
+    m: int,
+    colors: int,
+    base: npt.NDArray[np.int32],
+    code: npt.NDArray[np.uint8],
+    data: npt.NDArray[np.float64],
+    unused: npt.NDArray[np.int64] | None = None,
+) -> float | None: ...
+
 # A sparse Jacobian's or Hessian's probe check, _sparsity._block_mismatch's rule in one
 # pass (register_probe.cpp; weights: a row fewer than block, the probe's -1 implied);
 # None when the arrays are not as it takes them.

@@ -5109,6 +5109,7 @@ class _JacobianPlan(_Results):
         self.gather = self.colors[self.indices] * m + rows
         if c * m < 2**31:  # int32 slots: half the bytes the recovery reads
             self.gather = self.gather.astype(np.int32)
+        self.permute = _permute_codes(rows, self.colors[self.indices], m, c)
         # slots (color, row) no nonzero of the pattern reads: a value there means the
         # pattern is wrong for this call (f's constants changed, or a branch)
         used = np.zeros(c * m, dtype=bool)
@@ -5153,7 +5154,11 @@ class _JacobianPlan(_Results):
         parts = block[: self.c].reshape(-1)
         unused = self.unused if self.unused.size else None
         data = np.empty(self.gather.size, dtype=block.dtype)
-        found = _core.csr_gather(parts, self.gather, data, unused)
+        found = None
+        if self.permute is not None:  # (AVX-512, float64: else None)
+            found = _core.csr_permute(parts, block.shape[1], self.c, *self.permute, data, unused)
+        if found is None:
+            found = _core.csr_gather(parts, self.gather, data, unused)
         if found is None:
             if unused is not None and np.any(parts[unused]):
                 return None, np.inf
@@ -5171,6 +5176,25 @@ class _JacobianPlan(_Results):
                 weights = single
             self._weights_as[real] = weights
         return data, _block_mismatch(block, weights, self.rtol, self.floor_of("jacobian"))
+
+
+def _permute_codes(
+    rows: np.ndarray, color: np.ndarray, m: int, c: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """_core.csr_permute's reading of a Jacobian's entries (CSR order: their rows and
+    their columns' colors) off c planes of m rows: each run of 8 entries from a base
+    row (int32: its first entry's, at most m - 8) and each entry's code 8 color +
+    row - base (uint8), where every run reads 8 rows from its base and c <= 8 (a
+    banded Jacobian's runs read 3 or 4); else None (csr_gather reads them)."""
+    nnz = rows.size
+    if c > 8 or m < 8 or nnz == 0:
+        return None
+    base = np.minimum(rows[::8], m - 8)
+    offset = rows - np.repeat(base, 8)[:nnz]  # (>= 0: a run's rows do not decrease)
+    if offset.max() >= 8:
+        return None
+    code = (color * 8 + offset).astype(np.uint8)
+    return base.astype(np.int32), code
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
