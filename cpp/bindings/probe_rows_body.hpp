@@ -236,6 +236,21 @@ inline void permute_slots(const double* __restrict parts, std::size_t m, const i
   }
 }
 
+// Whether permute_slots's reads stay in the parts: every base in [0, m - 8], every
+// code's color < colors (loops with no exit, vectorized).
+inline bool permute_inside(std::size_t m, int colors, const int* base, std::size_t vectors,
+                           const unsigned char* code, std::size_t nnz) {
+  int low = 0, high = 0;
+  for (std::size_t v = 0; v < vectors; ++v) {
+    low = base[v] < low ? base[v] : low;
+    high = base[v] > high ? base[v] : high;
+  }
+  unsigned char top = 0;
+  for (std::size_t e = 0; e < nnz; ++e) top = code[e] > top ? code[e] : top;
+  return (m >= 8 || nnz == 0) && low >= 0 && static_cast<std::size_t>(high) + 8 <= m &&
+         top < 8 * colors;
+}
+
 inline void permute_slots(const double* parts, std::size_t m, int colors, const int* base,
                           const unsigned char* code, std::size_t nnz, double* data) {
   switch (colors) {

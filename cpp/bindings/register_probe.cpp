@@ -459,17 +459,10 @@ py::object csr_permute(const py::array& parts, std::size_t m, int colors, const 
   const auto* b = static_cast<const std::int32_t*>(base.data());
   const auto* c = static_cast<const std::uint8_t*>(code.data());
   auto* out = static_cast<double*>(data.mutable_data());
-  bool inside = m >= 8 || nnz == 0, nonzero = false;
+  bool inside = false, nonzero = false;
   {
     py::gil_scoped_release release;
-    std::int32_t low = 0, high = 0;  // (loops with no exit: they vectorize)
-    for (std::size_t v = 0; v < vectors; ++v) {
-      low = std::min(low, b[v]);
-      high = std::max(high, b[v]);
-    }
-    unsigned char top = 0;
-    for (std::size_t e = 0; e < nnz; ++e) top = std::max(top, c[e]);
-    inside = inside && low >= 0 && static_cast<std::size_t>(high) + 8 <= m && top < 8 * colors;
+    inside = probe::v4::permute_inside(m, colors, b, vectors, c, nnz);
     if (!unused.is_none()) {  // (nan is not 0, as numpy's any counts it)
       const auto* u = static_cast<const std::int64_t*>(unused_array.data());
       bool zero = true;
