@@ -230,15 +230,18 @@ def test_block_mismatch_of_float32_weights_is_float64_weights(rows: int, dtype: 
 
 
 def test_jacobian_probe_is_distinct_float32_numbers() -> None:
-    """_probe's single: n different float32 numbers in [1, 2), fixed per n; a checked
-    plan reads its slots' weights as float32 for a float64 pass (half the bytes) and
-    still finds a nonzero its pattern lacks."""
+    """_probe's single: n different float32 numbers in [1, 2), fixed per n (up to
+    2^22); a checked plan reads its slots' weights as float32 for a float64 pass (half
+    the bytes) and still finds a nonzero its pattern lacks."""
     for n in (1, 2, 1000, 100_000):
         w = _probe(n, single=True)
         assert w.dtype == np.float64 and w.shape == (n,)
         assert np.array_equal(w.astype(np.float32), w)
         assert np.unique(w).size == n and w.min() >= 1.0 and w.max() < 2.0
         assert np.array_equal(w, _probe(n, single=True))
+    # past 2^22 columns, float64 numbers (the check then reads float64 weights)
+    wide = _probe(2**22 + 1, single=True)
+    assert not np.array_equal(wide.astype(np.float32), wide)
     _, plan, (_, mismatch), _ = both_recoveries(np.float64, True)
     assert plan._weights_as[np.dtype(np.float64)].dtype == np.float32
     assert mismatch > plan.rtol

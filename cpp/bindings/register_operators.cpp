@@ -741,8 +741,8 @@ PyObject* fast_unary(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     node->taylor_unary = taylor_kernel;
     node->degree = degree;
     if (taylor_kernel == nullptr) node->linear = linear_op(true, function, kBothParts, x.column);
-    if (jet_kernel != nullptr && kernel == nullptr && node->layout->second == 0 &&
-        node->linear == linear::kNone) {
+    if (jet_kernel != nullptr && kernel == nullptr && taylor_kernel == nullptr &&
+        node->layout->second == 0 && node->linear == linear::kNone) {
       node->derivatives = table.derivatives[function][x.column];
       node->structural = table.structural_zeros[function];
     }
