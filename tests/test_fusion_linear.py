@@ -67,6 +67,16 @@ def operand(kind: str, dtype: type, seed: int) -> DualArray:
     return type(like)._wrap(planes)  # type: ignore[no-any-return]
 
 
+def finite_operand(kind: str, dtype: type, seed: int, bound: float = 4.0) -> DualArray:
+    """An operand whose values are finite (uniform in +-bound, every seventh 0), its
+    parts drawn from SPECIAL."""
+    like = KINDS[kind]()
+    planes = special((like._stack.shape[0], N), dtype, seed)
+    planes[0] = np.random.default_rng(seed).uniform(-bound, bound, N)
+    planes[0, ::7] = 0.0
+    return type(like)._wrap(planes)  # type: ignore[no-any-return]
+
+
 def banded(x: Any) -> Any:  # bench/sparse.py's residual, inner part
     return -x[:-2] + 2.0 * x[1:-1] - x[2:] + 1e-2 * np.exp(x[1:-1])
 
@@ -223,11 +233,7 @@ def test_finite_values_same_bits_as_eager(kind: str, dtype: type, chain: str) ->
     f = {"scaled": scaled, **CHAINS}[chain]
 
     def finite(seed: int) -> DualArray:
-        like = KINDS[kind]()
-        planes = special((like._stack.shape[0], N), dtype, seed)
-        planes[0] = np.random.default_rng(seed).uniform(-4, 4, N)
-        planes[0, ::7] = 0.0
-        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+        return finite_operand(kind, dtype, seed)
 
     c = np.random.default_rng(3).uniform(0.5, 2, N).astype(dtype)
     with np.errstate(all="ignore"):
@@ -292,13 +298,9 @@ def test_random_chains_same_bits_as_eager(kind: str, dtype: type, seed: int) -> 
     """Random chains (random_chain) fused against eager, values all finite and parts
     drawn from SPECIAL (the sums' rule), then everything from SPECIAL (the general rule
     in a sub-block with a nan value): the same bits."""
-    like = KINDS[kind]()
 
     def finite(s: int) -> DualArray:
-        planes = special((like._stack.shape[0], N), dtype, s)
-        planes[0] = np.random.default_rng(s).uniform(-4, 4, N)
-        planes[0, ::7] = 0.0
-        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+        return finite_operand(kind, dtype, s)
 
     c = np.random.default_rng(seed).uniform(0.5, 2, N).astype(dtype)
     for make in (finite, lambda s: operand(kind, dtype, s)):
@@ -335,11 +337,7 @@ def test_unary_steps_same_bits_as_eager(kind: str, dtype: type, name: str, modul
         return 2.0 * x - 0.5 * fn(y) + fn(x - c) - (y + fn(x) * 3.0)
 
     def finite(seed: int) -> DualArray:
-        like = KINDS[kind]()
-        planes = special((like._stack.shape[0], N), dtype, seed)
-        planes[0] = np.random.default_rng(seed).uniform(-0.9, 0.9, N)
-        planes[0, ::7] = 0.0
-        return type(like)._wrap(planes)  # type: ignore[no-any-return]
+        return finite_operand(kind, dtype, seed, 0.9)
 
     c = np.random.default_rng(3).uniform(-0.05, 0.05, N).astype(dtype)
     for make in (lambda s: operand(kind, dtype, s), finite):

@@ -19,9 +19,10 @@ inline bool beyond_bound(double sum, double q, double f, double rtol) {
 // loops plane by plane loaded and stored every row's sum once a plane: banded's
 // check at 1e5 0.091 -> 0.074 ms). Returns how many rows are judged.
 template <std::size_t P, class T, class W>
-inline std::size_t fixed_sums(const T* block, const W* weights, std::size_t rows, std::size_t s,
-                              std::size_t m, const double* f, double rtol, double* sum,
-                              unsigned char* judged) {
+inline std::size_t fixed_sums(const T* __restrict block, const W* __restrict weights,
+                              std::size_t rows, std::size_t s, std::size_t m,
+                              const double* __restrict f, double rtol, double* __restrict sum,
+                              unsigned char* __restrict judged) {
   const T* q = block + P * rows + s;
   std::size_t count = 0;
   for (std::size_t i = 0; i < m; ++i) {
@@ -69,6 +70,14 @@ inline std::size_t plane_sums(const T* block, const W* weights, std::size_t plan
   return count;
 }
 
+// fixed_sums for 0 .. sizeof...(P) - 1 planes of parts
+template <class T, class W, std::size_t... P>
+constexpr auto fixed_sums_table(std::index_sequence<P...>) {
+  using Sums = std::size_t (*)(const T*, const W*, std::size_t, std::size_t, std::size_t,
+                               const double*, double, double*, unsigned char*);
+  return std::array<Sums, sizeof...(P)>{&fixed_sums<P, T, W>...};
+}
+
 // block_rows for real planes (weights: planes - 1 rows, the probe's plane weighed -1,
 // not read), kRows rows at a time in branch-free loops that vectorize: each
 // row's sum (fixed_sums) (every row's, the same sums in the same order), judge_row's
@@ -90,38 +99,12 @@ inline double real_block_rows(const T* block, const W* weights, std::size_t plan
     const std::size_t m = rows - s < kRows ? rows - s : kRows;
     const T* q = block + (planes - 1) * rows + s;
     const double* f = floor != nullptr ? floor + s : kNoFloor;  // (+ 0: the same bound)
-    std::size_t count = 0;
-    switch (planes - 1) {
-      case 0:
-        count = fixed_sums<0>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 1:
-        count = fixed_sums<1>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 2:
-        count = fixed_sums<2>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 3:
-        count = fixed_sums<3>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 4:
-        count = fixed_sums<4>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 5:
-        count = fixed_sums<5>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 6:
-        count = fixed_sums<6>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 7:
-        count = fixed_sums<7>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      case 8:
-        count = fixed_sums<8>(block, weights, rows, s, m, f, rtol, sum, judged);
-        break;
-      default:
-        count = plane_sums(block, weights, planes, rows, s, m, f, rtol, sum, judged);
-    }
+    // (planes - 1 known here up to 8: fixed_sums, else plane by plane)
+    static constexpr auto fixed = fixed_sums_table<T, W>(std::make_index_sequence<9>{});
+    const std::size_t count =
+        planes - 1 < fixed.size()
+            ? fixed[planes - 1](block, weights, rows, s, m, f, rtol, sum, judged)
+            : plane_sums(block, weights, planes, rows, s, m, f, rtol, sum, judged);
     if (count == 0) continue;
     const auto row_scale = [&](std::size_t i) {  // (the planes in the sums' order)
       double total = 0;
@@ -251,24 +234,16 @@ inline bool permute_inside(std::size_t m, int colors, const int* base, std::size
          top < 8 * colors;
 }
 
+template <int... C>
+constexpr auto permute_table(std::integer_sequence<int, C...>) {
+  using Permute =
+      void (*)(const double*, std::size_t, const int*, const unsigned char*, std::size_t, double*);
+  return std::array<Permute, sizeof...(C)>{&permute_slots<C + 1>...};
+}
+
+// permute_slots for 1 to 8 colors (permute_inside checked them)
 inline void permute_slots(const double* parts, std::size_t m, int colors, const int* base,
                           const unsigned char* code, std::size_t nnz, double* data) {
-  switch (colors) {
-    case 1:
-      return permute_slots<1>(parts, m, base, code, nnz, data);
-    case 2:
-      return permute_slots<2>(parts, m, base, code, nnz, data);
-    case 3:
-      return permute_slots<3>(parts, m, base, code, nnz, data);
-    case 4:
-      return permute_slots<4>(parts, m, base, code, nnz, data);
-    case 5:
-      return permute_slots<5>(parts, m, base, code, nnz, data);
-    case 6:
-      return permute_slots<6>(parts, m, base, code, nnz, data);
-    case 7:
-      return permute_slots<7>(parts, m, base, code, nnz, data);
-    default:
-      return permute_slots<8>(parts, m, base, code, nnz, data);
-  }
+  static constexpr auto table = permute_table(std::make_integer_sequence<int, 8>{});
+  table[static_cast<std::size_t>(colors - 1)](parts, m, base, code, nnz, data);
 }
