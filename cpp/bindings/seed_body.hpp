@@ -8,8 +8,8 @@
 // 1 + a 1 where color is a and 0 elsewhere, then (probed) the probe w, then zeros
 // (a HyperDualVec's second-order planes); planes out_stride apart. copies: x and w
 // copied in (else their planes are left unwritten: every reader reads them where they
-// are, linear::Leaf's value and probe). The selects run 8
-// doubles a vector with AVX-512 (the baseline's 2: 7 % of the banded Jacobian's pass).
+// are, linear::Leaf's value and probe). The selects run 8 doubles a vector with
+// AVX-512 (the baseline's 2: 7 % of the banded Jacobian's pass).
 template <class T>
 inline void colored_planes(const T* x, const T* w, const T* color, int colors, bool probed,
                            int planes, T* out, std::size_t out_stride, std::size_t m, bool copies) {

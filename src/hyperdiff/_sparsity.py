@@ -5187,7 +5187,7 @@ def _permute_codes(
     row - base (uint8), where every run reads 8 rows from its base and c <= 8 (a
     banded Jacobian's runs read 3 or 4); else None (csr_gather reads them)."""
     nnz = rows.size
-    if c > 8 or m < 8 or nnz == 0:
+    if c > 8 or m < 8 or nnz == 0 or m >= 2**31:  # (int32 bases)
         return None
     base = np.minimum(rows[::8], m - 8)
     offset = rows - np.repeat(base, 8)[:nnz]  # (>= 0: a run's rows do not decrease)
