@@ -367,6 +367,24 @@ bool gather_slots(const T* parts, std::size_t slots, const G* gather, std::size_
 // nan is not 0, as numpy's any counts it). 0.0 when gathered; None when the arrays
 // are not as this takes them (Python gathers them instead); an IndexError for a slot
 // beyond the parts, nothing read there.
+// Whether the slots of `unused` (int64; none: true) are all 0 in the parts (nan is
+// not 0, as numpy's any counts it): csr_gather's and csr_permute's test of a pattern
+// wrong for this call. `inside` false, nothing read there, at a slot beyond them.
+template <class T>
+bool unused_zero(const T* parts, std::size_t slots, const py::array* unused, bool& inside) {
+  inside = true;
+  if (unused == nullptr) return true;
+  const auto* u = static_cast<const std::int64_t*>(unused->data());
+  const auto size = static_cast<std::size_t>(unused->size());
+  bool zero = true;
+  for (std::size_t k = 0; k < size && inside; ++k) {
+    const auto slot = static_cast<std::size_t>(u[k]);
+    inside = slot < slots;
+    zero = zero && inside && parts[slot] == T(0);
+  }
+  return zero;
+}
+
 template <class T>
 double gather_as(const py::array& parts, const py::array& gather, py::array& data,
                  const py::array* unused) {
@@ -378,17 +396,8 @@ double gather_as(const py::array& parts, const py::array& gather, py::array& dat
   bool inside = true;
   {
     py::gil_scoped_release release;
-    if (unused != nullptr) {
-      const auto* u = static_cast<const std::int64_t*>(unused->data());
-      const auto size = static_cast<std::size_t>(unused->size());
-      bool zero = true;
-      for (std::size_t k = 0; k < size && inside; ++k) {
-        const auto slot = static_cast<std::size_t>(u[k]);
-        inside = slot < slots;
-        zero = zero && inside && p[slot] == T(0);
-      }
-      if (inside && !zero) return std::numeric_limits<double>::infinity();
-    }
+    const bool zero = unused_zero(p, slots, unused, inside);
+    if (inside && !zero) return std::numeric_limits<double>::infinity();
     if (inside) {
       inside =
           narrow
@@ -445,6 +454,7 @@ py::object csr_permute(const py::array& parts, std::size_t m, int colors, const 
   }
   const py::array unused_array =
       unused.is_none() ? py::array() : py::reinterpret_borrow<py::array>(unused);
+  const py::array* u = unused.is_none() ? nullptr : &unused_array;
   const auto nnz = static_cast<std::size_t>(code.size());
   const std::size_t vectors = (nnz + 7) / 8;
   const auto slots = static_cast<std::size_t>(colors) * m;
@@ -463,17 +473,10 @@ py::object csr_permute(const py::array& parts, std::size_t m, int colors, const 
   bool inside = false, nonzero = false;
   {
     py::gil_scoped_release release;
-    inside = probe::v4::permute_inside(m, colors, b, vectors, c, nnz);
-    if (!unused.is_none()) {  // (nan is not 0, as numpy's any counts it)
-      const auto* u = static_cast<const std::int64_t*>(unused_array.data());
-      bool zero = true;
-      for (std::size_t k = 0; k < static_cast<std::size_t>(unused_array.size()) && inside; ++k) {
-        const auto slot = static_cast<std::size_t>(u[k]);
-        inside = slot < slots;
-        zero = zero && inside && p[slot] == 0.0;
-      }
-      nonzero = inside && !zero;
-    }
+    bool unused_inside = true;
+    const bool zero = unused_zero(p, slots, u, unused_inside);
+    inside = probe::v4::permute_inside(m, colors, b, vectors, c, nnz) && unused_inside;
+    nonzero = inside && !zero;
     if (inside && !nonzero) {
       probe::v4::permute_slots(p, m, colors, b, c, nnz, out);
     }
