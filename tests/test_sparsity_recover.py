@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fusion_harness import record_from_64  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
+from hyperdiff._arrays import DualArray
 from hyperdiff._sparsity import (
     _JacobianPlan,
     _numpy_block_mismatch,
@@ -374,3 +376,136 @@ def test_sparse_jacobian_real_and_complex_outputs(dtype: type, check: bool) -> N
         want = np.asarray(hd.jacobian(f)(x))
         assert got.dtype == want.dtype
         assert np.array_equal(got.toarray(), want)
+
+
+# --- recovery where the pass computes its output (_core.recover_pass) -------------------
+def pending_output(planes: np.ndarray, split: int | None) -> Any:
+    """A pending dual array of these planes (value, parts, probe): a graph (planes times
+    1, exact for every number), or a join of two at `split` (its blocks then straddle
+    runs of 8 entries)."""
+    x = hd.dualvec(planes[0].copy(), list(planes[1:].copy()))
+    assert x._header.shape == planes.shape  # (_stack would expose x: never recorded)
+    out = x * 1.0 if split is None else np.concatenate([x[:split] * 1.0, x[split:] * 1.0])
+    assert isinstance(DualArray.__dict__["_store"].__get__(out), _core.Deferred)
+    return out
+
+
+@pytest.mark.usefixtures("record_from_64")
+@pytest.mark.parametrize("m, band", [(661, 1), (997, 2), (1003, 3), (1000, 3)])
+@pytest.mark.parametrize("check", [True, False])
+@pytest.mark.parametrize("split", [None, 67, 509])
+def test_recover_pass_is_recover(m: int, band: int, check: bool, split: int | None) -> None:
+    """J's entries and the check read off a pending pass block by block against
+    recover's from its planes, bit for bit, with the same mismatch: banded patterns of
+    3 to 7 colors with entries dropped at random, parts with nan, inf and -0, and with
+    a nonzero the pattern lacks (in a slot an entry reads: the check's ratio; in one no
+    entry reads: inf), with and without a floor of each row. The output stays
+    pending."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(m + band + (split or 0))
+    pattern = sp.diags([rng.uniform(0.5, 2.0, m - abs(k)) for k in range(-band, band + 1)],
+                       list(range(-band, band + 1)), shape=(m, m), format="csr")  # fmt: skip
+    pattern.data[rng.random(pattern.nnz) < 0.2] = 0
+    pattern.eliminate_zeros()
+    plan = _JacobianPlan(pattern != 0, m, probe=check)
+    assert plan.permute is not None and plan.unused.size > 0
+    plan.rtol = _tight(np.dtype(np.float64))
+    wrong_row = 3 * m // 4  # (in the last piece: its rows from split on)
+    if split == 509:  # a floor of each row (_Results.rescued's) that hides wrong_row's
+        plan.floor = ("jacobian", rng.uniform(0.0, 1e-3, m) * (rng.random(m) < 0.5))
+        plan.floor[1][wrong_row] = 10.0
+    jac = pattern.toarray()
+    jac[rng.random((m, m)) < 0.01] = 0.0  # (pattern entries 0 here: still read)
+    specials = [(3, 0.0), (7, -0.0), (11, np.inf), (20, np.nan)]
+    for row, number in specials:
+        jac[row, row] = number
+    wrong_used = jac.copy()  # a nonzero at (wrong_row, j), j of its diagonal's color
+    colors = plan.colors
+    far = next(j for j in range(m) if abs(j - wrong_row) > band and colors[j] == colors[wrong_row])
+    wrong_used[wrong_row, far] = 0.75
+    wrong_unused = jac.copy()  # a nonzero in row 1's slot of a color row 1 has none
+    unused_row = plan.unused[0] % m
+    free = plan.unused[0] // m
+    wrong_unused[unused_row, next(j for j in range(m) if plan.colors[j] == free)] = 0.5
+    for matrix in (jac, wrong_used, wrong_unused):
+        with np.errstate(invalid="ignore"):
+            compressed = np.nan_to_num(matrix, nan=0.0, posinf=0.0) @ plan.seed.T
+        block = compressed.T.copy()
+        for row, number in specials:  # (the pass's parts of those rows: as numbers go)
+            block[plan.colors[row], row] = number
+        planes = np.vstack([rng.standard_normal(m), block])
+        out = pending_output(planes, split)
+        got = plan.recover_pending(out)
+        assert got is not None
+        assert pending_is(out)
+        # recover from the same pass's planes, computed now (x * 1 makes -0's part +0)
+        want = plan.recover(out._stack[1:].copy())
+        if want[0] is None:
+            assert got[1] == np.inf
+            continue
+        np.testing.assert_array_equal(got[0].view(np.uint64), want[0].view(np.uint64))
+        assert got[1] == want[1] or (np.isnan(got[1]) and np.isnan(want[1]))
+        if check and matrix is wrong_used:  # (seen, unless the floor hides it)
+            assert (want[1] > plan.rtol) == (plan.floor is None)
+    assert want[0] is None  # (the last: a nonzero no entry reads)
+
+
+def pending_is(x: Any) -> bool:
+    return isinstance(DualArray.__dict__["_store"].__get__(x), _core.Deferred)
+
+
+@pytest.mark.usefixtures("record_from_64")
+def test_recover_pass_declines_and_refuses() -> None:
+    """What recover_pass does not take (None, nothing computed): an output computed,
+    another dtype or plane count, arrays not as it takes them; a plan's arrays that
+    would read outside the pass (a color beyond the planes, a row past the last): None
+    before anything runs, or an IndexError where a block finds it, nothing read
+    there."""
+    import scipy.sparse as sp
+
+    m = 203
+    pattern = sp.diags([np.ones(m - 1), np.ones(m), np.ones(m - 1)], [-1, 0, 1], format="csr")
+    plan = _JacobianPlan(pattern, m, probe=True)
+    plan.rtol = _tight(np.dtype(np.float64))
+    planes = np.vstack([np.ones(m), (pattern @ plan.seed.T).T])
+    base, code = plan.permute
+    weights = plan.weights_as(np.dtype(np.float64))[:-1]
+
+    def call(out: Any, **change: Any) -> Any:
+        args = dict(colors=plan.c, indptr=plan.indptr, base=base, code=code,
+                    unused=plan.unused_rows, unused_starts=plan.unused_starts,
+                    weights=weights, floor=None, rtol=plan.rtol,
+                    data=np.empty(code.size))  # fmt: skip
+        args.update(change)
+        return _core.recover_pass(out, **args)
+
+    out = pending_output(planes, 100)
+    assert call(out) == plan.recover(planes[1:].copy())[1]
+    for change in (
+        dict(colors=plan.c + 1),
+        dict(weights=None),  # (then one plane fewer)
+        dict(indptr=plan.indptr.astype(np.int64)),
+        dict(code=code.astype(np.int32)),
+        dict(data=np.empty(code.size - 1)),
+        dict(weights=weights[:, :-1]),
+        dict(unused_starts=plan.unused_starts[:-1]),
+        dict(code=code + 8 * plan.c),  # a color beyond the planes
+        dict(base=base + m),  # rows past the last
+    ):
+        assert call(out, **change) is None
+        assert pending_is(out)
+    assert call(planes) is None
+    single = planes.astype(np.float32)
+    assert call(hd.dualvec(single[0].copy(), list(single[1:].copy())) * 1.0) is None
+    computed = pending_output(planes, None)
+    computed._stack  # noqa: B018
+    assert call(computed) is None
+    # row 100's first entry read as its run's base row (98), in the piece before the
+    # block of rows from 100 (the join's second piece): outside that block
+    first = int(plan.indptr[100])
+    assert base[first // 8] < 100
+    wrong = code.copy()
+    wrong[first] &= 0xF8
+    with pytest.raises(IndexError):
+        call(out, code=wrong)

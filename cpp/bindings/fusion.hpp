@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -298,6 +299,14 @@ struct Node : std::enable_shared_from_this<Node> {
   int colors = 0;
   bool probed = false;
   NodePtr parent;
+  // A concatenation along the first axis after the planes' (_core.join_pending): no
+  // kernel, inputs[0] then inputs[1] (`split` elements per plane, then the rest), each
+  // a pending node (another join, a graph, a colored seed or a slice of one) or, once
+  // computed, its planes. Written when read (compute_join), each piece straight into
+  // its slice; a sparse Jacobian's recovery reads the pieces' blocks where they are
+  // computed (compute's `sink`), so f's output is never written in full.
+  bool join = false;
+  std::size_t split = 0;
   // A linear operation of real components (linear_chain.hpp), its kernels set too: in
   // the block path a chain of them runs as one program
   linear::Op linear = linear::kNone;
@@ -1004,6 +1013,15 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
   }
 }
 
+// What a block of the root's planes is handed to (compute's `sink`): its planes
+// (`stride` elements apart) over elements start .. start + m - 1 of the root's. Called
+// from hyperdiff's threads, blocks in any order.
+using BlockSink = std::function<void(const unsigned char* planes, std::size_t stride,
+                                     std::size_t start, std::size_t m)>;
+
+inline bool compute_join(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
+                         PyArrayObject* into);
+
 // Runs the pending graph below `root` block by block; writes root and every node
 // held outside the graph (by its dual array, or by a pending node of another
 // graph) in full. False with a Python error set when an allocation fails.
@@ -1014,11 +1032,25 @@ inline void run_by_planes(const std::vector<NodePtr>& order,
 // stride: its slice of a concatenation) and the root stays pending, its graph kept
 // (read later, it runs again: the same bits). With `sums` (a graph by_planes takes,
 // of a real dtype), the root's planes summed over its elements go there (numpy's
-// sums' bits), and the root stays pending, its graph kept.
+// sums' bits), and the root stays pending, its graph kept. With `sink`, each block
+// of the root's planes is handed to it from scratch (the root neither written nor
+// computed: it stays pending, its graph kept). A join (Node::join) runs compute_join.
 inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
                     PyArrayObject* root_plane = nullptr, int plane = 0,
-                    PyArrayObject* into = nullptr, void* sums = nullptr) {
+                    PyArrayObject* into = nullptr, void* sums = nullptr,
+                    const BlockSink* sink = nullptr) {
   if (root->result != nullptr || root->view) return true;
+  if (root->join) {
+    if (root_plane != nullptr || sums != nullptr || sink != nullptr) {
+      PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a pending concatenation asked for blocks");
+      return false;
+    }
+    return compute_join(root, new_planes, into);
+  }
+  if (sink != nullptr && (root->seed || root_plane != nullptr || into != nullptr)) {
+    PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a sink for a root it cannot read");
+    return false;
+  }
   // post order: inputs before readers (`order` keeps every node alive to the end)
   std::vector<NodePtr> order;
   std::unordered_map<Node*, int> position, edges;
@@ -1034,7 +1066,8 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     order.push_back(node);
   };
   visit(visit, root);
-  if (sums != nullptr && (root_plane != nullptr || into != nullptr || !by_planes(order))) {
+  if (sums != nullptr &&
+      (root_plane != nullptr || into != nullptr || sink != nullptr || !by_planes(order))) {
     PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a sum by planes of a graph that has none");
     return false;
   }
@@ -1057,7 +1090,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     if (node == root.get() && into != nullptr) {
       Py_INCREF(into);
       full[k] = into;
-    } else if (node == root.get() ? root_plane == nullptr && sums == nullptr
+    } else if (node == root.get() ? root_plane == nullptr && sums == nullptr && sink == nullptr
                : node->seed       ? false  // (it stays pending: it is its own inputs)
                                   : owners > 0 || last_use[k] < 0) {
       full[k] = new_planes(*node);
@@ -1080,7 +1113,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     }
     return true;
   };
-  if (root_plane == nullptr && by_planes(order)) {
+  if (root_plane == nullptr && sink == nullptr && by_planes(order)) {
     std::vector<std::size_t> strides(n, count);  // (into: the root's slice of a concatenation)
     if (into != nullptr) strides[n - 1] = static_cast<std::size_t>(PyArray_STRIDE(into, 0)) / item;
     run_by_planes(order, position, full, strides, sums);
@@ -1335,6 +1368,7 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
           node.taylor_binary(node.degree, false, operands[0], operands[1], out, out_stride, 0, m);
         }
       }
+      if (sink != nullptr) (*sink)(scratch_of(slot[n - 1]), block, start, m);
       for (std::size_t r = 0; r < root_rows; ++r) {  // the planes asked, from its scratch
         const unsigned char* from = scratch_of(slot[n - 1]) + (plane + r) * block * item;
         if (stream_root) {
@@ -1347,6 +1381,82 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
     if (stream_root) hyperdiff::detail::stream_fence();
   });
   return hand_out();
+}
+
+// Planes of a node's dtype over elements offset .. offset + count - 1 of each plane of
+// `out` (planes of the node's first axes: a slice of a concatenation), a view of out
+// with `rows` along its first axis after the planes'.
+inline PyArrayObject* rows_of(PyArrayObject* out, const Node& node, std::size_t offset,
+                              npy_intp rows) {
+  std::vector<npy_intp> dims(PyArray_DIMS(out), PyArray_DIMS(out) + PyArray_NDIM(out));
+  dims[1] = rows;
+  Py_INCREF(node.descr);  // PyArray_NewFromDescr steals it
+  auto* view = reinterpret_cast<PyArrayObject*>(PyArray_NewFromDescr(
+      &PyArray_Type, node.descr, PyArray_NDIM(out), dims.data(), PyArray_STRIDES(out),
+      static_cast<unsigned char*>(PyArray_DATA(out)) + offset * item_bytes(node),
+      NPY_ARRAY_WRITEABLE, nullptr));
+  if (view == nullptr) return nullptr;
+  Py_INCREF(out);
+  if (PyArray_SetBaseObject(view, reinterpret_cast<PyObject*>(out)) < 0) {
+    Py_DECREF(view);
+    return nullptr;
+  }
+  return view;
+}
+
+// A pending concatenation (Node::join) written into `into` (planes of its shape, each
+// plane contiguous, any plane stride), where it stays pending; or, without, into new
+// planes, its result. Each piece runs straight into its slice (compute's `into`),
+// staying pending, but one held outside the join (a dual array's, another graph's) that
+// is not a seed: that one is computed (its result handed to its readers), then copied,
+// so that a piece reading an array about to be written (flush_readers computes the
+// join, the root over it) never outlives the read pending. A seed's planes come from
+// its own copy of x, which nothing writes.
+inline bool compute_join(const NodePtr& root, PyArrayObject* (*new_planes)(const Node&),
+                         PyArrayObject* into) {
+  PyArrayObject* out = into != nullptr ? into : new_planes(*root);
+  if (out == nullptr) return false;
+  const std::size_t item = item_bytes(*root), inner = root->count / root->dims[1];
+  const auto plane_bytes = static_cast<std::size_t>(PyArray_STRIDE(out, 0));
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; ++i) {
+    const std::size_t offset = i == 0 ? 0 : root->split;
+    const std::size_t count = i == 0 ? root->split : root->count - root->split;
+    Input& in = root->inputs[i];
+    if (in.kind == Input::kNode && in.node->result == nullptr && !in.node->join && !in.node->seed &&
+        in.node.use_count() > 1) {
+      const NodePtr piece = in.node;  // (set_result makes `in` its planes)
+      ok = compute(piece, new_planes);
+      if (!ok) break;
+    }
+    if (in.kind == Input::kNode && in.node->result == nullptr) {
+      PyArrayObject* slice = rows_of(out, *root, offset, static_cast<npy_intp>(count / inner));
+      ok = slice != nullptr && (in.node->join ? compute_join(in.node, new_planes, slice)
+                                              : compute(in.node, new_planes, nullptr, 0, slice));
+      Py_XDECREF(slice);
+      continue;
+    }
+    // computed: its planes copied (each contiguous: a node's result, C order)
+    const unsigned char* from = nullptr;
+    std::size_t stride = count;
+    if (in.kind == Input::kNode) {
+      from = static_cast<const unsigned char*>(PyArray_DATA(in.node->result));
+    } else {
+      from = static_cast<const unsigned char*>(PyArray_DATA(in.array)) + in.offset * item;
+      stride = in.stride;
+    }
+    auto* to = static_cast<unsigned char*>(PyArray_DATA(out)) + offset * item;
+    for (npy_intp p = 0; p < root->dims[0]; ++p) {
+      std::memcpy(to + static_cast<std::size_t>(p) * plane_bytes,
+                  from + static_cast<std::size_t>(p) * stride * item, count * item);
+    }
+  }
+  if (!ok) {
+    if (into == nullptr) Py_DECREF(out);
+    return false;
+  }
+  if (into == nullptr) root->set_result(out);
+  return true;
 }
 
 // Whether the pending graph below `root` is elementwise in the pending `seed` alone:

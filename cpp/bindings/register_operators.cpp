@@ -29,6 +29,8 @@
 #include <complex>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -329,7 +331,8 @@ struct DualData {
     if (value == nullptr) return false;
     if (is_deferred(value)) {
       fusion::NodePtr pending = node_of(value);
-      if (pending->parent != nullptr && pending->parent->result != nullptr) {
+      // (a join is never an operand: computed, as a seed slice of a computed parent)
+      if (pending->join || (pending->parent != nullptr && pending->parent->result != nullptr)) {
         // a seed slice whose parent is computed (and may have been written since):
         // its planes are a view of the parent's
         PyObject* planes = computed_planes(dual);
@@ -1467,6 +1470,195 @@ bool retire_escaped(int tag) {
   return true;
 }
 
+namespace {
+
+// np.concatenate of pending dual arrays, pending (_core.join_pending: see its doc).
+py::object join_pending(const py::sequence& arrays) {
+  // every piece pending (a graph, or a colored seed or a slice of one whose parent
+  // is pending: nothing has written it), of one kind, dtype and trailing shape
+  const auto size = static_cast<std::size_t>(py::len(arrays));
+  if (size < 2) return py::none();
+  PyTypeObject* type = Py_TYPE(arrays[0].ptr());
+  if (registered().count(type) == 0) return py::none();
+  std::vector<fusion::NodePtr> pieces;
+  for (const py::handle a : arrays) {
+    PyObject* value = Py_TYPE(a.ptr()) == type ? stored(a.ptr()) : nullptr;
+    if (value == nullptr || !is_deferred(value)) return py::none();
+    fusion::NodePtr node = node_of(value);
+    const fusion::Node& first = pieces.empty() ? *node : *pieces.front();
+    if (node->view || node->result != nullptr || node->count == 0 ||
+        (node->parent != nullptr && node->parent->result != nullptr) || node->dims.size() < 2 ||
+        node->dims.size() != first.dims.size() || node->dims[0] != first.dims[0] ||
+        !std::equal(node->dims.begin() + 2, node->dims.end(), first.dims.begin() + 2) ||
+        !PyArray_EquivTypes(node->descr, first.descr)) {
+      return py::none();
+    }
+    pieces.push_back(std::move(node));
+  }
+  fusion::NodePtr joined = pieces.front();
+  for (std::size_t k = 1; k < size; ++k) {
+    auto node = std::make_shared<fusion::Node>();
+    node->join = true;
+    Py_INCREF(joined->descr);
+    node->descr = joined->descr;
+    node->column = joined->column;
+    node->dims = joined->dims;
+    node->dims[1] += pieces[k]->dims[1];
+    node->count = joined->count + pieces[k]->count;
+    node->split = joined->count;
+    node->arity = 2;
+    for (int i = 0; i < 2; ++i) {
+      fusion::Input in;
+      in.kind = fusion::Input::kNode;
+      in.node = i == 0 ? joined : pieces[k];
+      node->add_input(i, std::move(in));
+    }
+    joined = std::move(node);
+  }
+  PyObject* result = record(type, std::move(joined));
+  if (result == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(result);
+}
+
+// A sparse Jacobian's entries and check read off its pending pass (_core.recover_pass:
+// see its doc).
+py::object recover_pass(const py::object& dual, int colors, const py::array& indptr,
+                        const py::array& base, const py::array& code, const py::array& unused,
+                        const py::array& unused_starts, const py::object& weights,
+                        const py::object& floor, double rtol, py::array& data) {
+  // the pass's output: a pending float64 dual of 1 + colors + probed planes over
+  // the plan's rows, a graph or a join of graphs, seeds and computed planes
+  if (registered().count(Py_TYPE(dual.ptr())) == 0) return py::none();
+  PyObject* value = stored(dual.ptr());
+  if (value == nullptr || !is_deferred(value)) return py::none();
+  const fusion::NodePtr root = node_of(value);
+  const auto flat = [](const py::array& a, int type) {
+    return a.ndim() == 1 && PyArray_TYPE(reinterpret_cast<PyArrayObject*>(a.ptr())) == type &&
+           (a.flags() & py::array::c_style) != 0;
+  };
+  RowRecovery r;
+  r.rows =
+      indptr.ndim() == 1 && indptr.size() > 0 ? static_cast<std::size_t>(indptr.size()) - 1 : 0;
+  r.nnz = static_cast<std::size_t>(data.size());
+  r.colors = colors;
+  r.probed = !weights.is_none();
+  py::array weight_array;
+  if (r.probed) {
+    if (!py::isinstance<py::array>(weights)) return py::none();
+    weight_array = py::reinterpret_borrow<py::array>(weights);
+    const auto wtype = PyArray_TYPE(reinterpret_cast<PyArrayObject*>(weight_array.ptr()));
+    r.single = wtype == NPY_FLOAT;
+    if ((wtype != NPY_FLOAT && wtype != NPY_DOUBLE) || weight_array.ndim() != 2 ||
+        (weight_array.flags() & py::array::c_style) == 0 || weight_array.shape(0) != colors ||
+        static_cast<std::size_t>(weight_array.shape(1)) != r.rows) {
+      return py::none();
+    }
+    r.weights = weight_array.data();
+  }
+  if (root->result != nullptr || root->view || root->descr->type_num != NPY_DOUBLE ||
+      root->dims[0] != 1 + colors + (r.probed ? 1 : 0) || colors < 1 || colors > 8 ||
+      root->count != r.rows || r.rows < 1 || !flat(indptr, NPY_INT32) || !flat(base, NPY_INT32) ||
+      !flat(code, NPY_UINT8) || !flat(data, NPY_DOUBLE) || !data.writeable() ||
+      static_cast<std::size_t>(code.size()) != r.nnz ||
+      static_cast<std::size_t>(base.size()) != (r.nnz + 7) / 8 || !flat(unused, NPY_INT32) ||
+      !flat(unused_starts, NPY_INT32) || unused_starts.size() != colors + 1 ||
+      static_cast<const int*>(unused_starts.data())[colors] != unused.size()) {
+    return py::none();
+  }
+  r.unused = static_cast<const int*>(unused.data());
+  r.unused_starts = static_cast<const int*>(unused_starts.data());
+  py::array floor_array;
+  if (!floor.is_none()) {
+    if (!py::isinstance<py::array>(floor)) return py::none();
+    floor_array = py::reinterpret_borrow<py::array>(floor);
+    if (!flat(floor_array, NPY_DOUBLE) || static_cast<std::size_t>(floor_array.size()) != r.rows) {
+      return py::none();
+    }
+    r.floor = static_cast<const double*>(floor_array.data());
+  }
+  r.indptr = static_cast<const int*>(indptr.data());
+  r.base = static_cast<const int*>(base.data());
+  r.code = static_cast<const unsigned char*>(code.data());
+  r.rtol = rtol;
+  r.data = static_cast<double*>(data.mutable_data());
+  if (!recovery_inside(r)) return py::none();
+  // the pieces it reads: a join's, graphs (their blocks where they are computed),
+  // seeds (written apart), computed planes; a view declines
+  const auto takes = [](auto&& self, const fusion::Node& node) -> bool {
+    if (node.result != nullptr) return true;
+    if (node.view) return false;
+    if (!node.join) return true;
+    for (int i = 0; i < 2; ++i) {
+      const fusion::Input& in = node.inputs[i];
+      if (in.kind == fusion::Input::kNode ? !self(self, *in.node)
+                                          : in.kind != fusion::Input::kArray) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!takes(takes, *root)) return py::none();
+  note_opened(dual.ptr());
+  std::mutex lock;
+  double worst = 0;
+  bool nonzero = false, bad = false;
+  const auto read = [&](const unsigned char* planes, std::size_t stride, std::size_t row0,
+                        std::size_t m) {
+    double found = 0;
+    bool zero_not = false, outside = false;
+    recover_rows(r, reinterpret_cast<const double*>(planes) + stride, stride, row0, m, found,
+                 zero_not, outside);
+    const std::lock_guard<std::mutex> guard(lock);
+    if (found != found || worst != worst) {
+      worst = std::numeric_limits<double>::quiet_NaN();
+    } else if (found > worst) {
+      worst = found;
+    }
+    nonzero = nonzero || zero_not;
+    bad = bad || outside;
+  };
+  const auto planes_of = [](PyArrayObject* array, std::size_t offset) {
+    return static_cast<const unsigned char*>(PyArray_DATA(array)) + offset * sizeof(double);
+  };
+  const auto feed = [&](auto&& self, const fusion::NodePtr& node, std::size_t row0) -> bool {
+    if (node->result != nullptr) {
+      read(planes_of(node->result, 0), node->count, row0, node->count);
+      return true;
+    }
+    if (node->join) {
+      for (int i = 0; i < 2; ++i) {
+        const fusion::Input& in = node->inputs[i];
+        const std::size_t at = row0 + (i == 0 ? 0 : node->split);
+        if (in.kind == fusion::Input::kNode) {
+          if (!self(self, in.node, at)) return false;
+        } else {
+          const std::size_t count = i == 0 ? node->split : node->count - node->split;
+          read(planes_of(in.array, in.offset), in.stride, at, count);
+        }
+      }
+      return true;
+    }
+    if (node->seed) {  // its planes apart (the seed's own path), then read
+      PyArrayObject* planes = node_planes(*node);
+      if (planes == nullptr) return false;
+      const bool written = fusion::compute(node, node_planes, nullptr, 0, planes);
+      if (written) read(planes_of(planes, 0), node->count, row0, node->count);
+      Py_DECREF(planes);
+      return written;
+    }
+    const fusion::BlockSink sink = [&, row0](const unsigned char* planes, std::size_t stride,
+                                             std::size_t start, std::size_t m) {
+      read(planes, stride, row0 + start, m);
+    };
+    return fusion::compute(node, node_planes, nullptr, 0, nullptr, nullptr, &sink);
+  };
+  if (!feed(feed, root, 0)) throw py::error_already_set();
+  if (bad) throw py::index_error("recover_pass: the plan's arrays read outside its pass");
+  return py::float_(nonzero ? std::numeric_limits<double>::infinity() : worst);
+}
+
+}  // namespace
+
 void register_operators(py::module_& m) {
   if (PyModule_AddFunctions(m.ptr(), operator_methods) < 0) throw py::error_already_set();
   m.def(
@@ -1771,7 +1963,7 @@ void register_operators(py::module_& m) {
           return true;
         }
         if (first > 0) {  // the root's planes asked, out of its scratch (it stays pending)
-          if (node->seed || !PyArray_IS_C_CONTIGUOUS(array)) return false;
+          if (node->seed || node->join || !PyArray_IS_C_CONTIGUOUS(array)) return false;
           if (!fusion::compute(node, node_planes, array, first)) throw py::error_already_set();
           return true;
         }
@@ -1797,6 +1989,23 @@ void register_operators(py::module_& m) {
       "and dtype: a slice of a concatenation; from first > 0 C-contiguous): pending "
       "operations run straight into it and stay pending, others are copied; nothing is "
       "exposed. False when out is not as this takes it.");
+  m.def("join_pending", &join_pending, py::arg("arrays"),
+        "np.concatenate of dual arrays along the first axis after the planes', pending "
+        "(fusion::Node::join: each piece written straight into its slice when the result "
+        "is read): when every one is pending (a graph, a colored seed or a slice of one "
+        "whose parent is pending), of one kind, dtype and trailing shape; None otherwise, "
+        "nothing computed.");
+  m.def("recover_pass", &recover_pass, py::arg("dual"), py::arg("colors"), py::arg("indptr"),
+        py::arg("base"), py::arg("code"), py::arg("unused"), py::arg("unused_starts"),
+        py::arg("weights"), py::arg("floor"), py::arg("rtol"), py::arg("data"),
+        "A sparse Jacobian's entries (data, CSR order) and check read off its pass's output "
+        "`dual` where the pass computes it, block by block (fusion::compute's sink): its "
+        "planes never written in full, the dual left pending. csr_permute's arrays (indptr "
+        "int32, base, code), each color's rows no entry reads (unused from unused_starts[a], "
+        "int32), the check's weights (colors, rows) or None without the probe "
+        "(block_mismatch's rule, floor and rtol). inf when a slot no entry reads is not 0, "
+        "else the check's largest ratio (0 without the probe); None when dual or the arrays "
+        "are not as this takes them, nothing computed.");
   // fusion.hpp's thresholds: each set, its previous value returned
   const auto threshold = [&m](const char* name, std::size_t& (*value)(), const char* doc) {
     m.def(

@@ -279,11 +279,11 @@ double real_block_rows(const T* block, const W* weights, std::size_t planes, std
                        const double* floor, double rtol) {
 #if defined(HYPERDIFF_ISA_BUILDS)
   if (linear::isa_level() == 4)
-    return probe::v4::real_block_rows(block, weights, planes, rows, floor, rtol);
+    return probe::v4::real_block_rows(block, rows, weights, rows, planes, rows, floor, rtol);
   if (linear::isa_level() == 3)
-    return probe::v3::real_block_rows(block, weights, planes, rows, floor, rtol);
+    return probe::v3::real_block_rows(block, rows, weights, rows, planes, rows, floor, rtol);
 #endif
-  return probe::base::real_block_rows(block, weights, planes, rows, floor, rtol);
+  return probe::base::real_block_rows(block, rows, weights, rows, planes, rows, floor, rtol);
 }
 
 // None when the arrays are not as this takes them (Python judges them instead):
@@ -489,7 +489,53 @@ py::object csr_permute(const py::array& parts, std::size_t m, int colors, const 
 #endif
 }
 
+template <class W>
+void recover_rows_as(const RowRecovery& r, const double* parts, std::size_t stride, std::size_t r0,
+                     std::size_t m, double& worst, bool& nonzero, bool& bad) {
+  const auto* w = static_cast<const W*>(r.weights);
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() == 4) {
+    return probe::v4::recover_block(parts, stride, r0, m, r.colors, r.probed, w, r.rows, r.unused,
+                                    r.unused_starts, r.floor, r.rtol, r.indptr, r.nnz, r.base,
+                                    r.code, r.data, worst, nonzero, bad);
+  }
+  if (linear::isa_level() == 3) {
+    return probe::v3::recover_block(parts, stride, r0, m, r.colors, r.probed, w, r.rows, r.unused,
+                                    r.unused_starts, r.floor, r.rtol, r.indptr, r.nnz, r.base,
+                                    r.code, r.data, worst, nonzero, bad);
+  }
+#endif
+  probe::base::recover_block(parts, stride, r0, m, r.colors, r.probed, w, r.rows, r.unused,
+                             r.unused_starts, r.floor, r.rtol, r.indptr, r.nnz, r.base, r.code,
+                             r.data, worst, nonzero, bad);
+}
+
 }  // namespace
+
+bool recovery_inside(const RowRecovery& r) {
+  if (r.colors < 1 || r.colors > 8 || r.unused_starts[0] != 0) return false;
+  for (int a = 0; a < r.colors; ++a) {
+    if (r.unused_starts[a + 1] < r.unused_starts[a]) return false;
+  }
+  for (int k = 0; k < r.unused_starts[r.colors]; ++k) {
+    if (r.unused[k] < 0 || static_cast<std::size_t>(r.unused[k]) >= r.rows) return false;
+  }
+  const std::size_t vectors = (r.nnz + 7) / 8;
+#if defined(HYPERDIFF_ISA_BUILDS)
+  if (linear::isa_level() == 4)
+    return probe::v4::permute_inside(r.rows, r.colors, r.base, vectors, r.code, r.nnz);
+#endif
+  return probe::base::permute_inside(r.rows, r.colors, r.base, vectors, r.code, r.nnz);
+}
+
+void recover_rows(const RowRecovery& r, const double* parts, std::size_t stride, std::size_t r0,
+                  std::size_t m, double& worst, bool& nonzero, bool& bad) {
+  if (r.single) {
+    recover_rows_as<float>(r, parts, stride, r0, m, worst, nonzero, bad);
+  } else {
+    recover_rows_as<double>(r, parts, stride, r0, m, worst, nonzero, bad);
+  }
+}
 
 void register_probe(py::module_& m) {
   m.def("csr_permute", &csr_permute, py::arg("parts"), py::arg("m"), py::arg("colors"),

@@ -136,6 +136,23 @@ def pending_seed(dual: object) -> bool: ...
 def seed_reshape(dual: object, shape: tuple[int, ...]) -> Any: ...
 def elementwise_plane(result: object, seed: object, plane: int) -> np.ndarray | None: ...
 def planes_into(dual: object, out: np.ndarray, first: int = 0) -> bool: ...
+def join_pending(arrays: Sequence[object]) -> Any: ...
+
+# A sparse Jacobian's entries and check read off its pending pass block by block
+# (register_operators.cpp): the check's ratio, inf for a nonzero unused slot, or None.
+def recover_pass(
+    dual: object,
+    colors: int,
+    indptr: npt.NDArray[np.int32],
+    base: npt.NDArray[np.int32],
+    code: npt.NDArray[np.uint8],
+    unused: npt.NDArray[np.int32],
+    unused_starts: npt.NDArray[np.int32],
+    weights: npt.NDArray[np.floating] | None,
+    floor: npt.NDArray[np.float64] | None,
+    rtol: float,
+    data: npt.NDArray[np.float64],
+) -> float | None: ...
 
 # The pointwise probe's exact agreement in one pass (register_probe.cpp).
 def probe_agrees(

@@ -972,8 +972,10 @@ def _joined(arrays: Sequence[Any], cls: type[DualArray], axis: int) -> DualArray
     (axis -1: of 1-d ones), into fresh planes: a piece whose planes are pending
     (fusion) runs its operations straight into its slice (_core.planes_into), never
     written apart and copied; the others are copied, without flushing the pending
-    operations that read them (so that those run once, into their slice). None for
-    anything else."""
+    operations that read them (so that those run once, into their slice). When every
+    piece is pending, the result is too (_core.join_pending: its planes written so when
+    read; a sparse Jacobian's recovery reads them block by block, never in full). None
+    for anything else."""
     if len(arrays) == 0 or any(type(x) is not cls for x in arrays):
         return None
     headers = [x._header for x in arrays]  # (shape and dtype, nothing computed)
@@ -984,6 +986,9 @@ def _joined(arrays: Sequence[Any], cls: type[DualArray], axis: int) -> DualArray
         return None
     if any(h.ndim != first.ndim for h in headers):
         return None
+    pending = _core.join_pending(arrays)  # (every piece pending: written when read)
+    if pending is not None:
+        return pending  # type: ignore[no-any-return]
     sizes = [h.shape[1] for h in headers]
     result = np.empty((first.shape[0], sum(sizes), *first.shape[2:]), first.dtype)
     start = 0

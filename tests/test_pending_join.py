@@ -1,0 +1,169 @@
+"""np.concatenate of pending pieces stays pending (_core.join_pending, fusion.hpp's
+Node::join): its planes are written when read, each piece straight into its slice.
+What it must keep is numpy's meaning: the result is the pieces as they were at the
+call, whatever is written afterwards (a piece, an array a piece reads, the seeded
+input), read as an operand, sliced, summed or exposed. The reference is the same code
+evaluated eagerly (recording off: each operation run at once), compared as bits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from fusion_harness import eager, pending, record_from_64  # noqa: F401
+
+import hyperdiff as hd
+from hyperdiff import _core
+
+N = 600
+X = np.random.default_rng(7).uniform(0.1, 0.9, N)
+
+pytestmark = pytest.mark.usefixtures("record_from_64")
+
+
+def fresh(dtype: type = np.float64) -> Any:
+    v = X.astype(dtype)
+    return hd.dualvec(v.copy(), [np.ones_like(v), v.copy(), np.sin(v)])
+
+
+def pieces(x: Any) -> list[Any]:
+    """Two pending graphs of x's slices (a unary function, a linear step)."""
+    return [np.sin(x[:250]) * 2.0, x[250:] - 1.0]
+
+
+def joined(x: Any) -> Any:
+    return np.concatenate(pieces(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_join_of_pending_pieces_is_pending_with_eager_bits(dtype: type) -> None:
+    y = joined(fresh(dtype))
+    assert pending(y)
+    assert y.shape == (N,) and y._header.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(y._stack, eager(joined, fresh(dtype))._stack)
+
+
+def test_join_read_as_an_operand_sliced_summed_and_exposed() -> None:
+    def use(x: Any) -> list[Any]:
+        y = joined(x)
+        return [y * 3.0 + np.exp(y), y[10:400], np.sum(y), y.value]
+
+    got, want = use(fresh()), eager(use, fresh())
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(getattr(a, "_stack", a), getattr(b, "_stack", b))
+
+
+def test_nested_joins_and_a_piece_twice() -> None:
+    def nest(x: Any) -> Any:
+        a, b = pieces(x)
+        inner = np.concatenate([a, b])
+        return np.concatenate([inner, np.cos(x[:100]), inner, a])
+
+    y = nest(fresh())
+    assert pending(y)
+    np.testing.assert_array_equal(y._stack, eager(nest, fresh())._stack)
+
+
+def test_a_piece_written_after_the_join() -> None:
+    x = fresh()
+    a, b = pieces(x)
+    y = np.concatenate([a, b])
+    want = eager(joined, fresh())._stack
+    a[0] = 99.0  # a is computed first; the join keeps a's planes of the call
+    b._stack[:] = -5.0
+    np.testing.assert_array_equal(y._stack, want)
+    assert a.value[0] == 99.0
+
+
+def test_an_input_written_after_the_join() -> None:
+    x = fresh()
+    y = joined(x)
+    x[5] = 100.0  # the pieces read x's planes: the join runs before the write
+    x[300] = -100.0
+    np.testing.assert_array_equal(y._stack, eager(joined, fresh())._stack)
+
+
+def test_held_pieces_and_an_input_written_after_the_join() -> None:
+    """x written while pieces the caller holds are pending inside the join: computing
+    the join (before the write) computes them too, not only their slices."""
+    x = fresh()
+    a, b = pieces(x)
+    y = np.concatenate([a, b])
+    x[5] = 100.0
+    x[300] = -100.0
+    for got, want in zip([a, b, y], [*pieces(fresh()), joined(fresh())], strict=True):
+        np.testing.assert_array_equal(got._stack, eager(lambda w: w, want)._stack)
+
+
+def test_a_join_written_and_its_result_independent() -> None:
+    x = fresh()
+    a, b = pieces(x)
+    y = np.concatenate([a, b])
+    y[0] = 42.0
+    np.testing.assert_array_equal(a._stack, eager(lambda v: pieces(v)[0], fresh())._stack)
+    assert y.value[0] == 42.0
+
+
+def test_a_seeded_input_written_after_the_join() -> None:
+    """Inside a sparse Jacobian, pieces of the pending colored seed itself (x[:1]) and
+    the seeded x written after the join: the join holds x's values of the call."""
+
+    def f(x: Any) -> Any:
+        y = np.concatenate([x[:1], np.sin(x[1:-1]) * 2.0, x[-1:]])
+        x[0] = 1e3  # (the seed's planes computed and written)
+        return y
+
+    got = hd.jacobian(f, sparsity="auto")(X.copy()).toarray()
+    want = np.zeros((N, N))
+    want[0, 0] = want[-1, -1] = 1.0
+    want[np.arange(1, N - 1), np.arange(1, N - 1)] = 2.0 * np.cos(X[1:-1])
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+
+
+def test_join_pending_declines() -> None:
+    x = fresh()
+    a, b = pieces(x)
+    computed = np.sin(x[:10]) * 1.0
+    computed._stack  # noqa: B018  (computed)
+    assert _core.join_pending([a]) is None  # one piece
+    assert _core.join_pending([a, computed]) is None  # a piece computed
+    assert _core.join_pending([a, x[250:]]) is None  # a view
+    assert _core.join_pending([a, fresh(np.float32)[250:] - 1.0]) is None  # another dtype
+    other = hd.dualvec(X.copy(), [np.ones(N)])
+    assert _core.join_pending([a, np.sin(other) * 1.0]) is None  # another kind
+    assert pending(a) and pending(b)
+
+
+def test_sparse_jacobian_read_off_its_pass_and_replanned_when_stale(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """End to end: the banded residual's Jacobian read off its pass as it runs
+    (_core.recover_pass, taken: f's output a join of pending pieces), against the
+    dense Jacobian, checked and unchecked; f's pattern changed by a global (a term
+    shifted out of the band, into a slot another entry reads) is seen by the pass's
+    check, and the plan made again."""
+    taken = []
+    recover_pass = _core.recover_pass
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = recover_pass(*args, **kwargs)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(_core, "recover_pass", counted)
+    state = {"k": 2}
+
+    def f(x: Any) -> Any:  # rows 2 .. n - 3: a tridiagonal stencil, and x[r + k - 2]
+        k, n = state["k"], x.shape[0]
+        inner = -x[1:-3] + 2.0 * x[2:-2] - x[3:-1] + 1e-2 * np.exp(x[2:-2])
+        inner = inner + 0.5 * x[k : k + n - 4]
+        return np.concatenate([x[:2], inner, x[-2:]])
+
+    for check, shifts in ((True, (2, 2, 4, 4, 2)), (False, (2, 2))):  # (unchecked: no probe)
+        state["k"] = 2
+        jac = hd.jacobian(f, sparsity="auto", check_sparsity=check)
+        for k in shifts:
+            state["k"] = k
+            taken.clear()
+            got = jac(X.copy())
+            assert taken and all(taken)
+            np.testing.assert_array_equal(got.toarray(), np.asarray(hd.jacobian(f)(X.copy())))
