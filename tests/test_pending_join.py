@@ -65,6 +65,24 @@ def test_nested_joins_and_a_piece_twice() -> None:
     np.testing.assert_array_equal(y._stack, eager(nest, fresh())._stack)
 
 
+def test_joins_of_joins_in_a_loop() -> None:
+    """acc = concatenate([acc, piece]) a thousand times: a join past kMaxPending
+    operations is computed before it is joined again (the joins' depth stays bounded),
+    the numbers those of each piece."""
+    x = fresh()
+    acc = np.sin(x) * 1.0
+    for k in range(1000):
+        acc = np.concatenate([acc, x[:70] * float(k)])
+    got = acc._stack
+    assert got.shape == (4, N + 70 * 1000)
+    np.testing.assert_array_equal(got[:, :N], eager(lambda v: np.sin(v) * 1.0, fresh())._stack)
+    tail = got[:, N:].reshape(4, 1000, 70)
+    for k in (0, 1, 617, 999):
+        np.testing.assert_array_equal(
+            tail[:, k], eager(lambda v, k=k: v[:70] * float(k), fresh())._stack
+        )
+
+
 def test_a_piece_written_after_the_join() -> None:
     x = fresh()
     a, b = pieces(x)

@@ -1486,7 +1486,10 @@ py::object join_pending(const py::sequence& arrays) {
     if (value == nullptr || !is_deferred(value)) return py::none();
     fusion::NodePtr node = node_of(value);
     const fusion::Node& first = pieces.empty() ? *node : *pieces.front();
+    // (a graph past kMaxPending, a join of joins in a loop: computed, so the joins'
+    // depth stays bounded)
     if (node->view || node->result != nullptr || node->count == 0 ||
+        node->pending > fusion::kMaxPending ||
         (node->parent != nullptr && node->parent->result != nullptr) || node->dims.size() < 2 ||
         node->dims.size() != first.dims.size() || node->dims[0] != first.dims[0] ||
         !std::equal(node->dims.begin() + 2, node->dims.end(), first.dims.begin() + 2) ||
