@@ -2,8 +2,11 @@
 Node::join): its planes are written when read, each piece straight into its slice.
 What it must keep is numpy's meaning: the result is the pieces as they were at the
 call, whatever is written afterwards (a piece, an array a piece reads, the seeded
-input), read as an operand, sliced, summed or exposed. The reference is the same code
-evaluated eagerly (recording off: each operation run at once), compared as bits."""
+input), read as an operand, sliced, summed or exposed. And x.reshape of a pending
+graph stays pending (_core.pending_reshape, Node::reshape_of), a view of x's planes as
+numpy's is. Sparse Jacobians read such outputs off their pass (_core.recover_pass).
+The reference is the same code evaluated eagerly (recording off: each operation run
+at once), compared as bits, and the dense Jacobian."""
 
 from __future__ import annotations
 
@@ -185,3 +188,69 @@ def test_sparse_jacobian_read_off_its_pass_and_replanned_when_stale(monkeypatch)
             got = jac(X.copy())
             assert taken and all(taken)
             np.testing.assert_array_equal(got.toarray(), np.asarray(hd.jacobian(f)(X.copy())))
+
+
+# --- x.reshape of a pending graph or join: a view of x's planes once asked for ---------
+def grid(x: Any) -> Any:
+    """A pending graph of shape (20, 30), then its planes as 600 elements."""
+    return (np.sin(x) * 2.0 + 1.0).reshape(20, 30)
+
+
+def test_reshape_of_a_pending_graph_is_pending_with_eager_bits() -> None:
+    for make in (grid, lambda x: grid(x).reshape(-1), lambda x: joined(x).reshape(3, -1, 4)):
+        y = make(fresh())
+        assert pending(y)
+        np.testing.assert_array_equal(y._stack, eager(make, fresh())._stack)
+
+
+def test_reshape_is_a_view_of_the_pending_planes() -> None:
+    """numpy's reshape is a view: writes through either show in the other, whichever
+    is computed first, and a write before the reshape is read shows in it."""
+    x = fresh()
+    r = np.sin(x) * 2.0 + 1.0
+    y = r.reshape(20, 30)
+    y[0, 1] = 5.0  # (r computed, y a view of its planes)
+    assert r.value[1] == 5.0
+    r[2] = -3.0
+    assert y.value[0, 2] == -3.0
+    x = fresh()
+    r = np.sin(x) * 2.0 + 1.0
+    y = r.reshape(-1)
+    r[7] = 11.0
+    assert y.value[7] == 11.0
+    y2 = (np.sin(fresh()) * 2.0 + 1.0).reshape(600)
+    y2._stack[:, 3] = 0.5
+    assert y2.value[3] == 0.5
+
+
+def test_reshape_then_an_input_written() -> None:
+    x = fresh()
+    y = grid(x)
+    x[5] = 100.0  # r's graph runs before the write; y views its planes
+    np.testing.assert_array_equal(y._stack, eager(grid, fresh())._stack)
+
+
+def test_sparse_jacobian_of_a_reshaped_residual_read_off_its_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A 2-d stencil's residual r.reshape(-1) (the bench's Laplacian, 24 x 25): J read
+    off r's pass (recover_pass taken), equal to the dense Jacobian."""
+    taken = []
+    recover_pass = _core.recover_pass
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = recover_pass(*args, **kwargs)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(_core, "recover_pass", counted)
+
+    def laplace(u: Any) -> Any:
+        v = np.pad(u.reshape(24, 25), 1)
+        c = v[1:-1, 1:-1]
+        r = 4.0 * c - v[:-2, 1:-1] - v[2:, 1:-1] - v[1:-1, :-2] - v[1:-1, 2:] + c**3
+        return r.reshape(-1)
+
+    for check in (True, False):
+        got = hd.jacobian(laplace, sparsity="auto", check_sparsity=check)(X.copy())
+        assert taken and all(taken)
+        taken.clear()
+        np.testing.assert_array_equal(got.toarray(), np.asarray(hd.jacobian(laplace)(X.copy())))

@@ -1,5 +1,5 @@
 """A sparse transform's pending colored seed through reshape and np.pad: u.reshape(m, m)
-stays pending (_core.seed_reshape) and np.pad of it writes the seed's planes once, into
+stays pending (_core.pending_reshape) and np.pad of it writes the seed's planes once, into
 the pad's interior (_core.planes_into, row by row), its margins zeroed (_shapes.
 _seed_padded). Every plane against numpy's reshape and pad of the seed's planes as the
 general path makes them; views stay views; Jacobians and Hessians through it against

@@ -307,6 +307,11 @@ struct Node : std::enable_shared_from_this<Node> {
   // computed (compute's `sink`), so f's output is never written in full.
   bool join = false;
   std::size_t split = 0;
+  // x.reshape(shape) (C order) of a pending graph or join x (_core.pending_reshape):
+  // no kernel, no input; its planes, wherever handed out as an array, a view of x's
+  // (computed then), as numpy's reshape is a view of x's planes. A sparse Jacobian's
+  // recovery reads x's blocks for it (the same elements in the same order).
+  NodePtr reshape_of;
   // A linear operation of real components (linear_chain.hpp), its kernels set too: in
   // the block path a chain of them runs as one program
   linear::Op linear = linear::kNone;
@@ -1040,6 +1045,10 @@ inline bool compute(const NodePtr& root, PyArrayObject* (*new_planes)(const Node
                     PyArrayObject* into = nullptr, void* sums = nullptr,
                     const BlockSink* sink = nullptr) {
   if (root->result != nullptr || root->view) return true;
+  if (root->reshape_of != nullptr) {  // (aliased: its planes are a view of x's)
+    PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a pending reshape computed as a graph");
+    return false;
+  }
   if (root->join) {
     if (root_plane != nullptr || sums != nullptr || sink != nullptr) {
       PyErr_SetString(PyExc_RuntimeError, "hyperdiff: a pending concatenation asked for blocks");

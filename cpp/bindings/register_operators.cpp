@@ -222,9 +222,26 @@ PyObject* seed_slice_planes(const fusion::Node& node) {
 
 // Whether a pending node's planes, as an array, are a view of other planes: a view
 // node's, or a seed slice's (of its parent's).
-bool aliased(const fusion::Node& node) { return node.view || node.parent != nullptr; }
+// A pending reshape's planes (fusion::Node::reshape_of): a view of x's, computed first
+// if pending, in the reshape's shape.
+PyObject* reshape_planes(const fusion::Node& node) {
+  const fusion::NodePtr& x = node.reshape_of;
+  if (x->result == nullptr && !fusion::compute(x, node_planes)) return nullptr;
+  fusion::Input in;
+  in.kind = fusion::Input::kArray;
+  in.array = x->result;  // (borrowed: not released, x holds it)
+  in.stride = x->count;
+  PyObject* view = input_view(node, in);
+  in.array = nullptr;
+  return view;
+}
+
+bool aliased(const fusion::Node& node) {
+  return node.view || node.parent != nullptr || node.reshape_of != nullptr;
+}
 
 PyObject* aliased_planes(const fusion::Node& node) {
+  if (node.reshape_of != nullptr) return reshape_planes(node);
   return node.view ? view_planes(node) : seed_slice_planes(node);
 }
 
@@ -331,8 +348,10 @@ struct DualData {
     if (value == nullptr) return false;
     if (is_deferred(value)) {
       fusion::NodePtr pending = node_of(value);
-      // (a join is never an operand: computed, as a seed slice of a computed parent)
-      if (pending->join || (pending->parent != nullptr && pending->parent->result != nullptr)) {
+      // (a join or a reshape is never an operand: computed, as a seed slice of a
+      // computed parent)
+      if (pending->join || pending->reshape_of != nullptr ||
+          (pending->parent != nullptr && pending->parent->result != nullptr)) {
         // a seed slice whose parent is computed (and may have been written since):
         // its planes are a view of the parent's
         PyObject* planes = computed_planes(dual);
@@ -1018,18 +1037,20 @@ PyObject* seed_slice(PyObject* dual, const DualData& x, std::size_t offset, Py_s
   return record(Py_TYPE(dual), std::move(node));
 }
 
-// x.reshape(shape) of a pending colored seed x (or a slice of one), C order: the same
-// rows as a seed of that shape, pending like x[a:b] (seed_slice), so that np.pad of
-// u.reshape(m, m) writes the seed's planes once, into its interior (planes_into),
-// instead of computing them and copying them there. One -1 in shape is inferred, as
-// numpy's. nullptr (no Python error) when x is not one or the shape is not one of x's
-// size (numpy's reshape then says why).
-PyObject* seed_reshape(PyObject* dual, std::vector<npy_intp> shape) {
+// x.reshape(shape), C order, of a pending x, pending: of a colored seed (or a slice of
+// one), the same rows as a seed of that shape, like x[a:b] (seed_slice), so that np.pad
+// of u.reshape(m, m) writes the seed's planes once, into its interior (planes_into),
+// instead of computing them and copying them there; of a graph or a join, a reshape
+// (fusion::Node::reshape_of: a view of x's planes once they are asked for), so that a
+// sparse Jacobian's recovery reads r.reshape(-1) off r's pass. One -1 in shape is
+// inferred, as numpy's. nullptr (no Python error) when x is not one or the shape is not
+// one of x's size (numpy's reshape then says why).
+PyObject* pending_reshape(PyObject* dual, std::vector<npy_intp> shape) {
   PyObject* value = stored(dual);
   if (value == nullptr || !is_deferred(value)) return nullptr;  // (the common answer, quick)
-  DualData x;
-  if (!x.read(dual) || x.node == nullptr || x.node->colors == 0 || x.node->result != nullptr ||
-      x.run != 0 || x.ndim < 2 || x.count == 0) {
+  const fusion::NodePtr pending = node_of(value);
+  const std::size_t count = pending->count;
+  if (pending->view || pending->result != nullptr || pending->dims.size() < 2 || count == 0) {
     return nullptr;
   }
   std::size_t known = 1;
@@ -1044,11 +1065,27 @@ PyObject* seed_reshape(PyObject* dual, std::vector<npy_intp> shape) {
     }
   }
   if (inferred >= 0) {
-    if (known == 0 || x.count % known != 0) return nullptr;
-    shape[static_cast<std::size_t>(inferred)] = static_cast<npy_intp>(x.count / known);
-    known = x.count;
+    if (known == 0 || count % known != 0) return nullptr;
+    shape[static_cast<std::size_t>(inferred)] = static_cast<npy_intp>(count / known);
+    known = count;
   }
-  if (known != x.count) return nullptr;
+  if (known != count) return nullptr;
+  if (!pending->seed && pending->parent == nullptr) {  // a graph, a join or a reshape
+    auto node = std::make_shared<fusion::Node>();
+    Py_INCREF(pending->descr);
+    node->descr = pending->descr;
+    node->column = pending->column;
+    node->dims.push_back(pending->dims[0]);
+    node->dims.insert(node->dims.end(), shape.begin(), shape.end());
+    node->count = count;
+    node->reshape_of = pending->reshape_of != nullptr ? pending->reshape_of : pending;
+    return record(Py_TYPE(dual), std::move(node));
+  }
+  DualData x;
+  if (!x.read(dual) || x.node == nullptr || x.node->colors == 0 || x.node->result != nullptr ||
+      x.run != 0 || x.ndim < 2 || x.count == 0) {
+    return nullptr;
+  }
   PyObject* reshaped = seed_slice(dual, x, 0, x.dims[1], x.count);
   if (reshaped == nullptr) return nullptr;
   fusion::Node& node = *node_of(stored(reshaped));
@@ -1488,7 +1525,7 @@ py::object join_pending(const py::sequence& arrays) {
     const fusion::Node& first = pieces.empty() ? *node : *pieces.front();
     // (a graph past kMaxPending, a join of joins in a loop: computed, so the joins'
     // depth stays bounded)
-    if (node->view || node->result != nullptr || node->count == 0 ||
+    if (node->view || node->result != nullptr || node->count == 0 || node->reshape_of != nullptr ||
         node->pending > fusion::kMaxPending ||
         (node->parent != nullptr && node->parent->result != nullptr) || node->dims.size() < 2 ||
         node->dims.size() != first.dims.size() || node->dims[0] != first.dims[0] ||
@@ -1590,6 +1627,7 @@ py::object recover_pass(const py::object& dual, int colors, const py::array& ind
   const auto takes = [](auto&& self, const fusion::Node& node) -> bool {
     if (node.result != nullptr) return true;
     if (node.view) return false;
+    if (node.reshape_of != nullptr) return self(self, *node.reshape_of);
     if (!node.join) return true;
     for (int i = 0; i < 2; ++i) {
       const fusion::Input& in = node.inputs[i];
@@ -1628,6 +1666,7 @@ py::object recover_pass(const py::object& dual, int colors, const py::array& ind
       read(planes_of(node->result, 0), node->count, row0, node->count);
       return true;
     }
+    if (node->reshape_of != nullptr) return self(self, node->reshape_of, row0);  // (in order)
     if (node->join) {
       for (int i = 0; i < 2; ++i) {
         const fusion::Input& in = node->inputs[i];
@@ -1816,7 +1855,7 @@ void register_operators(py::module_& m) {
       "Whether a dual's planes are a pending colored seed's (or a pending slice of one): "
       "planes_into writes them into planes of contiguous rows too.");
   m.def(
-      "seed_reshape",
+      "pending_reshape",
       [](py::object dual, py::tuple shape) -> py::object {
         if (registered().count(Py_TYPE(dual.ptr())) == 0) return py::none();
         std::vector<npy_intp> dims;
@@ -1827,7 +1866,7 @@ void register_operators(py::module_& m) {
           if (overflow != 0) return py::none();  // (numpy says why)
           dims.push_back(static_cast<npy_intp>(n));
         }
-        PyObject* reshaped = seed_reshape(dual.ptr(), std::move(dims));
+        PyObject* reshaped = pending_reshape(dual.ptr(), std::move(dims));
         if (reshaped == nullptr) {
           if (PyErr_Occurred()) throw py::error_already_set();
           return py::none();
@@ -1835,9 +1874,10 @@ void register_operators(py::module_& m) {
         return py::reinterpret_steal<py::object>(reshaped);
       },
       py::arg("dual"), py::arg("shape"),
-      "dual.reshape(shape) (C order, of dual's size; one -1 inferred) of a pending colored "
-      "seed (or a slice of one): a seed of that shape over the same rows, pending; None "
-      "for any other dual or shape, nothing computed.");
+      "dual.reshape(shape) (C order, of dual's size; one -1 inferred) of a pending dual, "
+      "pending: of a colored seed (or a slice of one), a seed of that shape over the same "
+      "rows; of a graph or a concatenation, a view of its planes once they are asked for. "
+      "None for any other dual or shape, nothing computed.");
   m.def(
       "colored_seed",
       [](py::type cls, py::handle x, py::handle rows, int colors) -> py::object {
@@ -1951,7 +1991,7 @@ void register_operators(py::module_& m) {
         if (first < 0 || PyArray_DIM(array, 0) < 1) return false;
         // (a seed slice whose parent is pending: its planes are written here as a
         // graph would read them, the same numbers; once the parent is computed, a view)
-        if (node == nullptr || node->view ||
+        if (node == nullptr || node->view || node->reshape_of != nullptr ||
             (node->parent != nullptr && node->parent->result != nullptr)) {
           PyObject* source = node == nullptr ? Py_NewRef(value) : aliased_planes(*node);
           if (source != nullptr && first > 0) {  // its planes from `first` on

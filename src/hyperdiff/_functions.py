@@ -1147,8 +1147,10 @@ def _reshape(
     target = _shape_tuple(shape)
     if order == "C" and copy is not True:
         # a pending colored seed stays pending (np.pad of u.reshape(m, m) then writes
-        # its planes once, into the pad's interior: _shapes._pad)
-        reshaped = _core.seed_reshape(a, target)
+        # its planes once, into the pad's interior: _shapes._pad), as does a pending
+        # graph, a view of its planes once they are asked for (a sparse Jacobian's
+        # recovery reads r.reshape(-1) off r's pass)
+        reshaped = _core.pending_reshape(a, target)
         if reshaped is not None:
             return reshaped
     planes = a._planes
