@@ -25,6 +25,21 @@ X = np.random.default_rng(7).uniform(0.1, 0.9, N)
 pytestmark = pytest.mark.usefixtures("record_from_64")
 
 
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of _core.recover_pass took its pass (not None), in order."""
+    calls: list[bool] = []
+    recover_pass = _core.recover_pass
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        found = recover_pass(*args, **kwargs)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(_core, "recover_pass", counted)
+    return calls
+
+
 def fresh(dtype: type = np.float64) -> Any:
     v = X.astype(dtype)
     return hd.dualvec(v.copy(), [np.ones_like(v), v.copy(), np.sin(v)])
@@ -156,21 +171,12 @@ def test_join_pending_declines() -> None:
     assert pending(a) and pending(b)
 
 
-def test_sparse_jacobian_read_off_its_pass_and_replanned_when_stale(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_sparse_jacobian_read_off_its_pass_and_replanned_when_stale(taken: list[bool]) -> None:
     """End to end: the banded residual's Jacobian read off its pass as it runs
     (_core.recover_pass, taken: f's output a join of pending pieces), against the
     dense Jacobian, checked and unchecked; f's pattern changed by a global (a term
     shifted out of the band, into a slot another entry reads) is seen by the pass's
     check, and the plan made again."""
-    taken = []
-    recover_pass = _core.recover_pass
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        found = recover_pass(*args, **kwargs)
-        taken.append(found is not None)
-        return found
-
-    monkeypatch.setattr(_core, "recover_pass", counted)
     state = {"k": 2}
 
     def f(x: Any) -> Any:  # rows 2 .. n - 3: a tridiagonal stencil, and x[r + k - 2]
@@ -230,18 +236,9 @@ def test_reshape_then_an_input_written() -> None:
     np.testing.assert_array_equal(y._stack, eager(grid, fresh())._stack)
 
 
-def test_sparse_jacobian_of_a_reshaped_residual_read_off_its_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_sparse_jacobian_of_a_reshaped_residual_read_off_its_pass(taken: list[bool]) -> None:
     """A 2-d stencil's residual r.reshape(-1) (the bench's Laplacian, 24 x 25): J read
     off r's pass (recover_pass taken), equal to the dense Jacobian."""
-    taken = []
-    recover_pass = _core.recover_pass
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        found = recover_pass(*args, **kwargs)
-        taken.append(found is not None)
-        return found
-
-    monkeypatch.setattr(_core, "recover_pass", counted)
 
     def laplace(u: Any) -> Any:
         v = np.pad(u.reshape(24, 25), 1)

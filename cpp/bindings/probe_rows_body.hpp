@@ -180,6 +180,37 @@ inline bool gather_slots(const T* __restrict parts, std::size_t slots, const G* 
   return beyond == 0;
 }
 
+// One run of 8 entries: rows at .. at + 7 of C color planes (`stride` elements apart)
+// loaded whole and permuted by the run's codes (8 color + row) into data[0 .. 7].
+template <int C>
+__attribute__((always_inline)) inline void permute_run(const double* __restrict at,
+                                                       std::size_t stride,
+                                                       const unsigned char* __restrict code,
+                                                       double* __restrict data) {
+  typedef double Row __attribute__((vector_size(64)));
+  typedef long long Index __attribute__((vector_size(64)));
+  Row r[C];
+  for (int a = 0; a < C; ++a) __builtin_memcpy(&r[a], at + a * stride, sizeof(Row));
+  unsigned char bytes[8];
+  __builtin_memcpy(bytes, code, 8);
+  Index index;
+  for (int i = 0; i < 8; ++i) index[i] = bytes[i];
+  Row out = __builtin_shuffle(r[0], r[C > 1 ? 1 : 0], index);
+  if constexpr (C > 2) {
+    const Row high = __builtin_shuffle(r[2], r[C > 3 ? 3 : 2], index);
+    out = (index & 16) != 0 ? high : out;
+  }
+  if constexpr (C > 4) {
+    Row upper = __builtin_shuffle(r[4], r[C > 5 ? 5 : 4], index);
+    if constexpr (C > 6) {
+      const Row top = __builtin_shuffle(r[6], r[C > 7 ? 7 : 6], index);
+      upper = (index & 16) != 0 ? top : upper;
+    }
+    out = (index & 32) != 0 ? upper : out;
+  }
+  __builtin_memcpy(data, &out, sizeof(Row));
+}
+
 // data[e] = parts[color * m + row] for the nnz entries of a CSR whose every run of 8
 // entries (vector v: entries 8v .. 8v + 7) reads rows base[v] .. base[v] + 7 of its
 // C <= 8 color planes (m rows each): code[e] = 8 color + row - base[v]. Each vector
@@ -190,31 +221,9 @@ template <int C>
 inline void permute_slots(const double* __restrict parts, std::size_t m, const int* __restrict base,
                           const unsigned char* __restrict code, std::size_t nnz,
                           double* __restrict data) {
-  typedef double Row __attribute__((vector_size(64)));
-  typedef long long Index __attribute__((vector_size(64)));
   const std::size_t vectors = nnz / 8;
   for (std::size_t v = 0; v < vectors; ++v) {
-    const double* at = parts + base[v];
-    Row r[C];
-    for (int a = 0; a < C; ++a) __builtin_memcpy(&r[a], at + a * m, sizeof(Row));
-    unsigned char bytes[8];
-    __builtin_memcpy(bytes, code + 8 * v, 8);
-    Index index;
-    for (int i = 0; i < 8; ++i) index[i] = bytes[i];
-    Row out = __builtin_shuffle(r[0], r[C > 1 ? 1 : 0], index);
-    if constexpr (C > 2) {
-      const Row high = __builtin_shuffle(r[2], r[C > 3 ? 3 : 2], index);
-      out = (index & 16) != 0 ? high : out;
-    }
-    if constexpr (C > 4) {
-      Row upper = __builtin_shuffle(r[4], r[C > 5 ? 5 : 4], index);
-      if constexpr (C > 6) {
-        const Row top = __builtin_shuffle(r[6], r[C > 7 ? 7 : 6], index);
-        upper = (index & 16) != 0 ? top : upper;
-      }
-      out = (index & 32) != 0 ? upper : out;
-    }
-    __builtin_memcpy(data + 8 * v, &out, sizeof(Row));
+    permute_run<C>(parts + base[v], m, code + 8 * v, data + 8 * v);
   }
   for (std::size_t e = 8 * vectors; e < nnz; ++e) {
     const std::size_t a = code[e] >> 3, d = code[e] & 7;
@@ -303,33 +312,11 @@ inline void recover_block_as(const double* __restrict parts, std::size_t stride,
     bad = true;
     return;
   }
-  typedef double Row __attribute__((vector_size(64)));
-  typedef long long Index __attribute__((vector_size(64)));
   for (std::size_t e = e0; e < e1;) {
     const std::size_t v = e / 8;
     const auto first = static_cast<std::size_t>(base[v]) - r0;  // (wraps below r0: fails)
     if (e % 8 == 0 && e + 8 <= e1 && m >= 8 && first <= m - 8) {
-      const double* at = parts + first;
-      Row r[C];
-      for (int a = 0; a < C; ++a) __builtin_memcpy(&r[a], at + a * stride, sizeof(Row));
-      unsigned char bytes[8];
-      __builtin_memcpy(bytes, code + e, 8);
-      Index index;
-      for (int i = 0; i < 8; ++i) index[i] = bytes[i];
-      Row out = __builtin_shuffle(r[0], r[C > 1 ? 1 : 0], index);
-      if constexpr (C > 2) {
-        const Row high = __builtin_shuffle(r[2], r[C > 3 ? 3 : 2], index);
-        out = (index & 16) != 0 ? high : out;
-      }
-      if constexpr (C > 4) {
-        Row upper = __builtin_shuffle(r[4], r[C > 5 ? 5 : 4], index);
-        if constexpr (C > 6) {
-          const Row top = __builtin_shuffle(r[6], r[C > 7 ? 7 : 6], index);
-          upper = (index & 16) != 0 ? top : upper;
-        }
-        out = (index & 32) != 0 ? upper : out;
-      }
-      __builtin_memcpy(data + e, &out, sizeof(Row));
+      permute_run<C>(parts + first, stride, code + e, data + e);
       e += 8;
       continue;
     }
