@@ -2,10 +2,15 @@
 through _JacobianPlan.recover) against numpy's: the entries gathered off the
 compressed parts (bit for bit) and the probe's mismatch (_block_mismatch: the same
 rule) on every dtype, for planes whose pattern holds and planes with a
-nonzero it lacks; and end to end, the sparse Jacobian against the dense one."""
+nonzero it lacks; the same read block by block off a pending pass (_core.recover_pass,
+through _JacobianPlan.recover_pending) against recover's from the pass's planes; and
+end to end, the sparse Jacobian against the dense one."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -509,3 +514,23 @@ def test_recover_pass_declines_and_refuses() -> None:
     wrong[first] &= 0xF8
     with pytest.raises(IndexError):
         call(out, code=wrong)
+
+
+@pytest.mark.slow  # this file's C++ tests again, in a subprocess per instruction set
+@pytest.mark.parametrize("isa", ["v2", "v3", "v4"])
+def test_each_instruction_sets_recovery(isa: str) -> None:
+    """The row checks, gathers, permutes and the block recovery are compiled for
+    x86-64-v4, v3 and the baseline (probe_rows_body.hpp): each build against numpy and
+    the plain recovery, as the rest of this file tests the default one."""
+    if not _core.isa().startswith("x86-64"):
+        pytest.skip("one build of the recovery on this platform")
+    if f"x86-64-{isa}" == _core.isa():
+        pytest.skip("the default build is what the rest of this file tests")
+    env = {**os.environ, "HYPERDIFF_ISA": isa}
+    probe = [sys.executable, "-c", "import hyperdiff"]
+    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
+        pytest.skip(f"this CPU does not run x86-64-{isa}")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    cmd += ["-m", "not slow", __file__]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
