@@ -6,10 +6,12 @@ input), read as an operand, sliced, summed or exposed. And x.reshape of a pendin
 graph stays pending (_core.pending_reshape, Node::reshape_of), a view of x's planes as
 numpy's is. Sparse Jacobians read such outputs off their pass (_core.recover_pass).
 The reference is the same code evaluated eagerly (recording off: each operation run
-at once), compared as bits, and the dense Jacobian."""
+at once), compared as bits, and the dense Jacobian; random scripts of joins, reshapes,
+slices, operations and writes too."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -251,3 +253,52 @@ def test_sparse_jacobian_of_a_reshaped_residual_read_off_its_pass(taken: list[bo
         assert taken and all(taken)
         taken.clear()
         np.testing.assert_array_equal(got.toarray(), np.asarray(hd.jacobian(laplace)(X.copy())))
+
+
+# --- random scripts of joins, reshapes, slices, operations and writes -------------------
+def script(seed: int) -> Any:
+    """A random script over a pool of dual arrays of 600 elements' planes (DualVec3):
+    concatenations of pieces of the pool (slices, whole arrays), reshapes to 2-d and
+    back, elementwise operations, writes into an array of the pool or a slice of it,
+    reads of an array's planes. Run as it is (recorded: pending joins and reshapes)
+    and with recording off, every array's planes at the end must be the same bits."""
+
+    def run(x: Any) -> list[Any]:
+        rng = np.random.default_rng(seed)
+        pool: list[Any] = [x, np.sin(x) * 2.0, x - 1.0]
+        for _ in range(12):
+            action = rng.integers(6)
+            a = pool[rng.integers(len(pool))]
+            flat = a.reshape(-1) if a.ndim != 1 else a
+            if action == 0:  # a join of two or three pieces, 600 elements in all
+                cuts = np.sort(rng.choice(np.arange(100, 500, 50), rng.integers(1, 3), False))
+                edges = [0, *cuts.tolist(), 600]
+                pieces = [flat[lo:hi] * 1.0 if rng.random() < 0.7 else flat[lo:hi]
+                          for lo, hi in itertools.pairwise(edges)]  # fmt: skip
+                pool.append(np.concatenate(pieces))
+            elif action == 1:
+                pool.append(flat.reshape(20, 30) if rng.random() < 0.5 else flat.reshape(-1))
+            elif action == 2:
+                pool.append(np.exp(flat * 0.1) + flat)
+            elif action == 3:  # a write into an array of the pool (or its slice)
+                at = int(rng.integers(600))
+                if a.ndim == 1:
+                    a[at] = float(rng.integers(1, 9))
+                else:
+                    a[at // 30, at % 30] = float(rng.integers(1, 9))
+            elif action == 4:
+                a._stack  # noqa: B018  (its planes read: computed, exposed)
+            else:  # (600 elements: a stencil's 300 and a slice)
+                pool.append(np.concatenate([flat[100:400] * 3.0 - flat[200:500], flat[:300]]))
+        return [p._stack.copy() for p in pool]
+
+    return run
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_random_scripts_of_joins_and_reshapes(seed: int) -> None:
+    run = script(seed)
+    got, want = run(fresh()), eager(run, fresh())
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
