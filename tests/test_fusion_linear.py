@@ -9,15 +9,12 @@ compared as bits (assert_array_equal takes -0 for +0)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from fusion_harness import eager, pending, record_from_64  # noqa: F401
+from fusion_harness import eager, pending, record_from_64, run_under_isa  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
@@ -382,15 +379,4 @@ def test_banded_sparse_jacobian_closed_form() -> None:
 def test_each_instruction_sets_programs_same_bits(isa: str) -> None:
     # the programs are compiled for x86-64-v4, v3 and the baseline (linear_chain.hpp),
     # run as the kernel table's choice (HYPERDIFF_ISA forces one)
-    if not _core.isa().startswith("x86-64"):
-        pytest.skip("one build of the programs on this platform")
-    if f"x86-64-{isa}" == _core.isa():
-        pytest.skip("the default build is what the rest of this file tests")
-    env = {**os.environ, "HYPERDIFF_ISA": isa}
-    probe = [sys.executable, "-c", "import hyperdiff"]
-    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
-        pytest.skip(f"this CPU does not run x86-64-{isa}")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
-    cmd += ["-k", "same_bits", __file__]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
+    run_under_isa(isa, __file__, ["-k", "same_bits"])

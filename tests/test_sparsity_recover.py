@@ -8,14 +8,11 @@ end to end, the sparse Jacobian against the dense one."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
 import pytest
-from fusion_harness import record_from_64  # noqa: F401
+from fusion_harness import record_from_64, run_under_isa  # noqa: F401
 
 import hyperdiff as hd
 from hyperdiff import _core
@@ -522,15 +519,4 @@ def test_each_instruction_sets_recovery(isa: str) -> None:
     """The row checks, gathers, permutes and the block recovery are compiled for
     x86-64-v4, v3 and the baseline (probe_rows_body.hpp): each build against numpy and
     the plain recovery, as the rest of this file tests the default one."""
-    if not _core.isa().startswith("x86-64"):
-        pytest.skip("one build of the recovery on this platform")
-    if f"x86-64-{isa}" == _core.isa():
-        pytest.skip("the default build is what the rest of this file tests")
-    env = {**os.environ, "HYPERDIFF_ISA": isa}
-    probe = [sys.executable, "-c", "import hyperdiff"]
-    if subprocess.run(probe, env=env, capture_output=True).returncode != 0:
-        pytest.skip(f"this CPU does not run x86-64-{isa}")
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
-    cmd += ["-m", "not slow", __file__]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
+    run_under_isa(isa, __file__, ["-m", "not slow"])
