@@ -264,12 +264,13 @@ inline void permute_slots(const double* parts, std::size_t m, int colors, const 
 // the pass's planes (compute's sink: scratch, `stride` elements apart; parts[a *
 // stride + i]: color a's part at row r0 + i, then the probe's J w when probed). One
 // block's share of csr_permute's entries and unused slots and of block_mismatch's check:
-// - the slots no entry reads (weight 0) must be 0: `nonzero` set otherwise (nan is not
-//   0, as numpy's any counts it);
+// - the slots no entry reads (each color's unused rows in the block, found by a binary
+//   search: testing every slot cost as much as the write it saves) must be 0:
+//   `nonzero` set otherwise (nan is not 0, as numpy's any counts it);
 // - with the probe, real_block_rows's largest ratio over these rows into `worst`;
 // - entries indptr[r0] .. indptr[r0 + m] - 1 (each CSR entry's row base[e / 8] + code
 //   & 7, color code >> 3): a run of 8 whose 8 rows from its base lie in the block read
-//   by permutes (permute_slots), any other entry alone. `bad` set, nothing read there,
+//   by permutes (permute_run), any other entry alone. `bad` set, nothing read there,
 //   where an entry's row lies outside the block or indptr outside the entries.
 template <int C, class W>
 inline void recover_block_as(const double* __restrict parts, std::size_t stride, std::size_t r0,
